@@ -1,0 +1,1 @@
+"""Analysis: which await sites can be inlined, and why not."""

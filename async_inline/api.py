@@ -1,0 +1,127 @@
+"""``rewrite_source``: the library entry point shared by the CLI, the import hook and the plugin."""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+
+import libcst as cst
+
+from .errors import SourceError
+from .options import Options
+from .report import FileReport
+
+__version__ = "0.1.0"
+
+HEADER_PREFIX = "# async_inline: rewritten by async-inline"
+HEADER = f"{HEADER_PREFIX} {__version__}; edit the original source, not this file\n"
+_HEADER_RE = re.compile(r"^# async_inline: rewritten by async-inline\b", re.MULTILINE)
+#: Only the first lines can hold the header (after a shebang and an encoding cookie).
+_HEADER_WINDOW = 3
+
+
+class InternalError(Exception):
+    """The rewriter produced code that does not compile: a bug in async_inline, never the user's."""
+
+
+@dataclass
+class RewriteResult:
+    #: The rewritten source (equal to the input when nothing was inlined).
+    code: str
+    report: FileReport
+    #: Encoding to write ``code`` back with (from the input's coding cookie or BOM).
+    encoding: str = "utf-8"
+    #: True when the input already carried the header: it was returned unchanged.
+    already_rewritten: bool = False
+    #: ``origin_lines[i]`` is the input line that output line ``i + 1`` comes from:
+    #: an inlined callee statement maps to the callee's line, scaffolding to the await site.
+    origin_lines: list[int] | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.report.inlined)
+
+
+def decode_source(data: bytes, path: str) -> tuple[str, str]:
+    """Decode ``data`` as Python source (PEP 263 cookie or BOM); SourceError with a line otherwise."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise SourceError(path, getattr(exc, "lineno", None) or 1, str(exc.msg if hasattr(exc, "msg") else exc)) from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(path, line, f"cannot decode byte 0x{data[exc.start]:02x} as {encoding}") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+        encoding = "utf-8-sig"
+    return text, encoding
+
+
+def _check_compiles(source: str, path: str) -> None:
+    try:
+        compile(source, path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise SourceError(path, exc.lineno, exc.msg) from None
+    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
+        raise SourceError(path, None, str(exc)) from None
+
+
+def has_header(source: str) -> bool:
+    head = "".join(source.splitlines(keepends=True)[:_HEADER_WINDOW])
+    return bool(_HEADER_RE.search(head))
+
+
+def _insert_header(code: str) -> str:
+    """Put the header after a shebang and an encoding cookie, which must stay on lines 1-2."""
+    lines = code.splitlines(keepends=True)
+    at = 0
+    while at < min(2, len(lines)) and (
+        (at == 0 and lines[0].startswith("#!")) or re.match(r"^[ \t\f]*#.*coding[:=]", lines[at])
+    ):
+        at += 1
+    lines.insert(at, HEADER)
+    return "".join(lines)
+
+
+def rewrite_source(
+    source: str | bytes, *, filename: str = "<string>", options: Options | None = None
+) -> RewriteResult:
+    """Inline the statically resolvable awaited coroutine calls of one module.
+
+    Raises SourceError for input that is not valid Python on the running interpreter.
+    """
+    from .transform.rewriter import rewrite_module  # keeps `import async_inline` light
+
+    options = options or Options()
+    encoding = "utf-8"
+    if isinstance(source, bytes):
+        source, encoding = decode_source(source, filename)
+    report = FileReport(filename)
+    if has_header(source):
+        return RewriteResult(source, report, encoding, already_rewritten=True)
+    _check_compiles(source, filename)
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
+        raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
+    new_module, origin_lines = rewrite_module(module, report=report, options=options)
+    if not report.inlined:
+        return RewriteResult(source, report, encoding)
+    code = new_module.code
+    try:
+        compile(code, filename, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise InternalError(
+            f"{filename}: async_inline generated invalid code (line {exc.lineno}: {exc.msg}); "
+            "please report this as a bug"
+        ) from exc
+    if options.header:
+        code = _insert_header(code)
+        if origin_lines is not None:
+            at = code.splitlines().index(HEADER.rstrip("\n"))
+            origin_lines.insert(at, 1)
+    return RewriteResult(code, report, encoding, origin_lines=origin_lines)

@@ -1,0 +1,42 @@
+"""Options that steer what the inliner is allowed to do."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Options:
+    """Limits and switches for one rewrite.
+
+    Frozen and hashable, so it can be part of a cache key (see ``cache_key``).
+    """
+
+    #: Maximum nesting of inlined frames at one site (1 = only direct callees).
+    max_depth: int = 4
+    #: Maximum callee size, in statements; ``@runtime.inline`` overrides it.
+    max_callee_size: int = 40
+    #: Guard each inlined body so that a rebound or mocked callee is still called.
+    guards: bool = True
+    #: How many times a self-recursive callee may be expanded into itself.
+    recursion_unroll: int = 1
+    #: Stress mode: inline every eligible site regardless of size limits, choosing
+    #: a seeded random subset among many candidates (see issue 4).
+    stress_seed: int | None = None
+    #: Write the "rewritten by async_inline" header (files on disk want it;
+    #: the import hook compiles without it to keep line numbers).
+    header: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("max_depth", "max_callee_size", "recursion_unroll"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"Options.{name} must be a non-negative integer, got {value!r}")
+
+    def replace(self, **changes: object) -> "Options":
+        return dataclasses.replace(self, **changes)
+
+    def cache_key(self) -> str:
+        """A stable string naming every option that changes the generated code."""
+        return ",".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))

@@ -1,0 +1,1 @@
+"""Transformation: producing the inlined code from the decisions of ``analysis``."""
