@@ -1,0 +1,117 @@
+"""The ``async-inline`` / ``python -m async_inline`` command line: subcommand registry and exit codes.
+
+Each subcommand lives in its own module with a ``register(subparsers)`` function that adds its
+parser and sets ``handler`` (``handler(args) -> int``). Registering one is a single line in
+``SUBCOMMANDS``; the module is imported only when its parser is needed, so keep the
+module-level imports of a ``register`` module light and import the real work inside the handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import enum
+import importlib
+import os
+import sys
+from typing import Callable, Sequence
+
+
+class ExitCode(enum.IntEnum):
+    """Exit statuses scripts can rely on. When several apply, the highest one wins."""
+
+    OK = 0
+    #: ``--check`` found at least one file that would change.
+    WOULD_CHANGE = 1
+    #: Bad command line or unusable output location; nothing was processed.
+    USAGE = 2
+    #: Some inputs could not be processed (syntax error, undecodable, missing or unreadable
+    #: path) or an output could not be written; every other file was still processed.
+    INPUT_ERROR = 3
+    #: async_inline failed on some file (a bug of ours; please report it).
+    INTERNAL_ERROR = 4
+    #: Interrupted with Ctrl-C.
+    INTERRUPTED = 130
+
+
+#: ``(name, "module:function")``: ``function(subparsers)`` registers the subcommand ``name``.
+SUBCOMMANDS: tuple[tuple[str, str], ...] = (
+    ("rewrite", "async_inline.rewrite_command:register"),
+)
+
+EXIT_CODES_HELP = """\
+exit codes:
+  0    success
+  1    --check: some file would change
+  2    usage error (bad arguments, unusable output location); nothing was processed
+  3    some inputs could not be processed (syntax error, undecodable, missing or
+       unreadable path) or an output could not be written; the other files were processed
+  4    internal error in async_inline on some file (please report it)
+  130  interrupted
+when several apply, the highest code wins (130 aside).
+"""
+
+
+def _program_name() -> str:
+    argv0 = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "python -m async_inline" if argv0 in ("__main__.py", "-m", "") else "async-inline"
+
+
+def _load_register(target: str) -> Callable[[argparse._SubParsersAction], None]:
+    module_name, _, function_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser, or (``only``) one with just that subcommand so others are not imported."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=_program_name(),
+        description="Inline awaited coroutine functions into their callers, at the source level.",
+        epilog=EXIT_CODES_HELP + "\nRun '%(prog)s COMMAND --help' for the options of a command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    subparsers.required = True
+    for name, target in SUBCOMMANDS:
+        if only is None or name == only:
+            _load_register(target)(subparsers)
+    return parser
+
+
+def _first_positional(argv: Sequence[str]) -> str | None:
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (see ``ExitCode``)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = _first_positional(argv)
+    known = {name for name, _ in SUBCOMMANDS}
+    parser = build_parser(only=command if command in known else None)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help/--version (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else ExitCode.USAGE
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``--diff | head``): stop quietly, as other Unix tools do.
+        _silence_stdout()
+        return 128 + 13  # like a process killed by SIGPIPE
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

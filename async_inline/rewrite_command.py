@@ -1,0 +1,317 @@
+"""The ``rewrite`` subcommand: its options, and what the user sees (messages, diffs, summary, report).
+
+The file work itself (discovery, processing, atomic writes) is in ``rewrite_files``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+from typing import Any, TextIO
+
+from .cli import EXIT_CODES_HELP, ExitCode
+from .options import Options
+
+DESCRIPTION = """\
+Inline awaited coroutine functions into their callers in Python files.
+
+Each PATH is a file or a directory; directories are searched recursively for *.py
+files, in name order, skipping hidden directories, __pycache__, node_modules and
+virtual environments (a PATH given explicitly is always processed).
+
+Output modes (exactly one):
+  -o OUTDIR     write every input to OUTDIR, changed or not, so that OUTDIR is a
+                complete rewritten copy of the Python files. The layout is mirrored
+                from the inputs' common directory: a single file lands at
+                OUTDIR/<basename>, a single directory's contents directly under
+                OUTDIR. OUTDIR must not overlap the inputs. Existing files there are
+                replaced; other files there are left alone.
+  --in-place    replace the files that change; each one is written to a temporary
+                file next to it and renamed over it, keeping its permissions, so a
+                failure never leaves a file half-written.
+  --diff        print a unified diff of the changes on stdout (patch -p0 applies it);
+                write nothing.
+  --check       write nothing; exit 1 if any file would change (as black and ruff do).
+
+Files carrying the "rewritten by async-inline" header are left as they are, so
+rewriting an output again changes nothing. A file that cannot be processed is
+reported as path:line: message and the other files are still processed.
+"""
+
+
+def _count(text: str) -> int:
+    """argparse type: a non-negative integer."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
+def _option_default(name: str) -> Any:
+    return next(f.default for f in dataclasses.fields(Options) if f.name == name)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "rewrite",
+        help="inline awaited coroutine calls in Python files",
+        description=DESCRIPTION,
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="file or directory to rewrite")
+
+    modes = parser.add_argument_group("output mode (exactly one is required)")
+    mode = modes.add_mutually_exclusive_group(required=True)
+    mode.add_argument("-o", "--output-dir", metavar="OUTDIR", help="write a rewritten copy of the inputs to OUTDIR")
+    mode.add_argument("--in-place", action="store_true", help="replace the files that change, atomically")
+    mode.add_argument("--diff", action="store_true", help="print a unified diff on stdout, write nothing")
+    mode.add_argument("--check", action="store_true", help="exit 1 if any file would change, write nothing")
+
+    inliner = parser.add_argument_group("inlining")
+    inliner.add_argument(
+        "--max-depth",
+        type=_count,
+        metavar="N",
+        help=f"inline callees of inlined callees up to N levels deep (default {_option_default('max_depth')})",
+    )
+    inliner.add_argument(
+        "--max-size",
+        type=_count,
+        metavar="N",
+        help="skip callees of more than N statements, unless marked @runtime.inline "
+        f"(default {_option_default('max_callee_size')})",
+    )
+    inliner.add_argument(
+        "--no-guards",
+        action="store_true",
+        help="drop the run-time check that the callee's name still refers to the original "
+        "function (only if nothing ever rebinds or mocks it)",
+    )
+    inliner.add_argument(
+        "--unroll",
+        type=_count,
+        metavar="N",
+        help=f"expand a self-recursive callee into itself at most N times (default {_option_default('recursion_unroll')})",
+    )
+    inliner.add_argument(
+        "--stress",
+        type=_count,
+        metavar="SEED",
+        help="stress mode: inline every eligible site regardless of size, choosing among "
+        "candidates with this random seed",
+    )
+
+    general = parser.add_argument_group("reporting and performance")
+    general.add_argument(
+        "--report", metavar="FILE.json", help="write every decision (inlined and skipped sites) as JSON to FILE.json"
+    )
+    general.add_argument(
+        "-j",
+        "--jobs",
+        type=_count,
+        default=1,
+        metavar="N",
+        help="process files in N worker processes (default 1; 0 = one per CPU); the results "
+        "and their order do not depend on N",
+    )
+    verbosity = general.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only, no summary or progress")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="also list every inlining decision")
+    parser.set_defaults(handler=run, prog=parser.prog)
+
+
+class Console:
+    """Messages on stderr, and a ``[k/n]`` progress counter when stderr is a terminal."""
+
+    def __init__(self, stream: TextIO, *, quiet: bool, verbose: bool) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.verbose = verbose
+        self.progress_shown = False
+        try:
+            self.show_progress = not quiet and stream.isatty()
+        except (AttributeError, ValueError):
+            self.show_progress = False
+
+    def _clear_progress(self) -> None:
+        if self.progress_shown:
+            self.stream.write("\r\x1b[K")
+            self.progress_shown = False
+
+    def error(self, text: str) -> None:
+        self._clear_progress()
+        print(text, file=self.stream)
+
+    def info(self, text: str) -> None:
+        if not self.quiet:
+            self.error(text)
+
+    def detail(self, text: str) -> None:
+        if self.verbose:
+            self.error(text)
+
+    def progress(self, done: int, total: int) -> None:
+        if self.show_progress:
+            self.stream.write(f"\r[{done}/{total}]")
+            self.stream.flush()
+            self.progress_shown = True
+
+    def finish(self) -> None:
+        self._clear_progress()
+        self.stream.flush()
+
+
+def _write_stdout(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:  # a terminal that cannot show some character of the source
+        encoding = sys.stdout.encoding or "ascii"
+        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+    sys.stdout.flush()
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
+def run(args: argparse.Namespace) -> int:
+    from . import rewrite_files as rf
+    from .report import report_json, skip_reason_tally
+
+    console = Console(sys.stderr, quiet=args.quiet, verbose=args.verbose)
+    prog = args.prog
+
+    def usage_error(message: str) -> int:
+        console.error(f"{prog}: error: {message}")
+        return ExitCode.USAGE
+
+    changes: dict[str, Any] = {"guards": not args.no_guards}
+    for flag, field in (("max_depth", "max_depth"), ("max_size", "max_callee_size"), ("unroll", "recursion_unroll")):
+        if getattr(args, flag) is not None:
+            changes[field] = getattr(args, flag)
+    if args.stress is not None:
+        changes["stress_seed"] = args.stress
+    try:
+        options = Options(**changes)
+    except ValueError as exc:
+        return usage_error(str(exc))
+
+    if args.output_dir is not None:
+        if not args.output_dir:
+            return usage_error("-o/--output-dir: the directory name must not be empty")
+        mode = rf.MIRROR
+    else:
+        mode = rf.IN_PLACE if args.in_place else rf.DIFF if args.diff else rf.CHECK
+
+    files, problems = rf.discover(args.paths)
+    for problem in problems:
+        console.error(str(problem))
+    try:
+        tasks = rf.plan(files, args.paths, mode=mode, options=options, outdir=args.output_dir)
+    except rf.PlanError as exc:
+        return usage_error(str(exc))
+    if args.report is not None:
+        if os.path.isdir(args.report):
+            return usage_error(f"--report {args.report}: is a directory")
+        touched = {os.path.realpath(p) for t in tasks for p in (t.path, t.target) if p is not None}
+        if os.path.realpath(args.report) in touched:
+            return usage_error(f"--report {args.report}: is one of the files being rewritten")
+    if mode == rf.MIRROR and tasks:
+        try:
+            os.makedirs(args.output_dir, exist_ok=True)
+        except OSError as exc:
+            return usage_error(f"cannot create output directory '{args.output_dir}': {exc.strerror or exc}")
+    if not files and not problems:
+        console.info("no Python files found; nothing to do")
+
+    jobs = rf.cpu_count() if args.jobs == 0 else args.jobs
+
+    def show(k: int, outcome: rf.Outcome) -> None:
+        if outcome.problem is not None:
+            console.error(str(outcome.problem))
+            if outcome.problem.kind == "internal" and outcome.problem.detail:
+                console.detail(outcome.problem.detail.rstrip())
+        else:
+            if outcome.already_rewritten:
+                console.detail(f"{outcome.path}: already rewritten by async-inline, left as it is")
+            _show_decisions(console, outcome)
+            if mode == rf.CHECK and outcome.changed:
+                console.info(f"would rewrite {outcome.path}")
+            if outcome.diff:
+                console._clear_progress()
+                _write_stdout(outcome.diff)
+        console.progress(k, len(tasks))
+
+    try:
+        outcomes = rf.run_tasks(tasks, jobs=jobs, on_outcome=show)
+    except rf.BrokenProcessPool as exc:
+        console.error(f"{prog}: internal error: a worker process died ({exc}); please report it")
+        return ExitCode.INTERNAL_ERROR
+    finally:
+        console.finish()
+
+    problems += [o.problem for o in outcomes if o.problem is not None]
+    reports = rf.iter_reports(outcomes)
+    if args.report is not None:
+        document = report_json(reports)
+        document["errors"] = [p.to_json() for p in problems]
+        try:
+            rf.write_atomically(args.report, (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
+        except OSError as exc:
+            problems.append(rf.Problem(args.report, None, f"cannot write the report: {exc.strerror or exc}"))
+            console.error(str(problems[-1]))
+
+    processed = [o for o in outcomes if o.problem is None]
+    changed = sum(o.changed for o in processed)
+    internal = sum(p.kind == "internal" for p in problems)
+    _summary(console, mode, processed, reports, problems, skip_reason_tally(reports))
+
+    if internal:
+        return ExitCode.INTERNAL_ERROR
+    if problems:
+        return ExitCode.INPUT_ERROR
+    if mode == rf.CHECK and changed:
+        return ExitCode.WOULD_CHANGE
+    return ExitCode.OK
+
+
+def _show_decisions(console: Console, outcome: Any) -> None:
+    if not console.verbose or outcome.report is None:
+        return
+    decisions = [(d.line, f"inlined {d.callee} into {d.caller} (depth {d.depth})") for d in outcome.report.inlined]
+    decisions += [
+        (s.line, f"kept the call to {s.callee} in {s.caller}: {s.reason} [{s.code}]") for s in outcome.report.skipped
+    ]
+    for line, text in sorted(decisions, key=lambda item: item[0]):
+        console.detail(f"{outcome.path}:{line}: {text}")
+
+
+_CHANGED_WORDS = {"mirror": "rewritten", "in-place": "rewritten", "diff": "would change", "check": "would be rewritten"}
+
+
+def _summary(console: Console, mode: str, processed: list, reports: list, problems: list, tally: Any) -> None:
+    changed = sum(o.changed for o in processed)
+    already = sum(o.already_rewritten for o in processed)
+    parts = [f"{changed} {_CHANGED_WORDS[mode]}", f"{len(processed) - changed - already} unchanged"]
+    if already:
+        parts.append(f"{already} already rewritten")
+    console.info(f"{_plural(len(processed), 'file')} processed: {', '.join(parts)}")
+    inlined = sum(len(r.inlined) for r in reports)
+    skipped = sum(len(r.skipped) for r in reports)
+    line = f"{_plural(inlined, 'call site')} inlined, {skipped} kept as calls"
+    if tally:
+        line += " (" + ", ".join(f"{code}: {n}" for code, n in tally.most_common(5)) + ")"
+    console.info(line)
+    if problems:
+        internal = sum(p.kind == "internal" for p in problems)
+        text = f"{_plural(len(problems), 'error')}"
+        if internal:
+            text += f", of which {internal} internal (a bug in async-inline: please report it)"
+        console.info(text)

@@ -1,0 +1,353 @@
+"""Rewriting files on disk: finding them, mapping them to outputs, processing them (in a
+process pool for ``--jobs``) and writing results so that no file is ever left half-written.
+
+Kept apart from the command-line parsing so that it can be driven without argparse.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import difflib
+import multiprocessing
+import os
+import stat
+import tempfile
+import traceback
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Callable, Iterable, Iterator, Sequence
+
+from .errors import SourceError
+from .options import Options
+from .report import FileReport
+
+#: Directory names never descended into (explicit arguments are always honoured).
+SKIPPED_DIR_NAMES = frozenset({"__pycache__", "__pypackages__", "node_modules", "site-packages"})
+#: A directory holding one of these is a virtual environment (venv, virtualenv, conda).
+VENV_MARKERS = ("pyvenv.cfg", "conda-meta")
+
+MIRROR, IN_PLACE, DIFF, CHECK = "mirror", "in-place", "diff", "check"
+
+__all__ = ["BrokenProcessPool", "discover", "plan", "process_file", "run_tasks", "write_atomically"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a file could not be processed; ``str()`` is the ``path:line: message`` shown to users."""
+
+    path: str
+    line: int | None
+    message: str
+    #: "input" (the user's file or path) or "internal" (a bug of async_inline).
+    kind: str = "input"
+    #: Traceback of an internal error, for bug reports.
+    detail: str | None = None
+
+    def __str__(self) -> str:
+        return str(SourceError(self.path, self.line, self.message))
+
+    def to_json(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "message": self.message, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class InputFile:
+    #: The path as the user spelled it (argument + path inside it): shown and reported.
+    path: str
+    #: Its path under the common base of all arguments: where ``-o OUTDIR`` puts it.
+    relative: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """One file to process; picklable, for the worker processes."""
+
+    path: str
+    mode: str
+    options: Options
+    #: Where to write the result (MIRROR, IN_PLACE); None for DIFF and CHECK.
+    target: str | None = None
+
+
+@dataclass
+class Outcome:
+    path: str
+    report: FileReport | None = None
+    changed: bool = False
+    already_rewritten: bool = False
+    #: The unified diff (DIFF mode, changed files only).
+    diff: str | None = None
+    problem: Problem | None = None
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def _display(parent: str, name: str) -> str:
+    joined = os.path.join(parent, name)
+    return joined[2:] if joined.startswith("./") else joined
+
+
+def _skip_dir(path: str, name: str) -> bool:
+    if name.startswith(".") or name in SKIPPED_DIR_NAMES:
+        return True
+    return any(os.path.exists(os.path.join(path, marker)) for marker in VENV_MARKERS)
+
+
+def _walk_python_files(top: str, problems: list[Problem]) -> Iterator[str]:
+    """``*.py`` regular files under ``top``, sorted by name, a directory's files before its subdirectories."""
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda entry: entry.name)
+        except OSError as exc:
+            problems.append(Problem(directory, None, f"cannot list directory: {exc.strerror or exc}"))
+            continue
+        subdirectories = []
+        for entry in entries:
+            path = _display(directory, entry.name)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not _skip_dir(path, entry.name):
+                        subdirectories.append(path)
+                elif entry.name.endswith(".py") and entry.is_file():
+                    yield path
+            except OSError as exc:
+                problems.append(Problem(path, None, f"cannot inspect: {exc.strerror or exc}"))
+        stack.extend(reversed(subdirectories))
+
+
+def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Problem]]:
+    """The files named by ``paths`` (directories searched recursively for ``*.py``), each once.
+
+    ``relative`` is the file's path under the common base of the arguments: a single file
+    argument maps to its basename, a single directory to the paths inside it.
+    """
+    problems: list[Problem] = []
+    found: list[str] = []
+    bases: list[str] = []
+    for arg in paths:
+        if os.path.isdir(arg):
+            bases.append(os.path.abspath(arg))
+            found.extend(_walk_python_files(arg, problems))
+        elif os.path.isfile(arg):
+            bases.append(os.path.dirname(os.path.abspath(arg)))
+            found.append(arg)
+        elif os.path.lexists(arg) and not os.path.exists(arg):
+            problems.append(Problem(arg, None, "broken symbolic link"))
+        elif os.path.exists(arg):
+            problems.append(Problem(arg, None, "not a regular file or directory"))
+        else:
+            problems.append(Problem(arg, None, "no such file or directory"))
+    base = os.path.commonpath(bases) if bases else ""
+    files: list[InputFile] = []
+    seen: set[str] = set()
+    for path in found:
+        absolute = os.path.abspath(path)
+        if absolute in seen:
+            continue
+        seen.add(absolute)
+        files.append(InputFile(path, os.path.relpath(absolute, base)))
+    return files, problems
+
+
+# --------------------------------------------------------------------------- planning
+
+
+class PlanError(Exception):
+    """The requested outputs cannot be produced safely; nothing has been processed."""
+
+
+def _within(path: str, directory: str) -> bool:
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def plan(
+    files: Sequence[InputFile], paths: Sequence[str], *, mode: str, options: Options, outdir: str | None = None
+) -> list[Task]:
+    """One task per file; raises PlanError when an output would land on or among the inputs."""
+    if mode == MIRROR:
+        assert outdir is not None
+        real_outdir = os.path.realpath(outdir)
+        for arg in paths:
+            if os.path.isdir(arg):
+                real_arg = os.path.realpath(arg)
+                if _within(real_outdir, real_arg) or _within(real_arg, real_outdir):
+                    raise PlanError(
+                        f"output directory '{outdir}' overlaps input directory '{arg}'; "
+                        "choose an output directory outside the inputs"
+                    )
+        inputs = {os.path.realpath(f.path): f.path for f in files}
+        tasks = []
+        for f in files:
+            target = os.path.join(outdir, f.relative)
+            clash = inputs.get(os.path.realpath(target))
+            if clash is not None:
+                raise PlanError(f"output '{target}' would overwrite the input '{clash}'")
+            tasks.append(Task(f.path, mode, options, target))
+        return tasks
+    if mode == IN_PLACE:
+        # Write through symbolic links, so that they stay links; each real file once.
+        tasks, seen = [], set()
+        for f in files:
+            real = os.path.realpath(f.path)
+            if real not in seen:
+                seen.add(real)
+                tasks.append(Task(f.path, mode, options, real))
+        return tasks
+    return [Task(f.path, mode, options) for f in files]
+
+
+# --------------------------------------------------------------------------- processing
+
+
+def process_file(task: Task) -> Outcome:
+    """Read, rewrite and (per ``task.mode``) write or diff one file. Never raises for a file's problems."""
+    from .api import InternalError, rewrite_source
+
+    try:
+        with open(task.path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        return Outcome(task.path, problem=Problem(task.path, None, f"cannot read: {exc.strerror or exc}"))
+    try:
+        result = rewrite_source(data, filename=task.path, options=task.options)
+        new_data = result.code.encode(result.encoding) if result.changed else data
+        diff = None
+        if task.mode == DIFF and result.changed:
+            diff = unified_diff(data.decode(result.encoding), result.code, task.path)
+    except SourceError as exc:
+        return Outcome(task.path, problem=Problem(task.path, exc.line, exc.message))
+    except InternalError as exc:
+        message = str(exc)
+        if message.startswith(f"{task.path}: "):
+            message = message[len(task.path) + 2 :]
+        return Outcome(task.path, problem=_internal(task.path, message))
+    except Exception as exc:  # any other failure is a bug of ours too: report it, keep going
+        return Outcome(task.path, problem=_internal(task.path, f"{type(exc).__name__}: {exc}"))
+    outcome = Outcome(
+        task.path, result.report, changed=result.changed, already_rewritten=result.already_rewritten, diff=diff
+    )
+    if task.target is not None and (task.mode == MIRROR or result.changed):
+        in_place = task.mode == IN_PLACE
+        try:
+            if in_place and not os.access(task.target, os.W_OK):
+                raise PermissionError(13, "the file is read-only")
+            write_atomically(task.target, new_data, like=task.path, keep_owner=in_place, durable=in_place)
+        except OSError as exc:
+            where = task.path if in_place else task.target
+            outcome.problem = Problem(where, None, f"cannot write: {exc.strerror or exc}")
+            outcome.report = None
+    return outcome
+
+
+def _internal(path: str, message: str) -> Problem:
+    return Problem(path, None, f"internal error: {message}", kind="internal", detail=traceback.format_exc())
+
+
+def process_all(tasks: Sequence[Task], jobs: int = 1) -> Iterator[Outcome]:
+    """Outcomes in the order of ``tasks``, whatever the number of worker processes."""
+    if jobs <= 1 or len(tasks) <= 1:
+        for task in tasks:
+            yield process_file(task)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context)
+    try:
+        yield from pool.map(process_file, tasks, chunksize=1)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def cpu_count() -> int:
+    """CPUs this process may use (``--jobs 0``)."""
+    if hasattr(os, "process_cpu_count"):  # 3.13+
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _lines(text: str) -> list[str]:
+    """Split on "\\n" only, as ``patch`` does (``str.splitlines`` also splits on form feeds)."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    """A diff that ``patch -p0`` applies, including the "No newline at end of file" marker."""
+    out = []
+    for line in difflib.unified_diff(_lines(old), _lines(new), fromfile=path, tofile=path):
+        out.append(line)
+        if not line.endswith("\n"):
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _default_mode() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomically(
+    path: str, data: bytes, *, like: str | None = None, keep_owner: bool = False, durable: bool = False
+) -> None:
+    """Replace ``path`` with ``data`` all at once: readers see the old file or the new one, never a part.
+
+    The new file gets the permission bits of ``like`` (and its owner, where allowed, with
+    ``keep_owner``), or the default ones. ``durable`` syncs the data to disk before the
+    rename. On any failure ``path`` is left as it was and the temporary file is removed.
+    """
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            if durable:
+                os.fsync(f.fileno())
+        _copy_permissions(like, temporary, keep_owner=keep_owner)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _copy_permissions(like: str | None, path: str, *, keep_owner: bool) -> None:
+    if like is None:
+        os.chmod(path, _default_mode())
+        return
+    st = os.stat(like)
+    if keep_owner and hasattr(os, "chown") and (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+        with contextlib.suppress(OSError):  # only root may give files away; keep going otherwise
+            os.chown(path, st.st_uid, st.st_gid)
+    os.chmod(path, stat.S_IMODE(st.st_mode))
+
+
+def run_tasks(
+    tasks: Sequence[Task], *, jobs: int, on_outcome: Callable[[int, Outcome], None] | None = None
+) -> list[Outcome]:
+    """Process every task; ``on_outcome(k, outcome)`` is called in task order as each completes."""
+    outcomes = []
+    for k, outcome in enumerate(process_all(tasks, jobs), 1):
+        outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(k, outcome)
+    return outcomes
+
+
+def iter_reports(outcomes: Iterable[Outcome]) -> list[FileReport]:
+    return [o.report for o in outcomes if o.report is not None]
