@@ -1,0 +1,246 @@
+"""Bad input mixed with good input, usage errors, internal errors, and the exit-code scheme."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from async_inline import InternalError
+from async_inline.cli import ExitCode
+from cli_helpers import PLAIN, SYNTAX_ERROR, UNDECODABLE, make_tree, snapshot
+
+MIXED = {
+    "src/a_good.py": PLAIN,
+    "src/b_syntax.py": SYNTAX_ERROR,
+    "src/c_latin1.py": UNDECODABLE,
+    "src/d_good.py": PLAIN,
+}
+
+
+def _no_traceback(text: str) -> None:
+    assert "Traceback" not in text
+
+
+def test_exit_codes_are_stable() -> None:
+    assert [int(c) for c in ExitCode] == [0, 1, 2, 3, 4, 130]
+
+
+@pytest.mark.parametrize("mode", [["-o", "out"], ["--in-place"], ["--diff"], ["--check"]])
+def test_bad_files_are_reported_and_the_others_processed(cli, tmp_path: Path, mode: list[str]) -> None:
+    make_tree(tmp_path, MIXED)
+    before = snapshot(tmp_path / "src")
+    result = cli("rewrite", "src", "missing.py", "--report", "r.json", *mode)
+    assert result.code == ExitCode.INPUT_ERROR
+    error_lines = [line for line in result.err.splitlines() if line.startswith(("src/", "missing"))]
+    assert error_lines == [
+        "missing.py: no such file or directory",
+        "src/b_syntax.py:3: invalid syntax",
+        "src/c_latin1.py:3: cannot decode byte 0xe9 as utf-8",
+    ]
+    assert "2 files processed" in result.err
+    assert "3 errors" in result.err
+    _no_traceback(result.err)
+    assert snapshot(tmp_path / "src") == before  # inputs never touched by a failure
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [f["path"] for f in report["files"]] == ["src/a_good.py", "src/d_good.py"]
+    assert report["errors"] == [
+        {"path": "missing.py", "line": None, "message": "no such file or directory", "kind": "input"},
+        {"path": "src/b_syntax.py", "line": 3, "message": "invalid syntax", "kind": "input"},
+        {"path": "src/c_latin1.py", "line": 3, "message": "cannot decode byte 0xe9 as utf-8", "kind": "input"},
+    ]
+    if mode[0] == "-o":  # good files written in full, bad ones not at all, no temporary files left
+        assert snapshot(tmp_path / "out") == {"a_good.py": PLAIN.encode(), "d_good.py": PLAIN.encode()}
+
+
+def test_errors_are_printed_even_when_quiet(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, MIXED)
+    result = cli("rewrite", "src", "--check", "-q")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert result.err.splitlines() == [
+        "src/b_syntax.py:3: invalid syntax",
+        "src/c_latin1.py:3: cannot decode byte 0xe9 as utf-8",
+    ]
+
+
+def test_only_missing_paths(cli, tmp_path: Path) -> None:
+    result = cli("rewrite", "nowhere", "-o", "out")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert "nowhere: no such file or directory" in result.err
+    assert not (tmp_path / "out").exists()
+
+
+def test_broken_symlink_argument(cli, tmp_path: Path) -> None:
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "gone.py")
+    result = cli("rewrite", "dangling.py", "--check")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert "dangling.py: broken symbolic link" in result.err
+
+
+def test_null_byte_is_a_source_error(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"nul.py": b"x = 1\0\n", "ok.py": PLAIN})
+    result = cli("rewrite", "nul.py", "ok.py", "-o", "out")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert result.err.startswith("nul.py")
+    _no_traceback(result.err)
+    assert snapshot(tmp_path / "out") == {"ok.py": PLAIN.encode()}
+
+
+def test_undecodable_byte_in_the_first_two_lines(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"early.py": b'name = "caf\xe9"\n'})
+    result = cli("rewrite", "early.py", "--check")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert re.fullmatch(r"early\.py:\d+: .+", result.err.splitlines()[0])
+    _no_traceback(result.err)
+
+
+def test_bad_coding_cookie_is_a_source_error(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"odd.py": b"# -*- coding: no-such-codec -*-\nx = 1\n"})
+    result = cli("rewrite", "odd.py", "--check")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert result.err.startswith("odd.py:")
+    _no_traceback(result.err)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["rewrite", "src"], "one of the arguments -o/--output-dir --in-place --diff --check is required"),
+        (["rewrite", "src", "--diff", "--check"], "not allowed with argument"),
+        (["rewrite", "src", "-o", "out", "--in-place"], "not allowed with argument"),
+        (["rewrite", "--check"], "the following arguments are required: PATH"),
+        (["rewrite", "src", "--check", "--max-depth", "-1"], "argument --max-depth: expected a non-negative integer"),
+        (["rewrite", "src", "--check", "--max-size", "big"], "argument --max-size: expected a non-negative integer"),
+        (["rewrite", "src", "--check", "--unroll", "1.5"], "argument --unroll: expected a non-negative integer"),
+        (["rewrite", "src", "--check", "--stress", "x"], "argument --stress: expected a non-negative integer"),
+        (["rewrite", "src", "--check", "--jobs", "-2"], "argument -j/--jobs: expected a non-negative integer"),
+        (["rewrite", "src", "--check", "-q", "-v"], "not allowed with argument"),
+        (["rewrite", "src", "-o", ""], "must not be empty"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ([], "required: COMMAND"),
+    ],
+)
+def test_usage_errors_exit_2_without_traceback(cli, tmp_path: Path, args: list[str], message: str) -> None:
+    make_tree(tmp_path, {"src/a.py": PLAIN})
+    before = snapshot(tmp_path)
+    result = cli(*args)
+    assert result.code == ExitCode.USAGE
+    assert message in result.err
+    _no_traceback(result.err)
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["src", "-o", "src"], "overlaps input directory 'src'"),
+        (["src", "-o", "src/build"], "overlaps input directory 'src'"),
+        (["src/pkg", "-o", "src"], "overlaps input directory 'src/pkg'"),
+        (["src/a.py", "-o", "src"], "output 'src/a.py' would overwrite the input 'src/a.py'"),
+        (["src/a.py", "-o", "src/a.py"], "cannot create output directory 'src/a.py'"),
+        (["src", "-o", "src/a.py/x"], "overlaps input directory"),
+        (["src/a.py", "-o", "src/a.py/x"], "cannot create output directory 'src/a.py/x'"),
+        (["src", "--check", "--report", "src"], "--report src: is a directory"),
+        (["src", "--in-place", "--report", "src/a.py"], "is one of the files being rewritten"),
+        (["src", "-o", "out", "--report", "out/a.py"], "is one of the files being rewritten"),
+    ],
+)
+def test_unusable_outputs_are_usage_errors_and_nothing_is_processed(
+    cli, tmp_path: Path, args: list[str], message: str
+) -> None:
+    make_tree(tmp_path, {"src/a.py": PLAIN, "src/pkg/b.py": PLAIN})
+    before = snapshot(tmp_path)
+    result = cli("rewrite", *args)
+    assert result.code == ExitCode.USAGE, result.err
+    assert message in result.err
+    _no_traceback(result.err)
+    assert snapshot(tmp_path) == before
+
+
+def test_output_dir_through_a_symlink_into_the_inputs_is_refused(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": PLAIN})
+    (tmp_path / "alias").symlink_to(tmp_path / "src")
+    result = cli("rewrite", "src", "-o", "alias/out")
+    assert result.code == ExitCode.USAGE
+    assert "overlaps input directory" in result.err
+
+
+def test_output_file_blocked_by_a_directory_is_an_error_for_that_file_only(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": PLAIN, "src/b.py": PLAIN, "out/a.py/occupied": ""})
+    result = cli("rewrite", "src", "-o", "out")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert "out/a.py: cannot write: Is a directory" in result.err
+    assert (tmp_path / "out/b.py").read_text() == PLAIN
+    assert snapshot(tmp_path / "out") == {"a.py/occupied": b"", "b.py": PLAIN.encode()}
+
+
+def _fail_on(name: str, exception: BaseException):
+    """A rewrite_source that raises ``exception`` for files called ``name`` (simulates a bug of ours)."""
+    import async_inline.api as api
+
+    real = api.rewrite_source
+
+    def rewrite_source(source, *, filename, options):
+        if Path(filename).name == name:
+            raise exception
+        return real(source, filename=filename, options=options)
+
+    return rewrite_source
+
+
+def test_internal_error_is_reported_and_the_run_continues(cli, tmp_path: Path, monkeypatch) -> None:
+    import async_inline.api as api
+
+    monkeypatch.setattr(api, "rewrite_source", _fail_on("b.py", InternalError("src/b.py: async_inline generated invalid code (line 2: oops); please report this as a bug")))
+    make_tree(tmp_path, {"src/a.py": PLAIN, "src/b.py": PLAIN, "src/c.py": PLAIN})
+    result = cli("rewrite", "src", "-o", "out")
+    assert result.code == ExitCode.INTERNAL_ERROR
+    assert "src/b.py: internal error: async_inline generated invalid code (line 2: oops)" in result.err
+    assert "please report" in result.err
+    _no_traceback(result.err)
+    assert sorted(snapshot(tmp_path / "out")) == ["a.py", "c.py"]
+
+
+def test_unexpected_exception_is_an_internal_error_with_traceback_in_verbose(cli, tmp_path: Path, monkeypatch) -> None:
+    import async_inline.api as api
+
+    monkeypatch.setattr(api, "rewrite_source", _fail_on("a.py", KeyError("boom")))
+    make_tree(tmp_path, {"src/a.py": PLAIN, "src/b.py": PLAIN})
+    result = cli("rewrite", "src", "--check")
+    assert result.code == ExitCode.INTERNAL_ERROR
+    assert "src/a.py: internal error: KeyError: 'boom'" in result.err
+    _no_traceback(result.err)
+    result = cli("rewrite", "src", "--check", "-v")
+    assert "Traceback" in result.err  # for the bug report
+
+
+def test_internal_error_outranks_input_errors(cli, tmp_path: Path, monkeypatch) -> None:
+    import async_inline.api as api
+
+    monkeypatch.setattr(api, "rewrite_source", _fail_on("a.py", RuntimeError("bug")))
+    make_tree(tmp_path, {"src/a.py": PLAIN, "src/bad.py": SYNTAX_ERROR})
+    result = cli("rewrite", "src", "--check", "--report", "r.json")
+    assert result.code == ExitCode.INTERNAL_ERROR
+    kinds = [e["kind"] for e in json.loads((tmp_path / "r.json").read_text())["errors"]]
+    assert kinds == ["internal", "input"]
+
+
+def test_report_that_cannot_be_written_is_an_error(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": PLAIN, "blocker": "a file"})
+    result = cli("rewrite", "src", "--check", "--report", "blocker/r.json")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert "blocker/r.json: cannot write the report" in result.err
+    _no_traceback(result.err)
+
+
+def test_keyboard_interrupt_exits_130(cli, tmp_path: Path, monkeypatch) -> None:
+    import async_inline.api as api
+
+    monkeypatch.setattr(api, "rewrite_source", _fail_on("a.py", KeyboardInterrupt()))
+    make_tree(tmp_path, {"src/a.py": PLAIN})
+    result = cli("rewrite", "src", "-o", "out")
+    assert result.code == ExitCode.INTERRUPTED
+    assert "interrupted" in result.err
+    assert snapshot(tmp_path / "out") == {}

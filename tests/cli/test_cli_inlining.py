@@ -1,0 +1,172 @@
+"""The command line on files that really change: these need the real transformer.
+
+(While ``async_inline.transform.rewriter`` is the identity placeholder they fail; they
+are not faked, because what they prove is what users get.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from async_inline.api import HEADER_PREFIX
+from async_inline.cli import ExitCode
+from cli_helpers import PLAIN, SAMPLE, SAMPLE_AWAIT_LINE, SYNTAX_ERROR, make_tree, run_sample, snapshot
+
+
+def test_sample_is_inlined_and_still_works(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "src/b.py": PLAIN})
+    result = cli("rewrite", "src", "-o", "out", "--report", "r.json")
+    assert result.code == ExitCode.OK, result.err
+    code = (tmp_path / "out/a.py").read_text()
+    assert code.startswith(HEADER_PREFIX)
+    assert run_sample(code) == 42
+    assert (tmp_path / "out/b.py").read_text() == PLAIN
+    document = json.loads((tmp_path / "r.json").read_text())
+    [inlined] = document["files"][0]["inlined"]
+    assert (inlined["caller"], inlined["callee"], inlined["line"], inlined["depth"]) == ("main", "add_one", SAMPLE_AWAIT_LINE, 1)
+    assert document["totals"] == {"inlined": 1, "skipped": 0}
+    assert "2 files processed: 1 rewritten, 1 unchanged" in result.err
+    assert "1 call site inlined" in result.err
+
+
+def test_verbose_lists_each_decision(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE})
+    result = cli("rewrite", "src", "--check", "-v")
+    assert f"src/a.py:{SAMPLE_AWAIT_LINE}: inlined add_one into main (depth 1)" in result.err
+
+
+def test_check_exits_1_and_names_the_files_that_would_change(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "src/b.py": PLAIN})
+    before = snapshot(tmp_path)
+    result = cli("rewrite", "src", "--check")
+    assert result.code == ExitCode.WOULD_CHANGE
+    assert "would rewrite src/a.py" in result.err and "src/b.py" not in result.err
+    assert "1 would be rewritten" in result.err
+    assert snapshot(tmp_path) == before
+
+
+def test_check_with_a_bad_file_reports_the_error_code(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "src/bad.py": SYNTAX_ERROR})
+    assert cli("rewrite", "src", "--check").code == ExitCode.INPUT_ERROR
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs patch(1)")
+def test_diff_applies_with_patch_and_gives_the_rewritten_files(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "src/b.py": PLAIN, "src/c.py": SAMPLE.replace("41", "1")})
+    before = snapshot(tmp_path)
+    diff = cli("rewrite", "src", "--diff")
+    assert diff.code == ExitCode.OK
+    assert snapshot(tmp_path) == before  # --diff writes nothing
+    assert diff.out.count("--- src/") == 2 and "src/b.py" not in diff.out
+    assert cli("rewrite", "src", "-o", "out").code == 0
+    subprocess.run(["patch", "-s", "-p0"], input=diff.out, text=True, cwd=tmp_path, check=True)
+    assert snapshot(tmp_path / "src") == snapshot(tmp_path / "out")
+
+
+def test_in_place_rewrites_keeping_mode_and_symlinks(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "src/b.py": PLAIN, "expected/a.py": SAMPLE})
+    os.chmod(tmp_path / "src/a.py", 0o754)
+    (tmp_path / "src/link.py").symlink_to("a.py")
+    assert cli("rewrite", "expected", "-o", "expected_out").code == 0
+    result = cli("rewrite", "src", "--in-place")
+    assert result.code == ExitCode.OK, result.err
+    assert (tmp_path / "src/a.py").read_bytes() == (tmp_path / "expected_out/a.py").read_bytes()
+    assert (tmp_path / "src/a.py").stat().st_mode & 0o777 == 0o754
+    assert (tmp_path / "src/link.py").is_symlink()
+    assert sorted(os.listdir(tmp_path / "src")) == ["a.py", "b.py", "link.py"]
+    assert run_sample((tmp_path / "src/a.py").read_text()) == 42
+
+
+def test_in_place_failure_leaves_the_original_untouched(cli, tmp_path: Path, monkeypatch) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "src/z.py": SAMPLE})
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith("a.py"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    result = cli("rewrite", "src", "--in-place")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert "src/a.py: cannot write: No space left on device" in result.err
+    assert (tmp_path / "src/a.py").read_text() == SAMPLE
+    assert (tmp_path / "src/z.py").read_text().startswith(HEADER_PREFIX)  # the run went on
+    assert sorted(os.listdir(tmp_path / "src")) == ["a.py", "z.py"]  # no temporary file left
+
+
+def test_rewriting_the_output_again_changes_nothing(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "src/b.py": PLAIN})
+    assert cli("rewrite", "src", "-o", "once").code == 0
+    assert (tmp_path / "once/a.py").read_text() != SAMPLE
+    assert cli("rewrite", "once", "-o", "twice").code == 0
+    assert snapshot(tmp_path / "twice") == snapshot(tmp_path / "once")
+    assert cli("rewrite", "once", "--check").code == ExitCode.OK
+    assert cli("rewrite", "src", "--in-place").code == 0
+    first = snapshot(tmp_path / "src")
+    assert cli("rewrite", "src", "--in-place").code == 0
+    assert snapshot(tmp_path / "src") == first == snapshot(tmp_path / "once")
+
+
+def test_coding_cookie_round_trip_with_inlining(cli, tmp_path: Path) -> None:
+    source = '# -*- coding: latin-1 -*-\nGREETING = "olé"\n' + SAMPLE
+    make_tree(tmp_path, {"src/a.py": source.encode("latin-1")})
+    assert cli("rewrite", "src", "-o", "out").code == 0
+    data = (tmp_path / "out/a.py").read_bytes()
+    assert data.splitlines()[0] == b"# -*- coding: latin-1 -*-"
+    assert data.splitlines()[1].startswith(HEADER_PREFIX.encode())
+    assert 'GREETING = "olé"'.encode("latin-1") in data
+    namespace: dict = {}
+    exec(compile(data, "out/a.py", "exec"), namespace)  # compile() honours the cookie
+    assert namespace["GREETING"] == "olé"
+    import asyncio
+
+    assert asyncio.run(namespace["main"]()) == 42
+
+
+def test_bom_is_kept_with_inlining(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": b"\xef\xbb\xbf" + ('NAME = "café"\n' + SAMPLE).encode()})
+    assert cli("rewrite", "src", "-o", "out").code == 0
+    data = (tmp_path / "out/a.py").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf" + HEADER_PREFIX.encode())
+    assert run_sample(data.decode("utf-8-sig")) == 42
+
+
+def test_max_size_reaches_the_transformer(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE})
+    result = cli("rewrite", "src", "--check", "--max-size", "0", "--report", "r.json")
+    assert result.code == ExitCode.OK  # add_one (1 statement) is over the limit: nothing changes
+    [skipped] = json.loads((tmp_path / "r.json").read_text())["files"][0]["skipped"]
+    assert (skipped["callee"], skipped["line"]) == ("add_one", SAMPLE_AWAIT_LINE)
+
+
+def test_no_guards_changes_the_output_and_it_still_works(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE})
+    assert cli("rewrite", "src", "-o", "guarded").code == 0
+    assert cli("rewrite", "src", "-o", "unguarded", "--no-guards").code == 0
+    guarded, unguarded = (tmp_path / "guarded/a.py").read_text(), (tmp_path / "unguarded/a.py").read_text()
+    assert guarded != unguarded
+    assert run_sample(guarded) == run_sample(unguarded) == 42
+
+
+def test_diff_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    """``--diff | head``: the reader goes away; no BrokenPipeError traceback, SIGPIPE-like status."""
+    make_tree(tmp_path, {"src/a.py": SAMPLE})
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to stdout fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "async_inline", "rewrite", "src", "--diff"],
+            cwd=tmp_path, stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=600,
+        )
+    finally:
+        os.close(write_end)
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert done.returncode == 141

@@ -1,0 +1,113 @@
+"""The JSON report, the human summary on stderr, -q/-v, and the progress counter."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+from async_inline.cli import ExitCode
+from async_inline.report import FileReport, Inlined, Skipped, report_json
+from cli_helpers import PLAIN, SAMPLE, SYNTAX_ERROR, make_tree
+
+
+def check_report_schema(document: dict) -> None:
+    """The shape issue 2 promises (plus per-decision extras and the "errors" list)."""
+    assert set(document) == {"files", "totals", "errors"}
+    assert set(document["totals"]) == {"inlined", "skipped"}
+    for entry in document["files"]:
+        assert set(entry) == {"path", "inlined", "skipped"}
+        assert isinstance(entry["path"], str)
+        for decision in entry["inlined"]:
+            assert {"caller", "callee", "line", "depth"} <= set(decision)
+            assert isinstance(decision["line"], int) and isinstance(decision["depth"], int)
+            assert isinstance(decision["caller"], str) and isinstance(decision["callee"], str)
+        for decision in entry["skipped"]:
+            assert {"caller", "callee", "line", "reason"} <= set(decision)
+            assert isinstance(decision["line"], int) and isinstance(decision["reason"], str)
+    assert document["totals"]["inlined"] == sum(len(f["inlined"]) for f in document["files"])
+    assert document["totals"]["skipped"] == sum(len(f["skipped"]) for f in document["files"])
+    for error in document["errors"]:
+        assert set(error) == {"path", "line", "message", "kind"}
+        assert error["kind"] in ("input", "internal")
+
+
+def test_report_schema_on_real_files(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "src/b.py": PLAIN, "src/c.py": SYNTAX_ERROR})
+    result = cli("rewrite", "src", "-o", "out", "--report", "reports/run.json")
+    assert result.code == ExitCode.INPUT_ERROR
+    document = json.loads((tmp_path / "reports/run.json").read_text(encoding="utf-8"))
+    check_report_schema(document)
+    assert [f["path"] for f in document["files"]] == ["src/a.py", "src/b.py"]
+    assert document["files"][1] == {"path": "src/b.py", "inlined": [], "skipped": []}
+    assert document["errors"] == [{"path": "src/c.py", "line": 3, "message": "invalid syntax", "kind": "input"}]
+
+
+def test_report_schema_is_what_report_json_builds(cli, tmp_path: Path) -> None:
+    """The checker above accepts the library's own document with decisions in it."""
+    report = FileReport("x.py", [Inlined("main", "add_one", 6, 1)], [Skipped("main", "gen", 7, "a generator", "generator")])
+    document = report_json([report])
+    document["errors"] = []
+    check_report_schema(document)
+    assert document["totals"] == {"inlined": 1, "skipped": 1}
+
+
+def test_report_is_written_in_every_mode(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": PLAIN})
+    for n, mode in enumerate((["-o", "out"], ["--in-place"], ["--diff"], ["--check"])):
+        assert cli("rewrite", "src", *mode, "--report", f"r{n}.json").code == 0
+        document = json.loads((tmp_path / f"r{n}.json").read_text())
+        check_report_schema(document)
+        assert [f["path"] for f in document["files"]] == ["src/a.py"]
+
+
+def test_summary_on_stderr_and_quiet_silences_it(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/a.py": PLAIN, "src/b.py": PLAIN, "src/bad.py": SYNTAX_ERROR})
+    result = cli("rewrite", "src", "-o", "out")
+    assert result.out == ""
+    assert result.err.splitlines() == [
+        "src/bad.py:3: invalid syntax",
+        "2 files processed: 0 rewritten, 2 unchanged",
+        "0 call sites inlined, 0 kept as calls",
+        "1 error",
+    ]
+    result = cli("rewrite", "src", "-o", "out", "-q")
+    assert result.err.splitlines() == ["src/bad.py:3: invalid syntax"]
+    make_tree(tmp_path, {"src/bad.py": PLAIN})
+    assert cli("rewrite", "src", "-o", "out", "-q").err == ""
+
+
+def test_verbose_mentions_files_already_rewritten(cli, tmp_path: Path) -> None:
+    from async_inline.api import HEADER
+
+    make_tree(tmp_path, {"src/done.py": HEADER + PLAIN})
+    result = cli("rewrite", "src", "--check", "-v")
+    assert result.code == 0
+    assert "src/done.py: already rewritten by async-inline, left as it is" in result.err
+    assert "1 files processed" not in result.err and "1 file processed: 0 would be rewritten, 0 unchanged, 1 already rewritten" in result.err
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_counter_only_on_a_terminal(cli, tmp_path: Path, monkeypatch) -> None:
+    make_tree(tmp_path, {"src/a.py": PLAIN, "src/b.py": PLAIN, "src/c.py": SYNTAX_ERROR})
+    result = cli("rewrite", "src", "--check")
+    assert "[1/3]" not in result.err and "\r" not in result.err
+
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    cli("rewrite", "src", "--check")
+    shown = terminal.getvalue()
+    assert [shown.index(f"[{k}/3]") for k in (1, 2, 3)] == sorted(shown.index(f"[{k}/3]") for k in (1, 2, 3))
+    # the error message is not glued to a progress line, and the summary starts on a clean line
+    assert "\r\x1b[Ksrc/c.py:3: invalid syntax\n" in shown
+    assert "\r\x1b[K2 files processed" in shown
+
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    cli("rewrite", "src", "--check", "-q")
+    assert "[1/3]" not in terminal.getvalue()
