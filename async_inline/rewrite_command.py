@@ -271,7 +271,8 @@ def run(args: argparse.Namespace) -> int:
     processed = [o for o in outcomes if o.problem is None]
     changed = sum(o.changed for o in processed)
     internal = sum(p.kind == "internal" for p in problems)
-    _summary(console, mode, processed, reports, problems, skip_reason_tally(reports))
+    if tasks or problems:
+        _summary(console, mode, processed, reports, problems, skip_reason_tally(reports))
 
     if internal:
         return ExitCode.INTERNAL_ERROR

@@ -342,10 +342,11 @@ def run_tasks(
 ) -> list[Outcome]:
     """Process every task; ``on_outcome(k, outcome)`` is called in task order as each completes."""
     outcomes = []
-    for k, outcome in enumerate(process_all(tasks, jobs), 1):
-        outcomes.append(outcome)
-        if on_outcome is not None:
-            on_outcome(k, outcome)
+    with contextlib.closing(process_all(tasks, jobs)) as results:  # stops the pool on any exception
+        for k, outcome in enumerate(results, 1):
+            outcomes.append(outcome)
+            if on_outcome is not None:
+                on_outcome(k, outcome)
     return outcomes
 
 
