@@ -6,6 +6,7 @@ for bad input, the report types, and (see ``hook``) ``install``/``uninstall`` fo
 
 from .api import InternalError, RewriteResult, __version__, rewrite_source
 from .errors import SourceError
+from .hook import install, uninstall
 from .options import Options
 from .report import FileReport, Inlined, Skipped, report_json
 
@@ -18,6 +19,8 @@ __all__ = [
     "Skipped",
     "SourceError",
     "__version__",
+    "install",
     "report_json",
     "rewrite_source",
+    "uninstall",
 ]

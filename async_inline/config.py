@@ -1,0 +1,148 @@
+"""Project configuration for the import hook and the pytest plugin.
+
+Two sources, read here so the hook, ``run`` and the plugin agree on them:
+
+* ``[tool.async_inline]`` in the nearest ``pyproject.toml`` (searching upwards from a
+  directory): ``packages``, ``exclude``, ``depth``, ``guards``;
+* the environment variable ``ASYNC_INLINE``: comma-separated package names, which replace
+  the ``packages`` of pyproject.toml when set.
+
+Mistakes (unknown key, wrong type, bad package name, invalid TOML) raise ``ConfigError``,
+whose message names the file and the key, so callers can print it without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from .options import Options
+
+ENV_VAR = "ASYNC_INLINE"
+TABLE = "tool.async_inline"
+_KEYS = ("packages", "exclude", "depth", "guards")
+
+
+class ConfigError(ValueError):
+    """The user's configuration is unusable; ``str()`` is a complete message."""
+
+
+@dataclass(frozen=True)
+class HookConfig:
+    """What to rewrite on import, and with which options."""
+
+    #: Top-level or dotted package/module names; each covers its submodules.
+    packages: tuple[str, ...] = ()
+    #: Dotted names (covering submodules) or fnmatch patterns over full module names.
+    exclude: tuple[str, ...] = ()
+    #: ``Options.max_depth``; None keeps the library default.
+    depth: int | None = None
+    #: ``Options.guards``; None keeps the library default.
+    guards: bool | None = None
+    #: The pyproject.toml the values came from, if any (for messages).
+    pyproject: Path | None = None
+
+    def options(self, base: Options | None = None) -> Options:
+        """``base`` (default: library defaults) with depth/guards applied, without the header.
+
+        The hook compiles the rewritten code itself, so the header line would only shift lines.
+        """
+        changes: dict[str, Any] = {"header": False}
+        if self.depth is not None:
+            changes["max_depth"] = self.depth
+        if self.guards is not None:
+            changes["guards"] = self.guards
+        return (base or Options()).replace(**changes)
+
+
+def split_names(text: str, *, where: str) -> tuple[str, ...]:
+    """``"a, b.c,"`` -> ``("a", "b.c")``; ConfigError for something that is not a module name."""
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    check_module_names(names, where=where)
+    return names
+
+
+def check_module_names(names: Iterable[str], *, where: str) -> None:
+    for name in names:
+        if not isinstance(name, str) or not all(part.isidentifier() for part in name.split(".")):
+            raise ConfigError(f"{where}: {name!r} is not a module or package name")
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml in ``start`` or one of its parents."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _load_toml(path: Path) -> dict[str, Any] | None:
+    data = path.read_bytes()
+    if b"async_inline" not in data:  # cheap: no table, no need for a TOML parser
+        return None
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise ConfigError(
+                f"{path}: reading [{TABLE}] on Python 3.10 needs the 'tomli' package (pip install tomli)"
+            ) from None
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    table = document.get("tool", {}).get("async_inline")
+    if table is None:
+        return None
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{TABLE}] must be a table")
+    return table
+
+
+def _string_list(value: Any, *, where: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _from_table(table: dict[str, Any], path: Path) -> HookConfig:
+    unknown = sorted(set(table) - set(_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"{path}: [{TABLE}] has unknown key {unknown[0]!r} (known keys: {', '.join(_KEYS)})"
+        )
+    packages = _string_list(table.get("packages", []), where=f"{path}: [{TABLE}] packages")
+    check_module_names(packages, where=f"{path}: [{TABLE}] packages")
+    exclude = _string_list(table.get("exclude", []), where=f"{path}: [{TABLE}] exclude")
+    depth = table.get("depth")
+    if depth is not None and (not isinstance(depth, int) or isinstance(depth, bool) or depth < 0):
+        raise ConfigError(f"{path}: [{TABLE}] depth must be a non-negative integer, got {depth!r}")
+    guards = table.get("guards")
+    if guards is not None and not isinstance(guards, bool):
+        raise ConfigError(f"{path}: [{TABLE}] guards must be true or false, got {guards!r}")
+    return HookConfig(packages, exclude, depth, guards, path)
+
+
+def load_config(start: Path | str | None = None, environ: dict[str, str] | None = None) -> HookConfig:
+    """The configuration seen from directory ``start`` (default: the current directory)."""
+    environ = os.environ if environ is None else environ
+    pyproject = find_pyproject(Path(start) if start is not None else Path.cwd())
+    config = HookConfig()
+    if pyproject is not None:
+        table = _load_toml(pyproject)
+        if table is not None:
+            config = _from_table(table, pyproject)
+    env = environ.get(ENV_VAR, "").strip()
+    if env:
+        packages = split_names(env, where=f"environment variable {ENV_VAR}")
+        config = HookConfig(packages, config.exclude, config.depth, config.guards, config.pyproject)
+    return config

@@ -1,0 +1,118 @@
+"""The import hook: modules of the configured packages are inlined as they are imported.
+
+    import async_inline
+    async_inline.install(["myapp"])      # or [tool.async_inline] / ASYNC_INLINE
+    import myapp.server                  # runs with its awaited calls inlined
+
+Built like pytest's assertion rewriter: a meta path finder (``finder``) picks the modules
+the policy (``policy``) selects, a source loader (``loader``) runs the code built by
+``build`` from the user's file, and ``cache`` keeps that code between runs. This module
+stays cheap to import: the machinery is imported by ``install`` only.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import TYPE_CHECKING, Iterable, Optional, Union
+
+if TYPE_CHECKING:
+    from ..options import Options
+    from .finder import Finder
+    from .state import HookState
+
+__all__ = ["AsyncInlineWarning", "install", "uninstall"]
+
+
+class AsyncInlineWarning(UserWarning):
+    """Something the hook could not do as configured (the import itself still succeeds)."""
+
+
+_lock = threading.Lock()
+_installed: Optional["Finder"] = None
+_warned_already_imported: set[str] = set()
+
+
+def install(
+    packages: Union[str, Iterable[str], None] = None,
+    options: Optional["Options"] = None,
+    *,
+    exclude: Union[str, Iterable[str], None] = None,
+) -> None:
+    """Rewrite the modules of ``packages`` (and their submodules) from now on, as they are imported.
+
+    Unset arguments come from the configuration: ``packages`` from the environment variable
+    ``ASYNC_INLINE`` or ``[tool.async_inline] packages`` in the nearest pyproject.toml,
+    ``exclude`` and the options' ``depth``/``guards`` from that table. Calling ``install``
+    again replaces the previous installation. Raises ``async_inline.config.ConfigError``
+    (a ValueError) when the configuration is unusable or names no package.
+    """
+    from ..config import ConfigError, check_module_names, load_config, split_names
+    from .policy import Policy
+
+    config = load_config()
+    if packages is None:
+        names = config.packages
+        if not names:
+            raise ConfigError(
+                "async_inline.install(): no package to rewrite; pass packages=[...], set "
+                "ASYNC_INLINE=pkg,... or list them in [tool.async_inline] packages of pyproject.toml"
+            )
+    elif isinstance(packages, str):
+        names = split_names(packages, where="install(packages=...)")
+    else:
+        names = tuple(packages)
+        check_module_names(names, where="install(packages=...)")
+    if exclude is None:
+        excluded = config.exclude
+    else:
+        excluded = (exclude,) if isinstance(exclude, str) else tuple(exclude)
+    opts = config.options() if options is None else options.replace(header=False)
+    _, late = _activate(Policy(names, excluded), opts)
+    if late:
+        _warn_late(late, stacklevel=3)
+
+
+def _activate(policy: "Policy", options: "Options") -> "tuple[HookState, list[str]]":
+    """Put a finder for ``policy`` first on ``sys.meta_path`` (replacing ours).
+
+    Returns its state and the selected modules that were imported already (so will run
+    without inlining) and were not reported before in this process.
+    """
+    from .finder import Finder
+    from .state import HookState
+
+    state = HookState(policy, options)
+    global _installed
+    with _lock:
+        if _installed is not None and _installed in sys.meta_path:
+            sys.meta_path.remove(_installed)
+        _installed = Finder(state)
+        sys.meta_path.insert(0, _installed)
+        late = [m for m in policy.already_imported(list(sys.modules)) if m not in _warned_already_imported]
+        _warned_already_imported.update(late)
+    return state, late
+
+
+def _late_message(late: list[str]) -> str:
+    shown = ", ".join(late[:5]) + (f" and {len(late) - 5} more" if len(late) > 5 else "")
+    return (
+        f"async_inline: {shown} {'was' if len(late) == 1 else 'were'} imported before the import hook "
+        "was installed and will run without inlining; install the hook earlier "
+        "(for a program: python -m async_inline run ...)"
+    )
+
+
+def _warn_late(late: list[str], stacklevel: int) -> None:
+    import warnings
+
+    warnings.warn(_late_message(late), AsyncInlineWarning, stacklevel=stacklevel)
+
+
+def uninstall() -> None:
+    """Stop rewriting imports. Modules imported meanwhile keep their inlined code."""
+    global _installed
+    with _lock:
+        if _installed is not None and _installed in sys.meta_path:
+            sys.meta_path.remove(_installed)
+        _installed = None

@@ -1,0 +1,185 @@
+"""On-disk cache of the code the hook compiled, beside the interpreter's own ``.pyc`` files.
+
+One file per source file and configuration::
+
+    __pycache__/<module>.<cache_tag>.async_inline-<config digest>.pyc
+
+(``sys.pycache_prefix`` is honoured, as ``importlib.util.cache_from_source`` does.)
+
+Invariants:
+
+* An entry is used only when its key matches: the key digests the tool (version and the
+  files of the ``async_inline`` package, so an edited rewriter invalidates old entries),
+  the interpreter (bytecode magic, cache tag, ``-O`` level), the options and any extra
+  transform (pytest's assertion rewriting), and the exact source bytes. Entries also list
+  *dependencies* ``(path, sha256)``, checked on every load: cross-module inlining will
+  record the callees' files there, so an edited callee invalidates its callers.
+* A file on disk is always a complete entry: it is written to a temporary file in the
+  same directory and renamed over the old one.
+* The cache never makes an import fail: an unreadable, truncated or corrupted entry is a
+  miss, an unwritable directory is silently skipped, ``sys.dont_write_bytecode`` disables
+  writing (entries are still read, as the interpreter does with ``.pyc`` files).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import marshal
+import os
+import struct
+import sys
+import threading
+import types
+from dataclasses import dataclass
+from typing import Iterable
+
+try:
+    from _imp import _fix_co_filename
+except ImportError:  # pragma: no cover - not CPython
+    _fix_co_filename = None
+
+MAGIC = b"AIC\x01"
+_LENGTHS = struct.Struct("<II")
+_HEAD = len(MAGIC) + 32 + _LENGTHS.size
+
+
+@dataclass
+class Entry:
+    code: types.CodeType
+    #: The FileReport of the rewrite, as JSON bytes (decoded only when someone asks).
+    report: bytes
+    deps: tuple[tuple[str, str], ...] = ()
+
+
+_fingerprint_lock = threading.Lock()
+_fingerprint: str | None = None
+
+
+def tool_fingerprint() -> str:
+    """The version plus (name, size, mtime) of every source file of the async_inline package."""
+    global _fingerprint
+    with _fingerprint_lock:
+        if _fingerprint is None:
+            from .. import __version__
+
+            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            digest = hashlib.sha256(__version__.encode())
+            for directory, dirs, files in sorted(os.walk(root)):
+                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+                for name in sorted(files):
+                    if name.endswith(".py"):
+                        st = os.stat(os.path.join(directory, name))
+                        rel = os.path.relpath(os.path.join(directory, name), root)
+                        digest.update(f"{rel}:{st.st_size}:{st.st_mtime_ns};".encode())
+            _fingerprint = digest.hexdigest()
+        return _fingerprint
+
+
+def config_digest(options_key: str, salt: str = "") -> str:
+    """Digest of everything but the source that the compiled code depends on."""
+    parts = (
+        tool_fingerprint(),
+        importlib.util.MAGIC_NUMBER.hex(),
+        str(sys.implementation.cache_tag),
+        str(sys.flags.optimize),
+        options_key,
+        salt,
+    )
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def entry_key(config: str, source: bytes) -> bytes:
+    """The 32-byte key of one entry: configuration plus the exact source bytes."""
+    return hashlib.sha256(config.encode() + b"\0" + hashlib.sha256(source).digest()).digest()
+
+
+def cache_path(source_path: str, config: str) -> str | None:
+    """Where the entry for ``source_path`` lives, or None when the interpreter has no cache tag."""
+    try:
+        pyc = importlib.util.cache_from_source(source_path, optimization="")
+    except (NotImplementedError, ValueError):
+        return None
+    return f"{pyc[:-4]}.async_inline-{config[:16]}.pyc"
+
+
+def file_digest(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
+
+
+def load(path: str, key: bytes, source_path: str) -> Entry | None:
+    """The entry at ``path`` if it is complete, matches ``key`` and its dependencies; else None."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    try:
+        if data[:4] != MAGIC or data[4:36] != key:
+            return None
+        deps_len, report_len = _LENGTHS.unpack_from(data, 36)
+        at = _HEAD
+        deps_raw = data[at : at + deps_len]
+        at += deps_len
+        report = data[at : at + report_len]
+        at += report_len
+        if len(deps_raw) != deps_len or len(report) != report_len:
+            return None
+        deps = tuple((str(p), str(h)) for p, h in json.loads(deps_raw)) if deps_len else ()
+        for dep_path, dep_hash in deps:
+            if file_digest(dep_path) != dep_hash:
+                return None
+        code = marshal.loads(data[at:])
+    except (ValueError, EOFError, TypeError, struct.error, UnicodeDecodeError):
+        return None  # truncated or corrupted: a miss, rebuilt and overwritten
+    if not isinstance(code, types.CodeType):
+        return None
+    if code.co_filename != source_path:
+        # The entry moved with its source (renamed directory): point the code at the new
+        # place, as importlib does for ordinary .pyc files.
+        if _fix_co_filename is not None:
+            _fix_co_filename(code, source_path)
+    return Entry(code, report, deps)
+
+
+def store(path: str, key: bytes, entry: Entry) -> bool:
+    """Write ``entry`` atomically; False (and nothing on disk) when that is not possible."""
+    if sys.dont_write_bytecode:
+        return False
+    deps_raw = json.dumps([list(d) for d in entry.deps]).encode() if entry.deps else b""
+    payload = b"".join(
+        (MAGIC, key, _LENGTHS.pack(len(deps_raw), len(entry.report)), deps_raw, entry.report, marshal.dumps(entry.code))
+    )
+    directory = os.path.dirname(path)
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        os.makedirs(directory, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            with open(fd, "wb", closefd=True) as f:
+                f.write(payload)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except OSError:
+        return False  # read-only or missing directory, full disk, a file named __pycache__ ...
+    return True
+
+
+def dependencies(paths: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """``(path, sha256)`` for each readable path: what an entry built from them depends on."""
+    deps = []
+    for p in paths:
+        digest = file_digest(p)
+        if digest is not None:
+            deps.append((os.path.abspath(p), digest))
+    return tuple(deps)

@@ -1,0 +1,69 @@
+"""The meta path finder: hands the modules the policy selects to a ``RewritingLoader``.
+
+It sits first on ``sys.meta_path`` and asks the finders after it where a module is, so
+ordinary paths, editable installs and pytest's own hook all keep working; it only takes
+over specs whose loader it knows how to replace: the plain ``SourceFileLoader`` (and types
+registered as adapters, such as pytest's assertion rewriter, whose transform it then applies
+itself). Everything else (extension modules, .pyc-only files, zip imports, namespace
+packages, other custom loaders) is left to the finder that found it.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+from typing import Optional, Sequence
+
+from .loader import RewritingLoader
+from .state import HookState, rewriting
+
+
+class Finder(importlib.abc.MetaPathFinder):
+    def __init__(self, state: HookState) -> None:
+        self.state = state
+
+    def find_spec(
+        self, fullname: str, path: Optional[Sequence[str]] = None, target: object = None
+    ) -> Optional[importlib.machinery.ModuleSpec]:
+        state = self.state
+        if not state.policy.may_rewrite(fullname) or getattr(rewriting, "active", False):
+            return None
+        spec = self._find_below(fullname, path, target)
+        if spec is None or spec.origin is None or not spec.has_location:
+            return None
+        kind = type(spec.loader)
+        if kind is not importlib.machinery.SourceFileLoader and kind not in state.adapters:
+            return None
+        if not state.policy.wants(fullname, spec.origin):
+            return None
+        adapter = state.adapters.get(kind)
+        transform = adapter(spec.loader, fullname, spec.origin) if adapter is not None else None
+        return importlib.util.spec_from_file_location(
+            fullname,
+            spec.origin,
+            loader=RewritingLoader(fullname, spec.origin, state, transform),
+            submodule_search_locations=spec.submodule_search_locations,
+        )
+
+    def _find_below(self, fullname: str, path: Optional[Sequence[str]], target: object) -> Optional[importlib.machinery.ModuleSpec]:
+        """The spec the rest of ``sys.meta_path`` would produce (other Finders skipped)."""
+        finders = list(sys.meta_path)
+        try:
+            below = finders[finders.index(self) + 1 :]
+        except ValueError:  # called directly (pytest's importlib mode) or after uninstall
+            below = [f for f in finders if not isinstance(f, Finder)]
+        for finder in below:
+            if isinstance(finder, Finder):
+                continue
+            find_spec = getattr(finder, "find_spec", None)
+            if find_spec is None:
+                continue
+            spec = find_spec(fullname, path, target)
+            if spec is not None:
+                return spec
+        return None
+
+    def invalidate_caches(self) -> None:
+        pass

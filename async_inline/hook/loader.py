@@ -1,0 +1,36 @@
+"""The loader of a rewritten module: the ordinary source loader, except for the code it runs.
+
+Everything a tool asks a loader (``get_source``, ``get_filename``, ``is_package``, resource
+readers) answers from the user's file as usual; only ``get_code`` differs, returning the
+hook's code (cached or built by ``HookState.code_for``) instead of the interpreter's .pyc.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import types
+from typing import Optional
+
+from .build import Transform
+from .state import HookState
+
+
+class RewritingLoader(importlib.machinery.SourceFileLoader):
+    def __init__(self, fullname: str, path: str, state: HookState, transform: Optional[Transform] = None) -> None:
+        super().__init__(fullname, path)
+        self._state = state
+        self._transform = transform
+
+    def get_code(self, fullname: str) -> types.CodeType:
+        return self._load(fullname)[1]
+
+    def _load(self, fullname: str) -> tuple[bytes, types.CodeType]:
+        path = self.get_filename(fullname)
+        source = self.get_data(path)
+        return source, self._state.code_for(path, source, self._transform)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        source, code = self._load(module.__name__)
+        if self._state.twins is not None:
+            self._state.twins.add(module, code, self.get_filename(module.__name__), source, self._transform)
+        exec(code, module.__dict__)

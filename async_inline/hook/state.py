@@ -1,0 +1,151 @@
+"""What one installed hook knows and has done, shared by its finder and its loaders.
+
+It knows the policy, the options and the extra transforms; it records each rewritten
+file's report (fresh or from the cache) and each file it had to import unchanged.
+All mutation happens under one lock, because imports can run in several threads at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import threading
+import types
+import warnings
+from typing import Any, Callable, Optional
+
+from ..options import Options
+from ..report import FileReport, Inlined, Skipped
+from . import AsyncInlineWarning, cache
+from .build import Transform, build
+from .policy import Policy
+
+#: Set while this thread runs the rewriter: imports it makes are never rewritten (no recursion).
+rewriting = threading.local()
+
+#: ``adapter(loader, fullname, path)``: for a spec another finder made with a loader of a
+#: known type (pytest's assertion rewriter), the transform that loader would have applied.
+Adapter = Callable[[Any, str, str], Optional[Transform]]
+
+
+def _warn(message: str, path: str) -> None:
+    try:
+        warnings.warn_explicit(message, AsyncInlineWarning, filename=path, lineno=1)
+    except Warning:  # warnings turned into errors must not make the import fail
+        print(f"{path}:1: AsyncInlineWarning: {message}", file=sys.stderr)
+
+
+class HookState:
+    def __init__(
+        self,
+        policy: Policy,
+        options: Options,
+        *,
+        adapters: Optional[dict[type, Adapter]] = None,
+        warn: Callable[[str, str], None] = _warn,
+        twins: Any = None,
+    ) -> None:
+        self.policy = policy
+        self.options = options.replace(header=False)
+        self.adapters = dict(adapters or {})
+        self.warn = warn
+        #: A ``twins.Twins`` when the original code must stay available (pytest plugin).
+        self.twins = twins
+        self._lock = threading.Lock()
+        self._configs: dict[str, str] = {}
+        self._reports: dict[str, bytes] = {}
+        self._unchanged: dict[str, str] = {}
+        self._warned: set[tuple[str, str]] = set()
+
+    # -- building code ------------------------------------------------------------------
+
+    def _config(self, salt: str) -> str:
+        with self._lock:
+            if salt not in self._configs:
+                self._configs[salt] = cache.config_digest(self.options.cache_key(), salt)
+            return self._configs[salt]
+
+    def code_for(self, path: str, source: bytes, transform: Optional[Transform] = None) -> types.CodeType:
+        """The code to execute for ``path``, from the cache or freshly built (then cached)."""
+        config = self._config(transform.salt if transform is not None else "")
+        key = cache.entry_key(config, source)
+        where = cache.cache_path(path, config)
+        if where is not None:
+            entry = cache.load(where, key, path)
+            if entry is not None:
+                self._record(path, entry.report)
+                return entry.code
+        rewriting.active = True
+        try:
+            built = build(source, path, self.options, transform)
+        finally:
+            rewriting.active = False
+        if built.failure is not None:  # not cached: the next process tries (and warns) again
+            self._note_unchanged(path, f"could not be rewritten ({built.failure})")
+            self.warn_once(path, f"async_inline could not rewrite this module, it runs unchanged: {built.failure}")
+            return built.code
+        report = _report_to_json(built.report) if built.report is not None else b""
+        if where is not None:
+            cache.store(where, key, cache.Entry(built.code, report, cache.dependencies(built.dependencies)))
+        self._record(path, report)
+        return built.code
+
+    # -- what happened ------------------------------------------------------------------
+
+    def _record(self, path: str, report: bytes) -> None:
+        with self._lock:
+            self._reports[path] = report
+            self._unchanged.pop(path, None)
+            if not report:
+                self._unchanged[path] = "opted out with the skip-file marker"
+
+    def _note_unchanged(self, path: str, why: str) -> None:
+        with self._lock:
+            self._reports.pop(path, None)
+            self._unchanged[path] = why
+
+    def warn_once(self, path: str, message: str) -> None:
+        with self._lock:
+            if (path, message) in self._warned:
+                return
+            self._warned.add((path, message))
+        self.warn(message, path)
+
+    def reports(self) -> list[FileReport]:
+        """The reports of the files rewritten so far (the rewriter ran on them), by path."""
+        with self._lock:
+            items = sorted(self._reports.items())
+        reports = []
+        for path, data in items:
+            if data:
+                report = _report_from_json(data, path)
+                if report is not None:
+                    reports.append(report)
+        return reports
+
+    def unchanged(self) -> dict[str, str]:
+        """Files the policy selected but that run unchanged, with the reason."""
+        with self._lock:
+            return dict(sorted(self._unchanged.items()))
+
+
+def _report_to_json(report: FileReport) -> bytes:
+    return json.dumps(
+        {
+            "inlined": [dataclasses.asdict(d) for d in report.inlined],
+            "skipped": [dataclasses.asdict(d) for d in report.skipped],
+        }
+    ).encode()
+
+
+def _report_from_json(data: bytes, path: str) -> Optional[FileReport]:
+    try:
+        raw = json.loads(data)
+        return FileReport(
+            path,
+            [Inlined(**d) for d in raw["inlined"]],
+            [Skipped(**d) for d in raw["skipped"]],
+        )
+    except (ValueError, TypeError, KeyError):
+        return None

@@ -1,0 +1,114 @@
+"""The original code of rewritten modules, kept beside the inlined code, to run either.
+
+Inlining changes only the bodies of ``async def`` functions, never what a module's top
+level does; so "running the original program" in the same process means giving every
+function created from an inlined code object the code compiled from the original source
+(``function.__code__``), and giving the inlined code back afterwards. Module state,
+fixtures and objects stay shared. Functions created while original code runs (closures,
+nested definitions) come from the original code's constants, so they are original too.
+
+Pairs are found lazily, the first time ``original()`` is used: the original source is
+compiled then, and the functions are found through their code objects (``gc``), matched
+by qualified name and first line (the hook maps inlined lines back to the original ones).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import inspect
+import threading
+import types
+from typing import Iterator, Optional
+
+from .build import Transform, compile_original
+
+_Key = tuple[str, int]
+
+
+def _walk(code: types.CodeType, prefix: str = "") -> Iterator[tuple[_Key, types.CodeType]]:
+    """Every code object nested in ``code`` with its (qualified name, first line)."""
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            qualname = prefix + const.co_name
+            yield (qualname, const.co_firstlineno), const
+            is_function = bool(const.co_flags & inspect.CO_NEWLOCALS)
+            yield from _walk(const, qualname + (".<locals>." if is_function else "."))
+
+
+def _index(code: types.CodeType) -> dict[_Key, types.CodeType]:
+    """Key -> code, leaving out keys that occur twice (ambiguous, never swapped)."""
+    index: dict[_Key, types.CodeType] = {}
+    seen_twice: set[_Key] = set()
+    for key, const in _walk(code):
+        if key in index:
+            seen_twice.add(key)
+        index[key] = const
+    for key in seen_twice:
+        del index[key]
+    return index
+
+
+class Twins:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: list[tuple[types.CodeType, str, bytes, Optional[Transform]]] = []
+        #: (function, inlined code, original code) for every function found so far.
+        self._pairs: list[tuple[types.FunctionType, types.CodeType, types.CodeType]] = []
+        #: Functions whose original code could not be installed (different closure), by name.
+        self.unpaired: list[str] = []
+
+    def add(self, module: types.ModuleType, code: types.CodeType, path: str, source: bytes, transform: Optional[Transform]) -> None:
+        """Remember a module about to execute ``code`` (compiled from ``source`` at ``path``)."""
+        with self._lock:
+            self._pending.append((code, path, source, transform))
+
+    def _resolve(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, []
+        if not pending:
+            return
+        by_code: dict[int, tuple[types.CodeType, types.CodeType]] = {}
+        for code, path, source, transform in pending:
+            try:
+                original = compile_original(source, path, transform)
+            except SyntaxError:
+                continue
+            originals = _index(original)
+            for key, inlined in _index(code).items():
+                twin = originals.get(key)
+                if twin is not None:
+                    by_code[id(inlined)] = (inlined, twin)
+        if not by_code:
+            return
+        inlined_codes = [pair[0] for pair in by_code.values()]
+        pairs = []
+        for obj in gc.get_referrers(*inlined_codes):
+            if isinstance(obj, types.FunctionType) and id(obj.__code__) in by_code:
+                inlined, original = by_code[id(obj.__code__)]
+                if inlined is not obj.__code__:
+                    continue
+                if original.co_freevars != inlined.co_freevars:
+                    self.unpaired.append(obj.__qualname__)
+                    continue
+                pairs.append((obj, inlined, original))
+        with self._lock:
+            self._pairs.extend(pairs)
+
+    @contextlib.contextmanager
+    def original(self) -> Iterator[None]:
+        """Run the body with every rewritten function's original code."""
+        self._resolve()
+        with self._lock:
+            pairs = list(self._pairs)
+        for function, _, original in pairs:
+            function.__code__ = original
+        try:
+            yield
+        finally:
+            for function, inlined, _ in pairs:
+                function.__code__ = inlined
+
+    def __len__(self) -> int:
+        self._resolve()
+        return len(self._pairs)
