@@ -36,6 +36,7 @@ class ExitCode(enum.IntEnum):
 #: ``(name, "module:function")``: ``function(subparsers)`` registers the subcommand ``name``.
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("rewrite", "async_inline.rewrite_command:register"),
+    ("run", "async_inline.hook.command:register"),
 )
 
 EXIT_CODES_HELP = """\
