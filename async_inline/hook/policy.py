@@ -10,6 +10,7 @@ The per-module opt-out marker is read from the source by ``has_skip_marker``.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import io
 import os
 import re
@@ -33,6 +34,17 @@ def _is_pattern(text: str) -> bool:
     return any(c in text for c in "*?[")
 
 
+@functools.lru_cache(maxsize=None)
+def _installed_dirs() -> tuple[str, ...]:
+    """The directories of installed distributions and of the standard library."""
+    paths = sysconfig.get_paths()
+    return tuple({os.path.join(os.path.realpath(paths[k]), "") for k in ("purelib", "platlib", "stdlib") if k in paths})
+
+
+def is_installed(path: str) -> bool:
+    return os.path.realpath(path).startswith(_installed_dirs())
+
+
 class TestFiles:
     """pytest's notion of a test module: ``conftest.py``, a file matching ``python_files``,
     or a file named on the command line. Files of installed distributions never count."""
@@ -42,10 +54,7 @@ class TestFiles:
         self.set_initial_files(initial_files)
         #: A pattern with a directory part can only be matched against the full path.
         self._name_prefilter = not any(os.path.dirname(p) for p in self.patterns)
-        paths = sysconfig.get_paths()
-        self._installed = tuple(
-            {os.path.join(os.path.realpath(paths[k]), "") for k in ("purelib", "platlib", "stdlib") if k in paths}
-        )
+        self._installed = _installed_dirs()
 
     def set_initial_files(self, files: Iterable[str]) -> None:
         self.initial_files = frozenset(os.path.realpath(f) for f in files)
@@ -86,16 +95,18 @@ class Policy:
         exclude: Iterable[str] = (),
         *,
         test_files: TestFiles | None = None,
+        local_packages: Iterable[str] = (),
     ) -> None:
         self.packages = tuple(dict.fromkeys(packages))
+        #: Like packages, but only where they are part of the project, not installed
+        #: (the ``-m`` module of ``run``: ``run -m myapp`` yes, ``run -m pytest`` no).
+        self.local_packages = tuple(dict.fromkeys(local_packages))
+        self._local_prefixes = tuple(p + "." for p in self.local_packages)
         self.exclude = tuple(dict.fromkeys(exclude))
         self.test_files = test_files
         self._prefixes = tuple(p + "." for p in self.packages)
         self._exclude_names = tuple(e for e in self.exclude if not _is_pattern(e))
         self._exclude_patterns = tuple(e for e in self.exclude if _is_pattern(e))
-
-    def with_packages(self, extra: Iterable[str]) -> "Policy":
-        return Policy((*self.packages, *extra), self.exclude, test_files=self.test_files)
 
     def in_packages(self, fullname: str) -> bool:
         return fullname in self.packages or fullname.startswith(self._prefixes)
@@ -107,9 +118,12 @@ class Policy:
             return True
         return any(fnmatch.fnmatchcase(fullname, p) for p in self._exclude_patterns)
 
+    def _in_local(self, fullname: str) -> bool:
+        return fullname in self.local_packages or fullname.startswith(self._local_prefixes)
+
     def may_rewrite(self, fullname: str) -> bool:
         """Cheap, name-only: False means certainly not rewritten."""
-        if self.in_packages(fullname):
+        if self.in_packages(fullname) or self._in_local(fullname):
             return not self.excluded(fullname)
         if self.test_files is not None and self.test_files.may_match(fullname):
             return not self.excluded(fullname)
@@ -120,6 +134,8 @@ class Policy:
         if self.excluded(fullname):
             return False
         if self.in_packages(fullname):
+            return True
+        if self._in_local(fullname) and not is_installed(path):
             return True
         return self.test_files is not None and self.test_files.matches(path)
 

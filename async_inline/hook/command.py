@@ -1,0 +1,146 @@
+"""``async-inline run``: run a program with its modules inlined as they are imported.
+
+    python -m async_inline run [--packages PKG,...] script.py [ARGS ...]
+    python -m async_inline run [--packages PKG,...] -m module [ARGS ...]
+
+The program sees what it would see when run as ``python script.py`` or ``python -m module``:
+``__name__ == "__main__"``, ``sys.argv``, ``sys.path[0]``, its exit status, and tracebacks
+without frames of async_inline. Rewritten: the script itself, the ``-m`` module (with its
+submodules, unless it is an installed distribution), and the configured packages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import builtins
+import os
+import sys
+import types
+
+DESCRIPTION = """\
+Run a Python program with its own modules inlined as they are imported: the script,
+the -m module (and its submodules, unless it is installed in site-packages), and the
+packages configured by --packages, the ASYNC_INLINE environment variable or
+[tool.async_inline] packages in the nearest pyproject.toml. Files on disk are not
+changed; compiled code is cached in __pycache__.
+
+Everything after the script or module name is passed to the program. The program's
+sys.argv, __name__ == "__main__", exit status and tracebacks are those of
+'python SCRIPT' / 'python -m MODULE'.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run a program with its modules inlined on import",
+        description=DESCRIPTION,
+        usage="%(prog)s [--packages PKG,...] (SCRIPT | -m MODULE) [ARGS ...]",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--packages", metavar="PKG,...", help="also rewrite these packages (comma-separated)")
+    # REMAINDER on -m: "-m mod -v" passes -v to the module, as python does.
+    parser.add_argument("-m", dest="module", nargs=argparse.REMAINDER, metavar="MODULE ...", help="run a library module as a script")
+    parser.add_argument("target", nargs=argparse.REMAINDER, metavar="SCRIPT [ARGS ...]", help=argparse.SUPPRESS)
+    parser.set_defaults(handler=_handle, prog=parser.prog)
+
+
+def _error(prog: str, message: str) -> int:
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from ..config import ConfigError, load_config, split_names
+
+    prog = args.prog
+    target = list(args.target)
+    if args.module is not None:
+        argv = list(args.module) + target
+        if not argv:
+            return _error(prog, "argument -m: expected a module name")
+        module, argv = argv[0], argv[1:]
+        if not all(part.isidentifier() for part in module.split(".")):
+            return _error(prog, f"-m: {module!r} is not a module name")
+    else:
+        if target[:1] == ["--"]:
+            target = target[1:]
+        if not target:
+            return _error(prog, "nothing to run: give a script (run SCRIPT [ARGS]) or a module (run -m MODULE [ARGS])")
+        module, script, argv = None, target[0], target[1:]
+    try:
+        config = load_config()
+        packages = config.packages
+        if args.packages:
+            packages = (*packages, *split_names(args.packages, where="--packages"))
+    except ConfigError as exc:
+        return _error(prog, str(exc))
+
+    from .policy import Policy
+
+    policy = Policy(packages, config.exclude, local_packages=(module,) if module else ())
+    if module is not None:
+        return _run(lambda state: _run_module(module, argv), policy, config.options())
+    if os.path.isdir(script):
+        return _error(prog, f"{script!r} is a directory; run its __main__.py, or the package with -m")
+    if not os.path.isfile(script):
+        print(f"{sys.executable}: can't open file {os.path.abspath(script)!r}: [Errno 2] No such file or directory", file=sys.stderr)
+        return 2
+    return _run(lambda state: _run_script(script, argv, state), policy, config.options())
+
+
+def _run(body, policy, options) -> int:  # type: ignore[no-untyped-def]
+    """Install the hook, run ``body``; an uncaught exception is printed as python prints it."""
+    from . import _activate, _warn_late
+
+    state, late = _activate(policy, options)
+    if late:
+        _warn_late(late, stacklevel=2)
+    try:
+        body(state)
+    except KeyboardInterrupt:
+        _print_uncaught(*sys.exc_info())
+        return 130  # what a shell shows for python killed by Ctrl-C
+    except Exception:
+        _print_uncaught(*sys.exc_info())
+        return 1
+    return 0
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _print_uncaught(kind, exc, tb) -> None:  # type: ignore[no-untyped-def]
+    """``sys.excepthook`` with the leading frames of async_inline itself removed."""
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+        tb = tb.tb_next
+    if exc is not None:
+        exc.__traceback__ = tb
+    sys.excepthook(kind, exc, tb)
+
+
+def _run_script(script: str, argv: list[str], state) -> None:  # type: ignore[no-untyped-def]
+    from .loader import RewritingLoader
+
+    path = os.path.abspath(script)
+    sys.argv[:] = [script, *argv]
+    main_dir = os.path.dirname(os.path.realpath(path))
+    if sys.path and not getattr(sys.flags, "safe_path", False):  # python -P adds no directory
+        sys.path[0] = main_dir  # was the current directory (-m async_inline) or the bin directory
+    loader = RewritingLoader("__main__", path, state)
+    module = types.ModuleType("__main__")
+    module.__dict__.update(__file__=path, __cached__=None, __loader__=loader, __package__=None, __spec__=None)
+    module.__builtins__ = builtins  # type: ignore[attr-defined]
+    sys.modules["__main__"] = module
+    code = loader.get_code("__main__")
+    exec(code, module.__dict__)
+
+
+def _run_module(name: str, argv: list[str]) -> None:
+    import runpy
+
+    sys.argv[:] = ["-m", *argv]  # runpy puts the module's path in sys.argv[0], as python -m does
+    # _run_module_as_main runs the code in the __main__ module's namespace: give it a fresh
+    # one (ours is async_inline.__main__). It is what ``python -m`` itself calls.
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    runpy._run_module_as_main(name, alter_argv=True)  # type: ignore[attr-defined]
