@@ -140,13 +140,13 @@ class Console:
         except (AttributeError, ValueError):
             self.show_progress = False
 
-    def _clear_progress(self) -> None:
+    def clear_progress(self) -> None:
         if self.progress_shown:
             self.stream.write("\r\x1b[K")
             self.progress_shown = False
 
     def error(self, text: str) -> None:
-        self._clear_progress()
+        self.clear_progress()
         print(text, file=self.stream)
 
     def info(self, text: str) -> None:
@@ -164,7 +164,7 @@ class Console:
             self.progress_shown = True
 
     def finish(self) -> None:
-        self._clear_progress()
+        self.clear_progress()
         self.stream.flush()
 
 
@@ -177,8 +177,35 @@ def _write_stdout(text: str) -> None:
     sys.stdout.flush()
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word if n == 1 else word + 's'}"
+
+
+def options_from(args: argparse.Namespace) -> Options:
+    """The library options for the flags given; unset flags keep the library's defaults."""
+    changes: dict[str, Any] = {"guards": not args.no_guards}
+    for flag, field in (("max_depth", "max_depth"), ("max_size", "max_callee_size"), ("unroll", "recursion_unroll")):
+        if getattr(args, flag) is not None:
+            changes[field] = getattr(args, flag)
+    if args.stress is not None:
+        changes["stress_seed"] = args.stress
+    return Options(**changes)
+
+
+def _output_problem(args: argparse.Namespace, tasks: list) -> str | None:
+    """Why the report or OUTDIR cannot be used (creating OUTDIR on the way), or None."""
+    if args.report is not None:
+        if os.path.isdir(args.report):
+            return f"--report {args.report}: is a directory"
+        touched = {os.path.realpath(p) for t in tasks for p in (t.path, t.target) if p is not None}
+        if os.path.realpath(args.report) in touched:
+            return f"--report {args.report}: is one of the files being rewritten"
+    if args.output_dir is not None and tasks:
+        try:
+            os.makedirs(args.output_dir, exist_ok=True)
+        except OSError as exc:
+            return f"cannot create output directory '{args.output_dir}': {exc.strerror or exc}"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -186,29 +213,20 @@ def run(args: argparse.Namespace) -> int:
     from .report import report_json, skip_reason_tally
 
     console = Console(sys.stderr, quiet=args.quiet, verbose=args.verbose)
-    prog = args.prog
 
     def usage_error(message: str) -> int:
-        console.error(f"{prog}: error: {message}")
+        console.error(f"{args.prog}: error: {message}")
         return ExitCode.USAGE
 
-    changes: dict[str, Any] = {"guards": not args.no_guards}
-    for flag, field in (("max_depth", "max_depth"), ("max_size", "max_callee_size"), ("unroll", "recursion_unroll")):
-        if getattr(args, flag) is not None:
-            changes[field] = getattr(args, flag)
-    if args.stress is not None:
-        changes["stress_seed"] = args.stress
     try:
-        options = Options(**changes)
+        options = options_from(args)
     except ValueError as exc:
         return usage_error(str(exc))
-
-    if args.output_dir is not None:
-        if not args.output_dir:
-            return usage_error("-o/--output-dir: the directory name must not be empty")
-        mode = rf.MIRROR
-    else:
-        mode = rf.IN_PLACE if args.in_place else rf.DIFF if args.diff else rf.CHECK
+    if args.output_dir == "":
+        return usage_error("-o/--output-dir: the directory name must not be empty")
+    mode = (
+        rf.MIRROR if args.output_dir is not None else rf.IN_PLACE if args.in_place else rf.DIFF if args.diff else rf.CHECK
+    )
 
     files, problems = rf.discover(args.paths)
     for problem in problems:
@@ -217,21 +235,11 @@ def run(args: argparse.Namespace) -> int:
         tasks = rf.plan(files, args.paths, mode=mode, options=options, outdir=args.output_dir)
     except rf.PlanError as exc:
         return usage_error(str(exc))
-    if args.report is not None:
-        if os.path.isdir(args.report):
-            return usage_error(f"--report {args.report}: is a directory")
-        touched = {os.path.realpath(p) for t in tasks for p in (t.path, t.target) if p is not None}
-        if os.path.realpath(args.report) in touched:
-            return usage_error(f"--report {args.report}: is one of the files being rewritten")
-    if mode == rf.MIRROR and tasks:
-        try:
-            os.makedirs(args.output_dir, exist_ok=True)
-        except OSError as exc:
-            return usage_error(f"cannot create output directory '{args.output_dir}': {exc.strerror or exc}")
+    unusable = _output_problem(args, tasks)
+    if unusable:
+        return usage_error(unusable)
     if not files and not problems:
         console.info("no Python files found; nothing to do")
-
-    jobs = rf.cpu_count() if args.jobs == 0 else args.jobs
 
     def show(k: int, outcome: rf.Outcome) -> None:
         if outcome.problem is not None:
@@ -245,14 +253,14 @@ def run(args: argparse.Namespace) -> int:
             if mode == rf.CHECK and outcome.changed:
                 console.info(f"would rewrite {outcome.path}")
             if outcome.diff:
-                console._clear_progress()
+                console.clear_progress()  # stdout and stderr are often the same terminal
                 _write_stdout(outcome.diff)
         console.progress(k, len(tasks))
 
     try:
-        outcomes = rf.run_tasks(tasks, jobs=jobs, on_outcome=show)
+        outcomes = rf.run_tasks(tasks, jobs=rf.cpu_count() if args.jobs == 0 else args.jobs, on_outcome=show)
     except rf.BrokenProcessPool as exc:
-        console.error(f"{prog}: internal error: a worker process died ({exc}); please report it")
+        console.error(f"{args.prog}: internal error: a worker process died ({exc}); please report it")
         return ExitCode.INTERNAL_ERROR
     finally:
         console.finish()
@@ -269,16 +277,13 @@ def run(args: argparse.Namespace) -> int:
             console.error(str(problems[-1]))
 
     processed = [o for o in outcomes if o.problem is None]
-    changed = sum(o.changed for o in processed)
-    internal = sum(p.kind == "internal" for p in problems)
     if tasks or problems:
         _summary(console, mode, processed, reports, problems, skip_reason_tally(reports))
-
-    if internal:
+    if any(p.kind == "internal" for p in problems):
         return ExitCode.INTERNAL_ERROR
     if problems:
         return ExitCode.INPUT_ERROR
-    if mode == rf.CHECK and changed:
+    if mode == rf.CHECK and any(o.changed for o in processed):
         return ExitCode.WOULD_CHANGE
     return ExitCode.OK
 
