@@ -74,24 +74,31 @@ def install(
 
 
 def _activate(policy: "Policy", options: "Options") -> "tuple[HookState, list[str]]":
-    """Put a finder for ``policy`` first on ``sys.meta_path`` (replacing ours).
+    """Put a finder for ``policy`` first on ``sys.meta_path``, replacing the one ``install`` put.
 
     Returns its state and the selected modules that were imported already (so will run
     without inlining) and were not reported before in this process.
     """
-    from .finder import Finder
-    from .state import HookState
-
-    state = HookState(policy, options)
     global _installed
     with _lock:
         if _installed is not None and _installed in sys.meta_path:
             sys.meta_path.remove(_installed)
-        _installed = Finder(state)
-        sys.meta_path.insert(0, _installed)
-        late = [m for m in policy.already_imported(list(sys.modules)) if m not in _warned_already_imported]
+        state, _installed, late = _activate_state(policy, options)
+        late = [m for m in late if m not in _warned_already_imported]
         _warned_already_imported.update(late)
     return state, late
+
+
+def _activate_state(policy: "Policy", options: "Options", **state_options: object) -> "tuple[HookState, Finder, list[str]]":
+    """A new finder first on ``sys.meta_path`` (the caller removes it), its state, and the
+    already imported modules the policy selects."""
+    from .finder import Finder
+    from .state import HookState
+
+    state = HookState(policy, options, **state_options)  # type: ignore[arg-type]
+    finder = Finder(state)
+    sys.meta_path.insert(0, finder)
+    return state, finder, policy.already_imported(list(sys.modules))
 
 
 def _late_message(late: list[str]) -> str:
