@@ -170,3 +170,15 @@ def test_diff_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
         os.close(write_end)
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
     assert done.returncode == 141
+
+
+def test_in_place_refuses_a_file_the_user_may_not_write(cli, tmp_path: Path, monkeypatch) -> None:
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "src/b.py": SAMPLE})
+    real_access = os.access
+    # as if a.py were read-only for this user (root may write anything, so simulate it)
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: not str(path).endswith("a.py") and real_access(path, mode, **kw))
+    result = cli("rewrite", "src", "--in-place")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert "src/a.py: cannot write: the file is read-only" in result.err
+    assert (tmp_path / "src/a.py").read_text() == SAMPLE
+    assert (tmp_path / "src/b.py").read_text().startswith(HEADER_PREFIX)
