@@ -1,0 +1,370 @@
+"""Definite assignment of a callee's locals.
+
+Why it matters: inlined locals live in the caller's frame, so a local the callee reads
+before assigning would see a stale value from an earlier inlined run (say, the previous
+loop iteration) instead of raising UnboundLocalError. A callee that may read an unassigned
+local is therefore not inlined. The analysis is conservative: when unsure, "may be unassigned".
+
+Control flow is structured, so a recursive walk over statements suffices: the state is
+the frozenset of names definitely assigned; ``None`` means "this point is unreachable".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+import libcst as cst
+import libcst.matchers as m
+
+State = Optional[frozenset]  # None: unreachable
+
+
+class UnsupportedStatement(Exception):
+    """A statement the analysis does not model: the caller must assume the worst."""
+
+
+def _meet(*states: State) -> State:
+    reachable = [s for s in states if s is not None]
+    if not reachable:
+        return None
+    out = reachable[0]
+    for s in reachable[1:]:
+        out = out & s
+    return out
+
+
+@dataclass
+class _Loop:
+    breaks: list = field(default_factory=list)
+    continues: list = field(default_factory=list)
+
+
+class DefiniteAssignment:
+    """Collects the locals that some read may see unassigned (``maybe_unassigned``).
+
+    Raises UnsupportedStatement for a statement form it does not model.
+    """
+
+    def __init__(self, is_local: Callable[[cst.Name], bool]) -> None:
+        #: Whether a Name node is a use of one of the analysed function's locals.
+        self.is_local = is_local
+        self._loops: list[_Loop] = []
+        self._check = True
+        #: Each local some read may see unassigned, with the first such read.
+        self.maybe_unassigned: dict[str, cst.Name] = {}
+
+    # -- entry point -----------------------------------------------------------------
+    def run(self, body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement], params: frozenset) -> State:
+        return self.block(body, params)
+
+    # -- statements --------------------------------------------------------------------
+    def block(self, stmts: Sequence[cst.CSTNode], state: State) -> State:
+        for stmt in stmts:
+            if state is None:
+                # Unreachable code cannot read anything at run time.
+                return None
+            state = self.stmt(stmt, state)
+        return state
+
+    def suite(self, suite: cst.BaseSuite, state: State) -> State:
+        return self.block(suite.body, state)
+
+    def stmt(self, node: cst.CSTNode, s: frozenset) -> State:
+        if isinstance(node, cst.SimpleStatementLine):
+            return self.block(node.body, s)
+        if isinstance(node, cst.Expr):
+            return self.expr(node.value, s)
+        if isinstance(node, cst.Assign):
+            s = self.expr(node.value, s)
+            for target in node.targets:
+                s = self.target(target.target, s)
+            return s
+        if isinstance(node, cst.AnnAssign):
+            if node.value is None:
+                return s  # `x: int` binds nothing
+            s = self.expr(node.value, s)
+            return self.target(node.target, s)
+        if isinstance(node, cst.AugAssign):
+            s = self.expr(node.target, s)  # read first
+            s = self.expr(node.value, s)
+            return self.target(node.target, s)
+        if isinstance(node, (cst.Return, cst.Raise)):
+            for part in (getattr(node, "value", None), getattr(node, "exc", None), getattr(node, "cause", None)):
+                if isinstance(part, cst.From):
+                    part = part.item
+                if part is not None:
+                    s = self.expr(part, s)
+            return None
+        if isinstance(node, cst.Assert):
+            self.expr(node.test, s)
+            if node.msg is not None:
+                self.expr(node.msg, s)
+            return s  # asserts vanish under -O: nothing they bind counts
+        if isinstance(node, cst.Del):
+            return self.delete(node.target, s)
+        if isinstance(node, (cst.Pass, cst.Global, cst.Nonlocal)):
+            return s
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            names = node.names
+            if isinstance(names, cst.ImportStar):
+                return s
+            for alias in names:
+                bound = alias.asname.name if alias.asname else alias.name
+                if isinstance(bound, cst.Name) and self.is_local(bound):
+                    s = s | {bound.value}
+                elif isinstance(bound, cst.Attribute):  # `import a.b` binds `a`
+                    top = bound
+                    while isinstance(top, cst.Attribute):
+                        top = top.value
+                    if isinstance(top, cst.Name):
+                        s = s | {top.value}
+            return s
+        if isinstance(node, cst.Break):
+            self._loops[-1].breaks.append(s)
+            return None
+        if isinstance(node, cst.Continue):
+            self._loops[-1].continues.append(s)
+            return None
+        if isinstance(node, cst.If):
+            s = self.expr(node.test, s)
+            then = self.suite(node.body, s)
+            if node.orelse is None:
+                other: State = s
+            elif isinstance(node.orelse, cst.If):
+                other = self.stmt(node.orelse, s)
+            else:
+                other = self.suite(node.orelse.body, s)
+            return _meet(then, other)
+        if isinstance(node, cst.While):
+            return self.while_(node, s)
+        if isinstance(node, cst.For):
+            return self.for_(node, s)
+        if isinstance(node, cst.With):
+            return self.with_(node, s)
+        if isinstance(node, (cst.Try, cst.TryStar)):
+            return self.try_(node, s)
+        if isinstance(node, cst.Match):
+            return self.match(node, s)
+        # FunctionDef / ClassDef never reach here (callees containing them are refused);
+        # anything else unknown: assume it reads everything it mentions.
+        raise UnsupportedStatement(type(node).__name__)
+
+    def _loop_fixpoint(self, run_body: Callable[[frozenset], State], head: frozenset) -> tuple[frozenset, _Loop]:
+        """Iterate the loop body until the head state is stable (sets only shrink)."""
+        check, self._check = self._check, False
+        try:
+            while True:
+                loop = _Loop()
+                self._loops.append(loop)
+                try:
+                    end = run_body(head)
+                finally:
+                    self._loops.pop()
+                new_head = _meet(head, end, *loop.continues)
+                assert new_head is not None
+                if new_head == head:
+                    break
+                head = new_head
+        finally:
+            self._check = check
+        loop = _Loop()
+        self._loops.append(loop)
+        try:
+            run_body(head)  # the checking pass, against the stable head state
+        finally:
+            self._loops.pop()
+        return head, loop
+
+    def while_(self, node: cst.While, s: frozenset) -> State:
+        def body(head: frozenset) -> State:
+            return self.suite(node.body, self.expr(node.test, head))
+
+        head, loop = self._loop_fixpoint(body, s)
+        after_test = self.expr(node.test, head)
+        always_true = m.matches(node.test, m.Name("True"))
+        if always_true:
+            exit_state: State = None
+        elif node.orelse is not None:
+            exit_state = self.suite(node.orelse.body, after_test)
+        else:
+            exit_state = after_test
+        return _meet(exit_state, *loop.breaks)
+
+    def for_(self, node: cst.For, s: frozenset) -> State:
+        s = self.expr(node.iter, s)
+
+        def body(head: frozenset) -> State:
+            return self.suite(node.body, self.target(node.target, head))
+
+        head, loop = self._loop_fixpoint(body, s)
+        exit_state = self.suite(node.orelse.body, head) if node.orelse is not None else head
+        return _meet(exit_state, *loop.breaks)
+
+    def with_(self, node: cst.With, s: frozenset) -> State:
+        for item in node.items:
+            s = self.expr(item.item, s)
+            if item.asname is not None:
+                s = self.target(item.asname.name, s)
+        end = self.suite(node.body, s)
+        # A context manager may suppress an exception raised anywhere in the body, so
+        # afterwards only what held before the body (minus deletions) is certain.
+        return _meet(end, s - _deleted_in(node.body, self.is_local))
+
+    def try_(self, node: cst.Try | cst.TryStar, s: frozenset) -> State:
+        deleted = _deleted_in(node.body, self.is_local)
+        body_end = self.suite(node.body, s)
+        at_raise = s - deleted  # an exception can leave the body at any point
+        outs: list[State] = []
+        normal = self.suite(node.orelse.body, body_end) if node.orelse is not None and body_end is not None else body_end
+        outs.append(normal)
+        for handler in node.handlers:
+            hs = at_raise
+            if handler.type is not None:
+                hs = self.expr(handler.type, hs)
+            name = handler.name.name if handler.name is not None else None
+            if isinstance(name, cst.Name) and self.is_local(name):
+                hs = hs | {name.value}
+            out = self.suite(handler.body, hs)
+            if out is not None and isinstance(name, cst.Name):
+                out = out - {name.value}  # the `as` name is deleted when the handler ends
+            outs.append(out)
+        result = _meet(*outs)
+        if node.finalbody is None:
+            return result
+        removed = deleted | _deleted_in(node, self.is_local)
+        fin_in = s - removed
+        fin_out = self.suite(node.finalbody.body, fin_in)
+        if result is None or fin_out is None:
+            return None
+        return (result | (fin_out - fin_in)) - _deleted_in(node.finalbody, self.is_local)
+
+    def match(self, node: cst.Match, s: frozenset) -> State:
+        s = self.expr(node.subject, s)
+        outs: list[State] = [s]  # no case matched
+        for case in node.cases:
+            cs = s | _pattern_names(case.pattern, self.is_local)
+            if case.guard is not None:
+                cs = self.expr(case.guard, cs)
+            outs.append(self.suite(case.body, cs))
+        return _meet(*outs)
+
+    # -- targets and expressions -----------------------------------------------------
+    def target(self, node: cst.BaseExpression, s: frozenset) -> frozenset:
+        if isinstance(node, cst.Name):
+            return s | {node.value} if self.is_local(node) else s
+        if isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                s = self.target(el.value, s)
+            return s
+        if isinstance(node, cst.StarredElement):
+            return self.target(node.value, s)
+        return self.expr(node, s)  # attribute/subscript targets read their parts
+
+    def delete(self, node: cst.BaseExpression, s: frozenset) -> frozenset:
+        if isinstance(node, cst.Name):
+            self.read(node, s)
+            return s - {node.value}
+        if isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                s = self.delete(el.value, s)
+            return s
+        return self.expr(node, s)
+
+    def read(self, node: cst.Name, s: frozenset) -> None:
+        if self._check and self.is_local(node) and node.value not in s:
+            self.maybe_unassigned.setdefault(node.value, node)
+
+    def expr(self, node: cst.CSTNode, s: frozenset, conditional: bool = False) -> frozenset:
+        """Check the reads in ``node`` in evaluation order; return the state after it.
+
+        Walrus bindings count only when they happen unconditionally.
+        """
+        if isinstance(node, cst.Name):
+            self.read(node, s)
+            return s
+        if isinstance(node, cst.NamedExpr):
+            s = self.expr(node.value, s, conditional)
+            return s if conditional else self.target(node.target, s)
+        if isinstance(node, cst.BooleanOperation):
+            s = self.expr(node.left, s, conditional)
+            self.expr(node.right, s, True)
+            return s
+        if isinstance(node, cst.IfExp):
+            s = self.expr(node.test, s, conditional)
+            self.expr(node.body, s, True)
+            self.expr(node.orelse, s, True)
+            return s
+        if isinstance(node, cst.Comparison):
+            s = self.expr(node.left, s, conditional)
+            for i, comp in enumerate(node.comparisons):
+                s2 = self.expr(comp.comparator, s, conditional or i > 0)
+                if i == 0:
+                    s = s2
+            return s
+        if isinstance(node, cst.Lambda):
+            return s  # its body runs later; callees whose lambdas capture locals are refused
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            comp = node.for_in
+            s = self.expr(comp.iter, s, conditional)  # evaluated in the enclosing scope, first
+            for child in _comp_rest(node):
+                self.expr(child, s, True)
+            return s
+        for child in node.children:
+            s = self.expr(child, s, conditional)
+        return s
+
+
+def _comp_rest(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """Everything of a comprehension evaluated after its first iterable."""
+    comp = node.for_in  # type: ignore[attr-defined]
+    rest: list[cst.CSTNode] = [comp.target, *comp.ifs]
+    if comp.inner_for_in is not None:
+        rest.append(comp.inner_for_in)
+    if isinstance(node, cst.DictComp):
+        rest += [node.key, node.value]
+    else:
+        rest.append(node.elt)  # type: ignore[attr-defined]
+    return rest
+
+
+def _pattern_names(pattern: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> frozenset:
+    names = set()
+    for node in _descendants(pattern):
+        if isinstance(node, cst.MatchAs) and node.name is not None and is_local(node.name):
+            names.add(node.name.value)
+        elif isinstance(node, cst.MatchStar) and node.name is not None and is_local(node.name):
+            names.add(node.name.value)
+        elif isinstance(node, cst.MatchMapping) and node.rest is not None and is_local(node.rest):
+            names.add(node.rest.value)
+    return frozenset(names)
+
+
+def _deleted_in(root: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> frozenset:
+    out = set()
+    for node in _descendants(root):
+        if isinstance(node, cst.Del):
+            for n in _descendants(node.target):
+                if isinstance(n, cst.Name) and is_local(n):
+                    out.add(n.value)
+    return frozenset(out)
+
+
+def _descendants(root: cst.CSTNode):
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.children)
+
+
+def maybe_unassigned_locals(
+    body: Sequence[cst.CSTNode], params: frozenset, is_local: Callable[[cst.Name], bool]
+) -> dict[str, cst.Name]:
+    """Each local that some read may see unassigned, with its first such read.
+
+    Raises UnsupportedStatement when the body holds a statement the analysis does not model.
+    """
+    analysis = DefiniteAssignment(is_local)
+    analysis.run(body, params)
+    return analysis.maybe_unassigned

@@ -1,0 +1,200 @@
+"""Python's evaluation order, as the inliner needs it.
+
+``operands(node)`` lists what an expression evaluates, in the order CPython evaluates it,
+marking operands that are evaluated only sometimes (short-circuit, conditional branches,
+later links of a comparison chain) and operands that are unpacked (``*x``, ``**x``). The
+position check below (analysis) and the linearizer (transformation) both use it, so they
+cannot disagree about what "evaluated before the await" means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import libcst as cst
+
+
+@dataclass(frozen=True)
+class Operand:
+    node: cst.CSTNode
+    #: Evaluated only on some executions of the parent (``b`` in ``a and b``).
+    conditional: bool = False
+    #: Unpacked where it stands (``*x``, ``**x``): its iteration cannot be hoisted as a value.
+    starred: bool = False
+
+
+@dataclass(frozen=True)
+class Operands:
+    ordered: list[Operand]
+    #: Children evaluated in a way the inliner does not model (comprehension bodies,
+    #: format specs, lambda bodies): an await in them is not inlined.
+    opaque: list[cst.CSTNode]
+    why_opaque: str = ""
+
+
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def operands(node: cst.CSTNode) -> Operands:  # noqa: C901 - one case per expression form
+    if isinstance(node, cst.BinaryOperation):
+        return Operands([Operand(node.left), Operand(node.right)], [])
+    if isinstance(node, cst.BooleanOperation):
+        return Operands([Operand(node.left), Operand(node.right, conditional=True)], [])
+    if isinstance(node, cst.UnaryOperation):
+        return Operands([Operand(node.expression)], [])
+    if isinstance(node, cst.Comparison):
+        ops = [Operand(node.left)]
+        ops += [Operand(c.comparator, conditional=i > 0) for i, c in enumerate(node.comparisons)]
+        return Operands(ops, [])
+    if isinstance(node, cst.IfExp):  # the test is evaluated first, whatever the source order
+        return Operands([Operand(node.test), Operand(node.body, True), Operand(node.orelse, True)], [])
+    if isinstance(node, cst.Call):
+        return Operands([Operand(node.func)] + [Operand(a.value, starred=bool(a.star)) for a in node.args], [])
+    if isinstance(node, cst.Attribute):
+        return Operands([Operand(node.value)], [])
+    if isinstance(node, cst.Subscript):
+        ops = [Operand(node.value)]
+        for element in node.slice:
+            s = element.slice
+            if isinstance(s, cst.Index):
+                ops.append(Operand(s.value, starred=s.star is not None))
+            else:
+                ops += [Operand(part) for part in (s.lower, s.upper, s.step) if part is not None]
+        return Operands(ops, [])
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
+        return Operands([Operand(e.value, starred=isinstance(e, cst.StarredElement)) for e in node.elements], [])
+    if isinstance(node, cst.Dict):
+        ops: list[Operand] = []
+        for e in node.elements:
+            if isinstance(e, cst.DictElement):
+                ops += [Operand(e.key), Operand(e.value)]
+            else:
+                ops.append(Operand(e.value, starred=True))
+        return Operands(ops, [])
+    if isinstance(node, cst.Await):
+        return Operands([Operand(node.expression)], [])
+    if isinstance(node, cst.NamedExpr):
+        return Operands([Operand(node.value)], [])
+    if isinstance(node, cst.ConcatenatedString):
+        return Operands([Operand(node.left), Operand(node.right)], [])
+    if isinstance(node, cst.FormattedString):
+        return Operands([Operand(p) for p in node.parts if isinstance(p, cst.FormattedStringExpression)], [])
+    if isinstance(node, cst.FormattedStringExpression):
+        opaque = [node.format_spec] if node.format_spec else []
+        return Operands([Operand(node.expression)], opaque, "in an f-string format spec")  # type: ignore[list-item]
+    if isinstance(node, cst.Yield):
+        value = node.value
+        return Operands([Operand(value)] if isinstance(value, cst.BaseExpression) else [], [])
+    if isinstance(node, _COMPREHENSIONS):
+        first = node.for_in.iter
+        rest = [c for c in node.children if c is not node.for_in] + [
+            c for c in node.for_in.children if c is not first
+        ]
+        return Operands([Operand(first)], rest, "inside a comprehension")
+    if isinstance(node, cst.Lambda):
+        return Operands([], list(node.children), "inside a lambda")
+    return Operands([], [])
+
+
+def contains(root: cst.CSTNode, target: cst.CSTNode) -> bool:
+    if root is target:
+        return True
+    stack = list(root.children)
+    while stack:
+        node = stack.pop()
+        if node is target:
+            return True
+        stack.extend(node.children)
+    return False
+
+
+def position_problem(root: cst.CSTNode, target: cst.CSTNode) -> str | None:
+    """Why an await at ``target`` inside expression ``root`` cannot be linearized, or None."""
+    node = root
+    while node is not target:
+        ops = operands(node)
+        for child in ops.opaque:
+            if contains(child, target):
+                return f"the await is {ops.why_opaque}"
+        index = next((i for i, op in enumerate(ops.ordered) if contains(op.node, target)), None)
+        if index is None:
+            return "the await is in a position whose evaluation order is not modelled"
+        if any(op.starred for op in ops.ordered[:index]):
+            return "an unpacking (* or **) is evaluated before the await"
+        node = ops.ordered[index].node
+    return None
+
+
+def header_expressions(stmt: cst.CSTNode) -> tuple[list[cst.CSTNode], list[cst.CSTNode]]:
+    """(expressions a statement evaluates first, in order; other expressions of its header).
+
+    An await in the second list is not inlined (targets, annotations, decorators ...).
+    The statement's own body is in neither.
+    """
+    if isinstance(stmt, cst.Expr):
+        return [stmt.value], []
+    if isinstance(stmt, cst.Assign):
+        return [stmt.value], [t.target for t in stmt.targets]
+    if isinstance(stmt, cst.AnnAssign):
+        return ([stmt.value] if stmt.value is not None else []), [stmt.target, stmt.annotation]
+    if isinstance(stmt, cst.AugAssign):
+        return [stmt.value], [stmt.target]
+    if isinstance(stmt, cst.Return):
+        return ([stmt.value] if stmt.value is not None else []), []
+    if isinstance(stmt, cst.Raise):
+        first = [stmt.exc] if stmt.exc is not None else []
+        return first + ([stmt.cause.item] if stmt.cause is not None else []), []
+    if isinstance(stmt, (cst.If, cst.While)):
+        return [stmt.test], []
+    if isinstance(stmt, cst.For):
+        return [stmt.iter], [stmt.target]
+    if isinstance(stmt, cst.With):
+        return [item.item for item in stmt.items], [item.asname for item in stmt.items if item.asname is not None]
+    if isinstance(stmt, cst.Match):
+        return [stmt.subject], [c.pattern for c in stmt.cases] + [c.guard for c in stmt.cases if c.guard is not None]
+    if isinstance(stmt, (cst.Try, cst.TryStar)):
+        return [], [h.type for h in stmt.handlers if h.type is not None]
+    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        return [], []  # nested definitions: their awaits belong to them, or are refused below
+    if isinstance(stmt, (cst.Del, cst.Assert)):
+        return [], list(c for c in stmt.children if isinstance(c, cst.BaseExpression))
+    return [], []
+
+
+def statement_position_problem(stmt: cst.CSTNode, target: cst.CSTNode) -> str | None:
+    """Why an await inside ``stmt``'s header cannot be inlined, or None."""
+    first, other = header_expressions(stmt)
+    for expr in other:
+        if contains(expr, target):
+            kind = type(stmt).__name__.lower()
+            return f"the await is in a part of a `{kind}` statement evaluated after its target is known"
+    for expr in first:
+        if contains(expr, target):
+            if isinstance(stmt, cst.AugAssign) and not _aug_target_supported(stmt.target):
+                return "augmented assignment to a slice"
+            return position_problem(expr, target)
+    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        return "the await is in a decorator, default or annotation of a nested definition"
+    return "the await is in a statement the inliner does not rewrite"
+
+
+def _aug_target_supported(target: cst.CSTNode) -> bool:
+    if isinstance(target, cst.Subscript):
+        return all(isinstance(e.slice, cst.Index) and e.slice.star is None for e in target.slice)
+    return isinstance(target, (cst.Name, cst.Attribute))
+
+
+def awaits_in(roots: Sequence[cst.CSTNode]) -> list[cst.Await]:
+    """Every Await in ``roots``, outer before inner, left to right, not crossing into lambdas."""
+    out: list[cst.Await] = []
+    for root in roots:
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Await):
+                out.append(node)
+            if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+                continue
+            stack.extend(reversed(node.children))
+    return out

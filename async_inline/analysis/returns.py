@@ -1,0 +1,82 @@
+"""How the ``return`` statements of a callee body must be lowered when it is inlined.
+
+A return in *tail position* (nothing of the callee runs after it but ``finally`` blocks
+and ``with`` exits, which run on a real return too) becomes an assignment of the result.
+Any other return also leaves the inlined body: by ``break`` out of a ``while True:``
+block that wraps the body, and, when it sits inside the callee's own loops, by a flag
+checked after each such loop (``break`` only leaves the innermost loop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import libcst as cst
+
+
+@dataclass
+class ReturnPlan:
+    tail: set[cst.Return] = field(default_factory=set)
+    #: Returns inside a loop body of the callee: they need the flag.
+    in_loop: set[cst.Return] = field(default_factory=set)
+    #: Loops whose body holds a return: a flag check follows each.
+    loops: set[cst.CSTNode] = field(default_factory=set)
+    #: Any non-tail return: the body is wrapped in ``while True: ... break``.
+    needs_wrapper: bool = False
+    #: The body may end without a return (result None).
+    may_fall_off: bool = True
+
+
+def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
+    plan = ReturnPlan()
+
+    def block(stmts: Sequence[cst.CSTNode], tail: bool, loops: tuple[cst.CSTNode, ...]) -> None:
+        for i, stmt in enumerate(stmts):
+            statement(stmt, tail and i == len(stmts) - 1, loops)
+
+    def suite(s: cst.BaseSuite | None, tail: bool, loops: tuple[cst.CSTNode, ...]) -> None:
+        if s is not None:
+            block(s.body, tail, loops)
+
+    def statement(stmt: cst.CSTNode, tail: bool, loops: tuple[cst.CSTNode, ...]) -> None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            block(stmt.body, tail, loops)
+        elif isinstance(stmt, cst.Return):
+            if tail:
+                plan.tail.add(stmt)
+            else:
+                plan.needs_wrapper = True
+                if loops:
+                    plan.in_loop.add(stmt)
+                    plan.loops.update(loops)
+        elif isinstance(stmt, cst.If):
+            suite(stmt.body, tail, loops)
+            if isinstance(stmt.orelse, cst.If):
+                statement(stmt.orelse, tail, loops)
+            elif stmt.orelse is not None:
+                suite(stmt.orelse.body, tail, loops)
+        elif isinstance(stmt, (cst.For, cst.While)):
+            suite(stmt.body, False, loops + (stmt,))
+            if stmt.orelse is not None:
+                suite(stmt.orelse.body, tail, loops)  # `break` there leaves the enclosing loop
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+            # With an `else`, a return in the body skips it: not a tail then.
+            suite(stmt.body, tail and stmt.orelse is None, loops)
+            for handler in stmt.handlers:
+                suite(handler.body, tail, loops)
+            if stmt.orelse is not None:
+                suite(stmt.orelse.body, tail, loops)
+            if stmt.finalbody is not None:
+                # A return in `finally` discards an exception in flight: it must jump.
+                suite(stmt.finalbody.body, False, loops)
+        elif isinstance(stmt, cst.With):
+            suite(stmt.body, tail, loops)
+        elif isinstance(stmt, cst.BaseSuite):
+            suite(stmt, tail, loops)
+
+    block(body, True, ())
+    last = body[-1] if body else None
+    if isinstance(last, cst.SimpleStatementLine) and last.body and isinstance(last.body[-1], (cst.Return, cst.Raise)):
+        plan.may_fall_off = False
+    return plan

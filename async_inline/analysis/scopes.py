@@ -1,0 +1,321 @@
+"""Name resolution for one module: which binding does each variable Name refer to?
+
+LibCST gives the scope tree (which scope each node syntactically belongs to); the
+*bindings* of each scope are computed here from the syntax, by Python's compile-time
+rules, because LibCST's own assignment records are flow-sensitive and miss some binding
+forms (match captures, a walrus inside a comprehension, ``del``). Getting this wrong is
+how an inliner miscompiles, so the rules are spelled out in ``_Roles`` and checked
+against CPython's ``symtable`` in the tests.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import cached_property
+from typing import Iterable, Iterator, Mapping
+
+import libcst as cst
+from libcst.metadata import (
+    BuiltinScope,
+    ClassScope,
+    ComprehensionScope,
+    FunctionScope,
+    GlobalScope,
+    MetadataWrapper,
+    ParentNodeProvider,
+    PositionProvider,
+    QualifiedName,
+    QualifiedNameProvider,
+    Scope,
+    ScopeProvider,
+)
+
+
+class Role(Enum):
+    LOAD = "load"
+    STORE = "store"
+    #: ``x += 1``: reads, then binds.
+    AUGSTORE = "augstore"
+    DEL = "del"
+    PARAM = "param"
+    #: Target of ``:=``: binds in the nearest enclosing non-comprehension scope (PEP 572).
+    WALRUS = "walrus"
+    #: ``global x`` / ``nonlocal x``.
+    DECL = "decl"
+    #: Not a variable: attribute name, call keyword, dotted import path, match keyword.
+    OTHER = "other"
+
+    @property
+    def binds(self) -> bool:
+        return self in (Role.STORE, Role.AUGSTORE, Role.DEL, Role.PARAM, Role.WALRUS)
+
+    @property
+    def reads(self) -> bool:
+        return self in (Role.LOAD, Role.AUGSTORE, Role.DEL)
+
+
+def walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Pre-order, source-order traversal of ``root`` and its descendants."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.children))
+
+
+class _Roles:
+    """Classify every Name node of a tree by the role it plays (see ``Role``)."""
+
+    def __init__(self) -> None:
+        self.roles: dict[cst.Name, Role] = {}
+
+    def run(self, root: cst.CSTNode) -> dict[cst.Name, Role]:
+        self.node(root, Role.LOAD)
+        return self.roles
+
+    def all(self, nodes: Iterable[cst.CSTNode | None], role: Role = Role.LOAD) -> None:
+        for n in nodes:
+            if n is not None:
+                self.node(n, role)
+
+    def target(self, node: cst.CSTNode, role: Role) -> None:
+        """A binding target: names bind, attribute/subscript parts are read."""
+        if isinstance(node, cst.Name):
+            self.roles[node] = role
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for el in node.elements:
+                self.target(el.value, role)
+        elif isinstance(node, cst.StarredElement):
+            self.target(node.value, role)
+        elif isinstance(node, cst.AsName):
+            self.target(node.name, role)
+        else:
+            self.node(node, Role.LOAD)
+
+    def dotted(self, node: cst.CSTNode) -> None:
+        for n in walk(node):
+            if isinstance(n, cst.Name):
+                self.roles[n] = Role.OTHER
+
+    def node(self, node: cst.CSTNode, role: Role) -> None:  # noqa: C901 - one case per syntax form
+        if isinstance(node, cst.Name):
+            self.roles[node] = role
+        elif isinstance(node, cst.Attribute):
+            self.node(node.value, Role.LOAD)
+            self.roles[node.attr] = Role.OTHER
+        elif isinstance(node, cst.Assign):
+            for t in node.targets:
+                self.target(t.target, Role.STORE)
+            self.node(node.value, Role.LOAD)
+        elif isinstance(node, cst.AugAssign):
+            self.target(node.target, Role.AUGSTORE)
+            self.node(node.value, Role.LOAD)
+        elif isinstance(node, cst.AnnAssign):
+            self.target(node.target, Role.STORE)
+            self.all([node.annotation, node.value])
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            self.target(node.target, Role.STORE)
+            rest = [c for c in node.children if c is not node.target]
+            self.all(rest)
+        elif isinstance(node, cst.WithItem):
+            self.node(node.item, Role.LOAD)
+            if node.asname is not None:
+                self.target(node.asname.name, Role.STORE)
+        elif isinstance(node, cst.ExceptHandler) or type(node).__name__ == "ExceptStarHandler":
+            self.all([node.type, node.body])  # type: ignore[attr-defined]
+            if node.name is not None:  # type: ignore[attr-defined]
+                self.target(node.name.name, Role.STORE)  # type: ignore[attr-defined]
+        elif isinstance(node, cst.NamedExpr):
+            self.target(node.target, Role.WALRUS)
+            self.node(node.value, Role.LOAD)
+        elif isinstance(node, cst.Del):
+            self.target(node.target, Role.DEL)
+        elif isinstance(node, cst.Import):
+            for alias in node.names:
+                if alias.asname is not None:
+                    self.dotted(alias.name)
+                    self.target(alias.asname.name, Role.STORE)
+                else:
+                    self.dotted(alias.name)
+                    top = alias.name
+                    while isinstance(top, cst.Attribute):
+                        top = top.value
+                    self.roles[top] = Role.STORE  # `import a.b` binds `a`
+        elif isinstance(node, cst.ImportFrom):
+            if node.module is not None:
+                self.dotted(node.module)
+            if not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    if alias.asname is not None:
+                        self.dotted(alias.name)
+                        self.target(alias.asname.name, Role.STORE)
+                    else:
+                        self.roles[alias.name] = Role.STORE  # type: ignore[index]
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self.roles[node.name] = Role.STORE
+            self.all([c for c in node.children if c is not node.name])
+        elif isinstance(node, cst.Param):
+            self.roles[node.name] = Role.PARAM
+            self.all([node.annotation, node.default])
+        elif isinstance(node, cst.Arg):
+            if node.keyword is not None:
+                self.roles[node.keyword] = Role.OTHER
+            self.node(node.value, Role.LOAD)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            for item in node.names:
+                self.roles[item.name] = Role.DECL
+        elif isinstance(node, cst.MatchAs):
+            self.all([node.pattern])
+            if node.name is not None:
+                self.roles[node.name] = Role.STORE
+        elif isinstance(node, cst.MatchStar):
+            if node.name is not None:
+                self.roles[node.name] = Role.STORE
+        elif isinstance(node, cst.MatchMapping):
+            for el in node.elements:
+                self.all([el.key, el.pattern])
+            if node.rest is not None:
+                self.roles[node.rest] = Role.STORE
+        elif isinstance(node, cst.MatchKeywordElement):
+            self.roles[node.key] = Role.OTHER
+            self.node(node.pattern, Role.LOAD)
+        else:
+            # Everything else evaluates its parts (Tuple/List/Starred in load position too).
+            for child in node.children:
+                self.node(child, role if isinstance(node, (cst.Tuple, cst.List, cst.StarredElement, cst.Element)) and role is not Role.LOAD else Role.LOAD)
+
+
+class ScopeIndex:
+    """Scopes, bindings and metadata for every node of one module, by node identity."""
+
+    def __init__(self, wrapper: MetadataWrapper) -> None:
+        self.module = wrapper.module
+        self._scopes: Mapping[cst.CSTNode, Scope | None] = wrapper.resolve(ScopeProvider)
+        self._parents: Mapping[cst.CSTNode, cst.CSTNode] = wrapper.resolve(ParentNodeProvider)
+        self._positions = wrapper.resolve(PositionProvider)
+        self._qualified = wrapper.resolve(QualifiedNameProvider)
+        self.global_scope: GlobalScope = self._scopes[self.module]  # type: ignore[assignment]
+        self.roles: dict[cst.Name, Role] = _Roles().run(self.module)
+        self._bindings: dict[Scope, frozenset[str]] = {}
+        self._declared: dict[Scope, dict[str, Role]] = {}
+        for name, role in self.roles.items():
+            scope = self._scopes.get(name)
+            if scope is None:
+                continue
+            if role is Role.DECL:
+                decl = self._parents.get(name)
+                while decl is not None and not isinstance(decl, (cst.Global, cst.Nonlocal)):
+                    decl = self._parents.get(decl)
+                kind = "global" if isinstance(decl, cst.Global) else "nonlocal"
+                self._declared.setdefault(scope, {})[name.value] = kind  # type: ignore[assignment]
+
+    # -- plain lookups -------------------------------------------------------------
+    def scope_of(self, node: cst.CSTNode) -> Scope | None:
+        return self._scopes.get(node)
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self._parents.get(node)
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self._positions[node].start.line
+
+    def qualified_names(self, node: cst.CSTNode) -> set[QualifiedName]:
+        value = self._qualified.get(node, set())
+        return value() if callable(value) else value
+
+    def role(self, node: cst.Name) -> Role:
+        return self.roles.get(node, Role.OTHER)
+
+    # -- bindings, by Python's rules --------------------------------------------------
+    def binding_scope(self, node: cst.Name) -> Scope | None:
+        """For a binding occurrence: the scope the name is bound in, before global/nonlocal."""
+        scope = self._scopes.get(node)
+        if scope is not None and self.role(node) is Role.WALRUS:
+            while isinstance(scope, ComprehensionScope):
+                scope = scope.parent
+        return scope
+
+    @cached_property
+    def _all_bindings(self) -> dict[Scope, frozenset[str]]:
+        found: dict[Scope, set[str]] = {}
+        for name, role in self.roles.items():
+            if role.binds:
+                scope = self.binding_scope(name)
+                if scope is not None:
+                    found.setdefault(scope, set()).add(name.value)
+        return {
+            scope: frozenset(n for n in names if n not in self._declared.get(scope, {}))
+            for scope, names in found.items()
+        }
+
+    def bindings(self, scope: Scope) -> frozenset[str]:
+        """Names local to ``scope``: bound in it and not declared global/nonlocal there."""
+        return self._all_bindings.get(scope, frozenset())
+
+    def declaration(self, scope: Scope, name: str) -> str | None:
+        """``"global"`` or ``"nonlocal"`` when ``scope`` declares ``name`` so, else None."""
+        return self._declared.get(scope, {}).get(name)  # type: ignore[return-value]
+
+    def resolve(self, name: str, scope: Scope) -> Scope:
+        """The scope whose binding of ``name`` a use in ``scope`` refers to.
+
+        Class scopes are visible only to their own body. An unbound global resolves to the
+        global scope (NameError at run time), a builtin to the builtin scope.
+        """
+        current: Scope = scope
+        first = True
+        while True:
+            if isinstance(current, GlobalScope):
+                break
+            visible = first or not isinstance(current, ClassScope)
+            if visible:
+                declared = self.declaration(current, name)
+                if declared == "global":
+                    break
+                if declared is None and name in self.bindings(current):
+                    return current
+            current, first = current.parent, False
+        if name in self.bindings(self.global_scope) or name not in self.global_scope.parent:
+            return self.global_scope
+        return self.global_scope.parent  # BuiltinScope
+
+    def use_scope(self, node: cst.Name) -> Scope | None:
+        """The scope a variable Name reads or binds in; None for non-variables."""
+        role = self.role(node)
+        if role is Role.OTHER:
+            return None
+        scope = self.binding_scope(node) if role.binds else self._scopes.get(node)
+        if scope is None:
+            return None
+        if role.binds and role is not Role.AUGSTORE and role is not Role.DEL:
+            declared = self.declaration(scope, node.value)
+            if declared is None:
+                return scope
+        return self.resolve(node.value, scope)
+
+    def variables_in(self, root: cst.CSTNode) -> Iterator[cst.Name]:
+        """Every variable Name (role other than OTHER) inside ``root``, in source order."""
+        for node in walk(root):
+            if isinstance(node, cst.Name) and self.role(node) is not Role.OTHER:
+                yield node
+
+    def function_scope(self, fdef: cst.FunctionDef) -> Scope:
+        """The scope of a function's own body (its parameters live there too)."""
+        return self._scopes[fdef.params]  # type: ignore[return-value]
+
+    def enclosing_function_scopes(self, scope: Scope) -> list[Scope]:
+        """``scope`` and the function scopes around it whose bindings code in it can see."""
+        out: list[Scope] = []
+        current: Scope | None = scope
+        while current is not None and not isinstance(current, (GlobalScope, BuiltinScope)):
+            if current is scope or not isinstance(current, ClassScope):
+                out.append(current)
+            current = current.parent
+        return out
+
+    @staticmethod
+    def is_function(scope: Scope) -> bool:
+        return isinstance(scope, FunctionScope)
+
+
+__all__ = ["Role", "ScopeIndex", "walk"]

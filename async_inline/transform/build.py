@@ -1,0 +1,102 @@
+"""Small constructors for the nodes the inliner generates, so the generator reads like the code it emits."""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import libcst as cst
+
+Statement = cst.BaseStatement
+Small = cst.BaseSmallStatement
+
+
+def name(value: str) -> cst.Name:
+    return cst.Name(value)
+
+
+def assign(target: str | cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> cst.Assign:
+    if isinstance(target, str):
+        target = cst.Name(target)
+    return cst.Assign(targets=[cst.AssignTarget(target=target)], value=value)
+
+
+def assign_many(targets: Sequence[str], value: cst.BaseExpression) -> cst.Assign:
+    return cst.Assign(targets=[cst.AssignTarget(target=cst.Name(t)) for t in targets], value=value)
+
+
+def delete(names: Sequence[str]) -> cst.Del:
+    if len(names) == 1:
+        return cst.Del(target=cst.Name(names[0]))
+    return cst.Del(target=cst.Tuple([cst.Element(cst.Name(n)) for n in names], lpar=[], rpar=[]))
+
+
+def line(*smalls: Small) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine(body=list(smalls))
+
+
+def as_statements(items: Iterable[Small | Statement]) -> list[Statement]:
+    """Wrap small statements in lines, grouping consecutive ones onto one line only if asked."""
+    out: list[Statement] = []
+    for item in items:
+        out.append(line(item) if isinstance(item, cst.BaseSmallStatement) else item)
+    return out
+
+
+def block(stmts: Sequence[Small | Statement]) -> cst.IndentedBlock:
+    body = as_statements(stmts)
+    return cst.IndentedBlock(body=body or [line(cst.Pass())])
+
+
+def if_(test: cst.BaseExpression, body: Sequence[Small | Statement], orelse: Sequence[Small | Statement] | None = None) -> cst.If:
+    return cst.If(
+        test=test,
+        body=block(body),
+        orelse=cst.Else(body=block(orelse)) if orelse is not None else None,
+    )
+
+
+def not_(expr: cst.BaseExpression) -> cst.UnaryOperation:
+    return cst.UnaryOperation(operator=cst.Not(), expression=parenthesize(expr))
+
+
+def parenthesize(expr: cst.BaseExpression) -> cst.BaseExpression:
+    if isinstance(expr, (cst.Name, cst.Integer, cst.SimpleString, cst.Call, cst.Attribute, cst.Subscript)) or expr.lpar:
+        return expr
+    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+
+
+def is_(left: cst.BaseExpression, right: cst.BaseExpression) -> cst.Comparison:
+    return cst.Comparison(left=left, comparisons=[cst.ComparisonTarget(operator=cst.Is(), comparator=right)])
+
+
+def attr(value: cst.BaseExpression, attribute: str) -> cst.Attribute:
+    return cst.Attribute(value=value, attr=cst.Name(attribute))
+
+
+def subscript(value: cst.BaseExpression, key: cst.BaseExpression) -> cst.Subscript:
+    return cst.Subscript(value=value, slice=[cst.SubscriptElement(slice=cst.Index(value=key))])
+
+
+def string(value: str) -> cst.SimpleString:
+    return cst.SimpleString(repr(value))
+
+
+def integer(value: int) -> cst.Integer:
+    return cst.Integer(str(value))
+
+
+def tuple_(items: Sequence[cst.BaseExpression]) -> cst.Tuple:
+    return cst.Tuple([cst.Element(i) for i in items])
+
+
+def dict_(items: Sequence[tuple[str, cst.BaseExpression]]) -> cst.Dict:
+    return cst.Dict([cst.DictElement(string(k), v) for k, v in items])
+
+
+def while_true(body: Sequence[Small | Statement]) -> cst.While:
+    return cst.While(test=cst.Name("True"), body=block(body))
+
+
+NONE = cst.Name("None")
+TRUE = cst.Name("True")
+FALSE = cst.Name("False")

@@ -1,0 +1,541 @@
+"""The transformer that expands inlinable await sites, statement by statement.
+
+One class serves two roles:
+
+* over the whole module (``frame`` None at the start): each ``async def`` is a physical
+  caller, whose statements are expanded at depth 0;
+* over a callee's body when it is inlined (``frame`` given): the body is emitted for one
+  site, with its locals renamed where needed, its returns lowered, and its own await
+  sites expanded one level deeper.
+
+All analysis works on *original* nodes (LibCST rebuilds every node it visits, and
+metadata is keyed by identity): headers are re-emitted from the original node through
+``emit``, bodies are taken from the updated node.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence, Union
+
+import libcst as cst
+import libcst.matchers as m
+
+from ..analysis.evaluation import awaits_in, header_expressions
+from ..analysis.site import SiteDecision, analyze_caller, decide_site
+from ..report import Inlined, Skipped
+from . import build as b
+from .frame import Frame, Session
+from .linearize import Linearizer
+
+Emitted = Union[cst.BaseStatement, cst.BaseSmallStatement]
+
+STOP_ITERATION_MESSAGE = "coroutine raised StopIteration"
+
+
+class _Emit(cst.CSTTransformer):
+    """Copy original code into the output: apply replacements and renames."""
+
+    def __init__(self, repl: dict[cst.CSTNode, cst.CSTNode], rename: dict[cst.Name, str]) -> None:
+        self.repl = repl
+        self.rename = rename
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node not in self.repl
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        if original in self.repl:
+            return self.repl[original]
+        if isinstance(original, cst.Name) and original in self.rename:
+            return updated.with_changes(value=self.rename[original])
+        if isinstance(original, cst.ImportAlias):
+            return _rename_import_alias(original, updated, self.rename)
+        return updated
+
+
+def _rename_import_alias(original: cst.ImportAlias, updated: cst.ImportAlias, rename: dict[cst.Name, str]) -> cst.ImportAlias:
+    """``import os`` with ``os`` renamed binds the new name with ``as``, not another module."""
+    if original.asname is None and isinstance(original.name, cst.Name) and original.name in rename:
+        return updated.with_changes(name=original.name, asname=cst.AsName(name=cst.Name(rename[original.name])))
+    return updated
+
+
+def _has_own_break_or_continue(stmts: Sequence[cst.CSTNode]) -> bool:
+    """True when ``stmts`` hold a break/continue that targets the loop around them."""
+    stack = list(stmts)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Break, cst.Continue)):
+            return True
+        if isinstance(node, (cst.For, cst.While)):
+            if node.orelse is not None:
+                stack.append(node.orelse)
+            continue
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(node.children)
+    return False
+
+
+class Expander(cst.CSTTransformer):
+    def __init__(self, session: Session, frame: Frame | None = None) -> None:
+        self.session = session
+        self._frames: list[Frame | None] = [frame]
+        self._qualname: list[str] = []
+
+    @property
+    def frame(self) -> Frame | None:
+        return self._frames[-1]
+
+    # -- scopes of the module pass ------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        qualname = ".".join(self._qualname + [node.name.value])
+        self._qualname += [node.name.value, "<locals>"]
+        if node.asynchronous is None:
+            self._frames.append(None)
+            return
+        caller = analyze_caller(self.session.index, node, qualname)
+        self._frames.append(Frame(caller=caller, depth=0, stack=(), scope=caller.scope))
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
+        frame = self._frames.pop()
+        del self._qualname[-2:]
+        if frame is not None and frame.caller.required_globals:
+            updated = _add_global_declaration(updated, sorted(frame.caller.required_globals))
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._qualname.append(node.name.value)
+        self._frames.append(None)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self._frames.pop()
+        self._qualname.pop()
+        return updated
+
+    # -- renaming inside an inlined frame -------------------------------------------------
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        frame = self.frame
+        if frame is not None and original in frame.rename:
+            return updated.with_changes(value=frame.rename[original])
+        return updated
+
+    def leave_ImportAlias(self, original: cst.ImportAlias, updated: cst.ImportAlias) -> cst.ImportAlias:
+        frame = self.frame
+        return _rename_import_alias(original, updated, frame.rename) if frame is not None else updated
+
+    def emit(self, node: cst.CSTNode, repl: dict[cst.CSTNode, cst.CSTNode] | None = None) -> cst.CSTNode:
+        frame = self.frame
+        return node.visit(_Emit(repl or {}, frame.rename if frame is not None else {}))
+
+    def is_stable_local(self, node: cst.Name) -> bool:
+        """A local of the current frame that nothing but the frame's own statements can change."""
+        frame = self.frame
+        index = self.session.index
+        if frame is None or index.use_scope(node) is not frame.scope:
+            return False
+        root = frame.caller.node if frame.depth == 0 else self.session.callees[frame.stack[-1]].node
+        return node.value in self.session.stable_locals(frame.scope, root)
+
+    # -- deciding the sites of one statement ------------------------------------------------
+    def _decide(self, stmt: cst.CSTNode) -> dict[cst.Await, SiteDecision]:
+        frame = self.frame
+        if frame is None:
+            return {}
+        first, other = header_expressions(stmt)
+        awaits = awaits_in(first + other)
+        if not awaits:
+            return {}
+        session = self.session
+        index = session.index
+        inlined: dict[cst.Await, SiteDecision] = {}
+        for node in awaits:
+            decision = decide_site(
+                index=index,
+                options=session.options,
+                callees=session.callees,
+                reserved_free=session.reserved_free,
+                caller=frame.caller,
+                stmt=stmt,
+                await_node=node,
+                depth=frame.depth + 1,
+                stack=frame.stack,
+                active_names=frame.active_names,
+                fresh=lambda local: session.names.make(f"ai_{local}"),
+                limits_apply=session.rng is None,
+            )
+            if decision is None:
+                continue
+            if decision.inlined and isinstance(stmt, cst.While) and stmt.orelse is not None and _has_own_break_or_continue([stmt.orelse]):
+                decision.refusal = _refusal("position", "the while loop's else clause has a break or continue of its own")
+            if decision.inlined and session.rng is not None and not self._stress_pick(frame.depth + 1):
+                decision.refusal = _refusal("stress", "not picked by the stress mode's random choice")
+            line = index.line(node)
+            if decision.inlined:
+                inlined[node] = decision
+            else:
+                assert decision.refusal is not None
+                session.report.skipped.append(
+                    Skipped(frame.caller.qualname, decision.callee_name, line, decision.refusal.reason, decision.refusal.code)
+                )
+        return inlined
+
+    def _stress_pick(self, depth: int) -> bool:
+        """Stress mode: inline with a probability that halves with each level of depth."""
+        assert self.session.rng is not None
+        return self.session.rng.random() < 0.9 / (2 ** (depth - 1))
+
+    # -- building one inlined call ------------------------------------------------------------
+    def inline_call(
+        self,
+        decision: SiteDecision,
+        args: list[cst.BaseExpression],
+        frame_temps: list[str],
+        fn: cst.Name | None,
+        fallback_call: cst.Call,
+        want_result: bool,
+    ) -> tuple[list[Emitted], str | None]:
+        """The statements replacing ``await callee(args)`` (arguments already evaluated).
+
+        ``args`` are the evaluated arguments (temporaries or stable expressions), ``fn`` the
+        temporary holding the callee when it had to be evaluated before them.
+        """
+        session = self.session
+        frame = self.frame
+        assert frame is not None and decision.callee is not None and decision.binding is not None
+        callee = decision.callee
+        number = session.names.new_frame()
+        result = session.names.make(f"ai{number}_ret") if want_result else None
+        plan = session.plan_for(callee)
+        line = session.index.line(decision.await_node)
+        names = decision.local_names
+        rename = {node: names[local] for node, local in callee.local_uses.items() if names[local] != local}
+        child = Frame(
+            caller=frame.caller,
+            depth=frame.depth + 1,
+            stack=frame.stack + (callee.name,),
+            scope=callee.scope,
+            rename=rename,
+            active_names=frame.active_names | frozenset(names.values()),
+            plan=plan,
+            result=result,
+            done_flag=session.names.make(f"ai{number}_done") if plan.in_loop else None,
+            site_line=line,
+        )
+        session.report.inlined.append(Inlined(frame.caller.qualname, callee.name, line, child.depth))
+        frame.caller.required_globals |= callee.assigned_globals
+        body = self._expand_body(child)
+
+        ref = b.name(session.ref_alias(callee.name))
+        inner: list[Emitted] = []
+        for source in decision.binding:
+            param = source.param
+            if source.arg is not None:
+                value: cst.BaseExpression = args[source.arg]
+            elif source.default:
+                field = "__defaults__" if isinstance(param.default, int) else "__kwdefaults__"
+                key = b.integer(param.default) if isinstance(param.default, int) else b.string(param.name)
+                value = b.subscript(b.attr(ref, field), key)
+            elif param.kind == "varargs":
+                value = b.tuple_([args[i] for i in source.varargs])
+            else:
+                value = b.dict_([(k, args[i]) for k, i in source.varkw])
+            inner.append(b.assign(names[param.name], value))
+        if result is not None and plan.may_fall_off:
+            inner.append(b.assign(result, b.NONE))
+        if child.done_flag is not None:
+            inner.append(b.assign(child.done_flag, b.FALSE))
+        inner += [b.while_true([*body, cst.Break()])] if plan.needs_wrapper else body
+
+        exc = session.names.make(f"ai{number}_exc")
+        released = [names[local] for local in callee.locals] + frame_temps
+        unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned]
+        cleanup: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
+        if unbound:
+            cleanup.append(b.delete(unbound))  # a fresh frame starts with them unbound
+        converted = cst.Raise(
+            exc=cst.Call(func=b.name("RuntimeError"), args=[cst.Arg(b.string(STOP_ITERATION_MESSAGE))]),
+            cause=cst.From(item=b.name(exc)),
+        )
+        frame_code = cst.Try(
+            body=b.block(inner),
+            # PEP 479: a StopIteration leaving a coroutine becomes a RuntimeError.
+            handlers=[cst.ExceptHandler(body=b.block([converted]), type=b.name("StopIteration"), name=cst.AsName(name=b.name(exc)))],
+            finalbody=cst.Finally(body=b.block(cleanup)) if cleanup else None,
+        )
+        stmts: list[Emitted]
+        if session.options.guards:
+            awaited = cst.Await(expression=fallback_call)
+            fallback = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
+            test = b.is_(fn if fn is not None else self.emit(decision.call.func), ref)
+            stmts = [b.if_(test, [frame_code], [fallback])]
+        else:
+            stmts = [frame_code]
+        for stmt in stmts:
+            session.mark(stmt, line)
+        return stmts, result
+
+    def _expand_body(self, frame: Frame) -> list[cst.BaseStatement]:
+        callee = self.session.callees[frame.stack[-1]]
+        expander = Expander(self.session, frame)
+        out: list[cst.BaseStatement] = []
+        for stmt in callee.body:
+            result = stmt.visit(expander)
+            if isinstance(result, cst.FlattenSentinel):
+                out.extend(result.nodes)
+            elif isinstance(result, cst.BaseStatement):
+                out.append(result)
+        return out
+
+    # -- statements -------------------------------------------------------------------------
+    def _mark(self, node: cst.CSTNode, original: cst.CSTNode) -> cst.CSTNode:
+        self.session.mark(node, self.session.index.line(original))
+        return node
+
+    def _small(self, original: cst.BaseSmallStatement, updated: cst.BaseSmallStatement) -> list[Emitted] | None:
+        """The statements replacing one small statement, or None when it stays as it is."""
+        frame = self.frame
+        if frame is None:
+            return None
+        if frame.inlined and isinstance(original, cst.Global):
+            return []  # the declaration moves to the physical caller (required_globals)
+        sites = self._decide(original)
+        if sites:
+            lin = Linearizer(self, sites, original)
+            residual = self._linearize_small(lin, original)
+            stmts: list[Emitted] = list(lin.out)
+        else:
+            lin, residual, stmts = None, updated, []
+        if frame.inlined and isinstance(original, cst.Return):
+            value = residual.value if isinstance(residual, cst.Return) else None
+            stmts += self._lower_return(original, value, lin.temps if lin is not None else [])
+        elif sites:
+            if residual is not None:
+                stmts.append(residual)
+            if lin is not None and lin.temps and not isinstance(residual, (cst.Return, cst.Raise)):
+                stmts.append(b.assign_many(lin.temps, b.NONE))  # do not keep results alive
+        else:
+            return None
+        for stmt in stmts:
+            self._mark(stmt, original)
+        return stmts
+
+    def _linearize_small(self, lin: Linearizer, stmt: cst.BaseSmallStatement) -> cst.BaseSmallStatement | None:
+        if isinstance(stmt, cst.Expr):
+            lin.lin(stmt.value, discard=True)
+            value = lin.repl.get(stmt.value)
+            if stmt.value in lin.sites or (isinstance(value, cst.Name) and value.value in lin.temps):
+                return None  # nothing left to evaluate
+            return lin.emit(stmt)  # type: ignore[return-value]
+        if isinstance(stmt, cst.AugAssign):
+            return self._linearize_augassign(lin, stmt)
+        first, _ = header_expressions(stmt)
+        lin.sequence(list(first))
+        return lin.emit(stmt)  # type: ignore[return-value]
+
+    def _linearize_augassign(self, lin: Linearizer, stmt: cst.AugAssign) -> cst.BaseSmallStatement:
+        """``target op= value``: the target is read before the value is evaluated."""
+        names = self.session.names
+        target = stmt.target
+        if isinstance(target, cst.Name) and lin.is_stable(target):
+            lin.lin(stmt.value)
+            return lin.emit(stmt)  # type: ignore[return-value]
+        current = names.temp()
+        lin.temps.append(current)
+        store: cst.BaseAssignTargetExpression
+        if isinstance(target, cst.Name):
+            lin.out.append(b.assign(current, lin.emit(target)))
+            store = lin.emit(target)  # type: ignore[assignment]
+        else:
+            obj = names.temp()
+            lin.temps.append(obj)
+            lin.out.append(b.assign(obj, lin.emit(target.value)))  # type: ignore[attr-defined]
+            if isinstance(target, cst.Attribute):
+                store = target.with_changes(value=b.name(obj), attr=cst.Name(target.attr.value))
+            else:
+                assert isinstance(target, cst.Subscript)
+                elements = []
+                for element in target.slice:
+                    key = names.temp()
+                    lin.temps.append(key)
+                    lin.out.append(b.assign(key, lin.emit(element.slice.value)))  # type: ignore[attr-defined]
+                    elements.append(element.with_changes(slice=cst.Index(value=b.name(key))))
+                store = cst.Subscript(value=b.name(obj), slice=elements)
+            lin.out.append(b.assign(current, store))
+        lin.lin(stmt.value)
+        lin.out.append(cst.AugAssign(target=b.name(current), operator=stmt.operator, value=lin.emit(stmt.value)))
+        return b.assign(store, b.name(current))
+
+    def _lower_return(self, original: cst.Return, value: cst.BaseExpression | None, temps: list[str]) -> list[Emitted]:
+        """``return value`` inside an inlined frame: set the result, then leave the body."""
+        frame = self.frame
+        assert frame is not None and frame.plan is not None
+        out: list[Emitted] = []
+        if frame.result is not None:
+            out.append(b.assign(frame.result, value if value is not None else b.NONE))
+        elif value is not None and not m.matches(value, m.Name("None") | m.Integer() | m.SimpleString()):
+            out.append(cst.Expr(value))  # evaluated for its effects, result unused
+        if temps:
+            out.append(b.assign_many(temps, b.NONE))
+        if original not in frame.plan.tail:
+            if original in frame.plan.in_loop:
+                assert frame.done_flag is not None
+                out.append(b.assign(frame.done_flag, b.TRUE))
+            out.append(cst.Break())
+        return out
+
+    def _regroup(self, items: list[Emitted], original: cst.SimpleStatementLine) -> list[cst.BaseStatement]:
+        stmts = b.as_statements(items)
+        if stmts:
+            stmts[0] = stmts[0].with_changes(leading_lines=original.leading_lines)
+        for stmt in stmts:
+            self._mark(stmt, original)
+        return stmts
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+        items: list[Emitted] = []
+        changed = False
+        for o, u in zip(original.body, updated.body):
+            expansion = self._small(o, u)
+            if expansion is None:
+                items.append(u)
+            else:
+                items.extend(expansion)
+                changed = True
+        if not changed:
+            return self._mark(updated, original)
+        if not items:
+            return cst.RemovalSentinel.REMOVE
+        if all(isinstance(i, cst.BaseSmallStatement) for i in items) and len(items) == len(updated.body):
+            # Same shape (e.g. a return lowered to an assignment): keep the line's layout.
+            smalls = [i.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for i in items]  # type: ignore[union-attr]
+            return self._mark(updated.with_changes(body=smalls), original)
+        return cst.FlattenSentinel(self._regroup(items, original))
+
+    def leave_SimpleStatementSuite(self, original: cst.SimpleStatementSuite, updated: cst.SimpleStatementSuite):
+        items: list[Emitted] = []
+        changed = False
+        for o, u in zip(original.body, updated.body):
+            expansion = self._small(o, u)
+            if expansion is None:
+                items.append(u)
+            else:
+                items.extend(expansion)
+                changed = True
+        if not changed:
+            return updated
+        if all(isinstance(i, cst.BaseSmallStatement) for i in items):
+            smalls = [i.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for i in items]  # type: ignore[union-attr]
+            return updated.with_changes(body=smalls or [cst.Pass()])
+        return b.block(items)
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if not updated.body:
+            return updated.with_changes(body=[b.line(cst.Pass())])
+        return updated
+
+    # -- compound statements ---------------------------------------------------------
+    def _loop_exit_check(self, original: cst.CSTNode, stmts: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        """After a callee loop holding a lowered return: leave the next loop out too."""
+        frame = self.frame
+        if frame is not None and frame.plan is not None and original in frame.plan.loops:
+            assert frame.done_flag is not None
+            stmts.append(b.if_(b.name(frame.done_flag), [cst.Break()]))
+        return stmts
+
+    def _flatten(self, stmts: list[Emitted], original: cst.BaseCompoundStatement):
+        """Statements replacing a compound statement; comments above it stay above the first."""
+        out = b.as_statements(stmts)
+        out[0] = out[0].with_changes(leading_lines=original.leading_lines)
+        for stmt in out:
+            self._mark(stmt, original)
+        return out[0] if len(out) == 1 else cst.FlattenSentinel(out)
+
+    def leave_If(self, original: cst.If, updated: cst.If):
+        sites = self._decide(original)
+        if not sites:
+            return self._mark(updated, original)
+        lin = Linearizer(self, sites, original)
+        lin.lin(original.test)
+        new = updated.with_changes(test=lin.emit(original.test))
+        parent = self.session.index.parent(original)
+        if isinstance(parent, cst.If) and parent.orelse is original:  # an `elif`
+            return cst.Else(body=b.block([*lin.out, new]))
+        return self._flatten([*lin.out, new.with_changes(leading_lines=())], original)
+
+    def leave_While(self, original: cst.While, updated: cst.While):
+        sites = self._decide(original)
+        loop: cst.BaseStatement = updated
+        if sites:
+            # while <test>: body else: E   ->   while True: <test>; if not t: E; break; body
+            lin = Linearizer(self, sites, original)
+            lin.lin(original.test)
+            exit_body = list(updated.orelse.body.body) if updated.orelse is not None else []
+            check = b.if_(b.not_(lin.emit(original.test)), [*exit_body, cst.Break()])  # type: ignore[arg-type]
+            loop = updated.with_changes(test=b.TRUE, orelse=None, body=b.block([*lin.out, check, *updated.body.body]))
+        stmts = self._loop_exit_check(original, [loop])
+        return self._flatten(stmts, original) if len(stmts) > 1 or sites else self._mark(loop, original)
+
+    def leave_For(self, original: cst.For, updated: cst.For):
+        sites = self._decide(original)
+        stmts: list[Emitted] = []
+        loop: cst.BaseStatement = updated
+        if sites:
+            lin = Linearizer(self, sites, original)
+            lin.lin(original.iter)
+            stmts += lin.out
+            loop = updated.with_changes(iter=lin.emit(original.iter), leading_lines=())
+        stmts.append(loop)
+        stmts = self._loop_exit_check(original, stmts)  # type: ignore[arg-type]
+        return self._flatten(stmts, original) if len(stmts) > 1 else self._mark(loop, original)
+
+    def leave_Match(self, original: cst.Match, updated: cst.Match):
+        sites = self._decide(original)
+        if not sites:
+            return self._mark(updated, original)
+        lin = Linearizer(self, sites, original)
+        lin.lin(original.subject)
+        return self._flatten([*lin.out, updated.with_changes(subject=lin.emit(original.subject), leading_lines=())], original)
+
+    def leave_With(self, original: cst.With, updated: cst.With):
+        sites = self._decide(original)
+        if not sites:
+            return self._mark(updated, original)
+        stmts = self._split_with(original, list(original.items), updated.body, sites)
+        return self._flatten(stmts, original)
+
+    def _split_with(self, original: cst.With, items: list[cst.WithItem], body: cst.BaseSuite, sites) -> list[Emitted]:
+        """``with a, b:`` is ``with a: with b:``; an await in an item runs after the items before it."""
+        lin = Linearizer(self, sites, original)
+        first = next((i for i, item in enumerate(items) if lin.has_site(item.item)), None)
+
+        def group(part: list[cst.WithItem], inner: cst.BaseSuite) -> cst.With:
+            emitted = [lin.emit(i) for i in part]
+            emitted[-1] = emitted[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)  # type: ignore[union-attr]
+            return original.with_changes(items=emitted, body=inner, leading_lines=())
+
+        if first is None:
+            return [group(items, body)]
+        if first > 0:
+            inner = b.block(self._split_with(original, items[first:], body, sites))
+            return [group(items[:first], inner)]
+        lin.lin(items[0].item)
+        inner_body = b.block(self._split_with(original, items[1:], body, sites)) if len(items) > 1 else body
+        return [*lin.out, group(items[:1], inner_body)]
+
+
+def _refusal(code: str, reason: str):
+    from ..analysis.callee import Refusal
+
+    return Refusal(code, reason)
+
+
+def _add_global_declaration(fdef: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:
+    """``global`` for names inlined code assigns, after the docstring (before any use)."""
+    decl = b.line(cst.Global(names=[cst.NameItem(name=cst.Name(n)) for n in names]))
+    body = fdef.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        body = b.block(list(body.body))
+    stmts = list(body.body)
+    at = 1 if stmts and m.matches(stmts[0], m.SimpleStatementLine(body=[m.Expr(value=m.SimpleString() | m.ConcatenatedString())])) else 0
+    stmts.insert(at, decl)
+    return fdef.with_changes(body=body.with_changes(body=stmts))

@@ -1,0 +1,103 @@
+"""State shared while one module is rewritten (``Session``) and per emitted frame (``Frame``)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import Scope
+
+from ..analysis.callee import CalleeInfo, analyze_callee
+from ..analysis.returns import ReturnPlan, plan_returns
+from ..analysis.scopes import ScopeIndex, walk
+from ..analysis.site import SCAFFOLDING_NAMES, CallerInfo
+from ..options import Options
+from ..report import FileReport
+from .names import FreshNames
+
+
+@dataclass
+class Frame:
+    """One function body being emitted: the physical caller's own (depth 0) or an inlined one."""
+
+    caller: CallerInfo
+    depth: int
+    #: Names of the inlined callees around this frame, outermost first.
+    stack: tuple[str, ...]
+    #: Scope of the original code this frame emits.
+    scope: Scope
+    #: Original Name node -> emitted identifier, for the locals that had to be renamed.
+    rename: dict[cst.Name, str] = field(default_factory=dict)
+    #: Emitted local names of this frame and the frames around it (nested frames avoid them).
+    active_names: frozenset[str] = frozenset()
+    #: How returns are lowered; None for the physical caller, whose returns stay returns.
+    plan: ReturnPlan | None = None
+    #: Variable receiving the result, or None when the await's value is discarded.
+    result: str | None = None
+    #: Flag set by a return inside a loop of the callee (see ``ReturnPlan``).
+    done_flag: str | None = None
+    #: Line of the await this frame was inlined at (generated code maps to it).
+    site_line: int = 0
+
+    @property
+    def inlined(self) -> bool:
+        return self.plan is not None
+
+
+class Session:
+    """Everything known about one module while it is rewritten."""
+
+    def __init__(self, index: ScopeIndex, options: Options, report: FileReport) -> None:
+        self.index = index
+        self.options = options
+        self.report = report
+        self.callees: dict[str, CalleeInfo] = {}
+        for stmt in index.module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                self.callees.setdefault(stmt.name.value, analyze_callee(index, stmt))
+        free: set[str] = set(SCAFFOLDING_NAMES)
+        for info in self.callees.values():
+            free |= info.free_names
+        #: Names inlined code reads as globals or builtins: no callee local may take them.
+        self.reserved_free = frozenset(free)
+        self.names = FreshNames(n.value for n in walk(index.module) if isinstance(n, cst.Name))
+        #: Callee name -> module-level alias holding the original function object (guards, defaults).
+        self.ref_aliases: dict[str, str] = {}
+        self._plans: dict[str, ReturnPlan] = {}
+        self._stable: dict[Scope, frozenset[str]] = {}
+        self.rng = random.Random(options.stress_seed) if options.stress_seed is not None else None
+        #: id(emitted statement) -> (statement, original line), for ``origin_lines``.
+        self.origins: dict[int, tuple[cst.CSTNode, int]] = {}
+
+    def plan_for(self, callee: CalleeInfo) -> ReturnPlan:
+        if callee.name not in self._plans:
+            self._plans[callee.name] = plan_returns(callee.body)
+        return self._plans[callee.name]
+
+    def ref_alias(self, callee: str) -> str:
+        if callee not in self.ref_aliases:
+            self.ref_aliases[callee] = self.names.make(f"ai_ref_{callee}")
+        return self.ref_aliases[callee]
+
+    def stable_locals(self, scope: Scope, root: cst.CSTNode) -> frozenset[str]:
+        """Locals of ``scope`` that nothing but its own statements can change.
+
+        A local also used from a nested scope could be rebound by it (a walrus in a
+        comprehension, a closure): such a local must be read into a temporary before an
+        inlined body runs, like any other operand.
+        """
+        if scope not in self._stable:
+            index = self.index
+            touched = {
+                n.value
+                for n in index.variables_in(root)
+                if index.scope_of(n) is not scope and index.use_scope(n) is scope
+            }
+            self._stable[scope] = index.bindings(scope) - touched
+        return self._stable[scope]
+
+    def mark(self, node: cst.CSTNode, line: int) -> cst.CSTNode:
+        """Remember the original line an emitted statement comes from."""
+        self.origins.setdefault(id(node), (node, line))
+        return node

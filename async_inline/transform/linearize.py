@@ -1,0 +1,187 @@
+"""Move the evaluation of an expression's inlined awaits out into statements, exactly.
+
+Invariant: executing ``out`` and then evaluating ``emit(expr)`` does what evaluating the
+original ``expr`` did, in the same order. Everything evaluated before an inlined await is
+hoisted into a temporary first (unless it is a constant or a local nothing can change);
+everything evaluated after it stays in the residual expression. Operands that are only
+sometimes evaluated (``and``/``or``, ``x if c else y``, later links of a comparison chain)
+become ``if`` statements, so they are still evaluated only when Python would.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+import libcst as cst
+
+from ..analysis.evaluation import contains, operands
+from . import build as b
+
+if TYPE_CHECKING:
+    from ..analysis.site import SiteDecision
+    from .expander import Expander
+
+_CONSTANTS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)
+
+
+class Linearizer:
+    def __init__(self, expander: "Expander", sites: dict[cst.Await, "SiteDecision"], stmt: cst.CSTNode) -> None:
+        self.x = expander
+        self.sites = sites
+        self.out: list[cst.BaseStatement | cst.BaseSmallStatement] = []
+        self.repl: dict[cst.CSTNode, cst.CSTNode] = {}
+        #: Temporaries to release once the statement is done (results, hoisted operands).
+        self.temps: list[str] = []
+        self._walrus = {
+            n.target.value for n in _descendants(stmt) if isinstance(n, cst.NamedExpr) and isinstance(n.target, cst.Name)
+        }
+        self._has_site: dict[cst.CSTNode, bool] = {}
+
+    # -- queries ---------------------------------------------------------------------
+    def has_site(self, node: cst.CSTNode) -> bool:
+        if node not in self._has_site:
+            self._has_site[node] = any(contains(node, a) for a in self.sites)
+        return self._has_site[node]
+
+    def is_stable(self, node: cst.CSTNode) -> bool:
+        """True when evaluating ``node`` later gives the same value with no effect."""
+        replaced = self.repl.get(node)
+        if replaced is not None:
+            return isinstance(replaced, cst.Name)
+        if isinstance(node, _CONSTANTS):
+            return True
+        if isinstance(node, cst.ConcatenatedString):
+            return self.is_stable(node.left) and self.is_stable(node.right)
+        if isinstance(node, cst.Name):
+            if node.value in ("True", "False", "None"):
+                return True
+            return node.value not in self._walrus and self.x.is_stable_local(node)
+        return False
+
+    def emit(self, node: cst.CSTNode) -> cst.CSTNode:
+        return self.x.emit(node, self.repl)
+
+    # -- linearization -----------------------------------------------------------------
+    def lin(self, node: cst.CSTNode, discard: bool = False) -> None:
+        """Emit statements for the parts of ``node`` that hold inlined awaits."""
+        if not self.has_site(node):
+            return
+        if isinstance(node, cst.Await) and node in self.sites:
+            self.inline(node, discard)
+            return
+        ops = operands(node).ordered
+        if any(op.conditional and self.has_site(op.node) for op in ops):
+            self.lower_conditional(node)
+            return
+        self.sequence([op.node for op in ops])
+
+    def sequence(self, nodes: list[cst.CSTNode]) -> None:
+        """Evaluate ``nodes`` in order: all before the last one holding a site are hoisted."""
+        last = max(i for i, n in enumerate(nodes) if self.has_site(n))
+        for node in nodes[:last]:
+            self.lin(node)
+            self.materialize(node)
+        self.lin(nodes[last])
+
+    def materialize(self, node: cst.CSTNode) -> str | None:
+        """Evaluate ``node`` now, into a temporary, unless that is unobservable.
+
+        Returns the temporary, or None when ``node`` is left where it is.
+        """
+        if self.is_stable(node):
+            return None
+        temp = self.x.session.names.temp()
+        self.temps.append(temp)
+        if isinstance(node, cst.FormattedStringExpression):
+            # Formatting happens right after the expression is evaluated: hoist the
+            # formatted text (conversion and format spec included), not the value.
+            fstring = self.x.session.index.parent(node)
+            assert isinstance(fstring, cst.FormattedString)
+            text = cst.FormattedString(parts=[self.emit(node)], start=fstring.start, end=fstring.end)
+            self.out.append(b.assign(temp, text))
+            self.repl[node] = cst.FormattedStringExpression(expression=b.name(temp))
+            return temp
+        self.out.append(b.assign(temp, self.emit(node)))
+        self.repl[node] = _as_name(temp, node)
+        return temp
+
+    def lower_conditional(self, node: cst.CSTNode) -> None:
+        temp = self.x.session.names.temp()
+        self.temps.append(temp)
+        if isinstance(node, cst.BooleanOperation):
+            self.lin(node.left)
+            self.out.append(b.assign(temp, self.emit(node.left)))
+            right = self.nested(lambda: self.lin(node.right), lambda: [b.assign(temp, self.emit(node.right))])
+            test = b.name(temp) if isinstance(node.operator, cst.And) else b.not_(b.name(temp))
+            self.out.append(b.if_(test, right))
+        elif isinstance(node, cst.IfExp):
+            self.lin(node.test)
+            then = self.nested(lambda: self.lin(node.body), lambda: [b.assign(temp, self.emit(node.body))])
+            other = self.nested(lambda: self.lin(node.orelse), lambda: [b.assign(temp, self.emit(node.orelse))])
+            self.out.append(b.if_(self.emit(node.test), then, other))
+        elif isinstance(node, cst.Comparison):
+            self.lin(node.left)
+            self.materialize(node.left)
+            self.out.extend(self._chain(node, 0, self.emit(node.left), temp))
+        else:  # pragma: no cover - operands() marks nothing else conditional
+            raise AssertionError(type(node).__name__)
+        self.repl[node] = _as_name(temp, node)
+
+    def _chain(self, node: cst.Comparison, i: int, left: cst.BaseExpression, temp: str) -> list:
+        """``temp = left OP_i c_i`` and, if true and links remain, the rest of the chain."""
+        link = node.comparisons[i]
+        self.lin(link.comparator)
+        if i + 1 < len(node.comparisons):
+            self.materialize(link.comparator)
+        right = self.emit(link.comparator)
+        stmts: list = [b.assign(temp, cst.Comparison(left=left, comparisons=[link.with_changes(comparator=right)]))]
+        if i + 1 < len(node.comparisons):
+            rest = self.nested(lambda: None, lambda: self._chain(node, i + 1, right, temp))
+            stmts.append(b.if_(b.name(temp), rest))
+        return stmts
+
+    def nested(self, lin: Callable[[], None], tail: Callable[[], list]) -> list:
+        """Statements produced by ``lin`` then ``tail``, collected apart from ``out``."""
+        saved, self.out = self.out, []
+        try:
+            lin()
+            return self.out + tail()
+        finally:
+            self.out = saved
+
+    def inline(self, node: cst.Await, discard: bool) -> None:
+        decision = self.sites[node]
+        call = decision.call
+        frame_temps: list[str] = []  # released when the inlined frame ends, like its parameters
+        fn: cst.Name | None = None
+        if self.x.session.options.guards and any(not self.is_stable(a.value) for a in call.args):
+            # The callee name is evaluated before the arguments: keep that order for the guard.
+            fn = b.name(self.x.session.names.temp())
+            self.out.append(b.assign(fn.value, self.emit(call.func)))
+            self.repl[call.func] = fn
+            frame_temps.append(fn.value)
+        for arg in call.args:
+            self.lin(arg.value)
+            temp = self.materialize(arg.value)
+            if temp is not None:
+                frame_temps.append(temp)
+        self.temps = [t for t in self.temps if t not in frame_temps]
+        args = [self.emit(a.value) for a in call.args]
+        stmts, result = self.x.inline_call(decision, args, frame_temps, fn, self.emit(call), want_result=not discard)
+        self.out.extend(stmts)
+        if result is not None:
+            self.temps.append(result)
+            self.repl[node] = _as_name(result, node)
+
+
+def _as_name(value: str, like: cst.CSTNode) -> cst.Name:
+    """A Name standing for ``like``, keeping its parentheses (and so its layout)."""
+    return cst.Name(value, lpar=getattr(like, "lpar", ()), rpar=getattr(like, "rpar", ()))
+
+
+def _descendants(root: cst.CSTNode):
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(node.children)

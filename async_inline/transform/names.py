@@ -1,0 +1,36 @@
+"""Hygienic names for generated code.
+
+Invariant: a generated name is never an identifier of the module being rewritten, nor a
+name generated before. Names start with a single underscore: a double one would be
+mangled when the code lands in a method.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+
+class FreshNames:
+    def __init__(self, taken: Iterable[str]) -> None:
+        self._taken = set(taken)
+        self._frames = 0
+        self._temps = 0
+
+    def new_frame(self) -> int:
+        """A number for one inlined frame, used in the names of its variables."""
+        self._frames += 1
+        return self._frames
+
+    def make(self, hint: str) -> str:
+        candidate = f"_{hint}"
+        suffix = 1
+        while candidate in self._taken:
+            suffix += 1
+            candidate = f"_{hint}_{suffix}"
+        self._taken.add(candidate)
+        return candidate
+
+    def temp(self) -> str:
+        """A temporary of the code around an inlined call (hoisted operands, arguments)."""
+        self._temps += 1
+        return self.make(f"ai_t{self._temps}")

@@ -1,0 +1,94 @@
+"""The project's oracle: run a program original and rewritten, compare everything observable.
+
+Compared: the value returned (by repr), the exception raised (type, message, and the
+types and messages along its __cause__/__context__ chain), and everything printed, which
+is where programs record the order of their side effects and their context values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import itertools
+import sys
+import types
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from async_inline import Options, RewriteResult, rewrite_source
+
+_counter = itertools.count()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    stdout: str
+    result: str | None
+    error: tuple | None
+
+
+def describe_exception(exc: BaseException | None, depth: int = 0) -> tuple | None:
+    if exc is None or depth > 5:
+        return None
+    return (
+        type(exc).__name__,
+        str(exc),
+        describe_exception(exc.__cause__, depth + 1),
+        describe_exception(exc.__context__, depth + 1) if exc.__context__ is not exc.__cause__ else "=cause",
+        exc.__suppress_context__,
+    )
+
+
+def load_module(source: str, name: str | None = None) -> types.ModuleType:
+    """Execute ``source`` as a fresh module (registered in sys.modules while it lives)."""
+    name = name or f"_difftest_{next(_counter)}"
+    module = types.ModuleType(name)
+    module.__file__ = f"<{name}>"
+    sys.modules[name] = module
+    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    return module
+
+
+def run_module(module: types.ModuleType, entry: str = "main", runner: Callable[[Any], Any] | None = None) -> Outcome:
+    out = io.StringIO()
+    result = error = None
+    with contextlib.redirect_stdout(out):
+        try:
+            coro = getattr(module, entry)()
+            value = (runner or asyncio.run)(coro)
+            result = repr(value)
+        except BaseException as exc:  # noqa: BLE001 - the outcome includes any exception
+            error = describe_exception(exc)
+    return Outcome(out.getvalue(), result, error)
+
+
+def run_source(source: str, entry: str = "main", runner: Callable[[Any], Any] | None = None) -> Outcome:
+    return run_module(load_module(source), entry, runner)
+
+
+def assert_same_behaviour(
+    source: str,
+    *,
+    entry: str = "main",
+    options: Options | None = None,
+    inlined: set[str] | None = None,
+    min_inlined: int = 1,
+    runner: Callable[[Any], Any] | None = None,
+) -> RewriteResult:
+    """Rewrite ``source``, run both versions, assert identical outcomes.
+
+    ``inlined`` names callees that must have been inlined; at least ``min_inlined`` sites
+    must be, so that the comparison is never vacuous.
+    """
+    result = rewrite_source(source, filename="<difftest>", options=options)
+    done = {d.callee for d in result.report.inlined}
+    assert len(result.report.inlined) >= min_inlined, (
+        f"expected at least {min_inlined} inlined site(s), got {result.report.inlined}; skipped: {result.report.skipped}"
+    )
+    if inlined is not None:
+        assert inlined <= done, f"not inlined: {inlined - done}; skipped: {result.report.skipped}"
+    original = run_source(source, entry, runner)
+    rewritten = run_source(result.code, entry, runner)
+    assert rewritten == original, f"behaviour differs\n--- original: {original}\n--- rewritten: {rewritten}\n--- code:\n{result.code}"
+    return result
