@@ -248,6 +248,8 @@ class _Active:
         inlined = sum(len(r.inlined) for r in reports)
         skipped = sum(len(r.skipped) for r in reports)
         line = f"async_inline: {inlined} sites inlined, {skipped} skipped in {len(reports)} modules"
+        if self.state.stats["hits"]:
+            line += f" ({self.state.stats['hits']} from cache)"
         common = skip_reason_tally(reports).most_common(3)
         if common:
             line += " (" + ", ".join(f"{code}: {n}" for code, n in common) + ")"

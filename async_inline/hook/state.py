@@ -57,6 +57,8 @@ class HookState:
         self._reports: dict[str, bytes] = {}
         self._unchanged: dict[str, str] = {}
         self._warned: set[tuple[str, str]] = set()
+        #: Cache use so far: entries found, entries built, entries written.
+        self.stats = {"hits": 0, "misses": 0, "writes": 0}
 
     # -- building code ------------------------------------------------------------------
 
@@ -75,7 +77,9 @@ class HookState:
             entry = cache.load(where, key, path)
             if entry is not None:
                 self._record(path, entry.report)
+                self._count("hits")
                 return entry.code
+        self._count("misses")
         rewriting.active = True
         try:
             built = build(source, path, self.options, transform)
@@ -86,12 +90,16 @@ class HookState:
             self.warn_once(path, f"async_inline could not rewrite this module, it runs unchanged: {built.failure}")
             return built.code
         report = _report_to_json(built.report) if built.report is not None else b""
-        if where is not None:
-            cache.store(where, key, cache.Entry(built.code, report, cache.dependencies(built.dependencies)))
+        if where is not None and cache.store(where, key, cache.Entry(built.code, report, cache.dependencies(built.dependencies))):
+            self._count("writes")
         self._record(path, report)
         return built.code
 
     # -- what happened ------------------------------------------------------------------
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.stats[what] += 1
 
     def _record(self, path: str, report: bytes) -> None:
         with self._lock:

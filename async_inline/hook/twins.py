@@ -8,8 +8,8 @@ fixtures and objects stay shared. Functions created while original code runs (cl
 nested definitions) come from the original code's constants, so they are original too.
 
 Pairs are found lazily, the first time ``original()`` is used: the original source is
-compiled then, and the functions are found through their code objects (``gc``), matched
-by qualified name and first line (the hook maps inlined lines back to the original ones).
+compiled then, and the functions are found through their code objects (``gc``); code objects
+are matched by qualified name (and first line, for a name defined twice).
 """
 
 from __future__ import annotations
@@ -36,17 +36,32 @@ def _walk(code: types.CodeType, prefix: str = "") -> Iterator[tuple[_Key, types.
             yield from _walk(const, qualname + (".<locals>." if is_function else "."))
 
 
-def _index(code: types.CodeType) -> dict[_Key, types.CodeType]:
-    """Key -> code, leaving out keys that occur twice (ambiguous, never swapped)."""
-    index: dict[_Key, types.CodeType] = {}
-    seen_twice: set[_Key] = set()
-    for key, const in _walk(code):
-        if key in index:
-            seen_twice.add(key)
-        index[key] = const
-    for key in seen_twice:
-        del index[key]
-    return index
+def _pairs(inlined: types.CodeType, original: types.CodeType) -> Iterator[tuple[types.CodeType, types.CodeType]]:
+    """Matching code objects of the two compilations of one module.
+
+    By qualified name; a name defined more than once (conditional definitions) is matched
+    by first line among its namesakes, and left out when that is still ambiguous.
+    """
+    def group(code: types.CodeType) -> dict[str, list[tuple[int, types.CodeType]]]:
+        groups: dict[str, list[tuple[int, types.CodeType]]] = {}
+        for (qualname, line), const in _walk(code):
+            groups.setdefault(qualname, []).append((line, const))
+        return groups
+
+    originals = group(original)
+    for qualname, candidates in group(inlined).items():
+        twins = originals.get(qualname, [])
+        if len(candidates) == 1 and len(twins) == 1:
+            yield candidates[0][1], twins[0][1]
+            continue
+        by_line = {}
+        for line, const in twins:
+            by_line[line] = None if line in by_line else const
+        lines = [line for line, _ in candidates]
+        for line, const in candidates:
+            twin = by_line.get(line)
+            if twin is not None and lines.count(line) == 1:
+                yield const, twin
 
 
 class Twins:
@@ -74,11 +89,8 @@ class Twins:
                 original = compile_original(source, path, transform)
             except SyntaxError:
                 continue
-            originals = _index(original)
-            for key, inlined in _index(code).items():
-                twin = originals.get(key)
-                if twin is not None:
-                    by_code[id(inlined)] = (inlined, twin)
+            for inlined, twin in _pairs(code, original):
+                by_code[id(inlined)] = (inlined, twin)
         if not by_code:
             return
         inlined_codes = [pair[0] for pair in by_code.values()]

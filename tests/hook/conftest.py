@@ -1,0 +1,47 @@
+"""Fixtures for the import hook tests: every test leaves sys.modules, sys.meta_path and
+sys.path as it found them, and gets a directory on sys.path for its packages."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import async_inline  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_imports() -> Iterator[None]:
+    modules = set(sys.modules)
+    meta_path = list(sys.meta_path)
+    path = list(sys.path)
+    main = sys.modules.get("__main__")
+    try:
+        yield
+    finally:
+        async_inline.uninstall()
+        sys.meta_path[:] = meta_path
+        sys.path[:] = path
+        for name in set(sys.modules) - modules:
+            del sys.modules[name]
+        if main is not None:
+            sys.modules["__main__"] = main
+        importlib.invalidate_caches()
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory first on sys.path, for the test's packages; the cache may be written."""
+    root = tmp_path / "site"
+    root.mkdir()
+    sys.path.insert(0, str(root))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.delenv("ASYNC_INLINE", raising=False)
+    monkeypatch.chdir(tmp_path)  # no pyproject.toml of this repository in view
+    importlib.invalidate_caches()
+    return root

@@ -1,0 +1,204 @@
+"""The cache of compiled rewritten code: hits, invalidation, and every way it can be unusable
+(read-only, corrupted, disabled), none of which may make an import fail."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+import async_inline
+from async_inline import Options
+from async_inline.hook import cache
+from async_inline.hook.finder import Finder
+from hook_helpers import SAMPLE, unique, write_tree
+
+
+def _state():
+    [finder] = [f for f in sys.meta_path if isinstance(f, Finder)]
+    return finder.state
+
+
+def _import_fresh(name: str, packages: list[str] | None = None, options: Options | None = None) -> types.ModuleType:
+    """Import ``name`` as a new process would: new hook state, module not yet imported."""
+    sys.modules.pop(name, None)
+    importlib.invalidate_caches()
+    async_inline.install(packages or [name], options)
+    return importlib.import_module(name)
+
+
+def _entries(site: Path) -> list[Path]:
+    return sorted((site / "__pycache__").glob("*.async_inline-*.pyc"))
+
+
+def test_second_import_is_a_hit_with_the_same_report(site: Path) -> None:
+    name = unique()
+    write_tree(site, {f"{name}.py": SAMPLE})
+    _import_fresh(name)
+    first = _state()
+    assert first.stats == {"hits": 0, "misses": 1, "writes": 1}
+    [entry] = _entries(site)
+    assert entry.name.startswith(f"{name}.{sys.implementation.cache_tag}.async_inline-")
+    module = _import_fresh(name)
+    assert _state().stats == {"hits": 1, "misses": 0, "writes": 0}
+    assert _state().reports() == first.reports()
+    assert module.main.__code__.co_filename == str(site / f"{name}.py")
+
+
+def test_changed_source_invalidates_even_with_same_size_and_mtime(site: Path) -> None:
+    name = unique()
+    path = site / f"{name}.py"
+    write_tree(site, {f"{name}.py": "VALUE = 1\n"})
+    assert _import_fresh(name).VALUE == 1
+    stat = path.stat()
+    path.write_text("VALUE = 2\n")
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert _import_fresh(name).VALUE == 2
+    assert _state().stats["misses"] == 1
+    assert len(_entries(site)) == 1  # overwritten, not accumulated
+
+
+def test_other_options_use_another_entry(site: Path) -> None:
+    name = unique()
+    write_tree(site, {f"{name}.py": SAMPLE})
+    _import_fresh(name)
+    _import_fresh(name, options=Options(guards=False))
+    assert _state().stats["misses"] == 1
+    assert len(_entries(site)) == 2
+    _import_fresh(name)
+    assert _state().stats["hits"] == 1
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: b"",
+        lambda data: data[:10],
+        lambda data: data[: len(data) // 2],
+        lambda data: b"garbage" * 20,
+        lambda data: data[:36] + b"\xff\xff\xff\xff" + data[40:],  # impossible lengths
+        lambda data: data[:-20] + b"\x00" * 20,  # damaged marshal data
+        lambda data: data[:4] + b"\x00" * 32 + data[36:],  # wrong key
+    ],
+    ids=["empty", "header-cut", "half", "garbage", "bad-lengths", "bad-code", "bad-key"],
+)
+def test_corrupted_entry_is_a_miss_and_is_repaired(site: Path, damage) -> None:
+    name = unique()
+    write_tree(site, {f"{name}.py": "VALUE = 5\n"})
+    _import_fresh(name)
+    [entry] = _entries(site)
+    good = entry.read_bytes()
+    entry.write_bytes(damage(good))
+    assert _import_fresh(name).VALUE == 5
+    assert _state().stats == {"hits": 0, "misses": 1, "writes": 1}
+    assert entry.read_bytes() == good
+
+
+def test_unwritable_cache_directory_is_tolerated(site: Path) -> None:
+    name = unique()
+    write_tree(site, {f"{name}.py": "VALUE = 6\n"})
+    (site / "__pycache__").write_text("a file where the directory should be")
+    assert _import_fresh(name).VALUE == 6
+    assert _state().stats == {"hits": 0, "misses": 1, "writes": 0}
+    assert _import_fresh(name).VALUE == 6
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores directory permissions")
+def test_read_only_cache_directory_is_tolerated(site: Path) -> None:  # pragma: no cover - not as root
+    name = unique()
+    write_tree(site, {f"{name}.py": "VALUE = 6\n"})
+    (site / "__pycache__").mkdir()
+    os.chmod(site / "__pycache__", 0o555)
+    try:
+        assert _import_fresh(name).VALUE == 6
+        assert _state().stats["writes"] == 0
+    finally:
+        os.chmod(site / "__pycache__", 0o755)
+
+
+def test_read_only_entry_is_still_read(site: Path) -> None:
+    name = unique()
+    write_tree(site, {f"{name}.py": "VALUE = 8\n"})
+    _import_fresh(name)
+    for entry in _entries(site):
+        os.chmod(entry, 0o444)
+    assert _import_fresh(name).VALUE == 8
+    assert _state().stats["hits"] == 1
+
+
+def test_dont_write_bytecode_is_honoured(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = unique()
+    write_tree(site, {f"{name}.py": "VALUE = 9\n"})
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    assert _import_fresh(name).VALUE == 9
+    assert not (site / "__pycache__").exists()
+    assert _state().stats["writes"] == 0
+
+
+def test_pycache_prefix_is_honoured(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    name = unique()
+    write_tree(site, {f"{name}.py": "VALUE = 10\n"})
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "prefix"))
+    _import_fresh(name)
+    assert not (site / "__pycache__").exists()
+    assert list((tmp_path / "prefix").rglob(f"{name}.*.async_inline-*.pyc"))
+
+
+def test_entry_follows_a_moved_package(site: Path) -> None:
+    name, new_name = unique(), unique()
+    write_tree(site, {f"{name}/__init__.py": "def where():\n    return 1\n"})
+    _import_fresh(name)
+    (site / name).rename(site / new_name)
+    module = _import_fresh(new_name)
+    assert _state().stats["hits"] == 1
+    assert module.where.__code__.co_filename == str(site / new_name / "__init__.py")
+
+
+def test_moved_entry_gets_the_new_filename(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    source = b"def f():\n    return 1\n"
+    code = compile(source, "/old/place.py", "exec")
+    entry_path = str(tmp_path / "entry.pyc")
+    key = cache.entry_key("config", source)
+    assert cache.store(entry_path, key, cache.Entry(code, b"{}"))
+    entry = cache.load(entry_path, key, "/new/place.py")
+    assert entry is not None
+    function_code = next(c for c in entry.code.co_consts if isinstance(c, types.CodeType))
+    assert (entry.code.co_filename, function_code.co_filename) == ("/new/place.py", "/new/place.py")
+
+
+def test_dependencies_invalidate_an_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What cross-module inlining will rely on: an entry lists its callees' files."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    callee = tmp_path / "callee.py"
+    callee.write_text("async def f():\n    return 1\n")
+    code = compile("x = 1\n", "/m.py", "exec")
+    key = cache.entry_key("config", b"x = 1\n")
+    entry_path = str(tmp_path / "m.pyc")
+    assert cache.store(entry_path, key, cache.Entry(code, b"{}", cache.dependencies([str(callee)])))
+    assert cache.load(entry_path, key, "/m.py") is not None
+    callee.write_text("async def f():\n    return 2\n")
+    assert cache.load(entry_path, key, "/m.py") is None
+    callee.unlink()
+    assert cache.load(entry_path, key, "/m.py") is None
+
+
+def test_store_is_atomic_and_leaves_no_temporary_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    code = compile("x = 1\n", "/m.py", "exec")
+    target = tmp_path / "new" / "dir" / "m.pyc"
+    for i in range(3):
+        assert cache.store(str(target), bytes([i]) * 32, cache.Entry(code, b"{}"))
+    assert [p.name for p in target.parent.iterdir()] == ["m.pyc"]
+    assert cache.load(str(target), bytes([2]) * 32, "/m.py") is not None
+
+
+def test_key_covers_interpreter_tool_and_options() -> None:
+    base = cache.config_digest(Options().cache_key())
+    assert cache.config_digest(Options(max_depth=1).cache_key()) != base
+    assert cache.config_digest(Options().cache_key(), salt="pytest") != base
+    assert cache.entry_key(base, b"a") != cache.entry_key(base, b"b")
