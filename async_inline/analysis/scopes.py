@@ -198,16 +198,21 @@ class ScopeIndex:
         self.roles: dict[cst.Name, Role] = _Roles().run(self.module)
         self._bindings: dict[Scope, frozenset[str]] = {}
         self._declared: dict[Scope, dict[str, Role]] = {}
+        #: Last line of each scope's global/nonlocal declaration of a name.
+        self._declared_line: dict[Scope, dict[str, int]] = {}
         for name, role in self.roles.items():
-            scope = self._scopes.get(name)
-            if scope is None:
-                continue
             if role is Role.DECL:
                 decl = self._parents.get(name)
                 while decl is not None and not isinstance(decl, (cst.Global, cst.Nonlocal)):
                     decl = self._parents.get(decl)
+                # LibCST gives the names of a declaration no scope: take the statement's.
+                scope = self._scopes.get(decl) if decl is not None else None
+                if scope is None:
+                    continue
                 kind = "global" if isinstance(decl, cst.Global) else "nonlocal"
                 self._declared.setdefault(scope, {})[name.value] = kind  # type: ignore[assignment]
+                lines = self._declared_line.setdefault(scope, {})
+                lines[name.value] = max(lines.get(name.value, 0), self.line(decl))
 
     # -- plain lookups -------------------------------------------------------------
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
@@ -255,6 +260,10 @@ class ScopeIndex:
     def declaration(self, scope: Scope, name: str) -> str | None:
         """``"global"`` or ``"nonlocal"`` when ``scope`` declares ``name`` so, else None."""
         return self._declared.get(scope, {}).get(name)  # type: ignore[return-value]
+
+    def declaration_line(self, scope: Scope, name: str) -> int | None:
+        """Line of the last global/nonlocal declaration of ``name`` in ``scope``, if any."""
+        return self._declared_line.get(scope, {}).get(name)
 
     def resolve(self, name: str, scope: Scope) -> Scope:
         """The scope whose binding of ``name`` a use in ``scope`` refers to.

@@ -137,6 +137,11 @@ def decide_site(
     for free in sorted(callee.free_names | SCAFFOLDING_NAMES):
         if not isinstance(index.resolve(free, caller.scope), (GlobalScope, BuiltinScope)):
             return refuse("shadowed", f"'{free}' is a variable of the caller, so the inlined code would not see the global")
+    site_line = index.line(stmt)
+    for used in sorted(callee.free_names | SCAFFOLDING_NAMES | {callee.name}):
+        declared = index.declaration_line(caller.scope, used)
+        if declared is not None and declared >= site_line:
+            return refuse("position", f"the caller declares '{used}' global after this await, and the inlined code would use it first")
     if caller.in_class and callee.private_names:
         shown = ", ".join(sorted(callee.private_names))
         return refuse("private-name", f"the caller is in a class, which would mangle {shown}")

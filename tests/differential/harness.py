@@ -63,8 +63,10 @@ def run_module(module: types.ModuleType, entry: str = "main", runner: Callable[[
     return Outcome(out.getvalue(), result, error)
 
 
-def run_source(source: str, entry: str = "main", runner: Callable[[Any], Any] | None = None) -> Outcome:
-    return run_module(load_module(source), entry, runner)
+def run_source(
+    source: str, entry: str = "main", runner: Callable[[Any], Any] | None = None, name: str | None = None
+) -> Outcome:
+    return run_module(load_module(source, name), entry, runner)
 
 
 def assert_same_behaviour(
@@ -88,7 +90,8 @@ def assert_same_behaviour(
     )
     if inlined is not None:
         assert inlined <= done, f"not inlined: {inlined - done}; skipped: {result.report.skipped}"
-    original = run_source(source, entry, runner)
-    rewritten = run_source(result.code, entry, runner)
+    name = f"_difftest_{next(_counter)}"  # same module name for both: it shows in reprs
+    original = run_source(source, entry, runner, name)
+    rewritten = run_source(result.code, entry, runner, name)
     assert rewritten == original, f"behaviour differs\n--- original: {original}\n--- rewritten: {rewritten}\n--- code:\n{result.code}"
     return result

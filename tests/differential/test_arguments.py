@@ -1,0 +1,127 @@
+"""Arguments: every parameter kind, evaluated once, in order, with the function's own defaults."""
+
+from tests.differential.harness import assert_same_behaviour
+
+TRACE = '''
+def t(label, value):
+    print("eval", label)
+    return value
+'''
+
+
+def test_positional_keyword_kwonly_posonly():
+    assert_same_behaviour(TRACE + '''
+async def f(a, b, /, c, d=4, *, e, g=7):
+    return (a, b, c, d, e, g)
+
+async def main():
+    print(await f(t(1, 1), t(2, 2), t(3, 3), e=t(5, 5)))
+    print(await f(1, 2, c=t("c", 3), e=t("e", 5), d=t("d", 9)))
+    print(await f(1, 2, 3, 4, g=t("g", 0), e=1))
+''', inlined={"f"}, min_inlined=3)
+
+
+def test_varargs_and_varkw_collect_in_call_order():
+    assert_same_behaviour(TRACE + '''
+async def f(a, *rest, k=0, **kw):
+    return a, rest, k, kw, list(kw)
+
+async def main():
+    print(await f(t(1, 1), t(2, 2), t(3, 3), z=t("z", 26), k=t("k", 1), y=t("y", 25)))
+    print(await f(0))
+''', inlined={"f"}, min_inlined=2)
+
+
+def test_positional_only_name_passed_by_keyword_goes_to_kwargs():
+    assert_same_behaviour('''
+async def f(a, /, **kw):
+    return a, kw
+
+async def main():
+    print(await f(1, a=2))
+''', inlined={"f"})
+
+
+def test_mutable_default_keeps_its_identity_across_calls():
+    """Defaults are the function's own objects, never a re-evaluated expression."""
+    assert_same_behaviour('''
+async def append(x, acc=[], *, seen={}):
+    acc.append(x)
+    seen[x] = len(acc)
+    return acc, seen
+
+async def main():
+    first = await append(1)
+    second = await append(2)
+    print(first is second, first, second[1])
+    print(append.__defaults__, append.__kwdefaults__)
+''', inlined={"append"}, min_inlined=2)
+
+
+def test_reassigned_defaults_are_read_at_call_time():
+    assert_same_behaviour('''
+async def f(x=1):
+    return x
+
+async def main():
+    print(await f())
+    f.__defaults__ = (2,)
+    print(await f())
+''', inlined={"f"}, min_inlined=2)
+
+
+def test_argument_evaluated_once_even_when_unused():
+    assert_same_behaviour(TRACE + '''
+async def f(unused, used):
+    return used
+
+async def main():
+    print(await f(t("a", 1), t("b", 2)))
+''', inlined={"f"})
+
+
+def test_binding_errors_are_left_to_the_real_call():
+    result = assert_same_behaviour('''
+async def f(a, b):
+    return a + b
+
+async def ok():
+    return await f(1, 2)
+
+async def main():
+    print(await ok())
+    try:
+        await f(1)
+    except TypeError as exc:
+        print("TypeError", exc)
+    try:
+        await f(1, 2, c=3)
+    except TypeError as exc:
+        print("TypeError", exc)
+''', inlined={"f"})
+    codes = {s.code for s in result.report.skipped if s.callee == "f"}
+    assert codes == {"binding"}
+
+
+def test_call_site_unpacking_is_skipped_with_reason():
+    result = assert_same_behaviour('''
+async def f(*a, **k):
+    return a, k
+
+async def main():
+    args = (1, 2)
+    print(await f(*args), await f(**{"x": 1}), await f(3))
+''', inlined={"f"})
+    assert sum(s.code == "call-unpacking" for s in result.report.skipped) == 2
+
+
+def test_argument_names_in_caller_are_not_confused_with_parameters():
+    assert_same_behaviour('''
+async def f(a, b):
+    a, b = b, a
+    return a, b
+
+async def main():
+    a, b = 1, 2
+    print(await f(b, a), a, b)
+''', inlined={"f"})

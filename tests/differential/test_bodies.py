@@ -1,0 +1,253 @@
+"""Callee bodies: returns anywhere, loops, exceptions, context managers, nested awaits."""
+
+import pytest
+
+from tests.differential.harness import assert_same_behaviour
+
+
+def test_returns_in_branches_loops_and_loop_else():
+    assert_same_behaviour('''
+async def classify(xs, target):
+    for i, x in enumerate(xs):
+        if x == target:
+            return ("found", i)
+        while x > 100:
+            x -= 100
+            if x == target:
+                return ("wrapped", i)
+        else:
+            if x < 0:
+                return ("negative", i)
+    else:
+        if not xs:
+            return "empty"
+    return None
+
+async def main():
+    for xs, target in ([[1, 2, 3], 2], [[305], 5], [[4, -1], 9], [[], 1], [[7], 8]):
+        print(await classify(xs, target))
+''', inlined={"classify"})
+
+
+def test_return_in_try_except_else_finally():
+    assert_same_behaviour('''
+async def f(mode):
+    try:
+        if mode == "raise":
+            raise KeyError("k")
+        if mode == "early":
+            return "from try"
+    except KeyError as exc:
+        return f"from except {exc!r}"
+    else:
+        print("else runs")
+        if mode == "else":
+            return "from else"
+    finally:
+        print("finally", mode)
+        if mode == "override":
+            return "from finally"
+    return "after"
+
+async def g():
+    try:
+        raise ValueError("swallowed")
+    finally:
+        return "finally wins"
+
+async def main():
+    for mode in ("raise", "early", "else", "override", "plain"):
+        print(await f(mode))
+    print(await g())
+''', inlined={"f", "g"})
+
+
+def test_with_and_async_with_exit_on_return_and_exception():
+    assert_same_behaviour('''
+class CM:
+    def __init__(self, name, suppress=False):
+        self.name, self.suppress = name, suppress
+    def __enter__(self):
+        print("enter", self.name)
+        return self
+    def __exit__(self, et, ev, tb):
+        print("exit", self.name, et.__name__ if et else None)
+        return self.suppress
+
+class ACM(CM):
+    async def __aenter__(self):
+        return self.__enter__()
+    async def __aexit__(self, *exc):
+        return self.__exit__(*exc)
+
+async def f(mode):
+    with CM("outer"):
+        async with ACM("inner", suppress=(mode == "suppress")):
+            if mode == "return":
+                return "returned"
+            raise RuntimeError(mode)
+        return "after suppression"
+
+async def main():
+    for mode in ("return", "suppress", "raise"):
+        try:
+            print(await f(mode))
+        except RuntimeError as exc:
+            print("raised", exc)
+''', inlined={"f"})
+
+
+def test_async_for_break_continue_in_callee_loops():
+    assert_same_behaviour('''
+class Counter:
+    def __init__(self, n):
+        self.i, self.n = 0, n
+    def __aiter__(self):
+        return self
+    async def __anext__(self):
+        if self.i >= self.n:
+            raise StopAsyncIteration
+        self.i += 1
+        return self.i
+
+async def f(n):
+    total = 0
+    async for i in Counter(n):
+        if i == 2:
+            continue
+        if i == 5:
+            break
+        total += i
+    return total
+
+async def main():
+    print(await f(3), await f(10))
+''', inlined={"f"})
+
+
+def test_exceptions_keep_type_message_and_chaining():
+    assert_same_behaviour('''
+async def fail(kind):
+    try:
+        {}["missing"]
+    except KeyError as exc:
+        if kind == "from":
+            raise ValueError("wrapped") from exc
+        if kind == "reraise":
+            raise
+        raise TypeError("during handling")
+
+async def main():
+    for kind in ("from", "reraise", "context"):
+        try:
+            await fail(kind)
+        except Exception as exc:
+            print(type(exc).__name__, exc, type(exc.__cause__).__name__, type(exc.__context__).__name__)
+    await fail("from")
+''', inlined={"fail"}, min_inlined=2)
+
+
+def test_stop_iteration_becomes_runtime_error_as_in_a_coroutine():
+    """PEP 479: a StopIteration leaving a coroutine is converted at its boundary."""
+    assert_same_behaviour('''
+async def first(it):
+    return next(it)
+
+async def main():
+    print(await first(iter([1])))
+    try:
+        await first(iter([]))
+    except RuntimeError as exc:
+        print("RuntimeError", exc, type(exc.__cause__).__name__)
+    except StopIteration:
+        print("StopIteration leaked")
+''', inlined={"first"}, min_inlined=2)
+
+
+def test_nested_awaits_inlined_three_deep():
+    result = assert_same_behaviour('''
+import asyncio
+
+async def leaf(x):
+    await asyncio.sleep(0)
+    return x * 2
+
+async def mid(x):
+    return await leaf(x) + 1
+
+async def top(x):
+    return await mid(x) + await mid(x + 1)
+
+async def main():
+    print(await top(1))
+''', inlined={"top", "mid", "leaf"})
+    assert max(d.depth for d in result.report.inlined) == 3
+
+
+def test_self_recursion_is_unrolled_and_terminates():
+    result = assert_same_behaviour('''
+async def fact(n):
+    if n <= 1:
+        return 1
+    return n * await fact(n - 1)
+
+async def main():
+    print(await fact(10))
+''', inlined={"fact"})
+    assert any(s.code == "recursion" for s in result.report.skipped)
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_depth_limit_is_honoured(depth):
+    from async_inline import Options
+
+    result = assert_same_behaviour('''
+async def c():
+    return 1
+async def b():
+    return await c()
+async def a():
+    return await b()
+async def main():
+    return await a()
+''', options=Options(max_depth=depth))
+    assert max(d.depth for d in result.report.inlined) == depth
+    assert any(s.code == "depth" for s in result.report.skipped)
+
+
+def test_locals_are_released_when_the_inlined_frame_ends():
+    """The coroutine frame would be freed when the await completes: so are its locals."""
+    assert_same_behaviour('''
+import gc
+class Noisy:
+    def __init__(self, name):
+        self.name = name
+    def __del__(self):
+        print("freed", self.name)
+
+async def use(tag):
+    obj = Noisy(tag)
+    return tag
+
+async def main():
+    for tag in ("a", "b"):
+        print("got", await use(tag))
+        print("after", tag)
+''', inlined={"use"})
+
+
+def test_maybe_unassigned_local_raises_unbound_local_error_each_time():
+    """A local read before assignment raises as in a fresh frame, never sees an old value."""
+    assert_same_behaviour('''
+async def f(flag):
+    if flag:
+        value = "set"
+    return value
+
+async def main():
+    for flag in (True, False, True):
+        try:
+            print(await f(flag))
+        except UnboundLocalError as exc:
+            print("UnboundLocalError", exc)
+''', inlined={"f"})

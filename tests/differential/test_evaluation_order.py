@@ -1,0 +1,195 @@
+"""What the caller evaluates before an await still happens before the inlined body, and after stays after."""
+
+from tests.differential.harness import assert_same_behaviour
+
+PRELUDE = '''
+log = []
+def t(label, value=None):
+    print("eval", label)
+    return value if value is not None else label
+
+async def g(x):
+    print("g body", x)
+    return x
+'''
+
+
+def test_operands_before_the_await_are_hoisted():
+    assert_same_behaviour(PRELUDE + '''
+async def main():
+    print(t("left", 1) + await g(2) + t("right", 3))
+    print(t("f")(await g("arg")) if False else None)
+    print([t("a"), await g("b"), t("c")], {t("k"): await g("v")})
+    print(t("obj", {"x": 1})[await g("x")])
+''', inlined={"g"}, min_inlined=4)
+
+
+def test_global_read_before_the_await_sees_the_old_value():
+    assert_same_behaviour('''
+counter = 0
+
+async def bump():
+    global counter
+    counter += 1
+    return 10
+
+async def main():
+    global counter
+    print(counter + await bump(), counter)
+    counter += await bump()
+    print(counter)
+''', inlined={"bump"}, min_inlined=2)
+
+
+def test_augmented_assignment_to_attribute_and_subscript():
+    assert_same_behaviour(PRELUDE + '''
+class Box:
+    def __init__(self):
+        self.v = 1
+        self.items = {"k": 1}
+
+box = Box()
+
+async def touch():
+    box.v = 100
+    box.items["k"] = 100
+    return 1
+
+async def main():
+    t("before")
+    box.v += await touch()
+    box.items[t("key", "k")] += await touch()
+    print(box.v, box.items)
+''', inlined={"touch"}, min_inlined=2)
+
+
+def test_short_circuit_and_conditional_expressions():
+    assert_same_behaviour(PRELUDE + '''
+async def main():
+    for flag in (0, 1):
+        print(flag and await g("and"), flag or await g("or"))
+        print(await g("then") if flag else await g("else"))
+        print(t("a", flag) < await g(1) < t("c", 5) < await g(9))
+''', inlined={"g"}, min_inlined=5)
+
+
+def test_while_condition_reevaluated_each_iteration():
+    assert_same_behaviour('''
+state = {"n": 0}
+
+async def more():
+    state["n"] += 1
+    print("check", state["n"])
+    return state["n"] < 4
+
+async def main():
+    while await more():
+        if state["n"] == 2:
+            continue
+        print("body", state["n"])
+    else:
+        print("else")
+    while await more() or state["n"] < 7:
+        if state["n"] == 6:
+            break
+    else:
+        print("not reached")
+    print("end", state)
+''', inlined={"more"}, min_inlined=2)
+
+
+def test_elif_and_for_iterable_and_with_items():
+    assert_same_behaviour(PRELUDE + '''
+class CM:
+    def __init__(self, name):
+        self.name = name
+    def __repr__(self):
+        return f"CM({self.name})"
+    def __enter__(self):
+        print("enter", self.name)
+        return self.name
+    def __exit__(self, *exc):
+        print("exit", self.name)
+
+async def main():
+    for v in (0, 1, 2):
+        if v == 0:
+            print("zero")
+        elif await g(v) == 1:
+            print("one")
+        else:
+            print("other")
+    for x in await g([1, 2]):
+        print("item", x)
+    with CM("a") as a, await g(CM("b")) as b_, CM("c"):
+        print("inside", a, b_)
+''', inlined={"g"}, min_inlined=3)
+
+
+def test_fstrings_format_before_later_awaits():
+    """An f-string formats each part right after evaluating it."""
+    assert_same_behaviour('''
+items = [1]
+
+async def grow():
+    items.append(2)
+    return len(items)
+
+async def main():
+    print(f"{items!r:>12} then {await grow()} then {items}")
+''', inlined={"grow"})
+
+
+def test_awaits_in_call_arguments_nested():
+    assert_same_behaviour(PRELUDE + '''
+async def h(a, b):
+    print("h", a, b)
+    return a + b
+
+async def main():
+    print(await h(await g(1), await h(await g(2), t("x", 3))))
+''', inlined={"g", "h"}, min_inlined=4)
+
+
+def test_walrus_in_the_same_statement():
+    assert_same_behaviour(PRELUDE + '''
+async def main():
+    x = 1
+    print(x, (x := 5), await g(x), x)
+''', inlined={"g"})
+
+
+def test_comprehension_first_iterable_inlined_body_skipped():
+    result = assert_same_behaviour(PRELUDE + '''
+async def main():
+    print([v * 2 for v in await g([1, 2])])
+    print([await g(v) for v in range(2)])
+''', inlined={"g"})
+    assert any(s.code == "position" and "comprehension" in s.reason for s in result.report.skipped)
+
+
+def test_awaits_inside_try_around_the_site():
+    assert_same_behaviour('''
+async def boom(msg):
+    raise ValueError(msg)
+
+async def main():
+    try:
+        await boom("x")
+    except ValueError as exc:
+        print("caught", exc)
+    finally:
+        print("finally")
+''', inlined={"boom"})
+
+
+def test_unsupported_positions_are_reported():
+    result = assert_same_behaviour(PRELUDE + '''
+async def main():
+    d = {}
+    d[await g("k")] = 1
+    assert await g(True)
+    print(d)
+    print(await g(1))
+''', inlined={"g"})
+    assert sum(s.code == "position" for s in result.report.skipped) == 2

@@ -1,0 +1,194 @@
+"""Hygiene (no name ever reads the wrong binding) and guards (rebinding still calls the function)."""
+
+from unittest import mock
+
+from async_inline import Options, rewrite_source
+from tests.differential.harness import assert_same_behaviour, load_module, run_module
+
+
+def test_callee_locals_do_not_clash_with_caller_names():
+    assert_same_behaviour('''
+async def f(x):
+    y = x * 2
+    total = y + 1
+    return total
+
+async def main():
+    x, y, total = "caller x", "caller y", "caller total"
+    r = await f(3)
+    print(r, x, y, total)
+''', inlined={"f"})
+
+
+def test_shadowed_global_is_skipped_not_misread():
+    result = assert_same_behaviour('''
+def helper():
+    return "global helper"
+
+async def f():
+    return helper()
+
+async def main():
+    helper = lambda: "local helper"
+    print(await f(), helper())
+
+async def ok():
+    return await f()
+''', min_inlined=1)
+    skipped = [s for s in result.report.skipped if s.caller == "main"]
+    assert [s.code for s in skipped] == ["shadowed"]
+
+
+def test_shadowing_by_enclosing_function_is_detected():
+    result = rewrite_source('''
+async def f():
+    return len("abc")
+
+def outer():
+    len = lambda s: -1
+    async def inner():
+        return await f()
+    return inner
+''')
+    assert [s.code for s in result.report.skipped] == ["shadowed"]
+
+
+def test_builtin_shadowed_in_caller_is_skipped():
+    result = rewrite_source('''
+async def f(xs):
+    return len(xs)
+
+async def main(len=len):
+    return await f([1])
+''')
+    assert [s.code for s in result.report.skipped] == ["shadowed"]
+
+
+def test_global_declared_in_callee_is_declared_in_caller():
+    assert_same_behaviour('''
+hits = 0
+
+async def hit():
+    global hits
+    hits += 1
+    return hits
+
+async def main():
+    print(await hit(), await hit(), hits)
+''', inlined={"hit"}, min_inlined=2)
+
+
+def test_private_names_are_not_inlined_into_a_class():
+    result = assert_same_behaviour('''
+class Obj:
+    pass
+
+async def peek(o):
+    return o.__secret
+
+class C:
+    async def run(self):
+        o = Obj()
+        o.__dict__["__secret"] = 42
+        return await peek(o)
+
+async def main():
+    o = Obj()
+    o.__dict__["__secret"] = 7
+    print(await C().run(), await peek(o))
+''', inlined={"peek"})
+    assert any(s.code == "private-name" for s in result.report.skipped)
+
+
+def test_method_caller_gets_inlined():
+    assert_same_behaviour('''
+async def double(x):
+    return 2 * x
+
+class Service:
+    def __init__(self):
+        self.calls = 0
+    async def handle(self, x):
+        self.calls += 1
+        return await double(x) + self.calls
+
+async def main():
+    s = Service()
+    print(await s.handle(1), await s.handle(2))
+''', inlined={"double"})
+
+
+def test_rebinding_the_name_calls_the_new_function():
+    assert_same_behaviour('''
+async def f():
+    return "original"
+
+async def use():
+    return await f()
+
+async def replacement():
+    return "replacement"
+
+async def main():
+    print(await use())
+    globals()["f"] = replacement
+    print(await use())
+''', inlined={"f"})
+
+
+def test_global_declared_after_the_site_is_refused():
+    result = rewrite_source('''
+async def f():
+    return 1
+
+async def use():
+    return await f()
+
+async def main():
+    await use()
+    global f
+''')
+    assert [(s.caller, s.code) for s in result.report.skipped] == [("main", "position")]
+
+
+def test_mock_patch_reaches_the_call_through_the_guard():
+    source = '''
+async def fetch():
+    return "real"
+
+async def main():
+    return await fetch()
+'''
+    result = rewrite_source(source)
+    assert [d.callee for d in result.report.inlined] == ["fetch"]
+    module = load_module(result.code)
+
+    async def fake():
+        return "mocked"
+
+    with mock.patch.object(module, "fetch", fake):
+        assert run_module(module).result == "'mocked'"
+    assert run_module(module).result == "'real'"
+
+
+def test_no_guards_option_removes_the_guard():
+    result = assert_same_behaviour('''
+async def f(x):
+    return x + 1
+
+async def main():
+    return await f(1)
+''', options=Options(guards=False), inlined={"f"})
+    assert " is _ai_ref_f" not in result.code and "await f(" not in result.code
+
+
+def test_caller_using_locals_is_not_inlined_into():
+    result = rewrite_source('''
+async def f():
+    return 1
+
+async def main():
+    x = await f()
+    return sorted(locals())
+''')
+    assert [s.code for s in result.report.skipped] == ["caller-introspection"]

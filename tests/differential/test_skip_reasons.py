@@ -1,0 +1,150 @@
+"""Each reason to keep a call is reported, and the program still behaves the same."""
+
+import pytest
+
+from async_inline import Options
+from tests.differential.harness import assert_same_behaviour
+
+CASES = {
+    "generator": '''
+async def f():
+    yield 1
+async def main():
+    try:
+        await f()
+    except TypeError as exc:
+        print("TypeError", exc)
+    print(await other())
+''',
+    "decorator": '''
+import functools
+def deco(fn):
+    @functools.wraps(fn)
+    async def wrapper(*a):
+        print("decorated")
+        return await fn(*a)
+    return wrapper
+@deco
+async def f():
+    return 1
+async def main():
+    print(await f(), await other())
+''',
+    "frame-introspection": '''
+import sys
+async def f():
+    return sys._getframe().f_code.co_name
+async def main():
+    print(await f(), await other())
+''',
+    "super": '''
+async def g():
+    return __class__
+async def main():
+    try:
+        await g()
+    except NameError as exc:
+        print("NameError", exc)
+    print(await other())
+''',
+    "nested-scope": '''
+async def f():
+    def inner():
+        return 1
+    return inner.__qualname__
+async def main():
+    print(await f(), await other())
+''',
+    "closure": '''
+async def f(x):
+    return lambda: x
+async def main():
+    fs = [await f(i) for i in range(3)]
+    g = await f(5)
+    print(g(), await other())
+''',
+    "noinline": '''
+import runtime
+@runtime.noinline
+async def f():
+    return 1
+async def main():
+    print(await f(), await other())
+''',
+    "size": '''
+async def f():
+    a = 1
+    b = 2
+    c = 3
+    return a + b + c
+async def main():
+    print(await f(), await other())
+''',
+    "rebound": '''
+async def f():
+    return 1
+async def f():
+    return 2
+async def main():
+    print(await f(), await other())
+''',
+    "unresolved": '''
+import asyncio
+async def main():
+    await asyncio.sleep(0)
+    print(await other())
+''',
+    "maybe-unassigned": '''
+async def f(flag):
+    if flag:
+        value = 1
+    return value
+async def main():
+    value = "caller's"
+    print(await f(True), value, await other())
+''',
+}
+
+OTHER = '''
+async def other():
+    return "other"
+'''
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_skip_reason_is_reported_and_behaviour_kept(code):
+    options = Options(max_callee_size=3) if code == "size" else None
+    result = assert_same_behaviour(CASES[code] + OTHER, options=options, inlined={"other"})
+    codes = {s.code for s in result.report.skipped}
+    assert code in codes, result.report.skipped
+    for skipped in result.report.skipped:
+        assert skipped.reason and skipped.line > 0
+
+
+def test_inline_marker_overrides_the_size_limit():
+    assert_same_behaviour('''
+import runtime
+@runtime.inline
+async def big():
+    a = 1
+    b = 2
+    return a + b
+async def main():
+    return await big()
+''', options=Options(max_callee_size=1), inlined={"big"})
+
+
+def test_super_and_class_cell_are_refused():
+    from async_inline import rewrite_source
+
+    result = rewrite_source('''
+async def f():
+    return __class__
+async def g():
+    return super().x
+class C:
+    async def m(self):
+        await f()
+        await g()
+''')
+    assert [s.code for s in result.report.skipped] == ["super", "super"]
