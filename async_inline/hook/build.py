@@ -16,7 +16,7 @@ import ast
 import re
 import types
 from dataclasses import dataclass
-from typing import Callable, Optional, Protocol
+from typing import Optional, Protocol
 
 from ..options import Options
 from ..report import FileReport
@@ -61,23 +61,25 @@ def build(source: bytes, path: str, options: Options, transform: Optional[Transf
         return Built(compile_original(source, path, transform), None)
     from ..api import rewrite_source  # the rewriter (and libcst) only when something is rewritten
 
+    # Fallbacks compile outside the ``except`` blocks, so that a genuine SyntaxError is the
+    # interpreter's own, not one raised "during handling of" the rewriter's error.
     try:
         result = rewrite_source(source, filename=path, options=options.replace(header=False))
     except Exception as exc:  # SourceError, InternalError, or a bug: the module must still import
-        code = compile_original(source, path, transform)  # a real syntax error raises here
-        return Built(code, None, failure=f"{type(exc).__name__}: {exc}")
-    if not result.changed:
-        return Built(compile_original(source, path, transform), result.report)
-    try:
-        tree = ast.parse(result.code, filename=path)
-        if result.origin_lines is not None:
-            _map_lines(tree, result.code, _decoded(source, result.encoding), result.origin_lines)
-        if transform is not None:
-            transform(tree, source, path)
-        code = compile(tree, path, "exec", dont_inherit=True)
-    except Exception as exc:  # the rewriter promised compilable code; fall back all the same
-        return Built(compile_original(source, path, transform), None, failure=f"{type(exc).__name__}: {exc}")
-    return Built(code, result.report)
+        failure = f"{type(exc).__name__}: {exc}"
+    else:
+        if not result.changed:
+            return Built(compile_original(source, path, transform), result.report)
+        try:
+            tree = ast.parse(result.code, filename=path)
+            if result.origin_lines is not None:
+                _map_lines(tree, result.code, _decoded(source, result.encoding), result.origin_lines)
+            if transform is not None:
+                transform(tree, source, path)
+            return Built(compile(tree, path, "exec", dont_inherit=True), result.report)
+        except Exception as exc:  # the rewriter promised compilable code; fall back all the same
+            failure = f"{type(exc).__name__}: {exc}"
+    return Built(compile_original(source, path, transform), None, failure=failure)
 
 
 def _decoded(source: bytes, encoding: str) -> str:
@@ -132,5 +134,3 @@ def _map_lines(tree: ast.Module, new_text: str, old_text: str, origin_lines: lis
             if node.end_lineno == node.lineno and node.end_col_offset < node.col_offset:
                 node.col_offset = node.end_col_offset = -1
 
-
-TransformFactory = Callable[[str, str], Optional[Transform]]

@@ -49,6 +49,8 @@ class TestFiles:
     """pytest's notion of a test module: ``conftest.py``, a file matching ``python_files``,
     or a file named on the command line. Files of installed distributions never count."""
 
+    __test__ = False  # not a test class, whatever pytest makes of the name
+
     def __init__(self, patterns: Iterable[str], initial_files: Iterable[str] = ()) -> None:
         self.patterns = tuple(patterns)
         self.set_initial_files(initial_files)

@@ -1,0 +1,147 @@
+"""``python -m async_inline run``: the program behaves as under ``python`` itself (output,
+``sys.argv``, ``__name__``, exit status, tracebacks), with its modules inlined.
+
+These start interpreters: ``__main__``, ``sys.argv`` and exit statuses are per process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hook_helpers import SAMPLE, write_tree
+
+PROGRAM = """\
+import asyncio
+import json
+import os
+import sys
+
+import applib
+
+
+def describe():
+    return {
+        "name": __name__,
+        "argv": sys.argv,
+        "path0": sys.path[0],
+        "file": __file__,
+        "main_module": sys.modules["__main__"].__dict__ is globals(),
+        "result": asyncio.run(applib.main()),
+        "loader": type(applib.__loader__).__name__,
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(describe()))
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command == "raise":
+        raise ValueError("boom")
+    if command == "exit":
+        sys.exit(int(sys.argv[2]))
+    if command == "exit-message":
+        sys.exit("fatal: bad things")
+"""
+
+
+def _python(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k != "ASYNC_INLINE"}
+    environ.update(env or {})
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=environ)
+
+
+@pytest.fixture
+def program(tmp_path: Path) -> Path:
+    write_tree(tmp_path, {"app/prog.py": PROGRAM, "app/applib.py": SAMPLE})
+    return tmp_path
+
+
+def _same(plain: subprocess.CompletedProcess[str], ours: subprocess.CompletedProcess[str]) -> None:
+    assert ours.returncode == plain.returncode, ours.stderr
+    assert ours.stderr == plain.stderr
+
+
+@pytest.mark.parametrize("args", [["--help", "-m", "x"], ["raise"], ["exit-message"]])
+def test_script_behaves_as_under_python(program: Path, args: list[str]) -> None:
+    plain = _python("app/prog.py", *args, cwd=program)
+    ours = _python("-m", "async_inline", "run", "--packages", "applib", "app/prog.py", *args, cwd=program)
+    _same(plain, ours)
+    expected, got = json.loads(plain.stdout), json.loads(ours.stdout)
+    assert expected.pop("loader") == "SourceFileLoader"
+    assert got.pop("loader") == "RewritingLoader"
+    assert got == expected
+    assert got["path0"] == str(program / "app") and got["argv"] == ["app/prog.py", *args]
+
+
+#: Prints whether ``where`` ran in a frame of its own: True normally, False once inlined.
+FRAMES = """\
+import asyncio, sys
+
+
+async def where():
+    return 1
+
+
+async def main():
+    return await where()
+
+
+calls = []
+sys.setprofile(lambda frame, event, arg: calls.append(frame.f_code.co_name) if event == "call" else None)
+asyncio.run(main())
+sys.setprofile(None)
+print("where" in calls)
+"""
+
+
+def test_the_script_is_inlined(program: Path) -> None:
+    write_tree(program, {"app/frames.py": FRAMES})
+    plain = _python("app/frames.py", cwd=program)
+    ours = _python("-m", "async_inline", "run", "app/frames.py", cwd=program)
+    assert (plain.stdout, ours.stdout) == ("True\n", "False\n"), ours.stderr
+
+
+def test_packages_from_the_environment(program: Path) -> None:
+    ours = _python("-m", "async_inline", "run", "app/prog.py", cwd=program, env={"ASYNC_INLINE": "applib"})
+    assert json.loads(ours.stdout)["loader"] == "RewritingLoader"
+    without = _python("-m", "async_inline", "run", "app/prog.py", cwd=program)
+    assert json.loads(without.stdout)["loader"] == "SourceFileLoader"
+
+
+def test_module_behaves_as_under_python_m(program: Path) -> None:
+    write_tree(program, {"app/tool/__init__.py": "", "app/tool/__main__.py": PROGRAM.replace("import applib", "from tool import applib"), "app/tool/applib.py": SAMPLE})
+    for args in (["raise"], ["exit", "4"]):
+        plain = _python("-m", "tool", "-v", *args, cwd=program / "app")
+        ours = _python("-m", "async_inline", "run", "-m", "tool", "-v", *args, cwd=program / "app")
+        _same(plain, ours)
+        expected, got = json.loads(plain.stdout), json.loads(ours.stdout)
+        assert (expected.pop("loader"), got.pop("loader")) == ("SourceFileLoader", "RewritingLoader")
+        assert got == expected
+        assert got["argv"][1:2] == ["-v"]
+
+
+def test_syntax_error_in_the_script_is_reported_as_python_does(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"bad.py": "x = 1\ny = (\n"})
+    plain = _python("bad.py", cwd=tmp_path)
+    ours = _python("-m", "async_inline", "run", "bad.py", cwd=tmp_path)
+    _same(plain, ours)
+
+
+def test_missing_script_and_module(tmp_path: Path) -> None:
+    _same(_python("nope.py", cwd=tmp_path), _python("-m", "async_inline", "run", "nope.py", cwd=tmp_path))
+    _same(_python("-m", "nope_mod", cwd=tmp_path), _python("-m", "async_inline", "run", "-m", "nope_mod", cwd=tmp_path))
+
+
+def test_usage_mistakes_are_explained_without_traceback(tmp_path: Path) -> None:
+    nothing = _python("-m", "async_inline", "run", cwd=tmp_path)
+    assert nothing.returncode == 2 and "nothing to run" in nothing.stderr and "Traceback" not in nothing.stderr
+    bad = _python("-m", "async_inline", "run", "--packages", "no-such-name", "x.py", cwd=tmp_path)
+    assert bad.returncode == 2 and "'no-such-name' is not a module or package name" in bad.stderr
+    (tmp_path / "pyproject.toml").write_text("[tool.async_inline]\npackagez = []\n")
+    config = _python("-m", "async_inline", "run", "x.py", cwd=tmp_path)
+    assert config.returncode == 2 and "unknown key 'packagez'" in config.stderr and "Traceback" not in config.stderr
