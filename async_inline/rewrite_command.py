@@ -311,7 +311,7 @@ def _summary(console: Console, mode: str, processed: list, reports: list, proble
     console.info(f"{_plural(len(processed), 'file')} processed: {', '.join(parts)}")
     inlined = sum(len(r.inlined) for r in reports)
     skipped = sum(len(r.skipped) for r in reports)
-    line = f"{_plural(inlined, 'call site')} inlined, {skipped} kept as calls"
+    line = f"{_plural(inlined, 'call site')} inlined, {skipped} skipped"
     if tally:
         line += " (" + ", ".join(f"{code}: {n}" for code, n in tally.most_common(5)) + ")"
     console.info(line)

@@ -182,3 +182,35 @@ def test_in_place_refuses_a_file_the_user_may_not_write(cli, tmp_path: Path, mon
     assert "src/a.py: cannot write: the file is read-only" in result.err
     assert (tmp_path / "src/a.py").read_text() == SAMPLE
     assert (tmp_path / "src/b.py").read_text().startswith(HEADER_PREFIX)
+
+
+SKIPPING = """\
+import sys
+
+
+async def frame():
+    return sys._getframe()
+
+
+async def double(a):
+    return a * 2
+
+
+async def main():
+    here = await frame()
+    return await double(21), here
+"""
+
+
+def test_skipped_sites_are_reported_with_their_reason(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"src/s.py": SKIPPING})
+    result = cli("rewrite", "src", "-o", "out", "--report", "r.json", "-v")
+    assert result.code == ExitCode.OK, result.err
+    entry = json.loads((tmp_path / "r.json").read_text())["files"][0]
+    assert [(d["callee"], d["line"]) for d in entry["inlined"]] == [("double", 14)]
+    [skipped] = entry["skipped"]
+    assert (skipped["caller"], skipped["callee"], skipped["line"]) == ("main", "frame", 13)
+    assert f"src/s.py:13: kept the call to frame in main: {skipped['reason']} [{skipped['code']}]" in result.err
+    assert f"1 call site inlined, 1 skipped ({skipped['code']}: 1)" in result.err
+    value, frame = run_sample((tmp_path / "out/s.py").read_text())
+    assert value == 42 and frame.f_code.co_name == "frame"  # the skipped call really stayed a call

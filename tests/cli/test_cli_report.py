@@ -69,7 +69,7 @@ def test_summary_on_stderr_and_quiet_silences_it(cli, tmp_path: Path) -> None:
     assert result.err.splitlines() == [
         "src/bad.py:3: invalid syntax",
         "2 files processed: 0 rewritten, 2 unchanged",
-        "0 call sites inlined, 0 kept as calls",
+        "0 call sites inlined, 0 skipped",
         "1 error",
     ]
     result = cli("rewrite", "src", "-o", "out", "-q")
