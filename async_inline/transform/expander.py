@@ -271,7 +271,7 @@ class Expander(cst.CSTTransformer):
         else:
             stmts = [frame_code]
         for stmt in stmts:
-            session.mark(stmt, line)
+            session.mark_tree(stmt, line)
         return stmts, result
 
     def _expand_body(self, frame: Frame) -> list[cst.BaseStatement]:
@@ -288,8 +288,17 @@ class Expander(cst.CSTTransformer):
 
     # -- statements -------------------------------------------------------------------------
     def _mark(self, node: cst.CSTNode, original: cst.CSTNode) -> cst.CSTNode:
-        self.session.mark(node, self.session.index.line(original))
+        self.session.mark_tree(node, self.session.index.line(original))
         return node
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        """Every statement left keeps a record of its original line (see ``origin_lines``)."""
+        result = super().on_leave(original, updated)
+        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and isinstance(
+            result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+        ):
+            self.session.mark(result, self.session.index.line(original))
+        return result
 
     def _small(self, original: cst.BaseSmallStatement, updated: cst.BaseSmallStatement) -> list[Emitted] | None:
         """The statements replacing one small statement, or None when it stays as it is."""

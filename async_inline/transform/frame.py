@@ -98,6 +98,12 @@ class Session:
         return self._stable[scope]
 
     def mark(self, node: cst.CSTNode, line: int) -> cst.CSTNode:
-        """Remember the original line an emitted statement comes from."""
+        """Remember the original line an emitted statement comes from (the first mark wins)."""
         self.origins.setdefault(id(node), (node, line))
         return node
+
+    def mark_tree(self, node: cst.CSTNode, line: int) -> None:
+        """Mark every statement inside ``node`` not marked yet: generated code maps to ``line``."""
+        for inner in walk(node):
+            if isinstance(inner, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                self.mark(inner, line)
