@@ -209,6 +209,8 @@ def _output_problem(args: argparse.Namespace, tasks: list) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from concurrent.futures.process import BrokenProcessPool
+
     from . import rewrite_files as rf
     from .report import report_json, skip_reason_tally
 
@@ -259,14 +261,14 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         outcomes = rf.run_tasks(tasks, jobs=rf.cpu_count() if args.jobs == 0 else args.jobs, on_outcome=show)
-    except rf.BrokenProcessPool as exc:
+    except BrokenProcessPool as exc:
         console.error(f"{args.prog}: internal error: a worker process died ({exc}); please report it")
         return ExitCode.INTERNAL_ERROR
     finally:
         console.finish()
 
     problems += [o.problem for o in outcomes if o.problem is not None]
-    reports = rf.iter_reports(outcomes)
+    reports = rf.file_reports(outcomes)
     if args.report is not None:
         document = report_json(reports)
         document["errors"] = [p.to_json() for p in problems]

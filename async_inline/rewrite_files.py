@@ -14,7 +14,6 @@ import os
 import stat
 import tempfile
 import traceback
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -28,8 +27,6 @@ SKIPPED_DIR_NAMES = frozenset({"__pycache__", "__pypackages__", "node_modules", 
 VENV_MARKERS = ("pyvenv.cfg", "conda-meta")
 
 MIRROR, IN_PLACE, DIFF, CHECK = "mirror", "in-place", "diff", "check"
-
-__all__ = ["BrokenProcessPool", "discover", "plan", "process_file", "run_tasks", "write_atomically"]
 
 
 @dataclass(frozen=True)
@@ -72,6 +69,8 @@ class Task:
 
 @dataclass
 class Outcome:
+    """What became of one file: its decisions, or the problem that stopped it."""
+
     path: str
     report: FileReport | None = None
     changed: bool = False
@@ -350,5 +349,5 @@ def run_tasks(
     return outcomes
 
 
-def iter_reports(outcomes: Iterable[Outcome]) -> list[FileReport]:
+def file_reports(outcomes: Iterable[Outcome]) -> list[FileReport]:
     return [o.report for o in outcomes if o.report is not None]

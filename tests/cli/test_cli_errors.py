@@ -244,3 +244,20 @@ def test_keyboard_interrupt_exits_130(cli, tmp_path: Path, monkeypatch) -> None:
     assert result.code == ExitCode.INTERRUPTED
     assert "interrupted" in result.err
     assert snapshot(tmp_path / "out") == {}
+
+
+def test_a_dead_worker_process_is_an_internal_error(cli, tmp_path: Path, monkeypatch) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    import async_inline.rewrite_files as rewrite_files
+
+    def process_all(tasks, jobs=1):
+        yield rewrite_files.process_file(tasks[0])
+        raise BrokenProcessPool("A process in the process pool was terminated abruptly")
+
+    monkeypatch.setattr(rewrite_files, "process_all", process_all)
+    make_tree(tmp_path, {"src/a.py": PLAIN, "src/b.py": PLAIN})
+    result = cli("rewrite", "src", "--check", "--jobs", "2")
+    assert result.code == ExitCode.INTERNAL_ERROR
+    assert "internal error: a worker process died" in result.err
+    _no_traceback(result.err)
