@@ -16,7 +16,10 @@ import async_inline  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def isolated_imports() -> Iterator[None]:
+def isolated_imports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Restores the import system; forgets the modules the test imported from temporary
+    directories (the rewriter's own lazy imports stay: re-importing them costs time)."""
+    temporary = str(tmp_path_factory.getbasetemp())
     modules = set(sys.modules)
     meta_path = list(sys.meta_path)
     path = list(sys.path)
@@ -28,7 +31,8 @@ def isolated_imports() -> Iterator[None]:
         sys.meta_path[:] = meta_path
         sys.path[:] = path
         for name in set(sys.modules) - modules:
-            del sys.modules[name]
+            if (getattr(sys.modules[name], "__file__", None) or temporary).startswith(temporary):
+                del sys.modules[name]
         if main is not None:
             sys.modules["__main__"] = main
         importlib.invalidate_caches()
