@@ -247,15 +247,14 @@ class _Active:
         reports = self.state.reports()
         inlined = sum(len(r.inlined) for r in reports)
         skipped = sum(len(r.skipped) for r in reports)
-        line = f"async_inline: {inlined} sites inlined, {skipped} skipped in {len(reports)} modules"
-        if self.state.stats["hits"]:
-            line += f" ({self.state.stats['hits']} from cache)"
         common = skip_reason_tally(reports).most_common(3)
-        if common:
-            line += " (" + ", ".join(f"{code}: {n}" for code, n in common) + ")"
+        reasons = " (" + ", ".join(f"{code}: {n}" for code, n in common) + ")" if common else ""
+        line = f"async_inline: {inlined} sites inlined, {skipped} skipped{reasons} in {len(reports)} modules"
+        if self.state.stats["hits"]:
+            line += f", {self.state.stats['hits']} from cache"
         unchanged = self.state.unchanged()
         if unchanged:
-            line += f"; {len(unchanged)} modules run unchanged"
+            line += f"; {len(unchanged)} run unchanged"
         if self.differential:
             line += "; differential mode"
         if self.report_path:

@@ -159,7 +159,8 @@ def test_suite_gives_the_same_results_with_and_without_the_plugin(pytester: pyte
     assert any(d["callee"] == "count" for d in by_file["tests/conftest.py"]["inlined"])
     total = document["totals"]["inlined"]
     assert total >= 5
-    assert re.match(rf"async_inline: {total} sites inlined, \d+ skipped in 3 modules", _summary_line(inlined))
+    skipped = document["totals"]["skipped"]
+    assert re.fullmatch(rf"async_inline: {total} sites inlined, {skipped} skipped \((\w|-)+: \d+.*\) in 3 modules; report: report.json", _summary_line(inlined))
 
 
 def test_auto_mode_and_ini_options(pytester: pytest.Pytester) -> None:
@@ -167,7 +168,7 @@ def test_auto_mode_and_ini_options(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI.format(mode="auto") + "async_inline = true\nasync_inline_packages = shop\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=2, xfailed=1)
-    assert re.match(r"async_inline: [1-9]\d* sites inlined, \d+ skipped in 3 modules", _summary_line(result))
+    assert re.match(r"async_inline: [1-9]\d* sites inlined, \d+ skipped .*in 3 modules", _summary_line(result))
 
 
 def test_inactive_unless_asked(pytester: pytest.Pytester) -> None:
@@ -309,5 +310,13 @@ def test_second_session_uses_the_cache(pytester: pytest.Pytester, monkeypatch: p
     assert "from cache" not in _summary_line(first)
     second = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
     second.assert_outcomes(passed=3, failed=2, xfailed=1)
-    assert "3 from cache" in _summary_line(second)
+    assert "in 3 modules, 3 from cache" in _summary_line(second)
     assert _failures(second) == _failures(first)
+
+
+def test_configured_package_imported_too_early_is_reported(pytester: pytest.Pytester) -> None:
+    _project(pytester)
+    __import__("shop")  # imported before the plugin can install its hook
+    result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
+    result.assert_outcomes(passed=3, failed=2, xfailed=1)
+    result.stdout.fnmatch_lines(["*PytestConfigWarning: async_inline: shop was imported before the import hook*"])
