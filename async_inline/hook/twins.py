@@ -7,9 +7,9 @@ function created from an inlined code object the code compiled from the original
 fixtures and objects stay shared. Functions created while original code runs (closures,
 nested definitions) come from the original code's constants, so they are original too.
 
-Pairs are found lazily, the first time ``original()`` is used: the original source is
-compiled then, and the functions are found through their code objects (``gc``); code objects
-are matched by qualified name (and first line, for a name defined twice).
+The original source of a module is compiled the first time ``original()`` is used after
+its import; code objects are matched by qualified name (and first line, for a name defined
+twice), and the functions to swap are found through their code objects (``gc``).
 """
 
 from __future__ import annotations
@@ -68,8 +68,8 @@ class Twins:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending: list[tuple[types.CodeType, str, bytes, Optional[Transform]]] = []
-        #: (function, inlined code, original code) for every function found so far.
-        self._pairs: list[tuple[types.FunctionType, types.CodeType, types.CodeType]] = []
+        #: id(inlined code) -> (inlined code, original code), for every rewritten module.
+        self._by_code: dict[int, tuple[types.CodeType, types.CodeType]] = {}
         #: Functions whose original code could not be installed (different closure), by name.
         self.unpaired: list[str] = []
 
@@ -78,41 +78,48 @@ class Twins:
         with self._lock:
             self._pending.append((code, path, source, transform))
 
-    def _resolve(self) -> None:
+    def _resolve(self) -> dict[int, tuple[types.CodeType, types.CodeType]]:
+        """Compile the originals of the modules added since the last call; the full map."""
         with self._lock:
             pending, self._pending = self._pending, []
-        if not pending:
-            return
-        by_code: dict[int, tuple[types.CodeType, types.CodeType]] = {}
+        found = {}
         for code, path, source, transform in pending:
             try:
                 original = compile_original(source, path, transform)
             except SyntaxError:
                 continue
             for inlined, twin in _pairs(code, original):
-                by_code[id(inlined)] = (inlined, twin)
+                found[id(inlined)] = (inlined, twin)
+        with self._lock:
+            self._by_code.update(found)
+            return dict(self._by_code)
+
+    def _functions(self) -> list[tuple[types.FunctionType, types.CodeType, types.CodeType]]:
+        """Every live function running inlined code that has an original twin to run instead.
+
+        Searched anew each time (one pass over the heap): closures and decorated functions
+        made since the last time are part of the program too.
+        """
+        by_code = self._resolve()
         if not by_code:
-            return
-        inlined_codes = [pair[0] for pair in by_code.values()]
+            return []
         pairs = []
-        for obj in gc.get_referrers(*inlined_codes):
+        for obj in gc.get_referrers(*(inlined for inlined, _ in by_code.values())):
             if isinstance(obj, types.FunctionType) and id(obj.__code__) in by_code:
                 inlined, original = by_code[id(obj.__code__)]
                 if inlined is not obj.__code__:
                     continue
                 if original.co_freevars != inlined.co_freevars:
-                    self.unpaired.append(obj.__qualname__)
+                    if obj.__qualname__ not in self.unpaired:
+                        self.unpaired.append(obj.__qualname__)
                     continue
                 pairs.append((obj, inlined, original))
-        with self._lock:
-            self._pairs.extend(pairs)
+        return pairs
 
     @contextlib.contextmanager
     def original(self) -> Iterator[None]:
-        """Run the body with every rewritten function's original code."""
-        self._resolve()
-        with self._lock:
-            pairs = list(self._pairs)
+        """Run the body with the original code in every function of the rewritten modules."""
+        pairs = self._functions()
         for function, _, original in pairs:
             function.__code__ = original
         try:
@@ -120,7 +127,3 @@ class Twins:
         finally:
             for function, inlined, _ in pairs:
                 function.__code__ = inlined
-
-    def __len__(self) -> int:
-        self._resolve()
-        return len(self._pairs)
