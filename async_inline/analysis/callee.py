@@ -80,10 +80,15 @@ class CalleeInfo:
     private_names: set[str] = field(default_factory=set)
     #: Locals that some read may see unassigned: they must keep their names when inlined.
     maybe_unassigned: set[str] = field(default_factory=set)
+    #: Parameters the body binds again (assignment, del, augmented assignment ...).
+    rebound_params: set[str] = field(default_factory=set)
     #: Locals bound by `import a.b` (binds `a`): they cannot be renamed.
     dotted_import_locals: set[str] = field(default_factory=set)
     #: Statements, docstring excluded.
     body: list[cst.BaseStatement] = field(default_factory=list)
+    #: EXPR when the body is just ``return EXPR`` over the parameters: such a callee can
+    #: be inlined as an expression, in place (see transform.expander, expression form).
+    return_expr: cst.BaseExpression | None = None
     size: int = 0
     inline_marker: bool = False
     is_runtime_async: bool = False
@@ -218,6 +223,8 @@ def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef) -> CalleeInfo:
             info.local_uses[name] = name.value
             if role.binds:
                 order.setdefault(name.value, None)
+                if role is not Role.PARAM and any(p.name == name.value for p in info.params):
+                    info.rebound_params.add(name.value)
             if _inside_deferred(index, name, scope):
                 return refuse("closure", f"a lambda or generator expression captures the local '{name.value}'")
         elif isinstance(target, (GlobalScope, type(index.global_scope.parent))):
@@ -250,6 +257,15 @@ def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef) -> CalleeInfo:
     except UnsupportedStatement as exc:
         return refuse("unsupported", f"contains a {exc} statement")
     info.maybe_unassigned = set(unassigned)
+    only = info.body[0] if len(info.body) == 1 else None
+    if (
+        m.matches(only, m.SimpleStatementLine(body=[m.Return(value=m.DoNotCare())]))
+        and only.body[0].value is not None  # type: ignore[union-attr]
+        and set(info.locals) == {p.name for p in info.params}
+        and all(p.kind not in ("varargs", "varkw") for p in info.params)
+        and not info.rebound_params
+    ):
+        info.return_expr = only.body[0].value  # type: ignore[union-attr]
     return info
 
 

@@ -34,6 +34,8 @@ class CallerInfo:
     introspection: str | None
     #: Module-level name of the caller when it is itself a candidate callee (recursion).
     module_level_name: str | None = None
+    #: An async generator converts a StopIteration with its own message (PEP 479).
+    is_async_generator: bool = False
     #: Global declarations the inlined code needs in the caller.
     required_globals: set[str] = field(default_factory=set)
 
@@ -55,7 +57,20 @@ def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str) -> C
         in_class=in_class,
         introspection=calls_frame_introspection(index, fdef.body),
         module_level_name=fdef.name.value if index.parent(fdef) is index.module else None,
+        is_async_generator=_yields(fdef),
     )
+
+
+def _yields(fdef: cst.FunctionDef) -> bool:
+    """True when ``fdef`` itself (not a nested scope) contains a yield."""
+    stack = list(fdef.body.children)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Yield):
+            return True
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(node.children)
+    return False
 
 
 @dataclass
@@ -91,9 +106,14 @@ def decide_site(
     stack: tuple[str, ...],
     active_names: frozenset[str],
     fresh: Callable[[str], str],
+    placement_line: int,
     limits_apply: bool = True,
+    check_position: bool = True,
 ) -> SiteDecision | None:
     """The decision for ``await_node`` (inside ``stmt``), at inline depth ``depth`` (1 = direct).
+
+    ``placement_line`` is the line of the physical caller's statement the code lands in.
+    ``check_position`` is False for a site inlined in place, as an expression.
 
     Returns None when the await is not a call (``await task``): not a call site at all.
     ``fresh`` makes a new hygienic name; it is only called for an inlined site.
@@ -118,7 +138,7 @@ def decide_site(
     decision.callee = callee
     if callee.refusal is not None:
         return refuse(callee.refusal.code, callee.refusal.reason)
-    problem = statement_position_problem(stmt, await_node)
+    problem = statement_position_problem(stmt, await_node) if check_position else None
     if problem is not None:
         return refuse("position", problem)
     if caller.introspection:
@@ -137,10 +157,9 @@ def decide_site(
     for free in sorted(callee.free_names | SCAFFOLDING_NAMES):
         if not isinstance(index.resolve(free, caller.scope), (GlobalScope, BuiltinScope)):
             return refuse("shadowed", f"'{free}' is a variable of the caller, so the inlined code would not see the global")
-    site_line = index.line(stmt)
     for used in sorted(callee.free_names | SCAFFOLDING_NAMES | {callee.name}):
         declared = index.declaration_line(caller.scope, used)
-        if declared is not None and declared >= site_line:
+        if declared is not None and declared >= placement_line:
             return refuse("position", f"the caller declares '{used}' global after this await, and the inlined code would use it first")
     if caller.in_class and callee.private_names:
         shown = ", ".join(sorted(callee.private_names))

@@ -65,6 +65,10 @@ def parenthesize(expr: cst.BaseExpression) -> cst.BaseExpression:
     return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
+def parenthesize_always(expr: cst.BaseExpression) -> cst.BaseExpression:
+    return expr.with_changes(lpar=[cst.LeftParen(), *expr.lpar], rpar=[*expr.rpar, cst.RightParen()])
+
+
 def is_(left: cst.BaseExpression, right: cst.BaseExpression) -> cst.Comparison:
     return cst.Comparison(left=left, comparisons=[cst.ComparisonTarget(operator=cst.Is(), comparator=right)])
 

@@ -20,7 +20,10 @@ from typing import Sequence, Union
 import libcst as cst
 import libcst.matchers as m
 
-from ..analysis.evaluation import awaits_in, header_expressions
+from dataclasses import dataclass, field
+
+from ..analysis.callee import Refusal
+from ..analysis.evaluation import awaits_in, contains, header_expressions, statement_position_problem
 from ..analysis.site import SiteDecision, analyze_caller, decide_site
 from ..report import Inlined, Skipped
 from . import build as b
@@ -30,6 +33,33 @@ from .linearize import Linearizer
 Emitted = Union[cst.BaseStatement, cst.BaseSmallStatement]
 
 STOP_ITERATION_MESSAGE = "coroutine raised StopIteration"
+_CONSTANTS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)
+
+
+@dataclass
+class _Plan:
+    """The inlined awaits of one statement."""
+
+    #: Sites inlined as statements, before the statement (see Linearizer).
+    sites: dict[cst.Await, SiteDecision] = field(default_factory=dict)
+    #: Sites inlined in place, as expressions: await node -> its replacement.
+    repl: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
+    #: Whether an exception from the statement could be observed in this function.
+    observed: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.sites or self.repl)
+
+
+def _walrus_targets(stmt: cst.CSTNode) -> frozenset[str]:
+    names = set()
+    stack = [stmt]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
+            names.add(node.target.value)
+        stack.extend(node.children)
+    return frozenset(names)
 
 
 class _Emit(cst.CSTTransformer):
@@ -46,10 +76,17 @@ class _Emit(cst.CSTTransformer):
         if original in self.repl:
             return self.repl[original]
         if isinstance(original, cst.Name) and original in self.rename:
-            return updated.with_changes(value=self.rename[original])
+            return _renamed(updated, self.rename[original])
         if isinstance(original, cst.ImportAlias):
             return _rename_import_alias(original, updated, self.rename)
         return updated
+
+
+def _renamed(node: cst.Name, to: "str | cst.BaseExpression") -> cst.BaseExpression:
+    """A Name after renaming: another identifier, or the expression a parameter stands for."""
+    if isinstance(to, str):
+        return node.with_changes(value=to)
+    return to.with_changes(lpar=[*node.lpar, *to.lpar], rpar=[*to.rpar, *node.rpar]) if node.lpar else to
 
 
 def _rename_import_alias(original: cst.ImportAlias, updated: cst.ImportAlias, rename: dict[cst.Name, str]) -> cst.ImportAlias:
@@ -113,71 +150,224 @@ class Expander(cst.CSTTransformer):
         return updated
 
     # -- renaming inside an inlined frame -------------------------------------------------
-    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         frame = self.frame
         if frame is not None and original in frame.rename:
-            return updated.with_changes(value=frame.rename[original])
+            return _renamed(updated, frame.rename[original])
         return updated
 
     def leave_ImportAlias(self, original: cst.ImportAlias, updated: cst.ImportAlias) -> cst.ImportAlias:
         frame = self.frame
         return _rename_import_alias(original, updated, frame.rename) if frame is not None else updated
 
-    def emit(self, node: cst.CSTNode, repl: dict[cst.CSTNode, cst.CSTNode] | None = None) -> cst.CSTNode:
-        frame = self.frame
+    def emit(self, node: cst.CSTNode, repl: dict[cst.CSTNode, cst.CSTNode] | None = None, frame: Frame | None = None) -> cst.CSTNode:
+        frame = frame or self.frame
         return node.visit(_Emit(repl or {}, frame.rename if frame is not None else {}))
 
-    def is_stable_local(self, node: cst.Name) -> bool:
-        """A local of the current frame that nothing but the frame's own statements can change."""
-        frame = self.frame
+    def is_stable_local(self, node: cst.Name, frame: Frame | None = None) -> bool:
+        """A local of the frame that nothing but the frame's own statements can change."""
+        frame = frame or self.frame
         index = self.session.index
-        if frame is None or index.use_scope(node) is not frame.scope:
+        if frame is None:
+            return False
+        if node in frame.rename and not isinstance(frame.rename[node], str):
+            return True  # an expression frame's parameter: a name, constant or default read
+        if index.use_scope(node) is not frame.scope:
             return False
         root = frame.caller.node if frame.depth == 0 else self.session.callees[frame.stack[-1]].node
         return node.value in self.session.stable_locals(frame.scope, root)
 
-    # -- deciding the sites of one statement ------------------------------------------------
-    def _decide(self, stmt: cst.CSTNode) -> dict[cst.Await, SiteDecision]:
+    def _frame_root(self, frame: Frame) -> cst.FunctionDef:
+        return frame.caller.node if frame.depth == 0 else self.session.callees[frame.stack[-1]].node
+
+    def _observed_at(self, stmt: cst.CSTNode) -> bool:
+        """Could an exception raised in ``stmt`` be seen before the coroutine boundary?"""
         frame = self.frame
+        assert frame is not None
+        if frame.observed or (frame.depth == 0 and frame.caller.is_async_generator):
+            return True
+        root = self._frame_root(frame)
+        node = self.session.index.parent(stmt)
+        while node is not None and node is not root:
+            if isinstance(node, (cst.Try, cst.TryStar, cst.With)):
+                return True
+            node = self.session.index.parent(node)
+        return False
+
+    # -- deciding the sites of one statement ------------------------------------------------
+    def _decide(self, stmt: cst.CSTNode) -> "_Plan":
+        """Decide every await in ``stmt``'s header: inlined in place as an expression,
+        inlined as statements (linearized), or kept as a call (reported)."""
+        frame = self.frame
+        plan = _Plan()
         if frame is None:
-            return {}
+            return plan
         first, other = header_expressions(stmt)
         awaits = awaits_in(first + other)
         if not awaits:
-            return {}
-        session = self.session
-        index = session.index
-        inlined: dict[cst.Await, SiteDecision] = {}
-        for node in awaits:
-            decision = decide_site(
-                index=index,
-                options=session.options,
-                callees=session.callees,
-                reserved_free=session.reserved_free,
-                caller=frame.caller,
-                stmt=stmt,
-                await_node=node,
-                depth=frame.depth + 1,
-                stack=frame.stack,
-                active_names=frame.active_names,
-                fresh=lambda local: session.names.make(f"ai_{local}"),
-                limits_apply=session.rng is None,
-            )
+            return plan
+        plan.observed = self._observed_at(stmt)
+        walrus = _walrus_targets(stmt)
+        placement = self.session.index.line(stmt) if frame.depth == 0 else frame.placement_line
+        # Inner awaits first: whether a site can be an expression depends on its arguments.
+        for node in reversed(awaits):
+            decision = self._decide_one(node, stmt, frame, placement, check_position=False)
             if decision is None:
                 continue
-            if decision.inlined and isinstance(stmt, cst.While) and stmt.orelse is not None and _has_own_break_or_continue([stmt.orelse]):
-                decision.refusal = _refusal("position", "the while loop's else clause has a break or continue of its own")
-            if decision.inlined and session.rng is not None and not self._stress_pick(frame.depth + 1):
-                decision.refusal = _refusal("stress", "not picked by the stress mode's random choice")
-            line = index.line(node)
+            if decision.inlined and self._expression_form_ok(decision, stmt, frame, plan, walrus):
+                plan.repl[node] = self._expression_site(decision, frame, plan.observed, placement, walrus, plan.repl)
+                continue
             if decision.inlined:
-                inlined[node] = decision
+                problem = statement_position_problem(stmt, node)
+                if problem is None and isinstance(stmt, cst.While) and stmt.orelse is not None and _has_own_break_or_continue([stmt.orelse]):
+                    problem = "the while loop's else clause has a break or continue of its own"
+                if problem is not None:
+                    decision.refusal = Refusal("position", problem)
+            self._record(decision, frame)
+            if decision.inlined:
+                plan.sites[node] = decision
+        return plan
+
+    def _decide_one(self, node: cst.Await, stmt: cst.CSTNode, frame: Frame, placement: int, check_position: bool) -> SiteDecision | None:
+        session = self.session
+        decision = decide_site(
+            index=session.index,
+            options=session.options,
+            callees=session.callees,
+            reserved_free=session.reserved_free,
+            caller=frame.caller,
+            stmt=stmt,
+            await_node=node,
+            depth=frame.depth + 1,
+            stack=frame.stack,
+            active_names=frame.active_names,
+            fresh=lambda local: session.names.make(f"ai_{local}"),
+            placement_line=placement,
+            limits_apply=session.rng is None,
+            check_position=check_position,
+        )
+        if decision is not None and decision.inlined and session.rng is not None and not self._stress_pick(frame.depth + 1):
+            decision.refusal = Refusal("stress", "not picked by the stress mode's random choice")
+        return decision
+
+    def _record(self, decision: SiteDecision, frame: Frame) -> None:
+        """Report a kept call (inlined sites are reported when they are built)."""
+        if decision.refusal is not None:
+            line = self.session.index.line(decision.await_node)
+            self.session.report.skipped.append(
+                Skipped(frame.caller.qualname, decision.callee_name, line, decision.refusal.reason, decision.refusal.code)
+            )
+
+    def _stable_in(self, node: cst.CSTNode, frame: Frame, walrus: frozenset[str]) -> bool:
+        if isinstance(node, _CONSTANTS):
+            return True
+        if isinstance(node, cst.Name):
+            return node.value in ("True", "False", "None") or (node.value not in walrus and self.is_stable_local(node, frame))
+        return False
+
+    def _expression_form_ok(self, decision: SiteDecision, stmt: cst.CSTNode, frame: Frame, plan: "_Plan", walrus: frozenset[str]) -> bool:
+        """Can this site be replaced in place by ``(EXPR if f is ref else await f(...))``?
+
+        Needs a single-``return`` callee, no observer of a StopIteration before the
+        coroutine boundary (no conversion is emitted), no generator expression around the
+        site (it would convert with another message), and arguments that are stable or can
+        be bound with ``:=`` (not inside a comprehension's iterable, where ``:=`` is illegal).
+        """
+        callee = decision.callee
+        if plan.observed or callee is None or not self.session.expression_callee(callee.name):
+            return False
+        in_iterable = False
+        node = self.session.index.parent(decision.await_node)
+        while node is not None and node is not stmt:
+            if isinstance(node, cst.GeneratorExp):
+                return False
+            if isinstance(node, cst.CompFor) or (isinstance(node, cst.Lambda)):
+                in_iterable = True
+            node = self.session.index.parent(node)
+        for arg in decision.call.args:
+            if self._stable_in(arg.value, frame, walrus):
+                continue
+            if in_iterable or any(contains(arg.value, a) for a in plan.sites):
+                return False
+        return True
+
+    def _expression_site(
+        self,
+        decision: SiteDecision,
+        frame: Frame,
+        observed: bool,
+        placement: int,
+        walrus: frozenset[str],
+        repl: dict[cst.CSTNode, cst.CSTNode],
+    ) -> cst.BaseExpression:
+        """``(EXPR' if f is ref else await f(args))``: the callee's return expression with its
+        parameters standing for the arguments. Arguments that are not stable are bound
+        with ``:=`` in the inlined branch, in argument order, after the callee's name was
+        read: the order of a call."""
+        session = self.session
+        callee = decision.callee
+        assert callee is not None and callee.return_expr is not None and decision.binding is not None
+        call = decision.call
+        ref = b.name(session.ref_alias(callee.name))
+        binds: list[cst.BaseExpression] = []
+        values: list[cst.BaseExpression] = []
+        for arg in call.args:
+            emitted = self.emit(arg.value, repl, frame)
+            if self._stable_in(arg.value, frame, walrus):
+                values.append(emitted if isinstance(emitted, cst.Name) else b.parenthesize_always(emitted))
             else:
-                assert decision.refusal is not None
-                session.report.skipped.append(
-                    Skipped(frame.caller.qualname, decision.callee_name, line, decision.refusal.reason, decision.refusal.code)
-                )
-        return inlined
+                temp = session.names.temp()
+                binds.append(cst.NamedExpr(target=b.name(temp), value=emitted, lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+                values.append(b.name(temp))
+        subst: dict[str, cst.BaseExpression] = {}
+        for source in decision.binding:
+            param = source.param
+            if source.arg is not None:
+                subst[param.name] = values[source.arg]
+            else:
+                field = "__defaults__" if isinstance(param.default, int) else "__kwdefaults__"
+                key = b.integer(param.default) if isinstance(param.default, int) else b.string(param.name)
+                subst[param.name] = b.subscript(b.attr(ref, field), key)
+        child = Frame(
+            caller=frame.caller,
+            depth=frame.depth + 1,
+            stack=frame.stack + (callee.name,),
+            scope=callee.scope,
+            rename={node: subst[local] for node, local in callee.local_uses.items()},
+            active_names=frame.active_names,
+            placement_line=placement,
+            observed=observed,
+        )
+        line = session.index.line(decision.await_node)
+        session.report.inlined.append(Inlined(frame.caller.qualname, callee.name, line, child.depth))
+        inner_repl: dict[cst.CSTNode, cst.CSTNode] = {}
+        for node in reversed(awaits_in([callee.return_expr])):
+            nested = self._decide_one(node, callee.return_expr, child, placement, check_position=False)
+            if nested is None:
+                continue
+            if nested.inlined and not self._expression_form_ok(nested, callee.return_expr, child, _Plan(observed=observed), frozenset()):
+                nested.refusal = Refusal("position", "inside a callee inlined as an expression, where statements cannot go")
+            if nested.inlined:
+                inner_repl[node] = self._expression_site(nested, child, observed, placement, frozenset(), inner_repl)
+            else:
+                self._record(nested, child)
+        body = self.emit(callee.return_expr, inner_repl, child)
+        if binds:
+            index = cst.SubscriptElement(slice=cst.Index(value=cst.UnaryOperation(operator=cst.Minus(), expression=b.integer(1))))
+            inlined = cst.Subscript(value=b.tuple_([*binds, body]), slice=[index])
+        else:
+            inlined = body
+        if not session.options.guards:
+            return b.parenthesize_always(inlined)
+        fallback = cst.Await(expression=self.emit(call, repl, frame))
+        test = b.is_(self.emit(call.func, repl, frame), ref)
+        return cst.IfExp(
+            test=test,
+            body=b.parenthesize_always(inlined),
+            orelse=fallback,
+            lpar=[cst.LeftParen()],
+            rpar=[cst.RightParen()],
+        )
 
     def _stress_pick(self, depth: int) -> bool:
         """Stress mode: inline with a probability that halves with each level of depth."""
@@ -193,6 +383,7 @@ class Expander(cst.CSTTransformer):
         fn: cst.Name | None,
         fallback_call: cst.Call,
         want_result: bool,
+        observed: bool,
     ) -> tuple[list[Emitted], str | None]:
         """The statements replacing ``await callee(args)`` (arguments already evaluated).
 
@@ -207,7 +398,15 @@ class Expander(cst.CSTTransformer):
         result = session.names.make(f"ai{number}_ret") if want_result else None
         plan = session.plan_for(callee)
         line = session.index.line(decision.await_node)
-        names = decision.local_names
+        names = dict(decision.local_names)
+        # A parameter the body never rebinds can alias its evaluated argument when that is a
+        # name (a temporary, or a local nothing can change while the body runs): no copy.
+        aliased: set[str] = set()
+        for source in decision.binding:
+            value = args[source.arg] if source.arg is not None else None
+            if isinstance(value, cst.Name) and not value.lpar and source.param.name not in callee.rebound_params:
+                names[source.param.name] = value.value
+                aliased.add(source.param.name)
         rename = {node: names[local] for node, local in callee.local_uses.items() if names[local] != local}
         child = Frame(
             caller=frame.caller,
@@ -215,11 +414,12 @@ class Expander(cst.CSTTransformer):
             stack=frame.stack + (callee.name,),
             scope=callee.scope,
             rename=rename,
-            active_names=frame.active_names | frozenset(names.values()),
+            active_names=frame.active_names | frozenset(names[l] for l in callee.locals if l not in aliased),
             plan=plan,
             result=result,
             done_flag=session.names.make(f"ai{number}_done") if plan.in_loop else None,
-            site_line=line,
+            placement_line=frame.placement_line if frame.depth else session.index.line(decision.await_node),
+            observed=observed,
         )
         session.report.inlined.append(Inlined(frame.caller.qualname, callee.name, line, child.depth))
         frame.caller.required_globals |= callee.assigned_globals
@@ -229,6 +429,8 @@ class Expander(cst.CSTTransformer):
         inner: list[Emitted] = []
         for source in decision.binding:
             param = source.param
+            if param.name in aliased:
+                continue
             if source.arg is not None:
                 value: cst.BaseExpression = args[source.arg]
             elif source.default:
@@ -246,30 +448,41 @@ class Expander(cst.CSTTransformer):
             inner.append(b.assign(child.done_flag, b.FALSE))
         inner += [b.while_true([*body, cst.Break()])] if plan.needs_wrapper else body
 
-        exc = session.names.make(f"ai{number}_exc")
-        released = [names[local] for local in callee.locals] + frame_temps
+        released = [names[local] for local in callee.locals if local not in aliased] + frame_temps
         unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned]
         cleanup: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
         if unbound:
             cleanup.append(b.delete(unbound))  # a fresh frame starts with them unbound
-        converted = cst.Raise(
-            exc=cst.Call(func=b.name("RuntimeError"), args=[cst.Arg(b.string(STOP_ITERATION_MESSAGE))]),
-            cause=cst.From(item=b.name(exc)),
-        )
-        frame_code = cst.Try(
-            body=b.block(inner),
-            # PEP 479: a StopIteration leaving a coroutine becomes a RuntimeError.
-            handlers=[cst.ExceptHandler(body=b.block([converted]), type=b.name("StopIteration"), name=cst.AsName(name=b.name(exc)))],
-            finalbody=cst.Finally(body=b.block(cleanup)) if cleanup else None,
-        )
+        handlers = []
+        if observed:
+            # PEP 479: a StopIteration leaving a coroutine becomes a RuntimeError. Where no
+            # code could see the exception before the caller's own coroutine boundary, that
+            # boundary does the same conversion and none is needed here.
+            exc = session.names.make(f"ai{number}_exc")
+            converted = cst.Raise(
+                exc=cst.Call(func=b.name("RuntimeError"), args=[cst.Arg(b.string(STOP_ITERATION_MESSAGE))]),
+                cause=cst.From(item=b.name(exc)),
+            )
+            handlers = [cst.ExceptHandler(body=b.block([converted]), type=b.name("StopIteration"), name=cst.AsName(name=b.name(exc)))]
+        frame_code: list[Emitted]
+        if handlers or cleanup:
+            frame_code = [
+                cst.Try(
+                    body=b.block(inner),
+                    handlers=handlers,
+                    finalbody=cst.Finally(body=b.block(cleanup)) if cleanup else None,
+                )
+            ]
+        else:
+            frame_code = inner
         stmts: list[Emitted]
         if session.options.guards:
             awaited = cst.Await(expression=fallback_call)
             fallback = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
             test = b.is_(fn if fn is not None else self.emit(decision.call.func), ref)
-            stmts = [b.if_(test, [frame_code], [fallback])]
+            stmts = [b.if_(test, frame_code, [fallback])]
         else:
-            stmts = [frame_code]
+            stmts = frame_code
         for stmt in stmts:
             session.mark_tree(stmt, line)
         return stmts, result
@@ -307,9 +520,9 @@ class Expander(cst.CSTTransformer):
             return None
         if frame.inlined and isinstance(original, cst.Global):
             return []  # the declaration moves to the physical caller (required_globals)
-        sites = self._decide(original)
-        if sites:
-            lin = Linearizer(self, sites, original)
+        plan = self._decide(original)
+        if plan:
+            lin = Linearizer(self, plan, original)
             residual = self._linearize_small(lin, original)
             stmts: list[Emitted] = list(lin.out)
         else:
@@ -317,7 +530,7 @@ class Expander(cst.CSTTransformer):
         if frame.inlined and isinstance(original, cst.Return):
             value = residual.value if isinstance(residual, cst.Return) else None
             stmts += self._lower_return(original, value, lin.temps if lin is not None else [])
-        elif sites:
+        elif plan:
             if residual is not None:
                 stmts.append(residual)
             if lin is not None and lin.temps and not isinstance(residual, (cst.Return, cst.Raise)):
@@ -460,61 +673,71 @@ class Expander(cst.CSTTransformer):
         return out[0] if len(out) == 1 else cst.FlattenSentinel(out)
 
     def leave_If(self, original: cst.If, updated: cst.If):
-        sites = self._decide(original)
-        if not sites:
+        plan = self._decide(original)
+        if not plan:
             return self._mark(updated, original)
-        lin = Linearizer(self, sites, original)
+        lin = Linearizer(self, plan, original)
         lin.lin(original.test)
         new = updated.with_changes(test=lin.emit(original.test))
+        if not lin.out:
+            return self._mark(new, original)
         parent = self.session.index.parent(original)
         if isinstance(parent, cst.If) and parent.orelse is original:  # an `elif`
             return cst.Else(body=b.block([*lin.out, new]))
         return self._flatten([*lin.out, new.with_changes(leading_lines=())], original)
 
     def leave_While(self, original: cst.While, updated: cst.While):
-        sites = self._decide(original)
+        plan = self._decide(original)
         loop: cst.BaseStatement = updated
-        if sites:
+        if plan.sites:
             # while <test>: body else: E   ->   while True: <test>; if not t: E; break; body
-            lin = Linearizer(self, sites, original)
+            lin = Linearizer(self, plan, original)
             lin.lin(original.test)
             exit_body = list(updated.orelse.body.body) if updated.orelse is not None else []
             check = b.if_(b.not_(lin.emit(original.test)), [*exit_body, cst.Break()])  # type: ignore[arg-type]
             loop = updated.with_changes(test=b.TRUE, orelse=None, body=b.block([*lin.out, check, *updated.body.body]))
+        elif plan:
+            loop = updated.with_changes(test=Linearizer(self, plan, original).emit(original.test))
         stmts = self._loop_exit_check(original, [loop])
-        return self._flatten(stmts, original) if len(stmts) > 1 or sites else self._mark(loop, original)
+        return self._flatten(stmts, original) if len(stmts) > 1 else self._mark(loop, original)
 
     def leave_For(self, original: cst.For, updated: cst.For):
-        sites = self._decide(original)
+        plan = self._decide(original)
         stmts: list[Emitted] = []
         loop: cst.BaseStatement = updated
-        if sites:
-            lin = Linearizer(self, sites, original)
+        if plan:
+            lin = Linearizer(self, plan, original)
             lin.lin(original.iter)
             stmts += lin.out
-            loop = updated.with_changes(iter=lin.emit(original.iter), leading_lines=())
+            loop = updated.with_changes(iter=lin.emit(original.iter), leading_lines=() if lin.out else updated.leading_lines)
         stmts.append(loop)
         stmts = self._loop_exit_check(original, stmts)  # type: ignore[arg-type]
         return self._flatten(stmts, original) if len(stmts) > 1 else self._mark(loop, original)
 
     def leave_Match(self, original: cst.Match, updated: cst.Match):
-        sites = self._decide(original)
-        if not sites:
+        plan = self._decide(original)
+        if not plan:
             return self._mark(updated, original)
-        lin = Linearizer(self, sites, original)
+        lin = Linearizer(self, plan, original)
         lin.lin(original.subject)
-        return self._flatten([*lin.out, updated.with_changes(subject=lin.emit(original.subject), leading_lines=())], original)
+        new = updated.with_changes(subject=lin.emit(original.subject))
+        if not lin.out:
+            return self._mark(new, original)
+        return self._flatten([*lin.out, new.with_changes(leading_lines=())], original)
 
     def leave_With(self, original: cst.With, updated: cst.With):
-        sites = self._decide(original)
-        if not sites:
+        plan = self._decide(original)
+        if not plan:
             return self._mark(updated, original)
-        stmts = self._split_with(original, list(original.items), updated.body, sites)
+        if not plan.sites:
+            lin = Linearizer(self, plan, original)
+            return self._mark(updated.with_changes(items=[lin.emit(i) for i in original.items]), original)
+        stmts = self._split_with(original, list(original.items), updated.body, plan)
         return self._flatten(stmts, original)
 
-    def _split_with(self, original: cst.With, items: list[cst.WithItem], body: cst.BaseSuite, sites) -> list[Emitted]:
+    def _split_with(self, original: cst.With, items: list[cst.WithItem], body: cst.BaseSuite, plan: _Plan) -> list[Emitted]:
         """``with a, b:`` is ``with a: with b:``; an await in an item runs after the items before it."""
-        lin = Linearizer(self, sites, original)
+        lin = Linearizer(self, plan, original)
         first = next((i for i, item in enumerate(items) if lin.has_site(item.item)), None)
 
         def group(part: list[cst.WithItem], inner: cst.BaseSuite) -> cst.With:
@@ -525,17 +748,11 @@ class Expander(cst.CSTTransformer):
         if first is None:
             return [group(items, body)]
         if first > 0:
-            inner = b.block(self._split_with(original, items[first:], body, sites))
+            inner = b.block(self._split_with(original, items[first:], body, plan))
             return [group(items[:first], inner)]
         lin.lin(items[0].item)
-        inner_body = b.block(self._split_with(original, items[1:], body, sites)) if len(items) > 1 else body
+        inner_body = b.block(self._split_with(original, items[1:], body, plan)) if len(items) > 1 else body
         return [*lin.out, group(items[:1], inner_body)]
-
-
-def _refusal(code: str, reason: str):
-    from ..analysis.callee import Refusal
-
-    return Refusal(code, reason)
 
 
 def _add_global_declaration(fdef: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:

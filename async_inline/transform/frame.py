@@ -27,8 +27,9 @@ class Frame:
     stack: tuple[str, ...]
     #: Scope of the original code this frame emits.
     scope: Scope
-    #: Original Name node -> emitted identifier, for the locals that had to be renamed.
-    rename: dict[cst.Name, str] = field(default_factory=dict)
+    #: Original Name node -> emitted identifier (locals that had to be renamed, parameters
+    #: aliasing their argument) or expression (parameters of an expression-form frame).
+    rename: dict[cst.Name, "str | cst.BaseExpression"] = field(default_factory=dict)
     #: Emitted local names of this frame and the frames around it (nested frames avoid them).
     active_names: frozenset[str] = frozenset()
     #: How returns are lowered; None for the physical caller, whose returns stay returns.
@@ -37,8 +38,12 @@ class Frame:
     result: str | None = None
     #: Flag set by a return inside a loop of the callee (see ``ReturnPlan``).
     done_flag: str | None = None
-    #: Line of the await this frame was inlined at (generated code maps to it).
-    site_line: int = 0
+    #: Line of the physical caller's statement this frame's code lands in.
+    placement_line: int = 0
+    #: Whether an exception leaving this frame could be observed (by an `except`, a
+    #: `finally` or a `with` exit) before the physical caller's coroutine boundary. If not,
+    #: a StopIteration needs no conversion here: the boundary converts it the same way.
+    observed: bool = False
 
     @property
     def inlined(self) -> bool:
@@ -66,9 +71,34 @@ class Session:
         self.ref_aliases: dict[str, str] = {}
         self._plans: dict[str, ReturnPlan] = {}
         self._stable: dict[Scope, frozenset[str]] = {}
+        self._expression: dict[str, bool] = {}
         self.rng = random.Random(options.stress_seed) if options.stress_seed is not None else None
         #: id(emitted statement) -> (statement, original line), for ``origin_lines``.
         self.origins: dict[int, tuple[cst.CSTNode, int]] = {}
+
+    def expression_callee(self, name: str, _seen: frozenset[str] = frozenset()) -> bool:
+        """True when ``name`` can be inlined as an expression, and so can every callee it
+        awaits that could itself be inlined (an expression cannot hold statements)."""
+        if name in self._expression:
+            return self._expression[name]
+        callee = self.callees.get(name)
+        ok = callee is not None and callee.refusal is None and callee.return_expr is not None and name not in _seen
+        if ok:
+            for node in walk(callee.return_expr):  # type: ignore[arg-type]
+                if isinstance(node, cst.Await) and isinstance(node.expression, cst.Call):
+                    func = node.expression.func
+                    inner = self.callees.get(func.value) if isinstance(func, cst.Name) else None
+                    if (
+                        inner is not None
+                        and inner.refusal is None
+                        and self.index.use_scope(func) is self.index.global_scope
+                        and not self.expression_callee(inner.name, _seen | {name})
+                    ):
+                        ok = False
+                        break
+        if not _seen:
+            self._expression[name] = ok
+        return ok
 
     def plan_for(self, callee: CalleeInfo) -> ReturnPlan:
         if callee.name not in self._plans:

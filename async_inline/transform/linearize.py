@@ -18,18 +18,19 @@ from ..analysis.evaluation import contains, operands
 from . import build as b
 
 if TYPE_CHECKING:
-    from ..analysis.site import SiteDecision
-    from .expander import Expander
+    from .expander import Expander, _Plan
 
 _CONSTANTS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)
 
 
 class Linearizer:
-    def __init__(self, expander: "Expander", sites: dict[cst.Await, "SiteDecision"], stmt: cst.CSTNode) -> None:
+    def __init__(self, expander: "Expander", plan: "_Plan", stmt: cst.CSTNode) -> None:
         self.x = expander
-        self.sites = sites
+        #: Sites inlined as statements; sites inlined as expressions are already in ``repl``.
+        self.sites = plan.sites
+        self.observed = plan.observed
         self.out: list[cst.BaseStatement | cst.BaseSmallStatement] = []
-        self.repl: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.repl: dict[cst.CSTNode, cst.CSTNode] = dict(plan.repl)
         #: Temporaries to release once the statement is done (results, hoisted operands).
         self.temps: list[str] = []
         self._walrus = {
@@ -77,7 +78,10 @@ class Linearizer:
 
     def sequence(self, nodes: list[cst.CSTNode]) -> None:
         """Evaluate ``nodes`` in order: all before the last one holding a site are hoisted."""
-        last = max(i for i, n in enumerate(nodes) if self.has_site(n))
+        holding = [i for i, n in enumerate(nodes) if self.has_site(n)]
+        if not holding:
+            return
+        last = holding[-1]
         for node in nodes[:last]:
             self.lin(node)
             self.materialize(node)
@@ -167,7 +171,9 @@ class Linearizer:
                 frame_temps.append(temp)
         self.temps = [t for t in self.temps if t not in frame_temps]
         args = [self.emit(a.value) for a in call.args]
-        stmts, result = self.x.inline_call(decision, args, frame_temps, fn, self.emit(call), want_result=not discard)
+        stmts, result = self.x.inline_call(
+            decision, args, frame_temps, fn, self.emit(call), want_result=not discard, observed=self.observed
+        )
         self.out.extend(stmts)
         if result is not None:
             self.temps.append(result)
