@@ -4,11 +4,36 @@ The public API is small: ``rewrite_source`` and ``Options`` for the library, ``S
 for bad input, the report types, and (see ``hook``) ``install``/``uninstall`` for the import hook.
 """
 
-from .api import InternalError, RewriteResult, __version__, rewrite_source
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
 from .errors import SourceError
-from .hook import install, uninstall
 from .options import Options
 from .report import FileReport, Inlined, Skipped, report_json
+
+if TYPE_CHECKING:
+    from .api import InternalError, RewriteResult, rewrite_source
+    from .hook import install, uninstall
+
+#: Loaded on first use (PEP 562), so that `import async_inline` stays light for the import
+#: hook, the inactive pytest plugin and `--help`: the rewriter pulls in LibCST.
+_LAZY = {
+    "InternalError": "api",
+    "RewriteResult": "api",
+    "rewrite_source": "api",
+    "install": "hook",
+    "uninstall": "hook",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FileReport",

@@ -7,13 +7,11 @@ import re
 import tokenize
 from dataclasses import dataclass
 
-import libcst as cst
-
 from .errors import SourceError
 from .options import Options
 from .report import FileReport
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 HEADER_PREFIX = "# async_inline: rewritten by async-inline"
 HEADER = f"{HEADER_PREFIX} {__version__}; edit the original source, not this file\n"
@@ -44,17 +42,28 @@ class RewriteResult:
         return bool(self.report.inlined)
 
 
+def _undecodable(data: bytes, path: str, exc: UnicodeDecodeError, encoding: str) -> SourceError:
+    line = data.count(b"\n", 0, exc.start) + 1
+    return SourceError(path, line, f"cannot decode byte 0x{data[exc.start]:02x} as {encoding}")
+
+
 def decode_source(data: bytes, path: str) -> tuple[str, str]:
     """Decode ``data`` as Python source (PEP 263 cookie or BOM); SourceError with a line otherwise."""
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise SourceError(path, getattr(exc, "lineno", None) or 1, str(exc.msg if hasattr(exc, "msg") else exc)) from None
+        # No usable cookie: either a bad byte in the first two lines (then say which) or an
+        # unknown encoding named by the cookie.
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as bad:
+            raise _undecodable(data, path, bad, "utf-8 (and there is no coding declaration)") from None
+        cookie_line = next((i for i, l in enumerate(data.splitlines()[:2], 1) if b"coding" in l), 1)
+        raise SourceError(path, cookie_line, str(exc).split(" for ")[0] if " for " in str(exc) else str(exc)) from None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise SourceError(path, line, f"cannot decode byte 0x{data[exc.start]:02x} as {encoding}") from None
+        raise _undecodable(data, path, exc, encoding) from None
     if text.startswith("\ufeff"):
         text = text[1:]
         encoding = "utf-8-sig"
@@ -78,12 +87,13 @@ def has_header(source: str) -> bool:
 def _insert_header(code: str) -> str:
     """Put the header after a shebang and an encoding cookie, which must stay on lines 1-2."""
     lines = code.splitlines(keepends=True)
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
     at = 0
     while at < min(2, len(lines)) and (
         (at == 0 and lines[0].startswith("#!")) or re.match(r"^[ \t\f]*#.*coding[:=]", lines[at])
     ):
         at += 1
-    lines.insert(at, HEADER)
+    lines.insert(at, HEADER.replace("\n", newline))
     return "".join(lines)
 
 
@@ -94,7 +104,10 @@ def rewrite_source(
 
     Raises SourceError for input that is not valid Python on the running interpreter.
     """
-    from .transform.rewriter import rewrite_module  # keeps `import async_inline` light
+    # Imported here: `import async_inline` (the hook, the plugin, --help) stays light.
+    import libcst as cst
+
+    from .transform.rewriter import rewrite_module
 
     options = options or Options()
     encoding = "utf-8"
