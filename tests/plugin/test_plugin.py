@@ -192,11 +192,6 @@ def test_inactive_unless_asked(pytester: pytest.Pytester) -> None:
     assert "ACTIVE True True" in result.outlines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="async_inline/api.py imports libcst at module level, so `import async_inline` (and the "
-    "plugin module) loads it; remove this marker once api.py imports libcst lazily",
-)
 def test_inactive_plugin_does_not_load_the_rewriter() -> None:
     program = "import sys, async_inline.pytest_plugin; print(sorted(m for m in ('libcst', 'async_inline.api') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60)
