@@ -247,3 +247,16 @@ def test_the_hook_works_for_packages_of_an_editable_style_finder(site: Path, tmp
     module = importlib.import_module(name)
     assert isinstance(module.__loader__, RewritingLoader)
     assert asyncio.run(module.main()) == 42
+
+
+def test_warnings_as_errors_do_not_break_the_import(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = _input_the_rewriter_rejects()
+    if source is None:
+        pytest.skip("no valid input found that the rewriter rejects on this interpreter")
+    name = unique()
+    write_tree(site, {f"{name}.py": source + "VALUE = 4\n"})
+    async_inline.install([name])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert importlib.import_module(name).VALUE == 4
+    assert "AsyncInlineWarning: async_inline could not rewrite this module" in capsys.readouterr().err

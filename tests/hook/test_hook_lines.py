@@ -125,3 +125,26 @@ def test_a_rebound_callee_is_called_from_the_await_line(site: Path) -> None:
         asyncio.run(module.main())
     frames = [(f.name, f.lineno) for f in traceback.extract_tb(info.value.__traceback__) if f.filename == module.__file__]
     assert frames == [("main", 10)]
+
+
+def test_line_events_are_the_users_lines(site: Path) -> None:
+    """What a coverage tool sees: the user's file, and the lines of the statements that ran,
+    the inlined callee's included."""
+    name = unique()
+    write_tree(site, {f"{name}.py": SAMPLE_WITH_CONTEXT.replace("raise ValueError(y)", "return y")})
+    async_inline.install([name])
+    module = importlib.import_module(name)
+    events: set[tuple[str, int]] = set()
+
+    def tracer(frame, event, arg):
+        if frame.f_code.co_filename == module.__file__ and event == "line":
+            events.add((frame.f_code.co_filename, frame.f_lineno))
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        assert asyncio.run(module.main()) == 42
+    finally:
+        sys.settrace(None)
+    assert {line for _, line in events} >= {5, 6, 10, 11}
+    assert {line for _, line in events} <= {5, 6, 9, 10, 11}
