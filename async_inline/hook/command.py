@@ -111,11 +111,18 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _print_uncaught(kind, exc, tb) -> None:  # type: ignore[no-untyped-def]
-    """``sys.excepthook`` with the leading frames of async_inline itself removed."""
-    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
-        tb = tb.tb_next
-    if exc is not None:
-        exc.__traceback__ = tb
+    """``sys.excepthook`` with the leading frames of async_inline itself removed.
+
+    Kept whole when nothing else is left (an error of async_inline, not of the program),
+    except for a SyntaxError, which python reports without a traceback.
+    """
+    user_tb = tb
+    while user_tb is not None and os.path.abspath(user_tb.tb_frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+        user_tb = user_tb.tb_next
+    if user_tb is not None or isinstance(exc, SyntaxError):
+        tb = user_tb
+        if exc is not None:
+            exc.__traceback__ = tb
     sys.excepthook(kind, exc, tb)
 
 
