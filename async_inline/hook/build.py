@@ -93,44 +93,58 @@ def _decoded(source: bytes, encoding: str) -> str:
 def _map_lines(tree: ast.Module, new_text: str, old_text: str, origin_lines: list[int]) -> None:
     """Give every node the position of the original line its line comes from.
 
-    Columns are kept (shifted by the change of indentation) when the generated line is the
-    original line re-indented; otherwise they are dropped (-1: no caret in tracebacks),
-    because they would point into text that is not on the user's line.
+    Columns (UTF-8 byte offsets) are kept where they can point at the same text on the
+    user's line: shifted by the change of indentation when the generated line is the
+    original one re-indented, or moved to the one place the node's text occurs on the
+    original line (``return x`` became ``_ret = x``). Otherwise they are dropped (-1:
+    no carets in tracebacks), because they would point into other text.
     """
-    new_lines = _LINE_END.split(new_text)
-    old_lines = _LINE_END.split(old_text)
+    new_lines = [line.encode("utf-8") for line in _LINE_END.split(new_text)]
+    old_lines = [line.encode("utf-8") for line in _LINE_END.split(old_text)]
     last = len(origin_lines)
     shifts: dict[int, Optional[int]] = {}
 
     def origin(line: int) -> int:
         return origin_lines[min(max(line, 1), last) - 1] if last else line
 
+    def text(lines: list[bytes], line: int) -> Optional[bytes]:
+        return lines[line - 1] if 0 < line <= len(lines) else None
+
     def shift(line: int) -> Optional[int]:
         if line not in shifts:
-            target = origin(line)
-            new = new_lines[line - 1] if 0 < line <= len(new_lines) else None
-            old = old_lines[target - 1] if 0 < target <= len(old_lines) else None
+            new, old = text(new_lines, line), text(old_lines, origin(line))
             if new is None or old is None or new.lstrip() != old.lstrip():
                 shifts[line] = None
             else:
                 shifts[line] = (len(old) - len(old.lstrip())) - (len(new) - len(new.lstrip()))
         return shifts[line]
 
+    def relocate(line: int, col: int, end_col: int) -> Optional[int]:
+        """Where the node's text (on one line) sits on the original line, if exactly once."""
+        new, old = text(new_lines, line), text(old_lines, origin(line))
+        if new is None or old is None or not 0 <= col < end_col <= len(new):
+            return None
+        segment = new[col:end_col]
+        return old.find(segment) if old.count(segment) == 1 else None
+
     for node in ast.walk(tree):
         if "lineno" not in node._attributes or not hasattr(node, "lineno"):
             continue
         line, end = node.lineno, getattr(node, "end_lineno", None) or node.lineno
+        col, end_col = node.col_offset, getattr(node, "end_col_offset", None)
+        node.lineno, node.end_lineno = origin(line), origin(end)
         start_shift, end_shift = shift(line), shift(end)
-        node.lineno = origin(line)
-        node.end_lineno = origin(end)
+        if col is None or col < 0 or end_col is None or node.end_lineno < node.lineno:
+            new_col = new_end = None
+        elif start_shift is not None and end_shift is not None:
+            new_col, new_end = col + start_shift, end_col + end_shift
+        elif line == end and (found := relocate(line, col, end_col)) is not None:
+            new_col, new_end = found, found + (end_col - col)
+        else:
+            new_col = new_end = None
         if node.end_lineno < node.lineno:  # a construct spanning generated and callee lines
             node.end_lineno = node.lineno
-            start_shift = end_shift = None
-        if start_shift is None or end_shift is None or node.col_offset < 0:
+        if new_col is None or new_end is None or (node.end_lineno == node.lineno and new_end < new_col):
             node.col_offset = node.end_col_offset = -1
         else:
-            node.col_offset += start_shift
-            node.end_col_offset = (node.end_col_offset or 0) + end_shift
-            if node.end_lineno == node.lineno and node.end_col_offset < node.col_offset:
-                node.col_offset = node.end_col_offset = -1
-
+            node.col_offset, node.end_col_offset = new_col, new_end
