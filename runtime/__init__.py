@@ -1,8 +1,52 @@
 """runtime: the runtime-async model in Python, and the only module inlined code imports.
 
-Depends on the standard library alone.
+Depends on the standard library alone. See ``docs/runtime-model.md`` for the
+model and ``docs/runtime-inlining-protocol.md`` for the helpers generated code calls.
 """
 
+from ._awaiters import Awaiter, configure_await, yield_
+from ._driver import Task, run, start
+from ._frames import async_method, is_async_method
+from ._inline import enter, leave, leave_sync, resumed, state
 from ._markers import inline, noinline
+from ._sched import DeadlockError, deterministic
+from ._state import AsyncLocal, ExecutionContext
+from ._sync import LoopContext, QueueContext, SynchronizationContext
+from ._threadpool import ThreadPool
+from ._trace import Trace, TraceViolation, Violation, trace
+from ._check import check_trace
 
-__all__ = ["inline", "noinline"]
+__all__ = [
+    # the model
+    "AsyncLocal",
+    "ExecutionContext",
+    "SynchronizationContext",
+    "QueueContext",
+    "LoopContext",
+    "ThreadPool",
+    "async_method",
+    "is_async_method",
+    "yield_",
+    "configure_await",
+    "Awaiter",
+    "Task",
+    "start",
+    "run",
+    "deterministic",
+    "DeadlockError",
+    # tracing
+    "trace",
+    "Trace",
+    "Violation",
+    "TraceViolation",
+    "check_trace",
+    # inlining markers (read from the source by the inliner)
+    "inline",
+    "noinline",
+    # helpers for inlined code (docs/runtime-inlining-protocol.md)
+    "enter",
+    "state",
+    "leave",
+    "leave_sync",
+    "resumed",
+]

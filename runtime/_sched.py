@@ -1,0 +1,190 @@
+"""Where work runs: real threads, or a deterministic single-threaded simulation.
+
+Two places exist besides the caller's own thread: the thread pool (``POOL``)
+and each dedicated-thread :class:`~runtime.QueueContext`. In real mode they are
+threads; under :func:`deterministic` they are queues that one thread drains
+in a reproducible order, so a program always produces the same event order.
+
+Whoever runs an item for a place makes that place's SC current around it
+(``None`` for the pool), as a synchronization context must.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import random
+import sys
+import threading
+import traceback
+from typing import Any, Callable, Iterator
+
+from . import _state
+from ._pool import pool as _worker_pool
+
+
+class _Marker:
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __repr__(self) -> str:
+        return self._name
+
+
+POOL = _Marker("POOL")  # continuation context "the thread pool" (no SC current)
+ANY = _Marker("ANY")  # continuation context of custom awaiters: wherever they resume us
+
+
+class DeadlockError(RuntimeError):
+    """The deterministic scheduler has nothing left to run but the awaited task is not done."""
+
+
+_tls = threading.local()  # .where: the place whose item this thread is running
+
+
+def where() -> Any:
+    """The place running the current item: ``POOL``, a QueueContext, or ``None``."""
+    return getattr(_tls, "where", None)
+
+
+def mark_pool_thread() -> None:
+    _tls.pool_thread = True
+
+
+def run_item(place: Any, fn: Callable[[], Any]) -> None:
+    """Run one item for ``place`` with that place's SC current, reporting what escapes."""
+    token = _state.set_state(_state.state_with_sc(None if place is POOL else place))
+    previous = getattr(_tls, "where", None)
+    _tls.where = place
+    try:
+        fn()
+    except BaseException:  # noqa: BLE001 - a runner must survive its items
+        report_exception(f"in an item run on {place!r}")
+    finally:
+        _tls.where = previous
+        _state._var.reset(token)
+
+
+def report_exception(where_text: str) -> None:
+    print(f"runtime: unhandled exception {where_text}", file=sys.stderr)
+    traceback.print_exc()
+
+
+class RealScheduler:
+    deterministic = False
+
+    def to_pool(self, fn: Callable[[], Any]) -> None:
+        _worker_pool.submit(lambda: run_item(POOL, fn))
+
+    def to_queue(self, ctx: Any, fn: Callable[[], Any]) -> None:
+        ctx._enqueue_on_thread(fn)
+
+    def wait(self, task: Any, timeout: float | None) -> bool:
+        return task._event.wait(timeout)
+
+
+class DeterministicScheduler:
+    """Runs every pool item and QueueContext item on the thread that waits.
+
+    With ``seed=None`` items run in global FIFO order. With a seed, the next
+    place to run is chosen by a seeded RNG among places with pending items
+    (each place stays FIFO), which explores other interleavings reproducibly.
+    Items submitted from foreign threads are accepted (thread-safe), but then
+    the order is no longer reproducible.
+    """
+
+    deterministic = True
+
+    def __init__(self, seed: int | None = None, idle_timeout: float = 10.0) -> None:
+        self._rng = random.Random(seed) if seed is not None else None
+        self._idle_timeout = idle_timeout
+        self._cond = threading.Condition()
+        self._fifo: collections.deque = collections.deque()  # (place, fn)
+        self._queues: dict[Any, collections.deque] = {}
+        self.items_run = 0
+
+    def to_pool(self, fn: Callable[[], Any]) -> None:
+        self._submit(POOL, fn)
+
+    def to_queue(self, ctx: Any, fn: Callable[[], Any]) -> None:
+        self._submit(ctx, fn)
+
+    def _submit(self, place: Any, fn: Callable[[], Any]) -> None:
+        with self._cond:
+            if self._rng is None:
+                self._fifo.append((place, fn))
+            else:
+                self._queues.setdefault(place, collections.deque()).append(fn)
+            self._cond.notify_all()
+
+    def _take(self, timeout: float | None) -> tuple | None:
+        with self._cond:
+            if not self._has_work():
+                self._cond.wait(timeout)
+                if not self._has_work():
+                    return None
+            if self._rng is None:
+                return self._fifo.popleft()
+            places = [p for p, q in self._queues.items() if q]
+            place = places[self._rng.randrange(len(places))]
+            return place, self._queues[place].popleft()
+
+    def _has_work(self) -> bool:
+        return bool(self._fifo) or any(self._queues.values())
+
+    def run_one(self, timeout: float | None = 0) -> bool:
+        """Run the next item; False if there was none (after waiting ``timeout``)."""
+        item = self._take(timeout)
+        if item is None:
+            return False
+        self.items_run += 1
+        run_item(*item)
+        return True
+
+    def run_until_idle(self) -> int:
+        n = 0
+        while self.run_one(0):
+            n += 1
+        return n
+
+    def wait(self, task: Any, timeout: float | None) -> bool:
+        limit = self._idle_timeout if timeout is None else timeout
+        while not task.done():
+            if not self.run_one(0):
+                if not self.run_one(limit):
+                    if timeout is not None:
+                        return task.done()
+                    raise DeadlockError(
+                        f"deterministic scheduler: nothing left to run but {task!r} is not done"
+                    )
+        return True
+
+    def pending(self) -> int:
+        with self._cond:
+            return len(self._fifo) + sum(len(q) for q in self._queues.values())
+
+
+_current: Any = RealScheduler()
+
+
+def current() -> Any:
+    return _current
+
+
+@contextlib.contextmanager
+def deterministic(seed: int | None = None, idle_timeout: float = 10.0) -> Iterator[DeterministicScheduler]:
+    """Simulate the thread pool and every QueueContext on the waiting thread.
+
+    ``run()`` and ``Task.result()`` drain the simulated queues until the task
+    is done; a task that can never finish raises :class:`DeadlockError`.
+    """
+    global _current
+    previous = _current
+    sched = DeterministicScheduler(seed, idle_timeout)
+    _current = sched
+    try:
+        yield sched
+    finally:
+        _current = previous

@@ -1,0 +1,197 @@
+"""The object a suspending await yields to whoever drives the coroutine.
+
+A :class:`Suspension` carries what rule A2 captures at the await -- the EC
+and the continuation context -- and how to learn that the awaited operation
+has completed. Two drivers understand it:
+
+* the runtime's own (``_driver.Task``), which reads the fields directly;
+* asyncio's ``Task``, to which it looks like an asyncio future (the
+  ``_asyncio_future_blocking`` protocol), with the loop acting as the
+  synchronization context.
+
+Continuation contexts (``cc``): a SynchronizationContext, ``POOL`` (no SC: the
+thread pool, or the loop when asyncio drives), or ``ANY`` (custom awaiters:
+wherever the awaiter resumes us; rule A5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any, Callable
+
+from . import _state, _trace
+from ._sched import ANY, POOL
+from ._state import EC, SC
+
+
+class Suspension:
+    __slots__ = (
+        "kind",  # 'yield', 'switch', 'awaiter', 'task', 'asyncio' (for traces and messages)
+        "cc",  # continuation context (A2)
+        "ec",  # execution context captured at the await (A2), restored on resumption (A3)
+        "wait",  # wait(cont): arrange for cont() once the operation completed; None => post now
+        "_once",  # one-shot token: a continuation runs at most once
+        "reg_thread",  # driver bookkeeping: thread registering the continuation (trampoline)
+        "ready_state",  # driver bookkeeping: state to resume with, if completed during registration
+        "seq",  # trace: suspension event number
+        # asyncio side
+        "_asyncio_future_blocking",
+        "_loop",
+        "_wake",
+        "_cancel_message",
+        "_error",
+    )
+
+    def __init__(self, kind: str, cc: Any, ec: Any, wait: Callable | None) -> None:
+        self.kind = kind
+        self.cc = cc
+        self.ec = ec
+        self.wait = wait
+        self._once = [True]
+        self.reg_thread = None
+        self.ready_state = None
+        self.seq = None
+        self._asyncio_future_blocking = True
+        self._loop = None
+        self._wake = None
+        self._cancel_message = None
+        self._error = None
+
+    @property
+    def always_post(self) -> bool:
+        """``yield_()`` and context switches post their continuation unconditionally."""
+        return self.wait is None
+
+    def claim(self) -> bool:
+        """True exactly once: the continuation of one suspension runs at most once."""
+        try:
+            self._once.pop()
+        except IndexError:
+            return False
+        return True
+
+    def resume_sc(self, sc_here: Any) -> Any:
+        """The SC current while the continuation runs (A3): the one it was posted to."""
+        cc = self.cc
+        if cc is ANY:
+            return sc_here
+        return None if cc is POOL else cc
+
+    def __repr__(self) -> str:
+        return f"<Suspension {self.kind} cc={self.cc!r}>"
+
+    # ------------------------------------------------------------------ asyncio side
+    # asyncio's Task calls these when a runtime-async await suspends under it.
+
+    def get_loop(self) -> asyncio.AbstractEventLoop:
+        return asyncio.get_running_loop()
+
+    def add_done_callback(self, fn: Callable, *, context: Any = None) -> None:
+        from ._sync import LoopContext, SynchronizationContext
+
+        loop = asyncio.get_running_loop()
+        self._loop = loop
+        cc = self.cc
+        if isinstance(cc, SynchronizationContext) and cc is not LoopContext(loop):
+            self._error = RuntimeError(
+                f"cannot resume on {cc!r} under an asyncio task (the loop is the only "
+                "continuation context there); start the computation with runtime.start() "
+                "and await the task instead"
+            )
+        task = asyncio.current_task()
+        if _trace.recorder is not None:
+            _trace.recorder.suspended(self)
+        wake = functools.partial(self._resume_under_asyncio, fn, loop, task)
+        self._wake = (wake, context)
+        if self._error is not None or self.always_post:
+            if self.claim():
+                loop.call_soon(wake, context=context)
+        else:
+            self.wait(functools.partial(self._completed_under_asyncio, loop, wake, context))
+
+    def _completed_under_asyncio(self, loop: Any, wake: Callable, context: Any) -> None:
+        if self.claim():
+            loop.call_soon_threadsafe(wake, context=context)
+
+    def _resume_under_asyncio(self, fn: Callable, loop: Any, task: Any) -> None:
+        # Runs in the asyncio task's Context, on the loop thread, just before it steps (A3).
+        from ._sync import LoopContext
+
+        cc = self.cc
+        if cc is ANY:
+            sc = _state.get_state()[SC]
+        elif cc is POOL:
+            sc = None
+        else:
+            sc = LoopContext(loop)
+        state = (self.ec, sc, _state.next_epoch())
+        _state.set_state(state)
+        if _trace.recorder is not None:
+            _trace.recorder.resuming(task, self, state, "asyncio")
+        fn(self)
+
+    def cancel(self, msg: Any = None) -> bool:
+        if self._wake is None or not self.claim():
+            return False
+        self._cancel_message = msg if msg is not None else "cancelled"
+        wake, context = self._wake
+        self._loop.call_soon_threadsafe(wake, context=context)  # type: ignore[union-attr]
+        return True
+
+    def cancelled(self) -> bool:
+        return self._cancel_message is not None
+
+    def done(self) -> bool:
+        return not self._once
+
+    def result(self) -> None:
+        if self._error is not None:
+            raise self._error
+        if self._cancel_message is not None:
+            raise asyncio.CancelledError(self._cancel_message)
+        return None
+
+    def exception(self) -> BaseException | None:
+        return self._error
+
+
+def suspension_for_yield(capture: bool = True) -> Suspension:
+    """``yield_()``: post to the current SC, or the thread pool when there is none."""
+    st = _state.get_state()
+    sc = st[SC] if capture else None
+    return Suspension("yield", POOL if sc is None else sc, st[EC], None)
+
+
+def switch_to(cc: Any, ec: Any) -> Suspension:
+    """The A4/I4 context switch: resume on ``cc`` with ``ec`` current."""
+    return Suspension("switch", cc, ec, None)
+
+
+def foreign(obj: Any, state: tuple, capture: bool) -> Suspension | None:
+    """Turn something an asyncio awaitable yielded into a Suspension; None if unknown.
+
+    Awaiting an asyncio future is a task await: the continuation context is
+    the current SC (or the pool when none), unless ``capture`` is False.
+    """
+    sc = state[SC] if capture else None
+    cc = POOL if sc is None else sc
+    if obj is None:  # bare yield, e.g. asyncio.sleep(0): "let others run once"
+        return Suspension("yield", cc, state[EC], None)
+    if getattr(obj, "_asyncio_future_blocking", None):
+        obj._asyncio_future_blocking = False
+        return Suspension("asyncio", cc, state[EC], functools.partial(_wait_asyncio_future, obj))
+    return None
+
+
+def _wait_asyncio_future(fut: Any, cont: Callable[[], None]) -> None:
+    loop = fut.get_loop()
+
+    def done(_f: Any) -> None:
+        cont()
+
+    if asyncio._get_running_loop() is loop:
+        fut.add_done_callback(done)
+    else:
+        loop.call_soon_threadsafe(fut.add_done_callback, done)
+
