@@ -145,3 +145,11 @@ def test_usage_mistakes_are_explained_without_traceback(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.async_inline]\npackagez = []\n")
     config = _python("-m", "async_inline", "run", "x.py", cwd=tmp_path)
     assert config.returncode == 2 and "unknown key 'packagez'" in config.stderr and "Traceback" not in config.stderr
+
+
+def test_cached_run_does_not_load_the_rewriter(program: Path) -> None:
+    write_tree(program, {"app/light.py": "import sys, asyncio, applib\nprint(asyncio.run(applib.main()), 'libcst' in sys.modules)\n"})
+    env = {"PYTHONDONTWRITEBYTECODE": ""}
+    first = _python("-m", "async_inline", "run", "--packages", "applib", "app/light.py", cwd=program, env=env)
+    second = _python("-m", "async_inline", "run", "--packages", "applib", "app/light.py", cwd=program, env=env)
+    assert (first.stdout, second.stdout) == ("42 True\n", "42 False\n"), second.stderr
