@@ -81,8 +81,7 @@ def operands(node: cst.CSTNode) -> Operands:  # noqa: C901 - one case per expres
     if isinstance(node, cst.FormattedString):
         return Operands([Operand(p) for p in node.parts if isinstance(p, cst.FormattedStringExpression)], [])
     if isinstance(node, cst.FormattedStringExpression):
-        opaque = [node.format_spec] if node.format_spec else []
-        return Operands([Operand(node.expression)], opaque, "in an f-string format spec")  # type: ignore[list-item]
+        return Operands([Operand(node.expression)], list(node.format_spec or ()), "in an f-string format spec")
     if isinstance(node, cst.Yield):
         value = node.value
         return Operands([Operand(value)] if isinstance(value, cst.BaseExpression) else [], [])

@@ -19,6 +19,7 @@ from typing import Sequence, Union
 
 import libcst as cst
 import libcst.matchers as m
+from libcst.metadata import ComprehensionScope
 
 from dataclasses import dataclass, field
 
@@ -259,31 +260,43 @@ class Expander(cst.CSTTransformer):
             )
 
     def _stable_in(self, node: cst.CSTNode, frame: Frame, walrus: frozenset[str]) -> bool:
+        """True when ``node`` may be evaluated again later, with the same value and no effect."""
         if isinstance(node, _CONSTANTS):
             return True
         if isinstance(node, cst.Name):
-            return node.value in ("True", "False", "None") or (node.value not in walrus and self.is_stable_local(node, frame))
+            if node.value in ("True", "False", "None"):
+                return True
+            if node in frame.rename:
+                return self.is_stable_local(node, frame)
+            # A comprehension's own variable changes only between its iterations (binding
+            # it with := is a SyntaxError).
+            if isinstance(self.session.index.use_scope(node), ComprehensionScope):
+                return True
+            return node.value not in walrus and self.is_stable_local(node, frame)
         return False
 
     def _expression_form_ok(self, decision: SiteDecision, stmt: cst.CSTNode, frame: Frame, plan: "_Plan", walrus: frozenset[str]) -> bool:
         """Can this site be replaced in place by ``(EXPR if f is ref else await f(...))``?
 
         Needs a single-``return`` callee, no observer of a StopIteration before the
-        coroutine boundary (no conversion is emitted), no generator expression around the
-        site (it would convert with another message), and arguments that are stable or can
-        be bound with ``:=`` (not inside a comprehension's iterable, where ``:=`` is illegal).
+        coroutine boundary (no conversion is emitted), no generator expression or f-string
+        around the site, and arguments that are stable or can be bound with ``:=`` (not
+        inside a comprehension's iterable, where ``:=`` is illegal).
         """
         callee = decision.callee
         if plan.observed or callee is None or not self.session.expression_callee(callee.name):
             return False
         in_iterable = False
-        node = self.session.index.parent(decision.await_node)
-        while node is not None and node is not stmt:
-            if isinstance(node, cst.GeneratorExp):
+        child: cst.CSTNode = decision.await_node
+        node = self.session.index.parent(child)
+        while node is not None and child is not stmt:
+            if isinstance(node, (cst.GeneratorExp, cst.FormattedString)):
+                # A generator converts a StopIteration with its own message; inside an
+                # f-string, pasted code could clash with its quotes before Python 3.12.
                 return False
-            if isinstance(node, cst.CompFor) or (isinstance(node, cst.Lambda)):
+            if isinstance(node, cst.CompFor) and child is node.iter:
                 in_iterable = True
-            node = self.session.index.parent(node)
+            child, node = node, self.session.index.parent(node)
         for arg in decision.call.args:
             if self._stable_in(arg.value, frame, walrus):
                 continue

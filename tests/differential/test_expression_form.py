@@ -1,0 +1,177 @@
+"""Expression form: a single-``return`` callee inlined in place, ``(EXPR if f is ref else await f(...))``."""
+
+from async_inline import rewrite_source
+from tests.differential.harness import assert_same_behaviour
+
+
+def _has_no_statement_form(code: str) -> bool:
+    return "while True" not in code and "finally:" not in code and "_ret" not in code
+
+
+def test_single_return_callee_is_inlined_in_place():
+    result = assert_same_behaviour('''
+async def double(x):
+    return 2 * x
+
+async def main():
+    a = 5
+    print(1 + await double(a), [await double(i) for i in range(3)])
+''', inlined={"double"}, min_inlined=2)
+    assert _has_no_statement_form(result.code)
+    assert "if double is _ai_ref_double else await double(a)" in result.code
+
+
+def test_awaits_in_comprehension_bodies_and_conditions_are_inlined():
+    """In place, an await keeps its place in every position: no hoisting is needed."""
+    assert_same_behaviour('''
+async def inc(x):
+    return (print("inc", x), x + 1)[1]
+
+async def main():
+    xs = [1, 2, 3]
+    print([await inc(x) for x in xs if await inc(x) > 2])
+    print({x: await inc(x) for x in xs}, {await inc(x) for x in xs})
+    print(xs[0] and await inc(0), xs[0] or await inc(1))
+    print(await inc(1) if xs else await inc(2))
+    print(f"{await inc(7)!r:>5}")
+''', inlined={"inc"}, min_inlined=9)
+
+
+def test_unstable_arguments_are_bound_once_in_call_order():
+    assert_same_behaviour('''
+def t(label, value):
+    print("eval", label)
+    return value
+
+counter = [0]
+
+async def pair(a, b):
+    counter[0] += 0
+    return (b, a, a)
+
+async def main():
+    print(await pair(t("a", [1]), t("b", 2)))
+    x = [0]
+    print(await pair(x, x.append(1)))
+''', inlined={"pair"}, min_inlined=2)
+
+
+def test_defaults_and_keywords_in_expression_form():
+    assert_same_behaviour('''
+async def f(a, b=[], *, c=1):
+    return (a, b, c, id(b) == id(f.__defaults__[0]))
+
+async def main():
+    print(await f(1), await f(1, c=3), await f(a=2, b=(1,)))
+''', inlined={"f"}, min_inlined=3)
+
+
+def test_stop_iteration_converted_at_the_coroutine_boundary_when_unobserved():
+    assert_same_behaviour('''
+async def first(it):
+    return next(it)
+
+async def unguarded():
+    return await first(iter([]))
+
+async def main():
+    try:
+        await unguarded()
+    except RuntimeError as exc:
+        print("RuntimeError", exc, repr(exc.__cause__))
+''', inlined={"first"})
+
+
+def test_stop_iteration_observed_by_try_or_with_uses_the_statement_form():
+    result = assert_same_behaviour('''
+import contextlib
+
+async def first(it):
+    return next(it)
+
+class Watch:
+    def __enter__(self):
+        return self
+    def __exit__(self, et, ev, tb):
+        print("exit sees", et.__name__ if et else None)
+
+async def main():
+    try:
+        await first(iter([]))
+    except StopIteration:
+        print("StopIteration leaked")
+    except RuntimeError as exc:
+        print("RuntimeError", exc)
+    try:
+        with Watch():
+            await first(iter([]))
+    except RuntimeError:
+        print("converted")
+''', inlined={"first"}, min_inlined=2)
+    assert result.code.count("except StopIteration as") == 2
+
+
+def test_async_generator_caller_converts_inlined_stop_iteration_itself():
+    result = assert_same_behaviour('''
+async def first(it):
+    return next(it)
+
+async def agen():
+    yield await first(iter([1]))
+    yield await first(iter([]))
+
+async def main():
+    try:
+        async for x in agen():
+            print(x)
+    except RuntimeError as exc:
+        print("RuntimeError", exc)
+''', inlined={"first"}, min_inlined=2)
+    assert "except StopIteration" in result.code
+
+
+def test_generator_expression_around_the_site_is_left_alone():
+    result = rewrite_source('''
+async def inc(x):
+    return x + 1
+
+async def main():
+    return [y async for y in (await inc(x) for x in range(3))]
+''')
+    assert [s.code for s in result.report.skipped] == ["position"]
+
+
+def test_nested_expression_callees_and_a_statement_callee_inside_one():
+    result = assert_same_behaviour('''
+async def leaf(x):
+    return x * 3
+
+async def mid(x):
+    return await leaf(x) - 1
+
+async def statements(x):
+    y = x + 1
+    return y
+
+async def top(x):
+    return await mid(x) + await statements(x)
+
+async def main():
+    print(await top(2), await mid(1))
+''', inlined={"leaf", "mid", "statements", "top"})
+    assert max(d.depth for d in result.report.inlined) == 3
+
+
+def test_rebinding_falls_back_to_the_call_in_expression_form():
+    assert_same_behaviour('''
+async def f(x):
+    return x
+
+async def other(x):
+    return -x
+
+async def main():
+    print(await f(1))
+    globals()["f"] = other
+    print(await f(1))
+''', inlined={"f"}, min_inlined=2)
