@@ -169,28 +169,14 @@ class _Active:
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: Optional[pytest.Item]) -> Optional[bool]:
         if not self.differential or not _is_async_test(item) or item.get_closest_marker("no_async_inline"):
             return None
-        from _pytest.runner import runtestprotocol
-
-        from .hook.differential import differences, trace_recording
+        from .hook.differential import TRACE_CONFLICT, differences
 
         ihook = item.ihook
         ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        self._observing = item
-        try:
-            self._excinfo = {}
-            with self.twins.original(), trace_recording() as trace:
-                first = runtestprotocol(item, nextitem=nextitem, log=False)
-            original = self._observe(first, trace.events)
-            self._excinfo = {}
-            # Captured output accumulates on the item; the reports shown are the inlined run's.
-            if isinstance(getattr(item, "_report_sections", None), list):
-                item._report_sections.clear()
-            with trace_recording() as trace:
-                second = runtestprotocol(item, nextitem=nextitem, log=False)
-            inlined = self._observe(second, trace.events)
-        finally:
-            self._observing = None
-            self._excinfo = {}
+        for record in (True, False):
+            original, inlined, second, errors = self._run_twice(item, nextitem, record)
+            if not (record and any(isinstance(e, RuntimeError) and TRACE_CONFLICT in str(e) for e in errors)):
+                break  # else the test records a runtime trace itself: run again without ours
         found = differences(original, inlined)
         if found:
             _fail(second, found)
@@ -198,6 +184,33 @@ class _Active:
             ihook.pytest_runtest_logreport(report=report)
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         return True
+
+    def _run_twice(self, item: pytest.Item, nextitem: Optional[pytest.Item], record: bool) -> tuple[Any, Any, list[pytest.TestReport], list[Any]]:
+        """Run ``item`` with the original code, then with the inlined code; each run with its
+        own setup and teardown, and (``record``) the runtime's trace recording."""
+        from _pytest.runner import runtestprotocol
+
+        from .hook.differential import trace_recording
+
+        self._observing = item
+        try:
+            self._excinfo = {}
+            with self.twins.original(), trace_recording(record) as trace:
+                first = runtestprotocol(item, nextitem=nextitem, log=False)
+            original = self._observe(first, trace.events)
+            errors = list(self._excinfo.values())
+            self._excinfo = {}
+            # Captured output accumulates on the item; the reports shown are the inlined run's.
+            if isinstance(getattr(item, "_report_sections", None), list):
+                item._report_sections.clear()
+            with trace_recording(record) as trace:
+                second = runtestprotocol(item, nextitem=nextitem, log=False)
+            inlined = self._observe(second, trace.events)
+            errors += list(self._excinfo.values())
+        finally:
+            self._observing = None
+            self._excinfo = {}
+        return original, inlined, second, errors
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:

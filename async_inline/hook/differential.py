@@ -1,15 +1,20 @@
 """Comparing two runs of one test: the original code and the inlined code.
 
 What counts as observable: per phase (setup, call, teardown), the outcome, the exception
-(type and message), and what the test wrote to stdout and stderr; and the runtime's
-trace of context events, once ``runtime`` records one (``trace_recording``). Memory
-addresses (``0x7f...``) are masked: they differ between any two runs.
+(type and message, with its cause/context chain), and what the test wrote to stdout and
+stderr; and, when the program uses ``runtime``, what its trace recorder saw: the rules
+its checker finds broken, the number of posts to each synchronization context, and the
+AsyncLocal reads and writes with their values (``runtime-async-rules.md``, section 4).
+Memory addresses (``0x7f...``) are masked, objects in traces are named by type and order
+of first appearance: both differ between any two runs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import sys
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
@@ -20,9 +25,12 @@ def normalize(text: str) -> str:
     return _ADDRESS.sub("0x?", text)
 
 
-def describe_exception(exc: Optional[BaseException]) -> Optional[str]:
-    """``"ValueError: boom"``; an AssertionError keeps its first line only, because pytest's
-    explanation below it quotes source text that inlining legitimately changes (names)."""
+def describe_exception(exc: Optional[BaseException], depth: int = 0) -> Optional[str]:
+    """``"ValueError: boom"``, then `` <- cause`` / `` <- context`` for the chain.
+
+    An AssertionError keeps its first line only: pytest's explanation below it quotes
+    source text, which inlining legitimately changes (names of temporaries).
+    """
     if exc is None:
         return None
     kind = type(exc)
@@ -30,7 +38,13 @@ def describe_exception(exc: Optional[BaseException]) -> Optional[str]:
     message = str(exc)
     if isinstance(exc, AssertionError):
         message = message.split("\n", 1)[0]
-    return normalize(f"{name}: {message}" if message else name)
+    text = normalize(f"{name}: {message}" if message else name)
+    if depth < 5:
+        if exc.__cause__ is not None:
+            text += f" <- caused by {describe_exception(exc.__cause__, depth + 1)}"
+        elif exc.__context__ is not None and not exc.__suppress_context__:
+            text += f" <- while handling {describe_exception(exc.__context__, depth + 1)}"
+    return text
 
 
 @dataclass
@@ -44,8 +58,8 @@ class Phase:
 @dataclass
 class Run:
     phases: dict[str, Phase] = field(default_factory=dict)
-    #: The runtime's trace of context events, or None when it records none.
-    trace: Optional[list[Any]] = None
+    #: What the runtime's trace recorder saw (``summarize_trace``), or None without one.
+    trace: Optional[dict[str, Any]] = None
 
 
 def differences(original: Run, inlined: Run) -> list[str]:
@@ -71,23 +85,74 @@ def differences(original: Run, inlined: Run) -> list[str]:
     return out
 
 
-def _trace_difference(a: list[Any], b: list[Any]) -> str:
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y:
-            return f"runtime trace differs at event {i}\n    original: {x!r}\n    inlined:  {y!r}"
-    return f"runtime trace differs in length: original {len(a)} events, inlined {len(b)}"
+def _trace_difference(a: dict[str, Any], b: dict[str, Any]) -> str:
+    lines = ["runtime trace differs"]
+    for key in ("violations", "posts", "locals"):
+        if a.get(key) != b.get(key):
+            lines.append(f"    {key}: original {a.get(key)!r}")
+            lines.append(f"    {' ' * len(key)}  inlined  {b.get(key)!r}")
+    return "\n".join(lines)
+
+
+def summarize_trace(trace: Any) -> dict[str, Any]:
+    """The part of a ``runtime.Trace`` that inlining must not change."""
+    names: dict[int, str] = {}
+
+    def label(obj: Any) -> str:
+        if obj is None or isinstance(obj, (str, int, float, bool, bytes)):
+            return normalize(repr(obj))
+        if isinstance(obj, (tuple, list)):
+            return "(" + ", ".join(label(x) for x in obj) + ")"
+        if id(obj) not in names:
+            name = getattr(obj, "name", None)
+            suffix = f" {name!r}" if isinstance(name, str) else ""
+            names[id(obj)] = f"{type(obj).__name__}{suffix}#{len(names) + 1}"
+        return names[id(obj)]
+
+    posts: Counter[str] = Counter()
+    locals_: Counter[tuple[str, str, str]] = Counter()
+    for event in trace.events:
+        if event.kind == "post":
+            posts[label(event.target)] += 1
+        elif event.kind in ("read", "write"):
+            locals_[(event.kind, label(event.local), label(event.value))] += 1
+    return {
+        "violations": sorted(v.rule for v in trace.check()),
+        "posts": dict(sorted(posts.items())),
+        "locals": sorted(locals_.items()),
+    }
+
+
+#: The message of ``runtime.trace()`` when a recording is already running.
+TRACE_CONFLICT = "trace is already recording"
 
 
 @contextlib.contextmanager
-def trace_recording() -> Iterator["_Trace"]:
-    """Record the runtime's context events while the body runs (see ``_Trace.events``).
+def trace_recording(enabled: bool = True) -> Iterator["_Trace"]:
+    """Record the runtime's events while the body runs; ``events`` is then their summary.
 
-    Seam for ``runtime``'s trace recorder (issue 3): until ``runtime`` exposes one, nothing
-    is recorded and ``events`` stays None, so only results and output are compared.
+    Only when the program has imported ``runtime`` (nothing to record otherwise). A body
+    that starts its own recording fails with ``RuntimeError(... TRACE_CONFLICT)``: the
+    caller then runs again with ``enabled=False``.
     """
-    trace = _Trace()
-    yield trace
+    holder = _Trace()
+    runtime = sys.modules.get("runtime") if enabled else None
+    start = getattr(runtime, "trace", None)
+    if start is None:
+        yield holder
+        return
+    try:
+        recording = start()
+        recording.__enter__()
+    except RuntimeError:  # already recording: not ours to stop
+        yield holder
+        return
+    try:
+        yield holder
+    finally:
+        recording.__exit__(None, None, None)
+        holder.events = summarize_trace(recording)
 
 
 class _Trace:
-    events: Optional[list[Any]] = None
+    events: Optional[dict[str, Any]] = None

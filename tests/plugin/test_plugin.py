@@ -315,3 +315,54 @@ def test_configured_package_imported_too_early_is_reported(pytester: pytest.Pyte
     result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
     result.assert_outcomes(passed=3, failed=2, xfailed=1)
     result.stdout.fnmatch_lines(["*PytestConfigWarning: async_inline: shop was imported before the import hook*"])
+
+
+RUNTIME_TESTS = """\
+import runtime
+
+LOCAL = runtime.AsyncLocal(name="request")
+RUNS = []
+
+
+@runtime.async_method
+async def handler(n):
+    LOCAL.value = n
+    await runtime.yield_()
+    return LOCAL.value
+
+
+@runtime.async_method
+async def serve(n):
+    value = await handler(n)
+    return value, LOCAL.value
+
+
+async def test_same_trace():
+    print(await runtime.start(serve(1)))
+
+
+async def test_differs_only_in_the_trace():
+    RUNS.append(1)
+    LOCAL.value = len(RUNS)  # nothing printed, nothing raised: only the trace tells
+
+
+async def test_records_its_own_trace():
+    with runtime.trace() as trace:
+        await runtime.start(serve(2))
+    assert trace.check() == []
+"""
+
+
+def test_differential_compares_runtime_traces(pytester: pytest.Pytester) -> None:
+    pytester.makeini(INI.format(mode="auto"))
+    pytester.makepyfile(test_runtime=RUNTIME_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline-differential")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_differs_only_in_the_trace*",
+            "*- runtime trace differs",
+            "*locals: original [(('write', \"AsyncLocal 'request'#1\", '1'), 1)]",
+            "*inlined  [(('write', \"AsyncLocal 'request'#1\", '2'), 1)]",
+        ]
+    )
