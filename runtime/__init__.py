@@ -9,7 +9,7 @@ from ._driver import Task, run, start
 from ._frames import async_method, is_async_method
 from ._inline import enter, leave, leave_sync, resumed, state
 from ._markers import inline, noinline
-from ._sched import DeadlockError, deterministic
+from ._sched import DeadlockError, deterministic, running_on
 from ._state import AsyncLocal, ExecutionContext
 from ._sync import LoopContext, QueueContext, SynchronizationContext
 from ._threadpool import ThreadPool
@@ -33,6 +33,7 @@ __all__ = [
     "start",
     "run",
     "deterministic",
+    "running_on",
     "DeadlockError",
     # tracing
     "trace",

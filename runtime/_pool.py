@@ -34,9 +34,6 @@ class WorkerPool:
                 t.start()
 
     def _work(self) -> None:
-        from ._sched import mark_pool_thread
-
-        mark_pool_thread()
         get = self._queue.get
         while True:
             with self._lock:

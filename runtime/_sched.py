@@ -49,8 +49,18 @@ def where() -> Any:
     return getattr(_tls, "where", None)
 
 
-def mark_pool_thread() -> None:
-    _tls.pool_thread = True
+def running_on() -> Any:
+    """Where the current code runs: ``ThreadPool``, a QueueContext or LoopContext, or None.
+
+    None means a thread the runtime does not own (the caller of ``run()``, for
+    instance). Under :func:`deterministic` this names the simulated thread.
+    """
+    place = where()
+    if place is POOL:
+        from ._threadpool import ThreadPool
+
+        return ThreadPool
+    return place
 
 
 def run_item(place: Any, fn: Callable[[], Any]) -> None:
