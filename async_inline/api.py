@@ -5,7 +5,9 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Callable
 
 from .errors import SourceError
 from .options import Options
@@ -33,9 +35,16 @@ class RewriteResult:
     encoding: str = "utf-8"
     #: True when the input already carried the header: it was returned unchanged.
     already_rewritten: bool = False
-    #: ``origin_lines[i]`` is the input line that output line ``i + 1`` comes from:
-    #: an inlined callee statement maps to the callee's line, scaffolding to the await site.
-    origin_lines: list[int] | None = None
+    #: Computes ``origin_lines`` on demand: only the import hook needs it, and it costs a
+    #: second pass over the new module.
+    _origins: Callable[[], list[int]] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def origin_lines(self) -> list[int] | None:
+        """``origin_lines[i]`` is the input line that output line ``i + 1`` comes from:
+        an inlined callee statement maps to the callee's line, scaffolding to the await
+        site. None when nothing changed (the output is the input)."""
+        return self._origins() if self._origins is not None else None
 
     @property
     def changed(self) -> bool:
@@ -117,11 +126,13 @@ def rewrite_source(
     if has_header(source):
         return RewriteResult(source, report, encoding, already_rewritten=True)
     _check_compiles(source, filename)
+    if "await" not in source:
+        return RewriteResult(source, report, encoding)  # no call site: nothing to analyse
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
         raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
-    new_module, origin_lines = rewrite_module(module, report=report, options=options)
+    new_module, origins = rewrite_module(module, report=report, options=options)
     if not report.inlined:
         return RewriteResult(source, report, encoding)
     code = new_module.code
@@ -134,7 +145,12 @@ def rewrite_source(
         ) from exc
     if options.header:
         code = _insert_header(code)
-        if origin_lines is not None:
-            at = code.splitlines().index(HEADER.rstrip("\n"))
-            origin_lines.insert(at, 1)
-    return RewriteResult(code, report, encoding, origin_lines=origin_lines)
+    header_at = code.splitlines().index(HEADER.rstrip("\n")) if options.header else None
+
+    def origin_lines() -> list[int]:
+        lines = origins()
+        if header_at is not None:
+            lines.insert(header_at, 1)
+        return lines
+
+    return RewriteResult(code, report, encoding, _origins=origin_lines if origins is not None else None)

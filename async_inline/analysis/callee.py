@@ -38,6 +38,8 @@ FRAME_INTROSPECTION = frozenset(
 #: Without arguments these read the current frame's locals.
 LOCALS_WITHOUT_ARGS = frozenset({"builtins.vars", "builtins.dir"})
 
+_INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS)
+
 MARKER_INLINE = "runtime.inline"
 MARKER_NOINLINE = "runtime.noinline"
 MARKER_ASYNC_METHOD = "runtime.async_method"
@@ -150,6 +152,9 @@ def calls_frame_introspection(index: ScopeIndex, root: cst.CSTNode) -> str | Non
     """The first call in ``root`` that looks at the running frame (``locals()`` ...), if any."""
     for node in walk(root):
         if isinstance(node, cst.Call):
+            tail = node.func.attr.value if isinstance(node.func, cst.Attribute) else getattr(node.func, "value", None)
+            if tail not in _INTROSPECTION_TAILS:
+                continue  # asking the scopes is costly: only for names that could match
             names = {q.name for q in index.qualified_names(node.func)}
             if names & FRAME_INTROSPECTION or (names & LOCALS_WITHOUT_ARGS and not node.args):
                 return sorted(names)[0].removeprefix("builtins.") + "()"

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
 import libcst as cst
+
+from .scopes import children
 import libcst.matchers as m
 
 State = Optional[frozenset]  # None: unreachable
@@ -310,7 +312,7 @@ class DefiniteAssignment:
             for child in _comp_rest(node):
                 self.expr(child, s, True)
             return s
-        for child in node.children:
+        for child in children(node):
             s = self.expr(child, s, conditional)
         return s
 
@@ -355,7 +357,7 @@ def _descendants(root: cst.CSTNode):
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(node.children)
+        stack.extend(children(node))
 
 
 def maybe_unassigned_locals(

@@ -14,6 +14,8 @@ from typing import Sequence
 
 import libcst as cst
 
+from .scopes import children
+
 
 @dataclass(frozen=True)
 class Operand:
@@ -87,24 +89,24 @@ def operands(node: cst.CSTNode) -> Operands:  # noqa: C901 - one case per expres
         return Operands([Operand(value)] if isinstance(value, cst.BaseExpression) else [], [])
     if isinstance(node, _COMPREHENSIONS):
         first = node.for_in.iter
-        rest = [c for c in node.children if c is not node.for_in] + [
-            c for c in node.for_in.children if c is not first
+        rest = [c for c in children(node) if c is not node.for_in] + [
+            c for c in children(node.for_in) if c is not first
         ]
         return Operands([Operand(first)], rest, "inside a comprehension")
     if isinstance(node, cst.Lambda):
-        return Operands([], list(node.children), "inside a lambda")
+        return Operands([], list(children(node)), "inside a lambda")
     return Operands([], [])
 
 
 def contains(root: cst.CSTNode, target: cst.CSTNode) -> bool:
     if root is target:
         return True
-    stack = list(root.children)
+    stack = list(children(root))
     while stack:
         node = stack.pop()
         if node is target:
             return True
-        stack.extend(node.children)
+        stack.extend(children(node))
     return False
 
 
@@ -157,7 +159,7 @@ def header_expressions(stmt: cst.CSTNode) -> tuple[list[cst.CSTNode], list[cst.C
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         return [], []  # nested definitions: their awaits belong to them, or are refused below
     if isinstance(stmt, (cst.Del, cst.Assert)):
-        return [], list(c for c in stmt.children if isinstance(c, cst.BaseExpression))
+        return [], list(c for c in children(stmt) if isinstance(c, cst.BaseExpression))
     return [], []
 
 
@@ -195,5 +197,5 @@ def awaits_in(roots: Sequence[cst.CSTNode]) -> list[cst.Await]:
                 out.append(node)
             if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
                 continue
-            stack.extend(reversed(node.children))
+            stack.extend(reversed(children(node)))
     return out

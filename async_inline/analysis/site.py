@@ -12,7 +12,7 @@ from ..options import Options
 from .binding import ParamSource, bind_arguments
 from .callee import CalleeInfo, Refusal, calls_frame_introspection
 from .evaluation import statement_position_problem
-from .scopes import ScopeIndex, walk
+from .scopes import children, ScopeIndex, walk
 
 #: Names the generated code itself reads (the StopIteration conversion of PEP 479).
 SCAFFOLDING_NAMES = frozenset({"RuntimeError", "StopIteration"})
@@ -63,13 +63,13 @@ def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str) -> C
 
 def _yields(fdef: cst.FunctionDef) -> bool:
     """True when ``fdef`` itself (not a nested scope) contains a yield."""
-    stack = list(fdef.body.children)
+    stack = list(children(fdef.body))
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Yield):
             return True
         if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(node.children)
+            stack.extend(children(node))
     return False
 
 

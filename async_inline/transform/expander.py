@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Sequence, Union
 
 import libcst as cst
+
+from ..analysis.scopes import children
 import libcst.matchers as m
 from libcst.metadata import ComprehensionScope
 
@@ -59,7 +61,7 @@ def _walrus_targets(stmt: cst.CSTNode) -> frozenset[str]:
         node = stack.pop()
         if isinstance(node, cst.NamedExpr) and isinstance(node.target, cst.Name):
             names.add(node.target.value)
-        stack.extend(node.children)
+        stack.extend(children(node))
     return frozenset(names)
 
 
@@ -110,7 +112,7 @@ def _has_own_break_or_continue(stmts: Sequence[cst.CSTNode]) -> bool:
             continue
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        stack.extend(node.children)
+        stack.extend(children(node))
     return False
 
 

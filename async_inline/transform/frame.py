@@ -10,7 +10,7 @@ from libcst.metadata import Scope
 
 from ..analysis.callee import CalleeInfo, analyze_callee
 from ..analysis.returns import ReturnPlan, plan_returns
-from ..analysis.scopes import ScopeIndex, walk
+from ..analysis.scopes import ScopeIndex, children, walk
 from ..analysis.site import SCAFFOLDING_NAMES, CallerInfo
 from ..options import Options
 from ..report import FileReport
@@ -133,7 +133,21 @@ class Session:
         return node
 
     def mark_tree(self, node: cst.CSTNode, line: int) -> None:
-        """Mark every statement inside ``node`` not marked yet: generated code maps to ``line``."""
-        for inner in walk(node):
-            if isinstance(inner, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                self.mark(inner, line)
+        """Mark the statements inside ``node`` not marked yet: generated code maps to ``line``.
+
+        A statement already marked had its own statements marked with it: not walked again.
+        """
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                if id(current) in self.origins and current is not node:
+                    continue
+                self.mark(current, line)
+                if isinstance(current, cst.SimpleStatementLine):
+                    continue
+            for child in children(current):
+                if isinstance(child, (cst.BaseStatement, cst.BaseSuite, cst.ExceptHandler, cst.Else, cst.Finally, cst.MatchCase)) or type(child).__name__ == "ExceptStarHandler":
+                    stack.append(child)
+                elif isinstance(child, cst.If):  # an elif
+                    stack.append(child)

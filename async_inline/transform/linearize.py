@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 
+from ..analysis.scopes import children
+
 from ..analysis.evaluation import contains, operands
 from . import build as b
 
@@ -190,4 +192,4 @@ def _descendants(root: cst.CSTNode):
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(node.children)
+        stack.extend(children(node))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -13,10 +15,13 @@ from .expander import Expander
 from .frame import Session
 
 
-def rewrite_module(module: cst.Module, *, report: FileReport, options: Options) -> tuple[cst.Module, list[int] | None]:
+def rewrite_module(
+    module: cst.Module, *, report: FileReport, options: Options
+) -> tuple[cst.Module, Callable[[], list[int]] | None]:
     """Inline what can be inlined; decisions go to ``report``.
 
-    Returns the new module and, when it changed, ``origin_lines`` (see RewriteResult).
+    Returns the new module and, when it changed, a function computing its
+    ``origin_lines`` (see RewriteResult), which costs a pass of its own.
     """
     wrapper = MetadataWrapper(module)
     session = Session(ScopeIndex(wrapper), options, report)
@@ -26,7 +31,7 @@ def rewrite_module(module: cst.Module, *, report: FileReport, options: Options) 
     if not report.inlined:
         return module, None
     new_module = _add_function_aliases(new_module, session.ref_aliases)
-    return new_module, _origin_lines(new_module, session)
+    return new_module, lambda: _origin_lines(new_module, session)
 
 
 def _add_function_aliases(module: cst.Module, aliases: dict[str, str]) -> cst.Module:

@@ -130,6 +130,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{levels:>6} {t_orig * 1e9:>10.1f}ns {t_new * 1e9:>10.1f}ns {t_sync * 1e9:>10.1f}ns"
             f" {t_orig / t_new:>8.2f}x {t_new / t_sync:>7.2f}x"
         )
+    print("speedup = original / inlined; vs sync = inlined / hand-written synchronous code")
+    from rewrite_throughput import report
+
+    report()
     return 0
 
 
