@@ -243,7 +243,15 @@ class ScopeIndex:
 
     # -- plain lookups -------------------------------------------------------------
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
-        return self._scopes.get(node)
+        """The scope ``node`` is in. LibCST leaves some names without one (inside import
+        aliases and global/nonlocal statements): they take their statement's."""
+        current: cst.CSTNode | None = node
+        while current is not None:
+            scope = self._scopes.get(current)
+            if scope is not None:
+                return scope
+            current = self._parents.get(current)
+        return None
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self._parents.get(node)
@@ -253,7 +261,7 @@ class ScopeIndex:
 
     def qualified_names(self, node: cst.CSTNode) -> set[QualifiedName]:
         """What a name or dotted name refers to (``runtime.inline``, ``builtins.locals`` ...)."""
-        scope = self._scopes.get(node)
+        scope = self.scope_of(node)
         if scope is None:
             return set()
         return set(scope.get_qualified_names_for(node))
@@ -264,7 +272,7 @@ class ScopeIndex:
     # -- bindings, by Python's rules --------------------------------------------------
     def binding_scope(self, node: cst.Name) -> Scope | None:
         """For a binding occurrence: the scope the name is bound in, before global/nonlocal."""
-        scope = self._scopes.get(node)
+        scope = self.scope_of(node)
         if scope is not None and self.role(node) is Role.WALRUS:
             while isinstance(scope, ComprehensionScope):
                 scope = scope.parent
@@ -323,7 +331,7 @@ class ScopeIndex:
         role = self.role(node)
         if role is Role.OTHER:
             return None
-        scope = self.binding_scope(node) if role.binds else self._scopes.get(node)
+        scope = self.binding_scope(node) if role.binds else self.scope_of(node)
         if scope is None:
             return None
         if role.binds and role is not Role.AUGSTORE and role is not Role.DEL:

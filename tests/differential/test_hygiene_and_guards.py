@@ -192,3 +192,17 @@ async def main():
     return sorted(locals())
 ''')
     assert [s.code for s in result.report.skipped] == ["caller-introspection"]
+
+
+def test_local_imports_in_the_callee_are_locals_renamed_with_as():
+    result = assert_same_behaviour('''
+async def dump(x):
+    import json
+    from os import path as p, sep
+    return json.dumps([x, p.basename("a/b"), sep])
+
+async def main():
+    json, p, sep = "caller json", "caller p", "caller sep"
+    print(await dump(1), json, p, sep)
+''', inlined={"dump"})
+    assert "import json as _ai_json" in result.code
