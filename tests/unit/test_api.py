@@ -1,0 +1,88 @@
+"""The library contract: rewrite_source's output, header, determinism and errors."""
+
+import codecs
+
+import pytest
+
+from async_inline import InternalError, Options, SourceError, rewrite_source
+from async_inline.api import HEADER_PREFIX
+
+SOURCE = '''
+async def add_one(x):
+    return x + 1
+
+async def main():
+    y = 0
+    # a comment the rewrite must keep
+    return await add_one(41) + y
+'''
+
+
+def test_rewrite_is_deterministic_and_idempotent():
+    first = rewrite_source(SOURCE)
+    assert first.changed and first.code.startswith(HEADER_PREFIX)
+    assert rewrite_source(SOURCE).code == first.code
+    again = rewrite_source(first.code)
+    assert again.already_rewritten and again.code == first.code and not again.changed
+
+
+def test_untouched_code_and_comments_round_trip():
+    code = rewrite_source(SOURCE).code
+    assert "# a comment the rewrite must keep" in code
+    assert "async def add_one(x):\n    return x + 1\n" in code
+
+
+def test_header_goes_after_shebang_and_coding_cookie():
+    source = "#!/usr/bin/env python\n# -*- coding: latin-1 -*-\n" + SOURCE
+    result = rewrite_source(source.encode("latin-1"))
+    lines = result.code.splitlines()
+    assert lines[0].startswith("#!") and "coding" in lines[1] and lines[2].startswith(HEADER_PREFIX)
+    assert codecs.lookup(result.encoding) == codecs.lookup("latin-1")
+
+
+def test_nothing_to_inline_returns_the_source_unchanged():
+    source = "import asyncio\n\nasync def main():\n    await asyncio.sleep(0)\n"
+    result = rewrite_source(source)
+    assert result.code == source and not result.changed and result.origin_lines is None
+
+
+def test_without_header_option():
+    assert not rewrite_source(SOURCE, options=Options(header=False)).code.startswith("#")
+
+
+@pytest.mark.parametrize(
+    "source, message",
+    [
+        (b"async def f(:\n", "<string>:1: "),
+        (b"x = 1\nreturn 2\n", "<string>:2: 'return' outside function"),
+        (b"x = 1\ny = '\xff'\n", "<string>:2: cannot decode byte 0xff"),
+        (b"x = '\x00'\n", "<string>: source code"),
+    ],
+)
+def test_bad_input_is_a_source_error_with_a_line(source, message):
+    with pytest.raises(SourceError) as info:
+        rewrite_source(source)
+    assert str(info.value).startswith(message)
+
+
+def test_options_are_validated():
+    with pytest.raises(ValueError):
+        Options(max_depth=-1)
+    assert Options().cache_key() != Options(guards=False).cache_key()
+
+
+def test_internal_error_is_exported():
+    assert issubclass(InternalError, Exception)
+
+
+def test_origin_lines_map_inlined_statements_to_the_callee():
+    source = "async def f(x):\n    y = x * 2\n    return y\n\n\nasync def main():\n    print(1)\n    return await f(2)\n"
+    result = rewrite_source(source, options=Options(header=False))
+    lines = result.code.splitlines()
+    origins = result.origin_lines
+    assert len(origins) >= len(lines)
+    for number, text in enumerate(lines, 1):
+        if text.strip().startswith("y = x * 2") or "y = _ai" in text or text.strip().startswith("_ai_y ="):
+            assert origins[number - 1] == 2
+        if text.strip() == "print(1)":
+            assert origins[number - 1] == 7
