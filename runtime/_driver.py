@@ -25,12 +25,10 @@ from typing import Any, Callable, Generic, TypeVar
 from . import _sched, _state, _trace
 from ._sched import ANY, POOL
 from ._state import EC, SC, ExecutionContext
-from ._frames import TOP, frame_modes, is_frame_coroutine
+from ._frames import is_frame_coroutine, task_var
 from ._suspension import Suspension, foreign
 
 T = TypeVar("T")
-
-task_var: contextvars.ContextVar = contextvars.ContextVar("runtime.task", default=None)
 
 _names = itertools.count(1)
 _get_ident = threading.get_ident
@@ -58,6 +56,9 @@ class Task(Generic[T]):
 
     def __init__(self, coro: Any, ctx: contextvars.Context, name: str | None = None) -> None:
         self._coro = coro
+        # The frame of an @async_method coroutine run as the task itself: it has no
+        # caller continuation (see _frames.leave_frame).
+        self._root_frame = coro.cr_frame if is_frame_coroutine(coro) else None
         self._ctx = ctx
         self.name = name or f"task-{next(_names)}"
         self._lock = threading.Lock()
@@ -270,10 +271,6 @@ def start(awaitable: Any, *, name: str | None = None) -> Task:
     coro = _as_coroutine(awaitable)
     ctx = contextvars.copy_context()
     task: Task = Task(coro, ctx, name)
-    if is_frame_coroutine(coro):  # its frame has no caller continuation (see _frames.TOP)
-        frame = coro.cr_frame
-        frame_modes[frame] = TOP
-        task._callbacks.append(lambda _t: frame_modes.pop(frame, None))
     ctx.run(task_var.set, task)
     state = (ExecutionContext.capture(), _state.get_state()[SC], _state.next_epoch())
     if _trace.recorder is not None:
@@ -289,6 +286,8 @@ def run(awaitable: Any, *, timeout: float | None = None) -> Any:
     simulated threads); raises ``TimeoutError`` after ``timeout`` seconds.
     """
     if asyncio._get_running_loop() is not None and not _sched.current().deterministic:
+        if inspect.iscoroutine(awaitable):
+            awaitable.close()  # it will never run; do not warn that it was never awaited
         raise RuntimeError(
             "runtime.run() would block the running event loop; use 'await runtime.start(...)'"
         )

@@ -19,6 +19,7 @@ That makes the synchronous path one ``ContextVar.get`` on entry and one
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import keyword
@@ -31,16 +32,18 @@ from ._sched import POOL
 from ._state import EC, EPOCH, SC
 from ._suspension import switch_to
 
+# The runtime Task whose Context this is (set once per task by the driver).
+task_var: contextvars.ContextVar = contextvars.ContextVar("runtime.task", default=None)
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 _get = _state.get_state
 _set = _state.set_state
 
-# Frames (Python frame objects of async_method wrappers) whose end is special:
-#   NO_CAPTURE -- awaited under configure_await(..., False): the caller resumes on the pool (A2, I7);
-#   TOP        -- the coroutine of a Task: no caller continuation runs after it (the task completes).
-NO_CAPTURE, TOP = "no-capture", "top"
-frame_modes: dict = {}
+# Frames (Python frame objects of async_method wrappers) awaited under
+# configure_await(..., False): their caller resumes on the pool (A2, I7).
+# NoCaptureFrame adds and removes them around the await.
+no_capture_frames: set = set()
 
 
 @types.coroutine
@@ -79,13 +82,18 @@ def leave(entry: tuple, continue_on_captured_context: bool = True):
 
 
 def leave_frame(entry: tuple):
-    """``leave`` for an ``@async_method`` wrapper; honours configure_await and task roots."""
-    if frame_modes:
-        mode = frame_modes.get(sys._getframe(1))
-        if mode is NO_CAPTURE:
-            return leave(entry, False)
-        if mode is TOP:
-            return _leave_task_root(entry)
+    """``leave`` for an ``@async_method`` wrapper, which knows two special ends.
+
+    Under ``configure_await(call, False)`` the caller resumes on the pool. A
+    task's outermost frame has no caller continuation at all: the task
+    completes, and whoever awaits it resumes by its own rules.
+    """
+    frame = sys._getframe(1)
+    if no_capture_frames and frame in no_capture_frames:
+        return leave(entry, False)
+    task = task_var.get()
+    if task is not None and task._root_frame is frame:
+        return _leave_task_root(entry)
     return leave(entry)
 
 
@@ -225,8 +233,8 @@ class NoCaptureFrame:
 
     def __await__(self):
         frame = self._coro.cr_frame
-        frame_modes[frame] = NO_CAPTURE
+        no_capture_frames.add(frame)
         try:
             return (yield from self._coro.__await__())
         finally:
-            frame_modes.pop(frame, None)
+            no_capture_frames.discard(frame)

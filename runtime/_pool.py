@@ -12,7 +12,6 @@ import queue
 import threading
 from typing import Callable
 
-_STOP = object()
 
 
 class WorkerPool:
@@ -41,8 +40,6 @@ class WorkerPool:
             item = get()
             with self._lock:
                 self._idle -= 1
-            if item is _STOP:
-                return
             item()  # items report their own exceptions (see _sched.run_item)
 
     @property

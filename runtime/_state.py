@@ -148,6 +148,7 @@ class AsyncLocal(Generic[T]):
         _var.set((ExecutionContext._make(values, ec._suppressed), st[SC], st[EPOCH]))
 
     value = property(_get, _set, doc="The value in the current execution context.")
+    _ORIGINAL_VALUE = value  # the tracer swaps ``value`` while it records, then puts this back
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""

@@ -139,6 +139,10 @@ class LoopContext(SynchronizationContext):
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         pass  # state is set once, in __new__
 
+    @property
+    def name(self) -> str:
+        return f"loop-{id(self.loop):x}"
+
     @classmethod
     def running(cls) -> "LoopContext":
         """The context of the event loop running in this thread."""

@@ -84,7 +84,7 @@ _FORCE_EXIT = object()  # what the traced exit test returns: never the entry sna
 
 def current_task() -> Any:
     """Who is driving the current code: a runtime Task, an asyncio task, or this thread."""
-    from ._driver import task_var
+    from ._frames import task_var
 
     task = task_var.get()
     if task is not None:
@@ -143,8 +143,10 @@ class Trace:
         if node is not None and node[0].entry is entry:
             rec = node[0]
             _stack_var.set(node[1])
-        st = _state.get_state()
         exc = sys.exc_info()[1]
+        if rec is None and isinstance(exc, GeneratorExit):
+            return None  # an abandoned computation being destroyed; this trace never saw it run
+        st = _state.get_state()
         self.event(
             "exit",
             frame=rec,
@@ -303,11 +305,6 @@ def _disable(trace: Trace) -> None:
 def trace() -> Trace:
     """Record runtime events while the returned object is used as a context manager."""
     return Trace()
-
-
-def reset_frames() -> None:
-    """Start a new task's Context with no open frames (it was copied from its creator's)."""
-    _stack_var.set(None)
 
 
 def iter_kind(events: list[Event], kind: str) -> Iterator[Event]:

@@ -122,6 +122,10 @@ class Outcome:
     violations: list = field(default_factory=list)
     trace: Any = None
 
+    def continuation_posts(self) -> dict[str, int]:
+        """Continuation posts per target ('POOL' or a context name), from the trace."""
+        return {getattr(k, "name", repr(k)): n for k, n in self.trace.posts().items()}
+
     def observable(self) -> tuple:
         """Everything the two modes (and the two variants) must agree on."""
         return (self.value, self.error, self.lines, self.posts)
