@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import textwrap
 from pathlib import Path
 
@@ -28,6 +29,15 @@ _counter = itertools.count()
 def unique(prefix: str = "aihook") -> str:
     """A package name no other test (nor an earlier run in this process) has imported."""
     return f"{prefix}_{os.getpid()}_{next(_counter)}"
+
+
+def installed_state():
+    """The state of the hook ``async_inline.install`` put in place (there may be others:
+    this suite can itself run under the pytest plugin)."""
+    from async_inline import hook
+
+    assert hook._installed is not None and hook._installed in sys.meta_path
+    return hook._installed.state
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:

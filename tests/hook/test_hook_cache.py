@@ -14,13 +14,11 @@ import pytest
 import async_inline
 from async_inline import Options
 from async_inline.hook import cache
-from async_inline.hook.finder import Finder
-from hook_helpers import SAMPLE, unique, write_tree
+from hook_helpers import SAMPLE, installed_state, unique, write_tree
 
 
 def _state():
-    [finder] = [f for f in sys.meta_path if isinstance(f, Finder)]
-    return finder.state
+    return installed_state()
 
 
 def _import_fresh(name: str, packages: list[str] | None = None, options: Options | None = None) -> types.ModuleType:

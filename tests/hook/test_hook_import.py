@@ -14,16 +14,16 @@ from pathlib import Path
 import pytest
 
 import async_inline
+from async_inline import hook
 from async_inline.config import ConfigError
 from async_inline.hook import AsyncInlineWarning
 from async_inline.hook.finder import Finder
 from async_inline.hook.loader import RewritingLoader
-from hook_helpers import SAMPLE, SAMPLE_AWAIT_LINE, unique, write_tree
+from hook_helpers import SAMPLE, SAMPLE_AWAIT_LINE, installed_state, unique, write_tree
 
 
 def _state():
-    [finder] = [f for f in sys.meta_path if isinstance(f, Finder)]
-    return finder.state
+    return installed_state()
 
 
 def test_configured_package_is_loaded_by_the_hook_and_works(site: Path) -> None:
@@ -196,15 +196,19 @@ def test_uninstall_stops_rewriting(site: Path) -> None:
     write_tree(site, {f"{name}/__init__.py": "", f"{name}/a.py": "", f"{name}/b.py": ""})
     async_inline.install([name])
     assert isinstance(importlib.import_module(f"{name}.a").__loader__, RewritingLoader)
+    finder = hook._installed
     async_inline.uninstall()
-    assert not any(isinstance(f, Finder) for f in sys.meta_path)
+    assert hook._installed is None and finder not in sys.meta_path
     assert not isinstance(importlib.import_module(f"{name}.b").__loader__, RewritingLoader)
 
 
 def test_install_again_replaces_the_hook(site: Path) -> None:
+    before = sum(isinstance(f, Finder) for f in sys.meta_path)
     async_inline.install([unique()])
+    first = hook._installed
     async_inline.install([unique()])
-    assert sum(isinstance(f, Finder) for f in sys.meta_path) == 1
+    assert first not in sys.meta_path and hook._installed in sys.meta_path
+    assert sum(isinstance(f, Finder) for f in sys.meta_path) == before + 1
 
 
 def test_install_without_packages_explains_what_to_do(site: Path) -> None:

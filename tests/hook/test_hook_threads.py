@@ -11,8 +11,7 @@ import threading
 from pathlib import Path
 
 import async_inline
-from async_inline.hook.finder import Finder
-from hook_helpers import SAMPLE, unique, write_tree
+from hook_helpers import SAMPLE, installed_state, unique, write_tree
 
 THREADS = 8
 
@@ -64,9 +63,9 @@ def test_concurrent_imports_of_many_modules(site: Path, monkeypatch) -> None:
     for name, modules in results.items():
         assert len(modules) == THREADS and all(m is modules[0] for m in modules)
         assert asyncio.run(modules[0].main()) == 42
-    [finder] = [f for f in sys.meta_path if isinstance(f, Finder)]
-    assert len(finder.state.reports()) == 13
-    assert finder.state.stats["writes"] == 13
+    state = installed_state()
+    assert len(state.reports()) == 13
+    assert state.stats["writes"] == 13
 
     # A second "process": every entry written concurrently is complete and used.
     for name in [*names, package]:
@@ -74,8 +73,7 @@ def test_concurrent_imports_of_many_modules(site: Path, monkeypatch) -> None:
     builtins._aihook_runs.clear()
     async_inline.install([package])
     _import_all_at_once(names)
-    [finder] = [f for f in sys.meta_path if isinstance(f, Finder)]
-    assert finder.state.stats == {"hits": 13, "misses": 0, "writes": 0}
+    assert installed_state().stats == {"hits": 13, "misses": 0, "writes": 0}
     assert sorted(builtins._aihook_runs) == sorted(names)
 
 
