@@ -118,8 +118,9 @@ EMPTY = ExecutionContext._make({}, False)
 DEFAULT_STATE = (EMPTY, None, 0)
 
 _var: ContextVar[tuple] = ContextVar("runtime.state", default=DEFAULT_STATE)
-get_state = _var.get
-set_state = _var.set
+get_state = _get_state = _var.get
+set_state = _set_state = _var.set
+_new_object = object.__new__
 
 
 class AsyncLocal(Generic[T]):
@@ -138,14 +139,17 @@ class AsyncLocal(Generic[T]):
         self.name = name
 
     def _get(self) -> T:
-        return _var.get()[EC]._values.get(self, self._default)
+        return _get_state()[EC]._values.get(self, self._default)
 
     def _set(self, value: T) -> None:
-        st = _var.get()
+        st = _get_state()
         ec = st[EC]
         values = ec._values.copy()
         values[self] = value
-        _var.set((ExecutionContext._make(values, ec._suppressed), st[SC], st[EPOCH]))
+        new = _new_object(ExecutionContext)  # ExecutionContext._make, inlined: writes are hot
+        new._values = values
+        new._suppressed = ec._suppressed
+        _set_state((new, st[SC], st[EPOCH]))
 
     value = property(_get, _set, doc="The value in the current execution context.")
     _ORIGINAL_VALUE = value  # the tracer swaps ``value`` while it records, then puts this back
