@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--packages", metavar="PKG,...", help="also rewrite these packages (comma-separated)")
     # REMAINDER on -m: "-m mod -v" passes -v to the module, as python does.
-    parser.add_argument("-m", dest="module", nargs=argparse.REMAINDER, metavar="MODULE ...", help="run a library module as a script")
+    parser.add_argument("-m", dest="module", nargs=argparse.REMAINDER, help="MODULE [ARGS ...]: run a library module as a script, as python -m does")
     parser.add_argument("target", nargs=argparse.REMAINDER, metavar="SCRIPT [ARGS ...]", help=argparse.SUPPRESS)
     parser.set_defaults(handler=_handle, prog=parser.prog)
 
