@@ -84,6 +84,7 @@ def test_F2_a_resumed_frame_restores_nothing_its_caller_continues_via_A4(rt):
     """F2: a frame that resumed does not restore its entry context on the thread it ends
     on; its caller's continuation is moved to the caller's context instead (A4)."""
 
+    @runtime.noinline  # the test inspects this frame's own exit in the trace
     @async_method
     async def callee():
         await PoolAwaiter()

@@ -48,12 +48,15 @@ def test_only_one_trace_records_at_a_time():
 
 
 def _sample_trace(rt):
+    # noinline: the tests below pick these frames' own events out of the trace
+    @runtime.noinline
     @async_method
     async def inner():
         local.value = "inner"
         await PoolAwaiter()
         return local.value
 
+    @runtime.noinline
     @async_method
     async def sync_helper():
         local.value = "sync helper"
