@@ -23,7 +23,7 @@ def rewrite_module(
     Returns the new module and, when it changed, a function computing its
     ``origin_lines`` (see RewriteResult), which costs a pass of its own.
     """
-    wrapper = MetadataWrapper(module)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # the caller parsed it for us alone
     session = Session(ScopeIndex(wrapper), options, report)
     new_module = wrapper.module.visit(Expander(session))
     report.inlined.sort(key=lambda d: (d.line, d.depth))
