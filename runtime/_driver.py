@@ -26,7 +26,7 @@ from . import _sched, _state, _trace
 from ._sched import ANY, POOL
 from ._state import EC, SC, ExecutionContext
 from ._frames import is_frame_coroutine, task_var
-from ._suspension import Suspension, foreign
+from ._suspension import Suspension, captured_context, foreign
 
 T = TypeVar("T")
 
@@ -67,6 +67,7 @@ class Task(Generic[T]):
         self._result: Any = None
         self._exc: BaseException | None = None
         self._callbacks: list[Callable[["Task[T]"], Any]] = []
+        self.stepping_thread: int | None = None  # who runs its step now (traces tell tasks apart)
 
     # ---------------------------------------------------------------- public API
     def done(self) -> bool:
@@ -99,11 +100,7 @@ class Task(Generic[T]):
         fn(self)
 
     def __await__(self):
-        if not self._done:
-            st = _state.get_state()
-            sc = st[SC]
-            yield Suspension("task", POOL if sc is None else sc, st[EC], self._wait_done)
-        return self.result()
+        return TaskAwait(self, True).__await__()
 
     def __repr__(self) -> str:
         status = "done" if self._done else "running"
@@ -116,7 +113,9 @@ class Task(Generic[T]):
     def _drive(self, state: tuple | None, exc: BaseException | None = None) -> None:
         """Step on this thread until the computation waits for something elsewhere, or ends."""
         while True:
+            self.stepping_thread = _get_ident()
             outcome = self._ctx.run(self._step, state, exc)
+            self.stepping_thread = None
             if outcome is None:
                 self._complete()
                 return
@@ -242,8 +241,7 @@ class TaskAwait:
         task = self._task
         if not task._done:
             st = _state.get_state()
-            sc = st[SC] if self._capture else None
-            yield Suspension("task", POOL if sc is None else sc, st[EC], task._wait_done)
+            yield Suspension("task", captured_context(st, self._capture), st[EC], task._wait_done)
         return task.result()
 
 

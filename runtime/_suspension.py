@@ -156,11 +156,16 @@ class Suspension:
         return self._error
 
 
+def captured_context(state: tuple, capture: bool = True) -> Any:
+    """The continuation context an await captures (A2): the current SC, else the pool."""
+    sc = state[SC] if capture else None
+    return POOL if sc is None else sc
+
+
 def suspension_for_yield(capture: bool = True) -> Suspension:
     """``yield_()``: post to the current SC, or the thread pool when there is none."""
     st = _state.get_state()
-    sc = st[SC] if capture else None
-    return Suspension("yield", POOL if sc is None else sc, st[EC], None)
+    return Suspension("yield", captured_context(st, capture), st[EC], None)
 
 
 def switch_to(cc: Any, ec: Any) -> Suspension:
@@ -174,8 +179,7 @@ def foreign(obj: Any, state: tuple, capture: bool) -> Suspension | None:
     Awaiting an asyncio future is a task await: the continuation context is
     the current SC (or the pool when none), unless ``capture`` is False.
     """
-    sc = state[SC] if capture else None
-    cc = POOL if sc is None else sc
+    cc = captured_context(state, capture)
     if obj is None:  # bare yield, e.g. asyncio.sleep(0): "let others run once"
         return Suspension("yield", cc, state[EC], None)
     if getattr(obj, "_asyncio_future_blocking", None):

@@ -87,7 +87,9 @@ def current_task() -> Any:
     from ._frames import task_var
 
     task = task_var.get()
-    if task is not None:
+    # An asyncio task created during a runtime step inherits task_var: trust it only
+    # while that runtime task is stepping on this very thread.
+    if task is not None and task.stepping_thread == threading.get_ident():
         return task
     if asyncio._get_running_loop() is not None:
         t = asyncio.current_task()

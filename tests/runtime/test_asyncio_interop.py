@@ -68,7 +68,8 @@ def test_asyncio_task_awaits_runtime_async_functions():
 def test_asyncio_gather_and_create_task_accept_runtime_async_calls():
     async def main():
         logs = [[], []]
-        results = await asyncio.gather(parent(logs[0]), asyncio.create_task(parent(logs[1])))
+        both = asyncio.gather(parent(logs[0]), asyncio.create_task(parent(logs[1])))
+        results = await asyncio.wait_for(both, TIMEOUT)
         return results, [len(x) for x in logs]
 
     assert asyncio.run(main()) == (["child result", "child result"], [4, 4])
@@ -143,7 +144,7 @@ def test_under_asyncio_a_foreign_synchronization_context_is_refused_clearly():
 
     async def main():
         with pytest.raises(RuntimeError, match="cannot resume on <QueueContext ui> under an asyncio task"):
-            await wants_ui()
+            await asyncio.wait_for(wants_ui(), TIMEOUT)
 
     try:
         asyncio.run(main())
@@ -174,3 +175,25 @@ def test_asyncio_cancellation_reaches_a_suspended_runtime_await():
 
     asyncio.run(main())
     assert cleaned == ["main"]
+
+
+def test_asyncio_task_created_inside_a_runtime_step_is_traced_as_its_own_task():
+    """An asyncio task created during a runtime step copies that step's Context; its frames
+    must still be told apart from the runtime task's (the checker accepts the trace)."""
+    log = []
+
+    @async_method
+    async def runtime_side():
+        inner = asyncio.get_running_loop().create_task(parent(log))  # inherits this Context
+        got = await inner  # an asyncio future awaited by runtime code (loop is the SC)
+        return got
+
+    async def main():
+        SynchronizationContext.set_current(LoopContext.running())
+        with runtime.trace() as trace:
+            got = await asyncio.wait_for(_as_future(start(runtime_side())), TIMEOUT)
+        return got, trace.check()
+
+    got, violations = asyncio.run(main())
+    assert got == "child result" and violations == []
+    assert len(log) == 4
