@@ -100,8 +100,9 @@ def check(events: list[Event]) -> list[Violation]:
         elif kind == "resume":
             _check_resume(ev, suspensions, posted, resumed_susp, bad)
         elif kind == "read":
-            if ev.value is not ev.ec.get(ev.local) and ev.value != ev.ec.get(ev.local):
-                bad("AsyncLocal", ev, f"read {ev.value!r}, the current EC holds {ev.ec.get(ev.local)!r}")
+            held = ev.ec.get(ev.local)
+            if ev.value is not held and ev.value != held:
+                bad("AsyncLocal", ev, f"read {ev.value!r}, the current EC holds {held!r}")
         elif kind == "task_done":
             finished.add(ev.task)
 

@@ -113,7 +113,6 @@ class DeterministicScheduler:
         self._cond = threading.Condition()
         self._fifo: collections.deque = collections.deque()  # (place, fn)
         self._queues: dict[Any, collections.deque] = {}
-        self.items_run = 0
 
     def to_pool(self, fn: Callable[[], Any]) -> None:
         self._submit(POOL, fn)
@@ -149,7 +148,6 @@ class DeterministicScheduler:
         item = self._take(timeout)
         if item is None:
             return False
-        self.items_run += 1
         run_item(*item)
         return True
 

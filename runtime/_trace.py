@@ -20,7 +20,7 @@ import contextvars
 import itertools
 import sys
 import threading
-from typing import Any, Iterator
+from typing import Any
 
 from . import _sched, _state
 from ._state import EC, EPOCH, SC
@@ -308,6 +308,3 @@ def trace() -> Trace:
     """Record runtime events while the returned object is used as a context manager."""
     return Trace()
 
-
-def iter_kind(events: list[Event], kind: str) -> Iterator[Event]:
-    return (e for e in events if e.kind == kind)
