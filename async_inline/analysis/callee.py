@@ -94,6 +94,9 @@ class CalleeInfo:
     size: int = 0
     inline_marker: bool = False
     is_runtime_async: bool = False
+    #: The body holds an await, ``async for`` or ``async with``: it may suspend. A
+    #: runtime-async callee that cannot suspend gets only the I2 machinery (rule I6).
+    may_suspend: bool = True
     refusal: Refusal | None = None
 
 
@@ -186,8 +189,6 @@ def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef) -> CalleeInfo:
         return refuse("not-async", "not an async def")
     if getattr(fdef, "type_parameters", None) is not None:
         return refuse("unsupported", "has type parameters")
-    if info.is_runtime_async:
-        return refuse("runtime-async", "runtime-async callee (@runtime.async_method)")
 
     bindings = [
         n for n, role in index.roles.items()
@@ -198,6 +199,10 @@ def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef) -> CalleeInfo:
 
     info.params = _params(fdef)
     body_root = fdef.body
+    info.may_suspend = any(
+        isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None)
+        for node in walk(body_root)
+    )
     for node in walk(body_root):
         if isinstance(node, (cst.Yield,)):
             return refuse("generator", "async generator (contains yield)")

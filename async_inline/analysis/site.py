@@ -76,8 +76,11 @@ def _yields(fdef: cst.FunctionDef) -> bool:
 @dataclass
 class SiteDecision:
     await_node: cst.Await
+    #: The call of the callee (inside ``configure_await(...)`` for an I7 site).
     call: cst.Call
     callee_name: str
+    #: The flag of ``await configure_await(call, flag)`` (rule I7), else None.
+    configure: cst.BaseExpression | None = None
     callee: CalleeInfo | None = None
     binding: list[ParamSource] | None = None
     #: Emitted name of each callee local (equal to the original where it can be kept).
@@ -87,6 +90,20 @@ class SiteDecision:
     @property
     def inlined(self) -> bool:
         return self.refusal is None
+
+
+def _configure_await_parts(index: ScopeIndex, call: cst.Call) -> tuple[cst.Call, cst.BaseExpression] | None:
+    """(inner call, flag) for ``runtime.configure_await(inner(...), flag)``, else None."""
+    if len(call.args) != 2 or any(a.star for a in call.args):
+        return None
+    first, second = call.args
+    if first.keyword is not None or not isinstance(first.value, cst.Call):
+        return None
+    if second.keyword is not None and second.keyword.value != "continue_on_captured_context":
+        return None
+    if "runtime.configure_await" not in {q.name for q in index.qualified_names(call.func)}:
+        return None
+    return first.value, second.value
 
 
 def _callee_label(call: cst.Call) -> str:
@@ -121,7 +138,11 @@ def decide_site(
     call = await_node.expression
     if not isinstance(call, cst.Call):
         return None
-    decision = SiteDecision(await_node, call, _callee_label(call))
+    configure = None
+    inner = _configure_await_parts(index, call)
+    if inner is not None:
+        call, configure = inner
+    decision = SiteDecision(await_node, call, _callee_label(call), configure)
 
     def refuse(code: str, reason: str) -> SiteDecision:
         decision.refusal = Refusal(code, reason)
@@ -138,6 +159,8 @@ def decide_site(
     decision.callee = callee
     if callee.refusal is not None:
         return refuse(callee.refusal.code, callee.refusal.reason)
+    if configure is not None and not callee.is_runtime_async:
+        return refuse("configure-await", "configure_await around a plain coroutine: kept as a call")
     problem = statement_position_problem(stmt, await_node) if check_position else None
     if problem is not None:
         return refuse("position", problem)

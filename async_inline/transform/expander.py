@@ -354,7 +354,15 @@ class Expander(cst.CSTTransformer):
             observed=observed,
         )
         line = session.index.line(decision.await_node)
-        session.report.inlined.append(Inlined(frame.caller.qualname, callee.name, line, child.depth))
+        session.report.inlined.append(
+            Inlined(
+                frame.caller.qualname,
+                callee.name,
+                line,
+                child.depth,
+                never_suspends=not callee.may_suspend if callee.is_runtime_async else None,
+            )
+        )
         inner_repl: dict[cst.CSTNode, cst.CSTNode] = {}
         for node in reversed(awaits_in([callee.return_expr])):
             nested = self._decide_one(node, callee.return_expr, child, placement, check_position=False)
@@ -396,14 +404,17 @@ class Expander(cst.CSTTransformer):
         args: list[cst.BaseExpression],
         frame_temps: list[str],
         fn: cst.Name | None,
-        fallback_call: cst.Call,
+        fallback: cst.BaseExpression,
         want_result: bool,
         observed: bool,
+        leave_flag: cst.BaseExpression | None = None,
     ) -> tuple[list[Emitted], str | None]:
         """The statements replacing ``await callee(args)`` (arguments already evaluated).
 
         ``args`` are the evaluated arguments (temporaries or stable expressions), ``fn`` the
-        temporary holding the callee when it had to be evaluated before them.
+        temporary holding the callee when it had to be evaluated before them, ``fallback``
+        what the guard awaits when the name no longer holds the callee, ``leave_flag`` the
+        flag of an enclosing ``configure_await`` (rule I7).
         """
         session = self.session
         frame = self.frame
@@ -436,12 +447,20 @@ class Expander(cst.CSTTransformer):
             placement_line=frame.placement_line if frame.depth else session.index.line(decision.await_node),
             observed=observed,
         )
-        session.report.inlined.append(Inlined(frame.caller.qualname, callee.name, line, child.depth))
+        session.report.inlined.append(
+            Inlined(
+                frame.caller.qualname,
+                callee.name,
+                line,
+                child.depth,
+                never_suspends=not callee.may_suspend if callee.is_runtime_async else None,
+            )
+        )
         frame.caller.required_globals |= callee.assigned_globals
         body = self._expand_body(child)
 
         ref = b.name(session.ref_alias(callee.name))
-        inner: list[Emitted] = []
+        bindings: list[Emitted] = []
         for source in decision.binding:
             param = source.param
             if param.name in aliased:
@@ -456,7 +475,8 @@ class Expander(cst.CSTTransformer):
                 value = b.tuple_([args[i] for i in source.varargs])
             else:
                 value = b.dict_([(k, args[i]) for k, i in source.varkw])
-            inner.append(b.assign(names[param.name], value))
+            bindings.append(b.assign(names[param.name], value))
+        inner: list[Emitted] = []
         if result is not None and plan.may_fall_off:
             inner.append(b.assign(result, b.NONE))
         if child.done_flag is not None:
@@ -479,23 +499,50 @@ class Expander(cst.CSTTransformer):
                 cause=cst.From(item=b.name(exc)),
             )
             handlers = [cst.ExceptHandler(body=b.block([converted]), type=b.name("StopIteration"), name=cst.AsName(name=b.name(exc)))]
+        entry: list[Emitted] = []
+        if callee.is_runtime_async:
+            # The runtime's frame protocol (docs/runtime-inlining-protocol.md): entry snapshot
+            # after the arguments (F1, I2); on every exit, F2 or the I4 transition, which
+            # may itself suspend. A callee that cannot suspend exits synchronously (I6).
+            rt = b.name(session.runtime_alias())
+            snapshot = session.names.make(f"ai{number}_frame")
+            entry.append(
+                cst.SimpleStatementLine(
+                    body=[b.assign(snapshot, cst.Call(func=b.attr(rt, "enter")))],
+                    trailing_whitespace=cst.TrailingWhitespace(
+                        whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(f"# inlined {callee.name}")
+                    ),
+                )
+            )
+            if callee.may_suspend:
+                leave_args = [cst.Arg(b.name(snapshot))] + ([cst.Arg(leave_flag)] if leave_flag is not None else [])
+                exit_call: Emitted = cst.Expr(cst.Await(expression=cst.Call(func=b.attr(rt, "leave"), args=leave_args)))
+            else:
+                exit_call = cst.Expr(cst.Call(func=b.attr(rt, "leave_sync"), args=[cst.Arg(b.name(snapshot))]))
+            changed = cst.Comparison(
+                left=cst.Call(func=b.attr(rt, "state")),
+                comparisons=[cst.ComparisonTarget(operator=cst.IsNot(), comparator=b.name(snapshot))],
+            )
+            cleanup.append(b.if_(changed, [exit_call]))
         frame_code: list[Emitted]
         if handlers or cleanup:
             frame_code = [
+                *bindings,
+                *entry,
                 cst.Try(
                     body=b.block(inner),
                     handlers=handlers,
                     finalbody=cst.Finally(body=b.block(cleanup)) if cleanup else None,
-                )
+                ),
             ]
         else:
-            frame_code = inner
+            frame_code = bindings + inner
         stmts: list[Emitted]
         if session.options.guards:
-            awaited = cst.Await(expression=fallback_call)
-            fallback = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
+            awaited = cst.Await(expression=fallback)
+            call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
             test = b.is_(fn if fn is not None else self.emit(decision.call.func), ref)
-            stmts = [b.if_(test, frame_code, [fallback])]
+            stmts = [b.if_(test, frame_code, [call_it])]
         else:
             stmts = frame_code
         for stmt in stmts:

@@ -72,6 +72,7 @@ class Session:
         self._plans: dict[str, ReturnPlan] = {}
         self._stable: dict[Scope, frozenset[str]] = {}
         self._expression: dict[str, bool] = {}
+        self._runtime_alias: str | None = None
         self.rng = random.Random(options.stress_seed) if options.stress_seed is not None else None
         #: id(emitted statement) -> (statement, original line), for ``origin_lines``.
         self.origins: dict[int, tuple[cst.CSTNode, int]] = {}
@@ -82,7 +83,13 @@ class Session:
         if name in self._expression:
             return self._expression[name]
         callee = self.callees.get(name)
-        ok = callee is not None and callee.refusal is None and callee.return_expr is not None and name not in _seen
+        ok = (
+            callee is not None
+            and callee.refusal is None
+            and callee.return_expr is not None
+            and not callee.is_runtime_async  # its frame needs the runtime's entry and exit
+            and name not in _seen
+        )
         if ok:
             for node in walk(callee.return_expr):  # type: ignore[arg-type]
                 if isinstance(node, cst.Await) and isinstance(node.expression, cst.Call):
@@ -104,6 +111,12 @@ class Session:
         if callee.name not in self._plans:
             self._plans[callee.name] = plan_returns(callee.body)
         return self._plans[callee.name]
+
+    def runtime_alias(self) -> str:
+        """The name generated code reaches ``runtime`` by (``import runtime as _ai_rt``)."""
+        if self._runtime_alias is None:
+            self._runtime_alias = self.names.make("ai_rt")
+        return self._runtime_alias
 
     def ref_alias(self, callee: str) -> str:
         if callee not in self.ref_aliases:

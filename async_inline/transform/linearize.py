@@ -171,10 +171,24 @@ class Linearizer:
             temp = self.materialize(arg.value)
             if temp is not None:
                 frame_temps.append(temp)
+        flag = None
+        if decision.configure is not None:  # I7: the flag is evaluated after the arguments
+            self.lin(decision.configure)
+            temp = self.materialize(decision.configure)
+            if temp is not None:
+                frame_temps.append(temp)
+            flag = self.emit(decision.configure)
         self.temps = [t for t in self.temps if t not in frame_temps]
         args = [self.emit(a.value) for a in call.args]
         stmts, result = self.x.inline_call(
-            decision, args, frame_temps, fn, self.emit(call), want_result=not discard, observed=self.observed
+            decision,
+            args,
+            frame_temps,
+            fn,
+            self.emit(node.expression),
+            want_result=not discard,
+            observed=self.observed,
+            leave_flag=flag,
         )
         self.out.extend(stmts)
         if result is not None:

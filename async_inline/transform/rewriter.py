@@ -31,6 +31,8 @@ def rewrite_module(
     if not report.inlined:
         return module, None
     new_module = _add_function_aliases(new_module, session.ref_aliases)
+    if session._runtime_alias is not None:
+        new_module = _add_runtime_import(new_module, session._runtime_alias)
     return new_module, lambda: _origin_lines(new_module, session)
 
 
@@ -41,6 +43,25 @@ def _add_function_aliases(module: cst.Module, aliases: dict[str, str]) -> cst.Mo
         body.append(stmt)
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value in aliases:
             body.append(b.line(b.assign(aliases[stmt.name.value], b.name(stmt.name.value))))
+    return module.with_changes(body=body)
+
+
+def _add_runtime_import(module: cst.Module, alias: str) -> cst.Module:
+    """``import runtime as _ai_rt`` after the docstring and ``__future__`` imports."""
+    body = list(module.body)
+    at = 0
+    for i, stmt in enumerate(body):
+        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+            small = stmt.body[0]
+            if i == 0 and isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)):
+                at = i + 1
+                continue
+            if isinstance(small, cst.ImportFrom) and isinstance(small.module, cst.Name) and small.module.value == "__future__":
+                at = i + 1
+                continue
+        break
+    imported = cst.Import(names=[cst.ImportAlias(name=cst.Name("runtime"), asname=cst.AsName(name=cst.Name(alias)))])
+    body.insert(at, b.line(imported))
     return module.with_changes(body=body)
 
 
