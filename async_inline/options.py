@@ -3,7 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
+
+#: Environment variable that turns stress mode on for every rewrite that does not choose
+#: (like .NET's JitStress): the whole test suite can run under it.
+STRESS_ENV = "ASYNC_INLINE_STRESS"
+
+
+def _stress_from_environment() -> int | None:
+    value = os.environ.get(STRESS_ENV, "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{STRESS_ENV} must be an integer seed, got {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -21,9 +36,10 @@ class Options:
     guards: bool = True
     #: How many times a self-recursive callee may be expanded into itself.
     recursion_unroll: int = 1
-    #: Stress mode: inline every eligible site regardless of size limits, choosing
-    #: a seeded random subset among many candidates (see issue 4).
-    stress_seed: int | None = None
+    #: Stress mode: inline every eligible site regardless of size limits, choosing a
+    #: seeded random subset with a probability that decays with depth. Defaults to
+    #: $ASYNC_INLINE_STRESS.
+    stress_seed: int | None = field(default_factory=_stress_from_environment)
     #: Write the "rewritten by async_inline" header (files on disk want it;
     #: the import hook compiles without it to keep line numbers).
     header: bool = True

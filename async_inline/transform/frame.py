@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from dataclasses import dataclass, field
 
@@ -73,7 +74,10 @@ class Session:
         self._stable: dict[Scope, frozenset[str]] = {}
         self._expression: dict[str, bool] = {}
         self._runtime_alias: str | None = None
-        self.rng = random.Random(options.stress_seed) if options.stress_seed is not None else None
+        # Seeded by the file's name too, so that modules do not all make the same choices,
+        # while a tree gives the same choices wherever it is.
+        name = os.path.basename(report.path)
+        self.rng = random.Random(f"{options.stress_seed}:{name}") if options.stress_seed is not None else None
         #: id(emitted statement) -> (statement, original line), for ``origin_lines``.
         self.origins: dict[int, tuple[cst.CSTNode, int]] = {}
 

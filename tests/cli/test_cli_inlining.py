@@ -19,6 +19,9 @@ from async_inline.api import HEADER_PREFIX
 from async_inline.cli import ExitCode
 from cli_helpers import PLAIN, SAMPLE, SAMPLE_AWAIT_LINE, SYNTAX_ERROR, make_tree, run_sample, snapshot
 
+#: These tests check what the rewrite inlined: stress mode picks sites at random.
+pytestmark = pytest.mark.decisions
+
 
 def test_sample_is_inlined_and_still_works(cli, tmp_path: Path) -> None:
     make_tree(tmp_path, {"src/a.py": SAMPLE, "src/b.py": PLAIN})

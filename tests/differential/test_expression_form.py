@@ -1,5 +1,7 @@
 """Expression form: a single-``return`` callee inlined in place, ``(EXPR if f is ref else await f(...))``."""
 
+import pytest
+
 from async_inline import rewrite_source
 from tests.differential.harness import assert_same_behaviour
 
@@ -130,6 +132,7 @@ async def main():
     assert "except StopIteration" in result.code
 
 
+@pytest.mark.decisions
 def test_generator_expression_around_the_site_is_left_alone():
     result = rewrite_source('''
 async def inc(x):

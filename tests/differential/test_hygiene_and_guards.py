@@ -2,6 +2,8 @@
 
 from unittest import mock
 
+import pytest
+
 from async_inline import Options, rewrite_source
 from tests.differential.harness import assert_same_behaviour, load_module, run_module
 
@@ -39,6 +41,7 @@ async def ok():
     assert [s.code for s in skipped] == ["shadowed"]
 
 
+@pytest.mark.decisions
 def test_shadowing_by_enclosing_function_is_detected():
     result = rewrite_source('''
 async def f():
@@ -53,6 +56,7 @@ def outer():
     assert [s.code for s in result.report.skipped] == ["shadowed"]
 
 
+@pytest.mark.decisions
 def test_builtin_shadowed_in_caller_is_skipped():
     result = rewrite_source('''
 async def f(xs):
@@ -136,6 +140,7 @@ async def main():
 ''', inlined={"f"})
 
 
+@pytest.mark.decisions
 def test_global_declared_after_the_site_is_refused():
     result = rewrite_source('''
 async def f():
@@ -151,6 +156,7 @@ async def main():
     assert [(s.caller, s.code) for s in result.report.skipped] == [("main", "position")]
 
 
+@pytest.mark.decisions
 def test_mock_patch_reaches_the_call_through_the_guard():
     source = '''
 async def fetch():
@@ -182,6 +188,7 @@ async def main():
     assert " is _ai_ref_f" not in result.code and "await f(" not in result.code
 
 
+@pytest.mark.decisions
 def test_caller_using_locals_is_not_inlined_into():
     result = rewrite_source('''
 async def f():

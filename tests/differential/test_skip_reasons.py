@@ -134,6 +134,7 @@ async def main():
 ''', options=Options(max_callee_size=1), inlined={"big"})
 
 
+@pytest.mark.decisions
 def test_super_and_class_cell_are_refused():
     from async_inline import rewrite_source
 

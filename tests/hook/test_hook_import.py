@@ -48,6 +48,7 @@ def test_modules_outside_the_packages_are_left_alone(site: Path) -> None:
     assert type(importlib.import_module(other).__loader__).__name__ == "SourceFileLoader"
 
 
+@pytest.mark.decisions
 def test_sample_is_inlined_on_import(site: Path) -> None:
     name = unique()
     write_tree(site, {f"{name}.py": SAMPLE})
@@ -59,6 +60,7 @@ def test_sample_is_inlined_on_import(site: Path) -> None:
     assert (decision.caller, decision.callee, decision.line) == ("main", "add_one", SAMPLE_AWAIT_LINE)
 
 
+@pytest.mark.decisions
 def test_inlined_callee_lines_point_at_the_callee_in_tracebacks(site: Path) -> None:
     name = unique()
     source = (

@@ -99,6 +99,7 @@ def untouched():
 """
 
 
+@pytest.mark.decisions
 def test_rewritten_module_keeps_every_users_line(site: Path) -> None:
     name = unique()
     write_tree(site, {f"{name}.py": SAMPLE_WITH_CONTEXT})
@@ -114,6 +115,7 @@ def test_rewritten_module_keeps_every_users_line(site: Path) -> None:
     assert frames[-1] == ("main", 6, "raise ValueError(y)")
 
 
+@pytest.mark.decisions
 def test_a_rebound_callee_is_called_from_the_await_line(site: Path) -> None:
     """The guard's fallback call is scaffolding: it reports the await site's line."""
     name = unique()

@@ -99,6 +99,7 @@ print("where" in calls)
 """
 
 
+@pytest.mark.decisions
 def test_the_script_is_inlined(program: Path) -> None:
     write_tree(program, {"app/frames.py": FRAMES})
     plain = _python("app/frames.py", cwd=program)

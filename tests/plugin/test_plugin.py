@@ -140,6 +140,7 @@ def _summary_line(result: pytest.RunResult) -> str:
     return next(line for line in result.outlines if line.startswith("async_inline:"))
 
 
+@pytest.mark.decisions
 def test_suite_gives_the_same_results_with_and_without_the_plugin(pytester: pytest.Pytester) -> None:
     _project(pytester)
     plain = pytester.runpytest("-p", "no:cacheprovider")
@@ -163,6 +164,7 @@ def test_suite_gives_the_same_results_with_and_without_the_plugin(pytester: pyte
     assert re.fullmatch(rf"async_inline: {total} sites inlined, {skipped} skipped \((\w|-)+: \d+.*\) in 3 modules; report: report.json", _summary_line(inlined))
 
 
+@pytest.mark.decisions
 def test_auto_mode_and_ini_options(pytester: pytest.Pytester) -> None:
     _project(pytester, mode="auto")
     pytester.makeini(INI.format(mode="auto") + "async_inline = true\nasync_inline_packages = shop\n")
@@ -211,6 +213,7 @@ def test_hook_is_removed_after_the_session(pytester: pytest.Pytester) -> None:
     assert [f for f in sys.meta_path if isinstance(f, Finder)] == before
 
 
+@pytest.mark.decisions
 def test_no_async_inline_marker_runs_the_original_code(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI.format(mode="auto"))
     pytester.makepyfile(
@@ -245,6 +248,7 @@ def test_differential_passes_a_deterministic_suite_with_the_same_results(pyteste
     assert "differential" in _summary_line(result)
 
 
+@pytest.mark.decisions
 def test_differential_runs_original_then_inlined_and_reports_differences(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI.format(mode="auto"))
     pytester.makepyfile(
@@ -294,6 +298,7 @@ def test_bad_package_name_is_a_usage_error(pytester: pytest.Pytester) -> None:
     assert "Traceback" not in result.stderr.str()
 
 
+@pytest.mark.decisions
 def test_importlib_import_mode(pytester: pytest.Pytester) -> None:
     _project(pytester)
     result = pytester.runpytest("-p", "no:cacheprovider", "--import-mode=importlib", "--async-inline", "--async-inline-packages=shop", "--async-inline-report=r.json")

@@ -18,6 +18,7 @@ async def main():
 '''
 
 
+@pytest.mark.decisions
 def test_rewrite_is_deterministic_and_idempotent():
     first = rewrite_source(SOURCE)
     assert first.changed and first.code.startswith(HEADER_PREFIX)
@@ -26,12 +27,14 @@ def test_rewrite_is_deterministic_and_idempotent():
     assert again.already_rewritten and again.code == first.code and not again.changed
 
 
+@pytest.mark.decisions
 def test_untouched_code_and_comments_round_trip():
     code = rewrite_source(SOURCE).code
     assert "# a comment the rewrite must keep" in code
     assert "async def add_one(x):\n    return x + 1\n" in code
 
 
+@pytest.mark.decisions
 def test_header_goes_after_shebang_and_coding_cookie():
     source = "#!/usr/bin/env python\n# -*- coding: latin-1 -*-\n" + SOURCE
     result = rewrite_source(source.encode("latin-1"))
@@ -75,6 +78,7 @@ def test_internal_error_is_exported():
     assert issubclass(InternalError, Exception)
 
 
+@pytest.mark.decisions
 def test_origin_lines_map_inlined_statements_to_the_callee():
     source = "async def f(x):\n    y = x * 2\n    return y\n\n\nasync def main():\n    print(1)\n    return await f(2)\n"
     result = rewrite_source(source, options=Options(header=False))
