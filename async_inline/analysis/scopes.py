@@ -10,7 +10,9 @@ against CPython's ``symtable`` in the tests.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import threading
 from enum import Enum
 from functools import cached_property
 from typing import Iterable, Iterator, Mapping
@@ -56,6 +58,20 @@ class Role(Enum):
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+_CACHE = threading.local()
+
+
+@contextlib.contextmanager
+def children_cache() -> Iterator[None]:
+    """Remember each node's children for the duration of one rewrite (in this thread):
+    the analyses walk the same tree many times."""
+    _CACHE.table = {}
+    try:
+        yield
+    finally:
+        _CACHE.table = None
+
+
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The child nodes of ``node``, read from its fields.
 
@@ -63,6 +79,16 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     in practice; this reads the dataclass fields instead (in field order, which is source
     order except for a few nodes such as IfExp: no caller relies on the order for meaning).
     """
+    table = getattr(_CACHE, "table", None)
+    if table is not None:
+        cached = table.get(node)
+        if cached is None:
+            cached = table[node] = _children(node)
+        return cached
+    return _children(node)
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     names = _FIELDS.get(type(node))
     if names is None:
         names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))

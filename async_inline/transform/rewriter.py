@@ -7,7 +7,7 @@ from typing import Callable
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from ..analysis.scopes import ScopeIndex
+from ..analysis.scopes import ScopeIndex, children_cache
 from ..options import Options
 from ..report import FileReport
 from . import build as b
@@ -24,8 +24,9 @@ def rewrite_module(
     ``origin_lines`` (see RewriteResult), which costs a pass of its own.
     """
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # the caller parsed it for us alone
-    session = Session(ScopeIndex(wrapper), options, report)
-    new_module = wrapper.module.visit(Expander(session))
+    with children_cache():
+        session = Session(ScopeIndex(wrapper), options, report)
+        new_module = wrapper.module.visit(Expander(session))
     report.inlined.sort(key=lambda d: (d.line, d.depth))
     report.skipped.sort(key=lambda d: d.line)
     if not report.inlined:
