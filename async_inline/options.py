@@ -32,6 +32,9 @@ class Options:
     max_depth: int = 4
     #: Maximum callee size, in statements; ``@runtime.inline`` overrides it.
     max_callee_size: int = 40
+    #: Budget of inlined statements per physical caller: bounds code growth, which is
+    #: otherwise exponential in the depth. Applies in stress mode too.
+    max_caller_growth: int = 300
     #: Guard each inlined body so that a rebound or mocked callee is still called.
     guards: bool = True
     #: How many times a self-recursive callee may be expanded into itself.
@@ -45,7 +48,7 @@ class Options:
     header: bool = True
 
     def __post_init__(self) -> None:
-        for name in ("max_depth", "max_callee_size", "recursion_unroll"):
+        for name in ("max_depth", "max_callee_size", "max_caller_growth", "recursion_unroll"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"Options.{name} must be a non-negative integer, got {value!r}")

@@ -89,6 +89,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"(default {_option_default('max_callee_size')})",
     )
     inliner.add_argument(
+        "--max-growth",
+        type=_count,
+        metavar="N",
+        help="inline at most N statements into any one function, which bounds code growth "
+        f"(default {_option_default('max_caller_growth')})",
+    )
+    inliner.add_argument(
         "--no-guards",
         action="store_true",
         help="drop the run-time check that the callee's name still refers to the original "
@@ -184,7 +191,7 @@ def _plural(n: int, word: str) -> str:
 def options_from(args: argparse.Namespace) -> Options:
     """The library options for the flags given; unset flags keep the library's defaults."""
     changes: dict[str, Any] = {"guards": not args.no_guards}
-    for flag, field in (("max_depth", "max_depth"), ("max_size", "max_callee_size"), ("unroll", "recursion_unroll")):
+    for flag, field in (("max_depth", "max_depth"), ("max_size", "max_callee_size"), ("max_growth", "max_caller_growth"), ("unroll", "recursion_unroll")):
         if getattr(args, flag) is not None:
             changes[field] = getattr(args, flag)
     if args.stress is not None:

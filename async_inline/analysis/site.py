@@ -38,6 +38,8 @@ class CallerInfo:
     is_async_generator: bool = False
     #: Global declarations the inlined code needs in the caller.
     required_globals: set[str] = field(default_factory=set)
+    #: Statements inlined into this caller so far (see Options.max_caller_growth).
+    inlined_size: int = 0
 
 
 def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str) -> CallerInfo:
@@ -173,6 +175,8 @@ def decide_site(
         return refuse("recursion", f"recursive call unrolled {options.recursion_unroll} time(s) already")
     if limits_apply and callee.size > options.max_callee_size and not callee.inline_marker:
         return refuse("size", f"callee has {callee.size} statements, over the limit ({options.max_callee_size}); use @runtime.inline to force")
+    if caller.inlined_size + max(callee.size, 1) > options.max_caller_growth:
+        return refuse("budget", f"the caller's inlining budget ({options.max_caller_growth} statements) is spent")
     binding = bind_arguments(call.args, callee.params)
     if isinstance(binding, Refusal):
         return refuse(binding.code, binding.reason)

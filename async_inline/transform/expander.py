@@ -30,7 +30,7 @@ from ..analysis.evaluation import awaits_in, contains, header_expressions, state
 from ..analysis.site import SiteDecision, analyze_caller, decide_site
 from ..report import Inlined, Skipped
 from . import build as b
-from .frame import Frame, Session
+from .frame import Frame, Session, is_statement_level
 from .linearize import Linearizer
 
 Emitted = Union[cst.BaseStatement, cst.BaseSmallStatement]
@@ -125,6 +125,14 @@ class Expander(cst.CSTTransformer):
     @property
     def frame(self) -> Frame | None:
         return self._frames[-1]
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        """Descend only where something may be rewritten: unchanged subtrees are kept as
+        they are (LibCST then calls the leave methods with the original node)."""
+        proceed = super().on_visit(node)
+        frame = self._frames[0]
+        wanted = self.session.module_visit if frame is None else frame.visit
+        return proceed and (wanted is None or node in wanted)
 
     # -- scopes of the module pass ------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
@@ -360,9 +368,9 @@ class Expander(cst.CSTTransformer):
                 callee.name,
                 line,
                 child.depth,
-                never_suspends=not callee.may_suspend if callee.is_runtime_async else None,
             )
         )
+        frame.caller.inlined_size += 1
         inner_repl: dict[cst.CSTNode, cst.CSTNode] = {}
         for node in reversed(awaits_in([callee.return_expr])):
             nested = self._decide_one(node, callee.return_expr, child, placement, check_position=False)
@@ -446,6 +454,7 @@ class Expander(cst.CSTTransformer):
             done_flag=session.names.make(f"ai{number}_done") if plan.in_loop else None,
             placement_line=frame.placement_line if frame.depth else session.index.line(decision.await_node),
             observed=observed,
+            visit=session.body_visit(callee, rename),
         )
         session.report.inlined.append(
             Inlined(
@@ -457,6 +466,7 @@ class Expander(cst.CSTTransformer):
             )
         )
         frame.caller.required_globals |= callee.assigned_globals
+        frame.caller.inlined_size += max(callee.size, 1)
         body = self._expand_body(child)
 
         ref = b.name(session.ref_alias(callee.name))
@@ -569,7 +579,10 @@ class Expander(cst.CSTTransformer):
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         """Every statement left keeps a record of its original line (see ``origin_lines``)."""
         result = super().on_leave(original, updated)
-        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and isinstance(
+        if result is original and updated is original:
+            if is_statement_level(original):
+                self.session.mark_original_tree(original)  # not descended into: marks inside too
+        elif isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and isinstance(
             result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
         ):
             self.session.mark(result, self.session.index.line(original))

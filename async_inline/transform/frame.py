@@ -18,6 +18,28 @@ from ..report import FileReport
 from .names import FreshNames
 
 
+_STATEMENT_LEVEL = (
+    cst.BaseStatement,
+    cst.BaseSuite,
+    cst.Else,
+    cst.ExceptHandler,
+    cst.Finally,
+    cst.MatchCase,
+)
+
+
+_STATEMENT_TYPES: dict[type, bool] = {}
+
+
+def is_statement_level(node: cst.CSTNode) -> bool:
+    """Statements, suites and clauses; cached per type (ABC isinstance checks are slow)."""
+    kind = type(node)
+    known = _STATEMENT_TYPES.get(kind)
+    if known is None:
+        known = _STATEMENT_TYPES[kind] = issubclass(kind, _STATEMENT_LEVEL)
+    return known
+
+
 @dataclass
 class Frame:
     """One function body being emitted: the physical caller's own (depth 0) or an inlined one."""
@@ -45,6 +67,9 @@ class Frame:
     #: `finally` or a `with` exit) before the physical caller's coroutine boundary. If not,
     #: a StopIteration needs no conversion here: the boundary converts it the same way.
     observed: bool = False
+    #: The nodes the expander must descend into for this frame (ancestors of what it
+    #: rewrites); None: every node. Visiting a LibCST node costs tens of microseconds.
+    visit: frozenset | None = None
 
     @property
     def inlined(self) -> bool:
@@ -74,6 +99,8 @@ class Session:
         self._stable: dict[Scope, frozenset[str]] = {}
         self._expression: dict[str, bool] = {}
         self._runtime_alias: str | None = None
+        self._module_visit: frozenset | None = None
+        self._body_visit: dict[str, frozenset] = {}
         # Seeded by the file's name too, so that modules do not all make the same choices,
         # while a tree gives the same choices wherever it is.
         name = os.path.basename(report.path)
@@ -110,6 +137,44 @@ class Session:
         if not _seen:
             self._expression[name] = ok
         return ok
+
+    def ancestors_of(self, targets: "list[cst.CSTNode]", stop: cst.CSTNode | None = None) -> frozenset:
+        """``targets`` and every node above them (up to ``stop``, included)."""
+        found: set[cst.CSTNode] = set()
+        for node in targets:
+            current: cst.CSTNode | None = node
+            while current is not None and current not in found:
+                found.add(current)
+                if current is stop:
+                    break
+                current = self.index.parent(current)
+        return frozenset(found)
+
+    @property
+    def module_visit(self) -> frozenset:
+        """What the module pass must descend into: the ancestors of every await."""
+        if self._module_visit is None:
+            awaits = [n for n in walk(self.index.module) if isinstance(n, cst.Await)]
+            self._module_visit = self.ancestors_of(awaits)
+        return self._module_visit
+
+    def body_visit(self, callee: CalleeInfo, rename: dict) -> frozenset:
+        """What an inlined body of ``callee`` must descend into: the ancestors of its
+        awaits, renamed names, returns, ``global`` statements and import aliases; and every
+        statement, always rebuilt: a statement object shared with the callee's own
+        definition would have two places in the output, and one line in origin_lines.
+        Expressions may be shared."""
+        fixed = self._body_visit.get(callee.name)
+        if fixed is None:
+            targets: list[cst.CSTNode] = []
+            statements: list[cst.CSTNode] = []
+            for node in walk(callee.node.body):
+                if isinstance(node, (cst.Await, cst.Return, cst.Global, cst.ImportAlias)):
+                    targets.append(node)
+                elif is_statement_level(node):
+                    statements.append(node)
+            fixed = self._body_visit[callee.name] = self.ancestors_of(targets, stop=callee.node.body) | frozenset(statements)
+        return fixed | self.ancestors_of(list(rename), stop=callee.node.body) if rename else fixed
 
     def plan_for(self, callee: CalleeInfo) -> ReturnPlan:
         if callee.name not in self._plans:
@@ -148,6 +213,17 @@ class Session:
         """Remember the original line an emitted statement comes from (the first mark wins)."""
         self.origins.setdefault(id(node), (node, line))
         return node
+
+    def mark_original_tree(self, node: cst.CSTNode) -> None:
+        """Mark an unchanged original subtree: each statement with its own line."""
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                self.mark(current, self.index.line(current))
+                if isinstance(current, cst.SimpleStatementLine):
+                    continue
+            stack.extend(c for c in children(current) if is_statement_level(c))
 
     def mark_tree(self, node: cst.CSTNode, line: int) -> None:
         """Mark the statements inside ``node`` not marked yet: generated code maps to ``line``.
