@@ -37,6 +37,7 @@ class ExitCode(enum.IntEnum):
 SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("rewrite", "async_inline.rewrite_command:register"),
     ("run", "async_inline.hook.command:register"),
+    ("fuzz", "async_inline.fuzz.command:register"),
 )
 
 EXIT_CODES_HELP = """\

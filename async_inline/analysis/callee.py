@@ -13,6 +13,7 @@ import libcst.matchers as m
 from libcst.metadata import ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
 
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
+from .evaluation import blocks_around
 from .scopes import Role, ScopeIndex, walk
 
 #: Calls whose result depends on which frame they run in.
@@ -88,6 +89,8 @@ class CalleeInfo:
     dotted_import_locals: set[str] = field(default_factory=set)
     #: Statements, docstring excluded.
     body: list[cst.BaseStatement] = field(default_factory=list)
+    #: Deepest nesting of compiler blocks inside the body (see evaluation.MAX_BLOCKS).
+    max_blocks: int = 0
     #: EXPR when the body is just ``return EXPR`` over the parameters: such a callee can
     #: be inlined as an expression, in place (see transform.expander, expression form).
     return_expr: cst.BaseExpression | None = None
@@ -267,6 +270,10 @@ def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef) -> CalleeInfo:
     except UnsupportedStatement as exc:
         return refuse("unsupported", f"contains a {exc} statement")
     info.maybe_unassigned = set(unassigned)
+    info.max_blocks = max(
+        (blocks_around(node, fdef.body, index.parent) for node in walk(fdef.body) if isinstance(node, cst.BaseStatement)),
+        default=0,
+    )
     only = info.body[0] if len(info.body) == 1 else None
     if (
         m.matches(only, m.SimpleStatementLine(body=[m.Return(value=m.DoNotCare())]))

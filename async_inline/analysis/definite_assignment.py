@@ -148,8 +148,19 @@ class DefiniteAssignment:
             return self.try_(node, s)
         if isinstance(node, cst.Match):
             return self.match(node, s)
-        # FunctionDef / ClassDef never reach here (callees containing them are refused);
-        # anything else unknown: assume it reads everything it mentions.
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            # Decorators, defaults, bases and annotations are evaluated here; the body runs
+            # later (its reads are not this function's business); then the name is bound.
+            for deco in node.decorators:
+                s = self.expr(deco.decorator, s)
+            if isinstance(node, cst.FunctionDef):
+                for param in [*node.params.params, *node.params.posonly_params, *node.params.kwonly_params]:
+                    if param.default is not None:
+                        s = self.expr(param.default, s)
+            else:
+                for arg in node.bases:
+                    s = self.expr(arg.value, s)
+            return self.target(node.name, s)
         raise UnsupportedStatement(type(node).__name__)
 
     def _loop_fixpoint(self, run_body: Callable[[frozenset], State], head: frozenset) -> tuple[frozenset, _Loop]:

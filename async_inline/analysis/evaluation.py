@@ -199,3 +199,33 @@ def awaits_in(roots: Sequence[cst.CSTNode]) -> list[cst.Await]:
                 continue
             stack.extend(reversed(children(node)))
     return out
+
+
+#: CPython refuses code with more than 20 statically nested blocks (CO_MAXBLOCKS).
+MAX_BLOCKS = 20
+#: Blocks an inlined frame adds around the callee's body: its try/finally and the
+#: ``while True:`` of return lowering.
+FRAME_BLOCKS = 3
+
+
+def block_cost(parent: cst.CSTNode, child: cst.CSTNode) -> int:
+    """Compiler blocks ``parent`` holds around its part ``child`` (an upper bound that
+    holds for CPython 3.10-3.13)."""
+    if isinstance(parent, (cst.For, cst.While)):
+        return 0 if child is parent.orelse else 1
+    if isinstance(parent, cst.With):
+        return 2
+    if isinstance(parent, (cst.Try, cst.TryStar)):
+        return 3 if isinstance(child, (cst.ExceptHandler, cst.ExceptStarHandler)) else 2
+    return 0
+
+
+def blocks_around(stmt: cst.CSTNode, root: cst.CSTNode, parent_of) -> int:
+    """Compiler blocks around ``stmt`` within ``root`` (a function)."""
+    total = 0
+    child = stmt
+    parent = parent_of(child)
+    while parent is not None and child is not root:
+        total += block_cost(parent, child)
+        child, parent = parent, parent_of(parent)
+    return total

@@ -11,7 +11,7 @@ from libcst.metadata import BuiltinScope, ClassScope, GlobalScope, Scope
 from ..options import Options
 from .binding import ParamSource, bind_arguments
 from .callee import CalleeInfo, Refusal, calls_frame_introspection
-from .evaluation import statement_position_problem
+from .evaluation import FRAME_BLOCKS, MAX_BLOCKS, statement_position_problem
 from .scopes import children, ScopeIndex, walk
 
 #: Names the generated code itself reads (the StopIteration conversion of PEP 479).
@@ -83,6 +83,8 @@ class SiteDecision:
     callee_name: str
     #: The flag of ``await configure_await(call, flag)`` (rule I7), else None.
     configure: cst.BaseExpression | None = None
+    #: Compiler blocks around the site in the physical caller, inlined frames included.
+    blocks: int = 0
     callee: CalleeInfo | None = None
     binding: list[ParamSource] | None = None
     #: Emitted name of each callee local (equal to the original where it can be kept).
@@ -126,6 +128,7 @@ def decide_site(
     active_names: frozenset[str],
     fresh: Callable[[str], str],
     placement_line: int,
+    blocks: int = 0,
     limits_apply: bool = True,
     check_position: bool = True,
 ) -> SiteDecision | None:
@@ -144,7 +147,7 @@ def decide_site(
     inner = _configure_await_parts(index, call)
     if inner is not None:
         call, configure = inner
-    decision = SiteDecision(await_node, call, _callee_label(call), configure)
+    decision = SiteDecision(await_node, call, _callee_label(call), configure, blocks)
 
     def refuse(code: str, reason: str) -> SiteDecision:
         decision.refusal = Refusal(code, reason)
@@ -175,6 +178,8 @@ def decide_site(
         return refuse("recursion", f"recursive call unrolled {options.recursion_unroll} time(s) already")
     if limits_apply and callee.size > options.max_callee_size and not callee.inline_marker:
         return refuse("size", f"callee has {callee.size} statements, over the limit ({options.max_callee_size}); use @runtime.inline to force")
+    if blocks + FRAME_BLOCKS + callee.max_blocks > MAX_BLOCKS:
+        return refuse("nesting", f"the inlined code would nest more than {MAX_BLOCKS} blocks, CPython's limit")
     if caller.inlined_size + max(callee.size, 1) > options.max_caller_growth:
         return refuse("budget", f"the caller's inlining budget ({options.max_caller_growth} statements) is spent")
     binding = bind_arguments(call.args, callee.params)

@@ -172,7 +172,8 @@ class ProgramGenerator:
         for p in callee.params:
             if p == "depth":
                 value = depth_expr if depth_expr is not None else str(self.rng.randint(0, 2))
-            elif p in callee.defaults and self.chance(0.4):
+            elif p == "acc" or (p in callee.defaults and self.chance(0.4)):
+                # `acc` always keeps its default list (its identity across calls is the point)
                 keywords = True  # a skipped default: what follows must be passed by keyword
                 continue
             else:

@@ -26,7 +26,7 @@ from libcst.metadata import ComprehensionScope
 from dataclasses import dataclass, field
 
 from ..analysis.callee import Refusal
-from ..analysis.evaluation import awaits_in, contains, header_expressions, statement_position_problem
+from ..analysis.evaluation import FRAME_BLOCKS, awaits_in, blocks_around, contains, header_expressions, statement_position_problem
 from ..analysis.site import SiteDecision, analyze_caller, decide_site
 from ..report import Inlined, Skipped
 from . import build as b
@@ -254,6 +254,7 @@ class Expander(cst.CSTTransformer):
             active_names=frame.active_names,
             fresh=lambda local: session.names.make(f"ai_{local}"),
             placement_line=placement,
+            blocks=frame.base_blocks + blocks_around(stmt, self._frame_root(frame).body, session.index.parent),
             limits_apply=session.rng is None,
             check_position=check_position,
         )
@@ -360,6 +361,7 @@ class Expander(cst.CSTTransformer):
             active_names=frame.active_names,
             placement_line=placement,
             observed=observed,
+            base_blocks=decision.blocks,  # an expression adds no compiler block
         )
         line = session.index.line(decision.await_node)
         session.report.inlined.append(
@@ -455,6 +457,7 @@ class Expander(cst.CSTTransformer):
             placement_line=frame.placement_line if frame.depth else session.index.line(decision.await_node),
             observed=observed,
             visit=session.body_visit(callee, rename),
+            base_blocks=decision.blocks + FRAME_BLOCKS,
         )
         session.report.inlined.append(
             Inlined(

@@ -11,7 +11,8 @@ from libcst.metadata import Scope
 
 from ..analysis.callee import CalleeInfo, analyze_callee
 from ..analysis.returns import ReturnPlan, plan_returns
-from ..analysis.scopes import ScopeIndex, children, walk
+from ..analysis.definite_assignment import UnsupportedStatement, maybe_unassigned_locals
+from ..analysis.scopes import Role, ScopeIndex, children, walk
 from ..analysis.site import SCAFFOLDING_NAMES, CallerInfo
 from ..options import Options
 from ..report import FileReport
@@ -67,6 +68,8 @@ class Frame:
     #: `finally` or a `with` exit) before the physical caller's coroutine boundary. If not,
     #: a StopIteration needs no conversion here: the boundary converts it the same way.
     observed: bool = False
+    #: Compiler blocks around this frame's body in the physical caller.
+    base_blocks: int = 0
     #: The nodes the expander must descend into for this frame (ancestors of what it
     #: rewrites); None: every node. Visiting a LibCST node costs tens of microseconds.
     visit: frozenset | None = None
@@ -192,12 +195,14 @@ class Session:
             self.ref_aliases[callee] = self.names.make(f"ai_ref_{callee}")
         return self.ref_aliases[callee]
 
-    def stable_locals(self, scope: Scope, root: cst.CSTNode) -> frozenset[str]:
-        """Locals of ``scope`` that nothing but its own statements can change.
+    def stable_locals(self, scope: Scope, root: cst.FunctionDef) -> frozenset[str]:
+        """Locals of ``scope`` whose read may be moved or dropped: nothing but the
+        function's own statements can change them, and every read finds them assigned.
 
         A local also used from a nested scope could be rebound by it (a walrus in a
-        comprehension, a closure): such a local must be read into a temporary before an
-        inlined body runs, like any other operand.
+        comprehension, a closure); a local some read may find unassigned raises
+        UnboundLocalError where it is read, so the read must stay where it was. Both are
+        read into a temporary before an inlined body runs, like any other operand.
         """
         if scope not in self._stable:
             index = self.index
@@ -206,8 +211,21 @@ class Session:
                 for n in index.variables_in(root)
                 if index.scope_of(n) is not scope and index.use_scope(n) is scope
             }
-            self._stable[scope] = index.bindings(scope) - touched
+            self._stable[scope] = index.bindings(scope) - touched - self._maybe_unassigned(scope, root)
         return self._stable[scope]
+
+    def _maybe_unassigned(self, scope: Scope, fdef: cst.FunctionDef) -> frozenset[str]:
+        index = self.index
+        params = frozenset(n.value for n in walk(fdef.params) if isinstance(n, cst.Name) and index.role(n) is Role.PARAM)
+
+        def is_local(node: cst.Name) -> bool:
+            return index.role(node) is not Role.OTHER and index.use_scope(node) is scope
+
+        body = fdef.body.body if isinstance(fdef.body, cst.IndentedBlock) else [cst.SimpleStatementLine(fdef.body.body)]
+        try:
+            return frozenset(maybe_unassigned_locals(body, params, is_local))
+        except UnsupportedStatement:
+            return index.bindings(scope)  # not modelled: no local is known to be assigned
 
     def mark(self, node: cst.CSTNode, line: int) -> cst.CSTNode:
         """Remember the original line an emitted statement comes from (the first mark wins)."""

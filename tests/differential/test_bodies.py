@@ -251,3 +251,27 @@ async def main():
         except UnboundLocalError as exc:
             print("UnboundLocalError", exc)
 ''', inlined={"f"})
+
+
+def test_unbound_argument_raises_where_the_call_reads_it():
+    """An argument that is an unbound local raises at the call, before the callee runs,
+    even when the callee never reads the parameter (statement and expression form)."""
+    assert_same_behaviour('''
+async def ignore(x):
+    print("ignore body")
+    return 0
+
+async def ignore_expr(x):
+    return 0
+
+async def main():
+    for flag in (True, False):
+        if flag:
+            value = 1
+        try:
+            print(await ignore(value), await ignore_expr(value))
+            print(1 + await ignore(value))
+        except UnboundLocalError as exc:
+            print("UnboundLocalError", exc)
+        del value
+''', inlined={"ignore", "ignore_expr"})
