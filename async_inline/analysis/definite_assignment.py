@@ -16,7 +16,7 @@ from typing import Callable, Optional, Sequence
 
 import libcst as cst
 
-from .scopes import children
+from .scopes import children, walk
 import libcst.matchers as m
 
 State = Optional[frozenset]  # None: unreachable
@@ -343,7 +343,7 @@ def _comp_rest(node: cst.CSTNode) -> list[cst.CSTNode]:
 
 def _pattern_names(pattern: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> frozenset:
     names = set()
-    for node in _descendants(pattern):
+    for node in walk(pattern):
         if isinstance(node, cst.MatchAs) and node.name is not None and is_local(node.name):
             names.add(node.name.value)
         elif isinstance(node, cst.MatchStar) and node.name is not None and is_local(node.name):
@@ -355,20 +355,12 @@ def _pattern_names(pattern: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -
 
 def _deleted_in(root: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> frozenset:
     out = set()
-    for node in _descendants(root):
+    for node in walk(root):
         if isinstance(node, cst.Del):
-            for n in _descendants(node.target):
+            for n in walk(node.target):
                 if isinstance(n, cst.Name) and is_local(n):
                     out.add(n.value)
     return frozenset(out)
-
-
-def _descendants(root: cst.CSTNode):
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(children(node))
 
 
 def maybe_unassigned_locals(

@@ -691,7 +691,8 @@ class Expander(cst.CSTTransformer):
             self._mark(stmt, original)
         return stmts
 
-    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+    def _smalls(self, original: cst.SimpleStatementLine | cst.SimpleStatementSuite, updated) -> list[Emitted] | None:
+        """What the small statements of a line or suite become; None when none changed."""
         items: list[Emitted] = []
         changed = False
         for o, u in zip(original.body, updated.body):
@@ -701,30 +702,33 @@ class Expander(cst.CSTTransformer):
             else:
                 items.extend(expansion)
                 changed = True
-        if not changed:
+        return items if changed else None
+
+    @staticmethod
+    def _plain_smalls(items: list[Emitted]) -> list[cst.BaseSmallStatement] | None:
+        """``items`` when they are all small statements, their separators reset."""
+        if not all(isinstance(i, cst.BaseSmallStatement) for i in items):
+            return None
+        return [i.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for i in items]  # type: ignore[union-attr]
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+        items = self._smalls(original, updated)
+        if items is None:
             return self._mark(updated, original)
         if not items:
             return cst.RemovalSentinel.REMOVE
-        if all(isinstance(i, cst.BaseSmallStatement) for i in items) and len(items) == len(updated.body):
+        smalls = self._plain_smalls(items)
+        if smalls is not None and len(smalls) == len(updated.body):
             # Same shape (e.g. a return lowered to an assignment): keep the line's layout.
-            smalls = [i.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for i in items]  # type: ignore[union-attr]
             return self._mark(updated.with_changes(body=smalls), original)
         return cst.FlattenSentinel(self._regroup(items, original))
 
     def leave_SimpleStatementSuite(self, original: cst.SimpleStatementSuite, updated: cst.SimpleStatementSuite):
-        items: list[Emitted] = []
-        changed = False
-        for o, u in zip(original.body, updated.body):
-            expansion = self._small(o, u)
-            if expansion is None:
-                items.append(u)
-            else:
-                items.extend(expansion)
-                changed = True
-        if not changed:
+        items = self._smalls(original, updated)
+        if items is None:
             return updated
-        if all(isinstance(i, cst.BaseSmallStatement) for i in items):
-            smalls = [i.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for i in items]  # type: ignore[union-attr]
+        smalls = self._plain_smalls(items)
+        if smalls is not None:
             return updated.with_changes(body=smalls or [cst.Pass()])
         return b.block(items)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 
-from ..analysis.scopes import children
+from ..analysis.scopes import walk
 
 from ..analysis.evaluation import contains, operands
 from . import build as b
@@ -36,7 +36,7 @@ class Linearizer:
         #: Temporaries to release once the statement is done (results, hoisted operands).
         self.temps: list[str] = []
         self._walrus = {
-            n.target.value for n in _descendants(stmt) if isinstance(n, cst.NamedExpr) and isinstance(n.target, cst.Name)
+            n.target.value for n in walk(stmt) if isinstance(n, cst.NamedExpr) and isinstance(n.target, cst.Name)
         }
         self._has_site: dict[cst.CSTNode, bool] = {}
 
@@ -199,11 +199,3 @@ class Linearizer:
 def _as_name(value: str, like: cst.CSTNode) -> cst.Name:
     """A Name standing for ``like``, keeping its parentheses (and so its layout)."""
     return cst.Name(value, lpar=getattr(like, "lpar", ()), rpar=getattr(like, "rpar", ()))
-
-
-def _descendants(root: cst.CSTNode):
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(children(node))

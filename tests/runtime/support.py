@@ -176,3 +176,14 @@ def run_program(module: Any, variant: str, mode: str, seed: int | None) -> Outco
         return run_mode(mode, seed, module.ENTRIES[variant], sc=sc, env=env)
     finally:
         env.close()
+
+
+def assert_same_run(reference: Outcome, inlined: Outcome) -> None:
+    """The two variants of a program agree on everything observable, and the rule
+    checker accepts both traces."""
+    assert reference.violations == [], "\n".join(map(str, reference.violations))
+    assert inlined.violations == [], "\n".join(map(str, inlined.violations))
+    assert inlined.lines == reference.lines
+    assert (inlined.value, inlined.error) == (reference.value, reference.error)
+    assert inlined.posts == reference.posts
+    assert inlined.continuation_posts() == reference.continuation_posts()

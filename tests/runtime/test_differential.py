@@ -13,7 +13,7 @@ import importlib
 
 import pytest
 
-from tests.runtime.support import MODE_IDS, MODES, run_program
+from tests.runtime.support import MODE_IDS, MODES, assert_same_run, run_program
 
 PROGRAMS = [
     "async_local_chain",  # spec 4.1, worked example (AsyncLocal): depth 3, custom awaiter
@@ -39,12 +39,7 @@ def test_inlined_program_behaves_like_the_reference(name, mode, seed):
     program = _load(name)
     reference = run_program(program, "reference", mode, seed)
     inlined = run_program(program, "inlined", mode, seed)
-    assert reference.violations == [], "\n".join(map(str, reference.violations))
-    assert inlined.violations == [], "\n".join(map(str, inlined.violations))
-    assert inlined.lines == reference.lines
-    assert (inlined.value, inlined.error) == (reference.value, reference.error)
-    assert inlined.posts == reference.posts
-    assert inlined.continuation_posts() == reference.continuation_posts()
+    assert_same_run(reference, inlined)
     expected = getattr(program, "EXPECTED", None)
     if expected is not None:
         assert reference.lines == expected

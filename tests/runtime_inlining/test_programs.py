@@ -17,7 +17,7 @@ import types
 import pytest
 
 from async_inline import Options, rewrite_source
-from tests.runtime.support import MODE_IDS, MODES, run_program
+from tests.runtime.support import MODE_IDS, MODES, assert_same_run, run_program
 from tests.runtime.test_differential import PROGRAMS
 
 
@@ -40,12 +40,7 @@ def test_rewritten_program_behaves_like_the_reference(name, mode, seed):
     original, module, _ = _rewritten(name)  # in stress mode, a random subset of the sites
     reference = run_program(original, "reference", mode, seed)
     inlined = run_program(module, "reference", mode, seed)
-    assert reference.violations == [], "\n".join(map(str, reference.violations))
-    assert inlined.violations == [], "\n".join(map(str, inlined.violations))
-    assert inlined.lines == reference.lines
-    assert (inlined.value, inlined.error) == (reference.value, reference.error)
-    assert inlined.posts == reference.posts
-    assert inlined.continuation_posts() == reference.continuation_posts()
+    assert_same_run(reference, inlined)
 
 
 @pytest.mark.decisions
