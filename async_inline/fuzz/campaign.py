@@ -1,108 +1,260 @@
-"""A fuzzing campaign: generate, compare, shrink what diverges, write it out."""
+"""A fuzzing campaign: generate programs, compare their two forms, shrink what diverges.
+
+Cases run in worker processes that this module starts and watches: a case that neither
+the alarm of ``oracle`` nor anything else can stop (a hang in C code, a deadlock) gets its
+worker killed after a hard limit and counts as a finding; a worker that dies counts too;
+either way a fresh worker takes over and the campaign goes on.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
+import os
+import random
+import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
 
 from ..options import Options
 from .generator import generate
-from .oracle import Verdict, compare
+from .oracle import PROGRAM_TIMEOUT, REWRITE_TIMEOUT, Verdict, compare
 from .shrink import shrink
+
+#: Seconds a case may take before its worker is killed (the alarms inside come first).
+HARD_LIMIT = 3 * PROGRAM_TIMEOUT + REWRITE_TIMEOUT + 120
+#: A worker is replaced after this many cases (bounds whatever programs leave behind).
+CASES_PER_WORKER = 250
 
 
 @dataclass(frozen=True)
 class Case:
+    """One program and how it is rewritten; everything follows from the seed."""
+
     seed: int
     runtime_async: bool
     stress: bool
 
     @property
+    def family(self) -> str:
+        return "runtime" if self.runtime_async else "plain"
+
+    @property
     def label(self) -> str:
-        kind = "runtime" if self.runtime_async else "plain"
-        return f"seed {self.seed} ({kind}{', stress' if self.stress else ''})"
+        return f"seed {self.seed} ({self.family}{', stress' if self.stress else ''})"
+
+    @property
+    def command(self) -> str:
+        """The command line that runs this case alone."""
+        return f"python -m async_inline fuzz --seed {self.seed} --count 1 --kind {self.family}{' --stress' if self.stress else ''}"
 
     @property
     def options(self) -> Options:
-        return Options(stress_seed=self.seed if self.stress else None)
+        """Stress mode seeded by the program seed; otherwise the defaults, or (drawn from the
+        seed) tight limits, generous limits, or no guards."""
+        rng = random.Random(f"options {self.seed}")
+        if self.stress:
+            return Options(stress_seed=self.seed, max_depth=rng.choice([4, 4, 6]), recursion_unroll=rng.choice([1, 1, 2]))
+        variant = rng.random()
+        if variant < 0.55:
+            return Options(stress_seed=None)
+        if variant < 0.70:
+            return Options(stress_seed=None, max_depth=rng.randint(1, 2), max_callee_size=rng.choice([5, 15]))
+        if variant < 0.85:
+            return Options(stress_seed=None, max_depth=6, max_callee_size=400, max_caller_growth=800, recursion_unroll=2)
+        return Options(stress_seed=None, guards=False)
+
+    @property
+    def rebinding(self) -> bool:
+        """Programs rebind functions at run time unless the rewrite drops the guards."""
+        return self.options.guards
+
+    def program(self) -> str:
+        return generate(self.seed, self.runtime_async, rebinding=self.rebinding)
+
+
+def make_case(seed: int, kind: str, stress: bool) -> Case:
+    """``kind``: "plain", "runtime", or "both" (odd seeds are runtime-async)."""
+    return Case(seed, kind == "runtime" or (kind == "both" and seed % 2 == 1), stress)
 
 
 @dataclass(frozen=True)
 class Result:
     case: Case
     verdict: Verdict
-    #: The shrunk program, for a divergence.
+    #: The generated program, for a divergence.
     program: str = ""
+    #: The shrunk program, for a divergence ("" until shrunk).
+    shrunk: str = ""
 
 
-def cases(seed: int, count: int, kind: str, stress: bool) -> Iterator[Case]:
-    """``count`` programs from ``seed`` on; ``kind`` both alternates plain and runtime-async."""
-    for i in range(count):
-        runtime_async = kind == "runtime" or (kind == "both" and i % 2 == 1)
-        yield Case(seed + i, runtime_async, stress)
+def check_case(case: Case) -> tuple[Verdict, str]:
+    source = case.program()
+    return compare(source, runtime_async=case.runtime_async, options=case.options, seed=case.seed), source
 
 
-def run_case(case: Case) -> Result:
-    source = generate(case.seed, case.runtime_async)
-    verdict = compare(source, runtime_async=case.runtime_async, options=case.options)
-    if not verdict.divergent:
-        return Result(case, verdict)
+def shrink_case(case: Case, verdict: Verdict, source: str, seconds: float) -> str:
+    """The smallest program that still fails the same way (same verdict kind)."""
 
     def still_fails(candidate: str) -> bool:
-        return compare(candidate, runtime_async=case.runtime_async, options=case.options).kind == verdict.kind
+        return compare(candidate, runtime_async=case.runtime_async, options=case.options, seed=case.seed).kind == verdict.kind
 
-    return Result(case, verdict, shrink(source, still_fails))
+    return shrink(source, still_fails, seconds=seconds)
 
 
-def regression_test(result: Result) -> str:
-    """A ready-to-paste pytest test for a divergence."""
-    case = result.case
-    return (
-        f"# {case.label}: {result.verdict.kind}: {result.verdict.detail[:200]}\n"
-        f"from async_inline import Options\n"
-        f"from async_inline.fuzz.oracle import compare\n\n"
-        f"PROGRAM = {result.program!r}\n\n\n"
-        f"def test_fuzz_seed_{case.seed}{'_runtime' if case.runtime_async else ''}{'_stress' if case.stress else ''}():\n"
-        f"    verdict = compare(PROGRAM, runtime_async={case.runtime_async}, options=Options(stress_seed={case.seed if case.stress else None}))\n"
-        f"    assert verdict.kind is None, verdict.detail\n"
-    )
+# -- worker processes -----------------------------------------------------------------------
+def _worker(conn: multiprocessing.connection.Connection, shrink_seconds: float) -> None:
+    """Run the cases the parent sends; report the verdict first, then the shrunk program."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
+    sys.unraisablehook = lambda unraisable: None  # finalizers of abandoned coroutines
+    try:
+        while True:
+            case = conn.recv()
+            if case is None:
+                return
+            verdict, source = check_case(case)
+            if not verdict.divergent:
+                conn.send(("done", Result(case, verdict)))
+                continue
+            conn.send(("verdict", Result(case, verdict, source)))
+            shrunk = shrink_case(case, verdict, source, shrink_seconds) if shrink_seconds > 0 else source
+            conn.send(("done", Result(case, verdict, source, shrunk)))
+    except (EOFError, OSError):  # the parent went away
+        return
+
+
+@dataclass
+class _Worker:
+    process: multiprocessing.process.BaseProcess
+    conn: multiprocessing.connection.Connection
+    case: Case | None = None
+    started: float = 0.0
+    partial: Result | None = None
+    done: int = 0
+
+
+@dataclass
+class Summary:
+    programs: int = 0
+    #: Divergent results, by seed.
+    findings: list[Result] = field(default_factory=list)
+    #: Programs the oracle could not use (the original timed out or was not deterministic).
+    unusable: list[Result] = field(default_factory=list)
+    #: Sites inlined over all programs (how much reached the inliner).
+    inlined: int = 0
 
 
 def run_campaign(
-    seed: int, count: int, *, kind: str = "both", stress: bool = False, keep: Path | None = None, jobs: int = 1, progress: bool = False
-) -> list[Result]:
-    """Run the campaign; return the divergent results (written to ``keep`` if given)."""
-    found: list[Result] = []
-    all_cases = list(cases(seed, count, kind, stress))
-    if jobs > 1:
-        with ProcessPoolExecutor(jobs) as pool:
-            results = pool.map(run_case, all_cases, chunksize=4)
-            found = _collect(results, len(all_cases), keep, progress)
-    else:
-        found = _collect(map(run_case, all_cases), len(all_cases), keep, progress)
-    return found
+    cases: Iterable[Case],
+    *,
+    jobs: int = 1,
+    shrink_seconds: float = 300.0,
+    on_result: Callable[[Result, Summary], None] | None = None,
+) -> Summary:
+    """Run ``cases`` on ``jobs`` worker processes; ``on_result`` hears of each one as it ends."""
+    pending = list(cases)
+    pending.reverse()
+    summary = Summary()
+    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
+    workers: list[_Worker] = []
+
+    def start() -> _Worker:
+        parent, child = context.Pipe()
+        process = context.Process(target=_worker, args=(child, shrink_seconds), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def record(result: Result) -> None:
+        summary.programs += 1
+        summary.inlined += result.verdict.inlined
+        if result.verdict.divergent:
+            summary.findings.append(result)
+        elif result.verdict.kind == "unusable":
+            summary.unusable.append(result)
+        if on_result is not None:
+            on_result(result, summary)
+
+    def feed(worker: _Worker) -> _Worker:
+        """Give ``worker`` the next case (replacing it first when it has done its share)."""
+        worker.case, worker.partial = None, None
+        if worker.done >= CASES_PER_WORKER or not worker.process.is_alive():
+            _stop(worker)
+            worker = start()
+        if pending:
+            worker.case, worker.started = pending.pop(), time.monotonic()
+            worker.done += 1
+            worker.conn.send(worker.case)
+        return worker
+
+    previous_handler = signal.signal(signal.SIGTERM, _terminated) if _main_thread() else None
+    try:
+        workers = [feed(start()) for _ in range(max(1, min(jobs, len(pending))))]
+        while any(w.case is not None for w in workers):
+            ready = multiprocessing.connection.wait([w.conn for w in workers if w.case is not None], timeout=1.0)
+            for i, worker in enumerate(workers):
+                if worker.case is None:
+                    continue
+                if worker.conn in ready:
+                    try:
+                        what, result = worker.conn.recv()
+                    except (EOFError, OSError):
+                        worker.process.join(5)
+                        record(_lost(worker, f"the worker process died (exit code {worker.process.exitcode})", "worker-crash"))
+                        workers[i] = feed(worker)
+                        continue
+                    if what == "verdict":  # shrinking follows: it gets its own time
+                        worker.partial, worker.started = result, time.monotonic()
+                        continue
+                    record(result)
+                    workers[i] = feed(worker)
+                elif time.monotonic() - worker.started > HARD_LIMIT + (shrink_seconds if worker.partial else 0):
+                    worker.process.kill()
+                    worker.process.join(5)
+                    record(_lost(worker, f"killed after {HARD_LIMIT:.0f} s: a rewrite or a run that no alarm could stop", "timeout"))
+                    workers[i] = feed(worker)
+    finally:
+        for worker in workers:
+            _stop(worker)
+        if previous_handler is not None:
+            signal.signal(signal.SIGTERM, previous_handler)
+    summary.findings.sort(key=lambda r: r.case.seed)
+    return summary
 
 
-def _collect(results, total: int, keep: Path | None, progress: bool) -> list[Result]:
-    found = []
-    for done, result in enumerate(results, 1):
-        if progress:
-            print(f"\r[{done}/{total}] {len(found)} divergences", end="", file=sys.stderr, flush=True)
-        if not result.verdict.divergent:
-            continue
-        found.append(result)
-        if progress:
-            print(file=sys.stderr)
-        print(f"{result.case.label}: {result.verdict.kind}: {result.verdict.detail[:300]}", file=sys.stderr)
-        if keep is not None:
-            keep.mkdir(parents=True, exist_ok=True)
-            stem = f"divergence_{result.case.seed}{'_runtime' if result.case.runtime_async else ''}"
-            (keep / f"{stem}.py").write_text(result.program)
-            (keep / f"test_{stem}.py").write_text(regression_test(result))
-            print(f"  written to {keep / (stem + '.py')}", file=sys.stderr)
-    if progress:
-        print(file=sys.stderr)
-    return found
+def _terminated(signum, frame):  # noqa: ARG001
+    raise SystemExit(128 + signum)  # so that the workers are stopped on the way out
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _lost(worker: _Worker, detail: str, kind: str) -> Result:
+    """The result of a case whose worker died or was killed."""
+    if worker.partial is not None:  # the verdict was in, the shrinking was lost: keep it whole
+        partial = worker.partial
+        return Result(partial.case, partial.verdict, partial.program, partial.program)
+    case = worker.case
+    return Result(case, Verdict(kind, detail), case.program())
+
+
+def _stop(worker: _Worker) -> None:
+    if worker.process.is_alive() and worker.case is None:
+        try:
+            worker.conn.send(None)
+        except (OSError, ValueError):
+            pass
+        worker.process.join(5)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join(5)
+    worker.conn.close()
+
+
+def default_jobs() -> int:
+    return os.cpu_count() or 1

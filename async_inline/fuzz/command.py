@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 DESCRIPTION = """\
-Generate random, terminating async programs (plain coroutines and runtime-async functions,
-which run under the runtime's deterministic scheduler), rewrite each with async_inline,
-run the original and the rewritten program, and compare printed output, result,
-exception chain, posts per synchronization context and the rule checker's verdict.
-A divergence, a crash of the rewriter, invalid output or a hang of the rewritten program
-is shrunk to a small program; with --keep it is written there with a ready-made test.
+Generate random, terminating async programs, rewrite each with async_inline, run the
+original and the rewritten program, and compare what they print, return and raise (the
+exception chain included) and, for runtime-async programs (run under the runtime's
+deterministic scheduler), the posts to each synchronization context and the rules the
+trace checker finds broken. A crash of the rewriter, invalid output, a rewrite or a
+rewritten program that does not finish, count as divergences too.
 
-exit codes: 0 no divergence; 1 some divergence; 2 usage error
+Program i of the campaign has seed SEED+i; a seed always gives the same program and the
+same rewrite options, so any case can be run alone again (each finding prints the
+command). A divergence is shrunk (statements, functions, branches removed while it
+persists); with --keep the smallest program and a ready-to-paste pytest test are written
+to DIR.
+
+The last line on stdout is "N programs, K divergences".
+"""
+
+EPILOG = """\
+exit codes:
+  0    no divergence
+  1    some divergence
+  2    usage error
+  130  interrupted
 """
 
 
@@ -24,32 +37,82 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "fuzz",
         help="differential fuzzing of the inliner on random programs",
         description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--seed", type=int, default=0, help="first program seed (default 0); program i uses seed+i")
-    parser.add_argument("--count", type=_positive, default=100, help="number of programs (default 100)")
-    parser.add_argument("--stress", action="store_true", help="rewrite in stress mode (seeded by the program seed)")
+    parser.add_argument("--seed", type=_non_negative, default=0, metavar="S", help="seed of the first program (default 0)")
+    parser.add_argument("--count", type=_positive, default=100, metavar="N", help="number of programs (default 100)")
     parser.add_argument(
-        "--kind", choices=("both", "plain", "runtime"), default="both", help="program family (default both, alternating)"
+        "--stress", action="store_true", help="rewrite in stress mode, seeded by each program's seed (every eligible site, random subset)"
     )
-    parser.add_argument("--keep", type=Path, metavar="DIR", help="write shrunk divergent programs and tests to DIR")
-    parser.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="worker processes (0: one per CPU)")
+    parser.add_argument(
+        "--kind",
+        choices=("both", "plain", "runtime"),
+        default="both",
+        help="program family: plain coroutines, runtime-async programs, or both (odd seeds runtime-async; default)",
+    )
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="write each shrunk divergent program and its test to DIR")
+    parser.add_argument("-j", "--jobs", type=_non_negative, default=1, metavar="N", help="worker processes (0: one per CPU; default 1)")
+    parser.add_argument(
+        "--shrink-time", type=float, default=300.0, metavar="SECONDS", help="time to shrink each divergence (0: do not shrink; default 300)"
+    )
+    parser.add_argument("--show", action="store_true", help="print the programs (and their rewrite options) instead of running them")
     parser.set_defaults(handler=run)
 
 
 def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a positive integer")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
     return value
 
 
 def run(args: argparse.Namespace) -> int:
-    from .campaign import run_campaign
+    from .campaign import default_jobs, make_case, run_campaign
+    from .findings import options_source, program_file, write
 
-    jobs = args.jobs if args.jobs > 0 else (os.cpu_count() or 1)
-    found = run_campaign(
-        args.seed, args.count, kind=args.kind, stress=args.stress, keep=args.keep, jobs=jobs, progress=sys.stderr.isatty()
-    )
-    print(f"{args.count} programs, {len(found)} divergences")
-    return 1 if found else 0
+    cases = [make_case(args.seed + i, args.kind, args.stress) for i in range(args.count)]
+    if args.show:
+        for case in cases:
+            print(f"# {case.label}; options: {options_source(case.options)}")
+            print(case.program())
+        return 0
+    if args.keep is not None and args.keep.exists() and not args.keep.is_dir():
+        print(f"fuzz: --keep {args.keep}: not a directory", file=sys.stderr)
+        return 2
+    tty = sys.stderr.isatty()
+
+    def report(result, summary) -> None:
+        if tty:
+            print(f"\r[{summary.programs}/{len(cases)}] {len(summary.findings)} divergences", end="", file=sys.stderr, flush=True)
+        if not result.verdict.divergent:
+            return
+        if tty:
+            print(file=sys.stderr)
+        print(f"{result.case.label}: {result.verdict.kind}: {result.verdict.detail[:500]}", file=sys.stderr)
+        print(f"  reproduce: {result.case.command}", file=sys.stderr)
+        if args.keep is not None:
+            print(f"  written to {write(result, args.keep)}", file=sys.stderr)
+        elif result.shrunk:
+            print("  shrunk to:\n" + "\n".join("    " + line for line in program_file(result).splitlines()), file=sys.stderr)
+
+    summary = run_campaign(cases, jobs=args.jobs or default_jobs(), shrink_seconds=args.shrink_time, on_result=report)
+    if tty:
+        print(file=sys.stderr)
+    if summary.unusable:
+        seeds = ", ".join(str(r.case.seed) for r in summary.unusable[:10])
+        print(f"{len(summary.unusable)} programs unusable (a fuzzer problem; seeds {seeds}): "
+              f"{summary.unusable[0].verdict.detail[:200]}", file=sys.stderr)
+    print(f"{summary.inlined} sites inlined in all", file=sys.stderr)
+    print(f"{summary.programs} programs, {len(summary.findings)} divergences")
+    return 1 if summary.findings else 0

@@ -1,16 +1,26 @@
 """Random, terminating async programs for differential testing (seeded, standard ``random``).
 
-A program is a module of several coroutine functions ``f0 .. fN`` where ``fi`` may await
-``fj`` only for ``j > i`` (acyclic), plus bounded self-recursion through a ``depth``
-parameter. Bodies mix the control flow an inliner must get right (early returns in every
-position, loops with break/continue/else, try/except/else/finally, with/async with,
-raise and re-raise) with awaits in every expression position. Every program prints a
-trace of what it does; loops and recursion are bounded, so it terminates quickly.
+A program is a module of coroutine functions ``f0 .. fN`` where ``fi`` awaits ``fj`` only
+for ``j > i`` (acyclic), plus bounded self-recursion through a ``depth`` parameter, and a
+``main()`` that calls the first ones. Most awaits are plain-name awaits of those module-level
+functions, because only those reach the inliner; they sit in every position an inliner must
+get right (operands, call arguments, conditions of ``if``/``elif``/``while``, short-circuit
+operands, conditional expressions, f-strings, comprehensions, subscripts, ``with`` items, loop
+iterables, return values, raised values) inside control flow with early returns, loops with
+break/continue/else, try/except/else/finally, re-raise, with/async with. Names clash on
+purpose across functions (callee locals named like caller locals, like globals, like the
+inliner's own names), and some functions and sites are ones the inliner must refuse or guard
+(closures, ``locals()``, decorators, call-site unpacking, maybe-unassigned locals, shadowed
+globals, run-time rebinding to a mock).
 
-Runtime-async programs (``runtime_async=True``) also decorate functions with
-``@async_method`` and use ``AsyncLocal``, synchronization contexts, ``yield_()``, a
-custom awaiter and ``configure_await``; they run under the runtime's deterministic
-scheduler.
+Runtime-async programs (``runtime_async=True``) decorate most functions with
+``@async_method`` and add ``AsyncLocal`` writes and reads, synchronization-context
+switches, ``yield_()``, custom awaiters that suspend (resuming on the pool or on another
+context), ``configure_await`` and started tasks; they run under the runtime's
+deterministic scheduler (see ``oracle``).
+
+Every program prints a trace of what it does through ``log`` (see ``prelude``); loops,
+recursion and output are bounded, so it terminates quickly.
 """
 
 from __future__ import annotations
@@ -18,432 +28,745 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-PRELUDE_PLAIN = '''\
-import asyncio
-import contextvars
+from .prelude import prelude
 
-cv = contextvars.ContextVar("cv", default=0)
-G = 0
+#: Local names, few on purpose: caller and callee locals clash, and the inliner must rename.
+LOCALS = ("x", "y", "z", "n", "r", "s")
+#: Rarely used local names: like the inliner's generated ones, or mangled inside a class.
+ODD_LOCALS = ("_ai_t1", "_ai1_ret", "_ai_x", "_ai_ref_f1", "_ai_rt", "__v")
+#: Globals a function may shadow with a local of the same name (``shadowed`` refusals,
+#: and callee locals that must not capture the caller's use of the global).
+SHADOWABLE = ("t", "cv", "G", "len", "abs")
 
-
-class Boom(Exception):
-    pass
-
-
-def t(tag, value):
-    print("t", tag, value)
-    return value
+PLAIN_HANDLED = "(Boom, ValueError, ZeroDivisionError)"
 
 
-class CM:
-    def __init__(self, name, suppress=False):
-        self.name, self.suppress = name, suppress
-
-    def __enter__(self):
-        print("enter", self.name)
-        return self.name
-
-    def __exit__(self, et, ev, tb):
-        print("exit", self.name, et.__name__ if et else None)
-        return self.suppress
-
-
-class ACM(CM):
-    async def __aenter__(self):
-        await asyncio.sleep(0)
-        return self.__enter__()
-
-    async def __aexit__(self, et, ev, tb):
-        return self.__exit__(et, ev, tb)
-'''
-
-PRELUDE_RUNTIME = '''\
-import contextvars
-
-import runtime
-from runtime import AsyncLocal, Awaiter, SynchronizationContext, ThreadPool, async_method, configure_await, yield_
-
-cv = contextvars.ContextVar("cv", default=0)
-al = AsyncLocal(0)
-G = 0
-CTX = []  # filled by the harness: QueueContext objects named c0, c1
-
-
-class Boom(Exception):
-    pass
-
-
-def t(tag, value):
-    print("t", tag, value)
-    return value
-
-
-def sc():
-    current = SynchronizationContext.current()
-    return None if current is None else current.name
-
-
-class PoolAwaiter(Awaiter):
-    """Never completed: resumes its awaiter from the thread pool (rule A5)."""
-
-    is_completed = False
-
-    def on_completed(self, continuation):
-        ThreadPool.queue(continuation)
-
-    def get_result(self):
-        return 7
-
-
-class CM:
-    def __init__(self, name, suppress=False):
-        self.name, self.suppress = name, suppress
-
-    def __enter__(self):
-        print("enter", self.name)
-        return self.name
-
-    def __exit__(self, et, ev, tb):
-        print("exit", self.name, et.__name__ if et else None)
-        return self.suppress
-'''
+@dataclass
+class Param:
+    name: str
+    #: "posonly", "normal", "kwonly", "star" (``*rest``) or "starstar" (``**kw``).
+    kind: str
+    default: str | None = None
 
 
 @dataclass
 class Function:
+    name: str
     index: int
-    runtime_async: bool
-    recursive: bool
-    params: list[str] = field(default_factory=list)
-    #: Parameters with defaults: name -> default source.
-    defaults: dict[str, str] = field(default_factory=dict)
-    kwonly: list[str] = field(default_factory=list)
-    #: Declares ``global G`` and writes it.
+    runtime_async: bool = False
+    decorators: list[str] = field(default_factory=list)
+    params: list[Param] = field(default_factory=list)
+    recursive: bool = False
     uses_global: bool = False
+    shadows: set[str] = field(default_factory=set)
 
-    @property
-    def name(self) -> str:
-        return f"f{self.index}"
+    def param(self, kind: str) -> Param | None:
+        return next((p for p in self.params if p.kind == kind), None)
+
+    def has(self, name: str) -> bool:
+        return any(p.name == name for p in self.params)
+
+    def signature(self) -> str:
+        parts: list[str] = []
+        kinds = [p.kind for p in self.params]
+        for p in self.params:
+            if p.kind == "kwonly" and "star" not in kinds and "*" not in parts:
+                parts.append("*")
+            text = {"star": f"*{p.name}", "starstar": f"**{p.name}"}.get(p.kind, p.name)
+            if p.default is not None:
+                text += f"={p.default}"
+            parts.append(text)
+            if p.kind == "posonly" and (self.params.index(p) + 1 == len(self.params) or self.params[self.params.index(p) + 1].kind != "posonly"):
+                parts.append("/")
+        return ", ".join(parts)
+
+
+@dataclass
+class Config:
+    """The shape of one program: drawn from the seed, so one seed is one program."""
+
+    runtime_async: bool
+    functions: int
+    #: Rebinding through ``rebind()``/``Fake`` (guards); off when the rewrite drops guards.
+    rebinding: bool
+    #: Sites and functions the inliner must refuse.
+    bait: bool
 
 
 class ProgramGenerator:
-    def __init__(self, seed: int, runtime_async: bool = False) -> None:
+    def __init__(self, seed: int, runtime_async: bool = False, rebinding: bool = True) -> None:
         self.rng = random.Random(seed)
+        self.config = Config(
+            runtime_async=runtime_async,
+            functions=self.rng.randint(2, 5),
+            rebinding=rebinding,
+            bait=self.rng.random() < 0.6,
+        )
         self.runtime_async = runtime_async
         self.functions: list[Function] = []
-        self._locals: list[str] = []
-        self._counter = 0
-        self._loop_depth = 0
-        self._current: Function | None = None
+        self.baits: list[str] = []  # names of bait coroutine functions (leaves)
+        self._tags = 0
+        # state of the function being generated
+        self.fn: Function | None = None
+        self.bound: list[str] = []  # locals definitely assigned here (readable)
+        self.loops = 0
+        self.handlers = 0
+        self.in_comprehension = False
+        self.in_fstring = False
+        self.level = 0  # block nesting, bounded below CPython's limit of 20
 
-    # -- helpers --------------------------------------------------------------------------
+    # -- helpers ------------------------------------------------------------------------
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
 
-    def fresh(self, base: str = "v") -> str:
-        self._counter += 1
-        return f"{base}{self._counter}"
+    def pick(self, seq):
+        return self.rng.choice(list(seq))
 
     def tag(self) -> str:
-        self._counter += 1
-        return f"'{self._current.name if self._current else 'main'}.{self._counter}'"
+        self._tags += 1
+        return f"'{self.fn.name if self.fn else 'main'}.{self._tags}'"
 
-    # -- expressions (integers) ------------------------------------------------------------
+    def uses(self, name: str) -> bool:
+        """May this function use the global ``name`` (it is not shadowed by a local)?"""
+        return self.fn is None or name not in self.fn.shadows
+
+    def local_name(self) -> str:
+        if self.chance(0.04):
+            return self.pick(ODD_LOCALS)
+        return self.pick(LOCALS)
+
+    def bind(self, name: str) -> None:
+        if name not in self.bound:
+            self.bound.append(name)
+
+    # -- expressions ------------------------------------------------------------------------
     def atom(self) -> str:
-        choices = ["lit", "lit"]
-        if self._locals:
-            choices += ["local"] * 4
-        if self.runtime_async:
-            choices.append("al")
-        choices.append("cv")
-        kind = self.rng.choice(choices)
-        if kind == "lit":
-            return str(self.rng.randint(0, 9))
-        if kind == "local":
-            return self.rng.choice(self._locals)
-        if kind == "al":
+        r = self.rng.random()
+        if self.bound and r < 0.5:
+            return self.pick(self.bound)
+        if r < 0.58 and self.uses("cv"):
+            return "cv.get()"
+        if r < 0.63 and self.uses("G"):
+            return "G"
+        if r < 0.70 and self.runtime_async:
             return "al.value"
-        return "cv.get()"
+        return str(self.rng.randint(0, 9))
 
-    def call_args(self, callee: Function, depth_expr: str | None = None, depth: int = 0) -> str:
-        """Arguments for ``callee``: positional until the first keyword, defaults sometimes left out."""
-        parts = []
-        keywords = False
-        for p in callee.params:
-            if p == "depth":
-                value = depth_expr if depth_expr is not None else str(self.rng.randint(0, 2))
-            elif p == "acc" or (p in callee.defaults and self.chance(0.4)):
-                # `acc` always keeps its default list (its identity across calls is the point)
-                keywords = True  # a skipped default: what follows must be passed by keyword
-                continue
-            else:
-                value = self.expr(depth)
-            if p in callee.defaults and self.chance(0.3):
-                keywords = True
-            parts.append(f"{p}={value}" if keywords else value)
-        for k in callee.kwonly:
-            if self.chance(0.5):
-                parts.append(f"{k}={self.expr(depth)}")
-        return ", ".join(parts)
+    def callees(self) -> list[Function]:
+        me = self.fn
+        return self.functions[me.index + 1:] if me is not None else self.functions[:3]
 
-    def await_call(self, depth: int = 1) -> str | None:
-        me = self._current
-        start = me.index + 1 if me else 0
-        targets = self.functions[start:]
-        if me is not None and me.recursive and self.chance(0.3):
-            return f"(await {me.name}({self.call_args(me, 'depth - 1', depth - 1)}) if depth > 0 else 0)"
-        if not targets:
-            return None
-        callee = self.rng.choice(targets)
-        call = f"{callee.name}({self.call_args(callee, None, depth - 1)})"
-        if self.runtime_async and callee.runtime_async and self.chance(0.15):
-            return f"await configure_await({call}, False)"
-        return f"await {call}"
+    def await_expr(self, d: int) -> str | None:
+        """An awaited call in expression position (mostly inlinable ones)."""
+        me = self.fn
+        r = self.rng.random()
+        if me is not None and me.recursive and r < 0.15:
+            return f"(await {me.name}({self.call_args(me, d, recursing=True)}) if depth > 0 else {self.atom()})"
+        if r < 0.82 and self.callees():
+            callee = self.pick(self.callees())
+            call = f"{callee.name}({self.call_args(callee, d)})"
+            if self.runtime_async and self.chance(0.12):
+                return f"await configure_await({call}, False)"
+            return f"await {call}"
+        if self.baits and r < 0.88:
+            return f"await {self.pick(self.baits)}({self.expr(d - 1)})"
+        if self.runtime_async:
+            return self.pick(["await PoolAwaiter()", "await CtxAwaiter()", "await DoneAwaiter()"])
+        return self.pick([f"await Suspend({self.expr(d - 1)})", f"await asyncio.sleep(0, {self.expr(d - 1)})"])
 
-    def expr(self, depth: int = 2) -> str:
-        if depth <= 0:
+    def expr(self, d: int = 2) -> str:  # noqa: C901 - one branch per form
+        if d <= 0:
             return self.atom()
         r = self.rng.random()
-        if r < 0.12:
-            a = self.await_call(depth)
+        if r < 0.20:
+            a = self.await_expr(d)
             if a is not None:
                 return a
-        if r < 0.45:
-            op = self.rng.choice(["+", "-", "*"])
-            return f"({self.expr(depth - 1)} {op} {self.expr(depth - 1)}) % 1000"
-        if r < 0.53:
-            return f"({self.expr(depth - 1)} if {self.cond(depth - 1)} else {self.expr(depth - 1)})"
-        if r < 0.60:
-            op = self.rng.choice(["and", "or"])
-            return f"({self.expr(depth - 1)} {op} {self.expr(depth - 1)})"
+        if r < 0.40:
+            op = self.pick(["+", "-", "*", "+", "-", "//", "%"])
+            if op in ("//", "%"):
+                return f"({self.expr(d - 1)} {op} {self.expr(d - 1)})"
+            return f"(({self.expr(d - 1)} {op} {self.expr(d - 1)}) % 1000)"
+        if r < 0.46:
+            return f"({self.expr(d - 1)} if {self.cond(d - 1)} else {self.expr(d - 1)})"
+        if r < 0.52:
+            return f"({self.expr(d - 1)} {self.pick(['and', 'or'])} {self.expr(d - 1)})"
+        if r < 0.56 and self.uses("t"):
+            return f"t({self.tag()}, {self.expr(d - 1)})"
+        if r < 0.62 and not self.in_comprehension:
+            return self.comprehension(d)
         if r < 0.65:
-            return f"t({self.tag()}, {self.expr(depth - 1)})"
-        if r < 0.70:
-            var = self.fresh("c")
-            saved = list(self._locals)
-            self._locals.append(var)
-            body = self.expr(depth - 1)
-            self._locals = saved
-            cond = f" if {var} % 2" if self.chance(0.3) else ""
-            return f"sum([{body} for {var} in range({self.rng.randint(0, 3)}){cond}])"
-        if r < 0.74:
-            return f"len([{self.expr(depth - 1)}, {self.expr(depth - 1)}][{self.rng.randint(0, 1)}:])"
+            return f"[{self.expr(d - 1)}, {self.expr(d - 1)}][{self.expr(d - 1)} % 2]"
+        if r < 0.68:
+            return f"{{{self.expr(d - 1)}: {self.expr(d - 1)}}}.get({self.expr(d - 1)}, -1)"
+        if r < 0.71:
+            return f"int({self.expr(d - 1)} < {self.expr(d - 1)} <= {self.expr(d - 1)})"
+        if r < 0.74 and self.uses("abs"):
+            return f"max({self.expr(d - 1)}, {self.expr(d - 1)}, key=abs)"
+        if r < 0.76 and self.uses("len") and not self.in_fstring:
+            return f'len({self.fstring(d - 1)})'
         if r < 0.78:
-            return f"[{self.expr(depth - 1)}, {self.expr(depth - 1)}][{self.expr(0)} % 2]"
+            return f"min(*[{self.expr(d - 1)}, {self.expr(d - 1)}])"
+        if r < 0.80:
+            return f"(lambda q: q + 1)({self.expr(d - 1)})"
         if r < 0.82:
-            return f"{{0: {self.expr(depth - 1)}}}.get({self.expr(depth - 1)} % 2, -1)"
+            return f"(not {self.expr(d - 1)})"
         return self.atom()
 
-    def cond(self, depth: int = 1) -> str:
-        op = self.rng.choice(["<", ">", "==", "!=", "<="])
-        if self.chance(0.15):
-            return f"{self.expr(depth)} < {self.expr(depth)} < {self.expr(depth)}"
-        return f"{self.expr(depth)} {op} {self.expr(depth)}"
+    def fstring(self, d: int) -> str:
+        """An f-string with (maybe awaiting) replacement fields; never nested, so that it
+        parses before Python 3.12 too."""
+        self.in_fstring = True
+        try:
+            return f'f"{{({self.expr(d)})}}:{{({self.expr(d)})!r:>4}}"'
+        finally:
+            self.in_fstring = False
 
-    # -- statements ----------------------------------------------------------------------
-    def block(self, depth: int, indent: str, size: int | None = None, extra: list[list[str]] | None = None) -> list[str]:
-        """Lines of a block of ``size`` statements; ``extra`` statements go in at random places."""
-        size = size if size is not None else self.rng.randint(1, 4)
-        units = [self.statement(depth, indent) for _ in range(size)]
+    def comprehension(self, d: int) -> str:
+        """A comprehension: awaits in its body (position refusals, expression form), its
+        condition, or its first iterable (evaluated outside, so inlinable)."""
+        var = self.pick(["q", "q2"])
+        saved, saved_in = list(self.bound), self.in_comprehension
+        self.in_comprehension = True  # no walrus anywhere in it, the first iterable included
+        iterable = f"range({self.expr(d - 1)} % 3)" if self.chance(0.4) else f"range({self.rng.randint(0, 3)})"
+        self.bound.append(var)
+        body = self.expr(d - 1)
+        cond = f" if {self.cond(d - 1)}" if self.chance(0.3) else ""
+        self.bound, self.in_comprehension = saved, saved_in
+        kind = self.rng.random()
+        if kind < 0.5:
+            return f"sum([{body} for {var} in {iterable}{cond}])"
+        if kind < 0.75 and self.uses("len"):
+            return f"len({{{body} for {var} in {iterable}{cond}}})"
+        return f"sum({{{var}: {body} for {var} in {iterable}{cond}}}.values())"
+
+    def cond(self, d: int = 1) -> str:
+        r = self.rng.random()
+        if r < 0.12:
+            return f"{self.expr(d)} < {self.expr(d)} < {self.expr(d)}"
+        if r < 0.22:
+            return f"{self.expr(d)} {self.pick(['and', 'or'])} {self.expr(d)} > 3"
+        if r < 0.27 and not self.in_comprehension and self.fn is not None:
+            name = self.pick(LOCALS)  # not added to bound: the walrus may be short-circuited away
+            return f"({name} := {self.expr(d)}) % 2"
+        return f"{self.expr(d)} {self.pick(['<', '>', '==', '!=', '<=', '>='])} {self.expr(d)}"
+
+    def argument(self, p: Param, d: int) -> str:
+        if p.name == "acc":
+            return f"[{self.expr(d - 1)}]"
+        if p.name == "box":
+            return f"Box({self.expr(d - 1)})"
+        return self.expr(d - 1)
+
+    def call_args(self, fn: Function, d: int, recursing: bool = False) -> str:
+        """Arguments that bind to ``fn``: positional, keyword (in any order), defaults left out,
+        extra ``*rest``/``**kw`` values."""
+        positional: list[str] = []
+        keywords: list[tuple[str, str]] = []
+        keyword_mode = False
+        for p in fn.params:
+            if p.kind not in ("posonly", "normal"):
+                continue
+            if p.default is not None and self.chance(0.35):
+                keyword_mode = True  # left out: what follows goes by keyword, or is left out too
+                continue
+            if p.kind == "posonly" and keyword_mode:
+                continue  # follows a left-out positional-only parameter: has a default
+            if p.kind == "normal" and (keyword_mode or self.chance(0.2)):
+                keyword_mode = True
+                keywords.append((p.name, self.argument(p, d)))
+            else:
+                positional.append(self.argument(p, d))
+        if fn.param("star") and not keyword_mode:
+            positional += [self.expr(d - 1) for _ in range(self.rng.randint(0, 2))]
+        for p in fn.params:
+            if p.kind != "kwonly":
+                continue
+            if p.name == "depth":
+                if recursing:
+                    keywords.append(("depth", "depth - 1"))
+                elif self.chance(0.7):
+                    keywords.append(("depth", str(self.rng.randint(0, 2))))
+            elif p.default is None or self.chance(0.5):
+                keywords.append((p.name, self.expr(d - 1)))
+        if fn.param("starstar"):
+            keywords += [(name, self.expr(d - 1)) for name in ("zz", "yy")[: self.rng.randint(0, 2)]]
+        if self.chance(0.4):
+            self.rng.shuffle(keywords)  # evaluated in source order, bound by name
+        return ", ".join(positional + [f"{name}={value}" for name, value in keywords])
+
+    # -- statements -------------------------------------------------------------------------
+    def block(
+        self, d: int, indent: str, size: int | None = None, extra: list[list[str]] | None = None, scoped: bool = True
+    ) -> list[str]:
+        """Lines of a block of ``size`` statements; ``extra`` statements go in at random places.
+
+        Names bound in a ``scoped`` block are forgotten after it: a branch's names may be
+        unbound in the next branch and after the statement."""
+        size = size if size is not None else self.rng.randint(1, 3)
+        saved = list(self.bound)
+        units = [self.statement(d, indent) for _ in range(size)]
+        if scoped:
+            self.bound = saved
         for unit in extra or []:
             units.insert(self.rng.randint(0, len(units)), unit)
         lines = [line for unit in units for line in unit]
         return lines or [indent + "pass"]
 
-    def statement(self, depth: int, indent: str) -> list[str]:  # noqa: C901 - one branch per form
-        me = self._current
+    def statement(self, d: int, indent: str) -> list[str]:
+        """One statement (maybe compound, up to ``d`` more levels deep)."""
         r = self.rng.random()
-        nested = depth > 0
-        if r < 0.16 or not self._locals:
-            var = self.fresh()
-            line = f"{indent}{var} = {self.expr()}"
-            self._locals.append(var)
+        if d > 0 and self.level < 6 and r < 0.32:
+            self.level += 1
+            saved = list(self.bound)
+            try:
+                return self.compound(d, indent)
+            finally:
+                self.bound = saved  # names bound in a branch may be unbound after it: not read
+                self.level -= 1
+        return self.simple(indent)
+
+    def simple(self, indent: str) -> list[str]:  # noqa: C901 - one branch per form
+        fn = self.fn
+        r = self.rng.random()
+        if r < 0.22 or not self.bound:
+            name = self.local_name()
+            value = self.await_expr(2) if self.chance(0.4) else self.expr()
+            line = f"{indent}{name} = {value or self.expr()}"
+            self.bind(name)
             return [line]
-        if r < 0.22:
-            return [f"{indent}{self.rng.choice(self._locals)} += {self.expr()}"]
-        if r < 0.32:
-            return [f"{indent}print({self.tag()}, {self.expr()})"]
-        if r < 0.36:
-            return [f'{indent}print(f"{{({self.expr(1)})}}-{{({self.expr(1)})!r:>4}}")']
-        if r < 0.40 and me is not None:
-            return [f"{indent}return {self.expr()}"]
-        if r < 0.44:
+        if r < 0.30:
+            return [f"{indent}{self.await_expr(2) or 'pass'}"]
+        if r < 0.35:
+            return [f"{indent}{self.pick(self.bound)} {self.pick(['+=', '-='])} {self.expr()}"]
+        if r < 0.45:
+            return [f"{indent}log({self.tag()}, {self.expr()})"]
+        if r < 0.48:
+            return [f"{indent}log({self.fstring(1)})"]
+        if r < 0.53 and fn is not None:
+            if self.chance(0.1):
+                return [f"{indent}return"]
+            return [f"{indent}return {self.await_expr(2) if self.chance(0.3) else self.expr()}"]
+        if r < 0.56 and self.uses("cv"):
             return [f"{indent}cv.set({self.expr(1)})"]
-        if r < 0.46 and me is not None and me.uses_global:
+        if r < 0.58 and fn is not None and fn.uses_global:
             return [f"{indent}G = (G + {self.expr(1)}) % 1000"]
-        if r < 0.48 and me is not None and "acc" in me.params:
+        if r < 0.60 and fn is not None and fn.has("acc"):
             return [f"{indent}acc.append({self.expr(1)})"]
-        if self.runtime_async and r < 0.56:
-            kind = self.rng.choice(["al", "al", "yield", "pool", "sc", "print"])
-            if kind == "al":
-                return [f"{indent}al.value = {self.expr(1)}"]
-            if kind == "yield":
-                return [f"{indent}await yield_()"]
-            if kind == "pool":
-                return [f"{indent}print({self.tag()}, await PoolAwaiter())"]
-            if kind == "sc":
-                return [f"{indent}SynchronizationContext.set_current(CTX[{self.rng.randint(0, 1)}])"]
-            return [f"{indent}print({self.tag()}, al.value, sc())"]
-        if not nested:
-            return [f"{indent}print({self.tag()}, {self.expr()})"]
-        inner = indent + "    "
-        saved = list(self._locals)
+        if r < 0.62 and fn is not None and fn.has("box"):
+            return [f"{indent}box.v {self.pick(['=', '+='])} {self.expr(1)}"]
         if r < 0.64:
-            lines = [f"{indent}if {self.cond()}:", *self.block(depth - 1, inner)]
-            if self.chance(0.4):
-                lines += [f"{indent}elif {self.cond()}:", *self.block(depth - 1, inner)]
+            first, second = self.local_name(), self.pick(LOCALS)
+            line = f"{indent}{first}, {second} = {self.expr(1)}, {self.expr(1)}"
+            self.bind(first)
+            self.bind(second)
+            return [line]
+        if r < 0.66 and len(self.bound) > 1 and fn is not None:
+            name = self.pick(self.bound)
+            self.bound.remove(name)
+            return [f"{indent}del {name}"]
+        if r < 0.69:
+            return [f"{indent}{self.raise_value()}"]
+        if r < 0.71 and self.handlers and self.chance(0.5):
+            return [f"{indent}raise"]
+        if r < 0.73:
+            return [f"{indent}log({self.tag()}, exc_name())"]
+        if r < 0.75 and fn is not None and self.chance(0.3):
+            return [f"{indent}assert {self.expr()} != 'never', 'never'"]
+        if r < 0.78 and self.baits:
+            return self.bait_call(indent)
+        if self.runtime_async and r < 0.92:
+            return self.runtime_statement(indent)
+        if not self.runtime_async and r < 0.84:
+            return [f"{indent}{self.pick(['await asyncio.sleep(0)', 'await Suspend(0)', 'await asyncio.sleep(0)'])}"]
+        return [f"{indent}log({self.tag()}, {self.expr()}, {self.expr(1)})"]
+
+    def raise_value(self) -> str:
+        r = self.rng.random()
+        if r < 0.5:
+            return f"raise Boom({self.expr(1)})"
+        if r < 0.65:
+            return f"raise ValueError({self.expr(1)})"
+        if r < 0.75:
+            return f"raise Boom({self.expr(1)}) from None"
+        if r < 0.85:
+            return f"raise Boom({self.expr(1)}) from ValueError({self.expr(0)})"
+        if r < 0.93 and self.fn is not None:
+            return f"raise StopIteration({self.expr(0)})"  # becomes RuntimeError (PEP 479)
+        return f"raise KeyError({self.expr(0)})"
+
+    def runtime_statement(self, indent: str) -> list[str]:
+        r = self.rng.random()
+        if r < 0.25:
+            return [f"{indent}al.value = {self.expr(1)}"]
+        if r < 0.40:
+            return [f"{indent}log({self.tag()}, al.value, sc(), where())"]
+        if r < 0.55:
+            target = self.pick(["CTX[0]", "CTX[1]", "CTX[1]", "None"])
+            return [f"{indent}SynchronizationContext.set_current({target})"]
+        if r < 0.70:
+            return [f"{indent}await yield_()"]
+        if r < 0.78:
+            return [f"{indent}await configure_await(yield_(), False)"]
+        if r < 0.90:
+            return [f"{indent}log({self.tag()}, {self.pick(['await PoolAwaiter()', 'await CtxAwaiter()', 'await DoneAwaiter()'])}, where())"]
+        return [f"{indent}log({self.tag()}, await configure_await(PoolAwaiter(), False), al.value)"]
+
+    def bait_call(self, indent: str) -> list[str]:
+        inner = indent + "    "
+        return [
+            f"{indent}try:",
+            f"{inner}log({self.tag()}, await {self.pick(self.baits)}({self.expr(1)}))",
+            f"{indent}except Exception as err:",
+            f"{inner}log({self.tag()}, chain(err))",
+        ]
+
+    def compound(self, d: int, indent: str) -> list[str]:  # noqa: C901 - one branch per form
+        inner = indent + "    "
+        r = self.rng.random()
+        if r < 0.22:
+            lines = [f"{indent}if {self.cond()}:", *self.block(d - 1, inner)]
+            for _ in range(self.rng.choice([0, 0, 1, 2])):
+                lines += [f"{indent}elif {self.cond()}:", *self.block(d - 1, inner)]
             if self.chance(0.5):
-                lines += [f"{indent}else:", *self.block(depth - 1, inner)]
-        elif r < 0.72:
-            var = self.fresh("i")
-            self._locals.append(var)
-            self._loop_depth += 1
-            jump = [[f"{inner}if {self.cond(0)}:", f"{inner}    {self.rng.choice(['break', 'continue'])}"]] if self.chance(0.5) else []
-            body = self.block(depth - 1, inner, extra=jump)
-            self._loop_depth -= 1
-            lines = [f"{indent}for {var} in range({self.rng.randint(0, 3)}):", *body]
+                lines += [f"{indent}else:", *self.block(d - 1, inner)]
+            return lines
+        if r < 0.36:
+            var = self.pick(["i", "j"]) if self.chance(0.8) or not self.bound else self.pick(self.bound)
+            iterable = self.pick([
+                f"range({self.rng.randint(0, 3)})",
+                f"range({self.expr(1)} % 3)",
+                f"[{self.expr(1)}, {self.expr(1)}]",
+            ])
+            return self.loop(f"{indent}for {var} in {iterable}:", [], d, indent, bound=var)
+        if r < 0.44:
+            w = f"w{self.loops}"
+            limit = self.rng.randint(1, 3)
+            cond = f"{w} < {limit}"
+            if self.chance(0.5):
+                cond += f" and {self.cond(1)}"  # re-evaluated, awaits included, every iteration
+            lines = self.loop(f"{indent}while {cond}:", [f"{inner}{w} += 1"], d, indent, bound=None)
+            return [f"{indent}{w} = 0", *lines]
+        if r < 0.68:
+            return self.try_statement(d, indent)
+        if r < 0.80:
+            async_with = self.chance(0.4)
+            kind = "async with ACM" if async_with else "with CM"
+            name = self.expr(1) if self.chance(0.3) else f"'m{self._tags}'"
+            item = f"{kind}({name}, {self.chance(0.3)})"
             if self.chance(0.3):
-                lines += [f"{indent}else:", *self.block(depth - 1, inner, 1)]
-        elif r < 0.77:
-            w = self.fresh("w")
-            self._loop_depth += 1
-            body = self.block(depth - 1, inner)
-            self._loop_depth -= 1
-            lines = [f"{indent}{w} = 0", f"{indent}while {w} < {self.rng.randint(1, 3)}:", f"{inner}{w} += 1", *body]
-            if self.chance(0.3):
-                lines += [f"{indent}else:", *self.block(depth - 1, inner, 1)]
-        elif r < 0.88:
-            ex = self.fresh("e")
-            throw = [[f"{inner}if {self.cond(0)}:", f"{inner}    raise Boom({self.expr(0)})"]] if self.chance(0.5) else []
-            lines = [f"{indent}try:", *self.block(depth - 1, inner, extra=throw)]
-            lines += [f"{indent}except Boom as {ex}:", f"{inner}print({self.tag()}, repr({ex}))"]
-            if self.chance(0.3):
-                lines.append(f"{inner}raise")
-            elif self.chance(0.2):
-                lines.append(f"{inner}raise ValueError({self.expr(0)}) from {ex}")
-            else:
-                lines += self.block(depth - 1, inner, 1)
-            if self.chance(0.3):
-                lines += [f"{indent}else:", *self.block(depth - 1, inner, 1)]
-            if self.chance(0.4):
-                lines += [f"{indent}finally:", *self.block(depth - 1, inner, 1)]
-        elif r < 0.94:
-            name = self.fresh("m")
-            kind = "async with ACM" if not self.runtime_async and self.chance(0.4) else "with CM"
-            lines = [f"{indent}{kind}('{name}', {self.chance(0.3)}):", *self.block(depth - 1, inner)]
-        else:
-            lines = [f"{indent}if {self.cond(0)}:", f"{inner}raise Boom({self.expr(0)})", *self.block(depth - 1, indent, 1)]
-        self._locals = saved  # names bound in a branch may be unbound after it: not reused
+                item += " as cm"
+            if self.chance(0.2):
+                item += f", CM('n{self._tags}')"
+            return [f"{indent}{item}:", *self.block(d - 1, inner)]
+        if r < 0.84 and self.config.rebinding and self.fn is not None:
+            return self.rebinding(d, indent)
+        if r < 0.88 and self.fn is not None:
+            return self.concurrency(indent)
+        if r < 0.92 and self.fn is not None and self.fn.recursive:
+            call = f"{self.fn.name}({self.call_args(self.fn, 1, recursing=True)})"
+            return [f"{indent}if depth > 0:", f"{inner}log({self.tag()}, await {call})"]
+        return [f"{indent}if {self.cond(0)}:", f"{inner}{self.raise_value()}", *self.block(d - 1, indent, 1)]
+
+    def loop(self, head: str, prefix: list[str], d: int, indent: str, bound: str | None) -> list[str]:
+        inner = indent + "    "
+        self.loops += 1
+        saved = list(self.bound)
+        if bound is not None:
+            self.bind(bound)
+        jumps = []
+        for _ in range(self.rng.choice([0, 1, 1, 2])):
+            jump = self.pick(["break", "continue", "break", "return"])
+            if jump == "return":
+                jump = f"return {self.expr(1)}"
+            jumps.append([f"{inner}if {self.cond(1)}:", f"{inner}    {jump}"])
+        body = prefix + self.block(d - 1, inner, extra=jumps)
+        self.bound = saved
+        self.loops -= 1
+        lines = [head, *body]
+        if self.chance(0.3):
+            lines += [f"{indent}else:", *self.block(d - 1, inner, 1)]
         return lines
+
+    def try_statement(self, d: int, indent: str) -> list[str]:
+        inner = indent + "    "
+        throw = [[f"{inner}if {self.cond(1)}:", f"{inner}    {self.raise_value()}"]] if self.chance(0.5) else []
+        lines = [f"{indent}try:", *self.block(d - 1, inner, extra=throw)]
+        handlers = self.rng.choice([0, 1, 1, 1, 2])
+        has_finally = handlers == 0 or self.chance(0.35)
+        for n in range(handlers):
+            kind = self.pick(["Boom", PLAIN_HANDLED, "Exception", "(RuntimeError, KeyError, TypeError)"])
+            name = self.pick(["e", "err"])
+            lines.append(f"{indent}except {kind} as {name}:")
+            lines.append(f"{inner}log({self.tag()}, chain({name}))")
+            self.handlers += 1
+            r = self.rng.random()
+            if r < 0.2:
+                lines.append(f"{inner}raise")
+            elif r < 0.3:
+                lines.append(f"{inner}raise ValueError({self.expr(1)}) from {name}")
+            elif r < 0.38:
+                lines.append(f"{inner}raise Boom({self.expr(1)})")  # implicit __context__
+            else:
+                lines += self.block(d - 1, inner, 1)
+            self.handlers -= 1
+        if handlers and self.chance(0.3):
+            lines += [f"{indent}else:", *self.block(d - 1, inner, 1)]
+        if has_finally:
+            body = self.block(d - 1, inner, 1)
+            if self.fn is not None and self.chance(0.12):
+                body.append(f"{inner}return {self.expr(1)}")  # swallows the exception in flight
+            elif self.loops and self.chance(0.1):
+                body.append(f"{inner}{self.pick(['break', 'continue'])}")
+            lines += [f"{indent}finally:", *body]
+        return lines
+
+    def rebinding(self, d: int, indent: str) -> list[str]:
+        """Rebind a later function at run time, as mock.patch would, and undo it: the guards
+        of inlined sites (maybe several levels down) must call the stand-in meanwhile."""
+        me = self.fn
+        later = self.functions[me.index + 1:]
+        if not later:
+            return [f"{indent}pass"]
+        target = self.pick(later)
+        options = [f"Fake('{target.name}')"]
+        options += [f.name for f in self.functions[target.index + 1:]]  # acyclic: only later ones
+        if self.runtime_async:
+            options.append("alt")
+        inner = indent + "    "
+        old = f"old{self.level}"
+        return [
+            f"{indent}{old} = rebind('{target.name}', {self.pick(options)})",
+            f"{indent}try:",
+            *self.block(d - 1, inner, self.rng.randint(1, 2), extra=[[f"{inner}log({self.tag()}, await {target.name}({self.call_args(target, 1)}))"]]),
+            f"{indent}finally:",
+            f"{inner}rebind('{target.name}', {old})",
+        ]
+
+    def concurrency(self, indent: str) -> list[str]:
+        """Other tasks run the callees' (inlined) bodies concurrently with this one."""
+        callees = self.callees()
+        if not callees:
+            return [f"{indent}pass"]
+        a, b = self.pick(callees), self.pick(callees)
+        inner = indent + "    "
+        if self.runtime_async:
+            return [
+                f"{indent}task = runtime.start({a.name}({self.call_args(a, 1)}))",
+                *self.block(0, indent, 1),
+                f"{indent}try:",
+                f"{inner}log({self.tag()}, await task, al.value, sc())",
+                f"{indent}except Exception as err:",
+                f"{inner}log({self.tag()}, chain(err))",
+            ]
+        if self.chance(0.5):
+            flag = self.chance(0.5)
+            return [
+                f"{indent}try:",
+                f"{inner}log({self.tag()}, await asyncio.gather({a.name}({self.call_args(a, 1)}), "
+                f"{b.name}({self.call_args(b, 1)}), return_exceptions={flag}))",
+                f"{indent}except Exception as err:",
+                f"{inner}log({self.tag()}, chain(err))",
+            ]
+        return [
+            f"{indent}task = asyncio.create_task({a.name}({self.call_args(a, 1)}))",
+            f"{indent}await asyncio.sleep(0)",
+            f"{indent}task.cancel()",
+            f"{indent}try:",
+            f"{inner}log({self.tag()}, await task)",
+            f"{indent}except asyncio.CancelledError:",
+            f"{inner}log({self.tag()}, 'cancelled')",
+            f"{indent}except Exception as err:",
+            f"{inner}log({self.tag()}, chain(err))",
+        ]
 
     # -- functions and module ---------------------------------------------------------------
     def make_function(self, index: int) -> Function:
-        fn = Function(index, runtime_async=self.runtime_async and self.chance(0.7), recursive=self.chance(0.15))
-        pool = ["a", "b", "c"]
-        fn.params = pool[: self.rng.randint(0, 3)]
-        if fn.recursive:
-            fn.params.append("depth")
-        if self.chance(0.4):
-            fn.params.append("d")
-            fn.defaults["d"] = str(self.rng.randint(0, 9))
+        fn = Function(f"f{index}", index)
+        fn.runtime_async = self.runtime_async and self.chance(0.75)
+        if fn.runtime_async:
+            fn.decorators.append("@async_method")
+            if self.chance(0.1):
+                fn.decorators.insert(self.rng.randint(0, 1), self.pick(["@runtime.inline", "@runtime.noinline"]))
+        params: list[Param] = []
+        if self.chance(0.15):
+            params.append(Param("p", "posonly"))
+        for name in ("a", "b", "c")[: self.rng.choice([0, 1, 1, 2, 2, 3])]:
+            params.append(Param(name, "normal"))
+        for name, default in (("d", str(self.rng.randint(0, 9))), ("acc", "[]"), ("box", "Box()")):
+            if self.chance(0.3 if name == "d" else 0.15):
+                params.append(Param(name, "normal", default))
+        if self.chance(0.1):
+            params.append(Param("rest", "star"))
         if self.chance(0.25):
-            fn.params.append("acc")
-            fn.defaults["acc"] = "[]"
-        if self.chance(0.3):
-            fn.kwonly.append("k")
-            fn.defaults["k"] = str(self.rng.randint(0, 9))
+            params.append(Param("k", "kwonly", self.pick([str(self.rng.randint(0, 9)), "G", "t('default', 4)"])))
+        if self.chance(0.1):
+            params.append(Param("kr", "kwonly"))
+        fn.recursive = self.chance(0.15)
+        if fn.recursive:
+            params.append(Param("depth", "kwonly", "0"))
+        if self.chance(0.08):
+            params.append(Param("kw", "starstar"))
+        fn.params = params
         fn.uses_global = self.chance(0.2)
+        if self.chance(0.12):
+            fn.shadows.add(self.pick(SHADOWABLE))
+        if fn.uses_global:
+            fn.shadows.discard("G")
         return fn
 
     def function_source(self, fn: Function) -> list[str]:
-        self._current = fn
-        self._locals = [p for p in fn.params if p not in ("depth", "acc")]
-        params = []
-        for p in fn.params:
-            params.append(f"{p}={fn.defaults[p]}" if p in fn.defaults else p)
-        if fn.kwonly:
-            params.append("*")
-            params += [f"{k}={fn.defaults[k]}" for k in fn.kwonly]
-        head = [f"async def {fn.name}({', '.join(params)}):"]
-        if fn.runtime_async:
-            head.insert(0, "@async_method")
-        body = self.block(2, "    ", self.rng.randint(1, 5))
+        self.fn = fn
+        self.bound = [p.name for p in fn.params if p.kind in ("posonly", "normal", "kwonly") and p.name not in ("acc", "box", "depth")]
+        self.loops = self.handlers = self.level = 0
+        lines = [*fn.decorators, f"async def {fn.name}({fn.signature()}):"]
+        body: list[str] = []
         if fn.uses_global:
-            body.insert(0, "    global G")
-        if "acc" in fn.params:
-            body.insert(0, f"    acc.append({self.expr(0)})")
-            body.insert(1, "    print('acc', len(acc))")
-        body.append(f"    return {self.expr()}")
-        self._current = None
-        return head + body
+            body.append("    global G")
+        for name in sorted(fn.shadows):
+            body.append(f"    {name} = {self.rng.randint(0, 9)}")
+            self.bind(name)
+        if fn.has("acc"):
+            body += [f"    acc.append({self.expr(0)})", "    log('acc', len(acc), acc[-2:])"]
+        if fn.param("star"):
+            body.append(f"    log({self.tag()}, rest)")
+        if fn.param("starstar"):
+            body.append(f"    log({self.tag()}, sorted(kw.items()))")
+        if self.chance(0.03):
+            body.append(f"    log({self.tag()}, sorted(locals()))")  # the caller sees its locals: no inlining into it
+        body += self.block(self.pick([1, 2, 2, 3]), "    ", self.rng.randint(1, 4), scoped=False)
+        if self.chance(0.85):
+            body.append(f"    return {self.expr()}")
+        self.fn = None
+        return lines + body
+
+    def bait_functions(self) -> list[str]:
+        """Coroutine functions the inliner must keep as calls (each says why in its name)."""
+        out: list[str] = []
+        choices = {
+            "closure": ["async def closure(x):", "    y = x + 1", "    return (lambda: y * 2)()"],
+            "nested": ["async def nested(x):", "    def inner(v):", "        return v + x", "    return inner(2)"],
+            "introspect": ["async def introspect(x):", "    y = x", "    return sorted(locals())"],
+            "frame_name": ["async def frame_name(x):", "    return sys._getframe().f_code.co_name"],
+            "maybe": ["async def maybe(x):", "    if x % 2:", "        value = x", "    return value"],
+            "decorated": ["@traced", "async def decorated(x):", "    return x + 100"],
+            "not_async": ["def not_async(x):", "    return leaf(x)"],
+            "twice": ["async def twice(x):", "    return x", "", "", "async def twice(x):", "    return x + 2"],
+        }
+        picked = [name for name in choices if self.chance(0.35)]
+        if "not_async" in picked:
+            out += ["async def leaf(x):", "    return -x", "", ""]
+        if "decorated" in picked:
+            out += [
+                "def traced(fn):",
+                "    async def wrapper(*args):",
+                "        log('traced', fn.__name__, args)",
+                "        return await fn(*args)",
+                "    return wrapper",
+                "",
+                "",
+            ]
+        for name in picked:
+            out += choices[name] + ["", ""]
+        self.baits = picked
+        return out
+
+    def extra_callers(self) -> list[str]:
+        """Callers of unusual shapes: a method (mangled names), a nested function with a free
+        variable, call-site unpacking, and arguments that do not bind."""
+        out: list[str] = []
+        f = self.pick(self.functions)
+        self.fn = None
+        self.bound = ["x"]
+        args = self.call_args(f, 1)
+        out += [
+            "class Service:",
+            "    async def run(self, x):",
+            "        __hidden = x + 1",
+            f"        return (await {f.name}({args}), __hidden)",
+            "",
+            "",
+            "async def outer(x):",
+            "    base = x * 2",
+            "",
+            "    async def inner(y):",
+            f"        return (await {f.name}({args}), base, y)",
+            "",
+            "    return await inner(x)",
+            "",
+            "",
+        ]
+        positional = [p for p in f.params if p.kind in ("posonly", "normal") and p.default is None]
+        required_kw = [p for p in f.params if p.kind == "kwonly" and p.default is None]
+        unpack_args = f"*{tuple(range(len(positional)))!r}" + "".join(f", {p.name}=1" for p in required_kw)
+        out += [
+            "async def unusual(x):",
+            "    try:",
+            f"        log('unpack', await {f.name}({unpack_args}))",
+            "    except Exception as err:",
+            "        log('unpack', chain(err))",
+            "    try:",
+            f"        log('nobind', await {f.name}(1, 2, 3, 4, 5, 6, nope=1))",
+            "    except TypeError as err:",
+            "        log('nobind', type(err).__name__)",
+            "    return x",
+            "",
+            "",
+        ]
+        return out
+
+    def main_source(self) -> list[str]:
+        self.fn = None
+        self.bound = []
+        self.loops = self.handlers = self.level = 0
+        lines = ["@async_method" if self.runtime_async else None, "async def main():"]
+        lines = [line for line in lines if line]
+        if self.runtime_async:
+            lines.append("    SynchronizationContext.set_current(CTX[0])")
+        calls = [f"await {f.name}({self.call_args(f, 2)})" for f in self.functions[:2] for _ in range(self.rng.randint(1, 2))]
+        self.rng.shuffle(calls)
+        calls += ["(await Service().run(3))[1]", "(await outer(4))[1:]", "await unusual(5)"]
+        calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits)]
+        if self.config.rebinding:
+            target = self.pick(self.functions[1:] or self.functions)
+            stand_in = self.pick([f"Fake('{target.name}')"] + (["alt"] if self.runtime_async else []))
+            top = self.functions[0]
+            calls += [
+                f"rebind('{target.name}', {stand_in}) and 0",
+                f"await {top.name}({self.call_args(top, 1)})",
+                f"rebind('{target.name}', _original_{target.name}) and 0",
+                f"await {top.name}({self.call_args(top, 1)})",
+            ]
+            lines.insert(0, f"_original_{target.name} = {target.name}")
+            lines.insert(1, "")
+            lines.insert(2, "")
+        for n, call in enumerate(calls):
+            lines += [
+                "    try:",
+                f"        log('result', {n}, {call})",
+                "    except Exception as error:",
+                f"        log('error', {n}, chain(error))",
+            ]
+            if self.runtime_async:
+                lines.append(f"    log('ctx', {n}, al.value, sc(), where())")
+        lines += ["    log('end', cv.get(), G)", "    return 'done'"]
+        return lines
 
     def generate(self) -> str:
-        n = self.rng.randint(2, 6)
-        self.functions = [self.make_function(i) for i in range(n)]
-        out = [PRELUDE_RUNTIME if self.runtime_async else PRELUDE_PLAIN, ""]
-        for fn in reversed(self.functions):  # callees first, as in most modules
+        self.functions = [self.make_function(i) for i in range(self.config.functions)]
+        out = [prelude(self.runtime_async), ""]
+        if self.config.bait:
+            out += self.bait_functions()
+        order = list(reversed(self.functions))  # callees first, as in most modules
+        if self.chance(0.3):
+            self.rng.shuffle(order)  # callers before callees: resolved at run time
+        for fn in order:
             out += self.function_source(fn) + ["", ""]
-        extras = self.refusal_bait()
-        out += extras
+        out += self.extra_callers()
         out += self.main_source()
         return "\n".join(out) + "\n"
 
-    def refusal_bait(self) -> list[str]:
-        """Sites the inliner must keep as calls: they must still behave the same."""
-        lines: list[str] = []
-        if self.chance(0.3):
-            lines += ["async def closure(x):", "    return lambda: x", "", ""]
-        if self.chance(0.3):
-            lines += ["async def looks(x):", "    y = x", "    return sorted(locals())", "", ""]
-        if self.chance(0.3):
-            lines += ["async def maybe(flag):", "    if flag:", "        value = 1", "    return value", "", ""]
-        if self.chance(0.3):
-            lines += ["async def replacement(*args, **kwargs):", "    print('replacement', args, kwargs)", "    return -1", "", ""]
-        return lines
 
-    def main_source(self) -> list[str]:
-        self._current = None
-        self._locals = []
-        deco = ["@async_method"] if self.runtime_async else []
-        lines = [*deco, "async def main():"]
-        if self.runtime_async:
-            lines.append("    SynchronizationContext.set_current(CTX[0])")
-        tops = self.functions[: max(1, len(self.functions) // 2 + 1)]
-        for call_no in range(self.rng.randint(2, 5)):
-            callee = self.rng.choice(tops)
-            args = self.call_args(callee)
-            lines += [
-                "    try:",
-                f"        print('result', {call_no}, await {callee.name}({args}))",
-                "    except (Boom, ValueError, ZeroDivisionError, UnboundLocalError, RuntimeError) as error:",
-                f"        print('error', {call_no}, type(error).__name__, error, type(error.__cause__).__name__)",
-            ]
-            if self.runtime_async:
-                lines.append(f"    print('ctx', {call_no}, al.value, sc())")
-        lines += [
-            "    for name in ('closure', 'looks', 'maybe'):",
-            "        fn = globals().get(name)",
-            "        if fn is not None:",
-            "            try:",
-            "                value = await fn(1) if name != 'maybe' else await fn(False)",
-            "                print(name, value() if callable(value) else value)",
-            "            except UnboundLocalError as error:",
-            "                print(name, 'UnboundLocalError', error)",
-        ]
-        target = self.rng.choice(self.functions)
-        lines += [
-            "    if 'replacement' in globals():",
-            f"        globals()['{target.name}'] = replacement",
-            "        try:",
-            f"            print('rebound', await {target.name}({self.call_args(target)}))",
-            "        except Exception as error:",
-            "            print('rebound error', type(error).__name__, error)",
-            "    print('end', cv.get(), G)",
-            "    return 'done'",
-        ]
-        return lines
-
-
-def generate(seed: int, runtime_async: bool = False) -> str:
-    """The program for ``seed``: the same source for the same seed, on every machine."""
-    return ProgramGenerator(seed, runtime_async).generate()
+def generate(seed: int, runtime_async: bool = False, rebinding: bool = True) -> str:
+    """The program for ``seed``: the same source for the same arguments, on every machine."""
+    return ProgramGenerator(seed, runtime_async, rebinding).generate()

@@ -1,10 +1,15 @@
-"""Run a program original and rewritten, and say how they differ (the project's oracle).
+"""Run a program original and rewritten, and say whether and how they differ.
 
-Compared: printed output (where programs record the order of their side effects and
-their context values), the result's repr, the exception chain (type and message along
-``__cause__``/``__context__``) and, for runtime-async programs, posts per synchronization
-context and the rule checker's verdict on the trace. A rewrite that raises, produces
-invalid code, or makes the program hang is a finding too.
+Compared: everything printed (programs record the order of their side effects and their
+context values there), the result's repr, the exception chain (type, message,
+``__cause__``/``__context__``, ``__suppress_context__``) and, for runtime-async programs,
+the posts made to each synchronization context and the rules the trace checker finds
+broken. A rewrite that raises, produces code that does not compile, or takes too long,
+and a rewritten program that hangs, are findings too.
+
+Programs run in this process, as fresh module objects, under a repeating SIGALRM (so a
+program that swallows one alarm gets the next); the campaign runs this in worker
+processes with a watchdog of its own, for what an alarm cannot interrupt.
 """
 
 from __future__ import annotations
@@ -12,12 +17,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import gc
 import io
 import itertools
 import signal
 import sys
 import threading
+import time
 import types
+import warnings
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -27,9 +35,14 @@ from ..options import Options
 
 _names = itertools.count()
 
+#: Seconds an original program may run (generated ones take milliseconds).
+PROGRAM_TIMEOUT = 10.0
+#: Seconds a rewrite may take before it counts as looping.
+REWRITE_TIMEOUT = 120.0
+
 
 class ProgramTimeout(BaseException):
-    """The program ran longer than allowed (BaseException: the program cannot catch it)."""
+    """The time is up (a BaseException: the program's handlers do not catch it)."""
 
 
 @dataclass(frozen=True)
@@ -37,14 +50,26 @@ class Outcome:
     stdout: str
     result: str | None
     error: tuple | None
+    #: ``(context name, posts)`` for each synchronization context (runtime-async programs).
     posts: tuple = ()
+    #: Rules the trace checker found broken, sorted (runtime-async programs).
     violations: tuple = ()
+    #: The checker's full messages (they name events by address: shown, not compared).
+    violation_text: tuple = ()
+
+    def key(self) -> tuple:
+        """What must be equal in the two runs."""
+        return (self.stdout, self.result, self.error, self.posts, self.violations)
+
+
+#: Verdict kinds, worst first. ``None``: the two runs agree.
+KINDS = ("rewrite-crash", "invalid-output", "rewrite-timeout", "timeout", "worker-crash", "behaviour", "runtime-violation")
 
 
 @dataclass(frozen=True)
 class Verdict:
-    #: None when the two runs agree; else "rewrite-crash", "invalid-output", "timeout",
-    #: "behaviour". "unusable" when the original itself cannot run (a generator problem).
+    #: None when the runs agree; else one of KINDS; "unusable" when the original program
+    #: itself cannot serve (it timed out, or does not compile): a generator problem.
     kind: str | None
     detail: str = ""
     inlined: int = 0
@@ -55,6 +80,7 @@ class Verdict:
 
 
 def describe_exception(exc: BaseException | None, depth: int = 0) -> tuple | None:
+    """Type, message, cause, context and __suppress_context__ of ``exc``, recursively."""
     if exc is None or depth > 5:
         return None
     context = exc.__context__
@@ -62,13 +88,15 @@ def describe_exception(exc: BaseException | None, depth: int = 0) -> tuple | Non
         type(exc).__name__,
         str(exc),
         describe_exception(exc.__cause__, depth + 1),
-        "=cause" if context is exc.__cause__ else describe_exception(context, depth + 1),
+        "=cause" if context is not None and context is exc.__cause__ else describe_exception(context, depth + 1),
+        exc.__suppress_context__,
     )
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: float) -> Iterator[None]:
-    """Raise ProgramTimeout in the main thread after ``seconds`` (no limit elsewhere)."""
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise ProgramTimeout in the main thread after ``seconds``, and again every 0.25 s
+    until the block ends. Elsewhere (no SIGALRM, or not the main thread) no limit applies."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
@@ -77,7 +105,7 @@ def _time_limit(seconds: float) -> Iterator[None]:
         raise ProgramTimeout()
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
     try:
         yield
     finally:
@@ -85,8 +113,13 @@ def _time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def run_program(source: str, *, runtime_async: bool, name: str, timeout: float = 5.0) -> Outcome:
-    """Execute ``source`` as a fresh module named ``name`` and run its ``main()``."""
+def run_program(source: str, *, runtime_async: bool, name: str, timeout: float = PROGRAM_TIMEOUT, seed: int = 0) -> Outcome:
+    """Execute ``source`` as a fresh module named ``name`` and run its ``main()``: with
+    ``asyncio.run``, or (runtime-async) ``runtime.run`` under the deterministic scheduler
+    seeded with ``seed``, its queue contexts ``c0``/``c1`` in the module's ``CTX``.
+
+    Raises ProgramTimeout when the program runs longer than ``timeout`` seconds.
+    """
     out = io.StringIO()
     result = error = None
     posts: tuple = ()
@@ -94,72 +127,108 @@ def run_program(source: str, *, runtime_async: bool, name: str, timeout: float =
     module = types.ModuleType(name)
     module.__file__ = f"<{name}>"
     sys.modules[name] = module
-    contexts: list = []
     try:
-        with contextlib.redirect_stdout(out), _time_limit(timeout):
-            try:
-                exec(compile(source, module.__file__, "exec"), module.__dict__)
-                if runtime_async:
-                    import runtime
+        with contextlib.redirect_stdout(out), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with time_limit(timeout):
+                try:
+                    exec(compile(source, module.__file__, "exec", dont_inherit=True), module.__dict__)
+                    if runtime_async:
+                        value, posts, violations = contextvars.copy_context().run(_run_runtime, module, seed)
+                    else:
+                        value = contextvars.copy_context().run(asyncio.run, module.main())
+                    result = repr(value)
+                except (ProgramTimeout, KeyboardInterrupt):
+                    raise
+                except BaseException as exc:  # noqa: BLE001 - the outcome includes any exception
+                    error = describe_exception(exc)
+                finally:
+                    gc.collect()  # coroutines abandoned in cycles print here, not in a later run
+    finally:
+        sys.modules.pop(name, None)
+    rules = tuple(sorted(v.rule for v in violations))
+    return Outcome(out.getvalue(), result, error, posts, rules, tuple(str(v) for v in violations))
 
-                    contexts = [runtime.QueueContext(f"c{i}") for i in range(2)]
-                    module.CTX[:] = contexts
-                    value, violations = contextvars.copy_context().run(_run_runtime, runtime, module)
-                else:
-                    value = contextvars.copy_context().run(asyncio.run, module.main())
-                result = repr(value)
-            except ProgramTimeout:
-                raise
-            except Exception as exc:  # noqa: BLE001 - the outcome includes any exception
-                error = describe_exception(exc)
-        posts = tuple(sorted((c.name, c.posts) for c in contexts))
+
+def _run_runtime(module: types.ModuleType, seed: int) -> tuple:
+    import runtime
+
+    contexts = [runtime.QueueContext(f"c{i}") for i in range(2)]
+    if hasattr(module, "CTX"):  # generated programs switch between these contexts
+        module.CTX[:] = contexts
+    try:
+        with runtime.trace() as trace, runtime.deterministic(seed, idle_timeout=0.2) as scheduler:
+            try:
+                value = runtime.run(module.main())
+            finally:
+                scheduler.run_until_idle()  # tasks the program started and left running
+        return value, tuple((c.name, c.posts) for c in contexts), tuple(trace.check())
     finally:
         for ctx in contexts:
             ctx.close()
-        sys.modules.pop(name, None)
-    return Outcome(out.getvalue(), result, error, posts, violations)
 
 
-def _run_runtime(runtime, module) -> tuple:
-    with runtime.trace() as trace, runtime.deterministic(0):
-        try:
-            value = runtime.run(module.main())
-        finally:
-            violations = tuple(str(v) for v in trace.check())
-    return value, violations
+def rewrite(source: str, options: Options, name: str):
+    """``rewrite_source`` under REWRITE_TIMEOUT: a looping rewrite raises ProgramTimeout."""
+    with time_limit(REWRITE_TIMEOUT):
+        return rewrite_source(source, filename=f"{name}.py", options=options)
 
 
-def compare(source: str, *, runtime_async: bool, options: Options | None = None, timeout: float = 5.0) -> Verdict:
+def compare(
+    source: str, *, runtime_async: bool, options: Options | None = None, timeout: float = PROGRAM_TIMEOUT, seed: int = 0
+) -> Verdict:
     """Rewrite ``source``, run both versions, and judge."""
-    name = f"_fuzz_{next(_names)}"
+    options = options if options is not None else Options(stress_seed=None)
+    name = f"_fuzz_{next(_names)}"  # the same for both runs: it shows in reprs
+    started = time.perf_counter()
     try:
-        original = run_program(source, runtime_async=runtime_async, name=name, timeout=timeout)
+        original = run_program(source, runtime_async=runtime_async, name=name, timeout=timeout, seed=seed)
     except ProgramTimeout:
         return Verdict("unusable", "the original program timed out")
+    except SyntaxError as exc:
+        return Verdict("unusable", f"the original program does not compile: {exc}")
+    elapsed = time.perf_counter() - started
     try:
-        result = rewrite_source(source, filename=f"{name}.py", options=options or Options())
+        again = run_program(source, runtime_async=runtime_async, name=name, timeout=timeout, seed=seed)
+    except ProgramTimeout:
+        return Verdict("unusable", "the original program timed out on its second run")
+    if again.key() != original.key():
+        return Verdict("unusable", "the original program is not deterministic: " + difference(original, again))
+    try:
+        result = rewrite(source, options, name)
+    except ProgramTimeout:
+        return Verdict("rewrite-timeout", f"rewrite_source did not finish within {REWRITE_TIMEOUT:.0f} s")
     except InternalError as exc:
         return Verdict("invalid-output", str(exc))
     except SourceError as exc:
-        return Verdict("unusable", f"the generated program is invalid: {exc}")
+        return Verdict("unusable", f"the program is not valid input: {exc}")
     except Exception as exc:  # noqa: BLE001 - any other exception is a crash of the rewriter
         return Verdict("rewrite-crash", f"{type(exc).__name__}: {exc}")
     inlined = len(result.report.inlined)
     try:
-        rewritten = run_program(result.code, runtime_async=runtime_async, name=name, timeout=max(timeout * 3, 2.0))
+        rewritten = run_program(
+            result.code, runtime_async=runtime_async, name=name, timeout=max(timeout, 20 * elapsed), seed=seed
+        )
     except ProgramTimeout:
-        return Verdict("timeout", "the rewritten program timed out", inlined)
-    if rewritten != original:
-        return Verdict("behaviour", _difference(original, rewritten), inlined)
+        return Verdict("timeout", "the rewritten program did not finish (the original did)", inlined)
+    except SyntaxError as exc:  # compile() accepted it in rewrite_source: not expected
+        return Verdict("invalid-output", f"the rewritten program does not compile here: {exc}", inlined)
+    if rewritten.key() != original.key():
+        return Verdict("behaviour", difference(original, rewritten), inlined)
+    if original.violations:
+        return Verdict("runtime-violation", "the original run breaks runtime rules: " + "; ".join(original.violation_text[:3]), inlined)
     return Verdict(None, "", inlined)
 
 
-def _difference(original: Outcome, rewritten: Outcome) -> str:
+def difference(original: Outcome, rewritten: Outcome) -> str:
+    """The first difference, in a line or two."""
     lines = []
-    for field in ("result", "error", "posts", "violations"):
-        a, b = getattr(original, field), getattr(rewritten, field)
+    for name in ("result", "error", "posts", "violations"):
+        a, b = getattr(original, name), getattr(rewritten, name)
         if a != b:
-            lines.append(f"{field}: original {a!r}, rewritten {b!r}")
+            lines.append(f"{name}: original {a!r}, rewritten {b!r}")
+    if rewritten.violations != original.violations:
+        lines.append("rewritten run: " + "; ".join(rewritten.violation_text[:2]))
     if original.stdout != rewritten.stdout:
         a, b = original.stdout.splitlines(), rewritten.stdout.splitlines()
         first = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))

@@ -1,70 +1,136 @@
-"""Shrink a divergent program: remove statements and functions while the divergence persists.
+"""Shrink a failing program: simplify it while the failure persists (greedy delta debugging).
 
-Greedy one-at-a-time deletion over the LibCST tree (in the spirit of delta debugging),
-repeated until no single deletion keeps the failure. A body left empty gets ``pass``.
+Edits, tried biggest first: remove a statement (a whole function or class included),
+replace a compound statement by its body, drop an ``else``/``finally`` clause or an
+``except`` handler, drop a decorator, replace an operation by one of its operands. Each
+edit that leaves a program that compiles and still fails is kept; the passes repeat until
+no edit helps or the budget (attempts, seconds) is spent. Works on any program, not only
+generated ones.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+import re
+import time
+from typing import Callable, Iterator
 
 import libcst as cst
 
+_COMPOUND_WITH_BODY = (cst.If, cst.For, cst.While, cst.With, cst.Try)
 
-def _removable(module: cst.Module) -> list[cst.CSTNode]:
-    """Statements that could go, largest first (whole functions before their statements)."""
+
+def _statements(body: cst.BaseSuite) -> list[cst.BaseStatement]:
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else [cst.SimpleStatementLine(list(body.body))]
+
+
+def _edits(node: cst.CSTNode) -> Iterator[object]:
+    """What may replace ``node``: REMOVE, a statement list, or a simpler node."""
+    if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        yield cst.RemovalSentinel.REMOVE
+    if isinstance(node, _COMPOUND_WITH_BODY):
+        yield cst.FlattenSentinel(_statements(node.body))
+    if isinstance(node, (cst.If, cst.For, cst.While)) and node.orelse is not None:
+        yield node.with_changes(orelse=None)
+    if isinstance(node, cst.Try):
+        if node.orelse is not None:
+            yield node.with_changes(orelse=None)
+        if node.finalbody is not None and node.handlers:
+            yield node.with_changes(finalbody=None)
+        for i in range(len(node.handlers)):
+            if len(node.handlers) > 1 or node.finalbody is not None:
+                yield node.with_changes(handlers=[*node.handlers[:i], *node.handlers[i + 1:]])
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        for i in range(len(node.decorators)):
+            yield node.with_changes(decorators=[*node.decorators[:i], *node.decorators[i + 1:]])
+    if isinstance(node, (cst.BinaryOperation, cst.BooleanOperation)):
+        yield node.left
+        yield node.right
+    if isinstance(node, cst.IfExp):
+        yield node.body
+        yield node.orelse
+    if isinstance(node, cst.Call) and node.args:
+        for i in range(len(node.args)):  # (an argument that is needed makes the program fail differently)
+            args = [*node.args[:i], *node.args[i + 1:]]
+            if args:
+                args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            yield node.with_changes(args=args)
+
+
+def _nodes(module: cst.Module) -> list[cst.CSTNode]:
+    """Every node, outermost first (pre-order)."""
     found: list[cst.CSTNode] = []
 
     class Collect(cst.CSTVisitor):
         def on_visit(self, node: cst.CSTNode) -> bool:
-            if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                found.append(node)
+            found.append(node)
             return True
 
     module.visit(Collect())
     return found
 
 
-class _Remove(cst.CSTTransformer):
-    def __init__(self, target: cst.CSTNode) -> None:
+class _Replace(cst.CSTTransformer):
+    def __init__(self, target: cst.CSTNode, replacement: object) -> None:
         self.target = target
+        self.replacement = replacement
 
     def on_leave(self, original, updated):  # type: ignore[override]
         if original is self.target:
-            return cst.RemovalSentinel.REMOVE
+            return self.replacement
         if isinstance(updated, cst.IndentedBlock) and not updated.body:
             return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
         return updated
 
 
-def _without(source: str, index: int) -> str | None:
-    module = cst.parse_module(source)
-    candidates = _removable(module)
-    if index >= len(candidates):
-        return None
+def _apply(module: cst.Module, node: cst.CSTNode, replacement: object, source: str) -> str | None:
+    """``module`` with ``node`` replaced, if that compiles and changes something."""
     try:
-        code = module.visit(_Remove(candidates[index])).code
-        compile(code, "<shrink>", "exec")
-    except Exception:  # noqa: BLE001 - a deletion that breaks the program is just not taken
-        return ""
-    return code
+        code = module.visit(_Replace(node, replacement)).code
+        compile(code, "<shrink>", "exec", dont_inherit=True)
+    except Exception:  # noqa: BLE001 - an edit that breaks the program is just not taken
+        return None
+    return code if code != source else None
 
 
-def shrink(source: str, still_fails: Callable[[str], bool], budget: int = 400) -> str:
-    """The smallest program found that still fails, within ``budget`` attempts."""
-    attempts = 0
-    changed = True
-    while changed and attempts < budget:
-        changed = False
-        index = 0
-        while attempts < budget:
-            candidate = _without(source, index)
-            if candidate is None:
+def shrink(source: str, still_fails: Callable[[str], bool], *, attempts: int = 1000, seconds: float = 300.0) -> str:
+    """The smallest program found that still fails, within ``attempts`` tries and ``seconds``.
+
+    After a kept edit the search goes on from the same place in the new program (what
+    comes before was tried already); a pass that kept something is followed by another.
+    """
+    deadline = time.monotonic() + seconds
+    tried = 0
+    seen: set[str] = set()
+    position = 0
+    changed = False
+    while True:
+        module = cst.parse_module(source)
+        nodes = _nodes(module)
+        kept = False
+        for index in range(position, len(nodes)):
+            for replacement in _edits(nodes[index]):
+                candidate = _apply(module, nodes[index], replacement, source)
+                if candidate is None or candidate in seen:
+                    continue
+                if tried >= attempts or time.monotonic() > deadline:
+                    return _tidy(source, still_fails)
+                seen.add(candidate)
+                tried += 1
+                if still_fails(candidate):
+                    source, position, kept = candidate, index, True
+                    break
+            if kept:
                 break
-            attempts += 1
-            if candidate and still_fails(candidate):
-                source = candidate  # keep the deletion; the same index now names the next one
-                changed = True
-            else:
-                index += 1
-    return source
+        if kept:
+            changed = True
+            continue
+        if not changed:
+            return _tidy(source, still_fails)
+        changed, position = False, 0
+
+
+def _tidy(source: str, still_fails: Callable[[str], bool]) -> str:
+    """Removed statements leave their neighbours' blank lines behind: squeeze them, if the
+    failure does not depend on line numbers."""
+    tidy = re.sub(r"\n{4,}", "\n\n\n", source).lstrip("\n")
+    return tidy if tidy == source or still_fails(tidy) else source

@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from async_inline.fuzz.campaign import regression_test, run_campaign
+from async_inline.fuzz.campaign import make_case, run_campaign
+from async_inline.fuzz.findings import regression_test
 from tests.differential.harness import stress_active
 
 JOBS = min(2, os.cpu_count() or 1)
@@ -20,5 +21,8 @@ JOBS = min(2, os.cpu_count() or 1)
     ids=["plain", "runtime", "stress"],
 )
 def test_campaign_finds_no_divergence(seed, kind, stress):
-    found = run_campaign(seed, 40, kind=kind, stress=stress, jobs=JOBS)
-    assert not found, "\n\n".join(regression_test(r) for r in found)
+    summary = run_campaign([make_case(seed + i, kind, stress) for i in range(40)], jobs=JOBS, shrink_seconds=120)
+    assert summary.programs == 40
+    assert not summary.findings, "\n\n".join(regression_test(r) for r in summary.findings)
+    assert not summary.unusable, [(r.case.label, r.verdict.detail[:200]) for r in summary.unusable]
+    assert summary.inlined > 40 * 5  # the programs reach the inliner

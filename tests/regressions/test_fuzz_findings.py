@@ -6,9 +6,8 @@ original and rewritten must print, return and raise the same.
 
 from __future__ import annotations
 
-from async_inline import Options
-from async_inline.fuzz.generator import generate
-from async_inline.fuzz.oracle import compare
+from async_inline import Options, rewrite_source
+from async_inline.fuzz.oracle import compare, run_program
 
 UNBOUND_ARGUMENT = '''\
 import contextvars
@@ -48,11 +47,83 @@ def test_fuzz_seed_3004_stress_unbound_argument_still_raises():
     some read may find unassigned is no longer "stable": it is read where it was."""
     verdict = compare(UNBOUND_ARGUMENT, runtime_async=False, options=Options(stress_seed=3004))
     assert verdict.kind is None, verdict.detail
-    assert compare(generate(3004, False), runtime_async=False, options=Options(stress_seed=3004)).kind is None
+
+
+DEEP_BLOCKS = '''\
+import runtime
+from runtime import async_method, yield_
+
+
+class CM:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@async_method
+async def f2(a):
+    for i in range(1):
+        with CM():
+            try:
+                while a < 3:
+                    a += 1
+                    if a == 2:
+                        with CM():
+                            try:
+                                for j in range(1):
+                                    with CM():
+                                        try:
+                                            for k in range(1):
+                                                with CM():
+                                                    await yield_()
+                                        finally:
+                                            pass
+                            finally:
+                                print("f2", a)
+            finally:
+                pass
+    return a
+
+
+@async_method
+async def f1(a):
+    for i in range(1):
+        with CM():
+            try:
+                if a >= 0:
+                    with CM():
+                        try:
+                            return await f2(a) + 1
+                        finally:
+                            print("f1", a)
+            finally:
+                pass
+    return -1
+
+
+@async_method
+async def main():
+    for i in range(1):
+        with CM():
+            try:
+                if i == 0:
+                    with CM():
+                        return await f1(0)
+            finally:
+                pass
+    return None
+'''
 
 
 def test_fuzz_seed_2023_runtime_nesting_stays_under_the_compiler_limit():
     """Seed 2023 (runtime): deep inlining produced more than 20 statically nested blocks,
-    which CPython refuses to compile. Sites that would exceed it are now kept as calls."""
-    verdict = compare(generate(2023, True), runtime_async=True)
+    which CPython refuses to compile. Sites that would exceed it are now kept as calls
+    (this program, written after the finding, needs all of them to pass the limit)."""
+    result = rewrite_source(DEEP_BLOCKS, options=Options(stress_seed=None))
+    assert [d.code for d in result.report.skipped if d.callee == "f2"] == ["nesting", "nesting"]
+    assert [d.callee for d in result.report.inlined] == ["f1"]
+    assert run_program(DEEP_BLOCKS, runtime_async=True, name="deep").result == "4"
+    verdict = compare(DEEP_BLOCKS, runtime_async=True, options=Options(stress_seed=None))
     assert verdict.kind is None, verdict.detail

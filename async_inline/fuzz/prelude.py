@@ -1,0 +1,204 @@
+"""The fixed helpers every generated program starts with.
+
+Programs print through ``log``, which spends a fixed amount of *fuel*: however the random
+call graph multiplies (loops calling functions calling loops), a program ends after a few
+hundred lines, the same way in both forms (``OutOfFuel`` is a BaseException, so the
+program's own ``except Exception`` handlers let it through). Nothing printed depends on
+addresses, ids, timing or hash order.
+"""
+
+from __future__ import annotations
+
+#: Lines a program may print before ``OutOfFuel`` stops it.
+FUEL = 600
+
+_COMMON = '''\
+cv = contextvars.ContextVar("cv", default=0)
+G = 0
+FUEL = [{fuel}]
+
+
+class Boom(Exception):
+    pass
+
+
+class OutOfFuel(BaseException):
+    """The program printed enough; BaseException so that `except Exception` lets it pass."""
+
+
+def log(*args):
+    FUEL[0] -= 1
+    if FUEL[0] < 0:
+        raise OutOfFuel()
+    print(*args)
+
+
+def t(tag, value):
+    log("t", tag, value)
+    return value
+
+
+def chain(e):
+    """An exception with its cause/context chain, as text."""
+    parts = []
+    while e is not None and len(parts) < 4:
+        parts.append(type(e).__name__ + "(" + str(e) + ")" + ("!" if e.__suppress_context__ else ""))
+        e = e.__cause__ if e.__cause__ is not None else (None if e.__suppress_context__ else e.__context__)
+    return "<-".join(parts)
+
+
+def exc_name():
+    """The exception being handled here, as the interpreter sees it (sys.exc_info)."""
+    return type(sys.exc_info()[1]).__name__
+
+
+def rebind(name, value):
+    """Rebind a module global at run time, as mock.patch does; returns the old value."""
+    old = globals()[name]
+    globals()[name] = value
+    return old
+
+
+class Box:
+    def __init__(self, v=0):
+        self.v = v
+
+    def __repr__(self):
+        return "Box(" + repr(self.v) + ")"
+
+
+class CM:
+    def __init__(self, name, suppress=False):
+        self.name, self.suppress = name, suppress
+
+    def __enter__(self):
+        log("enter", self.name)
+        return self.name
+
+    def __exit__(self, et, ev, tb):
+        log("exit", self.name, et.__name__ if et else None)
+        return self.suppress
+
+
+class Fake:
+    """A mock-like stand-in for a coroutine function (called, never inlined)."""
+
+    def __init__(self, name):
+        self.name = name
+
+    async def __call__(self, *args, **kwargs):
+        log("fake", self.name, args, sorted(kwargs.items()))
+        return len(args) + len(kwargs)
+'''
+
+PLAIN = (
+    '''\
+import asyncio
+import contextvars
+import sys
+
+'''
+    + _COMMON
+    + '''
+
+class ACM(CM):
+    async def __aenter__(self):
+        await asyncio.sleep(0)
+        return self.__enter__()
+
+    async def __aexit__(self, et, ev, tb):
+        await asyncio.sleep(0)
+        return self.__exit__(et, ev, tb)
+
+
+class Suspend:
+    """A custom awaitable that suspends once (a bare yield) and then returns its value."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __await__(self):
+        yield
+        return self.value
+'''
+)
+
+RUNTIME = (
+    '''\
+import contextvars
+import sys
+
+import runtime
+from runtime import AsyncLocal, Awaiter, SynchronizationContext, ThreadPool, async_method, configure_await, yield_
+
+'''
+    + _COMMON
+    + '''
+al = AsyncLocal(0)
+CTX = []  # two QueueContexts, c0 and c1, put here by whoever runs the program
+
+
+def sc():
+    current = SynchronizationContext.current()
+    return None if current is None else current.name
+
+
+def where():
+    place = runtime.running_on()
+    return "main" if place is None else "pool" if place is ThreadPool else place.name
+
+
+class ACM(CM):
+    async def __aenter__(self):
+        await yield_()
+        return self.__enter__()
+
+    async def __aexit__(self, et, ev, tb):
+        return self.__exit__(et, ev, tb)
+
+
+class PoolAwaiter(Awaiter):
+    """Never completed: resumes its awaiter from the thread pool (rule A5)."""
+
+    is_completed = False
+
+    def on_completed(self, continuation):
+        ThreadPool.queue(continuation)
+
+    def get_result(self):
+        return 7
+
+
+class CtxAwaiter(Awaiter):
+    """Never completed: resumes its awaiter on the queue context c1."""
+
+    is_completed = False
+
+    def on_completed(self, continuation):
+        CTX[1].post(continuation)
+
+    def get_result(self):
+        return 5
+
+
+class DoneAwaiter(Awaiter):
+    """Completed at once: no suspension."""
+
+    is_completed = True
+
+    def get_result(self):
+        return 3
+
+
+@async_method
+async def alt(*args, **kwargs):
+    """A runtime-async stand-in for a rebound function."""
+    log("alt", args, sorted(kwargs.items()), al.value, sc())
+    al.value = 99
+    return len(args)
+'''
+)
+
+
+def prelude(runtime_async: bool, fuel: int = FUEL) -> str:
+    return (RUNTIME if runtime_async else PLAIN).replace("{fuel}", str(fuel))
