@@ -32,6 +32,10 @@ exit codes:
 """
 
 
+#: Without a terminal, a progress line every this many programs.
+PROGRESS_EVERY = 500
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "fuzz",
@@ -95,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     def report(result, summary) -> None:
         if tty:
             print(f"\r[{summary.programs}/{len(cases)}] {len(summary.findings)} divergences", end="", file=sys.stderr, flush=True)
+        elif summary.programs % PROGRESS_EVERY == 0:  # a log file of a long campaign shows it is alive
+            print(f"[{summary.programs}/{len(cases)}] {len(summary.findings)} divergences", file=sys.stderr, flush=True)
         if not result.verdict.divergent:
             return
         if tty:
