@@ -13,6 +13,7 @@ import sys
 from typing import Any, TextIO
 
 from .cli import EXIT_CODES_HELP, ExitCode
+from .config import HookConfig, load_config
 from .options import Options
 
 DESCRIPTION = """\
@@ -39,6 +40,10 @@ Output modes (exactly one):
 Files carrying the "rewritten by async-inline" header are left as they are, so
 rewriting an output again changes nothing. A file that cannot be processed is
 reported as path:line: message and the other files are still processed.
+
+Configuration: "depth" and "guards" in the [tool.async_inline] table of the nearest
+pyproject.toml (searched upwards from the inputs' common directory) are the defaults
+of --max-depth and --guards/--no-guards; the flags win. --isolated ignores the file.
 """
 
 
@@ -96,10 +101,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         f"(default {_option_default('max_caller_growth')})",
     )
     inliner.add_argument(
-        "--no-guards",
-        action="store_true",
-        help="drop the run-time check that the callee's name still refers to the original "
-        "function (only if nothing ever rebinds or mocks it)",
+        "--guards",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="--no-guards drops the run-time check that the callee's name still refers to the "
+        "original function (only if nothing ever rebinds or mocks it; default: guards on)",
     )
     inliner.add_argument(
         "--unroll",
@@ -127,6 +133,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="process files in N worker processes (default 1; 0 = one per CPU); the results "
         "and their order do not depend on N",
+    )
+    general.add_argument(
+        "--isolated", action="store_true", help="ignore [tool.async_inline] in pyproject.toml"
     )
     verbosity = general.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only, no summary or progress")
@@ -188,15 +197,32 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word if n == 1 else word + 's'}"
 
 
-def options_from(args: argparse.Namespace) -> Options:
-    """The library options for the flags given; unset flags keep the library's defaults."""
-    changes: dict[str, Any] = {"guards": not args.no_guards}
-    for flag, field in (("max_depth", "max_depth"), ("max_size", "max_callee_size"), ("max_growth", "max_caller_growth"), ("unroll", "recursion_unroll")):
+def options_from(args: argparse.Namespace, config: HookConfig | None = None) -> Options:
+    """The library options: the flags given, else ``config`` (pyproject.toml), else the
+    library's defaults."""
+    changes: dict[str, Any] = {}
+    if config is not None:
+        changes = {field: value for field, value in (("max_depth", config.depth), ("guards", config.guards)) if value is not None}
+    for flag, field in (
+        ("max_depth", "max_depth"), ("max_size", "max_callee_size"), ("max_growth", "max_caller_growth"),
+        ("unroll", "recursion_unroll"), ("guards", "guards"), ("stress", "stress_seed"),
+    ):
         if getattr(args, flag) is not None:
             changes[field] = getattr(args, flag)
-    if args.stress is not None:
-        changes["stress_seed"] = args.stress
     return Options(**changes)
+
+
+def project_config(paths: list[str]) -> HookConfig | None:
+    """``[tool.async_inline]`` of the nearest pyproject.toml above the inputs, if any.
+
+    Raises config.ConfigError for a table that is there but wrong.
+    """
+    existing = [os.path.abspath(p) for p in paths if os.path.exists(p)]
+    if not existing:
+        return None
+    start = os.path.commonpath([p if os.path.isdir(p) else os.path.dirname(p) for p in existing])
+    config = load_config(start, environ={})
+    return config if config.pyproject is not None else None
 
 
 def _output_problem(args: argparse.Namespace, tasks: list) -> str | None:
@@ -228,8 +254,8 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
 
     try:
-        options = options_from(args)
-    except ValueError as exc:
+        options = options_from(args, None if args.isolated else project_config(args.paths))
+    except ValueError as exc:  # ConfigError included: its message names the file and key
         return usage_error(str(exc))
     if args.output_dir == "":
         return usage_error("-o/--output-dir: the directory name must not be empty")

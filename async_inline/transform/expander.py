@@ -332,7 +332,6 @@ class Expander(cst.CSTTransformer):
         callee = decision.callee
         assert callee is not None and callee.return_expr is not None and decision.binding is not None
         call = decision.call
-        ref = b.name(session.ref_alias(callee.name))
         binds: list[cst.BaseExpression] = []
         values: list[cst.BaseExpression] = []
         for arg in call.args:
@@ -351,7 +350,7 @@ class Expander(cst.CSTTransformer):
             else:
                 field = "__defaults__" if isinstance(param.default, int) else "__kwdefaults__"
                 key = b.integer(param.default) if isinstance(param.default, int) else b.string(param.name)
-                subst[param.name] = b.subscript(b.attr(ref, field), key)
+                subst[param.name] = b.subscript(b.attr(b.name(session.ref_alias(callee.name)), field), key)
         child = Frame(
             caller=frame.caller,
             depth=frame.depth + 1,
@@ -393,7 +392,7 @@ class Expander(cst.CSTTransformer):
         if not session.options.guards:
             return b.parenthesize_always(inlined)
         fallback = cst.Await(expression=self.emit(call, repl, frame))
-        test = b.is_(self.emit(call.func, repl, frame), ref)
+        test = b.is_(self.emit(call.func, repl, frame), b.name(session.ref_alias(callee.name)))
         return cst.IfExp(
             test=test,
             body=b.parenthesize_always(inlined),
@@ -472,7 +471,6 @@ class Expander(cst.CSTTransformer):
         frame.caller.inlined_size += max(callee.size, 1)
         body = self._expand_body(child)
 
-        ref = b.name(session.ref_alias(callee.name))
         bindings: list[Emitted] = []
         for source in decision.binding:
             param = source.param
@@ -483,7 +481,7 @@ class Expander(cst.CSTTransformer):
             elif source.default:
                 field = "__defaults__" if isinstance(param.default, int) else "__kwdefaults__"
                 key = b.integer(param.default) if isinstance(param.default, int) else b.string(param.name)
-                value = b.subscript(b.attr(ref, field), key)
+                value = b.subscript(b.attr(b.name(session.ref_alias(callee.name)), field), key)
             elif param.kind == "varargs":
                 value = b.tuple_([args[i] for i in source.varargs])
             else:
@@ -554,7 +552,7 @@ class Expander(cst.CSTTransformer):
         if session.options.guards:
             awaited = cst.Await(expression=fallback)
             call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
-            test = b.is_(fn if fn is not None else self.emit(decision.call.func), ref)
+            test = b.is_(fn if fn is not None else self.emit(decision.call.func), b.name(session.ref_alias(callee.name)))
             stmts = [b.if_(test, frame_code, [call_it])]
         else:
             stmts = frame_code

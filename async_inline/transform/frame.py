@@ -191,6 +191,8 @@ class Session:
         return self._runtime_alias
 
     def ref_alias(self, callee: str) -> str:
+        """The module-level alias of ``callee`` that guards compare against and defaults are
+        read from; made on first use, so code that needs neither gets no alias."""
         if callee not in self.ref_aliases:
             self.ref_aliases[callee] = self.names.make(f"ai_ref_{callee}")
         return self.ref_aliases[callee]
