@@ -51,6 +51,7 @@ def test_flags_win_over_pyproject_and_isolated_ignores_it(cli, tmp_path: Path, s
     assert (isolated.max_depth, isolated.guards) == (api.Options().max_depth, True)
 
 
+@pytest.mark.decisions
 def test_pyproject_changes_the_output(cli, tmp_path: Path) -> None:
     make_tree(tmp_path, {"a.py": SAMPLE})
     assert cli("rewrite", "a.py", "-o", "guarded").code == 0
