@@ -16,7 +16,7 @@ import time
 import types
 
 import runtime
-from async_inline import rewrite_source
+from async_inline import Options, rewrite_source
 
 PROGRAM = '''
 import runtime
@@ -99,12 +99,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=50_000, help="iterations per measurement")
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--no-guards", action="store_true", help="rewrite without guards (what they cost)")
     args = parser.parse_args(argv)
-    result = rewrite_source(PROGRAM, filename="runtime_min_call_cost_program.py")
+    result = rewrite_source(PROGRAM, filename="runtime_min_call_cost_program.py", options=Options(guards=not args.no_guards))
     original, rewritten = load(PROGRAM, "original"), load(result.code, "rewritten")
     i6 = sum(1 for d in result.report.inlined if d.never_suspends)
     print(f"inlined {len(result.report.inlined)} sites ({i6} never suspending, rule I6), skipped {len(result.report.skipped)}")
-    print(f"Python {sys.version.split()[0]}, n={args.n}, best of {args.repeats}, deterministic scheduler")
+    print(f"Python {sys.version.split()[0]}, n={args.n}, best of {args.repeats}, deterministic scheduler"
+          f"{', no guards' if args.no_guards else ''}")
     print(f"{'variant':>22} {'original':>12} {'inlined':>12} {'speedup':>9}")
     for label, entry, n in [
         ("1 level", "loop_1", args.n),
