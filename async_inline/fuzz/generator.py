@@ -444,7 +444,9 @@ class ProgramGenerator:
             limit = self.rng.randint(1, 3)
             cond = f"{w} < {limit}"
             if self.chance(0.5):
-                cond += f" and {self.cond(1)}"  # re-evaluated, awaits included, every iteration
+                # re-evaluated, awaits included, every iteration; parenthesized, or an `or` in
+                # it would take the bound away
+                cond += f" and ({self.cond(1)})"
             lines = self.loop(f"{indent}while {cond}:", [f"{inner}{w} += 1"], d, indent, bound=None)
             return [f"{indent}{w} = 0", *lines]
         if r < 0.68:

@@ -77,7 +77,9 @@ class CM:
 
     def __exit__(self, et, ev, tb):
         log("exit", self.name, et.__name__ if et else None)
-        return self.suppress
+        # Exceptions only: never OutOfFuel, nor the harness's alarm (a program that swallows
+        # its timeout would go on, differently each run).
+        return self.suppress and et is not None and issubclass(et, Exception)
 
 
 class Fake:

@@ -238,3 +238,18 @@ def test_cases_follow_from_the_seed():
     assert case.command == "python -m async_inline fuzz --seed 5 --count 1 --kind plain --stress"
     without_guards = next(Case(s, False, False) for s in range(100) if not Case(s, False, False).options.guards)
     assert "rebind('" not in without_guards.program()  # no rebinding when the guards are off
+
+
+def test_generated_while_loops_stay_bounded_and_timeouts_are_not_swallowed():
+    """Long campaign, seed 103505 (runtime): `while w1 < 3 and X or Y > 3` lost its bound
+    to precedence, and `async with ACM(..., True)` swallowed the harness's alarm, so the
+    original never ended and its worker was killed: a fuzzer bug reported as a finding."""
+    case = make_case(103505, "runtime", False)
+    source = case.program()
+    assert " and (" in next(line for line in source.splitlines() if line.lstrip().startswith("while w"))
+    started = time.monotonic()
+    assert compare(source, runtime_async=True, options=case.options, seed=case.seed).kind is None
+    assert time.monotonic() - started < 60
+    spinning = generate(0).replace("async def main():", "async def main():\n    with CM('x', True):\n        while True: pass", 1)
+    with pytest.raises(oracle.ProgramTimeout):
+        run_program(spinning, runtime_async=False, name="_spin_cm", timeout=0.3)
