@@ -20,6 +20,8 @@ _RUNTIME_FOOTER = '''
 
 if __name__ == "__main__":
     # python this.py  vs  python -m async_inline run this.py
+    import runtime
+
     CTX[:] = [runtime.QueueContext("c0"), runtime.QueueContext("c1")]
     with runtime.deterministic({seed}, idle_timeout=0.2) as _scheduler:
         print("result", repr(runtime.run(main())))

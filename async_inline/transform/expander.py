@@ -99,23 +99,6 @@ def _rename_import_alias(original: cst.ImportAlias, updated: cst.ImportAlias, re
     return updated
 
 
-def _has_own_break_or_continue(stmts: Sequence[cst.CSTNode]) -> bool:
-    """True when ``stmts`` hold a break/continue that targets the loop around them."""
-    stack = list(stmts)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.Break, cst.Continue)):
-            return True
-        if isinstance(node, (cst.For, cst.While)):
-            if node.orelse is not None:
-                stack.append(node.orelse)
-            continue
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(children(node))
-    return False
-
-
 class Expander(cst.CSTTransformer):
     def __init__(self, session: Session, frame: Frame | None = None) -> None:
         self.session = session
@@ -230,8 +213,6 @@ class Expander(cst.CSTTransformer):
                 continue
             if decision.inlined:
                 problem = statement_position_problem(stmt, node)
-                if problem is None and isinstance(stmt, cst.While) and stmt.orelse is not None and _has_own_break_or_continue([stmt.orelse]):
-                    problem = "the while loop's else clause has a break or continue of its own"
                 if problem is not None:
                     decision.refusal = Refusal("position", problem)
             self._record(decision, frame)
@@ -769,16 +750,26 @@ class Expander(cst.CSTTransformer):
     def leave_While(self, original: cst.While, updated: cst.While):
         plan = self._decide(original)
         loop: cst.BaseStatement = updated
+        stmts: list[cst.BaseStatement] = [loop]
         if plan.sites:
-            # while <test>: body else: E   ->   while True: <test>; if not t: E; break; body
+            # while <test>: body else: E   ->
+            #     f = False; while True: <test>; if not t: f = True; break; body; if f: E
+            # E stays after the loop, so that its break, continue and lowered returns
+            # leave the loops they left before.
             lin = Linearizer(self, plan, original)
             lin.lin(original.test)
-            exit_body = list(updated.orelse.body.body) if updated.orelse is not None else []
-            check = b.if_(b.not_(lin.emit(original.test)), [*exit_body, cst.Break()])  # type: ignore[arg-type]
+            flag = self.session.names.make("ai_else") if updated.orelse is not None else None
+            leave: list[Emitted] = [cst.Break()] if flag is None else [b.assign(flag, b.TRUE), cst.Break()]
+            check = b.if_(b.not_(lin.emit(original.test)), leave)
             loop = updated.with_changes(test=b.TRUE, orelse=None, body=b.block([*lin.out, check, *updated.body.body]))
+            stmts = [loop]
+            if flag is not None:
+                assert updated.orelse is not None
+                stmts = [b.line(b.assign(flag, b.FALSE)), loop, b.if_(b.name(flag), list(updated.orelse.body.body))]
         elif plan:
             loop = updated.with_changes(test=Linearizer(self, plan, original).emit(original.test))
-        stmts = self._loop_exit_check(original, [loop])
+            stmts = [loop]
+        stmts = self._loop_exit_check(original, stmts)
         return self._flatten(stmts, original) if len(stmts) > 1 else self._mark(loop, original)
 
     def leave_For(self, original: cst.For, updated: cst.For):

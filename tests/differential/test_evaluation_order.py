@@ -98,6 +98,50 @@ async def main():
 ''', inlined={"more"}, min_inlined=2)
 
 
+def test_while_else_keeps_its_jumps_when_the_condition_is_linearized():
+    """Long fuzz campaign, seed 104835: the else clause of a `while` whose condition was
+    linearized ran inside the new `while True`, so a lowered `return` there (a `break`)
+    left that loop instead of the inlined body. The else clause now runs after the loop,
+    behind a flag, and its own break/continue are no longer refused."""
+    result = assert_same_behaviour('''
+async def check(n):
+    print("check", n)
+    if n > 2:
+        return False
+    return True
+
+async def search(limit):
+    n = 0
+    while await check(n):
+        n += 1
+        if n == limit:
+            return ("found", n)
+    else:
+        return ("exhausted", n)
+    return "unreachable"
+
+async def loops():
+    out = []
+    for i in range(4):
+        n = 0
+        while await check(n + i):
+            n += 1
+        else:
+            if i == 1:
+                continue
+            if i == 3:
+                break
+            out.append(i)
+        print("after", i)
+    return out
+
+async def main():
+    print(await search(2), await search(10))
+    print(await loops())
+''', inlined={"check", "search", "loops"}, min_inlined=5)
+    assert not [d for d in result.report.skipped if d.code == "position"], result.report.skipped
+
+
 def test_elif_and_for_iterable_and_with_items():
     assert_same_behaviour(PRELUDE + '''
 class CM:

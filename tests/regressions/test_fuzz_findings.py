@@ -127,3 +127,44 @@ def test_fuzz_seed_2023_runtime_nesting_stays_under_the_compiler_limit():
     assert run_program(DEEP_BLOCKS, runtime_async=True, name="deep").result == "4"
     verdict = compare(DEEP_BLOCKS, runtime_async=True, options=Options(stress_seed=None))
     assert verdict.kind is None, verdict.detail
+
+
+WHILE_ELSE_RETURN = '''\
+import contextvars
+
+from runtime import AsyncLocal
+
+cv = contextvars.ContextVar("cv", default=0)
+al = AsyncLocal(0)
+
+
+async def f3(p, /, a, b, d=8, *, depth=0):
+    return [8, {b: d}.get(-1)][cv.get()]
+
+
+async def f0(a, b):
+    while al.value >= await f3(b, a=7, b=7):
+        pass
+    else:
+        return a
+    return (not 2)
+
+
+async def main():
+    try:
+        print(await f0(a=cv.get(), b=6))
+    except Exception as error:
+        pass
+'''
+
+
+def test_fuzz_seed_104835_runtime_return_in_while_else():
+    """Long campaign seed 104835 (runtime, no guards): f0 inlined into main, f3 inlined
+    into f0's while condition in statement form; the else clause's lowered `return a`
+    broke out of the rewritten `while True` only, and main printed False instead of 0."""
+    options = Options(stress_seed=None, guards=False)
+    result = rewrite_source(WHILE_ELSE_RETURN, options=options)
+    assert {d.callee for d in result.report.inlined} == {"f0", "f3"}
+    assert run_program(WHILE_ELSE_RETURN, runtime_async=True, name="we").stdout == "0\n"
+    verdict = compare(WHILE_ELSE_RETURN, runtime_async=True, options=options, seed=104835)
+    assert verdict.kind is None, verdict.detail
