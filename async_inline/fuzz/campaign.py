@@ -8,6 +8,7 @@ either way a fresh worker takes over and the campaign goes on.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -109,6 +110,7 @@ def _worker(conn: multiprocessing.connection.Connection, shrink_seconds: float) 
     """Run the cases the parent sends; report the verdict first, then the shrunk program."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business
     sys.unraisablehook = lambda unraisable: None  # finalizers of abandoned coroutines
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)  # "Task exception was never retrieved"
     try:
         while True:
             case = conn.recv()
