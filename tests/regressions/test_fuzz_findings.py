@@ -6,6 +6,8 @@ original and rewritten must print, return and raise the same.
 
 from __future__ import annotations
 
+import pytest
+
 from async_inline import Options, rewrite_source
 from async_inline.fuzz.oracle import compare, run_program
 
@@ -167,4 +169,44 @@ def test_fuzz_seed_104835_runtime_return_in_while_else():
     assert {d.callee for d in result.report.inlined} == {"f0", "f3"}
     assert run_program(WHILE_ELSE_RETURN, runtime_async=True, name="we").stdout == "0\n"
     verdict = compare(WHILE_ELSE_RETURN, runtime_async=True, options=options, seed=104835)
+    assert verdict.kind is None, verdict.detail
+
+
+THROWN_INTO_HANDLER = '''\
+import asyncio
+
+
+async def inner():
+    loop = asyncio.get_running_loop()
+    try:
+        future = loop.create_future()
+        loop.call_soon(future.set_exception, KeyError("thrown"))
+        await future
+    except KeyError:
+        pass
+    try:
+        max()
+    except TypeError:
+        raise IndexError("in handler")
+
+
+async def main():
+    try:
+        raise ValueError("outer")
+    except ValueError:
+        await inner()
+'''
+
+
+@pytest.mark.xfail(strict=True, reason="CPython gh-108668: exc_info lost after throw() into an await; open")
+def test_fuzz_seed_300154_plain_context_after_throw_in_a_handler():
+    """Long campaign seed 300154 (plain): a coroutine awaited inside an `except` block,
+    resumed by `throw()` (a failed future), then raising inside a handler of its own: CPython
+    gives that exception the caller's ValueError as __context__, skipping the TypeError being
+    handled (gh-108668, "if you inline inner() here, things work fine"). Inlined, the chain
+    is the correct one, so the two runs differ. Open: refuse such sites, or accept and
+    document the difference."""
+    result = rewrite_source(THROWN_INTO_HANDLER, options=Options(stress_seed=None))
+    assert {d.callee for d in result.report.inlined} == {"inner"}
+    verdict = compare(THROWN_INTO_HANDLER, runtime_async=False, options=Options(stress_seed=None))
     assert verdict.kind is None, verdict.detail
