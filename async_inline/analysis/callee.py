@@ -100,6 +100,9 @@ class CalleeInfo:
     #: The body holds an await, ``async for`` or ``async with``: it may suspend. A
     #: runtime-async callee that cannot suspend gets only the I2 machinery (rule I6).
     may_suspend: bool = True
+    #: The body has an ``except``, a ``finally`` or a ``with``: code that may raise while
+    #: an exception of the callee's own is being handled (see ``site``, gh-108668).
+    handles_exceptions: bool = False
     refusal: Refusal | None = None
 
 
@@ -206,6 +209,7 @@ def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef) -> CalleeInfo:
         isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None)
         for node in walk(body_root)
     )
+    info.handles_exceptions = any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in walk(body_root))
     for node in walk(body_root):
         if isinstance(node, (cst.Yield,)):
             return refuse("generator", "async generator (contains yield)")

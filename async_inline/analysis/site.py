@@ -85,6 +85,9 @@ class SiteDecision:
     configure: cst.BaseExpression | None = None
     #: Compiler blocks around the site in the physical caller, inlined frames included.
     blocks: int = 0
+    #: The physical caller is handling an exception at the site (an ``except`` or
+    #: ``finally`` body around it, in its own code or in an inlined frame's).
+    in_handler: bool = False
     callee: CalleeInfo | None = None
     binding: list[ParamSource] | None = None
     #: Emitted name of each callee local (equal to the original where it can be kept).
@@ -129,6 +132,7 @@ def decide_site(
     fresh: Callable[[str], str],
     placement_line: int,
     blocks: int = 0,
+    in_handler: bool = False,
     limits_apply: bool = True,
     check_position: bool = True,
 ) -> SiteDecision | None:
@@ -147,7 +151,7 @@ def decide_site(
     inner = _configure_await_parts(index, call)
     if inner is not None:
         call, configure = inner
-    decision = SiteDecision(await_node, call, _callee_label(call), configure, blocks)
+    decision = SiteDecision(await_node, call, _callee_label(call), configure, blocks, in_handler)
 
     def refuse(code: str, reason: str) -> SiteDecision:
         decision.refusal = Refusal(code, reason)
@@ -169,6 +173,17 @@ def decide_site(
     problem = statement_position_problem(stmt, await_node) if check_position else None
     if problem is not None:
         return refuse("position", problem)
+    if in_handler and callee.may_suspend and callee.handles_exceptions:
+        # CPython bug gh-108668: a coroutine resumed by throw() that raises while handling
+        # an exception of its own gives the new exception the __context__ of the frame
+        # awaiting it (the caller's handled exception) instead. Inlined, the chain would be
+        # the correct one: an observable difference.
+        return refuse(
+            "throw-context",
+            "awaited while the caller handles an exception, and the callee may be resumed by throw() "
+            "and raise inside its own except/finally/with: as a separate coroutine, CPython gives that "
+            "exception a different __context__ (gh-108668)",
+        )
     if caller.introspection:
         return refuse("caller-introspection", f"the caller calls {caller.introspection}, which would see the inlined names")
     if depth > options.max_depth:

@@ -174,6 +174,18 @@ class Expander(cst.CSTTransformer):
     def _frame_root(self, frame: Frame) -> cst.FunctionDef:
         return frame.caller.node if frame.depth == 0 else self.session.callees[frame.stack[-1]].node
 
+    def _in_handler(self, stmt: cst.CSTNode, frame: Frame) -> bool:
+        """Is the physical caller handling an exception when ``stmt`` runs?"""
+        if frame.in_handler:
+            return True
+        root = self._frame_root(frame)
+        node = self.session.index.parent(stmt)
+        while node is not None and node is not root:
+            if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)):
+                return True
+            node = self.session.index.parent(node)
+        return False
+
     def _observed_at(self, stmt: cst.CSTNode) -> bool:
         """Could an exception raised in ``stmt`` be seen before the coroutine boundary?"""
         frame = self.frame
@@ -236,6 +248,7 @@ class Expander(cst.CSTTransformer):
             fresh=lambda local: session.names.make(f"ai_{local}"),
             placement_line=placement,
             blocks=frame.base_blocks + blocks_around(stmt, self._frame_root(frame).body, session.index.parent),
+            in_handler=self._in_handler(stmt, frame),
             limits_apply=session.rng is None,
             check_position=check_position,
         )
@@ -342,6 +355,7 @@ class Expander(cst.CSTTransformer):
             placement_line=placement,
             observed=observed,
             base_blocks=decision.blocks,  # an expression adds no compiler block
+            in_handler=decision.in_handler,
         )
         line = session.index.line(decision.await_node)
         session.report.inlined.append(
@@ -438,6 +452,7 @@ class Expander(cst.CSTTransformer):
             observed=observed,
             visit=session.body_visit(callee, rename),
             base_blocks=decision.blocks + FRAME_BLOCKS,
+            in_handler=decision.in_handler,
         )
         session.report.inlined.append(
             Inlined(

@@ -70,6 +70,8 @@ class Frame:
     observed: bool = False
     #: Compiler blocks around this frame's body in the physical caller.
     base_blocks: int = 0
+    #: The physical caller handles an exception wherever this frame's code runs.
+    in_handler: bool = False
     #: The nodes the expander must descend into for this frame (ancestors of what it
     #: rewrites); None: every node. Visiting a LibCST node costs tens of microseconds.
     visit: frozenset | None = None

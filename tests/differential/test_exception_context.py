@@ -1,0 +1,136 @@
+"""Exception chains (``__context__``) when the callee is awaited inside an exception handler.
+
+CPython bug gh-108668: a coroutine resumed by ``throw()`` (an awaited future that failed)
+that then raises while handling an exception of its own gives the new exception the
+exception its awaiting frame handles as ``__context__``, skipping the one it handles
+itself. Inlined, the chain would be the correct one: observably different. Such sites are
+kept as calls (code ``throw-context``); the others in handlers are still inlined.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from async_inline import Options, rewrite_source
+from tests.differential.harness import assert_same_behaviour
+
+PRELUDE = '''
+import asyncio
+
+def failed_soon():
+    """A future that fails after a suspension: the awaiting coroutine gets throw()."""
+    future = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().call_soon(future.set_exception, KeyError("thrown"))
+    return future
+
+async def handles_after_throw():
+    try:
+        await failed_soon()
+    except KeyError:
+        print("caught thrown")
+    try:
+        max()
+    except TypeError:
+        raise IndexError("in handler")
+
+async def other():
+    return "other"
+'''
+
+
+def skipped_codes(source: str) -> dict[str, str]:
+    return {s.callee: s.code for s in rewrite_source(source, options=Options(stress_seed=None)).report.skipped}
+
+
+CALLER_IN_EXCEPT = PRELUDE + '''
+async def main():
+    print(await other())
+    try:
+        raise ValueError("outer")
+    except ValueError:
+        await handles_after_throw()
+'''
+
+CALLER_IN_FINALLY = PRELUDE + '''
+async def main():
+    print(await other())
+    try:
+        raise ValueError("outer")
+    finally:
+        await handles_after_throw()
+'''
+
+# The handler is in an inlined frame: its code lands in main's except block.
+HANDLER_OF_INLINED_FRAME = PRELUDE + '''
+async def middle():
+    try:
+        raise ValueError("outer")
+    except ValueError:
+        await handles_after_throw()
+
+async def main():
+    print(await other())
+    await middle()
+'''
+
+# middle has no handler of its own, but is inlined into main's except block: the site in
+# middle is then inside a handler too.
+INLINED_INTO_A_HANDLER = PRELUDE + '''
+async def middle():
+    print("middle")
+    await handles_after_throw()
+
+async def main():
+    print(await other())
+    try:
+        raise ValueError("outer")
+    except ValueError:
+        await middle()
+'''
+
+
+@pytest.mark.parametrize(
+    "source",
+    [CALLER_IN_EXCEPT, CALLER_IN_FINALLY, HANDLER_OF_INLINED_FRAME, INLINED_INTO_A_HANDLER],
+    ids=["except", "finally", "handler-of-inlined-frame", "inlined-into-a-handler"],
+)
+def test_callee_resumed_by_throw_in_a_handler_keeps_its_exception_chain(source):
+    """The gh-108668 site stays a call, and the chain is the same (IndexError <- ValueError)."""
+    assert_same_behaviour(source, inlined={"other"})
+    assert skipped_codes(source).get("handles_after_throw") == "throw-context"
+
+
+def test_the_chain_this_guards_is_the_one_cpython_gives():
+    """If CPython fixes gh-108668, the original's chain changes and this refusal can go."""
+    from tests.differential.harness import run_source
+
+    outcome = run_source(CALLER_IN_EXCEPT)
+    assert outcome.error[:2] == ("IndexError", "in handler")
+    assert outcome.error[3][:2] == ("ValueError", "outer")
+
+
+def test_sites_in_handlers_are_inlined_when_the_callee_has_no_handler_or_no_await():
+    source = PRELUDE + '''
+async def no_handler(x):
+    await asyncio.sleep(0)
+    return x + 1
+
+async def no_await(x):
+    try:
+        return 1 // x
+    except ZeroDivisionError:
+        raise IndexError("in handler")
+
+async def main():
+    try:
+        raise ValueError("outer")
+    except ValueError:
+        print(await no_handler(1))
+        try:
+            await no_await(0)
+        except IndexError as exc:
+            print("context", repr(exc.__context__))
+    await handles_after_throw()
+'''
+    assert_same_behaviour(source, inlined={"no_handler", "no_await", "handles_after_throw"})
+    assert "throw-context" not in skipped_codes(source).values()
