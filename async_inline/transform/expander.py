@@ -168,23 +168,24 @@ class Expander(cst.CSTTransformer):
             return True  # an expression frame's parameter: a name, constant or default read
         if index.use_scope(node) is not frame.scope:
             return False
-        root = frame.caller.node if frame.depth == 0 else self.session.callees[frame.stack[-1]].node
-        return node.value in self.session.stable_locals(frame.scope, root)
+        return node.value in self.session.stable_locals(frame.scope, self._frame_root(frame))
 
     def _frame_root(self, frame: Frame) -> cst.FunctionDef:
         return frame.caller.node if frame.depth == 0 else self.session.callees[frame.stack[-1]].node
 
-    def _in_handler(self, stmt: cst.CSTNode, frame: Frame) -> bool:
-        """Is the physical caller handling an exception when ``stmt`` runs?"""
-        if frame.in_handler:
-            return True
+    def _inside(self, stmt: cst.CSTNode, frame: Frame, kinds: tuple[type, ...]) -> bool:
+        """Is ``stmt`` within a node of one of ``kinds`` in the frame's own body?"""
         root = self._frame_root(frame)
         node = self.session.index.parent(stmt)
         while node is not None and node is not root:
-            if isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)):
+            if isinstance(node, kinds):
                 return True
             node = self.session.index.parent(node)
         return False
+
+    def _in_handler(self, stmt: cst.CSTNode, frame: Frame) -> bool:
+        """Is the physical caller handling an exception when ``stmt`` runs?"""
+        return frame.in_handler or self._inside(stmt, frame, (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally))
 
     def _observed_at(self, stmt: cst.CSTNode) -> bool:
         """Could an exception raised in ``stmt`` be seen before the coroutine boundary?"""
@@ -192,13 +193,7 @@ class Expander(cst.CSTTransformer):
         assert frame is not None
         if frame.observed or (frame.depth == 0 and frame.caller.is_async_generator):
             return True
-        root = self._frame_root(frame)
-        node = self.session.index.parent(stmt)
-        while node is not None and node is not root:
-            if isinstance(node, (cst.Try, cst.TryStar, cst.With)):
-                return True
-            node = self.session.index.parent(node)
-        return False
+        return self._inside(stmt, frame, (cst.Try, cst.TryStar, cst.With))
 
     # -- deciding the sites of one statement ------------------------------------------------
     def _decide(self, stmt: cst.CSTNode) -> "_Plan":

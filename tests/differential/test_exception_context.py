@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from async_inline import Options, rewrite_source
-from tests.differential.harness import assert_same_behaviour
+from async_inline import RewriteResult
+from tests.differential.harness import assert_same_behaviour, run_source
 
 PRELUDE = '''
 import asyncio
@@ -38,8 +38,8 @@ async def other():
 '''
 
 
-def skipped_codes(source: str) -> dict[str, str]:
-    return {s.callee: s.code for s in rewrite_source(source, options=Options(stress_seed=None)).report.skipped}
+def skipped_codes(result: RewriteResult) -> dict[str, str]:
+    return {s.callee: s.code for s in result.report.skipped}
 
 
 CALLER_IN_EXCEPT = PRELUDE + '''
@@ -96,14 +96,12 @@ async def main():
 )
 def test_callee_resumed_by_throw_in_a_handler_keeps_its_exception_chain(source):
     """The gh-108668 site stays a call, and the chain is the same (IndexError <- ValueError)."""
-    assert_same_behaviour(source, inlined={"other"})
-    assert skipped_codes(source).get("handles_after_throw") == "throw-context"
+    result = assert_same_behaviour(source, inlined={"other"})
+    assert skipped_codes(result).get("handles_after_throw") == "throw-context"
 
 
 def test_the_chain_this_guards_is_the_one_cpython_gives():
     """If CPython fixes gh-108668, the original's chain changes and this refusal can go."""
-    from tests.differential.harness import run_source
-
     outcome = run_source(CALLER_IN_EXCEPT)
     assert outcome.error[:2] == ("IndexError", "in handler")
     assert outcome.error[3][:2] == ("ValueError", "outer")
@@ -132,5 +130,5 @@ async def main():
             print("context", repr(exc.__context__))
     await handles_after_throw()
 '''
-    assert_same_behaviour(source, inlined={"no_handler", "no_await", "handles_after_throw"})
-    assert "throw-context" not in skipped_codes(source).values()
+    result = assert_same_behaviour(source, inlined={"no_handler", "no_await", "handles_after_throw"})
+    assert "throw-context" not in skipped_codes(result).values()
