@@ -5,15 +5,14 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable
 
+from ._version import __version__
 from .errors import SourceError
 from .options import Options
 from .report import FileReport
-
-from ._version import __version__
 
 HEADER_PREFIX = "# async_inline: rewritten by async-inline"
 HEADER = f"{HEADER_PREFIX} {__version__}; edit the original source, not this file\n"

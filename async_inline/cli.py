@@ -13,7 +13,7 @@ import enum
 import importlib
 import os
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 
 class ExitCode(enum.IntEnum):

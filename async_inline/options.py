@@ -53,7 +53,7 @@ class Options:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"Options.{name} must be a non-negative integer, got {value!r}")
 
-    def replace(self, **changes: object) -> "Options":
+    def replace(self, **changes: object) -> Options:
         return dataclasses.replace(self, **changes)
 
     def cache_key(self) -> str:

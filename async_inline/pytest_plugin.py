@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -111,7 +111,7 @@ class _Active:
 
         self.config = config
         self.differential = bool(getattr(namespace, "async_inline_differential", False))
-        self.report_path: Optional[str] = getattr(namespace, "async_inline_report", None)
+        self.report_path: str | None = getattr(namespace, "async_inline_report", None)
         try:
             project = load_config(config.rootpath)
             option = getattr(namespace, "async_inline_packages", None)
@@ -145,7 +145,7 @@ class _Active:
         self.state, self.finder, late = _activate_state(policy, project.options(), adapters=adapters, twins=self.twins)
         if late:
             config.issue_config_time_warning(pytest.PytestConfigWarning(_late_message(late)), stacklevel=2)
-        self._observing: Optional[pytest.Item] = None
+        self._observing: pytest.Item | None = None
         self._excinfo: dict[str, Any] = {}
 
     def uninstall(self) -> None:
@@ -166,7 +166,7 @@ class _Active:
     # -- differential mode -------------------------------------------------------------
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: Optional[pytest.Item]) -> Optional[bool]:
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> bool | None:
         if not self.differential or not _is_async_test(item) or item.get_closest_marker("no_async_inline"):
             return None
         from .hook.differential import TRACE_CONFLICT, differences
@@ -185,7 +185,7 @@ class _Active:
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         return True
 
-    def _run_twice(self, item: pytest.Item, nextitem: Optional[pytest.Item], record: bool) -> tuple[Any, Any, list[pytest.TestReport], list[Any]]:
+    def _run_twice(self, item: pytest.Item, nextitem: pytest.Item | None, record: bool) -> tuple[Any, Any, list[pytest.TestReport], list[Any]]:
         """Run ``item`` with the original code, then with the inlined code; each run with its
         own setup and teardown, and (``record``) the runtime's trace recording."""
         from _pytest.runner import runtestprotocol
@@ -282,7 +282,7 @@ class _Exclusion:
         self._active = active
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: Optional[pytest.Item]) -> Any:
+    def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> Any:
         if item.get_closest_marker("no_async_inline") is None:
             return (yield)
         with self._active.twins.original():

@@ -14,8 +14,8 @@ import os
 import stat
 import tempfile
 import traceback
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Sequence
 
 from .errors import SourceError
 from .options import Options

@@ -5,6 +5,7 @@ model and ``docs/runtime-inlining-protocol.md`` for the helpers generated code c
 """
 
 from ._awaiters import Awaiter, configure_await, yield_
+from ._check import check_trace
 from ._driver import Task, run, start
 from ._frames import async_method, is_async_method
 from ._inline import enter, leave, leave_sync, resumed, state
@@ -14,7 +15,6 @@ from ._state import AsyncLocal, ExecutionContext
 from ._sync import LoopContext, QueueContext, SynchronizationContext
 from ._threadpool import ThreadPool
 from ._trace import Trace, TraceViolation, Violation, trace
-from ._check import check_trace
 
 __all__ = [
     # the model

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import _state
 from ._driver import Task, TaskAwait
 from ._frames import NoCaptureFrame, is_frame_coroutine
+from ._sched import ANY
 from ._state import EC
 from ._suspension import Suspension, foreign, suspension_for_yield
-from ._sched import ANY
 
 
 class YieldAwaitable:
@@ -95,7 +96,7 @@ class ForeignAwait:
             except GeneratorExit:
                 it.close()
                 raise
-            except BaseException as error:  # noqa: BLE001 - delivered into the awaitable
+            except BaseException as error:
                 exc = error
 
 

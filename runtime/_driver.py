@@ -20,12 +20,13 @@ import functools
 import inspect
 import itertools
 import threading
-from typing import Any, Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from . import _sched, _state, _trace
+from ._frames import is_frame_coroutine, task_var
 from ._sched import ANY, POOL
 from ._state import EC, SC, ExecutionContext
-from ._frames import is_frame_coroutine, task_var
 from ._suspension import Suspension, captured_context, foreign
 
 T = TypeVar("T")
@@ -66,7 +67,7 @@ class Task(Generic[T]):
         self._done = False
         self._result: Any = None
         self._exc: BaseException | None = None
-        self._callbacks: list[Callable[["Task[T]"], Any]] = []
+        self._callbacks: list[Callable[[Task[T]], Any]] = []
         self.stepping_thread: int | None = None  # who runs its step now (traces tell tasks apart)
 
     # ---------------------------------------------------------------- public API
@@ -91,7 +92,7 @@ class Task(Generic[T]):
             raise RuntimeError(f"{self!r} is not done")
         return self._exc
 
-    def add_done_callback(self, fn: Callable[["Task[T]"], Any]) -> None:
+    def add_done_callback(self, fn: Callable[[Task[T]], Any]) -> None:
         """Call ``fn(task)`` when the task finishes (now, if it already has)."""
         with self._lock:
             if not self._done:
@@ -140,7 +141,7 @@ class Task(Generic[T]):
         except StopIteration as stop:
             self._result = stop.value
             return None
-        except BaseException as error:  # noqa: BLE001 - the task's outcome
+        except BaseException as error:
             self._exc = error
             return None
         if type(y) is not Suspension:
@@ -166,7 +167,7 @@ class Task(Generic[T]):
         r.reg_thread = _get_ident()
         try:
             r.wait(functools.partial(self._on_completed, r))
-        except BaseException as error:  # noqa: BLE001 - registering failed: the await raises
+        except BaseException as error:
             r.reg_thread = None
             if r.claim():
                 return (r.ec, _state.get_state()[SC], _state.next_epoch()), error
@@ -224,7 +225,7 @@ class Task(Generic[T]):
         for fn in callbacks:
             try:
                 fn(self)
-            except BaseException:  # noqa: BLE001 - one callback must not starve the others
+            except BaseException:
                 _sched.report_exception(f"in a done callback of {self!r}")
 
 

@@ -25,7 +25,8 @@ import inspect
 import keyword
 import sys
 import types
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from . import _state, _trace
 from ._sched import POOL

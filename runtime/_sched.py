@@ -17,7 +17,8 @@ import random
 import sys
 import threading
 import traceback
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from . import _state
 from ._pool import pool as _worker_pool
@@ -70,7 +71,7 @@ def run_item(place: Any, fn: Callable[[], Any]) -> None:
     _tls.where = place
     try:
         fn()
-    except BaseException:  # noqa: BLE001 - a runner must survive its items
+    except BaseException:
         report_exception(f"in an item run on {place!r}")
     finally:
         _tls.where = previous

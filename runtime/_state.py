@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any, Generic, Iterator, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -59,20 +60,20 @@ class ExecutionContext:
         raise TypeError("ExecutionContext objects come from ExecutionContext.capture()")
 
     @classmethod
-    def _make(cls, values: dict, suppressed: bool) -> "ExecutionContext":
+    def _make(cls, values: dict, suppressed: bool) -> ExecutionContext:
         ec = object.__new__(cls)
         ec._values = values
         ec._suppressed = suppressed
         return ec
 
     @staticmethod
-    def capture() -> "ExecutionContext":
+    def capture() -> ExecutionContext:
         """The current context, to hand to other work; the empty one while flow is suppressed."""
         ec = _var.get()[EC]
         return EMPTY if ec._suppressed else ec
 
     @staticmethod
-    def restore(ec: "ExecutionContext | None") -> None:
+    def restore(ec: ExecutionContext | None) -> None:
         """Make ``ec`` current (``None`` means the empty context). The SC is left alone."""
         st = _var.get()
         _var.set((EMPTY if ec is None else ec, st[SC], st[EPOCH]))
@@ -102,7 +103,7 @@ class ExecutionContext:
             cur = st[EC]
             _var.set((ExecutionContext._make(cur._values, False), st[SC], st[EPOCH]))
 
-    def get(self, local: "AsyncLocal[T]") -> T:
+    def get(self, local: AsyncLocal[T]) -> T:
         """The value ``local`` has in this snapshot."""
         return self._values.get(local, local._default)
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import _state, _trace
 from ._sched import ANY, POOL

@@ -14,7 +14,8 @@ import itertools
 import queue
 import threading
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import _sched, _state
 
@@ -31,11 +32,11 @@ class SynchronizationContext:
         raise NotImplementedError(f"{type(self).__name__} must override post(callback)")
 
     @staticmethod
-    def current() -> "SynchronizationContext | None":
+    def current() -> SynchronizationContext | None:
         return _state.get_state()[_state.SC]
 
     @staticmethod
-    def set_current(ctx: "SynchronizationContext | None") -> None:
+    def set_current(ctx: SynchronizationContext | None) -> None:
         if ctx is not None and not isinstance(ctx, SynchronizationContext):
             raise TypeError(f"expected a SynchronizationContext or None, got {ctx!r}")
         _state.set_sc(ctx)
@@ -100,7 +101,7 @@ class QueueContext(SynchronizationContext):
             q.put(None)
             t.join(timeout)
 
-    def __enter__(self) -> "QueueContext":
+    def __enter__(self) -> QueueContext:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -117,7 +118,7 @@ class LoopContext(SynchronizationContext):
     so "is the current SC this loop's context?" is an identity test.
     """
 
-    _by_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopContext]" = (
+    _by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopContext] = (
         weakref.WeakKeyDictionary()
     )
     _lock = threading.Lock()
@@ -125,7 +126,7 @@ class LoopContext(SynchronizationContext):
     loop: asyncio.AbstractEventLoop
     posts: int
 
-    def __new__(cls, loop: asyncio.AbstractEventLoop) -> "LoopContext":
+    def __new__(cls, loop: asyncio.AbstractEventLoop) -> LoopContext:
         with cls._lock:
             ctx = cls._by_loop.get(loop)
             if ctx is None:
@@ -144,7 +145,7 @@ class LoopContext(SynchronizationContext):
         return f"loop-{id(self.loop):x}"
 
     @classmethod
-    def running(cls) -> "LoopContext":
+    def running(cls) -> LoopContext:
         """The context of the event loop running in this thread."""
         return cls(asyncio.get_running_loop())
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextvars
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import _sched, _state
 from ._pool import pool as _worker_pool

@@ -25,7 +25,7 @@ from typing import Any
 from . import _sched, _state
 from ._state import EC, EPOCH, SC
 
-recorder: "Trace | None" = None
+recorder: Trace | None = None
 _switch_lock = threading.Lock()
 
 
@@ -175,7 +175,7 @@ class Trace:
         self.event("resume", task=task, susp=r.seq, how=how, ec=state[EC], sc=state[SC], epoch=state[EPOCH])
 
     # ------------------------------------------------------------ switching on/off
-    def __enter__(self) -> "Trace":
+    def __enter__(self) -> Trace:
         _enable(self)
         return self
 
@@ -183,7 +183,7 @@ class Trace:
         _disable(self)
 
     # ------------------------------------------------------------ checking
-    def check(self) -> list["Violation"]:
+    def check(self) -> list[Violation]:
         from ._check import check
 
         return check(self.events)

@@ -5,8 +5,8 @@ Everything here depends on the callee alone; what depends on the call site is in
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import libcst as cst
 import libcst.matchers as m

@@ -11,13 +11,14 @@ the frozenset of names definitely assigned; ``None`` means "this point is unreac
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Optional
 
 import libcst as cst
+import libcst.matchers as m
 
 from .scopes import children, walk
-import libcst.matchers as m
 
 State = Optional[frozenset]  # None: unreachable
 

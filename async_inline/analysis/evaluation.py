@@ -9,8 +9,8 @@ cannot disagree about what "evaluated before the await" means.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import libcst as cst
 
@@ -38,7 +38,7 @@ class Operands:
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
-def operands(node: cst.CSTNode) -> Operands:  # noqa: C901 - one case per expression form
+def operands(node: cst.CSTNode) -> Operands:
     if isinstance(node, cst.BinaryOperation):
         return Operands([Operand(node.left), Operand(node.right)], [])
     if isinstance(node, cst.BooleanOperation):

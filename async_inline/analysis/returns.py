@@ -9,8 +9,8 @@ checked after each such loop (``break`` only leaves the innermost loop).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import libcst as cst
 

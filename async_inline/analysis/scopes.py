@@ -13,9 +13,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
+from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
 from functools import cached_property
-from typing import Iterable, Iterator, Mapping
 
 import libcst as cst
 from libcst.metadata import (
@@ -145,7 +145,7 @@ class _Roles:
             if isinstance(n, cst.Name):
                 self.roles[n] = Role.OTHER
 
-    def node(self, node: cst.CSTNode, role: Role) -> None:  # noqa: C901 - one case per syntax form
+    def node(self, node: cst.CSTNode, role: Role) -> None:
         if isinstance(node, cst.Name):
             self.roles[node] = role
         elif isinstance(node, cst.Attribute):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import libcst as cst
 from libcst.metadata import BuiltinScope, ClassScope, GlobalScope, Scope
@@ -12,7 +12,7 @@ from ..options import Options
 from .binding import ParamSource, bind_arguments
 from .callee import CalleeInfo, Refusal, calls_frame_introspection
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS, statement_position_problem
-from .scopes import children, ScopeIndex, walk
+from .scopes import ScopeIndex, children, walk
 
 #: Names the generated code itself reads (the StopIteration conversion of PEP 479).
 SCAFFOLDING_NAMES = frozenset({"RuntimeError", "StopIteration"})

@@ -16,8 +16,8 @@ import random
 import signal
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from ..options import Options
 from .generator import generate
@@ -226,7 +226,7 @@ def run_campaign(
     return summary
 
 
-def _terminated(signum, frame):  # noqa: ARG001
+def _terminated(signum, frame):
     raise SystemExit(128 + signum)  # so that the workers are stopped on the way out
 
 

@@ -174,7 +174,7 @@ class ProgramGenerator:
             return self.pick(["await PoolAwaiter()", "await CtxAwaiter()", "await DoneAwaiter()"])
         return self.pick([f"await Suspend({self.expr(d - 1)})", f"await asyncio.sleep(0, {self.expr(d - 1)})"])
 
-    def expr(self, d: int = 2) -> str:  # noqa: C901 - one branch per form
+    def expr(self, d: int = 2) -> str:
         if d <= 0:
             return self.atom()
         r = self.rng.random()
@@ -326,7 +326,7 @@ class ProgramGenerator:
                 self.level -= 1
         return self.simple(indent)
 
-    def simple(self, indent: str) -> list[str]:  # noqa: C901 - one branch per form
+    def simple(self, indent: str) -> list[str]:
         fn = self.fn
         r = self.rng.random()
         if r < 0.22 or not self.bound:
@@ -421,7 +421,7 @@ class ProgramGenerator:
             f"{inner}log({self.tag()}, chain(err))",
         ]
 
-    def compound(self, d: int, indent: str) -> list[str]:  # noqa: C901 - one branch per form
+    def compound(self, d: int, indent: str) -> list[str]:
         inner = indent + "    "
         r = self.rng.random()
         if r < 0.22:

@@ -26,8 +26,8 @@ import threading
 import time
 import types
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from ..api import InternalError, rewrite_source
 from ..errors import SourceError
@@ -101,7 +101,7 @@ def time_limit(seconds: float) -> Iterator[None]:
         yield
         return
 
-    def expire(signum, frame):  # noqa: ARG001
+    def expire(signum, frame):
         raise ProgramTimeout()
 
     previous = signal.signal(signal.SIGALRM, expire)
@@ -140,7 +140,7 @@ def run_program(source: str, *, runtime_async: bool, name: str, timeout: float =
                     result = repr(value)
                 except (ProgramTimeout, KeyboardInterrupt):
                     raise
-                except BaseException as exc:  # noqa: BLE001 - the outcome includes any exception
+                except BaseException as exc:
                     error = describe_exception(exc)
                 finally:
                     gc.collect()  # coroutines abandoned in cycles print here, not in a later run
@@ -202,7 +202,7 @@ def compare(
         return Verdict("invalid-output", str(exc))
     except SourceError as exc:
         return Verdict("unusable", f"the program is not valid input: {exc}")
-    except Exception as exc:  # noqa: BLE001 - any other exception is a crash of the rewriter
+    except Exception as exc:
         return Verdict("rewrite-crash", f"{type(exc).__name__}: {exc}")
     inlined = len(result.report.inlined)
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import libcst as cst
 
@@ -87,7 +87,7 @@ def _apply(module: cst.Module, node: cst.CSTNode, replacement: object, source: s
     try:
         code = module.visit(_Replace(node, replacement)).code
         compile(code, "<shrink>", "exec", dont_inherit=True)
-    except Exception:  # noqa: BLE001 - an edit that breaks the program is just not taken
+    except Exception:
         return None
     return code if code != source else None
 

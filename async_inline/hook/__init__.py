@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import TYPE_CHECKING, Iterable, Optional, Union
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Optional, Union
 
 if TYPE_CHECKING:
     from ..options import Options
@@ -29,15 +30,15 @@ class AsyncInlineWarning(UserWarning):
 
 
 _lock = threading.Lock()
-_installed: Optional["Finder"] = None
+_installed: Finder | None = None
 _warned_already_imported: set[str] = set()
 
 
 def install(
-    packages: Union[str, Iterable[str], None] = None,
-    options: Optional["Options"] = None,
+    packages: str | Iterable[str] | None = None,
+    options: Options | None = None,
     *,
-    exclude: Union[str, Iterable[str], None] = None,
+    exclude: str | Iterable[str] | None = None,
 ) -> None:
     """Rewrite the modules of ``packages`` (and their submodules) from now on, as they are imported.
 
@@ -73,7 +74,7 @@ def install(
         _warn_late(late, stacklevel=3)
 
 
-def _activate(policy: "Policy", options: "Options") -> "tuple[HookState, list[str]]":
+def _activate(policy: Policy, options: Options) -> tuple[HookState, list[str]]:
     """Put a finder for ``policy`` first on ``sys.meta_path``, replacing the one ``install`` put.
 
     Returns its state and the selected modules that were imported already (so will run
@@ -89,7 +90,7 @@ def _activate(policy: "Policy", options: "Options") -> "tuple[HookState, list[st
     return state, late
 
 
-def _activate_state(policy: "Policy", options: "Options", **state_options: object) -> "tuple[HookState, Finder, list[str]]":
+def _activate_state(policy: Policy, options: Options, **state_options: object) -> tuple[HookState, Finder, list[str]]:
     """A new finder first on ``sys.meta_path`` (the caller removes it), its state, and the
     already imported modules the policy selects."""
     from .finder import Finder

@@ -16,7 +16,7 @@ import ast
 import re
 import types
 from dataclasses import dataclass
-from typing import Optional, Protocol
+from typing import Protocol
 
 from ..options import Options
 from ..report import FileReport
@@ -36,9 +36,9 @@ class Transform(Protocol):
 class Built:
     code: types.CodeType
     #: The rewrite's decisions; None when the rewriter did not run (opt-out marker, failure).
-    report: Optional[FileReport]
+    report: FileReport | None
     #: Why the module was imported unchanged although the rewriter was asked to run.
-    failure: Optional[str] = None
+    failure: str | None = None
     #: Files other than the module itself that the code depends on (see cache.py).
     dependencies: tuple[str, ...] = ()
 
@@ -46,7 +46,7 @@ class Built:
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
 
-def compile_original(source: bytes, path: str, transform: Optional[Transform] = None) -> types.CodeType:
+def compile_original(source: bytes, path: str, transform: Transform | None = None) -> types.CodeType:
     """What the interpreter (or pytest, with ``transform``) would compile for this file."""
     if transform is None:
         return compile(source, path, "exec", dont_inherit=True)
@@ -55,7 +55,7 @@ def compile_original(source: bytes, path: str, transform: Optional[Transform] = 
     return compile(tree, path, "exec", dont_inherit=True)
 
 
-def build(source: bytes, path: str, options: Options, transform: Optional[Transform] = None) -> Built:
+def build(source: bytes, path: str, options: Options, transform: Transform | None = None) -> Built:
     """Compile ``source`` (the bytes of ``path``) with its awaited calls inlined, when possible."""
     if has_skip_marker(source):
         return Built(compile_original(source, path, transform), None)
@@ -102,15 +102,15 @@ def _map_lines(tree: ast.Module, new_text: str, old_text: str, origin_lines: lis
     new_lines = [line.encode("utf-8") for line in _LINE_END.split(new_text)]
     old_lines = [line.encode("utf-8") for line in _LINE_END.split(old_text)]
     last = len(origin_lines)
-    shifts: dict[int, Optional[int]] = {}
+    shifts: dict[int, int | None] = {}
 
     def origin(line: int) -> int:
         return origin_lines[min(max(line, 1), last) - 1] if last else line
 
-    def text(lines: list[bytes], line: int) -> Optional[bytes]:
+    def text(lines: list[bytes], line: int) -> bytes | None:
         return lines[line - 1] if 0 < line <= len(lines) else None
 
-    def shift(line: int) -> Optional[int]:
+    def shift(line: int) -> int | None:
         if line not in shifts:
             new, old = text(new_lines, line), text(old_lines, origin(line))
             if new is None or old is None or new.lstrip() != old.lstrip():
@@ -119,7 +119,7 @@ def _map_lines(tree: ast.Module, new_text: str, old_text: str, origin_lines: lis
                 shifts[line] = (len(old) - len(old.lstrip())) - (len(new) - len(new.lstrip()))
         return shifts[line]
 
-    def relocate(line: int, col: int, end_col: int) -> Optional[int]:
+    def relocate(line: int, col: int, end_col: int) -> int | None:
         """Where the node's text (on one line) sits on the original line, if exactly once."""
         new, old = text(new_lines, line), text(old_lines, origin(line))
         if new is None or old is None or not 0 <= col < end_col <= len(new):

@@ -32,8 +32,8 @@ import struct
 import sys
 import threading
 import types
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 try:
     from _imp import _fix_co_filename

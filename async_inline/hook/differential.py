@@ -15,8 +15,9 @@ import contextlib
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{4,}")
 
@@ -25,7 +26,7 @@ def normalize(text: str) -> str:
     return _ADDRESS.sub("0x?", text)
 
 
-def describe_exception(exc: Optional[BaseException], depth: int = 0) -> Optional[str]:
+def describe_exception(exc: BaseException | None, depth: int = 0) -> str | None:
     """``"ValueError: boom"``, then `` <- cause`` / `` <- context`` for the chain.
 
     An AssertionError keeps its first line only: pytest's explanation below it quotes
@@ -50,7 +51,7 @@ def describe_exception(exc: Optional[BaseException], depth: int = 0) -> Optional
 @dataclass
 class Phase:
     outcome: str
-    exception: Optional[str] = None
+    exception: str | None = None
     stdout: str = ""
     stderr: str = ""
 
@@ -59,7 +60,7 @@ class Phase:
 class Run:
     phases: dict[str, Phase] = field(default_factory=dict)
     #: What the runtime's trace recorder saw (``summarize_trace``), or None without one.
-    trace: Optional[dict[str, Any]] = None
+    trace: dict[str, Any] | None = None
 
 
 def differences(original: Run, inlined: Run) -> list[str]:
@@ -128,7 +129,7 @@ TRACE_CONFLICT = "trace is already recording"
 
 
 @contextlib.contextmanager
-def trace_recording(enabled: bool = True) -> Iterator["_Trace"]:
+def trace_recording(enabled: bool = True) -> Iterator[_Trace]:
     """Record the runtime's events while the body runs; ``events`` is then their summary.
 
     Only when the program has imported ``runtime`` (nothing to record otherwise). A body
@@ -155,4 +156,4 @@ def trace_recording(enabled: bool = True) -> Iterator["_Trace"]:
 
 
 class _Trace:
-    events: Optional[dict[str, Any]] = None
+    events: dict[str, Any] | None = None

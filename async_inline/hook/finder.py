@@ -14,7 +14,7 @@ import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from .loader import RewritingLoader
 from .state import HookState, rewriting
@@ -25,8 +25,8 @@ class Finder(importlib.abc.MetaPathFinder):
         self.state = state
 
     def find_spec(
-        self, fullname: str, path: Optional[Sequence[str]] = None, target: object = None
-    ) -> Optional[importlib.machinery.ModuleSpec]:
+        self, fullname: str, path: Sequence[str] | None = None, target: object = None
+    ) -> importlib.machinery.ModuleSpec | None:
         state = self.state
         if not state.policy.may_rewrite(fullname) or getattr(rewriting, "active", False):
             return None
@@ -47,7 +47,7 @@ class Finder(importlib.abc.MetaPathFinder):
             submodule_search_locations=spec.submodule_search_locations,
         )
 
-    def _find_below(self, fullname: str, path: Optional[Sequence[str]], target: object) -> Optional[importlib.machinery.ModuleSpec]:
+    def _find_below(self, fullname: str, path: Sequence[str] | None, target: object) -> importlib.machinery.ModuleSpec | None:
         """The spec the rest of ``sys.meta_path`` would produce (other Finders skipped)."""
         finders = list(sys.meta_path)
         try:

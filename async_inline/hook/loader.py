@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import importlib.machinery
 import types
-from typing import Optional
 
 from .build import Transform
 from .state import HookState
 
 
 class RewritingLoader(importlib.machinery.SourceFileLoader):
-    def __init__(self, fullname: str, path: str, state: HookState, transform: Optional[Transform] = None) -> None:
+    def __init__(self, fullname: str, path: str, state: HookState, transform: Transform | None = None) -> None:
         super().__init__(fullname, path)
         self._state = state
         self._transform = transform

@@ -16,7 +16,7 @@ import os
 import re
 import sysconfig
 import tokenize
-from typing import Iterable
+from collections.abc import Iterable
 
 #: Never rewritten, whatever the configuration: the rewriter must not rewrite itself.
 NEVER = ("async_inline", "libcst")
@@ -34,7 +34,7 @@ def _is_pattern(text: str) -> bool:
     return any(c in text for c in "*?[")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _installed_dirs() -> tuple[str, ...]:
     """The directories of installed distributions and of the standard library."""
     paths = sysconfig.get_paths()

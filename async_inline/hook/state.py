@@ -13,7 +13,8 @@ import sys
 import threading
 import types
 import warnings
-from typing import Any, Callable, Optional
+from collections.abc import Callable
+from typing import Any
 
 from ..options import Options
 from ..report import FileReport, Inlined, Skipped
@@ -26,7 +27,7 @@ rewriting = threading.local()
 
 #: ``adapter(loader, fullname, path)``: for a spec another finder made with a loader of a
 #: known type (pytest's assertion rewriter), the transform that loader would have applied.
-Adapter = Callable[[Any, str, str], Optional[Transform]]
+Adapter = Callable[[Any, str, str], Transform | None]
 
 
 def _warn(message: str, path: str) -> None:
@@ -42,7 +43,7 @@ class HookState:
         policy: Policy,
         options: Options,
         *,
-        adapters: Optional[dict[type, Adapter]] = None,
+        adapters: dict[type, Adapter] | None = None,
         warn: Callable[[str, str], None] = _warn,
         twins: Any = None,
     ) -> None:
@@ -68,7 +69,7 @@ class HookState:
                 self._configs[salt] = cache.config_digest(self.options.cache_key(), salt)
             return self._configs[salt]
 
-    def code_for(self, path: str, source: bytes, transform: Optional[Transform] = None) -> types.CodeType:
+    def code_for(self, path: str, source: bytes, transform: Transform | None = None) -> types.CodeType:
         """The code to execute for ``path``, from the cache or freshly built (then cached)."""
         config = self._config(transform.salt if transform is not None else "")
         key = cache.entry_key(config, source)
@@ -147,7 +148,7 @@ def _report_to_json(report: FileReport) -> bytes:
     ).encode()
 
 
-def _report_from_json(data: bytes, path: str) -> Optional[FileReport]:
+def _report_from_json(data: bytes, path: str) -> FileReport | None:
     try:
         raw = json.loads(data)
         return FileReport(

@@ -19,7 +19,7 @@ import gc
 import inspect
 import threading
 import types
-from typing import Iterator, Optional
+from collections.abc import Iterator
 
 from .build import Transform, compile_original
 
@@ -67,13 +67,13 @@ def _pairs(inlined: types.CodeType, original: types.CodeType) -> Iterator[tuple[
 class Twins:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: list[tuple[types.CodeType, str, bytes, Optional[Transform]]] = []
+        self._pending: list[tuple[types.CodeType, str, bytes, Transform | None]] = []
         #: id(inlined code) -> (inlined code, original code), for every rewritten module.
         self._by_code: dict[int, tuple[types.CodeType, types.CodeType]] = {}
         #: Functions whose original code could not be installed (different closure), by name.
         self.unpaired: list[str] = []
 
-    def add(self, module: types.ModuleType, code: types.CodeType, path: str, source: bytes, transform: Optional[Transform]) -> None:
+    def add(self, module: types.ModuleType, code: types.CodeType, path: str, source: bytes, transform: Transform | None) -> None:
         """Remember a module about to execute ``code`` (compiled from ``source`` at ``path``)."""
         with self._lock:
             self._pending.append((code, path, source, transform))

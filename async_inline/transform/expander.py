@@ -15,18 +15,16 @@ metadata is keyed by identity): headers are re-emitted from the original node th
 
 from __future__ import annotations
 
-from typing import Sequence, Union
+from dataclasses import dataclass, field
+from typing import Union
 
 import libcst as cst
-
-from ..analysis.scopes import children
 import libcst.matchers as m
 from libcst.metadata import ComprehensionScope
 
-from dataclasses import dataclass, field
-
 from ..analysis.callee import Refusal
 from ..analysis.evaluation import FRAME_BLOCKS, awaits_in, blocks_around, contains, header_expressions, statement_position_problem
+from ..analysis.scopes import children
 from ..analysis.site import SiteDecision, analyze_caller, decide_site
 from ..report import Inlined, Skipped
 from . import build as b
@@ -85,7 +83,7 @@ class _Emit(cst.CSTTransformer):
         return updated
 
 
-def _renamed(node: cst.Name, to: "str | cst.BaseExpression") -> cst.BaseExpression:
+def _renamed(node: cst.Name, to: str | cst.BaseExpression) -> cst.BaseExpression:
     """A Name after renaming: another identifier, or the expression a parameter stands for."""
     if isinstance(to, str):
         return node.with_changes(value=to)
@@ -196,7 +194,7 @@ class Expander(cst.CSTTransformer):
         return self._inside(stmt, frame, (cst.Try, cst.TryStar, cst.With))
 
     # -- deciding the sites of one statement ------------------------------------------------
-    def _decide(self, stmt: cst.CSTNode) -> "_Plan":
+    def _decide(self, stmt: cst.CSTNode) -> _Plan:
         """Decide every await in ``stmt``'s header: inlined in place as an expression,
         inlined as statements (linearized), or kept as a call (reported)."""
         frame = self.frame
@@ -275,7 +273,7 @@ class Expander(cst.CSTTransformer):
             return node.value not in walrus and self.is_stable_local(node, frame)
         return False
 
-    def _expression_form_ok(self, decision: SiteDecision, stmt: cst.CSTNode, frame: Frame, plan: "_Plan", walrus: frozenset[str]) -> bool:
+    def _expression_form_ok(self, decision: SiteDecision, stmt: cst.CSTNode, frame: Frame, plan: _Plan, walrus: frozenset[str]) -> bool:
         """Can this site be replaced in place by ``(EXPR if f is ref else await f(...))``?
 
         Needs a single-``return`` callee, no observer of a StopIteration before the

@@ -10,14 +10,13 @@ import libcst as cst
 from libcst.metadata import Scope
 
 from ..analysis.callee import CalleeInfo, analyze_callee
-from ..analysis.returns import ReturnPlan, plan_returns
 from ..analysis.definite_assignment import UnsupportedStatement, maybe_unassigned_locals
+from ..analysis.returns import ReturnPlan, plan_returns
 from ..analysis.scopes import Role, ScopeIndex, children, walk
 from ..analysis.site import SCAFFOLDING_NAMES, CallerInfo
 from ..options import Options
 from ..report import FileReport
 from .names import FreshNames
-
 
 _STATEMENT_LEVEL = (
     cst.BaseStatement,
@@ -53,7 +52,7 @@ class Frame:
     scope: Scope
     #: Original Name node -> emitted identifier (locals that had to be renamed, parameters
     #: aliasing their argument) or expression (parameters of an expression-form frame).
-    rename: dict[cst.Name, "str | cst.BaseExpression"] = field(default_factory=dict)
+    rename: dict[cst.Name, str | cst.BaseExpression] = field(default_factory=dict)
     #: Emitted local names of this frame and the frames around it (nested frames avoid them).
     active_names: frozenset[str] = frozenset()
     #: How returns are lowered; None for the physical caller, whose returns stay returns.
@@ -143,7 +142,7 @@ class Session:
             self._expression[name] = ok
         return ok
 
-    def ancestors_of(self, targets: "list[cst.CSTNode]", stop: cst.CSTNode | None = None) -> frozenset:
+    def ancestors_of(self, targets: list[cst.CSTNode], stop: cst.CSTNode | None = None) -> frozenset:
         """``targets`` and every node above them (up to ``stop``, included)."""
         found: set[cst.CSTNode] = set()
         for node in targets:

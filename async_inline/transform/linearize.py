@@ -10,13 +10,13 @@ become ``if`` statements, so they are still evaluated only when Python would.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..analysis.scopes import walk
-
 from ..analysis.evaluation import contains, operands
+from ..analysis.scopes import walk
 from . import build as b
 
 if TYPE_CHECKING:
@@ -26,7 +26,7 @@ _CONSTANTS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellip
 
 
 class Linearizer:
-    def __init__(self, expander: "Expander", plan: "_Plan", stmt: cst.CSTNode) -> None:
+    def __init__(self, expander: Expander, plan: _Plan, stmt: cst.CSTNode) -> None:
         self.x = expander
         #: Sites inlined as statements; sites inlined as expressions are already in ``repl``.
         self.sites = plan.sites

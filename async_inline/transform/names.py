@@ -7,7 +7,7 @@ mangled when the code lands in a method.
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 
 class FreshNames:

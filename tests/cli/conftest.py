@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from cli_helpers import Result  # noqa: E402
+from cli_helpers import Result
 
-from async_inline.cli import main  # noqa: E402
+from async_inline.cli import main
 
 
 @pytest.fixture

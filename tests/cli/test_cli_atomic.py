@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from cli_helpers import PLAIN, make_tree, snapshot
 
 from async_inline.cli import ExitCode
 from async_inline.rewrite_files import write_atomically
-from cli_helpers import PLAIN, make_tree, snapshot
 
 
 def _failing(real, *, when, error=None):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import PLAIN, make_tree, snapshot
 
 FILES = {

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_helpers import PLAIN, SAMPLE, SYNTAX_ERROR, make_tree, snapshot
 
 SCRIPT = Path(sys.executable).parent / ("async-inline.exe" if os.name == "nt" else "async-inline")

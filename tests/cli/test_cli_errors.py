@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from cli_helpers import PLAIN, SYNTAX_ERROR, UNDECODABLE, make_tree, snapshot
 
 from async_inline import InternalError
 from async_inline.cli import ExitCode
-from cli_helpers import PLAIN, SYNTAX_ERROR, UNDECODABLE, make_tree, snapshot
 
 MIXED = {
     "src/a_good.py": PLAIN,

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import PLAIN, SAMPLE, SAMPLE_AWAIT_LINE, SYNTAX_ERROR, make_tree, run_sample, snapshot
 
 from async_inline.api import HEADER_PREFIX
 from async_inline.cli import ExitCode
-from cli_helpers import PLAIN, SAMPLE, SAMPLE_AWAIT_LINE, SYNTAX_ERROR, make_tree, run_sample, snapshot
 
 #: These tests check what the rewrite inlined: stress mode picks sites at random.
 pytestmark = pytest.mark.decisions

@@ -7,9 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+from cli_helpers import PLAIN, SAMPLE, SYNTAX_ERROR, make_tree
+
 from async_inline.cli import ExitCode
 from async_inline.report import FileReport, Inlined, Skipped, report_json
-from cli_helpers import PLAIN, SAMPLE, SYNTAX_ERROR, make_tree
 
 
 def check_report_schema(document: dict) -> None:

@@ -13,8 +13,9 @@ import io
 import itertools
 import sys
 import types
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from async_inline import Options, RewriteResult, rewrite_source
 
@@ -58,7 +59,7 @@ def run_module(module: types.ModuleType, entry: str = "main", runner: Callable[[
             coro = getattr(module, entry)()
             value = (runner or asyncio.run)(coro)
             result = repr(value)
-        except BaseException as exc:  # noqa: BLE001 - the outcome includes any exception
+        except BaseException as exc:
             error = describe_exception(exc)
     return Outcome(out.getvalue(), result, error)
 

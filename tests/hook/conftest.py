@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import async_inline  # noqa: E402
+import async_inline
 
 
 @pytest.fixture(autouse=True)

@@ -10,11 +10,11 @@ import types
 from pathlib import Path
 
 import pytest
+from hook_helpers import SAMPLE, installed_state, unique, write_tree
 
 import async_inline
 from async_inline import Options
 from async_inline.hook import cache
-from hook_helpers import SAMPLE, installed_state, unique, write_tree
 
 
 def _state():

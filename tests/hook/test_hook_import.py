@@ -12,6 +12,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hook_helpers import SAMPLE, SAMPLE_AWAIT_LINE, installed_state, unique, write_tree
 
 import async_inline
 from async_inline import hook
@@ -19,7 +20,6 @@ from async_inline.config import ConfigError
 from async_inline.hook import AsyncInlineWarning
 from async_inline.hook.finder import Finder
 from async_inline.hook.loader import RewritingLoader
-from hook_helpers import SAMPLE, SAMPLE_AWAIT_LINE, installed_state, unique, write_tree
 
 
 def _state():

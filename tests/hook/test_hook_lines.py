@@ -12,10 +12,10 @@ import traceback
 from pathlib import Path
 
 import pytest
+from hook_helpers import unique, write_tree
 
 import async_inline
 from async_inline.hook.build import _map_lines
-from hook_helpers import unique, write_tree
 
 ORIGINAL = """\
 def callee(x):

@@ -10,8 +10,9 @@ import sys
 import threading
 from pathlib import Path
 
-import async_inline
 from hook_helpers import SAMPLE, installed_state, unique, write_tree
+
+import async_inline
 
 THREADS = 8
 

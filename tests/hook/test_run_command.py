@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from hook_helpers import SAMPLE, write_tree
 
 PROGRAM = """\

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextvars
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import runtime
 from runtime import Awaiter, QueueContext, SynchronizationContext, ThreadPool

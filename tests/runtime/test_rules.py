@@ -5,7 +5,6 @@ Each test runs traced, and the trace checker must accept the trace.
 
 from __future__ import annotations
 
-
 import runtime
 from runtime import (
     AsyncLocal,

@@ -6,7 +6,6 @@ an awaiter that always resumes on the thread pool.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, async_method
-
 from tests.runtime.support import PoolAwaiter
 
 env = None  # set by the harness

@@ -4,7 +4,6 @@ continues on the thread pool, not on its captured context; without it, on the co
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, configure_await
-
 from tests.runtime.support import PoolAwaiter
 
 env = None

@@ -3,8 +3,7 @@ chain started under a counting synchronization context makes zero posts to it (I
 """
 
 import runtime as _ai_rt
-from runtime import configure_await, async_method, yield_
-
+from runtime import async_method, configure_await, yield_
 from tests.runtime.support import PoolAwaiter
 
 env = None

@@ -7,7 +7,6 @@ on the caller's synchronization context. The last one escapes the task.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method
-
 from tests.runtime.support import PoolAwaiter
 
 env = None

@@ -8,7 +8,6 @@ times in all, so the inlined frames resume, suspend again and return many times
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method
-
 from tests.runtime.support import PoolAwaiter
 
 env = None

@@ -6,7 +6,6 @@ inside an inlined frame.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, start, yield_
-
 from tests.runtime.support import ContextAwaiter
 
 env = None

@@ -8,7 +8,6 @@ logical returns (I4), exactly as the real calls do (A4).
 
 import runtime as _ai_rt
 from runtime import SynchronizationContext, async_method
-
 from tests.runtime.support import PoolAwaiter
 
 env = None

@@ -6,7 +6,6 @@ site see the exception after I2/I4 have run, exactly as with a real call.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, yield_
-
 from tests.runtime.support import PoolAwaiter
 
 env = None
