@@ -121,17 +121,16 @@ def rewrite_source(
     encoding = "utf-8"
     if isinstance(source, bytes):
         source, encoding = decode_source(source, filename)
-    report = FileReport(filename)
     if has_header(source):
-        return RewriteResult(source, report, encoding, already_rewritten=True)
+        return RewriteResult(source, FileReport(filename), encoding, already_rewritten=True)
     _check_compiles(source, filename)
     if "await" not in source:
-        return RewriteResult(source, report, encoding)  # no call site: nothing to analyse
+        return RewriteResult(source, FileReport(filename), encoding)  # no call site: nothing to analyse
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
         raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
-    new_module, origins = rewrite_module(module, report=report, options=options)
+    new_module, report, origins = rewrite_module(module, path=filename, options=options)
     if not report.inlined:
         return RewriteResult(source, report, encoding)
     code = new_module.code

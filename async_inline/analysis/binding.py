@@ -11,43 +11,52 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .callee import ParamSpec, Refusal
+from .callee import ParamKind, Parameter
+from .refusals import Refusal, RefusalCode
 
 
-@dataclass
+@dataclass(frozen=True)
 class ParamSource:
     """Where one parameter's value comes from."""
 
-    param: ParamSpec
+    param: Parameter
     #: Index of the call argument bound to it (plain parameters).
     arg: int | None = None
     #: Argument indices collected into ``*args``.
-    varargs: list[int] = field(default_factory=list)
+    varargs: tuple[int, ...] = ()
     #: (keyword, argument index) pairs collected into ``**kwargs``, in call order.
-    varkw: list[tuple[str, int]] = field(default_factory=list)
+    varkw: tuple[tuple[str, int], ...] = ()
     #: True when the function's own default object is used.
     default: bool = False
 
 
-def bind_arguments(args: Sequence[cst.Arg], params: Sequence[ParamSpec]) -> list[ParamSource] | Refusal:
+@dataclass
+class _Slot:
+    arg: int | None = None
+    varargs: list[int] = field(default_factory=list)
+    varkw: list[tuple[str, int]] = field(default_factory=list)
+
+
+def bind_arguments(args: Sequence[cst.Arg], params: Sequence[Parameter]) -> tuple[ParamSource, ...] | Refusal:
+    """Where each parameter's value comes from, or why the call raises TypeError."""
     if any(a.star for a in args):
-        return Refusal("call-unpacking", "the call unpacks arguments with * or **")
-    sources = {p.name: ParamSource(p) for p in params}
-    positional = [p for p in params if p.kind in ("posonly", "pos")]
-    varargs = next((p for p in params if p.kind == "varargs"), None)
-    varkw = next((p for p in params if p.kind == "varkw"), None)
-    by_keyword = {p.name: p for p in params if p.kind in ("pos", "kwonly")}
+        return Refusal(RefusalCode.CALL_UNPACKING, "the call unpacks arguments with * or **")
+    slots = {p.name: _Slot() for p in params}
+    positional = [p for p in params if p.kind in (ParamKind.POSONLY, ParamKind.POS)]
+    varargs = next((p for p in params if p.kind is ParamKind.VARARGS), None)
+    varkw = next((p for p in params if p.kind is ParamKind.VARKW), None)
+    by_keyword = {p.name: p for p in params if p.kind in (ParamKind.POS, ParamKind.KWONLY)}
 
     n_positional = 0
     for i, arg in enumerate(args):
         if arg.keyword is not None:
             continue
         if n_positional < len(positional):
-            sources[positional[n_positional].name].arg = i
+            slots[positional[n_positional].name].arg = i
         elif varargs is not None:
-            sources[varargs.name].varargs.append(i)
+            slots[varargs.name].varargs.append(i)
         else:
-            return Refusal("binding", "too many positional arguments (TypeError at run time)")
+            return Refusal(RefusalCode.BINDING, "too many positional arguments (TypeError at run time)")
         n_positional += 1
     for i, arg in enumerate(args):
         if arg.keyword is None:
@@ -55,17 +64,18 @@ def bind_arguments(args: Sequence[cst.Arg], params: Sequence[ParamSpec]) -> list
         key = arg.keyword.value
         target = by_keyword.get(key)
         if target is not None:
-            if sources[target.name].arg is not None:
-                return Refusal("binding", f"multiple values for argument '{key}' (TypeError at run time)")
-            sources[target.name].arg = i
+            if slots[target.name].arg is not None:
+                return Refusal(RefusalCode.BINDING, f"multiple values for argument '{key}' (TypeError at run time)")
+            slots[target.name].arg = i
         elif varkw is not None:
-            sources[varkw.name].varkw.append((key, i))
+            slots[varkw.name].varkw.append((key, i))
         else:
-            return Refusal("binding", f"unexpected keyword argument '{key}' (TypeError at run time)")
-    for src in sources.values():
-        if src.param.kind in ("varargs", "varkw") or src.arg is not None:
-            continue
-        if src.param.default is None:
-            return Refusal("binding", f"missing argument '{src.param.name}' (TypeError at run time)")
-        src.default = True
-    return [sources[p.name] for p in params]
+            return Refusal(RefusalCode.BINDING, f"unexpected keyword argument '{key}' (TypeError at run time)")
+    sources = []
+    for p in params:
+        slot = slots[p.name]
+        missing = p.kind not in (ParamKind.VARARGS, ParamKind.VARKW) and slot.arg is None
+        if missing and p.default is None:
+            return Refusal(RefusalCode.BINDING, f"missing argument '{p.name}' (TypeError at run time)")
+        sources.append(ParamSource(p, slot.arg, tuple(slot.varargs), tuple(slot.varkw), default=missing))
+    return tuple(sources)

@@ -18,7 +18,7 @@ from typing import Optional
 import libcst as cst
 import libcst.matchers as m
 
-from .scopes import children, walk
+from ..tree import children, walk
 
 State = Optional[frozenset]  # None: unreachable
 

@@ -9,12 +9,12 @@ cannot disagree about what "evaluated before the await" means.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
-from .scopes import children
+from ..tree import children, contains
 
 
 @dataclass(frozen=True)
@@ -98,18 +98,6 @@ def operands(node: cst.CSTNode) -> Operands:
     return Operands([], [])
 
 
-def contains(root: cst.CSTNode, target: cst.CSTNode) -> bool:
-    if root is target:
-        return True
-    stack = list(children(root))
-    while stack:
-        node = stack.pop()
-        if node is target:
-            return True
-        stack.extend(children(node))
-    return False
-
-
 def position_problem(root: cst.CSTNode, target: cst.CSTNode) -> str | None:
     """Why an await at ``target`` inside expression ``root`` cannot be linearized, or None."""
     node = root
@@ -159,7 +147,7 @@ def header_expressions(stmt: cst.CSTNode) -> tuple[list[cst.CSTNode], list[cst.C
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         return [], []  # nested definitions: their awaits belong to them, or are refused below
     if isinstance(stmt, (cst.Del, cst.Assert)):
-        return [], list(c for c in children(stmt) if isinstance(c, cst.BaseExpression))
+        return [], [c for c in children(stmt) if isinstance(c, cst.BaseExpression)]
     return [], []
 
 
@@ -229,3 +217,24 @@ def blocks_around(stmt: cst.CSTNode, root: cst.CSTNode, parent_of) -> int:
         total += block_cost(parent, child)
         child, parent = parent, parent_of(parent)
     return total
+
+
+def evaluation_order(roots: Sequence[cst.CSTNode], sites: Mapping[cst.Await, Sequence[cst.CSTNode]]) -> list[cst.Await]:
+    """The awaits of ``sites`` in the order their inlined bodies run: post-order along
+    ``operands``, each site after its own parts (``sites[a]``: its arguments, in order)."""
+    out: list[cst.Await] = []
+
+    def visit(node: cst.CSTNode) -> None:
+        parts = sites.get(node)  # type: ignore[call-overload]
+        if parts is not None:
+            for part in parts:
+                visit(part)
+            out.append(node)  # type: ignore[arg-type]
+            return
+        for op in operands(node).ordered:
+            visit(op.node)
+
+    for root in roots:
+        visit(root)
+    assert len(out) == len(sites), "a site sits where evaluation order is not modelled"
+    return out

@@ -15,21 +15,29 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReturnPlan:
-    tail: set[cst.Return] = field(default_factory=set)
+    tail: frozenset[cst.Return] = frozenset()
     #: Returns inside a loop body of the callee: they need the flag.
-    in_loop: set[cst.Return] = field(default_factory=set)
+    in_loop: frozenset[cst.Return] = frozenset()
     #: Loops whose body holds a return: a flag check follows each.
-    loops: set[cst.CSTNode] = field(default_factory=set)
+    loops: frozenset[cst.CSTNode] = frozenset()
     #: Any non-tail return: the body is wrapped in ``while True: ... break``.
     needs_wrapper: bool = False
     #: The body may end without a return (result None).
     may_fall_off: bool = True
 
 
+@dataclass
+class _Found:
+    tail: set[cst.Return] = field(default_factory=set)
+    in_loop: set[cst.Return] = field(default_factory=set)
+    loops: set[cst.CSTNode] = field(default_factory=set)
+    needs_wrapper: bool = False
+
+
 def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
-    plan = ReturnPlan()
+    plan = _Found()
 
     def block(stmts: Sequence[cst.CSTNode], tail: bool, loops: tuple[cst.CSTNode, ...]) -> None:
         for i, stmt in enumerate(stmts):
@@ -77,6 +85,5 @@ def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
 
     block(body, True, ())
     last = body[-1] if body else None
-    if isinstance(last, cst.SimpleStatementLine) and last.body and isinstance(last.body[-1], (cst.Return, cst.Raise)):
-        plan.may_fall_off = False
-    return plan
+    ends = isinstance(last, cst.SimpleStatementLine) and bool(last.body) and isinstance(last.body[-1], (cst.Return, cst.Raise))
+    return ReturnPlan(frozenset(plan.tail), frozenset(plan.in_loop), frozenset(plan.loops), plan.needs_wrapper, not ends)

@@ -10,9 +10,6 @@ against CPython's ``symtable`` in the tests.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
 from functools import cached_property
@@ -30,6 +27,8 @@ from libcst.metadata import (
     Scope,
     ScopeProvider,
 )
+
+from ..tree import children, import_top_name, walk
 
 
 class Role(Enum):
@@ -53,62 +52,6 @@ class Role(Enum):
     @property
     def reads(self) -> bool:
         return self in (Role.LOAD, Role.AUGSTORE, Role.DEL)
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-_CACHE = threading.local()
-
-
-@contextlib.contextmanager
-def children_cache() -> Iterator[None]:
-    """Remember each node's children for the duration of one rewrite (in this thread):
-    the analyses walk the same tree many times."""
-    _CACHE.table = {}
-    try:
-        yield
-    finally:
-        _CACHE.table = None
-
-
-def children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """The child nodes of ``node``, read from its fields.
-
-    LibCST's ``node.children`` runs a visitor on every call, which made analysis quadratic
-    in practice; this reads the dataclass fields instead (in field order, which is source
-    order except for a few nodes such as IfExp: no caller relies on the order for meaning).
-    """
-    table = getattr(_CACHE, "table", None)
-    if table is not None:
-        cached = table.get(node)
-        if cached is None:
-            cached = table[node] = _children(node)
-        return cached
-    return _children(node)
-
-
-def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    names = _FIELDS.get(type(node))
-    if names is None:
-        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
-    out: list[cst.CSTNode] = []
-    for name in names:
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            out.append(value)
-        elif isinstance(value, (list, tuple)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
-    return out
-
-
-def walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Pre-order traversal of ``root`` and its descendants."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(children(node)))
 
 
 class _Roles:
@@ -169,10 +112,10 @@ class _Roles:
             self.node(node.item, Role.LOAD)
             if node.asname is not None:
                 self.target(node.asname.name, Role.STORE)
-        elif isinstance(node, cst.ExceptHandler) or type(node).__name__ == "ExceptStarHandler":
-            self.all([node.type, node.body])  # type: ignore[attr-defined]
-            if node.name is not None:  # type: ignore[attr-defined]
-                self.target(node.name.name, Role.STORE)  # type: ignore[attr-defined]
+        elif isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)):
+            self.all([node.type, node.body])
+            if node.name is not None:
+                self.target(node.name.name, Role.STORE)
         elif isinstance(node, cst.NamedExpr):
             self.target(node.target, Role.WALRUS)
             self.node(node.value, Role.LOAD)
@@ -185,10 +128,7 @@ class _Roles:
                     self.target(alias.asname.name, Role.STORE)
                 else:
                     self.dotted(alias.name)
-                    top = alias.name
-                    while isinstance(top, cst.Attribute):
-                        top = top.value
-                    self.roles[top] = Role.STORE  # `import a.b` binds `a`
+                    self.roles[import_top_name(alias)] = Role.STORE  # `import a.b` binds `a`
         elif isinstance(node, cst.ImportFrom):
             if node.module is not None:
                 self.dotted(node.module)
@@ -391,4 +331,4 @@ class ScopeIndex:
         return isinstance(scope, FunctionScope)
 
 
-__all__ = ["Role", "ScopeIndex", "walk"]
+__all__ = ["Role", "ScopeIndex"]

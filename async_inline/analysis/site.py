@@ -1,102 +1,51 @@
-"""Decide, for one ``await f(...)``, whether it is inlined, and if not, why not."""
+"""The rules for one ``await f(...)``: can it be inlined where it stands, and if not, why not.
+
+Pure functions of the original tree and of the site's context (``SiteContext``): the
+planner asks, and records the answer; nothing here allocates names or emits code.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import BuiltinScope, ClassScope, GlobalScope, Scope
+from libcst.metadata import BuiltinScope, GlobalScope
 
-from ..options import Options
 from .binding import ParamSource, bind_arguments
-from .callee import CalleeInfo, Refusal, calls_frame_introspection
-from .evaluation import FRAME_BLOCKS, MAX_BLOCKS, statement_position_problem
-from .scopes import ScopeIndex, children, walk
+from .callee import CalleeInfo
+from .caller import CallerInfo
+from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
+from .refusals import Refusal, RefusalCode
+from .scopes import ScopeIndex
 
 #: Names the generated code itself reads (the StopIteration conversion of PEP 479).
 SCAFFOLDING_NAMES = frozenset({"RuntimeError", "StopIteration"})
 
 
-@dataclass
-class CallerInfo:
-    """The physical function that inlined code ends up in."""
+@dataclass(frozen=True)
+class SiteCall:
+    """An await of a call: what is called, and with what."""
 
-    node: cst.FunctionDef
-    qualname: str
-    scope: Scope
-    #: Every identifier written anywhere in the caller (nested functions included):
-    #: a callee local may keep its own name only if it is none of these.
-    identifiers: frozenset[str]
-    #: Code in a class body is subject to name mangling.
-    in_class: bool
-    #: The caller inspects its own frame (``locals()`` ...): inlined names would show.
-    introspection: str | None
-    #: Module-level name of the caller when it is itself a candidate callee (recursion).
-    module_level_name: str | None = None
-    #: An async generator converts a StopIteration with its own message (PEP 479).
-    is_async_generator: bool = False
-    #: Global declarations the inlined code needs in the caller.
-    required_globals: set[str] = field(default_factory=set)
-    #: Statements inlined into this caller so far (see Options.max_caller_growth).
-    inlined_size: int = 0
-
-
-def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str) -> CallerInfo:
-    scope = index.function_scope(fdef)
-    identifiers = frozenset(n.value for n in walk(fdef) if isinstance(n, cst.Name))
-    in_class = False
-    current: Scope | None = scope
-    while current is not None and not isinstance(current, (GlobalScope, BuiltinScope)):
-        if isinstance(current, ClassScope):
-            in_class = True
-        current = current.parent
-    return CallerInfo(
-        node=fdef,
-        qualname=qualname,
-        scope=scope,
-        identifiers=identifiers,
-        in_class=in_class,
-        introspection=calls_frame_introspection(index, fdef.body),
-        module_level_name=fdef.name.value if index.parent(fdef) is index.module else None,
-        is_async_generator=_yields(fdef),
-    )
-
-
-def _yields(fdef: cst.FunctionDef) -> bool:
-    """True when ``fdef`` itself (not a nested scope) contains a yield."""
-    stack = list(children(fdef.body))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Yield):
-            return True
-        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            stack.extend(children(node))
-    return False
-
-
-@dataclass
-class SiteDecision:
     await_node: cst.Await
     #: The call of the callee (inside ``configure_await(...)`` for an I7 site).
     call: cst.Call
-    callee_name: str
+    #: The callee as written (``f``, ``self.m``), for the report.
+    label: str
     #: The flag of ``await configure_await(call, flag)`` (rule I7), else None.
     configure: cst.BaseExpression | None = None
-    #: Compiler blocks around the site in the physical caller, inlined frames included.
-    blocks: int = 0
-    #: The physical caller is handling an exception at the site (an ``except`` or
-    #: ``finally`` body around it, in its own code or in an inlined frame's).
-    in_handler: bool = False
-    callee: CalleeInfo | None = None
-    binding: list[ParamSource] | None = None
-    #: Emitted name of each callee local (equal to the original where it can be kept).
-    local_names: dict[str, str] = field(default_factory=dict)
-    refusal: Refusal | None = None
 
-    @property
-    def inlined(self) -> bool:
-        return self.refusal is None
+
+def site_call(index: ScopeIndex, await_node: cst.Await) -> SiteCall | None:
+    """The call an await awaits; None for ``await task`` (not a call site at all)."""
+    call = await_node.expression
+    if not isinstance(call, cst.Call):
+        return None
+    configure = None
+    inner = _configure_await_parts(index, call)
+    if inner is not None:
+        call, configure = inner
+    return SiteCall(await_node, call, cst.Module([]).code_for_node(call.func), configure)
 
 
 def _configure_await_parts(index: ScopeIndex, call: cst.Call) -> tuple[cst.Call, cst.BaseExpression] | None:
@@ -113,115 +62,146 @@ def _configure_await_parts(index: ScopeIndex, call: cst.Call) -> tuple[cst.Call,
     return first.value, second.value
 
 
-def _callee_label(call: cst.Call) -> str:
-    return cst.Module([]).code_for_node(call.func)
+@dataclass(frozen=True)
+class Limits:
+    """The limits the planner applies (stress mode lifts the size limit)."""
+
+    max_depth: int
+    recursion_unroll: int
+    #: None: no size limit (stress mode).
+    max_callee_size: int | None
+    max_caller_growth: int
 
 
-def decide_site(
-    *,
+@dataclass(frozen=True)
+class SiteContext:
+    """Where one await sits: everything the rules below depend on besides the site itself."""
+
+    caller: CallerInfo
+    #: Depth the callee would be inlined at (1: directly into the physical caller).
+    depth: int
+    #: Callees of the inlined frames around the site, outermost first.
+    stack: tuple[str, ...]
+    #: Emitted local names of the frames around the site (a callee local must avoid them).
+    active_names: frozenset[str]
+    #: Line of the physical caller's statement the inlined code lands in.
+    placement_line: int
+    #: Compiler blocks around the site in the physical caller, inlined frames included.
+    blocks: int
+    #: The physical caller is handling an exception at the site.
+    in_handler: bool
+    #: Statements already inlined into the physical caller (its growth budget).
+    growth: int
+
+
+@dataclass(frozen=True)
+class Inlinable:
+    callee: CalleeInfo
+    binding: tuple[ParamSource, ...]
+    #: Callee locals whose names are taken at the site: they need fresh names.
+    clashing: frozenset[str]
+
+
+def check_site(
     index: ScopeIndex,
-    options: Options,
-    callees: dict[str, CalleeInfo],
+    callees: Mapping[str, CalleeInfo],
     reserved_free: frozenset[str],
-    caller: CallerInfo,
-    stmt: cst.CSTNode,
-    await_node: cst.Await,
-    depth: int,
-    stack: tuple[str, ...],
-    active_names: frozenset[str],
-    fresh: Callable[[str], str],
-    placement_line: int,
-    blocks: int = 0,
-    in_handler: bool = False,
-    limits_apply: bool = True,
-    check_position: bool = True,
-) -> SiteDecision | None:
-    """The decision for ``await_node`` (inside ``stmt``), at inline depth ``depth`` (1 = direct).
+    limits: Limits,
+    ctx: SiteContext,
+    site: SiteCall,
+) -> Inlinable | Refusal:
+    """Every rule a site must pass, in order; the first that fails is the reason."""
+    callee = _resolve(index, callees, site.call)
+    if isinstance(callee, Refusal):
+        return callee
+    refusal = callee.refusal or _context_refusal(callee, ctx, site) or _limit_refusal(callee, ctx, limits)
+    if refusal is not None:
+        return refusal
+    binding = bind_arguments(site.call.args, callee.params)
+    if isinstance(binding, Refusal):
+        return binding
+    refusal = _names_refusal(index, callee, ctx, reserved_free)
+    if refusal is not None:
+        return refusal
+    taken = ctx.caller.identifiers | reserved_free | ctx.active_names
+    clashing = frozenset(local for local in callee.locals if local in taken)
+    for local in callee.locals:
+        if local not in clashing:
+            continue
+        if local in callee.maybe_unassigned:
+            return Refusal(
+                RefusalCode.MAYBE_UNASSIGNED,
+                f"local '{local}' may be read before assignment and must be renamed here, which would change the error message",
+            )
+        if local in callee.dotted_import_locals:
+            return Refusal(RefusalCode.DOTTED_IMPORT, f"local '{local}' is bound by a dotted import and must be renamed here")
+    return Inlinable(callee, binding, clashing)
 
-    ``placement_line`` is the line of the physical caller's statement the code lands in.
-    ``check_position`` is False for a site inlined in place, as an expression.
 
-    Returns None when the await is not a call (``await task``): not a call site at all.
-    ``fresh`` makes a new hygienic name; it is only called for an inlined site.
-    """
-    call = await_node.expression
-    if not isinstance(call, cst.Call):
-        return None
-    configure = None
-    inner = _configure_await_parts(index, call)
-    if inner is not None:
-        call, configure = inner
-    decision = SiteDecision(await_node, call, _callee_label(call), configure, blocks, in_handler)
-
-    def refuse(code: str, reason: str) -> SiteDecision:
-        decision.refusal = Refusal(code, reason)
-        return decision
-
+def _resolve(index: ScopeIndex, callees: Mapping[str, CalleeInfo], call: cst.Call) -> CalleeInfo | Refusal:
+    """The ``async def`` a call refers to, statically."""
     func = call.func
     if not isinstance(func, cst.Name):
-        return refuse("unresolved", "the callee is an attribute or expression, not a name resolvable statically")
+        return Refusal(RefusalCode.UNRESOLVED, "the callee is an attribute or expression, not a name resolvable statically")
     target = index.use_scope(func)
     callee = callees.get(func.value)
     if target is not index.global_scope or callee is None:
-        where = "a local variable" if target is not None and not isinstance(target, (GlobalScope, BuiltinScope)) else "not an async def of this module"
-        return refuse("unresolved", f"'{func.value}' is {where}")
-    decision.callee = callee
-    if callee.refusal is not None:
-        return refuse(callee.refusal.code, callee.refusal.reason)
-    if configure is not None and not callee.is_runtime_async:
-        return refuse("configure-await", "configure_await around a plain coroutine: kept as a call")
-    problem = statement_position_problem(stmt, await_node) if check_position else None
-    if problem is not None:
-        return refuse("position", problem)
-    if in_handler and callee.may_suspend and callee.handles_exceptions:
+        local = target is not None and not isinstance(target, (GlobalScope, BuiltinScope))
+        where = "a local variable" if local else "not an async def of this module"
+        return Refusal(RefusalCode.UNRESOLVED, f"'{func.value}' is {where}")
+    return callee
+
+
+def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall) -> Refusal | None:
+    if site.configure is not None and not callee.is_runtime_async:
+        return Refusal(RefusalCode.CONFIGURE_AWAIT, "configure_await around a plain coroutine: kept as a call")
+    if ctx.in_handler and callee.may_suspend and callee.handles_exceptions:
         # CPython bug gh-108668: a coroutine resumed by throw() that raises while handling
         # an exception of its own gives the new exception the __context__ of the frame
         # awaiting it (the caller's handled exception) instead. Inlined, the chain would be
         # the correct one: an observable difference.
-        return refuse(
-            "throw-context",
+        return Refusal(
+            RefusalCode.THROW_CONTEXT,
             "awaited while the caller handles an exception, and the callee may be resumed by throw() "
             "and raise inside its own except/finally/with: as a separate coroutine, CPython gives that "
             "exception a different __context__ (gh-108668)",
         )
-    if caller.introspection:
-        return refuse("caller-introspection", f"the caller calls {caller.introspection}, which would see the inlined names")
-    if depth > options.max_depth:
-        return refuse("depth", f"inline depth {depth} exceeds the limit ({options.max_depth})")
-    chain = stack + ((caller.module_level_name,) if caller.module_level_name else ())
-    if chain.count(callee.name) > options.recursion_unroll:
-        return refuse("recursion", f"recursive call unrolled {options.recursion_unroll} time(s) already")
-    if limits_apply and callee.size > options.max_callee_size and not callee.inline_marker:
-        return refuse("size", f"callee has {callee.size} statements, over the limit ({options.max_callee_size}); use @runtime.inline to force")
-    if blocks + FRAME_BLOCKS + callee.max_blocks > MAX_BLOCKS:
-        return refuse("nesting", f"the inlined code would nest more than {MAX_BLOCKS} blocks, CPython's limit")
-    if caller.inlined_size + max(callee.size, 1) > options.max_caller_growth:
-        return refuse("budget", f"the caller's inlining budget ({options.max_caller_growth} statements) is spent")
-    binding = bind_arguments(call.args, callee.params)
-    if isinstance(binding, Refusal):
-        return refuse(binding.code, binding.reason)
-    decision.binding = binding
+    if ctx.caller.introspection:
+        return Refusal(RefusalCode.CALLER_INTROSPECTION, f"the caller calls {ctx.caller.introspection}, which would see the inlined names")
+    return None
+
+
+def _limit_refusal(callee: CalleeInfo, ctx: SiteContext, limits: Limits) -> Refusal | None:
+    if ctx.depth > limits.max_depth:
+        return Refusal(RefusalCode.DEPTH, f"inline depth {ctx.depth} exceeds the limit ({limits.max_depth})")
+    chain = ctx.stack + ((ctx.caller.module_level_name,) if ctx.caller.module_level_name else ())
+    if chain.count(callee.name) > limits.recursion_unroll:
+        return Refusal(RefusalCode.RECURSION, f"recursive call unrolled {limits.recursion_unroll} time(s) already")
+    size_limit = limits.max_callee_size
+    if size_limit is not None and callee.size > size_limit and not callee.inline_marker:
+        return Refusal(
+            RefusalCode.SIZE, f"callee has {callee.size} statements, over the limit ({size_limit}); use @runtime.inline to force"
+        )
+    if ctx.blocks + FRAME_BLOCKS + callee.max_blocks > MAX_BLOCKS:
+        return Refusal(RefusalCode.NESTING, f"the inlined code would nest more than {MAX_BLOCKS} blocks, CPython's limit")
+    if ctx.growth + max(callee.size, 1) > limits.max_caller_growth:
+        return Refusal(RefusalCode.BUDGET, f"the caller's inlining budget ({limits.max_caller_growth} statements) is spent")
+    return None
+
+
+def _names_refusal(index: ScopeIndex, callee: CalleeInfo, ctx: SiteContext, reserved_free: frozenset[str]) -> Refusal | None:
+    """The callee's globals and builtins must mean the same from the caller."""
+    caller = ctx.caller
     for free in sorted(callee.free_names | SCAFFOLDING_NAMES):
         if not isinstance(index.resolve(free, caller.scope), (GlobalScope, BuiltinScope)):
-            return refuse("shadowed", f"'{free}' is a variable of the caller, so the inlined code would not see the global")
+            return Refusal(RefusalCode.SHADOWED, f"'{free}' is a variable of the caller, so the inlined code would not see the global")
     for used in sorted(callee.free_names | SCAFFOLDING_NAMES | {callee.name}):
         declared = index.declaration_line(caller.scope, used)
-        if declared is not None and declared >= placement_line:
-            return refuse("position", f"the caller declares '{used}' global after this await, and the inlined code would use it first")
+        if declared is not None and declared >= ctx.placement_line:
+            return Refusal(
+                RefusalCode.POSITION, f"the caller declares '{used}' global after this await, and the inlined code would use it first"
+            )
     if caller.in_class and callee.private_names:
         shown = ", ".join(sorted(callee.private_names))
-        return refuse("private-name", f"the caller is in a class, which would mangle {shown}")
-    taken = caller.identifiers | reserved_free | active_names
-    for local in callee.locals:
-        if local not in taken:
-            decision.local_names[local] = local
-            continue
-        if local in callee.maybe_unassigned:
-            return refuse("maybe-unassigned", f"local '{local}' may be read before assignment and must be renamed here, which would change the error message")
-        if local in callee.dotted_import_locals:
-            return refuse("dotted-import", f"local '{local}' is bound by a dotted import and must be renamed here")
-        decision.local_names[local] = ""  # filled below, once the site is known to be inlined
-    for local, emitted in decision.local_names.items():
-        if not emitted:
-            decision.local_names[local] = fresh(local)
-    return decision
+        return Refusal(RefusalCode.PRIVATE_NAME, f"the caller is in a class, which would mangle {shown}")
+    return None

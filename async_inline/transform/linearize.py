@@ -2,7 +2,7 @@
 
 Invariant: executing ``out`` and then evaluating ``emit(expr)`` does what evaluating the
 original ``expr`` did, in the same order. Everything evaluated before an inlined await is
-hoisted into a temporary first (unless it is a constant or a local nothing can change);
+hoisted into a temporary first (unless it is stable: see ``analysis/stability.py``);
 everything evaluated after it stays in the residual expression. Operands that are only
 sometimes evaluated (``and``/``or``, ``x if c else y``, later links of a comparison chain)
 become ``if`` statements, so they are still evaluated only when Python would.
@@ -10,34 +10,78 @@ become ``if`` statements, so they are still evaluated only when Python would.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 import libcst as cst
 
-from ..analysis.evaluation import contains, operands
-from ..analysis.scopes import walk
+from ..analysis.evaluation import operands
+from ..analysis.stability import is_stable
+from ..plan.model import SitePlan
+from ..plan.names import FreshNames
+from ..tree import contains
 from . import build as b
+from .renaming import Replacements
 
-if TYPE_CHECKING:
-    from .expander import Expander, _Plan
+Emitted = cst.BaseStatement | cst.BaseSmallStatement
+N = TypeVar("N", bound=cst.CSTNode)
 
-_CONSTANTS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)
+
+@dataclass(frozen=True)
+class EvaluatedCall:
+    """An inlined call whose arguments have been evaluated (see ``LinearizerHost.inline``)."""
+
+    #: The evaluated arguments: temporaries or stable expressions, in call order.
+    args: list[cst.BaseExpression]
+    #: Temporaries released when the inlined frame ends, like its parameters.
+    frame_temps: list[str]
+    #: The temporary holding the callee when it had to be evaluated before the arguments.
+    fn: cst.Name | None
+    #: What the guard awaits when the name no longer holds the callee.
+    fallback: cst.BaseExpression
+    want_result: bool
+    #: Whether an exception leaving the frame could be observed before the coroutine boundary.
+    observed: bool
+    #: The flag of an enclosing ``configure_await`` (rule I7).
+    leave_flag: cst.BaseExpression | None
+
+
+class LinearizerHost(Protocol):
+    """What the linearizer needs from the code emitting the frame it works in."""
+
+    names: FreshNames
+    guards: bool
+
+    def emit(self, node: N, repl: Replacements) -> N:
+        """``node`` as emitted in the frame, with ``repl`` applied."""
+        ...
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None: ...
+
+    def inline(self, site: SitePlan, call: EvaluatedCall) -> tuple[list[Emitted], str | None]:
+        """The statements of an inlined frame, and the variable holding its result."""
+        ...
 
 
 class Linearizer:
-    def __init__(self, expander: Expander, plan: _Plan, stmt: cst.CSTNode) -> None:
-        self.x = expander
+    def __init__(
+        self,
+        host: LinearizerHost,
+        sites: Mapping[cst.Await, SitePlan],
+        repl: Mapping[cst.CSTNode, cst.CSTNode],
+        observed: bool,
+        stable_name: Callable[[cst.Name], bool],
+    ) -> None:
+        self.host = host
         #: Sites inlined as statements; sites inlined as expressions are already in ``repl``.
-        self.sites = plan.sites
-        self.observed = plan.observed
-        self.out: list[cst.BaseStatement | cst.BaseSmallStatement] = []
-        self.repl: dict[cst.CSTNode, cst.CSTNode] = dict(plan.repl)
+        self.sites = sites
+        self.observed = observed
+        self.out: list[Emitted] = []
+        self.repl: dict[cst.CSTNode, cst.CSTNode] = dict(repl)
         #: Temporaries to release once the statement is done (results, hoisted operands).
         self.temps: list[str] = []
-        self._walrus = {
-            n.target.value for n in walk(stmt) if isinstance(n, cst.NamedExpr) and isinstance(n.target, cst.Name)
-        }
+        self._stable_name = stable_name
         self._has_site: dict[cst.CSTNode, bool] = {}
 
     # -- queries ---------------------------------------------------------------------
@@ -51,18 +95,10 @@ class Linearizer:
         replaced = self.repl.get(node)
         if replaced is not None:
             return isinstance(replaced, cst.Name)
-        if isinstance(node, _CONSTANTS):
-            return True
-        if isinstance(node, cst.ConcatenatedString):
-            return self.is_stable(node.left) and self.is_stable(node.right)
-        if isinstance(node, cst.Name):
-            if node.value in ("True", "False", "None"):
-                return True
-            return node.value not in self._walrus and self.x.is_stable_local(node)
-        return False
+        return is_stable(node, self._stable_name)
 
-    def emit(self, node: cst.CSTNode) -> cst.CSTNode:
-        return self.x.emit(node, self.repl)
+    def emit(self, node: N) -> N:
+        return self.host.emit(node, self.repl)
 
     # -- linearization -----------------------------------------------------------------
     def lin(self, node: cst.CSTNode, discard: bool = False) -> None:
@@ -96,23 +132,24 @@ class Linearizer:
         """
         if self.is_stable(node):
             return None
-        temp = self.x.session.names.temp()
+        temp = self.host.names.temp()
         self.temps.append(temp)
         if isinstance(node, cst.FormattedStringExpression):
             # Formatting happens right after the expression is evaluated: hoist the
             # formatted text (conversion and format spec included), not the value.
-            fstring = self.x.session.index.parent(node)
+            fstring = self.host.parent(node)
             assert isinstance(fstring, cst.FormattedString)
             text = cst.FormattedString(parts=[self.emit(node)], start=fstring.start, end=fstring.end)
             self.out.append(b.assign(temp, text))
             self.repl[node] = cst.FormattedStringExpression(expression=b.name(temp))
             return temp
+        assert isinstance(node, cst.BaseExpression)
         self.out.append(b.assign(temp, self.emit(node)))
         self.repl[node] = _as_name(temp, node)
         return temp
 
     def lower_conditional(self, node: cst.CSTNode) -> None:
-        temp = self.x.session.names.temp()
+        temp = self.host.names.temp()
         self.temps.append(temp)
         if isinstance(node, cst.BooleanOperation):
             self.lin(node.left)
@@ -133,20 +170,20 @@ class Linearizer:
             raise AssertionError(type(node).__name__)
         self.repl[node] = _as_name(temp, node)
 
-    def _chain(self, node: cst.Comparison, i: int, left: cst.BaseExpression, temp: str) -> list:
+    def _chain(self, node: cst.Comparison, i: int, left: cst.BaseExpression, temp: str) -> list[Emitted]:
         """``temp = left OP_i c_i`` and, if true and links remain, the rest of the chain."""
         link = node.comparisons[i]
         self.lin(link.comparator)
         if i + 1 < len(node.comparisons):
             self.materialize(link.comparator)
         right = self.emit(link.comparator)
-        stmts: list = [b.assign(temp, cst.Comparison(left=left, comparisons=[link.with_changes(comparator=right)]))]
+        stmts: list[Emitted] = [b.assign(temp, cst.Comparison(left=left, comparisons=[link.with_changes(comparator=right)]))]
         if i + 1 < len(node.comparisons):
             rest = self.nested(lambda: None, lambda: self._chain(node, i + 1, right, temp))
             stmts.append(b.if_(b.name(temp), rest))
         return stmts
 
-    def nested(self, lin: Callable[[], None], tail: Callable[[], list]) -> list:
+    def nested(self, lin: Callable[[], None], tail: Callable[[], list[Emitted]]) -> list[Emitted]:
         """Statements produced by ``lin`` then ``tail``, collected apart from ``out``."""
         saved, self.out = self.out, []
         try:
@@ -156,44 +193,43 @@ class Linearizer:
             self.out = saved
 
     def inline(self, node: cst.Await, discard: bool) -> None:
-        decision = self.sites[node]
-        call = decision.call
-        frame_temps: list[str] = []  # released when the inlined frame ends, like its parameters
+        site = self.sites[node]
+        call = site.site.call
+        frame_temps: list[str] = []
         fn: cst.Name | None = None
-        if self.x.session.options.guards and any(not self.is_stable(a.value) for a in call.args):
+        if self.host.guards and any(not self.is_stable(a.value) for a in call.args):
             # The callee name is evaluated before the arguments: keep that order for the guard.
-            fn = b.name(self.x.session.names.temp())
+            fn = b.name(self.host.names.temp())
             self.out.append(b.assign(fn.value, self.emit(call.func)))
             self.repl[call.func] = fn
             frame_temps.append(fn.value)
         for arg in call.args:
-            self.lin(arg.value)
-            temp = self.materialize(arg.value)
-            if temp is not None:
-                frame_temps.append(temp)
+            self._evaluate(arg.value, frame_temps)
         flag = None
-        if decision.configure is not None:  # I7: the flag is evaluated after the arguments
-            self.lin(decision.configure)
-            temp = self.materialize(decision.configure)
-            if temp is not None:
-                frame_temps.append(temp)
-            flag = self.emit(decision.configure)
+        if site.site.configure is not None:  # I7: the flag is evaluated after the arguments
+            self._evaluate(site.site.configure, frame_temps)
+            flag = self.emit(site.site.configure)
         self.temps = [t for t in self.temps if t not in frame_temps]
-        args = [self.emit(a.value) for a in call.args]
-        stmts, result = self.x.inline_call(
-            decision,
-            args,
-            frame_temps,
-            fn,
-            self.emit(node.expression),
+        evaluated = EvaluatedCall(
+            args=[self.emit(a.value) for a in call.args],
+            frame_temps=frame_temps,
+            fn=fn,
+            fallback=self.emit(node.expression),
             want_result=not discard,
             observed=self.observed,
             leave_flag=flag,
         )
+        stmts, result = self.host.inline(site, evaluated)
         self.out.extend(stmts)
         if result is not None:
             self.temps.append(result)
             self.repl[node] = _as_name(result, node)
+
+    def _evaluate(self, node: cst.CSTNode, frame_temps: list[str]) -> None:
+        self.lin(node)
+        temp = self.materialize(node)
+        if temp is not None:
+            frame_temps.append(temp)
 
 
 def _as_name(value: str, like: cst.CSTNode) -> cst.Name:

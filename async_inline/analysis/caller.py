@@ -1,0 +1,65 @@
+"""What the inliner needs to know about a physical caller: the function inlined code lands in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import ClassScope, GlobalScope, Scope
+
+from ..tree import children, walk
+from .callee import calls_frame_introspection
+from .scopes import ScopeIndex
+
+
+@dataclass(frozen=True)
+class CallerInfo:
+    node: cst.FunctionDef
+    qualname: str
+    scope: Scope
+    #: Every identifier written anywhere in the caller (nested functions included):
+    #: a callee local may keep its own name only if it is none of these.
+    identifiers: frozenset[str]
+    #: Code in a class body is subject to name mangling.
+    in_class: bool
+    #: The caller inspects its own frame (``locals()`` ...): inlined names would show.
+    introspection: str | None
+    #: Module-level name of the caller when it is itself a candidate callee (recursion).
+    module_level_name: str | None = None
+    #: An async generator converts a StopIteration with its own message (PEP 479).
+    is_async_generator: bool = False
+
+
+def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str) -> CallerInfo:
+    scope = index.function_scope(fdef)
+    return CallerInfo(
+        node=fdef,
+        qualname=qualname,
+        scope=scope,
+        identifiers=frozenset(n.value for n in walk(fdef) if isinstance(n, cst.Name)),
+        in_class=_in_class(scope),
+        introspection=calls_frame_introspection(index, fdef.body),
+        module_level_name=fdef.name.value if index.parent(fdef) is index.module else None,
+        is_async_generator=_yields(fdef),
+    )
+
+
+def _in_class(scope: Scope) -> bool:
+    current: Scope | None = scope
+    while current is not None and not isinstance(current, GlobalScope):
+        if isinstance(current, ClassScope):
+            return True
+        current = current.parent
+    return False
+
+
+def _yields(fdef: cst.FunctionDef) -> bool:
+    """True when ``fdef`` itself (not a nested scope) contains a yield."""
+    stack = list(children(fdef.body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Yield):
+            return True
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(children(node))
+    return False

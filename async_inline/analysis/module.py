@@ -1,0 +1,108 @@
+"""Facts about one module that the planner and the emitter share, each computed once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Container
+
+import libcst as cst
+from libcst.metadata import ComprehensionScope, Scope
+
+from ..tree import statements_of, walk
+from .callee import CalleeInfo, analyze_callee
+from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
+from .returns import ReturnPlan, plan_returns
+from .scopes import Role, ScopeIndex
+from .site import SCAFFOLDING_NAMES
+
+
+class ModuleFacts:
+    def __init__(self, index: ScopeIndex) -> None:
+        self.index = index
+        #: Module-level functions by name: the callees a site may resolve to.
+        self.callees: dict[str, CalleeInfo] = {}
+        for stmt in index.module.body:
+            if isinstance(stmt, cst.FunctionDef):
+                self.callees.setdefault(stmt.name.value, analyze_callee(index, stmt))
+        free = set(SCAFFOLDING_NAMES)
+        for info in self.callees.values():
+            free |= info.free_names
+        #: Names inlined code reads as globals or builtins: no callee local may take them.
+        self.reserved_free = frozenset(free)
+        self._returns: dict[str, ReturnPlan] = {}
+        self._stable: dict[Scope, frozenset[str]] = {}
+        self._expression: dict[str, bool] = {}
+
+    def return_plan(self, callee: CalleeInfo) -> ReturnPlan:
+        if callee.name not in self._returns:
+            self._returns[callee.name] = plan_returns(callee.body)
+        return self._returns[callee.name]
+
+    def expression_callee(self, name: str, _seen: frozenset[str] = frozenset()) -> bool:
+        """True when ``name`` can be inlined as an expression, and so can every callee it
+        awaits that could itself be inlined (an expression cannot hold statements)."""
+        if name in self._expression:
+            return self._expression[name]
+        callee = self.callees.get(name)
+        ok = (
+            callee is not None
+            and callee.refusal is None
+            and callee.return_expr is not None
+            and not callee.is_runtime_async  # its frame needs the runtime's entry and exit
+            and name not in _seen
+        )
+        if ok:
+            assert callee is not None and callee.return_expr is not None
+            ok = all(self._inner_expression_ok(node, name, _seen) for node in walk(callee.return_expr))
+        if not _seen:
+            self._expression[name] = ok
+        return ok
+
+    def _inner_expression_ok(self, node: cst.CSTNode, outer: str, seen: frozenset[str]) -> bool:
+        if not (isinstance(node, cst.Await) and isinstance(node.expression, cst.Call)):
+            return True
+        func = node.expression.func
+        inner = self.callees.get(func.value) if isinstance(func, cst.Name) else None
+        if inner is None or inner.refusal is not None or self.index.use_scope(func) is not self.index.global_scope:  # type: ignore[arg-type]
+            return True
+        return self.expression_callee(inner.name, seen | {outer})
+
+    # -- stability (see stability.py) ----------------------------------------------------
+    def stable_locals(self, scope: Scope, root: cst.FunctionDef) -> frozenset[str]:
+        """Locals of ``scope`` (the body of ``root``) that no nested scope uses and that
+        every read finds assigned: their reads may be moved or dropped."""
+        if scope not in self._stable:
+            index = self.index
+            touched = {n.value for n in index.variables_in(root) if index.scope_of(n) is not scope and index.use_scope(n) is scope}
+            self._stable[scope] = index.bindings(scope) - touched - self._maybe_unassigned(scope, root)
+        return self._stable[scope]
+
+    def _maybe_unassigned(self, scope: Scope, fdef: cst.FunctionDef) -> frozenset[str]:
+        index = self.index
+        params = frozenset(n.value for n in walk(fdef.params) if isinstance(n, cst.Name) and index.role(n) is Role.PARAM)
+
+        def is_local(node: cst.Name) -> bool:
+            return index.role(node) is not Role.OTHER and index.use_scope(node) is scope
+
+        try:
+            return frozenset(maybe_unassigned_locals(statements_of(fdef.body), params, is_local))
+        except UnsupportedStatement:
+            return index.bindings(scope)  # not modelled: no local is known to be assigned
+
+    def name_stability(
+        self, scope: Scope, root: cst.FunctionDef, walrus: frozenset[str], substituted: Container[cst.Name] = ()
+    ) -> Callable[[cst.Name], bool]:
+        """The stability of names in one statement of a frame emitting ``root``'s body in
+        ``scope``; ``substituted`` are the parameters of an expression-form frame."""
+        index = self.index
+
+        def stable(node: cst.Name) -> bool:
+            if node in substituted:
+                return True
+            use = index.use_scope(node)
+            if isinstance(use, ComprehensionScope):
+                return True
+            if node.value in walrus or use is not scope:
+                return False
+            return node.value in self.stable_locals(scope, root)
+
+        return stable

@@ -1,0 +1,131 @@
+"""The plan of one module's rewrite: every inlining decision, as frozen data.
+
+The planner (``planner.py``) computes it from the original tree; the emitter
+(``transform/``) turns it into code without deciding anything; the report is read off it,
+so the report and the code cannot disagree.
+
+Shape: a ``CallerPlan`` per physical caller (each ``async def``), holding the
+``FramePlan`` of its body. A frame's ``sites`` map each await of the frame's own code to a
+``SitePlan``; an inlined site holds the ``FramePlan`` of the callee's body *as inlined at
+that site* (the same callee inlined at two sites is planned twice: names and nested
+decisions may differ).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+
+import libcst as cst
+
+from ..analysis.binding import ParamSource
+from ..analysis.callee import CalleeInfo
+from ..analysis.caller import CallerInfo
+from ..analysis.refusals import Refusal
+from ..analysis.site import SiteCall
+from ..report import FileReport, Inlined, Skipped
+
+
+class Form(Enum):
+    #: ``(EXPR if f is ref else await f(...))`` in place of the await.
+    EXPRESSION = "expression"
+    #: The callee's statements before the statement holding the await.
+    STATEMENTS = "statements"
+
+
+@dataclass(frozen=True, eq=False)
+class Inlining:
+    """How an inlined site is emitted."""
+
+    form: Form
+    callee: CalleeInfo
+    binding: tuple[ParamSource, ...]
+    #: Emitted name of each callee local (its own name where that is free).
+    local_names: Mapping[str, str]
+    #: Statement form: parameters that alias their evaluated argument (a name) instead of
+    #: being assigned a copy. Expression form: empty.
+    aliased: frozenset[str]
+    #: Expression form: the arguments used in place (stable); the others are bound with
+    #: ``:=`` in argument order. Statement form: empty.
+    in_place_args: frozenset[int]
+    #: The callee's body as inlined here.
+    body: FramePlan
+
+
+@dataclass(frozen=True, eq=False)
+class SitePlan:
+    site: SiteCall
+    #: Qualified name of the physical caller the site's code lands in.
+    caller: str
+    #: Line of the await in its own source (the callee's line for a site of an inlined body).
+    line: int
+    #: Depth of the callee if inlined (1: into the physical caller).
+    depth: int
+    #: Whether an exception raised here could be observed before the physical caller's
+    #: coroutine boundary (then a StopIteration leaving the inlined code is converted).
+    observed: bool
+    inlining: Inlining | None = None
+    refusal: Refusal | None = None
+
+    @property
+    def await_node(self) -> cst.Await:
+        return self.site.await_node
+
+
+@dataclass(frozen=True, eq=False)
+class FramePlan:
+    """One body being emitted: the physical caller's own (depth 0) or an inlined callee's."""
+
+    caller: CallerInfo
+    depth: int
+    #: Names of the inlined callees around and including this frame, outermost first.
+    stack: tuple[str, ...]
+    #: None for the physical caller's own body.
+    callee: CalleeInfo | None
+    sites: Mapping[cst.Await, SitePlan] = field(default_factory=dict)
+
+    @property
+    def root(self) -> cst.FunctionDef:
+        """The function whose body this frame emits."""
+        return self.callee.node if self.callee is not None else self.caller.node
+
+
+@dataclass(frozen=True, eq=False)
+class CallerPlan:
+    caller: CallerInfo
+    frame: FramePlan
+    #: Names inlined code assigns as globals: the caller declares them ``global``.
+    required_globals: frozenset[str]
+
+
+@dataclass(frozen=True, eq=False)
+class ModulePlan:
+    callers: Mapping[cst.FunctionDef, CallerPlan]
+    #: Every site, in the order the planner decided them.
+    decided: tuple[SitePlan, ...]
+
+    @property
+    def inlines_anything(self) -> bool:
+        return any(site.inlining is not None for site in self.decided)
+
+    def frames(self) -> Iterator[FramePlan]:
+        stack = [plan.frame for plan in self.callers.values()]
+        while stack:
+            frame = stack.pop()
+            yield frame
+            stack.extend(s.inlining.body for s in frame.sites.values() if s.inlining is not None)
+
+    def report(self, path: str) -> FileReport:
+        """The decisions as the report shows them: inlined sites, and kept calls with a reason."""
+        report = FileReport(path)
+        for site in self.decided:
+            if site.inlining is not None:
+                callee = site.inlining.callee
+                suspends = not callee.may_suspend if callee.is_runtime_async and site.inlining.form is Form.STATEMENTS else None
+                report.inlined.append(Inlined(site.caller, callee.name, site.line, site.depth, never_suspends=suspends))
+            elif site.refusal is not None:
+                report.skipped.append(Skipped(site.caller, site.site.label, site.line, site.refusal.reason, site.refusal.code.value))
+        report.inlined.sort(key=lambda d: (d.line, d.depth))
+        report.skipped.sort(key=lambda d: d.line)
+        return report

@@ -1,0 +1,359 @@
+"""Decide every await site of a module, before any code is produced.
+
+The planner walks each physical caller's body, and each callee body it decides to inline,
+in the order the emitter will produce them (statements inside a compound statement before
+its header; the awaits of one statement innermost first, the bodies of its statement-form
+sites in evaluation order). That order only matters for the growth budget, the stress
+mode's random choices and the numbering of fresh names; every decision is a pure
+function of what came before it.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import Scope
+
+from ..analysis.callee import CalleeInfo
+from ..analysis.caller import CallerInfo, analyze_caller
+from ..analysis.evaluation import FRAME_BLOCKS, awaits_in, blocks_around, evaluation_order, header_expressions, statement_position_problem
+from ..analysis.module import ModuleFacts
+from ..analysis.refusals import Refusal, RefusalCode
+from ..analysis.site import Inlinable, Limits, SiteCall, SiteContext, check_site, site_call
+from ..analysis.stability import is_literal, is_stable
+from ..options import Options
+from ..tree import children, contains, is_statement_level, statements_of, walrus_targets
+from .model import CallerPlan, Form, FramePlan, Inlining, ModulePlan, SitePlan
+from .names import FreshNames
+
+#: Compound statements whose header the inliner rewrites (others hold no inlinable await).
+_HEADED = (cst.If, cst.While, cst.For, cst.With, cst.Match)
+_HANDLERS = (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)
+_OBSERVERS = (cst.Try, cst.TryStar, cst.With)
+
+
+class Stress:
+    """Stress mode (like .NET's JitStress): a seeded random subset of the eligible sites.
+
+    Seeded by the file's name too, so that modules do not all make the same choices,
+    while a tree gives the same choices wherever it is.
+    """
+
+    def __init__(self, seed: int, path: str) -> None:
+        self._rng = random.Random(f"{seed}:{os.path.basename(path)}")
+
+    def picks(self, depth: int) -> bool:
+        """Inline with a probability that halves with each level of depth."""
+        return self._rng.random() < 0.9 / (2 ** (depth - 1))
+
+
+@dataclass(eq=False)
+class _Frame:
+    """A body being planned, and the decisions made for it so far."""
+
+    caller: CallerInfo
+    depth: int
+    stack: tuple[str, ...]
+    callee: CalleeInfo | None
+    scope: Scope
+    #: Emitted local names of this frame and the frames around it.
+    active_names: frozenset[str] = frozenset()
+    #: Line of the physical caller's statement this frame's code lands in (depth >= 1).
+    placement_line: int = 0
+    observed: bool = False
+    base_blocks: int = 0
+    in_handler: bool = False
+    #: An expression-form frame: its parameters stand for stable expressions.
+    expression: bool = False
+    sites: dict[cst.Await, SitePlan] = field(default_factory=dict)
+
+    @property
+    def root(self) -> cst.FunctionDef:
+        return self.callee.node if self.callee is not None else self.caller.node
+
+    def frozen(self) -> FramePlan:
+        return FramePlan(self.caller, self.depth, self.stack, self.callee, dict(self.sites))
+
+
+@dataclass(frozen=True)
+class _Here:
+    """A statement's surroundings in the physical caller."""
+
+    placement_line: int
+    blocks: int
+    in_handler: bool
+    observed: bool
+
+
+class Planner:
+    def __init__(self, facts: ModuleFacts, options: Options, names: FreshNames, path: str) -> None:
+        self.facts = facts
+        self.index = facts.index
+        self.names = names
+        self.stress = Stress(options.stress_seed, path) if options.stress_seed is not None else None
+        self.limits = Limits(
+            max_depth=options.max_depth,
+            recursion_unroll=options.recursion_unroll,
+            max_callee_size=None if self.stress is not None else options.max_callee_size,
+            max_caller_growth=options.max_caller_growth,
+        )
+        self._callers: dict[cst.FunctionDef, CallerPlan] = {}
+        self._decided: list[SitePlan | None] = []
+        self._growth: dict[cst.FunctionDef, int] = {}
+        self._globals: dict[cst.FunctionDef, frozenset[str]] = {}
+
+    def plan(self) -> ModulePlan:
+        self._statements(self.index.module.body, None, ())
+        decided = tuple(site for site in self._decided if site is not None)
+        return ModulePlan(self._callers, decided)
+
+    # -- walking the statements -------------------------------------------------------
+    def _statements(self, stmts: Sequence[cst.CSTNode], frame: _Frame | None, qualname: tuple[str, ...]) -> None:
+        for stmt in stmts:
+            self._statement(stmt, frame, qualname)
+
+    def _statement(self, node: cst.CSTNode, frame: _Frame | None, qualname: tuple[str, ...]) -> None:
+        if isinstance(node, cst.FunctionDef):
+            self._function(node, qualname)
+        elif isinstance(node, cst.ClassDef):
+            self._statements(statements_of(node.body), None, (*qualname, node.name.value))
+        elif isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            if frame is not None:
+                for small in node.body:
+                    self._decide(frame, small)
+        else:
+            self._statements(_children_statements(node), frame, qualname)
+            if frame is not None and isinstance(node, _HEADED):
+                self._decide(frame, node)
+
+    def _function(self, fdef: cst.FunctionDef, qualname: tuple[str, ...]) -> None:
+        name = (*qualname, fdef.name.value)
+        inner = (*name, "<locals>")
+        if fdef.asynchronous is None:
+            self._statements(statements_of(fdef.body), None, inner)
+            return
+        caller = analyze_caller(self.index, fdef, ".".join(name))
+        frame = _Frame(caller=caller, depth=0, stack=(), callee=None, scope=caller.scope)
+        self._growth[fdef] = 0
+        self._globals[fdef] = frozenset()
+        self._statements(statements_of(fdef.body), frame, inner)
+        self._callers[fdef] = CallerPlan(caller, frame.frozen(), self._globals[fdef])
+
+    # -- one statement ------------------------------------------------------------------
+    def _decide(self, frame: _Frame, stmt: cst.CSTNode) -> None:
+        """Decide every await in ``stmt``'s header: in place as an expression, as statements
+        before ``stmt``, or kept as a call."""
+        first, other = header_expressions(stmt)
+        awaits = awaits_in(first + other)
+        if not awaits:
+            return
+        here = self._here(frame, stmt)
+        walrus = walrus_targets(stmt)
+        pending: dict[cst.Await, tuple[SiteCall, Inlinable]] = {}
+        # Inner awaits first: whether a site can be an expression depends on its arguments.
+        for node in reversed(awaits):
+            site = site_call(self.index, node)
+            if site is None:
+                continue
+            check = self._check(frame, here, site)
+            if isinstance(check, Inlinable) and self._expression_ok(frame, here, stmt, site, check, walrus, pending):
+                frame.sites[node] = self._expression_site(frame, here, site, check, walrus)
+                continue
+            if isinstance(check, Inlinable):
+                problem = statement_position_problem(stmt, node)
+                check = check if problem is None else Refusal(RefusalCode.POSITION, problem)
+            if isinstance(check, Refusal):
+                frame.sites[node] = self._refused(frame, here, site, check)
+            else:
+                pending[node] = (site, check)
+        parts = {node: [*(a.value for a in site.call.args), *_configure(site)] for node, (site, _) in pending.items()}
+        for node in evaluation_order(first, parts):
+            site, check = pending[node]
+            frame.sites[node] = self._statement_site(frame, here, site, check)
+
+    def _here(self, frame: _Frame, stmt: cst.CSTNode) -> _Here:
+        caller_observes = frame.depth == 0 and frame.caller.is_async_generator
+        return _Here(
+            placement_line=self.index.line(stmt) if frame.depth == 0 else frame.placement_line,
+            blocks=frame.base_blocks + blocks_around(stmt, frame.root.body, self.index.parent),
+            in_handler=frame.in_handler or self._inside(stmt, frame.root, _HANDLERS),
+            observed=frame.observed or caller_observes or self._inside(stmt, frame.root, _OBSERVERS),
+        )
+
+    def _inside(self, stmt: cst.CSTNode, root: cst.FunctionDef, kinds: tuple[type, ...]) -> bool:
+        """Is ``stmt`` within a node of one of ``kinds`` in ``root``'s own body?"""
+        node = self.index.parent(stmt)
+        while node is not None and node is not root:
+            if isinstance(node, kinds):
+                return True
+            node = self.index.parent(node)
+        return False
+
+    def _check(self, frame: _Frame, here: _Here, site: SiteCall) -> Inlinable | Refusal:
+        ctx = SiteContext(
+            caller=frame.caller,
+            depth=frame.depth + 1,
+            stack=frame.stack,
+            active_names=frame.active_names,
+            placement_line=here.placement_line,
+            blocks=here.blocks,
+            in_handler=here.in_handler,
+            growth=self._growth[frame.caller.node],
+        )
+        check = check_site(self.index, self.facts.callees, self.facts.reserved_free, self.limits, ctx, site)
+        if isinstance(check, Inlinable) and self.stress is not None and not self.stress.picks(ctx.depth):
+            return Refusal(RefusalCode.STRESS, "not picked by the stress mode's random choice")
+        return check
+
+    def _stable(self, frame: _Frame, walrus: frozenset[str]) -> Callable[[cst.CSTNode], bool]:
+        substituted = frame.callee.local_uses if frame.expression and frame.callee is not None else ()
+        stable_name = self.facts.name_stability(frame.scope, frame.root, walrus, substituted)
+        return lambda node: is_stable(node, stable_name)
+
+    # -- the three outcomes -------------------------------------------------------------
+    def _refused(self, frame: _Frame, here: _Here, site: SiteCall, refusal: Refusal) -> SitePlan:
+        plan = SitePlan(site, frame.caller.qualname, self.index.line(site.await_node), frame.depth + 1, here.observed, refusal=refusal)
+        self._decided.append(plan)
+        return plan
+
+    def _expression_ok(
+        self,
+        frame: _Frame,
+        here: _Here,
+        stmt: cst.CSTNode,
+        site: SiteCall,
+        check: Inlinable,
+        walrus: frozenset[str],
+        statement_sites: dict[cst.Await, tuple[SiteCall, Inlinable]],
+    ) -> bool:
+        """Can this site be replaced in place by ``(EXPR if f is ref else await f(...))``?
+
+        Needs a single-``return`` callee, no observer of a StopIteration before the
+        coroutine boundary (no conversion is emitted), no generator expression or f-string
+        around the site, and arguments that are stable or can be bound with ``:=`` (not
+        inside a comprehension's iterable, where ``:=`` is illegal).
+        """
+        if here.observed or not self.facts.expression_callee(check.callee.name):
+            return False
+        in_iterable = False
+        child: cst.CSTNode = site.await_node
+        node = self.index.parent(child)
+        while node is not None and child is not stmt:
+            if isinstance(node, (cst.GeneratorExp, cst.FormattedString)):
+                # A generator converts a StopIteration with its own message; inside an
+                # f-string, pasted code could clash with its quotes before Python 3.12.
+                return False
+            if isinstance(node, cst.CompFor) and child is node.iter:
+                in_iterable = True
+            child, node = node, self.index.parent(node)
+        stable = self._stable(frame, walrus)
+        for arg in site.call.args:
+            if stable(arg.value):
+                continue
+            if in_iterable or any(contains(arg.value, a) for a in statement_sites):
+                return False
+        return True
+
+    def _expression_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable, walrus: frozenset[str]) -> SitePlan:
+        callee = check.callee
+        assert callee.return_expr is not None
+        slot = self._reserve()
+        self._growth[frame.caller.node] += 1
+        child = _Frame(
+            caller=frame.caller,
+            depth=frame.depth + 1,
+            stack=(*frame.stack, callee.name),
+            callee=callee,
+            scope=callee.scope,
+            active_names=frame.active_names,
+            placement_line=here.placement_line,
+            observed=here.observed,
+            base_blocks=here.blocks,  # an expression adds no compiler block
+            in_handler=here.in_handler,
+            expression=True,
+        )
+        inner = self._here(child, callee.return_expr)
+        for node in reversed(awaits_in([callee.return_expr])):
+            nested = site_call(self.index, node)
+            if nested is None:
+                continue
+            check_nested = self._check(child, inner, nested)
+            if isinstance(check_nested, Inlinable) and self._expression_ok(child, inner, callee.return_expr, nested, check_nested, frozenset(), {}):
+                child.sites[node] = self._expression_site(child, inner, nested, check_nested, frozenset())
+                continue
+            if isinstance(check_nested, Inlinable):
+                check_nested = Refusal(RefusalCode.POSITION, "inside a callee inlined as an expression, where statements cannot go")
+            child.sites[node] = self._refused(child, inner, nested, check_nested)
+        stable = self._stable(frame, walrus)
+        in_place = frozenset(i for i, arg in enumerate(site.call.args) if stable(arg.value))
+        inlining = Inlining(Form.EXPRESSION, callee, check.binding, {}, frozenset(), in_place, child.frozen())
+        return self._fill(slot, SitePlan(site, frame.caller.qualname, self.index.line(site.await_node), child.depth, here.observed, inlining))
+
+    def _statement_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable) -> SitePlan:
+        callee = check.callee
+        local_names = {local: self.names.make(f"ai_{local}") if local in check.clashing else local for local in callee.locals}
+        aliased = frozenset(
+            source.param.name
+            for source in check.binding
+            if source.arg is not None
+            and source.param.name not in callee.rebound_params
+            and _ends_as_plain_name(site.call.args[source.arg].value)
+        )
+        slot = self._reserve()
+        caller = frame.caller.node
+        self._growth[caller] += max(callee.size, 1)
+        self._globals[caller] |= callee.assigned_globals
+        line = self.index.line(site.await_node)
+        child = _Frame(
+            caller=frame.caller,
+            depth=frame.depth + 1,
+            stack=(*frame.stack, callee.name),
+            callee=callee,
+            scope=callee.scope,
+            active_names=frame.active_names | frozenset(local_names[local] for local in callee.locals if local not in aliased),
+            placement_line=frame.placement_line if frame.depth else line,
+            observed=here.observed,
+            base_blocks=here.blocks + FRAME_BLOCKS,
+            in_handler=here.in_handler,
+        )
+        self._statements(callee.body, child, ())
+        inlining = Inlining(Form.STATEMENTS, callee, check.binding, local_names, aliased, frozenset(), child.frozen())
+        return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining))
+
+    def _reserve(self) -> int:
+        """A place in the decision order for a site decided before its body is planned."""
+        self._decided.append(None)
+        return len(self._decided) - 1
+
+    def _fill(self, slot: int, plan: SitePlan) -> SitePlan:
+        self._decided[slot] = plan
+        return plan
+
+
+def _configure(site: SiteCall) -> list[cst.CSTNode]:
+    return [site.configure] if site.configure is not None else []
+
+
+def _ends_as_plain_name(arg: cst.BaseExpression) -> bool:
+    """Whether an argument reaches the inlined body as an unparenthesized name: a stable
+    name, or a temporary holding its value; literals stay literals."""
+    return not is_literal(arg) and not arg.lpar
+
+
+def _children_statements(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The statements directly inside a compound statement, through its suites and clauses."""
+    out: list[cst.CSTNode] = []
+    stack = [c for c in reversed(children(node)) if is_statement_level(c)]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.BaseStatement):
+            out.append(current)
+        elif isinstance(current, cst.SimpleStatementSuite):
+            out.append(current)
+        else:
+            stack.extend(c for c in reversed(children(current)) if is_statement_level(c))
+    return out

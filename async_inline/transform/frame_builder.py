@@ -1,0 +1,229 @@
+"""Build the code of one inlined frame, in either form, from its plan.
+
+Statement form (``statement_frame``)::
+
+    if f is _ai_ref_f:                 # the guard (Options.guards)
+        a = <arg>                      # bindings: parameters that do not alias their argument
+        try:
+            <body, returns lowered>    # while True: ... break, where a return must jump
+        finally:
+            a = x = None               # a fresh frame on every run; del for maybe-unassigned
+    else:
+        _ai1_ret = await f(<args>)
+
+Expression form (``expression_frame``): ``(EXPR' if f is _ai_ref_f else await f(args))``,
+EXPR' being the callee's return expression with its parameters standing for the arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import libcst as cst
+
+from ..analysis.binding import ParamSource
+from ..analysis.callee import CalleeInfo, Parameter, ParamKind
+from ..analysis.evaluation import awaits_in
+from ..plan.model import Form, Inlining, SitePlan
+from . import build as b
+from .linearize import Emitted, EvaluatedCall
+from .renaming import Replacements, copy
+from .session import Emission, Frame
+
+STOP_ITERATION_MESSAGE = "coroutine raised StopIteration"
+
+
+#: Emits the statements of an inlined body (``statements.emit_body``).
+BodyEmitter = Callable[["FrameBuilder", Frame], list[cst.BaseStatement]]
+
+
+class FrameBuilder:
+    def __init__(self, emission: Emission, emit_body: BodyEmitter) -> None:
+        self.emission = emission
+        self.names = emission.names
+        self._emit_body = emit_body
+
+    # -- both forms ---------------------------------------------------------------------
+    def bound_values(self, inlining: Inlining, args: Sequence[cst.BaseExpression]) -> list[tuple[Parameter, cst.BaseExpression]]:
+        """Each parameter with the value it is bound to: an argument, the function's own
+        default object (read at call time, as a call reads it), or a packed ``*``/``**``."""
+        return [(source.param, self._value(inlining.callee, source, args)) for source in inlining.binding]
+
+    def _value(self, callee: CalleeInfo, source: ParamSource, args: Sequence[cst.BaseExpression]) -> cst.BaseExpression:
+        param = source.param
+        if source.arg is not None:
+            return args[source.arg]
+        if source.default:
+            ref = b.name(self.emission.ref_alias(callee.name))
+            if isinstance(param.default, int):
+                return b.subscript(b.attr(ref, "__defaults__"), b.integer(param.default))
+            return b.subscript(b.attr(ref, "__kwdefaults__"), b.string(param.name))
+        if param.kind is ParamKind.VARARGS:
+            return b.tuple_([args[i] for i in source.varargs])
+        return b.dict_([(k, args[i]) for k, i in source.varkw])
+
+    def guard(self, callee: CalleeInfo, func: cst.BaseExpression) -> cst.BaseExpression:
+        """True while the name still holds the function that was inlined."""
+        return b.is_(func, b.name(self.emission.ref_alias(callee.name)))
+
+    # -- expression form ----------------------------------------------------------------
+    def expression_frame(self, parent: Frame, site: SitePlan, repl: Replacements) -> cst.BaseExpression:
+        """``(EXPR' if f is ref else await f(args))``. Arguments used in place are stable; the
+        others are bound with ``:=`` in the inlined branch, in argument order, after the
+        callee's name was read: the order of a call."""
+        inlining = site.inlining
+        assert inlining is not None and inlining.form is Form.EXPRESSION
+        callee = inlining.callee
+        assert callee.return_expr is not None
+        call = site.site.call
+        binds: list[cst.BaseExpression] = []
+        values: list[cst.BaseExpression] = []
+        for i, arg in enumerate(call.args):
+            emitted = copy(arg.value, repl, parent.rename)
+            if i in inlining.in_place_args:
+                values.append(emitted if isinstance(emitted, cst.Name) else b.parenthesize_always(emitted))
+            else:
+                temp = self.names.temp()
+                binds.append(cst.NamedExpr(target=b.name(temp), value=emitted, lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+                values.append(b.name(temp))
+        subst = {param.name: value for param, value in self.bound_values(inlining, values)}
+        child = Frame(plan=inlining.body, rename={node: subst[local] for node, local in callee.local_uses.items()})
+        inner: dict[cst.CSTNode, cst.CSTNode] = {}
+        for node in reversed(awaits_in([callee.return_expr])):
+            nested = child.plan.sites.get(node)
+            if nested is not None and nested.inlining is not None:
+                inner[node] = self.expression_frame(child, nested, inner)
+        body = copy(callee.return_expr, inner, child.rename)
+        inlined: cst.BaseExpression = body
+        if binds:
+            last = cst.SubscriptElement(slice=cst.Index(value=cst.UnaryOperation(operator=cst.Minus(), expression=b.integer(1))))
+            inlined = cst.Subscript(value=b.tuple_([*binds, body]), slice=[last])
+        if not self.emission.options.guards:
+            return b.parenthesize_always(inlined)
+        return cst.IfExp(
+            test=self.guard(callee, copy(call.func, repl, parent.rename)),
+            body=b.parenthesize_always(inlined),
+            orelse=cst.Await(expression=copy(call, repl, parent.rename)),
+            lpar=[cst.LeftParen()],
+            rpar=[cst.RightParen()],
+        )
+
+    # -- statement form -----------------------------------------------------------------
+    def statement_frame(self, parent: Frame, site: SitePlan, call: EvaluatedCall) -> tuple[list[Emitted], str | None]:
+        """The statements replacing ``await callee(args)``, the arguments already evaluated."""
+        inlining = site.inlining
+        assert inlining is not None and inlining.form is Form.STATEMENTS
+        callee = inlining.callee
+        number = self.names.new_frame()
+        result = self.names.make(f"ai{number}_ret") if call.want_result else None
+        returns = self.emission.facts.return_plan(callee)
+        names = self._local_names(inlining, call.args)
+        rename = {node: names[local] for node, local in callee.local_uses.items() if names[local] != local}
+        child = Frame(
+            plan=inlining.body,
+            rename=rename,
+            returns=returns,
+            result=result,
+            done_flag=self.names.make(f"ai{number}_done") if returns.in_loop else None,
+            visit=self.emission.body_visit(callee, rename),
+        )
+        body = self._emit_body(self, child)
+        inner: list[Emitted] = []
+        if result is not None and returns.may_fall_off:
+            inner.append(b.assign(result, b.NONE))
+        if child.done_flag is not None:
+            inner.append(b.assign(child.done_flag, b.FALSE))
+        inner += [b.while_true([*body, cst.Break()])] if returns.needs_wrapper else body
+        bindings: list[Emitted] = [
+            b.assign(names[param.name], value)
+            for param, value in self.bound_values(inlining, call.args)
+            if param.name not in inlining.aliased
+        ]
+        frame_code = self._with_exits(inlining, names, number, bindings, inner, call)
+        stmts: list[Emitted] = frame_code
+        if self.emission.options.guards:
+            awaited = cst.Await(expression=call.fallback)
+            call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
+            func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename)
+            stmts = [b.if_(self.guard(callee, func), frame_code, [call_it])]
+        for stmt in stmts:
+            self.emission.marks.mark_tree(stmt, site.line)
+        return stmts, result
+
+    def _local_names(self, inlining: Inlining, args: Sequence[cst.BaseExpression]) -> dict[str, str]:
+        """Emitted name of each callee local; a parameter aliasing its argument takes the
+        argument's name (a temporary, or a local nothing can change while the body runs)."""
+        names = dict(inlining.local_names)
+        for source in inlining.binding:
+            if source.param.name in inlining.aliased:
+                assert source.arg is not None
+                value = args[source.arg]
+                assert isinstance(value, cst.Name) and not value.lpar, "the plan's aliasing disagrees with the arguments"
+                names[source.param.name] = value.value
+        return names
+
+    def _with_exits(
+        self,
+        inlining: Inlining,
+        names: dict[str, str],
+        number: int,
+        bindings: list[Emitted],
+        inner: list[Emitted],
+        call: EvaluatedCall,
+    ) -> list[Emitted]:
+        """The body wrapped in what runs on every exit of the frame."""
+        callee = inlining.callee
+        released = [names[local] for local in callee.locals if local not in inlining.aliased] + call.frame_temps
+        unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned]
+        cleanup: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
+        if unbound:
+            cleanup.append(b.delete(unbound))  # a fresh frame starts with them unbound
+        handlers = [self._stop_iteration_handler(number)] if call.observed else []
+        entry: list[Emitted] = []
+        if callee.is_runtime_async:
+            snapshot, exit_check = self._runtime_frame(callee, number, call.leave_flag)
+            entry.append(snapshot)
+            cleanup.append(exit_check)
+        if not (handlers or cleanup):
+            return bindings + inner
+        frame = cst.Try(
+            body=b.block(inner),
+            handlers=handlers,
+            finalbody=cst.Finally(body=b.block(cleanup)) if cleanup else None,
+        )
+        return [*bindings, *entry, frame]
+
+    def _stop_iteration_handler(self, number: int) -> cst.ExceptHandler:
+        """PEP 479: a StopIteration leaving a coroutine becomes a RuntimeError. Where no code
+        could see the exception before the caller's own coroutine boundary, that boundary
+        does the same conversion and no handler is needed."""
+        exc = self.names.make(f"ai{number}_exc")
+        converted = cst.Raise(
+            exc=cst.Call(func=b.name("RuntimeError"), args=[cst.Arg(b.string(STOP_ITERATION_MESSAGE))]),
+            cause=cst.From(item=b.name(exc)),
+        )
+        return cst.ExceptHandler(body=b.block([converted]), type=b.name("StopIteration"), name=cst.AsName(name=b.name(exc)))
+
+    def _runtime_frame(self, callee: CalleeInfo, number: int, leave_flag: cst.BaseExpression | None) -> tuple[cst.SimpleStatementLine, cst.If]:
+        """The runtime's frame protocol (docs/runtime-inlining-protocol.md): the entry
+        snapshot after the arguments (F1, I2); on every exit, F2 or the I4 transition,
+        which may itself suspend. A callee that cannot suspend exits synchronously (I6)."""
+        rt = self.emission.runtime()
+        snapshot = self.names.make(f"ai{number}_frame")
+        entry = cst.SimpleStatementLine(
+            body=[b.assign(snapshot, cst.Call(func=b.attr(rt, "enter")))],
+            trailing_whitespace=cst.TrailingWhitespace(
+                whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(f"# inlined {callee.name}")
+            ),
+        )
+        exit_call: Emitted
+        if callee.may_suspend:
+            leave_args = [cst.Arg(b.name(snapshot))] + ([cst.Arg(leave_flag)] if leave_flag is not None else [])
+            exit_call = cst.Expr(cst.Await(expression=cst.Call(func=b.attr(rt, "leave"), args=leave_args)))
+        else:
+            exit_call = cst.Expr(cst.Call(func=b.attr(rt, "leave_sync"), args=[cst.Arg(b.name(snapshot))]))
+        changed = cst.Comparison(
+            left=cst.Call(func=b.attr(rt, "state")),
+            comparisons=[cst.ComparisonTarget(operator=cst.IsNot(), comparator=b.name(snapshot))],
+        )
+        return entry, b.if_(changed, [exit_call])

@@ -1,0 +1,57 @@
+"""Copy original code into the output with its inlined awaits replaced and its locals renamed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+import libcst as cst
+
+#: Original Name node -> emitted identifier (a renamed local, a parameter aliasing its
+#: argument) or expression (a parameter of an expression-form frame).
+Rename = Mapping[cst.Name, "str | cst.BaseExpression"]
+Replacements = Mapping[cst.CSTNode, cst.CSTNode]
+
+N = TypeVar("N", bound=cst.CSTNode)
+
+
+class _Copy(cst.CSTTransformer):
+    def __init__(self, repl: Replacements, rename: Rename) -> None:
+        self.repl = repl
+        self.rename = rename
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node not in self.repl
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
+        if original in self.repl:
+            return self.repl[original]
+        if isinstance(original, cst.Name) and original in self.rename:
+            assert isinstance(updated, cst.Name)
+            return renamed(updated, self.rename[original])
+        if isinstance(original, cst.ImportAlias):
+            assert isinstance(updated, cst.ImportAlias)
+            return rename_import_alias(original, updated, self.rename)
+        return updated
+
+
+def copy(node: N, repl: Replacements, rename: Rename) -> N:
+    """``node`` as emitted: replacements applied (outermost wins), names renamed."""
+    result = node.visit(_Copy(repl, rename))
+    return result  # type: ignore[return-value]
+
+
+def renamed(node: cst.Name, to: str | cst.BaseExpression) -> cst.BaseExpression:
+    """A Name after renaming: another identifier, or the expression a parameter stands for."""
+    if isinstance(to, str):
+        return node.with_changes(value=to)
+    return to.with_changes(lpar=[*node.lpar, *to.lpar], rpar=[*to.rpar, *node.rpar]) if node.lpar else to
+
+
+def rename_import_alias(original: cst.ImportAlias, updated: cst.ImportAlias, rename: Rename) -> cst.ImportAlias:
+    """``import os`` with ``os`` renamed binds the new name with ``as``, not another module."""
+    if original.asname is None and isinstance(original.name, cst.Name) and original.name in rename:
+        to = rename[original.name]
+        assert isinstance(to, str)
+        return updated.with_changes(name=original.name, asname=cst.AsName(name=cst.Name(to)))
+    return updated

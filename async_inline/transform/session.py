@@ -1,0 +1,110 @@
+"""Emission state: per module (``Emission``) and per emitted frame (``Frame``).
+
+Nothing here decides what is inlined (that is the plan); this is the bookkeeping of
+producing the code: generated names, the module-level aliases the code refers to, and
+which nodes the transformer must descend into.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from ..analysis.callee import CalleeInfo
+from ..analysis.module import ModuleFacts
+from ..analysis.returns import ReturnPlan
+from ..options import Options
+from ..plan.model import FramePlan
+from ..plan.names import FreshNames
+from ..tree import is_statement_level, walk
+from .lines import OriginMarks
+from .renaming import Rename
+
+
+@dataclass(eq=False)
+class Frame:
+    """One function body being emitted: the physical caller's own (depth 0) or an inlined one."""
+
+    plan: FramePlan
+    rename: Rename = field(default_factory=dict)
+    #: How returns are lowered; None for the physical caller, whose returns stay returns.
+    returns: ReturnPlan | None = None
+    #: Variable receiving the result, or None when the await's value is discarded.
+    result: str | None = None
+    #: Flag set by a return inside a loop of the callee (see ``ReturnPlan``).
+    done_flag: str | None = None
+    #: The nodes the transformer must descend into (ancestors of what it rewrites); None:
+    #: every node. Visiting a LibCST node costs tens of microseconds.
+    visit: frozenset[cst.CSTNode] | None = None
+
+    @property
+    def inlined(self) -> bool:
+        return self.returns is not None
+
+
+class Emission:
+    """Everything the emitter keeps while one module is rewritten."""
+
+    def __init__(self, facts: ModuleFacts, options: Options, names: FreshNames, marks: OriginMarks) -> None:
+        self.facts = facts
+        self.index = facts.index
+        self.options = options
+        self.names = names
+        self.marks = marks
+        #: Callee name -> module-level alias holding the original function object (guards, defaults).
+        self.ref_aliases: dict[str, str] = {}
+        self.runtime_alias: str | None = None
+        self._module_visit: frozenset[cst.CSTNode] | None = None
+        self._body_visit: dict[str, frozenset[cst.CSTNode]] = {}
+
+    def ref_alias(self, callee: str) -> str:
+        """The module-level alias of ``callee`` that guards compare against and defaults are
+        read from; made on first use, so code that needs neither gets no alias."""
+        if callee not in self.ref_aliases:
+            self.ref_aliases[callee] = self.names.make(f"ai_ref_{callee}")
+        return self.ref_aliases[callee]
+
+    def runtime(self) -> cst.Name:
+        """The name generated code reaches ``runtime`` by (``import runtime as _ai_rt``)."""
+        if self.runtime_alias is None:
+            self.runtime_alias = self.names.make("ai_rt")
+        return cst.Name(self.runtime_alias)
+
+    def ancestors_of(self, targets: list[cst.CSTNode], stop: cst.CSTNode | None = None) -> frozenset[cst.CSTNode]:
+        """``targets`` and every node above them (up to ``stop``, included)."""
+        found: set[cst.CSTNode] = set()
+        for node in targets:
+            current: cst.CSTNode | None = node
+            while current is not None and current not in found:
+                found.add(current)
+                if current is stop:
+                    break
+                current = self.index.parent(current)
+        return frozenset(found)
+
+    @property
+    def module_visit(self) -> frozenset[cst.CSTNode]:
+        """What the module pass must descend into: the ancestors of every await."""
+        if self._module_visit is None:
+            self._module_visit = self.ancestors_of([n for n in walk(self.index.module) if isinstance(n, cst.Await)])
+        return self._module_visit
+
+    def body_visit(self, callee: CalleeInfo, rename: Rename) -> frozenset[cst.CSTNode]:
+        """What an inlined body of ``callee`` must descend into: the ancestors of its
+        awaits, renamed names, returns, ``global`` statements and import aliases; and every
+        statement, always rebuilt: a statement object shared with the callee's own
+        definition would have two places in the output, and one line in origin_lines.
+        Expressions may be shared."""
+        fixed = self._body_visit.get(callee.name)
+        if fixed is None:
+            targets: list[cst.CSTNode] = []
+            statements: list[cst.CSTNode] = []
+            for node in walk(callee.node.body):
+                if isinstance(node, (cst.Await, cst.Return, cst.Global, cst.ImportAlias)):
+                    targets.append(node)
+                elif is_statement_level(node):
+                    statements.append(node)
+            fixed = self.ancestors_of(targets, stop=callee.node.body) | frozenset(statements)
+            self._body_visit[callee.name] = fixed
+        return fixed | self.ancestors_of(list(rename), stop=callee.node.body) if rename else fixed
