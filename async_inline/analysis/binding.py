@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .callee import ParamKind, Parameter
+from .callee import Parameter, ParamKind
 from .refusals import Refusal, RefusalCode
 
 

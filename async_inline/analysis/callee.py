@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import BuiltinScope, ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
 
 from ..tree import import_top_name, starts_with_docstring, statements_of, walk
@@ -332,10 +331,9 @@ def _single_return(
 ) -> cst.BaseExpression | None:
     """EXPR when the body is exactly ``return EXPR`` over plain parameters (the expression form)."""
     only = body[0] if len(body) == 1 else None
-    if not m.matches(only, m.SimpleStatementLine(body=[m.Return(value=m.DoNotCare())])):
+    if not (isinstance(only, cst.SimpleStatementLine) and len(only.body) == 1 and isinstance(only.body[0], cst.Return)):
         return None
-    assert isinstance(only, cst.SimpleStatementLine)
-    value = only.body[0].value  # type: ignore[attr-defined]
+    value = only.body[0].value
     if (
         value is None
         or set(locals_) != {p.name for p in params}
@@ -343,7 +341,6 @@ def _single_return(
         or rebound
     ):
         return None
-    assert isinstance(value, cst.BaseExpression)
     return value
 
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Optional
 
 import libcst as cst
 import libcst.matchers as m
 
-from ..tree import children, walk
+from ..tree import children, import_top_name, walk
 
-State = Optional[frozenset]  # None: unreachable
+Names = frozenset[str]
+State = Names | None  # None: unreachable
 
 
 class UnsupportedStatement(Exception):
@@ -39,8 +39,8 @@ def _meet(*states: State) -> State:
 
 @dataclass
 class _Loop:
-    breaks: list = field(default_factory=list)
-    continues: list = field(default_factory=list)
+    breaks: list[Names] = field(default_factory=list)
+    continues: list[Names] = field(default_factory=list)
 
 
 class DefiniteAssignment:
@@ -58,7 +58,7 @@ class DefiniteAssignment:
         self.maybe_unassigned: dict[str, cst.Name] = {}
 
     # -- entry point -----------------------------------------------------------------
-    def run(self, body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement], params: frozenset) -> State:
+    def run(self, body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement], params: Names) -> State:
         return self.block(body, params)
 
     # -- statements --------------------------------------------------------------------
@@ -73,7 +73,7 @@ class DefiniteAssignment:
     def suite(self, suite: cst.BaseSuite, state: State) -> State:
         return self.block(suite.body, state)
 
-    def stmt(self, node: cst.CSTNode, s: frozenset) -> State:
+    def stmt(self, node: cst.CSTNode, s: Names) -> State:
         if isinstance(node, cst.SimpleStatementLine):
             return self.block(node.body, s)
         if isinstance(node, cst.Expr):
@@ -113,15 +113,10 @@ class DefiniteAssignment:
             if isinstance(names, cst.ImportStar):
                 return s
             for alias in names:
-                bound = alias.asname.name if alias.asname else alias.name
+                # `import a.b` binds `a`
+                bound = alias.asname.name if alias.asname else import_top_name(alias)
                 if isinstance(bound, cst.Name) and self.is_local(bound):
                     s = s | {bound.value}
-                elif isinstance(bound, cst.Attribute):  # `import a.b` binds `a`
-                    top = bound
-                    while isinstance(top, cst.Attribute):
-                        top = top.value
-                    if isinstance(top, cst.Name):
-                        s = s | {top.value}
             return s
         if isinstance(node, cst.Break):
             self._loops[-1].breaks.append(s)
@@ -164,7 +159,7 @@ class DefiniteAssignment:
             return self.target(node.name, s)
         raise UnsupportedStatement(type(node).__name__)
 
-    def _loop_fixpoint(self, run_body: Callable[[frozenset], State], head: frozenset) -> tuple[frozenset, _Loop]:
+    def _loop_fixpoint(self, run_body: Callable[[Names], State], head: Names) -> tuple[Names, _Loop]:
         """Iterate the loop body until the head state is stable (sets only shrink)."""
         check, self._check = self._check, False
         try:
@@ -190,8 +185,8 @@ class DefiniteAssignment:
             self._loops.pop()
         return head, loop
 
-    def while_(self, node: cst.While, s: frozenset) -> State:
-        def body(head: frozenset) -> State:
+    def while_(self, node: cst.While, s: Names) -> State:
+        def body(head: Names) -> State:
             return self.suite(node.body, self.expr(node.test, head))
 
         head, loop = self._loop_fixpoint(body, s)
@@ -205,17 +200,17 @@ class DefiniteAssignment:
             exit_state = after_test
         return _meet(exit_state, *loop.breaks)
 
-    def for_(self, node: cst.For, s: frozenset) -> State:
+    def for_(self, node: cst.For, s: Names) -> State:
         s = self.expr(node.iter, s)
 
-        def body(head: frozenset) -> State:
+        def body(head: Names) -> State:
             return self.suite(node.body, self.target(node.target, head))
 
         head, loop = self._loop_fixpoint(body, s)
         exit_state = self.suite(node.orelse.body, head) if node.orelse is not None else head
         return _meet(exit_state, *loop.breaks)
 
-    def with_(self, node: cst.With, s: frozenset) -> State:
+    def with_(self, node: cst.With, s: Names) -> State:
         for item in node.items:
             s = self.expr(item.item, s)
             if item.asname is not None:
@@ -225,7 +220,7 @@ class DefiniteAssignment:
         # afterwards only what held before the body (minus deletions) is certain.
         return _meet(end, s - _deleted_in(node.body, self.is_local))
 
-    def try_(self, node: cst.Try | cst.TryStar, s: frozenset) -> State:
+    def try_(self, node: cst.Try | cst.TryStar, s: Names) -> State:
         deleted = _deleted_in(node.body, self.is_local)
         body_end = self.suite(node.body, s)
         at_raise = s - deleted  # an exception can leave the body at any point
@@ -253,7 +248,7 @@ class DefiniteAssignment:
             return None
         return (result | (fin_out - fin_in)) - _deleted_in(node.finalbody, self.is_local)
 
-    def match(self, node: cst.Match, s: frozenset) -> State:
+    def match(self, node: cst.Match, s: Names) -> State:
         s = self.expr(node.subject, s)
         outs: list[State] = [s]  # no case matched
         for case in node.cases:
@@ -264,7 +259,7 @@ class DefiniteAssignment:
         return _meet(*outs)
 
     # -- targets and expressions -----------------------------------------------------
-    def target(self, node: cst.BaseExpression, s: frozenset) -> frozenset:
+    def target(self, node: cst.BaseExpression, s: Names) -> Names:
         if isinstance(node, cst.Name):
             return s | {node.value} if self.is_local(node) else s
         if isinstance(node, (cst.Tuple, cst.List)):
@@ -275,7 +270,7 @@ class DefiniteAssignment:
             return self.target(node.value, s)
         return self.expr(node, s)  # attribute/subscript targets read their parts
 
-    def delete(self, node: cst.BaseExpression, s: frozenset) -> frozenset:
+    def delete(self, node: cst.BaseExpression, s: Names) -> Names:
         if isinstance(node, cst.Name):
             self.read(node, s)
             return s - {node.value}
@@ -285,11 +280,11 @@ class DefiniteAssignment:
             return s
         return self.expr(node, s)
 
-    def read(self, node: cst.Name, s: frozenset) -> None:
+    def read(self, node: cst.Name, s: Names) -> None:
         if self._check and self.is_local(node) and node.value not in s:
             self.maybe_unassigned.setdefault(node.value, node)
 
-    def expr(self, node: cst.CSTNode, s: frozenset, conditional: bool = False) -> frozenset:
+    def expr(self, node: cst.CSTNode, s: Names, conditional: bool = False) -> Names:
         """Check the reads in ``node`` in evaluation order; return the state after it.
 
         Walrus bindings count only when they happen unconditionally.
@@ -319,8 +314,7 @@ class DefiniteAssignment:
         if isinstance(node, cst.Lambda):
             return s  # its body runs later; callees whose lambdas capture locals are refused
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            comp = node.for_in
-            s = self.expr(comp.iter, s, conditional)  # evaluated in the enclosing scope, first
+            s = self.expr(node.for_in.iter, s, conditional)  # evaluated in the enclosing scope, first
             for child in _comp_rest(node):
                 self.expr(child, s, True)
             return s
@@ -329,20 +323,20 @@ class DefiniteAssignment:
         return s
 
 
-def _comp_rest(node: cst.CSTNode) -> list[cst.CSTNode]:
+def _comp_rest(node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> list[cst.CSTNode]:
     """Everything of a comprehension evaluated after its first iterable."""
-    comp = node.for_in  # type: ignore[attr-defined]
+    comp = node.for_in
     rest: list[cst.CSTNode] = [comp.target, *comp.ifs]
     if comp.inner_for_in is not None:
         rest.append(comp.inner_for_in)
     if isinstance(node, cst.DictComp):
         rest += [node.key, node.value]
     else:
-        rest.append(node.elt)  # type: ignore[attr-defined]
+        rest.append(node.elt)
     return rest
 
 
-def _pattern_names(pattern: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> frozenset:
+def _pattern_names(pattern: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> Names:
     names = set()
     for node in walk(pattern):
         if isinstance(node, cst.MatchAs) and node.name is not None and is_local(node.name):
@@ -354,7 +348,7 @@ def _pattern_names(pattern: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -
     return frozenset(names)
 
 
-def _deleted_in(root: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> frozenset:
+def _deleted_in(root: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> Names:
     out = set()
     for node in walk(root):
         if isinstance(node, cst.Del):
@@ -365,7 +359,7 @@ def _deleted_in(root: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> froz
 
 
 def maybe_unassigned_locals(
-    body: Sequence[cst.CSTNode], params: frozenset, is_local: Callable[[cst.Name], bool]
+    body: Sequence[cst.BaseStatement] | Sequence[cst.BaseSmallStatement], params: Names, is_local: Callable[[cst.Name], bool]
 ) -> dict[str, cst.Name]:
     """Each local that some read may see unassigned, with its first such read.
 

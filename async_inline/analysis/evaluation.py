@@ -9,7 +9,7 @@ cannot disagree about what "evaluated before the await" means.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -62,18 +62,19 @@ def operands(node: cst.CSTNode) -> Operands:
             if isinstance(s, cst.Index):
                 ops.append(Operand(s.value, starred=s.star is not None))
             else:
+                assert isinstance(s, cst.Slice)
                 ops += [Operand(part) for part in (s.lower, s.upper, s.step) if part is not None]
         return Operands(ops, [])
     if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
         return Operands([Operand(e.value, starred=isinstance(e, cst.StarredElement)) for e in node.elements], [])
     if isinstance(node, cst.Dict):
-        ops: list[Operand] = []
+        items: list[Operand] = []
         for e in node.elements:
             if isinstance(e, cst.DictElement):
-                ops += [Operand(e.key), Operand(e.value)]
+                items += [Operand(e.key), Operand(e.value)]
             else:
-                ops.append(Operand(e.value, starred=True))
-        return Operands(ops, [])
+                items.append(Operand(e.value, starred=True))
+        return Operands(items, [])
     if isinstance(node, cst.Await):
         return Operands([Operand(node.expression)], [])
     if isinstance(node, cst.NamedExpr):
@@ -115,7 +116,7 @@ def position_problem(root: cst.CSTNode, target: cst.CSTNode) -> str | None:
     return None
 
 
-def header_expressions(stmt: cst.CSTNode) -> tuple[list[cst.CSTNode], list[cst.CSTNode]]:
+def header_expressions(stmt: cst.CSTNode) -> tuple[Sequence[cst.CSTNode], Sequence[cst.CSTNode]]:
     """(expressions a statement evaluates first, in order; other expressions of its header).
 
     An await in the second list is not inlined (targets, annotations, decorators ...).
@@ -208,7 +209,7 @@ def block_cost(parent: cst.CSTNode, child: cst.CSTNode) -> int:
     return 0
 
 
-def blocks_around(stmt: cst.CSTNode, root: cst.CSTNode, parent_of) -> int:
+def blocks_around(stmt: cst.CSTNode, root: cst.CSTNode, parent_of: Callable[[cst.CSTNode], cst.CSTNode | None]) -> int:
     """Compiler blocks around ``stmt`` within ``root`` (a function)."""
     total = 0
     child = stmt
@@ -225,11 +226,11 @@ def evaluation_order(roots: Sequence[cst.CSTNode], sites: Mapping[cst.Await, Seq
     out: list[cst.Await] = []
 
     def visit(node: cst.CSTNode) -> None:
-        parts = sites.get(node)  # type: ignore[call-overload]
+        parts = sites.get(node) if isinstance(node, cst.Await) else None
         if parts is not None:
             for part in parts:
                 visit(part)
-            out.append(node)  # type: ignore[arg-type]
+            out.append(node)  # type: ignore[arg-type]  # narrowed above: an Await
             return
         for op in operands(node).ordered:
             visit(op.node)

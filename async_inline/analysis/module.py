@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Container
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import ComprehensionScope, Scope
@@ -62,7 +63,7 @@ class ModuleFacts:
             return True
         func = node.expression.func
         inner = self.callees.get(func.value) if isinstance(func, cst.Name) else None
-        if inner is None or inner.refusal is not None or self.index.use_scope(func) is not self.index.global_scope:  # type: ignore[arg-type]
+        if inner is None or inner.refusal is not None or self.index.use_scope(cast(cst.Name, func)) is not self.index.global_scope:
             return True
         return self.expression_callee(inner.name, seen | {outer})
 

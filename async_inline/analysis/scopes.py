@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
 from functools import cached_property
+from typing import cast
 
 import libcst as cst
 from libcst.metadata import (
     BuiltinScope,
     ClassScope,
+    CodeRange,
     ComprehensionScope,
     FunctionScope,
     GlobalScope,
@@ -138,7 +140,8 @@ class _Roles:
                         self.dotted(alias.name)
                         self.target(alias.asname.name, Role.STORE)
                     else:
-                        self.roles[alias.name] = Role.STORE  # type: ignore[index]
+                        assert isinstance(alias.name, cst.Name)  # `from m import a.b` is not Python
+                        self.roles[alias.name] = Role.STORE
         elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             self.roles[node.name] = Role.STORE
             self.all([c for c in children(node) if c is not node.name])
@@ -181,16 +184,16 @@ class ScopeIndex:
         # One batched pass for both providers; parents come from a plain walk (cheaper than
         # ParentNodeProvider), qualified names are asked of the scopes only where needed.
         metadata = wrapper.resolve_many([ScopeProvider, PositionProvider])
-        self._scopes: Mapping[cst.CSTNode, Scope | None] = metadata[ScopeProvider]
-        self._positions = metadata[PositionProvider]
+        self._scopes = cast(Mapping[cst.CSTNode, Scope | None], metadata[ScopeProvider])
+        self._positions = cast(Mapping[cst.CSTNode, CodeRange], metadata[PositionProvider])
         self._parents: dict[cst.CSTNode, cst.CSTNode] = {}
         for node in walk(self.module):
             for child in children(node):
                 self._parents[child] = node
-        self.global_scope: GlobalScope = self._scopes[self.module]  # type: ignore[assignment]
+        self.global_scope = cast(GlobalScope, self._scopes[self.module])
         self.roles: dict[cst.Name, Role] = _Roles().run(self.module)
         self._bindings: dict[Scope, frozenset[str]] = {}
-        self._declared: dict[Scope, dict[str, Role]] = {}
+        self._declared: dict[Scope, dict[str, str]] = {}
         #: Last line of each scope's global/nonlocal declaration of a name.
         self._declared_line: dict[Scope, dict[str, int]] = {}
         for name, role in self.roles.items():
@@ -200,10 +203,10 @@ class ScopeIndex:
                     decl = self._parents.get(decl)
                 # LibCST gives the names of a declaration no scope: take the statement's.
                 scope = self._scopes.get(decl) if decl is not None else None
-                if scope is None:
+                if decl is None or scope is None:
                     continue
                 kind = "global" if isinstance(decl, cst.Global) else "nonlocal"
-                self._declared.setdefault(scope, {})[name.value] = kind  # type: ignore[assignment]
+                self._declared.setdefault(scope, {})[name.value] = kind
                 lines = self._declared_line.setdefault(scope, {})
                 lines[name.value] = max(lines.get(name.value, 0), self.line(decl))
 
@@ -263,7 +266,7 @@ class ScopeIndex:
 
     def declaration(self, scope: Scope, name: str) -> str | None:
         """``"global"`` or ``"nonlocal"`` when ``scope`` declares ``name`` so, else None."""
-        return self._declared.get(scope, {}).get(name)  # type: ignore[return-value]
+        return self._declared.get(scope, {}).get(name)
 
     def declaration_line(self, scope: Scope, name: str) -> int | None:
         """Line of the last global/nonlocal declaration of ``name`` in ``scope``, if any."""
@@ -314,7 +317,9 @@ class ScopeIndex:
 
     def function_scope(self, fdef: cst.FunctionDef) -> Scope:
         """The scope of a function's own body (its parameters live there too)."""
-        return self._scopes[fdef.params]  # type: ignore[return-value]
+        scope = self._scopes[fdef.params]
+        assert scope is not None
+        return scope
 
     def enclosing_function_scopes(self, scope: Scope) -> list[Scope]:
         """``scope`` and the function scopes around it whose bindings code in it can see."""

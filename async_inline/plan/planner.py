@@ -48,7 +48,7 @@ class Stress:
 
     def picks(self, depth: int) -> bool:
         """Inline with a probability that halves with each level of depth."""
-        return self._rng.random() < 0.9 / (2 ** (depth - 1))
+        return self._rng.random() < 0.9 / 2.0 ** (depth - 1)
 
 
 @dataclass(eq=False)
@@ -148,7 +148,7 @@ class Planner:
         """Decide every await in ``stmt``'s header: in place as an expression, as statements
         before ``stmt``, or kept as a call."""
         first, other = header_expressions(stmt)
-        awaits = awaits_in(first + other)
+        awaits = awaits_in([*first, *other])
         if not awaits:
             return
         here = self._here(frame, stmt)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import libcst as cst
 
@@ -23,6 +23,7 @@ class _Copy(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         return node not in self.repl
 
+    # LibCST types a leave as returning the node's own type; a replacement is any expression.
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
         if original in self.repl:
             return self.repl[original]
@@ -37,8 +38,7 @@ class _Copy(cst.CSTTransformer):
 
 def copy(node: N, repl: Replacements, rename: Rename) -> N:
     """``node`` as emitted: replacements applied (outermost wins), names renamed."""
-    result = node.visit(_Copy(repl, rename))
-    return result  # type: ignore[return-value]
+    return cast(N, node.visit(_Copy(repl, rename)))
 
 
 def renamed(node: cst.Name, to: str | cst.BaseExpression) -> cst.BaseExpression:

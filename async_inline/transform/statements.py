@@ -142,7 +142,7 @@ class StatementRewriter(cst.CSTTransformer):
         if frame is None:
             return found
         first, other = header_expressions(stmt)
-        for node in reversed(awaits_in(first + other)):
+        for node in reversed(awaits_in([*first, *other])):
             site = frame.plan.sites.get(node)
             if site is None:
                 continue
@@ -169,7 +169,9 @@ class StatementRewriter(cst.CSTTransformer):
         self.emission.marks.mark_tree(node, self.index.line(original))
         return node
 
-    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:  # type: ignore[override]
+    def on_leave(  # type: ignore[override]  # see renaming._Copy.on_leave
+        self, original: cst.CSTNode, updated: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
         """Every statement left keeps a record of its original line (see ``lines``)."""
         result = super().on_leave(original, updated)
         marks = self.emission.marks
@@ -350,7 +352,11 @@ class StatementRewriter(cst.CSTTransformer):
             self._mark(stmt, original)
         return out[0] if len(out) == 1 else cst.FlattenSentinel(out)
 
-    def leave_If(self, original: cst.If, updated: cst.If) -> cst.BaseStatement | cst.Else | cst.FlattenSentinel[cst.BaseStatement]:
+    # An `elif` whose test needs statements becomes `else:` holding them and an `if`;
+    # LibCST accepts an Else in the If.orelse slot, its typing does not say so.
+    def leave_If(  # type: ignore[override]
+        self, original: cst.If, updated: cst.If
+    ) -> cst.BaseStatement | cst.Else | cst.FlattenSentinel[cst.BaseStatement]:
         sites = self._sites(original)
         if not sites:
             return self._mark(updated, original)
