@@ -130,7 +130,7 @@ class Run:
 def combinations(params: str) -> Iterator[dict[str, Any]]:
     names = [p.strip() for p in params.split(",") if p.strip()]
     for values in itertools.product(*(DOMAINS[name] for name in names)):
-        yield dict(zip(names, values))
+        yield dict(zip(names, values, strict=True))
 
 
 def run_function(source: str, args: Mapping[str, Any], name: str = "f") -> Run:
