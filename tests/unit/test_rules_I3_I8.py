@@ -14,7 +14,7 @@ import types
 import pytest
 
 from async_inline import Options, rewrite_source
-from tests.runtime.support import MODE_IDS, MODES, Env, assert_same_run, run_mode
+from tests.runtime.support import MODE_IDS, MODES, Env, Outcome, assert_same_run, run_mode
 
 I3_PROGRAM = '''
 from runtime import AsyncLocal, SynchronizationContext, async_method, yield_
@@ -88,16 +88,16 @@ def _module(source: str, name: str) -> types.ModuleType:
     return module
 
 
-def _run(module: types.ModuleType, entry: str, mode: str, seed: int | None):
+def _run(module: types.ModuleType, entry: str, mode: str, seed: int | None) -> Outcome:
     env = Env()
-    module.env = env
+    module.env = env  # type: ignore[attr-defined]
     try:
         return run_mode(mode, seed, getattr(module, entry), env=env)
     finally:
         env.close()
 
 
-def _both(source: str, entry: str, mode: str, seed: int | None):
+def _both(source: str, entry: str, mode: str, seed: int | None) -> Outcome:
     rewritten = rewrite_source(source, filename=f"{entry}.py").code
     assert "_ai_rt.enter()" in rewritten or Options().stress_seed is not None, "nothing was inlined"
     reference = _run(_module(source, f"_rules_{entry}_original"), entry, mode, seed)
@@ -107,7 +107,7 @@ def _both(source: str, entry: str, mode: str, seed: int | None):
 
 
 @pytest.mark.parametrize(("mode", "seed"), MODES, ids=MODE_IDS)
-def test_I3_the_callers_slots_are_captured_at_the_inlinees_first_suspension(mode, seed):
+def test_I3_the_callers_slots_are_captured_at_the_inlinees_first_suspension(mode: str, seed: int | None) -> None:
     """I3: at C's first suspension, B's continuation captures C's entry EC and SC (what B
     had: F3 first), not C's own; C's later suspension, once C has resumed, does not
     capture them again. So after C returns, B reads its own value on its own context."""
@@ -117,7 +117,7 @@ def test_I3_the_callers_slots_are_captured_at_the_inlinees_first_suspension(mode
 
 
 @pytest.mark.parametrize(("mode", "seed"), MODES, ids=MODE_IDS)
-def test_I8_handlers_in_and_around_the_inlinee_see_the_context_of_their_frame(mode, seed):
+def test_I8_handlers_in_and_around_the_inlinee_see_the_context_of_their_frame(mode: str, seed: int | None) -> None:
     """I8: an await that suspends inside a try of the inlinee, and a try around the site.
     C's handler runs inside C (its own EC, where C resumed: the pool); B's handler sees the
     exception after C's logical return restored B's EC and moved back to B's context."""

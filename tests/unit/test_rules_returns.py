@@ -27,7 +27,7 @@ import pytest
 from async_inline.analysis.callee import analyze_callee
 from async_inline.analysis.returns import ReturnPlan, plan_returns
 from async_inline.analysis.scopes import walk
-from tests.unit.rule_tables import Parsed, code_of, combinations, parse_function, plain, run_function
+from tests.unit.rule_tables import Parsed, Run, code_of, combinations, parse_function, plain, run_function
 
 RESULT = "_result"
 FELL_OFF = "fell off the end"
@@ -234,7 +234,7 @@ class _AsAssignment(cst.CSTTransformer):
         return updated.with_changes(body=updated.body.with_changes(body=[first, *updated.body.body, last]))
 
 
-def _runs(source: str, params: str) -> list[object]:
+def _runs(source: str, params: str) -> list[Run]:
     return [run_function(source, args) for args in combinations(params)]
 
 
