@@ -127,8 +127,12 @@ class Run:
     error: tuple[str, str] | None
 
 
+def param_names(params: str) -> list[str]:
+    return [p.strip() for p in params.split(",") if p.strip()]
+
+
 def combinations(params: str) -> Iterator[dict[str, Any]]:
-    names = [p.strip() for p in params.split(",") if p.strip()]
+    names = param_names(params)
     for values in itertools.product(*(DOMAINS[name] for name in names)):
         yield dict(zip(names, values, strict=True))
 
@@ -141,6 +145,7 @@ def run_function(source: str, args: Mapping[str, Any], name: str = "f") -> Run:
     exec(compile(source, "<snippet>", "exec", dont_inherit=True), ns)
     function: Callable[..., Any] = ns[name]
     try:
+        # Fresh lists: a run must not see what an earlier run did to its arguments.
         result = drive(function(**{k: list(v) if isinstance(v, list) else v for k, v in args.items()}))
     except Exception as exc:
         return Run(None, tuple(log), (type(exc).__name__, str(exc)))

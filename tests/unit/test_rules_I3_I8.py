@@ -8,12 +8,12 @@ same number of times to each context, and produce traces the rule checker accept
 
 from __future__ import annotations
 
-import sys
 import types
 
 import pytest
 
 from async_inline import Options, rewrite_source
+from tests.differential.harness import load_module
 from tests.runtime.support import MODE_IDS, MODES, Env, Outcome, assert_same_run, run_mode
 
 I3_PROGRAM = '''
@@ -80,14 +80,6 @@ async def b():
 '''
 
 
-def _module(source: str, name: str) -> types.ModuleType:
-    module = types.ModuleType(name)
-    module.__file__ = f"<{name}>"
-    sys.modules[name] = module
-    exec(compile(source, module.__file__, "exec"), module.__dict__)
-    return module
-
-
 def _run(module: types.ModuleType, entry: str, mode: str, seed: int | None) -> Outcome:
     env = Env()
     module.env = env  # type: ignore[attr-defined]
@@ -100,8 +92,8 @@ def _run(module: types.ModuleType, entry: str, mode: str, seed: int | None) -> O
 def _both(source: str, entry: str, mode: str, seed: int | None) -> Outcome:
     rewritten = rewrite_source(source, filename=f"{entry}.py").code
     assert "_ai_rt.enter()" in rewritten or Options().stress_seed is not None, "nothing was inlined"
-    reference = _run(_module(source, f"_rules_{entry}_original"), entry, mode, seed)
-    inlined = _run(_module(rewritten, f"_rules_{entry}_rewritten"), entry, mode, seed)
+    reference = _run(load_module(source), entry, mode, seed)
+    inlined = _run(load_module(rewritten), entry, mode, seed)
     assert_same_run(reference, inlined)
     return reference
 

@@ -19,12 +19,10 @@ from typing import Any
 
 import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper
 
 from async_inline.analysis.binding import bind_arguments
 from async_inline.analysis.callee import Refusal, analyze_callee
-from async_inline.analysis.scopes import ScopeIndex
-from tests.unit.rule_tables import code_of, plain
+from tests.unit.rule_tables import code_of, parse_function, plain
 
 DEFAULT = "DEFAULT"
 
@@ -50,10 +48,8 @@ class Row:
 def bind(signature: str, call: str) -> tuple[dict[str, Any] | Refused, dict[str, int | str]]:
     """The analysis on one call: each parameter's source, described by argument text; and
     for each defaulted parameter, the key of ``__defaults__`` or ``__kwdefaults__`` it reads."""
-    index = ScopeIndex(MetadataWrapper(cst.parse_module(f"async def f({signature}):\n    pass\n")))
-    fdef = index.module.body[0]
-    assert isinstance(fdef, cst.FunctionDef)
-    callee = analyze_callee(index, fdef)
+    parsed = parse_function("pass", signature)
+    callee = analyze_callee(parsed.index, parsed.fdef)
     assert callee.refusal is None, callee.refusal
     expr = cst.parse_expression(call)
     assert isinstance(expr, cst.Call)

@@ -25,7 +25,7 @@ import pytest
 
 from async_inline.analysis.definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from async_inline.analysis.scopes import Role
-from tests.unit.rule_tables import combinations, function_source, parse_function, requires, run_function
+from tests.unit.rule_tables import Parsed, combinations, function_source, param_names, parse_function, requires, run_function
 
 UNSUPPORTED = "unsupported"
 
@@ -49,18 +49,20 @@ class Row:
         return UNSUPPORTED if self.unassigned == UNSUPPORTED else frozenset(self.unassigned.split())
 
 
-def maybe_unassigned(body: str, params: str = "") -> frozenset[str] | str:
-    """The analysis on a snippet: locals are decided as the inliner decides them."""
-    parsed = parse_function(body, params)
+def analyse(parsed: Parsed, params: str) -> dict[str, cst.Name]:
+    """The analysis on a parsed snippet: locals are decided as the inliner decides them."""
     index = parsed.index
     scope = index.function_scope(parsed.fdef)
 
     def is_local(node: cst.Name) -> bool:
         return index.role(node) is not Role.OTHER and index.use_scope(node) is scope
 
-    names = frozenset(p.strip() for p in params.split(",") if p.strip())
+    return maybe_unassigned_locals(parsed.body, frozenset(param_names(params)), is_local)
+
+
+def maybe_unassigned(body: str, params: str = "") -> frozenset[str] | str:
     try:
-        return frozenset(maybe_unassigned_locals(parsed.body, names, is_local))
+        return frozenset(analyse(parse_function(body, params), params))
     except UnsupportedStatement:
         return UNSUPPORTED
 
@@ -282,10 +284,6 @@ def test_row_against_cpython(row: Row) -> None:
 def test_the_first_read_is_reported() -> None:
     """The analysis names the read it found, so a refusal can point at the line."""
     parsed = parse_function("log(1)\nif c:\n    x = 1\nlog(x)\nlog(x)", "c")
-    index = parsed.index
-    scope = index.function_scope(parsed.fdef)
-    found = maybe_unassigned_locals(
-        parsed.body, frozenset({"c"}), lambda n: index.role(n) is not Role.OTHER and index.use_scope(n) is scope
-    )
+    found = analyse(parsed, "c")
     assert list(found) == ["x"]
-    assert index.line(found["x"]) == 5  # line 1 is the def
+    assert parsed.index.line(found["x"]) == 5  # line 1 is the def
