@@ -10,11 +10,17 @@ import dataclasses
 import json
 import os
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from .cli import EXIT_CODES_HELP, ExitCode
 from .config import HookConfig, load_config
 from .options import Options
+
+if TYPE_CHECKING:  # imported where used: `--help` need not load the file machinery
+    from collections import Counter
+
+    from .report import FileReport
+    from .rewrite_files import Outcome, Problem, Task
 
 DESCRIPTION = """\
 Inline awaited coroutine functions into their callers in Python files.
@@ -62,7 +68,7 @@ def _option_default(name: str) -> Any:
     return next(f.default for f in dataclasses.fields(Options) if f.name == name)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "rewrite",
         help="inline awaited coroutine calls in Python files",
@@ -225,7 +231,7 @@ def project_config(paths: list[str]) -> HookConfig | None:
     return config if config.pyproject is not None else None
 
 
-def _output_problem(args: argparse.Namespace, tasks: list) -> str | None:
+def _output_problem(args: argparse.Namespace, tasks: list[Task]) -> str | None:
     """Why the report or OUTDIR cannot be used (creating OUTDIR on the way), or None."""
     if args.report is not None:
         if os.path.isdir(args.report):
@@ -323,7 +329,7 @@ def run(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
-def _show_decisions(console: Console, outcome: Any) -> None:
+def _show_decisions(console: Console, outcome: Outcome) -> None:
     if not console.verbose or outcome.report is None:
         return
     decisions = [(d.line, f"inlined {d.callee} into {d.caller} (depth {d.depth})") for d in outcome.report.inlined]
@@ -337,7 +343,9 @@ def _show_decisions(console: Console, outcome: Any) -> None:
 _CHANGED_WORDS = {"mirror": "rewritten", "in-place": "rewritten", "diff": "would change", "check": "would be rewritten"}
 
 
-def _summary(console: Console, mode: str, processed: list, reports: list, problems: list, tally: Any) -> None:
+def _summary(
+    console: Console, mode: str, processed: list[Outcome], reports: list[FileReport], problems: list[Problem], tally: Counter[str]
+) -> None:
     changed = sum(o.changed for o in processed)
     already = sum(o.already_rewritten for o in processed)
     parts = [f"{changed} {_CHANGED_WORDS[mode]}", f"{len(processed) - changed - already} unchanged"]

@@ -14,7 +14,7 @@ import os
 import stat
 import tempfile
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .errors import SourceError
@@ -247,7 +247,7 @@ def _internal(path: str, message: str) -> Problem:
     return Problem(path, None, f"internal error: {message}", kind="internal", detail=traceback.format_exc())
 
 
-def process_all(tasks: Sequence[Task], jobs: int = 1) -> Iterator[Outcome]:
+def process_all(tasks: Sequence[Task], jobs: int = 1) -> Generator[Outcome, None, None]:
     """Outcomes in the order of ``tasks``, whatever the number of worker processes."""
     if jobs <= 1 or len(tasks) <= 1:
         for task in tasks:

@@ -88,6 +88,11 @@ def drive(coro):
     raise RuntimeError("the benchmark coroutine suspended")
 
 
+def driven(loop):
+    """``loop`` as a plain function: ``driven(loop)(n)`` runs ``loop(n)`` to its end."""
+    return lambda n: drive(loop(n))
+
+
 def best_times(variants: dict[str, object], n: int, repeats: int) -> dict[str, float]:
     """Best time per call of each variant, measured round-robin so that load bursts on a
     shared machine hit every variant alike."""
@@ -118,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             assert drive(getattr(module, f"loop_{levels}")(1000)) == expected
         times = best_times(
             {
-                "original": lambda n, f=getattr(original, f"loop_{levels}"): drive(f(n)),
-                "inlined": lambda n, f=getattr(rewritten, f"loop_{levels}"): drive(f(n)),
+                "original": driven(getattr(original, f"loop_{levels}")),
+                "inlined": driven(getattr(rewritten, f"loop_{levels}")),
                 "sync": getattr(original, f"sync_loop_{levels}"),
             },
             args.n,

@@ -23,12 +23,12 @@ def test_parallel_runs_match_a_serial_run(cli, tmp_path: Path, mode: list[str]) 
         make_tree(root, TREE)
         args = [a.replace("OUT", f"jobs{jobs}/out") for a in mode]
         result = cli("rewrite", f"jobs{jobs}/src", *args, "--report", f"jobs{jobs}/report.json", "--jobs", jobs, "-v")
-        normalise = lambda text: text.replace(f"jobs{jobs}/", "ROOT/")  # noqa: E731
+        prefix = f"jobs{jobs}/"
         runs[jobs] = (
             result.code,
-            normalise(result.out),
-            normalise(result.err),
-            normalise((root / "report.json").read_text()),
+            result.out.replace(prefix, "ROOT/"),
+            result.err.replace(prefix, "ROOT/"),
+            (root / "report.json").read_text().replace(prefix, "ROOT/"),
             {k: v for k, v in snapshot(root).items() if k != "report.json"},
         )
     assert runs["2"] == runs["1"]
