@@ -1,9 +1,13 @@
-"""Definite assignment of a callee's locals.
+"""Definite assignment: which locals some read may find unassigned.
 
 Why it matters: inlined locals live in the caller's frame, so a local the callee reads
 before assigning would see a stale value from an earlier inlined run (say, the previous
-loop iteration) instead of raising UnboundLocalError. A callee that may read an unassigned
-local is therefore not inlined. The analysis is conservative: when unsure, "may be unassigned".
+loop iteration) instead of raising UnboundLocalError. Such a local is unbound again when
+the inlined frame ends, and keeps its own name (the error message names it), or the site
+is refused where it would need renaming. In a caller, such a local is never "stable": its
+read stays where it is (see stability.py). The analysis is conservative: when unsure, "may
+be unassigned". Python unbinds by itself too: ``del``, and an ``except ... as e`` name
+whenever its handler is left.
 
 Control flow is structured, so a recursive walk over statements suffices: the state is
 the frozenset of names definitely assigned; ``None`` means "this point is unreachable".
@@ -39,6 +43,8 @@ def _meet(*states: State) -> State:
 
 @dataclass
 class _Loop:
+    #: How many handler ``as`` names were active when the loop started (see ``_leaving``).
+    handlers: int = 0
     breaks: list[Names] = field(default_factory=list)
     continues: list[Names] = field(default_factory=list)
 
@@ -53,6 +59,9 @@ class DefiniteAssignment:
         #: Whether a Name node is a use of one of the analysed function's locals.
         self.is_local = is_local
         self._loops: list[_Loop] = []
+        #: ``as`` names of the handlers being analysed, outermost first: any way out of a
+        #: handler unbinds its name, a break or continue too.
+        self._handlers: list[str] = []
         self._check = True
         #: Each local some read may see unassigned, with the first such read.
         self.maybe_unassigned: dict[str, cst.Name] = {}
@@ -119,10 +128,10 @@ class DefiniteAssignment:
                     s = s | {bound.value}
             return s
         if isinstance(node, cst.Break):
-            self._loops[-1].breaks.append(s)
+            self._loops[-1].breaks.append(self._leaving(s))
             return None
         if isinstance(node, cst.Continue):
-            self._loops[-1].continues.append(s)
+            self._loops[-1].continues.append(self._leaving(s))
             return None
         if isinstance(node, cst.If):
             s = self.expr(node.test, s)
@@ -150,21 +159,27 @@ class DefiniteAssignment:
             for deco in node.decorators:
                 s = self.expr(deco.decorator, s)
             if isinstance(node, cst.FunctionDef):
-                for param in [*node.params.params, *node.params.posonly_params, *node.params.kwonly_params]:
-                    if param.default is not None:
-                        s = self.expr(param.default, s)
+                s = self._defaults(node.params, s)
+                annotations = [p.annotation for p in _all_params(node.params)] + [node.returns]
+                for annotation in annotations:
+                    if annotation is not None:
+                        s = self.expr(annotation.annotation, s)
             else:
-                for arg in node.bases:
+                for arg in [*node.bases, *node.keywords]:
                     s = self.expr(arg.value, s)
             return self.target(node.name, s)
         raise UnsupportedStatement(type(node).__name__)
+
+    def _leaving(self, s: Names) -> Names:
+        """The state after jumping out of the handlers entered inside the current loop."""
+        return s - frozenset(self._handlers[self._loops[-1].handlers :])
 
     def _loop_fixpoint(self, run_body: Callable[[Names], State], head: Names) -> tuple[Names, _Loop]:
         """Iterate the loop body until the head state is stable (sets only shrink)."""
         check, self._check = self._check, False
         try:
             while True:
-                loop = _Loop()
+                loop = _Loop(len(self._handlers))
                 self._loops.append(loop)
                 try:
                     end = run_body(head)
@@ -177,7 +192,7 @@ class DefiniteAssignment:
                 head = new_head
         finally:
             self._check = check
-        loop = _Loop()
+        loop = _Loop(len(self._handlers))
         self._loops.append(loop)
         try:
             run_body(head)  # the checking pass, against the stable head state
@@ -234,9 +249,7 @@ class DefiniteAssignment:
             name = handler.name.name if handler.name is not None else None
             if isinstance(name, cst.Name) and self.is_local(name):
                 hs = hs | {name.value}
-            out = self.suite(handler.body, hs)
-            if out is not None and isinstance(name, cst.Name):
-                out = out - {name.value}  # the `as` name is deleted when the handler ends
+            out = self._handler_body(handler.body, hs, name.value if isinstance(name, cst.Name) else None)
             outs.append(out)
         result = _meet(*outs)
         if node.finalbody is None:
@@ -248,15 +261,38 @@ class DefiniteAssignment:
             return None
         return (result | (fin_out - fin_in)) - _deleted_in(node.finalbody, self.is_local)
 
+    def _defaults(self, params: cst.Parameters, s: Names) -> Names:
+        for param in _all_params(params):
+            if param.default is not None:
+                s = self.expr(param.default, s)
+        return s
+
+    def _handler_body(self, body: cst.BaseSuite, s: Names, name: str | None) -> State:
+        if name is None:
+            return self.suite(body, s)
+        self._handlers.append(name)
+        try:
+            out = self.suite(body, s)
+        finally:
+            self._handlers.pop()
+        return out - {name} if out is not None else None  # the `as` name is deleted when the handler ends
+
     def match(self, node: cst.Match, s: Names) -> State:
         s = self.expr(node.subject, s)
         outs: list[State] = [s]  # no case matched
         for case in node.cases:
-            cs = s | _pattern_names(case.pattern, self.is_local)
+            cs = self._value_patterns(case.pattern, s) | _pattern_names(case.pattern, self.is_local)
             if case.guard is not None:
                 cs = self.expr(case.guard, cs)
             outs.append(self.suite(case.body, cs))
         return _meet(*outs)
+
+    def _value_patterns(self, pattern: cst.MatchPattern, s: Names) -> Names:
+        """A value pattern (``case k.attr``) reads its dotted name when it is tried."""
+        for node in walk(pattern):
+            if isinstance(node, cst.MatchValue):
+                self.expr(node.value, s)
+        return s
 
     # -- targets and expressions -----------------------------------------------------
     def target(self, node: cst.BaseExpression, s: Names) -> Names:
@@ -312,7 +348,9 @@ class DefiniteAssignment:
                     s = s2
             return s
         if isinstance(node, cst.Lambda):
-            return s  # its body runs later; callees whose lambdas capture locals are refused
+            # Its defaults are evaluated now; its body runs later (callees whose lambdas
+            # capture locals are refused).
+            return self._defaults(node.params, s)
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
             s = self.expr(node.for_in.iter, s, conditional)  # evaluated in the enclosing scope, first
             for child in _comp_rest(node):
@@ -348,13 +386,24 @@ def _pattern_names(pattern: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -
     return frozenset(names)
 
 
+def _all_params(params: cst.Parameters) -> list[cst.Param]:
+    star = [params.star_arg] if isinstance(params.star_arg, cst.Param) else []
+    starstar = [params.star_kwarg] if params.star_kwarg is not None else []
+    return [*params.posonly_params, *params.params, *star, *params.kwonly_params, *starstar]
+
+
 def _deleted_in(root: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> Names:
+    """Locals some code in ``root`` may unbind: ``del`` targets, and the ``as`` names of
+    exception handlers (unbound however the handler is left)."""
     out = set()
     for node in walk(root):
+        targets: list[cst.CSTNode] = []
         if isinstance(node, cst.Del):
-            for n in walk(node.target):
-                if isinstance(n, cst.Name) and is_local(n):
-                    out.add(n.value)
+            targets = [node.target]
+        elif isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)) and node.name is not None:
+            targets = [node.name.name]
+        for target in targets:
+            out.update(n.value for n in walk(target) if isinstance(n, cst.Name) and is_local(n))
     return frozenset(out)
 
 
