@@ -66,7 +66,7 @@ def decode_source(data: bytes, path: str) -> tuple[str, str]:
             data.decode("utf-8")
         except UnicodeDecodeError as bad:
             raise _undecodable(data, path, bad, "utf-8 (and there is no coding declaration)") from None
-        cookie_line = next((i for i, l in enumerate(data.splitlines()[:2], 1) if b"coding" in l), 1)
+        cookie_line = next((i for i, text in enumerate(data.splitlines()[:2], 1) if b"coding" in text), 1)
         raise SourceError(path, cookie_line, str(exc).split(" for ")[0] if " for " in str(exc) else str(exc)) from None
     try:
         text = data.decode(encoding)

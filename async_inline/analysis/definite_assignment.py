@@ -395,7 +395,7 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
 def _deleted_in(root: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> Names:
     """Locals some code in ``root`` may unbind: ``del`` targets, and the ``as`` names of
     exception handlers (unbound however the handler is left)."""
-    out = set()
+    out: set[str] = set()
     for node in walk(root):
         targets: list[cst.CSTNode] = []
         if isinstance(node, cst.Del):
