@@ -131,7 +131,7 @@ def rewrite_source(
     except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
         raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
     new_module, report, origins = rewrite_module(module, path=filename, options=options)
-    if not report.inlined:
+    if origins is None:
         return RewriteResult(source, report, encoding)
     code = new_module.code
     try:
@@ -151,4 +151,4 @@ def rewrite_source(
             lines.insert(header_at, 1)
         return lines
 
-    return RewriteResult(code, report, encoding, _origins=origin_lines if origins is not None else None)
+    return RewriteResult(code, report, encoding, _origins=origin_lines)
