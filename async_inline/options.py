@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Environment variable that turns stress mode on for every rewrite that does not choose
 #: (like .NET's JitStress): the whole test suite can run under it.
@@ -53,7 +54,7 @@ class Options:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"Options.{name} must be a non-negative integer, got {value!r}")
 
-    def replace(self, **changes: object) -> Options:
+    def replace(self, **changes: Any) -> Options:
         return dataclasses.replace(self, **changes)
 
     def cache_key(self) -> str:

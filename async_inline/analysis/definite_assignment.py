@@ -83,66 +83,13 @@ class DefiniteAssignment:
         return self.block(suite.body, state)
 
     def stmt(self, node: cst.CSTNode, s: Names) -> State:
+        """The state after ``node``; raises UnsupportedStatement for forms not modelled."""
         if isinstance(node, cst.SimpleStatementLine):
             return self.block(node.body, s)
-        if isinstance(node, cst.Expr):
-            return self.expr(node.value, s)
-        if isinstance(node, cst.Assign):
-            s = self.expr(node.value, s)
-            for target in node.targets:
-                s = self.target(target.target, s)
-            return s
-        if isinstance(node, cst.AnnAssign):
-            if node.value is None:
-                return s  # `x: int` binds nothing
-            s = self.expr(node.value, s)
-            return self.target(node.target, s)
-        if isinstance(node, cst.AugAssign):
-            s = self.expr(node.target, s)  # read first
-            s = self.expr(node.value, s)
-            return self.target(node.target, s)
-        if isinstance(node, (cst.Return, cst.Raise)):
-            for part in (getattr(node, "value", None), getattr(node, "exc", None), getattr(node, "cause", None)):
-                if isinstance(part, cst.From):
-                    part = part.item
-                if part is not None:
-                    s = self.expr(part, s)
-            return None
-        if isinstance(node, cst.Assert):
-            self.expr(node.test, s)
-            if node.msg is not None:
-                self.expr(node.msg, s)
-            return s  # asserts vanish under -O: nothing they bind counts
-        if isinstance(node, cst.Del):
-            return self.delete(node.target, s)
-        if isinstance(node, (cst.Pass, cst.Global, cst.Nonlocal)):
-            return s
-        if isinstance(node, (cst.Import, cst.ImportFrom)):
-            names = node.names
-            if isinstance(names, cst.ImportStar):
-                return s
-            for alias in names:
-                # `import a.b` binds `a`
-                bound = alias.asname.name if alias.asname else import_top_name(alias)
-                if isinstance(bound, cst.Name) and self.is_local(bound):
-                    s = s | {bound.value}
-            return s
-        if isinstance(node, cst.Break):
-            self._loops[-1].breaks.append(self._leaving(s))
-            return None
-        if isinstance(node, cst.Continue):
-            self._loops[-1].continues.append(self._leaving(s))
-            return None
+        if isinstance(node, cst.BaseSmallStatement):
+            return self.small(node, s)
         if isinstance(node, cst.If):
-            s = self.expr(node.test, s)
-            then = self.suite(node.body, s)
-            if node.orelse is None:
-                other: State = s
-            elif isinstance(node.orelse, cst.If):
-                other = self.stmt(node.orelse, s)
-            else:
-                other = self.suite(node.orelse.body, s)
-            return _meet(then, other)
+            return self.if_(node, s)
         if isinstance(node, cst.While):
             return self.while_(node, s)
         if isinstance(node, cst.For):
@@ -154,21 +101,88 @@ class DefiniteAssignment:
         if isinstance(node, cst.Match):
             return self.match(node, s)
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            # Decorators, defaults, bases and annotations are evaluated here; the body runs
-            # later (its reads are not this function's business); then the name is bound.
-            for deco in node.decorators:
-                s = self.expr(deco.decorator, s)
-            if isinstance(node, cst.FunctionDef):
-                s = self._defaults(node.params, s)
-                annotations = [p.annotation for p in _all_params(node.params)] + [node.returns]
-                for annotation in annotations:
-                    if annotation is not None:
-                        s = self.expr(annotation.annotation, s)
-            else:
-                for arg in [*node.bases, *node.keywords]:
-                    s = self.expr(arg.value, s)
-            return self.target(node.name, s)
+            return self.definition(node, s)
         raise UnsupportedStatement(type(node).__name__)
+
+    def small(self, node: cst.BaseSmallStatement, s: Names) -> State:  # an isinstance dispatch table
+        if isinstance(node, cst.Expr):
+            return self.expr(node.value, s)
+        if isinstance(node, cst.Assign):
+            s = self.expr(node.value, s)
+            for target in node.targets:
+                s = self.target(target.target, s)
+            return s
+        if isinstance(node, cst.AnnAssign):
+            if node.value is None:
+                return s  # `x: int` binds nothing
+            return self.target(node.target, self.expr(node.value, s))
+        if isinstance(node, cst.AugAssign):
+            s = self.expr(node.target, s)  # read first
+            return self.target(node.target, self.expr(node.value, s))
+        if isinstance(node, cst.Return):
+            if node.value is not None:
+                self.expr(node.value, s)
+            return None
+        if isinstance(node, cst.Raise):
+            for part in (node.exc, node.cause.item if node.cause is not None else None):
+                if part is not None:
+                    s = self.expr(part, s)
+            return None
+        if isinstance(node, cst.Assert):
+            self.expr(node.test, s)
+            if node.msg is not None:
+                self.expr(node.msg, s)
+            return s  # asserts vanish under -O: nothing they bind counts
+        if isinstance(node, cst.Del):
+            return self.delete(node.target, s)
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            return self.import_(node, s)
+        if isinstance(node, cst.Break):
+            self._loops[-1].breaks.append(self._leaving(s))
+            return None
+        if isinstance(node, cst.Continue):
+            self._loops[-1].continues.append(self._leaving(s))
+            return None
+        if isinstance(node, (cst.Pass, cst.Global, cst.Nonlocal)):
+            return s
+        raise UnsupportedStatement(type(node).__name__)
+
+    def import_(self, node: cst.Import | cst.ImportFrom, s: Names) -> Names:
+        if isinstance(node.names, cst.ImportStar):
+            return s
+        for alias in node.names:
+            # `import a.b` binds `a`
+            bound = alias.asname.name if alias.asname else import_top_name(alias)
+            if isinstance(bound, cst.Name) and self.is_local(bound):
+                s = s | {bound.value}
+        return s
+
+    def if_(self, node: cst.If, s: Names) -> State:
+        s = self.expr(node.test, s)
+        then = self.suite(node.body, s)
+        if node.orelse is None:
+            other: State = s
+        elif isinstance(node.orelse, cst.If):
+            other = self.stmt(node.orelse, s)
+        else:
+            other = self.suite(node.orelse.body, s)
+        return _meet(then, other)
+
+    def definition(self, node: cst.FunctionDef | cst.ClassDef, s: Names) -> Names:
+        """Decorators, defaults, bases and annotations are evaluated here; the body runs
+        later (its reads are not this function's business); then the name is bound."""
+        for deco in node.decorators:
+            s = self.expr(deco.decorator, s)
+        if isinstance(node, cst.FunctionDef):
+            s = self._defaults(node.params, s)
+            annotations = [p.annotation for p in _all_params(node.params)] + [node.returns]
+            for annotation in annotations:
+                if annotation is not None:
+                    s = self.expr(annotation.annotation, s)
+        else:
+            for arg in [*node.bases, *node.keywords]:
+                s = self.expr(arg.value, s)
+        return self.target(node.name, s)
 
     def _leaving(self, s: Names) -> Names:
         """The state after jumping out of the handlers entered inside the current loop."""

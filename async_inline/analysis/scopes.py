@@ -90,7 +90,7 @@ class _Roles:
             if isinstance(n, cst.Name):
                 self.roles[n] = Role.OTHER
 
-    def node(self, node: cst.CSTNode, role: Role) -> None:
+    def node(self, node: cst.CSTNode, role: Role) -> None:  # an isinstance dispatch table: one case per syntax form
         if isinstance(node, cst.Name):
             self.roles[node] = role
         elif isinstance(node, cst.Attribute):
