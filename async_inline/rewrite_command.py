@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # imported where used: `--help` need not load the file machin
     from collections import Counter
 
     from .report import FileReport
-    from .rewrite_files import Outcome, Problem, Task
+    from .rewrite_files import Mode, Outcome, Problem, Task
 
 DESCRIPTION = """\
 Inline awaited coroutine functions into their callers in Python files.
@@ -266,7 +266,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output_dir == "":
         return usage_error("-o/--output-dir: the directory name must not be empty")
     mode = (
-        rf.MIRROR if args.output_dir is not None else rf.IN_PLACE if args.in_place else rf.DIFF if args.diff else rf.CHECK
+        rf.Mode.MIRROR if args.output_dir is not None else rf.Mode.IN_PLACE if args.in_place else rf.Mode.DIFF if args.diff else rf.Mode.CHECK
     )
 
     files, problems = rf.discover(args.paths)
@@ -285,13 +285,13 @@ def run(args: argparse.Namespace) -> int:
     def show(k: int, outcome: rf.Outcome) -> None:
         if outcome.problem is not None:
             console.error(str(outcome.problem))
-            if outcome.problem.kind == "internal" and outcome.problem.detail:
+            if outcome.problem.internal and outcome.problem.detail:
                 console.detail(outcome.problem.detail.rstrip())
         else:
             if outcome.already_rewritten:
                 console.detail(f"{outcome.path}: already rewritten by async-inline, left as it is")
             _show_decisions(console, outcome)
-            if mode == rf.CHECK and outcome.changed:
+            if mode is rf.Mode.CHECK and outcome.changed:
                 console.info(f"would rewrite {outcome.path}")
             if outcome.diff:
                 console.clear_progress()  # stdout and stderr are often the same terminal
@@ -320,11 +320,11 @@ def run(args: argparse.Namespace) -> int:
     processed = [o for o in outcomes if o.problem is None]
     if tasks or problems:
         _summary(console, mode, processed, reports, problems, skip_reason_tally(reports))
-    if any(p.kind == "internal" for p in problems):
+    if any(p.internal for p in problems):
         return ExitCode.INTERNAL_ERROR
     if problems:
         return ExitCode.INPUT_ERROR
-    if mode == rf.CHECK and any(o.changed for o in processed):
+    if mode is rf.Mode.CHECK and any(o.changed for o in processed):
         return ExitCode.WOULD_CHANGE
     return ExitCode.OK
 
@@ -340,15 +340,15 @@ def _show_decisions(console: Console, outcome: Outcome) -> None:
         console.detail(f"{outcome.path}:{line}: {text}")
 
 
-_CHANGED_WORDS = {"mirror": "rewritten", "in-place": "rewritten", "diff": "would change", "check": "would be rewritten"}
+
 
 
 def _summary(
-    console: Console, mode: str, processed: list[Outcome], reports: list[FileReport], problems: list[Problem], tally: Counter[str]
+    console: Console, mode: Mode, processed: list[Outcome], reports: list[FileReport], problems: list[Problem], tally: Counter[str]
 ) -> None:
     changed = sum(o.changed for o in processed)
     already = sum(o.already_rewritten for o in processed)
-    parts = [f"{changed} {_CHANGED_WORDS[mode]}", f"{len(processed) - changed - already} unchanged"]
+    parts = [f"{changed} {mode.changed_word}", f"{len(processed) - changed - already} unchanged"]
     if already:
         parts.append(f"{already} already rewritten")
     console.info(f"{_plural(len(processed), 'file')} processed: {', '.join(parts)}")
@@ -359,7 +359,7 @@ def _summary(
         line += " (" + ", ".join(f"{code}: {n}" for code, n in tally.most_common(5)) + ")"
     console.info(line)
     if problems:
-        internal = sum(p.kind == "internal" for p in problems)
+        internal = sum(p.internal for p in problems)
         text = f"{_plural(len(problems), 'error')}"
         if internal:
             text += f", of which {internal} internal (a bug in async-inline: please report it)"

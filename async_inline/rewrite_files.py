@@ -16,6 +16,7 @@ import tempfile
 import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from enum import Enum
 
 from .errors import SourceError
 from .options import Options
@@ -26,7 +27,25 @@ SKIPPED_DIR_NAMES = frozenset({"__pycache__", "__pypackages__", "node_modules", 
 #: A directory holding one of these is a virtual environment (venv, virtualenv, conda).
 VENV_MARKERS = ("pyvenv.cfg", "conda-meta")
 
-MIRROR, IN_PLACE, DIFF, CHECK = "mirror", "in-place", "diff", "check"
+class Mode(str, Enum):
+    """What ``rewrite`` does with the result (the CLI's output mode options)."""
+
+    MIRROR = "mirror"
+    IN_PLACE = "in-place"
+    DIFF = "diff"
+    CHECK = "check"
+
+    @property
+    def changed_word(self) -> str:
+        """How the summary line counts the files that change."""
+        return {Mode.DIFF: "would change", Mode.CHECK: "would be rewritten"}.get(self, "rewritten")
+
+
+class ProblemKind(str, Enum):
+    #: The user's file or path.
+    INPUT = "input"
+    #: A bug of async_inline.
+    INTERNAL = "internal"
 
 
 @dataclass(frozen=True)
@@ -36,16 +55,19 @@ class Problem:
     path: str
     line: int | None
     message: str
-    #: "input" (the user's file or path) or "internal" (a bug of async_inline).
-    kind: str = "input"
+    kind: ProblemKind = ProblemKind.INPUT
     #: Traceback of an internal error, for bug reports.
     detail: str | None = None
 
     def __str__(self) -> str:
         return str(SourceError(self.path, self.line, self.message))
 
+    @property
+    def internal(self) -> bool:
+        return self.kind is ProblemKind.INTERNAL
+
     def to_json(self) -> dict[str, object]:
-        return {"path": self.path, "line": self.line, "message": self.message, "kind": self.kind}
+        return {"path": self.path, "line": self.line, "message": self.message, "kind": self.kind.value}
 
 
 @dataclass(frozen=True)
@@ -61,7 +83,7 @@ class Task:
     """One file to process; picklable, for the worker processes."""
 
     path: str
-    mode: str
+    mode: Mode
     options: Options
     #: Where to write the result (MIRROR, IN_PLACE); None for DIFF and CHECK.
     target: str | None = None
@@ -165,10 +187,10 @@ def _within(path: str, directory: str) -> bool:
 
 
 def plan(
-    files: Sequence[InputFile], paths: Sequence[str], *, mode: str, options: Options, outdir: str | None = None
+    files: Sequence[InputFile], paths: Sequence[str], *, mode: Mode, options: Options, outdir: str | None = None
 ) -> list[Task]:
     """One task per file; raises PlanError when an output would land on or among the inputs."""
-    if mode == MIRROR:
+    if mode is Mode.MIRROR:
         assert outdir is not None
         real_outdir = os.path.realpath(outdir)
         for arg in paths:
@@ -188,7 +210,7 @@ def plan(
                 raise PlanError(f"output '{target}' would overwrite the input '{clash}'")
             tasks.append(Task(f.path, mode, options, target))
         return tasks
-    if mode == IN_PLACE:
+    if mode is Mode.IN_PLACE:
         # Write through symbolic links, so that they stay links; each real file once.
         tasks, seen = [], set()
         for f in files:
@@ -216,7 +238,7 @@ def process_file(task: Task) -> Outcome:
         result = rewrite_source(data, filename=task.path, options=task.options)
         new_data = result.code.encode(result.encoding) if result.changed else data
         diff = None
-        if task.mode == DIFF and result.changed:
+        if task.mode is Mode.DIFF and result.changed:
             diff = unified_diff(data.decode(result.encoding), result.code, task.path)
     except SourceError as exc:
         return Outcome(task.path, problem=Problem(task.path, exc.line, exc.message))
@@ -230,8 +252,8 @@ def process_file(task: Task) -> Outcome:
     outcome = Outcome(
         task.path, result.report, changed=result.changed, already_rewritten=result.already_rewritten, diff=diff
     )
-    if task.target is not None and (task.mode == MIRROR or result.changed):
-        in_place = task.mode == IN_PLACE
+    if task.target is not None and (task.mode is Mode.MIRROR or result.changed):
+        in_place = task.mode is Mode.IN_PLACE
         try:
             if in_place and not os.access(task.target, os.W_OK):
                 raise PermissionError(13, "the file is read-only")
@@ -244,7 +266,7 @@ def process_file(task: Task) -> Outcome:
 
 
 def _internal(path: str, message: str) -> Problem:
-    return Problem(path, None, f"internal error: {message}", kind="internal", detail=traceback.format_exc())
+    return Problem(path, None, f"internal error: {message}", kind=ProblemKind.INTERNAL, detail=traceback.format_exc())
 
 
 def process_all(tasks: Sequence[Task], jobs: int = 1) -> Generator[Outcome, None, None]:
