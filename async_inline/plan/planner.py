@@ -14,6 +14,7 @@ import os
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 from libcst.metadata import Scope
@@ -263,17 +264,13 @@ class Planner:
         assert callee.return_expr is not None
         slot = self._reserve()
         self._growth[frame.caller.node] += 1
-        child = _Frame(
-            caller=frame.caller,
-            depth=frame.depth + 1,
-            stack=(*frame.stack, callee.name),
-            callee=callee,
-            scope=callee.scope,
+        child = _enter(
+            frame,
+            here,
+            callee,
             active_names=frame.active_names,
             placement_line=here.placement_line,
-            observed=here.observed,
             base_blocks=here.blocks,  # an expression adds no compiler block
-            in_handler=here.in_handler,
             expression=True,
         )
         inner = self._here(child, callee.return_expr)
@@ -308,17 +305,13 @@ class Planner:
         self._growth[caller] += max(callee.size, 1)
         self._globals[caller] |= callee.assigned_globals
         line = self.index.line(site.await_node)
-        child = _Frame(
-            caller=frame.caller,
-            depth=frame.depth + 1,
-            stack=(*frame.stack, callee.name),
-            callee=callee,
-            scope=callee.scope,
+        child = _enter(
+            frame,
+            here,
+            callee,
             active_names=frame.active_names | frozenset(local_names[local] for local in callee.locals if local not in aliased),
             placement_line=frame.placement_line if frame.depth else line,
-            observed=here.observed,
             base_blocks=here.blocks + FRAME_BLOCKS,
-            in_handler=here.in_handler,
         )
         self._statements(callee.body, child, ())
         inlining = Inlining(Form.STATEMENTS, callee, check.binding, local_names, aliased, frozenset(), child.frozen())
@@ -332,6 +325,20 @@ class Planner:
     def _fill(self, slot: int, plan: SitePlan) -> SitePlan:
         self._decided[slot] = plan
         return plan
+
+
+def _enter(frame: _Frame, here: _Here, callee: CalleeInfo, **where: Any) -> _Frame:
+    """The frame of ``callee`` inlined at a site of ``frame`` (``where``: how it is placed)."""
+    return _Frame(
+        caller=frame.caller,
+        depth=frame.depth + 1,
+        stack=(*frame.stack, callee.name),
+        callee=callee,
+        scope=callee.scope,
+        observed=here.observed,
+        in_handler=here.in_handler,
+        **where,
+    )
 
 
 def _configure(site: SiteCall) -> list[cst.CSTNode]:

@@ -31,6 +31,7 @@ from .renaming import Replacements, copy, rename_import_alias, renamed
 from .session import Emission, Frame
 
 N = TypeVar("N", bound=cst.CSTNode)
+S = TypeVar("S", bound=cst.BaseCompoundStatement)
 Line = cst.SimpleStatementLine | cst.SimpleStatementSuite
 
 
@@ -357,18 +358,23 @@ class StatementRewriter(cst.CSTTransformer):
     def leave_If(  # type: ignore[override]
         self, original: cst.If, updated: cst.If
     ) -> cst.BaseStatement | cst.Else | cst.FlattenSentinel[cst.BaseStatement]:
-        sites = self._sites(original)
-        if not sites:
-            return self._mark(updated, original)
-        lin = self._linearizer(sites, original)
-        lin.lin(original.test)
-        new = updated.with_changes(test=lin.emit(original.test))
-        if not lin.out:
+        new, before = self._header(original, updated, original.test, "test")
+        if not before:
             return self._mark(new, original)
         parent = self.index.parent(original)
         if isinstance(parent, cst.If) and parent.orelse is original:  # an `elif`
-            return cst.Else(body=b.block([*lin.out, new]))
-        return self._flatten([*lin.out, new.with_changes(leading_lines=())], original)
+            return cst.Else(body=b.block([*before, new]))
+        return self._flatten([*before, new.with_changes(leading_lines=())], original)
+
+    def _header(self, original: S, updated: S, expr: cst.BaseExpression, field: str) -> tuple[S, list[Emitted]]:
+        """``updated`` with its header expression ``expr`` (its field ``field``) emitted,
+        and the statements that must run before it."""
+        sites = self._sites(original)
+        if not sites:
+            return updated, []
+        lin = self._linearizer(sites, original)
+        lin.lin(expr)
+        return updated.with_changes(**{field: lin.emit(expr)}), lin.out
 
     def leave_While(self, original: cst.While, updated: cst.While) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         sites = self._sites(original)
@@ -414,15 +420,10 @@ class StatementRewriter(cst.CSTTransformer):
         return self._flatten(stmts, original) if len(stmts) > 1 else self._mark(loop, original)
 
     def leave_Match(self, original: cst.Match, updated: cst.Match) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
-        sites = self._sites(original)
-        if not sites:
-            return self._mark(updated, original)
-        lin = self._linearizer(sites, original)
-        lin.lin(original.subject)
-        new = updated.with_changes(subject=lin.emit(original.subject))
-        if not lin.out:
+        new, before = self._header(original, updated, original.subject, "subject")
+        if not before:
             return self._mark(new, original)
-        return self._flatten([*lin.out, new.with_changes(leading_lines=())], original)
+        return self._flatten([*before, new.with_changes(leading_lines=())], original)
 
     def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         sites = self._sites(original)
