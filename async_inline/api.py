@@ -106,10 +106,12 @@ def _insert_header(code: str) -> str:
 
 
 def rewrite_source(
-    source: str | bytes, *, filename: str = "<string>", options: Options | None = None
+    source: str | bytes, *, filename: str = "<string>", options: Options | None = None, module: str | None = None
 ) -> RewriteResult:
     """Inline the statically resolvable awaited coroutine calls of one module.
 
+    ``module`` is the module's dotted name (``pkg.mod``): functions are known by their
+    qualified names in the report and in ``Options.noinline``.
     Raises SourceError for input that is not valid Python on the running interpreter.
     """
     # Imported here: `import async_inline` (the hook, the plugin, --help) stays light.
@@ -127,10 +129,10 @@ def rewrite_source(
     if "await" not in source:
         return RewriteResult(source, FileReport(filename), encoding)  # no call site: nothing to analyse
     try:
-        module = cst.parse_module(source)
+        tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
         raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
-    new_module, report, origins = rewrite_module(module, path=filename, options=options)
+    new_module, report, origins = rewrite_module(tree, path=filename, options=options, module_name=module)
     if origins is None:
         return RewriteResult(source, report, encoding)
     code = new_module.code

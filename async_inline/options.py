@@ -44,11 +44,17 @@ class Options:
     #: seeded random subset with a probability that decays with depth. Defaults to
     #: $ASYNC_INLINE_STRESS.
     stress_seed: int | None = field(default_factory=_stress_from_environment)
+    #: Functions never inlined, by qualified name (``pkg.mod.func``, ``pkg.mod.Class.meth``),
+    #: as ``fnmatch`` patterns (``pkg.mod.*_socket``): third-party code cannot be decorated
+    #: with ``@runtime.noinline``, and tools that look at frames by name need the frame.
+    noinline: tuple[str, ...] = ()
     #: Write the "rewritten by async_inline" header (files on disk want it;
     #: the import hook compiles without it to keep line numbers).
     header: bool = True
 
     def __post_init__(self) -> None:
+        if not isinstance(self.noinline, tuple) or not all(isinstance(p, str) and p for p in self.noinline):
+            raise ValueError(f"Options.noinline must be a tuple of non-empty patterns, got {self.noinline!r}")
         for name in ("max_depth", "max_callee_size", "max_caller_growth", "recursion_unroll"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+import dataclasses
+import fnmatch
+from collections.abc import Callable, Container, Sequence
 from typing import cast
 
 import libcst as cst
@@ -11,19 +13,25 @@ from libcst.metadata import ComprehensionScope, Scope
 from ..tree import statements_of, walk
 from .callee import CalleeInfo, analyze_callee
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
+from .refusals import Refusal, RefusalCode
 from .returns import ReturnPlan, plan_returns
 from .scopes import Role, ScopeIndex
 from .site import SCAFFOLDING_NAMES
 
 
 class ModuleFacts:
-    def __init__(self, index: ScopeIndex) -> None:
+    def __init__(self, index: ScopeIndex, name: str | None = None, noinline: Sequence[str] = ()) -> None:
         self.index = index
+        #: The module's dotted name, when known.
+        self.name = name
         #: Module-level functions by name: the callees a site may resolve to.
         self.callees: dict[str, CalleeInfo] = {}
         for stmt in index.module.body:
-            if isinstance(stmt, cst.FunctionDef):
-                self.callees.setdefault(stmt.name.value, analyze_callee(index, stmt))
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value not in self.callees:
+                info = analyze_callee(index, stmt)
+                if info.refusal is None and _listed(self.qualified(info.name), noinline):
+                    info = dataclasses.replace(info, refusal=Refusal(RefusalCode.NOINLINE, "listed in the noinline option"))
+                self.callees[stmt.name.value] = info
         free = set(SCAFFOLDING_NAMES)
         for info in self.callees.values():
             free |= info.free_names
@@ -32,6 +40,10 @@ class ModuleFacts:
         self._returns: dict[str, ReturnPlan] = {}
         self._stable: dict[Scope, frozenset[str]] = {}
         self._expression: dict[str, bool] = {}
+
+    def qualified(self, qualname: str) -> str:
+        """``pkg.mod.qualname``, or the bare qualname when the module's name is unknown."""
+        return f"{self.name}.{qualname}" if self.name else qualname
 
     def return_plan(self, callee: CalleeInfo) -> ReturnPlan:
         if callee.name not in self._returns:
@@ -107,3 +119,7 @@ class ModuleFacts:
             return node.value in self.stable_locals(scope, root)
 
         return stable
+
+
+def _listed(qualified: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(qualified, pattern) for pattern in patterns)

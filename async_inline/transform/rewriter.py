@@ -20,7 +20,9 @@ from .session import Emission
 from .statements import emit_module
 
 
-def rewrite_module(module: cst.Module, *, path: str, options: Options) -> tuple[cst.Module, FileReport, Callable[[], list[int]] | None]:
+def rewrite_module(
+    module: cst.Module, *, path: str, options: Options, module_name: str | None = None
+) -> tuple[cst.Module, FileReport, Callable[[], list[int]] | None]:
     """Inline what the plan inlines.
 
     Returns the new module, the report (read off the plan), and, when the module changed,
@@ -30,7 +32,7 @@ def rewrite_module(module: cst.Module, *, path: str, options: Options) -> tuple[
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # the caller parsed it for us alone
     with children_cache():
         index = ScopeIndex(wrapper)
-        facts = ModuleFacts(index)
+        facts = ModuleFacts(index, module_name, options.noinline)
         names = FreshNames(n.value for n in walk(index.module) if isinstance(n, cst.Name))
         plan = Planner(facts, options, names, path).plan()
         report = plan.report(path)

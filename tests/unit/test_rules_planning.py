@@ -40,7 +40,7 @@ class Row:
 def plan(source: str, options: Options) -> ModulePlan:
     index = ScopeIndex(MetadataWrapper(cst.parse_module(textwrap.dedent(source))))
     names = FreshNames(n.value for n in walk(index.module) if isinstance(n, cst.Name))
-    return Planner(ModuleFacts(index), options, names, "t.py").plan()
+    return Planner(ModuleFacts(index, "m", options.noinline), options, names, "t.py").plan()
 
 
 def outcomes(plan: ModulePlan, depth: int | None, caller: str = "main") -> tuple[str, ...]:
@@ -112,6 +112,12 @@ ROWS = [
         "noinline",
         "import runtime\n@runtime.noinline\n" + ONE + "async def main():\n    return await one(1)\n",
         ("one: noinline",),
+    ),
+    Row(
+        "noinline-by-qualified-name",
+        ONE + TWO + "async def main():\n    return await one(1) + await two(2)\n",
+        ("one: noinline", "two: statements"),
+        options=Options(stress_seed=None, noinline=("m.o*",)),
     ),
     Row("not-async", "def sync():\n    return 1\nasync def main():\n    return await sync()\n", ("sync: not-async",)),
     Row("generator", "async def gen():\n    yield 1\nasync def main():\n    return await gen()\n", ("gen: generator",)),
