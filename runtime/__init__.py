@@ -10,6 +10,7 @@ from ._driver import Task, run, start
 from ._frames import async_method, is_async_method
 from ._inline import enter, leave, leave_sync, resumed, state
 from ._markers import inline, noinline
+from ._refs import METHOD_TYPE, class_cell, function_of
 from ._sched import DeadlockError, deterministic, running_on
 from ._state import AsyncLocal, ExecutionContext
 from ._sync import LoopContext, QueueContext, SynchronizationContext
@@ -50,4 +51,7 @@ __all__ = [
     "leave",
     "leave_sync",
     "resumed",
+    "METHOD_TYPE",
+    "function_of",
+    "class_cell",
 ]

@@ -14,6 +14,7 @@ import libcst as cst
 from libcst.metadata import BuiltinScope, ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
 
 from ..tree import import_top_name, starts_with_docstring, statements_of, walk
+from .classes import MethodKind
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .evaluation import blocks_around
 from .refusals import Refusal, RefusalCode
@@ -44,6 +45,9 @@ LOCALS_WITHOUT_ARGS = frozenset({"builtins.vars", "builtins.dir"})
 
 _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS)
 
+#: Names the generated code itself reads (the StopIteration conversion of PEP 479).
+SCAFFOLDING_NAMES = frozenset({"RuntimeError", "StopIteration"})
+
 MARKER_INLINE = "runtime.inline"
 MARKER_NOINLINE = "runtime.noinline"
 MARKER_ASYNC_METHOD = "runtime.async_method"
@@ -71,11 +75,27 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Owner:
+    """The class a method is defined in."""
+
+    #: Qualified name of the class in its module.
+    qualname: str
+    kind: MethodKind
+
+
+@dataclass(frozen=True)
 class CalleeInfo:
-    #: Key of the callee in its module (the function's name).
+    #: The function's name.
     name: str
     node: cst.FunctionDef
     scope: Scope
+    #: Qualified name in its module (``f``, ``Class.m``).
+    qualname: str = ""
+    #: Unique key of the callee in the program (``pkg.mod.Class.m``; the qualname when
+    #: the module's name is unknown).
+    key: str = ""
+    #: The class of a method; None for a module-level function.
+    owner: Owner | None = None
     #: Statements, docstring excluded.
     body: tuple[cst.BaseStatement, ...] = ()
     #: Size measure for the limits: small statements plus compound statements.
@@ -91,6 +111,13 @@ class CalleeInfo:
     assigned_globals: frozenset[str] = frozenset()
     #: Non-local identifiers a class body would mangle (attribute names included).
     private_names: frozenset[str] = frozenset()
+    #: A method's own private names (globals it reads, attribute names), each Name node
+    #: with the name the method's class mangles it to: emitted mangled, so that no other
+    #: class mangles them again.
+    mangled: dict[cst.Name, str] = field(default_factory=dict)
+    #: Zero-argument ``super()`` calls and ``__class__`` reads of a method: emitted with
+    #: the method's own class (``super(cls, first_param)``).
+    class_cell_uses: tuple[cst.Name, ...] = ()
     #: Locals that some read may see unassigned: they must keep their names when inlined.
     maybe_unassigned: frozenset[str] = frozenset()
     #: Parameters the body binds again (assignment, del, augmented assignment ...).
@@ -164,10 +191,12 @@ class _Markers:
     runtime_async: bool = False
 
 
-def _markers(index: ScopeIndex, fdef: cst.FunctionDef) -> _Markers:
-    """What the decorators say: only the runtime's markers keep the function what it is."""
+def _markers(index: ScopeIndex, fdef: cst.FunctionDef, kind: MethodKind | None) -> _Markers:
+    """What the decorators say: only the runtime's markers (and, first on a method,
+    ``classmethod`` or ``staticmethod``) keep the function what it is."""
     inline = runtime_async = False
-    for deco in fdef.decorators:
+    decorators = fdef.decorators[1:] if kind in (MethodKind.CLASS, MethodKind.STATIC) else fdef.decorators
+    for deco in decorators:
         names = {q.name for q in index.qualified_names(deco.decorator)}
         if MARKER_NOINLINE in names:
             return _Markers(Refusal(RefusalCode.NOINLINE, "marked @runtime.noinline"))
@@ -181,12 +210,15 @@ def _markers(index: ScopeIndex, fdef: cst.FunctionDef) -> _Markers:
     return _Markers(None, inline, runtime_async)
 
 
-def _definition_refusal(index: ScopeIndex, fdef: cst.FunctionDef) -> Refusal | None:
-    """Is ``fdef`` an ``async def`` whose name the module binds once, at its top level?"""
+def _definition_refusal(index: ScopeIndex, fdef: cst.FunctionDef, owner: Owner | None) -> Refusal | None:
+    """Is ``fdef`` an ``async def`` whose name the module binds once, at its top level?
+    (A method's class body binding it once is checked in classes.py.)"""
     if fdef.asynchronous is None:
         return Refusal(RefusalCode.NOT_ASYNC, "not an async def")
     if fdef.type_parameters is not None:
         return Refusal(RefusalCode.UNSUPPORTED, "has type parameters")
+    if owner is not None:
+        return None
     name = fdef.name.value
     bindings = [n for n, role in index.roles.items() if n.value == name and role.binds and index.use_scope(n) is index.global_scope]
     if len(bindings) != 1 or index.parent(fdef) is not index.module:
@@ -226,9 +258,24 @@ class _Names:
     free_names: set[str] = field(default_factory=set)
     assigned_globals: set[str] = field(default_factory=set)
     private_names: set[str] = field(default_factory=set)
+    class_cell_uses: list[cst.Name] = field(default_factory=list)
+    #: Name nodes of private globals.
+    private_nodes: list[cst.Name] = field(default_factory=list)
 
 
-def _classify_names(index: ScopeIndex, fdef: cst.FunctionDef, scope: Scope, params: Sequence[Parameter]) -> _Names | Refusal:
+def _class_cell_refusal(owner: Owner | None, params: Sequence[Parameter]) -> Refusal | None:
+    """``super()`` and ``__class__`` mean the method's own class: emitted explicitly, they
+    keep that meaning in any caller, given a first parameter the body does not rebind."""
+    if owner is None:
+        return Refusal(RefusalCode.SUPER, "uses zero-argument super() or __class__ outside a class")
+    if owner.kind is MethodKind.STATIC or not params or params[0].kind not in (ParamKind.POSONLY, ParamKind.POS):
+        return Refusal(RefusalCode.SUPER, "uses zero-argument super() without a first positional parameter")
+    return None
+
+
+def _classify_names(
+    index: ScopeIndex, fdef: cst.FunctionDef, scope: Scope, params: Sequence[Parameter], owner: Owner | None
+) -> _Names | Refusal:
     """Sort every variable of the body: a local of the callee, or a global or builtin."""
     out = _Names(order={p.name: None for p in params})
     param_names = {p.name for p in params}
@@ -238,7 +285,11 @@ def _classify_names(index: ScopeIndex, fdef: cst.FunctionDef, scope: Scope, para
         role = index.role(name)
         target = index.use_scope(name)
         if name.value == "__class__" or (name.value == "super" and _is_zero_arg_super(index, name)):
-            return Refusal(RefusalCode.SUPER, "uses zero-argument super() or __class__, which would bind to the caller's class")
+            refusal = _class_cell_refusal(owner, params)
+            if refusal is not None:
+                return refusal
+            out.class_cell_uses.append(name)
+            continue
         if target is scope:
             if role is Role.DECL:
                 continue
@@ -255,23 +306,38 @@ def _classify_names(index: ScopeIndex, fdef: cst.FunctionDef, scope: Scope, para
                 out.assigned_globals.add(name.value)
             if is_private_name(name.value):
                 out.private_names.add(name.value)
+                out.private_nodes.append(name)
         elif target is not None and not _within(target, scope):
             return Refusal(RefusalCode.UNSUPPORTED, f"'{name.value}' resolves to an enclosing non-module scope")
     return out
 
 
-def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef) -> CalleeInfo:
-    """Describe a module-level ``async def``; ``refusal`` says why it can never be inlined."""
+def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef, *, key: str | None = None, owner: Owner | None = None) -> CalleeInfo:
+    """Describe an ``async def`` (module-level, or a method of ``owner``); ``refusal`` says
+    why it can never be inlined."""
     body = tuple(body_statements(fdef))
-    base = CalleeInfo(name=fdef.name.value, node=fdef, scope=index.function_scope(fdef), body=body, size=statement_count(body))
-    markers = _markers(index, fdef)
-    refusal = markers.refusal or _definition_refusal(index, fdef) or _body_refusal(index, fdef)
+    qualname = f"{owner.qualname}.{fdef.name.value}" if owner is not None else fdef.name.value
+    base = CalleeInfo(
+        name=fdef.name.value,
+        node=fdef,
+        scope=index.function_scope(fdef),
+        qualname=qualname,
+        key=key or qualname,
+        owner=owner,
+        body=body,
+        size=statement_count(body),
+    )
+    markers = _markers(index, fdef, owner.kind if owner is not None else None)
+    refusal = markers.refusal or _definition_refusal(index, fdef, owner) or _body_refusal(index, fdef)
     if refusal is not None:
         return dataclasses.replace(base, refusal=refusal, is_runtime_async=markers.runtime_async)
     params = parameters(fdef)
-    names = _classify_names(index, fdef, base.scope, params)
+    names = _classify_names(index, fdef, base.scope, params, owner)
     if isinstance(names, Refusal):
         return dataclasses.replace(base, refusal=names, is_runtime_async=markers.runtime_async)
+    mangled = _mangled(fdef, owner, names, params)
+    if isinstance(mangled, Refusal):
+        return dataclasses.replace(base, refusal=mangled, is_runtime_async=markers.runtime_async)
     locals_ = tuple(names.order)
     try:
         unassigned = maybe_unassigned_locals(body, frozenset(p.name for p in params), _is_local_of(names, locals_))
@@ -284,7 +350,9 @@ def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef) -> CalleeInfo:
         local_uses=names.local_uses,
         free_names=frozenset(names.free_names),
         assigned_globals=frozenset(names.assigned_globals),
-        private_names=frozenset(names.private_names | _private_attributes(fdef)),
+        private_names=frozenset() if owner is not None else frozenset(names.private_names | _private_attributes(fdef)),
+        mangled=mangled,
+        class_cell_uses=tuple(names.class_cell_uses),
         maybe_unassigned=frozenset(unassigned),
         rebound_params=frozenset(names.rebound_params),
         dotted_import_locals=_dotted_import_locals(fdef),
@@ -292,7 +360,7 @@ def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef) -> CalleeInfo:
             (blocks_around(node, fdef.body, index.parent) for node in walk(fdef.body) if isinstance(node, cst.BaseStatement)),
             default=0,
         ),
-        return_expr=_single_return(body, params, locals_, names.rebound_params),
+        return_expr=_single_return(body, params, locals_, names.rebound_params) if not names.class_cell_uses else None,
         inline_marker=markers.inline,
         is_runtime_async=markers.runtime_async,
         may_suspend=any(
@@ -301,6 +369,34 @@ def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef) -> CalleeInfo:
         ),
         handles_exceptions=any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in walk(fdef.body)),
     )
+
+
+def mangle(class_name: str, name: str) -> str | None:
+    """The name a class body turns a private identifier into; None if it does not
+    (a class named only with underscores mangles nothing)."""
+    stripped = class_name.lstrip("_")
+    return f"_{stripped}{name}" if stripped else None
+
+
+def _mangled(fdef: cst.FunctionDef, owner: Owner | None, names: _Names, params: Sequence[Parameter]) -> dict[cst.Name, str] | Refusal:
+    """A method's private globals and attribute names, mangled by its own class."""
+    if owner is None:
+        return {}
+    if any(is_private_name(p.name) for p in params):
+        # CPython mangles the parameter but not a keyword argument naming it: a call by
+        # keyword raises TypeError, which static binding would not see.
+        return Refusal(RefusalCode.PRIVATE_NAME, "a parameter has a private name")
+    class_name = owner.qualname.rpartition(".")[2]
+    nodes = names.private_nodes + [
+        node.attr for node in walk(fdef.body) if isinstance(node, cst.Attribute) and is_private_name(node.attr.value)
+    ]
+    out: dict[cst.Name, str] = {}
+    for node in nodes:
+        mangled = mangle(class_name, node.value)
+        if mangled is None:
+            return Refusal(RefusalCode.PRIVATE_NAME, f"the class {class_name} does not mangle {node.value}")
+        out[node] = mangled
+    return out
 
 
 def _is_local_of(names: _Names, locals_: Sequence[str]) -> Callable[[cst.Name], bool]:

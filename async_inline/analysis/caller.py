@@ -9,6 +9,7 @@ from libcst.metadata import ClassScope, GlobalScope, Scope
 
 from ..tree import children, walk
 from .callee import calls_frame_introspection
+from .classes import ClassInfo, MethodKind, method_kind
 from .scopes import ScopeIndex
 
 
@@ -24,14 +25,23 @@ class CallerInfo:
     in_class: bool
     #: The caller inspects its own frame (``locals()`` ...): inlined names would show.
     introspection: str | None
-    #: Module-level name of the caller when it is itself a candidate callee (recursion).
-    module_level_name: str | None = None
+    #: The caller's key when it is itself a candidate callee (recursion).
+    key: str | None = None
+    #: The class whose body defines the caller (a method), and the method's kind.
+    owner: ClassInfo | None = None
+    method_kind: MethodKind | None = None
+    #: The first parameter (``self``, ``cls``) of a method that has one.
+    first_param: str | None = None
     #: An async generator converts a StopIteration with its own message (PEP 479).
     is_async_generator: bool = False
 
 
-def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str) -> CallerInfo:
+def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str, key: str | None, owner: ClassInfo | None) -> CallerInfo:
+    """``key``: the caller's key as a callee (module-level functions and methods of
+    module-level classes); ``owner``: the class whose body holds ``fdef``, if any."""
     scope = index.function_scope(fdef)
+    kind = method_kind(fdef) if owner is not None else None
+    params = [*fdef.params.posonly_params, *fdef.params.params]
     return CallerInfo(
         node=fdef,
         qualname=qualname,
@@ -39,7 +49,10 @@ def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str) -> C
         identifiers=frozenset(n.value for n in walk(fdef) if isinstance(n, cst.Name)),
         in_class=_in_class(scope),
         introspection=calls_frame_introspection(index, fdef.body),
-        module_level_name=fdef.name.value if index.parent(fdef) is index.module else None,
+        key=key,
+        owner=owner,
+        method_kind=kind,
+        first_param=params[0].name.value if params and kind in (MethodKind.INSTANCE, MethodKind.CLASS) else None,
         is_async_generator=_yields(fdef),
     )
 

@@ -8,15 +8,15 @@ from collections.abc import Callable, Container, Sequence
 from typing import cast
 
 import libcst as cst
-from libcst.metadata import ComprehensionScope, Scope
+from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
 
 from ..tree import statements_of, walk
-from .callee import CalleeInfo, analyze_callee
+from .callee import SCAFFOLDING_NAMES, CalleeInfo, Owner, analyze_callee
+from .classes import ClassInfo, module_classes
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .refusals import Refusal, RefusalCode
 from .returns import ReturnPlan, plan_returns
 from .scopes import Role, ScopeIndex
-from .site import SCAFFOLDING_NAMES
 
 
 class ModuleFacts:
@@ -24,50 +24,66 @@ class ModuleFacts:
         self.index = index
         #: The module's dotted name, when known.
         self.name = name
+        self._noinline = tuple(noinline)
         #: Module-level functions by name: the callees a site may resolve to.
         self.callees: dict[str, CalleeInfo] = {}
         for stmt in index.module.body:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value not in self.callees:
-                info = analyze_callee(index, stmt)
-                if info.refusal is None and _listed(self.qualified(info.name), noinline):
-                    info = dataclasses.replace(info, refusal=Refusal(RefusalCode.NOINLINE, "listed in the noinline option"))
-                self.callees[stmt.name.value] = info
-        free = set(SCAFFOLDING_NAMES)
-        for info in self.callees.values():
-            free |= info.free_names
-        #: Names inlined code reads as globals or builtins: no callee local may take them.
-        self.reserved_free = frozenset(free)
+                self.callees[stmt.name.value] = self._listed(analyze_callee(index, stmt, key=self.qualified(stmt.name.value)))
+        #: Module-level classes by name (their methods are callees too).
+        self.classes: dict[str, ClassInfo] = module_classes(index)
+        self._methods: dict[tuple[str, str], CalleeInfo] = {}
+        #: Names code of this module reads as globals or builtins, and the names generated
+        #: code reads: no callee local may take them (inlined code could read them).
+        self.reserved_free = frozenset(
+            {n.value for n, role in index.roles.items() if role.reads and isinstance(index.use_scope(n), (GlobalScope, BuiltinScope))}
+            | SCAFFOLDING_NAMES
+        )
         self._returns: dict[str, ReturnPlan] = {}
         self._stable: dict[Scope, frozenset[str]] = {}
         self._expression: dict[str, bool] = {}
+
+    def _listed(self, info: CalleeInfo) -> CalleeInfo:
+        if info.refusal is None and any(fnmatch.fnmatchcase(info.key, p) for p in self._noinline):
+            return dataclasses.replace(info, refusal=Refusal(RefusalCode.NOINLINE, "listed in the noinline option"))
+        return info
+
+    def method(self, cls: ClassInfo, name: str) -> CalleeInfo:
+        """The callee for method ``name`` of ``cls`` (which must define it)."""
+        key = (cls.qualname, name)
+        if key not in self._methods:
+            method = cls.methods[name]
+            owner = Owner(cls.qualname, method.kind)
+            qualname = f"{cls.qualname}.{name}"
+            self._methods[key] = self._listed(analyze_callee(self.index, method.node, key=self.qualified(qualname), owner=owner))
+        return self._methods[key]
 
     def qualified(self, qualname: str) -> str:
         """``pkg.mod.qualname``, or the bare qualname when the module's name is unknown."""
         return f"{self.name}.{qualname}" if self.name else qualname
 
     def return_plan(self, callee: CalleeInfo) -> ReturnPlan:
-        if callee.name not in self._returns:
-            self._returns[callee.name] = plan_returns(callee.body)
-        return self._returns[callee.name]
+        if callee.key not in self._returns:
+            self._returns[callee.key] = plan_returns(callee.body)
+        return self._returns[callee.key]
 
-    def expression_callee(self, name: str, _seen: frozenset[str] = frozenset()) -> bool:
-        """True when ``name`` can be inlined as an expression, and so can every callee it
+    def expression_callee(self, callee: CalleeInfo, _seen: frozenset[str] = frozenset()) -> bool:
+        """True when ``callee`` can be inlined as an expression, and so can every callee it
         awaits that could itself be inlined (an expression cannot hold statements)."""
-        if name in self._expression:
-            return self._expression[name]
-        callee = self.callees.get(name)
+        if callee.key in self._expression:
+            return self._expression[callee.key]
         ok = (
-            callee is not None
-            and callee.refusal is None
+            callee.refusal is None
             and callee.return_expr is not None
+            and callee.owner is None  # a method's guard needs its lookup as a statement
             and not callee.is_runtime_async  # its frame needs the runtime's entry and exit
-            and name not in _seen
+            and callee.key not in _seen
         )
         if ok:
-            assert callee is not None and callee.return_expr is not None
-            ok = all(self._inner_expression_ok(node, name, _seen) for node in walk(callee.return_expr))
+            assert callee.return_expr is not None
+            ok = all(self._inner_expression_ok(node, callee.key, _seen) for node in walk(callee.return_expr))
         if not _seen:
-            self._expression[name] = ok
+            self._expression[callee.key] = ok
         return ok
 
     def _inner_expression_ok(self, node: cst.CSTNode, outer: str, seen: frozenset[str]) -> bool:
@@ -77,7 +93,7 @@ class ModuleFacts:
         inner = self.callees.get(func.value) if isinstance(func, cst.Name) else None
         if inner is None or inner.refusal is not None or self.index.use_scope(cast(cst.Name, func)) is not self.index.global_scope:
             return True
-        return self.expression_callee(inner.name, seen | {outer})
+        return self.expression_callee(inner, seen | {outer})
 
     # -- stability (see stability.py) ----------------------------------------------------
     def stable_locals(self, scope: Scope, root: cst.FunctionDef) -> frozenset[str]:
@@ -119,7 +135,3 @@ class ModuleFacts:
             return node.value in self.stable_locals(scope, root)
 
         return stable
-
-
-def _listed(qualified: str, patterns: Sequence[str]) -> bool:
-    return any(fnmatch.fnmatchcase(qualified, pattern) for pattern in patterns)

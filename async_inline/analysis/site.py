@@ -6,21 +6,19 @@ planner asks, and records the answer; nothing here allocates names or emits code
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
 from .binding import ParamSource, bind_arguments
-from .callee import CalleeInfo
+from .resolve import Lookup, Target
+from .callee import SCAFFOLDING_NAMES, CalleeInfo
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .refusals import Refusal, RefusalCode
 from .scopes import ScopeIndex
 
-#: Names the generated code itself reads (the StopIteration conversion of PEP 479).
-SCAFFOLDING_NAMES = frozenset({"RuntimeError", "StopIteration"})
 
 
 @dataclass(frozen=True)
@@ -96,7 +94,8 @@ class SiteContext:
 
 @dataclass(frozen=True)
 class Inlinable:
-    callee: CalleeInfo
+    target: Target
+    #: Where each parameter's value comes from (without the first one of a BOUND lookup).
     binding: tuple[ParamSource, ...]
     #: Callee locals whose names are taken at the site: they need fresh names.
     clashing: frozenset[str]
@@ -104,23 +103,24 @@ class Inlinable:
 
 def check_site(
     index: ScopeIndex,
-    callees: Mapping[str, CalleeInfo],
     reserved_free: frozenset[str],
     limits: Limits,
     ctx: SiteContext,
     site: SiteCall,
+    target: Target,
 ) -> Inlinable | Refusal:
-    """Every rule a site must pass, in order; the first that fails is the reason."""
-    callee = _resolve(index, callees, site.call)
-    if isinstance(callee, Refusal):
-        return callee
+    """Every rule a resolved site must pass, in order; the first that fails is the reason."""
+    callee = target.callee
     refusal = callee.refusal or _context_refusal(callee, ctx, site) or _limit_refusal(callee, ctx, limits)
     if refusal is not None:
         return refusal
-    binding = bind_arguments(site.call.args, callee.params)
+    params = callee.params[1:] if target.implicit_first else callee.params
+    if target.implicit_first and not callee.params:
+        return Refusal(RefusalCode.BINDING, "the method takes no parameter for the instance (TypeError at run time)")
+    binding = bind_arguments(site.call.args, params)
     if isinstance(binding, Refusal):
         return binding
-    refusal = _names_refusal(index, callee, ctx, reserved_free)
+    refusal = _names_refusal(index, target, ctx, reserved_free)
     if refusal is not None:
         return refusal
     taken = ctx.caller.identifiers | reserved_free | ctx.active_names
@@ -135,21 +135,7 @@ def check_site(
             )
         if local in callee.dotted_import_locals:
             return Refusal(RefusalCode.DOTTED_IMPORT, f"local '{local}' is bound by a dotted import and must be renamed here")
-    return Inlinable(callee, binding, clashing)
-
-
-def _resolve(index: ScopeIndex, callees: Mapping[str, CalleeInfo], call: cst.Call) -> CalleeInfo | Refusal:
-    """The ``async def`` a call refers to, statically."""
-    func = call.func
-    if not isinstance(func, cst.Name):
-        return Refusal(RefusalCode.UNRESOLVED, "the callee is an attribute or expression, not a name resolvable statically")
-    target = index.use_scope(func)
-    callee = callees.get(func.value)
-    if target is not index.global_scope or callee is None:
-        local = target is not None and not isinstance(target, (GlobalScope, BuiltinScope))
-        where = "a local variable" if local else "not an async def of this module"
-        return Refusal(RefusalCode.UNRESOLVED, f"'{func.value}' is {where}")
-    return callee
+    return Inlinable(target, binding, clashing)
 
 
 def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall) -> Refusal | None:
@@ -174,8 +160,8 @@ def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall) -> Re
 def _limit_refusal(callee: CalleeInfo, ctx: SiteContext, limits: Limits) -> Refusal | None:
     if ctx.depth > limits.max_depth:
         return Refusal(RefusalCode.DEPTH, f"inline depth {ctx.depth} exceeds the limit ({limits.max_depth})")
-    chain = ctx.stack + ((ctx.caller.module_level_name,) if ctx.caller.module_level_name else ())
-    if chain.count(callee.name) > limits.recursion_unroll:
+    chain = ctx.stack + ((ctx.caller.key,) if ctx.caller.key else ())
+    if chain.count(callee.key) > limits.recursion_unroll:
         return Refusal(RefusalCode.RECURSION, f"recursive call unrolled {limits.recursion_unroll} time(s) already")
     size_limit = limits.max_callee_size
     if size_limit is not None and callee.size > size_limit and not callee.inline_marker:
@@ -189,13 +175,15 @@ def _limit_refusal(callee: CalleeInfo, ctx: SiteContext, limits: Limits) -> Refu
     return None
 
 
-def _names_refusal(index: ScopeIndex, callee: CalleeInfo, ctx: SiteContext, reserved_free: frozenset[str]) -> Refusal | None:
+def _names_refusal(index: ScopeIndex, target: Target, ctx: SiteContext, reserved_free: frozenset[str]) -> Refusal | None:
     """The callee's globals and builtins must mean the same from the caller."""
     caller = ctx.caller
+    callee = target.callee
     for free in sorted(callee.free_names | SCAFFOLDING_NAMES):
-        if not isinstance(index.resolve(free, caller.scope), (GlobalScope, BuiltinScope)):
+        if free in ctx.active_names or not isinstance(index.resolve(free, caller.scope), (GlobalScope, BuiltinScope)):
             return Refusal(RefusalCode.SHADOWED, f"'{free}' is a variable of the caller, so the inlined code would not see the global")
-    for used in sorted(callee.free_names | SCAFFOLDING_NAMES | {callee.name}):
+    guard_reads = {callee.name} if target.lookup is Lookup.NAME else set()
+    for used in sorted(callee.free_names | SCAFFOLDING_NAMES | guard_reads):
         declared = index.declaration_line(caller.scope, used)
         if declared is not None and declared >= ctx.placement_line:
             return Refusal(

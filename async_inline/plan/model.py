@@ -22,7 +22,9 @@ import libcst as cst
 from ..analysis.binding import ParamSource
 from ..analysis.callee import CalleeInfo
 from ..analysis.caller import CallerInfo
+from ..analysis.module import ModuleFacts
 from ..analysis.refusals import Refusal
+from ..analysis.resolve import Target
 from ..analysis.site import SiteCall
 from ..report import FileReport, Inlined, Skipped
 
@@ -39,7 +41,10 @@ class Inlining:
     """How an inlined site is emitted."""
 
     form: Form
-    callee: CalleeInfo
+    #: The callee, and how the original's lookup reaches it (what the guard checks).
+    target: Target
+    #: Where each parameter's value comes from (not the first of a BOUND lookup: the
+    #: lookup's ``__self__``).
     binding: tuple[ParamSource, ...]
     #: Emitted name of each callee local (its own name where that is free).
     local_names: Mapping[str, str]
@@ -51,6 +56,10 @@ class Inlining:
     in_place_args: frozenset[int]
     #: The callee's body as inlined here.
     body: FramePlan
+
+    @property
+    def callee(self) -> CalleeInfo:
+        return self.target.callee
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +92,8 @@ class FramePlan:
     stack: tuple[str, ...]
     #: None for the physical caller's own body.
     callee: CalleeInfo | None
+    #: The module whose code this frame is.
+    facts: ModuleFacts
     sites: Mapping[cst.Await, SitePlan] = field(default_factory=dict)
 
     @property

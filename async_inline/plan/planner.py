@@ -21,9 +21,12 @@ from libcst.metadata import Scope
 
 from ..analysis.callee import CalleeInfo
 from ..analysis.caller import CallerInfo, analyze_caller
+from ..analysis.classes import ClassInfo, analyze_class
 from ..analysis.evaluation import FRAME_BLOCKS, awaits_in, blocks_around, evaluation_order, header_expressions, statement_position_problem
 from ..analysis.module import ModuleFacts
 from ..analysis.refusals import Refusal, RefusalCode
+from ..analysis.resolve import Lookup, MethodContext, Target, resolve
+from ..analysis.scopes import ScopeIndex
 from ..analysis.site import Inlinable, Limits, SiteCall, SiteContext, check_site, site_call
 from ..analysis.stability import is_literal, is_stable
 from ..options import Options
@@ -61,6 +64,10 @@ class _Frame:
     stack: tuple[str, ...]
     callee: CalleeInfo | None
     scope: Scope
+    #: The module whose code this frame is.
+    facts: ModuleFacts
+    #: The method the code is, for ``self``, ``cls`` and ``super()`` sites.
+    method: MethodContext | None
     #: Emitted local names of this frame and the frames around it.
     active_names: frozenset[str] = frozenset()
     #: Line of the physical caller's statement this frame's code lands in (depth >= 1).
@@ -77,7 +84,7 @@ class _Frame:
         return self.callee.node if self.callee is not None else self.caller.node
 
     def frozen(self) -> FramePlan:
-        return FramePlan(self.caller, self.depth, self.stack, self.callee, dict(self.sites))
+        return FramePlan(self.caller, self.depth, self.stack, self.callee, self.facts, dict(self.sites))
 
 
 @dataclass(frozen=True)
@@ -113,15 +120,20 @@ class Planner:
         return ModulePlan(self._callers, decided)
 
     # -- walking the statements -------------------------------------------------------
-    def _statements(self, stmts: Sequence[cst.CSTNode], frame: _Frame | None, qualname: tuple[str, ...]) -> None:
+    def _statements(
+        self, stmts: Sequence[cst.CSTNode], frame: _Frame | None, qualname: tuple[str, ...], owner: ClassInfo | None = None
+    ) -> None:
         for stmt in stmts:
-            self._statement(stmt, frame, qualname)
+            self._statement(stmt, frame, qualname, owner)
 
-    def _statement(self, node: cst.CSTNode, frame: _Frame | None, qualname: tuple[str, ...]) -> None:
+    def _statement(self, node: cst.CSTNode, frame: _Frame | None, qualname: tuple[str, ...], owner: ClassInfo | None) -> None:
         if isinstance(node, cst.FunctionDef):
-            self._function(node, qualname)
+            self._function(node, qualname, owner)
         elif isinstance(node, cst.ClassDef):
-            self._statements(statements_of(node.body), None, (*qualname, node.name.value))
+            name = (*qualname, node.name.value)
+            module_level = self.facts.classes.get(node.name.value)
+            cls = module_level if module_level is not None and module_level.node is node else analyze_class(node, ".".join(name), False)
+            self._statements(statements_of(node.body), None, name, cls)
         elif isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             if frame is not None:
                 for small in node.body:
@@ -131,18 +143,31 @@ class Planner:
             if frame is not None and isinstance(node, _HEADED):
                 self._decide(frame, node)
 
-    def _function(self, fdef: cst.FunctionDef, qualname: tuple[str, ...]) -> None:
+    def _function(self, fdef: cst.FunctionDef, qualname: tuple[str, ...], owner: ClassInfo | None) -> None:
         name = (*qualname, fdef.name.value)
         inner = (*name, "<locals>")
         if fdef.asynchronous is None:
             self._statements(statements_of(fdef.body), None, inner)
             return
-        caller = analyze_caller(self.index, fdef, ".".join(name))
-        frame = _Frame(caller=caller, depth=0, stack=(), callee=None, scope=caller.scope)
+        caller = analyze_caller(self.index, fdef, ".".join(name), self._callee_key(fdef, owner), owner)
+        frame = _Frame(
+            caller=caller, depth=0, stack=(), callee=None, scope=caller.scope, facts=self.facts, method=MethodContext.of_caller(caller)
+        )
         self._growth[fdef] = 0
         self._globals[fdef] = frozenset()
         self._statements(statements_of(fdef.body), frame, inner)
         self._callers[fdef] = CallerPlan(caller, frame.frozen(), self._globals[fdef])
+
+    def _callee_key(self, fdef: cst.FunctionDef, owner: ClassInfo | None) -> str | None:
+        """The caller's key as a callee, if sites can resolve to it (recursion)."""
+        name = fdef.name.value
+        if owner is None:
+            callee = self.facts.callees.get(name)
+            return callee.key if callee is not None and callee.node is fdef else None
+        method = owner.methods.get(name)
+        if owner.stable and method is not None and method.node is fdef:
+            return self.facts.qualified(f"{owner.qualname}.{name}")
+        return None
 
     # -- one statement ------------------------------------------------------------------
     def _decide(self, frame: _Frame, stmt: cst.CSTNode) -> None:
@@ -157,7 +182,7 @@ class Planner:
         pending: dict[cst.Await, tuple[SiteCall, Inlinable]] = {}
         # Inner awaits first: whether a site can be an expression depends on its arguments.
         for node in reversed(awaits):
-            site = site_call(self.index, node)
+            site = site_call(frame.facts.index, node)
             if site is None:
                 continue
             check = self._check(frame, here, site)
@@ -178,21 +203,13 @@ class Planner:
 
     def _here(self, frame: _Frame, stmt: cst.CSTNode) -> _Here:
         caller_observes = frame.depth == 0 and frame.caller.is_async_generator
+        index = frame.facts.index
         return _Here(
-            placement_line=self.index.line(stmt) if frame.depth == 0 else frame.placement_line,
-            blocks=frame.base_blocks + blocks_around(stmt, frame.root.body, self.index.parent),
-            in_handler=frame.in_handler or self._inside(stmt, frame.root, _HANDLERS),
-            observed=frame.observed or caller_observes or self._inside(stmt, frame.root, _OBSERVERS),
+            placement_line=index.line(stmt) if frame.depth == 0 else frame.placement_line,
+            blocks=frame.base_blocks + blocks_around(stmt, frame.root.body, index.parent),
+            in_handler=frame.in_handler or _inside(index, stmt, frame.root, _HANDLERS),
+            observed=frame.observed or caller_observes or _inside(index, stmt, frame.root, _OBSERVERS),
         )
-
-    def _inside(self, stmt: cst.CSTNode, root: cst.FunctionDef, kinds: tuple[type, ...]) -> bool:
-        """Is ``stmt`` within a node of one of ``kinds`` in ``root``'s own body?"""
-        node = self.index.parent(stmt)
-        while node is not None and node is not root:
-            if isinstance(node, kinds):
-                return True
-            node = self.index.parent(node)
-        return False
 
     def _check(self, frame: _Frame, here: _Here, site: SiteCall) -> Inlinable | Refusal:
         ctx = SiteContext(
@@ -205,19 +222,23 @@ class Planner:
             in_handler=here.in_handler,
             growth=self._growth[frame.caller.node],
         )
-        check = check_site(self.index, self.facts.callees, self.facts.reserved_free, self.limits, ctx, site)
+        target = resolve(frame.facts, frame.method, site.call)
+        if isinstance(target, Refusal):
+            return target
+        check = check_site(self.index, self.facts.reserved_free, self.limits, ctx, site, target)
         if isinstance(check, Inlinable) and self.stress is not None and not self.stress.picks(ctx.depth):
             return Refusal(RefusalCode.STRESS, "not picked by the stress mode's random choice")
         return check
 
     def _stable(self, frame: _Frame, walrus: frozenset[str]) -> Callable[[cst.CSTNode], bool]:
         substituted = frame.callee.local_uses if frame.expression and frame.callee is not None else ()
-        stable_name = self.facts.name_stability(frame.scope, frame.root, walrus, substituted)
+        stable_name = frame.facts.name_stability(frame.scope, frame.root, walrus, substituted)
         return lambda node: is_stable(node, stable_name)
 
     # -- the three outcomes -------------------------------------------------------------
     def _refused(self, frame: _Frame, here: _Here, site: SiteCall, refusal: Refusal) -> SitePlan:
-        plan = SitePlan(site, frame.caller.qualname, self.index.line(site.await_node), frame.depth + 1, here.observed, refusal=refusal)
+        line = frame.facts.index.line(site.await_node)
+        plan = SitePlan(site, frame.caller.qualname, line, frame.depth + 1, here.observed, refusal=refusal)
         self._decided.append(plan)
         return plan
 
@@ -238,11 +259,13 @@ class Planner:
         around the site, and arguments that are stable or can be bound with ``:=`` (not
         inside a comprehension's iterable, where ``:=`` is illegal).
         """
-        if here.observed or not self.facts.expression_callee(check.callee.name):
+        target = check.target
+        if here.observed or target.lookup is not Lookup.NAME or not target.facts.expression_callee(target.callee):
             return False
         in_iterable = False
+        parent = frame.facts.index.parent
         child: cst.CSTNode = site.await_node
-        node = self.index.parent(child)
+        node = parent(child)
         while node is not None and child is not stmt:
             if isinstance(node, (cst.GeneratorExp, cst.FormattedString)):
                 # A generator converts a StopIteration with its own message; inside an
@@ -250,7 +273,7 @@ class Planner:
                 return False
             if isinstance(node, cst.CompFor) and child is node.iter:
                 in_iterable = True
-            child, node = node, self.index.parent(node)
+            child, node = node, parent(node)
         stable = self._stable(frame, walrus)
         for arg in site.call.args:
             if stable(arg.value):
@@ -260,14 +283,14 @@ class Planner:
         return True
 
     def _expression_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable, walrus: frozenset[str]) -> SitePlan:
-        callee = check.callee
+        callee = check.target.callee
         assert callee.return_expr is not None
         slot = self._reserve()
         self._growth[frame.caller.node] += 1
         child = _enter(
             frame,
             here,
-            callee,
+            check.target,
             active_names=frame.active_names,
             placement_line=here.placement_line,
             base_blocks=here.blocks,  # an expression adds no compiler block
@@ -275,7 +298,7 @@ class Planner:
         )
         inner = self._here(child, callee.return_expr)
         for node in reversed(awaits_in([callee.return_expr])):
-            nested = site_call(self.index, node)
+            nested = site_call(child.facts.index, node)
             if nested is None:
                 continue
             check_nested = self._check(child, inner, nested)
@@ -287,11 +310,12 @@ class Planner:
             child.sites[node] = self._refused(child, inner, nested, check_nested)
         stable = self._stable(frame, walrus)
         in_place = frozenset(i for i, arg in enumerate(site.call.args) if stable(arg.value))
-        inlining = Inlining(Form.EXPRESSION, callee, check.binding, {}, frozenset(), in_place, child.frozen())
-        return self._fill(slot, SitePlan(site, frame.caller.qualname, self.index.line(site.await_node), child.depth, here.observed, inlining))
+        inlining = Inlining(Form.EXPRESSION, check.target, check.binding, {}, frozenset(), in_place, child.frozen())
+        line = frame.facts.index.line(site.await_node)
+        return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining))
 
     def _statement_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable) -> SitePlan:
-        callee = check.callee
+        callee = check.target.callee
         local_names = {local: self.names.make(f"ai_{local}") if local in check.clashing else local for local in callee.locals}
         aliased = frozenset(
             source.param.name
@@ -304,17 +328,17 @@ class Planner:
         caller = frame.caller.node
         self._growth[caller] += max(callee.size, 1)
         self._globals[caller] |= callee.assigned_globals
-        line = self.index.line(site.await_node)
+        line = frame.facts.index.line(site.await_node)
         child = _enter(
             frame,
             here,
-            callee,
+            check.target,
             active_names=frame.active_names | frozenset(local_names[local] for local in callee.locals if local not in aliased),
             placement_line=frame.placement_line if frame.depth else line,
             base_blocks=here.blocks + FRAME_BLOCKS,
         )
         self._statements(callee.body, child, ())
-        inlining = Inlining(Form.STATEMENTS, callee, check.binding, local_names, aliased, frozenset(), child.frozen())
+        inlining = Inlining(Form.STATEMENTS, check.target, check.binding, local_names, aliased, frozenset(), child.frozen())
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining))
 
     def _reserve(self) -> int:
@@ -327,14 +351,17 @@ class Planner:
         return plan
 
 
-def _enter(frame: _Frame, here: _Here, callee: CalleeInfo, **where: Any) -> _Frame:
-    """The frame of ``callee`` inlined at a site of ``frame`` (``where``: how it is placed)."""
+def _enter(frame: _Frame, here: _Here, target: Target, **where: Any) -> _Frame:
+    """The frame of a callee inlined at a site of ``frame`` (``where``: how it is placed)."""
+    callee = target.callee
     return _Frame(
         caller=frame.caller,
         depth=frame.depth + 1,
-        stack=(*frame.stack, callee.name),
+        stack=(*frame.stack, callee.key),
         callee=callee,
         scope=callee.scope,
+        facts=target.facts,
+        method=MethodContext.of_callee(target.facts, callee),
         observed=here.observed,
         in_handler=here.in_handler,
         **where,
@@ -349,6 +376,16 @@ def _ends_as_plain_name(arg: cst.BaseExpression) -> bool:
     """Whether an argument reaches the inlined body as an unparenthesized name: a stable
     name, or a temporary holding its value; literals stay literals."""
     return not is_literal(arg) and not arg.lpar
+
+
+def _inside(index: ScopeIndex, stmt: cst.CSTNode, root: cst.FunctionDef, kinds: tuple[type, ...]) -> bool:
+    """Is ``stmt`` within a node of one of ``kinds`` in ``root``'s own body?"""
+    node = index.parent(stmt)
+    while node is not None and node is not root:
+        if isinstance(node, kinds):
+            return True
+        node = index.parent(node)
+    return False
 
 
 def _children_statements(node: cst.CSTNode) -> list[cst.CSTNode]:

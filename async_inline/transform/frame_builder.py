@@ -24,6 +24,7 @@ import libcst as cst
 from ..analysis.binding import ParamSource
 from ..analysis.callee import CalleeInfo, Parameter, ParamKind
 from ..analysis.evaluation import awaits_in
+from ..analysis.resolve import Lookup, Target
 from ..plan.model import Form, Inlining, SitePlan
 from . import build as b
 from .linearize import Emitted, EvaluatedCall
@@ -54,7 +55,7 @@ class FrameBuilder:
         if source.arg is not None:
             return args[source.arg]
         if source.default:
-            ref = b.name(self.emission.ref_alias(callee.name))
+            ref = b.name(self.emission.ref_alias(callee))
             if isinstance(param.default, int):
                 return b.subscript(b.attr(ref, "__defaults__"), b.integer(param.default))
             return b.subscript(b.attr(ref, "__kwdefaults__"), b.string(param.name))
@@ -62,9 +63,14 @@ class FrameBuilder:
             return b.tuple_([args[i] for i in source.varargs])
         return b.dict_([(k, args[i]) for k, i in source.varkw])
 
-    def guard(self, callee: CalleeInfo, func: cst.BaseExpression) -> cst.BaseExpression:
-        """True while the name still holds the function that was inlined."""
-        return b.is_(func, b.name(self.emission.ref_alias(callee.name)))
+    def guard(self, target: Target, func: cst.BaseExpression) -> cst.BaseExpression:
+        """True exactly when the original's evaluation of the callee (``func``: a name, or
+        the value of a lookup) reached the function that was inlined (docs/methods.md)."""
+        ref = b.name(self.emission.ref_alias(target.callee))
+        if target.lookup is not Lookup.BOUND:
+            return b.is_(func, ref)
+        is_method = b.is_(cst.Call(func=b.name("type"), args=[cst.Arg(func)]), b.name(self.emission.method_type()))
+        return cst.BooleanOperation(left=is_method, operator=cst.And(), right=b.is_(b.attr(func, "__func__"), ref))
 
     # -- expression form ----------------------------------------------------------------
     def expression_frame(self, parent: Frame, site: SitePlan, repl: Replacements) -> cst.BaseExpression:
@@ -101,7 +107,7 @@ class FrameBuilder:
         if not self.emission.options.guards:
             return b.parenthesize_always(inlined)
         return cst.IfExp(
-            test=self.guard(callee, copy(call.func, repl, parent.rename)),
+            test=self.guard(inlining.target, copy(call.func, repl, parent.rename)),
             body=b.parenthesize_always(inlined),
             orelse=cst.Await(expression=copy(call, repl, parent.rename)),
             lpar=[cst.LeftParen()],
@@ -116,12 +122,16 @@ class FrameBuilder:
         callee = inlining.callee
         number = self.names.new_frame()
         result = self.names.make(f"ai{number}_ret") if call.want_result else None
-        returns = self.emission.facts.return_plan(callee)
+        returns = inlining.body.facts.return_plan(callee)
         names = self._local_names(inlining, call.args)
-        rename = {node: names[local] for node, local in callee.local_uses.items() if names[local] != local}
+        rename: dict[cst.Name, str | cst.BaseExpression] = {
+            node: names[local] for node, local in callee.local_uses.items() if names[local] != local
+        }
+        rename.update(callee.mangled)
         child = Frame(
             plan=inlining.body,
             rename=rename,
+            replaced=self._class_cell(inlining, names, rename),
             returns=returns,
             result=result,
             done_flag=self.names.make(f"ai{number}_done") if returns.in_loop else None,
@@ -134,7 +144,11 @@ class FrameBuilder:
         if child.done_flag is not None:
             inner.append(b.assign(child.done_flag, b.FALSE))
         inner += [b.while_true([*body, cst.Break()])] if returns.needs_wrapper else body
-        bindings: list[Emitted] = [
+        bindings: list[Emitted] = []
+        if inlining.target.lookup is Lookup.BOUND:
+            assert call.fn is not None
+            bindings.append(b.assign(names[callee.params[0].name], b.attr(call.fn, "__self__")))
+        bindings += [
             b.assign(names[param.name], value)
             for param, value in self.bound_values(inlining, call.args)
             if param.name not in inlining.aliased
@@ -145,10 +159,28 @@ class FrameBuilder:
             awaited = cst.Await(expression=call.fallback)
             call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
             func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename)
-            stmts = [b.if_(self.guard(callee, func), frame_code, [call_it])]
+            stmts = [b.if_(self.guard(inlining.target, func), frame_code, [call_it])]
         for stmt in stmts:
             self.emission.marks.mark_tree(stmt, site.line)
         return stmts, result
+
+    def _class_cell(self, inlining: Inlining, names: dict[str, str], rename: dict[cst.Name, str | cst.BaseExpression]) -> Replacements:
+        """A method's ``__class__`` and zero-argument ``super()`` name its class explicitly:
+        ``super()`` reads the class cell and the first parameter of the frame it runs in."""
+        callee = inlining.callee
+        if not callee.class_cell_uses:
+            return {}
+        cell = self.emission.class_cell_alias(callee)
+        first = b.name(names[callee.params[0].name])
+        replaced: dict[cst.CSTNode, cst.CSTNode] = {}
+        for node in callee.class_cell_uses:
+            if node.value == "__class__":
+                rename[node] = cell
+                continue
+            call = inlining.body.facts.index.parent(node)
+            assert isinstance(call, cst.Call)
+            replaced[call] = call.with_changes(args=[cst.Arg(b.name(cell)), cst.Arg(first)])
+        return replaced
 
     def _local_names(self, inlining: Inlining, args: Sequence[cst.BaseExpression]) -> dict[str, str]:
         """Emitted name of each callee local; a parameter aliasing its argument takes the

@@ -36,7 +36,8 @@ class EvaluatedCall:
     args: list[cst.BaseExpression]
     #: Temporaries released when the inlined frame ends, like its parameters.
     frame_temps: list[str]
-    #: The temporary holding the callee when it had to be evaluated before the arguments.
+    #: The temporary holding the callee when it had to be evaluated before the arguments
+    #: (always for a method: the value of its lookup).
     fn: cst.Name | None
     #: What the guard awaits when the name no longer holds the callee.
     fallback: cst.BaseExpression
@@ -197,8 +198,10 @@ class Linearizer:
         call = site.site.call
         frame_temps: list[str] = []
         fn: cst.Name | None = None
-        if self.host.guards and any(not self.is_stable(a.value) for a in call.args):
-            # The callee name is evaluated before the arguments: keep that order for the guard.
+        attribute = isinstance(call.func, cst.Attribute)  # a method: PLAIN or BOUND lookup
+        if attribute or (self.host.guards and any(not self.is_stable(a.value) for a in call.args)):
+            # The callee is evaluated before the arguments: keep that order for the guard.
+            # A method's lookup is evaluated once, then tested, then called (or inlined).
             fn = b.name(self.host.names.temp())
             self.out.append(b.assign(fn.value, self.emit(call.func)))
             self.repl[call.func] = fn

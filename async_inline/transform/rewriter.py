@@ -40,30 +40,49 @@ def rewrite_module(
             return module, report, None
         emission = Emission(facts, options, names, OriginMarks(index))
         new_module = emit_module(emission, plan)
-    new_module = _add_function_aliases(new_module, emission.ref_aliases)
+    new_module = _add_aliases(new_module, emission)
     if emission.runtime_alias is not None:
-        new_module = _add_runtime_import(new_module, emission.runtime_alias)
+        new_module = _add_runtime_import(new_module, emission)
     return new_module, report, lambda: emission.marks.origin_lines(new_module)
 
 
-def _add_function_aliases(module: cst.Module, aliases: dict[str, str]) -> cst.Module:
-    """``_ai_ref_f = f`` right after ``async def f``: the object guards compare against."""
+def _add_aliases(module: cst.Module, emission: Emission) -> cst.Module:
+    """The objects guards compare against, each bound right after its definition runs:
+    ``_ai_ref_f = f`` after ``async def f``; after ``class K``, the method's function
+    (``function_of``) and, for a method using ``super()``, its class cell."""
+    after: dict[str, list[cst.BaseStatement]] = {}
+    for callee, alias in emission.refs.values():
+        if callee.owner is None:
+            after.setdefault(callee.name, []).append(b.line(b.assign(alias, b.name(callee.name))))
+            continue
+        rt = b.name(emission.runtime_alias or "")
+        owner = callee.owner.qualname
+        lookup = cst.Call(b.attr(rt, "function_of"), [cst.Arg(b.name(owner)), cst.Arg(b.string(callee.name)), cst.Arg(b.string(callee.qualname))])
+        stmts = after.setdefault(owner, [])
+        stmts.append(b.line(b.assign(alias, lookup)))
+        cell = emission.class_cells.get(callee.key)
+        if cell is not None:
+            stmts.append(b.line(b.assign(cell, cst.Call(b.attr(rt, "class_cell"), [cst.Arg(b.name(alias))]))))
     body: list[cst.BaseStatement] = []
     for stmt in module.body:
         body.append(stmt)
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value in aliases:
-            body.append(b.line(b.assign(aliases[stmt.name.value], b.name(stmt.name.value))))
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            body += after.get(stmt.name.value, [])
     return module.with_changes(body=body)
 
 
-def _add_runtime_import(module: cst.Module, alias: str) -> cst.Module:
+def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:
     """``import runtime as _ai_rt`` after the docstring and ``__future__`` imports."""
     body = list(module.body)
     at = 1 if starts_with_docstring(body) else 0
     while at < len(body) and _is_future_import(body[at]):
         at += 1
+    alias = emission.runtime_alias
+    assert alias is not None
     imported = cst.Import(names=[cst.ImportAlias(name=cst.Name("runtime"), asname=cst.AsName(name=cst.Name(alias)))])
     body.insert(at, b.line(imported))
+    if emission.method_type_alias is not None:
+        body.insert(at + 1, b.line(b.assign(emission.method_type_alias, b.attr(b.name(alias), "METHOD_TYPE"))))
     return module.with_changes(body=body)
 
 

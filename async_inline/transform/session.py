@@ -19,7 +19,7 @@ from ..plan.model import FramePlan
 from ..plan.names import FreshNames
 from ..tree import is_statement_level, walk
 from .lines import OriginMarks
-from .renaming import Rename
+from .renaming import Rename, Replacements
 
 
 @dataclass(eq=False)
@@ -34,6 +34,9 @@ class Frame:
     result: str | None = None
     #: Flag set by a return inside a loop of the callee (see ``ReturnPlan``).
     done_flag: str | None = None
+    #: Original nodes replaced wherever they are emitted: a method's zero-argument
+    #: ``super()`` calls, made explicit (``super(its class, its first parameter)``).
+    replaced: Replacements = field(default_factory=dict)
     #: The nodes the transformer must descend into (ancestors of what it rewrites); None:
     #: every node. Visiting a LibCST node costs tens of microseconds.
     visit: frozenset[cst.CSTNode] | None = None
@@ -52,18 +55,38 @@ class Emission:
         self.options = options
         self.names = names
         self.marks = marks
-        #: Callee name -> module-level alias holding the original function object (guards, defaults).
-        self.ref_aliases: dict[str, str] = {}
+        #: Callee key -> (callee, module-level alias holding the original function object:
+        #: what guards compare against, where defaults are read from).
+        self.refs: dict[str, tuple[CalleeInfo, str]] = {}
+        #: Callee key -> module-level alias of a method's class cell (``super()``).
+        self.class_cells: dict[str, str] = {}
         self.runtime_alias: str | None = None
+        self.method_type_alias: str | None = None
         self._module_visit: frozenset[cst.CSTNode] | None = None
         self._body_visit: dict[str, frozenset[cst.CSTNode]] = {}
 
-    def ref_alias(self, callee: str) -> str:
+    def ref_alias(self, callee: CalleeInfo) -> str:
         """The module-level alias of ``callee`` that guards compare against and defaults are
         read from; made on first use, so code that needs neither gets no alias."""
-        if callee not in self.ref_aliases:
-            self.ref_aliases[callee] = self.names.make(f"ai_ref_{callee}")
-        return self.ref_aliases[callee]
+        if callee.key not in self.refs:
+            if callee.owner is not None:
+                self.runtime()  # function_of
+            self.refs[callee.key] = (callee, self.names.make(f"ai_ref_{callee.qualname.replace('.', '_')}"))
+        return self.refs[callee.key][1]
+
+    def class_cell_alias(self, callee: CalleeInfo) -> str:
+        """The module-level alias of the class a method's ``super()`` refers to."""
+        if callee.key not in self.class_cells:
+            self.ref_alias(callee)
+            self.class_cells[callee.key] = self.names.make(f"ai_cls_{callee.qualname.replace('.', '_')}")
+        return self.class_cells[callee.key]
+
+    def method_type(self) -> str:
+        """The module-level alias of ``types.MethodType`` (via runtime), for method guards."""
+        if self.method_type_alias is None:
+            self.runtime()
+            self.method_type_alias = self.names.make("ai_MethodType")
+        return self.method_type_alias
 
     def runtime(self) -> cst.Name:
         """The name generated code reaches ``runtime`` by (``import runtime as _ai_rt``)."""
@@ -96,15 +119,17 @@ class Emission:
         statement, always rebuilt: a statement object shared with the callee's own
         definition would have two places in the output, and one line in origin_lines.
         Expressions may be shared."""
-        fixed = self._body_visit.get(callee.name)
+        fixed = self._body_visit.get(callee.key)
         if fixed is None:
             targets: list[cst.CSTNode] = []
             statements: list[cst.CSTNode] = []
             for node in walk(callee.node.body):
                 if isinstance(node, (cst.Await, cst.Return, cst.Global, cst.ImportAlias)):
                     targets.append(node)
+                elif isinstance(node, cst.Name) and (node in callee.mangled or node in callee.class_cell_uses):
+                    targets.append(node)
                 elif is_statement_level(node):
                     statements.append(node)
             fixed = self.ancestors_of(targets, stop=callee.node.body) | frozenset(statements)
-            self._body_visit[callee.name] = fixed
+            self._body_visit[callee.key] = fixed
         return fixed | self.ancestors_of(list(rename), stop=callee.node.body) if rename else fixed

@@ -22,6 +22,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from ..analysis.evaluation import awaits_in, header_expressions
+from ..analysis.scopes import ScopeIndex
 from ..plan.model import Form, ModulePlan, SitePlan
 from ..tree import is_statement_level, starts_with_docstring, walrus_targets
 from . import build as b
@@ -73,7 +74,6 @@ def emit_body(builder: FrameBuilder, frame: Frame) -> list[cst.BaseStatement]:
 class StatementRewriter(cst.CSTTransformer):
     def __init__(self, emission: Emission, builder: FrameBuilder, plan: ModulePlan | None, frame: Frame | None = None) -> None:
         self.emission = emission
-        self.index = emission.index
         self.names = emission.names
         self.guards = emission.options.guards
         self.builder = builder
@@ -83,6 +83,12 @@ class StatementRewriter(cst.CSTTransformer):
     @property
     def frame(self) -> Frame | None:
         return self._frames[-1]
+
+    @property
+    def index(self) -> ScopeIndex:
+        """The scopes of the code being emitted (an inlined callee may come from another module)."""
+        frame = self._frames[0]
+        return frame.plan.facts.index if frame is not None else self.emission.index
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         """Descend only where something may be rewritten: unchanged subtrees are kept as
@@ -95,7 +101,9 @@ class StatementRewriter(cst.CSTTransformer):
     # -- LinearizerHost -----------------------------------------------------------------
     def emit(self, node: N, repl: Replacements) -> N:
         frame = self.frame
-        return copy(node, repl, frame.rename if frame is not None else {})
+        if frame is None:
+            return copy(node, repl, {})
+        return copy(node, {**frame.replaced, **repl} if frame.replaced else repl, frame.rename)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.index.parent(node)
@@ -130,6 +138,11 @@ class StatementRewriter(cst.CSTTransformer):
             return renamed(updated, frame.rename[original])
         return updated
 
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        frame = self.frame
+        replaced = frame.replaced.get(original) if frame is not None else None
+        return replaced if isinstance(replaced, cst.Call) else updated
+
     def leave_ImportAlias(self, original: cst.ImportAlias, updated: cst.ImportAlias) -> cst.ImportAlias:
         frame = self.frame
         return rename_import_alias(original, updated, frame.rename) if frame is not None else updated
@@ -160,7 +173,7 @@ class StatementRewriter(cst.CSTTransformer):
         frame = self.frame
         assert frame is not None
         plan = frame.plan
-        stable_name = self.emission.facts.name_stability(
+        stable_name = plan.facts.name_stability(
             plan.callee.scope if plan.callee is not None else plan.caller.scope, plan.root, walrus_targets(stmt)
         )
         return Linearizer(self, sites.sites, sites.repl, sites.observed, stable_name)

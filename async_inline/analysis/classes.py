@@ -1,0 +1,197 @@
+"""The classes of a module as far as the source tells: their bases and their methods.
+
+Only what static resolution of ``self.m()`` needs: the method-resolution order of a
+class through the classes this analysis can see, and the ``async def`` a name finds
+there. The answer is a best guess by design: the run-time guard of an inlined method
+(see docs/methods.md) checks that the lookup the original performs yields exactly the
+function inlined, so a wrong guess costs speed, never correctness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+import libcst as cst
+import libcst.matchers as m
+
+from ..tree import statements_of, walk
+from .scopes import ScopeIndex
+
+
+class MethodKind(Enum):
+    #: A plain ``async def`` in a class body: an instance lookup binds it.
+    INSTANCE = "instance"
+    CLASS = "classmethod"
+    STATIC = "staticmethod"
+
+
+@dataclass(frozen=True)
+class MethodDef:
+    node: cst.FunctionDef
+    kind: MethodKind
+
+
+@dataclass(frozen=True, eq=False)
+class ClassInfo:
+    name: str
+    #: Dotted qualified name within its module (``Outer.Inner``).
+    qualname: str
+    node: cst.ClassDef
+    #: Base expressions, in order (``Generic[T]`` and keywords excluded).
+    bases: tuple[cst.BaseExpression, ...]
+    #: Methods by name: the last ``def`` of each name in the class body, if the body binds
+    #: the name only by that ``def``; other class attributes are in ``attributes``.
+    methods: Mapping[str, MethodDef]
+    #: Names the class body binds otherwise (assignments, imports, nested classes ...).
+    attributes: frozenset[str]
+    #: The class is a module-level statement whose name the module binds once.
+    stable: bool
+
+    def defines(self, name: str) -> bool:
+        return name in self.methods or name in self.attributes
+
+
+#: A base the analysis cannot see (another package, a call, a subscript ...).
+UNKNOWN = None
+
+
+def module_classes(index: ScopeIndex) -> dict[str, ClassInfo]:
+    """Module-level classes by name."""
+    out: dict[str, ClassInfo] = {}
+    bound_once = _bound_once(index)
+    for stmt in index.module.body:
+        if isinstance(stmt, cst.ClassDef):
+            out[stmt.name.value] = analyze_class(stmt, stmt.name.value, stmt.name.value in bound_once)
+    return out
+
+
+def analyze_class(node: cst.ClassDef, qualname: str, stable: bool) -> ClassInfo:
+    methods: dict[str, MethodDef] = {}
+    other: set[str] = set()
+    counts: dict[str, int] = {}
+    for stmt in statements_of(node.body):
+        for name, method in _bindings(stmt):
+            counts[name] = counts.get(name, 0) + 1
+            if method is not None:
+                methods[name] = method
+            else:
+                other.add(name)
+    methods = {n: m for n, m in methods.items() if counts[n] == 1}
+    bases = tuple(a.value for a in node.bases if a.keyword is None and a.star == "")
+    return ClassInfo(node.name.value, qualname, node, bases, methods, frozenset(other | {n for n, c in counts.items() if c > 1}), stable)
+
+
+def _bindings(stmt: cst.CSTNode) -> list[tuple[str, MethodDef | None]]:
+    """Names a class-body statement binds, with the method when it is an ``async def``
+    whose decorators keep it a function the class holds."""
+    if isinstance(stmt, cst.FunctionDef):
+        kind = method_kind(stmt)
+        method = MethodDef(stmt, kind) if kind is not None and stmt.asynchronous is not None else None
+        return [(stmt.name.value, method)]
+    if isinstance(stmt, cst.ClassDef):
+        return [(stmt.name.value, None)]
+    names: list[tuple[str, MethodDef | None]] = []
+    if isinstance(stmt, cst.SimpleStatementLine):
+        for small in stmt.body:
+            for target in _small_targets(small):
+                names.append((target, None))
+    elif isinstance(stmt, cst.BaseCompoundStatement):
+        # Names bound under if/try/for in a class body: counted as attributes.
+        for node in walk(stmt):
+            if isinstance(node, cst.Name):
+                names.append((node.value, None))
+    return names
+
+
+def _small_targets(small: cst.BaseSmallStatement) -> list[str]:
+    targets: list[cst.CSTNode] = []
+    if isinstance(small, cst.Assign):
+        targets = [t.target for t in small.targets]
+    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+        targets = [small.target]
+    elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+        targets = [a.asname.name if a.asname else a.name for a in small.names]
+    elif isinstance(small, cst.Del):
+        targets = [small.target]
+    return [n.value for t in targets for n in walk(t) if isinstance(n, cst.Name)]
+
+
+#: Decorators a method may carry and stay the function the class holds (the runtime's
+#: markers are read by the callee analysis).
+_KIND_DECORATORS = {"classmethod": MethodKind.CLASS, "staticmethod": MethodKind.STATIC}
+_MARKERS = frozenset({"inline", "noinline", "async_method"})
+
+
+def method_kind(fdef: cst.FunctionDef) -> MethodKind | None:
+    """The kind the decorators make; None when a decorator may replace the function."""
+    kind = MethodKind.INSTANCE
+    for i, deco in enumerate(fdef.decorators):
+        expr = deco.decorator
+        name = expr.value if isinstance(expr, cst.Name) else None
+        if name in _KIND_DECORATORS and i == 0:
+            kind = _KIND_DECORATORS[name]
+        elif isinstance(expr, cst.Attribute) and expr.attr.value in _MARKERS:
+            continue  # checked by qualified name in callee.py
+        elif name in _MARKERS:
+            continue
+        else:
+            return None
+    return kind
+
+
+def _bound_once(index: ScopeIndex) -> frozenset[str]:
+    counts: dict[str, int] = {}
+    for name, role in index.roles.items():
+        if role.binds and index.use_scope(name) is index.global_scope:
+            counts[name.value] = counts.get(name.value, 0) + 1
+    return frozenset(n for n, c in counts.items() if c == 1)
+
+
+def mro(cls: ClassInfo, resolve_base: Callable[[cst.BaseExpression], ClassInfo | None]) -> list[ClassInfo | None]:
+    """The method-resolution order as far as it is known: C3 over the visible classes,
+    ``UNKNOWN`` for a base the analysis cannot see (its own bases are unknown too)."""
+    seen: set[int] = set()
+
+    def linearize(c: ClassInfo) -> list[ClassInfo | None]:
+        if id(c) in seen:  # a cycle in broken code: stop
+            return [c, UNKNOWN]
+        seen.add(id(c))
+        parents = [resolve_base(b) for b in c.bases if not m.matches(b, m.Name("object"))]
+        lists: list[list[ClassInfo | None]] = [linearize(p) if p is not None else [UNKNOWN] for p in parents]
+        return [c, *_merge([*lists, list(parents)])]
+
+    return linearize(cls)
+
+
+def _merge(seqs: list[list[ClassInfo | None]]) -> list[ClassInfo | None]:
+    """C3 merge; an unknown base ends the known part of the order."""
+    out: list[ClassInfo | None] = []
+    seqs = [list(s) for s in seqs if s]
+    while seqs:
+        for seq in seqs:
+            head = seq[0]
+            if head is UNKNOWN or not any(head in s[1:] for s in seqs):
+                break
+        else:
+            return [*out, UNKNOWN]  # inconsistent order: Python would refuse the class
+        if head is UNKNOWN:
+            return [*out, UNKNOWN]
+        out.append(head)
+        seqs = [[x for x in s if x is not head] for s in seqs]
+        seqs = [s for s in seqs if s]
+    return out
+
+
+def find_method(order: list[ClassInfo | None], name: str) -> tuple[ClassInfo, MethodDef] | None:
+    """The ``async def`` a lookup of ``name`` along ``order`` finds, if the known part of
+    the order decides it: the first class that binds the name, if that binding is one."""
+    for cls in order:
+        if cls is UNKNOWN:
+            return None
+        if name in cls.methods:
+            return cls, cls.methods[name]
+        if cls.defines(name):
+            return None
+    return None

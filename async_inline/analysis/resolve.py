@@ -1,0 +1,168 @@
+"""Which ``async def`` an awaited call reaches, statically, and how the original reaches it.
+
+A site is a call ``F(args)``. ``F`` is a name (a module-level function) or an attribute
+lookup ``R.m`` whose receiver ``R`` is ``self`` or ``cls`` (the first parameter of the
+calling method), ``super()``, a module-level class, or ``type(self)``. The answer names
+the function and the *lookup*: what the original's evaluation of ``F`` yields when it
+reaches that function, which is what the run-time guard checks (see docs/methods.md):
+
+* ``NAME``: ``F`` is a name holding the function;
+* ``PLAIN``: the lookup yields the function itself (a staticmethod, or a function looked
+  up on a class); the arguments bind to all its parameters;
+* ``BOUND``: the lookup yields a bound method (an instance lookup of a method, any lookup
+  of a classmethod); its ``__self__`` is the first argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.metadata import BuiltinScope, ClassScope, GlobalScope
+
+from .callee import CalleeInfo
+from .caller import CallerInfo
+from .classes import UNKNOWN, ClassInfo, MethodKind, find_method, mro
+from .module import ModuleFacts
+from .refusals import Refusal, RefusalCode
+
+
+class Lookup(Enum):
+    NAME = "name"
+    PLAIN = "plain"
+    BOUND = "bound"
+
+
+class Shape(Enum):
+    """How the site names its callee (for the report's tallies)."""
+
+    FUNCTION = "function"
+    SELF = "self"
+    CLS = "cls"
+    SUPER = "super"
+    CLASS = "class"
+    TYPE = "type(self)"
+
+
+@dataclass(frozen=True)
+class MethodContext:
+    """The method whose code holds a site: what ``self``, ``cls`` and ``super()`` mean there."""
+
+    owner: ClassInfo
+    kind: MethodKind
+    #: The first parameter (``self``, ``cls``), if the method has one.
+    first_param: str | None
+
+    @staticmethod
+    def of_caller(caller: CallerInfo) -> MethodContext | None:
+        if caller.owner is None or caller.method_kind is None:
+            return None
+        return MethodContext(caller.owner, caller.method_kind, caller.first_param)
+
+    @staticmethod
+    def of_callee(facts: ModuleFacts, callee: CalleeInfo) -> MethodContext | None:
+        owner = callee.owner
+        cls = facts.classes.get(owner.qualname) if owner is not None else None
+        if owner is None or cls is None:
+            return None
+        first = callee.params[0].name if callee.params and owner.kind is not MethodKind.STATIC else None
+        return MethodContext(cls, owner.kind, first)
+
+
+@dataclass(frozen=True)
+class Target:
+    callee: CalleeInfo
+    lookup: Lookup
+    shape: Shape
+    #: The module the callee's code comes from.
+    facts: ModuleFacts
+
+    @property
+    def implicit_first(self) -> bool:
+        """The first parameter is bound by the lookup, not by the call's arguments."""
+        return self.lookup is Lookup.BOUND
+
+
+def resolve(facts: ModuleFacts, method: MethodContext | None, call: cst.Call) -> Target | Refusal:
+    """The target of ``call``, a site in code of ``facts``'s module (in ``method``, if the
+    code is a method's)."""
+    func = call.func
+    if isinstance(func, cst.Name):
+        return _function(facts, func)
+    if not isinstance(func, cst.Attribute):
+        return Refusal(RefusalCode.UNRESOLVED, "the callee is an expression, not a name or an attribute")
+    receiver, name = func.value, func.attr.value
+    found = _receiver(facts, method, receiver)
+    if isinstance(found, Refusal):
+        return found
+    order, instance, shape = found
+    hit = find_method(order, name)
+    if hit is None:
+        return Refusal(RefusalCode.UNRESOLVED, f"'{name}' is not an async def the class hierarchy visible here defines")
+    cls, found_def = hit
+    if not cls.stable:
+        return Refusal(RefusalCode.UNRESOLVED, f"'{cls.qualname}' is not a module-level class bound once")
+    return Target(facts.method(cls, name), _lookup(found_def.kind, instance), shape, facts)
+
+
+def _function(facts: ModuleFacts, func: cst.Name) -> Target | Refusal:
+    index = facts.index
+    target = index.use_scope(func)
+    callee = facts.callees.get(func.value)
+    if target is not index.global_scope or callee is None:
+        local = target is not None and not isinstance(target, (GlobalScope, BuiltinScope))
+        where = "a local variable" if local else "not an async def of this module"
+        return Refusal(RefusalCode.UNRESOLVED, f"'{func.value}' is {where}")
+    return Target(callee, Lookup.NAME, Shape.FUNCTION, facts)
+
+
+def _lookup(kind: MethodKind, instance: bool) -> Lookup:
+    """What a lookup of a method of ``kind`` yields, on an instance or on a class."""
+    if kind is MethodKind.CLASS or (kind is MethodKind.INSTANCE and instance):
+        return Lookup.BOUND
+    return Lookup.PLAIN
+
+
+def _receiver(facts: ModuleFacts, method: MethodContext | None, receiver: cst.BaseExpression) -> tuple[list[ClassInfo | None], bool, Shape] | Refusal:
+    """The class order a lookup on ``receiver`` searches, whether it is an instance lookup,
+    and the site's shape."""
+    index = facts.index
+    owner = method.owner if method is not None else None
+    first = method.first_param if method is not None else None
+    instance = method is not None and method.kind is MethodKind.INSTANCE
+    if isinstance(receiver, cst.Name) and owner is not None and receiver.value == first:
+        order = mro(owner, lambda b: _class_of(facts, b))
+        return order, instance, Shape.SELF if instance else Shape.CLS
+    if m.matches(receiver, m.Call(func=m.Name("super"), args=[])) and owner is not None and first is not None:
+        if not isinstance(index.use_scope(receiver.func), BuiltinScope):  # type: ignore[attr-defined]
+            return Refusal(RefusalCode.UNRESOLVED, "'super' is not the builtin")
+        order = mro(owner, lambda b: _class_of(facts, b))[1:]
+        return order, instance, Shape.SUPER
+    if isinstance(receiver, cst.Name):
+        cls = _class_of(facts, receiver)
+        if cls is not None:
+            return mro(cls, lambda b: _class_of(facts, b)), False, Shape.CLASS
+    if (
+        m.matches(receiver, m.Call(func=m.Name("type"), args=[m.Arg(value=m.Name(), keyword=None, star="")]))
+        and owner is not None
+        and receiver.args[0].value.value == first  # type: ignore[attr-defined]
+        and instance
+        and isinstance(index.use_scope(receiver.func), BuiltinScope)  # type: ignore[attr-defined]
+    ):
+        return mro(owner, lambda b: _class_of(facts, b)), False, Shape.TYPE
+    return Refusal(RefusalCode.UNRESOLVED, "the receiver's class is not known statically")
+
+
+def _class_of(facts: ModuleFacts, expr: cst.BaseExpression) -> ClassInfo | None:
+    """The module-level class a name refers to, if it is one bound once; else UNKNOWN."""
+    if not isinstance(expr, cst.Name):
+        return UNKNOWN
+    scope = facts.index.use_scope(expr)
+    if isinstance(scope, ClassScope):
+        return UNKNOWN
+    if scope is not facts.index.global_scope:
+        return UNKNOWN
+    cls = facts.classes.get(expr.value)
+    return cls if cls is not None and cls.stable else UNKNOWN

@@ -1,0 +1,61 @@
+"""References inlined code compares against: the functions whose bodies it holds.
+
+Generated code binds them once, at module level, after the definitions they refer to
+(``_ai_ref_K_m = _ai_rt.function_of(K, "m", "K.m")``); its guards then compare the
+original's lookup with them by identity (see docs/methods.md).
+"""
+
+from __future__ import annotations
+
+import types
+from typing import Any
+
+#: What an instance lookup of a method yields; the guard of an inlined method tests it.
+METHOD_TYPE = types.MethodType
+
+
+class _NotFound:
+    """Stands for a function that is not there: no lookup ever yields it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<runtime: function not found>"
+
+
+NOT_FOUND: Any = _NotFound()
+
+
+def function_of(cls: type, name: str, qualname: str) -> Any:
+    """The function ``cls`` holds under ``name`` (through ``classmethod`` and
+    ``staticmethod``), if it is the ``async def`` named ``qualname`` whose body was inlined;
+    else ``NOT_FOUND``. A class decorator may have replaced it, a patch may be active:
+    then the guards must never pass."""
+    try:
+        attribute = vars(cls).get(name)
+    except TypeError:
+        return NOT_FOUND
+    if isinstance(attribute, (classmethod, staticmethod)):
+        attribute = attribute.__func__
+    return attribute if is_function(attribute, qualname) else NOT_FOUND
+
+
+def is_function(obj: object, qualname: str) -> bool:
+    """``obj`` is the plain function compiled from the ``def`` named ``qualname`` (a
+    wrapper copies ``__qualname__``, not its code's name)."""
+    if type(obj) is not types.FunctionType or obj.__qualname__ != qualname:
+        return False
+    code = obj.__code__
+    return getattr(code, "co_qualname", qualname) == qualname and code.co_name == qualname.rpartition(".")[2]
+
+
+def class_cell(function: Any) -> Any:
+    """The class a method's zero-argument ``super()`` and ``__class__`` refer to: its
+    ``__class__`` cell (the class the ``class`` statement created, before decorators)."""
+    code = getattr(function, "__code__", None)
+    if code is None or "__class__" not in code.co_freevars:
+        return None
+    return function.__closure__[code.co_freevars.index("__class__")].cell_contents
+
+
+__all__ = ["METHOD_TYPE", "NOT_FOUND", "class_cell", "function_of", "is_function"]
