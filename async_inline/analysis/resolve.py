@@ -50,25 +50,30 @@ class Shape(Enum):
 class MethodContext:
     """The method whose code holds a site: what ``self``, ``cls`` and ``super()`` mean there."""
 
+    #: The class defining the method (``super()`` starts after it).
     owner: ClassInfo
     kind: MethodKind
     #: The first parameter (``self``, ``cls``), if the method has one.
     first_param: str | None
+    #: The best static guess of the class of ``self`` (or of ``cls``): the owner, or a
+    #: subclass known at the site that inlined this method through its own ``self``.
+    self_class: ClassInfo
 
     @staticmethod
     def of_caller(caller: CallerInfo) -> MethodContext | None:
         if caller.owner is None or caller.method_kind is None:
             return None
-        return MethodContext(caller.owner, caller.method_kind, caller.first_param)
+        return MethodContext(caller.owner, caller.method_kind, caller.first_param, caller.owner)
 
     @staticmethod
-    def of_callee(facts: ModuleFacts, callee: CalleeInfo) -> MethodContext | None:
+    def of_callee(target: Target) -> MethodContext | None:
+        callee = target.callee
         owner = callee.owner
-        cls = facts.classes.get(owner.qualname) if owner is not None else None
+        cls = target.facts.classes.get(owner.qualname) if owner is not None else None
         if owner is None or cls is None:
             return None
         first = callee.params[0].name if callee.params and owner.kind is not MethodKind.STATIC else None
-        return MethodContext(cls, owner.kind, first)
+        return MethodContext(cls, owner.kind, first, target.receiver_class or cls)
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,9 @@ class Target:
     shape: Shape
     #: The module the callee's code comes from.
     facts: ModuleFacts
+    #: The static class of the receiver when it is the calling method's ``self`` (or
+    #: ``cls``): inlined, the callee's own ``self`` sites resolve through it.
+    receiver_class: ClassInfo | None = None
 
     @property
     def implicit_first(self) -> bool:
@@ -97,14 +105,14 @@ def resolve(facts: ModuleFacts, method: MethodContext | None, call: cst.Call) ->
     found = _receiver(facts, method, receiver)
     if isinstance(found, Refusal):
         return found
-    order, instance, shape = found
+    order, instance, shape, receiver_class = found
     hit = find_method(order, name)
     if hit is None:
         return Refusal(RefusalCode.UNRESOLVED, f"'{name}' is not an async def the class hierarchy visible here defines")
     cls, found_def = hit
     if not cls.stable:
         return Refusal(RefusalCode.UNRESOLVED, f"'{cls.qualname}' is not a module-level class bound once")
-    return Target(facts.method(cls, name), _lookup(found_def.kind, instance), shape, facts)
+    return Target(facts.method(cls, name), _lookup(found_def.kind, instance), shape, facts, receiver_class)
 
 
 def _function(facts: ModuleFacts, func: cst.Name) -> Target | Refusal:
@@ -125,33 +133,38 @@ def _lookup(kind: MethodKind, instance: bool) -> Lookup:
     return Lookup.PLAIN
 
 
-def _receiver(facts: ModuleFacts, method: MethodContext | None, receiver: cst.BaseExpression) -> tuple[list[ClassInfo | None], bool, Shape] | Refusal:
+Found = tuple[list["ClassInfo | None"], bool, Shape, "ClassInfo | None"]
+
+
+def _receiver(facts: ModuleFacts, method: MethodContext | None, receiver: cst.BaseExpression) -> Found | Refusal:
     """The class order a lookup on ``receiver`` searches, whether it is an instance lookup,
-    and the site's shape."""
+    the site's shape, and the receiver's static class when it is the method's own."""
     index = facts.index
-    owner = method.owner if method is not None else None
-    first = method.first_param if method is not None else None
-    instance = method is not None and method.kind is MethodKind.INSTANCE
-    if isinstance(receiver, cst.Name) and owner is not None and receiver.value == first:
-        order = mro(owner, lambda b: _class_of(facts, b))
-        return order, instance, Shape.SELF if instance else Shape.CLS
-    if m.matches(receiver, m.Call(func=m.Name("super"), args=[])) and owner is not None and first is not None:
-        if not isinstance(index.use_scope(receiver.func), BuiltinScope):  # type: ignore[attr-defined]
-            return Refusal(RefusalCode.UNRESOLVED, "'super' is not the builtin")
-        order = mro(owner, lambda b: _class_of(facts, b))[1:]
-        return order, instance, Shape.SUPER
+
+    def order_of(cls: ClassInfo) -> list[ClassInfo | None]:
+        return mro(cls, lambda b: _class_of(facts, b))
+
+    if method is not None and method.first_param is not None:
+        own = method.self_class
+        instance = method.kind is MethodKind.INSTANCE
+        if isinstance(receiver, cst.Name) and receiver.value == method.first_param:
+            return order_of(own), instance, Shape.SELF if instance else Shape.CLS, own
+        if m.matches(receiver, m.Call(func=m.Name("super"), args=[])):
+            if not isinstance(index.use_scope(receiver.func), BuiltinScope):  # type: ignore[attr-defined]
+                return Refusal(RefusalCode.UNRESOLVED, "'super' is not the builtin")
+            order = order_of(own)
+            after = order.index(method.owner) + 1 if method.owner in order else None
+            return (order[after:] if after is not None else order_of(method.owner)[1:]), instance, Shape.SUPER, own
+        if (
+            m.matches(receiver, m.Call(func=m.Name("type"), args=[m.Arg(value=m.Name(method.first_param), keyword=None, star="")]))
+            and instance
+            and isinstance(index.use_scope(receiver.func), BuiltinScope)  # type: ignore[attr-defined]
+        ):
+            return order_of(own), False, Shape.TYPE, own
     if isinstance(receiver, cst.Name):
         cls = _class_of(facts, receiver)
         if cls is not None:
-            return mro(cls, lambda b: _class_of(facts, b)), False, Shape.CLASS
-    if (
-        m.matches(receiver, m.Call(func=m.Name("type"), args=[m.Arg(value=m.Name(), keyword=None, star="")]))
-        and owner is not None
-        and receiver.args[0].value.value == first  # type: ignore[attr-defined]
-        and instance
-        and isinstance(index.use_scope(receiver.func), BuiltinScope)  # type: ignore[attr-defined]
-    ):
-        return mro(owner, lambda b: _class_of(facts, b)), False, Shape.TYPE
+            return order_of(cls), False, Shape.CLASS, None
     return Refusal(RefusalCode.UNRESOLVED, "the receiver's class is not known statically")
 
 

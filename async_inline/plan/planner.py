@@ -361,7 +361,7 @@ def _enter(frame: _Frame, here: _Here, target: Target, **where: Any) -> _Frame:
         callee=callee,
         scope=callee.scope,
         facts=target.facts,
-        method=MethodContext.of_callee(target.facts, callee),
+        method=MethodContext.of_callee(target),
         observed=here.observed,
         in_handler=here.in_handler,
         **where,

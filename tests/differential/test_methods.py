@@ -1,0 +1,286 @@
+"""Inlined methods (issue 11): the guard follows Python's attribute lookup exactly.
+
+Each program runs a site several times while the lookup's answer changes (subclass
+instances, instance attributes, class attributes rebound, patches, descriptors,
+``__getattr__``/``__getattribute__``, metaclasses), and prints what every call did: the
+rewritten program must do exactly the same, inlining where the lookup still yields the
+function it inlined and calling otherwise.
+"""
+
+from __future__ import annotations
+
+from tests.differential.harness import assert_same_behaviour
+
+COUNTER = '''
+class Counter:
+    def __init__(self, start=0):
+        self.n = start
+
+    async def bump(self, by=1):
+        self.n = self.n + by
+        return self.n
+
+    async def twice(self):
+        a = await self.bump()
+        b = await self.bump(2)
+        return a, b
+'''
+
+
+def test_self_method_on_the_class_and_on_a_subclass_that_overrides_it():
+    assert_same_behaviour(COUNTER + '''
+class Loud(Counter):
+    async def bump(self, by=1):
+        print("loud bump", by)
+        self.n = self.n + 10 * by
+        return self.n
+
+class Quiet(Counter):
+    pass
+
+async def main():
+    for obj in (Counter(), Loud(), Quiet(5)):
+        print(type(obj).__name__, await obj.twice(), obj.n)
+''', inlined={"Counter.bump"})
+
+
+def test_instance_attribute_shadowing_the_method():
+    assert_same_behaviour(COUNTER + '''
+async def fake(by=1):
+    print("fake bump", by)
+    return -by
+
+async def main():
+    c = Counter()
+    print(await c.twice())
+    c.bump = fake
+    print(await c.twice())
+    del c.bump
+    print(await c.twice())
+''', inlined={"Counter.bump"})
+
+
+def test_class_attribute_rebound_after_definition_and_restored():
+    assert_same_behaviour(COUNTER + '''
+async def other(self, by=1):
+    print("other", by)
+    return by * 100
+
+async def main():
+    c = Counter()
+    print(await c.twice())
+    original = Counter.bump
+    Counter.bump = other
+    print(await c.twice())
+    Counter.bump = original
+    print(await c.twice())
+''', inlined={"Counter.bump"})
+
+
+def test_mock_patch_object_with_async_mock_and_with_a_coroutine_function():
+    assert_same_behaviour(COUNTER + '''
+from unittest import mock
+
+async def replacement(self, by=1):
+    return "replaced", by
+
+async def main():
+    c = Counter()
+    with mock.patch.object(Counter, "bump", new_callable=mock.AsyncMock, return_value=42) as patched:
+        print(await c.twice(), patched.await_count)
+    with mock.patch.object(Counter, "bump", replacement):
+        print(await c.twice())
+    with mock.patch.object(c, "bump", mock.AsyncMock(return_value=7)):
+        print(await c.twice())
+    print(await c.twice())
+''', inlined={"Counter.bump"})
+
+
+def test_getattribute_and_getattr_overrides_in_subclasses():
+    assert_same_behaviour(COUNTER + '''
+class Traced(Counter):
+    def __getattribute__(self, name):
+        if name == "bump":
+            print("looked up bump")
+        return super().__getattribute__(name)
+
+class Redirect(Counter):
+    def __getattribute__(self, name):
+        if name == "bump":
+            async def elsewhere(by=1):
+                return ("elsewhere", by)
+            return elsewhere
+        return super().__getattribute__(name)
+
+class Fallback(Counter):
+    def __getattr__(self, name):
+        print("never needed for", name)
+        raise AttributeError(name)
+
+async def main():
+    for obj in (Traced(), Redirect(), Fallback()):
+        print(type(obj).__name__, await obj.twice())
+''', inlined={"Counter.bump"})
+
+
+def test_slots_properties_and_data_descriptors():
+    assert_same_behaviour(COUNTER + '''
+class Slotted(Counter):
+    __slots__ = ()
+
+class ByProperty(Counter):
+    @property
+    def bump(self):
+        print("property read")
+        async def through(by=1):
+            return ("through the property", by)
+        return through
+
+class Descriptor:
+    def __get__(self, obj, owner=None):
+        async def described(by=1):
+            return ("descriptor", by)
+        return described
+    def __set__(self, obj, value):
+        raise AttributeError("read-only")
+
+class ByDescriptor(Counter):
+    bump = Descriptor()
+
+async def main():
+    for obj in (Slotted(), ByProperty(), ByDescriptor()):
+        print(type(obj).__name__, await obj.twice())
+''', inlined={"Counter.bump"})
+
+
+def test_classmethods_and_staticmethods_through_instances_classes_and_cls():
+    assert_same_behaviour('''
+class Shape:
+    sides = 0
+
+    @classmethod
+    async def describe(cls, unit="u"):
+        return f"{cls.__name__} with {cls.sides} sides ({unit})"
+
+    @staticmethod
+    async def area(w, h=2):
+        a = w * h
+        return a
+
+    @classmethod
+    async def report(cls):
+        first = await cls.describe()
+        second = await cls.area(3)
+        return first, second
+
+    async def summary(self):
+        d = await self.describe("cm")
+        a = await self.area(4, h=5)
+        s = await Shape.area(1)
+        t = await type(self).describe()
+        return d, a, s, t
+
+class Square(Shape):
+    sides = 4
+
+    @staticmethod
+    async def area(w, h=None):
+        return w * w
+
+async def main():
+    for obj in (Shape(), Square()):
+        print(await obj.summary())
+        print(await type(obj).report())
+    Shape.describe = classmethod(lambda cls, unit="u": __import__("asyncio").sleep(0, result="rebound"))
+    print(await Shape().summary())
+''', inlined={"Shape.describe", "Shape.area"})
+
+
+def test_zero_argument_super_inside_an_inlined_method_keeps_its_class():
+    assert_same_behaviour('''
+class A:
+    async def name(self):
+        return "A"
+
+class B(A):
+    async def name(self):
+        inner = await super().name()
+        return "B>" + inner
+
+    async def show(self):
+        return __class__.__name__ + ":" + await self.name()
+
+class C(B):
+    async def name(self):
+        inner = await super().name()
+        return "C>" + inner
+
+class Other:
+    async def run(self, obj):
+        # B.show inlined here: its super() and __class__ must still mean B.
+        return await B.show(obj)
+
+async def use(obj):
+    return await B.name(obj)
+
+async def main():
+    for obj in (B(), C()):
+        print(await obj.show(), await Other().run(obj), await use(obj))
+''', inlined={"B.show", "B.name"})
+
+
+def test_metaclass_with_a_lookup_of_its_own():
+    assert_same_behaviour(COUNTER + '''
+class Meta(type):
+    def __getattribute__(cls, name):
+        if name == "bump":
+            print("class lookup through the metaclass")
+        return super().__getattribute__(name)
+
+class Managed(Counter, metaclass=Meta):
+    async def via_class(self):
+        return await Managed.bump(self, 3)
+
+async def main():
+    m = Managed()
+    print(await m.twice(), await m.via_class())
+''', inlined={"Counter.bump"})
+
+
+def test_private_names_of_a_method_are_mangled_by_its_own_class():
+    assert_same_behaviour('''
+__tally = ["module private"]
+
+class Vault:
+    def __init__(self):
+        self.__secret = 41
+
+    async def reveal(self):
+        found = self.__secret + 1
+        return found, __tally
+
+    async def inside(self):
+        return await self.reveal()
+
+_Vault__tally = ["mangled global"]
+
+class Thief:
+    def __init__(self):
+        self.__secret = "thief's"
+
+    async def steal(self, vault):
+        return await vault.reveal(), self.__secret
+
+async def main():
+    v = Vault()
+    print(await v.inside(), await Thief().steal(v))
+''', inlined={"Vault.reveal"})
+
+
+def test_bound_method_of_another_instance_stored_on_the_instance():
+    assert_same_behaviour(COUNTER + '''
+async def main():
+    a, b = Counter(), Counter(100)
+    a.bump = b.bump   # the lookup yields a bound method of the right function, bound to b
+    print(await a.twice(), a.n, b.n)
+''', inlined={"Counter.bump"})
