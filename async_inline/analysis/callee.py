@@ -220,8 +220,7 @@ def _definition_refusal(index: ScopeIndex, fdef: cst.FunctionDef, owner: Owner |
     if owner is not None:
         return None
     name = fdef.name.value
-    bindings = [n for n, role in index.roles.items() if n.value == name and role.binds and index.use_scope(n) is index.global_scope]
-    if len(bindings) != 1 or index.parent(fdef) is not index.module:
+    if name not in index.globals_bound_once or index.parent(fdef) is not index.module:
         return Refusal(RefusalCode.REBOUND, f"'{name}' is bound more than once in the module, or not at its top level")
     return None
 

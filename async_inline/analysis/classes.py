@@ -48,6 +48,8 @@ class ClassInfo:
     attributes: frozenset[str]
     #: The class is a module-level statement whose name the module binds once.
     stable: bool
+    #: The dotted name of the module defining it, when known.
+    module: str | None = None
 
     def defines(self, name: str) -> bool:
         return name in self.methods or name in self.attributes
@@ -57,17 +59,17 @@ class ClassInfo:
 UNKNOWN = None
 
 
-def module_classes(index: ScopeIndex) -> dict[str, ClassInfo]:
+def module_classes(index: ScopeIndex, module: str | None) -> dict[str, ClassInfo]:
     """Module-level classes by name."""
     out: dict[str, ClassInfo] = {}
-    bound_once = _bound_once(index)
+    bound_once = index.globals_bound_once
     for stmt in index.module.body:
         if isinstance(stmt, cst.ClassDef):
-            out[stmt.name.value] = analyze_class(stmt, stmt.name.value, stmt.name.value in bound_once)
+            out[stmt.name.value] = analyze_class(stmt, stmt.name.value, stmt.name.value in bound_once, module)
     return out
 
 
-def analyze_class(node: cst.ClassDef, qualname: str, stable: bool) -> ClassInfo:
+def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str | None) -> ClassInfo:
     methods: dict[str, MethodDef] = {}
     other: set[str] = set()
     counts: dict[str, int] = {}
@@ -80,7 +82,8 @@ def analyze_class(node: cst.ClassDef, qualname: str, stable: bool) -> ClassInfo:
                 other.add(name)
     methods = {n: m for n, m in methods.items() if counts[n] == 1}
     bases = tuple(a.value for a in node.bases if a.keyword is None and a.star == "")
-    return ClassInfo(node.name.value, qualname, node, bases, methods, frozenset(other | {n for n, c in counts.items() if c > 1}), stable)
+    attributes = frozenset(other | {n for n, c in counts.items() if c > 1})
+    return ClassInfo(node.name.value, qualname, node, bases, methods, attributes, stable, module)
 
 
 def _bindings(stmt: cst.CSTNode) -> list[tuple[str, MethodDef | None]]:
@@ -141,15 +144,7 @@ def method_kind(fdef: cst.FunctionDef) -> MethodKind | None:
     return kind
 
 
-def _bound_once(index: ScopeIndex) -> frozenset[str]:
-    counts: dict[str, int] = {}
-    for name, role in index.roles.items():
-        if role.binds and index.use_scope(name) is index.global_scope:
-            counts[name.value] = counts.get(name.value, 0) + 1
-    return frozenset(n for n, c in counts.items() if c == 1)
-
-
-def mro(cls: ClassInfo, resolve_base: Callable[[cst.BaseExpression], ClassInfo | None]) -> list[ClassInfo | None]:
+def mro(cls: ClassInfo, resolve_base: Callable[[ClassInfo, cst.BaseExpression], ClassInfo | None]) -> list[ClassInfo | None]:
     """The method-resolution order as far as it is known: C3 over the visible classes,
     ``UNKNOWN`` for a base the analysis cannot see (its own bases are unknown too)."""
     seen: set[int] = set()
@@ -158,7 +153,7 @@ def mro(cls: ClassInfo, resolve_base: Callable[[cst.BaseExpression], ClassInfo |
         if id(c) in seen:  # a cycle in broken code: stop
             return [c, UNKNOWN]
         seen.add(id(c))
-        parents = [resolve_base(b) for b in c.bases if not m.matches(b, m.Name("object"))]
+        parents = [resolve_base(c, b) for b in c.bases if not m.matches(b, m.Name("object"))]
         lists: list[list[ClassInfo | None]] = [linearize(p) if p is not None else [UNKNOWN] for p in parents]
         return [c, *_merge([*lists, list(parents)])]
 

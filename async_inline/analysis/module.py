@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 from collections.abc import Callable, Container, Sequence
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
@@ -13,25 +13,44 @@ from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
 from ..tree import statements_of, walk
 from .callee import SCAFFOLDING_NAMES, CalleeInfo, Owner, analyze_callee
 from .classes import ClassInfo, module_classes
+from .imports import ImportBinding, import_bindings
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .refusals import Refusal, RefusalCode
 from .returns import ReturnPlan, plan_returns
 from .scopes import Role, ScopeIndex
 
+if TYPE_CHECKING:
+    from .program import Program
+
 
 class ModuleFacts:
-    def __init__(self, index: ScopeIndex, name: str | None = None, noinline: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        index: ScopeIndex,
+        name: str | None = None,
+        noinline: Sequence[str] = (),
+        *,
+        program: Program | None = None,
+        is_package: bool = False,
+        path: str | None = None,
+    ) -> None:
         self.index = index
         #: The module's dotted name, when known.
         self.name = name
+        #: The other modules this one may inline from (None: this module alone).
+        self.program = program
+        self.is_package = is_package
+        self.path = path
         self._noinline = tuple(noinline)
-        #: Module-level functions by name: the callees a site may resolve to.
-        self.callees: dict[str, CalleeInfo] = {}
+        self._function_defs: dict[str, cst.FunctionDef] = {}
         for stmt in index.module.body:
-            if isinstance(stmt, cst.FunctionDef) and stmt.name.value not in self.callees:
-                self.callees[stmt.name.value] = self._listed(analyze_callee(index, stmt, key=self.qualified(stmt.name.value)))
+            if isinstance(stmt, cst.FunctionDef):
+                self._function_defs.setdefault(stmt.name.value, stmt)
+        self._functions: dict[str, CalleeInfo] = {}
         #: Module-level classes by name (their methods are callees too).
-        self.classes: dict[str, ClassInfo] = module_classes(index)
+        self.classes: dict[str, ClassInfo] = module_classes(index, name)
+        #: Module-level names bound once by a top-level import statement.
+        self.imports: dict[str, ImportBinding] = import_bindings(index, name, is_package)
         self._methods: dict[tuple[str, str], CalleeInfo] = {}
         #: Names code of this module reads as globals or builtins, and the names generated
         #: code reads: no callee local may take them (inlined code could read them).
@@ -42,6 +61,15 @@ class ModuleFacts:
         self._returns: dict[str, ReturnPlan] = {}
         self._stable: dict[Scope, frozenset[str]] = {}
         self._expression: dict[str, bool] = {}
+
+    def function(self, name: str) -> CalleeInfo | None:
+        """The callee for module-level function ``name``, if the module defines one."""
+        if name not in self._functions:
+            fdef = self._function_defs.get(name)
+            if fdef is None:
+                return None
+            self._functions[name] = self._listed(analyze_callee(self.index, fdef, key=self.qualified(name)))
+        return self._functions[name]
 
     def _listed(self, info: CalleeInfo) -> CalleeInfo:
         if info.refusal is None and any(fnmatch.fnmatchcase(info.key, p) for p in self._noinline):
@@ -90,7 +118,7 @@ class ModuleFacts:
         if not (isinstance(node, cst.Await) and isinstance(node.expression, cst.Call)):
             return True
         func = node.expression.func
-        inner = self.callees.get(func.value) if isinstance(func, cst.Name) else None
+        inner = self.function(func.value) if isinstance(func, cst.Name) else None
         if inner is None or inner.refusal is not None or self.index.use_scope(cast(cst.Name, func)) is not self.index.global_scope:
             return True
         return self.expression_callee(inner, seen | {outer})

@@ -44,6 +44,10 @@ class Shape(Enum):
     SUPER = "super"
     CLASS = "class"
     TYPE = "type(self)"
+    #: A function imported from another module (``from .x import f``).
+    IMPORTED = "imported"
+    #: A function looked up on a module (``m.f``).
+    MODULE = "module"
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,9 @@ class Target:
     #: The static class of the receiver when it is the calling method's ``self`` (or
     #: ``cls``): inlined, the callee's own ``self`` sites resolve through it.
     receiver_class: ClassInfo | None = None
+    #: For a callee of another module: the top-level import statement of the site's module
+    #: that brought it in (after it runs, that module's globals can be read).
+    via: cst.SimpleStatementLine | None = None
 
     @property
     def implicit_first(self) -> bool:
@@ -102,28 +109,38 @@ def resolve(facts: ModuleFacts, method: MethodContext | None, call: cst.Call) ->
     if not isinstance(func, cst.Attribute):
         return Refusal(RefusalCode.UNRESOLVED, "the callee is an expression, not a name or an attribute")
     receiver, name = func.value, func.attr.value
-    found = _receiver(facts, method, receiver)
-    if isinstance(found, Refusal):
-        return found
-    order, instance, shape, receiver_class = found
+    module = reference(facts, receiver)
+    if module is not None and module.kind is RefKind.MODULE:
+        found = member(module.facts, name, module.via)
+        if found is None or found.callee is None:
+            return Refusal(RefusalCode.UNRESOLVED, f"'{name}' is not an async def of module {module.facts.name}")
+        return Target(found.callee, Lookup.PLAIN, Shape.MODULE, found.facts, via=found.via)
+    seen = _receiver(facts, method, receiver)
+    if isinstance(seen, Refusal):
+        return seen
+    order, instance, shape, receiver_class, via = seen
     hit = find_method(order, name)
     if hit is None:
         return Refusal(RefusalCode.UNRESOLVED, f"'{name}' is not an async def the class hierarchy visible here defines")
     cls, found_def = hit
-    if not cls.stable:
+    owner_facts = _facts_of(facts, cls)
+    if not cls.stable or owner_facts is None:
         return Refusal(RefusalCode.UNRESOLVED, f"'{cls.qualname}' is not a module-level class bound once")
-    return Target(facts.method(cls, name), _lookup(found_def.kind, instance), shape, facts, receiver_class)
+    callee = owner_facts.method(cls, name)
+    return Target(callee, _lookup(found_def.kind, instance), shape, owner_facts, receiver_class, via)
 
 
 def _function(facts: ModuleFacts, func: cst.Name) -> Target | Refusal:
     index = facts.index
-    target = index.use_scope(func)
-    callee = facts.callees.get(func.value)
-    if target is not index.global_scope or callee is None:
-        local = target is not None and not isinstance(target, (GlobalScope, BuiltinScope))
+    scope = index.use_scope(func)
+    if scope is not index.global_scope:
+        local = scope is not None and not isinstance(scope, (GlobalScope, BuiltinScope))
         where = "a local variable" if local else "not an async def of this module"
         return Refusal(RefusalCode.UNRESOLVED, f"'{func.value}' is {where}")
-    return Target(callee, Lookup.NAME, Shape.FUNCTION, facts)
+    found = reference(facts, func)
+    if found is None or found.callee is None:
+        return Refusal(RefusalCode.UNRESOLVED, f"'{func.value}' is not an async def of this module or of a module it imports")
+    return Target(found.callee, Lookup.NAME, Shape.FUNCTION if found.via is None else Shape.IMPORTED, found.facts, via=found.via)
 
 
 def _lookup(kind: MethodKind, instance: bool) -> Lookup:
@@ -133,49 +150,119 @@ def _lookup(kind: MethodKind, instance: bool) -> Lookup:
     return Lookup.PLAIN
 
 
-Found = tuple[list["ClassInfo | None"], bool, Shape, "ClassInfo | None"]
+Found = tuple[list["ClassInfo | None"], bool, Shape, "ClassInfo | None", "cst.SimpleStatementLine | None"]
 
 
 def _receiver(facts: ModuleFacts, method: MethodContext | None, receiver: cst.BaseExpression) -> Found | Refusal:
     """The class order a lookup on ``receiver`` searches, whether it is an instance lookup,
-    the site's shape, and the receiver's static class when it is the method's own."""
+    the site's shape, the receiver's static class when it is the method's own, and the
+    import that brought the class in."""
     index = facts.index
-
-    def order_of(cls: ClassInfo) -> list[ClassInfo | None]:
-        return mro(cls, lambda b: _class_of(facts, b))
-
     if method is not None and method.first_param is not None:
         own = method.self_class
         instance = method.kind is MethodKind.INSTANCE
         if isinstance(receiver, cst.Name) and receiver.value == method.first_param:
-            return order_of(own), instance, Shape.SELF if instance else Shape.CLS, own
+            return class_order(facts, own), instance, Shape.SELF if instance else Shape.CLS, own, None
         if m.matches(receiver, m.Call(func=m.Name("super"), args=[])):
             if not isinstance(index.use_scope(receiver.func), BuiltinScope):  # type: ignore[attr-defined]
                 return Refusal(RefusalCode.UNRESOLVED, "'super' is not the builtin")
-            order = order_of(own)
+            order = class_order(facts, own)
             after = order.index(method.owner) + 1 if method.owner in order else None
-            return (order[after:] if after is not None else order_of(method.owner)[1:]), instance, Shape.SUPER, own
+            rest = order[after:] if after is not None else class_order(facts, method.owner)[1:]
+            return rest, instance, Shape.SUPER, own, None
         if (
             m.matches(receiver, m.Call(func=m.Name("type"), args=[m.Arg(value=m.Name(method.first_param), keyword=None, star="")]))
             and instance
             and isinstance(index.use_scope(receiver.func), BuiltinScope)  # type: ignore[attr-defined]
         ):
-            return order_of(own), False, Shape.TYPE, own
-    if isinstance(receiver, cst.Name):
-        cls = _class_of(facts, receiver)
-        if cls is not None:
-            return order_of(cls), False, Shape.CLASS, None
+            return class_order(facts, own), False, Shape.TYPE, own, None
+    found = reference(facts, receiver)
+    if found is not None and found.cls is not None:
+        return class_order(facts, found.cls), False, Shape.CLASS, None, found.via
     return Refusal(RefusalCode.UNRESOLVED, "the receiver's class is not known statically")
 
 
-def _class_of(facts: ModuleFacts, expr: cst.BaseExpression) -> ClassInfo | None:
-    """The module-level class a name refers to, if it is one bound once; else UNKNOWN."""
-    if not isinstance(expr, cst.Name):
-        return UNKNOWN
-    scope = facts.index.use_scope(expr)
-    if isinstance(scope, ClassScope):
-        return UNKNOWN
-    if scope is not facts.index.global_scope:
-        return UNKNOWN
-    cls = facts.classes.get(expr.value)
-    return cls if cls is not None and cls.stable else UNKNOWN
+def class_order(facts: ModuleFacts, cls: ClassInfo) -> list[ClassInfo | None]:
+    """``cls``'s method-resolution order, each base resolved in its own class's module."""
+
+    def base(of: ClassInfo, expr: cst.BaseExpression) -> ClassInfo | None:
+        home = _facts_of(facts, of)
+        found = reference(home, expr) if home is not None else None
+        return found.cls if found is not None and found.cls is not None and found.cls.stable else UNKNOWN
+
+    return mro(cls, base)
+
+
+def _facts_of(facts: ModuleFacts, cls: ClassInfo) -> ModuleFacts | None:
+    if cls.module == facts.name:
+        return facts
+    return facts.program.facts(cls.module) if facts.program is not None and cls.module is not None else None
+
+
+# -- what a name or a dotted name of a module refers to ----------------------------------
+
+
+class RefKind(Enum):
+    MODULE = "module"
+    FUNCTION = "function"
+    CLASS = "class"
+
+
+@dataclass(frozen=True)
+class Ref:
+    kind: RefKind
+    #: The module holding it (the module itself, for a module).
+    facts: ModuleFacts
+    callee: CalleeInfo | None = None
+    cls: ClassInfo | None = None
+    #: The top-level import statement of the referring module that brought it in; None
+    #: for the module's own definitions.
+    via: cst.SimpleStatementLine | None = None
+
+
+#: Re-exports followed at most (``from .x import f`` in a package's ``__init__`` ...).
+_MAX_HOPS = 8
+
+
+def reference(facts: ModuleFacts, expr: cst.BaseExpression) -> Ref | None:
+    """What a global name or a dotted attribute chain of globals refers to, statically."""
+    if isinstance(expr, cst.Name):
+        scope = facts.index.use_scope(expr)
+        if scope is not facts.index.global_scope or isinstance(scope, ClassScope):
+            return None
+        return member(facts, expr.value, None)
+    if isinstance(expr, cst.Attribute):
+        base = reference(facts, expr.value)
+        if base is None or base.kind is not RefKind.MODULE:
+            return None
+        return member(base.facts, expr.attr.value, base.via)
+    return None
+
+
+def member(facts: ModuleFacts, name: str, via: cst.SimpleStatementLine | None, hops: int = 0) -> Ref | None:
+    """What module-level name ``name`` of ``facts``'s module refers to."""
+    if hops > _MAX_HOPS:
+        return None
+    callee = facts.function(name)
+    if callee is not None:
+        return Ref(RefKind.FUNCTION, facts, callee=callee, via=via)
+    cls = facts.classes.get(name)
+    if cls is not None:
+        return Ref(RefKind.CLASS, facts, cls=cls, via=via) if cls.stable else None
+    binding = facts.imports.get(name)
+    program = facts.program
+    if binding is not None:
+        if program is None:
+            return None
+        step = via if via is not None else binding.statement
+        target = program.facts(binding.module)
+        if target is None:
+            return None
+        if binding.attribute is None:
+            return Ref(RefKind.MODULE, target, via=step)
+        return member(target, binding.attribute, step, hops + 1)
+    if program is not None and facts.name is not None and name not in facts.index.globals_bound_once:
+        submodule = program.facts(f"{facts.name}.{name}")  # `from . import x`, `pkg.x`
+        if submodule is not None and facts.is_package:
+            return Ref(RefKind.MODULE, submodule, via=via)
+    return None

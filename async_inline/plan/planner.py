@@ -132,7 +132,7 @@ class Planner:
         elif isinstance(node, cst.ClassDef):
             name = (*qualname, node.name.value)
             module_level = self.facts.classes.get(node.name.value)
-            cls = module_level if module_level is not None and module_level.node is node else analyze_class(node, ".".join(name), False)
+            cls = module_level if module_level is not None and module_level.node is node else analyze_class(node, ".".join(name), False, self.facts.name)
             self._statements(statements_of(node.body), None, name, cls)
         elif isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             if frame is not None:
@@ -162,7 +162,7 @@ class Planner:
         """The caller's key as a callee, if sites can resolve to it (recursion)."""
         name = fdef.name.value
         if owner is None:
-            callee = self.facts.callees.get(name)
+            callee = self.facts.function(name)
             return callee.key if callee is not None and callee.node is fdef else None
         method = owner.methods.get(name)
         if owner.stable and method is not None and method.node is fdef:

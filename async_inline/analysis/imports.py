@@ -1,0 +1,82 @@
+"""What a module's imported names refer to: modules, and names of other modules.
+
+Only names a top-level import statement binds, and that the module binds nowhere else,
+count: such a name holds what the import gave it (unless something outside the module
+rebinds it, which the run-time guards see).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from ..tree import import_top_name
+from .scopes import ScopeIndex
+
+
+@dataclass(frozen=True)
+class ImportBinding:
+    #: The absolute name of the module the statement imports (``import M as m``) or
+    #: imports from (``from M import a``).
+    module: str
+    #: The attribute imported from it; None when the name is bound to the module itself.
+    attribute: str | None
+    #: The top-level statement binding the name: once it has run, the module it names
+    #: is in ``sys.modules`` (what generated code reads its globals from).
+    statement: cst.SimpleStatementLine
+
+
+def import_bindings(index: ScopeIndex, module: str | None, is_package: bool) -> dict[str, ImportBinding]:
+    out: dict[str, ImportBinding] = {}
+    once = index.globals_bound_once
+    for stmt in index.module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            for name, binding in _bound(small, stmt, module, is_package):
+                if name in once:
+                    out[name] = binding
+    return out
+
+
+def _bound(small: cst.BaseSmallStatement, stmt: cst.SimpleStatementLine, module: str | None, is_package: bool) -> list[tuple[str, ImportBinding]]:
+    if isinstance(small, cst.Import):
+        out = []
+        for alias in small.names:
+            dotted = cst.Module([]).code_for_node(alias.name)
+            if alias.asname is not None:
+                target = alias.asname.name
+                assert isinstance(target, cst.Name)
+                out.append((target.value, ImportBinding(dotted, None, stmt)))
+            else:
+                top = import_top_name(alias).value  # `import a.b` binds `a`, the top package
+                out.append((top, ImportBinding(top, None, stmt)))
+        return out
+    if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+        source = cst.Module([]).code_for_node(small.module) if small.module is not None else None
+        base = resolve_relative(module, is_package, len(small.relative), source)
+        if base is None:
+            return []
+        out = []
+        for alias in small.names:
+            imported = alias.name.value if isinstance(alias.name, cst.Name) else None
+            bound: cst.BaseExpression = alias.asname.name if alias.asname is not None else alias.name
+            if imported is not None and isinstance(bound, cst.Name):
+                out.append((bound.value, ImportBinding(base, imported, stmt)))
+        return out
+    return []
+
+
+def resolve_relative(module: str | None, is_package: bool, level: int, target: str | None) -> str | None:
+    """The absolute name ``from <level dots><target> import ...`` in ``module`` refers to;
+    None when it cannot be known (a relative import in a module of unknown name)."""
+    if level == 0:
+        return target
+    if module is None:
+        return None
+    parts = module.split(".") if is_package else module.split(".")[:-1]
+    if level - 1 >= len(parts):
+        return None
+    base = parts[: len(parts) - (level - 1)]
+    return ".".join(base + ([target] if target else []))

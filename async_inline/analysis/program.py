@@ -1,0 +1,66 @@
+"""The modules one rewrite can see: the module rewritten, and those its callees come from.
+
+A rewrite of module ``a`` may inline a function of module ``x`` when ``a`` imports it
+(``from .x import f``, ``import pkg.x as m``): the program finds ``x``'s source through
+a ``SourceProvider`` (the CLI's inputs and read-only roots, or the import hook's
+importlib specs), parses and analyses it once, and records which sources a rewrite
+read, so that a cache can be invalidated when any of them changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from .module import ModuleFacts
+from .scopes import ScopeIndex
+
+
+@dataclass(frozen=True)
+class ModuleSource:
+    name: str
+    #: The file it was read from.
+    path: str
+    text: str
+    #: A package's ``__init__``: relative imports start from the module itself.
+    is_package: bool
+
+
+#: Finds the source of a module by dotted name; None when it has none the rewrite may use.
+SourceProvider = Callable[[str], "ModuleSource | None"]
+
+
+class Program:
+    def __init__(self, provider: SourceProvider | None = None, noinline: Sequence[str] = ()) -> None:
+        self._provider = provider
+        self._noinline = tuple(noinline)
+        self._facts: dict[str, ModuleFacts | None] = {}
+        #: Sources read while rewriting (their paths), beside the module itself.
+        self.read: dict[str, str] = {}
+
+    def add(self, facts: ModuleFacts) -> None:
+        """Register the module being rewritten (already parsed by the caller)."""
+        if facts.name is not None:
+            self._facts[facts.name] = facts
+
+    def facts(self, name: str) -> ModuleFacts | None:
+        """The analysis of module ``name``, if its source is available and parses."""
+        if name in self._facts:
+            return self._facts[name]
+        found: ModuleFacts | None = None
+        source = self._provider(name) if self._provider is not None else None
+        if source is not None:
+            try:
+                tree = cst.parse_module(source.text)
+            except cst.ParserSyntaxError:
+                tree = None
+            if tree is not None:
+                index = ScopeIndex(MetadataWrapper(tree, unsafe_skip_copy=True))
+                found = ModuleFacts(index, name, self._noinline, program=self, is_package=source.is_package, path=source.path)
+                self.read[name] = source.path
+        self._facts[name] = found
+        return found
+
