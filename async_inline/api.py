@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -13,6 +14,9 @@ from ._version import __version__
 from .errors import SourceError
 from .options import Options
 from .report import FileReport
+
+if TYPE_CHECKING:
+    from .analysis.program import Program, SourceProvider
 
 HEADER_PREFIX = "# async_inline: rewritten by async-inline"
 HEADER = f"{HEADER_PREFIX} {__version__}; edit the original source, not this file\n"
@@ -34,6 +38,9 @@ class RewriteResult:
     encoding: str = "utf-8"
     #: True when the input already carried the header: it was returned unchanged.
     already_rewritten: bool = False
+    #: Other modules' sources the rewrite read (module name -> path): the output depends
+    #: on them (a cache of rewritten code must be invalidated when one changes).
+    dependencies: dict[str, str] = field(default_factory=dict)
     #: Computes ``origin_lines`` on demand: only the import hook needs it, and it costs a
     #: second pass over the new module.
     _origins: Callable[[], list[int]] | None = field(default=None, repr=False, compare=False)
@@ -106,20 +113,45 @@ def _insert_header(code: str) -> str:
 
 
 def rewrite_source(
-    source: str | bytes, *, filename: str = "<string>", options: Options | None = None, module: str | None = None
+    source: str | bytes,
+    *,
+    filename: str = "<string>",
+    options: Options | None = None,
+    module: str | None = None,
+    sources: SourceProvider | None = None,
 ) -> RewriteResult:
     """Inline the statically resolvable awaited coroutine calls of one module.
 
     ``module`` is the module's dotted name (``pkg.mod``): functions are known by their
-    qualified names in the report and in ``Options.noinline``.
+    qualified names in the report and in ``Options.noinline``, and relative imports can
+    be followed. ``sources`` finds the source of another module by name: functions and
+    methods of the modules this one imports can then be inlined too (see
+    ``async_inline.sources``); ``RewriteResult.dependencies`` lists the sources read.
     Raises SourceError for input that is not valid Python on the running interpreter.
     """
+    from .analysis.program import Program
+
+    options = options or Options()
+    return _rewrite(source, filename, options, module, Program(sources, options.noinline))
+
+
+def rewrite_program(files: Mapping[str, str], *, options: Options | None = None) -> dict[str, RewriteResult]:
+    """Rewrite the modules of one program (relative path such as ``pkg/x.py`` -> source),
+    each inlining from the others."""
+    from .analysis.program import Program
+    from .sources import module_name_of, text_provider
+
+    options = options or Options()
+    program = Program(text_provider(files), options.noinline)
+    return {path: _rewrite(text, path, options, module_name_of(path)[0], program) for path, text in files.items()}
+
+
+def _rewrite(source: str | bytes, filename: str, options: Options, module: str | None, program: Program) -> RewriteResult:
     # Imported here: `import async_inline` (the hook, the plugin, --help) stays light.
     import libcst as cst
 
     from .transform.rewriter import rewrite_module
 
-    options = options or Options()
     encoding = "utf-8"
     if isinstance(source, bytes):
         source, encoding = decode_source(source, filename)
@@ -132,9 +164,9 @@ def rewrite_source(
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
         raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
-    new_module, report, origins = rewrite_module(tree, path=filename, options=options, module_name=module)
+    new_module, report, origins = rewrite_module(tree, path=filename, options=options, module_name=module, program=program)
     if origins is None:
-        return RewriteResult(source, report, encoding)
+        return RewriteResult(source, report, encoding, dependencies=dict(program.read))
     code = new_module.code
     try:
         compile(code, filename, "exec", dont_inherit=True)
@@ -153,4 +185,4 @@ def rewrite_source(
             lines.insert(header_at, 1)
         return lines
 
-    return RewriteResult(code, report, encoding, _origins=origin_lines)
+    return RewriteResult(code, report, encoding, dependencies=dict(program.read), _origins=origin_lines)

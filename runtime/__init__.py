@@ -10,7 +10,7 @@ from ._driver import Task, run, start
 from ._frames import async_method, is_async_method
 from ._inline import enter, leave, leave_sync, resumed, state
 from ._markers import inline, noinline
-from ._refs import METHOD_TYPE, class_cell, function_of
+from ._refs import METHOD_TYPE, class_cell, function_at, function_of, module_globals
 from ._sched import DeadlockError, deterministic, running_on
 from ._state import AsyncLocal, ExecutionContext
 from ._sync import LoopContext, QueueContext, SynchronizationContext
@@ -53,5 +53,7 @@ __all__ = [
     "resumed",
     "METHOD_TYPE",
     "function_of",
+    "function_at",
+    "module_globals",
     "class_cell",
 ]

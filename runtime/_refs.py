@@ -7,6 +7,7 @@ original's lookup with them by identity (see docs/methods.md).
 
 from __future__ import annotations
 
+import sys
 import types
 from typing import Any
 
@@ -26,14 +27,29 @@ class _NotFound:
 NOT_FOUND: Any = _NotFound()
 
 
-def function_of(cls: type, name: str, qualname: str) -> Any:
+def function_at(obj: object, module: str, qualname: str) -> Any:
+    """``obj`` if it is the ``async def`` ``qualname`` of module ``module`` whose body was
+    inlined, else ``NOT_FOUND`` (a patch was active, or the name holds something else)."""
+    if is_function(obj, qualname) and getattr(obj, "__module__", None) == module:
+        return obj
+    return NOT_FOUND
+
+
+def module_globals(name: str) -> dict[str, Any]:
+    """The namespace of module ``name``, where code inlined from it reads and writes its
+    globals; an empty dict if it is not imported (then no reference into it is found)."""
+    module = sys.modules.get(name)
+    return module.__dict__ if module is not None else {}
+
+
+def function_of(cls: Any, name: str, qualname: str) -> Any:
     """The function ``cls`` holds under ``name`` (through ``classmethod`` and
     ``staticmethod``), if it is the ``async def`` named ``qualname`` whose body was inlined;
     else ``NOT_FOUND``. A class decorator may have replaced it, a patch may be active:
     then the guards must never pass."""
     try:
         attribute = vars(cls).get(name)
-    except TypeError:
+    except TypeError:  # not a class (NOT_FOUND, a placeholder of a module not imported ...)
         return NOT_FOUND
     if isinstance(attribute, (classmethod, staticmethod)):
         attribute = attribute.__func__
@@ -58,4 +74,4 @@ def class_cell(function: Any) -> Any:
     return function.__closure__[code.co_freevars.index("__class__")].cell_contents
 
 
-__all__ = ["METHOD_TYPE", "NOT_FOUND", "class_cell", "function_of", "is_function"]
+__all__ = ["METHOD_TYPE", "NOT_FOUND", "class_cell", "function_at", "function_of", "is_function", "module_globals"]

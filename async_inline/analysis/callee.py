@@ -107,6 +107,8 @@ class CalleeInfo:
     local_uses: dict[cst.Name, str] = field(default_factory=dict)
     #: Names the body reads or binds in the module or builtin scope.
     free_names: frozenset[str] = frozenset()
+    #: Every Name node of the body that is a use of a global or builtin.
+    global_uses: dict[cst.Name, str] = field(default_factory=dict)
     #: Global-declared names the body binds: the caller needs a `global` declaration.
     assigned_globals: frozenset[str] = frozenset()
     #: Non-local identifiers a class body would mangle (attribute names included).
@@ -255,6 +257,7 @@ class _Names:
     order: dict[str, None] = field(default_factory=dict)
     rebound_params: set[str] = field(default_factory=set)
     free_names: set[str] = field(default_factory=set)
+    global_uses: dict[cst.Name, str] = field(default_factory=dict)
     assigned_globals: set[str] = field(default_factory=set)
     private_names: set[str] = field(default_factory=set)
     class_cell_uses: list[cst.Name] = field(default_factory=list)
@@ -301,6 +304,8 @@ def _classify_names(
                 return Refusal(RefusalCode.CLOSURE, f"a lambda or generator expression captures the local '{name.value}'")
         elif isinstance(target, (GlobalScope, BuiltinScope)):
             out.free_names.add(name.value)
+            if role is not Role.DECL:
+                out.global_uses[name] = name.value
             if role.binds and role is not Role.DECL:
                 out.assigned_globals.add(name.value)
             if is_private_name(name.value):
@@ -348,6 +353,7 @@ def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef, *, key: str | None 
         locals=locals_,
         local_uses=names.local_uses,
         free_names=frozenset(names.free_names),
+        global_uses=names.global_uses,
         assigned_globals=frozenset(names.assigned_globals),
         private_names=frozenset() if owner is not None else frozenset(names.private_names | _private_attributes(fdef)),
         mangled=mangled,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 from collections.abc import Callable, Container, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
 import libcst as cst
@@ -21,6 +22,12 @@ from .scopes import Role, ScopeIndex
 
 if TYPE_CHECKING:
     from .program import Program
+
+
+#: Globals every module has, whatever its code binds.
+MODULE_DUNDERS = frozenset(
+    {"__name__", "__file__", "__doc__", "__package__", "__spec__", "__loader__", "__builtins__", "__cached__", "__path__"}
+)
 
 
 class ModuleFacts:
@@ -85,6 +92,16 @@ class ModuleFacts:
             qualname = f"{cls.qualname}.{name}"
             self._methods[key] = self._listed(analyze_callee(self.index, method.node, key=self.qualified(qualname), owner=owner))
         return self._methods[key]
+
+    @cached_property
+    def module_globals(self) -> frozenset[str]:
+        """Names the module binds at its top level."""
+        return self.index.bindings(self.index.global_scope)
+
+    def read_through_namespace(self, name: str) -> bool:
+        """Whether code of this module inlined into another reads ``name`` from this
+        module's namespace (its globals, its ``__name__`` ...) rather than as a builtin."""
+        return name in self.module_globals or name in MODULE_DUNDERS or name not in self.index.global_scope.parent
 
     def qualified(self, qualname: str) -> str:
         """``pkg.mod.qualname``, or the bare qualname when the module's name is unknown."""

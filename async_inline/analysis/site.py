@@ -179,11 +179,16 @@ def _names_refusal(index: ScopeIndex, target: Target, ctx: SiteContext, reserved
     """The callee's globals and builtins must mean the same from the caller."""
     caller = ctx.caller
     callee = target.callee
-    for free in sorted(callee.free_names | SCAFFOLDING_NAMES):
-        if free in ctx.active_names or not isinstance(index.resolve(free, caller.scope), (GlobalScope, BuiltinScope)):
+    foreign = target.facts.index is not index  # its globals are read from its module's namespace
+    plain = {n for n in callee.free_names if not (foreign and target.facts.read_through_namespace(n))} | SCAFFOLDING_NAMES
+    for free in sorted(plain):
+        resolved = index.resolve(free, caller.scope)
+        if free in ctx.active_names or not isinstance(resolved, (GlobalScope, BuiltinScope)):
             return Refusal(RefusalCode.SHADOWED, f"'{free}' is a variable of the caller, so the inlined code would not see the global")
-    guard_reads = {callee.name} if target.lookup is Lookup.NAME else set()
-    for used in sorted(callee.free_names | SCAFFOLDING_NAMES | guard_reads):
+        if foreign and resolved is index.global_scope and free not in SCAFFOLDING_NAMES:
+            return Refusal(RefusalCode.SHADOWED, f"the caller's module binds '{free}', which the inlined code reads as a builtin")
+    guard_reads = {callee.name} if target.lookup is Lookup.NAME and not foreign else set()
+    for used in sorted(plain | guard_reads):
         declared = index.declaration_line(caller.scope, used)
         if declared is not None and declared >= ctx.placement_line:
             return Refusal(

@@ -95,6 +95,9 @@ class FramePlan:
     #: The module whose code this frame is.
     facts: ModuleFacts
     sites: Mapping[cst.Await, SitePlan] = field(default_factory=dict)
+    #: For code of another module: the top-level import statement of the rewritten
+    #: module after which that module's namespace is read (generated aliases go there).
+    via: cst.SimpleStatementLine | None = None
 
     @property
     def root(self) -> cst.FunctionDef:

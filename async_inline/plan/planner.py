@@ -68,6 +68,9 @@ class _Frame:
     facts: ModuleFacts
     #: The method the code is, for ``self``, ``cls`` and ``super()`` sites.
     method: MethodContext | None
+    #: For code of another module: the top-level import statement of the module being
+    #: rewritten after which that module's namespace can be read.
+    via: cst.SimpleStatementLine | None = None
     #: Emitted local names of this frame and the frames around it.
     active_names: frozenset[str] = frozenset()
     #: Line of the physical caller's statement this frame's code lands in (depth >= 1).
@@ -84,7 +87,7 @@ class _Frame:
         return self.callee.node if self.callee is not None else self.caller.node
 
     def frozen(self) -> FramePlan:
-        return FramePlan(self.caller, self.depth, self.stack, self.callee, self.facts, dict(self.sites))
+        return FramePlan(self.caller, self.depth, self.stack, self.callee, self.facts, dict(self.sites), self.via)
 
 
 @dataclass(frozen=True)
@@ -287,7 +290,7 @@ class Planner:
         assert callee.return_expr is not None
         slot = self._reserve()
         self._growth[frame.caller.node] += 1
-        child = _enter(
+        child = self._enter(
             frame,
             here,
             check.target,
@@ -327,9 +330,10 @@ class Planner:
         slot = self._reserve()
         caller = frame.caller.node
         self._growth[caller] += max(callee.size, 1)
-        self._globals[caller] |= callee.assigned_globals
+        if check.target.facts is self.facts:  # another module's globals are written through its namespace
+            self._globals[caller] |= callee.assigned_globals
         line = frame.facts.index.line(site.await_node)
-        child = _enter(
+        child = self._enter(
             frame,
             here,
             check.target,
@@ -341,6 +345,24 @@ class Planner:
         inlining = Inlining(Form.STATEMENTS, check.target, check.binding, local_names, aliased, frozenset(), child.frozen())
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining))
 
+    def _enter(self, frame: _Frame, here: _Here, target: Target, **where: Any) -> _Frame:
+        """The frame of a callee inlined at a site of ``frame`` (``where``: how it is placed)."""
+        callee = target.callee
+        via = None if target.facts is self.facts else target.via if frame.facts is self.facts else frame.via
+        return _Frame(
+            caller=frame.caller,
+            depth=frame.depth + 1,
+            stack=(*frame.stack, callee.key),
+            callee=callee,
+            scope=callee.scope,
+            facts=target.facts,
+            method=MethodContext.of_callee(target),
+            via=via,
+            observed=here.observed,
+            in_handler=here.in_handler,
+            **where,
+        )
+
     def _reserve(self) -> int:
         """A place in the decision order for a site decided before its body is planned."""
         self._decided.append(None)
@@ -349,23 +371,6 @@ class Planner:
     def _fill(self, slot: int, plan: SitePlan) -> SitePlan:
         self._decided[slot] = plan
         return plan
-
-
-def _enter(frame: _Frame, here: _Here, target: Target, **where: Any) -> _Frame:
-    """The frame of a callee inlined at a site of ``frame`` (``where``: how it is placed)."""
-    callee = target.callee
-    return _Frame(
-        caller=frame.caller,
-        depth=frame.depth + 1,
-        stack=(*frame.stack, callee.key),
-        callee=callee,
-        scope=callee.scope,
-        facts=target.facts,
-        method=MethodContext.of_callee(target),
-        observed=here.observed,
-        in_handler=here.in_handler,
-        **where,
-    )
 
 
 def _configure(site: SiteCall) -> list[cst.CSTNode]:

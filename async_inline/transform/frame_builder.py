@@ -48,14 +48,14 @@ class FrameBuilder:
     def bound_values(self, inlining: Inlining, args: Sequence[cst.BaseExpression]) -> list[tuple[Parameter, cst.BaseExpression]]:
         """Each parameter with the value it is bound to: an argument, the function's own
         default object (read at call time, as a call reads it), or a packed ``*``/``**``."""
-        return [(source.param, self._value(inlining.callee, source, args)) for source in inlining.binding]
+        return [(source.param, self._value(inlining, source, args)) for source in inlining.binding]
 
-    def _value(self, callee: CalleeInfo, source: ParamSource, args: Sequence[cst.BaseExpression]) -> cst.BaseExpression:
+    def _value(self, inlining: Inlining, source: ParamSource, args: Sequence[cst.BaseExpression]) -> cst.BaseExpression:
         param = source.param
         if source.arg is not None:
             return args[source.arg]
         if source.default:
-            ref = b.name(self.emission.ref_alias(callee))
+            ref = b.name(self.emission.ref_alias(inlining.body))
             if isinstance(param.default, int):
                 return b.subscript(b.attr(ref, "__defaults__"), b.integer(param.default))
             return b.subscript(b.attr(ref, "__kwdefaults__"), b.string(param.name))
@@ -63,11 +63,11 @@ class FrameBuilder:
             return b.tuple_([args[i] for i in source.varargs])
         return b.dict_([(k, args[i]) for k, i in source.varkw])
 
-    def guard(self, target: Target, func: cst.BaseExpression) -> cst.BaseExpression:
+    def guard(self, inlining: Inlining, func: cst.BaseExpression) -> cst.BaseExpression:
         """True exactly when the original's evaluation of the callee (``func``: a name, or
         the value of a lookup) reached the function that was inlined (docs/methods.md)."""
-        ref = b.name(self.emission.ref_alias(target.callee))
-        if target.lookup is not Lookup.BOUND:
+        ref = b.name(self.emission.ref_alias(inlining.body))
+        if inlining.target.lookup is not Lookup.BOUND:
             return b.is_(func, ref)
         is_method = b.is_(cst.Call(func=b.name("type"), args=[cst.Arg(func)]), b.name(self.emission.method_type()))
         return cst.BooleanOperation(left=is_method, operator=cst.And(), right=b.is_(b.attr(func, "__func__"), ref))
@@ -93,7 +93,9 @@ class FrameBuilder:
                 binds.append(cst.NamedExpr(target=b.name(temp), value=emitted, lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
                 values.append(b.name(temp))
         subst = {param.name: value for param, value in self.bound_values(inlining, values)}
-        child = Frame(plan=inlining.body, rename={node: subst[local] for node, local in callee.local_uses.items()})
+        rename: dict[cst.Name, str | cst.BaseExpression] = {node: subst[local] for node, local in callee.local_uses.items()}
+        rename.update(self._namespace_reads(inlining))
+        child = Frame(plan=inlining.body, rename=rename)
         inner: dict[cst.CSTNode, cst.CSTNode] = {}
         for node in reversed(awaits_in([callee.return_expr])):
             nested = child.plan.sites.get(node)
@@ -107,7 +109,7 @@ class FrameBuilder:
         if not self.emission.options.guards:
             return b.parenthesize_always(inlined)
         return cst.IfExp(
-            test=self.guard(inlining.target, copy(call.func, repl, parent.rename)),
+            test=self.guard(inlining, copy(call.func, repl, parent.rename)),
             body=b.parenthesize_always(inlined),
             orelse=cst.Await(expression=copy(call, repl, parent.rename)),
             lpar=[cst.LeftParen()],
@@ -128,6 +130,7 @@ class FrameBuilder:
             node: names[local] for node, local in callee.local_uses.items() if names[local] != local
         }
         rename.update(callee.mangled)
+        rename.update(self._namespace_reads(inlining))
         child = Frame(
             plan=inlining.body,
             rename=rename,
@@ -135,7 +138,7 @@ class FrameBuilder:
             returns=returns,
             result=result,
             done_flag=self.names.make(f"ai{number}_done") if returns.in_loop else None,
-            visit=self.emission.body_visit(callee, rename),
+            visit=self.emission.body_visit(inlining.body, rename),
         )
         body = self._emit_body(self, child)
         inner: list[Emitted] = []
@@ -159,10 +162,24 @@ class FrameBuilder:
             awaited = cst.Await(expression=call.fallback)
             call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
             func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename)
-            stmts = [b.if_(self.guard(inlining.target, func), frame_code, [call_it])]
+            stmts = [b.if_(self.guard(inlining, func), frame_code, [call_it])]
         for stmt in stmts:
             self.emission.marks.mark_tree(stmt, site.line)
         return stmts, result
+
+    def _namespace_reads(self, inlining: Inlining) -> dict[cst.Name, cst.BaseExpression]:
+        """Code of another module reads and writes its globals in that module's namespace
+        (``_ai_g_x["LIMIT"]``): live values, that module's ``__name__``, its ``global``
+        statements' targets. Builtins it does not shadow stay plain names."""
+        namespace = self.emission.namespace(inlining.body)
+        if namespace is None:
+            return {}
+        callee, facts = inlining.callee, inlining.body.facts
+        return {
+            node: b.subscript(b.name(namespace.alias), b.string(callee.mangled.get(node, name)))
+            for node, name in callee.global_uses.items()
+            if facts.read_through_namespace(name)
+        }
 
     def _class_cell(self, inlining: Inlining, names: dict[str, str], rename: dict[cst.Name, str | cst.BaseExpression]) -> Replacements:
         """A method's ``__class__`` and zero-argument ``super()`` name its class explicitly:
@@ -170,7 +187,7 @@ class FrameBuilder:
         callee = inlining.callee
         if not callee.class_cell_uses:
             return {}
-        cell = self.emission.class_cell_alias(callee)
+        cell = self.emission.class_cell_alias(inlining.body)
         first = b.name(names[callee.params[0].name])
         replaced: dict[cst.CSTNode, cst.CSTNode] = {}
         for node in callee.class_cell_uses:

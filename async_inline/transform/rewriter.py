@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from ..analysis.module import ModuleFacts
+from ..analysis.program import Program
 from ..analysis.scopes import ScopeIndex
 from ..options import Options
 from ..plan.names import FreshNames
@@ -16,12 +18,12 @@ from ..report import FileReport
 from ..tree import children_cache, starts_with_docstring, walk
 from . import build as b
 from .lines import OriginMarks
-from .session import Emission
+from .session import Emission, FunctionRef
 from .statements import emit_module
 
 
 def rewrite_module(
-    module: cst.Module, *, path: str, options: Options, module_name: str | None = None
+    module: cst.Module, *, path: str, options: Options, module_name: str | None = None, program: Program | None = None
 ) -> tuple[cst.Module, FileReport, Callable[[], list[int]] | None]:
     """Inline what the plan inlines.
 
@@ -32,7 +34,9 @@ def rewrite_module(
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # the caller parsed it for us alone
     with children_cache():
         index = ScopeIndex(wrapper)
-        facts = ModuleFacts(index, module_name, options.noinline)
+        program = program or Program(None, options.noinline)
+        facts = ModuleFacts(index, module_name, options.noinline, program=program, is_package=os.path.basename(path) == "__init__.py", path=path)
+        program.add(facts)
         names = FreshNames(n.value for n in walk(index.module) if isinstance(n, cst.Name))
         plan = Planner(facts, options, names, path).plan()
         report = plan.report(path)
@@ -47,28 +51,52 @@ def rewrite_module(
 
 
 def _add_aliases(module: cst.Module, emission: Emission) -> cst.Module:
-    """The objects guards compare against, each bound right after its definition runs:
-    ``_ai_ref_f = f`` after ``async def f``; after ``class K``, the method's function
-    (``function_of``) and, for a method using ``super()``, its class cell."""
-    after: dict[str, list[cst.BaseStatement]] = {}
-    for callee, alias in emission.refs.values():
-        if callee.owner is None:
-            after.setdefault(callee.name, []).append(b.line(b.assign(alias, b.name(callee.name))))
-            continue
-        rt = b.name(emission.runtime_alias or "")
-        owner = callee.owner.qualname
-        lookup = cst.Call(b.attr(rt, "function_of"), [cst.Arg(b.name(owner)), cst.Arg(b.string(callee.name)), cst.Arg(b.string(callee.qualname))])
-        stmts = after.setdefault(owner, [])
-        stmts.append(b.line(b.assign(alias, lookup)))
-        cell = emission.class_cells.get(callee.key)
-        if cell is not None:
-            stmts.append(b.line(b.assign(cell, cst.Call(b.attr(rt, "class_cell"), [cst.Arg(b.name(alias))]))))
+    """The objects guards compare against, each bound right after the statement that
+    makes it exist: ``_ai_ref_f = f`` after ``async def f``; after ``class K``, a method's
+    function (``function_of``) and, for a method using ``super()``, its class cell; after
+    the import that brings another module in, its namespace and its functions."""
+    rt = emission.runtime_alias
+    after_definition: dict[str, list[cst.BaseStatement]] = {}
+    after_import: dict[int, list[cst.BaseStatement]] = {}
+    for ns in emission.namespaces.values():
+        assert rt is not None
+        read = cst.Call(b.attr(b.name(rt), "module_globals"), [cst.Arg(b.string(ns.module))])
+        after_import.setdefault(id(ns.via), []).append(b.line(b.assign(ns.alias, read)))
+    for ref in emission.refs.values():
+        if ref.namespace is not None:
+            stmts = after_import.setdefault(id(ref.namespace.via), [])
+        else:
+            stmts = after_definition.setdefault(ref.callee.owner.qualname if ref.callee.owner else ref.callee.name, [])
+        stmts += _ref_statements(ref, rt, emission.class_cells.get(ref.callee.key))
     body: list[cst.BaseStatement] = []
     for stmt in module.body:
         body.append(stmt)
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-            body += after.get(stmt.name.value, [])
+            body += after_definition.pop(stmt.name.value, [])
+        body += after_import.pop(id(stmt), [])
+    assert not after_import, "an import statement that brought a callee's module in is not at the top level"
     return module.with_changes(body=body)
+
+
+def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> list[cst.BaseStatement]:
+    callee, namespace = ref.callee, ref.namespace
+    if namespace is None and callee.owner is None:
+        return [b.line(b.assign(ref.alias, b.name(callee.name)))]  # right after its `def`
+    assert runtime is not None
+    rt = b.name(runtime)
+    top = callee.owner.qualname if callee.owner is not None else callee.name
+    home: cst.BaseExpression = b.name(top)
+    if namespace is not None:
+        home = cst.Call(b.attr(b.name(namespace.alias), "get"), [cst.Arg(b.string(top))])
+    if callee.owner is not None:
+        found = cst.Call(b.attr(rt, "function_of"), [cst.Arg(home), cst.Arg(b.string(callee.name)), cst.Arg(b.string(callee.qualname))])
+    else:
+        assert namespace is not None
+        found = cst.Call(b.attr(rt, "function_at"), [cst.Arg(home), cst.Arg(b.string(namespace.module)), cst.Arg(b.string(callee.qualname))])
+    stmts: list[cst.BaseStatement] = [b.line(b.assign(ref.alias, found))]
+    if cell is not None:
+        stmts.append(b.line(b.assign(cell, cst.Call(b.attr(rt, "class_cell"), [cst.Arg(b.name(ref.alias))]))))
+    return stmts
 
 
 def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:

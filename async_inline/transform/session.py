@@ -14,12 +14,31 @@ import libcst as cst
 from ..analysis.callee import CalleeInfo
 from ..analysis.module import ModuleFacts
 from ..analysis.returns import ReturnPlan
+from ..analysis.scopes import ScopeIndex
 from ..options import Options
 from ..plan.model import FramePlan
 from ..plan.names import FreshNames
 from ..tree import is_statement_level, walk
 from .lines import OriginMarks
 from .renaming import Rename, Replacements
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """Another module's namespace, read by code inlined from it."""
+
+    module: str
+    alias: str
+    #: The rewritten module's import statement after which the namespace is read.
+    via: cst.SimpleStatementLine
+
+
+@dataclass(frozen=True)
+class FunctionRef:
+    callee: CalleeInfo
+    alias: str
+    #: The callee's module namespace, when it is another module.
+    namespace: Namespace | None
 
 
 @dataclass(eq=False)
@@ -55,9 +74,12 @@ class Emission:
         self.options = options
         self.names = names
         self.marks = marks
-        #: Callee key -> (callee, module-level alias holding the original function object:
-        #: what guards compare against, where defaults are read from).
-        self.refs: dict[str, tuple[CalleeInfo, str]] = {}
+        #: Callee key -> the module-level alias holding the original function object (what
+        #: guards compare against, where defaults are read from).
+        self.refs: dict[str, FunctionRef] = {}
+        #: Module name -> the alias of another module's namespace, and the import
+        #: statement after which it is read (the earliest).
+        self.namespaces: dict[str, Namespace] = {}
         #: Callee key -> module-level alias of a method's class cell (``super()``).
         self.class_cells: dict[str, str] = {}
         self.runtime_alias: str | None = None
@@ -65,19 +87,37 @@ class Emission:
         self._module_visit: frozenset[cst.CSTNode] | None = None
         self._body_visit: dict[str, frozenset[cst.CSTNode]] = {}
 
-    def ref_alias(self, callee: CalleeInfo) -> str:
-        """The module-level alias of ``callee`` that guards compare against and defaults are
-        read from; made on first use, so code that needs neither gets no alias."""
+    def ref_alias(self, body: FramePlan) -> str:
+        """The module-level alias of the function inlined as ``body`` that guards compare
+        against and defaults are read from; made on first use, so code that needs neither
+        gets no alias."""
+        callee = body.callee
+        assert callee is not None
         if callee.key not in self.refs:
-            if callee.owner is not None:
-                self.runtime()  # function_of
-            self.refs[callee.key] = (callee, self.names.make(f"ai_ref_{callee.qualname.replace('.', '_')}"))
-        return self.refs[callee.key][1]
+            namespace = self.namespace(body)
+            if callee.owner is not None or namespace is not None:
+                self.runtime()  # function_of, function_at
+            alias = self.names.make(f"ai_ref_{callee.qualname.replace('.', '_')}")
+            self.refs[callee.key] = FunctionRef(callee, alias, namespace)
+        return self.refs[callee.key].alias
 
-    def class_cell_alias(self, callee: CalleeInfo) -> str:
+    def namespace(self, body: FramePlan) -> Namespace | None:
+        """The alias of the namespace of ``body``'s module, if it is not the rewritten one."""
+        if body.facts is self.facts:
+            return None
+        name, via = body.facts.name, body.via
+        assert name is not None and via is not None, "the planner inlines code of other modules only through an import"
+        if name not in self.namespaces:
+            self.runtime()  # module_globals
+            self.namespaces[name] = Namespace(name, self.names.make(f"ai_g_{name.replace('.', '_')}"), via)
+        return self.namespaces[name]
+
+    def class_cell_alias(self, body: FramePlan) -> str:
         """The module-level alias of the class a method's ``super()`` refers to."""
+        callee = body.callee
+        assert callee is not None
         if callee.key not in self.class_cells:
-            self.ref_alias(callee)
+            self.ref_alias(body)
             self.class_cells[callee.key] = self.names.make(f"ai_cls_{callee.qualname.replace('.', '_')}")
         return self.class_cells[callee.key]
 
@@ -94,8 +134,12 @@ class Emission:
             self.runtime_alias = self.names.make("ai_rt")
         return cst.Name(self.runtime_alias)
 
-    def ancestors_of(self, targets: list[cst.CSTNode], stop: cst.CSTNode | None = None) -> frozenset[cst.CSTNode]:
-        """``targets`` and every node above them (up to ``stop``, included)."""
+    def ancestors_of(
+        self, targets: list[cst.CSTNode], stop: cst.CSTNode | None = None, index: ScopeIndex | None = None
+    ) -> frozenset[cst.CSTNode]:
+        """``targets`` and every node above them (up to ``stop``, included), in the tree
+        of ``index`` (default: the rewritten module's)."""
+        parent = (index or self.index).parent
         found: set[cst.CSTNode] = set()
         for node in targets:
             current: cst.CSTNode | None = node
@@ -103,7 +147,7 @@ class Emission:
                 found.add(current)
                 if current is stop:
                     break
-                current = self.index.parent(current)
+                current = parent(current)
         return frozenset(found)
 
     @property
@@ -113,12 +157,15 @@ class Emission:
             self._module_visit = self.ancestors_of([n for n in walk(self.index.module) if isinstance(n, cst.Await)])
         return self._module_visit
 
-    def body_visit(self, callee: CalleeInfo, rename: Rename) -> frozenset[cst.CSTNode]:
+    def body_visit(self, body: FramePlan, rename: Rename) -> frozenset[cst.CSTNode]:
         """What an inlined body of ``callee`` must descend into: the ancestors of its
         awaits, renamed names, returns, ``global`` statements and import aliases; and every
         statement, always rebuilt: a statement object shared with the callee's own
         definition would have two places in the output, and one line in origin_lines.
         Expressions may be shared."""
+        callee = body.callee
+        assert callee is not None
+        index = body.facts.index
         fixed = self._body_visit.get(callee.key)
         if fixed is None:
             targets: list[cst.CSTNode] = []
@@ -130,6 +177,6 @@ class Emission:
                     targets.append(node)
                 elif is_statement_level(node):
                     statements.append(node)
-            fixed = self.ancestors_of(targets, stop=callee.node.body) | frozenset(statements)
+            fixed = self.ancestors_of(targets, callee.node.body, index) | frozenset(statements)
             self._body_visit[callee.key] = fixed
-        return fixed | self.ancestors_of(list(rename), stop=callee.node.body) if rename else fixed
+        return fixed | self.ancestors_of(list(rename), callee.node.body, index) if rename else fixed
