@@ -6,9 +6,9 @@ import io
 import re
 import tokenize
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ._version import __version__
 from .errors import SourceError

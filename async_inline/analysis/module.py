@@ -14,8 +14,8 @@ from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
 from ..tree import statements_of, walk
 from .callee import SCAFFOLDING_NAMES, CalleeInfo, Owner, analyze_callee
 from .classes import ClassInfo, module_classes
-from .imports import ImportBinding, import_bindings
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
+from .imports import ImportBinding, import_bindings
 from .refusals import Refusal, RefusalCode
 from .returns import ReturnPlan, plan_returns
 from .scopes import Role, ScopeIndex

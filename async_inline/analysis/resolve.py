@@ -119,7 +119,7 @@ def resolve(facts: ModuleFacts, method: MethodContext | None, call: cst.Call) ->
     if isinstance(seen, Refusal):
         return seen
     order, instance, shape, receiver_class, via = seen
-    hit = find_method(order, name)
+    hit = find_method(order.classes, name)
     if hit is None:
         return Refusal(RefusalCode.UNRESOLVED, f"'{name}' is not an async def the class hierarchy visible here defines")
     cls, found_def = hit
@@ -127,7 +127,7 @@ def resolve(facts: ModuleFacts, method: MethodContext | None, call: cst.Call) ->
     if not cls.stable or owner_facts is None:
         return Refusal(RefusalCode.UNRESOLVED, f"'{cls.qualname}' is not a module-level class bound once")
     callee = owner_facts.method(cls, name)
-    return Target(callee, _lookup(found_def.kind, instance), shape, owner_facts, receiver_class, via)
+    return Target(callee, _lookup(found_def.kind, instance), shape, owner_facts, receiver_class, order.via(cls, via))
 
 
 def _function(facts: ModuleFacts, func: cst.Name) -> Target | Refusal:
@@ -150,7 +150,22 @@ def _lookup(kind: MethodKind, instance: bool) -> Lookup:
     return Lookup.PLAIN
 
 
-Found = tuple[list["ClassInfo | None"], bool, Shape, "ClassInfo | None", "cst.SimpleStatementLine | None"]
+@dataclass(frozen=True)
+class ClassOrder:
+    """A method-resolution order, and for each class of another module the site module's
+    import statement that brought it in (the first step of the chain of bases)."""
+
+    classes: list[ClassInfo | None]
+    imported_by: dict[int, cst.SimpleStatementLine]
+
+    def via(self, cls: ClassInfo, default: cst.SimpleStatementLine | None) -> cst.SimpleStatementLine | None:
+        return self.imported_by.get(id(cls), default)
+
+    def after(self, n: int) -> ClassOrder:
+        return ClassOrder(self.classes[n:], self.imported_by)
+
+
+Found = tuple[ClassOrder, bool, Shape, "ClassInfo | None", "cst.SimpleStatementLine | None"]
 
 
 def _receiver(facts: ModuleFacts, method: MethodContext | None, receiver: cst.BaseExpression) -> Found | Refusal:
@@ -167,8 +182,8 @@ def _receiver(facts: ModuleFacts, method: MethodContext | None, receiver: cst.Ba
             if not isinstance(index.use_scope(receiver.func), BuiltinScope):  # type: ignore[attr-defined]
                 return Refusal(RefusalCode.UNRESOLVED, "'super' is not the builtin")
             order = class_order(facts, own)
-            after = order.index(method.owner) + 1 if method.owner in order else None
-            rest = order[after:] if after is not None else class_order(facts, method.owner)[1:]
+            after = order.classes.index(method.owner) + 1 if method.owner in order.classes else None
+            rest = order.after(after) if after is not None else class_order(facts, method.owner).after(1)
             return rest, instance, Shape.SUPER, own, None
         if (
             m.matches(receiver, m.Call(func=m.Name("type"), args=[m.Arg(value=m.Name(method.first_param), keyword=None, star="")]))
@@ -178,19 +193,26 @@ def _receiver(facts: ModuleFacts, method: MethodContext | None, receiver: cst.Ba
             return class_order(facts, own), False, Shape.TYPE, own, None
     found = reference(facts, receiver)
     if found is not None and found.cls is not None:
-        return class_order(facts, found.cls), False, Shape.CLASS, None, found.via
+        return class_order(facts, found.cls, found.via), False, Shape.CLASS, None, found.via
     return Refusal(RefusalCode.UNRESOLVED, "the receiver's class is not known statically")
 
 
-def class_order(facts: ModuleFacts, cls: ClassInfo) -> list[ClassInfo | None]:
-    """``cls``'s method-resolution order, each base resolved in its own class's module."""
+def class_order(facts: ModuleFacts, cls: ClassInfo, via: cst.SimpleStatementLine | None = None) -> ClassOrder:
+    """``cls``'s method-resolution order, each base resolved in its own class's module;
+    ``via``: how ``cls`` came into the site's module, if it was imported."""
+    imported_by: dict[int, cst.SimpleStatementLine] = {id(cls): via} if via is not None else {}
 
     def base(of: ClassInfo, expr: cst.BaseExpression) -> ClassInfo | None:
         home = _facts_of(facts, of)
         found = reference(home, expr) if home is not None else None
-        return found.cls if found is not None and found.cls is not None and found.cls.stable else UNKNOWN
+        if found is None or found.cls is None or not found.cls.stable:
+            return UNKNOWN
+        step = imported_by.get(id(of)) if home is not facts else found.via
+        if step is not None:
+            imported_by.setdefault(id(found.cls), step)
+        return found.cls
 
-    return mro(cls, base)
+    return ClassOrder(mro(cls, base), imported_by)
 
 
 def _facts_of(facts: ModuleFacts, cls: ClassInfo) -> ModuleFacts | None:

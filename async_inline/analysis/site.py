@@ -12,13 +12,12 @@ import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
 from .binding import ParamSource, bind_arguments
-from .resolve import Lookup, Target
 from .callee import SCAFFOLDING_NAMES, CalleeInfo
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .refusals import Refusal, RefusalCode
+from .resolve import Lookup, Target
 from .scopes import ScopeIndex
-
 
 
 @dataclass(frozen=True)

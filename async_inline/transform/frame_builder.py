@@ -24,7 +24,7 @@ import libcst as cst
 from ..analysis.binding import ParamSource
 from ..analysis.callee import CalleeInfo, Parameter, ParamKind
 from ..analysis.evaluation import awaits_in
-from ..analysis.resolve import Lookup, Target
+from ..analysis.resolve import Lookup
 from ..plan.model import Form, Inlining, SitePlan
 from . import build as b
 from .linearize import Emitted, EvaluatedCall

@@ -1,0 +1,233 @@
+"""Inlining across modules (issue 11): the inlined body lives in the callee's module.
+
+Its globals are that module's (read live, written by ``global``), its ``__name__`` and
+logger are that module's, and the guard follows the binding the original call uses.
+"""
+
+from __future__ import annotations
+
+from tests.differential.package_harness import assert_same_package_behaviour
+
+UTIL = '''
+import logging
+
+LIMIT = 3
+calls = 0
+
+def _helper(x):
+    return min(x, LIMIT)
+
+async def clip(x):
+    global calls
+    calls += 1
+    y = _helper(x) + 1
+    return y, calls
+'''
+
+
+def test_callee_globals_are_its_modules_even_where_the_caller_has_the_same_names():
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": UTIL,
+        "pkg/app.py": '''
+            from .util import clip
+
+            LIMIT = 1000
+            calls = "the caller's own"
+
+            def _helper(x):
+                return "the caller's helper"
+
+            async def main():
+                print(await clip(5), await clip(1), calls, _helper(0))
+        ''',
+    }, inlined={"pkg.util.clip"})
+
+
+def test_module_state_is_read_live_and_global_statements_write_the_callee_module():
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": UTIL,
+        "pkg/app.py": '''
+            from . import util
+            from .util import clip
+
+            async def main():
+                print(await clip(10))
+                util.LIMIT = 5
+                print(await util.clip(10), util.calls)
+                util.calls = 100
+                print(await clip(0), util.calls)
+        ''',
+    }, inlined={"pkg.util.clip"})
+
+
+def test_name_file_and_logger_are_the_callee_modules():
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/names.py": '''
+            import logging, os
+
+            async def who():
+                log = logging.getLogger(__name__)
+                return __name__, log.name, os.path.basename(__file__), __package__
+        ''',
+        "pkg/app.py": '''
+            from .names import who
+
+            async def main():
+                print(await who(), __name__)
+        ''',
+    }, inlined={"pkg.names.who"})
+
+
+def test_patches_reach_the_original_binding_only():
+    # mock.patch("pkg.util.clip") replaces the module attribute: `util.clip(...)` calls the
+    # patch, while a name imported before with `from .util import clip` keeps the original.
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": UTIL,
+        "pkg/app.py": '''
+            from unittest import mock
+            from . import util
+            from .util import clip
+
+            async def main():
+                with mock.patch("pkg.util.clip", mock.AsyncMock(return_value="patched")):
+                    print(await util.clip(1), await clip(1))
+                with mock.patch("pkg.app.clip", mock.AsyncMock(return_value="patched here")):
+                    print(await util.clip(1), await clip(1))
+                print(await util.clip(1), await clip(1))
+        ''',
+    }, inlined={"pkg.util.clip"})
+
+
+def test_re_exports_through_package_init_and_dotted_module_paths():
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "from .core.util import clip\n",
+        "pkg/core/__init__.py": "",
+        "pkg/core/util.py": UTIL,
+        "pkg/app.py": '''
+            import pkg.core.util
+            import pkg.core.util as u
+            from pkg import clip as exported
+
+            async def main():
+                print(await exported(7), await pkg.core.util.clip(8), await u.clip(9))
+        ''',
+    }, inlined={"pkg.core.util.clip"})
+
+
+def test_methods_of_classes_of_other_modules():
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/base.py": '''
+            TAG = "base"
+
+            class Base:
+                async def tag(self):
+                    return TAG + ":" + type(self).__name__
+
+                async def describe(self):
+                    t = await self.tag()
+                    return "<" + t + ">"
+        ''',
+        "pkg/app.py": '''
+            from .base import Base
+
+            TAG = "app"
+
+            class Child(Base):
+                async def tag(self):
+                    inner = await super().tag()
+                    return TAG + "/" + inner
+
+                async def run(self):
+                    return await self.describe(), await Base.tag(self)
+
+            async def main():
+                print(await Child().run(), await Base().describe())
+        ''',
+    }, inlined={"pkg.base.Base.describe", "pkg.base.Base.tag"})
+
+
+def test_import_cycle_with_a_call_made_at_run_time():
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/a.py": '''
+            from . import b
+
+            async def ping(n):
+                if n <= 0:
+                    return "a"
+                return "a" + await b.pong(n - 1)
+        ''',
+        "pkg/b.py": '''
+            from . import a
+
+            async def pong(n):
+                if n <= 0:
+                    return "b"
+                return "b" + await a.ping(n - 1)
+        ''',
+        "pkg/app.py": '''
+            from .a import ping
+            from .b import pong
+
+            async def main():
+                print(await ping(5), await pong(4))
+        ''',
+    }, inlined={"pkg.a.ping", "pkg.b.pong"})
+
+
+def test_callee_module_partially_initialised_when_the_caller_is_imported():
+    # `first` imports `second` at its top, and `second` imports `first` back before
+    # defining its function: while `second` runs its imports, `first.go` does not exist.
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/first.py": '''
+            from . import second
+
+            async def go():
+                y = 1
+                return "first.go", y
+
+            async def call_second():
+                return await second.call_first()
+        ''',
+        "pkg/second.py": '''
+            from . import first
+
+            async def call_first():
+                return await first.go()
+        ''',
+        "pkg/app.py": '''
+            from . import first, second
+
+            async def main():
+                print(await first.call_second(), await second.call_first())
+        ''',
+    })
+
+
+def test_a_builtin_the_callers_module_shadows_keeps_the_call():
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": UTIL,
+        "pkg/counts.py": '''
+            async def count(xs):
+                return len(xs)
+        ''',
+        "pkg/app.py": '''
+            from .counts import count
+            from .util import clip
+
+            def len(x):
+                return "the caller's len"
+
+            async def main():
+                print(await count([1, 2]), await clip(2), len(None))
+        ''',
+    }, inlined={"pkg.util.clip"})
+    skipped = {s.callee: s.code for s in results["pkg/app.py"].report.skipped}
+    assert skipped == {"count": "shadowed"}
