@@ -120,6 +120,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"expand a self-recursive callee into itself at most N times (default {_option_default('recursion_unroll')})",
     )
     inliner.add_argument(
+        "--source-root",
+        action="append",
+        metavar="DIR",
+        help="also inline callees from modules under DIR (searched like a sys.path entry), without rewriting them; "
+        "repeatable. All inputs are one program: a site in one input may inline a callee of another",
+    )
+    inliner.add_argument(
         "--stress",
         type=_count,
         metavar="SEED",
@@ -299,7 +306,9 @@ def run(args: argparse.Namespace) -> int:
         console.progress(k, len(tasks))
 
     try:
-        outcomes = rf.run_tasks(tasks, jobs=rf.cpu_count() if args.jobs == 0 else args.jobs, on_outcome=show)
+        program = rf.ProgramFiles(tuple(f.path for f in files), tuple(args.source_root or ()))
+        jobs = rf.cpu_count() if args.jobs == 0 else args.jobs
+        outcomes = rf.run_tasks(tasks, jobs=jobs, on_outcome=show, program=program)
     except BrokenProcessPool as exc:
         console.error(f"{args.prog}: internal error: a worker process died ({exc}); please report it")
         return ExitCode.INTERNAL_ERROR

@@ -17,10 +17,14 @@ import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from .errors import SourceError
 from .options import Options
 from .report import FileReport
+
+if TYPE_CHECKING:
+    from .analysis.program import SourceProvider
 
 #: Directory names never descended into (explicit arguments are always honoured).
 SKIPPED_DIR_NAMES = frozenset({"__pycache__", "__pypackages__", "node_modules", "site-packages"})
@@ -68,6 +72,35 @@ class Problem:
 
     def to_json(self) -> dict[str, object]:
         return {"path": self.path, "line": self.line, "message": self.message, "kind": self.kind.value}
+
+
+@dataclass(frozen=True)
+class ProgramFiles:
+    """The files one run treats as one program: a site in one input may inline a callee
+    of another input, or of a module under a read-only source root."""
+
+    inputs: tuple[str, ...]
+    roots: tuple[str, ...] = ()
+
+
+#: The program of this (worker) process; set by ``process_all``.
+_program: ProgramFiles | None = None
+_provider: SourceProvider | None = None
+
+
+def _set_program(program: ProgramFiles | None) -> None:
+    global _program, _provider
+    _program, _provider = program, None
+
+
+def _sources() -> SourceProvider | None:
+    """The source provider of the current program, built once per process."""
+    global _provider
+    if _provider is None and _program is not None:
+        from .sources import file_provider
+
+        _provider = file_provider(_program.inputs, _program.roots)
+    return _provider
 
 
 @dataclass(frozen=True)
@@ -228,6 +261,7 @@ def plan(
 def process_file(task: Task) -> Outcome:
     """Read, rewrite and (per ``task.mode``) write or diff one file. Never raises for a file's problems."""
     from .api import InternalError, rewrite_source
+    from .sources import module_name_for_file
 
     try:
         with open(task.path, "rb") as f:
@@ -235,7 +269,8 @@ def process_file(task: Task) -> Outcome:
     except OSError as exc:
         return Outcome(task.path, problem=Problem(task.path, None, f"cannot read: {exc.strerror or exc}"))
     try:
-        result = rewrite_source(data, filename=task.path, options=task.options)
+        module = module_name_for_file(task.path)[0] if _program is not None else None
+        result = rewrite_source(data, filename=task.path, options=task.options, module=module or None, sources=_sources())
         new_data = result.code.encode(result.encoding) if result.changed else data
         diff = None
         if task.mode is Mode.DIFF and result.changed:
@@ -269,15 +304,21 @@ def _internal(path: str, message: str) -> Problem:
     return Problem(path, None, f"internal error: {message}", kind=ProblemKind.INTERNAL, detail=traceback.format_exc())
 
 
-def process_all(tasks: Sequence[Task], jobs: int = 1) -> Generator[Outcome, None, None]:
+def process_all(tasks: Sequence[Task], jobs: int = 1, program: ProgramFiles | None = None) -> Generator[Outcome, None, None]:
     """Outcomes in the order of ``tasks``, whatever the number of worker processes."""
     if jobs <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            yield process_file(task)
+        _set_program(program)
+        try:
+            for task in tasks:
+                yield process_file(task)
+        finally:
+            _set_program(None)
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context)
+    pool = concurrent.futures.ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_set_program, initargs=(program,)
+    )
     try:
         yield from pool.map(process_file, tasks, chunksize=1)
     finally:
@@ -359,11 +400,15 @@ def _copy_permissions(like: str | None, path: str, *, keep_owner: bool) -> None:
 
 
 def run_tasks(
-    tasks: Sequence[Task], *, jobs: int, on_outcome: Callable[[int, Outcome], None] | None = None
+    tasks: Sequence[Task],
+    *,
+    jobs: int,
+    on_outcome: Callable[[int, Outcome], None] | None = None,
+    program: ProgramFiles | None = None,
 ) -> list[Outcome]:
     """Process every task; ``on_outcome(k, outcome)`` is called in task order as each completes."""
     outcomes = []
-    with contextlib.closing(process_all(tasks, jobs)) as results:  # stops the pool on any exception
+    with contextlib.closing(process_all(tasks, jobs, program)) as results:  # stops the pool on any exception
         for k, outcome in enumerate(results, 1):
             outcomes.append(outcome)
             if on_outcome is not None:
