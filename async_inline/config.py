@@ -133,6 +133,39 @@ def _from_table(table: dict[str, Any], path: Path) -> HookConfig:
     return HookConfig(packages, exclude, depth, guards, path)
 
 
+#: Directory names never taken for the project's packages by ``discover_packages``.
+_NOT_PACKAGES = frozenset({"test", "tests", "testing", "docs", "doc", "build", "dist", "site-packages", "node_modules"})
+
+
+def discover_packages(root: Path | str, *, skip: Iterable[str] = ()) -> tuple[str, ...]:
+    """The project's own top-level packages: directories with an ``__init__.py`` directly
+    under ``root`` or under ``root/src``, in name order.
+
+    Left out: names that are not identifiers, hidden directories, virtual environments,
+    test, documentation and build directories, and the directories in ``skip`` (pytest's
+    ``testpaths``), because the test modules are rewritten as test modules anyway.
+    """
+    root = Path(root).resolve()
+    skipped = {Path(s).resolve() for s in skip}
+    found: dict[str, None] = {}
+    for base in (root, root / "src"):
+        try:
+            entries = sorted(base.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if (
+                name.isidentifier()
+                and name not in _NOT_PACKAGES
+                and entry.resolve() not in skipped
+                and (entry / "__init__.py").is_file()
+                and not (entry / "pyvenv.cfg").exists()
+            ):
+                found[name] = None
+    return tuple(found)
+
+
 def load_config(start: Path | str | None = None, environ: dict[str, str] | None = None) -> HookConfig:
     """The configuration seen from directory ``start`` (default: the current directory)."""
     environ = os.environ if environ is None else environ
