@@ -51,7 +51,7 @@ def _error(prog: str, message: str) -> int:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from ..config import ConfigError, load_config, split_names
+    from ..config import ConfigError, discover_packages, load_config, split_names
 
     prog = args.prog
     target = list(args.target)
@@ -75,12 +75,16 @@ def _handle(args: argparse.Namespace) -> int:
             packages = (*packages, *split_names(args.packages, where="--packages"))
     except ConfigError as exc:
         return _error(prog, str(exc))
+    pytest = module in ("pytest", "py.test")
+    if pytest and not packages:
+        # What the plugin's --async-inline would rewrite, but known before pytest imports anything.
+        packages = discover_packages(config.pyproject.parent if config.pyproject else os.getcwd())
 
     from .policy import Policy
 
     policy = Policy(packages, config.exclude, local_packages=(module,) if module else ())
     if module is not None:
-        return _run(lambda state: _run_module(module, argv), policy, config.options())
+        return _run(lambda state: _run_module(module, argv), policy, config.options(), pytest=pytest)
     if os.path.isdir(script):
         return _error(prog, f"{script!r} is a directory; run its __main__.py, or the package with -m")
     if not os.path.isfile(script):
@@ -89,13 +93,24 @@ def _handle(args: argparse.Namespace) -> int:
     return _run(lambda state: _run_script(script, argv, state), policy, config.options())
 
 
-def _run(body, policy, options) -> int:  # type: ignore[no-untyped-def]
-    """Install the hook, run ``body``; an uncaught exception is printed as python prints it."""
-    from . import _activate, _warn_late
+def _run(body, policy, options, pytest: bool = False) -> int:  # type: ignore[no-untyped-def]
+    """Install the hook, run ``body``; an uncaught exception is printed as python prints it.
+
+    For ``-m pytest`` the hook stays ahead of pytest's assertion rewriter and composes with
+    it (``pytest_bridge``), and keeps the original code for the plugin's ``no_async_inline``.
+    """
+    from . import _activate, _warn_late, installed
 
     state, late = _activate(policy, options)
     if late:
         _warn_late(late, stacklevel=2)
+    finder = installed()
+    if pytest and finder is not None:
+        from .pytest_bridge import bridge_pytest
+        from .twins import Twins
+
+        state.twins = Twins()
+        bridge_pytest(finder)
     try:
         body(state)
     except KeyboardInterrupt:

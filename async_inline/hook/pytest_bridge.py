@@ -44,9 +44,10 @@ class AssertionTransform:
         rewrite_asserts(tree, source, path, self._config)
 
 
-def assertion_adapter(config: pytest.Config) -> tuple[type, Adapter] | None:
+def assertion_adapter(config: pytest.Config, rewrite_hook: Any = None) -> tuple[type, Adapter] | None:
     """The adapter for pytest's assertion rewriting finder of ``config``, if it is installed."""
-    rewrite_hook = getattr(config.pluginmanager, "rewrite_hook", None)
+    if rewrite_hook is None:
+        rewrite_hook = getattr(config.pluginmanager, "rewrite_hook", None)
     if rewrite_hook is None or rewrite_hook not in sys.meta_path:
         return None  # --assert=plain: nothing to compose with
     transform = AssertionTransform(config)
@@ -83,7 +84,7 @@ def bridge_pytest(finder: Finder) -> None:
     def install_importhook(config: pytest.Config) -> Any:
         hook = original(config)
         state: HookState = finder.state
-        adapter = assertion_adapter(config)
+        adapter = assertion_adapter(config, hook)
         if adapter is not None:
             state.adapters[adapter[0]] = adapter[1]
         if finder in sys.meta_path:
