@@ -42,7 +42,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 try:
-    from _imp import _fix_co_filename
+    from _imp import _fix_co_filename  # type: ignore[attr-defined]  # private, as importlib uses it
 except ImportError:  # pragma: no cover - not CPython
     _fix_co_filename = None
 
@@ -112,7 +112,7 @@ def cache_dir() -> str | None:
 
 def cache_path(source_path: str, config: str) -> str | None:
     """Where the entry for ``source_path`` lives, or None when the interpreter has no cache tag."""
-    tag = sys.implementation.cache_tag
+    tag: str | None = sys.implementation.cache_tag  # None: no bytecode caching at all
     if tag is None:
         return None
     root = cache_dir()

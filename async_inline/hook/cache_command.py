@@ -21,12 +21,11 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 DESCRIPTION = __doc__.split("\n\n", 2)[2] if __doc__ else ""
 
 
-def register(subparsers: argparse._SubParsersAction[Any]) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "cache",
         help="manage the import hook's cache (cache build: precompile packages)",
@@ -61,8 +60,8 @@ def _files_of(target: str) -> tuple[list[str], str | None]:
     from ..rewrite_files import discover
 
     if os.path.isdir(target) or target.endswith(".py"):
-        files, problems = discover([target])
-        return [os.path.abspath(f.path) for f in files], str(problems[0]) if problems else None
+        inputs, problems = discover([target])
+        return [os.path.abspath(f.path) for f in inputs], str(problems[0]) if problems else None
     if not all(part.isidentifier() for part in target.split(".")):
         return [], f"{target!r} is neither a directory nor a module name"
     try:

@@ -16,6 +16,13 @@ import builtins
 import os
 import sys
 import types
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..options import Options
+    from .policy import Policy
+    from .state import HookState
 
 DESCRIPTION = """\
 Run a Python program with its own modules inlined as they are imported: the script,
@@ -30,7 +37,7 @@ sys.argv, __name__ == "__main__", exit status and tracebacks are those of
 """
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "run",
         help="run a program with its modules inlined on import",
@@ -93,7 +100,7 @@ def _handle(args: argparse.Namespace) -> int:
     return _run(lambda state: _run_script(script, argv, state), policy, config.options())
 
 
-def _run(body, policy, options, pytest: bool = False) -> int:  # type: ignore[no-untyped-def]
+def _run(body: Callable[[HookState], None], policy: Policy, options: Options, pytest: bool = False) -> int:
     """Install the hook, run ``body``; an uncaught exception is printed as python prints it.
 
     For ``-m pytest`` the hook stays ahead of pytest's assertion rewriter and composes with
@@ -113,11 +120,11 @@ def _run(body, policy, options, pytest: bool = False) -> int:  # type: ignore[no
         bridge_pytest(finder)
     try:
         body(state)
-    except KeyboardInterrupt:
-        _print_uncaught(*sys.exc_info())
+    except KeyboardInterrupt as exc:
+        _print_uncaught(exc)
         return 130  # what a shell shows for python killed by Ctrl-C
-    except Exception:
-        _print_uncaught(*sys.exc_info())
+    except Exception as exc:
+        _print_uncaught(exc)
         return 1
     return 0
 
@@ -125,23 +132,21 @@ def _run(body, policy, options, pytest: bool = False) -> int:  # type: ignore[no
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _print_uncaught(kind, exc, tb) -> None:  # type: ignore[no-untyped-def]
+def _print_uncaught(exc: BaseException) -> None:
     """``sys.excepthook`` with the leading frames of async_inline itself removed.
 
     Kept whole when nothing else is left (an error of async_inline, not of the program),
     except for a SyntaxError, which python reports without a traceback.
     """
-    user_tb = tb
+    tb = user_tb = exc.__traceback__
     while user_tb is not None and os.path.abspath(user_tb.tb_frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
         user_tb = user_tb.tb_next
     if user_tb is not None or isinstance(exc, SyntaxError):
-        tb = user_tb
-        if exc is not None:
-            exc.__traceback__ = tb
-    sys.excepthook(kind, exc, tb)
+        tb = exc.__traceback__ = user_tb
+    sys.excepthook(type(exc), exc, tb)
 
 
-def _run_script(script: str, argv: list[str], state) -> None:  # type: ignore[no-untyped-def]
+def _run_script(script: str, argv: list[str], state: HookState) -> None:
     from .loader import RewritingLoader
 
     path = os.path.abspath(script)

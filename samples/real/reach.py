@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sdists import VERSIONS, environment, fetch, log, package_dir, run  # noqa: E402
+from sdists import VERSIONS, environment, fetch, log, package_dir, run
 
 #: Imports every module of a package found under sys.path[0]; prints the ones that import.
 IMPORT_ALL = """\

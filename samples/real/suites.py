@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sdists import VERSIONS, environment, fetch, log, package_dir  # noqa: E402
+from sdists import VERSIONS, environment, fetch, log, package_dir
 
 
 @dataclass(frozen=True)
