@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -44,23 +45,34 @@ class AssertionTransform:
         rewrite_asserts(tree, source, path, self._config)
 
 
+_transforms: weakref.WeakKeyDictionary[pytest.Config, AssertionTransform] = weakref.WeakKeyDictionary()
+
+
+def _adapt(hook: Any, fullname: str, path: str) -> AssertionTransform:
+    """The transform pytest's finder ``hook`` would apply to the module (an ``Adapter``).
+
+    Per hook, because each pytest session (pytester runs sessions inside a session) has a
+    finder and a configuration of its own.
+    """
+    # What pytest's loader records on exec_module: its resource readers use it, and it
+    # keeps pytest from warning that the module was imported without its rewriting.
+    names = getattr(hook, "_rewritten_names", None)
+    if isinstance(names, dict):
+        names[fullname] = Path(path)
+    config: pytest.Config = hook.config
+    transform = _transforms.get(config)
+    if transform is None:
+        transform = _transforms[config] = AssertionTransform(config)
+    return transform
+
+
 def assertion_adapter(config: pytest.Config, rewrite_hook: Any = None) -> tuple[type, Adapter] | None:
     """The adapter for pytest's assertion rewriting finder of ``config``, if it is installed."""
     if rewrite_hook is None:
         rewrite_hook = getattr(config.pluginmanager, "rewrite_hook", None)
     if rewrite_hook is None or rewrite_hook not in sys.meta_path:
         return None  # --assert=plain: nothing to compose with
-    transform = AssertionTransform(config)
-
-    def adapt(hook: Any, fullname: str, path: str) -> AssertionTransform:
-        # What pytest's loader records on exec_module: its resource readers use it, and it
-        # keeps pytest from warning that the module was imported without its rewriting.
-        names = getattr(hook, "_rewritten_names", None)
-        if isinstance(names, dict):
-            names[fullname] = Path(path)
-        return transform
-
-    return type(rewrite_hook), adapt
+    return type(rewrite_hook), _adapt
 
 
 def put_first(finder: Finder) -> None:
@@ -74,7 +86,11 @@ def put_first(finder: Finder) -> None:
 
 def bridge_pytest(finder: Finder) -> None:
     """Keep ``finder`` first when pytest installs its assertion rewriting finder, and apply
-    pytest's rewriting to the modules pytest claims (``async-inline run -m pytest``)."""
+    pytest's rewriting to the modules pytest claims (``async-inline run -m pytest``).
+
+    For the first pytest session only: sessions run inside it (pytester) put their finders
+    in front, as they do under plain ``pytest --async-inline``.
+    """
     import _pytest.assertion as assertion  # private: see the module docstring
 
     original = assertion.install_importhook
@@ -82,6 +98,7 @@ def bridge_pytest(finder: Finder) -> None:
         return
 
     def install_importhook(config: pytest.Config) -> Any:
+        assertion.install_importhook = original
         hook = original(config)
         state: HookState = finder.state
         adapter = assertion_adapter(config, hook)
