@@ -4,6 +4,7 @@ with the plugin gives the same results, with the test modules and the package in
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -410,3 +411,36 @@ def test_differential_compares_runtime_traces(pytester: pytest.Pytester) -> None
         "    locals: original [(('write', \"AsyncLocal 'request'#1\", '1'), 1)]\n"
         "            inlined  [(('write', \"AsyncLocal 'request'#1\", '2'), 1)]"
     ) in text
+
+
+@pytest.mark.decisions
+def test_register_assert_rewrite_package_is_inlined_then_assertion_rewritten(pytester: pytest.Pytester) -> None:
+    """A helper package pytest assertion-rewrites gets both: inlined first, then pytest's pass."""
+    pytester.makeini(INI.format(mode="auto"))
+    pytester.makepyfile(
+        **{
+            "helpers/__init__": """
+                async def _size(items):
+                    return len(items)
+
+                async def check_size(items, expected):
+                    n = await _size(items)
+                    assert n == expected
+            """,
+            "conftest": "import pytest\npytest.register_assert_rewrite('helpers')\n",
+            "test_helpers": """
+                import helpers
+
+                async def test_fails_with_introspection():
+                    await helpers.check_size([1], 2)
+            """,
+        }
+    )
+    pytester.syspathinsert()
+    result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=helpers", "--async-inline-report=r.json")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["E*assert 1 == 2"])
+    document = json.loads((pytester.path / "r.json").read_text())
+    [helpers] = [f for f in document["files"] if f["path"].endswith(os.path.join("helpers", "__init__.py"))]
+    assert [(d["caller"], d["callee"]) for d in helpers["inlined"]] == [("check_size", "_size")]
+    assert "PytestAssertRewriteWarning" not in result.stdout.str()
