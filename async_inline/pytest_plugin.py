@@ -14,9 +14,12 @@ import inspect
 import os
 import shlex
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from .config import HookConfig
 
 _ACTIVE = "async_inline-active"
 _MARKER = "no_async_inline: run this test with the original (not inlined) code of the rewritten modules"
@@ -112,7 +115,7 @@ def _is_async_test(item: pytest.Item) -> bool:
     return function is not None and inspect.iscoroutinefunction(inspect.unwrap(function))
 
 
-def _packages(config: pytest.Config, namespace: Any) -> tuple[tuple[str, ...], str, Any]:
+def _packages(config: pytest.Config, namespace: Any) -> tuple[tuple[str, ...], str, HookConfig]:
     """The packages to rewrite, where that choice comes from, and the project configuration."""
     from .config import ENV_VAR, ConfigError, discover_packages, load_config, split_names
 
@@ -137,7 +140,7 @@ class _Active:
     """Everything the plugin does once enabled."""
 
     def __init__(self, config: pytest.Config, namespace: Any) -> None:
-        from .hook import _activate_state, installed, too_early
+        from .hook import _activate_state, installed, shown_names, too_early
         from .hook.policy import Policy, TestFiles
         from .hook.pytest_bridge import assertion_adapter, put_first
         from .hook.twins import Twins
@@ -162,6 +165,10 @@ class _Active:
                 local_packages=old.local_packages,
             )
             state.policy = policy
+            extra = [p for p in old.packages if p not in self.packages]
+            if extra:
+                self.packages_from += f"; {shown_names(extra)} from async-inline run"
+            self.packages = policy.packages
             if state.twins is None:
                 state.twins = Twins()
             self.state, self.finder = state, existing
@@ -318,11 +325,12 @@ class _Active:
         else:
             lines.append(f"async_inline: no package found under the rootdir: only the test modules were rewritten; {_HOW_TO_ADD}")
         if self.too_early:
-            shown = ", ".join(self.too_early[:5]) + (f" and {len(self.too_early) - 5} more" if len(self.too_early) > 5 else "")
+            from .hook import shown_names
+
             count = f"{len(self.too_early)} module{'s' if len(self.too_early) != 1 else ''}"
             lines.append(
                 f"async_inline: {count} imported before the hook could be installed "
-                f"ran without inlining: {shown}; pytest imports -p plugins before any installed plugin can act: "
+                f"ran without inlining: {shown_names(self.too_early)}; pytest imports -p plugins before any installed plugin can act: "
                 "to inline them, run python -m async_inline run -m pytest ..."
             )
         not_written = writing_disabled()

@@ -122,10 +122,14 @@ def installed() -> Finder | None:
         return _installed if _installed is not None and _installed in sys.meta_path else None
 
 
+def shown_names(names: list[str], limit: int = 5) -> str:
+    """``a, b, c and 4 more``: a list of module names short enough for one line."""
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def _late_message(late: list[str]) -> str:
-    shown = ", ".join(late[:5]) + (f" and {len(late) - 5} more" if len(late) > 5 else "")
     return (
-        f"async_inline: {shown} {'was' if len(late) == 1 else 'were'} imported before the import hook "
+        f"async_inline: {shown_names(late)} {'was' if len(late) == 1 else 'were'} imported before the import hook "
         "was installed and will run without inlining; install the hook earlier "
         "(for a program: python -m async_inline run ...)"
     )

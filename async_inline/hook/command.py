@@ -28,8 +28,11 @@ DESCRIPTION = """\
 Run a Python program with its own modules inlined as they are imported: the script,
 the -m module (and its submodules, unless it is installed in site-packages), and the
 packages configured by --packages, the ASYNC_INLINE environment variable or
-[tool.async_inline] packages in the nearest pyproject.toml. Files on disk are not
-changed; compiled code is cached in __pycache__.
+[tool.async_inline] packages in the nearest pyproject.toml. With -m pytest and no
+package configured, the project's packages (below the nearest pyproject.toml, and its
+src/) as the pytest plugin finds them; the hook stays ahead of pytest's assertion
+rewriter and composes with it. Files on disk are not changed; compiled code is cached
+in __pycache__ (or ASYNC_INLINE_CACHE_DIR).
 
 Everything after the script or module name is passed to the program. The program's
 sys.argv, __name__ == "__main__", exit status and tracebacks are those of

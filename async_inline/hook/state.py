@@ -62,7 +62,7 @@ class HookState:
         self._configs: dict[str, str] = {}
         self._reports: dict[str, bytes] = {}
         self._unchanged: dict[str, str] = {}
-        #: Per file: "rewritten" (the rewriter ran now), "cached" or "unchanged"; the last load wins.
+        #: Per file: "rewritten" (the rewriter ran in this process), "cached" or "unchanged".
         self._outcomes: dict[str, str] = {}
         self._warned: set[tuple[str, str]] = set()
         #: Cache use so far, per load: entries found, entries built, entries written.
