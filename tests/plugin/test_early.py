@@ -126,12 +126,14 @@ def project(tmp_path: Path) -> Path:
     )
 
 
-def _run(project: Path, *command: str, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], dict]:
+def _run(
+    project: Path, *command: str, env: dict[str, str] | None = None, plugin: bool = True
+) -> tuple[subprocess.CompletedProcess[str], dict]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("ASYNC_INLINE", "PYTEST_"))}
     environ["PYTHONPATH"] = str(project)
     environ.update(env or {})
     done = subprocess.run(
-        [sys.executable, *command, "--async-inline", "--async-inline-report=report.json"],
+        [sys.executable, *command, *(["--async-inline", "--async-inline-report=report.json"] if plugin else [])],
         cwd=project,
         env=environ,
         capture_output=True,
@@ -160,6 +162,21 @@ def test_run_pytest_inlines_the_package_its_own_plugin_imports(project: Path) ->
     assert document["packages"] == ["shop"]  # found under the rootdir
     assert document["modules"] == {"rewritten": 4, "cached": 0, "unchanged": 0, "too_early": 0}
     assert "Warning" not in done.stdout + done.stderr
+
+
+def test_run_pytest_without_the_plugin_keeps_pytests_assertion_rewriting(project: Path) -> None:
+    """The bridge alone: the -p plugin module is inlined (sites in shop.plugin) and still
+    assertion-rewritten (its introspection test passes)."""
+    probe = (
+        "import shop, shop.plugin\n\n"
+        "def test_loaded_by_the_hook():\n"
+        "    assert type(shop.__loader__).__name__ == type(shop.plugin.__loader__).__name__ == 'RewritingLoader'\n"
+    )
+    (project / "tests" / "test_probe.py").write_text(probe)
+    done, _ = _run(project, "-m", "async_inline", "run", "-m", "pytest", "-q", plugin=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "4 passed" in done.stdout
+    assert "async_inline:" not in done.stdout  # the plugin is not active
 
 
 def test_plain_pytest_reports_what_its_p_plugin_imported_first_and_passes(project: Path) -> None:
