@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def test_built_entries_are_hits_for_the_hook(site: Path, jobs: str, monkeypatch:
     monkeypatch.setattr(sys, "dont_write_bytecode", True)  # written all the same, as compileall does
     name = _package(site)
     assert main(["cache", "build", name, "--jobs", jobs]) == 0
-    assert "cache build: 4 files: 3 written, 1 unchanged; 2 sites inlined; entries beside the sources" in capsys.readouterr().err
+    # (how many sites: pinned elsewhere; stress mode picks them at random)
+    assert re.search(r"cache build: 4 files: 3 written, 1 unchanged; \d+ sites inlined; entries beside the sources", capsys.readouterr().err)
     assert name not in sys.modules  # found, not imported
     async_inline.install([name])
     for module in (name, f"{name}.sub.deep", f"{name}.optout"):
@@ -47,7 +49,7 @@ def test_cache_dir_and_directories_as_targets(site: Path, tmp_path: Path, monkey
     monkeypatch.setenv("ASYNC_INLINE_CACHE_DIR", str(tmp_path / "cache"))
     name = _package(site)
     assert main(["cache", "build", str(site / name / "sub")]) == 0
-    assert f"2 files: 2 written; 1 sites inlined; entries in {tmp_path / 'cache'}" in capsys.readouterr().err
+    assert re.search(rf"2 files: 2 written; \d+ sites inlined; entries in {re.escape(str(tmp_path / 'cache'))}", capsys.readouterr().err)
     [entry] = (tmp_path / "cache").rglob("deep.*.async_inline-*.pyc")
     assert entry.parent == tmp_path / "cache" / str(site / name / "sub").lstrip("/")
     assert not list(site.rglob("*.pyc"))
