@@ -22,7 +22,15 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-DESCRIPTION = __doc__.split("\n\n", 2)[2] if __doc__ else ""
+DESCRIPTION = """\
+Rewrite every *.py file of the packages (found through importlib, without importing
+them) or directories, and write the import hook's cache entries where the hook will look
+for them (__pycache__, PYTHONPYCACHEPREFIX or ASYNC_INLINE_CACHE_DIR), with the options of
+[tool.async_inline] seen from the current directory: a container image or a CI job pays
+the rewrite once, as with 'python -m compileall'. Entries are written even when bytecode
+writing is off. Modules that pytest also assertion-rewrites (test modules, conftests,
+plugins) have entries of their own, made by the first test run.
+"""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
