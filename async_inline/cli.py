@@ -38,6 +38,7 @@ SUBCOMMANDS: tuple[tuple[str, str], ...] = (
     ("rewrite", "async_inline.rewrite_command:register"),
     ("run", "async_inline.hook.command:register"),
     ("fuzz", "async_inline.fuzz.command:register"),
+    ("cache", "async_inline.hook.cache_command:register"),
 )
 
 EXIT_CODES_HELP = """\

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,7 +90,7 @@ def _load_toml(path: Path) -> dict[str, Any] | None:
         import tomllib
     else:  # pragma: no cover - exercised on 3.10 only
         try:
-            import tomli as tomllib
+            import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
         except ImportError:
             raise ConfigError(
                 f"{path}: reading [{TABLE}] on Python 3.10 needs the 'tomli' package (pip install tomli)"
@@ -133,16 +133,49 @@ def _from_table(table: dict[str, Any], path: Path) -> HookConfig:
     return HookConfig(packages, exclude, depth, guards, path)
 
 
-def load_config(start: Path | str | None = None, environ: dict[str, str] | None = None) -> HookConfig:
+#: Directory names never taken for the project's packages by ``discover_packages``.
+_NOT_PACKAGES = frozenset({"test", "tests", "testing", "docs", "doc", "build", "dist", "site-packages", "node_modules"})
+
+
+def discover_packages(root: Path | str, *, skip: Iterable[str] = ()) -> tuple[str, ...]:
+    """The project's own top-level packages: directories with an ``__init__.py`` directly
+    under ``root`` or under ``root/src``, in name order.
+
+    Left out: names that are not identifiers, hidden directories, virtual environments,
+    test, documentation and build directories, and the directories in ``skip`` (pytest's
+    ``testpaths``), because the test modules are rewritten as test modules anyway.
+    """
+    root = Path(root).resolve()
+    skipped = {Path(s).resolve() for s in skip}
+    found: dict[str, None] = {}
+    for base in (root, root / "src"):
+        try:
+            entries = sorted(base.iterdir())
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if (
+                name.isidentifier()
+                and name not in _NOT_PACKAGES
+                and entry.resolve() not in skipped
+                and (entry / "__init__.py").is_file()
+                and not (entry / "pyvenv.cfg").exists()
+            ):
+                found[name] = None
+    return tuple(found)
+
+
+def load_config(start: Path | str | None = None, environ: Mapping[str, str] | None = None) -> HookConfig:
     """The configuration seen from directory ``start`` (default: the current directory)."""
-    environ = os.environ if environ is None else environ
+    variables: Mapping[str, str] = os.environ if environ is None else environ
     pyproject = find_pyproject(Path(start) if start is not None else Path.cwd())
     config = HookConfig()
     if pyproject is not None:
         table = _load_toml(pyproject)
         if table is not None:
             config = _from_table(table, pyproject)
-    env = environ.get(ENV_VAR, "").strip()
+    env = variables.get(ENV_VAR, "").strip()
     if env:
         packages = split_names(env, where=f"environment variable {ENV_VAR}")
         config = HookConfig(packages, config.exclude, config.depth, config.guards, config.pyproject)

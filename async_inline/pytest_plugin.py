@@ -1,40 +1,45 @@
-"""pytest plugin: run a test suite with its test modules (and chosen packages) inlined.
+"""pytest plugin: run a test suite with its test modules and the project's packages inlined.
 
 Registered through the ``pytest11`` entry point and inactive unless asked for with
 ``--async-inline``, ``--async-inline-differential`` or the ini option ``async_inline = true``.
 Inactive, it only declares its options and the ``no_async_inline`` marker: it imports
 nothing of the inliner, installs no import hook, and registers no other hook. Active, an
-``_Active`` object is registered as a plugin; it installs the import hook before the
-initial conftest files are imported, and removes it when the session ends.
+``_Active`` object is registered as a plugin; it installs the import hook as early as
+pytest lets a plugin act (see ``_activate_early``), and removes it when the session ends.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
+import shlex
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+if TYPE_CHECKING:
+    from .config import HookConfig
+
 _ACTIVE = "async_inline-active"
 _MARKER = "no_async_inline: run this test with the original (not inlined) code of the rewritten modules"
+_HOW_TO_ADD = "choose packages with --async-inline-packages=PKG,... or [tool.async_inline] packages"
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     group = parser.getgroup("async_inline", "async_inline: inline awaited coroutine calls")
     group.addoption(
         "--async-inline",
         action="store_true",
         default=False,
-        help="rewrite the test modules (and --async-inline-packages) with awaited calls inlined",
+        help="rewrite the test modules and the project's packages with awaited calls inlined",
     )
     group.addoption(
         "--async-inline-packages",
         metavar="PKG,...",
         default=None,
-        help="also rewrite these packages (default: ini async_inline_packages, "
-        "then ASYNC_INLINE / [tool.async_inline] packages)",
+        help="the packages to rewrite (default: ini async_inline_packages, then ASYNC_INLINE / "
+        "[tool.async_inline] packages, then the packages found under the rootdir and rootdir/src)",
     )
     group.addoption(
         "--async-inline-report",
@@ -51,6 +56,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("async_inline", "rewrite the test modules with awaited calls inlined", type="bool", default=False)
     parser.addini("async_inline_packages", "packages to rewrite as well (names, comma or space separated)", type="args", default=[])
+    _activate_early(parser, pluginmanager)
+
+
+def _activate_early(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    """Install the hook when pytest registers this plugin: the earliest point pytest lets an
+    installed plugin act.
+
+    pytest reads its command line and ini file, installs its assertion rewriter, imports the
+    ``-p`` plugins (command line and ``addopts``), then the entry-point plugins (this one among
+    them, in no set order), then ``PYTEST_PLUGINS``, then the initial conftest files. Our own
+    options are not parsed yet at registration, so they are read here from the same sources
+    pytest reads: ``addopts``, ``PYTEST_ADDOPTS``, the command line, the ini option.
+    """
+    # The Config registers itself as the plugin "pytestconfig"; known_args_namespace exists
+    # once pytest has read its configuration (not when a plugin object is passed to pytest.main).
+    config = pluginmanager.get_plugin("pytestconfig")
+    if not isinstance(config, pytest.Config) or not hasattr(config, "known_args_namespace"):
+        return
+    try:
+        args = [*config.getini("addopts"), *shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *config.invocation_params.args]
+        namespace = parser.parse_known_args([str(a) for a in args])
+    except (pytest.UsageError, ValueError):
+        return  # pytest reports the mistake itself when it parses the command line
+    _activate(config, namespace)
 
 
 def _enabled(config: pytest.Config, namespace: Any) -> bool:
@@ -71,7 +100,7 @@ def _activate(config: pytest.Config, namespace: Any) -> None:
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    # Earliest point with options parsed: the initial conftest files are imported right after.
+    # When registration was too early to read the options (see _activate_early).
     _activate(early_config, early_config.known_args_namespace)
 
 
@@ -86,70 +115,81 @@ def _is_async_test(item: pytest.Item) -> bool:
     return function is not None and inspect.iscoroutinefunction(inspect.unwrap(function))
 
 
-class _AssertionTransform:
-    """pytest's assertion rewriting, applied by the hook after inlining (pytest's own hook
-    would otherwise import the test module from the original source)."""
+def _packages(config: pytest.Config, namespace: Any) -> tuple[tuple[str, ...], str, HookConfig]:
+    """The packages to rewrite, where that choice comes from, and the project configuration."""
+    from .config import ENV_VAR, ConfigError, discover_packages, load_config, split_names
 
-    def __init__(self, config: pytest.Config) -> None:
-        self._config = config
-        self.salt = f"pytest-assertions {pytest.__version__} pass-hook={config.getini('enable_assertion_pass_hook')}"
-
-    def __call__(self, tree: Any, source: bytes, path: str) -> None:
-        from _pytest.assertion.rewrite import rewrite_asserts
-
-        rewrite_asserts(tree, source, path, self._config)
+    try:
+        project = load_config(config.rootpath)
+        option = getattr(namespace, "async_inline_packages", None)
+        ini = config.getini("async_inline_packages")
+        if option:
+            return split_names(option, where="--async-inline-packages"), "--async-inline-packages", project
+        if ini:
+            return split_names(",".join(ini), where="ini async_inline_packages"), "ini async_inline_packages", project
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if project.packages:
+        where = ENV_VAR if os.environ.get(ENV_VAR, "").strip() else f"[tool.async_inline] packages of {project.pyproject}"
+        return project.packages, where, project
+    testpaths = [os.path.join(config.rootpath, p) for p in config.getini("testpaths")]
+    return discover_packages(config.rootpath, skip=testpaths), "found under the rootdir", project
 
 
 class _Active:
     """Everything the plugin does once enabled."""
 
     def __init__(self, config: pytest.Config, namespace: Any) -> None:
-        from .config import ConfigError, load_config, split_names
-        from .hook import _activate_state, _late_message
+        from .hook import _activate_state, installed, shown_names, too_early
         from .hook.policy import Policy, TestFiles
+        from .hook.pytest_bridge import assertion_adapter, put_first
         from .hook.twins import Twins
 
         self.config = config
         self.differential = bool(getattr(namespace, "async_inline_differential", False))
         self.report_path: str | None = getattr(namespace, "async_inline_report", None)
-        try:
-            project = load_config(config.rootpath)
-            option = getattr(namespace, "async_inline_packages", None)
-            if option:
-                packages = split_names(option, where="--async-inline-packages")
-            elif config.getini("async_inline_packages"):
-                packages = split_names(",".join(config.getini("async_inline_packages")), where="ini async_inline_packages")
-            else:
-                packages = project.packages
-        except ConfigError as exc:
-            raise pytest.UsageError(str(exc)) from None
+        self.packages, self.packages_from, project = _packages(config, namespace)
         self.test_files = TestFiles(config.getini("python_files"))
-        adapters = {}
-        rewrite_hook = getattr(config.pluginmanager, "rewrite_hook", None)
-        if rewrite_hook is not None and rewrite_hook in sys.meta_path:
-            transform = _AssertionTransform(config)
-
-            def adapt(hook: Any, fullname: str, path: str) -> _AssertionTransform:
-                # What pytest's hook does on exec_module; it serves its resource readers
-                # and its "already imported" warnings.
-                names = getattr(hook, "_rewritten_names", None)
-                if isinstance(names, dict):
-                    from pathlib import Path
-
-                    names[fullname] = Path(path)
-                return transform
-
-            adapters[type(rewrite_hook)] = adapt
-        self.twins = Twins()
-        policy = Policy(packages, project.exclude, test_files=self.test_files)
-        self.state, self.finder, late = _activate_state(policy, project.options(), adapters=adapters, twins=self.twins)
-        if late:
-            config.issue_config_time_warning(pytest.PytestConfigWarning(_late_message(late)), stacklevel=2)
+        existing = installed()
+        #: A hook ``async-inline run`` (or ``install``) put in place: widened, not replaced,
+        #: so the modules it rewrote before pytest started count too; restored at the end.
+        self._adopted = existing
+        if existing is not None:
+            state = existing.state
+            self._restore = (state.policy, state.twins)
+            old = state.policy
+            policy = Policy(
+                (*old.packages, *self.packages),
+                (*old.exclude, *project.exclude),
+                test_files=self.test_files,
+                local_packages=old.local_packages,
+            )
+            state.policy = policy
+            extra = [p for p in old.packages if p not in self.packages]
+            if extra:
+                self.packages_from += f"; {shown_names(extra)} from async-inline run"
+            self.packages = policy.packages
+            if state.twins is None:
+                state.twins = Twins()
+            self.state, self.finder = state, existing
+            put_first(existing)
+        else:
+            policy = Policy(self.packages, project.exclude, test_files=self.test_files)
+            self.state, self.finder, _ = _activate_state(policy, project.options(), twins=Twins())
+        self.twins: Twins = self.state.twins
+        adapter = assertion_adapter(config)
+        if adapter is not None:
+            self.state.adapters[adapter[0]] = adapter[1]
+        #: Selected modules imported before the hook was in place: they run without inlining.
+        self.too_early = too_early(policy)
         self._observing: pytest.Item | None = None
         self._excinfo: dict[str, Any] = {}
+        self._report_error: str | None = None
 
     def uninstall(self) -> None:
-        if self.finder in sys.meta_path:
+        if self._adopted is not None:
+            self.state.policy, self.state.twins = self._restore
+        elif self.finder in sys.meta_path:
             sys.meta_path.remove(self.finder)
 
     # -- what to rewrite ---------------------------------------------------------------
@@ -235,6 +275,9 @@ class _Active:
 
     # -- reporting ---------------------------------------------------------------------
 
+    def _modules(self) -> dict[str, int]:
+        return {**self.state.outcomes(), "too_early": len(self.too_early)}
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.report_path is None:
             return
@@ -243,18 +286,22 @@ class _Active:
         from .report import report_json
 
         document = report_json(self.state.reports())
+        document["packages"] = list(self.packages)
+        document["modules"] = self._modules()
         document["unchanged"] = [{"path": p, "reason": r} for p, r in self.state.unchanged().items()]
+        document["too_early"] = self.too_early
         path = os.path.join(self.config.invocation_params.dir, self.report_path)
         try:
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(document, f, indent=2)
                 f.write("\n")
         except OSError as exc:
-            self.config.issue_config_time_warning(
-                pytest.PytestWarning(f"async_inline: cannot write the report {path}: {exc.strerror}"), stacklevel=2
-            )
+            # Not a warning: under filterwarnings = error it would turn into a failed session.
+            self._report_error = f"cannot write the report {path}: {exc.strerror}"
 
-    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+    def summary_lines(self) -> list[str]:
+        """The terminal summary: sites, modules (each once), packages, what ran without inlining."""
+        from .hook.cache import writing_disabled
         from .report import skip_reason_tally
 
         reports = self.state.reports()
@@ -262,17 +309,40 @@ class _Active:
         skipped = sum(len(r.skipped) for r in reports)
         common = skip_reason_tally(reports).most_common(3)
         reasons = " (" + ", ".join(f"{code}: {n}" for code, n in common) + ")" if common else ""
-        line = f"async_inline: {inlined} sites inlined, {skipped} skipped{reasons} in {len(reports)} modules"
-        if self.state.stats["hits"]:
-            line += f", {self.state.stats['hits']} from cache"
-        unchanged = self.state.unchanged()
-        if unchanged:
-            line += f"; {len(unchanged)} run unchanged"
+        modules = self._modules()
+        loaded = modules["rewritten"] + modules["cached"] + modules["unchanged"]
+        line = (
+            f"async_inline: {inlined} sites inlined, {skipped} skipped{reasons} in {loaded} modules "
+            f"({modules['rewritten']} rewritten, {modules['cached']} from cache, {modules['unchanged']} unchanged)"
+        )
         if self.differential:
             line += "; differential mode"
         if self.report_path:
             line += f"; report: {self.report_path}"
-        terminalreporter.write_line(line)
+        lines = [line]
+        if self.packages:
+            lines.append(f"async_inline: packages {', '.join(self.packages)} ({self.packages_from}) and the test modules; {_HOW_TO_ADD}")
+        else:
+            lines.append(f"async_inline: no package found under the rootdir: only the test modules were rewritten; {_HOW_TO_ADD}")
+        if self.too_early:
+            from .hook import shown_names
+
+            count = f"{len(self.too_early)} module{'s' if len(self.too_early) != 1 else ''}"
+            lines.append(
+                f"async_inline: {count} imported before the hook could be installed "
+                f"ran without inlining: {shown_names(self.too_early)}; pytest imports -p plugins before any installed plugin can act: "
+                "to inline them, run python -m async_inline run -m pytest ..."
+            )
+        not_written = writing_disabled()
+        if not_written is not None:
+            lines.append(f"async_inline: cache not written: {not_written}")
+        if self._report_error is not None:
+            lines.append(f"async_inline: {self._report_error}")
+        return lines
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        for line in self.summary_lines():
+            terminalreporter.write_line(line)
 
 
 class _Exclusion:

@@ -11,7 +11,8 @@ import pytest
 from async_inline import rewrite_source
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
-PROGRAMS = sorted(p for p in SAMPLES.rglob("*.py") if "bench" not in p.parts and "__main__" in p.read_text())
+#: samples/bench is run by test_benchmarks.py; samples/real downloads libraries, by hand only.
+PROGRAMS = sorted(p for p in SAMPLES.rglob("*.py") if not {"bench", "real"} & set(p.parts) and "__main__" in p.read_text())
 
 
 def _run(path: Path) -> subprocess.CompletedProcess:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..options import Options
     from .finder import Finder
+    from .policy import Policy
     from .state import HookState
 
 __all__ = ["AsyncInlineWarning", "install", "uninstall"]
@@ -99,13 +100,36 @@ def _activate_state(policy: Policy, options: Options, **state_options: object) -
     state = HookState(policy, options, **state_options)  # type: ignore[arg-type]
     finder = Finder(state)
     sys.meta_path.insert(0, finder)
-    return state, finder, policy.already_imported(list(sys.modules))
+    return state, finder, too_early(policy)
+
+
+def too_early(policy: Policy) -> list[str]:
+    """Modules the policy selects that are imported already, and not by a hook of ours."""
+    from .loader import RewritingLoader
+
+    modules = dict(sys.modules)
+    return [
+        name
+        for name in policy.already_imported(modules)
+        if str(getattr(modules[name], "__file__", None)).endswith(".py")  # the hook rewrites source files only
+        and not isinstance(getattr(modules[name], "__loader__", None), RewritingLoader)
+    ]
+
+
+def installed() -> Finder | None:
+    """The finder ``install`` or ``async-inline run`` put on ``sys.meta_path``, if still there."""
+    with _lock:
+        return _installed if _installed is not None and _installed in sys.meta_path else None
+
+
+def shown_names(names: list[str], limit: int = 5) -> str:
+    """``a, b, c and 4 more``: a list of module names short enough for one line."""
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _late_message(late: list[str]) -> str:
-    shown = ", ".join(late[:5]) + (f" and {len(late) - 5} more" if len(late) > 5 else "")
     return (
-        f"async_inline: {shown} {'was' if len(late) == 1 else 'were'} imported before the import hook "
+        f"async_inline: {shown_names(late)} {'was' if len(late) == 1 else 'were'} imported before the import hook "
         "was installed and will run without inlining; install the hook earlier "
         "(for a program: python -m async_inline run ...)"
     )

@@ -16,7 +16,7 @@ import ast
 import re
 import types
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 from ..options import Options
 from ..report import FileReport
@@ -41,6 +41,15 @@ class Built:
     failure: str | None = None
     #: Files other than the module itself that the code depends on (see cache.py).
     dependencies: tuple[str, ...] = ()
+
+
+class _Located(Protocol):
+    """The position attributes of the nodes that have them (statements, expressions ...)."""
+
+    lineno: int
+    end_lineno: int | None
+    col_offset: int
+    end_col_offset: int | None
 
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -127,9 +136,10 @@ def _map_lines(tree: ast.Module, new_text: str, old_text: str, origin_lines: lis
         segment = new[col:end_col]
         return old.find(segment) if old.count(segment) == 1 else None
 
-    for node in ast.walk(tree):
-        if "lineno" not in node._attributes or not hasattr(node, "lineno"):
+    for any_node in ast.walk(tree):
+        if "lineno" not in any_node._attributes or not hasattr(any_node, "lineno"):
             continue
+        node = cast(_Located, any_node)
         line, end = node.lineno, getattr(node, "end_lineno", None) or node.lineno
         col, end_col = node.col_offset, getattr(node, "end_col_offset", None)
         node.lineno, node.end_lineno = origin(line), origin(end)

@@ -4,7 +4,9 @@ One file per source file and configuration::
 
     __pycache__/<module>.<cache_tag>.async_inline-<config digest>.pyc
 
-(``sys.pycache_prefix`` is honoured, as ``importlib.util.cache_from_source`` does.)
+(``sys.pycache_prefix`` is honoured, as ``importlib.util.cache_from_source`` does; the
+environment variable ``ASYNC_INLINE_CACHE_DIR`` moves the entries to a tree of its own,
+mirroring the sources' absolute paths, as ``PYTHONPYCACHEPREFIX`` does.)
 
 Invariants:
 
@@ -17,8 +19,12 @@ Invariants:
 * A file on disk is always a complete entry: it is written to a temporary file in the
   same directory and renamed over the old one.
 * The cache never makes an import fail: an unreadable, truncated or corrupted entry is a
-  miss, an unwritable directory is silently skipped, ``sys.dont_write_bytecode`` disables
-  writing (entries are still read, as the interpreter does with ``.pyc`` files).
+  miss, an unwritable directory is silently skipped.
+* ``sys.dont_write_bytecode`` (``PYTHONDONTWRITEBYTECODE``) stops writing beside the
+  sources, as it stops the interpreter and pytest's assertion rewriter: whoever sets it does
+  not want files appearing in the source tree. Entries are still read. An explicit
+  ``ASYNC_INLINE_CACHE_DIR`` is written all the same (asked for by name, and outside the
+  sources), and so does ``async-inline cache build``, like ``python -m compileall``.
 """
 
 from __future__ import annotations
@@ -36,9 +42,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 try:
-    from _imp import _fix_co_filename
+    from _imp import _fix_co_filename  # type: ignore[attr-defined]  # private, as importlib uses it
 except ImportError:  # pragma: no cover - not CPython
     _fix_co_filename = None
+
+#: A directory for the entries instead of ``__pycache__`` (written even with bytecode writing off).
+CACHE_DIR_ENV = "ASYNC_INLINE_CACHE_DIR"
 
 MAGIC = b"AIC\x01"
 _LENGTHS = struct.Struct("<II")
@@ -95,13 +104,35 @@ def entry_key(config: str, source: bytes) -> bytes:
     return hashlib.sha256(config.encode() + b"\0" + hashlib.sha256(source).digest()).digest()
 
 
+def cache_dir() -> str | None:
+    """The directory named by ``ASYNC_INLINE_CACHE_DIR`` (absolute), if set."""
+    value = os.environ.get(CACHE_DIR_ENV, "").strip()
+    return os.path.abspath(value) if value else None
+
+
 def cache_path(source_path: str, config: str) -> str | None:
     """Where the entry for ``source_path`` lives, or None when the interpreter has no cache tag."""
+    tag: str | None = sys.implementation.cache_tag  # None: no bytecode caching at all
+    if tag is None:
+        return None
+    root = cache_dir()
+    if root is not None:
+        directory, name = os.path.split(os.path.abspath(source_path))
+        stem = name.rpartition(".")[0] or name
+        mirrored = os.path.splitdrive(directory)[1].lstrip(os.sep)
+        return os.path.join(root, mirrored, f"{stem}.{tag}.async_inline-{config[:16]}.pyc")
     try:
         pyc = importlib.util.cache_from_source(source_path, optimization="")
     except (NotImplementedError, ValueError):
         return None
     return f"{pyc[:-4]}.async_inline-{config[:16]}.pyc"
+
+
+def writing_disabled() -> str | None:
+    """Why the hook writes no entries, or None when it writes them."""
+    if sys.dont_write_bytecode and cache_dir() is None:
+        return f"bytecode writing is off (PYTHONDONTWRITEBYTECODE); set {CACHE_DIR_ENV}=DIR to cache anyway"
+    return None
 
 
 def file_digest(path: str) -> str | None:
@@ -147,9 +178,10 @@ def load(path: str, key: bytes, source_path: str) -> Entry | None:
     return Entry(code, report, deps)
 
 
-def store(path: str, key: bytes, entry: Entry) -> bool:
-    """Write ``entry`` atomically; False (and nothing on disk) when that is not possible."""
-    if sys.dont_write_bytecode:
+def store(path: str, key: bytes, entry: Entry, *, force: bool = False) -> bool:
+    """Write ``entry`` atomically; False (and nothing on disk) when that is not possible or
+    not wanted (``writing_disabled``, unless ``force``)."""
+    if not force and writing_disabled() is not None:
         return False
     deps_raw = json.dumps([list(d) for d in entry.deps]).encode() if entry.deps else b""
     payload = b"".join(

@@ -16,13 +16,23 @@ import builtins
 import os
 import sys
 import types
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..options import Options
+    from .policy import Policy
+    from .state import HookState
 
 DESCRIPTION = """\
 Run a Python program with its own modules inlined as they are imported: the script,
 the -m module (and its submodules, unless it is installed in site-packages), and the
 packages configured by --packages, the ASYNC_INLINE environment variable or
-[tool.async_inline] packages in the nearest pyproject.toml. Files on disk are not
-changed; compiled code is cached in __pycache__.
+[tool.async_inline] packages in the nearest pyproject.toml. With -m pytest and no
+package configured, the project's packages (below the nearest pyproject.toml, and its
+src/) as the pytest plugin finds them; the hook stays ahead of pytest's assertion
+rewriter and composes with it. Files on disk are not changed; compiled code is cached
+in __pycache__ (or ASYNC_INLINE_CACHE_DIR).
 
 Everything after the script or module name is passed to the program. The program's
 sys.argv, __name__ == "__main__", exit status and tracebacks are those of
@@ -30,7 +40,7 @@ sys.argv, __name__ == "__main__", exit status and tracebacks are those of
 """
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "run",
         help="run a program with its modules inlined on import",
@@ -51,7 +61,7 @@ def _error(prog: str, message: str) -> int:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from ..config import ConfigError, load_config, split_names
+    from ..config import ConfigError, discover_packages, load_config, split_names
 
     prog = args.prog
     target = list(args.target)
@@ -75,12 +85,16 @@ def _handle(args: argparse.Namespace) -> int:
             packages = (*packages, *split_names(args.packages, where="--packages"))
     except ConfigError as exc:
         return _error(prog, str(exc))
+    pytest = module in ("pytest", "py.test")
+    if pytest and not packages:
+        # What the plugin's --async-inline would rewrite, but known before pytest imports anything.
+        packages = discover_packages(config.pyproject.parent if config.pyproject else os.getcwd())
 
     from .policy import Policy
 
     policy = Policy(packages, config.exclude, local_packages=(module,) if module else ())
     if module is not None:
-        return _run(lambda state: _run_module(module, argv), policy, config.options())
+        return _run(lambda state: _run_module(module, argv), policy, config.options(), pytest=pytest)
     if os.path.isdir(script):
         return _error(prog, f"{script!r} is a directory; run its __main__.py, or the package with -m")
     if not os.path.isfile(script):
@@ -89,20 +103,31 @@ def _handle(args: argparse.Namespace) -> int:
     return _run(lambda state: _run_script(script, argv, state), policy, config.options())
 
 
-def _run(body, policy, options) -> int:  # type: ignore[no-untyped-def]
-    """Install the hook, run ``body``; an uncaught exception is printed as python prints it."""
-    from . import _activate, _warn_late
+def _run(body: Callable[[HookState], None], policy: Policy, options: Options, pytest: bool = False) -> int:
+    """Install the hook, run ``body``; an uncaught exception is printed as python prints it.
+
+    For ``-m pytest`` the hook stays ahead of pytest's assertion rewriter and composes with
+    it (``pytest_bridge``), and keeps the original code for the plugin's ``no_async_inline``.
+    """
+    from . import _activate, _warn_late, installed
 
     state, late = _activate(policy, options)
     if late:
         _warn_late(late, stacklevel=2)
+    finder = installed()
+    if pytest and finder is not None:
+        from .pytest_bridge import bridge_pytest
+        from .twins import Twins
+
+        state.twins = Twins()
+        bridge_pytest(finder)
     try:
         body(state)
-    except KeyboardInterrupt:
-        _print_uncaught(*sys.exc_info())
+    except KeyboardInterrupt as exc:
+        _print_uncaught(exc)
         return 130  # what a shell shows for python killed by Ctrl-C
-    except Exception:
-        _print_uncaught(*sys.exc_info())
+    except Exception as exc:
+        _print_uncaught(exc)
         return 1
     return 0
 
@@ -110,23 +135,21 @@ def _run(body, policy, options) -> int:  # type: ignore[no-untyped-def]
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _print_uncaught(kind, exc, tb) -> None:  # type: ignore[no-untyped-def]
+def _print_uncaught(exc: BaseException) -> None:
     """``sys.excepthook`` with the leading frames of async_inline itself removed.
 
     Kept whole when nothing else is left (an error of async_inline, not of the program),
     except for a SyntaxError, which python reports without a traceback.
     """
-    user_tb = tb
+    tb = user_tb = exc.__traceback__
     while user_tb is not None and os.path.abspath(user_tb.tb_frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
         user_tb = user_tb.tb_next
     if user_tb is not None or isinstance(exc, SyntaxError):
-        tb = user_tb
-        if exc is not None:
-            exc.__traceback__ = tb
-    sys.excepthook(kind, exc, tb)
+        tb = exc.__traceback__ = user_tb
+    sys.excepthook(type(exc), exc, tb)
 
 
-def _run_script(script: str, argv: list[str], state) -> None:  # type: ignore[no-untyped-def]
+def _run_script(script: str, argv: list[str], state: HookState) -> None:
     from .loader import RewritingLoader
 
     path = os.path.abspath(script)

@@ -60,7 +60,7 @@ class Finder(importlib.abc.MetaPathFinder):
             find_spec = getattr(finder, "find_spec", None)
             if find_spec is None:
                 continue
-            spec = find_spec(fullname, path, target)
+            spec: importlib.machinery.ModuleSpec | None = find_spec(fullname, path, target)
             if spec is not None:
                 return spec
         return None

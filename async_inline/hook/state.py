@@ -1,7 +1,8 @@
 """What one installed hook knows and has done, shared by its finder and its loaders.
 
-It knows the policy, the options and the extra transforms; it records each rewritten
-file's report (fresh or from the cache) and each file it had to import unchanged.
+It knows the policy, the options and the extra transforms; it records what became of each
+file it loaded (each file once, whatever the number of imports): rewritten now, taken from
+the cache, or run unchanged (with the reason), and each rewritten file's report.
 All mutation happens under one lock, because imports can run in several threads at once.
 """
 
@@ -46,19 +47,25 @@ class HookState:
         adapters: dict[type, Adapter] | None = None,
         warn: Callable[[str, str], None] = _warn,
         twins: Any = None,
+        force_cache_write: bool = False,
     ) -> None:
+        #: Replaced whole (never mutated) when the pytest plugin widens a hook ``run`` installed.
         self.policy = policy
         self.options = options.replace(header=False)
         self.adapters = dict(adapters or {})
         self.warn = warn
         #: A ``twins.Twins`` when the original code must stay available (pytest plugin).
         self.twins = twins
+        #: Write cache entries even where bytecode writing is off (``async-inline cache build``).
+        self.force_cache_write = force_cache_write
         self._lock = threading.Lock()
         self._configs: dict[str, str] = {}
         self._reports: dict[str, bytes] = {}
         self._unchanged: dict[str, str] = {}
+        #: Per file: "rewritten" (the rewriter ran in this process), "cached" or "unchanged".
+        self._outcomes: dict[str, str] = {}
         self._warned: set[tuple[str, str]] = set()
-        #: Cache use so far: entries found, entries built, entries written.
+        #: Cache use so far, per load: entries found, entries built, entries written.
         self.stats = {"hits": 0, "misses": 0, "writes": 0}
 
     # -- building code ------------------------------------------------------------------
@@ -77,7 +84,7 @@ class HookState:
         if where is not None:
             entry = cache.load(where, key, path)
             if entry is not None:
-                self._record(path, entry.report)
+                self._record(path, entry.report, "cached")
                 self._count("hits")
                 return entry.code
         self._count("misses")
@@ -91,9 +98,10 @@ class HookState:
             self.warn_once(path, f"async_inline could not rewrite this module, it runs unchanged: {built.failure}")
             return built.code
         report = _report_to_json(built.report) if built.report is not None else b""
-        if where is not None and cache.store(where, key, cache.Entry(built.code, report, cache.dependencies(built.dependencies))):
+        entry = cache.Entry(built.code, report, cache.dependencies(built.dependencies))
+        if where is not None and cache.store(where, key, entry, force=self.force_cache_write):
             self._count("writes")
-        self._record(path, report)
+        self._record(path, report, "rewritten")
         return built.code
 
     # -- what happened ------------------------------------------------------------------
@@ -102,17 +110,29 @@ class HookState:
         with self._lock:
             self.stats[what] += 1
 
-    def _record(self, path: str, report: bytes) -> None:
+    def _record(self, path: str, report: bytes, outcome: str) -> None:
         with self._lock:
             self._reports[path] = report
             self._unchanged.pop(path, None)
+            if not (outcome == "cached" and self._outcomes.get(path) == "rewritten"):  # reloaded: still rewritten in this run
+                self._outcomes[path] = outcome
             if not report:
                 self._unchanged[path] = "opted out with the skip-file marker"
+                self._outcomes[path] = "unchanged"
 
     def _note_unchanged(self, path: str, why: str) -> None:
         with self._lock:
             self._reports.pop(path, None)
             self._unchanged[path] = why
+            self._outcomes[path] = "unchanged"
+
+    def outcomes(self) -> dict[str, int]:
+        """How many files were rewritten now, taken from the cache, run unchanged: each file once."""
+        counts = {"rewritten": 0, "cached": 0, "unchanged": 0}
+        with self._lock:
+            for outcome in self._outcomes.values():
+                counts[outcome] += 1
+        return counts
 
     def warn_once(self, path: str, message: str) -> None:
         with self._lock:

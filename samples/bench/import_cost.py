@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import statistics
 import sys
 import tempfile
@@ -138,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.dont_write_bytecode = False  # both caches must be written for the "cached" imports
+    os.environ.pop("ASYNC_INLINE_CACHE_DIR", None)  # entries beside the sources, where remove() finds them
     async_inline.rewrite_source("async def f():\n    return 1\n\nasync def g():\n    return await f()\n")  # load the rewriter once
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from async_inline import Options
-from async_inline.config import ConfigError, HookConfig, load_config
+from async_inline.config import ConfigError, HookConfig, discover_packages, load_config
 from async_inline.hook.policy import Policy, TestFiles, has_skip_marker
 
 
@@ -135,3 +135,14 @@ def test_configuration_mistakes_name_file_and_key(tmp_path: Path, table: str, me
 def test_bad_environment_value_is_explained(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="environment variable ASYNC_INLINE: 'a-b' is not a module"):
         load_config(tmp_path, environ={"ASYNC_INLINE": "a-b"})
+
+
+def test_discover_packages_finds_the_projects_own_packages(tmp_path: Path) -> None:
+    for rel in ("app/__init__.py", "src/lib/__init__.py", "src/lib/sub/__init__.py", "tests/__init__.py", "checks/__init__.py",
+                "docs/__init__.py", "venv/__init__.py", ".hidden/__init__.py", "not-a-name/__init__.py", "plain_dir/x.py", "module.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("")
+    (tmp_path / "venv" / "pyvenv.cfg").write_text("")
+    assert discover_packages(tmp_path) == ("app", "checks", "lib")
+    assert discover_packages(tmp_path, skip=[str(tmp_path / "checks")]) == ("app", "lib")
+    assert discover_packages(tmp_path / "missing") == ()

@@ -61,7 +61,7 @@ def test_concurrent_imports_of_many_modules(site: Path, monkeypatch) -> None:
     results = _import_all_at_once(names)
 
     assert sorted(builtins._aihook_runs) == sorted(names)  # each module ran exactly once
-    for name, modules in results.items():
+    for modules in results.values():
         assert len(modules) == THREADS and all(m is modules[0] for m in modules)
         assert asyncio.run(modules[0].main()) == 42
     state = installed_state()

@@ -4,6 +4,7 @@ with the plugin gives the same results, with the test modules and the package in
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -161,7 +162,14 @@ def test_suite_gives_the_same_results_with_and_without_the_plugin(pytester: pyte
     total = document["totals"]["inlined"]
     assert total >= 5
     skipped = document["totals"]["skipped"]
-    assert re.fullmatch(rf"async_inline: {total} sites inlined, {skipped} skipped \((\w|-)+: \d+.*\) in 3 modules; report: report.json", _summary_line(inlined))
+    assert re.fullmatch(
+        rf"async_inline: {total} sites inlined, {skipped} skipped \((\w|-)+: \d+.*\) in 3 modules "
+        r"\(3 rewritten, 0 from cache, 0 unchanged\); report: report.json",
+        _summary_line(inlined),
+    )
+    assert document["modules"] == {"rewritten": 3, "cached": 0, "unchanged": 0, "too_early": 0}
+    assert document["packages"] == ["shop"]
+    assert "async_inline: packages shop (--async-inline-packages) and the test modules; choose packages with" in inlined.stdout.str()
 
 
 @pytest.mark.decisions
@@ -307,23 +315,52 @@ def test_importlib_import_mode(pytester: pytest.Pytester) -> None:
     assert paths == {"__init__.py", "conftest.py", "test_shop.py"}
 
 
-def test_second_session_uses_the_cache(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_second_session_uses_the_cache_and_counts_each_module_once(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.delenv("ASYNC_INLINE_CACHE_DIR", raising=False)
     _project(pytester)
     first = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
-    assert "from cache" not in _summary_line(first)
+    assert "in 3 modules (3 rewritten, 0 from cache, 0 unchanged)" in _summary_line(first)
     second = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
     second.assert_outcomes(passed=3, failed=2, xfailed=1)
-    assert "in 3 modules, 3 from cache" in _summary_line(second)
+    assert "in 3 modules (0 rewritten, 3 from cache, 0 unchanged)" in _summary_line(second)
     assert _failures(second) == _failures(first)
+    assert not any("cache not written" in line for line in second.outlines)
 
 
-def test_configured_package_imported_too_early_is_reported(pytester: pytest.Pytester) -> None:
+def test_without_bytecode_writing_the_cache_is_off_and_says_so(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.delenv("ASYNC_INLINE_CACHE_DIR", raising=False)
     _project(pytester)
+    for _ in range(2):
+        result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
+        assert "(3 rewritten, 0 from cache, 0 unchanged)" in _summary_line(result)
+        result.stdout.fnmatch_lines(["async_inline: cache not written: bytecode writing is off *ASYNC_INLINE_CACHE_DIR=DIR*"])
+    assert not list(pytester.path.rglob("*.async_inline-*.pyc"))
+
+
+def test_cache_directory_is_written_even_without_bytecode_writing(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.setenv("ASYNC_INLINE_CACHE_DIR", str(pytester.path / "aicache"))
+    _project(pytester)
+    pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
+    second = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
+    assert "(0 rewritten, 3 from cache, 0 unchanged)" in _summary_line(second)
+    assert len(list((pytester.path / "aicache").rglob("*.async_inline-*.pyc"))) == 3
+    assert not list((pytester.path / "shop").rglob("*.pyc"))
+
+
+def test_configured_package_imported_too_early_is_reported_not_warned(pytester: pytest.Pytester) -> None:
+    _project(pytester)
+    pytester.makeini(INI.format(mode="strict") + "filterwarnings = error\n")
     __import__("shop")  # imported before the plugin can install its hook
-    result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop", "--async-inline-report=r.json")
     result.assert_outcomes(passed=3, failed=2, xfailed=1)
-    result.stdout.fnmatch_lines(["*PytestConfigWarning: async_inline: shop was imported before the import hook*"])
+    result.stdout.fnmatch_lines(["async_inline: 1 module imported before the hook could be installed ran without inlining: shop; *"])
+    assert "Warning" not in result.stdout.str()
+    document = json.loads((pytester.path / "r.json").read_text())
+    assert document["too_early"] == ["shop"]
+    assert document["modules"] == {"rewritten": 2, "cached": 0, "unchanged": 0, "too_early": 1}
 
 
 RUNTIME_TESTS = """\
@@ -374,3 +411,36 @@ def test_differential_compares_runtime_traces(pytester: pytest.Pytester) -> None
         "    locals: original [(('write', \"AsyncLocal 'request'#1\", '1'), 1)]\n"
         "            inlined  [(('write', \"AsyncLocal 'request'#1\", '2'), 1)]"
     ) in text
+
+
+@pytest.mark.decisions
+def test_register_assert_rewrite_package_is_inlined_then_assertion_rewritten(pytester: pytest.Pytester) -> None:
+    """A helper package pytest assertion-rewrites gets both: inlined first, then pytest's pass."""
+    pytester.makeini(INI.format(mode="auto"))
+    pytester.makepyfile(
+        **{
+            "helpers/__init__": """
+                async def _size(items):
+                    return len(items)
+
+                async def check_size(items, expected):
+                    n = await _size(items)
+                    assert n == expected
+            """,
+            "conftest": "import pytest\npytest.register_assert_rewrite('helpers')\n",
+            "test_helpers": """
+                import helpers
+
+                async def test_fails_with_introspection():
+                    await helpers.check_size([1], 2)
+            """,
+        }
+    )
+    pytester.syspathinsert()
+    result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=helpers", "--async-inline-report=r.json")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["E*assert 1 == 2"])
+    document = json.loads((pytester.path / "r.json").read_text())
+    [helpers] = [f for f in document["files"] if f["path"].endswith(os.path.join("helpers", "__init__.py"))]
+    assert [(d["caller"], d["callee"]) for d in helpers["inlined"]] == [("check_size", "_size")]
+    assert "PytestAssertRewriteWarning" not in result.stdout.str()

@@ -1,0 +1,183 @@
+"""``async-inline cache build``: fill the import hook's cache ahead of time.
+
+    async-inline cache build PACKAGE_OR_DIR ... [--jobs N]
+
+Like ``python -m compileall``, so that a container image or a CI job pays the rewrite once:
+every ``*.py`` file of the packages (found through importlib, without importing them) or
+directories is rewritten and its entry written where the hook will look for it
+(``__pycache__``, ``PYTHONPYCACHEPREFIX`` or ``ASYNC_INLINE_CACHE_DIR``), with the options
+of ``[tool.async_inline]`` seen from the current directory. Entries are written even when
+bytecode writing is off, as compileall does. Modules that pytest also assertion-rewrites
+(test modules, conftests, plugins) have entries of their own, made by the first test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import importlib.util
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+DESCRIPTION = """\
+Rewrite every *.py file of the packages (found through importlib, without importing
+them) or directories, and write the import hook's cache entries where the hook will look
+for them (__pycache__, PYTHONPYCACHEPREFIX or ASYNC_INLINE_CACHE_DIR), with the options of
+[tool.async_inline] seen from the current directory: a container image or a CI job pays
+the rewrite once, as with 'python -m compileall'. Entries are written even when bytecode
+writing is off. Modules that pytest also assertion-rewrites (test modules, conftests,
+plugins) have entries of their own, made by the first test run.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "cache",
+        help="manage the import hook's cache (cache build: precompile packages)",
+        description="The import hook's cache of rewritten, compiled modules.",
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", title="actions")
+    actions.required = True
+    build = actions.add_parser(
+        "build",
+        help="rewrite packages now and cache the result for the import hook",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    build.add_argument("targets", nargs="+", metavar="PACKAGE_OR_DIR", help="importable package or module names, or directories")
+    build.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="worker processes (0: one per CPU)")
+    build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    build.set_defaults(handler=_handle, prog=build.prog)
+
+
+@dataclass(frozen=True)
+class Done:
+    path: str
+    #: "written", "up to date", "unchanged" (opt-out or the rewriter failed: ``detail`` says
+    #: which), "not written" (unwritable cache directory), "error" (unreadable, invalid syntax).
+    outcome: str
+    inlined: int = 0
+    detail: str = ""
+
+
+def _files_of(target: str) -> tuple[list[str], str | None]:
+    """The source files of a package, module or directory, or an error message."""
+    from ..rewrite_files import discover
+
+    if os.path.isdir(target) or target.endswith(".py"):
+        inputs, problems = discover([target])
+        return [os.path.abspath(f.path) for f in inputs], str(problems[0]) if problems else None
+    if not all(part.isidentifier() for part in target.split(".")):
+        return [], f"{target!r} is neither a directory nor a module name"
+    try:
+        # The top-level package only: finding a submodule would import its parents.
+        spec = importlib.util.find_spec(target.partition(".")[0])
+    except (ImportError, ValueError) as exc:
+        return [], f"{target}: {exc}"
+    if spec is None or (spec.origin is None and not spec.submodule_search_locations):
+        return [], f"no module named {target!r}"
+    locations = list(spec.submodule_search_locations or [])
+    if not locations:
+        return ([spec.origin] if spec.origin and spec.origin.endswith(".py") else []), None
+    rest = target.split(".")[1:]
+    files: list[str] = []
+    for location in locations:
+        path = os.path.join(location, *rest)
+        if os.path.isdir(path):
+            found, _ = discover([path])
+            files += [os.path.abspath(f.path) for f in found]
+        elif os.path.isfile(path + ".py"):
+            files.append(os.path.abspath(path + ".py"))
+    if not files:
+        return [], f"no source files for {target!r}"
+    return files, None
+
+
+def _build(paths: list[str]) -> list[Done]:
+    """Rewrite ``paths`` in this process and store their entries."""
+    from ..config import load_config
+    from .policy import Policy
+    from .state import HookState
+
+    problems: dict[str, str] = {}
+    state = HookState(Policy(), load_config().options(), warn=lambda message, path: problems.__setitem__(path, message), force_cache_write=True)
+    results = []
+    for path in paths:
+        before = dict(state.stats)
+        try:
+            with open(path, "rb") as f:
+                source = f.read()
+            state.code_for(path, source)
+        except (OSError, SyntaxError, ValueError) as exc:
+            results.append(Done(path, "error", detail=str(exc)))
+            continue
+        if state.stats["hits"] > before["hits"]:
+            outcome = "up to date"
+        elif path in state.unchanged():
+            outcome = "unchanged"
+        elif state.stats["writes"] > before["writes"]:
+            outcome = "written"
+        else:
+            outcome = "not written"
+        reports = [r for r in state.reports() if r.path == path]
+        results.append(Done(path, outcome, sum(len(r.inlined) for r in reports), problems.get(path, state.unchanged().get(path, ""))))
+    return results
+
+
+def _chunks(paths: list[str], n: int) -> Iterator[list[str]]:
+    for i in range(n):
+        if paths[i::n]:
+            yield paths[i::n]
+
+
+def build(paths: list[str], jobs: int) -> list[Done]:
+    """Entries for ``paths``, in ``jobs`` worker processes; results in the order of ``paths``."""
+    if jobs <= 1 or len(paths) <= 1:
+        return _build(paths)
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
+        done = {d.path: d for part in pool.map(_build, list(_chunks(paths, jobs))) for d in part}
+    return [done[p] for p in paths]
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from ..cli import ExitCode
+    from ..config import ConfigError, load_config
+    from ..rewrite_files import cpu_count
+    from .cache import cache_dir
+
+    if args.jobs < 0:
+        print(f"{args.prog}: error: --jobs must be 0 or more", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        load_config()
+    except ConfigError as exc:
+        print(f"{args.prog}: error: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+    paths: list[str] = []
+    for target in args.targets:
+        files, error = _files_of(target)
+        if error is not None:
+            print(f"{args.prog}: error: {error}", file=sys.stderr)
+            return ExitCode.USAGE
+        paths += [f for f in files if f not in paths]
+    results = build(paths, cpu_count() if args.jobs == 0 else args.jobs)
+    status = ExitCode.OK
+    for d in results:
+        opted_out = d.outcome == "unchanged" and "skip-file" in d.detail
+        if d.outcome in ("error", "not written", "unchanged") and not opted_out:
+            print(f"{d.path}: {d.outcome}: {d.detail or 'the cache directory cannot be written'}", file=sys.stderr)
+            status = ExitCode.INPUT_ERROR
+    if not args.quiet:
+        tally = {k: sum(1 for d in results if d.outcome == k) for k in ("written", "up to date", "unchanged", "not written", "error")}
+        where = f"in {cache_dir()}" if cache_dir() else "beside the sources (__pycache__)"
+        print(
+            f"cache build: {len(results)} files: " + ", ".join(f"{n} {k}" for k, n in tally.items() if n or k == "written")
+            + f"; {sum(d.inlined for d in results)} sites inlined; entries {where}",
+            file=sys.stderr,
+        )
+    return status

@@ -1,0 +1,95 @@
+"""Fetching real libraries for the measurements in this folder: nothing is vendored.
+
+Each library's source distribution is downloaded from PyPI with pip at run time, unpacked
+into a work directory, and reused by later runs in the same directory. Shared by
+``suites.py`` (test suites with and without the plugin) and ``reach.py`` (sites inlined).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tarfile
+import venv
+import zipfile
+from pathlib import Path
+
+#: The versions the measurements in docs/real-code.md were made with.
+VERSIONS = {
+    "anyio": "4.16.0",
+    "httpcore": "1.0.9",
+    "websockets": "17.4",
+    "aiosqlite": "0.22.1",
+    "aiohttp": "3.14.5",
+}
+
+#: This repository, installed into the environments the scripts make.
+REPO = Path(__file__).resolve().parents[2]
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    """Run ``command``; its output is shown only when it fails (then the script stops)."""
+    done = subprocess.run(command, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
+    if done.returncode != 0:
+        log(f"failed ({done.returncode}): {' '.join(command)}\n{done.stdout[-4000:]}{done.stderr[-4000:]}")
+        raise SystemExit(1)
+    return done  # type: ignore[no-any-return]
+
+
+def fetch(name: str, work: Path) -> Path:
+    """The unpacked sdist of ``name`` at ``VERSIONS[name]`` (downloaded on first use)."""
+    version = VERSIONS[name]
+    target = work / "src" / f"{name}-{version}"
+    if target.is_dir():
+        return target
+    downloads = work / "sdists"
+    downloads.mkdir(parents=True, exist_ok=True)
+    archives = [p for p in downloads.iterdir() if p.name.lower().startswith(f"{name}-{version}".lower())]
+    if not archives:
+        log(f"downloading the {name} {version} sdist")
+        run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", f"{name}=={version}", "-d", str(downloads)])
+        archives = [p for p in downloads.iterdir() if p.name.lower().startswith(f"{name}-{version}".lower())]
+    [archive] = archives
+    (work / "src").mkdir(parents=True, exist_ok=True)
+    if archive.name.endswith(".zip"):
+        with zipfile.ZipFile(archive) as z:
+            z.extractall(work / "src")
+    else:
+        with tarfile.open(archive) as t:
+            if hasattr(tarfile, "data_filter"):
+                t.extractall(work / "src", filter="data")
+            else:  # pragma: no cover - interpreters without PEP 706
+                t.extractall(work / "src")
+    if not target.is_dir():
+        raise SystemExit(f"{archive} did not unpack to {target}")
+    return target
+
+
+def package_dir(root: Path, name: str) -> Path:
+    """Where the import package ``name`` lives in an unpacked sdist (flat or src layout)."""
+    for candidate in (root / name, root / "src" / name):
+        if (candidate / "__init__.py").is_file():
+            return candidate
+    raise SystemExit(f"no package {name} in {root}")
+
+
+def environment(path: Path, requirements: list[str], python: str = sys.executable) -> Path:
+    """A virtual environment at ``path`` with ``requirements`` and this repository installed;
+    returns its interpreter. Reused when it exists."""
+    interpreter = path / "bin" / "python"
+    marker = path / ".requirements"
+    wanted = "\n".join(requirements)
+    if interpreter.exists() and marker.exists() and marker.read_text() == wanted:
+        return interpreter
+    log(f"creating {path}")
+    if python == sys.executable:
+        venv.create(path, with_pip=True, clear=True)
+    else:
+        run([python, "-m", "venv", "--clear", str(path)])
+    run([str(interpreter), "-m", "pip", "install", "-q", "-e", str(REPO), *requirements])
+    marker.write_text(wanted)
+    return interpreter

@@ -1,0 +1,177 @@
+"""Real projects' own test suites with and without the pytest plugin (issue 14, item 7).
+
+    python samples/real/suites.py [--work DIR] [--via run|pytest] [LIBRARY ...]
+
+For each library (default: anyio, httpcore, websockets) it downloads the sdist, installs it
+(editable, so the suite imports the unpacked sources) with its test dependencies in a
+virtual environment of its own, and runs the suite three times with the project's own pytest
+configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
+(warm). Outcomes are compared per test id from the junit XML files. Inlined means
+``python -m async_inline run -m pytest --async-inline`` (``--via run``, the default: the
+hook is in place before pytest imports the ``-p`` plugins) or ``pytest --async-inline``
+(``--via pytest``: whatever a ``-p`` plugin imports runs without inlining, and the summary
+says so). Not part of CI: it downloads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sdists import VERSIONS, environment, fetch, log, package_dir
+
+
+@dataclass(frozen=True)
+class Suite:
+    #: Test dependencies (from the project's dependency groups or test requirements).
+    requirements: tuple[str, ...]
+    #: Extra pytest arguments (deselections); the configuration itself is the project's.
+    args: tuple[str, ...] = ()
+    #: Why the suite cannot be run, if it cannot.
+    missing: str | None = None
+
+
+SUITES = {
+    # [dependency-groups] test of anyio's pyproject.toml, plus the trio extra.
+    "anyio": Suite(
+        ("trio>=0.32.0", "blockbuster>=1.5.29", "hypothesis>=4.18.2", "psutil>=5.9", "pytest>=9.0", "pytest-mock>=3.14",
+         "pytest-timeout>=2.4.0", "trustme>=1.0.0", "truststore>=0.9.1", "uvloop>=0.22.1"),
+        ("-m", "not network"),
+    ),
+    # httpcore's tests import h2/hpack, socksio, trio (pytest.mark.trio) and anyio (pytest.mark.anyio).
+    "httpcore": Suite(("pytest", "anyio", "trio", "pytest-trio", "h2", "socksio"), ("--ignore=tests/benchmark",)),
+    "websockets": Suite((), missing="the websockets 17.4 sdist has no tests (its MANIFEST.in prunes them), and PyPI has no other source"),
+}
+
+
+def outcomes(junit: Path) -> dict[str, str]:
+    """Test id -> outcome (passed, failed, error, skipped, xfailed; joined when a test has several)."""
+    results: dict[str, list[str]] = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        test_id = f"{case.get('classname')}::{case.get('name')}"
+        outcome = "passed"
+        for child in case:
+            if child.tag in ("failure", "error"):
+                outcome = "failed" if child.tag == "failure" else "error"
+            elif child.tag == "skipped":
+                outcome = "xfailed" if child.get("type") == "pytest.xfail" else "skipped"
+        results.setdefault(test_id, []).append(outcome)
+    return {k: "+".join(sorted(set(v))) for k, v in results.items()}
+
+
+def messages(junit: Path) -> dict[str, str]:
+    """Test id -> the first line of its failure or error message."""
+    found = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        for child in case:
+            if child.tag in ("failure", "error"):
+                found[f"{case.get('classname')}::{case.get('name')}"] = (child.get("message") or "").splitlines()[0][:200] if child.get("message") else ""
+    return found
+
+
+def pytest_run(python: Path, source: Path, suite: Suite, name: str, junit: Path, env: dict[str, str], inlined: str | None) -> float:
+    command = [str(python), "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *suite.args]
+    if inlined == "run":
+        command[1:3] = ["-m", "async_inline", "run", "-m", "pytest"]
+    if inlined is not None:
+        command += ["--async-inline", f"--async-inline-report={junit.with_suffix('.json')}"]
+    log(f"  {' '.join(command[1:])}")
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=source, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    junit.with_suffix(".log").write_text(done.stdout + done.stderr)
+    if not junit.exists():
+        log(done.stdout[-3000:] + done.stderr[-3000:])
+        raise SystemExit(f"{name}: pytest wrote no junit XML (exit {done.returncode})")
+    return elapsed
+
+
+def measure(name: str, work: Path, via: str) -> dict[str, object]:
+    suite = SUITES[name]
+    if suite.missing:
+        return {"library": f"{name} {VERSIONS[name]}", "missing": suite.missing}
+    source = fetch(name, work)
+    package = package_dir(source, name)
+    python = environment(work / f"venv-{name}", ["-e", str(source), *suite.requirements])
+    results = work / "results" / name
+    results.mkdir(parents=True, exist_ok=True)
+    cache = work / "cache" / name
+    shutil.rmtree(cache, ignore_errors=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASYNC_INLINE", "PYTEST_"))}
+    env["ASYNC_INLINE_CACHE_DIR"] = str(cache)
+    log(f"{name}: running its suite")
+    times = {
+        "plain": pytest_run(python, source, suite, name, results / "plain.xml", env, None),
+        "cold": pytest_run(python, source, suite, name, results / "cold.xml", env, via),
+        "warm": pytest_run(python, source, suite, name, results / "warm.xml", env, via),
+    }
+    plain = outcomes(results / "plain.xml")
+    row: dict[str, object] = {"library": f"{name} {VERSIONS[name]}", "tests": len(plain), "plain": dict(Counter(plain.values())), "times": times}
+    for run in ("cold", "warm"):
+        inlined = outcomes(results / f"{run}.xml")
+        why = messages(results / f"{run}.xml")
+        row[run] = dict(Counter(inlined.values()))
+        row[f"{run}_differences"] = [
+            {"test": t, "plain": plain.get(t, "absent"), "inlined": inlined.get(t, "absent"), "message": why.get(t, "")}
+            for t in sorted(set(plain) | set(inlined))
+            if plain.get(t) != inlined.get(t)
+        ]
+    report = json.loads((results / "cold.json").read_text())
+    in_package = [f for f in report["files"] if Path(f["path"]).resolve().is_relative_to(package.resolve())]
+    row["sites_inlined"] = report["totals"]["inlined"]
+    row["sites_inlined_in_package"] = sum(len(f["inlined"]) for f in in_package)
+    row["sites_skipped_in_package"] = sum(len(f["skipped"]) for f in in_package)
+    row["modules_cold"] = report["modules"]
+    row["modules_warm"] = json.loads((results / "warm.json").read_text())["modules"]
+    row["too_early"] = report["too_early"]
+    return row
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("libraries", nargs="*", metavar="LIBRARY", help=f"any of {', '.join(SUITES)} (default: all)")
+    parser.add_argument("--work", type=Path, default=Path("build/real"), help="work directory (default: build/real)")
+    parser.add_argument("--via", choices=("run", "pytest"), default="run", help="how the plugin is started (default: run)")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args()
+    unknown = sorted(set(args.libraries) - set(SUITES))
+    if unknown:
+        parser.error(f"unknown library {unknown[0]!r} (known: {', '.join(SUITES)})")
+    rows = [measure(name, args.work.resolve(), args.via) for name in args.libraries or list(SUITES)]
+    for row in rows:
+        print(f"== {row['library']}")
+        if "missing" in row:
+            print(f"   not run: {row['missing']}")
+            continue
+        times = row["times"]
+        assert isinstance(times, dict)
+        print(f"   tests: {row['tests']}; plain {row['plain']}; inlined {row['cold']}")
+        print(f"   time: plain {times['plain']:.1f}s, inlined cold {times['cold']:.1f}s, warm {times['warm']:.1f}s")
+        print(f"   sites inlined: {row['sites_inlined']} ({row['sites_inlined_in_package']} in the package, {row['sites_skipped_in_package']} skipped there)")
+        print(f"   modules: cold {row['modules_cold']}, warm {row['modules_warm']}")
+        if row["too_early"]:
+            print(f"   imported too early: {row['too_early']}")
+        for run in ("cold", "warm"):
+            differences = row[f"{run}_differences"]
+            assert isinstance(differences, list)
+            print(f"   outcome differences ({run}): {len(differences)}")
+            for d in differences:
+                print(f"     {d['test']}: plain {d['plain']}, inlined {d['inlined']}  {d['message']}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

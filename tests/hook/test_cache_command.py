@@ -1,0 +1,69 @@
+"""``async-inline cache build``: the entries it writes are the ones the hook then reads."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from hook_helpers import SAMPLE, installed_state, unique, write_tree
+
+import async_inline
+from async_inline.cli import main
+
+
+def _package(site: Path) -> str:
+    name = unique()
+    write_tree(
+        site,
+        {
+            f"{name}/__init__.py": SAMPLE,
+            f"{name}/sub/__init__.py": "",
+            f"{name}/sub/deep.py": SAMPLE,
+            f"{name}/optout.py": "# async_inline: skip-file\nVALUE = 1\n",
+        },
+    )
+    return name
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_built_entries_are_hits_for_the_hook(site: Path, jobs: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)  # written all the same, as compileall does
+    name = _package(site)
+    assert main(["cache", "build", name, "--jobs", jobs]) == 0
+    # (how many sites: pinned elsewhere; stress mode picks them at random)
+    assert re.search(r"cache build: 4 files: 3 written, 1 unchanged; \d+ sites inlined; entries beside the sources", capsys.readouterr().err)
+    assert name not in sys.modules  # found, not imported
+    async_inline.install([name])
+    for module in (name, f"{name}.sub.deep", f"{name}.optout"):
+        importlib.import_module(module)
+    assert installed_state().stats == {"hits": 4, "misses": 0, "writes": 0}  # name.sub too
+    assert installed_state().outcomes() == {"rewritten": 0, "cached": 3, "unchanged": 1}
+    assert main(["cache", "build", name]) == 0
+    assert "4 files: 0 written, 4 up to date" in capsys.readouterr().err
+
+
+def test_cache_dir_and_directories_as_targets(site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("ASYNC_INLINE_CACHE_DIR", str(tmp_path / "cache"))
+    name = _package(site)
+    assert main(["cache", "build", str(site / name / "sub")]) == 0
+    assert re.search(rf"2 files: 2 written; \d+ sites inlined; entries in {re.escape(str(tmp_path / 'cache'))}", capsys.readouterr().err)
+    [entry] = (tmp_path / "cache").rglob("deep.*.async_inline-*.pyc")
+    assert entry.parent == tmp_path / "cache" / str(site / name / "sub").lstrip("/")
+    assert not list(site.rglob("*.pyc"))
+    async_inline.install([name])
+    importlib.import_module(f"{name}.sub.deep")
+    assert installed_state().stats == {"hits": 2, "misses": 1, "writes": 1}  # the package's own __init__ was not built
+
+
+def test_mistakes_are_reported_in_one_line(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cache", "build", "no_such_package_here"]) == 2
+    assert capsys.readouterr().err.endswith(" cache build: error: no module named 'no_such_package_here'\n")
+    name = unique()
+    write_tree(site, {f"{name}/__init__.py": "", f"{name}/bad.py": "x = (\n"})
+    assert main(["cache", "build", name]) == 3
+    err = capsys.readouterr().err
+    assert f"{site / name / 'bad.py'}: error: '(' was never closed" in err
+    assert "Traceback" not in err
