@@ -11,14 +11,19 @@ from typing import Any
 @dataclass(frozen=True)
 class Inlined:
     caller: str
+    #: The callee as the site writes it (``f``, ``self.m``, ``util.f``).
     callee: str
     line: int
     depth: int
     #: True when the callee never suspends (rule I6: no I1/I3/I4 machinery).
     never_suspends: bool | None = None
+    #: The function inlined, by qualified name (``pkg.mod.Class.m``).
+    target: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"caller": self.caller, "callee": self.callee, "line": self.line, "depth": self.depth}
+        if self.target is not None and self.target != self.callee:
+            data["target"] = self.target
         if self.never_suspends is not None:
             data["I6"] = self.never_suspends
         return data

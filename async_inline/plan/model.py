@@ -137,7 +137,7 @@ class ModulePlan:
             if site.inlining is not None:
                 callee = site.inlining.callee
                 suspends = not callee.may_suspend if callee.is_runtime_async and site.inlining.form is Form.STATEMENTS else None
-                report.inlined.append(Inlined(site.caller, callee.key, site.line, site.depth, never_suspends=suspends))
+                report.inlined.append(Inlined(site.caller, site.site.label, site.line, site.depth, suspends, callee.key))
             elif site.refusal is not None:
                 report.skipped.append(Skipped(site.caller, site.site.label, site.line, site.refusal.reason, site.refusal.code.value))
         report.inlined.sort(key=lambda d: (d.line, d.depth))

@@ -182,10 +182,10 @@ def _fail_on(name: str, exception: BaseException):
 
     real = api.rewrite_source
 
-    def rewrite_source(source, *, filename, options):
+    def rewrite_source(source, *, filename, options, **program):
         if Path(filename).name == name:
             raise exception
-        return real(source, filename=filename, options=options)
+        return real(source, filename=filename, options=options, **program)
 
     return rewrite_source
 
@@ -251,7 +251,7 @@ def test_a_dead_worker_process_is_an_internal_error(cli, tmp_path: Path, monkeyp
 
     import async_inline.rewrite_files as rewrite_files
 
-    def process_all(tasks, jobs=1):
+    def process_all(tasks, jobs=1, program=None):
         yield rewrite_files.process_file(tasks[0])
         raise BrokenProcessPool("A process in the process pool was terminated abruptly")
 

@@ -94,7 +94,7 @@ def assert_same_behaviour(
     options = options or Options()
     normal = options.replace(stress_seed=None)
     result = rewrite_source(source, filename="<difftest>", options=normal)
-    done = {d.callee for d in result.report.inlined}
+    done = {d.target or d.callee for d in result.report.inlined}
     assert len(result.report.inlined) >= min_inlined, (
         f"expected at least {min_inlined} inlined site(s), got {result.report.inlined}; skipped: {result.report.skipped}"
     )

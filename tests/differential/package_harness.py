@@ -60,7 +60,7 @@ def assert_same_package_behaviour(
     files = {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()}
     options = options or Options()
     results = rewrite_program(files, options=options.replace(stress_seed=None))
-    done = {d.callee for r in results.values() for d in r.report.inlined}
+    done = {d.target or d.callee for r in results.values() for d in r.report.inlined}
     assert done, f"nothing inlined; skipped: {[s for r in results.values() for s in r.report.skipped]}"
     if inlined is not None:
         assert inlined <= done, f"not inlined: {inlined - done}; skipped: {[s for r in results.values() for s in r.report.skipped]}"
