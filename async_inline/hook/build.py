@@ -16,9 +16,12 @@ import ast
 import re
 import types
 from dataclasses import dataclass
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from ..options import Options
+
+if TYPE_CHECKING:
+    from ..analysis.program import SourceProvider
 from ..report import FileReport
 from .policy import has_skip_marker
 
@@ -64,8 +67,16 @@ def compile_original(source: bytes, path: str, transform: Transform | None = Non
     return compile(tree, path, "exec", dont_inherit=True)
 
 
-def build(source: bytes, path: str, options: Options, transform: Transform | None = None) -> Built:
-    """Compile ``source`` (the bytes of ``path``) with its awaited calls inlined, when possible."""
+def build(
+    source: bytes,
+    path: str,
+    options: Options,
+    transform: Transform | None = None,
+    module: str | None = None,
+    sources: SourceProvider | None = None,
+) -> Built:
+    """Compile ``source`` (the bytes of ``path``, module ``module``) with its awaited calls
+    inlined, when possible; ``sources`` finds the modules it may inline from."""
     if has_skip_marker(source):
         return Built(compile_original(source, path, transform), None)
     from ..api import rewrite_source  # the rewriter (and libcst) only when something is rewritten
@@ -73,19 +84,20 @@ def build(source: bytes, path: str, options: Options, transform: Transform | Non
     # Fallbacks compile outside the ``except`` blocks, so that a genuine SyntaxError is the
     # interpreter's own, not one raised "during handling of" the rewriter's error.
     try:
-        result = rewrite_source(source, filename=path, options=options.replace(header=False))
+        result = rewrite_source(source, filename=path, options=options.replace(header=False), module=module, sources=sources)
     except Exception as exc:  # SourceError, InternalError, or a bug: the module must still import
         failure = f"{type(exc).__name__}: {exc}"
     else:
+        depends = tuple(result.dependencies.values())
         if not result.changed:
-            return Built(compile_original(source, path, transform), result.report)
+            return Built(compile_original(source, path, transform), result.report, dependencies=depends)
         try:
             tree = ast.parse(result.code, filename=path)
             if result.origin_lines is not None:
                 _map_lines(tree, result.code, _decoded(source, result.encoding), result.origin_lines)
             if transform is not None:
                 transform(tree, source, path)
-            return Built(compile(tree, path, "exec", dont_inherit=True), result.report)
+            return Built(compile(tree, path, "exec", dont_inherit=True), result.report, dependencies=depends)
         except Exception as exc:  # the rewriter promised compilable code; fall back all the same
             failure = f"{type(exc).__name__}: {exc}"
     return Built(compile_original(source, path, transform), None, failure=failure)

@@ -15,13 +15,16 @@ import threading
 import types
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..options import Options
 from ..report import FileReport, Inlined, Skipped
 from . import AsyncInlineWarning, cache
 from .build import Transform, build
 from .policy import Policy
+
+if TYPE_CHECKING:
+    from ..analysis.program import SourceProvider
 
 #: Set while this thread runs the rewriter: imports it makes are never rewritten (no recursion).
 rewriting = threading.local()
@@ -59,6 +62,7 @@ class HookState:
         #: Write cache entries even where bytecode writing is off (``async-inline cache build``).
         self.force_cache_write = force_cache_write
         self._lock = threading.Lock()
+        self._provider: tuple[Policy, SourceProvider] | None = None
         self._configs: dict[str, str] = {}
         self._reports: dict[str, bytes] = {}
         self._unchanged: dict[str, str] = {}
@@ -76,8 +80,9 @@ class HookState:
                 self._configs[salt] = cache.config_digest(self.options.cache_key(), salt)
             return self._configs[salt]
 
-    def code_for(self, path: str, source: bytes, transform: Transform | None = None) -> types.CodeType:
-        """The code to execute for ``path``, from the cache or freshly built (then cached)."""
+    def code_for(self, path: str, source: bytes, transform: Transform | None = None, module: str | None = None) -> types.CodeType:
+        """The code to execute for ``path`` (module ``module``), from the cache or freshly
+        built (then cached, with the sources of the modules it inlined from)."""
         config = self._config(transform.salt if transform is not None else "")
         key = cache.entry_key(config, source)
         where = cache.cache_path(path, config)
@@ -90,7 +95,7 @@ class HookState:
         self._count("misses")
         rewriting.active = True
         try:
-            built = build(source, path, self.options, transform)
+            built = build(source, path, self.options, transform, module, self._sources())
         finally:
             rewriting.active = False
         if built.failure is not None:  # not cached: the next process tries (and warns) again
@@ -103,6 +108,15 @@ class HookState:
             self._count("writes")
         self._record(path, report, "rewritten")
         return built.code
+
+    def _sources(self) -> SourceProvider:
+        """Callee sources of the packages the hook rewrites, found without importing them."""
+        policy = self.policy
+        if self._provider is None or self._provider[0] is not policy:
+            from ..sources import spec_provider  # loads LibCST: only once something is rewritten
+
+            self._provider = (policy, spec_provider(policy.packages + policy.local_packages))
+        return self._provider[1]
 
     # -- what happened ------------------------------------------------------------------
 
