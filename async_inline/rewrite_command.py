@@ -10,6 +10,7 @@ import dataclasses
 import json
 import os
 import sys
+from collections import Counter
 from typing import TYPE_CHECKING, Any, TextIO
 
 from .cli import EXIT_CODES_HELP, ExitCode
@@ -17,8 +18,6 @@ from .config import HookConfig, load_config
 from .options import Options
 
 if TYPE_CHECKING:  # imported where used: `--help` need not load the file machinery
-    from collections import Counter
-
     from .report import FileReport
     from .rewrite_files import Mode, Outcome, Problem, Task
 
@@ -352,6 +351,17 @@ def _show_decisions(console: Console, outcome: Outcome) -> None:
 
 
 
+#: What each kind of unresolved callee is, and what would make it inlinable.
+_SHAPE_HINTS = {
+    "external": "in modules outside the program (add their sources with --source-root)",
+    "attribute": "methods of objects of unknown class (an annotation would tell)",
+    "local": "through local variables or parameters",
+    "dynamic": "computed callees",
+    "not-function": "not async defs",
+    "unknown": "names the module does not bind",
+}
+
+
 def _summary(
     console: Console, mode: Mode, processed: list[Outcome], reports: list[FileReport], problems: list[Problem], tally: Counter[str]
 ) -> None:
@@ -367,6 +377,9 @@ def _summary(
     if tally:
         line += " (" + ", ".join(f"{code}: {n}" for code, n in tally.most_common(5)) + ")"
     console.info(line)
+    shapes = Counter(s.shape for r in reports for s in r.skipped if s.shape is not None)
+    if shapes:
+        console.info("unresolved: " + ", ".join(f"{n} {_SHAPE_HINTS.get(shape, shape)}" for shape, n in shapes.most_common()))
     if problems:
         internal = sum(p.internal for p in problems)
         text = f"{_plural(len(problems), 'error')}"

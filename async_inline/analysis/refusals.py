@@ -53,3 +53,5 @@ class Refusal:
     code: RefusalCode
     #: Human-readable reason, naming what in the source causes it.
     reason: str
+    #: For ``unresolved``: what kind of callee it is (see analysis/unresolved.py).
+    shape: str | None = None

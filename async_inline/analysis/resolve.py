@@ -20,13 +20,14 @@ from enum import Enum
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import BuiltinScope, ClassScope, GlobalScope
+from libcst.metadata import BuiltinScope, ClassScope
 
 from .callee import CalleeInfo
 from .caller import CallerInfo
 from .classes import UNKNOWN, ClassInfo, MethodKind, find_method, mro
 from .module import ModuleFacts
 from .refusals import Refusal, RefusalCode
+from .unresolved import UnresolvedShape, unresolved
 
 
 class Lookup(Enum):
@@ -104,42 +105,42 @@ def resolve(facts: ModuleFacts, method: MethodContext | None, call: cst.Call) ->
     """The target of ``call``, a site in code of ``facts``'s module (in ``method``, if the
     code is a method's)."""
     func = call.func
+    first = method.first_param if method is not None else None
     if isinstance(func, cst.Name):
-        return _function(facts, func)
+        return _function(facts, func, first)
     if not isinstance(func, cst.Attribute):
-        return Refusal(RefusalCode.UNRESOLVED, "the callee is an expression, not a name or an attribute")
+        return unresolved(facts, func, first)
     receiver, name = func.value, func.attr.value
     module = reference(facts, receiver)
     if module is not None and module.kind is RefKind.MODULE:
         found = member(module.facts, name, module.via)
         if found is None or found.callee is None:
-            return Refusal(RefusalCode.UNRESOLVED, f"'{name}' is not an async def of module {module.facts.name}")
+            return unresolved(facts, func, first)
         return Target(found.callee, Lookup.PLAIN, Shape.MODULE, found.facts, via=found.via)
     seen = _receiver(facts, method, receiver)
     if isinstance(seen, Refusal):
-        return seen
+        return seen if seen.shape is not None else unresolved(facts, func, first)
     order, instance, shape, receiver_class, via = seen
     hit = find_method(order.classes, name)
     if hit is None:
-        return Refusal(RefusalCode.UNRESOLVED, f"'{name}' is not an async def the class hierarchy visible here defines")
+        if UNKNOWN in order.classes:
+            reason = f"'{name}' is not defined by the classes visible here, and a base class is outside the program"
+            return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.EXTERNAL.value)
+        reason = f"'{name}' is not an async def of the class hierarchy"
+        return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.NOT_FUNCTION.value)
     cls, found_def = hit
     owner_facts = _facts_of(facts, cls)
     if not cls.stable or owner_facts is None:
-        return Refusal(RefusalCode.UNRESOLVED, f"'{cls.qualname}' is not a module-level class bound once")
+        reason = f"'{cls.qualname}' is not a module-level class bound once"
+        return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.NOT_FUNCTION.value)
     callee = owner_facts.method(cls, name)
     return Target(callee, _lookup(found_def.kind, instance), shape, owner_facts, receiver_class, order.via(cls, via))
 
 
-def _function(facts: ModuleFacts, func: cst.Name) -> Target | Refusal:
-    index = facts.index
-    scope = index.use_scope(func)
-    if scope is not index.global_scope:
-        local = scope is not None and not isinstance(scope, (GlobalScope, BuiltinScope))
-        where = "a local variable" if local else "not an async def of this module"
-        return Refusal(RefusalCode.UNRESOLVED, f"'{func.value}' is {where}")
-    found = reference(facts, func)
+def _function(facts: ModuleFacts, func: cst.Name, first: str | None) -> Target | Refusal:
+    found = reference(facts, func) if facts.index.use_scope(func) is facts.index.global_scope else None
     if found is None or found.callee is None:
-        return Refusal(RefusalCode.UNRESOLVED, f"'{func.value}' is not an async def of this module or of a module it imports")
+        return unresolved(facts, func, first)
     return Target(found.callee, Lookup.NAME, Shape.FUNCTION if found.via is None else Shape.IMPORTED, found.facts, via=found.via)
 
 
@@ -180,7 +181,7 @@ def _receiver(facts: ModuleFacts, method: MethodContext | None, receiver: cst.Ba
             return class_order(facts, own), instance, Shape.SELF if instance else Shape.CLS, own, None
         if m.matches(receiver, m.Call(func=m.Name("super"), args=[])):
             if not isinstance(index.use_scope(receiver.func), BuiltinScope):  # type: ignore[attr-defined]
-                return Refusal(RefusalCode.UNRESOLVED, "'super' is not the builtin")
+                return Refusal(RefusalCode.UNRESOLVED, "'super' is not the builtin", UnresolvedShape.NOT_FUNCTION.value)
             order = class_order(facts, own)
             after = order.classes.index(method.owner) + 1 if method.owner in order.classes else None
             rest = order.after(after) if after is not None else class_order(facts, method.owner).after(1)
@@ -194,7 +195,7 @@ def _receiver(facts: ModuleFacts, method: MethodContext | None, receiver: cst.Ba
     found = reference(facts, receiver)
     if found is not None and found.cls is not None:
         return class_order(facts, found.cls, found.via), False, Shape.CLASS, None, found.via
-    return Refusal(RefusalCode.UNRESOLVED, "the receiver's class is not known statically")
+    return Refusal(RefusalCode.UNRESOLVED, "the receiver's class is not known statically")  # explained by the caller
 
 
 def class_order(facts: ModuleFacts, cls: ClassInfo, via: cst.SimpleStatementLine | None = None) -> ClassOrder:

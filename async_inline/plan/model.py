@@ -76,6 +76,8 @@ class SitePlan:
     observed: bool
     inlining: Inlining | None = None
     refusal: Refusal | None = None
+    #: The await is in the rewritten module's own code (else in code inlined from another).
+    local: bool = True
 
     @property
     def await_node(self) -> cst.Await:
@@ -131,15 +133,31 @@ class ModulePlan:
             stack.extend(s.inlining.body for s in frame.sites.values() if s.inlining is not None)
 
     def report(self, path: str) -> FileReport:
-        """The decisions as the report shows them: inlined sites, and kept calls with a reason."""
+        """The decisions as the report shows them: each await of the module's own code once,
+        with the decision where it stands, and how its copies in other functions fared."""
         report = FileReport(path)
+        by_site: dict[cst.Await, list[SitePlan]] = {}
         for site in self.decided:
-            if site.inlining is not None:
-                callee = site.inlining.callee
-                suspends = not callee.may_suspend if callee.is_runtime_async and site.inlining.form is Form.STATEMENTS else None
-                report.inlined.append(Inlined(site.caller, site.site.label, site.line, site.depth, suspends, callee.key))
-            elif site.refusal is not None:
-                report.skipped.append(Skipped(site.caller, site.site.label, site.line, site.refusal.reason, site.refusal.code.value))
+            if site.local:
+                by_site.setdefault(site.await_node, []).append(site)
+        for decisions in by_site.values():
+            first = min(decisions, key=lambda d: d.depth)
+            rest = [d for d in decisions if d is not first]
+            same = tuple(sorted(d.depth for d in rest if (d.inlining is None) == (first.inlining is None)))
+            other = tuple(sorted((d.depth, _outcome(d)) for d in rest if (d.inlining is None) != (first.inlining is None)))
+            if first.inlining is not None:
+                callee = first.inlining.callee
+                suspends = not callee.may_suspend if callee.is_runtime_async and first.inlining.form is Form.STATEMENTS else None
+                report.inlined.append(Inlined(first.caller, first.site.label, first.line, first.depth, suspends, callee.key, same, other))
+            elif first.refusal is not None:
+                refusal = first.refusal
+                report.skipped.append(
+                    Skipped(first.caller, first.site.label, first.line, refusal.reason, refusal.code.value, refusal.shape, same, other)
+                )
         report.inlined.sort(key=lambda d: (d.line, d.depth))
         report.skipped.sort(key=lambda d: d.line)
         return report
+
+
+def _outcome(site: SitePlan) -> str:
+    return "inlined" if site.inlining is not None else site.refusal.code.value if site.refusal is not None else "?"

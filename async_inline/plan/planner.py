@@ -241,7 +241,7 @@ class Planner:
     # -- the three outcomes -------------------------------------------------------------
     def _refused(self, frame: _Frame, here: _Here, site: SiteCall, refusal: Refusal) -> SitePlan:
         line = frame.facts.index.line(site.await_node)
-        plan = SitePlan(site, frame.caller.qualname, line, frame.depth + 1, here.observed, refusal=refusal)
+        plan = SitePlan(site, frame.caller.qualname, line, frame.depth + 1, here.observed, refusal=refusal, local=frame.facts is self.facts)
         self._decided.append(plan)
         return plan
 
@@ -315,7 +315,8 @@ class Planner:
         in_place = frozenset(i for i, arg in enumerate(site.call.args) if stable(arg.value))
         inlining = Inlining(Form.EXPRESSION, check.target, check.binding, {}, frozenset(), in_place, child.frozen())
         line = frame.facts.index.line(site.await_node)
-        return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining))
+        local = frame.facts is self.facts
+        return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))
 
     def _statement_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable) -> SitePlan:
         callee = check.target.callee
@@ -343,7 +344,8 @@ class Planner:
         )
         self._statements(callee.body, child, ())
         inlining = Inlining(Form.STATEMENTS, check.target, check.binding, local_names, aliased, frozenset(), child.frozen())
-        return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining))
+        local = frame.facts is self.facts
+        return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))
 
     def _enter(self, frame: _Frame, here: _Here, target: Target, **where: Any) -> _Frame:
         """The frame of a callee inlined at a site of ``frame`` (``where``: how it is placed)."""

@@ -82,7 +82,7 @@ def environment(path: Path, requirements: list[str], python: str = sys.executabl
     returns its interpreter. Reused when it exists."""
     interpreter = path / "bin" / "python"
     marker = path / ".requirements"
-    wanted = "\n".join(requirements)
+    wanted = "\n".join([f"-e {REPO}", *requirements])  # another checkout's environment is not reused
     if interpreter.exists() and marker.exists() and marker.read_text() == wanted:
         return interpreter
     log(f"creating {path}")

@@ -39,7 +39,9 @@ async def other():
 
 
 def skipped_codes(result: RewriteResult) -> dict[str, str]:
-    return {s.callee: s.code for s in result.report.skipped}
+    """Why each callee was kept, where it stands or in a copy inside another function."""
+    codes = {d.callee: code for d in result.report.inlined for _, code in d.other_copies}
+    return codes | {s.callee: s.code for s in result.report.skipped}
 
 
 CALLER_IN_EXCEPT = PRELUDE + '''

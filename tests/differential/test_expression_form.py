@@ -162,7 +162,7 @@ async def top(x):
 async def main():
     print(await top(2), await mid(1))
 ''', inlined={"leaf", "mid", "statements", "top"})
-    assert max(d.depth for d in result.report.inlined) == 3
+    assert max(result.report.inlined_depths()) == 3
 
 
 def test_rebinding_falls_back_to_the_call_in_expression_form():
