@@ -212,18 +212,16 @@ def _markers(index: ScopeIndex, fdef: cst.FunctionDef, kind: MethodKind | None) 
     return _Markers(None, inline, runtime_async)
 
 
-def _definition_refusal(index: ScopeIndex, fdef: cst.FunctionDef, owner: Owner | None) -> Refusal | None:
-    """Is ``fdef`` an ``async def`` whose name the module binds once, at its top level?
-    (A method's class body binding it once is checked in classes.py.)"""
+def _definition_refusal(fdef: cst.FunctionDef, owner: Owner | None, rebound: bool) -> Refusal | None:
+    """Is ``fdef`` an ``async def`` whose name nothing else binds? (``rebound``: the
+    module binds it otherwise too; a method's class body binding it once is checked in
+    classes.py.)"""
     if fdef.asynchronous is None:
         return Refusal(RefusalCode.NOT_ASYNC, "not an async def")
     if fdef.type_parameters is not None:
         return Refusal(RefusalCode.UNSUPPORTED, "has type parameters")
-    if owner is not None:
-        return None
-    name = fdef.name.value
-    if name not in index.globals_bound_once or index.parent(fdef) is not index.module:
-        return Refusal(RefusalCode.REBOUND, f"'{name}' is bound more than once in the module, or not at its top level")
+    if owner is None and rebound:
+        return Refusal(RefusalCode.REBOUND, f"'{fdef.name.value}' is bound more than once in the module")
     return None
 
 
@@ -316,7 +314,9 @@ def _classify_names(
     return out
 
 
-def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef, *, key: str | None = None, owner: Owner | None = None) -> CalleeInfo:
+def analyze_callee(
+    index: ScopeIndex, fdef: cst.FunctionDef, *, key: str | None = None, owner: Owner | None = None, rebound: bool = False
+) -> CalleeInfo:
     """Describe an ``async def`` (module-level, or a method of ``owner``); ``refusal`` says
     why it can never be inlined."""
     body = tuple(body_statements(fdef))
@@ -332,7 +332,7 @@ def analyze_callee(index: ScopeIndex, fdef: cst.FunctionDef, *, key: str | None 
         size=statement_count(body),
     )
     markers = _markers(index, fdef, owner.kind if owner is not None else None)
-    refusal = markers.refusal or _definition_refusal(index, fdef, owner) or _body_refusal(index, fdef)
+    refusal = markers.refusal or _definition_refusal(fdef, owner, rebound) or _body_refusal(index, fdef)
     if refusal is not None:
         return dataclasses.replace(base, refusal=refusal, is_runtime_async=markers.runtime_async)
     params = parameters(fdef)

@@ -9,7 +9,7 @@ from libcst.metadata import ClassScope, GlobalScope, Scope
 
 from ..tree import children, walk
 from .callee import calls_frame_introspection
-from .classes import ClassInfo, MethodKind, method_kind
+from .classes import ClassInfo, MethodKind, caller_method_kind
 from .scopes import ScopeIndex
 
 
@@ -40,7 +40,7 @@ def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str, key:
     """``key``: the caller's key as a callee (module-level functions and methods of
     module-level classes); ``owner``: the class whose body holds ``fdef``, if any."""
     scope = index.function_scope(fdef)
-    kind = method_kind(fdef) if owner is not None else None
+    kind = caller_method_kind(fdef) if owner is not None else None
     params = [*fdef.params.posonly_params, *fdef.params.params]
     return CallerInfo(
         node=fdef,

@@ -90,6 +90,8 @@ def _bindings(stmt: cst.CSTNode) -> list[tuple[str, MethodDef | None]]:
     """Names a class-body statement binds, with the method when it is an ``async def``
     whose decorators keep it a function the class holds."""
     if isinstance(stmt, cst.FunctionDef):
+        if is_overload_stub(stmt):
+            return []  # replaced by the definition that follows it
         kind = method_kind(stmt)
         method = MethodDef(stmt, kind) if kind is not None and stmt.asynchronous is not None else None
         return [(stmt.name.value, method)]
@@ -125,6 +127,20 @@ def _small_targets(small: cst.BaseSmallStatement) -> list[str]:
 #: markers are read by the callee analysis).
 _KIND_DECORATORS = {"classmethod": MethodKind.CLASS, "staticmethod": MethodKind.STATIC}
 _MARKERS = frozenset({"inline", "noinline", "async_method"})
+
+
+def is_overload_stub(fdef: cst.FunctionDef) -> bool:
+    """``@overload`` (``typing``'s or ``typing_extensions``'): the last, undecorated
+    definition of the name replaces it when the module or class body runs."""
+    return any(m.matches(d.decorator, m.Name("overload") | m.Attribute(attr=m.Name("overload"))) for d in fdef.decorators)
+
+
+def caller_method_kind(fdef: cst.FunctionDef) -> MethodKind:
+    """How a function of a class body receives its first argument, for resolving the
+    sites of its own body (a guess: the guards check what a lookup really yields)."""
+    first = fdef.decorators[0].decorator if fdef.decorators else None
+    name = first.value if isinstance(first, cst.Name) else None
+    return _KIND_DECORATORS.get(name or "", MethodKind.INSTANCE)
 
 
 def method_kind(fdef: cst.FunctionDef) -> MethodKind | None:

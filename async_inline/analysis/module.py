@@ -13,7 +13,7 @@ from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
 
 from ..tree import statements_of, walk
 from .callee import SCAFFOLDING_NAMES, CalleeInfo, Owner, analyze_callee
-from .classes import ClassInfo, module_classes
+from .classes import ClassInfo, is_overload_stub, module_classes
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .imports import ImportBinding, import_bindings
 from .refusals import Refusal, RefusalCode
@@ -49,10 +49,11 @@ class ModuleFacts:
         self.is_package = is_package
         self.path = path
         self._noinline = tuple(noinline)
-        self._function_defs: dict[str, cst.FunctionDef] = {}
-        for stmt in index.module.body:
-            if isinstance(stmt, cst.FunctionDef):
-                self._function_defs.setdefault(stmt.name.value, stmt)
+        #: Module-level function definitions by name, in source order (in ``if``, ``try``
+        #: and ``with`` blocks too: conditionally defined functions).
+        self._function_defs: dict[str, list[cst.FunctionDef]] = {}
+        for fdef in module_level_definitions(index.module.body):
+            self._function_defs.setdefault(fdef.name.value, []).append(fdef)
         self._functions: dict[str, CalleeInfo] = {}
         #: Module-level classes by name (their methods are callees too).
         self.classes: dict[str, ClassInfo] = module_classes(index, name)
@@ -72,10 +73,15 @@ class ModuleFacts:
     def function(self, name: str) -> CalleeInfo | None:
         """The callee for module-level function ``name``, if the module defines one."""
         if name not in self._functions:
-            fdef = self._function_defs.get(name)
-            if fdef is None:
+            defs = self._function_defs.get(name)
+            if not defs:
                 return None
-            self._functions[name] = self._listed(analyze_callee(self.index, fdef, key=self.qualified(name)))
+            fdef = defs[-1]
+            # Bound once, or by ``@overload`` stubs and then this definition.
+            stubs = defs[:-1]
+            bindings = self.index.global_binding_counts.get(name, 0)
+            rebound = not all(is_overload_stub(d) for d in stubs) or bindings != len(defs) or is_overload_stub(fdef)
+            self._functions[name] = self._listed(analyze_callee(self.index, fdef, key=self.qualified(name), rebound=rebound))
         return self._functions[name]
 
     def _listed(self, info: CalleeInfo) -> CalleeInfo:
@@ -180,3 +186,30 @@ class ModuleFacts:
             return node.value in self.stable_locals(scope, root)
 
         return stable
+
+
+def module_level_definitions(stmts: Sequence[cst.BaseStatement]) -> list[cst.FunctionDef]:
+    """The function definitions a module's own code runs: top-level ones, and those in
+    the blocks of top-level ``if``, ``try`` and ``with`` statements."""
+    out: list[cst.FunctionDef] = []
+    for stmt in stmts:
+        if isinstance(stmt, cst.FunctionDef):
+            out.append(stmt)
+        elif isinstance(stmt, (cst.If, cst.Try, cst.With)):
+            for block in _blocks(stmt):
+                out += module_level_definitions(block)
+    return out
+
+
+def _blocks(stmt: cst.If | cst.Try | cst.With) -> list[Sequence[cst.BaseStatement]]:
+    suites: list[cst.BaseSuite] = [stmt.body]
+    if isinstance(stmt, cst.If) and stmt.orelse is not None:
+        return [*_blocks_of(suites), *(_blocks(stmt.orelse) if isinstance(stmt.orelse, cst.If) else _blocks_of([stmt.orelse.body]))]
+    if isinstance(stmt, cst.Try):
+        suites += [h.body for h in stmt.handlers]
+        suites += [s.body for s in (stmt.orelse, stmt.finalbody) if s is not None]
+    return _blocks_of(suites)
+
+
+def _blocks_of(suites: list[cst.BaseSuite]) -> list[Sequence[cst.BaseStatement]]:
+    return [s.body for s in suites if isinstance(s, cst.IndentedBlock)]

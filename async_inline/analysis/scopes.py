@@ -310,13 +310,18 @@ class ScopeIndex:
         return self.resolve(node.value, scope)
 
     @cached_property
-    def globals_bound_once(self) -> frozenset[str]:
-        """Module-level names bound by exactly one statement of the module."""
+    def global_binding_counts(self) -> dict[str, int]:
+        """How many binding occurrences each module-level name has in the module."""
         counts: dict[str, int] = {}
         for name, role in self.roles.items():
             if role.binds and self.use_scope(name) is self.global_scope:
                 counts[name.value] = counts.get(name.value, 0) + 1
-        return frozenset(n for n, c in counts.items() if c == 1)
+        return counts
+
+    @cached_property
+    def globals_bound_once(self) -> frozenset[str]:
+        """Module-level names bound by exactly one statement of the module."""
+        return frozenset(n for n, c in self.global_binding_counts.items() if c == 1)
 
     def variables_in(self, root: cst.CSTNode) -> Iterator[cst.Name]:
         """Every variable Name (role other than OTHER) inside ``root``, in source order."""
