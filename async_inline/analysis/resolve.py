@@ -20,13 +20,15 @@ from enum import Enum
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import BuiltinScope, ClassScope
+from libcst.metadata import BuiltinScope, Scope
 
 from .callee import CalleeInfo
 from .caller import CallerInfo
-from .classes import UNKNOWN, ClassInfo, MethodKind, find_method, mro
+from .classes import UNKNOWN, ClassInfo, MethodKind, find_method
 from .module import ModuleFacts
+from .references import ClassOrder, RefKind, class_order, facts_of, member, reference
 from .refusals import Refusal, RefusalCode
+from .types import Known, TypeContext, instance_of
 from .unresolved import UnresolvedShape, unresolved
 
 
@@ -49,6 +51,12 @@ class Shape(Enum):
     IMPORTED = "imported"
     #: A function looked up on a module (``m.f``).
     MODULE = "module"
+    #: A method of an attribute whose class is known (``self.conn.read()``).
+    ATTRIBUTE = "attribute"
+    #: A method of a local of known class (``conn = Connection(); await conn.read()``).
+    LOCAL = "local"
+    #: A method of an object just constructed (``await Connection().read()``).
+    NEW = "constructed"
 
 
 @dataclass(frozen=True)
@@ -101,9 +109,20 @@ class Target:
         return self.lookup is Lookup.BOUND
 
 
-def resolve(facts: ModuleFacts, method: MethodContext | None, call: cst.Call) -> Target | Refusal:
-    """The target of ``call``, a site in code of ``facts``'s module (in ``method``, if the
-    code is a method's)."""
+@dataclass(frozen=True)
+class SiteScope:
+    """Where a site stands: its module, the function whose code holds it and that
+    function's scope, and the method it is, if any."""
+
+    facts: ModuleFacts
+    root: cst.FunctionDef
+    scope: Scope
+    method: MethodContext | None
+
+
+def resolve(where: SiteScope, call: cst.Call) -> Target | Refusal:
+    """The target of ``call``, a site standing ``where``."""
+    facts, method = where.facts, where.method
     func = call.func
     first = method.first_param if method is not None else None
     if isinstance(func, cst.Name):
@@ -117,7 +136,7 @@ def resolve(facts: ModuleFacts, method: MethodContext | None, call: cst.Call) ->
         if found is None or found.callee is None:
             return unresolved(facts, func, first)
         return Target(found.callee, Lookup.PLAIN, Shape.MODULE, found.facts, via=found.via)
-    seen = _receiver(facts, method, receiver)
+    seen = _receiver(where, receiver)
     if isinstance(seen, Refusal):
         return seen if seen.shape is not None else unresolved(facts, func, first)
     order, instance, shape, receiver_class, via = seen
@@ -129,7 +148,7 @@ def resolve(facts: ModuleFacts, method: MethodContext | None, call: cst.Call) ->
         reason = f"'{name}' is not an async def of the class hierarchy"
         return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.NOT_FUNCTION.value)
     cls, found_def = hit
-    owner_facts = _facts_of(facts, cls)
+    owner_facts = facts_of(facts, cls)
     if not cls.stable or owner_facts is None:
         reason = f"'{cls.qualname}' is not a module-level class bound once"
         return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.NOT_FUNCTION.value)
@@ -151,28 +170,14 @@ def _lookup(kind: MethodKind, instance: bool) -> Lookup:
     return Lookup.PLAIN
 
 
-@dataclass(frozen=True)
-class ClassOrder:
-    """A method-resolution order, and for each class of another module the site module's
-    import statement that brought it in (the first step of the chain of bases)."""
-
-    classes: list[ClassInfo | None]
-    imported_by: dict[int, cst.SimpleStatementLine]
-
-    def via(self, cls: ClassInfo, default: cst.SimpleStatementLine | None) -> cst.SimpleStatementLine | None:
-        return self.imported_by.get(id(cls), default)
-
-    def after(self, n: int) -> ClassOrder:
-        return ClassOrder(self.classes[n:], self.imported_by)
-
-
 Found = tuple[ClassOrder, bool, Shape, "ClassInfo | None", "cst.SimpleStatementLine | None"]
 
 
-def _receiver(facts: ModuleFacts, method: MethodContext | None, receiver: cst.BaseExpression) -> Found | Refusal:
+def _receiver(where: SiteScope, receiver: cst.BaseExpression) -> Found | Refusal:
     """The class order a lookup on ``receiver`` searches, whether it is an instance lookup,
-    the site's shape, the receiver's static class when it is the method's own, and the
-    import that brought the class in."""
+    the site's shape, the receiver's static class (inlined, the callee's own ``self`` sites
+    resolve through it), and the import that brought the class in."""
+    facts, method = where.facts, where.method
     index = facts.index
     if method is not None and method.first_param is not None:
         own = method.self_class
@@ -195,97 +200,19 @@ def _receiver(facts: ModuleFacts, method: MethodContext | None, receiver: cst.Ba
     found = reference(facts, receiver)
     if found is not None and found.cls is not None:
         return class_order(facts, found.cls, found.via), False, Shape.CLASS, None, found.via
+    known = instance_of(_type_context(where), receiver)
+    if known is not None and known.cls.stable:
+        shape = Shape.ATTRIBUTE if isinstance(receiver, cst.Attribute) else Shape.LOCAL if isinstance(receiver, cst.Name) else Shape.NEW
+        return class_order(facts, known.cls, known.via), True, shape, known.cls, known.via
     return Refusal(RefusalCode.UNRESOLVED, "the receiver's class is not known statically")  # explained by the caller
 
 
-def class_order(facts: ModuleFacts, cls: ClassInfo, via: cst.SimpleStatementLine | None = None) -> ClassOrder:
-    """``cls``'s method-resolution order, each base resolved in its own class's module;
-    ``via``: how ``cls`` came into the site's module, if it was imported."""
-    imported_by: dict[int, cst.SimpleStatementLine] = {id(cls): via} if via is not None else {}
-
-    def base(of: ClassInfo, expr: cst.BaseExpression) -> ClassInfo | None:
-        home = _facts_of(facts, of)
-        found = reference(home, expr) if home is not None else None
-        if found is None or found.cls is None or not found.cls.stable:
-            return UNKNOWN
-        step = imported_by.get(id(of)) if home is not facts else found.via
-        if step is not None:
-            imported_by.setdefault(id(found.cls), step)
-        return found.cls
-
-    return ClassOrder(mro(cls, base), imported_by)
 
 
-def _facts_of(facts: ModuleFacts, cls: ClassInfo) -> ModuleFacts | None:
-    if cls.module == facts.name:
-        return facts
-    return facts.program.facts(cls.module) if facts.program is not None and cls.module is not None else None
-
-
-# -- what a name or a dotted name of a module refers to ----------------------------------
-
-
-class RefKind(Enum):
-    MODULE = "module"
-    FUNCTION = "function"
-    CLASS = "class"
-
-
-@dataclass(frozen=True)
-class Ref:
-    kind: RefKind
-    #: The module holding it (the module itself, for a module).
-    facts: ModuleFacts
-    callee: CalleeInfo | None = None
-    cls: ClassInfo | None = None
-    #: The top-level import statement of the referring module that brought it in; None
-    #: for the module's own definitions.
-    via: cst.SimpleStatementLine | None = None
-
-
-#: Re-exports followed at most (``from .x import f`` in a package's ``__init__`` ...).
-_MAX_HOPS = 8
-
-
-def reference(facts: ModuleFacts, expr: cst.BaseExpression) -> Ref | None:
-    """What a global name or a dotted attribute chain of globals refers to, statically."""
-    if isinstance(expr, cst.Name):
-        scope = facts.index.use_scope(expr)
-        if scope is not facts.index.global_scope or isinstance(scope, ClassScope):
-            return None
-        return member(facts, expr.value, None)
-    if isinstance(expr, cst.Attribute):
-        base = reference(facts, expr.value)
-        if base is None or base.kind is not RefKind.MODULE:
-            return None
-        return member(base.facts, expr.attr.value, base.via)
-    return None
-
-
-def member(facts: ModuleFacts, name: str, via: cst.SimpleStatementLine | None, hops: int = 0) -> Ref | None:
-    """What module-level name ``name`` of ``facts``'s module refers to."""
-    if hops > _MAX_HOPS:
-        return None
-    callee = facts.function(name)
-    if callee is not None:
-        return Ref(RefKind.FUNCTION, facts, callee=callee, via=via)
-    cls = facts.classes.get(name)
-    if cls is not None:
-        return Ref(RefKind.CLASS, facts, cls=cls, via=via) if cls.stable else None
-    binding = facts.imports.get(name)
-    program = facts.program
-    if binding is not None:
-        if program is None:
-            return None
-        step = via if via is not None else binding.statement
-        target = program.facts(binding.module)
-        if target is None:
-            return None
-        if binding.attribute is None:
-            return Ref(RefKind.MODULE, target, via=step)
-        return member(target, binding.attribute, step, hops + 1)
-    if program is not None and facts.name is not None and name not in facts.index.globals_bound_once:
-        submodule = program.facts(f"{facts.name}.{name}")  # `from . import x`, `pkg.x`
-        if submodule is not None and facts.is_package:
-            return Ref(RefKind.MODULE, submodule, via=via)
-    return None
+def _type_context(where: SiteScope) -> TypeContext:
+    method = where.method
+    if method is None or method.first_param is None:
+        return TypeContext(where.facts, where.root, where.scope, None, None)
+    home = facts_of(where.facts, method.self_class)
+    own = Known(method.self_class, home, None) if home is not None and method.kind is MethodKind.INSTANCE else None
+    return TypeContext(where.facts, where.root, where.scope, method.first_param, own)

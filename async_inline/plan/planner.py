@@ -25,7 +25,7 @@ from ..analysis.classes import ClassInfo, analyze_class
 from ..analysis.evaluation import FRAME_BLOCKS, awaits_in, blocks_around, evaluation_order, header_expressions, statement_position_problem
 from ..analysis.module import ModuleFacts
 from ..analysis.refusals import Refusal, RefusalCode
-from ..analysis.resolve import Lookup, MethodContext, Target, resolve
+from ..analysis.resolve import Lookup, MethodContext, SiteScope, Target, resolve
 from ..analysis.scopes import ScopeIndex
 from ..analysis.site import Inlinable, Limits, SiteCall, SiteContext, check_site, site_call
 from ..analysis.stability import is_literal, is_stable
@@ -225,7 +225,7 @@ class Planner:
             in_handler=here.in_handler,
             growth=self._growth[frame.caller.node],
         )
-        target = resolve(frame.facts, frame.method, site.call)
+        target = resolve(SiteScope(frame.facts, frame.root, frame.scope, frame.method), site.call)
         if isinstance(target, Refusal):
             return target
         check = check_site(self.index, self.facts.reserved_free, self.limits, ctx, site, target)

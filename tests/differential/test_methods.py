@@ -284,3 +284,58 @@ async def main():
     a.bump = b.bump   # the lookup yields a bound method of the right function, bound to b
     print(await a.twice(), a.n, b.n)
 ''', inlined={"Counter.bump"})
+
+
+ATTRIBUTES = '''
+from typing import Optional
+
+class Conn:
+    def __init__(self, name):
+        self.name = name
+        self.sent = []
+
+    async def send(self, data):
+        self.sent.append(data)
+        return len(self.sent)
+
+class Fast(Conn):
+    async def send(self, data):
+        return "fast"
+
+class Client:
+    backup: "Optional[Conn]"
+
+    def __init__(self, conn: Conn, backup=None):
+        self._conn = conn
+        self._own = Conn("own")
+        self.backup = backup
+
+    async def run(self):
+        a = await self._conn.send(1)
+        b = await self._own.send(2)
+        c = await self.backup.send(3) if self.backup is not None else None
+        return a, b, c
+
+async def use(conn: Conn):
+    return await conn.send("param")
+
+async def main():
+    local = Conn("local")
+    print(await local.send("x"), await Conn("new").send("y"), await use(local), await use(Fast("f")))
+    for client in (Client(Conn("c")), Client(Fast("f"), Conn("b")), Client(Conn("c"), Fast("b"))):
+        print(await client.run(), await client.run())
+    odd = Client(Conn("c"))
+    odd._own = Fast("swapped")         # the attribute's class changes: the guard sees it
+    odd._conn.send = lambda data: __import__("asyncio").sleep(0, result="instance attribute")
+    print(await odd.run())
+'''
+
+
+def test_methods_of_attributes_locals_and_new_objects_whose_class_is_known():
+    assert_same_behaviour(ATTRIBUTES, inlined={"Conn.send"})
+    from async_inline import Options, rewrite_source
+
+    report = rewrite_source(ATTRIBUTES, options=Options(stress_seed=None)).report
+    inlined = {(d.caller, d.callee) for d in report.inlined}
+    assert {("Client.run", "self._conn.send"), ("Client.run", "self._own.send"), ("Client.run", "self.backup.send")} <= inlined
+    assert {("main", "local.send"), ("main", 'Conn("new").send'), ("use", "conn.send")} <= inlined

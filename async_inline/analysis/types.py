@@ -1,0 +1,186 @@
+"""The class of an object, as far as the source says, for resolving ``obj.m()``.
+
+Sources of knowledge, each a plain reading of the code:
+
+* a constructor call ``K(...)`` where ``K`` names a class of the program;
+* a local the function binds exactly once, from such a call, or a parameter annotated with
+  a class (``conn: Connection``, ``Optional[Connection]``, ``"Connection | None"``);
+* an attribute of an instance: an annotation in the class body (``conn: Connection``), or
+  an assignment in ``__init__`` (``self.conn = Connection(...)``, ``self.conn = conn`` of
+  an annotated parameter), searched along the class's method-resolution order.
+
+A guess can be wrong (a subclass instance, a reassigned attribute); that costs speed, not
+correctness: the run-time guard checks what the lookup yields (docs/methods.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import Scope
+
+from ..tree import statements_of, walk
+from .classes import ClassInfo
+from .module import ModuleFacts
+from .references import RefKind, class_order, facts_of, member, reference
+from .scopes import Role
+
+
+@dataclass(frozen=True)
+class Known:
+    """An instance of ``cls``, a class of module ``facts``."""
+
+    cls: ClassInfo
+    facts: ModuleFacts
+    #: The site module's import that makes ``cls``'s module reachable (None: the same module).
+    via: cst.SimpleStatementLine | None
+
+
+#: Attribute chains followed at most (``self.a.b.c.m()``).
+_MAX_DEPTH = 4
+
+
+@dataclass(frozen=True)
+class TypeContext:
+    """Where an expression stands: the module of the site, its function and scope, and
+    what ``self`` is there."""
+
+    facts: ModuleFacts
+    root: cst.FunctionDef
+    scope: Scope
+    self_param: str | None
+    self_type: Known | None
+
+
+def instance_of(ctx: TypeContext, expr: cst.BaseExpression, depth: int = 0) -> Known | None:
+    """The class of the object ``expr`` evaluates to, if the source tells."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(expr, cst.Call):
+        return _constructed(ctx.facts, expr.func, None)
+    if isinstance(expr, cst.Name):
+        if expr.value == ctx.self_param:
+            return ctx.self_type
+        return _local(ctx, expr)
+    if isinstance(expr, cst.Attribute):
+        owner = instance_of(ctx, expr.value, depth + 1)
+        return attribute_type(owner, expr.attr.value) if owner is not None else None
+    return None
+
+
+def _constructed(facts: ModuleFacts, func: cst.BaseExpression, via: cst.SimpleStatementLine | None) -> Known | None:
+    """``K`` of ``K(...)``, when it names a class (``via``: how ``facts`` is reachable)."""
+    found = reference(facts, func)
+    if found is None or found.kind is not RefKind.CLASS or found.cls is None:
+        return None
+    return Known(found.cls, found.facts, via if via is not None else found.via)
+
+
+def _local(ctx: TypeContext, name: cst.Name) -> Known | None:
+    """A local bound once: from a constructor, or a parameter with a class annotation."""
+    index = ctx.facts.index
+    if index.use_scope(name) is not ctx.scope:
+        return None
+    bindings = [n for n in index.variables_in(ctx.root) if n.value == name.value and index.role(n).binds and index.use_scope(n) is ctx.scope]
+    if len(bindings) != 1:
+        return None
+    [binding] = bindings
+    parent = index.parent(binding)
+    if index.role(binding) is Role.PARAM and isinstance(parent, cst.Param) and parent.annotation is not None:
+        return annotated(ctx.facts, parent.annotation.annotation, None)
+    if isinstance(parent, cst.AnnAssign):
+        return annotated(ctx.facts, parent.annotation.annotation, None)
+    target = index.parent(parent) if parent is not None else None
+    if isinstance(parent, cst.AssignTarget) and isinstance(target, cst.Assign) and len(target.targets) == 1:
+        value = target.value
+        return _constructed(ctx.facts, value.func, None) if isinstance(value, cst.Call) else None
+    return None
+
+
+def annotated(facts: ModuleFacts, annotation: cst.BaseExpression, via: cst.SimpleStatementLine | None, parsed: bool = False) -> Known | None:
+    """The class an annotation names: ``K``, ``Optional[K]``, ``K | None``, ``"K"``.
+
+    A string annotation is parsed apart, so the module's scopes do not know its names
+    (``parsed``): they are looked up as module globals."""
+    if isinstance(annotation, cst.SimpleString):
+        try:
+            return annotated(facts, cst.parse_expression(str(annotation.evaluated_value)), via, parsed=True)
+        except cst.ParserSyntaxError:
+            return None
+    if isinstance(annotation, cst.Subscript) and cst.Module([]).code_for_node(annotation.value).split(".")[-1] == "Optional":
+        inner = annotation.slice[0].slice if len(annotation.slice) == 1 else None
+        return annotated(facts, inner.value, via, parsed) if isinstance(inner, cst.Index) else None
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        parts = [p for p in (annotation.left, annotation.right) if not (isinstance(p, cst.Name) and p.value == "None")]
+        return annotated(facts, parts[0], via, parsed) if len(parts) == 1 else None
+    if parsed:
+        found = member(facts, annotation.value, None) if isinstance(annotation, cst.Name) else None
+        if found is None or found.kind is not RefKind.CLASS or found.cls is None:
+            return None
+        return Known(found.cls, found.facts, via if via is not None else found.via)
+    return _constructed(facts, annotation, via)
+
+
+def attribute_type(owner: Known, name: str) -> Known | None:
+    """The class of attribute ``name`` of instances of ``owner.cls``, from the class bodies
+    and ``__init__`` methods along its method-resolution order."""
+    order = class_order(owner.facts, owner.cls, owner.via)
+    for cls in order.classes:
+        if cls is None:
+            return None
+        home = facts_of(owner.facts, cls)
+        if home is None:
+            return None
+        via = order.via(cls, owner.via)
+        found = _declared(home, cls, name, via)
+        if found is not None:
+            return found
+    return None
+
+
+def _declared(facts: ModuleFacts, cls: ClassInfo, name: str, via: cst.SimpleStatementLine | None) -> Known | None:
+    """What ``cls`` itself says of attribute ``name``: an annotation in its body, else an
+    assignment to ``self.name`` in its ``__init__``."""
+    for stmt in statements_of(cls.node.body):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.target.value == name:
+                    return annotated(facts, small.annotation.annotation, via)
+    init = next((s for s in statements_of(cls.node.body) if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"), None)
+    params = [*init.params.posonly_params, *init.params.params] if init is not None else []
+    if init is None or not params:
+        return None
+    self_name = params[0].name.value
+    annotations = {p.name.value: p.annotation.annotation for p in params[1:] if p.annotation is not None}
+    for node in walk(init.body):
+        target, value, annotation = _self_assignment(node, self_name, name)
+        if annotation is not None:
+            return annotated(facts, annotation, via)
+        if isinstance(value, cst.Call):
+            return _constructed(facts, value.func, via)
+        if isinstance(value, cst.Name) and value.value in annotations:
+            return annotated(facts, annotations[value.value], via)
+        if target is not None:
+            return None  # assigned something else first: say nothing
+    return None
+
+
+def _self_assignment(
+    node: cst.CSTNode, self_name: str, name: str
+) -> tuple[cst.CSTNode | None, cst.BaseExpression | None, cst.BaseExpression | None]:
+    """(target, value, annotation) when ``node`` assigns ``self.name``."""
+
+    def is_target(target: cst.BaseExpression) -> bool:
+        return (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == self_name
+            and target.attr.value == name
+        )
+
+    if isinstance(node, cst.Assign) and len(node.targets) == 1 and is_target(node.targets[0].target):
+        return node.targets[0].target, node.value, None
+    if isinstance(node, cst.AnnAssign) and is_target(node.target):
+        return node.target, node.value, node.annotation.annotation
+    return None, None, None
