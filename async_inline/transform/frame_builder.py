@@ -79,7 +79,7 @@ class FrameBuilder:
         binds: list[cst.BaseExpression] = []
         values: list[cst.BaseExpression] = []
         for i, arg in enumerate(call.args):
-            emitted = copy(arg.value, repl, parent.rename)
+            emitted = copy(arg.value, repl, parent.rename, self.emission.marks)
             if i in inlining.in_place_args:
                 values.append(emitted if isinstance(emitted, cst.Name) else b.parenthesize_always(emitted))
             else:
@@ -88,22 +88,30 @@ class FrameBuilder:
                 values.append(b.name(temp))
         subst = {param.name: value for param, value in self.bound_values(inlining, values)}
         child = Frame(plan=inlining.body, rename={node: subst[local] for node, local in callee.local_uses.items()})
+        marks = self.emission.marks
+        shown = {name: value.value for name, value in subst.items() if isinstance(value, cst.Name)}
+        marks.open_frame(child, parent, callee.name, callee.node, site.await_node, shown, tuple(p.name for p in callee.params))
         inner: dict[cst.CSTNode, cst.CSTNode] = {}
         for node in reversed(awaits_in([callee.return_expr])):
             nested = child.plan.sites.get(node)
             if nested is not None and nested.inlining is not None:
                 inner[node] = self.expression_frame(child, nested, inner)
-        body = copy(callee.return_expr, inner, child.rename)
+        body = copy(callee.return_expr, inner, child.rename, marks)
+        marks.frame([body], child)
         inlined: cst.BaseExpression = body
         if binds:
             last = cst.SubscriptElement(slice=cst.Index(value=cst.UnaryOperation(operator=cst.Minus(), expression=b.integer(1))))
             inlined = cst.Subscript(value=b.tuple_([*binds, body]), slice=[last])
+        parenthesized = b.parenthesize_always(inlined)
+        marks.copied(parenthesized, inlined)
+        if inlined is body:
+            marks.frame([parenthesized], child)
         if not self.emission.options.guards:
-            return b.parenthesize_always(inlined)
+            return parenthesized
         return cst.IfExp(
-            test=self.guard(callee, copy(call.func, repl, parent.rename)),
-            body=b.parenthesize_always(inlined),
-            orelse=cst.Await(expression=copy(call, repl, parent.rename)),
+            test=self.guard(callee, copy(call.func, repl, parent.rename, marks)),
+            body=parenthesized,
+            orelse=cst.Await(expression=copy(call, repl, parent.rename, marks)),
             lpar=[cst.LeftParen()],
             rpar=[cst.RightParen()],
         )
@@ -127,6 +135,8 @@ class FrameBuilder:
             done_flag=self.names.make(f"ai{number}_done") if returns.in_loop else None,
             visit=self.emission.body_visit(callee, rename),
         )
+        marks = self.emission.marks
+        marks.open_frame(child, parent, callee.name, callee.node, site.await_node, names, tuple(p.name for p in callee.params))
         body = self._emit_body(self, child)
         inner: list[Emitted] = []
         if result is not None and returns.may_fall_off:
@@ -134,6 +144,7 @@ class FrameBuilder:
         if child.done_flag is not None:
             inner.append(b.assign(child.done_flag, b.FALSE))
         inner += [b.while_true([*body, cst.Break()])] if returns.needs_wrapper else body
+        marks.frame(inner, child)
         bindings: list[Emitted] = [
             b.assign(names[param.name], value)
             for param, value in self.bound_values(inlining, call.args)
@@ -144,10 +155,10 @@ class FrameBuilder:
         if self.emission.options.guards:
             awaited = cst.Await(expression=call.fallback)
             call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
-            func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename)
+            func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename, marks)
             stmts = [b.if_(self.guard(callee, func), frame_code, [call_it])]
         for stmt in stmts:
-            self.emission.marks.mark_tree(stmt, site.line)
+            marks.mark_tree(stmt, site.line)
         return stmts, result
 
     def _local_names(self, inlining: Inlining, args: Sequence[cst.BaseExpression]) -> dict[str, str]:

@@ -23,7 +23,7 @@ import libcst.matchers as m
 
 from ..analysis.evaluation import awaits_in, header_expressions
 from ..plan.model import Form, ModulePlan, SitePlan
-from ..tree import is_statement_level, starts_with_docstring, walrus_targets
+from ..tree import starts_with_docstring, walrus_targets
 from . import build as b
 from .frame_builder import FrameBuilder
 from .linearize import Emitted, EvaluatedCall, Linearizer
@@ -95,7 +95,7 @@ class StatementRewriter(cst.CSTTransformer):
     # -- LinearizerHost -----------------------------------------------------------------
     def emit(self, node: N, repl: Replacements) -> N:
         frame = self.frame
-        return copy(node, repl, frame.rename if frame is not None else {})
+        return copy(node, repl, frame.rename if frame is not None else {}, self.emission.marks)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.index.parent(node)
@@ -173,13 +173,12 @@ class StatementRewriter(cst.CSTTransformer):
     def on_leave(  # type: ignore[override]  # see renaming._Copy.on_leave
         self, original: cst.CSTNode, updated: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
-        """Every statement left keeps a record of its original line (see ``lines``)."""
+        """Every node left keeps a record of the original it comes from (see ``lines``)."""
         result = super().on_leave(original, updated)
         marks = self.emission.marks
-        if result is original and updated is original:
-            if is_statement_level(original):
-                marks.mark_original(original)  # not descended into: marks inside too
-        elif isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and isinstance(
+        if isinstance(result, cst.CSTNode):
+            marks.copied(result, original)  # unchanged subtrees are the original nodes themselves
+        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and isinstance(
             result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
         ):
             marks.mark(result, self.index.line(original))
