@@ -4,10 +4,8 @@ Statement form (``statement_frame``)::
 
     if f is _ai_ref_f:                 # the guard (Options.guards)
         a = <arg>                      # bindings: parameters that do not alias their argument
-        try:
-            <body, returns lowered>    # while True: ... break, where a return must jump
-        finally:
-            a = x = None               # a fresh frame on every run; del for maybe-unassigned
+        <body, returns lowered>        # while True: ... break, where a return must jump
+        a = x = None                   # released on the normal exit
     else:
         _ai1_ret = await f(<args>)
 
@@ -182,27 +180,33 @@ class FrameBuilder:
         inner: list[Emitted],
         call: EvaluatedCall,
     ) -> list[Emitted]:
-        """The body wrapped in what runs on every exit of the frame."""
+        """The body with the frame's entry and exits.
+
+        A fresh frame on every run: locals a read may see unassigned are unbound on entry.
+        The normal exit releases the locals (the original frame is freed when the callee
+        returns); an exception leaves them as they are, for post-mortem debuggers, as the
+        original frame stays alive in the traceback. The runtime's exit check runs on
+        every exit."""
         callee = inlining.callee
         released = [names[local] for local in callee.locals if local not in inlining.aliased] + call.frame_temps
         unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned]
-        cleanup: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
-        if unbound:
-            cleanup.append(b.delete(unbound))  # a fresh frame starts with them unbound
+        fresh: list[Emitted] = [b.assign_many(unbound, b.NONE), b.delete(unbound)] if unbound else []
+        release: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
         handlers = [self._stop_iteration_handler(number)] if call.observed else []
         entry: list[Emitted] = []
+        every_exit: list[Emitted] = []
         if callee.is_runtime_async:
             snapshot, exit_check = self._runtime_frame(callee, number, call.leave_flag)
             entry.append(snapshot)
-            cleanup.append(exit_check)
-        if not (handlers or cleanup):
-            return bindings + inner
+            every_exit.append(exit_check)
+        if not (handlers or every_exit):
+            return [*fresh, *bindings, *inner, *release]
         frame = cst.Try(
             body=b.block(inner),
             handlers=handlers,
-            finalbody=cst.Finally(body=b.block(cleanup)) if cleanup else None,
+            finalbody=cst.Finally(body=b.block(every_exit)) if every_exit else None,
         )
-        return [*bindings, *entry, frame]
+        return [*fresh, *bindings, *entry, frame, *release]
 
     def _stop_iteration_handler(self, number: int) -> cst.ExceptHandler:
         """PEP 479: a StopIteration leaving a coroutine becomes a RuntimeError. Where no code
