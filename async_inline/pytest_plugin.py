@@ -212,9 +212,18 @@ class _Active:
             self._excinfo = {}
         return original, inlined, second, errors
 
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        from .hook.tracebacks import install
+
+        for item in items:
+            install(item)  # failure tracebacks list the inlined frames
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        from .hook.tracebacks import mark
+
         report = yield
+        mark(item, report)
         if self._observing is item:
             self._excinfo[call.when] = call.excinfo.value if call.excinfo is not None else None
         return report

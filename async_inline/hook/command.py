@@ -91,11 +91,13 @@ def _handle(args: argparse.Namespace) -> int:
 
 def _run(body, policy, options) -> int:  # type: ignore[no-untyped-def]
     """Install the hook, run ``body``; an uncaught exception is printed as python prints it."""
+    from ..debug import install_excepthook
     from . import _activate, _warn_late
 
     state, late = _activate(policy, options)
     if late:
         _warn_late(late, stacklevel=2)
+    install_excepthook()  # uncaught tracebacks list the inlined frames, as python would
     try:
         body(state)
     except KeyboardInterrupt:
