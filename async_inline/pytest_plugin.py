@@ -37,6 +37,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "then ASYNC_INLINE / [tool.async_inline] packages)",
     )
     group.addoption(
+        "--async-inline-noinline",
+        metavar="PATTERN,...",
+        default=None,
+        help="never inline these functions: qualified names or fnmatch patterns (pkg.mod.func, pkg.mod.*_socket), "
+        "added to [tool.async_inline] noinline",
+    )
+    group.addoption(
         "--async-inline-report",
         metavar="FILE.json",
         default=None,
@@ -104,7 +111,7 @@ class _Active:
     """Everything the plugin does once enabled."""
 
     def __init__(self, config: pytest.Config, namespace: Any) -> None:
-        from .config import ConfigError, load_config, split_names
+        from .config import ConfigError, load_config, split_names, split_patterns
         from .hook import _activate_state, _late_message
         from .hook.policy import Policy, TestFiles
         from .hook.twins import Twins
@@ -142,7 +149,11 @@ class _Active:
             adapters[type(rewrite_hook)] = adapt
         self.twins = Twins()
         policy = Policy(packages, project.exclude, test_files=self.test_files)
-        self.state, self.finder, late = _activate_state(policy, project.options(), adapters=adapters, twins=self.twins)
+        options = project.options()
+        noinline = getattr(namespace, "async_inline_noinline", None)
+        if noinline:
+            options = options.replace(noinline=tuple(dict.fromkeys((*options.noinline, *split_patterns(noinline)))))
+        self.state, self.finder, late = _activate_state(policy, options, adapters=adapters, twins=self.twins)
         if late:
             config.issue_config_time_warning(pytest.PytestConfigWarning(_late_message(late)), stacklevel=2)
         self._observing: pytest.Item | None = None

@@ -225,6 +225,19 @@ def plan(
 # --------------------------------------------------------------------------- processing
 
 
+def module_name(path: str) -> str | None:
+    """The dotted name of the module at ``path``, from the ``__init__.py`` files of the
+    directories around it (``src/pkg/sub/mod.py`` -> ``pkg.sub.mod``); None when it is
+    not a valid name."""
+    directory, filename = os.path.split(os.path.abspath(path))
+    stem = os.path.splitext(filename)[0]
+    parts = [] if stem == "__init__" else [stem]
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, package = os.path.split(directory)
+        parts.insert(0, package)
+    return ".".join(parts) if parts and all(p.isidentifier() for p in parts) else None
+
+
 def process_file(task: Task) -> Outcome:
     """Read, rewrite and (per ``task.mode``) write or diff one file. Never raises for a file's problems."""
     from .api import InternalError, rewrite_source
@@ -235,7 +248,7 @@ def process_file(task: Task) -> Outcome:
     except OSError as exc:
         return Outcome(task.path, problem=Problem(task.path, None, f"cannot read: {exc.strerror or exc}"))
     try:
-        result = rewrite_source(data, filename=task.path, options=task.options)
+        result = rewrite_source(data, filename=task.path, options=task.options, module=module_name(task.path))
         new_data = result.code.encode(result.encoding) if result.changed else data
         diff = None
         if task.mode is Mode.DIFF and result.changed:

@@ -54,8 +54,9 @@ def compile_original(source: bytes, path: str, transform: Transform | None = Non
     return compile(tree, path, "exec", dont_inherit=True)
 
 
-def build(source: bytes, path: str, options: Options, transform: Transform | None = None) -> Built:
-    """Compile ``source`` (the bytes of ``path``) with its awaited calls inlined, when possible."""
+def build(source: bytes, path: str, options: Options, transform: Transform | None = None, module: str | None = None) -> Built:
+    """Compile ``source`` (the bytes of ``path``, module ``module``) with its awaited calls
+    inlined, when possible."""
     if has_skip_marker(source):
         return Built(compile_original(source, path, transform), None)
     from ..api import rewrite_source  # the rewriter (and libcst) only when something is rewritten
@@ -63,7 +64,7 @@ def build(source: bytes, path: str, options: Options, transform: Transform | Non
     # Fallbacks compile outside the ``except`` blocks, so that a genuine SyntaxError is the
     # interpreter's own, not one raised "during handling of" the rewriter's error.
     try:
-        result = rewrite_source(source, filename=path, options=options.replace(header=False))
+        result = rewrite_source(source, filename=path, options=options.replace(header=False), module=module)
     except Exception as exc:  # SourceError, InternalError, or a bug: the module must still import
         failure = f"{type(exc).__name__}: {exc}"
     else:

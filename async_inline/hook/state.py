@@ -69,9 +69,12 @@ class HookState:
                 self._configs[salt] = cache.config_digest(self.options.cache_key(), salt)
             return self._configs[salt]
 
-    def code_for(self, path: str, source: bytes, transform: Transform | None = None) -> types.CodeType:
-        """The code to execute for ``path``, from the cache or freshly built (then cached)."""
-        config = self._config(transform.salt if transform is not None else "")
+    def code_for(self, path: str, source: bytes, transform: Transform | None = None, module: str | None = None) -> types.CodeType:
+        """The code to execute for ``path`` (module ``module``), from the cache or freshly built (then cached)."""
+        salt = transform.salt if transform is not None else ""
+        if self.options.noinline:  # qualified names, so the code depends on the module's name
+            salt += f"\0module={module}"
+        config = self._config(salt)
         key = cache.entry_key(config, source)
         where = cache.cache_path(path, config)
         if where is not None:
@@ -83,7 +86,7 @@ class HookState:
         self._count("misses")
         rewriting.active = True
         try:
-            built = build(source, path, self.options, transform)
+            built = build(source, path, self.options, transform, module)
         finally:
             rewriting.active = False
         if built.failure is not None:  # not cached: the next process tries (and warns) again

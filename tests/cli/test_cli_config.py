@@ -16,9 +16,9 @@ def seen_options(monkeypatch) -> list:
     seen: list = []
     real = api.rewrite_source
 
-    def spy(source, *, filename, options):
+    def spy(source, *, filename, options, module=None):
         seen.append(options)
-        return real(source, filename=filename, options=options)
+        return real(source, filename=filename, options=options, module=module)
 
     monkeypatch.setattr(api, "rewrite_source", spy)
     return seen

@@ -182,10 +182,10 @@ def _fail_on(name: str, exception: BaseException):
 
     real = api.rewrite_source
 
-    def rewrite_source(source, *, filename, options):
+    def rewrite_source(source, *, filename, options, module=None):
         if Path(filename).name == name:
             raise exception
-        return real(source, filename=filename, options=options)
+        return real(source, filename=filename, options=options, module=module)
 
     return rewrite_source
 

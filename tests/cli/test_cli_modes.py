@@ -155,9 +155,9 @@ def test_options_reach_the_rewriter(cli, tmp_path: Path, monkeypatch) -> None:
     seen = []
     real = api.rewrite_source
 
-    def spy(source, *, filename, options):
+    def spy(source, *, filename, options, module=None):
         seen.append(options)
-        return real(source, filename=filename, options=options)
+        return real(source, filename=filename, options=options, module=module)
 
     monkeypatch.setattr(api, "rewrite_source", spy)
     make_tree(tmp_path, {"a.py": SAMPLE})
