@@ -17,6 +17,7 @@ from .report import FileReport
 
 if TYPE_CHECKING:
     from .analysis.program import Program, SourceProvider
+    from .transform.lines import PositionMap
 
 HEADER_PREFIX = "# async_inline: rewritten by async-inline"
 HEADER = f"{HEADER_PREFIX} {__version__}; edit the original source, not this file\n"
@@ -41,16 +42,23 @@ class RewriteResult:
     #: Other modules' sources the rewrite read (module name -> path): the output depends
     #: on them (a cache of rewritten code must be invalidated when one changes).
     dependencies: dict[str, str] = field(default_factory=dict)
-    #: Computes ``origin_lines`` on demand: only the import hook needs it, and it costs a
+    #: Computes ``positions`` on demand: only the import hook needs it, and it costs a
     #: second pass over the new module.
-    _origins: Callable[[], list[int]] | None = field(default=None, repr=False, compare=False)
+    _positions: Callable[[], PositionMap] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
+    def positions(self) -> PositionMap | None:
+        """Where every node of ``code`` comes from in the input, and which inlined frame it
+        runs in (see ``transform/lines.py``). None when nothing changed."""
+        return self._positions() if self._positions is not None else None
+
+    @property
     def origin_lines(self) -> list[int] | None:
         """``origin_lines[i]`` is the input line that output line ``i + 1`` comes from:
         an inlined callee statement maps to the callee's line, scaffolding to the await
         site. None when nothing changed (the output is the input)."""
-        return self._origins() if self._origins is not None else None
+        positions = self.positions
+        return positions.origin_lines(self.code.count("\n") + 1) if positions is not None else None
 
     @property
     def changed(self) -> bool:
@@ -179,10 +187,8 @@ def _rewrite(source: str | bytes, filename: str, options: Options, module: str |
         code = _insert_header(code)
     header_at = code.splitlines().index(HEADER.rstrip("\n")) if options.header else None
 
-    def origin_lines() -> list[int]:
-        lines = origins()
-        if header_at is not None:
-            lines.insert(header_at, 1)
-        return lines
+    def positions() -> PositionMap:
+        found = origins()
+        return found.shifted(header_at + 1) if header_at is not None else found
 
-    return RewriteResult(code, report, encoding, dependencies=dict(program.read), _origins=origin_lines)
+    return RewriteResult(code, report, encoding, dependencies=dict(program.read), _positions=positions)

@@ -3,7 +3,7 @@
 Two sources, read here so the hook, ``run`` and the plugin agree on them:
 
 * ``[tool.async_inline]`` in the nearest ``pyproject.toml`` (searching upwards from a
-  directory): ``packages``, ``exclude``, ``depth``, ``guards``;
+  directory): ``packages``, ``exclude``, ``depth``, ``guards``, ``noinline``;
 * the environment variable ``ASYNC_INLINE``: comma-separated package names, which replace
   the ``packages`` of pyproject.toml when set.
 
@@ -13,6 +13,7 @@ whose message names the file and the key, so callers can print it without a trac
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -24,7 +25,7 @@ from .options import Options
 
 ENV_VAR = "ASYNC_INLINE"
 TABLE = "tool.async_inline"
-_KEYS = ("packages", "exclude", "depth", "guards")
+_KEYS = ("packages", "exclude", "depth", "guards", "noinline")
 
 
 class ConfigError(ValueError):
@@ -45,6 +46,8 @@ class HookConfig:
     guards: bool | None = None
     #: The pyproject.toml the values came from, if any (for messages).
     pyproject: Path | None = None
+    #: ``Options.noinline``: functions never inlined (fnmatch patterns over qualified names).
+    noinline: tuple[str, ...] = ()
 
     def options(self, base: Options | None = None) -> Options:
         """``base`` (default: library defaults) with depth/guards applied, without the header.
@@ -56,6 +59,8 @@ class HookConfig:
             changes["max_depth"] = self.depth
         if self.guards is not None:
             changes["guards"] = self.guards
+        if self.noinline:
+            changes["noinline"] = tuple(dict.fromkeys((*(base.noinline if base else ()), *self.noinline)))
         return (base or Options()).replace(**changes)
 
 
@@ -64,6 +69,11 @@ def split_names(text: str, *, where: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in text.split(",") if part.strip())
     check_module_names(names, where=where)
     return names
+
+
+def split_patterns(text: str) -> tuple[str, ...]:
+    """``"a.f, a.*_socket"`` -> ``("a.f", "a.*_socket")``: noinline patterns."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
 def check_module_names(names: Iterable[str], *, where: str) -> None:
@@ -130,7 +140,8 @@ def _from_table(table: dict[str, Any], path: Path) -> HookConfig:
     guards = table.get("guards")
     if guards is not None and not isinstance(guards, bool):
         raise ConfigError(f"{path}: [{TABLE}] guards must be true or false, got {guards!r}")
-    return HookConfig(packages, exclude, depth, guards, path)
+    noinline = tuple(p for p in _string_list(table.get("noinline", []), where=f"{path}: [{TABLE}] noinline") if p)
+    return HookConfig(packages, exclude, depth, guards, path, noinline)
 
 
 #: Directory names never taken for the project's packages by ``discover_packages``.
@@ -178,5 +189,5 @@ def load_config(start: Path | str | None = None, environ: Mapping[str, str] | No
     env = variables.get(ENV_VAR, "").strip()
     if env:
         packages = split_names(env, where=f"environment variable {ENV_VAR}")
-        config = HookConfig(packages, config.exclude, config.depth, config.guards, config.pyproject)
+        config = dataclasses.replace(config, packages=packages)
     return config

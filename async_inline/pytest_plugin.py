@@ -42,6 +42,13 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "[tool.async_inline] packages, then the packages found under the rootdir and rootdir/src)",
     )
     group.addoption(
+        "--async-inline-noinline",
+        metavar="PATTERN,...",
+        default=None,
+        help="never inline these functions: qualified names or fnmatch patterns (pkg.mod.func, pkg.mod.*_socket), "
+        "added to [tool.async_inline] noinline",
+    )
+    group.addoption(
         "--async-inline-report",
         metavar="FILE.json",
         default=None,
@@ -140,6 +147,7 @@ class _Active:
     """Everything the plugin does once enabled."""
 
     def __init__(self, config: pytest.Config, namespace: Any) -> None:
+        from .config import split_patterns
         from .hook import _activate_state, installed, shown_names, too_early
         from .hook.policy import Policy, TestFiles
         from .hook.pytest_bridge import assertion_adapter, put_first
@@ -150,6 +158,10 @@ class _Active:
         self.report_path: str | None = getattr(namespace, "async_inline_report", None)
         self.packages, self.packages_from, project = _packages(config, namespace)
         self.test_files = TestFiles(config.getini("python_files"))
+        options = project.options()
+        noinline = getattr(namespace, "async_inline_noinline", None)
+        if noinline:
+            options = options.replace(noinline=tuple(dict.fromkeys((*options.noinline, *split_patterns(noinline)))))
         existing = installed()
         #: A hook ``async-inline run`` (or ``install``) put in place: widened, not replaced,
         #: so the modules it rewrote before pytest started count too; restored at the end.
@@ -165,6 +177,8 @@ class _Active:
                 local_packages=old.local_packages,
             )
             state.policy = policy
+            if noinline:
+                state.set_options(state.options.replace(noinline=tuple(dict.fromkeys((*state.options.noinline, *options.noinline)))))
             extra = [p for p in old.packages if p not in self.packages]
             if extra:
                 self.packages_from += f"; {shown_names(extra)} from async-inline run"
@@ -175,7 +189,7 @@ class _Active:
             put_first(existing)
         else:
             policy = Policy(self.packages, project.exclude, test_files=self.test_files)
-            self.state, self.finder, _ = _activate_state(policy, project.options(), twins=Twins())
+            self.state, self.finder, _ = _activate_state(policy, options, twins=Twins())
         self.twins: Twins = self.state.twins
         adapter = assertion_adapter(config)
         if adapter is not None:
@@ -252,9 +266,18 @@ class _Active:
             self._excinfo = {}
         return original, inlined, second, errors
 
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        from .hook.tracebacks import install
+
+        for item in items:
+            install(item)  # failure tracebacks list the inlined frames
+
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+        from .hook.tracebacks import mark
+
         report = yield
+        mark(item, report)
         if self._observing is item:
             self._excinfo[call.when] = call.excinfo.value if call.excinfo is not None else None
         return report

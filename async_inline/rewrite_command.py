@@ -46,9 +46,10 @@ Files carrying the "rewritten by async-inline" header are left as they are, so
 rewriting an output again changes nothing. A file that cannot be processed is
 reported as path:line: message and the other files are still processed.
 
-Configuration: "depth" and "guards" in the [tool.async_inline] table of the nearest
+Configuration: "depth", "guards" and "noinline" in the [tool.async_inline] table of the nearest
 pyproject.toml (searched upwards from the inputs' common directory) are the defaults
-of --max-depth and --guards/--no-guards; the flags win. --isolated ignores the file.
+of --max-depth and --guards/--no-guards (noinline patterns add to --noinline); the
+flags win. --isolated ignores the file.
 """
 
 
@@ -124,6 +125,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="DIR",
         help="also inline callees from modules under DIR (searched like a sys.path entry), without rewriting them; "
         "repeatable. All inputs are one program: a site in one input may inline a callee of another",
+    )
+    inliner.add_argument(
+        "--noinline",
+        action="append",
+        metavar="PATTERN,...",
+        help="never inline these functions: qualified names or fnmatch patterns (pkg.mod.func, "
+        "pkg.mod.*_socket); the module name comes from the package __init__.py files around a file",
     )
     inliner.add_argument(
         "--stress",
@@ -212,9 +220,16 @@ def _plural(n: int, word: str) -> str:
 def options_from(args: argparse.Namespace, config: HookConfig | None = None) -> Options:
     """The library options: the flags given, else ``config`` (pyproject.toml), else the
     library's defaults."""
+    from .config import split_patterns
+
     changes: dict[str, Any] = {}
     if config is not None:
         changes = {field: value for field, value in (("max_depth", config.depth), ("guards", config.guards)) if value is not None}
+        if config.noinline:
+            changes["noinline"] = config.noinline
+    if getattr(args, "noinline", None):
+        listed = [p for text in args.noinline for p in split_patterns(text)]
+        changes["noinline"] = tuple(dict.fromkeys((*changes.get("noinline", ()), *listed)))
     for flag, field in (
         ("max_depth", "max_depth"), ("max_size", "max_callee_size"), ("max_growth", "max_caller_growth"),
         ("unroll", "recursion_unroll"), ("guards", "guards"), ("stress", "stress_seed"),

@@ -28,14 +28,16 @@ def module_name_of(relative: str) -> tuple[str, bool]:
 
 def module_name_for_file(path: str) -> tuple[str, bool]:
     """The dotted name a file is imported under: its directory's packages (those holding
-    an ``__init__.py``) above it, then its own name."""
+    an ``__init__.py``) above it, then its own name (``src/pkg/sub/mod.py`` ->
+    ``pkg.sub.mod``); ``""`` when that is not a valid name."""
     file = Path(path).resolve()
     parts = [file.stem] if file.name != "__init__.py" else []
     directory = file.parent
     while (directory / "__init__.py").is_file():
         parts.insert(0, directory.name)
         directory = directory.parent
-    return ".".join(parts), file.name == "__init__.py"
+    valid = bool(parts) and all(p.isidentifier() for p in parts)
+    return ".".join(parts) if valid else "", file.name == "__init__.py"
 
 
 def text_provider(files: Mapping[str, str]) -> SourceProvider:

@@ -228,6 +228,10 @@ class ScopeIndex:
     def line(self, node: cst.CSTNode) -> int:
         return self._positions[node].start.line
 
+    def position(self, node: cst.CSTNode) -> CodeRange | None:
+        """Where an original node is (None for a node that is not part of the module)."""
+        return self._positions.get(node)
+
     def qualified_names(self, node: cst.CSTNode) -> set[QualifiedName]:
         """What a name or dotted name refers to (``runtime.inline``, ``builtins.locals`` ...)."""
         scope = self.scope_of(node)

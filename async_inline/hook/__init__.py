@@ -40,16 +40,19 @@ def install(
     options: Options | None = None,
     *,
     exclude: str | Iterable[str] | None = None,
+    noinline: str | Iterable[str] | None = None,
 ) -> None:
     """Rewrite the modules of ``packages`` (and their submodules) from now on, as they are imported.
 
     Unset arguments come from the configuration: ``packages`` from the environment variable
     ``ASYNC_INLINE`` or ``[tool.async_inline] packages`` in the nearest pyproject.toml,
-    ``exclude`` and the options' ``depth``/``guards`` from that table. Calling ``install``
+    ``exclude`` and the options' ``depth``/``guards``/``noinline`` from that table.
+    ``noinline``: functions never inlined, fnmatch patterns over qualified names
+    (``pkg.mod.func``), added to the options'. Calling ``install``
     again replaces the previous installation. Raises ``async_inline.config.ConfigError``
     (a ValueError) when the configuration is unusable or names no package.
     """
-    from ..config import ConfigError, check_module_names, load_config, split_names
+    from ..config import ConfigError, check_module_names, load_config, split_names, split_patterns
     from .policy import Policy
 
     config = load_config()
@@ -70,6 +73,9 @@ def install(
     else:
         excluded = (exclude,) if isinstance(exclude, str) else tuple(exclude)
     opts = config.options() if options is None else options.replace(header=False)
+    if noinline is not None:
+        listed = split_patterns(noinline) if isinstance(noinline, str) else tuple(noinline)
+        opts = opts.replace(noinline=tuple(dict.fromkeys((*opts.noinline, *listed))))
     _, late = _activate(Policy(names, excluded), opts)
     if late:
         _warn_late(late, stacklevel=3)

@@ -102,15 +102,22 @@ def _build(paths: list[str]) -> list[Done]:
     from .policy import Policy
     from .state import HookState
 
+    from ..sources import module_name_for_file
+
     problems: dict[str, str] = {}
-    state = HookState(Policy(), load_config().options(), warn=lambda message, path: problems.__setitem__(path, message), force_cache_write=True)
+    names = {path: module_name_for_file(path)[0] for path in paths}
+    # The packages of the files: callees of other modules are inlined as the hook would.
+    packages = sorted({name.partition(".")[0] for name in names.values() if name})
+    state = HookState(
+        Policy(packages), load_config().options(), warn=lambda message, path: problems.__setitem__(path, message), force_cache_write=True
+    )
     results = []
     for path in paths:
         before = dict(state.stats)
         try:
             with open(path, "rb") as f:
                 source = f.read()
-            state.code_for(path, source)
+            state.code_for(path, source, module=names[path] or None)
         except (OSError, SyntaxError, ValueError) as exc:
             results.append(Done(path, "error", detail=str(exc)))
             continue

@@ -49,6 +49,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--packages", metavar="PKG,...", help="also rewrite these packages (comma-separated)")
+    parser.add_argument(
+        "--noinline", metavar="PATTERN,...", help="never inline these functions: qualified names or fnmatch patterns (pkg.mod.func, pkg.mod.*_socket)"
+    )
     # REMAINDER on -m: "-m mod -v" passes -v to the module, as python does.
     parser.add_argument("-m", dest="module", nargs=argparse.REMAINDER, help="MODULE [ARGS ...]: run a library module as a script, as python -m does")
     parser.add_argument("target", nargs=argparse.REMAINDER, metavar="SCRIPT [ARGS ...]", help=argparse.SUPPRESS)
@@ -61,7 +64,7 @@ def _error(prog: str, message: str) -> int:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from ..config import ConfigError, discover_packages, load_config, split_names
+    from ..config import ConfigError, discover_packages, load_config, split_names, split_patterns
 
     prog = args.prog
     target = list(args.target)
@@ -93,22 +96,27 @@ def _handle(args: argparse.Namespace) -> int:
     from .policy import Policy
 
     policy = Policy(packages, config.exclude, local_packages=(module,) if module else ())
+    options = config.options()
+    if args.noinline:
+        options = options.replace(noinline=tuple(dict.fromkeys((*options.noinline, *split_patterns(args.noinline)))))
     if module is not None:
-        return _run(lambda state: _run_module(module, argv), policy, config.options(), pytest=pytest)
+        return _run(lambda state: _run_module(module, argv), policy, options, pytest=pytest)
     if os.path.isdir(script):
         return _error(prog, f"{script!r} is a directory; run its __main__.py, or the package with -m")
     if not os.path.isfile(script):
         print(f"{sys.executable}: can't open file {os.path.abspath(script)!r}: [Errno 2] No such file or directory", file=sys.stderr)
         return 2
-    return _run(lambda state: _run_script(script, argv, state), policy, config.options())
+    return _run(lambda state: _run_script(script, argv, state), policy, options)
 
 
 def _run(body: Callable[[HookState], None], policy: Policy, options: Options, pytest: bool = False) -> int:
-    """Install the hook, run ``body``; an uncaught exception is printed as python prints it.
+    """Install the hook, run ``body``; an uncaught exception is printed as python prints it,
+    with the inlined frames listed (``debug.excepthook``).
 
     For ``-m pytest`` the hook stays ahead of pytest's assertion rewriter and composes with
     it (``pytest_bridge``), and keeps the original code for the plugin's ``no_async_inline``.
     """
+    from ..debug import install_excepthook
     from . import _activate, _warn_late, installed
 
     state, late = _activate(policy, options)
@@ -121,6 +129,7 @@ def _run(body: Callable[[HookState], None], policy: Policy, options: Options, py
 
         state.twins = Twins()
         bridge_pytest(finder)
+    install_excepthook()  # uncaught tracebacks list the inlined frames, as python would
     try:
         body(state)
     except KeyboardInterrupt as exc:

@@ -26,7 +26,7 @@ class RewritingLoader(importlib.machinery.SourceFileLoader):
     def _load(self, fullname: str) -> tuple[bytes, types.CodeType]:
         path = self.get_filename(fullname)
         source = self.get_data(path)
-        return source, self._state.code_for(path, source, self._transform, fullname)
+        return source, self._state.code_for(path, source, self._transform, module=fullname)
 
     def exec_module(self, module: types.ModuleType) -> None:
         source, code = self._load(module.__name__)

@@ -74,6 +74,12 @@ class HookState:
 
     # -- building code ------------------------------------------------------------------
 
+    def set_options(self, options: Options) -> None:
+        """Change what the rewriter is asked (the cache key changes with it)."""
+        with self._lock:
+            self.options = options.replace(header=False)
+            self._configs.clear()
+
     def _config(self, salt: str) -> str:
         with self._lock:
             if salt not in self._configs:
@@ -83,7 +89,9 @@ class HookState:
     def code_for(self, path: str, source: bytes, transform: Transform | None = None, module: str | None = None) -> types.CodeType:
         """The code to execute for ``path`` (module ``module``), from the cache or freshly
         built (then cached, with the sources of the modules it inlined from)."""
-        config = self._config(transform.salt if transform is not None else "")
+        # The code depends on the module's name: relative imports, qualified names.
+        salt = (transform.salt if transform is not None else "") + f"\0module={module}"
+        config = self._config(salt)
         key = cache.entry_key(config, source)
         where = cache.cache_path(path, config)
         if where is not None:

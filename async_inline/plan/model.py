@@ -100,6 +100,13 @@ class FramePlan:
     #: For code of another module: the top-level import statement of the rewritten
     #: module after which that module's namespace is read (generated aliases go there).
     via: cst.SimpleStatementLine | None = None
+    #: Line of the physical caller's statement this frame's code lands in (0 at depth 0).
+    placement_line: int = 0
+
+    @property
+    def foreign(self) -> bool:
+        """The code is another module's (its lines are not the rewritten file's)."""
+        return self.via is not None
 
     @property
     def root(self) -> cst.FunctionDef:

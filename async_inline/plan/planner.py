@@ -87,7 +87,7 @@ class _Frame:
         return self.callee.node if self.callee is not None else self.caller.node
 
     def frozen(self) -> FramePlan:
-        return FramePlan(self.caller, self.depth, self.stack, self.callee, self.facts, dict(self.sites), self.via)
+        return FramePlan(self.caller, self.depth, self.stack, self.callee, self.facts, dict(self.sites), self.via, self.placement_line)
 
 
 @dataclass(frozen=True)

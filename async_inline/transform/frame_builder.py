@@ -4,10 +4,8 @@ Statement form (``statement_frame``)::
 
     if f is _ai_ref_f:                 # the guard (Options.guards)
         a = <arg>                      # bindings: parameters that do not alias their argument
-        try:
-            <body, returns lowered>    # while True: ... break, where a return must jump
-        finally:
-            a = x = None               # a fresh frame on every run; del for maybe-unassigned
+        <body, returns lowered>        # while True: ... break, where a return must jump
+        a = x = None                   # released on the normal exit
     else:
         _ai1_ret = await f(<args>)
 
@@ -85,7 +83,7 @@ class FrameBuilder:
         binds: list[cst.BaseExpression] = []
         values: list[cst.BaseExpression] = []
         for i, arg in enumerate(call.args):
-            emitted = copy(arg.value, repl, parent.rename)
+            emitted = copy(arg.value, repl, parent.rename, self.emission.marks)
             if i in inlining.in_place_args:
                 values.append(emitted if isinstance(emitted, cst.Name) else b.parenthesize_always(emitted))
             else:
@@ -96,22 +94,30 @@ class FrameBuilder:
         rename: dict[cst.Name, str | cst.BaseExpression] = {node: subst[local] for node, local in callee.local_uses.items()}
         rename.update(self._namespace_reads(inlining))
         child = Frame(plan=inlining.body, rename=rename)
+        marks = self.emission.marks
+        shown = {name: value.value for name, value in subst.items() if isinstance(value, cst.Name)}
+        marks.open_frame(child, parent, callee, site.await_node, shown)
         inner: dict[cst.CSTNode, cst.CSTNode] = {}
         for node in reversed(awaits_in([callee.return_expr])):
             nested = child.plan.sites.get(node)
             if nested is not None and nested.inlining is not None:
                 inner[node] = self.expression_frame(child, nested, inner)
-        body = copy(callee.return_expr, inner, child.rename)
+        body = copy(callee.return_expr, inner, child.rename, marks)
+        marks.frame([body], child)
         inlined: cst.BaseExpression = body
         if binds:
             last = cst.SubscriptElement(slice=cst.Index(value=cst.UnaryOperation(operator=cst.Minus(), expression=b.integer(1))))
             inlined = cst.Subscript(value=b.tuple_([*binds, body]), slice=[last])
+        parenthesized = b.parenthesize_always(inlined)
+        marks.copied(parenthesized, inlined)
+        if inlined is body:
+            marks.frame([parenthesized], child)
         if not self.emission.options.guards:
-            return b.parenthesize_always(inlined)
+            return parenthesized
         return cst.IfExp(
-            test=self.guard(inlining, copy(call.func, repl, parent.rename)),
-            body=b.parenthesize_always(inlined),
-            orelse=cst.Await(expression=copy(call, repl, parent.rename)),
+            test=self.guard(inlining, copy(call.func, repl, parent.rename, marks)),
+            body=parenthesized,
+            orelse=cst.Await(expression=copy(call, repl, parent.rename, marks)),
             lpar=[cst.LeftParen()],
             rpar=[cst.RightParen()],
         )
@@ -140,6 +146,8 @@ class FrameBuilder:
             done_flag=self.names.make(f"ai{number}_done") if returns.in_loop else None,
             visit=self.emission.body_visit(inlining.body, rename),
         )
+        marks = self.emission.marks
+        marks.open_frame(child, parent, callee, site.await_node, names)
         body = self._emit_body(self, child)
         inner: list[Emitted] = []
         if result is not None and returns.may_fall_off:
@@ -147,6 +155,7 @@ class FrameBuilder:
         if child.done_flag is not None:
             inner.append(b.assign(child.done_flag, b.FALSE))
         inner += [b.while_true([*body, cst.Break()])] if returns.needs_wrapper else body
+        marks.frame(inner, child)
         bindings: list[Emitted] = []
         if inlining.target.lookup is Lookup.BOUND:
             assert call.fn is not None
@@ -161,10 +170,10 @@ class FrameBuilder:
         if self.emission.options.guards:
             awaited = cst.Await(expression=call.fallback)
             call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
-            func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename)
+            func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename, marks)
             stmts = [b.if_(self.guard(inlining, func), frame_code, [call_it])]
         for stmt in stmts:
-            self.emission.marks.mark_tree(stmt, site.line)
+            marks.mark_tree(stmt, site.line)
         return stmts, result
 
     def _namespace_reads(self, inlining: Inlining) -> dict[cst.Name, cst.BaseExpression]:
@@ -220,27 +229,33 @@ class FrameBuilder:
         inner: list[Emitted],
         call: EvaluatedCall,
     ) -> list[Emitted]:
-        """The body wrapped in what runs on every exit of the frame."""
+        """The body with the frame's entry and exits.
+
+        A fresh frame on every run: locals a read may see unassigned are unbound on entry.
+        The normal exit releases the locals (the original frame is freed when the callee
+        returns); an exception leaves them as they are, for post-mortem debuggers, as the
+        original frame stays alive in the traceback. The runtime's exit check runs on
+        every exit."""
         callee = inlining.callee
         released = [names[local] for local in callee.locals if local not in inlining.aliased] + call.frame_temps
         unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned]
-        cleanup: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
-        if unbound:
-            cleanup.append(b.delete(unbound))  # a fresh frame starts with them unbound
+        fresh: list[Emitted] = [b.assign_many(unbound, b.NONE), b.delete(unbound)] if unbound else []
+        release: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
         handlers = [self._stop_iteration_handler(number)] if call.observed else []
         entry: list[Emitted] = []
+        every_exit: list[Emitted] = []
         if callee.is_runtime_async:
             snapshot, exit_check = self._runtime_frame(callee, number, call.leave_flag)
             entry.append(snapshot)
-            cleanup.append(exit_check)
-        if not (handlers or cleanup):
-            return bindings + inner
+            every_exit.append(exit_check)
+        if not (handlers or every_exit):
+            return [*fresh, *bindings, *inner, *release]
         frame = cst.Try(
             body=b.block(inner),
             handlers=handlers,
-            finalbody=cst.Finally(body=b.block(cleanup)) if cleanup else None,
+            finalbody=cst.Finally(body=b.block(every_exit)) if every_exit else None,
         )
-        return [*bindings, *entry, frame]
+        return [*fresh, *bindings, *entry, frame, *release]
 
     def _stop_iteration_handler(self, number: int) -> cst.ExceptHandler:
         """PEP 479: a StopIteration leaving a coroutine becomes a RuntimeError. Where no code

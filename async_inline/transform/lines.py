@@ -1,19 +1,121 @@
-"""Which original line each emitted statement comes from (``RewriteResult.origin_lines``).
+"""Where each emitted node comes from, and which inlined frame it runs in.
 
-While emitting, every statement is marked with its origin: unchanged code with its own
-line, an inlined callee's statements with the callee's lines, scaffolding with the line of
-the await it serves. After emission, one position pass turns the marks into a line map.
+While emitting, the emitter records for its output nodes:
+
+* provenance (``copied``): a node that *is* original code (copied, renamed, or with holes
+  replaced) comes from its original node; a node of another kind put in place of an
+  original expression (the temporary holding an await's result, the
+  ``(... if f is ref else await f())`` of an expression-form frame, an argument standing
+  for a parameter) stands for it;
+* statement marks (``mark``, ``mark_tree``): generated statements (guards, bindings,
+  resets, lowered returns) run on behalf of one original line, the await site's;
+* frames (``frame``): the output of an inlined body runs in a logical frame of the callee,
+  whose parent is the frame the await was in.
+
+After emission, ``positions`` lays the output out once (every occurrence of a node,
+since unchanged expressions may be shared between an inlined copy and the callee's own
+definition) and returns a ``PositionMap``: the tree of output spans, each with its origin
+and logical frame. The import hook positions the compiled code from it (``hook/build.py``).
 """
 
 from __future__ import annotations
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+import enum
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
+import libcst as cst
+
+# Private LibCST API: the code generator's position-tracking state. Its public provider
+# keeps one position per node object, but the output shares expression objects between
+# places; subclassing the state is the only way to see every occurrence. Pinned by
+# tests/debug/test_positions.py.
+from libcst._position import CodeRange
+from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+from ..analysis.callee import CalleeInfo
 from ..analysis.scopes import ScopeIndex
 from ..tree import children, is_statement_level
 
+if TYPE_CHECKING:
+    from .session import Frame
+
 _LINES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
+#: (start line, start column, end line, end column); columns count characters.
+Range = tuple[int, int, int, int]
+
+
+class Kind(enum.IntEnum):
+    #: Original code (possibly renamed, with holes replaced): positions map exactly.
+    COPY = 0
+    #: Generated code standing for an original expression: its range, nothing finer.
+    STANDS_FOR = 1
+    #: Generated statements run for one original line: that line, no columns.
+    SCAFFOLD = 2
+    #: Generated code inside one of the above: derived from it.
+    GENERATED = 3
+
+
+@dataclass(frozen=True)
+class InlinedFrame:
+    """One inlined frame instance: a callee's body as emitted at one await."""
+
+    #: Index of the frame the await was in; -1 for the physical function.
+    parent: int
+    #: The callee's function name (what its own frame would show).
+    name: str
+    #: Line of the callee's ``def`` (its ``co_firstlineno``).
+    first_line: int
+    #: The await's range in the parent's source (lines the parent frame shows).
+    site: Range
+    #: The callee's locals: (name in the source, name in the emitted code).
+    local_names: tuple[tuple[str, str], ...]
+    #: The callee's parameters, in order.
+    params: tuple[str, ...] = ()
+    #: The file of a callee of another module (None: this file).
+    path: str | None = None
+
+
+@dataclass
+class Span:
+    out: Range
+    parent: int
+    kind: Kind
+    #: The original range (COPY, STANDS_FOR), or (line, -1, line, -1) for SCAFFOLD.
+    origin: Range | None
+    #: Index of the logical frame (-1: the physical function's own code).
+    frame: int
+    children: list[int] = field(default_factory=list)
+
+
+@dataclass
+class PositionMap:
+    """The output's spans (pre-order; span 0 is the module) and the inlined frames."""
+
+    spans: list[Span]
+    frames: list[InlinedFrame]
+
+    def shifted(self, after: int) -> PositionMap:
+        """The map once a line is inserted before output line ``after`` (the header)."""
+        for span in self.spans:
+            sl, sc, el, ec = span.out
+            span.out = (sl + (sl >= after), sc, el + (el >= after), ec)
+        return self
+
+    def origin_lines(self, n_lines: int) -> list[int]:
+        """For each output line, one input line it comes from (the first node starting on it)."""
+        out: list[int | None] = [None] * (n_lines + 1)
+        for span in self.spans:
+            line = span.out[0]
+            if 0 < line <= n_lines and out[line] is None and span.origin is not None:
+                out[line] = span.origin[0]
+        result: list[int] = []
+        last = 1
+        for value in out[1:]:
+            last = value if value is not None else last
+            result.append(last)
+        return result
 
 
 class OriginMarks:
@@ -21,59 +123,183 @@ class OriginMarks:
         self.index = index
         #: id(emitted statement) -> (statement, original line).
         self.origins: dict[int, tuple[cst.CSTNode, int]] = {}
+        #: id(emitted node) -> (node, original node, kind).
+        self.provenance: dict[int, tuple[cst.CSTNode, cst.CSTNode, Kind]] = {}
+        #: id(emitted node) -> (node, inlined frame index).
+        self.frame_marks: dict[int, tuple[cst.CSTNode, int]] = {}
+        self.frames: list[InlinedFrame] = []
+        self._frame_ids: dict[int, tuple[object, int]] = {}
 
+    # -- statements -----------------------------------------------------------------
     def mark(self, node: cst.CSTNode, line: int) -> None:
         """Remember the original line an emitted statement comes from (the first mark wins)."""
         self.origins.setdefault(id(node), (node, line))
-
-    def mark_original(self, node: cst.CSTNode) -> None:
-        """Mark an unchanged original subtree: each statement with its own line."""
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            if isinstance(current, _LINES):
-                self.mark(current, self.index.line(current))
-                if isinstance(current, cst.SimpleStatementLine):
-                    continue
-            stack.extend(c for c in children(current) if is_statement_level(c))
 
     def mark_tree(self, node: cst.CSTNode, line: int) -> None:
         """Mark the statements inside ``node`` not marked yet: generated code maps to ``line``.
 
         A statement already marked had its own statements marked with it: not walked again.
         """
-        stack = [node]
-        while stack:
-            current = stack.pop()
-            if isinstance(current, _LINES):
-                if id(current) in self.origins and current is not node:
-                    continue
-                self.mark(current, line)
-                if isinstance(current, cst.SimpleStatementLine):
-                    continue
-            stack.extend(c for c in children(current) if is_statement_level(c))
+        for current in _statements(node, lambda s: id(s) in self.origins and s is not node):
+            self.mark(current, line)
 
-    def origin_lines(self, module: cst.Module) -> list[int]:
-        """For each output line, the input line it comes from."""
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        n_lines = module.code.count("\n") + 1
-        origin: list[int | None] = [None] * (n_lines + 1)
-        # Outer statements first, so that the statements inside them override their lines.
-        marked = sorted(
-            ((positions[node], line, node) for node, line in self.origins.values() if node in positions),
-            key=lambda item: (item[0].start.line, -item[0].end.line),
+    # -- nodes ----------------------------------------------------------------------
+    def copied(self, new: cst.CSTNode, original: cst.CSTNode) -> None:
+        """``new`` is ``original``'s code (renamed, holes replaced), or stands for it when it
+        is another kind of node; the first record wins."""
+        if new is not original:
+            root, kind = self._root(original)
+            kind = Kind.COPY if kind is Kind.COPY and type(new) is type(root) else Kind.STANDS_FOR
+            self.provenance.setdefault(id(new), (new, root, kind))
+
+    def _root(self, node: cst.CSTNode) -> tuple[cst.CSTNode, Kind]:
+        record = self.provenance.get(id(node))
+        return (record[1], record[2]) if record is not None and record[0] is node else (node, Kind.COPY)
+
+    # -- frames ---------------------------------------------------------------------
+    def frame_index(self, frame: object) -> int:
+        """The index of an emitter frame (``session.Frame``); -1 for a physical one."""
+        entry = self._frame_ids.get(id(frame))
+        return entry[1] if entry is not None and entry[0] is frame else -1
+
+    def open_frame(
+        self, frame: Frame, parent: Frame, callee: CalleeInfo, site: cst.CSTNode, local_names: dict[str, str]
+    ) -> int:
+        """Register the inlined frame ``frame`` (a callee inlined at ``site`` in ``parent``).
+
+        Code of another module runs at the line of the await it was inlined at, in this
+        file: its frame is listed (name, file, first line), its lines are not."""
+        index = len(self.frames)
+        parent_index = self.frame_index(parent)
+        position = self.index.position(site)
+        if position is not None:
+            where = _range(position)
+        else:  # a site in code of another module: where that code runs in this file
+            assert parent_index >= 0, "an await of the original module"
+            where = self.frames[parent_index].site
+        code = frame.plan.facts
+        self.frames.append(
+            InlinedFrame(
+                parent=parent_index,
+                name=callee.name,
+                first_line=code.index.line(callee.node),
+                site=where,
+                local_names=tuple(sorted(local_names.items())),
+                params=tuple(p.name for p in callee.params),
+                path=code.path if frame.plan.foreign else None,
+            )
         )
-        for pos, line, node in marked:
-            if isinstance(node, cst.SimpleStatementLine):
-                for k in range(pos.start.line, pos.end.line + 1):
-                    origin[k] = line + (k - pos.start.line)
-            else:
-                origin[pos.start.line] = line
-        out: list[int] = []
-        last = 1
-        for k in range(1, n_lines + 1):
-            value = origin[k]
-            if value is not None:
-                last = value
-            out.append(last if value is None else value)
-        return out
+        self._frame_ids[id(frame)] = (frame, index)
+        return index
+
+    def frame(self, nodes: Sequence[cst.CSTNode], frame: object) -> None:
+        """``nodes`` (and what they hold, unless claimed before) run in the inlined ``frame``."""
+        index = self.frame_index(frame)
+        for node in nodes:
+            self.frame_marks.setdefault(id(node), (node, index))
+
+    # -- after emission ---------------------------------------------------------------
+    def positions(self, module: cst.Module) -> PositionMap:
+        """Lay ``module`` out and resolve every node occurrence's origin and frame."""
+        state = _OccurrenceState(default_indent=module.default_indent, default_newline=module.default_newline, provider=_Computed())
+        module._codegen(state)  # private LibCST API, see _OccurrenceState
+        spans: list[Span] = []
+        original = self.index.module
+        for node, out, parent in state.occurrences:
+            up = spans[parent] if parent >= 0 else None
+            kind, origin = self._origin(node, original)
+            mark = self.frame_marks.get(id(node))
+            frame = mark[1] if mark is not None and mark[0] is node else (up.frame if up is not None else -1)
+            spans.append(Span(out, parent, kind, origin, frame))
+            if up is not None:
+                up.children.append(len(spans) - 1)
+        _place_unmarked_statements(spans, state.occurrences)
+        return PositionMap(spans, self.frames)
+
+    def _origin(self, node: cst.CSTNode, original: cst.Module) -> tuple[Kind, Range | None]:
+        source, kind = self._root(node)
+        if source is original:
+            return kind, (1, 0, 1, 0)
+        position = self.index.position(source)
+        if position is not None:
+            return kind, _range(position)
+        line = self.origins.get(id(node))
+        if line is not None and line[0] is node:
+            return Kind.SCAFFOLD, (line[1], -1, line[1], -1)
+        return Kind.GENERATED, None
+
+
+def _statements(node: cst.CSTNode, skip: Callable[[cst.CSTNode], bool]) -> Iterator[cst.CSTNode]:
+    """The statements in ``node`` (``node`` first), not descending into those ``skip`` names."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, _LINES):
+            if skip(current):
+                continue
+            yield current
+            if isinstance(current, cst.SimpleStatementLine):
+                continue
+        stack.extend(c for c in children(current) if is_statement_level(c))
+
+
+def _range(position: CodeRange) -> Range:
+    return (position.start.line, position.start.column, position.end.line, position.end.column)
+
+
+def _place_unmarked_statements(spans: list[Span], occurrences: list[tuple[cst.CSTNode, Range, int]]) -> None:
+    """A generated statement nobody marked (``_ai_ref_f = f`` after ``async def f``, the
+    runtime import, a ``global`` declaration) runs where the statement before it ran (a
+    function's ``def`` line), or at the first line of the statement after it: lines that
+    run anyway, so it creates no false coverage."""
+    for parent in spans:
+        siblings = [i for i in parent.children if isinstance(occurrences[i][0], _LINES)]
+        for k, i in enumerate(siblings):
+            if spans[i].kind is not Kind.GENERATED:
+                continue
+            before = [j for j in siblings[:k] if spans[j].origin is not None]
+            after = [j for j in siblings[k + 1 :] if spans[j].origin is not None]
+            line: int | None = None
+            if before:
+                origin = spans[before[-1]].origin
+                assert origin is not None
+                # A definition's span starts at ``def``/``class`` (decorators run before it).
+                line = origin[0] if isinstance(occurrences[before[-1]][0], (cst.FunctionDef, cst.ClassDef)) else origin[2]
+            elif after:
+                origin = spans[after[0]].origin
+                assert origin is not None
+                line = origin[0]
+            if line is not None:
+                spans[i].kind, spans[i].origin = Kind.SCAFFOLD, (line, -1, line, -1)
+
+
+class _Computed:
+    """Stands in for the metadata provider the code generator writes positions into."""
+
+    def __init__(self) -> None:
+        self._computed: dict[cst.CSTNode, CodeRange] = {}
+
+
+class _OccurrenceState(PositionProvidingCodegenState):
+    """LibCST's position-tracking code generator, recording every occurrence of every node
+    with its parent occurrence (the stock provider keeps the last one per node object)."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.occurrences: list[tuple[cst.CSTNode, Range, int]] = []
+        self._open: list[int] = []
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self.provider._computed.pop(node, None)  # a shared node: forget its previous place
+        super().before_codegen(node)
+        self._open.append(len(self.occurrences))
+        self.occurrences.append((node, (0, 0, 0, 0), self._open[-2] if len(self._open) > 1 else -1))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        super().after_codegen(node)
+        at = self._open.pop()
+        laid_out = cast(CodeRange, self.provider._computed[node])
+        self.occurrences[at] = (node, _range(laid_out), self.occurrences[at][2])
+
+
+__all__ = ["InlinedFrame", "Kind", "OriginMarks", "PositionMap", "Span"]

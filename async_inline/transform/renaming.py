@@ -7,6 +7,8 @@ from typing import TypeVar, cast
 
 import libcst as cst
 
+from .lines import OriginMarks
+
 #: Original Name node -> emitted identifier (a renamed local, a parameter aliasing its
 #: argument) or expression (a parameter of an expression-form frame).
 Rename = Mapping[cst.Name, "str | cst.BaseExpression"]
@@ -16,15 +18,22 @@ N = TypeVar("N", bound=cst.CSTNode)
 
 
 class _Copy(cst.CSTTransformer):
-    def __init__(self, repl: Replacements, rename: Rename) -> None:
+    def __init__(self, repl: Replacements, rename: Rename, marks: OriginMarks | None) -> None:
         self.repl = repl
         self.rename = rename
+        self.marks = marks
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         return node not in self.repl
 
     # LibCST types a leave as returning the node's own type; a replacement is any expression.
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:  # type: ignore[override]
+        result = self._leave(original, updated)
+        if self.marks is not None:  # where the copy comes from (debugging, line numbers)
+            self.marks.copied(result, original)
+        return result
+
+    def _leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
         if original in self.repl:
             return self.repl[original]
         if isinstance(original, cst.Name) and original in self.rename:
@@ -36,9 +45,10 @@ class _Copy(cst.CSTTransformer):
         return updated
 
 
-def copy(node: N, repl: Replacements, rename: Rename) -> N:
-    """``node`` as emitted: replacements applied (outermost wins), names renamed."""
-    return cast(N, node.visit(_Copy(repl, rename)))
+def copy(node: N, repl: Replacements, rename: Rename, marks: OriginMarks | None = None) -> N:
+    """``node`` as emitted: replacements applied (outermost wins), names renamed; ``marks``
+    records where each emitted node comes from."""
+    return cast(N, node.visit(_Copy(repl, rename, marks)))
 
 
 def renamed(node: cst.Name, to: str | cst.BaseExpression) -> cst.BaseExpression:

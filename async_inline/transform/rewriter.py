@@ -18,18 +18,18 @@ from ..plan.planner import Planner
 from ..report import FileReport
 from ..tree import children_cache, starts_with_docstring, walk
 from . import build as b
-from .lines import OriginMarks
+from .lines import OriginMarks, PositionMap
 from .session import Emission, FunctionRef
 from .statements import emit_module
 
 
 def rewrite_module(
     module: cst.Module, *, path: str, options: Options, module_name: str | None = None, program: Program | None = None
-) -> tuple[cst.Module, FileReport, Callable[[], list[int]] | None]:
+) -> tuple[cst.Module, FileReport, Callable[[], PositionMap] | None]:
     """Inline what the plan inlines.
 
     Returns the new module, the report (read off the plan), and, when the module changed,
-    a function computing its ``origin_lines`` (see RewriteResult), which costs a pass of
+    a function computing its ``positions`` (see RewriteResult), which costs a pass of
     its own.
     """
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # the caller parsed it for us alone
@@ -48,7 +48,7 @@ def rewrite_module(
     new_module = _add_aliases(new_module, emission)
     if emission.runtime_alias is not None:
         new_module = _add_runtime_import(new_module, emission)
-    return new_module, report, lambda: emission.marks.origin_lines(new_module)
+    return new_module, report, lambda: emission.marks.positions(new_module)
 
 
 def _add_aliases(module: cst.Module, emission: Emission) -> cst.Module:

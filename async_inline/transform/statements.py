@@ -24,7 +24,7 @@ import libcst.matchers as m
 from ..analysis.evaluation import awaits_in, header_expressions
 from ..analysis.scopes import ScopeIndex
 from ..plan.model import Form, ModulePlan, SitePlan
-from ..tree import is_statement_level, starts_with_docstring, walrus_targets
+from ..tree import starts_with_docstring, walrus_targets
 from . import build as b
 from .frame_builder import FrameBuilder
 from .linearize import Emitted, EvaluatedCall, Linearizer
@@ -102,8 +102,8 @@ class StatementRewriter(cst.CSTTransformer):
     def emit(self, node: N, repl: Replacements) -> N:
         frame = self.frame
         if frame is None:
-            return copy(node, repl, {})
-        return copy(node, {**frame.replaced, **repl} if frame.replaced else repl, frame.rename)
+            return copy(node, repl, {}, self.emission.marks)
+        return copy(node, {**frame.replaced, **repl} if frame.replaced else repl, frame.rename, self.emission.marks)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.index.parent(node)
@@ -179,23 +179,28 @@ class StatementRewriter(cst.CSTTransformer):
         return Linearizer(self, sites.sites, sites.repl, sites.observed, stable_name)
 
     # -- statements -------------------------------------------------------------------------
+    def _line(self, original: cst.CSTNode) -> int:
+        """The line of the rewritten file an emitted statement runs for: its original's, or,
+        for code of another module, the await it was inlined at."""
+        frame = self._frames[0]
+        return frame.plan.placement_line if frame is not None and frame.plan.foreign else self.index.line(original)
+
     def _mark(self, node: N, original: cst.CSTNode) -> N:
-        self.emission.marks.mark_tree(node, self.index.line(original))
+        self.emission.marks.mark_tree(node, self._line(original))
         return node
 
     def on_leave(  # type: ignore[override]  # see renaming._Copy.on_leave
         self, original: cst.CSTNode, updated: cst.CSTNode
     ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
-        """Every statement left keeps a record of its original line (see ``lines``)."""
+        """Every node left keeps a record of the original it comes from (see ``lines``)."""
         result = super().on_leave(original, updated)
         marks = self.emission.marks
-        if result is original and updated is original:
-            if is_statement_level(original):
-                marks.mark_original(original)  # not descended into: marks inside too
-        elif isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and isinstance(
+        if isinstance(result, cst.CSTNode):
+            marks.copied(result, original)  # unchanged subtrees are the original nodes themselves
+        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and isinstance(
             result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
         ):
-            marks.mark(result, self.index.line(original))
+            marks.mark(result, self._line(original))
         return result
 
     def _small(self, original: cst.BaseSmallStatement, updated: cst.BaseSmallStatement) -> list[Emitted] | None:

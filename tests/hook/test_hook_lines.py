@@ -1,9 +1,9 @@
 """Line numbers of the code the hook compiles: every line of the user's file keeps its number,
-inlined statements report the callee's lines, and columns never point into other text."""
+inlined statements report the callee's lines (tests/debug/test_line_probe.py checks every line
+of the samples)."""
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import importlib
 import inspect
@@ -15,69 +15,31 @@ import pytest
 from hook_helpers import unique, write_tree
 
 import async_inline
-from async_inline.hook.build import _map_lines
 
-ORIGINAL = """\
-def callee(x):
-    return 10 // x
-
-
-def caller(x):
-    return callee(x)
+ISSUE_13 = """\
+import asyncio
+async def helper():
+    return 1
+async def check(kind):
+    if not isinstance(kind, str):
+        raise ValueError("kind is required")
+    return await helper()
 """
 
-#: What an inliner could make of ORIGINAL: callee's body copied (re-indented) into caller,
-#: plus a line of scaffolding. ``GENERATED_ORIGINS[i]`` is the original line of line i+1.
-GENERATED = """\
-def callee(x):
-    return 10 // x
 
-
-def caller(x):
-    if True:
-            return 10 // x
-"""
-GENERATED_ORIGINS = [1, 2, 3, 4, 5, 6, 2]
-
-
-def _compile_mapped(new: str, old: str, origins: list[int]):
-    tree = ast.parse(new)
-    _map_lines(tree, new, old, origins)
-    return compile(tree, "/user/file.py", "exec", dont_inherit=True)
-
-
-def test_mapped_lines_and_shifted_columns() -> None:
-    namespace: dict = {}
-    exec(_compile_mapped(GENERATED, ORIGINAL, GENERATED_ORIGINS), namespace)
-    with pytest.raises(ZeroDivisionError) as info:
-        namespace["caller"](0)
+@pytest.mark.decisions
+def test_an_unchanged_statement_keeps_its_line(site: Path) -> None:
+    """The reproduction of issue 13: the ``raise`` was reported on the ``if`` line above it."""
+    name = unique()
+    write_tree(site, {f"{name}.py": ISSUE_13})
+    async_inline.install([name])
+    module = importlib.import_module(name)
+    with pytest.raises(ValueError) as info:
+        asyncio.run(module.check(1))
     last = traceback.extract_tb(info.value.__traceback__)[-1]
-    assert (last.filename, last.lineno, last.name) == ("/user/file.py", 2, "caller")
-    assert namespace["caller"].__code__.co_firstlineno == 5
+    assert (last.lineno, last.line) == (6, 'raise ValueError("kind is required")')
     if sys.version_info >= (3, 11):
-        # "10 // x" sits at columns 11-18 of the user's line 2, 8 columns left of the copy.
-        positions = {p for p in namespace["caller"].__code__.co_positions() if p[0] == 2}
-        assert (2, 2, 11, 18) in positions
-
-
-def test_columns_follow_the_text_or_are_dropped() -> None:
-    """``return 10 // x`` became ``_r = 10 // _x1``: ``10`` is found on the user's line,
-    the division (``10 // _x1``) is not, so it gets no columns."""
-    new = "def caller(x):\n    _x1 = x\n    _r = 10 // _x1\n    return _r\n"
-    old = "def caller(x):\n    return 10 // x\n"
-    code = _compile_mapped(new, old, [1, 2, 2, 2])
-    function = next(c for c in code.co_consts if hasattr(c, "co_code"))
-    assert {line for _, _, line in function.co_lines() if line} <= {1, 2}
-    if sys.version_info >= (3, 11):
-        positions = {p[2:] for p in function.co_positions() if p[0] == 2}
-        assert (11, 13) in positions and (None, None) in positions
-        assert all(col is None or (11 <= col and end <= 18) for col, end in positions)
-
-
-def test_a_node_ending_above_its_start_is_clamped() -> None:
-    new = "x = (1 +\n     2)\n"
-    code = _compile_mapped(new, "x = (1 +\n     2)\n", [5, 1])
-    assert {line for _, _, line in code.co_lines() if line} == {5}
+        assert (last.colno, last.end_colno) == (8, 44)
 
 
 SAMPLE_WITH_CONTEXT = """\

@@ -1,0 +1,259 @@
+"""The frames the original program would have had, for code the import hook inlined.
+
+An inlined callee runs in its caller's frame: ``frame.f_code`` is the caller's, the line is
+the callee's. The hook stores with each code object which instructions belong to which
+inlined frame (``hook/positions.py``); this module reads that map:
+
+* ``logical_frames(frame)``: the frames one physical frame stands for, outermost first;
+* ``logical_stack(frame=None)``: the whole stack, like ``traceback.extract_stack``;
+* ``logical_tb(tb)``: the frames of a traceback, like ``traceback.extract_tb``;
+* ``format_exception(exc)`` and ``excepthook``: tracebacks as the original prints them
+  (``python -m async_inline run`` installs the hook; ``traceback.print_exc`` in user code
+  still prints the physical frames);
+* ``Pdb``: pdb with an ``inlined`` command listing the inlined frames at the current line
+  and their locals under their own names; ``post_mortem``.
+
+Each ``LogicalFrame`` has ``f_locals``: the callee's locals under their source names (a
+renamed local is read from its emitted name). Code the hook did not inline has one logical
+frame per physical frame. Needs Python 3.11 (``co_positions``); on 3.10 every frame is
+its own logical frame.
+"""
+
+from __future__ import annotations
+
+import linecache
+import pdb
+import sys
+import traceback
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .hook.positions import MARKER, instruction_positions
+
+__all__ = ["LogicalFrame", "Pdb", "excepthook", "format_exception", "install_excepthook", "logical_frames", "logical_stack", "logical_tb", "post_mortem"]
+
+#: Name tag shown after an inlined frame's function name in printed tracebacks.
+INLINED_TAG = "[inlined]"
+
+
+@dataclass(frozen=True)
+class LogicalFrame:
+    """One frame of the original program."""
+
+    #: Function name, as ``co_name`` of the original frame.
+    name: str
+    filename: str
+    lineno: int
+    #: (line, end line, column, end column) as ``co_positions`` gives them; None if unknown.
+    positions: tuple[int | None, int | None, int | None, int | None] | None
+    #: Line of the function's ``def`` (``co_firstlineno``).
+    first_line: int
+    #: True for a callee inlined into ``frame``'s code.
+    inlined: bool
+    #: The physical frame this logical frame runs in.
+    frame: types.FrameType
+    #: (name in the source, name in the frame) of the locals this logical frame owns;
+    #: None: all of ``frame``'s locals (no inlining).
+    local_names: tuple[tuple[str, str], ...] | None
+    #: An inlined callee's parameters, in order.
+    params: tuple[str, ...] = ()
+
+    @property
+    def f_locals(self) -> dict[str, Any]:
+        """The locals under their source names; unassigned ones are absent, as in a real frame."""
+        values = self.frame.f_locals
+        if self.local_names is None:
+            return dict(values)
+        return {name: values[emitted] for name, emitted in self.local_names if emitted in values}
+
+    @property
+    def line(self) -> str:
+        return linecache.getline(self.filename, self.lineno, self.frame.f_globals).strip()
+
+
+def _source_map(code: types.CodeType) -> tuple[Any, ...] | None:
+    last = code.co_consts[-1] if code.co_consts else None
+    return last if isinstance(last, tuple) and last[:1] == (MARKER,) else None
+
+
+def _positions(code: types.CodeType, lasti: int) -> tuple[int | None, int | None, int | None, int | None] | None:
+    positions = instruction_positions(code)
+    return positions[lasti // 2] if 0 <= lasti // 2 < len(positions) else None
+
+
+def logical_frames(frame: types.FrameType, lasti: int | None = None, lineno: int | None = None) -> list[LogicalFrame]:
+    """The logical frames ``frame`` stands for at instruction ``lasti`` (default: where it
+    is now), outermost first: the physical function, then each inlined callee."""
+    code = frame.f_code
+    lasti = frame.f_lasti if lasti is None else lasti
+    lineno = frame.f_lineno if lineno is None else lineno
+    here = _positions(code, lasti)
+    source_map = _source_map(code)
+    chain: list[int] = []
+    if source_map is not None:
+        table, runs = source_map[1], source_map[2]
+        frame_index = next((f for start, stop, f in runs if start <= lasti < stop), -1)
+        while frame_index >= 0:
+            chain.append(frame_index)
+            frame_index = table[frame_index][0]
+        chain.reverse()
+    if not chain:
+        own_names = tuple((n, n) for n in source_map[3]) if source_map is not None else None
+        return [LogicalFrame(code.co_name, code.co_filename, lineno, here, code.co_firstlineno, False, frame, own_names)]
+    assert source_map is not None
+    out: list[LogicalFrame] = []
+    name, first_line, inlined = code.co_name, code.co_firstlineno, False
+    params: tuple[str, ...] = ()
+    owned: tuple[tuple[str, str], ...] = tuple((n, n) for n in source_map[3])
+    for index in chain:
+        _, callee, callee_line, site, local_names, callee_params = table[index]
+        out.append(LogicalFrame(name, code.co_filename, site[0], (site[0], site[2], site[1], site[3]), first_line, inlined, frame, owned, params))
+        name, first_line, owned, inlined, params = callee, callee_line, local_names, True, callee_params
+    out.append(LogicalFrame(name, code.co_filename, lineno, here, first_line, True, frame, owned, params))
+    return out
+
+
+def logical_stack(frame: types.FrameType | None = None) -> list[LogicalFrame]:
+    """The logical frames of the stack ending at ``frame`` (default: the caller's), outermost first."""
+    frame = sys._getframe(1) if frame is None else frame
+    physical: list[types.FrameType] = []
+    current: types.FrameType | None = frame
+    while current is not None:
+        physical.append(current)
+        current = current.f_back
+    return [logical for f in reversed(physical) for logical in logical_frames(f)]
+
+
+def logical_tb(tb: types.TracebackType | None) -> list[LogicalFrame]:
+    """The logical frames of a traceback, outermost first (as ``traceback.extract_tb``)."""
+    out: list[LogicalFrame] = []
+    for entry in _walk_tb(tb):
+        out.extend(logical_frames(entry.tb_frame, entry.tb_lasti, entry.tb_lineno))
+    return out
+
+
+def _walk_tb(tb: types.TracebackType | None) -> Iterator[types.TracebackType]:
+    while tb is not None:
+        yield tb
+        tb = tb.tb_next
+
+
+# -- printing ---------------------------------------------------------------------------
+
+
+def _summary(frames: list[LogicalFrame]) -> traceback.StackSummary:
+    summaries = []
+    for logical in frames:
+        name = f"{logical.name} {INLINED_TAG}" if logical.inlined else logical.name
+        position = logical.positions or (logical.lineno, logical.lineno, None, None)
+        summaries.append(_frame_summary(logical.filename, logical.lineno, name, position))
+    return traceback.StackSummary.from_list(summaries)
+
+
+if sys.version_info >= (3, 11):
+
+    def _frame_summary(filename: str, lineno: int, name: str, position: tuple[int | None, ...]) -> traceback.FrameSummary:
+        return traceback.FrameSummary(filename, lineno, name, end_lineno=position[1], colno=position[2], end_colno=position[3])
+
+else:  # pragma: no cover - no columns on 3.10
+
+    def _frame_summary(filename: str, lineno: int, name: str, position: tuple[int | None, ...]) -> traceback.FrameSummary:
+        return traceback.FrameSummary(filename, lineno, name)
+
+
+def format_exception(exc: BaseException) -> list[str]:
+    """``traceback.format_exception(exc)``, each traceback listing the logical frames."""
+    formatted = traceback.TracebackException(type(exc), exc, exc.__traceback__, compact=True)
+    _relist(formatted, exc, set())
+    return list(formatted.format())
+
+
+def _relist(formatted: traceback.TracebackException, exc: BaseException | None, seen: set[int]) -> None:
+    """Replace each stack of ``formatted`` (and of the exceptions it chains) by the logical one."""
+    if exc is None or id(exc) in seen:
+        return
+    seen.add(id(exc))
+    formatted.stack = _summary(logical_tb(exc.__traceback__))
+    _relist_chained(formatted.__cause__, exc.__cause__, seen)
+    _relist_chained(formatted.__context__, exc.__context__, seen)
+    for child, raw in zip(getattr(formatted, "exceptions", None) or (), getattr(exc, "exceptions", ()) or (), strict=False):
+        _relist(child, raw, seen)
+
+
+def _relist_chained(formatted: traceback.TracebackException | None, exc: BaseException | None, seen: set[int]) -> None:
+    if formatted is not None:
+        _relist(formatted, exc, seen)
+
+
+def excepthook(kind: type[BaseException], value: BaseException, tb: types.TracebackType | None) -> None:
+    """A ``sys.excepthook`` printing logical frames (``python -m async_inline run`` sets it)."""
+    if value.__traceback__ is not tb:
+        value = value.with_traceback(tb)
+    try:
+        text = "".join(format_exception(value))
+    except Exception:  # never lose the user's traceback over ours
+        sys.__excepthook__(kind, value, tb)
+        return
+    sys.stderr.write(text)
+
+
+def install_excepthook() -> None:
+    """Make ``excepthook`` the ``sys.excepthook``, unless the program set its own."""
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = excepthook
+
+
+# -- debugging --------------------------------------------------------------------------
+
+
+class Pdb(pdb.Pdb):
+    """pdb that sees inlined callees: expressions (``p a``) are evaluated with the locals of
+    the innermost logical frame under their source names, over the physical ones (reading
+    only: assign through the emitted names); the ``inlined`` command lists the logical
+    frames at the current line, innermost last, each with its locals.
+
+    ``pytest --pdb --pdbcls=async_inline.debug:Pdb`` uses it for post-mortems."""
+
+    # pdb evaluates in ``self.curframe_locals``, set by ``setup`` and ``_select_frame``
+    # (3.10 to 3.13); both are extended here.
+    def setup(self, f: types.FrameType | None, tb: types.TracebackType | None) -> None:
+        super().setup(f, tb)
+        self._add_logical_locals()
+
+    def _select_frame(self, number: int) -> None:
+        super()._select_frame(number)
+        self._add_logical_locals()
+
+    def _add_logical_locals(self) -> None:
+        frame = self.curframe
+        if frame is None or _source_map(frame.f_code) is None:
+            return
+        lineno = self.stack[self.curindex][1] if self.stack else frame.f_lineno
+        innermost = logical_frames(frame, frame.f_lasti, lineno)[-1]
+        self.curframe_locals = {**frame.f_locals, **innermost.f_locals}
+
+    def do_inlined(self, arg: str) -> None:
+        """inlined
+        List the inlined frames the current frame stands for, with their locals."""
+        frame = self.curframe
+        if frame is None:
+            return
+        lineno = self.stack[self.curindex][1] if self.stack else frame.f_lineno
+        for logical in logical_frames(frame, frame.f_lasti, lineno):
+            tag = f" {INLINED_TAG}" if logical.inlined else ""
+            self.message(f"{logical.filename}:{logical.lineno} in {logical.name}{tag}")
+            for name, value in logical.f_locals.items():
+                self.message(f"    {name} = {value!r}")
+
+
+def post_mortem(tb: types.TracebackType | None = None) -> None:
+    """``pdb.post_mortem`` with the ``inlined`` command."""
+    if tb is None:
+        tb = sys.exc_info()[2]
+    if tb is None:
+        raise ValueError("A valid traceback must be passed if no exception is being handled")
+    debugger = Pdb()
+    debugger.reset()
+    debugger.interaction(None, tb)

@@ -1,0 +1,2 @@
+# covproject/ and programs/ are programs the tests run, not tests.
+collect_ignore = ["covproject", "programs"]

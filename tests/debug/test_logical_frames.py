@@ -1,0 +1,174 @@
+"""Logical frames: the excepthook of ``run``, pytest's failure tracebacks, ``-l``, ``--pdb``
+and the ``async_inline.debug`` API show the frames the original program has."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.version_info < (3, 11), reason="frame maps need co_positions")
+
+THREE_LEVELS = """\
+import asyncio
+
+
+async def divide(a, b):
+    q = a // b
+    return q
+
+
+async def run_handler(x):
+    y = x * 2
+    r = await divide(
+        y, x - x)
+    return r
+
+
+async def execute_strict(n):
+    total = 0
+    total += await run_handler(n)
+    return total
+"""
+SCRIPT = THREE_LEVELS + "\n\nasyncio.run(execute_strict(3))\n"
+_ENTRY = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<name>\S+)')
+
+
+def _entries(stderr: str, path: Path) -> list[tuple[str, int, str]]:
+    lines = stderr.splitlines()
+    out = []
+    for i, text in enumerate(lines):
+        found = _ENTRY.match(text)
+        if found and found["file"] == str(path):
+            out.append((found["name"], int(found["line"]), lines[i + 1].strip()))
+    return out
+
+
+def _run_both(tmp_path: Path) -> tuple[Path, str, str]:
+    script = tmp_path / "three.py"
+    script.write_text(SCRIPT)
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, check=False)
+    inlined = subprocess.run([sys.executable, "-m", "async_inline", "run", str(script)], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert plain.returncode == inlined.returncode == 1
+    return script, plain.stderr, inlined.stderr
+
+
+def test_run_prints_the_traceback_python_prints(tmp_path: Path) -> None:
+    """Three inlined levels (whichever are inlined: this also runs under stress mode)."""
+    script, plain, inlined = _run_both(tmp_path)
+    expected = _entries(plain, script)
+    assert [name for name, _, _ in expected] == ["<module>", "execute_strict", "run_handler", "divide"]
+    assert _entries(inlined, script) == expected
+    assert plain.splitlines()[-1] == inlined.splitlines()[-1]
+
+
+@pytest.mark.decisions
+def test_run_tags_the_inlined_frames(tmp_path: Path) -> None:
+    _, _, inlined = _run_both(tmp_path)
+    assert "in divide [inlined]" in inlined and "in run_handler [inlined]" in inlined and "in execute_strict\n" in inlined
+
+
+def _module(tmp_path: Path, name: str, text: str):  # type: ignore[no-untyped-def]
+    import importlib
+
+    import async_inline
+
+    (tmp_path / f"{name}.py").write_text(text)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        async_inline.install([name])
+        return importlib.import_module(name)
+    finally:
+        async_inline.uninstall()
+        sys.path.remove(str(tmp_path))
+
+
+@pytest.mark.decisions
+def test_api_lists_logical_frames_with_the_callees_values(tmp_path: Path) -> None:
+    import asyncio
+
+    from async_inline import debug
+
+    module = _module(tmp_path, "ai_logical_api", THREE_LEVELS)
+    with pytest.raises(ZeroDivisionError) as info:
+        asyncio.run(module.execute_strict(3))
+    frames = [f for f in debug.logical_tb(info.value.__traceback__) if f.filename == module.__file__]
+    assert [(f.name, f.lineno, f.inlined) for f in frames] == [("execute_strict", 18, False), ("run_handler", 11, True), ("divide", 5, True)]
+    # The exceptional exit keeps the callee's locals (post-mortem), under their own names.
+    assert frames[2].f_locals == {"a": 6, "b": 0}
+    assert frames[1].f_locals == {"x": 3, "y": 6}
+    assert frames[0].f_locals == {"total": 0}
+    assert frames[2].line == "q = a // b"
+
+
+@pytest.mark.decisions
+def test_logical_stack_of_a_running_inlined_callee(tmp_path: Path) -> None:
+    import asyncio
+
+    module = _module(
+        tmp_path,
+        "ai_logical_stack",
+        "from async_inline.debug import logical_stack\n\n\nasync def inner():\n    return [f.name for f in logical_stack()]\n\n\n"
+        "async def outer():\n    return await inner()\n",
+    )
+    names = asyncio.run(module.outer())
+    assert names[-2:] == ["outer", "inner"]
+
+
+TEST_MODULE = textwrap.dedent(
+    """
+    import pytest
+
+    from app import execute_strict
+
+
+    @pytest.mark.asyncio
+    async def test_fails():
+        assert await execute_strict(3) == 0
+    """
+)
+
+
+def _pytest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "app.py").write_text(THREE_LEVELS)
+    (tmp_path / "test_app.py").write_text(TEST_MODULE)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_app.py", "--async-inline", "--async-inline-packages=app", *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, check=False)
+
+
+@pytest.mark.decisions
+def test_pytest_shows_the_inlined_frames_never_question_marks(tmp_path: Path) -> None:
+    done = _pytest(tmp_path, "-l")
+    out = done.stdout
+    assert done.returncode == 1, out
+    assert "???" not in out
+    # pytest's auto style: long for the first and last entries, short between
+    assert "app.py:18: in execute_strict\n" in out
+    assert "app.py:11: in run_handler [inlined into execute_strict]\n" in out
+    assert "    async def divide(a, b):\n" in out
+    assert "app.py:5: ZeroDivisionError [inlined into execute_strict]" in out
+    assert ">       q = a // b" in out
+    # -l: the callee's own values, no generated names
+    assert re.search(r"^a\s+= 6$", out, re.M) and re.search(r"^b\s+= 0$", out, re.M)
+    assert "_ai" not in out
+
+
+@pytest.mark.decisions
+def test_pytest_pdb_sees_the_callees_values(tmp_path: Path) -> None:
+    (tmp_path / "cmds").write_text("")
+    command_input = "p a, b\ninlined\nc\n"
+    (tmp_path / "app.py").write_text(THREE_LEVELS)
+    (tmp_path / "test_app.py").write_text(TEST_MODULE)
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    command = [
+        sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_app.py", "--async-inline", "--async-inline-packages=app",
+        "--pdb", "--pdbcls=async_inline.debug:Pdb",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, check=False, input=command_input)
+    assert "(6, 0)" in done.stdout, done.stdout
+    assert "in divide [inlined]" in done.stdout and re.search(r"^\s+b = 0$", done.stdout, re.M)
