@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .options import Options
+from .options import ASSUMPTIONS, Options
 
 ENV_VAR = "ASYNC_INLINE"
 TABLE = "tool.async_inline"
-_KEYS = ("packages", "exclude", "depth", "guards", "noinline")
+_KEYS = ("packages", "exclude", "depth", "guards", "noinline", "assume")
 
 
 class ConfigError(ValueError):
@@ -48,6 +48,8 @@ class HookConfig:
     pyproject: Path | None = None
     #: ``Options.noinline``: functions never inlined (fnmatch patterns over qualified names).
     noinline: tuple[str, ...] = ()
+    #: ``Options.assume``: opt-in assumptions (``frozen-defaults``, ``no-rebinding``).
+    assume: frozenset[str] = frozenset()
 
     def options(self, base: Options | None = None) -> Options:
         """``base`` (default: library defaults) with depth/guards applied, without the header.
@@ -61,6 +63,8 @@ class HookConfig:
             changes["guards"] = self.guards
         if self.noinline:
             changes["noinline"] = tuple(dict.fromkeys((*(base.noinline if base else ()), *self.noinline)))
+        if self.assume:
+            changes["assume"] = (base.assume if base else frozenset()) | self.assume
         return (base or Options()).replace(**changes)
 
 
@@ -141,7 +145,17 @@ def _from_table(table: dict[str, Any], path: Path) -> HookConfig:
     if guards is not None and not isinstance(guards, bool):
         raise ConfigError(f"{path}: [{TABLE}] guards must be true or false, got {guards!r}")
     noinline = tuple(p for p in _string_list(table.get("noinline", []), where=f"{path}: [{TABLE}] noinline") if p)
-    return HookConfig(packages, exclude, depth, guards, path, noinline)
+    assume = check_assumptions(_string_list(table.get("assume", []), where=f"{path}: [{TABLE}] assume"), where=f"{path}: [{TABLE}] assume")
+    return HookConfig(packages, exclude, depth, guards, path, noinline, assume)
+
+
+def check_assumptions(names: Iterable[str], *, where: str) -> frozenset[str]:
+    """The named assumptions, or ConfigError naming the unknown one and the known ones."""
+    found = frozenset(n.strip() for n in names if n.strip())
+    unknown = sorted(found - ASSUMPTIONS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown assumption {unknown[0]!r} (known: {', '.join(sorted(ASSUMPTIONS))})")
+    return found
 
 
 #: Directory names never taken for the project's packages by ``discover_packages``.

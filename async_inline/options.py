@@ -22,6 +22,17 @@ def _stress_from_environment() -> int | None:
         raise ValueError(f"{STRESS_ENV} must be an integer seed, got {value!r}") from None
 
 
+#: Named assumptions a user may opt into: each lets the rewriter drop work that is exact
+#: only if the assumption holds (docs/user-guide.md says what breaks if it does not).
+ASSUMPTIONS = {
+    # A function's default values are never replaced (``f.__defaults__ = ...``): immutable
+    # literal defaults are folded into the inlined code instead of read at each call.
+    "frozen-defaults",
+    # Nothing rebinds or mocks an inlined function (``--no-guards``): no run-time guard.
+    "no-rebinding",
+}
+
+
 @dataclass(frozen=True)
 class Options:
     """Limits and switches for one rewrite.
@@ -36,7 +47,8 @@ class Options:
     #: Budget of inlined statements per physical caller: bounds code growth, which is
     #: otherwise exponential in the depth. Applies in stress mode too.
     max_caller_growth: int = 300
-    #: Guard each inlined body so that a rebound or mocked callee is still called.
+    #: Guard each inlined body so that a rebound or mocked callee is still called
+    #: (False is the assumption ``no-rebinding``).
     guards: bool = True
     #: How many times a self-recursive callee may be expanded into itself.
     recursion_unroll: int = 1
@@ -48,6 +60,8 @@ class Options:
     #: as ``fnmatch`` patterns (``pkg.mod.*_socket``): third-party code cannot be decorated
     #: with ``@runtime.noinline``, and tools that look at frames by name need the frame.
     noinline: tuple[str, ...] = ()
+    #: Opt-in assumptions (see ``ASSUMPTIONS``); ``no-rebinding`` is kept as ``guards``.
+    assume: frozenset[str] = frozenset()
     #: Write the "rewritten by async_inline" header (files on disk want it;
     #: the import hook compiles without it to keep line numbers).
     header: bool = True
@@ -55,6 +69,13 @@ class Options:
     def __post_init__(self) -> None:
         if not isinstance(self.noinline, tuple) or not all(isinstance(p, str) and p for p in self.noinline):
             raise ValueError(f"Options.noinline must be a tuple of non-empty patterns, got {self.noinline!r}")
+        unknown = set(self.assume) - ASSUMPTIONS if isinstance(self.assume, frozenset) else {"?"}
+        if unknown:
+            raise ValueError(f"Options.assume: unknown assumption(s) {sorted(unknown)}; known: {sorted(ASSUMPTIONS)}")
+        # One switch, two spellings: the assumption no-rebinding is guards=False.
+        if "no-rebinding" in self.assume:
+            object.__setattr__(self, "guards", False)
+            object.__setattr__(self, "assume", self.assume - {"no-rebinding"})
         for name in ("max_depth", "max_callee_size", "max_caller_growth", "recursion_unroll"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -65,4 +86,9 @@ class Options:
 
     def cache_key(self) -> str:
         """A stable string naming every option that changes the generated code."""
-        return ",".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self))
+        return ",".join(f"{f.name}={_stable(getattr(self, f.name))!r}" for f in dataclasses.fields(self))
+
+
+def _stable(value: object) -> object:
+    """A value whose repr does not depend on hashing order (frozensets of strings)."""
+    return sorted(value) if isinstance(value, frozenset) else value

@@ -134,6 +134,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "pkg.mod.*_socket); the module name comes from the package __init__.py files around a file",
     )
     inliner.add_argument(
+        "--assume",
+        action="append",
+        metavar="NAME,...",
+        help="opt-in assumptions that make the code leaner: frozen-defaults (no one replaces a function's "
+        "__defaults__: immutable literal defaults are folded in), no-rebinding (same as --no-guards); "
+        "also `assume = [...]` in [tool.async_inline]",
+    )
+    inliner.add_argument(
         "--stress",
         type=_count,
         metavar="SEED",
@@ -220,13 +228,18 @@ def _plural(n: int, word: str) -> str:
 def options_from(args: argparse.Namespace, config: HookConfig | None = None) -> Options:
     """The library options: the flags given, else ``config`` (pyproject.toml), else the
     library's defaults."""
-    from .config import split_patterns
+    from .config import check_assumptions, split_patterns
 
     changes: dict[str, Any] = {}
     if config is not None:
         changes = {field: value for field, value in (("max_depth", config.depth), ("guards", config.guards)) if value is not None}
         if config.noinline:
             changes["noinline"] = config.noinline
+        if config.assume:
+            changes["assume"] = config.assume
+    if getattr(args, "assume", None):
+        listed_assumptions = check_assumptions((a for text in args.assume for a in text.split(",")), where="--assume")
+        changes["assume"] = changes.get("assume", frozenset()) | listed_assumptions
     if getattr(args, "noinline", None):
         listed = [p for text in args.noinline for p in split_patterns(text)]
         changes["noinline"] = tuple(dict.fromkeys((*changes.get("noinline", ()), *listed)))

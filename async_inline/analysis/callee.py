@@ -72,6 +72,9 @@ class Parameter:
     kind: ParamKind
     #: Index into ``__defaults__`` (positional) or key of ``__kwdefaults__`` (keyword-only).
     default: int | str | None = None
+    #: The default when it is an immutable literal (``10``, ``"x"``, ``None``, ``(1, 2)``):
+    #: the assumption ``frozen-defaults`` folds it in instead of reading ``__defaults__``.
+    literal: cst.BaseExpression | None = None
 
 
 @dataclass(frozen=True)
@@ -162,14 +165,33 @@ def parameters(fdef: cst.FunctionDef) -> tuple[Parameter, ...]:
     n_defaults = sum(1 for _, x in positional if x.default is not None)
     first_default = len(positional) - n_defaults
     for i, (kind, x) in enumerate(positional):
-        out.append(Parameter(x.name.value, kind, i - first_default if x.default is not None else None))
+        out.append(Parameter(x.name.value, kind, i - first_default if x.default is not None else None, _literal(x.default)))
     if isinstance(p.star_arg, cst.Param):
         out.append(Parameter(p.star_arg.name.value, ParamKind.VARARGS))
     for x in p.kwonly_params:
-        out.append(Parameter(x.name.value, ParamKind.KWONLY, x.name.value if x.default is not None else None))
+        out.append(Parameter(x.name.value, ParamKind.KWONLY, x.name.value if x.default is not None else None, _literal(x.default)))
     if p.star_kwarg is not None:
         out.append(Parameter(p.star_kwarg.name.value, ParamKind.VARKW))
     return tuple(out)
+
+
+def _literal(default: cst.BaseExpression | None) -> cst.BaseExpression | None:
+    """``default`` when evaluating it again gives an equal immutable object."""
+    return default if default is not None and _immutable_literal(default) else None
+
+
+def _immutable_literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)):
+        return True
+    if isinstance(node, cst.Name):
+        return node.value in ("True", "False", "None")
+    if isinstance(node, cst.ConcatenatedString):
+        return _immutable_literal(node.left) and _immutable_literal(node.right)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        return isinstance(node.expression, (cst.Integer, cst.Float, cst.Imaginary))
+    if isinstance(node, cst.Tuple):
+        return all(isinstance(e, cst.Element) and _immutable_literal(e.value) for e in node.elements)
+    return False
 
 
 def calls_frame_introspection(index: ScopeIndex, root: cst.CSTNode) -> str | None:

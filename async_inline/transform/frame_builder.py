@@ -53,6 +53,8 @@ class FrameBuilder:
         if source.arg is not None:
             return args[source.arg]
         if source.default:
+            if param.literal is not None and "frozen-defaults" in self.emission.options.assume:
+                return b.parenthesize_always(param.literal.with_changes(lpar=[], rpar=[]))
             ref = b.name(self.emission.ref_alias(inlining.body))
             if isinstance(param.default, int):
                 return b.subscript(b.attr(ref, "__defaults__"), b.integer(param.default))
