@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from ..tree import children
+
 
 @dataclass(frozen=True)
 class ReturnPlan:
@@ -26,6 +28,8 @@ class ReturnPlan:
     needs_wrapper: bool = False
     #: The body may end without a return (result None).
     may_fall_off: bool = True
+    #: Some return runs a ``finally`` block or a ``with`` exit after its value is computed.
+    protected: bool = False
 
 
 @dataclass
@@ -34,6 +38,7 @@ class _Found:
     in_loop: set[cst.Return] = field(default_factory=set)
     loops: set[cst.CSTNode] = field(default_factory=set)
     needs_wrapper: bool = False
+    protected: bool = False
 
 
 def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
@@ -84,6 +89,21 @@ def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
             suite(stmt, tail, loops)
 
     block(body, True, ())
+    plan.protected = any(_protected_returns(stmt, False) for stmt in body)
     last = body[-1] if body else None
     ends = isinstance(last, cst.SimpleStatementLine) and bool(last.body) and isinstance(last.body[-1], (cst.Return, cst.Raise))
-    return ReturnPlan(frozenset(plan.tail), frozenset(plan.in_loop), frozenset(plan.loops), plan.needs_wrapper, not ends)
+    return ReturnPlan(frozenset(plan.tail), frozenset(plan.in_loop), frozenset(plan.loops), plan.needs_wrapper, not ends, plan.protected)
+
+
+def _protected_returns(node: cst.CSTNode, protected: bool) -> bool:
+    """Is there a return that a ``finally`` block or a ``with`` exit follows (code that
+    may raise, or swallow an exception, after the returned value is computed)?"""
+    if isinstance(node, cst.Return):
+        return protected
+    if isinstance(node, (cst.Try, cst.TryStar)) and node.finalbody is not None:
+        protected = True
+    elif isinstance(node, cst.With):
+        protected = True
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        return False
+    return any(_protected_returns(child, protected) for child in children(node))

@@ -56,6 +56,9 @@ class Inlining:
     in_place_args: frozenset[int]
     #: The callee's body as inlined here.
     body: FramePlan
+    #: Statement form of ``x = await f()``: ``x`` is assigned at each lowered return,
+    #: with no result temporary (see ``Planner._direct_result`` for when that is exact).
+    direct: bool = False
 
     @property
     def callee(self) -> CalleeInfo:

@@ -202,7 +202,7 @@ class Planner:
         parts = {node: [*(a.value for a in site.call.args), *_configure(site)] for node, (site, _) in pending.items()}
         for node in evaluation_order(first, parts):
             site, check = pending[node]
-            frame.sites[node] = self._statement_site(frame, here, site, check)
+            frame.sites[node] = self._statement_site(frame, here, site, check, stmt)
 
     def _here(self, frame: _Frame, stmt: cst.CSTNode) -> _Here:
         caller_observes = frame.depth == 0 and frame.caller.is_async_generator
@@ -318,7 +318,7 @@ class Planner:
         local = frame.facts is self.facts
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))
 
-    def _statement_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable) -> SitePlan:
+    def _statement_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable, stmt: cst.CSTNode) -> SitePlan:
         callee = check.target.callee
         local_names = {local: self.names.make(f"ai_{local}") if local in check.clashing else local for local in callee.locals}
         aliased = frozenset(
@@ -343,9 +343,29 @@ class Planner:
             base_blocks=here.blocks + FRAME_BLOCKS,
         )
         self._statements(callee.body, child, ())
-        inlining = Inlining(Form.STATEMENTS, check.target, check.binding, local_names, aliased, frozenset(), child.frozen())
+        direct = self._direct_result(frame, stmt, site, check)
+        inlining = Inlining(Form.STATEMENTS, check.target, check.binding, local_names, aliased, frozenset(), child.frozen(), direct)
         local = frame.facts is self.facts
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))
+
+    def _direct_result(self, frame: _Frame, stmt: cst.CSTNode, site: SiteCall, check: Inlinable) -> bool:
+        """Can ``x = await f()`` assign ``x`` at each lowered return of ``f``, without a
+        result temporary? Only where nothing can tell the difference: ``x`` is a plain local
+        of the frame's function (no nested scope sees it), bound by this statement only and
+        not in a loop (so assigning it releases no previous value, as after the call), and
+        nothing of ``f`` runs after a return computes its value (no ``finally`` or ``with``
+        exit, no runtime-async exit transition)."""
+        if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and stmt.value is site.await_node):
+            return False
+        target = stmt.targets[0].target
+        callee = check.target.callee
+        if not isinstance(target, cst.Name) or callee.is_runtime_async or check.target.facts.return_plan(callee).protected:
+            return False
+        index = frame.facts.index
+        if index.use_scope(target) is not frame.scope or target.value not in frame.facts.stable_locals(frame.scope, frame.root):
+            return False
+        bindings = [n for n in index.variables_in(frame.root) if n.value == target.value and index.role(n).binds and index.use_scope(n) is frame.scope]
+        return len(bindings) == 1 and bindings[0] is target and not _inside(index, stmt, frame.root, (cst.For, cst.While))
 
     def _enter(self, frame: _Frame, here: _Here, target: Target, **where: Any) -> _Frame:
         """The frame of a callee inlined at a site of ``frame`` (``where``: how it is placed)."""

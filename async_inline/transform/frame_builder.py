@@ -25,6 +25,7 @@ from ..analysis.evaluation import awaits_in
 from ..analysis.resolve import Lookup
 from ..plan.model import Form, Inlining, SitePlan
 from . import build as b
+from .breaks import without_breaks
 from .linearize import Emitted, EvaluatedCall
 from .renaming import Replacements, copy
 from .session import Emission, Frame
@@ -131,7 +132,7 @@ class FrameBuilder:
         assert inlining is not None and inlining.form is Form.STATEMENTS
         callee = inlining.callee
         number = self.names.new_frame()
-        result = self.names.make(f"ai{number}_ret") if call.want_result else None
+        result = call.into.value if call.into is not None else self.names.make(f"ai{number}_ret") if call.want_result else None
         returns = inlining.body.facts.return_plan(callee)
         names = self._local_names(inlining, call.args)
         rename: dict[cst.Name, str | cst.BaseExpression] = {
@@ -156,7 +157,11 @@ class FrameBuilder:
             inner.append(b.assign(result, b.NONE))
         if child.done_flag is not None:
             inner.append(b.assign(child.done_flag, b.FALSE))
-        inner += [b.while_true([*body, cst.Break()])] if returns.needs_wrapper else body
+        if returns.needs_wrapper:
+            lowered = without_breaks(body, marks.replaced)
+            inner += lowered if lowered is not None else [b.while_true([*body, cst.Break()])]
+        else:
+            inner += body
         marks.frame(inner, child)
         bindings: list[Emitted] = []
         if inlining.target.lookup is Lookup.BOUND:
@@ -167,7 +172,7 @@ class FrameBuilder:
             for param, value in self.bound_values(inlining, call.args)
             if param.name not in inlining.aliased
         ]
-        frame_code = self._with_exits(inlining, names, number, bindings, inner, call)
+        frame_code = self._with_exits(inlining, names, number, [*call.arg_code, *bindings], inner, call)
         stmts: list[Emitted] = frame_code
         if self.emission.options.guards:
             awaited = cst.Await(expression=call.fallback)
@@ -176,7 +181,7 @@ class FrameBuilder:
             stmts = [b.if_(self.guard(inlining, func), frame_code, [call_it])]
         for stmt in stmts:
             marks.mark_tree(stmt, site.line)
-        return stmts, result
+        return stmts, result if call.into is None else None
 
     def _namespace_reads(self, inlining: Inlining) -> dict[cst.Name, cst.BaseExpression]:
         """Code of another module reads and writes its globals in that module's namespace

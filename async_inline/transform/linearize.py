@@ -34,6 +34,10 @@ class EvaluatedCall:
 
     #: The evaluated arguments: temporaries or stable expressions, in call order.
     args: list[cst.BaseExpression]
+    #: The statements evaluating them, which run in the inlined branch, after the guard:
+    #: Python reads the callee before it evaluates the arguments, and the fallback makes
+    #: the whole original call.
+    arg_code: list[Emitted]
     #: Temporaries released when the inlined frame ends, like its parameters.
     frame_temps: list[str]
     #: The temporary holding the callee when it had to be evaluated before the arguments
@@ -42,6 +46,8 @@ class EvaluatedCall:
     #: What the guard awaits when the name no longer holds the callee.
     fallback: cst.BaseExpression
     want_result: bool
+    #: The variable the result goes to directly (``Inlining.direct``), if any.
+    into: cst.Name | None
     #: Whether an exception leaving the frame could be observed before the coroutine boundary.
     observed: bool
     #: The flag of an enclosing ``configure_await`` (rule I7).
@@ -193,32 +199,37 @@ class Linearizer:
         finally:
             self.out = saved
 
-    def inline(self, node: cst.Await, discard: bool) -> None:
+    def inline(self, node: cst.Await, discard: bool, into: cst.Name | None = None) -> None:
+        """Inline the site ``node``: the callee is read (a method's lookup evaluated, once)
+        where Python reads it, before the arguments; the guard tests it; the arguments are
+        evaluated in the inlined branch, the fallback makes the whole original call."""
         site = self.sites[node]
         call = site.site.call
-        frame_temps: list[str] = []
         fn: cst.Name | None = None
-        attribute = isinstance(call.func, cst.Attribute)  # a method: PLAIN or BOUND lookup
-        if attribute or (self.host.guards and any(not self.is_stable(a.value) for a in call.args)):
-            # The callee is evaluated before the arguments: keep that order for the guard.
-            # A method's lookup is evaluated once, then tested, then called (or inlined).
+        if isinstance(call.func, cst.Attribute):  # a method: PLAIN or BOUND lookup
             fn = b.name(self.host.names.temp())
             self.out.append(b.assign(fn.value, self.emit(call.func)))
             self.repl[call.func] = fn
-            frame_temps.append(fn.value)
+            self.temps.append(fn.value)
+        fallback = self.emit(node.expression)
+        saved, self.out = self.out, []
+        frame_temps: list[str] = []
         for arg in call.args:
             self._evaluate(arg.value, frame_temps)
         flag = None
         if site.site.configure is not None:  # I7: the flag is evaluated after the arguments
             self._evaluate(site.site.configure, frame_temps)
             flag = self.emit(site.site.configure)
+        arg_code, self.out = self.out, saved
         self.temps = [t for t in self.temps if t not in frame_temps]
         evaluated = EvaluatedCall(
             args=[self.emit(a.value) for a in call.args],
+            arg_code=arg_code,
             frame_temps=frame_temps,
             fn=fn,
-            fallback=self.emit(node.expression),
+            fallback=fallback,
             want_result=not discard,
+            into=into,
             observed=self.observed,
             leave_flag=flag,
         )

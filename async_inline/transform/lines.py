@@ -143,6 +143,13 @@ class OriginMarks:
         for current in _statements(node, lambda s: id(s) in self.origins and s is not node):
             self.mark(current, line)
 
+    def replaced(self, new: cst.CSTNode, old: cst.CSTNode) -> None:
+        """``new`` is ``old`` rebuilt after the fact (return lowering): same marks."""
+        for table in (self.origins, self.provenance, self.frame_marks):
+            entry = table.get(id(old))
+            if entry is not None and entry[0] is old:
+                table.setdefault(id(new), (new, *entry[1:]))
+
     # -- nodes ----------------------------------------------------------------------
     def copied(self, new: cst.CSTNode, original: cst.CSTNode) -> None:
         """``new`` is ``original``'s code (renamed, holes replaced), or stands for it when it

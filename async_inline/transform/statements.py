@@ -241,6 +241,13 @@ class StatementRewriter(cst.CSTTransformer):
             return lin.emit(stmt)
         if isinstance(stmt, cst.AugAssign):
             return self._linearize_augassign(lin, stmt)
+        if isinstance(stmt, cst.Assign) and isinstance(stmt.value, cst.Await):
+            site = lin.sites.get(stmt.value)
+            if site is not None and site.inlining is not None and site.inlining.direct:
+                target = lin.emit(stmt.targets[0].target)
+                assert isinstance(target, cst.Name)
+                lin.inline(site.await_node, discard=False, into=target)
+                return None  # each lowered return assigns the target
         first, _ = header_expressions(stmt)
         lin.sequence(list(first))
         return lin.emit(stmt)

@@ -1,0 +1,114 @@
+"""Return lowering without a loop, where the ``if`` statements allow it.
+
+A return that is not in tail position is first lowered to ``result = value; break`` out
+of a ``while True:`` wrapped around the inlined body. Most such returns are early
+returns in an ``if``: then the loop is not needed, because the statements after the
+``if`` can move into its other branch::
+
+    while True:                         if not tok:
+        if not tok:                         ok = False
+            ok = False            ->    else:
+            break                           ok = len(tok) > 2
+        ok = len(tok) > 2
+        break
+
+``without_breaks`` does that when every ``break`` leaving the wrapper ends a branch of an
+``if`` (at any nesting of ``if`` statements); any other ``break`` (in a ``try``, a
+``with``, a loop's ``else``) keeps the loop. The statements after an ``if`` are copied
+into each branch that falls through; when that would copy more than a few statements
+more than once, the loop stays too (code size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import libcst as cst
+
+from ..tree import children
+from .linearize import Emitted
+
+#: Statements after an ``if`` copied into more than one of its branches, at the most.
+_MAX_COPIED = 3
+
+
+def without_breaks(body: Sequence[Emitted], replaced: Callable[[cst.CSTNode, cst.CSTNode], None]) -> list[Emitted] | None:
+    """``body`` (what ``while True: body; break`` wraps) with no ``break`` leaving it, or
+    None. ``replaced(new, old)`` is told of each statement rebuilt (for the line marks)."""
+    copies: list[int] = []
+    lowered = _lower(list(body), [], copies, replaced)
+    if lowered is None or (len(copies) > 1 and max(copies) > _MAX_COPIED):
+        return None
+    return lowered
+
+
+def _lower(block: list[Emitted], rest: list[Emitted], copies: list[int], replaced: Callable[[cst.CSTNode, cst.CSTNode], None]) -> list[Emitted] | None:
+    """``block`` then ``rest``, with every break of ``block`` ending its path."""
+    out: list[Emitted] = []
+    for i, stmt in enumerate(block):
+        before_break = _before_break(stmt)
+        if before_break is not None:
+            return [*out, *before_break]  # what follows a break never runs
+        if isinstance(stmt, cst.If) and _breaks(stmt):
+            lowered = _lower_if(stmt, [*block[i + 1 :], *rest], copies, replaced)
+            return None if lowered is None else [*out, lowered]
+        if _breaks(stmt):
+            return None
+        out.append(stmt)
+    if not rest:
+        return out
+    copies.append(len(rest))
+    tail = _lower(rest, [], copies, replaced)  # what follows may break too
+    return None if tail is None else [*out, *tail]
+
+
+def _lower_if(node: cst.If, after: list[Emitted], copies: list[int], replaced: Callable[[cst.CSTNode, cst.CSTNode], None]) -> cst.If | None:
+    body = _lower(_statements(node.body), after, copies, replaced)
+    if body is None:
+        return None
+    orelse: cst.If | cst.Else | None
+    if isinstance(node.orelse, cst.If):
+        orelse = _lower_if(node.orelse, after, copies, replaced)
+        if orelse is None:
+            return None
+    else:
+        branch = _lower(_statements(node.orelse.body) if node.orelse is not None else [], after, copies, replaced)
+        if branch is None:
+            return None
+        orelse = (node.orelse or cst.Else(body=cst.IndentedBlock(body=[]))).with_changes(body=_block(node.orelse, branch)) if branch else None
+    new = node.with_changes(body=_block(node, body), orelse=orelse)
+    replaced(new, node)
+    return new
+
+
+def _block(owner: cst.If | cst.Else | None, stmts: list[Emitted]) -> cst.IndentedBlock:
+    lines = [cst.SimpleStatementLine(body=[s]) if isinstance(s, cst.BaseSmallStatement) else s for s in stmts]
+    body = lines or [cst.SimpleStatementLine(body=[cst.Pass()])]
+    if owner is not None and isinstance(owner.body, cst.IndentedBlock):
+        return owner.body.with_changes(body=body)
+    return cst.IndentedBlock(body=body)
+
+
+def _statements(suite: cst.BaseSuite) -> list[Emitted]:
+    return list(suite.body)
+
+
+def _before_break(stmt: Emitted) -> list[Emitted] | None:
+    """The small statements before a ``break`` ending ``stmt``, if ``stmt`` ends with one."""
+    if isinstance(stmt, cst.Break):
+        return []
+    if isinstance(stmt, cst.SimpleStatementLine) and stmt.body and isinstance(stmt.body[-1], cst.Break):
+        return [s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in stmt.body[:-1]]
+    return None
+
+
+def _breaks(node: cst.CSTNode) -> bool:
+    """Does a ``break`` in ``node`` leave the loop around ``node``? (Not one of a loop
+    nested in it, but one in such a loop's ``else``.)"""
+    if isinstance(node, cst.Break):
+        return True
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        return False
+    if isinstance(node, (cst.For, cst.While)):
+        return node.orelse is not None and _breaks(node.orelse)
+    return any(_breaks(child) for child in children(node))
