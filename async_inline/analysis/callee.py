@@ -129,6 +129,8 @@ class CalleeInfo:
     rebound_params: frozenset[str] = frozenset()
     #: Locals bound by `import a.b` (binds `a`): they cannot be renamed.
     dotted_import_locals: frozenset[str] = frozenset()
+    #: Locals read inside f-strings (a string literal cannot stand for them there before 3.12).
+    fstring_locals: frozenset[str] = frozenset()
     #: Deepest nesting of compiler blocks inside the body (see evaluation.MAX_BLOCKS).
     max_blocks: int = 0
     #: EXPR when the body is just ``return EXPR`` over the parameters: such a callee can
@@ -383,6 +385,9 @@ def analyze_callee(
         maybe_unassigned=frozenset(unassigned),
         rebound_params=frozenset(names.rebound_params),
         dotted_import_locals=_dotted_import_locals(fdef),
+        fstring_locals=frozenset(
+            names.local_uses[n] for f in walk(fdef.body) if isinstance(f, cst.FormattedString) for n in walk(f) if isinstance(n, cst.Name) and n in names.local_uses
+        ),
         max_blocks=max(
             (blocks_around(node, fdef.body, index.parent) for node in walk(fdef.body) if isinstance(node, cst.BaseStatement)),
             default=0,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 import types
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import TYPE_CHECKING, Protocol
 
 from ..options import Options
 

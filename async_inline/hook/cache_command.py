@@ -99,10 +99,9 @@ def _files_of(target: str) -> tuple[list[str], str | None]:
 def _build(paths: list[str]) -> list[Done]:
     """Rewrite ``paths`` in this process and store their entries."""
     from ..config import load_config
+    from ..sources import module_name_for_file
     from .policy import Policy
     from .state import HookState
-
-    from ..sources import module_name_for_file
 
     problems: dict[str, str] = {}
     names = {path: module_name_for_file(path)[0] for path in paths}

@@ -59,6 +59,9 @@ class Inlining:
     #: Statement form of ``x = await f()``: ``x`` is assigned at each lowered return,
     #: with no result temporary (see ``Planner._direct_result`` for when that is exact).
     direct: bool = False
+    #: Statement form: parameters standing for a literal (``Planner._constants``): their
+    #: uses read the literal, no variable holds them.
+    constants: frozenset[str] = frozenset()
 
     @property
     def callee(self) -> CalleeInfo:

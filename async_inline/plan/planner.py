@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import os
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
 from libcst.metadata import Scope
 
-from ..analysis.callee import CalleeInfo
+from ..analysis.callee import CalleeInfo, ParamKind
 from ..analysis.caller import CallerInfo, analyze_caller
 from ..analysis.classes import ClassInfo, analyze_class
 from ..analysis.evaluation import FRAME_BLOCKS, awaits_in, blocks_around, evaluation_order, header_expressions, statement_position_problem
@@ -30,7 +30,7 @@ from ..analysis.scopes import ScopeIndex
 from ..analysis.site import Inlinable, Limits, SiteCall, SiteContext, check_site, site_call
 from ..analysis.stability import is_literal, is_stable
 from ..options import Options
-from ..tree import children, contains, is_statement_level, statements_of, walrus_targets
+from ..tree import children, contains, is_statement_level, statements_of, walk, walrus_targets
 from .model import CallerPlan, Form, FramePlan, Inlining, ModulePlan, SitePlan
 from .names import FreshNames
 
@@ -80,6 +80,8 @@ class _Frame:
     in_handler: bool = False
     #: An expression-form frame: its parameters stand for stable expressions.
     expression: bool = False
+    #: Parameters of a statement-form frame that stand for a literal (see ``Inlining.constants``).
+    constants: Mapping[str, cst.BaseExpression] = field(default_factory=dict)
     sites: dict[cst.Await, SitePlan] = field(default_factory=dict)
 
     @property
@@ -103,6 +105,7 @@ class _Here:
 class Planner:
     def __init__(self, facts: ModuleFacts, options: Options, names: FreshNames, path: str) -> None:
         self.facts = facts
+        self.options = options
         self.index = facts.index
         self.names = names
         self.stress = Stress(options.stress_seed, path) if options.stress_seed is not None else None
@@ -321,12 +324,15 @@ class Planner:
     def _statement_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable, stmt: cst.CSTNode) -> SitePlan:
         callee = check.target.callee
         local_names = {local: self.names.make(f"ai_{local}") if local in check.clashing else local for local in callee.locals}
+        constants = self._constants(frame, site, check)
         aliased = frozenset(
             source.param.name
             for source in check.binding
             if source.arg is not None
             and source.param.name not in callee.rebound_params
+            and source.param.name not in constants
             and _ends_as_plain_name(site.call.args[source.arg].value)
+            and self._constant_of(frame, site.call.args[source.arg].value) is None  # emitted as a literal
         )
         slot = self._reserve()
         caller = frame.caller.node
@@ -341,12 +347,46 @@ class Planner:
             active_names=frame.active_names | frozenset(local_names[local] for local in callee.locals if local not in aliased),
             placement_line=frame.placement_line if frame.depth else line,
             base_blocks=here.blocks + FRAME_BLOCKS,
+            constants=constants,
         )
         self._statements(callee.body, child, ())
         direct = self._direct_result(frame, stmt, site, check)
-        inlining = Inlining(Form.STATEMENTS, check.target, check.binding, local_names, aliased, frozenset(), child.frozen(), direct)
+        inlining = Inlining(
+            Form.STATEMENTS, check.target, check.binding, local_names, aliased, frozenset(), child.frozen(), direct, frozenset(constants)
+        )
         local = frame.facts is self.facts
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))
+
+    def _constants(self, frame: _Frame, site: SiteCall, check: Inlinable) -> dict[str, cst.BaseExpression]:
+        """Parameters that stand for a literal: bound to a literal argument (or to a
+        parameter of the frame around that stands for one), or to a literal default under
+        the assumption ``frozen-defaults``, and never rebound by the body. Their uses read
+        the literal itself; no variable holds them. (A string is not pasted into an
+        f-string: its quotes could end the f-string's before Python 3.12.)"""
+        callee = check.target.callee
+        frozen = "frozen-defaults" in self.options.assume
+        out: dict[str, cst.BaseExpression] = {}
+        for source in check.binding:
+            param = source.param
+            if param.name in callee.rebound_params or param.kind in (ParamKind.VARARGS, ParamKind.VARKW):
+                continue
+            value: cst.BaseExpression | None = None
+            if source.arg is not None:
+                arg = site.call.args[source.arg].value
+                value = arg if is_literal(arg) else self._constant_of(frame, arg)
+            elif source.default and frozen:
+                value = param.literal
+            if value is None or (param.name in callee.fstring_locals and any(isinstance(n, cst.SimpleString) for n in walk(value))):
+                continue
+            out[param.name] = value
+        return out
+
+    @staticmethod
+    def _constant_of(frame: _Frame, arg: cst.BaseExpression) -> cst.BaseExpression | None:
+        """The literal a name of ``frame`` stands for, if it is a parameter standing for one."""
+        if not isinstance(arg, cst.Name) or frame.callee is None or frame.expression:
+            return None
+        return frame.constants.get(frame.callee.local_uses.get(arg, ""))
 
     def _direct_result(self, frame: _Frame, stmt: cst.CSTNode, site: SiteCall, check: Inlinable) -> bool:
         """Can ``x = await f()`` assign ``x`` at each lowered return of ``f``, without a

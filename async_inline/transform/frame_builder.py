@@ -15,7 +15,7 @@ EXPR' being the callee's return expression with its parameters standing for the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import libcst as cst
 
@@ -23,6 +23,7 @@ from ..analysis.binding import ParamSource
 from ..analysis.callee import CalleeInfo, Parameter, ParamKind
 from ..analysis.evaluation import awaits_in
 from ..analysis.resolve import Lookup
+from ..analysis.stability import is_literal
 from ..plan.model import Form, Inlining, SitePlan
 from . import build as b
 from .breaks import without_breaks
@@ -134,9 +135,11 @@ class FrameBuilder:
         number = self.names.new_frame()
         result = call.into.value if call.into is not None else self.names.make(f"ai{number}_ret") if call.want_result else None
         returns = inlining.body.facts.return_plan(callee)
+        values = self.bound_values(inlining, call.args)
+        constants = {param.name: _pasted(value) for param, value in values if param.name in inlining.constants}
         names = self._local_names(inlining, call.args)
         rename: dict[cst.Name, str | cst.BaseExpression] = {
-            node: names[local] for node, local in callee.local_uses.items() if names[local] != local
+            node: constants.get(local) or names[local] for node, local in callee.local_uses.items() if local in constants or names[local] != local
         }
         rename.update(callee.mangled)
         rename.update(self._namespace_reads(inlining))
@@ -167,12 +170,9 @@ class FrameBuilder:
         if inlining.target.lookup is Lookup.BOUND:
             assert call.fn is not None
             bindings.append(b.assign(names[callee.params[0].name], b.attr(call.fn, "__self__")))
-        bindings += [
-            b.assign(names[param.name], value)
-            for param, value in self.bound_values(inlining, call.args)
-            if param.name not in inlining.aliased
-        ]
-        frame_code = self._with_exits(inlining, names, number, [*call.arg_code, *bindings], inner, call)
+        kept = inlining.aliased | inlining.constants  # no variable of their own
+        bindings += [b.assign(names[param.name], value) for param, value in values if param.name not in kept]
+        frame_code = self._with_exits(inlining, names, kept, number, [*call.arg_code, *bindings], inner, call)
         stmts: list[Emitted] = frame_code
         if self.emission.options.guards:
             awaited = cst.Await(expression=call.fallback)
@@ -231,6 +231,7 @@ class FrameBuilder:
         self,
         inlining: Inlining,
         names: dict[str, str],
+        kept: Collection[str],
         number: int,
         bindings: list[Emitted],
         inner: list[Emitted],
@@ -244,7 +245,7 @@ class FrameBuilder:
         original frame stays alive in the traceback. The runtime's exit check runs on
         every exit."""
         callee = inlining.callee
-        released = [names[local] for local in callee.locals if local not in inlining.aliased] + call.frame_temps
+        released = [names[local] for local in callee.locals if local not in kept] + call.frame_temps
         unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned]
         fresh: list[Emitted] = [b.assign_many(unbound, b.NONE), b.delete(unbound)] if unbound else []
         release: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
@@ -298,3 +299,12 @@ class FrameBuilder:
             comparisons=[cst.ComparisonTarget(operator=cst.IsNot(), comparator=b.name(snapshot))],
         )
         return entry, b.if_(changed, [exit_call])
+
+
+
+def _pasted(value: cst.BaseExpression) -> cst.BaseExpression:
+    """A literal standing for a parameter where it is used: parenthesized unless an atom
+    (``-1`` as an operand of ``**`` must keep its parentheses)."""
+    assert is_literal(value), "the plan's constants disagree with the arguments"
+    atom = isinstance(value, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Name))
+    return value if atom or value.lpar else b.parenthesize_always(value)
