@@ -21,7 +21,7 @@ local = AsyncLocal("unset", name="helper_local")
 def test_I6_fast_path_is_one_contextvar_get_for_entry_and_one_for_the_exit_test():
     """I6: entry and the exit test are ContextVar.get itself, no Python-level call."""
     var = _ai_rt._state._var
-    for helper in (_ai_rt.enter, _ai_rt.state):
+    for helper in (_ai_rt.hooks.enter, _ai_rt.state):
         assert helper.__self__ is var and helper.__name__ == "get"
 
     def body():
@@ -129,7 +129,7 @@ def test_I4_logical_return_restores_the_callers_EC_and_switches_to_its_context(r
         ("inlinee", False, "inlinee", "ctx1", "ctx1"),
         ("caller", False, "caller", "ctx1", "ctx1"),
     ]
-    kinds = [e.susp for e in out.trace.events if e.kind == "suspend"]
+    kinds = [e.via for e in out.trace.events if e.kind == "suspend"]
     assert kinds == ["awaiter", "switch", "yield"]
 
 

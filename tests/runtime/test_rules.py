@@ -154,7 +154,7 @@ def test_F3_a_resumed_frame_keeps_the_slots_of_its_first_suspension(rt):
         ("callee", "callee, resumed", "ctx2", "ctx2"),
         ("caller", "caller", "ctx1", "ctx1"),
     ]
-    chains = [(e.susp, [flag for _f, flag in e.chain]) for e in out.trace.events if e.kind == "suspend"]
+    chains = [(e.via, [flag for _f, flag in e.chain]) for e in out.trace.events if e.kind == "suspend"]
     # I1 flags as recorded: first suspension, second one, then the A4 switch back to ctx1
     assert chains == [("yield", [False, False]), ("yield", [True, True]), ("switch", [True])]
 

@@ -49,7 +49,7 @@ async def caller_inlined():
     for i in range(6):
         try:
             _ai_helper_i = i
-            _ai_s_h = _ai_rt.enter()
+            _ai_s_h = _ai_rt.hooks.enter()
             try:
                 while True:
                     local.value = ("helper", _ai_helper_i)
@@ -74,7 +74,7 @@ async def caller_inlined():
         env.log("caller", i, total, local.value, env.sc())
     await yield_()
     _ai_helper_i = 10
-    _ai_s_h = _ai_rt.enter()
+    _ai_s_h = _ai_rt.hooks.enter()
     try:
         while True:
             local.value = ("helper", _ai_helper_i)

@@ -45,13 +45,13 @@ async def outer_inlined():
     local.value = "outer"
     for round_ in range(2):
         _ai_middle_round = round_
-        _ai_s_middle = _ai_rt.enter()
+        _ai_s_middle = _ai_rt.hooks.enter()
         try:
             while True:
                 SynchronizationContext.set_current(env.ui)
                 local.value = ("middle", _ai_middle_round)
                 _ai_inner_round = _ai_middle_round
-                _ai_s_inner = _ai_rt.enter()
+                _ai_s_inner = _ai_rt.hooks.enter()
                 try:
                     while True:
                         local.value = ("inner", _ai_inner_round)
@@ -60,14 +60,14 @@ async def outer_inlined():
                         _ai_r_inner = _ai_inner_round + 1
                         break
                 finally:
-                    if _ai_rt.state() is not _ai_s_inner:
+                    if _ai_rt.state() is not _ai_s_inner and not _ai_rt.try_leave(_ai_s_inner):
                         await _ai_rt.leave(_ai_s_inner)
                 _ai_middle_v = _ai_r_inner
                 env.log("middle", _ai_middle_round, _ai_middle_v, local.value, env.sc(), env.where())
                 _ai_r_middle = _ai_middle_v * 10
                 break
         finally:
-            if _ai_rt.state() is not _ai_s_middle:
+            if _ai_rt.state() is not _ai_s_middle and not _ai_rt.try_leave(_ai_s_middle):
                 await _ai_rt.leave(_ai_s_middle)
         v = _ai_r_middle
         env.log("outer", round_, v, local.value, env.sc(), env.where())

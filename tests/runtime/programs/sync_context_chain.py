@@ -36,19 +36,19 @@ async def baz():
 @async_method
 async def foo_inlined():
     SynchronizationContext.set_current(env.ctx1)
-    _ai_s_bar = _ai_rt.enter()
+    _ai_s_bar = _ai_rt.hooks.enter()
     try:
         SynchronizationContext.set_current(env.ctx2)
-        _ai_s_baz = _ai_rt.enter()
+        _ai_s_baz = _ai_rt.hooks.enter()
         try:
             await PoolAwaiter()
             env.log("Baz", env.sc(), env.where())
         finally:
-            if _ai_rt.state() is not _ai_s_baz:
+            if _ai_rt.state() is not _ai_s_baz and not _ai_rt.try_leave(_ai_s_baz):
                 await _ai_rt.leave(_ai_s_baz)
         env.log("Bar", env.sc(), env.where())
     finally:
-        if _ai_rt.state() is not _ai_s_bar:
+        if _ai_rt.state() is not _ai_s_bar and not _ai_rt.try_leave(_ai_s_bar):
             await _ai_rt.leave(_ai_s_bar)
     env.log("Foo", env.sc(), env.where())
 
