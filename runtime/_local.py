@@ -37,12 +37,10 @@ class AsyncLocal(Generic[T]):
     @property
     def value(self) -> T:
         """The value in the current execution context."""
-        ec = get_state()[EC]
-        value: T = ec._values.get(self, self._default)
-        rec = _recorder.active
-        if rec is not None:
-            rec.local_read(self, value, ec)
-        return value
+        if _recorder.active is None:
+            value: T = get_state()[EC]._values.get(self, self._default)
+            return value
+        return self._read_recorded()
 
     @value.setter
     def value(self, value: T) -> None:
@@ -54,9 +52,22 @@ class AsyncLocal(Generic[T]):
         new._values = values
         new._suppressed = ec._suppressed
         set_state((new, st[SC], st[EPOCH]))
+        if _recorder.active is not None:
+            self._record_write(value, new)
+
+    # Recording: off the hot path, and tolerant of a trace that stopped since the test above.
+    def _read_recorded(self) -> T:
+        ec = get_state()[EC]
+        value: T = ec._values.get(self, self._default)
         rec = _recorder.active
         if rec is not None:
-            rec.local_written(self, value, new)
+            rec.local_read(self, value, ec)
+        return value
+
+    def _record_write(self, value: T, ec: ExecutionContext) -> None:
+        rec = _recorder.active
+        if rec is not None:
+            rec.local_written(self, value, ec)
 
     def __repr__(self) -> str:
         label = f" {self.name!r}" if self.name else ""
