@@ -261,3 +261,48 @@ def test_frames_are_real_coroutines_usable_by_asyncio():
     coro = h()
     assert inspect.iscoroutine(coro)
     assert asyncio.run(coro) == "asyncio ran me"
+
+
+class Gate(Awaiter):
+    """A custom awaiter (A5) opened by hand: ``open()`` calls the continuation right there."""
+
+    is_completed = False
+
+    def __init__(self):
+        self._continuation = None
+
+    def on_completed(self, continuation):
+        self._continuation = continuation
+
+    def open(self):
+        self._continuation()
+
+
+def test_A5_custom_awaiter_continuations_nested_too_deep_go_to_the_pool(rt):
+    """A5 with the driver's depth limit: each task, resumed by the previous one's gate,
+    opens the next gate, so continuations nest; past the limit the driver posts them (to
+    the pool: a custom awaiter names no context) instead of failing or overflowing."""
+    count = runtime._driver.MAX_INLINE_DEPTH + 8
+    gates = [Gate() for _ in range(count + 1)]
+    order = []
+
+    @async_method
+    async def link(k):
+        await gates[k]
+        order.append(k)
+        gates[k + 1].open()
+
+    async def last():
+        await gates[count]
+        return order
+
+    def make():
+        for k in range(count):
+            start(link(k))
+        tail = start(last())
+        gates[0].open()
+        return tail
+
+    out = rt(make)
+    assert out.value == list(range(count))
+    assert out.continuation_posts() == {"ANY": 1}  # one continuation posted, run on the pool
