@@ -118,13 +118,16 @@ def try_leave_frame(entry: State) -> bool:
     task's outermost frame has no caller continuation at all: the task
     completes, and whoever awaits it resumes by its own rules (F2 still applies).
     """
+    st = _get()
+    if st[EPOCH] == entry[EPOCH] and _recorder.active is None:
+        _set(entry)  # F2, the same for every kind of frame (the wrapper saw st is not entry)
+        return True
     frame = sys._getframe(1)
     if no_capture_frames and frame in no_capture_frames:
         return try_leave(entry, False)
     task = task_var.get()
     if task is None or task._root_frame is not frame:
         return try_leave(entry)
-    st = _get()
     resumed = st[EPOCH] != entry[EPOCH]
     if not resumed and st is not entry:
         _set(entry)

@@ -11,15 +11,15 @@ import runtime
 from runtime import (
     Awaiter,
     DeadlockError,
+    ThreadPool,
     async_method,
     inline,
     is_async_method,
     noinline,
     run,
     start,
-    yield_,
 )
-from tests.runtime.support import TIMEOUT, PoolAwaiter
+from tests.runtime.support import TIMEOUT, Gate, PoolAwaiter
 
 
 class Never(Awaiter):
@@ -31,17 +31,19 @@ class Never(Awaiter):
 
 def test_start_runs_synchronously_to_the_first_suspension(rt):
     steps = []
+    gate = Gate()
 
     @async_method
     async def job():
         steps.append("before")
-        await yield_()
+        await gate
         steps.append("after")
         return "result"
 
     async def main():
         task = start(job())
         steps.append(("started", task.done()))
+        ThreadPool.queue(gate.open)  # only now: the job cannot finish before start() returned
         return await task
 
     out = rt(main)
@@ -261,21 +263,6 @@ def test_frames_are_real_coroutines_usable_by_asyncio():
     coro = h()
     assert inspect.iscoroutine(coro)
     assert asyncio.run(coro) == "asyncio ran me"
-
-
-class Gate(Awaiter):
-    """A custom awaiter (A5) opened by hand: ``open()`` calls the continuation right there."""
-
-    is_completed = False
-
-    def __init__(self):
-        self._continuation = None
-
-    def on_completed(self, continuation):
-        self._continuation = continuation
-
-    def open(self):
-        self._continuation()
 
 
 def test_A5_custom_awaiter_continuations_nested_too_deep_go_to_the_pool(rt):
