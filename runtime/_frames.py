@@ -143,32 +143,23 @@ def leave_frame(entry: State) -> Generator[Suspension, None, None]:
     return leave(entry, not (no_capture_frames and frame in no_capture_frames))
 
 
-def enter_recorded(entry: State) -> State:
-    """A wrapper's entry while a trace may record (tolerant of one that stopped since the test)."""
-    rec = _recorder.active
-    return entry if rec is None else rec.frame_enter(entry, False, 2)
-
-
 # Names the generated wrappers look up as globals.
 wrapper_globals: dict[str, Any] = {
     "__builtins__": __builtins__,
     "_ai_get": _get,
     "_ai_rec": _recorder,
-    "_ai_enter_recorded": enter_recorded,
     "_ai_try_leave_frame": try_leave_frame,
     "_ai_leave_frame": leave_frame,
 }
 _INTERNAL_NAMES = frozenset({"_ai_fn", "_ai_s", *wrapper_globals})
 
-# The wrapper of a runtime-async function: F1 on entry; on exit, F2 or the A4
-# step, which only suspends when the caller's continuation context is elsewhere.
-# The explicit recorder check costs one global load while nothing records.
+# The wrapper of a runtime-async function: F1 on entry (through the recording
+# slot: ContextVar.get while nothing records); on exit, F2 or the A4 step, which
+# only suspends when the caller's continuation context is elsewhere.
 _TEMPLATE = """\
 def _ai_factory(_ai_fn):
     async def {name}({params}):
-        _ai_s = _ai_get()
-        if _ai_rec.active is not None:
-            _ai_s = _ai_enter_recorded(_ai_s)
+        _ai_s = _ai_rec.enter_call()
         try:
             return await _ai_fn({args})
         finally:

@@ -38,8 +38,7 @@ class AsyncLocal(Generic[T]):
     def value(self) -> T:
         """The value in the current execution context."""
         if _recorder.active is None:
-            value: T = get_state()[EC]._values.get(self, self._default)
-            return value
+            return get_state()[EC]._values.get(self, self._default)
         return self._read_recorded()
 
     @value.setter
@@ -58,7 +57,7 @@ class AsyncLocal(Generic[T]):
     # Recording: off the hot path, and tolerant of a trace that stopped since the test above.
     def _read_recorded(self) -> T:
         ec = get_state()[EC]
-        value: T = ec._values.get(self, self._default)
+        value = ec._values.get(self, self._default)
         rec = _recorder.active
         if rec is not None:
             rec.local_read(self, value, ec)

@@ -42,7 +42,7 @@ import contextlib
 import itertools
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
     from ._local import AsyncLocal
@@ -52,6 +52,15 @@ T = TypeVar("T")
 
 State: TypeAlias = "tuple[ExecutionContext, SynchronizationContext | None, int]"
 """The runtime state ``(ec, sc, epoch)``; see the module docstring."""
+
+class Values(Protocol):
+    """The values of an :class:`ExecutionContext` (a dict) as the type checker sees them:
+    the value held for an ``AsyncLocal[T]`` is a ``T``."""
+
+    def get(self, local: AsyncLocal[T], default: T, /) -> T: ...
+    def copy(self) -> dict[AsyncLocal[Any], Any]: ...
+    def __len__(self) -> int: ...
+
 
 EC: Final = 0  # field positions in a State (hot paths index directly)
 SC: Final = 1
@@ -70,14 +79,14 @@ class ExecutionContext:
 
     __slots__ = ("_values", "_suppressed")
 
-    _values: dict[AsyncLocal[Any], Any]
+    _values: Values
     _suppressed: bool
 
     def __init__(self) -> None:
         raise TypeError("ExecutionContext objects come from ExecutionContext.capture()")
 
     @classmethod
-    def _make(cls, values: dict[AsyncLocal[Any], Any], suppressed: bool) -> ExecutionContext:
+    def _make(cls, values: Values, suppressed: bool) -> ExecutionContext:
         ec = object.__new__(cls)
         ec._values = values
         ec._suppressed = suppressed
@@ -122,8 +131,7 @@ class ExecutionContext:
 
     def get(self, local: AsyncLocal[T]) -> T:
         """The value ``local`` has in this snapshot."""
-        value: T = self._values.get(local, local._default)
-        return value
+        return self._values.get(local, local._default)
 
     def __len__(self) -> int:
         return len(self._values)

@@ -1,11 +1,12 @@
-"""An opt-in recorder of runtime events. It costs one global load per recording point while off.
+"""An opt-in recorder of runtime events. It costs one test of the recording slot per point while off.
 
 While a :class:`Trace` records, it is ``_recorder.active``; each point that
-records (a frame's entry and exit, suspensions, posts, resumptions, task start
-and end, ``set_current``, ``AsyncLocal`` reads and writes) tests that slot and
-calls the matching method below. A frame entered while recording gets a fresh
-copy of the state as its snapshot, so its exit test ``state() is not entry``
-fails and the exit goes through the helpers that record it.
+records (a frame's exit, suspensions, posts, resumptions, task start and end,
+``set_current``, ``AsyncLocal`` reads and writes) tests that slot and calls the
+matching method below; frame entries go through the slot's entry callables
+(see ``_recorder``). A frame entered while recording gets a fresh copy of the
+state as its snapshot, so its exit test ``state() is not entry`` fails and the
+exit goes through the helpers that record it.
 
 Record before the program starts and stop after it ends: frames that are
 open while tracing is switched on or off are not seen whole.
@@ -125,6 +126,10 @@ class Trace:
     def enter_inlined(self) -> State:
         """``hooks.enter()`` while recording: the entry of an inlined frame."""
         return self.frame_enter(_state.get_state(), True, 2)
+
+    def enter_call(self) -> State:
+        """``hooks.enter_call()`` while recording: the entry of an ``@async_method`` call."""
+        return self.frame_enter(_state.get_state(), False, 2)
 
     def frame_exit(
         self,

@@ -24,7 +24,7 @@ def _namespaces():
     for module in vars(runtime).values():
         if isinstance(module, types.ModuleType) and module.__name__.startswith("runtime."):
             for attr, value in vars(module).items():
-                if attr not in ("active", "enter"):  # the recording slot itself
+                if attr not in ("active", "enter", "enter_call"):  # the recording slot itself
                     out[f"{module.__name__}.{attr}"] = value
     for attr, value in vars(runtime).items():
         out[f"runtime.{attr}"] = value
@@ -33,18 +33,21 @@ def _namespaces():
     return out
 
 
+def _idle():
+    hooks = runtime.hooks
+    return hooks.active is None and all(e.__self__ is runtime._state._var for e in (hooks.enter, hooks.enter_call))
+
+
 def test_recording_replaces_nothing_but_the_slot():
-    """Layering: a trace switches _recorder.active (and the inlined-frame entry with it);
-    no function of any runtime module is replaced, and switching off restores the slot."""
+    """Layering: a trace switches _recorder.active (and the frame entries with it); no
+    function of any runtime module is replaced, and switching off restores the slot."""
     before = _namespaces()
-    assert runtime.hooks.active is None
-    assert runtime.hooks.enter.__self__ is runtime._state._var  # idle: one ContextVar.get
+    assert _idle()  # frame entries are one ContextVar.get
     with runtime.trace() as t:
         assert runtime.hooks.active is t
-        assert runtime.hooks.enter == t.enter_inlined
+        assert (runtime.hooks.enter, runtime.hooks.enter_call) == (t.enter_inlined, t.enter_call)
         during = _namespaces()
-    assert runtime.hooks.active is None
-    assert runtime.hooks.enter.__self__ is runtime._state._var
+    assert _idle()
     after = _namespaces()
     for name, value in before.items():
         assert during[name] is value or during[name] == value, name
