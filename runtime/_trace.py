@@ -106,8 +106,8 @@ class Trace:
         return ev
 
     # ------------------------------------------------------------ recording points
-    def frame_enter(self, entry: State, inline: bool, depth: int = 1) -> State:
-        """Record the entry of a frame whose code is ``depth`` frames up; return its snapshot.
+    def frame_enter(self, entry: State, inline: bool, depth: int) -> State:
+        """Record the entry of a frame whose code runs ``depth`` frames up; return its snapshot.
 
         The snapshot is a fresh copy of ``entry`` (same EC, SC and epoch), so
         the frame's exit test fails and its exit is recorded too.
