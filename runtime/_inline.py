@@ -3,7 +3,7 @@
 They reproduce, at the vanished call boundary, what ``@async_method`` does for a
 real call (see ``docs/runtime-inlining-protocol.md`` for the exact code shape)::
 
-    _ai_s = _ai_rt.hooks.enter()                # I2 entry: F1 capture
+    _ai_s = _ai_hooks.enter()                   # I2 entry: F1 capture (from runtime import hooks as _ai_hooks)
     try:
         <callee body, returns lowered>
     finally:
@@ -18,8 +18,8 @@ the epoch in the current state differs from the one in its entry snapshot
 slots it would capture are the frame's entry EC and SC, which the exit reads
 from the snapshot, and its F3 restores are unobservable (see ``_frames``).
 
-Generated code calls them through the module (``_ai_rt.state()``), so that
-one ``import runtime as _ai_rt`` serves the whole module.
+Generated code calls them through the package (``_ai_rt.state()``) and the
+``hooks`` module (``_ai_hooks.enter()``), each imported once per module.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ state = _state.get_state
 
 
 def enter() -> State:
-    """I2 entry (F1), for code generated before ``hooks.enter()``: the same, one Python call dearer."""
+    """I2 entry (F1) of protocol 1, for code generated before ``hooks.enter()``: one Python call dearer."""
     st = _state.get_state()
     rec = _recorder.active
     return st if rec is None else rec.frame_enter(st, True, 2)

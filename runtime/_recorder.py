@@ -7,7 +7,7 @@ Nothing of another module is ever replaced. Only ``_state`` sits below it.
 
 Frame entries cannot afford even that test: the entry of an ``@async_method``
 call, and of an inlined frame, which generated code performs with
-``_ai_rt.hooks.enter()`` (this module is ``runtime.hooks``). While nothing
+``_ai_hooks.enter()`` (this module is ``runtime.hooks``). While nothing
 records, :data:`enter` and :data:`enter_call` *are* the state variable's
 ``get``, a single C call; :func:`activate` and :func:`deactivate` switch them
 together with :data:`active`, under one lock.

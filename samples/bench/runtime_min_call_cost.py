@@ -9,7 +9,7 @@ run in this process under the runtime's deterministic scheduler, and the ratios 
 Then a three-level chain whose middle frame writes an ``AsyncLocal`` (and the same chain
 without the write), inlined by hand in the shape the inliner emits (guards included), in
 both frame protocols of ``docs/runtime-inlining-protocol.md``: protocol 1 (``enter()``,
-``await leave(s)`` whenever the state changed) and protocol 2 (``hooks.enter()``,
+``await leave(s)`` whenever the state changed) and protocol 2 (``_ai_hooks.enter()``,
 ``try_leave(s)``, ``await leave(s)`` only when the caller's context is elsewhere).
 Protocol 2 is measured only when the installed ``runtime`` has it.
 Run: python samples/bench/runtime_min_call_cost.py
@@ -148,14 +148,14 @@ async def inlined(n):
 
 PROTOCOLS = {
     1: ("_ai_rt.enter()", "if _ai_rt.state() is not {s}:\n{indent}    await _ai_rt.leave({s})"),
-    2: ("_ai_rt.hooks.enter()", "if _ai_rt.state() is not {s} and not _ai_rt.try_leave({s}):\n{indent}    await _ai_rt.leave({s})"),
+    2: ("_ai_hooks.enter()", "if _ai_rt.state() is not {s} and not _ai_rt.try_leave({s}):\n{indent}    await _ai_rt.leave({s})"),
 }
 
 
 def chain(protocol: int, write: bool) -> str:
     """The hand-inlined chain in one frame protocol, with or without the AsyncLocal write."""
     enter, exit_shape = PROTOCOLS[protocol]
-    lines = []
+    lines = ["from runtime import hooks as _ai_hooks"] if protocol == 2 else []
     for line in CHAIN.replace("ENTER", enter).splitlines():
         stripped = line.strip()
         indent = line[: len(line) - len(line.lstrip())]

@@ -10,7 +10,7 @@
   one and may suspend (``try_leave``, or ``await leave`` in protocol 1).
 
 Inlined frames are measured in the shape of the newest protocol the installed
-``runtime`` offers (2: ``hooks.enter()`` and ``try_leave``; 1: ``enter()`` and
+``runtime`` offers (2: ``_ai_hooks.enter()`` and ``try_leave``; 1: ``enter()`` and
 ``await leave`` on every change), and in protocol 1 as well when both exist.
 Each figure is the best of several rounds of a loop inside one coroutine, minus
 the cost of the empty loop. Run: python samples/bench/runtime_overhead.py [-n N]
@@ -29,6 +29,7 @@ from runtime import AsyncLocal, async_method
 local: AsyncLocal[int] = AsyncLocal(0)
 plain_var: contextvars.ContextVar[int] = contextvars.ContextVar("plain_var", default=0)
 PROTOCOL_2 = hasattr(_ai_rt, "try_leave")
+_ai_hooks = getattr(_ai_rt, "hooks", None)  # generated code: from runtime import hooks as _ai_hooks
 
 
 # noinline: this file measures real calls, also when async_inline has rewritten it
@@ -87,12 +88,12 @@ async def loop_contextvar(n):
         plain_var.set(i)
 
 
-# ---- protocol 2: hooks.enter(), try_leave
+# ---- protocol 2: _ai_hooks.enter(), try_leave
 
 
 async def loop_i6(n):
     for _i in range(n):
-        _ai_s = _ai_rt.hooks.enter()
+        _ai_s = _ai_hooks.enter()
         try:
             pass
         finally:
@@ -102,7 +103,7 @@ async def loop_i6(n):
 
 async def loop_i6_with_write(n):
     for i in range(n):
-        _ai_s = _ai_rt.hooks.enter()
+        _ai_s = _ai_hooks.enter()
         try:
             local.value = i
         finally:
@@ -112,7 +113,7 @@ async def loop_i6_with_write(n):
 
 async def loop_may_suspend_with_write(n):
     for i in range(n):
-        _ai_s = _ai_rt.hooks.enter()
+        _ai_s = _ai_hooks.enter()
         try:
             local.value = i
         finally:

@@ -6,6 +6,7 @@ an awaiter that always resumes on the thread pool.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, async_method
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None  # set by the harness
@@ -37,10 +38,10 @@ async def baz():
 @async_method
 async def foo_inlined():
     s_local.value = 1
-    _ai_s_bar = _ai_rt.hooks.enter()
+    _ai_s_bar = _ai_hooks.enter()
     try:
         s_local.value = 2
-        _ai_s_baz = _ai_rt.hooks.enter()
+        _ai_s_baz = _ai_hooks.enter()
         try:
             s_local.value = 3
             await PoolAwaiter()

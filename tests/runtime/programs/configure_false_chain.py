@@ -4,6 +4,7 @@ chain started under a counting synchronization context makes zero posts to it (I
 
 import runtime as _ai_rt
 from runtime import async_method, configure_await, yield_
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None
@@ -36,10 +37,10 @@ async def c():
 
 @async_method
 async def a_inlined():
-    _ai_s_b = _ai_rt.hooks.enter()
+    _ai_s_b = _ai_hooks.enter()
     try:
         while True:
-            _ai_s_c = _ai_rt.hooks.enter()
+            _ai_s_c = _ai_hooks.enter()
             try:
                 while True:
                     await configure_await(yield_(), False)

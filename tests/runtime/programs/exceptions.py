@@ -7,6 +7,7 @@ on the caller's synchronization context. The last one escapes the task.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None
@@ -54,13 +55,13 @@ async def outer_inlined():
     for when in ("before", "after"):
         try:
             _ai_middle_when = when
-            _ai_s_middle = _ai_rt.hooks.enter()
+            _ai_s_middle = _ai_hooks.enter()
             try:
                 local.value = ("middle", _ai_middle_when)
                 SynchronizationContext.set_current(env.ctx2)
                 try:
                     _ai_inner_when = _ai_middle_when
-                    _ai_s_inner = _ai_rt.hooks.enter()
+                    _ai_s_inner = _ai_hooks.enter()
                     try:
                         local.value = ("inner", _ai_inner_when)
                         if _ai_inner_when == "before":

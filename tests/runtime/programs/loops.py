@@ -8,6 +8,7 @@ times in all, so the inlined frames resume, suspend again and return many times
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None
@@ -52,7 +53,7 @@ async def foo_inlined():
         local.value = ("foo", i)
         SynchronizationContext.set_current(env.ctx1)
         _ai_bar_i = i
-        _ai_s_bar = _ai_rt.hooks.enter()
+        _ai_s_bar = _ai_hooks.enter()
         try:
             while True:
                 _ai_bar_total = 0
@@ -61,7 +62,7 @@ async def foo_inlined():
                     SynchronizationContext.set_current(env.ctx2)
                     _ai_baz_i = _ai_bar_i
                     _ai_baz_j = _ai_bar_j
-                    _ai_s_baz = _ai_rt.hooks.enter()
+                    _ai_s_baz = _ai_hooks.enter()
                     try:
                         while True:
                             for _ai_baz_k in range(4):

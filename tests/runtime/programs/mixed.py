@@ -6,6 +6,7 @@ inside an inlined frame.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, start, yield_
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import ContextAwaiter
 
 env = None
@@ -59,7 +60,7 @@ async def plain_root_inlined():
     local.value = "root"
     SynchronizationContext.set_current(env.ctx1)
     _ai_n = 2
-    _ai_s_rt = _ai_rt.hooks.enter()
+    _ai_s_rt = _ai_hooks.enter()
     try:
         while True:
             local.value = ("rt_callee", _ai_n)

@@ -8,6 +8,7 @@ middle frame then observes its SC, the outer frame its own.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, configure_await, yield_
+from runtime import hooks as _ai_hooks
 
 env = None
 local = AsyncLocal(name="switch_local")
@@ -45,13 +46,13 @@ async def outer_inlined():
     local.value = "outer"
     for round_ in range(2):
         _ai_middle_round = round_
-        _ai_s_middle = _ai_rt.hooks.enter()
+        _ai_s_middle = _ai_hooks.enter()
         try:
             while True:
                 SynchronizationContext.set_current(env.ui)
                 local.value = ("middle", _ai_middle_round)
                 _ai_inner_round = _ai_middle_round
-                _ai_s_inner = _ai_rt.hooks.enter()
+                _ai_s_inner = _ai_hooks.enter()
                 try:
                     while True:
                         local.value = ("inner", _ai_inner_round)

@@ -8,6 +8,7 @@ logical returns (I4), exactly as the real calls do (A4).
 
 import runtime as _ai_rt
 from runtime import SynchronizationContext, async_method
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None
@@ -36,10 +37,10 @@ async def baz():
 @async_method
 async def foo_inlined():
     SynchronizationContext.set_current(env.ctx1)
-    _ai_s_bar = _ai_rt.hooks.enter()
+    _ai_s_bar = _ai_hooks.enter()
     try:
         SynchronizationContext.set_current(env.ctx2)
-        _ai_s_baz = _ai_rt.hooks.enter()
+        _ai_s_baz = _ai_hooks.enter()
         try:
             await PoolAwaiter()
             env.log("Baz", env.sc(), env.where())

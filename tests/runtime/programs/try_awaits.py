@@ -6,6 +6,7 @@ site see the exception after I2/I4 have run, exactly as with a real call.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, yield_
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None
@@ -61,14 +62,14 @@ async def outer_inlined():
     local.value = "outer"
     SynchronizationContext.set_current(env.ctx1)
     try:
-        _ai_s_middle = _ai_rt.hooks.enter()
+        _ai_s_middle = _ai_hooks.enter()
         try:
             while True:
                 local.value = "middle"
                 SynchronizationContext.set_current(env.ctx2)
                 try:
                     await PoolAwaiter()
-                    _ai_s_inner = _ai_rt.hooks.enter()
+                    _ai_s_inner = _ai_hooks.enter()
                     try:
                         local.value = "inner"
                         try:
