@@ -19,7 +19,7 @@ local = AsyncLocal(name="trace_local")
 
 
 def _namespaces():
-    """Every function, property and module attribute of the runtime, by identity."""
+    """Every attribute of the runtime's modules, AsyncLocal.value and the wrappers' globals."""
     out = {}
     for module in vars(runtime).values():
         if isinstance(module, types.ModuleType) and module.__name__.startswith("runtime."):
