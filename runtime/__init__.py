@@ -4,18 +4,19 @@ Depends on the standard library alone. See ``docs/runtime-model.md`` for the
 model and ``docs/runtime-inlining-protocol.md`` for the helpers generated code calls.
 """
 
+from . import _recorder as hooks
 from ._awaiters import Awaiter, configure_await, yield_
-from ._check import check_trace
 from ._driver import Task, run, start
 from ._frames import async_method, is_async_method
-from ._inline import enter, leave, leave_sync, resumed, state
+from ._inline import enter, leave, leave_sync, resumed, state, try_leave
+from ._local import AsyncLocal
 from ._markers import inline, noinline
 from ._refs import METHOD_TYPE, class_cell, function_at, function_of, module_globals
-from ._sched import DeadlockError, deterministic, running_on
-from ._state import AsyncLocal, ExecutionContext
+from ._sched import DeadlockError, deterministic
+from ._state import ExecutionContext
 from ._sync import LoopContext, QueueContext, SynchronizationContext
-from ._threadpool import ThreadPool
-from ._trace import Trace, TraceViolation, Violation, trace
+from ._threadpool import ThreadPool, running_on
+from ._trace import Trace, TraceViolation, Violation, check_trace, trace
 
 __all__ = [
     # the model
@@ -46,11 +47,13 @@ __all__ = [
     "inline",
     "noinline",
     # helpers for inlined code (docs/runtime-inlining-protocol.md)
-    "enter",
+    "hooks",
     "state",
+    "try_leave",
     "leave",
     "leave_sync",
     "resumed",
+    "enter",
     "METHOD_TYPE",
     "function_of",
     "function_at",

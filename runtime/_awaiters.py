@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import types
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, Generic, TypeVar, cast, overload
 
 from . import _state
 from ._driver import Task, TaskAwait
@@ -11,6 +12,8 @@ from ._frames import NoCaptureFrame, is_frame_coroutine
 from ._sched import ANY
 from ._state import EC
 from ._suspension import Suspension, foreign, suspension_for_yield
+
+T = TypeVar("T")
 
 
 class YieldAwaitable:
@@ -21,7 +24,7 @@ class YieldAwaitable:
     def __init__(self, capture: bool = True) -> None:
         self._capture = capture
 
-    def __await__(self):
+    def __await__(self) -> Generator[Suspension, None, None]:
         yield suspension_for_yield(self._capture)
 
 
@@ -37,14 +40,15 @@ def yield_() -> YieldAwaitable:
     return _YIELD
 
 
-class Awaiter:
-    """Base class for custom awaiters (rule A5).
+class Awaiter(Generic[T]):
+    """Base class for custom awaiters (rule A5); ``await`` one and get a ``T``.
 
     Define the property ``is_completed`` and the methods
     ``on_completed(continuation)`` -- arrange for ``continuation()`` to be
-    called once, from any thread -- and ``get_result()``. Such an await
-    captures no continuation context: the awaiting frame resumes wherever the
-    awaiter calls the continuation, with the EC captured at the await restored.
+    called once, from any thread -- and ``get_result()`` (the default returns
+    None, for an ``Awaiter[None]``). Such an await captures no continuation
+    context: the awaiting frame resumes wherever the awaiter calls the
+    continuation, with the EC captured at the await restored.
     """
 
     @property
@@ -54,16 +58,16 @@ class Awaiter:
     def on_completed(self, continuation: Callable[[], None]) -> None:
         raise NotImplementedError(f"{type(self).__name__} must define on_completed()")
 
-    def get_result(self) -> Any:
-        return None
+    def get_result(self) -> T:
+        return cast(T, None)
 
-    def __await__(self):
+    def __await__(self) -> Generator[Suspension, None, T]:
         if not self.is_completed:
             yield Suspension("awaiter", ANY, _state.get_state()[EC], self.on_completed)
         return self.get_result()
 
 
-class ForeignAwait:
+class ForeignAwait(Generic[T]):
     """``configure_await(x, False)`` for an asyncio future/coroutine or another foreign awaitable.
 
     Relays ``x``'s suspensions as runtime suspensions whose continuation runs on
@@ -72,17 +76,18 @@ class ForeignAwait:
 
     __slots__ = ("_awaitable",)
 
-    def __init__(self, awaitable: Any) -> None:
+    def __init__(self, awaitable: Awaitable[T]) -> None:
         self._awaitable = awaitable
 
-    def __await__(self):
+    def __await__(self) -> Generator[Suspension, None, T]:
         it = self._awaitable.__await__()
         exc: BaseException | None = None
         while True:
             try:
                 y = it.send(None) if exc is None else it.throw(exc)
             except StopIteration as stop:
-                return stop.value
+                value: T = stop.value
+                return value
             exc = None
             r = None if type(y) is Suspension else foreign(y, _state.get_state(), False)
             if r is None:
@@ -100,7 +105,11 @@ class ForeignAwait:
                 exc = error
 
 
-def configure_await(awaitable: Any, continue_on_captured_context: bool) -> Any:
+@overload
+def configure_await(awaitable: YieldAwaitable, continue_on_captured_context: bool) -> YieldAwaitable: ...
+@overload
+def configure_await(awaitable: Awaitable[T], continue_on_captured_context: bool) -> Awaitable[T]: ...
+def configure_await(awaitable: Awaitable[Any], continue_on_captured_context: bool) -> Awaitable[Any]:
     """Choose where the awaiting frame continues if ``awaitable`` suspends (A2, I7).
 
     With ``False`` the continuation runs on the thread pool instead of the
@@ -110,7 +119,7 @@ def configure_await(awaitable: Any, continue_on_captured_context: bool) -> Any:
     if continue_on_captured_context:
         return awaitable
     if is_frame_coroutine(awaitable):
-        return NoCaptureFrame(awaitable)
+        return NoCaptureFrame(cast("types.CoroutineType[Any, Any, Any]", awaitable))
     if isinstance(awaitable, Task):
         return TaskAwait(awaitable, False)
     if isinstance(awaitable, TaskAwait):

@@ -1,4 +1,4 @@
-"""Check a recorded trace against the rules of ``runtime-async-rules.md``.
+"""Check a recorded trace against the rules F1-F3, A1-A5 and I1-I8.
 
 The checker replays the events task by task, keeping its own account of the
 open frames and of the suspensions each frame lived through, and compares it
@@ -27,165 +27,210 @@ What is checked:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from ._sched import ANY, POOL
+from ._events import (
+    CallerResumed,
+    Driver,
+    Enter,
+    Event,
+    Exit,
+    FrameRecord,
+    Post,
+    Read,
+    Resume,
+    Suspend,
+    TaskDone,
+)
+from ._sched import ANY, POOL, ContinuationContext
 from ._state import EC, EPOCH, SC
-from ._trace import Event, TraceViolation, Violation
+from ._sync import LoopContext, QueueContext, SynchronizationContext
 
 
-def _expected_sc(cc: Any) -> Any:
-    return None if cc is POOL else cc
+@dataclass(frozen=True)
+class Violation:
+    """A broken rule: ``rule`` (e.g. 'A3'), the offending ``event`` (if any) and a message."""
+
+    rule: str
+    event: Event | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f" at event {self.event!r}" if self.event is not None else ""
+        return f"{self.rule} violated{where}: {self.message}"
+
+    __repr__ = __str__
 
 
-def check(events: list[Event]) -> list[Violation]:
-    out: list[Violation] = []
-
-    def bad(rule: str, ev: Event | None, msg: str) -> None:
-        out.append(Violation(rule, ev, msg))
-
-    open_frames: dict[Any, list] = {}  # task -> [FrameRecord], outermost first
-    lived_through: dict[int, bool] = {}  # frame id -> a suspension of its task happened since enter
-    suspensions: dict[int, Event] = {}
-    posted: set[int] = set()
-    resumed_susp: set[int] = set()
-    pending_a4: dict[int, Event] = {}  # frame id -> its resumed exit, awaiting the a4 event
-    finished: set = set()
-
-    for ev in events:
-        kind = ev.kind
-        if kind == "enter":
-            open_frames.setdefault(ev.task, []).append(ev.frame)
-            lived_through[ev.frame.id] = False
-        elif kind == "suspend":
-            stack = open_frames.get(ev.task, [])
-            chain = ev.chain
-            if [f for f, _ in chain] != stack[::-1]:
-                bad("I2", ev, f"the suspension passes frames {chain!r} but the open frames are {stack[::-1]!r}")
-            seen_resumed = False
-            for frame, flag in chain:
-                if seen_resumed and not flag:
-                    bad("I1", ev, f"{frame!r} is not resumed but an inner frame is")
-                seen_resumed = seen_resumed or flag
-                if frame.id in lived_through and flag != lived_through[frame.id]:
-                    bad("I1", ev, f"{frame!r} has resumed={flag} but its task "
-                        f"{'did' if lived_through[frame.id] else 'did not'} suspend since it entered")
-            for frame in stack:
-                lived_through[frame.id] = True
-            suspensions[ev.seq] = ev
-        elif kind == "exit":
-            _check_exit(ev, open_frames, lived_through, pending_a4, bad)
-        elif kind == "a4":
-            frame = ev.frame
-            exit_ev = pending_a4.pop(frame.id, None) if frame is not None else None
-            entry = ev.entry
-            if ev.ec is not entry[EC]:
-                bad("A4", ev, f"{frame!r} resumed its caller with {ev.ec!r}, not the caller's captured "
-                    f"EC {entry[EC]!r}")
-            if ev.sc is not _expected_sc(ev.cc):
-                bad("A4", ev, f"{frame!r} resumed its caller with SC {ev.sc!r}, not on its continuation "
-                    f"context {ev.cc!r}")
-            if ev.epoch == entry[EPOCH]:
-                bad("A4", ev, f"{frame!r} resumed its caller without a new epoch")
-            if exit_ev is None and frame is not None:
-                bad("A4", ev, f"{frame!r} has no resumed exit before its A4 step")
-        elif kind == "post":
-            s = suspensions.get(ev.susp)
-            if s is None:
-                bad("A3", ev, "post of a continuation whose suspension was not recorded")
-            elif ev.target is not s.cc:
-                bad("A3", ev, f"continuation of suspension #{s.seq} posted to {ev.target!r}, "
-                    f"its continuation context is {s.cc!r}")
-            posted.add(ev.susp)
-        elif kind == "resume":
-            _check_resume(ev, suspensions, posted, resumed_susp, bad)
-        elif kind == "read":
-            held = ev.ec.get(ev.local)
-            if ev.value is not held and ev.value != held:
-                bad("AsyncLocal", ev, f"read {ev.value!r}, the current EC holds {held!r}")
-        elif kind == "task_done":
-            finished.add(ev.task)
-
-    for task in finished:
-        for frame in open_frames.get(task, []):
-            bad("I2", None, f"{frame!r} of finished task {task!r} was never left")
-    for frame_id, exit_ev in pending_a4.items():
-        if exit_ev.task in finished:
-            bad("A4", exit_ev, f"{exit_ev.frame!r} resumed but its caller never continued")
-    return out
+class TraceViolation(AssertionError):
+    def __init__(self, violations: list[Violation]) -> None:
+        self.violations = violations
+        super().__init__("\n".join(str(v) for v in violations))
 
 
-def _check_exit(ev: Event, open_frames: dict, lived_through: dict, pending_a4: dict, bad: Any) -> None:
-    frame = ev.frame
-    stack = open_frames.get(ev.task, [])
-    if frame is None or not stack or stack[-1] is not frame:
-        top = stack[-1] if stack else None
-        bad("I2", ev, f"a frame exits (entry {ev.entry!r}) but the innermost open frame is {top!r}")
-        if frame in stack:
-            stack.remove(frame)
-        if frame is None:
-            return
-    else:
-        stack.pop()
-    entry = ev.entry
-    expected = lived_through.pop(frame.id, False)
-    if ev.resumed != expected:
-        bad("I1", ev, f"{frame!r} ends with resumed={ev.resumed} but its task "
-            f"{'did' if expected else 'did not'} suspend since it entered")
-    if getattr(ev, "sync", False) and ev.resumed:
-        bad("I6", ev, f"{frame!r} was inlined as never-suspending but resumed")
-        return
-    if not ev.resumed:
-        if ev.ec is not entry[EC] or ev.sc is not entry[SC]:
-            bad("F2", ev, f"{frame!r} finished synchronously with ({ev.ec!r}, {ev.sc!r}) current, "
-                f"not its entry ({entry[EC]!r}, {entry[SC]!r})")
-    elif not getattr(ev, "closed", False) and not getattr(ev, "task_root", False):
-        if ev.ec is not entry[EC]:
-            bad("A4", ev, f"{frame!r} finished after resuming but left {ev.ec!r}, not its caller's "
-                f"captured EC {entry[EC]!r}")
-        pending_a4[frame.id] = ev
+def _expected_sc(cc: ContinuationContext) -> SynchronizationContext | None:
+    return cc if isinstance(cc, SynchronizationContext) else None
 
 
-def _check_resume(ev: Event, suspensions: dict, posted: set, resumed_susp: set, bad: Any) -> None:
-    s = suspensions.get(ev.susp)
-    if s is None:
-        bad("A3", ev, "resumption of a suspension that was not recorded")
-        return
-    if ev.susp in resumed_susp:
-        bad("A3", ev, f"suspension #{s.seq} resumed twice")
-    resumed_susp.add(ev.susp)
-    if ev.ec is not s.ec:
-        bad("A3", ev, f"resumed with {ev.ec!r}, the suspension #{s.seq} captured {s.ec!r}")
-    if ev.epoch == s.epoch:
-        bad("A3", ev, f"resumed without a new epoch (suspension #{s.seq})")
-    cc = s.cc
-    if cc is ANY:
-        return  # A5: resumes wherever the awaiter invoked the continuation
-    if ev.sc is not _expected_sc(cc):
-        bad("A3", ev, f"continuation of suspension #{s.seq} runs with SC {ev.sc!r}, "
-            f"its continuation context is {cc!r}")
-    if ev.how == "posted":
-        if ev.susp not in posted:
-            bad("A3", ev, f"continuation of suspension #{s.seq} runs as posted but was never posted")
-        if _runs_through_runtime(cc) and ev.where is not cc:
-            bad("A3", ev, f"continuation of suspension #{s.seq} runs on {ev.where!r}, "
-                f"not on its continuation context {cc!r}")
-
-
-def _runs_through_runtime(cc: Any) -> bool:
+def _runs_through_runtime(cc: ContinuationContext) -> bool:
     """The pool and the bundled contexts record where they run items; user contexts may not."""
-    from ._sync import LoopContext, QueueContext
-
     return cc is POOL or isinstance(cc, (QueueContext, LoopContext))
 
 
-def check_trace(trace: Any) -> list[Violation]:
-    """Violations found in a :class:`~runtime.Trace` (or a list of its events)."""
-    events = trace.events if hasattr(trace, "events") else trace
-    return check(events)
+@dataclass
+class _Replay:
+    """The checker's own account of the trace so far."""
+
+    out: list[Violation] = field(default_factory=list)
+    open_frames: dict[Driver, list[FrameRecord]] = field(default_factory=dict)  # outermost first
+    lived_through: dict[int, bool] = field(default_factory=dict)  # frame id -> its task suspended since enter
+    suspensions: dict[int, Suspend] = field(default_factory=dict)
+    posted: set[int] = field(default_factory=set)
+    resumed: set[int] = field(default_factory=set)
+    pending_a4: dict[int, Exit] = field(default_factory=dict)  # frame id -> its resumed exit, awaiting A4
+    finished: set[Driver] = field(default_factory=set)
+
+    def bad(self, rule: str, ev: Event | None, message: str) -> None:
+        self.out.append(Violation(rule, ev, message))
+
+    def event(self, ev: Event) -> None:
+        match ev:
+            case Enter():
+                self.open_frames.setdefault(ev.task, []).append(ev.frame)
+                self.lived_through[ev.frame.id] = False
+            case Suspend():
+                self.suspend(ev)
+            case Exit():
+                self.exit(ev)
+            case CallerResumed():
+                self.caller_resumed(ev)
+            case Post():
+                self.post(ev)
+            case Resume():
+                self.resume(ev)
+            case Read():
+                held = ev.ec.get(ev.local)
+                if ev.value is not held and ev.value != held:
+                    self.bad("AsyncLocal", ev, f"read {ev.value!r}, the current EC holds {held!r}")
+            case TaskDone():
+                self.finished.add(ev.task)
+
+    def suspend(self, ev: Suspend) -> None:
+        stack = self.open_frames.get(ev.task, [])
+        if [f for f, _ in ev.chain] != stack[::-1]:
+            self.bad("I2", ev, f"the suspension passes frames {ev.chain!r} but the open frames are {stack[::-1]!r}")
+        seen_resumed = False
+        for frame, flag in ev.chain:
+            if seen_resumed and not flag:
+                self.bad("I1", ev, f"{frame!r} is not resumed but an inner frame is")
+            seen_resumed = seen_resumed or flag
+            lived = self.lived_through.get(frame.id)
+            if lived is not None and flag != lived:
+                self.bad("I1", ev, f"{frame!r} has resumed={flag} but its task "
+                         f"{'did' if lived else 'did not'} suspend since it entered")
+        for frame in stack:
+            self.lived_through[frame.id] = True
+        self.suspensions[ev.seq] = ev
+
+    def exit(self, ev: Exit) -> None:
+        frame = ev.frame
+        stack = self.open_frames.get(ev.task, [])
+        if frame is None or not stack or stack[-1] is not frame:
+            top = stack[-1] if stack else None
+            self.bad("I2", ev, f"a frame exits (entry {ev.entry!r}) but the innermost open frame is {top!r}")
+            if frame in stack:
+                stack.remove(frame)
+            if frame is None:
+                return
+        else:
+            stack.pop()
+        entry = ev.entry
+        expected = self.lived_through.pop(frame.id, False)
+        if ev.resumed != expected:
+            self.bad("I1", ev, f"{frame!r} ends with resumed={ev.resumed} but its task "
+                     f"{'did' if expected else 'did not'} suspend since it entered")
+        if ev.sync and ev.resumed:
+            self.bad("I6", ev, f"{frame!r} was inlined as never-suspending but resumed")
+            return
+        if not ev.resumed:
+            if ev.ec is not entry[EC] or ev.sc is not entry[SC]:
+                self.bad("F2", ev, f"{frame!r} finished synchronously with ({ev.ec!r}, {ev.sc!r}) current, "
+                         f"not its entry ({entry[EC]!r}, {entry[SC]!r})")
+        elif not ev.closed and not ev.task_root:
+            if ev.ec is not entry[EC]:
+                self.bad("A4", ev, f"{frame!r} finished after resuming but left {ev.ec!r}, not its caller's "
+                         f"captured EC {entry[EC]!r}")
+            self.pending_a4[frame.id] = ev
+
+    def caller_resumed(self, ev: CallerResumed) -> None:
+        frame = ev.frame
+        exit_ev = self.pending_a4.pop(frame.id, None) if frame is not None else None
+        entry = ev.entry
+        if ev.ec is not entry[EC]:
+            self.bad("A4", ev, f"{frame!r} resumed its caller with {ev.ec!r}, not the caller's captured "
+                     f"EC {entry[EC]!r}")
+        if ev.sc is not _expected_sc(ev.cc):
+            self.bad("A4", ev, f"{frame!r} resumed its caller with SC {ev.sc!r}, not on its continuation "
+                     f"context {ev.cc!r}")
+        if ev.epoch == entry[EPOCH]:
+            self.bad("A4", ev, f"{frame!r} resumed its caller without a new epoch")
+        if exit_ev is None and frame is not None:
+            self.bad("A4", ev, f"{frame!r} has no resumed exit before its A4 step")
+
+    def post(self, ev: Post) -> None:
+        s = self.suspensions.get(ev.suspension)
+        if s is None:
+            self.bad("A3", ev, "post of a continuation whose suspension was not recorded")
+        elif ev.target is not s.cc:
+            self.bad("A3", ev, f"continuation of suspension #{s.seq} posted to {ev.target!r}, "
+                     f"its continuation context is {s.cc!r}")
+        self.posted.add(ev.suspension)
+
+    def resume(self, ev: Resume) -> None:
+        s = self.suspensions.get(ev.suspension)
+        if s is None:
+            self.bad("A3", ev, "resumption of a suspension that was not recorded")
+            return
+        if ev.suspension in self.resumed:
+            self.bad("A3", ev, f"suspension #{s.seq} resumed twice")
+        self.resumed.add(ev.suspension)
+        if ev.ec is not s.ec:
+            self.bad("A3", ev, f"resumed with {ev.ec!r}, the suspension #{s.seq} captured {s.ec!r}")
+        if ev.epoch == s.epoch:
+            self.bad("A3", ev, f"resumed without a new epoch (suspension #{s.seq})")
+        cc = s.cc
+        if cc is ANY:
+            return  # A5: resumes wherever the awaiter invoked the continuation
+        if ev.sc is not _expected_sc(cc):
+            self.bad("A3", ev, f"continuation of suspension #{s.seq} runs with SC {ev.sc!r}, "
+                     f"its continuation context is {cc!r}")
+        if ev.how == "posted":
+            if ev.suspension not in self.posted:
+                self.bad("A3", ev, f"continuation of suspension #{s.seq} runs as posted but was never posted")
+            if _runs_through_runtime(cc) and ev.where is not cc:
+                self.bad("A3", ev, f"continuation of suspension #{s.seq} runs on {ev.where!r}, "
+                         f"not on its continuation context {cc!r}")
+
+    def finish(self) -> list[Violation]:
+        for task in self.finished:
+            for frame in self.open_frames.get(task, []):
+                self.bad("I2", None, f"{frame!r} of finished task {task!r} was never left")
+        for exit_ev in self.pending_a4.values():
+            if exit_ev.task in self.finished:
+                self.bad("A4", exit_ev, f"{exit_ev.frame!r} resumed but its caller never continued")
+        return self.out
 
 
-def assert_valid(events: list[Event]) -> None:
+def check(events: Iterable[Event]) -> list[Violation]:
+    """The violations of the rules in ``events``, in the order they are found."""
+    replay = _Replay()
+    for ev in events:
+        replay.event(ev)
+    return replay.finish()
+
+
+def assert_valid(events: Iterable[Event]) -> None:
     violations = check(events)
     if violations:
         raise TraceViolation(violations)

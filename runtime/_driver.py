@@ -20,14 +20,16 @@ import functools
 import inspect
 import itertools
 import threading
-from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+import types
+from collections.abc import Awaitable, Callable, Coroutine, Generator
+from typing import Any, Generic, TypeVar, cast
 
-from . import _sched, _state, _trace
+from . import _recorder, _sched, _state
 from ._frames import is_frame_coroutine, task_var
 from ._sched import ANY, POOL
-from ._state import EC, SC, ExecutionContext
+from ._state import EC, SC, ExecutionContext, State
 from ._suspension import Suspension, captured_context, foreign
+from ._sync import SynchronizationContext
 
 T = TypeVar("T")
 
@@ -43,7 +45,7 @@ MAX_INLINE_DEPTH = 32
 class _BadYield:
     __slots__ = ("value",)
 
-    def __init__(self, value: Any) -> None:
+    def __init__(self, value: object) -> None:
         self.value = value
 
 
@@ -55,19 +57,21 @@ class Task(Generic[T]):
     the current SC, or the thread pool when there is none (A2).
     """
 
-    def __init__(self, coro: Any, ctx: contextvars.Context, name: str | None = None) -> None:
+    def __init__(self, coro: Coroutine[Any, Any, T], ctx: contextvars.Context, name: str | None = None) -> None:
         self._coro = coro
         # The frame of an @async_method coroutine run as the task itself: it has no
-        # caller continuation (see _frames.leave_frame).
-        self._root_frame = coro.cr_frame if is_frame_coroutine(coro) else None
+        # caller continuation (see _frames.try_leave_frame).
+        self._root_frame: types.FrameType | None = (
+            cast("types.CoroutineType[Any, Any, T]", coro).cr_frame if is_frame_coroutine(coro) else None
+        )
         self._ctx = ctx
         self.name = name or f"task-{next(_names)}"
         self._lock = threading.Lock()
         self._event = threading.Event()
         self._done = False
-        self._result: Any = None
+        self._result: tuple[T] | None = None  # (value,) once it returned
         self._exc: BaseException | None = None
-        self._callbacks: list[Callable[[Task[T]], Any]] = []
+        self._callbacks: list[Callable[[Task[T]], object]] = []
         self.stepping_thread: int | None = None  # who runs its step now (traces tell tasks apart)
 
     # ---------------------------------------------------------------- public API
@@ -84,7 +88,8 @@ class Task(Generic[T]):
             raise TimeoutError(f"{self!r} did not finish within {timeout} s")
         if self._exc is not None:
             raise self._exc
-        return self._result
+        assert self._result is not None
+        return self._result[0]
 
     def exception(self) -> BaseException | None:
         """The exception the task finished with, or None. The task must be done."""
@@ -92,7 +97,7 @@ class Task(Generic[T]):
             raise RuntimeError(f"{self!r} is not done")
         return self._exc
 
-    def add_done_callback(self, fn: Callable[[Task[T]], Any]) -> None:
+    def add_done_callback(self, fn: Callable[[Task[T]], object]) -> None:
         """Call ``fn(task)`` when the task finishes (now, if it already has)."""
         with self._lock:
             if not self._done:
@@ -100,7 +105,7 @@ class Task(Generic[T]):
                 return
         fn(self)
 
-    def __await__(self):
+    def __await__(self) -> Generator[Suspension, None, T]:
         return TaskAwait(self, True).__await__()
 
     def __repr__(self) -> str:
@@ -111,7 +116,7 @@ class Task(Generic[T]):
     def _wait_done(self, cont: Callable[[], None]) -> None:
         self.add_done_callback(lambda _task: cont())
 
-    def _drive(self, state: tuple | None, exc: BaseException | None = None) -> None:
+    def _drive(self, state: State | None, exc: BaseException | None = None) -> None:
         """Step on this thread until the computation waits for something elsewhere, or ends."""
         while True:
             self.stepping_thread = _get_ident()
@@ -120,7 +125,7 @@ class Task(Generic[T]):
             if outcome is None:
                 self._complete()
                 return
-            if type(outcome) is _BadYield:
+            if isinstance(outcome, _BadYield):
                 state = None
                 exc = TypeError(
                     f"runtime task {self.name} got bad yield {outcome.value!r}: only runtime "
@@ -132,14 +137,14 @@ class Task(Generic[T]):
                 return
             state, exc = resumed
 
-    def _step(self, state: tuple | None, exc: BaseException | None) -> Any:
+    def _step(self, state: State | None, exc: BaseException | None) -> Suspension | _BadYield | None:
         if state is not None:
             _state.set_state(state)
         coro = self._coro
         try:
             y = coro.send(None) if exc is None else coro.throw(exc)
         except StopIteration as stop:
-            self._result = stop.value
+            self._result = (stop.value,)
             return None
         except BaseException as error:
             self._exc = error
@@ -149,18 +154,19 @@ class Task(Generic[T]):
             if r is None:
                 return _BadYield(y)
             y = r
-        if _trace.recorder is not None:
-            _trace.recorder.suspended(y)
+        rec = _recorder.active
+        if rec is not None:
+            rec.suspended(y)
         return y
 
-    def _park(self, r: Suspension) -> tuple | None:
+    def _park(self, r: Suspension) -> tuple[State, BaseException | None] | None:
         """Register the continuation of suspension ``r``.
 
         Returns ``(state, exc)`` when it completed during registration on this
         thread and may run here (the loop in ``_drive`` then continues, instead
         of recursing), else None.
         """
-        if r.always_post:
+        if r.wait is None:  # yield_() and context switches post at once
             r.claim()
             self._post(r)
             return None
@@ -189,8 +195,9 @@ class Task(Generic[T]):
             self._post(r)
             return
         state = (r.ec, r.resume_sc(sc_here), _state.next_epoch())
-        if _trace.recorder is not None:
-            _trace.recorder.resuming(self, r, state, "inline")
+        rec = _recorder.active
+        if rec is not None:
+            rec.resuming(self, r, state, "inline")
         if r.reg_thread == _get_ident():
             r.ready_state = state  # still registering on this thread: let _drive loop
             return
@@ -202,17 +209,19 @@ class Task(Generic[T]):
 
     def _post(self, r: Suspension) -> None:
         cc = r.cc
-        if _trace.recorder is not None:
-            _trace.recorder.posted(self, r)
-        if cc is POOL:
-            _sched.current().to_pool(functools.partial(self._run_posted, r))
-        else:
+        rec = _recorder.active
+        if rec is not None:
+            rec.posted(self, r)
+        if isinstance(cc, SynchronizationContext):
             cc.post(functools.partial(self._run_posted, r))
+        else:  # POOL; or ANY, when nesting too deep to run where it was invoked
+            _sched.current().to_pool(functools.partial(self._run_posted, r))
 
     def _run_posted(self, r: Suspension) -> None:
         state = (r.ec, r.resume_sc(None), _state.next_epoch())
-        if _trace.recorder is not None:
-            _trace.recorder.resuming(self, r, state, "posted")
+        rec = _recorder.active
+        if rec is not None:
+            rec.resuming(self, r, state, "posted")
         self._drive(state)
 
     def _complete(self) -> None:
@@ -220,8 +229,9 @@ class Task(Generic[T]):
             self._done = True
             callbacks, self._callbacks = self._callbacks, []
         self._event.set()
-        if _trace.recorder is not None:
-            _trace.recorder.event("task_done", task=self, error=self._exc)
+        rec = _recorder.active
+        if rec is not None:
+            rec.task_done(self, self._exc)
         for fn in callbacks:
             try:
                 fn(self)
@@ -229,16 +239,16 @@ class Task(Generic[T]):
                 _sched.report_exception(f"in a done callback of {self!r}")
 
 
-class TaskAwait:
+class TaskAwait(Generic[T]):
     """``configure_await(task, flag)``: a task await with an explicit continuation context."""
 
     __slots__ = ("_task", "_capture")
 
-    def __init__(self, task: Task, capture: bool) -> None:
+    def __init__(self, task: Task[T], capture: bool) -> None:
         self._task = task
         self._capture = capture
 
-    def __await__(self):
+    def __await__(self) -> Generator[Suspension, None, T]:
         task = self._task
         if not task._done:
             st = _state.get_state()
@@ -246,21 +256,23 @@ class TaskAwait:
         return task.result()
 
 
-def _as_coroutine(awaitable: Any) -> Any:
-    if inspect.iscoroutine(awaitable) or (
-        inspect.isgenerator(awaitable) and awaitable.gi_code.co_flags & inspect.CO_ITERABLE_COROUTINE
+def _as_coroutine(awaitable: Awaitable[T]) -> Coroutine[Any, Any, T]:
+    """What a Task steps: the coroutine itself, or one that awaits ``awaitable``."""
+    obj: object = awaitable
+    if inspect.iscoroutine(obj) or (
+        inspect.isgenerator(obj) and obj.gi_code.co_flags & inspect.CO_ITERABLE_COROUTINE
     ):
-        return awaitable
-    if inspect.isawaitable(awaitable):
+        return cast("Coroutine[Any, Any, T]", obj)
+    if inspect.isawaitable(obj):
         return _await(awaitable)
     raise TypeError(f"expected an awaitable, got {awaitable!r}")
 
 
-async def _await(awaitable: Any) -> Any:
+async def _await(awaitable: Awaitable[T]) -> T:
     return await awaitable
 
 
-def start(awaitable: Any, *, name: str | None = None) -> Task:
+def start(awaitable: Awaitable[T], *, name: str | None = None) -> Task[T]:
     """Run ``awaitable`` on this thread up to its first suspension; return its Task.
 
     The task starts with the caller's SC and the caller's execution context
@@ -269,16 +281,17 @@ def start(awaitable: Any, *, name: str | None = None) -> Task:
     """
     coro = _as_coroutine(awaitable)
     ctx = contextvars.copy_context()
-    task: Task = Task(coro, ctx, name)
+    task = Task(coro, ctx, name)
     ctx.run(task_var.set, task)
     state = (ExecutionContext.capture(), _state.get_state()[SC], _state.next_epoch())
-    if _trace.recorder is not None:
-        _trace.recorder.event("task_start", task=task, ec=state[EC], sc=state[SC])
+    rec = _recorder.active
+    if rec is not None:
+        rec.task_started(task, state)
     task._drive(state)
     return task
 
 
-def run(awaitable: Any, *, timeout: float | None = None) -> Any:
+def run(awaitable: Awaitable[T], *, timeout: float | None = None) -> T:
     """Run ``awaitable`` to completion and return its result (or raise its exception).
 
     Blocks the calling thread (under :func:`~runtime.deterministic`: runs the

@@ -25,18 +25,23 @@ import inspect
 import keyword
 import sys
 import types
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Coroutine, Generator
+from typing import TYPE_CHECKING, Any, Generic, ParamSpec, TypeVar, overload
 
-from . import _state, _trace
+from . import _recorder, _state
 from ._sched import POOL
-from ._state import EC, EPOCH, SC
-from ._suspension import switch_to
+from ._state import EC, EPOCH, SC, State
+from ._suspension import Suspension, switch_to
+
+if TYPE_CHECKING:
+    from ._driver import Task
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
 
 # The runtime Task whose Context this is (set once per task by the driver).
-task_var: contextvars.ContextVar = contextvars.ContextVar("runtime.task", default=None)
-
-F = TypeVar("F", bound=Callable[..., Any])
+task_var: contextvars.ContextVar[Task[Any] | None] = contextvars.ContextVar("runtime.task", default=None)
 
 _get = _state.get_state
 _set = _state.set_state
@@ -44,97 +49,127 @@ _set = _state.set_state
 # Frames (Python frame objects of async_method wrappers) awaited under
 # configure_await(..., False): their caller resumes on the pool (A2, I7).
 # NoCaptureFrame adds and removes them around the await.
-no_capture_frames: set = set()
+no_capture_frames: set[types.FrameType] = set()
 
 
-@types.coroutine
-def leave(entry: tuple, continue_on_captured_context: bool = True):
-    """End of a frame that may have suspended: F2 if it did not resume, else A4/I4.
+def try_leave(entry: State, continue_on_captured_context: bool = True) -> bool:
+    """End a frame without suspending, if its end needs no suspension; True if it did.
 
-    Not resumed: restore the entry state (F2 / I2). Resumed: restore nothing
-    of the frame's own (F2), make the caller's captured EC current -- the
-    frame's entry EC -- and, if the current SC is not the caller's captured
-    continuation context, suspend and resume there (A4 / I4). The caller is
-    then running "resumed" as well, because the epoch changed since it entered.
-    Exceptions leaving the frame pass through unchanged (the caller awaits
-    this from a ``finally`` block).
+    Not resumed: restore the entry state (F2 / I2). Resumed: restore nothing of
+    the frame's own (F2) and make the caller's captured EC -- the frame's entry
+    EC -- current (A4 / I4); when the current SC already is the caller's
+    continuation context (its entry SC, or none under
+    ``configure_await(..., False)``), that is the whole step. When it is not,
+    change nothing and return False: ``await leave(entry)`` must suspend and
+    continue there. The caller is then running "resumed" as well, because the
+    epoch changed since it entered.
     """
     st = _get()
-    rec = _trace.recorder
     if st[EPOCH] == entry[EPOCH]:
         if st is not entry:
             _set(entry)
+        rec = _recorder.active
         if rec is not None:
             rec.frame_exit(entry, False)
-        return
+        return True
     if sys.exc_info()[0] is GeneratorExit:
+        rec = _recorder.active
         if rec is not None:
             rec.frame_exit(entry, True, closed=True)
-        return  # the computation is being closed; nothing will run on the caller's context
+        return True  # the computation is being closed; nothing will run on the caller's context
     sc = entry[SC] if continue_on_captured_context else None
-    cc = POOL if sc is None else sc
-    _set((entry[EC], st[SC], st[EPOCH]))
-    frame = rec.frame_exit(entry, True, cc=cc) if rec is not None else None
     if st[SC] is not sc:
-        yield switch_to(cc, entry[EC])
+        return False
+    _set((entry[EC], sc, st[EPOCH]))
+    rec = _recorder.active
     if rec is not None:
-        st = _get()
-        rec.event("a4", frame=frame, entry=entry, cc=cc, ec=st[EC], sc=st[SC], epoch=st[EPOCH])
-
-
-def leave_frame(entry: tuple):
-    """``leave`` for an ``@async_method`` wrapper, which knows two special ends.
-
-    Under ``configure_await(call, False)`` the caller resumes on the pool. A
-    task's outermost frame has no caller continuation at all: the task
-    completes, and whoever awaits it resumes by its own rules.
-    """
-    frame = sys._getframe(1)
-    if no_capture_frames and frame in no_capture_frames:
-        return leave(entry, False)
-    task = task_var.get()
-    if task is not None and task._root_frame is frame:
-        return _leave_task_root(entry)
-    return leave(entry)
+        cc = POOL if sc is None else sc
+        rec.caller_resumed(rec.frame_exit(entry, True, cc=cc), entry, cc)
+    return True
 
 
 @types.coroutine
-def _leave_task_root(entry: tuple):
-    """End of a task's outermost frame: F2 as usual, but no caller continuation to resume."""
+def leave(entry: State, continue_on_captured_context: bool = True) -> Generator[Suspension, None, None]:
+    """End of a frame that may have suspended: F2 if it did not resume, else A4/I4.
+
+    :func:`try_leave`, and when that cannot finish without suspending: make the
+    caller's EC current, suspend, and continue on the caller's continuation
+    context. Exceptions leaving the frame pass through unchanged (the caller
+    awaits this from a ``finally`` block).
+    """
+    if try_leave(entry, continue_on_captured_context):
+        return
     st = _get()
+    sc = entry[SC] if continue_on_captured_context else None
+    cc = POOL if sc is None else sc
+    _set((entry[EC], st[SC], st[EPOCH]))
+    rec = _recorder.active
+    frame = rec.frame_exit(entry, True, cc=cc) if rec is not None else None
+    yield switch_to(cc, entry[EC])
+    rec = _recorder.active
+    if rec is not None:
+        rec.caller_resumed(frame, entry, cc)
+
+
+def try_leave_frame(entry: State) -> bool:
+    """:func:`try_leave` for an ``@async_method`` wrapper, which knows two special ends.
+
+    Under ``configure_await(call, False)`` the caller resumes on the pool. A
+    task's outermost frame has no caller continuation at all: the task
+    completes, and whoever awaits it resumes by its own rules (F2 still applies).
+    """
+    st = _get()
+    if st[EPOCH] == entry[EPOCH] and _recorder.active is None:
+        _set(entry)  # F2, the same for every kind of frame (the wrapper saw st is not entry)
+        return True
+    frame = sys._getframe(1)
+    if no_capture_frames and frame in no_capture_frames:
+        return try_leave(entry, False)
+    task = task_var.get()
+    if task is None or task._root_frame is not frame:
+        return try_leave(entry)
     resumed = st[EPOCH] != entry[EPOCH]
     if not resumed and st is not entry:
         _set(entry)
-    if _trace.recorder is not None:
-        _trace.recorder.frame_exit(entry, resumed, task_root=True)
-    return
-    yield  # a generator, so that the wrapper can await it
+    rec = _recorder.active
+    if rec is not None:
+        rec.frame_exit(entry, resumed, task_root=True)
+    return True
 
 
-# Names the generated wrappers look up as globals. The tracer rebinds them
-# (so tracing costs nothing when off); see _trace.
-wrapper_globals: dict = {
+def leave_frame(entry: State) -> Generator[Suspension, None, None]:
+    """:func:`leave` for an ``@async_method`` wrapper (after :func:`try_leave_frame` said False)."""
+    frame = sys._getframe(1)
+    return leave(entry, not (no_capture_frames and frame in no_capture_frames))
+
+
+# Names the generated wrappers look up as globals.
+wrapper_globals: dict[str, Any] = {
     "__builtins__": __builtins__,
-    "_ai_enter": _get,
-    "_ai_state": _get,
+    "_ai_get": _get,
+    "_ai_rec": _recorder,
+    "_ai_try_leave_frame": try_leave_frame,
     "_ai_leave_frame": leave_frame,
 }
-_INTERNAL_NAMES = frozenset({"_ai_fn", "_ai_s", "_ai_enter", "_ai_state", "_ai_leave_frame"})
+_INTERNAL_NAMES = frozenset({"_ai_fn", "_ai_s", *wrapper_globals})
 
+# The wrapper of a runtime-async function: F1 on entry (through the recording
+# slot: ContextVar.get while nothing records); on exit, F2 or the A4 step, which
+# only suspends when the caller's continuation context is elsewhere.
 _TEMPLATE = """\
 def _ai_factory(_ai_fn):
     async def {name}({params}):
-        _ai_s = _ai_enter()
+        _ai_s = _ai_rec.enter_call()
         try:
             return await _ai_fn({args})
         finally:
-            if _ai_state() is not _ai_s:
+            if _ai_get() is not _ai_s and not _ai_try_leave_frame(_ai_s):
                 await _ai_leave_frame(_ai_s)
     return {name}
 """
 
 
-def _signature_text(fn: Any) -> tuple[str, str] | None:
+def _signature_text(fn: Callable[..., object]) -> tuple[str, str] | None:
     """Parameter list and forwarding arguments that bind exactly like ``fn``.
 
     The wrapper gets ``fn``'s own default objects, so arguments are bound once,
@@ -173,7 +208,7 @@ def _signature_text(fn: Any) -> tuple[str, str] | None:
     return ", ".join(params), ", ".join(args)
 
 
-def _build_wrapper(fn: Any) -> Any:
+def _build_wrapper(fn: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]:
     sig = _signature_text(fn)
     params, args = sig if sig is not None else ("*_ai_args, **_ai_kwargs", "*_ai_args, **_ai_kwargs")
     name = getattr(fn, "__name__", "runtime_async")
@@ -182,58 +217,68 @@ def _build_wrapper(fn: Any) -> Any:
     src = _TEMPLATE.format(name=name, params=params, args=args)
     qualname = getattr(fn, "__qualname__", name)
     code = compile(src, f"<runtime.async_method wrapper of {qualname}>", "exec")
-    namespace: dict = {}
+    namespace: dict[str, Any] = {}
     exec(code, wrapper_globals, namespace)
-    wrapper = namespace["_ai_factory"](fn)
+    wrapper: types.FunctionType = namespace["_ai_factory"](fn)
     if sig is not None:
+        assert isinstance(fn, types.FunctionType)
         wrapper.__defaults__ = fn.__defaults__
         wrapper.__kwdefaults__ = fn.__kwdefaults__
     functools.update_wrapper(wrapper, fn)
-    if hasattr(wrapper.__code__, "co_qualname"):  # 3.11+: tracebacks and traces show fn's name
+    if sys.version_info >= (3, 11):  # tracebacks and traces show fn's name
         wrapper.__code__ = wrapper.__code__.replace(co_qualname=qualname)
-    wrapper._ai_async_method = True
-    return wrapper
+    wrapper._ai_async_method = True  # type: ignore[attr-defined]
+    result: Callable[P, Coroutine[Any, Any, R]] = wrapper
+    return result
 
 
-def async_method(fn: F) -> F:
+@overload
+def async_method(fn: staticmethod[P, Coroutine[Any, Any, R]]) -> staticmethod[P, Coroutine[Any, Any, R]]: ...
+@overload
+def async_method(fn: classmethod[T, P, Coroutine[Any, Any, R]]) -> classmethod[T, P, Coroutine[Any, Any, R]]: ...
+@overload
+def async_method(fn: Callable[P, Coroutine[Any, Any, R]]) -> Callable[P, Coroutine[Any, Any, R]]: ...
+def async_method(fn: Any) -> Any:
     """Mark ``fn`` (an ``async def``) as a runtime-async function.
 
     Calling it returns a coroutine; awaiting it runs the body synchronously up
     to its first suspension, with rules F1-F3 applied to its frame and A1-A5
     to the awaits around it. Works on functions, methods, static and class
-    methods, in any order with ``@inline`` / ``@noinline``.
+    methods, in any order with ``@inline`` / ``@noinline``; the result has
+    ``fn``'s signature.
     """
     if isinstance(fn, (staticmethod, classmethod)):
-        return type(fn)(async_method(fn.__func__))  # type: ignore[return-value]
+        return type(fn)(async_method(fn.__func__))
     if getattr(fn, "_ai_async_method", False):
         return fn
     if not inspect.iscoroutinefunction(fn):
         raise TypeError(f"@async_method needs an 'async def' function, got {fn!r}")
-    return _build_wrapper(fn)  # type: ignore[return-value]
+    return _build_wrapper(fn)
 
 
-def is_async_method(fn: Any) -> bool:
+def is_async_method(fn: object) -> bool:
     """True if ``fn`` was decorated with :func:`async_method`."""
     fn = getattr(fn, "__func__", fn)
     return bool(getattr(fn, "_ai_async_method", False))
 
 
-def is_frame_coroutine(obj: Any) -> bool:
+def is_frame_coroutine(obj: object) -> bool:
     """True for the coroutine a call to an ``@async_method`` function returns."""
     code = getattr(obj, "cr_code", None)
     return code is not None and "_ai_leave_frame" in code.co_names
 
 
-class NoCaptureFrame:
+class NoCaptureFrame(Generic[T]):
     """``configure_await(frame_call, False)``: the caller's continuation resumes on the pool."""
 
     __slots__ = ("_coro",)
 
-    def __init__(self, coro: Any) -> None:
+    def __init__(self, coro: types.CoroutineType[Any, Any, T]) -> None:
         self._coro = coro
 
-    def __await__(self):
+    def __await__(self) -> Generator[Any, Any, T]:
         frame = self._coro.cr_frame
+        assert frame is not None  # not started yet
         no_capture_frames.add(frame)
         try:
             return (yield from self._coro.__await__())

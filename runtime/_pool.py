@@ -16,12 +16,12 @@ from collections.abc import Callable
 class WorkerPool:
     def __init__(self, max_workers: int = 64) -> None:
         self.max_workers = max_workers
-        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Callable[[], object]] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._idle = 0  # workers waiting on the queue; guarded by _lock
         self._threads: list[threading.Thread] = []
 
-    def submit(self, item: Callable[[], None]) -> None:
+    def submit(self, item: Callable[[], object]) -> None:
         self._queue.put(item)
         with self._lock:
             if self._queue.qsize() > self._idle and len(self._threads) < self.max_workers:

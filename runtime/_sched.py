@@ -18,13 +18,19 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 from . import _state
 from ._pool import pool as _worker_pool
 
+if TYPE_CHECKING:
+    from ._driver import Task
+    from ._sync import QueueContext, SynchronizationContext
 
-class _Marker:
+
+class Marker:
+    """A named place that is not a SynchronizationContext: ``POOL`` or ``ANY``."""
+
     __slots__ = ("_name",)
 
     def __init__(self, name: str) -> None:
@@ -34,39 +40,35 @@ class _Marker:
         return self._name
 
 
-POOL = _Marker("POOL")  # continuation context "the thread pool" (no SC current)
-ANY = _Marker("ANY")  # continuation context of custom awaiters: wherever they resume us
+POOL = Marker("POOL")  # continuation context "the thread pool" (no SC current)
+ANY = Marker("ANY")  # continuation context of custom awaiters: wherever they resume us
+
+ContinuationContext: TypeAlias = Union["SynchronizationContext", Marker]
+"""Where a continuation runs (A2): an SC, ``POOL``, or ``ANY`` (custom awaiters, A5)."""
+
+Place: TypeAlias = Union["SynchronizationContext", Marker, None]
+"""Where an item runs: ``POOL``, a context, or ``None`` (a thread the runtime does not own)."""
+
+Item: TypeAlias = Callable[[], object]
 
 
 class DeadlockError(RuntimeError):
     """The deterministic scheduler has nothing left to run but the awaited task is not done."""
 
 
-_tls = threading.local()  # .where: the place whose item this thread is running
+_tls = threading.local()  # .where: the place whose item this thread is running; .inline_depth (driver)
 
 
-def where() -> Any:
+def where() -> Place:
     """The place running the current item: ``POOL``, a QueueContext, or ``None``."""
-    return getattr(_tls, "where", None)
-
-
-def running_on() -> Any:
-    """Where the current code runs: ``ThreadPool``, a QueueContext or LoopContext, or None.
-
-    None means a thread the runtime does not own (the caller of ``run()``, for
-    instance). Under :func:`deterministic` this names the simulated thread.
-    """
-    place = where()
-    if place is POOL:
-        from ._threadpool import ThreadPool
-
-        return ThreadPool
+    place: Place = getattr(_tls, "where", None)
     return place
 
 
-def run_item(place: Any, fn: Callable[[], Any]) -> None:
+def run_item(place: Place, fn: Item) -> None:
     """Run one item for ``place`` with that place's SC current, reporting what escapes."""
-    token = _state.set_state(_state.state_with_sc(None if place is POOL else place))
+    sc = None if isinstance(place, Marker) else place
+    token = _state.set_state(_state.state_with_sc(sc))
     previous = getattr(_tls, "where", None)
     _tls.where = place
     try:
@@ -75,7 +77,7 @@ def run_item(place: Any, fn: Callable[[], Any]) -> None:
         report_exception(f"in an item run on {place!r}")
     finally:
         _tls.where = previous
-        _state._var.reset(token)
+        _state.reset_state(token)
 
 
 def report_exception(where_text: str) -> None:
@@ -86,13 +88,13 @@ def report_exception(where_text: str) -> None:
 class RealScheduler:
     deterministic = False
 
-    def to_pool(self, fn: Callable[[], Any]) -> None:
+    def to_pool(self, fn: Item) -> None:
         _worker_pool.submit(lambda: run_item(POOL, fn))
 
-    def to_queue(self, ctx: Any, fn: Callable[[], Any]) -> None:
+    def to_queue(self, ctx: QueueContext, fn: Item) -> None:
         ctx._enqueue_on_thread(fn)
 
-    def wait(self, task: Any, timeout: float | None) -> bool:
+    def wait(self, task: Task[Any], timeout: float | None) -> bool:
         return task._event.wait(timeout)
 
 
@@ -112,16 +114,16 @@ class DeterministicScheduler:
         self._rng = random.Random(seed) if seed is not None else None
         self._idle_timeout = idle_timeout
         self._cond = threading.Condition()
-        self._fifo: collections.deque = collections.deque()  # (place, fn)
-        self._queues: dict[Any, collections.deque] = {}
+        self._fifo: collections.deque[tuple[Place, Item]] = collections.deque()
+        self._queues: dict[Place, collections.deque[Item]] = {}
 
-    def to_pool(self, fn: Callable[[], Any]) -> None:
+    def to_pool(self, fn: Item) -> None:
         self._submit(POOL, fn)
 
-    def to_queue(self, ctx: Any, fn: Callable[[], Any]) -> None:
+    def to_queue(self, ctx: QueueContext, fn: Item) -> None:
         self._submit(ctx, fn)
 
-    def _submit(self, place: Any, fn: Callable[[], Any]) -> None:
+    def _submit(self, place: Place, fn: Item) -> None:
         with self._cond:
             if self._rng is None:
                 self._fifo.append((place, fn))
@@ -129,7 +131,7 @@ class DeterministicScheduler:
                 self._queues.setdefault(place, collections.deque()).append(fn)
             self._cond.notify_all()
 
-    def _take(self, timeout: float | None) -> tuple | None:
+    def _take(self, timeout: float | None) -> tuple[Place, Item] | None:
         with self._cond:
             if not self._has_work():
                 self._cond.wait(timeout)
@@ -158,7 +160,7 @@ class DeterministicScheduler:
             n += 1
         return n
 
-    def wait(self, task: Any, timeout: float | None) -> bool:
+    def wait(self, task: Task[Any], timeout: float | None) -> bool:
         limit = self._idle_timeout if timeout is None else timeout
         while not task.done():
             if not self.run_one(0):
@@ -175,10 +177,12 @@ class DeterministicScheduler:
             return len(self._fifo) + sum(len(q) for q in self._queues.values())
 
 
-_current: Any = RealScheduler()
+Scheduler: TypeAlias = RealScheduler | DeterministicScheduler
+
+_current: Scheduler = RealScheduler()
 
 
-def current() -> Any:
+def current() -> Scheduler:
     return _current
 
 

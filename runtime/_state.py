@@ -1,20 +1,20 @@
 """The current execution context (EC) and synchronization context (SC), in one ContextVar.
 
 Everything the runtime-async rules save and restore lives in a single
-``contextvars.ContextVar`` whose value is the *state*, a plain tuple::
+``contextvars.ContextVar`` whose value is the *state*, a :data:`State` tuple::
 
     (ec, sc, epoch)
 
 * ``ec``    -- the current :class:`ExecutionContext`: an immutable snapshot of every
-  :class:`AsyncLocal` value. Never ``None``.
+  :class:`~runtime.AsyncLocal` value. Never ``None``.
 * ``sc``    -- the current :class:`~runtime.SynchronizationContext`, or ``None``.
 * ``epoch`` -- an int that changes every time a suspended computation resumes in
   this ``contextvars.Context`` (see :func:`next_epoch`).
 
 Invariants (relied upon by ``_frames`` and ``_inline``):
 
-1. A state tuple is never mutated; every change installs a new tuple, so
-   "did anything change since entry?" is one identity test.
+1. A state is never mutated; every change installs a new tuple, so "did
+   anything change since entry?" is one identity test.
 2. Every resumption installs a state with a fresh epoch, and nothing ever
    re-installs a state captured before the last resumption of its Context,
    except a frame restoring its own entry state while it has not resumed (F2).
@@ -26,6 +26,13 @@ Keeping the SC beside the EC in the same variable makes the F1 capture one
 The SC is still not part of the EC: capturing or restoring an EC never
 touches it, and nothing flows it to other work. Each thread starts with no SC;
 the runtime sets it afresh whenever it runs a step of a computation.
+
+The state is a plain tuple indexed by the ``Final`` constants :data:`EC`,
+:data:`SC` and :data:`EPOCH` (mypy types each element), not a ``NamedTuple``:
+every ``AsyncLocal`` write builds a new state, and building a tuple subclass
+instead of a tuple costs a write 35% more instructions.
+
+This module imports nothing else of the runtime: it is the bottom of its import graph.
 """
 
 from __future__ import annotations
@@ -34,18 +41,36 @@ import contextlib
 import itertools
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, TypeVar
+
+if TYPE_CHECKING:
+    from ._local import AsyncLocal
+    from ._sync import SynchronizationContext
 
 T = TypeVar("T")
 
-EC, SC, EPOCH = 0, 1, 2  # field positions in the state tuple (hot paths index directly)
+State: TypeAlias = "tuple[ExecutionContext, SynchronizationContext | None, int]"
+"""The runtime state ``(ec, sc, epoch)``; see the module docstring."""
+
+class Values(Protocol):
+    """The values of an :class:`ExecutionContext` (a dict) as the type checker sees them:
+    the value held for an ``AsyncLocal[T]`` is a ``T``."""
+
+    def get(self, local: AsyncLocal[T], default: T, /) -> T: ...
+    def copy(self) -> dict[AsyncLocal[Any], Any]: ...
+    def __len__(self) -> int: ...
+
+
+EC: Final = 0  # field positions in a State (hot paths index directly)
+SC: Final = 1
+EPOCH: Final = 2
 
 _epochs = itertools.count(1)
 next_epoch = _epochs.__next__  # atomic under the GIL
 
 
 class ExecutionContext:
-    """An immutable snapshot of all :class:`AsyncLocal` values.
+    """An immutable snapshot of all :class:`~runtime.AsyncLocal` values.
 
     Capturing the current context and restoring one are O(1): they read or
     replace one reference. Writing an ``AsyncLocal`` creates a new snapshot.
@@ -53,14 +78,14 @@ class ExecutionContext:
 
     __slots__ = ("_values", "_suppressed")
 
-    _values: dict
+    _values: Values
     _suppressed: bool
 
     def __init__(self) -> None:
         raise TypeError("ExecutionContext objects come from ExecutionContext.capture()")
 
     @classmethod
-    def _make(cls, values: dict, suppressed: bool) -> ExecutionContext:
+    def _make(cls, values: Values, suppressed: bool) -> ExecutionContext:
         ec = object.__new__(cls)
         ec._values = values
         ec._suppressed = suppressed
@@ -115,57 +140,21 @@ class ExecutionContext:
         return f"<ExecutionContext #{id(self):x} with {len(self._values)} value(s){flag}>"
 
 
-EMPTY = ExecutionContext._make({}, False)
-DEFAULT_STATE = (EMPTY, None, 0)
+EMPTY: Final = ExecutionContext._make({}, False)
+DEFAULT_STATE: Final[State] = (EMPTY, None, 0)
 
-_var: ContextVar[tuple] = ContextVar("runtime.state", default=DEFAULT_STATE)
-get_state = _get_state = _var.get
-set_state = _set_state = _var.set
-_new_object = object.__new__
-
-
-class AsyncLocal(Generic[T]):
-    """A value that flows with the execution context, like .NET's ``AsyncLocal<T>``.
-
-    Writes are copy-on-write: they install a new :class:`ExecutionContext`, so
-    a frame that restores its entry context (F2) undoes them, and a
-    continuation that restores its captured context (A3) sees the values of the
-    moment it was captured.
-    """
-
-    __slots__ = ("_default", "name", "__weakref__")
-
-    def __init__(self, default: T = None, *, name: str | None = None) -> None:  # type: ignore[assignment]
-        self._default = default
-        self.name = name
-
-    def _get(self) -> T:
-        return _get_state()[EC]._values.get(self, self._default)
-
-    def _set(self, value: T) -> None:
-        st = _get_state()
-        ec = st[EC]
-        values = ec._values.copy()
-        values[self] = value
-        new = _new_object(ExecutionContext)  # ExecutionContext._make, inlined: writes are hot
-        new._values = values
-        new._suppressed = ec._suppressed
-        _set_state((new, st[SC], st[EPOCH]))
-
-    value = property(_get, _set, doc="The value in the current execution context.")
-    _ORIGINAL_VALUE = value  # the tracer swaps ``value`` while it records, then puts this back
-
-    def __repr__(self) -> str:
-        label = f" {self.name!r}" if self.name else ""
-        return f"<AsyncLocal{label} #{id(self):x}>"
+_var: Final[ContextVar[State]] = ContextVar("runtime.state", default=DEFAULT_STATE)
+get_state: Final = _var.get
+set_state: Final = _var.set
+reset_state: Final = _var.reset
 
 
-def state_with_sc(sc: Any) -> tuple:
+def state_with_sc(sc: SynchronizationContext | None) -> State:
     """The current state with ``sc`` as the SC (same EC and epoch)."""
     st = _var.get()
     return (st[EC], sc, st[EPOCH])
 
 
-def set_sc(sc: Any) -> None:
+def set_sc(sc: SynchronizationContext | None) -> None:
     st = _var.get()
     _var.set((st[EC], sc, st[EPOCH]))

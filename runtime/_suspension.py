@@ -17,21 +17,28 @@ wherever the awaiter resumes us; rule A5).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, TypeAlias
 
-from . import _state, _trace
-from ._sched import ANY, POOL
-from ._state import EC, SC
+from . import _recorder, _state
+from ._sched import ANY, POOL, ContinuationContext
+from ._state import EC, SC, ExecutionContext, State
+from ._sync import LoopContext, SynchronizationContext
+
+SuspensionKind: TypeAlias = Literal["yield", "switch", "awaiter", "task", "asyncio"]
+Continuation: TypeAlias = Callable[[], None]
+Wait: TypeAlias = Callable[[Continuation], None]
+"""``wait(cont)``: arrange for ``cont()`` once the awaited operation has completed."""
 
 
 class Suspension:
     __slots__ = (
-        "kind",  # 'yield', 'switch', 'awaiter', 'task', 'asyncio' (for traces and messages)
+        "kind",  # what suspended (for traces and messages)
         "cc",  # continuation context (A2)
         "ec",  # execution context captured at the await (A2), restored on resumption (A3)
-        "wait",  # wait(cont): arrange for cont() once the operation completed; None => post now
+        "wait",  # wait(cont) (see Wait); None: post now (yield_() and context switches)
         "_once",  # one-shot token: a continuation runs at most once
         "reg_thread",  # driver bookkeeping: thread registering the continuation (trampoline)
         "ready_state",  # driver bookkeeping: state to resume with, if completed during registration
@@ -44,25 +51,20 @@ class Suspension:
         "_error",
     )
 
-    def __init__(self, kind: str, cc: Any, ec: Any, wait: Callable | None) -> None:
+    def __init__(self, kind: SuspensionKind, cc: ContinuationContext, ec: ExecutionContext, wait: Wait | None) -> None:
         self.kind = kind
         self.cc = cc
         self.ec = ec
         self.wait = wait
         self._once = [True]
-        self.reg_thread = None
-        self.ready_state = None
-        self.seq = None
+        self.reg_thread: int | None = None
+        self.ready_state: State | None = None
+        self.seq: int | None = None
         self._asyncio_future_blocking = True
-        self._loop = None
-        self._wake = None
-        self._cancel_message = None
-        self._error = None
-
-    @property
-    def always_post(self) -> bool:
-        """``yield_()`` and context switches post their continuation unconditionally."""
-        return self.wait is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: tuple[Callable[[], None], contextvars.Context | None] | None = None
+        self._cancel_message: object = None
+        self._error: BaseException | None = None
 
     def claim(self) -> bool:
         """True exactly once: the continuation of one suspension runs at most once."""
@@ -72,12 +74,12 @@ class Suspension:
             return False
         return True
 
-    def resume_sc(self, sc_here: Any) -> Any:
+    def resume_sc(self, sc_here: SynchronizationContext | None) -> SynchronizationContext | None:
         """The SC current while the continuation runs (A3): the one it was posted to."""
         cc = self.cc
         if cc is ANY:
             return sc_here
-        return None if cc is POOL else cc
+        return cc if isinstance(cc, SynchronizationContext) else None
 
     def __repr__(self) -> str:
         return f"<Suspension {self.kind} cc={self.cc!r}>"
@@ -88,9 +90,7 @@ class Suspension:
     def get_loop(self) -> asyncio.AbstractEventLoop:
         return asyncio.get_running_loop()
 
-    def add_done_callback(self, fn: Callable, *, context: Any = None) -> None:
-        from ._sync import LoopContext, SynchronizationContext
-
+    def add_done_callback(self, fn: Callable[[Suspension], object], *, context: contextvars.Context | None = None) -> None:
         loop = asyncio.get_running_loop()
         self._loop = loop
         cc = self.cc
@@ -101,25 +101,29 @@ class Suspension:
                 "and await the task instead"
             )
         task = asyncio.current_task()
-        if _trace.recorder is not None:
-            _trace.recorder.suspended(self)
+        rec = _recorder.active
+        if rec is not None:
+            rec.suspended(self)
         wake = functools.partial(self._resume_under_asyncio, fn, loop, task)
         self._wake = (wake, context)
-        if self._error is not None or self.always_post:
+        if self._error is not None or self.wait is None:
             if self.claim():
                 loop.call_soon(wake, context=context)
         else:
             self.wait(functools.partial(self._completed_under_asyncio, loop, wake, context))
 
-    def _completed_under_asyncio(self, loop: Any, wake: Callable, context: Any) -> None:
+    def _completed_under_asyncio(
+        self, loop: asyncio.AbstractEventLoop, wake: Callable[[], None], context: contextvars.Context | None
+    ) -> None:
         if self.claim():
             loop.call_soon_threadsafe(wake, context=context)
 
-    def _resume_under_asyncio(self, fn: Callable, loop: Any, task: Any) -> None:
+    def _resume_under_asyncio(
+        self, fn: Callable[[Suspension], object], loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any] | None
+    ) -> None:
         # Runs in the asyncio task's Context, on the loop thread, just before it steps (A3).
-        from ._sync import LoopContext
-
         cc = self.cc
+        sc: SynchronizationContext | None
         if cc is ANY:
             sc = _state.get_state()[SC]
         elif cc is POOL:
@@ -128,16 +132,17 @@ class Suspension:
             sc = LoopContext(loop)
         state = (self.ec, sc, _state.next_epoch())
         _state.set_state(state)
-        if _trace.recorder is not None:
-            _trace.recorder.resuming(task, self, state, "asyncio")
+        rec = _recorder.active
+        if rec is not None:
+            rec.resuming(task, self, state, "asyncio")
         fn(self)
 
-    def cancel(self, msg: Any = None) -> bool:
-        if self._wake is None or not self.claim():
+    def cancel(self, msg: object = None) -> bool:
+        if self._wake is None or self._loop is None or not self.claim():
             return False
         self._cancel_message = msg if msg is not None else "cancelled"
         wake, context = self._wake
-        self._loop.call_soon_threadsafe(wake, context=context)  # type: ignore[union-attr]
+        self._loop.call_soon_threadsafe(wake, context=context)
         return True
 
     def cancelled(self) -> bool:
@@ -157,7 +162,7 @@ class Suspension:
         return self._error
 
 
-def captured_context(state: tuple, capture: bool = True) -> Any:
+def captured_context(state: State, capture: bool = True) -> ContinuationContext:
     """The continuation context an await captures (A2): the current SC, else the pool."""
     sc = state[SC] if capture else None
     return POOL if sc is None else sc
@@ -169,12 +174,12 @@ def suspension_for_yield(capture: bool = True) -> Suspension:
     return Suspension("yield", captured_context(st, capture), st[EC], None)
 
 
-def switch_to(cc: Any, ec: Any) -> Suspension:
+def switch_to(cc: ContinuationContext, ec: ExecutionContext) -> Suspension:
     """The A4/I4 context switch: resume on ``cc`` with ``ec`` current."""
     return Suspension("switch", cc, ec, None)
 
 
-def foreign(obj: Any, state: tuple, capture: bool) -> Suspension | None:
+def foreign(obj: object, state: State, capture: bool) -> Suspension | None:
     """Turn something an asyncio awaitable yielded into a Suspension; None if unknown.
 
     Awaiting an asyncio future is a task await: the continuation context is
@@ -183,16 +188,16 @@ def foreign(obj: Any, state: tuple, capture: bool) -> Suspension | None:
     cc = captured_context(state, capture)
     if obj is None:  # bare yield, e.g. asyncio.sleep(0): "let others run once"
         return Suspension("yield", cc, state[EC], None)
-    if getattr(obj, "_asyncio_future_blocking", None):
+    if asyncio.isfuture(obj) and obj._asyncio_future_blocking:
         obj._asyncio_future_blocking = False
         return Suspension("asyncio", cc, state[EC], functools.partial(_wait_asyncio_future, obj))
     return None
 
 
-def _wait_asyncio_future(fut: Any, cont: Callable[[], None]) -> None:
+def _wait_asyncio_future(fut: asyncio.Future[Any], cont: Continuation) -> None:
     loop = fut.get_loop()
 
-    def done(_f: Any) -> None:
+    def done(_f: asyncio.Future[Any]) -> None:
         cont()
 
     if asyncio._get_running_loop() is loop:

@@ -15,9 +15,8 @@ import queue
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
 
-from . import _sched, _state
+from . import _recorder, _sched, _state
 
 
 class SynchronizationContext:
@@ -28,7 +27,7 @@ class SynchronizationContext:
     the SC afresh for every step it runs anyway.
     """
 
-    def post(self, callback: Callable[[], Any]) -> None:
+    def post(self, callback: Callable[[], object]) -> None:
         raise NotImplementedError(f"{type(self).__name__} must override post(callback)")
 
     @staticmethod
@@ -40,10 +39,9 @@ class SynchronizationContext:
         if ctx is not None and not isinstance(ctx, SynchronizationContext):
             raise TypeError(f"expected a SynchronizationContext or None, got {ctx!r}")
         _state.set_sc(ctx)
-        from . import _trace
-
-        if _trace.recorder is not None:
-            _trace.recorder.event("set_sc", sc=ctx)
+        rec = _recorder.active
+        if rec is not None:
+            rec.sc_set(ctx)
 
 
 class QueueContext(SynchronizationContext):
@@ -59,16 +57,16 @@ class QueueContext(SynchronizationContext):
         self.name = name or f"queue-{next(self._names)}"
         self._count_lock = threading.Lock()
         self.posts = 0
-        self._queue: queue.SimpleQueue | None = None
+        self._queue: queue.SimpleQueue[Callable[[], object] | None] | None = None
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def post(self, callback: Callable[[], Any]) -> None:
+    def post(self, callback: Callable[[], object]) -> None:
         with self._count_lock:
             self.posts += 1
         _sched.current().to_queue(self, callback)
 
-    def _enqueue_on_thread(self, callback: Callable[[], Any]) -> None:
+    def _enqueue_on_thread(self, callback: Callable[[], object]) -> None:
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None:
@@ -76,7 +74,9 @@ class QueueContext(SynchronizationContext):
                     t = threading.Thread(target=self._loop, name=self.name, daemon=True)
                     t.start()
                     self._thread = t
-        self._queue.put(callback)  # type: ignore[union-attr]
+        q = self._queue
+        assert q is not None  # set before _thread, never reset
+        q.put(callback)
 
     def _loop(self) -> None:
         q = self._queue
@@ -125,6 +125,7 @@ class LoopContext(SynchronizationContext):
 
     loop: asyncio.AbstractEventLoop
     posts: int
+    _count_lock: threading.Lock
 
     def __new__(cls, loop: asyncio.AbstractEventLoop) -> LoopContext:
         with cls._lock:
@@ -149,7 +150,7 @@ class LoopContext(SynchronizationContext):
         """The context of the event loop running in this thread."""
         return cls(asyncio.get_running_loop())
 
-    def post(self, callback: Callable[[], Any]) -> None:
+    def post(self, callback: Callable[[], object]) -> None:
         with self._count_lock:
             self.posts += 1
         self.loop.call_soon_threadsafe(_sched.run_item, self, callback)

@@ -1,20 +1,20 @@
-"""``ThreadPool``: the public face of the runtime's worker threads."""
+"""``ThreadPool``: the public face of the runtime's worker threads, and ``running_on``."""
 
 from __future__ import annotations
 
 import contextvars
 from collections.abc import Callable
-from typing import Any
 
 from . import _sched, _state
 from ._pool import pool as _worker_pool
+from ._sync import SynchronizationContext
 
 
 class ThreadPool:
     """The runtime's worker threads (simulated under :func:`~runtime.deterministic`)."""
 
     @staticmethod
-    def queue(fn: Callable[[], Any]) -> None:
+    def queue(fn: Callable[[], object]) -> None:
         """Run ``fn()`` on a worker thread.
 
         Like .NET's ``QueueUserWorkItem`` it flows the execution context
@@ -40,6 +40,18 @@ class ThreadPool:
         return _worker_pool.size
 
 
-def _run_flowed(ec: Any, fn: Callable[[], Any]) -> None:
+def _run_flowed(ec: _state.ExecutionContext, fn: Callable[[], object]) -> None:
     _state.set_state((ec, None, _state.next_epoch()))
     fn()
+
+
+def running_on() -> type[ThreadPool] | SynchronizationContext | None:
+    """Where the current code runs: ``ThreadPool``, a QueueContext or LoopContext, or None.
+
+    None means a thread the runtime does not own (the caller of ``run()``, for
+    instance). Under :func:`~runtime.deterministic` this names the simulated thread.
+    """
+    place = _sched.where()
+    if place is _sched.POOL:
+        return ThreadPool
+    return place if isinstance(place, SynchronizationContext) else None

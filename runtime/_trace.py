@@ -1,13 +1,12 @@
-"""An opt-in recorder of runtime events. It costs nothing while off.
+"""An opt-in recorder of runtime events. It costs one test of the recording slot per point while off.
 
-The hot paths -- a frame's entry, its exit test, ``AsyncLocal.value`` -- are
-plain ``ContextVar.get`` calls and a property; while a :class:`Trace` records,
-they are rebound to recording versions (on the wrapper globals of
-``@async_method``, on the ``runtime`` module for inlined code, on
-``AsyncLocal``). The exit test then always fails, so every exit goes through
-``_frames.leave`` / ``_inline.leave_sync``, which record. The slow paths
-(suspensions, posts, resumptions, task start/end, ``set_current``) test the
-module-level ``recorder``.
+While a :class:`Trace` records, it is ``_recorder.active``; each point that
+records (a frame's exit, suspensions, posts, resumptions, task start and end,
+``set_current``, ``AsyncLocal`` reads and writes) tests that slot and calls the
+matching method below; frame entries go through the slot's entry callables
+(see ``_recorder``). A frame entered while recording gets a fresh copy of the
+state as its snapshot, so its exit test ``state() is not entry`` fails and the
+exit goes through the helpers that record it.
 
 Record before the program starts and stop after it ends: frames that are
 open while tracing is switched on or off are not seen whole.
@@ -20,72 +19,45 @@ import contextvars
 import itertools
 import sys
 import threading
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from . import _sched, _state
-from ._state import EC, EPOCH, SC
+from . import _check, _recorder, _sched, _state
+from ._check import TraceViolation, Violation
+from ._events import (
+    CallerResumed,
+    Driver,
+    Enter,
+    Event,
+    Exit,
+    FrameRecord,
+    Post,
+    Read,
+    Resume,
+    ResumeHow,
+    SetSC,
+    Suspend,
+    TaskDone,
+    TaskStart,
+    Write,
+)
+from ._frames import task_var
+from ._local import AsyncLocal
+from ._sched import ContinuationContext, Place
+from ._state import EC, EPOCH, SC, ExecutionContext, State
+from ._suspension import Suspension
+from ._sync import SynchronizationContext
 
-recorder: Trace | None = None
-_switch_lock = threading.Lock()
+P = ParamSpec("P")
+E = TypeVar("E", bound=Event)
 
-
-class Event:
-    """One recorded event: ``seq``, ``kind``, ``task``, ``where``, ``thread`` and kind-specific fields."""
-
-    def __init__(self, seq: int, kind: str, task: Any, where: Any, thread: str, fields: dict) -> None:
-        self.seq = seq
-        self.kind = kind
-        self.task = task
-        self.where = where
-        self.thread = thread
-        self.__dict__.update(fields)
-
-    def fields(self) -> dict:
-        skip = {"seq", "kind", "task", "where", "thread"}
-        return {k: v for k, v in self.__dict__.items() if k not in skip}
-
-    def __repr__(self) -> str:
-        body = ", ".join(f"{k}={_label(v)}" for k, v in self.fields().items())
-        return f"#{self.seq} {self.kind}({body}) task={_label(self.task)} where={_label(self.where)}"
-
-
-class FrameRecord:
-    """A frame as the trace knows it: entered with snapshot ``entry``."""
-
-    __slots__ = ("id", "name", "inline", "entry", "task")
-
-    def __init__(self, id: int, name: str, inline: bool, entry: tuple, task: Any) -> None:
-        self.id = id
-        self.name = name
-        self.inline = inline
-        self.entry = entry
-        self.task = task
-
-    def __repr__(self) -> str:
-        kind = "inlined frame" if self.inline else "frame"
-        return f"{kind} {self.name}#{self.id}"
+# This task's open frames, innermost first, as a linked list (a copied Context keeps its own).
+_Stack = tuple[FrameRecord, "_Stack | None"]
+_stack_var: contextvars.ContextVar[_Stack | None] = contextvars.ContextVar("runtime.trace.frames", default=None)
 
 
-def _label(v: Any) -> str:
-    from ._state import ExecutionContext
-
-    if isinstance(v, ExecutionContext):
-        return f"EC#{id(v) & 0xFFFFFF:06x}"
-    if isinstance(v, list):
-        return "[" + ", ".join(_label(x) for x in v) + "]"
-    if isinstance(v, tuple):
-        return "(" + ", ".join(_label(x) for x in v) + ")"
-    return repr(v)
-
-
-_stack_var: contextvars.ContextVar = contextvars.ContextVar("runtime.trace.frames", default=None)
-_FORCE_EXIT = object()  # what the traced exit test returns: never the entry snapshot
-
-
-def current_task() -> Any:
+def current_task() -> Driver:
     """Who is driving the current code: a runtime Task, an asyncio task, or this thread."""
-    from ._frames import task_var
-
     task = task_var.get()
     # An asyncio task created during a runtime step inherits task_var: trust it only
     # while that runtime task is stepping on this very thread.
@@ -98,7 +70,7 @@ def current_task() -> Any:
     return f"thread {threading.current_thread().name}"
 
 
-def _open_frames() -> list:
+def _open_frames() -> list[FrameRecord]:
     """This task's open frames, innermost first (a copied Context may hold another task's)."""
     task = current_task()
     node = _stack_var.get()
@@ -117,29 +89,58 @@ class Trace:
         self._seq = itertools.count()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._saved: dict = {}
 
-    # ------------------------------------------------------------ recording
-    def event(self, kind: str, **fields: Any) -> Event:
-        task = fields.pop("task", None) or current_task()
+    def _add(
+        self,
+        kind: Callable[Concatenate[int, Driver, Place, str, P], E],
+        task: Driver | None,
+        /,
+        *args: P.args,
+        **fields: P.kwargs,
+    ) -> E:
+        who = current_task() if task is None else task
+        where, thread = _sched.where(), threading.current_thread().name
         with self._lock:
-            ev = Event(next(self._seq), kind, task, _sched.where(), threading.current_thread().name, fields)
+            ev = kind(next(self._seq), who, where, thread, *args, **fields)
             self.events.append(ev)
         return ev
 
-    def frame_enter(self, inline: bool, depth: int = 2) -> tuple:
-        entry = _state.get_state()
+    # ------------------------------------------------------------ recording points
+    def frame_enter(self, entry: State, inline: bool, depth: int) -> State:
+        """Record the entry of a frame whose code runs ``depth`` frames up; return its snapshot.
+
+        The snapshot is a fresh copy of ``entry`` (same EC, SC and epoch), so
+        the frame's exit test fails and its exit is recorded too.
+        """
+        snapshot = (entry[EC], entry[SC], entry[EPOCH])
         caller = sys._getframe(depth)
         code = caller.f_code
         name = getattr(code, "co_qualname", code.co_name)
         if inline:
             name = f"inlined@{name}:{caller.f_lineno}"
-        rec = FrameRecord(next(self._ids), name, inline, entry, current_task())
+        rec = FrameRecord(next(self._ids), name, inline, snapshot, current_task())
         _stack_var.set((rec, _stack_var.get()))
-        self.event("enter", frame=rec, ec=entry[EC], sc=entry[SC], epoch=entry[EPOCH])
-        return entry
+        self._add(Enter, rec.task, rec, entry[EC], entry[SC], entry[EPOCH])
+        return snapshot
 
-    def frame_exit(self, entry: tuple, resumed: bool, **fields: Any) -> FrameRecord | None:
+    def enter_inlined(self) -> State:
+        """``hooks.enter()`` while recording: the entry of an inlined frame."""
+        return self.frame_enter(_state.get_state(), True, 2)
+
+    def enter_call(self) -> State:
+        """``hooks.enter_call()`` while recording: the entry of an ``@async_method`` call."""
+        return self.frame_enter(_state.get_state(), False, 2)
+
+    def frame_exit(
+        self,
+        entry: State,
+        resumed: bool,
+        *,
+        sync: bool = False,
+        closed: bool = False,
+        task_root: bool = False,
+        cc: ContinuationContext | None = None,
+    ) -> FrameRecord | None:
         node = _stack_var.get()
         rec = None
         if node is not None and node[0].entry is entry:
@@ -149,162 +150,76 @@ class Trace:
         if rec is None and isinstance(exc, GeneratorExit):
             return None  # an abandoned computation being destroyed; this trace never saw it run
         st = _state.get_state()
-        self.event(
-            "exit",
-            frame=rec,
-            entry=entry,
-            resumed=resumed,
-            error=exc,
-            ec=st[EC],
-            sc=st[SC],
-            epoch=st[EPOCH],
-            **fields,
+        self._add(
+            Exit, None, rec, entry, resumed, exc, st[EC], st[SC], st[EPOCH],
+            sync=sync, closed=closed, task_root=task_root, cc=cc,
         )
         return rec
 
-    def suspended(self, r: Any) -> None:
+    def caller_resumed(self, frame: FrameRecord | None, entry: State, cc: ContinuationContext) -> None:
         st = _state.get_state()
-        chain = [(f, st[EPOCH] != f.entry[EPOCH]) for f in _open_frames()]
-        ev = self.event("suspend", susp=r.kind, cc=r.cc, ec=r.ec, epoch=st[EPOCH], chain=chain)
-        r.seq = ev.seq
+        self._add(CallerResumed, None, frame, entry, cc, st[EC], st[SC], st[EPOCH])
 
-    def posted(self, task: Any, r: Any) -> None:
-        self.event("post", task=task, susp=r.seq, target=r.cc)
+    def suspended(self, r: Suspension) -> None:
+        st = _state.get_state()
+        chain = tuple((f, st[EPOCH] != f.entry[EPOCH]) for f in _open_frames())
+        r.seq = self._add(Suspend, None, r.kind, r.cc, r.ec, st[EPOCH], chain).seq
 
-    def resuming(self, task: Any, r: Any, state: tuple, how: str) -> None:
-        self.event("resume", task=task, susp=r.seq, how=how, ec=state[EC], sc=state[SC], epoch=state[EPOCH])
+    def posted(self, task: Driver, r: Suspension) -> None:
+        assert r.seq is not None
+        self._add(Post, task, r.seq, r.cc)
+
+    def resuming(self, task: Driver | None, r: Suspension, state: State, how: ResumeHow) -> None:
+        assert r.seq is not None
+        self._add(Resume, task, r.seq, how, state[EC], state[SC], state[EPOCH])
+
+    def task_started(self, task: Driver, state: State) -> None:
+        self._add(TaskStart, task, state[EC], state[SC])
+
+    def task_done(self, task: Driver, error: BaseException | None) -> None:
+        self._add(TaskDone, task, error)
+
+    def sc_set(self, sc: SynchronizationContext | None) -> None:
+        self._add(SetSC, None, sc)
+
+    def local_read(self, local: AsyncLocal[Any], value: object, ec: ExecutionContext) -> None:
+        self._add(Read, None, local, value, ec)
+
+    def local_written(self, local: AsyncLocal[Any], value: object, ec: ExecutionContext) -> None:
+        self._add(Write, None, local, value, ec)
 
     # ------------------------------------------------------------ switching on/off
     def __enter__(self) -> Trace:
-        _enable(self)
+        _recorder.activate(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _disable(self)
+        _recorder.deactivate(self)
 
     # ------------------------------------------------------------ checking
     def check(self) -> list[Violation]:
-        from ._check import check
-
-        return check(self.events)
+        return _check.check(self.events)
 
     def assert_valid(self) -> None:
-        from ._check import assert_valid
+        _check.assert_valid(self.events)
 
-        assert_valid(self.events)
-
-    def posts(self) -> dict:
+    def posts(self) -> dict[ContinuationContext, int]:
         """Number of continuation posts per target context, from the trace."""
-        out: dict = {}
+        out: dict[ContinuationContext, int] = {}
         for ev in self.events:
-            if ev.kind == "post":
+            if isinstance(ev, Post):
                 out[ev.target] = out.get(ev.target, 0) + 1
         return out
-
-
-class Violation:
-    """A broken rule: ``rule`` (e.g. 'A3'), the offending ``event`` and a message."""
-
-    def __init__(self, rule: str, event: Event | None, message: str) -> None:
-        self.rule = rule
-        self.event = event
-        self.message = message
-
-    def __str__(self) -> str:
-        where = f" at event {self.event!r}" if self.event is not None else ""
-        return f"{self.rule} violated{where}: {self.message}"
-
-    __repr__ = __str__
-
-
-class TraceViolation(AssertionError):
-    def __init__(self, violations: list[Violation]) -> None:
-        self.violations = violations
-        super().__init__("\n".join(str(v) for v in violations))
-
-
-# ---------------------------------------------------------------- recording versions
-
-
-def _traced_enter_frame() -> tuple:
-    return recorder.frame_enter(False) if recorder is not None else _state.get_state()
-
-
-def _traced_enter_inline() -> tuple:
-    return recorder.frame_enter(True) if recorder is not None else _state.get_state()
-
-
-def _traced_state() -> Any:
-    return _FORCE_EXIT
-
-
-def _traced_get(self: Any) -> Any:
-    ec = _state.get_state()[EC]
-    value = ec._values.get(self, self._default)
-    if recorder is not None:
-        recorder.event("read", local=self, value=value, ec=ec)
-    return value
-
-
-def _traced_set(self: Any, value: Any) -> None:
-    _state.AsyncLocal._set(self, value)
-    if recorder is not None:
-        recorder.event("write", local=self, value=value, ec=_state.get_state()[EC])
-
-
-def _targets() -> list[tuple[Any, str, Any]]:
-    """(namespace, name, recording version) for every hot-path name the tracer rebinds."""
-    import runtime
-
-    from . import _frames, _inline
-
-    wg = _frames.wrapper_globals
-    traced_value = property(_traced_get, _traced_set, doc=_state.AsyncLocal.value.__doc__)
-    return [
-        (wg, "_ai_enter", _traced_enter_frame),
-        (wg, "_ai_state", _traced_state),
-        (runtime, "enter", _traced_enter_inline),
-        (runtime, "state", _traced_state),
-        (_inline, "enter", _traced_enter_inline),
-        (_inline, "state", _traced_state),
-        (_state.AsyncLocal, "value", traced_value),
-    ]
-
-
-def _get(ns: Any, name: str) -> Any:
-    return ns[name] if isinstance(ns, dict) else getattr(ns, name)
-
-
-def _put(ns: Any, name: str, value: Any) -> None:
-    if isinstance(ns, dict):
-        ns[name] = value
-    else:
-        setattr(ns, name, value)
-
-
-def _enable(trace: Trace) -> None:
-    global recorder
-    with _switch_lock:
-        if recorder is not None:
-            raise RuntimeError("a runtime trace is already recording")
-        for ns, name, traced in _targets():
-            trace._saved[(id(ns), name)] = (ns, name, _get(ns, name))
-            _put(ns, name, traced)
-        recorder = trace
-
-
-def _disable(trace: Trace) -> None:
-    global recorder
-    with _switch_lock:
-        if recorder is not trace:
-            return
-        recorder = None
-        for ns, name, original in trace._saved.values():
-            _put(ns, name, original)
-        trace._saved.clear()
 
 
 def trace() -> Trace:
     """Record runtime events while the returned object is used as a context manager."""
     return Trace()
 
+
+def check_trace(trace: Trace | Iterable[Event]) -> list[Violation]:
+    """Violations found in a :class:`Trace` (or a sequence of its events)."""
+    return _check.check(trace.events if isinstance(trace, Trace) else trace)
+
+
+__all__ = ["Trace", "TraceViolation", "Violation", "check_trace", "current_task", "trace"]

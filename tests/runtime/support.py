@@ -54,6 +54,22 @@ class CallNowAwaiter(Awaiter):
         continuation()
 
 
+class Gate(Awaiter):
+    """A custom awaiter (A5) opened by hand: ``open()`` calls the continuation right there."""
+
+    is_completed = False
+
+    def __init__(self) -> None:
+        self._continuation: Callable[[], None] | None = None
+
+    def on_completed(self, continuation: Callable[[], None]) -> None:
+        self._continuation = continuation
+
+    def open(self) -> None:
+        assert self._continuation is not None, "opened before anything awaited it"
+        self._continuation()
+
+
 class ContextAwaiter(Awaiter):
     """Resumes its awaiter from a callback posted to ``ctx`` (custom awaiter, A5)."""
 

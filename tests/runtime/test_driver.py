@@ -11,15 +11,15 @@ import runtime
 from runtime import (
     Awaiter,
     DeadlockError,
+    ThreadPool,
     async_method,
     inline,
     is_async_method,
     noinline,
     run,
     start,
-    yield_,
 )
-from tests.runtime.support import TIMEOUT, PoolAwaiter
+from tests.runtime.support import TIMEOUT, Gate, PoolAwaiter
 
 
 class Never(Awaiter):
@@ -31,17 +31,19 @@ class Never(Awaiter):
 
 def test_start_runs_synchronously_to_the_first_suspension(rt):
     steps = []
+    gate = Gate()
 
     @async_method
     async def job():
         steps.append("before")
-        await yield_()
+        await gate
         steps.append("after")
         return "result"
 
     async def main():
         task = start(job())
         steps.append(("started", task.done()))
+        ThreadPool.queue(gate.open)  # only now: the job cannot finish before start() returned
         return await task
 
     out = rt(main)
@@ -261,3 +263,33 @@ def test_frames_are_real_coroutines_usable_by_asyncio():
     coro = h()
     assert inspect.iscoroutine(coro)
     assert asyncio.run(coro) == "asyncio ran me"
+
+
+def test_A5_custom_awaiter_continuations_nested_too_deep_go_to_the_pool(rt):
+    """A5 with the driver's depth limit: each task, resumed by the previous one's gate,
+    opens the next gate, so continuations nest; past the limit the driver posts them (to
+    the pool: a custom awaiter names no context) instead of failing or overflowing."""
+    count = runtime._driver.MAX_INLINE_DEPTH + 8
+    gates = [Gate() for _ in range(count + 1)]
+    order = []
+
+    @async_method
+    async def link(k):
+        await gates[k]
+        order.append(k)
+        gates[k + 1].open()
+
+    async def last():
+        await gates[count]
+        return order
+
+    def make():
+        for k in range(count):
+            start(link(k))
+        tail = start(last())
+        gates[0].open()
+        return tail
+
+    out = rt(make)
+    assert out.value == list(range(count))
+    assert out.continuation_posts() == {"ANY": 1}  # one continuation posted, run on the pool

@@ -10,6 +10,7 @@ from runtime import (
     AsyncLocal,
     ExecutionContext,
     SynchronizationContext,
+    ThreadPool,
     async_method,
     configure_await,
     start,
@@ -19,6 +20,7 @@ from tests.runtime.support import (
     CallNowAwaiter,
     ContextAwaiter,
     DoneAwaiter,
+    Gate,
     PoolAwaiter,
     place,
     sc_name,
@@ -154,7 +156,7 @@ def test_F3_a_resumed_frame_keeps_the_slots_of_its_first_suspension(rt):
         ("callee", "callee, resumed", "ctx2", "ctx2"),
         ("caller", "caller", "ctx1", "ctx1"),
     ]
-    chains = [(e.susp, [flag for _f, flag in e.chain]) for e in out.trace.events if e.kind == "suspend"]
+    chains = [(e.via, [flag for _f, flag in e.chain]) for e in out.trace.events if e.kind == "suspend"]
     # I1 flags as recorded: first suspension, second one, then the A4 switch back to ctx1
     assert chains == [("yield", [False, False]), ("yield", [True, True]), ("switch", [True])]
 
@@ -274,21 +276,33 @@ def test_A2_task_await_captures_the_current_context(rt):
     configure_await(task, False))."""
 
     @async_method
-    async def work(tag):
-        await PoolAwaiter()
+    async def work(gate, tag):
+        await gate
         return tag
+
+    def open_after_this_step(gate):
+        # body runs on ctx1's thread, which runs one item at a time: this opens the gate
+        # (from a pool thread) only after body's await has suspended, so that it does suspend.
+        rt.env.ctx1.post(lambda: ThreadPool.queue(gate.open))
 
     @async_method
     async def body():
         SynchronizationContext.set_current(rt.env.ctx1)
-        got = await start(work("default"))
+        await yield_()  # now on ctx1's thread
+        gates = Gate(), Gate()
+        task = start(work(gates[0], "default"))
+        open_after_this_step(gates[0])
+        got = await task
         rt.env.log(got, place(), sc_name())
-        got = await configure_await(start(work("configured")), False)
+        task = start(work(gates[1], "configured"))
+        open_after_this_step(gates[1])
+        got = await configure_await(task, False)
         rt.env.log(got, place(), sc_name())
 
-    rt(body)
+    out = rt(body)
     assert rt.env.lines == [("default", "ctx1", "ctx1"), ("configured", "pool", None)]
-    assert rt.env.ctx1.posts == 1
+    task_awaits = [e.cc for e in out.trace.events if e.kind == "suspend" and e.via == "task"]
+    assert task_awaits == [rt.env.ctx1, runtime._sched.POOL]
 
 
 # ---------------------------------------------------------------- A3

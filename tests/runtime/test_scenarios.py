@@ -75,7 +75,7 @@ def test_return_to_a_queue_thread_context_suspends_once_more(mode, seed):
         ("outer", 1, 20, "outer", "ctx1", "ctx1"),
     ]
     assert out.posts == {"ctx1": 2, "ui": 2}
-    switches = [e for e in out.trace.events if e.kind == "suspend" and e.susp == "switch"]
+    switches = [e for e in out.trace.events if e.kind == "suspend" and e.via == "switch"]
     assert len(switches) == 4
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import copy
+import ast
+import dataclasses
+import pathlib
+import types
 
 import pytest
 
@@ -15,29 +18,52 @@ from tests.runtime.support import PoolAwaiter
 local = AsyncLocal(name="trace_local")
 
 
-def _originals():
-    from runtime import _frames, _inline, _state
+def _namespaces():
+    """Every attribute of the runtime's modules, AsyncLocal.value and the wrappers' globals."""
+    out = {}
+    for module in vars(runtime).values():
+        if isinstance(module, types.ModuleType) and module.__name__.startswith("runtime."):
+            for attr, value in vars(module).items():
+                if attr not in ("active", "enter", "enter_call"):  # the recording slot itself
+                    out[f"{module.__name__}.{attr}"] = value
+    for attr, value in vars(runtime).items():
+        out[f"runtime.{attr}"] = value
+    out["AsyncLocal.value"] = AsyncLocal.__dict__["value"]
+    out["wrapper globals"] = dict(runtime._frames.wrapper_globals)
+    return out
 
-    return {
-        "wrapper enter": (_frames.wrapper_globals["_ai_enter"], _state.get_state),
-        "wrapper exit test": (_frames.wrapper_globals["_ai_state"], _state.get_state),
-        "runtime.enter": (runtime.enter, _state.get_state),
-        "runtime.state": (runtime.state, _state.get_state),
-        "_inline.enter": (_inline.enter, _state.get_state),
-        "AsyncLocal.value": (_state.AsyncLocal.__dict__["value"], _state.AsyncLocal._ORIGINAL_VALUE),
-    }
+
+def _idle():
+    hooks = runtime.hooks
+    return hooks.active is None and all(e.__self__ is runtime._state._var for e in (hooks.enter, hooks.enter_call))
 
 
-def test_tracing_off_leaves_the_plain_fast_paths_in_place():
-    """Zero cost when off: every hot-path name is the untraced object itself."""
-    for name, (current, original) in _originals().items():
-        assert current is original, name
-    with runtime.trace():
-        assert runtime.enter is not runtime._state.get_state
-        assert AsyncLocal.__dict__["value"] is not AsyncLocal._ORIGINAL_VALUE
-    for name, (current, original) in _originals().items():
-        assert current is original, name
-    assert runtime._trace.recorder is None
+def test_recording_replaces_nothing_but_the_slot():
+    """Layering: a trace switches _recorder.active (and the frame entries with it); no
+    function of any runtime module is replaced, and switching off restores the slot."""
+    before = _namespaces()
+    assert _idle()  # frame entries are one ContextVar.get
+    with runtime.trace() as t:
+        assert runtime.hooks.active is t
+        assert (runtime.hooks.enter, runtime.hooks.enter_call) == (t.enter_inlined, t.enter_call)
+        during = _namespaces()
+    assert _idle()
+    after = _namespaces()
+    for name, value in before.items():
+        assert during[name] is value or during[name] == value, name
+        assert after[name] is value or after[name] == value, name
+
+
+def test_no_runtime_module_imports_inside_functions():
+    """Layering: every import of the runtime is at module level (no hidden import cycles)."""
+    root = pathlib.Path(runtime.__file__).parent
+    for path in sorted(root.glob("*.py")):
+        tree = ast.parse(path.read_text())
+        top = {id(node) for node in tree.body}
+        guarded = {id(n) for node in tree.body if isinstance(node, ast.If) for n in node.body}  # TYPE_CHECKING
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                assert id(node) in top | guarded, f"{path.name}:{node.lineno} imports inside a function"
 
 
 def test_only_one_trace_records_at_a_time():
@@ -84,10 +110,9 @@ def test_the_recorder_sees_every_kind_of_event(rt):
 
 
 def _tampered(trace, pick, **changes):
-    events = copy.copy(trace.events)
+    events = list(trace.events)
     index = next(i for i, e in enumerate(events) if pick(e))
-    ev = copy.copy(events[index])
-    ev.__dict__.update(changes)
+    ev = dataclasses.replace(events[index], **changes)
     events[index] = ev
     return runtime.check_trace(events), ev
 
@@ -110,7 +135,7 @@ def test_the_checker_names_the_rule_and_the_event(threads_rt, rule, pick, change
     trace = _sample_trace(threads_rt)
     if changes.get("chain", 1) is None:  # make the flags non-monotonic: outer resumed, inner not
         ev = next(e for e in trace.events if pick(e))
-        changes["chain"] = [(f, i == len(ev.chain) - 1) for i, (f, _) in enumerate(ev.chain)]
+        changes["chain"] = tuple((f, i == len(ev.chain) - 1) for i, (f, _) in enumerate(ev.chain))
     violations, ev = _tampered(trace, pick, **changes)
     assert rule in {v.rule for v in violations}, violations
     hit = next(v for v in violations if v.rule == rule)
@@ -144,12 +169,12 @@ def test_inlined_code_leaving_with_the_wrong_snapshot_is_an_I2_violation(rt):
         s_b = _ai_rt.enter()
         try:
             local.value = "b"
-            s_c = _ai_rt.enter()
+            _ai_rt.enter()  # the inner frame's snapshot, dropped
             try:
                 local.value = "c"
                 await yield_()
             finally:
-                if _ai_rt.state() is not s_b:  # should be s_c
+                if _ai_rt.state() is not s_b:  # should be the inner snapshot
                     await _ai_rt.leave(s_b)
         finally:
             if _ai_rt.state() is not s_b:

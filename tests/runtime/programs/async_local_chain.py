@@ -6,6 +6,7 @@ an awaiter that always resumes on the thread pool.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, async_method
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None  # set by the harness
@@ -37,20 +38,20 @@ async def baz():
 @async_method
 async def foo_inlined():
     s_local.value = 1
-    _ai_s_bar = _ai_rt.enter()
+    _ai_s_bar = _ai_hooks.enter()
     try:
         s_local.value = 2
-        _ai_s_baz = _ai_rt.enter()
+        _ai_s_baz = _ai_hooks.enter()
         try:
             s_local.value = 3
             await PoolAwaiter()
             env.log("Baz", s_local.value)
         finally:
-            if _ai_rt.state() is not _ai_s_baz:
+            if _ai_rt.state() is not _ai_s_baz and not _ai_rt.try_leave(_ai_s_baz):
                 await _ai_rt.leave(_ai_s_baz)
         env.log("Bar", s_local.value)
     finally:
-        if _ai_rt.state() is not _ai_s_bar:
+        if _ai_rt.state() is not _ai_s_bar and not _ai_rt.try_leave(_ai_s_bar):
             await _ai_rt.leave(_ai_s_bar)
     env.log("Foo", s_local.value)
 

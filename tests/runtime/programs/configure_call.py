@@ -4,6 +4,7 @@ continues on the thread pool, not on its captured context; without it, on the co
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, configure_await
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None
@@ -35,7 +36,7 @@ async def b_inlined():
     local.value = "b"
     SynchronizationContext.set_current(env.ctx2)
     _ai_c_tag = "configured"
-    _ai_s_c = _ai_rt.enter()
+    _ai_s_c = _ai_hooks.enter()
     try:
         while True:
             local.value = ("c", _ai_c_tag)
@@ -44,13 +45,13 @@ async def b_inlined():
             _ai_r_c = len(_ai_c_tag)
             break
     finally:
-        if _ai_rt.state() is not _ai_s_c:
+        if _ai_rt.state() is not _ai_s_c and not _ai_rt.try_leave(_ai_s_c, False):
             await _ai_rt.leave(_ai_s_c, False)
     r1 = _ai_r_c
     env.log("b after configured call", r1, local.value, env.sc(), env.where())
     SynchronizationContext.set_current(env.ctx2)
     _ai_c_tag = "default"
-    _ai_s_c = _ai_rt.enter()
+    _ai_s_c = _ai_hooks.enter()
     try:
         while True:
             local.value = ("c", _ai_c_tag)
@@ -59,7 +60,7 @@ async def b_inlined():
             _ai_r_c = len(_ai_c_tag)
             break
     finally:
-        if _ai_rt.state() is not _ai_s_c:
+        if _ai_rt.state() is not _ai_s_c and not _ai_rt.try_leave(_ai_s_c):
             await _ai_rt.leave(_ai_s_c)
     r2 = _ai_r_c
     env.log("b after default call", r2, local.value, env.sc(), env.where())

@@ -4,6 +4,7 @@ chain started under a counting synchronization context makes zero posts to it (I
 
 import runtime as _ai_rt
 from runtime import async_method, configure_await, yield_
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None
@@ -36,10 +37,10 @@ async def c():
 
 @async_method
 async def a_inlined():
-    _ai_s_b = _ai_rt.enter()
+    _ai_s_b = _ai_hooks.enter()
     try:
         while True:
-            _ai_s_c = _ai_rt.enter()
+            _ai_s_c = _ai_hooks.enter()
             try:
                 while True:
                     await configure_await(yield_(), False)
@@ -48,7 +49,7 @@ async def a_inlined():
                     _ai_r_c = 1
                     break
             finally:
-                if _ai_rt.state() is not _ai_s_c:
+                if _ai_rt.state() is not _ai_s_c and not _ai_rt.try_leave(_ai_s_c, False):
                     await _ai_rt.leave(_ai_s_c, False)
             _ai_b_r = _ai_r_c
             env.log("b", _ai_b_r, env.sc(), env.where())
@@ -57,7 +58,7 @@ async def a_inlined():
             _ai_r_b = _ai_b_r + 1
             break
     finally:
-        if _ai_rt.state() is not _ai_s_b:
+        if _ai_rt.state() is not _ai_s_b and not _ai_rt.try_leave(_ai_s_b, False):
             await _ai_rt.leave(_ai_s_b, False)
     r = _ai_r_b
     env.log("a", r, env.sc(), env.where())

@@ -7,6 +7,7 @@ on the caller's synchronization context. The last one escapes the task.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None
@@ -54,13 +55,13 @@ async def outer_inlined():
     for when in ("before", "after"):
         try:
             _ai_middle_when = when
-            _ai_s_middle = _ai_rt.enter()
+            _ai_s_middle = _ai_hooks.enter()
             try:
                 local.value = ("middle", _ai_middle_when)
                 SynchronizationContext.set_current(env.ctx2)
                 try:
                     _ai_inner_when = _ai_middle_when
-                    _ai_s_inner = _ai_rt.enter()
+                    _ai_s_inner = _ai_hooks.enter()
                     try:
                         local.value = ("inner", _ai_inner_when)
                         if _ai_inner_when == "before":
@@ -72,14 +73,14 @@ async def outer_inlined():
                         env.notes.append(_ai_inner_error)
                         raise _ai_inner_error
                     finally:
-                        if _ai_rt.state() is not _ai_s_inner:
+                        if _ai_rt.state() is not _ai_s_inner and not _ai_rt.try_leave(_ai_s_inner):
                             await _ai_rt.leave(_ai_s_inner)
                 except KeyError as _ai_middle_error:
                     env.log("middle caught", str(_ai_middle_error), _ai_middle_error is env.notes[-1],
                             local.value, env.sc(), env.where())
                     raise ValueError(f"middle saw {_ai_middle_error}") from _ai_middle_error
             finally:
-                if _ai_rt.state() is not _ai_s_middle:
+                if _ai_rt.state() is not _ai_s_middle and not _ai_rt.try_leave(_ai_s_middle):
                     await _ai_rt.leave(_ai_s_middle)
         except ValueError as error:
             env.log("outer caught", str(error), type(error.__cause__).__name__, local.value, env.sc())

@@ -8,6 +8,7 @@ times in all, so the inlined frames resume, suspend again and return many times
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None
@@ -52,7 +53,7 @@ async def foo_inlined():
         local.value = ("foo", i)
         SynchronizationContext.set_current(env.ctx1)
         _ai_bar_i = i
-        _ai_s_bar = _ai_rt.enter()
+        _ai_s_bar = _ai_hooks.enter()
         try:
             while True:
                 _ai_bar_total = 0
@@ -61,7 +62,7 @@ async def foo_inlined():
                     SynchronizationContext.set_current(env.ctx2)
                     _ai_baz_i = _ai_bar_i
                     _ai_baz_j = _ai_bar_j
-                    _ai_s_baz = _ai_rt.enter()
+                    _ai_s_baz = _ai_hooks.enter()
                     try:
                         while True:
                             for _ai_baz_k in range(4):
@@ -75,14 +76,14 @@ async def foo_inlined():
                                 _ai_r_baz = -1
                             break
                     finally:
-                        if _ai_rt.state() is not _ai_s_baz:
+                        if _ai_rt.state() is not _ai_s_baz and not _ai_rt.try_leave(_ai_s_baz):
                             await _ai_rt.leave(_ai_s_baz)
                     _ai_bar_total += _ai_r_baz
                     env.log("bar", _ai_bar_i, _ai_bar_j, local.value, env.sc(), env.where())
                 _ai_r_bar = _ai_bar_total
                 break
         finally:
-            if _ai_rt.state() is not _ai_s_bar:
+            if _ai_rt.state() is not _ai_s_bar and not _ai_rt.try_leave(_ai_s_bar):
                 await _ai_rt.leave(_ai_s_bar)
         total = _ai_r_bar
         env.log("foo", i, total, local.value, env.sc(), env.where())

@@ -6,6 +6,7 @@ inside an inlined frame.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, start, yield_
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import ContextAwaiter
 
 env = None
@@ -59,7 +60,7 @@ async def plain_root_inlined():
     local.value = "root"
     SynchronizationContext.set_current(env.ctx1)
     _ai_n = 2
-    _ai_s_rt = _ai_rt.enter()
+    _ai_s_rt = _ai_hooks.enter()
     try:
         while True:
             local.value = ("rt_callee", _ai_n)
@@ -74,7 +75,7 @@ async def plain_root_inlined():
             _ai_r_rt = _ai_got
             break
     finally:
-        if _ai_rt.state() is not _ai_s_rt:
+        if _ai_rt.state() is not _ai_s_rt and not _ai_rt.try_leave(_ai_s_rt):
             await _ai_rt.leave(_ai_s_rt)
     v = _ai_r_rt
     env.log("root after rt_callee", v, local.value, env.sc(), env.where())

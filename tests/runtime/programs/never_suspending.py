@@ -7,6 +7,7 @@ exception it raises leaves the caller's values in place.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, yield_
+from runtime import hooks as _ai_hooks
 
 env = None
 local = AsyncLocal(name="i6_local")
@@ -49,7 +50,7 @@ async def caller_inlined():
     for i in range(6):
         try:
             _ai_helper_i = i
-            _ai_s_h = _ai_rt.enter()
+            _ai_s_h = _ai_hooks.enter()
             try:
                 while True:
                     local.value = ("helper", _ai_helper_i)
@@ -74,7 +75,7 @@ async def caller_inlined():
         env.log("caller", i, total, local.value, env.sc())
     await yield_()
     _ai_helper_i = 10
-    _ai_s_h = _ai_rt.enter()
+    _ai_s_h = _ai_hooks.enter()
     try:
         while True:
             local.value = ("helper", _ai_helper_i)

@@ -8,6 +8,7 @@ middle frame then observes its SC, the outer frame its own.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, configure_await, yield_
+from runtime import hooks as _ai_hooks
 
 env = None
 local = AsyncLocal(name="switch_local")
@@ -45,13 +46,13 @@ async def outer_inlined():
     local.value = "outer"
     for round_ in range(2):
         _ai_middle_round = round_
-        _ai_s_middle = _ai_rt.enter()
+        _ai_s_middle = _ai_hooks.enter()
         try:
             while True:
                 SynchronizationContext.set_current(env.ui)
                 local.value = ("middle", _ai_middle_round)
                 _ai_inner_round = _ai_middle_round
-                _ai_s_inner = _ai_rt.enter()
+                _ai_s_inner = _ai_hooks.enter()
                 try:
                     while True:
                         local.value = ("inner", _ai_inner_round)
@@ -60,14 +61,14 @@ async def outer_inlined():
                         _ai_r_inner = _ai_inner_round + 1
                         break
                 finally:
-                    if _ai_rt.state() is not _ai_s_inner:
+                    if _ai_rt.state() is not _ai_s_inner and not _ai_rt.try_leave(_ai_s_inner):
                         await _ai_rt.leave(_ai_s_inner)
                 _ai_middle_v = _ai_r_inner
                 env.log("middle", _ai_middle_round, _ai_middle_v, local.value, env.sc(), env.where())
                 _ai_r_middle = _ai_middle_v * 10
                 break
         finally:
-            if _ai_rt.state() is not _ai_s_middle:
+            if _ai_rt.state() is not _ai_s_middle and not _ai_rt.try_leave(_ai_s_middle):
                 await _ai_rt.leave(_ai_s_middle)
         v = _ai_r_middle
         env.log("outer", round_, v, local.value, env.sc(), env.where())

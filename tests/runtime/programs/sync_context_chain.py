@@ -8,6 +8,7 @@ logical returns (I4), exactly as the real calls do (A4).
 
 import runtime as _ai_rt
 from runtime import SynchronizationContext, async_method
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None
@@ -36,19 +37,19 @@ async def baz():
 @async_method
 async def foo_inlined():
     SynchronizationContext.set_current(env.ctx1)
-    _ai_s_bar = _ai_rt.enter()
+    _ai_s_bar = _ai_hooks.enter()
     try:
         SynchronizationContext.set_current(env.ctx2)
-        _ai_s_baz = _ai_rt.enter()
+        _ai_s_baz = _ai_hooks.enter()
         try:
             await PoolAwaiter()
             env.log("Baz", env.sc(), env.where())
         finally:
-            if _ai_rt.state() is not _ai_s_baz:
+            if _ai_rt.state() is not _ai_s_baz and not _ai_rt.try_leave(_ai_s_baz):
                 await _ai_rt.leave(_ai_s_baz)
         env.log("Bar", env.sc(), env.where())
     finally:
-        if _ai_rt.state() is not _ai_s_bar:
+        if _ai_rt.state() is not _ai_s_bar and not _ai_rt.try_leave(_ai_s_bar):
             await _ai_rt.leave(_ai_s_bar)
     env.log("Foo", env.sc(), env.where())
 

@@ -6,6 +6,7 @@ site see the exception after I2/I4 have run, exactly as with a real call.
 
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, yield_
+from runtime import hooks as _ai_hooks
 from tests.runtime.support import PoolAwaiter
 
 env = None
@@ -61,14 +62,14 @@ async def outer_inlined():
     local.value = "outer"
     SynchronizationContext.set_current(env.ctx1)
     try:
-        _ai_s_middle = _ai_rt.enter()
+        _ai_s_middle = _ai_hooks.enter()
         try:
             while True:
                 local.value = "middle"
                 SynchronizationContext.set_current(env.ctx2)
                 try:
                     await PoolAwaiter()
-                    _ai_s_inner = _ai_rt.enter()
+                    _ai_s_inner = _ai_hooks.enter()
                     try:
                         local.value = "inner"
                         try:
@@ -81,7 +82,7 @@ async def outer_inlined():
                         finally:
                             env.log("inner finally", local.value, env.sc(), env.where())
                     finally:
-                        if _ai_rt.state() is not _ai_s_inner:
+                        if _ai_rt.state() is not _ai_s_inner and not _ai_rt.try_leave(_ai_s_inner):
                             await _ai_rt.leave(_ai_s_inner)
                     _ai_middle_v = None
                 except LookupError as _ai_middle_error:
@@ -95,7 +96,7 @@ async def outer_inlined():
                 _ai_r_middle = _ai_middle_v
                 break
         finally:
-            if _ai_rt.state() is not _ai_s_middle:
+            if _ai_rt.state() is not _ai_s_middle and not _ai_rt.try_leave(_ai_s_middle):
                 await _ai_rt.leave(_ai_s_middle)
         r = _ai_r_middle
     finally:
