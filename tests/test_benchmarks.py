@@ -21,6 +21,7 @@ SMALL = {
     "runtime_overhead.py": ["-n", "200", "--rounds", "1"],
     "rewrite_throughput.py": ["--repeats", "1"],
     "import_cost.py": ["--modules", "3", "--rounds", "1"],
+    "realistic_chain.py": ["-n", "200", "--repeats", "1"],
 }
 
 

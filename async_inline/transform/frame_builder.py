@@ -65,6 +65,9 @@ class FrameBuilder:
             return b.tuple_([args[i] for i in source.varargs])
         return b.dict_([(k, args[i]) for k, i in source.varkw])
 
+    def guarded(self, inlining: Inlining) -> bool:
+        return self.emission.options.guards or inlining.target.dispatched
+
     def guard(self, inlining: Inlining, func: cst.BaseExpression) -> cst.BaseExpression:
         """True exactly when the original's evaluation of the callee (``func``: a name, or
         the value of a lookup) reached the function that was inlined (docs/methods.md)."""
@@ -116,7 +119,7 @@ class FrameBuilder:
         marks.copied(parenthesized, inlined)
         if inlined is body:
             marks.frame([parenthesized], child)
-        if not self.emission.options.guards:
+        if not self.guarded(inlining):
             return parenthesized
         return cst.IfExp(
             test=self.guard(inlining, copy(call.func, repl, parent.rename, marks)),
@@ -174,7 +177,7 @@ class FrameBuilder:
         bindings += [b.assign(names[param.name], value) for param, value in values if param.name not in kept]
         frame_code = self._with_exits(inlining, names, kept, number, [*call.arg_code, *bindings], inner, call)
         stmts: list[Emitted] = frame_code
-        if self.emission.options.guards:
+        if self.guarded(inlining):
             awaited = cst.Await(expression=call.fallback)
             call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
             func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename, marks)
@@ -277,27 +280,31 @@ class FrameBuilder:
         return cst.ExceptHandler(body=b.block([converted]), type=b.name("StopIteration"), name=cst.AsName(name=b.name(exc)))
 
     def _runtime_frame(self, callee: CalleeInfo, number: int, leave_flag: cst.BaseExpression | None) -> tuple[cst.SimpleStatementLine, cst.If]:
-        """The runtime's frame protocol (docs/runtime-inlining-protocol.md): the entry
-        snapshot after the arguments (F1, I2); on every exit, F2 or the I4 transition,
-        which may itself suspend. A callee that cannot suspend exits synchronously (I6)."""
+        """The runtime's frame protocol 2 (docs/runtime-inlining-protocol.md): the entry
+        snapshot after the arguments (F1, I2, through ``hooks.enter``, which the tracer
+        switches); on every exit where the state changed, F2 or the I4 transition, done
+        synchronously by ``try_leave`` unless it must suspend to switch the synchronization
+        context (then ``await leave``). A callee that cannot suspend exits synchronously (I6)."""
         rt = self.emission.runtime()
         snapshot = self.names.make(f"ai{number}_frame")
         entry = cst.SimpleStatementLine(
-            body=[b.assign(snapshot, cst.Call(func=b.attr(rt, "enter")))],
+            body=[b.assign(snapshot, cst.Call(func=b.attr(b.name(self.emission.hooks()), "enter")))],
             trailing_whitespace=cst.TrailingWhitespace(
                 whitespace=cst.SimpleWhitespace("  "), comment=cst.Comment(f"# inlined {callee.name}")
             ),
         )
-        exit_call: Emitted
-        if callee.may_suspend:
-            leave_args = [cst.Arg(b.name(snapshot))] + ([cst.Arg(leave_flag)] if leave_flag is not None else [])
-            exit_call = cst.Expr(cst.Await(expression=cst.Call(func=b.attr(rt, "leave"), args=leave_args)))
-        else:
-            exit_call = cst.Expr(cst.Call(func=b.attr(rt, "leave_sync"), args=[cst.Arg(b.name(snapshot))]))
-        changed = cst.Comparison(
+        args = [cst.Arg(b.name(snapshot))] + ([cst.Arg(leave_flag)] if leave_flag is not None else [])
+        changed: cst.BaseExpression = cst.Comparison(
             left=cst.Call(func=b.attr(rt, "state")),
             comparisons=[cst.ComparisonTarget(operator=cst.IsNot(), comparator=b.name(snapshot))],
         )
+        exit_call: Emitted
+        if callee.may_suspend:
+            exit_call = cst.Expr(cst.Await(expression=cst.Call(func=b.attr(rt, "leave"), args=args)))
+            done = cst.Call(func=b.attr(rt, "try_leave"), args=args)
+            changed = cst.BooleanOperation(left=changed, operator=cst.And(), right=b.not_(done))
+        else:
+            exit_call = cst.Expr(cst.Call(func=b.attr(rt, "leave_sync"), args=[cst.Arg(b.name(snapshot))]))
         return entry, b.if_(changed, [exit_call])
 
 

@@ -147,8 +147,10 @@ def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:
     assert alias is not None
     imported = cst.Import(names=[cst.ImportAlias(name=cst.Name("runtime"), asname=cst.AsName(name=cst.Name(alias)))])
     body.insert(at, b.line(imported))
-    if emission.method_type_alias is not None:
-        body.insert(at + 1, b.line(b.assign(emission.method_type_alias, b.attr(b.name(alias), "METHOD_TYPE"))))
+    for generated, attribute in ((emission.method_type_alias, "METHOD_TYPE"), (emission.hooks_alias, "hooks")):
+        if generated is not None:
+            at += 1
+            body.insert(at, b.line(b.assign(generated, b.attr(b.name(alias), attribute))))
     return module.with_changes(body=body)
 
 

@@ -84,6 +84,7 @@ class Emission:
         self.class_cells: dict[str, str] = {}
         self.runtime_alias: str | None = None
         self.method_type_alias: str | None = None
+        self.hooks_alias: str | None = None
         self._module_visit: frozenset[cst.CSTNode] | None = None
         self._body_visit: dict[str, frozenset[cst.CSTNode]] = {}
 
@@ -120,6 +121,14 @@ class Emission:
             self.ref_alias(body)
             self.class_cells[callee.key] = self.names.make(f"ai_cls_{callee.qualname.replace('.', '_')}")
         return self.class_cells[callee.key]
+
+    def hooks(self) -> str:
+        """The module-level alias of ``runtime.hooks`` (frame entries read ``enter`` from it
+        each time: the tracer switches it)."""
+        if self.hooks_alias is None:
+            self.runtime()
+            self.hooks_alias = self.names.make("ai_hooks")
+        return self.hooks_alias
 
     def method_type(self) -> str:
         """The module-level alias of ``types.MethodType`` (via runtime), for method guards."""

@@ -91,7 +91,7 @@ def _run(module: types.ModuleType, entry: str, mode: str, seed: int | None) -> O
 
 def _both(source: str, entry: str, mode: str, seed: int | None) -> Outcome:
     rewritten = rewrite_source(source, filename=f"{entry}.py").code
-    assert "_ai_rt.enter()" in rewritten or Options().stress_seed is not None, "nothing was inlined"
+    assert "_ai_hooks.enter()" in rewritten or Options().stress_seed is not None, "nothing was inlined"
     reference = _run(load_module(source), entry, mode, seed)
     inlined = _run(load_module(rewritten), entry, mode, seed)
     assert_same_run(reference, inlined)
