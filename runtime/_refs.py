@@ -58,8 +58,12 @@ def function_of(cls: Any, name: str, qualname: str) -> Any:
 
 def is_function(obj: object, qualname: str) -> bool:
     """``obj`` is the plain function compiled from the ``def`` named ``qualname`` (a
-    wrapper copies ``__qualname__``, not its code's name)."""
+    wrapper copies ``__qualname__``, not its code's name; before 3.11 codes have no
+    qualified name, so a ``functools.wraps`` wrapper is told by its ``__wrapped__``).
+    ``@async_method``'s wrapper counts as the function: it runs the body inlined."""
     if type(obj) is not types.FunctionType or obj.__qualname__ != qualname:
+        return False
+    if "__wrapped__" in obj.__dict__ and not obj.__dict__.get("_ai_async_method", False):
         return False
     code = obj.__code__
     return getattr(code, "co_qualname", qualname) == qualname and code.co_name == qualname.rpartition(".")[2]
@@ -67,7 +71,10 @@ def is_function(obj: object, qualname: str) -> bool:
 
 def class_cell(function: Any) -> Any:
     """The class a method's zero-argument ``super()`` and ``__class__`` refer to: its
-    ``__class__`` cell (the class the ``class`` statement created, before decorators)."""
+    ``__class__`` cell (the class the ``class`` statement created, before decorators).
+    For an ``@async_method`` method, the cell of the function it wraps."""
+    if type(function) is types.FunctionType and function.__dict__.get("_ai_async_method", False):
+        function = function.__wrapped__
     code = getattr(function, "__code__", None)
     if code is None or "__class__" not in code.co_freevars:
         return None

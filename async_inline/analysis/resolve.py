@@ -104,6 +104,13 @@ class Target:
     via: cst.SimpleStatementLine | None = None
 
     @property
+    def dispatched(self) -> bool:
+        """The lookup is of an attribute: which function it reaches depends on classes at
+        run time (an override, a metaclass), not only on names being rebound, so its guard
+        stays even when ``Options.guards`` is off."""
+        return self.shape not in (Shape.FUNCTION, Shape.IMPORTED, Shape.MODULE)
+
+    @property
     def implicit_first(self) -> bool:
         """The first parameter is bound by the lookup, not by the call's arguments."""
         return self.lookup is Lookup.BOUND

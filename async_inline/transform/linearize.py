@@ -58,7 +58,6 @@ class LinearizerHost(Protocol):
     """What the linearizer needs from the code emitting the frame it works in."""
 
     names: FreshNames
-    guards: bool
 
     def emit(self, node: N, repl: Replacements) -> N:
         """``node`` as emitted in the frame, with ``repl`` applied."""

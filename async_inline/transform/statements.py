@@ -75,7 +75,6 @@ class StatementRewriter(cst.CSTTransformer):
     def __init__(self, emission: Emission, builder: FrameBuilder, plan: ModulePlan | None, frame: Frame | None = None) -> None:
         self.emission = emission
         self.names = emission.names
-        self.guards = emission.options.guards
         self.builder = builder
         self._plan = plan
         self._frames: list[Frame | None] = [frame]

@@ -1,0 +1,70 @@
+"""The references guards compare against (runtime/_refs.py): a function is recognized only
+when it is the one whose body was inlined, never a wrapper that merely looks like it."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from runtime import async_method, class_cell, function_at, function_of
+from runtime._refs import NOT_FOUND
+
+
+async def plain() -> int:
+    return 1
+
+
+def _wraps(fn: Any) -> Any:
+    @functools.wraps(fn)
+    async def plain(*args: Any, **kwargs: Any) -> Any:  # same name: code names agree before 3.11
+        return await fn(*args, **kwargs)
+
+    return plain
+
+
+class Base:
+    async def m(self) -> str:
+        return "Base.m"
+
+
+class Derived(Base):
+    @async_method
+    async def m(self) -> str:
+        return "Derived.m+" + await super().m()
+
+    @_wraps
+    async def w(self) -> str:
+        return "w"
+
+    @classmethod
+    async def c(cls) -> str:
+        return cls.__name__
+
+
+def test_the_function_itself_is_found() -> None:
+    assert function_at(plain, __name__, "plain") is plain
+    assert function_of(Derived, "c", "Derived.c") is vars(Derived)["c"].__func__
+
+
+def test_a_functools_wraps_wrapper_is_not_the_function() -> None:
+    """Same ``__qualname__``, same code name: on 3.10 only ``__wrapped__`` tells them apart."""
+    wrapped = _wraps(plain)
+    assert function_at(wrapped, __name__, "plain") is NOT_FOUND
+    assert function_of(Derived, "w", "Derived.w") is NOT_FOUND
+
+
+def test_an_async_method_wrapper_stands_for_its_function() -> None:
+    """``@async_method``'s wrapper runs the body that was inlined, so guards accept it."""
+    assert function_of(Derived, "m", "Derived.m") is vars(Derived)["m"]
+
+
+def test_class_cell_of_an_async_method_is_its_functions_cell() -> None:
+    """Fuzz finding (seed 600009): the explicit ``super(cell, self)`` of an inlined
+    ``@async_method`` method got ``None`` from the wrapper, which has no ``__class__``."""
+    assert class_cell(vars(Derived)["m"]) is Derived
+    assert class_cell(plain) is None
+
+
+def test_module_missing_or_wrong_name() -> None:
+    assert function_at(plain, "elsewhere", "plain") is NOT_FOUND
+    assert function_of(42, "m", "Base.m") is NOT_FOUND
