@@ -21,6 +21,9 @@ SMALL = {
     "runtime_overhead.py": ["-n", "200", "--rounds", "1"],
     "rewrite_throughput.py": ["--repeats", "1"],
     "import_cost.py": ["--modules", "3", "--rounds", "1"],
+    "method_decoder.py": ["--frames", "20", "--rounds", "1"],
+    "method_breakdown.py": ["--frames", "20", "--rounds", "1"],
+    "guard_cost.py": ["-n", "200", "--rounds", "1"],
 }
 
 
