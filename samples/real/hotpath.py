@@ -13,7 +13,8 @@ virtual environment of its own with httpcore's dependencies (h11, certifi), anyi
 sniffio (httpcore imports sniffio on every lock it sets up: without it each import fails
 anew, through the whole import machinery, and that failure would dominate the time).
 Each worker process imports httpcore from the unpacked sdist and times rounds of
-requests; the best round counts. ``original`` runs ``python hotpath.py --worker``;
+requests (short rounds, many of them: on a loaded machine a short round is more likely to
+run undisturbed); the best round counts. ``original`` runs ``python hotpath.py --worker``;
 ``inlined`` runs the same under ``python -m async_inline run --packages httpcore`` (the
 import hook; its cache is warmed by one run first, and the import is not timed). The two
 kinds alternate, K processes each, in pairs whose order alternates, and the ratio is the
@@ -39,20 +40,26 @@ RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r
 
 
 def worker(requests: int, rounds: int) -> None:
-    """Time ``rounds`` rounds of ``requests`` requests on one pool; print the best as JSON."""
+    """Time ``rounds`` rounds of ``requests`` requests; print the best round as JSON."""
     import asyncio
 
     import httpcore
     from httpcore._backends.mock import AsyncMockBackend
 
+    async def get(pool: httpcore.AsyncConnectionPool) -> None:
+        response = await pool.request("GET", "http://example.com/")
+        if response.status != 200 or response.content != BODY:
+            raise SystemExit(f"unexpected response: {response.status} {response.content!r}")
+
     async def one_round() -> float:
-        backend = AsyncMockBackend([RESPONSE] * requests)
+        """A fresh pool; its connection is made by an untimed first request, then
+        ``requests`` requests reuse it (keep-alive)."""
+        backend = AsyncMockBackend([RESPONSE] * (requests + 1))
         async with httpcore.AsyncConnectionPool(network_backend=backend) as pool:
+            await get(pool)
             start = time.perf_counter()
             for _ in range(requests):
-                response = await pool.request("GET", "http://example.com/")
-                if response.status != 200 or response.content != BODY:
-                    raise SystemExit(f"unexpected response: {response.status} {response.content!r}")
+                await get(pool)
             return time.perf_counter() - start
 
     async def main() -> float:
@@ -90,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path("build/real"), help="work directory (default: build/real)")
     parser.add_argument("--python", default=sys.executable, help="interpreter of the environment (default: this one)")
     parser.add_argument("--processes", type=int, default=8, help="worker processes of each kind (default: 8)")
-    parser.add_argument("--requests", type=int, default=200, help="requests per round (default: 200)")
-    parser.add_argument("--rounds", type=int, default=25, help="rounds per process; the best counts (default: 25)")
+    parser.add_argument("--requests", type=int, default=20, help="requests per round (default: 20)")
+    parser.add_argument("--rounds", type=int, default=200, help="rounds per process; the best counts (default: 200)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
