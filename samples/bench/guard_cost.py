@@ -8,12 +8,16 @@ Three guards are emitted (docs/methods.md):
 * plain function: ``f is REF`` (a module-level function, or one imported by name);
 * module attribute: ``_t = mod.f`` then ``_t is REF`` (``import pkg.x as mod; mod.f()``).
 
-And two guards the design rejected for methods, measured so the docs can compare:
+Two more rows show the same guards on other lookups: ``C.m(self)`` (a function looked up
+on its class: ``_t is REF``, no bound method) and ``super().m()`` (the method guard after
+making the ``super`` object). And two guards the design rejected for methods, measured so
+the docs can compare:
 
 * exact type: ``type(self) is C and C.m is REF and "m" not in self.__dict__`` (what a
   JIT's guarded devirtualization does; misses subclasses that inherit ``m``, needs a
-  ``__dict__``, and skips the lookup the original performs, so ``__getattribute__`` and
-  descriptors on the instance's class are not seen);
+  ``__dict__`` (reading it makes CPython 3.11+ give up the instance's inline attribute
+  values), and skips the lookup the original performs, so a ``__getattribute__`` is not
+  run);
 * class attribute: ``type(self).m is REF`` (misses instance attributes and
   ``__getattribute__``: not exact).
 
