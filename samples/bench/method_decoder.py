@@ -238,7 +238,7 @@ def varint(n: int) -> bytes:
 
 def make_input(frames: int, seed: int = 11) -> bytes:
     """``frames`` frames of 1-8 fields: mostly varints of 1-4 bytes, some short byte strings
-    (a typical control-message mix: many small fields, so the calls dominate)."""
+    (a control-message mix: many small fields, each a few awaited calls)."""
     rng = random.Random(seed)
     out = bytearray()
     for _ in range(frames):
@@ -254,7 +254,8 @@ def make_input(frames: int, seed: int = 11) -> bytes:
     return bytes(out)
 
 
-#: Inputs each variant must reject with the same error (the error paths of every level).
+#: Inputs each variant must reject with the same error (the error paths of every level);
+#: the key is in the message.
 DAMAGED = {
     "truncated varint": lambda good: good[:1] + b"\x80",
     "varint too long": lambda good: b"\xff" * 6,
@@ -304,7 +305,7 @@ def check(variants: dict[str, Variant], data: bytes) -> None:
         sample = damage(data)
         expected = outcome(variants["original"], sample)
         if label != "the input":
-            assert expected[0] == "DecodeError", (label, expected)
+            assert expected[0] == "DecodeError" and label in str(expected[1]), (label, expected)
         for name, fn in variants.items():
             got = outcome(fn, sample)
             assert got == expected, f"{name} differs from the original on {label}: {got!r:.300} != {expected!r:.300}"
