@@ -12,7 +12,10 @@ minus exactly that construct):
 3. ``clean-up``: the ``a = b = ... = None`` statements that release the inlined frame's
    locals and temporaries are dropped;
 4. ``done flag``: a ``return`` inside the callee's last loop becomes a plain ``break``
-   out of it, without the ``_aiN_done`` flag and the ``while True:`` around the body.
+   out of it, without the ``_aiN_done`` flag (and the ``while True:`` around the body,
+   where there is one).
+
+A step whose construct the generated code does not hold is left out, and said so.
 
 What is left against the hand-inlined decoder is the rest (result temporaries, the
 tuple a ``return a, b, c`` builds and the caller unpacks ...). Each step must still decode
@@ -218,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         step = "" if previous is None or name == "original" else f"{(best[previous] - best[name]) / calls * 1e9:>13.1f}"
         print(f"{name:>14} {ns_field:>9.1f} {best['original'] / best[name]:>7.2f}x {step:>13}")
         previous = name
-    print("speedup: original / variant; step ns/call: what removing that construct saved, per inlined call")
+    print("speedup: original / variant; step ns/call: what removing that construct saved, per inlined call"
+          " (on the generated row: original minus generated)")
     if absent:
         print(f"not in the generated code (no step): {', '.join(absent)}")
     return 0
