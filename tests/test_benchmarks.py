@@ -22,6 +22,9 @@ SMALL = {
     "rewrite_throughput.py": ["--repeats", "1"],
     "import_cost.py": ["--modules", "3", "--rounds", "1"],
     "realistic_chain.py": ["-n", "200", "--repeats", "1"],
+    "method_decoder.py": ["--frames", "20", "--rounds", "1"],
+    "method_breakdown.py": ["--frames", "20", "--rounds", "1"],
+    "guard_cost.py": ["-n", "200", "--rounds", "1"],
 }
 
 

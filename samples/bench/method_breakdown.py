@@ -1,0 +1,232 @@
+"""Where the time of inlined method code goes: the decoder of method_decoder.py, with the
+generated scaffolding taken away one construct at a time.
+
+Starting from the rewritten decoder, each step removes one more construct from the
+generated code (by a transformation of its syntax tree, so each step is the previous one
+minus exactly that construct):
+
+1. ``guard test``: the rewrite without guards (``Options(guards=False)``): no
+   ``type(_t) is MethodType and _t.__func__ is REF`` and no fallback call;
+2. ``lookup``: ``_t = self._m`` and ``s = _t.__self__`` become ``s = self``: no bound
+   method is made and no ``__self__`` is read;
+3. ``clean-up``: the ``a = b = ... = None`` statements that release the inlined frame's
+   locals and temporaries are dropped;
+4. ``done flag``: a ``return`` inside the callee's last loop becomes a plain ``break``
+   out of it, without the ``_aiN_done`` flag (and the ``while True:`` around the body,
+   where there is one).
+
+A step whose construct the generated code does not hold is left out, and said so.
+
+What is left against the hand-inlined decoder is the rest (result temporaries, the
+tuple a ``return a, b, c`` builds and the caller unpacks ...). Each step must still decode
+every input exactly as the original does. The steps, the original and the hand-inlined
+version run round-robin; the best round counts. Every figure is per decoded field and
+per inlined call (the original's awaited calls, counted).
+Run: python samples/bench/method_breakdown.py [--frames N] [--rounds R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from method_decoder import HAND_INLINED, PROGRAM, Variant, async_variant, check, load, make_input, measure
+
+from async_inline import Options, rewrite_source
+
+DONE = re.compile(r"_ai\d+_done$")
+STATEMENT_LISTS = ("body", "orelse", "finalbody")
+
+
+class BlockTransformer(ast.NodeTransformer):
+    """Rewrites every statement list of the tree (bodies of functions, loops, ifs ...)."""
+
+    changed = 0
+
+    def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        raise NotImplementedError
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        super().generic_visit(node)
+        for field in STATEMENT_LISTS:
+            value = getattr(node, field, None)
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                setattr(node, field, self.block(value))
+        return node
+
+
+def _name(node: ast.AST) -> str | None:
+    return node.id if isinstance(node, ast.Name) else None
+
+
+class DirectReceiver(BlockTransformer):
+    """``_t = R.m`` then ``s = _t.__self__``  ->  ``s = R``."""
+
+    def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        i = 0
+        while i < len(body):
+            first, second = body[i], body[i + 1] if i + 1 < len(body) else None
+            if (
+                isinstance(first, ast.Assign) and len(first.targets) == 1 and _name(first.targets[0])
+                and isinstance(first.value, ast.Attribute)
+                and isinstance(second, ast.Assign) and len(second.targets) == 1
+                and isinstance(second.value, ast.Attribute) and second.value.attr == "__self__"
+                and _name(second.value.value) == _name(first.targets[0])
+            ):
+                out.append(ast.Assign(targets=second.targets, value=first.value.value, lineno=second.lineno))
+                self.changed += 1
+                i += 2
+                continue
+            out.append(first)
+            i += 1
+        return out
+
+
+class NoCleanup(BlockTransformer):
+    """Drops ``a = b = None`` releases; keeps the ``_aiN_ret = None`` that precedes a done flag."""
+
+    def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for i, stmt in enumerate(body):
+            after = body[i + 1] if i + 1 < len(body) else None
+            releases = (
+                isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Constant) and stmt.value.value is None
+                and all(_name(t) for t in stmt.targets)
+                and (len(stmt.targets) > 1 or (_name(stmt.targets[0]) or "").startswith("_ai"))
+            )
+            initialises_result = isinstance(after, ast.Assign) and DONE.match(_name(after.targets[0]) or "") is not None
+            if releases and not initialises_result:
+                self.changed += 1
+                continue
+            out.append(stmt)
+        return out
+
+
+def _breaks_out(stmts: list[ast.stmt]) -> bool:
+    """Whether a ``break`` or ``continue`` in ``stmts`` leaves the loop around them."""
+    for stmt in stmts:
+        if isinstance(stmt, (ast.Break, ast.Continue)):
+            return True
+        if isinstance(stmt, (ast.For, ast.While)):
+            if _breaks_out(stmt.orelse):
+                return True
+            continue
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in STATEMENT_LISTS:
+            if _breaks_out(getattr(stmt, field, None) or []):
+                return True
+        for handler in getattr(stmt, "handlers", None) or []:
+            if _breaks_out(handler.body):
+                return True
+    return False
+
+
+class NoDoneFlag(BlockTransformer):
+    """A ``return`` inside the callee's last loop becomes a plain ``break`` out of it: the
+    ``_aiN_done`` flag's assignments and tests go, and so does the ``while True:`` around
+    the body when it ends ``<loop>; if _aiN_done: break; break`` (breaking out of the
+    callee's last loop is returning)."""
+
+    def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for stmt in body:
+            if (
+                isinstance(stmt, ast.While) and isinstance(stmt.test, ast.Constant) and stmt.test.value is True
+                and not stmt.orelse and len(stmt.body) >= 3
+                and isinstance(stmt.body[-1], ast.Break)
+                and isinstance(stmt.body[-2], ast.If) and DONE.match(_name(stmt.body[-2].test) or "")
+                and isinstance(stmt.body[-3], (ast.While, ast.For))
+                and not _breaks_out(stmt.body[:-2])
+            ):
+                self.changed += 1
+                out.extend(stmt.body[:-2])
+                continue
+            if isinstance(stmt, ast.Assign) and DONE.match(_name(stmt.targets[0]) or ""):
+                self.changed += 1
+                continue
+            if (
+                isinstance(stmt, ast.If) and DONE.match(_name(stmt.test) or "")
+                and all(isinstance(s, ast.Pass) for s in stmt.body) and not stmt.orelse
+            ):
+                self.changed += 1
+                continue
+            out.append(stmt)
+        return out
+
+
+def transformed(code: str, step: Callable[[], BlockTransformer]) -> str | None:
+    """``code`` without the construct ``step`` removes; None if the code has none."""
+    transformer = step()
+    tree = transformer.visit(ast.parse(code))
+    return ast.unparse(ast.fix_missing_locations(tree)) if transformer.changed else None
+
+
+def inlined_calls(data: bytes) -> int:
+    """Awaited method calls the original makes on ``data`` (all of them are inlined)."""
+    original = load(PROGRAM, "counted")
+    count = 0
+    for name in ("_read_varint", "_read_header", "_read_frame"):
+        function = getattr(original.Decoder, name)
+
+        def counted(self: object, _function: Callable[..., object] = function) -> object:
+            nonlocal count
+            count += 1
+            return _function(self)
+
+        setattr(original.Decoder, name, counted)
+    async_variant(original.Decoder)(data)
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=500, help="frames in the input")
+    parser.add_argument("--rounds", type=int, default=101, help="round-robin rounds; the best counts")
+    args = parser.parse_args(argv)
+
+    guarded = rewrite_source(PROGRAM, filename="method_decoder_program.py").code
+    steps = [("generated", guarded), ("- guard test", rewrite_source(PROGRAM, options=Options(guards=False)).code)]
+    absent = []
+    for label, step in (("- lookup", DirectReceiver), ("- clean-up", NoCleanup), ("- done flag", NoDoneFlag)):
+        code = transformed(steps[-1][1], step)
+        if code is None:
+            absent.append(label[2:])
+        else:
+            steps.append((label, code))
+    variants: dict[str, Variant] = {"original": async_variant(load(PROGRAM, "original").Decoder)}
+    for label, code in steps:
+        variants[label] = async_variant(load(code, label).Decoder)
+    variants["by hand"] = async_variant(load(HAND_INLINED, "by_hand").HandInlined)
+    data = make_input(args.frames)
+    check(variants, data)
+    fields = sum(n for _, n in variants["original"](data))
+    calls = inlined_calls(data)
+    rounds = measure(variants, data, args.rounds)
+    best = {name: min(r[name] for r in rounds) for name in variants}
+
+    print(f"Python {sys.version.split()[0]}; {args.frames} frames, {fields} fields, {calls} inlined calls "
+          f"({calls / fields:.2f} per field); {args.rounds} rounds round-robin, best round")
+    print(f"{'variant':>14} {'ns/field':>9} {'speedup':>8} {'step ns/call':>13}")
+    previous = None
+    for name in variants:
+        ns_field = best[name] / fields * 1e9
+        step = "" if previous is None or name == "original" else f"{(best[previous] - best[name]) / calls * 1e9:>13.1f}"
+        print(f"{name:>14} {ns_field:>9.1f} {best['original'] / best[name]:>7.2f}x {step:>13}")
+        previous = name
+    print("speedup: original / variant; step ns/call: what removing that construct saved, per inlined call"
+          " (on the generated row: original minus generated)")
+    if absent:
+        print(f"not in the generated code (no step): {', '.join(absent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
