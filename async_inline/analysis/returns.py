@@ -4,22 +4,30 @@ A return in *tail position* (nothing of the callee runs after it but ``finally``
 and ``with`` exits, which run on a real return too) becomes an assignment of the result.
 Any other return also leaves the inlined body: by ``break`` out of a ``while True:``
 block that wraps the body, and, when it sits inside the callee's own loops, by a flag
-checked after each such loop (``break`` only leaves the innermost loop).
+checked after each such loop (``break`` only leaves the innermost loop). A return whose
+only enclosing loop is the body's last statement needs neither: its ``break`` ends the body.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import libcst as cst
+import libcst.matchers as m
 
 from ..tree import children
+
+Loops = tuple[cst.CSTNode, ...]
 
 
 @dataclass(frozen=True)
 class ReturnPlan:
     tail: frozenset[cst.Return] = frozenset()
+    #: Returns lowered to ``result = value; break``: the one loop around them is in tail
+    #: position, so leaving it ends the body (no wrapper, no flag).
+    loop_exits: frozenset[cst.Return] = frozenset()
     #: Returns inside a loop body of the callee: they need the flag.
     in_loop: frozenset[cst.Return] = frozenset()
     #: Loops whose body holds a return: a flag check follows each.
@@ -35,6 +43,7 @@ class ReturnPlan:
 @dataclass
 class _Found:
     tail: set[cst.Return] = field(default_factory=set)
+    loop_exits: set[cst.Return] = field(default_factory=set)
     in_loop: set[cst.Return] = field(default_factory=set)
     loops: set[cst.CSTNode] = field(default_factory=set)
     needs_wrapper: bool = False
@@ -44,55 +53,87 @@ class _Found:
 def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
     plan = _Found()
 
-    def block(stmts: Sequence[cst.CSTNode], tail: bool, loops: tuple[cst.CSTNode, ...]) -> None:
+    # `tail`: nothing of the body runs after this statement; `exits`: a `break` here leaves
+    # the one loop around it, which is in tail position (then a break ends the body).
+    def block(stmts: Sequence[cst.CSTNode], tail: bool, loops: Loops, exits: bool = False) -> None:
         for i, stmt in enumerate(stmts):
-            statement(stmt, tail and i == len(stmts) - 1, loops)
+            statement(stmt, tail and i == len(stmts) - 1, loops, exits)
 
-    def suite(s: cst.BaseSuite | None, tail: bool, loops: tuple[cst.CSTNode, ...]) -> None:
+    def suite(s: cst.BaseSuite | None, tail: bool, loops: Loops, exits: bool = False) -> None:
         if s is not None:
-            block(s.body, tail, loops)
+            block(s.body, tail, loops, exits)
 
-    def statement(stmt: cst.CSTNode, tail: bool, loops: tuple[cst.CSTNode, ...]) -> None:
+    def statement(stmt: cst.CSTNode, tail: bool, loops: Loops, exits: bool) -> None:
         if isinstance(stmt, cst.SimpleStatementLine):
-            block(stmt.body, tail, loops)
+            block(stmt.body, tail, loops, exits)
         elif isinstance(stmt, cst.Return):
             if tail:
                 plan.tail.add(stmt)
+            elif exits:
+                plan.loop_exits.add(stmt)
             else:
                 plan.needs_wrapper = True
                 if loops:
                     plan.in_loop.add(stmt)
                     plan.loops.update(loops)
         elif isinstance(stmt, cst.If):
-            suite(stmt.body, tail, loops)
+            suite(stmt.body, tail, loops, exits)
             if isinstance(stmt.orelse, cst.If):
-                statement(stmt.orelse, tail, loops)
+                statement(stmt.orelse, tail, loops, exits)
             elif stmt.orelse is not None:
-                suite(stmt.orelse.body, tail, loops)
+                suite(stmt.orelse.body, tail, loops, exits)
         elif isinstance(stmt, (cst.For, cst.While)):
-            suite(stmt.body, False, loops + (stmt,))
+            # A return skips the loop's `else` as a `break` does.
+            suite(stmt.body, False, loops + (stmt,), tail and not loops)
             if stmt.orelse is not None:
-                suite(stmt.orelse.body, tail, loops)  # `break` there leaves the enclosing loop
+                suite(stmt.orelse.body, tail, loops, exits)  # `break` there leaves the enclosing loop
         elif isinstance(stmt, (cst.Try, cst.TryStar)):
             # With an `else`, a return in the body skips it: not a tail then.
-            suite(stmt.body, tail and stmt.orelse is None, loops)
+            suite(stmt.body, tail and stmt.orelse is None, loops, exits and stmt.orelse is None)
             for handler in stmt.handlers:
-                suite(handler.body, tail, loops)
+                suite(handler.body, tail, loops, exits)
             if stmt.orelse is not None:
-                suite(stmt.orelse.body, tail, loops)
+                suite(stmt.orelse.body, tail, loops, exits)
             if stmt.finalbody is not None:
                 # A return in `finally` discards an exception in flight: it must jump.
                 suite(stmt.finalbody.body, False, loops)
         elif isinstance(stmt, cst.With):
-            suite(stmt.body, tail, loops)
+            suite(stmt.body, tail, loops, exits)
         elif isinstance(stmt, cst.BaseSuite):
-            suite(stmt, tail, loops)
+            suite(stmt, tail, loops, exits)
 
     block(body, True, ())
     plan.protected = any(_protected_returns(stmt, False) for stmt in body)
-    last = body[-1] if body else None
-    ends = isinstance(last, cst.SimpleStatementLine) and bool(last.body) and isinstance(last.body[-1], (cst.Return, cst.Raise))
-    return ReturnPlan(frozenset(plan.tail), frozenset(plan.in_loop), frozenset(plan.loops), plan.needs_wrapper, not ends, plan.protected)
+    return ReturnPlan(
+        frozenset(plan.tail),
+        frozenset(plan.loop_exits),
+        frozenset(plan.in_loop),         frozenset(plan.loops),
+        plan.needs_wrapper,
+        not _never_falls_off(body),
+        plan.protected,
+    )
+
+
+def _never_falls_off(body: Sequence[cst.BaseStatement]) -> bool:
+    """The body certainly leaves by a return or a raise: it ends with one, or with a
+    ``while True:`` loop that no ``break`` of its own leaves."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return bool(last.body) and isinstance(last.body[-1], (cst.Return, cst.Raise))
+    return m.matches(last, m.While(test=m.Name("True"))) and not _breaks_out(cast(cst.While, last).body)
+
+
+def _breaks_out(node: cst.CSTNode) -> bool:
+    """A ``break`` in ``node`` that leaves the loop whose body ``node`` is."""
+    if isinstance(node, cst.Break):
+        return True
+    if isinstance(node, (cst.For, cst.While)):
+        return node.orelse is not None and _breaks_out(node.orelse)
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        return False
+    return any(_breaks_out(child) for child in children(node))
 
 
 def _protected_returns(node: cst.CSTNode, protected: bool) -> bool:

@@ -5,13 +5,16 @@ position* (nothing of the callee runs after it but ``finally`` blocks and ``with
 becomes an assignment of the result. Every other return must *jump*: the body is wrapped
 in ``while True: ... break`` and the return becomes ``break``; a return inside one of the
 callee's own loops also sets a flag, checked after each loop around it, since ``break``
-only leaves the innermost loop. ``may_fall_off`` says whether the body may end without a
+only leaves the innermost loop. A return whose one enclosing loop is the body's last
+statement is a *loop exit*: ``result = value; break`` ends the body, with no wrapper and no
+flag. ``may_fall_off`` says whether the body may end without a
 return (the result then starts as None).
 
 Each row names the returns by the code of their value (``None`` for a bare return) and the
 loops by their header. Rows are also checked against CPython, over the parameter values of
 ``rule_tables.DOMAINS``: turning every tail return into ``_result = value`` (and returning
-``_result`` at the end) changes nothing; turning any one jump return into an assignment
+``_result`` at the end) changes nothing, nor does turning every loop exit into ``_result = value; break``; turning
+any one jump return into an assignment
 changes something on some input (so the jump is needed), unless the row says
 ``no_witness``; and a body said not to fall off never does.
 """
@@ -38,8 +41,10 @@ class Row:
     id: str
     body: str
     tail: tuple[str, ...] = ()
-    #: Non-tail returns: the body needs the ``while True`` wrapper.
+    #: Non-tail returns that need the ``while True`` wrapper.
     jump: tuple[str, ...] = ()
+    #: Returns lowered to ``result = value; break`` out of the body's last statement, a loop.
+    loop_exit: tuple[str, ...] = ()
     #: Jump returns inside a loop of the callee: they set the flag.
     in_loop: tuple[str, ...] = ()
     #: Loops followed by a flag check.
@@ -75,6 +80,7 @@ def callee_returns(parsed: Parsed) -> list[cst.Return]:
 class Classified:
     tail: frozenset[str]
     jump: frozenset[str]
+    loop_exit: frozenset[str]
     in_loop: frozenset[str]
     loops: frozenset[str]
     needs_wrapper: bool
@@ -85,7 +91,8 @@ def classify(parsed: Parsed, plan: ReturnPlan) -> Classified:
     returns = callee_returns(parsed)
     return Classified(
         tail=frozenset(_label(r) for r in returns if r in plan.tail),
-        jump=frozenset(_label(r) for r in returns if r not in plan.tail),
+        jump=frozenset(_label(r) for r in returns if r not in plan.tail and r not in plan.loop_exits),
+        loop_exit=frozenset(_label(r) for r in plan.loop_exits),
         in_loop=frozenset(_label(r) for r in plan.in_loop),
         loops=frozenset(_loop_label(loop) for loop in plan.loops),
         needs_wrapper=plan.needs_wrapper,
@@ -124,13 +131,41 @@ ROWS = [
         may_fall_off=False,
         params="xs, n",
     ),
+    Row("a-return-in-the-last-loop-leaves-it-by-break", "while n:\n    n -= 1\n    if c:\n        return 1\n    log(n)", loop_exit=("1",), params="n, c"),
     Row(
-        "while-loop",
-        "while n:\n    n -= 1\n    if c:\n        return 1\n    log(n)",
+        "while-true-at-the-end-does-not-fall-off",
+        "while True:\n    n -= 1\n    if n < c:\n        return n\n    if n < -3:\n        raise E",
+        loop_exit=("n",),
+        may_fall_off=False,
+        params="n, c",
+    ),
+    Row(
+        "a-break-of-its-own-lets-while-true-fall-off",
+        "while True:\n    n -= 1\n    if n < c:\n        return n\n    if n < -3:\n        break",
+        loop_exit=("n",),
+        params="n, c",
+    ),
+    Row(
+        "the-last-loop-in-a-try-with-finally",
+        "try:\n    for i in xs:\n        if i:\n            return i\nfinally:\n    log(0)",
+        loop_exit=("i",),
+        params="xs",
+    ),
+    Row(
+        "a-try-else-after-the-loop-is-skipped-by-a-return",
+        "try:\n    for i in xs:\n        if i:\n            return i\nexcept E:\n    pass\nelse:\n    log(0)",
+        jump=("i",),
+        in_loop=("i",),
+        loops=("for i in xs",),
+        params="xs",
+    ),
+    Row(
+        "nested-loops-at-the-end-still-need-the-flag",
+        "for i in xs:\n    while n:\n        n -= 1\n        if i:\n            return 1\n    log(i)",
         jump=("1",),
         in_loop=("1",),
-        loops=("while n",),
-        params="n, c",
+        loops=("for i in xs", "while n"),
+        params="xs, n",
     ),
     Row(
         "a-loop-else-is-outside-its-loop",
@@ -207,6 +242,7 @@ def test_rule(row: Row) -> None:
     expected = Classified(
         tail=frozenset(row.tail),
         jump=frozenset(row.jump),
+        loop_exit=frozenset(row.loop_exit),
         in_loop=frozenset(row.in_loop),
         loops=frozenset(row.loops),
         needs_wrapper=bool(row.jump),
@@ -218,13 +254,17 @@ def test_rule(row: Row) -> None:
 class _AsAssignment(cst.CSTTransformer):
     """Turn the chosen returns of ``f`` into ``_result = value``; ``f`` returns ``_result``."""
 
-    def __init__(self, chosen: Iterable[cst.Return]) -> None:
+    def __init__(self, chosen: Iterable[cst.Return], breaking: Iterable[cst.Return] = ()) -> None:
         self.chosen = set(chosen)
+        self.breaking = set(breaking)
 
-    def leave_Return(self, original: cst.Return, updated: cst.Return) -> cst.BaseSmallStatement:
-        if original not in self.chosen:
+    def leave_Return(
+        self, original: cst.Return, updated: cst.Return
+    ) -> cst.BaseSmallStatement | cst.FlattenSentinel[cst.BaseSmallStatement]:
+        if original not in self.chosen and original not in self.breaking:
             return updated
-        return cst.Assign([cst.AssignTarget(cst.Name(RESULT))], updated.value or cst.Name("None"))
+        assign = cst.Assign([cst.AssignTarget(cst.Name(RESULT))], updated.value or cst.Name("None"))
+        return cst.FlattenSentinel([assign, cst.Break()]) if original in self.breaking else assign
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.FunctionDef:
         if original.name.value != "f":
@@ -238,8 +278,8 @@ def _runs(source: str, params: str) -> list[Run]:
     return [run_function(source, args) for args in combinations(params)]
 
 
-def _with_assignments(parsed: Parsed, chosen: Iterable[cst.Return]) -> str:
-    return parsed.index.module.visit(_AsAssignment(chosen)).code
+def _with_assignments(parsed: Parsed, chosen: Iterable[cst.Return], breaking: Iterable[cst.Return] = ()) -> str:
+    return parsed.index.module.visit(_AsAssignment(chosen, breaking)).code
 
 
 @pytest.mark.parametrize("row", [_param(row, False) for row in ROWS])
@@ -250,6 +290,9 @@ def test_row_against_cpython(row: Row) -> None:
 
     tails = [returns[label] for label in row.tail]
     assert _runs(_with_assignments(parsed, tails), row.params) == original, "a tail return is not equivalent to an assignment"
+    exits = [returns[label] for label in row.loop_exit]
+    lowered = _with_assignments(parsed, tails, exits)
+    assert _runs(lowered, row.params) == original, "a loop exit is not equivalent to an assignment and a break"
 
     for label in row.jump:
         if label in row.no_witness:
