@@ -23,6 +23,7 @@ import libcst.matchers as m
 
 from ..analysis.evaluation import awaits_in, header_expressions
 from ..analysis.scopes import ScopeIndex
+from ..analysis.stability import is_literal
 from ..plan.model import Form, ModulePlan, SitePlan
 from ..tree import starts_with_docstring, walrus_targets
 from . import build as b
@@ -172,9 +173,16 @@ class StatementRewriter(cst.CSTTransformer):
         frame = self.frame
         assert frame is not None
         plan = frame.plan
-        stable_name = plan.facts.name_stability(
+        stable_local = plan.facts.name_stability(
             plan.callee.scope if plan.callee is not None else plan.caller.scope, plan.root, walrus_targets(stmt)
         )
+        rename = frame.rename
+
+        def stable_name(name: cst.Name) -> bool:
+            # A parameter standing for a literal (Inlining.constants) is read as the literal.
+            pasted = rename.get(name)
+            return (pasted is not None and not isinstance(pasted, str) and is_literal(pasted)) or stable_local(name)
+
         return Linearizer(self, sites.sites, sites.repl, sites.observed, stable_name)
 
     # -- statements -------------------------------------------------------------------------

@@ -206,3 +206,41 @@ def test_fuzz_seed_300154_plain_context_after_throw_in_a_handler():
     assert [(s.callee, s.code) for s in result.report.skipped] == [("inner", "throw-context")]
     verdict = compare(THROWN_INTO_HANDLER, runtime_async=False, options=Options(stress_seed=None))
     assert verdict.kind is None, verdict.detail
+
+
+CONSTANT_ARGUMENT_AFTER_A_CALL = '''\
+import contextvars
+
+cv = contextvars.ContextVar("cv", default=0)
+i = 1
+
+
+def t():
+    print("t")
+    return 0
+
+
+async def f1(a, b, *, k=7):
+    print("f1", a, b, k)
+    return 0
+
+
+async def f0(p, /, a, d=7, *rest):
+    print([t(), i][await f1(i, a, k=d)])
+    return sum({q2: await f1(a, b=d) for q2 in range(2)}.values())
+
+
+async def main():
+    print(await f1(1, 2, k=await f0(cv.get(), a=2, d=8)))
+'''
+
+
+def test_fuzz_seed_1038_plain_constant_parameter_passed_on_after_a_hoisted_operand():
+    """Seed 1038 (plain, CI campaign): f0's parameter d stands for the literal 8 (planner:
+    Inlining.constants), and is passed on to f1 in an argument list evaluated after a hoisted
+    operand (t()); the linearizer did not know that d reads as a literal, put it in a
+    temporary, and the rewrite crashed ("the plan's constants disagree with the arguments")."""
+    result = rewrite_source(CONSTANT_ARGUMENT_AFTER_A_CALL, options=Options(stress_seed=None))
+    assert {d.callee for d in result.report.inlined} >= {"f0", "f1"}
+    verdict = compare(CONSTANT_ARGUMENT_AFTER_A_CALL, runtime_async=False, options=Options(stress_seed=None))
+    assert verdict.kind is None, verdict.detail
