@@ -309,6 +309,10 @@ def _classify_names(
         role = index.role(name)
         target = index.use_scope(name)
         if name.value == "__class__" or (name.value == "super" and _is_zero_arg_super(index, name)):
+            if index.scope_of(name) is not scope:
+                # In a comprehension or generator expression, zero-argument super() takes
+                # that scope's first argument (the iterator) and fails; explicit, it would not.
+                return Refusal(RefusalCode.SUPER, "uses zero-argument super() or __class__ inside a nested scope")
             refusal = _class_cell_refusal(owner, params)
             if refusal is not None:
                 return refusal

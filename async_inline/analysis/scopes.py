@@ -226,11 +226,18 @@ class ScopeIndex:
         return self._parents.get(node)
 
     def line(self, node: cst.CSTNode) -> int:
-        return self._positions[node].start.line
+        found = self.position(node)
+        assert found is not None, "a node of another tree"
+        return found.start.line
 
     def position(self, node: cst.CSTNode) -> CodeRange | None:
-        """Where an original node is (None for a node that is not part of the module)."""
-        return self._positions.get(node)
+        """Where an original node is (None for a node that is not part of the module). The
+        line ``statements_of`` makes of a one-line body (``def f(): a; return b``) is where
+        its first statement is."""
+        found = self._positions.get(node)
+        if found is None and isinstance(node, cst.SimpleStatementLine) and node.body:
+            return self._positions.get(node.body[0])
+        return found
 
     def qualified_names(self, node: cst.CSTNode) -> set[QualifiedName]:
         """What a name or dotted name refers to (``runtime.inline``, ``builtins.locals`` ...)."""

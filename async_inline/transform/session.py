@@ -186,6 +186,7 @@ class Emission:
                     targets.append(node)
                 elif is_statement_level(node):
                     statements.append(node)
-            fixed = self.ancestors_of(targets, callee.node.body, index) | frozenset(statements)
+            # callee.body: a one-line body's statements are in a line made for them (tree.statements_of).
+            fixed = self.ancestors_of(targets, callee.node.body, index) | frozenset(statements) | frozenset(callee.body)
             self._body_visit[callee.key] = fixed
         return fixed | self.ancestors_of(list(rename), callee.node.body, index) if rename else fixed
