@@ -59,9 +59,12 @@ def _program_name() -> str:
     return "python -m async_inline" if argv0 in ("__main__.py", "-m", "") else "async-inline"
 
 
-def _load_register(target: str) -> Callable[[argparse._SubParsersAction], None]:
+def _load_register(target: str) -> Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]:
     module_name, _, function_name = target.partition(":")
-    return getattr(importlib.import_module(module_name), function_name)
+    register: Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None] = getattr(
+        importlib.import_module(module_name), function_name
+    )
+    return register
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:

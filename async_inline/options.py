@@ -28,8 +28,13 @@ ASSUMPTIONS = {
     # A function's default values are never replaced (``f.__defaults__ = ...``): immutable
     # literal defaults are folded into the inlined code instead of read at each call.
     "frozen-defaults",
-    # Nothing rebinds or mocks an inlined function (``--no-guards``): no run-time guard.
+    # Nothing rebinds or mocks an inlined function (``--no-guards``): no run-time guard on
+    # name lookups (method lookups keep theirs: which method they reach depends on classes).
     "no-rebinding",
+    # A method is always found on its object's class: no instance attribute shadows it
+    # (``obj.m = ...``, ``mock.patch.object(obj, "m")``) and no class customizes
+    # ``__getattribute__``. Method guards test ``type(obj).m`` instead of a bound method.
+    "class-methods",
 }
 
 
@@ -50,6 +55,10 @@ class Options:
     #: Guard each inlined body so that a rebound or mocked callee is still called
     #: (False is the assumption ``no-rebinding``).
     guards: bool = True
+    #: Inline plain-coroutine methods looked up on an object even where only the costly
+    #: exact guard applies (a bound method made and tested: about the cost of the call it
+    #: saves; see analysis/guards.py). Stress mode does regardless.
+    costly_guards: bool = False
     #: How many times a self-recursive callee may be expanded into itself.
     recursion_unroll: int = 1
     #: Stress mode: inline every eligible site regardless of size limits, choosing a

@@ -111,7 +111,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action=argparse.BooleanOptionalAction,
         default=None,
         help="--no-guards drops the run-time check that the callee's name still refers to the "
-        "original function (only if nothing ever rebinds or mocks it; default: guards on)",
+        "original function (only if nothing ever rebinds or mocks it; default: guards on); "
+        "method sites keep theirs",
     )
     inliner.add_argument(
         "--unroll",
@@ -138,8 +139,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="append",
         metavar="NAME,...",
         help="opt-in assumptions that make the code leaner: frozen-defaults (no one replaces a function's "
-        "__defaults__: immutable literal defaults are folded in), no-rebinding (same as --no-guards); "
-        "also `assume = [...]` in [tool.async_inline]",
+        "__defaults__: immutable literal defaults are folded in), no-rebinding (same as --no-guards), "
+        "class-methods (no instance attribute shadows a method and no class overrides __getattribute__: "
+        "methods are tested on the class, and method sites are inlined, which otherwise stay calls, "
+        "guard-cost); also `assume = [...]` in [tool.async_inline]",
     )
     inliner.add_argument(
         "--stress",

@@ -37,6 +37,7 @@ class RefusalCode(str, Enum):
     CONFIGURE_AWAIT = "configure-await"
     THROW_CONTEXT = "throw-context"
     NESTING = "nesting"
+    GUARD_COST = "guard-cost"
     # limits
     SIZE = "size"
     DEPTH = "depth"

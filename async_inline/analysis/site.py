@@ -15,6 +15,7 @@ from .binding import ParamSource, bind_arguments
 from .callee import SCAFFOLDING_NAMES, CalleeInfo
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
+from .guards import Guard, GuardPolicy, choose_guard
 from .refusals import Refusal, RefusalCode
 from .resolve import Lookup, Target
 from .scopes import ScopeIndex
@@ -68,6 +69,7 @@ class Limits:
     #: None: no size limit (stress mode).
     max_callee_size: int | None
     max_caller_growth: int
+    guards: GuardPolicy = GuardPolicy()
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,7 @@ class Inlinable:
     binding: tuple[ParamSource, ...]
     #: Callee locals whose names are taken at the site: they need fresh names.
     clashing: frozenset[str]
+    guard: Guard = Guard.IDENTITY
 
 
 def check_site(
@@ -113,6 +116,9 @@ def check_site(
     refusal = callee.refusal or _context_refusal(callee, ctx, site) or _limit_refusal(callee, ctx, limits)
     if refusal is not None:
         return refusal
+    guard = choose_guard(target, limits.guards)
+    if isinstance(guard, Refusal):
+        return guard
     params = callee.params[1:] if target.implicit_first else callee.params
     if target.implicit_first and not callee.params:
         return Refusal(RefusalCode.BINDING, "the method takes no parameter for the instance (TypeError at run time)")
@@ -134,7 +140,7 @@ def check_site(
             )
         if local in callee.dotted_import_locals:
             return Refusal(RefusalCode.DOTTED_IMPORT, f"local '{local}' is bound by a dotted import and must be renamed here")
-    return Inlinable(target, binding, clashing)
+    return Inlinable(target, binding, clashing, guard)
 
 
 def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall) -> Refusal | None:

@@ -22,6 +22,7 @@ import libcst as cst
 from ..analysis.binding import ParamSource
 from ..analysis.callee import CalleeInfo
 from ..analysis.caller import CallerInfo
+from ..analysis.guards import Guard
 from ..analysis.module import ModuleFacts
 from ..analysis.refusals import Refusal
 from ..analysis.resolve import Target
@@ -62,6 +63,7 @@ class Inlining:
     #: Statement form: parameters standing for a literal (``Planner._constants``): their
     #: uses read the literal, no variable holds them.
     constants: frozenset[str] = frozenset()
+    guard: Guard = Guard.IDENTITY
 
     @property
     def callee(self) -> CalleeInfo:

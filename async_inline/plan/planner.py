@@ -23,6 +23,7 @@ from ..analysis.callee import CalleeInfo, ParamKind
 from ..analysis.caller import CallerInfo, analyze_caller
 from ..analysis.classes import ClassInfo, analyze_class
 from ..analysis.evaluation import FRAME_BLOCKS, awaits_in, blocks_around, evaluation_order, header_expressions, statement_position_problem
+from ..analysis.guards import Guard, GuardPolicy
 from ..analysis.module import ModuleFacts
 from ..analysis.refusals import Refusal, RefusalCode
 from ..analysis.resolve import Lookup, MethodContext, SiteScope, Target, resolve
@@ -114,6 +115,7 @@ class Planner:
             recursion_unroll=options.recursion_unroll,
             max_callee_size=None if self.stress is not None else options.max_callee_size,
             max_caller_growth=options.max_caller_growth,
+            guards=GuardPolicy(options.guards, "class-methods" in options.assume, costly=self.stress is not None or options.costly_guards),
         )
         self._callers: dict[cst.FunctionDef, CallerPlan] = {}
         self._decided: list[SitePlan | None] = []
@@ -316,7 +318,9 @@ class Planner:
             child.sites[node] = self._refused(child, inner, nested, check_nested)
         stable = self._stable(frame, walrus)
         in_place = frozenset(i for i, arg in enumerate(site.call.args) if stable(arg.value))
-        inlining = Inlining(Form.EXPRESSION, check.target, check.binding, {}, frozenset(), in_place, child.frozen())
+        inlining = Inlining(
+            Form.EXPRESSION, check.target, check.binding, {}, frozenset(), in_place, child.frozen(), guard=check.guard
+        )
         line = frame.facts.index.line(site.await_node)
         local = frame.facts is self.facts
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))
@@ -334,6 +338,9 @@ class Planner:
             and _ends_as_plain_name(site.call.args[source.arg].value)
             and self._constant_of(frame, site.call.args[source.arg].value) is None  # emitted as a literal
         )
+        guard = check.guard
+        if guard is Guard.CLASS_ATTRIBUTE and callee.params[0].name not in callee.rebound_params:
+            aliased |= {callee.params[0].name}  # the receiver: a temporary or a stable name
         slot = self._reserve()
         caller = frame.caller.node
         self._growth[caller] += max(callee.size, 1)
@@ -352,7 +359,16 @@ class Planner:
         self._statements(callee.body, child, ())
         direct = self._direct_result(frame, stmt, site, check)
         inlining = Inlining(
-            Form.STATEMENTS, check.target, check.binding, local_names, aliased, frozenset(), child.frozen(), direct, frozenset(constants)
+            Form.STATEMENTS,
+            check.target,
+            check.binding,
+            local_names,
+            aliased,
+            frozenset(),
+            child.frozen(),
+            direct,
+            frozenset(constants),
+            guard,
         )
         local = frame.facts is self.facts
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))

@@ -22,6 +22,7 @@ import libcst as cst
 from ..analysis.binding import ParamSource
 from ..analysis.callee import CalleeInfo, Parameter, ParamKind
 from ..analysis.evaluation import awaits_in
+from ..analysis.guards import Guard
 from ..analysis.resolve import Lookup
 from ..analysis.stability import is_literal
 from ..plan.model import Form, Inlining, SitePlan
@@ -65,15 +66,17 @@ class FrameBuilder:
             return b.tuple_([args[i] for i in source.varargs])
         return b.dict_([(k, args[i]) for k, i in source.varkw])
 
-    def guarded(self, inlining: Inlining) -> bool:
-        return self.emission.options.guards or inlining.target.dispatched
-
-    def guard(self, inlining: Inlining, func: cst.BaseExpression) -> cst.BaseExpression:
+    def guard(self, inlining: Inlining, func: cst.BaseExpression, receiver: cst.Name | None = None) -> cst.BaseExpression:
         """True exactly when the original's evaluation of the callee (``func``: a name, or
-        the value of a lookup) reached the function that was inlined (docs/methods.md)."""
+        the value of a lookup) reached the function that was inlined (docs/methods.md).
+        Under ``class-methods``, ``receiver`` is the object the method is looked up on."""
         ref = b.name(self.emission.ref_alias(inlining.body))
-        if inlining.target.lookup is not Lookup.BOUND:
+        if inlining.guard is Guard.IDENTITY:
             return b.is_(func, ref)
+        if inlining.guard is Guard.CLASS_ATTRIBUTE:
+            assert isinstance(func, cst.Attribute) and receiver is not None
+            return b.is_(func.with_changes(value=cst.Call(func=b.name("type"), args=[cst.Arg(receiver)])), ref)
+        assert inlining.guard is Guard.BOUND_METHOD
         is_method = b.is_(cst.Call(func=b.name("type"), args=[cst.Arg(func)]), b.name(self.emission.method_type()))
         return cst.BooleanOperation(left=is_method, operator=cst.And(), right=b.is_(b.attr(func, "__func__"), ref))
 
@@ -119,7 +122,7 @@ class FrameBuilder:
         marks.copied(parenthesized, inlined)
         if inlined is body:
             marks.frame([parenthesized], child)
-        if not self.guarded(inlining):
+        if inlining.guard is Guard.NONE:
             return parenthesized
         return cst.IfExp(
             test=self.guard(inlining, copy(call.func, repl, parent.rename, marks)),
@@ -140,7 +143,7 @@ class FrameBuilder:
         returns = inlining.body.facts.return_plan(callee)
         values = self.bound_values(inlining, call.args)
         constants = {param.name: _pasted(value) for param, value in values if param.name in inlining.constants}
-        names = self._local_names(inlining, call.args)
+        names = self._local_names(inlining, call.args, call.receiver)
         rename: dict[cst.Name, str | cst.BaseExpression] = {
             node: constants.get(local) or names[local] for node, local in callee.local_uses.items() if local in constants or names[local] != local
         }
@@ -170,18 +173,21 @@ class FrameBuilder:
             inner += body
         marks.frame(inner, child)
         bindings: list[Emitted] = []
-        if inlining.target.lookup is Lookup.BOUND:
+        if call.receiver is not None:
+            if callee.params[0].name not in inlining.aliased:
+                bindings.append(b.assign(names[callee.params[0].name], call.receiver))
+        elif inlining.target.lookup is Lookup.BOUND:
             assert call.fn is not None
             bindings.append(b.assign(names[callee.params[0].name], b.attr(call.fn, "__self__")))
         kept = inlining.aliased | inlining.constants  # no variable of their own
         bindings += [b.assign(names[param.name], value) for param, value in values if param.name not in kept]
         frame_code = self._with_exits(inlining, names, kept, number, [*call.arg_code, *bindings], inner, call)
         stmts: list[Emitted] = frame_code
-        if self.guarded(inlining):
+        if inlining.guard is not Guard.NONE:
             awaited = cst.Await(expression=call.fallback)
             call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
             func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename, marks)
-            stmts = [b.if_(self.guard(inlining, func), frame_code, [call_it])]
+            stmts = [b.if_(self.guard(inlining, func, call.receiver), frame_code, [call_it])]
         for stmt in stmts:
             marks.mark_tree(stmt, site.line)
         return stmts, result if call.into is None else None
@@ -218,10 +224,14 @@ class FrameBuilder:
             replaced[call] = call.with_changes(args=[cst.Arg(b.name(cell)), cst.Arg(first)])
         return replaced
 
-    def _local_names(self, inlining: Inlining, args: Sequence[cst.BaseExpression]) -> dict[str, str]:
-        """Emitted name of each callee local; a parameter aliasing its argument takes the
-        argument's name (a temporary, or a local nothing can change while the body runs)."""
+    def _local_names(self, inlining: Inlining, args: Sequence[cst.BaseExpression], receiver: cst.Name | None) -> dict[str, str]:
+        """Emitted name of each callee local; a parameter aliasing its argument (or the
+        receiver) takes its name (a temporary, or a local nothing can change while the
+        body runs)."""
         names = dict(inlining.local_names)
+        first = inlining.callee.params[0].name if inlining.callee.params else None
+        if receiver is not None and first in inlining.aliased:
+            names[first] = receiver.value
         for source in inlining.binding:
             if source.param.name in inlining.aliased:
                 assert source.arg is not None

@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 import libcst as cst
 
 from ..analysis.evaluation import operands
+from ..analysis.guards import Guard
 from ..analysis.stability import is_stable
 from ..plan.model import SitePlan
 from ..plan.names import FreshNames
@@ -41,8 +42,11 @@ class EvaluatedCall:
     #: Temporaries released when the inlined frame ends, like its parameters.
     frame_temps: list[str]
     #: The temporary holding the callee when it had to be evaluated before the arguments
-    #: (always for a method: the value of its lookup).
+    #: (for a method guarded on its bound method: the value of its lookup).
     fn: cst.Name | None
+    #: For a method guarded on its class (``Guard.CLASS_ATTRIBUTE``): the receiver, a
+    #: temporary or a stable name.
+    receiver: cst.Name | None
     #: What the guard awaits when the name no longer holds the callee.
     fallback: cst.BaseExpression
     want_result: bool
@@ -205,7 +209,18 @@ class Linearizer:
         site = self.sites[node]
         call = site.site.call
         fn: cst.Name | None = None
-        if isinstance(call.func, cst.Attribute):  # a method: PLAIN or BOUND lookup
+        receiver: cst.Name | None = None
+        if site.inlining is not None and site.inlining.guard is Guard.CLASS_ATTRIBUTE:
+            assert isinstance(call.func, cst.Attribute)
+            emitted = self.emit(call.func.value)
+            if isinstance(emitted, cst.Name) and self.is_stable(call.func.value):
+                receiver = emitted
+            else:
+                receiver = b.name(self.host.names.temp())
+                self.out.append(b.assign(receiver.value, emitted))
+                self.repl[call.func.value] = receiver
+                self.temps.append(receiver.value)
+        elif isinstance(call.func, cst.Attribute):  # a method: PLAIN or BOUND lookup
             fn = b.name(self.host.names.temp())
             self.out.append(b.assign(fn.value, self.emit(call.func)))
             self.repl[call.func] = fn
@@ -226,6 +241,7 @@ class Linearizer:
             arg_code=arg_code,
             frame_temps=frame_temps,
             fn=fn,
+            receiver=receiver,
             fallback=fallback,
             want_result=not discard,
             into=into,

@@ -1,17 +1,19 @@
 """What the run-time guards of inlined code cost, in ns per call, against the bare inlined
 body and against the real call they replace.
 
-Three guards are emitted (docs/methods.md):
+Three guards are emitted by default (docs/methods.md):
 
 * method: ``_t = self.m`` then ``type(_t) is MethodType and _t.__func__ is REF``, the
-  inlined body reading its ``self`` from ``_t.__self__``;
+  inlined body reading its ``self`` from ``_t.__self__`` (emitted for runtime-async methods
+  and with ``Options(costly_guards=True)``; plain coroutine methods stay calls by default,
+  ``guard-cost``, because of what this table shows);
 * plain function: ``f is REF`` (a module-level function, or one imported by name);
 * module attribute: ``_t = mod.f`` then ``_t is REF`` (``import pkg.x as mod; mod.f()``).
 
 Two more rows show the same guards on other lookups: ``C.m(self)`` (a function looked up
 on its class: ``_t is REF``, no bound method) and ``super().m()`` (the method guard after
-making the ``super`` object). And two guards the design rejected for methods, measured so
-the docs can compare:
+making the ``super`` object). And two guards the default design rejects for methods, measured
+so the docs can compare:
 
 * exact type: ``type(self) is C and C.m is REF and "m" not in self.__dict__`` (what a
   JIT's guarded devirtualization does; misses subclasses that inherit ``m``, needs a
@@ -19,7 +21,7 @@ the docs can compare:
   values), and skips the lookup the original performs, so a ``__getattribute__`` is not
   run);
 * class attribute: ``type(self).m is REF`` (misses instance attributes and
-  ``__getattribute__``: not exact).
+  ``__getattribute__``: not exact; the guard of the opt-in assumption ``class-methods``).
 
 Each variant is a coroutine looping ``n`` times over one site whose callee is
 ``return x + <one attribute or constant>``; the variants run round-robin, each timed
@@ -40,7 +42,7 @@ import types
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from async_inline import rewrite_source
+from async_inline import Options, rewrite_source
 from async_inline.api import rewrite_program
 
 CALLEES = '''
@@ -196,7 +198,7 @@ ROWS = [
         "bare": "C().method_bare",
         "guard": "C().method_guard",
         "rejected: exact type": "C().method_exact_type",
-        "rejected: type(self).m": "C().method_class_attribute",
+        "class-methods: type(self).m": "C().method_class_attribute",
         "call": "C().method_call",
     }),
     ("class lookup C.m(self)", {"bare": "C().method_bare", "guard": "C().class_guard", "call": "C().class_call"}),
@@ -225,10 +227,13 @@ class D(C):
     async def up(self, i):
         r = await super().m(i)
         return r
-''').code
+''', options=Options(costly_guards=True)).code
     for lookup in (r"self\.m", r"super\(\)\.m"):
         assert re.search(rf"(\w+) = {lookup}\n\s*if type\(\1\) is \w+ and \1\.__func__ is \w+:\n\s*\w+ = \1\.__self__\n", method), method
     assert re.search(r"(\w+) = C\.m\n\s*if \1 is \w+:\n", method), method
+    on_class = rewrite_source("class C:\n    async def m(self, x):\n        return x\n\n    async def site(self, i):\n"
+                              "        r = await self.m(i)\n        return r\n", options=Options(assume=frozenset({"class-methods"}))).code
+    assert re.search(r"if type\(self\)\.m is \w+:\n", on_class), on_class
     program = rewrite_program({
         "gcpkg/__init__.py": "",
         "gcpkg/callees.py": CALLEES,

@@ -5,16 +5,19 @@ Starting from the rewritten decoder, each step removes one more construct from t
 generated code (by a transformation of its syntax tree, so each step is the previous one
 minus exactly that construct):
 
-1. ``guard test``: the rewrite without guards (``Options(guards=False)``): no
-   ``type(_t) is MethodType and _t.__func__ is REF`` and no fallback call;
-2. ``lookup``: ``_t = self._m`` and ``s = _t.__self__`` become ``s = self``: no bound
-   method is made and no ``__self__`` is read;
+1. ``lookup``: the rewrite under the assumption ``class-methods``: the exact guard on the
+   bound method (``_t = self._m``, ``type(_t) is MethodType and _t.__func__ is REF``, then
+   ``s = _t.__self__``) becomes ``type(self)._m is REF`` with ``self`` used directly: no
+   bound method is made and no ``__self__`` is read;
+2. ``guard test``: that test is dropped (the inlined branch runs unconditionally);
 3. ``clean-up``: the ``a = b = ... = None`` statements that release the inlined frame's
    locals and temporaries are dropped;
 4. ``done flag``: a ``return`` inside the callee's last loop becomes a plain ``break``
    out of it, without the ``_aiN_done`` flag (and the ``while True:`` around the body,
    where there is one).
 
+The first row, ``generated``, is the rewrite with ``Options(costly_guards=True)``: by
+default these sites stay calls (``guard-cost``), because that guard costs what the call does.
 A step whose construct the generated code does not hold is left out, and said so.
 
 What is left against the hand-inlined decoder is the rest (result temporaries, the
@@ -65,27 +68,19 @@ def _name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-class DirectReceiver(BlockTransformer):
-    """``_t = R.m`` then ``s = _t.__self__``  ->  ``s = R``."""
+class NoGuard(BlockTransformer):
+    """``if <guard>: inlined else: call``  ->  ``inlined``."""
 
     def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
         out: list[ast.stmt] = []
-        i = 0
-        while i < len(body):
-            first, second = body[i], body[i + 1] if i + 1 < len(body) else None
-            if (
-                isinstance(first, ast.Assign) and len(first.targets) == 1 and _name(first.targets[0])
-                and isinstance(first.value, ast.Attribute)
-                and isinstance(second, ast.Assign) and len(second.targets) == 1
-                and isinstance(second.value, ast.Attribute) and second.value.attr == "__self__"
-                and _name(second.value.value) == _name(first.targets[0])
-            ):
-                out.append(ast.Assign(targets=second.targets, value=first.value.value, lineno=second.lineno))
+        for stmt in body:
+            test = stmt.test if isinstance(stmt, ast.If) else None
+            if isinstance(test, ast.Compare) and isinstance(test.ops[0], ast.Is) and (_name(test.comparators[0]) or "").startswith("_ai_ref_"):
+                assert isinstance(stmt, ast.If)
                 self.changed += 1
-                i += 2
+                out.extend(stmt.body)
                 continue
-            out.append(first)
-            i += 1
+            out.append(stmt)
         return out
 
 
@@ -192,10 +187,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=101, help="round-robin rounds; the best counts")
     args = parser.parse_args(argv)
 
-    guarded = rewrite_source(PROGRAM, filename="method_decoder_program.py").code
-    steps = [("generated", guarded), ("- guard test", rewrite_source(PROGRAM, options=Options(guards=False)).code)]
+    exact = rewrite_source(PROGRAM, filename="method_decoder_program.py", options=Options(costly_guards=True)).code
+    on_class = rewrite_source(PROGRAM, filename="method_decoder_program.py", options=Options(assume=frozenset({"class-methods"})))
+    steps = [("generated", exact), ("- lookup", on_class.code)]
     absent = []
-    for label, step in (("- lookup", DirectReceiver), ("- clean-up", NoCleanup), ("- done flag", NoDoneFlag)):
+    for label, step in (("- guard test", NoGuard), ("- clean-up", NoCleanup), ("- done flag", NoDoneFlag)):
         code = transformed(steps[-1][1], step)
         if code is None:
             absent.append(label[2:])

@@ -1,6 +1,6 @@
 """How much of real async libraries the rewriter reaches (issue 11, item 8).
 
-    python samples/real/reach.py [--work DIR] [LIBRARY ...]
+    python samples/real/reach.py [--work DIR] [--assume NAME,...] [LIBRARY ...]
 
 For each library (default: all of ``sdists.VERSIONS``) it downloads the sdist, rewrites the
 import package with ``async-inline rewrite PKG -o OUT --report R.json``, and prints the
@@ -58,14 +58,14 @@ def importable(python: Path, root: Path, name: str) -> tuple[list[str], list[str
     return data["modules"], data["ok"]
 
 
-def measure(name: str, work: Path, python: Path) -> dict[str, object]:
+def measure(name: str, work: Path, python: Path, extra: list[str]) -> dict[str, object]:
     source = fetch(name, work)
     package = package_dir(source, name)
     out = work / "rewritten" / name
     report_path = work / "rewritten" / f"{name}.json"
     log(f"rewriting {package}")
     done = subprocess.run(
-        [str(python), "-m", "async_inline", "rewrite", str(package), "-o", str(out / name), "--report", str(report_path), "--jobs", "0", "-q"],
+        [str(python), "-m", "async_inline", "rewrite", str(package), "-o", str(out / name), "--report", str(report_path), "--jobs", "0", "-q", *extra],
         capture_output=True,
         text=True,
     )
@@ -101,6 +101,7 @@ def main() -> int:
     parser.add_argument("libraries", nargs="*", metavar="LIBRARY", help=f"any of {', '.join(VERSIONS)} (default: all)")
     parser.add_argument("--work", type=Path, default=Path("build/real"), help="work directory (default: build/real)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--assume", metavar="NAME,...", help="rewrite under these assumptions (e.g. class-methods)")
     args = parser.parse_args()
     unknown = sorted(set(args.libraries) - set(VERSIONS))
     if unknown:
@@ -108,7 +109,8 @@ def main() -> int:
     args.libraries = args.libraries or list(VERSIONS)
     work = args.work.resolve()
     python = environment(work / "venv-reach", [f"{n}=={VERSIONS[n]}" for n in args.libraries])
-    rows = [measure(name, work, python) for name in args.libraries]
+    extra = ["--assume", args.assume] if args.assume else []
+    rows = [measure(name, work, python, extra) for name in args.libraries]
     total_sites = sum(int(r["sites"]) for r in rows)  # type: ignore[call-overload]
     total_inlined = sum(int(r["inlined"]) for r in rows)  # type: ignore[call-overload]
     print(f"{'library':<18} {'files':>5} {'sites':>6} {'inlined':>8} {'share':>6}  imports (modules importable: original / rewritten)")

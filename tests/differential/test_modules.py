@@ -6,6 +6,7 @@ logger are that module's, and the guard follows the binding the original call us
 
 from __future__ import annotations
 
+from async_inline import Options
 from tests.differential.package_harness import assert_same_package_behaviour
 
 UTIL = '''
@@ -148,7 +149,7 @@ def test_methods_of_classes_of_other_modules():
             async def main():
                 print(await Child().run(), await Base().describe())
         ''',
-    }, inlined={"pkg.base.Base.describe", "pkg.base.Base.tag"})
+    }, options=Options(costly_guards=True), inlined={"pkg.base.Base.describe", "pkg.base.Base.tag"})
 
 
 def test_import_cycle_with_a_call_made_at_run_time():

@@ -117,7 +117,7 @@ def test_environment_replaces_the_packages(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "table, message",
     [
-        ('pakages = ["a"]', "unknown key 'pakages' \\(known keys: packages, exclude, depth, guards, noinline\\)"),
+        ('pakages = ["a"]', "unknown key 'pakages' \\(known keys: packages, exclude, depth, guards, noinline, assume\\)"),
         ('packages = "a b"', "'a b' is not a module or package name"),
         ("packages = [1]", "packages: expected a list of strings"),
         ("depth = -1", "depth must be a non-negative integer"),

@@ -56,6 +56,11 @@ def outcomes(plan: ModulePlan, depth: int | None, caller: str = "main") -> tuple
 
 
 ONE = "async def one(x):\n    return x + 1\n"
+#: A method reached through a class lookup, an instance lookup (a bound method) and type(self).
+KLASS = (
+    "class K:\n    async def m(self):\n        return 1\n"
+    "    async def main(self):\n        return await self.m() + await K.m(self) + await type(self).m(self)\n"
+)
 TWO = "async def two(x):\n    y = x * 2\n    return y\n"
 
 ROWS = [
@@ -177,6 +182,25 @@ ROWS = [
         "async def s(t):\n    try:\n        await t\n    finally:\n        pass\n"
         "async def main(t):\n    try:\n        pass\n    except E:\n        await s(t)\n",
         ("s: throw-context",),
+    ),
+    # -- guards (analysis/guards.py) ----------------------------------------------------------------
+    Row("guard-cost-of-a-method-looked-up-on-self", KLASS, ("K.m: statements", "self.m: guard-cost", "type(self).m: statements")),
+    Row(
+        "class-methods-tests-the-class-instead",
+        KLASS,
+        ("K.m: statements", "self.m: statements", "type(self).m: statements"),
+        options=Options(stress_seed=None, assume=frozenset({"class-methods"})),
+    ),
+    Row(
+        "costly-guards-inlines-it-anyway",
+        KLASS,
+        ("K.m: statements", "self.m: statements", "type(self).m: statements"),
+        options=Options(stress_seed=None, costly_guards=True),
+    ),
+    Row(
+        "a-runtime-async-method-is-worth-its-guard",
+        "from runtime import async_method\n" + KLASS.replace("    async def m", "    @async_method\n    async def m"),
+        ("K.m: statements", "self.m: statements", "type(self).m: statements"),
     ),
     # -- limits -----------------------------------------------------------------------------------
     Row(

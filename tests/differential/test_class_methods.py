@@ -1,0 +1,139 @@
+"""The assumption ``class-methods``: method guards test ``type(obj).m is REF`` instead of a
+bound method. Exact for everything a class decides (overrides, class attributes rebound,
+metaclasses, class decorators, patches of the class); an instance attribute shadowing the
+method is what the user promises does not happen, and the last test pins that it is then
+not seen (docs/user-guide.md, "Assumptions")."""
+
+from __future__ import annotations
+
+import pytest
+
+from async_inline import Options, rewrite_source
+from tests.differential.harness import assert_same_behaviour, run_source
+from tests.differential.test_methods import COUNTER
+
+CLASS_METHODS = Options(assume=frozenset({"class-methods"}))
+
+
+def test_overrides_rebinding_and_patches_of_the_class_are_seen():
+    assert_same_behaviour(COUNTER + '''
+from unittest import mock
+
+class Loud(Counter):
+    async def bump(self, by=1):
+        print("loud bump", by)
+        return -by
+
+class Quiet(Counter):
+    pass
+
+async def other(self, by=1):
+    print("other", by)
+    return by * 100
+
+async def main():
+    for obj in (Counter(), Loud(), Quiet(5)):
+        print(type(obj).__name__, await obj.twice(), obj.n)
+    original = Counter.bump
+    Counter.bump = other
+    print(await Quiet().twice())
+    Counter.bump = original
+    with mock.patch.object(Counter, "bump", other):
+        print(await Counter().twice())
+    print(await Counter().twice())
+''', options=CLASS_METHODS, inlined={"Counter.bump"})
+
+
+def test_a_metaclass_or_class_decorator_that_wraps_the_method():
+    assert_same_behaviour('''
+def logged(fn):
+    async def wrapper(*args, **kwargs):
+        print("wrapped", fn.__name__)
+        return await fn(*args, **kwargs)
+    return wrapper
+
+class Wrap(type):
+    def __new__(mcs, name, bases, namespace):
+        if "m" in namespace:
+            namespace["m"] = logged(namespace["m"])
+        return super().__new__(mcs, name, bases, namespace)
+
+class A(metaclass=Wrap):
+    async def m(self, d=9):
+        return d
+
+    async def run(self):
+        return await self.m()
+
+def decorate(cls):
+    cls.n = logged(cls.n)
+    return cls
+
+@decorate
+class B:
+    async def n(self):
+        return "B.n"
+
+    async def run(self):
+        return await self.n()
+
+async def main():
+    print(await A().run(), await B().run())
+''', options=CLASS_METHODS, min_inlined=1)
+
+
+def test_the_receiver_is_evaluated_once_before_the_arguments():
+    """A constructed receiver and an attribute receiver whose reads print: each evaluated
+    once, before the arguments, as the original does."""
+    result = assert_same_behaviour(COUNTER + '''
+class Made(Counter):
+    def __init__(self, start):
+        print("made", start)
+        super().__init__(start)
+
+class Holder:
+    def __init__(self):
+        self.c = Counter(1)
+
+    def __getattribute__(self, name):
+        print("read holder." + name)
+        return object.__getattribute__(self, name)
+
+    async def use(self):
+        return await self.c.bump(await self.c.bump())
+
+def arg(value):
+    print("arg", value)
+    return value
+
+async def main():
+    print(await Made(3).bump(arg(4)))
+    print(await Holder().use())
+''', options=CLASS_METHODS, inlined={"Counter.bump"})
+    shapes = {d.callee for d in result.report.inlined}
+    assert {"Made(3).bump", "self.c.bump"} <= shapes, result.report.skipped
+
+
+def test_the_generated_guard_makes_no_bound_method():
+    code = rewrite_source(COUNTER, options=CLASS_METHODS.replace(stress_seed=None)).code
+    assert "type(self).bump is _ai_ref_Counter_bump" in code
+    assert "__func__" not in code and "__self__" not in code
+
+
+@pytest.mark.parametrize("assume", [frozenset(), frozenset({"class-methods"})])
+def test_an_instance_attribute_shadowing_the_method_is_what_the_assumption_excludes(assume):
+    """Without the assumption the instance patch is seen (the default guards are exact);
+    with it, it is not: the difference the user guide warns about."""
+    program = COUNTER + '''
+async def fake(by=1):
+    return "fake"
+
+async def main():
+    c = Counter()
+    c.bump = fake
+    return await c.twice()
+'''
+    rewritten = rewrite_source(program, options=Options(assume=assume, stress_seed=None)).code
+    original_run, rewritten_run = run_source(program, "main", None, "_cm_a"), run_source(rewritten, "main", None, "_cm_a")
+    assert original_run.result == repr(("fake", "fake"))
+    assert (rewritten_run == original_run) is (not assume)
