@@ -74,7 +74,7 @@ def class_cell(function: Any) -> Any:
     ``__class__`` cell (the class the ``class`` statement created, before decorators).
     For an ``@async_method`` method, the cell of the function it wraps."""
     if type(function) is types.FunctionType and function.__dict__.get("_ai_async_method", False):
-        function = function.__wrapped__
+        function = function.__dict__["__wrapped__"]
     code = getattr(function, "__code__", None)
     if code is None or "__class__" not in code.co_freevars:
         return None
