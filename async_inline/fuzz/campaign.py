@@ -16,18 +16,26 @@ import random
 import signal
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from ..options import Options
 from .generator import generate
-from .oracle import PROGRAM_TIMEOUT, REWRITE_TIMEOUT, Verdict, compare
-from .shrink import shrink
+from .objects import generate_objects
+from .oracle import PROGRAM_TIMEOUT, REWRITE_TIMEOUT, Program, Verdict, compare
+from .shrink import shrink, shrink_files
 
 #: Seconds a case may take before its worker is killed (the alarms inside come first).
 HARD_LIMIT = 3 * PROGRAM_TIMEOUT + REWRITE_TIMEOUT + 120
 #: A worker is replaced after this many cases (bounds whatever programs leave behind).
 CASES_PER_WORKER = 250
+
+
+#: Program shapes: module-level functions (``generator``), classes in one module, packages
+#: of several modules (``objects``).
+SHAPES = ("functions", "classes", "modules")
 
 
 @dataclass(frozen=True)
@@ -37,19 +45,30 @@ class Case:
     seed: int
     runtime_async: bool
     stress: bool
+    shape: str = "functions"
+
+    @property
+    def flavour(self) -> str:
+        return "runtime" if self.runtime_async else "plain"
 
     @property
     def family(self) -> str:
-        return "runtime" if self.runtime_async else "plain"
+        """``plain``/``runtime`` for functions, else ``classes-plain``, ``modules-runtime`` ..."""
+        return self.flavour if self.shape == "functions" else f"{self.shape}-{self.flavour}"
 
     @property
     def label(self) -> str:
         return f"seed {self.seed} ({self.family}{', stress' if self.stress else ''})"
 
     @property
+    def kind_option(self) -> str:
+        """The ``--kind`` that gives this case for its seed."""
+        return self.flavour if self.shape == "functions" else self.shape
+
+    @property
     def command(self) -> str:
         """The command line that runs this case alone."""
-        return f"python -m async_inline fuzz --seed {self.seed} --count 1 --kind {self.family}{' --stress' if self.stress else ''}"
+        return f"python -m async_inline fuzz --seed {self.seed} --count 1 --kind {self.kind_option}{' --stress' if self.stress else ''}"
 
     @property
     def options(self) -> Options:
@@ -72,13 +91,23 @@ class Case:
         """Programs rebind functions at run time unless the rewrite drops the guards."""
         return self.options.guards
 
-    def program(self) -> str:
-        return generate(self.seed, self.runtime_async, rebinding=self.rebinding)
+    def program(self) -> Program:
+        """The source, or for the modules shape the package's files by path."""
+        if self.shape == "functions":
+            return generate(self.seed, self.runtime_async, rebinding=self.rebinding)
+        return generate_objects(self.seed, self.runtime_async, rebinding=self.rebinding, package=self.shape == "modules")
 
 
 def make_case(seed: int, kind: str, stress: bool) -> Case:
-    """``kind``: "plain", "runtime", or "both" (odd seeds are runtime-async)."""
-    return Case(seed, kind == "runtime" or (kind == "both" and seed % 2 == 1), stress)
+    """The case of ``seed`` for ``--kind`` (``command.KIND_CHOICES``): "plain" or "runtime"
+    functions, or a shape ("both" is functions) whose odd seeds are runtime-async; "all"
+    takes the shape from the seed too (seed % 3)."""
+    if kind in ("plain", "runtime"):
+        return Case(seed, kind == "runtime", stress)
+    shape = {"both": "functions", "all": SHAPES[seed % len(SHAPES)]}.get(kind, kind)
+    if shape not in SHAPES:
+        raise ValueError(f"unknown kind {kind!r}")
+    return Case(seed, seed % 2 == 1, stress, shape)
 
 
 @dataclass(frozen=True)
@@ -86,23 +115,25 @@ class Result:
     case: Case
     verdict: Verdict
     #: The generated program, for a divergence.
-    program: str = ""
+    program: Program = ""
     #: The shrunk program, for a divergence ("" until shrunk).
-    shrunk: str = ""
+    shrunk: Program = ""
 
 
-def check_case(case: Case) -> tuple[Verdict, str]:
-    source = case.program()
-    return compare(source, runtime_async=case.runtime_async, options=case.options, seed=case.seed), source
+def check_case(case: Case) -> tuple[Verdict, Program]:
+    program = case.program()
+    return compare(program, runtime_async=case.runtime_async, options=case.options, seed=case.seed), program
 
 
-def shrink_case(case: Case, verdict: Verdict, source: str, seconds: float) -> str:
+def shrink_case(case: Case, verdict: Verdict, program: Program, seconds: float) -> Program:
     """The smallest program that still fails the same way (same verdict kind)."""
 
-    def still_fails(candidate: str) -> bool:
+    def still_fails(candidate: Program) -> bool:
         return compare(candidate, runtime_async=case.runtime_async, options=case.options, seed=case.seed).kind == verdict.kind
 
-    return shrink(source, still_fails, seconds=seconds)
+    if isinstance(program, str):
+        return shrink(program, still_fails, seconds=seconds)
+    return shrink_files(program, still_fails, seconds=seconds)
 
 
 # -- worker processes -----------------------------------------------------------------------
@@ -144,8 +175,14 @@ class Summary:
     findings: list[Result] = field(default_factory=list)
     #: Programs the oracle could not use (the original timed out or was not deterministic).
     unusable: list[Result] = field(default_factory=list)
-    #: Sites inlined over all programs (how much reached the inliner).
-    inlined: int = 0
+    #: Sites inlined, and sites kept as calls, over all programs, by kind of site (how much
+    #: of each kind reached the inliner).
+    inlined_sites: Counter[str] = field(default_factory=Counter)
+    skipped_sites: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def inlined(self) -> int:
+        return sum(self.inlined_sites.values())
 
 
 def run_campaign(
@@ -171,7 +208,8 @@ def run_campaign(
 
     def record(result: Result) -> None:
         summary.programs += 1
-        summary.inlined += result.verdict.inlined
+        summary.inlined_sites.update(dict(result.verdict.inlined_sites))
+        summary.skipped_sites.update(dict(result.verdict.skipped_sites))
         if result.verdict.divergent:
             summary.findings.append(result)
         elif result.verdict.kind == "unusable":
@@ -226,7 +264,7 @@ def run_campaign(
     return summary
 
 
-def _terminated(signum, frame):
+def _terminated(signum: int, frame: object) -> NoReturn:
     raise SystemExit(128 + signum)  # so that the workers are stopped on the way out
 
 
@@ -242,6 +280,7 @@ def _lost(worker: _Worker, detail: str, kind: str) -> Result:
         partial = worker.partial
         return Result(partial.case, partial.verdict, partial.program, partial.program)
     case = worker.case
+    assert case is not None
     return Result(case, Verdict(kind, detail), case.program())
 
 

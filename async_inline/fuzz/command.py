@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the campaign imports LibCST: only when the command runs
+    from .campaign import Result, Summary
+
+#: ``--kind``: one flavour of module-level functions (``plain``, ``runtime``, as before
+#: classes and modules came), ``both`` flavours of them, ``classes`` or ``modules`` in both
+#: flavours, or ``all`` shapes (see ``campaign.make_case``).
+KIND_CHOICES = ("all", "both", "plain", "runtime", "classes", "modules")
 
 DESCRIPTION = """\
 Generate random, terminating async programs, rewrite each with async_inline, run the
@@ -16,9 +26,13 @@ rewritten program that does not finish, count as divergences too.
 
 Program i of the campaign has seed SEED+i; a seed always gives the same program and the
 same rewrite options, so any case can be run alone again (each finding prints the
-command). A divergence is shrunk (statements, functions, branches removed while it
-persists); with --keep the smallest program and a ready-to-paste pytest test are written
-to DIR.
+command). Programs are module-level coroutine functions (--kind plain, runtime, or both),
+classes with async methods in one module (classes), or packages of several modules
+(modules), each plain or runtime-async (odd seeds); the default, all, takes every shape.
+At the end, the sites inlined and kept as calls are counted by kind: plain function,
+method, function of another module. A divergence is shrunk (statements, functions,
+branches removed while it persists); with --keep the smallest program and a
+ready-to-paste pytest test are written to DIR.
 
 The last line on stdout is "N programs, K divergences".
 """
@@ -36,7 +50,7 @@ exit codes:
 PROGRESS_EVERY = 500
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "fuzz",
         help="differential fuzzing of the inliner on random programs",
@@ -51,9 +65,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--kind",
-        choices=("both", "plain", "runtime"),
-        default="both",
-        help="program family: plain coroutines, runtime-async programs, or both (odd seeds runtime-async; default)",
+        choices=KIND_CHOICES,
+        default="all",
+        help="programs: plain or runtime-async coroutine functions, both (odd seeds runtime-async), classes, "
+        "modules (packages), each of these both ways, or all of them (default: the seed picks)",
     )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="write each shrunk divergent program and its test to DIR")
     parser.add_argument("-j", "--jobs", type=_non_negative, default=1, metavar="N", help="worker processes (0: one per CPU; default 1)")
@@ -83,20 +98,22 @@ def _non_negative(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from .campaign import default_jobs, make_case, run_campaign
-    from .findings import options_source, program_file, write
+    from .findings import options_source, package_files, program_file, write
 
     cases = [make_case(args.seed + i, args.kind, args.stress) for i in range(args.count)]
     if args.show:
         for case in cases:
             print(f"# {case.label}; options: {options_source(case.options)}")
-            print(case.program())
+            program = case.program()
+            for path, text in ([("", program)] if isinstance(program, str) else program.items()):
+                print(f"# --- {path}\n{text}" if path else text)
         return 0
     if args.keep is not None and args.keep.exists() and not args.keep.is_dir():
         print(f"fuzz: --keep {args.keep}: not a directory", file=sys.stderr)
         return 2
     tty = sys.stderr.isatty()
 
-    def report(result, summary) -> None:
+    def report(result: Result, summary: Summary) -> None:
         if tty:
             print(f"\r[{summary.programs}/{len(cases)}] {len(summary.findings)} divergences", end="", file=sys.stderr, flush=True)
         elif summary.programs % PROGRESS_EVERY == 0:  # a log file of a long campaign shows it is alive
@@ -110,7 +127,9 @@ def run(args: argparse.Namespace) -> int:
         if args.keep is not None:
             print(f"  written to {write(result, args.keep)}", file=sys.stderr)
         elif result.shrunk:
-            print("  shrunk to:\n" + "\n".join("    " + line for line in program_file(result).splitlines()), file=sys.stderr)
+            files = {"": program_file(result)} if isinstance(result.program, str) else package_files(result)
+            text = "\n".join(f"# --- {path}\n{source}" if path else source for path, source in files.items())
+            print("  shrunk to:\n" + "\n".join("    " + line for line in text.splitlines()), file=sys.stderr)
 
     summary = run_campaign(cases, jobs=args.jobs or default_jobs(), shrink_seconds=args.shrink_time, on_result=report)
     if tty:
@@ -119,6 +138,13 @@ def run(args: argparse.Namespace) -> int:
         seeds = ", ".join(str(r.case.seed) for r in summary.unusable[:10])
         print(f"{len(summary.unusable)} programs unusable (a fuzzer problem; seeds {seeds}): "
               f"{summary.unusable[0].verdict.detail[:200]}", file=sys.stderr)
-    print(f"{summary.inlined} sites inlined in all", file=sys.stderr)
+    print(site_summary(summary.inlined_sites, summary.skipped_sites), file=sys.stderr)
     print(f"{summary.programs} programs, {len(summary.findings)} divergences")
     return 1 if summary.findings else 0
+
+
+def site_summary(inlined: Counter[str], skipped: Counter[str]) -> str:
+    """``N sites inlined in all (function: a of b, method: c of d, ...)``: inlined of seen."""
+    kinds = sorted(set(inlined) | set(skipped), key=lambda k: (-(inlined[k] + skipped[k]), k))
+    parts = ", ".join(f"{kind}: {inlined[kind]:,} of {inlined[kind] + skipped[kind]:,}" for kind in kinds)
+    return f"{sum(inlined.values()):,} sites inlined in all" + (f" ({parts})" if parts else "")

@@ -26,7 +26,9 @@ recursion and output are bounded, so it terminates quickly.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .prelude import prelude
 
@@ -40,6 +42,8 @@ SHADOWABLE = ("t", "cv", "G", "len", "abs")
 
 PLAIN_HANDLED = "(Boom, ValueError, ZeroDivisionError)"
 
+T = TypeVar("T")
+
 
 @dataclass
 class Param:
@@ -51,7 +55,10 @@ class Param:
 
 @dataclass
 class Function:
+    """A coroutine function, or (``objects``) one implementation of a method."""
+
     name: str
+    #: Its rank: a function awaits only functions of a higher rank (and itself, bounded).
     index: int
     runtime_async: bool = False
     decorators: list[str] = field(default_factory=list)
@@ -59,6 +66,12 @@ class Function:
     recursive: bool = False
     uses_global: bool = False
     shadows: set[str] = field(default_factory=set)
+    #: "function", "method", "classmethod" or "staticmethod".
+    kind: str = "function"
+    #: The class whose body defines it (methods).
+    owner: str | None = None
+    #: Index of its module in a package (0: the main module).
+    module: int = 0
 
     def param(self, kind: str) -> Param | None:
         return next((p for p in self.params if p.kind == kind), None)
@@ -66,8 +79,13 @@ class Function:
     def has(self, name: str) -> bool:
         return any(p.name == name for p in self.params)
 
+    @property
+    def receiver(self) -> str | None:
+        """The implicit first parameter: ``self``, ``cls``, or none."""
+        return {"method": "self", "classmethod": "cls"}.get(self.kind)
+
     def signature(self) -> str:
-        parts: list[str] = []
+        parts: list[str] = [self.receiver] if self.receiver else []
         kinds = [p.kind for p in self.params]
         for p in self.params:
             if p.kind == "kwonly" and "star" not in kinds and "*" not in parts:
@@ -76,7 +94,8 @@ class Function:
             if p.default is not None:
                 text += f"={p.default}"
             parts.append(text)
-            if p.kind == "posonly" and (self.params.index(p) + 1 == len(self.params) or self.params[self.params.index(p) + 1].kind != "posonly"):
+            at = self.params.index(p)
+            if p.kind == "posonly" and (at + 1 == len(self.params) or self.params[at + 1].kind != "posonly"):
                 parts.append("/")
         return ", ".join(parts)
 
@@ -119,7 +138,7 @@ class ProgramGenerator:
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
 
-    def pick(self, seq):
+    def pick(self, seq: Iterable[T]) -> T:
         return self.rng.choice(list(seq))
 
     def tag(self) -> str:
@@ -161,10 +180,10 @@ class ProgramGenerator:
         me = self.fn
         r = self.rng.random()
         if me is not None and me.recursive and r < 0.15:
-            return f"(await {me.name}({self.call_args(me, d, recursing=True)}) if depth > 0 else {self.atom()})"
+            return f"(await {self.self_call(me, d)} if depth > 0 else {self.atom()})"
         if r < 0.82 and self.callees():
             callee = self.pick(self.callees())
-            call = f"{callee.name}({self.call_args(callee, d)})"
+            call = self.call_text(callee, d)
             if self.runtime_async and self.chance(0.12):
                 return f"await configure_await({call}, False)"
             return f"await {call}"
@@ -257,6 +276,14 @@ class ProgramGenerator:
         if p.name == "box":
             return f"Box({self.expr(d - 1)})"
         return self.expr(d - 1)
+
+    def call_text(self, callee: Function, d: int) -> str:
+        """A call of ``callee`` (not awaited) as written here: its name, here."""
+        return f"{callee.name}({self.call_args(callee, d)})"
+
+    def self_call(self, fn: Function, d: int) -> str:
+        """A bounded recursive call of ``fn`` from its own body (``depth`` decreases)."""
+        return f"{fn.name}({self.call_args(fn, d, recursing=True)})"
 
     def call_args(self, fn: Function, d: int, recursing: bool = False) -> str:
         """Arguments that bind to ``fn``: positional, keyword (in any order), defaults left out,
@@ -466,7 +493,7 @@ class ProgramGenerator:
         if r < 0.88 and self.fn is not None:
             return self.concurrency(indent)
         if r < 0.92 and self.fn is not None and self.fn.recursive:
-            call = f"{self.fn.name}({self.call_args(self.fn, 1, recursing=True)})"
+            call = self.self_call(self.fn, 1)
             return [f"{indent}if depth > 0:", f"{inner}log({self.tag()}, await {call})"]
         return [f"{indent}if {self.cond(0)}:", f"{inner}{self.raise_value()}", *self.block(d - 1, indent, 1)]
 
@@ -496,7 +523,7 @@ class ProgramGenerator:
         lines = [f"{indent}try:", *self.block(d - 1, inner, extra=throw)]
         handlers = self.rng.choice([0, 1, 1, 1, 2])
         has_finally = handlers == 0 or self.chance(0.35)
-        for n in range(handlers):
+        for _ in range(handlers):
             kind = self.pick(["Boom", PLAIN_HANDLED, "Exception", "(RuntimeError, KeyError, TypeError)"])
             name = self.pick(["e", "err"])
             lines.append(f"{indent}except {kind} as {name}:")
@@ -527,6 +554,7 @@ class ProgramGenerator:
         """Rebind a later function at run time, as mock.patch would, and undo it: the guards
         of inlined sites (maybe several levels down) must call the stand-in meanwhile."""
         me = self.fn
+        assert me is not None
         later = self.functions[me.index + 1:]
         if not later:
             return [f"{indent}pass"]
@@ -554,7 +582,7 @@ class ProgramGenerator:
         inner = indent + "    "
         if self.runtime_async:
             return [
-                f"{indent}task = runtime.start({a.name}({self.call_args(a, 1)}))",
+                f"{indent}task = runtime.start({self.call_text(a, 1)})",
                 *self.block(0, indent, 1),
                 f"{indent}try:",
                 f"{inner}log({self.tag()}, await task, al.value, sc())",
@@ -565,13 +593,13 @@ class ProgramGenerator:
             flag = self.chance(0.5)
             return [
                 f"{indent}try:",
-                f"{inner}log({self.tag()}, await asyncio.gather({a.name}({self.call_args(a, 1)}), "
-                f"{b.name}({self.call_args(b, 1)}), return_exceptions={flag}))",
+                f"{inner}log({self.tag()}, await asyncio.gather({self.call_text(a, 1)}, "
+                f"{self.call_text(b, 1)}, return_exceptions={flag}))",
                 f"{indent}except Exception as err:",
                 f"{inner}log({self.tag()}, chain(err))",
             ]
         return [
-            f"{indent}task = asyncio.create_task({a.name}({self.call_args(a, 1)}))",
+            f"{indent}task = asyncio.create_task({self.call_text(a, 1)})",
             f"{indent}await asyncio.sleep(0)",
             f"{indent}task.cancel()",
             f"{indent}try:",
@@ -621,6 +649,7 @@ class ProgramGenerator:
         self.fn = fn
         self.bound = [p.name for p in fn.params if p.kind in ("posonly", "normal", "kwonly") and p.name not in ("acc", "box", "depth")]
         self.loops = self.handlers = self.level = 0
+        self.enter_function(fn)
         lines = [*fn.decorators, f"async def {fn.name}({fn.signature()}):"]
         body: list[str] = []
         if fn.uses_global:
@@ -639,8 +668,16 @@ class ProgramGenerator:
         body += self.block(self.pick([1, 2, 2, 3]), "    ", self.rng.randint(1, 4), scoped=False)
         if self.chance(0.85):
             body.append(f"    return {self.expr()}")
+        body = self.leave_function(fn, body)
         self.fn = None
         return lines + body
+
+    def enter_function(self, fn: Function) -> None:
+        """Called before ``fn``'s body is generated (subclasses draw its context here)."""
+
+    def leave_function(self, fn: Function, body: list[str]) -> list[str]:
+        """``fn``'s body lines, completed (subclasses put what the body needs first)."""
+        return body
 
     def bait_functions(self) -> list[str]:
         """Coroutine functions the inliner must keep as calls (each says why in its name)."""
@@ -721,8 +758,7 @@ class ProgramGenerator:
         self.fn = None
         self.bound = []
         self.loops = self.handlers = self.level = 0
-        lines = ["@async_method" if self.runtime_async else None, "async def main():"]
-        lines = [line for line in lines if line]
+        lines = [*(["@async_method"] if self.runtime_async else []), "async def main():"]
         if self.runtime_async:
             lines.append("    SynchronizationContext.set_current(CTX[0])")
         calls = [f"await {f.name}({self.call_args(f, 2)})" for f in self.functions[:2] for _ in range(self.rng.randint(1, 2))]

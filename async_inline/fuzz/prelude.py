@@ -202,5 +202,107 @@ async def alt(*args, **kwargs):
 )
 
 
-def prelude(runtime_async: bool, fuel: int = FUEL) -> str:
-    return (RUNTIME if runtime_async else PLAIN).replace("{fuel}", str(fuel))
+#: Helpers of programs with classes and packages (``objects``): what patches, wraps, or
+#: looks a method up differently at run time, so that a static target is not the real one.
+OBJECTS = '''
+
+def swap(owner, name, value):
+    """owner.name = value (a class, an instance or a module), as mock.patch.object does;
+    returns what unswap puts back."""
+    old = vars(owner).get(name, swap)
+    setattr(owner, name, value)
+    return old
+
+
+def unswap(owner, name, old):
+    if old is swap:
+        delattr(owner, name)
+    else:
+        setattr(owner, name, old)
+
+
+def fake_method(label):
+    """A stand-in for a method: a function, so it binds as a method does."""
+
+    async def method(self, *args, **kwargs):
+        log("fake-method", label, self, args, sorted(kwargs.items()))
+        return len(args)
+
+    return method
+
+
+def logged(label, fn):
+    """What a decorator leaves behind: a wrapper, no longer the function the body defined."""
+
+    async def wrapper(*args, **kwargs):
+        log("wrapped", label)
+        return await fn(*args, **kwargs)
+
+    return wrapper
+
+
+def wrapping(*names):
+    """A class decorator wrapping the methods ``names`` of the class."""
+
+    def decorate(cls):
+        for name in names:
+            setattr(cls, name, logged(cls.__name__ + "." + name, vars(cls)[name]))
+        return cls
+
+    return decorate
+
+
+class Traced:
+    """A descriptor around a method: each lookup is logged, then binds as the method would."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.label = "?"
+
+    def __set_name__(self, owner, name):
+        self.label = owner.__name__ + "." + name
+
+    def __get__(self, obj, owner=None):
+        log("get", self.label)
+        return self.fn.__get__(obj, owner)
+
+
+class MetaLog(type):
+    """Logs every instance created."""
+
+    def __call__(cls, *args, **kwargs):
+        log("new", cls.__name__, args)
+        return super().__call__(*args, **kwargs)
+
+
+class MetaWatch(type):
+    """Logs lookups, on the class, of the names the class lists in ``watched``."""
+
+    def __getattribute__(cls, name):
+        if name in type.__getattribute__(cls, "watched"):
+            log("class-get", type.__getattribute__(cls, "__name__"), name)
+        return super().__getattribute__(name)
+
+
+async def relay(*args, **kwargs):
+    """What a module's own ``relay`` becomes when it imports this one over its def."""
+    log("prelude.relay", args)
+    return len(args)
+
+
+class MetaWrap(type):
+    """Wraps the methods a class body lists in ``wrapped``."""
+
+    def __new__(mcs, name, bases, namespace):
+        for attr in namespace.get("wrapped", ()):
+            namespace[attr] = logged(name + "." + attr, namespace[attr])
+        return super().__new__(mcs, name, bases, namespace)
+'''
+
+#: Standard modules object programs use besides the prelude's.
+OBJECT_IMPORTS = "import logging\nimport os\nfrom unittest import mock\n"
+
+
+def prelude(runtime_async: bool, fuel: int = FUEL, objects: bool = False) -> str:
+    text = (RUNTIME if runtime_async else PLAIN).replace("{fuel}", str(fuel))
+    return OBJECT_IMPORTS + text + OBJECTS if objects else text

@@ -5,25 +5,34 @@ replace a compound statement by its body, drop an ``else``/``finally`` clause or
 ``except`` handler, drop a decorator, replace an operation by one of its operands. Each
 edit that leaves a program that compiles and still fails is kept; the passes repeat until
 no edit helps or the budget (attempts, seconds) is spent. Works on any program, not only
-generated ones.
+generated ones. A package is shrunk one file at a time, the others fixed (``shrink_files``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Iterator
+from typing import Any, TypeAlias
 
 import libcst as cst
 
 _COMPOUND_WITH_BODY = (cst.If, cst.For, cst.While, cst.With, cst.Try)
 
 
+#: What an edit puts in the place of a node.
+Replacement: TypeAlias = "cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.BaseStatement]"
+
+
 def _statements(body: cst.BaseSuite) -> list[cst.BaseStatement]:
-    return list(body.body) if isinstance(body, cst.IndentedBlock) else [cst.SimpleStatementLine(list(body.body))]
+    if isinstance(body, cst.IndentedBlock):
+        return list(body.body)
+    assert isinstance(body, cst.SimpleStatementSuite)
+    return [cst.SimpleStatementLine(list(body.body))]
 
 
-def _edits(node: cst.CSTNode) -> Iterator[object]:
+def _edits(node: cst.CSTNode) -> Iterator[Replacement]:
     """What may replace ``node``: REMOVE, a statement list, or a simpler node."""
     if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
         yield cst.RemovalSentinel.REMOVE
@@ -57,7 +66,8 @@ def _edits(node: cst.CSTNode) -> Iterator[object]:
 
 
 def _nodes(module: cst.Module) -> list[cst.CSTNode]:
-    """Every node, outermost first (pre-order)."""
+    """Every node: the module's statements last one first (uses go before the definitions
+    they keep alive), each one's nodes outermost first (pre-order)."""
     found: list[cst.CSTNode] = []
 
     class Collect(cst.CSTVisitor):
@@ -65,24 +75,25 @@ def _nodes(module: cst.Module) -> list[cst.CSTNode]:
             found.append(node)
             return True
 
-    module.visit(Collect())
+    for statement in reversed(module.body):
+        statement.visit(Collect())
     return found
 
 
 class _Replace(cst.CSTTransformer):
-    def __init__(self, target: cst.CSTNode, replacement: object) -> None:
+    def __init__(self, target: cst.CSTNode, replacement: Replacement) -> None:
         self.target = target
         self.replacement = replacement
 
-    def on_leave(self, original, updated):  # type: ignore[override]
-        if original is self.target:
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> Any:
+        if original_node is self.target:
             return self.replacement
-        if isinstance(updated, cst.IndentedBlock) and not updated.body:
-            return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
-        return updated
+        if isinstance(updated_node, cst.IndentedBlock) and not updated_node.body:
+            return updated_node.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
+        return updated_node
 
 
-def _apply(module: cst.Module, node: cst.CSTNode, replacement: object, source: str) -> str | None:
+def _apply(module: cst.Module, node: cst.CSTNode, replacement: Replacement, source: str) -> str | None:
     """``module`` with ``node`` replaced, if that compiles and changes something."""
     try:
         code = module.visit(_Replace(node, replacement)).code
@@ -134,3 +145,29 @@ def _tidy(source: str, still_fails: Callable[[str], bool]) -> str:
     failure does not depend on line numbers."""
     tidy = re.sub(r"\n{4,}", "\n\n\n", source).lstrip("\n")
     return tidy if tidy == source or still_fails(tidy) else source
+
+
+def shrink_files(
+    files: dict[str, str], still_fails: Callable[[dict[str, str]], bool], *, attempts: int = 1000, seconds: float = 300.0
+) -> dict[str, str]:
+    """``shrink`` for a package: each file in turn (largest first), the others as they are,
+    in rounds until a round changes nothing; ``attempts`` and ``seconds`` bound it all."""
+    deadline = time.monotonic() + seconds
+    tried = 0
+
+    def fails_with(path: str, source: str) -> bool:
+        nonlocal tried
+        tried += 1
+        return still_fails({**files, path: source})
+
+    changed = True
+    while changed:
+        changed = False
+        for path in sorted(files, key=lambda p: -len(files[p])):
+            left = deadline - time.monotonic()
+            if left <= 0 or tried >= attempts:
+                return files
+            smaller = shrink(files[path], functools.partial(fails_with, path), attempts=attempts - tried, seconds=left)
+            if smaller != files[path]:
+                files, changed = {**files, path: smaller}, True
+    return files

@@ -42,10 +42,15 @@ def test_programs_parse_on_every_supported_python():
     """No f-string quote reuse or other syntax of one version only: checked by the oldest
     and newest interpreters CI has, when they are installed."""
     script = (
-        "import sys; sys.path.insert(0, sys.argv[1]); from async_inline.fuzz.generator import generate\n"
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from async_inline.fuzz.generator import generate\n"
+        "from async_inline.fuzz.objects import generate_objects\n"
         "for seed in range(40):\n"
         "    for rt in (False, True):\n"
         "        compile(generate(seed, rt), 'p', 'exec', dont_inherit=True)\n"
+        "        compile(generate_objects(seed, rt), 'p', 'exec', dont_inherit=True)\n"
+        "        for path, text in generate_objects(seed, rt, package=True).items():\n"
+        "            compile(text, path, 'exec', dont_inherit=True)\n"
     )
     root = str(__import__("pathlib").Path(__file__).resolve().parents[2])
     pythons = [p for p in ("/root/.pyenv/versions/3.10.13/bin/python", "/root/.pyenv/versions/3.13.0/bin/python3")
@@ -87,7 +92,7 @@ def test_exception_description_tells_suppressed_context_apart():
             except KeyError:
                 if suppress:
                     raise ValueError(2) from None
-                raise ValueError(2)
+                raise ValueError(2)  # noqa: B904 (the implicit context is the point)
         except ValueError as exc:
             return exc
 

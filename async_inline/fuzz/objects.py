@@ -1,0 +1,707 @@
+"""Programs of classes and of packages: the method and cross-module sites (issue 11).
+
+The statements and expressions are those of ``generator`` (this generator is a subclass of
+its own); what changes is who calls whom, and through what:
+
+* **classes** with async methods: a root ``A``, subclasses ``B``, ``C`` (bases before
+  subclasses), a mixin ``M`` and ``D(B, M)`` (multiple inheritance), a helper ``Conn``
+  (``SubConn``) whose instance ``A.__init__`` keeps in ``self._conn``; overrides that call
+  ``super()``, classmethods, staticmethods, ``__slots__``;
+* **call sites** ``self.m()``, ``type(self).m(self)``, ``A.m(self)``, ``super().m()``,
+  ``cls.m()``, ``A.sm()``, ``self._conn.m()``, ``o.m()`` for a local assigned from a
+  constructor, ``SHARED_B.m()`` for a module-level instance, ``B(2).m()``;
+* what makes the static target of such a site wrong at run time, so that an inliner must
+  guard it: subclasses overriding a method with a property, a ``Fake`` class attribute or a
+  logging descriptor; ``__getattr__`` and ``__getattribute__``; metaclasses that log
+  constructions or class lookups, or wrap methods; class decorators and
+  ``__init_subclass__`` that wrap; and, unless the rewrite drops its guards (``rebinding``),
+  instance attributes shadowing methods (in ``__init__`` and at run time), class attributes
+  and module globals rebound, ``mock.patch``, ``mock.patch.object`` and ``AsyncMock``;
+* **packages** (``package=True``): modules ``fzpkg.mod1`` .. ``fzpkg.mod3`` beside ``fzpkg.main``
+  and ``fzpkg.prelude``, each with its own state (``G`` written under ``global``, ``LIMIT``
+  reassigned from other modules at run time, ``_SCALE`` and ``_helper`` defined in every
+  module with different values), reached by ``from .x import f``, ``from fzpkg.x import f``,
+  ``from . import x``, ``import fzpkg.x as m``, ``import fzpkg.x``, imports inside
+  functions, and re-exports of ``fzpkg/__init__.py``; classes whose bases live in another
+  module; ``__name__``, ``logging.getLogger(__name__).name`` and ``__file__`` printed; import
+  cycles, whose calls are made only at run time.
+
+A method's *rank* is that of its name: every implementation of ``m3`` awaits only names of a
+higher rank, itself (``depth`` decreasing) and, from an override, ``super().m3()`` (up the
+MRO), so every program terminates. Top-level imports go from a module to modules of a higher
+index (``main`` is index 0), except cycles back to ``mod1``, which every import path loads
+first; other imports against that order are made inside functions, at run time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from .generator import Function, ProgramGenerator
+from .prelude import OBJECT_IMPORTS, prelude
+
+PACKAGE = "fzpkg"
+#: What modules of a package import from ``fzpkg.prelude``.
+PRELUDE_NAMES = (
+    "ACM", "Boom", "Box", "CM", "Fake", "MetaLog", "MetaWatch", "MetaWrap", "Traced",
+    "chain", "cv", "exc_name", "fake_method", "log", "logged", "swap", "t", "unswap", "wrapping",
+)
+#: A def that an import then replaces: calls of ``relay`` reach the prelude's.
+SHADOWED_DEF = ["async def relay(x):", "    return x + 1", "", "", "from .prelude import relay  # noqa: E402, F811", "", ""]
+PLAIN_NAMES = ("Suspend",)
+RUNTIME_NAMES = ("CTX", "CtxAwaiter", "DoneAwaiter", "PoolAwaiter", "al", "alt", "sc", "where")
+RUNTIME_IMPORTS = "import runtime\nfrom runtime import SynchronizationContext, async_method, configure_await, yield_\n"
+
+
+@dataclass(eq=False)
+class ClassSpec:
+    name: str
+    bases: list[ClassSpec]
+    module: int = 0
+    #: Methods its body defines with ``async def``, by name.
+    own: dict[str, Function] = field(default_factory=dict)
+    #: Methods its body overrides otherwise: ``"property"`` or ``"fake"`` (a ``Fake`` attribute).
+    odd: dict[str, str] = field(default_factory=dict)
+    slots: tuple[str, ...] | None = None
+    metaclass: str | None = None
+    #: ``watched`` (MetaWatch), ``wrapped`` (MetaWrap), ``@wrapping``, ``__init_subclass__``
+    #: and ``__getattribute__``: the method name each one concerns.
+    hooks: dict[str, str] = field(default_factory=dict)
+    getattr: bool = False
+    #: ``__init__`` of a root: instances whose ``v`` is 7 get this method shadowed.
+    shadowed: str | None = None
+    mro: list[ClassSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.mro = _c3(self)
+
+    def defines(self, name: str) -> bool:
+        return name in self.own or name in self.odd
+
+    def has(self, name: str) -> bool:
+        return any(c.defines(name) for c in self.mro)
+
+    @property
+    def has_dict(self) -> bool:
+        """Instances have a ``__dict__``: attributes can shadow methods."""
+        return any(c.slots is None for c in self.mro)
+
+    @property
+    def root(self) -> ClassSpec:
+        """The root of its first base's line (``A`` for ``D(B, M)``)."""
+        return self if not self.bases else self.bases[0].root
+
+
+def _c3(cls: ClassSpec) -> list[ClassSpec]:
+    """The MRO Python computes (C3 linearization)."""
+    sequences = [list(base.mro) for base in cls.bases] + [list(cls.bases)]
+    out = [cls]
+    while any(sequences):
+        sequences = [s for s in sequences if s]
+        head = next(s[0] for s in sequences if not any(s[0] in other[1:] for other in sequences))
+        out.append(head)
+        for s in sequences:
+            if s[0] is head:
+                del s[0]
+    return out
+
+
+@dataclass(frozen=True)
+class Form:
+    """One way to call a callee from here: ``text`` with ``{ref}`` standing for how this
+    module reaches ``target`` (module, name), and an explicit first argument, if any."""
+
+    text: str
+    target: tuple[int, str] | None = None
+    first: str | None = None
+
+
+class ObjectProgramGenerator(ProgramGenerator):
+    def __init__(self, seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False) -> None:
+        super().__init__(seed, runtime_async, rebinding)
+        self.package = package
+        #: Modules ``mod1 .. modK`` besides ``main`` (index 0); none in a one-module program.
+        self.modules = self.rng.randint(1, 3) if package else 0
+        self.classes: list[ClassSpec] = []
+        #: Module-level instances: (global name, class).
+        self.shared: list[tuple[str, ClassSpec]] = []
+        #: Functions ``fzpkg/__init__.py`` re-exports (``main`` imports them from the package).
+        self.reexported: list[Function] = []
+        self.module = 0
+        #: Top-level imports each module needs (in order of first use).
+        self.imports: dict[int, list[str]] = {i: [] for i in range(self.modules + 1)}
+        # the function being written: instance locals made in its prologue, its imports
+        self.objects: list[tuple[str, ClassSpec]] = []
+        self.prologue: list[str] = []
+        self.local_imports: list[str] = []
+        self.first_call: list[str] = []
+
+    # -- the shape ----------------------------------------------------------------------------
+    def make_classes(self) -> None:
+        new = self.new_class
+        a = new("A", [])
+        subclasses = [a]
+        if self.chance(0.85):
+            subclasses.append(new("B", [a]))
+            if self.chance(0.45):
+                subclasses.append(new("C", [self.pick(subclasses)]))
+        if self.chance(0.4):
+            m = new("M", [])
+            if self.chance(0.75):
+                new("D", [self.pick(subclasses), m])
+        if self.chance(0.5):  # after A's module: A.__init__ imports them at the top
+            conn = new("Conn", [], a.module)
+            if self.chance(0.5):
+                new("SubConn", [conn], a.module)
+        if self.chance(0.3):
+            a.slots = ("v", "_conn")
+            for cls in subclasses[1:]:
+                if self.chance(0.6):
+                    cls.slots = self.pick([(), ("w",)])
+        conn_root = self.class_named("Conn")
+        if conn_root is not None and self.chance(0.3):
+            conn_root.slots = ("v",)
+        if self.chance(0.2):
+            a.metaclass = self.pick(["MetaLog", "MetaWatch", "MetaWrap"])
+        for cls in self.classes:
+            if not cls.bases and cls.name != "M" and self.chance(0.15):
+                cls.getattr = True
+
+    def new_class(self, name: str, bases: list[ClassSpec], lowest: int = 1) -> ClassSpec:
+        """A class, in a module no later than its bases' (they are imported forward) and not
+        before ``lowest``."""
+        module = 0
+        if self.modules:
+            highest = min([b.module for b in bases], default=self.modules)
+            module = self.rng.randint(min(lowest, highest), highest)
+        cls = ClassSpec(name, bases, module)
+        self.classes.append(cls)
+        return cls
+
+    def class_named(self, name: str) -> ClassSpec | None:
+        return next((c for c in self.classes if c.name == name), None)
+
+    def make_members(self) -> None:
+        """Member names with their ranks: functions ``fI`` and methods ``mI`` of a root class;
+        every implementation of a name shares its signature."""
+        roots = [c for c in self.classes if not c.bases]
+        for i in range(self.rng.randint(4, 8)):
+            fn = self.make_function(i)
+            fn.kind = self.pick(["function"] * 3 + ["method"] * 5 + ["classmethod", "staticmethod"])
+            if fn.kind == "function":
+                fn.module = self.rng.randint(1, self.modules) if self.modules else 0
+                self.functions.append(fn)
+                continue
+            fn.name = f"m{i}"
+            self.functions.append(fn)
+            self.implement(fn, self.pick(roots[:1] * len(roots) + roots))  # A's family mostly
+
+    def implement(self, member: Function, cls: ClassSpec, traced: bool = False) -> Function:
+        """``cls``'s own ``async def`` of ``member``: decorators and local shadows of its own."""
+        impl = dataclasses.replace(member, owner=cls.name, module=cls.module, shadows=set(member.shadows), decorators=[])
+        impl.runtime_async = self.runtime_async and self.chance(0.75)
+        if impl.runtime_async:
+            impl.decorators = list(member.decorators) if member.runtime_async else ["@async_method"]
+        if member.kind != "method":
+            impl.decorators.insert(0, f"@{member.kind}")
+        if traced:
+            impl.decorators.insert(0, "@Traced")
+        impl.uses_global = self.chance(0.2)
+        cls.own[member.name] = impl
+        return impl
+
+    def make_overrides(self) -> None:
+        """Subclasses override some inherited methods: mostly with an ``async def`` (which may
+        call ``super()``), sometimes with a traced one, a property or a ``Fake`` attribute."""
+        methods = [f for f in self.functions if f.kind != "function"]
+        for cls in self.classes:
+            if not cls.bases:
+                continue
+            for member in methods:
+                if not any(base.has(member.name) for base in cls.bases):
+                    continue
+                r = self.rng.random()
+                if r < 0.45:
+                    self.implement(member, cls)
+                elif r < 0.49:
+                    self.implement(member, cls, traced=True)
+                elif r < 0.54 and member.kind == "method":
+                    cls.odd[member.name] = self.pick(["property", "fake"])
+
+    def make_hooks(self) -> None:
+        """Wrappers and lookups that make a method's class attribute differ from its def."""
+        for cls in self.classes:
+            plain = [n for n, f in cls.own.items() if f.kind == "method" and "@Traced" not in f.decorators]
+            names = sorted(n for n in (f.name for f in self.functions) if cls.has(n))
+            if not names:
+                continue
+            if cls.metaclass == "MetaWatch":  # (a class without names watches none)
+                cls.hooks["watched"] = self.pick(names)
+            if cls.metaclass == "MetaWrap" and plain:
+                cls.hooks["wrapped"] = self.pick(plain)
+            if cls.bases and plain and self.chance(0.1):
+                cls.hooks["wrapping"] = self.pick(plain)
+            if self.chance(0.1):
+                cls.hooks["getattribute"] = self.pick(names)
+            if not cls.bases and self.chance(0.08):
+                wrappable = [n for n in names if all(
+                    sub.own[n].kind == "method" and "@Traced" not in sub.own[n].decorators
+                    for sub in self.classes if cls in sub.mro[1:] and n in sub.own
+                ) and not any(n in sub.odd for sub in self.classes if cls in sub.mro)]
+                if wrappable:
+                    cls.hooks["init_subclass"] = self.pick(wrappable)
+            if not cls.bases and cls.has_dict and self.config.rebinding and self.chance(0.15):
+                cls.shadowed = self.pick(names)
+
+    # -- reaching other modules ---------------------------------------------------------------
+    def ref(self, module: int, name: str, local: bool = True) -> str:
+        """``name`` of ``module``, as the code being written reaches it (adding the import it
+        needs, at the top of the module or, with ``local``, of the function)."""
+        if module == self.module:
+            return name
+        mod = module_name(module)
+        forms = []
+        if self.module == 0 or module > self.module:
+            forms += ["from", "from-abs", "from-as", "mod", "mod-as", "mod-abs"]
+        elif module == 1:
+            forms += ["mod", "mod-as"]  # a cycle back to mod1, always loaded first
+        if local:
+            forms += ["local-from", "local-mod"]
+        if self.module == 0 and any(f.name == name for f in self.reexported):
+            forms += ["package"]
+        form = self.pick(forms)
+        line, text = {
+            "from": (f"from .{mod} import {name}", name),
+            "from-abs": (f"from {PACKAGE}.{mod} import {name}", name),
+            "from-as": (f"from .{mod} import {name} as {mod}_{name}", f"{mod}_{name}"),
+            "mod": (f"from . import {mod}", f"{mod}.{name}"),
+            "mod-as": (f"import {PACKAGE}.{mod} as {mod}_mod", f"{mod}_mod.{name}"),
+            "mod-abs": (f"import {PACKAGE}.{mod}", f"{PACKAGE}.{mod}.{name}"),
+            "local-from": (f"from .{mod} import {name}", name),
+            "local-mod": (f"from . import {mod}", f"{mod}.{name}"),
+            "package": (f"from {self.pick(['.', PACKAGE])} import {name}", name),
+        }[form]
+        self.need(line, local=form.startswith("local"))
+        return text
+
+    def module_ref(self, module: int) -> str:
+        """An expression for the module object ``module`` (``sys.modules`` when it is this one)."""
+        if module == self.module:
+            return "sys.modules[__name__]"
+        mod = module_name(module)
+        top = self.module == 0 or module > self.module or module == 1
+        form = self.pick(["sys", "mod", "mod-as"] if top else ["sys", "local"])
+        if form == "sys":  # imported all the same, so that it is there
+            self.need(f"import {PACKAGE}.{mod}", local=not top)
+            return f"sys.modules['{PACKAGE}.{mod}']"
+        if form == "mod-as":
+            self.need(f"import {PACKAGE}.{mod} as {mod}_mod")
+            return f"{mod}_mod"
+        self.need(f"from . import {mod}", local=form == "local")
+        return mod
+
+    def target_name(self, module: int, name: str) -> str:
+        """The dotted name ``mock.patch`` takes for ``name`` of ``module``."""
+        return f"__name__ + '.{name}'" if module == self.module or not self.package else f"'{PACKAGE}.{module_name(module)}.{name}'"
+
+    def need(self, line: str, local: bool = False) -> None:
+        lines = self.local_imports if local else self.imports[self.module]
+        if line not in lines:
+            lines.append(line)
+
+    # -- call sites -----------------------------------------------------------------------------
+    def here(self) -> ClassSpec | None:
+        """The class whose method is being written."""
+        return self.class_named(self.fn.owner) if self.fn is not None and self.fn.owner else None
+
+    def forms(self, callee: Function) -> list[Form]:
+        """Every way to reach ``callee`` from the code being written."""
+        if callee.kind == "function":
+            return [Form("{ref}", (callee.module, callee.name))]
+        name, method = callee.name, callee.kind == "method"
+        me, here = self.fn, self.here()
+        out: list[Form] = []
+        explicit = "self" if method else None
+        if here is not None and me is not None and here.has(name):
+            if me.kind == "method":
+                out += [Form(f"self.{name}")] * 6 + [Form(f"type(self).{name}", first=explicit)]  # the common shape
+                out += [Form(f"{{ref}}.{name}", (c.module, c.name), explicit) for c in here.mro if c.has(name)][:2]
+            elif me.kind == "classmethod":
+                out.append(Form(f"cls({self.rng.randint(0, 9)}).{name}" if method else f"cls.{name}"))
+        if here is not None and me is not None and any(c.defines(name) for c in here.mro[1:]):
+            if me.kind == "method" or (me.kind == "classmethod" and not method):
+                out.append(Form(f"super().{name}"))
+        conn = self.class_named("Conn")
+        if me is not None and me.kind == "method" and here is not None and here.root.name == "A" and conn is not None and conn.has(name):
+            out += [Form(f"self._conn.{name}")] * 2
+        for local, cls in self.objects:
+            if cls.has(name):
+                out += [Form(f"{local}.{name}")] * 2
+                if method and self.chance(0.2):
+                    owner = next(c for c in cls.mro if c.defines(name))
+                    out.append(Form(f"{{ref}}.{name}", (owner.module, owner.name), local))
+        for shared, cls in self.shared:
+            if cls.has(name):
+                out.append(Form(f"{{ref}}.{name}", (cls.module, shared)))
+        for cls in self.classes:
+            if cls.has(name):
+                out.append(Form(f"{{ref}}({self.rng.randint(0, 9)}).{name}" if method else f"{{ref}}.{name}", (cls.module, cls.name)))
+        return out
+
+    def callees(self) -> list[Function]:
+        """Later members reachable from here; in a method, more often those of its own class,
+        most often those a subclass overrides (the ``self.m()`` sites dynamic dispatch goes
+        through)."""
+        rank = self.fn.index if self.fn is not None else -1
+        later = [f for f in self.functions if f.index > rank]
+        reachable = [f for f in (later if self.fn is not None else later[:4]) if self.forms(f)]
+        here = self.here()
+        if here is None:
+            return reachable
+        own = [f for f in reachable if f.kind != "function" and here.has(f.name)]
+        overridden = [f for f in own if any(here in c.mro[1:] and c.defines(f.name) for c in self.classes)]
+        return reachable + own * 2 + overridden * 3
+
+    def call_text(self, callee: Function, d: int) -> str:
+        form = self.pick(self.forms(callee))
+        target = form.text.replace("{ref}", self.ref(*form.target)) if form.target else form.text
+        args = self.call_args(callee, d)
+        if form.first:
+            args = f"{form.first}, {args}" if args else form.first
+        return f"{target}({args})"
+
+    def self_call(self, fn: Function, d: int) -> str:
+        args = self.call_args(fn, d, recursing=True)
+        if fn.kind == "method":
+            return self.pick([f"self.{fn.name}({args})", f"type(self).{fn.name}(self{', ' if args else ''}{args})"])
+        prefix = {"classmethod": "cls.", "staticmethod": f"{fn.owner}."}.get(fn.kind, "")
+        return f"{prefix}{fn.name}({args})"
+
+    def await_expr(self, d: int) -> str | None:
+        me, here = self.fn, self.here()
+        if me is not None and here is not None:
+            r = self.rng.random()
+            if r < 0.1 and me.kind != "staticmethod" and any(c.defines(me.name) for c in here.mro[1:]):
+                return f"await super().{me.name}({self.call_args(me, d, recursing=True)})"  # up the MRO
+            if r < 0.13 and me.kind == "method" and any(c.getattr for c in here.mro):  # found by __getattr__
+                return f"await self.dyn{self.rng.randint(0, 2)}({self.expr(d - 1)})"
+        return super().await_expr(d)
+
+    # -- expressions and statements -------------------------------------------------------------
+    def atom(self) -> str:
+        r = self.rng.random()
+        if r < 0.05:
+            return self.pick(["LIMIT", "_SCALE"])
+        if r < 0.08:
+            return f"_helper({super().atom()})"
+        if r < 0.12 and self.fn is not None and self.fn.kind == "method":
+            return "self.v"
+        return super().atom()
+
+    def simple(self, indent: str) -> list[str]:
+        r = self.rng.random()
+        if r < 0.04:
+            what = self.pick(["__name__", "logging.getLogger(__name__).name", "os.path.basename(__file__)", "LIMIT, _SCALE"])
+            return [f"{indent}log({self.tag()}, {what})"]
+        if r < 0.07 and self.fn is not None and self.fn.kind == "method":
+            return [f"{indent}self.v = {self.expr(1)}"]
+        if r < 0.075 and self.fn is not None and self.fn.kind in ("method", "classmethod") and self.objects:
+            # the receiver is a local like any other: later self.m() and super() see the new one
+            receiver, obj = self.fn.receiver, self.pick(self.objects)[0]
+            return [f"{indent}{receiver} = {obj if receiver == 'self' else f'type({obj})'}"]
+        if r < 0.10:
+            return self.state_change(indent)
+        return super().simple(indent)
+
+    def state_change(self, indent: str) -> list[str]:
+        """Set a module's ``LIMIT`` around a call of one of its functions, which read it live
+        (data, not a callee: made with or without guards), then put it back."""
+        rank = self.fn.index if self.fn is not None else -1
+        functions = [f for f in self.functions if f.kind == "function" and f.index > rank]
+        if not functions:
+            return [f"{indent}log({self.tag()}, LIMIT)"]
+        target = self.pick(functions)
+        owner, old, value = self.module_ref(target.module), f"limit{self.level}", self.rng.randint(0, 9)
+        setup, undo = self.swapped(owner, "LIMIT", str(value), old)
+        call = f"{indent}    log({self.tag()}, await {self.call_text(target, 1)})"
+        return _for_a_while(indent, setup, [call], undo)
+
+    def swapped(self, owner: str, name: str, value: str, old: str) -> tuple[list[str], str]:
+        """Statements that set ``owner.name`` to ``value``, keeping what was there in ``old``
+        (by plain assignment, or through ``swap``), and the statement that puts it back."""
+        if self.chance(0.5):
+            return [f"{old} = {owner}.{name}", f"{owner}.{name} = {value}"], f"{owner}.{name} = {old}"
+        return [f"{old} = swap({owner}, '{name}', {value})"], f"unswap({owner}, '{name}', {old})"
+
+    def rebinding(self, d: int, indent: str) -> list[str]:
+        """Point a later callee's name or attribute elsewhere for a while, as tests do with
+        ``mock.patch``, and undo it: inlined sites must call the stand-in meanwhile."""
+        callees = self.callees()
+        if not callees:
+            return [f"{indent}pass"]
+        target = self.pick(callees)
+        inner = indent + "    "
+        item, setup, undo = self.patch(target, f"old{self.level}")
+        call = [[f"{inner}log({self.tag()}, await {self.call_text(target, 1)})"]]
+        body = self.block(d - 1, inner, self.rng.randint(1, 2), extra=call)
+        return [f"{indent}with {item}:", *body] if item is not None else _for_a_while(indent, setup, body, undo)
+
+    def patch(self, target: Function, old: str) -> tuple[str | None, list[str], str]:
+        """A ``with`` item that patches ``target`` (or its module's state), or the statements
+        that do it and the one that undoes it (``old`` keeps what was there)."""
+        name, r = target.name, self.rng.random()
+        stand_in = self.pick([f"Fake('{name}')", f"mock.AsyncMock(return_value={self.rng.randint(0, 9)})"]
+                             + (["alt"] if self.runtime_async else []))
+        if target.kind == "function":
+            if r < 0.3:
+                return f"mock.patch({self.target_name(target.module, name)}, {stand_in})", [], ""
+            owner = self.module_ref(target.module)
+            if r < 0.5:
+                return f"mock.patch.object({owner}, '{name}', {stand_in})", [], ""
+            return None, *self.swapped(owner, name, stand_in, old)
+        cls = self.pick([c for c in self.classes if c.has(name)])
+        owner = self.ref(cls.module, cls.name)
+        if target.kind == "method":
+            stand_in = self.pick([stand_in, f"fake_method('{cls.name}.{name}')"])
+        instances = [o for o, c in self.objects if c.has(name) and c.has_dict]
+        here = self.here()
+        if self.fn is not None and self.fn.kind == "method" and here is not None and here.has(name) and here.has_dict:
+            instances.append("self")
+        if r < 0.3:
+            return f"mock.patch.object({owner}, '{name}', {stand_in})", [], ""
+        if r < 0.55 and instances:  # an instance attribute shadows the method
+            obj = self.pick(instances)
+            return None, [f"{obj}.{name} = Fake('{obj}.{name}')"], f"del {obj}.{name}"
+        if r < 0.75 and not cls.defines(name):  # the class gets its own, then loses it
+            return None, [f"{owner}.{name} = {stand_in}"], f"del {owner}.{name}"
+        return None, [f"{old} = swap({owner}, '{name}', {stand_in})"], f"unswap({owner}, '{name}', {old})"
+
+    # -- functions, classes, modules ------------------------------------------------------------
+    def enter_function(self, fn: Function | None) -> None:
+        """Instances the body will call methods of (locals assigned from a constructor), for
+        half the functions a print of the module's state as the function sees it, and for
+        half a call first thing (before the body may raise: calls go deep)."""
+        self.objects, self.prologue, self.local_imports, self.first_call = [], [], [], []
+        if fn is not None and self.chance(0.5):
+            self.prologue.append(f"    log('{fn.name}.state', LIMIT, _helper({self.rng.randint(0, 9)}))")
+        for i in range(self.rng.choice([0, 0, 1, 1, 2])):
+            cls = self.pick(self.classes)
+            name = f"o{i + 1}"
+            self.prologue.append(f"    {name} = {self.ref(cls.module, cls.name)}({self.rng.randint(0, 9)})")
+            self.objects.append((name, cls))
+        callees = self.callees() if fn is not None else []
+        if callees and self.chance(0.6):  # (what it raises is logged: the body goes on)
+            call, tag = self.call_text(self.pick(callees), 1), self.tag()
+            self.first_call = ["    try:", f"        log({tag}, await {call})", "    except Exception as err:", f"        log({tag}, chain(err))"]
+
+    def leave_function(self, fn: Function | None, body: list[str]) -> list[str]:
+        at = 1 if body[:1] == ["    global G"] else 0  # after `global G`: the call may read G
+        body = body[:at] + self.first_call + body[at:]
+        return [f"    {line}" for line in self.local_imports] + self.prologue + body
+
+    def class_source(self, cls: ClassSpec) -> list[str]:
+        self.fn = None
+        bases = [self.ref(b.module, b.name, local=False) for b in cls.bases]
+        if cls.metaclass:
+            bases.append(f"metaclass={cls.metaclass}")
+        head = [f"@wrapping('{cls.hooks['wrapping']}')"] if "wrapping" in cls.hooks else []
+        head.append(f"class {cls.name}({', '.join(bases)}):" if bases else f"class {cls.name}:")
+        attributes = [f"__slots__ = {cls.slots!r}"] if cls.slots is not None else []
+        for hook in ("watched", "wrapped"):
+            if hook in cls.hooks:
+                attributes.append(f"{hook} = ('{cls.hooks[hook]}',)")
+        if cls.metaclass == "MetaWatch" and "watched" not in cls.hooks:
+            attributes.append("watched = ()")
+        sections = [attributes]
+        if not cls.bases:
+            sections += [self.init_source(cls), ["def __repr__(self):", "    return type(self).__name__ + '(' + repr(self.v) + ')'"]]
+        elif self.chance(0.2):
+            sections.append(["def __init__(self, v=0):", f"    log('init', '{cls.name}', v)", "    super().__init__(v)"])
+        if cls.getattr:
+            sections.append([
+                "def __getattr__(self, name):",
+                "    if name.startswith('dyn'):",
+                "        return Fake(type(self).__name__ + '.' + name)",
+                "    raise AttributeError(name)",
+            ])
+        if "getattribute" in cls.hooks:
+            sections.append([
+                "def __getattribute__(self, name):",
+                f"    if name == '{cls.hooks['getattribute']}':",
+                f"        log('getattribute', '{cls.name}', name)",
+                "        if object.__getattribute__(self, 'v') == 2:",
+                "            return Fake('redirected.' + name)",
+                "    return super().__getattribute__(name)",
+            ])
+        if "init_subclass" in cls.hooks:
+            name = cls.hooks["init_subclass"]
+            sections.append([
+                "def __init_subclass__(cls, **kwargs):",
+                "    super().__init_subclass__(**kwargs)",
+                f"    if '{name}' in vars(cls):",
+                f"        cls.{name} = logged(cls.__name__ + '.{name}', vars(cls)['{name}'])",
+            ])
+        functions = [f.name for f in self.functions if f.kind == "function"]
+        if functions and self.chance(0.2):  # a bare name in a method is the module's, never this
+            name = self.pick(functions)
+            sections.append([f"async def {name}(self, *args, **kwargs):", f"    log('decoy', '{cls.name}.{name}')", "    return -1"])
+        if self.chance(0.2):
+            sections.append([f"LIMIT = {self.rng.randint(50, 99)}"])
+        for name, how in cls.odd.items():
+            if how == "fake":
+                sections.append([f"{name} = Fake('{cls.name}.{name}')"])
+            else:
+                sections.append(["@property", f"def {name}(self):", f"    log('property', '{cls.name}.{name}')", f"    return super().{name}"])
+        sections += [self.function_source(impl) for impl in cls.own.values()]
+        body = [line for section in sections if section for line in ["", *section]][1:] or ["pass"]
+        return head + ["    " + line if line else "" for line in body] + ["", ""]
+
+    def init_source(self, cls: ClassSpec) -> list[str]:
+        body = ["    self.v = v"]
+        conn = self.class_named("Conn")
+        if cls.name == "A" and conn is not None:
+            sub = self.class_named("SubConn")
+            made = f"{self.ref(conn.module, conn.name, local=False)}(v)"
+            if sub is not None and self.chance(0.6):
+                made = f"({made} if v % 2 else {self.ref(sub.module, sub.name, local=False)}(v))"
+            body.append(f"    self._conn = {made}")
+        if cls.shadowed is not None:
+            body += ["    if v == 7:", f"        self.{cls.shadowed} = Fake('shadow.{cls.shadowed}')"]
+        return ["def __init__(self, v=0):", *body]
+
+    def module_state(self, module: int) -> list[str]:
+        """State of its own each module has: callees must read their module's."""
+        scale, limit = self.rng.randint(2, 9), self.rng.randint(1, 5)
+        lines = [] if not self.package else ["G = 0"]
+        return lines + [
+            f"LIMIT = {limit}",
+            f"_SCALE = {scale}",
+            "",
+            "",
+            "def _helper(v):",
+            f"    return (v * _SCALE + LIMIT + {module}) % 100",
+            "",
+            "",
+        ]
+
+    def main_source(self) -> list[str]:
+        self.module, self.fn, self.bound = 0, None, []
+        self.loops = self.handlers = self.level = 0
+        self.enter_function(None)
+        # an instance of every class: subclasses' overrides are reached from their bases' methods
+        self.objects = [(f"o{i + 1}", cls) for i, cls in enumerate(self.classes)]
+        self.prologue = [f"    o{i + 1} = {self.ref(cls.module, cls.name)}({i + 1})" for i, cls in enumerate(self.classes)]
+        body: list[str] = []
+        if self.runtime_async:
+            body.append("    SynchronizationContext.set_current(CTX[0])")
+        calls = [f"await {self.call_text(f, 2)}" for f in self.callees() for _ in range(self.rng.randint(2, 3))]
+        self.rng.shuffle(calls)
+        calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits)]
+        for n, call in enumerate(calls):
+            body += _errors_logged([f"        log('result', {n}, {call})"], f"'error', {n}")
+            if self.runtime_async:
+                body.append(f"    log('ctx', {n}, al.value, sc(), where())")
+        body += _errors_logged(self.state_change("        "), "'state'")
+        if self.config.rebinding:
+            for n in range(self.rng.randint(1, 2)):
+                body += _errors_logged(self.rebinding(2, "        "), f"'patched', {n}")
+                entry = self.pick(self.callees())
+                body += _errors_logged([f"        log('after', {n}, await {self.call_text(entry, 1)})"], f"'after', {n}")
+        states = ["G"] + [f"{self.module_ref(i)}.G" for i in range(1, self.modules + 1)]
+        body += [f"    log('end', cv.get(), {', '.join(states)})", "    return 'done'"]
+        head = ["@async_method"] if self.runtime_async else []
+        return [*head, "async def main():", *self.leave_function(None, body)]
+
+    def module_items(self, module: int) -> list[str]:
+        """Classes and functions of ``module``: bases before subclasses, functions anywhere."""
+        items: list[ClassSpec | Function] = [c for c in self.classes if c.module == module]
+        for fn in self.functions:
+            if fn.kind == "function" and fn.module == module:
+                items.insert(self.rng.randint(0, len(items)), fn)
+        out: list[str] = []
+        for item in items:
+            self.module = module
+            if isinstance(item, ClassSpec):
+                out += self.class_source(item)
+            else:
+                out += self.function_source(item) + ["", ""]
+        for cls in self.classes:
+            plain = [n for n, f in cls.own.items() if f.kind == "method" and "@Traced" not in f.decorators]
+            if cls.module == module and plain and self.config.rebinding and self.chance(0.15):
+                name = self.pick(plain)  # after the class: its attribute is no longer the def
+                out += [f"{cls.name}.{name} = logged('{cls.name}.{name} (after)', vars({cls.name})['{name}'])", "", ""]
+        for name, cls in self.shared:
+            if cls.module == module:
+                self.module = module
+                out.append(f"{name} = {cls.name}({self.rng.randint(0, 9)})")
+        return out
+
+    def generate(self) -> str:
+        program = self.generate_program()
+        assert isinstance(program, str)
+        return program
+
+    def generate_program(self) -> str | dict[str, str]:
+        """One module's source, or (``package``) the package's files by relative path."""
+        self.make_classes()
+        self.make_members()
+        self.make_overrides()
+        self.make_hooks()
+        self.shared = [(f"SHARED_{c.name}", c) for c in self.classes if self.chance(0.2)]
+        functions = [f for f in self.functions if f.kind == "function"]
+        if self.modules and functions and self.chance(0.4):
+            self.reexported = [self.pick(functions)]
+        code: dict[int, list[str]] = {}
+        for module in range(self.modules, -1, -1):
+            self.module, self.baits = module, []  # each module calls its own
+            lines = self.bait_functions() if self.config.bait else []
+            if module and self.chance(0.3):
+                lines += SHADOWED_DEF
+                self.baits.append("relay")
+            lines += self.module_items(module)
+            if module == 0:
+                self.module = 0
+                lines += self.main_source()
+            code[module] = lines
+        if not self.package:
+            return "\n".join([prelude(self.runtime_async, objects=True), *self.module_state(0), *code[0]]) + "\n"
+        files = {f"{PACKAGE}/prelude.py": prelude(self.runtime_async, objects=True)}
+        init = []
+        if self.reexported:
+            init = ["from . import mod1", *(f"from .{module_name(f.module)} import {f.name}" for f in self.reexported)]
+        files[f"{PACKAGE}/__init__.py"] = "\n".join(init) + "\n" if init else ""
+        for module, lines in code.items():
+            name = module_name(module)
+            files[f"{PACKAGE}/{name}.py"] = "\n".join(self.module_header(module) + self.module_state(module) + lines) + "\n"
+        return dict(sorted(files.items()))
+
+    def module_header(self, module: int) -> list[str]:
+        names = PRELUDE_NAMES + (RUNTIME_NAMES if self.runtime_async else PLAIN_NAMES)
+        head = ["import asyncio", "import sys", *OBJECT_IMPORTS.splitlines()]
+        if self.runtime_async:
+            head += RUNTIME_IMPORTS.splitlines()
+        head.append(f"from .prelude import {', '.join(sorted(names))}")
+        imports = self.imports[module]
+        if module == 0:  # mod1 first: cycles back to it then find it loading, never a later module
+            imports = ["from . import mod1", *(line for line in imports if line != "from . import mod1")]
+        return head + imports + ["", ""]
+
+
+def _errors_logged(lines: list[str], label: str) -> list[str]:
+    """``lines`` (of ``main``'s body) under a ``try`` whose handler logs what they raised."""
+    return ["    try:", *lines, "    except Exception as error:", f"        log({label}, chain(error))"]
+
+
+def _for_a_while(indent: str, setup: list[str], body: list[str], undo: str) -> list[str]:
+    """``setup``, then ``body`` under a ``try`` whose ``finally`` is ``undo``."""
+    return [*(indent + line for line in setup), f"{indent}try:", *body, f"{indent}finally:", f"{indent}    {undo}"]
+
+
+def module_name(index: int) -> str:
+    return "main" if index == 0 else f"mod{index}"
+
+
+def generate_objects(seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False) -> str | dict[str, str]:
+    """The program of ``seed``: one module with classes, or a package's files by path."""
+    return ObjectProgramGenerator(seed, runtime_async, rebinding, package).generate_program()

@@ -1,0 +1,402 @@
+"""Programs of classes and packages (``async_inline.fuzz.objects``), the package oracle, site
+kinds: the programs are valid, deterministic, reach what they are there for, and the
+oracle notices a difference wherever it hides."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from async_inline import Options
+from async_inline.fuzz import oracle
+from async_inline.fuzz.campaign import SHAPES, Case, Result, make_case, shrink_case
+from async_inline.fuzz.findings import TEST_HEADER, package_files, regression_test, write
+from async_inline.fuzz.objects import ObjectProgramGenerator, generate_objects
+from async_inline.fuzz.oracle import Verdict, compare, run_package, run_program
+from async_inline.fuzz.shrink import shrink_files
+from async_inline.fuzz.sites import SITE_KINDS, imports_of, site_kind
+from tests.fuzz.test_fuzz_tools import _Rewritten
+
+NO_STRESS = Options(stress_seed=None)
+
+
+def _text(program: str | dict[str, str]) -> str:
+    """The generated code, without the fixed prelude."""
+    if isinstance(program, str):
+        return program.split("\nclass MetaWrap(type):", 1)[1]
+    return "\n".join(text for path, text in program.items() if not path.endswith("prelude.py"))
+
+
+def test_programs_are_the_same_for_a_seed_and_compile():
+    for seed in range(30):
+        for runtime_async in (False, True):
+            for package in (False, True):
+                program = generate_objects(seed, runtime_async, package=package)
+                assert generate_objects(seed, runtime_async, package=package) == program
+                files = {"<module>": program} if isinstance(program, str) else program
+                for path, source in files.items():
+                    compile(source, path, "exec", dont_inherit=True)
+
+
+#: What the generated programs must contain, over the first seeds (each is a regular
+#: expression over the program's text; a feature missing means the generator lost it).
+FEATURES = {
+    "classes": {
+        "single inheritance": r"class B\(A\)",
+        "multiple inheritance": r"class D\(\w+, M\)",
+        "override calling super()": r"await super\(\)\.m\d+\(",
+        "classmethod": r"@classmethod",
+        "staticmethod": r"@staticmethod",
+        "cls.m()": r"await cls\.m\d+\(",
+        "__slots__": r"__slots__ = ",
+        "property over a method": r"@property",
+        "descriptor over a method": r"@Traced",
+        "Fake class attribute": r"^    m\d+ = Fake\(",
+        "__getattr__": r"def __getattr__",
+        "__getattribute__": r"def __getattribute__",
+        "metaclass": r"metaclass=Meta",
+        "class decorator": r"@wrapping\(",
+        "__init_subclass__": r"def __init_subclass__",
+        "self.m()": r"await self\.m\d+\(",
+        "type(self).m(self)": r"await type\(self\)\.m\d+\(self",
+        "Class.m(obj)": r"await [A-D]\.m\d+\((self|o\d)",
+        "self._conn.m()": r"await self\._conn\.m\d+\(",
+        "local from a constructor": r"await o\d\.m\d+\(",
+        "module-level instance": r"await SHARED_\w+\.m\d+\(",
+        "constructor call": r"await \w+\(\d\)\.m\d+\(",
+        "instance shadowing in __init__": r"self\.m\d+ = Fake\('shadow",
+        "instance shadowing at run time": r"(self|o\d)\.m\d+ = Fake\(",
+        "class attribute rebound": r"swap\([A-Z]\w*, 'm\d+'",
+        "mock.patch.object": r"mock\.patch\.object\([A-Z]\w*, 'm\d+'",
+        "AsyncMock": r"mock\.AsyncMock\(return_value=",
+        "fake_method": r"fake_method\(",
+        "__name__ printed": r"log\('[\w.]+', __name__\)",
+        "class attribute rebound after the class": r"^\w+\.m\d+ = logged\(",
+        "receiver reassigned": r"^\s+(self = o\d|cls = type\(o\d\))$",
+    },
+    "modules": {
+        "from .x import f": r"^from \.mod\d import f\d+$",
+        "from pkg.x import f": r"^from fzpkg\.mod\d import f\d+$",
+        "from . import x": r"^from \. import mod\d$",
+        "import pkg.x as m": r"^import fzpkg\.mod\d as mod\d_mod$",
+        "import pkg.x": r"^import fzpkg\.mod\d$",
+        "import in a function": r"^    from \.mod\d import \w+$",
+        "re-export": r"^from \. import f\d+$|^from fzpkg import f\d+$",
+        "base class of another module": r"class \w+\((mod\d_?\w*\.)?[A-Z]\w*\):",
+        "module attribute call": r"await (mod\d|mod\d_mod|fzpkg\.mod\d)\.f\d+\(",
+        "module global set at run time": r"^\s+(mod\d\w*|sys\.modules\['fzpkg\.mod\d'\])\.LIMIT = \d",
+        "module global swapped at run time": r"swap\((mod\d\w*|sys\.modules\['fzpkg\.mod\d'\]), 'LIMIT'",
+        "mock.patch of a dotted name": r"mock\.patch\('fzpkg\.mod\d\.f\d+'",
+        "global statement": r"^        global G|^    global G",
+        "logger name": r"logging\.getLogger\(__name__\)\.name",
+        "__file__": r"os\.path\.basename\(__file__\)",
+    },
+}
+
+
+@pytest.mark.parametrize("shape", ["classes", "modules"])
+def test_programs_contain_what_they_are_for(shape):
+    text = "\n".join(_text(generate_objects(seed, seed % 2 == 1, package=shape == "modules")) for seed in range(60))
+    missing = [name for name, pattern in FEATURES[shape].items() if not re.search(pattern, text, re.MULTILINE)]
+    assert not missing, missing
+
+
+def test_packages_have_import_cycles_and_load_in_any_order():
+    """A module imports mod1 back at the top (a cycle); every package still runs to its end."""
+    cyclic = [seed for seed in range(40) if any(
+        re.search(r"^(from \. import mod1|import fzpkg\.mod1 as mod1_mod)$", text, re.MULTILINE)
+        for path, text in generate_objects(seed, package=True).items() if path.endswith(("mod2.py", "mod3.py"))
+    )]
+    assert len(cyclic) >= 5, cyclic
+
+
+def test_programs_run_to_their_end_the_same_twice(tmp_path):
+    """Programs get past their imports and class definitions: a generator bug there would
+    make every program fail the same way in both forms, and test nothing."""
+    ends = Counter()
+    for seed in range(4):
+        runtime_async = seed % 2 == 1
+        for package in (False, True):
+            program = generate_objects(seed, runtime_async, package=package)
+            if isinstance(program, str):
+                runs = [run_program(program, runtime_async=runtime_async, name="_objects", seed=seed) for _ in range(2)]
+            else:
+                runs = [run_package(program, tmp_path, runtime_async=runtime_async, seed=seed) for _ in range(2)]
+            assert runs[0] == runs[1]
+            last = runs[0].stdout.splitlines()[-1]
+            ends[last.startswith("end") or "OutOfFuel" in str(runs[0].error)] += 1
+            assert runs[0].stdout.count("\n") > 10
+    assert ends[True] >= 7, ends  # (a loop in main may `return` early: a program may end so)
+
+
+def test_no_rebinding_when_the_rewrite_drops_its_guards():
+    """Callees are never rebound then; module state (data) is changed all the same."""
+    state = 0
+    for seed in range(20):
+        for package in (False, True):
+            text = _text(generate_objects(seed, seed % 2 == 1, rebinding=False, package=package))
+            assert not re.search(r"mock\.patch|swap\([^,]*, '(?!LIMIT')|= Fake\('(shadow|o\d|self)", text), seed
+            state += bool(re.search(r"\.LIMIT = \d|'LIMIT'", text))
+    assert state >= 30, state
+
+
+# -- the package oracle -------------------------------------------------------------------------
+#: A package whose ``twice`` a broken rewrite changes, with statements a shrinker drops.
+SMALL_PACKAGE = {
+    "pkg/__init__.py": "",
+    "pkg/main.py": "from .helper import twice\n\n\nasync def main():\n    print('noise')\n    return await twice(3)\n",
+    "pkg/helper.py": "def unused():\n    pass\n\n\nasync def twice(x):\n    return 2 * x\n",
+}
+PACKAGE = {
+    "pkg/__init__.py": "",
+    "pkg/main.py": "from .helper import twice\n\n\nasync def main():\n    return await twice(3)\n",
+    "pkg/helper.py": "async def twice(x):\n    return 2 * x\n",
+}
+PACKAGE = {
+    "pkg/__init__.py": "",
+    "pkg/main.py": (
+        "from . import helper\n"
+        "from .helper import twice\n\n\n"
+        "async def main():\n"
+        "    print('name', helper.__name__)\n"
+        "    return await twice(3) + await helper.twice(helper.LIMIT)\n"
+    ),
+    "pkg/helper.py": "LIMIT = 5\n\n\nasync def twice(x):\n    return 2 * x\n",
+}
+
+
+def _rewritten_as(monkeypatch, change):
+    """The package rewrite gives ``change(files)`` (the same shape as RewriteResults)."""
+    real = oracle.rewrite_program
+
+    def fake(files, options):
+        results = real(files, options)
+        return {path: SimpleNamespace(code=code, report=results[path].report) for path, code in change(dict(files)).items()}
+
+    monkeypatch.setattr(oracle, "rewrite_program", fake)
+
+
+def test_package_oracle_agrees_on_a_package_and_runs_it_fresh(tmp_path):
+    outcome = run_package(PACKAGE, tmp_path, runtime_async=False)
+    assert outcome.result == "16" and outcome.stdout == "name pkg.helper\n"
+    assert compare(PACKAGE, runtime_async=False).kind is None
+
+
+def test_package_oracle_sees_a_change_in_another_module(monkeypatch):
+    _rewritten_as(monkeypatch, lambda files: {**files, "pkg/helper.py": files["pkg/helper.py"].replace("LIMIT = 5", "LIMIT = 6")})
+    verdict = compare(PACKAGE, runtime_async=False)
+    assert verdict.kind == "behaviour" and "result: original '16', rewritten '18'" in verdict.detail, verdict
+
+
+def test_package_oracle_sees_an_import_that_fails_and_an_interpreter_that_dies(monkeypatch):
+    _rewritten_as(monkeypatch, lambda files: {**files, "pkg/main.py": "from .helper import nothing\n" + files["pkg/main.py"]})
+    verdict = compare(PACKAGE, runtime_async=False)
+    assert verdict.kind == "behaviour" and "ImportError" in verdict.detail, verdict
+    _rewritten_as(monkeypatch, lambda files: {**files, "pkg/helper.py": "import os\nos._exit(3)\n"})
+    verdict = compare(PACKAGE, runtime_async=False)
+    assert verdict.kind == "worker-crash" and "exit code 3" in verdict.detail, verdict
+
+
+def test_package_oracle_sees_a_hang(monkeypatch):
+    _rewritten_as(monkeypatch, lambda files: {**files, "pkg/helper.py": files["pkg/helper.py"] + "while True:\n    pass\n"})
+    assert compare(PACKAGE, runtime_async=False, timeout=0.5).kind == "timeout"
+
+
+def test_packages_are_rewritten_through_rewrite_program_only(monkeypatch):
+    """The one place to switch to a program-level rewrite API."""
+    calls = []
+    real = oracle.rewrite_program
+    monkeypatch.setattr(oracle, "rewrite_program", lambda files, options: calls.append(sorted(files)) or real(files, options))
+    program = generate_objects(2, package=True)
+    verdict = compare(program, runtime_async=False, options=NO_STRESS)
+    assert verdict.kind is None and calls == [sorted(program)], verdict
+
+
+def test_a_nondeterministic_package_is_unusable():
+    files = {**PACKAGE, "pkg/helper.py": "import os\nLIMIT = os.getpid() % 7\n\n\nasync def twice(x):\n    return 2 * x\n"}
+    verdict = compare(files, runtime_async=False)
+    assert verdict.kind == "unusable" and "not deterministic" in verdict.detail, verdict
+
+
+DEEP = """\
+async def down(n):
+    try:
+        return await down(n + 1)
+    except RecursionError:
+        return n
+
+
+async def main():
+    print(await down(0))  # where the limit strikes (inlining takes frames away)
+"""
+
+
+def test_a_program_that_depends_on_the_recursion_limit_is_unusable():
+    """The shrinker finds such programs (a recursion guard removed): never a divergence."""
+    for program in (DEEP, {"pkg/__init__.py": "", "pkg/main.py": DEEP}):
+        verdict = compare(program, runtime_async=False)
+        assert verdict.kind == "unusable" and "recursion limit" in verdict.detail, verdict
+
+
+def _bound_to_own_class(source: str, methods: set[str]) -> str:
+    """``await self.m(...)`` in a method of class K made ``await K.m(self, ...)``: dynamic
+    dispatch dropped, as an inliner that does not check the receiver would."""
+    out, owner = [], None
+    for line in source.splitlines():
+        if match := re.match(r"class (\w+)", line):
+            owner = match[1]
+        elif line and not line.startswith((" ", "#", "@")):
+            owner = None
+        if owner is not None:
+            line = re.sub(r"await self\.(m\d+)\(", lambda m, k=owner: f"await {k}.{m[1]}(self, " if m[1] in methods else m[0], line)
+        out.append(line.replace("(self, )", "(self)"))
+    return "\n".join(out) + "\n"
+
+
+def test_the_oracle_catches_a_method_call_bound_to_its_class(monkeypatch):
+    """A method inliner's mistake (the rewriter of 3eb609e makes it with guards off):
+    ``self.m()`` taken for the method of the caller's own class. Subclasses override the
+    methods their bases call through ``self`` often enough for a few programs to show it."""
+    methods: set[str] = set()
+    monkeypatch.setattr(oracle, "rewrite_source", lambda source, **kwargs: _Rewritten(_bound_to_own_class(source, methods)))
+    kinds = []
+    for seed in range(4):
+        generator = ObjectProgramGenerator(seed, seed % 2 == 1)
+        program = generator.generate_program()
+        methods.clear()
+        methods.update(f.name for f in generator.functions if f.kind == "method")
+        kinds.append(compare(program, runtime_async=seed % 2 == 1, options=NO_STRESS, seed=seed).kind)
+    assert "behaviour" in kinds, kinds
+
+
+def test_the_oracle_catches_module_state_read_as_a_constant(monkeypatch):
+    """A cross-module inliner's mistake: a module's ``LIMIT`` read as the value it was
+    defined with, not as it is when read (``mod2.LIMIT = 5`` at run time)."""
+
+    def folded(code: str) -> str:
+        defined = re.search(r"^LIMIT = (\d+)$", code, re.MULTILINE)
+        return re.sub(r"(?<![.'\w])LIMIT\b(?!\s*=[^=])", defined[1], code) if defined else code
+
+    monkeypatch.setattr(oracle, "rewrite_program", lambda files, options: {path: _Rewritten(folded(code)) for path, code in files.items()})
+    kinds = [compare(generate_objects(seed, seed % 2 == 1, package=True), runtime_async=seed % 2 == 1, seed=seed).kind for seed in range(2)]
+    assert "behaviour" in kinds, kinds
+
+
+# -- site kinds -----------------------------------------------------------------------------------
+SOURCE = """\
+from . import mod1
+import fzpkg.mod2 as mod2_mod
+import fzpkg.mod3
+from .mod3 import f5, A as AA
+
+
+async def g():
+    from .mod2 import f7
+"""
+
+
+IMPORTS = imports_of(SOURCE, "fzpkg", "fzpkg.main", ["main", "mod1", "mod2", "mod3"])
+
+
+@pytest.mark.parametrize(
+    ("callee", "kind"),
+    [
+        ("f1", "function"), ("self.m", "method"), ("super().m", "method"), ("type(self).m", "method"),
+        ("A(3).m", "method"), ("AA.m", "method"), ("o1.m3", "method"), ("self._conn.m", "method"),
+        ("mod1.A(2).m", "method"), ("fzpkg.mod3.A.m", "method"), ("f5", "cross-module"), ("f7", "cross-module"),
+        ("mod1.f2", "cross-module"), ("mod2_mod.f3", "cross-module"), ("fzpkg.mod3.f4", "cross-module"),
+        ("fzpkg.main.f4", "function"),
+    ],
+)
+def test_site_kind_by_the_shape_of_the_callee(callee, kind):
+    assert site_kind(SimpleNamespace(callee=callee), IMPORTS) == kind
+
+
+@given(st.sampled_from(SITE_KINDS), st.text(max_size=20))
+@settings(max_examples=50, deadline=None)
+def test_site_kind_prefers_the_reports_own_kind(kind, callee):
+    assert site_kind(SimpleNamespace(callee=callee, kind=kind), IMPORTS) == kind
+
+
+@given(st.from_regex(r"[a-z_][a-z0-9_]{0,8}(\.[a-z_][a-z0-9_]{0,8}|\(\d\)){0,3}", fullmatch=True))
+@settings(max_examples=100, deadline=None)
+def test_site_kind_is_one_of_the_kinds_and_a_call_result_is_a_method(callee):
+    kind = site_kind(SimpleNamespace(callee=callee), IMPORTS)
+    assert kind in SITE_KINDS
+    if "(" in callee.split(".")[-2:][0] and "." in callee:
+        assert kind == "method"
+
+
+# -- cases, shrinking, findings ------------------------------------------------------------------
+def test_every_kind_of_case_follows_from_the_seed():
+    cases = [make_case(seed, "all", False) for seed in range(6)]
+    assert {(c.shape, c.runtime_async) for c in cases} == {(s, r) for s in SHAPES for r in (False, True)}
+    for case in cases:
+        again = make_case(case.seed, case.kind_option, False)
+        assert again == case and f"--kind {case.kind_option}" in case.command
+    assert make_case(5, "classes", True).label == "seed 5 (classes-runtime, stress)"
+    assert isinstance(make_case(2, "modules", False).program(), dict)
+    with pytest.raises(ValueError):
+        make_case(1, "nothing", False)
+
+
+def test_shrink_files_keeps_the_failure_in_whichever_file_it_is():
+    files = {
+        f"p/m{i}.py": "".join(f"def f{j}(x):\n    if x:\n        return {i} + x\n    return x\n\n\n" for j in range(4))
+        for i in range(3)
+    }
+
+    def fails(candidate: dict[str, str]) -> bool:
+        return "return 1 + x" in candidate["p/m1.py"] and "def f3" in candidate["p/m2.py"]
+
+    small = shrink_files(files, fails, seconds=60)
+    assert {path: text.strip() for path, text in small.items()} == {
+        "p/m0.py": "", "p/m1.py": "def f0(x):\n    return 1 + x", "p/m2.py": "def f3(x):\n    pass"
+    }, small
+
+
+def test_a_shrunk_package_divergence_becomes_a_test_and_a_runnable_package(tmp_path, monkeypatch):
+    case = make_case(8, "modules", False)
+    _rewritten_as(monkeypatch, lambda files: {**files, "pkg/helper.py": files["pkg/helper.py"].replace("2 * x", "3 * x")})
+    verdict = compare(SMALL_PACKAGE, runtime_async=False, options=case.options)
+    assert verdict.kind == "behaviour"
+    shrunk = shrink_case(case, verdict, SMALL_PACKAGE, seconds=60)
+    assert shrunk == {
+        "pkg/__init__.py": "",
+        "pkg/main.py": "from .helper import twice\n\n\nasync def main():\n    return await twice(3)\n",
+        "pkg/helper.py": "async def twice(x):\n    return 2 * x\n",
+    }, shrunk
+    result = Result(case, verdict, SMALL_PACKAGE, shrunk)
+    namespace: dict = {}
+    exec(compile(TEST_HEADER + regression_test(result), "test_x.py", "exec"), namespace)
+    with pytest.raises(AssertionError):  # the rewrite still differs: as an xfail, it fails
+        namespace["test_fuzz_8_modules_plain"]()
+    monkeypatch.undo()
+    namespace["test_fuzz_8_modules_plain"]()  # fixed: it passes (as an xfail, an XPASS)
+    directory = write(result, tmp_path)
+    assert sorted(p.name for p in directory.rglob("*.py")) == sorted(Path(p).name for p in package_files(result))
+    done = subprocess.run([sys.executable, str(directory / "run.py")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "result" in done.stdout, done.stderr
+
+
+def test_a_runtime_package_finding_runs_with_its_contexts(tmp_path):
+    case = make_case(3, "modules", False)  # (a program that ends before its fuel does)
+    result = Result(case, Verdict("behaviour", "x"), case.program(), case.program())
+    done = subprocess.run([sys.executable, str(write(result, tmp_path) / "run.py")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "result 'done'" in done.stdout and "posts [('c0'," in done.stdout, done.stderr[-2000:]
+
+
+def test_class_programs_become_findings_as_one_module(tmp_path):
+    case = Case(3, True, False, "classes")
+    result = Result(case, Verdict("behaviour", "x"), case.program(), case.program())
+    path = write(result, tmp_path)
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "result 'done'" in done.stdout, done.stderr[-2000:]
