@@ -48,6 +48,11 @@ _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTI
 #: Names the generated code itself reads (the StopIteration conversion of PEP 479).
 SCAFFOLDING_NAMES = frozenset({"RuntimeError", "StopIteration"})
 
+#: Every name the generated code makes starts with it (``plan.names``). A callee local of
+#: another module is not among the rewritten module's identifiers, so a name made later
+#: could equal it: such locals are always renamed (``check_site``).
+GENERATED_PREFIX = "_ai"
+
 MARKER_INLINE = "runtime.inline"
 MARKER_NOINLINE = "runtime.noinline"
 MARKER_ASYNC_METHOD = "runtime.async_method"

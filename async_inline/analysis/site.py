@@ -6,19 +6,22 @@ planner asks, and records the answer; nothing here allocates names or emits code
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 
 import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
 from .binding import ParamSource, bind_arguments
-from .callee import SCAFFOLDING_NAMES, CalleeInfo
+from .callee import GENERATED_PREFIX, SCAFFOLDING_NAMES, CalleeInfo
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .guards import Guard, GuardPolicy, choose_guard
 from .refusals import Refusal, RefusalCode
 from .resolve import Lookup, Target
 from .scopes import ScopeIndex
+
+BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def check_site(
     if refusal is not None:
         return refusal
     taken = ctx.caller.identifiers | reserved_free | ctx.active_names
-    clashing = frozenset(local for local in callee.locals if local in taken)
+    clashing = frozenset(local for local in callee.locals if local in taken or _always_renamed(local))
     for local in callee.locals:
         if local not in clashing:
             continue
@@ -178,6 +181,15 @@ def _limit_refusal(callee: CalleeInfo, ctx: SiteContext, limits: Limits) -> Refu
     if ctx.growth + max(callee.size, 1) > limits.max_caller_growth:
         return Refusal(RefusalCode.BUDGET, f"the caller's inlining budget ({limits.max_caller_growth} statements) is spent")
     return None
+
+
+def _always_renamed(local: str) -> bool:
+    """Callee locals renamed whatever the site: the names generated code makes, and builtins'
+    names. Each inlined frame's locals become locals of the whole physical caller, and code
+    inlined beside them (from another module, whose builtins this module need not read) may
+    read that builtin: kept as ``abs``, a callee's ``abs = 9`` would shadow its sibling's
+    ``abs(x)``."""
+    return local.startswith(GENERATED_PREFIX) or local in BUILTIN_NAMES
 
 
 def _names_refusal(index: ScopeIndex, target: Target, ctx: SiteContext, reserved_free: frozenset[str]) -> Refusal | None:

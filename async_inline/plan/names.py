@@ -1,13 +1,16 @@
 """Hygienic names for generated code.
 
 Invariant: a generated name is never an identifier of the module being rewritten, nor a
-name generated before. Names start with a single underscore: a double one would be
-mangled when the code lands in a method.
+name generated before, and it starts with ``GENERATED_PREFIX`` (callee locals from other
+modules with that prefix are renamed, so they cannot equal one either). A single
+underscore: a double one would be mangled when the code lands in a method.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+from ..analysis.callee import GENERATED_PREFIX
 
 
 class FreshNames:
@@ -23,6 +26,7 @@ class FreshNames:
 
     def make(self, hint: str) -> str:
         candidate = f"_{hint}"
+        assert candidate.startswith(GENERATED_PREFIX), hint
         suffix = 1
         while candidate in self._taken:
             suffix += 1

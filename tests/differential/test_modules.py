@@ -232,3 +232,52 @@ def test_a_builtin_the_callers_module_shadows_keeps_the_call():
     }, inlined={"pkg.util.clip"})
     skipped = {s.callee: s.code for s in results["pkg/app.py"].report.skipped}
     assert skipped == {"count": "shadowed"}
+
+
+def test_a_callee_local_named_like_a_builtin_does_not_shadow_a_sibling_frame():
+    """Fuzz seed 3005 (stress): ``abs = 9``, a local of one inlined callee, became a local of
+    the whole caller, and a callee of another module inlined beside it then called the int
+    (its ``abs`` is the builtin, which the caller's module never reads). Callee locals with a
+    builtin's name are renamed."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/first.py": '''
+            async def scaled(x):
+                abs = 9
+                return x * abs
+        ''',
+        "pkg/second.py": '''
+            async def magnitude(x):
+                return max(x, -x, key=abs)
+        ''',
+        "pkg/app.py": '''
+            from .first import scaled
+            from .second import magnitude
+
+            async def main():
+                a = await scaled(2)
+                return a, await magnitude(-3)
+        ''',
+    }, inlined={"pkg.first.scaled", "pkg.second.magnitude"})
+
+
+def test_a_callee_local_named_like_generated_code_is_renamed():
+    """Fuzz seed 700000: a callee of another module had a local ``_ai_ref_f1``; not an
+    identifier of the rewritten module, it kept its name, and the guard's alias made later
+    was the same name (UnboundLocalError). Callee locals with the generated prefix are
+    always renamed."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/mod1.py": '''
+            async def f1(a):
+                _ai_ref_f1 = a + 1
+                _ai_t1 = 2
+                return _ai_ref_f1 * _ai_t1
+        ''',
+        "pkg/app.py": '''
+            import pkg.mod1 as mod1_mod
+
+            async def main():
+                return await mod1_mod.f1(1), await mod1_mod.f1(2)
+        ''',
+    }, inlined={"pkg.mod1.f1"})
