@@ -49,7 +49,7 @@ class _Host:
         return self.index.parent(node)
 
     def inline(self, site: SitePlan, call: EvaluatedCall) -> tuple[list[Emitted], str | None]:
-        result = self.names.make("r")
+        result = self.names.make("ai_r")
         args = ", ".join(cst.Module([]).code_for_node(a) for a in call.args)
         return [*call.arg_code, b.assign(result, cst.parse_expression(f"INLINE_{site.site.label}({args})"))], result
 
@@ -80,7 +80,7 @@ def linearize(statement: str) -> list[str]:
     lines = [*cst.Module(b.as_statements(lin.out)).code.rstrip("\n").splitlines(), rest]
     # Generated names read as t1, t2 ... and r1, r2 ... (their order of creation).
     lines = [re.sub(r"\b_ai_t(\d+)\b", r"t\1", x) for x in lines]
-    return [re.sub(r"\b_r(?:_(\d+))?\b", lambda m: "r" + (m.group(1) or "1"), x) for x in lines]
+    return [re.sub(r"\b_ai_r(?:_(\d+))?\b", lambda m: "r" + (m.group(1) or "1"), x) for x in lines]
 
 
 ROWS = {
