@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import BuiltinScope, ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
 
 from ..tree import import_top_name, starts_with_docstring, statements_of, walk
@@ -254,6 +255,21 @@ def _definition_refusal(fdef: cst.FunctionDef, owner: Owner | None, rebound: boo
     return None
 
 
+_RAISE_NOT_IMPLEMENTED = m.SimpleStatementLine(
+    body=[m.Raise(exc=m.Name("NotImplementedError") | m.Call(func=m.Name("NotImplementedError")))]
+)
+
+
+def _placeholder_refusal(owner: Owner | None, body: Sequence[cst.BaseStatement]) -> Refusal | None:
+    """A method whose whole body is ``raise NotImplementedError``: an interface's
+    placeholder that the classes of the objects override, so its guard would nearly always
+    fail and the site would pay the guard on top of the call (httpcore's
+    ``AsyncNetworkStream.read``)."""
+    if owner is not None and len(body) == 1 and m.matches(body[0], _RAISE_NOT_IMPLEMENTED):
+        return Refusal(RefusalCode.ABSTRACT, "its body only raises NotImplementedError: subclasses override it")
+    return None
+
+
 def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef) -> Refusal | None:
     """Constructs of the body that inlining cannot keep as they are."""
     for node in walk(fdef.body):
@@ -365,7 +381,9 @@ def analyze_callee(
         size=statement_count(body),
     )
     markers = _markers(index, fdef, owner.kind if owner is not None else None)
-    refusal = markers.refusal or _definition_refusal(fdef, owner, rebound) or _body_refusal(index, fdef)
+    refusal = (
+        markers.refusal or _definition_refusal(fdef, owner, rebound) or _placeholder_refusal(owner, body) or _body_refusal(index, fdef)
+    )
     if refusal is not None:
         return dataclasses.replace(base, refusal=refusal, is_runtime_async=markers.runtime_async)
     params = parameters(fdef)

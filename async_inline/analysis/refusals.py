@@ -18,6 +18,7 @@ class RefusalCode(str, Enum):
     NOINLINE = "noinline"
     NOT_ASYNC = "not-async"
     # the callee's body
+    ABSTRACT = "abstract"
     GENERATOR = "generator"
     FRAME_INTROSPECTION = "frame-introspection"
     SUPER = "super"

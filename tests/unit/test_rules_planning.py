@@ -202,6 +202,17 @@ ROWS = [
         "from runtime import async_method\n" + KLASS.replace("    async def m", "    @async_method\n    async def m"),
         ("K.m: statements", "self.m: statements", "type(self).m: statements"),
     ),
+    Row(
+        "abstract-placeholder-method",
+        KLASS.replace("        return 1\n", '        """Read."""\n        raise NotImplementedError()\n'),
+        ("K.m: abstract", "self.m: abstract", "type(self).m: abstract"),
+        options=Options(stress_seed=None, costly_guards=True),
+    ),
+    Row(
+        "a-function-raising-not-implemented-is-inlined",
+        "async def f():\n    raise NotImplementedError\nasync def main():\n    await f()\n",
+        ("f: statements",),
+    ),
     # -- limits -----------------------------------------------------------------------------------
     Row(
         "size",
