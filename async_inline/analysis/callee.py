@@ -370,6 +370,7 @@ def analyze_callee(
     why it can never be inlined."""
     body = tuple(body_statements(fdef))
     qualname = f"{owner.qualname}.{fdef.name.value}" if owner is not None else fdef.name.value
+    markers = _markers(index, fdef, owner.kind if owner is not None else None)
     base = CalleeInfo(
         name=fdef.name.value,
         node=fdef,
@@ -379,20 +380,20 @@ def analyze_callee(
         owner=owner,
         body=body,
         size=statement_count(body),
+        inline_marker=markers.inline,
+        is_runtime_async=markers.runtime_async,
     )
-    markers = _markers(index, fdef, owner.kind if owner is not None else None)
-    refusal = (
-        markers.refusal or _definition_refusal(fdef, owner, rebound) or _placeholder_refusal(owner, body) or _body_refusal(index, fdef)
-    )
+    refusal = markers.refusal or _definition_refusal(fdef, owner, rebound)
+    refusal = refusal or _placeholder_refusal(owner, body) or _body_refusal(index, fdef)
     if refusal is not None:
-        return dataclasses.replace(base, refusal=refusal, is_runtime_async=markers.runtime_async)
+        return dataclasses.replace(base, refusal=refusal)
     params = parameters(fdef)
     names = _classify_names(index, fdef, base.scope, params, owner)
     if isinstance(names, Refusal):
-        return dataclasses.replace(base, refusal=names, is_runtime_async=markers.runtime_async)
+        return dataclasses.replace(base, refusal=names)
     mangled = _mangled(fdef, owner, names, params)
     if isinstance(mangled, Refusal):
-        return dataclasses.replace(base, refusal=mangled, is_runtime_async=markers.runtime_async)
+        return dataclasses.replace(base, refusal=mangled)
     locals_ = tuple(names.order)
     try:
         unassigned = maybe_unassigned_locals(body, frozenset(p.name for p in params), _is_local_of(names, locals_))
@@ -412,21 +413,28 @@ def analyze_callee(
         maybe_unassigned=frozenset(unassigned),
         rebound_params=frozenset(names.rebound_params),
         dotted_import_locals=_dotted_import_locals(fdef),
-        fstring_locals=frozenset(
-            names.local_uses[n] for f in walk(fdef.body) if isinstance(f, cst.FormattedString) for n in walk(f) if isinstance(n, cst.Name) and n in names.local_uses
-        ),
+        fstring_locals=_fstring_locals(fdef, names.local_uses),
         max_blocks=max(
             (blocks_around(node, fdef.body, index.parent) for node in walk(fdef.body) if isinstance(node, cst.BaseStatement)),
             default=0,
         ),
         return_expr=_single_return(body, params, locals_, names.rebound_params) if not names.class_cell_uses else None,
-        inline_marker=markers.inline,
-        is_runtime_async=markers.runtime_async,
-        may_suspend=any(
-            isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None)
-            for node in walk(fdef.body)
-        ),
+        may_suspend=_may_suspend(fdef),
         handles_exceptions=any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in walk(fdef.body)),
+    )
+
+
+def _may_suspend(fdef: cst.FunctionDef) -> bool:
+    """Statically: an await, ``async for`` or ``async with`` anywhere in the body."""
+    return any(
+        isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None) for node in walk(fdef.body)
+    )
+
+
+def _fstring_locals(fdef: cst.FunctionDef, local_uses: dict[cst.Name, str]) -> frozenset[str]:
+    """Locals read inside f-strings, where a string literal cannot stand for them before 3.12."""
+    return frozenset(
+        local_uses[n] for f in walk(fdef.body) if isinstance(f, cst.FormattedString) for n in walk(f) if isinstance(n, cst.Name) and n in local_uses
     )
 
 

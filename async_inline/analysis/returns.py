@@ -47,7 +47,6 @@ class _Found:
     in_loop: set[cst.Return] = field(default_factory=set)
     loops: set[cst.CSTNode] = field(default_factory=set)
     needs_wrapper: bool = False
-    protected: bool = False
 
 
 def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
@@ -103,15 +102,9 @@ def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
             suite(stmt, tail, loops, exits)
 
     block(body, True, ())
-    plan.protected = any(_protected_returns(stmt, False) for stmt in body)
-    return ReturnPlan(
-        frozenset(plan.tail),
-        frozenset(plan.loop_exits),
-        frozenset(plan.in_loop),         frozenset(plan.loops),
-        plan.needs_wrapper,
-        not _never_falls_off(body),
-        plan.protected,
-    )
+    protected = any(_protected_returns(stmt, False) for stmt in body)
+    sets = (frozenset(plan.tail), frozenset(plan.loop_exits), frozenset(plan.in_loop), frozenset(plan.loops))
+    return ReturnPlan(*sets, plan.needs_wrapper, not _never_falls_off(body), protected)
 
 
 def _never_falls_off(body: Sequence[cst.BaseStatement]) -> bool:
