@@ -1,6 +1,7 @@
 """async_inline: make async code faster by inlining awaited coroutine functions into their callers.
 
-The public API is small: ``rewrite_source`` and ``Options`` for the library, ``SourceError``
+The public API is small: ``rewrite_source`` (one module) and ``rewrite_program`` (modules
+that inline from each other) and ``Options`` for the library, ``SourceError``
 for bad input, the report types, and (see ``hook``) ``install``/``uninstall`` for the import hook.
 """
 
@@ -12,7 +13,7 @@ from .options import Options
 from .report import FileReport, Inlined, Skipped, report_json
 
 if TYPE_CHECKING:
-    from .api import InternalError, RewriteResult, rewrite_source
+    from .api import InternalError, RewriteResult, rewrite_program, rewrite_source
     from .hook import install, uninstall
 
 #: Loaded on first use (PEP 562), so that `import async_inline` stays light for the import
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "InternalError": "api",
     "RewriteResult": "api",
+    "rewrite_program": "api",
     "rewrite_source": "api",
     "install": "hook",
     "uninstall": "hook",
@@ -46,6 +48,7 @@ __all__ = [
     "__version__",
     "install",
     "report_json",
+    "rewrite_program",
     "rewrite_source",
     "uninstall",
 ]

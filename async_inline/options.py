@@ -59,6 +59,10 @@ class Options:
     #: exact guard applies (a bound method made and tested: about the cost of the call it
     #: saves; see analysis/guards.py). Stress mode does regardless.
     costly_guards: bool = False
+    #: Inline functions and methods of other modules. The import hook turns it off while
+    #: coverage.py measures: inlined code runs in the caller's file (a code object has one),
+    #: so the callee's own lines would not be counted as run.
+    cross_module: bool = True
     #: How many times a self-recursive callee may be expanded into itself.
     recursion_unroll: int = 1
     #: Stress mode: inline every eligible site regardless of size limits, choosing a

@@ -39,6 +39,7 @@ class RefusalCode(str, Enum):
     THROW_CONTEXT = "throw-context"
     NESTING = "nesting"
     GUARD_COST = "guard-cost"
+    OTHER_MODULE = "other-module"
     # limits
     SIZE = "size"
     DEPTH = "depth"

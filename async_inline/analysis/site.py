@@ -73,6 +73,8 @@ class Limits:
     max_callee_size: int | None
     max_caller_growth: int
     guards: GuardPolicy = GuardPolicy()
+    #: Callees of other modules may be inlined (``Options.cross_module``).
+    cross_module: bool = True
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,12 @@ def check_site(
     """Every rule a resolved site must pass, in order; the first that fails is the reason."""
     callee = target.callee
     refusal = callee.refusal or _context_refusal(callee, ctx, site) or _limit_refusal(callee, ctx, limits)
+    if refusal is None and not limits.cross_module and target.facts.index is not index:
+        refusal = Refusal(
+            RefusalCode.OTHER_MODULE,
+            "a function of another module, and cross-module inlining is off (the import hook turns it off while "
+            "coverage.py measures: the callee's lines would not be counted)",
+        )
     if refusal is not None:
         return refusal
     guard = choose_guard(target, limits.guards)

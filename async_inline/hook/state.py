@@ -41,6 +41,14 @@ def _warn(message: str, path: str) -> None:
         print(f"{path}:1: AsyncInlineWarning: {message}", file=sys.stderr)
 
 
+def coverage_measuring() -> bool:
+    """Whether coverage.py is measuring this process (``coverage run``, ``pytest --cov``):
+    then code of other modules is not inlined, so that its lines count where they are."""
+    coverage = sys.modules.get("coverage")
+    current = getattr(getattr(coverage, "Coverage", None), "current", None)
+    return callable(current) and current() is not None
+
+
 class HookState:
     def __init__(
         self,
@@ -91,6 +99,10 @@ class HookState:
         built (then cached, with the sources of the modules it inlined from)."""
         # The code depends on the module's name: relative imports, qualified names.
         salt = (transform.salt if transform is not None else "") + f"\0module={module}"
+        options = self.options
+        if options.cross_module and coverage_measuring():
+            options = options.replace(cross_module=False)
+            salt += "\0coverage"
         config = self._config(salt)
         key = cache.entry_key(config, source)
         where = cache.cache_path(path, config)
@@ -103,7 +115,7 @@ class HookState:
         self._count("misses")
         rewriting.active = True
         try:
-            built = build(source, path, self.options, transform, module, self._sources())
+            built = build(source, path, options, transform, module, self._sources())
         finally:
             rewriting.active = False
         if built.failure is not None:  # not cached: the next process tries (and warns) again

@@ -116,6 +116,7 @@ class Planner:
             max_callee_size=None if self.stress is not None else options.max_callee_size,
             max_caller_growth=options.max_caller_growth,
             guards=GuardPolicy(options.guards, "class-methods" in options.assume, costly=self.stress is not None or options.costly_guards),
+            cross_module=options.cross_module,
         )
         self._callers: dict[cst.FunctionDef, CallerPlan] = {}
         self._decided: list[SitePlan | None] = []

@@ -1,13 +1,15 @@
 """coverage.py sees the same executed lines with and without inlining.
 
 A small project (``covproject``: pytest-asyncio tests over a package with early returns,
-raises, except clauses and loops with lowered returns; extend it as the inliner learns
-more) and the plain samples, each run under ``coverage run --branch`` twice: plain, and
+raises, except clauses and loops with lowered returns, and a module awaiting functions of
+the other; extend it as the inliner learns more) and the plain samples, each run under ``coverage run --branch`` twice: plain, and
 inlined (``pytest --async-inline``, ``python -m async_inline run``). Executed and missing
 lines must be identical for every file; branches too, except the one difference inlining
 cannot avoid (docs/debugging.md): a branch that leaves an inlined callee by falling off its
 end or returning goes on in the caller's frame, so coverage sees no arc to the callee's
-exit (``(line, -def line)``) when the callee never ran as a real call.
+exit (``(line, -def line)``) when the callee never ran as a real call. While coverage
+measures, the hook does not inline functions of other modules (their lines would run in
+the caller's file): the report says ``other-module``.
 """
 
 from __future__ import annotations
@@ -57,9 +59,26 @@ def test_pytest_suite_coverage_is_the_same(tmp_path: Path) -> None:
     shutil.copytree(Path(__file__).with_name("covproject"), project)
     pytest_args = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"]
     plain = _coverage(project, "plain", pytest_args, "covapp/*")
-    inlined = _coverage(project, "inlined", [*pytest_args, "--async-inline", "--async-inline-packages=covapp"], "covapp/*")
+    plugin_args = ["--async-inline", "--async-inline-packages=covapp", f"--async-inline-report={tmp_path / 'report.json'}"]
+    inlined = _coverage(project, "inlined", [*pytest_args, *plugin_args], "covapp/*")
     assert plain["covapp/core.py"]["executed_lines"]
     _assert_same(plain, inlined, _def_lines(project / "covapp" / "core.py"))
+    decisions = {Path(f["path"]).name: f for f in json.loads((tmp_path / "report.json").read_text())["files"]}
+    assert len(decisions["core.py"]["inlined"]) > 5
+    # Without coverage these are inlined (test_calls_into_other_modules_are_inlined_without_coverage).
+    assert {(s["callee"], s["code"]) for s in decisions["service.py"]["skipped"]} >= {
+        ("core.lookup", "other-module"),
+        ("validate", "other-module"),
+    }
+
+
+def test_calls_into_other_modules_are_inlined_without_coverage() -> None:
+    from async_inline import rewrite_program
+
+    app = Path(__file__).with_name("covproject") / "covapp"
+    files = {f"covapp/{p.name}": p.read_text() for p in app.glob("*.py")}
+    inlined = rewrite_program(files)["covapp/service.py"].report.inlined
+    assert {d.callee for d in inlined} == {"core.lookup", "validate"}
 
 
 @pytest.mark.parametrize("sample", SAMPLES)
@@ -68,3 +87,19 @@ def test_sample_coverage_is_the_same(tmp_path: Path, sample: str) -> None:
     plain = _coverage(tmp_path, "plain", [sample], f"*{sample}")
     inlined = _coverage(tmp_path, "inlined", ["-m", "async_inline", "run", sample], f"*{sample}")
     _assert_same(plain, inlined, _def_lines(tmp_path / sample))
+
+
+def test_the_hook_sees_coverage_start_and_stop() -> None:
+    import coverage
+
+    from async_inline.hook.state import coverage_measuring
+
+    if coverage_measuring():
+        pytest.skip("this run is measured by coverage.py")
+    measuring = coverage.Coverage(data_file=None)
+    measuring.start()
+    try:
+        assert coverage_measuring()
+    finally:
+        measuring.stop()
+    assert not coverage_measuring()
