@@ -1,6 +1,6 @@
 """Real projects' own test suites with and without the pytest plugin (issue 14, item 7).
 
-    python samples/real/suites.py [--work DIR] [--via run|pytest] [LIBRARY ...]
+    python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [LIBRARY ...]
 
 For each library (default: anyio, httpcore, websockets) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
@@ -80,12 +80,16 @@ def messages(junit: Path) -> dict[str, str]:
     return found
 
 
-def pytest_run(python: Path, source: Path, suite: Suite, name: str, junit: Path, env: dict[str, str], inlined: str | None) -> float:
+def pytest_run(
+    python: Path, source: Path, suite: Suite, name: str, junit: Path, env: dict[str, str], inlined: str | None, noinline: str = ""
+) -> float:
     command = [str(python), "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *suite.args]
     if inlined == "run":
         command[1:3] = ["-m", "async_inline", "run", "-m", "pytest"]
     if inlined is not None:
         command += ["--async-inline", f"--async-inline-report={junit.with_suffix('.json')}"]
+        if noinline:
+            command.append(f"--async-inline-noinline={noinline}")
     log(f"  {' '.join(command[1:])}")
     start = time.perf_counter()
     done = subprocess.run(command, cwd=source, env=env, capture_output=True, text=True)
@@ -97,7 +101,7 @@ def pytest_run(python: Path, source: Path, suite: Suite, name: str, junit: Path,
     return elapsed
 
 
-def measure(name: str, work: Path, via: str) -> dict[str, object]:
+def measure(name: str, work: Path, via: str, noinline: str = "") -> dict[str, object]:
     suite = SUITES[name]
     if suite.missing:
         return {"library": f"{name} {VERSIONS[name]}", "missing": suite.missing}
@@ -113,8 +117,8 @@ def measure(name: str, work: Path, via: str) -> dict[str, object]:
     log(f"{name}: running its suite")
     times = {
         "plain": pytest_run(python, source, suite, name, results / "plain.xml", env, None),
-        "cold": pytest_run(python, source, suite, name, results / "cold.xml", env, via),
-        "warm": pytest_run(python, source, suite, name, results / "warm.xml", env, via),
+        "cold": pytest_run(python, source, suite, name, results / "cold.xml", env, via, noinline),
+        "warm": pytest_run(python, source, suite, name, results / "warm.xml", env, via, noinline),
     }
     plain = outcomes(results / "plain.xml")
     row: dict[str, object] = {"library": f"{name} {VERSIONS[name]}", "tests": len(plain), "plain": dict(Counter(plain.values())), "times": times}
@@ -144,11 +148,14 @@ def main() -> int:
     parser.add_argument("--work", type=Path, default=Path("build/real"), help="work directory (default: build/real)")
     parser.add_argument("--via", choices=("run", "pytest"), default="run", help="how the plugin is started (default: run)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--noinline", default="", metavar="PATTERN,...", help="functions kept as calls in the inlined runs (--async-inline-noinline)"
+    )
     args = parser.parse_args()
     unknown = sorted(set(args.libraries) - set(SUITES))
     if unknown:
         parser.error(f"unknown library {unknown[0]!r} (known: {', '.join(SUITES)})")
-    rows = [measure(name, args.work.resolve(), args.via) for name in args.libraries or list(SUITES)]
+    rows = [measure(name, args.work.resolve(), args.via, args.noinline) for name in args.libraries or list(SUITES)]
     for row in rows:
         print(f"== {row['library']}")
         if "missing" in row:
