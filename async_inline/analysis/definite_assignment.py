@@ -15,7 +15,7 @@ the frozenset of names definitely assigned; ``None`` means "this point is unreac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -417,8 +417,18 @@ def _deleted_in(root: cst.CSTNode, is_local: Callable[[cst.Name], bool]) -> Name
         elif isinstance(node, (cst.ExceptHandler, cst.ExceptStarHandler)) and node.name is not None:
             targets = [node.name.name]
         for target in targets:
-            out.update(n.value for n in walk(target) if isinstance(n, cst.Name) and is_local(n))
+            out.update(n.value for n in _unbound_by(target) if is_local(n))
     return frozenset(out)
+
+
+def _unbound_by(target: cst.CSTNode) -> Iterator[cst.Name]:
+    """The names a ``del`` target unbinds: ``del x``, ``del (x, [y])``; not the names
+    ``del x.a`` or ``del x[i]`` read."""
+    if isinstance(target, cst.Name):
+        yield target
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _unbound_by(element.value)
 
 
 def maybe_unassigned_locals(

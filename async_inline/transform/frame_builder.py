@@ -259,7 +259,9 @@ class FrameBuilder:
         every exit."""
         callee = inlining.callee
         released = [names[local] for local in callee.locals if local not in kept] + call.frame_temps
-        unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned]
+        # Parameters are bound on entry (some are the caller's own variables: never unbound).
+        params = {p.name for p in callee.params}
+        unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned and local not in params]
         fresh: list[Emitted] = [b.assign_many(unbound, b.NONE), b.delete(unbound)] if unbound else []
         release: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
         handlers = [self._stop_iteration_handler(number)] if call.observed else []

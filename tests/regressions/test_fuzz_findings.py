@@ -428,3 +428,32 @@ def test_super_inside_a_generator_expression_of_an_inlined_method():
     assert [d.code for d in rewrite_source(SUPER_IN_A_GENERATOR, options=options).report.skipped] == ["super"]
     verdict = compare(SUPER_IN_A_GENERATOR, runtime_async=False, options=options)
     assert verdict.kind is None, verdict.detail
+
+
+DEL_ATTRIBUTE_OF_AN_ALIASED_RECEIVER = '''\
+class B:
+    async def m0(self, a, acc=[]):
+        try:
+            self.v = a
+        finally:
+            del self.v
+        return acc
+
+
+async def main():
+    o2 = B()
+    return await B.m0(o2, 1), o2.__dict__
+'''
+
+
+def test_fuzz_seed_711124_del_of_an_attribute_does_not_unbind_the_object():
+    """Seeds 711124 and 710756 (classes, long campaign): ``del self.m4`` in a ``finally``
+    counted as unbinding ``self``, so ``self`` "may be read unassigned" and the inlined frame
+    unbound it on entry; but ``self`` was the caller's own variable ``o2`` (the receiver is
+    aliased), so ``o2 = None; del o2`` destroyed it (UnboundLocalError). Now ``del x.a`` and
+    ``del x[i]`` unbind nothing, and parameters are never unbound on entry."""
+    result = rewrite_source(DEL_ATTRIBUTE_OF_AN_ALIASED_RECEIVER, options=Options(stress_seed=None))
+    assert [d.callee for d in result.report.inlined] == ["B.m0"]
+    assert "del o2\n" not in result.code
+    verdict = compare(DEL_ATTRIBUTE_OF_AN_ALIASED_RECEIVER, runtime_async=False, options=Options(stress_seed=None))
+    assert verdict.kind is None, verdict.detail

@@ -174,6 +174,11 @@ ROWS = [
     Row("a-handler-that-assigns", "try:\n    x = g(c)\nexcept E:\n    x = 2\nlog(x)", params="c"),
     Row("try-else-runs-after-the-whole-body", "try:\n    x = g(c)\nexcept E:\n    return\nelse:\n    y = x\nlog((x, y))", params="c"),
     Row("a-handler-sees-deletions-of-the-body", "x = 1\ntry:\n    del x\n    g(c)\nexcept E:\n    log(x)", "x", "c"),
+    Row(
+        "del-of-an-item-or-attribute-unbinds-nothing",  # fuzz seed 711124: del self.m4 in a finally
+        "x = [1, 2]\ntry:\n    g(c)\nfinally:\n    del x[0], x[:0]\nlog(x)",
+        params="c",
+    ),
     Row("the-as-name-is-unbound-after-the-handler", "try:\n    g(c)\nexcept E as e:\n    pass\nlog(e)", "e", "c"),
     Row("finally-assigns-for-what-follows", "try:\n    g(c)\nfinally:\n    x = 1\nlog(x)", params="c"),
     Row("finally-cannot-rely-on-the-body", "try:\n    x = g(c)\nfinally:\n    log(x)", "x", "c"),
