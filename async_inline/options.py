@@ -29,7 +29,8 @@ ASSUMPTIONS = {
     # literal defaults are folded into the inlined code instead of read at each call.
     "frozen-defaults",
     # Nothing rebinds or mocks an inlined function (``--no-guards``): no run-time guard on
-    # name lookups (method lookups keep theirs: which method they reach depends on classes).
+    # name lookups of this module's functions (method lookups keep theirs: which method
+    # they reach depends on classes; so do other modules' functions: import cycles).
     "no-rebinding",
     # A method is always found on its object's class: no instance attribute shadows it
     # (``obj.m = ...``, ``mock.patch.object(obj, "m")``) and no class customizes

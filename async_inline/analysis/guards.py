@@ -42,13 +42,16 @@ class GuardPolicy:
     costly: bool = False
 
 
-def choose_guard(target: Target, policy: GuardPolicy) -> Guard | Refusal:
+def choose_guard(target: Target, policy: GuardPolicy, foreign: bool) -> Guard | Refusal:
     """The guard of an inlined site, or why the site stays a call. A method lookup is
-    always guarded (an override or a metaclass is not a rebinding); an instance method of
-    an instance is tested on the class under ``class-methods``, unless a class the analysis
-    sees customizes ``__getattribute__``."""
+    always guarded (an override or a metaclass is not a rebinding), and so is a function of
+    another module (``foreign``): its reference is taken when the caller's module is
+    imported, which in an import cycle can be before that module defines it, and then only
+    the guard keeps the original call. An instance method of an instance is tested on the
+    class under ``class-methods``, unless a class the analysis sees customizes
+    ``__getattribute__``."""
     if target.lookup is not Lookup.BOUND:
-        return Guard.NONE if not target.dispatched and not policy.names else Guard.IDENTITY
+        return Guard.NONE if not (target.dispatched or foreign or policy.names) else Guard.IDENTITY
     if policy.class_methods and _on_class(target):
         return Guard.CLASS_ATTRIBUTE
     if policy.costly or target.callee.is_runtime_async:

@@ -118,8 +118,9 @@ def check_site(
 ) -> Inlinable | Refusal:
     """Every rule a resolved site must pass, in order; the first that fails is the reason."""
     callee = target.callee
+    foreign = target.facts.index is not index
     refusal = callee.refusal or _context_refusal(callee, ctx, site) or _limit_refusal(callee, ctx, limits)
-    if refusal is None and not limits.cross_module and target.facts.index is not index:
+    if refusal is None and not limits.cross_module and foreign:
         refusal = Refusal(
             RefusalCode.OTHER_MODULE,
             "a function of another module, and cross-module inlining is off (the import hook turns it off while "
@@ -127,7 +128,7 @@ def check_site(
         )
     if refusal is not None:
         return refusal
-    guard = choose_guard(target, limits.guards)
+    guard = choose_guard(target, limits.guards, foreign)
     if isinstance(guard, Refusal):
         return guard
     params = callee.params[1:] if target.implicit_first else callee.params

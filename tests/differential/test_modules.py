@@ -281,3 +281,34 @@ def test_a_callee_local_named_like_generated_code_is_renamed():
                 return await mod1_mod.f1(1), await mod1_mod.f1(2)
         ''',
     }, inlined={"pkg.mod1.f1"})
+
+
+def test_without_name_guards_a_function_of_a_module_in_an_import_cycle_keeps_its_guard():
+    """Fuzz seed 720018 (modules, --no-guards): the reference to another module's function
+    is taken when the caller's module is imported; in an import cycle that module may not
+    define it yet (the reference is the runtime's "not found"), and without a guard the
+    inlined body read its defaults from it (AttributeError). Cross-module sites keep their
+    guard under ``no-rebinding``, as method sites do."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/a.py": '''
+            from pkg import b
+
+            async def f(x, d=2):
+                return x * d
+        ''',
+        "pkg/b.py": '''
+            import pkg.a as a
+
+            async def g():
+                return await a.f(3)
+        ''',
+        "pkg/app.py": '''
+            import pkg.a
+            from pkg import b
+
+            async def main():
+                g = b.g  # a call, so that b's own inlined code runs
+                return await g()
+        ''',
+    }, inlined={"pkg.a.f"}, options=Options(stress_seed=None, guards=False))
