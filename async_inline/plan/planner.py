@@ -30,6 +30,7 @@ from ..analysis.resolve import Lookup, MethodContext, SiteScope, Target, resolve
 from ..analysis.scopes import ScopeIndex
 from ..analysis.site import Inlinable, Limits, SiteCall, SiteContext, check_site, site_call
 from ..analysis.stability import is_literal, is_stable
+from ..analysis.unresolved import UnresolvedShape
 from ..options import Options
 from ..tree import children, contains, is_statement_level, statements_of, walk, walrus_targets
 from .model import CallerPlan, Form, FramePlan, Inlining, ModulePlan, SitePlan
@@ -234,6 +235,11 @@ class Planner:
         target = resolve(SiteScope(frame.facts, frame.root, frame.scope, frame.method), site.call)
         if isinstance(target, Refusal):
             return target
+        if target.facts is not self.facts and self._via(frame, target) is None:
+            # Reached through the class of an object, not through an import of this module
+            # (a method of a subclass defined elsewhere, inherited code calling it).
+            reason = "a function of another module that this module does not import at its top level"
+            return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.UNKNOWN.value)
         check = check_site(self.index, self.facts.reserved_free, self.limits, ctx, site, target)
         if isinstance(check, Inlinable) and self.stress is not None and not self.stress.picks(ctx.depth):
             return Refusal(RefusalCode.STRESS, "not picked by the stress mode's random choice")
@@ -424,10 +430,17 @@ class Planner:
         bindings = [n for n in index.variables_in(frame.root) if n.value == target.value and index.role(n).binds and index.use_scope(n) is frame.scope]
         return len(bindings) == 1 and bindings[0] is target and not _inside(index, stmt, frame.root, (cst.For, cst.While))
 
+    def _via(self, frame: _Frame, target: Target) -> cst.SimpleStatementLine | None:
+        """The top-level import of this module after which ``target``'s module is read:
+        the site's own import, or, inside code of another module, the import that brought
+        that code in (None for this module's own code)."""
+        if target.facts is self.facts:
+            return None
+        return target.via if frame.facts is self.facts else frame.via
+
     def _enter(self, frame: _Frame, here: _Here, target: Target, **where: Any) -> _Frame:
         """The frame of a callee inlined at a site of ``frame`` (``where``: how it is placed)."""
         callee = target.callee
-        via = None if target.facts is self.facts else target.via if frame.facts is self.facts else frame.via
         return _Frame(
             caller=frame.caller,
             depth=frame.depth + 1,
@@ -436,7 +449,7 @@ class Planner:
             scope=callee.scope,
             facts=target.facts,
             method=MethodContext.of_callee(target),
-            via=via,
+            via=self._via(frame, target),
             observed=here.observed,
             in_handler=here.in_handler,
             **where,

@@ -312,3 +312,39 @@ def test_without_name_guards_a_function_of_a_module_in_an_import_cycle_keeps_its
                 return await g()
         ''',
     }, inlined={"pkg.a.f"}, options=Options(stress_seed=None, guards=False))
+
+
+def test_inherited_code_calling_a_method_of_a_subclass_of_another_module():
+    """Fuzz seed 720447 (modules, runtime): ``A.run`` (this module) was inlined for an
+    object of ``sub.D``, and inside it ``self.m3`` resolved to ``D.m3`` of the other module,
+    reached through the object's class rather than through an import: the rewrite crashed
+    (no import to read that module's namespace after). Such a site stays a call."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/base.py": '''
+            import pkg.sub as sub
+
+            class A:
+                async def run(self):
+                    return await self.m3(2)
+
+            async def go():
+                return await sub.D().run()
+        ''',
+        "pkg/sub.py": '''
+            import pkg.base as base
+
+            class D(base.A):
+                @staticmethod
+                async def m3(a, *, k=3):
+                    return a * k
+        ''',
+        "pkg/app.py": '''
+            from pkg import base
+
+            async def main():
+                return await base.go()
+        ''',
+    }, inlined={"pkg.base.A.run"}, options=Options(stress_seed=None, costly_guards=True))
+    (kept,) = results["pkg/base.py"].report.skipped  # the site in A.run, and its copy in go
+    assert (kept.callee, kept.code, kept.copies) == ("self.m3", "unresolved", (2,))
