@@ -22,6 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from async_inline import Options
+from tests.differential.harness import stress_active
+
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ["kvstore.py", "pipeline.py", "rpc_server.py"]
 
@@ -64,7 +67,7 @@ def test_pytest_suite_coverage_is_the_same(tmp_path: Path) -> None:
     assert plain["covapp/core.py"]["executed_lines"]
     _assert_same(plain, inlined, _def_lines(project / "covapp" / "core.py"))
     decisions = {Path(f["path"]).name: f for f in json.loads((tmp_path / "report.json").read_text())["files"]}
-    assert len(decisions["core.py"]["inlined"]) > 5
+    assert stress_active() or len(decisions["core.py"]["inlined"]) > 5
     # Without coverage these are inlined (test_calls_into_other_modules_are_inlined_without_coverage).
     assert {(s["callee"], s["code"]) for s in decisions["service.py"]["skipped"]} >= {
         ("core.lookup", "other-module"),
@@ -77,7 +80,7 @@ def test_calls_into_other_modules_are_inlined_without_coverage() -> None:
 
     app = Path(__file__).with_name("covproject") / "covapp"
     files = {f"covapp/{p.name}": p.read_text() for p in app.glob("*.py")}
-    inlined = rewrite_program(files)["covapp/service.py"].report.inlined
+    inlined = rewrite_program(files, options=Options(stress_seed=None))["covapp/service.py"].report.inlined
     assert {d.callee for d in inlined} == {"core.lookup", "validate"}
 
 
