@@ -252,7 +252,8 @@ class FrameBuilder:
     ) -> list[Emitted]:
         """The body with the frame's entry and exits.
 
-        A fresh frame on every run: locals a read may see unassigned are unbound on entry.
+        A fresh frame on every run: locals a read may see unassigned are unbound on entry,
+        after the bindings (an argument may run another inlined copy of the same callee).
         The normal exit releases the locals (the original frame is freed when the callee
         returns); an exception leaves them as they are, for post-mortem debuggers, as the
         original frame stays alive in the traceback. The runtime's exit check runs on
@@ -272,13 +273,13 @@ class FrameBuilder:
             entry.append(snapshot)
             every_exit.append(exit_check)
         if not (handlers or every_exit):
-            return [*fresh, *bindings, *inner, *release]
+            return [*bindings, *fresh, *inner, *release]
         frame = cst.Try(
             body=b.block(inner),
             handlers=handlers,
             finalbody=cst.Finally(body=b.block(every_exit)) if every_exit else None,
         )
-        return [*fresh, *bindings, *entry, frame, *release]
+        return [*bindings, *fresh, *entry, frame, *release]
 
     def _stop_iteration_handler(self, number: int) -> cst.ExceptHandler:
         """PEP 479: a StopIteration leaving a coroutine becomes a RuntimeError. Where no code

@@ -322,11 +322,11 @@ def test_inherited_code_calling_a_method_of_a_subclass_of_another_module():
     results = assert_same_package_behaviour({
         "pkg/__init__.py": "",
         "pkg/base.py": '''
-            import pkg.sub as sub
-
             class A:
                 async def run(self):
                     return await self.m3(2)
+
+            import pkg.sub as sub  # after A: pkg.sub subclasses it while this module is importing
 
             async def go():
                 return await sub.D().run()

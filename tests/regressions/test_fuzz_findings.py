@@ -457,3 +457,38 @@ def test_fuzz_seed_711124_del_of_an_attribute_does_not_unbind_the_object():
     assert "del o2\n" not in result.code
     verdict = compare(DEL_ATTRIBUTE_OF_AN_ALIASED_RECEIVER, runtime_async=False, options=Options(stress_seed=None))
     assert verdict.kind is None, verdict.detail
+
+
+MAYBE_UNASSIGNED_AFTER_AN_ARGUMENT = '''\
+async def maybe(x):
+    if x:
+        value = x
+    return value
+
+
+async def f3(a):
+    return await maybe(a) - a
+
+
+async def f1(a):
+    return await maybe(await f3(a))
+
+
+async def main():
+    try:
+        return await f1(3)
+    except UnboundLocalError as error:
+        return str(error)
+'''
+
+
+def test_fuzz_seed_730227_fresh_frame_after_its_arguments():
+    """Seed 730227 (runtime, default options): ``maybe``'s ``value`` may be read unassigned,
+    so each inlined copy unbinds it on entry. The outer copy did so before evaluating its
+    argument, whose own inlined copy of ``maybe`` then assigned ``value`` and released it
+    to None: the outer body returned None instead of raising UnboundLocalError. A frame is
+    made fresh after its arguments are bound."""
+    result = rewrite_source(MAYBE_UNASSIGNED_AFTER_AN_ARGUMENT, options=Options(stress_seed=None))
+    assert {(d.caller, d.callee) for d in result.report.inlined} >= {("f1", "f3"), ("f1", "maybe"), ("f3", "maybe")}
+    verdict = compare(MAYBE_UNASSIGNED_AFTER_AN_ARGUMENT, runtime_async=False, options=Options(stress_seed=None))
+    assert verdict.kind is None, verdict.detail
