@@ -137,7 +137,7 @@ def check_site(
     binding = bind_arguments(site.call.args, params)
     if isinstance(binding, Refusal):
         return binding
-    refusal = _names_refusal(index, target, ctx, reserved_free)
+    refusal = _names_refusal(index, target, ctx, reserved_free, foreign)
     if refusal is not None:
         return refusal
     taken = ctx.caller.identifiers | reserved_free | ctx.active_names
@@ -201,11 +201,13 @@ def _always_renamed(local: str) -> bool:
     return local.startswith(GENERATED_PREFIX) or local in BUILTIN_NAMES
 
 
-def _names_refusal(index: ScopeIndex, target: Target, ctx: SiteContext, reserved_free: frozenset[str]) -> Refusal | None:
-    """The callee's globals and builtins must mean the same from the caller."""
+def _names_refusal(
+    index: ScopeIndex, target: Target, ctx: SiteContext, reserved_free: frozenset[str], foreign: bool
+) -> Refusal | None:
+    """The callee's globals and builtins must mean the same from the caller (a ``foreign``
+    callee's globals are read from its module's namespace)."""
     caller = ctx.caller
     callee = target.callee
-    foreign = target.facts.index is not index  # its globals are read from its module's namespace
     plain = {n for n in callee.free_names if not (foreign and target.facts.read_through_namespace(n))} | SCAFFOLDING_NAMES
     for free in sorted(plain):
         resolved = index.resolve(free, caller.scope)
