@@ -172,7 +172,7 @@ def _rewrite(source: str | bytes, filename: str, options: Options, module: str |
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
         raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
-    new_module, report, origins = rewrite_module(tree, path=filename, options=options, module_name=module, program=program)
+    new_module, report, origins = rewrite_module(tree, path=filename, source=source, options=options, module_name=module, program=program)
     if origins is None:
         return RewriteResult(source, report, encoding, dependencies=dict(program.read))
     code = new_module.code

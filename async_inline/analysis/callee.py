@@ -210,7 +210,7 @@ def calls_frame_introspection(index: ScopeIndex, root: cst.CSTNode) -> str | Non
             tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
             if tail not in _INTROSPECTION_TAILS:
                 continue  # asking the scopes is costly: only for names that could match
-            names = {q.name for q in index.qualified_names(func)}
+            names = index.qualified_names(func)
             if names & FRAME_INTROSPECTION or (names & LOCALS_WITHOUT_ARGS and not node.args):
                 return sorted(names)[0].removeprefix("builtins.") + "()"
     return None
@@ -229,7 +229,7 @@ def _markers(index: ScopeIndex, fdef: cst.FunctionDef, kind: MethodKind | None) 
     inline = runtime_async = False
     decorators = fdef.decorators[1:] if kind in (MethodKind.CLASS, MethodKind.STATIC) else fdef.decorators
     for deco in decorators:
-        names = {q.name for q in index.qualified_names(deco.decorator)}
+        names = index.qualified_names(deco.decorator)
         if MARKER_NOINLINE in names:
             return _Markers(Refusal(RefusalCode.NOINLINE, "marked @runtime.noinline"))
         if MARKER_INLINE in names:

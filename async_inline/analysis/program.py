@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
 from .module import ModuleFacts
 from .scopes import ScopeIndex
@@ -58,7 +57,7 @@ class Program:
             except cst.ParserSyntaxError:
                 tree = None
             if tree is not None:
-                index = ScopeIndex(MetadataWrapper(tree, unsafe_skip_copy=True))
+                index = ScopeIndex(tree, source.text)
                 found = ModuleFacts(index, name, self._noinline, program=self, is_package=source.is_package, path=source.path)
                 self.read[name] = source.path
         self._facts[name] = found

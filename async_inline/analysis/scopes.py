@@ -10,27 +10,17 @@ against CPython's ``symtable`` in the tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from enum import Enum
 from functools import cached_property
-from typing import cast
 
 import libcst as cst
-from libcst.metadata import (
-    BuiltinScope,
-    ClassScope,
-    CodeRange,
-    ComprehensionScope,
-    FunctionScope,
-    GlobalScope,
-    MetadataWrapper,
-    PositionProvider,
-    QualifiedName,
-    Scope,
-    ScopeProvider,
-)
+from libcst.helpers import get_full_name_for_node
+from libcst.metadata import BuiltinScope, ClassScope, CodeRange, ComprehensionScope, FunctionScope, GlobalScope, Scope
 
 from ..tree import children, import_top_name, walk
+from .positions import ModulePositions
+from .scope_tree import scope_tree
 
 
 class Role(Enum):
@@ -179,18 +169,12 @@ class _Roles:
 class ScopeIndex:
     """Scopes, bindings and metadata for every node of one module, by node identity."""
 
-    def __init__(self, wrapper: MetadataWrapper) -> None:
-        self.module = wrapper.module
-        # One batched pass for both providers; parents come from a plain walk (cheaper than
-        # ParentNodeProvider), qualified names are asked of the scopes only where needed.
-        metadata = wrapper.resolve_many([ScopeProvider, PositionProvider])
-        self._scopes = cast(Mapping[cst.CSTNode, Scope | None], metadata[ScopeProvider])
-        self._positions = cast(Mapping[cst.CSTNode, CodeRange], metadata[PositionProvider])
-        self._parents: dict[cst.CSTNode, cst.CSTNode] = {}
-        for node in walk(self.module):
-            for child in children(node):
-                self._parents[child] = node
-        self.global_scope = cast(GlobalScope, self._scopes[self.module])
+    def __init__(self, module: cst.Module, source: str | None = None) -> None:
+        """``source``: the text ``module`` was parsed from, if at hand (else generated)."""
+        self.module = module
+        top, self._scopes, self._parents = scope_tree(module)
+        self._positions = ModulePositions(module, source)
+        self.global_scope: GlobalScope = top
         self.roles: dict[cst.Name, Role] = _Roles().run(self.module)
         self._bindings: dict[Scope, frozenset[str]] = {}
         self._declared: dict[Scope, dict[str, str]] = {}
@@ -201,8 +185,7 @@ class ScopeIndex:
                 decl = self._parents.get(name)
                 while decl is not None and not isinstance(decl, (cst.Global, cst.Nonlocal)):
                     decl = self._parents.get(decl)
-                # LibCST gives the names of a declaration no scope: take the statement's.
-                scope = self._scopes.get(decl) if decl is not None else None
+                scope = self._scopes.get(name)
                 if decl is None or scope is None:
                     continue
                 kind = "global" if isinstance(decl, cst.Global) else "nonlocal"
@@ -212,15 +195,8 @@ class ScopeIndex:
 
     # -- plain lookups -------------------------------------------------------------
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
-        """The scope ``node`` is in. LibCST leaves some names without one (inside import
-        aliases and global/nonlocal statements): they take their statement's."""
-        current: cst.CSTNode | None = node
-        while current is not None:
-            scope = self._scopes.get(current)
-            if scope is not None:
-                return scope
-            current = self._parents.get(current)
-        return None
+        """The scope ``node`` is in; None for a node of another tree."""
+        return self._scopes.get(node)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self._parents.get(node)
@@ -239,12 +215,63 @@ class ScopeIndex:
             return self._positions.get(node.body[0])
         return found
 
-    def qualified_names(self, node: cst.CSTNode) -> set[QualifiedName]:
-        """What a name or dotted name refers to (``runtime.inline``, ``builtins.locals`` ...)."""
+    def qualified_names(self, node: cst.CSTNode) -> set[str]:
+        """What a name, dotted name or call's callee may refer to, by the imports that bind
+        its first name where it resolves: ``runtime.inline``, ``builtins.locals``,
+        ``.sibling.f`` (relative). A binding other than an import adds ``<local>.`` and
+        the dotted name, which names nothing outside."""
+        dotted = get_full_name_for_node(node)
         scope = self.scope_of(node)
-        if scope is None:
+        if dotted is None or scope is None:
             return set()
-        return set(scope.get_qualified_names_for(node))
+        root = dotted.partition(".")[0]
+        where = self.resolve(root, scope)
+        if isinstance(where, BuiltinScope):
+            return {f"builtins.{dotted}"}
+        imported = self._imported.get(where, {})
+        names = {target + dotted[len(root):] for target in imported.get(root, ())}
+        if root in self._bound_otherwise.get(where, ()):
+            names.add(f"<local>.{dotted}")
+        return names
+
+    @cached_property
+    def _imported(self) -> dict[Scope, dict[str, set[str]]]:
+        """Per scope, what each name an import binds there names (``import a.b`` binds ``a``)."""
+        out: dict[Scope, dict[str, set[str]]] = {}
+        for node, scope in self._scopes.items():
+            if isinstance(node, cst.Import):
+                for alias in node.names:
+                    dotted = get_full_name_for_node(alias.name) or ""
+                    bound = alias.asname.name if alias.asname is not None else import_top_name(alias)
+                    assert isinstance(bound, cst.Name)
+                    target = dotted if alias.asname is not None else bound.value
+                    out.setdefault(scope, {}).setdefault(bound.value, set()).add(target)
+            elif isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+                module = get_full_name_for_node(node.module) if node.module is not None else ""
+                prefix = "." * len(node.relative) + (f"{module}." if module else "")
+                for alias in node.names:
+                    name = get_full_name_for_node(alias.name) or ""
+                    as_name = alias.asname.name if alias.asname is not None else alias.name
+                    assert isinstance(as_name, cst.Name)
+                    out.setdefault(scope, {}).setdefault(as_name.value, set()).add(prefix + name)
+        return out
+
+    @cached_property
+    def _bound_otherwise(self) -> dict[Scope, set[str]]:
+        """Per scope, the local names something other than an import binds there."""
+        out: dict[Scope, set[str]] = {}
+        for node, role in self.roles.items():
+            if role.binds and not self._in_import(node):
+                scope = self.use_scope(node)
+                if scope is not None:
+                    out.setdefault(scope, set()).add(node.value)
+        return out
+
+    def _in_import(self, node: cst.CSTNode) -> bool:
+        up = self._parents.get(node)
+        while isinstance(up, (cst.Attribute, cst.AsName)):
+            up = self._parents.get(up)
+        return isinstance(up, cst.ImportAlias)
 
     def role(self, node: cst.Name) -> Role:
         return self.roles.get(node, Role.OTHER)

@@ -58,7 +58,7 @@ def _configure_await_parts(index: ScopeIndex, call: cst.Call) -> tuple[cst.Call,
         return None
     if second.keyword is not None and second.keyword.value != "continue_on_captured_context":
         return None
-    if "runtime.configure_await" not in {q.name for q in index.qualified_names(call.func)}:
+    if "runtime.configure_await" not in index.qualified_names(call.func):
         return None
     return first.value, second.value
 

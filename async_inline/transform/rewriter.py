@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from typing import cast
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
 from ..analysis.module import ModuleFacts
 from ..analysis.program import Program
@@ -24,7 +23,7 @@ from .statements import emit_module
 
 
 def rewrite_module(
-    module: cst.Module, *, path: str, options: Options, module_name: str | None = None, program: Program | None = None
+    module: cst.Module, *, path: str, source: str | None = None, options: Options, module_name: str | None = None, program: Program | None = None
 ) -> tuple[cst.Module, FileReport, Callable[[], PositionMap] | None]:
     """Inline what the plan inlines.
 
@@ -32,9 +31,8 @@ def rewrite_module(
     a function computing its ``positions`` (see RewriteResult), which costs a pass of
     its own.
     """
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)  # the caller parsed it for us alone
     with children_cache():
-        index = ScopeIndex(wrapper)
+        index = ScopeIndex(module, source)
         program = program or Program(None, options.noinline)
         facts = ModuleFacts(index, module_name, options.noinline, program=program, is_package=os.path.basename(path) == "__init__.py", path=path)
         program.add(facts)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
 
 from async_inline.analysis.scopes import ScopeIndex
 
@@ -54,7 +53,7 @@ class Parsed:
 
 
 def parse_function(body: str, params: str = "") -> Parsed:
-    index = ScopeIndex(MetadataWrapper(cst.parse_module(function_source(body, params))))
+    index = ScopeIndex(cst.parse_module(function_source(body, params)))
     fdef = index.module.body[0]
     assert isinstance(fdef, cst.FunctionDef)
     return Parsed(index, fdef)

@@ -17,7 +17,6 @@ import textwrap
 
 import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper
 
 from async_inline.analysis.evaluation import awaits_in, header_expressions
 from async_inline.analysis.module import ModuleFacts
@@ -56,7 +55,7 @@ class _Host:
 
 def linearize(statement: str) -> list[str]:
     source = "async def main(a, b, c, d):\n" + textwrap.indent(statement, "    ") + "\n"
-    index = ScopeIndex(MetadataWrapper(cst.parse_module(source)))
+    index = ScopeIndex(cst.parse_module(source))
     fdef = index.module.body[0]
     assert isinstance(fdef, cst.FunctionDef) and isinstance(fdef.body, cst.IndentedBlock)
     line = fdef.body.body[0]

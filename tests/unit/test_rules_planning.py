@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper
 
 from async_inline import Options
 from async_inline.analysis.module import ModuleFacts
@@ -38,7 +37,7 @@ class Row:
 
 
 def plan(source: str, options: Options) -> ModulePlan:
-    index = ScopeIndex(MetadataWrapper(cst.parse_module(textwrap.dedent(source))))
+    index = ScopeIndex(cst.parse_module(textwrap.dedent(source)))
     names = FreshNames(n.value for n in walk(index.module) if isinstance(n, cst.Name))
     return Planner(ModuleFacts(index, "m", options.noinline), options, names, "t.py").plan()
 

@@ -13,7 +13,6 @@ import sys
 import libcst as cst
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from libcst.metadata import MetadataWrapper
 
 from async_inline.analysis.scopes import ScopeIndex
 
@@ -93,9 +92,8 @@ def _walk(node):
 
 
 def _our_locals(source: str) -> set[str]:
-    wrapper = MetadataWrapper(cst.parse_module(source))
-    index = ScopeIndex(wrapper)
-    fdef = wrapper.module.body[0]
+    index = ScopeIndex(cst.parse_module(source))
+    fdef = index.module.body[0]
     return set(index.bindings(index.function_scope(fdef)))
 
 

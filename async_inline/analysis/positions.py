@@ -1,0 +1,199 @@
+"""Where the statements and awaits of a module are, without laying the whole module out.
+
+LibCST's ``PositionProvider`` generates the code of the whole module to find every
+node's position: a sixth of a rewrite's time, while the rewriter asks for the positions
+of statements and awaits nearly always and of other nodes only for the import hook's
+position maps. CPython's parser gives statements and awaits their positions almost for
+free, so those are paired with the LibCST nodes: both lists in source order, checked to
+agree (same count, same kinds, same callees); where they do not, and for every other
+node, the provider runs after all, once. Positions are LibCST's: 1-based lines, columns
+in characters (``ast`` counts UTF-8 bytes). tests/unit/test_positions_fast.py checks them
+against the provider's node by node.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Mapping
+from typing import cast
+
+import libcst as cst
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+from ..tree import children
+
+#: Fields of the nodes whose dataclass order is not their order in the source.
+_SOURCE_ORDER: dict[type, tuple[str, ...]] = {
+    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.MatchCase: ("pattern", "guard", "body"),
+    cst.ExceptHandler: ("type", "name", "body"),
+    cst.ExceptStarHandler: ("type", "name", "body"),
+    cst.Parameters: ("posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"),
+    cst.TypeAlias: ("name", "type_parameters", "value"),
+}
+
+#: LibCST statement class -> the ``ast`` class names it may be.
+_STATEMENT_KINDS: dict[str, tuple[str, ...]] = {
+    "FunctionDef": ("FunctionDef", "AsyncFunctionDef"),
+    "For": ("For", "AsyncFor"),
+    "With": ("With", "AsyncWith"),
+    "Del": ("Delete",),
+}
+
+#: The kinds of node this module places itself (all of them, once paired).
+_PAIRED = (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.Await, cst.SimpleStatementLine)
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _source_children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    fields = _SOURCE_ORDER.get(type(node))
+    if fields is None:
+        return children(node)
+    out: list[cst.CSTNode] = []
+    for name in fields:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (list, tuple)):
+            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+    return out
+
+
+def _cst_nodes(module: cst.Module) -> tuple[list[cst.CSTNode], list[cst.Await], list[cst.SimpleStatementLine]]:
+    """Statements (small and compound) and awaits, each in source order; statement lines."""
+    statements: list[cst.CSTNode] = []
+    awaits: list[cst.Await] = []
+    lines: list[cst.SimpleStatementLine] = []
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            statements.append(node)
+        elif isinstance(node, cst.Await):
+            awaits.append(node)
+        elif isinstance(node, cst.SimpleStatementLine):
+            lines.append(node)
+        stack.extend(reversed(_source_children(node)))
+    return statements, awaits, lines
+
+
+def _ast_nodes(tree: ast.AST) -> tuple[list[ast.stmt], list[ast.Await]]:
+    statements = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
+    awaits = [n for n in ast.walk(tree) if isinstance(n, ast.Await)]
+    statements.sort(key=lambda n: (n.lineno, n.col_offset))
+    awaits.sort(key=lambda n: (n.lineno, n.col_offset))
+    return statements, awaits
+
+
+def _callee(node: cst.BaseExpression) -> str | None:
+    """The dotted callee of an awaited call, the same way for both trees."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    return ".".join([node.value, *reversed(parts)]) if isinstance(node, cst.Name) else None
+
+
+def _ast_callee(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Call):
+        node = node.func
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    return ".".join([node.id, *reversed(parts)]) if isinstance(node, ast.Name) else None
+
+
+def _agree(cst_statements: list[cst.CSTNode], ast_statements: list[ast.stmt], cst_awaits: list[cst.Await], ast_awaits: list[ast.Await]) -> bool:
+    if len(cst_statements) != len(ast_statements) or len(cst_awaits) != len(ast_awaits):
+        return False
+    for mine, theirs in zip(cst_statements, ast_statements, strict=True):
+        kind = type(mine).__name__
+        if type(theirs).__name__ not in _STATEMENT_KINDS.get(kind, (kind,)):
+            return False
+    return all(_callee(a.expression) == _ast_callee(b.value) for a, b in zip(cst_awaits, ast_awaits, strict=True))
+
+
+class ModulePositions(Mapping[cst.CSTNode, CodeRange]):
+    """The LibCST positions of a module's nodes: statements and awaits from CPython's
+    parser, the rest (or everything, where the two parsers' lists disagree) from LibCST."""
+
+    def __init__(self, module: cst.Module, source: str | None = None) -> None:
+        self._module = module
+        self._source = source if source is not None else module.code
+        self._known: dict[cst.CSTNode, CodeRange] = {}
+        self._provided: Mapping[cst.CSTNode, CodeRange] | None = None
+        self._lines: list[str] | None = None
+        try:
+            tree = ast.parse(self._source)
+        except (SyntaxError, ValueError):
+            self._provide()
+            return
+        cst_statements, cst_awaits, lines = _cst_nodes(module)
+        ast_statements, ast_awaits = _ast_nodes(tree)
+        if not _agree(cst_statements, ast_statements, cst_awaits, ast_awaits):
+            self._provide()
+            return
+        known = self._known
+        for mine, theirs in zip(cst_statements, ast_statements, strict=True):
+            known[mine] = self._range(theirs)
+        for await_, node in zip(cst_awaits, ast_awaits, strict=True):
+            known[await_] = self._range(node)
+        for line in lines:
+            first, last = known.get(line.body[0]), known.get(line.body[-1])
+            if first is not None and last is not None:
+                known[line] = CodeRange(first.start, last.end)
+
+    def _provide(self) -> Mapping[cst.CSTNode, CodeRange]:
+        if self._provided is None:
+            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+            self._provided = cast(Mapping[cst.CSTNode, CodeRange], wrapper.resolve(PositionProvider))
+            self._known = {}
+        return self._provided
+
+    def _column(self, line: int, offset: int) -> int:
+        """Characters before byte ``offset`` of ``line``."""
+        if self._lines is None:
+            self._lines = _NEWLINE.split(self._source)
+        text = self._lines[line - 1]
+        if text.isascii():
+            return offset
+        return len(text.encode("utf-8")[:offset].decode("utf-8", "replace"))
+
+    def _range(self, node: ast.stmt | ast.Await) -> CodeRange:
+        end_line = node.end_lineno if node.end_lineno is not None else node.lineno
+        end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset
+        return CodeRange(
+            CodePosition(node.lineno, self._column(node.lineno, node.col_offset)),
+            CodePosition(end_line, self._column(end_line, end_col)),
+        )
+
+    def get(self, node: cst.CSTNode, default: CodeRange | None = None) -> CodeRange | None:  # type: ignore[override]
+        """Without running the provider for a statement or await of another tree."""
+        found = self._known.get(node)
+        if found is not None:
+            return found
+        if self._provided is None and isinstance(node, _PAIRED):
+            return default
+        return self._provide().get(node, default)
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        found = self._known.get(node)
+        if found is not None:
+            return found
+        return self._provide()[node]
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._provide())
+
+    def __len__(self) -> int:
+        return len(self._provide())
+
+
+__all__ = ["ModulePositions"]
