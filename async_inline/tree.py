@@ -31,12 +31,14 @@ def children_cache() -> Iterator[None]:
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The child nodes of ``node`` in field order (source order, but for a few nodes such
     as IfExp: no caller relies on the order for meaning)."""
-    table: dict[cst.CSTNode, list[cst.CSTNode]] | None = getattr(_CACHE, "table", None)
+    table: dict[int, tuple[cst.CSTNode, list[cst.CSTNode]]] | None = getattr(_CACHE, "table", None)
     if table is not None:
-        cached = table.get(node)
+        # By id (LibCST's __hash__ is Python code); the entry keeps the node alive, so no
+        # other node can take its id while the table exists.
+        cached = table.get(id(node))
         if cached is None:
-            cached = table[node] = _children(node)
-        return cached
+            cached = table[id(node)] = (node, _children(node))
+        return cached[1]
     return _children(node)
 
 
@@ -47,11 +49,23 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     out: list[cst.CSTNode] = []
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        if _is_node(value):
             out.append(value)
-        elif isinstance(value, (list, tuple)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
+        elif type(value) in (list, tuple):
+            out.extend(v for v in value if _is_node(v))
     return out
+
+
+#: ``isinstance(value, cst.CSTNode)`` by type: CSTNode is an ABC, whose isinstance is slow.
+_NODE_TYPE: dict[type, bool] = {}
+
+
+def _is_node(value: object) -> bool:
+    kind = type(value)
+    found = _NODE_TYPE.get(kind)
+    if found is None:
+        found = _NODE_TYPE[kind] = isinstance(value, cst.CSTNode)
+    return found
 
 
 def walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -49,6 +49,24 @@ _PAIRED = (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.Await, cst.Sim
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
+_STATEMENT, _AWAIT, _LINE, _OTHER = "statement", "await", "line", "other"
+_KINDS: dict[type, str] = {}
+
+
+def _kind(node: cst.CSTNode) -> str:
+    """Which list a node goes to, by type (the statement bases are ABCs: slow isinstance)."""
+    found = _KINDS.get(type(node))
+    if found is None:
+        if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+            found = _STATEMENT
+        elif isinstance(node, cst.Await):
+            found = _AWAIT
+        else:
+            found = _LINE if isinstance(node, cst.SimpleStatementLine) else _OTHER
+        _KINDS[type(node)] = found
+    return found
+
+
 def _source_children(node: cst.CSTNode) -> list[cst.CSTNode]:
     fields = _SOURCE_ORDER.get(type(node))
     if fields is None:
@@ -71,19 +89,25 @@ def _cst_nodes(module: cst.Module) -> tuple[list[cst.CSTNode], list[cst.Await], 
     stack: list[cst.CSTNode] = [module]
     while stack:
         node = stack.pop()
-        if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement)):
+        kind = _kind(node)
+        if kind is _STATEMENT:
             statements.append(node)
-        elif isinstance(node, cst.Await):
-            awaits.append(node)
-        elif isinstance(node, cst.SimpleStatementLine):
-            lines.append(node)
+        elif kind is _AWAIT:
+            awaits.append(cast(cst.Await, node))
+        elif kind is _LINE:
+            lines.append(cast(cst.SimpleStatementLine, node))
         stack.extend(reversed(_source_children(node)))
     return statements, awaits, lines
 
 
 def _ast_nodes(tree: ast.AST) -> tuple[list[ast.stmt], list[ast.Await]]:
-    statements = [n for n in ast.walk(tree) if isinstance(n, ast.stmt)]
-    awaits = [n for n in ast.walk(tree) if isinstance(n, ast.Await)]
+    statements: list[ast.stmt] = []
+    awaits: list[ast.Await] = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.stmt):
+            statements.append(n)
+        elif isinstance(n, ast.Await):
+            awaits.append(n)
     statements.sort(key=lambda n: (n.lineno, n.col_offset))
     awaits.sort(key=lambda n: (n.lineno, n.col_offset))
     return statements, awaits

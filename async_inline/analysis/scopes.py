@@ -46,6 +46,15 @@ class Role(Enum):
         return self in (Role.LOAD, Role.AUGSTORE, Role.DEL)
 
 
+#: The node types ``_Roles.node`` treats otherwise than by reading their parts.
+_ROLE_FORMS = frozenset({
+    cst.Name, cst.Attribute, cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.WithItem,
+    cst.ExceptHandler, cst.ExceptStarHandler, cst.NamedExpr, cst.Del, cst.Import, cst.ImportFrom,
+    cst.FunctionDef, cst.ClassDef, cst.Param, cst.Arg, cst.Global, cst.Nonlocal, cst.MatchAs, cst.MatchStar,
+    cst.MatchMapping, cst.MatchKeywordElement,
+})
+
+
 class _Roles:
     """Classify every Name node of a tree by the role it plays (see ``Role``)."""
 
@@ -81,7 +90,10 @@ class _Roles:
                 self.roles[n] = Role.OTHER
 
     def node(self, node: cst.CSTNode, role: Role) -> None:  # an isinstance dispatch table: one case per syntax form
-        if isinstance(node, cst.Name):
+        if type(node) not in _ROLE_FORMS:  # most nodes: only their parts have roles
+            for child in children(node):
+                self.node(child, Role.LOAD)
+        elif isinstance(node, cst.Name):
             self.roles[node] = role
         elif isinstance(node, cst.Attribute):
             self.node(node.value, Role.LOAD)

@@ -8,9 +8,22 @@ underscore: a double one would be mangled when the code lands in a method.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 
 from ..analysis.callee import GENERATED_PREFIX
+
+_WORD = re.compile(r"\w+")
+
+
+def generated_like(text: str) -> set[str]:
+    """The words of ``text`` that a generated name could equal: a superset of its
+    identifiers (words of strings and comments too), read as Python reads them (NFKC:
+    ``_\uff41i_t1`` is ``_ai_t1``)."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return {word for word in _WORD.findall(text) if word.startswith(GENERATED_PREFIX)}
 
 
 class FreshNames:

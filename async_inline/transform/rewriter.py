@@ -12,10 +12,10 @@ from ..analysis.module import ModuleFacts
 from ..analysis.program import Program
 from ..analysis.scopes import ScopeIndex
 from ..options import Options
-from ..plan.names import FreshNames
+from ..plan.names import FreshNames, generated_like
 from ..plan.planner import Planner
 from ..report import FileReport
-from ..tree import children_cache, starts_with_docstring, walk
+from ..tree import children_cache, starts_with_docstring
 from . import build as b
 from .lines import OriginMarks, PositionMap
 from .session import Emission, FunctionRef
@@ -36,7 +36,7 @@ def rewrite_module(
         program = program or Program(None, options.noinline)
         facts = ModuleFacts(index, module_name, options.noinline, program=program, is_package=os.path.basename(path) == "__init__.py", path=path)
         program.add(facts)
-        names = FreshNames(n.value for n in walk(index.module) if isinstance(n, cst.Name))
+        names = FreshNames(generated_like(source if source is not None else module.code))
         plan = Planner(facts, options, names, path).plan()
         report = plan.report(path)
         if not plan.inlines_anything:

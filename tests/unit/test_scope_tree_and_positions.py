@@ -159,3 +159,19 @@ def test_qualified_names_of_decorators(source: str, expected: set[str]) -> None:
     index = ScopeIndex(cst.parse_module(source))
     decorated = [n for n in walk(index.module) if isinstance(n, cst.FunctionDef) and n.name.value == "f"]
     assert index.qualified_names(decorated[0].decorators[0].decorator) == expected
+
+
+def test_fresh_names_avoid_every_identifier_of_the_text() -> None:
+    """Hygiene after the word scan replaced the walk over Name nodes: a generated name is
+    never an identifier of the module, however it is written (NFKC, as Python reads it)."""
+    from async_inline.plan.names import FreshNames, generated_like
+
+    text = "_ai_t1 = 1\n_\uff41i_t2 = 2  # _ai_t3 in a comment counts too\nx = '_ai_t4'\n"
+    assert generated_like(text) == {"_ai_t1", "_ai_t2", "_ai_t3", "_ai_t4"}
+    names = FreshNames(generated_like(text))
+    made = {names.temp() for _ in range(4)}
+    assert made.isdisjoint({"_ai_t1", "_ai_t2", "_ai_t3", "_ai_t4"})
+    # The fullwidth spelling really is the same variable to Python.
+    scope: dict[str, object] = {}
+    exec("_\uff41i_t2 = 2", scope)
+    assert scope["_ai_t2"] == 2
