@@ -10,6 +10,7 @@ pytest lets a plugin act (see ``_activate_early``), and removes it when the sess
 
 from __future__ import annotations
 
+import fnmatch
 import inspect
 import os
 import shlex
@@ -20,6 +21,7 @@ import pytest
 
 if TYPE_CHECKING:
     from .config import HookConfig
+    from .report import FileReport
 
 _ACTIVE = "async_inline-active"
 _MARKER = "no_async_inline: run this test with the original (not inlined) code of the rewritten modules"
@@ -117,6 +119,17 @@ def pytest_configure(config: pytest.Config) -> None:
     _activate(config, config.option)
 
 
+def _inlined_despite(reports: list[FileReport], patterns: tuple[str, ...]) -> list[str]:
+    """The functions matching ``patterns`` (as the planner matches noinline) inlined somewhere."""
+    found = {
+        site.target
+        for report in reports
+        for site in report.inlined
+        if site.target is not None and any(fnmatch.fnmatchcase(site.target, p) for p in patterns)
+    }
+    return sorted(found)
+
+
 def _is_async_test(item: pytest.Item) -> bool:
     function = getattr(item, "function", None)
     return function is not None and inspect.iscoroutinefunction(inspect.unwrap(function))
@@ -196,6 +209,9 @@ class _Active:
             self.state.adapters[adapter[0]] = adapter[1]
         #: Selected modules imported before the hook was in place: they run without inlining.
         self.too_early = too_early(policy)
+        #: Functions the noinline patterns name that ``async-inline run`` inlined before
+        #: pytest read them (modules it rewrote while pytest loaded its -p plugins).
+        self.noinline_too_late = _inlined_despite(self.state.reports(), options.noinline) if existing is not None and noinline else []
         self._observing: pytest.Item | None = None
         self._excinfo: dict[str, Any] = {}
         self._report_error: str | None = None
@@ -355,6 +371,13 @@ class _Active:
                 f"async_inline: {count} imported before the hook could be installed "
                 f"ran without inlining: {shown_names(self.too_early)}; pytest imports -p plugins before any installed plugin can act: "
                 "to inline them, run python -m async_inline run -m pytest ..."
+            )
+        if self.noinline_too_late:
+            lines.append(
+                f"async_inline: --async-inline-noinline came too late for {', '.join(self.noinline_too_late)}: "
+                "python -m async_inline run had inlined them while pytest loaded its -p plugins; "
+                "to keep them calls, give the patterns to run as well (run --noinline PATTERN,... -m pytest) "
+                "or to [tool.async_inline] noinline"
             )
         not_written = writing_disabled()
         if not_written is not None:

@@ -25,6 +25,7 @@ SMALL = {
     "method_decoder.py": ["--frames", "20", "--rounds", "1"],
     "method_breakdown.py": ["--frames", "20", "--rounds", "1"],
     "guard_cost.py": ["-n", "200", "--rounds", "1"],
+    "recursion.py": ["-n", "8", "--repeats", "1", "--depths", "0", "2"],
 }
 
 

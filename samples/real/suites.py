@@ -85,7 +85,9 @@ def pytest_run(
 ) -> float:
     command = [str(python), "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *suite.args]
     if inlined == "run":
-        command[1:3] = ["-m", "async_inline", "run", "-m", "pytest"]
+        # run's hook rewrites what pytest's -p plugins import before pytest reads its own
+        # options: it needs the noinline patterns itself.
+        command[1:3] = ["-m", "async_inline", "run", *(["--noinline", noinline] if noinline else []), "-m", "pytest"]
     if inlined is not None:
         command += ["--async-inline", f"--async-inline-report={junit.with_suffix('.json')}"]
         if noinline:

@@ -164,6 +164,24 @@ def test_run_pytest_inlines_the_package_its_own_plugin_imports(project: Path) ->
     assert "Warning" not in done.stdout + done.stderr
 
 
+def test_noinline_given_to_pytest_comes_too_late_for_what_run_rewrote_first(project: Path) -> None:
+    """``run`` rewrites the -p plugin's module before pytest parses its options: the plugin
+    says which named functions were inlined regardless, and how to keep them calls (found on
+    anyio's suite, whose -p plugin imports the module with ``setup_unix_local_socket``)."""
+    done, document = _run(project, "-m", "async_inline", "run", "-m", "pytest", "--async-inline-noinline=shop.plugin._count")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ("count", "_count") in _inlined(document, "shop/plugin.py")
+    assert (
+        "async_inline: --async-inline-noinline came too late for shop.plugin._count: python -m async_inline run had "
+        "inlined them while pytest loaded its -p plugins; to keep them calls, give the patterns to run as well"
+    ) in done.stdout.replace("\n", " ")
+    done, document = _run(project, "-m", "async_inline", "run", "--noinline", "shop.plugin._count", "-m", "pytest")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert ("count", "_count") not in _inlined(document, "shop/plugin.py")
+    assert ("total", "price") in _inlined(document, "shop/__init__.py")
+    assert "came too late" not in done.stdout
+
+
 def test_run_pytest_without_the_plugin_keeps_pytests_assertion_rewriting(project: Path) -> None:
     """The bridge alone: the -p plugin module is inlined (sites in shop.plugin) and still
     assertion-rewritten (its introspection test passes)."""
