@@ -14,7 +14,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import BuiltinScope, ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
 
-from ..tree import import_top_name, starts_with_docstring, statements_of, walk
+from ..tree import children, import_top_name, starts_with_docstring, statements_of, walk
 from .classes import MethodKind
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .evaluation import blocks_around
@@ -286,9 +286,34 @@ def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef) -> Refusal | None:
             # Capture patterns work, but the statement is rare in coroutines and its binding
             # rules (partial binds on failure) are easy to get wrong: keep it a call.
             return Refusal(RefusalCode.UNSUPPORTED, "contains a match statement")
+        if isinstance(node, (cst.Try, cst.TryStar)) and node.finalbody is not None:
+            jump = _leaves_finally(node.finalbody.body)
+            if jump is not None:
+                return Refusal(RefusalCode.UNSUPPORTED, f"a finally block ends with {jump}, which discards a pending return")
     introspection = calls_frame_introspection(index, fdef.body)
     if introspection:
         return Refusal(RefusalCode.FRAME_INTROSPECTION, f"calls {introspection}, which would see the caller's frame")
+    return None
+
+
+def _leaves_finally(block: cst.BaseSuite) -> str | None:
+    """``return``, or ``break``/``continue`` of a loop around the ``finally``, in ``block``.
+
+    Such a jump discards the return (or exception) pending when the ``finally`` runs. An
+    inlined ``return`` is an assignment of the result followed by a jump, so the result
+    would be set although the original discards it (fuzz seeds 740643, 740727)."""
+    stack: list[tuple[cst.CSTNode, bool]] = [(block, False)]
+    while stack:
+        node, in_loop = stack.pop()
+        if isinstance(node, cst.Return):
+            return "return"
+        if isinstance(node, (cst.Break, cst.Continue)) and not in_loop:
+            return "break" if isinstance(node, cst.Break) else "continue"
+        if isinstance(node, (cst.For, cst.While)):
+            # A loop's own body is inside it; its ``else`` is not (a break there is ours).
+            stack.extend((child, in_loop or child is node.body) for child in children(node))
+        else:
+            stack.extend((child, in_loop) for child in children(node))
     return None
 
 

@@ -46,7 +46,8 @@ def _edits(node: cst.CSTNode) -> Iterator[Replacement]:
         if node.finalbody is not None and node.handlers:
             yield node.with_changes(finalbody=None)
         for i in range(len(node.handlers)):
-            if len(node.handlers) > 1 or node.finalbody is not None:
+            # The last handler may go only where a finally stays and no else needs one.
+            if len(node.handlers) > 1 or (node.finalbody is not None and node.orelse is None):
                 yield node.with_changes(handlers=[*node.handlers[:i], *node.handlers[i + 1:]])
     if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
         for i in range(len(node.decorators)):

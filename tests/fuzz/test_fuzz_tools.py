@@ -9,6 +9,7 @@ import sys
 import time
 from collections import Counter
 
+import libcst as cst
 import pytest
 
 from async_inline import Options
@@ -258,3 +259,15 @@ def test_generated_while_loops_stay_bounded_and_timeouts_are_not_swallowed():
     spinning = generate(0).replace("async def main():", "async def main():\n    with CM('x', True):\n        while True: pass", 1)
     with pytest.raises(oracle.ProgramTimeout):
         run_program(spinning, runtime_async=False, name="_spin_cm", timeout=0.3)
+
+
+def test_shrink_keeps_a_handler_that_an_else_needs():
+    """A try with one handler, an else and a finally: dropping the handler would leave an
+    else with none, which LibCST refuses to build (the shrinker's worker died on it during
+    the campaign of seed 740000)."""
+    from async_inline.fuzz.shrink import _edits
+
+    source = "try:\n    x = 1\nexcept Exception:\n    pass\nelse:\n    print(x)\nfinally:\n    print(2)\n"
+    node = cst.parse_module(source).body[0]
+    edits = list(_edits(node))  # builds every edit
+    assert all(not isinstance(e, cst.Try) or e.handlers for e in edits)

@@ -492,3 +492,45 @@ def test_fuzz_seed_730227_fresh_frame_after_its_arguments():
     assert {(d.caller, d.callee) for d in result.report.inlined} >= {("f1", "f3"), ("f1", "maybe"), ("f3", "maybe")}
     verdict = compare(MAYBE_UNASSIGNED_AFTER_AN_ARGUMENT, runtime_async=False, options=Options(stress_seed=None))
     assert verdict.kind is None, verdict.detail
+
+
+FINALLY_BREAK = '''\
+async def leaf(x):
+    return x * 7
+
+
+async def f0(xs):
+    for i in xs:
+        try:
+            return await leaf(i)
+        finally:
+            break
+    return "after the loop"
+
+
+async def f1(xs):
+    while xs:
+        try:
+            return xs.pop()
+        finally:
+            continue
+    return "emptied"
+
+
+async def main():
+    print(await f0([1, 2]))
+    print(await f1([1, 2, 3]))
+'''
+
+
+@pytest.mark.parametrize("runtime_async", [False, True])
+def test_fuzz_seeds_740643_740727_break_in_finally_discards_the_return(runtime_async):
+    """Seeds 740643 and 740727 (runtime, default options): ``return`` inside a ``try``
+    whose ``finally`` does ``break``. Python discards the pending return; the inlined
+    return had already assigned the result, so the caller saw it. Such callees are kept
+    calls (``unsupported``)."""
+    result = rewrite_source(FINALLY_BREAK, options=Options(stress_seed=None))
+    assert {(d.callee, d.code) for d in result.report.skipped if d.caller == "main"} == {("f0", "unsupported"), ("f1", "unsupported")}
+    verdict = compare(FINALLY_BREAK, runtime_async=runtime_async, options=Options(stress_seed=None))
+    assert verdict.kind is None, verdict.detail
+    assert run_program(FINALLY_BREAK, runtime_async=runtime_async, name="fb").stdout == "after the loop\nemptied\n"
