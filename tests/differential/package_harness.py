@@ -53,10 +53,17 @@ def run_package(files: Mapping[str, str], entry: str) -> dict[str, object]:
 
 
 def assert_same_package_behaviour(
-    files: Mapping[str, str], *, entry: str = "pkg.app:main", inlined: set[str] | None = None, options: Options | None = None
+    files: Mapping[str, str],
+    *,
+    entry: str = "pkg.app:main",
+    inlined: set[str] | None = None,
+    options: Options | None = None,
+    raises: str | None = None,
 ) -> dict[str, RewriteResult]:
     """Rewrite the program, run both versions, assert identical outcomes; ``inlined``
-    names callees (``pkg.x.f``) that must have been inlined somewhere."""
+    names callees (``pkg.x.f``) that must have been inlined somewhere. The original must
+    finish without an exception unless ``raises`` names the one it raises: two versions
+    failing alike (an import error of the test itself) would otherwise pass."""
     files = {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()}
     options = options or Options()
     results = rewrite_program(files, options=options.replace(stress_seed=None))
@@ -67,6 +74,9 @@ def assert_same_package_behaviour(
     compared = results if options.stress_seed is None else rewrite_program(files, options=options)
     rewritten = {path: result.code for path, result in compared.items()}
     original = run_package(files, entry)
+    error = original["error"]
+    raised = error[0] if isinstance(error, list) else None
+    assert raised == raises, f"the original program raised {error!r}, expected {raises!r}"
     after = run_package(rewritten, entry)
     code = "\n".join(f"--- {p}\n{c}" for p, c in rewritten.items())
     assert after == original, f"behaviour differs\n--- original: {original}\n--- rewritten: {after}\n{code}"
