@@ -289,7 +289,7 @@ def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef) -> Refusal | None:
         if isinstance(node, (cst.Try, cst.TryStar)) and node.finalbody is not None:
             jump = _leaves_finally(node.finalbody.body)
             if jump is not None:
-                return Refusal(RefusalCode.UNSUPPORTED, f"a finally block ends with {jump}, which discards a pending return")
+                return Refusal(RefusalCode.UNSUPPORTED, f"a finally block leaves its loop with {jump}, which discards a pending return")
     introspection = calls_frame_introspection(index, fdef.body)
     if introspection:
         return Refusal(RefusalCode.FRAME_INTROSPECTION, f"calls {introspection}, which would see the caller's frame")
@@ -297,16 +297,16 @@ def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef) -> Refusal | None:
 
 
 def _leaves_finally(block: cst.BaseSuite) -> str | None:
-    """``return``, or ``break``/``continue`` of a loop around the ``finally``, in ``block``.
+    """``break``/``continue`` of a loop around the ``finally`` ``block``, if any.
 
-    Such a jump discards the return (or exception) pending when the ``finally`` runs. An
-    inlined ``return`` is an assignment of the result followed by a jump, so the result
-    would be set although the original discards it (fuzz seeds 740643, 740727)."""
+    Such a jump discards the return (or exception) pending when the ``finally`` runs, and
+    the function goes on after the loop. An inlined ``return`` is an assignment of the
+    result followed by a jump, so the result stays set although the original discarded
+    it (fuzz seeds 740643, 740727). A ``return`` in the ``finally`` is fine: its own
+    assignment comes later and wins, as its value does in Python."""
     stack: list[tuple[cst.CSTNode, bool]] = [(block, False)]
     while stack:
         node, in_loop = stack.pop()
-        if isinstance(node, cst.Return):
-            return "return"
         if isinstance(node, (cst.Break, cst.Continue)) and not in_loop:
             return "break" if isinstance(node, cst.Break) else "continue"
         if isinstance(node, (cst.For, cst.While)):

@@ -231,6 +231,13 @@ ROWS = [
         "recursion-unrolled-once",
         "async def r(n):\n    y = n\n    return await r(n - 1) if n else 0\nasync def main():\n    return await r(3)\n",
         ("r: statements", "r: statements", "r: recursion"),
+        options=Options(stress_seed=None, recursion_unroll=1),
+        depth=None,
+    ),
+    Row(
+        "recursion-unrolled-twice-by-default",
+        "async def r(n):\n    y = n\n    return await r(n - 1) if n else 0\nasync def main():\n    return await r(3)\n",
+        ("r: statements", "r: statements", "r: statements", "r: recursion"),
         depth=None,
     ),
     Row(
@@ -248,9 +255,9 @@ ROWS = [
         ("f: unsupported",),
     ),
     Row(
-        "finally-return",
+        "finally-return-overrides-and-is-inlined",
         "async def f(x):\n    try:\n        return x\n    finally:\n        return 0\nasync def main():\n    return await f(1)\n",
-        ("f: unsupported",),
+        ("f: statements",),
     ),
     Row(
         "finally-break-in-a-for-else-is-the-outer-loops",
