@@ -185,20 +185,20 @@ def parameters(fdef: cst.FunctionDef) -> tuple[Parameter, ...]:
 
 def _literal(default: cst.BaseExpression | None) -> cst.BaseExpression | None:
     """``default`` when evaluating it again gives an equal immutable object."""
-    return default if default is not None and _immutable_literal(default) else None
+    return default if default is not None and is_immutable_literal(default) else None
 
 
-def _immutable_literal(node: cst.BaseExpression) -> bool:
+def is_immutable_literal(node: cst.BaseExpression) -> bool:
     if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Ellipsis)):
         return True
     if isinstance(node, cst.Name):
         return node.value in ("True", "False", "None")
     if isinstance(node, cst.ConcatenatedString):
-        return _immutable_literal(node.left) and _immutable_literal(node.right)
+        return is_immutable_literal(node.left) and is_immutable_literal(node.right)
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
         return isinstance(node.expression, (cst.Integer, cst.Float, cst.Imaginary))
     if isinstance(node, cst.Tuple):
-        return all(isinstance(e, cst.Element) and _immutable_literal(e.value) for e in node.elements)
+        return all(isinstance(e, cst.Element) and is_immutable_literal(e.value) for e in node.elements)
     return False
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Collection, Sequence
 import libcst as cst
 
 from ..analysis.binding import ParamSource
-from ..analysis.callee import CalleeInfo, Parameter, ParamKind
+from ..analysis.callee import CalleeInfo, Parameter, ParamKind, is_immutable_literal
 from ..analysis.evaluation import awaits_in
 from ..analysis.guards import Guard
 from ..analysis.resolve import Lookup
@@ -323,8 +323,8 @@ class FrameBuilder:
 
 
 def _pasted(value: cst.BaseExpression) -> cst.BaseExpression:
-    """A literal standing for a parameter where it is used: parenthesized unless an atom
-    (``-1`` as an operand of ``**`` must keep its parentheses)."""
-    assert is_literal(value), "the plan's constants disagree with the arguments"
-    atom = isinstance(value, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.Name))
-    return value if atom or value.lpar else b.parenthesize_always(value)
+    """A literal standing for a parameter where it is used: an argument's literal, or under
+    ``frozen-defaults`` a default's (``-1``, ``(1, 2)`` too). ``renaming.renamed`` adds the
+    parentheses its position may need."""
+    assert is_literal(value) or is_immutable_literal(value), "the plan's constants disagree with the arguments"
+    return value

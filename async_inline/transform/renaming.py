@@ -51,10 +51,18 @@ def copy(node: N, repl: Replacements, rename: Rename, marks: OriginMarks | None 
     return cast(N, node.visit(_Copy(repl, rename, marks)))
 
 
+#: Expressions that stand where a name stood without parentheses: ``2`` may not (``2.real``
+#: does not parse, fuzz seed 741702), nor may ``-1`` (``-1 ** 2`` is ``-(1 ** 2)``).
+_BARE = (cst.Name, cst.SimpleString, cst.Float, cst.Imaginary, cst.Ellipsis)
+
+
 def renamed(node: cst.Name, to: str | cst.BaseExpression) -> cst.BaseExpression:
-    """A Name after renaming: another identifier, or the expression a parameter stands for."""
+    """A Name after renaming: another identifier, or the expression a parameter stands for
+    (parenthesized unless it is an atom that is safe in any position)."""
     if isinstance(to, str):
         return node.with_changes(value=to)
+    if not to.lpar and not isinstance(to, _BARE):
+        to = to.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     return to.with_changes(lpar=[*node.lpar, *to.lpar], rpar=[*to.rpar, *node.rpar]) if node.lpar else to
 
 

@@ -534,3 +534,35 @@ def test_fuzz_seeds_740643_740727_break_in_finally_discards_the_return(runtime_a
     verdict = compare(FINALLY_BREAK, runtime_async=runtime_async, options=Options(stress_seed=None))
     assert verdict.kind is None, verdict.detail
     assert run_program(FINALLY_BREAK, runtime_async=runtime_async, name="fb").stdout == "after the loop\nemptied\n"
+
+
+CONSTANT_BEFORE_AN_ATTRIBUTE = '''\
+def log(*a):
+    print(*a)
+
+
+async def f(acc, n=-1, m=2):
+    log("f", acc)
+    total = acc.bit_length() + acc.real + n ** 2 + m.real
+    acc.__class__
+    log(total)
+    return total
+
+
+async def main():
+    print(await f(2), await f(3, -2))
+'''
+
+
+@pytest.mark.parametrize("assume", [frozenset(), frozenset({"frozen-defaults"})], ids=["default", "frozen-defaults"])
+def test_fuzz_seed_741702_a_constant_parameter_keeps_its_parentheses(assume):
+    """Seed 741702 (plain, default options): a parameter bound to the argument ``2`` is
+    read as the literal; ``acc.append(k)`` became ``2.append(k)``, which does not parse
+    (the rewrite failed). Under ``frozen-defaults`` a default ``-1`` crashed the rewrite, and
+    pasted bare it would make ``n ** 2`` into ``-1 ** 2``. Pasted literals are parenthesized
+    unless they are safe atoms (``renaming.renamed``)."""
+    options = Options(stress_seed=None, assume=assume)
+    result = rewrite_source(CONSTANT_BEFORE_AN_ATTRIBUTE, options=options)
+    assert [d.callee for d in result.report.inlined] == ["f", "f"]
+    verdict = compare(CONSTANT_BEFORE_AN_ATTRIBUTE, runtime_async=False, options=options)
+    assert verdict.kind is None, verdict.detail
