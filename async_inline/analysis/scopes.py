@@ -207,7 +207,8 @@ class ScopeIndex:
 
     # -- plain lookups -------------------------------------------------------------
     def scope_of(self, node: cst.CSTNode) -> Scope | None:
-        """The scope ``node`` is in; None for a node of another tree."""
+        """The scope ``node`` is in; None for a node of another tree, or a formatting node
+        (``tree.children`` skips those)."""
         return self._scopes.get(node)
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
