@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,3 +110,8 @@ class Options:
 def _stable(value: object) -> object:
     """A value whose repr does not depend on hashing order (frozensets of strings)."""
     return sorted(value) if isinstance(value, frozenset) else value
+
+
+def noinline_matches(name: str, patterns: Iterable[str]) -> bool:
+    """Whether the qualified name ``name`` is one ``noinline`` keeps a call (fnmatch)."""
+    return any(fnmatch.fnmatchcase(name, p) for p in patterns)

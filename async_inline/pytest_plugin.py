@@ -10,7 +10,6 @@ pytest lets a plugin act (see ``_activate_early``), and removes it when the sess
 
 from __future__ import annotations
 
-import fnmatch
 import inspect
 import os
 import shlex
@@ -121,11 +120,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _inlined_despite(reports: list[FileReport], patterns: tuple[str, ...]) -> list[str]:
     """The functions matching ``patterns`` (as the planner matches noinline) inlined somewhere."""
+    from .options import noinline_matches
+
     found = {
         site.target
         for report in reports
         for site in report.inlined
-        if site.target is not None and any(fnmatch.fnmatchcase(site.target, p) for p in patterns)
+        if site.target is not None and noinline_matches(site.target, patterns)
     }
     return sorted(found)
 

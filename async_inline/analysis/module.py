@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
 from collections.abc import Callable, Container, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING, cast
 import libcst as cst
 from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
 
+from ..options import noinline_matches
 from ..tree import statements_of, walk
 from .callee import SCAFFOLDING_NAMES, CalleeInfo, Owner, analyze_callee
 from .classes import ClassInfo, is_overload_stub, module_classes
@@ -85,7 +85,7 @@ class ModuleFacts:
         return self._functions[name]
 
     def _listed(self, info: CalleeInfo) -> CalleeInfo:
-        if info.refusal is None and any(fnmatch.fnmatchcase(info.key, p) for p in self._noinline):
+        if info.refusal is None and noinline_matches(info.key, self._noinline):
             return dataclasses.replace(info, refusal=Refusal(RefusalCode.NOINLINE, "listed in the noinline option"))
         return info
 

@@ -49,13 +49,16 @@ def _override(kids: list[cst.CSTNode], default: Scope, special: Mapping[int, Sco
     return [(kid, special.get(id(kid), default)) for kid in kids]
 
 
-def _ids(nodes: object, scope: Scope) -> dict[int, Scope]:
-    if nodes is None:
-        return {}
-    if isinstance(nodes, cst.CSTNode):
-        return {id(nodes): scope}
-    assert isinstance(nodes, (list, tuple))
-    return {id(n): scope for n in nodes}
+def _ids(scope: Scope, *fields: object) -> dict[int, Scope]:
+    """``scope`` for each node held by ``fields`` (a node, a sequence of nodes, or None)."""
+    out: dict[int, Scope] = {}
+    for nodes in fields:
+        if isinstance(nodes, cst.CSTNode):
+            out[id(nodes)] = scope
+        elif nodes is not None:
+            assert isinstance(nodes, (list, tuple))
+            out.update((id(n), scope) for n in nodes)
+    return out
 
 
 def _function(node: cst.CSTNode, scope: Scope, walk: _Walk) -> list[_Pair]:
@@ -63,7 +66,7 @@ def _function(node: cst.CSTNode, scope: Scope, walk: _Walk) -> list[_Pair]:
     kids = walk.enter(node, scope)
     outer: Scope = AnnotationScope(scope, node, None) if node.type_parameters is not None else scope
     inner = FunctionScope(outer, node, node.name.value)
-    special = {**_ids(node.type_parameters, outer), **_ids(node.decorators, outer), **_ids(node.returns, outer)}
+    special = _ids(outer, node.type_parameters, node.decorators, node.returns)
     special.update({id(node.params): inner, id(node.body): inner})
     return _override(kids, scope, special)
 
@@ -80,7 +83,7 @@ def _param(node: cst.CSTNode, scope: Scope, walk: _Walk) -> list[_Pair]:
     assert isinstance(node, cst.Param)
     kids = walk.enter(node, scope)
     outside = scope.parent
-    return _override(kids, scope, {**_ids(node.default, outside), **_ids(node.annotation, outside)})
+    return _override(kids, scope, _ids(outside, node.default, node.annotation))
 
 
 def _class(node: cst.CSTNode, scope: Scope, walk: _Walk) -> list[_Pair]:
@@ -88,7 +91,7 @@ def _class(node: cst.CSTNode, scope: Scope, walk: _Walk) -> list[_Pair]:
     kids = walk.enter(node, scope)
     outer: Scope = AnnotationScope(scope, node, None) if node.type_parameters is not None else scope
     inner = ClassScope(outer, node, node.name.value)
-    special = {**_ids(node.type_parameters, outer), **_ids(node.bases, outer), **_ids(node.keywords, outer)}
+    special = _ids(outer, node.type_parameters, node.bases, node.keywords)
     pairs = _override([k for k in kids if k is not node.body], scope, special)
     # The block itself stays outside (as the provider leaves it); its statements are in.
     block = node.body
@@ -108,7 +111,7 @@ def _comprehension(node: cst.CSTNode, scope: Scope, walk: _Walk) -> list[_Pair]:
         special = {id(node.elt): inner}
     pairs = _override([k for k in kids if k is not node.for_in], scope, special)
     for_in = node.for_in
-    inside = {**_ids(for_in.target, inner), **_ids(for_in.ifs, inner), **_ids(for_in.inner_for_in, inner)}
+    inside = _ids(inner, for_in.target, for_in.ifs, for_in.inner_for_in)
     pairs.extend(_override(walk.enter(for_in, scope), scope, inside))
     return pairs
 
@@ -117,7 +120,7 @@ def _type_alias(node: cst.CSTNode, scope: Scope, walk: _Walk) -> list[_Pair]:
     assert isinstance(node, cst.TypeAlias)
     kids = walk.enter(node, scope)
     inner = AnnotationScope(scope, node, None)
-    return _override(kids, scope, {**_ids(node.type_parameters, inner), id(node.value): inner})
+    return _override(kids, scope, _ids(inner, node.type_parameters, node.value))
 
 
 _HANDLERS: dict[type, _Handler] = {
