@@ -42,8 +42,8 @@ class RewriteResult:
     #: Other modules' sources the rewrite read (module name -> path): the output depends
     #: on them (a cache of rewritten code must be invalidated when one changes).
     dependencies: dict[str, str] = field(default_factory=dict)
-    #: Computes ``positions`` on demand: only the import hook needs it, and it costs a
-    #: second pass over the new module.
+    #: Computes ``positions`` on demand: only the import hook needs them (it asks for them
+    #: with the rewrite, so that one pass over the new module generates code and positions).
     _positions: Callable[[], PositionMap] | None = field(default=None, repr=False, compare=False)
 
     @cached_property
@@ -127,6 +127,7 @@ def rewrite_source(
     options: Options | None = None,
     module: str | None = None,
     sources: SourceProvider | None = None,
+    positions: bool = False,
 ) -> RewriteResult:
     """Inline the statically resolvable awaited coroutine calls of one module.
 
@@ -135,12 +136,14 @@ def rewrite_source(
     be followed. ``sources`` finds the source of another module by name: functions and
     methods of the modules this one imports can then be inlined too (see
     ``async_inline.sources``); ``RewriteResult.dependencies`` lists the sources read.
+    ``positions`` computes ``RewriteResult.positions`` in the pass that generates the
+    code (they are computed on demand otherwise, in a pass of their own).
     Raises SourceError for input that is not valid Python on the running interpreter.
     """
     from .analysis.program import Program
 
     options = options or Options()
-    return _rewrite(source, filename, options, module, Program(sources, options.noinline))
+    return _rewrite(source, filename, options, module, Program(sources, options.noinline), positions)
 
 
 def rewrite_program(files: Mapping[str, str], *, options: Options | None = None) -> dict[str, RewriteResult]:
@@ -154,10 +157,11 @@ def rewrite_program(files: Mapping[str, str], *, options: Options | None = None)
     return {path: _rewrite(text, path, options, module_name_of(path)[0], program) for path, text in files.items()}
 
 
-def _rewrite(source: str | bytes, filename: str, options: Options, module: str | None, program: Program) -> RewriteResult:
+def _rewrite(source: str | bytes, filename: str, options: Options, module: str | None, program: Program, positions: bool = False) -> RewriteResult:
     # Imported here: `import async_inline` (the hook, the plugin, --help) stays light.
     import libcst as cst
 
+    from .layout import lay_out
     from .transform.rewriter import rewrite_module
 
     encoding = "utf-8"
@@ -172,10 +176,11 @@ def _rewrite(source: str | bytes, filename: str, options: Options, module: str |
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
         raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
-    new_module, report, origins = rewrite_module(tree, path=filename, source=source, options=options, module_name=module, program=program)
-    if origins is None:
+    new_module, report, marks = rewrite_module(tree, path=filename, source=source, options=options, module_name=module, program=program)
+    if marks is None:
         return RewriteResult(source, report, encoding, dependencies=dict(program.read))
-    code = new_module.code
+    layout = lay_out(new_module, occurrences=True) if positions else None
+    code = layout.code if layout is not None else new_module.code
     try:
         compile(code, filename, "exec", dont_inherit=True)
     except SyntaxError as exc:
@@ -187,8 +192,11 @@ def _rewrite(source: str | bytes, filename: str, options: Options, module: str |
         code = _insert_header(code)
     header_at = code.splitlines().index(HEADER.rstrip("\n")) if options.header else None
 
-    def positions() -> PositionMap:
-        found = origins()
+    def position_map() -> PositionMap:
+        found = marks.positions(layout if layout is not None else lay_out(new_module, occurrences=True))
         return found.shifted(header_at + 1) if header_at is not None else found
 
-    return RewriteResult(code, report, encoding, dependencies=dict(program.read), _positions=positions)
+    result = RewriteResult(code, report, encoding, dependencies=dict(program.read), _positions=position_map)
+    if positions:
+        result.positions  # noqa: B018 - computed now, while the layout is at hand
+    return result

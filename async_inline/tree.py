@@ -49,10 +49,10 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     out: list[cst.CSTNode] = []
     for name in names:
         value = getattr(node, name)
-        if _is_syntax(value):
+        if is_syntax(value):
             out.append(value)
         elif type(value) in (list, tuple):
-            out.extend(v for v in value if _is_syntax(v))
+            out.extend(v for v in value if is_syntax(v))
     return out
 
 
@@ -70,7 +70,7 @@ _FORMATTING: tuple[type, ...] = (
 _SYNTAX_TYPE: dict[type, bool] = {}
 
 
-def _is_syntax(value: object) -> bool:
+def is_syntax(value: object) -> bool:
     kind = type(value)
     found = _SYNTAX_TYPE.get(kind)
     if found is None:

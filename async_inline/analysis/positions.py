@@ -1,26 +1,26 @@
 """Where the statements and awaits of a module are, without laying the whole module out.
 
-LibCST's ``PositionProvider`` generates the code of the whole module to find every
-node's position: a sixth of a rewrite's time, while the rewriter asks for the positions
-of statements and awaits nearly always and of other nodes only for the import hook's
-position maps. CPython's parser gives statements and awaits their positions almost for
-free, so those are paired with the LibCST nodes: both lists in source order, checked to
-agree (same count, same kinds, same callees); where they do not, and for every other
-node, the provider runs after all, once. Positions are LibCST's: 1-based lines, columns
-in characters (``ast`` counts UTF-8 bytes). tests/unit/test_positions_fast.py checks them
-against the provider's node by node.
+Laying a module out (generating its code while counting lines and columns, as LibCST's
+``PositionProvider`` does) costs more than parsing it, while the rewriter asks for the
+positions of statements and awaits nearly always and of other nodes only for the import
+hook's position maps. CPython's parser gives statements and awaits their positions almost
+for free, so those are paired with the LibCST nodes: both lists in source order, checked
+to agree (same count, same kinds, same callees); where they do not, and for every other
+node, the module is laid out after all, once (``layout.lay_out``). Positions are
+LibCST's: 1-based lines, columns in characters (``ast`` counts UTF-8 bytes).
+tests/unit/test_scope_tree_and_positions.py checks them against the provider's node by
+node.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Mapping
 from typing import cast
 
 import libcst as cst
-from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
+from ..layout import Range, lay_out
 from ..tree import children
 
 #: Fields of the nodes whose dataclass order is not their order in the source.
@@ -144,42 +144,49 @@ def _agree(cst_statements: list[cst.CSTNode], ast_statements: list[ast.stmt], cs
     return all(_callee(a.expression) == _ast_callee(b.value) for a, b in zip(cst_awaits, ast_awaits, strict=True))
 
 
-class ModulePositions(Mapping[cst.CSTNode, CodeRange]):
+class ModulePositions:
     """The LibCST positions of a module's nodes: statements and awaits from CPython's
-    parser, the rest (or everything, where the two parsers' lists disagree) from LibCST."""
+    parser, the rest (or everything, where the two parsers' lists disagree) from one
+    layout of the module (``layout.lay_out``: the provider's ranges). Keyed by ``id``:
+    the module keeps its nodes alive, and a node of another tree has no range here."""
 
     def __init__(self, module: cst.Module, source: str | None = None) -> None:
         self._module = module
         self._source = source if source is not None else module.code
-        self._known: dict[cst.CSTNode, CodeRange] = {}
-        self._provided: Mapping[cst.CSTNode, CodeRange] | None = None
+        self._known: dict[int, Range] = {}
+        self._laid_out: dict[int, Range] | None = None
         self._lines: list[str] | None = None
         try:
             tree = ast.parse(self._source)
         except (SyntaxError, ValueError):
-            self._provide()
+            self._lay_out()
             return
         cst_statements, cst_awaits, lines = _cst_nodes(module)
         ast_statements, ast_awaits = _ast_nodes(tree)
         if not _agree(cst_statements, ast_statements, cst_awaits, ast_awaits):
-            self._provide()
+            self._lay_out()
             return
         known = self._known
         for mine, theirs in zip(cst_statements, ast_statements, strict=True):
-            known[mine] = self._range(theirs)
+            known[id(mine)] = self._range(theirs)
         for await_, node in zip(cst_awaits, ast_awaits, strict=True):
-            known[await_] = self._range(node)
+            known[id(await_)] = self._range(node)
         for line in lines:
-            first, last = known.get(line.body[0]), known.get(line.body[-1])
+            first, last = known.get(id(line.body[0])), known.get(id(line.body[-1]))
             if first is not None and last is not None:
-                known[line] = CodeRange(first.start, last.end)
+                known[id(line)] = (*first[:2], *last[2:])
 
-    def _provide(self) -> Mapping[cst.CSTNode, CodeRange]:
-        if self._provided is None:
-            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
-            self._provided = cast(Mapping[cst.CSTNode, CodeRange], wrapper.resolve(PositionProvider))
+    @property
+    def laid_out(self) -> bool:
+        """Whether the whole module was laid out (the parsers disagreed, or a node other
+        than a statement or await was asked for)."""
+        return self._laid_out is not None
+
+    def _lay_out(self) -> dict[int, Range]:
+        if self._laid_out is None:
+            self._laid_out = lay_out(self._module).ranges
             self._known = {}
-        return self._provided
+        return self._laid_out
 
     def _column(self, line: int, offset: int) -> int:
         """Characters before byte ``offset`` of ``line``."""
@@ -190,34 +197,20 @@ class ModulePositions(Mapping[cst.CSTNode, CodeRange]):
             return offset
         return len(text.encode("utf-8")[:offset].decode("utf-8", "replace"))
 
-    def _range(self, node: ast.stmt | ast.Await) -> CodeRange:
+    def _range(self, node: ast.stmt | ast.Await) -> Range:
         end_line = node.end_lineno if node.end_lineno is not None else node.lineno
         end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset
-        return CodeRange(
-            CodePosition(node.lineno, self._column(node.lineno, node.col_offset)),
-            CodePosition(end_line, self._column(end_line, end_col)),
-        )
+        return (node.lineno, self._column(node.lineno, node.col_offset), end_line, self._column(end_line, end_col))
 
-    def get(self, node: cst.CSTNode, default: CodeRange | None = None) -> CodeRange | None:  # type: ignore[override]
-        """Without running the provider for a statement or await of another tree."""
-        found = self._known.get(node)
+    def get(self, node: cst.CSTNode) -> Range | None:
+        """Where ``node`` is; None for a node of another tree (without laying the module
+        out for a statement or await)."""
+        found = self._known.get(id(node))
         if found is not None:
             return found
-        if self._provided is None and isinstance(node, _PAIRED):
-            return default
-        return self._provide().get(node, default)
-
-    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
-        found = self._known.get(node)
-        if found is not None:
-            return found
-        return self._provide()[node]
-
-    def __iter__(self) -> Iterator[cst.CSTNode]:
-        return iter(self._provide())
-
-    def __len__(self) -> int:
-        return len(self._provide())
+        if self._laid_out is None and isinstance(node, _PAIRED):
+            return None
+        return self._lay_out().get(id(node))
 
 
 __all__ = ["ModulePositions"]

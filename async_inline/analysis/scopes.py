@@ -16,8 +16,9 @@ from functools import cached_property
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
-from libcst.metadata import BuiltinScope, ClassScope, CodeRange, ComprehensionScope, FunctionScope, GlobalScope, Scope
+from libcst.metadata import BuiltinScope, ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
 
+from ..layout import Range
 from ..tree import children, import_top_name, walk
 from .positions import ModulePositions
 from .scope_tree import scope_tree
@@ -217,9 +218,9 @@ class ScopeIndex:
     def line(self, node: cst.CSTNode) -> int:
         found = self.position(node)
         assert found is not None, "a node of another tree"
-        return found.start.line
+        return found[0]
 
-    def position(self, node: cst.CSTNode) -> CodeRange | None:
+    def position(self, node: cst.CSTNode) -> Range | None:
         """Where an original node is (None for a node that is not part of the module). The
         line ``statements_of`` makes of a one-line body (``def f(): a; return b``) is where
         its first statement is."""

@@ -74,7 +74,7 @@ def build(
     # Fallbacks compile outside the ``except`` blocks, so that a genuine SyntaxError is the
     # interpreter's own, not one raised "during handling of" the rewriter's error.
     try:
-        result = rewrite_source(source, filename=path, options=options.replace(header=False), module=module, sources=sources)
+        result = rewrite_source(source, filename=path, options=options.replace(header=False), module=module, sources=sources, positions=True)
     except Exception as exc:  # SourceError, InternalError, or a bug: the module must still import
         failure = f"{type(exc).__name__}: {exc}"
     else:

@@ -12,9 +12,9 @@ While emitting, the emitter records for its output nodes:
 * frames (``frame``): the output of an inlined body runs in a logical frame of the callee,
   whose parent is the frame the await was in.
 
-After emission, ``positions`` lays the output out once (every occurrence of a node,
+After emission, ``positions`` reads the layout of the output (every occurrence of a node,
 since unchanged expressions may be shared between an inlined copy and the callee's own
-definition) and returns a ``PositionMap``: the tree of output spans, each with its origin
+definition; the same pass generates the code) and returns a ``PositionMap``: the tree of output spans, each with its origin
 and logical frame. The import hook positions the compiled code from it (``hook/build.py``).
 """
 
@@ -23,27 +23,19 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
-# Private LibCST API: the code generator's position-tracking state. Its public provider
-# keeps one position per node object, but the output shares expression objects between
-# places; subclassing the state is the only way to see every occurrence. Pinned by
-# tests/debug/test_positions.py.
-from libcst._position import CodeRange
-from libcst.metadata.position_provider import PositionProvidingCodegenState
-
 from ..analysis.callee import CalleeInfo
 from ..analysis.scopes import ScopeIndex
+from ..layout import Layout, Occurrence, Range
 from ..tree import children, is_statement_level
 
 if TYPE_CHECKING:
     from .session import Frame
 
 _LINES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
-#: (start line, start column, end line, end column); columns count characters.
-Range = tuple[int, int, int, int]
 
 
 class Kind(enum.IntEnum):
@@ -180,7 +172,7 @@ class OriginMarks:
         parent_index = self.frame_index(parent)
         position = self.index.position(site)
         if position is not None:
-            where = _range(position)
+            where = position
         else:  # a site in code of another module: where that code runs in this file
             assert parent_index >= 0, "an await of the original module"
             where = self.frames[parent_index].site
@@ -206,13 +198,15 @@ class OriginMarks:
             self.frame_marks.setdefault(id(node), (node, index))
 
     # -- after emission ---------------------------------------------------------------
-    def positions(self, module: cst.Module) -> PositionMap:
-        """Lay ``module`` out and resolve every node occurrence's origin and frame."""
-        state = _OccurrenceState(default_indent=module.default_indent, default_newline=module.default_newline, provider=_Computed())
-        module._codegen(state)  # private LibCST API, see _OccurrenceState
+    def positions(self, layout: Layout) -> PositionMap:
+        """Every node occurrence's origin and frame, from the layout of the emitted module
+        (``lay_out(module, occurrences=True)``: the output shares expression objects
+        between places)."""
+        occurrences = layout.occurrences
+        assert occurrences is not None, "laid out without occurrences"
         spans: list[Span] = []
         original = self.index.module
-        for node, out, parent in state.occurrences:
+        for node, out, parent in occurrences:
             up = spans[parent] if parent >= 0 else None
             kind, origin = self._origin(node, original)
             mark = self.frame_marks.get(id(node))
@@ -220,7 +214,7 @@ class OriginMarks:
             spans.append(Span(out, parent, kind, origin, frame))
             if up is not None:
                 up.children.append(len(spans) - 1)
-        _place_unmarked_statements(spans, state.occurrences)
+        _place_unmarked_statements(spans, occurrences)
         return PositionMap(spans, self.frames)
 
     def _origin(self, node: cst.CSTNode, original: cst.Module) -> tuple[Kind, Range | None]:
@@ -229,7 +223,7 @@ class OriginMarks:
             return kind, (1, 0, 1, 0)
         position = self.index.position(source)
         if position is not None:
-            return kind, _range(position)
+            return kind, position
         line = self.origins.get(id(node))
         if line is not None and line[0] is node:
             return Kind.SCAFFOLD, (line[1], -1, line[1], -1)
@@ -250,11 +244,7 @@ def _statements(node: cst.CSTNode, skip: Callable[[cst.CSTNode], bool]) -> Itera
         stack.extend(c for c in children(current) if is_statement_level(c))
 
 
-def _range(position: CodeRange) -> Range:
-    return (position.start.line, position.start.column, position.end.line, position.end.column)
-
-
-def _place_unmarked_statements(spans: list[Span], occurrences: list[tuple[cst.CSTNode, Range, int]]) -> None:
+def _place_unmarked_statements(spans: list[Span], occurrences: list[Occurrence]) -> None:
     """A generated statement nobody marked (``_ai_ref_f = f`` after ``async def f``, the
     runtime import, a ``global`` declaration) runs where the statement before it ran (a
     function's ``def`` line), or at the first line of the statement after it: lines that
@@ -278,35 +268,6 @@ def _place_unmarked_statements(spans: list[Span], occurrences: list[tuple[cst.CS
                 line = origin[0]
             if line is not None:
                 spans[i].kind, spans[i].origin = Kind.SCAFFOLD, (line, -1, line, -1)
-
-
-class _Computed:
-    """Stands in for the metadata provider the code generator writes positions into."""
-
-    def __init__(self) -> None:
-        self._computed: dict[cst.CSTNode, CodeRange] = {}
-
-
-class _OccurrenceState(PositionProvidingCodegenState):
-    """LibCST's position-tracking code generator, recording every occurrence of every node
-    with its parent occurrence (the stock provider keeps the last one per node object)."""
-
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.occurrences: list[tuple[cst.CSTNode, Range, int]] = []
-        self._open: list[int] = []
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        self.provider._computed.pop(node, None)  # a shared node: forget its previous place
-        super().before_codegen(node)
-        self._open.append(len(self.occurrences))
-        self.occurrences.append((node, (0, 0, 0, 0), self._open[-2] if len(self._open) > 1 else -1))
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        super().after_codegen(node)
-        at = self._open.pop()
-        laid_out = cast(CodeRange, self.provider._computed[node])
-        self.occurrences[at] = (node, _range(laid_out), self.occurrences[at][2])
 
 
 __all__ = ["InlinedFrame", "Kind", "OriginMarks", "PositionMap", "Span"]

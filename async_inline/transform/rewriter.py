@@ -17,19 +17,19 @@ from ..plan.planner import Planner
 from ..report import FileReport
 from ..tree import children_cache, starts_with_docstring
 from . import build as b
-from .lines import OriginMarks, PositionMap
+from .lines import OriginMarks
 from .session import Emission, FunctionRef
 from .statements import emit_module
 
 
 def rewrite_module(
     module: cst.Module, *, path: str, source: str | None = None, options: Options, module_name: str | None = None, program: Program | None = None
-) -> tuple[cst.Module, FileReport, Callable[[], PositionMap] | None]:
+) -> tuple[cst.Module, FileReport, OriginMarks | None]:
     """Inline what the plan inlines.
 
     Returns the new module, the report (read off the plan), and, when the module changed,
-    a function computing its ``positions`` (see RewriteResult), which costs a pass of
-    its own.
+    the marks its positions are computed from once it is laid out
+    (``OriginMarks.positions``, see RewriteResult).
     """
     with children_cache():
         index = ScopeIndex(module, source)
@@ -46,7 +46,7 @@ def rewrite_module(
     new_module = _add_aliases(new_module, emission)
     if emission.runtime_alias is not None:
         new_module = _add_runtime_import(new_module, emission)
-    return new_module, report, lambda: emission.marks.positions(new_module)
+    return new_module, report, emission.marks
 
 
 def _add_aliases(module: cst.Module, emission: Emission) -> cst.Module:

@@ -7,6 +7,10 @@ modules from ``sys.modules``. "First" imports start without cached files; "cache
 find them. Medians over the rounds are printed, with the ratios to the plain import.
 Goal: a cached import with the hook within 1.5x of a plain cached import.
 
+The first import with the hook is also compared with what the command line costs on the
+same files (``async-inline rewrite PKG -o OUT -j 1``, run in this process): the hook
+does the same rewrite, plus the positions of the original code in the compiled code.
+
 The first import with the hook (the rewrite) is slow, so it is measured in fewer rounds.
 
 Run: python samples/bench/import_cost.py [--modules 80] [--rounds 7] [--first-rounds 1]
@@ -24,6 +28,7 @@ import time
 from pathlib import Path
 
 import async_inline
+from async_inline import cli
 
 PACKAGE = "_ai_import_bench"
 GOAL = 1.5
@@ -131,6 +136,16 @@ def measure(root: Path, names: list[str], hook: bool, first: bool) -> float:
         async_inline.uninstall()
 
 
+def measure_cli(root: Path) -> float:
+    """The command line's rewrite of the package, in this process, one job."""
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        status = cli.main(["rewrite", str(root / PACKAGE), "-o", out, "-j", "1", "-q"])
+        elapsed = time.perf_counter() - start
+    assert status in (0, 1), status
+    return elapsed
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--modules", type=int, default=80, help="modules in the generated package")
@@ -146,11 +161,12 @@ def main(argv: list[str] | None = None) -> int:
         names = make_package(root, args.modules)
         lines = sum(len(p.read_text().splitlines()) for p in (root / PACKAGE).glob("*.py"))
         sys.path.insert(0, tmp)
-        results: dict[str, list[float]] = {k: [] for k in ("plain first", "hook first", "plain cached", "hook cached")}
+        results: dict[str, list[float]] = {k: [] for k in ("plain first", "hook first", "cli", "plain cached", "hook cached")}
         for r in range(args.rounds):
             results["plain first"].append(measure(root, names, hook=False, first=True))
             if r < max(1, args.first_rounds):
                 results["hook first"].append(measure(root, names, hook=True, first=True))
+                results["cli"].append(measure_cli(root))
             # Interleaved, so that drifts of the machine hit both alike.
             results["plain cached"].append(measure(root, names, hook=False, first=False))
             results["hook cached"].append(measure(root, names, hook=True, first=False))
@@ -166,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  plain, first import (compile)   {median['plain first'] * 1e3:9.1f} ms")
     print(f"  hook,  first import (rewrite)   {median['hook first'] * 1e3:9.1f} ms   {first_ratio:6.2f}x plain")
+    print(f"  command line, rewrite -o OUT    {median['cli'] * 1e3:9.1f} ms   hook first import / command line: "
+          f"{median['hook first'] / median['cli']:.2f}x")
     print(f"  plain, cached import (.pyc)     {median['plain cached'] * 1e3:9.1f} ms")
     print(f"  hook,  cached import            {median['hook cached'] * 1e3:9.1f} ms   {cached_ratio:6.2f}x plain")
     print(f"goal: cached import within {GOAL}x of plain: {'met' if cached_ratio <= GOAL else 'NOT met'} ({cached_ratio:.2f}x)")

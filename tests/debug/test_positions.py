@@ -11,7 +11,6 @@ import sys
 import types
 from pathlib import Path
 
-import libcst as cst
 import pytest
 
 import async_inline
@@ -19,7 +18,6 @@ from async_inline import Options, rewrite_source
 from async_inline.debug import logical_tb
 from async_inline.hook.build import build
 from async_inline.hook.positions import MARKER
-from async_inline.transform.lines import _OccurrenceState
 
 SOURCE = """\
 import asyncio
@@ -38,16 +36,6 @@ async def twice(v):
     first = await add(v)
     return first + await add(v - 1)
 """
-
-
-def test_every_occurrence_of_a_shared_node_is_laid_out() -> None:
-    """LibCST's position provider keeps one position per node object (private API pinned)."""
-    shared = cst.parse_expression("a + b")
-    module = cst.Module(body=[cst.SimpleStatementLine([cst.Expr(shared)]), cst.SimpleStatementLine([cst.Expr(shared)])])
-    state = _OccurrenceState(default_indent="    ", default_newline="\n", provider=type("P", (), {"_computed": {}})())
-    module._codegen(state)
-    places = [out for node, out, _ in state.occurrences if node is shared]
-    assert places == [(1, 0, 1, 5), (2, 0, 2, 5)]
 
 
 @pytest.mark.decisions

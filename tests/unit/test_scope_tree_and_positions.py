@@ -1,9 +1,10 @@
 """The analysis' own scope tree and positions agree with LibCST's providers.
 
-``scope_tree`` replaces ``ScopeProvider`` and ``ModulePositions`` replaces
-``PositionProvider`` for statements and awaits (both for speed, see their modules). Each is
-checked node by node against the provider it replaces, on the bundled samples, the
-rewriter's own source, fuzz programs of every shape, and hand-written corner cases.
+``scope_tree`` replaces ``ScopeProvider``, ``ModulePositions`` (statements and awaits) and
+``layout.lay_out`` (every node) replace ``PositionProvider`` (all for speed, see their
+modules). Each is checked node by node against the provider it replaces, on the bundled
+samples, the rewriter's own source, fuzz programs of every shape, and hand-written corner
+cases.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from libcst.metadata import GlobalScope, MetadataWrapper, PositionProvider, Scope, ScopeProvider
+from libcst.metadata import CodeRange, GlobalScope, MetadataWrapper, PositionProvider, Scope, ScopeProvider
 
 from async_inline.analysis.positions import ModulePositions
 from async_inline.analysis.scope_tree import scope_tree
 from async_inline.analysis.scopes import ScopeIndex
 from async_inline.fuzz.campaign import make_case
+from async_inline.layout import lay_out
 from async_inline.tree import walk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,35 +106,65 @@ def test_statement_and_await_positions_are_the_providers(name: str, source: str)
     module = cst.parse_module(source)
     theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     mine = ModulePositions(module, source)
-    # Only where CPython's parser cannot read the file (3.12 syntax on 3.11) does the
-    # provider run for these nodes.
+    # Only where CPython's parser cannot read the file (3.12 syntax on 3.11) is the
+    # module laid out for these nodes.
     parses = name != "type-parameters" or sys.version_info >= (3, 12)
-    assert (mine._provided is None) == parses
+    assert mine.laid_out != parses
     for node in walk(module):
         if isinstance(node, (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.Await, cst.SimpleStatementLine)):
-            assert mine.get(node) == theirs[node], (name, type(node).__name__, module.code_for_node(node)[:60])
+            assert mine.get(node) == _tuple(theirs[node]), (name, type(node).__name__, module.code_for_node(node)[:60])
 
 
-def test_other_nodes_fall_back_to_the_provider() -> None:
+def _tuple(found: CodeRange) -> tuple[int, int, int, int]:
+    return (found.start.line, found.start.column, found.end.line, found.end.column)
+
+
+@pytest.mark.parametrize(("name", "source"), SOURCES, ids=[n for n, _ in SOURCES])
+def test_layout_of_every_node_is_the_providers(name: str, source: str) -> None:
+    """Every node the provider places, formatting included, and the generated text."""
+    module = cst.parse_module(source)
+    theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    layout = lay_out(module)
+    assert layout.code == module.code
+    assert len(layout.ranges) == len(theirs)
+    for node, found in theirs.items():
+        assert layout.ranges[id(node)] == _tuple(found), (name, type(node).__name__, module.code_for_node(node)[:60])
+
+
+def test_every_occurrence_of_a_shared_node_is_laid_out() -> None:
+    """The provider keeps one position per node object; an emitted tree shares nodes."""
+    shared = cst.parse_expression("a + b")
+    module = cst.Module(body=[cst.SimpleStatementLine([cst.Expr(shared)]), cst.SimpleStatementLine([cst.Expr(shared)])])
+    occurrences = lay_out(module, occurrences=True).occurrences
+    assert occurrences is not None
+    assert [out for node, out, _ in occurrences if node is shared] == [(1, 0, 1, 5), (2, 0, 2, 5)]
+    assert not any(isinstance(node, cst.BaseParenthesizableWhitespace) for node, _, _ in occurrences)
+    parents = [occurrences[parent][0] for node, _, parent in occurrences if node is shared]
+    assert all(isinstance(p, cst.Expr) for p in parents) and parents[0] is not parents[1]
+
+
+def test_other_nodes_are_laid_out_once() -> None:
     source = "async def f():\n    return (await g(1)) + 2\n"
     module = cst.parse_module(source)
     mine = ModulePositions(module, source)
-    assert mine._provided is None
+    assert not mine.laid_out
     ret = module.body[0].body.body[0].body[0]  # type: ignore[attr-defined]
     assert isinstance(ret, cst.Return)
-    assert mine.get(ret.value) == MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)[ret.value]
-    assert mine._provided is not None
-    # A statement of another tree is not placed (and does not need the provider).
-    assert ModulePositions(module, source).get(cst.Pass()) is None
+    assert mine.get(ret.value) == _tuple(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)[ret.value])
+    assert mine.laid_out
+    # A statement of another tree is not placed (and does not need the layout).
+    fresh = ModulePositions(module, source)
+    assert fresh.get(cst.Pass()) is None and not fresh.laid_out
 
 
-def test_parsers_that_disagree_fall_back_to_the_provider() -> None:
-    """The source text is not the module's: the lists cannot be paired, the provider decides."""
+def test_parsers_that_disagree_fall_back_to_the_layout() -> None:
+    """The source text is not the module's: the lists cannot be paired, the layout decides."""
     module = cst.parse_module("async def f():\n    await g()\n")
     mine = ModulePositions(module, "async def f():\n    await h()\n")
-    assert mine._provided is not None
+    assert mine.laid_out
     call = module.body[0].body.body[0].body[0].value  # type: ignore[attr-defined]
-    assert mine.get(call).start.line == 2
+    found = mine.get(call)
+    assert found is not None and found[0] == 2
 
 
 @pytest.mark.parametrize(

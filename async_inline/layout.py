@@ -1,0 +1,120 @@
+"""Positions of LibCST nodes from one code-generation pass: LibCST's ``PositionProvider``
+semantics, a few times faster.
+
+The provider's code-generation state spends most of its time on things the rewriter does
+not need: a ``CodePosition`` dataclass per node, dictionaries keyed by nodes (whose
+``__hash__`` is Python code), a generator-based context manager per syntactic position,
+and a regular expression per token. ``Layout`` computes the same ranges (same rules:
+the whitespace-inclusive range unless the node records its syntactic range) as plain
+tuples keyed by ``id``, valid while the laid-out tree is alive. It also keeps the text
+it generated, and optionally every *occurrence* of every node other than formatting
+(an emitted tree shares node objects between places; the provider keeps one range per
+object).
+
+Private LibCST API: the code generator's state (``_codegen``, ``before_codegen``,
+``record_syntactic_position``). Pinned by tests/unit/test_layout.py, which compares the
+ranges with the provider's on every node of a corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from types import TracebackType
+
+import libcst as cst
+from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+from .tree import is_syntax
+
+#: (start line, start column, end line, end column); 1-based lines, columns in characters.
+Range = tuple[int, int, int, int]
+#: An occurrence: the node, its range, the index of the enclosing occurrence (-1: none).
+Occurrence = tuple[cst.CSTNode, Range, int]
+
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+class Layout(PositionProvidingCodegenState):
+    """The code-generation state: ``ranges`` (by ``id``) and, when asked, ``occurrences``."""
+
+    def __init__(self, module: cst.Module, *, occurrences: bool = False) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline, provider=None)  # type: ignore[arg-type]
+        self.ranges: dict[int, Range] = {}
+        self.occurrences: list[Occurrence] | None = [] if occurrences else None
+        self._starts: list[tuple[int, int]] = []
+        self._open: list[int] = []
+
+    # -- text ---------------------------------------------------------------------
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+        for token in self.indent_tokens:  # indentation holds no newline
+            self.column += len(token)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        if "\n" in value or "\r" in value:
+            segments = _NEWLINE.split(value)
+            self.line += len(segments) - 1
+            self.column = len(segments[-1])
+        else:
+            self.column += len(value)
+
+    # -- positions ------------------------------------------------------------------
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._starts.append((self.line, self.column))
+        occurrences = self.occurrences
+        if occurrences is not None and is_syntax(node):
+            self.ranges.pop(id(node), None)  # a shared node: its range is this occurrence's
+            self._open.append(len(occurrences))
+            occurrences.append((node, (0, 0, 0, 0), self._open[-2] if len(self._open) > 1 else -1))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        line, column = self._starts.pop()
+        key = id(node)
+        found = self.ranges.get(key)
+        if found is None:  # the provider's rule: a syntactic range recorded inside wins
+            found = self.ranges[key] = (line, column, self.line, self.column)
+        occurrences = self.occurrences
+        if occurrences is not None and is_syntax(node):
+            at = self._open.pop()
+            occurrences[at] = (node, found, occurrences[at][2])
+
+    def record_syntactic_position(  # type: ignore[override]
+        self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None
+    ) -> _Syntactic:
+        return _Syntactic(self, node, start_node, end_node)
+
+    @property
+    def code(self) -> str:
+        return "".join(self.tokens)
+
+
+class _Syntactic:
+    """``with state.record_syntactic_position(node, ...)``: the range of the code generated
+    inside, or from ``start_node``'s start to ``end_node``'s end (always recorded)."""
+
+    __slots__ = ("layout", "node", "start_node", "end_node", "line", "column")
+
+    def __init__(self, layout: Layout, node: cst.CSTNode, start_node: cst.CSTNode | None, end_node: cst.CSTNode | None) -> None:
+        self.layout, self.node, self.start_node, self.end_node = layout, node, start_node, end_node
+        self.line, self.column = layout.line, layout.column
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        layout = self.layout
+        ranges = layout.ranges
+        start = ranges[id(self.start_node)][:2] if self.start_node is not None else (self.line, self.column)
+        end = ranges[id(self.end_node)][2:] if self.end_node is not None else (layout.line, layout.column)
+        ranges[id(self.node)] = (*start, *end)
+
+
+def lay_out(module: cst.Module, *, occurrences: bool = False) -> Layout:
+    """Generate ``module``'s code, recording the range of every node (see ``Layout``)."""
+    layout = Layout(module, occurrences=occurrences)
+    module._codegen(layout)
+    return layout
+
+
+__all__ = ["Layout", "Occurrence", "Range", "lay_out"]
