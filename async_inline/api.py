@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -93,9 +94,13 @@ def decode_source(data: bytes, path: str) -> tuple[str, str]:
     return text, encoding
 
 
-def _check_compiles(source: str, path: str) -> None:
+def _check_compiles(source: str, path: str) -> ast.Module:
+    """CPython's syntax tree of ``source``, once it is known to compile (the analysis
+    takes statement and await positions from it)."""
     try:
-        compile(source, path, "exec", dont_inherit=True)
+        tree = ast.parse(source, path)
+        compile(tree, path, "exec", dont_inherit=True)
+        return tree
     except SyntaxError as exc:
         raise SourceError(path, exc.lineno, exc.msg) from None
     except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
@@ -169,14 +174,14 @@ def _rewrite(source: str | bytes, filename: str, options: Options, module: str |
         source, encoding = decode_source(source, filename)
     if has_header(source):
         return RewriteResult(source, FileReport(filename), encoding, already_rewritten=True)
-    _check_compiles(source, filename)
+    syntax = _check_compiles(source, filename)
     if "await" not in source:
         return RewriteResult(source, FileReport(filename), encoding)  # no call site: nothing to analyse
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
         raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
-    new_module, report, marks = rewrite_module(tree, path=filename, source=source, options=options, module_name=module, program=program)
+    new_module, report, marks = rewrite_module(tree, path=filename, source=source, syntax=syntax, options=options, module_name=module, program=program)
     if marks is None:
         return RewriteResult(source, report, encoding, dependencies=dict(program.read))
     layout = lay_out(new_module, occurrences=True) if positions else None

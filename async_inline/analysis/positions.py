@@ -150,17 +150,21 @@ class ModulePositions:
     layout of the module (``layout.lay_out``: the provider's ranges). Keyed by ``id``:
     the module keeps its nodes alive, and a node of another tree has no range here."""
 
-    def __init__(self, module: cst.Module, source: str | None = None) -> None:
+    def __init__(self, module: cst.Module, source: str | None = None, syntax: ast.Module | None = None) -> None:
+        """``syntax``: CPython's tree of ``source`` when the caller has it."""
         self._module = module
         self._source = source if source is not None else module.code
         self._known: dict[int, Range] = {}
         self._laid_out: dict[int, Range] | None = None
         self._lines: list[str] | None = None
-        try:
-            tree = ast.parse(self._source)
-        except (SyntaxError, ValueError):
-            self._lay_out()
-            return
+        if syntax is not None and source is not None:
+            tree = syntax
+        else:
+            try:
+                tree = ast.parse(self._source)
+            except (SyntaxError, ValueError):
+                self._lay_out()
+                return
         cst_statements, cst_awaits, lines = _cst_nodes(module)
         ast_statements, ast_awaits = _ast_nodes(tree)
         if not _agree(cst_statements, ast_statements, cst_awaits, ast_awaits):

@@ -10,6 +10,7 @@ against CPython's ``symtable`` in the tests.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Iterator
 from enum import Enum
 from functools import cached_property
@@ -182,11 +183,12 @@ class _Roles:
 class ScopeIndex:
     """Scopes, bindings and metadata for every node of one module, by node identity."""
 
-    def __init__(self, module: cst.Module, source: str | None = None) -> None:
-        """``source``: the text ``module`` was parsed from, if at hand (else generated)."""
+    def __init__(self, module: cst.Module, source: str | None = None, syntax: ast.Module | None = None) -> None:
+        """``source``: the text ``module`` was parsed from, if at hand (else generated);
+        ``syntax``: CPython's tree of that text, if at hand (else parsed)."""
         self.module = module
         top, self._scopes, self._parents = scope_tree(module)
-        self._positions = ModulePositions(module, source)
+        self._positions = ModulePositions(module, source, syntax)
         self.global_scope: GlobalScope = top
         self.roles: dict[cst.Name, Role] = _Roles().run(self.module)
         self._bindings: dict[Scope, frozenset[str]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 from collections.abc import Callable, Sequence
 from typing import cast
@@ -23,7 +24,14 @@ from .statements import emit_module
 
 
 def rewrite_module(
-    module: cst.Module, *, path: str, source: str | None = None, options: Options, module_name: str | None = None, program: Program | None = None
+    module: cst.Module,
+    *,
+    path: str,
+    source: str | None = None,
+    syntax: ast.Module | None = None,
+    options: Options,
+    module_name: str | None = None,
+    program: Program | None = None,
 ) -> tuple[cst.Module, FileReport, OriginMarks | None]:
     """Inline what the plan inlines.
 
@@ -32,7 +40,7 @@ def rewrite_module(
     (``OriginMarks.positions``, see RewriteResult).
     """
     with children_cache():
-        index = ScopeIndex(module, source)
+        index = ScopeIndex(module, source, syntax)
         program = program or Program(None, options.noinline)
         facts = ModuleFacts(index, module_name, options.noinline, program=program, is_package=os.path.basename(path) == "__init__.py", path=path)
         program.add(facts)
