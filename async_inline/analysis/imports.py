@@ -7,6 +7,7 @@ rebinds it, which the run-time guards see).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import libcst as cst
@@ -38,6 +39,23 @@ def import_bindings(index: ScopeIndex, module: str | None, is_package: bool) -> 
                 if name in once:
                     out[name] = binding
     return out
+
+
+def own_submodules(stmts: Iterable[cst.BaseStatement], index: ScopeIndex, module: str | None, is_package: bool) -> frozenset[str]:
+    """The names a package's ``__init__`` binds once, by importing its own submodule of
+    the same name (``from . import x``, ``from . import x as x``), anywhere its own code
+    runs (anyio binds them under an ``if``, for its lazy importer): like a name the package
+    does not bind, ``pkg.x`` is the submodule."""
+    if not is_package or module is None:
+        return frozenset()
+    once = index.globals_bound_once
+    out: set[str] = set()
+    for stmt in stmts:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.ImportFrom):
+                    out.update(n for n, b in _bound(small, stmt, module, is_package) if b.module == module and b.attribute == n and n in once)
+    return frozenset(out)
 
 
 def _bound(small: cst.BaseSmallStatement, stmt: cst.SimpleStatementLine, module: str | None, is_package: bool) -> list[tuple[str, ImportBinding]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Container, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
@@ -15,7 +15,7 @@ from ..tree import statements_of, walk
 from .callee import SCAFFOLDING_NAMES, CalleeInfo, Owner, analyze_callee
 from .classes import ClassInfo, is_overload_stub, module_classes
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
-from .imports import ImportBinding, import_bindings
+from .imports import ImportBinding, import_bindings, own_submodules
 from .refusals import Refusal, RefusalCode
 from .returns import ReturnPlan, plan_returns
 from .scopes import Role, ScopeIndex
@@ -59,6 +59,8 @@ class ModuleFacts:
         self.classes: dict[str, ClassInfo] = module_classes(index, name)
         #: Module-level names bound once by a top-level import statement.
         self.imports: dict[str, ImportBinding] = import_bindings(index, name, is_package)
+        #: Names a package binds only to its own submodule of that name (``from . import x``).
+        self.own_submodules = own_submodules(module_level_statements(index.module.body), index, name, is_package)
         self._methods: dict[tuple[str, str], CalleeInfo] = {}
         #: Names code of this module reads as globals or builtins, and the names generated
         #: code reads: no callee local may take them (inlined code could read them).
@@ -191,14 +193,17 @@ class ModuleFacts:
 def module_level_definitions(stmts: Sequence[cst.BaseStatement]) -> list[cst.FunctionDef]:
     """The function definitions a module's own code runs: top-level ones, and those in
     the blocks of top-level ``if``, ``try`` and ``with`` statements."""
-    out: list[cst.FunctionDef] = []
+    return [stmt for stmt in module_level_statements(stmts) if isinstance(stmt, cst.FunctionDef)]
+
+
+def module_level_statements(stmts: Sequence[cst.BaseStatement]) -> Iterator[cst.BaseStatement]:
+    """The statements a module's own code runs: top-level ones, and those in the blocks of
+    top-level ``if``, ``try`` and ``with`` statements (not in definitions)."""
     for stmt in stmts:
-        if isinstance(stmt, cst.FunctionDef):
-            out.append(stmt)
-        elif isinstance(stmt, (cst.If, cst.Try, cst.With)):
+        yield stmt
+        if isinstance(stmt, (cst.If, cst.Try, cst.With)):
             for block in _blocks(stmt):
-                out += module_level_definitions(block)
-    return out
+                yield from module_level_statements(block)
 
 
 def _blocks(stmt: cst.If | cst.Try | cst.With) -> list[Sequence[cst.BaseStatement]]:

@@ -116,7 +116,7 @@ def member(facts: ModuleFacts, name: str, via: cst.SimpleStatementLine | None, h
         if binding.attribute is None:
             return Ref(RefKind.MODULE, target, via=step)
         return member(target, binding.attribute, step, hops + 1)
-    if program is not None and facts.name is not None and name not in facts.index.globals_bound_once:
+    if program is not None and facts.name is not None and (name not in facts.index.globals_bound_once or name in facts.own_submodules):
         submodule = program.facts(f"{facts.name}.{name}")  # `from . import x`, `pkg.x`
         if submodule is not None and facts.is_package:
             return Ref(RefKind.MODULE, submodule, via=via)

@@ -119,6 +119,41 @@ def test_re_exports_through_package_init_and_dotted_module_paths():
     }, inlined={"pkg.core.util.clip"})
 
 
+def test_a_package_binding_its_own_submodule_conditionally_for_a_lazy_importer():
+    """anyio's ``__init__``: ``if TYPE_CHECKING or not install_lazy_importer(): from . import
+    to_thread as to_thread``, with a module ``__getattr__`` importing submodules on first
+    use. Either way ``pkg.util`` is the submodule; after a patch of ``pkg.util.clip`` the
+    guard sees the patch through ``util.clip``."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": '''
+            import importlib
+
+            def _lazy():
+                def __getattr__(name):
+                    if name == "util":
+                        return importlib.import_module(".util", __name__)
+                    raise AttributeError(name)
+                globals()["__getattr__"] = __getattr__
+                return True
+
+            if not _lazy():
+                from . import util as util
+        ''',
+        "pkg/util.py": UTIL,
+        "pkg/app.py": '''
+            from unittest import mock
+            from . import util
+            import pkg
+
+            async def main():
+                print(await util.clip(7), await pkg.util.clip(2))
+                with mock.patch("pkg.util.clip", mock.AsyncMock(return_value="patched")):
+                    print(await util.clip(7), await pkg.util.clip(2))
+                print(await util.clip(1))
+        ''',
+    }, inlined={"pkg.util.clip"})
+
+
 def test_methods_of_classes_of_other_modules():
     assert_same_package_behaviour({
         "pkg/__init__.py": "",
