@@ -19,6 +19,7 @@ from .classes import MethodKind
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .evaluation import blocks_around
 from .refusals import Refusal, RefusalCode
+from .returns import swallowable_returns
 from .scopes import Role, ScopeIndex
 
 #: Calls whose result depends on which frame they run in.
@@ -290,6 +291,8 @@ def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef) -> Refusal | None:
             jump = _leaves_finally(node.finalbody.body)
             if jump is not None:
                 return Refusal(RefusalCode.UNSUPPORTED, f"a finally block leaves its loop with {jump}, which discards a pending return")
+    if any(swallowable_returns(statements_of(fdef.body)).values()):
+        return Refusal(RefusalCode.UNSUPPORTED, "a return in a loop is followed by a finally block or with exit whose exception can be swallowed, which discards the return")
     introspection = calls_frame_introspection(index, fdef.body)
     if introspection:
         return Refusal(RefusalCode.FRAME_INTROSPECTION, f"calls {introspection}, which would see the caller's frame")

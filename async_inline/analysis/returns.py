@@ -6,6 +6,12 @@ Any other return also leaves the inlined body: by ``break`` out of a ``while Tru
 block that wraps the body, and, when it sits inside the callee's own loops, by a flag
 checked after each such loop (``break`` only leaves the innermost loop). A return whose
 only enclosing loop is the body's last statement needs neither: its ``break`` ends the body.
+
+A lowered return has set the result before the ``finally`` blocks and ``with`` exits
+after it run. If one of them raises and a ``try`` or ``with`` of the callee around it
+swallows that exception, the callee goes on with its value discarded, as Python discards
+it, and may fall off its end: such returns (``swallowable``) always leave by ``break``,
+and falling off the end sets the result to None where it happens (not up front).
 """
 
 from __future__ import annotations
@@ -38,6 +44,9 @@ class ReturnPlan:
     may_fall_off: bool = True
     #: Some return runs a ``finally`` block or a ``with`` exit after its value is computed.
     protected: bool = False
+    #: Some return's ``finally`` or ``with`` exit may raise into a ``try`` or ``with`` of the
+    #: callee that swallows it, discarding the value (see the module docstring).
+    swallowable: bool = False
 
 
 @dataclass
@@ -51,6 +60,7 @@ class _Found:
 
 def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
     plan = _Found()
+    swallowable = swallowable_returns(body)
 
     # `tail`: nothing of the body runs after this statement; `exits`: a `break` here leaves
     # the one loop around it, which is in tail position (then a break ends the body).
@@ -66,9 +76,9 @@ def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
         if isinstance(stmt, cst.SimpleStatementLine):
             block(stmt.body, tail, loops, exits)
         elif isinstance(stmt, cst.Return):
-            if tail:
+            if tail and stmt not in swallowable:
                 plan.tail.add(stmt)
-            elif exits:
+            elif exits and stmt not in swallowable:
                 plan.loop_exits.add(stmt)
             else:
                 plan.needs_wrapper = True
@@ -104,7 +114,7 @@ def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
     block(body, True, ())
     protected = any(_protected_returns(stmt, False) for stmt in body)
     sets = (frozenset(plan.tail), frozenset(plan.loop_exits), frozenset(plan.in_loop), frozenset(plan.loops))
-    return ReturnPlan(*sets, plan.needs_wrapper, not _never_falls_off(body), protected)
+    return ReturnPlan(*sets, plan.needs_wrapper, not _never_falls_off(body), protected, bool(swallowable))
 
 
 def _never_falls_off(body: Sequence[cst.BaseStatement]) -> bool:
@@ -127,6 +137,48 @@ def _breaks_out(node: cst.CSTNode) -> bool:
     if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
         return False
     return any(_breaks_out(child) for child in children(node))
+
+
+def swallowable_returns(body: Sequence[cst.BaseStatement]) -> dict[cst.Return, bool]:
+    """The returns followed by a ``finally`` block or ``with`` exit that is itself inside
+    the body of a ``try`` with handlers or of a ``with``, where an exception raised after
+    the return can be caught and the callee go on; for each, whether it is inside a loop
+    of the callee (then the lowered return's flag would stay set: ``check_callee``
+    refuses those)."""
+    out: dict[cst.Return, bool] = {}
+    for stmt in body:
+        _swallowable(stmt, False, False, False, out)
+    return out
+
+
+def _swallowable(node: cst.CSTNode, protected: bool, swallowing: bool, in_loop: bool, out: dict[cst.Return, bool]) -> None:
+    """``protected``: a ``finally`` or ``with`` exit that such a ``try``/``with`` encloses
+    runs after a return here; ``swallowing``: an exception raised here can be caught."""
+    if isinstance(node, cst.Return):
+        if protected:
+            out[node] = in_loop
+        return
+    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        return
+    if isinstance(node, (cst.Try, cst.TryStar)):
+        inner = protected or (swallowing and node.finalbody is not None)
+        _swallowable(node.body, inner, swallowing or bool(node.handlers), in_loop, out)
+        for part in (*node.handlers, node.orelse):
+            if part is not None:
+                _swallowable(part, inner, swallowing, in_loop, out)
+        if node.finalbody is not None:
+            _swallowable(node.finalbody, protected, swallowing, in_loop, out)
+        return
+    if isinstance(node, cst.With):
+        _swallowable(node.body, protected or swallowing, True, in_loop, out)
+        return
+    if isinstance(node, (cst.For, cst.While)):
+        _swallowable(node.body, protected, swallowing, True, out)
+        if node.orelse is not None:
+            _swallowable(node.orelse, protected, swallowing, in_loop, out)
+        return
+    for child in children(node):
+        _swallowable(child, protected, swallowing, in_loop, out)
 
 
 def _protected_returns(node: cst.CSTNode, protected: bool) -> bool:

@@ -162,11 +162,17 @@ class FrameBuilder:
         marks.open_frame(child, parent, callee, site.await_node, names)
         body = self._emit_body(self, child)
         inner: list[Emitted] = []
-        if result is not None and returns.may_fall_off:
-            inner.append(b.assign(result, b.NONE))
+        # Falling off the end makes the result None: set up front, unless a return's value
+        # may be discarded and the body go on (``swallowable``): then where it happens.
+        falls_off = [b.assign(result, b.NONE)] if result is not None and returns.may_fall_off else []
+        if not returns.swallowable:
+            inner += falls_off
         if child.done_flag is not None:
             inner.append(b.assign(child.done_flag, b.FALSE))
-        if returns.needs_wrapper:
+        if returns.swallowable:
+            assert returns.needs_wrapper, "swallowable returns leave by break"
+            inner.append(b.while_true([*body, *falls_off, cst.Break()]))
+        elif returns.needs_wrapper:
             lowered = without_breaks(body, marks.replaced)
             inner += lowered if lowered is not None else [b.while_true([*body, cst.Break()])]
         else:

@@ -566,3 +566,81 @@ def test_fuzz_seed_741702_a_constant_parameter_keeps_its_parentheses(assume):
     assert [d.callee for d in result.report.inlined] == ["f", "f"]
     verdict = compare(CONSTANT_BEFORE_AN_ATTRIBUTE, runtime_async=False, options=options)
     assert verdict.kind is None, verdict.detail
+
+
+SWALLOWED_AFTER_A_RETURN = '''\
+G = 0
+
+
+class Suppress:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return True
+
+
+class FailingExit:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        raise KeyError("exit")
+
+
+async def finally_raises(a):
+    with Suppress():
+        try:
+            return a
+        finally:
+            s = a // G
+
+
+async def exit_raises_at_the_tail():
+    try:
+        with FailingExit():
+            return "from the with"
+    except KeyError:
+        pass
+
+
+async def exit_raises_in_a_loop(items):
+    for item in items:
+        try:
+            with FailingExit():
+                return item
+        except KeyError:
+            print("swallowed", item)
+
+
+async def explicit_return_after(a):
+    with Suppress():
+        try:
+            return a
+        finally:
+            s = a // G
+    return "after"
+
+
+async def main():
+    print(await finally_raises(5), await exit_raises_at_the_tail())
+    print(await exit_raises_in_a_loop([1, 2]), await explicit_return_after(7))
+'''
+
+
+@pytest.mark.parametrize("runtime_async", [False, True])
+def test_fuzz_seed_750998_a_swallowed_exception_discards_the_return(runtime_async):
+    """Seed 750998 (modules, ``--no-guards``): ``return`` inside ``try/finally`` whose
+    ``finally`` raised into a ``with`` that suppresses it. Python discards the returned
+    value and the callee went on and fell off its end (None); the inlined return had
+    already set the result, and falling off the end did not reset it (it was set to None
+    up front). Such returns now leave by ``break`` and the end sets None where it is
+    reached; also for a ``with`` exit raising into a ``try`` at the tail. In a loop the
+    lowered return's flag would stay set too: such callees stay calls (``unsupported``)."""
+    result = rewrite_source(SWALLOWED_AFTER_A_RETURN, options=Options(stress_seed=None))
+    assert sorted(d.callee for d in result.report.inlined) == ["exit_raises_at_the_tail", "explicit_return_after", "finally_raises"]
+    assert [(d.callee, d.code) for d in result.report.skipped] == [("exit_raises_in_a_loop", "unsupported")]
+    verdict = compare(SWALLOWED_AFTER_A_RETURN, runtime_async=runtime_async, options=Options(stress_seed=None))
+    assert verdict.kind is None, verdict.detail
+    expected = "None None\nswallowed 1\nswallowed 2\nNone after\n"
+    assert run_program(SWALLOWED_AFTER_A_RETURN, runtime_async=runtime_async, name="sw").stdout == expected

@@ -265,6 +265,27 @@ ROWS = [
         "            else:\n                continue\n    return 0\nasync def main():\n    return await f([1])\n",
         ("f: unsupported",),
     ),
+    # A finally or with exit raising after a return into a try or with of the callee that
+    # swallows it discards the return and the callee goes on (fuzz seed 750998): inlined with
+    # the result set to None where the body falls off; in a loop the flag would stay set.
+    Row(
+        "return-whose-exit-may-raise-into-a-handler-is-inlined",
+        "async def f(cm):\n    try:\n        with cm:\n            return 1\n    except KeyError:\n        pass\n"
+        "async def main():\n    return await f(None)\n",
+        ("f: statements",),
+    ),
+    Row(
+        "return-in-a-loop-whose-exit-may-raise-into-a-handler",
+        "async def f(cm, xs):\n    for x in xs:\n        with cm:\n            try:\n                return x\n            finally:\n                pass\n"
+        "async def main():\n    return await f(None, [])\n",
+        ("f: unsupported",),
+    ),
+    Row(
+        "return-in-a-loop-under-one-with-only",
+        "async def f(cm, xs):\n    for x in xs:\n        with cm:\n            return x\n"
+        "async def main():\n    return await f(None, [])\n",
+        ("f: statements",),
+    ),
     Row(
         "finally-with-its-own-loop",
         "async def f(xs):\n    try:\n        return xs\n    finally:\n        for y in xs:\n            break\n"
