@@ -10,8 +10,9 @@ only enclosing loop is the body's last statement needs neither: its ``break`` en
 A lowered return has set the result before the ``finally`` blocks and ``with`` exits
 after it run. If one of them raises and a ``try`` or ``with`` of the callee around it
 swallows that exception, the callee goes on with its value discarded, as Python discards
-it, and may fall off its end: such returns (``swallowable``) always leave by ``break``,
-and falling off the end sets the result to None where it happens (not up front).
+it, and may fall off its end. When a callee has such returns (``swallowable``), every
+return of it leaves by ``break``, and falling off the end sets the result to None where
+it happens (not up front).
 """
 
 from __future__ import annotations
@@ -76,9 +77,9 @@ def plan_returns(body: Sequence[cst.BaseStatement]) -> ReturnPlan:
         if isinstance(stmt, cst.SimpleStatementLine):
             block(stmt.body, tail, loops, exits)
         elif isinstance(stmt, cst.Return):
-            if tail and stmt not in swallowable:
+            if tail and not swallowable:
                 plan.tail.add(stmt)
-            elif exits and stmt not in swallowable:
+            elif exits and not swallowable:
                 plan.loop_exits.add(stmt)
             else:
                 plan.needs_wrapper = True
