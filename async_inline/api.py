@@ -141,8 +141,8 @@ def rewrite_source(
     be followed. ``sources`` finds the source of another module by name: functions and
     methods of the modules this one imports can then be inlined too (see
     ``async_inline.sources``); ``RewriteResult.dependencies`` lists the sources read.
-    ``positions`` computes ``RewriteResult.positions`` in the pass that generates the
-    code (they are computed on demand otherwise, in a pass of their own).
+    ``positions``: one layout pass of the new module serves both the code and
+    ``RewriteResult.positions`` (without it, positions take a pass of their own, on demand).
     Raises SourceError for input that is not valid Python on the running interpreter.
     """
     from .analysis.program import Program
@@ -201,7 +201,4 @@ def _rewrite(source: str | bytes, filename: str, options: Options, module: str |
         found = marks.positions(layout if layout is not None else lay_out(new_module, occurrences=True))
         return found.shifted(header_at + 1) if header_at is not None else found
 
-    result = RewriteResult(code, report, encoding, dependencies=dict(program.read), _positions=position_map)
-    if positions:
-        result.positions  # noqa: B018 - computed now, while the layout is at hand
-    return result
+    return RewriteResult(code, report, encoding, dependencies=dict(program.read), _positions=position_map)

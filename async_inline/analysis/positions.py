@@ -21,6 +21,7 @@ from typing import cast
 import libcst as cst
 
 from ..layout import Range, lay_out
+from ..pyast import walk
 from ..tree import children
 
 #: Fields of the nodes whose dataclass order is not their order in the source.
@@ -101,22 +102,14 @@ def _cst_nodes(module: cst.Module) -> tuple[list[cst.CSTNode], list[cst.Await], 
 
 
 def _ast_nodes(tree: ast.AST) -> tuple[list[ast.stmt], list[ast.Await]]:
-    """Statements and awaits in source order (a stack over ``_fields``: twice as fast as
-    ``ast.walk``, whose generators dominate on large modules)."""
+    """Statements and awaits in source order."""
     statements: list[ast.stmt] = []
     awaits: list[ast.Await] = []
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        for name in node._fields:
-            value = getattr(node, name, None)
-            for child in value if type(value) is list else (value,):
-                if isinstance(child, ast.AST):
-                    stack.append(child)
-                    if isinstance(child, ast.stmt):
-                        statements.append(child)
-                    elif type(child) is ast.Await:
-                        awaits.append(child)
+    for node in walk(tree):
+        if isinstance(node, ast.stmt):
+            statements.append(node)
+        elif type(node) is ast.Await:
+            awaits.append(node)
     statements.sort(key=lambda n: (n.lineno, n.col_offset))
     awaits.sort(key=lambda n: (n.lineno, n.col_offset))
     return statements, awaits

@@ -144,7 +144,7 @@ def swallowable_returns(body: Sequence[cst.BaseStatement]) -> dict[cst.Return, b
     """The returns followed by a ``finally`` block or ``with`` exit that is itself inside
     the body of a ``try`` with handlers or of a ``with``, where an exception raised after
     the return can be caught and the callee go on; for each, whether it is inside a loop
-    of the callee (then the lowered return's flag would stay set: ``check_callee``
+    of the callee (then the lowered return's flag would stay set: ``callee._body_refusal``
     refuses those)."""
     out: dict[cst.Return, bool] = {}
     for stmt in body:

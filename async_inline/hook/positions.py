@@ -26,6 +26,8 @@ import types
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..pyast import child_nodes, walk
+
 if TYPE_CHECKING:
     from ..transform.lines import InlinedFrame, Kind, PositionMap, Span
 
@@ -88,7 +90,7 @@ def place(tree: ast.Module, positions: PositionMap, new_text: str, old_text: str
             node.lineno, node.end_lineno = position[0], max(position[0], position[2])
             node.col_offset, node.end_col_offset = position[1], position[3]
             frames[id(node)] = spans[at].frame
-        stack.extend((child, at) for child in _child_nodes(node))
+        stack.extend((child, at) for child in child_nodes(node))
     return frames
 
 
@@ -183,7 +185,7 @@ def attach_frames(code: types.CodeType, tree: ast.Module, frames: dict[int, int]
     if not COLUMNS:
         return code
     by_position: dict[tuple[int, int, int | None, int | None], set[int]] = {}
-    for node in _walk(tree):
+    for node in walk(tree):
         if id(node) in frames:
             by_position.setdefault(_key(node), set()).add(frames[id(node)])
     for node, parent_frame in _with_parents(tree, frames):
@@ -209,27 +211,7 @@ def _with_parents(tree: ast.AST, frames: dict[int, int]) -> Iterator[tuple[ast.A
         node, parent_frame = stack.pop()
         yield node, parent_frame
         frame = frames.get(id(node), parent_frame)
-        stack.extend((child, frame) for child in _child_nodes(node))
-
-
-def _child_nodes(node: ast.AST) -> list[ast.AST]:
-    """``ast.iter_child_nodes`` without its generators (the walks here visit every node)."""
-    out: list[ast.AST] = []
-    for name in node._fields:
-        value = getattr(node, name, None)
-        if type(value) is list:
-            out += [item for item in value if isinstance(item, ast.AST)]
-        elif isinstance(value, ast.AST):
-            out.append(value)
-    return out
-
-
-def _walk(tree: ast.AST) -> Iterator[ast.AST]:
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack += _child_nodes(node)
+        stack.extend((child, frame) for child in child_nodes(node))
 
 
 def _attach(code: types.CodeType, tagged: types.CodeType, table: Sequence[InlinedFrame], text: _Text, identifiers: set[str]) -> types.CodeType:
