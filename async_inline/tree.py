@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
-from collections.abc import Iterator, Sequence
+import typing
+from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 
@@ -45,7 +46,7 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
 def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     names = _FIELDS.get(type(node))
     if names is None:
-        names = _FIELDS[type(node)] = tuple(f.name for f in dataclasses.fields(node))
+        names = _FIELDS[type(node)] = _syntax_fields(type(node))
     out: list[cst.CSTNode] = []
     for name in names:
         value = getattr(node, name)
@@ -56,6 +57,12 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
+#: The nodes whose body is a scope of its own (walks of a function's code stop there).
+#: Tested by type (``type(node) in NEW_SCOPES``): isinstance on LibCST's classes, which
+#: are ABCs, runs Python code for every miss, and these classes have no subclasses.
+NEW_SCOPES: frozenset[type] = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})
+
+
 #: Nodes that only lay the code out: no name, expression or statement is ever below them.
 #: Most nodes of a module are such (60% of anyio's largest module), and no analysis looks
 #: at them, so ``children`` leaves them out.
@@ -64,6 +71,27 @@ _FORMATTING: tuple[type, ...] = (
     cst.Comma, cst.Dot, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
     cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Colon, cst.Semicolon, cst.AssignEqual,
 )
+
+def _syntax_fields(kind: type) -> tuple[str, ...]:
+    """The fields of a node type that can hold a syntax node, by their annotations: a
+    node has about three times as many fields as children (``lpar``, ``whitespace_*``,
+    ``comma``, ``value: str`` ...), and a rewrite reads them for every node."""
+    try:
+        hints = typing.get_type_hints(kind)
+    except Exception:  # an annotation that does not evaluate: keep every field
+        hints = {}
+    return tuple(f.name for f in dataclasses.fields(kind) if f.name not in hints or _may_hold_syntax(hints[f.name]))
+
+
+def _may_hold_syntax(annotation: object) -> bool:
+    """Whether a value of this annotation can be a syntax node; True when unsure."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, cst.CSTNode) and not issubclass(annotation, _FORMATTING)
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Literal:
+        return False
+    return origin is None or not args or any(_may_hold_syntax(arg) for arg in args)
+
 
 #: Per type: is a value of it a syntax node (a CSTNode that is not formatting)? By type,
 #: because CSTNode is an ABC, whose isinstance is slow.
@@ -115,18 +143,28 @@ def import_top_name(alias: cst.ImportAlias) -> cst.Name:
     return top
 
 
+def type_test(*classes: type) -> Callable[[object], bool]:
+    """``isinstance(value, classes)``, answered once per type: LibCST's classes are ABCs,
+    whose isinstance runs Python code on every miss, and the analyses ask for every node."""
+    known: dict[type, bool] = {}
+
+    def test(value: object) -> bool:
+        kind = type(value)
+        found = known.get(kind)
+        if found is None:
+            found = known[kind] = issubclass(kind, classes)
+        return found
+
+    return test
+
+
 #: Statements, suites and clauses: the nodes a statement-level walk descends through.
-_STATEMENT_LEVEL = (cst.BaseStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)
-_STATEMENT_TYPES: dict[type, bool] = {}
-
-
-def is_statement_level(node: cst.CSTNode) -> bool:
-    """Statements, suites and clauses; cached per type (ABC isinstance checks are slow)."""
-    kind = type(node)
-    known = _STATEMENT_TYPES.get(kind)
-    if known is None:
-        known = _STATEMENT_TYPES[kind] = issubclass(kind, _STATEMENT_LEVEL)
-    return known
+is_statement_level = type_test(cst.BaseStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase)
+is_node = type_test(cst.CSTNode)
+#: Small and compound statements (what the inlining limit counts).
+is_statement = type_test(cst.BaseSmallStatement, cst.BaseCompoundStatement)
+#: Statements on lines of their own: a line of small statements, or a compound statement.
+is_statement_line = type_test(cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
 
 def starts_with_docstring(stmts: Sequence[cst.BaseStatement]) -> bool:

@@ -6,7 +6,7 @@ Everything here depends on the callee alone; what depends on the call site is in
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -14,7 +14,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import BuiltinScope, ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
 
-from ..tree import children, import_top_name, starts_with_docstring, statements_of, walk
+from ..tree import children, import_top_name, is_statement, starts_with_docstring, statements_of, walk
 from .classes import MethodKind
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .evaluation import blocks_around
@@ -156,9 +156,7 @@ class CalleeInfo:
 
 def statement_count(stmts: Sequence[cst.CSTNode]) -> int:
     """Size measure for the inlining limit: small statements plus compound statements."""
-    return sum(
-        isinstance(inner, (cst.BaseSmallStatement, cst.BaseCompoundStatement)) for node in stmts for inner in walk(node)
-    )
+    return sum(is_statement(inner) for node in stmts for inner in walk(node))
 
 
 def body_statements(fdef: cst.FunctionDef) -> list[cst.BaseStatement]:
@@ -203,10 +201,11 @@ def is_immutable_literal(node: cst.BaseExpression) -> bool:
     return False
 
 
-def calls_frame_introspection(index: ScopeIndex, root: cst.CSTNode) -> str | None:
-    """The first call in ``root`` that looks at the running frame (``locals()`` ...), if any."""
-    for node in walk(root):
-        if isinstance(node, cst.Call):
+def calls_frame_introspection(index: ScopeIndex, nodes: Iterable[cst.CSTNode]) -> str | None:
+    """The first call among ``nodes`` (e.g. ``walk(body)``) that looks at the running
+    frame (``locals()`` ...), if any."""
+    for node in nodes:
+        if type(node) is cst.Call:
             func = node.func
             tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
             if tail not in _INTROSPECTION_TAILS:
@@ -271,9 +270,11 @@ def _placeholder_refusal(owner: Owner | None, body: Sequence[cst.BaseStatement])
     return None
 
 
-def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef) -> Refusal | None:
-    """Constructs of the body that inlining cannot keep as they are."""
-    for node in walk(fdef.body):
+def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef, nodes: Sequence[cst.CSTNode]) -> Refusal | None:
+    """Constructs of the body (``nodes``: all of it) that inlining cannot keep as they are."""
+    for node in nodes:
+        if type(node) not in _REFUSED_FORMS:
+            continue
         if isinstance(node, cst.Yield):
             return Refusal(RefusalCode.GENERATOR, "async generator (contains yield)")
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
@@ -293,10 +294,14 @@ def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef) -> Refusal | None:
                 return Refusal(RefusalCode.UNSUPPORTED, f"a finally block leaves its loop with {jump}, which discards a pending return")
     if any(swallowable_returns(statements_of(fdef.body)).values()):
         return Refusal(RefusalCode.UNSUPPORTED, "a return in a loop is followed by a finally block or with exit whose exception can be swallowed, which discards the return")
-    introspection = calls_frame_introspection(index, fdef.body)
+    introspection = calls_frame_introspection(index, nodes)
     if introspection:
         return Refusal(RefusalCode.FRAME_INTROSPECTION, f"calls {introspection}, which would see the caller's frame")
     return None
+
+
+#: What ``_body_refusal`` looks at (a test by type: isinstance on LibCST's classes is slow).
+_REFUSED_FORMS = frozenset({cst.Yield, cst.FunctionDef, cst.ClassDef, cst.Nonlocal, cst.Match, cst.Try, cst.TryStar})
 
 
 def _leaves_finally(block: cst.BaseSuite) -> str | None:
@@ -397,6 +402,7 @@ def analyze_callee(
     """Describe an ``async def`` (module-level, or a method of ``owner``); ``refusal`` says
     why it can never be inlined."""
     body = tuple(body_statements(fdef))
+    nodes = tuple(walk(fdef.body))  # every analysis below looks at all of the body
     qualname = f"{owner.qualname}.{fdef.name.value}" if owner is not None else fdef.name.value
     markers = _markers(index, fdef, owner.kind if owner is not None else None)
     base = CalleeInfo(
@@ -412,14 +418,14 @@ def analyze_callee(
         is_runtime_async=markers.runtime_async,
     )
     refusal = markers.refusal or _definition_refusal(fdef, owner, rebound)
-    refusal = refusal or _placeholder_refusal(owner, body) or _body_refusal(index, fdef)
+    refusal = refusal or _placeholder_refusal(owner, body) or _body_refusal(index, fdef, nodes)
     if refusal is not None:
         return dataclasses.replace(base, refusal=refusal)
     params = parameters(fdef)
     names = _classify_names(index, fdef, base.scope, params, owner)
     if isinstance(names, Refusal):
         return dataclasses.replace(base, refusal=names)
-    mangled = _mangled(fdef, owner, names, params)
+    mangled = _mangled(nodes, owner, names, params)
     if isinstance(mangled, Refusal):
         return dataclasses.replace(base, refusal=mangled)
     locals_ = tuple(names.order)
@@ -435,34 +441,32 @@ def analyze_callee(
         free_names=frozenset(names.free_names),
         global_uses=names.global_uses,
         assigned_globals=frozenset(names.assigned_globals),
-        private_names=frozenset() if owner is not None else frozenset(names.private_names | _private_attributes(fdef)),
+        private_names=frozenset() if owner is not None else frozenset(names.private_names | _private_attributes(nodes)),
         mangled=mangled,
         class_cell_uses=tuple(names.class_cell_uses),
         maybe_unassigned=frozenset(unassigned),
         rebound_params=frozenset(names.rebound_params),
-        dotted_import_locals=_dotted_import_locals(fdef),
-        fstring_locals=_fstring_locals(fdef, names.local_uses),
+        dotted_import_locals=_dotted_import_locals(nodes),
+        fstring_locals=_fstring_locals(nodes, names.local_uses),
         max_blocks=max(
-            (blocks_around(node, fdef.body, index.parent) for node in walk(fdef.body) if isinstance(node, cst.BaseStatement)),
+            (blocks_around(node, fdef.body, index.parent) for node in nodes if isinstance(node, cst.BaseStatement)),
             default=0,
         ),
         return_expr=_single_return(body, params, locals_, names.rebound_params) if not names.class_cell_uses else None,
-        may_suspend=_may_suspend(fdef),
-        handles_exceptions=any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in walk(fdef.body)),
+        may_suspend=_may_suspend(nodes),
+        handles_exceptions=any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in nodes),
     )
 
 
-def _may_suspend(fdef: cst.FunctionDef) -> bool:
+def _may_suspend(nodes: Sequence[cst.CSTNode]) -> bool:
     """Statically: an await, ``async for`` or ``async with`` anywhere in the body."""
-    return any(
-        isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None) for node in walk(fdef.body)
-    )
+    return any(isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None) for node in nodes)
 
 
-def _fstring_locals(fdef: cst.FunctionDef, local_uses: dict[cst.Name, str]) -> frozenset[str]:
+def _fstring_locals(nodes: Sequence[cst.CSTNode], local_uses: dict[cst.Name, str]) -> frozenset[str]:
     """Locals read inside f-strings, where a string literal cannot stand for them before 3.12."""
     return frozenset(
-        local_uses[n] for f in walk(fdef.body) if isinstance(f, cst.FormattedString) for n in walk(f) if isinstance(n, cst.Name) and n in local_uses
+        local_uses[n] for f in nodes if isinstance(f, cst.FormattedString) for n in walk(f) if isinstance(n, cst.Name) and n in local_uses
     )
 
 
@@ -473,7 +477,7 @@ def mangle(class_name: str, name: str) -> str | None:
     return f"_{stripped}{name}" if stripped else None
 
 
-def _mangled(fdef: cst.FunctionDef, owner: Owner | None, names: _Names, params: Sequence[Parameter]) -> dict[cst.Name, str] | Refusal:
+def _mangled(nodes: Sequence[cst.CSTNode], owner: Owner | None, names: _Names, params: Sequence[Parameter]) -> dict[cst.Name, str] | Refusal:
     """A method's private globals and attribute names, mangled by its own class."""
     if owner is None:
         return {}
@@ -483,7 +487,7 @@ def _mangled(fdef: cst.FunctionDef, owner: Owner | None, names: _Names, params: 
         return Refusal(RefusalCode.PRIVATE_NAME, "a parameter has a private name")
     class_name = owner.qualname.rpartition(".")[2]
     nodes = names.private_nodes + [
-        node.attr for node in walk(fdef.body) if isinstance(node, cst.Attribute) and is_private_name(node.attr.value)
+        node.attr for node in nodes if isinstance(node, cst.Attribute) and is_private_name(node.attr.value)
     ]
     out: dict[cst.Name, str] = {}
     for node in nodes:
@@ -503,14 +507,14 @@ def _is_local_of(names: _Names, locals_: Sequence[str]) -> Callable[[cst.Name], 
     return is_local
 
 
-def _private_attributes(fdef: cst.FunctionDef) -> set[str]:
-    return {node.attr.value for node in walk(fdef.body) if isinstance(node, cst.Attribute) and is_private_name(node.attr.value)}
+def _private_attributes(nodes: Sequence[cst.CSTNode]) -> set[str]:
+    return {node.attr.value for node in nodes if isinstance(node, cst.Attribute) and is_private_name(node.attr.value)}
 
 
-def _dotted_import_locals(fdef: cst.FunctionDef) -> frozenset[str]:
+def _dotted_import_locals(nodes: Sequence[cst.CSTNode]) -> frozenset[str]:
     return frozenset(
         import_top_name(alias).value
-        for node in walk(fdef.body)
+        for node in nodes
         if isinstance(node, cst.Import)
         for alias in node.names
         if alias.asname is None and isinstance(alias.name, cst.Attribute)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import ClassScope, GlobalScope, Scope
 
-from ..tree import children, walk
+from ..tree import NEW_SCOPES, children, walk
 from .callee import calls_frame_introspection
 from .classes import ClassInfo, MethodKind, caller_method_kind
 from .scopes import ScopeIndex
@@ -46,9 +46,9 @@ def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str, key:
         node=fdef,
         qualname=qualname,
         scope=scope,
-        identifiers=frozenset(n.value for n in walk(fdef) if isinstance(n, cst.Name)),
+        identifiers=frozenset(n.value for n in walk(fdef) if type(n) is cst.Name),
         in_class=_in_class(scope),
-        introspection=calls_frame_introspection(index, fdef.body),
+        introspection=calls_frame_introspection(index, walk(fdef.body)),
         key=key,
         owner=owner,
         method_kind=kind,
@@ -71,8 +71,8 @@ def _yields(fdef: cst.FunctionDef) -> bool:
     stack = list(children(fdef.body))
     while stack:
         node = stack.pop()
-        if isinstance(node, cst.Yield):
+        if type(node) is cst.Yield:
             return True
-        if not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if type(node) not in NEW_SCOPES:
             stack.extend(children(node))
     return False

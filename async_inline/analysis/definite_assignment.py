@@ -339,6 +339,10 @@ class DefiniteAssignment:
 
         Walrus bindings count only when they happen unconditionally.
         """
+        if type(node) not in _EXPRESSION_FORMS:  # most nodes; by type, as isinstance on LibCST's classes is slow
+            for child in children(node):
+                s = self.expr(child, s, conditional)
+            return s
         if isinstance(node, cst.Name):
             self.read(node, s)
             return s
@@ -373,6 +377,12 @@ class DefiniteAssignment:
         for child in children(node):
             s = self.expr(child, s, conditional)
         return s
+
+
+_EXPRESSION_FORMS = frozenset({
+    cst.Name, cst.NamedExpr, cst.BooleanOperation, cst.IfExp, cst.Comparison, cst.Lambda,
+    cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp,
+})
 
 
 def _comp_rest(node: cst.ListComp | cst.SetComp | cst.GeneratorExp | cst.DictComp) -> list[cst.CSTNode]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from ..tree import children, contains
+from ..tree import NEW_SCOPES, children, contains
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
 def operands(node: cst.CSTNode) -> Operands:
+    if type(node) not in _OPERAND_FORMS:  # names, literals ...; by type, as isinstance on LibCST's classes is slow
+        return Operands([], [])
     if isinstance(node, cst.BinaryOperation):
         return Operands([Operand(node.left), Operand(node.right)], [])
     if isinstance(node, cst.BooleanOperation):
@@ -97,6 +99,14 @@ def operands(node: cst.CSTNode) -> Operands:
     if isinstance(node, cst.Lambda):
         return Operands([], list(children(node)), "inside a lambda")
     return Operands([], [])
+
+
+_OPERAND_FORMS = frozenset({
+    cst.BinaryOperation, cst.BooleanOperation, cst.UnaryOperation, cst.Comparison, cst.IfExp, cst.Call,
+    cst.Attribute, cst.Subscript, cst.Tuple, cst.List, cst.Set, cst.Dict, cst.Await, cst.NamedExpr,
+    cst.ConcatenatedString, cst.FormattedString, cst.FormattedStringExpression, cst.Yield, cst.Lambda,
+    *_COMPREHENSIONS,
+})
 
 
 def position_problem(root: cst.CSTNode, target: cst.CSTNode) -> str | None:
@@ -182,9 +192,9 @@ def awaits_in(roots: Sequence[cst.CSTNode]) -> list[cst.Await]:
         stack = [root]
         while stack:
             node = stack.pop()
-            if isinstance(node, cst.Await):
+            if type(node) is cst.Await:  # by type: isinstance on LibCST's classes is slow
                 out.append(node)
-            if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+            elif type(node) in NEW_SCOPES:
                 continue
             stack.extend(reversed(children(node)))
     return out

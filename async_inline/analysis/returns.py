@@ -24,7 +24,7 @@ from typing import cast
 import libcst as cst
 import libcst.matchers as m
 
-from ..tree import children
+from ..tree import NEW_SCOPES, children
 
 Loops = tuple[cst.CSTNode, ...]
 
@@ -155,11 +155,16 @@ def swallowable_returns(body: Sequence[cst.BaseStatement]) -> dict[cst.Return, b
 def _swallowable(node: cst.CSTNode, protected: bool, swallowing: bool, in_loop: bool, out: dict[cst.Return, bool]) -> None:
     """``protected``: a ``finally`` or ``with`` exit that such a ``try``/``with`` encloses
     runs after a return here; ``swallowing``: an exception raised here can be caught."""
+    kind = type(node)
+    if kind not in _SWALLOW_FORMS:  # most nodes; by type, as isinstance on LibCST's classes is slow
+        for child in children(node):
+            _swallowable(child, protected, swallowing, in_loop, out)
+        return
     if isinstance(node, cst.Return):
         if protected:
             out[node] = in_loop
         return
-    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+    if kind in NEW_SCOPES:
         return
     if isinstance(node, (cst.Try, cst.TryStar)):
         inner = protected or (swallowing and node.finalbody is not None)
@@ -177,20 +182,21 @@ def _swallowable(node: cst.CSTNode, protected: bool, swallowing: bool, in_loop: 
         _swallowable(node.body, protected, swallowing, True, out)
         if node.orelse is not None:
             _swallowable(node.orelse, protected, swallowing, in_loop, out)
-        return
-    for child in children(node):
-        _swallowable(child, protected, swallowing, in_loop, out)
+
+
+_SWALLOW_FORMS = frozenset({cst.Return, cst.Try, cst.TryStar, cst.With, cst.For, cst.While, *NEW_SCOPES})
 
 
 def _protected_returns(node: cst.CSTNode, protected: bool) -> bool:
     """Is there a return that a ``finally`` block or a ``with`` exit follows (code that
     may raise, or swallow an exception, after the returned value is computed)?"""
-    if isinstance(node, cst.Return):
+    kind = type(node)
+    if kind is cst.Return:
         return protected
-    if isinstance(node, (cst.Try, cst.TryStar)) and node.finalbody is not None:
+    if kind in (cst.Try, cst.TryStar) and cast(cst.Try, node).finalbody is not None:
         protected = True
-    elif isinstance(node, cst.With):
+    elif kind is cst.With:
         protected = True
-    if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+    if kind in NEW_SCOPES:
         return False
     return any(_protected_returns(child, protected) for child in children(node))

@@ -91,7 +91,7 @@ class _Roles:
             if isinstance(n, cst.Name):
                 self.roles[n] = Role.OTHER
 
-    def node(self, node: cst.CSTNode, role: Role) -> None:  # an isinstance dispatch table: one case per syntax form
+    def node(self, node: cst.CSTNode, role: Role) -> None:  # an isinstance dispatch table, the common forms first
         if type(node) not in _ROLE_FORMS:  # most nodes: only their parts have roles
             for child in children(node):
                 self.node(child, Role.LOAD)
@@ -100,6 +100,13 @@ class _Roles:
         elif isinstance(node, cst.Attribute):
             self.node(node.value, Role.LOAD)
             self.roles[node.attr] = Role.OTHER
+        elif isinstance(node, cst.Arg):
+            if node.keyword is not None:
+                self.roles[node.keyword] = Role.OTHER
+            self.node(node.value, Role.LOAD)
+        elif isinstance(node, cst.Param):
+            self.roles[node.name] = Role.PARAM
+            self.all([node.annotation, node.default])
         elif isinstance(node, cst.Assign):
             for t in node.targets:
                 self.target(t.target, Role.STORE)
@@ -149,13 +156,6 @@ class _Roles:
         elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             self.roles[node.name] = Role.STORE
             self.all([c for c in children(node) if c is not node.name])
-        elif isinstance(node, cst.Param):
-            self.roles[node.name] = Role.PARAM
-            self.all([node.annotation, node.default])
-        elif isinstance(node, cst.Arg):
-            if node.keyword is not None:
-                self.roles[node.keyword] = Role.OTHER
-            self.node(node.value, Role.LOAD)
         elif isinstance(node, (cst.Global, cst.Nonlocal)):
             for item in node.names:
                 self.roles[item.name] = Role.DECL
@@ -380,7 +380,7 @@ class ScopeIndex:
     def variables_in(self, root: cst.CSTNode) -> Iterator[cst.Name]:
         """Every variable Name (role other than OTHER) inside ``root``, in source order."""
         for node in walk(root):
-            if isinstance(node, cst.Name) and self.role(node) is not Role.OTHER:
+            if type(node) is cst.Name and self.role(node) is not Role.OTHER:
                 yield node
 
     def function_scope(self, fdef: cst.FunctionDef) -> Scope:

@@ -30,12 +30,10 @@ import libcst as cst
 from ..analysis.callee import CalleeInfo
 from ..analysis.scopes import ScopeIndex
 from ..layout import Layout, Occurrence, Range
-from ..tree import children, is_statement_level
+from ..tree import children, is_statement_level, is_statement_line
 
 if TYPE_CHECKING:
     from .session import Frame
-
-_LINES = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
 
 class Kind(enum.IntEnum):
@@ -235,7 +233,7 @@ def _statements(node: cst.CSTNode, skip: Callable[[cst.CSTNode], bool]) -> Itera
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, _LINES):
+        if is_statement_line(current):
             if skip(current):
                 continue
             yield current
@@ -250,7 +248,7 @@ def _place_unmarked_statements(spans: list[Span], occurrences: list[Occurrence])
     function's ``def`` line), or at the first line of the statement after it: lines that
     run anyway, so it creates no false coverage."""
     for parent in spans:
-        siblings = [i for i in parent.children if isinstance(occurrences[i][0], _LINES)]
+        siblings = [i for i in parent.children if is_statement_line(occurrences[i][0])]
         for k, i in enumerate(siblings):
             if spans[i].kind is not Kind.GENERATED:
                 continue

@@ -36,7 +36,7 @@ class _Copy(cst.CSTTransformer):
     def _leave(self, original: cst.CSTNode, updated: cst.CSTNode) -> cst.CSTNode:
         if original in self.repl:
             return self.repl[original]
-        if isinstance(original, cst.Name) and original in self.rename:
+        if type(original) is cst.Name and original in self.rename:
             assert isinstance(updated, cst.Name)
             return renamed(updated, self.rename[original])
         if isinstance(original, cst.ImportAlias):

@@ -163,7 +163,7 @@ class Emission:
     def module_visit(self) -> frozenset[cst.CSTNode]:
         """What the module pass must descend into: the ancestors of every await."""
         if self._module_visit is None:
-            self._module_visit = self.ancestors_of([n for n in walk(self.index.module) if isinstance(n, cst.Await)])
+            self._module_visit = self.ancestors_of([n for n in walk(self.index.module) if type(n) is cst.Await])
         return self._module_visit
 
     def body_visit(self, body: FramePlan, rename: Rename) -> frozenset[cst.CSTNode]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import libcst as cst
 import libcst.matchers as m
@@ -25,7 +25,7 @@ from ..analysis.evaluation import awaits_in, header_expressions
 from ..analysis.scopes import ScopeIndex
 from ..analysis.stability import is_literal
 from ..plan.model import Form, ModulePlan, SitePlan
-from ..tree import starts_with_docstring, walrus_targets
+from ..tree import is_node, is_statement_line, starts_with_docstring, walrus_targets
 from . import build as b
 from .frame_builder import FrameBuilder
 from .linearize import Emitted, EvaluatedCall, Linearizer
@@ -202,12 +202,11 @@ class StatementRewriter(cst.CSTTransformer):
         """Every node left keeps a record of the original it comes from (see ``lines``)."""
         result = super().on_leave(original, updated)
         marks = self.emission.marks
-        if isinstance(result, cst.CSTNode):
-            marks.copied(result, original)  # unchanged subtrees are the original nodes themselves
-        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and isinstance(
-            result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)
-        ):
-            marks.mark(result, self._line(original))
+        if is_node(result):
+            node = cast(cst.CSTNode, result)
+            marks.copied(node, original)  # unchanged subtrees are the original nodes themselves
+            if is_statement_line(original) and is_statement_line(node):
+                marks.mark(node, self._line(original))
         return result
 
     def _small(self, original: cst.BaseSmallStatement, updated: cst.BaseSmallStatement) -> list[Emitted] | None:
