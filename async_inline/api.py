@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import ast
-import contextlib
-import gc
 import io
 import re
 import tokenize
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from . import collector
 from ._version import __version__
 from .errors import SourceError
 from .options import Options
@@ -135,6 +134,7 @@ def rewrite_source(
     module: str | None = None,
     sources: SourceProvider | None = None,
     positions: bool = False,
+    check: bool = True,
 ) -> RewriteResult:
     """Inline the statically resolvable awaited coroutine calls of one module.
 
@@ -145,12 +145,14 @@ def rewrite_source(
     ``async_inline.sources``); ``RewriteResult.dependencies`` lists the sources read.
     ``positions``: one layout pass of the new module serves both the code and
     ``RewriteResult.positions`` (without it, positions take a pass of their own, on demand).
+    ``check``: compile the new code, raising InternalError if it does not compile (the
+    import hook, which compiles it right after, skips this).
     Raises SourceError for input that is not valid Python on the running interpreter.
     """
     from .analysis.program import Program
 
     options = options or Options()
-    return _rewrite(source, filename, options, module, Program(sources, options.noinline), positions)
+    return _rewrite(source, filename, options, module, Program(sources, options.noinline), positions, check)
 
 
 def rewrite_program(files: Mapping[str, str], *, options: Options | None = None) -> dict[str, RewriteResult]:
@@ -164,28 +166,16 @@ def rewrite_program(files: Mapping[str, str], *, options: Options | None = None)
     return {path: _rewrite(text, path, options, module_name_of(path)[0], program) for path, text in files.items()}
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A rewrite allocates hundreds of thousands of small, acyclic objects (syntax trees
-    are freed by reference counting), so the cyclic collector's passes during it find
-    nothing and cost 10-15% of the rewrite; it runs again afterwards. Leaves it off if
-    it was off, and is harmless when threads rewrite at once (it only delays a pass)."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+def _rewrite(
+    source: str | bytes, filename: str, options: Options, module: str | None, program: Program, positions: bool = False, check: bool = True
+) -> RewriteResult:
+    with collector.paused():
+        return _rewrite_unpaused(source, filename, options, module, program, positions, check)
 
 
-def _rewrite(source: str | bytes, filename: str, options: Options, module: str | None, program: Program, positions: bool = False) -> RewriteResult:
-    with _collector_paused():
-        return _rewrite_unpaused(source, filename, options, module, program, positions)
-
-
-def _rewrite_unpaused(source: str | bytes, filename: str, options: Options, module: str | None, program: Program, positions: bool) -> RewriteResult:
+def _rewrite_unpaused(
+    source: str | bytes, filename: str, options: Options, module: str | None, program: Program, positions: bool, check: bool
+) -> RewriteResult:
     # Imported here: `import async_inline` (the hook, the plugin, --help) stays light.
     import libcst as cst
 
@@ -210,7 +200,8 @@ def _rewrite_unpaused(source: str | bytes, filename: str, options: Options, modu
     layout = lay_out(new_module, occurrences=True) if positions else None
     code = layout.code if layout is not None else new_module.code
     try:
-        compile(code, filename, "exec", dont_inherit=True)
+        if check:
+            compile(code, filename, "exec", dont_inherit=True)
     except SyntaxError as exc:
         raise InternalError(
             f"{filename}: async_inline generated invalid code (line {exc.lineno}: {exc.msg}); "

@@ -19,6 +19,7 @@ import types
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from .. import collector
 from ..options import Options
 
 if TYPE_CHECKING:
@@ -69,12 +70,22 @@ def build(
     inlined, when possible; ``sources`` finds the modules it may inline from."""
     if has_skip_marker(source):
         return Built(compile_original(source, path, transform), None)
+    with collector.paused():
+        return _build(source, path, options, transform, module, sources)
+
+
+def _build(
+    source: bytes, path: str, options: Options, transform: Transform | None, module: str | None, sources: SourceProvider | None
+) -> Built:
     from ..api import rewrite_source  # the rewriter (and libcst) only when something is rewritten
 
     # Fallbacks compile outside the ``except`` blocks, so that a genuine SyntaxError is the
     # interpreter's own, not one raised "during handling of" the rewriter's error.
     try:
-        result = rewrite_source(source, filename=path, options=options.replace(header=False), module=module, sources=sources, positions=True)
+        # Not checked by compiling: it is compiled below, with the same fallback.
+        result = rewrite_source(
+            source, filename=path, options=options.replace(header=False), module=module, sources=sources, positions=True, check=False
+        )
     except Exception as exc:  # SourceError, InternalError, or a bug: the module must still import
         failure = f"{type(exc).__name__}: {exc}"
     else:

@@ -10,6 +10,7 @@ import sys
 import traceback
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hook_helpers import SAMPLE, SAMPLE_AWAIT_LINE, installed_state, unique, write_tree
@@ -142,6 +143,32 @@ def test_module_the_rewriter_fails_on_imports_unchanged_with_one_warning(site: P
     assert module.VALUE == 3
     messages = [str(w.message) for w in caught if issubclass(w.category, AsyncInlineWarning)]
     assert len(messages) == 1 and "could not rewrite" in messages[0]
+    assert str(site / f"{name}.py") in _state().unchanged()
+
+
+def test_generated_code_that_does_not_compile_falls_back_to_the_original(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hook asks rewrite_source not to compile its output as a check (it compiles the
+    output itself, right after): a bug that emits invalid code must still end in the
+    original module and one warning, as the check's InternalError did."""
+    import async_inline.layout as layout_module
+
+    real_lay_out = layout_module.lay_out
+
+    def broken(module: Any, occurrences: bool = False) -> Any:
+        laid_out = real_lay_out(module, occurrences=occurrences)
+        laid_out.tokens.append("\n)(\n")
+        return laid_out
+
+    monkeypatch.setattr(layout_module, "lay_out", broken)
+    name = unique()
+    write_tree(site, {f"{name}.py": SAMPLE + "VALUE = 3\n"})
+    async_inline.install([name], Options(stress_seed=None))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        module = importlib.import_module(name)
+    assert module.VALUE == 3
+    messages = [str(w.message) for w in caught if issubclass(w.category, AsyncInlineWarning)]
+    assert len(messages) == 1 and "could not rewrite" in messages[0] and "SyntaxError" in messages[0]
     assert str(site / f"{name}.py") in _state().unchanged()
 
 

@@ -68,6 +68,35 @@ def test_bad_input_is_a_source_error_with_a_line(source, message):
     assert str(info.value).startswith(message)
 
 
+def test_the_collector_is_paused_during_a_rewrite_and_restored_after(monkeypatch):
+    """The speed-up of collector.paused must not leave a program without its collector,
+    whether the rewrite succeeds or fails, nor turn on one the program turned off."""
+    import gc
+
+    from async_inline import collector
+
+    seen: list[bool] = []
+    real_paused = collector.paused
+
+    def spying():
+        with real_paused():
+            seen.append(gc.isenabled())
+            yield
+
+    monkeypatch.setattr(collector, "paused", __import__("contextlib").contextmanager(spying))
+    assert gc.isenabled()
+    rewrite_source(SOURCE)
+    with pytest.raises(SourceError):
+        rewrite_source("async def f(:\n")
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:
+        rewrite_source(SOURCE)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_options_are_validated():
     with pytest.raises(ValueError):
         Options(max_depth=-1)
