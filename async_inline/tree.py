@@ -72,6 +72,7 @@ _FORMATTING: tuple[type, ...] = (
     cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Colon, cst.Semicolon, cst.AssignEqual,
 )
 
+
 def _syntax_fields(kind: type) -> tuple[str, ...]:
     """The fields of a node type that can hold a syntax node, by their annotations: a
     node has about three times as many fields as children (``lpar``, ``whitespace_*``,
