@@ -11,9 +11,14 @@ far more) or the user assumes ``class-methods`` (the class is tested instead).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+import libcst as cst
+
+from .binding import ParamSource
+from .callee import CalleeInfo
 from .classes import MethodKind
 from .refusals import Refusal, RefusalCode
 from .resolve import Lookup, Shape, Target
@@ -63,9 +68,57 @@ def choose_guard(target: Target, policy: GuardPolicy, foreign: bool) -> Guard | 
     )
 
 
+def opening_site(body: Sequence[cst.BaseStatement]) -> cst.Await | None:
+    """The ``await f(...)`` (``f`` a plain name) whose reading of ``f`` is the very first
+    thing ``body`` does, if there is one: the first statement is ``return A``, ``A`` or
+    ``x = A`` where the await ``A`` is, or is the leftmost operand of, its value."""
+    first = body[0] if body else None
+    if not isinstance(first, cst.SimpleStatementLine):
+        return None
+    small = first.body[0]
+    value = small.value if isinstance(small, (cst.Return, cst.Expr, cst.Assign)) else None
+    while isinstance(value, (cst.BinaryOperation, cst.BooleanOperation, cst.Comparison)):
+        value = value.left
+    if isinstance(value, cst.Await) and isinstance(value.expression, cst.Call) and isinstance(value.expression.func, cst.Name):
+        return value
+    return None
+
+
+def takes_nested_guards(
+    guard: Guard,
+    callee: CalleeInfo,
+    binding: Sequence[ParamSource],
+    args: Sequence[cst.Arg],
+    stable: Callable[[cst.CSTNode], bool],
+    frozen_defaults: bool,
+) -> bool:
+    """Can the guard of a frame also test the name its body's opening site reads
+    (``opening_site``), so that site needs no test of its own (a merged guard)?
+
+    The proof rule: between this frame's test and the opening site's reading of the name,
+    the generated code only evaluates the arguments, all *stable* (``stability.py``:
+    literals, and names every read of which finds them assigned: evaluating them neither
+    runs code nor raises), and stores and unbinds locals (parameters, the result, the
+    frame's fresh locals): none of it calls anything or raises, so nothing can rebind the
+    name in between, reading it at this frame's test gives what the opening site would
+    read, and an error of that read (a deleted function) is the one the original raises
+    next. Where the combined test fails, the fallback calls this frame's callee, whose own
+    code then makes the nested call as the original does. Excluded: an unguarded frame (no
+    test to extend), a runtime-async callee (its frame entry runs the runtime first),
+    ``*``/``**`` arguments (unpacking iterates), and a default read from the function
+    (``__defaults__`` fires an audit event, and audit hooks are Python code). A store of a
+    local can free the value it held, whose ``__del__`` then runs, but the code without
+    merged guards makes the same stores before its nested test."""
+    if guard is Guard.NONE or callee.is_runtime_async:
+        return False
+    if any(arg.star or not stable(arg.value) for arg in args):
+        return False
+    return all(not source.default or (frozen_defaults and source.param.literal is not None) for source in binding)
+
+
 def _on_class(target: Target) -> bool:
     owner = target.callee.owner
     return owner is not None and owner.kind is MethodKind.INSTANCE and target.shape is not Shape.SUPER and not target.custom_lookup
 
 
-__all__ = ["Guard", "GuardPolicy", "choose_guard"]
+__all__ = ["Guard", "GuardPolicy", "choose_guard", "opening_site", "takes_nested_guards"]

@@ -64,6 +64,9 @@ class Inlining:
     #: uses read the literal, no variable holds them.
     constants: frozenset[str] = frozenset()
     guard: Guard = Guard.IDENTITY
+    #: The site opens the body of the frame around it, whose guard tests its name too (a
+    #: merged guard, see ``guards.takes_nested_guards``): it has no test of its own.
+    merged_guard: bool = False
 
     @property
     def callee(self) -> CalleeInfo:

@@ -23,7 +23,7 @@ from ..analysis.callee import CalleeInfo, ParamKind
 from ..analysis.caller import CallerInfo, analyze_caller
 from ..analysis.classes import ClassInfo, analyze_class
 from ..analysis.evaluation import FRAME_BLOCKS, awaits_in, blocks_around, evaluation_order, header_expressions, statement_position_problem
-from ..analysis.guards import Guard, GuardPolicy
+from ..analysis.guards import Guard, GuardPolicy, opening_site, takes_nested_guards
 from ..analysis.module import ModuleFacts
 from ..analysis.refusals import Refusal, RefusalCode
 from ..analysis.resolve import Lookup, MethodContext, SiteScope, Target, resolve
@@ -84,6 +84,9 @@ class _Frame:
     expression: bool = False
     #: Parameters of a statement-form frame that stand for a literal (see ``Inlining.constants``).
     constants: Mapping[str, cst.BaseExpression] = field(default_factory=dict)
+    #: The site opening this frame's body when the frame's guard can test its name
+    #: (``guards.takes_nested_guards``).
+    opening: cst.Await | None = None
     sites: dict[cst.Await, SitePlan] = field(default_factory=dict)
 
     @property
@@ -310,6 +313,7 @@ class Planner:
             placement_line=here.placement_line,
             base_blocks=here.blocks,  # an expression adds no compiler block
             expression=True,
+            opening=self._opening(site, check, self._stable(frame, walrus)),
         )
         inner = self._here(child, callee.return_expr)
         for node in reversed(awaits_in([callee.return_expr])):
@@ -326,7 +330,8 @@ class Planner:
         stable = self._stable(frame, walrus)
         in_place = frozenset(i for i, arg in enumerate(site.call.args) if stable(arg.value))
         inlining = Inlining(
-            Form.EXPRESSION, check.target, check.binding, {}, frozenset(), in_place, child.frozen(), guard=check.guard
+            Form.EXPRESSION, check.target, check.binding, {}, frozenset(), in_place, child.frozen(), guard=check.guard,
+            merged_guard=self._merged(frame, site, check),
         )
         line = frame.facts.index.line(site.await_node)
         local = frame.facts is self.facts
@@ -362,6 +367,7 @@ class Planner:
             placement_line=frame.placement_line if frame.depth else line,
             base_blocks=here.blocks + FRAME_BLOCKS,
             constants=constants,
+            opening=self._opening(site, check, self._stable(frame, walrus_targets(stmt))),
         )
         self._statements(callee.body, child, ())
         direct = self._direct_result(frame, stmt, site, check)
@@ -376,9 +382,21 @@ class Planner:
             direct,
             frozenset(constants),
             guard,
+            self._merged(frame, site, check),
         )
         local = frame.facts is self.facts
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))
+
+    def _opening(self, site: SiteCall, check: Inlinable, stable: Callable[[cst.CSTNode], bool]) -> cst.Await | None:
+        """The site of the callee's body whose guard this site's guard can make."""
+        callee = check.target.callee
+        frozen = "frozen-defaults" in self.options.assume
+        merges = takes_nested_guards(check.guard, callee, check.binding, site.call.args, stable, frozen)
+        return opening_site(callee.body) if merges else None
+
+    @staticmethod
+    def _merged(frame: _Frame, site: SiteCall, check: Inlinable) -> bool:
+        return frame.opening is site.await_node and check.guard is Guard.IDENTITY
 
     def _constants(self, frame: _Frame, site: SiteCall, check: Inlinable) -> dict[str, cst.BaseExpression]:
         """Parameters that stand for a literal: bound to a literal argument (or to a

@@ -66,10 +66,17 @@ class FrameBuilder:
             return b.tuple_([args[i] for i in source.varargs])
         return b.dict_([(k, args[i]) for k, i in source.varkw])
 
-    def guard(self, inlining: Inlining, func: cst.BaseExpression, receiver: cst.Name | None = None) -> cst.BaseExpression:
+    def guard(self, inlining: Inlining, child: Frame, func: cst.BaseExpression, receiver: cst.Name | None = None) -> cst.BaseExpression:
         """True exactly when the original's evaluation of the callee (``func``: a name, or
-        the value of a lookup) reached the function that was inlined (docs/methods.md).
+        the value of a lookup) reached the function that was inlined (docs/methods.md),
+        and, for the sites whose guards it makes (``child.merged_guards``), theirs.
         Under ``class-methods``, ``receiver`` is the object the method is looked up on."""
+        test = self._own_test(inlining, func, receiver)
+        for merged in child.merged_guards:
+            test = cst.BooleanOperation(left=test, operator=cst.And(), right=merged)
+        return test
+
+    def _own_test(self, inlining: Inlining, func: cst.BaseExpression, receiver: cst.Name | None) -> cst.BaseExpression:
         ref = b.name(self.emission.ref_alias(inlining.body))
         if inlining.guard is Guard.IDENTITY:
             return b.is_(func, ref)
@@ -124,8 +131,12 @@ class FrameBuilder:
             marks.frame([parenthesized], child)
         if inlining.guard is Guard.NONE:
             return parenthesized
+        test = self.guard(inlining, child, copy(call.func, repl, parent.rename, marks))
+        if inlining.merged_guard:
+            self._merge(test, parent)
+            return parenthesized
         return cst.IfExp(
-            test=self.guard(inlining, copy(call.func, repl, parent.rename, marks)),
+            test=test,
             body=parenthesized,
             orelse=cst.Await(expression=copy(call, repl, parent.rename, marks)),
             lpar=[cst.LeftParen()],
@@ -190,13 +201,25 @@ class FrameBuilder:
         frame_code = self._with_exits(inlining, names, kept, number, [*call.arg_code, *bindings], inner, call)
         stmts: list[Emitted] = frame_code
         if inlining.guard is not Guard.NONE:
-            awaited = cst.Await(expression=call.fallback)
-            call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
             func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename, marks)
-            stmts = [b.if_(self.guard(inlining, func, call.receiver), frame_code, [call_it])]
+            test = self.guard(inlining, child, func, call.receiver)
+            if inlining.merged_guard:
+                self._merge(test, parent)
+            else:
+                awaited = cst.Await(expression=call.fallback)
+                call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
+                stmts = [b.if_(test, frame_code, [call_it])]
         for stmt in stmts:
             marks.mark_tree(stmt, site.line)
         return stmts, result if call.into is None else None
+
+    def _merge(self, test: cst.BaseExpression, frame: Frame) -> None:
+        """Hand a site's test to the guard of ``frame``, the inlined frame whose body the
+        site opens. The test still reads the site's name where the site is, in ``frame``:
+        line events, coverage and tracebacks see that line run in that frame, as they do
+        when the original's call reads the name."""
+        self.emission.marks.frame([test], frame)
+        frame.merged_guards.append(test)
 
     def _namespace_reads(self, inlining: Inlining) -> dict[cst.Name, cst.BaseExpression]:
         """Code of another module reads and writes its globals in that module's namespace

@@ -59,6 +59,9 @@ class Frame:
     #: The nodes the transformer must descend into (ancestors of what it rewrites); None:
     #: every node. Visiting a LibCST node costs tens of microseconds.
     visit: frozenset[cst.CSTNode] | None = None
+    #: The tests of the sites whose guard this frame's guard makes (``Inlining.merged_guard``),
+    #: added while its body is emitted.
+    merged_guards: list[cst.BaseExpression] = field(default_factory=list)
 
     @property
     def inlined(self) -> bool:

@@ -348,7 +348,7 @@ class StatementRewriter(cst.CSTTransformer):
             # Same shape (e.g. a return lowered to an assignment): keep the line's layout.
             return self._mark(updated.with_changes(body=smalls), original)
         stmts = b.as_statements(items)
-        stmts[0] = stmts[0].with_changes(leading_lines=original.leading_lines)
+        stmts[0] = self._under_comments_of(stmts[0], original)
         for stmt in stmts:
             self._mark(stmt, original)
         return cst.FlattenSentinel(stmts)
@@ -379,10 +379,18 @@ class StatementRewriter(cst.CSTTransformer):
     def _flatten(self, stmts: Sequence[Emitted], original: cst.BaseCompoundStatement) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
         """Statements replacing a compound statement; comments above it stay above the first."""
         out = b.as_statements(stmts)
-        out[0] = out[0].with_changes(leading_lines=original.leading_lines)
+        out[0] = self._under_comments_of(out[0], original)
         for stmt in out:
             self._mark(stmt, original)
         return out[0] if len(out) == 1 else cst.FlattenSentinel(out)
+
+    def _under_comments_of(self, stmt: cst.BaseStatement, original: cst.SimpleStatementLine | cst.BaseCompoundStatement) -> cst.BaseStatement:
+        """``stmt`` with the comments and blank lines above ``original``; the same statement
+        for the line map and its frame (it may open an inlined body, when no guard is
+        around it: ``--assume no-rebinding``, merged guards)."""
+        new = stmt.with_changes(leading_lines=original.leading_lines)
+        self.emission.marks.replaced(new, stmt)
+        return new
 
     # An `elif` whose test needs statements becomes `else:` holding them and an `if`;
     # LibCST accepts an Else in the If.orelse slot, its typing does not say so.

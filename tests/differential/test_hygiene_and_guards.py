@@ -213,3 +213,110 @@ async def main():
     print(await dump(1), json, p, sep)
 ''', inlined={"dump"})
     assert "import json as _ai_json" in result.code
+
+
+# -- merged guards (issue 12, item 5; guards.takes_nested_guards) ---------------------------
+
+CHAIN = '''
+async def leaf(x):
+    return x + 1
+
+async def other(x):
+    return -x
+
+async def mid(x):
+    return await leaf(x) * 10
+
+async def top(x):
+    y = await mid(x)
+    return y
+'''
+
+
+def test_merged_guard_still_reaches_a_rebound_or_patched_nested_callee():
+    """The frame's guard tests the name its opening site reads: rebinding or patching that
+    name makes the whole frame a call, whose own code then calls the new function."""
+    result = assert_same_behaviour(CHAIN + '''
+async def main():
+    print(await top(1))
+    saved, globals()["leaf"] = leaf, other
+    print(await top(2), await mid(3))
+    globals()["leaf"] = saved
+    with __import__("unittest").mock.patch(__name__ + ".leaf", other):
+        print(await top(4))
+    print(await top(5))
+''', inlined={"mid", "leaf"})
+    main = result.code.split("async def main")[1]
+    assert main.count(" is _ai_ref_leaf") == main.count("and leaf is _ai_ref_leaf") > 0  # every test of leaf merged
+
+
+def test_no_merged_guard_where_an_argument_runs_code_before_the_nested_name_is_read():
+    """``box.value`` is evaluated after mid's test and before leaf is read: it rebinds
+    leaf, so leaf keeps a test of its own, made where the original reads it."""
+    result = assert_same_behaviour(CHAIN + '''
+class Box:
+    @property
+    def value(self):
+        globals()["leaf"] = other
+        return 5
+
+async def main():
+    print(await mid(Box().value), await mid(2))
+''', inlined={"mid", "leaf"})
+    main = result.code.split("async def main")[1]
+    assert "mid is _ai_ref_mid and leaf" not in main.split("await mid(Box().value)")[0]
+    assert "mid is _ai_ref_mid and leaf" in main  # the second site: a literal argument
+
+
+def test_no_merged_guard_where_the_body_runs_code_before_its_opening_await():
+    result = assert_same_behaviour('''
+async def leaf(x):
+    return x + 1
+
+async def other(x):
+    return -x
+
+def rebind():
+    globals()["leaf"] = other
+
+async def mid(x):
+    rebind()
+    return await leaf(x)
+
+async def main():
+    print(await mid(1), await mid(2))
+''', inlined={"mid", "leaf"})
+    assert "mid is _ai_ref_mid and" not in result.code
+
+
+@pytest.mark.decisions
+def test_a_default_read_keeps_the_nested_test_unless_defaults_are_frozen():
+    """Reading ``__defaults__`` fires an audit event (Python code may run): not merged by
+    default; under frozen-defaults the literal is pasted and nothing runs."""
+    source = CHAIN.replace("async def mid(x):", "async def mid(x, k=2):") + '''
+async def main():
+    return await mid(1)
+'''
+    assert "and leaf is _ai_ref_leaf" not in rewrite_source(source, options=Options(stress_seed=None)).code
+    frozen = rewrite_source(source, options=Options(stress_seed=None, assume=frozenset({"frozen-defaults"})))
+    assert "mid is _ai_ref_mid and leaf is _ai_ref_leaf" in frozen.code
+
+
+def test_no_merged_guard_where_an_argument_may_raise_before_the_nested_name_is_read():
+    """A name that may be unassigned is not stable: the original raises UnboundLocalError
+    for it before mid's body reads ``leaf``, which is gone here (NameError)."""
+    result = assert_same_behaviour(CHAIN + '''
+async def main(flag=False):
+    print(await mid(1))
+    del globals()["leaf"]
+    if flag:
+        x = 1
+    try:
+        await mid(x)
+    except Exception as exc:
+        print(type(exc).__name__)
+    print(await mid(2) if flag else "done")
+''', inlined={"mid", "leaf"})
+    main = result.code.split("async def main")[1]
+    assert "mid is _ai_ref_mid and leaf" in main.split("del globals()")[0]  # mid(1): merged
+    assert "mid is _ai_ref_mid and leaf" not in main.split("del globals()")[1].split("except")[0]
