@@ -85,3 +85,34 @@ def test_positions_summarise_to_origin_lines() -> None:
     result = rewrite_source(SOURCE, options=Options(header=False))
     assert result.positions is not None and result.origin_lines is not None
     assert len(result.origin_lines) == result.code.count("\n") + 1
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="frame maps need co_positions")
+@pytest.mark.parametrize("options", [Options(header=False, guards=False), Options(header=False)], ids=["no-guards", "merged-guard"])
+def test_a_body_with_no_guard_of_its_own_keeps_its_line_and_frame(options: Options) -> None:
+    """Without a guard around it (``--no-guards``, or a merged guard), an inlined body's
+    first statement is spliced into the caller's block, rebuilt to carry the comments
+    above the site: it must keep the callee's line and frame (it once had the site's
+    line and no frame)."""
+    source = """\
+async def check(kind):
+    if not isinstance(kind, str):
+        raise TypeError("kind")
+    return kind
+
+
+async def handle(kind):
+    # the comment the first statement carries
+    name = await check(kind)
+    return name
+
+
+async def main():
+    return await handle(1)
+"""
+    namespace: dict[str, object] = {"__name__": "probe_app", "__file__": "/probe_app.py"}
+    exec(build(source.encode(), "/probe_app.py", options).code, namespace)
+    with pytest.raises(TypeError) as info:
+        asyncio.run(namespace["main"]())  # type: ignore[operator]
+    frames = [(f.name, f.lineno, f.inlined) for f in logical_tb(info.value.__traceback__) if f.filename == "/probe_app.py"]
+    assert frames == [("main", 14, False), ("handle", 9, True), ("check", 3, True)]
