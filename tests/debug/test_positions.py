@@ -88,7 +88,9 @@ def test_positions_summarise_to_origin_lines() -> None:
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="frame maps need co_positions")
-@pytest.mark.parametrize("options", [Options(header=False, guards=False), Options(header=False)], ids=["no-guards", "merged-guard"])
+@pytest.mark.parametrize(
+    "options", [Options(header=False, guards=False, stress_seed=None), Options(header=False, stress_seed=None)], ids=["no-guards", "merged-guard"]
+)
 def test_a_body_with_no_guard_of_its_own_keeps_its_line_and_frame(options: Options) -> None:
     """Without a guard around it (``--no-guards``, or a merged guard), an inlined body's
     first statement is spliced into the caller's block, rebuilt to carry the comments
