@@ -94,17 +94,24 @@ def _may_hold_syntax(annotation: object) -> bool:
     return origin is None or not args or any(_may_hold_syntax(arg) for arg in args)
 
 
-#: Per type: is a value of it a syntax node (a CSTNode that is not formatting)? By type,
-#: because CSTNode is an ABC, whose isinstance is slow.
-_SYNTAX_TYPE: dict[type, bool] = {}
+def type_test(*classes: type, excluding: tuple[type, ...] = ()) -> Callable[[object], bool]:
+    """``isinstance(value, classes) and not isinstance(value, excluding)``, answered once per
+    type: LibCST's classes are ABCs, whose isinstance runs Python code on every miss, and the
+    analyses ask for every node."""
+    known: dict[type, bool] = {}
+
+    def test(value: object) -> bool:
+        kind = type(value)
+        found = known.get(kind)
+        if found is None:
+            found = known[kind] = issubclass(kind, classes) and not issubclass(kind, excluding)
+        return found
+
+    return test
 
 
-def is_syntax(value: object) -> bool:
-    kind = type(value)
-    found = _SYNTAX_TYPE.get(kind)
-    if found is None:
-        found = _SYNTAX_TYPE[kind] = isinstance(value, cst.CSTNode) and not isinstance(value, _FORMATTING)
-    return found
+#: A syntax node: a CSTNode that is not formatting.
+is_syntax = type_test(cst.CSTNode, excluding=_FORMATTING)
 
 
 def walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -142,21 +149,6 @@ def import_top_name(alias: cst.ImportAlias) -> cst.Name:
         top = top.value
     assert isinstance(top, cst.Name)
     return top
-
-
-def type_test(*classes: type) -> Callable[[object], bool]:
-    """``isinstance(value, classes)``, answered once per type: LibCST's classes are ABCs,
-    whose isinstance runs Python code on every miss, and the analyses ask for every node."""
-    known: dict[type, bool] = {}
-
-    def test(value: object) -> bool:
-        kind = type(value)
-        found = known.get(kind)
-        if found is None:
-            found = known[kind] = issubclass(kind, classes)
-        return found
-
-    return test
 
 
 #: Statements, suites and clauses: the nodes a statement-level walk descends through.

@@ -14,7 +14,7 @@ import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import BuiltinScope, ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
 
-from ..tree import children, import_top_name, is_statement, starts_with_docstring, statements_of, walk
+from ..tree import children, import_top_name, is_statement, is_statement_line, starts_with_docstring, statements_of, walk
 from .classes import MethodKind
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .evaluation import blocks_around
@@ -449,7 +449,7 @@ def analyze_callee(
         dotted_import_locals=_dotted_import_locals(nodes),
         fstring_locals=_fstring_locals(nodes, names.local_uses),
         max_blocks=max(
-            (blocks_around(node, fdef.body, index.parent) for node in nodes if isinstance(node, cst.BaseStatement)),
+            (blocks_around(node, fdef.body, index.parent) for node in nodes if is_statement_line(node)),
             default=0,
         ),
         return_expr=_single_return(body, params, locals_, names.rebound_params) if not names.class_cell_uses else None,
