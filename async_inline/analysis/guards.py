@@ -6,7 +6,9 @@ the lookup. Testing an instance method exactly means making the bound method the
 makes (``t = obj.m``) and testing it, which costs about what the call of a plain coroutine
 costs; inlining such a site saves nothing (samples/bench/method_decoder.py), so by default
 it is left as a call (``guard-cost``), unless the callee is runtime-async (its call costs
-far more) or the user assumes ``class-methods`` (the class is tested instead).
+far more), a classmethod (the call makes the same bound method: CPython has no shortcut
+past a classmethod's binding, so the guard adds only its two tests), or the user assumes
+``class-methods`` (the class is tested instead).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def choose_guard(target: Target, policy: GuardPolicy, foreign: bool) -> Guard | 
         return Guard.NONE if not (target.dispatched or foreign or policy.names) else Guard.IDENTITY
     if policy.class_methods and _on_class(target):
         return Guard.CLASS_ATTRIBUTE
-    if policy.costly or target.callee.is_runtime_async:
+    if policy.costly or target.callee.is_runtime_async or _binds_in_the_call(target):
         return Guard.BOUND_METHOD
     return Refusal(
         RefusalCode.GUARD_COST,
@@ -114,6 +116,13 @@ def takes_nested_guards(
     if any(arg.star or not stable(arg.value) for arg in args):
         return False
     return all(not source.default or (frozen_defaults and source.param.literal is not None) for source in binding)
+
+
+def _binds_in_the_call(target: Target) -> bool:
+    """The original call makes the bound method the guard tests: a classmethod, reached on a
+    class or an instance (samples/bench/guard_cost.py)."""
+    owner = target.callee.owner
+    return owner is not None and owner.kind is MethodKind.CLASS
 
 
 def _on_class(target: Target) -> bool:

@@ -4,15 +4,17 @@ body and against the real call they replace.
 Three guards are emitted by default (docs/methods.md):
 
 * method: ``_t = self.m`` then ``type(_t) is MethodType and _t.__func__ is REF``, the
-  inlined body reading its ``self`` from ``_t.__self__`` (emitted for runtime-async methods
-  and with ``Options(costly_guards=True)``; plain coroutine methods stay calls by default,
-  ``guard-cost``, because of what this table shows);
+  inlined body reading its ``self`` from ``_t.__self__`` (emitted for classmethods,
+  runtime-async methods and with ``Options(costly_guards=True)``; plain coroutine methods
+  stay calls by default, ``guard-cost``, because of what this table shows);
 * plain function: ``f is REF`` (a module-level function, or one imported by name);
 * module attribute: ``_t = mod.f`` then ``_t is REF`` (``import pkg.x as mod; mod.f()``).
 
-Two more rows show the same guards on other lookups: ``C.m(self)`` (a function looked up
-on its class: ``_t is REF``, no bound method) and ``super().m()`` (the method guard after
-making the ``super`` object). And two guards the default design rejects for methods, measured
+A classmethod row shows the method guard where the original call makes the same bound
+method (``C.cm()``: CPython has no call shortcut past a classmethod's binding), which is
+why classmethods are inlined by default. Two more rows show the same guards on other
+lookups: ``C.m(self)`` (a function looked up on its class: ``_t is REF``, no bound method)
+and ``super().m()`` (the method guard after making the ``super`` object). And two guards the default design rejects for methods, measured
 so the docs can compare:
 
 * exact type: ``type(self) is C and C.m is REF and "m" not in self.__dict__`` (what a
@@ -59,11 +61,17 @@ async def f(x):
 
 
 class C:
+    kc = 1
+
     def __init__(self):
         self.k = 1
 
     async def m(self, x):
         return x + self.k
+
+    @classmethod
+    async def cm(cls, x):
+        return x + cls.kc
 
     # -- method sites -------------------------------------------------------------------
     async def method_bare(self, n):
@@ -110,6 +118,31 @@ class C:
             t += await self.m(i)
         return t
 
+    # -- classmethod sites: C.cm() makes a bound method in the call too --------------------
+    async def classmethod_bare(self, n):
+        t = 0
+        for i in range(n):
+            c = C
+            t += i + c.kc
+        return t
+
+    async def classmethod_guard(self, n):
+        t = 0
+        for i in range(n):
+            _t = C.cm
+            if type(_t) is _MT and _t.__func__ is REF_CM:
+                c = _t.__self__
+                t += i + c.kc
+            else:
+                t += await _t(i)
+        return t
+
+    async def classmethod_call(self, n):
+        t = 0
+        for i in range(n):
+            t += await C.cm(i)
+        return t
+
     # -- class lookup sites: C.m(self) (the function itself, no bound method) ---------------
     async def class_guard(self, n):
         t = 0
@@ -150,6 +183,7 @@ class D(C):
 
 
 REF_M = C.m
+REF_CM = C.cm.__func__
 REF_F = f
 REF_MOD_F = mod.f
 
@@ -201,6 +235,7 @@ ROWS = [
         "class-methods: type(self).m": "C().method_class_attribute",
         "call": "C().method_call",
     }),
+    ("classmethod C.cm()", {"bare": "C().classmethod_bare", "guard": "C().classmethod_guard", "call": "C().classmethod_call"}),
     ("class lookup C.m(self)", {"bare": "C().method_bare", "guard": "C().class_guard", "call": "C().class_call"}),
     ("super().m()", {"bare": "D().method_bare", "guard": "D().super_guard", "call": "D().super_call"}),
     ("function f()", {"bare": "function_bare", "guard": "function_guard", "call": "function_call"}),
@@ -231,6 +266,9 @@ class D(C):
     for lookup in (r"self\.m", r"super\(\)\.m"):
         assert re.search(rf"(\w+) = {lookup}\n\s*if type\(\1\) is \w+ and \1\.__func__ is \w+:\n\s*\w+ = \1\.__self__\n", method), method
     assert re.search(r"(\w+) = C\.m\n\s*if \1 is \w+:\n", method), method
+    on_class_method = rewrite_source("class C:\n    @classmethod\n    async def cm(cls, x):\n        return x\n\n"
+                                     "async def site(i):\n    r = await C.cm(i)\n    return r\n").code
+    assert re.search(r"(\w+) = C\.cm\n\s*if type\(\1\) is \w+ and \1\.__func__ is \w+:\n", on_class_method), on_class_method
     on_class = rewrite_source("class C:\n    async def m(self, x):\n        return x\n\n    async def site(self, i):\n"
                               "        r = await self.m(i)\n        return r\n", options=Options(assume=frozenset({"class-methods"}))).code
     assert re.search(r"if type\(self\)\.m is \w+:\n", on_class), on_class

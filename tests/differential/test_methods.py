@@ -202,6 +202,73 @@ async def main():
 ''', options=EXACT, inlined={"Shape.describe", "Shape.area"})
 
 
+def test_classmethods_are_inlined_by_default_with_the_exact_guard():
+    """A classmethod's call makes the bound method its guard tests, so the default inlines
+    it (analysis/guards.py); the guard still sees overrides, patches, instance attributes
+    and rebinding."""
+    assert_same_behaviour('''
+from unittest import mock
+
+class Codec:
+    scale = 2
+
+    @classmethod
+    async def encode(cls, x, *, extra=0):
+        if x < 0:
+            raise ValueError(f"{cls.__name__}: negative {x}")
+        return x * cls.scale + extra
+
+    @classmethod
+    async def both(cls, x):
+        a = await cls.encode(x)
+        b = await Codec.encode(x, extra=1)
+        return a, b
+
+    async def via_self(self, x):
+        return await self.encode(x)
+
+class Wide(Codec):
+    scale = 10
+
+class Odd(Codec):
+    @classmethod
+    async def encode(cls, x, *, extra=0):
+        return ("odd", x, extra)
+
+class Super(Codec):
+    @classmethod
+    async def encode(cls, x, *, extra=0):
+        inner = await super().encode(x, extra=extra)
+        return ("super", inner)
+
+async def show(label, coro):
+    try:
+        print(label, await coro)
+    except Exception as e:
+        print(label, type(e).__name__, e)
+
+async def main():
+    for klass in (Codec, Wide, Odd, Super):
+        await show(klass.__name__, klass.both(3))
+        await show(klass.__name__ + " self", klass().via_self(4))
+        await show(klass.__name__ + " neg", klass().via_self(-1))
+    shadowed = Codec()
+    async def own(x):
+        return ("instance", x)
+    shadowed.encode = own
+    await show("shadowed", shadowed.via_self(5))
+    with mock.patch.object(Codec, "encode", new=mock.AsyncMock(return_value="mocked")):
+        await show("patched", Codec.both(6))
+        await show("patched self", Wide().via_self(6))
+    await show("restored", Codec.both(7))
+    saved = Codec.__dict__["encode"]
+    Codec.encode = staticmethod(lambda x, extra=0: __import__("asyncio").sleep(0, result=("static", x)))
+    await show("static", Codec.both(8))
+    Codec.encode = saved
+    await show("back", Wide.both(9))
+''', inlined={"Codec.encode"}, min_inlined=3)
+
+
 def test_zero_argument_super_inside_an_inlined_method_keeps_its_class():
     assert_same_behaviour('''
 class A:

@@ -202,6 +202,12 @@ ROWS = [
         ("K.m: statements", "self.m: statements", "type(self).m: statements"),
     ),
     Row(
+        "a-classmethod-is-worth-its-guard-its-call-binds-too",
+        "class K:\n    @classmethod\n    async def m(cls):\n        return 1\n"
+        "    async def main(self):\n        return await self.m() + await K.m() + await type(self).m()\n",
+        ("K.m: statements", "self.m: statements", "type(self).m: statements"),
+    ),
+    Row(
         "abstract-placeholder-method",
         KLASS.replace("        return 1\n", '        """Read."""\n        raise NotImplementedError()\n'),
         ("K.m: abstract", "self.m: abstract", "type(self).m: abstract"),
