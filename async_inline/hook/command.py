@@ -45,12 +45,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "run",
         help="run a program with its modules inlined on import",
         description=DESCRIPTION,
-        usage="%(prog)s [--packages PKG,...] (SCRIPT | -m MODULE) [ARGS ...]",
+        usage="%(prog)s [--packages PKG,...] [--noinline PATTERN,...] [--assume NAME,...] (SCRIPT | -m MODULE) [ARGS ...]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--packages", metavar="PKG,...", help="also rewrite these packages (comma-separated)")
     parser.add_argument(
         "--noinline", metavar="PATTERN,...", help="never inline these functions: qualified names or fnmatch patterns (pkg.mod.func, pkg.mod.*_socket)"
+    )
+    parser.add_argument(
+        "--assume",
+        metavar="NAME,...",
+        help="opt-in assumptions, as for 'rewrite --assume': frozen-defaults, no-rebinding, class-methods "
+        "(added to [tool.async_inline] assume)",
     )
     # REMAINDER on -m: "-m mod -v" passes -v to the module, as python does.
     parser.add_argument("-m", dest="module", nargs=argparse.REMAINDER, help="MODULE [ARGS ...]: run a library module as a script, as python -m does")
@@ -64,7 +70,7 @@ def _error(prog: str, message: str) -> int:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from ..config import ConfigError, discover_packages, load_config, split_names, split_patterns
+    from ..config import ConfigError, check_assumptions, discover_packages, load_config, split_names, split_patterns
 
     prog = args.prog
     target = list(args.target)
@@ -86,6 +92,7 @@ def _handle(args: argparse.Namespace) -> int:
         packages = config.packages
         if args.packages:
             packages = (*packages, *split_names(args.packages, where="--packages"))
+        assumed = check_assumptions(args.assume.split(","), where="--assume") if args.assume else frozenset()
     except ConfigError as exc:
         return _error(prog, str(exc))
     pytest = module in ("pytest", "py.test")
@@ -99,6 +106,8 @@ def _handle(args: argparse.Namespace) -> int:
     options = config.options()
     if args.noinline:
         options = options.replace(noinline=tuple(dict.fromkeys((*options.noinline, *split_patterns(args.noinline)))))
+    if assumed:
+        options = options.replace(assume=options.assume | assumed)
     if module is not None:
         return _run(lambda state: _run_module(module, argv), policy, options, pytest=pytest)
     if os.path.isdir(script):

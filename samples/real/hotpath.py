@@ -1,6 +1,6 @@
 """A real library's async hot path, original vs under the import hook (issue 11, item 8).
 
-    python samples/real/hotpath.py [--work DIR] [--python PYTHON] [--processes K]
+    python samples/real/hotpath.py [--work DIR] [--python PYTHON] [--processes K] [--assume NAME,...]
 
 httpcore 1.0.9's HTTP/1.1 request/response cycle: ``AsyncConnectionPool.request("GET", ...)``
 over its own in-memory network backend (``httpcore._backends.mock.AsyncMockBackend``,
@@ -16,7 +16,8 @@ Each worker process imports httpcore from the unpacked sdist and times rounds of
 requests (short rounds, many of them: on a loaded machine a short round is more likely to
 run undisturbed); the best round counts. ``original`` runs ``python hotpath.py --worker``;
 ``inlined`` runs the same under ``python -m async_inline run --packages httpcore`` (the
-import hook; its cache is warmed by one run first, and the import is not timed). The two
+import hook, with ``--assume NAME,...`` if given; its cache is warmed by one run first, and
+the import is not timed). The two
 kinds alternate, K processes each, in pairs whose order alternates, and the ratio is the
 median over pairs. Each worker checks every response, and says how many sites the hook
 inlined (none for the original). Not run in CI: it downloads.
@@ -78,13 +79,15 @@ def worker(requests: int, rounds: int) -> None:
     print(json.dumps({"seconds_per_request": best / requests, "inlined_sites": inlined, "python": sys.version.split()[0]}))
 
 
-def run_worker(python: Path, kind: str, root: Path, cache: Path, requests: int, rounds: int) -> dict[str, Any]:
+def run_worker(python: Path, kind: str, root: Path, cache: Path, requests: int, rounds: int, assume: str = "") -> dict[str, Any]:
     from sdists import run
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASYNC_INLINE")}
     env["PYTHONPATH"] = str(root)
     env["ASYNC_INLINE_CACHE_DIR"] = str(cache)
     prefix = [str(python)] if kind == "original" else [str(python), "-m", "async_inline", "run", "--packages", LIBRARY]
+    if kind != "original" and assume:
+        prefix += ["--assume", assume]
     done = run([*prefix, str(HERE), "--worker", "--requests", str(requests), "--rounds", str(rounds)], env=env, cwd=str(root))
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     if (result["inlined_sites"] > 0) != (kind == "inlined"):
@@ -99,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=8, help="worker processes of each kind (default: 8)")
     parser.add_argument("--requests", type=int, default=20, help="requests per round (default: 20)")
     parser.add_argument("--rounds", type=int, default=200, help="rounds per process; the best counts (default: 200)")
+    parser.add_argument("--assume", default="", metavar="NAME,...", help="opt-in assumptions for the hook (e.g. class-methods)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -112,16 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     root = fetch(LIBRARY, work)
     tag = Path(args.python).resolve().parent.parent.name or "python"
     python = environment(work / f"venv-hotpath-{tag}", ["h11>=0.16", "certifi", "anyio", "sniffio"], python=args.python)
-    cache = work / f"cache-hotpath-{tag}"
+    cache = work / f"cache-hotpath-{tag}{'-' + args.assume.replace(',', '-') if args.assume else ''}"
     log("warming the import hook's cache")
-    sites = run_worker(python, "inlined", root, cache, 10, 1)["inlined_sites"]
+    sites = run_worker(python, "inlined", root, cache, 10, 1, args.assume)["inlined_sites"]
     times: dict[str, list[float]] = {"original": [], "inlined": []}
     ratios = []
     for i in range(args.processes):
         order = ("original", "inlined") if i % 2 == 0 else ("inlined", "original")
         pair = {}
         for kind in order:
-            result = run_worker(python, kind, root, cache, args.requests, args.rounds)
+            result = run_worker(python, kind, root, cache, args.requests, args.rounds, args.assume)
             pair[kind] = result["seconds_per_request"]
             times[kind].append(pair[kind])
             version = result["python"]
@@ -130,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"{LIBRARY} {VERSIONS[LIBRARY]}, HTTP/1.1 GET over AsyncMockBackend, keep-alive, asyncio; Python {version}")
     print(f"{args.processes} processes of each kind, alternating; each: best of {args.rounds} rounds of {args.requests} requests")
-    print(f"import hook: {sites} sites of {LIBRARY} inlined")
+    print(f"import hook{' --assume ' + args.assume if args.assume else ''}: {sites} sites of {LIBRARY} inlined")
     for kind, values in times.items():
         print(f"{kind:>9}: median {statistics.median(values) * 1e6:.2f} us/request (min {min(values) * 1e6:.2f}, max {max(values) * 1e6:.2f})")
     print(f"speedup (original / inlined, median over pairs): {statistics.median(ratios):.3f}x "

@@ -106,6 +106,27 @@ def test_the_script_is_inlined(program: Path) -> None:
     assert (plain.stdout, ours.stdout) == ("True\n", "False\n"), ours.stderr
 
 
+#: Prints whether the instance method ``m`` ran in a frame of its own.
+METHOD_FRAMES = FRAMES.replace(
+    "async def where():\n    return 1\n\n\nasync def main():\n    return await where()\n",
+    "class K:\n    async def where(self):\n        return 1\n\n    async def main(self):\n        return await self.where()\n\n\n"
+    "def main():\n    return K().main()\n",
+)
+
+
+@pytest.mark.decisions
+def test_assume_is_passed_to_the_hook(program: Path) -> None:
+    """``run --assume class-methods`` inlines a method site that stays a call by default
+    (guard-cost); an unknown assumption is a usage error naming the known ones."""
+    write_tree(program, {"app/frames.py": METHOD_FRAMES})
+    default = _python("-m", "async_inline", "run", "app/frames.py", cwd=program)
+    assumed = _python("-m", "async_inline", "run", "--assume", "class-methods", "app/frames.py", cwd=program)
+    assert (default.stdout, assumed.stdout) == ("True\n", "False\n"), assumed.stderr
+    unknown = _python("-m", "async_inline", "run", "--assume", "class-method", "app/frames.py", cwd=program)
+    assert unknown.returncode == 2 and "unknown assumption 'class-method'" in unknown.stderr and "class-methods" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+
 def test_packages_from_the_environment(program: Path) -> None:
     ours = _python("-m", "async_inline", "run", "app/prog.py", cwd=program, env={"ASYNC_INLINE": "applib"})
     assert json.loads(ours.stdout)["loader"] == "RewritingLoader"
