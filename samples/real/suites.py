@@ -1,8 +1,8 @@
 """Real projects' own test suites with and without the pytest plugin (issue 14, item 7).
 
-    python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [LIBRARY ...]
+    python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: anyio, httpcore, websockets) it downloads the sdist, installs it
+For each library (default: anyio, httpcore, websockets, aiosqlite) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -10,7 +10,8 @@ configuration unchanged: plain, then inlined with an empty cache (cold), then in
 ``python -m async_inline run -m pytest --async-inline`` (``--via run``, the default: the
 hook is in place before pytest imports the ``-p`` plugins) or ``pytest --async-inline``
 (``--via pytest``: whatever a ``-p`` plugin imports runs without inlining, and the summary
-says so). Not part of CI: it downloads.
+says so). ``--assume NAME,...`` gives opt-in assumptions to ``run`` (whose hook the plugin
+adopts), so it needs ``--via run``. Not part of CI: it downloads.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ SUITES = {
     # httpcore's tests import h2/hpack, socksio, trio (pytest.mark.trio) and anyio (pytest.mark.anyio).
     "httpcore": Suite(("pytest", "anyio", "trio", "pytest-trio", "h2", "socksio"), ("--ignore=tests/benchmark",)),
     "websockets": Suite((), missing="the websockets 17.4 sdist has no tests (its MANIFEST.in prunes them), and PyPI has no other source"),
+    # aiosqlite's tests are unittest cases packaged with it (python -m aiosqlite.tests); perf.py is benchmarks.
+    "aiosqlite": Suite(("pytest",), ("aiosqlite/tests/smoke.py",)),
 }
 
 
@@ -81,13 +84,14 @@ def messages(junit: Path) -> dict[str, str]:
 
 
 def pytest_run(
-    python: Path, source: Path, suite: Suite, name: str, junit: Path, env: dict[str, str], inlined: str | None, noinline: str = ""
+    python: Path, source: Path, suite: Suite, name: str, junit: Path, env: dict[str, str], inlined: str | None, noinline: str = "", assume: str = ""
 ) -> float:
     command = [str(python), "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *suite.args]
     if inlined == "run":
         # run's hook rewrites what pytest's -p plugins import before pytest reads its own
         # options: it needs the noinline patterns itself.
-        command[1:3] = ["-m", "async_inline", "run", *(["--noinline", noinline] if noinline else []), "-m", "pytest"]
+        options = [*(["--noinline", noinline] if noinline else []), *(["--assume", assume] if assume else [])]
+        command[1:3] = ["-m", "async_inline", "run", *options, "-m", "pytest"]
     if inlined is not None:
         command += ["--async-inline", f"--async-inline-report={junit.with_suffix('.json')}"]
         if noinline:
@@ -103,7 +107,7 @@ def pytest_run(
     return elapsed
 
 
-def measure(name: str, work: Path, via: str, noinline: str = "") -> dict[str, object]:
+def measure(name: str, work: Path, via: str, noinline: str = "", assume: str = "") -> dict[str, object]:
     suite = SUITES[name]
     if suite.missing:
         return {"library": f"{name} {VERSIONS[name]}", "missing": suite.missing}
@@ -119,8 +123,8 @@ def measure(name: str, work: Path, via: str, noinline: str = "") -> dict[str, ob
     log(f"{name}: running its suite")
     times = {
         "plain": pytest_run(python, source, suite, name, results / "plain.xml", env, None),
-        "cold": pytest_run(python, source, suite, name, results / "cold.xml", env, via, noinline),
-        "warm": pytest_run(python, source, suite, name, results / "warm.xml", env, via, noinline),
+        "cold": pytest_run(python, source, suite, name, results / "cold.xml", env, via, noinline, assume),
+        "warm": pytest_run(python, source, suite, name, results / "warm.xml", env, via, noinline, assume),
     }
     plain = outcomes(results / "plain.xml")
     row: dict[str, object] = {"library": f"{name} {VERSIONS[name]}", "tests": len(plain), "plain": dict(Counter(plain.values())), "times": times}
@@ -153,11 +157,14 @@ def main() -> int:
     parser.add_argument(
         "--noinline", default="", metavar="PATTERN,...", help="functions kept as calls in the inlined runs (--async-inline-noinline)"
     )
+    parser.add_argument("--assume", default="", metavar="NAME,...", help="opt-in assumptions of the inlined runs (run --assume; needs --via run)")
     args = parser.parse_args()
+    if args.assume and args.via != "run":
+        parser.error("--assume needs --via run (the plugin takes assumptions from run or [tool.async_inline])")
     unknown = sorted(set(args.libraries) - set(SUITES))
     if unknown:
         parser.error(f"unknown library {unknown[0]!r} (known: {', '.join(SUITES)})")
-    rows = [measure(name, args.work.resolve(), args.via, args.noinline) for name in args.libraries or list(SUITES)]
+    rows = [measure(name, args.work.resolve(), args.via, args.noinline, args.assume) for name in args.libraries or list(SUITES)]
     for row in rows:
         print(f"== {row['library']}")
         if "missing" in row:
