@@ -269,6 +269,41 @@ async def main():
 ''', inlined={"Codec.encode"}, min_inlined=3)
 
 
+def test_zero_argument_super_inside_an_inlined_classmethod_keeps_its_class_by_default():
+    """A classmethod inlined by default whose body calls ``super()``: the inlined copy asks
+    the defining class (``Mid``), not the class of the caller (``Leaf``)."""
+    assert_same_behaviour('''
+class Base:
+    @classmethod
+    async def make(cls, x=1):
+        return ("base", cls.__name__, x)
+
+class Mid(Base):
+    @classmethod
+    async def make(cls, x=2):
+        r = await super().make(x)
+        return ("mid", cls.__name__, r)
+
+class Leaf(Mid):
+    @classmethod
+    async def build(cls):
+        a = await cls.make()
+        b = await Leaf.make(5)
+        return a, b
+
+class Other(Leaf):
+    @classmethod
+    async def make(cls, x=3):
+        return ("other", x)
+
+async def main():
+    print(await Leaf.build())
+    print(await Other.build())
+    Base.make = classmethod(lambda cls, x=0: __import__("asyncio").sleep(0, result=("patched", cls.__name__, x)))
+    print(await Leaf.build())
+''', inlined={"Mid.make", "Base.make"})
+
+
 def test_zero_argument_super_inside_an_inlined_method_keeps_its_class():
     assert_same_behaviour('''
 class A:
