@@ -50,6 +50,12 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "added to [tool.async_inline] noinline",
     )
     group.addoption(
+        "--async-inline-assume",
+        metavar="NAME,...",
+        default=None,
+        help="opt-in assumptions (frozen-defaults, no-rebinding, class-methods), added to [tool.async_inline] assume",
+    )
+    group.addoption(
         "--async-inline-report",
         metavar="FILE.json",
         default=None,
@@ -161,7 +167,7 @@ class _Active:
     """Everything the plugin does once enabled."""
 
     def __init__(self, config: pytest.Config, namespace: Any) -> None:
-        from .config import split_patterns
+        from .config import ConfigError, check_assumptions, split_patterns
         from .hook import _activate_state, installed, shown_names, too_early
         from .hook.policy import Policy, TestFiles
         from .hook.pytest_bridge import assertion_adapter, put_first
@@ -176,6 +182,12 @@ class _Active:
         noinline = getattr(namespace, "async_inline_noinline", None)
         if noinline:
             options = options.replace(noinline=tuple(dict.fromkeys((*options.noinline, *split_patterns(noinline)))))
+        assume = getattr(namespace, "async_inline_assume", None)
+        try:
+            assumed = check_assumptions(assume.split(","), where="--async-inline-assume") if assume else frozenset()
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        options = options.replace(assume=options.assume | assumed)
         existing = installed()
         #: A hook ``async-inline run`` (or ``install``) put in place: widened, not replaced,
         #: so the modules it rewrote before pytest started count too; restored at the end.
@@ -193,6 +205,8 @@ class _Active:
             state.policy = policy
             if noinline:
                 state.set_options(state.options.replace(noinline=tuple(dict.fromkeys((*state.options.noinline, *options.noinline)))))
+            if assumed:  # for the modules imported from now on; run --assume reaches the earlier ones
+                state.set_options(state.options.replace(assume=state.options.assume | assumed))
             extra = [p for p in old.packages if p not in self.packages]
             if extra:
                 self.packages_from += f"; {shown_names(extra)} from async-inline run"

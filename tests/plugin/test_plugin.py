@@ -173,6 +173,32 @@ def test_suite_gives_the_same_results_with_and_without_the_plugin(pytester: pyte
 
 
 @pytest.mark.decisions
+def test_assume_option_reaches_the_rewriter(pytester: pytest.Pytester) -> None:
+    """``--async-inline-assume class-methods`` inlines an instance-method site that stays a
+    call by default (guard-cost); an unknown name is a usage error."""
+    pytester.makeini(INI.format(mode="auto"))
+    pytester.makepyfile(**{
+        "counter/__init__": "class Counter:\n    n = 0\n\n    async def bump(self):\n        self.n += 1\n        return self.n\n\n"
+                            "    async def twice(self):\n        await self.bump()\n        return await self.bump()\n",
+        "tests/test_counter": "from counter import Counter\n\n\nasync def test_twice():\n    assert await Counter().twice() == 2\n",
+    })
+    pytester.syspathinsert()
+    sites = {}
+    for label, extra in (("default", ()), ("assumed", ("--async-inline-assume=class-methods",))):
+        result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=counter", f"--async-inline-report={label}.json", *extra)
+        result.assert_outcomes(passed=1)
+        document = json.loads((pytester.path / f"{label}.json").read_text())
+        sites[label] = sorted((d["callee"], "inlined") for f in document["files"] for d in f["inlined"]) + sorted(
+            (d["callee"], d["code"]) for f in document["files"] for d in f["skipped"] if d["callee"] == "self.bump"
+        )
+    assert sites["default"] == [("self.bump", "guard-cost"), ("self.bump", "guard-cost")]
+    assert ("self.bump", "inlined") in sites["assumed"] and ("self.bump", "guard-cost") not in sites["assumed"]
+    wrong = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-assume=class-method")
+    assert wrong.ret == pytest.ExitCode.USAGE_ERROR
+    assert "unknown assumption 'class-method'" in wrong.stderr.str()
+
+
+@pytest.mark.decisions
 def test_auto_mode_and_ini_options(pytester: pytest.Pytester) -> None:
     _project(pytester, mode="auto")
     pytester.makeini(INI.format(mode="auto") + "async_inline = true\nasync_inline_packages = shop\n")
