@@ -12,8 +12,8 @@ it generated, and optionally every *occurrence* of every node other than formatt
 object).
 
 Private LibCST API: the code generator's state (``_codegen``, ``before_codegen``,
-``record_syntactic_position``). Pinned by tests/unit/test_layout.py, which compares the
-ranges with the provider's on every node of a corpus.
+``record_syntactic_position``). Pinned by tests/unit/test_scope_tree_and_positions.py,
+which compares the ranges with the provider's on every node of a corpus.
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ class Layout(PositionProvidingCodegenState):
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline, provider=None)  # type: ignore[arg-type]
         self.ranges: dict[int, Range] = {}
         self.occurrences: list[Occurrence] | None = [] if occurrences else None
-        self._starts: list[tuple[int, int]] = []
+        #: Per node being generated: where it starts, and its occurrence's index (-1: none).
+        self._starts: list[tuple[int, int, int]] = []
+        #: The indexes of the occurrences being generated, innermost last.
         self._open: list[int] = []
 
     # -- text ---------------------------------------------------------------------
@@ -61,22 +63,27 @@ class Layout(PositionProvidingCodegenState):
 
     # -- positions ------------------------------------------------------------------
     def before_codegen(self, node: cst.CSTNode) -> None:
-        self._starts.append((self.line, self.column))
         occurrences = self.occurrences
         if occurrences is not None and is_syntax(node):
             self.ranges.pop(id(node), None)  # a shared node: its range is this occurrence's
-            self._open.append(len(occurrences))
-            occurrences.append((node, (0, 0, 0, 0), self._open[-2] if len(self._open) > 1 else -1))
+            opened = self._open
+            at = len(occurrences)
+            occurrences.append((node, (0, 0, 0, 0), opened[-1] if opened else -1))
+            opened.append(at)
+        else:
+            at = -1
+        self._starts.append((self.line, self.column, at))
 
     def after_codegen(self, node: cst.CSTNode) -> None:
-        line, column = self._starts.pop()
+        line, column, at = self._starts.pop()
         key = id(node)
         found = self.ranges.get(key)
         if found is None:  # the provider's rule: a syntactic range recorded inside wins
             found = self.ranges[key] = (line, column, self.line, self.column)
-        occurrences = self.occurrences
-        if occurrences is not None and is_syntax(node):
-            at = self._open.pop()
+        if at >= 0:
+            self._open.pop()
+            occurrences = self.occurrences
+            assert occurrences is not None
             occurrences[at] = (node, found, occurrences[at][2])
 
     def record_syntactic_position(  # type: ignore[override]

@@ -184,21 +184,32 @@ def attach_frames(code: types.CodeType, tree: ast.Module, frames: dict[int, int]
     """
     if not COLUMNS:
         return code
+    by_position: dict[tuple[int, int, int | None, int | None], set[int]] | None = None
+    located: list[tuple[Any, int]] = []
+    for node, parent_frame in _with_parents(tree, frames):
+        if "lineno" not in node._attributes or not hasattr(node, "lineno"):
+            continue  # its children take its parent's frame (``_with_parents``)
+        frame = frames.get(id(node))
+        if frame is None:  # a node a transform added; positions are all still true here
+            if by_position is None:
+                by_position = _frames_by_position(tree, frames)
+            same = by_position.get(_key(node), set())
+            frame = frames[id(node)] = next(iter(same)) if len(same) == 1 else parent_frame
+        located.append((node, frame + 1))
+    for node, tag in located:
+        node.col_offset = node.end_col_offset = tag
+    tagged = compile(tree, code.co_filename, "exec", dont_inherit=True)
+    return _attach(code, tagged, table, _Text(old_text), set(_IDENTIFIER.findall(old_text)))
+
+
+def _frames_by_position(tree: ast.AST, frames: dict[int, int]) -> dict[tuple[int, int, int | None, int | None], set[int]]:
+    """The frames of the placed nodes at each position (a node a transform copied a
+    position to takes the frame when only one frame has nodes there)."""
     by_position: dict[tuple[int, int, int | None, int | None], set[int]] = {}
     for node in walk(tree):
         if id(node) in frames:
             by_position.setdefault(_key(node), set()).add(frames[id(node)])
-    for node, parent_frame in _with_parents(tree, frames):
-        frame = frames.get(id(node))
-        if frame is None:
-            same = by_position.get(_key(node), set())
-            frame = next(iter(same)) if len(same) == 1 else parent_frame
-            frames[id(node)] = frame
-        if "lineno" in node._attributes and hasattr(node, "lineno"):
-            located: Any = node
-            located.col_offset = located.end_col_offset = frame + 1
-    tagged = compile(tree, code.co_filename, "exec", dont_inherit=True)
-    return _attach(code, tagged, table, _Text(old_text), set(_IDENTIFIER.findall(old_text)))
+    return by_position
 
 
 def _key(node: ast.AST) -> tuple[int, int, int | None, int | None]:
