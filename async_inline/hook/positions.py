@@ -45,6 +45,8 @@ class _Text:
     def __init__(self, text: str) -> None:
         self.lines = _LINE_END.split(text)
         self._encoded: dict[int, bytes] = {}
+        #: Byte and character columns are the same everywhere (most source code).
+        self._ascii = text.isascii()
 
     def line(self, number: int) -> str:
         return self.lines[number - 1] if 0 < number <= len(self.lines) else ""
@@ -55,10 +57,14 @@ class _Text:
         return self._encoded[number]
 
     def to_chars(self, number: int, col: int) -> int:
+        if self._ascii:
+            return col
         data = self._bytes(number)
         return col if len(data) == len(self.line(number)) else len(data[:col].decode("utf-8", "replace"))
 
     def to_bytes(self, number: int, col: int) -> int:
+        if self._ascii:
+            return col
         text = self.line(number)
         return col if len(self._bytes(number)) == len(text) else len(text[:col].encode("utf-8"))
 
