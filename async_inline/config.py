@@ -61,11 +61,7 @@ class HookConfig:
             changes["max_depth"] = self.depth
         if self.guards is not None:
             changes["guards"] = self.guards
-        if self.noinline:
-            changes["noinline"] = tuple(dict.fromkeys((*(base.noinline if base else ()), *self.noinline)))
-        if self.assume:
-            changes["assume"] = (base.assume if base else frozenset()) | self.assume
-        return (base or Options()).replace(**changes)
+        return (base or Options()).replace(**changes).extended(noinline=self.noinline, assume=self.assume)
 
 
 def split_names(text: str, *, where: str) -> tuple[str, ...]:

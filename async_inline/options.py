@@ -102,6 +102,11 @@ class Options:
     def replace(self, **changes: Any) -> Options:
         return dataclasses.replace(self, **changes)
 
+    def extended(self, *, noinline: Iterable[str] = (), assume: Iterable[str] = ()) -> Options:
+        """These options with more ``noinline`` patterns (after the present ones, each once)
+        and more assumptions: what a flag or a configuration table adds to what it is given."""
+        return self.replace(noinline=tuple(dict.fromkeys((*self.noinline, *noinline))), assume=self.assume | frozenset(assume))
+
     def cache_key(self) -> str:
         """A stable string naming every option that changes the generated code."""
         return ",".join(f"{f.name}={_stable(getattr(self, f.name))!r}" for f in dataclasses.fields(self))

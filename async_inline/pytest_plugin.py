@@ -178,16 +178,14 @@ class _Active:
         self.report_path: str | None = getattr(namespace, "async_inline_report", None)
         self.packages, self.packages_from, project = _packages(config, namespace)
         self.test_files = TestFiles(config.getini("python_files"))
-        options = project.options()
         noinline = getattr(namespace, "async_inline_noinline", None)
-        if noinline:
-            options = options.replace(noinline=tuple(dict.fromkeys((*options.noinline, *split_patterns(noinline)))))
+        listed = split_patterns(noinline) if noinline else ()
         assume = getattr(namespace, "async_inline_assume", None)
         try:
             assumed = check_assumptions(assume.split(","), where="--async-inline-assume") if assume else frozenset()
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
-        options = options.replace(assume=options.assume | assumed)
+        options = project.options().extended(noinline=listed, assume=assumed)
         existing = installed()
         #: A hook ``async-inline run`` (or ``install``) put in place: widened, not replaced,
         #: so the modules it rewrote before pytest started count too; restored at the end.
@@ -203,10 +201,8 @@ class _Active:
                 local_packages=old.local_packages,
             )
             state.policy = policy
-            if noinline:
-                state.set_options(state.options.replace(noinline=tuple(dict.fromkeys((*state.options.noinline, *options.noinline)))))
-            if assumed:  # for the modules imported from now on; run --assume reaches the earlier ones
-                state.set_options(state.options.replace(assume=state.options.assume | assumed))
+            if noinline or assumed:  # for the modules imported from now on; run's flags reach the earlier ones
+                state.set_options(state.options.extended(noinline=options.noinline, assume=assumed))
             extra = [p for p in old.packages if p not in self.packages]
             if extra:
                 self.packages_from += f"; {shown_names(extra)} from async-inline run"

@@ -75,7 +75,7 @@ def install(
     opts = config.options() if options is None else options.replace(header=False)
     if noinline is not None:
         listed = split_patterns(noinline) if isinstance(noinline, str) else tuple(noinline)
-        opts = opts.replace(noinline=tuple(dict.fromkeys((*opts.noinline, *listed))))
+        opts = opts.extended(noinline=listed)
     _, late = _activate(Policy(names, excluded), opts)
     if late:
         _warn_late(late, stacklevel=3)

@@ -103,11 +103,7 @@ def _handle(args: argparse.Namespace) -> int:
     from .policy import Policy
 
     policy = Policy(packages, config.exclude, local_packages=(module,) if module else ())
-    options = config.options()
-    if args.noinline:
-        options = options.replace(noinline=tuple(dict.fromkeys((*options.noinline, *split_patterns(args.noinline)))))
-    if assumed:
-        options = options.replace(assume=options.assume | assumed)
+    options = config.options().extended(noinline=split_patterns(args.noinline) if args.noinline else (), assume=assumed)
     if module is not None:
         return _run(lambda state: _run_module(module, argv), policy, options, pytest=pytest)
     if os.path.isdir(script):
