@@ -6,6 +6,7 @@ import ast
 import io
 import re
 import tokenize
+import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -44,6 +45,9 @@ class RewriteResult:
     #: Other modules' sources the rewrite read (module name -> path): the output depends
     #: on them (a cache of rewritten code must be invalidated when one changes).
     dependencies: dict[str, str] = field(default_factory=dict)
+    #: The input compiled (the rewrite validates it so) when the output is the input: what
+    #: the interpreter compiles for the file, ready for the import hook.
+    input_code: types.CodeType | None = field(default=None, repr=False, compare=False)
     #: Computes ``positions`` on demand: only the import hook needs them (it asks for them
     #: with the rewrite, so that one pass over the new module generates code and positions).
     _positions: Callable[[], PositionMap] | None = field(default=None, repr=False, compare=False)
@@ -95,13 +99,12 @@ def decode_source(data: bytes, path: str) -> tuple[str, str]:
     return text, encoding
 
 
-def _check_compiles(source: str, path: str) -> ast.Module:
-    """CPython's syntax tree of ``source``, once it is known to compile (the analysis
-    takes statement and await positions from it)."""
+def _check_compiles(source: str, path: str) -> tuple[ast.Module, types.CodeType]:
+    """CPython's syntax tree of ``source`` (the analysis takes statement and await
+    positions from it) and its code, which proves that it compiles."""
     try:
         tree = ast.parse(source, path)
-        compile(source, path, "exec", dont_inherit=True)  # parsing again beats converting the tree back
-        return tree
+        return tree, compile(source, path, "exec", dont_inherit=True)  # parsing again beats converting the tree back
     except SyntaxError as exc:
         raise SourceError(path, exc.lineno, exc.msg) from None
     except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
@@ -187,17 +190,17 @@ def _rewrite_unpaused(
         source, encoding = decode_source(source, filename)
     if has_header(source):
         return RewriteResult(source, FileReport(filename), encoding, already_rewritten=True)
-    syntax = _check_compiles(source, filename)
+    syntax, input_code = _check_compiles(source, filename)
     if "await" not in source:
-        return RewriteResult(source, FileReport(filename), encoding)  # no call site: nothing to analyse
+        return RewriteResult(source, FileReport(filename), encoding, input_code=input_code)  # no call site: nothing to analyse
     try:
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
         raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
     new_module, report, marks = rewrite_module(tree, path=filename, source=source, syntax=syntax, options=options, module_name=module, program=program)
     if marks is None:
-        return RewriteResult(source, report, encoding, dependencies=dict(program.read))
-    layout = lay_out(new_module, occurrences=True) if positions else None
+        return RewriteResult(source, report, encoding, dependencies=dict(program.read), input_code=input_code)
+    layout = lay_out(new_module, occurrences=True, sealed=marks.sealed) if positions else None
     code = layout.code if layout is not None else new_module.code
     try:
         if check:
@@ -212,7 +215,7 @@ def _rewrite_unpaused(
     header_at = code.splitlines().index(HEADER.rstrip("\n")) if options.header else None
 
     def position_map() -> PositionMap:
-        found = marks.positions(layout if layout is not None else lay_out(new_module, occurrences=True))
+        found = marks.positions(layout if layout is not None else lay_out(new_module, occurrences=True, sealed=marks.sealed))
         return found.shifted(header_at + 1) if header_at is not None else found
 
     return RewriteResult(code, report, encoding, dependencies=dict(program.read), _positions=position_map)

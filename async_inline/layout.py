@@ -9,7 +9,9 @@ the whitespace-inclusive range unless the node records its syntactic range) as p
 tuples keyed by ``id``, valid while the laid-out tree is alive. It also keeps the text
 it generated, and optionally every *occurrence* of every node other than formatting
 (an emitted tree shares node objects between places; the provider keeps one range per
-object).
+object). A caller may *seal* a node (``sealed``): its occurrence is recorded, those of
+the nodes inside it are not (the import hook seals original statements copied verbatim,
+whose insides it positions all at once).
 
 Private LibCST API: the code generator's state (``_codegen``, ``before_codegen``,
 ``record_syntactic_position``). Pinned by tests/unit/test_scope_tree_and_positions.py,
@@ -19,6 +21,7 @@ which compares the ranges with the provider's on every node of a corpus.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from types import TracebackType
 
 import libcst as cst
@@ -37,10 +40,18 @@ _NEWLINE = re.compile(r"\r\n?|\n")
 class Layout(PositionProvidingCodegenState):
     """The code-generation state: ``ranges`` (by ``id``) and, when asked, ``occurrences``."""
 
-    def __init__(self, module: cst.Module, *, occurrences: bool = False) -> None:
+    def __init__(
+        self, module: cst.Module, *, occurrences: bool = False, sealed: Callable[[cst.CSTNode, Sequence[str]], bool] | None = None
+    ) -> None:
         super().__init__(default_indent=module.default_indent, default_newline=module.default_newline, provider=None)  # type: ignore[arg-type]
         self.ranges: dict[int, Range] = {}
         self.occurrences: list[Occurrence] | None = [] if occurrences else None
+        #: Whether the occurrences inside a node (given the indentation it is generated at)
+        #: are left out; ``sealed_at`` holds the indexes of the occurrences sealed.
+        self._sealed = sealed
+        self.sealed_at: set[int] = set()
+        #: How deep the node being generated is inside a sealed occurrence (0: not inside).
+        self._inside_sealed = 0
         #: Per node being generated: where it starts, and its occurrence's index (-1: none).
         self._starts: list[tuple[int, int, int]] = []
         #: The indexes of the occurrences being generated, innermost last.
@@ -64,18 +75,25 @@ class Layout(PositionProvidingCodegenState):
     # -- positions ------------------------------------------------------------------
     def before_codegen(self, node: cst.CSTNode) -> None:
         occurrences = self.occurrences
-        if occurrences is not None and is_syntax(node):
+        at = -1
+        if self._inside_sealed:
+            self._inside_sealed += 1
             self.ranges.pop(id(node), None)  # a shared node: its range is this occurrence's
+        elif occurrences is not None and is_syntax(node):
+            self.ranges.pop(id(node), None)
             opened = self._open
             at = len(occurrences)
             occurrences.append((node, (0, 0, 0, 0), opened[-1] if opened else -1))
             opened.append(at)
-        else:
-            at = -1
+            if self._sealed is not None and self._sealed(node, self.indent_tokens):
+                self.sealed_at.add(at)
+                self._inside_sealed = 1
         self._starts.append((self.line, self.column, at))
 
     def after_codegen(self, node: cst.CSTNode) -> None:
         line, column, at = self._starts.pop()
+        if self._inside_sealed:
+            self._inside_sealed -= 1
         key = id(node)
         found = self.ranges.get(key)
         if found is None:  # the provider's rule: a syntactic range recorded inside wins
@@ -117,9 +135,11 @@ class _Syntactic:
         ranges[id(self.node)] = (*start, *end)
 
 
-def lay_out(module: cst.Module, *, occurrences: bool = False) -> Layout:
+def lay_out(
+    module: cst.Module, *, occurrences: bool = False, sealed: Callable[[cst.CSTNode, Sequence[str]], bool] | None = None
+) -> Layout:
     """Generate ``module``'s code, recording the range of every node (see ``Layout``)."""
-    layout = Layout(module, occurrences=occurrences)
+    layout = Layout(module, occurrences=occurrences, sealed=sealed)
     module._codegen(layout)
     return layout
 

@@ -5,8 +5,11 @@ Laying a module out (generating its code while counting lines and columns, as Li
 positions of statements and awaits nearly always and of other nodes only for the import
 hook's position maps. CPython's parser gives statements and awaits their positions almost
 for free, so those are paired with the LibCST nodes: both lists in source order, checked
-to agree (same count, same kinds, same callees); where they do not, and for every other
-node, the module is laid out after all, once (``layout.lay_out``). Positions are
+to agree (same count, same kinds, same callees). Another node is placed by laying out the
+statement that holds it, alone, at its indentation (the hook asks for the nodes of the
+callees it inlined, a small part of a module), checked to generate the original's text;
+where the parsers disagree, or the check fails, the module is laid out after all, once
+(``layout.lay_out``). Positions are
 LibCST's: 1-based lines, columns in characters (``ast`` counts UTF-8 bytes).
 tests/unit/test_scope_tree_and_positions.py checks them against the provider's node by
 node.
@@ -16,13 +19,14 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from typing import cast
 
 import libcst as cst
 
-from ..layout import Range, lay_out
+from ..layout import Layout, Range, lay_out
 from ..pyast import walk
-from ..tree import children
+from ..tree import children, is_statement_line
 
 #: Fields of the nodes whose dataclass order is not their order in the source.
 _SOURCE_ORDER: dict[type, tuple[str, ...]] = {
@@ -152,11 +156,22 @@ class ModulePositions:
     layout of the module (``layout.lay_out``: the provider's ranges). Keyed by ``id``:
     the module keeps its nodes alive, and a node of another tree has no range here."""
 
-    def __init__(self, module: cst.Module, source: str | None = None, syntax: ast.Module | None = None) -> None:
-        """``syntax``: CPython's tree of ``source`` when the caller has it."""
+    def __init__(
+        self,
+        module: cst.Module,
+        source: str | None = None,
+        syntax: ast.Module | None = None,
+        parent: Callable[[cst.CSTNode], cst.CSTNode | None] | None = None,
+    ) -> None:
+        """``syntax``: CPython's tree of ``source`` when the caller has it; ``parent``: the
+        parent of each node of the module but the module itself (else other nodes take a
+        layout of the whole module)."""
         self._module = module
         self._source = source if source is not None else module.code
         self._known: dict[int, Range] = {}
+        self._parent = parent
+        #: Ranges of the nodes of the statements laid out alone (``_lay_out_statement``).
+        self._partial: dict[int, Range] = {}
         self._laid_out: dict[int, Range] | None = None
         self._lines: list[str] | None = None
         if syntax is not None and source is not None:
@@ -208,15 +223,60 @@ class ModulePositions:
         end_col = node.end_col_offset if node.end_col_offset is not None else node.col_offset
         return (node.lineno, self._column(node.lineno, node.col_offset), end_line, self._column(end_line, end_col))
 
+    def indentation(self, node: cst.CSTNode) -> str | None:
+        """The text before a statement on its first line, if the statement's position came
+        from the pairing (without laying the module out)."""
+        found = self._known.get(id(node))
+        if found is None:
+            return None
+        if self._lines is None:
+            self._lines = _NEWLINE.split(self._source)
+        return self._lines[found[0] - 1][: found[1]]
+
     def get(self, node: cst.CSTNode) -> Range | None:
         """Where ``node`` is; None for a node of another tree (without laying the module
         out for a statement or await)."""
         found = self._known.get(id(node))
         if found is not None:
             return found
-        if self._laid_out is None and isinstance(node, _PAIRED):
-            return None
+        if self._laid_out is None:
+            if isinstance(node, _PAIRED):
+                return None
+            found = self._partial.get(id(node))
+            if found is not None or self._parent is None:
+                return found if found is not None else self._lay_out().get(id(node))
+            statement = self._parent(node)
+            if statement is None and node is not self._module:
+                return None  # not a node of this module
+            while statement is not None and not (is_statement_line(statement) and id(statement) in self._known):
+                statement = self._parent(statement)
+            if statement is not None and self._lay_out_statement(statement):
+                return self._partial.get(id(node))
         return self._lay_out().get(id(node))
+
+    def _lay_out_statement(self, statement: cst.CSTNode) -> bool:
+        """Lay ``statement`` out alone, at its indentation, and keep the ranges of the nodes
+        in it, if it generates the original's text where the pairing put it."""
+        known = self._known[id(statement)]
+        indent = self.indentation(statement)
+        if indent is None or indent.strip():
+            return False  # not first on its line (``a; b``): laid out with the module
+        layout = Layout(self._module)
+        layout.indent_tokens = [indent] if indent else []
+        statement._codegen(layout)
+        start = layout.ranges.get(id(statement))
+        if start is None or start[1] != known[1]:
+            return False
+        delta = known[0] - start[0]
+        text = _NEWLINE.split(layout.code)
+        assert self._lines is not None  # set by indentation()
+        # Generated line 1 is original line 1 + delta: index ``delta`` of the original's lines.
+        if delta < 0 or text[-1] != "" or text[:-1] != self._lines[delta : delta + len(text) - 1]:
+            return False
+        partial = self._partial
+        for key, (line, column, end_line, end_column) in layout.ranges.items():
+            partial[key] = (line + delta, column, end_line + delta, end_column)
+        return True
 
 
 __all__ = ["ModulePositions"]

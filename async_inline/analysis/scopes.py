@@ -188,7 +188,7 @@ class ScopeIndex:
         ``syntax``: CPython's tree of that text, if at hand (else parsed)."""
         self.module = module
         top, self._scopes, self._parents = scope_tree(module)
-        self._positions = ModulePositions(module, source, syntax)
+        self._positions = ModulePositions(module, source, syntax, self._parents.get)
         self.global_scope: GlobalScope = top
         self.roles: dict[cst.Name, Role] = _Roles().run(self.module)
         self._bindings: dict[Scope, frozenset[str]] = {}
@@ -230,6 +230,11 @@ class ScopeIndex:
         if found is None and isinstance(node, cst.SimpleStatementLine) and node.body:
             return self._positions.get(node.body[0])
         return found
+
+    def indentation(self, statement: cst.CSTNode) -> str | None:
+        """The text before an original statement on its first line (None: not known
+        without laying the module out)."""
+        return self._positions.indentation(statement)
 
     def qualified_names(self, node: cst.CSTNode) -> set[str]:
         """What a name, dotted name or call's callee may refer to, by the imports that bind

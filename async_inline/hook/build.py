@@ -91,7 +91,8 @@ def _build(
     else:
         depends = tuple(result.dependencies.values())
         if not result.changed:
-            return Built(compile_original(source, path, transform), result.report, dependencies=depends)
+            code = result.input_code if transform is None and result.input_code is not None else compile_original(source, path, transform)
+            return Built(code, result.report, dependencies=depends)
         try:
             tree = ast.parse(result.code, filename=path)
             original = _decoded(source, result.encoding)

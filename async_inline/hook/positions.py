@@ -92,12 +92,35 @@ def place(tree: ast.Module, positions: PositionMap, new_text: str, old_text: str
             else:
                 wanted = (line, new.to_chars(line, col), end, new.to_chars(end, end_col))
             at, exact = _innermost(spans, at, wanted, starts)
+            if exact is not None and spans[exact].verbatim and _shifted(node, spans[exact], wanted, new, old, frames):
+                continue
             position = _map(spans, at, exact, wanted, new, old, Kind)
             node.lineno, node.end_lineno = position[0], max(position[0], position[2])
             node.col_offset, node.end_col_offset = position[1], position[3]
             frames[id(node)] = spans[at].frame
         stack.extend((child, at) for child in child_nodes(node))
     return frames
+
+
+def _shifted(node: Any, span: Span, wanted: Position, new: _Text, old: _Text, frames: dict[int, int]) -> bool:
+    """Position ``node`` and everything inside it, the output of a verbatim span
+    (``Span.verbatim``), by moving it to the original lines, if the lines are indeed the
+    same text (then so are the columns, in bytes as in characters)."""
+    origin = span.origin
+    assert origin is not None
+    if wanted != span.out or origin[1] != wanted[1] or origin[3] != wanted[3] or origin[2] - origin[0] != wanted[2] - wanted[0]:
+        return False
+    if new.lines[wanted[0] - 1 : wanted[2]] != old.lines[origin[0] - 1 : origin[2]]:
+        return False
+    delta, frame = origin[0] - wanted[0], span.frame
+    located: Any
+    for located in walk(node):
+        if "lineno" in located._attributes and hasattr(located, "lineno"):
+            located.lineno += delta
+            if getattr(located, "end_lineno", None) is not None:
+                located.end_lineno += delta
+            frames[id(located)] = frame
+    return True
 
 
 def _contains(outer: Position, inner: Position) -> bool:

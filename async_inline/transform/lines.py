@@ -77,6 +77,10 @@ class Span:
     #: Index of the logical frame (-1: the physical function's own code).
     frame: int
     children: list[int] = field(default_factory=list)
+    #: An original statement generated as it is in the input (``OriginMarks.sealed``): its
+    #: text is the original's, so everything inside is where it was, a constant number of
+    #: lines away, and in the same frame; the spans inside are not recorded.
+    verbatim: bool = False
 
 
 @dataclass
@@ -97,9 +101,12 @@ class PositionMap:
         """For each output line, one input line it comes from (the first node starting on it)."""
         out: list[int | None] = [None] * (n_lines + 1)
         for span in self.spans:
-            line = span.out[0]
-            if 0 < line <= n_lines and out[line] is None and span.origin is not None:
-                out[line] = span.origin[0]
+            if span.origin is None:
+                continue
+            # The lines of a verbatim statement have no spans of their own: each is its original.
+            for line in range(span.out[0], span.out[2] + 1 if span.verbatim else span.out[0] + 1):
+                if 0 < line <= n_lines and out[line] is None:
+                    out[line] = span.origin[0] + line - span.out[0]
         result: list[int] = []
         last = 1
         for value in out[1:]:
@@ -196,6 +203,15 @@ class OriginMarks:
             self.frame_marks.setdefault(id(node), (node, index))
 
     # -- after emission ---------------------------------------------------------------
+    def sealed(self, node: cst.CSTNode, indent: Sequence[str]) -> bool:
+        """Whether the layout can leave out the insides of ``node``: an original statement
+        of this module (emitted unchanged: the emitter keeps unchanged subtrees as they
+        are) generated at its original indentation, so with its original text."""
+        if not is_statement_line(node):
+            return False
+        original = self.index.indentation(node)
+        return original is not None and original == "".join(indent)
+
     def positions(self, layout: Layout) -> PositionMap:
         """Every node occurrence's origin and frame, from the layout of the emitted module
         (``lay_out(module, occurrences=True)``: the output shares expression objects
@@ -204,12 +220,14 @@ class OriginMarks:
         assert occurrences is not None, "laid out without occurrences"
         spans: list[Span] = []
         original = self.index.module
-        for node, out, parent in occurrences:
+        sealed = layout.sealed_at
+        for at, (node, out, parent) in enumerate(occurrences):
             up = spans[parent] if parent >= 0 else None
             kind, origin = self._origin(node, original)
             mark = self.frame_marks.get(id(node))
             frame = mark[1] if mark is not None and mark[0] is node else (up.frame if up is not None else -1)
-            spans.append(Span(out, parent, kind, origin, frame))
+            verbatim = at in sealed and kind is Kind.COPY and origin is not None
+            spans.append(Span(out, parent, kind, origin, frame, verbatim=verbatim))
             if up is not None:
                 up.children.append(len(spans) - 1)
         _place_unmarked_statements(spans, occurrences)

@@ -154,8 +154,8 @@ def test_generated_code_that_does_not_compile_falls_back_to_the_original(site: P
 
     real_lay_out = layout_module.lay_out
 
-    def broken(module: Any, occurrences: bool = False) -> Any:
-        laid_out = real_lay_out(module, occurrences=occurrences)
+    def broken(module: Any, **options: Any) -> Any:
+        laid_out = real_lay_out(module, **options)
         laid_out.tokens.append("\n)(\n")
         return laid_out
 

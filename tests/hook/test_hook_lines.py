@@ -116,3 +116,77 @@ def test_line_events_are_the_users_lines(site: Path) -> None:
         sys.settrace(None)
     assert {line for _, line in events} >= {5, 6, 10, 11}
     assert {line for _, line in events} <= {5, 6, 9, 10, 11}
+
+
+VERBATIM = '''\
+"""Module docstring,
+on two lines."""
+import functools
+
+LIMITS = (
+    "a",
+    "b",
+)
+
+
+async def leaf(x):
+    return x + 1
+
+
+@functools.lru_cache(maxsize=None)
+def table(n):
+    """Multi-line docstring:
+    its constant spans lines."""
+    return {
+        "é": [n, n * 2],  # non-ASCII text before the columns
+        "k": (lambda q: q)(n),
+    }
+
+
+class Box:
+    def __init__(self, value):
+        self.value = value; self.other = (value,
+                                          value)
+
+    async def get(self):
+        def inner(a,
+                  b):
+            return a + b
+        return inner(self.value, 1)
+
+
+async def caller(x):
+    y = await leaf(x)
+    return y
+'''
+
+
+@pytest.mark.decisions
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="co_positions")
+def test_code_the_rewrite_left_unchanged_has_the_originals_positions() -> None:
+    """Statements emitted as they were (``Span.verbatim``) are positioned by moving them to
+    their original lines in one go: every instruction of every function the rewrite did
+    not touch has exactly the position the interpreter gives it compiling the file itself,
+    columns included (multi-line constants, non-ASCII text, decorators, nested functions,
+    ``a; b`` lines)."""
+    from async_inline.hook.build import build
+    from async_inline.options import Options
+
+    built = build(VERBATIM.encode(), "/verbatim.py", Options(header=False, stress_seed=None), module="verbatim")
+    assert built.report is not None and [d.callee for d in built.report.inlined] == ["leaf"]
+
+    def functions(code: object, prefix: str = "") -> dict[str, object]:
+        found = {}
+        for const in getattr(code, "co_consts", ()):
+            if hasattr(const, "co_positions"):
+                name = f"{prefix}{const.co_qualname}"
+                found[name] = const
+                found.update(functions(const, name + "/"))
+        return found
+
+    original = functions(compile(VERBATIM, "/verbatim.py", "exec", dont_inherit=True))
+    rewritten = functions(built.code)
+    untouched = [name for name in original if not name.startswith("caller")]
+    assert len(untouched) == 7, untouched
+    for name in untouched:
+        assert list(rewritten[name].co_positions()) == list(original[name].co_positions()), name  # type: ignore[attr-defined]

@@ -131,6 +131,22 @@ def test_layout_of_every_node_is_the_providers(name: str, source: str) -> None:
         assert layout.ranges[id(node)] == _tuple(found), (name, type(node).__name__, module.code_for_node(node)[:60])
 
 
+@pytest.mark.parametrize(("name", "source"), SOURCES, ids=[n for n, _ in SOURCES])
+def test_every_node_laid_out_with_its_statement_is_where_the_provider_puts_it(name: str, source: str) -> None:
+    """With the parents at hand (``ScopeIndex``), a node other than a statement or await is
+    placed by laying out its innermost statement line alone (``a; b`` lines, CRLF, tabs and
+    non-ASCII text included); the whole module is laid out only where the parsers disagree."""
+    module = cst.parse_module(source)
+    theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    index = ScopeIndex(module, source)
+    for node in walk(module):
+        if node is not module:
+            assert index.position(node) == _tuple(theirs[node]), (name, type(node).__name__, module.code_for_node(node)[:60])
+    parses = name != "type-parameters" or sys.version_info >= (3, 12)
+    assert index._positions.laid_out == (not parses)
+    assert index.position(module) == _tuple(theirs[module])  # the module itself: laid out
+
+
 def test_every_occurrence_of_a_shared_node_is_laid_out() -> None:
     """The provider keeps one position per node object; an emitted tree shares nodes."""
     shared = cst.parse_expression("a + b")
