@@ -26,7 +26,7 @@ import libcst as cst
 
 from ..layout import Layout, Range, lay_out
 from ..pyast import walk
-from ..tree import children, is_statement_line
+from ..tree import children, is_statement_line, type_test
 
 #: Fields of the nodes whose dataclass order is not their order in the source.
 _SOURCE_ORDER: dict[type, tuple[str, ...]] = {
@@ -49,9 +49,11 @@ _STATEMENT_KINDS: dict[str, tuple[str, ...]] = {
 }
 
 #: The kinds of node this module places itself (all of them, once paired).
-_PAIRED = (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.Await, cst.SimpleStatementLine)
+_is_paired = type_test(cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.Await, cst.SimpleStatementLine)
 
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+#: Statements whose header is laid out alone first (``ModulePositions._lay_out_statement``).
+_HEADED = (cst.FunctionDef, cst.ClassDef)
 
 
 _STATEMENT, _AWAIT, _LINE, _OTHER = "statement", "await", "line", "other"
@@ -172,6 +174,8 @@ class ModulePositions:
         self._parent = parent
         #: Ranges of the nodes of the statements laid out alone (``_lay_out_statement``).
         self._partial: dict[int, Range] = {}
+        self._laid_out_alone: set[tuple[int, bool]] = set()
+        self._stubs: list[cst.CSTNode] = []
         self._laid_out: dict[int, Range] | None = None
         self._lines: list[str] | None = None
         if syntax is not None and source is not None:
@@ -240,42 +244,72 @@ class ModulePositions:
         if found is not None:
             return found
         if self._laid_out is None:
-            if isinstance(node, _PAIRED):
+            if _is_paired(node):
                 return None
             found = self._partial.get(id(node))
             if found is not None or self._parent is None:
                 return found if found is not None else self._lay_out().get(id(node))
+            if type(node) is cst.IndentedBlock and node.body:
+                # From its first statement to its last (the provider's rule): no layout.
+                first, last = self._known.get(id(node.body[0])), self._known.get(id(node.body[-1]))
+                if first is not None and last is not None:
+                    return (*first[:2], *last[2:])
             statement = self._parent(node)
             if statement is None and node is not self._module:
                 return None  # not a node of this module
             while statement is not None and not (is_statement_line(statement) and id(statement) in self._known):
                 statement = self._parent(statement)
-            if statement is not None and self._lay_out_statement(statement):
-                return self._partial.get(id(node))
+            if statement is not None:
+                # A definition's header first: its body may be long, and is rarely asked for.
+                for header in (True, False) if type(statement) in _HEADED else (False,):
+                    if self._lay_out_statement(statement, header):
+                        found = self._partial.get(id(node))
+                        if found is not None:
+                            return found
         return self._lay_out().get(id(node))
 
-    def _lay_out_statement(self, statement: cst.CSTNode) -> bool:
-        """Lay ``statement`` out alone, at its indentation, and keep the ranges of the nodes
-        in it, if it generates the original's text where the pairing put it."""
+    def _lay_out_statement(self, statement: cst.CSTNode, header: bool) -> bool:
+        """Lay ``statement`` (with ``header``, a definition's decorators and header only) out
+        alone, at its indentation, and keep the ranges of the nodes in it, if it generates
+        the original's text where the pairing put it."""
+        if (id(statement), header) in self._laid_out_alone:
+            return False  # done before: what it placed is in ``_partial``
+        self._laid_out_alone.add((id(statement), header))
         known = self._known[id(statement)]
         indent = self.indentation(statement)
         if indent is None or indent.strip():
             return False  # not first on its line (``a; b``): laid out with the module
+        generated: cst.CSTNode = statement
+        temporary: tuple[cst.CSTNode, ...] = ()
+        if header:
+            body = getattr(statement, "body", None)
+            if not isinstance(body, cst.IndentedBlock):
+                return False
+            # The header's comment and newline kept; the body one line (``pass``), not compared.
+            stub_pass = cst.Pass()
+            stub_line = cst.SimpleStatementLine([stub_pass])
+            stub_body = body.with_changes(body=[stub_line], footer=[])
+            generated = statement.with_changes(body=stub_body)
+            temporary = (generated, stub_body, stub_line, stub_pass)
+            self._stubs.extend(temporary)  # alive as long as the module: ids stay unique
         layout = Layout(self._module)
         layout.indent_tokens = [indent] if indent else []
-        statement._codegen(layout)
-        start = layout.ranges.get(id(statement))
+        generated._codegen(layout)
+        start = layout.ranges.get(id(generated))
         if start is None or start[1] != known[1]:
             return False
         delta = known[0] - start[0]
         text = _NEWLINE.split(layout.code)
         assert self._lines is not None  # set by indentation()
+        compared = len(text) - (2 if header else 1)  # the final "" (and the stub body)
         # Generated line 1 is original line 1 + delta: index ``delta`` of the original's lines.
-        if delta < 0 or text[-1] != "" or text[:-1] != self._lines[delta : delta + len(text) - 1]:
+        if delta < 0 or text[-1] != "" or text[:compared] != self._lines[delta : delta + compared]:
             return False
         partial = self._partial
         for key, (line, column, end_line, end_column) in layout.ranges.items():
-            partial[key] = (line + delta, column, end_line + delta, end_column)
+            partial.setdefault(key, (line + delta, column, end_line + delta, end_column))
+        for stub in temporary:  # the stub's own range and its body's are not the original's
+            partial.pop(id(stub), None)
         return True
 
 

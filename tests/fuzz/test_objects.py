@@ -221,7 +221,8 @@ def test_packages_are_rewritten_through_rewrite_program_only(monkeypatch):
 
 
 def test_a_nondeterministic_package_is_unusable():
-    files = {**PACKAGE, "pkg/helper.py": "import os\nLIMIT = os.getpid() % 7\n\n\nasync def twice(x):\n    return 2 * x\n"}
+    # Different on every run (a process id modulo a small number once repeated by chance).
+    files = {**PACKAGE, "pkg/helper.py": "import os\nLIMIT = int.from_bytes(os.urandom(8), 'big')\n\n\nasync def twice(x):\n    return 2 * x\n"}
     verdict = compare(files, runtime_async=False)
     assert verdict.kind == "unusable" and "not deterministic" in verdict.detail, verdict
 
