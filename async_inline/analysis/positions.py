@@ -247,26 +247,34 @@ class ModulePositions:
             if _is_paired(node):
                 return None
             found = self._partial.get(id(node))
-            if found is not None or self._parent is None:
-                return found if found is not None else self._lay_out().get(id(node))
-            if type(node) is cst.IndentedBlock and node.body:
-                # From its first statement to its last (the provider's rule): no layout.
-                first, last = self._known.get(id(node.body[0])), self._known.get(id(node.body[-1]))
-                if first is not None and last is not None:
-                    return (*first[:2], *last[2:])
-            statement = self._parent(node)
-            if statement is None and node is not self._module:
-                return None  # not a node of this module
-            while statement is not None and not (is_statement_line(statement) and id(statement) in self._known):
-                statement = self._parent(statement)
-            if statement is not None:
-                # A definition's header first: its body may be long, and is rarely asked for.
-                for header in (True, False) if type(statement) in _HEADED else (False,):
-                    if self._lay_out_statement(statement, header):
-                        found = self._partial.get(id(node))
-                        if found is not None:
-                            return found
+            if found is None and self._parent is not None:
+                if node is not self._module and self._parent(node) is None:
+                    return None  # not a node of this module
+                found = self._alone(node)
+            if found is not None:
+                return found
         return self._lay_out().get(id(node))
+
+    def _alone(self, node: cst.CSTNode) -> Range | None:
+        """``node``'s range without laying the module out (None: not found so)."""
+        if type(node) is cst.IndentedBlock and node.body:
+            # From its first statement to its last (the provider's rule).
+            first, last = self._known.get(id(node.body[0])), self._known.get(id(node.body[-1]))
+            if first is not None and last is not None:
+                return (*first[:2], *last[2:])
+        assert self._parent is not None
+        statement = self._parent(node)
+        while statement is not None and not (is_statement_line(statement) and id(statement) in self._known):
+            statement = self._parent(statement)
+        if statement is None:
+            return None
+        # A definition's header first: its body may be long, and is rarely asked for.
+        for header in (True, False) if type(statement) in _HEADED else (False,):
+            if self._lay_out_statement(statement, header):
+                found = self._partial.get(id(node))
+                if found is not None:
+                    return found
+        return None
 
     def _lay_out_statement(self, statement: cst.CSTNode, header: bool) -> bool:
         """Lay ``statement`` (with ``header``, a definition's decorators and header only) out

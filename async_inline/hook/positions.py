@@ -2,8 +2,9 @@
 
 ``place`` gives every node of the rewritten module's AST the position of the original code
 it comes from, read off the emitter's ``PositionMap`` (``transform/lines.py``): original
-code keeps its exact lines and columns, inlined callee code the callee's, scaffolding the
-line of the await it serves and no columns.
+code keeps its exact lines and columns (a statement emitted as it was, a verbatim span, is
+moved to its lines in one go), inlined callee code the callee's, scaffolding the line of
+the await it serves and no columns.
 
 ``attach_frames`` records, in each code object holding inlined code, which inlined frame
 every instruction belongs to: the *source map* that ``async_inline.debug`` reads to list
