@@ -203,14 +203,15 @@ class OriginMarks:
             self.frame_marks.setdefault(id(node), (node, index))
 
     # -- after emission ---------------------------------------------------------------
-    def sealed(self, node: cst.CSTNode, indent: Sequence[str]) -> bool:
-        """Whether the layout can leave out the insides of ``node``: an original statement
-        of this module (emitted unchanged: the emitter keeps unchanged subtrees as they
-        are) generated at its original indentation, so with its original text."""
+    def sealed(self, node: cst.CSTNode, indent: Sequence[str]) -> Range | None:
+        """The original range of ``node`` if the layout can leave out its insides: an
+        original statement of this module (emitted unchanged: the emitter keeps unchanged
+        subtrees as they are) generated at its original indentation, so with its original
+        text (``place`` checks the lines)."""
         if not is_statement_line(node):
-            return False
+            return None
         original = self.index.indentation(node)
-        return original is not None and original == "".join(indent)
+        return self.index.position(node) if original is not None and original == "".join(indent) else None
 
     def positions(self, layout: Layout) -> PositionMap:
         """Every node occurrence's origin and frame, from the layout of the emitted module

@@ -159,6 +159,23 @@ def test_every_occurrence_of_a_shared_node_is_laid_out() -> None:
     assert all(isinstance(p, cst.Expr) for p in parents) and parents[0] is not parents[1]
 
 
+def test_a_sealed_statement_keeps_its_range_and_hides_its_insides() -> None:
+    """``Layout(sealed=...)``: a sealed statement's occurrence has the range the provider
+    gives it, nothing inside it is recorded, the text is the same, and the nodes after it
+    are where the provider puts them (lines and columns are counted again afterwards)."""
+    source = '# c\n@deco(1,\n      2)\ndef f(a):  # x\n    """doc\n    é"""\n    return (a +\n            1)\n\nx = f(1); y = "ü" + 2\n'
+    module = cst.parse_module(source)
+    theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    target = module.body[0]
+    layout = lay_out(module, occurrences=True, sealed=lambda node, indent: _tuple(theirs[node]) if node is target else None)
+    assert layout.code == source and layout.occurrences is not None
+    inside = {id(node) for node in walk(target) if node is not target}
+    assert not any(id(node) in inside for node, _, _ in layout.occurrences)
+    for node, found, _ in layout.occurrences:
+        assert found == _tuple(theirs[node]), type(node).__name__
+    assert [node for node, _, _ in layout.occurrences][:2] == [module, target] and len(layout.occurrences) > 5
+
+
 def test_other_nodes_are_laid_out_once() -> None:
     source = "async def f():\n    return (await g(1)) + 2\n"
     module = cst.parse_module(source)
