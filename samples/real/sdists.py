@@ -7,6 +7,7 @@ into a work directory, and reused by later runs in the same directory. Shared by
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tarfile
@@ -77,12 +78,14 @@ def package_dir(root: Path, name: str) -> Path:
     raise SystemExit(f"no package {name} in {root}")
 
 
-def environment(path: Path, requirements: list[str], python: str = sys.executable) -> Path:
-    """A virtual environment at ``path`` with ``requirements`` and this repository installed;
-    returns its interpreter. Reused when it exists."""
+def environment(path: Path, requirements: list[str], python: str = sys.executable, env: dict[str, str] | None = None) -> Path:
+    """A virtual environment at ``path`` with ``requirements`` and this repository installed
+    (pip runs with ``env`` added to its environment, e.g. a build switch); returns its
+    interpreter. Reused when it exists."""
     interpreter = path / "bin" / "python"
     marker = path / ".requirements"
-    wanted = "\n".join([f"-e {REPO}", *requirements])  # another checkout's environment is not reused
+    # Another checkout's environment, or one built with other variables, is not reused.
+    wanted = "\n".join([f"-e {REPO}", *requirements, *(f"{k}={v}" for k, v in sorted((env or {}).items()))])
     if interpreter.exists() and marker.exists() and marker.read_text() == wanted:
         return interpreter
     log(f"creating {path}")
@@ -90,6 +93,6 @@ def environment(path: Path, requirements: list[str], python: str = sys.executabl
         venv.create(path, with_pip=True, clear=True)
     else:
         run([python, "-m", "venv", "--clear", str(path)])
-    run([str(interpreter), "-m", "pip", "install", "-q", "-e", str(REPO), *requirements])
+    run([str(interpreter), "-m", "pip", "install", "-q", "-e", str(REPO), *requirements], env={**os.environ, **(env or {})})
     marker.write_text(wanted)
     return interpreter

@@ -2,11 +2,12 @@
 
     python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: anyio, httpcore, websockets, aiosqlite) it downloads the sdist, installs it
+For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
-(warm). Outcomes are compared per test id from the junit XML files. Inlined means
+(warm); a suite may add environment variables to its install and runs (aiohttp:
+``AIOHTTP_NO_EXTENSIONS=1``, its pure-Python code). Outcomes are compared per test id from the junit XML files. Inlined means
 ``python -m async_inline run -m pytest --async-inline`` (``--via run``, the default: the
 hook is in place before pytest imports the ``-p`` plugins) or ``pytest --async-inline``
 (``--via pytest``: whatever a ``-p`` plugin imports runs without inlining, and the summary
@@ -41,13 +42,27 @@ class Suite:
     args: tuple[str, ...] = ()
     #: Why the suite cannot be run, if it cannot.
     missing: str | None = None
+    #: Environment variables of the install and of every run.
+    env: tuple[tuple[str, str], ...] = ()
+    #: Requirement files of the sdist (relative to its root) that pin the requirements (pip -c).
+    constraints: tuple[str, ...] = ()
 
 
 SUITES = {
     # [dependency-groups] test of anyio's pyproject.toml, plus the trio extra.
     "anyio": Suite(
-        ("trio>=0.32.0", "blockbuster>=1.5.29", "hypothesis>=4.18.2", "psutil>=5.9", "pytest>=9.0", "pytest-mock>=3.14",
-         "pytest-timeout>=2.4.0", "trustme>=1.0.0", "truststore>=0.9.1", "uvloop>=0.22.1"),
+        (
+            "trio>=0.32.0",
+            "blockbuster>=1.5.29",
+            "hypothesis>=4.18.2",
+            "psutil>=5.9",
+            "pytest>=9.0",
+            "pytest-mock>=3.14",
+            "pytest-timeout>=2.4.0",
+            "trustme>=1.0.0",
+            "truststore>=0.9.1",
+            "uvloop>=0.22.1",
+        ),
         ("-m", "not network"),
     ),
     # httpcore's tests import h2/hpack, socksio, trio (pytest.mark.trio) and anyio (pytest.mark.anyio).
@@ -55,6 +70,37 @@ SUITES = {
     "websockets": Suite((), missing="the websockets 17.4 sdist has no tests (its MANIFEST.in prunes them), and PyPI has no other source"),
     # aiosqlite's tests are unittest cases packaged with it (python -m aiosqlite.tests); perf.py is benchmarks.
     "aiosqlite": Suite(("pytest",), ("aiosqlite/tests/smoke.py",)),
+    # requirements/test.in of the sdist without mypy, python-on-whales (autobahn tests, deselected
+    # by its own addopts), pkgconfig and setuptools-git; plus the speedups extra (aiodns, Brotli,
+    # backports.zstd), which tests parametrize over. Versions pinned by its requirements/test.txt.
+    # Built and run without its C extensions: the pure-Python parser and writer are inlined.
+    # Its addopts are kept; -n 0 runs the tests in the pytest process rather than xdist workers
+    # (whose imports run's hook and report do not see), --no-cov leaves out coverage (time).
+    "aiohttp": Suite(
+        (
+            "aiodns",
+            "Brotli",
+            "backports.zstd",
+            "blockbuster",
+            "coverage",
+            "freezegun",
+            "gunicorn",
+            "isal",
+            "proxy.py",
+            "pytest",
+            "pytest-codspeed",
+            "pytest-cov",
+            "pytest-mock",
+            "pytest-timeout",
+            "pytest-xdist",
+            "trustme",
+            "uvloop",
+            "zlib-ng",
+        ),
+        ("-n", "0", "--no-cov"),
+        env=(("AIOHTTP_NO_EXTENSIONS", "1"),),
+        constraints=("requirements/test.txt",),
+    ),
 }
 
 
@@ -79,12 +125,22 @@ def messages(junit: Path) -> dict[str, str]:
     for case in ET.parse(junit).getroot().iter("testcase"):
         for child in case:
             if child.tag in ("failure", "error"):
-                found[f"{case.get('classname')}::{case.get('name')}"] = (child.get("message") or "").splitlines()[0][:200] if child.get("message") else ""
+                found[f"{case.get('classname')}::{case.get('name')}"] = (
+                    (child.get("message") or "").splitlines()[0][:200] if child.get("message") else ""
+                )
     return found
 
 
 def pytest_run(
-    python: Path, source: Path, suite: Suite, name: str, junit: Path, env: dict[str, str], inlined: str | None, noinline: str = "", assume: str = ""
+    python: Path,
+    source: Path,
+    suite: Suite,
+    name: str,
+    junit: Path,
+    env: dict[str, str],
+    inlined: str | None,
+    noinline: str = "",
+    assume: str = "",
 ) -> float:
     command = [str(python), "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *suite.args]
     if inlined == "run":
@@ -113,12 +169,14 @@ def measure(name: str, work: Path, via: str, noinline: str = "", assume: str = "
         return {"library": f"{name} {VERSIONS[name]}", "missing": suite.missing}
     source = fetch(name, work)
     package = package_dir(source, name)
-    python = environment(work / f"venv-{name}", ["-e", str(source), *suite.requirements])
+    constraints = [a for c in suite.constraints for a in ("-c", str(source / c))]
+    python = environment(work / f"venv-{name}", ["-e", str(source), *suite.requirements, *constraints], env=dict(suite.env))
     results = work / "results" / name
     results.mkdir(parents=True, exist_ok=True)
     cache = work / "cache" / name
     shutil.rmtree(cache, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ASYNC_INLINE", "PYTEST_"))}
+    env.update(suite.env)
     env["ASYNC_INLINE_CACHE_DIR"] = str(cache)
     log(f"{name}: running its suite")
     times = {
@@ -127,7 +185,12 @@ def measure(name: str, work: Path, via: str, noinline: str = "", assume: str = "
         "warm": pytest_run(python, source, suite, name, results / "warm.xml", env, via, noinline, assume),
     }
     plain = outcomes(results / "plain.xml")
-    row: dict[str, object] = {"library": f"{name} {VERSIONS[name]}", "tests": len(plain), "plain": dict(Counter(plain.values())), "times": times}
+    row: dict[str, object] = {
+        "library": f"{name} {VERSIONS[name]}",
+        "tests": len(plain),
+        "plain": dict(Counter(plain.values())),
+        "times": times,
+    }
     for run in ("cold", "warm"):
         inlined = outcomes(results / f"{run}.xml")
         why = messages(results / f"{run}.xml")
@@ -157,7 +220,9 @@ def main() -> int:
     parser.add_argument(
         "--noinline", default="", metavar="PATTERN,...", help="functions kept as calls in the inlined runs (--async-inline-noinline)"
     )
-    parser.add_argument("--assume", default="", metavar="NAME,...", help="opt-in assumptions of the inlined runs (run --assume; needs --via run)")
+    parser.add_argument(
+        "--assume", default="", metavar="NAME,...", help="opt-in assumptions of the inlined runs (run --assume; needs --via run)"
+    )
     args = parser.parse_args()
     if args.assume and args.via != "run":
         parser.error("--assume needs --via run (the plugin takes assumptions from run or [tool.async_inline])")
@@ -174,7 +239,9 @@ def main() -> int:
         assert isinstance(times, dict)
         print(f"   tests: {row['tests']}; plain {row['plain']}; inlined {row['cold']}")
         print(f"   time: plain {times['plain']:.1f}s, inlined cold {times['cold']:.1f}s, warm {times['warm']:.1f}s")
-        print(f"   sites inlined: {row['sites_inlined']} ({row['sites_inlined_in_package']} in the package, {row['sites_skipped_in_package']} skipped there)")
+        print(
+            f"   sites inlined: {row['sites_inlined']} ({row['sites_inlined_in_package']} in the package, {row['sites_skipped_in_package']} skipped there)"
+        )
         print(f"   modules: cold {row['modules_cold']}, warm {row['modules_warm']}")
         if row["too_early"]:
             print(f"   imported too early: {row['too_early']}")
