@@ -7,12 +7,17 @@ original's lookup with them by identity (see docs/methods.md).
 
 from __future__ import annotations
 
+import builtins
 import sys
 import types
 from typing import Any
 
 #: What an instance lookup of a method yields; the guard of an inlined method tests it.
 METHOD_TYPE = types.MethodType
+#: The builtins module: generated code takes the builtins it calls (``type``, ``getattr``
+#: ...) from here, under names of its own, since the user's code may use those names for
+#: a parameter, a local or a global.
+BUILTINS = builtins
 
 
 class _NotFound:
@@ -81,4 +86,4 @@ def class_cell(function: Any) -> Any:
     return function.__closure__[code.co_freevars.index("__class__")].cell_contents
 
 
-__all__ = ["METHOD_TYPE", "NOT_FOUND", "class_cell", "function_at", "function_of", "is_function", "module_globals"]
+__all__ = ["BUILTINS", "METHOD_TYPE", "NOT_FOUND", "class_cell", "function_at", "function_of", "is_function", "module_globals"]

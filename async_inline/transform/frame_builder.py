@@ -80,11 +80,16 @@ class FrameBuilder:
         ref = b.name(self.emission.ref_alias(inlining.body))
         if inlining.guard is Guard.IDENTITY:
             return b.is_(func, ref)
+        builtin = self.emission.builtin
         if inlining.guard is Guard.CLASS_ATTRIBUTE:
+            # getattr with a default: a class without the attribute (a Mock, a proxy with
+            # __getattr__) fails the test, and the original call looks it up its own way.
             assert isinstance(func, cst.Attribute) and receiver is not None
-            return b.is_(func.with_changes(value=cst.Call(func=b.name("type"), args=[cst.Arg(receiver)])), ref)
+            on_class = cst.Call(func=builtin("type"), args=[cst.Arg(receiver)])
+            found = cst.Call(func=builtin("getattr"), args=[cst.Arg(on_class), cst.Arg(b.string(func.attr.value)), cst.Arg(b.NONE)])
+            return b.is_(found, ref)
         assert inlining.guard is Guard.BOUND_METHOD
-        is_method = b.is_(cst.Call(func=b.name("type"), args=[cst.Arg(func)]), b.name(self.emission.method_type()))
+        is_method = b.is_(cst.Call(func=builtin("type"), args=[cst.Arg(func)]), b.name(self.emission.method_type()))
         return cst.BooleanOperation(left=is_method, operator=cst.And(), right=b.is_(b.attr(func, "__func__"), ref))
 
     # -- expression form ----------------------------------------------------------------

@@ -157,6 +157,9 @@ def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:
         if generated is not None:
             at += 1
             body.insert(at, b.line(b.assign(generated, b.attr(b.name(alias), attribute))))
+    for name, generated in emission.builtin_aliases.items():
+        at += 1
+        body.insert(at, b.line(b.assign(generated, b.attr(b.attr(b.name(alias), "BUILTINS"), name))))
     return module.with_changes(body=body)
 
 

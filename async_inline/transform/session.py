@@ -87,6 +87,8 @@ class Emission:
         self.class_cells: dict[str, str] = {}
         self.runtime_alias: str | None = None
         self.method_type_alias: str | None = None
+        #: Builtin name -> its module-level alias (``builtin``).
+        self.builtin_aliases: dict[str, str] = {}
         self.hooks_alias: str | None = None
         self._module_visit: frozenset[cst.CSTNode] | None = None
         self._body_visit: dict[str, frozenset[cst.CSTNode]] = {}
@@ -139,6 +141,15 @@ class Emission:
             self.runtime()
             self.method_type_alias = self.names.make("ai_MethodType")
         return self.method_type_alias
+
+    def builtin(self, name: str) -> cst.Name:
+        """The module-level alias of the builtin ``name`` (via runtime), for generated code:
+        the user's code may bind the bare name (a parameter called ``type``)."""
+        alias = self.builtin_aliases.get(name)
+        if alias is None:
+            self.runtime()
+            alias = self.builtin_aliases[name] = self.names.make(f"ai_{name}")
+        return cst.Name(alias)
 
     def runtime(self) -> cst.Name:
         """The name generated code reaches ``runtime`` by (``import runtime as _ai_rt``)."""

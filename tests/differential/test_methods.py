@@ -11,6 +11,8 @@ not inlined by default (``guard-cost``, analysis/guards.py): these tests ask for
 
 from __future__ import annotations
 
+import re
+
 from async_inline import Options, rewrite_source
 from tests.differential.harness import assert_same_behaviour
 
@@ -267,6 +269,25 @@ async def main():
     Codec.encode = saved
     await show("back", Wide.both(9))
 ''', inlined={"Codec.encode"}, min_inlined=3)
+
+
+def test_generated_code_calls_type_by_an_alias_of_its_own():
+    """A parameter called ``type`` (common in real code) used to be called by the method
+    guard (``type(t) is MethodType``): generated code takes the builtins its guards call
+    from ``runtime.BUILTINS`` under ``_ai`` names."""
+    result = assert_same_behaviour('''
+class Codec:
+    @classmethod
+    async def encode(cls, x):
+        return x * 2
+
+async def convert(type, x):
+    return await Codec.encode(x), type
+
+async def main():
+    print(await convert("json", 3))
+''', inlined={"Codec.encode"})
+    assert re.search(r"_ai_type\w*\(_ai_t", result.code) and not re.search(r"(?<!\w)type\(_ai", result.code)
 
 
 def test_zero_argument_super_inside_an_inlined_classmethod_keeps_its_class_by_default():
