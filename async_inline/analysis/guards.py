@@ -33,7 +33,8 @@ class Guard(Enum):
     IDENTITY = "identity"
     #: ``type(t) is MethodType and t.__func__ is REF`` on the bound method ``t = R.m``.
     BOUND_METHOD = "bound-method"
-    #: ``type(R).m is REF``, under the assumption ``class-methods``: no bound method is made.
+    #: ``getattr(type(R), "m", None) is REF``, under the assumption ``class-methods``: no
+    #: bound method is made; a class without the attribute fails the test.
     CLASS_ATTRIBUTE = "class-attribute"
 
 

@@ -13,7 +13,7 @@ variants then decode the same input in this one process:
   under the exact method guard (by default these sites stay calls, ``guard-cost``: this
   row is why);
 * ``class-methods``: its rewrite under the assumption ``class-methods`` (methods are
-  tested on the class, ``type(self).m is REF``, instead of on a bound method); method
+  tested on the class, ``getattr(type(self), "m", None) is REF``, instead of on a bound method); method
   guards stay even without ``guards``, so this is the leanest generated variant;
 * ``by hand``: ``decode_all`` with the three levels inlined by hand, statement for
   statement, with none of the generated scaffolding (what an ideal inliner would reach);

@@ -1,4 +1,4 @@
-"""The assumption ``class-methods``: method guards test ``type(obj).m is REF`` instead of a
+"""The assumption ``class-methods``: method guards test ``getattr(type(obj), "m", None) is REF`` instead of a
 bound method. Exact for everything a class decides (overrides, class attributes rebound,
 metaclasses, class decorators, patches of the class); an instance attribute shadowing the
 method is what the user promises does not happen, and the last test pins that it is then
