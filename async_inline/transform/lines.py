@@ -263,9 +263,11 @@ def _statements(node: cst.CSTNode, skip: Callable[[cst.CSTNode], bool]) -> Itera
 
 def _place_unmarked_statements(spans: list[Span], occurrences: list[Occurrence]) -> None:
     """A generated statement nobody marked (``_ai_ref_f = f`` after ``async def f``, the
-    runtime import, a ``global`` declaration) runs where the statement before it ran (a
-    function's ``def`` line), or at the first line of the statement after it: lines that
-    run anyway, so it creates no false coverage."""
+    runtime import, a ``global`` declaration) runs at the first line of the statement
+    before it (a function's ``def`` line, a docstring's first line: where that statement's
+    line event is), or at the first line of the statement after it: lines that run
+    anyway, so it creates no false coverage (the last line of a multi-line docstring, or
+    of a compound statement's body, may have no line event of its own)."""
     for parent in spans:
         siblings = [i for i in parent.children if is_statement_line(occurrences[i][0])]
         for k, i in enumerate(siblings):
@@ -278,7 +280,7 @@ def _place_unmarked_statements(spans: list[Span], occurrences: list[Occurrence])
                 origin = spans[before[-1]].origin
                 assert origin is not None
                 # A definition's span starts at ``def``/``class`` (decorators run before it).
-                line = origin[0] if isinstance(occurrences[before[-1]][0], (cst.FunctionDef, cst.ClassDef)) else origin[2]
+                line = origin[0]
             elif after:
                 origin = spans[after[0]].origin
                 assert origin is not None

@@ -25,6 +25,8 @@ PROGRAMS = [
     ("samples/runtime/sync_context_example.py", None),
     ("tests/debug/covproject/covapp/core.py", "main"),
     ("tests/debug/programs/issue13.py", "main"),
+    # The runtime import after a multi-line docstring once ran at the docstring's last line.
+    ("tests/debug/programs/docstring_then_runtime.py", "main"),
 ]
 
 
