@@ -73,19 +73,17 @@ class Layout(PositionProvidingCodegenState):
 
     def add_token(self, value: str) -> None:
         self.tokens.append(value)
-        if self._inside_sealed:
-            return
-        if "\n" in value or "\r" in value:
-            segments = _NEWLINE.split(value)
-            self.line += len(segments) - 1
-            self.column = len(segments[-1])
-        else:
-            self.column += len(value)
+        if not self._inside_sealed:
+            self._advance(value)
 
     def _catch_up(self) -> None:
         """Count the lines and columns of the tokens added inside a sealed node so far."""
         text = "".join(self.tokens[self._counted :])
         self._counted = len(self.tokens)
+        self._advance(text)
+
+    def _advance(self, text: str) -> None:
+        """Move ``line`` and ``column`` past ``text``, just generated."""
         if "\n" in text or "\r" in text:
             segments = _NEWLINE.split(text)
             self.line += len(segments) - 1
