@@ -47,9 +47,6 @@ LOCALS_WITHOUT_ARGS = frozenset({"builtins.vars", "builtins.dir"})
 
 _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS)
 
-#: Names the generated code itself reads (the StopIteration conversion of PEP 479).
-SCAFFOLDING_NAMES = frozenset({"RuntimeError", "StopIteration"})
-
 #: Every name the generated code makes starts with it (``plan.names``). A callee local of
 #: another module is not among the rewritten module's identifiers, so a name made later
 #: could equal it: such locals are always renamed (``check_site``).

@@ -12,7 +12,7 @@ from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
 
 from ..options import noinline_matches
 from ..tree import statements_of, walk
-from .callee import SCAFFOLDING_NAMES, CalleeInfo, Owner, analyze_callee
+from .callee import CalleeInfo, Owner, analyze_callee
 from .classes import ClassInfo, is_overload_stub, module_classes
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .imports import ImportBinding, import_bindings, own_submodules
@@ -62,11 +62,10 @@ class ModuleFacts:
         #: Names a package binds only to its own submodule of that name (``from . import x``).
         self.own_submodules = own_submodules(module_level_statements(index.module.body), index, name, is_package)
         self._methods: dict[tuple[str, str], CalleeInfo] = {}
-        #: Names code of this module reads as globals or builtins, and the names generated
-        #: code reads: no callee local may take them (inlined code could read them).
+        #: Names code of this module reads as globals or builtins: no callee local may take
+        #: them (inlined code could read them). Generated code reads builtins by aliases.
         self.reserved_free = frozenset(
             {n.value for n, role in index.roles.items() if role.reads and isinstance(index.use_scope(n), (GlobalScope, BuiltinScope))}
-            | SCAFFOLDING_NAMES
         )
         self._returns: dict[str, ReturnPlan] = {}
         self._stable: dict[Scope, frozenset[str]] = {}

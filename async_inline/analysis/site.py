@@ -13,7 +13,7 @@ import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
 from .binding import ParamSource, bind_arguments
-from .callee import GENERATED_PREFIX, SCAFFOLDING_NAMES, CalleeInfo
+from .callee import GENERATED_PREFIX, CalleeInfo
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .guards import Guard, GuardPolicy, choose_guard
@@ -208,12 +208,12 @@ def _names_refusal(
     callee's globals are read from its module's namespace)."""
     caller = ctx.caller
     callee = target.callee
-    plain = {n for n in callee.free_names if not (foreign and target.facts.read_through_namespace(n))} | SCAFFOLDING_NAMES
+    plain = {n for n in callee.free_names if not (foreign and target.facts.read_through_namespace(n))}
     for free in sorted(plain):
         resolved = index.resolve(free, caller.scope)
         if free in ctx.active_names or not isinstance(resolved, (GlobalScope, BuiltinScope)):
             return Refusal(RefusalCode.SHADOWED, f"'{free}' is a variable of the caller, so the inlined code would not see the global")
-        if foreign and resolved is index.global_scope and free not in SCAFFOLDING_NAMES:
+        if foreign and resolved is index.global_scope:
             return Refusal(RefusalCode.SHADOWED, f"the caller's module binds '{free}', which the inlined code reads as a builtin")
     guard_reads = {callee.name} if target.lookup is Lookup.NAME and not foreign else set()
     for used in sorted(plain | guard_reads):

@@ -318,13 +318,15 @@ class FrameBuilder:
     def _stop_iteration_handler(self, number: int) -> cst.ExceptHandler:
         """PEP 479: a StopIteration leaving a coroutine becomes a RuntimeError. Where no code
         could see the exception before the caller's own coroutine boundary, that boundary
-        does the same conversion and no handler is needed."""
+        does the same conversion and no handler is needed. Both classes are reached by
+        their aliases: the caller may bind either name."""
         exc = self.names.make(f"ai{number}_exc")
+        builtin = self.emission.builtin
         converted = cst.Raise(
-            exc=cst.Call(func=b.name("RuntimeError"), args=[cst.Arg(b.string(STOP_ITERATION_MESSAGE))]),
+            exc=cst.Call(func=builtin("RuntimeError"), args=[cst.Arg(b.string(STOP_ITERATION_MESSAGE))]),
             cause=cst.From(item=b.name(exc)),
         )
-        return cst.ExceptHandler(body=b.block([converted]), type=b.name("StopIteration"), name=cst.AsName(name=b.name(exc)))
+        return cst.ExceptHandler(body=b.block([converted]), type=builtin("StopIteration"), name=cst.AsName(name=b.name(exc)))
 
     def _runtime_frame(self, callee: CalleeInfo, number: int, leave_flag: cst.BaseExpression | None) -> tuple[cst.SimpleStatementLine, cst.If]:
         """The runtime's frame protocol 2 (docs/runtime-inlining-protocol.md): the entry
