@@ -73,7 +73,8 @@ class Case:
     @property
     def options(self) -> Options:
         """Stress mode seeded by the program seed; otherwise the defaults, or (drawn from the
-        seed) tight limits, generous limits, or no guards."""
+        seed) tight limits, generous limits, ``class-methods`` (classes and packages), or no
+        guards."""
         rng = random.Random(f"options {self.seed}")
         if self.stress:
             return Options(stress_seed=self.seed, max_depth=rng.choice([4, 4, 6]), recursion_unroll=rng.choice([1, 1, 2]))
@@ -84,6 +85,8 @@ class Case:
             return Options(stress_seed=None, max_depth=rng.randint(1, 2), max_callee_size=rng.choice([5, 15]))
         if variant < 0.85:
             return Options(stress_seed=None, max_depth=6, max_callee_size=400, max_caller_growth=800, recursion_unroll=2)
+        if variant < 0.93 and self.shape != "functions":
+            return Options(stress_seed=None, assume=frozenset({"class-methods"}))
         return Options(stress_seed=None, guards=False)
 
     @property
@@ -91,11 +94,18 @@ class Case:
         """Programs rebind functions at run time unless the rewrite drops the guards."""
         return self.options.guards
 
+    @property
+    def instance_patches(self) -> bool:
+        """Instance attributes shadow methods unless the rewrite assumes they do not."""
+        return "class-methods" not in self.options.assume
+
     def program(self) -> Program:
         """The source, or for the modules shape the package's files by path."""
         if self.shape == "functions":
             return generate(self.seed, self.runtime_async, rebinding=self.rebinding)
-        return generate_objects(self.seed, self.runtime_async, rebinding=self.rebinding, package=self.shape == "modules")
+        return generate_objects(
+            self.seed, self.runtime_async, rebinding=self.rebinding, package=self.shape == "modules", instance_patches=self.instance_patches
+        )
 
 
 def make_case(seed: int, kind: str, stress: bool) -> Case:

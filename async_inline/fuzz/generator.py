@@ -39,6 +39,9 @@ ODD_LOCALS = ("_ai_t1", "_ai1_ret", "_ai_x", "_ai_ref_f1", "_ai_rt", "__v")
 #: Globals a function may shadow with a local of the same name (``shadowed`` refusals,
 #: and callee locals that must not capture the caller's use of the global).
 SHADOWABLE = ("t", "cv", "G", "len", "abs")
+#: Builtins generated code uses (guards, the PEP 479 conversion), bound by a function to a
+#: stand-in of the prelude that works for the function's own code but prints or differs.
+BUILTIN_STANDINS = {"type": "spy_type", "getattr": "spy_getattr", "StopIteration": "Halt", "RuntimeError": "Fault"}
 
 PLAIN_HANDLED = "(Boom, ValueError, ZeroDivisionError)"
 
@@ -641,6 +644,8 @@ class ProgramGenerator:
         fn.uses_global = self.chance(0.2)
         if self.chance(0.12):
             fn.shadows.add(self.pick(SHADOWABLE))
+        if self.chance(0.06):
+            fn.shadows.add(self.pick(BUILTIN_STANDINS))
         if fn.uses_global:
             fn.shadows.discard("G")
         return fn
@@ -655,8 +660,11 @@ class ProgramGenerator:
         if fn.uses_global:
             body.append("    global G")
         for name in sorted(fn.shadows):
-            body.append(f"    {name} = {self.rng.randint(0, 9)}")
-            self.bind(name)
+            if name in BUILTIN_STANDINS:  # (not a value to print: its repr has an address)
+                body.append(f"    {name} = {BUILTIN_STANDINS[name]}")
+            else:
+                body.append(f"    {name} = {self.rng.randint(0, 9)}")
+                self.bind(name)
         if fn.has("acc"):
             body += [f"    acc.append({self.expr(0)})", "    log('acc', len(acc), acc[-2:])"]
         if fn.param("star"):

@@ -14,9 +14,11 @@ its own); what changes is who calls whom, and through what:
   guard it: subclasses overriding a method with a property, a ``Fake`` class attribute or a
   logging descriptor; ``__getattr__`` and ``__getattribute__``; metaclasses that log
   constructions or class lookups, or wrap methods; class decorators and
-  ``__init_subclass__`` that wrap; and, unless the rewrite drops its guards (``rebinding``),
-  instance attributes shadowing methods (in ``__init__`` and at run time), class attributes
-  and module globals rebound, ``mock.patch``, ``mock.patch.object`` and ``AsyncMock``;
+  ``__init_subclass__`` that wrap; a ``self._conn`` whose class lacks the methods
+  (``Proxy``, ``ConnMock``); and, unless the rewrite drops its guards (``rebinding``),
+  instance attributes shadowing methods (in ``__init__`` and at run time; not under
+  ``--assume class-methods``, ``instance_patches``), class attributes and module globals
+  rebound, ``mock.patch``, ``mock.patch.object`` and ``AsyncMock``;
 * **packages** (``package=True``): modules ``fzpkg.mod1`` .. ``fzpkg.mod3`` beside ``fzpkg.main``
   and ``fzpkg.prelude``, each with its own state (``G`` written under ``global``, ``LIMIT``
   reassigned from other modules at run time, ``_SCALE`` and ``_helper`` defined in every
@@ -44,8 +46,9 @@ from .prelude import OBJECT_IMPORTS, prelude
 PACKAGE = "fzpkg"
 #: What modules of a package import from ``fzpkg.prelude``.
 PRELUDE_NAMES = (
-    "ACM", "Boom", "Box", "CM", "Fake", "MetaLog", "MetaWatch", "MetaWrap", "Traced",
-    "chain", "cv", "exc_name", "fake_method", "log", "logged", "swap", "t", "unswap", "wrapping",
+    "ACM", "Boom", "Box", "CM", "ConnMock", "Fake", "Fault", "Halt", "MetaLog", "MetaWatch", "MetaWrap",
+    "Proxy", "Traced", "chain", "cv", "exc_name", "fake_method", "log", "logged", "spy_getattr",
+    "spy_type", "swap", "t", "unswap", "wrapping",
 )
 #: A def that an import then replaces: calls of ``relay`` reach the prelude's.
 SHADOWED_DEF = ["async def relay(x):", "    return x + 1", "", "", "from .prelude import relay  # noqa: E402, F811", "", ""]
@@ -118,9 +121,13 @@ class Form:
 
 
 class ObjectProgramGenerator(ProgramGenerator):
-    def __init__(self, seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False) -> None:
+    def __init__(
+        self, seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False, instance_patches: bool = True
+    ) -> None:
         super().__init__(seed, runtime_async, rebinding)
         self.package = package
+        #: Instance attributes shadow methods (not under ``--assume class-methods``).
+        self.instance_patches = instance_patches and rebinding
         #: Modules ``mod1 .. modK`` besides ``main`` (index 0); none in a one-module program.
         self.modules = self.rng.randint(1, 3) if package else 0
         self.classes: list[ClassSpec] = []
@@ -251,7 +258,7 @@ class ObjectProgramGenerator(ProgramGenerator):
                 ) and not any(n in sub.odd for sub in self.classes if cls in sub.mro)]
                 if wrappable:
                     cls.hooks["init_subclass"] = self.pick(wrappable)
-            if not cls.bases and cls.has_dict and self.config.rebinding and self.chance(0.15):
+            if not cls.bases and cls.has_dict and self.instance_patches and self.chance(0.15):
                 cls.shadowed = self.pick(names)
 
     # -- reaching other modules ---------------------------------------------------------------
@@ -468,6 +475,8 @@ class ObjectProgramGenerator(ProgramGenerator):
         here = self.here()
         if self.fn is not None and self.fn.kind == "method" and here is not None and here.has(name) and here.has_dict:
             instances.append("self")
+        if not self.instance_patches:
+            instances = []
         if r < 0.3:
             return f"mock.patch.object({owner}, '{name}', {stand_in})", [], ""
         if r < 0.55 and instances:  # an instance attribute shadows the method
@@ -565,6 +574,8 @@ class ObjectProgramGenerator(ProgramGenerator):
             made = f"{self.ref(conn.module, conn.name, local=False)}(v)"
             if sub is not None and self.chance(0.6):
                 made = f"({made} if v % 2 else {self.ref(sub.module, sub.name, local=False)}(v))"
+            if self.chance(0.25):  # objects whose class lacks the methods, as tests pass
+                made = f"(Proxy() if v == 5 else ConnMock() if v == 6 else {made})"
             body.append(f"    self._conn = {made}")
         if cls.shadowed is not None:
             body += ["    if v == 7:", f"        self.{cls.shadowed} = Fake('shadow.{cls.shadowed}')"]
@@ -702,6 +713,8 @@ def module_name(index: int) -> str:
     return "main" if index == 0 else f"mod{index}"
 
 
-def generate_objects(seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False) -> str | dict[str, str]:
+def generate_objects(
+    seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False, instance_patches: bool = True
+) -> str | dict[str, str]:
     """The program of ``seed``: one module with classes, or a package's files by path."""
-    return ObjectProgramGenerator(seed, runtime_async, rebinding, package).generate_program()
+    return ObjectProgramGenerator(seed, runtime_async, rebinding, package, instance_patches).generate_program()

@@ -82,6 +82,26 @@ class CM:
         return self.suppress and et is not None and issubclass(et, Exception)
 
 
+def spy_type(*args):
+    """Stands for ``type`` in a function that binds the name: generated code that called the
+    bare name would print more than the original."""
+    log("spy", "type")
+    return type(*args)
+
+
+def spy_getattr(*args):
+    log("spy", "getattr")
+    return getattr(*args)
+
+
+class Halt(Exception):
+    """Stands for ``StopIteration`` in a function that binds the name."""
+
+
+class Fault(Exception):
+    """Stands for ``RuntimeError`` in a function that binds the name."""
+
+
 class Fake:
     """A mock-like stand-in for a coroutine function (called, never inlined)."""
 
@@ -219,6 +239,21 @@ def unswap(owner, name, old):
         delattr(owner, name)
     else:
         setattr(owner, name, old)
+
+
+class Proxy:
+    """Methods its class does not have (``__getattr__``): a guard that looks a method up on
+    the class must take the call (aiohttp's tests pass such objects, and mocks)."""
+
+    def __getattr__(self, name):
+        return Fake("proxy." + name)
+
+
+class ConnMock(mock.Mock):
+    """A ``Mock`` whose every attribute is an ``AsyncMock`` returning 5."""
+
+    def _get_child_mock(self, **kwargs):
+        return mock.AsyncMock(return_value=5)
 
 
 def fake_method(label):

@@ -81,6 +81,8 @@ FEATURES = {
         "__name__ printed": r"log\('[\w.]+', __name__\)",
         "class attribute rebound after the class": r"^\w+\.m\d+ = logged\(",
         "receiver reassigned": r"^\s+(self = o\d|cls = type\(o\d\))$",
+        "receivers whose class lacks the methods": r"self\._conn = \(Proxy\(\) if v == 5 else ConnMock\(\)",
+        "builtins bound by a caller": r"^    (type = spy_type|getattr = spy_getattr|StopIteration = Halt|RuntimeError = Fault)$",
     },
     "modules": {
         "from .x import f": r"^from \.mod\d import f\d+$",
@@ -146,6 +148,20 @@ def test_no_rebinding_when_the_rewrite_drops_its_guards():
             assert not re.search(r"mock\.patch|swap\([^,]*, '(?!LIMIT')|= Fake\('(shadow|o\d|self)", text), seed
             state += bool(re.search(r"\.LIMIT = \d|'LIMIT'", text))
     assert state >= 30, state
+
+
+def test_class_methods_cases_keep_to_the_assumption():
+    """Under ``--assume class-methods`` no instance attribute shadows a method (the
+    assumption); patches of classes and modules, and receivers whose class lacks the method,
+    are generated all the same."""
+    cases = [c for c in (make_case(seed, "all", False) for seed in range(400)) if "class-methods" in c.options.assume]
+    assert len(cases) >= 10 and {c.shape for c in cases} == {"classes", "modules"}
+    patched = 0
+    for case in cases:
+        text = _text(case.program())
+        assert not re.search(r"= Fake\('(shadow|o\d|self)", text), case.seed
+        patched += bool(re.search(r"mock\.patch\.object\([A-Z]\w*, 'm\d+'|swap\([A-Z]\w*, 'm\d+'", text))
+    assert patched >= len(cases) // 3, patched
 
 
 # -- the package oracle -------------------------------------------------------------------------
