@@ -69,7 +69,7 @@ def test_programs_reach_the_inliner_and_its_refusals(runtime_async):
     from async_inline import rewrite_source
 
     inlined, codes = 0, Counter()
-    for seed in range(12):
+    for seed in range(16):
         report = rewrite_source(generate(seed, runtime_async), options=NO_STRESS).report
         inlined += len(report.inlined)
         codes.update(s.code for s in report.skipped)
