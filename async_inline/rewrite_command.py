@@ -236,23 +236,18 @@ def options_from(args: argparse.Namespace, config: HookConfig | None = None) -> 
     changes: dict[str, Any] = {}
     if config is not None:
         changes = {field: value for field, value in (("max_depth", config.depth), ("guards", config.guards)) if value is not None}
-        if config.noinline:
-            changes["noinline"] = config.noinline
-        if config.assume:
-            changes["assume"] = config.assume
-    if getattr(args, "assume", None):
-        listed_assumptions = check_assumptions((a for text in args.assume for a in text.split(",")), where="--assume")
-        changes["assume"] = changes.get("assume", frozenset()) | listed_assumptions
-    if getattr(args, "noinline", None):
-        listed = [p for text in args.noinline for p in split_patterns(text)]
-        changes["noinline"] = tuple(dict.fromkeys((*changes.get("noinline", ()), *listed)))
     for flag, field in (
         ("max_depth", "max_depth"), ("max_size", "max_callee_size"), ("max_growth", "max_caller_growth"),
         ("unroll", "recursion_unroll"), ("guards", "guards"), ("stress", "stress_seed"),
     ):
         if getattr(args, flag) is not None:
             changes[field] = getattr(args, flag)
-    return Options(**changes)
+    assumed = check_assumptions((a for text in getattr(args, "assume", None) or () for a in text.split(",")), where="--assume")
+    listed = [p for text in getattr(args, "noinline", None) or () for p in split_patterns(text)]
+    options = Options(**changes)
+    if config is not None:
+        options = options.extended(noinline=config.noinline, assume=config.assume)
+    return options.extended(noinline=listed, assume=assumed)
 
 
 def project_config(paths: list[str]) -> HookConfig | None:
