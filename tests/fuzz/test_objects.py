@@ -412,7 +412,7 @@ def test_a_runtime_package_finding_runs_with_its_contexts(tmp_path):
 
 
 def test_class_programs_become_findings_as_one_module(tmp_path):
-    case = Case(3, True, False, "classes")
+    case = Case(5, True, False, "classes")  # (a seed whose program runs to its end)
     result = Result(case, Verdict("behaviour", "x"), case.program(), case.program())
     path = write(result, tmp_path)
     done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=120)
