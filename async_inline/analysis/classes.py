@@ -50,9 +50,18 @@ class ClassInfo:
     stable: bool
     #: The dotted name of the module defining it, when known.
     module: str | None = None
+    #: Its ``metaclass=`` is absent, ``type`` or ``abc.ABCMeta``: looking an attribute up
+    #: on the class runs no code of the program's (``customizes_lookup``).
+    plain_metaclass: bool = True
 
     def defines(self, name: str) -> bool:
         return name in self.methods or name in self.attributes
+
+    @property
+    def customizes_lookup(self) -> bool:
+        """A lookup on its instances (``__getattribute__``) or on the class itself (its
+        metaclass's ``__getattribute__``, ``__getattr__``, descriptors) may run code."""
+        return self.defines("__getattribute__") or not self.plain_metaclass
 
 
 #: A base the analysis cannot see (another package, a call, a subscript ...).
@@ -65,11 +74,16 @@ def module_classes(index: ScopeIndex, module: str | None) -> dict[str, ClassInfo
     bound_once = index.globals_bound_once
     for stmt in index.module.body:
         if isinstance(stmt, cst.ClassDef):
-            out[stmt.name.value] = analyze_class(stmt, stmt.name.value, stmt.name.value in bound_once, module)
+            out[stmt.name.value] = analyze_class(stmt, stmt.name.value, stmt.name.value in bound_once, module, index)
     return out
 
 
-def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str | None) -> ClassInfo:
+#: Metaclasses whose class lookups run no code of the program's.
+_PLAIN_METACLASSES = frozenset({"builtins.type", "abc.ABCMeta"})
+
+
+def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str | None, index: ScopeIndex | None = None) -> ClassInfo:
+    """(Without ``index`` a ``metaclass=`` is taken for one that runs code.)"""
     methods: dict[str, MethodDef] = {}
     other: set[str] = set()
     counts: dict[str, int] = {}
@@ -83,7 +97,9 @@ def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str |
     methods = {n: m for n, m in methods.items() if counts[n] == 1}
     bases = tuple(a.value for a in node.bases if a.keyword is None and a.star == "")
     attributes = frozenset(other | {n for n, c in counts.items() if c > 1})
-    return ClassInfo(node.name.value, qualname, node, bases, methods, attributes, stable, module)
+    metaclass = next((a.value for a in node.keywords if a.keyword is not None and a.keyword.value == "metaclass"), None)
+    plain = metaclass is None or (index is not None and 0 < len(names := index.qualified_names(metaclass)) and names <= _PLAIN_METACLASSES)
+    return ClassInfo(node.name.value, qualname, node, bases, methods, attributes, stable, module, plain)
 
 
 def _bindings(stmt: cst.CSTNode) -> list[tuple[str, MethodDef | None]]:

@@ -56,8 +56,8 @@ def choose_guard(target: Target, policy: GuardPolicy, foreign: bool) -> Guard | 
     another module (``foreign``): its reference is taken when the caller's module is
     imported, which in an import cycle can be before that module defines it, and then only
     the guard keeps the original call. An instance method of an instance is tested on the
-    class under ``class-methods``, unless a class the analysis sees customizes
-    ``__getattribute__``."""
+    class under ``class-methods``, unless a class the analysis sees customizes lookups
+    (``ClassInfo.customizes_lookup``: then the class test itself could run code)."""
     if target.lookup is not Lookup.BOUND:
         return Guard.NONE if not (target.dispatched or foreign or policy.names) else Guard.IDENTITY
     if policy.class_methods and _on_class(target):

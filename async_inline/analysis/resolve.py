@@ -102,7 +102,8 @@ class Target:
     #: For a callee of another module: the top-level import statement of the site's module
     #: that brought it in (after it runs, that module's globals can be read).
     via: cst.SimpleStatementLine | None = None
-    #: A class of the known part of the lookup's order defines ``__getattribute__``.
+    #: A class of the known part of the lookup's order customizes lookups
+    #: (``ClassInfo.customizes_lookup``).
     custom_lookup: bool = False
 
     @property
@@ -162,7 +163,7 @@ def resolve(where: SiteScope, call: cst.Call) -> Target | Refusal:
         reason = f"'{cls.qualname}' is not a module-level class bound once"
         return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.NOT_FUNCTION.value)
     callee = owner_facts.method(cls, name)
-    custom = any(c is not UNKNOWN and c.defines("__getattribute__") for c in order.classes)
+    custom = any(c is not UNKNOWN and c.customizes_lookup for c in order.classes)
     return Target(callee, _lookup(found_def.kind, instance), shape, owner_facts, receiver_class, order.via(cls, via), custom)
 
 

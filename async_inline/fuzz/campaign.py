@@ -95,16 +95,16 @@ class Case:
         return self.options.guards
 
     @property
-    def instance_patches(self) -> bool:
-        """Instance attributes shadow methods unless the rewrite assumes they do not."""
-        return "class-methods" not in self.options.assume
+    def class_methods(self) -> bool:
+        """The rewrite assumes ``class-methods``: programs keep to it."""
+        return "class-methods" in self.options.assume
 
     def program(self) -> Program:
         """The source, or for the modules shape the package's files by path."""
         if self.shape == "functions":
             return generate(self.seed, self.runtime_async, rebinding=self.rebinding)
         return generate_objects(
-            self.seed, self.runtime_async, rebinding=self.rebinding, package=self.shape == "modules", instance_patches=self.instance_patches
+            self.seed, self.runtime_async, rebinding=self.rebinding, package=self.shape == "modules", class_methods=self.class_methods
         )
 
 

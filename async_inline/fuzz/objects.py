@@ -17,8 +17,9 @@ its own); what changes is who calls whom, and through what:
   ``__init_subclass__`` that wrap; a ``self._conn`` whose class lacks the methods
   (``Proxy``, ``ConnMock``); and, unless the rewrite drops its guards (``rebinding``),
   instance attributes shadowing methods (in ``__init__`` and at run time; not under
-  ``--assume class-methods``, ``instance_patches``), class attributes and module globals
-  rebound, ``mock.patch``, ``mock.patch.object`` and ``AsyncMock``;
+  ``--assume class-methods``, which also keeps ``__getattribute__`` to root classes),
+  class attributes and module globals rebound, ``mock.patch``, ``mock.patch.object`` and
+  ``AsyncMock``;
 * **packages** (``package=True``): modules ``fzpkg.mod1`` .. ``fzpkg.mod3`` beside ``fzpkg.main``
   and ``fzpkg.prelude``, each with its own state (``G`` written under ``global``, ``LIMIT``
   reassigned from other modules at run time, ``_SCALE`` and ``_helper`` defined in every
@@ -122,12 +123,15 @@ class Form:
 
 class ObjectProgramGenerator(ProgramGenerator):
     def __init__(
-        self, seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False, instance_patches: bool = True
+        self, seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False, class_methods: bool = False
     ) -> None:
         super().__init__(seed, runtime_async, rebinding)
         self.package = package
-        #: Instance attributes shadow methods (not under ``--assume class-methods``).
-        self.instance_patches = instance_patches and rebinding
+        #: The rewrite assumes ``class-methods``: no instance attribute shadows a method,
+        #: and no ``__getattribute__`` the site's class order does not show.
+        self.class_methods = class_methods
+        #: Instance attributes shadow methods.
+        self.instance_patches = rebinding and not class_methods
         #: Modules ``mod1 .. modK`` besides ``main`` (index 0); none in a one-module program.
         self.modules = self.rng.randint(1, 3) if package else 0
         self.classes: list[ClassSpec] = []
@@ -249,7 +253,8 @@ class ObjectProgramGenerator(ProgramGenerator):
                 cls.hooks["wrapped"] = self.pick(plain)
             if cls.bases and plain and self.chance(0.1):
                 cls.hooks["wrapping"] = self.pick(plain)
-            if self.chance(0.1):
+            # (under class-methods only where every site's class order sees it: the assumption)
+            if self.chance(0.1) and not (self.class_methods and cls.bases):
                 cls.hooks["getattribute"] = self.pick(names)
             if not cls.bases and self.chance(0.08):
                 wrappable = [n for n in names if all(
@@ -714,7 +719,7 @@ def module_name(index: int) -> str:
 
 
 def generate_objects(
-    seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False, instance_patches: bool = True
+    seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False, class_methods: bool = False
 ) -> str | dict[str, str]:
     """The program of ``seed``: one module with classes, or a package's files by path."""
-    return ObjectProgramGenerator(seed, runtime_async, rebinding, package, instance_patches).generate_program()
+    return ObjectProgramGenerator(seed, runtime_async, rebinding, package, class_methods).generate_program()

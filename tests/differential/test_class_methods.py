@@ -150,6 +150,45 @@ async def main():
 ''', options=CLASS_METHODS, inlined={"Counter.bump"})
 
 
+def test_a_metaclass_whose_lookups_run_code_keeps_the_exact_guard():
+    """Fuzz seed 920048 (modules, ``class-methods``): the class guard looked ``m`` up on the
+    class, which ran the metaclass's ``__getattribute__`` (it printed); the original
+    ``self.m()`` looks it up on the instance and never does. A class the analysis sees
+    with a metaclass other than ``type`` or ``ABCMeta`` keeps the exact guard; an
+    ``ABCMeta`` class takes the class guard."""
+    result = assert_same_behaviour('''
+from abc import ABCMeta
+
+class Watch(type):
+    def __getattribute__(cls, name):
+        if name == "m":
+            print("class lookup of m")
+        return super().__getattribute__(name)
+
+class A(metaclass=Watch):
+    async def m(self, d=9):
+        return d
+
+    async def run(self):
+        return await self.m()
+
+class Sub(A):
+    pass
+
+class Abstract(metaclass=ABCMeta):
+    async def n(self):
+        return "n"
+
+    async def run(self):
+        return await self.n()
+
+async def main():
+    print(await A().run(), await Sub().run(), await Abstract().run())
+''', options=CLASS_METHODS.replace(stress_seed=None), inlined={"Abstract.n"})
+    assert "_ai_getattr(_ai_type(self), 'n', None)" in result.code
+    assert "'m', None)" not in result.code
+
+
 @pytest.mark.parametrize("assume", [frozenset(), frozenset({"class-methods"})])
 def test_an_instance_attribute_shadowing_the_method_is_what_the_assumption_excludes(assume):
     """Without the assumption the instance patch is seen (the default guards are exact);

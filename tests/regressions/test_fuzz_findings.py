@@ -646,3 +646,34 @@ def test_fuzz_seed_750998_a_swallowed_exception_discards_the_return(runtime_asyn
     assert verdict.kind is None, verdict.detail
     expected = "None None\nswallowed 1\nswallowed 2\nNone after\n"
     assert run_program(SWALLOWED_AFTER_A_RETURN, runtime_async=runtime_async, name="sw").stdout == expected
+
+
+#: Seed 920293 (classes, runtime, ``class-methods``), as the shrinker left it: the metaclass's
+#: ``__getattribute__`` answers None for every class attribute.
+METACLASS_LOOKUP = r'''
+class MetaWatch(type):
+
+    def __getattribute__(cls, name):
+        pass
+
+
+class A(metaclass=MetaWatch):
+
+    async def m0(self, p, /):
+        pass
+
+
+async def main():
+    log(await A().m0(cv.get()))
+'''
+
+
+def test_fuzz_seeds_920048_920293_a_metaclass_lookup_keeps_the_exact_guard():
+    """Seeds 920048 (modules) and 920293 (classes) under ``class-methods``: the class
+    guard looked the method up on the class, which ran the metaclass's
+    ``__getattribute__``; the original's instance lookup never does. A class with a
+    metaclass other than ``type``/``ABCMeta`` keeps the exact guard."""
+    options = Options(stress_seed=None, assume=frozenset({"class-methods"}))
+    assert "_ai_getattr(_ai_type(" not in rewrite_source(METACLASS_LOOKUP, options=options).code
+    verdict = compare(METACLASS_LOOKUP, runtime_async=True, options=options, seed=920293)
+    assert verdict.kind is None, verdict.detail
