@@ -73,20 +73,23 @@ class Case:
     @property
     def options(self) -> Options:
         """Stress mode seeded by the program seed; otherwise the defaults, or (drawn from the
-        seed) tight limits, generous limits, ``class-methods`` (classes and packages), or no
-        guards."""
+        seed) ``frozen-defaults``, tight limits, generous limits, ``class-methods`` (classes
+        and packages; with ``frozen-defaults`` half the time), or no guards. (Programs never
+        assign ``__defaults__``: ``frozen-defaults`` holds for all of them.)"""
         rng = random.Random(f"options {self.seed}")
         if self.stress:
             return Options(stress_seed=self.seed, max_depth=rng.choice([4, 4, 6]), recursion_unroll=rng.choice([1, 1, 2]))
         variant = rng.random()
-        if variant < 0.55:
+        if variant < 0.47:
             return Options(stress_seed=None)
+        if variant < 0.55:
+            return Options(stress_seed=None, assume=frozenset({"frozen-defaults"}))
         if variant < 0.70:
             return Options(stress_seed=None, max_depth=rng.randint(1, 2), max_callee_size=rng.choice([5, 15]))
         if variant < 0.85:
             return Options(stress_seed=None, max_depth=6, max_callee_size=400, max_caller_growth=800, recursion_unroll=2)
         if variant < 0.93 and self.shape != "functions":
-            return Options(stress_seed=None, assume=frozenset({"class-methods"}))
+            return Options(stress_seed=None, assume=frozenset({"class-methods", *(["frozen-defaults"] if rng.random() < 0.5 else [])}))
         return Options(stress_seed=None, guards=False)
 
     @property
