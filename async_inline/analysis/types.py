@@ -5,6 +5,8 @@ Sources of knowledge, each a plain reading of the code:
 * a constructor call ``K(...)`` where ``K`` names a class of the program;
 * a local the function binds exactly once, from such a call, or a parameter annotated with
   a class (``conn: Connection``, ``Optional[Connection]``, ``"Connection | None"``);
+* the variable of a ``for`` loop over a local or parameter annotated as a collection of a
+  class (``for trace in traces`` with ``traces: list[Trace]``, ``Sequence["Trace"] | None``);
 * an attribute of an instance: an annotation in the class body (``conn: Connection``), or
   an assignment in ``__init__`` (``self.conn = Connection(...)``, ``self.conn = conn`` of
   an annotated parameter), searched along the class's method-resolution order.
@@ -78,19 +80,20 @@ def _constructed(facts: ModuleFacts, func: cst.BaseExpression, via: cst.SimpleSt
 
 
 def _local(ctx: TypeContext, name: cst.Name) -> Known | None:
-    """A local bound once: from a constructor, or a parameter with a class annotation."""
+    """A local bound once: from a constructor, a parameter with a class annotation, or a
+    ``for`` over a collection annotated with the class of its items."""
+    binding = _only_binding(ctx, name)
+    if binding is None:
+        return None
     index = ctx.facts.index
-    if index.use_scope(name) is not ctx.scope:
-        return None
-    bindings = [n for n in index.variables_in(ctx.root) if n.value == name.value and index.role(n).binds and index.use_scope(n) is ctx.scope]
-    if len(bindings) != 1:
-        return None
-    [binding] = bindings
     parent = index.parent(binding)
-    if index.role(binding) is Role.PARAM and isinstance(parent, cst.Param) and parent.annotation is not None:
-        return annotated(ctx.facts, parent.annotation.annotation, None)
-    if isinstance(parent, cst.AnnAssign):
-        return annotated(ctx.facts, parent.annotation.annotation, None)
+    annotation = _annotation(index.role(binding), parent)
+    if annotation is not None:
+        return annotated(ctx.facts, annotation, None)
+    if isinstance(parent, cst.For) and parent.target is binding and isinstance(parent.iter, cst.Name):
+        collection = _only_binding(ctx, parent.iter)
+        declared = _annotation(index.role(collection), index.parent(collection)) if collection is not None else None
+        return _item_of(ctx.facts, declared) if declared is not None else None
     target = index.parent(parent) if parent is not None else None
     if isinstance(parent, cst.AssignTarget) and isinstance(target, cst.Assign) and len(target.targets) == 1:
         value = target.value
@@ -98,22 +101,73 @@ def _local(ctx: TypeContext, name: cst.Name) -> Known | None:
     return None
 
 
+def _only_binding(ctx: TypeContext, name: cst.Name) -> cst.Name | None:
+    """The one place the function binds local ``name``, if there is exactly one."""
+    index = ctx.facts.index
+    if index.use_scope(name) is not ctx.scope:
+        return None
+    bindings = [n for n in index.variables_in(ctx.root) if n.value == name.value and index.role(n).binds and index.use_scope(n) is ctx.scope]
+    return bindings[0] if len(bindings) == 1 else None
+
+
+def _annotation(role: Role, parent: cst.CSTNode | None) -> cst.BaseExpression | None:
+    """The annotation of a binding: its parameter's, or its annotated assignment's."""
+    if role is Role.PARAM and isinstance(parent, cst.Param) and parent.annotation is not None:
+        return parent.annotation.annotation
+    if isinstance(parent, cst.AnnAssign):
+        return parent.annotation.annotation
+    return None
+
+
+#: Generic collections whose one type argument is the class of their items.
+_COLLECTIONS = frozenset({
+    "list", "List", "Sequence", "MutableSequence", "Iterable", "Collection", "Reversible", "set", "Set",
+    "frozenset", "FrozenSet", "AbstractSet", "MutableSet", "deque", "Deque",
+})
+
+
+def _item_of(facts: ModuleFacts, annotation: cst.BaseExpression) -> Known | None:
+    """The class of the items of a collection annotation (``list[K]``, ``tuple[K, ...]``;
+    under ``Optional`` or ``| None``, or in a string)."""
+    collection, parsed = _unwrapped(annotation)
+    if not isinstance(collection, cst.Subscript):
+        return None
+    kind = cst.Module([]).code_for_node(collection.value).split(".")[-1]
+    items = [e.slice.value for e in collection.slice if isinstance(e.slice, cst.Index)]
+    if kind in ("tuple", "Tuple") and len(items) == 2 and isinstance(items[1], cst.Ellipsis):
+        items = items[:1]
+    if (kind in _COLLECTIONS or kind in ("tuple", "Tuple")) and len(items) == 1:
+        return annotated(facts, items[0], None, parsed)
+    return None
+
+
+def _unwrapped(annotation: cst.BaseExpression, parsed: bool = False) -> tuple[cst.BaseExpression | None, bool]:
+    """``annotation`` out of a string, ``Optional[...]`` and ``... | None`` (None: it
+    does not parse, or is a union of several things); ``parsed``: it came from a string,
+    so the module's scopes do not know its names."""
+    if isinstance(annotation, cst.SimpleString):
+        try:
+            return _unwrapped(cst.parse_expression(str(annotation.evaluated_value)), True)
+        except cst.ParserSyntaxError:
+            return None, parsed
+    if isinstance(annotation, cst.Subscript) and cst.Module([]).code_for_node(annotation.value).split(".")[-1] == "Optional":
+        inner = annotation.slice[0].slice if len(annotation.slice) == 1 else None
+        return _unwrapped(inner.value, parsed) if isinstance(inner, cst.Index) else (None, parsed)
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        parts = [p for p in (annotation.left, annotation.right) if not (isinstance(p, cst.Name) and p.value == "None")]
+        return _unwrapped(parts[0], parsed) if len(parts) == 1 else (None, parsed)
+    return annotation, parsed
+
+
 def annotated(facts: ModuleFacts, annotation: cst.BaseExpression, via: cst.SimpleStatementLine | None, parsed: bool = False) -> Known | None:
     """The class an annotation names: ``K``, ``Optional[K]``, ``K | None``, ``"K"``.
 
     A string annotation is parsed apart, so the module's scopes do not know its names
     (``parsed``): they are looked up as module globals."""
-    if isinstance(annotation, cst.SimpleString):
-        try:
-            return annotated(facts, cst.parse_expression(str(annotation.evaluated_value)), via, parsed=True)
-        except cst.ParserSyntaxError:
-            return None
-    if isinstance(annotation, cst.Subscript) and cst.Module([]).code_for_node(annotation.value).split(".")[-1] == "Optional":
-        inner = annotation.slice[0].slice if len(annotation.slice) == 1 else None
-        return annotated(facts, inner.value, via, parsed) if isinstance(inner, cst.Index) else None
-    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
-        parts = [p for p in (annotation.left, annotation.right) if not (isinstance(p, cst.Name) and p.value == "None")]
-        return annotated(facts, parts[0], via, parsed) if len(parts) == 1 else None
+    unwrapped, parsed = _unwrapped(annotation, parsed)
+    if unwrapped is None:
+        return None
+    annotation = unwrapped
     if parsed:
         found = member(facts, annotation.value, None) if isinstance(annotation, cst.Name) else None
         if found is None or found.kind is not RefKind.CLASS or found.cls is None:

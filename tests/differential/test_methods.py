@@ -460,6 +460,43 @@ async def main():
 '''
 
 
+LOOP_ITEMS = ATTRIBUTES + '''
+from collections.abc import Sequence
+from unittest import mock
+
+async def each(conns: list[Conn], more: "Sequence[Conn] | None" = None, rest: tuple[Conn, ...] = ()):
+    out = []
+    for conn in conns:
+        out.append(await conn.send("item"))
+    if more:
+        for other in more:
+            out.append(await other.send("more"))
+    for last in rest:
+        out.append(await last.send("rest"))
+    for again in conns:
+        again = Fast("rebound")           # bound twice: no class is taken from the loop
+        out.append(await again.send("x"))
+    return out
+
+async def run_all():
+    fake = mock.Mock()
+    fake.send = mock.AsyncMock(return_value="mocked")
+    print(await each([Conn("a"), Fast("b"), fake], [Conn("c")], (Fast("d"), Conn("e"))))
+    print(await each([], None))
+'''
+
+
+def test_the_variable_of_a_loop_over_an_annotated_collection():
+    """``for conn in conns`` with ``conns: list[Conn]`` (or ``Sequence["Conn"] | None``,
+    ``tuple[Conn, ...]``): the loop variable is taken for a ``Conn``; items of a subclass
+    that overrides the method, and mocks, take the original call (the exact guard)."""
+    program = LOOP_ITEMS.replace("async def main():", "async def main():\n    await run_all()", 1)
+    result = assert_same_behaviour(program, options=EXACT, inlined={"Conn.send"})
+    inlined = {(d.caller, d.callee) for d in result.report.inlined}
+    assert {("each", "conn.send"), ("each", "other.send"), ("each", "last.send")} <= inlined
+    assert ("each", "again.send") not in inlined
+
+
 def test_methods_of_attributes_locals_and_new_objects_whose_class_is_known():
     assert_same_behaviour(ATTRIBUTES, options=EXACT, inlined={"Conn.send"})
     report = rewrite_source(ATTRIBUTES, options=EXACT.replace(stress_seed=None)).report
