@@ -3,10 +3,10 @@
 Sources of knowledge, each a plain reading of the code:
 
 * a constructor call ``K(...)`` where ``K`` names a class of the program;
-* a local the function binds exactly once, from such a call, or a parameter annotated with
-  a class (``conn: Connection``, ``Optional[Connection]``, ``"Connection | None"``);
-* the variable of a ``for`` loop over a local or parameter annotated as a collection of a
-  class (``for trace in traces`` with ``traces: list[Trace]``, ``Sequence["Trace"] | None``);
+* a local every binding of which says the same class: such a call, a parameter annotated
+  with a class (``conn: Connection``, ``Optional[Connection]``, ``"Connection | None"``),
+  a ``for`` loop over a local or parameter annotated as a collection of a class (``for
+  trace in traces`` with ``traces: list[Trace]``, ``Sequence["Trace"] | None``);
 * an attribute of an instance: an annotation in the class body (``conn: Connection``), or
   an assignment in ``__init__`` (``self.conn = Connection(...)``, ``self.conn = conn`` of
   an annotated parameter), searched along the class's method-resolution order.
@@ -80,19 +80,24 @@ def _constructed(facts: ModuleFacts, func: cst.BaseExpression, via: cst.SimpleSt
 
 
 def _local(ctx: TypeContext, name: cst.Name) -> Known | None:
-    """A local bound once: from a constructor, a parameter with a class annotation, or a
-    ``for`` over a collection annotated with the class of its items."""
-    binding = _only_binding(ctx, name)
-    if binding is None:
-        return None
+    """A local every binding of which says the same class: a constructor call, a parameter
+    with a class annotation, a ``for`` over a collection annotated with the class of its
+    items (``for trace in traces`` three times in one function)."""
+    bindings = _bindings(ctx, name)
+    found = [_bound_to(ctx, binding) for binding in bindings]
+    first = found[0] if found else None
+    return first if first is not None and all(k is not None and k.cls is first.cls for k in found) else None
+
+
+def _bound_to(ctx: TypeContext, binding: cst.Name) -> Known | None:
     index = ctx.facts.index
     parent = index.parent(binding)
     annotation = _annotation(index.role(binding), parent)
     if annotation is not None:
         return annotated(ctx.facts, annotation, None)
     if isinstance(parent, cst.For) and parent.target is binding and isinstance(parent.iter, cst.Name):
-        collection = _only_binding(ctx, parent.iter)
-        declared = _annotation(index.role(collection), index.parent(collection)) if collection is not None else None
+        collection = _bindings(ctx, parent.iter)
+        declared = _annotation(index.role(collection[0]), index.parent(collection[0])) if len(collection) == 1 else None
         return _item_of(ctx.facts, declared) if declared is not None else None
     target = index.parent(parent) if parent is not None else None
     if isinstance(parent, cst.AssignTarget) and isinstance(target, cst.Assign) and len(target.targets) == 1:
@@ -101,13 +106,12 @@ def _local(ctx: TypeContext, name: cst.Name) -> Known | None:
     return None
 
 
-def _only_binding(ctx: TypeContext, name: cst.Name) -> cst.Name | None:
-    """The one place the function binds local ``name``, if there is exactly one."""
+def _bindings(ctx: TypeContext, name: cst.Name) -> list[cst.Name]:
+    """The places the function binds local ``name`` (none for a name of another scope)."""
     index = ctx.facts.index
     if index.use_scope(name) is not ctx.scope:
-        return None
-    bindings = [n for n in index.variables_in(ctx.root) if n.value == name.value and index.role(n).binds and index.use_scope(n) is ctx.scope]
-    return bindings[0] if len(bindings) == 1 else None
+        return []
+    return [n for n in index.variables_in(ctx.root) if n.value == name.value and index.role(n).binds and index.use_scope(n) is ctx.scope]
 
 
 def _annotation(role: Role, parent: cst.CSTNode | None) -> cst.BaseExpression | None:

@@ -468,6 +468,8 @@ async def each(conns: list[Conn], more: "Sequence[Conn] | None" = None, rest: tu
     out = []
     for conn in conns:
         out.append(await conn.send("item"))
+    for conn in conns:                    # bound again the same way: still a Conn
+        out.append(await conn.send("again"))
     if more:
         for other in more:
             out.append(await other.send("more"))
@@ -488,12 +490,14 @@ async def run_all():
 
 def test_the_variable_of_a_loop_over_an_annotated_collection():
     """``for conn in conns`` with ``conns: list[Conn]`` (or ``Sequence["Conn"] | None``,
-    ``tuple[Conn, ...]``): the loop variable is taken for a ``Conn``; items of a subclass
-    that overrides the method, and mocks, take the original call (the exact guard)."""
+    ``tuple[Conn, ...]``): the loop variable is taken for a ``Conn``, also when several
+    loops bind it; items of a subclass that overrides the method, and mocks, take the
+    original call (the exact guard)."""
     program = LOOP_ITEMS.replace("async def main():", "async def main():\n    await run_all()", 1)
     result = assert_same_behaviour(program, options=EXACT, inlined={"Conn.send"})
     inlined = {(d.caller, d.callee) for d in result.report.inlined}
     assert {("each", "conn.send"), ("each", "other.send"), ("each", "last.send")} <= inlined
+    assert sum(d.caller == "each" and d.callee == "conn.send" for d in result.report.inlined) == 2
     assert ("each", "again.send") not in inlined
 
 
