@@ -9,7 +9,8 @@ its own); what changes is who calls whom, and through what:
   ``super()``, classmethods, staticmethods, ``__slots__``;
 * **call sites** ``self.m()``, ``type(self).m(self)``, ``A.m(self)``, ``super().m()``,
   ``cls.m()``, ``A.sm()``, ``self._conn.m()``, ``o.m()`` for a local assigned from a
-  constructor, ``SHARED_B.m()`` for a module-level instance, ``B(2).m()``;
+  constructor or left by a loop over a list annotated ``list[A]`` (of ``A`` and its
+  subclasses), ``SHARED_B.m()`` for a module-level instance, ``B(2).m()``;
 * what makes the static target of such a site wrong at run time, so that an inliner must
   guard it: subclasses overriding a method with a property, a ``Fake`` class attribute or a
   logging descriptor; ``__getattr__`` and ``__getattribute__``; metaclasses that log
@@ -502,7 +503,12 @@ class ObjectProgramGenerator(ProgramGenerator):
         for i in range(self.rng.choice([0, 0, 1, 1, 2])):
             cls = self.pick(self.classes)
             name = f"o{i + 1}"
-            self.prologue.append(f"    {name} = {self.ref(cls.module, cls.name)}({self.rng.randint(0, 9)})")
+            if self.chance(0.25):  # the variable a loop over an annotated collection leaves bound
+                family = [c for c in self.classes if cls in c.mro]
+                made = ", ".join(f"{self.ref(c.module, c.name)}({self.rng.randint(0, 9)})" for c in self.rng.choices(family, k=self.rng.randint(1, 3)))
+                self.prologue += [f"    {name}_all: list[{cls.name}] = [{made}]", f"    for {name} in {name}_all:", "        pass"]
+            else:
+                self.prologue.append(f"    {name} = {self.ref(cls.module, cls.name)}({self.rng.randint(0, 9)})")
             self.objects.append((name, cls))
         callees = self.callees() if fn is not None else []
         if callees and self.chance(0.6):  # (what it raises is logged: the body goes on)

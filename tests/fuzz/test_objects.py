@@ -70,6 +70,7 @@ FEATURES = {
         "Class.m(obj)": r"await [A-D]\.m\d+\((self|o\d)",
         "self._conn.m()": r"await self\._conn\.m\d+\(",
         "local from a constructor": r"await o\d\.m\d+\(",
+        "local left by a loop over an annotated list": r"^    o\d_all: list\[\w+\] = \[",
         "module-level instance": r"await SHARED_\w+\.m\d+\(",
         "constructor call": r"await \w+\(\d\)\.m\d+\(",
         "instance shadowing in __init__": r"self\.m\d+ = Fake\('shadow",
