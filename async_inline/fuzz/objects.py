@@ -5,7 +5,8 @@ its own); what changes is who calls whom, and through what:
 
 * **classes** with async methods: a root ``A``, subclasses ``B``, ``C`` (bases before
   subclasses), a mixin ``M`` and ``D(B, M)`` (multiple inheritance), a helper ``Conn``
-  (``SubConn``) whose instance ``A.__init__`` keeps in ``self._conn``; overrides that call
+  (``SubConn``) whose instance ``A.__init__`` keeps in ``self._conn`` (annotated in the class
+  body or not); overrides that call
   ``super()``, classmethods, staticmethods, ``__slots__``;
 * **call sites** ``self.m()``, ``type(self).m(self)``, ``A.m(self)``, ``super().m()``,
   ``cls.m()``, ``A.sm()``, ``self._conn.m()``, ``o.m()`` for a local assigned from a
@@ -533,6 +534,9 @@ class ObjectProgramGenerator(ProgramGenerator):
                 attributes.append(f"{hook} = ('{cls.hooks[hook]}',)")
         if cls.metaclass == "MetaWatch" and "watched" not in cls.hooks:
             attributes.append("watched = ()")
+        conn = self.class_named("Conn")
+        if cls.name == "A" and conn is not None and self.chance(0.5):  # the class body types self._conn
+            attributes.append(f"_conn: '{self.ref(conn.module, conn.name, local=False)}'")  # (Conn may come later)
         sections = [attributes]
         if not cls.bases:
             sections += [self.init_source(cls), ["def __repr__(self):", "    return type(self).__name__ + '(' + repr(self.v) + ')'"]]

@@ -69,6 +69,7 @@ FEATURES = {
         "type(self).m(self)": r"await type\(self\)\.m\d+\(self",
         "Class.m(obj)": r"await [A-D]\.m\d+\((self|o\d)",
         "self._conn.m()": r"await self\._conn\.m\d+\(",
+        "self._conn annotated in the class body": r"^    _conn: '[\w.]*Conn'",
         "local from a constructor": r"await o\d\.m\d+\(",
         "local left by a loop over an annotated list": r"^    o\d_all: list\[\w+\] = \[",
         "module-level instance": r"await SHARED_\w+\.m\d+\(",
