@@ -720,7 +720,7 @@ class ProgramGenerator:
 
     def extra_callers(self) -> list[str]:
         """Callers of unusual shapes: a method (mangled names), a nested function with a free
-        variable, call-site unpacking, and arguments that do not bind."""
+        variable, an async generator, call-site unpacking, and arguments that do not bind."""
         out: list[str] = []
         f = self.pick(self.functions)
         self.fn = None
@@ -746,6 +746,24 @@ class ProgramGenerator:
         positional = [p for p in f.params if p.kind in ("posonly", "normal") and p.default is None]
         required_kw = [p for p in f.params if p.kind == "kwonly" and p.default is None]
         unpack_args = f"*{tuple(range(len(positional)))!r}" + "".join(f", {p.name}=1" for p in required_kw)
+        g = self.pick(self.functions)
+        self.bound = ["x", "i"]
+        each, last = self.call_args(f, 1), self.call_args(g, 1)
+        out += [  # an async generator: a StopIteration leaving it becomes its own RuntimeError
+            "async def stream(x):",
+            "    for i in range(2):",
+            "        try:",
+            f"            yield await {f.name}({each})",
+            "        except Boom as err:",
+            "            yield chain(err)",
+            f"    yield await {g.name}({last})",
+            "",
+            "",
+            "async def drain(x):",
+            "    return [v async for v in stream(x)]",
+            "",
+            "",
+        ]
         out += [
             "async def unusual(x):",
             "    try:",
@@ -771,7 +789,7 @@ class ProgramGenerator:
             lines.append("    SynchronizationContext.set_current(CTX[0])")
         calls = [f"await {f.name}({self.call_args(f, 2)})" for f in self.functions[:2] for _ in range(self.rng.randint(1, 2))]
         self.rng.shuffle(calls)
-        calls += ["(await Service().run(3))[1]", "(await outer(4))[1:]", "await unusual(5)"]
+        calls += ["(await Service().run(3))[1]", "(await outer(4))[1:]", "await unusual(5)", "await drain(6)"]
         calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits)]
         if self.config.rebinding:
             target = self.pick(self.functions[1:] or self.functions)
