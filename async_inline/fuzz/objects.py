@@ -507,7 +507,8 @@ class ObjectProgramGenerator(ProgramGenerator):
             if self.chance(0.25):  # the variable a loop over an annotated collection leaves bound
                 family = [c for c in self.classes if cls in c.mro]
                 made = ", ".join(f"{self.ref(c.module, c.name)}({self.rng.randint(0, 9)})" for c in self.rng.choices(family, k=self.rng.randint(1, 3)))
-                self.prologue += [f"    {name}_all: list[{cls.name}] = [{made}]", f"    for {name} in {name}_all:", "        pass"]
+                kind = self.ref(cls.module, cls.name)
+                self.prologue += [f"    {name}_all: list[{kind}] = [{made}]", f"    for {name} in {name}_all:", "        pass"]
             else:
                 self.prologue.append(f"    {name} = {self.ref(cls.module, cls.name)}({self.rng.randint(0, 9)})")
             self.objects.append((name, cls))

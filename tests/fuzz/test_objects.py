@@ -71,7 +71,7 @@ FEATURES = {
         "self._conn.m()": r"await self\._conn\.m\d+\(",
         "self._conn annotated in the class body": r"^    _conn: '[\w.]*Conn'",
         "local from a constructor": r"await o\d\.m\d+\(",
-        "local left by a loop over an annotated list": r"^    o\d_all: list\[\w+\] = \[",
+        "local left by a loop over an annotated list": r"^    o\d_all: list\[[\w.]+\] = \[",
         "module-level instance": r"await SHARED_\w+\.m\d+\(",
         "constructor call": r"await \w+\(\d\)\.m\d+\(",
         "instance shadowing in __init__": r"self\.m\d+ = Fake\('shadow",
