@@ -19,7 +19,8 @@ its own); what changes is who calls whom, and through what:
   ``__init_subclass__`` that wrap; a ``self._conn`` whose class lacks the methods
   (``Proxy``, ``ConnMock``); and, unless the rewrite drops its guards (``rebinding``),
   instance attributes shadowing methods (in ``__init__`` and at run time; not under
-  ``--assume class-methods``, which also keeps ``__getattribute__`` to root classes),
+  ``--assume class-methods``, which also keeps ``__getattribute__`` to root classes and
+  overrides out of ``Traced``),
   class attributes and module globals rebound, ``mock.patch``, ``mock.patch.object`` and
   ``AsyncMock``;
 * **packages** (``package=True``): modules ``fzpkg.mod1`` .. ``fzpkg.mod3`` beside ``fzpkg.main``
@@ -129,8 +130,9 @@ class ObjectProgramGenerator(ProgramGenerator):
     ) -> None:
         super().__init__(seed, runtime_async, rebinding)
         self.package = package
-        #: The rewrite assumes ``class-methods``: no instance attribute shadows a method,
-        #: and no ``__getattribute__`` the site's class order does not show.
+        #: The rewrite assumes ``class-methods``: no instance attribute shadows a method, no
+        #: ``__getattribute__`` the site's class order does not show, no override under a
+        #: descriptor whose ``__get__`` logs (``Traced``).
         self.class_methods = class_methods
         #: Instance attributes shadow methods.
         self.instance_patches = rebinding and not class_methods
@@ -237,8 +239,8 @@ class ObjectProgramGenerator(ProgramGenerator):
                 r = self.rng.random()
                 if r < 0.45:
                     self.implement(member, cls)
-                elif r < 0.49:
-                    self.implement(member, cls, traced=True)
+                elif r < 0.49:  # (not under class-methods: its class test would run __get__ once more)
+                    self.implement(member, cls, traced=not self.class_methods)
                 elif r < 0.54 and member.kind == "method":
                     cls.odd[member.name] = self.pick(["property", "fake"])
 

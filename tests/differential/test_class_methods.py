@@ -206,3 +206,35 @@ async def main():
     original_run, rewritten_run = run_source(program, "main", None, "_cm_a"), run_source(rewritten, "main", None, "_cm_a")
     assert original_run.result == repr(("fake", "fake"))
     assert (rewritten_run == original_run) is (not assume)
+
+
+@pytest.mark.parametrize("assume", [frozenset(), frozenset({"class-methods"})])
+def test_a_subclass_descriptor_with_effects_on_get_is_what_the_assumption_excludes(assume):
+    """Fuzz seed 950560 (3.12, classes, ``class-methods``): a subclass the site's class order
+    does not show binds the name to a descriptor that logs in ``__get__``. The class test
+    runs ``__get__(None, cls)``, once more than the original lookup does, so the log line
+    appears twice; the exact default guard runs it once, as the original."""
+    program = COUNTER + '''
+class Logged:
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __get__(self, obj, owner=None):
+        print("get")
+        return self.fn.__get__(obj, owner)
+
+class Sub(Counter):
+    @Logged
+    async def bump(self, by=1):
+        return -by
+
+async def run(counter):                # (of unknown class: Counter.twice runs its own code)
+    return await counter.twice()
+
+async def main():
+    return await run(Sub())
+'''
+    rewritten = rewrite_source(program, options=Options(assume=assume, stress_seed=None)).code
+    original_run, rewritten_run = run_source(program, "main", None, "_cm_d"), run_source(rewritten, "main", None, "_cm_d")
+    assert original_run.stdout == "get\nget\n"
+    assert (rewritten_run == original_run) is (not assume)
