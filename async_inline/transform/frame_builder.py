@@ -242,7 +242,8 @@ class FrameBuilder:
 
     def _class_cell(self, inlining: Inlining, names: dict[str, str], rename: dict[cst.Name, str | cst.BaseExpression]) -> Replacements:
         """A method's ``__class__`` and zero-argument ``super()`` name its class explicitly:
-        ``super()`` reads the class cell and the first parameter of the frame it runs in."""
+        ``super()`` reads the class cell and the first parameter of the frame it runs in.
+        ``super`` itself is reached by its alias: the caller may bind the name."""
         callee = inlining.callee
         if not callee.class_cell_uses:
             return {}
@@ -255,7 +256,7 @@ class FrameBuilder:
                 continue
             call = inlining.body.facts.index.parent(node)
             assert isinstance(call, cst.Call)
-            replaced[call] = call.with_changes(args=[cst.Arg(b.name(cell)), cst.Arg(first)])
+            replaced[call] = call.with_changes(func=self.emission.builtin("super"), args=[cst.Arg(b.name(cell)), cst.Arg(first)])
         return replaced
 
     def _local_names(self, inlining: Inlining, args: Sequence[cst.BaseExpression], receiver: cst.Name | None) -> dict[str, str]:

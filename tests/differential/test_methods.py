@@ -290,6 +290,30 @@ async def main():
     assert re.search(r"_ai_type\w*\(_ai_t", result.code) and not re.search(r"(?<!\w)type\(_ai", result.code)
 
 
+def test_an_inlined_super_call_reaches_super_by_an_alias_of_its_own():
+    """The explicit ``super(cls, self)`` of an inlined ``super()`` named ``super`` bare: a
+    caller with a parameter called ``super`` called that instead (found reviewing the
+    builtins generated code names, 2026-12-04)."""
+    result = assert_same_behaviour('''
+class A:
+    @classmethod
+    async def m(cls):
+        return "A.m"
+
+class B(A):
+    @classmethod
+    async def m(cls):
+        return await super().m() + " via B"
+
+async def run(super=None):
+    return await B.m(), super
+
+async def main():
+    print(await run("mine"))
+''', inlined={"B.m"})
+    assert "_ai_super" in result.code and not re.search(r"(?<![\w.])super\(_ai", result.code)
+
+
 def test_zero_argument_super_inside_an_inlined_classmethod_keeps_its_class_by_default():
     """A classmethod inlined by default whose body calls ``super()``: the inlined copy asks
     the defining class (``Mid``), not the class of the caller (``Leaf``)."""
