@@ -359,7 +359,9 @@ def _classify_names(
     for name in index.variables_in(fdef.body):
         role = index.role(name)
         target = index.use_scope(name)
-        if name.value == "__class__" or (name.value == "super" and _is_zero_arg_super(index, name)):
+        if (name.value == "__class__" and target is not scope) or (
+            name.value == "super" and isinstance(target, BuiltinScope) and _is_zero_arg_super(index, name)
+        ):  # (a local or global called super is called like any other)
             if index.scope_of(name) is not scope:
                 # In a comprehension or generator expression, zero-argument super() takes
                 # that scope's first argument (the iterator) and fails; explicit, it would not.

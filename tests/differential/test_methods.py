@@ -314,6 +314,33 @@ async def main():
     assert "_ai_super" in result.code and not re.search(r"(?<![\w.])super\(_ai", result.code)
 
 
+def test_a_callee_local_called_super_is_not_the_zero_argument_super():
+    """A callee that binds ``super`` itself (a local) calls that; only the builtin's
+    zero-argument call reads the class cell. Before, the inliner made every ``super()``
+    the builtin's explicit form."""
+    result = assert_same_behaviour('''
+class Other:
+    @classmethod
+    async def m(cls):
+        return "Other.m"
+
+class A:
+    @classmethod
+    async def m(cls):
+        return "A.m"
+
+class B(A):
+    @classmethod
+    async def m(cls):
+        super = lambda *a: Other
+        return await super().m() + " via B"
+
+async def main():
+    print(await B.m())
+''', inlined={"B.m"})
+    assert not re.search(r"super\w*\(_ai_cls", result.code)
+
+
 def test_zero_argument_super_inside_an_inlined_classmethod_keeps_its_class_by_default():
     """A classmethod inlined by default whose body calls ``super()``: the inlined copy asks
     the defining class (``Mid``), not the class of the caller (``Leaf``)."""
