@@ -41,7 +41,9 @@ ODD_LOCALS = ("_ai_t1", "_ai1_ret", "_ai_x", "_ai_ref_f1", "_ai_rt", "__v")
 SHADOWABLE = ("t", "cv", "G", "len", "abs")
 #: Builtins generated code uses (guards, the PEP 479 conversion), bound by a function to a
 #: stand-in of the prelude that works for the function's own code but prints or differs.
-BUILTIN_STANDINS = {"type": "spy_type", "getattr": "spy_getattr", "StopIteration": "Halt", "RuntimeError": "Fault"}
+BUILTIN_STANDINS = {
+    "type": "spy_type", "getattr": "spy_getattr", "super": "spy_super", "StopIteration": "Halt", "RuntimeError": "Fault",
+}
 
 PLAIN_HANDLED = "(Boom, ValueError, ZeroDivisionError)"
 
@@ -661,7 +663,8 @@ class ProgramGenerator:
             body.append("    global G")
         for name in sorted(fn.shadows):
             if name in BUILTIN_STANDINS:  # (not a value to print: its repr has an address)
-                body.append(f"    {name} = {BUILTIN_STANDINS[name]}")
+                if name != "super" or fn.kind == "function":  # (a method's own super() needs the builtin)
+                    body.append(f"    {name} = {BUILTIN_STANDINS[name]}")
             else:
                 body.append(f"    {name} = {self.rng.randint(0, 9)}")
                 self.bind(name)

@@ -52,7 +52,7 @@ PACKAGE = "fzpkg"
 PRELUDE_NAMES = (
     "ACM", "Boom", "Box", "CM", "ConnMock", "Fake", "Fault", "Halt", "MetaLog", "MetaWatch", "MetaWrap",
     "Proxy", "Traced", "chain", "cv", "exc_name", "fake_method", "log", "logged", "spy_getattr",
-    "spy_type", "swap", "t", "unswap", "wrapping",
+    "spy_super", "spy_type", "swap", "t", "unswap", "wrapping",
 )
 #: A def that an import then replaces: calls of ``relay`` reach the prelude's.
 SHADOWED_DEF = ["async def relay(x):", "    return x + 1", "", "", "from .prelude import relay  # noqa: E402, F811", "", ""]

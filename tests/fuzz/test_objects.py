@@ -84,7 +84,7 @@ FEATURES = {
         "class attribute rebound after the class": r"^\w+\.m\d+ = logged\(",
         "receiver reassigned": r"^\s+(self = o\d|cls = type\(o\d\))$",
         "receivers whose class lacks the methods": r"self\._conn = \(Proxy\(\) if v == 5 else ConnMock\(\)",
-        "builtins bound by a caller": r"^    (type = spy_type|getattr = spy_getattr|StopIteration = Halt|RuntimeError = Fault)$",
+        "builtins bound by a caller": r"^    (type = spy_type|getattr = spy_getattr|super = spy_super|StopIteration = Halt|RuntimeError = Fault)$",
     },
     "modules": {
         "from .x import f": r"^from \.mod\d import f\d+$",
