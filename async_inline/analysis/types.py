@@ -136,13 +136,18 @@ def _item_of(facts: ModuleFacts, annotation: cst.BaseExpression) -> Known | None
     collection, parsed = _unwrapped(annotation)
     if not isinstance(collection, cst.Subscript):
         return None
-    kind = cst.Module([]).code_for_node(collection.value).split(".")[-1]
+    kind = _generic_name(collection)
     items = [e.slice.value for e in collection.slice if isinstance(e.slice, cst.Index)]
     if kind in ("tuple", "Tuple") and len(items) == 2 and isinstance(items[1], cst.Ellipsis):
         items = items[:1]
     if (kind in _COLLECTIONS or kind in ("tuple", "Tuple")) and len(items) == 1:
         return annotated(facts, items[0], None, parsed)
     return None
+
+
+def _generic_name(subscript: cst.Subscript) -> str:
+    """The last part of a subscripted generic's name: ``Optional`` of ``typing.Optional[K]``."""
+    return cst.Module([]).code_for_node(subscript.value).split(".")[-1]
 
 
 def _unwrapped(annotation: cst.BaseExpression, parsed: bool = False) -> tuple[cst.BaseExpression | None, bool]:
@@ -154,7 +159,7 @@ def _unwrapped(annotation: cst.BaseExpression, parsed: bool = False) -> tuple[cs
             return _unwrapped(cst.parse_expression(str(annotation.evaluated_value)), True)
         except cst.ParserSyntaxError:
             return None, parsed
-    if isinstance(annotation, cst.Subscript) and cst.Module([]).code_for_node(annotation.value).split(".")[-1] == "Optional":
+    if isinstance(annotation, cst.Subscript) and _generic_name(annotation) == "Optional":
         inner = annotation.slice[0].slice if len(annotation.slice) == 1 else None
         return _unwrapped(inner.value, parsed) if isinstance(inner, cst.Index) else (None, parsed)
     if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):

@@ -82,23 +82,19 @@ class CM:
         return self.suppress and et is not None and issubclass(et, Exception)
 
 
-def spy_type(*args):
-    """Stands for ``type`` in a function that binds the name: generated code that called the
-    bare name would print more than the original."""
-    log("spy", "type")
-    return type(*args)
+def spy(builtin):
+    """A stand-in for ``builtin`` in a function that binds its name (``type = spy_type``):
+    it works as the builtin does, and logs, so generated code that called the bare name
+    would print more than the original."""
+
+    def stand_in(*args):
+        log("spy", builtin.__name__)
+        return builtin(*args)
+
+    return stand_in
 
 
-def spy_getattr(*args):
-    log("spy", "getattr")
-    return getattr(*args)
-
-
-def spy_super(*args):
-    """Stands for ``super`` in a module function that binds the name: an inlined method's
-    ``super()`` must not become a call of it."""
-    log("spy", "super")
-    return super(*args)
+spy_type, spy_getattr, spy_super = spy(type), spy(getattr), spy(super)
 
 
 class Halt(Exception):
