@@ -140,9 +140,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="NAME,...",
         help="opt-in assumptions that make the code leaner: frozen-defaults (no one replaces a function's "
         "__defaults__: immutable literal defaults are folded in), no-rebinding (same as --no-guards), "
-        "class-methods (no instance attribute shadows a method and no class overrides __getattribute__: "
-        "methods are tested on the class, and method sites are inlined, which otherwise stay calls, "
-        "guard-cost); also `assume = [...]` in [tool.async_inline]",
+        "class-methods (no instance attribute shadows a method and no class overrides __getattribute__, in "
+        "code the rewrite does not read: methods are tested on the class, and method sites are inlined, "
+        "which otherwise stay calls, guard-cost); also `assume = [...]` in [tool.async_inline]",
     )
     inliner.add_argument(
         "--stress",

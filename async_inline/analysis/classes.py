@@ -57,6 +57,18 @@ class ClassInfo:
     def defines(self, name: str) -> bool:
         return name in self.methods or name in self.attributes
 
+    def binds_otherwise_than_by_def(self, name: str) -> bool:
+        """The class body binds ``name`` to something other than a ``def`` (possibly made a
+        classmethod or staticmethod): an object whose ``__get__`` may run code."""
+        if name not in self.attributes:
+            return False
+        for stmt in statements_of(self.node.body):
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name and method_kind(stmt) is not None:
+                continue
+            if any(bound == name for bound, _ in _bindings(stmt)):
+                return True
+        return False
+
     @property
     def customizes_lookup(self) -> bool:
         """A lookup on its instances (``__getattribute__``) or on the class itself (its

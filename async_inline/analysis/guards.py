@@ -56,18 +56,22 @@ def choose_guard(target: Target, policy: GuardPolicy, foreign: bool) -> Guard | 
     another module (``foreign``): its reference is taken when the caller's module is
     imported, which in an import cycle can be before that module defines it, and then only
     the guard keeps the original call. An instance method of an instance is tested on the
-    class under ``class-methods``, unless a class the analysis sees customizes lookups
-    (``ClassInfo.customizes_lookup``: then the class test itself could run code)."""
+    class under ``class-methods``, unless code the analysis reads shows that the class test
+    would not see what the lookup does (``Target.class_test_hazard``)."""
     if target.lookup is not Lookup.BOUND:
         return Guard.NONE if not (target.dispatched or foreign or policy.names) else Guard.IDENTITY
-    if policy.class_methods and _on_class(target):
+    on_class = _on_class(target)
+    if policy.class_methods and on_class and target.class_test_hazard is None:
         return Guard.CLASS_ATTRIBUTE
     if policy.costly or target.callee.is_runtime_async or _binds_in_the_call(target):
         return Guard.BOUND_METHOD
+    if policy.class_methods and on_class:
+        reason = f"the class test of --assume class-methods would not be exact here: {target.class_test_hazard}"
+    else:
+        reason = "--assume class-methods tests the class instead"
     return Refusal(
         RefusalCode.GUARD_COST,
-        "the exact guard of a method looked up on an object makes a bound method, which costs about what "
-        "the call does; --assume class-methods tests the class instead",
+        f"the exact guard of a method looked up on an object makes a bound method, which costs about what the call does; {reason}",
     )
 
 
@@ -128,7 +132,7 @@ def _binds_in_the_call(target: Target) -> bool:
 
 def _on_class(target: Target) -> bool:
     owner = target.callee.owner
-    return owner is not None and owner.kind is MethodKind.INSTANCE and target.shape is not Shape.SUPER and not target.custom_lookup
+    return owner is not None and owner.kind is MethodKind.INSTANCE and target.shape is not Shape.SUPER
 
 
 __all__ = ["Guard", "GuardPolicy", "choose_guard", "opening_site", "takes_nested_guards"]

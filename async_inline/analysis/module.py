@@ -8,12 +8,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
 
 from ..options import noinline_matches
 from ..tree import statements_of, walk
 from .callee import CalleeInfo, Owner, analyze_callee
-from .classes import ClassInfo, is_overload_stub, module_classes
+from .classes import ClassInfo, analyze_class, is_overload_stub, module_classes
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .imports import ImportBinding, import_bindings, own_submodules
 from .refusals import Refusal, RefusalCode
@@ -70,6 +71,9 @@ class ModuleFacts:
         self._returns: dict[str, ReturnPlan] = {}
         self._stable: dict[Scope, frozenset[str]] = {}
         self._expression: dict[str, bool] = {}
+        #: Filled by ``references.subclasses``: the classes of ``every_class`` by the id of
+        #: each visible class in their order.
+        self.subclass_table: dict[int, list[ClassInfo]] | None = None
 
     def function(self, name: str) -> CalleeInfo | None:
         """The callee for module-level function ``name``, if the module defines one."""
@@ -99,6 +103,27 @@ class ModuleFacts:
             qualname = f"{cls.qualname}.{name}"
             self._methods[key] = self._listed(analyze_callee(self.index, method.node, key=self.qualified(qualname), owner=owner))
         return self._methods[key]
+
+    @cached_property
+    def every_class(self) -> tuple[ClassInfo, ...]:
+        """Every class statement of the module, those in functions and classes too: a
+        subclass defined in a function still has instances."""
+        top = {id(c.node): c for c in self.classes.values()}
+        return tuple(
+            top.get(id(node)) or analyze_class(node, node.name.value, False, self.name, self.index)
+            for node in walk(self.index.module)
+            if type(node) is cst.ClassDef
+        )
+
+    @cached_property
+    def attribute_stores(self) -> dict[str, list[cst.BaseExpression]]:
+        """The objects on which the module's code assigns each attribute name (``x.name =
+        ...``, ``setattr(x, "name", ...)``, ``object.__setattr__(x, "name", ...)``): where
+        an instance attribute may shadow a method of that name."""
+        stores: dict[str, list[cst.BaseExpression]] = {}
+        for obj, name in _attribute_stores(self.index.module):
+            stores.setdefault(name, []).append(obj)
+        return stores
 
     @cached_property
     def module_globals(self) -> frozenset[str]:
@@ -187,6 +212,33 @@ class ModuleFacts:
             return node.value in self.stable_locals(scope, root)
 
         return stable
+
+
+def _attribute_stores(module: cst.Module) -> Iterator[tuple[cst.BaseExpression, str]]:
+    for node in walk(module):
+        kind = type(node)
+        if kind is cst.AssignTarget or kind is cst.AugAssign or kind is cst.AnnAssign or kind is cst.For or kind is cst.CompFor:
+            target = cast("cst.AssignTarget | cst.AugAssign | cst.AnnAssign | cst.For | cst.CompFor", node).target
+            yield from _attributes_of(target)
+        elif kind is cst.WithItem and cast(cst.WithItem, node).asname is not None:
+            yield from _attributes_of(cast(cst.AsName, cast(cst.WithItem, node).asname).name)
+        elif kind is cst.Call:
+            call = cast(cst.Call, node)
+            if m.matches(call.func, m.Name("setattr") | m.Attribute(attr=m.Name("__setattr__"))) and len(call.args) >= 2:
+                name = call.args[1].value
+                if isinstance(name, cst.SimpleString) and isinstance(value := name.evaluated_value, str):
+                    yield call.args[0].value, value
+
+
+def _attributes_of(target: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpression, str]]:
+    """The attributes a binding target stores (``a.x``, ``(a.x, b.y)``, ``*a.x``)."""
+    if isinstance(target, cst.Attribute):
+        yield target.value, target.attr.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _attributes_of(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _attributes_of(target.value)
 
 
 def module_level_definitions(stmts: Sequence[cst.BaseStatement]) -> list[cst.FunctionDef]:

@@ -18,9 +18,9 @@ its own); what changes is who calls whom, and through what:
   constructions or class lookups, or wrap methods; class decorators and
   ``__init_subclass__`` that wrap; a ``self._conn`` whose class lacks the methods
   (``Proxy``, ``ConnMock``); and, unless the rewrite drops its guards (``rebinding``),
-  instance attributes shadowing methods (in ``__init__`` and at run time; not under
-  ``--assume class-methods``, which also keeps ``__getattribute__`` to root classes and
-  overrides out of ``Traced``),
+  instance attributes shadowing methods (in ``__init__`` and at run time; not in a package
+  under ``--assume class-methods``, which also keeps ``__getattribute__`` to root classes and
+  overrides out of ``Traced`` there: a module the analysis does not read may hold them),
   class attributes and module globals rebound, ``mock.patch``, ``mock.patch.object`` and
   ``AsyncMock``;
 * **packages** (``package=True``): modules ``fzpkg.mod1`` .. ``fzpkg.mod3`` beside ``fzpkg.main``
@@ -130,12 +130,15 @@ class ObjectProgramGenerator(ProgramGenerator):
     ) -> None:
         super().__init__(seed, runtime_async, rebinding)
         self.package = package
-        #: The rewrite assumes ``class-methods``: no instance attribute shadows a method, no
-        #: ``__getattribute__`` the site's class order does not show, no override under a
-        #: descriptor whose ``__get__`` logs (``Traced``).
-        self.class_methods = class_methods
+        #: The rewrite assumes ``class-methods`` and may not see all the code that breaks
+        #: the class test: a package, whose site modules' rewrites do not read every module.
+        #: Then no instance attribute shadows a method, no ``__getattribute__`` is defined
+        #: where the site's class order does not show it, and no override is wrapped in a
+        #: descriptor whose ``__get__`` logs (``Traced``). In one module the analysis sees
+        #: all of these and keeps the exact guard (``resolve._class_test_hazard``).
+        self.class_test_blind = class_methods and package
         #: Instance attributes shadow methods.
-        self.instance_patches = rebinding and not class_methods
+        self.instance_patches = rebinding and not self.class_test_blind
         #: Modules ``mod1 .. modK`` besides ``main`` (index 0); none in a one-module program.
         self.modules = self.rng.randint(1, 3) if package else 0
         self.classes: list[ClassSpec] = []
@@ -239,8 +242,8 @@ class ObjectProgramGenerator(ProgramGenerator):
                 r = self.rng.random()
                 if r < 0.45:
                     self.implement(member, cls)
-                elif r < 0.49:  # (not under class-methods: its class test would run __get__ once more)
-                    self.implement(member, cls, traced=not self.class_methods)
+                elif r < 0.49:  # (the class test would run __get__ once more)
+                    self.implement(member, cls, traced=not self.class_test_blind)
                 elif r < 0.54 and member.kind == "method":
                     cls.odd[member.name] = self.pick(["property", "fake"])
 
@@ -257,8 +260,8 @@ class ObjectProgramGenerator(ProgramGenerator):
                 cls.hooks["wrapped"] = self.pick(plain)
             if cls.bases and plain and self.chance(0.1):
                 cls.hooks["wrapping"] = self.pick(plain)
-            # (under class-methods only where every site's class order sees it: the assumption)
-            if self.chance(0.1) and not (self.class_methods and cls.bases):
+            # (where the analysis may not see it, only where every site's class order does)
+            if self.chance(0.1) and not (self.class_test_blind and cls.bases):
                 cls.hooks["getattribute"] = self.pick(names)
             if not cls.bases and self.chance(0.08):
                 wrappable = [n for n in names if all(

@@ -6,10 +6,14 @@ not seen (docs/user-guide.md, "Assumptions")."""
 
 from __future__ import annotations
 
+import textwrap
+
 import pytest
 
 from async_inline import Options, rewrite_source
+from async_inline.api import rewrite_program
 from tests.differential.harness import assert_same_behaviour, run_source
+from tests.differential.package_harness import run_package
 from tests.differential.test_methods import COUNTER
 
 CLASS_METHODS = Options(assume=frozenset({"class-methods"}))
@@ -144,9 +148,7 @@ class Holder:
 async def main():
     print(await Holder(Counter()).get())
     print(await Holder(Proxy()).get())
-    fake = mock.Mock()
-    fake.bump = mock.AsyncMock(return_value="mocked")
-    print(await Holder(fake).get())
+    print(await Holder(mock.Mock(bump=mock.AsyncMock(return_value="mocked"))).get())
 ''', options=CLASS_METHODS, inlined={"Counter.bump"})
 
 
@@ -189,32 +191,13 @@ async def main():
     assert "'m', None)" not in result.code
 
 
-@pytest.mark.parametrize("assume", [frozenset(), frozenset({"class-methods"})])
-def test_an_instance_attribute_shadowing_the_method_is_what_the_assumption_excludes(assume):
-    """Without the assumption the instance patch is seen (the default guards are exact);
-    with it, it is not: the difference the user guide warns about."""
-    program = COUNTER + '''
-async def fake(by=1):
-    return "fake"
-
-async def main():
-    c = Counter()
-    c.bump = fake
-    return await c.twice()
-'''
-    rewritten = rewrite_source(program, options=Options(assume=assume, stress_seed=None)).code
-    original_run, rewritten_run = run_source(program, "main", None, "_cm_a"), run_source(rewritten, "main", None, "_cm_a")
-    assert original_run.result == repr(("fake", "fake"))
-    assert (rewritten_run == original_run) is (not assume)
-
-
-@pytest.mark.parametrize("assume", [frozenset(), frozenset({"class-methods"})])
-def test_a_subclass_descriptor_with_effects_on_get_is_what_the_assumption_excludes(assume):
-    """Fuzz seed 950560 (3.12, classes, ``class-methods``): a subclass the site's class order
-    does not show binds the name to a descriptor that logs in ``__get__``. The class test
-    runs ``__get__(None, cls)``, once more than the original lookup does, so the log line
-    appears twice; the exact default guard runs it once, as the original."""
-    program = COUNTER + '''
+def test_what_the_class_test_would_miss_in_code_the_rewrite_reads_keeps_the_exact_guard():
+    """Fuzz seed 950560 (3.12, classes, ``class-methods``) had a subclass bind the name to a
+    descriptor that logs in ``__get__``: the class test runs ``__get__(None, cls)`` once
+    more than the original lookup does. Where the modules the rewrite reads show it (such a
+    subclass; one defining ``__getattribute__``, also inside a function; an attribute of the
+    method's name assigned on an object), the site keeps the exact guard and says why."""
+    logged = COUNTER + '''
 class Logged:
     def __init__(self, fn):
         self.fn = fn
@@ -228,13 +211,128 @@ class Sub(Counter):
     async def bump(self, by=1):
         return -by
 
-async def run(counter):                # (of unknown class: Counter.twice runs its own code)
+async def run(counter):
     return await counter.twice()
 
 async def main():
     return await run(Sub())
 '''
-    rewritten = rewrite_source(program, options=Options(assume=assume, stress_seed=None)).code
-    original_run, rewritten_run = run_source(program, "main", None, "_cm_d"), run_source(rewritten, "main", None, "_cm_d")
-    assert original_run.stdout == "get\nget\n"
-    assert (rewritten_run == original_run) is (not assume)
+    watched = COUNTER + '''
+async def main():
+    class Watched(Counter):
+        def __getattribute__(self, name):
+            print("lookup", name)
+            return super().__getattribute__(name)
+
+    return await Watched().twice(), await Counter().twice()
+'''
+    patched = COUNTER + '''
+async def fake(by=1):
+    return "fake"
+
+async def main():
+    c = Counter()
+    c.bump = fake
+    return await c.twice()
+'''
+    shadowed_in_init = COUNTER + '''
+async def fake(by=1):
+    return "fake"
+
+class Mixin:
+    def __init__(self):
+        self.bump = fake
+
+class Both(Mixin, Counter):
+    pass
+
+async def main():
+    return await Both().twice()
+'''
+    for program, why in [
+        (logged, "subclass 'Sub' binds 'bump' to an object other than a function"),
+        (watched, "subclass 'Watched' customizes attribute lookup"),
+        (patched, "an attribute 'bump' is assigned at line 20"),
+        (shadowed_in_init, "an attribute 'bump' is assigned at line 20"),
+    ]:
+        result = rewrite_source(program, options=CLASS_METHODS.replace(stress_seed=None))
+        assert {s.reason.rsplit(": ", 1)[-1] for s in result.report.skipped if s.callee == "self.bump"} == {why}
+        assert run_source(result.code, "main", None, "_cm_h") == run_source(program, "main", None, "_cm_h")
+
+
+def test_an_attribute_of_the_same_name_on_an_unrelated_class_keeps_the_class_test():
+    """``self.bump = ...`` in a method of a class that is not in ``Counter``'s order, and
+    whose order has neither ``Counter`` nor one of its visible subclasses (aiohttp's
+    ``Application._on_cleanup`` beside ``CleanupContext._on_cleanup``), shadows nothing a
+    ``Counter`` looks up; a store on the class itself is seen by the class test."""
+    result = assert_same_behaviour(COUNTER + '''
+class Signals:
+    def __init__(self):
+        self.bump = []
+
+async def plain(self, by=1):
+    return "rebound"
+
+async def main():
+    first = await Counter().twice(), Signals().bump
+    Counter.bump = plain
+    return first, await Counter().twice()
+''', options=CLASS_METHODS, inlined={"Counter.bump"})
+    assert "_ai_getattr(_ai_type(self), 'bump', None)" in result.code
+
+
+COUNTER_MODULE = {"pkg/__init__.py": "", "pkg/counter.py": COUNTER}
+
+
+@pytest.mark.parametrize("assume", [frozenset(), frozenset({"class-methods"})])
+@pytest.mark.parametrize("elsewhere", ["instance attribute", "descriptor"])
+def test_what_modules_the_rewrite_does_not_read_do_is_what_the_assumption_excludes(assume, elsewhere):
+    """Without the assumption, an instance attribute shadowing the method or a subclass
+    binding it to a descriptor with effects is seen by the exact guard; with it, code in a
+    module the site's rewrite does not read (here ``pkg/app.py``: ``Counter.twice`` is
+    rewritten from ``pkg/counter.py`` alone) is not: the difference the user guide warns
+    about."""
+    app = {
+        "instance attribute": '''
+            from .counter import Counter
+
+            async def fake(by=1):
+                return "fake"
+
+            async def run(counter):             # (of unknown class: not inlined here)
+                return await counter.twice()
+
+            async def main():
+                c = Counter()
+                c.bump = fake
+                return await run(c)
+        ''',
+        "descriptor": '''
+            from .counter import Counter
+
+            class Logged:
+                def __init__(self, fn):
+                    self.fn = fn
+
+                def __get__(self, obj, owner=None):
+                    print("get")
+                    return self.fn.__get__(obj, owner)
+
+            class Sub(Counter):
+                @Logged
+                async def bump(self, by=1):
+                    return -by
+
+            async def run(counter):
+                return await counter.twice()
+
+            async def main():
+                return await run(Sub())
+        ''',
+    }[elsewhere]
+    files = {**COUNTER_MODULE, "pkg/app.py": textwrap.dedent(app)}
+    results = rewrite_program(files, options=Options(assume=assume, stress_seed=None))
+    assert any(d.callee == "self.bump" for d in results["pkg/counter.py"].report.inlined) is bool(assume)
+    original = run_package(files, "pkg.app:main")
+    rewritten = run_package({path: r.code for path, r in results.items()}, "pkg.app:main")
+    assert (rewritten == original) is (not assume)
