@@ -10,7 +10,8 @@ its own); what changes is who calls whom, and through what:
   ``super()``, classmethods, staticmethods, ``__slots__``;
 * **call sites** ``self.m()``, ``type(self).m(self)``, ``A.m(self)``, ``super().m()``,
   ``cls.m()``, ``A.sm()``, ``self._conn.m()``, ``o.m()`` for a local assigned from a
-  constructor or left by a loop over a list annotated ``list[A]`` (of ``A`` and its
+  constructor, annotated with the class (``o1: A = B(3)``, or a ``Proxy`` or ``ConnMock``,
+  as a test's mock lies about it) or left by a loop over a list annotated ``list[A]`` (of ``A`` and its
   subclasses), ``SHARED_B.m()`` for a module-level instance, ``B(2).m()``;
 * what makes the static target of such a site wrong at run time, so that an inliner must
   guard it: subclasses overriding a method with a property, a ``Fake`` class attribute or a
@@ -509,11 +510,18 @@ class ObjectProgramGenerator(ProgramGenerator):
         for i in range(self.rng.choice([0, 0, 1, 1, 2])):
             cls = self.pick(self.classes)
             name = f"o{i + 1}"
-            if self.chance(0.25):  # the variable a loop over an annotated collection leaves bound
-                family = [c for c in self.classes if cls in c.mro]
+            r = self.rng.random()
+            family = [c for c in self.classes if cls in c.mro]
+            if r < 0.25:  # the variable a loop over an annotated collection leaves bound
                 made = ", ".join(f"{self.ref(c.module, c.name)}({self.rng.randint(0, 9)})" for c in self.rng.choices(family, k=self.rng.randint(1, 3)))
                 kind = self.ref(cls.module, cls.name)
                 self.prologue += [f"    {name}_all: list[{kind}] = [{made}]", f"    for {name} in {name}_all:", "        pass"]
+            elif r < 0.4:  # a local whose annotation names the class: of a subclass, or lying, as a test's mock does
+                sub = self.pick(family)
+                made = f"{self.ref(sub.module, sub.name)}({self.rng.randint(0, 9)})"
+                if self.chance(0.2):
+                    made = self.pick(["Proxy()", "ConnMock()"])
+                self.prologue.append(f"    {name}: {self.ref(cls.module, cls.name)} = {made}")
             else:
                 self.prologue.append(f"    {name} = {self.ref(cls.module, cls.name)}({self.rng.randint(0, 9)})")
             self.objects.append((name, cls))

@@ -72,6 +72,8 @@ FEATURES = {
         "self._conn annotated in the class body": r"^    _conn: '[\w.]*Conn'",
         "local from a constructor": r"await o\d\.m\d+\(",
         "local left by a loop over an annotated list": r"^    o\d_all: list\[[\w.]+\] = \[",
+        "local annotated with its class": r"^    o\d: [\w.]+ = ",
+        "local whose annotation a mock belies": r"^    o\d: [\w.]+ = (Proxy|ConnMock)\(\)",
         "module-level instance": r"await SHARED_\w+\.m\d+\(",
         "constructor call": r"await \w+\(\d\)\.m\d+\(",
         "instance shadowing in __init__": r"self\.m\d+ = Fake\('shadow",
@@ -153,17 +155,21 @@ def test_no_rebinding_when_the_rewrite_drops_its_guards():
 
 
 def test_class_methods_cases_keep_to_the_assumption():
-    """Under ``--assume class-methods`` no instance attribute shadows a method (the
-    assumption); patches of classes and modules, and receivers whose class lacks the method,
-    are generated all the same."""
+    """Under ``--assume class-methods`` a package shadows no method by an instance attribute
+    (the assumption: a module the site's rewrite does not read may hold the store); one
+    module does, sometimes, since the analysis reads all of it and keeps the exact guard
+    there. Patches of classes and modules are generated all the same."""
     cases = [c for c in (make_case(seed, "all", False) for seed in range(400)) if "class-methods" in c.options.assume]
     assert len(cases) >= 10 and {c.shape for c in cases} == {"classes", "modules"}
-    patched = 0
+    patched = shadowed = 0
     for case in cases:
         text = _text(case.program())
-        assert not re.search(r"= Fake\('(shadow|o\d|self)", text), case.seed
+        shadows = bool(re.search(r"= Fake\('(shadow|o\d|self)", text))
+        assert not (shadows and case.shape == "modules"), case.seed
+        shadowed += shadows
         patched += bool(re.search(r"mock\.patch\.object\([A-Z]\w*, 'm\d+'|swap\([A-Z]\w*, 'm\d+'", text))
     assert patched >= len(cases) // 3, patched
+    assert shadowed >= 1, shadowed
 
 
 # -- the package oracle -------------------------------------------------------------------------
@@ -287,7 +293,7 @@ def test_the_oracle_catches_a_method_call_bound_to_its_class(monkeypatch):
     methods: set[str] = set()
     monkeypatch.setattr(oracle, "rewrite_source", lambda source, **kwargs: _Rewritten(_bound_to_own_class(source, methods)))
     kinds = []
-    for seed in range(4):
+    for seed in range(4, 8):
         generator = ObjectProgramGenerator(seed, seed % 2 == 1)
         program = generator.generate_program()
         methods.clear()
