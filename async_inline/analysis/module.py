@@ -70,6 +70,7 @@ class ModuleFacts:
         )
         self._returns: dict[str, ReturnPlan] = {}
         self._stable: dict[Scope, frozenset[str]] = {}
+        self._local_bindings: dict[Scope, dict[str, list[cst.Name]]] = {}
         self._expression: dict[str, bool] = {}
         #: Filled by ``references.subclasses``: the classes of ``every_class`` by the id of
         #: each visible class in their order.
@@ -171,6 +172,17 @@ class ModuleFacts:
         if inner is None or inner.refusal is not None or self.index.use_scope(cast(cst.Name, func)) is not self.index.global_scope:
             return True
         return self.expression_callee(inner, seen | {outer})
+
+    def local_bindings(self, scope: Scope, root: cst.FunctionDef) -> dict[str, list[cst.Name]]:
+        """Where ``root``'s code binds each local of ``scope`` (its body's), in source order."""
+        if scope not in self._local_bindings:
+            index = self.index
+            found: dict[str, list[cst.Name]] = {}
+            for n in index.variables_in(root):
+                if index.role(n).binds and index.use_scope(n) is scope:
+                    found.setdefault(n.value, []).append(n)
+            self._local_bindings[scope] = found
+        return self._local_bindings[scope]
 
     # -- stability (see stability.py) ----------------------------------------------------
     def stable_locals(self, scope: Scope, root: cst.FunctionDef) -> frozenset[str]:

@@ -108,10 +108,9 @@ def _bound_to(ctx: TypeContext, binding: cst.Name) -> Known | None:
 
 def _bindings(ctx: TypeContext, name: cst.Name) -> list[cst.Name]:
     """The places the function binds local ``name`` (none for a name of another scope)."""
-    index = ctx.facts.index
-    if index.use_scope(name) is not ctx.scope:
+    if ctx.facts.index.use_scope(name) is not ctx.scope:
         return []
-    return [n for n in index.variables_in(ctx.root) if n.value == name.value and index.role(n).binds and index.use_scope(n) is ctx.scope]
+    return ctx.facts.local_bindings(ctx.scope, ctx.root).get(name.value, [])
 
 
 def _annotation(role: Role, parent: cst.CSTNode | None) -> cst.BaseExpression | None:
