@@ -119,8 +119,9 @@ class ModuleFacts:
     @cached_property
     def attribute_stores(self) -> dict[str, list[cst.BaseExpression]]:
         """The objects on which the module's code assigns each attribute name (``x.name =
-        ...``, ``setattr(x, "name", ...)``, ``object.__setattr__(x, "name", ...)``): where
-        an instance attribute may shadow a method of that name."""
+        ...``, ``setattr(x, "name", ...)``, ``object.__setattr__(x, "name", ...)``,
+        ``mock.patch.object(x, "name")``): where an instance attribute may shadow a method
+        of that name."""
         stores: dict[str, list[cst.BaseExpression]] = {}
         for obj, name in _attribute_stores(self.index.module):
             stores.setdefault(name, []).append(obj)
@@ -226,6 +227,15 @@ class ModuleFacts:
         return stable
 
 
+#: Calls that set the attribute their second argument names on their first:
+#: ``setattr``, ``object.__setattr__``, ``mock.patch.object`` (``patch.object``).
+_SETS_A_NAMED_ATTRIBUTE = (
+    m.Name("setattr")
+    | m.Attribute(attr=m.Name("__setattr__"))
+    | m.Attribute(value=m.Name("patch") | m.Attribute(attr=m.Name("patch")), attr=m.Name("object"))
+)
+
+
 def _attribute_stores(module: cst.Module) -> Iterator[tuple[cst.BaseExpression, str]]:
     for node in walk(module):
         kind = type(node)
@@ -236,7 +246,7 @@ def _attribute_stores(module: cst.Module) -> Iterator[tuple[cst.BaseExpression, 
             yield from _attributes_of(cast(cst.AsName, cast(cst.WithItem, node).asname).name)
         elif kind is cst.Call:
             call = cast(cst.Call, node)
-            if m.matches(call.func, m.Name("setattr") | m.Attribute(attr=m.Name("__setattr__"))) and len(call.args) >= 2:
+            if m.matches(call.func, _SETS_A_NAMED_ATTRIBUTE) and len(call.args) >= 2:
                 name = call.args[1].value
                 if isinstance(name, cst.SimpleString) and isinstance(value := name.evaluated_value, str):
                     yield call.args[0].value, value

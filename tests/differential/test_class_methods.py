@@ -196,7 +196,8 @@ def test_what_the_class_test_would_miss_in_code_the_rewrite_reads_keeps_the_exac
     descriptor that logs in ``__get__``: the class test runs ``__get__(None, cls)`` once
     more than the original lookup does. Where the modules the rewrite reads show it (such a
     subclass; one defining ``__getattribute__``, also inside a function; an attribute of the
-    method's name assigned on an object), the site keeps the exact guard and says why."""
+    method's name assigned on an object, or patched on it), the site keeps the exact guard
+    and says why."""
     logged = COUNTER + '''
 class Logged:
     def __init__(self, fn):
@@ -249,7 +250,16 @@ class Both(Mixin, Counter):
 async def main():
     return await Both().twice()
 '''
+    patched_by_mock = COUNTER + '''
+from unittest import mock
+
+async def main():
+    c = Counter()
+    with mock.patch.object(c, "bump", mock.AsyncMock(return_value=7)):
+        return await c.twice()
+'''
     for program, why in [
+        (patched_by_mock, "an attribute 'bump' is assigned at line 19"),
         (logged, "subclass 'Sub' binds 'bump' to an object other than a function"),
         (watched, "subclass 'Watched' customizes attribute lookup"),
         (patched, "an attribute 'bump' is assigned at line 20"),
