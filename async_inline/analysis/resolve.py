@@ -182,10 +182,7 @@ def _class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts,
     if top is UNKNOWN:
         return None
     home = facts_of(modules[0], top)
-    seen: list[ModuleFacts] = []
-    for module in (*modules, *([home] if home is not None else [])):
-        if not any(module is s for s in seen):
-            seen.append(module)
+    seen = list({id(module): module for module in (*modules, home) if module is not None}.values())
     related = [top, *(sub for module in seen for sub in subclasses(module, top))]
     for module in seen:
         for obj in module.attribute_stores.get(name, ()):
