@@ -37,7 +37,7 @@ ASSUMPTIONS = {
     # A method is always found on its object's class: no instance attribute shadows it
     # (``obj.m = ...``, ``mock.patch.object(obj, "m")``) and no class customizes
     # ``__getattribute__``, in code the rewrite does not read (what it reads it checks:
-    # ``resolve._class_test_hazard``). Method guards test ``type(obj).m`` instead of a
+    # ``analysis/class_test.py``). Method guards test ``type(obj).m`` instead of a
     # bound method.
     "class-methods",
 }

@@ -24,9 +24,10 @@ from libcst.metadata import BuiltinScope, Scope
 
 from .callee import CalleeInfo
 from .caller import CallerInfo
-from .classes import UNKNOWN, ClassInfo, MethodKind, caller_method_kind, find_method
+from .class_test import class_test_hazard
+from .classes import UNKNOWN, ClassInfo, MethodKind, find_method
 from .module import ModuleFacts
-from .references import ClassOrder, RefKind, class_order, facts_of, member, reference, subclasses
+from .references import ClassOrder, RefKind, class_order, facts_of, member, reference
 from .refusals import Refusal, RefusalCode
 from .types import Known, TypeContext, instance_of
 from .unresolved import UnresolvedShape, unresolved
@@ -103,7 +104,7 @@ class Target:
     #: that brought it in (after it runs, that module's globals can be read).
     via: cst.SimpleStatementLine | None = None
     #: Why testing the receiver's class (``--assume class-methods``) would not see what
-    #: the original lookup does, in code the rewrite reads (``_class_test_hazard``).
+    #: the original lookup does, in code the rewrite reads (``class_test.py``).
     class_test_hazard: str | None = None
 
     @property
@@ -163,78 +164,8 @@ def resolve(where: SiteScope, call: cst.Call) -> Target | Refusal:
         reason = f"'{cls.qualname}' is not a module-level class bound once"
         return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.NOT_FUNCTION.value)
     callee = owner_facts.method(cls, name)
-    hazard = _class_test_hazard(order, name, (facts, owner_facts))
+    hazard = class_test_hazard(order, name, (facts, owner_facts))
     return Target(callee, _lookup(found_def.kind, instance), shape, owner_facts, receiver_class, order.via(cls, via), hazard)
-
-
-def _class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, ...]) -> str | None:
-    """Why ``getattr(type(obj), name, None) is REF`` could differ from the original lookup
-    ``obj.name`` here, as far as ``modules`` (the site's and the method's, and the receiver
-    class's) show: a class of the order, or a subclass of the receiver's class, customizes
-    lookups (the class test would run code the original does not, or skip code it runs); a
-    subclass binds ``name`` to a descriptor (its ``__get__`` would run once more); the code
-    assigns an attribute ``name`` on anything but a class (an instance attribute shadows
-    the method). What these modules do not show is the user's promise."""
-    for cls in order.classes:
-        if cls is not UNKNOWN and cls.customizes_lookup:
-            return f"class '{cls.qualname}' customizes attribute lookup"
-    top = order.classes[0]
-    if top is UNKNOWN:
-        return None
-    home = facts_of(modules[0], top)
-    seen = list({id(module): module for module in (*modules, home) if module is not None}.values())
-    related = [top, *(sub for module in seen for sub in subclasses(module, top))]
-    for module in seen:
-        for obj in module.attribute_stores.get(name, ()):
-            if not _on_a_class(module, obj) and not _on_an_unrelated_self(module, obj, related, order):
-                where = "" if module is modules[0] else f"{module.name}, "
-                return f"an attribute '{name}' is assigned at {where}line {module.index.line(obj)}"
-    for sub in related[1:]:
-        if sub.customizes_lookup:
-            return f"subclass '{sub.qualname}' customizes attribute lookup"
-        if sub.binds_otherwise_than_by_def(name):
-            return f"subclass '{sub.qualname}' binds '{name}' to an object other than a function"
-    return None
-
-
-def _on_a_class(module: ModuleFacts, obj: cst.BaseExpression) -> bool:
-    """A store on a class the analysis knows: the class test sees it."""
-    found = reference(module, obj)
-    return found is not None and found.kind is RefKind.CLASS
-
-
-def _on_an_unrelated_self(module: ModuleFacts, obj: cst.BaseExpression, related: list[ClassInfo], order: ClassOrder) -> bool:
-    """A store on ``self`` in an instance method of a class ``X`` unrelated to the receiver's
-    class and its visible subclasses (``related``): none of them is in ``X``'s known order,
-    nor ``X`` in theirs (``order``, the receiver class's). An ``X`` is then none of them,
-    as far as the analysis sees (a class inheriting from both that it does not see is the
-    user's promise)."""
-    if type(obj) is not cst.Name:
-        return False
-    index = module.index
-    node: cst.CSTNode | None = obj
-    while node is not None and type(node) is not cst.FunctionDef:
-        node = index.parent(node)
-    if node is None:
-        return False
-    fdef = node
-    params = [*fdef.params.posonly_params, *fdef.params.params]
-    block = index.parent(fdef)
-    owner = index.parent(block) if block is not None else None
-    if (
-        not params
-        or params[0].name.value != obj.value
-        or index.use_scope(obj) is not index.function_scope(fdef)
-        or caller_method_kind(fdef) is not MethodKind.INSTANCE
-        or type(owner) is not cst.ClassDef
-    ):
-        return False
-    cls = next((c for c in module.every_class if c.node is owner), None)
-    if cls is None:
-        return False
-    own = class_order(module, cls).classes
-    orders = [order.classes, *(class_order(module, sub).classes for sub in related[1:])]
-    return not any(r in own for r in related) and not any(cls in o for o in orders)
 
 
 def _function(facts: ModuleFacts, func: cst.Name, first: str | None) -> Target | Refusal:

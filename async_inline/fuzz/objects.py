@@ -136,7 +136,10 @@ class ObjectProgramGenerator(ProgramGenerator):
         #: Then no instance attribute shadows a method, no ``__getattribute__`` is defined
         #: where the site's class order does not show it, and no override is wrapped in a
         #: descriptor whose ``__get__`` logs (``Traced``). In one module the analysis sees
-        #: all of these and keeps the exact guard (``resolve._class_test_hazard``).
+        #: all of these and keeps the exact guard (``analysis/class_test.py``), except
+        #: stores on objects it mistypes: no ``self.m = ...`` in a method, where ``self``
+        #: may have been rebound to another object (``__init__``'s stores stay).
+        self.class_methods = class_methods
         self.class_test_blind = class_methods and package
         #: Instance attributes shadow methods.
         self.instance_patches = rebinding and not self.class_test_blind
@@ -486,7 +489,9 @@ class ObjectProgramGenerator(ProgramGenerator):
             stand_in = self.pick([stand_in, f"fake_method('{cls.name}.{name}')"])
         instances = [o for o, c in self.objects if c.has(name) and c.has_dict]
         here = self.here()
-        if self.fn is not None and self.fn.kind == "method" and here is not None and here.has(name) and here.has_dict:
+        # (``self`` may have been rebound to another object, which the analysis does not
+        # see: in class-methods cases the assumption excludes such a store)
+        if self.fn is not None and self.fn.kind == "method" and here is not None and here.has(name) and here.has_dict and not self.class_methods:
             instances.append("self")
         if not self.instance_patches:
             instances = []

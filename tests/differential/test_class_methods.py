@@ -196,8 +196,9 @@ def test_what_the_class_test_would_miss_in_code_the_rewrite_reads_keeps_the_exac
     descriptor that logs in ``__get__``: the class test runs ``__get__(None, cls)`` once
     more than the original lookup does. Where the modules the rewrite reads show it (such a
     subclass; one defining ``__getattribute__``, also inside a function; an attribute of the
-    method's name assigned on an object, or patched on it), the site keeps the exact guard
-    and says why."""
+    method's name assigned or patched on an object the analysis types to a class whose
+    instances may be receivers: a local, ``self`` of a mixin of a subclass, ``self`` in a
+    closure), the site keeps the exact guard and says why."""
     logged = COUNTER + '''
 class Logged:
     def __init__(self, fn):
@@ -258,12 +259,29 @@ async def main():
     with mock.patch.object(c, "bump", mock.AsyncMock(return_value=7)):
         return await c.twice()
 '''
+    shadowed_in_a_closure = COUNTER + '''
+async def fake(by=1):
+    return "fake"
+
+class Patched(Counter):
+    def __init__(self):
+        super().__init__()
+
+        def patch():
+            self.bump = fake
+
+        patch()
+
+async def main():
+    return await Patched().twice()
+'''
     for program, why in [
-        (patched_by_mock, "an attribute 'bump' is assigned at line 19"),
+        (shadowed_in_a_closure, "an attribute 'bump' is assigned on an instance of 'Patched' at line 23"),
+        (patched_by_mock, "an attribute 'bump' is assigned on an instance of 'Counter' at line 19"),
         (logged, "subclass 'Sub' binds 'bump' to an object other than a function"),
         (watched, "subclass 'Watched' customizes attribute lookup"),
-        (patched, "an attribute 'bump' is assigned at line 20"),
-        (shadowed_in_init, "an attribute 'bump' is assigned at line 20"),
+        (patched, "an attribute 'bump' is assigned on an instance of 'Counter' at line 20"),
+        (shadowed_in_init, "an attribute 'bump' is assigned on an instance of 'Mixin' at line 20"),
     ]:
         result = rewrite_source(program, options=CLASS_METHODS.replace(stress_seed=None))
         assert {s.reason.rsplit(": ", 1)[-1] for s in result.report.skipped if s.callee == "self.bump"} == {why}
@@ -291,33 +309,31 @@ async def main():
     assert "_ai_getattr(_ai_type(self), 'bump', None)" in result.code
 
 
-COUNTER_MODULE = {"pkg/__init__.py": "", "pkg/counter.py": COUNTER}
-
-
 @pytest.mark.parametrize("assume", [frozenset(), frozenset({"class-methods"})])
-@pytest.mark.parametrize("elsewhere", ["instance attribute", "descriptor"])
-def test_what_modules_the_rewrite_does_not_read_do_is_what_the_assumption_excludes(assume, elsewhere):
+@pytest.mark.parametrize("unseen", ["instance attribute elsewhere", "descriptor elsewhere", "store on an untyped object"])
+def test_what_the_analysis_cannot_see_is_what_the_assumption_excludes(assume, unseen):
     """Without the assumption, an instance attribute shadowing the method or a subclass
-    binding it to a descriptor with effects is seen by the exact guard; with it, code in a
-    module the site's rewrite does not read (here ``pkg/app.py``: ``Counter.twice`` is
-    rewritten from ``pkg/counter.py`` alone) is not: the difference the user guide warns
+    binding it to a descriptor with effects is seen by the exact guard; with it, what the
+    analysis cannot see is not: code in a module the site's rewrite does not read (here
+    ``pkg/app.py``: ``Counter.twice`` is rewritten from ``pkg/counter.py`` alone), or a
+    store on an object whose class it does not know. The difference the user guide warns
     about."""
-    app = {
-        "instance attribute": '''
-            from .counter import Counter
+    counter, app = COUNTER, '''
+        from .counter import Counter
 
-            async def fake(by=1):
-                return "fake"
+        async def fake(by=1):
+            return "fake"
 
-            async def run(counter):             # (of unknown class: not inlined here)
-                return await counter.twice()
+        async def run(counter):             # (of unknown class: not inlined here)
+            return await counter.twice()
 
-            async def main():
-                c = Counter()
-                c.bump = fake
-                return await run(c)
-        ''',
-        "descriptor": '''
+        async def main():
+            c = Counter()
+            c.bump = fake
+            return await run(c)
+    '''
+    if unseen == "descriptor elsewhere":
+        app = '''
             from .counter import Counter
 
             class Logged:
@@ -338,9 +354,24 @@ def test_what_modules_the_rewrite_does_not_read_do_is_what_the_assumption_exclud
 
             async def main():
                 return await run(Sub())
-        ''',
-    }[elsewhere]
-    files = {**COUNTER_MODULE, "pkg/app.py": textwrap.dedent(app)}
+        '''
+    elif unseen == "store on an untyped object":
+        counter = COUNTER + '''
+async def fake(by=1):
+    return "fake"
+
+def shadow(obj):                        # (of unknown class)
+    obj.bump = fake
+'''
+        app = '''
+            from .counter import Counter, shadow
+
+            async def main():
+                c = Counter()
+                shadow(c)
+                return await c.twice()
+        '''
+    files = {"pkg/__init__.py": "", "pkg/counter.py": counter, "pkg/app.py": textwrap.dedent(app)}
     results = rewrite_program(files, options=Options(assume=assume, stress_seed=None))
     assert any(d.callee == "self.bump" for d in results["pkg/counter.py"].report.inlined) is bool(assume)
     original = run_package(files, "pkg.app:main")
