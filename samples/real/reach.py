@@ -2,7 +2,7 @@
 
     python samples/real/reach.py [--work DIR] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: all of ``sdists.VERSIONS``) it downloads the sdist, rewrites the
+For each library (default: the five of ``sdists.DEFAULT``; any of ``sdists.VERSIONS``) it downloads the sdist, rewrites the
 import package with ``async-inline rewrite PKG -o OUT --report R.json``, and prints the
 awaited call sites the rewriter saw (inlined + skipped), the sites inlined, the most common
 skip reasons, and whether the rewritten package still imports: every module of it is
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sdists import VERSIONS, environment, fetch, log, package_dir, run
+from sdists import DEFAULT, VERSIONS, environment, fetch, log, package_dir, run
 
 #: Imports every module of a package found under sys.path[0]; prints the ones that import.
 IMPORT_ALL = """\
@@ -98,7 +98,7 @@ def measure(name: str, work: Path, python: Path, extra: list[str]) -> dict[str, 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("libraries", nargs="*", metavar="LIBRARY", help=f"any of {', '.join(VERSIONS)} (default: all)")
+    parser.add_argument("libraries", nargs="*", metavar="LIBRARY", help=f"any of {', '.join(VERSIONS)} (default: {', '.join(DEFAULT)})")
     parser.add_argument("--work", type=Path, default=Path("build/real"), help="work directory (default: build/real)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--assume", metavar="NAME,...", help="rewrite under these assumptions (e.g. class-methods)")
@@ -106,7 +106,7 @@ def main() -> int:
     unknown = sorted(set(args.libraries) - set(VERSIONS))
     if unknown:
         parser.error(f"unknown library {unknown[0]!r} (known: {', '.join(VERSIONS)})")
-    args.libraries = args.libraries or list(VERSIONS)
+    args.libraries = args.libraries or list(DEFAULT)
     work = args.work.resolve()
     python = environment(work / "venv-reach", [f"{n}=={VERSIONS[n]}" for n in args.libraries])
     extra = ["--assume", args.assume] if args.assume else []

@@ -2,7 +2,7 @@
 
     python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp) it downloads the sdist, installs it
+For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx and starlette on request) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sdists import VERSIONS, environment, fetch, log, package_dir
+from sdists import DEFAULT, VERSIONS, environment, fetch, log, package_dir
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,8 @@ class Suite:
     env: tuple[tuple[str, str], ...] = ()
     #: Requirement files of the sdist (relative to its root) that pin the requirements (pip -c).
     constraints: tuple[str, ...] = ()
+    #: Extras of the project itself to install (``full``: ``pip install -e SRC[full]``).
+    extras: str = ""
 
 
 SUITES = {
@@ -100,6 +102,14 @@ SUITES = {
         ("-n", "0", "--no-cov"),
         env=(("AIOHTTP_NO_EXTENSIONS", "1"),),
         constraints=("requirements/test.txt",),
+    ),
+    # What httpx's tests import, and every extra of the project; its network tests deselected.
+    "httpx": Suite(("pytest", "trio", "chardet", "uvicorn", "trustme", "cryptography", "sniffio"), ("-m", "not network"), extras="brotli,cli,http2,socks,zstd"),
+    # The dev dependency group of starlette's pyproject.toml without the linters, type
+    # checkers, coverage, benchmarks and twine; the project with its `full` extra.
+    "starlette": Suite(
+        ("httpx2[zstd]>=2.0.0", "blockbuster>=1.5.23", "importlib-metadata>=9.0.1", "opentelemetry-sdk>=1.44.0", "pytest>=9.1.1", "trio>=0.34.0"),
+        extras="full",
     ),
 }
 
@@ -170,7 +180,8 @@ def measure(name: str, work: Path, via: str, noinline: str = "", assume: str = "
     source = fetch(name, work)
     package = package_dir(source, name)
     constraints = [a for c in suite.constraints for a in ("-c", str(source / c))]
-    python = environment(work / f"venv-{name}", ["-e", str(source), *suite.requirements, *constraints], env=dict(suite.env))
+    project = f"{source}[{suite.extras}]" if suite.extras else str(source)
+    python = environment(work / f"venv-{name}", ["-e", project, *suite.requirements, *constraints], env=dict(suite.env))
     results = work / "results" / name
     results.mkdir(parents=True, exist_ok=True)
     cache = work / "cache" / name
@@ -213,7 +224,7 @@ def measure(name: str, work: Path, via: str, noinline: str = "", assume: str = "
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("libraries", nargs="*", metavar="LIBRARY", help=f"any of {', '.join(SUITES)} (default: all)")
+    parser.add_argument("libraries", nargs="*", metavar="LIBRARY", help=f"any of {', '.join(SUITES)} (default: {', '.join(DEFAULT)})")
     parser.add_argument("--work", type=Path, default=Path("build/real"), help="work directory (default: build/real)")
     parser.add_argument("--via", choices=("run", "pytest"), default="run", help="how the plugin is started (default: run)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
@@ -229,7 +240,7 @@ def main() -> int:
     unknown = sorted(set(args.libraries) - set(SUITES))
     if unknown:
         parser.error(f"unknown library {unknown[0]!r} (known: {', '.join(SUITES)})")
-    rows = [measure(name, args.work.resolve(), args.via, args.noinline, args.assume) for name in args.libraries or list(SUITES)]
+    rows = [measure(name, args.work.resolve(), args.via, args.noinline, args.assume) for name in args.libraries or list(DEFAULT)]
     for row in rows:
         print(f"== {row['library']}")
         if "missing" in row:
