@@ -6,10 +6,13 @@ Under the assumption a method site ``obj.m()`` is guarded by
 rest: that no instance attribute shadows ``m`` and that no lookup runs code. The promise is
 needed only for code the rewrite cannot see. Where the modules it reads (the site's, the
 method's, the receiver class's) show the class test would differ from the lookup, the site
-keeps the exact guard, and the report says why (``class_test_hazard``).
+keeps the exact guard, and the report says why (``ClassTest.hazard``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
 
 import libcst as cst
 
@@ -17,6 +20,21 @@ from .classes import UNKNOWN, ClassInfo, MethodKind, caller_method_kind
 from .module import ModuleFacts
 from .references import ClassOrder, class_order, facts_of, subclasses
 from .types import Known, TypeContext, instance_of
+
+
+@dataclass(frozen=True, eq=False)
+class ClassTest:
+    """The class test of a method site: looked into only when the assumption is made (the
+    analysis walks whole modules)."""
+
+    order: ClassOrder
+    name: str
+    #: The site's module first, then the method's.
+    modules: tuple[ModuleFacts, ...]
+
+    @cached_property
+    def hazard(self) -> str | None:
+        return class_test_hazard(self.order, self.name, self.modules)
 
 
 def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, ...]) -> str | None:

@@ -57,16 +57,17 @@ def choose_guard(target: Target, policy: GuardPolicy, foreign: bool) -> Guard | 
     imported, which in an import cycle can be before that module defines it, and then only
     the guard keeps the original call. An instance method of an instance is tested on the
     class under ``class-methods``, unless code the analysis reads shows that the class test
-    would not see what the lookup does (``Target.class_test_hazard``)."""
+    would not see what the lookup does (``ClassTest.hazard``)."""
     if target.lookup is not Lookup.BOUND:
         return Guard.NONE if not (target.dispatched or foreign or policy.names) else Guard.IDENTITY
-    on_class = _on_class(target)
-    if policy.class_methods and on_class and target.class_test_hazard is None:
+    on_class = policy.class_methods and _on_class(target)
+    hazard = target.class_test.hazard if on_class and target.class_test is not None else None
+    if on_class and hazard is None:
         return Guard.CLASS_ATTRIBUTE
     if policy.costly or target.callee.is_runtime_async or _binds_in_the_call(target):
         return Guard.BOUND_METHOD
-    if policy.class_methods and on_class:
-        reason = f"the class test of --assume class-methods would not be exact here: {target.class_test_hazard}"
+    if hazard is not None:
+        reason = f"the class test of --assume class-methods would not be exact here: {hazard}"
     else:
         reason = "--assume class-methods tests the class instead"
     return Refusal(

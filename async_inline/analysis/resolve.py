@@ -24,7 +24,7 @@ from libcst.metadata import BuiltinScope, Scope
 
 from .callee import CalleeInfo
 from .caller import CallerInfo
-from .class_test import class_test_hazard
+from .class_test import ClassTest
 from .classes import UNKNOWN, ClassInfo, MethodKind, find_method
 from .module import ModuleFacts
 from .references import ClassOrder, RefKind, class_order, facts_of, member, reference
@@ -103,9 +103,9 @@ class Target:
     #: For a callee of another module: the top-level import statement of the site's module
     #: that brought it in (after it runs, that module's globals can be read).
     via: cst.SimpleStatementLine | None = None
-    #: Why testing the receiver's class (``--assume class-methods``) would not see what
-    #: the original lookup does, in code the rewrite reads (``class_test.py``).
-    class_test_hazard: str | None = None
+    #: For a method looked up on a class order: whether testing the receiver's class
+    #: (``--assume class-methods``) sees what the original lookup does.
+    class_test: ClassTest | None = None
 
     @property
     def dispatched(self) -> bool:
@@ -164,8 +164,8 @@ def resolve(where: SiteScope, call: cst.Call) -> Target | Refusal:
         reason = f"'{cls.qualname}' is not a module-level class bound once"
         return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.NOT_FUNCTION.value)
     callee = owner_facts.method(cls, name)
-    hazard = class_test_hazard(order, name, (facts, owner_facts))
-    return Target(callee, _lookup(found_def.kind, instance), shape, owner_facts, receiver_class, order.via(cls, via), hazard)
+    test = ClassTest(order, name, (facts, owner_facts))
+    return Target(callee, _lookup(found_def.kind, instance), shape, owner_facts, receiver_class, order.via(cls, via), test)
 
 
 def _function(facts: ModuleFacts, func: cst.Name, first: str | None) -> Target | Refusal:

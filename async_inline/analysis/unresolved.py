@@ -21,6 +21,7 @@ from enum import Enum
 import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
+from .imports import imported_by_every_binding
 from .module import ModuleFacts
 from .refusals import Refusal, RefusalCode
 
@@ -52,7 +53,7 @@ def _explain(facts: ModuleFacts, func: cst.BaseExpression, first_param: str | No
         if root.value == first_param and root is not func:
             return UnresolvedShape.ATTRIBUTE, f"'{shown}': the class holding this attribute is not known statically"
         return UnresolvedShape.LOCAL, f"'{root.value}' is a local variable or parameter"
-    external = _outside_program(facts, root)
+    external = _outside_program(facts, root.value)
     if external is not None:
         return UnresolvedShape.EXTERNAL, f"'{shown}' comes from {external}, a module outside the program (standard library or another package)"
     if isinstance(scope, BuiltinScope) or root.value not in facts.module_globals:
@@ -66,18 +67,12 @@ def _explain(facts: ModuleFacts, func: cst.BaseExpression, first_param: str | No
     return UnresolvedShape.ATTRIBUTE, f"'{shown}': the class of '{root.value}' is not known statically"
 
 
-def _outside_program(facts: ModuleFacts, root: cst.Name) -> str | None:
-    """The module a global name was imported from, when its source is not available. A name
-    that several imports bind (``import trio.lowlevel`` and ``import trio.socket`` both
-    bind ``trio``) counts when every import names a package outside the program."""
+def _outside_program(facts: ModuleFacts, name: str) -> str | None:
+    """The module(s) a global name was imported from, when the program has none of their
+    sources. A name several imports bind (``import trio.lowlevel`` and ``import
+    trio.socket`` both bind ``trio``) counts when they all import such modules."""
+    modules = imported_by_every_binding(facts.index, name, facts.name, facts.is_package)
     program = facts.program
-    binding = facts.imports.get(root.value)
-    if binding is not None:
-        return None if program is not None and program.facts(binding.module) is not None else binding.module
-    names = facts.index.qualified_names(root)
-    if not names or any(n.startswith((".", "<local>.", "builtins.")) for n in names):
+    if not modules or (program is not None and any(program.facts(m) is not None for m in modules)):
         return None
-    packages = sorted({n.partition(".")[0] for n in names})
-    if program is not None and any(program.facts(p) is not None for p in packages):
-        return None
-    return ", ".join(packages)
+    return ", ".join(sorted(modules))
