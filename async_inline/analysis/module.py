@@ -111,9 +111,7 @@ class ModuleFacts:
         subclass defined in a function still has instances."""
         top = {id(c.node): c for c in self.classes.values()}
         return tuple(
-            top.get(id(node)) or analyze_class(node, node.name.value, False, self.name, self.index)
-            for node in walk(self.index.module)
-            if type(node) is cst.ClassDef
+            top.get(id(node)) or analyze_class(node, node.name.value, False, self.name, self.index) for node in self._scanned[0]
         )
 
     @cached_property
@@ -122,10 +120,28 @@ class ModuleFacts:
         ...``, ``setattr(x, "name", ...)``, ``object.__setattr__(x, "name", ...)``,
         ``mock.patch.object(x, "name")``): where an instance attribute may shadow a method
         of that name."""
+        return self._scanned[1]
+
+    @cached_property
+    def _scanned(self) -> tuple[list[cst.ClassDef], dict[str, list[cst.BaseExpression]]]:
+        """One walk of the module for ``every_class`` and ``attribute_stores``."""
+        classes: list[cst.ClassDef] = []
         stores: dict[str, list[cst.BaseExpression]] = {}
-        for obj, name in _attribute_stores(self.index.module):
-            stores.setdefault(name, []).append(obj)
-        return stores
+        for node in walk(self.index.module):
+            kind = type(node)
+            if kind is cst.ClassDef:
+                classes.append(cast(cst.ClassDef, node))
+            elif kind in _STORE_TARGETS:
+                for obj, name in _attributes_of(cast(_StoreTarget, node).target):
+                    stores.setdefault(name, []).append(obj)
+            elif kind is cst.WithItem and (asname := cast(cst.WithItem, node).asname) is not None:
+                for obj, name in _attributes_of(asname.name):
+                    stores.setdefault(name, []).append(obj)
+            elif kind is cst.Call:
+                found = _named_attribute_set(cast(cst.Call, node))
+                if found is not None:
+                    stores.setdefault(found[1], []).append(found[0])
+        return classes, stores
 
     @cached_property
     def module_globals(self) -> frozenset[str]:
@@ -227,29 +243,27 @@ class ModuleFacts:
         return stable
 
 
-#: Calls that set the attribute their second argument names on their first:
-#: ``setattr``, ``object.__setattr__``, ``mock.patch.object`` (``patch.object``).
-_SETS_A_NAMED_ATTRIBUTE = (
-    m.Name("setattr")
-    | m.Attribute(attr=m.Name("__setattr__"))
-    | m.Attribute(value=m.Name("patch") | m.Attribute(attr=m.Name("patch")), attr=m.Name("object"))
-)
+_StoreTarget = cst.AssignTarget | cst.AugAssign | cst.AnnAssign | cst.For | cst.CompFor
+_STORE_TARGETS = frozenset({cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor})
 
 
-def _attribute_stores(module: cst.Module) -> Iterator[tuple[cst.BaseExpression, str]]:
-    for node in walk(module):
-        kind = type(node)
-        if kind is cst.AssignTarget or kind is cst.AugAssign or kind is cst.AnnAssign or kind is cst.For or kind is cst.CompFor:
-            target = cast("cst.AssignTarget | cst.AugAssign | cst.AnnAssign | cst.For | cst.CompFor", node).target
-            yield from _attributes_of(target)
-        elif kind is cst.WithItem and cast(cst.WithItem, node).asname is not None:
-            yield from _attributes_of(cast(cst.AsName, cast(cst.WithItem, node).asname).name)
-        elif kind is cst.Call:
-            call = cast(cst.Call, node)
-            if m.matches(call.func, _SETS_A_NAMED_ATTRIBUTE) and len(call.args) >= 2:
-                name = call.args[1].value
-                if isinstance(name, cst.SimpleString) and isinstance(value := name.evaluated_value, str):
-                    yield call.args[0].value, value
+def _named_attribute_set(call: cst.Call) -> tuple[cst.BaseExpression, str] | None:
+    """``(x, "name")`` for ``setattr(x, "name", ...)``, ``object.__setattr__(x, "name",
+    ...)`` and ``mock.patch.object(x, "name", ...)`` (``patch.object``)."""
+    func = call.func
+    if len(call.args) < 2:
+        return None
+    if type(func) is cst.Name:
+        sets = func.value == "setattr"
+    elif type(func) is cst.Attribute:
+        attr = func.attr.value
+        sets = attr == "__setattr__" or (attr == "object" and m.matches(func.value, m.Name("patch") | m.Attribute(attr=m.Name("patch"))))
+    else:
+        return None
+    name = call.args[1].value
+    if sets and type(name) is cst.SimpleString and isinstance(value := name.evaluated_value, str):
+        return call.args[0].value, value
+    return None
 
 
 def _attributes_of(target: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpression, str]]:
