@@ -123,6 +123,28 @@ def make_case(seed: int, kind: str, stress: bool) -> Case:
     return Case(seed, seed % 2 == 1, stress, shape)
 
 
+#: Seeds searched per case wanted for ``select_cases(..., assuming=...)`` before giving up
+#: (``class-methods`` is drawn by about one seed in twelve of classes and packages).
+SEARCH_PER_CASE = 200
+
+
+def select_cases(seed: int, count: int, kind: str, stress: bool, assuming: str | None = None) -> list[Case]:
+    """The cases of seeds ``seed``, ``seed + 1`` ...: the first ``count``, or with
+    ``assuming`` the first ``count`` whose drawn options make that assumption (the others
+    are skipped; each case's command still runs it alone). ValueError when the kind never
+    draws it."""
+    if assuming is None:
+        return [make_case(seed + i, kind, stress) for i in range(count)]
+    cases: list[Case] = []
+    for candidate in range(seed, seed + count * SEARCH_PER_CASE):
+        case = make_case(candidate, kind, stress)
+        if assuming in case.options.assume:
+            cases.append(case)
+            if len(cases) == count:
+                return cases
+    raise ValueError(f"--kind {kind}{' --stress' if stress else ''} drew '{assuming}' for {len(cases)} of {count * SEARCH_PER_CASE} seeds from {seed}")
+
+
 @dataclass(frozen=True)
 class Result:
     case: Case

@@ -8,6 +8,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..options import ASSUMPTIONS
+
 if TYPE_CHECKING:  # the campaign imports LibCST: only when the command runs
     from .campaign import Result, Summary
 
@@ -70,6 +72,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="programs: plain or runtime-async coroutine functions, both (odd seeds runtime-async), classes, "
         "modules (packages), each of these both ways, or all of them (default: the seed picks)",
     )
+    parser.add_argument(
+        "--assuming",
+        choices=sorted(ASSUMPTIONS),
+        metavar="NAME",
+        help="only the programs whose drawn rewrite options make assumption NAME (one of: "
+        f"{', '.join(sorted(ASSUMPTIONS))}); other seeds are skipped. class-methods comes with classes and modules",
+    )
     parser.add_argument("--keep", type=Path, metavar="DIR", help="write each shrunk divergent program and its test to DIR")
     parser.add_argument("-j", "--jobs", type=_non_negative, default=1, metavar="N", help="worker processes (0: one per CPU; default 1)")
     parser.add_argument(
@@ -97,10 +106,14 @@ def _non_negative(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .campaign import default_jobs, make_case, run_campaign
+    from .campaign import default_jobs, run_campaign, select_cases
     from .findings import options_source, package_files, program_file, write
 
-    cases = [make_case(args.seed + i, args.kind, args.stress) for i in range(args.count)]
+    try:
+        cases = select_cases(args.seed, args.count, args.kind, args.stress, args.assuming)
+    except ValueError as exc:
+        print(f"fuzz: {exc}", file=sys.stderr)
+        return 2
     if args.show:
         for case in cases:
             print(f"# {case.label}; options: {options_source(case.options)}")

@@ -14,7 +14,7 @@ import pytest
 
 from async_inline import Options
 from async_inline.fuzz import oracle
-from async_inline.fuzz.campaign import Case, Result, make_case
+from async_inline.fuzz.campaign import Case, Result, make_case, select_cases
 from async_inline.fuzz.findings import TEST_HEADER, options_source, program_file, regression_test
 from async_inline.fuzz.generator import generate
 from async_inline.fuzz.oracle import Verdict, compare, describe_exception, run_program
@@ -244,6 +244,23 @@ def test_cases_follow_from_the_seed():
     assert case.command == "python -m async_inline fuzz --seed 5 --count 1 --kind plain --stress"
     without_guards = next(Case(s, False, False) for s in range(100) if not Case(s, False, False).options.guards)
     assert "rebind('" not in without_guards.program()  # no rebinding when the guards are off
+
+
+def test_cases_can_be_selected_by_the_assumption_their_options_make():
+    """``fuzz --assuming class-methods``: the first seeds from S whose draw makes it; a kind
+    that never draws it is an error, not an endless search."""
+    cases = select_cases(100, 5, "classes", False, "class-methods")
+    assert len(cases) == 5 and all("class-methods" in c.options.assume for c in cases)
+    assert [c.seed for c in cases] == sorted(c.seed for c in cases) and cases[0].seed >= 100
+    assert cases[0] == make_case(cases[0].seed, "classes", False)  # its own command runs it alone
+    assert [c.seed for c in select_cases(100, 3, "classes", False)] == [100, 101, 102]
+    with pytest.raises(ValueError, match="drew 'class-methods' for 0 of"):
+        select_cases(0, 2, "plain", False, "class-methods")
+    done = subprocess.run(
+        [sys.executable, "-m", "async_inline", "fuzz", "--kind", "plain", "--assuming", "class-methods", "--count", "1"],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 2 and done.stderr.startswith("fuzz: --kind plain drew 'class-methods'"), done.stderr
 
 
 def test_generated_while_loops_stay_bounded_and_timeouts_are_not_swallowed():
