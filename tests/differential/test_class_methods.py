@@ -191,15 +191,8 @@ async def main():
     assert "'m', None)" not in result.code
 
 
-def test_what_the_class_test_would_miss_in_code_the_rewrite_reads_keeps_the_exact_guard():
-    """Fuzz seed 950560 (3.12, classes, ``class-methods``) had a subclass bind the name to a
-    descriptor that logs in ``__get__``: the class test runs ``__get__(None, cls)`` once
-    more than the original lookup does. Where the modules the rewrite reads show it (such a
-    subclass; one defining ``__getattribute__``, also inside a function; an attribute of the
-    method's name assigned or patched on an object the analysis types to a class whose
-    instances may be receivers: a local, ``self`` of a mixin of a subclass, ``self`` in a
-    closure), the site keeps the exact guard and says why."""
-    logged = COUNTER + '''
+#: A subclass of ``Counter`` whose ``bump`` is under a descriptor that logs in ``__get__``.
+LOGGED_SUBCLASS = '''
 class Logged:
     def __init__(self, fn):
         self.fn = fn
@@ -219,6 +212,17 @@ async def run(counter):
 async def main():
     return await run(Sub())
 '''
+
+
+def test_what_the_class_test_would_miss_in_code_the_rewrite_reads_keeps_the_exact_guard():
+    """Fuzz seed 950560 (3.12, classes, ``class-methods``) had a subclass bind the name to a
+    descriptor that logs in ``__get__``: the class test runs ``__get__(None, cls)`` once
+    more than the original lookup does. Where the modules the rewrite reads show it (such a
+    subclass; one defining ``__getattribute__``, also inside a function; an attribute of the
+    method's name assigned or patched on an object the analysis types to a class whose
+    instances may be receivers: a local, ``self`` of a mixin of a subclass, ``self`` in a
+    closure), the site keeps the exact guard and says why."""
+    logged = COUNTER + LOGGED_SUBCLASS
     watched = COUNTER + '''
 async def main():
     class Watched(Counter):
@@ -333,28 +337,7 @@ def test_what_the_analysis_cannot_see_is_what_the_assumption_excludes(assume, un
             return await run(c)
     '''
     if unseen == "descriptor elsewhere":
-        app = '''
-            from .counter import Counter
-
-            class Logged:
-                def __init__(self, fn):
-                    self.fn = fn
-
-                def __get__(self, obj, owner=None):
-                    print("get")
-                    return self.fn.__get__(obj, owner)
-
-            class Sub(Counter):
-                @Logged
-                async def bump(self, by=1):
-                    return -by
-
-            async def run(counter):
-                return await counter.twice()
-
-            async def main():
-                return await run(Sub())
-        '''
+        app = "from .counter import Counter\n\n" + LOGGED_SUBCLASS
     elif unseen == "store on an untyped object":
         counter = COUNTER + '''
 async def fake(by=1):
