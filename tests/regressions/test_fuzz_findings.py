@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 
 from async_inline import Options, rewrite_source
+from async_inline.api import rewrite_program
 from async_inline.fuzz.oracle import compare, run_program
+from tests.differential.package_harness import run_package
 
 UNBOUND_ARGUMENT = '''\
 import contextvars
@@ -677,3 +679,45 @@ def test_fuzz_seeds_920048_920293_a_metaclass_lookup_keeps_the_exact_guard():
     assert "_ai_getattr(_ai_type(" not in rewrite_source(METACLASS_LOOKUP, options=options).code
     verdict = compare(METACLASS_LOOKUP, runtime_async=True, options=options, seed=920293)
     assert verdict.kind is None, verdict.detail
+
+
+# Seed 2701240 (modules, ``class-methods``, Python 3.12; on 3.11 too): ``B``'s base was
+# written ``fzpkg.mod3.A`` in a module where ``import fzpkg.mod3`` and ``import fzpkg.mod2``
+# both bind ``fzpkg``. A name bound twice was not resolved, so ``A`` (which defines
+# ``__getattribute__``) was an unknown base, and the class test skipped its lookup.
+PACKAGE_BOUND_TWICE = {
+    "pkg/__init__.py": "",
+    "pkg/mod2.py": "",
+    "pkg/mod3.py": '''
+class A:
+    def __getattribute__(self, name):
+        if name == "m2":
+            print("getattribute A m2")
+        return super().__getattribute__(name)
+''',
+    "pkg/mod1.py": '''
+import pkg.mod3
+import pkg.mod2
+
+
+class B(pkg.mod3.A):
+    async def m2(self):
+        return "m2"
+''',
+    "pkg/app.py": '''
+from .mod1 import B
+
+
+async def main():
+    return await B().m2()
+''',
+}
+
+
+def test_fuzz_seed_2701240_a_package_name_several_imports_bind_is_resolved():
+    results = rewrite_program(PACKAGE_BOUND_TWICE, options=Options(stress_seed=None, assume=frozenset({"class-methods"})))
+    [skipped] = results["pkg/app.py"].report.skipped
+    assert skipped.reason.endswith("class 'A' customizes attribute lookup"), skipped.reason
+    original = run_package(PACKAGE_BOUND_TWICE, "pkg.app:main")
+    assert original["stdout"] == "getattribute A m2\n"
+    assert run_package({path: r.code for path, r in results.items()}, "pkg.app:main") == original
