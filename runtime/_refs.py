@@ -47,13 +47,18 @@ def module_globals(name: str) -> dict[str, Any]:
     return module.__dict__ if module is not None else {}
 
 
+#: A class's own namespace, read past its metaclass: ``vars(cls)`` would run a metaclass's
+#: ``__getattribute__``, code the original program does not run when it imports the module.
+_CLASS_NAMESPACE = type.__dict__["__dict__"]
+
+
 def function_of(cls: Any, name: str, qualname: str) -> Any:
     """The function ``cls`` holds under ``name`` (through ``classmethod`` and
     ``staticmethod``), if it is the ``async def`` named ``qualname`` whose body was inlined;
     else ``NOT_FOUND``. A class decorator may have replaced it, a patch may be active:
     then the guards must never pass."""
     try:
-        attribute = vars(cls).get(name)
+        attribute = _CLASS_NAMESPACE.__get__(cls).get(name)
     except TypeError:  # not a class (NOT_FOUND, a placeholder of a module not imported ...)
         return NOT_FOUND
     if isinstance(attribute, (classmethod, staticmethod)):

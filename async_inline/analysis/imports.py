@@ -29,10 +29,11 @@ class ImportBinding:
 
 
 def import_bindings(index: ScopeIndex, module: str | None, is_package: bool) -> dict[str, ImportBinding]:
-    """Names bound once, by a top-level import statement; and a package's name that several
-    top-level ``import pkg.x`` statements bind (``import pkg.a`` and ``import pkg.b`` both
-    bind ``pkg`` to the package), when nothing else binds it: the binding is then the last
-    of them (once it has run, every submodule they import is loaded)."""
+    """Names bound once, by a top-level import statement; and names that several top-level
+    import statements bind to the same thing, when nothing else binds them (``import pkg.a``
+    and ``import pkg.b`` both bind ``pkg`` to the package; ``from pkg.x import A`` and
+    ``from .x import A`` both bind ``A``): the binding is then the last of them (once it
+    has run, every module they import is loaded)."""
     out: dict[str, ImportBinding] = {}
     once = index.globals_bound_once
     repeated: dict[str, list[ImportBinding]] = {}
@@ -43,10 +44,11 @@ def import_bindings(index: ScopeIndex, module: str | None, is_package: bool) -> 
             for name, binding in _bound(small, stmt, module, is_package):
                 if name in once:
                     out[name] = binding
-                elif isinstance(small, cst.Import) and binding.module == name:
+                else:
                     repeated.setdefault(name, []).append(binding)
     for name, bindings in repeated.items():
-        if len(bindings) == index.global_binding_counts.get(name, 0):
+        same = {(b.module, b.attribute) for b in bindings}
+        if len(same) == 1 and len(bindings) == index.global_binding_counts.get(name, 0):
             out[name] = bindings[-1]
     return out
 

@@ -427,6 +427,33 @@ async def main():
 ''', options=EXACT, inlined={"Counter.bump"})
 
 
+def test_references_to_a_class_s_methods_are_taken_past_its_metaclass():
+    """Fuzz seed 1400153 (its shrunk form): the reference the guards compare against was
+    read with ``vars(K)``, which runs the metaclass's ``__getattribute__`` when the module
+    is imported, a lookup the original never makes (here recorded; there it failed)."""
+    assert_same_behaviour('''
+LOOKUPS = []
+
+class Meta(type):
+    def __getattribute__(cls, name):
+        LOOKUPS.append(name)
+        return super().__getattribute__(name)
+
+class K(metaclass=Meta):
+    @classmethod
+    async def make(cls, v):
+        return v * 2
+
+    @classmethod
+    async def run(cls):
+        return await cls.make(21)
+
+async def main():
+    at_import = list(LOOKUPS)
+    return at_import, await K.run(), LOOKUPS[len(at_import):]
+''', inlined={"K.make"})
+
+
 def test_private_names_of_a_method_are_mangled_by_its_own_class():
     assert_same_behaviour('''
 __tally = ["module private"]

@@ -684,40 +684,46 @@ def test_fuzz_seeds_920048_920293_a_metaclass_lookup_keeps_the_exact_guard():
 # Seed 2701240 (modules, ``class-methods``, Python 3.12; on 3.11 too): ``B``'s base was
 # written ``fzpkg.mod3.A`` in a module where ``import fzpkg.mod3`` and ``import fzpkg.mod2``
 # both bind ``fzpkg``. A name bound twice was not resolved, so ``A`` (which defines
-# ``__getattribute__``) was an unknown base, and the class test skipped its lookup.
-PACKAGE_BOUND_TWICE = {
-    "pkg/__init__.py": "",
-    "pkg/mod2.py": "",
-    "pkg/mod3.py": '''
+# ``__getattribute__``) was an unknown base, and the class test skipped its lookup. Seed
+# 1400153 (modules, runtime-async) had the same with ``from fzpkg.mod2 import A`` and
+# ``from .mod2 import A`` (and a metaclass that logs class lookups).
+def _package_binding_a_base_twice(imports: str, base: str) -> dict[str, str]:
+    return {
+        "pkg/__init__.py": "",
+        "pkg/mod2.py": "",
+        "pkg/mod3.py": '''
 class A:
     def __getattribute__(self, name):
         if name == "m2":
             print("getattribute A m2")
         return super().__getattribute__(name)
 ''',
-    "pkg/mod1.py": '''
-import pkg.mod3
-import pkg.mod2
+        "pkg/mod1.py": imports + f'''
 
-
-class B(pkg.mod3.A):
+class B({base}):
     async def m2(self):
         return "m2"
 ''',
-    "pkg/app.py": '''
+        "pkg/app.py": '''
 from .mod1 import B
 
 
 async def main():
     return await B().m2()
 ''',
-}
+    }
 
 
-def test_fuzz_seed_2701240_a_package_name_several_imports_bind_is_resolved():
-    results = rewrite_program(PACKAGE_BOUND_TWICE, options=Options(stress_seed=None, assume=frozenset({"class-methods"})))
+@pytest.mark.parametrize(
+    ("imports", "base"),
+    [("import pkg.mod3\nimport pkg.mod2\n", "pkg.mod3.A"), ("from pkg.mod3 import A\nfrom .mod3 import A\n", "A")],
+    ids=["seed-2701240", "seed-1400153"],
+)
+def test_fuzz_seeds_2701240_1400153_a_name_several_imports_bind_alike_is_resolved(imports, base):
+    files = _package_binding_a_base_twice(imports, base)
+    results = rewrite_program(files, options=Options(stress_seed=None, assume=frozenset({"class-methods"})))
     [skipped] = results["pkg/app.py"].report.skipped
     assert skipped.reason.endswith("class 'A' customizes attribute lookup"), skipped.reason
-    original = run_package(PACKAGE_BOUND_TWICE, "pkg.app:main")
+    original = run_package(files, "pkg.app:main")
     assert original["stdout"] == "getattribute A m2\n"
     assert run_package({path: r.code for path, r in results.items()}, "pkg.app:main") == original
