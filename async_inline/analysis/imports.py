@@ -53,23 +53,6 @@ def import_bindings(index: ScopeIndex, module: str | None, is_package: bool) -> 
     return out
 
 
-def imported_by_every_binding(index: ScopeIndex, name: str, module: str | None, is_package: bool) -> set[str]:
-    """The modules whose top-level import statements bind global ``name``, when only such
-    statements bind it (``import trio.lowlevel`` and ``import trio.socket`` both bind
-    ``trio``); empty otherwise."""
-    bindings = [
-        binding
-        for stmt in index.module.body
-        if isinstance(stmt, cst.SimpleStatementLine)
-        for small in stmt.body
-        for bound, binding in _bound(small, stmt, module, is_package)
-        if bound == name
-    ]
-    if not bindings or len(bindings) != index.global_binding_counts.get(name, 0):
-        return set()
-    return {b.module for b in bindings}
-
-
 def own_submodules(stmts: Iterable[cst.BaseStatement], index: ScopeIndex, module: str | None, is_package: bool) -> frozenset[str]:
     """The names a package's ``__init__`` binds once, by importing its own submodule of
     the same name (``from . import x``, ``from . import x as x``), anywhere its own code

@@ -21,7 +21,6 @@ from enum import Enum
 import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
-from .imports import imported_by_every_binding
 from .module import ModuleFacts
 from .refusals import Refusal, RefusalCode
 
@@ -68,11 +67,12 @@ def _explain(facts: ModuleFacts, func: cst.BaseExpression, first_param: str | No
 
 
 def _outside_program(facts: ModuleFacts, name: str) -> str | None:
-    """The module(s) a global name was imported from, when the program has none of their
-    sources. A name several imports bind (``import trio.lowlevel`` and ``import
-    trio.socket`` both bind ``trio``) counts when they all import such modules."""
-    modules = imported_by_every_binding(facts.index, name, facts.name, facts.is_package)
-    program = facts.program
-    if not modules or (program is not None and any(program.facts(m) is not None for m in modules)):
+    """The module a global name was imported from (``imports.import_bindings``: also a
+    package several ``import pkg.x`` statements bind), when its source is not available."""
+    binding = facts.imports.get(name)
+    if binding is None:
         return None
-    return ", ".join(sorted(modules))
+    program = facts.program
+    if program is not None and program.facts(binding.module) is not None:
+        return None
+    return binding.module
