@@ -18,7 +18,7 @@ import libcst as cst
 
 from .classes import UNKNOWN, ClassInfo, MethodKind, caller_method_kind
 from .module import ModuleFacts
-from .references import ClassOrder, class_order, facts_of, subclasses
+from .references import ClassOrder, class_order, facts_of
 from .types import Known, TypeContext, instance_of
 
 
@@ -59,7 +59,7 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
         return None
     home = facts_of(modules[0], top)
     seen = list({id(module): module for module in (*modules, home) if module is not None}.values())
-    related = [top, *(sub for module in seen for sub in subclasses(module, top))]
+    related = [top, *(sub for module in seen for sub in module.subclasses.get(id(top), []))]
     orders = [order.classes, *(class_order(modules[0], sub).classes for sub in related[1:])]
     for module in seen:
         for obj in module.attribute_stores.get(name, ()):

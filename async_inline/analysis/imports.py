@@ -29,28 +29,24 @@ class ImportBinding:
 
 
 def import_bindings(index: ScopeIndex, module: str | None, is_package: bool) -> dict[str, ImportBinding]:
-    """Names bound once, by a top-level import statement; and names that several top-level
-    import statements bind to the same thing, when nothing else binds them (``import pkg.a``
-    and ``import pkg.b`` both bind ``pkg`` to the package; ``from pkg.x import A`` and
-    ``from .x import A`` both bind ``A``): the binding is then the last of them (once it
-    has run, every module they import is loaded)."""
-    out: dict[str, ImportBinding] = {}
-    once = index.globals_bound_once
-    repeated: dict[str, list[ImportBinding]] = {}
+    """Names that only top-level import statements bind, all to the same thing: once
+    (``from .x import A``), or several times (``import pkg.a`` and ``import pkg.b`` both
+    bind ``pkg`` to the package; ``from pkg.x import A`` and ``from .x import A`` both bind
+    ``A``). The binding is the last of them: once it has run, every module they import is
+    loaded."""
+    found: dict[str, list[ImportBinding]] = {}
     for stmt in index.module.body:
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
         for small in stmt.body:
             for name, binding in _bound(small, stmt, module, is_package):
-                if name in once:
-                    out[name] = binding
-                else:
-                    repeated.setdefault(name, []).append(binding)
-    for name, bindings in repeated.items():
-        same = {(b.module, b.attribute) for b in bindings}
-        if len(same) == 1 and len(bindings) == index.global_binding_counts.get(name, 0):
-            out[name] = bindings[-1]
-    return out
+                found.setdefault(name, []).append(binding)
+    counts = index.global_binding_counts
+    return {
+        name: bindings[-1]
+        for name, bindings in found.items()
+        if len(bindings) == counts.get(name, 0) and len({(b.module, b.attribute) for b in bindings}) == 1
+    }
 
 
 def own_submodules(stmts: Iterable[cst.BaseStatement], index: ScopeIndex, module: str | None, is_package: bool) -> frozenset[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Container, Iterator, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, cast, get_args
 
 import libcst as cst
 import libcst.matchers as m
@@ -14,7 +14,7 @@ from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
 from ..options import noinline_matches
 from ..tree import statements_of, walk
 from .callee import CalleeInfo, Owner, analyze_callee
-from .classes import ClassInfo, analyze_class, is_overload_stub, module_classes
+from .classes import UNKNOWN, ClassInfo, analyze_class, is_overload_stub, module_classes
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .imports import ImportBinding, import_bindings, own_submodules
 from .refusals import Refusal, RefusalCode
@@ -72,9 +72,6 @@ class ModuleFacts:
         self._stable: dict[Scope, frozenset[str]] = {}
         self._local_bindings: dict[Scope, dict[str, list[cst.Name]]] = {}
         self._expression: dict[str, bool] = {}
-        #: Filled by ``references.subclasses``: the classes of ``every_class`` by the id of
-        #: each visible class in their order.
-        self.subclass_table: dict[int, list[ClassInfo]] | None = None
 
     def function(self, name: str) -> CalleeInfo | None:
         """The callee for module-level function ``name``, if the module defines one."""
@@ -113,6 +110,19 @@ class ModuleFacts:
         return tuple(
             top.get(id(node)) or analyze_class(node, node.name.value, False, self.name, self.index) for node in self._scanned[0]
         )
+
+    @cached_property
+    def subclasses(self) -> dict[int, list[ClassInfo]]:
+        """The classes of ``every_class`` by the id of each class in the known part of
+        their method-resolution order (bases of other modules included)."""
+        from .references import class_order  # (references reads this module's facts)
+
+        table: dict[int, list[ClassInfo]] = {}
+        for sub in self.every_class:
+            for base in class_order(self, sub).classes[1:]:
+                if base is not UNKNOWN:
+                    table.setdefault(id(base), []).append(sub)
+        return table
 
     @cached_property
     def attribute_stores(self) -> dict[str, list[cst.BaseExpression]]:
@@ -244,7 +254,7 @@ class ModuleFacts:
 
 
 _StoreTarget = cst.AssignTarget | cst.AugAssign | cst.AnnAssign | cst.For | cst.CompFor
-_STORE_TARGETS = frozenset({cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor})
+_STORE_TARGETS = frozenset(get_args(_StoreTarget))
 
 
 def _named_attribute_set(call: cst.Call) -> tuple[cst.BaseExpression, str] | None:

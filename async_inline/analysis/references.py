@@ -48,19 +48,6 @@ def class_order(facts: ModuleFacts, cls: ClassInfo, via: cst.SimpleStatementLine
     return ClassOrder(mro(cls, base), imported_by)
 
 
-def subclasses(facts: ModuleFacts, cls: ClassInfo) -> list[ClassInfo]:
-    """The classes of ``facts``'s module (``ModuleFacts.every_class``) that have ``cls``
-    in the known part of their method-resolution order."""
-    if facts.subclass_table is None:
-        table: dict[int, list[ClassInfo]] = {}
-        for sub in facts.every_class:
-            for base in class_order(facts, sub).classes[1:]:
-                if base is not UNKNOWN:
-                    table.setdefault(id(base), []).append(sub)
-        facts.subclass_table = table
-    return facts.subclass_table.get(id(cls), [])
-
-
 def facts_of(facts: ModuleFacts, cls: ClassInfo) -> ModuleFacts | None:
     if cls.module == facts.name:
         return facts
