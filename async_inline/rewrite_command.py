@@ -46,10 +46,10 @@ Files carrying the "rewritten by async-inline" header are left as they are, so
 rewriting an output again changes nothing. A file that cannot be processed is
 reported as path:line: message and the other files are still processed.
 
-Configuration: "depth", "guards" and "noinline" in the [tool.async_inline] table of the nearest
-pyproject.toml (searched upwards from the inputs' common directory) are the defaults
-of --max-depth and --guards/--no-guards (noinline patterns add to --noinline); the
-flags win. --isolated ignores the file.
+Configuration: "depth", "guards", "noinline" and "assume" in the [tool.async_inline] table of
+the nearest pyproject.toml (searched upwards from the inputs' common directory) are the
+defaults of --max-depth and --guards/--no-guards (noinline patterns add to --noinline,
+assumptions to --assume); the flags win. --isolated ignores the file.
 """
 
 

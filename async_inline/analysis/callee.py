@@ -135,6 +135,9 @@ class CalleeInfo:
     dotted_import_locals: frozenset[str] = frozenset()
     #: Locals read inside f-strings (a string literal cannot stand for them there before 3.12).
     fstring_locals: frozenset[str] = frozenset()
+    #: Globals read inside f-strings, with the quote characters of the f-strings around
+    #: them: code reading them from another module's namespace quotes the key with another.
+    fstring_globals: dict[cst.Name, frozenset[str]] = field(default_factory=dict)
     #: Deepest nesting of compiler blocks inside the body (see evaluation.MAX_BLOCKS).
     max_blocks: int = 0
     #: EXPR when the body is just ``return EXPR`` over the parameters: such a callee can
@@ -281,6 +284,10 @@ def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef, nodes: Sequence[cst.
             )
         if isinstance(node, cst.Nonlocal):
             return Refusal(RefusalCode.NONLOCAL, "uses nonlocal")
+        if isinstance(node, cst.FormattedStringExpression):
+            if node.equal is not None:
+                return Refusal(RefusalCode.UNSUPPORTED, "an f-string with '=' prints the text of its field, which inlining renames")
+            continue
         if isinstance(node, cst.Match):
             # Capture patterns work, but the statement is rare in coroutines and its binding
             # rules (partial binds on failure) are easy to get wrong: keep it a call.
@@ -298,7 +305,7 @@ def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef, nodes: Sequence[cst.
 
 
 #: What ``_body_refusal`` looks at (a test by type: isinstance on LibCST's classes is slow).
-_REFUSED_FORMS = frozenset({cst.Yield, cst.FunctionDef, cst.ClassDef, cst.Nonlocal, cst.Match, cst.Try, cst.TryStar})
+_REFUSED_FORMS = frozenset({cst.Yield, cst.FunctionDef, cst.ClassDef, cst.Nonlocal, cst.FormattedStringExpression, cst.Match, cst.Try, cst.TryStar})
 
 
 def _leaves_finally(block: cst.BaseSuite) -> str | None:
@@ -428,6 +435,7 @@ def analyze_callee(
     if isinstance(mangled, Refusal):
         return dataclasses.replace(base, refusal=mangled)
     locals_ = tuple(names.order)
+    in_fstrings = _names_in_fstrings(nodes)
     try:
         unassigned = maybe_unassigned_locals(body, frozenset(p.name for p in params), _is_local_of(names, locals_))
     except UnsupportedStatement as exc:
@@ -446,7 +454,8 @@ def analyze_callee(
         maybe_unassigned=frozenset(unassigned),
         rebound_params=frozenset(names.rebound_params),
         dotted_import_locals=_dotted_import_locals(nodes),
-        fstring_locals=_fstring_locals(nodes, names.local_uses),
+        fstring_locals=frozenset(names.local_uses[n] for n in in_fstrings if n in names.local_uses),
+        fstring_globals={n: quotes for n, quotes in in_fstrings.items() if n in names.global_uses},
         max_blocks=max(
             (blocks_around(node, fdef.body, index.parent) for node in nodes if is_statement_line(node)),
             default=0,
@@ -462,11 +471,17 @@ def _may_suspend(nodes: Sequence[cst.CSTNode]) -> bool:
     return any(isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None) for node in nodes)
 
 
-def _fstring_locals(nodes: Sequence[cst.CSTNode], local_uses: dict[cst.Name, str]) -> frozenset[str]:
-    """Locals read inside f-strings, where a string literal cannot stand for them before 3.12."""
-    return frozenset(
-        local_uses[n] for f in nodes if isinstance(f, cst.FormattedString) for n in walk(f) if isinstance(n, cst.Name) and n in local_uses
-    )
+def _names_in_fstrings(nodes: Sequence[cst.CSTNode]) -> dict[cst.Name, frozenset[str]]:
+    """Each name read inside f-strings, with the quote characters of the f-strings around
+    it: before Python 3.12 code pasted there may use neither them nor a backslash."""
+    out: dict[cst.Name, frozenset[str]] = {}
+    for f in nodes:
+        if type(f) is cst.FormattedString:
+            quote = frozenset(f.end[0])
+            for n in walk(f):
+                if type(n) is cst.Name:
+                    out[n] = out.get(n, frozenset()) | quote
+    return out
 
 
 def mangle(class_name: str, name: str) -> str | None:

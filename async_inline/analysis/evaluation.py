@@ -31,7 +31,7 @@ class Operands:
     ordered: list[Operand]
     #: Children evaluated in a way the inliner does not model (comprehension bodies,
     #: format specs, lambda bodies): an await in them is not inlined.
-    opaque: list[cst.CSTNode]
+    opaque: Sequence[cst.CSTNode]
     why_opaque: str = ""
 
 
@@ -84,7 +84,12 @@ def operands(node: cst.CSTNode) -> Operands:
     if isinstance(node, cst.ConcatenatedString):
         return Operands([Operand(node.left), Operand(node.right)], [])
     if isinstance(node, cst.FormattedString):
-        return Operands([Operand(p) for p in node.parts if isinstance(p, cst.FormattedStringExpression)], [])
+        fields = [p for p in node.parts if isinstance(p, cst.FormattedStringExpression)]
+        if any(f.equal is not None for f in fields):
+            # f"{expr=}" prints the text of expr: hoisting it, or an operand before an
+            # await, would print a temporary's name.
+            return Operands([], fields, "in an f-string with '=', which prints the text of its fields")
+        return Operands([Operand(f) for f in fields], [])
     if isinstance(node, cst.FormattedStringExpression):
         return Operands([Operand(node.expression)], list(node.format_spec or ()), "in an f-string format spec")
     if isinstance(node, cst.Yield):

@@ -209,6 +209,13 @@ def _names_refusal(
     caller = ctx.caller
     callee = target.callee
     plain = {n for n in callee.free_names if not (foreign and target.facts.read_through_namespace(n))}
+    if foreign:
+        for node, quotes in callee.fstring_globals.items():
+            if len(quotes) > 1 and target.facts.read_through_namespace(node.value):
+                return Refusal(
+                    RefusalCode.UNSUPPORTED,
+                    f"reads its module's '{node.value}' inside f-strings quoted with both ' and \", where the read's key cannot be quoted",
+                )
     for free in sorted(plain):
         resolved = index.resolve(free, caller.scope)
         if free in ctx.active_names or not isinstance(resolved, (GlobalScope, BuiltinScope)):

@@ -136,7 +136,7 @@ class ProgramGenerator:
         self.loops = 0
         self.handlers = 0
         self.in_comprehension = False
-        self.in_fstring = False
+        self.in_fstring = ""  # the quote of the f-string being generated
         self.level = 0  # block nesting, bounded below CPython's limit of 20
 
     # -- helpers ------------------------------------------------------------------------
@@ -148,7 +148,8 @@ class ProgramGenerator:
 
     def tag(self) -> str:
         self._tags += 1
-        return f"'{self.fn.name if self.fn else 'main'}.{self._tags}'"
+        quote = '"' if self.in_fstring == "'" else "'"  # inside an f-string, its quote would end it before 3.12
+        return f"{quote}{self.fn.name if self.fn else 'main'}.{self._tags}{quote}"
 
     def uses(self, name: str) -> bool:
         """May this function use the global ``name`` (it is not shadowed by a local)?"""
@@ -193,7 +194,10 @@ class ProgramGenerator:
                 return f"await configure_await({call}, False)"
             return f"await {call}"
         if self.baits and r < 0.88:
-            return f"await {self.pick(self.baits)}({self.expr(d - 1)})"
+            bait = self.pick(self.baits)
+            if bait == "pair":  # a tuple, written without brackets: summed back to a number
+                return f"sum(await pair({self.expr(d - 1)}))"
+            return f"await {bait}({self.expr(d - 1)})"
         if self.runtime_async:
             return self.pick(["await PoolAwaiter()", "await CtxAwaiter()", "await DoneAwaiter()"])
         return self.pick([f"await Suspend({self.expr(d - 1)})", f"await asyncio.sleep(0, {self.expr(d - 1)})"])
@@ -238,13 +242,16 @@ class ProgramGenerator:
         return self.atom()
 
     def fstring(self, d: int) -> str:
-        """An f-string with (maybe awaiting) replacement fields; never nested, so that it
-        parses before Python 3.12 too."""
-        self.in_fstring = True
+        """An f-string with (maybe awaiting) replacement fields, in either quote; never
+        nested, so that it parses before Python 3.12 too. A field with ``=`` prints its
+        own text, which inlining must neither rename nor hoist."""
+        quote = self.pick("\"'")
+        self.in_fstring = quote
         try:
-            return f'f"{{({self.expr(d)})}}:{{({self.expr(d)})!r:>4}}"'
+            equal = "=" if self.chance(0.15) else ""
+            return f"f{quote}{{({self.expr(d)}){equal}}}:{{({self.expr(d)})!r:>4}}{quote}"
         finally:
-            self.in_fstring = False
+            self.in_fstring = ""
 
     def comprehension(self, d: int) -> str:
         """A comprehension: awaits in its body (position refusals, expression form), its
@@ -280,6 +287,8 @@ class ProgramGenerator:
             return f"[{self.expr(d - 1)}]"
         if p.name == "box":
             return f"Box({self.expr(d - 1)})"
+        if not self.in_fstring and self.chance(0.04):  # across lines, as only the call's brackets allow
+            return f"{self.expr(d - 1)} or\n            {self.expr(d - 1)}"
         return self.expr(d - 1)
 
     def call_text(self, callee: Function, d: int) -> str:
@@ -702,6 +711,10 @@ class ProgramGenerator:
             "decorated": ["@traced", "async def decorated(x):", "    return x + 100"],
             "not_async": ["def not_async(x):", "    return leaf(x)"],
             "twice": ["async def twice(x):", "    return x", "", "", "async def twice(x):", "    return x + 2"],
+            # An f-string with '=' prints the text of its field: inlining would rename it.
+            "debug": ["async def debug(x):", "    y = x + 1", "    return len(f'{y=} {x = }')"],
+            # Not a bait: inlined as an expression, its bare tuple must stay one.
+            "pair": ["async def pair(x, y=1):", "    return x, y"],
         }
         picked = [name for name in choices if self.chance(0.35)]
         if "not_async" in picked:

@@ -274,11 +274,15 @@ class Planner:
 
         Needs a single-``return`` callee, no observer of a StopIteration before the
         coroutine boundary (no conversion is emitted), no generator expression or f-string
-        around the site, and arguments that are stable or can be bound with ``:=`` (not
-        inside a comprehension's iterable, where ``:=`` is illegal).
+        around the site, no parameter read in an f-string (its value, pasted in place,
+        could hold the f-string's quote or a backslash before Python 3.12), and arguments
+        that are stable or can be bound with ``:=`` (not inside a comprehension's
+        iterable, where ``:=`` is illegal).
         """
         target = check.target
         if here.observed or target.lookup is not Lookup.NAME or not target.facts.expression_callee(target.callee):
+            return False
+        if target.callee.fstring_locals:
             return False
         in_iterable = False
         parent = frame.facts.index.parent

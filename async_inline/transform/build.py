@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 import libcst as cst
 
@@ -17,11 +17,31 @@ def name(value: str) -> cst.Name:
 def assign(target: str | cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> cst.Assign:
     if isinstance(target, str):
         target = cst.Name(target)
-    return cst.Assign(targets=[cst.AssignTarget(target=target)], value=value)
+    return cst.Assign(targets=[cst.AssignTarget(target=target)], value=standalone(value))
 
 
 def assign_many(targets: Sequence[str], value: cst.BaseExpression) -> cst.Assign:
-    return cst.Assign(targets=[cst.AssignTarget(target=cst.Name(t)) for t in targets], value=value)
+    return cst.Assign(targets=[cst.AssignTarget(target=cst.Name(t)) for t in targets], value=standalone(value))
+
+
+def standalone(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr`` able to stand as a statement's value: an argument or an element may span
+    lines because of the brackets around it (``f(a or<newline> b)``); taken out of them,
+    it needs its own (asyncssh 2.24.1's ``sftp.py``)."""
+    if type(expr) in _ONE_LINE or expr.lpar:
+        return expr
+    if type(expr) in _BARE_ONLY_AS_ARGUMENT or _breaks_line(expr):
+        return parenthesize_always(expr)
+    return expr
+
+
+def _breaks_line(node: cst.CSTNode) -> bool:
+    """A line break in whitespace that only brackets allow (LibCST's ParenthesizedWhitespace)."""
+    return type(node) is cst.ParenthesizedWhitespace or any(_breaks_line(c) for c in node.children)
+
+
+#: Expressions without inner whitespace: nothing to look for.
+_ONE_LINE = frozenset({cst.Name, cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString})
 
 
 def delete(names: Sequence[str]) -> cst.Del:
@@ -49,7 +69,7 @@ def block(stmts: Sequence[Small | Statement]) -> cst.IndentedBlock:
 
 def if_(test: cst.BaseExpression, body: Sequence[Small | Statement], orelse: Sequence[Small | Statement] | None = None) -> cst.If:
     return cst.If(
-        test=test,
+        test=standalone(test),
         body=block(body),
         orelse=cst.Else(body=block(orelse)) if orelse is not None else None,
     )
@@ -81,8 +101,14 @@ def subscript(value: cst.BaseExpression, key: cst.BaseExpression) -> cst.Subscri
     return cst.Subscript(value=value, slice=[cst.SubscriptElement(slice=cst.Index(value=key))])
 
 
-def string(value: str) -> cst.SimpleString:
-    return cst.SimpleString(repr(value))
+def string(value: str, avoid: Collection[str] = ()) -> cst.SimpleString:
+    """A literal of ``value`` (an identifier, a message: no quote or backslash in it) in a
+    quote character not in ``avoid`` (those of the f-strings around it)."""
+    if not avoid:
+        return cst.SimpleString(repr(value))
+    quote = '"' if "'" in avoid else "'"
+    assert quote not in avoid and quote not in value and "\\" not in value, (value, avoid)
+    return cst.SimpleString(f"{quote}{value}{quote}")
 
 
 def integer(value: int) -> cst.Integer:
@@ -90,7 +116,20 @@ def integer(value: int) -> cst.Integer:
 
 
 def tuple_(items: Sequence[cst.BaseExpression]) -> cst.Tuple:
-    return cst.Tuple([cst.Element(i) for i in items])
+    return cst.Tuple([cst.Element(element(i)) for i in items])
+
+
+def element(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``expr`` able to stand as an element of a display: a tuple without brackets would
+    merge into it (``return x, y`` as the last element), a generator expression or a
+    ``:=`` may stand bare only as a call's argument."""
+    if type(expr) in _BARE_ONLY_AS_ARGUMENT | {cst.Tuple} and not expr.lpar:
+        return parenthesize_always(expr)
+    return expr
+
+
+#: What a call's argument may be without brackets, and a statement's value may not.
+_BARE_ONLY_AS_ARGUMENT = frozenset({cst.GeneratorExp, cst.NamedExpr})
 
 
 def dict_(items: Sequence[tuple[str, cst.BaseExpression]]) -> cst.Dict:

@@ -235,7 +235,7 @@ class FrameBuilder:
             return {}
         callee, facts = inlining.callee, inlining.body.facts
         return {
-            node: b.subscript(b.name(namespace.alias), b.string(callee.mangled.get(node, name)))
+            node: b.subscript(b.name(namespace.alias), b.string(callee.mangled.get(node, name), avoid=callee.fstring_globals.get(node, frozenset())))
             for node, name in callee.global_uses.items()
             if facts.read_through_namespace(name)
         }

@@ -1,0 +1,87 @@
+"""Expressions the rewrite moves to another place keep their meaning there.
+
+An argument or an element written across lines relies on the brackets around it; a tuple
+written without brackets (``return x, y``) relies on standing alone; a generator
+expression or a ``:=`` may stand bare as a call's only argument. Bound to a variable,
+hoisted before an await or placed in the expression form's ``(bind, body)[-1]``, each
+needs brackets of its own. Found on asyncssh 2.24.1 (``sftp.py``: a multi-line keyword
+argument) and while fixing it (a tuple result read as its last element).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.differential.harness import assert_same_behaviour
+
+
+def test_a_tuple_result_of_the_expression_form_with_a_bound_argument_stays_a_tuple():
+    """``(( _t := a or b), _t, default)[-1]`` was the default, not ``(_t, default)``."""
+    assert_same_behaviour('''
+async def pair(x, y=0):
+    return x, y
+
+async def starred(x, *rest):
+    return *rest, x
+
+async def main():
+    a, b = 1, 0
+    print(await pair(a or b), await pair(a + b, b - a), await starred(a or b, 2, 3))
+''', inlined={"pair", "starred"})
+
+
+def test_arguments_and_operands_written_across_lines():
+    assert_same_behaviour('''
+async def f(x, y=0):
+    return x, y
+
+async def g(x):
+    r = x + 1
+    return r
+
+def sync(*a):
+    return a
+
+async def main():
+    a, b = 1, 0
+    r1 = await f(a or
+                 b)
+    r2 = await f(a, y=b or  # a comment
+                 a)
+    r3 = sync(a and
+              b, await g(a))
+    r4 = [a +
+          b, await f(a)]
+    r5 = {"k": b or
+          a, "v": await g(b)}
+    r6 = (a if b or
+          a else await g(b))
+    r7 = await g(a if b else
+                 b)
+    r8 = sync(a, sync(b)
+              [0], await g(a))
+    print(r1, r2, r3, r4, r5, r6, r7, r8)
+''', min_inlined=8)
+
+
+@pytest.mark.parametrize("arg", ["x for x in range(b)", "y := 3"])
+def test_an_argument_that_may_stand_bare_only_in_a_call(arg):
+    assert_same_behaviour(f'''
+async def f(*a):
+    return a
+
+async def h(*a):
+    n = len(a)
+    return a, n
+
+async def one(v):
+    w = v
+    return w
+
+async def main():
+    b = 2
+    r = await f({arg})
+    s = await h({arg})
+    t = await one({arg})
+    print([list(x) if not isinstance(x, int) else x for x in r], s[1], t if isinstance(t, int) else list(t))
+''', inlined={"f", "h", "one"})
