@@ -727,3 +727,45 @@ def test_fuzz_seeds_2701240_1400153_a_name_several_imports_bind_alike_is_resolve
     original = run_package(files, "pkg.app:main")
     assert original["stdout"] == "getattribute A m2\n"
     assert run_package({path: r.code for path, r in results.items()}, "pkg.app:main") == original
+
+
+MULTI_LINE_ARGUMENT = '''\
+from runtime import async_method, yield_
+
+
+@async_method
+async def f1(a, b):
+    await yield_()
+    return a + b
+
+
+@async_method
+async def f0(a, b, c=5):
+    if 3 == [9, 6][a % 2]:
+        pass
+    elif await f1(b or
+        0, 1) < c:
+        print("less", b)
+    return await f1(a or
+                    b, c) + (await f1(a, b) or
+                             c)
+
+
+@async_method
+async def main():
+    print(await f0(1, 0), await f0(0, 0, c=-1))
+'''
+
+
+@pytest.mark.parametrize("runtime_async", [False, True], ids=["plain", "runtime"])
+def test_fuzz_seeds_5000001_5000002_an_argument_across_lines_gets_its_own_brackets(runtime_async):
+    """Seeds 5000001 (runtime) and 5000002 (classes), the first programs of a generator
+    that writes arguments across lines: ``await f1(j or<newline> 0, 1)`` bound ``a = j or``
+    on a line of its own, which does not parse (the rewrite failed; found first on
+    asyncssh 2.24.1's ``sftp.py``). A value taken out of the call's brackets gets its own
+    (``build.standalone``)."""
+    source = MULTI_LINE_ARGUMENT if runtime_async else MULTI_LINE_ARGUMENT.replace("@async_method\n", "").replace("await yield_()", "pass")
+    result = rewrite_source(source, options=Options(stress_seed=None))
+    assert len(result.report.inlined) >= 4, result.report
+    verdict = compare(source, runtime_async=runtime_async, options=Options(stress_seed=None))
+    assert verdict.kind is None, verdict.detail
