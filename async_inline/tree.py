@@ -73,25 +73,49 @@ _FORMATTING: tuple[type, ...] = (
 )
 
 
-def _syntax_fields(kind: type) -> tuple[str, ...]:
-    """The fields of a node type that can hold a syntax node, by their annotations: a
-    node has about three times as many fields as children (``lpar``, ``whitespace_*``,
-    ``comma``, ``value: str`` ...), and a rewrite reads them for every node."""
+def _syntax_fields(kind: type, excluded: tuple[type, ...] = _FORMATTING) -> tuple[str, ...]:
+    """The fields of a node type that can hold a node (not one of ``excluded``), by their
+    annotations: a node has about three times as many fields as children (``lpar``,
+    ``whitespace_*``, ``comma``, ``value: str`` ...), and a rewrite reads them for every node."""
     try:
         hints = typing.get_type_hints(kind)
     except Exception:  # an annotation that does not evaluate: keep every field
         hints = {}
-    return tuple(f.name for f in dataclasses.fields(kind) if f.name not in hints or _may_hold_syntax(hints[f.name]))
+    return tuple(f.name for f in dataclasses.fields(kind) if f.name not in hints or _may_hold_node(hints[f.name], excluded))
 
 
-def _may_hold_syntax(annotation: object) -> bool:
-    """Whether a value of this annotation can be a syntax node; True when unsure."""
+def _may_hold_node(annotation: object, excluded: tuple[type, ...]) -> bool:
+    """Whether a value of this annotation can be a node not of ``excluded``; True when unsure."""
     if isinstance(annotation, type):
-        return issubclass(annotation, cst.CSTNode) and not issubclass(annotation, _FORMATTING)
+        return issubclass(annotation, cst.CSTNode) and not issubclass(annotation, excluded)
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Literal:
         return False
-    return origin is None or not args or any(_may_hold_syntax(arg) for arg in args)
+    return origin is None or not args or any(_may_hold_node(arg, excluded) for arg in args)
+
+
+_NODE_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def breaks_line(node: cst.CSTNode) -> bool:
+    """A line break inside ``node`` that only brackets around it allow (in LibCST, a
+    ``ParenthesizedWhitespace``): the node spans lines and cannot stand alone without
+    brackets of its own. Reads the fields, formatting included (``node.children`` runs a
+    visitor)."""
+    kind = type(node)
+    if kind is cst.ParenthesizedWhitespace:
+        return True
+    names = _NODE_FIELDS.get(kind)
+    if names is None:
+        names = _NODE_FIELDS[kind] = _syntax_fields(kind, excluded=())
+    for name in names:
+        value = getattr(node, name)
+        if type(value) in (list, tuple):
+            if any(is_node(v) and breaks_line(v) for v in value):
+                return True
+        elif is_node(value) and breaks_line(value):
+            return True
+    return False
 
 
 def type_test(*classes: type, excluding: tuple[type, ...] = ()) -> Callable[[object], bool]:
@@ -112,6 +136,7 @@ def type_test(*classes: type, excluding: tuple[type, ...] = ()) -> Callable[[obj
 
 #: A syntax node: a CSTNode that is not formatting.
 is_syntax = type_test(cst.CSTNode, excluding=_FORMATTING)
+is_node = type_test(cst.CSTNode)
 
 
 def walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -6,6 +6,8 @@ from collections.abc import Collection, Iterable, Sequence
 
 import libcst as cst
 
+from ..tree import breaks_line
+
 Statement = cst.BaseStatement
 Small = cst.BaseSmallStatement
 
@@ -30,14 +32,9 @@ def standalone(expr: cst.BaseExpression) -> cst.BaseExpression:
     it needs its own (asyncssh 2.24.1's ``sftp.py``)."""
     if type(expr) in _ONE_LINE or expr.lpar:
         return expr
-    if type(expr) in _BARE_ONLY_AS_ARGUMENT or _breaks_line(expr):
+    if type(expr) in _BARE_ONLY_AS_ARGUMENT or breaks_line(expr):
         return parenthesize_always(expr)
     return expr
-
-
-def _breaks_line(node: cst.CSTNode) -> bool:
-    """A line break in whitespace that only brackets allow (LibCST's ParenthesizedWhitespace)."""
-    return type(node) is cst.ParenthesizedWhitespace or any(_breaks_line(c) for c in node.children)
 
 
 #: Expressions without inner whitespace: nothing to look for.

@@ -37,7 +37,7 @@ for directory, dirs, files in os.walk(os.path.join(root, name)):
     dirs[:] = sorted(d for d in dirs if d != "__pycache__")
     rel = os.path.relpath(directory, root).replace(os.sep, ".")
     for f in sorted(files):
-        if f.endswith(".py"):
+        if f.endswith(".py") and f != "__main__.py":  # importing it runs the program
             modules.append(rel if f == "__init__.py" else rel + "." + f[:-3])
 ok = []
 for module in modules:

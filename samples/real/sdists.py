@@ -25,6 +25,9 @@ VERSIONS = {
     # Tried later, on request only (issue 11 names the five above; the totals are theirs).
     "httpx": "0.29.0",
     "starlette": "1.10.0",
+    "asyncssh": "2.24.1",
+    "uvicorn": "0.55.0",
+    "aiosmtplib": "5.1.3",
 }
 
 #: What the scripts measure when no library is named: the five of issue 11.

@@ -2,7 +2,7 @@
 
     python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx and starlette on request) it downloads the sdist, installs it
+For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn and aiosmtplib on request) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -111,6 +111,21 @@ SUITES = {
         ("httpx2[zstd]>=2.0.0", "blockbuster>=1.5.23", "importlib-metadata>=9.0.1", "opentelemetry-sdk>=1.44.0", "pytest>=9.1.1", "trio>=0.34.0"),
         extras="full",
     ),
+    # The deps of tox.ini's testenv without coverage and the Kerberos and PKCS#11 bindings
+    # (system libraries; their tests skip). Its tests start asyncssh servers in-process.
+    "asyncssh": Suite(("aiofiles>=0.6.0", "bcrypt>=3.1.3", "fido2>=2", "ifaddr>=0.2.0", "pyOpenSSL>=23.0.0", "pytest>=7.0.1", "setuptools>=18.5", "uvloop>=0.9.1")),
+    # The dev dependency group without linters, type checkers, coverage and twine; -n 0
+    # overrides its addopts' -n 8 (xdist workers' imports are not the hook's).
+    "uvicorn": Suite(
+        (
+            "pytest>=9.1.1", "pytest-mock==3.17.0", "pytest-xdist[psutil]==3.8.0", "pytest-codspeed>=4.1.1", "trustme==1.2.1",
+            "cryptography>=44.0.3", "httpx2", "a2wsgi==1.10.10", "wsproto==1.3.2", "zttp>=0.0.34",
+        ),
+        ("-n", "0"),
+        extras="standard",
+    ),
+    # requirements-dev.txt's test part.
+    "aiosmtplib": Suite(("pytest>=8.4", "pytest-asyncio>=1.4", "pytest-xdist>=3.0", "hypothesis>=6.56", "aiosmtpd>=1.4.2", "trustme>=0.9.0")),
 }
 
 
