@@ -282,13 +282,16 @@ class ProgramGenerator:
             return f"({name} := {self.expr(d)}) % 2"
         return f"{self.expr(d)} {self.pick(['<', '>', '==', '!=', '<=', '>='])} {self.expr(d)}"
 
-    def argument(self, p: Param, d: int) -> str:
+    def argument(self, p: Param, d: int, positional: bool = False) -> str:
         if p.name == "acc":
             return f"[{self.expr(d - 1)}]"
         if p.name == "box":
             return f"Box({self.expr(d - 1)})"
         if not self.in_fstring and self.chance(0.04):  # across lines, as only the call's brackets allow
             return f"{self.expr(d - 1)} or\n            {self.expr(d - 1)}"
+        if positional and not (self.in_fstring or self.in_comprehension) and self.fn is not None and self.chance(0.03):
+            # bare, as only a call's positional argument may be; not added to bound (short-circuits)
+            return f"{self.pick(LOCALS)} := {self.expr(d - 1)}"
         return self.expr(d - 1)
 
     def call_text(self, callee: Function, d: int) -> str:
@@ -317,7 +320,7 @@ class ProgramGenerator:
                 keyword_mode = True
                 keywords.append((p.name, self.argument(p, d)))
             else:
-                positional.append(self.argument(p, d))
+                positional.append(self.argument(p, d, positional=True))
         if fn.param("star") and not keyword_mode:
             positional += [self.expr(d - 1) for _ in range(self.rng.randint(0, 2))]
         for p in fn.params:

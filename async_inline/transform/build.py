@@ -117,9 +117,10 @@ def tuple_(items: Sequence[cst.BaseExpression]) -> cst.Tuple:
 
 
 def element(expr: cst.BaseExpression) -> cst.BaseExpression:
-    """``expr`` able to stand as an element of a display: a tuple without brackets would
-    merge into it (``return x, y`` as the last element), a generator expression or a
-    ``:=`` may stand bare only as a call's argument."""
+    """``expr`` able to stand as an element of a display or as the value of a ``:=``: a
+    tuple without brackets would merge into the display (``return x, y`` as the last
+    element), a generator expression or a ``:=`` may stand bare only as a call's argument
+    (``(t := x for x in y)`` is a generator whose elements assign ``t``)."""
     if type(expr) in _BARE_ONLY_AS_ARGUMENT | {cst.Tuple} and not expr.lpar:
         return parenthesize_always(expr)
     return expr

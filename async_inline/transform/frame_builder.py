@@ -110,7 +110,7 @@ class FrameBuilder:
                 values.append(emitted if isinstance(emitted, cst.Name) else b.parenthesize_always(emitted))
             else:
                 temp = self.names.temp()
-                binds.append(cst.NamedExpr(target=b.name(temp), value=emitted, lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+                binds.append(cst.NamedExpr(target=b.name(temp), value=b.element(emitted), lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
                 values.append(b.name(temp))
         subst = {param.name: value for param, value in self.bound_values(inlining, values)}
         rename: dict[cst.Name, str | cst.BaseExpression] = {node: subst[local] for node, local in callee.local_uses.items()}

@@ -66,6 +66,8 @@ async def main():
 
 @pytest.mark.parametrize("arg", ["x for x in range(b)", "y := 3"])
 def test_an_argument_that_may_stand_bare_only_in_a_call(arg):
+    """Bound by a statement, or by ``:=`` in the expression form (``(t := x for x in y)``
+    would be a generator whose elements assign ``t``: ``UnboundLocalError``)."""
     assert_same_behaviour(f'''
 async def f(*a):
     return a
@@ -78,10 +80,15 @@ async def one(v):
     w = v
     return w
 
+async def same(v):
+    return v
+
 async def main():
     b = 2
     r = await f({arg})
     s = await h({arg})
     t = await one({arg})
+    u = await same({arg})
     print([list(x) if not isinstance(x, int) else x for x in r], s[1], t if isinstance(t, int) else list(t))
-''', inlined={"f", "h", "one"})
+    print(u if isinstance(u, int) else list(u))
+''', inlined={"f", "h", "one", "same"})

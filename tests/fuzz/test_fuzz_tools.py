@@ -267,8 +267,8 @@ def test_generated_while_loops_stay_bounded_and_timeouts_are_not_swallowed():
     """Long campaign, seed 103505 (runtime): `while w1 < 3 and X or Y > 3` lost its bound
     to precedence, and `async with ACM(..., True)` swallowed the harness's alarm, so the
     original never ended and its worker was killed: a fuzzer bug reported as a finding.
-    (Seed 103507 has such a loop with the generator's draws of 2026-12-04, evening.)"""
-    case = make_case(103507, "runtime", False)
+    (Seed 103503 has such a loop with the generator's draws of 2026-12-04, evening.)"""
+    case = make_case(103503, "runtime", False)
     source = case.program()
     assert any(line.lstrip().startswith("while w") and " and (" in line for line in source.splitlines())
     started = time.monotonic()

@@ -110,7 +110,7 @@ FEATURES = {
 
 @pytest.mark.parametrize("shape", ["classes", "modules"])
 def test_programs_contain_what_they_are_for(shape):
-    text = "\n".join(_text(generate_objects(seed, seed % 2 == 1, package=shape == "modules")) for seed in range(60))
+    text = "\n".join(_text(generate_objects(seed, seed % 2 == 1, package=shape == "modules")) for seed in range(120))
     missing = [name for name, pattern in FEATURES[shape].items() if not re.search(pattern, text, re.MULTILINE)]
     assert not missing, missing
 
