@@ -111,6 +111,9 @@ class Fake:
     def __init__(self, name):
         self.name = name
 
+    def __repr__(self):  # printed when a program returns one (seed 3100916): no address
+        return f"<Fake {self.name}>"
+
     async def __call__(self, *args, **kwargs):
         log("fake", self.name, args, sorted(kwargs.items()))
         return len(args) + len(kwargs)
