@@ -135,6 +135,10 @@ class CalleeInfo:
     dotted_import_locals: frozenset[str] = frozenset()
     #: Locals read inside f-strings (a string literal cannot stand for them there before 3.12).
     fstring_locals: frozenset[str] = frozenset()
+    #: Locals read where CPython's compiler warns about a constant (``x is 0.5``: "is" with
+    #: a literal; ``x()``; ``x[i]``; ``s[x]``): no literal argument or default stands for
+    #: them, or the rewrite would add SyntaxWarnings (errors under ``-W error``).
+    literal_unsafe_locals: frozenset[str] = frozenset()
     #: Globals read inside f-strings, with the quote characters of the f-strings around
     #: them: code reading them from another module's namespace quotes the key with another.
     fstring_globals: dict[cst.Name, frozenset[str]] = field(default_factory=dict)
@@ -152,6 +156,11 @@ class CalleeInfo:
     #: an exception of the callee's own is being handled (see ``site``, gh-108668).
     handles_exceptions: bool = False
     refusal: Refusal | None = None
+
+    def folds_default(self, param: Parameter, frozen_defaults: bool) -> bool:
+        """Under ``frozen-defaults``, is ``param``'s default pasted as its literal (rather
+        than read from ``__defaults__`` at call time)?"""
+        return frozen_defaults and param.literal is not None and param.name not in self.literal_unsafe_locals
 
 
 def statement_count(stmts: Sequence[cst.CSTNode]) -> int:
@@ -456,6 +465,7 @@ def analyze_callee(
         dotted_import_locals=_dotted_import_locals(nodes),
         fstring_locals=frozenset(names.local_uses[n] for n in in_fstrings if n in names.local_uses),
         fstring_globals={n: quotes for n, quotes in in_fstrings.items() if n in names.global_uses},
+        literal_unsafe_locals=frozenset(local for n, local in names.local_uses.items() if _warns_for_a_constant(index, n)),
         max_blocks=max(
             (blocks_around(node, fdef.body, index.parent) for node in nodes if is_statement_line(node)),
             default=0,
@@ -482,6 +492,21 @@ def _names_in_fstrings(nodes: Sequence[cst.CSTNode]) -> dict[cst.Name, frozenset
                 if type(n) is cst.Name:
                     out[n] = out.get(n, frozenset()) | quote
     return out
+
+
+def _warns_for_a_constant(index: ScopeIndex, name: cst.Name) -> bool:
+    """Would CPython's compiler warn if a constant stood where ``name`` is read: an operand
+    of ``is``/``is not``, called, subscripted, or an index?"""
+    parent = index.parent(name)
+    if type(parent) is cst.Call:
+        return parent.func is name
+    if type(parent) is cst.Subscript:
+        return parent.value is name
+    if type(parent) is cst.Index:
+        return True
+    if type(parent) is cst.ComparisonTarget:
+        parent = index.parent(parent)
+    return type(parent) is cst.Comparison and any(type(t.operator) in (cst.Is, cst.IsNot) for t in parent.comparisons)
 
 
 def mangle(class_name: str, name: str) -> str | None:

@@ -121,7 +121,7 @@ def takes_nested_guards(
         return False
     if any(arg.star or not stable(arg.value) for arg in args):
         return False
-    return all(not source.default or (frozen_defaults and source.param.literal is not None) for source in binding)
+    return all(not source.default or callee.folds_default(source.param, frozen_defaults) for source in binding)
 
 
 def _binds_in_the_call(target: Target) -> bool:

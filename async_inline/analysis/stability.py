@@ -42,6 +42,12 @@ def is_stable(node: cst.CSTNode, stable_name: Callable[[cst.Name], bool]) -> boo
     return False
 
 
+def is_constant(node: cst.CSTNode) -> bool:
+    """A literal or ``True``/``False``/``None``: what CPython's compiler warns about in
+    some positions (``literal_positions`` of the callee analysis)."""
+    return is_literal(node) or (isinstance(node, cst.Name) and node.value in CONSTANT_NAMES)
+
+
 def is_literal(node: cst.CSTNode) -> bool:
     """A stable expression that is not a name: it stays an expression where it is used."""
     return isinstance(node, LITERALS) or (

@@ -280,6 +280,8 @@ class ProgramGenerator:
         if r < 0.27 and not self.in_comprehension and self.fn is not None:
             name = self.pick(LOCALS)  # not added to bound: the walrus may be short-circuited away
             return f"({name} := {self.expr(d)}) % 2"
+        if r < 0.31 and self.bound:  # a constant pasted here would make the compiler warn ("is" with a literal)
+            return f"{self.pick(self.bound)} {self.pick(['is', 'is not'])} None"
         return f"{self.expr(d)} {self.pick(['<', '>', '==', '!=', '<=', '>='])} {self.expr(d)}"
 
     def argument(self, p: Param, d: int, positional: bool = False) -> str:

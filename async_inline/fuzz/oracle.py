@@ -360,6 +360,26 @@ def compare(
         return _judge(files, run_files, rewrite_files, timeout)
 
 
+def _new_compile_warning(original: Program, rewritten: Program) -> str | None:
+    """A warning the compiler gives for the rewritten code and not for the original (a
+    constant pasted as ``(0.5) is None``: "is" with a literal), which ``-W error`` makes an
+    error: the rewrite must not add one."""
+    originals = {"": original} if isinstance(original, str) else dict(original)
+    rewrites = {"": rewritten} if isinstance(rewritten, str) else dict(rewritten)
+    for path, code in rewrites.items():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            try:
+                compile(originals[path], path or "<program>", "exec", dont_inherit=True)
+            except (SyntaxError, Warning):
+                continue  # the original's own warning
+            try:
+                compile(code, path or "<program>", "exec", dont_inherit=True)
+            except (SyntaxError, Warning) as exc:
+                return f"the rewritten code compiles with a warning the original does not give: {exc}"
+    return None
+
+
 def _judge(
     program: Program, run: Callable[[Program, float, int], Outcome], rewrite_it: Callable[[], dict[str, Rewritten]], timeout: float
 ) -> Verdict:
@@ -390,6 +410,9 @@ def _judge(
         return Verdict("rewrite-crash", f"{type(exc).__name__}: {exc}")
     inlined, skipped = site_counts(program, results)
     rewritten_program: Program = results[""].code if isinstance(program, str) else {p: r.code for p, r in results.items()}
+    warned = _new_compile_warning(program, rewritten_program)
+    if warned is not None:
+        return Verdict("invalid-output", warned, inlined, skipped)
     try:
         rewritten = run(rewritten_program, max(timeout, 20 * original.seconds), 0)
     except ProgramTimeout:

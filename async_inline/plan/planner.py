@@ -29,7 +29,7 @@ from ..analysis.refusals import Refusal, RefusalCode
 from ..analysis.resolve import Lookup, MethodContext, SiteScope, Target, resolve
 from ..analysis.scopes import ScopeIndex
 from ..analysis.site import Inlinable, Limits, SiteCall, SiteContext, check_site, site_call
-from ..analysis.stability import is_literal, is_stable
+from ..analysis.stability import is_constant, is_literal, is_stable
 from ..analysis.unresolved import UnresolvedShape
 from ..options import Options
 from ..tree import children, contains, is_statement_level, statements_of, walk, walrus_targets
@@ -296,9 +296,9 @@ class Planner:
             if isinstance(node, cst.CompFor) and child is node.iter:
                 in_iterable = True
             child, node = node, parent(node)
-        stable = self._stable(frame, walrus)
-        for arg in site.call.args:
-            if stable(arg.value):
+        pasted = self._pasted(frame, site, check, walrus)
+        for i, arg in enumerate(site.call.args):
+            if pasted(i):
                 continue
             if in_iterable or any(contains(arg.value, a) for a in statement_sites):
                 return False
@@ -331,8 +331,8 @@ class Planner:
             if isinstance(check_nested, Inlinable):
                 check_nested = Refusal(RefusalCode.POSITION, "inside a callee inlined as an expression, where statements cannot go")
             child.sites[node] = self._refused(child, inner, nested, check_nested)
-        stable = self._stable(frame, walrus)
-        in_place = frozenset(i for i, arg in enumerate(site.call.args) if stable(arg.value))
+        pasted = self._pasted(frame, site, check, walrus)
+        in_place = frozenset(i for i in range(len(site.call.args)) if pasted(i))
         inlining = Inlining(
             Form.EXPRESSION, check.target, check.binding, {}, frozenset(), in_place, child.frozen(), guard=check.guard,
             merged_guard=self._merged(frame, site, check),
@@ -340,6 +340,17 @@ class Planner:
         line = frame.facts.index.line(site.await_node)
         local = frame.facts is self.facts
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))
+
+    def _pasted(self, frame: _Frame, site: SiteCall, check: Inlinable, walrus: frozenset[str]) -> Callable[[int], bool]:
+        """Which arguments the expression form pastes where their parameters are read: the
+        stable ones, except a constant for a parameter read where the compiler warns about
+        one (``CalleeInfo.literal_unsafe_locals``); inside another expression frame a name
+        may itself stand for a constant, so such parameters always get a ``:=`` there."""
+        stable = self._stable(frame, walrus)
+        unsafe = check.target.callee.literal_unsafe_locals
+        warned = {s.arg for s in check.binding if s.arg is not None and s.param.name in unsafe}
+        args = site.call.args
+        return lambda i: stable(args[i].value) and not (i in warned and (frame.expression or is_constant(args[i].value)))
 
     def _statement_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable, stmt: cst.CSTNode) -> SitePlan:
         callee = check.target.callee
@@ -353,6 +364,7 @@ class Planner:
             and source.param.name not in constants
             and _ends_as_plain_name(site.call.args[source.arg].value)
             and self._constant_of(frame, site.call.args[source.arg].value) is None  # emitted as a literal
+            and not (source.param.name in callee.literal_unsafe_locals and is_constant(site.call.args[source.arg].value))
         )
         guard = check.guard
         if guard is Guard.CLASS_ATTRIBUTE and callee.params[0].name not in callee.rebound_params:
@@ -407,7 +419,8 @@ class Planner:
         parameter of the frame around that stands for one), or to a literal default under
         the assumption ``frozen-defaults``, and never rebound by the body. Their uses read
         the literal itself; no variable holds them. (A string is not pasted into an
-        f-string: its quotes could end the f-string's before Python 3.12.)"""
+        f-string: its quotes could end the f-string's before Python 3.12; no literal is
+        pasted where the compiler warns about one, ``CalleeInfo.literal_unsafe_locals``.)"""
         callee = check.target.callee
         frozen = "frozen-defaults" in self.options.assume
         out: dict[str, cst.BaseExpression] = {}
@@ -419,9 +432,11 @@ class Planner:
             if source.arg is not None:
                 arg = site.call.args[source.arg].value
                 value = arg if is_literal(arg) else self._constant_of(frame, arg)
-            elif source.default and frozen:
+            elif source.default and callee.folds_default(param, frozen):
                 value = param.literal
-            if value is None or (param.name in callee.fstring_locals and any(isinstance(n, cst.SimpleString) for n in walk(value))):
+            if value is None or param.name in callee.literal_unsafe_locals:
+                continue
+            if param.name in callee.fstring_locals and any(isinstance(n, cst.SimpleString) for n in walk(value)):
                 continue
             out[param.name] = value
         return out

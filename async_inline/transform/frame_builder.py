@@ -56,7 +56,8 @@ class FrameBuilder:
         if source.arg is not None:
             return args[source.arg]
         if source.default:
-            if param.literal is not None and "frozen-defaults" in self.emission.options.assume:
+            if inlining.callee.folds_default(param, "frozen-defaults" in self.emission.options.assume):
+                assert param.literal is not None
                 return b.parenthesize_always(param.literal.with_changes(lpar=[], rpar=[]))
             ref = b.name(self.emission.ref_alias(inlining.body))
             if isinstance(param.default, int):

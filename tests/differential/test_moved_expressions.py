@@ -10,8 +10,11 @@ argument) and while fixing it (a tuple result read as its last element).
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
+from async_inline import Options
 from tests.differential.harness import assert_same_behaviour
 
 
@@ -92,3 +95,33 @@ async def main():
     print([list(x) if not isinstance(x, int) else x for x in r], s[1], t if isinstance(t, int) else list(t))
     print(u if isinstance(u, int) else list(u))
 ''', inlined={"f", "h", "one", "same"})
+
+
+@pytest.mark.parametrize("assume", [frozenset(), frozenset({"frozen-defaults"})], ids=["default", "frozen-defaults"])
+def test_a_constant_is_not_pasted_where_the_compiler_warns_about_one(assume):
+    """``timeout is None`` with ``0.01`` pasted for ``timeout`` is ``(0.01) is None``, which
+    CPython compiles with a SyntaxWarning ("is" with a literal; an error under ``-W
+    error``): found running aiosmtplib 5.1.3's suite under the plugin
+    (``await smtp_client.connect(timeout=0.01)``). The same for a constant called,
+    subscripted or used as an index."""
+    source = """
+async def check(timeout=None, key="k", cb=None, i=0):
+    if timeout is None or cb is not None and cb():
+        return "none", key[i]
+    return timeout is not None, key[i], "abc"[i]
+
+async def outer(t):
+    return await check(t)
+
+async def same(v):
+    return v is None
+
+async def main():
+    print(await check(0.01), await check(timeout=2, key="xy", i=1), await check(None, "z"))
+    print(await check(True, cb=None), await outer(0.5), await outer(None), await same(3), await same(None))
+"""
+    result = assert_same_behaviour(source, options=Options(assume=assume), inlined={"check", "outer", "same"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(source, "<original>", "exec")
+        compile(result.code, "<rewritten>", "exec")
