@@ -28,6 +28,8 @@ VERSIONS = {
     "asyncssh": "2.24.1",
     "uvicorn": "0.55.0",
     "aiosmtplib": "5.1.3",
+    "trio": "0.35.0",
+    "hypercorn": "0.18.0",
 }
 
 #: What the scripts measure when no library is named: the five of issue 11.

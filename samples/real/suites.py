@@ -2,7 +2,7 @@
 
     python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn and aiosmtplib on request) it downloads the sdist, installs it
+For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio and hypercorn on request) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -126,6 +126,14 @@ SUITES = {
     ),
     # requirements-dev.txt's test part.
     "aiosmtplib": Suite(("pytest>=8.4", "pytest-asyncio>=1.4", "pytest-xdist>=3.0", "hypothesis>=6.56", "aiosmtpd>=1.4.2", "trustme>=0.9.0")),
+    # test-requirements.in's tests part (its tests live in the package: trio._tests),
+    # without the type checkers and linters that test_exports runs (deselected).
+    "trio": Suite(
+        ("pytest>=8.4", "async_generator>=1.9", "pyOpenSSL>=22.0.0", "trustme", "cryptography>=41.0.0", "astor"),
+        ("--pyargs", "trio", "-k", "not test_exports"),
+    ),
+    # The dev dependency group, and pytest-cov for its addopts.
+    "hypercorn": Suite(("httpx", "hypothesis", "mock", "pytest", "pytest-asyncio", "pytest-trio", "pytest-cov", "trio")),
 }
 
 
