@@ -127,10 +127,11 @@ SUITES = {
     # requirements-dev.txt's test part.
     "aiosmtplib": Suite(("pytest>=8.4", "pytest-asyncio>=1.4", "pytest-xdist>=3.0", "hypothesis>=6.56", "aiosmtpd>=1.4.2", "trustme>=0.9.0")),
     # test-requirements.in's tests part (its tests live in the package: trio._tests),
-    # without the type checkers and linters that test_exports runs (deselected).
+    # without the type checkers, linters and formatters that test_exports and the tools'
+    # tests run (left out).
     "trio": Suite(
         ("pytest>=8.4", "async_generator>=1.9", "pyOpenSSL>=22.0.0", "trustme", "cryptography>=41.0.0", "astor"),
-        ("--pyargs", "trio", "-k", "not test_exports"),
+        ("--pyargs", "trio", "-k", "not test_exports", "--ignore=src/trio/_tests/tools"),
     ),
     # The dev dependency group, and pytest-cov for its addopts.
     "hypercorn": Suite(("httpx", "hypothesis", "mock", "pytest", "pytest-asyncio", "pytest-trio", "pytest-cov", "trio")),
