@@ -44,7 +44,7 @@ def is_stable(node: cst.CSTNode, stable_name: Callable[[cst.Name], bool]) -> boo
 
 def is_constant(node: cst.CSTNode) -> bool:
     """A literal or ``True``/``False``/``None``: what CPython's compiler warns about in
-    some positions (``literal_positions`` of the callee analysis)."""
+    some positions (``CalleeInfo.literal_unsafe_locals``)."""
     return is_literal(node) or (isinstance(node, cst.Name) and node.value in CONSTANT_NAMES)
 
 
