@@ -367,16 +367,20 @@ def _new_compile_warning(original: Program, rewritten: Program) -> str | None:
     originals = {"": original} if isinstance(original, str) else dict(original)
     rewrites = {"": rewritten} if isinstance(rewritten, str) else dict(rewritten)
     for path, code in rewrites.items():
+        if code == originals[path]:
+            continue
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             try:
+                compile(code, path or "<program>", "exec", dont_inherit=True)
+                continue
+            except (SyntaxError, Warning) as exc:
+                warned = exc
+            try:  # only now: is it the original's own warning?
                 compile(originals[path], path or "<program>", "exec", dont_inherit=True)
             except (SyntaxError, Warning):
-                continue  # the original's own warning
-            try:
-                compile(code, path or "<program>", "exec", dont_inherit=True)
-            except (SyntaxError, Warning) as exc:
-                return f"the rewritten code compiles with a warning the original does not give: {exc}"
+                continue
+        return f"the rewritten code compiles with a warning the original does not give: {warned}"
     return None
 
 

@@ -121,13 +121,14 @@ def element(expr: cst.BaseExpression) -> cst.BaseExpression:
     tuple without brackets would merge into the display (``return x, y`` as the last
     element), a generator expression or a ``:=`` may stand bare only as a call's argument
     (``(t := x for x in y)`` is a generator whose elements assign ``t``)."""
-    if type(expr) in _BARE_ONLY_AS_ARGUMENT | {cst.Tuple} and not expr.lpar:
+    if type(expr) in _NOT_BARE_IN_A_DISPLAY and not expr.lpar:
         return parenthesize_always(expr)
     return expr
 
 
 #: What a call's argument may be without brackets, and a statement's value may not.
 _BARE_ONLY_AS_ARGUMENT = frozenset({cst.GeneratorExp, cst.NamedExpr})
+_NOT_BARE_IN_A_DISPLAY = _BARE_ONLY_AS_ARGUMENT | {cst.Tuple}
 
 
 def dict_(items: Sequence[tuple[str, cst.BaseExpression]]) -> cst.Dict:
