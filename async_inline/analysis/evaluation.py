@@ -172,6 +172,12 @@ def statement_position_problem(stmt: cst.CSTNode, target: cst.CSTNode) -> str | 
     first, other = header_expressions(stmt)
     for expr in other:
         if contains(expr, target):
+            if isinstance(stmt, cst.Assert):
+                # Lowered, the await would run under -O too, and pytest's assertion rewriter
+                # would explain a temporary instead of the call.
+                return "the await is in an `assert` statement"
+            if isinstance(stmt, cst.Del):
+                return "the await is in a `del` statement"
             kind = type(stmt).__name__.lower()
             return f"the await is in a part of a `{kind}` statement evaluated after its target is known"
     for expr in first:

@@ -30,7 +30,15 @@ VERSIONS = {
     "aiosmtplib": "5.1.3",
     "trio": "0.35.0",
     "hypercorn": "0.18.0",
+    "tortoise-orm": "1.1.9",
+    "python-socketio": "5.18.1",
+    "python-engineio": "4.15.1",
+    "asyncstdlib": "3.14.0",
+    "grpclib": "0.4.9",
 }
+
+#: Import names of the libraries whose distribution is named otherwise.
+IMPORT_NAMES = {"tortoise-orm": "tortoise", "python-socketio": "socketio", "python-engineio": "engineio"}
 
 #: What the scripts measure when no library is named: the five of issue 11.
 DEFAULT = ("anyio", "httpcore", "websockets", "aiosqlite", "aiohttp")
@@ -55,16 +63,23 @@ def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str
 def fetch(name: str, work: Path) -> Path:
     """The unpacked sdist of ``name`` at ``VERSIONS[name]`` (downloaded on first use)."""
     version = VERSIONS[name]
-    target = work / "src" / f"{name}-{version}"
-    if target.is_dir():
-        return target
+    # Current sdists name their archive and folder after the normalized name (``python_socketio-5.18.1``).
+    stems = [f"{n}-{version}" for n in (name, name.replace("-", "_"))]
+    candidates = [work / "src" / stem for stem in stems]
+    for target in candidates:
+        if target.is_dir():
+            return target
     downloads = work / "sdists"
     downloads.mkdir(parents=True, exist_ok=True)
-    archives = [p for p in downloads.iterdir() if p.name.lower().startswith(f"{name}-{version}".lower())]
+
+    def archives_of() -> list[Path]:
+        return [p for p in downloads.iterdir() if p.name.lower().startswith(tuple(s.lower() for s in stems))]
+
+    archives = archives_of()
     if not archives:
         log(f"downloading the {name} {version} sdist")
         run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", f"{name}=={version}", "-d", str(downloads)])
-        archives = [p for p in downloads.iterdir() if p.name.lower().startswith(f"{name}-{version}".lower())]
+        archives = archives_of()
     [archive] = archives
     (work / "src").mkdir(parents=True, exist_ok=True)
     if archive.name.endswith(".zip"):
@@ -76,13 +91,15 @@ def fetch(name: str, work: Path) -> Path:
                 t.extractall(work / "src", filter="data")
             else:  # pragma: no cover - interpreters without PEP 706
                 t.extractall(work / "src")
-    if not target.is_dir():
-        raise SystemExit(f"{archive} did not unpack to {target}")
-    return target
+    for target in candidates:
+        if target.is_dir():
+            return target
+    raise SystemExit(f"{archive} did not unpack to {candidates[0]}")
 
 
 def package_dir(root: Path, name: str) -> Path:
-    """Where the import package ``name`` lives in an unpacked sdist (flat or src layout)."""
+    """Where library ``name``'s import package lives in an unpacked sdist (flat or src layout)."""
+    name = IMPORT_NAMES.get(name, name)
     for candidate in (root / name, root / "src" / name):
         if (candidate / "__init__.py").is_file():
             return candidate

@@ -2,7 +2,7 @@
 
     python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio and hypercorn on request) it downloads the sdist, installs it
+For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio and asyncstdlib on request) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -135,6 +135,24 @@ SUITES = {
     ),
     # The dev dependency group, and pytest-cov for its addopts.
     "hypercorn": Suite(("httpx", "hypothesis", "mock", "pytest", "pytest-asyncio", "pytest-trio", "pytest-cov", "trio")),
+    # The test and contrib dependency groups (its default database is SQLite in memory;
+    # the other databases' tests skip), and asyncpg and psycopg, which test modules import.
+    "tortoise-orm": Suite(
+        (
+            "pytest", "pytest-asyncio", "cryptography>=46.0.3", "aiomysql>=0.3.2", "pytz>=2025.2", "asyncpg", "psycopg[binary,pool]",
+            "quart", "sanic", "sanic-testing", "starlette>=1.0,<2.0", "pydantic>=2.0,!=2.7.0", "fastapi>=0.115.0",
+            "asgi_lifespan", "httpx", "aiohttp", "blacksheep>=2.0.8",
+        ),
+    ),
+    # tox.ini's testenv deps without coverage, and its pytest options.
+    "python-socketio": Suite(
+        ("simple-websocket", "uvicorn", "requests", "websocket-client", "aiohttp", "msgpack", "redis", "valkey", "pytest", "pytest-asyncio", "pytest-timeout"),
+        ("-p", "no:logging", "--timeout=60"),
+    ),
+    "python-engineio": Suite(("pytest", "pytest-asyncio", "aiohttp", "tornado", "requests", "websocket-client"), ("-p", "no:logging")),
+    # The test extra without the linters and type checkers.
+    "asyncstdlib": Suite(("pytest",)),
+    "grpclib": Suite((), missing="the grpclib 0.4.9 sdist lacks its tests' helper modules (dummy_pb2, conn, stubs)"),
 }
 
 
