@@ -47,6 +47,26 @@ def module_globals(name: str) -> dict[str, Any]:
     return module.__dict__ if module is not None else {}
 
 
+def global_value(namespace: dict[str, Any], name: str) -> Any:
+    """Read the global ``name`` of another module, as code running in that module would.
+
+    For globals that module may lack when inlined code runs (bound only on some branch of
+    its top-level code, deleted somewhere, or never bound): Python then reads the module's
+    builtins, or raises NameError. Globals bound on every path are read as
+    ``namespace[name]`` directly."""
+    try:
+        return namespace[name]
+    except KeyError:
+        pass
+    found = namespace.get("__builtins__", builtins)
+    table = found.__dict__ if isinstance(found, types.ModuleType) else found
+    try:
+        return table[name]
+    except (KeyError, TypeError):
+        pass
+    raise NameError(f"name '{name}' is not defined", name=name)
+
+
 #: A class's own namespace, read past its metaclass: ``vars(cls)`` would run a metaclass's
 #: ``__getattribute__``, code the original program does not run when it imports the module.
 _CLASS_NAMESPACE = type.__dict__["__dict__"]

@@ -31,6 +31,11 @@ MODULE_DUNDERS = frozenset(
 )
 
 
+#: The globals the import system sets in every module it runs (``__file__``,
+#: ``__cached__`` and ``__path__`` only in some).
+_ALWAYS_SET_DUNDERS = frozenset({"__name__", "__doc__", "__package__", "__spec__", "__loader__", "__builtins__"})
+
+
 class ModuleFacts:
     def __init__(
         self,
@@ -157,6 +162,17 @@ class ModuleFacts:
     def module_globals(self) -> frozenset[str]:
         """Names the module binds at its top level."""
         return self.index.bindings(self.index.global_scope)
+
+    @cached_property
+    def always_bound(self) -> frozenset[str]:
+        """Globals the module holds once its code has run, whichever branches that took,
+        and never deletes: code inlined from it reads them from its namespace directly.
+        Others (``if sys.version_info < (3, 11): from exceptiongroup import
+        BaseExceptionGroup``) may be missing there, and Python then reads the builtins or
+        raises NameError (``runtime.global_value``)."""
+        index = self.index
+        deleted = {n.value for n, role in index.roles.items() if role is Role.DEL and index.use_scope(n) is index.global_scope}
+        return frozenset((_bound_on_every_path(index, index.module.body) | _ALWAYS_SET_DUNDERS) - deleted)
 
     def read_through_namespace(self, name: str) -> bool:
         """Whether code of this module inlined into another reads ``name`` from this
@@ -285,6 +301,40 @@ def _attributes_of(target: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpress
             yield from _attributes_of(element.value)
     elif isinstance(target, cst.StarredElement):
         yield from _attributes_of(target.value)
+
+
+def _bound_on_every_path(index: ScopeIndex, stmts: Sequence[cst.CSTNode]) -> set[str]:
+    """Module globals that running ``stmts`` to their end binds, whichever branches run.
+    A top-level statement that raises stops the import, so only branches count: both
+    arms of an ``if``, a ``try``'s body and else or else each of its handlers. Loops,
+    ``with`` (its manager may suppress an exception) and ``match`` bind nothing for sure."""
+    bound: set[str] = set()
+    for stmt in stmts:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            bound.add(stmt.name.value)
+        elif isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite, cst.IndentedBlock)):
+            bound |= _bound_on_every_path(index, stmt.body)
+        elif isinstance(stmt, (cst.Assign, cst.AugAssign, cst.Import, cst.ImportFrom)) or (
+            isinstance(stmt, cst.AnnAssign) and stmt.value is not None
+        ):
+            bound.update(
+                n.value
+                for n in walk(stmt)
+                if isinstance(n, cst.Name) and index.role(n) in (Role.STORE, Role.AUGSTORE) and index.binding_scope(n) is index.global_scope
+            )
+        elif isinstance(stmt, cst.If):
+            otherwise: set[str] = set()
+            if isinstance(stmt.orelse, cst.If):
+                otherwise = _bound_on_every_path(index, [stmt.orelse])
+            elif stmt.orelse is not None:
+                otherwise = _bound_on_every_path(index, [stmt.orelse.body])
+            bound |= _bound_on_every_path(index, [stmt.body]) & otherwise
+        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+            completed = _bound_on_every_path(index, [stmt.body, *([stmt.orelse.body] if stmt.orelse else [])])
+            for handler in stmt.handlers:
+                completed &= _bound_on_every_path(index, [handler.body])
+            bound |= completed | (_bound_on_every_path(index, [stmt.finalbody.body]) if stmt.finalbody else set())
+    return bound
 
 
 def module_level_definitions(stmts: Sequence[cst.BaseStatement]) -> list[cst.FunctionDef]:

@@ -19,7 +19,7 @@ from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .guards import Guard, GuardPolicy, choose_guard
 from .refusals import Refusal, RefusalCode
 from .resolve import Lookup, Target
-from .scopes import ScopeIndex
+from .scopes import Role, ScopeIndex
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -210,6 +210,13 @@ def _names_refusal(
     callee = target.callee
     plain = {n for n in callee.free_names if not (foreign and target.facts.read_through_namespace(n))}
     if foreign:
+        for node, name in callee.global_uses.items():
+            role = target.facts.index.role(node)
+            if role in (Role.AUGSTORE, Role.DEL) and name not in target.facts.always_bound and target.facts.read_through_namespace(name):
+                verb = "deletes" if role is Role.DEL else "updates"
+                return Refusal(
+                    RefusalCode.UNSUPPORTED, f"{verb} its module's global '{name}', which may be unbound there (a NameError the namespace would not raise)"
+                )
         for node, quotes in callee.fstring_globals.items():
             if len(quotes) > 1 and target.facts.read_through_namespace(node.value):
                 return Refusal(

@@ -24,6 +24,7 @@ from ..analysis.callee import CalleeInfo, Parameter, ParamKind, is_immutable_lit
 from ..analysis.evaluation import awaits_in
 from ..analysis.guards import Guard
 from ..analysis.resolve import Lookup
+from ..analysis.scopes import Role
 from ..analysis.stability import is_literal
 from ..plan.model import Form, Inlining, SitePlan
 from . import build as b
@@ -230,16 +231,23 @@ class FrameBuilder:
     def _namespace_reads(self, inlining: Inlining) -> dict[cst.Name, cst.BaseExpression]:
         """Code of another module reads and writes its globals in that module's namespace
         (``_ai_g_x["LIMIT"]``): live values, that module's ``__name__``, its ``global``
-        statements' targets. Builtins it does not shadow stay plain names."""
+        statements' targets. Builtins it does not shadow stay plain names. A global the
+        module may lack is read as Python would, falling back to its builtins
+        (``_ai_rt.global_value(_ai_g_x, "BaseExceptionGroup")``)."""
         namespace = self.emission.namespace(inlining.body)
         if namespace is None:
             return {}
         callee, facts = inlining.callee, inlining.body.facts
-        return {
-            node: b.subscript(b.name(namespace.alias), b.string(callee.mangled.get(node, name), avoid=callee.fstring_globals.get(node, frozenset())))
-            for node, name in callee.global_uses.items()
-            if facts.read_through_namespace(name)
-        }
+        reads: dict[cst.Name, cst.BaseExpression] = {}
+        for node, name in callee.global_uses.items():
+            if not facts.read_through_namespace(name):
+                continue
+            key = b.string(callee.mangled.get(node, name), avoid=callee.fstring_globals.get(node, frozenset()))
+            if name in facts.always_bound or facts.index.role(node) is not Role.LOAD:
+                reads[node] = b.subscript(b.name(namespace.alias), key)
+            else:
+                reads[node] = cst.Call(b.attr(self.emission.runtime(), "global_value"), [cst.Arg(b.name(namespace.alias)), cst.Arg(key)])
+        return reads
 
     def _class_cell(self, inlining: Inlining, names: dict[str, str], rename: dict[cst.Name, str | cst.BaseExpression]) -> Replacements:
         """A method's ``__class__`` and zero-argument ``super()`` name its class explicitly:

@@ -383,3 +383,107 @@ def test_inherited_code_calling_a_method_of_a_subclass_of_another_module():
     }, inlined={"pkg.base.A.run"}, options=Options(stress_seed=None, costly_guards=True))
     (kept,) = results["pkg/base.py"].report.skipped  # the site in A.run, and its copy in go
     assert (kept.callee, kept.code, kept.copies) == ("self.m3", "unresolved", (2,))
+
+
+def test_a_global_bound_on_one_branch_of_the_callees_module_falls_back_to_builtins():
+    """hypercorn 0.18.0 under ``--stress 1``: ``if sys.version_info < (3, 11): from
+    exceptiongroup import BaseExceptionGroup`` binds the name only on old Pythons; elsewhere
+    the callee's ``except BaseExceptionGroup`` reads the builtin. Inlined, it was read as
+    ``_ai_g_x['BaseExceptionGroup']``: a KeyError. Globals the module binds on every path
+    are still read from the namespace directly."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/run.py": '''
+            import sys
+
+            if sys.version_info < (3, 0):
+                from nowhere import BaseExceptionGroup, ValueError
+            if sys.version_info < (3, 0):
+                LIMIT = 1
+            else:
+                LIMIT = 2
+            try:
+                from nowhere import MISSING
+            except ImportError:
+                MISSING = None
+
+            async def serve(fail):
+                try:
+                    if fail:
+                        raise BaseExceptionGroup("many", [ValueError("one")])
+                    return LIMIT, MISSING
+                except BaseExceptionGroup as error:
+                    return "caught", len(error.exceptions), LIMIT
+        ''',
+        "pkg/app.py": '''
+            from .run import serve
+
+            async def main():
+                return await serve(False), await serve(True)
+        ''',
+    }, inlined={"pkg.run.serve"})
+    code = results["pkg/app.py"].code
+    assert "global_value(_ai_g_pkg_run, 'BaseExceptionGroup')" in code
+    assert "global_value(_ai_g_pkg_run, 'ValueError')" in code
+    assert "_ai_g_pkg_run['LIMIT']" in code and "_ai_g_pkg_run['MISSING']" in code
+
+
+def test_a_global_the_callees_module_may_lack_raises_name_error_as_in_the_original():
+    """Not bound on the branch taken, not a builtin: the original raises NameError (the
+    namespace's KeyError would be another exception)."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            import sys
+
+            if sys.version_info < (3, 0):
+                HOOK = print
+
+            async def notify(x):
+                return HOOK(x)
+        ''',
+        "pkg/app.py": '''
+            from .util import notify
+
+            async def main():
+                try:
+                    await notify(1)
+                except NameError as exc:
+                    print(type(exc).__name__, exc, exc.name)
+                await notify(2)
+        ''',
+    }, inlined={"pkg.util.notify"}, raises="NameError")
+
+
+def test_updating_or_deleting_a_global_the_callees_module_may_lack_is_refused():
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            import sys
+
+            if sys.version_info < (3, 0):
+                COUNT = 0
+            TOTAL = 0
+
+            async def bump():
+                global COUNT
+                COUNT += 1
+
+            async def add(x):
+                global TOTAL
+                TOTAL += x
+                return TOTAL
+        ''',
+        "pkg/app.py": '''
+            from .util import add, bump
+
+            async def main():
+                print(await add(2))
+                try:
+                    await bump()
+                except NameError as exc:
+                    print(exc)
+        ''',
+    }, inlined={"pkg.util.add"})
+    [skipped] = results["pkg/app.py"].report.skipped
+    assert (skipped.callee, skipped.code) == ("bump", "unsupported") and "may be unbound" in skipped.reason
