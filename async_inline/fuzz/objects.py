@@ -619,9 +619,19 @@ class ObjectProgramGenerator(ProgramGenerator):
         """State of its own each module has: callees must read their module's."""
         scale, limit = self.rng.randint(2, 9), self.rng.randint(1, 5)
         lines = [] if not self.package else ["G = 0"]
+        lines.append(f"LIMIT = {limit}")
+        # Globals bound on some branches only (chosen without a draw: seeds keep their
+        # programs): callees of other modules must read them as Python does.
+        variant = (scale + limit + module) % 4 if self.package else 0
+        if variant == 1:  # never taken: callees' ValueError and KeyError are the builtins
+            lines += ["if sys.version_info < (3, 0):", "    from nowhere import KeyError, ValueError"]
+        if variant == 2:  # bound on every path
+            lines += ["try:", "    from nowhere import _SCALE", "except ImportError:", f"    _SCALE = {scale}"]
+        elif variant == 3:  # bound on the branch taken only
+            lines += ["if sys.version_info >= (3, 0):", f"    _SCALE = {scale}"]
+        else:
+            lines.append(f"_SCALE = {scale}")
         return lines + [
-            f"LIMIT = {limit}",
-            f"_SCALE = {scale}",
             "",
             "",
             "def _helper(v):",

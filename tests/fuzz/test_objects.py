@@ -104,6 +104,9 @@ FEATURES = {
         "global statement": r"^        global G|^    global G",
         "logger name": r"logging\.getLogger\(__name__\)\.name",
         "__file__": r"os\.path\.basename\(__file__\)",
+        "builtins a module binds on a branch not taken": r"^    from nowhere import KeyError, ValueError$",
+        "a global bound in both arms of a try": r"^    from nowhere import _SCALE$",
+        "a global bound in one arm of an if": r"^if sys\.version_info >= \(3, 0\):\n    _SCALE = \d$",
     },
 }
 

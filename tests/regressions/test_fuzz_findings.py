@@ -10,6 +10,7 @@ import pytest
 
 from async_inline import Options, rewrite_source
 from async_inline.api import rewrite_program
+from async_inline.fuzz.campaign import make_case
 from async_inline.fuzz.oracle import compare, run_program
 from tests.differential.package_harness import run_package
 
@@ -768,4 +769,18 @@ def test_fuzz_seeds_5000001_5000002_an_argument_across_lines_gets_its_own_bracke
     result = rewrite_source(source, options=Options(stress_seed=None))
     assert len(result.report.inlined) >= 4, result.report
     verdict = compare(source, runtime_async=runtime_async, options=Options(stress_seed=None))
+    assert verdict.kind is None, verdict.detail
+
+
+@pytest.mark.parametrize("seed", [101, 111])
+def test_fuzz_seeds_101_111_builtins_a_module_binds_on_a_branch_not_taken(seed):
+    """Seeds 101 and 111 (modules), the first packages whose modules bind ``KeyError`` and
+    ``ValueError`` under ``if sys.version_info < (3, 0)``: a callee of such a module raised
+    ``ValueError(...)``, inlined elsewhere as ``_ai_g_mod2['ValueError'](...)``, a KeyError
+    (found first on hypercorn 0.18.0: ``except BaseExceptionGroup``). Such globals are read
+    with ``runtime.global_value``, which falls back to the builtins."""
+    case = make_case(seed, "modules", stress=False)
+    program = case.program()
+    assert isinstance(program, dict) and any("from nowhere import KeyError, ValueError" in text for text in program.values())
+    verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=seed)
     assert verdict.kind is None, verdict.detail
