@@ -18,6 +18,10 @@ METHOD_TYPE = types.MethodType
 #: ...) from here, under names of its own, since the user's code may use those names for
 #: a parameter, a local or a global.
 BUILTINS = builtins
+#: The builtins' namespace: code inlined from another module reads a builtin there, after
+#: that module's own namespace, where a star import or ``mock.patch("pkg.mod.open")`` may
+#: have put one of the same name.
+BUILTIN_NAMESPACE: dict[str, Any] = builtins.__dict__
 
 
 class _NotFound:
@@ -52,19 +56,17 @@ def global_value(namespace: dict[str, Any], name: str) -> Any:
 
     For globals that module may lack when inlined code runs (bound only on some branch of
     its top-level code, deleted somewhere, or never bound): Python then reads the module's
-    builtins, or raises NameError. Globals bound on every path are read as
-    ``namespace[name]`` directly."""
-    try:
-        return namespace[name]
-    except KeyError:
-        pass
-    found = namespace.get("__builtins__", builtins)
-    table = found.__dict__ if isinstance(found, types.ModuleType) else found
-    try:
-        return table[name]
-    except (KeyError, TypeError):
-        pass
-    raise NameError(f"name '{name}' is not defined", name=name)
+    builtins, or raises NameError. (Builtins the module does not bind are read as
+    ``namespace.get(name, BUILTIN_NAMESPACE[name])``; globals bound on every path as
+    ``namespace[name]``.)"""
+    value = namespace.get(name, NOT_FOUND)
+    if value is NOT_FOUND:
+        found = namespace.get("__builtins__", builtins)
+        table = found.__dict__ if isinstance(found, types.ModuleType) else found
+        value = table.get(name, NOT_FOUND) if isinstance(table, dict) else NOT_FOUND
+        if value is NOT_FOUND:
+            raise NameError(f"name '{name}' is not defined", name=name)
+    return value
 
 
 #: A class's own namespace, read past its metaclass: ``vars(cls)`` would run a metaclass's

@@ -25,12 +25,6 @@ if TYPE_CHECKING:
     from .program import Program
 
 
-#: Globals every module has, whatever its code binds.
-MODULE_DUNDERS = frozenset(
-    {"__name__", "__file__", "__doc__", "__package__", "__spec__", "__loader__", "__builtins__", "__cached__", "__path__"}
-)
-
-
 #: The globals the import system sets in every module it runs (``__file__``,
 #: ``__cached__`` and ``__path__`` only in some).
 _ALWAYS_SET_DUNDERS = frozenset({"__name__", "__doc__", "__package__", "__spec__", "__loader__", "__builtins__"})
@@ -173,11 +167,6 @@ class ModuleFacts:
         index = self.index
         deleted = {n.value for n, role in index.roles.items() if role is Role.DEL and index.use_scope(n) is index.global_scope}
         return frozenset((_bound_on_every_path(index, index.module.body) | _ALWAYS_SET_DUNDERS) - deleted)
-
-    def read_through_namespace(self, name: str) -> bool:
-        """Whether code of this module inlined into another reads ``name`` from this
-        module's namespace (its globals, its ``__name__`` ...) rather than as a builtin."""
-        return name in self.module_globals or name in MODULE_DUNDERS or name not in self.index.global_scope.parent
 
     def qualified(self, qualname: str) -> str:
         """``pkg.mod.qualname``, or the bare qualname when the module's name is unknown."""

@@ -204,21 +204,23 @@ def _always_renamed(local: str) -> bool:
 def _names_refusal(
     index: ScopeIndex, target: Target, ctx: SiteContext, reserved_free: frozenset[str], foreign: bool
 ) -> Refusal | None:
-    """The callee's globals and builtins must mean the same from the caller (a ``foreign``
-    callee's globals are read from its module's namespace)."""
+    """The callee's globals and builtins must mean the same from the caller. A ``foreign``
+    callee reads every one of them in its module's namespace (and then the builtins), so
+    only the reads of a callee of this module can be shadowed."""
     caller = ctx.caller
     callee = target.callee
-    plain = {n for n in callee.free_names if not (foreign and target.facts.read_through_namespace(n))}
+    plain = set() if foreign else set(callee.free_names)
     if foreign:
+        facts = target.facts
         for node, name in callee.global_uses.items():
-            role = target.facts.index.role(node)
-            if role in (Role.AUGSTORE, Role.DEL) and name not in target.facts.always_bound and target.facts.read_through_namespace(name):
+            role = facts.index.role(node)
+            if role in (Role.AUGSTORE, Role.DEL) and name not in facts.always_bound:
                 verb = "deletes" if role is Role.DEL else "updates"
                 return Refusal(
                     RefusalCode.UNSUPPORTED, f"{verb} its module's global '{name}', which may be unbound there (a NameError the namespace would not raise)"
                 )
         for node, quotes in callee.fstring_globals.items():
-            if len(quotes) > 1 and target.facts.read_through_namespace(node.value):
+            if len(quotes) > 1:
                 return Refusal(
                     RefusalCode.UNSUPPORTED,
                     f"reads its module's '{node.value}' inside f-strings quoted with both ' and \", where the read's key cannot be quoted",
@@ -227,8 +229,6 @@ def _names_refusal(
         resolved = index.resolve(free, caller.scope)
         if free in ctx.active_names or not isinstance(resolved, (GlobalScope, BuiltinScope)):
             return Refusal(RefusalCode.SHADOWED, f"'{free}' is a variable of the caller, so the inlined code would not see the global")
-        if foreign and resolved is index.global_scope:
-            return Refusal(RefusalCode.SHADOWED, f"the caller's module binds '{free}', which the inlined code reads as a builtin")
     guard_reads = {callee.name} if target.lookup is Lookup.NAME and not foreign else set()
     for used in sorted(plain | guard_reads):
         declared = index.declaration_line(caller.scope, used)

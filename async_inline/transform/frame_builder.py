@@ -25,6 +25,7 @@ from ..analysis.evaluation import awaits_in
 from ..analysis.guards import Guard
 from ..analysis.resolve import Lookup
 from ..analysis.scopes import Role
+from ..analysis.site import BUILTIN_NAMES
 from ..analysis.stability import is_literal
 from ..plan.model import Form, Inlining, SitePlan
 from . import build as b
@@ -229,22 +230,27 @@ class FrameBuilder:
         frame.merged_guards.append(test)
 
     def _namespace_reads(self, inlining: Inlining) -> dict[cst.Name, cst.BaseExpression]:
-        """Code of another module reads and writes its globals in that module's namespace
-        (``_ai_g_x["LIMIT"]``): live values, that module's ``__name__``, its ``global``
-        statements' targets. Builtins it does not shadow stay plain names. A global the
-        module may lack is read as Python would, falling back to its builtins
-        (``_ai_rt.global_value(_ai_g_x, "BaseExceptionGroup")``)."""
+        """Code of another module reads and writes its globals in that module's namespace,
+        as it would running there: live values, that module's ``__name__``, its ``global``
+        statements' targets (``_ai_g_x["LIMIT"]``, for a global bound on every path of the
+        module's top-level code). A builtin is read after that namespace, where a star
+        import or ``mock.patch("pkg.x.open")`` may have put one of the same name
+        (``_ai_g_x.get("len", _ai_builtins["len"])``); any other global through
+        ``runtime.global_value``, which falls back to the builtins or raises NameError."""
         namespace = self.emission.namespace(inlining.body)
         if namespace is None:
             return {}
         callee, facts = inlining.callee, inlining.body.facts
         reads: dict[cst.Name, cst.BaseExpression] = {}
         for node, name in callee.global_uses.items():
-            if not facts.read_through_namespace(name):
+            if name == "__debug__":  # a constant to the compiler
                 continue
             key = b.string(callee.mangled.get(node, name), avoid=callee.fstring_globals.get(node, frozenset()))
             if name in facts.always_bound or facts.index.role(node) is not Role.LOAD:
                 reads[node] = b.subscript(b.name(namespace.alias), key)
+            elif name in BUILTIN_NAMES:
+                builtin = b.subscript(self.emission.builtin_namespace(), key)
+                reads[node] = cst.Call(b.attr(b.name(namespace.alias), "get"), [cst.Arg(key), cst.Arg(builtin)])
             else:
                 reads[node] = cst.Call(b.attr(self.emission.runtime(), "global_value"), [cst.Arg(b.name(namespace.alias)), cst.Arg(key)])
         return reads

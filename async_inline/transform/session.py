@@ -87,6 +87,7 @@ class Emission:
         self.class_cells: dict[str, str] = {}
         self.runtime_alias: str | None = None
         self.method_type_alias: str | None = None
+        self.builtin_namespace_alias: str | None = None
         #: Builtin name -> its module-level alias (``builtin``).
         self.builtin_aliases: dict[str, str] = {}
         self.hooks_alias: str | None = None
@@ -141,6 +142,14 @@ class Emission:
             self.runtime()
             self.method_type_alias = self.names.make("ai_MethodType")
         return self.method_type_alias
+
+    def builtin_namespace(self) -> cst.Name:
+        """The module-level alias of the builtins' namespace (via runtime), where code of
+        another module reads the builtins its module does not shadow."""
+        if self.builtin_namespace_alias is None:
+            self.runtime()
+            self.builtin_namespace_alias = self.names.make("ai_builtins")
+        return cst.Name(self.builtin_namespace_alias)
 
     def builtin(self, name: str) -> cst.Name:
         """The module-level alias of the builtin ``name`` (via runtime), for generated code:

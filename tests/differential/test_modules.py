@@ -246,7 +246,9 @@ def test_callee_module_partially_initialised_when_the_caller_is_imported():
     })
 
 
-def test_a_builtin_the_callers_module_shadows_keeps_the_call():
+def test_a_builtin_the_callers_module_shadows_stays_the_builtin_in_the_inlined_code():
+    """The inlined body reads ``len`` in its own module's namespace, then the builtins:
+    the caller's ``len`` does not reach it."""
     results = assert_same_package_behaviour({
         "pkg/__init__.py": "",
         "pkg/util.py": UTIL,
@@ -264,9 +266,8 @@ def test_a_builtin_the_callers_module_shadows_keeps_the_call():
             async def main():
                 print(await count([1, 2]), await clip(2), len(None))
         ''',
-    }, inlined={"pkg.util.clip"})
-    skipped = {s.callee: s.code for s in results["pkg/app.py"].report.skipped}
-    assert skipped == {"count": "shadowed"}
+    }, inlined={"pkg.util.clip", "pkg.counts.count"})
+    assert not results["pkg/app.py"].report.skipped
 
 
 def test_a_callee_local_named_like_a_builtin_does_not_shadow_a_sibling_frame():
@@ -390,7 +391,8 @@ def test_a_global_bound_on_one_branch_of_the_callees_module_falls_back_to_builti
     exceptiongroup import BaseExceptionGroup`` binds the name only on old Pythons; elsewhere
     the callee's ``except BaseExceptionGroup`` reads the builtin. Inlined, it was read as
     ``_ai_g_x['BaseExceptionGroup']``: a KeyError. Globals the module binds on every path
-    are still read from the namespace directly."""
+    are still read from the namespace directly (``global_value`` reads the others: the
+    next test)."""
     results = assert_same_package_behaviour({
         "pkg/__init__.py": "",
         "pkg/run.py": '''
@@ -423,8 +425,8 @@ def test_a_global_bound_on_one_branch_of_the_callees_module_falls_back_to_builti
         ''',
     }, inlined={"pkg.run.serve"})
     code = results["pkg/app.py"].code
-    assert "global_value(_ai_g_pkg_run, 'BaseExceptionGroup')" in code
-    assert "global_value(_ai_g_pkg_run, 'ValueError')" in code
+    assert "_ai_g_pkg_run.get('BaseExceptionGroup', _ai_builtins['BaseExceptionGroup'])" in code
+    assert "_ai_g_pkg_run.get('ValueError', _ai_builtins['ValueError'])" in code
     assert "_ai_g_pkg_run['LIMIT']" in code and "_ai_g_pkg_run['MISSING']" in code
 
 
@@ -487,3 +489,41 @@ def test_updating_or_deleting_a_global_the_callees_module_may_lack_is_refused():
     }, inlined={"pkg.util.add"})
     [skipped] = results["pkg/app.py"].report.skipped
     assert (skipped.callee, skipped.code) == ("bump", "unsupported") and "may be unbound" in skipped.reason
+
+
+def test_builtins_are_read_in_the_callees_module_first():
+    """A builtin the callee reads may be bound in its module by a star import, or by
+    ``mock.patch("pkg.util.len")`` (mock patches builtins of a module without ``create``):
+    Python reads the module's namespace first, then the builtins. The inlined code reads
+    them so, and no longer refuses a caller whose module binds the name itself."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/compat.py": "TimeoutError = KeyError\n",
+        "pkg/util.py": '''
+            from .compat import *
+
+            async def size(x):
+                try:
+                    raise TimeoutError(len(x))
+                except TimeoutError as error:
+                    return type(error).__name__, error.args
+        ''',
+        "pkg/app.py": '''
+            from unittest import mock
+
+            from .util import size
+
+            def len(x):
+                return "the caller's len"
+
+            async def main():
+                print(await size([1, 2]))
+                with mock.patch("pkg.util.len", return_value=-1):
+                    print(await size([1, 2]))
+                with mock.patch("pkg.app.type", create=True, new=lambda e: "patched"):
+                    print(await size([3]))
+                print(await size([]), len(None))
+        ''',
+    }, inlined={"pkg.util.size"})
+    code = results["pkg/app.py"].code
+    assert "_ai_g_pkg_util.get('len', _ai_builtins['len'])" in code
