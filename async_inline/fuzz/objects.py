@@ -43,6 +43,7 @@ first; other imports against that order are made inside functions, at run time.
 from __future__ import annotations
 
 import dataclasses
+import random
 from dataclasses import dataclass, field
 
 from .generator import Function, ProgramGenerator
@@ -130,6 +131,7 @@ class ObjectProgramGenerator(ProgramGenerator):
         self, seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False, class_methods: bool = False
     ) -> None:
         super().__init__(seed, runtime_async, rebinding)
+        self.seed = seed
         self.package = package
         #: The rewrite assumes ``class-methods`` and may not see all the code that breaks
         #: the class test: a package, whose site modules' rewrites do not read every module.
@@ -663,10 +665,32 @@ class ObjectProgramGenerator(ProgramGenerator):
                 body += _errors_logged(self.rebinding(2, "        "), f"'patched', {n}")
                 entry = self.pick(self.callees())
                 body += _errors_logged([f"        log('after', {n}, await {self.call_text(entry, 1)})"], f"'after', {n}")
+        body += self.builtins_patched()
         states = ["G"] + [f"{self.module_ref(i)}.G" for i in range(1, self.modules + 1)]
         body += [f"    log('end', cv.get(), {', '.join(states)})", "    return 'done'"]
         head = ["@async_method"] if self.runtime_async else []
         return [*head, "async def main():", *self.leave_function(None, body)]
+
+    def builtins_patched(self) -> list[str]:
+        """A call of another module's function while that module's ``len``, ``max`` and
+        ``min`` are patched (mock patches a module's builtins without ``create``): inlined,
+        its body must read them there first. Its draws come from a generator of its own,
+        so that the rest of the program keeps those it had before."""
+        if not self.package:
+            return []
+        main_draws, self.rng = self.rng, random.Random(f"builtins {self.seed}")
+        try:
+            targets = [f for f in self.callees() if f.kind == "function" and f.module > 0]
+            if not targets:
+                return []
+            where = f"{PACKAGE}.{module_name(targets[0].module)}"
+            patches = ", ".join(
+                f"mock.patch('{where}.{name}', new=lambda *a, **k: {value})" for name, value in (("len", 99), ("max", -1), ("min", -2))
+            )
+            call = self.call_text(targets[0], 1)
+        finally:
+            self.rng = main_draws
+        return _errors_logged([f"        with {patches}:", f"            log('builtins', await {call})"], "'builtins'")
 
     def module_items(self, module: int) -> list[str]:
         """Classes and functions of ``module``: bases before subclasses, functions anywhere."""

@@ -106,6 +106,7 @@ FEATURES = {
         "__file__": r"os\.path\.basename\(__file__\)",
         "builtins a module binds on a branch not taken": r"^    from nowhere import KeyError, ValueError$",
         "a global bound in both arms of a try": r"^    from nowhere import _SCALE$",
+        "a module's builtins patched": r"mock\.patch\('fzpkg\.mod\d\.len', new=",
         "a global bound in one arm of an if": r"^if sys\.version_info >= \(3, 0\):\n    _SCALE = \d$",
     },
 }

@@ -784,3 +784,18 @@ def test_fuzz_seeds_101_111_builtins_a_module_binds_on_a_branch_not_taken(seed):
     assert isinstance(program, dict) and any("from nowhere import KeyError, ValueError" in text for text in program.values())
     verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=seed)
     assert verdict.kind is None, verdict.detail
+
+
+@pytest.mark.parametrize("seed", [101, 113])
+def test_fuzz_seeds_101_113_a_builtin_patched_in_one_module_only(seed):
+    """Seeds 101 and 113 (modules), the first packages that call a function of another
+    module while ``mock.patch("fzpkg.modN.len", ...)`` (and ``max``, ``min``) is active:
+    inlined code read builtins as plain names, so a body inlined out of the patched module
+    missed the patch (seed 101: ``acc 2`` for ``acc 99``) and a body inlined into it saw
+    one its own module does not have (seed 113). Another module's code reads builtins in
+    that module's namespace first."""
+    case = make_case(seed, "modules", stress=False)
+    program = case.program()
+    assert isinstance(program, dict) and ".len', new=" in program["fzpkg/main.py"]
+    verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=seed)
+    assert verdict.kind is None, verdict.detail
