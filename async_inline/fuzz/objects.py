@@ -676,7 +676,7 @@ class ObjectProgramGenerator(ProgramGenerator):
         ``min`` are patched (mock patches a module's builtins without ``create``): inlined,
         its body must read them there first. Its draws come from a generator of its own,
         so that the rest of the program keeps those it had before."""
-        if not self.package:
+        if not self.package or not self.config.rebinding:
             return []
         main_draws, self.rng = self.rng, random.Random(f"builtins {self.seed}")
         try:
