@@ -195,9 +195,9 @@ def _limit_refusal(callee: CalleeInfo, ctx: SiteContext, limits: Limits) -> Refu
 def _always_renamed(local: str) -> bool:
     """Callee locals renamed whatever the site: the names generated code makes, and builtins'
     names. Each inlined frame's locals become locals of the whole physical caller, and code
-    inlined beside them (from another module, whose builtins this module need not read) may
-    read that builtin: kept as ``abs``, a callee's ``abs = 9`` would shadow its sibling's
-    ``abs(x)``."""
+    inlined beside them may read that builtin as a plain name (a callee of this module, whose
+    builtins the caller need not read itself): kept as ``abs``, a callee's ``abs = 9`` would
+    shadow its sibling's ``abs(x)``."""
     return local.startswith(GENERATED_PREFIX) or local in BUILTIN_NAMES
 
 

@@ -245,14 +245,15 @@ class FrameBuilder:
         for node, name in callee.global_uses.items():
             if name == "__debug__":  # a constant to the compiler
                 continue
-            key = b.string(callee.mangled.get(node, name), avoid=callee.fstring_globals.get(node, frozenset()))
+            text, quotes = callee.mangled.get(node, name), callee.fstring_globals.get(node, frozenset())
             if name in facts.always_bound or facts.index.role(node) is not Role.LOAD:
-                reads[node] = b.subscript(b.name(namespace.alias), key)
-            elif name in BUILTIN_NAMES:
-                builtin = b.subscript(self.emission.builtin_namespace(), key)
-                reads[node] = cst.Call(b.attr(b.name(namespace.alias), "get"), [cst.Arg(key), cst.Arg(builtin)])
+                reads[node] = b.subscript(b.name(namespace.alias), b.string(text, avoid=quotes))
+            elif name in BUILTIN_NAMES:  # (a node of its own for each use of the key)
+                builtin = b.subscript(self.emission.builtin_namespace(), b.string(text, avoid=quotes))
+                reads[node] = cst.Call(b.attr(b.name(namespace.alias), "get"), [cst.Arg(b.string(text, avoid=quotes)), cst.Arg(builtin)])
             else:
-                reads[node] = cst.Call(b.attr(self.emission.runtime(), "global_value"), [cst.Arg(b.name(namespace.alias)), cst.Arg(key)])
+                call = b.attr(self.emission.runtime(), "global_value")
+                reads[node] = cst.Call(call, [cst.Arg(b.name(namespace.alias)), cst.Arg(b.string(text, avoid=quotes))])
         return reads
 
     def _class_cell(self, inlining: Inlining, names: dict[str, str], rename: dict[cst.Name, str | cst.BaseExpression]) -> Replacements:
