@@ -294,9 +294,10 @@ def _attributes_of(target: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpress
 
 def _bound_on_every_path(index: ScopeIndex, stmts: Sequence[cst.CSTNode]) -> set[str]:
     """Module globals that running ``stmts`` to their end binds, whichever branches run.
-    A top-level statement that raises stops the import, so only branches count: both
-    arms of an ``if``, a ``try``'s body and else or else each of its handlers. Loops,
-    ``with`` (its manager may suppress an exception) and ``match`` bind nothing for sure."""
+    A top-level statement that raises stops the import, so only branches count: what both
+    arms of an ``if`` bind, and what a ``try``'s body with its ``else`` and each of its
+    handlers all bind. Loops, ``with`` (its manager may suppress an exception) and
+    ``match`` bind nothing for sure."""
     bound: set[str] = set()
     for stmt in stmts:
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
