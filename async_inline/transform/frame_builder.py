@@ -15,6 +15,7 @@ EXPR' being the callee's return expression with its parameters standing for the 
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable, Collection, Sequence
 
 import libcst as cst
@@ -243,7 +244,7 @@ class FrameBuilder:
         callee, facts = inlining.callee, inlining.body.facts
         reads: dict[cst.Name, cst.BaseExpression] = {}
         for node, name in callee.global_uses.items():
-            if name == "__debug__":  # a constant to the compiler
+            if keyword.iskeyword(name) or name == "__debug__":  # True, False, None: constants to the compiler
                 continue
             text, quotes = callee.mangled.get(node, name), callee.fstring_globals.get(node, frozenset())
             if name in facts.always_bound or facts.index.role(node) is not Role.LOAD:

@@ -527,3 +527,35 @@ def test_builtins_are_read_in_the_callees_module_first():
     }, inlined={"pkg.util.size"})
     code = results["pkg/app.py"].code
     assert "_ai_g_pkg_util.get('len', _ai_builtins['len'])" in code
+
+
+def test_true_false_and_none_stay_constants_in_code_of_another_module():
+    """``True``, ``False`` and ``None`` are names to LibCST and builtins to ``dir``, but
+    constants to the compiler: never namespace reads. websockets 17.4 under
+    ``class-methods``: ``await self.write_frame(True, OP_CLOSE, data)``, inlined from
+    another module with ``write_frame`` inlined inside it, failed the rewrite (the plan
+    aliased the parameter to the constant ``True``; the emitter found a namespace read)."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/protocol.py": '''
+            class Protocol:
+                def __init__(self):
+                    self.sent = []
+
+                async def write_frame(self, fin, opcode, data):
+                    self.sent.append((fin, opcode, data))
+                    return None if fin is False else len(self.sent)
+
+                async def close(self, data):
+                    return await self.write_frame(True, 8, data), await self.write_frame(False, 9, None)
+        ''',
+        "pkg/app.py": '''
+            from .protocol import Protocol
+
+            async def main():
+                p = Protocol()
+                return await p.close(b"bye"), p.sent
+        ''',
+    }, inlined={"pkg.protocol.Protocol.close", "pkg.protocol.Protocol.write_frame"}, options=Options(assume=frozenset({"class-methods"})))
+    code = results["pkg/app.py"].code
+    assert "'True'" not in code and "'None'" not in code and "'False'" not in code
