@@ -25,18 +25,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sdists import VERSIONS, environment, fetch, log, package_dir, run
-from suites import SUITES, messages, outcomes, pytest_run
+from sdists import VERSIONS, log, package_dir, run
+from suites import SUITES, differences, outcomes, print_differences, pytest_run, run_environment, suite_environment
 
 
 def measure(name: str, work: Path, stress: int, assume: str, noinline: str) -> dict[str, object]:
     suite = SUITES[name]
     if suite.missing:
         return {"library": f"{name} {VERSIONS[name]}", "missing": suite.missing}
-    source = fetch(name, work)
-    constraints = [a for c in suite.constraints for a in ("-c", str(source / c))]
-    project = f"{source}[{suite.extras}]" if suite.extras else str(source)
-    python = environment(work / f"venv-{name}", ["-e", project, *suite.requirements, *constraints], env=dict(suite.env))
+    source, python = suite_environment(name, work, suite)
     variant = f"stress-{stress}" + (f"-{assume.replace(',', '-')}" if assume else "") + ("-noinline" if noinline else "")
     copy = work / variant / source.name
     shutil.rmtree(copy, ignore_errors=True)
@@ -50,8 +47,7 @@ def measure(name: str, work: Path, stress: int, assume: str, noinline: str) -> d
     options = ["--stress", str(stress), *(["--assume", assume] if assume else []), *(["--noinline", noinline] if noinline else [])]
     log(f"{name}: rewriting {package.name} with {' '.join(options)}")
     run([str(python), "-m", "async_inline", "rewrite", str(package), "-o", str(rewritten), "--report", str(report), "-q", *options])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASYNC_INLINE", "PYTEST_"))}
-    env.update(suite.env)
+    env = run_environment(suite)
     log(f"{name}: running its suite")
     pytest_run(python, source, suite, name, results / "plain.xml", env, None)
     stressed_env = {**env, "PYTHONPATH": os.pathsep.join([str(rewritten.parent), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
@@ -63,20 +59,14 @@ def measure(name: str, work: Path, stress: int, assume: str, noinline: str) -> d
     if not Path(where).resolve().is_relative_to(rewritten.resolve()):
         raise SystemExit(f"{name}: the suite imported {where}, not the rewrite in {rewritten}")
     plain = outcomes(results / "plain.xml")
-    stressed = outcomes(results / f"{variant}.xml")
-    why = messages(results / f"{variant}.xml")
     return {
         "library": f"{name} {VERSIONS[name]}",
         "variant": variant,
         "sites": json.loads(report.read_text())["totals"],
         "tests": len(plain),
         "plain": dict(Counter(plain.values())),
-        "rewritten": dict(Counter(stressed.values())),
-        "differences": [
-            {"test": t, "plain": plain.get(t, "absent"), "rewritten": stressed.get(t, "absent"), "message": why.get(t, "")}
-            for t in sorted(set(plain) | set(stressed))
-            if plain.get(t) != stressed.get(t)
-        ],
+        "rewritten": dict(Counter(outcomes(results / f"{variant}.xml").values())),
+        "differences": differences(plain, results / f"{variant}.xml", "rewritten"),
     }
 
 
@@ -100,11 +90,9 @@ def main() -> int:
             continue
         print(f"   {row['variant']}: sites {row['sites']}")
         print(f"   tests: {row['tests']}; plain {row['plain']}; rewritten {row['rewritten']}")
-        differences = row["differences"]
-        assert isinstance(differences, list)
-        print(f"   outcome differences: {len(differences)}")
-        for d in differences:
-            print(f"     {d['test']}: plain {d['plain']}, rewritten {d['rewritten']}  {d['message']}")
+        found = row["differences"]
+        assert isinstance(found, list)
+        print_differences(found, "outcome differences", "rewritten")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
     return 0

@@ -215,21 +215,50 @@ def pytest_run(
     return elapsed
 
 
+def suite_environment(name: str, work: Path, suite: Suite) -> tuple[Path, Path]:
+    """The unpacked sdist of ``name`` and the interpreter of the environment its suite runs
+    in (the project editable, with its test requirements)."""
+    source = fetch(name, work)
+    constraints = [a for c in suite.constraints for a in ("-c", str(source / c))]
+    project = f"{source}[{suite.extras}]" if suite.extras else str(source)
+    return source, environment(work / f"venv-{name}", ["-e", project, *suite.requirements, *constraints], env=dict(suite.env))
+
+
+def run_environment(suite: Suite) -> dict[str, str]:
+    """The environment variables of the suite's runs: this one's, without settings of the
+    hook or of pytest, with the suite's own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASYNC_INLINE", "PYTEST_"))}
+    env.update(suite.env)
+    return env
+
+
+def differences(plain: dict[str, str], junit: Path, label: str) -> list[dict[str, str]]:
+    """The tests whose outcome in ``junit`` is not the plain run's (``label`` names that run)."""
+    other, why = outcomes(junit), messages(junit)
+    return [
+        {"test": t, "plain": plain.get(t, "absent"), label: other.get(t, "absent"), "message": why.get(t, "")}
+        for t in sorted(set(plain) | set(other))
+        if plain.get(t) != other.get(t)
+    ]
+
+
+def print_differences(found: list[dict[str, str]], heading: str, label: str) -> None:
+    print(f"   {heading}: {len(found)}")
+    for d in found:
+        print(f"     {d['test']}: plain {d['plain']}, {label} {d[label]}  {d['message']}")
+
+
 def measure(name: str, work: Path, via: str, noinline: str = "", assume: str = "") -> dict[str, object]:
     suite = SUITES[name]
     if suite.missing:
         return {"library": f"{name} {VERSIONS[name]}", "missing": suite.missing}
-    source = fetch(name, work)
+    source, python = suite_environment(name, work, suite)
     package = package_dir(source, name)
-    constraints = [a for c in suite.constraints for a in ("-c", str(source / c))]
-    project = f"{source}[{suite.extras}]" if suite.extras else str(source)
-    python = environment(work / f"venv-{name}", ["-e", project, *suite.requirements, *constraints], env=dict(suite.env))
     results = work / "results" / name
     results.mkdir(parents=True, exist_ok=True)
     cache = work / "cache" / name
     shutil.rmtree(cache, ignore_errors=True)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ASYNC_INLINE", "PYTEST_"))}
-    env.update(suite.env)
+    env = run_environment(suite)
     env["ASYNC_INLINE_CACHE_DIR"] = str(cache)
     log(f"{name}: running its suite")
     times = {
@@ -245,14 +274,8 @@ def measure(name: str, work: Path, via: str, noinline: str = "", assume: str = "
         "times": times,
     }
     for run in ("cold", "warm"):
-        inlined = outcomes(results / f"{run}.xml")
-        why = messages(results / f"{run}.xml")
-        row[run] = dict(Counter(inlined.values()))
-        row[f"{run}_differences"] = [
-            {"test": t, "plain": plain.get(t, "absent"), "inlined": inlined.get(t, "absent"), "message": why.get(t, "")}
-            for t in sorted(set(plain) | set(inlined))
-            if plain.get(t) != inlined.get(t)
-        ]
+        row[run] = dict(Counter(outcomes(results / f"{run}.xml").values()))
+        row[f"{run}_differences"] = differences(plain, results / f"{run}.xml", "inlined")
     report = json.loads((results / "cold.json").read_text())
     in_package = [f for f in report["files"] if Path(f["path"]).resolve().is_relative_to(package.resolve())]
     row["sites_inlined"] = report["totals"]["inlined"]
@@ -299,11 +322,9 @@ def main() -> int:
         if row["too_early"]:
             print(f"   imported too early: {row['too_early']}")
         for run in ("cold", "warm"):
-            differences = row[f"{run}_differences"]
-            assert isinstance(differences, list)
-            print(f"   outcome differences ({run}): {len(differences)}")
-            for d in differences:
-                print(f"     {d['test']}: plain {d['plain']}, inlined {d['inlined']}  {d['message']}")
+            found = row[f"{run}_differences"]
+            assert isinstance(found, list)
+            print_differences(found, f"outcome differences ({run})", "inlined")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
     return 0
