@@ -48,6 +48,9 @@ class Role(Enum):
         return self in (Role.LOAD, Role.AUGSTORE, Role.DEL)
 
 
+#: Names the compiler reads as constants, never as variables.
+_COMPILER_CONSTANTS = frozenset({"True", "False", "None", "__debug__"})
+
 #: The node types ``_Roles.node`` treats otherwise than by reading their parts.
 _ROLE_FORMS = frozenset({
     cst.Name, cst.Attribute, cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.WithItem,
@@ -96,7 +99,8 @@ class _Roles:
             for child in children(node):
                 self.node(child, Role.LOAD)
         elif isinstance(node, cst.Name):
-            self.roles[node] = role
+            # True, False, None and __debug__ are Names to LibCST but constants to the compiler.
+            self.roles[node] = Role.OTHER if node.value in _COMPILER_CONSTANTS else role
         elif isinstance(node, cst.Attribute):
             self.node(node.value, Role.LOAD)
             self.roles[node.attr] = Role.OTHER

@@ -15,7 +15,6 @@ EXPR' being the callee's return expression with its parameters standing for the 
 
 from __future__ import annotations
 
-import keyword
 from collections.abc import Callable, Collection, Sequence
 
 import libcst as cst
@@ -244,8 +243,6 @@ class FrameBuilder:
         callee, facts = inlining.callee, inlining.body.facts
         reads: dict[cst.Name, cst.BaseExpression] = {}
         for node, name in callee.global_uses.items():
-            if keyword.iskeyword(name) or name == "__debug__":  # True, False, None: constants to the compiler
-                continue
             text, quotes = callee.mangled.get(node, name), callee.fstring_globals.get(node, frozenset())
             if name in facts.always_bound or facts.index.role(node) is not Role.LOAD:
                 reads[node] = b.subscript(b.name(namespace.alias), b.string(text, avoid=quotes))
