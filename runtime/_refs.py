@@ -46,9 +46,18 @@ def function_at(obj: object, module: str, qualname: str) -> Any:
 
 def module_globals(name: str) -> dict[str, Any]:
     """The namespace of module ``name``, where code inlined from it reads and writes its
-    globals; an empty dict if it is not imported (then no reference into it is found)."""
+    globals; an empty dict if it is not imported, or still initialising (then no reference
+    into it is found, and its sites stay calls).
+
+    Invariant: a reference into a module is taken only once that module has run all its
+    top-level code, so the globals it binds on every path (read as ``ns[name]``) exist. In
+    an import cycle the caller may be imported while the callee's module is still running:
+    it may have defined the function but not yet a global the function reads, which the
+    original call reports as a NameError."""
     module = sys.modules.get(name)
-    return module.__dict__ if module is not None else {}
+    if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
+        return {}
+    return module.__dict__
 
 
 def global_value(namespace: dict[str, Any], name: str) -> Any:

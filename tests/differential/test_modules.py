@@ -559,3 +559,43 @@ def test_true_false_and_none_stay_constants_in_code_of_another_module():
     }, inlined={"pkg.protocol.Protocol.close", "pkg.protocol.Protocol.write_frame"}, options=Options(assume=frozenset({"class-methods"})))
     code = results["pkg/app.py"].code
     assert "'True'" not in code and "'None'" not in code and "'False'" not in code
+
+
+def test_callee_module_partially_initialised_with_its_function_already_defined():
+    """An import cycle where the callee's module has defined the function but not yet the
+    globals it reads when the caller's module takes its reference: a call made then reads
+    an unbound global, which is a NameError (the inlined body read the namespace's entry: a
+    KeyError). A reference taken while the module is still initialising is "not found",
+    so such sites stay calls."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/store.py": '''
+            import asyncio
+
+            async def limit():
+                return LIMIT
+
+            from . import user
+
+            try:
+                print(asyncio.run(user.read_limit()))
+            except NameError as exc:
+                print("NameError", exc)
+            except KeyError as exc:
+                print("KeyError", exc)
+
+            LIMIT = 3
+        ''',
+        "pkg/user.py": '''
+            from . import store
+
+            async def read_limit():
+                return await store.limit()
+        ''',
+        "pkg/app.py": '''
+            from . import store, user
+
+            async def main():
+                print(await user.read_limit())
+        ''',
+    }, inlined={"pkg.store.limit"})
