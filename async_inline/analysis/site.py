@@ -22,6 +22,11 @@ from .resolve import Lookup, Target
 from .scopes import Role, ScopeIndex
 
 BUILTIN_NAMES = frozenset(dir(builtins))
+#: Builtins of this interpreter that Python 3.10, the oldest the output may run on, lacks.
+#: Output of the command line may run on another version than the rewriter: code inlined
+#: from another module reads these through ``runtime.global_value`` (NameError where the
+#: builtin is missing), not as a builtin whose absence would be a KeyError.
+NEWER_BUILTIN_NAMES = BUILTIN_NAMES & {"BaseExceptionGroup", "ExceptionGroup", "PythonFinalizationError", "_IncompleteInputError"}
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from ..analysis.evaluation import awaits_in
 from ..analysis.guards import Guard
 from ..analysis.resolve import Lookup
 from ..analysis.scopes import Role
-from ..analysis.site import BUILTIN_NAMES
+from ..analysis.site import BUILTIN_NAMES, NEWER_BUILTIN_NAMES
 from ..analysis.stability import is_literal
 from ..plan.model import Form, Inlining, SitePlan
 from . import build as b
@@ -235,8 +235,9 @@ class FrameBuilder:
         statements' targets (``_ai_g_x["LIMIT"]``, for a global bound on every path of the
         module's top-level code). A builtin is read after that namespace, where a star
         import or ``mock.patch("pkg.x.open")`` may have put one of the same name
-        (``_ai_g_x.get("len", _ai_builtins["len"])``); any other global through
-        ``runtime.global_value``, which falls back to the builtins or raises NameError."""
+        (``_ai_g_x.get("len", _ai_builtins["len"])``); any other global, and a builtin
+        that Python 3.10 lacks, through ``runtime.global_value``, which falls back to the
+        builtins or raises NameError."""
         namespace = self.emission.namespace(inlining.body)
         if namespace is None:
             return {}
@@ -246,7 +247,7 @@ class FrameBuilder:
             text, quotes = callee.mangled.get(node, name), callee.fstring_globals.get(node, frozenset())
             if name in facts.always_bound or facts.index.role(node) is not Role.LOAD:
                 reads[node] = b.subscript(b.name(namespace.alias), b.string(text, avoid=quotes))
-            elif name in BUILTIN_NAMES:  # (a node of its own for each use of the key)
+            elif name in BUILTIN_NAMES and name not in NEWER_BUILTIN_NAMES:  # (a node of its own for each use of the key)
                 builtin = b.subscript(self.emission.builtin_namespace(), b.string(text, avoid=quotes))
                 reads[node] = cst.Call(b.attr(b.name(namespace.alias), "get"), [cst.Arg(b.string(text, avoid=quotes)), cst.Arg(builtin)])
             else:

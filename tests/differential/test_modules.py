@@ -425,7 +425,7 @@ def test_a_global_bound_on_one_branch_of_the_callees_module_falls_back_to_builti
         ''',
     }, inlined={"pkg.run.serve"})
     code = results["pkg/app.py"].code
-    assert "_ai_g_pkg_run.get('BaseExceptionGroup', _ai_builtins['BaseExceptionGroup'])" in code
+    assert "global_value(_ai_g_pkg_run, 'BaseExceptionGroup')" in code  # no builtin on 3.10
     assert "_ai_g_pkg_run.get('ValueError', _ai_builtins['ValueError'])" in code
     assert "_ai_g_pkg_run['LIMIT']" in code and "_ai_g_pkg_run['MISSING']" in code
 
@@ -599,3 +599,34 @@ def test_callee_module_partially_initialised_with_its_function_already_defined()
                 print(await user.read_limit())
         ''',
     }, inlined={"pkg.store.limit"})
+
+
+def test_a_builtin_newer_than_python_3_10_read_by_code_of_another_module():
+    """Output of the command line may run on an older Python than the rewriter's: there
+    ``ExceptionGroup`` is no builtin, and reading it is a NameError (simulated here by
+    removing it from the builtins), not the KeyError of a missing builtins entry."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/groups.py": '''
+            async def grouped(errors):
+                return ExceptionGroup("many", errors)
+        ''',
+        "pkg/app.py": '''
+            import builtins
+
+            from .groups import grouped
+
+            async def main():
+                removed = builtins.__dict__.pop("ExceptionGroup", None)
+                try:
+                    await grouped([ValueError(1)])
+                except NameError as exc:
+                    print("NameError", exc)
+                except KeyError as exc:
+                    print("KeyError", exc)
+                finally:
+                    if removed is not None:
+                        builtins.ExceptionGroup = removed
+                print(type(await grouped([ValueError(2)])).__name__ if removed else "none")
+        ''',
+    }, inlined={"pkg.groups.grouped"})
