@@ -47,6 +47,8 @@ class ModuleFacts:
         #: The other modules this one may inline from (None: this module alone).
         self.program = program
         self.is_package = is_package
+        #: The package its relative imports resolve against (``__package__``), when known.
+        self.package = (name if is_package else name.rpartition(".")[0]) if name is not None else None
         self.path = path
         self._noinline = tuple(noinline)
         #: Module-level function definitions by name, in source order (in ``if``, ``try``

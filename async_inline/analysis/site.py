@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
@@ -20,6 +21,9 @@ from .guards import Guard, GuardPolicy, choose_guard
 from .refusals import Refusal, RefusalCode
 from .resolve import Lookup, Target
 from .scopes import Role, ScopeIndex
+
+if TYPE_CHECKING:
+    from .module import ModuleFacts
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 #: Builtins of this interpreter that Python 3.10, the oldest the output may run on, lacks.
@@ -113,16 +117,10 @@ class Inlinable:
     guard: Guard = Guard.IDENTITY
 
 
-def check_site(
-    index: ScopeIndex,
-    reserved_free: frozenset[str],
-    limits: Limits,
-    ctx: SiteContext,
-    site: SiteCall,
-    target: Target,
-) -> Inlinable | Refusal:
-    """Every rule a resolved site must pass, in order; the first that fails is the reason."""
-    callee = target.callee
+def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteCall, target: Target) -> Inlinable | Refusal:
+    """Every rule a resolved site of the module of ``facts`` must pass, in order; the first
+    that fails is the reason."""
+    callee, index, reserved_free = target.callee, facts.index, facts.reserved_free
     foreign = target.facts.index is not index
     refusal = callee.refusal or _context_refusal(callee, ctx, site) or _limit_refusal(callee, ctx, limits)
     if refusal is None and not limits.cross_module and foreign:
@@ -131,6 +129,8 @@ def check_site(
             "a function of another module, and cross-module inlining is off (the import hook turns it off while "
             "coverage.py measures: the callee's lines would not be counted)",
         )
+    if refusal is None and foreign:
+        refusal = _module_refusal(facts, target)
     if refusal is not None:
         return refusal
     guard = choose_guard(target, limits.guards, foreign)
@@ -204,6 +204,20 @@ def _always_renamed(local: str) -> bool:
     builtins the caller need not read itself): kept as ``abs``, a callee's ``abs = 9`` would
     shadow its sibling's ``abs(x)``."""
     return local.startswith(GENERATED_PREFIX) or local in BUILTIN_NAMES
+
+
+def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
+    """What code of another module does differently in the caller's module, besides reading
+    its globals (which it does in its own namespace)."""
+    callee = target.callee
+    if callee.module_introspection is not None:
+        return Refusal(RefusalCode.FRAME_INTROSPECTION, f"calls {callee.module_introspection}, which would see the caller's module")
+    if callee.relative_import and (facts.package is None or facts.package != target.facts.package):
+        return Refusal(
+            RefusalCode.UNSUPPORTED,
+            "a relative import (`from .. import x`), which would resolve against the package of the caller's module, not of its own",
+        )
+    return None
 
 
 def _names_refusal(

@@ -243,7 +243,7 @@ class Planner:
             # (a method of a subclass defined elsewhere, inherited code calling it).
             reason = "a function of another module that this module does not import at its top level"
             return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.UNKNOWN.value)
-        check = check_site(self.index, self.facts.reserved_free, self.limits, ctx, site, target)
+        check = check_site(self.facts, self.limits, ctx, site, target)
         if isinstance(check, Inlinable) and self.stress is not None and not self.stress.picks(ctx.depth):
             return Refusal(RefusalCode.STRESS, "not picked by the stress mode's random choice")
         return check

@@ -630,3 +630,66 @@ def test_a_builtin_newer_than_python_3_10_read_by_code_of_another_module():
                 print(type(await grouped([ValueError(2)])).__name__ if removed else "none")
         ''',
     }, inlined={"pkg.groups.grouped"})
+
+
+def test_relative_imports_in_a_callee_of_another_package_keep_the_call():
+    """anyio 4.16.0 under the plugin on 3.10: ``TLSStream.wrap`` holds ``from .._core._sockets
+    import idna2008_resolve``, and inlined into ``tests/streams/test_tls.py`` the import
+    resolved against the caller's package (``tests._core``: ModuleNotFoundError). A
+    relative import resolves against the ``__package__`` of the module it runs in, so a
+    callee holding one is inlined only into modules of its own package."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/util.py": "def helper():\n    return 'pkg.util.helper'\n",
+        "pkg/streams/__init__.py": "",
+        "pkg/streams/tls.py": '''
+            async def wrap(x):
+                from ..util import helper
+                from . import tls
+                return x, helper(), tls.__name__
+        ''',
+        "pkg/streams/sibling.py": '''
+            from .tls import wrap
+
+            async def same_package():
+                return await wrap(1)
+        ''',
+        "pkg/app.py": '''
+            from .streams.sibling import same_package
+            from .streams.tls import wrap
+
+            async def main():
+                print(await wrap(2), await same_package())
+        ''',
+    }
+    results = assert_same_package_behaviour(files, inlined={"pkg.streams.tls.wrap"})
+    assert [s.code for s in results["pkg/app.py"].report.skipped] == ["unsupported"]
+    assert "a relative import" in results["pkg/app.py"].report.skipped[0].reason
+    assert not results["pkg/streams/sibling.py"].report.skipped
+
+
+def test_globals_in_a_callee_of_another_module_keeps_the_call():
+    """``globals()`` is the dictionary of the module the code runs in: inlined into another
+    module it would be the caller's (found while checking the relative imports above). A
+    callee of the same module is inlined as before."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            MARK = "util"
+
+            async def which():
+                return globals()["MARK"], globals()["__name__"]
+
+            async def local_which():
+                return await which()
+        ''',
+        "pkg/app.py": '''
+            from .util import local_which, which
+
+            MARK = "app"
+
+            async def main():
+                print(await which(), await local_which())
+        ''',
+    }, inlined={"pkg.util.which", "pkg.util.local_which"})
+    assert {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped} == {("which", "frame-introspection")}
