@@ -45,8 +45,10 @@ FRAME_INTROSPECTION = frozenset(
 #: Without arguments these read the current frame's locals.
 LOCALS_WITHOUT_ARGS = frozenset({"builtins.vars", "builtins.dir"})
 #: Calls whose result depends on which module's code they run in: code of another module
-#: inlined into the caller would see the caller's module.
-MODULE_INTROSPECTION = frozenset({"builtins.globals"})
+#: inlined into the caller would see the caller's module (its dictionary; its ``__future__``
+#: imports, which ``compile`` inherits).
+MODULE_INTROSPECTION = frozenset({"builtins.globals", "builtins.compile"})
+_MODULE_INTROSPECTION_NAMES = frozenset(n.rpartition(".")[2] for n in MODULE_INTROSPECTION)
 
 _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS)
 
@@ -136,9 +138,9 @@ class CalleeInfo:
     rebound_params: frozenset[str] = frozenset()
     #: Locals bound by `import a.b` (binds `a`): they cannot be renamed.
     dotted_import_locals: frozenset[str] = frozenset()
-    #: The body holds a relative import (``from .. import x``), which resolves against the
-    #: package of the module the code runs in.
-    relative_import: bool = False
+    #: The relative imports of the body (``from ..x import y``: ``(2, "x")``), which resolve
+    #: against the package of the module the code runs in.
+    relative_imports: tuple[tuple[int, str], ...] = ()
     #: A call in the body that reads the module the code runs in (``globals()``), if any.
     module_introspection: str | None = None
     #: Locals read inside f-strings (a string literal cannot stand for them there before 3.12).
@@ -236,7 +238,7 @@ def calls_frame_introspection(index: ScopeIndex, nodes: Iterable[cst.CSTNode]) -
 def _calls_module_introspection(index: ScopeIndex, nodes: Iterable[cst.CSTNode]) -> str | None:
     """The first call among ``nodes`` that looks at the running code's module (``globals()``)."""
     for node in nodes:
-        if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == "globals":
+        if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value in _MODULE_INTROSPECTION_NAMES:
             names = index.qualified_names(node.func)
             if names & MODULE_INTROSPECTION:
                 return sorted(names)[0].removeprefix("builtins.") + "()"
@@ -481,7 +483,11 @@ def analyze_callee(
         maybe_unassigned=frozenset(unassigned),
         rebound_params=frozenset(names.rebound_params),
         dotted_import_locals=_dotted_import_locals(nodes),
-        relative_import=any(type(node) is cst.ImportFrom and bool(node.relative) for node in nodes),
+        relative_imports=tuple(
+            (len(node.relative), "" if node.module is None else cst.Module([]).code_for_node(node.module))
+            for node in nodes
+            if type(node) is cst.ImportFrom and node.relative
+        ),
         module_introspection=_calls_module_introspection(index, nodes),
         fstring_locals=frozenset(names.local_uses[n] for n in in_fstrings if n in names.local_uses),
         fstring_globals={n: quotes for n, quotes in in_fstrings.items() if n in names.global_uses},

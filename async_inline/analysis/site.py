@@ -212,12 +212,24 @@ def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
     callee = target.callee
     if callee.module_introspection is not None:
         return Refusal(RefusalCode.FRAME_INTROSPECTION, f"calls {callee.module_introspection}, which would see the caller's module")
-    if callee.relative_import and (facts.package is None or facts.package != target.facts.package):
-        return Refusal(
-            RefusalCode.UNSUPPORTED,
-            "a relative import (`from .. import x`), which would resolve against the package of the caller's module, not of its own",
-        )
+    for level, module in callee.relative_imports:
+        own = _absolute_module(target.facts.package, level, module)
+        if own is None or own != _absolute_module(facts.package, level, module):
+            shown = "." * level + module
+            return Refusal(
+                RefusalCode.UNSUPPORTED,
+                f"a relative import (`from {shown} import ...`), which would resolve against the package of the caller's module, not of its own",
+            )
     return None
+
+
+def _absolute_module(package: str | None, level: int, module: str) -> str | None:
+    """The module ``from <level dots><module> import ...`` imports in code of ``package``, as
+    the import system resolves it; None if unknown or beyond the top-level package."""
+    if package is None or not package or package.count(".") < level - 1:
+        return None
+    base = package.rsplit(".", level - 1)[0]
+    return f"{base}.{module}" if module else base
 
 
 def _names_refusal(

@@ -637,7 +637,8 @@ def test_relative_imports_in_a_callee_of_another_package_keep_the_call():
     import idna2008_resolve``, and inlined into ``tests/streams/test_tls.py`` the import
     resolved against the caller's package (``tests._core``: ModuleNotFoundError). A
     relative import resolves against the ``__package__`` of the module it runs in, so a
-    callee holding one is inlined only into modules of its own package."""
+    callee holding one is inlined only where each of its relative imports names the same
+    module (its own package, or one where the dots lead to the same place)."""
     files = {
         "pkg/__init__.py": "",
         "pkg/util.py": "def helper():\n    return 'pkg.util.helper'\n",
@@ -647,6 +648,10 @@ def test_relative_imports_in_a_callee_of_another_package_keep_the_call():
                 from ..util import helper
                 from . import tls
                 return x, helper(), tls.__name__
+
+            async def wrap_plain(x):
+                from ..util import helper
+                return x, helper()
         ''',
         "pkg/streams/sibling.py": '''
             from .tls import wrap
@@ -654,17 +659,25 @@ def test_relative_imports_in_a_callee_of_another_package_keep_the_call():
             async def same_package():
                 return await wrap(1)
         ''',
+        "pkg/other/__init__.py": "",
+        "pkg/other/user.py": '''
+            from ..streams.tls import wrap, wrap_plain
+
+            async def other_package():
+                return await wrap_plain(3), await wrap(4)
+        ''',
         "pkg/app.py": '''
+            from .other.user import other_package
             from .streams.sibling import same_package
             from .streams.tls import wrap
 
             async def main():
-                print(await wrap(2), await same_package())
+                print(await wrap(2), await same_package(), await other_package())
         ''',
     }
-    results = assert_same_package_behaviour(files, inlined={"pkg.streams.tls.wrap"})
-    assert [s.code for s in results["pkg/app.py"].report.skipped] == ["unsupported"]
-    assert "a relative import" in results["pkg/app.py"].report.skipped[0].reason
+    results = assert_same_package_behaviour(files, inlined={"pkg.streams.tls.wrap", "pkg.streams.tls.wrap_plain"})
+    skipped = {(s.callee, s.code, s.reason.split("`")[1]) for r in results.values() for s in r.report.skipped}
+    assert skipped == {("wrap", "unsupported", "from ..util import ..."), ("wrap", "unsupported", "from . import ...")}
     assert not results["pkg/streams/sibling.py"].report.skipped
 
 
@@ -693,3 +706,30 @@ def test_globals_in_a_callee_of_another_module_keeps_the_call():
         ''',
     }, inlined={"pkg.util.which", "pkg.util.local_which"})
     assert {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped} == {("which", "frame-introspection")}
+
+
+def test_compile_in_a_callee_of_another_module_keeps_the_call():
+    """``compile`` inherits the ``__future__`` imports of the code calling it: inlined, those
+    of the caller's module."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            from __future__ import annotations
+
+            import __future__
+
+            async def postponed():
+                code = compile("x: int = 1", "<text>", "exec")
+                return bool(code.co_flags & __future__.annotations.compiler_flag)
+
+            async def inlined():
+                return 1
+        ''',
+        "pkg/app.py": '''
+            from .util import inlined, postponed
+
+            async def main():
+                print(await postponed(), await inlined())
+        ''',
+    }, inlined={"pkg.util.inlined"})
+    assert {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped} == {("postponed", "frame-introspection")}
