@@ -6,6 +6,10 @@ logger are that module's, and the guard follows the binding the original call us
 
 from __future__ import annotations
 
+import sys
+
+import pytest
+
 from async_inline import Options
 from tests.differential.package_harness import assert_same_package_behaviour
 
@@ -386,6 +390,7 @@ def test_inherited_code_calling_a_method_of_a_subclass_of_another_module():
     assert (kept.callee, kept.code, kept.copies) == ("self.m3", "unresolved", (2,))
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="BaseExceptionGroup is a builtin from 3.11 on")
 def test_a_global_bound_on_one_branch_of_the_callees_module_falls_back_to_builtins():
     """hypercorn 0.18.0 under ``--stress 1``: ``if sys.version_info < (3, 11): from
     exceptiongroup import BaseExceptionGroup`` binds the name only on old Pythons; elsewhere
