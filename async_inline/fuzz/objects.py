@@ -147,6 +147,10 @@ class ObjectProgramGenerator(ProgramGenerator):
         self.instance_patches = rebinding and not self.class_test_blind
         #: Modules ``mod1 .. modK`` besides ``main`` (index 0); none in a one-module program.
         self.modules = self.rng.randint(1, 3) if package else 0
+        #: The module that lives in the subpackage ``fzpkg.sub`` (its relative imports, and
+        #: those of others that reach it, resolve against another package), if any. Drawn
+        #: from a generator of its own, so that seeds keep the programs they had.
+        self.nested = self.modules if self.modules >= 2 and random.Random(f"nested module {seed}").random() < 0.5 else None
         self.classes: list[ClassSpec] = []
         #: Module-level instances: (global name, class).
         self.shared: list[tuple[str, ClassSpec]] = []
@@ -285,7 +289,7 @@ class ObjectProgramGenerator(ProgramGenerator):
         needs, at the top of the module or, with ``local``, of the function)."""
         if module == self.module:
             return name
-        mod = module_name(module)
+        mod, where, parent = module_name(module), self.dotted(module), self.relative_package(module)
         forms = []
         if self.module == 0 or module > self.module:
             forms += ["from", "from-abs", "from-as", "mod", "mod-as", "mod-abs"]
@@ -297,14 +301,14 @@ class ObjectProgramGenerator(ProgramGenerator):
             forms += ["package"]
         form = self.pick(forms)
         line, text = {
-            "from": (f"from .{mod} import {name}", name),
-            "from-abs": (f"from {PACKAGE}.{mod} import {name}", name),
-            "from-as": (f"from .{mod} import {name} as {mod}_{name}", f"{mod}_{name}"),
-            "mod": (f"from . import {mod}", f"{mod}.{name}"),
-            "mod-as": (f"import {PACKAGE}.{mod} as {mod}_mod", f"{mod}_mod.{name}"),
-            "mod-abs": (f"import {PACKAGE}.{mod}", f"{PACKAGE}.{mod}.{name}"),
-            "local-from": (f"from .{mod} import {name}", name),
-            "local-mod": (f"from . import {mod}", f"{mod}.{name}"),
+            "from": (f"from {self.relative(module)} import {name}", name),
+            "from-abs": (f"from {where} import {name}", name),
+            "from-as": (f"from {self.relative(module)} import {name} as {mod}_{name}", f"{mod}_{name}"),
+            "mod": (f"from {parent} import {mod}", f"{mod}.{name}"),
+            "mod-as": (f"import {where} as {mod}_mod", f"{mod}_mod.{name}"),
+            "mod-abs": (f"import {where}", f"{where}.{name}"),
+            "local-from": (f"from {self.relative(module)} import {name}", name),
+            "local-mod": (f"from {parent} import {mod}", f"{mod}.{name}"),
             "package": (f"from {self.pick(['.', PACKAGE])} import {name}", name),
         }[form]
         self.need(line, local=form.startswith("local"))
@@ -314,21 +318,36 @@ class ObjectProgramGenerator(ProgramGenerator):
         """An expression for the module object ``module`` (``sys.modules`` when it is this one)."""
         if module == self.module:
             return "sys.modules[__name__]"
-        mod = module_name(module)
+        mod, where = module_name(module), self.dotted(module)
         top = self.module == 0 or module > self.module or module == 1
         form = self.pick(["sys", "mod", "mod-as"] if top else ["sys", "local"])
         if form == "sys":  # imported all the same, so that it is there
-            self.need(f"import {PACKAGE}.{mod}", local=not top)
-            return f"sys.modules['{PACKAGE}.{mod}']"
+            self.need(f"import {where}", local=not top)
+            return f"sys.modules['{where}']"
         if form == "mod-as":
-            self.need(f"import {PACKAGE}.{mod} as {mod}_mod")
+            self.need(f"import {where} as {mod}_mod")
             return f"{mod}_mod"
-        self.need(f"from . import {mod}", local=form == "local")
+        self.need(f"from {self.relative_package(module)} import {mod}", local=form == "local")
         return mod
+
+    def dotted(self, module: int) -> str:
+        """The absolute name of ``module`` (``fzpkg.mod2``, ``fzpkg.sub.mod3``)."""
+        return f"{PACKAGE}.sub.{module_name(module)}" if module == self.nested else f"{PACKAGE}.{module_name(module)}"
+
+    def relative_package(self, module: int, start: int | None = None) -> str:
+        """The package of ``module`` as a relative import in module ``start`` (the one being
+        written) names it: ``.``, ``..`` (from ``fzpkg.sub``), ``.sub``."""
+        up = ".." if (self.module if start is None else start) == self.nested else "."
+        return up + "sub" if module == self.nested else up
+
+    def relative(self, module: int) -> str:
+        """``module`` as a relative import in the module being written names it."""
+        package = self.relative_package(module)
+        return f"{package}{'.' if package.endswith('sub') else ''}{module_name(module)}"
 
     def target_name(self, module: int, name: str) -> str:
         """The dotted name ``mock.patch`` takes for ``name`` of ``module``."""
-        return f"__name__ + '.{name}'" if module == self.module or not self.package else f"'{PACKAGE}.{module_name(module)}.{name}'"
+        return f"__name__ + '.{name}'" if module == self.module or not self.package else f"'{self.dotted(module)}.{name}'"
 
     def need(self, line: str, local: bool = False) -> None:
         lines = self.local_imports if local else self.imports[self.module]
@@ -683,7 +702,7 @@ class ObjectProgramGenerator(ProgramGenerator):
             targets = [f for f in self.callees() if f.kind == "function" and f.module > 0]
             if not targets:
                 return []
-            where = f"{PACKAGE}.{module_name(targets[0].module)}"
+            where = self.dotted(targets[0].module)
             patches = ", ".join(
                 f"mock.patch('{where}.{name}', new=lambda *a, **k: {value})" for name, value in (("len", 99), ("max", -1), ("min", -2))
             )
@@ -736,7 +755,7 @@ class ObjectProgramGenerator(ProgramGenerator):
             self.module, self.baits = module, []  # each module calls its own
             lines = self.bait_functions() if self.config.bait else []
             if module and self.chance(0.3):
-                lines += SHADOWED_DEF
+                lines += [line.replace("from .prelude", f"from {self.relative_package(0)}prelude") for line in SHADOWED_DEF]
                 self.baits.append("relay")
             lines += self.module_items(module)
             if module == 0:
@@ -748,11 +767,13 @@ class ObjectProgramGenerator(ProgramGenerator):
         files = {f"{PACKAGE}/prelude.py": prelude(self.runtime_async, objects=True)}
         init = []
         if self.reexported:
-            init = ["from . import mod1", *(f"from .{module_name(f.module)} import {f.name}" for f in self.reexported)]
+            init = ["from . import mod1", *(f"from {self.relative_package(f.module, 0)}{'.' if f.module == self.nested else ''}{module_name(f.module)} import {f.name}" for f in self.reexported)]
         files[f"{PACKAGE}/__init__.py"] = "\n".join(init) + "\n" if init else ""
+        if self.nested is not None:
+            files[f"{PACKAGE}/sub/__init__.py"] = ""
         for module, lines in code.items():
-            name = module_name(module)
-            files[f"{PACKAGE}/{name}.py"] = "\n".join(self.module_header(module) + self.module_state(module) + lines) + "\n"
+            path = self.dotted(module).replace(".", "/")
+            files[f"{path}.py"] = "\n".join(self.module_header(module) + self.module_state(module) + lines) + "\n"
         return dict(sorted(files.items()))
 
     def module_header(self, module: int) -> list[str]:
@@ -760,7 +781,7 @@ class ObjectProgramGenerator(ProgramGenerator):
         head = ["import asyncio", "import sys", *OBJECT_IMPORTS.splitlines()]
         if self.runtime_async:
             head += RUNTIME_IMPORTS.splitlines()
-        head.append(f"from .prelude import {', '.join(sorted(names))}")
+        head.append(f"from {self.relative_package(0, module)}prelude import {', '.join(sorted(names))}")
         imports = self.imports[module]
         if module == 0:  # mod1 first: cycles back to it then find it loading, never a later module
             imports = ["from . import mod1", *(line for line in imports if line != "from . import mod1")]

@@ -799,3 +799,16 @@ def test_fuzz_seeds_101_113_a_builtin_patched_in_one_module_only(seed):
     assert isinstance(program, dict) and ".len', new=" in program["fzpkg/main.py"]
     verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=seed)
     assert verdict.kind is None, verdict.detail
+
+
+def test_fuzz_seed_3950011_a_relative_import_inlined_into_another_package():
+    """Seed 3950011 (modules, runtime-async), one of the first packages with a module in a
+    subpackage (``fzpkg/sub/mod3.py``): a method of ``mod3`` holding ``from ..mod2 import C``
+    was inlined into ``fzpkg.main``, where ``..`` reaches above the top-level package
+    (ImportError; found first by anyio's suite under the plugin on 3.10). A callee of
+    another module stays a call where its relative imports would name other modules."""
+    case = make_case(3950011, "modules", stress=False)
+    program = case.program()
+    assert isinstance(program, dict) and "fzpkg/sub/mod3.py" in program
+    verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=3950011)
+    assert verdict.kind is None, verdict.detail
