@@ -141,7 +141,7 @@ class CalleeInfo:
     #: The relative imports of the body (``from ..x import y``: ``(2, "x")``), which resolve
     #: against the package of the module the code runs in.
     relative_imports: tuple[tuple[int, str], ...] = ()
-    #: A call in the body that reads the module the code runs in (``globals()``), if any.
+    #: A call in the body that depends on the module the code runs in (``globals()``), if any.
     module_introspection: str | None = None
     #: Locals read inside f-strings (a string literal cannot stand for them there before 3.12).
     fstring_locals: frozenset[str] = frozenset()
@@ -236,7 +236,8 @@ def calls_frame_introspection(index: ScopeIndex, nodes: Iterable[cst.CSTNode]) -
 
 
 def _calls_module_introspection(index: ScopeIndex, nodes: Iterable[cst.CSTNode]) -> str | None:
-    """The first call among ``nodes`` that looks at the running code's module (``globals()``)."""
+    """The first call among ``nodes`` that depends on the running code's module
+    (``globals()``, ``compile()``)."""
     for node in nodes:
         if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value in _MODULE_INTROSPECTION_NAMES:
             names = index.qualified_names(node.func)

@@ -340,10 +340,10 @@ class ObjectProgramGenerator(ProgramGenerator):
         up = ".." if (self.module if start is None else start) == self.nested else "."
         return up + "sub" if module == self.nested else up
 
-    def relative(self, module: int) -> str:
-        """``module`` as a relative import in the module being written names it."""
-        package = self.relative_package(module)
-        return f"{package}{'.' if package.endswith('sub') else ''}{module_name(module)}"
+    def relative(self, module: int, start: int | None = None) -> str:
+        """``module`` as a relative import in module ``start`` (the one being written) names it."""
+        package = self.relative_package(module, start)
+        return f"{package}.{module_name(module)}" if module == self.nested else f"{package}{module_name(module)}"
 
     def target_name(self, module: int, name: str) -> str:
         """The dotted name ``mock.patch`` takes for ``name`` of ``module``."""
@@ -767,7 +767,7 @@ class ObjectProgramGenerator(ProgramGenerator):
         files = {f"{PACKAGE}/prelude.py": prelude(self.runtime_async, objects=True)}
         init = []
         if self.reexported:
-            init = ["from . import mod1", *(f"from {self.relative_package(f.module, 0)}{'.' if f.module == self.nested else ''}{module_name(f.module)} import {f.name}" for f in self.reexported)]
+            init = ["from . import mod1", *(f"from {self.relative(f.module, 0)} import {f.name}" for f in self.reexported)]
         files[f"{PACKAGE}/__init__.py"] = "\n".join(init) + "\n" if init else ""
         if self.nested is not None:
             files[f"{PACKAGE}/sub/__init__.py"] = ""
