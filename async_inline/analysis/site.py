@@ -7,6 +7,7 @@ planner asks, and records the answer; nothing here allocates names or emits code
 from __future__ import annotations
 
 import builtins
+import importlib.util
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -224,12 +225,14 @@ def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
 
 
 def _absolute_module(package: str | None, level: int, module: str) -> str | None:
-    """The module ``from <level dots><module> import ...`` imports in code of ``package``, as
-    the import system resolves it; None if unknown or beyond the top-level package."""
-    if package is None or not package or package.count(".") < level - 1:
+    """The module ``from <level dots><module> import ...`` imports in code of ``package``;
+    None if unknown or beyond the top-level package."""
+    if package is None:
         return None
-    base = package.rsplit(".", level - 1)[0]
-    return f"{base}.{module}" if module else base
+    try:
+        return importlib.util.resolve_name("." * level + module, package)
+    except ImportError:
+        return None
 
 
 def _names_refusal(
