@@ -48,7 +48,7 @@ LOCALS_WITHOUT_ARGS = frozenset({"builtins.vars", "builtins.dir"})
 #: inlined into the caller would see the caller's module (its dictionary; its ``__future__``
 #: imports, which ``compile`` inherits).
 MODULE_INTROSPECTION = frozenset({"builtins.globals", "builtins.compile"})
-_MODULE_INTROSPECTION_NAMES = frozenset(n.rpartition(".")[2] for n in MODULE_INTROSPECTION)
+_MODULE_INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in MODULE_INTROSPECTION)
 
 _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS)
 
@@ -223,25 +223,23 @@ def is_immutable_literal(node: cst.BaseExpression) -> bool:
 def calls_frame_introspection(index: ScopeIndex, nodes: Iterable[cst.CSTNode]) -> str | None:
     """The first call among ``nodes`` (e.g. ``walk(body)``) that looks at the running
     frame (``locals()`` ...), if any."""
+    return _first_call(index, nodes, FRAME_INTROSPECTION, _INTROSPECTION_TAILS, LOCALS_WITHOUT_ARGS)
+
+
+def _first_call(
+    index: ScopeIndex, nodes: Iterable[cst.CSTNode], calls: frozenset[str], tails: frozenset[str], without_args: frozenset[str] = frozenset()
+) -> str | None:
+    """The first call among ``nodes`` of a function named in ``calls`` (or in
+    ``without_args``, called without arguments), shown as ``name()``; ``tails`` are the
+    last parts of those names."""
     for node in nodes:
         if type(node) is cst.Call:
             func = node.func
             tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-            if tail not in _INTROSPECTION_TAILS:
+            if tail not in tails:
                 continue  # asking the scopes is costly: only for names that could match
             names = index.qualified_names(func)
-            if names & FRAME_INTROSPECTION or (names & LOCALS_WITHOUT_ARGS and not node.args):
-                return sorted(names)[0].removeprefix("builtins.") + "()"
-    return None
-
-
-def _calls_module_introspection(index: ScopeIndex, nodes: Iterable[cst.CSTNode]) -> str | None:
-    """The first call among ``nodes`` that depends on the running code's module
-    (``globals()``, ``compile()``)."""
-    for node in nodes:
-        if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value in _MODULE_INTROSPECTION_NAMES:
-            names = index.qualified_names(node.func)
-            if names & MODULE_INTROSPECTION:
+            if names & calls or (names & without_args and not node.args):
                 return sorted(names)[0].removeprefix("builtins.") + "()"
     return None
 
@@ -489,7 +487,7 @@ def analyze_callee(
             for node in nodes
             if type(node) is cst.ImportFrom and node.relative
         ),
-        module_introspection=_calls_module_introspection(index, nodes),
+        module_introspection=_first_call(index, nodes, MODULE_INTROSPECTION, _MODULE_INTROSPECTION_TAILS),
         fstring_locals=frozenset(names.local_uses[n] for n in in_fstrings if n in names.local_uses),
         fstring_globals={n: quotes for n, quotes in in_fstrings.items() if n in names.global_uses},
         literal_unsafe_locals=frozenset(local for n, local in names.local_uses.items() if _warns_for_a_constant(index, n)),

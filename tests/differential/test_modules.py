@@ -738,3 +738,30 @@ def test_compile_in_a_callee_of_another_module_keeps_the_call():
         ''',
     }, inlined={"pkg.util.inlined"})
     assert {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped} == {("postponed", "frame-introspection")}
+
+
+def test_builtins_globals_through_the_module_keeps_the_call_too():
+    """``builtins.globals()`` is the same call as ``globals()``."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            import builtins
+
+            MARK = "util"
+
+            async def which():
+                return builtins.globals()["MARK"]
+
+            async def plain():
+                return MARK
+        ''',
+        "pkg/app.py": '''
+            from .util import plain, which
+
+            MARK = "app"
+
+            async def main():
+                print(await which(), await plain())
+        ''',
+    }, inlined={"pkg.util.plain"})
+    assert {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped} == {("which", "frame-introspection")}
