@@ -35,10 +35,16 @@ VERSIONS = {
     "python-engineio": "4.15.1",
     "asyncstdlib": "3.14.0",
     "grpclib": "0.4.9",
+    "aioitertools": "0.13.0",
+    "aiostream": "0.8.1",
+    "asgiref": "3.13.0",
+    "async-lru": "2.4.0",
+    "aiofiles": "25.1.0",
+    "janus": "2.0.0",
 }
 
 #: Import names of the libraries whose distribution is named otherwise.
-IMPORT_NAMES = {"tortoise-orm": "tortoise", "python-socketio": "socketio", "python-engineio": "engineio"}
+IMPORT_NAMES = {"tortoise-orm": "tortoise", "python-socketio": "socketio", "python-engineio": "engineio", "async-lru": "async_lru"}
 
 #: What the scripts measure when no library is named: the five of issue 11.
 DEFAULT = ("anyio", "httpcore", "websockets", "aiosqlite", "aiohttp")

@@ -2,7 +2,7 @@
 
     python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio and asyncstdlib on request) it downloads the sdist, installs it
+For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio, asyncstdlib, aioitertools, aiostream, asgiref, async-lru, aiofiles and janus on request) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -152,6 +152,23 @@ SUITES = {
     "python-engineio": Suite(("pytest", "pytest-asyncio", "aiohttp", "tornado", "requests", "websocket-client"), ("-p", "no:logging")),
     # The test extra without the linters and type checkers.
     "asyncstdlib": Suite(("pytest",)),
+    # Its tests are unittest cases packaged with it, in modules pytest does not collect by name.
+    "aioitertools": Suite(
+        ("pytest",),
+        tuple(f"aioitertools/tests/{m}.py" for m in ("asyncio", "builtins", "helpers", "itertools", "more_itertools")),
+    ),
+    # The dev dependency group.
+    "aiostream": Suite(("pytest", "pytest-asyncio", "pytest-cov")),
+    # The tests extra.
+    "asgiref": Suite(("pytest", "pytest-asyncio")),
+    # Its setup.cfg's addopts clear pytest's cache, which the runs switch off, and measure
+    # coverage: they are replaced by none; its timeout needs pytest-timeout, and its warnings
+    # filter makes the pytest-asyncio of today fail on its unset fixture loop scope.
+    "async-lru": Suite(("pytest", "pytest-asyncio", "pytest-timeout"), ("-o", "addopts=", "-o", "asyncio_default_fixture_loop_scope=function")),
+    # The test dependency group without coverage.
+    "aiofiles": Suite(("pytest>=8.3.5", "pytest-asyncio>=1.0.0")),
+    # Its addopts need pytest-cov; the benchmarks (pytest-codspeed) are left out.
+    "janus": Suite(("pytest", "pytest-asyncio", "pytest-cov"), ("--ignore=tests/test_benchmarks.py",)),
     "grpclib": Suite((), missing="the grpclib 0.4.9 sdist lacks its tests' helper modules (dummy_pb2, conn, stubs)"),
 }
 
