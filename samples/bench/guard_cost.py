@@ -22,9 +22,11 @@ so the docs can compare:
   ``__dict__`` (reading it makes CPython 3.11+ give up the instance's inline attribute
   values), and skips the lookup the original performs, so a ``__getattribute__`` is not
   run);
-* class attribute: ``getattr(type(self), "m", None) is REF`` (misses instance attributes
-  and ``__getattribute__``: not exact; the guard of the opt-in assumption
-  ``class-methods``; the default makes a class without the attribute fail the test).
+* class attribute: ``type(self).m is REF`` in a ``try`` whose ``except AttributeError``
+  makes a class without the attribute fail the test (misses instance attributes and
+  ``__getattribute__``: not exact; the guard of the opt-in assumption ``class-methods``),
+  and the same as ``getattr(type(self), "m", None) is REF``, the form it takes where it
+  is merged into another site's guard (an expression: no room for a ``try``).
 
 Each variant is a coroutine looping ``n`` times over one site whose callee is
 ``return x + <one attribute or constant>``; the variants run round-robin, each timed
@@ -107,6 +109,20 @@ class C:
         t = 0
         for i in range(n):
             if getattr(type(self), "m", None) is REF_M:
+                s = self
+                t += i + s.k
+            else:
+                t += await self.m(i)
+        return t
+
+    async def method_class_probe(self, n):
+        t = 0
+        for i in range(n):
+            try:
+                on_class = type(self).m is REF_M
+            except AttributeError:
+                on_class = False
+            if on_class:
                 s = self
                 t += i + s.k
             else:
@@ -233,7 +249,8 @@ ROWS = [
         "bare": "C().method_bare",
         "guard": "C().method_guard",
         "rejected: exact type": "C().method_exact_type",
-        "class-methods: getattr(type(self), 'm', None)": "C().method_class_attribute",
+        "class-methods, merged: getattr": "C().method_class_attribute",
+        "class-methods: in a try": "C().method_class_probe",
         "call": "C().method_call",
     }),
     ("classmethod C.cm()", {"bare": "C().classmethod_bare", "guard": "C().classmethod_guard", "call": "C().classmethod_call"}),
@@ -272,7 +289,7 @@ class D(C):
     assert re.search(r"(\w+) = C\.cm\n\s*if _ai_type\w*\(\1\) is \w+ and \1\.__func__ is \w+:\n", on_class_method), on_class_method
     on_class = rewrite_source("class C:\n    async def m(self, x):\n        return x\n\n    async def site(self, i):\n"
                               "        r = await self.m(i)\n        return r\n", options=Options(assume=frozenset({"class-methods"}))).code
-    assert re.search(r"if _ai_getattr\w*\(_ai_type\w*\(self\), 'm', None\) is \w+:\n", on_class), on_class
+    assert re.search(r"try:\n\s*(\w+) = _ai_type\w*\(self\)\.m is \w+\n\s*except _ai_AttributeError\w*:\n\s*\1 = False\n\s*if \1:\n", on_class), on_class
     program = rewrite_program({
         "gcpkg/__init__.py": "",
         "gcpkg/callees.py": CALLEES,
