@@ -69,12 +69,12 @@ class FrameBuilder:
             return b.tuple_([args[i] for i in source.varargs])
         return b.dict_([(k, args[i]) for k, i in source.varkw])
 
-    def guard(self, inlining: Inlining, child: Frame, func: cst.BaseExpression, receiver: cst.Name | None = None) -> cst.BaseExpression:
+    def guard(self, inlining: Inlining, child: Frame, func: cst.BaseExpression) -> cst.BaseExpression:
         """True exactly when the original's evaluation of the callee (``func``: a name, or
         the value of a lookup) reached the function that was inlined (docs/methods.md),
-        and, for the sites whose guards it makes (``child.merged_guards``), theirs.
-        Under ``class-methods``, ``receiver`` is the object the method is looked up on."""
-        return self._with_merged(self._own_test(inlining, func, receiver), child)
+        and, for the sites whose guards it makes (``child.merged_guards``), theirs. (The
+        ``class-methods`` test is made in statements: ``_class_attribute_probe``.)"""
+        return self._with_merged(self._own_test(inlining, func), child)
 
     @staticmethod
     def _with_merged(test: cst.BaseExpression, child: Frame) -> cst.BaseExpression:
@@ -82,18 +82,11 @@ class FrameBuilder:
             test = cst.BooleanOperation(left=test, operator=cst.And(), right=merged)
         return test
 
-    def _own_test(self, inlining: Inlining, func: cst.BaseExpression, receiver: cst.Name | None) -> cst.BaseExpression:
+    def _own_test(self, inlining: Inlining, func: cst.BaseExpression) -> cst.BaseExpression:
         ref = b.name(self.emission.ref_alias(inlining.body))
         if inlining.guard is Guard.IDENTITY:
             return b.is_(func, ref)
         builtin = self.emission.builtin
-        if inlining.guard is Guard.CLASS_ATTRIBUTE:
-            # getattr with a default: a class without the attribute (a Mock, a proxy with
-            # __getattr__) fails the test, and the original call looks it up its own way.
-            assert isinstance(func, cst.Attribute) and receiver is not None
-            on_class = cst.Call(func=builtin("type"), args=[cst.Arg(receiver)])
-            found = cst.Call(func=builtin("getattr"), args=[cst.Arg(on_class), cst.Arg(b.string(func.attr.value)), cst.Arg(b.NONE)])
-            return b.is_(found, ref)
         assert inlining.guard is Guard.BOUND_METHOD
         is_method = b.is_(cst.Call(func=builtin("type"), args=[cst.Arg(func)]), b.name(self.emission.method_type()))
         return cst.BooleanOperation(left=is_method, operator=cst.And(), right=b.is_(b.attr(func, "__func__"), ref))
@@ -213,15 +206,15 @@ class FrameBuilder:
         stmts: list[Emitted] = frame_code
         if inlining.guard is not Guard.NONE:
             func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename, marks)
-            if inlining.merged_guard:
-                self._merge(self.guard(inlining, child, func, call.receiver), parent)
+            if inlining.merged_guard:  # (identity guards only: planner._merged)
+                self._merge(self.guard(inlining, child, func), parent)
             else:
                 probe: list[Emitted] = []
                 if inlining.guard is Guard.CLASS_ATTRIBUTE:
                     probe, found = self._class_attribute_probe(inlining, func, call.receiver, number)
                     test = self._with_merged(found, child)
                 else:
-                    test = self.guard(inlining, child, func, call.receiver)
+                    test = self.guard(inlining, child, func)
                 awaited = cst.Await(expression=call.fallback)
                 call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
                 stmts = [*probe, b.if_(test, frame_code, [call_it])]
@@ -232,11 +225,13 @@ class FrameBuilder:
     def _class_attribute_probe(
         self, inlining: Inlining, func: cst.BaseExpression, receiver: cst.Name | None, number: int
     ) -> tuple[list[Emitted], cst.Name]:
-        """The ``class-methods`` test as statements, for a site that has room for them:
-        ``type(obj).m is REF``, with a class that lacks ``m`` (a Mock, a ``__getattr__``
-        proxy) caught as False, the meaning of ``getattr(type(obj), "m", None) is REF`` at
-        half its cost on 3.12+ (a builtin call with three arguments against an attribute
-        read; ``samples/bench/guard_cost.py``). The flag is a bool: it keeps nothing alive."""
+        """The ``class-methods`` test, ``type(obj).m is REF`` (``obj`` the receiver), made
+        false by a class that lacks ``m`` (a Mock, a ``__getattr__`` proxy), whose original
+        call then looks it up its own way: the meaning of ``getattr(type(obj), "m", None)
+        is REF`` at half its cost on 3.12+ (a builtin call with three arguments against an
+        attribute read; ``samples/bench/guard_cost.py``). Statements, so method sites,
+        which always take the statement form, have room for them. The flag is a bool: it
+        keeps nothing alive."""
         assert isinstance(func, cst.Attribute) and receiver is not None
         flag = self.names.make(f"ai{number}_on_class")
         on_class = b.attr(cst.Call(func=self.emission.builtin("type"), args=[cst.Arg(receiver)]), func.attr.value)

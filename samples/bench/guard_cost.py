@@ -25,8 +25,8 @@ so the docs can compare:
 * class attribute: ``type(self).m is REF`` in a ``try`` whose ``except AttributeError``
   makes a class without the attribute fail the test (misses instance attributes and
   ``__getattribute__``: not exact; the guard of the opt-in assumption ``class-methods``),
-  and the same as ``getattr(type(self), "m", None) is REF``, the form it takes where it
-  is merged into another site's guard (an expression: no room for a ``try``).
+  and the same test written ``getattr(type(self), "m", None) is REF``, its form until
+  2026-12-05 (a builtin call with three arguments: dearer).
 
 Each variant is a coroutine looping ``n`` times over one site whose callee is
 ``return x + <one attribute or constant>``; the variants run round-robin, each timed
@@ -249,7 +249,7 @@ ROWS = [
         "bare": "C().method_bare",
         "guard": "C().method_guard",
         "rejected: exact type": "C().method_exact_type",
-        "class-methods, merged: getattr": "C().method_class_attribute",
+        "class-methods until 12-05: getattr": "C().method_class_attribute",
         "class-methods: in a try": "C().method_class_probe",
         "call": "C().method_call",
     }),
@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     check_guards_are_the_emitted_ones()
     module = load()
     print(f"Python {sys.version.split()[0]}; n={args.n}, {args.rounds} rounds round-robin, best round; ns per iteration")
-    print(f"{'site':<26} {'variant':<24} {'ns':>7} {'- bare':>7}")
+    print(f"{'site':<26} {'variant':<34} {'ns':>7} {'- bare':>7}")
     for label, paths in ROWS:
         variants = {name: entry(module, path) for name, path in paths.items()}
         expected = drive(variants["bare"](1000))
@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
             assert drive(fn(1000)) == expected, (label, name)
         times = best_ns(variants, args.n, args.rounds)
         for name, ns in times.items():
-            print(f"{label:<26} {name:<24} {ns:>7.1f} {ns - times['bare']:>7.1f}")
+            print(f"{label:<26} {name:<34} {ns:>7.1f} {ns - times['bare']:>7.1f}")
     print("'- bare': what the guard (or the call) adds to the inlined body alone")
     return 0
 

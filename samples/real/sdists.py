@@ -41,10 +41,12 @@ VERSIONS = {
     "async-lru": "2.4.0",
     "aiofiles": "25.1.0",
     "janus": "2.0.0",
+    "graphql-core": "3.2.14",
+    "fastapi": "0.165.0",
 }
 
 #: Import names of the libraries whose distribution is named otherwise.
-IMPORT_NAMES = {"tortoise-orm": "tortoise", "python-socketio": "socketio", "python-engineio": "engineio", "async-lru": "async_lru"}
+IMPORT_NAMES = {"tortoise-orm": "tortoise", "python-socketio": "socketio", "python-engineio": "engineio", "async-lru": "async_lru", "graphql-core": "graphql"}
 
 #: What the scripts measure when no library is named: the five of issue 11.
 DEFAULT = ("anyio", "httpcore", "websockets", "aiosqlite", "aiohttp")

@@ -2,7 +2,7 @@
 
     python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio, asyncstdlib, aioitertools, aiostream, asgiref, async-lru, aiofiles and janus on request) it downloads the sdist, installs it
+For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio, asyncstdlib, aioitertools, aiostream, asgiref, async-lru, aiofiles, janus, graphql-core and fastapi on request) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -169,6 +169,22 @@ SUITES = {
     "aiofiles": Suite(("pytest>=8.3.5", "pytest-asyncio>=1.0.0")),
     # Its addopts need pytest-cov; the benchmarks (pytest-codspeed) are left out.
     "janus": Suite(("pytest", "pytest-asyncio", "pytest-cov"), ("--ignore=tests/test_benchmarks.py",)),
+    # tox.ini's testenv deps.
+    "graphql-core": Suite(("pytest>=7.4,<10", "pytest-asyncio>=0.21,<2", "pytest-benchmark>=4.0,<6", "pytest-cov>=4.1,<8", "pytest-describe>=2,<4", "pytest-timeout>=2.4,<3")),
+    # The tests dependency group without the type checkers, coverage, xdist and pytest-sugar
+    # (its docs-tests group included); the project with its `all` extra. Its benchmarks
+    # need pytest-codspeed's instrument.
+    "fastapi": Suite(
+        (
+            "pytest>=9.0.0,<9.2", "anyio[trio]>=4.1.0,<5.0.0", "dirty-equals>=0.9.0", "flask>=3.0.0,<4.0.0", "inline-snapshot>=0.21.1",
+            "pwdlib[argon2]>=0.2.1", "pyjwt>=2.9.0", "pyyaml>=5.3.1,<7.0.0", "sqlmodel>=0.0.31", "strawberry-graphql>=0.200.0,<1.0.0",
+            "typer>=0.26.1", "a2wsgi>=1.9.0,<=2.0.0", "pytest-timeout>=2.4.0", "pytest-codspeed>=4.3.0", "httpx>=0.23.0,<1.0.0",
+            "httpx2>=2.0.0", "python-slugify>=8.0.4", "opentelemetry-instrumentation-fastapi>=0.65b0", "logfire>=5.1.0",
+            "sentry-sdk>=2.70.0", "opentelemetry-sdk>=1.44.0", "opentelemetry-exporter-otlp-proto-http>=1.44.0",
+        ),
+        ("--ignore=tests/benchmarks", "--ignore=tests/memory_benchmarks"),
+        extras="all",
+    ),
     "grpclib": Suite((), missing="the grpclib 0.4.9 sdist lacks its tests' helper modules (dummy_pb2, conn, stubs)"),
 }
 

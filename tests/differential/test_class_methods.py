@@ -1,5 +1,5 @@
-"""The assumption ``class-methods``: method guards test ``getattr(type(obj), "m", None) is REF`` instead of a
-bound method. Exact for everything a class decides (overrides, class attributes rebound,
+"""The assumption ``class-methods``: method guards test ``type(obj).m is REF`` (a class without
+``m`` makes it false) instead of a bound method. Exact for everything a class decides (overrides, class attributes rebound,
 metaclasses, class decorators, patches of the class); an instance attribute shadowing the
 method is what the user promises does not happen, and the last test pins that it is then
 not seen (docs/user-guide.md, "Assumptions")."""
@@ -119,8 +119,7 @@ async def main():
 
 
 def test_the_generated_guard_makes_no_bound_method():
-    """The class attribute is read in a ``try``: a class without it makes the test False
-    (a guard merged into another's condition, where no statement fits, uses ``getattr``)."""
+    """The class attribute is read in a ``try``: a class without it makes the test False."""
     code = rewrite_source(COUNTER, options=CLASS_METHODS.replace(stress_seed=None)).code
     assert "_ai1_on_class = _ai_type(self).bump is _ai_ref_Counter_bump\n        except _ai_AttributeError:" in code
     assert "__func__" not in code and "__self__" not in code
