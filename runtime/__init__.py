@@ -11,7 +11,7 @@ from ._frames import async_method, is_async_method
 from ._inline import enter, leave, leave_sync, resumed, state, try_leave
 from ._local import AsyncLocal
 from ._markers import inline, noinline
-from ._refs import BUILTIN_NAMESPACE, BUILTINS, METHOD_TYPE, class_cell, function_at, function_of, global_value, module_globals
+from ._refs import BUILTIN_NAMESPACE, BUILTINS, METHOD_TYPE, NOT_FOUND, class_cell, function_at, function_of, global_value, module_globals
 from ._sched import DeadlockError, deterministic
 from ._state import ExecutionContext
 from ._sync import LoopContext, QueueContext, SynchronizationContext
@@ -57,6 +57,7 @@ __all__ = [
     "BUILTINS",
     "BUILTIN_NAMESPACE",
     "METHOD_TYPE",
+    "NOT_FOUND",
     "function_of",
     "function_at",
     "global_value",

@@ -33,8 +33,8 @@ class Guard(Enum):
     IDENTITY = "identity"
     #: ``type(t) is MethodType and t.__func__ is REF`` on the bound method ``t = R.m``.
     BOUND_METHOD = "bound-method"
-    #: ``getattr(type(R), "m", None) is REF``, under the assumption ``class-methods``: no
-    #: bound method is made; a class without the attribute fails the test.
+    #: ``type(R).m is REF``, under the assumption ``class-methods``: no bound method is
+    #: made; a class without the attribute fails the test.
     CLASS_ATTRIBUTE = "class-attribute"
 
 
@@ -50,16 +50,18 @@ class GuardPolicy:
     costly: bool = False
 
 
-def choose_guard(target: Target, policy: GuardPolicy, foreign: bool) -> Guard | Refusal:
+def choose_guard(target: Target, policy: GuardPolicy, unsure: bool) -> Guard | Refusal:
     """The guard of an inlined site, or why the site stays a call. A method lookup is
-    always guarded (an override or a metaclass is not a rebinding), and so is a function of
-    another module (``foreign``): its reference is taken when the caller's module is
-    imported, which in an import cycle can be before that module defines it, and then only
-    the guard keeps the original call. An instance method of an instance is tested on the
+    always guarded (an override or a metaclass is not a rebinding), and so is a function
+    whose name may hold something else though nothing rebinds it (``unsure``): one of
+    another module, whose reference is taken when the caller's module is imported, which in
+    an import cycle can be before that module defines it; one defined in a block that may
+    not run (``ModuleFacts.conditional_functions``). Then only the guard keeps the original
+    call. An instance method of an instance is tested on the
     class under ``class-methods``, unless code the analysis reads shows that the class test
     would not see what the lookup does (``ClassTest.hazard``)."""
     if target.lookup is not Lookup.BOUND:
-        return Guard.NONE if not (target.dispatched or foreign or policy.names) else Guard.IDENTITY
+        return Guard.NONE if not (target.dispatched or unsure or policy.names) else Guard.IDENTITY
     on_class = policy.class_methods and _on_class(target)
     hazard = target.class_test.hazard if on_class and target.class_test is not None else None
     if on_class and hazard is None:

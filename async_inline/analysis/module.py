@@ -88,6 +88,15 @@ class ModuleFacts:
             self._functions[name] = self._listed(analyze_callee(self.index, fdef, key=self.qualified(name), rebound=rebound))
         return self._functions[name]
 
+    @cached_property
+    def conditional_functions(self) -> frozenset[str]:
+        """Module-level functions defined in a block of a top-level ``if``, ``try`` or
+        ``with``: a block that may not run. Then the name is not the function (a builtin,
+        or unbound), though nothing rebinds it: the site keeps its guard, and the reference
+        the guard compares with exists before the block runs (``rewriter._add_aliases``)."""
+        top = {id(stmt) for stmt in self.index.module.body}
+        return frozenset(name for name, defs in self._function_defs.items() if id(defs[-1]) not in top)
+
     def _listed(self, info: CalleeInfo) -> CalleeInfo:
         if info.refusal is None and noinline_matches(info.key, self._noinline):
             return dataclasses.replace(info, refusal=Refusal(RefusalCode.NOINLINE, "listed in the noinline option"))

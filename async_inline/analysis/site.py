@@ -134,7 +134,8 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
         refusal = _module_refusal(facts, target)
     if refusal is not None:
         return refusal
-    guard = choose_guard(target, limits.guards, foreign)
+    unsure = foreign or (callee.owner is None and callee.name in target.facts.conditional_functions)
+    guard = choose_guard(target, limits.guards, unsure)
     if isinstance(guard, Refusal):
         return guard
     params = callee.params[1:] if target.implicit_first else callee.params

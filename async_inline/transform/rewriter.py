@@ -161,6 +161,11 @@ def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:
     for name, generated in emission.builtin_aliases.items():
         at += 1
         body.insert(at, b.line(b.assign(generated, b.attr(b.attr(b.name(alias), "BUILTINS"), name))))
+    # A reference bound in a block that may not run exists all the same: guards then fail.
+    for ref in emission.refs.values():
+        if ref.namespace is None and emission.defined_conditionally(ref.callee):
+            at += 1
+            body.insert(at, b.line(b.assign(ref.alias, b.attr(b.name(alias), "NOT_FOUND"))))
     return module.with_changes(body=body)
 
 

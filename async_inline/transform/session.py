@@ -102,11 +102,17 @@ class Emission:
         assert callee is not None
         if callee.key not in self.refs:
             namespace = self.namespace(body)
-            if callee.owner is not None or namespace is not None:
-                self.runtime()  # function_of, function_at
+            if callee.owner is not None or namespace is not None or self.defined_conditionally(callee):
+                self.runtime()  # function_of, function_at, NOT_FOUND
             alias = self.names.make(f"ai_ref_{callee.qualname.replace('.', '_')}")
             self.refs[callee.key] = FunctionRef(callee, alias, namespace)
         return self.refs[callee.key].alias
+
+    def defined_conditionally(self, callee: CalleeInfo) -> bool:
+        """A function of this module defined in a block that may not run: its reference
+        is bound to ``runtime.NOT_FOUND`` at the top of the module, then to the function
+        right after its ``def``, if that runs."""
+        return callee.owner is None and callee.key == self.facts.qualified(callee.name) and callee.name in self.facts.conditional_functions
 
     def namespace(self, body: FramePlan) -> Namespace | None:
         """The alias of the namespace of ``body``'s module, if it is not the rewritten one."""

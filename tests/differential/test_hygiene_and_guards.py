@@ -320,3 +320,49 @@ async def main(flag=False):
     main = result.code.split("async def main")[1]
     assert "mid is _ai_ref_mid and leaf" in main.split("del globals()")[0]  # mid(1): merged
     assert "mid is _ai_ref_mid and leaf" not in main.split("del globals()")[1].split("except")[0]
+
+
+#: graphql-core's tests (3.2.14): a fallback for Pythons without the builtin ``anext``,
+#: defined only where the name is missing, which on 3.10+ it never is.
+FALLBACK_FOR_A_BUILTIN = '''
+try:
+    anext
+except NameError:
+    async def anext(iterator):
+        print("the fallback")
+        return await iterator.__anext__()
+
+if True:
+    async def twice(x):
+        return x * 2
+
+class Numbers:
+    def __init__(self):
+        self.n = 0
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self):
+        self.n += 1
+        return self.n
+
+async def main():
+    numbers = Numbers()
+    first = await anext(numbers)
+    second = await anext(numbers)
+    return first, second, await twice(second)
+'''
+
+
+@pytest.mark.parametrize("options", [Options(), Options(assume=frozenset({"no-rebinding"}))], ids=["default", "no-rebinding"])
+def test_a_function_defined_under_a_branch_that_does_not_run_keeps_the_call(options):
+    """Found by graphql-core's suite under the plugin: the reference ``_ai_ref_anext`` was
+    bound right after the ``async def``, in a block that never ran, so the guard raised
+    NameError where the original calls the builtin. A function defined in a block of a
+    top-level ``if``/``try``/``with`` has its reference bound to a placeholder no lookup
+    yields at the top of the module, and keeps its guard under ``no-rebinding`` too
+    (a definition that does not run is not a rebinding)."""
+    result = assert_same_behaviour(FALLBACK_FOR_A_BUILTIN, options=options, inlined={"anext", "twice"})
+    assert "_ai_ref_anext = _ai_rt.NOT_FOUND" in result.code
+    assert "if anext is _ai_ref_anext" in result.code
