@@ -30,7 +30,11 @@ def log(*args):
     FUEL[0] -= 1
     if FUEL[0] < 0:
         raise OutOfFuel()
-    print(*args)
+    text = " ".join(map(str, args))
+    if " id='" in text:  # a mock's repr (seed 4401408): its address changes from run to run
+        import re
+        text = re.sub(r" id='[0-9]+'", "", text)
+    print(text)
 
 
 def t(tag, value):
