@@ -117,9 +117,29 @@ class Config:
     bait: bool
 
 
+#: Coroutine functions defined in blocks of top-level statements: one whose block never
+#: runs on Python 3.10+ (a fallback for the builtin ``anext``: calls reach the builtin) and
+#: one whose block always runs. Found by graphql-core's suite: the reference of the first
+#: was bound only in its block, so the guard raised NameError.
+CONDITIONAL_DEFINITIONS = [
+    "try:",
+    "    anext",
+    "except NameError:  # never taken on 3.10+: calls reach the builtin",
+    "    async def anext(x):",
+    "        log('the fallback anext', x)",
+    "        return x + 1",
+    "",
+    "if sys.version_info >= (3, 0):",
+    "    async def defined_under_if(x):",
+    "        y = x * 3",
+    "        return y - 1",
+]
+
+
 class ProgramGenerator:
     def __init__(self, seed: int, runtime_async: bool = False, rebinding: bool = True) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.config = Config(
             runtime_async=runtime_async,
             functions=self.rng.randint(2, 5),
@@ -129,6 +149,8 @@ class ProgramGenerator:
         self.runtime_async = runtime_async
         self.functions: list[Function] = []
         self.baits: list[str] = []  # names of bait coroutine functions (leaves)
+        #: Functions of ``CONDITIONAL_DEFINITIONS`` the module defines, called from ``main``.
+        self.conditional: list[str] = []
         self._tags = 0
         # state of the function being generated
         self.fn: Function | None = None
@@ -737,6 +759,11 @@ class ProgramGenerator:
         for name in picked:
             out += choices[name] + ["", ""]
         self.baits = picked
+        # Drawn from a generator of its own, so that seeds keep the programs they had.
+        self.conditional = []
+        if random.Random(f"conditional definitions {self.seed} {getattr(self, 'module', 0)}").random() < 0.3:
+            out += [*CONDITIONAL_DEFINITIONS, "", ""]
+            self.conditional = ["anext", "defined_under_if"]
         return out
 
     def extra_callers(self) -> list[str]:
@@ -811,7 +838,7 @@ class ProgramGenerator:
         calls = [f"await {f.name}({self.call_args(f, 2)})" for f in self.functions[:2] for _ in range(self.rng.randint(1, 2))]
         self.rng.shuffle(calls)
         calls += ["(await Service().run(3))[1]", "(await outer(4))[1:]", "await unusual(5)", "await drain(6)"]
-        calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits)]
+        calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits + self.conditional)]
         if self.config.rebinding:
             target = self.pick(self.functions[1:] or self.functions)
             stand_in = self.pick([f"Fake('{target.name}')"] + (["alt"] if self.runtime_async else []))

@@ -131,7 +131,6 @@ class ObjectProgramGenerator(ProgramGenerator):
         self, seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False, class_methods: bool = False
     ) -> None:
         super().__init__(seed, runtime_async, rebinding)
-        self.seed = seed
         self.package = package
         #: The rewrite assumes ``class-methods`` and may not see all the code that breaks
         #: the class test: a package, whose site modules' rewrites do not read every module.
@@ -673,7 +672,7 @@ class ObjectProgramGenerator(ProgramGenerator):
             body.append("    SynchronizationContext.set_current(CTX[0])")
         calls = [f"await {self.call_text(f, 2)}" for f in self.callees() for _ in range(self.rng.randint(2, 3))]
         self.rng.shuffle(calls)
-        calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits)]
+        calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits + self.conditional)]
         for n, call in enumerate(calls):
             body += _errors_logged([f"        log('result', {n}, {call})"], f"'error', {n}")
             if self.runtime_async:

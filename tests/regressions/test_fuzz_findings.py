@@ -813,3 +813,16 @@ def test_fuzz_seed_3950011_a_relative_import_inlined_into_another_package():
     assert isinstance(program, dict) and "fzpkg/sub/mod3.py" in program
     verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=3950011)
     assert verdict.kind is None, verdict.detail
+
+
+def test_fuzz_seed_4500003_a_fallback_for_a_builtin_defined_in_a_block_that_does_not_run():
+    """Seed 4500003 (runtime-async), one of the first programs with conditional definitions:
+    ``anext`` defined under ``except NameError`` (never taken: calls reach the builtin). Its
+    reference was bound only in that block, so the guard raised NameError where the
+    original raised the builtin's TypeError (found first by graphql-core's suite under the
+    plugin). The reference now starts as ``runtime.NOT_FOUND``."""
+    case = make_case(4500003, "runtime", stress=False)
+    program = case.program()
+    assert isinstance(program, str) and "except NameError:  # never taken" in program
+    verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=4500003)
+    assert verdict.kind is None, verdict.detail
