@@ -171,16 +171,17 @@ SUITES = {
     "janus": Suite(("pytest", "pytest-asyncio", "pytest-cov"), ("--ignore=tests/test_benchmarks.py",)),
     # tox.ini's testenv deps.
     "graphql-core": Suite(("pytest>=7.4,<10", "pytest-asyncio>=0.21,<2", "pytest-benchmark>=4.0,<6", "pytest-cov>=4.1,<8", "pytest-describe>=2,<4", "pytest-timeout>=2.4,<3")),
-    # The tests dependency group without the type checkers, coverage, xdist and pytest-sugar
-    # (its docs-tests group included); the project with its `all` extra. Its benchmarks
-    # need pytest-codspeed's instrument.
+    # The tests dependency group without the type checkers, coverage and pytest-sugar (its
+    # docs-tests group included; xdist for its xdist_group marker, the tests run in the
+    # pytest process); the project with its `all` extra. Its benchmarks need
+    # pytest-codspeed's instrument.
     "fastapi": Suite(
         (
             "pytest>=9.0.0,<9.2", "anyio[trio]>=4.1.0,<5.0.0", "dirty-equals>=0.9.0", "flask>=3.0.0,<4.0.0", "inline-snapshot>=0.21.1",
             "pwdlib[argon2]>=0.2.1", "pyjwt>=2.9.0", "pyyaml>=5.3.1,<7.0.0", "sqlmodel>=0.0.31", "strawberry-graphql>=0.200.0,<1.0.0",
             "typer>=0.26.1", "a2wsgi>=1.9.0,<=2.0.0", "pytest-timeout>=2.4.0", "pytest-codspeed>=4.3.0", "httpx>=0.23.0,<1.0.0",
             "httpx2>=2.0.0", "python-slugify>=8.0.4", "opentelemetry-instrumentation-fastapi>=0.65b0", "logfire>=5.1.0",
-            "sentry-sdk>=2.70.0", "opentelemetry-sdk>=1.44.0", "opentelemetry-exporter-otlp-proto-http>=1.44.0",
+            "sentry-sdk>=2.70.0", "opentelemetry-sdk>=1.44.0", "opentelemetry-exporter-otlp-proto-http>=1.44.0", "pytest-xdist[psutil]>=3.0.2",
         ),
         ("--ignore=tests/benchmarks", "--ignore=tests/memory_benchmarks"),
         extras="all",
