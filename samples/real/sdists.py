@@ -43,6 +43,8 @@ VERSIONS = {
     "janus": "2.0.0",
     "graphql-core": "3.2.14",
     "fastapi": "0.165.0",
+    "aiocache": "0.12.3",
+    "tenacity": "9.2.1",
 }
 
 #: Import names of the libraries whose distribution is named otherwise.

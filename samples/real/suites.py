@@ -2,7 +2,7 @@
 
     python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio, asyncstdlib, aioitertools, aiostream, asgiref, async-lru, aiofiles, janus, graphql-core and fastapi on request) it downloads the sdist, installs it
+For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio, asyncstdlib, aioitertools, aiostream, asgiref, async-lru, aiofiles, janus, graphql-core, fastapi, aiocache and tenacity on request) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -186,6 +186,15 @@ SUITES = {
         ("--ignore=tests/benchmarks", "--ignore=tests/memory_benchmarks"),
         extras="all",
     ),
+    # requirements.txt's test part (unpinned: its pins predate Python 3.11 wheels) and
+    # pytest-cov for its addopts; the unit tests (the acceptance tests need Redis and
+    # Memcached servers).
+    "aiocache": Suite(
+        ("pytest", "pytest-asyncio", "pytest-cov", "pytest-mock", "aiomcache", "marshmallow", "msgpack", "redis"),
+        ("tests/ut", "-o", "asyncio_default_fixture_loop_scope=function"),
+    ),
+    # The dev dependency group's test part.
+    "tenacity": Suite(("pytest", "tornado>=6.0", "trio")),
     "grpclib": Suite((), missing="the grpclib 0.4.9 sdist lacks its tests' helper modules (dummy_pb2, conn, stubs)"),
 }
 
