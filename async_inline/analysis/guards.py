@@ -56,8 +56,8 @@ def choose_guard(target: Target, policy: GuardPolicy, unsure: bool) -> Guard | R
     whose name may hold something else though nothing rebinds it (``unsure``): one of
     another module, whose reference is taken when the caller's module is imported, which in
     an import cycle can be before that module defines it; one defined in a block that may
-    not run (``ModuleFacts.conditional_functions``). Then only the guard keeps the original
-    call. An instance method of an instance is tested on the
+    not run, or that a star import may rebind (``ModuleFacts.unsure_functions``). Then only
+    the guard keeps the original call. An instance method of an instance is tested on the
     class under ``class-methods``, unless code the analysis reads shows that the class test
     would not see what the lookup does (``ClassTest.hazard``)."""
     if target.lookup is not Lookup.BOUND:

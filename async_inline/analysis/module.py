@@ -92,10 +92,28 @@ class ModuleFacts:
     def conditional_functions(self) -> frozenset[str]:
         """Module-level functions defined in a block of a top-level ``if``, ``try`` or
         ``with``: a block that may not run. Then the name is not the function (a builtin,
-        or unbound), though nothing rebinds it: the site keeps its guard, and the reference
-        the guard compares with exists before the block runs (``rewriter._add_aliases``)."""
+        or unbound), though nothing rebinds it: the reference the guard compares with must
+        exist before the block runs (``rewriter._add_runtime_import``)."""
         top = {id(stmt) for stmt in self.index.module.body}
         return frozenset(name for name, defs in self._function_defs.items() if id(defs[-1]) not in top)
+
+    @cached_property
+    def unsure_functions(self) -> frozenset[str]:
+        """Module-level functions whose name may not hold them when a site runs, though no
+        binding the analysis counts replaces them: those defined in a block that may not
+        run, and those a later ``from x import *`` may rebind (it binds names the analysis
+        does not see). Their sites keep the guard, under ``no-rebinding`` too: the promise
+        is about the program rebinding functions, and this is the module's own code."""
+        defined: list[str] = []
+        starred: set[str] = set()
+        for stmt in module_level_statements(self.index.module.body):
+            if isinstance(stmt, cst.FunctionDef):
+                defined.append(stmt.name.value)
+            elif isinstance(stmt, cst.SimpleStatementLine) and any(
+                isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar) for small in stmt.body
+            ):
+                starred.update(defined)
+        return self.conditional_functions | starred
 
     def _listed(self, info: CalleeInfo) -> CalleeInfo:
         if info.refusal is None and noinline_matches(info.key, self._noinline):

@@ -134,7 +134,7 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
         refusal = _module_refusal(facts, target)
     if refusal is not None:
         return refusal
-    unsure = foreign or (callee.owner is None and callee.name in target.facts.conditional_functions)
+    unsure = foreign or (callee.owner is None and callee.name in target.facts.unsure_functions)
     guard = choose_guard(target, limits.guards, unsure)
     if isinstance(guard, Refusal):
         return guard

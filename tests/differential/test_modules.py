@@ -765,3 +765,31 @@ def test_builtins_globals_through_the_module_keeps_the_call_too():
         ''',
     }, inlined={"pkg.util.plain"})
     assert {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped} == {("which", "frame-introspection")}
+
+
+@pytest.mark.parametrize("options", [Options(), Options(assume=frozenset({"no-rebinding"}))], ids=["default", "no-rebinding"])
+def test_a_star_import_after_a_function_may_rebind_it(options):
+    """``from .other import *`` binds names the analysis does not count: one of them may be
+    a function the module defined before. The site keeps its guard, under ``no-rebinding``
+    too (the promise is about the program rebinding functions, not about the module's own
+    import statements); before, that option inlined the first ``helper`` without a test."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/other.py": '''
+            async def helper(x):
+                print("other helper")
+                return x * 100
+        ''',
+        "pkg/app.py": '''
+            async def helper(x):
+                return x + 1
+
+            async def kept(x):
+                return x - 1
+
+            from .other import *
+
+            async def main():
+                return await helper(2), await kept(2)
+        ''',
+    }, options=options, inlined={"pkg.app.kept"} if options.assume else None)
