@@ -56,7 +56,8 @@ PRELUDE_NAMES = (
     "Proxy", "Traced", "chain", "cv", "exc_name", "fake_method", "log", "logged", "spy_getattr",
     "spy_super", "spy_type", "swap", "t", "unswap", "wrapping",
 )
-#: A def that an import then replaces: calls of ``relay`` reach the prelude's.
+#: A def that an import then replaces (also written as a star import): calls of ``relay``
+#: reach the prelude's.
 SHADOWED_DEF = ["async def relay(x):", "    return x + 1", "", "", "from .prelude import relay  # noqa: E402, F811", "", ""]
 PLAIN_NAMES = ("Suspend",)
 RUNTIME_NAMES = ("CTX", "CtxAwaiter", "DoneAwaiter", "PoolAwaiter", "al", "alt", "sc", "where")
@@ -754,7 +755,12 @@ class ObjectProgramGenerator(ProgramGenerator):
             self.module, self.baits = module, []  # each module calls its own
             lines = self.bait_functions() if self.config.bait else []
             if module and self.chance(0.3):
-                lines += [line.replace("from .prelude", f"from {self.relative_package(0)}prelude") for line in SHADOWED_DEF]
+                shadowing = SHADOWED_DEF
+                # Half the time a star import (its own draw: seeds keep their programs), which
+                # binds names the analysis does not count.
+                if random.Random(f"star import {self.seed} {module}").random() < 0.5:
+                    shadowing = [line.replace("import relay  # noqa: E402, F811", "import *  # noqa: E402, F403") for line in SHADOWED_DEF]
+                lines += [line.replace("from .prelude", f"from {self.relative_package(0)}prelude") for line in shadowing]
                 self.baits.append("relay")
             lines += self.module_items(module)
             if module == 0:

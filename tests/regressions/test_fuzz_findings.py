@@ -826,3 +826,16 @@ def test_fuzz_seed_4500003_a_fallback_for_a_builtin_defined_in_a_block_that_does
     assert isinstance(program, str) and "except NameError:  # never taken" in program
     verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=4500003)
     assert verdict.kind is None, verdict.detail
+
+
+def test_fuzz_seed_5000091_a_star_import_rebinds_a_function_under_no_rebinding():
+    """Seed 5000091 (modules, runtime-async, no guards), one of the first packages whose
+    shadowed ``relay`` is rebound by ``from .prelude import *``: under ``no-rebinding`` the
+    module's own ``relay`` was inlined without a test, and the prelude's never ran. A
+    function a later star import may rebind keeps its guard (``unsure_functions``)."""
+    case = make_case(5000091, "modules", stress=False)
+    program = case.program()
+    assert isinstance(program, dict) and not case.options.guards
+    assert any("from .prelude import *" in text for text in program.values())
+    verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=5000091)
+    assert verdict.kind is None, verdict.detail
