@@ -45,6 +45,7 @@ VERSIONS = {
     "fastapi": "0.165.0",
     "aiocache": "0.12.3",
     "tenacity": "9.2.1",
+    "aiogram": "3.31.0",
 }
 
 #: Import names of the libraries whose distribution is named otherwise.

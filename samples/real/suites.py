@@ -2,7 +2,7 @@
 
     python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio, asyncstdlib, aioitertools, aiostream, asgiref, async-lru, aiofiles, janus, graphql-core, fastapi, aiocache and tenacity on request) it downloads the sdist, installs it
+For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio, asyncstdlib, aioitertools, aiostream, asgiref, async-lru, aiofiles, janus, graphql-core, fastapi, aiocache, tenacity and aiogram on request) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -195,6 +195,14 @@ SUITES = {
     ),
     # The dev dependency group's test part.
     "tenacity": Suite(("pytest", "tornado>=6.0", "trio")),
+    # The test extra without pytest-html and pytest-mypy; the extras its test modules import
+    # (the Redis and MongoDB tests skip without their servers' URLs). Its warnings filter
+    # makes the pytest-asyncio of today fail on its unset fixture loop scope.
+    "aiogram": Suite(
+        ("pytest==9.0.3", "pytest-mock==3.15.1", "pytest-cov", "pytest-aiohttp==1.1.0", "aresponses==3.0.0", "pytz", "pycryptodomex==3.23.0"),
+        ("-o", "asyncio_default_fixture_loop_scope=function"),
+        extras="redis,mongo,proxy,i18n,signature",
+    ),
     "grpclib": Suite((), missing="the grpclib 0.4.9 sdist lacks its tests' helper modules (dummy_pb2, conn, stubs)"),
 }
 
