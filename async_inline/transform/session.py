@@ -109,10 +109,10 @@ class Emission:
         return self.refs[callee.key].alias
 
     def defined_conditionally(self, callee: CalleeInfo) -> bool:
-        """A function of this module defined in a block that may not run: its reference
-        is bound to ``runtime.NOT_FOUND`` at the top of the module, then to the function
-        right after its ``def``, if that runs."""
-        return callee.owner is None and callee.key == self.facts.qualified(callee.name) and callee.name in self.facts.conditional_functions
+        """A function of this module (the callers make sure) defined in a block that may
+        not run: its reference is bound to ``runtime.NOT_FOUND`` at the top of the module,
+        then to the function right after its ``def``, if that runs."""
+        return callee.owner is None and callee.name in self.facts.conditional_functions
 
     def namespace(self, body: FramePlan) -> Namespace | None:
         """The alias of the namespace of ``body``'s module, if it is not the rewritten one."""
