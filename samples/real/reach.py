@@ -7,7 +7,10 @@ import package with ``async-inline rewrite PKG -o OUT --report R.json``, and pri
 awaited call sites the rewriter saw (inlined + skipped), the sites inlined, the most common
 skip reasons, and whether the rewritten package still imports: every module of it is
 imported in a fresh interpreter, from the original copy and from the rewritten one, and the
-two sets of importable modules must be the same (some modules need optional dependencies).
+two sets of importable modules must be the same (some modules need optional dependencies);
+then, with every module of the rewrite imported, how many of the references its guards
+compare with hold their function (one that does not, ``runtime.NOT_FOUND``, was taken while
+an import cycle left the callee's module initialising: its sites always make the call).
 The environment (the libraries' wheels, for their dependencies) is made in the work
 directory, and reused.
 """
@@ -48,14 +51,24 @@ for module in modules:
     if not sys.modules[module].__file__.startswith(root):
         raise SystemExit(f"{module} came from {sys.modules[module].__file__}, not {root}")
     ok.append(module)
-print(json.dumps({"modules": modules, "ok": ok}))
+# The references guards compare with, once every module ran: NOT_FOUND means a site whose
+# inlined path never runs (its reference was taken while an import cycle left the
+# callee's module initialising).
+refs = missing = 0
+for module in ok:
+    for key, value in vars(sys.modules[module]).items():
+        if key.startswith("_ai_ref_"):
+            import runtime
+            refs += 1
+            missing += value is runtime.NOT_FOUND
+print(json.dumps({"modules": modules, "ok": ok, "refs": refs, "missing": missing}))
 """
 
 
-def importable(python: Path, root: Path, name: str) -> tuple[list[str], list[str]]:
+def importable(python: Path, root: Path, name: str) -> dict[str, object]:
+    """The package's modules, those that import, and its references (all, not found)."""
     done = run([str(python), "-c", IMPORT_ALL, str(root), name], cwd=str(root.parent), env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
-    data = json.loads(done.stdout.strip().splitlines()[-1])
-    return data["modules"], data["ok"]
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def measure(name: str, work: Path, python: Path, extra: list[str]) -> dict[str, object]:
@@ -77,8 +90,9 @@ def measure(name: str, work: Path, python: Path, extra: list[str]) -> dict[str, 
     # Some libraries ship their tests inside the package (aiosqlite/tests): counted apart.
     tests = [f for f in report["files"] if {"tests", "test"} & set(Path(f["path"]).relative_to(package).parts[:-1])]
     reasons = Counter(d.get("code", "?") for f in report["files"] for d in f["skipped"])
-    modules, original_ok = importable(python, package.parent, name)
-    _, rewritten_ok = importable(python, out, name)
+    original, rewritten = importable(python, package.parent, name), importable(python, out, name)
+    modules, original_ok, rewritten_ok = original["modules"], original["ok"], rewritten["ok"]
+    assert isinstance(modules, list) and isinstance(original_ok, list) and isinstance(rewritten_ok, list)
     return {
         "library": f"{name} {VERSIONS[name]}",
         "files": len(report["files"]),
@@ -93,6 +107,8 @@ def measure(name: str, work: Path, python: Path, extra: list[str]) -> dict[str, 
         "import_rewritten": len(rewritten_ok),
         "imports": sorted(original_ok) == sorted(rewritten_ok),
         "lost": sorted(set(original_ok) - set(rewritten_ok)),
+        "refs": rewritten["refs"],
+        "refs_not_found": rewritten["missing"],
     }
 
 
@@ -117,15 +133,16 @@ def main() -> int:
     for r in rows:
         share = f"{100 * int(r['inlined']) / max(int(r['sites']), 1):.1f}%"  # type: ignore[call-overload]
         verdict = "yes" if r["imports"] else f"NO, lost {', '.join(r['lost'])}"  # type: ignore[arg-type]
-        print(f"{r['library']:<18} {r['files']:>5} {r['sites']:>6} {r['inlined']:>8} {share:>6}  {verdict} ({r['import_original']} / {r['import_rewritten']} of {r['modules']})")
+        refs = f"{r['refs']} references, " + (f"{r['refs_not_found']} not found" if r["refs_not_found"] else "all found")
+        print(f"{r['library']:<18} {r['files']:>5} {r['sites']:>6} {r['inlined']:>8} {share:>6}  {verdict} ({r['import_original']} / {r['import_rewritten']} of {r['modules']}); {refs}")
         print(f"{'':<18} skipped: {', '.join(f'{k} {v}' for k, v in r['reasons'].items())}")  # type: ignore[attr-defined]
         if r["sites_in_tests"]:
             print(f"{'':<18} of these, in the package's own tests: {r['sites_in_tests']} sites, {r['inlined_in_tests']} inlined")
     print(f"{'total':<18} {'':>5} {total_sites:>6} {total_inlined:>8} {100 * total_inlined / max(total_sites, 1):.1f}%")
     library_sites = total_sites - sum(int(r["sites_in_tests"]) for r in rows)  # type: ignore[call-overload]
     library_inlined = total_inlined - sum(int(r["inlined_in_tests"]) for r in rows)  # type: ignore[call-overload]
-    share = 100 * library_inlined / max(library_sites, 1)
-    print(f"{'without tests':<18} {'':>5} {library_sites:>6} {library_inlined:>8} {share:.1f}%  (the libraries' own code)")
+    library_share = 100 * library_inlined / max(library_sites, 1)
+    print(f"{'without tests':<18} {'':>5} {library_sites:>6} {library_inlined:>8} {library_share:.1f}%  (the libraries' own code)")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
     return 0 if all(r["imports"] for r in rows) else 1
