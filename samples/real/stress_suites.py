@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sdists import VERSIONS, log, package_dir, run
-from suites import SUITES, differences, outcomes, print_differences, pytest_run, run_environment, suite_environment
+from suites import SUITES, differences, each, outcomes, print_differences, pytest_run, run_environment, suite_environment
 
 
 def measure(name: str, work: Path, stress: int, assume: str, noinline: str) -> dict[str, object]:
@@ -82,7 +82,7 @@ def main() -> int:
     unknown = sorted(set(args.libraries) - set(SUITES))
     if unknown:
         parser.error(f"unknown library {unknown[0]!r} (known: {', '.join(SUITES)})")
-    rows = [measure(name, args.work.resolve(), args.stress, args.assume, args.noinline) for name in args.libraries]
+    rows = each(args.libraries, lambda name: measure(name, args.work.resolve(), args.stress, args.assume, args.noinline))
     for row in rows:
         print(f"== {row['library']}")
         if "missing" in row:
@@ -95,7 +95,7 @@ def main() -> int:
         print_differences(found, "outcome differences", "rewritten")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
-    return 0
+    return 1 if any(row.get("failed") for row in rows) else 0
 
 
 if __name__ == "__main__":

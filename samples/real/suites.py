@@ -26,6 +26,7 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -207,6 +208,23 @@ SUITES = {
 }
 
 
+class SuiteFailed(Exception):
+    """A suite that could not be run; the other libraries still are (``each``)."""
+
+
+def each(names: list[str], measure: Callable[[str], dict[str, object]]) -> list[dict[str, object]]:
+    """``measure`` of every library; one whose suite could not be run becomes a row saying
+    why (``failed``), and the others still run."""
+    rows = []
+    for name in names:
+        try:
+            rows.append(measure(name))
+        except SuiteFailed as exc:
+            log(str(exc))
+            rows.append({"library": f"{name} {VERSIONS[name]}", "missing": str(exc), "failed": True})
+    return rows
+
+
 def outcomes(junit: Path) -> dict[str, str]:
     """Test id -> outcome (passed, failed, error, skipped, xfailed; joined when a test has several)."""
     results: dict[str, list[str]] = {}
@@ -262,7 +280,7 @@ def pytest_run(
     junit.with_suffix(".log").write_text(done.stdout + done.stderr)
     if not junit.exists():
         log(done.stdout[-3000:] + done.stderr[-3000:])
-        raise SystemExit(f"{name}: pytest wrote no junit XML (exit {done.returncode})")
+        raise SuiteFailed(f"{name}: pytest wrote no junit XML (exit {done.returncode}; its output: {junit.with_suffix('.log')})")
     return elapsed
 
 
@@ -356,7 +374,7 @@ def main() -> int:
     unknown = sorted(set(args.libraries) - set(SUITES))
     if unknown:
         parser.error(f"unknown library {unknown[0]!r} (known: {', '.join(SUITES)})")
-    rows = [measure(name, args.work.resolve(), args.via, args.noinline, args.assume) for name in args.libraries or list(DEFAULT)]
+    rows = each(args.libraries or list(DEFAULT), lambda name: measure(name, args.work.resolve(), args.via, args.noinline, args.assume))
     for row in rows:
         print(f"== {row['library']}")
         if "missing" in row:
@@ -378,7 +396,7 @@ def main() -> int:
             print_differences(found, f"outcome differences ({run})", "inlined")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
-    return 0
+    return 1 if any(row.get("failed") for row in rows) else 0
 
 
 if __name__ == "__main__":
