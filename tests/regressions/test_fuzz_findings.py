@@ -10,8 +10,8 @@ import pytest
 
 from async_inline import Options, rewrite_source
 from async_inline.api import rewrite_program
-from async_inline.fuzz.campaign import make_case
-from async_inline.fuzz.oracle import compare, run_program
+from async_inline.fuzz.campaign import Case, make_case
+from async_inline.fuzz.oracle import Program, compare, run_program
 from tests.differential.package_harness import run_package
 
 UNBOUND_ARGUMENT = '''\
@@ -773,6 +773,12 @@ def test_fuzz_seeds_5000001_5000002_an_argument_across_lines_gets_its_own_bracke
     assert verdict.kind is None, verdict.detail
 
 
+def _assert_case_agrees(case: Case, program: Program) -> None:
+    """The fuzzer's oracle on ``program``, the program of ``case`` (its seed, options and kind)."""
+    verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=case.seed)
+    assert verdict.kind is None, verdict.detail
+
+
 @pytest.mark.parametrize("seed", [101, 111])
 def test_fuzz_seeds_101_111_builtins_a_module_binds_on_a_branch_not_taken(seed):
     """Seeds 101 and 111 (modules), the first packages whose modules bind ``KeyError`` and
@@ -783,8 +789,7 @@ def test_fuzz_seeds_101_111_builtins_a_module_binds_on_a_branch_not_taken(seed):
     case = make_case(seed, "modules", stress=False)
     program = case.program()
     assert isinstance(program, dict) and any("from nowhere import KeyError, ValueError" in text for text in program.values())
-    verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=seed)
-    assert verdict.kind is None, verdict.detail
+    _assert_case_agrees(case, program)
 
 
 @pytest.mark.parametrize("seed", [101, 113])
@@ -798,8 +803,7 @@ def test_fuzz_seeds_101_113_a_builtin_patched_in_one_module_only(seed):
     case = make_case(seed, "modules", stress=False)
     program = case.program()
     assert isinstance(program, dict) and ".len', new=" in program["fzpkg/main.py"]
-    verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=seed)
-    assert verdict.kind is None, verdict.detail
+    _assert_case_agrees(case, program)
 
 
 def test_fuzz_seed_3950011_a_relative_import_inlined_into_another_package():
@@ -811,8 +815,7 @@ def test_fuzz_seed_3950011_a_relative_import_inlined_into_another_package():
     case = make_case(3950011, "modules", stress=False)
     program = case.program()
     assert isinstance(program, dict) and "fzpkg/sub/mod3.py" in program
-    verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=3950011)
-    assert verdict.kind is None, verdict.detail
+    _assert_case_agrees(case, program)
 
 
 def test_fuzz_seed_4500003_a_fallback_for_a_builtin_defined_in_a_block_that_does_not_run():
@@ -824,8 +827,7 @@ def test_fuzz_seed_4500003_a_fallback_for_a_builtin_defined_in_a_block_that_does
     case = make_case(4500003, "runtime", stress=False)
     program = case.program()
     assert isinstance(program, str) and "except NameError:  # never taken" in program
-    verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=4500003)
-    assert verdict.kind is None, verdict.detail
+    _assert_case_agrees(case, program)
 
 
 def test_fuzz_seed_5000091_a_star_import_rebinds_a_function_under_no_rebinding():
@@ -837,5 +839,4 @@ def test_fuzz_seed_5000091_a_star_import_rebinds_a_function_under_no_rebinding()
     program = case.program()
     assert isinstance(program, dict) and not case.options.guards
     assert any("from .prelude import *" in text for text in program.values())
-    verdict = compare(program, runtime_async=case.runtime_async, options=case.options, seed=5000091)
-    assert verdict.kind is None, verdict.detail
+    _assert_case_agrees(case, program)
