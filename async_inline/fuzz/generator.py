@@ -151,6 +151,8 @@ class ProgramGenerator:
         self.baits: list[str] = []  # names of bait coroutine functions (leaves)
         #: Functions of ``CONDITIONAL_DEFINITIONS`` the module defines, called from ``main``.
         self.conditional: list[str] = []
+        #: The module being written (0: ``main``, the only one outside packages).
+        self.module = 0
         self._tags = 0
         # state of the function being generated
         self.fn: Function | None = None
@@ -761,7 +763,7 @@ class ProgramGenerator:
         self.baits = picked
         # Drawn from a generator of its own, so that seeds keep the programs they had.
         self.conditional = []
-        if random.Random(f"conditional definitions {self.seed} {getattr(self, 'module', 0)}").random() < 0.3:
+        if random.Random(f"conditional definitions {self.seed} {self.module}").random() < 0.3:
             out += [*CONDITIONAL_DEFINITIONS, "", ""]
             self.conditional = ["anext", "defined_under_if"]
         return out

@@ -156,7 +156,6 @@ class ObjectProgramGenerator(ProgramGenerator):
         self.shared: list[tuple[str, ClassSpec]] = []
         #: Functions ``fzpkg/__init__.py`` re-exports (``main`` imports them from the package).
         self.reexported: list[Function] = []
-        self.module = 0
         #: Top-level imports each module needs (in order of first use).
         self.imports: dict[int, list[str]] = {i: [] for i in range(self.modules + 1)}
         # the function being written: instance locals made in its prologue, its imports
