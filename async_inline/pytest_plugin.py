@@ -329,6 +329,14 @@ class _Active:
         return {**self.state.outcomes(), "too_early": len(self.too_early)}
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        worker_output = getattr(self.config, "workeroutput", None)
+        if worker_output is not None:  # a pytest-xdist worker: the controller reports for all
+            worker_output["async_inline"] = {
+                "state": self.state.export(),
+                "too_early": self.too_early,
+                "noinline_too_late": self.noinline_too_late,
+            }
+            return
         if self.report_path is None:
             return
         import json
@@ -348,6 +356,16 @@ class _Active:
         except OSError as exc:
             # Not a warning: under filterwarnings = error it would turn into a failed session.
             self._report_error = f"cannot write the report {path}: {exc.strerror}"
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        """pytest-xdist's controller: a worker has finished; add what its hook did."""
+        data = getattr(node, "workeroutput", {}).get("async_inline")
+        if data is None:  # the worker crashed, or ran without the plugin
+            return
+        self.state.absorb(data["state"])
+        self.too_early = sorted({*self.too_early, *data["too_early"]})
+        self.noinline_too_late = sorted({*self.noinline_too_late, *data["noinline_too_late"]})
 
     def summary_lines(self) -> list[str]:
         """The terminal summary: sites, modules (each once), packages, what ran without inlining."""

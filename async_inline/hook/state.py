@@ -192,6 +192,29 @@ class HookState:
         with self._lock:
             return dict(sorted(self._unchanged.items()))
 
+    def export(self) -> dict[str, Any]:
+        """What this process recorded, as plain data: a pytest-xdist worker sends it to the
+        controller, whose summary and report cover the whole run."""
+        with self._lock:
+            reports = {path: report.decode() for path, report in self._reports.items()}
+            return {"reports": reports, "unchanged": dict(self._unchanged), "outcomes": dict(self._outcomes)}
+
+    def absorb(self, data: dict[str, Any]) -> None:
+        """Add what another process recorded (``export``). Each file is still counted once:
+        run unchanged in any process, else rewritten in any, else taken from the cache."""
+        with self._lock:
+            for path, report in data["reports"].items():
+                self._reports.setdefault(path, report.encode())
+            for path, why in data["unchanged"].items():
+                self._unchanged.setdefault(path, why)
+            for path, outcome in data["outcomes"].items():
+                mine = self._outcomes.get(path)
+                self._outcomes[path] = outcome if mine is None else min(mine, outcome, key=_OUTCOME_RANK.index)
+
+
+#: Which outcome a file counts under when processes disagree (``absorb``), first wins.
+_OUTCOME_RANK = ("unchanged", "rewritten", "cached")
+
 
 def _report_to_json(report: FileReport) -> bytes:
     return json.dumps(

@@ -46,10 +46,23 @@ VERSIONS = {
     "aiocache": "0.12.3",
     "tenacity": "9.2.1",
     "aiogram": "3.31.0",
+    "aiojobs": "1.4.0",
+    "aiohappyeyeballs": "2.7.1",
+    "aiolimiter": "1.3.0",
+    "async-timeout": "5.0.1",
+    "aiohttp-session": "2.12.1",
+    "aioresponses": "0.7.9",
+    "asyncclick": "8.4.2.1",
+    "asyncer": "0.0.18",
+    "sse-starlette": "3.7.1",
+    "databases": "0.9.0",
+    "pytest-asyncio": "1.5.0",
 }
 
 #: Import names of the libraries whose distribution is named otherwise.
-IMPORT_NAMES = {"tortoise-orm": "tortoise", "python-socketio": "socketio", "python-engineio": "engineio", "async-lru": "async_lru", "graphql-core": "graphql"}
+IMPORT_NAMES = {"tortoise-orm": "tortoise", "python-socketio": "socketio", "python-engineio": "engineio", "async-lru": "async_lru", "graphql-core": "graphql",
+    "async-timeout": "async_timeout", "aiohttp-session": "aiohttp_session", "sse-starlette": "sse_starlette",
+    "pytest-asyncio": "pytest_asyncio"}
 
 #: What the scripts measure when no library is named: the five of issue 11.
 DEFAULT = ("anyio", "httpcore", "websockets", "aiosqlite", "aiohttp")

@@ -2,7 +2,8 @@
 
     python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
-For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio, asyncstdlib, aioitertools, aiostream, asgiref, async-lru, aiofiles, janus, graphql-core, fastapi, aiocache, tenacity and aiogram on request) it downloads the sdist, installs it
+For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio, asyncstdlib, aioitertools, aiostream, asgiref, async-lru, aiofiles, janus, graphql-core, fastapi, aiocache, tenacity, aiogram, aiojobs, aiohappyeyeballs, aiolimiter, async-timeout, aiohttp-session,
+aioresponses, asyncclick, asyncer, sse-starlette, databases and pytest-asyncio on request) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -204,6 +205,53 @@ SUITES = {
         ("-o", "asyncio_default_fixture_loop_scope=function"),
         extras="redis,mongo,proxy,i18n,signature",
     ),
+    # Its sdist has neither test requirements nor pytest configuration: what its tests
+    # import (the aiohttp extra; pytest-aiohttp for aiohttp_client, which needs auto mode).
+    "aiojobs": Suite(
+        ("pytest", "pytest-asyncio", "pytest-aiohttp"),
+        ("-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function"),
+        extras="aiohttp",
+    ),
+    # The poetry dev group; its addopts measure coverage (--no-cov).
+    "aiohappyeyeballs": Suite(("pytest>=9.1.1,<10", "pytest-cov>=7.1.0,<8", "pytest-asyncio>=1.4.0,<3"), ("--no-cov",)),
+    # The dev dependency group's test part (no linters, type checkers, tox, towncrier);
+    # its addopts measure coverage (--no-cov).
+    "aiolimiter": Suite(("pytest~=9.0", "pytest-asyncio~=1.0", "pytest-cov~=7.0", "typing-extensions>=4.12.2"), ("--no-cov",)),
+    # requirements.txt's test part, unpinned (its pytest-asyncio 0.24 pin predates pytest 9);
+    # its addopts only measure coverage: replaced by none.
+    "async-timeout": Suite(("pytest", "pytest-asyncio"), ("-o", "addopts=", "-o", "asyncio_default_fixture_loop_scope=function")),
+    # What its tests and conftest import (the sdist has no requirements): the Redis and
+    # Memcached tests start Docker containers, left out; aiohttp_client needs auto mode.
+    "aiohttp-session": Suite(
+        ("pytest", "pytest-asyncio", "pytest-aiohttp", "pytest-mock", "cryptography", "pynacl", "aiomcache", "redis", "docker"),
+        (
+            "--ignore=tests/test_redis_storage.py", "--ignore=tests/test_memcached_storage.py",
+            "-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function",
+        ),
+    ),
+    # requirements-dev.txt's test part without coverage, pytest-html, flake8 and tox.
+    "aioresponses": Suite(("pytest>=9.0.0", "pytest-asyncio>=0.24.0", "ddt>=1.7.2"), ("-o", "asyncio_default_fixture_loop_scope=function")),
+    # The tests dependency group.
+    "asyncclick": Suite(("pytest", "anyio", "trio")),
+    # The tests dependency group without coverage, mypy, ruff and ty.
+    "asyncer": Suite(("pytest>=9.0.0", "typer>=0.24.1")),
+    # The dev dependency group without pre-commit, ruff, ty, coverage and testcontainers
+    # (its integration tests need Docker: deselected, as is the experimentation marker).
+    "sse-starlette": Suite(
+        ("asgi-lifespan>=2.1.0", "httpx2>=2.12.0", "pytest>=8.3.4", "pytest-asyncio>=0.25.0", "uvicorn>=0.34.0"),
+        ("-m", "not integration and not experimentation"),
+    ),
+    # Its sqlite extra and what its tests import (the sdist has no requirements); the
+    # PostgreSQL and MySQL URLs left out of TEST_DATABASE_URLS (servers), SQLite through
+    # both its backends.
+    "databases": Suite(
+        ("pytest", "starlette", "httpx", "asyncpg", "aiopg", "aiomysql"),
+        env=(("TEST_DATABASE_URLS", "sqlite:///testsuite,sqlite+aiosqlite:///testsuite"),),
+        extras="sqlite",
+    ),
+    # The test dependency group (coverage left out: make test runs it); the plugin under test is
+    # the editable install, so the inlined runs rewrite it as pytest loads it.
+    "pytest-asyncio": Suite(("pytest", "hypothesis>=5.7.1")),
     "grpclib": Suite((), missing="the grpclib 0.4.9 sdist lacks its tests' helper modules (dummy_pb2, conn, stubs)"),
 }
 

@@ -354,6 +354,30 @@ def test_second_session_uses_the_cache_and_counts_each_module_once(pytester: pyt
     assert not any("cache not written" in line for line in second.outlines)
 
 
+def test_under_xdist_the_controller_reports_what_every_worker_inlined(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each pytest-xdist worker is an interpreter of its own with its own hook; the summary
+    line and the report of the controller count them all, each module once, as a run in
+    one process would (the workers used to write the report file over each other)."""
+    pytest.importorskip("xdist")
+    monkeypatch.setenv("ASYNC_INLINE_CACHE_DIR", str(pytester.path / "aicache"))  # the workers' environment
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(pytester.path), *filter(None, [os.environ.get("PYTHONPATH")])]))
+    _project(pytester)
+    args = ("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
+
+    def decisions(report: str) -> tuple[object, ...]:
+        document = json.loads((pytester.path / report).read_text())
+        return document["totals"], sorted((Path(f["path"]).name, d["caller"], d["callee"], d["line"]) for f in document["files"] for d in f["inlined"])
+
+    # In subprocesses: xdist gives its workers the sys.path its controller started with.
+    for label, cached in (("first", "3 rewritten, 0 from cache"), ("second", "0 rewritten, 3 from cache")):
+        spread = pytester.runpytest_subprocess(*args, "-n", "2", f"--async-inline-report={label}.json")
+        spread.assert_outcomes(passed=3, failed=2, xfailed=1)
+        assert f"in 3 modules ({cached}, 0 unchanged)" in _summary_line(spread)
+    single = pytester.runpytest_subprocess(*args, "-p", "no:xdist", "--async-inline-report=single.json")
+    assert _failures(spread) == _failures(single)
+    assert decisions("first.json") == decisions("second.json") == decisions("single.json")
+
+
 def test_without_bytecode_writing_the_cache_is_off_and_says_so(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
     monkeypatch.delenv("ASYNC_INLINE_CACHE_DIR", raising=False)
