@@ -138,6 +138,9 @@ class CalleeInfo:
     rebound_params: frozenset[str] = frozenset()
     #: Locals bound by `import a.b` (binds `a`): they cannot be renamed.
     dotted_import_locals: frozenset[str] = frozenset()
+    #: Names in its imports that a class body mangles (``import __m``, ``from __m import x``,
+    #: ``from m import __x``): what is imported depends on the class the code lands in.
+    private_imports: frozenset[str] = frozenset()
     #: The relative imports of the body (``from ..x import y``: ``(2, "x")``), which resolve
     #: against the package of the module the code runs in.
     relative_imports: tuple[tuple[int, str], ...] = ()
@@ -482,6 +485,7 @@ def analyze_callee(
         maybe_unassigned=frozenset(unassigned),
         rebound_params=frozenset(names.rebound_params),
         dotted_import_locals=_dotted_import_locals(nodes),
+        private_imports=_private_imports(nodes),
         relative_imports=tuple(
             (len(node.relative), "" if node.module is None else cst.Module([]).code_for_node(node.module))
             for node in nodes
@@ -541,6 +545,24 @@ def mangle(class_name: str, name: str) -> str | None:
     return f"_{stripped}{name}" if stripped else None
 
 
+def mangling_prefix(class_name: str | None) -> str | None:
+    """What the body of class ``class_name`` puts before a private name (``_C`` of
+    ``_C__x``); None where nothing is mangled."""
+    return mangle(class_name, "") if class_name is not None else None
+
+
+def other_spelling(name: str, class_name: str | None) -> str | None:
+    """The other identifier that names the same variable as ``name`` in code of class
+    ``class_name`` (``_C__x`` for ``__x``, and back); None if there is none."""
+    prefix = mangling_prefix(class_name)
+    if prefix is None:
+        return None
+    if is_private_name(name):
+        return prefix + name
+    rest = name[len(prefix) :]
+    return rest if name.startswith(prefix) and is_private_name(rest) else None
+
+
 def _mangled(nodes: Sequence[cst.CSTNode], owner: Owner | None, names: _Names, params: Sequence[Parameter]) -> dict[cst.Name, str] | Refusal:
     """A method's private globals and attribute names, mangled by its own class."""
     if owner is None:
@@ -573,6 +595,21 @@ def _is_local_of(names: _Names, locals_: Sequence[str]) -> Callable[[cst.Name], 
 
 def _private_attributes(nodes: Sequence[cst.CSTNode]) -> set[str]:
     return {node.attr.value for node in nodes if isinstance(node, cst.Attribute) and is_private_name(node.attr.value)}
+
+
+def _private_imports(nodes: Sequence[cst.CSTNode]) -> frozenset[str]:
+    """CPython mangles a plain module name and the names imported from a module, not a
+    dotted module name (``import __a.b`` imports ``__a.b``)."""
+    found: set[str] = set()
+    for node in nodes:
+        if isinstance(node, cst.Import):
+            found.update(a.name.value for a in node.names if isinstance(a.name, cst.Name) and is_private_name(a.name.value))
+        elif isinstance(node, cst.ImportFrom):
+            if isinstance(node.module, cst.Name) and is_private_name(node.module.value):
+                found.add(node.module.value)
+            if not isinstance(node.names, cst.ImportStar):
+                found.update(a.name.value for a in node.names if isinstance(a.name, cst.Name) and is_private_name(a.name.value))
+    return frozenset(found)
 
 
 def _dotted_import_locals(nodes: Sequence[cst.CSTNode]) -> frozenset[str]:

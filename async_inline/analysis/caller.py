@@ -21,8 +21,9 @@ class CallerInfo:
     #: Every identifier written anywhere in the caller (nested functions included):
     #: a callee local may keep its own name only if it is none of these.
     identifiers: frozenset[str]
-    #: Code in a class body is subject to name mangling.
-    in_class: bool
+    #: The innermost class around the caller, if any: CPython mangles the private names
+    #: (``__x``, not ``__x__``) of its code with that class's name.
+    mangled_by: str | None
     #: The caller inspects its own frame (``locals()`` ...): inlined names would show.
     introspection: str | None
     #: The caller's key when it is itself a candidate callee (recursion).
@@ -47,7 +48,7 @@ def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str, key:
         qualname=qualname,
         scope=scope,
         identifiers=frozenset(n.value for n in walk(fdef) if type(n) is cst.Name),
-        in_class=_in_class(scope),
+        mangled_by=_mangling_class(scope),
         introspection=calls_frame_introspection(index, walk(fdef.body)),
         key=key,
         owner=owner,
@@ -57,13 +58,14 @@ def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str, key:
     )
 
 
-def _in_class(scope: Scope) -> bool:
+def _mangling_class(scope: Scope) -> str | None:
     current: Scope | None = scope
     while current is not None and not isinstance(current, GlobalScope):
         if isinstance(current, ClassScope):
-            return True
+            assert isinstance(current.node, cst.ClassDef)
+            return current.node.name.value
         current = current.parent
-    return False
+    return None
 
 
 def _yields(fdef: cst.FunctionDef) -> bool:

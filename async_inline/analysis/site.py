@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
 from .binding import ParamSource, bind_arguments
-from .callee import GENERATED_PREFIX, CalleeInfo
+from .callee import GENERATED_PREFIX, CalleeInfo, mangling_prefix, other_spelling
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .guards import Guard, GuardPolicy, choose_guard
@@ -148,7 +148,10 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
     if refusal is not None:
         return refusal
     taken = ctx.caller.identifiers | reserved_free | ctx.active_names
-    clashing = frozenset(local for local in callee.locals if local in taken or _always_renamed(local))
+    # In a method, ``__x`` and ``_C__x`` are one variable: two names that differ may clash.
+    clashing = frozenset(
+        local for local in callee.locals if local in taken or _always_renamed(local) or other_spelling(local, ctx.caller.mangled_by) in taken
+    )
     for local in callee.locals:
         if local not in clashing:
             continue
@@ -264,6 +267,12 @@ def _names_refusal(
         resolved = index.resolve(free, caller.scope)
         if free in ctx.active_names or not isinstance(resolved, (GlobalScope, BuiltinScope)):
             return Refusal(RefusalCode.SHADOWED, f"'{free}' is a variable of the caller, so the inlined code would not see the global")
+        twin = other_spelling(free, caller.mangled_by)
+        if twin is not None and (twin in ctx.active_names or not isinstance(index.resolve(twin, caller.scope), (GlobalScope, BuiltinScope))):
+            return Refusal(
+                RefusalCode.SHADOWED,
+                f"the caller's variable '{twin}' is '{free}' once its class mangles it, so the inlined code would not see the global",
+            )
     guard_reads = {callee.name} if target.lookup is Lookup.NAME and not foreign else set()
     for used in sorted(plain | guard_reads):
         declared = index.declaration_line(caller.scope, used)
@@ -271,7 +280,11 @@ def _names_refusal(
             return Refusal(
                 RefusalCode.POSITION, f"the caller declares '{used}' global after this await, and the inlined code would use it first"
             )
-    if caller.in_class and callee.private_names:
+    if caller.mangled_by is not None and callee.private_names:
         shown = ", ".join(sorted(callee.private_names))
         return Refusal(RefusalCode.PRIVATE_NAME, f"the caller is in a class, which would mangle {shown}")
+    own_class = callee.owner.qualname.rpartition(".")[2] if callee.owner is not None else None
+    if callee.private_imports and mangling_prefix(own_class) != mangling_prefix(caller.mangled_by):
+        shown = ", ".join(sorted(callee.private_imports))
+        return Refusal(RefusalCode.PRIVATE_NAME, f"its imports name {shown}, which the caller's class would mangle otherwise than the callee's")
     return None

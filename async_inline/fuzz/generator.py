@@ -36,6 +36,9 @@ from .prelude import prelude
 LOCALS = ("x", "y", "z", "n", "r", "s")
 #: Rarely used local names: like the inliner's generated ones, or mangled inside a class.
 ODD_LOCALS = ("_ai_t1", "_ai1_ret", "_ai_x", "_ai_ref_f1", "_ai_rt", "__v")
+#: ``__v`` and the names the classes of object programs compile it to: in a method of
+#: ``B``, ``__v`` and ``_B__v`` are one variable (``mangling``).
+MANGLED_SPELLINGS = ("__v", "_A__v", "_B__v", "_C__v")
 #: Globals a function may shadow with a local of the same name (``shadowed`` refusals,
 #: and callee locals that must not capture the caller's use of the global).
 SHADOWABLE = ("t", "cv", "G", "len", "abs")
@@ -140,6 +143,11 @@ class ProgramGenerator:
     def __init__(self, seed: int, runtime_async: bool = False, rebinding: bool = True) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
+        #: Local names are often spellings of one mangled variable (``MANGLED_SPELLINGS``);
+        #: drawn with a generator of its own (``spellings``), so that the other programs of
+        #: a seed stay as they were.
+        self.mangling = False
+        self.spellings = random.Random(f"mangled spellings {seed}")
         self.config = Config(
             runtime_async=runtime_async,
             functions=self.rng.randint(2, 5),
@@ -180,9 +188,10 @@ class ProgramGenerator:
         return self.fn is None or name not in self.fn.shadows
 
     def local_name(self) -> str:
-        if self.chance(0.04):
-            return self.pick(ODD_LOCALS)
-        return self.pick(LOCALS)
+        name = self.pick(ODD_LOCALS) if self.chance(0.04) else self.pick(LOCALS)
+        if self.mangling and self.spellings.random() < 0.1:
+            return self.spellings.choice(MANGLED_SPELLINGS)
+        return name
 
     def bind(self, name: str) -> None:
         if name not in self.bound:

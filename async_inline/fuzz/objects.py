@@ -151,6 +151,9 @@ class ObjectProgramGenerator(ProgramGenerator):
         #: those of others that reach it, resolve against another package), if any. Drawn
         #: from a generator of its own, so that seeds keep the programs they had.
         self.nested = self.modules if self.modules >= 2 and random.Random(f"nested module {seed}").random() < 0.5 else None
+        #: In one module (classes), a third of the programs (packages keep theirs: the
+        #: regression tests' seeds are packages).
+        self.mangling = not package and self.spellings.random() < 0.3
         self.classes: list[ClassSpec] = []
         #: Module-level instances: (global name, class).
         self.shared: list[tuple[str, ClassSpec]] = []

@@ -57,6 +57,7 @@ VERSIONS = {
     "sse-starlette": "3.7.1",
     "databases": "0.9.0",
     "pytest-asyncio": "1.5.0",
+    "sqlalchemy": "2.1.9",
 }
 
 #: Import names of the libraries whose distribution is named otherwise.
@@ -122,9 +123,9 @@ def fetch(name: str, work: Path) -> Path:
 
 
 def package_dir(root: Path, name: str) -> Path:
-    """Where library ``name``'s import package lives in an unpacked sdist (flat or src layout)."""
+    """Where library ``name``'s import package lives in an unpacked sdist (flat, src or lib layout)."""
     name = IMPORT_NAMES.get(name, name)
-    for candidate in (root / name, root / "src" / name):
+    for candidate in (root / name, root / "src" / name, root / "lib" / name):
         if (candidate / "__init__.py").is_file():
             return candidate
     raise SystemExit(f"no package {name} in {root}")

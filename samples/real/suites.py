@@ -3,7 +3,7 @@
     python samples/real/suites.py [--work DIR] [--via run|pytest] [--noinline PATTERN,...] [--assume NAME,...] [LIBRARY ...]
 
 For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio, asyncstdlib, aioitertools, aiostream, asgiref, async-lru, aiofiles, janus, graphql-core, fastapi, aiocache, tenacity, aiogram, aiojobs, aiohappyeyeballs, aiolimiter, async-timeout, aiohttp-session,
-aioresponses, asyncclick, asyncer, sse-starlette, databases and pytest-asyncio on request) it downloads the sdist, installs it
+aioresponses, asyncclick, asyncer, sse-starlette, databases, pytest-asyncio and sqlalchemy (its asyncio extension's tests) on request) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -214,9 +214,9 @@ SUITES = {
     ),
     # The poetry dev group; its addopts measure coverage (--no-cov).
     "aiohappyeyeballs": Suite(("pytest>=9.1.1,<10", "pytest-cov>=7.1.0,<8", "pytest-asyncio>=1.4.0,<3"), ("--no-cov",)),
-    # The dev dependency group's test part (no linters, type checkers, tox, towncrier);
-    # its addopts measure coverage (--no-cov).
-    "aiolimiter": Suite(("pytest~=9.0", "pytest-asyncio~=1.0", "pytest-cov~=7.0", "typing-extensions>=4.12.2"), ("--no-cov",)),
+    # The dev dependency group's test part (no linters, type checkers, tox, towncrier; dunamai,
+    # which the tests import); its addopts measure coverage (--no-cov).
+    "aiolimiter": Suite(("pytest~=9.0", "pytest-asyncio~=1.0", "pytest-cov~=7.0", "dunamai>=1.24.1", "typing-extensions>=4.12.2"), ("--no-cov",)),
     # requirements.txt's test part, unpinned (its pytest-asyncio 0.24 pin predates pytest 9);
     # its addopts only measure coverage: replaced by none.
     "async-timeout": Suite(("pytest", "pytest-asyncio"), ("-o", "addopts=", "-o", "asyncio_default_fixture_loop_scope=function")),
@@ -229,8 +229,11 @@ SUITES = {
             "-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function",
         ),
     ),
-    # requirements-dev.txt's test part without coverage, pytest-html, flake8 and tox.
-    "aioresponses": Suite(("pytest>=9.0.0", "pytest-asyncio>=0.24.0", "ddt>=1.7.2"), ("-o", "asyncio_default_fixture_loop_scope=function")),
+    # requirements-dev.txt's test part without coverage, pytest-html, flake8 and tox; aiohttp
+    # as tox.ini's newest factor (aiohttp313: its mocks predate aiohttp 3.14's ClientResponse).
+    "aioresponses": Suite(
+        ("pytest>=9.0.0", "pytest-asyncio>=0.24.0", "ddt>=1.7.2", "aiohttp~=3.13.0"), ("-o", "asyncio_default_fixture_loop_scope=function")
+    ),
     # The tests dependency group.
     "asyncclick": Suite(("pytest", "anyio", "trio")),
     # The tests dependency group without coverage, mypy, ruff and ty.
@@ -252,6 +255,15 @@ SUITES = {
     # The test dependency group (coverage left out: make test runs it); the plugin under test is
     # the editable install, so the inlined runs rewrite it as pytest loads it.
     "pytest-asyncio": Suite(("pytest", "hypothesis>=5.7.1")),
+    # Only its asyncio extension's tests (test/ext/asyncio), on SQLite through aiosqlite (its
+    # setup.cfg's [db] aiosqlite URL): tox.ini's deps without pytest-xdist, the asyncio extra
+    # (greenlet) and aiosqlite; built without its Cython extensions (pure Python).
+    "sqlalchemy": Suite(
+        ("pytest>=7.0.0,<10", "typing-extensions>=4.13.0rc1", "aiosqlite"),
+        ("test/ext/asyncio", "--db", "aiosqlite"),
+        env=(("DISABLE_SQLALCHEMY_CEXT", "1"),),
+        extras="asyncio",
+    ),
     "grpclib": Suite((), missing="the grpclib 0.4.9 sdist lacks its tests' helper modules (dummy_pb2, conn, stubs)"),
 }
 

@@ -484,6 +484,88 @@ async def main():
 ''', options=EXACT, inlined={"Vault.reveal"})
 
 
+def test_names_that_differ_but_are_one_variable_in_the_caller_s_class_do_not_clash():
+    """In a method of ``B``, CPython compiles ``__y`` as ``_B__y``: a callee's local or global
+    spelled one way and a caller's variable spelled the other are the same variable there."""
+    result = assert_same_behaviour('''
+_B__G = "global _B__G"
+_B__H = "global _B__H"
+
+async def read_g():
+    return _B__G
+
+async def read_h():
+    return _B__H
+
+class A:
+    async def literal(self):
+        _B__y = "callee's _B__y"
+        return _B__y
+
+    async def private(self):
+        __y = "callee's __y"
+        return __y
+
+class B(A):
+    async def run(self):
+        __y = "caller's __y"
+        r = await super().literal()
+        return r, __y
+
+    async def run_literal(self):
+        _B__y = "caller's _B__y"
+        r = await A.private(self)
+        return r, _B__y
+
+    async def run_global(self):
+        __G = "caller's __G"
+        return await read_g(), __G, await read_h()
+
+async def main():
+    b = B()
+    for name in ("run", "run_literal", "run_global"):  # not inlined: the bodies run in B
+        print(await getattr(b, name)())
+''', options=EXACT, inlined={"A.literal", "A.private", "read_h"})
+    assert [(s.callee, s.code) for s in result.report.skipped if s.code != "unresolved"] == [("read_g", "shadowed")]
+
+
+def test_imports_of_private_names_are_refused_where_the_caller_s_class_mangles_them_otherwise():
+    """``from m import __x`` imports ``_C__x`` in a method of ``C`` (and ``import __m`` the
+    module ``_C__m``): such a body means something else in another class or outside one."""
+    result = assert_same_behaviour('''
+import sys, types
+
+helper = types.ModuleType("_private_names_helper")
+for name in ("__u", "_A__u", "_B__u"):
+    setattr(helper, name, "helper." + name)
+sys.modules[helper.__name__] = helper
+
+async def plain():
+    from _private_names_helper import __u
+    return __u
+
+class A:
+    async def get(self):
+        from _private_names_helper import __u
+        return __u
+
+    async def same_class(self):
+        return await self.get()
+
+class B(A):
+    async def run(self):
+        return await A.get(self), await plain()
+
+async def outside(a):
+    return await A.get(a), await plain()
+
+async def main():
+    print(await getattr(B(), "run")(), await outside(A()), await getattr(A(), "same_class")())
+''', options=EXACT, inlined={"plain", "A.get"})
+    codes = sorted((s.caller, s.callee, s.code) for s in result.report.skipped if s.code != "unresolved")
+    assert codes == [("B.run", "A.get", "private-name"), ("B.run", "plain", "private-name"), ("outside", "A.get", "private-name")]
+
+
 def test_bound_method_of_another_instance_stored_on_the_instance():
     assert_same_behaviour(COUNTER + '''
 async def main():
