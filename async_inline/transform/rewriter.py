@@ -9,6 +9,7 @@ from typing import cast
 
 import libcst as cst
 
+from ..analysis.callee import is_private_name, mangle
 from ..analysis.module import ModuleFacts
 from ..analysis.program import Program
 from ..analysis.scopes import ScopeIndex
@@ -133,7 +134,11 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> 
     if namespace is not None:
         home = cst.Call(b.attr(b.name(namespace.alias), "get"), [cst.Arg(b.string(top))])
     if callee.owner is not None:
-        found = cst.Call(b.attr(rt, "function_of"), [cst.Arg(home), cst.Arg(b.string(callee.name)), cst.Arg(b.string(callee.qualname))])
+        # The class holds ``def __m`` under ``_C__m`` (its qualified name stays ``C.__m``).
+        key = callee.name
+        if is_private_name(key):
+            key = mangle(callee.owner.qualname.rpartition(".")[2], key) or key
+        found = cst.Call(b.attr(rt, "function_of"), [cst.Arg(home), cst.Arg(b.string(key)), cst.Arg(b.string(callee.qualname))])
     else:
         assert namespace is not None
         found = cst.Call(b.attr(rt, "function_at"), [cst.Arg(home), cst.Arg(b.string(namespace.module)), cst.Arg(b.string(callee.qualname))])

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import runtime
 from async_inline import Options, RewriteResult, rewrite_source
 
 _counter = itertools.count()
@@ -83,6 +84,7 @@ def assert_same_behaviour(
     inlined: set[str] | None = None,
     min_inlined: int = 1,
     runner: Callable[[Any], Any] | None = None,
+    not_found: frozenset[str] = frozenset(),
 ) -> RewriteResult:
     """Rewrite ``source``, run both versions, assert identical outcomes.
 
@@ -90,6 +92,10 @@ def assert_same_behaviour(
     must be, so that the comparison is never vacuous. Under stress mode the behaviour is
     compared on the stress rewrite (a random subset of sites), while the result returned,
     and checked for ``inlined``, is the normal rewrite: tests' decision checks still hold.
+
+    Every reference the guards compare with must hold its function once the program has
+    run (else the inlined code could never run, whatever the report says), but those named
+    in ``not_found``, which must not where the rewrite takes them.
     """
     options = options or Options()
     normal = options.replace(stress_seed=None)
@@ -103,6 +109,11 @@ def assert_same_behaviour(
     compared = result if options.stress_seed is None else rewrite_source(source, filename="<difftest>", options=options)
     name = f"_difftest_{next(_counter)}"  # same module name for both: it shows in reprs
     original = run_source(source, entry, runner, name)
-    rewritten = run_source(compared.code, entry, runner, name)
+    module = load_module(compared.code, name)
+    rewritten = run_module(module, entry, runner)
     assert rewritten == original, f"behaviour differs\n--- original: {original}\n--- rewritten: {rewritten}\n--- code:\n{compared.code}"
+    references = {key: value for key, value in vars(module).items() if key.startswith("_ai_ref_")}
+    missing = {key for key, value in references.items() if value is runtime.NOT_FOUND}
+    expected = not_found & references.keys()  # a stress rewrite takes references of its own
+    assert missing == expected, f"references not found: {sorted(missing)}, expected {sorted(expected)}\n--- code:\n{compared.code}"
     return result

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from async_inline import Options, rewrite_source
-from tests.differential.harness import assert_same_behaviour
+import runtime
+from tests.differential.harness import assert_same_behaviour, load_module
 
 #: Inline every method site, with the exact guards.
 EXACT = Options(costly_guards=True)
@@ -482,6 +483,34 @@ async def main():
     v = Vault()
     print(await v.inside(), await Thief().steal(v))
 ''', options=EXACT, inlined={"Vault.reveal"})
+
+
+def test_private_methods_are_found_under_the_names_their_class_holds_them_by():
+    """``def __step`` in class ``A`` is ``A._A__step`` (its qualified name stays
+    ``A.__step``): the reference the guards compare with is read under that key. It was read
+    as ``__step``, never found, and every such site inlined in the report always made the call."""
+    source = '''
+class A:
+    async def __step(self, x):
+        return x + 1
+
+    async def run(self):
+        return await self.__step(1)
+
+class B(A):
+    async def __step(self, x):
+        return x + 100
+
+    async def go(self):
+        return await self.__step(1), await self.run()
+
+async def main():
+    print(await B().go())
+'''
+    result = assert_same_behaviour(source, options=EXACT, inlined={"A.__step", "B.__step"})
+    module = load_module(result.code)
+    references = {name: value for name, value in vars(module).items() if name.startswith("_ai_ref_")}
+    assert references and all(value is not runtime.NOT_FOUND for value in references.values()), references
 
 
 def test_names_that_differ_but_are_one_variable_in_the_caller_s_class_do_not_clash():
