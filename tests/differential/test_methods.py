@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from async_inline import Options, rewrite_source
 import runtime
+from async_inline import Options, rewrite_source
 from tests.differential.harness import assert_same_behaviour, load_module
 
 #: Inline every method site, with the exact guards.
