@@ -6,13 +6,14 @@ Everything here depends on the callee alone; what depends on the call site is in
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import BuiltinScope, ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
+from libcst.metadata.scope_provider import AnnotationScope
 
 from ..tree import children, import_top_name, is_statement, is_statement_line, starts_with_docstring, statements_of, walk
 from .classes import MethodKind
@@ -138,6 +139,9 @@ class CalleeInfo:
     rebound_params: frozenset[str] = frozenset()
     #: Locals bound by `import a.b` (binds `a`): they cannot be renamed.
     dotted_import_locals: frozenset[str] = frozenset()
+    #: Type parameters of its class the body reads (``class K[T]``), with the scope that
+    #: binds them: only code in that scope (methods of ``K``) sees them.
+    type_parameters: Mapping[str, Scope] = field(default_factory=dict)
     #: Names in its imports that a class body mangles (``import __m``, ``from __m import x``,
     #: ``from m import __x``): what is imported depends on the class the code lands in.
     private_imports: frozenset[str] = frozenset()
@@ -374,6 +378,8 @@ class _Names:
     class_cell_uses: list[cst.Name] = field(default_factory=list)
     #: Name nodes of private globals.
     private_nodes: list[cst.Name] = field(default_factory=list)
+    #: Type parameters of the method's class the body reads, with their scope.
+    type_parameters: dict[str, Scope] = field(default_factory=dict)
 
 
 def _class_cell_refusal(owner: Owner | None, params: Sequence[Parameter]) -> Refusal | None:
@@ -428,6 +434,8 @@ def _classify_names(
             if is_private_name(name.value):
                 out.private_names.add(name.value)
                 out.private_nodes.append(name)
+        elif isinstance(target, AnnotationScope) and not role.binds:
+            out.type_parameters[name.value] = target
         elif target is not None and not _within(target, scope):
             return Refusal(RefusalCode.UNSUPPORTED, f"'{name.value}' resolves to an enclosing non-module scope")
     return out
@@ -486,6 +494,7 @@ def analyze_callee(
         rebound_params=frozenset(names.rebound_params),
         dotted_import_locals=_dotted_import_locals(nodes),
         private_imports=_private_imports(nodes),
+        type_parameters=names.type_parameters,
         relative_imports=tuple(
             (len(node.relative), "" if node.module is None else cst.Module([]).code_for_node(node.module))
             for node in nodes

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, cast, get_args
 import libcst as cst
 import libcst.matchers as m
 from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
+from libcst.metadata.scope_provider import AnnotationScope
 
 from ..options import noinline_matches
 from ..tree import statements_of, walk
@@ -64,10 +65,15 @@ class ModuleFacts:
         #: Names a package binds only to its own submodule of that name (``from . import x``).
         self.own_submodules = own_submodules(module_level_statements(index.module.body), index, name, is_package)
         self._methods: dict[tuple[str, str], CalleeInfo] = {}
-        #: Names code of this module reads as globals or builtins: no callee local may take
-        #: them (inlined code could read them). Generated code reads builtins by aliases.
+        #: Names code of this module reads as globals, builtins or type parameters of a
+        #: class: no callee local may take them (inlined code could read them). Generated
+        #: code reads builtins by aliases.
         self.reserved_free = frozenset(
-            {n.value for n, role in index.roles.items() if role.reads and isinstance(index.use_scope(n), (GlobalScope, BuiltinScope))}
+            {
+                n.value
+                for n, role in index.roles.items()
+                if role.reads and isinstance(index.use_scope(n), (GlobalScope, BuiltinScope, AnnotationScope))
+            }
         )
         self._returns: dict[str, ReturnPlan] = {}
         self._stable: dict[Scope, frozenset[str]] = {}

@@ -56,7 +56,7 @@ _ROLE_FORMS = frozenset({
     cst.Name, cst.Attribute, cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor, cst.WithItem,
     cst.ExceptHandler, cst.ExceptStarHandler, cst.NamedExpr, cst.Del, cst.Import, cst.ImportFrom,
     cst.FunctionDef, cst.ClassDef, cst.Param, cst.Arg, cst.Global, cst.Nonlocal, cst.MatchAs, cst.MatchStar,
-    cst.MatchMapping, cst.MatchKeywordElement,
+    cst.MatchMapping, cst.MatchKeywordElement, cst.TypeVar, cst.TypeVarTuple, cst.ParamSpec, cst.TypeAlias,
 })
 
 
@@ -178,6 +178,14 @@ class _Roles:
         elif isinstance(node, cst.MatchKeywordElement):
             self.roles[node.key] = Role.OTHER
             self.node(node.pattern, Role.LOAD)
+        elif isinstance(node, (cst.TypeVar, cst.TypeVarTuple, cst.ParamSpec)):
+            # A type parameter binds in its annotation scope (``class K[T]``: the methods of
+            # ``K`` read ``T`` there, not in the module).
+            self.roles[node.name] = Role.STORE
+            self.all([getattr(node, "bound", None)])
+        elif isinstance(node, cst.TypeAlias):
+            self.roles[node.name] = Role.STORE
+            self.all([node.type_parameters, node.value])
         else:
             # Everything else evaluates its parts (Tuple/List/Starred in load position too).
             for child in children(node):

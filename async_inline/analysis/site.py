@@ -273,6 +273,9 @@ def _names_refusal(
                 RefusalCode.SHADOWED,
                 f"the caller's variable '{twin}' is '{free}' once its class mangles it, so the inlined code would not see the global",
             )
+    for name, scope in callee.type_parameters.items():
+        if foreign or name in ctx.active_names or index.resolve(name, caller.scope) is not scope:
+            return Refusal(RefusalCode.UNSUPPORTED, f"reads '{name}', a type parameter of its class, which the caller does not see")
     guard_reads = {callee.name} if target.lookup is Lookup.NAME and not foreign else set()
     for used in sorted(plain | guard_reads):
         declared = index.declaration_line(caller.scope, used)

@@ -12,6 +12,9 @@ not inlined by default (``guard-cost``, analysis/guards.py): these tests ask for
 from __future__ import annotations
 
 import re
+import sys
+
+import pytest
 
 import runtime
 from async_inline import Options, rewrite_source
@@ -511,6 +514,34 @@ async def main():
     module = load_module(result.code)
     references = {name: value for name, value in vars(module).items() if name.startswith("_ai_ref_")}
     assert references and all(value is not runtime.NOT_FOUND for value in references.values()), references
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="type parameters are Python 3.12 syntax")
+def test_methods_reading_their_class_s_type_parameters_are_inlined_only_where_they_are_seen():
+    """A method of ``class K[T]`` reads ``T`` in the class's type-parameter scope; inlined
+    into a function outside ``K``, ``T`` would be the module's global (it was, on 3.12 and
+    3.13: the type parameters bound nothing in the analysis). Inlined into another method of
+    ``K`` it is the same ``T``; a callee local named ``T`` inlined beside it is renamed."""
+    result = assert_same_behaviour('''
+T = "the module's T"
+
+async def shadow():
+    T = "a local T"
+    return T
+
+class K[T]:
+    async def name(self):
+        return T.__name__
+
+    async def both(self):
+        return await self.name(), await shadow(), T.__name__
+
+async def main():
+    k = K()
+    print(await k.name(), await k.both(), await getattr(k, "both")())
+''', options=EXACT, inlined={"K.name", "shadow"})
+    kept = sorted((s.caller, s.callee) for s in result.report.skipped if "type parameter" in s.reason)
+    assert kept == [("main", "k.both"), ("main", "k.name")], result.report.skipped
 
 
 def test_names_that_differ_but_are_one_variable_in_the_caller_s_class_do_not_clash():

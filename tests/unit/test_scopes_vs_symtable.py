@@ -45,6 +45,13 @@ STATEMENTS = [
     lambda n, m: f"def {n}():\n    nonlocal {m}",
     lambda n, m: f"class {n}:\n    {m} = 1",
 ]
+if sys.version_info >= (3, 12):  # a type alias binds its name; a type parameter binds in its own scope
+    STATEMENTS += [
+        lambda n, m: f"type {n} = list[{m}]",
+        lambda n, m: f"type {n}[{m}] = list[{m}]",
+        lambda n, m: f"def {n}[{m}](x: {m}) -> {m}:\n    return x",
+        lambda n, m: f"class {n}[{m}]:\n    def g(self) -> {m}:\n        return {m}",
+    ]
 
 
 @st.composite
