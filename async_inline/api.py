@@ -197,7 +197,9 @@ def _rewrite_unpaused(
         tree = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
         raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
-    new_module, report, marks = rewrite_module(tree, path=filename, source=source, syntax=syntax, options=options, module_name=module, program=program)
+    new_module, report, marks = rewrite_module(
+        tree, path=filename, source=source, syntax=syntax, options=options, module_name=module, program=program, encoding=encoding
+    )
     if marks is None:
         return RewriteResult(source, report, encoding, dependencies=dict(program.read), input_code=input_code)
     layout = lay_out(new_module, occurrences=True, sealed=marks.sealed) if positions else None

@@ -41,8 +41,12 @@ class ModuleFacts:
         program: Program | None = None,
         is_package: bool = False,
         path: str | None = None,
+        encoding: str = "utf-8",
     ) -> None:
         self.index = index
+        #: The encoding of the module's file (its coding declaration): what the rewritten
+        #: file can hold, so what text of other modules may be inlined into it.
+        self.encoding = encoding
         #: The module's dotted name, when known.
         self.name = name
         #: The other modules this one may inline from (None: this module alone).

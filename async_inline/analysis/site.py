@@ -7,6 +7,7 @@ planner asks, and records the answer; nothing here allocates names or emits code
 from __future__ import annotations
 
 import builtins
+import codecs
 import importlib.util
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -217,6 +218,10 @@ def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
     callee = target.callee
     if callee.module_introspection is not None:
         return Refusal(RefusalCode.FRAME_INTROSPECTION, f"calls {callee.module_introspection}, which would see the caller's module")
+    if not _writable(facts.encoding, target.facts.index.module.code_for_node(callee.node), target.facts.name or ""):
+        return Refusal(
+            RefusalCode.UNSUPPORTED, f"its text has characters that the caller's file, encoded in {facts.encoding}, cannot hold"
+        )
     for level, module in callee.relative_imports:
         own = _absolute_module(target.facts.package, level, module)
         if own is None or own != _absolute_module(facts.package, level, module):
@@ -226,6 +231,18 @@ def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
                 f"a relative import (`from {shown} import ...`), which would resolve against the package of the caller's module, not of its own",
             )
     return None
+
+
+def _writable(encoding: str, *texts: str) -> bool:
+    """Whether a file in ``encoding`` can hold ``texts`` (always in UTF-8: most files)."""
+    if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return True
+    try:
+        for text in texts:
+            text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _absolute_module(package: str | None, level: int, module: str) -> str | None:

@@ -33,6 +33,7 @@ def rewrite_module(
     options: Options,
     module_name: str | None = None,
     program: Program | None = None,
+    encoding: str = "utf-8",
 ) -> tuple[cst.Module, FileReport, OriginMarks | None]:
     """Inline what the plan inlines.
 
@@ -43,7 +44,8 @@ def rewrite_module(
     with children_cache():
         index = ScopeIndex(module, source, syntax)
         program = program or Program(None, options.noinline)
-        facts = ModuleFacts(index, module_name, options.noinline, program=program, is_package=os.path.basename(path) == "__init__.py", path=path)
+        is_package = os.path.basename(path) == "__init__.py"
+        facts = ModuleFacts(index, module_name, options.noinline, program=program, is_package=is_package, path=path, encoding=encoding)
         program.add(facts)
         names = FreshNames(generated_like(source if source is not None else module.code))
         plan = Planner(facts, options, names, path).plan()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,3 +29,30 @@ def test_unchanged_files_round_trip_exactly(cli, tmp_path: Path, mode: list[str]
     assert snapshot(tmp_path / "src") == FILES
     if mode[0] == "-o":
         assert snapshot(tmp_path / "out") == FILES
+
+
+def test_code_of_another_module_is_inlined_only_where_the_callers_encoding_can_hold_it(cli, tmp_path: Path) -> None:
+    """A caller whose file is latin-1 cannot hold a UTF-8 callee's "€": that site stays a
+    call, with a reason (the rewrite used to fail on that file with an internal error);
+    callees whose text the file can hold are inlined, and the output is still latin-1."""
+    files = {
+        "pk/__init__.py": b"",
+        "pk/callee.py": 'async def euro():\n    return "€ price"\n\n\nasync def cafe():\n    return "café"\n'.encode(),
+        "pk/caller.py": (
+            "# -*- coding: latin-1 -*-\nfrom pk.callee import euro, cafe\n\n\n"
+            'async def main():\n    return "olé", await euro(), await cafe()\n'
+        ).encode("latin-1"),
+    }
+    make_tree(tmp_path / "src", files)
+    result = cli("rewrite", "src/pk", "-o", "out/pk", "--report", "report.json", "-v")
+    assert result.code == 0, result.err
+    assert "kept the call to euro in main: its text has characters that the caller's file, encoded in iso-8859-1, cannot hold" in result.err
+    assert "inlined cafe into main" in result.err
+    written = (tmp_path / "out/pk/caller.py").read_bytes().decode("latin-1")
+    assert "café" in written and "€" not in written
+    done = subprocess.run(
+        [sys.executable, "-c", "import asyncio, pk.caller; print(asyncio.run(pk.caller.main()))"],
+        cwd=tmp_path / "out", capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(("olé", "€ price", "café"))
