@@ -61,6 +61,11 @@ GENERATED_PREFIX = "_ai"
 MARKER_INLINE = "runtime.inline"
 MARKER_NOINLINE = "runtime.noinline"
 MARKER_ASYNC_METHOD = "runtime.async_method"
+#: Decorators for type checkers that return the function itself (after setting an
+#: attribute on it): the function stays what it is.
+TYPING_DECORATORS = frozenset(
+    {f"{module}.{name}" for module in ("typing", "typing_extensions") for name in ("final", "override")}
+)
 
 
 def is_private_name(name: str) -> bool:
@@ -259,8 +264,9 @@ class _Markers:
 
 
 def _markers(index: ScopeIndex, fdef: cst.FunctionDef, kind: MethodKind | None) -> _Markers:
-    """What the decorators say: only the runtime's markers (and, first on a method,
-    ``classmethod`` or ``staticmethod``) keep the function what it is."""
+    """What the decorators say: only the runtime's markers, ``typing``'s ``final`` and
+    ``override`` (and, first on a method, ``classmethod`` or ``staticmethod``) keep the
+    function what it is."""
     inline = runtime_async = False
     decorators = fdef.decorators[1:] if kind in (MethodKind.CLASS, MethodKind.STATIC) else fdef.decorators
     for deco in decorators:
@@ -271,7 +277,7 @@ def _markers(index: ScopeIndex, fdef: cst.FunctionDef, kind: MethodKind | None) 
             inline = True
         elif MARKER_ASYNC_METHOD in names:
             runtime_async = True
-        else:
+        elif not (names and names <= TYPING_DECORATORS):  # every binding the name may have
             shown = cst.Module([]).code_for_node(deco.decorator)
             return _Markers(Refusal(RefusalCode.DECORATOR, f"decorated with @{shown}, which may replace the function"))
     return _Markers(None, inline, runtime_async)

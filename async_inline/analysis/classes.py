@@ -151,10 +151,11 @@ def _small_targets(small: cst.BaseSmallStatement) -> list[str]:
     return [n.value for t in targets for n in walk(t) if isinstance(n, cst.Name)]
 
 
-#: Decorators a method may carry and stay the function the class holds (the runtime's
-#: markers are read by the callee analysis).
+#: Decorators a method may carry and stay the function the class holds: the runtime's
+#: markers and ``typing``'s ``final`` and ``override``, by the last part of their names here,
+#: checked by qualified name in the callee analysis (``callee._markers``).
 _KIND_DECORATORS = {"classmethod": MethodKind.CLASS, "staticmethod": MethodKind.STATIC}
-_MARKERS = frozenset({"inline", "noinline", "async_method"})
+_MARKERS = frozenset({"inline", "noinline", "async_method", "final", "override"})
 
 
 def is_overload_stub(fdef: cst.FunctionDef) -> bool:

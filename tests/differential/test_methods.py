@@ -544,6 +544,55 @@ async def main():
     assert kept == [("main", "k.both"), ("main", "k.name")], result.report.skipped
 
 
+def test_typing_final_and_override_keep_a_method_what_it_is():
+    """``typing.final`` and ``typing.override`` (or ``typing_extensions``') return the
+    function itself: such methods and functions are inlined like undecorated ones (they
+    were refused as decorated). A decorator of the same name that may be another one stays
+    a refusal."""
+    result = assert_same_behaviour('''
+import typing
+try:
+    from typing import override
+except ImportError:  # before 3.12
+    from typing_extensions import override
+
+def final(f):  # not typing's
+    async def wrapper(*args):
+        print("wrapped", f.__name__)
+        return await f(*args)
+    return wrapper
+
+class Base:
+    async def step(self, x):
+        return x
+
+class A(Base):
+    @override
+    async def step(self, x):
+        return x + 1
+
+    @typing.final
+    async def run(self):
+        return await self.step(1), await super().step(5)
+
+class B(A):
+    async def step(self, x):
+        return x * 100
+
+@typing.final
+async def top(a: A):
+    return await a.run()
+
+@final
+async def other():
+    return 7
+
+async def main():
+    print(await top(A()), await top(B()), await other())
+''', options=EXACT, inlined={"A.step", "A.run", "Base.step", "top"})
+    assert [(s.callee, s.code) for s in result.report.skipped if s.code != "unresolved"] == [("other", "decorator")]
+
+
 def test_names_that_differ_but_are_one_variable_in_the_caller_s_class_do_not_clash():
     """In a method of ``B``, CPython compiles ``__y`` as ``_B__y``: a callee's local or global
     spelled one way and a caller's variable spelled the other are the same variable there."""
