@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .cli import EXIT_CODES_HELP, ExitCode
 from .config import HookConfig, load_config
 from .options import Options
+from .runtime_name import names_runtime
 
 if TYPE_CHECKING:  # imported where used: `--help` need not load the file machinery
     from .report import FileReport
@@ -304,6 +305,12 @@ def run(args: argparse.Namespace) -> int:
     files, problems = rf.discover(args.paths)
     for problem in problems:
         console.error(str(problem))
+    shadowing = next((f.path for f in files if names_runtime(f.path)), None)
+    if shadowing is not None:
+        return usage_error(
+            f"{shadowing}: a module of the inputs is named 'runtime', like async_inline's runtime, which rewritten code "
+            "imports by that name: it would import this module instead; rename it (nothing was rewritten)"
+        )
     try:
         tasks = rf.plan(files, args.paths, mode=mode, options=options, outdir=args.output_dir)
     except rf.PlanError as exc:

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..options import Options
 from ..report import FileReport, Inlined, Skipped
+from ..runtime_name import shadowing_runtime
 from . import AsyncInlineWarning, cache
-from .build import Transform, build
+from .build import Transform, build, compile_original
 from .policy import Policy
 
 if TYPE_CHECKING:
@@ -97,6 +98,12 @@ class HookState:
     def code_for(self, path: str, source: bytes, transform: Transform | None = None, module: str | None = None) -> types.CodeType:
         """The code to execute for ``path`` (module ``module``), from the cache or freshly
         built (then cached, with the sources of the modules it inlined from)."""
+        shadow = shadowing_runtime()
+        if shadow is not None:  # cached code too would import that module
+            why = f"'import runtime' reaches {shadow}, not async_inline's runtime, which rewritten code imports by that name"
+            self._note_unchanged(path, f"not rewritten: {why}")
+            self.warn_once(shadow, f"async_inline leaves modules unchanged: {why}; rename that module")
+            return compile_original(source, path, transform)
         # The code depends on the module's name: relative imports, qualified names.
         salt = (transform.salt if transform is not None else "") + f"\0module={module}"
         options = self.options

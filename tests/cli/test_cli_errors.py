@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from cli_helpers import PLAIN, SYNTAX_ERROR, UNDECODABLE, make_tree, snapshot
+from cli_helpers import PLAIN, SAMPLE, SYNTAX_ERROR, UNDECODABLE, make_tree, snapshot
 
 from async_inline import InternalError
 from async_inline.cli import ExitCode
@@ -261,3 +261,14 @@ def test_a_dead_worker_process_is_an_internal_error(cli, tmp_path: Path, monkeyp
     assert result.code == ExitCode.INTERNAL_ERROR
     assert "internal error: a worker process died" in result.err
     _no_traceback(result.err)
+
+
+def test_an_input_named_runtime_is_a_usage_error(cli, tmp_path: Path) -> None:
+    """Rewritten code imports async_inline's runtime as ``runtime``: outputs beside a module
+    of that name would import it instead and fail, so nothing is rewritten."""
+    make_tree(tmp_path / "proj", {"runtime.py": "SETTING = 1\n", "app.py": SAMPLE})
+    result = cli("rewrite", "proj", "-o", "out")
+    assert result.code == 2
+    assert "runtime.py: a module of the inputs is named 'runtime'" in result.err and "rename it" in result.err
+    assert not (tmp_path / "out").exists()
+    assert cli("rewrite", "proj/app.py", "-o", "out").code == 0  # the other inputs alone are fine

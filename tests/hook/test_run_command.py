@@ -106,6 +106,20 @@ def test_the_script_is_inlined(program: Path) -> None:
     assert (plain.stdout, ours.stdout) == ("True\n", "False\n"), ours.stderr
 
 
+def test_a_module_of_the_program_named_runtime_leaves_the_modules_unchanged(program: Path) -> None:
+    """Rewritten code imports async_inline's runtime as ``runtime``: a ``runtime.py`` beside
+    the script would be imported instead, and every rewritten module failed as it ran
+    (AttributeError). The hook now leaves the modules as they are, says why once, and the
+    program runs as under python."""
+    write_tree(program, {"app/frames.py": "import runtime\nprint(runtime.SETTING)\n" + FRAMES, "app/runtime.py": "SETTING = 'mine'\n"})
+    plain = _python("app/frames.py", cwd=program)
+    ours = _python("-m", "async_inline", "run", "app/frames.py", cwd=program)
+    assert plain.stdout == ours.stdout == "mine\nTrue\n", ours.stderr
+    assert ours.returncode == 0
+    assert ours.stderr.count("async_inline leaves modules unchanged: 'import runtime' reaches") == 1, ours.stderr
+    assert "rename that module" in ours.stderr
+
+
 #: Prints whether the instance method ``m`` ran in a frame of its own.
 METHOD_FRAMES = FRAMES.replace(
     "async def where():\n    return 1\n\n\nasync def main():\n    return await where()\n",
