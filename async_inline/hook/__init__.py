@@ -118,7 +118,7 @@ def too_early(policy: Policy) -> list[str]:
         name
         for name in policy.already_imported(modules)
         if str(getattr(modules[name], "__file__", None)).endswith(".py")  # the hook rewrites source files only
-        and not isinstance(getattr(modules[name], "__loader__", None), RewritingLoader)
+        and not isinstance(getattr(getattr(modules[name], "__spec__", None), "loader", None), RewritingLoader)
     ]
 
 

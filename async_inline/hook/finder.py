@@ -43,7 +43,7 @@ class Finder(importlib.abc.MetaPathFinder):
         return importlib.util.spec_from_file_location(
             fullname,
             spec.origin,
-            loader=RewritingLoader(fullname, spec.origin, state, transform),
+            loader=RewritingLoader(fullname, spec.origin, state, transform, stands_for=spec.loader if adapter is not None else None),
             submodule_search_locations=spec.submodule_search_locations,
         )
 

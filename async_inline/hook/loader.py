@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import importlib.machinery
 import types
+from typing import Any
 
 from .build import Transform
 from .state import HookState
 
 
 class RewritingLoader(importlib.machinery.SourceFileLoader):
-    def __init__(self, fullname: str, path: str, state: HookState, transform: Transform | None = None) -> None:
+    def __init__(
+        self, fullname: str, path: str, state: HookState, transform: Transform | None = None, stands_for: Any = None
+    ) -> None:
+        """``stands_for``: the loader whose transform this one applies (pytest's assertion
+        rewriter), recorded as the module's ``__loader__`` as that loader would record
+        itself; the module's ``__spec__.loader`` is this one."""
         super().__init__(fullname, path)
         self._state = state
         self._transform = transform
+        self._stands_for = stands_for
 
     def get_code(self, fullname: str) -> types.CodeType:
         return self._load(fullname)[1]
@@ -30,6 +37,10 @@ class RewritingLoader(importlib.machinery.SourceFileLoader):
 
     def exec_module(self, module: types.ModuleType) -> None:
         source, code = self._load(module.__name__)
+        if self._stands_for is not None:
+            # pytest checks it (a nested session's mark_rewrite would warn "Module already
+            # imported so cannot be rewritten" for a module another loader ran).
+            module.__loader__ = self._stands_for
         if self._state.twins is not None:
             self._state.twins.add(module, code, self.get_filename(module.__name__), source, self._transform)
         exec(code, module.__dict__)

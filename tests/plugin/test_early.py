@@ -188,13 +188,31 @@ def test_run_pytest_without_the_plugin_keeps_pytests_assertion_rewriting(project
     probe = (
         "import shop, shop.plugin\n\n"
         "def test_loaded_by_the_hook():\n"
-        "    assert type(shop.__loader__).__name__ == type(shop.plugin.__loader__).__name__ == 'RewritingLoader'\n"
+        "    assert type(shop.__loader__).__name__ == type(shop.plugin.__spec__.loader).__name__ == 'RewritingLoader'\n"
+        "    assert type(shop.plugin.__loader__).__name__ == 'AssertionRewritingHook'  # as pytest records it\n"
     )
     (project / "tests" / "test_probe.py").write_text(probe)
     done, _ = _run(project, "-m", "async_inline", "run", "-m", "pytest", "-q", plugin=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "4 passed" in done.stdout
     assert "async_inline:" not in done.stdout  # the plugin is not active
+
+
+def test_a_nested_session_sees_the_plugin_module_as_pytest_would_have_loaded_it(project: Path) -> None:
+    """Found by pytest-asyncio's own suite under ``run``: a module the hook inlines and
+    assertion-rewrites records pytest's finder as its ``__loader__``, as pytest's own loading
+    would, so a nested in-process session (pytester) marking it for rewriting again does not
+    warn "Module already imported so cannot be rewritten" (its tests count warnings)."""
+    nested = (
+        "def test_nested(pytester):\n"
+        "    pytester.makepyfile(test_inner='def test_x(): pass')\n"
+        "    result = pytester.runpytest('-p', 'shop.plugin', '-W', 'default')\n"
+        "    result.assert_outcomes(passed=1, warnings=0)\n"
+    )
+    (project / "tests" / "test_nested.py").write_text(nested)
+    for command in (("-m", "pytest"), ("-m", "async_inline", "run", "-m", "pytest")):
+        done, _ = _run(project, *command, "-q", "-p", "pytester", "tests/test_nested.py", plugin=False)
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_plain_pytest_reports_what_its_p_plugin_imported_first_and_passes(project: Path) -> None:
