@@ -58,12 +58,23 @@ VERSIONS = {
     "databases": "0.9.0",
     "pytest-asyncio": "1.5.0",
     "sqlalchemy": "2.1.9",
+    "aioftp": "0.28.3",
+    "aiosmtpd": "1.4.6",
+    "aiorpcx": "0.25.0",
 }
 
 #: Import names of the libraries whose distribution is named otherwise.
-IMPORT_NAMES = {"tortoise-orm": "tortoise", "python-socketio": "socketio", "python-engineio": "engineio", "async-lru": "async_lru", "graphql-core": "graphql",
-    "async-timeout": "async_timeout", "aiohttp-session": "aiohttp_session", "sse-starlette": "sse_starlette",
-    "pytest-asyncio": "pytest_asyncio"}
+IMPORT_NAMES = {
+    "tortoise-orm": "tortoise",
+    "python-socketio": "socketio",
+    "python-engineio": "engineio",
+    "async-lru": "async_lru",
+    "graphql-core": "graphql",
+    "async-timeout": "async_timeout",
+    "aiohttp-session": "aiohttp_session",
+    "sse-starlette": "sse_starlette",
+    "pytest-asyncio": "pytest_asyncio",
+}
 
 #: What the scripts measure when no library is named: the five of issue 11.
 DEFAULT = ("anyio", "httpcore", "websockets", "aiosqlite", "aiohttp")

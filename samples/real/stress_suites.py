@@ -6,8 +6,9 @@ The import hook inlines only what its cost model accepts; ``rewrite --stress SEE
 inlines every site the analysis allows, whatever its size or guard cost, choosing among
 candidates with the seed, so a suite run on that output exercises far more inlined code
 than under the plugin. For each library (the ones
-``suites.py`` knows) this copies the unpacked sdist, replaces the package in the copy by
-the CLI's stress rewrite of it, and runs the suite plainly twice: on the original sources,
+``suites.py`` knows) this copies the unpacked sdist, replaces the package's modules in the
+copy by the CLI's stress rewrite of them (its other files stay), and runs the suite plainly
+twice: on the original sources,
 then on the copy (put first on ``PYTHONPATH``, ahead of the editable install). Outcomes
 are compared per test id. Not part of CI: it downloads.
 """
@@ -39,8 +40,9 @@ def measure(name: str, work: Path, stress: int, assume: str, noinline: str) -> d
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(source, copy, symlinks=True)
     package = package_dir(source, name)
+    # Rewritten in place of the copy's modules: the package's other files (data, certificates,
+    # tests' fixtures) stay, since the command line writes only Python files.
     rewritten = copy / package.relative_to(source)
-    shutil.rmtree(rewritten)
     results = work / "results" / name
     results.mkdir(parents=True, exist_ok=True)
     report = results / f"{variant}-rewrite.json"
