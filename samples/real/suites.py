@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -366,13 +367,21 @@ def pytest_run(
             command.append(f"--async-inline-noinline={noinline}")
     log(f"  {' '.join(command[1:])}")
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=source, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=source, env=env, capture_output=True, text=True, preexec_fn=_default_sigint)
     elapsed = time.perf_counter() - start
     junit.with_suffix(".log").write_text(done.stdout + done.stderr)
     if not junit.exists():
         log(done.stdout[-3000:] + done.stderr[-3000:])
         raise SuiteFailed(f"{name}: pytest wrote no junit XML (exit {done.returncode}; its output: {junit.with_suffix('.log')})")
     return elapsed
+
+
+def _default_sigint() -> None:
+    """A script started in the background (``cmd &`` in a shell without job control) has
+    SIGINT ignored, and so would the suite: then Python installs no KeyboardInterrupt
+    handler, and tests that interrupt themselves (trio's ``test_reason_delayed_ki``) wait
+    forever. The suite gets the default disposition, as from a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def suite_environment(name: str, work: Path, suite: Suite) -> tuple[Path, Path]:
