@@ -100,6 +100,11 @@ class Owner:
     qualname: str
     kind: MethodKind
 
+    @property
+    def class_name(self) -> str:
+        """The class's own name: the one its body mangles private names with."""
+        return self.qualname.rpartition(".")[2]
+
 
 @dataclass(frozen=True)
 class CalleeInfo:
@@ -586,7 +591,7 @@ def _mangled(nodes: Sequence[cst.CSTNode], owner: Owner | None, names: _Names, p
         # CPython mangles the parameter but not a keyword argument naming it: a call by
         # keyword raises TypeError, which static binding would not see.
         return Refusal(RefusalCode.PRIVATE_NAME, "a parameter has a private name")
-    class_name = owner.qualname.rpartition(".")[2]
+    class_name = owner.class_name
     nodes = names.private_nodes + [
         node.attr for node in nodes if isinstance(node, cst.Attribute) and is_private_name(node.attr.value)
     ]

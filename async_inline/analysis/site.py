@@ -303,7 +303,7 @@ def _names_refusal(
     if caller.mangled_by is not None and callee.private_names:
         shown = ", ".join(sorted(callee.private_names))
         return Refusal(RefusalCode.PRIVATE_NAME, f"the caller is in a class, which would mangle {shown}")
-    own_class = callee.owner.qualname.rpartition(".")[2] if callee.owner is not None else None
+    own_class = callee.owner.class_name if callee.owner is not None else None
     if callee.private_imports and mangling_prefix(own_class) != mangling_prefix(caller.mangled_by):
         shown = ", ".join(sorted(callee.private_imports))
         return Refusal(RefusalCode.PRIVATE_NAME, f"its imports name {shown}, which the caller's class would mangle otherwise than the callee's")

@@ -139,7 +139,7 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> 
         # The class holds ``def __m`` under ``_C__m`` (its qualified name stays ``C.__m``).
         key = callee.name
         if is_private_name(key):
-            key = mangle(callee.owner.qualname.rpartition(".")[2], key) or key
+            key = mangle(callee.owner.class_name, key) or key
         found = cst.Call(b.attr(rt, "function_of"), [cst.Arg(home), cst.Arg(b.string(key)), cst.Arg(b.string(callee.qualname))])
     else:
         assert namespace is not None
