@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from cli_helpers import PLAIN, make_tree, snapshot
 
+from async_inline import Options
+
 FILES = {
     "cookie_latin1.py": '# -*- coding: latin-1 -*-\ngreeting = "olé, ça va"\n'.encode("latin-1"),
     "cookie_cp1252.py": '# vim: set fileencoding=cp1252 :\nquote = "“smart”"\n'.encode("cp1252"),
@@ -47,9 +49,10 @@ def test_code_of_another_module_is_inlined_only_where_the_callers_encoding_can_h
     result = cli("rewrite", "src/pk", "-o", "out/pk", "--report", "report.json", "-v")
     assert result.code == 0, result.err
     assert "kept the call to euro in main: its text has characters that the caller's file, encoded in iso-8859-1, cannot hold" in result.err
-    assert "inlined cafe into main" in result.err
-    written = (tmp_path / "out/pk/caller.py").read_bytes().decode("latin-1")
-    assert "café" in written and "€" not in written
+    if Options().stress_seed is None:  # (a stress rewrite picks sites at random)
+        assert "inlined cafe into main" in result.err
+        written = (tmp_path / "out/pk/caller.py").read_bytes().decode("latin-1")
+        assert "café" in written and "€" not in written
     done = subprocess.run(
         [sys.executable, "-c", "import asyncio, pk.caller; print(asyncio.run(pk.caller.main()))"],
         cwd=tmp_path / "out", capture_output=True, text=True, timeout=60,
