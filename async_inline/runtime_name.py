@@ -14,7 +14,7 @@ import os
 import sys
 
 #: async_inline's runtime package (installed beside this package, also when editable).
-_SHIM = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime")
+_SHIM = os.path.realpath(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime"))
 
 _verdicts: dict[str, bool] = {}
 #: Where ``import runtime`` would find it, by ``sys.path`` (before it is imported: searching
@@ -26,7 +26,7 @@ def is_runtime_file(path: str) -> bool:
     """Whether ``path`` is a file of async_inline's own runtime package."""
     found = _verdicts.get(path)
     if found is None:
-        found = _verdicts[path] = os.path.realpath(path).startswith(os.path.realpath(_SHIM) + os.sep)
+        found = _verdicts[path] = os.path.realpath(path).startswith(_SHIM + os.sep)
     return found
 
 

@@ -218,7 +218,7 @@ def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
     callee = target.callee
     if callee.module_introspection is not None:
         return Refusal(RefusalCode.FRAME_INTROSPECTION, f"calls {callee.module_introspection}, which would see the caller's module")
-    if not _writable(facts.encoding, target.facts.index.module.code_for_node(callee.node), target.facts.name or ""):
+    if not _can_hold(facts.encoding, target):
         return Refusal(
             RefusalCode.UNSUPPORTED, f"its text has characters that the caller's file, encoded in {facts.encoding}, cannot hold"
         )
@@ -233,13 +233,14 @@ def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
     return None
 
 
-def _writable(encoding: str, *texts: str) -> bool:
-    """Whether a file in ``encoding`` can hold ``texts`` (always in UTF-8: most files)."""
+def _can_hold(encoding: str, target: Target) -> bool:
+    """Whether a file in ``encoding`` can hold the callee's text and its module's name. A
+    UTF-8 file (most) holds anything: the text is generated only for the others."""
     if codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
         return True
+    text = target.facts.index.module.code_for_node(target.callee.node) + (target.facts.name or "")
     try:
-        for text in texts:
-            text.encode(encoding)
+        text.encode(encoding)
     except UnicodeEncodeError:
         return False
     return True
