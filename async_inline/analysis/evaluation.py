@@ -161,10 +161,24 @@ def header_expressions(stmt: cst.CSTNode) -> tuple[Sequence[cst.CSTNode], Sequen
     if isinstance(stmt, (cst.Try, cst.TryStar)):
         return [], [h.type for h in stmt.handlers if h.type is not None]
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-        return [], []  # nested definitions: their awaits belong to them, or are refused below
+        # The enclosing function evaluates these when the definition runs; the body's
+        # awaits belong to the nested scope.
+        return [], definition_header(stmt)
     if isinstance(stmt, (cst.Del, cst.Assert)):
         return [], [c for c in children(stmt) if isinstance(c, cst.BaseExpression)]
     return [], []
+
+
+def definition_header(stmt: cst.FunctionDef | cst.ClassDef) -> list[cst.CSTNode]:
+    """What a nested definition evaluates in the enclosing scope, in source order."""
+    out: list[cst.CSTNode] = [d.decorator for d in stmt.decorators]
+    if isinstance(stmt, cst.ClassDef):
+        return out + [arg.value for arg in (*stmt.bases, *stmt.keywords)]
+    params = stmt.params
+    for param in (*params.posonly_params, *params.params, params.star_arg, *params.kwonly_params, params.star_kwarg):
+        if isinstance(param, cst.Param):
+            out += [part for part in (param.default, param.annotation) if part is not None]
+    return out + ([stmt.returns] if stmt.returns is not None else [])
 
 
 def statement_position_problem(stmt: cst.CSTNode, target: cst.CSTNode) -> str | None:
@@ -172,6 +186,11 @@ def statement_position_problem(stmt: cst.CSTNode, target: cst.CSTNode) -> str | 
     first, other = header_expressions(stmt)
     for expr in other:
         if contains(expr, target):
+            if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+                return "the await is in a decorator, default, annotation or base of a nested definition"
+            if isinstance(stmt, (cst.Try, cst.TryStar)):
+                # Evaluated only when an exception reaches the clause, after the clauses before it.
+                return "the await is in the exception type of an `except` clause"
             if isinstance(stmt, cst.Assert):
                 # Lowered, the await would run under -O too, and pytest's assertion rewriter
                 # would explain a temporary instead of the call.
@@ -185,8 +204,6 @@ def statement_position_problem(stmt: cst.CSTNode, target: cst.CSTNode) -> str | 
             if isinstance(stmt, cst.AugAssign) and not _aug_target_supported(stmt.target):
                 return "augmented assignment to a slice"
             return position_problem(expr, target)
-    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-        return "the await is in a decorator, default or annotation of a nested definition"
     return "the await is in a statement the inliner does not rewrite"
 
 

@@ -37,7 +37,10 @@ from .model import CallerPlan, Form, FramePlan, Inlining, ModulePlan, SitePlan
 from .names import FreshNames
 
 #: Compound statements whose header the inliner rewrites (others hold no inlinable await).
-_HEADED = (cst.If, cst.While, cst.For, cst.With, cst.Match)
+_HEADED = (cst.If, cst.While, cst.For, cst.With, cst.Match, cst.Try, cst.TryStar)
+#: Statements whose header the emitter leaves as it is (an except clause's type, a nested
+#: definition's decorators, defaults, annotations and bases): their awaits stay calls.
+_HEADER_KEPT = (cst.Try, cst.TryStar, cst.FunctionDef, cst.ClassDef)
 _HANDLERS = (cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)
 _OBSERVERS = (cst.Try, cst.TryStar, cst.With)
 
@@ -140,6 +143,8 @@ class Planner:
             self._statement(stmt, frame, qualname, owner)
 
     def _statement(self, node: cst.CSTNode, frame: _Frame | None, qualname: tuple[str, ...], owner: ClassInfo | None) -> None:
+        if frame is not None and isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self._decide(frame, node)  # its decorators, defaults and bases are the frame's
         if isinstance(node, cst.FunctionDef):
             self._function(node, qualname, owner)
         elif isinstance(node, cst.ClassDef):
@@ -199,6 +204,8 @@ class Planner:
             if site is None:
                 continue
             check = self._check(frame, here, site)
+            if isinstance(check, Inlinable) and isinstance(stmt, _HEADER_KEPT):
+                check = Refusal(RefusalCode.POSITION, statement_position_problem(stmt, node) or "")
             if isinstance(check, Inlinable) and self._expression_ok(frame, here, stmt, site, check, walrus, pending):
                 frame.sites[node] = self._expression_site(frame, here, site, check, walrus)
                 continue

@@ -46,6 +46,13 @@ class FrameBuilder:
         self.emission = emission
         self.names = emission.names
         self._emit_body = emit_body
+        #: Ids of the site plans emitted so far (``emit_module`` checks them against the plan).
+        self.emitted: set[int] = set()
+
+    def _emitted(self, site: SitePlan) -> None:
+        if id(site) in self.emitted:
+            raise AssertionError("a planned inlining was emitted twice")
+        self.emitted.add(id(site))
 
     # -- both forms ---------------------------------------------------------------------
     def bound_values(self, inlining: Inlining, args: Sequence[cst.BaseExpression]) -> list[tuple[Parameter, cst.BaseExpression]]:
@@ -98,6 +105,7 @@ class FrameBuilder:
         callee's name was read: the order of a call."""
         inlining = site.inlining
         assert inlining is not None and inlining.form is Form.EXPRESSION
+        self._emitted(site)
         callee = inlining.callee
         assert callee.return_expr is not None
         call = site.site.call
@@ -152,6 +160,7 @@ class FrameBuilder:
         """The statements replacing ``await callee(args)``, the arguments already evaluated."""
         inlining = site.inlining
         assert inlining is not None and inlining.form is Form.STATEMENTS
+        self._emitted(site)
         callee = inlining.callee
         number = self.names.new_frame()
         result = call.into.value if call.into is not None else self.names.make(f"ai{number}_ret") if call.want_result else None

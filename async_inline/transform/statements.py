@@ -54,7 +54,14 @@ class _StatementSites:
 
 def emit_module(emission: Emission, plan: ModulePlan) -> cst.Module:
     builder = FrameBuilder(emission, emit_body)
-    return emission.index.module.visit(StatementRewriter(emission, builder, plan))
+    module = emission.index.module.visit(StatementRewriter(emission, builder, plan))
+    # The report is read off the plan: a planned inlining the emitter did not reach (a
+    # statement whose header it leaves alone) would be reported and never happen.
+    planned = [site for frame in plan.frames() for site in frame.sites.values() if site.inlining is not None]
+    emitted = builder.emitted
+    if len(emitted) != len(planned) or any(id(site) not in emitted for site in planned):
+        raise AssertionError("a planned inlining was not emitted exactly once")
+    return module
 
 
 def emit_body(builder: FrameBuilder, frame: Frame) -> list[cst.BaseStatement]:

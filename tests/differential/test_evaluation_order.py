@@ -239,3 +239,45 @@ async def main():
     reasons = sorted(s.reason for s in result.report.skipped if s.code == "position")
     assert len(reasons) == 2
     assert "the await is in an `assert` statement" in reasons
+
+
+def test_awaits_in_except_types_and_nested_definition_headers_are_reported_and_kept():
+    """An except clause's type, a nested definition's decorators, defaults, annotations and
+    bases are evaluated by the enclosing function; their awaits stay calls, each reported
+    once. Until 2026-12-06 they were not reported at all, and one-line callees there
+    were reported inlined while the emitter left them calls."""
+    result = assert_same_behaviour('''
+log = []
+async def kind(tag):
+    return ValueError
+async def traced(tag):
+    log.append(tag)
+    return ValueError
+async def main():
+    try:
+        raise ValueError("v")
+    except (await kind("never: the first clause matches")) if log else ValueError as exc:
+        log.append(str(exc))
+    try:
+        raise KeyError("k")
+    except (await traced("first clause")):
+        log.append("wrong")
+    except (await kind("second clause")) if False else KeyError:
+        log.append("caught")
+    class K(await traced("base") and object, metaclass=type):
+        pass
+    def h(a: "int" = await kind("default")) -> None:
+        return a
+    @(await kind("decorator") and (lambda f: f))
+    def d():
+        pass
+    print(log, K.__bases__, h(), d.__name__)
+    print(await kind("inlined"))
+''', inlined={"kind"})
+    kept = sorted((s.line, s.reason) for s in result.report.skipped)
+    assert [line for line, _ in kept] == [11, 15, 17, 19, 21, 23], kept
+    assert {reason for _, reason in kept} == {
+        "the await is in the exception type of an `except` clause",
+        "the await is in a decorator, default, annotation or base of a nested definition",
+    }
+    assert [i.line for i in result.report.inlined] == [27]
