@@ -392,6 +392,7 @@ _SHAPE_HINTS = {
     "dynamic": "computed callees",
     "not-function": "not async defs",
     "unknown": "names the module does not bind",
+    "ambiguous": "in modules more than one file may be (rename one, or rewrite them apart)",
 }
 
 

@@ -97,9 +97,9 @@ def _sources() -> SourceProvider | None:
     """The source provider of the current program, built once per process."""
     global _provider
     if _provider is None and _program is not None:
-        from .sources import file_provider
+        from .sources import FileSources
 
-        _provider = file_provider(_program.inputs, _program.roots)
+        _provider = FileSources(_program.inputs, _program.roots)
     return _provider
 
 

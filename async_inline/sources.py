@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import os
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -49,20 +50,54 @@ def text_provider(files: Mapping[str, str]) -> SourceProvider:
     return by_name.get
 
 
-def file_provider(paths: Iterable[str], roots: Iterable[str] = ()) -> SourceProvider:
+class FileSources:
     """Modules of the given files (named by their packages), then of ``roots``: source
-    directories searched like ``sys.path`` entries (read-only: callees only)."""
-    known: dict[str, tuple[str, bool]] = {}
-    for path in paths:
-        name, is_package = module_name_for_file(path)
-        known.setdefault(name, (path, is_package))
-    root_list = [str(r) for r in roots]
+    directories searched like ``sys.path`` entries (read-only: callees only).
 
-    def provide(name: str) -> ModuleSource | None:
-        found = known.get(name) or _in_roots(name, root_list)
-        return _read(name, *found) if found is not None else None
+    Invariant (what makes a guard's reference the function whose body was inlined): the
+    file a module name is read from is the file the program imports under that name. The
+    references are found at run time by module name and qualified name only, so a name
+    two files may answer to is refused (``claimants``): two inputs named alike
+    (``scripts/utils.py``, ``tools/utils.py``: which one ``import utils`` finds depends on
+    ``sys.path``), an input and a root disagreeing, or an input module outside any package
+    whose name the standard library or this interpreter's ``sys.path`` also provides."""
 
-    return provide
+    def __init__(self, paths: Iterable[str], roots: Iterable[str] = ()) -> None:
+        self._known: dict[str, tuple[str, bool]] = {}
+        self._claims: dict[str, set[str]] = {}
+        for path in paths:
+            name, is_package = module_name_for_file(path)
+            self._known.setdefault(name, (path, is_package))
+            self._claims.setdefault(name, set()).add(os.path.realpath(path))
+        self._roots = [str(r) for r in roots]
+        self._others: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, name: str) -> ModuleSource | None:
+        found = self._known.get(name) or _in_roots(name, self._roots)
+        return _read(name, *found) if found is not None and not self.claimants(name) else None
+
+    def claimants(self, name: str) -> tuple[str, ...]:
+        """The files that may be module ``name`` at run time, when there is more than one."""
+        if name not in self._others:
+            self._others[name] = self._find_claimants(name)
+        return self._others[name]
+
+    def _find_claimants(self, name: str) -> tuple[str, ...]:
+        claims = set(self._claims.get(name, ()))
+        if not claims:
+            return ()
+        in_root = _in_roots(name, self._roots)
+        if in_root is not None:
+            claims.add(os.path.realpath(in_root[0]))
+        top = name.partition(".")[0]
+        if top in sys.stdlib_module_names or top in sys.builtin_module_names:
+            claims.add(f"the standard library's {top}")
+        elif "." not in name and not self._known[name][1]:
+            # A module outside any package: its name assumes its directory is on sys.path.
+            spec = importlib.machinery.PathFinder.find_spec(name)
+            if spec is not None:
+                claims.add(os.path.realpath(spec.origin) if spec.origin else f"a namespace package {name}")
+        return tuple(sorted(claims)) if len(claims) > 1 else ()
 
 
 def spec_provider(packages: Iterable[str]) -> SourceProvider:
@@ -73,7 +108,10 @@ def spec_provider(packages: Iterable[str]) -> SourceProvider:
     def provide(name: str) -> ModuleSource | None:
         if not any(name == p or name.startswith(p + ".") for p in wanted):
             return None
-        spec = _find_spec(name)
+        imported = sys.modules.get(name)
+        # A module already imported is what an import of its name returns, wherever sys.path
+        # now points.
+        spec = getattr(imported, "__spec__", None) if imported is not None else _find_spec(name)
         if spec is None or not spec.origin or not spec.origin.endswith(".py"):
             return None
         return _read(name, spec.origin, spec.submodule_search_locations is not None)

@@ -29,6 +29,8 @@ class ModuleSource:
 
 
 #: Finds the source of a module by dotted name; None when it has none the rewrite may use.
+#: A provider may also tell which names several files may answer to at run time (a
+#: ``claimants(name)`` method, as ``sources.FileSources``): those are never resolved.
 SourceProvider = Callable[[str], "ModuleSource | None"]
 
 
@@ -42,8 +44,14 @@ class Program:
 
     def add(self, facts: ModuleFacts) -> None:
         """Register the module being rewritten (already parsed by the caller)."""
-        if facts.name is not None:
+        if facts.name is not None and not self.claimants(facts.name):
             self._facts[facts.name] = facts
+
+    def claimants(self, name: str) -> tuple[str, ...]:
+        """The files (or other modules) that may be module ``name`` at run time, when the
+        provider knows of more than one: its functions are then nobody's to inline."""
+        claimants: Callable[[str], tuple[str, ...]] | None = getattr(self._provider, "claimants", None)
+        return claimants(name) if claimants is not None else ()
 
     def facts(self, name: str) -> ModuleFacts | None:
         """The analysis of module ``name``, if its source is available and parses."""

@@ -11,7 +11,8 @@ tell what could never be inlined from what a hint would unlock:
 * ``dynamic``: the callee is computed (a call's result, a subscript, ``getattr``);
 * ``not-function``: the name refers to something other than an ``async def`` (a class, a
   plain function, a variable);
-* ``unknown``: a name the module does not bind.
+* ``unknown``: a name the module does not bind;
+* ``ambiguous``: a module several files of the program may be at run time.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class UnresolvedShape(str, Enum):
     DYNAMIC = "dynamic"
     NOT_FUNCTION = "not-function"
     UNKNOWN = "unknown"
+    AMBIGUOUS = "ambiguous"
 
 
 def unresolved(facts: ModuleFacts, func: cst.BaseExpression, first_param: str | None) -> Refusal:
@@ -53,6 +55,11 @@ def _explain(facts: ModuleFacts, func: cst.BaseExpression, first_param: str | No
             return UnresolvedShape.ATTRIBUTE, f"'{shown}': the class holding this attribute is not known statically"
         return UnresolvedShape.LOCAL, f"'{root.value}' is a local variable or parameter"
     external = _outside_program(facts, root.value)
+    claimants = facts.program.claimants(external) if external is not None and facts.program is not None else ()
+    if external is not None and claimants:
+        files = ", ".join(claimants)
+        reason = f"'{shown}' comes from {external}, which more than one file may be at run time ({files}): which one depends on sys.path"
+        return UnresolvedShape.AMBIGUOUS, reason
     if external is not None:
         return UnresolvedShape.EXTERNAL, f"'{shown}' comes from {external}, a module outside the program (standard library or another package)"
     if isinstance(scope, BuiltinScope) or root.value not in facts.module_globals:

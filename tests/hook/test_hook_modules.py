@@ -9,9 +9,11 @@ import sys
 import types
 from pathlib import Path
 
+import pytest
 from hook_helpers import installed_state, unique, write_tree
 
 import async_inline
+from async_inline.hook import AsyncInlineWarning
 
 CALLEE = """\
 async def scale(x):
@@ -61,3 +63,24 @@ def test_editing_the_callees_module_rewrites_its_callers_again(site: Path) -> No
     outcomes = {Path(r.path).name for r in installed_state().reports()}
     assert "app.py" in outcomes
     assert installed_state().stats["misses"] >= 2  # util.py and app.py built again
+
+
+def test_a_callee_module_already_imported_is_read_from_where_it_was_imported(site: Path, tmp_path: Path) -> None:
+    """An import of a name returns the module in ``sys.modules``, wherever ``sys.path``
+    points since. The hook used to locate the callee's source on ``sys.path`` anyway: with
+    another file of that name first there, it inlined that file's body, and the guard,
+    whose reference is found by module and qualified name, passed."""
+    helpers, app = unique("aihelpers"), unique("aiapp")
+    write_tree(site, {f"{helpers}.py": 'async def fetch():\n    return "imported"\n'})
+    importlib.import_module(helpers)  # before the hook: plain
+    later = tmp_path / "later"
+    write_tree(later, {f"{helpers}.py": 'async def fetch():\n    return "later on sys.path"\n'})
+    sys.path.insert(0, str(later))
+    write_tree(site, {f"{app}.py": f"import {helpers}\n\n\nasync def main():\n    return await {helpers}.fetch()\n"})
+    importlib.invalidate_caches()
+    with pytest.warns(AsyncInlineWarning, match="imported before the import hook"):
+        async_inline.install([helpers, app])
+    module = importlib.import_module(app)
+    assert asyncio.run(module.main()) == "imported"
+    [report] = [r for r in installed_state().reports() if r.path.endswith(f"{app}.py")]
+    assert [(d.callee, d.target) for d in report.inlined] == [(f"{helpers}.fetch", f"{helpers}.fetch")]

@@ -1,0 +1,92 @@
+"""All inputs of one run are one program: which module a name is, and when it is refused.
+
+The guards find the function they compare with at run time by module name and qualified
+name, so the file the rewrite reads a module from must be the file the program imports
+under that name (``sources.FileSources``). A name more than one file may answer to stays
+unresolved (``ambiguous``): inlining the wrong file's body would pass the guard.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from cli_helpers import make_tree
+
+from async_inline import Options
+
+UTILS = 'async def fetch():\n    return "{}"\n'
+MAIN = 'import asyncio\nimport utils\n\n\nasync def main():\n    return await utils.fetch()\n\n\nprint(asyncio.run(main()))\n'
+
+
+def _run(script: Path) -> str:
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=script.parent)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _sites(report: Path) -> list[tuple[str, str | None]]:
+    files = json.loads(report.read_text())["files"]
+    return [(s["callee"], s.get("shape")) for f in files for s in f["skipped"]] + [(s["callee"], "inlined") for f in files for s in f["inlined"]]
+
+
+def test_two_inputs_of_one_module_name_are_ambiguous(cli, tmp_path: Path) -> None:
+    """``scripts/utils.py`` and ``tools/utils.py`` are both module ``utils``; a script in
+    ``tools`` imports its own. Until 2026-12-06 the rewrite read the first input of that
+    name and inlined ``scripts/utils.fetch`` into ``tools/main.py``: the reference, found
+    by module and qualified name, was ``tools/utils.fetch``, the guard passed, and the
+    rewritten script printed "scripts" where the original printed "tools"."""
+    make_tree(tmp_path, {"scripts/utils.py": UTILS.format("scripts"), "tools/utils.py": UTILS.format("tools"), "tools/main.py": MAIN})
+    assert _run(tmp_path / "tools/main.py") == "tools"
+    result = cli("rewrite", "scripts", "tools", "-o", "out", "--report", "report.json", "-v")
+    assert result.code == 0, result.err
+    assert "which more than one file may be at run time" in result.err
+    assert _sites(tmp_path / "report.json") == [("utils.fetch", "ambiguous")]
+    assert "unresolved: 1 in modules more than one file may be" in result.err
+    assert _run(tmp_path / "out/tools/main.py") == "tools"
+
+    alone = cli("rewrite", "tools", "-o", "alone", "--report", "alone.json")  # one utils: inlined
+    assert alone.code == 0, alone.err
+    if Options().stress_seed is None:  # (a stress rewrite picks sites at random)
+        assert _sites(tmp_path / "alone.json") == [("utils.fetch", "inlined")]
+    assert _run(tmp_path / "alone/main.py") == "tools"
+
+
+def test_an_input_and_a_source_root_disagreeing_are_ambiguous(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"lib/utils.py": UTILS.format("lib"), "tools/utils.py": UTILS.format("tools"), "tools/main.py": MAIN})
+    result = cli("rewrite", "tools", "--source-root", "lib", "-o", "out", "--report", "report.json")
+    assert result.code == 0, result.err
+    assert ("utils.fetch", "ambiguous") in _sites(tmp_path / "report.json")
+    assert _run(tmp_path / "out/main.py") == "tools"
+
+
+def test_a_module_outside_any_package_named_like_the_standard_librarys_is_ambiguous(cli, tmp_path: Path) -> None:
+    """``tools/queue.py`` is ``queue`` only while ``tools`` comes before the standard
+    library on sys.path."""
+    make_tree(tmp_path, {"tools/queue.py": UTILS.format("tools"), "tools/main.py": MAIN.replace("utils", "queue")})
+    result = cli("rewrite", "tools", "-o", "out", "--report", "report.json", "-v")
+    assert result.code == 0, result.err
+    assert "the standard library's queue" in result.err
+    assert _sites(tmp_path / "report.json") == [("queue.fetch", "ambiguous")]
+
+
+def test_modules_of_one_package_are_not_ambiguous(cli, tmp_path: Path) -> None:
+    """Names that come from the package's ``__init__.py`` files, read from inputs that are
+    also under a source root (the same files), are resolved as before."""
+    make_tree(tmp_path, {
+        "src/pk/__init__.py": "",
+        "src/pk/utils.py": UTILS.format("pk"),
+        "src/pk/main.py": "from . import utils\n\n\nasync def main():\n    return await utils.fetch()\n",
+    })
+    result = cli("rewrite", "src/pk", "--source-root", "src", "-o", "out/pk", "--report", "report.json")
+    assert result.code == 0, result.err
+    if Options().stress_seed is None:
+        assert _sites(tmp_path / "report.json") == [("utils.fetch", "inlined")]
+    done = subprocess.run(
+        [sys.executable, "-c", "import asyncio, pk.main; print(asyncio.run(pk.main.main()))"],
+        cwd=tmp_path / "out", capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "pk"
