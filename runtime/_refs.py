@@ -94,28 +94,62 @@ def function_of(cls: Any, name: str, qualname: str) -> Any:
         return NOT_FOUND
     if isinstance(attribute, (classmethod, staticmethod)):
         attribute = attribute.__func__
-    return attribute if is_function(attribute, qualname) else NOT_FOUND
+    if not is_function(attribute, qualname):
+        return NOT_FOUND
+    if _NO_CODE_QUALNAMES:
+        # Before 3.11 a class decorator's function named alike and given the qualified
+        # name passes is_function; the code of the module (generated code reads the
+        # reference at its top level, right after the class) tells where each def is.
+        module = sys._getframe(1)
+        if module.f_globals is attribute.__globals__ and module.f_code.co_name == "<module>":
+            if not _compiled_at(_own_function(attribute).__code__, module.f_code, qualname.split(".")):
+                return NOT_FOUND
+    return attribute
+
+
+#: Python 3.10: code objects do not know their qualified name.
+_NO_CODE_QUALNAMES = sys.version_info < (3, 11)
+
+
+def _compiled_at(code: types.CodeType, outer: types.CodeType, path: list[str]) -> bool:
+    """``code`` is the code of the def at ``path`` (``["A", "m"]``) inside ``outer``:
+    class bodies' codes are constants of the code around them, and methods' of theirs."""
+    if len(path) == 1:
+        return any(const is code for const in outer.co_consts)
+    return any(
+        _compiled_at(code, const, path[1:]) for const in outer.co_consts if isinstance(const, types.CodeType) and const.co_name == path[0]
+    )
 
 
 def is_function(obj: object, qualname: str) -> bool:
-    """``obj`` is the plain function compiled from the ``def`` named ``qualname`` (a
-    wrapper copies ``__qualname__``, not its code's name; before 3.11 codes have no
-    qualified name, so a ``functools.wraps`` wrapper is told by its ``__wrapped__``).
+    """``obj`` is the plain function compiled from the ``def`` named ``qualname`` in the
+    file of its module (a wrapper copies ``__qualname__``, not its code's name; before
+    3.11 codes have no qualified name, so a ``functools.wraps`` wrapper is told by its
+    ``__wrapped__``, and a function a decorator made from text, named alike and given the
+    qualified name, as ``dataclasses`` makes methods, by its code's file).
     ``@async_method``'s wrapper counts as the function: it runs the body inlined."""
     if type(obj) is not types.FunctionType or obj.__qualname__ != qualname:
         return False
     if "__wrapped__" in obj.__dict__ and not obj.__dict__.get("_ai_async_method", False):
         return False
     code = obj.__code__
-    return getattr(code, "co_qualname", qualname) == qualname and code.co_name == qualname.rpartition(".")[2]
+    if getattr(code, "co_qualname", qualname) != qualname or code.co_name != qualname.rpartition(".")[2]:
+        return False
+    own = _own_function(obj)
+    return bool(own.__code__.co_filename == own.__globals__.get("__file__"))
+
+
+def _own_function(function: types.FunctionType) -> types.FunctionType:
+    """The function whose code the program wrote: for ``@async_method``, the one it wraps."""
+    return function.__dict__["__wrapped__"] if function.__dict__.get("_ai_async_method", False) else function
 
 
 def class_cell(function: Any) -> Any:
     """The class a method's zero-argument ``super()`` and ``__class__`` refer to: its
     ``__class__`` cell (the class the ``class`` statement created, before decorators).
     For an ``@async_method`` method, the cell of the function it wraps."""
-    if type(function) is types.FunctionType and function.__dict__.get("_ai_async_method", False):
-        function = function.__dict__["__wrapped__"]
+    if type(function) is types.FunctionType:
+        function = _own_function(function)
     code = getattr(function, "__code__", None)
     if code is None or "__class__" not in code.co_freevars:
         return None

@@ -86,6 +86,47 @@ async def main():
 ''', options=CLASS_METHODS, min_inlined=1, not_found=frozenset({"_ai_ref_A_m", "_ai_ref_B_n"}))  # wrapped: never inlined
 
 
+@pytest.mark.parametrize("options", [Options(), CLASS_METHODS], ids=["default", "class-methods"])
+def test_a_class_decorator_putting_a_function_named_alike_in_the_methods_place(options):
+    """The reference check knows a method by its qualified name and its code's: a
+    decorator's function called ``m`` and given the qualified name ``A.m`` (by hand, or
+    made from text as ``dataclasses`` makes methods) is not the ``def`` whose body was
+    inlined. Before 3.11 codes have no qualified name: until 2026-12-06 the first one
+    passed there (the module's code now tells where each def is), and the second one
+    passed on every version (its code's file now tells)."""
+    assert_same_behaviour('''
+def by_hand(cls):
+    async def m(self):
+        return "by hand"
+    m.__qualname__ = "A.m"
+    cls.m = m
+    return cls
+
+def from_text(cls):
+    namespace = {}
+    exec("class B:\\n    async def n(self):\\n        return 'from text'\\n", {}, namespace)
+    cls.n = namespace["B"].n
+    return cls
+
+@by_hand
+class A:
+    async def m(self):
+        return "orig"
+
+@from_text
+class B:
+    async def n(self):
+        return "orig"
+
+class C:
+    async def k(self):
+        return "kept"
+
+async def main():
+    print(await A.m(None), await A().m(), await B.n(None), await B().n(), await C.k(None))
+''', options=options, inlined={"C.k"}, not_found=frozenset({"_ai_ref_A_m", "_ai_ref_B_n"}))
+
+
 def test_the_receiver_is_evaluated_once_before_the_arguments():
     """A constructed receiver and an attribute receiver whose reads print: each evaluated
     once, before the arguments, as the original does."""
