@@ -126,7 +126,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="append",
         metavar="DIR",
         help="also inline callees from modules under DIR (searched like a sys.path entry), without rewriting them; "
-        "repeatable. All inputs are one program: a site in one input may inline a callee of another",
+        "repeatable. Inputs under DIR are named from it, so directories without __init__.py there are namespace "
+        "packages (src/ns/mod.py is ns.mod). All inputs are one program: a site in one input may inline a callee of another",
     )
     inliner.add_argument(
         "--noinline",

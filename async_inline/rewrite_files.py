@@ -269,7 +269,7 @@ def process_file(task: Task) -> Outcome:
     except OSError as exc:
         return Outcome(task.path, problem=Problem(task.path, None, f"cannot read: {exc.strerror or exc}"))
     try:
-        module = module_name_for_file(task.path)[0] if _program is not None else None
+        module = module_name_for_file(task.path, _program.roots)[0] if _program is not None else None
         result = rewrite_source(data, filename=task.path, options=task.options, module=module or None, sources=_sources())
         new_data = result.code.encode(result.encoding) if result.changed else data
         diff = None

@@ -27,14 +27,20 @@ def module_name_of(relative: str) -> tuple[str, bool]:
     return ".".join(parts), False
 
 
-def module_name_for_file(path: str) -> tuple[str, bool]:
+def module_name_for_file(path: str, roots: Iterable[str] = ()) -> tuple[str, bool]:
     """The dotted name a file is imported under: its directory's packages (those holding
     an ``__init__.py``) above it, then its own name (``src/pkg/sub/mod.py`` ->
-    ``pkg.sub.mod``); ``""`` when that is not a valid name."""
+    ``pkg.sub.mod``); ``""`` when that is not a valid name. Under one of ``roots``
+    (directories on ``sys.path``), the directories between the root and those packages are
+    namespace packages (``src/ns/mod.py`` under ``src`` -> ``ns.mod``)."""
     file = Path(path).resolve()
     parts = [file.stem] if file.name != "__init__.py" else []
     directory = file.parent
     while (directory / "__init__.py").is_file():
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    root = next((r for r in map(_resolved, roots) if r in directory.parents), None)
+    while root is not None and directory != root:
         parts.insert(0, directory.name)
         directory = directory.parent
     valid = bool(parts) and all(p.isidentifier() for p in parts)
@@ -65,16 +71,25 @@ class FileSources:
     def __init__(self, paths: Iterable[str], roots: Iterable[str] = ()) -> None:
         self._known: dict[str, tuple[str, bool]] = {}
         self._claims: dict[str, set[str]] = {}
+        self._roots = [str(r) for r in roots]
+        #: Packages above inputs that have no ``__init__.py``: namespace packages.
+        self._namespaces: dict[str, str] = {}
         for path in paths:
-            name, is_package = module_name_for_file(path)
+            name, is_package = module_name_for_file(path, self._roots)
             self._known.setdefault(name, (path, is_package))
             self._claims.setdefault(name, set()).add(os.path.realpath(path))
-        self._roots = [str(r) for r in roots]
+            parts = name.split(".")
+            above = Path(path).resolve().parents[0 if is_package else 1 :]
+            for length, directory in zip(range(len(parts) - 1, 0, -1), above):
+                self._namespaces.setdefault(".".join(parts[:length]), str(directory))
         self._others: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, name: str) -> ModuleSource | None:
         found = self._known.get(name) or _in_roots(name, self._roots)
-        return _read(name, *found) if found is not None and not self.claimants(name) else None
+        if found is None:
+            namespace = self._namespaces.get(name) or _namespace_in_roots(name, self._roots)
+            return _namespace(name, namespace) if namespace is not None else None
+        return _read(name, *found) if not self.claimants(name) else None
 
     def claimants(self, name: str) -> tuple[str, ...]:
         """The files that may be module ``name`` at run time, when there is more than one."""
@@ -112,6 +127,8 @@ def spec_provider(packages: Iterable[str]) -> SourceProvider:
         # A module already imported is what an import of its name returns, wherever sys.path
         # now points.
         spec = getattr(imported, "__spec__", None) if imported is not None else _find_spec(name)
+        if spec is not None and spec.origin is None and spec.submodule_search_locations:
+            return _namespace(name, next(iter(spec.submodule_search_locations)))
         if spec is None or not spec.origin or not spec.origin.endswith(".py"):
             return None
         return _read(name, spec.origin, spec.submodule_search_locations is not None)
@@ -135,6 +152,10 @@ def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
     return spec
 
 
+def _resolved(root: str) -> Path:
+    return Path(root).resolve()
+
+
 def _in_roots(name: str, roots: list[str]) -> tuple[str, bool] | None:
     relative = os.path.join(*name.split("."))
     for root in roots:
@@ -145,6 +166,19 @@ def _in_roots(name: str, roots: list[str]) -> tuple[str, bool] | None:
         if os.path.isfile(module):
             return module, False
     return None
+
+
+def _namespace_in_roots(name: str, roots: list[str]) -> str | None:
+    """A namespace package's first directory: ``roots`` have no module or regular package
+    of that name (``_in_roots``: those come first, as on sys.path), but a directory."""
+    relative = os.path.join(*name.split("."))
+    return next((os.path.join(r, relative) for r in roots if os.path.isdir(os.path.join(r, relative))), None)
+
+
+def _namespace(name: str, directory: str) -> ModuleSource:
+    """A namespace package: a package with no code, whose attributes are its submodules.
+    (Its directory stands for the file: a cache depending on it reads nothing there.)"""
+    return ModuleSource(name, directory, "", True)
 
 
 def _read(name: str, path: str, is_package: bool) -> ModuleSource | None:

@@ -90,3 +90,27 @@ def test_modules_of_one_package_are_not_ambiguous(cli, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "pk"
+
+
+NAMESPACE = {
+    "src/ns/b.py": "LIMIT = 3\n\n\nasync def f(x):\n    return x + LIMIT\n",
+    "src/ns/a.py": "from . import b\nfrom .b import f\n\n\nasync def main():\n    return await b.f(1), await f(2)\n",
+}
+
+
+def test_modules_of_a_namespace_package_under_a_source_root(cli, tmp_path: Path) -> None:
+    """``src/ns`` has no ``__init__.py``: with ``src`` a source root (a sys.path entry),
+    its modules are ``ns.a`` and ``ns.b``, and ``ns`` is a namespace package whose
+    attributes are its submodules. Until 2026-12-06 they were named ``a`` and ``b``, and
+    both sites stayed calls, one reported as "not an async def"."""
+    make_tree(tmp_path, NAMESPACE)
+    result = cli("rewrite", "src/ns", "--source-root", "src", "-o", "out/ns", "--report", "report.json")
+    assert result.code == 0, result.err
+    if Options().stress_seed is None:
+        assert sorted(_sites(tmp_path / "report.json")) == [("b.f", "inlined"), ("f", "inlined")]
+    done = subprocess.run(
+        [sys.executable, "-c", "import asyncio, ns.a, ns.b; ns.b.LIMIT = 10; print(asyncio.run(ns.a.main()))"],
+        cwd=tmp_path / "out", capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(11, 12)"

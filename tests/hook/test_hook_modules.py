@@ -84,3 +84,17 @@ def test_a_callee_module_already_imported_is_read_from_where_it_was_imported(sit
     assert asyncio.run(module.main()) == "imported"
     [report] = [r for r in installed_state().reports() if r.path.endswith(f"{app}.py")]
     assert [(d.callee, d.target) for d in report.inlined] == [(f"{helpers}.fetch", f"{helpers}.fetch")]
+
+
+def test_modules_of_a_namespace_package(site: Path) -> None:
+    """A package without ``__init__.py``: ``from . import b`` is its submodule."""
+    package = unique()
+    write_tree(site, {
+        f"{package}/b.py": "LIMIT = 3\n\n\nasync def f(x):\n    return x + LIMIT\n",
+        f"{package}/app.py": "from . import b\nfrom .b import f\n\n\nasync def main():\n    return await b.f(1), await f(2)\n",
+    })
+    app = _fresh(package)
+    sys.modules[f"{package}.b"].LIMIT = 10
+    assert asyncio.run(app.main()) == (11, 12)
+    [report] = [r for r in installed_state().reports() if r.path.endswith("app.py")]
+    assert sorted(d.target for d in report.inlined) == [f"{package}.b.f", f"{package}.b.f"]
