@@ -79,7 +79,7 @@ class FileSources:
             self._known.setdefault(name, (path, is_package))
             self._claims.setdefault(name, set()).add(os.path.realpath(path))
             parts = name.split(".")
-            above = Path(path).resolve().parents[0 if is_package else 1 :]
+            above = Path(path).resolve().parents[1 if is_package else 0 :]
             for length, directory in zip(range(len(parts) - 1, 0, -1), above, strict=False):
                 self._namespaces.setdefault(".".join(parts[:length]), str(directory))
         self._others: dict[str, tuple[str, ...]] = {}
