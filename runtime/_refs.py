@@ -38,8 +38,11 @@ NOT_FOUND: Any = _NotFound()
 
 def function_at(obj: object, module: str, qualname: str) -> Any:
     """``obj`` if it is the ``async def`` ``qualname`` of module ``module`` whose body was
-    inlined, else ``NOT_FOUND`` (a patch was active, or the name holds something else)."""
-    if is_function(obj, qualname) and getattr(obj, "__module__", None) == module:
+    inlined, else ``NOT_FOUND`` (a patch was active, or the name holds something else).
+
+    The module is the one whose globals the function has (a function's ``__module__`` is
+    only a name: trio renames its public functions' to ``trio``, and any code may set it)."""
+    if is_function(obj, qualname) and obj.__globals__ is getattr(sys.modules.get(module), "__dict__", None):  # type: ignore[attr-defined]
         return obj
     return NOT_FOUND
 

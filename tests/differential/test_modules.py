@@ -793,3 +793,27 @@ def test_a_star_import_after_a_function_may_rebind_it(options):
                 return await helper(2), await kept(2)
         ''',
     }, options=options, inlined={"pkg.app.kept"} if options.assume else None)
+
+
+def test_a_function_whose_module_attribute_was_renamed_is_still_its_modules(tmp_path):
+    """trio sets its public functions' ``__module__`` to ``trio`` (for their reprs and
+    docs). The reference check knew a function's module by that attribute, so until
+    2026-12-06 none of them was found and their inlined code never ran; it now knows it by
+    the function's globals. The program's behaviour is the same either way."""
+    import subprocess
+
+    from async_inline.api import rewrite_program
+
+    files = {
+        "pkg/__init__.py": "from .util import clip\nclip.__module__ = 'pkg'\n",
+        "pkg/util.py": "async def clip(x):\n    return min(x, 10)\n",
+        "pkg/app.py": "from .util import clip\n\nasync def main():\n    return await clip(42)\n",
+    }
+    assert_same_package_behaviour(files, inlined={"pkg.util.clip"})
+    for relative, result in rewrite_program(files).items():
+        (tmp_path / relative).parent.mkdir(exist_ok=True)
+        (tmp_path / relative).write_text(result.code)
+    check = "import asyncio, runtime, pkg.app as a; print(a._ai_ref_clip is not runtime.NOT_FOUND, asyncio.run(a.main()))"
+    done = subprocess.run([sys.executable, "-c", check], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "10"]

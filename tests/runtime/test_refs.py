@@ -4,6 +4,7 @@ when it is the one whose body was inlined, never a wrapper that merely looks lik
 from __future__ import annotations
 
 import functools
+import types
 from typing import Any
 
 from runtime import async_method, class_cell, function_at, function_of
@@ -67,4 +68,17 @@ def test_class_cell_of_an_async_method_is_its_functions_cell() -> None:
 
 def test_module_missing_or_wrong_name() -> None:
     assert function_at(plain, "elsewhere", "plain") is NOT_FOUND
+
+
+def test_the_module_is_the_functions_globals_not_its_module_attribute() -> None:
+    """trio sets its public functions' ``__module__`` to ``trio``: until 2026-12-06 no
+    reference to one was ever found, so their inlined code never ran. A function of
+    another module claiming this one by its ``__module__`` is not this module's."""
+    renamed = types.FunctionType(plain.__code__, plain.__globals__, "plain")
+    renamed.__module__ = "somewhere.public"
+    assert function_at(renamed, __name__, "plain") is renamed
+    elsewhere = {"__file__": plain.__code__.co_filename, "__name__": "other"}
+    claiming = types.FunctionType(plain.__code__, elsewhere, "plain")
+    claiming.__module__ = __name__
+    assert function_at(claiming, __name__, "plain") is NOT_FOUND
     assert function_of(42, "m", "Base.m") is NOT_FOUND
