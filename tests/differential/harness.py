@@ -1,8 +1,9 @@
 """The project's oracle: run a program original and rewritten, compare everything observable.
 
 Compared: the value returned (by repr), the exception raised (type, message, and the
-types and messages along its __cause__/__context__ chain), and everything printed, which
-is where programs record the order of their side effects and their context values.
+types and messages along its __cause__/__context__ chain), everything printed, which
+is where programs record the order of their side effects and their context values, and
+the warnings shown (category and message, under the "default" action: once per location).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import io
 import itertools
 import sys
 import types
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +30,7 @@ class Outcome:
     stdout: str
     result: str | None
     error: tuple | None
+    warnings: tuple[tuple[str, str], ...] = ()
 
 
 def describe_exception(exc: BaseException | None, depth: int = 0) -> tuple | None:
@@ -55,14 +58,15 @@ def load_module(source: str, name: str | None = None) -> types.ModuleType:
 def run_module(module: types.ModuleType, entry: str = "main", runner: Callable[[Any], Any] | None = None) -> Outcome:
     out = io.StringIO()
     result = error = None
-    with contextlib.redirect_stdout(out):
+    with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("default")
         try:
             coro = getattr(module, entry)()
             value = (runner or asyncio.run)(coro)
             result = repr(value)
         except BaseException as exc:
             error = describe_exception(exc)
-    return Outcome(out.getvalue(), result, error)
+    return Outcome(out.getvalue(), result, error, tuple((w.category.__name__, str(w.message)) for w in shown))
 
 
 def run_source(
