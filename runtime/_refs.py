@@ -92,9 +92,10 @@ def function_of(cls: Any, name: str, qualname: str) -> Any:
     else ``NOT_FOUND``. A class decorator may have replaced it, a patch may be active:
     then the guards must never pass."""
     try:
-        attribute = _CLASS_NAMESPACE.__get__(cls).get(name)
+        namespace = _CLASS_NAMESPACE.__get__(cls)
     except TypeError:  # not a class (NOT_FOUND, a placeholder of a module not imported ...)
         return NOT_FOUND
+    attribute = namespace.get(name)
     if isinstance(attribute, (classmethod, staticmethod)):
         attribute = attribute.__func__
     if not is_function(attribute, qualname):
@@ -104,8 +105,9 @@ def function_of(cls: Any, name: str, qualname: str) -> Any:
         # name passes is_function; the code of the module (generated code reads the
         # reference at its top level, right after the class) tells where each def is.
         module = sys._getframe(1)
-        if module.f_globals is attribute.__globals__ and module.f_code.co_name == "<module>":
-            if not _compiled_at(_own_function(attribute).__code__, module.f_code, qualname.split(".")):
+        if module.f_code.co_name == "<module>" and namespace.get("__module__") == module.f_globals.get("__name__"):
+            own = _own_function(attribute)
+            if own.__globals__ is not module.f_globals or not _compiled_at(own.__code__, module.f_code, qualname.split(".")):
                 return NOT_FOUND
     return attribute
 

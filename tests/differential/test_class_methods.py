@@ -118,13 +118,27 @@ class B:
     async def n(self):
         return "orig"
 
+def from_elsewhere(cls):
+    import types
+    other = types.ModuleType("elsewhere")
+    other.__file__ = __file__
+    exec(compile("async def p(self):\\n    return 'from elsewhere'\\n", __file__, "exec"), vars(other))
+    other.p.__qualname__ = "D.p"
+    cls.p = other.p
+    return cls
+
+@from_elsewhere
+class D:
+    async def p(self):
+        return "orig"
+
 class C:
     async def k(self):
         return "kept"
 
 async def main():
-    print(await A.m(None), await A().m(), await B.n(None), await B().n(), await C.k(None))
-''', options=options, inlined={"C.k"}, not_found=frozenset({"_ai_ref_A_m", "_ai_ref_B_n"}))
+    print(await A.m(None), await A().m(), await B.n(None), await B().n(), await D.p(None), await C.k(None))
+''', options=options, inlined={"C.k"}, not_found=frozenset({"_ai_ref_A_m", "_ai_ref_B_n", "_ai_ref_D_p"}))
 
 
 def test_the_receiver_is_evaluated_once_before_the_arguments():
