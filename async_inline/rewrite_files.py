@@ -133,6 +133,8 @@ class Outcome:
     #: The unified diff (DIFF mode, changed files only).
     diff: str | None = None
     problem: Problem | None = None
+    #: IN_PLACE: the new contents, written once every file has been read (``process_all``).
+    pending: bytes | None = None
 
 
 # --------------------------------------------------------------------------- discovery
@@ -287,17 +289,24 @@ def process_file(task: Task) -> Outcome:
     outcome = Outcome(
         task.path, result.report, changed=result.changed, already_rewritten=result.already_rewritten, diff=diff
     )
-    if task.target is not None and (task.mode is Mode.MIRROR or result.changed):
-        in_place = task.mode is Mode.IN_PLACE
-        try:
-            if in_place and not os.access(task.target, os.W_OK):
-                raise PermissionError(13, "the file is read-only")
-            write_atomically(task.target, new_data, like=task.path, keep_owner=in_place, durable=in_place)
-        except OSError as exc:
-            where = task.path if in_place else task.target
-            outcome.problem = Problem(where, None, f"cannot write: {exc.strerror or exc}")
-            outcome.report = None
+    if task.mode is Mode.IN_PLACE and result.changed:
+        outcome.pending = new_data
+    elif task.mode is Mode.MIRROR:
+        _write(task, outcome, new_data)
     return outcome
+
+
+def _write(task: Task, outcome: Outcome, data: bytes) -> None:
+    assert task.target is not None
+    in_place = task.mode is Mode.IN_PLACE
+    try:
+        if in_place and not os.access(task.target, os.W_OK):
+            raise PermissionError(13, "the file is read-only")
+        write_atomically(task.target, data, like=task.path, keep_owner=in_place, durable=in_place)
+    except OSError as exc:
+        where = task.path if in_place else task.target
+        outcome.problem = Problem(where, None, f"cannot write: {exc.strerror or exc}")
+        outcome.report = None
 
 
 def _internal(path: str, message: str) -> Problem:
@@ -305,7 +314,24 @@ def _internal(path: str, message: str) -> Problem:
 
 
 def process_all(tasks: Sequence[Task], jobs: int = 1, program: ProgramFiles | None = None) -> Generator[Outcome, None, None]:
-    """Outcomes in the order of ``tasks``, whatever the number of worker processes."""
+    """Outcomes in the order of ``tasks``, whatever the number of worker processes.
+
+    Files rewritten in place are replaced only once every file has been rewritten: a
+    file's rewrite reads the other inputs (their callees), which must be the originals,
+    whichever worker got there first."""
+    outcomes = _process_all(tasks, jobs, program)
+    if not any(task.mode is Mode.IN_PLACE for task in tasks):
+        yield from outcomes
+        return
+    done = list(outcomes)
+    for task, outcome in zip(tasks, done, strict=True):
+        if outcome.pending is not None:
+            _write(task, outcome, outcome.pending)
+            outcome.pending = None
+        yield outcome
+
+
+def _process_all(tasks: Sequence[Task], jobs: int, program: ProgramFiles | None) -> Generator[Outcome, None, None]:
     if jobs <= 1 or len(tasks) <= 1:
         _set_program(program)
         try:

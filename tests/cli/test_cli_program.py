@@ -114,3 +114,44 @@ def test_modules_of_a_namespace_package_under_a_source_root(cli, tmp_path: Path)
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "(11, 12)"
+
+
+ORDERED = {
+    "src/pq/__init__.py": "",
+    "src/pq/a.py": "async def leaf(x):\n    return x * 2\n\n\nasync def f(x):\n    y = await leaf(x)\n    return y + 1\n",
+    "src/pq/b.py": "from .a import f\n\n\nasync def main():\n    return await f(3)\n",
+}
+
+
+def test_in_place_rewrites_read_the_other_inputs_as_they_were(cli, tmp_path: Path) -> None:
+    """``b.py`` inlines ``a.f``; ``a.py`` has sites of its own and comes first. Until
+    2026-12-06 ``--in-place`` replaced ``a.py`` before ``b.py`` was rewritten, so ``b.py``
+    inlined the rewritten body of ``a.f`` (with ``-j 2``, depending on which worker came
+    first): the output differed from ``-o``'s, and from run to run."""
+    make_tree(tmp_path, ORDERED)
+    mirrored = cli("rewrite", "src/pq", "-o", "out/pq")
+    assert mirrored.code == 0, mirrored.err
+    expected = (tmp_path / "out/pq/b.py").read_text()
+    for jobs in ("1", "2"):
+        copy = tmp_path / f"copy{jobs}"
+        make_tree(copy, ORDERED)
+        done = cli("rewrite", copy / "src/pq", "--in-place", "-j", jobs)
+        assert done.code == 0, done.err
+        assert (copy / "src/pq/b.py").read_text() == expected, jobs
+
+
+def test_a_callee_module_that_is_async_inline_output_is_not_inlined_from(cli, tmp_path: Path) -> None:
+    """Its text is generated code, not the program's: sites stay calls, with the reason."""
+    make_tree(tmp_path, ORDERED)
+    first = cli("rewrite", "src/pq/a.py", "--in-place")
+    assert first.code == 0, first.err
+    result = cli("rewrite", "src/pq", "--in-place", "-v", "--report", "report.json")
+    assert result.code == 0, result.err
+    assert "comes from pq.a, whose file is async-inline's output" in result.err
+    assert _sites(tmp_path / "report.json") == [("f", "external")]
+    done = subprocess.run(
+        [sys.executable, "-c", "import asyncio, pq.b; print(asyncio.run(pq.b.main()))"],
+        cwd=tmp_path / "src", capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "7"
