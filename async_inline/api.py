@@ -42,6 +42,8 @@ class RewriteResult:
     encoding: str = "utf-8"
     #: True when the input already carried the header: it was returned unchanged.
     already_rewritten: bool = False
+    #: True when the input opts out (``# async_inline: skip-file``): returned unchanged.
+    opted_out: bool = False
     #: Other modules' sources the rewrite read (module name -> path): the output depends
     #: on them (a cache of rewritten code must be invalidated when one changes).
     dependencies: dict[str, str] = field(default_factory=dict)
@@ -114,6 +116,33 @@ def _check_compiles(source: str, path: str) -> tuple[ast.Module, types.CodeType]
 def has_header(source: str) -> bool:
     head = "".join(source.splitlines(keepends=True)[:_HEADER_WINDOW])
     return bool(_HEADER_RE.search(head))
+
+
+#: The opt-out marker, in a comment (``# async_inline: skip-file``) or the module docstring:
+#: the hook and the command line leave the module as it is, and no other module inlines
+#: its functions.
+SKIP_MARKER = "async_inline: skip-file"
+_MARKER_RE = re.compile(r"async_inline:\s*skip-file\b")
+
+
+def has_skip_marker(source: bytes) -> bool:
+    """True when the module opts out with ``# async_inline: skip-file`` or its docstring says so."""
+    if b"skip-file" not in source:  # fast path: almost every module
+        return False
+    try:
+        tokens = list(tokenize.tokenize(io.BytesIO(source).readline))
+    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
+        return False
+    docstring_possible = True
+    for tok in tokens:
+        if tok.type == tokenize.COMMENT and _MARKER_RE.search(tok.string):
+            return True
+        if tok.type in (tokenize.ENCODING, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
+            continue
+        if docstring_possible and tok.type == tokenize.STRING and _MARKER_RE.search(tok.string):
+            return True
+        docstring_possible = False
+    return False
 
 
 def _insert_header(code: str) -> str:
@@ -190,6 +219,8 @@ def _rewrite_unpaused(
         source, encoding = decode_source(source, filename)
     if has_header(source):
         return RewriteResult(source, FileReport(filename), encoding, already_rewritten=True)
+    if SKIP_MARKER.partition(" ")[2] in source and has_skip_marker(source.encode()):
+        return RewriteResult(source, FileReport(filename), encoding, opted_out=True)
     syntax, input_code = _check_compiles(source, filename)
     if "await" not in source:
         return RewriteResult(source, FileReport(filename), encoding, input_code=input_code)  # no call site: nothing to analyse

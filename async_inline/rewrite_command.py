@@ -331,6 +331,8 @@ def run(args: argparse.Namespace) -> int:
         else:
             if outcome.already_rewritten:
                 console.detail(f"{outcome.path}: already rewritten by async-inline, left as it is")
+            if outcome.opted_out:
+                console.detail(f"{outcome.path}: opts out (# async_inline: skip-file), left as it is")
             _show_decisions(console, outcome)
             if mode is rf.Mode.CHECK and outcome.changed:
                 console.info(f"would rewrite {outcome.path}")

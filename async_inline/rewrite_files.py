@@ -130,6 +130,7 @@ class Outcome:
     report: FileReport | None = None
     changed: bool = False
     already_rewritten: bool = False
+    opted_out: bool = False
     #: The unified diff (DIFF mode, changed files only).
     diff: str | None = None
     problem: Problem | None = None
@@ -287,7 +288,7 @@ def process_file(task: Task) -> Outcome:
     except Exception as exc:  # any other failure is a bug of ours too: report it, keep going
         return Outcome(task.path, problem=_internal(task.path, f"{type(exc).__name__}: {exc}"))
     outcome = Outcome(
-        task.path, result.report, changed=result.changed, already_rewritten=result.already_rewritten, diff=diff
+        task.path, result.report, changed=result.changed, already_rewritten=result.already_rewritten, opted_out=result.opted_out, diff=diff
     )
     if task.mode is Mode.IN_PLACE and result.changed:
         outcome.pending = new_data

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .analysis.program import ModuleSource, SourceProvider
-from .api import decode_source, has_header
+from .api import decode_source, has_header, has_skip_marker
 from .errors import SourceError
 
 
@@ -52,7 +52,7 @@ def text_provider(files: Mapping[str, str]) -> SourceProvider:
     by_name = {}
     for relative, text in files.items():
         name, is_package = module_name_of(relative)
-        by_name[name] = ModuleSource(name, relative, text, is_package, has_header(text))
+        by_name[name] = ModuleSource(name, relative, text, is_package, _withheld(text, text.encode()))
     return by_name.get
 
 
@@ -188,4 +188,12 @@ def _read(name: str, path: str, is_package: bool) -> ModuleSource | None:
         text, _ = decode_source(data, path)
     except (OSError, SourceError):
         return None
-    return ModuleSource(name, path, text, is_package, has_header(text))
+    return ModuleSource(name, path, text, is_package, _withheld(text, data))
+
+
+def _withheld(text: str, data: bytes) -> str | None:
+    if has_header(text):
+        return "whose file is async-inline's output: rewrite the original sources together"
+    if has_skip_marker(data):
+        return "which opts out (# async_inline: skip-file)"
+    return None

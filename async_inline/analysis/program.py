@@ -26,9 +26,9 @@ class ModuleSource:
     text: str
     #: A package's ``__init__``: relative imports start from the module itself.
     is_package: bool
-    #: The file is async-inline's output (it carries the header): not the program's own
-    #: code, so nothing is inlined from it.
-    generated: bool = False
+    #: Why nothing may be inlined from it, when nothing may: its file is async-inline's
+    #: output (not the program's own code), or it opts out with the skip-file marker.
+    withheld: str | None = None
 
 
 #: Finds the source of a module by dotted name; None when it has none the rewrite may use.
@@ -44,8 +44,8 @@ class Program:
         self._facts: dict[str, ModuleFacts | None] = {}
         #: Sources read while rewriting (their paths), beside the module itself.
         self.read: dict[str, str] = {}
-        #: Modules whose file is async-inline's output (``ModuleSource.generated``).
-        self.generated: set[str] = set()
+        #: Modules nothing may be inlined from, and why (``ModuleSource.withheld``).
+        self.withheld: dict[str, str] = {}
 
     def add(self, facts: ModuleFacts) -> None:
         """Register the module being rewritten (already parsed by the caller)."""
@@ -64,9 +64,9 @@ class Program:
             return self._facts[name]
         found: ModuleFacts | None = None
         source = self._provider(name) if self._provider is not None else None
-        if source is not None and source.generated:
-            self.read[name] = source.path  # a cache then sees the original put back
-            self.generated.add(name)
+        if source is not None and source.withheld is not None:
+            self.read[name] = source.path  # a cache then sees the file change
+            self.withheld[name] = source.withheld
         elif source is not None:
             try:
                 tree = cst.parse_module(source.text)

@@ -60,9 +60,9 @@ def _explain(facts: ModuleFacts, func: cst.BaseExpression, first_param: str | No
         files = ", ".join(claimants)
         reason = f"'{shown}' comes from {external}, which more than one file may be at run time ({files}): which one depends on sys.path"
         return UnresolvedShape.AMBIGUOUS, reason
-    if external is not None and facts.program is not None and external in facts.program.generated:
-        reason = f"'{shown}' comes from {external}, whose file is async-inline's output: rewrite the original sources together"
-        return UnresolvedShape.EXTERNAL, reason
+    withheld = facts.program.withheld.get(external) if external is not None and facts.program is not None else None
+    if withheld is not None:
+        return UnresolvedShape.EXTERNAL, f"'{shown}' comes from {external}, {withheld}"
     if external is not None:
         return UnresolvedShape.EXTERNAL, f"'{shown}' comes from {external}, a module outside the program (standard library or another package)"
     if isinstance(scope, BuiltinScope) or root.value not in facts.module_globals:

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from .. import collector
+from ..api import has_skip_marker
 from ..options import Options
+from ..report import FileReport
+from .positions import attach_frames, place
 
 if TYPE_CHECKING:
     from ..analysis.program import SourceProvider
-from ..report import FileReport
-from .policy import has_skip_marker
-from .positions import attach_frames, place
 
 
 class Transform(Protocol):

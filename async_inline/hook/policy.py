@@ -4,26 +4,20 @@ A module is rewritten when its name is in a configured package (or, for the pyte
 its file is a test file) and it is not excluded. The decision is made in two steps because
 the finder sees every import of the process: ``may_rewrite(name)`` is a cheap test on the
 name alone, and only names that pass it cost a search for their file and ``wants(name, path)``.
-The per-module opt-out marker is read from the source by ``has_skip_marker``.
+The per-module opt-out marker is read from the source by ``api.has_skip_marker``.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import functools
-import io
 import os
-import re
 import sysconfig
-import tokenize
 from collections.abc import Iterable
 
 #: Never rewritten, whatever the configuration: the rewriter must not rewrite itself.
 NEVER = ("async_inline", "libcst")
 
-#: The opt-out marker, in a comment (``# async_inline: skip-file``) or the module docstring.
-SKIP_MARKER = "async_inline: skip-file"
-_MARKER_RE = re.compile(r"async_inline:\s*skip-file\b")
 
 
 def _covers(prefix: str, name: str) -> bool:
@@ -144,23 +138,3 @@ class Policy:
     def already_imported(self, modules: Iterable[str]) -> list[str]:
         """Names among ``modules`` that this policy would have rewritten (by name alone)."""
         return sorted(m for m in modules if self.in_packages(m) and not self.excluded(m))
-
-
-def has_skip_marker(source: bytes) -> bool:
-    """True when the module opts out with ``# async_inline: skip-file`` or its docstring says so."""
-    if b"skip-file" not in source:  # fast path: almost every module
-        return False
-    try:
-        tokens = list(tokenize.tokenize(io.BytesIO(source).readline))
-    except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
-        return False
-    docstring_possible = True
-    for tok in tokens:
-        if tok.type == tokenize.COMMENT and _MARKER_RE.search(tok.string):
-            return True
-        if tok.type in (tokenize.ENCODING, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
-            continue
-        if docstring_possible and tok.type == tokenize.STRING and _MARKER_RE.search(tok.string):
-            return True
-        docstring_possible = False
-    return False

@@ -155,3 +155,20 @@ def test_a_callee_module_that_is_async_inline_output_is_not_inlined_from(cli, tm
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "7"
+
+
+def test_a_module_that_opts_out_is_left_alone_and_not_inlined_from(cli, tmp_path: Path) -> None:
+    """``# async_inline: skip-file``: the module is not rewritten, and its functions are
+    not inlined into other modules either (until 2026-12-06 the command line rewrote it,
+    and both the command line and the hook inlined its functions elsewhere)."""
+    make_tree(tmp_path, {
+        "src/po/__init__.py": "",
+        "src/po/b.py": "# async_inline: skip-file\nasync def f(x):\n    return x + 1\n\n\nasync def g():\n    return await f(1)\n",
+        "src/po/a.py": "from .b import f\n\n\nasync def main():\n    return await f(1)\n",
+    })
+    result = cli("rewrite", "src/po", "-o", "out/po", "-v", "--report", "report.json")
+    assert result.code == 0, result.err
+    assert "src/po/b.py: opts out (# async_inline: skip-file), left as it is" in result.err
+    assert "comes from po.b, which opts out (# async_inline: skip-file)" in result.err
+    assert _sites(tmp_path / "report.json") == [("f", "external")]
+    assert (tmp_path / "out/po/b.py").read_text() == (tmp_path / "src/po/b.py").read_text()

@@ -98,3 +98,17 @@ def test_modules_of_a_namespace_package(site: Path) -> None:
     assert asyncio.run(app.main()) == (11, 12)
     [report] = [r for r in installed_state().reports() if r.path.endswith("app.py")]
     assert sorted(d.target for d in report.inlined) == [f"{package}.b.f", f"{package}.b.f"]
+
+
+def test_functions_of_a_module_that_opts_out_are_not_inlined_elsewhere(site: Path) -> None:
+    package = unique()
+    write_tree(site, {
+        f"{package}/__init__.py": "",
+        f"{package}/util.py": "# async_inline: skip-file\n" + CALLEE.format(factor=3),
+        f"{package}/app.py": CALLER,
+    })
+    app = _fresh(package)
+    assert asyncio.run(app.main()) == 21
+    [report] = [r for r in installed_state().reports() if r.path.endswith("app.py")]
+    assert report.inlined == []
+    assert [s.reason for s in report.skipped] == [f"'scale' comes from {package}.util, which opts out (# async_inline: skip-file)"]

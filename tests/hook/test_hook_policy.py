@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from async_inline import Options
+from async_inline.api import has_skip_marker
 from async_inline.config import ConfigError, HookConfig, discover_packages, load_config
-from async_inline.hook.policy import Policy, TestFiles, has_skip_marker
+from async_inline.hook.policy import Policy, TestFiles
 
 
 def test_packages_cover_their_submodules_only() -> None:
