@@ -51,8 +51,22 @@ FRAME_INTROSPECTION = frozenset(
 LOCALS_WITHOUT_ARGS = frozenset({"builtins.vars", "builtins.dir"})
 #: Calls whose result depends on which module's code they run in: code of another module
 #: inlined into the caller would see the caller's module (its dictionary; its ``__future__``
-#: imports, which ``compile`` inherits).
-MODULE_INTROSPECTION = frozenset({"builtins.globals", "builtins.compile"})
+#: imports, which ``compile`` inherits; the ``__module__`` that the classes and type
+#: variables these make take from the calling frame, which pickling and reprs use).
+MODULE_INTROSPECTION = frozenset(
+    {
+        "builtins.globals",
+        "builtins.compile",
+        "collections.namedtuple",
+        "dataclasses.make_dataclass",
+        *(f"enum.{name}" for name in ("Enum", "IntEnum", "Flag", "IntFlag", "StrEnum")),
+        *(
+            f"{module}.{name}"
+            for module in ("typing", "typing_extensions")
+            for name in ("NamedTuple", "TypedDict", "TypeVar", "ParamSpec", "TypeVarTuple", "NewType", "TypeAliasType")
+        ),
+    }
+)
 _MODULE_INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in MODULE_INTROSPECTION)
 
 _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS)

@@ -713,6 +713,38 @@ def test_globals_in_a_callee_of_another_module_keeps_the_call():
     assert {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped} == {("which", "frame-introspection")}
 
 
+def test_classes_and_type_variables_made_by_a_callee_of_another_module_keep_the_call():
+    """``namedtuple``, the functional ``Enum`` and ``NamedTuple``, ``TypeVar`` ... take their
+    ``__module__`` from the calling frame: inlined into another module they would be the
+    caller's module's (found by a review, 2026-12-06). A callee of the same module, and one
+    that makes none of them, are inlined as before."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            import collections, enum, typing
+
+            async def make():
+                P = collections.namedtuple("P", "x y")
+                Color = enum.Enum("Color", "RED GREEN")
+                T = typing.TypeVar("T")
+                return P.__module__, Color.__module__, T.__module__
+
+            async def local_make():
+                return await make()
+
+            async def plain(x):
+                return x + 1
+        ''',
+        "pkg/app.py": '''
+            from .util import local_make, make, plain
+
+            async def main():
+                print(await make(), await local_make(), await plain(1))
+        ''',
+    }, inlined={"pkg.util.make", "pkg.util.plain"})
+    assert {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped} == {("make", "frame-introspection")}
+
+
 def test_compile_in_a_callee_of_another_module_keeps_the_call():
     """``compile`` inherits the ``__future__`` imports of the code calling it: inlined, those
     of the caller's module."""
