@@ -31,6 +31,7 @@ FRAME_INTROSPECTION = frozenset(
         "builtins.exec",
         "builtins.breakpoint",
         "sys._getframe",
+        "sys._getframemodulename",
         "sys._current_frames",
         "sys.exc_info_frames",
         "inspect.currentframe",
