@@ -123,11 +123,12 @@ ORDERED = {
 }
 
 
-def test_in_place_rewrites_read_the_other_inputs_as_they_were(cli, tmp_path: Path) -> None:
+def test_in_place_rewrites_read_the_other_inputs_as_they_were(cli, tmp_path: Path, monkeypatch) -> None:
     """``b.py`` inlines ``a.f``; ``a.py`` has sites of its own and comes first. Until
     2026-12-06 ``--in-place`` replaced ``a.py`` before ``b.py`` was rewritten, so ``b.py``
     inlined the rewritten body of ``a.f`` (with ``-j 2``, depending on which worker came
     first): the output differed from ``-o``'s, and from run to run."""
+    monkeypatch.delenv("ASYNC_INLINE_STRESS", raising=False)  # its choices depend on the path
     make_tree(tmp_path, ORDERED)
     mirrored = cli("rewrite", "src/pq", "-o", "out/pq")
     assert mirrored.code == 0, mirrored.err
@@ -140,8 +141,9 @@ def test_in_place_rewrites_read_the_other_inputs_as_they_were(cli, tmp_path: Pat
         assert (copy / "src/pq/b.py").read_text() == expected, jobs
 
 
-def test_a_callee_module_that_is_async_inline_output_is_not_inlined_from(cli, tmp_path: Path) -> None:
+def test_a_callee_module_that_is_async_inline_output_is_not_inlined_from(cli, tmp_path: Path, monkeypatch) -> None:
     """Its text is generated code, not the program's: sites stay calls, with the reason."""
+    monkeypatch.delenv("ASYNC_INLINE_STRESS", raising=False)  # the first rewrite must inline
     make_tree(tmp_path, ORDERED)
     first = cli("rewrite", "src/pq/a.py", "--in-place")
     assert first.code == 0, first.err

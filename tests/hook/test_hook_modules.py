@@ -13,6 +13,7 @@ import pytest
 from hook_helpers import installed_state, unique, write_tree
 
 import async_inline
+from async_inline import Options
 from async_inline.hook import AsyncInlineWarning
 
 CALLEE = """\
@@ -83,7 +84,8 @@ def test_a_callee_module_already_imported_is_read_from_where_it_was_imported(sit
     module = importlib.import_module(app)
     assert asyncio.run(module.main()) == "imported"
     [report] = [r for r in installed_state().reports() if r.path.endswith(f"{app}.py")]
-    assert [(d.callee, d.target) for d in report.inlined] == [(f"{helpers}.fetch", f"{helpers}.fetch")]
+    if Options().stress_seed is None:  # (a stress rewrite picks sites at random)
+        assert [(d.callee, d.target) for d in report.inlined] == [(f"{helpers}.fetch", f"{helpers}.fetch")]
 
 
 def test_modules_of_a_namespace_package(site: Path) -> None:
@@ -97,7 +99,8 @@ def test_modules_of_a_namespace_package(site: Path) -> None:
     sys.modules[f"{package}.b"].LIMIT = 10
     assert asyncio.run(app.main()) == (11, 12)
     [report] = [r for r in installed_state().reports() if r.path.endswith("app.py")]
-    assert sorted(d.target for d in report.inlined) == [f"{package}.b.f", f"{package}.b.f"]
+    if Options().stress_seed is None:
+        assert sorted(d.target for d in report.inlined) == [f"{package}.b.f", f"{package}.b.f"]
 
 
 def test_functions_of_a_module_that_opts_out_are_not_inlined_elsewhere(site: Path) -> None:
