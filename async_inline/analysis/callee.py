@@ -42,10 +42,6 @@ FRAME_INTROSPECTION = frozenset(
         "traceback.format_stack",
         "traceback.print_stack",
         "traceback.walk_stack",
-        # Its location and once-per-location registry are the calling frame's: inlined
-        # copies would each be a location of their own (a warning shown once would be
-        # shown per copy), in the caller's module.
-        "warnings.warn",
     }
 )
 #: Without arguments these read the current frame's locals.

@@ -3,7 +3,9 @@
 Compared: the value returned (by repr), the exception raised (type, message, and the
 types and messages along its __cause__/__context__ chain), everything printed, which
 is where programs record the order of their side effects and their context values, and
-the warnings shown (category and message, under the "default" action: once per location).
+the warnings issued (category and message of each, under the "always" action: where a
+warning is attributed, and so how the "default" action deduplicates it, comes from frames,
+which inlining changes by design: docs/user-guide.md).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def run_module(module: types.ModuleType, entry: str = "main", runner: Callable[[
     out = io.StringIO()
     result = error = None
     with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as shown:
-        warnings.simplefilter("default")
+        warnings.simplefilter("always")
         try:
             coro = getattr(module, entry)()
             value = (runner or asyncio.run)(coro)

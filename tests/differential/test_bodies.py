@@ -275,3 +275,26 @@ async def main():
             print("UnboundLocalError", exc)
         del value
 ''', inlined={"ignore", "ignore_expr"})
+
+
+def test_a_callee_issuing_warnings_issues_the_same_ones():
+    """Each ``warnings.warn`` call happens as in the original, with its category and
+    message (the oracle records every warning issued). Where a warning is attributed, and
+    so what the "default" action shows once per location, comes from frames: that differs
+    by design (docs/user-guide.md, "What stays the same"). A review considered refusing
+    such callees (2026-12-06); the deprecated-argument pattern below is why they are not:
+    anyio's ``to_thread.run_sync``, 85 of its sites, carries it."""
+    assert_same_behaviour('''
+import warnings
+async def run_sync(fn, *, abandon_on_cancel=False, cancellable=None):
+    if cancellable is not None:
+        abandon_on_cancel = cancellable
+        warnings.warn("cancellable= is deprecated", DeprecationWarning, stacklevel=2)
+    return fn(), abandon_on_cancel
+async def old_api(x):
+    warnings.warn(f"old_api({x}) is deprecated")
+    return x + 1
+async def main():
+    print(await run_sync(lambda: 1), await run_sync(lambda: 2, cancellable=True))
+    print(await old_api(1), await old_api(1), await old_api(2))
+''', inlined={"run_sync", "old_api"})
