@@ -61,6 +61,16 @@ VERSIONS = {
     "aioftp": "0.28.3",
     "aiosmtpd": "1.4.6",
     "aiorpcx": "0.25.0",
+    "pyee": "13.0.1",
+    "trio-websocket": "0.12.2",
+    "pytest-httpx": "0.36.2",
+    "aiofile": "3.12.3",
+    "aiomultiprocess": "0.9.1",
+    "async-property": "0.2.2",
+    "aiohttp-cors": "0.8.1",
+    "asgi-lifespan": "2.1.0",
+    "openai": "3.63.0",
+    "tornado": "6.6.1",
 }
 
 #: Import names of the libraries whose distribution is named otherwise.
@@ -74,6 +84,11 @@ IMPORT_NAMES = {
     "aiohttp-session": "aiohttp_session",
     "sse-starlette": "sse_starlette",
     "pytest-asyncio": "pytest_asyncio",
+    "trio-websocket": "trio_websocket",
+    "pytest-httpx": "pytest_httpx",
+    "async-property": "async_property",
+    "aiohttp-cors": "aiohttp_cors",
+    "asgi-lifespan": "asgi_lifespan",
 }
 
 #: What the scripts measure when no library is named: the five of issue 11.

@@ -5,7 +5,9 @@
 For each library (default: anyio, httpcore, websockets, aiosqlite, aiohttp; httpx, starlette, asyncssh, uvicorn, aiosmtplib, trio, hypercorn, tortoise-orm, python-socketio, python-engineio, asyncstdlib, aioitertools, aiostream, asgiref, async-lru, aiofiles, janus, graphql-core, fastapi, aiocache, tenacity, aiogram,
 aiojobs, aiohappyeyeballs, aiolimiter, async-timeout, aiohttp-session, aioresponses, asyncclick,
 asyncer, sse-starlette, databases, pytest-asyncio, sqlalchemy (its asyncio extension's tests),
-aioftp, aiosmtpd and aiorpcx on request) it downloads the sdist, installs it
+aioftp, aiosmtpd, aiorpcx,
+pyee, trio-websocket, pytest-httpx, aiofile, aiomultiprocess, async-property, aiohttp-cors,
+asgi-lifespan, tornado and openai on request) it downloads the sdist, installs it
 (editable, so the suite imports the unpacked sources) with its test dependencies in a
 virtual environment of its own, and runs the suite three times with the project's own pytest
 configuration unchanged: plain, then inlined with an empty cache (cold), then inlined again
@@ -295,6 +297,59 @@ SUITES = {
             "--ignore=tests/test_websocket.py", "-o", "asyncio_default_fixture_loop_scope=function",
         ),
         extras="ws",
+    ),
+    # pyproject's dev extra's test part (pytest-asyncio, pytest-trio, trio, twisted).
+    "pyee": Suite(("pytest", "pytest-asyncio", "pytest-trio", "trio", "twisted")),
+    # What its tests import; the sdist lacks the repository's pytest.ini (trio_mode). A timeout:
+    # under class-methods, test_message_after_local_close_race (which replaces a connection's
+    # _send on the instance) waits forever.
+    "trio-websocket": Suite(("pytest", "pytest-trio", "pytest-timeout", "trustme", "attrs"), ("-o", "trio_mode=true", "--timeout=60")),
+    # The testing extra without coverage (the plugin under test is the editable install).
+    "pytest-httpx": Suite(("pytest-asyncio==1.*",)),
+    # The dev dependency group's test part (aiomisc-pytest runs its async tests).
+    "aiofile": Suite(("pytest>=8.4", "aiomisc-pytest>=2.0.0,<3")),
+    # Its tests are unittest cases packaged with it, in modules pytest does not collect by name.
+    "aiomultiprocess": Suite(
+        ("pytest",), tuple(f"aiomultiprocess/tests/{m}.py" for m in ("core", "pool", "scheduler"))
+    ),
+    # setup.py's tests_require and the pytest-asyncio its auto mode needs.
+    "async-property": Suite(("pytest", "pytest-asyncio"), ("-o", "asyncio_default_fixture_loop_scope=function")),
+    # What its tests import (the sdist has no test requirements; aiohttp_client needs auto mode);
+    # its addopts measure coverage (replaced by none); the Selenium test left out.
+    "aiohttp-cors": Suite(
+        ("pytest", "pytest-asyncio", "pytest-aiohttp"),
+        (
+            "-o", "addopts=", "--ignore=tests/integration/test_real_browser.py",
+            "-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function",
+        ),
+    ),
+    # requirements.txt's test part, with its pins of starlette (on_startup, gone from Starlette 1),
+    # httpx (AsyncClient(app=...), gone from 0.28) and trio, and anyio 3 (anyio 4 wraps the
+    # errors its tests expect in exception groups); its addopts measure coverage: replaced by
+    # the rest of them.
+    "asgi-lifespan": Suite(
+        ("pytest", "pytest-asyncio", "pytest-trio==0.8.*", "starlette==0.26.*", "httpx==0.23.*", "trio==0.22.*", "anyio<4"),
+        ("-o", "addopts=-rxXs", "-o", "asyncio_default_fixture_loop_scope=function"),
+    ),
+    # The dev dependency group without the type checkers, linters, stubs and azure-identity,
+    # plus what its test modules import (numpy, requests, cryptography) and the extras they
+    # exercise; -n 0 overrides its addopts' -n auto. tests/api_resources needs the Prism mock
+    # server (127.0.0.1:4010): left out.
+    "openai": Suite(
+        (
+            "pytest>=9.0.3", "pytest-asyncio>=1.4.0", "Pillow", "rich>=13.7.1", "inline-snapshot>=0.28.0", "trio>=0.22.2",
+            "pytest-xdist>=3.6.1", "griffe>=1", "numpy", "requests", "cryptography",
+        ),
+        ("-n", "0", "--ignore=tests/api_resources"),
+        extras="aiohttp,realtime,bedrock,vertex",
+    ),
+    # Its tests are packaged with it (tornado/test, *_test.py modules); built without its C
+    # speedups (pure Python). Its own runner (tornado.test.runtests) silences the access log,
+    # which its tests' assertNoLogs would otherwise see: --log-disable does that here.
+    "tornado": Suite(
+        ("pytest",),
+        ("tornado/test", "-o", "python_files=*_test.py", "--log-disable=tornado.access"),
+        env=(("TORNADO_EXTENSION", "0"),),
     ),
     "grpclib": Suite((), missing="the grpclib 0.4.9 sdist lacks its tests' helper modules (dummy_pb2, conn, stubs)"),
 }
