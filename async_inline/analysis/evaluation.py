@@ -214,7 +214,8 @@ def _aug_target_supported(target: cst.CSTNode) -> bool:
 
 
 def awaits_in(roots: Sequence[cst.CSTNode]) -> list[cst.Await]:
-    """Every Await in ``roots``, outer before inner, left to right, not crossing into lambdas."""
+    """Every Await in ``roots``, outer before inner, left to right, not crossing into
+    lambdas' bodies (their defaults are the enclosing scope's)."""
     out: list[cst.Await] = []
     for root in roots:
         stack = [root]
@@ -222,10 +223,19 @@ def awaits_in(roots: Sequence[cst.CSTNode]) -> list[cst.Await]:
             node = stack.pop()
             if type(node) is cst.Await:  # by type: isinstance on LibCST's classes is slow
                 out.append(node)
+            elif type(node) is cst.Lambda:
+                stack.extend(reversed(_lambda_defaults(node)))
+                continue
             elif type(node) in NEW_SCOPES:
                 continue
             stack.extend(reversed(children(node)))
     return out
+
+
+def _lambda_defaults(node: cst.Lambda) -> list[cst.CSTNode]:
+    params = node.params
+    every = (*params.posonly_params, *params.params, *params.kwonly_params)
+    return [p.default for p in every if p.default is not None]
 
 
 #: CPython refuses code with more than 20 statically nested blocks (CO_MAXBLOCKS).

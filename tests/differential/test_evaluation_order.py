@@ -281,3 +281,26 @@ async def main():
         "the await is in a decorator, default, annotation or base of a nested definition",
     }
     assert [i.line for i in result.report.inlined] == [27]
+
+
+def test_awaits_in_lambda_defaults_are_decided():
+    """A lambda's defaults are evaluated by the enclosing function when the lambda is made:
+    an await there is a site of that function (inlined in place as an expression, else kept
+    as a call with a reason). Until 2026-12-06 they were not seen at all."""
+    result = assert_same_behaviour('''
+log = []
+def t(x):
+    log.append(x)
+    return x
+async def tens(x):
+    return x * 10
+async def traced(x):
+    log.append(("traced", x))
+    y = x + 1
+    return y
+async def main():
+    fs = [lambda i=i, k=await tens(i): (i, k) for i in range(3)]
+    g = (t(0), lambda a=await traced(1), *, b=await traced(2): (a, b), t(3))
+    print([fn() for fn in fs], g[1](), log)
+''', inlined={"tens"})
+    assert [(s.line, s.reason) for s in result.report.skipped] == [(14, "the await is inside a lambda")] * 2
