@@ -42,7 +42,7 @@ def function_at(obj: object, module: str, qualname: str) -> Any:
 
     The module is the one whose globals the function has (a function's ``__module__`` is
     only a name: trio renames its public functions' to ``trio``, and any code may set it)."""
-    if is_function(obj, qualname) and obj.__globals__ is getattr(sys.modules.get(module), "__dict__", None):  # type: ignore[attr-defined]
+    if is_function(obj, qualname) and _own_function(obj).__globals__ is getattr(sys.modules.get(module), "__dict__", None):  # type: ignore[arg-type]
         return obj
     return NOT_FOUND
 

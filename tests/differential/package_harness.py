@@ -34,7 +34,14 @@ with contextlib.redirect_stdout(out):
         result = repr(asyncio.run(getattr(importlib.import_module(module), entry)()))
     except BaseException as exc:
         error = describe(exc)
-print(json.dumps({"stdout": out.getvalue(), "result": result, "error": error}))
+import runtime
+top = {name.split(".")[0] for name in sys.argv[2].split(",")}
+missing = sorted(
+    f"{name}.{key}"
+    for name, mod in list(sys.modules.items()) if name.split(".")[0] in top
+    for key, value in list(vars(mod).items()) if key.startswith("_ai_ref_") and value is runtime.NOT_FOUND
+)
+print(json.dumps({"stdout": out.getvalue(), "result": result, "error": error, "missing": missing}))
 """
 
 
@@ -47,7 +54,8 @@ def run_package(files: Mapping[str, str], entry: str) -> dict[str, object]:
                 f.write(text)
         project = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([root, os.path.dirname(project)]), "PYTHONDONTWRITEBYTECODE": "1"}
-        done = subprocess.run([sys.executable, "-c", _RUNNER, entry], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+        packages = ",".join(sorted({relative.split("/")[0].removesuffix(".py") for relative in files}))
+        done = subprocess.run([sys.executable, "-c", _RUNNER, entry, packages], cwd=root, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         return dict(json.loads(done.stdout.splitlines()[-1]))
 
@@ -59,11 +67,14 @@ def assert_same_package_behaviour(
     inlined: set[str] | None = None,
     options: Options | None = None,
     raises: str | None = None,
+    not_found: frozenset[str] = frozenset(),
 ) -> dict[str, RewriteResult]:
     """Rewrite the program, run both versions, assert identical outcomes; ``inlined``
     names callees (``pkg.x.f``) that must have been inlined somewhere. The original must
     finish without an exception unless ``raises`` names the one it raises: two versions
-    failing alike (an import error of the test itself) would otherwise pass."""
+    failing alike (an import error of the test itself) would otherwise pass. Every
+    reference the guards compare with must hold its function once the program has run,
+    but those named in ``not_found`` (``pkg.app._ai_ref_f``: an import cycle ...)."""
     files = {path: textwrap.dedent(text).lstrip("\n") for path, text in files.items()}
     options = options or Options()
     results = rewrite_program(files, options=options.replace(stress_seed=None))
@@ -79,5 +90,10 @@ def assert_same_package_behaviour(
     assert raised == raises, f"the original program raised {error!r}, expected {raises!r}"
     after = run_package(rewritten, entry)
     code = "\n".join(f"--- {p}\n{c}" for p, c in rewritten.items())
+    missing = after.pop("missing")
+    original.pop("missing")
     assert after == original, f"behaviour differs\n--- original: {original}\n--- rewritten: {after}\n{code}"
+    # A stress rewrite takes references of its own: those it takes are among the expected.
+    expected = sorted(not_found) if options.stress_seed is None else sorted(not_found & set(missing))
+    assert missing == expected, f"references not found after the run: {missing}, expected {sorted(not_found)}\n{code}"
     return results

@@ -54,9 +54,17 @@ def test_a_functools_wraps_wrapper_is_not_the_function() -> None:
     assert function_of(Derived, "w", "Derived.w") is NOT_FOUND
 
 
+@async_method
+async def module_level() -> str:
+    return "module_level"
+
+
 def test_an_async_method_wrapper_stands_for_its_function() -> None:
-    """``@async_method``'s wrapper runs the body that was inlined, so guards accept it."""
+    """``@async_method``'s wrapper runs the body that was inlined, so guards accept it; its
+    module is the one of the function it wraps (the wrapper's own globals are the
+    runtime's)."""
     assert function_of(Derived, "m", "Derived.m") is vars(Derived)["m"]
+    assert function_at(module_level, __name__, "module_level") is module_level
 
 
 def test_class_cell_of_an_async_method_is_its_functions_cell() -> None:
