@@ -81,7 +81,8 @@ class FileSources:
             parts = name.split(".")
             above = Path(path).resolve().parents[1 if is_package else 0 :]
             for length, directory in zip(range(len(parts) - 1, 0, -1), above, strict=False):
-                self._namespaces.setdefault(".".join(parts[:length]), str(directory))
+                if not (directory / "__init__.py").is_file():  # (a package that is no input is read from a root)
+                    self._namespaces.setdefault(".".join(parts[:length]), str(directory))
         self._others: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, name: str) -> ModuleSource | None:
