@@ -174,11 +174,16 @@ def definition_header(stmt: cst.FunctionDef | cst.ClassDef) -> list[cst.CSTNode]
     out: list[cst.CSTNode] = [d.decorator for d in stmt.decorators]
     if isinstance(stmt, cst.ClassDef):
         return out + [arg.value for arg in (*stmt.bases, *stmt.keywords)]
-    params = stmt.params
+    return out + _parameter_expressions(stmt.params) + ([stmt.returns] if stmt.returns is not None else [])
+
+
+def _parameter_expressions(params: cst.Parameters) -> list[cst.CSTNode]:
+    """Defaults and annotations, in source order: the enclosing scope evaluates them."""
+    out: list[cst.CSTNode] = []
     for param in (*params.posonly_params, *params.params, params.star_arg, *params.kwonly_params, params.star_kwarg):
         if isinstance(param, cst.Param):
             out += [part for part in (param.default, param.annotation) if part is not None]
-    return out + ([stmt.returns] if stmt.returns is not None else [])
+    return out
 
 
 def statement_position_problem(stmt: cst.CSTNode, target: cst.CSTNode) -> str | None:
@@ -224,18 +229,12 @@ def awaits_in(roots: Sequence[cst.CSTNode]) -> list[cst.Await]:
             if type(node) is cst.Await:  # by type: isinstance on LibCST's classes is slow
                 out.append(node)
             elif type(node) is cst.Lambda:
-                stack.extend(reversed(_lambda_defaults(node)))
+                stack.extend(reversed(_parameter_expressions(node.params)))
                 continue
             elif type(node) in NEW_SCOPES:
                 continue
             stack.extend(reversed(children(node)))
     return out
-
-
-def _lambda_defaults(node: cst.Lambda) -> list[cst.CSTNode]:
-    params = node.params
-    every = (*params.posonly_params, *params.params, *params.kwonly_params)
-    return [p.default for p in every if p.default is not None]
 
 
 #: CPython refuses code with more than 20 statically nested blocks (CO_MAXBLOCKS).

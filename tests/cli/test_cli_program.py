@@ -21,10 +21,15 @@ UTILS = 'async def fetch():\n    return "{}"\n'
 MAIN = 'import asyncio\nimport utils\n\n\nasync def main():\n    return await utils.fetch()\n\n\nprint(asyncio.run(main()))\n'
 
 
-def _run(script: Path) -> str:
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=script.parent)
+def _python(cwd: Path, *args: str) -> str:
+    """What ``python ARGS`` prints in ``cwd``; it must succeed."""
+    done = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
+
+
+def _run(script: Path) -> str:
+    return _python(script.parent, str(script))
 
 
 def _sites(report: Path) -> list[tuple[str, str | None]]:
@@ -84,12 +89,7 @@ def test_modules_of_one_package_are_not_ambiguous(cli, tmp_path: Path) -> None:
     assert result.code == 0, result.err
     if Options().stress_seed is None:
         assert _sites(tmp_path / "report.json") == [("utils.fetch", "inlined")]
-    done = subprocess.run(
-        [sys.executable, "-c", "import asyncio, pk.main; print(asyncio.run(pk.main.main()))"],
-        cwd=tmp_path / "out", capture_output=True, text=True, timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "pk"
+    assert _python(tmp_path / "out", "-c", "import asyncio, pk.main; print(asyncio.run(pk.main.main()))") == "pk"
 
 
 NAMESPACE = {
@@ -108,12 +108,7 @@ def test_modules_of_a_namespace_package_under_a_source_root(cli, tmp_path: Path)
     assert result.code == 0, result.err
     if Options().stress_seed is None:
         assert sorted(_sites(tmp_path / "report.json")) == [("b.f", "inlined"), ("f", "inlined")]
-    done = subprocess.run(
-        [sys.executable, "-c", "import asyncio, ns.a, ns.b; ns.b.LIMIT = 10; print(asyncio.run(ns.a.main()))"],
-        cwd=tmp_path / "out", capture_output=True, text=True, timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "(11, 12)"
+    assert _python(tmp_path / "out", "-c", "import asyncio, ns.a, ns.b; ns.b.LIMIT = 10; print(asyncio.run(ns.a.main()))") == "(11, 12)"
 
 
 ORDERED = {
@@ -151,12 +146,7 @@ def test_a_callee_module_that_is_async_inline_output_is_not_inlined_from(cli, tm
     assert result.code == 0, result.err
     assert "comes from pq.a, whose file is async-inline's output" in result.err
     assert _sites(tmp_path / "report.json") == [("f", "external")]
-    done = subprocess.run(
-        [sys.executable, "-c", "import asyncio, pq.b; print(asyncio.run(pq.b.main()))"],
-        cwd=tmp_path / "src", capture_output=True, text=True, timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "7"
+    assert _python(tmp_path / "src", "-c", "import asyncio, pq.b; print(asyncio.run(pq.b.main()))") == "7"
 
 
 def test_a_module_that_opts_out_is_left_alone_and_not_inlined_from(cli, tmp_path: Path) -> None:
