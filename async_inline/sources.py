@@ -178,7 +178,8 @@ def _namespace_in_roots(name: str, roots: list[str]) -> str | None:
 
 def _namespace(name: str, directory: str) -> ModuleSource:
     """A namespace package: a package with no code, whose attributes are its submodules.
-    (Its directory stands for the file: a cache depending on it reads nothing there.)"""
+    (Its directory stands for the file: a cache entry depending on it depends on the
+    directory having no ``__init__.py``, ``hook.cache.dependencies``.)"""
     return ModuleSource(name, directory, "", True)
 
 

@@ -14,8 +14,9 @@ Invariants:
   files of the ``async_inline`` package, so an edited rewriter invalidates old entries),
   the interpreter (bytecode magic, cache tag, ``-O`` level), the options and any extra
   transform (pytest's assertion rewriting), and the exact source bytes. Entries also list
-  *dependencies* ``(path, sha256)``, checked on every load: cross-module inlining will
-  record the callees' files there, so an edited callee invalidates its callers.
+  *dependencies* ``(path, sha256)``, checked on every load: the files of the callees that
+  cross-module inlining read, so an edited callee invalidates its callers (and a file that
+  was absent, such as a namespace package's ``__init__.py``, invalidates them by appearing).
 * A file on disk is always a complete entry: it is written to a temporary file in the
   same directory and renamed over the old one.
 * The cache never makes an import fail: an unreadable, truncated or corrupted entry is a
@@ -163,7 +164,7 @@ def load(path: str, key: bytes, source_path: str) -> Entry | None:
             return None
         deps = tuple((str(p), str(h)) for p, h in json.loads(deps_raw)) if deps_len else ()
         for dep_path, dep_hash in deps:
-            if file_digest(dep_path) != dep_hash:
+            if (file_digest(dep_path) or ABSENT) != dep_hash:
                 return None
         code = marshal.loads(data[at:])
     except (ValueError, EOFError, TypeError, struct.error, UnicodeDecodeError):
@@ -207,11 +208,19 @@ def store(path: str, key: bytes, entry: Entry, *, force: bool = False) -> bool:
     return True
 
 
+#: The digest recorded for a dependency that is no file: the entry holds while it stays so.
+ABSENT = "absent"
+
+
 def dependencies(paths: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """``(path, sha256)`` for each readable path: what an entry built from them depends on."""
+    """``(path, sha256)`` for each path an entry was built from: what it depends on.
+
+    A directory is a namespace package, which stays one (its modules named as they were)
+    only while it has no ``__init__.py``: the entry depends on that file's absence. A file
+    that cannot be read is recorded as absent, so its appearance invalidates the entry."""
     deps = []
     for p in paths:
-        digest = file_digest(p)
-        if digest is not None:
-            deps.append((os.path.abspath(p), digest))
+        if os.path.isdir(p):
+            p = os.path.join(p, "__init__.py")
+        deps.append((os.path.abspath(p), file_digest(p) or ABSENT))
     return tuple(deps)

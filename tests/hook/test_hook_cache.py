@@ -185,6 +185,14 @@ def test_dependencies_invalidate_an_entry(tmp_path: Path, monkeypatch: pytest.Mo
     assert cache.load(entry_path, key, "/m.py") is None
     callee.unlink()
     assert cache.load(entry_path, key, "/m.py") is None
+    # A file absent when the entry was built (a namespace package's __init__.py, when
+    # the directory is the dependency): the entry holds until the file appears.
+    namespace = tmp_path / "ns"
+    namespace.mkdir()
+    assert cache.store(entry_path, key, cache.Entry(code, b"{}", cache.dependencies([str(namespace), str(callee)])))
+    assert cache.load(entry_path, key, "/m.py") is not None
+    (namespace / "__init__.py").write_text("")
+    assert cache.load(entry_path, key, "/m.py") is None
 
 
 def test_store_is_atomic_and_leaves_no_temporary_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -103,6 +103,22 @@ def test_modules_of_a_namespace_package(site: Path) -> None:
         assert sorted(d.target for d in report.inlined) == [f"{package}.b.f", f"{package}.b.f"]
 
 
+def test_a_namespace_package_becoming_a_regular_one_rewrites_its_modules_callers_again(site: Path) -> None:
+    """The cache entry of a module that inlined from a namespace package depends on the
+    package having no ``__init__.py``: its names could mean other things once it has one."""
+    package = unique()
+    write_tree(site, {
+        f"{package}/b.py": "async def f(x):\n    return x + 1\n",
+        f"{package}/app.py": "from . import b\n\n\nasync def main():\n    return await b.f(1)\n",
+    })
+    assert asyncio.run(_fresh(package).main()) == 2
+    assert asyncio.run(_fresh(package).main()) == 2
+    assert installed_state().outcomes()["cached"] >= 1
+    (site / package / "__init__.py").write_text("")
+    assert asyncio.run(_fresh(package).main()) == 2
+    assert installed_state().stats == {"hits": 1, "misses": 2, "writes": 2}  # b.py cached; __init__.py, app.py built
+
+
 def test_functions_of_a_module_that_opts_out_are_not_inlined_elsewhere(site: Path) -> None:
     package = unique()
     write_tree(site, {
