@@ -86,29 +86,35 @@ def global_value(namespace: dict[str, Any], name: str) -> Any:
 _CLASS_NAMESPACE = type.__dict__["__dict__"]
 
 
-def function_of(cls: Any, name: str, qualname: str) -> Any:
+def function_of(cls: Any, name: str, qualname: str, namespace: dict[str, Any] | None = None) -> Any:
     """The function ``cls`` holds under ``name`` (through ``classmethod`` and
     ``staticmethod``), if it is the ``async def`` named ``qualname`` whose body was inlined;
     else ``NOT_FOUND``. A class decorator may have replaced it, a patch may be active:
-    then the guards must never pass."""
+    then the guards must never pass.
+
+    The function's globals must be ``namespace``, the namespace of the module whose source
+    was read (by default the calling module's: generated code reads references of its own
+    classes at its top level): a class of the same qualified name from another module (a
+    star import of an accelerated twin, ``client.Client = _fast.Client``), or a copy of the
+    method given globals of its own, is another function."""
+    caller = sys._getframe(1)
+    if namespace is None:
+        namespace = caller.f_globals
     try:
-        namespace = _CLASS_NAMESPACE.__get__(cls)
+        held = _CLASS_NAMESPACE.__get__(cls)
     except TypeError:  # not a class (NOT_FOUND, a placeholder of a module not imported ...)
         return NOT_FOUND
-    attribute = namespace.get(name)
+    attribute = held.get(name)
     if isinstance(attribute, (classmethod, staticmethod)):
         attribute = attribute.__func__
-    if not is_function(attribute, qualname):
+    if not is_function(attribute, qualname) or _own_function(attribute).__globals__ is not namespace:
         return NOT_FOUND
-    if _NO_CODE_QUALNAMES:
+    if _NO_CODE_QUALNAMES and caller.f_code.co_name == "<module>" and namespace is caller.f_globals:
         # Before 3.11 a class decorator's function named alike and given the qualified
         # name passes is_function; the code of the module (generated code reads the
         # reference at its top level, right after the class) tells where each def is.
-        module = sys._getframe(1)
-        if module.f_code.co_name == "<module>" and namespace.get("__module__") == module.f_globals.get("__name__"):
-            own = _own_function(attribute)
-            if own.__globals__ is not module.f_globals or not _compiled_at(own.__code__, module.f_code, qualname.split(".")):
-                return NOT_FOUND
+        if not _compiled_at(_own_function(attribute).__code__, caller.f_code, qualname.split(".")):
+            return NOT_FOUND
     return attribute
 
 

@@ -140,7 +140,10 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> 
         key = callee.name
         if is_private_name(key):
             key = mangle(callee.owner.class_name, key) or key
-        found = cst.Call(b.attr(rt, "function_of"), [cst.Arg(home), cst.Arg(b.string(key)), cst.Arg(b.string(callee.qualname))])
+        args = [cst.Arg(home), cst.Arg(b.string(key)), cst.Arg(b.string(callee.qualname))]
+        if namespace is not None:  # the method's globals must be that module's
+            args.append(cst.Arg(b.name(namespace.alias)))
+        found = cst.Call(b.attr(rt, "function_of"), args)
     else:
         assert namespace is not None
         found = cst.Call(b.attr(rt, "function_at"), [cst.Arg(home), cst.Arg(b.string(namespace.module)), cst.Arg(b.string(callee.qualname))])
@@ -168,9 +171,13 @@ def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:
     for name, generated in emission.builtin_aliases.items():
         at += 1
         body.insert(at, b.line(b.assign(generated, b.attr(b.attr(b.name(alias), "BUILTINS"), name))))
-    # A reference bound in a block that may not run exists all the same: guards then fail.
+    # A reference exists before the statement that binds it: guards fail until then. It
+    # may be bound in a block that does not run (a function defined under ``if``), and
+    # code may run before the statement after its class or import: class decorators,
+    # ``__init_subclass__`` and metaclasses run methods inside the class statement, and
+    # a decorator may copy a method with a snapshot of the module's globals.
     for ref in emission.refs.values():
-        if ref.namespace is None and emission.defined_conditionally(ref.callee):
+        if ref.namespace is not None or ref.callee.owner is not None or emission.defined_conditionally(ref.callee):
             at += 1
             body.insert(at, b.line(b.assign(ref.alias, b.attr(b.name(alias), "NOT_FOUND"))))
     return module.with_changes(body=body)

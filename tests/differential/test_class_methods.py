@@ -141,6 +141,105 @@ async def main():
 ''', options=options, inlined={"C.k"}, not_found=frozenset({"_ai_ref_A_m", "_ai_ref_B_n", "_ai_ref_D_p"}))
 
 
+@pytest.mark.parametrize("options", [Options(), CLASS_METHODS], ids=["default", "class-methods"])
+def test_a_class_decorator_copying_the_methods_with_globals_of_their_own(options):
+    """A copy of the method (same code, qualified name and file) whose globals are a dict of
+    its own (dependency injection) reads ``DB`` there; until 2026-12-07 it passed the
+    reference check and the inlined body read the module's ``DB``. (The copies' globals are
+    a snapshot taken inside the class statement: the references must already exist then.)"""
+    assert_same_behaviour('''
+import types
+
+DB = "real-db"
+
+def inject(**overrides):
+    def deco(cls):
+        for name, value in list(vars(cls).items()):
+            if isinstance(value, types.FunctionType):
+                copy = types.FunctionType(value.__code__, dict(value.__globals__, **overrides), value.__name__,
+                                          value.__defaults__, value.__closure__)
+                copy.__qualname__ = value.__qualname__
+                setattr(cls, name, copy)
+        return cls
+    return deco
+
+@inject(DB="test-db")
+class Repo:
+    async def fetch(self):
+        return "fetch from " + DB
+
+    async def go(self):
+        return await type(self).fetch(self)
+
+class Kept:
+    async def k(self):
+        return "kept"
+
+async def main():
+    print(await Repo.fetch(Repo()), await Repo().go(), await Kept.k(None))
+''', options=options, inlined={"Kept.k"}, not_found=frozenset({"_ai_ref_Repo_fetch", "_ai_ref_Repo_go"}))
+
+
+@pytest.mark.parametrize("how", ["class decorator", "__init_subclass__"])
+def test_methods_run_while_their_class_statement_executes(how):
+    """A class decorator, ``__init_subclass__`` or a metaclass may run the class's
+    coroutines inside the class statement, before the references bound after it: their
+    guards raised NameError. References now exist from the module's start (not found
+    until bound), so those runs take the original calls."""
+    run = '''
+def run(coro):
+    loop = asyncio.new_event_loop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
+'''
+    if how == "class decorator":
+        program = '''
+def selftest(cls):
+    print("selftest", run(cls().go()))
+    return cls
+
+@selftest
+class K:
+    @classmethod
+    async def cm(cls):
+        return "cm:" + cls.__name__
+
+    async def go(self):
+        return await type(self).cm()
+
+async def main():
+    print(await K().go())
+'''
+    else:
+        program = '''
+class Plugin:
+    registry = []
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        Plugin.registry.append(run(cls.describe()))
+
+    @classmethod
+    async def name(cls):
+        return cls.__name__.lower()
+
+class Alpha(Plugin):
+    @classmethod
+    async def tag(cls):
+        return "alpha"
+
+    @classmethod
+    async def describe(cls):
+        return await cls.name() + "/" + await cls.tag()
+
+async def main():
+    print(Plugin.registry, await Alpha.describe())
+'''
+    assert_same_behaviour("import asyncio\n" + run + program)
+
+
 def test_the_receiver_is_evaluated_once_before_the_arguments():
     """A constructed receiver and an attribute receiver whose reads print: each evaluated
     once, before the arguments, as the original does."""

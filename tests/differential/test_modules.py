@@ -191,6 +191,36 @@ def test_methods_of_classes_of_other_modules():
     }, options=Options(costly_guards=True), inlined={"pkg.base.Base.describe", "pkg.base.Base.tag"})
 
 
+_FAST_CLIENT = "class Client:\n    async def get(self):\n        return 'fast'\n"
+_FALLBACK_CLIENT = "class Client:\n    async def get(self):\n        return 'pure-python fallback'\n"
+
+
+@pytest.mark.parametrize("options", [Options(), Options(costly_guards=True), Options(assume=frozenset({"class-methods"}))])
+@pytest.mark.parametrize("how", ["star import", "module attribute", "class decorator"])
+def test_a_class_of_the_same_qualified_name_from_another_module_is_not_the_class_read(how: str, options: Options) -> None:
+    """``function_of`` took any function of the right qualified name and file: the
+    accelerated twin a star import puts in the fallback's place (``from ._fast import *``),
+    or one patched in from outside, passed the guard, and the fallback's body ran. A
+    method's globals must now be those of the module whose source was read."""
+    client = _FALLBACK_CLIENT + "\ntry:\n    from ._fast import *\nexcept ImportError:\n    pass\n"
+    init = ""
+    if how == "module attribute":
+        client, init = _FALLBACK_CLIENT, "from . import client, _fast\nclient.Client = _fast.Client\n"
+    elif how == "class decorator":
+        client = "from ._fast import Client as _Registered\n\ndef registered(cls):\n    return _Registered\n\n@registered\n" + _FALLBACK_CLIENT
+    assert_same_package_behaviour({
+        "pkg/__init__.py": init,
+        "pkg/_fast.py": _FAST_CLIENT,
+        "pkg/client.py": client,
+        "pkg/app.py": '''
+            from .client import Client
+
+            async def main():
+                print(await Client.get(Client()))
+        ''',
+    }, options=options, inlined={"pkg.client.Client.get"}, not_found=frozenset({"pkg.app._ai_ref_Client_get"}))
+
+
 def test_import_cycle_with_a_call_made_at_run_time():
     assert_same_package_behaviour({
         "pkg/__init__.py": "",
