@@ -218,6 +218,10 @@ def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
     callee = target.callee
     if callee.module_introspection is not None:
         return Refusal(RefusalCode.FRAME_INTROSPECTION, f"calls {callee.module_introspection}, which would see the caller's module")
+    if "__builtins__" in target.facts.module_globals:
+        return Refusal(
+            RefusalCode.UNSUPPORTED, "its module binds __builtins__, where its code reads builtins: the inlined code would read the caller's"
+        )
     if not _can_hold(facts.encoding, target):
         return Refusal(
             RefusalCode.UNSUPPORTED, f"its text has characters that the caller's file, encoded in {facts.encoding}, cannot hold"

@@ -221,6 +221,38 @@ def test_a_class_of_the_same_qualified_name_from_another_module_is_not_the_class
     }, options=options, inlined={"pkg.client.Client.get"}, not_found=frozenset({"pkg.app._ai_ref_Client_get"}))
 
 
+def test_a_module_with_builtins_of_its_own_is_not_inlined_from():
+    """A module that binds ``__builtins__`` reads its builtins there; inlined, its code read
+    the caller's (``len`` was the real one). Such a module's functions stay calls."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/x.py": '''
+            import builtins
+
+            def _loud_len(x):
+                return -builtins.len(x)
+
+            __builtins__ = dict(builtins.__dict__, len=_loud_len)
+
+            async def size(xs):
+                return len(xs)
+        ''',
+        "pkg/y.py": '''
+            async def size(xs):
+                return len(xs)
+        ''',
+        "pkg/app.py": '''
+            from . import x, y
+
+            async def main():
+                print(await x.size([1, 2, 3]), await y.size([1, 2, 3]))
+        ''',
+    }, inlined={"pkg.y.size"})
+    if Options().stress_seed is None:
+        [skipped] = results["pkg/app.py"].report.skipped
+        assert "binds __builtins__" in skipped.reason
+
+
 def test_import_cycle_with_a_call_made_at_run_time():
     assert_same_package_behaviour({
         "pkg/__init__.py": "",
