@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import libcst as cst
+import libcst.matchers as m
 
 from .classes import UNKNOWN, ClassInfo, MethodKind, caller_method_kind
 from .module import ModuleFacts
@@ -43,8 +44,9 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     site's):
 
     * a class of the order, or a subclass of the receiver's class, customizes lookups
-      (``ClassInfo.customizes_lookup``): the class test would run code the lookup does
-      not, or skip code it runs;
+      (``ClassInfo.customizes_lookup``), or the code assigns ``__getattribute__`` on any
+      object (a class decorator or ``__init_subclass__`` installing one): the class test
+      would run code the lookup does not, or skip code it runs;
     * such a subclass binds ``name`` to something other than a ``def``: the class test runs
       its ``__get__(None, cls)``, which may have effects, once more than the call;
     * the code assigns attribute ``name`` on an object the analysis types to a class an
@@ -59,6 +61,13 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
         return None
     home = facts_of(modules[0], top)
     seen = list({id(module): module for module in (*modules, home) if module is not None}.values())
+    for module in seen:
+        # Installed after a class body (by a class decorator, ``__init_subclass__``, a
+        # store on the class): on which class the analysis cannot always tell.
+        stores = module.attribute_stores.get("__getattribute__")
+        if stores:
+            where = "" if module is modules[0] else f"{module.name}, "
+            return f"'__getattribute__' is assigned at {where}line {module.index.line(stores[0])}"
     related = [top, *(sub for module in seen for sub in module.subclasses.get(id(top), []))]
     orders = [order.classes, *(class_order(modules[0], sub).classes for sub in related[1:])]
     for module in seen:
@@ -82,9 +91,14 @@ def _stored_on(module: ModuleFacts, obj: cst.BaseExpression) -> Known | None:
     root = obj
     while isinstance(root, cst.Attribute):
         root = root.value
+    index = module.index
+    if m.matches(root, m.Call(func=m.Name("super"), args=[])):  # super().__setattr__(...): self
+        node = index.parent(root)
+        while node is not None and type(node) is not cst.FunctionDef:
+            node = index.parent(node)
+        return _self_of(module, node)[1] if isinstance(node, cst.FunctionDef) else None
     if type(root) is not cst.Name:
         return None
-    index = module.index
     scope = index.use_scope(root)
     if scope is None:
         return None

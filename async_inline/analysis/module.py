@@ -165,9 +165,8 @@ class ModuleFacts:
     @cached_property
     def attribute_stores(self) -> dict[str, list[cst.BaseExpression]]:
         """The objects on which the module's code assigns each attribute name (``x.name =
-        ...``, ``setattr(x, "name", ...)``, ``object.__setattr__(x, "name", ...)``,
-        ``mock.patch.object(x, "name")``): where an instance attribute may shadow a method
-        of that name."""
+        ...``, and the calls of ``_named_attribute_sets``): where an instance attribute may
+        shadow a method of that name."""
         return self._scanned[1]
 
     @cached_property
@@ -186,9 +185,8 @@ class ModuleFacts:
                 for obj, name in _attributes_of(asname.name):
                     stores.setdefault(name, []).append(obj)
             elif kind is cst.Call:
-                found = _named_attribute_set(cast(cst.Call, node))
-                if found is not None:
-                    stores.setdefault(found[1], []).append(found[0])
+                for obj, name in _named_attribute_sets(cast(cst.Call, node)):
+                    stores.setdefault(name, []).append(obj)
         return classes, stores
 
     @cached_property
@@ -301,23 +299,33 @@ _StoreTarget = cst.AssignTarget | cst.AugAssign | cst.AnnAssign | cst.For | cst.
 _STORE_TARGETS = frozenset(get_args(_StoreTarget))
 
 
-def _named_attribute_set(call: cst.Call) -> tuple[cst.BaseExpression, str] | None:
-    """``(x, "name")`` for ``setattr(x, "name", ...)``, ``object.__setattr__(x, "name",
-    ...)`` and ``mock.patch.object(x, "name", ...)`` (``patch.object``)."""
+def _named_attribute_sets(call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
+    """``(x, "name")`` for the calls that set attribute ``name`` of ``x``:
+    ``setattr(x, "name", ...)`` and any ``setattr`` method (pytest's
+    ``monkeypatch.setattr(x, "name", ...)``), ``object.__setattr__(x, "name", ...)`` and
+    ``x.__setattr__("name", ...)`` (``super().__setattr__``), ``mock.patch.object(x, "name")``
+    and ``mock.patch.multiple(x, name=...)``."""
     func = call.func
-    if len(call.args) < 2:
-        return None
+    args = call.args
     if type(func) is cst.Name:
-        sets = func.value == "setattr"
-    elif type(func) is cst.Attribute:
-        attr = func.attr.value
-        sets = attr == "__setattr__" or (attr == "object" and m.matches(func.value, m.Name("patch") | m.Attribute(attr=m.Name("patch"))))
-    else:
-        return None
-    name = call.args[1].value
-    if sets and type(name) is cst.SimpleString and isinstance(value := name.evaluated_value, str):
-        return call.args[0].value, value
-    return None
+        if func.value == "setattr" and len(args) >= 2:
+            yield from _named(args[0].value, args[1].value)
+        return
+    if type(func) is not cst.Attribute:
+        return
+    attr = func.attr.value
+    on_patch = m.matches(func.value, m.Name("patch") | m.Attribute(attr=m.Name("patch")))
+    if attr == "__setattr__" and len(args) == 2 and not args[0].keyword:
+        yield from _named(func.value, args[0].value)
+    elif (attr in ("setattr", "__setattr__") or (attr == "object" and on_patch)) and len(args) >= 2:
+        yield from _named(args[0].value, args[1].value)
+    elif attr == "multiple" and on_patch and args and args[0].keyword is None:
+        yield from ((args[0].value, arg.keyword.value) for arg in args[1:] if arg.keyword is not None)
+
+
+def _named(obj: cst.BaseExpression, name: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpression, str]]:
+    if type(name) is cst.SimpleString and isinstance(value := name.evaluated_value, str):
+        yield obj, value
 
 
 def _attributes_of(target: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpression, str]]:

@@ -434,7 +434,50 @@ class Patched(Counter):
 async def main():
     return await Patched().twice()
 '''
+    def set_by(how: str) -> str:
+        return COUNTER + f'''
+from unittest import mock
+
+class MonkeyPatch:
+    def setattr(self, target, name, value):
+        setattr(target, name, value)
+
+async def fake(by=1):
+    return "fake"
+
+class Setter(Counter):
+    def shadow(self):
+        {"super().__setattr__('bump', fake)" if how == "c.shadow()" else "pass"}
+
+async def main():
+    c = Setter()
+    {how}
+    return await c.twice()
+'''
+
+    def getattribute_by(how: str) -> str:
+        return COUNTER + f'''
+def logged(self, name):
+    print("lookup", name)
+    return object.__getattribute__(self, name)
+
+{how}
+
+async def main():
+    return await Counter().twice()
+'''
+
+    # Forms found by a review on 2026-12-07, which the class test missed:
+    missed = [
+        (set_by('MonkeyPatch().setattr(c, "bump", fake)'), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),
+        (set_by('c.__setattr__("bump", fake)'), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),
+        (set_by("c.shadow()"), "an attribute 'bump' is assigned on an instance of 'Setter' at line 26"),
+        (set_by("mock.patch.multiple(c, bump=fake).start()"), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),
+        (getattribute_by("Counter.__getattribute__ = logged"), "'__getattribute__' is assigned at line 19"),
+        (getattribute_by('setattr(Counter, "__getattribute__", logged)'), "'__getattribute__' is assigned at line 19"),
+    ]
     for program, why in [
+        *missed,
         (shadowed_in_a_closure, "an attribute 'bump' is assigned on an instance of 'Patched' at line 23"),
         (patched_by_mock, "an attribute 'bump' is assigned on an instance of 'Counter' at line 19"),
         (logged, "subclass 'Sub' binds 'bump' to an object other than a function"),
