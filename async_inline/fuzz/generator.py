@@ -289,7 +289,10 @@ class ProgramGenerator:
     def comprehension(self, d: int) -> str:
         """A comprehension: awaits in its body (position refusals, expression form), its
         condition, or its first iterable (evaluated outside, so inlinable)."""
-        var = self.pick(["q", "q2"])
+        # Now and then a name the code around reads (the global ``G``, a local that may be
+        # an argument): inside the comprehension the variable hides it, from the inlined
+        # code too, and the callee's own comprehensions may capture an argument's name.
+        var = self.pick(["G", *LOCALS]) if self.chance(0.2) else self.pick(["q", "q2"])
         saved, saved_in = list(self.bound), self.in_comprehension
         self.in_comprehension = True  # no walrus anywhere in it, the first iterable included
         iterable = f"range({self.expr(d - 1)} % 3)" if self.chance(0.4) else f"range({self.rng.randint(0, 3)})"
