@@ -191,7 +191,7 @@ class CalleeInfo:
     return_expr: cst.BaseExpression | None = None
     inline_marker: bool = False
     is_runtime_async: bool = False
-    #: The body holds an await, ``async for`` or ``async with``: it may suspend. A
+    #: The body holds an await, ``async for``, ``async with`` or async comprehension: it may suspend. A
     #: runtime-async callee that cannot suspend gets only the I2 machinery (rule I6).
     may_suspend: bool = True
     #: The body has an ``except``, a ``finally`` or a ``with``: code that may raise while
@@ -541,8 +541,14 @@ def analyze_callee(
 
 
 def _may_suspend(nodes: Sequence[cst.CSTNode]) -> bool:
-    """Statically: an await, ``async for`` or ``async with`` anywhere in the body."""
-    return any(isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None) for node in nodes)
+    """Statically: an await, ``async for``, ``async with`` or async comprehension
+    (``[x async for x in g()]``: each step awaits ``__anext__``) anywhere in the body.
+    An async generator expression suspends only where it is iterated, but counts too:
+    erring towards "may suspend" costs an awaited exit, the other way a broken I6."""
+    return any(
+        isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None)
+        for node in nodes
+    )
 
 
 def _names_in_fstrings(nodes: Sequence[cst.CSTNode]) -> dict[cst.Name, frozenset[str]]:

@@ -134,3 +134,33 @@ async def main():
 '''
     result = assert_same_behaviour(source, inlined={"no_handler", "no_await", "handles_after_throw"})
     assert "throw-context" not in skipped_codes(result).values()
+
+
+def test_a_callee_suspending_only_in_an_async_comprehension_may_be_resumed_by_throw():
+    """The callee's only suspension is an async comprehension: it may suspend all the same
+    (``may_suspend``, rule I6's test), so the gh-108668 refusal applies. Before, the
+    comprehension was not seen, the site was inlined and the chain changed."""
+    source = PRELUDE + '''
+async def failing_items():
+    await failed_soon()
+    yield 1
+
+async def handles_after_comprehension():
+    try:
+        print([x async for x in failing_items()])
+    except KeyError:
+        print("caught thrown")
+    try:
+        max()
+    except TypeError:
+        raise IndexError("in handler")
+
+async def main():
+    print(await other())
+    try:
+        raise ValueError("outer")
+    except ValueError:
+        await handles_after_comprehension()
+'''
+    result = assert_same_behaviour(source, inlined={"other"})
+    assert skipped_codes(result).get("handles_after_comprehension") == "throw-context"

@@ -16,7 +16,9 @@ import types
 
 import pytest
 
+import runtime
 from async_inline import Options, rewrite_source
+from tests.differential.harness import assert_same_behaviour
 from tests.runtime.support import MODE_IDS, MODES, assert_same_run, run_program
 from tests.runtime.test_differential import PROGRAMS
 
@@ -58,3 +60,38 @@ def test_never_suspending_callee_gets_only_the_synchronous_exit():
     _, _, result = _rewritten("never_suspending")
     assert any(d.never_suspends for d in result.report.inlined)
     assert ".leave_sync(" in result.code
+
+
+ASYNC_COMPREHENSION = '''
+from runtime import AsyncLocal, async_method, yield_
+
+local = AsyncLocal("unset")
+
+
+async def items():
+    for i in range(2):
+        await yield_()
+        yield i
+
+
+@async_method
+async def collect():
+    local.value = "collect"
+    return [x async for x in items()]
+
+
+@async_method
+async def main():
+    local.value = "main"
+    r = await collect()
+    print(r, local.value)
+    return r
+'''
+
+
+def test_I6_a_callee_suspending_only_in_an_async_comprehension_gets_the_awaited_exit():
+    """I6 holds only for a callee that cannot suspend: an async comprehension suspends at
+    each ``__anext__``. Before, it was taken for never-suspending, and the inlined exit
+    (``leave_sync``) raised "I6 violated" after the suspension."""
+    result = assert_same_behaviour(ASYNC_COMPREHENSION, inlined={"collect"}, runner=runtime.run)
+    assert [d.never_suspends for d in result.report.inlined] == [False]
