@@ -95,3 +95,84 @@ def test_I6_a_callee_suspending_only_in_an_async_comprehension_gets_the_awaited_
     (``leave_sync``) raised "I6 violated" after the suspension."""
     result = assert_same_behaviour(ASYNC_COMPREHENSION, inlined={"collect"}, runner=runtime.run)
     assert [d.never_suspends for d in result.report.inlined] == [False]
+
+
+CONFIGURE_FLAG = '''
+import runtime
+from runtime import async_method, configure_await, yield_
+
+settings = {}
+
+
+class Ambiguous:
+    """Like a numpy array of several elements: its truth value is an error."""
+
+    def __bool__(self):
+        raise ValueError("truth value is ambiguous")
+
+
+class Counted:
+    def __bool__(self):
+        print("bool called")
+        return False
+
+
+@async_method
+async def callee(tag):
+    print("callee body ran", tag)
+    await yield_()
+    return tag
+
+
+@async_method
+async def main():
+    print(await configure_await(callee("literal"), False))
+    print(await configure_await(callee("counted"), Counted()))
+    try:
+        print(await configure_await(callee("ambiguous"), Ambiguous()))
+    except ValueError as e:
+        print("caught", e)
+    try:
+        print(await configure_await(callee("missing"), settings["capture"]))
+    except KeyError as e:
+        print("missing setting", e)
+    return "done"
+'''
+
+
+def test_I7_a_configure_await_flag_other_than_a_literal_keeps_the_call():
+    """I7: ``configure_await`` evaluates its flag after the call and tests its truth once,
+    before the callee's body runs; an error there leaves the coroutine never awaited (a
+    RuntimeWarning). Before, the inlined frame tested the flag's value at its exits: the
+    body ran despite an ambiguous flag, ``__bool__`` ran three times, no warning. Only a
+    literal flag is inlined now."""
+    result = assert_same_behaviour(CONFIGURE_FLAG, runner=runtime.run)
+    if Options().stress_seed is None:
+        assert [d.line for d in result.report.inlined] == [30]
+        assert sorted(s.code for s in result.report.skipped if s.callee == "callee") == ["configure-await"] * 3
+
+
+@pytest.mark.decisions
+def test_I7_configure_await_that_may_be_another_function_is_no_I7_site():
+    """A name that may be bound to something else than ``runtime.configure_await`` is
+    not read as I7: the await stays a call of that name."""
+    source = '''
+import os
+from runtime import async_method, configure_await
+
+if os.environ.get("NO_CONFIGURE"):
+    def configure_await(coro, flag):
+        return coro
+
+
+@async_method
+async def callee():
+    return 1
+
+
+@async_method
+async def main():
+    return await configure_await(callee(), False)
+'''
+    result = rewrite_source(source, filename="<test>", options=Options(stress_seed=None))
+    assert not result.report.inlined
