@@ -178,16 +178,18 @@ def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall) -> Re
             RefusalCode.CONFIGURE_AWAIT,
             "configure_await's flag is not a literal: its evaluation and truth test would move from before the callee's body to its exits",
         )
-    if ctx.in_handler and callee.may_suspend and callee.handles_exceptions:
+    if ctx.in_handler and callee.may_suspend and (callee.handles_exceptions or callee.is_runtime_async):
         # CPython bug gh-108668: a coroutine resumed by throw() that raises while handling
         # an exception of its own gives the new exception the __context__ of the frame
         # awaiting it (the caller's handled exception) instead. Inlined, the chain would be
-        # the correct one: an observable difference.
+        # the correct one: an observable difference. A runtime-async callee's real call
+        # always runs a handler: its wrapper's ``finally``, which awaits the exit protocol
+        # (switching back to the caller's synchronization context may raise there).
         return Refusal(
             RefusalCode.THROW_CONTEXT,
             "awaited while the caller handles an exception, and the callee may be resumed by throw() "
-            "and raise inside its own except/finally/with: as a separate coroutine, CPython gives that "
-            "exception a different __context__ (gh-108668)",
+            "and raise inside its own except/finally/with (a runtime-async callee's wrapper has a finally): "
+            "as a separate coroutine, CPython gives that exception a different __context__ (gh-108668)",
         )
     if ctx.caller.introspection:
         return Refusal(RefusalCode.CALLER_INTROSPECTION, f"the caller calls {ctx.caller.introspection}, which would see the inlined names")

@@ -164,3 +164,39 @@ async def main():
 '''
     result = assert_same_behaviour(source, inlined={"other"})
     assert skipped_codes(result).get("handles_after_comprehension") == "throw-context"
+
+
+RUNTIME_FRAME_IN_HANDLER = '''
+import runtime
+from runtime import SynchronizationContext, async_method, yield_
+
+q = runtime.QueueContext("q")
+
+
+@async_method
+async def callee():
+    SynchronizationContext.set_current(None)
+    await yield_()
+    raise ValueError("body")
+
+
+async def main():
+    SynchronizationContext.set_current(q)
+    try:
+        raise KeyError("handled by main")
+    except KeyError:
+        try:
+            await callee()
+        except BaseException as e:
+            print(type(e).__name__, "| context:", repr(e.__context__), "| its context:", repr(e.__context__.__context__))
+    return "done"
+'''
+
+
+def test_a_runtime_async_callee_in_a_handler_has_the_finally_of_its_wrapper():
+    """gh-108668 with F2/A4: a runtime-async callee without handlers of its own still
+    raises in one, its wrapper's ``finally`` (here: the switch back to the caller's
+    synchronization context fails under asyncio, while ValueError is handled), so the
+    site stays a call. Before, it was inlined and the chain went through ValueError."""
+    result = assert_same_behaviour(RUNTIME_FRAME_IN_HANDLER, min_inlined=0)
+    assert skipped_codes(result).get("callee") == "throw-context"

@@ -176,3 +176,64 @@ async def main():
 '''
     result = rewrite_source(source, filename="<test>", options=Options(stress_seed=None))
     assert not result.report.inlined
+
+
+def _run_closing_contexts(coro):
+    """``runtime.run``, then the program's queue contexts (``contexts``) are closed
+    (``coro``: of a plain ``main``, whose globals are the program's)."""
+    contexts = coro.cr_frame.f_globals["contexts"]
+    try:
+        return runtime.run(coro, timeout=10)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+REGISTRATION_FAILS_IN_HANDLER = '''
+import runtime
+from runtime import AsyncLocal, Awaiter, SynchronizationContext, async_method
+
+local = AsyncLocal("unset")
+contexts = [runtime.QueueContext("c0"), runtime.QueueContext("c1")]
+
+
+class Broken(Awaiter):
+    is_completed = False
+
+    def on_completed(self, continuation):
+        raise OSError("cannot register")
+
+
+@async_method
+async def callee():
+    local.value = "callee"
+    SynchronizationContext.set_current(contexts[1])
+    await Broken()
+
+
+@async_method
+async def body():
+    SynchronizationContext.set_current(contexts[0])
+    local.value = "main"
+    try:
+        raise KeyError("h")
+    except KeyError:
+        try:
+            await callee()
+        except OSError as e:
+            print("caught", repr(e), repr(e.__context__), local.value, SynchronizationContext.current() is contexts[0])
+    return local.value
+
+
+async def main():
+    return await body()
+'''
+
+
+def test_F2_a_runtime_async_callee_awaited_in_a_handler_stays_a_call():
+    """gh-108668 through the runtime's driver: the awaiter's registration error is thrown
+    into the callee, whose real call's wrapper handles it in its ``finally`` (F2, the
+    switch back): the original's OSError has no ``__context__``, inlined it had the
+    caller's KeyError. A runtime-async callee that may suspend is kept in a handler."""
+    result = assert_same_behaviour(REGISTRATION_FAILS_IN_HANDLER, min_inlined=0, runner=_run_closing_contexts)
+    assert [s.code for s in result.report.skipped if s.callee == "callee"] == ["throw-context"]
