@@ -286,16 +286,17 @@ class _Markers:
 def _markers(index: ScopeIndex, fdef: cst.FunctionDef, kind: MethodKind | None) -> _Markers:
     """What the decorators say: only the runtime's markers, ``typing``'s ``final`` and
     ``override`` (and, first on a method, ``classmethod`` or ``staticmethod``) keep the
-    function what it is."""
+    function what it is, and only when every binding the decorator's name may have is
+    one of them (``async_method`` may be a plain function's name when some setting is off)."""
     inline = runtime_async = False
     decorators = fdef.decorators[1:] if kind in (MethodKind.CLASS, MethodKind.STATIC) else fdef.decorators
     for deco in decorators:
         names = index.qualified_names(deco.decorator)
         if MARKER_NOINLINE in names:
             return _Markers(Refusal(RefusalCode.NOINLINE, "marked @runtime.noinline"))
-        if MARKER_INLINE in names:
+        if names == {MARKER_INLINE}:
             inline = True
-        elif MARKER_ASYNC_METHOD in names:
+        elif names == {MARKER_ASYNC_METHOD}:
             runtime_async = True
         elif not (names and names <= TYPING_DECORATORS):  # every binding the name may have
             shown = cst.Module([]).code_for_node(deco.decorator)

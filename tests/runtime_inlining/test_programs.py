@@ -237,3 +237,44 @@ def test_F2_a_runtime_async_callee_awaited_in_a_handler_stays_a_call():
     caller's KeyError. A runtime-async callee that may suspend is kept in a handler."""
     result = assert_same_behaviour(REGISTRATION_FAILS_IN_HANDLER, min_inlined=0, runner=_run_closing_contexts)
     assert [s.code for s in result.report.skipped if s.callee == "callee"] == ["throw-context"]
+
+
+MAYBE_NOT_ASYNC_METHOD = '''
+import os
+import runtime
+from runtime import AsyncLocal, async_method
+
+loc = AsyncLocal("unset")
+
+if not os.environ.get("ASYNC_INLINE_TEST_NEVER_SET"):
+    def async_method(fn):
+        """Plain coroutines unless the variable is set."""
+        return fn
+
+
+@async_method
+async def callee():
+    loc.value = "callee wrote this"
+    return 1
+
+
+async def other():
+    return 2
+
+
+@runtime.async_method
+async def main():
+    loc.value = "main"
+    r = await callee() + await other()
+    print(r, loc.value)
+    return loc.value
+'''
+
+
+def test_F2_a_decorator_name_that_may_not_be_async_method_is_no_marker():
+    """F2 (restore on exit) holds for a runtime-async callee only: when ``async_method`` may be bound to
+    another function (here: one returning the plain coroutine function), the decorator
+    may replace the function, so it is refused (``decorator``). Before, ``callee`` was
+    inlined as runtime-async and its AsyncLocal write was undone at its exit."""
+    result = assert_same_behaviour(MAYBE_NOT_ASYNC_METHOD, inlined={"other"}, runner=runtime.run)
+    assert [s.code for s in result.report.skipped if s.callee == "callee"] == ["decorator"]
