@@ -133,6 +133,15 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> 
     rt = b.name(runtime)
     top = callee.owner.qualname if callee.owner is not None else callee.name
     home: cst.BaseExpression = b.name(top)
+    # The body was inlined as a plain coroutine or as runtime-async: a decorator or patch
+    # that gave the function the other kind (``async_method`` added, or removed) must make
+    # the guards fail.
+    no_space = cst.SimpleWhitespace("")
+    kind = cst.Arg(
+        b.TRUE if callee.is_runtime_async else b.FALSE,
+        keyword=cst.Name("runtime_async"),
+        equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space),
+    )
     if namespace is not None:
         home = cst.Call(b.attr(b.name(namespace.alias), "get"), [cst.Arg(b.string(top))])
     if callee.owner is not None:
@@ -140,10 +149,10 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> 
         key = callee.name
         if is_private_name(key):
             key = mangle(callee.owner.class_name, key) or key
-        found = cst.Call(b.attr(rt, "function_of"), [cst.Arg(home), cst.Arg(b.string(key)), cst.Arg(b.string(callee.qualname))])
+        found = cst.Call(b.attr(rt, "function_of"), [cst.Arg(home), cst.Arg(b.string(key)), cst.Arg(b.string(callee.qualname)), kind])
     else:
         assert namespace is not None
-        found = cst.Call(b.attr(rt, "function_at"), [cst.Arg(home), cst.Arg(b.string(namespace.module)), cst.Arg(b.string(callee.qualname))])
+        found = cst.Call(b.attr(rt, "function_at"), [cst.Arg(home), cst.Arg(b.string(namespace.module)), cst.Arg(b.string(callee.qualname)), kind])
     stmts: list[cst.BaseStatement] = [b.line(b.assign(ref.alias, found))]
     if cell is not None:
         stmts.append(b.line(b.assign(cell, cst.Call(b.attr(rt, "class_cell"), [cst.Arg(b.name(ref.alias))]))))

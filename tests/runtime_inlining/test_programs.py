@@ -278,3 +278,77 @@ def test_F2_a_decorator_name_that_may_not_be_async_method_is_no_marker():
     inlined as runtime-async and its AsyncLocal write was undone at its exit."""
     result = assert_same_behaviour(MAYBE_NOT_ASYNC_METHOD, inlined={"other"}, runner=runtime.run)
     assert [s.code for s in result.report.skipped if s.callee == "callee"] == ["decorator"]
+
+
+CLASS_DECORATOR_ADDS_ASYNC_METHOD = '''
+from runtime import AsyncLocal, async_method
+
+loc = AsyncLocal("unset")
+
+
+def make_runtime_async(cls):
+    cls.m = async_method(cls.__dict__["m"])
+    return cls
+
+
+@make_runtime_async
+class K:
+    async def m(self):
+        loc.value = "m wrote this"
+        return 1
+
+
+async def other():
+    return 2
+
+
+@async_method
+async def main():
+    loc.value = "main"
+    r = await K.m(K()) + await other()
+    print(r, loc.value)
+    return loc.value
+'''
+
+CLASS_DECORATOR_REMOVES_ASYNC_METHOD = '''
+from runtime import AsyncLocal, async_method
+
+loc = AsyncLocal("unset")
+
+
+def plain_methods(cls):
+    """Strip the runtime-async wrapper (e.g. for a synchronous test double)."""
+    cls.m = cls.__dict__["m"].__wrapped__
+    return cls
+
+
+@plain_methods
+class K:
+    @async_method
+    async def m(self):
+        loc.value = "m wrote this"
+        return 1
+
+
+async def other():
+    return 2
+
+
+@async_method
+async def main():
+    loc.value = "main"
+    r = await K.m(K()) + await other()
+    print(r, loc.value)
+    return loc.value
+'''
+
+
+@pytest.mark.parametrize(
+    "source", [CLASS_DECORATOR_ADDS_ASYNC_METHOD, CLASS_DECORATOR_REMOVES_ASYNC_METHOD], ids=["adds", "removes"]
+)
+def test_F2_a_method_whose_kind_a_class_decorator_changed_is_never_inlined_as_the_other(source):
+    """F2 restores the AsyncLocal writes of a runtime-async frame, not of a plain
+    coroutine's: the reference of an inlined body only matches the kind it was inlined
+    as (``function_of(..., runtime_async=...)``). Before, ``async_method``'s wrapper and
+    the plain function each stood for the other, and the guard passed."""
+    assert_same_behaviour(source, inlined={"K.m", "other"}, runner=runtime.run, not_found=frozenset({"_ai_ref_K_m"}))
