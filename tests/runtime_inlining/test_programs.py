@@ -352,3 +352,40 @@ def test_F2_a_method_whose_kind_a_class_decorator_changed_is_never_inlined_as_th
     as (``function_of(..., runtime_async=...)``). Before, ``async_method``'s wrapper and
     the plain function each stood for the other, and the guard passed."""
     assert_same_behaviour(source, inlined={"K.m", "other"}, runner=runtime.run, not_found=frozenset({"_ai_ref_K_m"}))
+
+
+SNAPSHOT_HOLDS_THE_CONTEXT = '''
+from runtime import AsyncLocal, async_method
+
+resource = AsyncLocal(None)
+
+
+class Connection:
+    def __init__(self, name):
+        self.name = name
+
+    def __del__(self):
+        print("closed", self.name)
+
+
+@async_method
+async def query(q):
+    return f"ran {q} on {resource.value.name}"
+
+
+@async_method
+async def main():
+    resource.value = Connection("db1")
+    print(await query("select 1"))
+    resource.value = None          # drop the connection: the original closes it here
+    print("connection dropped")
+    return "done"
+'''
+
+
+def test_F1_the_entry_snapshot_is_released_when_the_inlined_frame_returns():
+    """F1's snapshot holds the entry execution context (the caller's AsyncLocal values);
+    the original's wrapper frame drops it when the call returns, so an object only an
+    AsyncLocal holds is finalised when the caller overwrites the value. Before, the
+    inlined ``_aiN_frame`` kept it until its next use: "closed" came late."""
+    assert_same_behaviour(SNAPSHOT_HOLDS_THE_CONTEXT, inlined={"query"}, runner=runtime.run)
