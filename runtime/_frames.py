@@ -256,6 +256,17 @@ def async_method(fn: Any) -> Any:
     return _build_wrapper(fn)
 
 
+def wrapped_function(obj: object) -> types.FunctionType | None:
+    """The function ``obj`` runs if it is a wrapper :func:`async_method` made (its code's
+    globals are the wrappers', the function is in its closure), else None. Not
+    ``__wrapped__`` or ``_ai_async_method``, which any decorator may copy or set."""
+    if type(obj) is not types.FunctionType or obj.__globals__ is not wrapper_globals or obj.__code__.co_freevars != ("_ai_fn",):
+        return None
+    assert obj.__closure__ is not None
+    fn = obj.__closure__[0].cell_contents
+    return fn if type(fn) is types.FunctionType else None
+
+
 def is_async_method(fn: object) -> bool:
     """True if ``fn`` was decorated with :func:`async_method`."""
     fn = getattr(fn, "__func__", fn)

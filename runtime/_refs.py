@@ -12,6 +12,8 @@ import sys
 import types
 from typing import Any
 
+from ._frames import wrapped_function
+
 #: What an instance lookup of a method yields; the guard of an inlined method tests it.
 METHOD_TYPE = types.MethodType
 #: The builtins module: generated code takes the builtins it calls (``type``, ``getattr``
@@ -36,13 +38,14 @@ class _NotFound:
 NOT_FOUND: Any = _NotFound()
 
 
-def function_at(obj: object, module: str, qualname: str) -> Any:
+def function_at(obj: object, module: str, qualname: str, runtime_async: bool | None = None) -> Any:
     """``obj`` if it is the ``async def`` ``qualname`` of module ``module`` whose body was
-    inlined, else ``NOT_FOUND`` (a patch was active, or the name holds something else).
+    inlined, in the kind it was inlined as (``runtime_async``, see :func:`is_function`),
+    else ``NOT_FOUND`` (a patch was active, or the name holds something else).
 
     The module is the one whose globals the function has (a function's ``__module__`` is
     only a name: trio renames its public functions' to ``trio``, and any code may set it)."""
-    if is_function(obj, qualname) and _own_function(obj).__globals__ is getattr(sys.modules.get(module), "__dict__", None):  # type: ignore[arg-type]
+    if is_function(obj, qualname, runtime_async) and _own_function(obj).__globals__ is getattr(sys.modules.get(module), "__dict__", None):  # type: ignore[arg-type]
         return obj
     return NOT_FOUND
 
@@ -86,11 +89,12 @@ def global_value(namespace: dict[str, Any], name: str) -> Any:
 _CLASS_NAMESPACE = type.__dict__["__dict__"]
 
 
-def function_of(cls: Any, name: str, qualname: str, namespace: dict[str, Any] | None = None) -> Any:
+def function_of(cls: Any, name: str, qualname: str, runtime_async: bool | None = None, namespace: dict[str, Any] | None = None) -> Any:
     """The function ``cls`` holds under ``name`` (through ``classmethod`` and
-    ``staticmethod``), if it is the ``async def`` named ``qualname`` whose body was inlined;
-    else ``NOT_FOUND``. A class decorator may have replaced it, a patch may be active:
-    then the guards must never pass.
+    ``staticmethod``), if it is the ``async def`` named ``qualname`` whose body was inlined,
+    in the kind it was inlined as (``runtime_async``, see :func:`is_function`); else
+    ``NOT_FOUND``. A class decorator may have replaced it (or wrapped it with
+    ``async_method``, or unwrapped it), a patch may be active: then the guards must never pass.
 
     The function's globals must be ``namespace``, the namespace of the module whose source
     was read (by default the calling module's: generated code reads references of its own
@@ -107,7 +111,7 @@ def function_of(cls: Any, name: str, qualname: str, namespace: dict[str, Any] | 
     attribute = held.get(name)
     if isinstance(attribute, (classmethod, staticmethod)):
         attribute = attribute.__func__
-    if not is_function(attribute, qualname) or _own_function(attribute).__globals__ is not namespace:
+    if not is_function(attribute, qualname, runtime_async) or _own_function(attribute).__globals__ is not namespace:
         return NOT_FOUND
     if _NO_CODE_QUALNAMES and caller.f_code.co_name == "<module>" and namespace is caller.f_globals:
         # Before 3.11 a class decorator's function named alike and given the qualified
@@ -132,27 +136,40 @@ def _compiled_at(code: types.CodeType, outer: types.CodeType, path: list[str]) -
     )
 
 
-def is_function(obj: object, qualname: str) -> bool:
+def is_function(obj: object, qualname: str, runtime_async: bool | None = None) -> bool:
     """``obj`` is the plain function compiled from the ``def`` named ``qualname`` in the
     file of its module (a wrapper copies ``__qualname__``, not its code's name; before
     3.11 codes have no qualified name, so a ``functools.wraps`` wrapper is told by its
     ``__wrapped__``, and a function a decorator made from text, named alike and given the
-    qualified name, as ``dataclasses`` makes methods, by its code's file).
-    ``@async_method``'s wrapper counts as the function: it runs the body inlined."""
+    qualified name, as ``dataclasses`` makes methods, by its code's file), or
+    ``@async_method``'s wrapper of that function.
+
+    ``runtime_async`` is the kind the rewrite inlined the body as: True, only the wrapper
+    (the body runs with the frame rules); False, only the plain function (a plain
+    coroutine). The guards of an inlined body must fail when a decorator or a patch gave
+    the function the other kind. None, as code generated before the argument passes:
+    either."""
     if type(obj) is not types.FunctionType or obj.__qualname__ != qualname:
         return False
-    if "__wrapped__" in obj.__dict__ and not obj.__dict__.get("_ai_async_method", False):
+    own = wrapped_function(obj)
+    if runtime_async is not None and runtime_async is not (own is not None):
         return False
-    code = obj.__code__
+    if own is None:
+        own = obj
+    elif own.__qualname__ != qualname:
+        return False
+    if "__wrapped__" in own.__dict__:
+        return False
+    code = own.__code__
     if getattr(code, "co_qualname", qualname) != qualname or code.co_name != qualname.rpartition(".")[2]:
         return False
-    own = _own_function(obj)
-    return bool(own.__code__.co_filename == own.__globals__.get("__file__"))
+    return bool(code.co_filename == own.__globals__.get("__file__"))
 
 
 def _own_function(function: types.FunctionType) -> types.FunctionType:
     """The function whose code the program wrote: for ``@async_method``, the one it wraps."""
-    return function.__dict__["__wrapped__"] if function.__dict__.get("_ai_async_method", False) else function
+    own = wrapped_function(function)
+    return function if own is None else own
 
 
 def class_cell(function: Any) -> Any:

@@ -191,7 +191,7 @@ class CalleeInfo:
     return_expr: cst.BaseExpression | None = None
     inline_marker: bool = False
     is_runtime_async: bool = False
-    #: The body holds an await, ``async for`` or ``async with``: it may suspend. A
+    #: The body holds an await, ``async for``, ``async with`` or async comprehension: it may suspend. A
     #: runtime-async callee that cannot suspend gets only the I2 machinery (rule I6).
     may_suspend: bool = True
     #: The body has an ``except``, a ``finally`` or a ``with``: code that may raise while
@@ -286,16 +286,17 @@ class _Markers:
 def _markers(index: ScopeIndex, fdef: cst.FunctionDef, kind: MethodKind | None) -> _Markers:
     """What the decorators say: only the runtime's markers, ``typing``'s ``final`` and
     ``override`` (and, first on a method, ``classmethod`` or ``staticmethod``) keep the
-    function what it is."""
+    function what it is, and only when every binding the decorator's name may have is
+    one of them (``async_method`` may be a plain function's name when some setting is off)."""
     inline = runtime_async = False
     decorators = fdef.decorators[1:] if kind in (MethodKind.CLASS, MethodKind.STATIC) else fdef.decorators
     for deco in decorators:
         names = index.qualified_names(deco.decorator)
         if MARKER_NOINLINE in names:
             return _Markers(Refusal(RefusalCode.NOINLINE, "marked @runtime.noinline"))
-        if MARKER_INLINE in names:
+        if names == {MARKER_INLINE}:
             inline = True
-        elif MARKER_ASYNC_METHOD in names:
+        elif names == {MARKER_ASYNC_METHOD}:
             runtime_async = True
         elif not (names and names <= TYPING_DECORATORS):  # every binding the name may have
             shown = cst.Module([]).code_for_node(deco.decorator)
@@ -541,8 +542,14 @@ def analyze_callee(
 
 
 def _may_suspend(nodes: Sequence[cst.CSTNode]) -> bool:
-    """Statically: an await, ``async for`` or ``async with`` anywhere in the body."""
-    return any(isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None) for node in nodes)
+    """Statically: an await, ``async for``, ``async with`` or async comprehension
+    (``[x async for x in g()]``: each step awaits ``__anext__``) anywhere in the body.
+    An async generator expression suspends only where it is iterated, but counts too:
+    erring towards "may suspend" costs an awaited exit, the other way a broken I6."""
+    return any(
+        isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None)
+        for node in nodes
+    )
 
 
 def _names_in_fstrings(nodes: Sequence[cst.CSTNode]) -> dict[cst.Name, frozenset[str]]:

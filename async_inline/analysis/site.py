@@ -16,7 +16,7 @@ import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
 from .binding import ParamSource, bind_arguments
-from .callee import GENERATED_PREFIX, CalleeInfo, mangling_prefix, other_spelling
+from .callee import GENERATED_PREFIX, CalleeInfo, is_immutable_literal, mangling_prefix, other_spelling
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .guards import Guard, GuardPolicy, choose_guard
@@ -69,7 +69,7 @@ def _configure_await_parts(index: ScopeIndex, call: cst.Call) -> tuple[cst.Call,
         return None
     if second.keyword is not None and second.keyword.value != "continue_on_captured_context":
         return None
-    if "runtime.configure_await" not in index.qualified_names(call.func):
+    if index.qualified_names(call.func) != {"runtime.configure_await"}:  # every binding the name may have
         return None
     return first.value, second.value
 
@@ -169,16 +169,27 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
 def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall) -> Refusal | None:
     if site.configure is not None and not callee.is_runtime_async:
         return Refusal(RefusalCode.CONFIGURE_AWAIT, "configure_await around a plain coroutine: kept as a call")
-    if ctx.in_handler and callee.may_suspend and callee.handles_exceptions:
+    if site.configure is not None and not is_immutable_literal(site.configure):
+        # The original evaluates the flag after the call, then tests its truth once, before
+        # the body runs (either may run code or raise, leaving the coroutine never awaited);
+        # inlined, the flag's value is tested at the frame's exits. A literal's test is
+        # neither code nor an error, whenever and however often it is made.
+        return Refusal(
+            RefusalCode.CONFIGURE_AWAIT,
+            "configure_await's flag is not a literal: its evaluation and truth test would move from before the callee's body to its exits",
+        )
+    if ctx.in_handler and callee.may_suspend and (callee.handles_exceptions or callee.is_runtime_async):
         # CPython bug gh-108668: a coroutine resumed by throw() that raises while handling
         # an exception of its own gives the new exception the __context__ of the frame
         # awaiting it (the caller's handled exception) instead. Inlined, the chain would be
-        # the correct one: an observable difference.
+        # the correct one: an observable difference. A runtime-async callee's real call
+        # always runs a handler: its wrapper's ``finally``, which awaits the exit protocol
+        # (switching back to the caller's synchronization context may raise there).
         return Refusal(
             RefusalCode.THROW_CONTEXT,
             "awaited while the caller handles an exception, and the callee may be resumed by throw() "
-            "and raise inside its own except/finally/with: as a separate coroutine, CPython gives that "
-            "exception a different __context__ (gh-108668)",
+            "and raise inside its own except/finally/with (a runtime-async callee's wrapper has a finally): "
+            "as a separate coroutine, CPython gives that exception a different __context__ (gh-108668)",
         )
     if ctx.caller.introspection:
         return Refusal(RefusalCode.CALLER_INTROSPECTION, f"the caller calls {ctx.caller.introspection}, which would see the inlined names")

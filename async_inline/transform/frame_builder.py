@@ -343,14 +343,17 @@ class FrameBuilder:
         params = {p.name for p in callee.params}
         unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned and local not in params]
         fresh: list[Emitted] = [b.assign_many(unbound, b.NONE), b.delete(unbound)] if unbound else []
-        release: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
         handlers = [self._stop_iteration_handler(number)] if call.observed else []
         entry: list[Emitted] = []
         every_exit: list[Emitted] = []
         if callee.is_runtime_async:
-            snapshot, exit_check = self._runtime_frame(callee, number, call.leave_flag)
-            entry.append(snapshot)
+            snapshot, enter, exit_check = self._runtime_frame(callee, number, call.leave_flag)
+            entry.append(enter)
             every_exit.append(exit_check)
+            # The snapshot holds the entry execution context (the caller's AsyncLocal
+            # values): the original's wrapper frame drops it when the call returns.
+            released.append(snapshot)
+        release: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
         if not (handlers or every_exit):
             return [*bindings, *fresh, *inner, *release]
         frame = cst.Try(
@@ -373,12 +376,15 @@ class FrameBuilder:
         )
         return cst.ExceptHandler(body=b.block([converted]), type=builtin("StopIteration"), name=cst.AsName(name=b.name(exc)))
 
-    def _runtime_frame(self, callee: CalleeInfo, number: int, leave_flag: cst.BaseExpression | None) -> tuple[cst.SimpleStatementLine, cst.If]:
+    def _runtime_frame(
+        self, callee: CalleeInfo, number: int, leave_flag: cst.BaseExpression | None
+    ) -> tuple[str, cst.SimpleStatementLine, cst.If]:
         """The runtime's frame protocol 2 (docs/runtime-inlining-protocol.md): the entry
         snapshot after the arguments (F1, I2, through ``hooks.enter``, which the tracer
         switches); on every exit where the state changed, F2 or the I4 transition, done
         synchronously by ``try_leave`` unless it must suspend to switch the synchronization
-        context (then ``await leave``). A callee that cannot suspend exits synchronously (I6)."""
+        context (then ``await leave``). A callee that cannot suspend exits synchronously (I6).
+        Returns the snapshot's variable, the entry and the exit."""
         rt = self.emission.runtime()
         snapshot = self.names.make(f"ai{number}_frame")
         entry = cst.SimpleStatementLine(
@@ -399,7 +405,7 @@ class FrameBuilder:
             changed = cst.BooleanOperation(left=changed, operator=cst.And(), right=b.not_(done))
         else:
             exit_call = cst.Expr(cst.Call(func=b.attr(rt, "leave_sync"), args=[cst.Arg(b.name(snapshot))]))
-        return entry, b.if_(changed, [exit_call])
+        return snapshot, entry, b.if_(changed, [exit_call])
 
 
 

@@ -133,6 +133,10 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> 
     rt = b.name(runtime)
     top = callee.owner.qualname if callee.owner is not None else callee.name
     home: cst.BaseExpression = b.name(top)
+    # The body was inlined as a plain coroutine or as runtime-async: a decorator or patch
+    # that gave the function the other kind (``async_method`` added, or removed) must make
+    # the guards fail.
+    kind = _keyword("runtime_async", b.TRUE if callee.is_runtime_async else b.FALSE)
     if namespace is not None:
         home = cst.Call(b.attr(b.name(namespace.alias), "get"), [cst.Arg(b.string(top))])
     if callee.owner is not None:
@@ -140,17 +144,22 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> 
         key = callee.name
         if is_private_name(key):
             key = mangle(callee.owner.class_name, key) or key
-        args = [cst.Arg(home), cst.Arg(b.string(key)), cst.Arg(b.string(callee.qualname))]
+        args = [cst.Arg(home), cst.Arg(b.string(key)), cst.Arg(b.string(callee.qualname)), kind]
         if namespace is not None:  # the method's globals must be that module's
-            args.append(cst.Arg(b.name(namespace.alias)))
+            args.append(_keyword("namespace", b.name(namespace.alias)))
         found = cst.Call(b.attr(rt, "function_of"), args)
     else:
         assert namespace is not None
-        found = cst.Call(b.attr(rt, "function_at"), [cst.Arg(home), cst.Arg(b.string(namespace.module)), cst.Arg(b.string(callee.qualname))])
+        found = cst.Call(b.attr(rt, "function_at"), [cst.Arg(home), cst.Arg(b.string(namespace.module)), cst.Arg(b.string(callee.qualname)), kind])
     stmts: list[cst.BaseStatement] = [b.line(b.assign(ref.alias, found))]
     if cell is not None:
         stmts.append(b.line(b.assign(cell, cst.Call(b.attr(rt, "class_cell"), [cst.Arg(b.name(ref.alias))]))))
     return stmts
+
+
+def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
+    no_space = cst.SimpleWhitespace("")
+    return cst.Arg(value, keyword=cst.Name(name), equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space))
 
 
 def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:

@@ -134,3 +134,69 @@ async def main():
 '''
     result = assert_same_behaviour(source, inlined={"no_handler", "no_await", "handles_after_throw"})
     assert "throw-context" not in skipped_codes(result).values()
+
+
+def test_a_callee_suspending_only_in_an_async_comprehension_may_be_resumed_by_throw():
+    """The callee's only suspension is an async comprehension: it may suspend all the same
+    (``may_suspend``, rule I6's test), so the gh-108668 refusal applies. Before, the
+    comprehension was not seen, the site was inlined and the chain changed."""
+    source = PRELUDE + '''
+async def failing_items():
+    await failed_soon()
+    yield 1
+
+async def handles_after_comprehension():
+    try:
+        print([x async for x in failing_items()])
+    except KeyError:
+        print("caught thrown")
+    try:
+        max()
+    except TypeError:
+        raise IndexError("in handler")
+
+async def main():
+    print(await other())
+    try:
+        raise ValueError("outer")
+    except ValueError:
+        await handles_after_comprehension()
+'''
+    result = assert_same_behaviour(source, inlined={"other"})
+    assert skipped_codes(result).get("handles_after_comprehension") == "throw-context"
+
+
+RUNTIME_FRAME_IN_HANDLER = '''
+import runtime
+from runtime import SynchronizationContext, async_method, yield_
+
+q = runtime.QueueContext("q")
+
+
+@async_method
+async def callee():
+    SynchronizationContext.set_current(None)
+    await yield_()
+    raise ValueError("body")
+
+
+async def main():
+    SynchronizationContext.set_current(q)
+    try:
+        raise KeyError("handled by main")
+    except KeyError:
+        try:
+            await callee()
+        except BaseException as e:
+            print(type(e).__name__, "| context:", repr(e.__context__), "| its context:", repr(e.__context__.__context__))
+    return "done"
+'''
+
+
+def test_a_runtime_async_callee_in_a_handler_has_the_finally_of_its_wrapper():
+    """gh-108668 with F2/A4: a runtime-async callee without handlers of its own still
+    raises in one, its wrapper's ``finally`` (here: the switch back to the caller's
+    synchronization context fails under asyncio, while ValueError is handled), so the
+    site stays a call. Before, it was inlined and the chain went through ValueError."""
+    result = assert_same_behaviour(RUNTIME_FRAME_IN_HANDLER, min_inlined=0)
+    assert skipped_codes(result).get("callee") == "throw-context"

@@ -938,3 +938,45 @@ def test_a_runtime_async_function_of_another_module_is_found_by_its_wrapper():
                 print(await work())
         ''',
     }, inlined={"pkg.util.double"})
+
+
+def test_a_function_another_module_made_runtime_async_is_not_inlined_as_plain():
+    """F2: ``lib.callee = runtime.async_method(lib.callee)`` in another module makes the
+    plain ``async def`` runtime-async, so its AsyncLocal write is undone when it returns.
+    The reference of the body inlined as a plain coroutine only matches the plain
+    function (``function_at(..., runtime_async=False)``); before, the wrapper matched
+    too, and the inlined write leaked to the caller."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/lib.py": '''
+            from runtime import AsyncLocal
+            loc = AsyncLocal("unset")
+
+            async def callee():
+                loc.value = "callee wrote this"
+                return 1
+
+            async def other():
+                return 2
+        ''',
+        "pkg/patch.py": '''
+            import runtime
+            from pkg import lib
+            lib.callee = runtime.async_method(lib.callee)
+        ''',
+        "pkg/app.py": '''
+            import pkg.patch
+            from runtime import async_method
+            from pkg import lib
+
+            @async_method
+            async def work():
+                lib.loc.value = "main"
+                r = await lib.callee() + await lib.other()
+                print(r, lib.loc.value)
+                return lib.loc.value
+
+            async def main():
+                print(await work())
+        ''',
+    }, inlined={"pkg.lib.callee", "pkg.lib.other"}, not_found=frozenset({"pkg.app._ai_ref_callee"}))

@@ -90,3 +90,28 @@ def test_the_module_is_the_functions_globals_not_its_module_attribute() -> None:
     claiming.__module__ = __name__
     assert function_at(claiming, __name__, "plain") is NOT_FOUND
     assert function_of(42, "m", "Base.m") is NOT_FOUND
+
+
+def test_a_reference_matches_only_the_kind_the_body_was_inlined_as() -> None:
+    """F2 applies to a runtime-async frame, not to a plain coroutine: a body inlined as
+    one must never run for the other (a class decorator or another module adding or
+    removing ``async_method``)."""
+    wrapper = async_method(plain)
+    assert function_at(plain, __name__, "plain", runtime_async=False) is plain
+    assert function_at(plain, __name__, "plain", runtime_async=True) is NOT_FOUND
+    assert function_at(wrapper, __name__, "plain", runtime_async=True) is wrapper
+    assert function_at(wrapper, __name__, "plain", runtime_async=False) is NOT_FOUND
+    assert function_of(Derived, "m", "Derived.m", runtime_async=True) is vars(Derived)["m"]
+    assert function_of(Derived, "m", "Derived.m", runtime_async=False) is NOT_FOUND
+    assert function_of(Base, "m", "Base.m", runtime_async=True) is NOT_FOUND
+    assert function_of(Base, "m", "Base.m", runtime_async=False) is vars(Base)["m"]
+
+
+def test_only_the_runtimes_wrapper_counts_as_one() -> None:
+    """A function that merely carries the marks (``functools.wraps`` over a wrapper copies
+    ``_ai_async_method`` and sets ``__wrapped__``) is no ``async_method`` wrapper: what it
+    runs is not known."""
+    marked = types.FunctionType(plain.__code__, plain.__globals__, "plain")
+    marked.__dict__.update(_ai_async_method=True, __wrapped__=plain)
+    assert function_at(marked, __name__, "plain") is NOT_FOUND
+    assert function_at(marked, __name__, "plain", runtime_async=True) is NOT_FOUND

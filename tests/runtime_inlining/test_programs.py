@@ -16,7 +16,9 @@ import types
 
 import pytest
 
+import runtime
 from async_inline import Options, rewrite_source
+from tests.differential.harness import assert_same_behaviour
 from tests.runtime.support import MODE_IDS, MODES, assert_same_run, run_program
 from tests.runtime.test_differential import PROGRAMS
 
@@ -58,3 +60,332 @@ def test_never_suspending_callee_gets_only_the_synchronous_exit():
     _, _, result = _rewritten("never_suspending")
     assert any(d.never_suspends for d in result.report.inlined)
     assert ".leave_sync(" in result.code
+
+
+ASYNC_COMPREHENSION = '''
+from runtime import AsyncLocal, async_method, yield_
+
+local = AsyncLocal("unset")
+
+
+async def items():
+    for i in range(2):
+        await yield_()
+        yield i
+
+
+@async_method
+async def collect():
+    local.value = "collect"
+    return [x async for x in items()]
+
+
+@async_method
+async def main():
+    local.value = "main"
+    r = await collect()
+    print(r, local.value)
+    return r
+'''
+
+
+def test_I6_a_callee_suspending_only_in_an_async_comprehension_gets_the_awaited_exit():
+    """I6 holds only for a callee that cannot suspend: an async comprehension suspends at
+    each ``__anext__``. Before, it was taken for never-suspending, and the inlined exit
+    (``leave_sync``) raised "I6 violated" after the suspension."""
+    result = assert_same_behaviour(ASYNC_COMPREHENSION, inlined={"collect"}, runner=runtime.run)
+    assert [d.never_suspends for d in result.report.inlined] == [False]
+
+
+CONFIGURE_FLAG = '''
+import runtime
+from runtime import async_method, configure_await, yield_
+
+settings = {}
+
+
+class Ambiguous:
+    """Like a numpy array of several elements: its truth value is an error."""
+
+    def __bool__(self):
+        raise ValueError("truth value is ambiguous")
+
+
+class Counted:
+    def __bool__(self):
+        print("bool called")
+        return False
+
+
+@async_method
+async def callee(tag):
+    print("callee body ran", tag)
+    await yield_()
+    return tag
+
+
+@async_method
+async def main():
+    print(await configure_await(callee("literal"), False))
+    print(await configure_await(callee("counted"), Counted()))
+    try:
+        print(await configure_await(callee("ambiguous"), Ambiguous()))
+    except ValueError as e:
+        print("caught", e)
+    try:
+        print(await configure_await(callee("missing"), settings["capture"]))
+    except KeyError as e:
+        print("missing setting", e)
+    return "done"
+'''
+
+
+def test_I7_a_configure_await_flag_other_than_a_literal_keeps_the_call():
+    """I7: ``configure_await`` evaluates its flag after the call and tests its truth once,
+    before the callee's body runs; an error there leaves the coroutine never awaited (a
+    RuntimeWarning). Before, the inlined frame tested the flag's value at its exits: the
+    body ran despite an ambiguous flag, ``__bool__`` ran three times, no warning. Only a
+    literal flag is inlined now."""
+    result = assert_same_behaviour(CONFIGURE_FLAG, runner=runtime.run)
+    if Options().stress_seed is None:
+        assert [d.line for d in result.report.inlined] == [30]
+        assert sorted(s.code for s in result.report.skipped if s.callee == "callee") == ["configure-await"] * 3
+
+
+@pytest.mark.decisions
+def test_I7_configure_await_that_may_be_another_function_is_no_I7_site():
+    """A name that may be bound to something else than ``runtime.configure_await`` is
+    not read as I7: the await stays a call of that name."""
+    source = '''
+import os
+from runtime import async_method, configure_await
+
+if os.environ.get("NO_CONFIGURE"):
+    def configure_await(coro, flag):
+        return coro
+
+
+@async_method
+async def callee():
+    return 1
+
+
+@async_method
+async def main():
+    return await configure_await(callee(), False)
+'''
+    result = rewrite_source(source, filename="<test>", options=Options(stress_seed=None))
+    assert not result.report.inlined
+
+
+def _run_closing_contexts(coro):
+    """``runtime.run``, then the program's queue contexts (``contexts``) are closed
+    (``coro``: of a plain ``main``, whose globals are the program's)."""
+    contexts = coro.cr_frame.f_globals["contexts"]
+    try:
+        return runtime.run(coro, timeout=10)
+    finally:
+        for context in contexts:
+            context.close()
+
+
+REGISTRATION_FAILS_IN_HANDLER = '''
+import runtime
+from runtime import AsyncLocal, Awaiter, SynchronizationContext, async_method
+
+local = AsyncLocal("unset")
+contexts = [runtime.QueueContext("c0"), runtime.QueueContext("c1")]
+
+
+class Broken(Awaiter):
+    is_completed = False
+
+    def on_completed(self, continuation):
+        raise OSError("cannot register")
+
+
+@async_method
+async def callee():
+    local.value = "callee"
+    SynchronizationContext.set_current(contexts[1])
+    await Broken()
+
+
+@async_method
+async def body():
+    SynchronizationContext.set_current(contexts[0])
+    local.value = "main"
+    try:
+        raise KeyError("h")
+    except KeyError:
+        try:
+            await callee()
+        except OSError as e:
+            print("caught", repr(e), repr(e.__context__), local.value, SynchronizationContext.current() is contexts[0])
+    return local.value
+
+
+async def main():
+    return await body()
+'''
+
+
+def test_F2_a_runtime_async_callee_awaited_in_a_handler_stays_a_call():
+    """gh-108668 through the runtime's driver: the awaiter's registration error is thrown
+    into the callee, whose real call's wrapper handles it in its ``finally`` (F2, the
+    switch back): the original's OSError has no ``__context__``, inlined it had the
+    caller's KeyError. A runtime-async callee that may suspend is kept in a handler."""
+    result = assert_same_behaviour(REGISTRATION_FAILS_IN_HANDLER, min_inlined=0, runner=_run_closing_contexts)
+    assert [s.code for s in result.report.skipped if s.callee == "callee"] == ["throw-context"]
+
+
+MAYBE_NOT_ASYNC_METHOD = '''
+import os
+import runtime
+from runtime import AsyncLocal, async_method
+
+loc = AsyncLocal("unset")
+
+if not os.environ.get("ASYNC_INLINE_TEST_NEVER_SET"):
+    def async_method(fn):
+        """Plain coroutines unless the variable is set."""
+        return fn
+
+
+@async_method
+async def callee():
+    loc.value = "callee wrote this"
+    return 1
+
+
+async def other():
+    return 2
+
+
+@runtime.async_method
+async def main():
+    loc.value = "main"
+    r = await callee() + await other()
+    print(r, loc.value)
+    return loc.value
+'''
+
+
+def test_F2_a_decorator_name_that_may_not_be_async_method_is_no_marker():
+    """F2 (restore on exit) holds for a runtime-async callee only: when ``async_method`` may be bound to
+    another function (here: one returning the plain coroutine function), the decorator
+    may replace the function, so it is refused (``decorator``). Before, ``callee`` was
+    inlined as runtime-async and its AsyncLocal write was undone at its exit."""
+    result = assert_same_behaviour(MAYBE_NOT_ASYNC_METHOD, inlined={"other"}, runner=runtime.run)
+    assert [s.code for s in result.report.skipped if s.callee == "callee"] == ["decorator"]
+
+
+CLASS_DECORATOR_ADDS_ASYNC_METHOD = '''
+from runtime import AsyncLocal, async_method
+
+loc = AsyncLocal("unset")
+
+
+def make_runtime_async(cls):
+    cls.m = async_method(cls.__dict__["m"])
+    return cls
+
+
+@make_runtime_async
+class K:
+    async def m(self):
+        loc.value = "m wrote this"
+        return 1
+
+
+async def other():
+    return 2
+
+
+@async_method
+async def main():
+    loc.value = "main"
+    r = await K.m(K()) + await other()
+    print(r, loc.value)
+    return loc.value
+'''
+
+CLASS_DECORATOR_REMOVES_ASYNC_METHOD = '''
+from runtime import AsyncLocal, async_method
+
+loc = AsyncLocal("unset")
+
+
+def plain_methods(cls):
+    """Strip the runtime-async wrapper (e.g. for a synchronous test double)."""
+    cls.m = cls.__dict__["m"].__wrapped__
+    return cls
+
+
+@plain_methods
+class K:
+    @async_method
+    async def m(self):
+        loc.value = "m wrote this"
+        return 1
+
+
+async def other():
+    return 2
+
+
+@async_method
+async def main():
+    loc.value = "main"
+    r = await K.m(K()) + await other()
+    print(r, loc.value)
+    return loc.value
+'''
+
+
+@pytest.mark.parametrize(
+    "source", [CLASS_DECORATOR_ADDS_ASYNC_METHOD, CLASS_DECORATOR_REMOVES_ASYNC_METHOD], ids=["adds", "removes"]
+)
+def test_F2_a_method_whose_kind_a_class_decorator_changed_is_never_inlined_as_the_other(source):
+    """F2 restores the AsyncLocal writes of a runtime-async frame, not of a plain
+    coroutine's: the reference of an inlined body only matches the kind it was inlined
+    as (``function_of(..., runtime_async=...)``). Before, ``async_method``'s wrapper and
+    the plain function each stood for the other, and the guard passed."""
+    assert_same_behaviour(source, inlined={"K.m", "other"}, runner=runtime.run, not_found=frozenset({"_ai_ref_K_m"}))
+
+
+SNAPSHOT_HOLDS_THE_CONTEXT = '''
+from runtime import AsyncLocal, async_method
+
+resource = AsyncLocal(None)
+
+
+class Connection:
+    def __init__(self, name):
+        self.name = name
+
+    def __del__(self):
+        print("closed", self.name)
+
+
+@async_method
+async def query(q):
+    return f"ran {q} on {resource.value.name}"
+
+
+@async_method
+async def main():
+    resource.value = Connection("db1")
+    print(await query("select 1"))
+    resource.value = None          # drop the connection: the original closes it here
+    print("connection dropped")
+    return "done"
+'''
+
+
+def test_F1_the_entry_snapshot_is_released_when_the_inlined_frame_returns():
+    """F1's snapshot holds the entry execution context (the caller's AsyncLocal values);
+    the original's wrapper frame drops it when the call returns, so an object only an
+    AsyncLocal holds is finalised when the caller overwrites the value. Before, the
+    inlined ``_aiN_frame`` kept it until its next use: "closed" came late."""
+    assert_same_behaviour(SNAPSHOT_HOLDS_THE_CONTEXT, inlined={"query"}, runner=runtime.run)
