@@ -148,6 +148,9 @@ class ProgramGenerator:
         #: a seed stay as they were.
         self.mangling = False
         self.spellings = random.Random(f"mangled spellings {seed}")
+        #: Comprehension variables named like what the code around reads, with a generator
+        #: of their own as well (``comprehension``).
+        self.hiding = random.Random(f"hiding comprehension variables {seed}")
         self.config = Config(
             runtime_async=runtime_async,
             functions=self.rng.randint(2, 5),
@@ -292,7 +295,9 @@ class ProgramGenerator:
         # Now and then a name the code around reads (the global ``G``, a local that may be
         # an argument): inside the comprehension the variable hides it, from the inlined
         # code too, and the callee's own comprehensions may capture an argument's name.
-        var = self.pick(["G", *LOCALS]) if self.chance(0.2) else self.pick(["q", "q2"])
+        var = self.pick(["q", "q2"])
+        if self.hiding.random() < 0.2:
+            var = self.hiding.choice(["G", *LOCALS])
         saved, saved_in = list(self.bound), self.in_comprehension
         self.in_comprehension = True  # no walrus anywhere in it, the first iterable included
         iterable = f"range({self.expr(d - 1)} % 3)" if self.chance(0.4) else f"range({self.rng.randint(0, 3)})"
