@@ -97,7 +97,8 @@ class SiteContext:
     depth: int
     #: Callees of the inlined frames around the site, outermost first.
     stack: tuple[str, ...]
-    #: Emitted local names of the frames around the site (a callee local must avoid them).
+    #: Emitted local names of the frames around the site, and names the comprehensions around
+    #: it bind: a callee local must avoid them, a name the callee reads must not be one.
     active_names: frozenset[str]
     #: Line of the physical caller's statement the inlined code lands in.
     placement_line: int

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import Scope
+from libcst.metadata import ComprehensionScope, Scope
 
 from ..analysis.callee import CalleeInfo, ParamKind
 from ..analysis.caller import CallerInfo, analyze_caller
@@ -78,6 +78,9 @@ class _Frame:
     via: cst.SimpleStatementLine | None = None
     #: Emitted local names of this frame and the frames around it.
     active_names: frozenset[str] = frozenset()
+    #: Names the comprehensions around this frame's code bind (in the frames around it): an
+    #: expression-form frame inside a comprehension reads its names there.
+    around: frozenset[str] = frozenset()
     #: Line of the physical caller's statement this frame's code lands in (depth >= 1).
     placement_line: int = 0
     observed: bool = False
@@ -236,7 +239,7 @@ class Planner:
             caller=frame.caller,
             depth=frame.depth + 1,
             stack=frame.stack,
-            active_names=frame.active_names,
+            active_names=frame.active_names | self._around(frame, site.await_node),
             placement_line=here.placement_line,
             blocks=here.blocks,
             in_handler=here.in_handler,
@@ -254,6 +257,19 @@ class Planner:
         if isinstance(check, Inlinable) and self.stress is not None and not self.stress.picks(ctx.depth):
             return Refusal(RefusalCode.STRESS, "not picked by the stress mode's random choice")
         return check
+
+    @staticmethod
+    def _around(frame: _Frame, node: cst.Await) -> frozenset[str]:
+        """The names bound by the comprehensions around ``node`` in the code ``frame``
+        emits, and around that code: the inlined code placed there would read them instead
+        of the callee's globals and builtins (names the callee reads must not be them)."""
+        names = set(frame.around)
+        index = frame.facts.index
+        scope = index.scope_of(node)
+        while isinstance(scope, ComprehensionScope):
+            names |= index.bindings(scope)
+            scope = scope.parent
+        return frozenset(names)
 
     def _stable(self, frame: _Frame, walrus: frozenset[str]) -> Callable[[cst.CSTNode], bool]:
         substituted = frame.callee.local_uses if frame.expression and frame.callee is not None else ()
@@ -321,6 +337,7 @@ class Planner:
             here,
             check.target,
             active_names=frame.active_names,
+            around=self._around(frame, site.await_node),
             placement_line=here.placement_line,
             base_blocks=here.blocks,  # an expression adds no compiler block
             expression=True,
@@ -387,6 +404,7 @@ class Planner:
             here,
             check.target,
             active_names=frame.active_names | frozenset(local_names[local] for local in callee.locals if local not in aliased),
+            around=self._around(frame, site.await_node),
             placement_line=frame.placement_line if frame.depth else line,
             base_blocks=here.blocks + FRAME_BLOCKS,
             constants=constants,

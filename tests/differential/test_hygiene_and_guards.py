@@ -41,6 +41,56 @@ async def ok():
     assert [s.code for s in skipped] == ["shadowed"]
 
 
+_COMPREHENSION_SHADOWS = {
+    "global": """
+g = 100
+async def f():
+    return g
+async def main():
+    return [await f() for g in range(2)]
+""",
+    "builtin": """
+async def h(s):
+    return len(s)
+async def main():
+    return [await h("abc") for len in [lambda s: -1]]
+""",
+    "condition": """
+g = 100
+async def f(a):
+    return a < g
+async def main():
+    return [g for g in range(3) if await f(1)]
+""",
+    "outer_comprehension": """
+g = 100
+async def f(a):
+    return a + g
+async def main():
+    return [[await f(1) for _ in range(1)] for g in range(2)]
+""",
+    "nested_call_kept": """
+import runtime
+@runtime.noinline
+async def leaf(y):
+    return y * 10
+async def mid(x):
+    return await leaf(x) + 1
+async def main():
+    return [await mid(i) for leaf in [None] for i in range(2)]
+""",
+}
+
+
+@pytest.mark.parametrize("source", _COMPREHENSION_SHADOWS.values(), ids=_COMPREHENSION_SHADOWS.keys())
+def test_comprehension_variable_around_the_site_shadows_what_the_callee_reads(source):
+    """A variable of a comprehension around the site (its ``for`` or ``if`` clause, an outer
+    comprehension's) would hide the callee's global, builtin or kept nested callee from code
+    inlined in place: the site is refused as shadowed."""
+    result = assert_same_behaviour(source, min_inlined=0)
+    assert "shadowed" in [s.code for s in result.report.skipped if s.caller == "main"]
+
+
 @pytest.mark.decisions
 def test_shadowing_by_enclosing_function_is_detected():
     result = rewrite_source('''
