@@ -143,6 +143,9 @@ class CalleeInfo:
     locals: tuple[str, ...] = ()
     #: Every Name node of the parameters and body that is a use of a callee local.
     local_uses: dict[cst.Name, str] = field(default_factory=dict)
+    #: Per local used inside nested scopes of the body (comprehensions), the names those
+    #: scopes bind around its uses: an argument reading one cannot stand for the parameter.
+    nested_bindings: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: Names the body reads or binds in the module or builtin scope.
     free_names: frozenset[str] = frozenset()
     #: Every Name node of the body that is a use of a global or builtin.
@@ -406,6 +409,7 @@ class _Names:
     private_nodes: list[cst.Name] = field(default_factory=list)
     #: Type parameters of the method's class the body reads, with their scope.
     type_parameters: dict[str, Scope] = field(default_factory=dict)
+    nested_bindings: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _class_cell_refusal(owner: Owner | None, params: Sequence[Parameter]) -> Refusal | None:
@@ -451,6 +455,9 @@ def _classify_names(
                     out.rebound_params.add(name.value)
             if _inside_deferred(index, name, scope):
                 return Refusal(RefusalCode.CLOSURE, f"a lambda or generator expression captures the local '{name.value}'")
+            around = _bound_between(index, name, scope)
+            if around:
+                out.nested_bindings[name.value] = out.nested_bindings.get(name.value, frozenset()) | around
         elif isinstance(target, (GlobalScope, BuiltinScope)):
             out.free_names.add(name.value)
             if role is not Role.DECL:
@@ -510,6 +517,7 @@ def analyze_callee(
         params=params,
         locals=locals_,
         local_uses=names.local_uses,
+        nested_bindings=names.nested_bindings,
         free_names=frozenset(names.free_names),
         global_uses=names.global_uses,
         assigned_globals=frozenset(names.assigned_globals),
@@ -706,6 +714,17 @@ def _is_deferred_scope(scope: Scope) -> bool:
     if isinstance(scope, ComprehensionScope):
         return isinstance(scope.node, cst.GeneratorExp)
     return False
+
+
+def _bound_between(index: ScopeIndex, name: cst.Name, callee_scope: Scope) -> frozenset[str]:
+    """The names the scopes nested in the callee around ``name`` bind (a comprehension's
+    variables): code standing for ``name`` there must not read them."""
+    out: frozenset[str] = frozenset()
+    current = index.scope_of(name)
+    while current is not None and current is not callee_scope and not isinstance(current, GlobalScope):
+        out |= index.bindings(current)
+        current = current.parent
+    return out
 
 
 def _inside_deferred(index: ScopeIndex, name: cst.Name, callee_scope: Scope) -> bool:

@@ -1,5 +1,8 @@
 """Arguments: every parameter kind, evaluated once, in order, with the function's own defaults."""
 
+import pytest
+
+from async_inline import Options
 from tests.differential.harness import assert_same_behaviour
 
 TRACE = '''
@@ -125,3 +128,65 @@ async def main():
     a, b = 1, 2
     print(await f(b, a), a, b)
 ''', inlined={"f"})
+
+
+_CAPTURING_COMPREHENSIONS = {
+    "expression_form": '''
+async def f(x):
+    return [x + i for i in range(2)]
+async def main():
+    i = 100
+    return await f(i)
+''',
+    "statement_form": '''
+async def f(x):
+    r = [x + i for i in range(2)]
+    return r
+async def main():
+    i = 100
+    return await f(i)
+''',
+    "dict_comprehension": '''
+async def f(x):
+    r = {k: x for k in "ab"}
+    return r
+async def main():
+    k = 100
+    return await f(k)
+''',
+    "condition": '''
+async def f(x):
+    return [i for i in range(5) if i < x]
+async def main():
+    i = 3
+    return await f(i)
+''',
+    "through_an_outer_frame": '''
+async def leaf(y):
+    return [y + i for i in range(2)]
+async def mid(x):
+    return await leaf(x)
+async def main():
+    i = 100
+    return await mid(i)
+''',
+    # (an instance method is inlined under the assumption class-methods only)
+    "receiver": '''
+class K:
+    async def m(self):
+        r = [self.v + o for o in range(2)]
+        return r
+async def main():
+    o = K()
+    o.v = 100
+    return await o.m()
+''',
+}
+
+
+@pytest.mark.parametrize("source", _CAPTURING_COMPREHENSIONS.values(), ids=_CAPTURING_COMPREHENSIONS.keys())
+def test_an_argument_is_not_pasted_where_a_callee_comprehension_binds_its_name(source):
+    """A parameter read inside a comprehension of the callee that binds a name its argument
+    reads (``[x + i for i in ...]`` called with ``i``) is bound to a variable of its own,
+    not replaced by the argument, which the comprehension's variable would capture."""
+    assert_same_behaviour(source, options=Options().extended(assume=["class-methods"]))
