@@ -100,7 +100,9 @@ class ParamKind(Enum):
 class Parameter:
     name: str
     kind: ParamKind
-    #: Index into ``__defaults__`` (positional) or key of ``__kwdefaults__`` (keyword-only).
+    #: Index into ``__defaults__`` counted from its end (negative: a call fills the last
+    #: positional parameters from the end of the tuple, whatever its length), or key of
+    #: ``__kwdefaults__`` (keyword-only).
     default: int | str | None = None
     #: The default when it is an immutable literal (``10``, ``"x"``, ``None``, ``(1, 2)``):
     #: the assumption ``frozen-defaults`` folds it in instead of reading ``__defaults__``.
@@ -223,10 +225,8 @@ def parameters(fdef: cst.FunctionDef) -> tuple[Parameter, ...]:
     p = fdef.params
     out: list[Parameter] = []
     positional = [(ParamKind.POSONLY, x) for x in p.posonly_params] + [(ParamKind.POS, x) for x in p.params]
-    n_defaults = sum(1 for _, x in positional if x.default is not None)
-    first_default = len(positional) - n_defaults
     for i, (kind, x) in enumerate(positional):
-        out.append(Parameter(x.name.value, kind, i - first_default if x.default is not None else None, _literal(x.default)))
+        out.append(Parameter(x.name.value, kind, i - len(positional) if x.default is not None else None, _literal(x.default)))
     if isinstance(p.star_arg, cst.Param):
         out.append(Parameter(p.star_arg.name.value, ParamKind.VARARGS))
     for x in p.kwonly_params:

@@ -303,8 +303,8 @@ class Planner:
         coroutine boundary (no conversion is emitted), no generator expression or f-string
         around the site, no parameter read in an f-string (its value, pasted in place,
         could hold the f-string's quote or a backslash before Python 3.12), and arguments
-        that are stable or can be bound with ``:=`` (not inside a comprehension's
-        iterable, where ``:=`` is illegal).
+        (and defaults read from the function) that are stable or can be bound with ``:=``
+        (not inside a comprehension's iterable, where ``:=`` is illegal).
         """
         target = check.target
         if here.observed or target.lookup is not Lookup.NAME or not target.facts.expression_callee(target.callee):
@@ -329,7 +329,9 @@ class Planner:
                 continue
             if in_iterable or any(contains(arg.value, a) for a in statement_sites):
                 return False
-        return True
+        frozen = "frozen-defaults" in self.options.assume
+        # A default read from the function is bound with ``:=`` too, when the call binds it.
+        return not in_iterable or all(not s.default or target.callee.folds_default(s.param, frozen) for s in check.binding)
 
     def _expression_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable, walrus: frozenset[str]) -> SitePlan:
         callee = check.target.callee
