@@ -6,6 +6,7 @@ Everything here depends on the callee alone; what depends on the call site is in
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -67,6 +68,8 @@ MODULE_INTROSPECTION = frozenset(
 _MODULE_INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in MODULE_INTROSPECTION)
 
 _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS)
+_WATCHED = FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS | MODULE_INTROSPECTION
+_ALIASES: weakref.WeakKeyDictionary[ScopeIndex, dict[str, str]] = weakref.WeakKeyDictionary()
 
 #: Every name the generated code makes starts with it (``plan.names``). A callee local of
 #: another module is not among the rewritten module's identifiers, so a name made later
@@ -267,15 +270,73 @@ def _first_call(
     """The first call among ``nodes`` of a function named in ``calls`` (or in
     ``without_args``, called without arguments), shown as ``name()``; ``tails`` are the
     last parts of those names."""
+    aliases = _aliases(index)
     for node in nodes:
         if type(node) is cst.Call:
             func = node.func
             tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-            if tail not in tails:
-                continue  # asking the scopes is costly: only for names that could match
-            names = index.qualified_names(func)
-            if names & calls or (names & without_args and not node.args):
-                return sorted(names)[0].removeprefix("builtins.") + "()"
+            if tail in tails:  # asking the scopes is costly: only for names that could match
+                names = index.qualified_names(func)
+                if names & calls or (names & without_args and not node.args):
+                    return sorted(names)[0].removeprefix("builtins.") + "()"
+            aliased = aliases.get(tail) if tail is not None else None
+            if aliased is not None and (aliased in calls or (aliased in without_args and not node.args)):
+                return f"{tail}() ({aliased.removeprefix('builtins.')})"
+    return None
+
+
+def _aliases(index: ScopeIndex) -> dict[str, str]:
+    """Names the module binds anywhere to a function ``_first_call`` looks for, with the
+    function: by an import (``from sys import _getframe as here``), or by a plain
+    assignment, a ``:=`` or a parameter default whose value names one (or such a name):
+    ``lo = locals``, ``self.lo = locals`` (then any call of ``lo`` or of an attribute
+    ``lo`` counts, wherever it is bound). A value computed otherwise (a call, a container)
+    is not followed."""
+    found = _ALIASES.get(index)
+    if found is not None:
+        return found
+    found = {}
+    for name, targets in index.imported_names():
+        for target in sorted(targets & _WATCHED):
+            found.setdefault(name, target)
+    bound: list[tuple[str, cst.BaseExpression]] = []
+    for node, role in index.roles.items():
+        value = _bound_value(index, node, role)
+        if value is not None:
+            bound.append((node.value, value))
+    changed = True
+    while changed:  # through assignments of assigned names, to a fixed point
+        changed = False
+        for name, value in bound:
+            if name in found:
+                continue
+            named = sorted(index.qualified_names(value) & _WATCHED)
+            if not named and isinstance(value, (cst.Name, cst.Attribute)):
+                tail = value.attr.value if isinstance(value, cst.Attribute) else value.value
+                named = [found[tail]] if tail in found else []
+            if named:
+                found[name] = named[0]
+                changed = True
+    _ALIASES[index] = found
+    return found
+
+
+def _bound_value(index: ScopeIndex, node: cst.Name, role: Role) -> cst.BaseExpression | None:
+    """The value ``node`` is bound to, when it is the whole target of an assignment
+    (``x = v``, ``o.x = v``, ``x: T = v``, ``x := v``) or a parameter with a default."""
+    target: cst.CSTNode = node
+    parent = index.parent(node)
+    if role is Role.OTHER and isinstance(parent, cst.Attribute) and parent.attr is node:
+        target, parent = parent, index.parent(parent)
+    elif not role.binds:
+        return None
+    if isinstance(parent, cst.AssignTarget):
+        assign = index.parent(parent)
+        return assign.value if isinstance(assign, cst.Assign) else None
+    if isinstance(parent, (cst.AnnAssign, cst.NamedExpr)) and parent.target is target:
+        return parent.value
+    if isinstance(parent, cst.Param) and parent.name is target:
+        return parent.default
     return None
 
 

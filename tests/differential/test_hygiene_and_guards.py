@@ -251,6 +251,67 @@ async def main():
     assert [s.code for s in result.report.skipped] == ["caller-introspection"]
 
 
+_INTROSPECTION_ALIASES = {
+    "import_as_in_the_callee": ("frame-introspection", """
+from sys import _getframe as here
+async def f(x):
+    y = x
+    return sorted(here().f_locals)
+"""),
+    "builtins_import_as_in_the_callee": ("frame-introspection", """
+from builtins import locals as L
+async def f(x):
+    y = x
+    return sorted(L())
+"""),
+    "module_level_assignment": ("frame-introspection", """
+lo = locals
+async def f(x):
+    y = x
+    return sorted(lo())
+"""),
+    "assigned_again_and_as_an_attribute": ("frame-introspection", """
+import sys
+class Holder:
+    pass
+holder = Holder()
+first = sys._getframe
+holder.here = first
+async def f(x):
+    y = x
+    return sorted(holder.here().f_locals)
+"""),
+    "parameter_default": ("frame-introspection", """
+async def f(x, lo=vars):
+    y = x
+    return sorted(lo())
+"""),
+    "import_as_in_the_caller": ("caller-introspection", """
+from builtins import locals as L
+async def f(x):
+    y = x
+    return y
+async def main():
+    a = 1
+    await f(2)
+    return sorted(L())
+"""),
+}
+
+
+@pytest.mark.parametrize("expected, source", _INTROSPECTION_ALIASES.values(), ids=_INTROSPECTION_ALIASES.keys())
+def test_frame_introspection_through_another_name_is_detected(expected, source):
+    """``locals``, ``sys._getframe`` ... reached through another name (an import with
+    ``as``, an assignment, a parameter default) still see the frame they run in: such a
+    callee (caller) is not inlined (inlined into)."""
+    result = assert_same_behaviour(source if "def main" in source else source + """
+async def main():
+    a = 1
+    return await f(2)
+""", min_inlined=0)
+    assert expected in {s.code for s in result.report.skipped}
+
+
 def test_local_imports_in_the_callee_are_locals_renamed_with_as():
     result = assert_same_behaviour('''
 async def dump(x):
