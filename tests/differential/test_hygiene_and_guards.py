@@ -154,6 +154,85 @@ async def main():
     assert any(s.code == "private-name" for s in result.report.skipped)
 
 
+_PRIVATE_LOCALS_READ_UNASSIGNED = {
+    "maybe_assigned": """
+async def f(c):
+    if c:
+        __y = 1
+    return __y
+""",
+    "except_as": """
+async def f(c):
+    __e = 1
+    try:
+        raise KeyError
+    except KeyError as __e:
+        pass
+    return __e
+""",
+    "deleted": """
+async def f(c):
+    __z = 1
+    if not c:
+        del __z
+    del __z
+    return c
+""",
+    "method_of_another_class": """
+class A:
+    @classmethod
+    async def f(cls, c):
+        if c:
+            __y = 1
+        return __y
+""",
+}
+
+
+@pytest.mark.parametrize("callee", _PRIVATE_LOCALS_READ_UNASSIGNED.values(), ids=_PRIVATE_LOCALS_READ_UNASSIGNED.keys())
+def test_private_local_read_unassigned_is_not_inlined_into_another_class(callee):
+    """A private local (``__y``) of a callee becomes another variable in a method of a class
+    that mangles it otherwise (``_K__y``), which only the message of an UnboundLocalError
+    tells: where a read may find it unassigned, the site is refused (``private-name``)."""
+    call = "A.f(0)" if "class A" in callee else "f(0)"
+    result = assert_same_behaviour(callee + f"""
+class K:
+    @classmethod
+    async def m(cls):
+        try:
+            return await {call}
+        except UnboundLocalError as e:
+            return str(e)
+
+async def main():
+    return await K.m()
+""", min_inlined=0)
+    assert ("f", "private-name") in {(s.callee.rpartition(".")[2], s.code) for s in result.report.skipped if s.caller == "K.m"}
+
+
+def test_private_local_read_unassigned_is_inlined_into_its_own_class():
+    """The same class mangles the private local alike in the callee and in the caller (the
+    copy of it that ``K.m`` inlined into ``main``, of no class, would not: it is refused)."""
+    assert_same_behaviour("""
+class K:
+    @classmethod
+    async def f(cls, c):
+        if c:
+            __y = 1
+        return __y
+
+    @classmethod
+    async def m(cls):
+        try:
+            return await cls.f(0)
+        except UnboundLocalError as e:
+            return str(e)
+
+async def main():
+    return await K.m()
+""", inlined={"K.f"})
+
+
 def test_method_caller_gets_inlined():
     assert_same_behaviour('''
 async def double(x):
