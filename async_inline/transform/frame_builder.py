@@ -100,11 +100,11 @@ class FrameBuilder:
         """Is the parameter bound to its default read from the function (not folded)?"""
         return source.default and not inlining.callee.folds_default(source.param, "frozen-defaults" in self.emission.options.assume)
 
-    def default_reads(self, inlining: Inlining, again: cst.Call) -> DefaultReads | None:
+    def default_reads(self, inlining: Inlining, again: Callable[[], cst.Call]) -> DefaultReads | None:
         """How the site reads the defaults of its function (None: it reads none): once
         each attribute, then the test that they hold every default read. Both may have been
         replaced since the ``def``, by a shorter tuple or None; a call then raises a
-        TypeError (a missing argument), which ``again``, the call made again with the
+        TypeError (a missing argument), which ``again()``, the call made again with the
         evaluated arguments, raises. The tuple's end holds the last parameters' defaults."""
         read = [s.param for s in inlining.binding if self._reads_default(inlining, s)]
         if not read:
@@ -133,7 +133,7 @@ class FrameBuilder:
         held = tests[0]
         for more in tests[1:]:
             held = cst.BooleanOperation(left=held, operator=cst.And(), right=more)
-        return DefaultReads(binds, held, again, temps)
+        return DefaultReads(binds, held, again(), temps)
 
     @staticmethod
     def _call_again(func: cst.BaseExpression, first: cst.BaseExpression | None, call: cst.Call, args: Sequence[cst.BaseExpression]) -> cst.Call:
@@ -186,7 +186,7 @@ class FrameBuilder:
                 temp = self.names.temp()
                 binds.append(_walrus(temp, b.element(emitted)))
                 values.append(b.name(temp))
-        defaults = self.default_reads(inlining, self._call_again(b.name(self.emission.ref_alias(inlining.body)), None, call, values))
+        defaults = self.default_reads(inlining, lambda: self._call_again(b.name(self.emission.ref_alias(inlining.body)), None, call, values))
         if defaults is not None:
             binds += [_walrus(temp, value) for temp, value in defaults.binds]
             binds.append(b.parenthesize_always(cst.BooleanOperation(left=defaults.held, operator=cst.Or(), right=defaults.again)))
@@ -243,7 +243,7 @@ class FrameBuilder:
         number = self.names.new_frame()
         result = call.into.value if call.into is not None else self.names.make(f"ai{number}_ret") if call.want_result else None
         returns = inlining.body.facts.return_plan(callee)
-        defaults = self.default_reads(inlining, self._again(inlining, call, site.site.call))
+        defaults = self.default_reads(inlining, lambda: self._again(inlining, call, site.site.call))
         values = self.bound_values(inlining, call.args, defaults)
         constants = {param.name: _pasted(value) for param, value in values if param.name in inlining.constants}
         names = self._local_names(inlining, call.args, call.receiver)
