@@ -6,6 +6,7 @@ Everything here depends on the callee alone; what depends on the call site is in
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -67,6 +68,8 @@ MODULE_INTROSPECTION = frozenset(
 _MODULE_INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in MODULE_INTROSPECTION)
 
 _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS)
+_WATCHED = FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS | MODULE_INTROSPECTION
+_ALIASES: weakref.WeakKeyDictionary[ScopeIndex, dict[str, str]] = weakref.WeakKeyDictionary()
 
 #: Every name the generated code makes starts with it (``plan.names``). A callee local of
 #: another module is not among the rewritten module's identifiers, so a name made later
@@ -100,7 +103,9 @@ class ParamKind(Enum):
 class Parameter:
     name: str
     kind: ParamKind
-    #: Index into ``__defaults__`` (positional) or key of ``__kwdefaults__`` (keyword-only).
+    #: Index into ``__defaults__`` counted from its end (negative: a call fills the last
+    #: positional parameters from the end of the tuple, whatever its length), or key of
+    #: ``__kwdefaults__`` (keyword-only).
     default: int | str | None = None
     #: The default when it is an immutable literal (``10``, ``"x"``, ``None``, ``(1, 2)``):
     #: the assumption ``frozen-defaults`` folds it in instead of reading ``__defaults__``.
@@ -143,6 +148,9 @@ class CalleeInfo:
     locals: tuple[str, ...] = ()
     #: Every Name node of the parameters and body that is a use of a callee local.
     local_uses: dict[cst.Name, str] = field(default_factory=dict)
+    #: Per local used inside nested scopes of the body (comprehensions), the names those
+    #: scopes bind around its uses: an argument reading one cannot stand for the parameter.
+    nested_bindings: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: Names the body reads or binds in the module or builtin scope.
     free_names: frozenset[str] = frozenset()
     #: Every Name node of the body that is a use of a global or builtin.
@@ -220,10 +228,8 @@ def parameters(fdef: cst.FunctionDef) -> tuple[Parameter, ...]:
     p = fdef.params
     out: list[Parameter] = []
     positional = [(ParamKind.POSONLY, x) for x in p.posonly_params] + [(ParamKind.POS, x) for x in p.params]
-    n_defaults = sum(1 for _, x in positional if x.default is not None)
-    first_default = len(positional) - n_defaults
     for i, (kind, x) in enumerate(positional):
-        out.append(Parameter(x.name.value, kind, i - first_default if x.default is not None else None, _literal(x.default)))
+        out.append(Parameter(x.name.value, kind, i - len(positional) if x.default is not None else None, _literal(x.default)))
     if isinstance(p.star_arg, cst.Param):
         out.append(Parameter(p.star_arg.name.value, ParamKind.VARARGS))
     for x in p.kwonly_params:
@@ -264,15 +270,73 @@ def _first_call(
     """The first call among ``nodes`` of a function named in ``calls`` (or in
     ``without_args``, called without arguments), shown as ``name()``; ``tails`` are the
     last parts of those names."""
+    aliases = _aliases(index)
     for node in nodes:
         if type(node) is cst.Call:
             func = node.func
             tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
-            if tail not in tails:
-                continue  # asking the scopes is costly: only for names that could match
-            names = index.qualified_names(func)
-            if names & calls or (names & without_args and not node.args):
-                return sorted(names)[0].removeprefix("builtins.") + "()"
+            if tail in tails:  # asking the scopes is costly: only for names that could match
+                names = index.qualified_names(func)
+                if names & calls or (names & without_args and not node.args):
+                    return sorted(names)[0].removeprefix("builtins.") + "()"
+            aliased = aliases.get(tail) if tail is not None else None
+            if aliased is not None and (aliased in calls or (aliased in without_args and not node.args)):
+                return f"{tail}() ({aliased.removeprefix('builtins.')})"
+    return None
+
+
+def _aliases(index: ScopeIndex) -> dict[str, str]:
+    """Names the module binds anywhere to a function ``_first_call`` looks for, with the
+    function: by an import (``from sys import _getframe as here``), or by a plain
+    assignment, a ``:=`` or a parameter default whose value names one (or such a name):
+    ``lo = locals``, ``self.lo = locals`` (then any call of ``lo`` or of an attribute
+    ``lo`` counts, wherever it is bound). A value computed otherwise (a call, a container)
+    is not followed."""
+    found = _ALIASES.get(index)
+    if found is not None:
+        return found
+    found = {}
+    for name, targets in index.imported_names():
+        for target in sorted(targets & _WATCHED):
+            found.setdefault(name, target)
+    bound: list[tuple[str, cst.BaseExpression]] = []
+    for node, role in index.roles.items():
+        value = _bound_value(index, node, role)
+        if value is not None:
+            bound.append((node.value, value))
+    changed = True
+    while changed:  # through assignments of assigned names, to a fixed point
+        changed = False
+        for name, value in bound:
+            if name in found:
+                continue
+            named = sorted(index.qualified_names(value) & _WATCHED)
+            if not named and isinstance(value, (cst.Name, cst.Attribute)):
+                tail = value.attr.value if isinstance(value, cst.Attribute) else value.value
+                named = [found[tail]] if tail in found else []
+            if named:
+                found[name] = named[0]
+                changed = True
+    _ALIASES[index] = found
+    return found
+
+
+def _bound_value(index: ScopeIndex, node: cst.Name, role: Role) -> cst.BaseExpression | None:
+    """The value ``node`` is bound to, when it is the whole target of an assignment
+    (``x = v``, ``o.x = v``, ``x: T = v``, ``x := v``) or a parameter with a default."""
+    target: cst.CSTNode = node
+    parent = index.parent(node)
+    if role is Role.OTHER and isinstance(parent, cst.Attribute) and parent.attr is node:
+        target, parent = parent, index.parent(parent)
+    elif not role.binds:
+        return None
+    if isinstance(parent, cst.AssignTarget):
+        assign = index.parent(parent)
+        return assign.value if isinstance(assign, cst.Assign) else None
+    if isinstance(parent, (cst.AnnAssign, cst.NamedExpr)) and parent.target is target:
+        return parent.value
+    if isinstance(parent, cst.Param) and parent.name is target:
+        return parent.default
     return None
 
 
@@ -407,6 +471,7 @@ class _Names:
     private_nodes: list[cst.Name] = field(default_factory=list)
     #: Type parameters of the method's class the body reads, with their scope.
     type_parameters: dict[str, Scope] = field(default_factory=dict)
+    nested_bindings: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _class_cell_refusal(owner: Owner | None, params: Sequence[Parameter]) -> Refusal | None:
@@ -452,6 +517,9 @@ def _classify_names(
                     out.rebound_params.add(name.value)
             if _inside_deferred(index, name, scope):
                 return Refusal(RefusalCode.CLOSURE, f"a lambda or generator expression captures the local '{name.value}'")
+            around = _bound_between(index, name, scope)
+            if around:
+                out.nested_bindings[name.value] = out.nested_bindings.get(name.value, frozenset()) | around
         elif isinstance(target, (GlobalScope, BuiltinScope)):
             out.free_names.add(name.value)
             if role is not Role.DECL:
@@ -511,6 +579,7 @@ def analyze_callee(
         params=params,
         locals=locals_,
         local_uses=names.local_uses,
+        nested_bindings=names.nested_bindings,
         free_names=frozenset(names.free_names),
         global_uses=names.global_uses,
         assigned_globals=frozenset(names.assigned_globals),
@@ -713,6 +782,17 @@ def _is_deferred_scope(scope: Scope) -> bool:
     if isinstance(scope, ComprehensionScope):
         return isinstance(scope.node, cst.GeneratorExp)
     return False
+
+
+def _bound_between(index: ScopeIndex, name: cst.Name, callee_scope: Scope) -> frozenset[str]:
+    """The names the scopes nested in the callee around ``name`` bind (a comprehension's
+    variables): code standing for ``name`` there must not read them."""
+    out: frozenset[str] = frozenset()
+    current = index.scope_of(name)
+    while current is not None and current is not callee_scope and not isinstance(current, GlobalScope):
+        out |= index.bindings(current)
+        current = current.parent
+    return out
 
 
 def _inside_deferred(index: ScopeIndex, name: cst.Name, callee_scope: Scope) -> bool:

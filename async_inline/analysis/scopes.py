@@ -267,6 +267,11 @@ class ScopeIndex:
             names.add(f"<local>.{dotted}")
         return names
 
+    def imported_names(self) -> Iterator[tuple[str, set[str]]]:
+        """Each name an import binds (in any scope), with what it may name."""
+        for names in self._imported.values():
+            yield from names.items()
+
     @cached_property
     def _imported(self) -> dict[Scope, dict[str, set[str]]]:
         """Per scope, what each name an import binds there names (``import a.b`` binds ``a``)."""

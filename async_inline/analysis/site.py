@@ -16,7 +16,7 @@ import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
 from .binding import ParamSource, bind_arguments
-from .callee import GENERATED_PREFIX, CalleeInfo, is_immutable_literal, mangling_prefix, other_spelling
+from .callee import GENERATED_PREFIX, CalleeInfo, is_immutable_literal, is_private_name, mangling_prefix, other_spelling
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .guards import Guard, GuardPolicy, choose_guard
@@ -97,7 +97,8 @@ class SiteContext:
     depth: int
     #: Callees of the inlined frames around the site, outermost first.
     stack: tuple[str, ...]
-    #: Emitted local names of the frames around the site (a callee local must avoid them).
+    #: Emitted local names of the frames around the site, and names the comprehensions around
+    #: it bind: a callee local must avoid them, a name the callee reads must not be one.
     active_names: frozenset[str]
     #: Line of the physical caller's statement the inlined code lands in.
     placement_line: int
@@ -320,7 +321,18 @@ def _names_refusal(
         shown = ", ".join(sorted(callee.private_names))
         return Refusal(RefusalCode.PRIVATE_NAME, f"the caller is in a class, which would mangle {shown}")
     own_class = callee.owner.class_name if callee.owner is not None else None
-    if callee.private_imports and mangling_prefix(own_class) != mangling_prefix(caller.mangled_by):
+    if mangling_prefix(own_class) == mangling_prefix(caller.mangled_by):
+        return None
+    if callee.private_imports:
         shown = ", ".join(sorted(callee.private_imports))
         return Refusal(RefusalCode.PRIVATE_NAME, f"its imports name {shown}, which the caller's class would mangle otherwise than the callee's")
+    # A private local is another variable once mangled otherwise; only an error message
+    # tells (UnboundLocalError names the variable): where a read may find it unassigned.
+    unassigned = sorted(local for local in callee.maybe_unassigned if is_private_name(local))
+    if unassigned:
+        return Refusal(
+            RefusalCode.PRIVATE_NAME,
+            f"its local {', '.join(unassigned)} may be read unassigned, and the caller's class would mangle it otherwise "
+            "than the callee's: the error would name it so",
+        )
     return None

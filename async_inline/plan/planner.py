@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import Scope
+from libcst.metadata import ComprehensionScope, Scope
 
+from ..analysis.binding import ParamSource
 from ..analysis.callee import CalleeInfo, ParamKind
 from ..analysis.caller import CallerInfo, analyze_caller
 from ..analysis.classes import ClassInfo, analyze_class
@@ -78,6 +79,12 @@ class _Frame:
     via: cst.SimpleStatementLine | None = None
     #: Emitted local names of this frame and the frames around it.
     active_names: frozenset[str] = frozenset()
+    #: Names the comprehensions around this frame's code bind (in the frames around it): an
+    #: expression-form frame inside a comprehension reads its names there.
+    around: frozenset[str] = frozenset()
+    #: For each local of an inlined frame, the names the code standing for it reads once
+    #: emitted (its own emitted name, or what its argument reads); none for a temporary.
+    reads: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: Line of the physical caller's statement this frame's code lands in (depth >= 1).
     placement_line: int = 0
     observed: bool = False
@@ -236,7 +243,7 @@ class Planner:
             caller=frame.caller,
             depth=frame.depth + 1,
             stack=frame.stack,
-            active_names=frame.active_names,
+            active_names=frame.active_names | self._around(frame, site.await_node),
             placement_line=here.placement_line,
             blocks=here.blocks,
             in_handler=here.in_handler,
@@ -254,6 +261,19 @@ class Planner:
         if isinstance(check, Inlinable) and self.stress is not None and not self.stress.picks(ctx.depth):
             return Refusal(RefusalCode.STRESS, "not picked by the stress mode's random choice")
         return check
+
+    @staticmethod
+    def _around(frame: _Frame, node: cst.Await) -> frozenset[str]:
+        """The names bound by the comprehensions around ``node`` in the code ``frame``
+        emits, and around that code: the inlined code placed there would read them instead
+        of the callee's globals and builtins (names the callee reads must not be them)."""
+        names = set(frame.around)
+        index = frame.facts.index
+        scope = index.scope_of(node)
+        while isinstance(scope, ComprehensionScope):
+            names |= index.bindings(scope)
+            scope = scope.parent
+        return frozenset(names)
 
     def _stable(self, frame: _Frame, walrus: frozenset[str]) -> Callable[[cst.CSTNode], bool]:
         substituted = frame.callee.local_uses if frame.expression and frame.callee is not None else ()
@@ -283,8 +303,8 @@ class Planner:
         coroutine boundary (no conversion is emitted), no generator expression or f-string
         around the site, no parameter read in an f-string (its value, pasted in place,
         could hold the f-string's quote or a backslash before Python 3.12), and arguments
-        that are stable or can be bound with ``:=`` (not inside a comprehension's
-        iterable, where ``:=`` is illegal).
+        (and defaults read from the function) that are stable or can be bound with ``:=``
+        (not inside a comprehension's iterable, where ``:=`` is illegal).
         """
         target = check.target
         if here.observed or target.lookup is not Lookup.NAME or not target.facts.expression_callee(target.callee):
@@ -309,21 +329,31 @@ class Planner:
                 continue
             if in_iterable or any(contains(arg.value, a) for a in statement_sites):
                 return False
-        return True
+        frozen = "frozen-defaults" in self.options.assume
+        # A default read from the function is bound with ``:=`` too, when the call binds it.
+        return not in_iterable or all(not s.default or target.callee.folds_default(s.param, frozen) for s in check.binding)
 
     def _expression_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable, walrus: frozenset[str]) -> SitePlan:
         callee = check.target.callee
         assert callee.return_expr is not None
         slot = self._reserve()
         self._growth[frame.caller.node] += 1
+        pasted = self._pasted(frame, site, check, walrus)
+        args = site.call.args
+        reads = {
+            source.param.name: frozenset().union(*(self._reads(frame, args[i].value) for i in _arguments(source) if pasted(i)))
+            for source in check.binding
+        }
         child = self._enter(
             frame,
             here,
             check.target,
             active_names=frame.active_names,
+            around=self._around(frame, site.await_node),
             placement_line=here.placement_line,
             base_blocks=here.blocks,  # an expression adds no compiler block
             expression=True,
+            reads=reads,
             opening=self._opening(site, check, self._stable(frame, walrus)),
         )
         inner = self._here(child, callee.return_expr)
@@ -338,7 +368,6 @@ class Planner:
             if isinstance(check_nested, Inlinable):
                 check_nested = Refusal(RefusalCode.POSITION, "inside a callee inlined as an expression, where statements cannot go")
             child.sites[node] = self._refused(child, inner, nested, check_nested)
-        pasted = self._pasted(frame, site, check, walrus)
         in_place = frozenset(i for i in range(len(site.call.args)) if pasted(i))
         inlining = Inlining(
             Form.EXPRESSION, check.target, check.binding, {}, frozenset(), in_place, child.frozen(), guard=check.guard,
@@ -356,8 +385,27 @@ class Planner:
         stable = self._stable(frame, walrus)
         unsafe = check.target.callee.literal_unsafe_locals
         warned = {s.arg for s in check.binding if s.arg is not None and s.param.name in unsafe}
+        captured = {i for source in check.binding for i in _arguments(source) if self._captured(frame, check, source, site.call.args[i].value)}
         args = site.call.args
-        return lambda i: stable(args[i].value) and not (i in warned and (frame.expression or is_constant(args[i].value)))
+        return lambda i: stable(args[i].value) and i not in captured and not (i in warned and (frame.expression or is_constant(args[i].value)))
+
+    @staticmethod
+    def _reads(frame: _Frame, expr: cst.CSTNode) -> frozenset[str]:
+        """The names ``expr``, code of ``frame``, reads once emitted: a local of an inlined
+        frame reads what stands for it there."""
+        callee = frame.callee
+        out: set[str] = set()
+        for node in frame.facts.index.variables_in(expr):
+            local = callee.local_uses.get(node) if callee is not None else None
+            out |= frame.reads.get(local, frozenset()) if local is not None else {node.value}
+        return frozenset(out)
+
+    def _captured(self, frame: _Frame, check: Inlinable, source: ParamSource, arg: cst.CSTNode) -> bool:
+        """Would a comprehension of the callee around a read of ``source``'s parameter bind
+        a name ``arg`` reads? Then the argument cannot stand for the parameter there (it
+        must be bound to a variable)."""
+        around = check.target.callee.nested_bindings.get(source.param.name)
+        return around is not None and not around.isdisjoint(self._reads(frame, arg))
 
     def _statement_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable, stmt: cst.CSTNode) -> SitePlan:
         callee = check.target.callee
@@ -372,10 +420,20 @@ class Planner:
             and _ends_as_plain_name(site.call.args[source.arg].value)
             and self._constant_of(frame, site.call.args[source.arg].value) is None  # emitted as a literal
             and not (source.param.name in callee.literal_unsafe_locals and is_constant(site.call.args[source.arg].value))
+            and not self._captured(frame, check, source, site.call.args[source.arg].value)
         )
         guard = check.guard
-        if guard is Guard.CLASS_ATTRIBUTE and callee.params[0].name not in callee.rebound_params:
-            aliased |= {callee.params[0].name}  # the receiver: a temporary or a stable name
+        first = callee.params[0] if callee.params else None
+        if guard is Guard.CLASS_ATTRIBUTE and first is not None and first.name not in callee.rebound_params:
+            receiver = site.call.func.value if isinstance(site.call.func, cst.Attribute) else site.call.func
+            if not self._captured(frame, check, ParamSource(first), receiver):
+                aliased |= {first.name}  # the receiver: a temporary or a stable name
+        reads = {local: frozenset() if local in constants else frozenset({local_names[local]}) for local in callee.locals}
+        for source in check.binding:
+            if source.param.name in aliased and source.arg is not None:
+                reads[source.param.name] = self._reads(frame, site.call.args[source.arg].value)
+        if first is not None and first.name in aliased and isinstance(site.call.func, cst.Attribute):
+            reads[first.name] = self._reads(frame, site.call.func.value)
         slot = self._reserve()
         caller = frame.caller.node
         self._growth[caller] += max(callee.size, 1)
@@ -387,9 +445,11 @@ class Planner:
             here,
             check.target,
             active_names=frame.active_names | frozenset(local_names[local] for local in callee.locals if local not in aliased),
+            around=self._around(frame, site.await_node),
             placement_line=frame.placement_line if frame.depth else line,
             base_blocks=here.blocks + FRAME_BLOCKS,
             constants=constants,
+            reads=reads,
             opening=self._opening(site, check, self._stable(frame, walrus_targets(stmt))),
         )
         self._statements(callee.body, child, ())
@@ -511,6 +571,11 @@ class Planner:
 
 def _configure(site: SiteCall) -> list[cst.CSTNode]:
     return [site.configure] if site.configure is not None else []
+
+
+def _arguments(source: ParamSource) -> tuple[int, ...]:
+    """The indices of the call's arguments a parameter's value is made of."""
+    return (*(() if source.arg is None else (source.arg,)), *source.varargs, *(i for _, i in source.varkw))
 
 
 def _ends_as_plain_name(arg: cst.BaseExpression) -> bool:

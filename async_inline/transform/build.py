@@ -108,7 +108,10 @@ def string(value: str, avoid: Collection[str] = ()) -> cst.SimpleString:
     return cst.SimpleString(f"{quote}{value}{quote}")
 
 
-def integer(value: int) -> cst.Integer:
+def integer(value: int) -> cst.BaseExpression:
+    """A literal of ``value``; a negative one is ``-`` applied to it."""
+    if value < 0:
+        return cst.UnaryOperation(operator=cst.Minus(), expression=cst.Integer(str(-value)))
     return cst.Integer(str(value))
 
 

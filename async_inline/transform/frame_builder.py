@@ -16,6 +16,7 @@ EXPR' being the callee's return expression with its parameters standing for the 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -41,6 +42,20 @@ STOP_ITERATION_MESSAGE = "coroutine raised StopIteration"
 BodyEmitter = Callable[["FrameBuilder", Frame], list[cst.BaseStatement]]
 
 
+@dataclass(frozen=True)
+class DefaultReads:
+    """A site's reads of its function's defaults: ``binds`` (temporary, value) first, then
+    ``held or again``, then each default from its temporary (``temps``, by attribute)."""
+
+    binds: list[tuple[str, cst.BaseExpression]]
+    held: cst.BaseExpression
+    again: cst.Call
+    temps: dict[str, str]
+
+    def binds_temps(self) -> list[str]:
+        return [temp for temp, _ in self.binds]
+
+
 class FrameBuilder:
     def __init__(self, emission: Emission, emit_body: BodyEmitter) -> None:
         self.emission = emission
@@ -55,12 +70,17 @@ class FrameBuilder:
         self.emitted.add(id(site))
 
     # -- both forms ---------------------------------------------------------------------
-    def bound_values(self, inlining: Inlining, args: Sequence[cst.BaseExpression]) -> list[tuple[Parameter, cst.BaseExpression]]:
+    def bound_values(
+        self, inlining: Inlining, args: Sequence[cst.BaseExpression], defaults: DefaultReads | None
+    ) -> list[tuple[Parameter, cst.BaseExpression]]:
         """Each parameter with the value it is bound to: an argument, the function's own
-        default object (read at call time, as a call reads it), or a packed ``*``/``**``."""
-        return [(source.param, self._value(inlining, source, args)) for source in inlining.binding]
+        default object (read at call time, as a call reads it, from ``defaults``), or a
+        packed ``*``/``**``."""
+        return [(source.param, self._value(inlining, source, args, defaults)) for source in inlining.binding]
 
-    def _value(self, inlining: Inlining, source: ParamSource, args: Sequence[cst.BaseExpression]) -> cst.BaseExpression:
+    def _value(
+        self, inlining: Inlining, source: ParamSource, args: Sequence[cst.BaseExpression], defaults: DefaultReads | None
+    ) -> cst.BaseExpression:
         param = source.param
         if source.arg is not None:
             return args[source.arg]
@@ -68,13 +88,60 @@ class FrameBuilder:
             if inlining.callee.folds_default(param, "frozen-defaults" in self.emission.options.assume):
                 assert param.literal is not None
                 return b.parenthesize_always(param.literal.with_changes(lpar=[], rpar=[]))
-            ref = b.name(self.emission.ref_alias(inlining.body))
-            if isinstance(param.default, int):
-                return b.subscript(b.attr(ref, "__defaults__"), b.integer(param.default))
-            return b.subscript(b.attr(ref, "__kwdefaults__"), b.string(param.name))
+            assert defaults is not None and param.default is not None
+            if isinstance(param.default, int):  # counted from the end, as a call counts
+                return b.subscript(b.name(defaults.temps["__defaults__"]), b.integer(param.default))
+            return b.subscript(b.name(defaults.temps["__kwdefaults__"]), b.string(param.default))
         if param.kind is ParamKind.VARARGS:
             return b.tuple_([args[i] for i in source.varargs])
         return b.dict_([(k, args[i]) for k, i in source.varkw])
+
+    def _reads_default(self, inlining: Inlining, source: ParamSource) -> bool:
+        """Is the parameter bound to its default read from the function (not folded)?"""
+        return source.default and not inlining.callee.folds_default(source.param, "frozen-defaults" in self.emission.options.assume)
+
+    def default_reads(self, inlining: Inlining, again: Callable[[], cst.Call]) -> DefaultReads | None:
+        """How the site reads the defaults of its function (None: it reads none): once
+        each attribute, then the test that they hold every default read. Both may have been
+        replaced since the ``def``, by a shorter tuple or None; a call then raises a
+        TypeError (a missing argument), which ``again()``, the call made again with the
+        evaluated arguments, raises. The tuple's end holds the last parameters' defaults."""
+        read = [s.param for s in inlining.binding if self._reads_default(inlining, s)]
+        if not read:
+            return None
+        ref = b.name(self.emission.ref_alias(inlining.body))
+        last = [-p.default for p in read if isinstance(p.default, int)]
+        keys = [p.default for p in read if isinstance(p.default, str)]
+        temps: dict[str, str] = {}
+        binds: list[tuple[str, cst.BaseExpression]] = []
+        only_last = last == [1]  # the commonest case; its test, a tuple not empty, the cheapest
+        for attribute, used in (("__defaults__", last), ("__kwdefaults__", keys)):
+            if used:
+                temps[attribute] = self.names.temp()
+                value: cst.BaseExpression = b.attr(ref, attribute)
+                if not (only_last and attribute == "__defaults__"):  # ``None or ()``: no default at all
+                    value = cst.BooleanOperation(left=value, operator=cst.Or(), right=cst.Tuple([]))
+                binds.append((temps[attribute], value))
+        tests: list[cst.BaseExpression] = []
+        if only_last:
+            tests.append(b.name(temps["__defaults__"]))
+        elif last:
+            length = cst.Call(func=self.emission.builtin("len"), args=[cst.Arg(b.name(temps["__defaults__"]))])
+            tests.append(cst.Comparison(left=length, comparisons=[cst.ComparisonTarget(cst.GreaterThanEqual(), b.integer(max(last)))]))
+        for key in keys:
+            tests.append(cst.Comparison(left=b.string(key), comparisons=[cst.ComparisonTarget(cst.In(), b.name(temps["__kwdefaults__"]))]))
+        held = tests[0]
+        for more in tests[1:]:
+            held = cst.BooleanOperation(left=held, operator=cst.And(), right=more)
+        return DefaultReads(binds, held, again(), temps)
+
+    @staticmethod
+    def _call_again(func: cst.BaseExpression, first: cst.BaseExpression | None, call: cst.Call, args: Sequence[cst.BaseExpression]) -> cst.Call:
+        """``func(first, args)``: the call of the site with its evaluated arguments."""
+        values = [cst.Arg(first)] if first is not None else []
+        equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
+        values += [cst.Arg(b.element(value), keyword=arg.keyword, equal=equal if arg.keyword else cst.MaybeSentinel.DEFAULT) for arg, value in zip(call.args, args, strict=True)]
+        return cst.Call(func=func, args=values)
 
     def guard(self, inlining: Inlining, child: Frame, func: cst.BaseExpression) -> cst.BaseExpression:
         """True exactly when the original's evaluation of the callee (``func``: a name, or
@@ -117,9 +184,20 @@ class FrameBuilder:
                 values.append(emitted if isinstance(emitted, cst.Name) else b.parenthesize_always(emitted))
             else:
                 temp = self.names.temp()
-                binds.append(cst.NamedExpr(target=b.name(temp), value=b.element(emitted), lpar=[cst.LeftParen()], rpar=[cst.RightParen()]))
+                binds.append(_walrus(temp, b.element(emitted)))
                 values.append(b.name(temp))
-        subst = {param.name: value for param, value in self.bound_values(inlining, values)}
+        defaults = self.default_reads(inlining, lambda: self._call_again(b.name(self.emission.ref_alias(inlining.body)), None, call, values))
+        if defaults is not None:
+            binds += [_walrus(temp, value) for temp, value in defaults.binds]
+            binds.append(b.parenthesize_always(cst.BooleanOperation(left=defaults.held, operator=cst.Or(), right=defaults.again)))
+        subst: dict[str, cst.BaseExpression] = {}
+        for source, (param, value) in zip(inlining.binding, self.bound_values(inlining, values, defaults), strict=True):
+            if self._reads_default(inlining, source):
+                # Read when the call binds it: code of the body may replace the defaults.
+                temp = self.names.temp()
+                binds.append(_walrus(temp, value))
+                value = b.name(temp)
+            subst[param.name] = value
         rename: dict[cst.Name, str | cst.BaseExpression] = {node: subst[local] for node, local in callee.local_uses.items()}
         rename.update(self._namespace_reads(inlining))
         child = Frame(plan=inlining.body, rename=rename)
@@ -135,7 +213,7 @@ class FrameBuilder:
         marks.frame([body], child)
         inlined: cst.BaseExpression = body
         if binds:
-            last = cst.SubscriptElement(slice=cst.Index(value=cst.UnaryOperation(operator=cst.Minus(), expression=b.integer(1))))
+            last = cst.SubscriptElement(slice=cst.Index(value=b.integer(-1)))
             inlined = cst.Subscript(value=b.tuple_([*binds, body]), slice=[last])
         parenthesized = b.parenthesize_always(inlined)
         marks.copied(parenthesized, inlined)
@@ -165,7 +243,8 @@ class FrameBuilder:
         number = self.names.new_frame()
         result = call.into.value if call.into is not None else self.names.make(f"ai{number}_ret") if call.want_result else None
         returns = inlining.body.facts.return_plan(callee)
-        values = self.bound_values(inlining, call.args)
+        defaults = self.default_reads(inlining, lambda: self._again(inlining, call, site.site.call))
+        values = self.bound_values(inlining, call.args, defaults)
         constants = {param.name: _pasted(value) for param, value in values if param.name in inlining.constants}
         names = self._local_names(inlining, call.args, call.receiver)
         rename: dict[cst.Name, str | cst.BaseExpression] = {
@@ -203,6 +282,10 @@ class FrameBuilder:
             inner += body
         marks.frame(inner, child)
         bindings: list[Emitted] = []
+        if defaults is not None:
+            bindings += [b.assign(temp, value) for temp, value in defaults.binds]
+            bindings.append(b.if_(b.not_(defaults.held), [cst.Expr(defaults.again)]))
+            call = replace(call, frame_temps=[*call.frame_temps, *defaults.binds_temps()])
         if call.receiver is not None:
             if callee.params[0].name not in inlining.aliased:
                 bindings.append(b.assign(names[callee.params[0].name], call.receiver))
@@ -230,6 +313,16 @@ class FrameBuilder:
         for stmt in stmts:
             marks.mark_tree(stmt, site.line)
         return stmts, result if call.into is None else None
+
+    def _again(self, inlining: Inlining, call: EvaluatedCall, original: cst.Call) -> cst.Call:
+        """The call of a statement-form site with its evaluated arguments (and receiver)."""
+        ref = b.name(self.emission.ref_alias(inlining.body))
+        if inlining.target.lookup is Lookup.BOUND:
+            if call.receiver is not None:
+                return self._call_again(ref, call.receiver, original, call.args)
+            assert call.fn is not None
+            return self._call_again(call.fn, None, original, call.args)
+        return self._call_again(ref, None, original, call.args)
 
     def _class_attribute_probe(
         self, inlining: Inlining, func: cst.BaseExpression, receiver: cst.Name | None, number: int
@@ -407,6 +500,10 @@ class FrameBuilder:
             exit_call = cst.Expr(cst.Call(func=b.attr(rt, "leave_sync"), args=[cst.Arg(b.name(snapshot))]))
         return snapshot, entry, b.if_(changed, [exit_call])
 
+
+
+def _walrus(temp: str, value: cst.BaseExpression) -> cst.NamedExpr:
+    return cst.NamedExpr(target=b.name(temp), value=value, lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 def _pasted(value: cst.BaseExpression) -> cst.BaseExpression:

@@ -1,5 +1,8 @@
 """Arguments: every parameter kind, evaluated once, in order, with the function's own defaults."""
 
+import pytest
+
+from async_inline import Options
 from tests.differential.harness import assert_same_behaviour
 
 TRACE = '''
@@ -70,6 +73,97 @@ async def main():
 ''', inlined={"f"}, min_inlined=2)
 
 
+_REPLACED_DEFAULTS = {
+    "longer_tuple": """
+async def f(a, b=5):
+    return a, b
+async def g(a, b=5):
+    r = a, b
+    return r
+async def main():
+    f.__defaults__ = g.__defaults__ = (77, 88)
+    return await f(1), await g(1)
+""",
+    "none": """
+async def f(a, b=5):
+    r = a, b
+    return r
+async def main():
+    f.__defaults__ = None
+    return await f(1)
+""",
+    "none_expression_form": """
+async def f(a, b=5):
+    return a, b
+async def main():
+    f.__defaults__ = None
+    return await f(1)
+""",
+    "shorter_two_missing": """
+async def f(a, b=5, c=6):
+    r = a, b, c
+    return r
+async def main():
+    f.__defaults__ = (1,)
+    return await f(1)
+""",
+    "kwdefaults_none": """
+async def f(a, *, k=5):
+    r = a, k
+    return r
+async def main():
+    f.__kwdefaults__ = None
+    return await f(1)
+""",
+    "kwdefaults_key_missing_expression_form": """
+async def f(a, *, k=5, m=6):
+    return a, k, m
+async def main():
+    f.__kwdefaults__ = {"m": 7}
+    return await f(1)
+""",
+    "raised_while_handling": """
+async def f(a, b=5):
+    r = a, b
+    return r
+async def main():
+    f.__defaults__ = None
+    try:
+        raise KeyError("handled")
+    except KeyError:
+        return await f(1)
+""",
+    "classmethod": """
+class K:
+    @classmethod
+    async def m(cls, a, b=5):
+        r = a, b
+        return r
+async def main():
+    K.m.__func__.__defaults__ = None
+    return await K.m(1)
+""",
+    "replaced_by_the_body_before_its_read": """
+def g():
+    f.__defaults__ = (7,)
+    return 0
+async def f(a, b=5):
+    return g() + b
+async def main():
+    return await f(1), await f(1)
+""",
+}
+
+
+@pytest.mark.parametrize("source", _REPLACED_DEFAULTS.values(), ids=_REPLACED_DEFAULTS.keys())
+def test_defaults_replaced_at_run_time_bind_as_a_call_binds_them(source):
+    """Defaults are read when the call binds them, from the end of ``__defaults__``
+    whatever its length now; where the function's defaults no longer cover a parameter
+    (a shorter tuple, None, a key missing from ``__kwdefaults__``) the call's own
+    TypeError is raised (its message, and the exception it is raised while handling)."""
+    assert_same_behaviour(source)
+
+
 def test_argument_evaluated_once_even_when_unused():
     assert_same_behaviour(TRACE + '''
 async def f(unused, used):
@@ -125,3 +219,65 @@ async def main():
     a, b = 1, 2
     print(await f(b, a), a, b)
 ''', inlined={"f"})
+
+
+_CAPTURING_COMPREHENSIONS = {
+    "expression_form": '''
+async def f(x):
+    return [x + i for i in range(2)]
+async def main():
+    i = 100
+    return await f(i)
+''',
+    "statement_form": '''
+async def f(x):
+    r = [x + i for i in range(2)]
+    return r
+async def main():
+    i = 100
+    return await f(i)
+''',
+    "dict_comprehension": '''
+async def f(x):
+    r = {k: x for k in "ab"}
+    return r
+async def main():
+    k = 100
+    return await f(k)
+''',
+    "condition": '''
+async def f(x):
+    return [i for i in range(5) if i < x]
+async def main():
+    i = 3
+    return await f(i)
+''',
+    "through_an_outer_frame": '''
+async def leaf(y):
+    return [y + i for i in range(2)]
+async def mid(x):
+    return await leaf(x)
+async def main():
+    i = 100
+    return await mid(i)
+''',
+    # (an instance method is inlined under the assumption class-methods only)
+    "receiver": '''
+class K:
+    async def m(self):
+        r = [self.v + o for o in range(2)]
+        return r
+async def main():
+    o = K()
+    o.v = 100
+    return await o.m()
+''',
+}
+
+
+@pytest.mark.parametrize("source", _CAPTURING_COMPREHENSIONS.values(), ids=_CAPTURING_COMPREHENSIONS.keys())
+def test_an_argument_is_not_pasted_where_a_callee_comprehension_binds_its_name(source):
+    """A parameter read inside a comprehension of the callee that binds a name its argument
+    reads (``[x + i for i in ...]`` called with ``i``) is bound to a variable of its own,
+    not replaced by the argument, which the comprehension's variable would capture."""
+    assert_same_behaviour(source, options=Options().extended(assume=["class-methods"]))

@@ -41,6 +41,56 @@ async def ok():
     assert [s.code for s in skipped] == ["shadowed"]
 
 
+_COMPREHENSION_SHADOWS = {
+    "global": """
+g = 100
+async def f():
+    return g
+async def main():
+    return [await f() for g in range(2)]
+""",
+    "builtin": """
+async def h(s):
+    return len(s)
+async def main():
+    return [await h("abc") for len in [lambda s: -1]]
+""",
+    "condition": """
+g = 100
+async def f(a):
+    return a < g
+async def main():
+    return [g for g in range(3) if await f(1)]
+""",
+    "outer_comprehension": """
+g = 100
+async def f(a):
+    return a + g
+async def main():
+    return [[await f(1) for _ in range(1)] for g in range(2)]
+""",
+    "nested_call_kept": """
+import runtime
+@runtime.noinline
+async def leaf(y):
+    return y * 10
+async def mid(x):
+    return await leaf(x) + 1
+async def main():
+    return [await mid(i) for leaf in [None] for i in range(2)]
+""",
+}
+
+
+@pytest.mark.parametrize("source", _COMPREHENSION_SHADOWS.values(), ids=_COMPREHENSION_SHADOWS.keys())
+def test_comprehension_variable_around_the_site_shadows_what_the_callee_reads(source):
+    """A variable of a comprehension around the site (its ``for`` or ``if`` clause, an outer
+    comprehension's) would hide the callee's global, builtin or kept nested callee from code
+    inlined in place: the site is refused as shadowed."""
+    result = assert_same_behaviour(source, min_inlined=0)
+    assert "shadowed" in [s.code for s in result.report.skipped if s.caller == "main"]
+
+
 @pytest.mark.decisions
 def test_shadowing_by_enclosing_function_is_detected():
     result = rewrite_source('''
@@ -102,6 +152,85 @@ async def main():
     print(await C().run(), await peek(o))
 ''', inlined={"peek"})
     assert any(s.code == "private-name" for s in result.report.skipped)
+
+
+_PRIVATE_LOCALS_READ_UNASSIGNED = {
+    "maybe_assigned": """
+async def f(c):
+    if c:
+        __y = 1
+    return __y
+""",
+    "except_as": """
+async def f(c):
+    __e = 1
+    try:
+        raise KeyError
+    except KeyError as __e:
+        pass
+    return __e
+""",
+    "deleted": """
+async def f(c):
+    __z = 1
+    if not c:
+        del __z
+    del __z
+    return c
+""",
+    "method_of_another_class": """
+class A:
+    @classmethod
+    async def f(cls, c):
+        if c:
+            __y = 1
+        return __y
+""",
+}
+
+
+@pytest.mark.parametrize("callee", _PRIVATE_LOCALS_READ_UNASSIGNED.values(), ids=_PRIVATE_LOCALS_READ_UNASSIGNED.keys())
+def test_private_local_read_unassigned_is_not_inlined_into_another_class(callee):
+    """A private local (``__y``) of a callee becomes another variable in a method of a class
+    that mangles it otherwise (``_K__y``), which only the message of an UnboundLocalError
+    tells: where a read may find it unassigned, the site is refused (``private-name``)."""
+    call = "A.f(0)" if "class A" in callee else "f(0)"
+    result = assert_same_behaviour(callee + f"""
+class K:
+    @classmethod
+    async def m(cls):
+        try:
+            return await {call}
+        except UnboundLocalError as e:
+            return str(e)
+
+async def main():
+    return await K.m()
+""", min_inlined=0)
+    assert ("f", "private-name") in {(s.callee.rpartition(".")[2], s.code) for s in result.report.skipped if s.caller == "K.m"}
+
+
+def test_private_local_read_unassigned_is_inlined_into_its_own_class():
+    """The same class mangles the private local alike in the callee and in the caller (the
+    copy of it that ``K.m`` inlined into ``main``, of no class, would not: it is refused)."""
+    assert_same_behaviour("""
+class K:
+    @classmethod
+    async def f(cls, c):
+        if c:
+            __y = 1
+        return __y
+
+    @classmethod
+    async def m(cls):
+        try:
+            return await cls.f(0)
+        except UnboundLocalError as e:
+            return str(e)
+
+async def main():
+    return await K.m()
+""", inlined={"K.f"})
 
 
 def test_method_caller_gets_inlined():
@@ -199,6 +328,67 @@ async def main():
     return sorted(locals())
 ''')
     assert [s.code for s in result.report.skipped] == ["caller-introspection"]
+
+
+_INTROSPECTION_ALIASES = {
+    "import_as_in_the_callee": ("frame-introspection", """
+from sys import _getframe as here
+async def f(x):
+    y = x
+    return sorted(here().f_locals)
+"""),
+    "builtins_import_as_in_the_callee": ("frame-introspection", """
+from builtins import locals as L
+async def f(x):
+    y = x
+    return sorted(L())
+"""),
+    "module_level_assignment": ("frame-introspection", """
+lo = locals
+async def f(x):
+    y = x
+    return sorted(lo())
+"""),
+    "assigned_again_and_as_an_attribute": ("frame-introspection", """
+import sys
+class Holder:
+    pass
+holder = Holder()
+first = sys._getframe
+holder.here = first
+async def f(x):
+    y = x
+    return sorted(holder.here().f_locals)
+"""),
+    "parameter_default": ("frame-introspection", """
+async def f(x, lo=vars):
+    y = x
+    return sorted(lo())
+"""),
+    "import_as_in_the_caller": ("caller-introspection", """
+from builtins import locals as L
+async def f(x):
+    y = x
+    return y
+async def main():
+    a = 1
+    await f(2)
+    return sorted(L())
+"""),
+}
+
+
+@pytest.mark.parametrize("expected, source", _INTROSPECTION_ALIASES.values(), ids=_INTROSPECTION_ALIASES.keys())
+def test_frame_introspection_through_another_name_is_detected(expected, source):
+    """``locals``, ``sys._getframe`` ... reached through another name (an import with
+    ``as``, an assignment, a parameter default) still see the frame they run in: such a
+    callee (caller) is not inlined (inlined into)."""
+    result = assert_same_behaviour(source if "def main" in source else source + """
+async def main():
+    a = 1
+    return await f(2)
+""", min_inlined=0)
+    assert expected in {s.code for s in result.report.skipped}
 
 
 def test_local_imports_in_the_callee_are_locals_renamed_with_as():

@@ -807,6 +807,38 @@ def test_classes_and_type_variables_made_by_a_callee_of_another_module_keep_the_
     assert {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped} == {("make", "frame-introspection")}
 
 
+def test_a_class_maker_of_another_module_called_through_another_name_keeps_the_call():
+    """``namedtuple`` imported with ``as`` (or assigned to another name) still takes its
+    ``__module__`` from the calling frame."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            from collections import namedtuple as nt
+            import enum
+
+            make_enum = enum.Enum
+
+            async def make():
+                P = nt("P", "x y")
+                return P.__module__
+
+            async def make_other():
+                return make_enum("Color", "RED").__module__
+
+            async def plain(x):
+                return x + 1
+        ''',
+        "pkg/app.py": '''
+            from .util import make, make_other, plain
+
+            async def main():
+                print(await make(), await make_other(), await plain(1))
+        ''',
+    }, inlined={"pkg.util.plain"})
+    skipped = {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped}
+    assert skipped == {("make", "frame-introspection"), ("make_other", "frame-introspection")}
+
+
 def test_compile_in_a_callee_of_another_module_keeps_the_call():
     """``compile`` inherits the ``__future__`` imports of the code calling it: inlined, those
     of the caller's module."""
