@@ -45,12 +45,15 @@ BodyEmitter = Callable[["FrameBuilder", Frame], list[cst.BaseStatement]]
 @dataclass(frozen=True)
 class DefaultReads:
     """A site's reads of its function's defaults: ``binds`` (temporary, value) first, then
-    ``held or again``, then each default from its temporary (``temps``, by attribute)."""
+    ``held or again``, then each default from its temporary (``temps``, by attribute); or,
+    for the commonest site, reading only the last positional default, ``direct``, that
+    default read where its parameter is bound: ``(REF.__defaults__ or again)[-1]``."""
 
     binds: list[tuple[str, cst.BaseExpression]]
-    held: cst.BaseExpression
+    held: cst.BaseExpression | None
     again: cst.Call
     temps: dict[str, str]
+    direct: cst.BaseExpression | None = None
 
     def binds_temps(self) -> list[str]:
         return [temp for temp, _ in self.binds]
@@ -89,6 +92,8 @@ class FrameBuilder:
                 assert param.literal is not None
                 return b.parenthesize_always(param.literal.with_changes(lpar=[], rpar=[]))
             assert defaults is not None and param.default is not None
+            if defaults.direct is not None:
+                return defaults.direct
             if isinstance(param.default, int):  # counted from the end, as a call counts
                 return b.subscript(b.name(defaults.temps["__defaults__"]), b.integer(param.default))
             return b.subscript(b.name(defaults.temps["__kwdefaults__"]), b.string(param.default))
@@ -112,6 +117,12 @@ class FrameBuilder:
         ref = b.name(self.emission.ref_alias(inlining.body))
         last = [-p.default for p in read if isinstance(p.default, int)]
         keys = [p.default for p in read if isinstance(p.default, str)]
+        if last == [1] and not keys:
+            # One read, no temporary, no statement: a tuple not empty holds it; ``None`` or
+            # ``()`` call again, which raises the call's TypeError.
+            again_call = again()
+            either = cst.BooleanOperation(left=b.attr(ref, "__defaults__"), operator=cst.Or(), right=again_call)
+            return DefaultReads([], None, again_call, {}, b.subscript(b.parenthesize_always(either), b.integer(-1)))
         temps: dict[str, str] = {}
         binds: list[tuple[str, cst.BaseExpression]] = []
         only_last = last == [1]  # the commonest case; its test, a tuple not empty, the cheapest
@@ -187,7 +198,7 @@ class FrameBuilder:
                 binds.append(_walrus(temp, b.element(emitted)))
                 values.append(b.name(temp))
         defaults = self.default_reads(inlining, lambda: self._call_again(b.name(self.emission.ref_alias(inlining.body)), None, call, values))
-        if defaults is not None:
+        if defaults is not None and defaults.held is not None:
             binds += [_walrus(temp, value) for temp, value in defaults.binds]
             binds.append(b.parenthesize_always(cst.BooleanOperation(left=defaults.held, operator=cst.Or(), right=defaults.again)))
         subst: dict[str, cst.BaseExpression] = {}
@@ -282,7 +293,7 @@ class FrameBuilder:
             inner += body
         marks.frame(inner, child)
         bindings: list[Emitted] = []
-        if defaults is not None:
+        if defaults is not None and defaults.held is not None:
             bindings += [b.assign(temp, value) for temp, value in defaults.binds]
             bindings.append(b.if_(b.not_(defaults.held), [cst.Expr(defaults.again)]))
             call = replace(call, frame_temps=[*call.frame_temps, *defaults.binds_temps()])
