@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -65,10 +65,13 @@ MODULE_INTROSPECTION = frozenset(
         ),
     }
 )
-_MODULE_INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in MODULE_INTROSPECTION)
+_MODULE_INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in MODULE_INTROSPECTION | {"builtins.type"})
 
 _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS)
-_WATCHED = FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS | MODULE_INTROSPECTION
+#: With three arguments ``type`` makes a class, whose ``__module__`` it takes from the
+#: calling frame's globals, as the makers of ``MODULE_INTROSPECTION`` do.
+MODULE_INTROSPECTION_THREE_ARGS = frozenset({"builtins.type"})
+_WATCHED = FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS | MODULE_INTROSPECTION | MODULE_INTROSPECTION_THREE_ARGS
 _ALIASES: weakref.WeakKeyDictionary[ScopeIndex, dict[str, str]] = weakref.WeakKeyDictionary()
 
 #: Every name the generated code makes starts with it (``plan.names``). A callee local of
@@ -265,22 +268,36 @@ def calls_frame_introspection(index: ScopeIndex, nodes: Iterable[cst.CSTNode]) -
 
 
 def _first_call(
-    index: ScopeIndex, nodes: Iterable[cst.CSTNode], calls: frozenset[str], tails: frozenset[str], without_args: frozenset[str] = frozenset()
+    index: ScopeIndex,
+    nodes: Iterable[cst.CSTNode],
+    calls: frozenset[str],
+    tails: frozenset[str],
+    without_args: frozenset[str] = frozenset(),
+    three_args: frozenset[str] = frozenset(),
 ) -> str | None:
     """The first call among ``nodes`` of a function named in ``calls`` (or in
-    ``without_args``, called without arguments), shown as ``name()``; ``tails`` are the
-    last parts of those names."""
+    ``without_args``, called without arguments; or in ``three_args``, with three or more,
+    or unpacked ones), shown as ``name()``; ``tails`` are the last parts of those names."""
     aliases = _aliases(index)
+
+    def matches(names: Collection[str], call: cst.Call) -> bool:
+        return any(
+            name in calls
+            or (name in without_args and not call.args)
+            or (name in three_args and (len(call.args) >= 3 or any(arg.star for arg in call.args)))
+            for name in names
+        )
+
     for node in nodes:
         if type(node) is cst.Call:
             func = node.func
             tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
             if tail in tails:  # asking the scopes is costly: only for names that could match
                 names = index.qualified_names(func)
-                if names & calls or (names & without_args and not node.args):
+                if matches(names, node):
                     return sorted(names)[0].removeprefix("builtins.") + "()"
             aliased = aliases.get(tail) if tail is not None else None
-            if aliased is not None and (aliased in calls or (aliased in without_args and not node.args)):
+            if aliased is not None and matches((aliased,), node):
                 return f"{tail}() ({aliased.removeprefix('builtins.')})"
     return None
 
@@ -596,7 +613,9 @@ def analyze_callee(
             for node in nodes
             if type(node) is cst.ImportFrom and node.relative
         ),
-        module_introspection=_first_call(index, nodes, MODULE_INTROSPECTION, _MODULE_INTROSPECTION_TAILS),
+        module_introspection=_first_call(
+            index, nodes, MODULE_INTROSPECTION, _MODULE_INTROSPECTION_TAILS, three_args=MODULE_INTROSPECTION_THREE_ARGS
+        ),
         fstring_locals=frozenset(names.local_uses[n] for n in in_fstrings if n in names.local_uses),
         fstring_globals={n: quotes for n, quotes in in_fstrings.items() if n in names.global_uses},
         literal_unsafe_locals=frozenset(local for n, local in names.local_uses.items() if _warns_for_a_constant(index, n)),

@@ -839,6 +839,35 @@ def test_a_class_maker_of_another_module_called_through_another_name_keeps_the_c
     assert skipped == {("make", "frame-introspection"), ("make_other", "frame-introspection")}
 
 
+def test_type_with_three_arguments_in_a_callee_of_another_module_keeps_the_call():
+    """``type(name, bases, namespace)`` makes a class whose ``__module__`` is the calling
+    frame's module: inlined elsewhere, the caller's (``pkg.app.Point``). ``type(x)`` is no
+    such call."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/models.py": '''
+            async def make_record_type(name):
+                return type(name, (), {"fields": ()})
+
+            async def make_from(parts):
+                return type(*parts)
+
+            async def kind(x):
+                return type(x).__name__
+        ''',
+        "pkg/app.py": '''
+            from .models import kind, make_from, make_record_type
+
+            async def main():
+                T = await make_record_type("Point")
+                U = await make_from(("Line", (), {}))
+                print(T.__module__, repr(T), U.__module__, await kind(1))
+        ''',
+    }, inlined={"pkg.models.kind"})
+    skipped = {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped}
+    assert skipped == {("make_record_type", "frame-introspection"), ("make_from", "frame-introspection")}
+
+
 def test_compile_in_a_callee_of_another_module_keeps_the_call():
     """``compile`` inherits the ``__future__`` imports of the code calling it: inlined, those
     of the caller's module."""
