@@ -16,7 +16,7 @@ import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
 from .binding import ParamSource, bind_arguments
-from .callee import GENERATED_PREFIX, CalleeInfo, is_immutable_literal, is_private_name, mangling_prefix, other_spelling
+from .callee import GENERATED_PREFIX, CalleeInfo, ParamKind, is_immutable_literal, is_private_name, mangling_prefix, other_spelling
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .guards import Guard, GuardPolicy, choose_guard
@@ -141,8 +141,13 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
     if isinstance(guard, Refusal):
         return guard
     params = callee.params[1:] if target.implicit_first else callee.params
-    if target.implicit_first and not callee.params:
-        return Refusal(RefusalCode.BINDING, "the method takes no parameter for the instance (TypeError at run time)")
+    if target.implicit_first:
+        first = callee.params[0] if callee.params else None
+        if first is None or first.kind not in (ParamKind.POSONLY, ParamKind.POS):
+            # ``*args`` takes the instance in a tuple; ``**kw`` or keyword-only ones leave it unbound.
+            return Refusal(RefusalCode.BINDING, "the method takes no positional parameter for the instance")
+        if first.kind is ParamKind.POS and any(arg.keyword is not None and arg.keyword.value == first.name for arg in site.call.args):
+            return Refusal(RefusalCode.BINDING, f"'{first.name}' is given by keyword too (TypeError at run time)")
     binding = bind_arguments(site.call.args, params)
     if isinstance(binding, Refusal):
         return binding

@@ -294,6 +294,36 @@ async def main():
     assert re.search(r"_ai_type\w*\(_ai_t", result.code) and not re.search(r"(?<!\w)type\(_ai", result.code)
 
 
+@pytest.mark.parametrize("options", [Options(), Options(costly_guards=True)], ids=["default", "costly-guards"])
+@pytest.mark.parametrize(
+    "signature, call",
+    [("*args", "K.cm()"), ("*, k=1", "K.cm()"), ("**kw", "K.cm()"), ("cls, **kw", "K.cm(cls=1)"), ("*args", "K().m()"), ("self, **kw", "K().m(self=2)")],
+)
+def test_the_receiver_binds_only_to_a_positional_first_parameter(signature, call, options):
+    """The object a method is called on binds to its first parameter only if that one is
+    positional: ``*args`` gets it in a tuple, ``**kw`` or keyword-only parameters leave it
+    to raise, and a keyword of the first parameter's name is given twice. The inliner bound
+    it to the first parameter whatever its kind (a review, 2026-12-07): such sites stay calls."""
+    kind = "@classmethod\n    " if ".cm(" in call else ""
+    name = "cm" if ".cm(" in call else "m"
+    assert_same_behaviour(f'''
+class K:
+    {kind}async def {name}({signature}):
+        return "ran"
+
+    @classmethod
+    async def kept(cls):
+        return cls.__name__
+
+async def main():
+    try:
+        print(await {call})
+    except TypeError as e:
+        print("TypeError", e)
+    print(await K.kept())
+''', options=options, inlined={"K.kept"})
+
+
 def test_an_inlined_super_call_reaches_super_by_an_alias_of_its_own():
     """The explicit ``super(cls, self)`` of an inlined ``super()`` named ``super`` bare: a
     caller with a parameter called ``super`` called that instead (found reviewing the
