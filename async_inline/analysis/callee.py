@@ -522,6 +522,9 @@ def _classify_names(
             refusal = _class_cell_refusal(owner, params)
             if refusal is not None:
                 return refusal
+            if name.value == "super" and _has_star_import(index):
+                # The explicit form calls the builtin; a star import may bind ``super``.
+                return Refusal(RefusalCode.SUPER, "uses zero-argument super() in a module with a star import, which may bind super")
             out.class_cell_uses.append(name)
             continue
         if target is scope:
@@ -550,7 +553,33 @@ def _classify_names(
             out.type_parameters[name.value] = target
         elif target is not None and not _within(target, scope):
             return Refusal(RefusalCode.UNSUPPORTED, f"'{name.value}' resolves to an enclosing non-module scope")
+    if out.class_cell_uses and params and _may_unbind(index, fdef, scope, params[0].name):
+        # Zero-argument super() then raises RuntimeError ("arg[0] deleted"); its explicit
+        # form, an UnboundLocalError.
+        return Refusal(RefusalCode.SUPER, f"uses zero-argument super() or __class__ and may unbind '{params[0].name}'")
     return out
+
+
+def _may_unbind(index: ScopeIndex, fdef: cst.FunctionDef, scope: Scope, name: str) -> bool:
+    """The function deletes its local ``name`` (``del``, or an ``except ... as`` of that name)."""
+    for node in index.variables_in(fdef.body):
+        if node.value == name and index.use_scope(node) is scope:
+            as_name = index.parent(node)
+            handler = index.parent(as_name) if isinstance(as_name, cst.AsName) else None
+            if index.role(node) is Role.DEL or isinstance(handler, (cst.ExceptHandler, cst.ExceptStarHandler)):
+                return True
+    return False
+
+
+_STAR_IMPORTS: weakref.WeakKeyDictionary[ScopeIndex, bool] = weakref.WeakKeyDictionary()
+
+
+def _has_star_import(index: ScopeIndex) -> bool:
+    """The module has a ``from x import *`` (only a module's code may, in any block)."""
+    found = _STAR_IMPORTS.get(index)
+    if found is None:
+        found = _STAR_IMPORTS[index] = any(type(node) is cst.ImportFrom and type(node.names) is cst.ImportStar for node in walk(index.module))
+    return found
 
 
 def analyze_callee(

@@ -367,7 +367,8 @@ class FrameBuilder:
         as it would running there: live values, that module's ``__name__``, its ``global``
         statements' targets (``_ai_g_x["LIMIT"]``, for a global bound on every path of the
         module's top-level code). A builtin is read after that namespace, where a star
-        import or ``mock.patch("pkg.x.open")`` may have put one of the same name
+        import or ``mock.patch("pkg.x.open")`` may have put one of the same name, and where
+        a global named like a builtin may have been deleted since
         (``_ai_g_x.get("len", _ai_builtins["len"])``); any other global, and a builtin
         that Python 3.10 lacks, through ``runtime.global_value``, which falls back to the
         builtins or raises NameError."""
@@ -378,9 +379,11 @@ class FrameBuilder:
         reads: dict[cst.Name, cst.BaseExpression] = {}
         for node, name in callee.global_uses.items():
             text, quotes = callee.mangled.get(node, name), callee.fstring_globals.get(node, frozenset())
-            if name in facts.always_bound or facts.index.role(node) is not Role.LOAD:
+            load = facts.index.role(node) is Role.LOAD
+            builtin_name = name in BUILTIN_NAMES and name not in NEWER_BUILTIN_NAMES
+            if (name in facts.always_bound and not (load and builtin_name)) or not load:
                 reads[node] = b.subscript(b.name(namespace.alias), b.string(text, avoid=quotes))
-            elif name in BUILTIN_NAMES and name not in NEWER_BUILTIN_NAMES:  # (a node of its own for each use of the key)
+            elif builtin_name:  # (a node of its own for each use of the key; bound on every path or not, `del x.len` may unbind it)
                 builtin = b.subscript(self.emission.builtin_namespace(), b.string(text, avoid=quotes))
                 reads[node] = cst.Call(b.attr(b.name(namespace.alias), "get"), [cst.Arg(b.string(text, avoid=quotes)), cst.Arg(builtin)])
             else:

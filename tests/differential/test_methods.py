@@ -348,6 +348,74 @@ async def main():
     assert "_ai_super" in result.code and not re.search(r"(?<![\w.])super\(_ai", result.code)
 
 
+def test_zero_argument_super_in_a_module_with_a_star_import_keeps_the_call():
+    """A star import may bind ``super`` (a compatibility module's): the original's
+    ``super()`` calls that, the explicit form the builtin (a review, 2026-12-07). Such a
+    callee stays a call; one without ``super()`` is still inlined."""
+    result = assert_same_behaviour('''
+import types, sys
+
+compat = types.ModuleType("_ai_test_compat")
+class _Fake:
+    async def cm(self):
+        return "fake"
+def _super(*args):
+    print("custom super", len(args))
+    return _Fake()
+compat.super = _super
+compat.__all__ = ["super"]
+sys.modules["_ai_test_compat"] = compat
+from _ai_test_compat import *
+
+class Base:
+    @classmethod
+    async def cm(cls):
+        return "real"
+
+class Sub(Base):
+    @classmethod
+    async def go(cls):
+        return await super().cm()
+
+    @classmethod
+    async def plain(cls):
+        return cls.__name__
+
+async def main():
+    print(await Sub.go(), await Sub.plain())
+''', inlined={"Sub.plain"})
+    if Options().stress_seed is None:
+        assert [s.code for s in result.report.skipped if s.callee == "Sub.go"] == ["super"]
+
+
+@pytest.mark.parametrize("unbind", ["del cls", "try:\n            raise KeyError\n        except KeyError as cls:\n            pass"])
+def test_zero_argument_super_after_the_first_parameter_is_unbound_keeps_the_call(unbind):
+    """``super()`` after ``del cls`` raises RuntimeError ("arg[0] deleted"); the explicit
+    form read the deleted local (UnboundLocalError)."""
+    assert_same_behaviour(f'''
+class A:
+    @classmethod
+    async def cm(cls):
+        return "A"
+
+    @classmethod
+    async def kept(cls):
+        return "kept"
+
+class B(A):
+    @classmethod
+    async def cm(cls):
+        {unbind}
+        try:
+            return super().cm
+        except Exception as e:
+            return type(e).__name__, str(e)
+
+async def main():
+    print(await B.cm(), await B.kept())
+''', inlined={"A.kept"})
+
+
 def test_a_callee_local_called_super_is_not_the_zero_argument_super():
     """A callee that binds ``super`` itself (a local) calls that; only the builtin's
     zero-argument call reads the class cell. Before, the inliner made every ``super()``

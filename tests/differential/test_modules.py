@@ -253,6 +253,32 @@ def test_a_module_with_builtins_of_its_own_is_not_inlined_from():
         assert "binds __builtins__" in skipped.reason
 
 
+def test_a_global_named_like_a_builtin_deleted_at_run_time_falls_back_to_the_builtin():
+    """The callee's module binds ``len`` on every path, so inlined code read it as
+    ``ns["len"]``: once deleted (``del x.len``, ``monkeypatch.delattr``) that raised
+    KeyError, where the original reads the builtin."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/x.py": '''
+            import builtins
+
+            def len(o):
+                return builtins.len(o) * 10
+
+            async def f(s):
+                return len(s)
+        ''',
+        "pkg/app.py": '''
+            from . import x
+
+            async def main():
+                a = await x.f("ab")
+                del x.len
+                print(a, await x.f("ab"))
+        ''',
+    }, inlined={"pkg.x.f"})
+
+
 def test_import_cycle_with_a_call_made_at_run_time():
     assert_same_package_behaviour({
         "pkg/__init__.py": "",
