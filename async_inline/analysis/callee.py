@@ -340,16 +340,30 @@ def _aliases(index: ScopeIndex) -> dict[str, str]:
 
 def _bound_value(index: ScopeIndex, node: cst.Name, role: Role) -> cst.BaseExpression | None:
     """The value ``node`` is bound to, when it is the whole target of an assignment
-    (``x = v``, ``o.x = v``, ``x: T = v``, ``x := v``) or a parameter with a default."""
+    (``x = v``, ``o.x = v``, ``x: T = v``, ``x := v``), an element of a tuple target
+    assigned a tuple written out (``x, n = v, 0``), or a parameter with a default."""
     target: cst.CSTNode = node
     parent = index.parent(node)
     if role is Role.OTHER and isinstance(parent, cst.Attribute) and parent.attr is node:
         target, parent = parent, index.parent(parent)
     elif not role.binds:
         return None
+    path: list[int] = []  # an element of tuple targets (``here, depth = sys._getframe, 0``)
+    while isinstance(parent, cst.Element) and isinstance(holder := index.parent(parent), (cst.Tuple, cst.List)):
+        path.append(next(i for i, element in enumerate(holder.elements) if element is parent))
+        target, parent = holder, index.parent(holder)
     if isinstance(parent, cst.AssignTarget):
         assign = index.parent(parent)
-        return assign.value if isinstance(assign, cst.Assign) else None
+        value = assign.value if isinstance(assign, cst.Assign) else None
+        for i in reversed(path):  # the value's element at the same place, if it is written out
+            if not isinstance(value, (cst.Tuple, cst.List)) or i >= len(value.elements) or any(
+                isinstance(e, cst.StarredElement) for e in value.elements
+            ):
+                return None
+            value = value.elements[i].value
+        return value
+    if path:
+        return None
     if isinstance(parent, (cst.AnnAssign, cst.NamedExpr)) and parent.target is target:
         return parent.value
     if isinstance(parent, cst.Param) and parent.name is target:

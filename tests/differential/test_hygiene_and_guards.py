@@ -360,6 +360,13 @@ async def f(x):
     y = x
     return sorted(holder.here().f_locals)
 """),
+    "tuple_assignment": ("frame-introspection", """
+import sys
+(here, depth), n = (sys._getframe, 0), 1
+async def f(x):
+    y = x
+    return sorted(here(depth).f_locals)
+"""),
     "parameter_default": ("frame-introspection", """
 async def f(x, lo=vars):
     y = x
