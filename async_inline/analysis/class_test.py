@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import cast
 
 import libcst as cst
 import libcst.matchers as m
@@ -97,6 +98,8 @@ def _stored_on(module: ModuleFacts, obj: cst.BaseExpression) -> Known | None:
         while node is not None and type(node) is not cst.FunctionDef:
             node = index.parent(node)
         return _self_of(module, node)[1] if isinstance(node, cst.FunctionDef) else None
+    if m.matches(root, m.Call(func=m.Name("super"), args=[m.Arg(keyword=None, star=""), m.Arg(keyword=None, star="")])):
+        return _stored_on(module, cast(cst.Call, root).args[1].value)  # super(C, obj).__setattr__(...): obj
     if type(root) is not cst.Name:
         return None
     scope = index.use_scope(root)

@@ -303,8 +303,8 @@ def _named_attribute_sets(call: cst.Call) -> Iterator[tuple[cst.BaseExpression, 
     """``(x, "name")`` for the calls that set attribute ``name`` of ``x``:
     ``setattr(x, "name", ...)`` and any ``setattr`` method (pytest's
     ``monkeypatch.setattr(x, "name", ...)``), ``object.__setattr__(x, "name", ...)`` and
-    ``x.__setattr__("name", ...)`` (``super().__setattr__``), ``mock.patch.object(x, "name")``
-    and ``mock.patch.multiple(x, name=...)``."""
+    ``x.__setattr__("name", ...)`` (``super().__setattr__``), ``mock.patch.object(x, "name")``,
+    ``mock.patch.multiple(x, name=...)``, and updates of ``x.__dict__`` or ``vars(x)``."""
     func = call.func
     args = call.args
     if type(func) is cst.Name:
@@ -321,17 +321,43 @@ def _named_attribute_sets(call: cst.Call) -> Iterator[tuple[cst.BaseExpression, 
         yield from _named(args[0].value, args[1].value)
     elif attr == "multiple" and on_patch and args and args[0].keyword is None:
         yield from ((args[0].value, arg.keyword.value) for arg in args[1:] if arg.keyword is not None)
+    elif attr in ("update", "setdefault") and (obj := _instance_dict_of(func.value)) is not None:
+        # ``x.__dict__.update(m=...)``, ``vars(x).update({"m": ...})``, ``x.__dict__.setdefault("m", ...)``
+        for arg in args:
+            if arg.keyword is not None:
+                yield obj, arg.keyword.value
+            elif isinstance(arg.value, cst.Dict):
+                for element in arg.value.elements:
+                    if isinstance(element, cst.DictElement):
+                        yield from _named(obj, element.key)
+            elif attr == "setdefault":
+                yield from _named(obj, arg.value)
+                break
 
 
 def _named(obj: cst.BaseExpression, name: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpression, str]]:
-    if type(name) is cst.SimpleString and isinstance(value := name.evaluated_value, str):
+    if isinstance(name, (cst.SimpleString, cst.ConcatenatedString)) and isinstance(value := name.evaluated_value, str):
         yield obj, value
 
 
+def _instance_dict_of(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``x`` for ``x.__dict__`` and ``vars(x)``: an object's own attributes as a dict."""
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "__dict__":
+        return expr.value
+    if m.matches(expr, m.Call(func=m.Name("vars"), args=[m.Arg(keyword=None, star="")])):
+        return cast(cst.Call, expr).args[0].value
+    return None
+
+
 def _attributes_of(target: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpression, str]]:
-    """The attributes a binding target stores (``a.x``, ``(a.x, b.y)``, ``*a.x``)."""
+    """The attributes a binding target stores (``a.x``, ``(a.x, b.y)``, ``*a.x``,
+    ``a.__dict__["x"]``, ``vars(a)["x"]``)."""
     if isinstance(target, cst.Attribute):
         yield target.value, target.attr.value
+    elif isinstance(target, cst.Subscript) and (obj := _instance_dict_of(target.value)) is not None and len(target.slice) == 1:
+        index = target.slice[0].slice
+        if isinstance(index, cst.Index):
+            yield from _named(obj, index.value)
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
             yield from _attributes_of(element.value)

@@ -434,7 +434,7 @@ class Patched(Counter):
 async def main():
     return await Patched().twice()
 '''
-    def set_by(how: str) -> str:
+    def set_by(how: str, shadow: str = "pass") -> str:
         return COUNTER + f'''
 from unittest import mock
 
@@ -447,7 +447,7 @@ async def fake(by=1):
 
 class Setter(Counter):
     def shadow(self):
-        {"super().__setattr__('bump', fake)" if how == "c.shadow()" else "pass"}
+        {shadow}
 
 async def main():
     c = Setter()
@@ -471,7 +471,12 @@ async def main():
     missed = [
         (set_by('MonkeyPatch().setattr(c, "bump", fake)'), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),
         (set_by('c.__setattr__("bump", fake)'), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),
-        (set_by("c.shadow()"), "an attribute 'bump' is assigned on an instance of 'Setter' at line 26"),
+        (set_by("c.shadow()", "super().__setattr__('bump', fake)"), "an attribute 'bump' is assigned on an instance of 'Setter' at line 26"),
+        (set_by("c.shadow()", "super(Setter, self).__setattr__('bump', fake)"), "an attribute 'bump' is assigned on an instance of 'Setter' at line 26"),
+        (set_by('c.__dict__["bump"] = fake'), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),
+        (set_by('vars(c)["bump"] = fake'), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),
+        (set_by("c.__dict__.update(bump=fake)"), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),
+        (set_by('setattr(c, "bu" "mp", fake)'), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),
         (set_by("mock.patch.multiple(c, bump=fake).start()"), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),
         (getattribute_by("Counter.__getattribute__ = logged"), "'__getattribute__' is assigned at line 19"),
         (getattribute_by('setattr(Counter, "__getattribute__", logged)'), "'__getattribute__' is assigned at line 19"),
