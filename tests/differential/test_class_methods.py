@@ -144,7 +144,7 @@ async def main():
 @pytest.mark.parametrize("options", [Options(), CLASS_METHODS], ids=["default", "class-methods"])
 def test_a_class_decorator_copying_the_methods_with_globals_of_their_own(options):
     """A copy of the method (same code, qualified name and file) whose globals are a dict of
-    its own (dependency injection) reads ``DB`` there; until 2026-12-07 it passed the
+    its own (dependency injection) reads ``DB`` there; until 2026-12-06 it passed the
     reference check and the inlined body read the module's ``DB``. (The copies' globals are
     a snapshot taken inside the class statement: the references must already exist then.)"""
     assert_same_behaviour('''
@@ -467,7 +467,7 @@ async def main():
     return await Counter().twice()
 '''
 
-    # Forms found by a review on 2026-12-07, which the class test missed:
+    # Forms found by a review on 2026-12-06, which the class test missed:
     missed = [
         (set_by('MonkeyPatch().setattr(c, "bump", fake)'), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),
         (set_by('c.__setattr__("bump", fake)'), "an attribute 'bump' is assigned on an instance of 'Setter' at line 30"),

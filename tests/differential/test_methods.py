@@ -303,7 +303,7 @@ def test_the_receiver_binds_only_to_a_positional_first_parameter(signature, call
     """The object a method is called on binds to its first parameter only if that one is
     positional: ``*args`` gets it in a tuple, ``**kw`` or keyword-only parameters leave it
     to raise, and a keyword of the first parameter's name is given twice. The inliner bound
-    it to the first parameter whatever its kind (a review, 2026-12-07): such sites stay calls."""
+    it to the first parameter whatever its kind (a review, 2026-12-06): such sites stay calls."""
     kind = "@classmethod\n    " if ".cm(" in call else ""
     name = "cm" if ".cm(" in call else "m"
     assert_same_behaviour(f'''
@@ -350,7 +350,7 @@ async def main():
 
 def test_zero_argument_super_in_a_module_with_a_star_import_keeps_the_call():
     """A star import may bind ``super`` (a compatibility module's): the original's
-    ``super()`` calls that, the explicit form the builtin (a review, 2026-12-07). Such a
+    ``super()`` calls that, the explicit form the builtin (a review, 2026-12-06). Such a
     callee stays a call; one without ``super()`` is still inlined."""
     result = assert_same_behaviour('''
 import types, sys
