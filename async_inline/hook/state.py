@@ -63,7 +63,7 @@ class HookState:
     ) -> None:
         #: Replaced whole (never mutated) when the pytest plugin widens a hook ``run`` installed.
         self.policy = policy
-        self.options = options.replace(header=False)
+        self.options = options.replace(header=False, reference_files=True)
         self.adapters = dict(adapters or {})
         self.warn = warn
         #: A ``twins.Twins`` when the original code must stay available (pytest plugin).
@@ -86,7 +86,7 @@ class HookState:
     def set_options(self, options: Options) -> None:
         """Change what the rewriter is asked (the cache key changes with it)."""
         with self._lock:
-            self.options = options.replace(header=False)
+            self.options = options.replace(header=False, reference_files=True)
             self._configs.clear()
 
     def _config(self, salt: str) -> str:
