@@ -17,6 +17,9 @@ Invariants:
   *dependencies* ``(path, sha256)``, checked on every load: the files of the callees that
   cross-module inlining read, so an edited callee invalidates its callers (and a file that
   was absent, such as a namespace package's ``__init__.py``, invalidates them by appearing).
+  An entry found for a source at another path than it was built for (a project copied or
+  moved with its ``__pycache__``) is used, re-pointed at the new path, only if it has no
+  dependencies: those are the files beside the old path.
 * A file on disk is always a complete entry: it is written to a temporary file in the
   same directory and renamed over the old one.
 * The cache never makes an import fail: an unreadable, truncated or corrupted entry is a
@@ -172,6 +175,11 @@ def load(path: str, key: bytes, source_path: str) -> Entry | None:
     if not isinstance(code, types.CodeType):
         return None
     if code.co_filename != source_path:
+        if deps:
+            # Built for another place (a project copied with its __pycache__): its
+            # dependencies are the files beside the old place, and its references name
+            # them (``Options.reference_files``). A miss: rebuilt from the files here.
+            return None
         # The entry moved with its source (renamed directory): point the code at the new
         # place, as importlib does for ordinary .pyc files.
         if _fix_co_filename is not None:
