@@ -104,8 +104,10 @@ class HookState:
             self._note_unchanged(path, f"not rewritten: {why}")
             self.warn_once(shadow, f"async_inline leaves modules unchanged: {why}; rename that module")
             return compile_original(source, path, transform)
-        # The code depends on the module's name: relative imports, qualified names.
-        salt = (transform.salt if transform is not None else "") + f"\0module={module}"
+        # The code depends on the module's name (relative imports, qualified names) and on
+        # the packages it may inline from (``_sources``).
+        policy = self.policy
+        salt = (transform.salt if transform is not None else "") + f"\0module={module}\0packages={','.join(policy.source_packages)}"
         options = self.options
         if options.cross_module and coverage_measuring():
             options = options.replace(cross_module=False)
@@ -122,7 +124,7 @@ class HookState:
         self._count("misses")
         rewriting.active = True
         try:
-            built = build(source, path, options, transform, module, self._sources())
+            built = build(source, path, options, transform, module, self._sources(policy))
         finally:
             rewriting.active = False
         if built.failure is not None:  # not cached: the next process tries (and warns) again
@@ -136,13 +138,12 @@ class HookState:
         self._record(path, report, "rewritten")
         return built.code
 
-    def _sources(self) -> SourceProvider:
+    def _sources(self, policy: Policy) -> SourceProvider:
         """Callee sources of the packages the hook rewrites, found without importing them."""
-        policy = self.policy
         if self._provider is None or self._provider[0] is not policy:
             from ..sources import spec_provider  # loads LibCST: only once something is rewritten
 
-            self._provider = (policy, spec_provider(policy.packages + policy.local_packages))
+            self._provider = (policy, spec_provider(policy.source_packages))
         return self._provider[1]
 
     # -- what happened ------------------------------------------------------------------
