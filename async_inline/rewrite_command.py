@@ -357,7 +357,11 @@ def run(args: argparse.Namespace) -> int:
         document = report_json(reports)
         document["errors"] = [p.to_json() for p in problems]
         try:
-            rf.write_atomically(args.report, (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
+            # A file name that is not valid UTF-8 (``os.fsdecode``'s surrogates) is written
+            # as JSON's escape of the same code point (``"\udcff"``): json.loads and
+            # os.fsencode give the name back.
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            rf.write_atomically(args.report, text.encode("utf-8", "backslashreplace"))
         except OSError as exc:
             problems.append(rf.Problem(args.report, None, f"cannot write the report: {exc.strerror or exc}"))
             console.error(str(problems[-1]))
