@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .cli import EXIT_CODES_HELP, ExitCode
 from .config import HookConfig, load_config
 from .options import Options
-from .runtime_name import names_runtime
+from .runtime_name import names_runtime, runtime_beside
 
 if TYPE_CHECKING:  # imported where used: `--help` need not load the file machinery
     from .report import FileReport
@@ -320,6 +320,12 @@ def run(args: argparse.Namespace) -> int:
     unusable = _output_problem(args, tasks)
     if unusable:
         return usage_error(unusable)
+    beside = next((found for t in tasks if (found := runtime_beside(t.path, t.target)) is not None), None)
+    if beside is not None:
+        return usage_error(
+            f"{beside}: a module named 'runtime' is beside the rewritten files, where 'import runtime' finds it before "
+            "async_inline's runtime, which rewritten code imports by that name; rename it (nothing was rewritten)"
+        )
     if not files and not problems:
         console.info("no Python files found; nothing to do")
 
