@@ -11,7 +11,7 @@ mirroring the sources' absolute paths, as ``PYTHONPYCACHEPREFIX`` does.)
 Invariants:
 
 * An entry is used only when its key matches: the key digests the tool (version and the
-  files of the ``async_inline`` package, so an edited rewriter invalidates old entries),
+  files of the ``async_inline`` and ``runtime`` packages, so an edited rewriter invalidates old entries),
   the interpreter (bytecode magic, cache tag, ``-O`` level), the options and any extra
   transform (pytest's assertion rewriting), and the exact source bytes. Entries also list
   *dependencies* ``(path, sha256)``, checked on every load: the files of the callees that
@@ -71,21 +71,25 @@ _fingerprint: str | None = None
 
 
 def tool_fingerprint() -> str:
-    """The version plus (name, size, mtime) of every source file of the async_inline package."""
+    """The version plus (name, size, mtime) of every source file of the async_inline
+    package and of the runtime package beside it (generated code calls the runtime's
+    helpers: a changed signature or rule must not meet code built for the old one)."""
     global _fingerprint
     with _fingerprint_lock:
         if _fingerprint is None:
             from .. import __version__
 
-            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             digest = hashlib.sha256(__version__.encode())
-            for directory, dirs, files in sorted(os.walk(root)):
-                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-                for name in sorted(files):
-                    if name.endswith(".py"):
-                        st = os.stat(os.path.join(directory, name))
-                        rel = os.path.relpath(os.path.join(directory, name), root)
-                        digest.update(f"{rel}:{st.st_size}:{st.st_mtime_ns};".encode())
+            for root in (package, os.path.join(os.path.dirname(package), "runtime")):
+                digest.update(f"\0{os.path.basename(root)}\0".encode())
+                for directory, dirs, files in sorted(os.walk(root)):
+                    dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+                    for name in sorted(files):
+                        if name.endswith(".py"):
+                            st = os.stat(os.path.join(directory, name))
+                            rel = os.path.relpath(os.path.join(directory, name), root)
+                            digest.update(f"{rel}:{st.st_size}:{st.st_mtime_ns};".encode())
             _fingerprint = digest.hexdigest()
         return _fingerprint
 

@@ -254,3 +254,22 @@ def test_a_project_copied_with_its_cache_sees_the_copys_callees(site: Path, tmp_
     assert _state().unchanged() == {}
     assert [Path(r.path).name for r in _state().reports() if r.inlined] == ["main.py"]
     assert _state().stats == {"hits": 1, "misses": 2, "writes": 2}  # __init__.py's entry moved; main.py's depended on helpers.py
+
+
+def test_the_tool_fingerprint_covers_the_runtime_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generated code calls the runtime's helpers (``function_at(..., file=...)``): an
+    entry built against another runtime must not be used. Only ``async_inline/`` counted."""
+    import runtime
+
+    refs = os.path.join(os.path.dirname(os.path.abspath(runtime.__file__)), "_refs.py")
+    monkeypatch.setattr(cache, "_fingerprint", None)
+    before = cache.tool_fingerprint()
+    real_stat = os.stat
+
+    def edited(path, *args, **kwargs):  # _refs.py one byte longer
+        st = real_stat(path, *args, **kwargs)
+        return types.SimpleNamespace(st_size=st.st_size + 1, st_mtime_ns=st.st_mtime_ns) if path == refs else st
+
+    monkeypatch.setattr(cache, "_fingerprint", None)
+    monkeypatch.setattr(os, "stat", edited)
+    assert cache.tool_fingerprint() != before
