@@ -42,6 +42,10 @@ def _warn(message: str, path: str) -> None:
         print(f"{path}:1: AsyncInlineWarning: {message}", file=sys.stderr)
 
 
+def _stale_callee(name: str) -> None:
+    rewriting.stale_callee = True
+
+
 def coverage_measuring() -> bool:
     """Whether coverage.py is measuring this process (``coverage run``, ``pytest --cov``):
     then code of other modules is not inlined, so that its lines count where they are."""
@@ -123,17 +127,21 @@ class HookState:
                 return entry.code
         self._count("misses")
         rewriting.active = True
+        rewriting.stale_callee = False
         try:
             built = build(source, path, options, transform, module, self._sources(policy))
         finally:
             rewriting.active = False
+        # A callee module imported from a file changed since was withheld (its calls kept):
+        # an entry would keep them in later processes too, where that file is imported.
+        stale_callee = rewriting.stale_callee
         if built.failure is not None:  # not cached: the next process tries (and warns) again
             self._note_unchanged(path, f"could not be rewritten ({built.failure})")
             self.warn_once(path, f"async_inline could not rewrite this module, it runs unchanged: {built.failure}")
             return built.code
         report = _report_to_json(built.report) if built.report is not None else b""
         entry = cache.Entry(built.code, report, cache.dependencies(built.dependencies))
-        if where is not None and cache.store(where, key, entry, force=self.force_cache_write):
+        if where is not None and not stale_callee and cache.store(where, key, entry, force=self.force_cache_write):
             self._count("writes")
         self._record(path, report, "rewritten")
         return built.code
@@ -143,7 +151,7 @@ class HookState:
         if self._provider is None or self._provider[0] is not policy:
             from ..sources import spec_provider  # loads LibCST: only once something is rewritten
 
-            self._provider = (policy, spec_provider(policy.source_packages))
+            self._provider = (policy, spec_provider(policy.source_packages, on_changed=_stale_callee))
         return self._provider[1]
 
     # -- what happened ------------------------------------------------------------------

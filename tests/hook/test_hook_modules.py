@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import sys
 import types
 from pathlib import Path
@@ -200,3 +201,36 @@ def test_the_reference_into_the_file_read_is_found(site: Path) -> None:
     app = _fresh(package)
     refs = [value for name, value in vars(app).items() if name.startswith("_ai_ref_")]
     assert refs == [sys.modules[f"{package}.util"].scale]
+
+
+def test_a_callee_module_edited_on_disk_after_its_import(site: Path) -> None:
+    """Finding F5: ``lib.util`` imported (v1 runs), then its file edited, then the caller's
+    first import: the hook read the edited file, and the guard (the same function, from
+    the same file) passed: the caller ran code that was never imported. The hook's loader
+    records the digest of what it compiled: such a module is withheld (the call is made),
+    and the caller's entry is not cached (a later process imports the edited file)."""
+    lib, app = unique("ailib"), unique("aiapp")
+    write_tree(site, {f"{lib}/__init__.py": "", f"{lib}/util.py": VERSIONED.format("v1"), f"{app}.py": USER.format(lib=lib)})
+    async_inline.install([app, lib])
+    util = importlib.import_module(f"{lib}.util")
+    (site / lib / "util.py").write_text(VERSIONED.format("edited, not imported"))
+    writes = installed_state().stats["writes"]
+    assert asyncio.run(importlib.import_module(app).main()) == "v1"
+    [report] = [r for r in installed_state().reports() if r.path.endswith(f"{app}.py")]
+    assert report.inlined == [] and [s.callee for s in report.skipped] == ["util.value"]
+    assert installed_state().stats["writes"] == writes
+    assert asyncio.run(util.value()) == "v1"
+
+
+def test_a_callee_module_imported_before_the_hook_then_edited(site: Path) -> None:
+    """The same, imported by the interpreter's own loader: its ``.pyc`` records the source's
+    modification time and size, which differ from the file's now."""
+    lib, app = unique("ailib"), unique("aiapp")
+    write_tree(site, {f"{lib}/__init__.py": "", f"{lib}/util.py": VERSIONED.format("v1"), f"{app}.py": USER.format(lib=lib)})
+    importlib.import_module(f"{lib}.util")  # plain, writes the .pyc
+    util_py = site / lib / "util.py"
+    util_py.write_text(VERSIONED.format("edited, not imported"))
+    os.utime(util_py, (util_py.stat().st_atime, util_py.stat().st_mtime + 10))
+    with pytest.warns(AsyncInlineWarning, match="imported before the import hook"):
+        async_inline.install([app, lib])
+    assert asyncio.run(importlib.import_module(app).main()) == "v1"
