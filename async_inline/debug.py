@@ -70,7 +70,9 @@ class LogicalFrame:
 
     @property
     def line(self) -> str:
-        return linecache.getline(self.filename, self.lineno, self.frame.f_globals).strip()
+        # (the frame's globals find its module's source; another module's file is read by name)
+        same_file = self.filename == self.frame.f_code.co_filename
+        return linecache.getline(self.filename, self.lineno, self.frame.f_globals if same_file else None).strip()
 
 
 def _source_map(code: types.CodeType) -> tuple[Any, ...] | None:
@@ -107,11 +109,19 @@ def logical_frames(frame: types.FrameType, lasti: int | None = None, lineno: int
     name, first_line, inlined = code.co_name, code.co_firstlineno, False
     params: tuple[str, ...] = ()
     owned: tuple[tuple[str, str], ...] = tuple((n, n) for n in source_map[3])
+    path: str | None = None  # the file of a callee of another module
     for index in chain:
-        _, callee, callee_line, site, local_names, callee_params = table[index]
-        out.append(LogicalFrame(name, code.co_filename, site[0], (site[0], site[2], site[1], site[3]), first_line, inlined, frame, owned, params))
+        _, callee, callee_line, site, local_names, callee_params, *rest = table[index]
+        if path is None:
+            out.append(LogicalFrame(name, code.co_filename, site[0], (site[0], site[2], site[1], site[3]), first_line, inlined, frame, owned, params))
+        else:  # its lines are not known (its code runs at the line of the await in this file): its def's
+            out.append(LogicalFrame(name, path, first_line, None, first_line, inlined, frame, owned, params))
         name, first_line, owned, inlined, params = callee, callee_line, local_names, True, callee_params
-    out.append(LogicalFrame(name, code.co_filename, lineno, here, first_line, True, frame, owned, params))
+        path = rest[0] if rest else None
+    if path is None:
+        out.append(LogicalFrame(name, code.co_filename, lineno, here, first_line, True, frame, owned, params))
+    else:
+        out.append(LogicalFrame(name, path, first_line, None, first_line, True, frame, owned, params))
     return out
 
 

@@ -85,6 +85,11 @@ class Options:
     #: Write the "rewritten by async_inline" header (files on disk want it;
     #: the import hook compiles without it to keep line numbers).
     header: bool = True
+    #: Each reference into another module also names the file that module's source was
+    #: read from: the guards fail unless the function imported was compiled from it (the
+    #: import hook: its code runs beside the files it read; the CLI's outputs are moved to
+    #: other directories, where paths of the rewrite would never match).
+    reference_files: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.noinline, tuple) or not all(isinstance(p, str) and p for p in self.noinline):

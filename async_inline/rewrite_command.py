@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .cli import EXIT_CODES_HELP, ExitCode
 from .config import HookConfig, load_config
 from .options import Options
-from .runtime_name import names_runtime
+from .runtime_name import names_runtime, runtime_beside
 
 if TYPE_CHECKING:  # imported where used: `--help` need not load the file machinery
     from .report import FileReport
@@ -320,6 +320,12 @@ def run(args: argparse.Namespace) -> int:
     unusable = _output_problem(args, tasks)
     if unusable:
         return usage_error(unusable)
+    beside = next((found for t in tasks if (found := runtime_beside(t.path, t.target)) is not None), None)
+    if beside is not None:
+        return usage_error(
+            f"{beside}: a module named 'runtime' is beside the rewritten files, where 'import runtime' finds it before "
+            "async_inline's runtime, which rewritten code imports by that name; rename it (nothing was rewritten)"
+        )
     if not files and not problems:
         console.info("no Python files found; nothing to do")
 
@@ -357,7 +363,11 @@ def run(args: argparse.Namespace) -> int:
         document = report_json(reports)
         document["errors"] = [p.to_json() for p in problems]
         try:
-            rf.write_atomically(args.report, (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode())
+            # A file name that is not valid UTF-8 (``os.fsdecode``'s surrogates) is written
+            # as JSON's escape of the same code point (``"\udcff"``): json.loads and
+            # os.fsencode give the name back.
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            rf.write_atomically(args.report, text.encode("utf-8", "backslashreplace"))
         except OSError as exc:
             problems.append(rf.Problem(args.report, None, f"cannot write the report: {exc.strerror or exc}"))
             console.error(str(problems[-1]))

@@ -3,12 +3,14 @@
 Rewritten code starts with ``import runtime as _ai_rt``. A module of the program that is
 itself named ``runtime`` (a ``runtime.py`` beside a script, a top-level package) would be
 imported instead, and the rewritten module would fail as it runs. The command line refuses
-to rewrite such inputs, and the import hook leaves modules as they are while ``import
+to rewrite such inputs, or files whose program finds such a module beside them
+(``runtime_beside``), and the import hook leaves modules as they are while ``import
 runtime`` would not reach async_inline's runtime (``shadowing_runtime``).
 """
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.util
 import os
 import sys
@@ -57,3 +59,27 @@ def names_runtime(path: str) -> bool:
 
     name = module_name_for_file(path)[0]
     return (name == "runtime" or name.startswith("runtime.")) and not is_runtime_file(path)
+
+
+def runtime_beside(path: str, target: str | None = None) -> str | None:
+    """The file ``import runtime`` loads from the directory a program holding ``path``
+    puts on ``sys.path`` (a script's own directory; above the top package of a module),
+    when it is not async_inline's runtime: a ``runtime.py`` or ``runtime`` package there is
+    found first. ``target``: where the rewritten file is written, when elsewhere (the
+    directory is then the one above the target as many levels up as above ``path``)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    levels = 0
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        directory, levels = os.path.dirname(directory), levels + 1
+    if target is not None:
+        directory = os.path.dirname(os.path.abspath(target))
+        for _ in range(levels):
+            directory = os.path.dirname(directory)
+    try:
+        spec = importlib.machinery.PathFinder.find_spec("runtime", [directory])
+    except (ImportError, ValueError, OSError):
+        return None
+    origin = spec.origin if spec is not None else None  # (a namespace package: found after any other)
+    if origin is None or not os.path.isabs(origin) or is_runtime_file(origin):
+        return None
+    return origin

@@ -8,10 +8,13 @@ importing anything).
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import importlib.machinery
+import importlib.util
 import os
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from .analysis.program import ModuleSource, SourceProvider
@@ -116,9 +119,13 @@ class FileSources:
         return tuple(sorted(claims)) if len(claims) > 1 else ()
 
 
-def spec_provider(packages: Iterable[str]) -> SourceProvider:
+def spec_provider(packages: Iterable[str], on_changed: Callable[[str], None] | None = None) -> SourceProvider:
     """Modules of ``packages`` (and their submodules), located as the import system would
-    locate them on ``sys.path``, without importing them."""
+    locate them on ``sys.path``, without importing them.
+
+    A module already imported whose file is known to have changed since (``changed_since_import``)
+    is withheld: its functions hold the code imported, not the file's; ``on_changed(name)``
+    is told (the hook then does not cache the caller's code, which keeps those calls)."""
     wanted = tuple(packages)
 
     def provide(name: str) -> ModuleSource | None:
@@ -132,9 +139,38 @@ def spec_provider(packages: Iterable[str]) -> SourceProvider:
             return _namespace(name, next(iter(spec.submodule_search_locations)))
         if spec is None or not spec.origin or not spec.origin.endswith(".py"):
             return None
-        return _read(name, spec.origin, spec.submodule_search_locations is not None)
+        source = _read(name, spec.origin, spec.submodule_search_locations is not None)
+        if source is not None and imported is not None and source.withheld is None and changed_since_import(spec, source.data):
+            if on_changed is not None:
+                on_changed(name)
+            return dataclasses.replace(source, withheld="whose file changed since the module was imported (it runs the code imported)")
+        return source
 
     return provide
+
+
+def changed_since_import(spec: importlib.machinery.ModuleSpec, data: bytes) -> bool:
+    """Whether ``data``, the bytes now in the file of an imported module, are known not to
+    be what the module was compiled from: the import hook's loader records a digest of
+    the source it compiled; for the standard source loader, the ``.pyc`` beside records the
+    source's modification time and size (a ``.pyc`` written from another version of the
+    file, that could not be rewritten, only makes this say "changed": refusing to inline is
+    safe). Without either, unknown: False (docs/import-hook.md, limitations)."""
+    digest = getattr(spec.loader, "source_digest", None)
+    if isinstance(digest, bytes):
+        return digest != hashlib.sha256(data).digest()
+    if not spec.cached or not spec.origin:
+        return False
+    try:
+        with open(spec.cached, "rb") as f:
+            header = f.read(16)
+        st = os.stat(spec.origin)
+    except OSError:
+        return False
+    if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER or int.from_bytes(header[4:8], "little") != 0:
+        return False  # none, or hash-based (checked against the source, or not at all)
+    mtime, size = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
+    return (mtime, size) != (int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF)
 
 
 def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
@@ -190,7 +226,7 @@ def _read(name: str, path: str, is_package: bool) -> ModuleSource | None:
         text, _ = decode_source(data, path)
     except (OSError, SourceError):
         return None
-    return ModuleSource(name, path, text, is_package, _withheld(text, data))
+    return ModuleSource(name, path, text, is_package, _withheld(text, data), data)
 
 
 def _withheld(text: str, data: bytes) -> str | None:

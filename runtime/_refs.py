@@ -8,6 +8,7 @@ original's lookup with them by identity (see docs/methods.md).
 from __future__ import annotations
 
 import builtins
+import os
 import sys
 import types
 from typing import Any
@@ -38,16 +39,45 @@ class _NotFound:
 NOT_FOUND: Any = _NotFound()
 
 
-def function_at(obj: object, module: str, qualname: str, runtime_async: bool | None = None) -> Any:
+def function_at(obj: object, module: str, qualname: str, runtime_async: bool | None = None, file: str | None = None) -> Any:
     """``obj`` if it is the ``async def`` ``qualname`` of module ``module`` whose body was
     inlined, in the kind it was inlined as (``runtime_async``, see :func:`is_function`),
-    else ``NOT_FOUND`` (a patch was active, or the name holds something else).
+    compiled from ``file`` when given (see :func:`compiled_from`), else ``NOT_FOUND`` (a
+    patch was active, or the name holds something else).
 
     The module is the one whose globals the function has (a function's ``__module__`` is
     only a name: trio renames its public functions' to ``trio``, and any code may set it)."""
-    if is_function(obj, qualname, runtime_async) and _own_function(obj).__globals__ is getattr(sys.modules.get(module), "__dict__", None):  # type: ignore[arg-type]
+    if (
+        is_function(obj, qualname, runtime_async)
+        and _own_function(obj).__globals__ is getattr(sys.modules.get(module), "__dict__", None)  # type: ignore[arg-type]
+        and compiled_from(obj, file)  # type: ignore[arg-type]
+    ):
         return obj
     return NOT_FOUND
+
+
+def compiled_from(function: types.FunctionType, file: str | None) -> bool:
+    """Whether the code the program wrote for ``function`` (``@async_method``'s wrapper
+    unwrapped) was compiled from ``file``; True when ``file`` is None (code generated
+    without it, or by the CLI, whose outputs move to other directories).
+
+    The import hook names the file it read the callee's source from: the module imported
+    under that name may be another file (a directory earlier on ``sys.path``, a
+    ``sys.path`` or ``__path__`` changed at run time, a project copied with its cache),
+    holding another body under the same names. Paths are compared as strings, then, when
+    both are absolute, as files (a symbolic link to the same file); a relative path is
+    never taken for another (the working directory may have changed)."""
+    if file is None:
+        return True
+    actual = _own_function(function).__code__.co_filename
+    if actual == file:
+        return True
+    if not (os.path.isabs(actual) and os.path.isabs(file)):
+        return False
+    try:
+        return os.path.samefile(actual, file)
+    except (OSError, ValueError):
+        return False
 
 
 def module_globals(name: str) -> dict[str, Any]:
@@ -89,7 +119,9 @@ def global_value(namespace: dict[str, Any], name: str) -> Any:
 _CLASS_NAMESPACE = type.__dict__["__dict__"]
 
 
-def function_of(cls: Any, name: str, qualname: str, runtime_async: bool | None = None, namespace: dict[str, Any] | None = None) -> Any:
+def function_of(
+    cls: Any, name: str, qualname: str, runtime_async: bool | None = None, namespace: dict[str, Any] | None = None, file: str | None = None
+) -> Any:
     """The function ``cls`` holds under ``name`` (through ``classmethod`` and
     ``staticmethod``), if it is the ``async def`` named ``qualname`` whose body was inlined,
     in the kind it was inlined as (``runtime_async``, see :func:`is_function`); else
@@ -100,7 +132,8 @@ def function_of(cls: Any, name: str, qualname: str, runtime_async: bool | None =
     was read (by default the calling module's: generated code reads references of its own
     classes at its top level): a class of the same qualified name from another module (a
     star import of an accelerated twin, ``client.Client = _fast.Client``), or a copy of the
-    method given globals of its own, is another function."""
+    method given globals of its own, is another function. ``file``: the file the source
+    was read from, when given (see :func:`compiled_from`)."""
     caller = sys._getframe(1)
     if namespace is None:
         namespace = caller.f_globals
@@ -112,6 +145,8 @@ def function_of(cls: Any, name: str, qualname: str, runtime_async: bool | None =
     if isinstance(attribute, (classmethod, staticmethod)):
         attribute = attribute.__func__
     if not is_function(attribute, qualname, runtime_async) or _own_function(attribute).__globals__ is not namespace:
+        return NOT_FOUND
+    if not compiled_from(attribute, file):
         return NOT_FOUND
     if _NO_CODE_QUALNAMES and caller.f_code.co_name == "<module>" and namespace is caller.f_globals:
         # Before 3.11 a class decorator's function named alike and given the qualified
@@ -184,4 +219,4 @@ def class_cell(function: Any) -> Any:
     return function.__closure__[code.co_freevars.index("__class__")].cell_contents
 
 
-__all__ = ["BUILTINS", "METHOD_TYPE", "NOT_FOUND", "class_cell", "function_at", "function_of", "is_function", "module_globals"]
+__all__ = ["BUILTINS", "METHOD_TYPE", "NOT_FOUND", "class_cell", "compiled_from", "function_at", "function_of", "is_function", "module_globals"]

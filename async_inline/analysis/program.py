@@ -29,6 +29,8 @@ class ModuleSource:
     #: Why nothing may be inlined from it, when nothing may: its file is async-inline's
     #: output (not the program's own code), or it opts out with the skip-file marker.
     withheld: str | None = None
+    #: The bytes read (files only).
+    data: bytes = b""
 
 
 #: Finds the source of a module by dotted name; None when it has none the rewrite may use.

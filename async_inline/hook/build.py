@@ -84,7 +84,7 @@ def _build(
     try:
         # Not checked by compiling: it is compiled below, with the same fallback.
         result = rewrite_source(
-            source, filename=path, options=options.replace(header=False), module=module, sources=sources, positions=True, check=False
+            source, filename=path, options=options.replace(header=False, reference_files=True), module=module, sources=sources, positions=True, check=False
         )
     except Exception as exc:  # SourceError, InternalError, or a bug: the module must still import
         failure = f"{type(exc).__name__}: {exc}"

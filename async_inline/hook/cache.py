@@ -11,12 +11,15 @@ mirroring the sources' absolute paths, as ``PYTHONPYCACHEPREFIX`` does.)
 Invariants:
 
 * An entry is used only when its key matches: the key digests the tool (version and the
-  files of the ``async_inline`` package, so an edited rewriter invalidates old entries),
+  files of the ``async_inline`` and ``runtime`` packages, so an edited rewriter invalidates old entries),
   the interpreter (bytecode magic, cache tag, ``-O`` level), the options and any extra
   transform (pytest's assertion rewriting), and the exact source bytes. Entries also list
   *dependencies* ``(path, sha256)``, checked on every load: the files of the callees that
   cross-module inlining read, so an edited callee invalidates its callers (and a file that
   was absent, such as a namespace package's ``__init__.py``, invalidates them by appearing).
+  An entry found for a source at another path than it was built for (a project copied or
+  moved with its ``__pycache__``) is used, re-pointed at the new path, only if it has no
+  dependencies: those are the files beside the old path.
 * A file on disk is always a complete entry: it is written to a temporary file in the
   same directory and renamed over the old one.
 * The cache never makes an import fail: an unreadable, truncated or corrupted entry is a
@@ -68,21 +71,25 @@ _fingerprint: str | None = None
 
 
 def tool_fingerprint() -> str:
-    """The version plus (name, size, mtime) of every source file of the async_inline package."""
+    """The version plus (name, size, mtime) of every source file of the async_inline
+    package and of the runtime package beside it (generated code calls the runtime's
+    helpers: a changed signature or rule must not meet code built for the old one)."""
     global _fingerprint
     with _fingerprint_lock:
         if _fingerprint is None:
             from .. import __version__
 
-            root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+            package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
             digest = hashlib.sha256(__version__.encode())
-            for directory, dirs, files in sorted(os.walk(root)):
-                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-                for name in sorted(files):
-                    if name.endswith(".py"):
-                        st = os.stat(os.path.join(directory, name))
-                        rel = os.path.relpath(os.path.join(directory, name), root)
-                        digest.update(f"{rel}:{st.st_size}:{st.st_mtime_ns};".encode())
+            for root in (package, os.path.join(os.path.dirname(package), "runtime")):
+                digest.update(f"\0{os.path.basename(root)}\0".encode())
+                for directory, dirs, files in sorted(os.walk(root)):
+                    dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+                    for name in sorted(files):
+                        if name.endswith(".py"):
+                            st = os.stat(os.path.join(directory, name))
+                            rel = os.path.relpath(os.path.join(directory, name), root)
+                            digest.update(f"{rel}:{st.st_size}:{st.st_mtime_ns};".encode())
             _fingerprint = digest.hexdigest()
         return _fingerprint
 
@@ -172,6 +179,11 @@ def load(path: str, key: bytes, source_path: str) -> Entry | None:
     if not isinstance(code, types.CodeType):
         return None
     if code.co_filename != source_path:
+        if deps:
+            # Built for another place (a project copied with its __pycache__): its
+            # dependencies are the files beside the old place, and its references name
+            # them (``Options.reference_files``). A miss: rebuilt from the files here.
+            return None
         # The entry moved with its source (renamed directory): point the code at the new
         # place, as importlib does for ordinary .pyc files.
         if _fix_co_filename is not None:

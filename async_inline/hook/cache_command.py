@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import functools
 import importlib.util
 import multiprocessing
 import os
@@ -48,6 +49,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     build.add_argument("targets", nargs="+", metavar="PACKAGE_OR_DIR", help="importable package or module names, or directories")
+    build.add_argument(
+        "--packages",
+        metavar="PKG,...",
+        help="the packages the hook will be configured with, which decide the modules it inlines from and are part of "
+        "the entries' key (default: [tool.async_inline] packages or ASYNC_INLINE, else the targets' top-level packages)",
+    )
     build.add_argument("--jobs", "-j", type=int, default=1, metavar="N", help="worker processes (0: one per CPU)")
     build.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     build.set_defaults(handler=_handle, prog=build.prog)
@@ -96,8 +103,9 @@ def _files_of(target: str) -> tuple[list[str], str | None]:
     return files, None
 
 
-def _build(paths: list[str]) -> list[Done]:
-    """Rewrite ``paths`` in this process and store their entries."""
+def _build(paths: list[str], packages: tuple[str, ...] = ()) -> list[Done]:
+    """Rewrite ``paths`` in this process and store their entries, as a hook configured
+    with ``packages`` would (default: the files' top-level packages)."""
     from ..config import load_config
     from ..sources import module_name_for_file
     from .policy import Policy
@@ -105,8 +113,9 @@ def _build(paths: list[str]) -> list[Done]:
 
     problems: dict[str, str] = {}
     names = {path: module_name_for_file(path)[0] for path in paths}
-    # The packages of the files: callees of other modules are inlined as the hook would.
-    packages = sorted({name.partition(".")[0] for name in names.values() if name})
+    if not packages:
+        # The packages of the files: callees of other modules are inlined as the hook would.
+        packages = tuple(sorted({name.partition(".")[0] for name in names.values() if name}))
     state = HookState(
         Policy(packages), load_config().options(), warn=lambda message, path: problems.__setitem__(path, message), force_cache_write=True
     )
@@ -139,20 +148,22 @@ def _chunks(paths: list[str], n: int) -> Iterator[list[str]]:
             yield paths[i::n]
 
 
-def build(paths: list[str], jobs: int) -> list[Done]:
-    """Entries for ``paths``, in ``jobs`` worker processes; results in the order of ``paths``."""
+def build(paths: list[str], jobs: int, packages: tuple[str, ...] = ()) -> list[Done]:
+    """Entries for ``paths``, in ``jobs`` worker processes; results in the order of ``paths``.
+    ``packages``: those the hook will be configured with (see ``_build``); the entries'
+    key names them."""
     if jobs <= 1 or len(paths) <= 1:
-        return _build(paths)
+        return _build(paths, packages)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
     with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
-        done = {d.path: d for part in pool.map(_build, list(_chunks(paths, jobs))) for d in part}
+        done = {d.path: d for part in pool.map(functools.partial(_build, packages=packages), list(_chunks(paths, jobs))) for d in part}
     return [done[p] for p in paths]
 
 
 def _handle(args: argparse.Namespace) -> int:
     from ..cli import ExitCode
-    from ..config import ConfigError, load_config
+    from ..config import ConfigError, load_config, split_names
     from ..rewrite_files import cpu_count
     from .cache import cache_dir
 
@@ -160,7 +171,8 @@ def _handle(args: argparse.Namespace) -> int:
         print(f"{args.prog}: error: --jobs must be 0 or more", file=sys.stderr)
         return ExitCode.USAGE
     try:
-        load_config()
+        # The hook's packages decide which modules it inlines from: entries are keyed by them.
+        packages = split_names(args.packages, where="--packages") if args.packages else load_config().packages
     except ConfigError as exc:
         print(f"{args.prog}: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
@@ -171,7 +183,7 @@ def _handle(args: argparse.Namespace) -> int:
             print(f"{args.prog}: error: {error}", file=sys.stderr)
             return ExitCode.USAGE
         paths += [f for f in files if f not in paths]
-    results = build(paths, cpu_count() if args.jobs == 0 else args.jobs)
+    results = build(paths, cpu_count() if args.jobs == 0 else args.jobs, tuple(packages))
     status = ExitCode.OK
     for d in results:
         opted_out = d.outcome == "unchanged" and "skip-file" in d.detail

@@ -2,6 +2,7 @@
 
     python -m async_inline run [--packages PKG,...] script.py [ARGS ...]
     python -m async_inline run [--packages PKG,...] -m module [ARGS ...]
+    python -m async_inline run [--packages PKG,...] (directory | app.zip) [ARGS ...]
 
 The program sees what it would see when run as ``python script.py`` or ``python -m module``:
 ``__name__ == "__main__"``, ``sys.argv``, ``sys.path[0]``, its exit status, and tracebacks
@@ -16,6 +17,7 @@ import builtins
 import os
 import sys
 import types
+import zipfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,9 @@ package configured, the project's packages (below the nearest pyproject.toml, an
 src/) as the pytest plugin finds them; the hook stays ahead of pytest's assertion
 rewriter and composes with it. Files on disk are not changed; compiled code is cached
 in __pycache__ (or ASYNC_INLINE_CACHE_DIR).
+
+A directory or zip file runs as under python, its __main__ module imported from it (a
+directory's __main__.py is rewritten; code inside a zip file runs unchanged).
 
 Everything after the script or module name is passed to the program. The program's
 sys.argv, __name__ == "__main__", exit status and tracebacks are those of
@@ -106,8 +111,11 @@ def _handle(args: argparse.Namespace) -> int:
     options = config.options().extended(noinline=split_patterns(args.noinline) if args.noinline else (), assume=assumed)
     if module is not None:
         return _run(lambda state: _run_module(module, argv), policy, options, pytest=pytest)
-    if os.path.isdir(script):
-        return _error(prog, f"{script!r} is a directory; run its __main__.py, or the package with -m")
+    if os.path.isdir(script) or (os.path.isfile(script) and zipfile.is_zipfile(script)):
+        # As python runs them: its __main__ module from there (a directory's __main__.py is
+        # rewritten; code inside a zip file runs unchanged, as the hook leaves zip imports).
+        policy = Policy(packages, config.exclude, local_packages=("__main__",))
+        return _run(lambda state: _run_main_of(script, argv), policy, options)
     if not os.path.isfile(script):
         print(f"{sys.executable}: can't open file {os.path.abspath(script)!r}: [Errno 2] No such file or directory", file=sys.stderr)
         return 2
@@ -178,6 +186,20 @@ def _run_script(script: str, argv: list[str], state: HookState) -> None:
     sys.modules["__main__"] = module
     code = loader.get_code("__main__")
     exec(code, module.__dict__)
+
+
+def _run_main_of(path: str, argv: list[str]) -> None:
+    """``python DIR`` or ``python APP.zip``: the path first on ``sys.path``, its
+    ``__main__`` module run as ``python -m __main__`` would (what python itself does)."""
+    import runpy
+
+    sys.argv[:] = [path, *argv]
+    if sys.path:
+        sys.path[0] = os.path.abspath(path)
+    else:
+        sys.path.insert(0, os.path.abspath(path))
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    runpy._run_module_as_main("__main__", alter_argv=False)  # type: ignore[attr-defined]
 
 
 def _run_module(name: str, argv: list[str]) -> None:

@@ -7,6 +7,7 @@ hook's code (cached or built by ``HookState.code_for``) instead of the interpret
 
 from __future__ import annotations
 
+import hashlib
 import importlib.machinery
 import types
 from typing import Any
@@ -30,9 +31,14 @@ class RewritingLoader(importlib.machinery.SourceFileLoader):
     def get_code(self, fullname: str) -> types.CodeType:
         return self._load(fullname)[1]
 
+    #: The sha256 of the source last compiled: a rewrite of another module reading this
+    #: one's file later tells whether it is still what runs (``sources.changed_since_import``).
+    source_digest: bytes | None = None
+
     def _load(self, fullname: str) -> tuple[bytes, types.CodeType]:
         path = self.get_filename(fullname)
         source = self.get_data(path)
+        self.source_digest = hashlib.sha256(source).digest()
         return source, self._state.code_for(path, source, self._transform, module=fullname)
 
     def exec_module(self, module: types.ModuleType) -> None:

@@ -104,6 +104,14 @@ class Policy:
         self._exclude_names = tuple(e for e in self.exclude if not _is_pattern(e))
         self._exclude_patterns = tuple(e for e in self.exclude if _is_pattern(e))
 
+    @functools.cached_property
+    def source_packages(self) -> tuple[str, ...]:
+        """The packages whose modules the hook may inline from (``packages`` and
+        ``local_packages``), each once, without those inside another, sorted: what the
+        rewritten code depends on, part of the cache key."""
+        names = set(self.packages) | set(self.local_packages)
+        return tuple(sorted(n for n in names if not any(n != o and _covers(o, n) for o in names)))
+
     def in_packages(self, fullname: str) -> bool:
         return fullname in self.packages or fullname.startswith(self._prefixes)
 

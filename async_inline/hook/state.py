@@ -42,6 +42,10 @@ def _warn(message: str, path: str) -> None:
         print(f"{path}:1: AsyncInlineWarning: {message}", file=sys.stderr)
 
 
+def _stale_callee(name: str) -> None:
+    rewriting.stale_callee = True
+
+
 def coverage_measuring() -> bool:
     """Whether coverage.py is measuring this process (``coverage run``, ``pytest --cov``):
     then code of other modules is not inlined, so that its lines count where they are."""
@@ -63,7 +67,7 @@ class HookState:
     ) -> None:
         #: Replaced whole (never mutated) when the pytest plugin widens a hook ``run`` installed.
         self.policy = policy
-        self.options = options.replace(header=False)
+        self.options = options.replace(header=False, reference_files=True)
         self.adapters = dict(adapters or {})
         self.warn = warn
         #: A ``twins.Twins`` when the original code must stay available (pytest plugin).
@@ -86,7 +90,7 @@ class HookState:
     def set_options(self, options: Options) -> None:
         """Change what the rewriter is asked (the cache key changes with it)."""
         with self._lock:
-            self.options = options.replace(header=False)
+            self.options = options.replace(header=False, reference_files=True)
             self._configs.clear()
 
     def _config(self, salt: str) -> str:
@@ -104,8 +108,10 @@ class HookState:
             self._note_unchanged(path, f"not rewritten: {why}")
             self.warn_once(shadow, f"async_inline leaves modules unchanged: {why}; rename that module")
             return compile_original(source, path, transform)
-        # The code depends on the module's name: relative imports, qualified names.
-        salt = (transform.salt if transform is not None else "") + f"\0module={module}"
+        # The code depends on the module's name (relative imports, qualified names) and on
+        # the packages it may inline from (``_sources``).
+        policy = self.policy
+        salt = (transform.salt if transform is not None else "") + f"\0module={module}\0packages={','.join(policy.source_packages)}"
         options = self.options
         if options.cross_module and coverage_measuring():
             options = options.replace(cross_module=False)
@@ -121,28 +127,31 @@ class HookState:
                 return entry.code
         self._count("misses")
         rewriting.active = True
+        rewriting.stale_callee = False
         try:
-            built = build(source, path, options, transform, module, self._sources())
+            built = build(source, path, options, transform, module, self._sources(policy))
         finally:
             rewriting.active = False
+        # A callee module imported from a file changed since was withheld (its calls kept):
+        # an entry would keep them in later processes too, where that file is imported.
+        stale_callee = rewriting.stale_callee
         if built.failure is not None:  # not cached: the next process tries (and warns) again
             self._note_unchanged(path, f"could not be rewritten ({built.failure})")
             self.warn_once(path, f"async_inline could not rewrite this module, it runs unchanged: {built.failure}")
             return built.code
         report = _report_to_json(built.report) if built.report is not None else b""
         entry = cache.Entry(built.code, report, cache.dependencies(built.dependencies))
-        if where is not None and cache.store(where, key, entry, force=self.force_cache_write):
+        if where is not None and not stale_callee and cache.store(where, key, entry, force=self.force_cache_write):
             self._count("writes")
         self._record(path, report, "rewritten")
         return built.code
 
-    def _sources(self) -> SourceProvider:
+    def _sources(self, policy: Policy) -> SourceProvider:
         """Callee sources of the packages the hook rewrites, found without importing them."""
-        policy = self.policy
         if self._provider is None or self._provider[0] is not policy:
             from ..sources import spec_provider  # loads LibCST: only once something is rewritten
 
-            self._provider = (policy, spec_provider(policy.packages + policy.local_packages))
+            self._provider = (policy, spec_provider(policy.source_packages, on_changed=_stale_callee))
         return self._provider[1]
 
     # -- what happened ------------------------------------------------------------------

@@ -14,11 +14,14 @@ exception of a chain) and the ``ReprEntry``/``ReprFileLocation`` of the report (
 
 from __future__ import annotations
 
+import linecache
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from _pytest._code.code import Code, ExceptionChainRepr, ExceptionInfo, Frame, Traceback, TracebackEntry
+from _pytest._code.source import Source
 
 from ..debug import LogicalFrame, logical_frames
 
@@ -35,6 +38,24 @@ class _CodeView(Code):
     @property
     def firstlineno(self) -> int:
         return self._logical.first_line - 1
+
+    def _elsewhere(self) -> bool:
+        """A callee of another module: its own file, not the code object's."""
+        return bool(self._logical.filename != self.raw.co_filename)
+
+    @property
+    def path(self) -> Path | str:
+        if not self._elsewhere():
+            return super().path
+        path = Path(self._logical.filename)
+        return path if path.is_absolute() and path.exists() else self._logical.filename
+
+    @property
+    def fullsource(self) -> Source | None:
+        if not self._elsewhere():
+            return super().fullsource
+        lines = linecache.getlines(self._logical.filename)
+        return Source("".join(lines)) if lines else None
 
     @property
     def name(self) -> str:

@@ -20,7 +20,7 @@ from ..report import FileReport
 from ..tree import children_cache, starts_with_docstring
 from . import build as b
 from .lines import OriginMarks
-from .session import Emission, FunctionRef
+from .session import Emission, FunctionRef, Namespace
 from .statements import emit_module
 
 
@@ -147,14 +147,25 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> 
         args = [cst.Arg(home), cst.Arg(b.string(key)), cst.Arg(b.string(callee.qualname)), kind]
         if namespace is not None:  # the method's globals must be that module's
             args.append(_keyword("namespace", b.name(namespace.alias)))
-        found = cst.Call(b.attr(rt, "function_of"), args)
+        found = cst.Call(b.attr(rt, "function_of"), args + _file_keyword(namespace))
     else:
         assert namespace is not None
-        found = cst.Call(b.attr(rt, "function_at"), [cst.Arg(home), cst.Arg(b.string(namespace.module)), cst.Arg(b.string(callee.qualname)), kind])
+        args = [cst.Arg(home), cst.Arg(b.string(namespace.module)), cst.Arg(b.string(callee.qualname)), kind]
+        found = cst.Call(b.attr(rt, "function_at"), args + _file_keyword(namespace))
     stmts: list[cst.BaseStatement] = [b.line(b.assign(ref.alias, found))]
     if cell is not None:
         stmts.append(b.line(b.assign(cell, cst.Call(b.attr(rt, "class_cell"), [cst.Arg(b.name(ref.alias))]))))
     return stmts
+
+
+def _file_keyword(namespace: Namespace | None) -> list[cst.Arg]:
+    """``file="..."``: the file another module's source was read from, when references
+    name it (the import hook): a module imported from another file under the same name
+    (shadowed on ``sys.path``, a changed ``__path__``, a copied project) holds other
+    bodies, and the guards must fail."""
+    if namespace is None or namespace.file is None:
+        return []
+    return [_keyword("file", cst.SimpleString(ascii(namespace.file)))]  # any encoding of the module
 
 
 def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:

@@ -31,6 +31,9 @@ class Namespace:
     alias: str
     #: The rewritten module's import statement after which the namespace is read.
     via: cst.SimpleStatementLine
+    #: The file the module's source was read from, when references must name it
+    #: (``Options.reference_files``).
+    file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ class Emission:
         assert name is not None and via is not None, "the planner inlines code of other modules only through an import"
         if name not in self.namespaces:
             self.runtime()  # module_globals
-            self.namespaces[name] = Namespace(name, self.names.make(f"ai_g_{name.replace('.', '_')}"), via)
+            file = body.facts.path if self.options.reference_files else None
+            self.namespaces[name] = Namespace(name, self.names.make(f"ai_g_{name.replace('.', '_')}"), via, file)
         return self.namespaces[name]
 
     def class_cell_alias(self, body: FramePlan) -> str:

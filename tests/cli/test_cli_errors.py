@@ -272,3 +272,30 @@ def test_an_input_named_runtime_is_a_usage_error(cli, tmp_path: Path) -> None:
     assert "runtime.py: a module of the inputs is named 'runtime'" in result.err and "rename it" in result.err
     assert not (tmp_path / "out").exists()
     assert cli("rewrite", "proj/app.py", "-o", "out").code == 0  # the other inputs alone are fine
+
+
+def test_a_runtime_module_beside_the_rewritten_files_is_a_usage_error(cli, tmp_path: Path) -> None:
+    """Finding F9: a ``runtime.py`` beside the inputs, not itself an input, is what
+    ``import runtime`` reaches from the rewritten files when they are written there: the
+    rewritten program failed as it ran (``runtime`` has no ``NOT_FOUND``). Refused, naming
+    it; written elsewhere (``-o``), the outputs do not see it."""
+    make_tree(tmp_path / "proj", {"runtime.py": "SETTING = 1\n", "app.py": SAMPLE})
+    before = (tmp_path / "proj" / "app.py").read_text()
+    for mode in (["--in-place"], ["--check"], ["--diff"]):
+        result = cli("rewrite", "proj/app.py", *mode)
+        assert result.code == 2, (mode, result.err)
+        assert f"{tmp_path / 'proj' / 'runtime.py'}: a module named 'runtime' is beside the rewritten files" in result.err
+        assert "rename it" in result.err
+    assert (tmp_path / "proj" / "app.py").read_text() == before
+    assert cli("rewrite", "proj/app.py", "-o", "out").code == 0
+    make_tree(tmp_path / "out", {"runtime/__init__.py": ""})  # now beside the outputs
+    assert cli("rewrite", "proj/app.py", "-o", "out").code == 2
+
+
+def test_a_runtime_package_beside_the_top_package_of_the_inputs(cli, tmp_path: Path) -> None:
+    """``python -m pkg.app`` from the project puts the directory above ``pkg`` on sys.path."""
+    make_tree(tmp_path / "proj", {"runtime/__init__.py": "", "pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/app.py": SAMPLE})
+    result = cli("rewrite", "proj/pkg", "--in-place")
+    assert result.code == 2
+    assert f"{tmp_path / 'proj' / 'runtime' / '__init__.py'}: a module named 'runtime'" in result.err
+    assert cli("rewrite", "proj/pkg", "-o", "out").code == 0

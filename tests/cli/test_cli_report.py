@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -112,3 +113,20 @@ def test_progress_counter_only_on_a_terminal(cli, tmp_path: Path, monkeypatch) -
     monkeypatch.setattr(sys, "stderr", terminal)
     cli("rewrite", "src", "--check", "-q")
     assert "[1/3]" not in terminal.getvalue()
+
+
+def test_report_with_a_file_name_that_is_not_utf8(cli, tmp_path: Path) -> None:
+    """Finding F8: ``--report`` crashed with a traceback (exit 1, as --check's "would
+    change") when a file name was not valid UTF-8 (``os.fsdecode``'s surrogates). The name
+    is written as JSON's escape of the same code point, which gives the bytes back."""
+    if sys.platform in ("win32", "darwin"):  # names are Unicode there
+        return
+    make_tree(tmp_path, {"src/keep.py": PLAIN})
+    (tmp_path / "src").joinpath(os.fsdecode(b"\xff\xfe.py")).write_bytes(SAMPLE.encode())
+    result = cli("rewrite", "src", "-o", "out", "--report", "run.json")
+    assert result.code == ExitCode.OK, result.err
+    raw = (tmp_path / "run.json").read_bytes()
+    assert b"\\udcff\\udcfe.py" in raw
+    document = json.loads(raw.decode("utf-8"))
+    check_report_schema(document)
+    assert sorted(os.fsencode(f["path"]) for f in document["files"]) == [b"src/keep.py", b"src/\xff\xfe.py"]

@@ -172,3 +172,68 @@ def test_pytest_pdb_sees_the_callees_values(tmp_path: Path) -> None:
     done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, check=False, input=command_input)
     assert "(6, 0)" in done.stdout, done.stdout
     assert "in divide [inlined]" in done.stdout and re.search(r"^\s+b = 0$", done.stdout, re.M)
+
+
+CORE = """\
+async def price(x):
+    if x < 0:
+        raise ValueError("negative")
+    return x * 2
+
+
+async def total(xs):
+    t = 0
+    for x in xs:
+        t += await price(x)
+    return t
+"""
+ENTRY = "from ai_xmod_core import total\n\n\nasync def main():\n    return await total([-1])\n"
+
+
+@pytest.mark.decisions
+def test_logical_frames_of_a_callee_of_another_module_name_its_file(tmp_path: Path) -> None:
+    """Finding F7: the logical frames of callees inlined from another module named the
+    caller's file (with the callee's name and first line): pytest showed the caller file's
+    lines as the callee's body, or ``???``. Their file is the callee's; their line, whose
+    code runs at the await in the caller's file, is their ``def``'s."""
+    import asyncio
+    import importlib
+
+    import async_inline
+    from async_inline import debug
+
+    (tmp_path / "ai_xmod_core.py").write_text(CORE)
+    (tmp_path / "ai_xmod_entry.py").write_text(ENTRY)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        async_inline.install(["ai_xmod_core", "ai_xmod_entry"])
+        module = importlib.import_module("ai_xmod_entry")
+    finally:
+        async_inline.uninstall()
+        sys.path.remove(str(tmp_path))
+    with pytest.raises(ValueError) as info:
+        asyncio.run(module.main())
+    frames = [f for f in debug.logical_tb(info.value.__traceback__) if f.frame.f_code.co_filename == module.__file__]
+    core = str(tmp_path / "ai_xmod_core.py")
+    assert [(f.name, f.filename, f.lineno, f.inlined) for f in frames] == [
+        ("main", module.__file__, 5, False),
+        ("total", core, 7, True),
+        ("price", core, 1, True),
+    ]
+    assert frames[2].line == "async def price(x):"
+    assert frames[2].f_locals == {"x": -1}
+
+
+@pytest.mark.decisions
+def test_pytest_shows_a_callee_of_another_module_in_its_file(tmp_path: Path) -> None:
+    (tmp_path / "ai_xmod_core.py").write_text(CORE)
+    (tmp_path / "test_xmod.py").write_text(
+        "import pytest\n\nfrom ai_xmod_core import total\n\n\n@pytest.mark.asyncio\nasync def test_fails():\n    await total([-1])\n"
+    )
+    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_xmod.py", "--async-inline", "--async-inline-packages=ai_xmod_core"]
+    out = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, check=False).stdout
+    assert "???" not in out
+    assert "ai_xmod_core.py:7: in total [inlined into test_fails]\n" in out
+    assert "ai_xmod_core.py:1: ValueError [inlined into test_fails]" in out
+    assert ">   async def price(x):" in out

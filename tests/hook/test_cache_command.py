@@ -67,3 +67,36 @@ def test_mistakes_are_reported_in_one_line(site: Path, capsys: pytest.CaptureFix
     err = capsys.readouterr().err
     assert f"{site / name / 'bad.py'}: error: '(' was never closed" in err
     assert "Traceback" not in err
+
+
+def test_entries_are_keyed_by_the_packages_the_hook_inlines_from(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Finding F6: which modules are callee sources depends on the configured packages; an
+    entry built with ``app`` alone (``lib`` unseen: the call kept) was used by a hook
+    configured with ``app`` and ``lib``, and the other way round; ``cache build app`` made
+    such entries. ``cache build --packages`` names the packages the hook will have."""
+    app, lib = unique("aiapp"), unique("ailib")
+    write_tree(site, {
+        f"{app}/__init__.py": "",
+        f"{app}/main.py": f"from {lib} import util\n\n\nasync def main():\n    return await util.value()\n",
+        f"{lib}/__init__.py": "",
+        f"{lib}/util.py": 'async def value():\n    return "v1"\n',
+    })
+
+    def inlined(packages: list[str]) -> list[str]:
+        for name in [m for m in sys.modules if m.startswith((app, lib))]:
+            del sys.modules[name]
+        async_inline.install(packages)
+        importlib.import_module(f"{app}.main")
+        [report] = [r for r in installed_state().reports() if r.path.endswith("main.py")]
+        return [d.target for d in report.inlined]
+
+    assert inlined([app]) == []
+    assert inlined([app, lib]) == [f"{lib}.util.value"]
+    assert installed_state().outcomes() == {"rewritten": 4, "cached": 0, "unchanged": 0}  # entries of another configuration
+    assert inlined([app]) == []
+    assert main(["cache", "build", app]) == 0
+    assert inlined([app, lib]) == [f"{lib}.util.value"]
+    assert main(["cache", "build", app, "--packages", f"{lib},{app}"]) == 0
+    capsys.readouterr()
+    assert inlined([app, lib]) == [f"{lib}.util.value"]
+    assert installed_state().stats["misses"] == 0

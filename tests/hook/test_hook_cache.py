@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 import sys
@@ -210,3 +211,65 @@ def test_key_covers_interpreter_tool_and_options() -> None:
     assert cache.config_digest(Options(max_depth=1).cache_key()) != base
     assert cache.config_digest(Options().cache_key(), salt="pytest") != base
     assert cache.entry_key(base, b"a") != cache.entry_key(base, b"b")
+
+
+def test_a_moved_entry_with_dependencies_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finding F1: the dependencies are the files beside the place the entry was built
+    for; found at another place (a project copied with its ``__pycache__``), it was checked
+    against the old place's callees and re-pointed at the new one: edits of the copy's
+    callees were never seen."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    callee = tmp_path / "callee.py"
+    callee.write_text("async def f():\n    return 1\n")
+    code = compile("x = 1\n", "/old/m.py", "exec")
+    key = cache.entry_key("config", b"x = 1\n")
+    entry_path = str(tmp_path / "m.pyc")
+    assert cache.store(entry_path, key, cache.Entry(code, b"{}", cache.dependencies([str(callee)])))
+    assert cache.load(entry_path, key, "/old/m.py") is not None
+    assert cache.load(entry_path, key, "/new/m.py") is None
+
+
+def test_a_project_copied_with_its_cache_sees_the_copys_callees(site: Path, tmp_path: Path) -> None:
+    """Finding F1, end to end: ``cp -a project copy``, then a callee edited in the copy."""
+    import shutil
+
+    project = tmp_path / "project"
+    name = unique()
+    write_tree(project, {
+        f"{name}/__init__.py": "",
+        f"{name}/helpers.py": 'async def value():\n    return "v1"\n',
+        f"{name}/main.py": "from . import helpers\n\n\nasync def main():\n    return await helpers.value()\n",
+    })
+    sys.path.insert(0, str(project))
+    main = _import_fresh(f"{name}.main", [name])
+    assert asyncio.run(main.main()) == "v1"
+    del sys.modules[name], sys.modules[f"{name}.helpers"], sys.modules[f"{name}.main"]
+    copy = tmp_path / "copy"
+    shutil.copytree(project, copy)
+    (copy / name / "helpers.py").write_text('async def value():\n    return "copy"\n')
+    sys.path[0] = str(copy)
+    main = _import_fresh(f"{name}.main", [name])
+    assert main.__file__ == str(copy / name / "main.py")
+    assert asyncio.run(main.main()) == "copy"
+    assert _state().unchanged() == {}
+    assert [Path(r.path).name for r in _state().reports() if r.inlined] == ["main.py"]
+    assert _state().stats == {"hits": 1, "misses": 2, "writes": 2}  # __init__.py's entry moved; main.py's depended on helpers.py
+
+
+def test_the_tool_fingerprint_covers_the_runtime_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Generated code calls the runtime's helpers (``function_at(..., file=...)``): an
+    entry built against another runtime must not be used. Only ``async_inline/`` counted."""
+    import runtime
+
+    refs = os.path.join(os.path.dirname(os.path.abspath(runtime.__file__)), "_refs.py")
+    monkeypatch.setattr(cache, "_fingerprint", None)
+    before = cache.tool_fingerprint()
+    real_stat = os.stat
+
+    def edited(path, *args, **kwargs):  # _refs.py one byte longer
+        st = real_stat(path, *args, **kwargs)
+        return types.SimpleNamespace(st_size=st.st_size + 1, st_mtime_ns=st.st_mtime_ns) if path == refs else st
+
+    monkeypatch.setattr(cache, "_fingerprint", None)
+    monkeypatch.setattr(os, "stat", edited)
+    assert cache.tool_fingerprint() != before

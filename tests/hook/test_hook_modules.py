@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import sys
 import types
 from pathlib import Path
@@ -131,3 +132,105 @@ def test_functions_of_a_module_that_opts_out_are_not_inlined_elsewhere(site: Pat
     [report] = [r for r in installed_state().reports() if r.path.endswith("app.py")]
     assert report.inlined == []
     assert [s.reason for s in report.skipped] == [f"'scale' comes from {package}.util, which opts out (# async_inline: skip-file)"]
+
+
+VERSIONED = 'async def value():\n    return "{}"\n'
+USER = "from {lib} import util\n\n\nasync def main():\n    return await util.value()\n"
+
+
+def _two_versions(tmp_path: Path, lib: str) -> tuple[Path, Path]:
+    v1, v2 = tmp_path / "v1", tmp_path / "v2"
+    for root in (v1, v2):
+        write_tree(root, {f"{lib}/__init__.py": "", f"{lib}/util.py": VERSIONED.format(root.name)})
+    return v1, v2
+
+
+def test_a_callee_module_shadowed_later_on_sys_path_is_not_run_as_the_old_body(site: Path, tmp_path: Path) -> None:
+    """Finding F2: the caller's cache entry, built when ``lib`` came from v1, depends on
+    v1's file; a later process with v2 first on ``sys.path`` imports v2's module, whose
+    functions have the same names. The guard compared names only and ran v1's body. The
+    reference now names the file read (v1's): v2's function is not it, the call is made."""
+    lib, app = unique("ailib"), unique("aiapp")
+    v1, v2 = _two_versions(tmp_path, lib)
+    write_tree(site, {f"{app}.py": USER.format(lib=lib)})
+    sys.path.insert(1, str(v1))
+    importlib.invalidate_caches()
+    async_inline.install([app, lib])
+    assert asyncio.run(importlib.import_module(app).main()) == "v1"
+    for name in [m for m in sys.modules if m == app or m.startswith(lib)]:
+        del sys.modules[name]
+    sys.path.insert(0, str(v2))
+    importlib.invalidate_caches()
+    async_inline.install([app, lib])
+    assert asyncio.run(importlib.import_module(app).main()) == "v2"
+    assert installed_state().outcomes()["cached"] == 1  # app.py's entry, built against v1
+
+
+def test_a_sys_path_changed_by_the_caller_before_its_import(site: Path, tmp_path: Path) -> None:
+    """Finding F3: the caller puts v2 first on ``sys.path`` at run time, then imports the
+    callee module; the hook had read v1's, first on ``sys.path`` when it rewrote the caller."""
+    lib, app = unique("ailib"), unique("aiapp")
+    v1, v2 = _two_versions(tmp_path, lib)
+    caller = f"import sys\nsys.path.insert(0, {str(v2)!r})\n" + USER.format(lib=lib)
+    write_tree(site, {f"{app}.py": caller})
+    sys.path.insert(1, str(v1))
+    importlib.invalidate_caches()
+    async_inline.install([app, lib])
+    assert asyncio.run(importlib.import_module(app).main()) == "v2"
+    assert sys.modules[f"{lib}.util"].__file__ == str(v2 / lib / "util.py")
+
+
+def test_a_package_extending_its_own_path(site: Path) -> None:
+    """Finding F4: the package puts an overlay directory first on its ``__path__`` when it
+    is imported; the hook located ``pkg.util`` statically, in the package's directory."""
+    package = unique()
+    write_tree(site, {
+        f"{package}/__init__.py": "import os\n__path__.insert(0, os.path.join(os.path.dirname(__file__), 'override'))\n",
+        f"{package}/util.py": VERSIONED.format("base"),
+        f"{package}/override/util.py": VERSIONED.format("override"),
+        f"{package}/app.py": "from . import util\n\n\nasync def main():\n    return await util.value()\n",
+    })
+    assert asyncio.run(_fresh(package).main()) == "override"
+
+
+def test_the_reference_into_the_file_read_is_found(site: Path) -> None:
+    """The file named by the reference is the callee's own, so its inlined body runs (a
+    patch of the callee's module is seen only by the call, not by the inlined body)."""
+    package = unique()
+    write_tree(site, {f"{package}/__init__.py": "", f"{package}/util.py": CALLEE.format(factor=3), f"{package}/app.py": CALLER})
+    app = _fresh(package)
+    refs = [value for name, value in vars(app).items() if name.startswith("_ai_ref_")]
+    assert refs == [sys.modules[f"{package}.util"].scale]
+
+
+def test_a_callee_module_edited_on_disk_after_its_import(site: Path) -> None:
+    """Finding F5: ``lib.util`` imported (v1 runs), then its file edited, then the caller's
+    first import: the hook read the edited file, and the guard (the same function, from
+    the same file) passed: the caller ran code that was never imported. The hook's loader
+    records the digest of what it compiled: such a module is withheld (the call is made),
+    and the caller's entry is not cached (a later process imports the edited file)."""
+    lib, app = unique("ailib"), unique("aiapp")
+    write_tree(site, {f"{lib}/__init__.py": "", f"{lib}/util.py": VERSIONED.format("v1"), f"{app}.py": USER.format(lib=lib)})
+    async_inline.install([app, lib])
+    util = importlib.import_module(f"{lib}.util")
+    (site / lib / "util.py").write_text(VERSIONED.format("edited, not imported"))
+    writes = installed_state().stats["writes"]
+    assert asyncio.run(importlib.import_module(app).main()) == "v1"
+    [report] = [r for r in installed_state().reports() if r.path.endswith(f"{app}.py")]
+    assert report.inlined == [] and [s.callee for s in report.skipped] == ["util.value"]
+    assert installed_state().stats["writes"] == writes
+    assert asyncio.run(util.value()) == "v1"
+
+
+def test_a_callee_module_imported_before_the_hook_then_edited(site: Path) -> None:
+    """The same, imported by the interpreter's own loader: its ``.pyc`` records the source's
+    modification time and size, which differ from the file's now."""
+    lib, app = unique("ailib"), unique("aiapp")
+    write_tree(site, {f"{lib}/__init__.py": "", f"{lib}/util.py": VERSIONED.format("v1"), f"{app}.py": USER.format(lib=lib)})
+    importlib.import_module(f"{lib}.util")  # plain, writes the .pyc
+    util_py = site / lib / "util.py"
+    util_py.write_text(VERSIONED.format("edited, not imported"))
+    os.utime(util_py, (util_py.stat().st_atime, util_py.stat().st_mtime + 10))
+    with pytest.warns(AsyncInlineWarning, match="imported before the import hook"):
+        async_inline.install([app, lib])
+    assert asyncio.run(importlib.import_module(app).main()) == "v1"

@@ -188,3 +188,39 @@ def test_cached_run_does_not_load_the_rewriter(program: Path) -> None:
     first = _python("-m", "async_inline", "run", "--packages", "applib", "app/light.py", cwd=program, env=env)
     second = _python("-m", "async_inline", "run", "--packages", "applib", "app/light.py", cwd=program, env=env)
     assert (first.stdout, second.stdout) == ("42 True\n", "42 False\n"), second.stderr
+
+
+@pytest.mark.parametrize("kind", ["directory", "zip"])
+def test_a_directory_or_zip_file_runs_as_under_python(tmp_path: Path, kind: str) -> None:
+    """Finding F10: ``run app.zip`` compiled the zip's bytes (SyntaxError: null bytes),
+    and ``run DIR`` refused, where python runs their ``__main__``. Run as python does: the
+    path first on ``sys.path``, ``__main__`` imported from there; a directory's
+    ``__main__.py`` and the packages configured are rewritten, code in a zip file is not."""
+    import zipfile
+
+    write_tree(tmp_path, {"d/__main__.py": PROGRAM, "d/applib.py": SAMPLE})
+    target = "d"
+    if kind == "zip":
+        target = "app.zip"
+        with zipfile.ZipFile(tmp_path / target, "w") as archive:
+            archive.write(tmp_path / "d/__main__.py", "__main__.py")
+            archive.write(tmp_path / "d/applib.py", "applib.py")
+    for args in ([], ["raise"], ["exit", "3"]):
+        plain = _python(target, *args, cwd=tmp_path)
+        ours = _python("-m", "async_inline", "run", "--packages", "applib", target, *args, cwd=tmp_path)
+        if kind == "directory":
+            _same(plain, ours)
+        else:  # python prints no source line from a zip file, the traceback module does
+            assert (ours.returncode, ours.stderr.splitlines()[-1:]) == (plain.returncode, plain.stderr.splitlines()[-1:])
+    expected, got = json.loads(plain.stdout.splitlines()[0]), json.loads(ours.stdout.splitlines()[0])
+    assert got.pop("loader") == ("RewritingLoader" if kind == "directory" else "zipimporter")
+    assert expected.pop("loader") != "RewritingLoader"
+    assert got == expected
+    assert got["argv"] == [target, "exit", "3"] and got["path0"] == str(tmp_path / target)
+
+
+@pytest.mark.decisions
+def test_a_directorys_main_is_inlined(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"d/__main__.py": FRAMES})
+    assert _python("-m", "async_inline", "run", "d", cwd=tmp_path).stdout == "False\n"
+    assert _python("d", cwd=tmp_path).stdout == "True\n"

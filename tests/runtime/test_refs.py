@@ -115,3 +115,23 @@ def test_only_the_runtimes_wrapper_counts_as_one() -> None:
     marked.__dict__.update(_ai_async_method=True, __wrapped__=plain)
     assert function_at(marked, __name__, "plain") is NOT_FOUND
     assert function_at(marked, __name__, "plain", runtime_async=True) is NOT_FOUND
+
+
+def test_a_reference_names_the_file_its_body_was_read_from(tmp_path: Any) -> None:
+    """Finding F2-F4 (import hook): the hook read a callee module's source from one file
+    while the module imported under that name was another (earlier on ``sys.path``, a
+    ``sys.path`` or ``__path__`` changed at run time): same names, other bodies, and the
+    guard passed. A reference given ``file=`` is found only in a function compiled from
+    that file; a symbolic link to it is the same file."""
+    here = plain.__code__.co_filename
+    assert function_at(plain, __name__, "plain", file=here) is plain
+    assert function_at(plain, __name__, "plain", runtime_async=False, file=here) is plain
+    assert function_at(plain, __name__, "plain", file=here + ".other.py") is NOT_FOUND
+    assert function_at(module_level, __name__, "module_level", file=here) is module_level  # the wrapped function's file
+    assert function_of(Derived, "m", "Derived.m", file=here) is vars(Derived)["m"]
+    assert function_of(Derived, "m", "Derived.m", namespace=globals(), file=here) is vars(Derived)["m"]
+    assert function_of(Base, "m", "Base.m", file=str(tmp_path / "elsewhere.py")) is NOT_FOUND
+    link = tmp_path / "link.py"
+    link.symlink_to(here)
+    assert function_at(plain, __name__, "plain", file=str(link)) is plain
+    assert function_at(plain, __name__, "plain", file="test_refs.py") is NOT_FOUND  # relative: never taken for another
