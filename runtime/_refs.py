@@ -8,6 +8,7 @@ original's lookup with them by identity (see docs/methods.md).
 from __future__ import annotations
 
 import builtins
+import inspect
 import os
 import sys
 import types
@@ -191,7 +192,7 @@ def is_function(obj: object, qualname: str, runtime_async: bool | None = None) -
         return False
     if own is None:
         own = obj
-    elif own.__qualname__ != qualname:
+    elif own.__qualname__ != qualname or not _binds_alike(obj.__code__, own.__code__):
         return False
     if "__wrapped__" in own.__dict__:
         return False
@@ -199,6 +200,21 @@ def is_function(obj: object, qualname: str, runtime_async: bool | None = None) -
     if getattr(code, "co_qualname", qualname) != qualname or code.co_name != qualname.rpartition(".")[2]:
         return False
     return bool(code.co_filename == own.__globals__.get("__file__"))
+
+
+_BINDING_FLAGS = inspect.CO_VARARGS | inspect.CO_VARKEYWORDS
+
+
+def _binds_alike(wrapper: types.CodeType, code: types.CodeType) -> bool:
+    """An ``async_method`` wrapper has the function's parameters (and its defaults), which
+    inlined code reads from it; a function with a parameter named like the wrapper's own
+    variables gets one taking ``*args, **kwargs`` and no defaults."""
+    count = wrapper.co_argcount + wrapper.co_kwonlyargcount + bin(wrapper.co_flags & _BINDING_FLAGS).count("1")
+    return (
+        (wrapper.co_argcount, wrapper.co_posonlyargcount, wrapper.co_kwonlyargcount, wrapper.co_flags & _BINDING_FLAGS)
+        == (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags & _BINDING_FLAGS)
+        and wrapper.co_varnames[:count] == code.co_varnames[:count]
+    )
 
 
 def _own_function(function: types.FunctionType) -> types.FunctionType:

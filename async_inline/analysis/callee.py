@@ -622,6 +622,10 @@ def analyze_callee(
     if refusal is not None:
         return dataclasses.replace(base, refusal=refusal)
     params = parameters(fdef)
+    if markers.runtime_async and any(p.name.startswith(GENERATED_PREFIX) for p in params):
+        # ``async_method`` gives such a function a wrapper taking ``*args, **kwargs``, with
+        # none of the defaults the inlined code reads from it.
+        return dataclasses.replace(base, refusal=Refusal(RefusalCode.UNSUPPORTED, "a runtime-async function with a parameter named like the runtime's wrapper's variables (_ai...)"))
     names = _classify_names(index, fdef, base.scope, params, owner)
     if isinstance(names, Refusal):
         return dataclasses.replace(base, refusal=names)

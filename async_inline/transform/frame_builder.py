@@ -457,9 +457,14 @@ class FrameBuilder:
             snapshot, enter, exit_check = self._runtime_frame(callee, number, call.leave_flag)
             entry.append(enter)
             every_exit.append(exit_check)
-            # The snapshot holds the entry execution context (the caller's AsyncLocal
-            # values): the original's wrapper frame drops it when the call returns.
-            released.append(snapshot)
+            # The body's own locals go when its coroutine returns, before the wrapper's
+            # exit restores the caller's context (a finaliser sees the callee's values);
+            # the wrapper holds the parameters, and the snapshot of the caller's context,
+            # until after it.
+            own = [names[local] for local in callee.locals if local not in kept and local not in params]
+            if own:
+                inner = [*inner, b.assign_many(own, b.NONE)]
+            released = [name for name in released if name not in own] + [snapshot]
         release: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
         if not (handlers or every_exit):
             return [*bindings, *fresh, *inner, *release]

@@ -67,6 +67,18 @@ def test_an_async_method_wrapper_stands_for_its_function() -> None:
     assert function_at(module_level, __name__, "module_level") is module_level
 
 
+@async_method
+async def named_like_the_wrapper(a: int, _ai_s: int = 5) -> int:
+    return a + _ai_s
+
+
+def test_an_async_method_wrapper_without_the_functions_parameters_stands_for_nothing() -> None:
+    """A parameter named like the wrapper's own variables gets a wrapper taking ``*args,
+    **kwargs``, without the defaults inlined code reads from the reference."""
+    assert function_at(named_like_the_wrapper, __name__, "named_like_the_wrapper", runtime_async=True) is NOT_FOUND
+    assert function_at(module_level, __name__, "module_level", runtime_async=True) is module_level
+
+
 def test_class_cell_of_an_async_method_is_its_functions_cell() -> None:
     """Fuzz finding (seed 600009): the explicit ``super(cell, self)`` of an inlined
     ``@async_method`` method got ``None`` from the wrapper, which has no ``__class__``."""

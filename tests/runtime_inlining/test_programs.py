@@ -389,3 +389,66 @@ def test_F1_the_entry_snapshot_is_released_when_the_inlined_frame_returns():
     AsyncLocal holds is finalised when the caller overwrites the value. Before, the
     inlined ``_aiN_frame`` kept it until its next use: "closed" came late."""
     assert_same_behaviour(SNAPSHOT_HOLDS_THE_CONTEXT, inlined={"query"}, runner=runtime.run)
+
+
+CALLEE_LOCAL_WITH_A_FINALISER = '''
+from runtime import AsyncLocal, async_method, yield_
+
+loc = AsyncLocal("main")
+
+
+class Res:
+    def __del__(self):
+        print("del sees", loc.value)
+
+
+@async_method
+async def inner():
+    r = Res()
+    loc.value = "inner"
+    return 1
+
+
+@async_method
+async def suspending():
+    r = Res()
+    loc.value = "suspending"
+    await yield_()
+    return 2
+
+
+async def main():
+    print(await inner(), loc.value)
+    print(await suspending(), loc.value)
+    return loc.value
+'''
+
+
+def test_F2_a_callees_locals_are_released_before_its_frame_exit_restores_the_context():
+    """The callee's coroutine returns, and so frees its locals, while its own AsyncLocal
+    values are current; only then does the wrapper's exit (F2) restore the caller's. The
+    inlined code released them after the exit: a finaliser saw the caller's values."""
+    assert_same_behaviour(CALLEE_LOCAL_WITH_A_FINALISER, inlined={"inner", "suspending"})
+    assert_same_behaviour(CALLEE_LOCAL_WITH_A_FINALISER, inlined={"inner", "suspending"}, runner=runtime.run)
+
+
+def test_F1_a_runtime_async_function_whose_parameter_is_named_like_the_wrappers_variables_stays_a_call():
+    """``async_method`` wraps such a function in a wrapper taking ``*args, **kwargs``, with
+    no defaults: the inlined code read the defaults from it (TypeError)."""
+    result = assert_same_behaviour('''
+from runtime import async_method, yield_
+
+@async_method
+async def inner(a, _ai_s=5):
+    await yield_()
+    return a + _ai_s
+
+@async_method
+async def plain(a, b=7):
+    return a + b
+
+async def main():
+    return [await inner(1), await inner(1, 2), await plain(2)]
+''', inlined={"plain"}, runner=runtime.run)
+    if Options().stress_seed is None:
+        assert {s.callee for s in result.report.skipped} == {"inner", "yield_"}
