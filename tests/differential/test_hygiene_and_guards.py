@@ -1,5 +1,6 @@
 """Hygiene (no name ever reads the wrong binding) and guards (rebinding still calls the function)."""
 
+import sys
 from unittest import mock
 
 import pytest
@@ -87,6 +88,8 @@ def test_comprehension_variable_around_the_site_shadows_what_the_callee_reads(so
     """A variable of a comprehension around the site (its ``for`` or ``if`` clause, an outer
     comprehension's) would hide the callee's global, builtin or kept nested callee from code
     inlined in place: the site is refused as shadowed."""
+    if "for _ in range(1)] for g" in source and sys.version_info < (3, 11):
+        pytest.skip("an await in a comprehension nested in another is Python 3.11 syntax")
     result = assert_same_behaviour(source, min_inlined=0)
     assert "shadowed" in [s.code for s in result.report.skipped if s.caller == "main"]
 
