@@ -66,6 +66,9 @@ class FrameBuilder:
         self._emit_body = emit_body
         #: Ids of the site plans emitted so far (``emit_module`` checks them against the plan).
         self.emitted: set[int] = set()
+        #: The ``:=`` temporaries of the expression-form frames built so far, for the
+        #: statement that holds them to release (``expression_temps``).
+        self.expression_temps: list[str] = []
 
     def _emitted(self, site: SitePlan) -> None:
         if id(site) in self.emitted:
@@ -197,9 +200,11 @@ class FrameBuilder:
                 temp = self.names.temp()
                 binds.append(_walrus(temp, b.element(emitted)))
                 values.append(b.name(temp))
+                self.expression_temps.append(temp)
         defaults = self.default_reads(inlining, lambda: self._call_again(b.name(self.emission.ref_alias(inlining.body)), None, call, values))
         if defaults is not None and defaults.held is not None:
             binds += [_walrus(temp, value) for temp, value in defaults.binds]
+            self.expression_temps += defaults.binds_temps()
             binds.append(b.parenthesize_always(cst.BooleanOperation(left=defaults.held, operator=cst.Or(), right=defaults.again)))
         subst: dict[str, cst.BaseExpression] = {}
         for source, (param, value) in zip(inlining.binding, self.bound_values(inlining, values, defaults), strict=True):
@@ -208,6 +213,7 @@ class FrameBuilder:
                 temp = self.names.temp()
                 binds.append(_walrus(temp, value))
                 value = b.name(temp)
+                self.expression_temps.append(temp)
             subst[param.name] = value
         rename: dict[cst.Name, str | cst.BaseExpression] = {node: subst[local] for node, local in callee.local_uses.items()}
         rename.update(self._namespace_reads(inlining))

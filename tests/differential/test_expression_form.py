@@ -196,3 +196,26 @@ async def main():
     globals()["f"] = other
     print(await f(1))
 ''', inlined={"f"}, min_inlined=2)
+
+
+def test_the_arguments_bound_in_an_expression_form_site_are_released_after_its_statement():
+    """A call's frame releases its arguments when it returns; the ``:=`` temporaries of an
+    expression-form site held them until the statement ran again or the caller ended (a
+    review, 2026-12-06: ``del R 0`` came after the next statement)."""
+    assert_same_behaviour('''
+class R:
+    def __init__(self, i):
+        self.i = i
+
+    def __del__(self):
+        print("del R", self.i)
+
+async def name(o):
+    return type(o).__name__
+
+async def main():
+    for i in range(2):
+        n = "x" + await name(R(i))
+        print("after statement", n, i)
+    print("end")
+''', inlined={"name"})
