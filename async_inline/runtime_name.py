@@ -80,6 +80,24 @@ def runtime_beside(path: str, target: str | None = None) -> str | None:
     except (ImportError, ValueError, OSError):
         return None
     origin = spec.origin if spec is not None else None  # (a namespace package: found after any other)
-    if origin is None or not os.path.isabs(origin) or is_runtime_file(origin):
+    if origin is None or not os.path.isabs(origin) or is_runtime_file(origin) or _is_copy_of_the_runtime(origin):
         return None
     return origin
+
+
+def _is_copy_of_the_runtime(origin: str) -> bool:
+    """``origin`` is the ``__init__.py`` of a copy of this async_inline's runtime package
+    (``pip install --target`` beside the outputs, a vendored copy): the same files, byte for
+    byte. Another version's may lack what the generated code calls."""
+    if os.path.basename(origin) != "__init__.py":
+        return False
+    copy = os.path.dirname(origin)
+    try:
+        ours = sorted(name for name in os.listdir(_SHIM) if name.endswith(".py"))
+        for name in ours:
+            with open(os.path.join(_SHIM, name), "rb") as mine, open(os.path.join(copy, name), "rb") as theirs:
+                if mine.read() != theirs.read():
+                    return False
+    except OSError:
+        return False
+    return True

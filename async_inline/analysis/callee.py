@@ -79,6 +79,11 @@ _ALIASES: weakref.WeakKeyDictionary[ScopeIndex, dict[str, str]] = weakref.WeakKe
 #: could equal it: such locals are always renamed (``check_site``).
 GENERATED_PREFIX = "_ai"
 
+#: The names ``async_method``'s wrappers use themselves (``runtime._frames._INTERNAL_NAMES``;
+#: a unit test holds the two equal): a function with a parameter of one of these names gets
+#: a wrapper taking ``*args, **kwargs``.
+ASYNC_METHOD_WRAPPER_NAMES = frozenset({"__builtins__", "_ai_fn", "_ai_get", "_ai_leave_frame", "_ai_rec", "_ai_s", "_ai_try_leave_frame"})
+
 MARKER_INLINE = "runtime.inline"
 MARKER_NOINLINE = "runtime.noinline"
 MARKER_ASYNC_METHOD = "runtime.async_method"
@@ -622,10 +627,13 @@ def analyze_callee(
     if refusal is not None:
         return dataclasses.replace(base, refusal=refusal)
     params = parameters(fdef)
-    if markers.runtime_async and any(p.name.startswith(GENERATED_PREFIX) for p in params):
+    clashing = sorted(p.name for p in params if p.name in ASYNC_METHOD_WRAPPER_NAMES)
+    if markers.runtime_async and clashing:
         # ``async_method`` gives such a function a wrapper taking ``*args, **kwargs``, with
         # none of the defaults the inlined code reads from it.
-        return dataclasses.replace(base, refusal=Refusal(RefusalCode.UNSUPPORTED, "a runtime-async function with a parameter named like the runtime's wrapper's variables (_ai...)"))
+        return dataclasses.replace(
+            base, refusal=Refusal(RefusalCode.UNSUPPORTED, f"a runtime-async function with a parameter named like a variable of the runtime's wrapper ({', '.join(clashing)})")
+        )
     names = _classify_names(index, fdef, base.scope, params, owner)
     if isinstance(names, Refusal):
         return dataclasses.replace(base, refusal=names)

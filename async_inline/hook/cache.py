@@ -179,7 +179,7 @@ def load(path: str, key: bytes, source_path: str) -> Entry | None:
     if not isinstance(code, types.CodeType):
         return None
     if code.co_filename != source_path:
-        if deps:
+        if deps and not _same_file(code.co_filename, source_path):
             # Built for another place (a project copied with its __pycache__): its
             # dependencies are the files beside the old place, and its references name
             # them (``Options.reference_files``). A miss: rebuilt from the files here.
@@ -189,6 +189,14 @@ def load(path: str, key: bytes, source_path: str) -> Entry | None:
         if _fix_co_filename is not None:
             _fix_co_filename(code, source_path)
     return Entry(code, report, deps)
+
+
+def _same_file(a: str, b: str) -> bool:
+    """One file reached by two paths (a symlink), whose entries share one ``__pycache__``."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def store(path: str, key: bytes, entry: Entry, *, force: bool = False) -> bool:

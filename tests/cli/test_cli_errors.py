@@ -299,3 +299,19 @@ def test_a_runtime_package_beside_the_top_package_of_the_inputs(cli, tmp_path: P
     assert result.code == 2
     assert f"{tmp_path / 'proj' / 'runtime' / '__init__.py'}: a module named 'runtime'" in result.err
     assert cli("rewrite", "proj/pkg", "-o", "out").code == 0
+
+
+def test_a_copy_of_async_inlines_own_runtime_beside_the_outputs_is_no_error(cli, tmp_path: Path) -> None:
+    """``pip install --target build async-inline``, or a vendored copy of the runtime, puts
+    the runtime the outputs import beside them: that is how CLI output is deployed. Only a
+    copy that differs (a user's module, another version) is refused."""
+    import shutil
+
+    import runtime
+
+    make_tree(tmp_path / "proj", {"app.py": SAMPLE})
+    shutil.copytree(Path(runtime.__file__).parent, tmp_path / "build" / "runtime", ignore=shutil.ignore_patterns("__pycache__"))
+    assert cli("rewrite", "proj/app.py", "-o", "build").code == 0
+    init = tmp_path / "build" / "runtime" / "__init__.py"
+    init.write_text(init.read_text() + "\n# edited\n")
+    assert cli("rewrite", "proj/app.py", "-o", "build").code == 2

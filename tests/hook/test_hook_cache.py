@@ -229,6 +229,23 @@ def test_a_moved_entry_with_dependencies_is_a_miss(tmp_path: Path, monkeypatch: 
     assert cache.load(entry_path, key, "/new/m.py") is None
 
 
+def test_an_entry_found_through_a_symlink_to_its_file_is_no_move(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One file imported by its real path and through a symlinked directory shares one
+    ``__pycache__``: its entry is no move, and is used (it was rebuilt at every switch)."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "m.py").write_text("x = 1\n")
+    (tmp_path / "link").symlink_to(real)
+    callee = tmp_path / "callee.py"
+    callee.write_text("async def f():\n    return 1\n")
+    code = compile("x = 1\n", str(real / "m.py"), "exec")
+    key = cache.entry_key("config", b"x = 1\n")
+    entry_path = str(tmp_path / "m.pyc")
+    assert cache.store(entry_path, key, cache.Entry(code, b"{}", cache.dependencies([str(callee)])))
+    assert cache.load(entry_path, key, str(tmp_path / "link" / "m.py")) is not None
+
+
 def test_a_project_copied_with_its_cache_sees_the_copys_callees(site: Path, tmp_path: Path) -> None:
     """Finding F1, end to end: ``cp -a project copy``, then a callee edited in the copy."""
     import shutil

@@ -41,3 +41,12 @@ def test_every_builtin_python_3_10_lacks_is_read_as_a_global():
 
 def test_the_builtins_python_3_10_has_are_still_builtins():
     assert PYTHON_3_10_BUILTINS <= BUILTIN_NAMES
+
+
+def test_the_analysis_knows_the_names_async_method_wrappers_use() -> None:
+    """A runtime-async function with a parameter of one of these names gets a wrapper that
+    has no defaults to read; the analysis refuses it by this list."""
+    from async_inline.analysis.callee import ASYNC_METHOD_WRAPPER_NAMES
+    from runtime import _frames
+
+    assert ASYNC_METHOD_WRAPPER_NAMES == _frames._INTERNAL_NAMES
