@@ -19,7 +19,8 @@ Invariants:
   was absent, such as a namespace package's ``__init__.py``, invalidates them by appearing).
   An entry found for a source at another path than it was built for (a project copied or
   moved with its ``__pycache__``) is used, re-pointed at the new path, only if it has no
-  dependencies: those are the files beside the old path.
+  dependencies (those are the files beside the old path), or if both paths are one file
+  (a symlink).
 * A file on disk is always a complete entry: it is written to a temporary file in the
   same directory and renamed over the old one.
 * The cache never makes an import fail: an unreadable, truncated or corrupted entry is a
