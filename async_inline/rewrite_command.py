@@ -197,7 +197,9 @@ class Console:
 
     def error(self, text: str) -> None:
         self.clear_progress()
-        print(text, file=self.stream)
+        # A file name that is not valid UTF-8 holds surrogates: shown escaped, as the
+        # interpreter's own stderr shows them, whatever the stream's error handler.
+        print(text.encode("utf-8", "backslashreplace").decode("utf-8"), file=self.stream)
 
     def info(self, text: str) -> None:
         if not self.quiet:

@@ -54,7 +54,7 @@ class Stress:
     """
 
     def __init__(self, seed: int, path: str) -> None:
-        self._rng = random.Random(f"{seed}:{os.path.basename(path)}")
+        self._rng = random.Random(f"{seed}:{os.path.basename(path)}".encode("utf-8", "surrogateescape"))
 
     def picks(self, depth: int) -> bool:
         """Inline with a probability that halves with each level of depth."""

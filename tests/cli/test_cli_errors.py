@@ -315,3 +315,19 @@ def test_a_copy_of_async_inlines_own_runtime_beside_the_outputs_is_no_error(cli,
     init = tmp_path / "build" / "runtime" / "__init__.py"
     init.write_text(init.read_text() + "\n# edited\n")
     assert cli("rewrite", "proj/app.py", "-o", "build").code == 2
+
+
+def test_an_error_about_a_file_whose_name_is_not_utf8_is_shown_escaped(cli, tmp_path: Path) -> None:
+    """Such a name holds surrogates (``os.fsdecode``); printing it to a strict stream raised
+    UnicodeEncodeError in the middle of the run. It is shown as the interpreter's stderr
+    shows it, escaped (and a stress rewrite seeded by it no longer fails)."""
+    import os
+    import sys
+
+    if sys.platform in ("win32", "darwin"):  # names are Unicode there
+        return
+    make_tree(tmp_path, {"src/keep.py": SAMPLE})
+    (tmp_path / "src").joinpath(os.fsdecode(b"\xfb\xfc.py")).write_text("def (\n")
+    result = cli("rewrite", "src", "-o", "out")
+    assert result.code == 3
+    assert "\\udcfb\\udcfc.py:1: invalid syntax" in result.err
