@@ -508,6 +508,9 @@ class _Names:
     #: Type parameters of the method's class the body reads, with their scope.
     type_parameters: dict[str, Scope] = field(default_factory=dict)
     nested_bindings: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Locals the body unbinds: ``del``, or the name of an ``except ... as`` (deleted at
+    #: the end of the handler).
+    unbound_locals: set[str] = field(default_factory=set)
 
 
 def _class_cell_refusal(owner: Owner | None, params: Sequence[Parameter]) -> Refusal | None:
@@ -541,7 +544,7 @@ def _classify_names(
             refusal = _class_cell_refusal(owner, params)
             if refusal is not None:
                 return refusal
-            if name.value == "super" and _has_star_import(index):
+            if name.value == "super" and index.has_star_import:
                 # The explicit form calls the builtin; a star import may bind ``super``.
                 return Refusal(RefusalCode.SUPER, "uses zero-argument super() in a module with a star import, which may bind super")
             out.class_cell_uses.append(name)
@@ -554,6 +557,8 @@ def _classify_names(
                 out.order.setdefault(name.value, None)
                 if role is not Role.PARAM and name.value in param_names:
                     out.rebound_params.add(name.value)
+                if role is Role.DEL or _names_an_exception(index, name):
+                    out.unbound_locals.add(name.value)
             if _inside_deferred(index, name, scope):
                 return Refusal(RefusalCode.CLOSURE, f"a lambda or generator expression captures the local '{name.value}'")
             around = _bound_between(index, name, scope)
@@ -572,33 +577,11 @@ def _classify_names(
             out.type_parameters[name.value] = target
         elif target is not None and not _within(target, scope):
             return Refusal(RefusalCode.UNSUPPORTED, f"'{name.value}' resolves to an enclosing non-module scope")
-    if out.class_cell_uses and params and _may_unbind(index, fdef, scope, params[0].name):
+    if out.class_cell_uses and params and params[0].name in out.unbound_locals:
         # Zero-argument super() then raises RuntimeError ("arg[0] deleted"); its explicit
         # form, an UnboundLocalError.
         return Refusal(RefusalCode.SUPER, f"uses zero-argument super() or __class__ and may unbind '{params[0].name}'")
     return out
-
-
-def _may_unbind(index: ScopeIndex, fdef: cst.FunctionDef, scope: Scope, name: str) -> bool:
-    """The function deletes its local ``name`` (``del``, or an ``except ... as`` of that name)."""
-    for node in index.variables_in(fdef.body):
-        if node.value == name and index.use_scope(node) is scope:
-            as_name = index.parent(node)
-            handler = index.parent(as_name) if isinstance(as_name, cst.AsName) else None
-            if index.role(node) is Role.DEL or isinstance(handler, (cst.ExceptHandler, cst.ExceptStarHandler)):
-                return True
-    return False
-
-
-_STAR_IMPORTS: weakref.WeakKeyDictionary[ScopeIndex, bool] = weakref.WeakKeyDictionary()
-
-
-def _has_star_import(index: ScopeIndex) -> bool:
-    """The module has a ``from x import *`` (only a module's code may, in any block)."""
-    found = _STAR_IMPORTS.get(index)
-    if found is None:
-        found = _STAR_IMPORTS[index] = any(type(node) is cst.ImportFrom and type(node.names) is cst.ImportStar for node in walk(index.module))
-    return found
 
 
 def analyze_callee(
@@ -856,6 +839,12 @@ def _is_deferred_scope(scope: Scope) -> bool:
     if isinstance(scope, ComprehensionScope):
         return isinstance(scope.node, cst.GeneratorExp)
     return False
+
+
+def _names_an_exception(index: ScopeIndex, name: cst.Name) -> bool:
+    """``name`` is the target of an ``except ... as name`` (unbound when the handler ends)."""
+    as_name = index.parent(name)
+    return isinstance(as_name, cst.AsName) and isinstance(index.parent(as_name), (cst.ExceptHandler, cst.ExceptStarHandler))
 
 
 def _bound_between(index: ScopeIndex, name: cst.Name, callee_scope: Scope) -> frozenset[str]:

@@ -65,6 +65,8 @@ class _Roles:
 
     def __init__(self) -> None:
         self.roles: dict[cst.Name, Role] = {}
+        #: The tree has a ``from x import *``, which binds names no Name node shows.
+        self.star_import = False
 
     def run(self, root: cst.CSTNode) -> dict[cst.Name, Role]:
         self.node(root, Role.LOAD)
@@ -149,7 +151,9 @@ class _Roles:
         elif isinstance(node, cst.ImportFrom):
             if node.module is not None:
                 self.dotted(node.module)
-            if not isinstance(node.names, cst.ImportStar):
+            if isinstance(node.names, cst.ImportStar):
+                self.star_import = True
+            else:
                 for alias in node.names:
                     if alias.asname is not None:
                         self.dotted(alias.name)
@@ -202,7 +206,10 @@ class ScopeIndex:
         top, self._scopes, self._parents = scope_tree(module)
         self._positions = ModulePositions(module, source, syntax, self._parents.get)
         self.global_scope: GlobalScope = top
-        self.roles: dict[cst.Name, Role] = _Roles().run(self.module)
+        roles = _Roles()
+        self.roles: dict[cst.Name, Role] = roles.run(self.module)
+        #: The module has a ``from x import *`` (only a module's code may, in any block).
+        self.has_star_import = roles.star_import
         self._bindings: dict[Scope, frozenset[str]] = {}
         self._declared: dict[Scope, dict[str, str]] = {}
         #: Last line of each scope's global/nonlocal declaration of a name.

@@ -98,6 +98,12 @@ def subscript(value: cst.BaseExpression, key: cst.BaseExpression) -> cst.Subscri
     return cst.Subscript(value=value, slice=[cst.SubscriptElement(slice=cst.Index(value=key))])
 
 
+def keyword_arg(name: str, value: cst.BaseExpression) -> cst.Arg:
+    """``name=value``, as generated code writes keyword arguments."""
+    no_space = cst.SimpleWhitespace("")
+    return cst.Arg(value, keyword=cst.Name(name), equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space))
+
+
 def string(value: str, avoid: Collection[str] = ()) -> cst.SimpleString:
     """A literal of ``value`` (an identifier, a message: no quote or backslash in it) in a
     quote character not in ``avoid`` (those of the f-strings around it)."""

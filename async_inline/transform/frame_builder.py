@@ -153,8 +153,10 @@ class FrameBuilder:
     def _call_again(func: cst.BaseExpression, first: cst.BaseExpression | None, call: cst.Call, args: Sequence[cst.BaseExpression]) -> cst.Call:
         """``func(first, args)``: the call of the site with its evaluated arguments."""
         values = [cst.Arg(first)] if first is not None else []
-        equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
-        values += [cst.Arg(b.element(value), keyword=arg.keyword, equal=equal if arg.keyword else cst.MaybeSentinel.DEFAULT) for arg, value in zip(call.args, args, strict=True)]
+        values += [
+            b.keyword_arg(arg.keyword.value, b.element(value)) if arg.keyword else cst.Arg(b.element(value))
+            for arg, value in zip(call.args, args, strict=True)
+        ]
         return cst.Call(func=func, args=values)
 
     def guard(self, inlining: Inlining, child: Frame, func: cst.BaseExpression) -> cst.BaseExpression:

@@ -136,7 +136,7 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> 
     # The body was inlined as a plain coroutine or as runtime-async: a decorator or patch
     # that gave the function the other kind (``async_method`` added, or removed) must make
     # the guards fail.
-    kind = _keyword("runtime_async", b.TRUE if callee.is_runtime_async else b.FALSE)
+    kind = b.keyword_arg("runtime_async", b.TRUE if callee.is_runtime_async else b.FALSE)
     if namespace is not None:
         home = cst.Call(b.attr(b.name(namespace.alias), "get"), [cst.Arg(b.string(top))])
     if callee.owner is not None:
@@ -146,7 +146,7 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> 
             key = mangle(callee.owner.class_name, key) or key
         args = [cst.Arg(home), cst.Arg(b.string(key)), cst.Arg(b.string(callee.qualname)), kind]
         if namespace is not None:  # the method's globals must be that module's
-            args.append(_keyword("namespace", b.name(namespace.alias)))
+            args.append(b.keyword_arg("namespace", b.name(namespace.alias)))
         found = cst.Call(b.attr(rt, "function_of"), args + _file_keyword(namespace))
     else:
         assert namespace is not None
@@ -165,12 +165,7 @@ def _file_keyword(namespace: Namespace | None) -> list[cst.Arg]:
     bodies, and the guards must fail."""
     if namespace is None or namespace.file is None:
         return []
-    return [_keyword("file", cst.SimpleString(ascii(namespace.file)))]  # any encoding of the module
-
-
-def _keyword(name: str, value: cst.BaseExpression) -> cst.Arg:
-    no_space = cst.SimpleWhitespace("")
-    return cst.Arg(value, keyword=cst.Name(name), equal=cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space))
+    return [b.keyword_arg("file", cst.SimpleString(ascii(namespace.file)))]  # any encoding of the module
 
 
 def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:
