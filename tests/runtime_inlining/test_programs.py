@@ -280,20 +280,15 @@ def test_F2_a_decorator_name_that_may_not_be_async_method_is_no_marker():
     assert [s.code for s in result.report.skipped if s.callee == "callee"] == ["decorator"]
 
 
-CLASS_DECORATOR_ADDS_ASYNC_METHOD = '''
+CLASS_DECORATOR_CHANGING_THE_KIND = '''
 from runtime import AsyncLocal, async_method
 
 loc = AsyncLocal("unset")
 
 
-def make_runtime_async(cls):
-    cls.m = async_method(cls.__dict__["m"])
-    return cls
-
-
-@make_runtime_async
+{decorator}
 class K:
-    async def m(self):
+    {method_decorator}async def m(self):
         loc.value = "m wrote this"
         return 1
 
@@ -310,37 +305,16 @@ async def main():
     return loc.value
 '''
 
-CLASS_DECORATOR_REMOVES_ASYNC_METHOD = '''
-from runtime import AsyncLocal, async_method
-
-loc = AsyncLocal("unset")
-
-
-def plain_methods(cls):
-    """Strip the runtime-async wrapper (e.g. for a synchronous test double)."""
-    cls.m = cls.__dict__["m"].__wrapped__
-    return cls
-
-
-@plain_methods
-class K:
-    @async_method
-    async def m(self):
-        loc.value = "m wrote this"
-        return 1
-
-
-async def other():
-    return 2
-
-
-@async_method
-async def main():
-    loc.value = "main"
-    r = await K.m(K()) + await other()
-    print(r, loc.value)
-    return loc.value
-'''
+#: A class decorator making a plain ``m`` runtime-async, and one stripping the wrapper (e.g.
+#: for a synchronous test double).
+CLASS_DECORATOR_ADDS_ASYNC_METHOD = CLASS_DECORATOR_CHANGING_THE_KIND.format(
+    decorator='def make_runtime_async(cls):\n    cls.m = async_method(cls.__dict__["m"])\n    return cls\n\n\n@make_runtime_async',
+    method_decorator="",
+)
+CLASS_DECORATOR_REMOVES_ASYNC_METHOD = CLASS_DECORATOR_CHANGING_THE_KIND.format(
+    decorator='def plain_methods(cls):\n    cls.m = cls.__dict__["m"].__wrapped__\n    return cls\n\n\n@plain_methods',
+    method_decorator="@async_method\n    ",
+)
 
 
 @pytest.mark.parametrize(
