@@ -3,6 +3,10 @@
 The public API is small: ``rewrite_source`` (one module) and ``rewrite_program`` (modules
 that inline from each other) and ``Options`` for the library, ``SourceError``
 for bad input, the report types, and (see ``hook``) ``install``/``uninstall`` for the import hook.
+
+PYTEST_DONT_REWRITE: pytest marks the packages of a distribution that provides a plugin for
+assertion rewriting, and ``python -m async_inline run -m pytest`` has imported this one
+before; the marker keeps pytest from warning that it cannot rewrite them.
 """
 
 from typing import TYPE_CHECKING, Any

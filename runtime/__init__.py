@@ -2,6 +2,9 @@
 
 Depends on the standard library alone. See ``docs/runtime-model.md`` for the
 model and ``docs/runtime-inlining-protocol.md`` for the helpers generated code calls.
+
+PYTEST_DONT_REWRITE: the import hook may import this package before pytest marks the
+packages of the distribution (async_inline's) for assertion rewriting.
 """
 
 from . import _recorder as hooks
@@ -11,7 +14,18 @@ from ._frames import async_method, is_async_method
 from ._inline import enter, leave, leave_sync, resumed, state, try_leave
 from ._local import AsyncLocal
 from ._markers import inline, noinline
-from ._refs import BUILTIN_NAMESPACE, BUILTINS, METHOD_TYPE, NOT_FOUND, class_cell, function_at, function_of, global_value, module_globals
+from ._refs import (
+    BUILTIN_NAMESPACE,
+    BUILTINS,
+    METHOD_TYPE,
+    NOT_FOUND,
+    class_cell,
+    defaults_of,
+    function_at,
+    function_of,
+    global_value,
+    module_globals,
+)
 from ._sched import DeadlockError, deterministic
 from ._state import ExecutionContext
 from ._sync import LoopContext, QueueContext, SynchronizationContext
@@ -63,4 +77,5 @@ __all__ = [
     "global_value",
     "module_globals",
     "class_cell",
+    "defaults_of",
 ]

@@ -223,6 +223,22 @@ def _own_function(function: types.FunctionType) -> types.FunctionType:
     return function if own is None else own
 
 
+def defaults_of(function: Any, count: int) -> Any:
+    """``function.__defaults__`` if it is a tuple of ``count`` defaults (as many as the
+    source's ``def`` has), else ``NOT_FOUND``.
+
+    Inlined code reads a default as ``D[i] if REF.__defaults__ is D else <the exact read>``
+    with ``D`` this value and ``i`` counted from the front: while the function holds this
+    very tuple (tuples do not change), the call would fill its parameters from it, and
+    ``i`` is the call's index because the length is ``count``. A replaced tuple is another
+    object and takes the exact read. Only a real ``tuple``: a call reads a subclass's items
+    without its ``__getitem__``, which ``D[i]`` would run."""
+    defaults = getattr(function, "__defaults__", None) if type(function) is types.FunctionType else None
+    if type(defaults) is tuple and len(defaults) == count:
+        return defaults
+    return NOT_FOUND
+
+
 def class_cell(function: Any) -> Any:
     """The class a method's zero-argument ``super()`` and ``__class__`` refer to: its
     ``__class__`` cell (the class the ``class`` statement created, before decorators).
@@ -235,4 +251,4 @@ def class_cell(function: Any) -> Any:
     return function.__closure__[code.co_freevars.index("__class__")].cell_contents
 
 
-__all__ = ["BUILTINS", "METHOD_TYPE", "NOT_FOUND", "class_cell", "compiled_from", "function_at", "function_of", "is_function", "module_globals"]
+__all__ = ["BUILTINS", "METHOD_TYPE", "NOT_FOUND", "class_cell", "compiled_from", "defaults_of", "function_at", "function_of", "is_function", "module_globals"]

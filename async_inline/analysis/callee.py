@@ -215,6 +215,12 @@ class CalleeInfo:
     handles_exceptions: bool = False
     refusal: Refusal | None = None
 
+    @property
+    def positional_defaults(self) -> int:
+        """How many defaults the ``def`` gives positional parameters: ``len(__defaults__)``
+        until the program replaces the tuple."""
+        return sum(isinstance(p.default, int) for p in self.params)
+
     def folds_default(self, param: Parameter, frozen_defaults: bool) -> bool:
         """Under ``frozen-defaults``, is ``param``'s default pasted as its literal (rather
         than read from ``__defaults__`` at call time)?"""

@@ -47,7 +47,8 @@ class DefaultReads:
     """A site's reads of its function's defaults: ``binds`` (temporary, value) first, then
     ``held or again``, then each default from its temporary (``temps``, by attribute); or,
     for the commonest site, reading only the last positional default, ``direct``, that
-    default read where its parameter is bound: ``(REF.__defaults__ or again)[-1]``."""
+    default read where its parameter is bound: ``(D[n - 1] if REF.__defaults__ is D else
+    (REF.__defaults__ or again)[-1])``."""
 
     binds: list[tuple[str, cst.BaseExpression]]
     held: cst.BaseExpression | None
@@ -121,11 +122,20 @@ class FrameBuilder:
         last = [-p.default for p in read if isinstance(p.default, int)]
         keys = [p.default for p in read if isinstance(p.default, str)]
         if last == [1] and not keys:
-            # One read, no temporary, no statement: a tuple not empty holds it; ``None`` or
+            # One read, no temporary, no statement. While the function holds the tuple the
+            # module found (``runtime.defaults_of``), its last item, indexed from the front
+            # (which CPython specialises); else a tuple not empty holds it, and ``None`` or
             # ``()`` call again, which raises the call's TypeError.
             again_call = again()
+            found = b.name(self.emission.defaults_alias(inlining.body))
+            unchanged = cst.Comparison(left=b.attr(ref, "__defaults__"), comparisons=[cst.ComparisonTarget(cst.Is(), found)])
             either = cst.BooleanOperation(left=b.attr(ref, "__defaults__"), operator=cst.Or(), right=again_call)
-            return DefaultReads([], None, again_call, {}, b.subscript(b.parenthesize_always(either), b.integer(-1)))
+            direct = cst.IfExp(
+                test=unchanged,
+                body=b.subscript(found, b.integer(inlining.callee.positional_defaults - 1)),
+                orelse=b.subscript(b.parenthesize_always(either), b.integer(-1)),
+            )
+            return DefaultReads([], None, again_call, {}, b.parenthesize_always(direct))
         temps: dict[str, str] = {}
         binds: list[tuple[str, cst.BaseExpression]] = []
         only_last = last == [1]  # the commonest case; its test, a tuple not empty, the cheapest

@@ -9,7 +9,7 @@ from typing import cast
 
 import libcst as cst
 
-from ..analysis.callee import is_private_name, mangle
+from ..analysis.callee import CalleeInfo, is_private_name, mangle
 from ..analysis.module import ModuleFacts
 from ..analysis.program import Program
 from ..analysis.scopes import ScopeIndex
@@ -77,7 +77,7 @@ def _add_aliases(module: cst.Module, emission: Emission) -> cst.Module:
             stmts = after_import.setdefault(id(ref.namespace.via), [])
         else:
             stmts = after_definition.setdefault(ref.callee.owner.qualname if ref.callee.owner else ref.callee.name, [])
-        stmts += _ref_statements(ref, rt, emission.class_cells.get(ref.callee.key))
+        stmts += _ref_statements(ref, rt, emission.class_cells.get(ref.callee.key), emission.defaults.get(ref.callee.key))
     body = _insert_after(module.body, after_definition, after_import)
     assert not after_import, "an import statement that brought a callee's module in is not at the top level"
     assert not after_definition, "a definition inlined from is not at the module's top level"
@@ -125,12 +125,23 @@ def _in_blocks(
     return stmt.with_changes(body=block(stmt.body))
 
 
-def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> list[cst.BaseStatement]:
+def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None, defaults: str | None) -> list[cst.BaseStatement]:
     callee, namespace = ref.callee, ref.namespace
+    rt = b.name(runtime) if runtime is not None else None
     if namespace is None and callee.owner is None:
-        return [b.line(b.assign(ref.alias, b.name(callee.name)))]  # right after its `def`
-    assert runtime is not None
-    rt = b.name(runtime)
+        # Right after its ``def``. The defaults are bound first, so that a guard passing
+        # finds them; an undecorated ``def`` just made them, a tuple of the source's length
+        # (``runtime.defaults_of`` checks what a decorator returned).
+        first: list[cst.BaseStatement] = []
+        if defaults is not None:
+            if callee.node.decorators:
+                assert rt is not None
+                found_defaults: cst.BaseExpression = _defaults_of(rt, b.name(callee.name), callee)
+            else:
+                found_defaults = b.attr(b.name(callee.name), "__defaults__")
+            first.append(b.line(b.assign(defaults, found_defaults)))
+        return [*first, b.line(b.assign(ref.alias, b.name(callee.name)))]
+    assert rt is not None
     top = callee.owner.qualname if callee.owner is not None else callee.name
     home: cst.BaseExpression = b.name(top)
     # The body was inlined as a plain coroutine or as runtime-async: a decorator or patch
@@ -153,9 +164,15 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None) -> 
         args = [cst.Arg(home), cst.Arg(b.string(namespace.module)), cst.Arg(b.string(callee.qualname)), kind]
         found = cst.Call(b.attr(rt, "function_at"), args + _file_keyword(namespace))
     stmts: list[cst.BaseStatement] = [b.line(b.assign(ref.alias, found))]
+    if defaults is not None:
+        stmts.append(b.line(b.assign(defaults, _defaults_of(rt, b.name(ref.alias), callee))))
     if cell is not None:
         stmts.append(b.line(b.assign(cell, cst.Call(b.attr(rt, "class_cell"), [cst.Arg(b.name(ref.alias))]))))
     return stmts
+
+
+def _defaults_of(rt: cst.Name, function: cst.BaseExpression, callee: CalleeInfo) -> cst.Call:
+    return cst.Call(b.attr(rt, "defaults_of"), [cst.Arg(function), cst.Arg(b.integer(callee.positional_defaults))])
 
 
 def _file_keyword(namespace: Namespace | None) -> list[cst.Arg]:
@@ -193,8 +210,10 @@ def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:
     # a decorator may copy a method with a snapshot of the module's globals.
     for ref in emission.refs.values():
         if ref.namespace is not None or ref.callee.owner is not None or emission.defined_conditionally(ref.callee):
-            at += 1
-            body.insert(at, b.line(b.assign(ref.alias, b.attr(b.name(alias), "NOT_FOUND"))))
+            for unbound in (ref.alias, emission.defaults.get(ref.callee.key)):
+                if unbound is not None:
+                    at += 1
+                    body.insert(at, b.line(b.assign(unbound, b.attr(b.name(alias), "NOT_FOUND"))))
     return module.with_changes(body=body)
 
 

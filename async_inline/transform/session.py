@@ -83,6 +83,9 @@ class Emission:
         #: Callee key -> the module-level alias holding the original function object (what
         #: guards compare against, where defaults are read from).
         self.refs: dict[str, FunctionRef] = {}
+        #: Callee key -> module-level alias of the function's ``__defaults__`` as the
+        #: module found it (``defaults_alias``).
+        self.defaults: dict[str, str] = {}
         #: Module name -> the alias of another module's namespace, and the import
         #: statement after which it is read (the earliest).
         self.namespaces: dict[str, Namespace] = {}
@@ -110,6 +113,19 @@ class Emission:
             alias = self.names.make(f"ai_ref_{callee.qualname.replace('.', '_')}")
             self.refs[callee.key] = FunctionRef(callee, alias, namespace)
         return self.refs[callee.key].alias
+
+    def defaults_alias(self, body: FramePlan) -> str:
+        """The module-level alias of the defaults tuple of the function inlined as
+        ``body``, bound with its reference: a default is read from it while the function
+        still holds that tuple (``runtime.defaults_of``)."""
+        callee = body.callee
+        assert callee is not None
+        self.ref_alias(body)
+        if callee.node.decorators:
+            self.runtime()  # defaults_of
+        if callee.key not in self.defaults:
+            self.defaults[callee.key] = self.names.make(f"ai_defs_{callee.qualname.replace('.', '_')}")
+        return self.defaults[callee.key]
 
     def defined_conditionally(self, callee: CalleeInfo) -> bool:
         """A function of this module (the callers make sure) defined in a block that may

@@ -152,6 +152,46 @@ async def f(a, b=5):
 async def main():
     return await f(1), await f(1)
 """,
+    "same_length_then_the_original_tuple_again": """
+async def f(a, b=5):
+    r = a, b
+    return r
+async def main():
+    first = f.__defaults__
+    out = [await f(1)]
+    f.__defaults__ = (6,)
+    out.append(await f(1))
+    f.__defaults__ = first
+    out.append(await f(1))
+    return out
+""",
+    "replaced_by_an_argument": """
+def g():
+    f.__defaults__ = (8,)
+    return 1
+async def f(a, b=5):
+    r = a, b
+    return r
+async def main():
+    return await f(g()), await f(g())
+""",
+    "method_replaced_by_a_class_decorator_with_another_length": """
+def more(cls):
+    cls.m.__defaults__ = (1, 2)
+    cls.n.__defaults__ = (3,)
+    return cls
+@more
+class K:
+    async def m(self, a, b=5):
+        r = a, b
+        return r
+    async def n(self, a, b=5):
+        r = a, b
+        return r
+async def main():
+    k = K()
+    return await K.m(k, 1), await K.n(k, 1)
+""",
 }
 
 

@@ -1067,3 +1067,38 @@ def test_a_function_another_module_made_runtime_async_is_not_inlined_as_plain():
                 print(await work())
         ''',
     }, inlined={"pkg.lib.callee", "pkg.lib.other"}, not_found=frozenset({"pkg.app._ai_ref_callee"}))
+
+
+def test_defaults_of_another_modules_function_read_as_the_call_reads_them():
+    """The reference to another module's function comes with its defaults tuple as found
+    when the import ran (``runtime.defaults_of``): the module replaced it while it
+    initialised (same length, then another length for ``h``), and the caller replaces it
+    again later, then puts the first tuple back."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            async def g(a, b=5):
+                r = a, b
+                return r
+
+            async def h(a, b=5):
+                r = a, b
+                return r
+
+            g.__defaults__ = (6,)
+            h.__defaults__ = (7, 8)
+        ''',
+        "pkg/app.py": '''
+            from . import util
+            from .util import g, h
+
+            async def main():
+                out = [await g(1), await h(1), await util.g(2)]
+                first = g.__defaults__
+                g.__defaults__ = (9,)
+                out += [await g(1), await util.g(2)]
+                g.__defaults__ = first
+                out += [await g(1), await util.g(2)]
+                print(out)
+        ''',
+    }, inlined={"pkg.util.g", "pkg.util.h"})

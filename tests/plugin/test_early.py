@@ -164,6 +164,20 @@ def test_run_pytest_inlines_the_package_its_own_plugin_imports(project: Path) ->
     assert "Warning" not in done.stdout + done.stderr
 
 
+def test_run_pytest_does_not_warn_about_its_own_packages_marked_for_rewriting(project: Path) -> None:
+    """``run`` imports ``async_inline`` (and the hook ``runtime``) before pytest marks the
+    packages of the distribution that provides a pytest plugin for assertion rewriting: an
+    installed copy, or an editable one that ``sys.path`` also reaches (pytest 9.2 finds its
+    packages so). pytest then warns "Module already imported so cannot be rewritten", an
+    error under ``filterwarnings = error`` (found on httpcore's and anyio's suites): the
+    packages' docstrings opt out of assertion rewriting."""
+    checkout = str(Path(__file__).resolve().parents[2])
+    done, _ = _run(project, "-m", "async_inline", "run", "-m", "pytest", env={"PYTHONPATH": os.pathsep.join([str(project), checkout])})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "3 passed" in done.stdout
+    assert "Warning" not in done.stdout + done.stderr
+
+
 def test_noinline_given_to_pytest_comes_too_late_for_what_run_rewrote_first(project: Path) -> None:
     """``run`` rewrites the -p plugin's module before pytest parses its options: the plugin
     says which named functions were inlined regardless, and how to keep them calls (found on

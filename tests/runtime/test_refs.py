@@ -7,7 +7,7 @@ import functools
 import types
 from typing import Any
 
-from runtime import async_method, class_cell, function_at, function_of
+from runtime import async_method, class_cell, defaults_of, function_at, function_of
 from runtime._refs import NOT_FOUND
 
 
@@ -147,3 +147,25 @@ def test_a_reference_names_the_file_its_body_was_read_from(tmp_path: Any) -> Non
     link.symlink_to(here)
     assert function_at(plain, __name__, "plain", file=str(link)) is plain
     assert function_at(plain, __name__, "plain", file="test_refs.py") is NOT_FOUND  # relative: never taken for another
+
+
+def test_defaults_of_gives_the_tuple_only_where_it_has_the_sources_length() -> None:
+    """Inlined code reads ``D[i] if REF.__defaults__ is D``: ``D`` must hold as many
+    defaults as the ``def`` (so that ``i``, counted from the front, is the call's index)
+    and be a real tuple (a call reads a subclass's items without its ``__getitem__``)."""
+
+    async def f(a: int, b: int = 1, c: int = 2) -> tuple[int, int, int]:
+        return a, b, c
+
+    class Items(tuple):
+        def __getitem__(self, i: Any) -> Any:  # type: ignore[override]
+            return "not what a call reads"
+
+    assert defaults_of(f, 2) is f.__defaults__
+    assert defaults_of(f, 1) is NOT_FOUND
+    f.__defaults__ = Items((1, 2))
+    assert defaults_of(f, 2) is NOT_FOUND
+    f.__defaults__ = None
+    assert defaults_of(f, 2) is NOT_FOUND
+    assert defaults_of(NOT_FOUND, 2) is NOT_FOUND
+    assert defaults_of(len, 0) is NOT_FOUND
