@@ -94,7 +94,7 @@ class FrameBuilder:
         if source.default:
             if inlining.callee.folds_default(param, "frozen-defaults" in self.emission.options.assume):
                 assert param.literal is not None
-                return b.parenthesize_always(param.literal.with_changes(lpar=[], rpar=[]))
+                return param.literal.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])  # one pair: ``()`` has one of its own
             assert defaults is not None and param.default is not None
             if defaults.direct is not None:
                 return defaults.direct
@@ -128,7 +128,7 @@ class FrameBuilder:
             # ``()`` call again, which raises the call's TypeError.
             again_call = again()
             found = b.name(self.emission.defaults_alias(inlining.body))
-            unchanged = cst.Comparison(left=b.attr(ref, "__defaults__"), comparisons=[cst.ComparisonTarget(cst.Is(), found)])
+            unchanged = b.is_(b.attr(ref, "__defaults__"), found)
             either = cst.BooleanOperation(left=b.attr(ref, "__defaults__"), operator=cst.Or(), right=again_call)
             direct = cst.IfExp(
                 test=unchanged,

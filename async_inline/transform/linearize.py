@@ -93,6 +93,8 @@ class Linearizer:
         self.temps: list[str] = []
         self._stable_name = stable_name
         self._has_site: dict[cst.CSTNode, bool] = {}
+        #: Expressions of which only the truth is used (``lin_test``).
+        self._tested: set[cst.CSTNode] = set()
 
     # -- queries ---------------------------------------------------------------------
     def has_site(self, node: cst.CSTNode) -> bool:
@@ -111,10 +113,37 @@ class Linearizer:
         return self.host.emit(node, self.repl)
 
     # -- linearization -----------------------------------------------------------------
+    def lin_test(self, node: cst.CSTNode) -> None:
+        """``lin`` for a test (of an ``if``, ``elif``, ``while`` or conditional expression).
+
+        CPython compiles a test to jumps: ``not``, ``and``, ``or``, conditional expressions
+        and comparison chains inside it test each operand's truth once, and their values are
+        never made. A short circuit lowered here leaves a constant of the truth it found,
+        not the operand, so that testing the residual does not run that operand's
+        ``__bool__`` again (in a value, ``x = a and b``, the operand is the value).
+        """
+        self._tested.add(node)
+        self.lin(node)
+
+    def _test_operands(self, node: cst.CSTNode) -> None:
+        """A conditional expression's test is a test; inside a test, so are the operands
+        a jump tests."""
+        if isinstance(node, cst.IfExp):
+            self._tested.add(node.test)
+        if node not in self._tested:
+            return
+        if isinstance(node, cst.BooleanOperation):
+            self._tested.update((node.left, node.right))
+        elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            self._tested.add(node.expression)
+        elif isinstance(node, cst.IfExp):
+            self._tested.update((node.body, node.orelse))
+
     def lin(self, node: cst.CSTNode, discard: bool = False) -> None:
         """Emit statements for the parts of ``node`` that hold inlined awaits."""
         if not self.has_site(node):
             return
+        self._test_operands(node)
         if isinstance(node, cst.Await) and node in self.sites:
             self.inline(node, discard)
             return
@@ -165,8 +194,10 @@ class Linearizer:
             self.lin(node.left)
             self.out.append(b.assign(temp, self.emit(node.left)))
             right = self.nested(lambda: self.lin(node.right), lambda: [b.assign(temp, self.emit(node.right))])
-            test = b.name(temp) if isinstance(node.operator, cst.And) else b.not_(b.name(temp))
-            self.out.append(b.if_(test, right))
+            is_and = isinstance(node.operator, cst.And)
+            test = b.name(temp) if is_and else b.not_(b.name(temp))
+            short = [b.assign(temp, b.FALSE if is_and else b.TRUE)] if node in self._tested else None
+            self.out.append(b.if_(test, right, short))
         elif isinstance(node, cst.IfExp):
             self.lin(node.test)
             then = self.nested(lambda: self.lin(node.body), lambda: [b.assign(temp, self.emit(node.body))])
@@ -190,7 +221,8 @@ class Linearizer:
         stmts: list[Emitted] = [b.assign(temp, cst.Comparison(left=left, comparisons=[link.with_changes(comparator=right)]))]
         if i + 1 < len(node.comparisons):
             rest = self.nested(lambda: None, lambda: self._chain(node, i + 1, right, temp))
-            stmts.append(b.if_(b.name(temp), rest))
+            short = [b.assign(temp, b.FALSE)] if node in self._tested else None  # see ``lin_test``
+            stmts.append(b.if_(b.name(temp), rest, short))
         return stmts
 
     def nested(self, lin: Callable[[], None], tail: Callable[[], list[Emitted]]) -> list[Emitted]:

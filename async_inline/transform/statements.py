@@ -424,7 +424,10 @@ class StatementRewriter(cst.CSTTransformer):
         if not sites:
             return updated, []
         lin = self._linearizer(sites, original)
-        lin.lin(expr)
+        if field == "test":
+            lin.lin_test(expr)
+        else:
+            lin.lin(expr)
         return updated.with_changes(**{field: lin.emit(expr)}), lin.out
 
     def leave_While(self, original: cst.While, updated: cst.While) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
@@ -447,7 +450,7 @@ class StatementRewriter(cst.CSTTransformer):
         loops they left before.
         """
         lin = self._linearizer(sites, original)
-        lin.lin(original.test)
+        lin.lin_test(original.test)
         flag = self.names.make("ai_else") if updated.orelse is not None else None
         leave: list[Emitted] = [cst.Break()] if flag is None else [b.assign(flag, b.TRUE), cst.Break()]
         check = b.if_(b.not_(lin.emit(original.test)), leave)

@@ -304,3 +304,52 @@ async def main():
     print([fn() for fn in fs], g[1](), log)
 ''', inlined={"tens"})
     assert [(s.line, s.reason) for s in result.report.skipped] == [(14, "the await is inside a lambda")] * 2
+
+
+_TRUTH = '''
+class N:
+    """A truth value that says when it is tested."""
+    def __init__(self, v, name):
+        self.v, self.name = v, name
+    def __bool__(self):
+        print("bool", self.name)
+        return bool(self.v)
+    def __lt__(self, other):
+        return N(self.v < other.v, f"{self.name}<{other.name}")
+
+async def f(v):
+    print("f", v.name)
+    w = v
+    return w
+'''
+
+
+def test_tests_with_short_circuits_test_each_operand_once():
+    """In a test (``if``, ``elif``, ``while``, a conditional expression's test), CPython
+    compiles ``and``, ``or``, ``not`` and comparison chains to jumps: each operand's truth
+    is tested once. A short circuit lowered around an inlined await left the operand as the
+    value the test then tested again, running its ``__bool__`` twice (review L); in a value
+    (``x = a and await f(b)``) the operand is the value, tested once by the jump."""
+    assert_same_behaviour(_TRUTH + '''
+async def main():
+    if N(0, "a") and await f(N(1, "b")):
+        print("and")
+    if N(1, "c") or await f(N(0, "d")):
+        print("or")
+    if not (N(0, "e") and await f(N(1, "g"))):
+        print("not")
+    if N(0, "h"):
+        pass
+    elif (N(1, "i") or await f(N(0, "j"))) and N(1, "k"):
+        print("elif")
+    while N(1, "l") or await f(N(0, "m")):
+        break
+    print("p" if N(0, "n") and await f(N(1, "o")) else "q")
+    if N(5, "r") < N(3, "s") < await f(N(9, "t")):
+        print("chain")
+    if N(1, "u") and await f(N(0, "v")):
+        print("not reached")
+    x = N(0, "w") and await f(N(1, "x"))
+    y = N(5, "y") < N(3, "z") < await f(N(9, "zz"))
+    print(x.name, bool(y))
+''', inlined={"f"})

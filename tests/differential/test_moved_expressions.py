@@ -125,3 +125,19 @@ async def main():
         warnings.simplefilter("error")
         compile(source, "<original>", "exec")
         compile(result.code, "<rewritten>", "exec")
+
+
+def test_an_empty_tuple_default_pasted_under_frozen_defaults():
+    """``()`` folded under ``frozen-defaults`` in both forms: LibCST refuses a zero-length
+    tuple without its own parentheses, and the rewrite of the module failed (review L)."""
+    assert_same_behaviour("""
+async def tags(name, extra=()):
+    return (name, *extra)
+
+async def tags2(name, extra=()):
+    r = (name, *extra)
+    return r
+
+async def main():
+    return await tags("a"), await tags2("b"), await tags("c", (1,))
+""", options=Options(assume=frozenset({"frozen-defaults"})), inlined={"tags", "tags2"})
