@@ -53,7 +53,7 @@ def load_module(source: str, name: str | None = None) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__file__ = f"<{name}>"
     sys.modules[name] = module
-    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    exec(compile(source, module.__file__, "exec", dont_inherit=True), module.__dict__)  # not this file's __future__ imports
     return module
 
 

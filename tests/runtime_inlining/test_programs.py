@@ -29,7 +29,7 @@ def _rewritten(name: str, options: Options | None = None):
     module = types.ModuleType(f"{original.__name__}_rewritten")
     module.__file__ = original.__file__
     sys.modules[module.__name__] = module
-    exec(compile(result.code, module.__file__, "exec"), module.__dict__)
+    exec(compile(result.code, module.__file__, "exec", dont_inherit=True), module.__dict__)
     return original, module, result
 
 
