@@ -97,6 +97,55 @@ async def main():
 ''', inlined={"f"})
 
 
+def test_a_later_with_items_exit_raising_into_an_earlier_one_discards_the_return():
+    """``with a, b:`` is ``with a: with b:``: b's exit raises after the return, a swallows
+    it, and Python discards the value (f falls off its end: None). Inlined, f's return
+    leaves by break and the end sets None; g, the same in a loop, stays a call (its done
+    flag would stay set)."""
+    result = assert_same_behaviour('''
+from contextlib import suppress
+
+class Raising:
+    def __init__(self, fail):
+        self.fail = fail
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        print("exit")
+        if self.fail:
+            raise ValueError("exit")
+    async def __aenter__(self):
+        return self
+    async def __aexit__(self, *exc):
+        self.__exit__(*exc)
+
+async def f(fail):
+    with suppress(ValueError), Raising(fail):
+        return 1
+
+async def async_f(fail):
+    async with suppress_async(), Raising(fail):
+        return 1
+
+class suppress_async:
+    async def __aenter__(self):
+        return self
+    async def __aexit__(self, *exc):
+        return True
+
+async def g(n, fail):
+    for i in range(n):
+        with suppress(ValueError), Raising(fail):
+            return i
+    return -1
+
+async def main():
+    for fail in (False, True):
+        print(await f(fail), await async_f(fail), await g(3, fail))
+''', inlined={"f", "async_f"})
+    assert [(s.callee, s.code) for s in result.report.skipped] == [("g", "unsupported")]
+
+
 def test_async_for_break_continue_in_callee_loops():
     assert_same_behaviour('''
 class Counter:
