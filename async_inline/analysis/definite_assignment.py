@@ -240,14 +240,26 @@ class DefiniteAssignment:
         return _meet(exit_state, *loop.breaks)
 
     def with_(self, node: cst.With, s: Names) -> State:
-        for item in node.items:
+        """The first manager's exit covers all that follows its ``__enter__`` (PEP 343): the
+        store of its ``as`` target, the later items (``with a, b:`` is ``with a: with b:``,
+        whose expressions, ``__enter__`` and stores may raise) and the body. It may suppress
+        an exception raised anywhere there, so afterwards only what held once the first
+        manager was entered is certain: with its target if that is a name, whose store
+        cannot fail (an unpacking can, and an attribute or subscript store runs code)."""
+        first, *rest = node.items
+        s = self.expr(first.item, s)
+        target = first.asname.name if first.asname is not None else None
+        if isinstance(target, cst.Name):
+            s = self.target(target, s)
+        certain = s
+        if target is not None and not isinstance(target, cst.Name):
+            s = self.target(target, s)
+        for item in rest:
             s = self.expr(item.item, s)
             if item.asname is not None:
                 s = self.target(item.asname.name, s)
         end = self.suite(node.body, s)
-        # A context manager may suppress an exception raised anywhere in the body, so
-        # afterwards only what held before the body (minus deletions) is certain.
-        return _meet(end, s - _deleted_in(node.body, self.is_local))
+        return _meet(end, certain - _deleted_in(node.body, self.is_local))
 
     def try_(self, node: cst.Try | cst.TryStar, s: Names) -> State:
         deleted = _deleted_in(node.body, self.is_local)

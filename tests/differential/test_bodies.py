@@ -302,6 +302,70 @@ async def main():
 ''', inlined={"f"})
 
 
+WITH_AS_TARGET_SWALLOWED = '''
+from contextlib import suppress
+
+class Sup:
+    def __init__(self, v):
+        self.v = v
+    def __enter__(self):
+        return self.v
+    def __exit__(self, *exc):
+        return True
+
+class Boom:
+    def __init__(self, c):
+        self.c = c
+    def __enter__(self):
+        if self.c:
+            raise ValueError("enter")
+        return 5
+    def __exit__(self, *a):
+        return False
+
+async def unpack(v):
+    with Sup(v) as (y, z):
+        pass
+    return y
+
+async def later_item(c):
+    with suppress(ValueError), Boom(c) as y:
+        pass
+    return y
+
+async def f():
+    print("f runs")
+    return 1
+
+async def main():
+    for v in ((1, 2), 5):
+        try:
+            print("got", await unpack(v))
+        except UnboundLocalError as e:
+            print("UB", e)
+    for c in (0, 1):
+        try:
+            print("got", await later_item(c))
+        except UnboundLocalError as e:
+            print("UB", e)
+    with suppress(ValueError), Boom(1) as w:
+        pass
+    try:
+        print(w, await f())
+    except UnboundLocalError as e:
+        print("UB", e)
+'''
+
+
+def test_with_as_target_whose_store_an_exit_may_swallow_is_unbound_on_every_run():
+    """A ``with`` item's ``as`` target is stored inside the region its manager's exit
+    covers (PEP 343), and so are the later items: a failed unpacking, or a later item's
+    ``__enter__`` raising, swallowed, leaves it unassigned. The callees, inlined in a loop,
+    raise UnboundLocalError on their second run (not the value the first run left); the
+    caller's read of such a ``w`` stays before ``f``'s inlined body."""
+    assert_same_behaviour(WITH_AS_TARGET_SWALLOWED, inlined={"unpack", "later_item", "f"})
+
+
 def test_unbound_argument_raises_where_the_call_reads_it():
     """An argument that is an unbound local raises at the call, before the callee runs,
     even when the callee never reads the parameter (statement and expression form)."""

@@ -224,6 +224,18 @@ ROWS = [
     ),
     Row("with-as-binds", "with nullcontext(1) as x:\n    pass\nlog(x)"),
     Row("async-with-as-binds", "async with acm(1) as x:\n    pass\nlog(x)"),
+    # The first manager's exit covers the store of its target and the later items
+    # (`with a, b:` is `with a: with b:`): only a name's store cannot fail.
+    Row("with-as-unpacking-may-fail-and-be-swallowed", "with suppress(TypeError) as [x]:\n    pass\nlog(x)", "x"),
+    Row("a-later-item-may-fail-and-be-swallowed", "with suppress(E), nullcontext(g(c)) as x:\n    pass\nlog(x)", "x", "c"),
+    Row("a-walrus-in-a-later-item-may-be-swallowed", "with suppress(E), nullcontext(g(c) + (x := 1)):\n    pass\nlog(x)", "x", "c"),
+    Row("the-first-item-is-evaluated-before-any-exit-covers", "with nullcontext((x := 1)) as y, nullcontext(y):\n    pass\nlog((x, y))"),
+    Row(
+        "any-earlier-item-may-swallow",
+        "with nullcontext(), nullcontext(1) as x:\n    pass\nlog(x)",
+        "x",
+        conservative="x",  # nullcontext never swallows, but a with statement does not say so
+    ),
     Row("with-body-deletions", "x = 1\nwith suppress(E):\n    del x\n    g(c)\n    x = 2\nlog(x)", "x", "c"),
     Row(
         "as-name-of-a-handler-inside-a-swallowing-with",
