@@ -262,6 +262,11 @@ class DefiniteAssignment:
         return _meet(end, certain - _deleted_in(node.body, self.is_local))
 
     def try_(self, node: cst.Try | cst.TryStar, s: Names) -> State:
+        # The breaks and continues of the innermost loop recorded from here until the
+        # finally block pass through it (those of loops inside the try have their _Loop).
+        jumps: list[tuple[list[Names], int]] = []
+        if self._loops:
+            jumps = [(states, len(states)) for states in (self._loops[-1].breaks, self._loops[-1].continues)]
         deleted = _deleted_in(node.body, self.is_local)
         body_end = self.suite(node.body, s)
         at_raise = s - deleted  # an exception can leave the body at any point
@@ -282,10 +287,19 @@ class DefiniteAssignment:
             return result
         removed = deleted | _deleted_in(node, self.is_local)
         fin_in = s - removed
+        ends = [len(states) for states, _ in jumps]  # the finally block's own jumps do not pass through it
         fin_out = self.suite(node.finalbody.body, fin_in)
+        unbound = _deleted_in(node.finalbody, self.is_local)
+        # A break or continue runs the finally block on its way out: what the block unbinds
+        # (del, an ``except ... as`` name) is unbound where the jump lands; if the block
+        # never ends, the jump never lands. Only removals, in any order: what the block
+        # assigns is not credited to the jump, as the jump may then leave a handler whose
+        # name it assigns (``_leaving`` took that name out at the jump).
+        for (states, start), end in zip(jumps, ends, strict=True):
+            states[start:end] = [state - unbound for state in states[start:end]] if fin_out is not None else []
         if result is None or fin_out is None:
             return None
-        return (result | (fin_out - fin_in)) - _deleted_in(node.finalbody, self.is_local)
+        return (result | (fin_out - fin_in)) - unbound
 
     def _defaults(self, params: cst.Parameters, s: Names) -> Names:
         for param in _all_params(params):
