@@ -240,16 +240,33 @@ class DefiniteAssignment:
         return _meet(exit_state, *loop.breaks)
 
     def with_(self, node: cst.With, s: Names) -> State:
-        for item in node.items:
+        """The first manager's exit covers all that follows its ``__enter__`` (PEP 343): the
+        store of its ``as`` target, the later items (``with a, b:`` is ``with a: with b:``,
+        whose expressions, ``__enter__`` and stores may raise) and the body. It may suppress
+        an exception raised anywhere there, so afterwards only what held once the first
+        manager was entered is certain: with its target if that is a name, whose store
+        cannot fail (an unpacking can, and an attribute or subscript store runs code)."""
+        first, *rest = node.items
+        s = self.expr(first.item, s)
+        target = first.asname.name if first.asname is not None else None
+        if isinstance(target, cst.Name):
+            s = self.target(target, s)
+        certain = s
+        if target is not None and not isinstance(target, cst.Name):
+            s = self.target(target, s)
+        for item in rest:
             s = self.expr(item.item, s)
             if item.asname is not None:
                 s = self.target(item.asname.name, s)
         end = self.suite(node.body, s)
-        # A context manager may suppress an exception raised anywhere in the body, so
-        # afterwards only what held before the body (minus deletions) is certain.
-        return _meet(end, s - _deleted_in(node.body, self.is_local))
+        return _meet(end, certain - _deleted_in(node.body, self.is_local))
 
     def try_(self, node: cst.Try | cst.TryStar, s: Names) -> State:
+        # The breaks and continues of the innermost loop recorded from here until the
+        # finally block pass through it (those of loops inside the try have their _Loop).
+        jumps: list[tuple[list[Names], int]] = []
+        if self._loops:
+            jumps = [(states, len(states)) for states in (self._loops[-1].breaks, self._loops[-1].continues)]
         deleted = _deleted_in(node.body, self.is_local)
         body_end = self.suite(node.body, s)
         at_raise = s - deleted  # an exception can leave the body at any point
@@ -270,10 +287,19 @@ class DefiniteAssignment:
             return result
         removed = deleted | _deleted_in(node, self.is_local)
         fin_in = s - removed
+        ends = [len(states) for states, _ in jumps]  # the finally block's own jumps do not pass through it
         fin_out = self.suite(node.finalbody.body, fin_in)
+        unbound = _deleted_in(node.finalbody, self.is_local)
+        # A break or continue runs the finally block on its way out: what the block unbinds
+        # (del, an ``except ... as`` name) is unbound where the jump lands; if the block
+        # never ends, the jump never lands. Only removals, in any order: what the block
+        # assigns is not credited to the jump, as the jump may then leave a handler whose
+        # name it assigns (``_leaving`` took that name out at the jump).
+        for (states, start), end in zip(jumps, ends, strict=True):
+            states[start:end] = [state - unbound for state in states[start:end]] if fin_out is not None else []
         if result is None or fin_out is None:
             return None
-        return (result | (fin_out - fin_in)) - _deleted_in(node.finalbody, self.is_local)
+        return (result | (fin_out - fin_in)) - unbound
 
     def _defaults(self, params: cst.Parameters, s: Names) -> Names:
         for param in _all_params(params):

@@ -10,7 +10,8 @@ only enclosing loop is the body's last statement needs neither: its ``break`` en
 A lowered return has set the result before the ``finally`` blocks and ``with`` exits
 after it run. If one of them raises and a ``try`` or ``with`` of the callee around it
 swallows that exception, the callee goes on with its value discarded, as Python discards
-it, and may fall off its end. When a callee has such returns (``swallowable``), every
+it, and may fall off its end (an earlier item of the same ``with`` counts: ``with a, b:``
+is ``with a: with b:``). When a callee has such returns (``swallowable``), every
 return of it leaves by ``break``, and falling off the end sets the result to None where
 it happens (not up front).
 """
@@ -142,7 +143,8 @@ def _breaks_out(node: cst.CSTNode) -> bool:
 
 def swallowable_returns(body: Sequence[cst.BaseStatement]) -> dict[cst.Return, bool]:
     """The returns followed by a ``finally`` block or ``with`` exit that is itself inside
-    the body of a ``try`` with handlers or of a ``with``, where an exception raised after
+    the body of a ``try`` with handlers or of a ``with`` (or follows an earlier item of its
+    own ``with``), where an exception raised after
     the return can be caught and the callee go on; for each, whether it is inside a loop
     of the callee (then the lowered return's flag would stay set: ``callee._body_refusal``
     refuses those)."""
@@ -176,7 +178,9 @@ def _swallowable(node: cst.CSTNode, protected: bool, swallowing: bool, in_loop: 
             _swallowable(node.finalbody, protected, swallowing, in_loop, out)
         return
     if isinstance(node, cst.With):
-        _swallowable(node.body, protected or swallowing, True, in_loop, out)
+        # `with a, b:` is `with a: with b:`: b's exit, after a return in the body, may
+        # raise into a's exit, which may swallow it.
+        _swallowable(node.body, protected or swallowing or len(node.items) > 1, True, in_loop, out)
         return
     if isinstance(node, (cst.For, cst.While)):
         _swallowable(node.body, protected, swallowing, True, out)

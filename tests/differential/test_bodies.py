@@ -97,6 +97,55 @@ async def main():
 ''', inlined={"f"})
 
 
+def test_a_later_with_items_exit_raising_into_an_earlier_one_discards_the_return():
+    """``with a, b:`` is ``with a: with b:``: b's exit raises after the return, a swallows
+    it, and Python discards the value (f falls off its end: None). Inlined, f's return
+    leaves by break and the end sets None; g, the same in a loop, stays a call (its done
+    flag would stay set)."""
+    result = assert_same_behaviour('''
+from contextlib import suppress
+
+class Raising:
+    def __init__(self, fail):
+        self.fail = fail
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        print("exit")
+        if self.fail:
+            raise ValueError("exit")
+    async def __aenter__(self):
+        return self
+    async def __aexit__(self, *exc):
+        self.__exit__(*exc)
+
+async def f(fail):
+    with suppress(ValueError), Raising(fail):
+        return 1
+
+async def async_f(fail):
+    async with suppress_async(), Raising(fail):
+        return 1
+
+class suppress_async:
+    async def __aenter__(self):
+        return self
+    async def __aexit__(self, *exc):
+        return True
+
+async def g(n, fail):
+    for i in range(n):
+        with suppress(ValueError), Raising(fail):
+            return i
+    return -1
+
+async def main():
+    for fail in (False, True):
+        print(await f(fail), await async_f(fail), await g(3, fail))
+''', inlined={"f", "async_f"})
+    assert [(s.callee, s.code) for s in result.report.skipped] == [("g", "unsupported")]
+
+
 def test_async_for_break_continue_in_callee_loops():
     assert_same_behaviour('''
 class Counter:
@@ -251,6 +300,70 @@ async def main():
         except UnboundLocalError as exc:
             print("UnboundLocalError", exc)
 ''', inlined={"f"})
+
+
+WITH_AS_TARGET_SWALLOWED = '''
+from contextlib import suppress
+
+class Sup:
+    def __init__(self, v):
+        self.v = v
+    def __enter__(self):
+        return self.v
+    def __exit__(self, *exc):
+        return True
+
+class Boom:
+    def __init__(self, c):
+        self.c = c
+    def __enter__(self):
+        if self.c:
+            raise ValueError("enter")
+        return 5
+    def __exit__(self, *a):
+        return False
+
+async def unpack(v):
+    with Sup(v) as (y, z):
+        pass
+    return y
+
+async def later_item(c):
+    with suppress(ValueError), Boom(c) as y:
+        pass
+    return y
+
+async def f():
+    print("f runs")
+    return 1
+
+async def main():
+    for v in ((1, 2), 5):
+        try:
+            print("got", await unpack(v))
+        except UnboundLocalError as e:
+            print("UB", e)
+    for c in (0, 1):
+        try:
+            print("got", await later_item(c))
+        except UnboundLocalError as e:
+            print("UB", e)
+    with suppress(ValueError), Boom(1) as w:
+        pass
+    try:
+        print(w, await f())
+    except UnboundLocalError as e:
+        print("UB", e)
+'''
+
+
+def test_with_as_target_whose_store_an_exit_may_swallow_is_unbound_on_every_run():
+    """A ``with`` item's ``as`` target is stored inside the region its manager's exit
+    covers (PEP 343), and so are the later items: a failed unpacking, or a later item's
+    ``__enter__`` raising, swallowed, leaves it unassigned. The callees, inlined in a loop,
+    raise UnboundLocalError on their second run (not the value the first run left); the
+    caller's read of such a ``w`` stays before ``f``'s inlined body."""
+    assert_same_behaviour(WITH_AS_TARGET_SWALLOWED, inlined={"unpack", "later_item", "f"})
 
 
 def test_unbound_argument_raises_where_the_call_reads_it():

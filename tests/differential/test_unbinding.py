@@ -78,6 +78,64 @@ def test_callee_local_unbound_by_a_handler_is_not_renamed():
     assert [s.code for s in result.report.skipped] == ["maybe-unassigned"]
 
 
+def test_caller_read_after_a_break_through_a_finally_that_unbinds_stays_in_place():
+    """The break runs the finally block, whose handler unbinds ``y``: the read of ``y``
+    raises before ``f``'s inlined body runs, as in the original."""
+    assert_same_behaviour('''
+async def f():
+    print("f runs")
+    return 1
+
+async def main():
+    for c in (False, True):
+        while True:
+            try:
+                y = 1
+                break
+            finally:
+                try:
+                    if c:
+                        raise ValueError
+                except ValueError as y:
+                    pass
+        try:
+            print(y, await f())
+        except UnboundLocalError as e:
+            print("UB", e)
+''', inlined={"f"})
+
+
+def test_callee_local_unbound_by_a_finally_on_a_continue_is_not_renamed():
+    """The continue runs the finally block, whose handler unbinds ``y``; the next
+    iteration reads it. The caller has a ``y`` of its own: renaming the callee's would
+    change the error message, so the site stays a call."""
+    result = assert_same_behaviour('''
+async def f(xs):
+    y = 0
+    for x in xs:
+        print(y)
+        try:
+            continue
+        finally:
+            try:
+                if x:
+                    raise ValueError
+            except ValueError as y:
+                pass
+    return y
+
+async def main():
+    y = 5
+    for xs in ([0, 0], [1, 0]):
+        try:
+            print(await f(xs))
+        except UnboundLocalError as e:
+            print("UB", e)
+    print(y)
+''', min_inlined=0)
+    assert [s.code for s in result.report.skipped] == ["maybe-unassigned"]
+
+
 def test_lambda_default_read_sees_an_unbound_local_on_every_run():
     assert_same_behaviour('''
 async def callee(flag):

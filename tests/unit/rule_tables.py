@@ -78,6 +78,14 @@ async def acm(value: object = None) -> AsyncIterator[object]:
     yield value
 
 
+@contextlib.contextmanager
+def exit_raises(fail: bool = True) -> Iterator[None]:
+    """A context manager whose exit after a normal end of its body (a return too) raises
+    Boom when ``fail`` is true: an exception an earlier ``with`` may swallow."""
+    yield
+    g(fail)
+
+
 async def aiter_(items: Sequence[object]) -> AsyncIterator[object]:
     for item in items:
         yield item
@@ -103,6 +111,7 @@ def namespace(log: list[object]) -> dict[str, Any]:
         "suppress": contextlib.suppress,
         "nullcontext": contextlib.nullcontext,
         "acm": acm,
+        "exit_raises": exit_raises,
         "aiter_": aiter_,
     }
 

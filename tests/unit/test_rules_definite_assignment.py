@@ -214,6 +214,52 @@ ROWS = [
         "e",
         "c",
     ),
+    # A break or continue runs the finally blocks it passes through; what they unbind is
+    # unbound where it lands.
+    Row(
+        "break-through-a-finally-that-unbinds",
+        "while True:\n    try:\n        y = 1\n        break\n    finally:\n        try:\n            g(c)\n        except E as y:\n            pass\nlog(y)",
+        "y",
+        "c",
+    ),
+    Row(
+        "continue-through-a-finally-that-unbinds",
+        "y = 0\nfor i in xs:\n    log(y)\n    try:\n        continue\n    finally:\n        try:\n            g(c)\n        except E as y:\n            pass",
+        "y",
+        "xs, c",
+    ),
+    Row(
+        "break-through-two-finally-blocks",
+        "y = 0\nfor i in xs:\n    try:\n        try:\n            break\n        finally:\n            pass\n"
+        "    finally:\n        try:\n            g(c)\n        except E as y:\n            pass\nlog(y)",
+        "y",
+        "xs, c",
+    ),
+    Row(
+        "a-break-inside-a-finally-does-not-pass-through-it",
+        "y = 0\nwhile True:\n    try:\n        pass\n    finally:\n        try:\n            g(c)\n        except E as y:\n            pass\n"
+        "        y = 1\n        break\nlog(y)",
+        params="c",
+    ),
+    Row(
+        "a-break-through-a-finally-that-never-ends-never-lands",
+        "x = 1\nwhile n:\n    n -= 1\n    try:\n        del x\n        break\n    finally:\n        raise E\nlog(x)",
+        params="n",
+    ),
+    Row(
+        "a-handler-left-after-the-finally-unbinds-what-it-assigns",
+        "e = 0\nfor i in xs:\n    try:\n        g(True)\n    except E as e:\n        try:\n            del e\n            break\n"
+        "        finally:\n            e = 1\nlog(e)",
+        "e",
+        "xs",
+    ),
+    Row(
+        "a-finally-assignment-is-not-credited-to-a-break",
+        "for i in xs:\n    try:\n        break\n    finally:\n        x = 1\nelse:\n    x = 2\nlog(x)",
+        "x",
+        "xs",
+        conservative="x",  # the block may end by leaving a handler whose name it assigned
+    ),
     # -- with -------------------------------------------------------------------------------------------
     Row("with-may-swallow-an-exception-of-the-body", "with suppress(E):\n    x = g(c)\nlog(x)", "x", "c"),
     Row(
@@ -224,6 +270,18 @@ ROWS = [
     ),
     Row("with-as-binds", "with nullcontext(1) as x:\n    pass\nlog(x)"),
     Row("async-with-as-binds", "async with acm(1) as x:\n    pass\nlog(x)"),
+    # The first manager's exit covers the store of its target and the later items
+    # (`with a, b:` is `with a: with b:`): only a name's store cannot fail.
+    Row("with-as-unpacking-may-fail-and-be-swallowed", "with suppress(TypeError) as [x]:\n    pass\nlog(x)", "x"),
+    Row("a-later-item-may-fail-and-be-swallowed", "with suppress(E), nullcontext(g(c)) as x:\n    pass\nlog(x)", "x", "c"),
+    Row("a-walrus-in-a-later-item-may-be-swallowed", "with suppress(E), nullcontext(g(c) + (x := 1)):\n    pass\nlog(x)", "x", "c"),
+    Row("the-first-item-is-evaluated-before-any-exit-covers", "with nullcontext((x := 1)) as y, nullcontext(y):\n    pass\nlog((x, y))"),
+    Row(
+        "any-earlier-item-may-swallow",
+        "with nullcontext(), nullcontext(1) as x:\n    pass\nlog(x)",
+        "x",
+        conservative="x",  # nullcontext never swallows, but a with statement does not say so
+    ),
     Row("with-body-deletions", "x = 1\nwith suppress(E):\n    del x\n    g(c)\n    x = 2\nlog(x)", "x", "c"),
     Row(
         "as-name-of-a-handler-inside-a-swallowing-with",

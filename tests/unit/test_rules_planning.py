@@ -287,6 +287,12 @@ ROWS = [
         ("f: unsupported",),
     ),
     Row(
+        "return-in-a-loop-under-a-two-item-with",  # `with a, b:` is `with a: with b:`
+        "async def f(cm, xs):\n    for x in xs:\n        with cm, cm:\n            return x\n"
+        "async def main():\n    return await f(None, [])\n",
+        ("f: unsupported",),
+    ),
+    Row(
         "return-in-a-loop-under-one-with-only",
         "async def f(cm, xs):\n    for x in xs:\n        with cm:\n            return x\n"
         "async def main():\n    return await f(None, [])\n",

@@ -197,6 +197,15 @@ ROWS = [
     Row("finally-keeps-the-body-return-tail", "try:\n    return g(c)\nfinally:\n    log(2)", tail=("g(c)",), params="c"),
     Row("return-in-finally-jumps", "try:\n    g(c)\nfinally:\n    return 1", jump=("1",), params="c"),  # it discards an exception
     Row("with-body-is-tail", "with suppress(E):\n    return g(c)", tail=("g(c)",), params="c"),
+    Row("an-exit-raising-after-a-return-is-not-swallowed-by-its-own-with", "with exit_raises(c):\n    return 1", tail=("1",), params="c"),
+    # `with a, b:` is `with a: with b:`: b's exit raises after the return, a swallows it,
+    # the value is discarded and the body falls off its end (None).
+    Row(
+        "a-later-items-exit-may-raise-into-an-earlier-item",
+        "with suppress(E), exit_raises(c):\n    return 1",
+        jump=("1",),
+        params="c",
+    ),
     Row(
         "return-in-a-with-in-a-loop",
         "for i in xs:\n    with nullcontext():\n        if i:\n            return 1\nreturn 2",
