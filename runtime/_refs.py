@@ -50,11 +50,20 @@ def function_at(obj: object, module: str, qualname: str, runtime_async: bool | N
     only a name: trio renames its public functions' to ``trio``, and any code may set it)."""
     if (
         is_function(obj, qualname, runtime_async)
-        and _own_function(obj).__globals__ is getattr(sys.modules.get(module), "__dict__", None)  # type: ignore[arg-type]
+        and _own_function(obj).__globals__ is _namespace_of(module)  # type: ignore[arg-type]
         and compiled_from(obj, file)  # type: ignore[arg-type]
     ):
         return obj
     return NOT_FOUND
+
+
+def _namespace_of(name: str) -> dict[str, Any] | None:
+    """The namespace of the module imported as ``name``, if that module is the one of that
+    name: a module may put another in its place in ``sys.modules`` (``sys.modules[__name__]
+    = _fast``, an accelerated twin), whose functions have the names the source read and
+    other bodies."""
+    namespace = getattr(sys.modules.get(name), "__dict__", None)
+    return namespace if isinstance(namespace, dict) and namespace.get("__name__") == name else None
 
 
 def compiled_from(function: types.FunctionType, file: str | None) -> bool:
@@ -83,8 +92,9 @@ def compiled_from(function: types.FunctionType, file: str | None) -> bool:
 
 def module_globals(name: str) -> dict[str, Any]:
     """The namespace of module ``name``, where code inlined from it reads and writes its
-    globals; an empty dict if it is not imported, or still initialising (then no reference
-    into it is found, and its sites stay calls).
+    globals; an empty dict if it is not imported, still initialising, or replaced in
+    ``sys.modules`` by a module of another name (then no reference into it is found, and
+    its sites stay calls).
 
     Invariant: a reference into a module is taken only once that module has run all its
     top-level code, so the globals it binds on every path (read as ``ns[name]``) exist. In
@@ -92,9 +102,10 @@ def module_globals(name: str) -> dict[str, Any]:
     it may have defined the function but not yet a global the function reads, which the
     original call reports as a NameError."""
     module = sys.modules.get(name)
-    if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
+    namespace = _namespace_of(name)
+    if namespace is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
         return {}
-    return module.__dict__
+    return namespace
 
 
 def global_value(namespace: dict[str, Any], name: str) -> Any:

@@ -1102,3 +1102,47 @@ def test_defaults_of_another_modules_function_read_as_the_call_reads_them():
                 print(out)
         ''',
     }, inlined={"pkg.util.g", "pkg.util.h"})
+
+
+def test_a_module_that_puts_another_in_its_place_in_sys_modules_is_not_inlined_from():
+    """``sys.modules[__name__] = _fast`` (an accelerated twin) makes the names the source
+    read hold the twin's functions, with other bodies; references check that the module
+    imported under the name is the module of that name (review P: the command line names
+    no file, and the twin's functions passed every other check)."""
+    FILES = {
+        "pkg/__init__.py": "from .compat import clip\n",
+        "pkg/_fast.py": '''
+            class K:
+                @classmethod
+                async def make(cls, x):
+                    return "fast", x
+            async def clip(x):
+                return "fast", x
+        ''',
+        "pkg/compat.py": '''
+            class K:
+                @classmethod
+                async def make(cls, x):
+                    return "pure", x
+            async def clip(x):
+                return "pure", x
+    
+            try:
+                from . import _fast
+            except ImportError:
+                pass
+            else:
+                import sys
+                sys.modules[__name__] = _fast
+        ''',
+        "pkg/app.py": '''
+            from .compat import K
+            from . import compat
+            from pkg import clip
+            async def main():
+                print(await K.make(5), await compat.K.make(1), await clip(2), await compat.clip(3))
+        ''',
+    }
+    assert_same_package_behaviour(FILES, inlined=set(), not_found=frozenset({
+        "pkg.app._ai_ref_K_make", "pkg.app._ai_ref_clip",
+    }))
