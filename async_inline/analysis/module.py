@@ -14,7 +14,7 @@ from libcst.metadata.scope_provider import AnnotationScope
 
 from ..options import noinline_matches
 from ..tree import statements_of, walk
-from .callee import CalleeInfo, Owner, analyze_callee
+from .callee import CalleeInfo, Owner, analyze_callee, names_an_exception
 from .classes import UNKNOWN, ClassInfo, analyze_class, is_overload_stub, module_classes
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .imports import ImportBinding, import_bindings, own_submodules
@@ -200,9 +200,14 @@ class ModuleFacts:
         and never deletes: code inlined from it reads them from its namespace directly.
         Others (``if sys.version_info < (3, 11): from exceptiongroup import
         BaseExceptionGroup``) may be missing there, and Python then reads the builtins or
-        raises NameError (``runtime.global_value``)."""
+        raises NameError (``runtime.global_value``). An ``except E as name`` deletes
+        ``name`` when its handler ends, at top level or under ``global name``, like ``del``."""
         index = self.index
-        deleted = {n.value for n, role in index.roles.items() if role is Role.DEL and index.use_scope(n) is index.global_scope}
+        deleted = {
+            n.value
+            for n, role in index.roles.items()
+            if (role is Role.DEL or (role is Role.STORE and names_an_exception(index, n))) and index.use_scope(n) is index.global_scope
+        }
         return frozenset((_bound_on_every_path(index, index.module.body) | _ALWAYS_SET_DUNDERS) - deleted)
 
     def qualified(self, qualname: str) -> str:

@@ -550,6 +550,53 @@ def test_a_global_the_callees_module_may_lack_raises_name_error_as_in_the_origin
     }, inlined={"pkg.util.notify"}, raises="NameError")
 
 
+def test_a_global_an_except_as_unbinds_raises_name_error_as_in_the_original():
+    """``except E as name`` deletes ``name`` when the handler ends, at top level and in a
+    function declaring it global: code inlined from that module reads it through
+    ``global_value`` (NameError), not by the namespace's key (a KeyError the callee's
+    ``except NameError`` would not catch). (Review P, f2.)"""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            import_error = None
+            try:
+                import _no_such_module_here as fast
+            except ImportError as import_error:
+                fast = None
+
+            last_error = "none yet"
+
+            def fail():
+                global last_error
+                try:
+                    raise ValueError("boom")
+                except ValueError as last_error:
+                    print("handled", last_error)
+
+            async def why():
+                try:
+                    return "import: " + str(import_error)
+                except NameError:
+                    return "import error forgotten"
+
+            async def last():
+                try:
+                    return "last: " + str(last_error)
+                except NameError:
+                    return "last error forgotten"
+        ''',
+        "pkg/app.py": '''
+            from .util import fail, last, why
+
+            async def main():
+                print(await last())
+                fail()
+                print(await last())
+                print(await why())
+        ''',
+    }, inlined={"pkg.util.why", "pkg.util.last"})
+
+
 def test_updating_or_deleting_a_global_the_callees_module_may_lack_is_refused():
     results = assert_same_package_behaviour({
         "pkg/__init__.py": "",
