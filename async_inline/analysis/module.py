@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Callable, Container, Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, cast, get_args
@@ -188,6 +189,19 @@ class ModuleFacts:
                 for obj, name in _named_attribute_sets(cast(cst.Call, node)):
                     stores.setdefault(name, []).append(obj)
         return classes, stores
+
+    @cached_property
+    def unnormalized_identifier(self) -> str | None:
+        """An identifier the module spells otherwise than Python reads it, if any. The
+        parser takes identifiers in NFKC form (PEP 3131: ``𝐱`` and ``ｘ`` are ``x``, ``ﬁx``
+        is ``fix``); the analysis compares names as written (hygiene, bindings, the keys of
+        another module's namespace), so no site of such a module is inlined, and nothing
+        is inlined from it. Every Name has a role; an ASCII name is in NFKC form."""
+        for node in self.index.roles:
+            text = node.value
+            if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+                return text
+        return None
 
     @cached_property
     def module_globals(self) -> frozenset[str]:

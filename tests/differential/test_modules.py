@@ -597,6 +597,67 @@ def test_a_global_an_except_as_unbinds_raises_name_error_as_in_the_original():
     }, inlined={"pkg.util.why", "pkg.util.last"})
 
 
+def test_identifiers_python_normalizes_keep_the_calls_out_of_their_module():
+    """Python reads identifiers in NFKC form: ``ﬁx`` is the global ``fix``, ``ﬁlter`` the
+    builtin ``filter``. Inlined from its module, ``ﬁx`` was read by the key ``'ﬁx'``
+    (NameError; review P, f7). Nothing is inlined from such a module."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            fix = 1
+
+            async def get(x):
+                return \ufb01x + x, list(\ufb01lter(None, [0, x]))
+        ''',
+        "pkg/clean.py": '''
+            async def twice(x):
+                y = x * 2
+                return y
+        ''',
+        "pkg/app.py": '''
+            from .clean import twice
+            from .util import get
+
+            async def main():
+                print(await get(5), await twice(4))
+        ''',
+    }, inlined={"pkg.clean.twice"})
+    [skipped] = results["pkg/app.py"].report.skipped
+    assert (skipped.callee, skipped.code) == ("get", "unsupported") and skipped.reason.startswith("the callee's module spells the identifier 'ﬁx'")
+
+
+def test_identifiers_python_normalizes_keep_the_calls_into_their_module():
+    """A caller spelling ``𝐲`` (which is ``y``) never mentions ``y`` as written: the callee
+    local ``y`` of another module kept its name and clobbered the caller's. Nothing is
+    inlined into such a module; it is emitted as it was."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/clean.py": '''
+            async def twice(x):
+                y = x * 2
+                return y
+        ''',
+        "pkg/other.py": '''
+            from .clean import twice
+
+            async def run():
+                \U0001d432 = 1
+                r = await twice(3)
+                return \U0001d432, r
+        ''',
+        "pkg/app.py": '''
+            from . import other
+            from .clean import twice
+
+            async def main():
+                print(await other.run(), await twice(4))
+        ''',
+    }, inlined={"pkg.clean.twice"})
+    skipped = sorted((s.callee, s.code, s.reason.partition(" spells")[0]) for r in results.values() for s in r.report.skipped)
+    assert skipped == [("other.run", "unsupported", "the callee's module"), ("twice", "unsupported", "the caller's module")]
+    assert not results["pkg/other.py"].changed
+
+
 def test_updating_or_deleting_a_global_the_callees_module_may_lack_is_refused():
     results = assert_same_package_behaviour({
         "pkg/__init__.py": "",
