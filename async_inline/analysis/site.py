@@ -245,6 +245,20 @@ def _always_renamed(local: str) -> bool:
     return local.startswith(GENERATED_PREFIX) or local in BUILTIN_NAMES
 
 
+def _subscript_may_stand_for(index: ScopeIndex, name: cst.Name) -> bool:
+    """Whether a store to ``name`` is an assignment target (``=``, annotated, ``for``, a
+    ``with``'s ``as``, inside tuples, lists and starred ones), where code of another module
+    writes ``ns["name"]`` instead; an import's name, ``except ... as`` and ``:=`` take only
+    a plain name."""
+    node: cst.CSTNode = name
+    parent = index.parent(node)
+    while isinstance(parent, (cst.Tuple, cst.List, cst.StarredElement, cst.Element)):
+        node, parent = parent, index.parent(parent)
+    if isinstance(parent, (cst.AssignTarget, cst.AnnAssign, cst.For, cst.CompFor)):
+        return parent.target is node
+    return isinstance(parent, cst.AsName) and isinstance(index.parent(parent), cst.WithItem)
+
+
 def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
     """What code of another module does differently in the caller's module, besides reading
     its globals (which it does in its own namespace)."""
@@ -311,6 +325,12 @@ def _names_refusal(
                 verb = "deletes" if role is Role.DEL else "updates"
                 return Refusal(
                     RefusalCode.UNSUPPORTED, f"{verb} its module's global '{name}', which may be unbound there (a NameError the namespace would not raise)"
+                )
+            if role in (Role.STORE, Role.WALRUS) and not _subscript_may_stand_for(facts.index, node):
+                return Refusal(
+                    RefusalCode.UNSUPPORTED,
+                    f"binds its module's global '{name}' where only a plain name may stand (an import, `except ... as`, `:=`), "
+                    "not the namespace's item the inlined code writes",
                 )
         for node, quotes in callee.fstring_globals.items():
             if len(quotes) > 1:

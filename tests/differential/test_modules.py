@@ -7,6 +7,7 @@ logger are that module's, and the guard follows the binding the original call us
 from __future__ import annotations
 
 import sys
+import textwrap
 
 import pytest
 
@@ -690,6 +691,58 @@ def test_updating_or_deleting_a_global_the_callees_module_may_lack_is_refused():
     }, inlined={"pkg.util.add"})
     [skipped] = results["pkg/app.py"].report.skipped
     assert (skipped.callee, skipped.code) == ("bump", "unsupported") and "may be unbound" in skipped.reason
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        "try:\n    raise ValueError('x')\nexcept ValueError as g:\n    seen = str(g)",
+        "import json as g",
+        "import json\nimport g",
+        "from json import dumps as g",
+        "if (g := 5):\n    pass",
+    ],
+    ids=["except-as", "import-as", "import", "from-import", "walrus"],
+)
+def test_a_global_bound_where_only_a_plain_name_may_stand_keeps_the_call(binding):
+    """Code of another module writes its globals as ``ns["g"]``, which an import, an
+    ``except ... as`` and ``:=`` cannot take: the rewrite of the caller's module failed
+    (LibCST's validation, or invalid code). Such a callee keeps the call; one binding the
+    global by ``=``, ``for`` or ``with ... as`` is inlined."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "g.py": "",
+        "pkg/util.py": f'''
+            g = 0
+
+            async def bind():
+                global g
+{textwrap.indent(binding, " " * 16)}
+                return 1
+
+            async def rebind():
+                global g
+                for g in [1, 2]:
+                    pass
+                return g
+
+            async def read():
+                return type(g).__name__
+        ''',
+        "pkg/app.py": '''
+            from .util import bind, read, rebind
+
+            async def main():
+                print(await read(), await bind())
+                try:
+                    print(await read())
+                except NameError as exc:  # except-as unbinds it
+                    print(exc)
+                print(await rebind(), await read())
+        ''',
+    }, inlined={"pkg.util.read", "pkg.util.rebind"})
+    [skipped] = results["pkg/app.py"].report.skipped
+    assert (skipped.callee, skipped.code) == ("bind", "unsupported") and "where only a plain name may stand" in skipped.reason
 
 
 def test_builtins_are_read_in_the_callees_module_first():
