@@ -135,6 +135,13 @@ def spec_provider(packages: Iterable[str], on_changed: Callable[[str], None] | N
         # A module already imported is what an import of its name returns, wherever sys.path
         # now points.
         spec = getattr(imported, "__spec__", None) if imported is not None else _find_spec(name)
+        if spec is not None and spec.name != name:
+            # Another module put under this name (``sys.modules[__name__] = fast``): its
+            # source is not this name's (its relative imports, its qualified names).
+            if not spec.origin or not os.path.isfile(spec.origin):
+                return None
+            reason = f"which is module {spec.name} put in sys.modules under this name"
+            return ModuleSource(name, spec.origin, "", spec.submodule_search_locations is not None, reason)
         if spec is not None and spec.origin is None and spec.submodule_search_locations:
             return _namespace(name, next(iter(spec.submodule_search_locations)))
         if spec is None or not spec.origin or not spec.origin.endswith(".py"):

@@ -563,7 +563,7 @@ def _classify_names(
                 out.order.setdefault(name.value, None)
                 if role is not Role.PARAM and name.value in param_names:
                     out.rebound_params.add(name.value)
-                if role is Role.DEL or _names_an_exception(index, name):
+                if role is Role.DEL or names_an_exception(index, name):
                     out.unbound_locals.add(name.value)
             if _inside_deferred(index, name, scope):
                 return Refusal(RefusalCode.CLOSURE, f"a lambda or generator expression captures the local '{name.value}'")
@@ -847,7 +847,7 @@ def _is_deferred_scope(scope: Scope) -> bool:
     return False
 
 
-def _names_an_exception(index: ScopeIndex, name: cst.Name) -> bool:
+def names_an_exception(index: ScopeIndex, name: cst.Name) -> bool:
     """``name`` is the target of an ``except ... as name`` (unbound when the handler ends)."""
     as_name = index.parent(name)
     return isinstance(as_name, cst.AsName) and isinstance(index.parent(as_name), (cst.ExceptHandler, cst.ExceptStarHandler))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Callable, Container, Iterator, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, cast, get_args
@@ -14,7 +15,7 @@ from libcst.metadata.scope_provider import AnnotationScope
 
 from ..options import noinline_matches
 from ..tree import statements_of, walk
-from .callee import CalleeInfo, Owner, analyze_callee
+from .callee import CalleeInfo, Owner, analyze_callee, names_an_exception
 from .classes import UNKNOWN, ClassInfo, analyze_class, is_overload_stub, module_classes
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .imports import ImportBinding, import_bindings, own_submodules
@@ -190,6 +191,19 @@ class ModuleFacts:
         return classes, stores
 
     @cached_property
+    def unnormalized_identifier(self) -> str | None:
+        """An identifier the module spells otherwise than Python reads it, if any. The
+        parser takes identifiers in NFKC form (PEP 3131: ``𝐱`` and ``ｘ`` are ``x``, ``ﬁx``
+        is ``fix``); the analysis compares names as written (hygiene, bindings, the keys of
+        another module's namespace), so no site of such a module is inlined, and nothing
+        is inlined from it. Every Name has a role; an ASCII name is in NFKC form."""
+        for node in self.index.roles:
+            text = node.value
+            if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
+                return text
+        return None
+
+    @cached_property
     def module_globals(self) -> frozenset[str]:
         """Names the module binds at its top level."""
         return self.index.bindings(self.index.global_scope)
@@ -200,9 +214,14 @@ class ModuleFacts:
         and never deletes: code inlined from it reads them from its namespace directly.
         Others (``if sys.version_info < (3, 11): from exceptiongroup import
         BaseExceptionGroup``) may be missing there, and Python then reads the builtins or
-        raises NameError (``runtime.global_value``)."""
+        raises NameError (``runtime.global_value``). An ``except E as name`` deletes
+        ``name`` when its handler ends, at top level or under ``global name``, like ``del``."""
         index = self.index
-        deleted = {n.value for n, role in index.roles.items() if role is Role.DEL and index.use_scope(n) is index.global_scope}
+        deleted = {
+            n.value
+            for n, role in index.roles.items()
+            if (role is Role.DEL or (role is Role.STORE and names_an_exception(index, n))) and index.use_scope(n) is index.global_scope
+        }
         return frozenset((_bound_on_every_path(index, index.module.body) | _ALWAYS_SET_DUNDERS) - deleted)
 
     def qualified(self, qualname: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import codecs
 import importlib.util
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -125,7 +126,7 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
     that fails is the reason."""
     callee, index, reserved_free = target.callee, facts.index, facts.reserved_free
     foreign = target.facts.index is not index
-    refusal = callee.refusal or _context_refusal(callee, ctx, site) or _limit_refusal(callee, ctx, limits)
+    refusal = _spelling_refusal(facts, target) or callee.refusal or _context_refusal(callee, ctx, site) or _limit_refusal(callee, ctx, limits)
     if refusal is None and not limits.cross_module and foreign:
         refusal = Refusal(
             RefusalCode.OTHER_MODULE,
@@ -170,6 +171,21 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
         if local in callee.dotted_import_locals:
             return Refusal(RefusalCode.DOTTED_IMPORT, f"local '{local}' is bound by a dotted import and must be renamed here")
     return Inlinable(target, binding, clashing, guard)
+
+
+def _spelling_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
+    """Names are compared as written, Python compares them in NFKC form: a module with an
+    identifier whose forms differ is neither inlined into nor inlined from
+    (``ModuleFacts.unnormalized_identifier``)."""
+    for whose, module in (("the caller's module", facts), ("the callee's module", target.facts)):
+        spelled = module.unnormalized_identifier
+        if spelled is not None:
+            read = unicodedata.normalize("NFKC", spelled)
+            return Refusal(
+                RefusalCode.UNSUPPORTED,
+                f"{whose} spells the identifier {spelled!r}, which Python reads as {read!r} (NFKC): the inliner compares names as written",
+            )
+    return None
 
 
 def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall) -> Refusal | None:
@@ -227,6 +243,20 @@ def _always_renamed(local: str) -> bool:
     builtins the caller need not read itself): kept as ``abs``, a callee's ``abs = 9`` would
     shadow its sibling's ``abs(x)``."""
     return local.startswith(GENERATED_PREFIX) or local in BUILTIN_NAMES
+
+
+def _subscript_may_stand_for(index: ScopeIndex, name: cst.Name) -> bool:
+    """Whether a store to ``name`` is an assignment target (``=``, annotated, ``for``, a
+    ``with``'s ``as``, inside tuples, lists and starred ones), where code of another module
+    writes ``ns["name"]`` instead; an import's name, ``except ... as`` and ``:=`` take only
+    a plain name."""
+    node: cst.CSTNode = name
+    parent = index.parent(node)
+    while isinstance(parent, (cst.Tuple, cst.List, cst.StarredElement, cst.Element)):
+        node, parent = parent, index.parent(parent)
+    if isinstance(parent, (cst.AssignTarget, cst.AnnAssign, cst.For, cst.CompFor)):
+        return parent.target is node
+    return isinstance(parent, cst.AsName) and isinstance(index.parent(parent), cst.WithItem)
 
 
 def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
@@ -295,6 +325,12 @@ def _names_refusal(
                 verb = "deletes" if role is Role.DEL else "updates"
                 return Refusal(
                     RefusalCode.UNSUPPORTED, f"{verb} its module's global '{name}', which may be unbound there (a NameError the namespace would not raise)"
+                )
+            if role in (Role.STORE, Role.WALRUS) and not _subscript_may_stand_for(facts.index, node):
+                return Refusal(
+                    RefusalCode.UNSUPPORTED,
+                    f"binds its module's global '{name}' where only a plain name may stand (an import, `except ... as`, `:=`), "
+                    "not the namespace's item the inlined code writes",
                 )
         for node, quotes in callee.fstring_globals.items():
             if len(quotes) > 1:

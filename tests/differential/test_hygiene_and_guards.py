@@ -566,3 +566,27 @@ def test_a_function_defined_under_a_branch_that_does_not_run_keeps_the_call(opti
     result = assert_same_behaviour(FALLBACK_FOR_A_BUILTIN, options=options, inlined={"anext", "twice"}, not_found=frozenset({"_ai_ref_anext"}))
     assert "_ai_ref_anext = _ai_rt.NOT_FOUND" in result.code
     assert "if anext is _ai_ref_anext" in result.code
+
+
+@pytest.mark.parametrize(
+    ("callee_local", "caller_local"), [("\U0001d431", "x"), ("x", "\U0001d431"), ("\uff58", "x")], ids=["callee-bold", "caller-bold", "fullwidth"]
+)
+def test_identifiers_python_normalizes_keep_the_module_as_it_is(callee_local, caller_local):
+    """Python reads identifiers in NFKC form (``𝐱`` and ``ｘ`` are ``x``); the hygiene
+    compared them as written, so the callee's ``𝐱`` kept its name and assigned, then
+    released, the caller's ``x`` (review P, f6). A module spelling an identifier so is
+    neither inlined into nor inlined from: its sites keep the call (``unsupported``)."""
+    source = f'''
+async def f(a):
+    {callee_local} = a * 2
+    return {callee_local} + 1
+
+async def main():
+    {caller_local} = 1
+    y = await f(10)
+    print({caller_local}, y)
+'''
+    result = assert_same_behaviour(source, min_inlined=0)
+    [skipped] = result.report.skipped
+    assert skipped.code == "unsupported" and "which Python reads as 'x' (NFKC)" in skipped.reason
+    assert result.code == source

@@ -7,6 +7,7 @@ logger are that module's, and the guard follows the binding the original call us
 from __future__ import annotations
 
 import sys
+import textwrap
 
 import pytest
 
@@ -550,6 +551,114 @@ def test_a_global_the_callees_module_may_lack_raises_name_error_as_in_the_origin
     }, inlined={"pkg.util.notify"}, raises="NameError")
 
 
+def test_a_global_an_except_as_unbinds_raises_name_error_as_in_the_original():
+    """``except E as name`` deletes ``name`` when the handler ends, at top level and in a
+    function declaring it global: code inlined from that module reads it through
+    ``global_value`` (NameError), not by the namespace's key (a KeyError the callee's
+    ``except NameError`` would not catch). (Review P, f2.)"""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            import_error = None
+            try:
+                import _no_such_module_here as fast
+            except ImportError as import_error:
+                fast = None
+
+            last_error = "none yet"
+
+            def fail():
+                global last_error
+                try:
+                    raise ValueError("boom")
+                except ValueError as last_error:
+                    print("handled", last_error)
+
+            async def why():
+                try:
+                    return "import: " + str(import_error)
+                except NameError:
+                    return "import error forgotten"
+
+            async def last():
+                try:
+                    return "last: " + str(last_error)
+                except NameError:
+                    return "last error forgotten"
+        ''',
+        "pkg/app.py": '''
+            from .util import fail, last, why
+
+            async def main():
+                print(await last())
+                fail()
+                print(await last())
+                print(await why())
+        ''',
+    }, inlined={"pkg.util.why", "pkg.util.last"})
+
+
+def test_identifiers_python_normalizes_keep_the_calls_out_of_their_module():
+    """Python reads identifiers in NFKC form: ``ﬁx`` is the global ``fix``, ``ﬁlter`` the
+    builtin ``filter``. Inlined from its module, ``ﬁx`` was read by the key ``'ﬁx'``
+    (NameError; review P, f7). Nothing is inlined from such a module."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            fix = 1
+
+            async def get(x):
+                return \ufb01x + x, list(\ufb01lter(None, [0, x]))
+        ''',
+        "pkg/clean.py": '''
+            async def twice(x):
+                y = x * 2
+                return y
+        ''',
+        "pkg/app.py": '''
+            from .clean import twice
+            from .util import get
+
+            async def main():
+                print(await get(5), await twice(4))
+        ''',
+    }, inlined={"pkg.clean.twice"})
+    [skipped] = results["pkg/app.py"].report.skipped
+    assert (skipped.callee, skipped.code) == ("get", "unsupported") and skipped.reason.startswith("the callee's module spells the identifier 'ﬁx'")
+
+
+def test_identifiers_python_normalizes_keep_the_calls_into_their_module():
+    """A caller spelling ``𝐲`` (which is ``y``) never mentions ``y`` as written: the callee
+    local ``y`` of another module kept its name and clobbered the caller's. Nothing is
+    inlined into such a module; it is emitted as it was."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/clean.py": '''
+            async def twice(x):
+                y = x * 2
+                return y
+        ''',
+        "pkg/other.py": '''
+            from .clean import twice
+
+            async def run():
+                \U0001d432 = 1
+                r = await twice(3)
+                return \U0001d432, r
+        ''',
+        "pkg/app.py": '''
+            from . import other
+            from .clean import twice
+
+            async def main():
+                print(await other.run(), await twice(4))
+        ''',
+    }, inlined={"pkg.clean.twice"})
+    skipped = sorted((s.callee, s.code, s.reason.partition(" spells")[0]) for r in results.values() for s in r.report.skipped)
+    assert skipped == [("other.run", "unsupported", "the callee's module"), ("twice", "unsupported", "the caller's module")]
+    assert not results["pkg/other.py"].changed
+
+
 def test_updating_or_deleting_a_global_the_callees_module_may_lack_is_refused():
     results = assert_same_package_behaviour({
         "pkg/__init__.py": "",
@@ -582,6 +691,58 @@ def test_updating_or_deleting_a_global_the_callees_module_may_lack_is_refused():
     }, inlined={"pkg.util.add"})
     [skipped] = results["pkg/app.py"].report.skipped
     assert (skipped.callee, skipped.code) == ("bump", "unsupported") and "may be unbound" in skipped.reason
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        "try:\n    raise ValueError('x')\nexcept ValueError as g:\n    seen = str(g)",
+        "import json as g",
+        "import json\nimport g",
+        "from json import dumps as g",
+        "if (g := 5):\n    pass",
+    ],
+    ids=["except-as", "import-as", "import", "from-import", "walrus"],
+)
+def test_a_global_bound_where_only_a_plain_name_may_stand_keeps_the_call(binding):
+    """Code of another module writes its globals as ``ns["g"]``, which an import, an
+    ``except ... as`` and ``:=`` cannot take: the rewrite of the caller's module failed
+    (LibCST's validation, or invalid code). Such a callee keeps the call; one binding the
+    global by ``=``, ``for`` or ``with ... as`` is inlined."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "g.py": "",
+        "pkg/util.py": f'''
+            g = 0
+
+            async def bind():
+                global g
+{textwrap.indent(binding, " " * 16)}
+                return 1
+
+            async def rebind():
+                global g
+                for g in [1, 2]:
+                    pass
+                return g
+
+            async def read():
+                return type(g).__name__
+        ''',
+        "pkg/app.py": '''
+            from .util import bind, read, rebind
+
+            async def main():
+                print(await read(), await bind())
+                try:
+                    print(await read())
+                except NameError as exc:  # except-as unbinds it
+                    print(exc)
+                print(await rebind(), await read())
+        ''',
+    }, inlined={"pkg.util.read", "pkg.util.rebind"})
+    [skipped] = results["pkg/app.py"].report.skipped
+    assert (skipped.callee, skipped.code) == ("bind", "unsupported") and "where only a plain name may stand" in skipped.reason
 
 
 def test_builtins_are_read_in_the_callees_module_first():

@@ -89,6 +89,36 @@ def test_a_callee_module_already_imported_is_read_from_where_it_was_imported(sit
         assert [(d.callee, d.target) for d in report.inlined] == [(f"{helpers}.fetch", f"{helpers}.fetch")]
 
 
+def test_a_module_replaced_in_sys_modules_by_another_is_not_read_under_that_name(site: Path) -> None:
+    """``sys.modules[__name__] = fast`` (a shim choosing an accelerated module of another
+    package): the hook read the callee's source from that entry's ``__spec__`` (fast.py)
+    but analysed it under the shim's name, so fast's relative import was judged to name
+    the same module from the caller and was inlined, importing the shim package's
+    ``helpers`` (review P, f4). Another module's spec is no source for that name."""
+    package = unique()
+    write_tree(site, {
+        f"{package}/__init__.py": "",
+        f"{package}/helpers.py": 'def tag():\n    return "helpers"\n',
+        f"{package}/_speedups/__init__.py": "",
+        f"{package}/_speedups/helpers.py": 'def tag():\n    return "_speedups.helpers"\n',
+        f"{package}/_speedups/fast.py": 'async def clip(x):\n    from .helpers import tag\n    return "fast", tag(), x\n',
+        f"{package}/compat.py": (
+            'import sys\n\nfrom ._speedups import fast\n\n\nasync def clip(x):\n    return "pure", x\n\nsys.modules[__name__] = fast\n'
+        ),
+        f"{package}/app.py": "from .compat import clip\n\n\nasync def main():\n    return await clip(5)\n",
+    })
+    importlib.invalidate_caches()
+    async_inline.install([package])
+    importlib.import_module(f"{package}.compat")  # the shim runs before the caller is rewritten
+    app = importlib.import_module(f"{package}.app")
+    assert asyncio.run(app.main()) == ("fast", "_speedups.helpers", 5)
+    [report] = [r for r in installed_state().reports() if r.path.endswith("app.py")]
+    assert report.inlined == []
+    assert [s.reason for s in report.skipped] == [
+        f"'clip' comes from {package}.compat, which is module {package}._speedups.fast put in sys.modules under this name"
+    ]
+
+
 def test_modules_of_a_namespace_package(site: Path) -> None:
     """A package without ``__init__.py``: ``from . import b`` is its submodule."""
     package = unique()

@@ -34,8 +34,16 @@ def always_bound(source: str) -> set[str]:
         ("for I in range(3):\n    J = I\nwhile x:\n    K = 1\nwith m() as W:\n    L = 1\n", set()),
         ("A = 1\ndel A\nB = 1\ndef f():\n    global B\n    del B\nC = 1\ndef g():\n    global C\n    C = 2\n", {"f", "g", "C"}),
         ("X = [Y for Y in z]\nW = (V := 1)\nL = lambda P: P\n", {"X", "W", "L"}),
+        (  # a handler's name is deleted when it ends (review P, f2)
+            "E = 1\ntry:\n    pass\nexcept ValueError as E:\n    pass\nF = 1\ndef f():\n    global F\n    try:\n        pass\n"
+            "    except ValueError as F:\n        pass\nG = 1\ndef g():\n    try:\n        pass\n    except ValueError as G:\n        pass\n",
+            {"f", "g", "G"},
+        ),
     ],
-    ids=["statements", "definitions", "if-elif-else", "one-arm-if", "one-line-arms", "try", "try-finally", "loops-with", "deleted", "nested-scopes"],
+    ids=[
+        "statements", "definitions", "if-elif-else", "one-arm-if", "one-line-arms", "try", "try-finally", "loops-with", "deleted",
+        "nested-scopes", "except-as",
+    ],
 )
 def test_always_bound(source, expected):
     assert always_bound(source) == expected
