@@ -495,6 +495,74 @@ async def main():
         assert run_source(result.code, "main", None, "_cm_h") == run_source(program, "main", None, "_cm_h")
 
 
+def test_a_method_rewrapped_during_its_class_statement_is_not_the_reference():
+    """Review O, F1: a class decorator or a base's ``__init_subclass__`` turning the method
+    into ``staticmethod(m)`` while the class statement runs (here by computed names, which
+    the scan of stores cannot read): ``type(obj).m`` is the function either way, so the
+    class test passed and the body ran with ``self=obj`` where the call passes no instance
+    (``self=5, by=1``). The reference is now found only where the class holds the kind of
+    method the body was inlined as (``function_of(..., kind="instance")``): here never,
+    and the site makes its call."""
+    by_decorator = '''
+def static(*names):
+    def decorate(cls):
+        for name in names:
+            setattr(cls, name, staticmethod(vars(cls)[name]))
+        return cls
+    return decorate
+
+@static("m")
+class K:
+'''
+    by_init_subclass = '''
+class Static:
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in cls.static:
+            setattr(cls, name, staticmethod(vars(cls)[name]))
+
+class K(Static):
+    static = ("m",)
+'''
+    body = '''
+    async def m(self, by=1):
+        return ("m", type(self).__name__, by)
+
+    async def go(self):
+        return await self.m(5)
+
+async def main():
+    return await K().go()
+'''
+    for head in (by_decorator, by_init_subclass):
+        result = assert_same_behaviour(head + body, options=CLASS_METHODS, not_found=frozenset({"_ai_ref_K_m"}))
+        assert "_on_class = _ai_type(self).m is _ai_ref_K_m" in result.code
+
+
+def test_a_method_held_in_the_kind_it_was_inlined_as_is_the_reference():
+    """The kind ``function_of`` checks is the one each method was inlined as: an instance
+    method's plain function, a classmethod's and a staticmethod's wrapper."""
+    assert_same_behaviour('''
+class K:
+    async def m(self, by=1):
+        return ("m", by)
+
+    @classmethod
+    async def c(cls, by=1):
+        return ("c", cls.__name__, by)
+
+    @staticmethod
+    async def s(by=1):
+        return ("s", by)
+
+    async def go(self):
+        return await self.m(5), await self.c(6), await self.s(7), await K.c(8), await K.s(9)
+
+async def main():
+    return await K().go()
+''', options=CLASS_METHODS, inlined={"K.m", "K.c", "K.s"})
+
+
 def test_an_attribute_of_the_same_name_on_an_unrelated_class_keeps_the_class_test():
     """``self.bump = ...`` in a method of a class that is not in ``Counter``'s order, and
     whose order has neither ``Counter`` nor one of its visible subclasses (aiohttp's
