@@ -12,7 +12,7 @@ import inspect
 import os
 import sys
 import types
-from typing import Any
+from typing import Any, cast
 
 from ._frames import wrapped_function
 
@@ -132,13 +132,27 @@ _CLASS_NAMESPACE = type.__dict__["__dict__"]
 
 
 def function_of(
-    cls: Any, name: str, qualname: str, runtime_async: bool | None = None, namespace: dict[str, Any] | None = None, file: str | None = None
+    cls: Any,
+    name: str,
+    qualname: str,
+    runtime_async: bool | None = None,
+    namespace: dict[str, Any] | None = None,
+    file: str | None = None,
+    kind: str | None = None,
 ) -> Any:
     """The function ``cls`` holds under ``name`` (through ``classmethod`` and
     ``staticmethod``), if it is the ``async def`` named ``qualname`` whose body was inlined,
     in the kind it was inlined as (``runtime_async``, see :func:`is_function`); else
     ``NOT_FOUND``. A class decorator may have replaced it (or wrapped it with
     ``async_method``, or unwrapped it), a patch may be active: then the guards must never pass.
+
+    ``kind``: the kind of method the body was inlined as (``"instance"``, ``"classmethod"``,
+    ``"staticmethod"``, ``MethodKind``'s values); the class must hold the function so: the
+    plain function, or exactly a ``classmethod`` or ``staticmethod`` of it. A class
+    decorator or ``__init_subclass__`` may have rewrapped it (``cls.m =
+    staticmethod(cls.m)``): the class's answer ``type(obj).m`` is the function either way,
+    so the class test of ``--assume class-methods`` would pass where the call passes no
+    instance. None, as code generated before the argument passes: any of them.
 
     The function's globals must be ``namespace``, the namespace of the module whose source
     was read (by default the calling module's: generated code reads references of its own
@@ -154,8 +168,13 @@ def function_of(
     except TypeError:  # not a class (NOT_FOUND, a placeholder of a module not imported ...)
         return NOT_FOUND
     attribute = held.get(name)
-    if isinstance(attribute, (classmethod, staticmethod)):
-        attribute = attribute.__func__
+    if kind is None:
+        if isinstance(attribute, (classmethod, staticmethod)):
+            attribute = attribute.__func__
+    elif kind != "instance":
+        if type(attribute) is not _WRAPPERS.get(kind):
+            return NOT_FOUND
+        attribute = cast(Any, attribute).__func__
     if not is_function(attribute, qualname, runtime_async) or _own_function(attribute).__globals__ is not namespace:
         return NOT_FOUND
     if not compiled_from(attribute, file):
@@ -168,6 +187,9 @@ def function_of(
             return NOT_FOUND
     return attribute
 
+
+#: The object a class holds a method of each wrapped kind as (``function_of``'s ``kind``).
+_WRAPPERS: dict[str, type] = {"classmethod": classmethod, "staticmethod": staticmethod}
 
 #: Python 3.10: code objects do not know their qualified name.
 _NO_CODE_QUALNAMES = sys.version_info < (3, 11)

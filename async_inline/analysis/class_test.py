@@ -1,7 +1,7 @@
 """Whether the class test of ``--assume class-methods`` sees what the original lookup does.
 
-Under the assumption a method site ``obj.m()`` is guarded by
-``getattr(type(obj), "m", None) is REF``: the class's answer, without the bound method
+Under the assumption a method site ``obj.m()`` is guarded by ``type(obj).m is REF`` (in a
+``try``: a class without ``m`` fails it): the class's answer, without the bound method
 (docs/methods.md). That is exact for everything a class decides, and the user promises the
 rest: that no instance attribute shadows ``m`` and that no lookup runs code. The promise is
 needed only for code the rewrite cannot see. Where the modules it reads (the site's, the
@@ -18,9 +18,10 @@ from typing import cast
 import libcst as cst
 import libcst.matchers as m
 
-from .classes import UNKNOWN, ClassInfo, MethodKind, caller_method_kind
-from .module import ModuleFacts
-from .references import ClassOrder, class_order, facts_of
+from ..tree import statements_of, walk
+from .classes import UNKNOWN, ClassInfo, MethodKind, caller_method_kind, method_kind, small_targets
+from .module import AttributeStore, ModuleFacts, positional_argument
+from .references import ClassOrder, RefKind, class_order, facts_of, reference
 from .types import Known, TypeContext, instance_of
 
 
@@ -53,7 +54,21 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     * the code assigns attribute ``name`` on an object the analysis types to a class an
       instance of which may be the receiver (``x.m = ...``, ``setattr``,
       ``mock.patch.object``): an instance attribute shadowing the method. A store on an
-      object of unknown class is the user's promise, as is the code of other modules."""
+      object of unknown class is the user's promise, as is the code of other modules;
+    * on an instance of a class unrelated by inheritance whose class may hold the method
+      too (``m = K.m`` in its body, a store on it): such an object passed as a receiver
+      (duck typing) passes the class test;
+    * the code assigns ``name`` on such a class (``Sub.m = D(...)``, ``setattr(K, "m",
+      ...)``, also on ``cls`` of a classmethod or ``__init_subclass__``, on a class
+      decorator's class) a value that may not be a plain function: a descriptor's
+      ``__get__(None, cls)`` may have effects, and ``staticmethod(K.m)`` gives the class
+      test the function while the call passes no instance; a ``staticmethod`` or
+      ``classmethod`` stored on an object the analysis cannot tell is taken for such a
+      store (it means nothing on an instance);
+    * a call may make a subclass the analysis does not see (``type("X", (K,), ns)``,
+      ``types.new_class``, ``make_dataclass``, a metaclass called): its namespace may hold
+      ``__getattribute__`` or a descriptor. Only ``type()`` with a dictionary display not
+      binding either, on bases the analysis knows, is read."""
     for cls in order.classes:
         if cls is not UNKNOWN and cls.customizes_lookup:
             return f"class '{cls.qualname}' customizes attribute lookup"
@@ -68,21 +83,309 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
         stores = module.attribute_stores.get("__getattribute__")
         if stores:
             where = "" if module is modules[0] else f"{module.name}, "
-            return f"'__getattribute__' is assigned at {where}line {module.index.line(stores[0])}"
+            return f"'__getattribute__' is assigned at {where}line {module.index.line(stores[0].obj)}"
     related = [top, *(sub for module in seen for sub in module.subclasses.get(id(top), []))]
-    orders = [order.classes, *(class_order(modules[0], sub).classes for sub in related[1:])]
+    scan = _Scan(name, top, related, [order.classes, *(class_order(modules[0], sub).classes for sub in related[1:])], seen)
     for module in seen:
-        for obj in module.attribute_stores.get(name, ()):
-            known = _stored_on(module, obj)
-            if known is not None and _may_be_one_of(known, related, orders):
-                where = "" if module is modules[0] else f"{module.name}, "
-                return f"an attribute '{name}' is assigned on an instance of '{known.cls.qualname}' at {where}line {module.index.line(obj)}"
+        where = "" if module is modules[0] else f"{module.name}, "
+        for store in module.attribute_stores.get(name, ()):
+            why = scan.store(module, store)
+            if why is not None:
+                return f"{why} at {where}line {module.index.line(store.obj)}"
+        for call in module.class_calls:
+            if scan.makes_subclass(module, call):
+                return f"a call may make a subclass of '{top.qualname}' at {where}line {module.index.line(call)}"
     for sub in related[1:]:
         if sub.customizes_lookup:
             return f"subclass '{sub.qualname}' customizes attribute lookup"
         if sub.binds_otherwise_than_by_def(name):
             return f"subclass '{sub.qualname}' binds '{name}' to an object other than a function"
     return None
+
+
+@dataclass(frozen=True, eq=False)
+class _Scan:
+    """What the stores and calls of the modules read mean for one class test."""
+
+    name: str
+    #: The receiver's class.
+    top: ClassInfo
+    #: It and its visible subclasses, and their orders.
+    related: list[ClassInfo]
+    orders: list[list[ClassInfo | None]]
+    #: The modules read.
+    seen: list[ModuleFacts]
+
+    def store(self, module: ModuleFacts, store: AttributeStore) -> str | None:
+        """Why ``store`` (of attribute ``name``) may make the class test differ."""
+        name = self.name
+        known = _stored_on(module, store.obj)
+        if known is not None:
+            if _may_be_one_of(known, self.related, self.orders):
+                return f"an attribute '{name}' is assigned on an instance of '{known.cls.qualname}'"
+            holder = self._holder(class_order(known.facts, known.cls).classes)
+            if holder is not None:
+                return f"an attribute '{name}' is assigned on an instance of '{known.cls.qualname}' (unrelated, but '{holder}' may hold the method as '{name}')"
+            return None
+        classes = _classes_stored_on(module, store.obj)
+        for cls in classes:
+            if _may_be_one_of(cls, self.related, self.orders) and not _plain_function(module, store):
+                return f"'{name}' of class '{cls.cls.qualname}' is set to an object other than a function"
+        if not classes and store.value is not None and _wrapper_call(module, store.value):
+            return f"a staticmethod or classmethod is stored as '{name}' on an object the analysis cannot tell"
+        return None
+
+    @cached_property
+    def _held(self) -> set[int]:
+        """The classes the code sets attribute ``name`` on to what may be a function (an
+        alias of the method is one), by id."""
+        return {
+            id(cls.cls)
+            for module in self.seen
+            for store in module.attribute_stores.get(self.name, ())
+            if store.value is None or not _literal(store.value)
+            for cls in _classes_stored_on(module, store.obj)
+        }
+
+    def _holder(self, order: list[ClassInfo | None]) -> str | None:
+        """The class of ``order`` that may hold the method under ``name``: one whose body
+        binds it otherwise than by a ``def`` of its own (which is another function) and
+        than to a literal (``m = K.m``, not ``m = None``), or that the code sets it on."""
+        for cls in order:
+            if cls is not UNKNOWN and (_may_hold_function(cls, self.name) or id(cls) in self._held):
+                return cls.qualname
+        return None
+
+    def makes_subclass(self, module: ModuleFacts, call: cst.Call) -> bool:
+        """``call`` (one of ``ModuleFacts.class_calls``) may make a subclass of the
+        receiver's class whose namespace or other bases change lookups. The class
+        factories' bases must be a tuple display of classes the analysis knows; any other
+        call counts when its second argument names such a subclass."""
+        qualified = module.index.qualified_names(call.func)
+        args = call.args
+        is_type = "builtins.type" in qualified
+        factory = is_type or bool(qualified & _CLASS_FACTORIES)
+        if is_type:
+            if len(args) < 3:
+                return False
+            bases: cst.BaseExpression | None = args[1].value
+        elif factory:
+            if any(a.star for a in args):
+                return True
+            bases = next((a.value for a in args if a.keyword is not None and a.keyword.value == "bases"), None)
+            if bases is None and "types.new_class" in qualified:
+                bases = positional_argument(args, 1)
+        elif len(args) >= 3 and type(args[1].value) is cst.Tuple:
+            bases = args[1].value  # a metaclass, or any function taking a tuple
+        else:
+            return False
+        if bases is None:
+            return False
+        if type(bases) is not cst.Tuple:
+            return factory
+        orders: list[list[ClassInfo | None]] = []
+        for element in bases.elements:
+            ref = reference(module, element.value) if type(element) is cst.Element else None
+            if ref is None or ref.kind is not RefKind.CLASS or ref.cls is None:
+                if factory and not _builtin(module, element):
+                    return True
+                continue
+            orders.append(class_order(ref.facts, ref.cls).classes)
+        if not any(self.top in o for o in orders):
+            return False
+        namespace = args[2]
+        return not (
+            is_type
+            and namespace.keyword is None
+            and not namespace.star
+            and all(cls is UNKNOWN or not cls.customizes_lookup for o in orders for cls in o)
+            and _plain_namespace(namespace.value, (self.name, "__getattribute__"))
+        )
+
+
+#: Functions of the standard library that make a class from bases (besides ``type``).
+_CLASS_FACTORIES = frozenset({"types.new_class", "dataclasses.make_dataclass"})
+
+
+def _builtin(module: ModuleFacts, element: cst.BaseElement) -> bool:
+    """``element`` of a tuple display names a builtin (``object``, ``Exception``): no
+    subclass of a class of the program."""
+    names = module.index.qualified_names(element.value) if type(element) is cst.Element else set()
+    return bool(names) and all(name.startswith("builtins.") for name in names)
+
+
+def _plain_namespace(namespace: cst.BaseExpression, names: tuple[str, ...]) -> bool:
+    """``namespace`` is a dictionary display binding none of ``names``."""
+    if type(namespace) is not cst.Dict:
+        return False
+    for element in namespace.elements:
+        if type(element) is not cst.DictElement or not isinstance(element.key, (cst.SimpleString, cst.ConcatenatedString)):
+            return False
+        if element.key.evaluated_value in names:
+            return False
+    return True
+
+
+def _wrapper_call(module: ModuleFacts, value: cst.BaseExpression) -> bool:
+    """``value`` is a call of the builtin ``staticmethod`` or ``classmethod``."""
+    return type(value) is cst.Call and bool(
+        module.index.qualified_names(value.func) & {"builtins.staticmethod", "builtins.classmethod"}
+    )
+
+
+def _literal(value: cst.BaseExpression) -> bool:
+    """``value`` makes or names an object that is no function: a literal, a display,
+    ``None``, ``True``, ``False``."""
+    if isinstance(value, (cst.BaseNumber, cst.BaseString, cst.List, cst.Tuple, cst.Dict, cst.Set)):
+        return True
+    return type(value) is cst.Name and value.value in ("None", "True", "False")
+
+
+def _may_hold_function(cls: ClassInfo, name: str) -> bool:
+    """``cls``'s body binds ``name`` otherwise than by a plain ``def`` (possibly made a
+    classmethod or staticmethod), to what may be a function: not a literal, not a bare
+    annotation (which binds nothing)."""
+    if not cls.binds_otherwise_than_by_def(name):
+        return False
+    for stmt in statements_of(cls.node.body):
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if name not in small_targets(small):
+                    continue
+                if isinstance(small, cst.Assign) and all(type(t.target) is cst.Name for t in small.targets):
+                    if not _literal(small.value):
+                        return True
+                elif isinstance(small, cst.AnnAssign) and type(small.target) is cst.Name:
+                    if small.value is not None and not _literal(small.value):
+                        return True
+                else:
+                    return True  # an unpacking, an import, an augmented assignment, a del
+        elif isinstance(stmt, cst.FunctionDef):
+            if stmt.name.value == name and method_kind(stmt) is None:
+                return True
+        elif any(isinstance(n, cst.Name) and n.value == name for n in walk(stmt)):
+            return True  # bound under if/try/for, a nested class ...
+    return False
+
+
+#: Assignments of a name followed to its value at most (``original = K.m``, then ``K.m = original``).
+_MAX_HOPS = 3
+
+
+def _plain_function(module: ModuleFacts, store: AttributeStore) -> bool:
+    """What ``store`` stores on a class is visibly a plain function, or another object
+    without ``__get__`` (a bound method, a mock): the class test sees it as the lookup
+    does."""
+    return store.mock or (store.value is not None and _is_function(module, store.value, 0))
+
+
+def _is_function(module: ModuleFacts, value: cst.BaseExpression, hops: int) -> bool:
+    """``value`` evaluates to a function or a bound method: a ``lambda``; a name bound only
+    by undecorated ``def`` statements, or by assignments of such values; ``C.f`` of a class
+    whose order binds ``f`` by a ``def`` (a function, or a classmethod's bound method)."""
+    if type(value) is cst.Lambda:
+        return True
+    if type(value) is cst.Attribute:
+        ref = reference(module, value.value)
+        if ref is None or ref.kind is not RefKind.CLASS or ref.cls is None:
+            return False
+        attr = value.attr.value
+        for cls in class_order(ref.facts, ref.cls).classes:
+            if cls is UNKNOWN:
+                return False
+            if cls.defines(attr):  # a def, made a classmethod or staticmethod at most
+                return not cls.binds_otherwise_than_by_def(attr)
+        return False
+    if type(value) is not cst.Name or hops > _MAX_HOPS:
+        return False
+    index = module.index
+    scope = index.use_scope(value)
+    bindings = module.binding_names.get((scope, value.value), []) if scope is not None else []
+    if not bindings:
+        return False
+    for binding in bindings:
+        parent = index.parent(binding)
+        if type(parent) is cst.FunctionDef and parent.name is binding:
+            if parent.decorators:
+                return False
+            continue
+        assign = index.parent(parent) if type(parent) is cst.AssignTarget else None
+        if not (type(assign) is cst.Assign and len(assign.targets) == 1 and assign.targets[0].target is binding):
+            return False
+        if not _is_function(module, assign.value, hops + 1):
+            return False
+    return True
+
+
+def _classes_stored_on(module: ModuleFacts, obj: cst.BaseExpression) -> list[Known]:
+    """The classes ``obj`` may be, when it is a class (an instance of one of them is an
+    instance of it or of a subclass): a class's name, ``type(x)`` or ``x.__class__`` of an
+    object whose class the analysis knows, the first parameter of a classmethod (also the
+    implicit ones, ``__init_subclass__`` and ``__class_getitem__``) or of a function the
+    module uses as a class decorator."""
+    instance = None
+    if type(obj) is cst.Attribute and obj.attr.value == "__class__":
+        instance = obj.value
+    elif m.matches(obj, m.Call(func=m.Name("type"), args=[m.Arg(keyword=None, star="")])):
+        instance = cast(cst.Call, obj).args[0].value
+    if instance is not None:
+        made = reference(module, instance.func) if type(instance) is cst.Call else None  # type(K())
+        known = Known(made.cls, made.facts, None) if made is not None and made.cls is not None else _stored_on(module, instance)
+        return [known] if known is not None else []
+    ref = reference(module, obj)
+    if ref is not None:
+        return [Known(ref.cls, ref.facts, None)] if ref.kind is RefKind.CLASS and ref.cls is not None else []
+    if type(obj) is not cst.Name:
+        return []
+    index = module.index
+    scope = index.use_scope(obj)
+    bindings = module.binding_names.get((scope, obj.value), []) if scope is not None else []
+    found: list[Known] = []
+    for binding in bindings:
+        parent = index.parent(binding)
+        if type(parent) is cst.ClassDef and parent.name is binding:  # a class defined in a function
+            found += [Known(c, module, None) for c in module.every_class if c.node is parent]
+            continue
+        if type(parent) is not cst.Param:
+            continue
+        parameters = index.parent(parent)
+        fdef = index.parent(parameters) if parameters is not None else None  # Param < Parameters < FunctionDef
+        if type(fdef) is not cst.FunctionDef or not _first_param(fdef, parent):
+            continue
+        up = index.parent(fdef)
+        owner = index.parent(up) if type(up) is cst.IndentedBlock else None
+        if type(owner) is cst.ClassDef:
+            if caller_method_kind(fdef) is MethodKind.CLASS or _takes_class(fdef):
+                found += [Known(c, module, None) for c in module.every_class if c.node is owner]
+        elif up is index.module:
+            found += [Known(c, module, None) for c in module.every_class if _decorates(module, fdef, c.node)]
+    return found
+
+
+#: Methods a class statement makes classmethods, or (``__new__``) a staticmethod taking the class.
+_IMPLICIT_CLASS_METHODS = frozenset({"__init_subclass__", "__class_getitem__", "__new__"})
+
+
+def _takes_class(fdef: cst.FunctionDef) -> bool:
+    """The first parameter of ``fdef``, a method, is a class though it is not decorated so."""
+    return fdef.name.value in _IMPLICIT_CLASS_METHODS
+
+
+def _first_param(fdef: cst.FunctionDef, param: cst.CSTNode) -> bool:
+    params = [*fdef.params.posonly_params, *fdef.params.params]
+    return bool(params) and params[0] is param
+
+
+def _decorates(module: ModuleFacts, fdef: cst.FunctionDef, node: cst.ClassDef) -> bool:
+    """``@f``, the module-level function ``fdef``, decorates the class statement ``node``."""
+    index = module.index
+    for decorator in node.decorators:
+        expr = decorator.decorator
+        if type(expr) is cst.Name and expr.value == fdef.name.value:
+            scope = index.use_scope(expr)
+            if scope is not None and fdef.name in module.binding_names.get((scope, expr.value), []):
+                return True
+    return False
 
 
 def _stored_on(module: ModuleFacts, obj: cst.BaseExpression) -> Known | None:
@@ -122,7 +425,7 @@ def _self_of(module: ModuleFacts, fdef: cst.FunctionDef) -> tuple[str | None, Kn
     params = [*fdef.params.posonly_params, *fdef.params.params]
     block = module.index.parent(fdef)
     owner = module.index.parent(block) if block is not None else None
-    if not params or type(owner) is not cst.ClassDef or caller_method_kind(fdef) is not MethodKind.INSTANCE:
+    if not params or type(owner) is not cst.ClassDef or _takes_class(fdef) or caller_method_kind(fdef) is not MethodKind.INSTANCE:
         return None, None
     cls = next((c for c in module.every_class if c.node is owner), None)
     return params[0].name.value, Known(cls, module, None) if cls is not None else None

@@ -128,7 +128,7 @@ def _bindings(stmt: cst.CSTNode) -> list[tuple[str, MethodDef | None]]:
     names: list[tuple[str, MethodDef | None]] = []
     if isinstance(stmt, cst.SimpleStatementLine):
         for small in stmt.body:
-            for target in _small_targets(small):
+            for target in small_targets(small):
                 names.append((target, None))
     elif isinstance(stmt, cst.BaseCompoundStatement):
         # Names bound under if/try/for in a class body: counted as attributes.
@@ -138,7 +138,7 @@ def _bindings(stmt: cst.CSTNode) -> list[tuple[str, MethodDef | None]]:
     return names
 
 
-def _small_targets(small: cst.BaseSmallStatement) -> list[str]:
+def small_targets(small: cst.BaseSmallStatement) -> list[str]:
     targets: list[cst.CSTNode] = []
     if isinstance(small, cst.Assign):
         targets = [t.target for t in small.targets]

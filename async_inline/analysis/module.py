@@ -164,31 +164,61 @@ class ModuleFacts:
         return table
 
     @cached_property
-    def attribute_stores(self) -> dict[str, list[cst.BaseExpression]]:
-        """The objects on which the module's code assigns each attribute name (``x.name =
-        ...``, and the calls of ``_named_attribute_sets``): where an instance attribute may
-        shadow a method of that name."""
+    def attribute_stores(self) -> dict[str, list[AttributeStore]]:
+        """Where the module's code assigns each attribute name (``x.name = ...``, and the
+        calls of ``_named_attribute_sets``), on which object and what value: where an
+        instance attribute may shadow a method of that name, or a class attribute replace
+        it."""
         return self._scanned[1]
 
     @cached_property
-    def _scanned(self) -> tuple[list[cst.ClassDef], dict[str, list[cst.BaseExpression]]]:
-        """One walk of the module for ``every_class`` and ``attribute_stores``."""
+    def class_calls(self) -> list[cst.Call]:
+        """Calls that may make a class (``type(name, bases, ns)``, ``types.new_class``,
+        ``dataclasses.make_dataclass``, a metaclass called as ``Meta(name, (B,), ns)``):
+        subclasses ``every_class`` does not see."""
+        return self._scanned[2]
+
+    @cached_property
+    def _scanned(self) -> tuple[list[cst.ClassDef], dict[str, list[AttributeStore]], list[cst.Call]]:
+        """One walk of the module for ``every_class``, ``attribute_stores`` and ``class_calls``."""
         classes: list[cst.ClassDef] = []
-        stores: dict[str, list[cst.BaseExpression]] = {}
+        stores: dict[str, list[AttributeStore]] = {}
+        calls: list[cst.Call] = []
+        parent = self.index.parent
         for node in walk(self.index.module):
             kind = type(node)
             if kind is cst.ClassDef:
                 classes.append(cast(cst.ClassDef, node))
             elif kind in _STORE_TARGETS:
-                for obj, name in _attributes_of(cast(_StoreTarget, node).target):
-                    stores.setdefault(name, []).append(obj)
+                # The value, where one expression is stored as it is (``a.m = b.m = v``,
+                # not ``a.m, b.n = v``).
+                target = cast(_StoreTarget, node).target
+                up = parent(node) if kind is cst.AssignTarget else node
+                value = None
+                if type(up) in (cst.Assign, cst.AnnAssign) and type(target) in (cst.Attribute, cst.Subscript):
+                    value = cast(cst.Assign | cst.AnnAssign, up).value
+                for obj, name in _attributes_of(target):
+                    stores.setdefault(name, []).append(AttributeStore(obj, value))
             elif kind is cst.WithItem and (asname := cast(cst.WithItem, node).asname) is not None:
                 for obj, name in _attributes_of(asname.name):
-                    stores.setdefault(name, []).append(obj)
+                    stores.setdefault(name, []).append(AttributeStore(obj, None))
             elif kind is cst.Call:
-                for obj, name in _named_attribute_sets(cast(cst.Call, node)):
-                    stores.setdefault(name, []).append(obj)
-        return classes, stores
+                call = cast(cst.Call, node)
+                for store in _named_attribute_sets(call):
+                    stores.setdefault(store[1], []).append(AttributeStore(store[0], store[2], store[3]))
+                if _may_make_class(call):
+                    calls.append(call)
+        return classes, stores, calls
+
+    @cached_property
+    def binding_names(self) -> dict[tuple[Scope, str], list[cst.Name]]:
+        """The Names binding each variable, by the scope it is bound in and its name."""
+        found: dict[tuple[Scope, str], list[cst.Name]] = {}
+        index = self.index
+        for node, role in index.roles.items():
+            if role.binds and (scope := index.use_scope(node)) is not None:
+                found.setdefault((scope, node.value), []).append(node)
+        return found
 
     @cached_property
     def unnormalized_identifier(self) -> str | None:
@@ -318,8 +348,37 @@ _StoreTarget = cst.AssignTarget | cst.AugAssign | cst.AnnAssign | cst.For | cst.
 _STORE_TARGETS = frozenset(get_args(_StoreTarget))
 
 
-def _named_attribute_sets(call: cst.Call) -> Iterator[tuple[cst.BaseExpression, str]]:
-    """``(x, "name")`` for the calls that set attribute ``name`` of ``x``:
+@dataclasses.dataclass(frozen=True)
+class AttributeStore:
+    """An attribute assigned by the module's code (``ModuleFacts.attribute_stores``)."""
+
+    #: The object whose attribute is set.
+    obj: cst.BaseExpression
+    #: The value stored, when the source shows it as one expression (None: computed, as by
+    #: ``+=`` or a ``for`` target).
+    value: cst.BaseExpression | None
+    #: ``mock.patch.object(x, "name")`` without a new value: a mock is stored.
+    mock: bool = False
+
+
+#: What ``_named_attribute_sets`` yields: the object, the name, the value, a mock.
+_NamedSet = tuple[cst.BaseExpression, str, "cst.BaseExpression | None", bool]
+
+
+def _may_make_class(call: cst.Call) -> bool:
+    """``call`` may make a class: ``type`` with three arguments, ``new_class``,
+    ``make_dataclass``, or anything called with a tuple second (``Meta(name, (B,), ns)``)."""
+    func, args = call.func, call.args
+    last = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
+    if last in ("new_class", "make_dataclass"):
+        return True
+    if len(args) < 3 or args[0].keyword is not None or args[1].keyword is not None or args[1].star:
+        return False
+    return last == "type" or type(args[1].value) is cst.Tuple
+
+
+def _named_attribute_sets(call: cst.Call) -> Iterator[_NamedSet]:
+    """``(x, "name", value, mock)`` for the calls that set attribute ``name`` of ``x``:
     ``setattr(x, "name", ...)`` and any ``setattr`` method (pytest's
     ``monkeypatch.setattr(x, "name", ...)``), ``object.__setattr__(x, "name", ...)`` and
     ``x.__setattr__("name", ...)`` (``super().__setattr__``), ``mock.patch.object(x, "name")``,
@@ -328,35 +387,47 @@ def _named_attribute_sets(call: cst.Call) -> Iterator[tuple[cst.BaseExpression, 
     args = call.args
     if type(func) is cst.Name:
         if func.value == "setattr" and len(args) >= 2:
-            yield from _named(args[0].value, args[1].value)
+            yield from _named(args[0].value, args[1].value, positional_argument(args, 2))
         return
     if type(func) is not cst.Attribute:
         return
     attr = func.attr.value
     on_patch = m.matches(func.value, m.Name("patch") | m.Attribute(attr=m.Name("patch")))
     if attr == "__setattr__" and len(args) == 2 and not args[0].keyword:
-        yield from _named(func.value, args[0].value)
-    elif (attr in ("setattr", "__setattr__") or (attr == "object" and on_patch)) and len(args) >= 2:
-        yield from _named(args[0].value, args[1].value)
+        yield from _named(func.value, args[0].value, positional_argument(args, 1))
+    elif attr == "object" and on_patch and len(args) >= 2:
+        # Without a new value (``new``, or made by ``new_callable``) the patch stores a mock.
+        new = positional_argument(args, 2) or next((a.value for a in args if a.keyword is not None and a.keyword.value == "new"), None)
+        mock = new is None and not any(a.keyword is not None and a.keyword.value == "new_callable" or a.star for a in args)
+        yield from _named(args[0].value, args[1].value, new, mock)
+    elif attr in ("setattr", "__setattr__") and len(args) >= 2:
+        yield from _named(args[0].value, args[1].value, positional_argument(args, 2))
     elif attr == "multiple" and on_patch and args and args[0].keyword is None:
-        yield from ((args[0].value, arg.keyword.value) for arg in args[1:] if arg.keyword is not None)
+        yield from ((args[0].value, arg.keyword.value, arg.value, False) for arg in args[1:] if arg.keyword is not None)
     elif attr in ("update", "setdefault") and (obj := _instance_dict_of(func.value)) is not None:
         # ``x.__dict__.update(m=...)``, ``vars(x).update({"m": ...})``, ``x.__dict__.setdefault("m", ...)``
         for arg in args:
             if arg.keyword is not None:
-                yield obj, arg.keyword.value
+                yield obj, arg.keyword.value, arg.value, False
             elif isinstance(arg.value, cst.Dict):
                 for element in arg.value.elements:
                     if isinstance(element, cst.DictElement):
-                        yield from _named(obj, element.key)
+                        yield from _named(obj, element.key, element.value)
             elif attr == "setdefault":
-                yield from _named(obj, arg.value)
+                yield from _named(obj, arg.value, positional_argument(args, 1))
                 break
 
 
-def _named(obj: cst.BaseExpression, name: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpression, str]]:
+def positional_argument(args: Sequence[cst.Arg], i: int) -> cst.BaseExpression | None:
+    """The ``i``-th argument, when the call passes it by position."""
+    return args[i].value if len(args) > i and args[i].keyword is None and not args[i].star else None
+
+
+def _named(
+    obj: cst.BaseExpression, name: cst.BaseExpression, stored: cst.BaseExpression | None, mock: bool = False
+) -> Iterator[_NamedSet]:
     if isinstance(name, (cst.SimpleString, cst.ConcatenatedString)) and isinstance(value := name.evaluated_value, str):
-        yield obj, value
+        yield obj, value, stored, mock
 
 
 def _instance_dict_of(expr: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -376,7 +447,7 @@ def _attributes_of(target: cst.BaseExpression) -> Iterator[tuple[cst.BaseExpress
     elif isinstance(target, cst.Subscript) and (obj := _instance_dict_of(target.value)) is not None and len(target.slice) == 1:
         index = target.slice[0].slice
         if isinstance(index, cst.Index):
-            yield from _named(obj, index.value)
+            yield from (found[:2] for found in _named(obj, index.value, None))
     elif isinstance(target, (cst.Tuple, cst.List)):
         for element in target.elements:
             yield from _attributes_of(element.value)

@@ -158,6 +158,10 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None, def
         args = [cst.Arg(home), cst.Arg(b.string(key)), cst.Arg(b.string(callee.qualname)), kind]
         if namespace is not None:  # the method's globals must be that module's
             args.append(b.keyword_arg("namespace", b.name(namespace.alias)))
+        # The class must hold it as the kind of method it was inlined as: a class decorator
+        # or ``__init_subclass__`` rewrapping it (``staticmethod(cls.m)``) changes what the
+        # call passes, and the class test of ``class-methods`` cannot tell.
+        args.append(b.keyword_arg("kind", b.string(callee.owner.kind.value)))
         found = cst.Call(b.attr(rt, "function_of"), args + _file_keyword(namespace))
     else:
         assert namespace is not None

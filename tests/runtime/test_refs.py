@@ -169,3 +169,31 @@ def test_defaults_of_gives_the_tuple_only_where_it_has_the_sources_length() -> N
     assert defaults_of(f, 2) is NOT_FOUND
     assert defaults_of(NOT_FOUND, 2) is NOT_FOUND
     assert defaults_of(len, 0) is NOT_FOUND
+
+
+def test_a_method_is_found_only_in_the_kind_of_method_it_was_inlined_as() -> None:
+    """Review O, F1: ``function_of`` unwrapped ``classmethod`` and ``staticmethod`` whatever
+    the kind the body was inlined as, so an instance method a class decorator rewrapped as
+    ``staticmethod(m)`` was found, and the class test of ``class-methods`` (which gets the
+    function either way) passed where the call passes no instance. Given ``kind``, the
+    class must hold the plain function, or exactly a classmethod or staticmethod of it;
+    code generated before the argument (``kind=None``) finds any of them."""
+
+    class K:
+        async def m(self) -> None: ...
+
+        @classmethod
+        async def c(cls) -> None: ...
+
+        @staticmethod
+        async def s() -> None: ...
+
+    m, c, s = vars(K)["m"], vars(K)["c"].__func__, vars(K)["s"].__func__
+    assert function_of(K, "m", m.__qualname__, kind="instance") is m
+    assert function_of(K, "c", c.__qualname__, kind="classmethod") is c
+    assert function_of(K, "s", s.__qualname__, kind="staticmethod") is s
+    for name, function, other in (("m", m, "classmethod"), ("c", c, "instance"), ("s", s, "instance"), ("s", s, "classmethod")):
+        assert function_of(K, name, function.__qualname__, kind=other) is NOT_FOUND
+    K.m = staticmethod(m)  # type: ignore[method-assign,assignment]
+    assert function_of(K, "m", m.__qualname__, kind="instance") is NOT_FOUND
+    assert function_of(K, "m", m.__qualname__) is m
