@@ -213,6 +213,9 @@ class ProgramGenerator:
         self.runtime_async = runtime_async
         self.functions: list[Function] = []
         self.baits: list[str] = []  # names of bait coroutine functions (leaves)
+        #: Baits of ``REVIEW_BAITS`` (and ``collect``) the module defines: called where a bait
+        #: of ``baits`` is, now and then (a draw of ``shapes``), and by ``main``.
+        self.review_baits: list[str] = []
         #: Functions of ``CONDITIONAL_DEFINITIONS`` the module defines, called from ``main``.
         self.conditional: list[str] = []
         #: The module being written (0: ``main``, the only one outside packages).
@@ -308,7 +311,7 @@ class ProgramGenerator:
                 return f"await configure_await({call}, {flag})"
             return f"await {call}"
         if self.baits and r < 0.88:
-            bait = self.pick(self.baits)
+            bait = self.review_bait(self.pick(self.baits))
             if bait == "pair":  # a tuple, written without brackets: summed back to a number
                 return f"sum(await pair({self.expr(d - 1)}))"
             return f"await {bait}({self.expr(d - 1)})"
@@ -587,11 +590,15 @@ class ProgramGenerator:
             return [f"{indent}log({self.tag()}, {self.pick(['await PoolAwaiter()', 'await CtxAwaiter()', 'await DoneAwaiter()'])}, where())"]
         return [f"{indent}log({self.tag()}, await configure_await(PoolAwaiter(), False), al.value)"]
 
+    def review_bait(self, bait: str) -> str:
+        """``bait``, or now and then one of ``review_baits`` (drawn from ``shapes``)."""
+        return self.shapes.choice(self.review_baits) if self.review_baits and self.review_shape(0.3) else bait
+
     def bait_call(self, indent: str) -> list[str]:
         inner = indent + "    "
         return [
             f"{indent}try:",
-            f"{inner}log({self.tag()}, await {self.pick(self.baits)}({self.expr(1)}))",
+            f"{inner}log({self.tag()}, await {self.review_bait(self.pick(self.baits))}({self.expr(1)}))",
             f"{indent}except Exception as err:",
             f"{inner}log({self.tag()}, chain(err))",
         ]
@@ -918,7 +925,6 @@ class ProgramGenerator:
             review.append("collect")
         for name in review:
             choices[name] = REVIEW_BAITS.get(name) or ASYNC_COMPREHENSION_CALLEE
-        picked += review
         if "not_async" in picked:
             out += ["async def leaf(x):", "    return -x", "", ""]
         if "decorated" in picked:
@@ -931,9 +937,9 @@ class ProgramGenerator:
                 "",
                 "",
             ]
-        for name in picked:
+        for name in picked + review:
             out += choices[name] + ["", ""]
-        self.baits = picked
+        self.baits, self.review_baits = picked, review
         # Drawn from a generator of its own, so that seeds keep the programs they had.
         self.conditional = []
         if random.Random(f"conditional definitions {self.seed} {self.module}").random() < 0.3:
@@ -961,7 +967,7 @@ class ProgramGenerator:
                 "            return await private_maybe(x)",
                 "        except UnboundLocalError as err:",
                 "            return chain(err)",
-            ] if "private_maybe" in self.baits else []),
+            ] if "private_maybe" in self.review_baits else []),
             "",
             "",
             "async def outer(x):",
@@ -996,9 +1002,9 @@ class ProgramGenerator:
             "",
         ]
         self.extra_calls = []
-        if "private_maybe" in self.baits:
+        if "private_maybe" in self.review_baits:
             self.extra_calls += ["await Service().private(2)", "await Service().private(3)"]
-        if "loc_alias" in self.baits:  # a caller seeing its locals through another name
+        if "loc_alias" in self.review_baits:  # a caller seeing its locals through another name
             out += ["async def peek_locals(x):", f"    y = await {f.name}({args})", "    return sorted(loc())", "", ""]
             self.extra_calls.append("await peek_locals(7)")
         out += [
@@ -1028,7 +1034,7 @@ class ProgramGenerator:
         self.rng.shuffle(calls)
         calls += ["(await Service().run(3))[1]", "(await outer(4))[1:]", "await unusual(5)", "await drain(6)"]
         calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits + self.conditional)]
-        calls += self.extra_calls
+        calls += [f"await {bait}({n})" for n, bait in enumerate(self.review_baits, len(calls))] + self.extra_calls
         if self.config.rebinding:
             target = self.pick(self.functions[1:] or self.functions)
             stand_in = self.pick([f"Fake('{target.name}')"] + (["alt"] if self.runtime_async else []))

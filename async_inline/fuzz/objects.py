@@ -720,6 +720,7 @@ class ObjectProgramGenerator(ProgramGenerator):
         calls = [f"await {self.call_text(f, 2)}" for f in self.callees() for _ in range(self.rng.randint(2, 3))]
         self.rng.shuffle(calls)
         calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits + self.conditional)]
+        calls += [f"await {bait}({n})" for n, bait in enumerate(self.review_baits, len(calls))]
         for n, call in enumerate(calls):
             body += _errors_logged([f"        log('result', {n}, {call})"], f"'error', {n}")
             if self.runtime_async:
@@ -808,7 +809,7 @@ class ObjectProgramGenerator(ProgramGenerator):
             self.reexported = [self.pick(functions)]
         code: dict[int, list[str]] = {}
         for module in range(self.modules, -1, -1):
-            self.module, self.baits = module, []  # each module calls its own
+            self.module, self.baits, self.review_baits = module, [], []  # each module calls its own
             lines = self.bait_functions() if self.config.bait else []
             if module and self.chance(0.3):
                 shadowing = SHADOWED_DEF
