@@ -329,7 +329,7 @@ def test_the_oracle_catches_a_method_call_bound_to_its_class(monkeypatch):
     methods: set[str] = set()
     monkeypatch.setattr(oracle, "rewrite_source", lambda source, **kwargs: _Rewritten(_bound_to_own_class(source, methods)))
     kinds = []
-    for seed in range(11, 15):
+    for seed in range(22, 26):  # (11-14 before the review shapes' baits were called from methods)
         generator = ObjectProgramGenerator(seed, seed % 2 == 1)
         program = generator.generate_program()
         methods.clear()
