@@ -74,8 +74,8 @@ class Case:
     def options(self) -> Options:
         """Stress mode seeded by the program seed; otherwise the defaults, or (drawn from the
         seed) ``frozen-defaults``, tight limits, generous limits, ``class-methods`` (classes
-        and packages; with ``frozen-defaults`` half the time), or no guards. (Programs never
-        assign ``__defaults__``: ``frozen-defaults`` holds for all of them.)"""
+        and packages; with ``frozen-defaults`` half the time), or no guards. (Programs
+        assign ``__defaults__`` only where ``frozen-defaults`` is not assumed.)"""
         rng = random.Random(f"options {self.seed}")
         if self.stress:
             return Options(stress_seed=self.seed, max_depth=rng.choice([4, 4, 6]), recursion_unroll=rng.choice([1, 1, 2]))
@@ -102,12 +102,23 @@ class Case:
         """The rewrite assumes ``class-methods``: programs keep to it."""
         return "class-methods" in self.options.assume
 
+    @property
+    def mutable_defaults(self) -> bool:
+        """Programs replace functions' defaults at run time unless the rewrite assumes
+        ``frozen-defaults``."""
+        return "frozen-defaults" not in self.options.assume
+
     def program(self) -> Program:
         """The source, or for the modules shape the package's files by path."""
         if self.shape == "functions":
-            return generate(self.seed, self.runtime_async, rebinding=self.rebinding)
+            return generate(self.seed, self.runtime_async, rebinding=self.rebinding, mutable_defaults=self.mutable_defaults)
         return generate_objects(
-            self.seed, self.runtime_async, rebinding=self.rebinding, package=self.shape == "modules", class_methods=self.class_methods
+            self.seed,
+            self.runtime_async,
+            rebinding=self.rebinding,
+            package=self.shape == "modules",
+            class_methods=self.class_methods,
+            mutable_defaults=self.mutable_defaults,
         )
 
 

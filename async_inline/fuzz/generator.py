@@ -25,8 +25,9 @@ recursion and output are bounded, so it terminates quickly.
 
 from __future__ import annotations
 
+import contextlib
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -139,10 +140,62 @@ CONDITIONAL_DEFINITIONS = [
 ]
 
 
+#: Functions a review found inlined where they must not be, or inlined wrong: introspection
+#: through other names (``from sys import _getframe as here``, ``loc = locals``, a default,
+#: a tuple assignment), and a private local maybe unassigned (inlined into a method of a
+#: class, the error named the mangled ``_Service__value``). Each bait is picked now and
+#: then, from the generator of ``ProgramGenerator.shapes``.
+REVIEW_BAITS = {
+    "here_name": [
+        "from sys import _getframe as here  # noqa: E402",
+        "",
+        "",
+        "async def here_name(x):",
+        "    y = x + 1",
+        "    return here().f_code.co_name, sorted(here().f_locals)",
+    ],
+    "loc_alias": ["loc = locals", "", "", "async def loc_alias(x):", "    y = x * 2", "    return sorted(loc())"],
+    "frame_default": ["async def frame_default(x, grab=sys._getframe):", "    y = x - 1", "    return grab().f_code.co_name, y"],
+    "frame_tuple": [
+        "(peek, peek_depth), peek_n = (sys._getframe, 0), 1",
+        "",
+        "",
+        "async def frame_tuple(x):",
+        "    return peek(peek_depth).f_code.co_name, x + peek_n",
+    ],
+    "private_maybe": ["async def private_maybe(x):", "    if x % 2:", "        __value = x", "    return __value"],
+}
+#: A runtime-async callee whose only suspension is an async comprehension (a review found
+#: it given the exit of a callee that never suspends: the runtime raised its I6 error).
+ASYNC_COMPREHENSION_CALLEE = [
+    "async def ticks(n):",
+    "    for i in range(n):",
+    "        await yield_()",
+    "        yield i",
+    "",
+    "",
+    "@async_method",
+    "async def collect(x):",
+    "    al.value = x",
+    "    return [v async for v in ticks(x % 3 + 1)]",
+]
+
+
 class ProgramGenerator:
-    def __init__(self, seed: int, runtime_async: bool = False, rebinding: bool = True) -> None:
+    def __init__(self, seed: int, runtime_async: bool = False, rebinding: bool = True, mutable_defaults: bool = True) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
+        #: The shapes hand reviews found miscompiles in (``REVIEW_SHAPES``): whether to put
+        #: one in is drawn from a generator of its own, and so is what goes in (``own_draws``),
+        #: so that the rest of a seed's program stays as it was.
+        self.shapes = random.Random(f"review shapes {seed}")
+        #: Functions' ``__defaults__``/``__kwdefaults__`` may be replaced at run time (not when
+        #: the rewrite assumes ``frozen-defaults``).
+        self.mutable_defaults = mutable_defaults
+        #: Names a comprehension variable hides where the code being generated is (``uses``).
+        self.hidden: set[str] = set()
+        #: Calls ``main`` makes of the callers the review shapes add (``extra_callers``).
+        self.extra_calls: list[str] = []
         #: Local names are often spellings of one mangled variable (``MANGLED_SPELLINGS``);
         #: drawn with a generator of its own (``spellings``), so that the other programs of
         #: a seed stay as they were.
@@ -160,6 +213,9 @@ class ProgramGenerator:
         self.runtime_async = runtime_async
         self.functions: list[Function] = []
         self.baits: list[str] = []  # names of bait coroutine functions (leaves)
+        #: Baits of ``REVIEW_BAITS`` (and ``collect``) the module defines: called where a bait
+        #: of ``baits`` is, now and then (a draw of ``shapes``), and by ``main``.
+        self.review_baits: list[str] = []
         #: Functions of ``CONDITIONAL_DEFINITIONS`` the module defines, called from ``main``.
         self.conditional: list[str] = []
         #: The module being written (0: ``main``, the only one outside packages).
@@ -187,8 +243,23 @@ class ProgramGenerator:
         return f"{quote}{self.fn.name if self.fn else 'main'}.{self._tags}{quote}"
 
     def uses(self, name: str) -> bool:
-        """May this function use the global ``name`` (it is not shadowed by a local)?"""
-        return self.fn is None or name not in self.fn.shadows
+        """May this function use the global ``name`` (it is not shadowed by a local, nor
+        hidden by the variable of the comprehension being generated)?"""
+        return name not in self.hidden and (self.fn is None or name not in self.fn.shadows)
+
+    def review_shape(self, p: float) -> bool:
+        """Put a review shape here? (Drawn from ``shapes``: the main draws stay as they were.)"""
+        return self.shapes.random() < p
+
+    @contextlib.contextmanager
+    def own_draws(self) -> Iterator[None]:
+        """Draw from ``shapes`` meanwhile: what a review shape generates leaves the main draws,
+        and so the rest of the program, as they were."""
+        main_draws, self.rng = self.rng, self.shapes
+        try:
+            yield
+        finally:
+            self.rng = main_draws
 
     def local_name(self) -> str:
         name = self.pick(ODD_LOCALS) if self.chance(0.04) else self.pick(LOCALS)
@@ -209,13 +280,20 @@ class ProgramGenerator:
             return "cv.get()"
         if r < 0.63 and self.uses("G"):
             return "G"
-        if r < 0.70 and self.runtime_async:
+        if r < 0.70 and self.runtime_async and self.uses("al"):
             return "al.value"
         return str(self.rng.randint(0, 9))
 
     def callees(self) -> list[Function]:
         me = self.fn
-        return self.functions[me.index + 1:] if me is not None else self.functions[:3]
+        out = self.functions[me.index + 1:] if me is not None else self.functions[:3]
+        return [f for f in out if f.name not in self.hidden]
+
+    def hideable_functions(self) -> list[str]:
+        """Functions a comprehension variable here may be named like: those the callees may
+        call (inlined into the comprehension, their calls would reach the variable)."""
+        me = self.fn
+        return [f.name for f in self.functions[me.index + 2:]] if me is not None else []
 
     def await_expr(self, d: int) -> str | None:
         """An awaited call in expression position (mostly inlinable ones)."""
@@ -227,10 +305,13 @@ class ProgramGenerator:
             callee = self.pick(self.callees())
             call = self.call_text(callee, d)
             if self.runtime_async and self.chance(0.12):
-                return f"await configure_await({call}, False)"
+                # now and then a flag that is no literal, whose truth tests are logged (a
+                # review found it tested up to three times, or never, where Python tests it once)
+                flag = self.shapes.choice(["Flag(0)", "Flag(1)", "Flag([])"]) if self.review_shape(0.3) else "False"
+                return f"await configure_await({call}, {flag})"
             return f"await {call}"
         if self.baits and r < 0.88:
-            bait = self.pick(self.baits)
+            bait = self.review_bait(self.pick(self.baits))
             if bait == "pair":  # a tuple, written without brackets: summed back to a number
                 return f"sum(await pair({self.expr(d - 1)}))"
             return f"await {bait}({self.expr(d - 1)})"
@@ -265,7 +346,7 @@ class ProgramGenerator:
             return f"{{{self.expr(d - 1)}: {self.expr(d - 1)}}}.get({self.expr(d - 1)}, -1)"
         if r < 0.71:
             return f"int({self.expr(d - 1)} < {self.expr(d - 1)} <= {self.expr(d - 1)})"
-        if r < 0.74 and self.uses("abs"):
+        if r < 0.74 and self.uses("abs") and self.uses("max"):
             return f"max({self.expr(d - 1)}, {self.expr(d - 1)}, key=abs)"
         if r < 0.76 and self.uses("len") and not self.in_fstring:
             return f'len({self.fstring(d - 1)})'
@@ -298,13 +379,18 @@ class ProgramGenerator:
         var = self.pick(["q", "q2"])
         if self.hiding.random() < 0.2:
             var = self.hiding.choice(["G", *LOCALS])
-        saved, saved_in = list(self.bound), self.in_comprehension
+        elif self.review_shape(0.15):
+            # A builtin, a helper of the prelude or a function that inlined code reads (a
+            # review's finding: inlined into the comprehension, it read the variable).
+            var = self.shapes.choice(["len", "abs", "max", "t", "cv", *(["al"] if self.runtime_async else []), *self.hideable_functions()])
+        saved, saved_in, saved_hidden = list(self.bound), self.in_comprehension, set(self.hidden)
         self.in_comprehension = True  # no walrus anywhere in it, the first iterable included
         iterable = f"range({self.expr(d - 1)} % 3)" if self.chance(0.4) else f"range({self.rng.randint(0, 3)})"
         self.bound.append(var)
+        self.hidden.add(var)  # the comprehension's own code does not call it
         body = self.expr(d - 1)
         cond = f" if {self.cond(d - 1)}" if self.chance(0.3) else ""
-        self.bound, self.in_comprehension = saved, saved_in
+        self.bound, self.in_comprehension, self.hidden = saved, saved_in, saved_hidden
         kind = self.rng.random()
         if kind < 0.5:
             return f"sum([{body} for {var} in {iterable}{cond}])"
@@ -402,6 +488,11 @@ class ProgramGenerator:
 
     def statement(self, d: int, indent: str) -> list[str]:
         """One statement (maybe compound, up to ``d`` more levels deep)."""
+        if self.fn is not None and self.mutable_defaults and self.review_shape(0.03):
+            with self.own_draws():
+                swap = self.defaults_swap(indent)
+            if swap:
+                return swap
         r = self.rng.random()
         if d > 0 and self.level < 6 and r < 0.32:
             self.level += 1
@@ -499,11 +590,15 @@ class ProgramGenerator:
             return [f"{indent}log({self.tag()}, {self.pick(['await PoolAwaiter()', 'await CtxAwaiter()', 'await DoneAwaiter()'])}, where())"]
         return [f"{indent}log({self.tag()}, await configure_await(PoolAwaiter(), False), al.value)"]
 
+    def review_bait(self, bait: str) -> str:
+        """``bait``, or now and then one of ``review_baits`` (drawn from ``shapes``)."""
+        return self.shapes.choice(self.review_baits) if self.review_baits and self.review_shape(0.3) else bait
+
     def bait_call(self, indent: str) -> list[str]:
         inner = indent + "    "
         return [
             f"{indent}try:",
-            f"{inner}log({self.tag()}, await {self.pick(self.baits)}({self.expr(1)}))",
+            f"{inner}log({self.tag()}, await {self.review_bait(self.pick(self.baits))}({self.expr(1)}))",
             f"{indent}except Exception as err:",
             f"{inner}log({self.tag()}, chain(err))",
         ]
@@ -589,6 +684,11 @@ class ProgramGenerator:
             lines.append(f"{indent}except {kind} as {name}:")
             lines.append(f"{inner}log({self.tag()}, chain({name}))")
             self.handlers += 1
+            if self.callees() and self.review_shape(0.3):
+                # A callee awaited in the handler: what it raises has the handled exception as
+                # its __context__ (a runtime-async callee's wrapper changes it, gh-108668).
+                with self.own_draws():
+                    lines += self.handler_call(inner)
             r = self.rng.random()
             if r < 0.2:
                 lines.append(f"{inner}raise")
@@ -609,6 +709,63 @@ class ProgramGenerator:
                 body.append(f"{inner}{self.pick(['break', 'continue'])}")
             lines += [f"{indent}finally:", *body]
         return lines
+
+    def handler_call(self, indent: str) -> list[str]:
+        """A callee awaited where an exception is being handled; what it raises is logged with
+        its chain."""
+        inner = indent + "    "
+        return [
+            f"{indent}try:",
+            f"{inner}log({self.tag()}, await {self.call_text(self.pick(self.callees()), 1)}, exc_name())",
+            f"{indent}except Exception as inner_err:",
+            f"{inner}log({self.tag()}, chain(inner_err), exc_name())",
+        ]
+
+    def defaults_targets(self) -> list[Function]:
+        """Callees whose defaults a swap here may replace (reached by their bare name)."""
+        return [f for f in self.callees() if any(p.default is not None for p in f.params)]
+
+    def defaults_swap(self, indent: str) -> list[str]:
+        """A callee's ``__defaults__`` or ``__kwdefaults__`` replaced, as some tests and
+        decorators do, by a tuple of another length, other values or None, around a call,
+        then put back (a review's finding: inlined code indexed the tuple from the front)."""
+        targets = self.defaults_targets()
+        if not targets:
+            return []
+        target = self.pick(targets)
+        positional = [p for p in target.params if p.kind in ("posonly", "normal") and p.default is not None]
+        keyword = [p for p in target.params if p.kind == "kwonly" and p.default is not None]
+
+        def value(p: Param) -> str:
+            return {"acc": "[]", "box": f"Box({self.rng.randint(0, 9)})", "depth": "0"}.get(p.name, str(self.rng.randint(0, 9)))
+
+        if positional and (not keyword or self.chance(0.6)):
+            attribute = "__defaults__"
+            values = [value(p) for p in positional]
+            replacement = self.pick([
+                "None",
+                "()",
+                "(" + ", ".join([str(self.rng.randint(0, 9)), *values]) + ",)",  # one more: binds an earlier parameter
+                "(" + ", ".join(values[1:]) + ",)" if len(values) > 1 else "()",  # one fewer
+                "(" + ", ".join(values) + ",)",
+            ])
+        else:
+            attribute = "__kwdefaults__"
+            entries = [f"'{p.name}': {value(p)}" for p in keyword]
+            replacement = self.pick(["None", "{}", "{" + ", ".join(entries) + "}", "{" + ", ".join(entries[1:]) + "}"])
+        inner = indent + "    "
+        saved = f"sv{self.level}"
+        ref = f"{target.name}"
+        return [
+            f"{indent}{saved} = {ref}.{attribute}",
+            f"{indent}{ref}.{attribute} = {replacement}",
+            f"{indent}try:",
+            f"{inner}log({self.tag()}, await {self.call_text(target, 1)})",
+            f"{indent}except TypeError as swap_err:",
+            f"{inner}log({self.tag()}, chain(swap_err))",
+            f"{indent}finally:",
+            f"{inner}{ref}.{attribute} = {saved}",
+        ]
 
     def rebinding(self, d: int, indent: str) -> list[str]:
         """Rebind a later function at run time, as mock.patch would, and undo it: the guards
@@ -763,6 +920,11 @@ class ProgramGenerator:
             "pair": ["async def pair(x, y=1):", "    return x, y"],
         }
         picked = [name for name in choices if self.chance(0.35)]
+        review = [name for name in REVIEW_BAITS if self.review_shape(0.12)]
+        if self.runtime_async and self.review_shape(0.35):
+            review.append("collect")
+        for name in review:
+            choices[name] = REVIEW_BAITS.get(name) or ASYNC_COMPREHENSION_CALLEE
         if "not_async" in picked:
             out += ["async def leaf(x):", "    return -x", "", ""]
         if "decorated" in picked:
@@ -775,9 +937,9 @@ class ProgramGenerator:
                 "",
                 "",
             ]
-        for name in picked:
+        for name in picked + review:
             out += choices[name] + ["", ""]
-        self.baits = picked
+        self.baits, self.review_baits = picked, review
         # Drawn from a generator of its own, so that seeds keep the programs they had.
         self.conditional = []
         if random.Random(f"conditional definitions {self.seed} {self.module}").random() < 0.3:
@@ -798,6 +960,14 @@ class ProgramGenerator:
             "    async def run(self, x):",
             "        __hidden = x + 1",
             f"        return (await {f.name}({args}), __hidden)",
+            *([  # inlined here, its private local is mangled by this class
+                "",
+                "    async def private(self, x):",
+                "        try:",
+                "            return await private_maybe(x)",
+                "        except UnboundLocalError as err:",
+                "            return chain(err)",
+            ] if "private_maybe" in self.review_baits else []),
             "",
             "",
             "async def outer(x):",
@@ -831,6 +1001,12 @@ class ProgramGenerator:
             "",
             "",
         ]
+        self.extra_calls = []
+        if "private_maybe" in self.review_baits:
+            self.extra_calls += ["await Service().private(2)", "await Service().private(3)"]
+        if "loc_alias" in self.review_baits:  # a caller seeing its locals through another name
+            out += ["async def peek_locals(x):", f"    y = await {f.name}({args})", "    return sorted(loc())", "", ""]
+            self.extra_calls.append("await peek_locals(7)")
         out += [
             "async def unusual(x):",
             "    try:",
@@ -858,6 +1034,7 @@ class ProgramGenerator:
         self.rng.shuffle(calls)
         calls += ["(await Service().run(3))[1]", "(await outer(4))[1:]", "await unusual(5)", "await drain(6)"]
         calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits + self.conditional)]
+        calls += [f"await {bait}({n})" for n, bait in enumerate(self.review_baits, len(calls))] + self.extra_calls
         if self.config.rebinding:
             target = self.pick(self.functions[1:] or self.functions)
             stand_in = self.pick([f"Fake('{target.name}')"] + (["alt"] if self.runtime_async else []))
@@ -898,6 +1075,7 @@ class ProgramGenerator:
         return "\n".join(out) + "\n"
 
 
-def generate(seed: int, runtime_async: bool = False, rebinding: bool = True) -> str:
-    """The program for ``seed``: the same source for the same arguments, on every machine."""
-    return ProgramGenerator(seed, runtime_async, rebinding).generate()
+def generate(seed: int, runtime_async: bool = False, rebinding: bool = True, mutable_defaults: bool = True) -> str:
+    """The program for ``seed``: the same source for the same arguments, on every machine
+    (``mutable_defaults``: functions' defaults may be replaced at run time)."""
+    return ProgramGenerator(seed, runtime_async, rebinding, mutable_defaults).generate()

@@ -60,7 +60,7 @@ PRELUDE_NAMES = (
 #: reach the prelude's.
 SHADOWED_DEF = ["async def relay(x):", "    return x + 1", "", "", "from .prelude import relay  # noqa: E402, F811", "", ""]
 PLAIN_NAMES = ("Suspend",)
-RUNTIME_NAMES = ("CTX", "CtxAwaiter", "DoneAwaiter", "PoolAwaiter", "al", "alt", "sc", "where")
+RUNTIME_NAMES = ("CTX", "CtxAwaiter", "DoneAwaiter", "Flag", "PoolAwaiter", "al", "alt", "sc", "where")
 RUNTIME_IMPORTS = "import runtime\nfrom runtime import SynchronizationContext, async_method, configure_await, yield_\n"
 
 
@@ -129,9 +129,15 @@ class Form:
 
 class ObjectProgramGenerator(ProgramGenerator):
     def __init__(
-        self, seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False, class_methods: bool = False
+        self,
+        seed: int,
+        runtime_async: bool = False,
+        rebinding: bool = True,
+        package: bool = False,
+        class_methods: bool = False,
+        mutable_defaults: bool = True,
     ) -> None:
-        super().__init__(seed, runtime_async, rebinding)
+        super().__init__(seed, runtime_async, rebinding, mutable_defaults)
         self.package = package
         #: The rewrite assumes ``class-methods`` and may not see all the code that breaks
         #: the class test: a package, whose site modules' rewrites do not read every module.
@@ -166,6 +172,9 @@ class ObjectProgramGenerator(ProgramGenerator):
         self.prologue: list[str] = []
         self.local_imports: list[str] = []
         self.first_call: list[str] = []
+        #: Modules that bind a ``len`` of their own, which ``main`` deletes at run time
+        #: (``builtins_patched``).
+        self.own_builtins: set[int] = set()
 
     # -- the shape ----------------------------------------------------------------------------
     def make_classes(self) -> None:
@@ -409,6 +418,15 @@ class ObjectProgramGenerator(ProgramGenerator):
         overridden = [f for f in own if any(here in c.mro[1:] and c.defines(f.name) for c in self.classes)]
         return reachable + own * 2 + overridden * 3
 
+    def hideable_functions(self) -> list[str]:
+        """What a comprehension variable here may hide: the module's own globals its
+        functions read (the functions are reached in too many ways to hide them)."""
+        return ["LIMIT", "_SCALE", "_helper"]
+
+    def defaults_targets(self) -> list[Function]:
+        """Functions of this module (a bare name reaches them) with defaults."""
+        return [f for f in super().defaults_targets() if f.kind == "function" and f.module == self.module]
+
     def call_text(self, callee: Function, d: int) -> str:
         form = self.pick(self.forms(callee))
         target = form.text.replace("{ref}", self.ref(*form.target)) if form.target else form.text
@@ -439,7 +457,7 @@ class ObjectProgramGenerator(ProgramGenerator):
         r = self.rng.random()
         if r < 0.05:
             return self.pick(["LIMIT", "_SCALE"])
-        if r < 0.08:
+        if r < 0.08 and self.uses("_helper"):
             return f"_helper({super().atom()})"
         if r < 0.12 and self.fn is not None and self.fn.kind == "method":
             return "self.v"
@@ -559,9 +577,33 @@ class ObjectProgramGenerator(ProgramGenerator):
             self.first_call = ["    try:", f"        log({tag}, await {call})", "    except Exception as err:", f"        log({tag}, chain(err))"]
 
     def leave_function(self, fn: Function | None, body: list[str]) -> list[str]:
+        if fn is not None:
+            body = self.receiver_deleted(fn, body)
         at = 1 if body[:1] == ["    global G"] else 0  # after `global G`: the call may read G
         body = body[:at] + self.first_call + body[at:]
         return [f"    {line}" for line in self.local_imports] + self.prologue + body
+
+    def receiver_deleted(self, fn: Function, body: list[str]) -> list[str]:
+        """Now and then, before an override's last statement: its receiver deleted, then
+        ``super()`` (Python raises RuntimeError; a review found inlined code raising
+        UnboundLocalError)."""
+        here = self.here()
+        if fn.receiver is None or here is None or not any(c.defines(fn.name) for c in here.mro[1:]) or not self.review_shape(0.15):
+            return body
+        with self.own_draws():
+            args = self.call_args(fn, 1, recursing=True)  # (never evaluated: super() raises first)
+        lines = [
+            f"    kept = {fn.receiver}",
+            "    try:",
+            f"        del {fn.receiver}",
+            f"        log({self.tag()}, await super().{fn.name}({args}))",
+            "    except Exception as gone:",
+            f"        log({self.tag()}, chain(gone))",
+            "    finally:",
+            f"        {fn.receiver} = kept",
+        ]
+        at = len(body) - 1 if body and body[-1].startswith("    return") else len(body)
+        return body[:at] + lines + body[at:]
 
     def class_source(self, cls: ClassSpec) -> list[str]:
         self.fn = None
@@ -654,6 +696,8 @@ class ObjectProgramGenerator(ProgramGenerator):
             lines += ["if sys.version_info >= (3, 0):", f"    _SCALE = {scale}"]
         else:
             lines.append(f"_SCALE = {scale}")
+        if module in self.own_builtins:
+            lines += ["", "", "def len(o):", "    import builtins", "    return builtins.len(o) + 100", "", ""]
         return lines + [
             "",
             "",
@@ -676,6 +720,7 @@ class ObjectProgramGenerator(ProgramGenerator):
         calls = [f"await {self.call_text(f, 2)}" for f in self.callees() for _ in range(self.rng.randint(2, 3))]
         self.rng.shuffle(calls)
         calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits + self.conditional)]
+        calls += [f"await {bait}({n})" for n, bait in enumerate(self.review_baits, len(calls))]
         for n, call in enumerate(calls):
             body += _errors_logged([f"        log('result', {n}, {call})"], f"'error', {n}")
             if self.runtime_async:
@@ -709,9 +754,19 @@ class ObjectProgramGenerator(ProgramGenerator):
                 f"mock.patch('{where}.{name}', new=lambda *a, **k: {value})" for name, value in (("len", 99), ("max", -1), ("min", -2))
             )
             call = self.call_text(targets[0], 1)
+            deleted: list[str] = []
+            if self.review_shape(0.3):
+                # The module's own global named like a builtin, deleted (monkeypatch.delattr):
+                # its functions read the builtin again (a review found inlined code read a
+                # missing key of the module's dict instead).
+                self.own_builtins.add(targets[0].module)
+                owner = self.module_ref(targets[0].module)
+                deleted = [f"        log('own len', await {self.call_text(targets[0], 1)})", f"        del {owner}.len",
+                           f"        log('len deleted', await {self.call_text(targets[0], 1)})"]
         finally:
             self.rng = main_draws
-        return _errors_logged([f"        with {patches}:", f"            log('builtins', await {call})"], "'builtins'")
+        patched = _errors_logged([f"        with {patches}:", f"            log('builtins', await {call})"], "'builtins'")
+        return patched + (_errors_logged(deleted, "'deleted'") if deleted else [])
 
     def module_items(self, module: int) -> list[str]:
         """Classes and functions of ``module``: bases before subclasses, functions anywhere."""
@@ -754,7 +809,7 @@ class ObjectProgramGenerator(ProgramGenerator):
             self.reexported = [self.pick(functions)]
         code: dict[int, list[str]] = {}
         for module in range(self.modules, -1, -1):
-            self.module, self.baits = module, []  # each module calls its own
+            self.module, self.baits, self.review_baits = module, [], []  # each module calls its own
             lines = self.bait_functions() if self.config.bait else []
             if module and self.chance(0.3):
                 shadowing = SHADOWED_DEF
@@ -810,7 +865,13 @@ def module_name(index: int) -> str:
 
 
 def generate_objects(
-    seed: int, runtime_async: bool = False, rebinding: bool = True, package: bool = False, class_methods: bool = False
+    seed: int,
+    runtime_async: bool = False,
+    rebinding: bool = True,
+    package: bool = False,
+    class_methods: bool = False,
+    mutable_defaults: bool = True,
 ) -> str | dict[str, str]:
-    """The program of ``seed``: one module with classes, or a package's files by path."""
-    return ObjectProgramGenerator(seed, runtime_async, rebinding, package, class_methods).generate_program()
+    """The program of ``seed``: one module with classes, or a package's files by path
+    (``mutable_defaults``: functions' defaults may be replaced at run time)."""
+    return ObjectProgramGenerator(seed, runtime_async, rebinding, package, class_methods, mutable_defaults).generate_program()

@@ -222,6 +222,17 @@ class DoneAwaiter(Awaiter):
         return 3
 
 
+class Flag:
+    """A configure_await flag that logs each test of its truth."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __bool__(self):
+        log("flag tested", self.value)
+        return bool(self.value)
+
+
 @async_method
 async def alt(*args, **kwargs):
     """A runtime-async stand-in for a rebound function."""

@@ -78,6 +78,29 @@ def test_programs_reach_the_inliner_and_its_refusals(runtime_async):
     assert refusals <= set(codes), refusals - set(codes)
 
 
+#: What each shape of the reviews' miscompiles (``REVIEW_BAITS`` and the draws of
+#: ``ProgramGenerator.shapes``) writes, by the kind of program it is in.
+REVIEW_SHAPES = {
+    False: ["from sys import _getframe as here", "loc = locals", "grab=sys._getframe", "(peek, peek_depth), peek_n =",
+            "__value = x", "return await private_maybe(x)", "return sorted(loc())", ".__defaults__ = ",
+            ".__kwdefaults__ = ", "chain(inner_err)", "for len in", "for t in"],
+    True: ["[v async for v in ticks(", "configure_await(", "Flag(", "for al in"],
+}
+
+
+def test_programs_contain_the_review_shapes():
+    """Each shape is in some of the first programs; none assigns defaults under
+    ``frozen-defaults``, and a seed's other draws are those it had without the shapes."""
+    for runtime_async, markers in REVIEW_SHAPES.items():
+        sources = [generate(seed, runtime_async) for seed in range(80)]
+        missing = [m for m in markers if not any(m in source for source in sources)]
+        assert not missing, (runtime_async, missing)
+        frozen = [generate(seed, runtime_async, mutable_defaults=False) for seed in range(80)]
+        assert not any("defaults__ = " in source for source in frozen)
+    hidden = [s for s in (generate(seed) for seed in range(200)) if any(f"for f{i} in" in s for i in range(5))]
+    assert hidden  # a callee's callee named by a comprehension variable
+
+
 def test_runtime_programs_inline_runtime_async_callees():
     from async_inline import rewrite_source
 
