@@ -1,13 +1,17 @@
-"""Whether a callee may swallow the ``GeneratorExit`` that ``close()`` raises where it suspends.
+"""Whether a callee would handle the ``GeneratorExit`` that ``close()`` raises where it
+suspends otherwise inlined than as a coroutine of its own.
 
 ``close()`` of a coroutine suspended (through ``await``) in another one closes the inner
 coroutine first, then raises ``GeneratorExit`` in the outer frame at its await, whatever
 the inner one did with it (CPython's ``gen_close``; ``_gen_throw`` for
 ``throw(GeneratorExit)``): a callee that catches it and returns still leaves its caller
-closing. Inlined, the callee's handler is code of the caller's frame: swallowing the
-exception there lets the caller go on (then "coroutine ignored GeneratorExit"). CPython
-closes a pending coroutine when it is garbage-collected (an abandoned task), so this is
-reachable.
+closing; one that suspends again while handling it fails its own close, and the caller
+gets that RuntimeError ("coroutine ignored GeneratorExit") at its await, where its
+handlers and ``finally`` blocks run. Inlined, the callee's code is the caller's frame:
+swallowing the exception there lets the caller go on, suspending there suspends the
+caller, whose ``close()`` then fails with the caller left suspended, its ``finally``
+blocks not run. CPython closes a pending coroutine when it is garbage-collected (an
+abandoned task), so this is reachable.
 
 Only suspension points matter (an ``await``, ``async for``, ``async with``, async
 comprehension): ``GeneratorExit`` is raised nowhere else, so a ``try`` whose body cannot
@@ -34,7 +38,8 @@ CATCHES_CLOSE = frozenset({"BaseException", "GeneratorExit"})
 
 @dataclass(frozen=True)
 class CloseHazard:
-    """Code of the callee that may swallow the ``GeneratorExit`` raised where it suspends."""
+    """Code of the callee that may swallow the ``GeneratorExit`` raised where it suspends,
+    or suspend while handling it."""
 
     #: What it is and does, for the report (```except BaseException:` may catch it and go on``).
     what: str
@@ -46,14 +51,16 @@ class CloseHazard:
 
 def close_hazards(index: ScopeIndex, body: cst.BaseSuite, nodes: Iterable[cst.CSTNode]) -> tuple[CloseHazard, ...]:
     """What in the function body ``body`` (``nodes``: all of it, in order) may swallow
-    a ``GeneratorExit`` raised at one of its suspension points: an ``except`` (or
-    ``except*``) clause that may match it and does not end by raising, a ``finally``
-    block that may end in a ``return`` (or leave a loop around it), a ``with`` whose exit
-    may return true. Each construct once, innermost first for each suspension point."""
+    a ``GeneratorExit`` raised at one of its suspension points, or suspend while handling
+    it: an ``except`` (or ``except*``) clause that may match it and does not end by
+    raising, or suspends; a ``finally`` block that may end in a ``return`` (or leave a loop
+    around it), or suspends; a ``with`` whose exit may return true. (An ``async with``
+    exit that suspends is not looked for: docs/user-guide.md.) Each construct once,
+    innermost first for each suspension point."""
     around: dict[cst.CSTNode, tuple[CloseHazard, ...]] = {body: ()}
 
     def hazards(node: cst.CSTNode) -> tuple[CloseHazard, ...]:
-        """What may swallow an exception raised anywhere in ``node``."""
+        """What may swallow an exception raised anywhere in ``node``, or suspend while it propagates."""
         path: list[cst.CSTNode] = []
         while node not in around:
             path.append(node)
@@ -85,7 +92,8 @@ def close_hazards(index: ScopeIndex, body: cst.BaseSuite, nodes: Iterable[cst.CS
 
 
 def _protection(index: ScopeIndex, parent: cst.CSTNode, child: cst.CSTNode) -> list[CloseHazard]:
-    """What ``parent`` may swallow of an exception raised in its part ``child``, innermost first."""
+    """What of ``parent`` may swallow an exception raised in its part ``child``, or
+    suspend while it propagates, innermost first."""
     found: list[CloseHazard | None] = []
     if isinstance(parent, (cst.Try, cst.TryStar)):
         if child is parent.body:
@@ -100,11 +108,15 @@ def _protection(index: ScopeIndex, parent: cst.CSTNode, child: cst.CSTNode) -> l
 
 def _handler_hazard(index: ScopeIndex, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> CloseHazard | None:
     names = unknown_types(index, handler.type)
-    if names == () or _ends_raising(handler.body):
+    if names == ():
         return None
     star = "*" if isinstance(handler, cst.ExceptStarHandler) else ""
     shown = "" if handler.type is None else " " + cst.Module([]).code_for_node(handler.type)
-    return CloseHazard(f"`except{star}{shown}:` may catch it and go on", names or ())
+    if not _ends_raising(handler.body):
+        return CloseHazard(f"`except{star}{shown}:` may catch it and go on", names or ())
+    if suspends(handler.body):
+        return CloseHazard(f"`except{star}{shown}:` may catch it and suspend", names or ())
+    return None
 
 
 def _finally_hazard(node: cst.Try | cst.TryStar) -> CloseHazard | None:
@@ -113,15 +125,25 @@ def _finally_hazard(node: cst.Try | cst.TryStar) -> CloseHazard | None:
     if any(isinstance(inner, cst.Return) for inner in walk(node.finalbody)):
         return CloseHazard("a `finally` block with `return` may discard it")
     jump = leaves_loop(node.finalbody.body)
-    return CloseHazard(f"a `finally` block with `{jump}` may discard it") if jump is not None else None
+    if jump is not None:
+        return CloseHazard(f"a `finally` block with `{jump}` may discard it")
+    return CloseHazard("a `finally` block may suspend while it propagates") if suspends(node.finalbody) else None
+
+
+def suspends(root: cst.CSTNode) -> bool:
+    """``root`` holds an ``await``, ``async for``, ``async with`` or async comprehension."""
+    return any(
+        type(node) is cst.Await or (type(node) in (cst.For, cst.With, cst.CompFor) and node.asynchronous is not None)  # type: ignore[attr-defined]
+        for node in walk(root)
+    )
 
 
 def _exit_hazard(index: ScopeIndex, item: cst.WithItem) -> CloseHazard | None:
     """``with contextlib.suppress(...)``, whose exit returns true for the exception types
     it is given. Other context managers are taken not to swallow ``GeneratorExit``
     (docs/user-guide.md: a known gap; refusing every ``with`` around an await would keep
-    9% of the sites the real libraries inline as calls, for exits that return true only for
-    exceptions of their own, cancel scopes and timeouts, or never, locks)."""
+    43 of the 500 sites the real libraries inline as calls, for exits that return true only
+    for exceptions of their own, cancel scopes and timeouts, or never, locks)."""
     call = item.item
     if not isinstance(call, cst.Call) or "contextlib.suppress" not in (found := index.qualified_names(call.func)):
         return None

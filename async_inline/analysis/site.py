@@ -203,11 +203,14 @@ def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall, home:
     if hazard is not None:
         # close() of the caller closes a separate callee coroutine first, then raises
         # GeneratorExit at the caller's await whatever the callee did with it (CPython's
-        # gen_close); inlined, a callee that swallows it lets the caller go on.
+        # gen_close), or the RuntimeError of the callee's failed close if it suspended
+        # again; inlined, a callee that swallows it lets the caller go on, one that
+        # suspends leaves the caller suspended and its close() failing.
         return Refusal(
             RefusalCode.GENERATOR_EXIT,
             f"close() raises GeneratorExit where the callee suspends, and {hazard.what}: as a separate coroutine "
-            "its caller is closed at the await anyway, inlined the caller would go on",
+            "it hands its caller GeneratorExit (or the RuntimeError of its own failed close) at the await whatever it does, "
+            "inlined the caller would go on or stay suspended",
         )
     if ctx.caller.introspection:
         return Refusal(RefusalCode.CALLER_INTROSPECTION, f"the caller calls {ctx.caller.introspection}, which would see the inlined names")

@@ -5,9 +5,11 @@ await, whatever the callee did with it (``gen_close``): the caller's code after 
 never runs. Inlined, the callee's handler runs in the caller's frame, so a callee that
 swallows GeneratorExit (``except BaseException:``, ``finally: return``,
 ``suppress(BaseException)``) would let the caller go on, and close() would then fail with
-"coroutine ignored GeneratorExit". Such sites are kept as calls (``generator-exit``);
-callees whose handlers cannot match GeneratorExit, or re-raise it, are still inlined.
-CPython calls close() on a pending coroutine that is garbage-collected (an abandoned task).
+"coroutine ignored GeneratorExit"; one that suspends while handling it (an ``await`` in a
+``finally``) would suspend the caller instead of handing it the RuntimeError of its own
+failed close. Such sites are kept as calls (``generator-exit``); callees whose handlers
+cannot match GeneratorExit, or re-raise it without suspending, are still inlined. CPython
+calls close() on a pending coroutine that is garbage-collected (an abandoned task).
 """
 
 from __future__ import annotations
@@ -108,6 +110,35 @@ SWALLOWING = {
 def test_a_callee_that_may_swallow_generator_exit_stays_a_call(callee: str) -> None:
     """The caller is closed at its await, its finally runs and close() succeeds, as in the
     original; inlined, the caller went on ("worker continues -1") and close() failed."""
+    result = assert_same_behaviour(program(callee), inlined={"other"})
+    assert skipped_codes(result).get("callee") == "generator-exit"
+
+
+SUSPENDING = {
+    "finally-awaits": """
+        try:
+            await pause()
+        finally:
+            print("callee cleanup")
+            await pause()
+        return 1
+    """,
+    "reraises-after-an-await": """
+        try:
+            await pause()
+        except BaseException:
+            await pause()
+            raise
+        return 1
+    """,
+}
+
+
+@pytest.mark.parametrize("callee", SUSPENDING.values(), ids=SUSPENDING.keys())
+def test_a_callee_that_may_suspend_while_handling_generator_exit_stays_a_call(callee: str) -> None:
+    """Suspending while closing fails the callee's own close(): the caller gets that
+    RuntimeError at its await, catches it, its finally runs and close() succeeds. Inlined,
+    the caller itself suspended, close() failed and the caller's handler did not run."""
     result = assert_same_behaviour(program(callee), inlined={"other"})
     assert skipped_codes(result).get("callee") == "generator-exit"
 

@@ -1,13 +1,14 @@
-"""Rule table: callees that may swallow the GeneratorExit of ``close()`` (``analysis/closing.py``,
-refusal ``generator-exit`` in ``analysis/site.py``).
+"""Rule table: callees that may swallow the GeneratorExit of ``close()``, or suspend while
+handling it (``analysis/closing.py``, refusal ``generator-exit`` in ``analysis/site.py``).
 
 ``close()`` of a coroutine suspended in an awaited one closes the inner coroutine, then
-raises GeneratorExit at the outer one's await whatever the inner did with it; inlined, a
-callee that catches it lets its caller go on. Each row is a callee ``callee`` (awaited by
-``main``) and the planner's decision for that site: ``generator-exit``, or ``statements``
-(inlined). Every row is checked against CPython too: suspended at its first suspension
-point, the callee swallows a thrown GeneratorExit (returns, or suspends again) exactly
-when the row expects the refusal.
+raises GeneratorExit at the outer one's await whatever the inner did with it (or the
+RuntimeError of the inner one's failed close, if it suspended again); inlined, a callee
+that catches it lets its caller go on, one that suspends suspends the caller. Each row is
+a callee ``callee`` (awaited by ``main``) and the planner's decision for that site:
+``generator-exit``, or ``statements`` (inlined). Every row is checked against CPython too:
+suspended at its first suspension point, the callee swallows a thrown GeneratorExit
+(returns) or suspends again exactly when the row expects the refusal.
 """
 
 from __future__ import annotations
@@ -100,6 +101,9 @@ ROWS = [
     # -- finally blocks and with statements that discard it -----------------------------
     Row("finally-return", "try:\n    await pause()\nfinally:\n    return -1", SWALLOWS),
     Row("await-in-a-handler-finally-return", "try:\n    raise KeyError\nexcept KeyError:\n    await pause()\nfinally:\n    return -1", SWALLOWS),
+    Row("finally-awaits", "try:\n    await pause()\nfinally:\n    await pause()\nreturn 1", SWALLOWS),
+    Row("finally-async-for", "try:\n    await pause()\nfinally:\n    async for x in agen():\n        pass\nreturn 1", SWALLOWS),
+    Row("reraises-after-an-await", "try:\n    await pause()\nexcept BaseException:\n    await pause()\n    raise\nreturn 1", SWALLOWS),
     Row("suppress-base-exception", "with contextlib.suppress(BaseException):\n    await pause()\nreturn -1", SWALLOWS),
     Row("suppress-imported", "with suppress(ValueError, GeneratorExit):\n    await pause()\nreturn -1", SWALLOWS),
     Row("await-in-a-later-with-item", "with contextlib.suppress(BaseException), contextlib.nullcontext(await pause()):\n    pass\nreturn -1", SWALLOWS),
@@ -114,6 +118,8 @@ ROWS = [
     Row("no-suspension-in-the-try", "try:\n    x = 1\nexcept BaseException:\n    return -1\nawait pause()\nreturn x", INLINED),
     Row("await-in-the-else-block", "try:\n    x = 1\nexcept BaseException:\n    return -1\nelse:\n    await pause()\nreturn x", INLINED),
     Row("finally-without-return", "try:\n    await pause()\nfinally:\n    print('finally')\nreturn 1", INLINED),
+    Row("awaits-in-a-handler-of-exception", "try:\n    await pause()\nexcept Exception:\n    await pause()\n    return -1\nreturn 1", INLINED),
+    Row("awaits-in-a-finally-of-a-try-without-suspension", "await pause()\ntry:\n    x = 1\nfinally:\n    await pause()\nreturn x", INLINED),
     Row("suppress-exception", "with contextlib.suppress(Exception):\n    await pause()\nreturn -1", INLINED),
 ]
 
@@ -135,7 +141,7 @@ def decision(source: str) -> str:
 
 def swallows_in_cpython(source: str) -> bool:
     """Suspended at its first suspension point, does ``callee`` swallow a thrown
-    GeneratorExit (return, or suspend again) rather than raise it or another exception?"""
+    GeneratorExit (return) or suspend again, rather than raise it or another exception?"""
     namespace: dict[str, object] = {"__name__": "rule_row"}
     exec(compile(source, "<row>", "exec"), namespace)
     coro = namespace["callee"]()  # type: ignore[operator]
@@ -146,7 +152,7 @@ def swallows_in_cpython(source: str) -> bool:
         return True
     except BaseException:
         return False
-    coro.close()  # suspended again: it swallowed it
+    coro.close()  # suspended again
     return True
 
 
