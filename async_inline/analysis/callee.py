@@ -16,8 +16,9 @@ import libcst.matchers as m
 from libcst.metadata import BuiltinScope, ClassScope, ComprehensionScope, FunctionScope, GlobalScope, Scope
 from libcst.metadata.scope_provider import AnnotationScope
 
-from ..tree import children, import_top_name, is_statement, is_statement_line, starts_with_docstring, statements_of, walk
+from ..tree import import_top_name, is_statement, is_statement_line, starts_with_docstring, statements_of, walk
 from .classes import MethodKind
+from .closing import CloseHazard, close_hazards, leaves_loop
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .evaluation import blocks_around
 from .refusals import Refusal, RefusalCode
@@ -213,6 +214,9 @@ class CalleeInfo:
     #: The body has an ``except``, a ``finally`` or a ``with``: code that may raise while
     #: an exception of the callee's own is being handled (see ``site``, gh-108668).
     handles_exceptions: bool = False
+    #: What may swallow the ``GeneratorExit`` that ``close()`` raises where the body
+    #: suspends (``except BaseException:``, a ``finally`` with ``return`` ...; ``closing``).
+    close_hazards: tuple[CloseHazard, ...] = ()
     refusal: Refusal | None = None
 
     @property
@@ -461,7 +465,12 @@ def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef, nodes: Sequence[cst.
             # rules (partial binds on failure) are easy to get wrong: keep it a call.
             return Refusal(RefusalCode.UNSUPPORTED, "contains a match statement")
         if isinstance(node, (cst.Try, cst.TryStar)) and node.finalbody is not None:
-            jump = _leaves_finally(node.finalbody.body)
+            # Such a jump discards the return (or exception) pending when the ``finally``
+            # runs, and the function goes on after the loop. An inlined ``return`` is an
+            # assignment of the result followed by a jump, so the result stays set although
+            # the original discarded it (fuzz seeds 740643, 740727). A ``return`` in the
+            # ``finally`` is fine: its own assignment comes later and wins, as its value does.
+            jump = leaves_loop(node.finalbody.body)
             if jump is not None:
                 return Refusal(RefusalCode.UNSUPPORTED, f"a finally block leaves its loop with {jump}, which discards a pending return")
     if any(swallowable_returns(statements_of(fdef.body)).values()):
@@ -474,27 +483,6 @@ def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef, nodes: Sequence[cst.
 
 #: What ``_body_refusal`` looks at (a test by type: isinstance on LibCST's classes is slow).
 _REFUSED_FORMS = frozenset({cst.Yield, cst.FunctionDef, cst.ClassDef, cst.Nonlocal, cst.FormattedStringExpression, cst.Match, cst.Try, cst.TryStar})
-
-
-def _leaves_finally(block: cst.BaseSuite) -> str | None:
-    """``break``/``continue`` of a loop around the ``finally`` ``block``, if any.
-
-    Such a jump discards the return (or exception) pending when the ``finally`` runs, and
-    the function goes on after the loop. An inlined ``return`` is an assignment of the
-    result followed by a jump, so the result stays set although the original discarded
-    it (fuzz seeds 740643, 740727). A ``return`` in the ``finally`` is fine: its own
-    assignment comes later and wins, as its value does in Python."""
-    stack: list[tuple[cst.CSTNode, bool]] = [(block, False)]
-    while stack:
-        node, in_loop = stack.pop()
-        if isinstance(node, (cst.Break, cst.Continue)) and not in_loop:
-            return "break" if isinstance(node, cst.Break) else "continue"
-        if isinstance(node, (cst.For, cst.While)):
-            # A loop's own body is inside it; its ``else`` is not (a break there is ours).
-            stack.extend((child, in_loop or child is node.body) for child in children(node))
-        else:
-            stack.extend((child, in_loop) for child in children(node))
-    return None
 
 
 @dataclass
@@ -670,6 +658,7 @@ def analyze_callee(
         return_expr=_single_return(body, params, locals_, names.rebound_params) if not names.class_cell_uses else None,
         may_suspend=_may_suspend(nodes),
         handles_exceptions=any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in nodes),
+        close_hazards=close_hazards(index, fdef.body, nodes),
     )
 
 

@@ -37,6 +37,7 @@ class RefusalCode(str, Enum):
     DOTTED_IMPORT = "dotted-import"
     CONFIGURE_AWAIT = "configure-await"
     THROW_CONTEXT = "throw-context"
+    GENERATOR_EXIT = "generator-exit"
     NESTING = "nesting"
     GUARD_COST = "guard-cost"
     OTHER_MODULE = "other-module"

@@ -21,6 +21,7 @@ from .callee import GENERATED_PREFIX, CalleeInfo, ParamKind, is_immutable_litera
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .guards import Guard, GuardPolicy, choose_guard
+from .references import RefKind, reference
 from .refusals import Refusal, RefusalCode
 from .resolve import Lookup, Target
 from .scopes import Role, ScopeIndex
@@ -126,7 +127,7 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
     that fails is the reason."""
     callee, index, reserved_free = target.callee, facts.index, facts.reserved_free
     foreign = target.facts.index is not index
-    refusal = _spelling_refusal(facts, target) or callee.refusal or _context_refusal(callee, ctx, site) or _limit_refusal(callee, ctx, limits)
+    refusal = _spelling_refusal(facts, target) or callee.refusal or _context_refusal(callee, ctx, site, target.facts) or _limit_refusal(callee, ctx, limits)
     if refusal is None and not limits.cross_module and foreign:
         refusal = Refusal(
             RefusalCode.OTHER_MODULE,
@@ -188,7 +189,8 @@ def _spelling_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
     return None
 
 
-def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall) -> Refusal | None:
+def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall, home: ModuleFacts) -> Refusal | None:
+    """Rules of the site's context; ``home``: the facts of the callee's module."""
     if site.configure is not None and not callee.is_runtime_async:
         return Refusal(RefusalCode.CONFIGURE_AWAIT, "configure_await around a plain coroutine: kept as a call")
     if site.configure is not None and not is_immutable_literal(site.configure):
@@ -213,9 +215,35 @@ def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall) -> Re
             "and raise inside its own except/finally/with (a runtime-async callee's wrapper has a finally): "
             "as a separate coroutine, CPython gives that exception a different __context__ (gh-108668)",
         )
+    hazard = next((h for h in callee.close_hazards if not h.names or not all(_is_made_class(home, n) for n in h.names)), None)
+    if hazard is not None:
+        # close() of the caller closes a separate callee coroutine first, then raises
+        # GeneratorExit at the caller's await whatever the callee did with it (CPython's
+        # gen_close), or the RuntimeError of the callee's failed close if it suspended
+        # again; inlined, a callee that swallows it lets the caller go on, one that
+        # suspends leaves the caller suspended and its close() failing.
+        return Refusal(
+            RefusalCode.GENERATOR_EXIT,
+            f"close() raises GeneratorExit where the callee suspends, and {hazard.what}: as a separate coroutine "
+            "it hands its caller GeneratorExit (or the RuntimeError of its own failed close) at the await whatever it does, "
+            "inlined the caller would go on or stay suspended",
+        )
     if ctx.caller.introspection:
         return Refusal(RefusalCode.CALLER_INTROSPECTION, f"the caller calls {ctx.caller.introspection}, which would see the inlined names")
     return None
+
+
+def _is_made_class(home: ModuleFacts, name: cst.Name | cst.Attribute) -> bool:
+    """``name``, read in module ``home``, is a class that a class statement of the program
+    made: a module-level one whose name its module binds once, with no decorator and a
+    ``metaclass=`` of ``type`` or ``abc.ABCMeta`` if any, so a new class, never a
+    superclass of GeneratorExit (a base's metaclass whose ``__new__`` returns an old class
+    is not looked for). A star import in either module may bind the name otherwise."""
+    found = reference(home, name)
+    if found is None or found.kind is not RefKind.CLASS or found.cls is None:
+        return False
+    cls = found.cls
+    return not cls.node.decorators and cls.plain_metaclass and not (home.index.has_star_import or found.facts.index.has_star_import)
 
 
 def _limit_refusal(callee: CalleeInfo, ctx: SiteContext, limits: Limits) -> Refusal | None:

@@ -182,6 +182,12 @@ ROWS = [
         "async def main(t):\n    try:\n        pass\n    except E:\n        await s(t)\n",
         ("s: throw-context",),
     ),
+    Row(
+        "generator-exit",
+        "async def s(t):\n    try:\n        await t\n    except BaseException:\n        return -1\n"
+        "async def main(t):\n    return await s(t)\n",
+        ("s: generator-exit",),
+    ),
     # -- guards (analysis/guards.py) ----------------------------------------------------------------
     Row("guard-cost-of-a-method-looked-up-on-self", KLASS, ("K.m: statements", "self.m: guard-cost", "type(self).m: statements")),
     Row(

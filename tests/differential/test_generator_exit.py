@@ -1,0 +1,309 @@
+"""``close()`` of a caller suspended inside a callee (review K, finding f4).
+
+CPython closes the awaited coroutine first, then raises GeneratorExit in the caller at its
+await, whatever the callee did with it (``gen_close``): the caller's code after the await
+never runs. Inlined, the callee's handler runs in the caller's frame, so a callee that
+swallows GeneratorExit (``except BaseException:``, ``finally: return``,
+``suppress(BaseException)``) would let the caller go on, and close() would then fail with
+"coroutine ignored GeneratorExit"; one that suspends while handling it (an ``await`` in a
+``finally``) would suspend the caller instead of handing it the RuntimeError of its own
+failed close. Such sites are kept as calls (``generator-exit``); callees whose handlers
+cannot match GeneratorExit, or re-raise it without suspending, are still inlined. CPython
+calls close() on a pending coroutine that is garbage-collected (an abandoned task).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tests.differential.harness import assert_same_behaviour
+from tests.differential.package_harness import assert_same_package_behaviour
+from tests.differential.test_exception_context import skipped_codes
+
+PROGRAM = '''
+import asyncio
+import contextlib
+import types
+
+@types.coroutine
+def pause():
+    yield "paused"
+
+class Closed(Exception):
+    pass
+
+async def other():
+    return "other"
+
+async def callee():
+CALLEE
+
+async def worker():
+    try:
+        r = await callee()
+        print("worker continues", r)
+        await pause()
+        print("worker end")
+    except RuntimeError as e:
+        print("worker caught", e)
+    finally:
+        print("worker finally")
+
+async def main():
+    print(await other())
+    c = worker()
+    print(c.send(None))
+    try:
+        c.close()
+        print("closed")
+    except RuntimeError as e:
+        print("close failed:", e)
+    del c
+'''
+
+
+def program(callee: str) -> str:
+    return PROGRAM.replace("CALLEE", textwrap.indent(textwrap.dedent(callee).strip("\n"), "    "))
+
+
+SWALLOWING = {
+    "except-base-exception-returns": """
+        try:
+            await pause()
+        except BaseException as e:
+            print("callee caught", type(e).__name__)
+            return -1
+        return 1
+    """,
+    "bare-except-then-awaits": """
+        try:
+            await pause()
+        except:
+            print("callee caught")
+        await pause()
+        return 1
+    """,
+    "except-generator-exit-in-a-tuple": """
+        try:
+            await pause()
+        except (ValueError, GeneratorExit):
+            return -1
+        return 1
+    """,
+    "finally-return": """
+        try:
+            await pause()
+        finally:
+            return -1
+    """,
+    "suppress-base-exception": """
+        with contextlib.suppress(BaseException):
+            await pause()
+        return -1
+    """,
+}
+
+
+@pytest.mark.parametrize("callee", SWALLOWING.values(), ids=SWALLOWING.keys())
+def test_a_callee_that_may_swallow_generator_exit_stays_a_call(callee: str) -> None:
+    """The caller is closed at its await, its finally runs and close() succeeds, as in the
+    original; inlined, the caller went on ("worker continues -1") and close() failed."""
+    result = assert_same_behaviour(program(callee), inlined={"other"})
+    assert skipped_codes(result).get("callee") == "generator-exit"
+
+
+SUSPENDING = {
+    "finally-awaits": """
+        try:
+            await pause()
+        finally:
+            print("callee cleanup")
+            await pause()
+        return 1
+    """,
+    "reraises-after-an-await": """
+        try:
+            await pause()
+        except BaseException:
+            await pause()
+            raise
+        return 1
+    """,
+}
+
+
+@pytest.mark.parametrize("callee", SUSPENDING.values(), ids=SUSPENDING.keys())
+def test_a_callee_that_may_suspend_while_handling_generator_exit_stays_a_call(callee: str) -> None:
+    """Suspending while closing fails the callee's own close(): the caller gets that
+    RuntimeError at its await, catches it, its finally runs and close() succeeds. Inlined,
+    the caller itself suspended, close() failed and the caller's handler did not run."""
+    result = assert_same_behaviour(program(callee), inlined={"other"})
+    assert skipped_codes(result).get("callee") == "generator-exit"
+
+
+NOT_SWALLOWING = {
+    "except-exception": """
+        try:
+            await pause()
+        except Exception:
+            return -1
+        return 1
+    """,
+    "except-a-stdlib-exception-or-a-class-of-the-module": """
+        try:
+            await pause()
+        except (asyncio.CancelledError, Closed, OSError):
+            return -1
+        return 1
+    """,
+    "reraises": """
+        try:
+            await pause()
+        except BaseException as e:
+            print("cleanup after", type(e).__name__)
+            raise
+        return 1
+    """,
+    "raises-another": """
+        try:
+            await pause()
+        except BaseException as e:
+            raise ValueError("closed") from e
+        return 1
+    """,
+    "finally-without-return": """
+        try:
+            await pause()
+        finally:
+            print("callee finally")
+        return 1
+    """,
+    "suppress-exception": """
+        with contextlib.suppress(Exception):
+            await pause()
+        return -1
+    """,
+}
+
+
+@pytest.mark.parametrize("callee", NOT_SWALLOWING.values(), ids=NOT_SWALLOWING.keys())
+def test_a_callee_that_cannot_swallow_generator_exit_is_inlined(callee: str) -> None:
+    assert_same_behaviour(program(callee), inlined={"other", "callee"})
+
+
+def test_a_callee_of_another_module_catching_classes_of_the_program() -> None:
+    """An exception class imported from another module of the program (through a
+    package's re-export) is a class statement there: it cannot match GeneratorExit, and
+    the callee is inlined. A name bound otherwise there (``Ignored = BaseException``)
+    may: that callee stays a call."""
+    files = {
+        "pkg/__init__.py": "from .errors import Closed\n",
+        "pkg/errors.py": """
+            class Closed(Exception):
+                pass
+
+            Ignored = BaseException
+        """,
+        "pkg/lib.py": """
+            import types
+            from . import Closed
+            from .errors import Ignored
+
+            @types.coroutine
+            def pause():
+                yield "paused"
+
+            async def catches_closed():
+                try:
+                    await pause()
+                except Closed:
+                    return -1
+                return 1
+
+            async def catches_ignored():
+                try:
+                    await pause()
+                except Ignored:
+                    return -1
+                return 1
+        """,
+        "pkg/app.py": """
+            from .lib import catches_closed, catches_ignored
+
+            async def closed():
+                try:
+                    print("closed", await catches_closed())
+                finally:
+                    print("closed finally")
+
+            async def ignored():
+                try:
+                    print("ignored", await catches_ignored())
+                finally:
+                    print("ignored finally")
+
+            async def main():
+                for make in (closed, ignored):
+                    c = make()
+                    print(c.send(None))
+                    try:
+                        c.close()
+                        print("close returned")
+                    except RuntimeError as e:
+                        print("close failed:", e)
+        """,
+    }
+    results = assert_same_package_behaviour(files, inlined={"pkg.lib.catches_closed"})
+    codes = {s.callee: s.code for s in results["pkg/app.py"].report.skipped}
+    assert codes.get("catches_ignored") == "generator-exit"
+
+
+RUNTIME_ASYNC = '''
+import types
+from runtime import async_method
+
+@types.coroutine
+def pause():
+    yield "paused"
+
+async def other():
+    return "other"
+
+@async_method
+async def callee():
+CALLEE
+
+async def worker():
+    try:
+        r = await callee()
+        print("worker continues", r)
+        await pause()
+    finally:
+        print("worker finally")
+
+async def main():
+    print(await other())
+    c = worker()
+    print(c.send(None))
+    try:
+        c.close()
+        print("closed")
+    except RuntimeError as e:
+        print("close failed:", e)
+    del c
+'''
+
+
+def test_a_runtime_async_callee_swallowing_generator_exit_stays_a_call() -> None:
+    """The real call's wrapper does not change what close() does (GeneratorExit reaches
+    the wrapper at its await of the body, then the caller), so the same rule holds."""
+    callee = "    try:\n        await pause()\n    except BaseException:\n        return -1\n    return 1"
+    result = assert_same_behaviour(RUNTIME_ASYNC.replace("CALLEE", callee), inlined={"other"})
+    assert skipped_codes(result).get("callee") == "generator-exit"
+
+
+def test_a_runtime_async_callee_that_lets_generator_exit_through_is_inlined() -> None:
+    callee = "    try:\n        await pause()\n    finally:\n        print('callee finally')\n    return 1"
+    assert_same_behaviour(RUNTIME_ASYNC.replace("CALLEE", callee), inlined={"other", "callee"})
