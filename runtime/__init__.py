@@ -24,6 +24,7 @@ from ._refs import (
     function_at,
     function_of,
     global_value,
+    method_cell,
     module_globals,
 )
 from ._sched import DeadlockError, deterministic
@@ -76,6 +77,7 @@ __all__ = [
     "function_at",
     "global_value",
     "module_globals",
+    "method_cell",
     "class_cell",
     "defaults_of",
 ]

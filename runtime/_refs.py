@@ -272,16 +272,32 @@ def defaults_of(function: Any, count: int) -> Any:
     return NOT_FOUND
 
 
-def class_cell(function: Any) -> Any:
-    """The class a method's zero-argument ``super()`` and ``__class__`` refer to: its
-    ``__class__`` cell (the class the ``class`` statement created, before decorators).
-    For an ``@async_method`` method, the cell of the function it wraps."""
+def method_cell(function: Any) -> Any:
+    """The ``__class__`` cell of a method (for an ``@async_method`` method, of the function
+    it wraps), the cell its zero-argument ``super()`` and ``__class__`` read each time they
+    run: inlined code reads ``cell.cell_contents`` where the method would. The cell, not
+    what it holds now: attrs' slotted classes (``attrs.define(K)`` on an existing class)
+    and 3.14's ``dataclass(slots=True)`` point the methods' cells at a new class later.
+    A function without one (``NOT_FOUND``: the guards fail, nothing reads it) gets an
+    empty cell of its own."""
     if type(function) is types.FunctionType:
         function = _own_function(function)
     code = getattr(function, "__code__", None)
-    if code is None or "__class__" not in code.co_freevars:
+    if code is None or "__class__" not in code.co_freevars or function.__closure__ is None:
+        return types.CellType()
+    return function.__closure__[code.co_freevars.index("__class__")]
+
+
+def class_cell(function: Any) -> Any:
+    """What :func:`method_cell`'s cell holds now (None without one): only for code generated
+    before ``method_cell`` existed (by the command line; the hook's cache is keyed by this
+    package's files), which bound the class once, after the class statement, and so
+    missed a cell pointed at another class later."""
+    cell = method_cell(function)
+    try:
+        return cell.cell_contents
+    except ValueError:  # empty
         return None
-    return function.__closure__[code.co_freevars.index("__class__")].cell_contents
 
 
-__all__ = ["BUILTINS", "METHOD_TYPE", "NOT_FOUND", "class_cell", "compiled_from", "defaults_of", "function_at", "function_of", "is_function", "module_globals"]
+__all__ = ["BUILTINS", "METHOD_TYPE", "NOT_FOUND", "class_cell", "compiled_from", "defaults_of", "function_at", "function_of", "is_function", "method_cell", "module_globals"]

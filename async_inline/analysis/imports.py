@@ -49,6 +49,44 @@ def import_bindings(index: ScopeIndex, module: str | None, is_package: bool) -> 
     }
 
 
+def importing_statement(index: ScopeIndex, module: str | None, is_package: bool, target: str) -> cst.SimpleStatementLine | None:
+    """The first top-level import statement of the module that imports module ``target``:
+    one naming it or one of its submodules (``import pkg.c``, ``from .c import C``, ``from
+    pkg.c.x import y``), or naming it as a member of its package (``from . import c``).
+    None if no top-level statement does; what the modules it imports import is not
+    followed."""
+    for stmt in index.module.body:
+        if isinstance(stmt, cst.SimpleStatementLine) and any(within(name, target) for name in imported_modules(stmt, module, is_package)):
+            return stmt
+    return None
+
+
+def within(name: str, module: str) -> bool:
+    """Importing module ``name`` imports ``module``: the same, or a package around it."""
+    return name == module or name.startswith(module + ".")
+
+
+def imported_modules(stmt: cst.SimpleStatementLine, module: str | None, is_package: bool) -> list[str]:
+    """The modules an import statement of ``module`` names: ``import a.b`` names ``a.b``;
+    ``from a import b, c`` names ``a``, and ``a.b`` and ``a.c``, which it imports if they
+    are modules that ``a`` does not bind otherwise. (One taken for imported that is not,
+    ``from . import c`` where the package binds ``c`` itself, only makes references read
+    after the statement not found.)"""
+    out: list[str] = []
+    for small in stmt.body:
+        if isinstance(small, cst.Import):
+            out += [cst.Module([]).code_for_node(alias.name) for alias in small.names]
+        elif isinstance(small, cst.ImportFrom):
+            source = cst.Module([]).code_for_node(small.module) if small.module is not None else None
+            base = resolve_relative(module, is_package, len(small.relative), source)
+            if base is None:
+                continue
+            out.append(base)
+            if not isinstance(small.names, cst.ImportStar):
+                out += [f"{base}.{alias.name.value}" for alias in small.names if isinstance(alias.name, cst.Name)]
+    return out
+
+
 def own_submodules(stmts: Iterable[cst.BaseStatement], index: ScopeIndex, module: str | None, is_package: bool) -> frozenset[str]:
     """The names a package's ``__init__`` binds once, by importing its own submodule of
     the same name (``from . import x``, ``from . import x as x``), anywhere its own code

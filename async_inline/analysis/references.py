@@ -11,6 +11,7 @@ from libcst.metadata import ClassScope
 
 from .callee import CalleeInfo
 from .classes import UNKNOWN, ClassInfo, mro
+from .imports import imported_modules, importing_statement, within
 from .module import ModuleFacts
 
 
@@ -46,6 +47,82 @@ def class_order(facts: ModuleFacts, cls: ClassInfo, via: cst.SimpleStatementLine
         return found.cls
 
     return ClassOrder(mro(cls, base), imported_by)
+
+
+def brought_in_by(facts: ModuleFacts, module: ModuleFacts, cls: ClassInfo | None, receiver: ClassInfo | None) -> cst.SimpleStatementLine | None:
+    """A top-level import statement of ``facts``'s module after which ``module`` (another
+    module) has been imported; None if none is known.
+
+    For a method of ``cls`` reached through the order of ``receiver`` (the class of
+    ``self``: a class of ``facts``'s module, or one it imports), the import that brought
+    ``cls`` into that order, as this module sees it (``class D(B, C)`` after ``from .b
+    import B`` and ``from .c import C``: ``C``'s import, and ``B``'s for a base of ``B``
+    that ``pkg.b`` imports); otherwise, or if that order does not tell, a statement that
+    imports ``module`` itself. What the modules it imports import is followed only along
+    class orders here, which reads no other module (see :func:`imports_transitively`)."""
+    if cls is not None and receiver is not None:
+        home = facts_of(facts, receiver)
+        via = _import_of_class(facts, receiver) if home is not facts else None
+        if home is facts or via is not None:
+            order = class_order(facts, receiver, via)
+            if any(c is cls for c in order.classes):
+                found = order.imported_by.get(id(cls))
+                if found is not None:
+                    return found
+    if module.name is None:
+        return None
+    return importing_statement(facts.index, facts.name, facts.is_package, module.name)
+
+
+#: Modules a search for what an import statement imports reads at most.
+_MAX_WALKED = 64
+
+
+def imports_transitively(facts: ModuleFacts, stmt: cst.SimpleStatementLine, target: str) -> bool:
+    """Whether module ``target`` has been imported once top-level statement ``stmt`` of
+    ``facts``'s module has run: it imports ``target``, or a module whose top-level imports
+    do, and so on (the packages around each module count: their ``__init__`` runs first).
+    At most ``_MAX_WALKED`` modules are read: past that, False. The caller's own module is
+    not followed: it is running that statement, not its later ones. (Another module of an
+    import cycle may be initialising then too: the references are then not found.)"""
+    program = facts.program
+    pending = imported_modules(stmt, facts.name, facts.is_package)
+    seen: set[str] = {facts.name} if facts.name is not None else set()
+    while pending:
+        name = pending.pop()
+        if within(name, target):
+            return True
+        if name in seen or program is None or len(seen) >= _MAX_WALKED:
+            continue
+        seen.add(name)
+        found = program.facts(name)
+        if found is not None:
+            for top in found.index.module.body:
+                if isinstance(top, cst.SimpleStatementLine):
+                    pending += imported_modules(top, found.name, found.is_package)
+        if "." in name:
+            pending.append(name.rpartition(".")[0])
+    return False
+
+
+def _import_of_class(facts: ModuleFacts, cls: ClassInfo) -> cst.SimpleStatementLine | None:
+    """The first top-level import statement of ``facts``'s module that binds a name to
+    ``cls`` (``from .e import E``, ``from .mid import E as F`` through a re-export) or that
+    imports its module (``from . import e``, ``import pkg.e``): after it, ``cls``'s module
+    has been imported."""
+    found: list[cst.SimpleStatementLine] = []
+    for name, binding in facts.imports.items():
+        if binding.attribute != cls.name:  # (reading the modules of every other name costs)
+            continue
+        ref = member(facts, name, None)
+        if ref is not None and ref.cls is cls and ref.via is not None:
+            found.append(ref.via)
+    if cls.module is not None:
+        direct = importing_statement(facts.index, facts.name, facts.is_package, cls.module)
+        if direct is not None:
+            found.append(direct)
+    body = facts.index.module.body
+    return min(found, key=lambda stmt: next(i for i, s in enumerate(body) if s is stmt), default=None)
 
 
 def facts_of(facts: ModuleFacts, cls: ClassInfo) -> ModuleFacts | None:

@@ -26,6 +26,7 @@ from ..analysis.classes import ClassInfo, analyze_class
 from ..analysis.evaluation import FRAME_BLOCKS, awaits_in, blocks_around, evaluation_order, header_expressions, statement_position_problem
 from ..analysis.guards import Guard, GuardPolicy, opening_site, takes_nested_guards
 from ..analysis.module import ModuleFacts
+from ..analysis.references import brought_in_by, imports_transitively
 from ..analysis.refusals import Refusal, RefusalCode
 from ..analysis.resolve import Lookup, MethodContext, SiteScope, Target, resolve
 from ..analysis.scopes import ScopeIndex
@@ -254,7 +255,9 @@ class Planner:
             return target
         if target.facts is not self.facts and self._via(frame, target) is None:
             # Reached through the class of an object, not through an import of this module
-            # (a method of a subclass defined elsewhere, inherited code calling it).
+            # (a method of a subclass defined elsewhere, inherited code calling it), or, in
+            # code of another module, of a module that no known import of this one brings in
+            # (its reference would be read before the module exists).
             reason = "a function of another module that this module does not import at its top level"
             return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.UNKNOWN.value)
         check = check_site(self.facts, self.limits, ctx, site, target)
@@ -535,12 +538,43 @@ class Planner:
         return len(bindings) == 1 and bindings[0] is target and not _inside(index, stmt, frame.root, (cst.For, cst.While))
 
     def _via(self, frame: _Frame, target: Target) -> cst.SimpleStatementLine | None:
-        """The top-level import of this module after which ``target``'s module is read:
-        the site's own import, or, inside code of another module, the import that brought
-        that code in (None for this module's own code)."""
+        """The top-level import of this module after which ``target``'s module is read
+        (None for this module's own code, and where no import is known to bring it in):
+        the site's own import; inside code of another module, the import that brought that
+        code in, if the target is that module's or one its imports bring in.
+
+        Else the target was reached through the class of ``self`` that the frames around
+        made known (``super()`` in ``B.c`` inlined into ``D.c``, where ``class D(B, C)``),
+        which that module need not import: the later of that import and the one of this
+        module that brings the target's class or module in (``from .c import C``); or the
+        former, if what it imports imports the target's module; else None (the site is
+        kept as a call). Until 2026-12-06 it was the former alone, even when read before
+        ``from .c import C`` ran: the reference was never found, and the code the report
+        called inlined never ran (review O, f3)."""
         if target.facts is self.facts:
             return None
-        return target.via if frame.facts is self.facts else frame.via
+        if frame.facts is self.facts:
+            return target.via
+        if target.facts is frame.facts or target.via is not None:
+            return frame.via
+        if frame.via is None or target.facts.name is None:
+            return None
+        owner = target.callee.owner
+        cls = target.facts.classes.get(owner.qualname) if owner is not None else None
+        receiver = frame.method.self_class if frame.method is not None else None
+        found = brought_in_by(self.facts, target.facts, cls, receiver)
+        if found is not None:
+            return self._later(frame.via, found)
+        return frame.via if imports_transitively(self.facts, frame.via, target.facts.name) else None
+
+    def _later(self, a: cst.SimpleStatementLine, b: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+        """The later of two top-level statements of this module."""
+        for stmt in self.facts.index.module.body:
+            if stmt is a:
+                return b
+            if stmt is b:
+                return a
+        raise AssertionError("an import statement that brings a module in is not at the top level")
 
     def _enter(self, frame: _Frame, here: _Here, target: Target, **where: Any) -> _Frame:
         """The frame of a callee inlined at a site of ``frame`` (``where``: how it is placed)."""

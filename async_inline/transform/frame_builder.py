@@ -412,7 +412,9 @@ class FrameBuilder:
     def _class_cell(self, inlining: Inlining, names: dict[str, str], rename: dict[cst.Name, str | cst.BaseExpression]) -> Replacements:
         """A method's ``__class__`` and zero-argument ``super()`` name its class explicitly:
         ``super()`` reads the class cell and the first parameter of the frame it runs in.
-        ``super`` itself is reached by its alias: the caller may bind the name."""
+        The cell is read where they are, as the method reads it when it runs (it may have
+        been pointed at another class since the class statement). ``super`` itself is
+        reached by its alias: the caller may bind the name."""
         callee = inlining.callee
         if not callee.class_cell_uses:
             return {}
@@ -420,12 +422,13 @@ class FrameBuilder:
         first = b.name(names[callee.params[0].name])
         replaced: dict[cst.CSTNode, cst.CSTNode] = {}
         for node in callee.class_cell_uses:
+            contents = b.attr(b.name(cell), "cell_contents")
             if node.value == "__class__":
-                rename[node] = cell
+                rename[node] = contents
                 continue
             call = inlining.body.facts.index.parent(node)
             assert isinstance(call, cst.Call)
-            replaced[call] = call.with_changes(func=self.emission.builtin("super"), args=[cst.Arg(b.name(cell)), cst.Arg(first)])
+            replaced[call] = call.with_changes(func=self.emission.builtin("super"), args=[cst.Arg(contents), cst.Arg(first)])
         return replaced
 
     def _local_names(self, inlining: Inlining, args: Sequence[cst.BaseExpression], receiver: cst.Name | None) -> dict[str, str]:

@@ -63,7 +63,7 @@ def rewrite_module(
 def _add_aliases(module: cst.Module, emission: Emission) -> cst.Module:
     """The objects guards compare against, each bound right after the statement that
     makes it exist: ``_ai_ref_f = f`` after ``async def f``; after ``class K``, a method's
-    function (``function_of``) and, for a method using ``super()``, its class cell; after
+    function (``function_of``) and, for a method using ``super()``, its ``__class__`` cell; after
     the import that brings another module in, its namespace and its functions."""
     rt = emission.runtime_alias
     after_definition: dict[str, list[cst.BaseStatement]] = {}
@@ -170,8 +170,8 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None, def
     stmts: list[cst.BaseStatement] = [b.line(b.assign(ref.alias, found))]
     if defaults is not None:
         stmts.append(b.line(b.assign(defaults, _defaults_of(rt, b.name(ref.alias), callee))))
-    if cell is not None:
-        stmts.append(b.line(b.assign(cell, cst.Call(b.attr(rt, "class_cell"), [cst.Arg(b.name(ref.alias))]))))
+    if cell is not None:  # the cell itself: its contents are read where super() and __class__ are
+        stmts.append(b.line(b.assign(cell, cst.Call(b.attr(rt, "method_cell"), [cst.Arg(b.name(ref.alias))]))))
     return stmts
 
 

@@ -89,7 +89,7 @@ class Emission:
         #: Module name -> the alias of another module's namespace, and the import
         #: statement after which it is read (the earliest).
         self.namespaces: dict[str, Namespace] = {}
-        #: Callee key -> module-level alias of a method's class cell (``super()``).
+        #: Callee key -> module-level alias of a method's ``__class__`` cell (``super()``).
         self.class_cells: dict[str, str] = {}
         self.runtime_alias: str | None = None
         self.method_type_alias: str | None = None
@@ -146,12 +146,13 @@ class Emission:
         return self.namespaces[name]
 
     def class_cell_alias(self, body: FramePlan) -> str:
-        """The module-level alias of the class a method's ``super()`` refers to."""
+        """The module-level alias of the ``__class__`` cell a method's ``super()`` reads
+        (the cell: a class decorator called later may point it at another class)."""
         callee = body.callee
         assert callee is not None
         if callee.key not in self.class_cells:
             self.ref_alias(body)
-            self.class_cells[callee.key] = self.names.make(f"ai_cls_{callee.qualname.replace('.', '_')}")
+            self.class_cells[callee.key] = self.names.make(f"ai_cell_{callee.qualname.replace('.', '_')}")
         return self.class_cells[callee.key]
 
     def hooks(self) -> str:

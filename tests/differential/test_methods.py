@@ -440,7 +440,7 @@ class B(A):
 async def main():
     print(await B.m())
 ''', inlined={"B.m"})
-    assert not re.search(r"super\w*\(_ai_cls", result.code)
+    assert not re.search(r"super\w*\(_ai_cell", result.code)
 
 
 def test_zero_argument_super_inside_an_inlined_classmethod_keeps_its_class_by_default():
@@ -509,6 +509,73 @@ async def main():
     for obj in (B(), C()):
         print(await obj.show(), await Other().run(obj), await use(obj))
 ''', options=EXACT, inlined={"B.show", "B.name"})
+
+
+CELL_POINTED_AT_A_NEW_CLASS = """
+def slotted(cls):
+    \"\"\"What attrs.define(cls) does to an existing class (and 3.14's dataclass(slots=True)):
+    a new class with __slots__, and the methods' __class__ cells pointed at it.\"\"\"
+    ns = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__")}
+    ns["__slots__"] = ("x",)
+    new = type(cls)(cls.__name__, cls.__bases__, ns)
+    for item in ns.values():
+        func = getattr(item, "__func__", item)
+        for cell in getattr(func, "__closure__", None) or ():
+            if cell.cell_contents is cls:
+                cell.cell_contents = new
+    return new
+
+class Base:
+    async def hello(self):
+        return "Base.hello"
+
+    @classmethod
+    async def make(cls):
+        return "Base.make:" + cls.__name__
+
+class K(Base):
+    async def hello(self):
+        return "K.hello/" + await super().hello()
+
+    @classmethod
+    async def make(cls):
+        return "K.make/" + await super().make()
+
+    async def go(self, change):
+        before = __class__
+        if change:
+            await K.later()
+        return before.__name__, before is __class__, __class__ is type(self)
+
+    @staticmethod
+    async def later():
+        global KS
+        KS = slotted(K)
+
+    async def run(self, change=False):
+        return await self.hello(), await type(self).make(), await K.go(self, change)
+
+async def main():
+    k = K()
+    out = [await k.run(), await k.run(change=True)]
+    out.append(await KS().run())
+    try:
+        out.append(await k.run())
+    except TypeError as e:
+        out.append(("TypeError", str(e)))
+    return out
+"""
+
+
+@pytest.mark.parametrize("options", [Options(), EXACT], ids=["default", "costly_guards"])
+def test_super_and_class_read_the_methods_cell_when_they_run(options: Options) -> None:
+    """Review O (f4): the inlined ``super()`` and ``__class__`` read a copy of the method's
+    ``__class__`` cell taken after the class statement; a class decorator called later
+    (attrs' slotted classes, 3.14's ``dataclass(slots=True)``) points the cell at a new
+    class, so ``__class__`` was the old class and ``super(old, obj)`` raised TypeError. Now
+    the cell is kept and read where they are, also in the middle of an inlined body."""
+    result = assert_same_behaviour(CELL_POINTED_AT_A_NEW_CLASS, options=options, inlined={"K.go", "K.make"})
+    assert "method_cell(" in result.code and "class_cell(" not in result.code
 
 
 def test_metaclass_with_a_lookup_of_its_own():

@@ -192,6 +192,86 @@ def test_methods_of_classes_of_other_modules():
     }, options=Options(costly_guards=True), inlined={"pkg.base.Base.describe", "pkg.base.Base.tag"})
 
 
+_CHAIN = {
+    "pkg/__init__.py": "",
+    "pkg/a.py": """
+        class A:
+            @classmethod
+            async def c(cls):
+                return "A.c"
+    """,
+    "pkg/b.py": """
+        from .a import A
+
+        class B(A):
+            @classmethod
+            async def c(cls):
+                return "B.c/" + await super().c()
+    """,
+    "pkg/c.py": """
+        from .a import A
+
+        class C(A):
+            @classmethod
+            async def c(cls):
+                return "C.c/" + await super().c()
+    """,
+}
+_DIAMOND = """
+class {name}(B, C):
+    @classmethod
+    async def c(cls):
+        return await super().c()
+"""
+_ALONG_THE_ORDER = {
+    "the caller's class": {"pkg/main.py": "from .b import B\nfrom .c import C\n" + _DIAMOND.format(name="D") + "\nasync def main():\n    return await D.c()\n"},
+    "modules imported": {
+        "pkg/main.py": "from . import b\nfrom . import c\n" + _DIAMOND.format(name="D").replace("(B, C)", "(b.B, c.C)")
+        + "\nasync def main():\n    return await D.c()\n"
+    },
+    "an imported class": {
+        "pkg/e.py": "from .b import B\nfrom .c import C\n" + _DIAMOND.format(name="E"),
+        "pkg/main.py": "from .e import E\n\nasync def main():\n    return await E.c()\n",
+    },
+    "a class another module's code knows": {
+        "pkg/e.py": "from .b import B\nfrom .c import C\n" + _DIAMOND.format(name="E"),
+        "pkg/f.py": "from .e import E\n\nasync def run():\n    x = E()\n    return await x.c()\n",
+        "pkg/main.py": "from .f import run\n\nasync def main():\n    return await run()\n",
+    },
+}
+
+
+@pytest.mark.parametrize("shape", list(_ALONG_THE_ORDER))
+def test_a_method_reached_along_the_class_order_is_read_after_an_import_of_its_module(shape: str) -> None:
+    """Review O (f3): ``B.c`` inlined into ``D.c`` (``class D(B, C)``) has its own
+    ``super().c()`` inlined, which along ``D``'s order is ``C.c`` of ``pkg.c``. That frame's
+    references were read after the import that brought ``B.c``'s code in (``from .b import
+    B``), before ``pkg.c`` was imported: never found, the code the report called inlined
+    never ran. Now after an import that brings ``pkg.c`` in (``from .c import C``, or one
+    whose module imports it)."""
+    files = {**_CHAIN, **_ALONG_THE_ORDER[shape]}
+    results = assert_same_package_behaviour(files, entry="pkg.main:main")
+    if Options().stress_seed is None:
+        assert "_ai_ref_C_c = _ai_rt.function_of" in results["pkg/main.py"].code  # C.c inlined inside B.c
+
+
+def test_a_method_of_a_module_no_import_is_known_to_bring_in_keeps_the_call() -> None:
+    """The nested ``super().c()`` reaching ``C.c`` of ``pkg.c``, where no top-level import of
+    ``pkg.main`` (nor what they import) is known to import ``pkg.c`` (``pkg.f`` does it with
+    ``importlib``, ``pkg.e`` reads ``pkg.c.C``): kept as a call, its reference would be read
+    where no one can tell whether the module exists. ``B.c`` around it is still inlined."""
+    files = {
+        **_CHAIN,
+        "pkg/e.py": "import pkg\nfrom .b import B\n" + _DIAMOND.format(name="E").replace("(B, C)", "(B, pkg.c.C)"),
+        "pkg/f.py": "import importlib\nimportlib.import_module('pkg.c')\nfrom .e import E\n\nasync def run():\n    x = E()\n    return await x.c()\n",
+        "pkg/main.py": "from .f import run\n\nasync def main():\n    return await run()\n",
+    }
+    results = assert_same_package_behaviour(files, entry="pkg.main:main")
+    if Options().stress_seed is None:
+        code = results["pkg/main.py"].code
+        assert "_ai_ref_B_c = _ai_rt.function_of" in code and "_ai_ref_C_c" not in code
+
+
 _FAST_CLIENT = "class Client:\n    async def get(self):\n        return 'fast'\n"
 _FALLBACK_CLIENT = "class Client:\n    async def get(self):\n        return 'pure-python fallback'\n"
 

@@ -7,7 +7,9 @@ import functools
 import types
 from typing import Any
 
-from runtime import async_method, class_cell, defaults_of, function_at, function_of
+import pytest
+
+from runtime import async_method, class_cell, defaults_of, function_at, function_of, method_cell
 from runtime._refs import NOT_FOUND
 
 
@@ -84,6 +86,21 @@ def test_class_cell_of_an_async_method_is_its_functions_cell() -> None:
     ``@async_method`` method got ``None`` from the wrapper, which has no ``__class__``."""
     assert class_cell(vars(Derived)["m"]) is Derived
     assert class_cell(plain) is None
+
+
+def test_method_cell_is_the_cell_itself_which_a_later_class_decorator_may_repoint() -> None:
+    """Review O (f4): inlined code reads the cell where ``super()`` is (attrs points a
+    slotted class's cells at its new class after the class statement); ``class_cell``, the
+    contents once, stays for code generated before. Without a cell (``NOT_FOUND``, whose
+    guards fail): an empty cell of its own."""
+    cell = method_cell(vars(Derived)["m"])
+    assert cell.cell_contents is Derived
+    assert cell is method_cell(vars(Derived)["m"])
+    empty = method_cell(NOT_FOUND)
+    assert type(empty) is types.CellType and empty is not method_cell(plain)
+    with pytest.raises(ValueError):
+        empty.cell_contents  # noqa: B018
+    assert class_cell(NOT_FOUND) is None
 
 
 def test_module_missing_or_wrong_name() -> None:
