@@ -276,7 +276,23 @@ def _plain_function(module: ModuleFacts, store: AttributeStore) -> bool:
     """What ``store`` stores on a class is visibly a plain function, or another object
     without ``__get__`` (a bound method, a mock): the class test sees it as the lookup
     does."""
-    return store.mock or (store.value is not None and _is_function(module, store.value, 0))
+    return store.mock or (store.value is not None and (_is_function(module, store.value, 0) or _makes_mock(module, store.value)))
+
+
+#: What makes a mock (``unittest.mock`` and its backport): an object without ``__get__``.
+_MOCKS = frozenset(
+    f"{package}.{name}"
+    for package in ("unittest.mock", "mock")
+    for name in ("Mock", "MagicMock", "AsyncMock", "NonCallableMock", "NonCallableMagicMock")
+)
+
+
+def _makes_mock(module: ModuleFacts, value: cst.BaseExpression) -> bool:
+    """``value`` is a call of a mock class (``mock.AsyncMock(return_value=6)``)."""
+    if type(value) is not cst.Call:
+        return False
+    found = module.index.qualified_names(value.func)
+    return bool(found) and found <= _MOCKS
 
 
 def _is_function(module: ModuleFacts, value: cst.BaseExpression, hops: int) -> bool:

@@ -640,7 +640,8 @@ async def main():
 
 def test_functions_and_mocks_set_on_a_class_keep_the_class_test():
     """What the class test does see, as the call does: a function (a ``def``, a
-    ``lambda``, the method read off the class and restored) or a mock set on the class."""
+    ``lambda``, the method read off the class and restored) or a mock set on the class
+    (made by the patch, or given to it: ``mock.AsyncMock(...)``)."""
     assert_same_behaviour(COUNTER + '''
 from unittest import mock
 
@@ -656,6 +657,8 @@ async def main():
     out.append(await Counter().twice())
     with mock.patch.object(Counter, "bump") as patched:
         patched.return_value = 7
+        out.append(await Counter().twice())
+    with mock.patch.object(Counter, "bump", mock.AsyncMock(return_value=8)):
         out.append(await Counter().twice())
     setattr(Counter, "bump", plain)
     out.append(await Counter().twice())

@@ -1367,7 +1367,7 @@ def test_a_module_that_puts_another_in_its_place_in_sys_modules_is_not_inlined_f
                     return "pure", x
             async def clip(x):
                 return "pure", x
-    
+
             try:
                 from . import _fast
             except ImportError:
