@@ -190,18 +190,24 @@ class Linearizer:
     def lower_conditional(self, node: cst.CSTNode) -> None:
         temp = self.host.names.temp()
         self.temps.append(temp)
+        tested = node in self._tested
         if isinstance(node, cst.BooleanOperation):
-            self.lin(node.left)
-            self.out.append(b.assign(temp, self.emit(node.left)))
-            right = self.nested(lambda: self.lin(node.right), lambda: [b.assign(temp, self.emit(node.right))])
             is_and = isinstance(node.operator, cst.And)
-            test = b.name(temp) if is_and else b.not_(b.name(temp))
-            short = [b.assign(temp, b.FALSE if is_and else b.TRUE)] if node in self._tested else None
-            self.out.append(b.if_(test, right, short))
+            self.lin(node.left)
+            if tested:
+                # Only truths are used: each operand is tested once, by an ``if`` (see ``lin_test``).
+                right = self.nested(lambda: self.lin(node.right), lambda: [self._truth(temp, self.emit(node.right))])
+                settled = [b.assign(temp, b.FALSE if is_and else b.TRUE)]
+                self.out.append(b.if_(self.emit(node.left), *((right, settled) if is_and else (settled, right))))
+            else:
+                self.out.append(b.assign(temp, self.emit(node.left)))
+                right = self.nested(lambda: self.lin(node.right), lambda: [b.assign(temp, self.emit(node.right))])
+                self.out.append(b.if_(b.name(temp) if is_and else b.not_(b.name(temp)), right))
         elif isinstance(node, cst.IfExp):
             self.lin(node.test)
-            then = self.nested(lambda: self.lin(node.body), lambda: [b.assign(temp, self.emit(node.body))])
-            other = self.nested(lambda: self.lin(node.orelse), lambda: [b.assign(temp, self.emit(node.orelse))])
+            store = self._truth if tested else b.assign
+            then = self.nested(lambda: self.lin(node.body), lambda: [store(temp, self.emit(node.body))])
+            other = self.nested(lambda: self.lin(node.orelse), lambda: [store(temp, self.emit(node.orelse))])
             self.out.append(b.if_(self.emit(node.test), then, other))
         elif isinstance(node, cst.Comparison):
             self.lin(node.left)
@@ -210,6 +216,13 @@ class Linearizer:
         else:  # pragma: no cover - operands() marks nothing else conditional
             raise AssertionError(type(node).__name__)
         self.repl[node] = _as_name(temp, node)
+
+    @staticmethod
+    def _truth(temp: str, value: cst.BaseExpression) -> cst.If:
+        """``temp`` = the truth of ``value``, tested once (a value in a test is not made:
+        ``a and (x or b)`` tests ``x`` once, where assigning ``x or b`` and testing the
+        result would test ``x`` again)."""
+        return b.if_(value, [b.assign(temp, b.TRUE)], [b.assign(temp, b.FALSE)])
 
     def _chain(self, node: cst.Comparison, i: int, left: cst.BaseExpression, temp: str) -> list[Emitted]:
         """``temp = left OP_i c_i`` and, if true and links remain, the rest of the chain."""

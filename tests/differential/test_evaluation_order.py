@@ -352,4 +352,18 @@ async def main():
     x = N(0, "w") and await f(N(1, "x"))
     y = N(5, "y") < N(3, "z") < await f(N(9, "zz"))
     print(x.name, bool(y))
+    # A tested operand holding the await in its first part (review R): its value is not
+    # made either, only its truth, tested once.
+    a = N(1, "A")
+    if a and (await f(N(1, "B")) or N(0, "C")):
+        print("then1")
+    if a and await f(N(0, "D")) < N(1, "E") < N(1, "F"):
+        print("then2")
+    while a and (await f(N(0, "G")) and N(1, "H")):
+        print("loop")
+    print(1 if (a and (await f(N(1, "I")) or N(0, "J"))) else 2)
+    if (N(1, "K") if N(0, "L") else (await f(N(1, "M")) or N(0, "O"))):
+        print("then5")
+    if (await f(N(1, "P")) or N(0, "Q")) and await f(N(1, "R")):
+        print("then6")
 ''', inlined={"f"})
