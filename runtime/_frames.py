@@ -52,6 +52,22 @@ _set = _state.set_state
 no_capture_frames: set[types.FrameType] = set()
 
 
+def _closing() -> bool:
+    """The computation is being closed: the exception being handled is a ``GeneratorExit``
+    (``close()``, or a subclass thrown in), or was raised while handling one (a handler
+    that replaced it). Inlined, a callee's exit sees what its caller's frame is handling;
+    as a coroutine of its own, it would have been closed with a plain ``GeneratorExit``
+    first, and the caller sees the replacement only after (review S)."""
+    exc = sys.exc_info()[1]
+    for _ in range(8):  # a context chain may be long, or a cycle
+        if exc is None:
+            return False
+        if isinstance(exc, GeneratorExit):
+            return True
+        exc = exc.__context__
+    return False
+
+
 def try_leave(entry: State, continue_on_captured_context: bool = True) -> bool:
     """End a frame without suspending, if its end needs no suspension; True if it did.
 
@@ -72,7 +88,7 @@ def try_leave(entry: State, continue_on_captured_context: bool = True) -> bool:
         if rec is not None:
             rec.frame_exit(entry, False)
         return True
-    if sys.exc_info()[0] is GeneratorExit:
+    if _closing():
         rec = _recorder.active
         if rec is not None:
             rec.frame_exit(entry, True, closed=True)

@@ -307,3 +307,70 @@ def test_a_runtime_async_callee_swallowing_generator_exit_stays_a_call() -> None
 def test_a_runtime_async_callee_that_lets_generator_exit_through_is_inlined() -> None:
     callee = "    try:\n        await pause()\n    finally:\n        print('callee finally')\n    return 1"
     assert_same_behaviour(RUNTIME_ASYNC.replace("CALLEE", callee), inlined={"other", "callee"})
+
+
+_CLOSED_ON_ANOTHER_CONTEXT = '''
+from runtime import async_method, yield_, SynchronizationContext, QueueContext
+
+class Failed(Exception):
+    pass
+
+class Stop(GeneratorExit):
+    pass
+
+@async_method
+async def inner(ctx):
+    SynchronizationContext.set_current(ctx)
+    try:
+        await yield_()
+    except BaseException as e:
+        HANDLER
+    return 1
+
+async def caller(ctx):
+    try:
+        r = await inner(ctx)
+        print("caller after", r)
+    finally:
+        print("caller finally runs")
+    return r
+
+async def main():
+    c0, c1 = QueueContext("c0"), QueueContext("c1")
+    SynchronizationContext.set_current(c0)
+    c = caller(c1)
+    c.send(None)          # suspended at yield_() inside inner (entered on c0, now on c1)
+    await yield_()        # inner has resumed: its exit needs a switch back to c0
+    try:
+        v = STOP
+        print("returned", type(v).__name__)
+    except BaseException as e:
+        print("raised", type(e).__name__, e)
+    print("after")
+    SynchronizationContext.set_current(None)
+    await yield_()        # off c0 and c1 before closing them
+    await yield_()
+    c0.close(); c1.close()
+    return 1
+'''
+
+
+@pytest.mark.parametrize(
+    ("handler", "stop"),
+    [
+        ('raise Failed("inner interrupted") from e', "c.close()"),
+        ("raise", "c.throw(Stop())"),
+    ],
+    ids=["a-handler-replacing-generator-exit", "a-generator-exit-subclass-thrown-in"],
+)
+def test_an_inlined_runtime_async_exit_being_closed_does_not_suspend(handler: str, stop: str) -> None:
+    """Review S: an inlined runtime-async frame that resumed on another synchronization
+    context, being closed (``close()``, or ``throw()`` of a ``GeneratorExit`` subclass),
+    suspended at its exit to switch back: the exit tested the exception handled for
+    ``GeneratorExit`` exactly, while a handler had replaced it by another, or a subclass was
+    thrown in (a real call's wrapper is closed with a plain one first). The exit now
+    takes any ``GeneratorExit``, or an exception raised while handling one, as closing."""
+    import runtime
+
+    source = _CLOSED_ON_ANOTHER_CONTEXT.replace("HANDLER", handler).replace("STOP", stop)
+    assert_same_behaviour(source, runner=runtime.run, inlined={"inner"})
