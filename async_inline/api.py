@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import io
+import itertools
 import re
 import tokenize
 import types
@@ -144,17 +145,28 @@ def has_skip_marker(source: bytes) -> bool:
     return False
 
 
-def _insert_header(code: str) -> str:
-    """Put the header after a shebang and an encoding cookie, which must stay on lines 1-2."""
-    lines = code.splitlines(keepends=True)
-    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    at = 0
-    while at < min(2, len(lines)) and (
-        (at == 0 and lines[0].startswith("#!")) or re.match(r"^[ \t\f]*#.*coding[:=]", lines[at])
-    ):
-        at += 1
-    lines.insert(at, HEADER.replace("\n", newline))
-    return "".join(lines)
+#: A line as Python's tokenizer counts them (``str.splitlines`` also breaks at form feeds,
+#: ``\x1c`` and ``\u2028``), with its end.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+#: PEP 263's encoding declaration, on line 1 or 2.
+_COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=]")
+
+
+def _insert_header(code: str) -> tuple[str, int]:
+    """The code with the header after a shebang and an encoding declaration, which must
+    stay on lines 1-2 (a declaration on line 2 follows a comment or a blank line), and the
+    header's line index."""
+    first = [m.group() for m in itertools.islice(_LINE.finditer(code), 2)]
+    newline = "\r\n" if first and first[0].endswith("\r\n") else "\n"
+    at = 1 if first and first[0].startswith("#!") else 0
+    for i, line in enumerate(first):
+        if _COOKIE.match(line):
+            at = i + 1
+    at = min(at, len([line for line in first if line]))
+    head = "".join(first[:at])
+    if head and not head.endswith(("\n", "\r")):  # a last line without its end
+        head += newline
+    return head + HEADER.replace("\n", newline) + code[len("".join(first[:at])) :], at
 
 
 def rewrite_source(
@@ -242,9 +254,9 @@ def _rewrite_unpaused(
             f"{filename}: async_inline generated invalid code (line {exc.lineno}: {exc.msg}); "
             "please report this as a bug"
         ) from exc
+    header_at: int | None = None
     if options.header:
-        code = _insert_header(code)
-    header_at = code.splitlines().index(HEADER.rstrip("\n")) if options.header else None
+        code, header_at = _insert_header(code)
 
     def position_map() -> PositionMap:
         found = marks.positions(layout if layout is not None else lay_out(new_module, occurrences=True, sealed=marks.sealed))

@@ -43,6 +43,24 @@ def test_header_goes_after_shebang_and_coding_cookie():
     assert codecs.lookup(result.encoding) == codecs.lookup("latin-1")
 
 
+@pytest.mark.decisions
+@pytest.mark.parametrize("first", ["# Copyright 2026 Someone\n", "\n", "#!/usr/bin/env python\n"], ids=["comment", "blank", "shebang"])
+def test_an_encoding_declaration_on_line_two_stays_there(first: str) -> None:
+    """PEP 263 reads a declaration on line 2 after a comment or a blank line: the header
+    went on line 1 and pushed it to line 3, so the latin-1 output was read as UTF-8 (a
+    SyntaxError, or string literals changed where the bytes happened to be valid UTF-8;
+    review T). The output, encoded as the input was, must run as the original does."""
+    source = first + "# -*- coding: latin-1 -*-\nWORD = 'Ã©café'\n" + SOURCE
+    result = rewrite_source(source.encode("latin-1"))
+    assert result.code.splitlines()[2].startswith(HEADER_PREFIX)
+    assert codecs.lookup(result.encoding) == codecs.lookup("latin-1")
+    original: dict[str, object] = {}
+    rewritten: dict[str, object] = {}
+    exec(compile(source.encode("latin-1"), "<original>", "exec"), original)
+    exec(compile(result.code.encode(result.encoding), "<rewritten>", "exec"), rewritten)
+    assert rewritten["WORD"] == original["WORD"] == "Ã©café"
+
+
 def test_nothing_to_inline_returns_the_source_unchanged():
     source = "import asyncio\n\nasync def main():\n    await asyncio.sleep(0)\n"
     result = rewrite_source(source)
