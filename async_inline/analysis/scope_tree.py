@@ -4,7 +4,7 @@ LibCST's ``ScopeProvider`` answers the first question too, but it also records e
 assignment and access (with an ``ExpressionContextProvider`` pass before it), which
 ``ScopeIndex`` does not use: it computes bindings by Python's rules itself. That work was
 a third of a rewrite's time. This walk follows the provider's conventions (checked node
-by node against it in tests/unit/test_scope_tree.py), so a scope is still a LibCST
+by node against it in tests/unit/test_scope_tree_and_positions.py), so a scope is still a LibCST
 ``Scope`` object:
 
 * a function's parameters and body are in its ``FunctionScope``; its name, decorators
