@@ -260,40 +260,10 @@ def test_a_callee_of_another_module_catching_classes_of_the_program() -> None:
     assert codes.get("catches_ignored") == "generator-exit"
 
 
-RUNTIME_ASYNC = '''
-import types
-from runtime import async_method
-
-@types.coroutine
-def pause():
-    yield "paused"
-
-async def other():
-    return "other"
-
-@async_method
-async def callee():
-CALLEE
-
-async def worker():
-    try:
-        r = await callee()
-        print("worker continues", r)
-        await pause()
-    finally:
-        print("worker finally")
-
-async def main():
-    print(await other())
-    c = worker()
-    print(c.send(None))
-    try:
-        c.close()
-        print("closed")
-    except RuntimeError as e:
-        print("close failed:", e)
-    del c
-'''
+#: The same program with a runtime-async callee (its real call's wrapper, ``async_method``).
+RUNTIME_ASYNC = PROGRAM.replace("import types\n", "import types\nfrom runtime import async_method\n", 1).replace(
+    "async def callee():", "@async_method\nasync def callee():"
+)
 
 
 def test_a_runtime_async_callee_swallowing_generator_exit_stays_a_call() -> None:
