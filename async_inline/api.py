@@ -164,9 +164,8 @@ def _insert_header(code: str) -> tuple[str, int]:
             at = i + 1
     at = min(at, len([line for line in first if line]))
     head = "".join(first[:at])
-    if head and not head.endswith(("\n", "\r")):  # a last line without its end
-        head += newline
-    return head + HEADER.replace("\n", newline) + code[len("".join(first[:at])) :], at
+    end = newline if head and not head.endswith(("\n", "\r")) else ""  # a last line without its end
+    return head + end + HEADER.replace("\n", newline) + code[len(head) :], at
 
 
 def rewrite_source(
