@@ -164,17 +164,27 @@ def is_overload_stub(fdef: cst.FunctionDef) -> bool:
     return any(m.matches(d.decorator, m.Name("overload") | m.Attribute(attr=m.Name("overload"))) for d in fdef.decorators)
 
 
+#: What the class statement makes of these when they are plain functions (``type.__new__``
+#: wraps them): ``__new__`` a staticmethod, the other two classmethods.
+_IMPLICIT_KINDS = {
+    "__new__": MethodKind.STATIC,
+    "__init_subclass__": MethodKind.CLASS,
+    "__class_getitem__": MethodKind.CLASS,
+}
+
+
 def caller_method_kind(fdef: cst.FunctionDef) -> MethodKind:
     """How a function of a class body receives its first argument, for resolving the
     sites of its own body (a guess: the guards check what a lookup really yields)."""
     first = fdef.decorators[0].decorator if fdef.decorators else None
     name = first.value if isinstance(first, cst.Name) else None
-    return _KIND_DECORATORS.get(name or "", MethodKind.INSTANCE)
+    return _KIND_DECORATORS.get(name or "", _IMPLICIT_KINDS.get(fdef.name.value, MethodKind.INSTANCE))
 
 
 def method_kind(fdef: cst.FunctionDef) -> MethodKind | None:
-    """The kind the decorators make; None when a decorator may replace the function."""
-    kind = MethodKind.INSTANCE
+    """The kind the decorators make (or the class statement, for ``__new__`` and the
+    implicit classmethods); None when a decorator may replace the function."""
+    kind = _IMPLICIT_KINDS.get(fdef.name.value, MethodKind.INSTANCE)
     for i, deco in enumerate(fdef.decorators):
         expr = deco.decorator
         name = expr.value if isinstance(expr, cst.Name) else None

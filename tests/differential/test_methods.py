@@ -208,6 +208,31 @@ async def main():
 ''', options=EXACT, inlined={"Shape.describe", "Shape.area"})
 
 
+def test_methods_the_class_statement_wraps_are_found_in_the_kind_it_makes():
+    """``__new__`` is made a staticmethod and ``__class_getitem__`` a classmethod by the
+    class statement, undecorated: their references were looked for as instance methods,
+    never found, and the sites reported inlined always made the call."""
+    assert_same_behaviour('''
+class Box:
+    async def __new__(cls, x=1):
+        return (cls.__name__, x + 1)
+
+    async def __class_getitem__(cls, item):
+        return f"{cls.__name__}[{item}]"
+
+    async def go(self):
+        return await Box.__new__(Box, 3), await type(self).__class_getitem__("int")
+
+class Sub(Box):
+    pass
+
+async def main():
+    box = object.__new__(Box)
+    print(await box.go(), await object.__new__(Sub).go())
+    print(await Box.__new__(Sub), await Sub.__class_getitem__(2))
+''', inlined={"Box.__new__", "Box.__class_getitem__"}, min_inlined=4)
+
+
 def test_classmethods_are_inlined_by_default_with_the_exact_guard():
     """A classmethod's call makes the bound method its guard tests, so the default inlines
     it (analysis/guards.py); the guard still sees overrides, patches, instance attributes
