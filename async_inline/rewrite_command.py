@@ -220,13 +220,12 @@ class Console:
         self.stream.flush()
 
 
-def _write_stdout(text: str) -> None:
-    try:
-        sys.stdout.write(text)
-    except UnicodeEncodeError:  # a terminal that cannot show some character of the source
-        encoding = sys.stdout.encoding or "ascii"
-        sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+def _write_stdout(data: bytes) -> None:
+    """The diff's bytes as they are: a terminal shows another encoding's text as it would
+    show the file, and ``patch`` gets lines that match it."""
     sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
 
 
 def _plural(n: int, word: str) -> str:

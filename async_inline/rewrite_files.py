@@ -132,7 +132,7 @@ class Outcome:
     already_rewritten: bool = False
     opted_out: bool = False
     #: The unified diff (DIFF mode, changed files only).
-    diff: str | None = None
+    diff: bytes | None = None
     problem: Problem | None = None
     #: IN_PLACE: the new contents, written once every file has been read (``process_all``).
     pending: bytes | None = None
@@ -277,7 +277,7 @@ def process_file(task: Task) -> Outcome:
         new_data = result.code.encode(result.encoding) if result.changed else data
         diff = None
         if task.mode is Mode.DIFF and result.changed:
-            diff = unified_diff(data.decode(result.encoding), result.code, task.path)
+            diff = unified_diff(data, new_data, task.path)
     except SourceError as exc:
         return Outcome(task.path, problem=Problem(task.path, exc.line, exc.message))
     except InternalError as exc:
@@ -364,23 +364,27 @@ def cpu_count() -> int:
 # --------------------------------------------------------------------------- output
 
 
-def _lines(text: str) -> list[str]:
-    """Split on "\\n" only, as ``patch`` does (``str.splitlines`` also splits on form feeds)."""
-    parts = text.split("\n")
-    lines = [part + "\n" for part in parts[:-1]]
+def _lines(data: bytes) -> list[bytes]:
+    """Split on "\\n" only, as ``patch`` does (``splitlines`` also splits on form feeds)."""
+    parts = data.split(b"\n")
+    lines = [part + b"\n" for part in parts[:-1]]
     if parts[-1]:
         lines.append(parts[-1])
     return lines
 
 
-def unified_diff(old: str, new: str, path: str) -> str:
-    """A diff that ``patch -p0`` applies, including the "No newline at end of file" marker."""
+def unified_diff(old: bytes, new: bytes, path: str) -> bytes:
+    """A diff that ``patch -p0`` applies, including the "No newline at end of file" marker.
+
+    Made of the files' bytes, so that a file in another encoding (latin-1, a UTF-8 BOM)
+    gets context lines that match it byte for byte."""
     out = []
-    for line in difflib.unified_diff(_lines(old), _lines(new), fromfile=path, tofile=path):
+    name = os.fsencode(path)
+    for line in difflib.diff_bytes(difflib.unified_diff, _lines(old), _lines(new), fromfile=name, tofile=name):
         out.append(line)
-        if not line.endswith("\n"):
-            out.append("\n\\ No newline at end of file\n")
-    return "".join(out)
+        if not line.endswith(b"\n"):
+            out.append(b"\n\\ No newline at end of file\n")
+    return b"".join(out)
 
 
 def _default_mode() -> int:

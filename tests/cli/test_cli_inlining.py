@@ -17,7 +17,7 @@ import pytest
 from cli_helpers import PLAIN, SAMPLE, SAMPLE_AWAIT_LINE, SYNTAX_ERROR, make_tree, run_sample, snapshot
 
 from async_inline.api import HEADER_PREFIX
-from async_inline.cli import ExitCode
+from async_inline.cli import ExitCode, main
 
 #: These tests check what the rewrite inlined: stress mode picks sites at random.
 pytestmark = pytest.mark.decisions
@@ -70,6 +70,26 @@ def test_diff_applies_with_patch_and_gives_the_rewritten_files(cli, tmp_path: Pa
     assert diff.out.count("--- src/") == 2 and "src/b.py" not in diff.out
     assert cli("rewrite", "src", "-o", "out").code == 0
     subprocess.run(["patch", "-s", "-p0"], input=diff.out, text=True, cwd=tmp_path, check=True)
+    assert snapshot(tmp_path / "src") == snapshot(tmp_path / "out")
+
+
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs patch(1)")
+def test_diff_of_files_in_other_encodings_applies_with_patch(capfdbinary, tmp_path: Path, monkeypatch) -> None:
+    """The diff is made of the files' bytes: a latin-1 file's context lines used to be
+    printed as UTF-8 text, a BOM left out, and ``patch`` rejected the hunks."""
+    files = {
+        "src/latin.py": b"# -*- coding: latin-1 -*-\n" + SAMPLE.replace("41", '"caf\xe9"[:0] or 41').encode("latin-1"),
+        "src/bom.py": b"\xef\xbb\xbf" + SAMPLE.replace("41", "len('\u00e9t\u00e9') + 38").encode(),
+        "src/crlf.py": SAMPLE.replace("\n", "\r\n").encode(),
+    }
+    make_tree(tmp_path, files)
+    monkeypatch.chdir(tmp_path)
+    capfdbinary.readouterr()
+    assert main(["rewrite", "src", "--diff"]) == ExitCode.OK
+    diff = capfdbinary.readouterr().out
+    assert diff.count(b"--- src/") == 3
+    assert main(["rewrite", "src", "-o", "out"]) == ExitCode.OK
+    subprocess.run(["patch", "-s", "-p0"], input=diff, cwd=tmp_path, check=True)
     assert snapshot(tmp_path / "src") == snapshot(tmp_path / "out")
 
 
