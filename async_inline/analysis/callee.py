@@ -18,7 +18,7 @@ from libcst.metadata.scope_provider import AnnotationScope
 
 from ..tree import import_top_name, is_statement, is_statement_line, starts_with_docstring, statements_of, walk
 from .classes import MethodKind
-from .closing import CloseHazard, close_hazards, leaves_loop
+from .closing import CloseHazard, cleanup_at_suspension, close_hazards, leaves_loop
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .evaluation import blocks_around
 from .refusals import Refusal, RefusalCode
@@ -217,6 +217,9 @@ class CalleeInfo:
     #: What may swallow the ``GeneratorExit`` that ``close()`` raises where the body
     #: suspends (``except BaseException:``, a ``finally`` with ``return`` ...; ``closing``).
     close_hazards: tuple[CloseHazard, ...] = ()
+    #: A ``finally`` block or ``with`` around a point where the body suspends, if any
+    #: (``closing.cleanup_at_suspension``: async generator callers).
+    cleanup_at_suspension: str | None = None
     refusal: Refusal | None = None
 
     @property
@@ -659,6 +662,7 @@ def analyze_callee(
         may_suspend=_may_suspend(nodes),
         handles_exceptions=any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in nodes),
         close_hazards=close_hazards(index, fdef.body, nodes),
+        cleanup_at_suspension=cleanup_at_suspension(index, fdef.body, nodes),
     )
 
 

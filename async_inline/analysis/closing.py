@@ -91,6 +91,29 @@ def close_hazards(index: ScopeIndex, body: cst.BaseSuite, nodes: Iterable[cst.CS
     return tuple(out)
 
 
+def cleanup_at_suspension(index: ScopeIndex, body: cst.BaseSuite, nodes: Iterable[cst.CSTNode]) -> str | None:
+    """What cleanup of the function body ``body`` (``nodes``: all of it) encloses one of
+    its suspension points, a ``finally`` block or a ``with``/``async with`` exit, if any.
+
+    It matters where the caller is an async generator: one abandoned while suspended (the
+    task running its ``asend`` garbage-collected while pending) may have its ``aclose()``
+    fail as "already running", and then its frame is cleared without running its cleanup.
+    A separate callee coroutine is still closed when it is collected, which runs its own
+    ``finally`` blocks and exits; inlined, they are the generator's and are skipped."""
+    for node in nodes:
+        kind = type(node)
+        if not (kind is cst.Await or (kind in (cst.For, cst.With, cst.CompFor) and node.asynchronous is not None)):  # type: ignore[attr-defined]
+            continue
+        child, parent = node, index.parent(node)
+        while parent is not None and child is not body:
+            if isinstance(parent, (cst.Try, cst.TryStar)) and parent.finalbody is not None and child is not parent.finalbody:
+                return "a `finally` block"
+            if isinstance(parent, cst.With) and (child is parent.body or child in parent.items[1:]):
+                return f"a `{'async ' if parent.asynchronous else ''}with` block"
+            child, parent = parent, index.parent(parent)
+    return None
+
+
 def _protection(index: ScopeIndex, parent: cst.CSTNode, child: cst.CSTNode) -> list[CloseHazard]:
     """What of ``parent`` may swallow an exception raised in its part ``child``, or
     suspend while it propagates, innermost first."""

@@ -228,6 +228,16 @@ def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall, home:
             "it hands its caller GeneratorExit (or the RuntimeError of its own failed close) at the await whatever it does, "
             "inlined the caller would go on or stay suspended",
         )
+    if ctx.caller.is_async_generator and callee.may_suspend and (callee.cleanup_at_suspension or callee.is_runtime_async):
+        # An async generator abandoned while suspended here may be cleared without running
+        # its frame's cleanup (closing.cleanup_at_suspension); a separate callee coroutine
+        # is closed when collected, which runs its own (a runtime-async wrapper's exit too).
+        what = callee.cleanup_at_suspension or "its runtime-async exit"
+        return Refusal(
+            RefusalCode.GENERATOR_EXIT,
+            f"the caller is an async generator and the callee suspends inside {what}: a generator abandoned there "
+            "may be cleared without running its cleanup, while a separate coroutine would still run the callee's",
+        )
     if ctx.caller.introspection:
         return Refusal(RefusalCode.CALLER_INTROSPECTION, f"the caller calls {ctx.caller.introspection}, which would see the inlined names")
     return None

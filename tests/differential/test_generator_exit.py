@@ -344,3 +344,79 @@ def test_an_inlined_runtime_async_exit_being_closed_does_not_suspend(handler: st
 
     source = _CLOSED_ON_ANOTHER_CONTEXT.replace("HANDLER", handler).replace("STOP", stop)
     assert_same_behaviour(source, runner=runtime.run, inlined={"inner"})
+
+
+ABANDONED_GENERATOR = '''
+import asyncio, contextlib, gc
+
+async def other():
+    return "other"
+
+@contextlib.contextmanager
+def held(n):
+    try:
+        yield
+    finally:
+        print("released", n)
+
+async def fetch(fut, n):
+CALLEE
+
+async def rows(fut):
+    try:
+        for i in range(3):
+            yield await fetch(fut, i)
+    finally:
+        print("rows finally")
+
+async def main():
+    print(await other())
+    fut = asyncio.get_running_loop().create_future()
+    g = rows(fut)
+    t = asyncio.ensure_future(anext(g))   # a task awaiting the generator's next item
+    await asyncio.sleep(0)                # now suspended inside fetch
+    del t, fut                            # the task is dropped while pending
+    gc.collect()
+    del g                                 # asyncio's aclose() fails: "already running"
+    gc.collect()
+    await asyncio.sleep(0)
+    await asyncio.sleep(0)
+    print("end")
+'''
+
+CLEANUP_AT_SUSPENSION = {
+    "finally": """
+    try:
+        return await fut + n
+    finally:
+        print("fetch cleanup", n)
+    """,
+    "with": """
+    with held(n):
+        return await fut + n
+    """,
+}
+
+
+@pytest.mark.parametrize("callee", CLEANUP_AT_SUSPENSION.values(), ids=CLEANUP_AT_SUSPENSION.keys())
+def test_an_async_generator_callee_suspending_inside_cleanup_stays_a_call(callee: str) -> None:
+    """Review X, f1: an async generator abandoned while suspended (the task running its
+    ``anext`` collected while pending) fails its ``aclose()`` as "already running" and is
+    cleared without running its frame's cleanup; the separate callee coroutine is still
+    closed when collected and runs its ``finally`` ("fetch cleanup 0"). Inlined, that
+    cleanup was the generator's and never ran."""
+    source = ABANDONED_GENERATOR.replace("CALLEE", textwrap.indent(textwrap.dedent(callee).strip("\n"), "    "))
+    result = assert_same_behaviour(source, inlined={"other"})
+    assert skipped_codes(result).get("fetch") == "generator-exit"
+
+
+def test_an_async_generator_callee_without_cleanup_at_its_suspension_is_inlined() -> None:
+    callee = """
+    try:
+        n += 1
+    finally:
+        print("before the await", n)
+    return await fut + n
+    """
+    source = ABANDONED_GENERATOR.replace("CALLEE", textwrap.indent(textwrap.dedent(callee).strip("\n"), "    "))
+    assert_same_behaviour(source, inlined={"other", "fetch"})
