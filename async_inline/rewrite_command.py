@@ -157,7 +157,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     general = parser.add_argument_group("reporting and performance")
     general.add_argument(
-        "--report", metavar="FILE.json", help="write every decision (inlined and skipped sites) as JSON to FILE.json"
+        "--report", metavar="FILE.json", help="write every decision (inlined and skipped sites) as JSON to FILE.json ('-': stdout)"
     )
     general.add_argument(
         "-j",
@@ -269,7 +269,10 @@ def project_config(paths: list[str]) -> HookConfig | None:
 
 def _output_problem(args: argparse.Namespace, tasks: list[Task]) -> str | None:
     """Why the report or OUTDIR cannot be used (creating OUTDIR on the way), or None."""
-    if args.report is not None:
+    if args.report == "-":
+        if args.diff:
+            return "--report -: stdout carries the diff; give the report a file"
+    elif args.report is not None:
         if os.path.isdir(args.report):
             return f"--report {args.report}: is a directory"
         touched = {os.path.realpath(p) for t in tasks for p in (t.path, t.target) if p is not None}
@@ -368,7 +371,10 @@ def run(args: argparse.Namespace) -> int:
             # as JSON's escape of the same code point (``"\udcff"``): json.loads and
             # os.fsencode give the name back.
             text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-            rf.write_atomically(args.report, text.encode("utf-8", "backslashreplace"))
+            if args.report == "-":
+                _write_stdout(text.encode("utf-8", "backslashreplace"))
+            else:
+                rf.write_atomically(args.report, text.encode("utf-8", "backslashreplace"))
         except OSError as exc:
             problems.append(rf.Problem(args.report, None, f"cannot write the report: {exc.strerror or exc}"))
             console.error(str(problems[-1]))

@@ -64,6 +64,19 @@ def test_report_is_written_in_every_mode(cli, tmp_path: Path) -> None:
         assert [f["path"] for f in document["files"]] == ["src/a.py"]
 
 
+def test_report_to_stdout_with_a_dash(cli, tmp_path: Path) -> None:
+    """``--report -`` prints the JSON on stdout (it used to make a file named "-"); with
+    ``--diff``, whose output is stdout too, it is a usage error."""
+    make_tree(tmp_path, {"src/a.py": SAMPLE})
+    result = cli("rewrite", "src", "--check", "--report", "-")
+    assert result.code == ExitCode.WOULD_CHANGE
+    check_report_schema(json.loads(result.out))
+    assert not (tmp_path / "-").exists()
+    result = cli("rewrite", "src", "--diff", "--report", "-")
+    assert result.code == ExitCode.USAGE and "stdout carries the diff" in result.err
+    assert not (tmp_path / "-").exists()
+
+
 def test_summary_on_stderr_and_quiet_silences_it(cli, tmp_path: Path) -> None:
     make_tree(tmp_path, {"src/a.py": PLAIN, "src/b.py": PLAIN, "src/bad.py": SYNTAX_ERROR})
     result = cli("rewrite", "src", "-o", "out")
