@@ -142,6 +142,8 @@ def _from_table(table: dict[str, Any], path: Path) -> HookConfig:
         raise ConfigError(f"{path}: [{TABLE}] guards must be true or false, got {guards!r}")
     noinline = tuple(p for p in _string_list(table.get("noinline", []), where=f"{path}: [{TABLE}] noinline") if p)
     assume = check_assumptions(_string_list(table.get("assume", []), where=f"{path}: [{TABLE}] assume"), where=f"{path}: [{TABLE}] assume")
+    if guards is True and "no-rebinding" in assume:
+        raise ConfigError(f"{path}: [{TABLE}] guards = true contradicts assume = [\"no-rebinding\"] (the same switch: no-rebinding drops the guards)")
     return HookConfig(packages, exclude, depth, guards, path, noinline, assume)
 
 

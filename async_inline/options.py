@@ -19,9 +19,12 @@ def _stress_from_environment() -> int | None:
     if not value:
         return None
     try:
-        return int(value)
+        seed = int(value)
     except ValueError:
-        raise ValueError(f"{STRESS_ENV} must be an integer seed, got {value!r}") from None
+        seed = -1
+    if seed < 0:  # as --stress takes them
+        raise ValueError(f"{STRESS_ENV} must be a non-negative integer seed, got {value!r}")
+    return seed
 
 
 #: Named assumptions a user may opt into: each lets the rewriter drop work that is exact
@@ -94,7 +97,9 @@ class Options:
     def __post_init__(self) -> None:
         if not isinstance(self.noinline, tuple) or not all(isinstance(p, str) and p for p in self.noinline):
             raise ValueError(f"Options.noinline must be a tuple of non-empty patterns, got {self.noinline!r}")
-        unknown = set(self.assume) - ASSUMPTIONS if isinstance(self.assume, frozenset) else {"?"}
+        if not isinstance(self.assume, frozenset):
+            raise ValueError(f"Options.assume must be a frozenset of assumption names, got {self.assume!r}")
+        unknown = self.assume - ASSUMPTIONS
         if unknown:
             raise ValueError(f"Options.assume: unknown assumption(s) {sorted(unknown)}; known: {sorted(ASSUMPTIONS)}")
         # One switch, two spellings: the assumption no-rebinding is guards=False.

@@ -167,7 +167,7 @@ class _Active:
     """Everything the plugin does once enabled."""
 
     def __init__(self, config: pytest.Config, namespace: Any) -> None:
-        from .config import ConfigError, check_assumptions, split_patterns
+        from .config import check_assumptions, split_patterns
         from .hook import _activate_state, installed, shown_names, too_early
         from .hook.policy import Policy, TestFiles
         from .hook.pytest_bridge import assertion_adapter, put_first
@@ -183,9 +183,9 @@ class _Active:
         assume = getattr(namespace, "async_inline_assume", None)
         try:
             assumed = check_assumptions(assume.split(","), where="--async-inline-assume") if assume else frozenset()
-        except ConfigError as exc:
+            options = project.options().extended(noinline=listed, assume=assumed)
+        except ValueError as exc:  # ConfigError, or $ASYNC_INLINE_STRESS read by Options()
             raise pytest.UsageError(str(exc)) from None
-        options = project.options().extended(noinline=listed, assume=assumed)
         existing = installed()
         #: A hook ``async-inline run`` (or ``install``) put in place: widened, not replaced,
         #: so the modules it rewrote before pytest started count too; restored at the end.

@@ -247,11 +247,20 @@ def options_from(args: argparse.Namespace, config: HookConfig | None = None) -> 
         if getattr(args, flag) is not None:
             changes[field] = getattr(args, flag)
     assumed = check_assumptions((a for text in getattr(args, "assume", None) or () for a in text.split(",")), where="--assume")
+    # --guards/--no-guards and the assumption no-rebinding are one switch: the command
+    # line's spelling of it wins over the table's, and contradicts itself only in one place.
+    if "no-rebinding" in assumed:
+        if getattr(args, "guards", None) is True:
+            raise ValueError("--guards contradicts --assume no-rebinding (the same switch: no-rebinding drops the guards)")
+        changes["guards"] = False
     listed = [p for text in getattr(args, "noinline", None) or () for p in split_patterns(text)]
+    configured = set() if config is None else set(config.assume)
+    if "guards" in changes and config is not None and "no-rebinding" in configured:
+        configured.discard("no-rebinding")  # the flag decides
     options = Options(**changes)
     if config is not None:
-        options = options.extended(noinline=config.noinline, assume=config.assume)
-    return options.extended(noinline=listed, assume=assumed)
+        options = options.extended(noinline=config.noinline, assume=configured)
+    return options.extended(noinline=listed, assume=assumed - {"no-rebinding"})
 
 
 def project_config(paths: list[str]) -> HookConfig | None:

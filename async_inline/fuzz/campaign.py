@@ -149,7 +149,7 @@ def select_cases(seed: int, count: int, kind: str, stress: bool, assuming: str |
     cases: list[Case] = []
     for candidate in range(seed, seed + count * SEARCH_PER_CASE):
         case = make_case(candidate, kind, stress)
-        if assuming in case.options.assume:
+        if assuming in case.options.assume or (assuming == "no-rebinding" and not case.options.guards):
             cases.append(case)
             if len(cases) == count:
                 return cases

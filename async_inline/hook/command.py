@@ -108,7 +108,10 @@ def _handle(args: argparse.Namespace) -> int:
     from .policy import Policy
 
     policy = Policy(packages, config.exclude, local_packages=(module,) if module else ())
-    options = config.options().extended(noinline=split_patterns(args.noinline) if args.noinline else (), assume=assumed)
+    try:
+        options = config.options().extended(noinline=split_patterns(args.noinline) if args.noinline else (), assume=assumed)
+    except ValueError as exc:  # $ASYNC_INLINE_STRESS, read by Options()
+        return _error(prog, str(exc))
     if module is not None:
         return _run(lambda state: _run_module(module, argv), policy, options, pytest=pytest)
     if os.path.isdir(script) or (os.path.isfile(script) and zipfile.is_zipfile(script)):

@@ -51,6 +51,29 @@ def test_flags_win_over_pyproject_and_isolated_ignores_it(cli, tmp_path: Path, s
     assert (isolated.max_depth, isolated.guards) == (api.Options().max_depth, True)
 
 
+@pytest.mark.parametrize("table", ['assume = ["no-rebinding"]', "guards = false"])
+def test_guards_flag_wins_over_the_tables_no_rebinding(cli, tmp_path: Path, seen_options, table) -> None:
+    """``--guards`` and ``--assume no-rebinding`` are one switch with two spellings, and a
+    flag wins over the table in either (review Y, f2: ``--guards`` lost to the table's
+    assumption, and the rewritten program ignored a mock of the callee)."""
+    make_tree(tmp_path, {"pyproject.toml": f"[tool.async_inline]\n{table}\n", "a.py": SAMPLE})
+    cli("rewrite", "a.py", "--check", "--guards")
+    cli("rewrite", "a.py", "--check")
+    flagged, configured = seen_options
+    assert (flagged.guards, configured.guards) == (True, False)
+    assert "no-rebinding" not in flagged.assume | configured.assume
+
+
+def test_guards_and_no_rebinding_together_are_a_usage_error(cli, tmp_path: Path) -> None:
+    make_tree(tmp_path, {"a.py": SAMPLE})
+    result = cli("rewrite", "a.py", "--check", "--guards", "--assume", "no-rebinding")
+    assert result.code == 2 and "--guards contradicts --assume no-rebinding" in result.err
+    assert cli("rewrite", "a.py", "--check", "--no-guards", "--assume", "no-rebinding").code in (0, 1)
+    (tmp_path / "pyproject.toml").write_text('[tool.async_inline]\nguards = true\nassume = ["no-rebinding"]\n')
+    result = cli("rewrite", "a.py", "--check")
+    assert result.code == 2 and "pyproject.toml" in result.err and "contradicts" in result.err, result.err
+
+
 @pytest.mark.decisions
 def test_pyproject_changes_the_output(cli, tmp_path: Path) -> None:
     make_tree(tmp_path, {"a.py": SAMPLE})

@@ -277,6 +277,8 @@ def test_cases_can_be_selected_by_the_assumption_their_options_make():
     assert [c.seed for c in cases] == sorted(c.seed for c in cases) and cases[0].seed >= 100
     assert cases[0] == make_case(cases[0].seed, "classes", False)  # its own command runs it alone
     assert [c.seed for c in select_cases(100, 3, "classes", False)] == [100, 101, 102]
+    # no-rebinding is Options.guards=False, never in Options.assume (review Y, f6)
+    assert all(not c.options.guards for c in select_cases(100, 2, "plain", False, "no-rebinding"))
     with pytest.raises(ValueError, match="drew 'class-methods' for 0 of"):
         select_cases(0, 2, "plain", False, "class-methods")
     done = subprocess.run(

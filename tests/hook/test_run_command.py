@@ -180,6 +180,11 @@ def test_usage_mistakes_are_explained_without_traceback(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.async_inline]\npackagez = []\n")
     config = _python("-m", "async_inline", "run", "x.py", cwd=tmp_path)
     assert config.returncode == 2 and "unknown key 'packagez'" in config.stderr and "Traceback" not in config.stderr
+    (tmp_path / "pyproject.toml").unlink()
+    for seed in ("x", "-5"):  # review Y, f4: a traceback for "x"; "-5" taken, though --stress refuses it
+        stress = _python("-m", "async_inline", "run", "x.py", cwd=tmp_path, env={"ASYNC_INLINE_STRESS": seed})
+        assert stress.returncode == 2 and "ASYNC_INLINE_STRESS must be a non-negative integer seed" in stress.stderr, stress.stderr
+        assert "Traceback" not in stress.stderr
 
 
 def test_cached_run_does_not_load_the_rewriter(program: Path) -> None:

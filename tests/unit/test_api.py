@@ -118,6 +118,10 @@ def test_the_collector_is_paused_during_a_rewrite_and_restored_after(monkeypatch
 def test_options_are_validated():
     with pytest.raises(ValueError):
         Options(max_depth=-1)
+    with pytest.raises(ValueError, match="must be a frozenset of assumption names"):  # said "unknown assumption(s) ['?']"
+        Options(assume={"class-methods"})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown assumption"):
+        Options(assume=frozenset({"class-method"}))
     assert Options().cache_key() != Options(guards=False).cache_key()
 
 
