@@ -54,7 +54,11 @@ def operands(node: cst.CSTNode) -> Operands:
     if isinstance(node, cst.IfExp):  # the test is evaluated first, whatever the source order
         return Operands([Operand(node.test), Operand(node.body, True), Operand(node.orelse, True)], [])
     if isinstance(node, cst.Call):
-        return Operands([Operand(node.func)] + [Operand(a.value, starred=bool(a.star)) for a in node.args], [])
+        # CPython evaluates the positional and ``*`` arguments, then the keyword and ``**``
+        # ones, each group in source order (3.10-3.13 alike): ``h(x=a(), *b())`` calls b first.
+        args = [a for a in node.args if a.keyword is None and a.star != "**"]
+        args += [a for a in node.args if a.keyword is not None or a.star == "**"]
+        return Operands([Operand(node.func)] + [Operand(a.value, starred=bool(a.star)) for a in args], [])
     if isinstance(node, cst.Attribute):
         return Operands([Operand(node.value)], [])
     if isinstance(node, cst.Subscript):
