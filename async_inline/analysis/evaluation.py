@@ -86,7 +86,14 @@ def operands(node: cst.CSTNode) -> Operands:
     if isinstance(node, cst.NamedExpr):
         return Operands([Operand(node.value)], [])
     if isinstance(node, cst.ConcatenatedString):
-        return Operands([Operand(node.left), Operand(node.right)], [])
+        # One string, made by the compiler: the fields of all its f-string parts, in order,
+        # each formatted when evaluated. A part is no value of its own (a temporary cannot
+        # stand among string literals). From a part printing its fields' text (``=``) on,
+        # every field stays where it is.
+        left, right = operands(node.left), operands(node.right)
+        if left.opaque:
+            return Operands([], [*left.opaque, *(op.node for op in right.ordered), *right.opaque], left.why_opaque)
+        return Operands([*left.ordered, *right.ordered], right.opaque, right.why_opaque)
     if isinstance(node, cst.FormattedString):
         fields = [p for p in node.parts if isinstance(p, cst.FormattedStringExpression)]
         if any(f.equal is not None for f in fields):

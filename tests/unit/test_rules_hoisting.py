@@ -107,6 +107,11 @@ ROWS = {
         'x = f"{h()!r:>10}{await f(a)}"',
         't1 = f"{h()!r:>10}" | r1 = INLINE_f(a) | x = f"{t1}{r1}"',
     ),
+    # Implicitly concatenated parts are one string: their fields are the operands (review Z, f2).
+    "concatenated-f-string-fields": (
+        'x = f"{h()}" "-" f"{await f(a)}"',
+        't1 = f"{h()}" | r1 = INLINE_f(a) | x = f"{t1}" "-" f"{r1}"',
+    ),
     "and-right-operand-only-if-left-is-true": ("x = c and await f(a)", "t1 = c | if t1: | r1 = INLINE_f(a) | t1 = r1 | x = t1"),
     "or-in-an-if-test": ("if c or await f(a): pass", "t1 = c | if not t1: | r1 = INLINE_f(a) | t1 = r1 | if t1:"),
     "conditional-expression-branches": (
