@@ -54,7 +54,11 @@ def operands(node: cst.CSTNode) -> Operands:
     if isinstance(node, cst.IfExp):  # the test is evaluated first, whatever the source order
         return Operands([Operand(node.test), Operand(node.body, True), Operand(node.orelse, True)], [])
     if isinstance(node, cst.Call):
-        return Operands([Operand(node.func)] + [Operand(a.value, starred=bool(a.star)) for a in node.args], [])
+        # CPython evaluates the positional and ``*`` arguments, then the keyword and ``**``
+        # ones, each group in source order (3.10-3.13 alike): ``h(x=a(), *b())`` calls b first.
+        args = [a for a in node.args if a.keyword is None and a.star != "**"]
+        args += [a for a in node.args if a.keyword is not None or a.star == "**"]
+        return Operands([Operand(node.func)] + [Operand(a.value, starred=bool(a.star)) for a in args], [])
     if isinstance(node, cst.Attribute):
         return Operands([Operand(node.value)], [])
     if isinstance(node, cst.Subscript):
@@ -82,7 +86,14 @@ def operands(node: cst.CSTNode) -> Operands:
     if isinstance(node, cst.NamedExpr):
         return Operands([Operand(node.value)], [])
     if isinstance(node, cst.ConcatenatedString):
-        return Operands([Operand(node.left), Operand(node.right)], [])
+        # One string, made by the compiler: the fields of all its f-string parts, in order,
+        # each formatted when evaluated. A part is no value of its own (a temporary cannot
+        # stand among string literals). From a part printing its fields' text (``=``) on,
+        # every field stays where it is.
+        left, right = operands(node.left), operands(node.right)
+        if left.opaque:
+            return Operands([], [*left.opaque, *(op.node for op in right.ordered), *right.opaque], left.why_opaque)
+        return Operands([*left.ordered, *right.ordered], right.opaque, right.why_opaque)
     if isinstance(node, cst.FormattedString):
         fields = [p for p in node.parts if isinstance(p, cst.FormattedStringExpression)]
         if any(f.equal is not None for f in fields):

@@ -496,6 +496,8 @@ class StatementRewriter(cst.CSTTransformer):
         def group(part: list[cst.WithItem], inner: cst.BaseSuite) -> cst.With:
             emitted = [lin.emit(i) for i in part]
             emitted[-1] = emitted[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            if len(emitted) == 1:
+                emitted[0] = _tuple_stays_a_tuple(emitted[0])
             return original.with_changes(items=emitted, body=inner, leading_lines=())
 
         if first is None:
@@ -505,6 +507,16 @@ class StatementRewriter(cst.CSTTransformer):
         lin.lin(items[0].item)
         inner_body = b.block(self._split_with(sites, original, items[1:], body)) if len(items) > 1 else body
         return [*lin.out, group(items[:1], inner_body)]
+
+
+def _tuple_stays_a_tuple(item: cst.WithItem) -> cst.WithItem:
+    """``with (a, b), c:`` split leaves ``with (a, b):``, which Python reads as two context
+    managers (the parenthesized form of ``with a, b:``; ``with (a,):`` as ``with a:``): a
+    parenthesized tuple alone in a ``with`` gets a second pair, ``with ((a, b)):``."""
+    value = item.item
+    if item.asname is not None or not isinstance(value, cst.Tuple) or not value.lpar:
+        return item
+    return item.with_changes(item=value.with_changes(lpar=[cst.LeftParen(), *value.lpar], rpar=[*value.rpar, cst.RightParen()]))
 
 
 def _add_global_declaration(fdef: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:

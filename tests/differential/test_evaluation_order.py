@@ -367,3 +367,84 @@ async def main():
     if (await f(N(1, "P")) or N(0, "Q")) and await f(N(1, "R")):
         print("then6")
 ''', inlined={"f"})
+
+
+def test_positional_and_star_arguments_before_keyword_arguments():
+    """CPython evaluates a call's positional and ``*`` arguments first, then its keyword and
+    ``**`` ones, each group in source order, whatever order they are written in (the same on
+    3.10-3.13). The rewrite followed the source order (review Z, f1): in
+    ``h(x=await f(1), *seq())`` the inlined ``f`` ran before ``seq()`` (now refused: an
+    unpacking runs before the await); in ``h(x=log(1), *[await f(2)])`` ``log(1)`` was hoisted
+    before ``f`` (now left in place, after it)."""
+    result = assert_same_behaviour('''
+def log(x):
+    print("log", x)
+    return x
+
+async def f(v):
+    print("f", v)
+    w = v
+    return w
+
+def h(*a, **k):
+    print("h", a, k)
+
+def seq():
+    print("seq")
+    return [1, 2]
+
+async def main():
+    h(x=await f(1), *seq())
+    h(x=log(1), *[await f(2)])
+    h(log(3), y=log(5), *[await f(6)], z=log(7), **{"k": log(8)})
+    h(log(9), x=log(10), *[log(11), await f(12)], **{"k": log(13)})
+''', inlined={"f"}, min_inlined=3)
+    assert [(s.line, s.code) for s in result.report.skipped] == [(19, "position")], result.report.skipped
+
+
+def test_a_tuple_item_of_a_split_with_stays_a_tuple():
+    """Splitting ``with (a, await f(x)), c:`` left the tuple item alone, ``with (a, r):``,
+    which Python reads as two parenthesized context managers (and ``with (a,):`` as
+    ``with a:``): the rewrite entered them and ran the body where the original raised
+    TypeError, as a tuple is no context manager (review Z, f3). A parenthesized tuple alone
+    in a ``with`` now gets a second pair of parentheses."""
+    assert_same_behaviour('''
+async def f(v):
+    print("f", v)
+    w = v
+    return w
+
+class CM:
+    def __init__(self, n):
+        self.n = n
+    def __repr__(self):
+        return f"CM({self.n})"
+    def __enter__(self):
+        print("enter", self.n)
+        return self.n
+    def __exit__(self, *exc):
+        print("exit", self.n)
+        return False
+
+async def main():
+    a = CM(1)
+    for case in range(5):
+        try:
+            if case == 0:
+                with (a, await f(CM(2))), CM(3):
+                    print("body ran")
+            elif case == 1:
+                with CM(0), (a, await f(CM(4))):
+                    print("body ran")
+            elif case == 2:
+                with (CM(0), (a, await f(CM(5)))):
+                    print("body ran")
+            elif case == 3:
+                with (a,), await f(CM(6)):
+                    print("body ran")
+            else:
+                with CM(7) as x, (await f(CM(8)),) as y:
+                    print("body ran", x, y)
+        except (TypeError, AttributeError) as e:
+            print(case, type(e).__name__)
+''', inlined={"f"}, min_inlined=5)

@@ -104,6 +104,9 @@ async def main():
     'print(f"{sync(0) and await g(3)=}")',
     'print(f"{sync(1)=} {await g(3)}")',
     'print(f"{sync(1)=}", f"{await g(3)}" + f"{sync(2)!r:>{await g(1)}}")',
+    # A concatenated string with a part printing its text before the await (review Z, f2).
+    'print(f"{sync(1)=}" f"<{await g(3)}>")',
+    'print("a" f"{sync(1)}" f"{sync(2)=}" "b" f"<{await g(3)}>")',
 ])
 def test_an_await_in_an_fstring_with_equals_stays_where_its_text_is_printed(statement):
     """Hoisting an await, or an operand evaluated before it, out of ``f"{...=}"`` would
@@ -122,6 +125,33 @@ async def main():
     result = assert_same_behaviour(source)
     skipped = [s for s in result.report.skipped if s.line == 9]
     assert skipped and all("f-string" in s.reason for s in skipped), result.report.skipped
+    assert_valid_before_312(result.code)
+
+
+def test_implicitly_concatenated_fstrings_are_one_string():
+    """``f"{a}" f"{await g()}"`` is one string: the fields of all its parts are evaluated and
+    formatted in order. The parts were operands of their own, and an unstable part before
+    the await was hoisted as a temporary left among the string literals: the rewrite
+    crashed (AttributeError, review Z, f2). The fields before the await are hoisted as
+    formatted text, as in a single f-string; a part printing its text (``=``) after the
+    await stays in place."""
+    result = assert_same_behaviour(r"""
+def log(x):
+    print("log", x)
+    return x
+
+async def f(v):
+    print("f", v)
+    w = v
+    return w
+
+async def main():
+    print(f"{log(1)}" f"<{await f(2)}>")
+    print("a" rf"{log(3)!r:>4}\n" "b" f'''{await f(4)}{log(5)}''' f"{log(6)}")
+    print(f"{await f(7)}" f"{log(8)=}" "c")
+    print(f"{log(9)}" f"{log(10)}" f"{await f(11)}" f"{await f(12)}")
+""", inlined={"f"}, min_inlined=5)
+    assert not result.report.skipped, result.report.skipped
     assert_valid_before_312(result.code)
 
 

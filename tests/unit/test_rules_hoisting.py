@@ -89,6 +89,9 @@ ROWS = {
     "attribute-before-is-hoisted": ("x = a.attr + await f(a)", "t1 = a.attr | r1 = INLINE_f(a) | x = t1 + r1"),
     "subscript-before-is-hoisted": ("x = d[h()] + await f(a)", "t1 = d[h()] | r1 = INLINE_f(a) | x = t1 + r1"),
     "global-callee-is-read-before-its-arguments": ("x = h(a, await f(b))", "t1 = h | r1 = INLINE_f(b) | x = t1(a, r1)"),
+    # Positional and ``*`` arguments are evaluated before keyword ones, whatever the source
+    # order (review Z, f1): the keyword argument written first stays after the await.
+    "keyword-argument-after-star-argument": ("x = h(k=c.attr, *[await f(a)])", "t1 = h | r1 = INLINE_f(a) | x = t1(k=c.attr, *[r1])"),
     "dict-key-before-its-value": ("x = {h(): await f(a)}", "t1 = h() | r1 = INLINE_f(a) | x = {t1: r1}"),
     "after-the-await-stays": ("x = h(await f(a)) + await g(b)", "t1 = h | r1 = INLINE_f(a) | t2 = t1(r1) | r2 = INLINE_g(b) | x = t2 + r2"),
     "kept-call-after-stays": ("x = await f(a) + await k(b)", "r1 = INLINE_f(a) | x = r1 + await k(b)"),
@@ -103,6 +106,11 @@ ROWS = {
     "f-string-part-is-formatted-when-evaluated": (
         'x = f"{h()!r:>10}{await f(a)}"',
         't1 = f"{h()!r:>10}" | r1 = INLINE_f(a) | x = f"{t1}{r1}"',
+    ),
+    # Implicitly concatenated parts are one string: their fields are the operands (review Z, f2).
+    "concatenated-f-string-fields": (
+        'x = f"{h()}" "-" f"{await f(a)}"',
+        't1 = f"{h()}" | r1 = INLINE_f(a) | x = f"{t1}" "-" f"{r1}"',
     ),
     "and-right-operand-only-if-left-is-true": ("x = c and await f(a)", "t1 = c | if t1: | r1 = INLINE_f(a) | t1 = r1 | x = t1"),
     "or-in-an-if-test": ("if c or await f(a): pass", "t1 = c | if not t1: | r1 = INLINE_f(a) | t1 = r1 | if t1:"),

@@ -148,6 +148,9 @@ ROWS = [
         ("one: caller-introspection",),
     ),
     Row("unpacking-before-the-await", TWO + "async def main(b):\n    return [*b, await two(1)]\n", ("two: position",)),
+    # CPython evaluates a call's ``*`` arguments before its keyword arguments, wherever
+    # they are written (review Z, f1): the unpacking runs before this await.
+    Row("star-argument-after-a-keyword-one", TWO + "async def main(h, b):\n    return h(x=await two(1), *b)\n", ("two: position",)),
     Row("assignment-target", TWO + "async def main(d):\n    d[await two(1)] = 1\n", ("two: position",)),
     Row("binding", ONE + "async def main():\n    return await one()\n", ("one: binding",)),
     Row("call-unpacking", ONE + "async def main(a):\n    return await one(*a)\n", ("one: call-unpacking",)),
