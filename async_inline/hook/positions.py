@@ -30,7 +30,7 @@ import types
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..pyast import child_nodes, walk
+from ..pyast import child_nodes, compile_quietly, walk
 
 if TYPE_CHECKING:
     from ..transform.lines import InlinedFrame, Kind, PositionMap, Span
@@ -231,7 +231,7 @@ def attach_frames(code: types.CodeType, tree: ast.Module, frames: dict[int, int]
         located.append((node, frame + 1))
     for node, tag in located:
         node.col_offset = node.end_col_offset = tag
-    tagged = compile(tree, code.co_filename, "exec", dont_inherit=True)
+    tagged = compile_quietly(tree, code.co_filename)  # its warnings are the real compilation's
     return _attach(code, tagged, table, _Text(old_text), set(_IDENTIFIER.findall(old_text)))
 
 

@@ -8,6 +8,7 @@ import asyncio
 import importlib
 import sys
 import textwrap
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -84,3 +85,59 @@ def test_a_genexp_of_an_inlined_callee_is_its_own_frame(site: Path) -> None:
         asyncio.run(module.main())
     assert _frames(module, info.value) == [("main", 7, False), ("total", 2, True), ("<genexpr>", 2, False)]
     assert debug.logical_tb(info.value.__traceback__)[-1].line == "s = sum(100 // x for x in xs)"
+
+
+ESCAPE = """\
+import re
+
+
+async def digits(s):
+    return re.findall("\\d+", s)
+
+
+async def check(x):
+    return x is 1
+
+
+async def main():
+    return await digits("a1b22") + await digits("x333"), await check(1), await check(2)
+"""
+
+
+def _plain_warnings(text: str, path: str) -> list[tuple[type[Warning], str, str, int]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        compile(text, path, "exec", dont_inherit=True)
+    return [(w.category, str(w.message), w.filename, w.lineno) for w in caught]
+
+
+def test_compile_time_warnings_are_issued_once_at_the_original_lines(site: Path) -> None:
+    """The rewriter's own parses and compilations (of the original, of the rewritten text,
+    once per inlined copy at its own lines, the tagged one) issued the module's warnings
+    again: five invalid-escape warnings, two at lines of other statements."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        module = _import(site, ESCAPE)
+    assert asyncio.run(module.main()) == (["1", "22", "333"], True, False)
+    seen = [(w.category, str(w.message), w.filename, w.lineno) for w in caught]
+    expected = _plain_warnings(ESCAPE, module.__file__)
+    assert [(str(message), line) for _, message, _, line in expected] == [
+        ("invalid escape sequence '\\d'", 5),
+        ('"is" with a literal. Did you mean "=="?', 9),
+    ]
+    assert seen == expected
+
+
+def test_a_warning_made_an_error_is_the_interpreters_syntax_error(site: Path) -> None:
+    """``-W error``: the import fails with plain Python's SyntaxError (the first warning's),
+    not with a later genuine syntax error found by the rewriter's quiet compilations."""
+    text = ESCAPE + "\n\ndef broken(:\n    pass\n"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(SyntaxError) as plain:
+            compile(text, "x.py", "exec", dont_inherit=True)
+        with pytest.raises(SyntaxError) as info:
+            _import(site, text)
+    assert plain.value.lineno == 5
+    assert (info.value.msg, info.value.lineno, info.value.offset) == (plain.value.msg, 5, plain.value.offset)
+    assert Path(info.value.filename or "").parent == site
