@@ -8,6 +8,7 @@ import asyncio
 import importlib
 import sys
 import textwrap
+import traceback
 import warnings
 from pathlib import Path
 from typing import Any
@@ -141,3 +142,78 @@ def test_a_warning_made_an_error_is_the_interpreters_syntax_error(site: Path) ->
     assert plain.value.lineno == 5
     assert (info.value.msg, info.value.lineno, info.value.offset) == (plain.value.msg, 5, plain.value.offset)
     assert Path(info.value.filename or "").parent == site
+
+
+TRY_DEFINES = """\
+import asyncio
+
+
+async def helper(x):
+    return x
+
+
+try:
+    import ai_no_such_module_at_all
+except {handler}:
+    async def fetch(x):
+        return x + 1
+
+
+async def main():
+    await helper(1)
+    return await fetch(4)
+
+
+result = asyncio.run(main())
+"""
+
+
+def _line_events(run: Any, path: str) -> list[int]:
+    events: list[int] = []
+
+    def tracer(frame: Any, event: str, arg: object) -> Any:
+        if frame.f_code.co_filename != path:
+            return None
+        if event == "line":
+            events.append(frame.f_lineno)
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        run()
+    finally:
+        sys.settrace(None)
+    return events
+
+
+def test_a_try_whose_handler_defines_an_inlined_callee_keeps_its_lines(site: Path) -> None:
+    """The ``try`` rebuilt around the generated ``_ai_ref_fetch = fetch`` took the position
+    of a generated statement (the ``def`` line before it): no line event for ``try:``."""
+    text = TRY_DEFINES.format(handler="ImportError")
+    path = str(site / "plain_twin.py")
+    expected = _line_events(lambda: exec(compile(text, path, "exec", dont_inherit=True), {"__name__": "plain_twin"}), path)
+    assert 8 in expected
+    module: list[Any] = []
+    name = unique("aidebug")
+    (site / f"{name}.py").write_text(text)
+    async_inline.install([name])
+    try:
+        events = _line_events(lambda: module.append(importlib.import_module(name)), str(site / f"{name}.py"))
+    finally:
+        async_inline.uninstall()
+    assert module[0].result == 5
+    assert sorted(set(events)) == sorted(set(expected))
+
+
+def test_an_error_matching_a_handler_that_defines_an_inlined_callee_is_at_its_line(site: Path) -> None:
+    """Matching ``except NotAnError:`` raises TypeError at that line (it was reported at
+    the ``def`` before the ``try``)."""
+    text = "class NotAnError:\n    pass\n\n\n" + TRY_DEFINES.format(handler="NotAnError")
+    with pytest.raises(TypeError) as plain:
+        exec(compile(text, "plain.py", "exec", dont_inherit=True), {"__name__": "plain"})
+    expected = [f.lineno for f in traceback.extract_tb(plain.value.__traceback__) if f.filename == "plain.py"]
+    assert expected == [14]
+    with pytest.raises(TypeError) as info:
+        _import(site, text)
+    found = [(f.lineno, f.line) for f in traceback.extract_tb(info.value.__traceback__) if f.filename.startswith(str(site))]
+    assert found == [(14, "except NotAnError:")]
