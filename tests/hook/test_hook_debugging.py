@@ -217,3 +217,25 @@ def test_an_error_matching_a_handler_that_defines_an_inlined_callee_is_at_its_li
         _import(site, text)
     found = [(f.lineno, f.line) for f in traceback.extract_tb(info.value.__traceback__) if f.filename.startswith(str(site))]
     assert found == [(14, "except NotAnError:")]
+
+
+@needs_columns
+@pytest.mark.decisions
+def test_an_expression_form_frame_returning_a_tuple_is_listed(site: Path) -> None:
+    """``((_ai_t1 := default), (x, 10 // _ai_t1))[-1]``: the tuple, bracketed to be an
+    element, was not marked as the callee's frame: no instruction ran in it, and the
+    traceback showed the callee's line in ``main``."""
+    module = _import(
+        site,
+        """\
+        async def pair(x, y=0):
+            return x, 10 // y
+
+
+        async def main():
+            return await pair(1)
+        """,
+    )
+    with pytest.raises(ZeroDivisionError) as info:
+        asyncio.run(module.main())
+    assert _frames(module, info.value) == [("main", 6, False), ("pair", 2, True)]
