@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from . import collector
+from . import collector, pyast
 from ._version import __version__
 from .errors import SourceError
 from .options import Options
@@ -104,14 +104,18 @@ def decode_source(data: bytes, path: str) -> tuple[str, str]:
 
 def _check_compiles(source: str, path: str) -> tuple[ast.Module, types.CodeType]:
     """CPython's syntax tree of ``source`` (the analysis takes statement and await
-    positions from it) and its code, which proves that it compiles."""
+    positions from it) and its code, which proves that it compiles.
+
+    The compilation is the interpreter's own: the module's compile-time warnings are
+    issued here, once (a SyntaxError under ``-W error``); every other parse or compilation
+    of the rewriter is quiet (``pyast.QUIET_FILE``)."""
     try:
-        tree = ast.parse(source, path)
-        return tree, compile(source, path, "exec", dont_inherit=True)  # parsing again beats converting the tree back
-    except SyntaxError as exc:
-        raise SourceError(path, exc.lineno, exc.msg) from None
+        code = compile(source, path, "exec", dont_inherit=True)
+        return pyast.parse_quietly(source), code  # parsing again beats converting the tree back
+    except SyntaxError as exc:  # the cause: the interpreter's own error (the import hook raises it)
+        raise SourceError(path, exc.lineno, exc.msg) from exc
     except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
-        raise SourceError(path, None, str(exc)) from None
+        raise SourceError(path, None, str(exc)) from exc
 
 
 def has_header(source: str) -> bool:
@@ -247,7 +251,7 @@ def _rewrite_unpaused(
     code = layout.code if layout is not None else new_module.code
     try:
         if check:
-            compile(code, filename, "exec", dont_inherit=True)
+            pyast.compile_quietly(code, filename)
     except SyntaxError as exc:
         raise InternalError(
             f"{filename}: async_inline generated invalid code (line {exc.lineno}: {exc.msg}); "

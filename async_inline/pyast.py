@@ -1,10 +1,15 @@
 """Walks over CPython's ``ast`` trees without ``ast.walk``'s nested generators, which
 dominate on large modules (the analysis pairs every statement and await with LibCST's
-nodes; the import hook positions every node of the output). Imports nothing but ``ast``."""
+nodes; the import hook positions every node of the output); and the rewriter's own parses
+and compilations, which issue no warning. Imports nothing but ``ast``, ``re``, ``types``
+and ``warnings``."""
 
 from __future__ import annotations
 
 import ast
+import re
+import types
+import warnings
 from collections.abc import Iterator
 
 _FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
@@ -36,4 +41,39 @@ def walk(tree: ast.AST) -> Iterator[ast.AST]:
         stack += child_nodes(node)
 
 
-__all__ = ["child_nodes", "walk"]
+#: The file name of the rewriter's own parses and compilations. The module's compile-time
+#: warnings (``"\d"``: SyntaxWarning, DeprecationWarning before 3.12) are issued once, by the
+#: compilation of the original (the interpreter's own: same file, lines and ``-W error``
+#: behaviour); the other parses of the same text, the rewritten text (at its own lines,
+#: once per inlined copy) and the tagged compilation would repeat them. A filter ignores
+#: the warnings of this file name only, so no other code's warnings change, whichever
+#: thread issues them (``catch_warnings`` is process-wide).
+QUIET_FILE = "<async_inline: rewriter>"
+_QUIET_MODULE = re.escape(QUIET_FILE) + r"\Z"
+
+
+def _quiet() -> None:
+    """Put the filter first (a later ``simplefilter("error")`` would take precedence)."""
+    first = warnings.filters[0] if warnings.filters else None
+    if first is None or first[0] != "ignore" or first[3] is None or first[3].pattern != _QUIET_MODULE:
+        warnings.filterwarnings("ignore", module=_QUIET_MODULE)
+
+
+def parse_quietly(source: str | bytes) -> ast.Module:
+    """``ast.parse`` without warnings (a SyntaxError names ``QUIET_FILE``)."""
+    _quiet()
+    return ast.parse(source, QUIET_FILE)
+
+
+def compile_quietly(source: str | bytes | ast.Module, path: str) -> types.CodeType:
+    """``compile(source, path, "exec", dont_inherit=True)`` without warnings."""
+    _quiet()
+    return _renamed(compile(source, QUIET_FILE, "exec", dont_inherit=True), path)
+
+
+def _renamed(code: types.CodeType, path: str) -> types.CodeType:
+    consts = tuple(_renamed(const, path) if isinstance(const, types.CodeType) else const for const in code.co_consts)
+    return code.replace(co_filename=path, co_consts=consts)
+
+
+__all__ = ["QUIET_FILE", "child_nodes", "compile_quietly", "parse_quietly", "walk"]

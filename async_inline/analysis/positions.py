@@ -25,7 +25,7 @@ from typing import cast
 import libcst as cst
 
 from ..layout import Layout, Range, lay_out
-from ..pyast import walk
+from ..pyast import parse_quietly, walk
 from ..tree import children, is_statement_line, type_test
 
 #: Fields of the nodes whose dataclass order is not their order in the source.
@@ -182,7 +182,7 @@ class ModulePositions:
             tree = syntax
         else:
             try:
-                tree = ast.parse(self._source)
+                tree = parse_quietly(self._source)
             except (SyntaxError, ValueError):
                 self._lay_out()
                 return

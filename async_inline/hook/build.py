@@ -9,7 +9,10 @@ all point at the user's file and lines.
 
 Invariant: whatever happens to the rewrite, the module still compiles exactly as the
 interpreter would compile it (``compile_original``); a genuine syntax error surfaces as
-the interpreter's own SyntaxError for the original file.
+the interpreter's own SyntaxError for the original file. Compile-time warnings are the
+original's, issued once: by the rewriter's compilation of the original (``api``), else by
+``compile_original``; every other parse and compilation here is quiet
+(``pyast.compile_quietly``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from typing import TYPE_CHECKING, Protocol
 
 from .. import collector
 from ..api import has_skip_marker
+from ..errors import SourceError
 from ..options import Options
+from ..pyast import compile_quietly, parse_quietly
 from ..report import FileReport
 from .positions import attach_frames, place
 
@@ -49,13 +54,29 @@ class Built:
     dependencies: tuple[str, ...] = ()
 
 
-def compile_original(source: bytes, path: str, transform: Transform | None = None) -> types.CodeType:
-    """What the interpreter (or pytest, with ``transform``) would compile for this file."""
+def compile_original(source: bytes, path: str, transform: Transform | None = None, *, quiet: bool = False) -> types.CodeType:
+    """What the interpreter (or pytest, with ``transform``) would compile for this file;
+    ``quiet``: without its warnings (issued already)."""
     if transform is None:
-        return compile(source, path, "exec", dont_inherit=True)
-    tree = ast.parse(source, filename=path)
+        return compile_quietly(source, path) if quiet else compile(source, path, "exec", dont_inherit=True)
+    tree = parse_quietly(source) if quiet else ast.parse(source, filename=path)
     transform(tree, source, path)
-    return compile(tree, path, "exec", dont_inherit=True)
+    return compile_quietly(tree, path) if quiet else compile(tree, path, "exec", dont_inherit=True)
+
+
+def _recompile_original(source: bytes, path: str, transform: Transform | None, error: SourceError) -> types.CodeType:
+    """``compile_original`` after the rewriter refused the source (``error``), with the
+    original's warnings issued once."""
+    failed = error.__cause__
+    if isinstance(failed, (SyntaxError, ValueError)):
+        # The rewriter's compilation of the original failed, after issuing the warnings
+        # before the error: the interpreter's own error (under ``-W error``, the first warning).
+        raise failed.with_traceback(None)
+    try:  # compiled by the rewriter before it refused it (LibCST's grammar lags behind)
+        return compile_original(source, path, transform, quiet=True)
+    except SyntaxError:
+        pass
+    return compile_original(source, path, transform)  # not compiled (undecodable): the interpreter's error
 
 
 def build(
@@ -81,6 +102,7 @@ def _build(
 
     # Fallbacks compile outside the ``except`` blocks, so that a genuine SyntaxError is the
     # interpreter's own, not one raised "during handling of" the rewriter's error.
+    refused: SourceError | None = None
     try:
         # Not checked by compiling: it is compiled below, with the same fallback.
         result = rewrite_source(
@@ -88,26 +110,32 @@ def _build(
         )
     except Exception as exc:  # SourceError, InternalError, or a bug: the module must still import
         failure = f"{type(exc).__name__}: {exc}"
+        refused = exc if isinstance(exc, SourceError) else None
     else:
         depends = tuple(result.dependencies.values())
         if not result.changed:
-            code = result.input_code if transform is None and result.input_code is not None else compile_original(source, path, transform)
+            if result.input_code is None:  # not compiled (the file carries the header)
+                return Built(compile_original(source, path, transform), result.report, dependencies=depends)
+            code = result.input_code if transform is None else compile_original(source, path, transform, quiet=True)
             return Built(code, result.report, dependencies=depends)
         try:
-            tree = ast.parse(result.code, filename=path)
+            tree = parse_quietly(result.code)
             original = _decoded(source, result.encoding)
             frames: dict[int, int] = {}
             if result.positions is not None:
                 frames = place(tree, result.positions, result.code, original)
             if transform is not None:
                 transform(tree, source, path)
-            code = compile(tree, path, "exec", dont_inherit=True)
+            code = compile_quietly(tree, path)
             if result.positions is not None and result.positions.frames:
                 code = attach_frames(code, tree, frames, result.positions.frames, original)
             return Built(code, result.report, dependencies=depends)
         except Exception as exc:  # the rewriter promised compilable code; fall back all the same
             failure = f"{type(exc).__name__}: {exc}"
-    return Built(compile_original(source, path, transform), None, failure=failure)
+    if refused is not None:
+        return Built(_recompile_original(source, path, transform, refused), None, failure=failure)
+    # The rewriter compiled the original (with its warnings) before it failed.
+    return Built(compile_original(source, path, transform, quiet=True), None, failure=failure)
 
 
 def _decoded(source: bytes, encoding: str) -> str:

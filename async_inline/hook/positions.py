@@ -11,7 +11,9 @@ every instruction belongs to: the *source map* that ``async_inline.debug`` reads
 the frames the original program would have had. The compiler says which instruction comes
 from which node only through positions, so the module is compiled a second time with each
 node's column set to its frame's number (lines unchanged, so the bytecode is the same: the
-code is checked to be) and the columns are read back with ``co_positions``. The map is
+code is checked to be, but for the numbering of constants, as equal nested code objects
+are merged into one constant in the real compilation only) and the columns are read back
+with ``co_positions``. The map is
 stored as the last constant of the code object: constants no instruction loads change
 nothing at run time, and the map then travels with the code through ``marshal`` (the
 hook's cache) without any registry. On Python 3.10 (no ``co_positions``) no map is made.
@@ -21,13 +23,14 @@ from __future__ import annotations
 
 import ast
 import bisect
+import dis
 import re
 import sys
 import types
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..pyast import child_nodes, walk
+from ..pyast import child_nodes, compile_quietly, walk
 
 if TYPE_CHECKING:
     from ..transform.lines import InlinedFrame, Kind, PositionMap, Span
@@ -228,7 +231,7 @@ def attach_frames(code: types.CodeType, tree: ast.Module, frames: dict[int, int]
         located.append((node, frame + 1))
     for node, tag in located:
         node.col_offset = node.end_col_offset = tag
-    tagged = compile(tree, code.co_filename, "exec", dont_inherit=True)
+    tagged = compile_quietly(tree, code.co_filename)  # its warnings are the real compilation's
     return _attach(code, tagged, table, _Text(old_text), set(_IDENTIFIER.findall(old_text)))
 
 
@@ -255,17 +258,82 @@ def _with_parents(tree: ast.AST, frames: dict[int, int]) -> Iterator[tuple[ast.A
         stack.extend((child, frame) for child in child_nodes(node))
 
 
-def _attach(code: types.CodeType, tagged: types.CodeType, table: Sequence[InlinedFrame], text: _Text, identifiers: set[str]) -> types.CodeType:
+def _attach(
+    code: types.CodeType,
+    tagged: types.CodeType,
+    table: Sequence[InlinedFrame],
+    text: _Text,
+    identifiers: set[str],
+    outer: frozenset[int] = frozenset(),
+) -> types.CodeType:
+    """``code`` and the code objects it holds, each with its map, read off ``tagged``.
+
+    ``outer``: the frames of the code around this code object (its definition's frame and
+    that frame's parents). Nodes in a nested function's body inherit them, and the loop of
+    a generator expression is placed at the expression, in the code around it: in this
+    code object they are no frame (its own code); only frames inlined inside it are."""
+    columns = instruction_columns(tagged)
+    pairs = _paired_constants(code, tagged)
     consts = list(code.co_consts)
-    same_shape = len(consts) == len(tagged.co_consts) and code.co_code == tagged.co_code
-    for i, (const, twin) in enumerate(zip(code.co_consts, tagged.co_consts, strict=False)):
-        if isinstance(const, types.CodeType) and isinstance(twin, types.CodeType):
-            consts[i] = _attach(const, twin, table, text, identifiers)
-    if same_shape:
-        runs = _runs(instruction_columns(tagged))
+    if pairs is not None:
+        twins: dict[int, list[tuple[int, int]]] = {}
+        for i, j, unit in pairs:
+            twins.setdefault(i, []).append((j, unit))
+        for i, uses in twins.items():
+            if not isinstance(consts[i], types.CodeType):
+                continue
+            # Identical code objects inlined at two sites are one constant of ``code`` (the
+            # compiler merges equal constants) but two of ``tagged`` (their tags differ):
+            # one map if they agree, else none for that function.
+            made = {
+                _attach(code.co_consts[i], tagged.co_consts[j], table, text, identifiers, outer | _chain(table, (columns[unit] or 0) - 1))
+                for j, unit in uses
+                if isinstance(tagged.co_consts[j], types.CodeType)
+            }
+            if len(made) == 1:
+                consts[i] = made.pop()
+        runs = [run for run in _runs(columns) if run[2] not in outer]
         if runs:
             consts.append(_encode(code, runs, table, text, identifiers))
     return code.replace(co_consts=tuple(consts))
+
+
+def _chain(table: Sequence[InlinedFrame], frame: int) -> frozenset[int]:
+    """``frame`` and its parents."""
+    out: set[int] = set()
+    while frame >= 0:
+        out.add(frame)
+        frame = table[frame].parent
+    return frozenset(out)
+
+
+_EXTENDED_ARG = dis.opmap["EXTENDED_ARG"]
+_HAS_CONST = frozenset(dis.hasconst)
+
+
+def _paired_constants(code: types.CodeType, tagged: types.CodeType) -> list[tuple[int, int, int]] | None:
+    """(constant of ``code``, constant of ``tagged``, code unit) for each instruction loading
+    a constant, if the two have the same instructions (constants aside: equal ones may be
+    merged in one and not the other); None if they differ otherwise."""
+    mine, theirs = code.co_code, tagged.co_code
+    if len(mine) != len(theirs):
+        return None
+    pairs: list[tuple[int, int, int]] = []
+    extended_mine = extended_theirs = 0
+    for offset in range(0, len(mine), 2):
+        op = mine[offset]
+        if op != theirs[offset]:
+            return None
+        arg_mine, arg_theirs = extended_mine | mine[offset + 1], extended_theirs | theirs[offset + 1]
+        if op == _EXTENDED_ARG:
+            extended_mine, extended_theirs = arg_mine << 8, arg_theirs << 8
+            continue
+        extended_mine = extended_theirs = 0
+        if op in _HAS_CONST:
+            pairs.append((arg_mine, arg_theirs, offset // 2))
+        elif arg_mine != arg_theirs:
+            return None
+    return pairs
 
 
 def _runs(tags: list[int | None]) -> list[tuple[int, int, int]]:

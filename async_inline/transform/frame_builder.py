@@ -242,8 +242,12 @@ class FrameBuilder:
         marks.frame([body], child)
         inlined: cst.BaseExpression = body
         if binds:
+            # A tuple body is bracketed to be an element: the bracketed copy is the body
+            # (unrecorded, the frame had no instruction, and no logical frame was listed).
+            shown_body = b.element(body)
+            marks.replaced(shown_body, body)
             last = cst.SubscriptElement(slice=cst.Index(value=b.integer(-1)))
-            inlined = cst.Subscript(value=b.tuple_([*binds, body]), slice=[last])
+            inlined = cst.Subscript(value=b.tuple_([*binds, shown_body]), slice=[last])
         parenthesized = b.parenthesize_always(inlined)
         marks.copied(parenthesized, inlined)
         if inlined is body:

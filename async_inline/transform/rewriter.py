@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import os
 from collections.abc import Callable, Sequence
-from typing import cast
+from typing import TypeVar, cast
 
 import libcst as cst
 
@@ -78,21 +78,24 @@ def _add_aliases(module: cst.Module, emission: Emission) -> cst.Module:
         else:
             stmts = after_definition.setdefault(ref.callee.owner.qualname if ref.callee.owner else ref.callee.name, [])
         stmts += _ref_statements(ref, rt, emission.class_cells.get(ref.callee.key), emission.defaults.get(ref.callee.key))
-    body = _insert_after(module.body, after_definition, after_import)
+    body = _insert_after(module.body, after_definition, after_import, emission.marks.copied)
     assert not after_import, "an import statement that brought a callee's module in is not at the top level"
     assert not after_definition, "a definition inlined from is not at the module's top level"
     return module.with_changes(body=body)
 
 
 def _insert_after(
-    stmts: Sequence[cst.BaseStatement], after_definition: dict[str, list[cst.BaseStatement]], after_import: dict[int, list[cst.BaseStatement]]
+    stmts: Sequence[cst.BaseStatement],
+    after_definition: dict[str, list[cst.BaseStatement]],
+    after_import: dict[int, list[cst.BaseStatement]],
+    copied: Callable[[cst.CSTNode, cst.CSTNode], None],
 ) -> list[cst.BaseStatement]:
     """``stmts`` with the aliases after their statements, also in the blocks of top-level
     ``if``, ``try`` and ``with`` statements (conditionally defined functions)."""
     out: list[cst.BaseStatement] = []
     for stmt in stmts:
         if isinstance(stmt, (cst.If, cst.Try, cst.With)) and after_definition:
-            stmt = _in_blocks(stmt, lambda block: _insert_after(block, after_definition, after_import))
+            stmt = _in_blocks(stmt, lambda block: _insert_after(block, after_definition, after_import, copied), copied)
         out.append(stmt)
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             out += after_definition.pop(stmt.name.value, [])
@@ -101,28 +104,43 @@ def _insert_after(
 
 
 def _in_blocks(
-    stmt: cst.If | cst.Try | cst.With, change: Callable[[Sequence[cst.BaseStatement]], list[cst.BaseStatement]]
+    stmt: cst.If | cst.Try | cst.With,
+    change: Callable[[Sequence[cst.BaseStatement]], list[cst.BaseStatement]],
+    copied: Callable[[cst.CSTNode, cst.CSTNode], None],
 ) -> cst.BaseCompoundStatement:
-    """``stmt`` with ``change`` applied to the statements of each of its indented blocks."""
+    """``stmt`` with ``change`` applied to the statements of each of its indented blocks.
+
+    The rebuilt statement and clauses are the original code (``copied``): unrecorded, the
+    statement took the position of a generated one (the line of the ``def`` before it),
+    losing its line event and misplacing errors of its header (``except NotAnError:``)."""
+
+    def rebuilt(node: _Node, **changes: object) -> _Node:
+        new = node.with_changes(**changes)
+        copied(new, node)
+        return new
 
     def block(suite: cst.BaseSuite) -> cst.BaseSuite:
-        return suite.with_changes(body=change(suite.body)) if isinstance(suite, cst.IndentedBlock) else suite
+        return rebuilt(suite, body=change(suite.body)) if isinstance(suite, cst.IndentedBlock) else suite
 
     if isinstance(stmt, cst.If):
         orelse = stmt.orelse
         if isinstance(orelse, cst.If):
-            orelse = cast(cst.If, _in_blocks(orelse, change))
+            orelse = cast(cst.If, _in_blocks(orelse, change, copied))
         elif orelse is not None:
-            orelse = orelse.with_changes(body=block(orelse.body))
-        return stmt.with_changes(body=block(stmt.body), orelse=orelse)
+            orelse = rebuilt(orelse, body=block(orelse.body))
+        return rebuilt(stmt, body=block(stmt.body), orelse=orelse)
     if isinstance(stmt, cst.Try):
-        return stmt.with_changes(
+        return rebuilt(
+            stmt,
             body=block(stmt.body),
-            handlers=[h.with_changes(body=block(h.body)) for h in stmt.handlers],
-            orelse=stmt.orelse.with_changes(body=block(stmt.orelse.body)) if stmt.orelse else None,
-            finalbody=stmt.finalbody.with_changes(body=block(stmt.finalbody.body)) if stmt.finalbody else None,
+            handlers=[rebuilt(h, body=block(h.body)) for h in stmt.handlers],
+            orelse=rebuilt(stmt.orelse, body=block(stmt.orelse.body)) if stmt.orelse else None,
+            finalbody=rebuilt(stmt.finalbody, body=block(stmt.finalbody.body)) if stmt.finalbody else None,
         )
-    return stmt.with_changes(body=block(stmt.body))
+    return rebuilt(stmt, body=block(stmt.body))
+
+
+_Node = TypeVar("_Node", bound=cst.CSTNode)
 
 
 def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None, defaults: str | None) -> list[cst.BaseStatement]:
