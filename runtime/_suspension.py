@@ -195,6 +195,14 @@ def foreign(obj: object, state: State, capture: bool) -> Suspension | None:
 
 
 def _wait_asyncio_future(fut: asyncio.Future[Any], cont: Continuation) -> None:
+    """Call ``cont()`` on ``fut``'s loop once it is done.
+
+    On the loop's own thread the callback runs in a copy of this thread's Context,
+    whose state tells where that is. From another thread it runs in an empty Context,
+    as any callback of that loop's thread: with the registering thread's state, a
+    continuation whose context is this thread's SC would take the loop's thread for
+    it and run there instead of being posted back (A3, review V f5).
+    """
     loop = fut.get_loop()
 
     def done(_f: asyncio.Future[Any]) -> None:
@@ -203,5 +211,6 @@ def _wait_asyncio_future(fut: asyncio.Future[Any], cont: Continuation) -> None:
     if asyncio._get_running_loop() is loop:
         fut.add_done_callback(done)
     else:
-        loop.call_soon_threadsafe(fut.add_done_callback, done)
+        elsewhere = contextvars.Context()
+        loop.call_soon_threadsafe(functools.partial(fut.add_done_callback, done, context=elsewhere), context=elsewhere)
 
