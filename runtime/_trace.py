@@ -9,7 +9,9 @@ state as its snapshot, so its exit test ``state() is not entry`` fails and the
 exit goes through the helpers that record it.
 
 Record before the program starts and stop after it ends: frames that are
-open while tracing is switched on or off are not seen whole.
+open while tracing is switched on or off are not seen whole. Switching it on
+mid-run changes nothing the program does: the exits of frames entered before,
+and the posts and resumptions of suspensions made before, are left out.
 """
 
 from __future__ import annotations
@@ -146,9 +148,9 @@ class Trace:
         if node is not None and node[0].entry is entry:
             rec = node[0]
             _stack_var.set(node[1])
+        elif not any(f.entry is entry for f in _open_frames()):
+            return None  # entered before this trace started (or an abandoned computation being destroyed)
         exc = sys.exc_info()[1]
-        if rec is None and isinstance(exc, GeneratorExit):
-            return None  # an abandoned computation being destroyed; this trace never saw it run
         st = _state.get_state()
         self._add(
             Exit, None, rec, entry, resumed, exc, st[EC], st[SC], st[EPOCH],
@@ -166,12 +168,12 @@ class Trace:
         r.seq = self._add(Suspend, None, r.kind, r.cc, r.ec, st[EPOCH], chain).seq
 
     def posted(self, task: Driver, r: Suspension) -> None:
-        assert r.seq is not None
-        self._add(Post, task, r.seq, r.cc)
+        if r.seq is not None:  # else it suspended before this trace started: left out
+            self._add(Post, task, r.seq, r.cc)
 
     def resuming(self, task: Driver | None, r: Suspension, state: State, how: ResumeHow) -> None:
-        assert r.seq is not None
-        self._add(Resume, task, r.seq, how, state[EC], state[SC], state[EPOCH])
+        if r.seq is not None:  # else it suspended before this trace started: left out
+            self._add(Resume, task, r.seq, how, state[EC], state[SC], state[EPOCH])
 
     def task_started(self, task: Driver, state: State) -> None:
         self._add(TaskStart, task, state[EC], state[SC])

@@ -13,7 +13,7 @@ import runtime
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, yield_
 from runtime._state import EMPTY
-from tests.runtime.support import PoolAwaiter
+from tests.runtime.support import Gate, PoolAwaiter
 
 local = AsyncLocal(name="trace_local")
 
@@ -195,3 +195,34 @@ def test_inlined_code_without_an_exit_is_an_I2_violation(rt):
 
     out = rt(miscompiled, check_trace=False)
     assert any(v.rule == "I2" and "never left" in v.message for v in out.violations)
+
+
+@pytest.mark.parametrize("switch", ["gate", "yield"])
+def test_A3_a_trace_started_while_a_task_is_suspended_does_not_lose_its_resumption(switch):
+    """A3 (review V f6): tracing never changes what the program does. A trace switched on
+    while a task was suspended (at a custom awaiter, or between a yield_() and its post)
+    failed an assert on the resumption, which was then lost and the task never finished.
+    Now the events of that suspension, and the exit of frames entered before the trace,
+    are left out, and what the trace did record is valid."""
+    gate = Gate()
+
+    @async_method
+    async def job():
+        local.value = "job"
+        await gate
+        return local.value
+
+    @async_method
+    async def yielding():
+        local.value = "job"
+        await yield_()
+        return local.value
+
+    with runtime.deterministic() as sched:
+        task = runtime.start(job() if switch == "gate" else yielding())
+        with runtime.trace() as trace:
+            if switch == "gate":
+                gate.open()
+            assert task.result() == "job"
+            sched.run_until_idle()
+    assert trace.check() == []
