@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from . import _check, _recorder, _sched, _state
+from . import _check, _frames, _recorder, _sched, _state
 from ._check import TraceViolation, Violation
 from ._events import (
     CallerResumed,
@@ -35,6 +35,7 @@ from ._events import (
     FrameRecord,
     Post,
     Read,
+    RestoreEC,
     Resume,
     ResumeHow,
     SetSC,
@@ -120,7 +121,8 @@ class Trace:
         name = getattr(code, "co_qualname", code.co_name)
         if inline:
             name = f"inlined@{name}:{caller.f_lineno}"
-        rec = FrameRecord(next(self._ids), name, inline, snapshot, current_task())
+        no_capture = None if inline else caller in _frames.no_capture_frames
+        rec = FrameRecord(next(self._ids), name, inline, snapshot, current_task(), no_capture)
         _stack_var.set((rec, _stack_var.get()))
         self._add(Enter, rec.task, rec, entry[EC], entry[SC], entry[EPOCH])
         return snapshot
@@ -165,7 +167,7 @@ class Trace:
     def suspended(self, r: Suspension) -> None:
         st = _state.get_state()
         chain = tuple((f, st[EPOCH] != f.entry[EPOCH]) for f in _open_frames())
-        r.seq = self._add(Suspend, None, r.kind, r.cc, r.ec, st[EPOCH], chain).seq
+        r.seq = self._add(Suspend, None, r.kind, r.cc, r.ec, st[EPOCH], chain, r.capture).seq
 
     def posted(self, task: Driver, r: Suspension) -> None:
         if r.seq is not None:  # else it suspended before this trace started: left out
@@ -183,6 +185,9 @@ class Trace:
 
     def sc_set(self, sc: SynchronizationContext | None) -> None:
         self._add(SetSC, None, sc)
+
+    def ec_restored(self, ec: ExecutionContext) -> None:
+        self._add(RestoreEC, None, ec)
 
     def local_read(self, local: AsyncLocal[Any], value: object, ec: ExecutionContext) -> None:
         self._add(Read, None, local, value, ec)
