@@ -23,6 +23,24 @@ What is checked:
 * A5  a custom awaiter's continuation keeps the SC of wherever it was invoked
       (nothing to check beyond the EC).
 * AsyncLocal reads return the value held by the EC current at the read.
+
+Besides, for each task (a runtime Task or an asyncio task, which own their
+``contextvars.Context``; not plain threads) the replay keeps the current (EC, SC)
+as the events install them (task start, enter, exit, resume, a4, set_sc, write,
+restore_ec),
+and checks against it:
+
+* A2  a suspension captures the current EC, and the current SC as its
+      continuation context (the pool when none is current or under
+      ``configure_await(..., False)``);
+* A3  after a suspension the task runs nothing until that suspension's
+      resumption; a continuation that runs ``inline`` on the runtime's own
+      places runs on its continuation context; reads see the EC installed;
+* A4  a resumed call hands its caller the caller's continuation context: its
+      entry SC, unless it was awaited under ``configure_await(call, False)``.
+
+``suppress_flow`` changes the EC object without an event, never its values: an
+EC with the same values as the current one is the current one.
 """
 
 from __future__ import annotations
@@ -39,12 +57,16 @@ from ._events import (
     FrameRecord,
     Post,
     Read,
+    RestoreEC,
     Resume,
+    SetSC,
     Suspend,
     TaskDone,
+    TaskStart,
+    Write,
 )
 from ._sched import ANY, POOL, ContinuationContext
-from ._state import EC, EPOCH, SC
+from ._state import EC, EPOCH, SC, ExecutionContext
 from ._sync import LoopContext, QueueContext, SynchronizationContext
 
 
@@ -73,6 +95,11 @@ def _expected_sc(cc: ContinuationContext) -> SynchronizationContext | None:
     return cc if isinstance(cc, SynchronizationContext) else None
 
 
+def _same_values(a: ExecutionContext, b: ExecutionContext) -> bool:
+    """The same EC, or the same values with flow suppressed or not (``suppress_flow``)."""
+    return a is b or a._values is b._values
+
+
 def _runs_through_runtime(cc: ContinuationContext) -> bool:
     """The pool and the bundled contexts record where they run items; user contexts may not."""
     return cc is POOL or isinstance(cc, (QueueContext, LoopContext))
@@ -90,11 +117,17 @@ class _Replay:
     resumed: set[int] = field(default_factory=set)
     pending_a4: dict[int, Exit] = field(default_factory=dict)  # frame id -> its resumed exit, awaiting A4
     finished: set[Driver] = field(default_factory=set)
+    # Per task (not plain threads): the current (EC, SC) as the events installed them,
+    # once known; and the suspension it waits for the resumption of.
+    current: dict[Driver, tuple[ExecutionContext, SynchronizationContext | None]] = field(default_factory=dict)
+    waiting: dict[Driver, Suspend] = field(default_factory=dict)
 
     def bad(self, rule: str, ev: Event | None, message: str) -> None:
         self.out.append(Violation(rule, ev, message))
 
     def event(self, ev: Event) -> None:
+        if not isinstance(ev.task, str):
+            self.track(ev)
         match ev:
             case Enter():
                 self.open_frames.setdefault(ev.task, []).append(ev.frame)
@@ -115,6 +148,44 @@ class _Replay:
                     self.bad("AsyncLocal", ev, f"read {ev.value!r}, the current EC holds {held!r}")
             case TaskDone():
                 self.finished.add(ev.task)
+
+    def track(self, ev: Event) -> None:
+        """Check ``ev`` against its task's current (EC, SC), then update them."""
+        task = ev.task
+        waited = self.waiting.get(task)
+        if waited is not None and not isinstance(ev, (Post, Resume, TaskDone)):
+            self.bad("A3", ev, f"the task runs on after suspension #{waited.seq} without its resumption")
+            del self.waiting[task]
+        cur = self.current.get(task)
+        match ev:
+            case TaskStart() | Enter() | Exit() | CallerResumed():
+                self.current[task] = (ev.ec, ev.sc)
+            case Resume():
+                if waited is not None and waited.seq == ev.suspension:
+                    del self.waiting[task]
+                self.current[task] = (ev.ec, ev.sc)
+            case SetSC():
+                if cur is not None:
+                    self.current[task] = (cur[0], ev.sc)
+            case Write() | RestoreEC():
+                if cur is not None:
+                    self.current[task] = (ev.ec, cur[1])
+            case Read():
+                if cur is not None and not _same_values(ev.ec, cur[0]):
+                    self.bad("A3", ev, f"read in {ev.ec!r}, the current EC is {cur[0]!r}")
+                if cur is not None:
+                    self.current[task] = (ev.ec, cur[1])
+            case Suspend():
+                if cur is not None:
+                    if not _same_values(ev.ec, cur[0]):
+                        self.bad("A2", ev, f"the suspension captured {ev.ec!r}, the current EC is {cur[0]!r}")
+                    if ev.via in ("yield", "task", "asyncio"):
+                        expected = POOL if cur[1] is None or not ev.capture else cur[1]
+                        if ev.cc is not expected:
+                            self.bad("A2", ev, f"the suspension captured {ev.cc!r} with SC {cur[1]!r} current, "
+                                     f"its continuation context is {expected!r}")
+                self.waiting[task] = ev
+                self.current.pop(task, None)
 
     def suspend(self, ev: Suspend) -> None:
         stack = self.open_frames.get(ev.task, [])
@@ -167,6 +238,11 @@ class _Replay:
         frame = ev.frame
         exit_ev = self.pending_a4.pop(frame.id, None) if frame is not None else None
         entry = ev.entry
+        if frame is not None and frame.no_capture is not None:
+            expected = POOL if frame.no_capture or entry[SC] is None else entry[SC]
+            if ev.cc is not expected:
+                self.bad("A4", ev, f"{frame!r} resumed its caller on {ev.cc!r}, the caller's continuation "
+                         f"context is {expected!r}")
         if ev.ec is not entry[EC]:
             self.bad("A4", ev, f"{frame!r} resumed its caller with {ev.ec!r}, not the caller's captured "
                      f"EC {entry[EC]!r}")
@@ -205,6 +281,10 @@ class _Replay:
         if ev.sc is not _expected_sc(cc):
             self.bad("A3", ev, f"continuation of suspension #{s.seq} runs with SC {ev.sc!r}, "
                      f"its continuation context is {cc!r}")
+        if ev.how == "inline" and isinstance(cc, (QueueContext, LoopContext)) and ev.where is not None \
+                and ev.where is not cc:
+            self.bad("A3", ev, f"continuation of suspension #{s.seq} runs inline on {ev.where!r}, "
+                     f"not on its continuation context {cc!r}")
         if ev.how == "posted":
             if ev.suspension not in self.posted:
                 self.bad("A3", ev, f"continuation of suspension #{s.seq} runs as posted but was never posted")

@@ -252,7 +252,7 @@ class TaskAwait(Generic[T]):
         task = self._task
         if not task._done:
             st = _state.get_state()
-            yield Suspension("task", captured_context(st, self._capture), st[EC], task._wait_done)
+            yield Suspension("task", captured_context(st, self._capture), st[EC], task._wait_done, self._capture)
         return task.result()
 
 

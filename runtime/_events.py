@@ -33,13 +33,15 @@ ResumeHow: TypeAlias = Literal["inline", "posted", "asyncio"]
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class FrameRecord:
-    """A frame as the trace knows it: entered with snapshot ``entry``."""
+    """A frame as the trace knows it: entered with snapshot ``entry``. ``no_capture``: a
+    call awaited under ``configure_await(call, False)`` (None for inlined frames: unknown)."""
 
     id: int
     name: str
     inline: bool
     entry: State
     task: Driver
+    no_capture: bool | None = None
 
     def __repr__(self) -> str:
         kind = "inlined frame" if self.inline else "frame"
@@ -110,7 +112,8 @@ class Exit(Event):
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
 class Suspend(Event):
     """An await suspended the task (A2); ``chain`` lists the open frames, innermost
-    first, with their resumed flags (I1)."""
+    first, with their resumed flags (I1); ``capture`` is False under
+    ``configure_await(..., False)``."""
 
     kind = "suspend"
     via: SuspensionKind
@@ -118,6 +121,7 @@ class Suspend(Event):
     ec: ExecutionContext
     epoch: int
     chain: tuple[tuple[FrameRecord, bool], ...]
+    capture: bool = True
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)
@@ -158,6 +162,14 @@ class CallerResumed(Event):
 class SetSC(Event):
     kind = "set_sc"
     sc: SynchronizationContext | None
+
+
+@dataclass(frozen=True, slots=True, eq=False, repr=False)
+class RestoreEC(Event):
+    """``ExecutionContext.restore`` made ``ec`` current."""
+
+    kind = "restore_ec"
+    ec: ExecutionContext
 
 
 @dataclass(frozen=True, slots=True, eq=False, repr=False)

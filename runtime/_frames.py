@@ -20,6 +20,7 @@ That makes the synchronous path one ``ContextVar.get`` on entry and one
 from __future__ import annotations
 
 import contextvars
+import dis
 import functools
 import inspect
 import keyword
@@ -52,23 +53,67 @@ _set = _state.set_state
 no_capture_frames: set[types.FrameType] = set()
 
 
-def _closing() -> bool:
-    """The computation is being closed: the exception being handled is a ``GeneratorExit``
-    (``close()``, or a subclass thrown in), or was raised while handling one (a handler
-    that replaced it). Inlined, a callee's exit sees what its caller's frame is handling;
-    as a coroutine of its own, it would have been closed with a plain ``GeneratorExit``
-    first, and the caller sees the replacement only after (review S)."""
+def _instruction(tb: types.TracebackType) -> str:
+    """The name of the instruction a traceback entry stopped at (a cache entry counts
+    as the instruction it belongs to)."""
+    name = ""
+    for ins in dis.get_instructions(tb.tb_frame.f_code):
+        if ins.offset > tb.tb_lasti:
+            break
+        name = ins.opname
+    return name
+
+
+def _by_call(name: str) -> bool:
+    return name.startswith(("CALL", "PRECALL", "RAISE_VARARGS"))
+
+
+def _closing(frame: types.FrameType) -> bool:
+    """``frame``'s computation is being closed (``close()``, or ``throw()`` of a
+    ``GeneratorExit``): the exception in flight is a ``GeneratorExit``, or it was raised
+    while handling a ``GeneratorExit`` that was thrown into ``frame`` at its suspension
+    point, or into a frame it awaits (the exception then entered each frame from ``frame``
+    down at its suspension point, never by a call). Inlined, a callee's handler that
+    replaced the ``GeneratorExit`` runs in its caller's frame; as a coroutine of its own,
+    the callee's close() fails and its wrapper sees the replacement (review S).
+
+    Not closing: an ordinary exception raised while handling a ``GeneratorExit`` raised
+    by a ``raise`` statement, or thrown into another generator by ``close()`` (a handler
+    after ``gen.close()`` failed, awaiting a runtime-async callee): those frames still
+    continue on their caller's context (A4, review V f1).
+    """
     exc = sys.exc_info()[1]
+    if exc is None:
+        return False
+    if isinstance(exc, GeneratorExit):
+        return True
+    # The frames the exception in flight passed, from `frame` inwards, while it
+    # entered each one at its suspension point (not by a call or a raise).
+    awaited: set[types.FrameType] = set()
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame is not frame:
+        tb = tb.tb_next
+    while tb is not None:
+        awaited.add(tb.tb_frame)
+        if tb.tb_next is None or _by_call(_instruction(tb)):
+            break
+        tb = tb.tb_next
+    awaited.add(frame)
+    link = exc.__context__
     for _ in range(8):  # a context chain may be long, or a cycle
-        if exc is None:
+        if link is None:
             return False
-        if isinstance(exc, GeneratorExit):
-            return True
-        exc = exc.__context__
+        if isinstance(link, GeneratorExit):
+            tb = link.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            # thrown in (not raised) into this computation
+            return tb is not None and tb.tb_frame in awaited and not _by_call(_instruction(tb))
+        link = link.__context__
     return False
 
 
-def try_leave(entry: State, continue_on_captured_context: bool = True) -> bool:
+def try_leave(entry: State, continue_on_captured_context: bool = True, _frame: types.FrameType | None = None) -> bool:
     """End a frame without suspending, if its end needs no suspension; True if it did.
 
     Not resumed: restore the entry state (F2 / I2). Resumed: restore nothing of
@@ -78,7 +123,8 @@ def try_leave(entry: State, continue_on_captured_context: bool = True) -> bool:
     ``configure_await(..., False)``), that is the whole step. When it is not,
     change nothing and return False: ``await leave(entry)`` must suspend and
     continue there. The caller is then running "resumed" as well, because the
-    epoch changed since it entered.
+    epoch changed since it entered. ``_frame``: the frame whose exit this is, when it
+    is not the caller (see :func:`_closing`).
     """
     st = _get()
     if st[EPOCH] == entry[EPOCH]:
@@ -88,7 +134,7 @@ def try_leave(entry: State, continue_on_captured_context: bool = True) -> bool:
         if rec is not None:
             rec.frame_exit(entry, False)
         return True
-    if _closing():
+    if _closing(sys._getframe(1) if _frame is None else _frame):
         rec = _recorder.active
         if rec is not None:
             rec.frame_exit(entry, True, closed=True)
@@ -113,7 +159,7 @@ def leave(entry: State, continue_on_captured_context: bool = True) -> Generator[
     context. Exceptions leaving the frame pass through unchanged (the caller
     awaits this from a ``finally`` block).
     """
-    if try_leave(entry, continue_on_captured_context):
+    if try_leave(entry, continue_on_captured_context, sys._getframe(1)):
         return
     st = _get()
     sc = entry[SC] if continue_on_captured_context else None
@@ -140,10 +186,10 @@ def try_leave_frame(entry: State) -> bool:
         return True
     frame = sys._getframe(1)
     if no_capture_frames and frame in no_capture_frames:
-        return try_leave(entry, False)
+        return try_leave(entry, False, frame)
     task = task_var.get()
     if task is None or task._root_frame is not frame:
-        return try_leave(entry)
+        return try_leave(entry, True, frame)
     resumed = st[EPOCH] != entry[EPOCH]
     if not resumed and st is not entry:
         _set(entry)

@@ -10,7 +10,8 @@ call, and of an inlined frame, which generated code performs with
 ``_ai_hooks.enter()`` (this module is ``runtime.hooks``). While nothing
 records, :data:`enter` and :data:`enter_call` *are* the state variable's
 ``get``, a single C call; :func:`activate` and :func:`deactivate` switch them
-together with :data:`active`, under one lock.
+together with :data:`active`, under one lock, and ``_state.restored`` too (the
+recording slot of ``ExecutionContext.restore``, which lives below this module).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def activate(recorder: Trace) -> None:
         if active is not None:
             raise RuntimeError("a runtime trace is already recording")
         enter, enter_call = recorder.enter_inlined, recorder.enter_call
+        _state.restored = recorder.ec_restored
         active = recorder
 
 
@@ -52,3 +54,4 @@ def deactivate(recorder: Trace) -> None:
         if active is recorder:
             active = None
             enter = enter_call = _state.get_state
+            _state.restored = None

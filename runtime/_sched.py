@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import contextvars
 import random
 import sys
 import threading
@@ -116,6 +117,7 @@ class DeterministicScheduler:
         self._cond = threading.Condition()
         self._fifo: collections.deque[tuple[Place, Item]] = collections.deque()
         self._queues: dict[Place, collections.deque[Item]] = {}
+        self._contexts: dict[Place, list[contextvars.Context]] = {}  # each place's free thread Contexts
 
     def to_pool(self, fn: Item) -> None:
         self._submit(POOL, fn)
@@ -147,11 +149,26 @@ class DeterministicScheduler:
         return bool(self._fifo) or any(self._queues.values())
 
     def run_one(self, timeout: float | None = 0) -> bool:
-        """Run the next item; False if there was none (after waiting ``timeout``)."""
+        """Run the next item; False if there was none (after waiting ``timeout``).
+
+        It runs in its simulated thread's own ``contextvars.Context`` (empty at first,
+        kept from item to item), as on the real thread, never in the waiting thread's:
+        a callback posted to a QueueContext would read the waiter's EC and leave its
+        ContextVar writes there (review V f4). An item run while another of the same
+        place waits (a nested ``result()``) gets another Context, as on another thread.
+        """
         item = self._take(timeout)
         if item is None:
             return False
-        run_item(*item)
+        place, fn = item
+        with self._cond:
+            free = self._contexts.setdefault(place, [])
+            ctx = free.pop() if free else contextvars.Context()
+        try:
+            ctx.run(run_item, place, fn)
+        finally:
+            with self._cond:
+                free.append(ctx)
         return True
 
     def run_until_idle(self) -> int:

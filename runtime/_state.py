@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Final, Protocol, TypeAlias, TypeVar
 
@@ -101,7 +101,10 @@ class ExecutionContext:
     def restore(ec: ExecutionContext | None) -> None:
         """Make ``ec`` current (``None`` means the empty context). The SC is left alone."""
         st = _var.get()
-        _var.set((EMPTY if ec is None else ec, st[SC], st[EPOCH]))
+        new = EMPTY if ec is None else ec
+        _var.set((new, st[SC], st[EPOCH]))
+        if restored is not None:
+            restored(new)
 
     @staticmethod
     def is_flow_suppressed() -> bool:
@@ -144,6 +147,10 @@ EMPTY: Final = ExecutionContext._make({}, False)
 DEFAULT_STATE: Final[State] = (EMPTY, None, 0)
 
 _var: Final[ContextVar[State]] = ContextVar("runtime.state", default=DEFAULT_STATE)
+
+restored: Callable[[ExecutionContext], None] | None = None
+"""Set by ``_recorder`` while a trace records: told of each ``ExecutionContext.restore``
+(this module imports nothing of the runtime, so the recorder registers itself here)."""
 get_state: Final = _var.get
 set_state: Final = _var.set
 reset_state: Final = _var.reset

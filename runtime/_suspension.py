@@ -43,6 +43,7 @@ class Suspension:
         "reg_thread",  # driver bookkeeping: thread registering the continuation (trampoline)
         "ready_state",  # driver bookkeeping: state to resume with, if completed during registration
         "seq",  # trace: suspension event number
+        "capture",  # False under configure_await(..., False): cc is the pool whatever the SC (A2; for traces)
         # asyncio side
         "_asyncio_future_blocking",
         "_loop",
@@ -51,8 +52,11 @@ class Suspension:
         "_error",
     )
 
-    def __init__(self, kind: SuspensionKind, cc: ContinuationContext, ec: ExecutionContext, wait: Wait | None) -> None:
+    def __init__(
+        self, kind: SuspensionKind, cc: ContinuationContext, ec: ExecutionContext, wait: Wait | None, capture: bool = True
+    ) -> None:
         self.kind = kind
+        self.capture = capture
         self.cc = cc
         self.ec = ec
         self.wait = wait
@@ -171,7 +175,7 @@ def captured_context(state: State, capture: bool = True) -> ContinuationContext:
 def suspension_for_yield(capture: bool = True) -> Suspension:
     """``yield_()``: post to the current SC, or the thread pool when there is none."""
     st = _state.get_state()
-    return Suspension("yield", captured_context(st, capture), st[EC], None)
+    return Suspension("yield", captured_context(st, capture), st[EC], None, capture)
 
 
 def switch_to(cc: ContinuationContext, ec: ExecutionContext) -> Suspension:
@@ -187,14 +191,22 @@ def foreign(obj: object, state: State, capture: bool) -> Suspension | None:
     """
     cc = captured_context(state, capture)
     if obj is None:  # bare yield, e.g. asyncio.sleep(0): "let others run once"
-        return Suspension("yield", cc, state[EC], None)
+        return Suspension("yield", cc, state[EC], None, capture)
     if asyncio.isfuture(obj) and obj._asyncio_future_blocking:
         obj._asyncio_future_blocking = False
-        return Suspension("asyncio", cc, state[EC], functools.partial(_wait_asyncio_future, obj))
+        return Suspension("asyncio", cc, state[EC], functools.partial(_wait_asyncio_future, obj), capture)
     return None
 
 
 def _wait_asyncio_future(fut: asyncio.Future[Any], cont: Continuation) -> None:
+    """Call ``cont()`` on ``fut``'s loop once it is done.
+
+    On the loop's own thread the callback runs in a copy of this thread's Context,
+    whose state tells where that is. From another thread it runs in an empty Context,
+    as any callback of that loop's thread: with the registering thread's state, a
+    continuation whose context is this thread's SC would take the loop's thread for
+    it and run there instead of being posted back (A3, review V f5).
+    """
     loop = fut.get_loop()
 
     def done(_f: asyncio.Future[Any]) -> None:
@@ -203,5 +215,6 @@ def _wait_asyncio_future(fut: asyncio.Future[Any], cont: Continuation) -> None:
     if asyncio._get_running_loop() is loop:
         fut.add_done_callback(done)
     else:
-        loop.call_soon_threadsafe(fut.add_done_callback, done)
+        elsewhere = contextvars.Context()
+        loop.call_soon_threadsafe(functools.partial(fut.add_done_callback, done, context=elsewhere), context=elsewhere)
 

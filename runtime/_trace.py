@@ -9,7 +9,9 @@ state as its snapshot, so its exit test ``state() is not entry`` fails and the
 exit goes through the helpers that record it.
 
 Record before the program starts and stop after it ends: frames that are
-open while tracing is switched on or off are not seen whole.
+open while tracing is switched on or off are not seen whole. Switching it on
+mid-run changes nothing the program does: the exits of frames entered before,
+and the posts and resumptions of suspensions made before, are left out.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from . import _check, _recorder, _sched, _state
+from . import _check, _frames, _recorder, _sched, _state
 from ._check import TraceViolation, Violation
 from ._events import (
     CallerResumed,
@@ -33,6 +35,7 @@ from ._events import (
     FrameRecord,
     Post,
     Read,
+    RestoreEC,
     Resume,
     ResumeHow,
     SetSC,
@@ -118,7 +121,8 @@ class Trace:
         name = getattr(code, "co_qualname", code.co_name)
         if inline:
             name = f"inlined@{name}:{caller.f_lineno}"
-        rec = FrameRecord(next(self._ids), name, inline, snapshot, current_task())
+        no_capture = None if inline else caller in _frames.no_capture_frames
+        rec = FrameRecord(next(self._ids), name, inline, snapshot, current_task(), no_capture)
         _stack_var.set((rec, _stack_var.get()))
         self._add(Enter, rec.task, rec, entry[EC], entry[SC], entry[EPOCH])
         return snapshot
@@ -146,9 +150,9 @@ class Trace:
         if node is not None and node[0].entry is entry:
             rec = node[0]
             _stack_var.set(node[1])
+        elif not any(f.entry is entry for f in _open_frames()):
+            return None  # entered before this trace started (or an abandoned computation being destroyed)
         exc = sys.exc_info()[1]
-        if rec is None and isinstance(exc, GeneratorExit):
-            return None  # an abandoned computation being destroyed; this trace never saw it run
         st = _state.get_state()
         self._add(
             Exit, None, rec, entry, resumed, exc, st[EC], st[SC], st[EPOCH],
@@ -163,15 +167,15 @@ class Trace:
     def suspended(self, r: Suspension) -> None:
         st = _state.get_state()
         chain = tuple((f, st[EPOCH] != f.entry[EPOCH]) for f in _open_frames())
-        r.seq = self._add(Suspend, None, r.kind, r.cc, r.ec, st[EPOCH], chain).seq
+        r.seq = self._add(Suspend, None, r.kind, r.cc, r.ec, st[EPOCH], chain, r.capture).seq
 
     def posted(self, task: Driver, r: Suspension) -> None:
-        assert r.seq is not None
-        self._add(Post, task, r.seq, r.cc)
+        if r.seq is not None:  # else it suspended before this trace started: left out
+            self._add(Post, task, r.seq, r.cc)
 
     def resuming(self, task: Driver | None, r: Suspension, state: State, how: ResumeHow) -> None:
-        assert r.seq is not None
-        self._add(Resume, task, r.seq, how, state[EC], state[SC], state[EPOCH])
+        if r.seq is not None:  # else it suspended before this trace started: left out
+            self._add(Resume, task, r.seq, how, state[EC], state[SC], state[EPOCH])
 
     def task_started(self, task: Driver, state: State) -> None:
         self._add(TaskStart, task, state[EC], state[SC])
@@ -181,6 +185,9 @@ class Trace:
 
     def sc_set(self, sc: SynchronizationContext | None) -> None:
         self._add(SetSC, None, sc)
+
+    def ec_restored(self, ec: ExecutionContext) -> None:
+        self._add(RestoreEC, None, ec)
 
     def local_read(self, local: AsyncLocal[Any], value: object, ec: ExecutionContext) -> None:
         self._add(Read, None, local, value, ec)

@@ -4,6 +4,7 @@ awaited from runtime-async functions, the loop acting as the synchronization con
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -197,3 +198,46 @@ def test_asyncio_task_created_inside_a_runtime_step_is_traced_as_its_own_task():
     got, violations = asyncio.run(main())
     assert got == "child result" and violations == []
     assert len(log) == 4
+
+
+def test_A3_a_future_of_a_loop_in_another_thread_resumes_on_the_captured_context(threads_rt):
+    """A3 (review V f5): a frame on a QueueContext awaiting an asyncio future of a loop
+    running in another thread is posted back to its QueueContext. The done callback was
+    registered with ``call_soon_threadsafe``, which gave it a copy of the registering
+    thread's Context, where the QueueContext is current: the continuation took itself
+    for "already there" and ran on the loop's thread."""
+    loop = asyncio.new_event_loop()
+    loop_thread = threading.Thread(target=loop.run_forever, name="other-loop", daemon=True)
+    loop_thread.start()
+    registered = threading.Event()
+
+    class Future(asyncio.Future):  # type: ignore[type-arg]
+        def add_done_callback(self, fn, **context):
+            super().add_done_callback(fn, **context)
+            registered.set()  # the frame has suspended: complete it now
+
+    fut = Future(loop=loop)
+    ui = threads_rt.env.ui
+
+    @async_method
+    async def handler():
+        before = (threading.current_thread().name, place(), SynchronizationContext.current())
+        value = await fut
+        return before, value, (threading.current_thread().name, place(), SynchronizationContext.current())
+
+    started: list[runtime.Task] = []
+    with runtime.trace() as trace:
+        ui.post(lambda: started.append(start(handler())))
+        assert registered.wait(TIMEOUT)
+        ui_reached = threading.Event()
+        ui.post(ui_reached.set)  # after start() returned on the ui thread
+        assert ui_reached.wait(TIMEOUT)
+        loop.call_soon_threadsafe(fut.set_result, 42)
+        before, value, after = started[0].result(TIMEOUT)
+    loop.call_soon_threadsafe(loop.stop)
+    loop_thread.join(TIMEOUT)
+    loop.close()
+    assert before == ("ui", "ui", ui)
+    assert (value, after) == (42, ("ui", "ui", ui))
+    assert ui.posts == 3  # the start, the marker, and the continuation
+    assert trace.check() == []

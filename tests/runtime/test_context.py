@@ -17,7 +17,7 @@ from runtime import (
     SynchronizationContext,
     ThreadPool,
 )
-from tests.runtime.support import TIMEOUT
+from tests.runtime.support import MODE_IDS, MODES, TIMEOUT, ContextAwaiter, Env
 
 
 def in_fresh_context(fn):
@@ -183,3 +183,42 @@ def test_deterministic_mode_simulates_the_pool_and_queue_contexts():
         assert sched.run_until_idle() == 2
     assert order == [("pool", threading.current_thread().name), ("sim", True)]
     assert ctx.thread is None  # no real thread was started
+
+
+@pytest.mark.parametrize(("mode", "seed"), MODES, ids=MODE_IDS)
+def test_EC_a_callback_posted_to_a_queue_context_runs_in_that_threads_own_context(mode, seed):
+    """EC flow (spec section 1: an EC reaches other work only by capture; review V f4): a
+    callback posted to a QueueContext runs in the dedicated thread's own
+    ``contextvars.Context``: it sees the empty EC, its ContextVar writes stay on that
+    thread (the next callback there sees them) and never reach the thread that waits.
+    Under ``deterministic()`` it ran in the waiting thread's Context."""
+    env = Env()
+    ui = env.ui
+    cv: contextvars.ContextVar[str] = contextvars.ContextVar("f4_cv", default="unset")
+    local = AsyncLocal("unset", name="f4_local")
+
+    def program():
+        local.value = "waiter"
+        seen = []
+
+        def on_ui():
+            seen.append((local.value, cv.get()))
+            cv.set("from-ui")
+
+        @runtime.async_method
+        async def main():
+            ui.post(on_ui)
+            ui.post(on_ui)
+            await ContextAwaiter(ui)  # resumed by a callback posted after both
+
+        if mode == "threads":
+            runtime.run(main(), timeout=TIMEOUT)
+        else:
+            with runtime.deterministic(seed):
+                runtime.run(main())
+        return seen, local.value, cv.get()
+
+    try:
+        assert in_fresh_context(program) == ([("unset", "unset"), ("unset", "from-ui")], "waiter", "unset")
+    finally:
+        env.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import queue
 import threading
 
 import pytest
@@ -293,3 +294,40 @@ def test_A5_custom_awaiter_continuations_nested_too_deep_go_to_the_pool(rt):
     out = rt(make)
     assert out.value == list(range(count))
     assert out.continuation_posts() == {"ANY": 1}  # one continuation posted, run on the pool
+
+
+def test_A3_pool_item_submitted_while_the_idle_worker_is_taking_another_gets_a_thread():
+    """A3 liveness (review V f2): a pool continuation submitted while the only idle worker
+    has dequeued an item but not yet counted itself busy got no new thread; that item
+    then blocked waiting for the continuation, which waited in the queue behind it. The
+    window is held open by events: the worker stops right after dequeuing A until B is
+    submitted."""
+    from runtime._pool import WorkerPool
+
+    in_get = threading.Semaphore(0)  # released each time a worker calls get()
+    a_taken, b_submitted, b_ran, a_done = (threading.Event() for _ in range(4))
+    outcome = []
+
+    def a():
+        outcome.append(b_ran.wait(TIMEOUT))
+        a_done.set()
+
+    class PausingQueue(queue.SimpleQueue):  # type: ignore[type-arg]
+        def get(self, *args, **kwargs):
+            in_get.release()
+            item = super().get(*args, **kwargs)
+            if item is a:
+                a_taken.set()
+                b_submitted.wait(TIMEOUT)  # the worker is switched out here
+            return item
+
+    pool = WorkerPool(max_workers=4)
+    pool._queue = PausingQueue()
+    pool.submit(lambda: None)  # one worker, which then waits for work
+    assert in_get.acquire(timeout=TIMEOUT) and in_get.acquire(timeout=TIMEOUT)  # idle again
+    pool.submit(a)
+    assert a_taken.wait(TIMEOUT)
+    pool.submit(b_ran.set)  # B: what A waits for
+    b_submitted.set()
+    assert a_done.wait(TIMEOUT + 1)
+    assert outcome == [True] and pool.size == 2

@@ -479,3 +479,37 @@ def test_protocol_1_enter_still_records_and_pairs_with_leave(rt):
     out = rt(caller)
     assert rt.env.lines == [("caller", "ctx1", "ctx1")]
     assert [e.frame.inline for e in out.trace.events if e.kind == "enter"] == [False, True]
+
+
+def test_A4_I4_an_inlined_exit_in_the_handler_of_a_failed_close_still_switches_back(rt):
+    """I4/A4 (review V f1): an inlined frame ending inside its caller's handler of a failed
+    ``gen.close()`` (a RuntimeError whose __context__ is a GeneratorExit thrown into that
+    generator) is not being closed: it switches back to the caller's context; only a
+    GeneratorExit thrown into the computation itself (``close()`` of the caller) is."""
+
+    def rows():
+        try:
+            yield 1
+        finally:
+            raise RuntimeError("cleanup failed")
+
+    @async_method
+    async def caller():
+        SynchronizationContext.set_current(rt.env.ctx1)
+        local.value = "caller"
+        g = rows()
+        next(g)
+        try:
+            g.close()
+        except RuntimeError:
+            s = _ai_rt.hooks.enter()
+            try:
+                local.value = "inlinee"
+                await PoolAwaiter()
+            finally:
+                if _ai_rt.state() is not s and not _ai_rt.try_leave(s):
+                    await _ai_rt.leave(s)
+            rt.env.log(local.value, place(), sc_name())
+
+    rt(caller)
+    assert rt.env.lines == [("caller", "ctx1", "ctx1")]

@@ -449,3 +449,65 @@ def test_A5_EC_is_captured_even_when_the_awaiter_thread_has_its_own(rt):
 
     rt(body)
     assert rt.env.lines == [("frame", None)]
+
+
+def _failing_close() -> RuntimeError:
+    """The RuntimeError of a generator whose close() failed: its __context__ is the
+    GeneratorExit that close() threw into that generator."""
+
+    def rows():
+        try:
+            yield 1
+        finally:
+            raise RuntimeError("cleanup failed")
+
+    g = rows()
+    next(g)
+    try:
+        g.close()
+    except RuntimeError as error:
+        assert isinstance(error.__context__, GeneratorExit)
+        return error
+    raise AssertionError("close() did not fail")
+
+
+def test_A4_after_a_failed_generator_close_the_caller_still_continues_on_its_context(rt):
+    """A4 (review V f1): a GeneratorExit in the __context__ of the exception being handled
+    is not "the computation is being closed". A resumed callee awaited in the handler of a
+    failed ``gen.close()``, or ending with an exception raised while handling a
+    GeneratorExit of its own, still hands its caller the caller's EC on the caller's
+    context; the exits took it for a close and left the caller on the pool with the
+    callee's EC."""
+
+    @runtime.noinline
+    @async_method
+    async def log_error():
+        local.value = "logger"
+        await PoolAwaiter()
+
+    @runtime.noinline
+    @async_method
+    async def callee():
+        local.value = "callee"
+        await PoolAwaiter()
+        try:
+            raise GeneratorExit
+        except GeneratorExit:
+            raise ValueError("boom") from None
+
+    @async_method
+    async def caller():
+        SynchronizationContext.set_current(rt.env.ctx1)
+        local.value = "caller"
+        try:
+            raise _failing_close()
+        except RuntimeError:
+            await log_error()
+            rt.env.log("after logger", local.value, place(), sc_name())
+        try:
+            await callee()
+        except ValueError:
+            rt.env.log("after callee", local.value, place(), sc_name())
+
+    rt(caller)
+    assert rt.env.lines == [("after logger", "caller", "ctx1", "ctx1"), ("after callee", "caller", "ctx1", "ctx1")]

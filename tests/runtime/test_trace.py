@@ -12,8 +12,9 @@ import pytest
 import runtime
 import runtime as _ai_rt
 from runtime import AsyncLocal, SynchronizationContext, async_method, yield_
+from runtime._sched import POOL
 from runtime._state import EMPTY
-from tests.runtime.support import PoolAwaiter
+from tests.runtime.support import TIMEOUT, Gate, PoolAwaiter
 
 local = AsyncLocal(name="trace_local")
 
@@ -24,7 +25,7 @@ def _namespaces():
     for module in vars(runtime).values():
         if isinstance(module, types.ModuleType) and module.__name__.startswith("runtime."):
             for attr, value in vars(module).items():
-                if attr not in ("active", "enter", "enter_call"):  # the recording slot itself
+                if attr not in ("active", "enter", "enter_call", "restored"):  # the recording slot itself
                     out[f"{module.__name__}.{attr}"] = value
     for attr, value in vars(runtime).items():
         out[f"runtime.{attr}"] = value
@@ -35,17 +36,19 @@ def _namespaces():
 
 def _idle():
     hooks = runtime.hooks
-    return hooks.active is None and all(e.__self__ is runtime._state._var for e in (hooks.enter, hooks.enter_call))
+    return hooks.active is None and runtime._state.restored is None and all(e.__self__ is runtime._state._var for e in (hooks.enter, hooks.enter_call))
 
 
 def test_recording_replaces_nothing_but_the_slot():
-    """Layering: a trace switches _recorder.active (and the frame entries with it); no
-    function of any runtime module is replaced, and switching off restores the slot."""
+    """Layering: a trace switches _recorder.active (and the frame entries and
+    _state.restored, the bottom module's slot, with it); no function of any runtime
+    module is replaced, and switching off restores the slot."""
     before = _namespaces()
     assert _idle()  # frame entries are one ContextVar.get
     with runtime.trace() as t:
         assert runtime.hooks.active is t
         assert (runtime.hooks.enter, runtime.hooks.enter_call) == (t.enter_inlined, t.enter_call)
+        assert runtime._state.restored == t.ec_restored
         during = _namespaces()
     assert _idle()
     after = _namespaces()
@@ -195,3 +198,139 @@ def test_inlined_code_without_an_exit_is_an_I2_violation(rt):
 
     out = rt(miscompiled, check_trace=False)
     assert any(v.rule == "I2" and "never left" in v.message for v in out.violations)
+
+
+@pytest.mark.parametrize("switch", ["gate", "yield"])
+def test_A3_a_trace_started_while_a_task_is_suspended_does_not_lose_its_resumption(switch):
+    """A3 (review V f6): tracing never changes what the program does. A trace switched on
+    while a task was suspended (at a custom awaiter, or between a yield_() and its post)
+    failed an assert on the resumption, which was then lost and the task never finished.
+    Now the events of that suspension, and the exit of frames entered before the trace,
+    are left out, and what the trace did record is valid."""
+    gate = Gate()
+
+    @async_method
+    async def job():
+        local.value = "job"
+        await gate
+        return local.value
+
+    @async_method
+    async def yielding():
+        local.value = "job"
+        await yield_()
+        return local.value
+
+    with runtime.deterministic() as sched:
+        task = runtime.start(job() if switch == "gate" else yielding())
+        with runtime.trace() as trace:
+            if switch == "gate":
+                gate.open()
+            assert task.result() == "job"
+            sched.run_until_idle()
+    assert trace.check() == []
+
+
+# ------------------------------------------------- consistently wrong traces (review V f3)
+
+
+def _ui_program_trace(env):
+    """outer sets SC ui and a local, awaits inner (which resumes on the pool), then yield_()."""
+
+    @async_method
+    async def inner():
+        local.value = "inner"
+        await PoolAwaiter()
+        return local.value
+
+    @async_method
+    async def outer():
+        SynchronizationContext.set_current(env.ui)
+        local.value = "outer"
+        v = await inner()
+        await yield_()
+        return v, local.value
+
+    with runtime.trace() as trace:
+        assert runtime.run(outer(), timeout=TIMEOUT) == ("inner", "outer")
+    assert trace.check() == []
+    return list(trace.events)
+
+
+def _caller_continued_on_the_pool(events, ui):
+    switch = next(e for e in events if e.kind == "suspend" and e.via == "switch")
+    out = []
+    for e in events:
+        if e is switch or getattr(e, "suspension", None) == switch.seq:
+            continue
+        if e.kind == "a4":
+            e = dataclasses.replace(e, cc=POOL, sc=None)
+        elif e.kind == "exit" and e.cc is ui:
+            e = dataclasses.replace(e, cc=POOL)
+        out.append(e)
+    return out
+
+
+def _yield_captured_the_pool(events, ui):
+    ys = next(e for e in events if e.kind == "suspend" and e.via == "yield")
+    out = []
+    for e in events:
+        if e is ys:
+            e = dataclasses.replace(e, cc=POOL)
+        elif e.kind == "post" and e.suspension == ys.seq:
+            e = dataclasses.replace(e, target=POOL, where=POOL)
+        elif e.kind == "resume" and e.suspension == ys.seq:
+            e = dataclasses.replace(e, sc=None, where=POOL)
+        out.append(e)
+    return out
+
+
+def _suspension_captured_another_ec(events, ui):
+    start = next(e for e in events if e.kind == "task_start")
+    s = next(e for e in events if e.kind == "suspend")
+    out = []
+    for e in events:
+        if e is s or (e.kind == "resume" and e.suspension == s.seq):
+            e = dataclasses.replace(e, ec=start.ec)
+        out.append(e)
+    return out
+
+
+def _ui_continuation_inline_on_the_pool(events, ui):
+    return [
+        dataclasses.replace(e, how="inline", where=POOL) if e.kind == "resume" and e.sc is ui else e
+        for e in events
+        if not (e.kind == "post" and e.target is ui)
+    ]
+
+
+def _no_resumptions(events, ui):
+    return [e for e in events if e.kind != "resume"]
+
+
+def _reads_in_another_ec(events, ui):
+    start = next(e for e in events if e.kind == "task_start")
+    return [
+        dataclasses.replace(e, ec=start.ec, value=start.ec.get(e.local)) if e.kind == "read" else e
+        for e in events
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rule", "tamper"),
+    [
+        ("A4", _caller_continued_on_the_pool),
+        ("A2", _yield_captured_the_pool),
+        ("A2", _suspension_captured_another_ec),
+        ("A3", _ui_continuation_inline_on_the_pool),
+        ("A3", _no_resumptions),
+        ("A3", _reads_in_another_ec),
+    ],
+)
+def test_the_checker_tracks_each_tasks_current_EC_and_SC(threads_rt, rule, tamper):
+    """A2, A3, A4 (review V f3): traces changed consistently, as a wrong runtime or
+    miscompiled inlined code would record them, were accepted: the checker took the
+    continuation context from the events themselves and kept no per-task current
+    (EC, SC) to compare suspensions, reads, resumptions and A4 steps with."""
+    events = tamper(_ui_program_trace(threads_rt.env), threads_rt.env.ui)
+    assert rule in {v.rule for v in runtime.check_trace(events)}
