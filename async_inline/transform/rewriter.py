@@ -17,7 +17,7 @@ from ..options import Options
 from ..plan.names import FreshNames, generated_like
 from ..plan.planner import Planner
 from ..report import FileReport
-from ..tree import children_cache
+from ..tree import children_cache, is_future_import
 from . import build as b
 from .lines import OriginMarks
 from .session import Emission, FunctionRef, Namespace
@@ -251,7 +251,7 @@ def _after_header(
         if not isinstance(line, cst.SimpleStatementLine):
             break
         header = 0
-        while header < len(line.body) and (_is_future_import(line.body[header]) or (at == header == 0 and _is_docstring(line.body[0]))):
+        while header < len(line.body) and (is_future_import(line.body[header]) or (at == header == 0 and _is_docstring(line.body[0]))):
             header += 1
         if header == 0:
             break
@@ -270,13 +270,3 @@ def _after_header(
 
 def _is_docstring(small: cst.BaseSmallStatement) -> bool:
     return cst.Module([cst.SimpleStatementLine([small])]).get_docstring(clean=False) is not None
-
-
-def _is_future_import(small: cst.BaseSmallStatement) -> bool:
-    """``from __future__ import ...``; ``from .__future__ import ...`` too: before Python
-    3.13 the compiler takes it for one (it must come first, and it enables the feature)."""
-    return (
-        isinstance(small, cst.ImportFrom)
-        and isinstance(small.module, cst.Name)
-        and small.module.value == "__future__"
-    )

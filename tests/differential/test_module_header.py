@@ -85,3 +85,19 @@ def test_the_split_line_keeps_its_positions():
     original = stores(compile(source, "/header.py", "exec", dont_inherit=True))
     generated = [(name, at) for name, at in stores(built.code) if not str(name).startswith(("_ai", "runtime"))]
     assert generated == original
+
+
+@pytest.mark.parametrize("header", [*HEADERS, "from .__future__ import annotations", '"""doc"""; from .__future__ import (annotations)'])
+def test_future_features_agree_with_the_compiler(header):
+    """``tree.future_features`` (whether a module's annotations are postponed, which
+    decides what may be inlined into it) reads the header as CPython's compiler does; a
+    relative ``from .__future__`` counts on every version (before 3.13 it is one)."""
+    import __future__
+
+    import libcst as cst
+
+    from async_inline.tree import future_features
+
+    postponed = bool(compile(header + "\n", "<header>", "exec", dont_inherit=True).co_flags & __future__.annotations.compiler_flag)
+    found = "annotations" in future_features(cst.parse_module(header + "\n").body)
+    assert found == postponed or ("from ." in header and found and sys.version_info >= (3, 13))
