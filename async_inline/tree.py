@@ -196,6 +196,33 @@ def starts_with_docstring(stmts: Sequence[cst.BaseStatement]) -> bool:
     )
 
 
+def is_future_import(small: cst.BaseSmallStatement) -> bool:
+    """``from __future__ import ...``; ``from .__future__ import ...`` too: before Python
+    3.13 the compiler takes it for one (it must come first, and it enables the feature)."""
+    return (
+        isinstance(small, cst.ImportFrom)
+        and isinstance(small.module, cst.Name)
+        and small.module.value == "__future__"
+    )
+
+
+def future_features(stmts: Sequence[cst.BaseStatement]) -> frozenset[str]:
+    """The names a module's ``from __future__ import`` statements enable: those after its
+    docstring and before any other statement (a later one is a SyntaxError)."""
+    out: set[str] = set()
+    for at, line in enumerate(stmts):
+        if not isinstance(line, cst.SimpleStatementLine):
+            break
+        for i, small in enumerate(line.body):
+            if at == i == 0 and cst.Module([cst.SimpleStatementLine([small])]).get_docstring(clean=False) is not None:
+                continue
+            if not is_future_import(small):
+                return frozenset(out)
+            if isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                out.update(cst.Module([]).code_for_node(alias.name) for alias in small.names)
+    return frozenset(out)
+
+
 def statements_of(body: cst.BaseSuite) -> list[cst.BaseStatement]:
     """A function body's statements as lines and compound statements."""
     if isinstance(body, cst.IndentedBlock):

@@ -192,6 +192,9 @@ class CalleeInfo:
     relative_imports: tuple[tuple[int, str], ...] = ()
     #: A call in the body that depends on the module the code runs in (``globals()``), if any.
     module_introspection: str | None = None
+    #: What an annotation in the body holds that ``from __future__ import annotations``
+    #: makes a SyntaxError (``x: (y := int) = v``: ":=", "await", "yield"), if anything.
+    annotation_syntax: str | None = None
     #: Locals read inside f-strings (a string literal cannot stand for them there before 3.12).
     fstring_locals: frozenset[str] = frozenset()
     #: Locals read where CPython's compiler warns about a constant (``x is 0.5``: "is" with
@@ -651,6 +654,7 @@ def analyze_callee(
         module_introspection=_first_call(
             index, nodes, MODULE_INTROSPECTION, _MODULE_INTROSPECTION_TAILS, three_args=MODULE_INTROSPECTION_THREE_ARGS
         ),
+        annotation_syntax=_annotation_syntax(nodes),
         fstring_locals=frozenset(names.local_uses[n] for n in in_fstrings if n in names.local_uses),
         fstring_globals={n: quotes for n, quotes in in_fstrings.items() if n in names.global_uses},
         literal_unsafe_locals=frozenset(local for n, local in names.local_uses.items() if _warns_for_a_constant(index, n)),
@@ -664,6 +668,21 @@ def analyze_callee(
         close_hazards=close_hazards(index, fdef.body, nodes),
         cleanup_at_suspension=cleanup_at_suspension(index, fdef.body, nodes),
     )
+
+
+_POSTPONED_ILLEGAL = {cst.NamedExpr: ":=", cst.Await: "await", cst.Yield: "yield"}
+
+
+def _annotation_syntax(nodes: Sequence[cst.CSTNode]) -> str | None:
+    """The first ``:=``, ``await`` or ``yield`` inside an annotation of the body (see
+    ``CalleeInfo.annotation_syntax``)."""
+    for node in nodes:
+        if isinstance(node, cst.Annotation):
+            for inner in walk(node.annotation):
+                shown = _POSTPONED_ILLEGAL.get(type(inner))
+                if shown is not None:
+                    return shown
+    return None
 
 
 def _may_suspend(nodes: Sequence[cst.CSTNode]) -> bool:

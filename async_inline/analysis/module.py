@@ -14,7 +14,7 @@ from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
 from libcst.metadata.scope_provider import AnnotationScope
 
 from ..options import noinline_matches
-from ..tree import statements_of, walk
+from ..tree import future_features, statements_of, walk
 from .callee import CalleeInfo, Owner, analyze_callee, names_an_exception
 from .classes import UNKNOWN, ClassInfo, analyze_class, is_overload_stub, module_classes
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
@@ -232,6 +232,12 @@ class ModuleFacts:
             if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
                 return text
         return None
+
+    @cached_property
+    def postponed_annotations(self) -> bool:
+        """``from __future__ import annotations``: the compiler refuses ``:=``, ``await``
+        and ``yield`` in the module's annotations (PEP 563)."""
+        return "annotations" in future_features(self.index.module.body)
 
     @cached_property
     def module_globals(self) -> frozenset[str]:

@@ -303,6 +303,14 @@ def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
     callee = target.callee
     if callee.module_introspection is not None:
         return Refusal(RefusalCode.FRAME_INTROSPECTION, f"calls {callee.module_introspection}, which would see the caller's module")
+    if callee.annotation_syntax is not None and facts.postponed_annotations:
+        # A local's annotation is never evaluated, but the caller's module compiles
+        # annotations under PEP 563, where such an expression is a SyntaxError.
+        return Refusal(
+            RefusalCode.UNSUPPORTED,
+            f"an annotation of its body holds {callee.annotation_syntax!r}, which the caller's module "
+            "(from __future__ import annotations) does not allow in annotations",
+        )
     if "__builtins__" in target.facts.module_globals:
         return Refusal(
             RefusalCode.UNSUPPORTED, "its module binds __builtins__, where its code reads builtins: the inlined code would read the caller's"

@@ -489,8 +489,9 @@ class Planner:
         parameter of the frame around that stands for one), or to a literal default under
         the assumption ``frozen-defaults``, and never rebound by the body. Their uses read
         the literal itself; no variable holds them. (A string is not pasted into an
-        f-string: its quotes could end the f-string's before Python 3.12; no literal is
-        pasted where the compiler warns about one, ``CalleeInfo.literal_unsafe_locals``.)"""
+        f-string: its quotes could end the f-string's before Python 3.12, nor one written
+        over lines or with a comment, ``_fits_an_fstring_field``; no literal is pasted
+        where the compiler warns about one, ``CalleeInfo.literal_unsafe_locals``.)"""
         callee = check.target.callee
         frozen = "frozen-defaults" in self.options.assume
         out: dict[str, cst.BaseExpression] = {}
@@ -506,7 +507,7 @@ class Planner:
                 value = param.literal
             if value is None or param.name in callee.literal_unsafe_locals:
                 continue
-            if param.name in callee.fstring_locals and any(isinstance(n, cst.SimpleString) for n in walk(value)):
+            if param.name in callee.fstring_locals and not _fits_an_fstring_field(value):
                 continue
             out[param.name] = value
         return out
@@ -610,6 +611,17 @@ def _configure(site: SiteCall) -> list[cst.CSTNode]:
 def _arguments(source: ParamSource) -> tuple[int, ...]:
     """The indices of the call's arguments a parameter's value is made of."""
     return (*(() if source.arg is None else (source.arg,)), *source.varargs, *(i for _, i in source.varkw))
+
+
+def _fits_an_fstring_field(value: cst.BaseExpression) -> bool:
+    """Can this literal be pasted into an f-string's replacement field on every version?
+    Not a string (its quotes), nor code over several lines or with a comment (inside its
+    parentheses, or after a comma of a tuple): before Python 3.12 a field is one line
+    without comments."""
+    if any(isinstance(n, cst.SimpleString) for n in walk(value)):
+        return False
+    code = cst.Module([]).code_for_node(value)
+    return not any(c in code for c in "\n\r#\\")
 
 
 def _ends_as_plain_name(arg: cst.BaseExpression) -> bool:

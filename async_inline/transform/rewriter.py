@@ -17,7 +17,7 @@ from ..options import Options
 from ..plan.names import FreshNames, generated_like
 from ..plan.planner import Planner
 from ..report import FileReport
-from ..tree import children_cache, starts_with_docstring
+from ..tree import children_cache, is_future_import
 from . import build as b
 from .lines import OriginMarks
 from .session import Emission, FunctionRef, Namespace
@@ -209,10 +209,7 @@ def _file_keyword(namespace: Namespace | None) -> list[cst.Arg]:
 
 def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:
     """``import runtime as _ai_rt`` after the docstring and ``__future__`` imports."""
-    body = list(module.body)
-    at = 1 if starts_with_docstring(body) else 0
-    while at < len(body) and _is_future_import(body[at]):
-        at += 1
+    body, at = _after_header(module.body, emission.marks.copied)
     alias = emission.runtime_alias
     assert alias is not None
     imported = cst.Import(names=[cst.ImportAlias(name=cst.Name("runtime"), asname=cst.AsName(name=cst.Name(alias)))])
@@ -239,11 +236,37 @@ def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:
     return module.with_changes(body=body)
 
 
-def _is_future_import(stmt: cst.BaseStatement) -> bool:
-    return (
-        isinstance(stmt, cst.SimpleStatementLine)
-        and len(stmt.body) == 1
-        and isinstance(stmt.body[0], cst.ImportFrom)
-        and isinstance(stmt.body[0].module, cst.Name)
-        and stmt.body[0].module.value == "__future__"
-    )
+def _after_header(
+    stmts: Sequence[cst.BaseStatement], copied: Callable[[cst.CSTNode, cst.CSTNode], None]
+) -> tuple[list[cst.BaseStatement], int]:
+    """The module's lines, and the index after its docstring and ``__future__`` imports,
+    where code may be inserted. A line holding them and other statements
+    (``'doc'; import sys``) is split after them: inserting before it would take the
+    docstring's place (``__doc__`` None) or put code before a future import (a
+    SyntaxError). Both halves are the original line's code (``copied``): same line."""
+    body = list(stmts)
+    at = 0
+    while at < len(body):
+        line = body[at]
+        if not isinstance(line, cst.SimpleStatementLine):
+            break
+        header = 0
+        while header < len(line.body) and (is_future_import(line.body[header]) or (at == header == 0 and _is_docstring(line.body[0]))):
+            header += 1
+        if header == 0:
+            break
+        if header < len(line.body):
+            last = line.body[header - 1]
+            kept = last.with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+            first = line.with_changes(body=[*line.body[: header - 1], kept], trailing_whitespace=cst.TrailingWhitespace())
+            rest = cst.SimpleStatementLine(body=line.body[header:], trailing_whitespace=line.trailing_whitespace)
+            for new, old in ((kept, last), (first, line), (rest, line)):
+                copied(new, old)
+            body[at : at + 1] = [first, rest]
+            return body, at + 1
+        at += 1
+    return body, at
+
+
+def _is_docstring(small: cst.BaseSmallStatement) -> bool:
+    return cst.Module([cst.SimpleStatementLine([small])]).get_docstring(clean=False) is not None

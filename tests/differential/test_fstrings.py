@@ -14,12 +14,14 @@ import libcst as cst
 import pytest
 
 from async_inline.api import rewrite_program
+from async_inline.tree import walk
 from tests.differential.harness import assert_same_behaviour
 from tests.differential.package_harness import assert_same_package_behaviour
 
 
 def assert_valid_before_312(code: str) -> None:
-    """No replacement field holds a backslash or a quote character of an f-string around it."""
+    """No replacement field holds a backslash or a quote character of an f-string around it,
+    a line break or a comment."""
 
     class Check(cst.CSTVisitor):
         def __init__(self) -> None:
@@ -36,15 +38,43 @@ def assert_valid_before_312(code: str) -> None:
             self.check(node.quote[0])
             assert not self.quotes or "\\" not in node.value, f"a backslash inside an f-string's field: {node.value}"
 
+        def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+            field = cst.Module([]).code_for_node(node.expression)
+            assert "\n" not in field, f"a line break inside an f-string's field:\n{code}"
+            assert not any(isinstance(n, cst.Comment) for n in walk(node.expression)), f"a comment in a field:\n{code}"
+
         def check(self, quote: str) -> None:
             assert quote not in self.quotes, f"a {quote} string inside an f-string quoted with it:\n{code}"
 
     cst.parse_module(code).visit(Check())
 
 
-def test_the_check_itself_sees_a_clash():
+@pytest.mark.parametrize("code", ["x = f'{d['k']}'\n", "x = f'{(\n 1)}'\n", "x = f'{(  # one\n 1)}'\n"])
+def test_the_check_itself_sees_a_clash(code):
     with pytest.raises(AssertionError):
-        assert_valid_before_312("x = f'{d['k']}'\n")  # valid only from 3.12 on
+        assert_valid_before_312(code)  # valid only from 3.12 on
+
+
+@pytest.mark.parametrize("assume", [(), ("frozen-defaults",)])
+def test_literals_over_lines_or_with_comments_are_not_pasted_into_fields(assume):
+    """A literal argument (or a frozen default) written over lines or with a comment, read
+    by the callee in an f-string, is bound to its parameter rather than pasted into the
+    field: ``f"<{(`` then a line break is valid only from Python 3.12 on (review S2, f1)."""
+    from async_inline import Options
+
+    result = assert_same_behaviour('''
+async def show(v, w=(1,  # one
+        2)):
+    return f"<{v}|{w!r}>"
+
+async def main():
+    print(await show((
+        1)), await show((  # two
+        2), -3), await show((3.5  # three
+        ), (4,
+        5)))
+''', options=Options(assume=frozenset(assume)), inlined={"show"})
+    assert_valid_before_312(result.code)
 
 
 def test_arguments_pasted_into_an_fstring_are_names_only():

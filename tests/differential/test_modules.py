@@ -1162,6 +1162,61 @@ def test_compile_in_a_callee_of_another_module_keeps_the_call():
     assert {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped} == {("postponed", "frame-introspection")}
 
 
+def test_an_annotation_illegal_under_postponed_annotations_keeps_the_call():
+    """A local's annotation is never evaluated, and may hold ``:=`` or ``await`` in a module
+    without ``from __future__ import annotations``; pasted into a module with it, that is a
+    SyntaxError (an internal error: the module was not written). Such a callee stays a call
+    there, and is inlined elsewhere; the reverse (annotations of a module with the import
+    inlined into one without) is inlined (review S2, f3)."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            async def helper():
+                return int
+
+            async def walrus(v):
+                x: (y := int) = v
+                return x
+
+            async def awaits(v):
+                o = [0]
+                o[0]: await helper() = v
+                return o
+
+            async def bare(v):
+                x: (z := int)
+                x = v
+                return x
+        ''',
+        "pkg/postponed.py": '''
+            from __future__ import annotations
+
+            async def undefined(v):
+                x: Undefined[int] = v
+                return x
+        ''',
+        "pkg/other.py": '''
+            from .postponed import undefined
+            from .util import walrus
+
+            async def run():
+                return await walrus(1), await undefined(2)
+        ''',
+        "pkg/app.py": '''
+            from __future__ import annotations
+            from .other import run
+            from .postponed import undefined
+            from .util import awaits, bare, walrus
+
+            async def main():
+                print(await walrus(3), await awaits(4), await bare(5), await undefined(6), await run())
+        ''',
+    }, inlined={"pkg.util.walrus", "pkg.postponed.undefined"})
+    skipped = {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped}
+    assert skipped == {("walrus", "unsupported"), ("awaits", "unsupported"), ("bare", "unsupported")}
+    assert {d.callee for d in results["pkg/other.py"].report.inlined} == {"walrus", "undefined"}
+
+
 def test_builtins_globals_through_the_module_keeps_the_call_too():
     """``builtins.globals()`` is the same call as ``globals()``."""
     results = assert_same_package_behaviour({
