@@ -15,6 +15,7 @@ import stat
 import tempfile
 import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -347,7 +348,12 @@ def _process_all(tasks: Sequence[Task], jobs: int, program: ProgramFiles | None)
         max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_set_program, initargs=(program,)
     )
     try:
-        yield from pool.map(process_file, tasks, chunksize=1)
+        futures = [pool.submit(process_file, task) for task in tasks]
+        for task, future in zip(tasks, futures, strict=True):
+            try:
+                yield future.result()
+            except BrokenProcessPool as exc:  # name the file: it is there or among those processed with it
+                raise BrokenProcessPool(f"while processing {task.path}, or a file processed at the same time") from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
