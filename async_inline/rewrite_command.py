@@ -39,7 +39,8 @@ Output modes (exactly one):
   --in-place    replace the files that change; each one is written to a temporary
                 file next to it and renamed over it, keeping its permissions, so a
                 failure never leaves a file half-written. Files are replaced once all
-                have been rewritten, so each inlines the others' original code.
+                have been rewritten, so each inlines the others' original code; a
+                file edited meanwhile is left as it is (and reported).
   --diff        print a unified diff of the changes on stdout (patch -p0 applies it);
                 write nothing.
   --check       write nothing; exit 1 if any file would change (as black and ruff do).

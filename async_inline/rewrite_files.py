@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import difflib
+import hashlib
 import multiprocessing
 import os
 import stat
@@ -137,6 +138,8 @@ class Outcome:
     problem: Problem | None = None
     #: IN_PLACE: the new contents, written once every file has been read (``process_all``).
     pending: bytes | None = None
+    #: IN_PLACE: the digest of the bytes read, which the file must still hold when replaced.
+    read_digest: bytes | None = None
 
 
 # --------------------------------------------------------------------------- discovery
@@ -292,10 +295,18 @@ def process_file(task: Task) -> Outcome:
         task.path, result.report, changed=result.changed, already_rewritten=result.already_rewritten, opted_out=result.opted_out, diff=diff
     )
     if task.mode is Mode.IN_PLACE and result.changed:
-        outcome.pending = new_data
+        outcome.pending, outcome.read_digest = new_data, _digest(data)
     elif task.mode is Mode.MIRROR:
         _write(task, outcome, new_data)
     return outcome
+
+
+class ChangedDuringRun(OSError):
+    """The file to replace no longer holds the bytes that were rewritten."""
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
 
 
 def _write(task: Task, outcome: Outcome, data: bytes) -> None:
@@ -304,7 +315,12 @@ def _write(task: Task, outcome: Outcome, data: bytes) -> None:
     try:
         if in_place and not os.access(task.target, os.W_OK):
             raise PermissionError(13, "the file is read-only")
-        write_atomically(task.target, data, like=task.path, keep_owner=in_place, durable=in_place)
+        write_atomically(
+            task.target, data, like=task.path, keep_owner=in_place, durable=in_place, expect=outcome.read_digest if in_place else None
+        )
+    except ChangedDuringRun:
+        outcome.problem = Problem(task.path, None, "changed during the run; left as it is")
+        outcome.report = None
     except OSError as exc:
         where = task.path if in_place else task.target
         outcome.problem = Problem(where, None, f"cannot write: {exc.strerror or exc}")
@@ -400,13 +416,15 @@ def _default_mode() -> int:
 
 
 def write_atomically(
-    path: str, data: bytes, *, like: str | None = None, keep_owner: bool = False, durable: bool = False
+    path: str, data: bytes, *, like: str | None = None, keep_owner: bool = False, durable: bool = False, expect: bytes | None = None
 ) -> None:
     """Replace ``path`` with ``data`` all at once: readers see the old file or the new one, never a part.
 
     The new file gets the permission bits of ``like`` (and its owner, where allowed, with
     ``keep_owner``), or the default ones. ``durable`` syncs the data to disk before the
-    rename. On any failure ``path`` is left as it was and the temporary file is removed.
+    rename. ``expect``: the digest of the bytes ``path`` must still hold just before the
+    rename, else ChangedDuringRun (an edit made meanwhile is never overwritten).
+    On any failure ``path`` is left as it was and the temporary file is removed.
     """
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
@@ -418,6 +436,10 @@ def write_atomically(
             if durable:
                 os.fsync(f.fileno())
         _copy_permissions(like, temporary, keep_owner=keep_owner)
+        if expect is not None:
+            with open(path, "rb") as current:
+                if _digest(current.read()) != expect:
+                    raise ChangedDuringRun(path)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
