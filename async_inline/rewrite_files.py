@@ -313,6 +313,8 @@ def _write(task: Task, outcome: Outcome, data: bytes) -> None:
     assert task.target is not None
     in_place = task.mode is Mode.IN_PLACE
     try:
+        if in_place and not os.path.exists(task.target):  # os.access is False for it too: not "read-only"
+            raise FileNotFoundError(task.target)
         if in_place and not os.access(task.target, os.W_OK):
             raise PermissionError(13, "the file is read-only")
         write_atomically(
@@ -322,8 +324,10 @@ def _write(task: Task, outcome: Outcome, data: bytes) -> None:
         outcome.problem = Problem(task.path, None, "changed during the run; left as it is")
         outcome.report = None
     except OSError as exc:
-        where = task.path if in_place else task.target
-        outcome.problem = Problem(where, None, f"cannot write: {exc.strerror or exc}")
+        if in_place and isinstance(exc, FileNotFoundError):  # deleted or renamed away after it was read
+            outcome.problem = Problem(task.path, None, "disappeared during the run; not re-created")
+        else:
+            outcome.problem = Problem(task.path if in_place else task.target, None, f"cannot write: {exc.strerror or exc}")
         outcome.report = None
 
 

@@ -56,3 +56,14 @@ def test_an_edit_made_during_the_run_is_kept(cli, tmp_path: Path, monkeypatch: p
     assert (tmp_path / "src/b.py").read_text().startswith("# async_inline: rewritten")
     assert sorted(os.listdir(tmp_path / "src")) == ["a.py", "b.py"]
 
+
+def test_a_file_deleted_during_the_run_is_reported_as_gone(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """It was reported "cannot write: the file is read-only" (os.access is False for a
+    missing file too); it is not re-created."""
+    make_tree(tmp_path, {"src/a.py": SAMPLE})
+    _after_reading(monkeypatch, "a.py", Path.unlink)
+    result = cli("rewrite", "src", "--in-place")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert "src/a.py: disappeared during the run; not re-created" in result.err
+    assert "read-only" not in result.err
+    assert os.listdir(tmp_path / "src") == []
