@@ -384,7 +384,7 @@ def run(args: argparse.Namespace) -> int:
             if args.report == "-":
                 _write_stdout(text.encode("utf-8", "backslashreplace"))
             else:
-                rf.write_atomically(args.report, text.encode("utf-8", "backslashreplace"))
+                rf.write_report(args.report, text.encode("utf-8", "backslashreplace"))
         except OSError as exc:
             problems.append(rf.Problem(args.report, None, f"cannot write the report: {exc.strerror or exc}"))
             console.error(str(problems[-1]))

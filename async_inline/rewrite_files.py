@@ -451,6 +451,22 @@ def write_atomically(
         raise
 
 
+def write_report(path: str, data: bytes) -> None:
+    """Write the report to ``path`` without ever replacing what is there but a regular file:
+    a FIFO, a device or a pipe (``/dev/stdout``, ``/dev/null``, ``>(jq .)``'s ``/dev/fd/N``)
+    is written to directly; a symbolic link stays a link, its target is replaced atomically
+    (or created); anything else is replaced atomically."""
+    try:
+        st = os.stat(path)  # through links
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        with open(path, "wb") as f:
+            f.write(data)
+        return
+    write_atomically(os.path.realpath(path) if os.path.islink(path) else path, data)
+
+
 def _copy_permissions(like: str | None, path: str, *, keep_owner: bool) -> None:
     if like is None:
         os.chmod(path, _default_mode())
