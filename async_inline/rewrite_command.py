@@ -277,14 +277,31 @@ def project_config(paths: list[str]) -> HookConfig | None:
     return config if config.pyproject is not None else None
 
 
+def _not_a_directory(path: str) -> str | None:
+    """The nearest existing parent of ``path`` (of its target, for a link), if it is not a
+    directory: the report could not be written there, which is known before any work."""
+    target = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
+    parent = os.path.dirname(target)
+    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
+        parent = os.path.dirname(parent)
+    return None if os.path.isdir(parent) else parent
+
+
 def _output_problem(args: argparse.Namespace, tasks: list[Task]) -> str | None:
     """Why the report or OUTDIR cannot be used (creating OUTDIR on the way), or None."""
     if args.report == "-":
         if args.diff:
             return "--report -: stdout carries the diff; give the report a file"
     elif args.report is not None:
+        if args.report == "":
+            return "--report: the file name must not be empty"
         if os.path.isdir(args.report):
             return f"--report {args.report}: is a directory"
+        if args.report.endswith(("/", os.sep)):
+            return f"--report {args.report}: names a directory; give the report a file name"
+        blocked = _not_a_directory(args.report)
+        if blocked is not None:
+            return f"--report {args.report}: '{blocked}' is not a directory"
         touched = {os.path.realpath(p) for t in tasks for p in (t.path, t.target) if p is not None}
         if os.path.realpath(args.report) in touched:
             return f"--report {args.report}: is one of the files being rewritten"
