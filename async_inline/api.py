@@ -185,6 +185,8 @@ def _check_compiles(source: str, path: str) -> tuple[ast.Module, types.CodeType]
         raise SourceError(path, exc.lineno, exc.msg) from None
     except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
         raise SourceError(path, None, str(exc)) from None
+    except (RecursionError, MemoryError) as exc:  # too deep for CPython's compiler: `python file.py` fails too
+        raise SourceError(path, None, f"Python cannot compile it: {type(exc).__name__}: {exc}") from None
 
 
 def has_header(source: str) -> bool:

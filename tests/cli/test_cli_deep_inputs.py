@@ -84,3 +84,15 @@ def test_a_dead_worker_names_the_file(tmp_path: Path, monkeypatch: pytest.Monkey
     tasks = [rf.Task(str(tmp_path / name), rf.Mode.CHECK, rf.Options()) for name in ("a.py", "b.py", "c.py")]
     with pytest.raises(BrokenProcessPool, match=r"while processing .*b\.py"):
         rf.run_tasks(tasks, jobs=2)
+
+
+@pytest.mark.parametrize("expression", ["+".join(["1"] * 5000), "a" + ".a" * 10_000])
+def test_a_file_python_cannot_compile_is_an_input_error(cli, tmp_path: Path, expression: str) -> None:
+    """Review A1, f5: CPython's compiler raises RecursionError on these (``python file.py``
+    too): that was reported as an internal error of async-inline (exit 4)."""
+    make_tree(tmp_path, {"deep.py": SAMPLE + f"\n\ndef f(a):\n    return {expression}\n", "ok.py": SAMPLE})
+    result = cli("rewrite", ".", "--check")
+    assert result.code == ExitCode.INPUT_ERROR, result.err
+    assert "deep.py: Python cannot compile it: RecursionError" in result.err
+    assert "internal" not in result.err
+    assert "would rewrite ok.py" in result.err
