@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import multiprocessing
 import os
+import re
 import stat
 import tempfile
 import traceback
@@ -405,12 +406,36 @@ def unified_diff(old: bytes, new: bytes, path: str) -> bytes:
     Made of the files' bytes, so that a file in another encoding (latin-1, a UTF-8 BOM)
     gets context lines that match it byte for byte."""
     out = []
-    name = os.fsencode(path)
+    name = quote_path(os.fsencode(path))
     for line in difflib.diff_bytes(difflib.unified_diff, _lines(old), _lines(new), fromfile=name, tofile=name):
         out.append(line)
         if not line.endswith(b"\n"):
             out.append(b"\n\\ No newline at end of file\n")
     return b"".join(out)
+
+
+#: Bytes that end or break a name in a ``---``/``+++`` header, as GNU patch reads it.
+_UNSAFE_IN_NAME = re.compile(rb'[\x00-\x20"\\\x7f]')
+_ESCAPES = {ord("\t"): b"\\t", ord("\n"): b"\\n", ord('"'): b'\\"', ord("\\"): b"\\\\"}
+
+
+def quote_path(name: bytes) -> bytes:
+    """``name`` as git writes it in a diff header: as it is, or, if it holds a blank, a
+    control character, a quote or a backslash, C-style in double quotes (octal escapes for
+    other control and non-ASCII bytes), which GNU patch reads back. Unquoted, ``patch -p0``
+    took ``sp ace.py`` for ``sp`` and a newline broke the header in two."""
+    if not _UNSAFE_IN_NAME.search(name):
+        return name
+    parts = [b'"']
+    for byte in name:
+        if byte in _ESCAPES:
+            parts.append(_ESCAPES[byte])
+        elif 0x20 <= byte < 0x7F:
+            parts.append(bytes((byte,)))
+        else:
+            parts.append(b"\\%03o" % byte)
+    parts.append(b'"')
+    return b"".join(parts)
 
 
 def _default_mode() -> int:
