@@ -37,10 +37,11 @@ Output modes (exactly one):
                 OUTDIR. OUTDIR must not overlap the inputs. Existing files there are
                 replaced; other files there are left alone.
   --in-place    replace the files that change; each one is written to a temporary
-                file next to it and renamed over it, keeping its permissions, so a
-                failure never leaves a file half-written. Files are replaced once all
-                have been rewritten, so each inlines the others' original code; a
-                file edited meanwhile is left as it is (and reported).
+                file next to it and renamed over it, keeping its permission bits (not
+                its hard links or extended attributes), so a failure never leaves a
+                file half-written. Files are replaced once all have been rewritten, so
+                each inlines the others' original code; a file edited meanwhile is
+                left as it is (and reported).
   --diff        print a unified diff of the changes on stdout (patch -p0 applies it);
                 write nothing.
   --check       write nothing; exit 1 if any file would change (as black and ruff do).
