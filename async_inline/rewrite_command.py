@@ -290,6 +290,8 @@ def _not_a_directory(path: str) -> str | None:
 
 def _output_problem(args: argparse.Namespace, tasks: list[Task]) -> str | None:
     """Why the report or OUTDIR cannot be used (creating OUTDIR on the way), or None."""
+    if (args.diff or args.report == "-") and sys.stdout is None:  # started with stdout closed (>&-)
+        return f"{'--diff' if args.diff else '--report -'}: stdout is closed"
     if args.report == "-":
         if args.diff:
             return "--report -: stdout carries the diff; give the report a file"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -351,3 +352,15 @@ def test_an_error_about_a_file_whose_name_is_not_utf8_is_shown_escaped(cli, tmp_
     result = cli("rewrite", "src", "-o", "out")
     assert result.code == 3
     assert "\\udcfb\\udcfc.py:1: invalid syntax" in result.err
+
+
+@pytest.mark.parametrize("args", [["--diff"], ["--check", "--report", "-"]])
+def test_output_on_a_closed_stdout_is_a_usage_error(cli, tmp_path: Path, monkeypatch, args: list[str]) -> None:
+    """Review A1 (minor): ``--diff >&-`` ended in an AttributeError traceback after the
+    run (sys.stdout is None when the interpreter starts with fd 1 closed)."""
+    make_tree(tmp_path, {"src/a.py": SAMPLE})
+    monkeypatch.setattr(sys, "stdout", None)
+    result = cli("rewrite", "src", *args)
+    assert result.code == ExitCode.USAGE, result.err
+    assert "stdout is closed" in result.err
+    _no_traceback(result.err)
