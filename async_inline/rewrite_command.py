@@ -338,9 +338,12 @@ def run(args: argparse.Namespace) -> int:
         rf.Mode.MIRROR if args.output_dir is not None else rf.Mode.IN_PLACE if args.in_place else rf.Mode.DIFF if args.diff else rf.Mode.CHECK
     )
 
-    files, problems = rf.discover(args.paths)
+    not_followed: list[str] = []
+    files, problems = rf.discover(args.paths, not_followed)
     for problem in problems:
         console.error(str(problem))
+    for note in not_followed:
+        console.detail(note)
     shadowing = next((f.path for f in files if names_runtime(f.path)), None)
     if shadowing is not None:
         return usage_error(

@@ -157,8 +157,9 @@ def _skip_dir(path: str, name: str) -> bool:
     return any(os.path.exists(os.path.join(path, marker)) for marker in VENV_MARKERS)
 
 
-def _walk_python_files(top: str, problems: list[Problem]) -> Iterator[str]:
-    """``*.py`` regular files under ``top``, sorted by name, a directory's files before its subdirectories."""
+def _walk_python_files(top: str, problems: list[Problem], skipped: list[str] | None = None) -> Iterator[str]:
+    """``*.py`` regular files under ``top``, sorted by name, a directory's files before its
+    subdirectories; ``skipped`` gets a note on each link not followed (shown with -v)."""
     stack = [top]
     while stack:
         directory = stack.pop()
@@ -177,13 +178,19 @@ def _walk_python_files(top: str, problems: list[Problem]) -> Iterator[str]:
                         subdirectories.append(path)
                 elif entry.name.endswith(".py") and entry.is_file():
                     yield path
+                elif skipped is not None and entry.is_symlink():
+                    if entry.is_dir():
+                        skipped.append(f"{path}: a symbolic link to a directory, not followed")
+                    elif entry.name.endswith(".py") and not os.path.exists(path):
+                        skipped.append(f"{path}: a broken symbolic link, skipped")
             except OSError as exc:
                 problems.append(Problem(path, None, f"cannot inspect: {exc.strerror or exc}"))
         stack.extend(reversed(subdirectories))
 
 
-def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Problem]]:
-    """The files named by ``paths`` (directories searched recursively for ``*.py``), each once.
+def discover(paths: Sequence[str], skipped: list[str] | None = None) -> tuple[list[InputFile], list[Problem]]:
+    """The files named by ``paths`` (directories searched recursively for ``*.py``), each once;
+    ``skipped`` gets notes on the symbolic links inside directories that were not followed.
 
     ``relative`` is the file's path under the common base of the arguments: a single file
     argument maps to its basename, a single directory to the paths inside it.
@@ -194,7 +201,7 @@ def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Problem]]:
     for arg in paths:
         if os.path.isdir(arg):
             bases.append(os.path.abspath(arg))
-            found.extend(_walk_python_files(arg, problems))
+            found.extend(_walk_python_files(arg, problems, skipped))
         elif os.path.isfile(arg):
             bases.append(os.path.dirname(os.path.abspath(arg)))
             found.append(arg)
