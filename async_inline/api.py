@@ -6,12 +6,13 @@ import ast
 import io
 import itertools
 import re
+import threading
 import tokenize
 import types
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from . import collector, pyast
 from ._version import __version__
@@ -21,13 +22,85 @@ from .report import FileReport
 
 if TYPE_CHECKING:
     from .analysis.program import Program, SourceProvider
-    from .transform.lines import PositionMap
+    from .layout import Layout
+    from .transform.lines import OriginMarks, PositionMap
 
 HEADER_PREFIX = "# async_inline: rewritten by async-inline"
 HEADER = f"{HEADER_PREFIX} {__version__}; edit the original source, not this file\n"
 _HEADER_RE = re.compile(r"^# async_inline: rewritten by async-inline\b", re.MULTILINE)
 #: Only the first lines can hold the header (after a shebang and an encoding cookie).
 _HEADER_WINDOW = 3
+
+
+#: The stack of the thread a module is parsed and rewritten on. LibCST's native parser
+#: recurses once per operand of an ``and``/``or`` chain (CPython's tree is flat there, so
+#: CPython accepts the file): 10,000 operands overflow the 8 MB of the main thread and kill
+#: the process. Address space only, committed as used; ~100,000 operands fit.
+LARGE_STACK = 512 * 1024 * 1024
+#: Longer ``and``/``or`` chains are refused before LibCST parses them: beyond this even
+#: LARGE_STACK may overflow (and a chain of a few thousand already exceeds the recursion
+#: limit of LibCST's Python side).
+MAX_BOOL_OPERANDS = 20_000
+_T = TypeVar("_T")
+_stack_size_lock = threading.Lock()
+#: ``large`` is set on the threads on_large_stack starts.
+_this_thread = threading.local()
+
+
+def on_large_stack(function: Callable[[], _T]) -> _T:
+    """``function()`` run on a thread with a LARGE_STACK stack (its exception re-raised
+    here), or on this one if it is such a thread already or none can start (address-space
+    limit, shutdown). About as costly as a thread start, whatever the size. Thread-local
+    state of the caller is not seen by ``function`` (the import hook runs its whole build
+    through this, with its flags set inside)."""
+    if getattr(_this_thread, "large", False):
+        return function()
+    outcome: list[_T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        _this_thread.large = True
+        try:
+            outcome.append(function())
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread: threading.Thread | None = threading.Thread(target=target, name="async-inline-rewrite", daemon=True)
+    with _stack_size_lock:  # the size is process-wide: set for this thread's start only
+        try:
+            previous = threading.stack_size(LARGE_STACK)
+        except (ValueError, RuntimeError):  # not supported here
+            previous = None
+            thread = None
+        try:
+            if thread is not None:
+                thread.start()
+        except RuntimeError:  # can't start new thread
+            thread = None
+        finally:
+            if previous is not None:
+                threading.stack_size(previous)
+    if thread is None:
+        return function()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def _check_bool_chains(syntax: ast.Module, source: str, path: str) -> None:
+    """SourceError for an ``and``/``or`` chain too long for LibCST's parser (see
+    MAX_BOOL_OPERANDS); only a large file can hold one."""
+    if len(source) < 4 * MAX_BOOL_OPERANDS:  # "a or " per operand, at least
+        return
+    from .pyast import walk
+
+    for node in walk(syntax):
+        if isinstance(node, ast.BoolOp) and len(node.values) > MAX_BOOL_OPERANDS:
+            raise SourceError(
+                path, node.lineno, f"an and/or chain of {len(node.values)} operands is too long for async-inline "
+                f"(LibCST's parser takes at most {MAX_BOOL_OPERANDS}); the file is left as it is"
+            )
 
 
 class InternalError(Exception):
@@ -116,6 +189,8 @@ def _check_compiles(source: str, path: str) -> tuple[ast.Module, types.CodeType]
         raise SourceError(path, exc.lineno, exc.msg) from exc
     except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
         raise SourceError(path, None, str(exc)) from exc
+    except (RecursionError, MemoryError) as exc:  # too deep for CPython's compiler: `python file.py` fails too
+        raise SourceError(path, None, f"Python cannot compile it: {type(exc).__name__}: {exc}") from None
 
 
 def has_header(source: str) -> bool:
@@ -238,17 +313,32 @@ def _rewrite_unpaused(
     syntax, input_code = _check_compiles(source, filename)
     if "await" not in source:
         return RewriteResult(source, FileReport(filename), encoding, input_code=input_code)  # no call site: nothing to analyse
+    _check_bool_chains(syntax, source, filename)
+
+    def parse_and_rewrite() -> tuple[cst.Module, FileReport, OriginMarks | None, Layout | None, str]:
+        try:
+            tree = cst.parse_module(source)
+        except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
+            raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
+        new_module, report, marks = rewrite_module(
+            tree, path=filename, source=source, syntax=syntax, options=options, module_name=module, program=program, encoding=encoding
+        )
+        if marks is None:
+            return new_module, report, None, None, source
+        layout = lay_out(new_module, occurrences=True, sealed=marks.sealed) if positions else None
+        return new_module, report, marks, layout, layout.code if layout is not None else new_module.code
+
+    # On a large stack: deep native recursion in LibCST must not kill the process (the
+    # file's neighbours in a run, the program importing it).
     try:
-        tree = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
-        raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
-    new_module, report, marks = rewrite_module(
-        tree, path=filename, source=source, syntax=syntax, options=options, module_name=module, program=program, encoding=encoding
-    )
+        new_module, report, marks, layout, code = on_large_stack(parse_and_rewrite)
+    except RecursionError:  # CPython compiled it: a tree too deep for LibCST's Python side (or ours)
+        raise SourceError(
+            filename, None, "nested too deeply for async-inline (Python's recursion limit while rewriting); "
+            "the file is left as it is"
+        ) from None
     if marks is None:
         return RewriteResult(source, report, encoding, dependencies=dict(program.read), input_code=input_code)
-    layout = lay_out(new_module, occurrences=True, sealed=marks.sealed) if positions else None
-    code = layout.code if layout is not None else new_module.code
     try:
         if check:
             pyast.compile_quietly(code, filename)

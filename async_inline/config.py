@@ -93,7 +93,10 @@ def find_pyproject(start: Path) -> Path | None:
 
 
 def _load_toml(path: Path) -> dict[str, Any] | None:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # another user's 0600 file, say: a one-line error, not a traceback
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     if b"async_inline" not in data:  # cheap: no table, no need for a TOML parser
         return None
     if sys.version_info >= (3, 11):

@@ -37,9 +37,11 @@ Output modes (exactly one):
                 OUTDIR. OUTDIR must not overlap the inputs. Existing files there are
                 replaced; other files there are left alone.
   --in-place    replace the files that change; each one is written to a temporary
-                file next to it and renamed over it, keeping its permissions, so a
-                failure never leaves a file half-written. Files are replaced once all
-                have been rewritten, so each inlines the others' original code.
+                file next to it and renamed over it, keeping its permission bits (not
+                its hard links or extended attributes), so a failure never leaves a
+                file half-written. Files are replaced once all have been rewritten, so
+                each inlines the others' original code; a file edited meanwhile is
+                left as it is (and reported).
   --diff        print a unified diff of the changes on stdout (patch -p0 applies it);
                 write nothing.
   --check       write nothing; exit 1 if any file would change (as black and ruff do).
@@ -276,14 +278,33 @@ def project_config(paths: list[str]) -> HookConfig | None:
     return config if config.pyproject is not None else None
 
 
+def _not_a_directory(path: str) -> str | None:
+    """The nearest existing parent of ``path`` (of its target, for a link), if it is not a
+    directory: the report could not be written there, which is known before any work."""
+    target = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
+    parent = os.path.dirname(target)
+    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
+        parent = os.path.dirname(parent)
+    return None if os.path.isdir(parent) else parent
+
+
 def _output_problem(args: argparse.Namespace, tasks: list[Task]) -> str | None:
     """Why the report or OUTDIR cannot be used (creating OUTDIR on the way), or None."""
+    if (args.diff or args.report == "-") and sys.stdout is None:  # started with stdout closed (>&-)
+        return f"{'--diff' if args.diff else '--report -'}: stdout is closed"
     if args.report == "-":
         if args.diff:
             return "--report -: stdout carries the diff; give the report a file"
     elif args.report is not None:
+        if args.report == "":
+            return "--report: the file name must not be empty"
         if os.path.isdir(args.report):
             return f"--report {args.report}: is a directory"
+        if args.report.endswith(("/", os.sep)):
+            return f"--report {args.report}: names a directory; give the report a file name"
+        blocked = _not_a_directory(args.report)
+        if blocked is not None:
+            return f"--report {args.report}: '{blocked}' is not a directory"
         touched = {os.path.realpath(p) for t in tasks for p in (t.path, t.target) if p is not None}
         if os.path.realpath(args.report) in touched:
             return f"--report {args.report}: is one of the files being rewritten"
@@ -317,9 +338,12 @@ def run(args: argparse.Namespace) -> int:
         rf.Mode.MIRROR if args.output_dir is not None else rf.Mode.IN_PLACE if args.in_place else rf.Mode.DIFF if args.diff else rf.Mode.CHECK
     )
 
-    files, problems = rf.discover(args.paths)
+    not_followed: list[str] = []
+    files, problems = rf.discover(args.paths, not_followed)
     for problem in problems:
         console.error(str(problem))
+    for note in not_followed:
+        console.detail(note)
     shadowing = next((f.path for f in files if names_runtime(f.path)), None)
     if shadowing is not None:
         return usage_error(
@@ -383,7 +407,7 @@ def run(args: argparse.Namespace) -> int:
             if args.report == "-":
                 _write_stdout(text.encode("utf-8", "backslashreplace"))
             else:
-                rf.write_atomically(args.report, text.encode("utf-8", "backslashreplace"))
+                rf.write_report(args.report, text.encode("utf-8", "backslashreplace"))
         except OSError as exc:
             problems.append(rf.Problem(args.report, None, f"cannot write the report: {exc.strerror or exc}"))
             console.error(str(problems[-1]))

@@ -9,12 +9,15 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import difflib
+import hashlib
 import multiprocessing
 import os
+import re
 import stat
 import tempfile
 import traceback
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
@@ -136,6 +139,8 @@ class Outcome:
     problem: Problem | None = None
     #: IN_PLACE: the new contents, written once every file has been read (``process_all``).
     pending: bytes | None = None
+    #: IN_PLACE: the digest of the bytes read, which the file must still hold when replaced.
+    read_digest: bytes | None = None
 
 
 # --------------------------------------------------------------------------- discovery
@@ -152,8 +157,9 @@ def _skip_dir(path: str, name: str) -> bool:
     return any(os.path.exists(os.path.join(path, marker)) for marker in VENV_MARKERS)
 
 
-def _walk_python_files(top: str, problems: list[Problem]) -> Iterator[str]:
-    """``*.py`` regular files under ``top``, sorted by name, a directory's files before its subdirectories."""
+def _walk_python_files(top: str, problems: list[Problem], skipped: list[str] | None = None) -> Iterator[str]:
+    """``*.py`` regular files under ``top``, sorted by name, a directory's files before its
+    subdirectories; ``skipped`` gets a note on each link not followed (shown with -v)."""
     stack = [top]
     while stack:
         directory = stack.pop()
@@ -172,13 +178,19 @@ def _walk_python_files(top: str, problems: list[Problem]) -> Iterator[str]:
                         subdirectories.append(path)
                 elif entry.name.endswith(".py") and entry.is_file():
                     yield path
+                elif skipped is not None and entry.is_symlink():
+                    if entry.is_dir():
+                        skipped.append(f"{path}: a symbolic link to a directory, not followed")
+                    elif entry.name.endswith(".py") and not os.path.exists(path):
+                        skipped.append(f"{path}: a broken symbolic link, skipped")
             except OSError as exc:
                 problems.append(Problem(path, None, f"cannot inspect: {exc.strerror or exc}"))
         stack.extend(reversed(subdirectories))
 
 
-def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Problem]]:
-    """The files named by ``paths`` (directories searched recursively for ``*.py``), each once.
+def discover(paths: Sequence[str], skipped: list[str] | None = None) -> tuple[list[InputFile], list[Problem]]:
+    """The files named by ``paths`` (directories searched recursively for ``*.py``), each once;
+    ``skipped`` gets notes on the symbolic links inside directories that were not followed.
 
     ``relative`` is the file's path under the common base of the arguments: a single file
     argument maps to its basename, a single directory to the paths inside it.
@@ -189,7 +201,7 @@ def discover(paths: Sequence[str]) -> tuple[list[InputFile], list[Problem]]:
     for arg in paths:
         if os.path.isdir(arg):
             bases.append(os.path.abspath(arg))
-            found.extend(_walk_python_files(arg, problems))
+            found.extend(_walk_python_files(arg, problems, skipped))
         elif os.path.isfile(arg):
             bases.append(os.path.dirname(os.path.abspath(arg)))
             found.append(arg)
@@ -291,22 +303,39 @@ def process_file(task: Task) -> Outcome:
         task.path, result.report, changed=result.changed, already_rewritten=result.already_rewritten, opted_out=result.opted_out, diff=diff
     )
     if task.mode is Mode.IN_PLACE and result.changed:
-        outcome.pending = new_data
+        outcome.pending, outcome.read_digest = new_data, _digest(data)
     elif task.mode is Mode.MIRROR:
         _write(task, outcome, new_data)
     return outcome
+
+
+class ChangedDuringRun(OSError):
+    """The file to replace no longer holds the bytes that were rewritten."""
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
 
 
 def _write(task: Task, outcome: Outcome, data: bytes) -> None:
     assert task.target is not None
     in_place = task.mode is Mode.IN_PLACE
     try:
+        if in_place and not os.path.exists(task.target):  # os.access is False for it too: not "read-only"
+            raise FileNotFoundError(task.target)
         if in_place and not os.access(task.target, os.W_OK):
             raise PermissionError(13, "the file is read-only")
-        write_atomically(task.target, data, like=task.path, keep_owner=in_place, durable=in_place)
+        write_atomically(
+            task.target, data, like=task.path, keep_owner=in_place, durable=in_place, expect=outcome.read_digest if in_place else None
+        )
+    except ChangedDuringRun:
+        outcome.problem = Problem(task.path, None, "changed during the run; left as it is")
+        outcome.report = None
     except OSError as exc:
-        where = task.path if in_place else task.target
-        outcome.problem = Problem(where, None, f"cannot write: {exc.strerror or exc}")
+        if in_place and isinstance(exc, FileNotFoundError):  # deleted or renamed away after it was read
+            outcome.problem = Problem(task.path, None, "disappeared during the run; not re-created")
+        else:
+            outcome.problem = Problem(task.path if in_place else task.target, None, f"cannot write: {exc.strerror or exc}")
         outcome.report = None
 
 
@@ -347,7 +376,12 @@ def _process_all(tasks: Sequence[Task], jobs: int, program: ProgramFiles | None)
         max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_set_program, initargs=(program,)
     )
     try:
-        yield from pool.map(process_file, tasks, chunksize=1)
+        futures = [pool.submit(process_file, task) for task in tasks]
+        for task, future in zip(tasks, futures, strict=True):
+            try:
+                yield future.result()
+            except BrokenProcessPool as exc:  # name the file: it is there or among those processed with it
+                raise BrokenProcessPool(f"while processing {task.path}, or a file processed at the same time") from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -379,12 +413,36 @@ def unified_diff(old: bytes, new: bytes, path: str) -> bytes:
     Made of the files' bytes, so that a file in another encoding (latin-1, a UTF-8 BOM)
     gets context lines that match it byte for byte."""
     out = []
-    name = os.fsencode(path)
+    name = quote_path(os.fsencode(path))
     for line in difflib.diff_bytes(difflib.unified_diff, _lines(old), _lines(new), fromfile=name, tofile=name):
         out.append(line)
         if not line.endswith(b"\n"):
             out.append(b"\n\\ No newline at end of file\n")
     return b"".join(out)
+
+
+#: Bytes that end or break a name in a ``---``/``+++`` header, as GNU patch reads it.
+_UNSAFE_IN_NAME = re.compile(rb'[\x00-\x20"\\\x7f]')
+_ESCAPES = {ord("\t"): b"\\t", ord("\n"): b"\\n", ord('"'): b'\\"', ord("\\"): b"\\\\"}
+
+
+def quote_path(name: bytes) -> bytes:
+    """``name`` as git writes it in a diff header: as it is, or, if it holds a blank, a
+    control character, a quote or a backslash, C-style in double quotes (octal escapes for
+    other control and non-ASCII bytes), which GNU patch reads back. Unquoted, ``patch -p0``
+    took ``sp ace.py`` for ``sp`` and a newline broke the header in two."""
+    if not _UNSAFE_IN_NAME.search(name):
+        return name
+    parts = [b'"']
+    for byte in name:
+        if byte in _ESCAPES:
+            parts.append(_ESCAPES[byte])
+        elif 0x20 <= byte < 0x7F:
+            parts.append(bytes((byte,)))
+        else:
+            parts.append(b"\\%03o" % byte)
+    parts.append(b'"')
+    return b"".join(parts)
 
 
 def _default_mode() -> int:
@@ -394,13 +452,15 @@ def _default_mode() -> int:
 
 
 def write_atomically(
-    path: str, data: bytes, *, like: str | None = None, keep_owner: bool = False, durable: bool = False
+    path: str, data: bytes, *, like: str | None = None, keep_owner: bool = False, durable: bool = False, expect: bytes | None = None
 ) -> None:
     """Replace ``path`` with ``data`` all at once: readers see the old file or the new one, never a part.
 
     The new file gets the permission bits of ``like`` (and its owner, where allowed, with
     ``keep_owner``), or the default ones. ``durable`` syncs the data to disk before the
-    rename. On any failure ``path`` is left as it was and the temporary file is removed.
+    rename. ``expect``: the digest of the bytes ``path`` must still hold just before the
+    rename, else ChangedDuringRun (an edit made meanwhile is never overwritten).
+    On any failure ``path`` is left as it was and the temporary file is removed.
     """
     directory = os.path.dirname(path) or "."
     os.makedirs(directory, exist_ok=True)
@@ -412,11 +472,31 @@ def write_atomically(
             if durable:
                 os.fsync(f.fileno())
         _copy_permissions(like, temporary, keep_owner=keep_owner)
+        if expect is not None:
+            with open(path, "rb") as current:
+                if _digest(current.read()) != expect:
+                    raise ChangedDuringRun(path)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def write_report(path: str, data: bytes) -> None:
+    """Write the report to ``path`` without ever replacing what is there but a regular file:
+    a FIFO, a device or a pipe (``/dev/stdout``, ``/dev/null``, ``>(jq .)``'s ``/dev/fd/N``)
+    is written to directly; a symbolic link stays a link, its target is replaced atomically
+    (or created); anything else is replaced atomically."""
+    try:
+        st = os.stat(path)  # through links
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        with open(path, "wb") as f:
+            f.write(data)
+        return
+    write_atomically(os.path.realpath(path) if os.path.islink(path) else path, data)
 
 
 def _copy_permissions(like: str | None, path: str, *, keep_owner: bool) -> None:

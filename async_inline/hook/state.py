@@ -17,11 +17,12 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from ..api import on_large_stack
 from ..options import Options
 from ..report import FileReport, Inlined, Skipped
 from ..runtime_name import shadowing_runtime
 from . import AsyncInlineWarning, cache
-from .build import Transform, build, compile_original
+from .build import Built, Transform, build, compile_original
 from .policy import Policy
 
 if TYPE_CHECKING:
@@ -126,15 +127,19 @@ class HookState:
                 self._count("hits")
                 return entry.code
         self._count("misses")
-        rewriting.active = True
-        rewriting.stale_callee = False
-        try:
-            built = build(source, path, options, transform, module, self._sources(policy))
-        finally:
-            rewriting.active = False
-        # A callee module imported from a file changed since was withheld (its calls kept):
-        # an entry would keep them in later processes too, where that file is imported.
-        stale_callee = rewriting.stale_callee
+        def build_here() -> tuple[Built, bool]:
+            rewriting.active = True
+            rewriting.stale_callee = False
+            try:
+                return build(source, path, options, transform, module, self._sources(policy)), rewriting.stale_callee
+            finally:
+                rewriting.active = False
+
+        # On the rewriter's large stack (deep input must not crash the program), with the
+        # thread-local flags set there, where the rewriter runs. A callee module imported from
+        # a file changed since was withheld (its calls kept): an entry would keep them in
+        # later processes too, where that file is imported.
+        built, stale_callee = on_large_stack(build_here) if b"await" in source else build_here()
         if built.failure is not None:  # not cached: the next process tries (and warns) again
             self._note_unchanged(path, f"could not be rewritten ({built.failure})")
             self.warn_once(path, f"async_inline could not rewrite this module, it runs unchanged: {built.failure}")

@@ -100,3 +100,22 @@ def test_a_bad_table_is_a_usage_error_naming_the_file(cli, tmp_path: Path, table
     assert "pyproject.toml" in result.err and all(w in result.err for w in words), result.err
     assert "Traceback" not in result.err
     assert cli("rewrite", "a.py", "--check", "--isolated").code in (0, 1)
+
+
+@pytest.mark.parametrize("command", [["rewrite", "a.py", "--check"], ["run", "a.py"]])
+def test_an_unreadable_pyproject_is_a_one_line_usage_error(cli, tmp_path: Path, monkeypatch, command) -> None:
+    """Review A1, f4: a PermissionError traceback and exit 1 (which --check means "would
+    change"), for rewrite and for run; now a one-line error naming the file, exit 2."""
+    make_tree(tmp_path, {"a.py": SAMPLE, "pyproject.toml": "[tool.async_inline]\ndepth = 2\n"})
+    real = Path.read_bytes
+
+    def read_bytes(self: Path) -> bytes:  # what chmod 0 does to a user other than root
+        if self.name == "pyproject.toml":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    result = cli(*command)
+    assert result.code == 2, result.err
+    assert "pyproject.toml: cannot read: Permission denied" in result.err
+    assert "Traceback" not in result.err

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -227,12 +229,31 @@ def test_internal_error_outranks_input_errors(cli, tmp_path: Path, monkeypatch) 
     assert kinds == ["internal", "input"]
 
 
-def test_report_that_cannot_be_written_is_an_error(cli, tmp_path: Path) -> None:
-    make_tree(tmp_path, {"src/a.py": PLAIN, "blocker": "a file"})
-    result = cli("rewrite", "src", "--check", "--report", "blocker/r.json")
+def test_report_that_cannot_be_written_is_an_error(cli, tmp_path: Path, monkeypatch) -> None:
+    import async_inline.rewrite_files as rewrite_files
+
+    def full_disk(path, data, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(rewrite_files, "write_atomically", full_disk)
+    make_tree(tmp_path, {"src/a.py": PLAIN})
+    result = cli("rewrite", "src", "--check", "--report", "r.json")
     assert result.code == ExitCode.INPUT_ERROR
-    assert "blocker/r.json: cannot write the report" in result.err
+    assert "r.json: cannot write the report: No space left on device" in result.err
     _no_traceback(result.err)
+
+
+@pytest.mark.parametrize("report", ["", "reports/", "blocker/r.json", "blocker/sub/r.json"])
+def test_a_report_path_that_cannot_work_is_a_usage_error_before_any_file(cli, tmp_path: Path, report: str) -> None:
+    """Review A1, f9: these were found after every file was processed (and, here, replaced):
+    exit 3, '' as ": cannot write the report", and 'reports/' created the directory first."""
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "blocker": "a file"})
+    result = cli("rewrite", "src", "--in-place", "--report", report)
+    assert result.code == ExitCode.USAGE, result.err
+    assert "--report" in result.err
+    _no_traceback(result.err)
+    assert (tmp_path / "src/a.py").read_text() == SAMPLE
+    assert sorted(os.listdir(tmp_path)) == ["blocker", "src"]
 
 
 def test_keyboard_interrupt_exits_130(cli, tmp_path: Path, monkeypatch) -> None:
@@ -331,3 +352,15 @@ def test_an_error_about_a_file_whose_name_is_not_utf8_is_shown_escaped(cli, tmp_
     result = cli("rewrite", "src", "-o", "out")
     assert result.code == 3
     assert "\\udcfb\\udcfc.py:1: invalid syntax" in result.err
+
+
+@pytest.mark.parametrize("args", [["--diff"], ["--check", "--report", "-"]])
+def test_output_on_a_closed_stdout_is_a_usage_error(cli, tmp_path: Path, monkeypatch, args: list[str]) -> None:
+    """Review A1 (minor): ``--diff >&-`` ended in an AttributeError traceback after the
+    run (sys.stdout is None when the interpreter starts with fd 1 closed)."""
+    make_tree(tmp_path, {"src/a.py": SAMPLE})
+    monkeypatch.setattr(sys, "stdout", None)
+    result = cli("rewrite", "src", *args)
+    assert result.code == ExitCode.USAGE, result.err
+    assert "stdout is closed" in result.err
+    _no_traceback(result.err)

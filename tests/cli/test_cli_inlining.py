@@ -93,6 +93,24 @@ def test_diff_of_files_in_other_encodings_applies_with_patch(capfdbinary, tmp_pa
     assert snapshot(tmp_path / "src") == snapshot(tmp_path / "out")
 
 
+@pytest.mark.skipif(shutil.which("patch") is None, reason="needs patch(1)")
+def test_diff_of_names_with_blanks_quotes_and_newlines_applies_with_patch(capfdbinary, tmp_path: Path, monkeypatch) -> None:
+    """Review A1, f3: the headers were ``--- src/sp ace.py``, which GNU patch reads as
+    ``src/sp``; a newline broke the header. Such names are now quoted as git quotes them."""
+    names = [b"sp ace.py", b"tab\tx.py", b"new\nline.py", b'quo"te\\.py', b"\xff \xfe.py", b"plain.py"]
+    make_tree(tmp_path, {os.fsdecode(b"src/" + name): SAMPLE for name in names})
+    monkeypatch.chdir(tmp_path)
+    capfdbinary.readouterr()
+    assert main(["rewrite", "src", "--diff"]) == ExitCode.OK
+    diff = capfdbinary.readouterr().out
+    assert b'--- "src/sp ace.py"\n+++ "src/sp ace.py"\n' in diff
+    assert b'--- "src/\\377 \\376.py"\n' in diff
+    assert b"--- src/plain.py\n" in diff
+    assert main(["rewrite", "src", "-o", "out"]) == ExitCode.OK
+    subprocess.run(["patch", "-s", "-p0", "--batch"], input=diff, cwd=tmp_path, check=True, capture_output=True)
+    assert snapshot(tmp_path / "src") == snapshot(tmp_path / "out")
+
+
 def test_in_place_rewrites_keeping_mode_and_symlinks(cli, tmp_path: Path) -> None:
     make_tree(tmp_path, {"src/a.py": SAMPLE, "src/b.py": PLAIN, "expected/a.py": SAMPLE})
     os.chmod(tmp_path / "src/a.py", 0o754)

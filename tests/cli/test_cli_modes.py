@@ -7,6 +7,8 @@ from pathlib import Path
 
 from cli_helpers import PLAIN, SAMPLE, make_tree, snapshot
 
+from async_inline.cli import ExitCode
+
 
 def test_output_dir_mirrors_a_directory_and_writes_unchanged_files_too(cli, tmp_path: Path) -> None:
     make_tree(tmp_path / "src", {"a.py": PLAIN, "pkg/__init__.py": "", "pkg/deep/b.py": PLAIN, "notes.txt": "x"})
@@ -172,3 +174,17 @@ def test_options_reach_the_rewriter(cli, tmp_path: Path, monkeypatch) -> None:
     from async_inline import Options
 
     assert seen == [Options()]
+
+
+def test_verbose_names_the_links_a_directory_search_does_not_follow(cli, tmp_path: Path) -> None:
+    """Review A1 (minor): a symbolic link to a directory and a broken ``*.py`` link inside
+    an input directory were skipped without a word; -v now names them."""
+    make_tree(tmp_path, {"src/a.py": PLAIN, "elsewhere/b.py": PLAIN})
+    (tmp_path / "src/linked").symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "src/gone.py").symlink_to(tmp_path / "missing.py")
+    result = cli("rewrite", "src", "--check", "-v")
+    assert result.code == ExitCode.OK, result.err
+    assert "src/linked: a symbolic link to a directory, not followed" in result.err
+    assert "src/gone.py: a broken symbolic link, skipped" in result.err
+    assert "1 file processed" in result.err
+    assert "linked" not in cli("rewrite", "src", "--check").err

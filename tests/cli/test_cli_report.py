@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import stat
 import sys
+import threading
 from pathlib import Path
 
+import pytest
 from cli_helpers import PLAIN, SAMPLE, SYNTAX_ERROR, make_tree
 
 from async_inline.cli import ExitCode
@@ -143,3 +147,56 @@ def test_report_with_a_file_name_that_is_not_utf8(cli, tmp_path: Path) -> None:
     document = json.loads(raw.decode("utf-8"))
     check_report_schema(document)
     assert sorted(os.fsencode(f["path"]) for f in document["files"]) == [b"src/keep.py", b"src/\xff\xfe.py"]
+
+
+def test_report_through_a_symlink_keeps_the_link(cli, tmp_path: Path) -> None:
+    """Review A1, f2: ``--report report.json`` (a link to reports/latest.json) renamed a new
+    file over the link; the link's target now gets the report, the link stays."""
+    make_tree(tmp_path, {"src/a.py": PLAIN, "reports/latest.json": "{}\n"})
+    (tmp_path / "report.json").symlink_to("reports/latest.json")
+    assert cli("rewrite", "src", "--check", "--report", "report.json").code == 0
+    assert (tmp_path / "report.json").is_symlink()
+    check_report_schema(json.loads((tmp_path / "reports/latest.json").read_text()))
+    assert sorted(os.listdir(tmp_path / "reports")) == ["latest.json"]
+
+
+def test_report_into_a_fifo_and_a_pipe_is_written_to_them(cli, tmp_path: Path) -> None:
+    """Review A1, f2: a FIFO was replaced by a regular file (its reader got nothing), and
+    ``--report >(jq .)`` (``/dev/fd/N``) failed after the run (no file can be made in /dev/fd)."""
+    make_tree(tmp_path, {"src/a.py": PLAIN})
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    os.link(fifo, tmp_path / "same-fifo")  # to unblock the reader if the path no longer is the FIFO
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    try:
+        assert cli("rewrite", "src", "--check", "--report", "fifo").code == 0
+    finally:
+        if reader.is_alive():  # the report never came: unblock the reader
+            with open(tmp_path / "same-fifo", "wb"):
+                pass
+        reader.join()
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    check_report_schema(json.loads(received[0]))
+    r, w = os.pipe()
+    try:
+        assert cli("rewrite", "src", "--check", "--report", f"/dev/fd/{w}").code == 0
+        os.close(w)
+        with os.fdopen(r, "rb") as pipe:
+            check_report_schema(json.loads(pipe.read()))
+    finally:
+        for fd in (r, w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="mknod needs root")
+def test_report_into_a_character_device_keeps_the_device(cli, tmp_path: Path) -> None:
+    """Review A1, f2: as root, ``--report /dev/null`` turned /dev/null into a regular file.
+    Here a null device made in tmp_path stands for it."""
+    make_tree(tmp_path, {"src/a.py": PLAIN})
+    os.mknod(tmp_path / "null", 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    assert cli("rewrite", "src", "--check", "--report", "null").code == 0
+    assert stat.S_ISCHR(os.lstat(tmp_path / "null").st_mode)
+    assert sorted(os.listdir(tmp_path)) == ["null", "src"]
