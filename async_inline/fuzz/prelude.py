@@ -109,6 +109,76 @@ class Fault(Exception):
     """Stands for ``RuntimeError`` in a function that binds the name."""
 
 
+class Cond:
+    """A value whose truth tests are logged, and whose comparisons give Conds again (a chain's
+    links are tested too): a test run twice, or not at all, prints so."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def __repr__(self):
+        return "Cond(" + repr(self.v) + ")"
+
+    def __bool__(self):
+        log("truth", self.v)
+        return bool(self.v)
+
+    def _other(self, o):
+        return o.v if isinstance(o, Cond) else o
+
+    def __lt__(self, o):
+        return Cond(int(self.v < self._other(o)))
+
+    def __gt__(self, o):
+        return Cond(int(self.v > self._other(o)))
+
+    def __le__(self, o):
+        return Cond(int(self.v <= self._other(o)))
+
+    def __ge__(self, o):
+        return Cond(int(self.v >= self._other(o)))
+
+
+class ExitRaises(CM):
+    """A manager whose exit raises (into the managers of earlier items of the same with)."""
+
+    def __exit__(self, et, ev, tb):
+        CM.__exit__(self, et, ev, tb)
+        raise Boom("exit " + str(self.name))
+
+
+class EnterRaises(CM):
+    """A manager whose enter raises (inside the region the earlier items' exits cover)."""
+
+    def __enter__(self):
+        log("enter fails", self.name)
+        raise ValueError("enter " + str(self.name))
+
+
+class Stop(GeneratorExit):
+    """A GeneratorExit of the program's own, thrown into suspended coroutines."""
+
+
+def drive(coro, sends, how):
+    """Run ``coro`` by hand up to ``sends`` suspensions, then close it (``how`` None) or throw
+    ``how()`` into it, and close what is left; everything it does is logged."""
+    try:
+        for _ in range(sends):
+            log("drive: suspended", type(coro.send(None)).__name__)
+        if how is None:
+            log("drive: close ->", coro.close())
+        else:
+            log("drive: throw ->", type(coro.throw(how())).__name__)
+    except StopIteration as stop:
+        log("drive: returned", stop.value)
+    except (Exception, GeneratorExit) as e:
+        log("drive: raised", chain(e))
+    try:
+        coro.close()
+    except (Exception, GeneratorExit) as e:
+        log("drive: last close raised", chain(e))
+
+
 class Fake:
     """A mock-like stand-in for a coroutine function (called, never inlined)."""
 
@@ -126,6 +196,7 @@ class Fake:
 PLAIN = (
     '''\
 import asyncio
+import contextlib
 import contextvars
 import sys
 
@@ -157,6 +228,7 @@ class Suspend:
 
 RUNTIME = (
     '''\
+import contextlib
 import contextvars
 import sys
 
