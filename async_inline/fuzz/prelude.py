@@ -418,6 +418,36 @@ async def relay(*args, **kwargs):
     return len(args)
 
 
+def remade(cls):
+    """What attrs.define(cls) does to an existing class (and 3.14's dataclass(slots=True)): a
+    new class of the same namespace, the methods' __class__ cells pointed at it, so that
+    super() and __class__ work on its instances (review O: inlined code read a copy)."""
+    slots = getattr(cls, "__slots__", ())
+    slots = (slots,) if isinstance(slots, str) else slots
+    ns = {k: v for k, v in vars(cls).items() if k not in ("__dict__", "__weakref__", *slots)}
+    new = type(cls)(cls.__name__, cls.__bases__, ns)
+    for value in ns.values():
+        for fn in (value, getattr(value, "__func__", None), getattr(value, "fn", None), getattr(value, "fget", None)):
+            for cell in getattr(fn, "__closure__", None) or ():
+                try:
+                    if cell.cell_contents is cls:
+                        cell.cell_contents = new
+                except ValueError:  # an empty cell
+                    pass
+    return new
+
+
+def rewrap_static(name):
+    """A class decorator holding the instance method ``name`` as a staticmethod: calls through
+    an instance pass no receiver (review O: an inlined body ran with self bound)."""
+
+    def decorate(cls):
+        setattr(cls, name, staticmethod(vars(cls)[name]))
+        return cls
+
+    return decorate
+
+
 class MetaWrap(type):
     """Wraps the methods a class body lists in ``wrapped``."""
 
