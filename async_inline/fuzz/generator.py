@@ -1175,9 +1175,7 @@ class ProgramGenerator:
         suspended = [f"        {suspend}"] * self.rng.randint(1, 2)
         if self.chance(0.2):  # the suppressing with of contextlib: no handler of the callee's own
             body = ["    with contextlib.suppress(BaseException):", *suspended, "        y += 1", "    log('closing: after with', y)"]
-        elif not self.runtime_async and self.chance(0.15):  # an async with whose exit suspends
-            body = ["    async with ACM('closing'):", *suspended, "        y += 1"]
-        else:
+        else:  # (not an async with whose exit suspends while closed: documented, user guide)
             body = ["    try:", *suspended, "        y += 1", *(line.replace("{s}", suspend) for line in CLOSING_HANDLERS[handler])]
         callee = [*head, f"async def closing_callee({params}):", *switch, "    y = x + 1", *body, "    return y", "", ""]
         site = self.pick([f"r = await closing_callee({args})", f"r = (await closing_callee({args}), x)",

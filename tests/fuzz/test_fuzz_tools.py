@@ -87,7 +87,7 @@ REVIEW_SHAPES = {
             # the third session's reviews: close()/throw() of a caller suspended in a callee
             "drive(closing_caller(", "    except BaseException:\n        log('closing", "    except:  # noqa",
             "    finally:\n        log('closing: finally', exc_name())\n        return -5",
-            "with contextlib.suppress(BaseException):", "async with ACM('closing'):", ", Stop)", ", Boom)",
+            "with contextlib.suppress(BaseException):", ", Stop)", ", Boom)",
             # short circuits around sites, multi-item withs, unbinding jumps
             " and await f", "Cond(await f", ") if Cond(", "), ExitRaises('", "True) as (", ", EnterRaises('",
             "except NameError as unbound:", "\n                break\n", "\n                continue\n"],
