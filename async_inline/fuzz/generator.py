@@ -539,6 +539,15 @@ class ProgramGenerator:
                 swap = self.defaults_swap(indent)
             if swap:
                 return swap
+        if d > 0 and self.level < 6 and self.fn is not None and self.review_shape(0.05):
+            self.level += 1
+            saved = list(self.bound)
+            try:
+                with self.own_draws():
+                    return self.swallowing_with(d, indent) if self.chance(0.5) else self.unbinding_jump(d, indent)
+            finally:
+                self.bound = self.still_bound(saved)
+                self.level -= 1
         r = self.rng.random()
         if d > 0 and self.level < 6 and r < 0.32:
             self.level += 1
@@ -659,7 +668,7 @@ class ProgramGenerator:
             if self.chance(0.5):
                 lines += [f"{indent}else:", *self.block(d - 1, inner)]
             return lines
-        if r < 0.36 and self.fn is not None and self.review_shape(0.15):
+        if r < 0.36 and self.fn is not None and self.review_shape(0.3):
             with self.own_draws():
                 return self.unbinding_jump(d, indent)
         if r < 0.36:
@@ -682,7 +691,7 @@ class ProgramGenerator:
             return [f"{indent}{w} = 0", *lines]
         if r < 0.68:
             return self.try_statement(d, indent)
-        if r < 0.80 and self.review_shape(0.2):
+        if r < 0.80 and self.review_shape(0.5):
             with self.own_draws():
                 return self.swallowing_with(d, indent)
         if r < 0.80:
@@ -811,9 +820,10 @@ class ProgramGenerator:
         return lines
 
     def unbinding_jump(self, d: int, indent: str) -> list[str]:
-        """A loop whose finally unbinds a local (``except E as y``) and then jumps (break or
-        continue), and a read of that local after the loop (review K: taken as assigned where
-        the jump lands); or the except-as alone, then the read."""
+        """A loop left (``while True`` ... ``break``) or continued (``for`` ... ``continue``)
+        from a ``try`` whose ``finally`` unbinds a local (``except E as y``), and a read of that
+        local after the loop (review K: the state at the jump did not apply the finally, so
+        the local was taken as assigned where the jump lands); or the except-as alone."""
         inner, deeper = indent + "    ", indent + "        "
         name = self.pick(self.bound) if self.bound and self.chance(0.7) else self.pick(LOCALS)
         unbind = [
@@ -822,19 +832,25 @@ class ProgramGenerator:
             f"{inner}except Boom as {name}:",
             f"{deeper}log({self.tag()}, chain({name}))",
         ]
-        if self.chance(0.25):
+        if self.chance(0.2):
             lines = [line[4:] for line in unbind]
         else:
-            self.loops += 1
+            loops, self.loops = self.loops, 0  # (no jump of the block's own may reach this loop)
             body = self.block(d - 1, deeper, self.rng.randint(1, 2))
-            self.loops -= 1
+            self.loops = loops
+            if self.chance(0.5):
+                head, jump = "while True:", "break"
+            else:
+                head, jump = f"for {self.pick(['i', 'j'])} in range({self.rng.randint(1, 3)}):", "continue"
+            if self.chance(0.6):
+                body.append(f"{deeper}{name} = {self.expr(1)}")
             lines = [
-                f"{indent}for {self.pick(['i', 'j'])} in range({self.rng.randint(1, 3)}):",
+                f"{indent}{head}",
                 f"{inner}try:",
                 *body,
+                f"{deeper}{jump}",
                 f"{inner}finally:",
                 *["    " + line for line in unbind],
-                f"{deeper}{self.pick(['break', 'continue'])}",
             ]
         if name in self.bound:
             self.bound.remove(name)
