@@ -424,8 +424,12 @@ class ProgramGenerator:
 
     def cond(self, d: int = 1) -> str:
         if self.fn is not None and self.callees() and self.review_shape(0.1):
+            self.drawn_cond(d)  # (made and left out: the main draws stay as they were)
             with self.own_draws():
                 return self.truth_test()
+        return self.drawn_cond(d)
+
+    def drawn_cond(self, d: int) -> str:
         r = self.rng.random()
         if r < 0.12:
             return f"{self.expr(d)} < {self.expr(d)} < {self.expr(d)}"
@@ -539,15 +543,21 @@ class ProgramGenerator:
                 swap = self.defaults_swap(indent)
             if swap:
                 return swap
+        before: list[str] = []
         if d > 0 and self.level < 6 and self.fn is not None and self.review_shape(0.05):
+            # (put before the statement the main draws make: the rest of the program keeps them)
             self.level += 1
             saved = list(self.bound)
             try:
                 with self.own_draws():
-                    return self.swallowing_with(d, indent) if self.chance(0.5) else self.unbinding_jump(d, indent)
+                    before = self.swallowing_with(d, indent) if self.chance(0.5) else self.unbinding_jump(d, indent)
             finally:
                 self.bound = self.still_bound(saved)
                 self.level -= 1
+        return before + self.drawn_statement(d, indent)
+
+    def drawn_statement(self, d: int, indent: str) -> list[str]:
+        """The statement of the main draws (``statement``)."""
         r = self.rng.random()
         if d > 0 and self.level < 6 and r < 0.32:
             self.level += 1
@@ -659,8 +669,20 @@ class ProgramGenerator:
         ]
 
     def compound(self, d: int, indent: str) -> list[str]:
-        inner = indent + "    "
+        """A compound statement of the main draws, and before a loop or a with now and then
+        a review shape of the same kind (``unbinding_jump``, ``swallowing_with``)."""
         r = self.rng.random()
+        before: list[str] = []
+        if 0.22 <= r < 0.36 and self.fn is not None and self.review_shape(0.3):
+            with self.own_draws():
+                before = self.unbinding_jump(d, indent)
+        elif 0.68 <= r < 0.80 and self.review_shape(0.5):
+            with self.own_draws():
+                before = self.swallowing_with(d, indent)
+        return before + self.drawn_compound(d, indent, r)
+
+    def drawn_compound(self, d: int, indent: str, r: float) -> list[str]:
+        inner = indent + "    "
         if r < 0.22:
             lines = [f"{indent}if {self.cond()}:", *self.block(d - 1, inner)]
             for _ in range(self.rng.choice([0, 0, 1, 2])):
@@ -668,9 +690,6 @@ class ProgramGenerator:
             if self.chance(0.5):
                 lines += [f"{indent}else:", *self.block(d - 1, inner)]
             return lines
-        if r < 0.36 and self.fn is not None and self.review_shape(0.3):
-            with self.own_draws():
-                return self.unbinding_jump(d, indent)
         if r < 0.36:
             var = self.pick(["i", "j"]) if self.chance(0.8) or not self.bound else self.pick(self.bound)
             iterable = self.pick([
@@ -691,9 +710,6 @@ class ProgramGenerator:
             return [f"{indent}{w} = 0", *lines]
         if r < 0.68:
             return self.try_statement(d, indent)
-        if r < 0.80 and self.review_shape(0.5):
-            with self.own_draws():
-                return self.swallowing_with(d, indent)
         if r < 0.80:
             async_with = self.chance(0.4)
             kind = "async with ACM" if async_with else "with CM"

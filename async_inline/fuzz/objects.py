@@ -477,10 +477,14 @@ class ObjectProgramGenerator(ProgramGenerator):
         return super().atom()
 
     def simple(self, indent: str) -> list[str]:
+        before: list[str] = []
         if self.fn is not None and self.module in self.unbinding and self.review_shape(0.06):
             inner = indent + "    "  # a global its module's top-level except-as unbound
-            return [f"{indent}try:", f"{inner}log({self.tag()}, _gone)", f"{indent}except NameError as unbound:",
-                    f"{inner}log({self.tag()}, chain(unbound))"]
+            before = [f"{indent}try:", f"{inner}log({self.tag()}, _gone)", f"{indent}except NameError as unbound:",
+                      f"{inner}log({self.tag()}, chain(unbound))"]
+        return before + self.drawn_simple(indent)
+
+    def drawn_simple(self, indent: str) -> list[str]:
         r = self.rng.random()
         if r < 0.04:
             what = self.pick(["__name__", "logging.getLogger(__name__).name", "os.path.basename(__file__)", "LIMIT, _SCALE"])

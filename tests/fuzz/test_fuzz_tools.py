@@ -90,8 +90,8 @@ REVIEW_SHAPES = {
             "with contextlib.suppress(BaseException):", ", Stop)", ", Boom)",
             # short circuits around sites, multi-item withs, unbinding jumps
             " and await f", "Cond(await f", ") if Cond(", "), ExitRaises('", "True) as (", ", EnterRaises('",
-            "except NameError as unbound:", "    while True:\n        try:\n", "        break\n    finally:\n",
-            "        continue\n    finally:\n"],
+            "except NameError as unbound:", "    while True:\n        try:\n", "break\n        finally:\n",
+            "continue\n        finally:\n"],
     True: ["[v async for v in ticks(", "configure_await(", "Flag(", "for al in", "await drive_here(",
            "    SynchronizationContext.set_current(ctx)\n"],
 }
