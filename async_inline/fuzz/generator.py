@@ -181,6 +181,23 @@ ASYNC_COMPREHENSION_CALLEE = [
 ]
 
 
+#: What an inlinable callee does around its suspension when the coroutine awaiting it is
+#: closed or thrown into there (``closing_functions``): handlers that swallow GeneratorExit,
+#: replace it, see it or suspend while it propagates (reviews K, M and S found inlined bodies
+#: resuming their caller, or suspending inside close()). ``{s}`` is the suspension.
+CLOSING_HANDLERS = {
+    "except BaseException": ["    except BaseException:", "        log('closing: handled', exc_name())", "        return -1"],
+    "bare except": ["    except:  # noqa: E722", "        log('closing: handled', exc_name())", "        return -2"],
+    "except GeneratorExit": ["    except GeneratorExit:", "        log('closing: handled', exc_name())", "        return -3"],
+    "except Stop": ["    except Stop:", "        log('closing: handled Stop')", "        return -4"],
+    "finally return": ["    finally:", "        log('closing: finally', exc_name())", "        return -5"],
+    "replaced": ["    except BaseException as e:", "        raise Boom('replaced') from e"],
+    "suspends in finally": ["    finally:", "        log('closing: finally', exc_name())", "        {s}", "        log('closing: finally after')"],
+    "except Exception": ["    except Exception:", "        log('closing: handled', exc_name())", "        return -6"],
+    "reraises": ["    except BaseException:", "        log('closing: handled', exc_name())", "        raise"],
+}
+
+
 class ProgramGenerator:
     def __init__(self, seed: int, runtime_async: bool = False, rebinding: bool = True, mutable_defaults: bool = True) -> None:
         self.rng = random.Random(seed)
@@ -224,6 +241,9 @@ class ProgramGenerator:
         # state of the function being generated
         self.fn: Function | None = None
         self.bound: list[str] = []  # locals definitely assigned here (readable)
+        #: Locals a review shape unbinds in the function being generated: not read after
+        #: the blocks that saved ``bound`` before it (they may be unbound there).
+        self.gone: set[str] = set()
         self.loops = 0
         self.handlers = 0
         self.in_comprehension = False
@@ -266,6 +286,10 @@ class ProgramGenerator:
         if self.mangling and self.spellings.random() < 0.1:
             return self.spellings.choice(MANGLED_SPELLINGS)
         return name
+
+    def still_bound(self, saved: list[str]) -> list[str]:
+        """``saved``, less the names a review shape unbound since (``gone``)."""
+        return [name for name in saved if name not in self.gone]
 
     def bind(self, name: str) -> None:
         if name not in self.bound:
@@ -399,6 +423,13 @@ class ProgramGenerator:
         return f"sum({{{var}: {body} for {var} in {iterable}{cond}}}.values())"
 
     def cond(self, d: int = 1) -> str:
+        if self.fn is not None and self.callees() and self.review_shape(0.1):
+            self.drawn_cond(d)  # (made and left out: the main draws stay as they were)
+            with self.own_draws():
+                return self.truth_test()
+        return self.drawn_cond(d)
+
+    def drawn_cond(self, d: int) -> str:
         r = self.rng.random()
         if r < 0.12:
             return f"{self.expr(d)} < {self.expr(d)} < {self.expr(d)}"
@@ -410,6 +441,25 @@ class ProgramGenerator:
         if r < 0.31 and self.bound:  # a constant pasted here would make the compiler warn ("is" with a literal)
             return f"{self.pick(self.bound)} {self.pick(['is', 'is not'])} None"
         return f"{self.expr(d)} {self.pick(['<', '>', '==', '!=', '<=', '>='])} {self.expr(d)}"
+
+    def truth_test(self) -> str:
+        """A test whose short circuit is lowered around an inlined site, its operands ``Cond``s
+        that log each truth test (reviews found the short-circuited operand, or the awaited
+        result stored as a value, tested twice)."""
+        a = f"Cond({self.expr(0)})"
+        aw = f"await {self.call_text(self.pick(self.callees()), 1)}"
+        b, c = self.expr(0), self.expr(0)
+        return self.pick([
+            f"{a} and {aw}",
+            f"{a} or {aw}",
+            f"{a} and (Cond({aw}) or {b})",
+            f"{a} or (Cond({aw}) and {b})",
+            f"not ({a} and {aw})",
+            f"{a} and Cond({aw}) < {b} < Cond({c})",
+            f"{a} < Cond({aw}) < {b}",
+            f"(Cond({aw}) if {a} else Cond({b}))",
+            f"{a} and (Cond({b}) if Cond({aw}) else {c})",
+        ])
 
     def argument(self, p: Param, d: int, positional: bool = False) -> str:
         if p.name == "acc":
@@ -480,7 +530,7 @@ class ProgramGenerator:
         saved = list(self.bound)
         units = [self.statement(d, indent) for _ in range(size)]
         if scoped:
-            self.bound = saved
+            self.bound = self.still_bound(saved)
         for unit in extra or []:
             units.insert(self.rng.randint(0, len(units)), unit)
         lines = [line for unit in units for line in unit]
@@ -493,6 +543,21 @@ class ProgramGenerator:
                 swap = self.defaults_swap(indent)
             if swap:
                 return swap
+        before: list[str] = []
+        if d > 0 and self.level < 6 and self.fn is not None and self.review_shape(0.05):
+            # (put before the statement the main draws make: the rest of the program keeps them)
+            self.level += 1
+            saved = list(self.bound)
+            try:
+                with self.own_draws():
+                    before = self.swallowing_with(d, indent) if self.chance(0.5) else self.unbinding_jump(d, indent)
+            finally:
+                self.bound = self.still_bound(saved)
+                self.level -= 1
+        return before + self.drawn_statement(d, indent)
+
+    def drawn_statement(self, d: int, indent: str) -> list[str]:
+        """The statement of the main draws (``statement``)."""
         r = self.rng.random()
         if d > 0 and self.level < 6 and r < 0.32:
             self.level += 1
@@ -500,7 +565,7 @@ class ProgramGenerator:
             try:
                 return self.compound(d, indent)
             finally:
-                self.bound = saved  # names bound in a branch may be unbound after it: not read
+                self.bound = self.still_bound(saved)  # names bound in a branch may be unbound after it: not read
                 self.level -= 1
         return self.simple(indent)
 
@@ -604,8 +669,20 @@ class ProgramGenerator:
         ]
 
     def compound(self, d: int, indent: str) -> list[str]:
-        inner = indent + "    "
+        """A compound statement of the main draws, and before a loop or a with now and then
+        a review shape of the same kind (``unbinding_jump``, ``swallowing_with``)."""
         r = self.rng.random()
+        before: list[str] = []
+        if 0.22 <= r < 0.36 and self.fn is not None and self.review_shape(0.3):
+            with self.own_draws():
+                before = self.unbinding_jump(d, indent)
+        elif 0.68 <= r < 0.80 and self.review_shape(0.5):
+            with self.own_draws():
+                before = self.swallowing_with(d, indent)
+        return before + self.drawn_compound(d, indent, r)
+
+    def drawn_compound(self, d: int, indent: str, r: float) -> list[str]:
+        inner = indent + "    "
         if r < 0.22:
             lines = [f"{indent}if {self.cond()}:", *self.block(d - 1, inner)]
             for _ in range(self.rng.choice([0, 0, 1, 2])):
@@ -665,7 +742,7 @@ class ProgramGenerator:
                 jump = f"return {self.expr(1)}"
             jumps.append([f"{inner}if {self.cond(1)}:", f"{inner}    {jump}"])
         body = prefix + self.block(d - 1, inner, extra=jumps)
-        self.bound = saved
+        self.bound = self.still_bound(saved)
         self.loops -= 1
         lines = [head, *body]
         if self.chance(0.3):
@@ -709,6 +786,92 @@ class ProgramGenerator:
                 body.append(f"{inner}{self.pick(['break', 'continue'])}")
             lines += [f"{indent}finally:", *body]
         return lines
+
+    def read_maybe_unbound(self, indent: str, name: str) -> list[str]:
+        """A read of ``name``, which may be unbound here, before an inlinable await of the same
+        statement (kept in place as stable, the callee's side effects would come first)."""
+        inner = indent + "    "
+        callees = self.callees()
+        call = f", await {self.call_text(self.pick(callees), 1)}" if callees and self.chance(0.7) else ""
+        return [
+            f"{indent}try:",
+            f"{inner}log({self.tag()}, {name}{call})",
+            f"{indent}except NameError as unbound:",
+            f"{inner}log({self.tag()}, chain(unbound))",
+        ]
+
+    def swallowing_with(self, d: int, indent: str) -> list[str]:
+        """A with of several items whose first manager swallows what a later one raises (its
+        exit, its enter) or what the store of an ``as`` target raises; a return inside, and a
+        read of the targets after it (review K: a return's value delivered though an exit
+        discarded it; targets taken as assigned after the with)."""
+        inner = indent + "    "
+        first = f"CM('s{self._tags}', True)"
+        r = self.rng.random()
+        targets: list[str] = []
+        if r < 0.35:
+            item = f"{first}, {self.pick(['ExitRaises', 'CM'])}('x{self._tags}'), ExitRaises('y{self._tags}')"
+            if self.chance(0.5):
+                item = f"{first}, ExitRaises('x{self._tags}')"
+        elif r < 0.7:
+            a, b = self.pick(LOCALS), self.pick(LOCALS)
+            if a == b:
+                b = "q" + a
+            targets = [a, b]
+            # CM's enter gives its name: a string of two characters unpacks, of three fails
+            name = f"('ab' if {self.cond(0)} else 'xyz')"
+            item = f"CM({name}, True) as ({a}, {b})"
+            if self.chance(0.3):
+                item = f"{first}, {item}"
+        else:
+            a, b = self.pick(LOCALS), self.pick(LOCALS)
+            targets = [a] if a == b else [a, b]
+            item = f"{first} as {a}, {self.pick(['EnterRaises', 'CM'])}('e{self._tags}') as {b}"
+        body = self.block(d - 1, inner, self.rng.randint(1, 2))
+        if self.fn is not None and self.chance(0.6):
+            body.append(f"{inner}return {self.expr(1)}")
+        lines = [f"{indent}with {item}:", *body]
+        for name in targets:
+            lines += self.read_maybe_unbound(indent, name)
+        return lines
+
+    def unbinding_jump(self, d: int, indent: str) -> list[str]:
+        """A loop left (``while True`` ... ``break``) or continued (``for`` ... ``continue``)
+        from a ``try`` whose ``finally`` unbinds a local (``except E as y``), and a read of that
+        local after the loop (review K: the state at the jump did not apply the finally, so
+        the local was taken as assigned where the jump lands); or the except-as alone."""
+        inner, deeper = indent + "    ", indent + "        "
+        name = self.pick(self.bound) if self.bound and self.chance(0.7) else self.pick(LOCALS)
+        unbind = [
+            f"{inner}try:",
+            f"{deeper}raise Boom({self.expr(0)})",
+            f"{inner}except Boom as {name}:",
+            f"{deeper}log({self.tag()}, chain({name}))",
+        ]
+        if self.chance(0.2):
+            lines = [line[4:] for line in unbind]
+        else:
+            loops, self.loops = self.loops, 0  # (no jump of the block's own may reach this loop)
+            body = self.block(d - 1, deeper, self.rng.randint(1, 2))
+            self.loops = loops
+            if self.chance(0.5):
+                head, jump = "while True:", "break"
+            else:
+                head, jump = f"for {self.pick(['i', 'j'])} in range({self.rng.randint(1, 3)}):", "continue"
+            if self.chance(0.6):
+                body.append(f"{deeper}{name} = {self.expr(1)}")
+            lines = [
+                f"{indent}{head}",
+                f"{inner}try:",
+                *body,
+                f"{deeper}{jump}",
+                f"{inner}finally:",
+                *["    " + line for line in unbind],
+            ]
+        if name in self.bound:
+            self.bound.remove(name)
+        self.gone.add(name)
+        return lines + self.read_maybe_unbound(indent, name)
 
     def handler_call(self, indent: str) -> list[str]:
         """A callee awaited where an exception is being handled; what it raises is logged with
@@ -867,6 +1030,7 @@ class ProgramGenerator:
     def function_source(self, fn: Function) -> list[str]:
         self.fn = fn
         self.bound = [p.name for p in fn.params if p.kind in ("posonly", "normal", "kwonly") and p.name not in ("acc", "box", "depth")]
+        self.gone = set()
         self.loops = self.handlers = self.level = 0
         self.enter_function(fn)
         lines = [*fn.decorators, f"async def {fn.name}({fn.signature()}):"]
@@ -1002,6 +1166,9 @@ class ProgramGenerator:
             "",
         ]
         self.extra_calls = []
+        if self.review_shape(0.3):
+            with self.own_draws():
+                out += self.closing_functions()
         if "private_maybe" in self.review_baits:
             self.extra_calls += ["await Service().private(2)", "await Service().private(3)"]
         if "loc_alias" in self.review_baits:  # a caller seeing its locals through another name
@@ -1022,6 +1189,72 @@ class ProgramGenerator:
             "",
         ]
         return out
+
+    def closing_functions(self) -> list[str]:
+        """A caller suspended inside an inlinable callee, closed or thrown into there by
+        ``drive`` (``main`` calls it): the callee's handlers swallow, see, replace the
+        GeneratorExit, or suspend while it propagates (``CLOSING_HANDLERS``)."""
+        if self.runtime_async:
+            suspend = self.pick(["await yield_()", "await yield_()", "await configure_await(yield_(), False)"])
+            head = ["@async_method"] if self.chance(0.8) else []
+            switch = ["    SynchronizationContext.set_current(ctx)"] if self.chance(0.7) else []
+            params, args = "x, ctx", "x, ctx"
+        else:
+            suspend = self.pick(["await Suspend(x)", "await asyncio.sleep(0)"])
+            head, switch, params, args = [], [], "x", "x"
+        # (a runtime-async callee suspending while closed breaks rule A4 in the original)
+        handler = self.pick(sorted(h for h in CLOSING_HANDLERS if not (self.runtime_async and h == "suspends in finally")))
+        suspended = [f"        {suspend}"] * self.rng.randint(1, 2)
+        if self.chance(0.2):  # the suppressing with of contextlib: no handler of the callee's own
+            body = ["    with contextlib.suppress(BaseException):", *suspended, "        y += 1", "    log('closing: after with', y)"]
+        else:  # (not an async with whose exit suspends while closed: documented, user guide)
+            body = ["    try:", *suspended, "        y += 1", *(line.replace("{s}", suspend) for line in CLOSING_HANDLERS[handler])]
+        callee = [*head, f"async def closing_callee({params}):", *switch, "    y = x + 1", *body, "    return y", "", ""]
+        site = self.pick([f"r = await closing_callee({args})", f"r = (await closing_callee({args}), x)",
+                          f"log('closing: got', await closing_callee({args}))"])
+        then = [f"{suspend.replace('x', '0')}", "log('closing: caller end')"]
+        inside = [site, "log('closing: caller after')", *then]
+        if self.chance(0.7):
+            handler_lines = ["except BaseException as e:", "    log('closing: caller sees', chain(e))", "    raise"] if self.chance(0.4) else []
+            inside = ["try:", *("    " + line for line in inside), *handler_lines, "finally:", "    log('closing: caller finally', exc_name())"]
+        caller = [f"async def closing_caller({params}):", *("    " + line for line in inside), "    return x", "", ""]
+        # A GeneratorExit subclass thrown in: a real callee is closed with a plain one, an
+        # inlined one sees the subclass (documented, user guide): only into handlers that
+        # cannot tell them apart, or that the inliner keeps as calls.
+        blind = handler in ("except BaseException", "bare except", "except GeneratorExit", "except Exception") or body[0] != "    try:"
+        for _ in range(self.rng.randint(1, 3)):
+            # (not Boom into a runtime-async callee: its exit would suspend, and closing a frame
+            # suspended at its exit breaks the runtime's rule A4 in the original)
+            how = self.pick(["None", "None", "GeneratorExit", *(["Stop"] if blind else []), *([] if self.runtime_async else ["Boom"])])
+            if self.runtime_async:
+                self.extra_calls.append(f"await drive_here({self.rng.randint(1, 5)}, {self.rng.randint(0, 2)}, {how})")
+            else:
+                self.extra_calls.append(f"drive(closing_caller({self.rng.randint(1, 5)}), {self.rng.randint(1, 3)}, {how})")
+        driver = []
+        if self.runtime_async:  # suspended by hand on c1, resumed by the scheduler meanwhile
+            driver = [
+                "async def drive_here(x, waits, how):",
+                "    c = closing_caller(x, CTX[1])",
+                "    try:",
+                "        log('drive: suspended', type(c.send(None)).__name__)",
+                "        for _ in range(waits):",
+                "            await yield_()",
+                "        if how is None:",
+                "            log('drive: close ->', c.close())",
+                "        else:",
+                "            log('drive: throw ->', type(c.throw(how())).__name__)",
+                "    except StopIteration as stop:",
+                "        log('drive: returned', stop.value)",
+                "    except (Exception, GeneratorExit) as e:",
+                "        log('drive: raised', chain(e))",
+                "    SynchronizationContext.set_current(CTX[0])",
+                "    drive(c, 0, None)",
+                "    await yield_()",
+                "    return where()",
+                "",
+                "",
+            ]
+        return callee + caller + driver
 
     def main_source(self) -> list[str]:
         self.fn = None

@@ -52,9 +52,10 @@ from .prelude import OBJECT_IMPORTS, prelude
 PACKAGE = "fzpkg"
 #: What modules of a package import from ``fzpkg.prelude``.
 PRELUDE_NAMES = (
-    "ACM", "Boom", "Box", "CM", "ConnMock", "Fake", "Fault", "Halt", "MetaLog", "MetaWatch", "MetaWrap",
-    "Proxy", "Traced", "chain", "cv", "exc_name", "fake_method", "log", "logged", "spy_getattr",
-    "spy_super", "spy_type", "swap", "t", "unswap", "wrapping",
+    "ACM", "Boom", "Box", "CM", "Cond", "ConnMock", "EnterRaises", "ExitRaises", "Fake", "Fault", "Halt",
+    "MetaLog", "MetaWatch", "MetaWrap", "Proxy", "Stop", "Traced", "chain", "cv", "drive", "exc_name",
+    "fake_method", "log", "logged", "remade", "rewrap_static", "spy_getattr", "spy_super", "spy_type", "swap",
+    "t", "unswap", "wrapping",
 )
 #: A def that an import then replaces (also written as a star import): calls of ``relay``
 #: reach the prelude's.
@@ -175,6 +176,9 @@ class ObjectProgramGenerator(ProgramGenerator):
         #: Modules that bind a ``len`` of their own, which ``main`` deletes at run time
         #: (``builtins_patched``).
         self.own_builtins: set[int] = set()
+        #: Package modules whose top level unbinds their global ``_gone`` (``except E as
+        #: _gone``), which their functions read (review P: inlined elsewhere, KeyError).
+        self.unbinding: set[int] = set()
 
     # -- the shape ----------------------------------------------------------------------------
     def make_classes(self) -> None:
@@ -293,6 +297,15 @@ class ObjectProgramGenerator(ProgramGenerator):
                     cls.hooks["init_subclass"] = self.pick(wrappable)
             if not cls.bases and cls.has_dict and self.instance_patches and self.chance(0.15):
                 cls.shadowed = self.pick(names)
+            # Review shapes (drawn from ``shapes``): an instance method the class statement's
+            # decorator holds as a staticmethod; the class remade by a call after its statement.
+            # Not where the class test may not see the code (``class_test_blind``).
+            if self.class_test_blind:
+                continue
+            if not cls.bases and plain and "wrapped" not in cls.hooks and self.review_shape(0.08):
+                cls.hooks["static"] = self.shapes.choice(plain)
+            if self.review_shape(0.12):
+                cls.hooks["remade"] = cls.name
 
     # -- reaching other modules ---------------------------------------------------------------
     def ref(self, module: int, name: str, local: bool = True) -> str:
@@ -464,6 +477,14 @@ class ObjectProgramGenerator(ProgramGenerator):
         return super().atom()
 
     def simple(self, indent: str) -> list[str]:
+        before: list[str] = []
+        if self.fn is not None and self.module in self.unbinding and self.review_shape(0.06):
+            inner = indent + "    "  # a global its module's top-level except-as unbound
+            before = [f"{indent}try:", f"{inner}log({self.tag()}, _gone)", f"{indent}except NameError as unbound:",
+                      f"{inner}log({self.tag()}, chain(unbound))"]
+        return before + self.drawn_simple(indent)
+
+    def drawn_simple(self, indent: str) -> list[str]:
         r = self.rng.random()
         if r < 0.04:
             what = self.pick(["__name__", "logging.getLogger(__name__).name", "os.path.basename(__file__)", "LIMIT, _SCALE"])
@@ -611,6 +632,8 @@ class ObjectProgramGenerator(ProgramGenerator):
         if cls.metaclass:
             bases.append(f"metaclass={cls.metaclass}")
         head = [f"@wrapping('{cls.hooks['wrapping']}')"] if "wrapping" in cls.hooks else []
+        if "static" in cls.hooks:
+            head.append(f"@rewrap_static('{cls.hooks['static']}')")
         head.append(f"class {cls.name}({', '.join(bases)}):" if bases else f"class {cls.name}:")
         attributes = [f"__slots__ = {cls.slots!r}"] if cls.slots is not None else []
         for hook in ("watched", "wrapped"):
@@ -696,6 +719,8 @@ class ObjectProgramGenerator(ProgramGenerator):
             lines += ["if sys.version_info >= (3, 0):", f"    _SCALE = {scale}"]
         else:
             lines.append(f"_SCALE = {scale}")
+        if module in self.unbinding:
+            lines += ["_gone = 1", "try:", "    raise KeyError('gone')", "except KeyError as _gone:", "    pass"]
         if module in self.own_builtins:
             lines += ["", "", "def len(o):", "    import builtins", "    return builtins.len(o) + 100", "", ""]
         return lines + [
@@ -779,6 +804,8 @@ class ObjectProgramGenerator(ProgramGenerator):
             self.module = module
             if isinstance(item, ClassSpec):
                 out += self.class_source(item)
+                if "remade" in item.hooks:
+                    out += [f"{item.name} = remade({item.name})", "", ""]
             else:
                 out += self.function_source(item) + ["", ""]
         for cls in self.classes:
@@ -807,6 +834,7 @@ class ObjectProgramGenerator(ProgramGenerator):
         functions = [f for f in self.functions if f.kind == "function"]
         if self.modules and functions and self.chance(0.4):
             self.reexported = [self.pick(functions)]
+        self.unbinding = {m for m in range(1, self.modules + 1) if self.review_shape(0.3)}
         code: dict[int, list[str]] = {}
         for module in range(self.modules, -1, -1):
             self.module, self.baits, self.review_baits = module, [], []  # each module calls its own
@@ -836,11 +864,22 @@ class ObjectProgramGenerator(ProgramGenerator):
         for module, lines in code.items():
             path = self.dotted(module).replace(".", "/")
             files[f"{path}.py"] = "\n".join(self.module_header(module) + self.module_state(module) + lines) + "\n"
+        if self.modules and not self.class_test_blind and self.review_shape(0.2):
+            # A module that puts a twin in its place in sys.modules, as accelerated modules'
+            # shims do (review P: the rewrite inlined the body it read, not the twin's); the
+            # twin is the module with other log tags. (Its import fails in an import cycle:
+            # then no swap.)
+            module = self.shapes.randint(1, self.modules)
+            path = self.dotted(module).replace(".", "/")
+            twin = f"{module_name(module)}_fast"
+            files[f"{path}_fast.py"] = files[f"{path}.py"].replace("log('", "log('~")
+            files[f"{path}.py"] += "\n".join(["", "", "try:", f"    from . import {twin}", "except ImportError:", "    pass",
+                                              "else:", f"    sys.modules[__name__] = {twin}", ""])
         return dict(sorted(files.items()))
 
     def module_header(self, module: int) -> list[str]:
         names = PRELUDE_NAMES + (RUNTIME_NAMES if self.runtime_async else PLAIN_NAMES)
-        head = ["import asyncio", "import sys", *OBJECT_IMPORTS.splitlines()]
+        head = ["import asyncio", "import contextlib", "import sys", *OBJECT_IMPORTS.splitlines()]
         if self.runtime_async:
             head += RUNTIME_IMPORTS.splitlines()
         head.append(f"from {self.relative_package(0, module)}prelude import {', '.join(sorted(names))}")

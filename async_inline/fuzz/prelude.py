@@ -109,6 +109,76 @@ class Fault(Exception):
     """Stands for ``RuntimeError`` in a function that binds the name."""
 
 
+class Cond:
+    """A value whose truth tests are logged, and whose comparisons give Conds again (a chain's
+    links are tested too): a test run twice, or not at all, prints so."""
+
+    def __init__(self, v):
+        self.v = v
+
+    def __repr__(self):
+        return "Cond(" + repr(self.v) + ")"
+
+    def __bool__(self):
+        log("truth", self.v)
+        return bool(self.v)
+
+    def _other(self, o):
+        return o.v if isinstance(o, Cond) else o
+
+    def __lt__(self, o):
+        return Cond(int(self.v < self._other(o)))
+
+    def __gt__(self, o):
+        return Cond(int(self.v > self._other(o)))
+
+    def __le__(self, o):
+        return Cond(int(self.v <= self._other(o)))
+
+    def __ge__(self, o):
+        return Cond(int(self.v >= self._other(o)))
+
+
+class ExitRaises(CM):
+    """A manager whose exit raises (into the managers of earlier items of the same with)."""
+
+    def __exit__(self, et, ev, tb):
+        CM.__exit__(self, et, ev, tb)
+        raise Boom("exit " + str(self.name))
+
+
+class EnterRaises(CM):
+    """A manager whose enter raises (inside the region the earlier items' exits cover)."""
+
+    def __enter__(self):
+        log("enter fails", self.name)
+        raise ValueError("enter " + str(self.name))
+
+
+class Stop(GeneratorExit):
+    """A GeneratorExit of the program's own, thrown into suspended coroutines."""
+
+
+def drive(coro, sends, how):
+    """Run ``coro`` by hand up to ``sends`` suspensions, then close it (``how`` None) or throw
+    ``how()`` into it, and close what is left; everything it does is logged."""
+    try:
+        for _ in range(sends):
+            log("drive: suspended", type(coro.send(None)).__name__)
+        if how is None:
+            log("drive: close ->", coro.close())
+        else:
+            log("drive: throw ->", type(coro.throw(how())).__name__)
+    except StopIteration as stop:
+        log("drive: returned", stop.value)
+    except (Exception, GeneratorExit) as e:
+        log("drive: raised", chain(e))
+    try:
+        coro.close()
+    except (Exception, GeneratorExit) as e:
+        log("drive: last close raised", chain(e))
+
+
 class Fake:
     """A mock-like stand-in for a coroutine function (called, never inlined)."""
 
@@ -126,6 +196,7 @@ class Fake:
 PLAIN = (
     '''\
 import asyncio
+import contextlib
 import contextvars
 import sys
 
@@ -157,6 +228,7 @@ class Suspend:
 
 RUNTIME = (
     '''\
+import contextlib
 import contextvars
 import sys
 
@@ -344,6 +416,36 @@ async def relay(*args, **kwargs):
     """What a module's own ``relay`` becomes when it imports this one over its def."""
     log("prelude.relay", args)
     return len(args)
+
+
+def remade(cls):
+    """What attrs.define(cls) does to an existing class (and 3.14's dataclass(slots=True)): a
+    new class of the same namespace, the methods' __class__ cells pointed at it, so that
+    super() and __class__ work on its instances (review O: inlined code read a copy)."""
+    slots = getattr(cls, "__slots__", ())
+    slots = (slots,) if isinstance(slots, str) else slots
+    ns = {k: v for k, v in vars(cls).items() if k not in ("__dict__", "__weakref__", *slots)}
+    new = type(cls)(cls.__name__, cls.__bases__, ns)
+    for value in ns.values():
+        for fn in (value, getattr(value, "__func__", None), getattr(value, "fn", None), getattr(value, "fget", None)):
+            for cell in getattr(fn, "__closure__", None) or ():
+                try:
+                    if cell.cell_contents is cls:
+                        cell.cell_contents = new
+                except ValueError:  # an empty cell
+                    pass
+    return new
+
+
+def rewrap_static(name):
+    """A class decorator holding the instance method ``name`` as a staticmethod: calls through
+    an instance pass no receiver (review O: an inlined body ran with self bound)."""
+
+    def decorate(cls):
+        setattr(cls, name, staticmethod(vars(cls)[name]))
+        return cls
+
+    return decorate
 
 
 class MetaWrap(type):

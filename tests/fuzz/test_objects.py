@@ -129,6 +129,25 @@ def test_programs_contain_the_review_shapes_of_classes_and_packages():
     assert any("def len(o):" in text for files in packages if isinstance(files, dict) for text in files.values())
 
 
+def test_programs_contain_the_third_sessions_review_shapes():
+    """Classes remade by a call after their statement (as attrs.define does) or holding an
+    instance method as a staticmethod; a package module unbinding its global ``_gone`` at
+    top level (``except E as _gone``) that functions read, and one putting a twin in its
+    place in sys.modules. None of these under ``class-methods`` in packages."""
+    classes = "\n".join(str(generate_objects(seed)) for seed in range(60))
+    assert re.search(r"^([A-DM]) = remade\(\1\)$", classes, re.MULTILINE)
+    assert "@rewrap_static('m" in classes
+    packages = [generate_objects(seed, package=True) for seed in range(40)]
+    texts = [text for files in packages if isinstance(files, dict) for text in files.values()]
+    assert any("except KeyError as _gone:" in text for text in texts)
+    assert any("log(" in text and ", _gone)" in text for text in texts)
+    twins = [files for files in packages if isinstance(files, dict) and any(p.endswith("_fast.py") for p in files)]
+    assert twins and all(any("sys.modules[__name__] = mod" in t for t in files.values()) for files in twins)
+    blind = [generate_objects(seed, package=True, class_methods=True) for seed in range(40)]
+    assert not any("= remade(" in t or "rewrap_static('" in t or "_fast" in p for files in blind
+                   if isinstance(files, dict) for p, t in files.items())
+
+
 def test_packages_have_import_cycles_and_load_in_any_order():
     """A module imports mod1 back at the top (a cycle); every package still runs to its end."""
     cyclic = [seed for seed in range(40) if any(
