@@ -779,10 +779,11 @@ def _assert_case_agrees(case: Case, program: Program) -> None:
     assert verdict.kind is None, verdict.detail
 
 
-@pytest.mark.parametrize("seed", [101, 111])
+@pytest.mark.parametrize("seed", [102, 111])
 def test_fuzz_seeds_101_111_builtins_a_module_binds_on_a_branch_not_taken(seed):
     """Seeds 101 and 111 (modules), the first packages whose modules bind ``KeyError`` and
-    ``ValueError`` under ``if sys.version_info < (3, 0)``: a callee of such a module raised
+    ``ValueError`` under ``if sys.version_info < (3, 0)`` (101's program lost the shape when
+    the generator learnt the reviews' shapes of 2026-12-06: 102 has it now): a callee of such a module raised
     ``ValueError(...)``, inlined elsewhere as ``_ai_g_mod2['ValueError'](...)``, a KeyError
     (found first on hypercorn 0.18.0: ``except BaseExceptionGroup``). Such globals are read
     with ``runtime.global_value``, which falls back to the builtins."""
