@@ -93,7 +93,9 @@ def close_hazards(index: ScopeIndex, body: cst.BaseSuite, nodes: Iterable[cst.CS
 
 def cleanup_at_suspension(index: ScopeIndex, body: cst.BaseSuite, nodes: Iterable[cst.CSTNode]) -> str | None:
     """What cleanup of the function body ``body`` (``nodes``: all of it) encloses one of
-    its suspension points, a ``finally`` block or a ``with``/``async with`` exit, if any.
+    its suspension points, if any: a ``finally`` block, an ``except`` clause that may
+    match ``GeneratorExit`` (even one that re-raises it), a ``with``/``async with`` exit
+    (the earlier items of a multi-item ``async with`` around a later item's ``__aenter__``).
 
     It matters where the caller is an async generator: one abandoned while suspended (the
     task running its ``asend`` garbage-collected while pending) may have its ``aclose()``
@@ -104,10 +106,16 @@ def cleanup_at_suspension(index: ScopeIndex, body: cst.BaseSuite, nodes: Iterabl
         kind = type(node)
         if not (kind is cst.Await or (kind in (cst.For, cst.With, cst.CompFor) and node.asynchronous is not None)):  # type: ignore[attr-defined]
             continue
+        if kind is cst.With and len(node.items) > 1:  # type: ignore[attr-defined]
+            return "a multi-item `async with` block"
         child, parent = node, index.parent(node)
         while parent is not None and child is not body:
             if isinstance(parent, (cst.Try, cst.TryStar)) and parent.finalbody is not None and child is not parent.finalbody:
                 return "a `finally` block"
+            if isinstance(parent, (cst.Try, cst.TryStar)) and child is parent.body:
+                for handler in parent.handlers:
+                    if unknown_types(index, handler.type) != ():
+                        return "an `except` clause that may catch `GeneratorExit`"
             if isinstance(parent, cst.With) and (child is parent.body or child in parent.items[1:]):
                 return f"a `{'async ' if parent.asynchronous else ''}with` block"
             child, parent = parent, index.parent(parent)

@@ -359,6 +359,21 @@ def held(n):
     finally:
         print("released", n)
 
+class Opened:
+    async def __aenter__(self):
+        return self
+    async def __aexit__(self, *exc):
+        print("opened exit", exc[0])
+
+class Waiting:
+    def __init__(self, fut):
+        self.fut = fut
+    async def __aenter__(self):
+        await self.fut  # suspends inside Opened's context
+        return self
+    async def __aexit__(self, *exc):
+        print("waiting exit", exc[0])
+
 async def fetch(fut, n):
 CALLEE
 
@@ -395,6 +410,24 @@ CLEANUP_AT_SUSPENSION = {
     with held(n):
         return await fut + n
     """,
+    "except-base-exception-reraising": """
+    try:
+        return await fut + n
+    except BaseException:
+        print("fetch cleanup", n)
+        raise
+    """,
+    "except-generator-exit-reraising": """
+    try:
+        return await fut + n
+    except GeneratorExit:
+        print("fetch cleanup", n)
+        raise
+    """,
+    "multi-item-async-with": """
+    async with Opened(), Waiting(fut):
+        return n
+    """,
 }
 
 
@@ -403,7 +436,8 @@ def test_an_async_generator_callee_suspending_inside_cleanup_stays_a_call(callee
     """Review X, f1: an async generator abandoned while suspended (the task running its
     ``anext`` collected while pending) fails its ``aclose()`` as "already running" and is
     cleared without running its frame's cleanup; the separate callee coroutine is still
-    closed when collected and runs its ``finally`` ("fetch cleanup 0"). Inlined, that
+    closed when collected and runs its ``finally`` ("fetch cleanup 0"), a handler that
+    may catch ``GeneratorExit`` or an earlier item's exit (review R2). Inlined, that
     cleanup was the generator's and never ran."""
     source = ABANDONED_GENERATOR.replace("CALLEE", textwrap.indent(textwrap.dedent(callee).strip("\n"), "    "))
     result = assert_same_behaviour(source, inlined={"other"})
