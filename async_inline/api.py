@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import _imp
 import ast
 import io
 import itertools
+import os
 import re
 import threading
 import tokenize
@@ -47,13 +49,25 @@ _stack_size_lock = threading.Lock()
 _this_thread = threading.local()
 
 
+def _reset_after_fork() -> None:
+    """A child forked while another thread held the lock would wait for ever (review R3)."""
+    global _stack_size_lock
+    _stack_size_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)
+
+
 def on_large_stack(function: Callable[[], _T]) -> _T:
     """``function()`` run on a thread with a LARGE_STACK stack (its exception re-raised
     here), or on this one if it is such a thread already or none can start (address-space
     limit, shutdown). About as costly as a thread start, whatever the size. Thread-local
     state of the caller is not seen by ``function`` (the import hook runs its whole build
     through this, with its flags set inside)."""
-    if getattr(_this_thread, "large", False):
+    if getattr(_this_thread, "large", False) or _imp.lock_held():
+        # Held (``imp.acquire_lock()`` around an import): the new thread's imports of the
+        # rewriter's own modules would wait for it while its holder waits for the thread.
         return function()
     outcome: list[_T] = []
     failure: list[BaseException] = []

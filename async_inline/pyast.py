@@ -52,11 +52,22 @@ QUIET_FILE = "<async_inline: rewriter>"
 _QUIET_MODULE = re.escape(QUIET_FILE) + r"\Z"
 
 
+_QUIET_FILTER = ("ignore", None, Warning, re.compile(_QUIET_MODULE), 0)
+
+
 def _quiet() -> None:
-    """Put the filter first (a later ``simplefilter("error")`` would take precedence)."""
-    first = warnings.filters[0] if warnings.filters else None
-    if first is None or first[0] != "ignore" or first[3] is None or first[3].pattern != _QUIET_MODULE:
-        warnings.filterwarnings("ignore", module=_QUIET_MODULE)
+    """Put the filter first (a later ``simplefilter("error")`` would take precedence).
+
+    In place, without ``warnings.filterwarnings``: that tells the interpreter the filters
+    changed, which empties every module's record of the warnings it has shown, so a
+    "default" warning of the program would be shown again after each rewrite (review R3).
+    No such record can concern this filter: compile-time warnings keep none."""
+    filters = warnings.filters
+    if filters and filters[0] == _QUIET_FILTER:
+        return
+    while _QUIET_FILTER in filters:
+        filters.remove(_QUIET_FILTER)
+    filters.insert(0, _QUIET_FILTER)
 
 
 def parse_quietly(source: str | bytes) -> ast.Module:

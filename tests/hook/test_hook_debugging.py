@@ -129,6 +129,25 @@ def test_compile_time_warnings_are_issued_once_at_the_original_lines(site: Path)
     assert seen == expected
 
 
+def test_the_programs_default_warnings_are_still_shown_once_after_a_rewrite(site: Path) -> None:
+    """Review R3, f1: the rewriter put its quiet filter back first with
+    ``warnings.filterwarnings``, which tells the interpreter the filters changed and
+    empties every module's record of the warnings it has shown: once the program had
+    changed the filters, its "default" warning was shown again after each rewrite."""
+    shown: list[str] = []
+
+    def emit() -> None:
+        warnings.warn("careful", UserWarning, stacklevel=1)  # one location
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")  # the program's own filter change, in front of the quiet one
+        warnings.showwarning = lambda message, *rest, **kw: shown.append(str(message))
+        emit()
+        _import(site, ESCAPE)  # a first import: parsed and compiled by the rewriter
+        emit()
+    assert shown.count("careful") == 1, shown
+
+
 def test_a_warning_made_an_error_is_the_interpreters_syntax_error(site: Path) -> None:
     """``-W error``: the import fails with plain Python's SyntaxError (the first warning's),
     not with a later genuine syntax error found by the rewriter's quiet compilations."""

@@ -101,3 +101,43 @@ print(out)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str([42] * THREADS)
     assert "Warning" not in done.stderr
+
+
+def _run(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_a_child_forked_while_a_build_thread_starts_can_still_rewrite() -> None:
+    """Review R3, f3: the lock around starting a build thread on a large stack, copied
+    held into a child forked at that moment, made the child's next rewrite wait for ever."""
+    done = _run(
+        "import os, signal, async_inline.api as api\n"
+        "api._stack_size_lock.acquire()  # as if another thread were starting a build thread\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    signal.alarm(20)\n"
+        "    print(api.on_large_stack(lambda: 'child rewrote'), flush=True)\n"
+        "    os._exit(0)\n"
+        "api._stack_size_lock.release()\n"
+        "print('child exit', os.waitpid(pid, 0)[1])\n"
+    )
+    assert done.stdout.splitlines() == ["child rewrote", "child exit 0"], done.stderr
+
+
+def test_an_import_made_holding_the_import_lock_is_rewritten_without_deadlock(tmp_path: Path) -> None:
+    """Review R3, f4: with the global import lock held (``imp.acquire_lock()`` around an
+    import), the first build's thread waited for that lock to import the rewriter's own
+    modules while the importing thread waited for it: a deadlock. Such a build runs on the
+    importing thread."""
+    write_tree(tmp_path, {"lazyai.py": SAMPLE})
+    done = _run(
+        f"import sys, _imp, signal; signal.alarm(30); sys.path.insert(0, {str(tmp_path)!r})\n"
+        "import async_inline; async_inline.install(['lazyai'])\n"
+        "_imp.acquire_lock()\n"
+        "try:\n"
+        "    import lazyai\n"
+        "finally:\n"
+        "    _imp.release_lock()\n"
+        "print(any(n.startswith('_ai') for n in vars(lazyai)))\n"
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "True", done.stderr
