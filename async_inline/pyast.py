@@ -11,6 +11,7 @@ import re
 import types
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 _FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
 
@@ -62,7 +63,7 @@ def _quiet() -> None:
     changed, which empties every module's record of the warnings it has shown, so a
     "default" warning of the program would be shown again after each rewrite (review R3).
     No such record can concern this filter: compile-time warnings keep none."""
-    filters = warnings.filters
+    filters: list[Any] = warnings.filters  # type: ignore[assignment]  # a list, typeshed says Sequence
     if filters and filters[0] == _QUIET_FILTER:
         return
     while _QUIET_FILTER in filters:
