@@ -1,7 +1,7 @@
 """Walks over CPython's ``ast`` trees without ``ast.walk``'s nested generators, which
 dominate on large modules (the analysis pairs every statement and await with LibCST's
 nodes; the import hook positions every node of the output); and the rewriter's own parses
-and compilations, which issue no warning. Imports nothing but ``ast``, ``re``, ``types``
+and compilations, which issue no warning. Imports nothing but ``ast``, ``re``, ``types``, ``typing``
 and ``warnings``."""
 
 from __future__ import annotations

@@ -147,7 +147,29 @@ def _handler_hazard(index: ScopeIndex, handler: cst.ExceptHandler | cst.ExceptSt
         return CloseHazard(f"`except{star}{shown}:` may catch it and go on", names or ())
     if suspends(handler.body):
         return CloseHazard(f"`except{star}{shown}:` may catch it and suspend", names or ())
+    if _raises_a_new_generator_exit(index, handler):
+        # A separate coroutine's close() takes a GeneratorExit it raises for done, and its
+        # caller gets the one close() makes; inlined, the caller gets the new one (its
+        # message, its __context__; review R3).
+        return CloseHazard(f"`except{star}{shown}:` may catch it and raise another `GeneratorExit`", names or ())
     return None
+
+
+def _raises_a_new_generator_exit(index: ScopeIndex, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
+    """A ``raise`` of the handler may raise a ``GeneratorExit`` other than the one it
+    handles: not bare, not its ``as`` name, not a class known not to be one (a builtin or
+    standard-library exception; a class of the program may derive from it)."""
+    caught = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) else None
+    for node in walk(handler.body):
+        if type(node) is not cst.Raise or node.exc is None:
+            continue
+        exc = node.exc
+        if caught is not None and type(exc) is cst.Name and exc.value == caught:
+            continue
+        raised = exc.func if type(exc) is cst.Call else exc
+        if unknown_types(index, raised) != ():
+            return True
+    return False
 
 
 def _finally_hazard(node: cst.Try | cst.TryStar) -> CloseHazard | None:

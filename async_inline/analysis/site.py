@@ -225,8 +225,8 @@ def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall, home:
         return Refusal(
             RefusalCode.GENERATOR_EXIT,
             f"close() raises GeneratorExit where the callee suspends, and {hazard.what}: as a separate coroutine "
-            "it hands its caller GeneratorExit (or the RuntimeError of its own failed close) at the await whatever it does, "
-            "inlined the caller would go on or stay suspended",
+            "it hands its caller a GeneratorExit of close()'s (or the RuntimeError of its own failed close) at the await whatever it does, "
+            "inlined the caller would go on, stay suspended or get the callee's exception",
         )
     if ctx.caller.is_async_generator and callee.may_suspend and (callee.cleanup_at_suspension or callee.is_runtime_async):
         # An async generator abandoned while suspended here may be cleared without running

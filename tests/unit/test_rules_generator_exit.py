@@ -106,6 +106,9 @@ ROWS = [
     Row("reraises-after-an-await", "try:\n    await pause()\nexcept BaseException:\n    await pause()\n    raise\nreturn 1", SWALLOWS),
     Row("suppress-base-exception", "with contextlib.suppress(BaseException):\n    await pause()\nreturn -1", SWALLOWS),
     Row("suppress-imported", "with suppress(ValueError, GeneratorExit):\n    await pause()\nreturn -1", SWALLOWS),
+    Row("raises-a-new-generator-exit", "try:\n    await pause()\nexcept GeneratorExit:\n    raise GeneratorExit('closed')\nreturn 1", SWALLOWS),
+    Row("raises-the-class", "try:\n    await pause()\nexcept BaseException:\n    raise GeneratorExit\nreturn 1", SWALLOWS),
+    Row("raises-a-new-one-on-one-path", "try:\n    await pause()\nexcept BaseException as e:\n    if e is not None:\n        raise GeneratorExit(1) from e\n    raise\nreturn 1", SWALLOWS),
     Row("await-in-a-later-with-item", "with contextlib.suppress(BaseException), contextlib.nullcontext(await pause()):\n    pass\nreturn -1", SWALLOWS),
     # -- clauses that cannot match it, or do not swallow it --------------------------------
     Row("exception", "try:\n    await pause()\nexcept Exception:\n    return -1\nreturn 1", INLINED),
@@ -114,6 +117,8 @@ ROWS = [
     Row("class-of-the-module", "try:\n    await pause()\nexcept (Local, asyncio.TimeoutError):\n    return -1\nreturn 1", INLINED),
     Row("base-exception-subclass-of-the-module", "try:\n    await pause()\nexcept LocalBase:\n    return -1\nreturn 1", INLINED),
     Row("reraises", "try:\n    await pause()\nexcept BaseException:\n    print('cleanup')\n    raise\nreturn 1", INLINED),
+    Row("reraises-its-name", "try:\n    await pause()\nexcept BaseException as e:\n    print('cleanup')\n    raise e\nreturn 1", INLINED),
+    Row("raises-a-builtin", "try:\n    await pause()\nexcept GeneratorExit:\n    raise RuntimeError('closed')\nreturn 1", INLINED),
     Row("raises-another", "try:\n    await pause()\nexcept BaseException as e:\n    raise ValueError('closed') from e\nreturn 1", INLINED),
     Row("no-suspension-in-the-try", "try:\n    x = 1\nexcept BaseException:\n    return -1\nawait pause()\nreturn x", INLINED),
     Row("await-in-the-else-block", "try:\n    x = 1\nexcept BaseException:\n    return -1\nelse:\n    await pause()\nreturn x", INLINED),
@@ -141,15 +146,20 @@ def decision(source: str) -> str:
 
 def swallows_in_cpython(source: str) -> bool:
     """Suspended at its first suspension point, does ``callee`` swallow a thrown
-    GeneratorExit (return) or suspend again, rather than raise it or another exception?"""
+    GeneratorExit (return), suspend again or raise another GeneratorExit (which its own
+    close() would take for done, handing its caller a fresh one), rather than raise the
+    thrown one or another exception?"""
     namespace: dict[str, object] = {"__name__": "rule_row"}
     exec(compile(source, "<row>", "exec"), namespace)
     coro = namespace["callee"]()  # type: ignore[operator]
     assert coro.send(None) == "paused"
+    thrown = GeneratorExit()
     try:
-        coro.throw(GeneratorExit)
+        coro.throw(thrown)
     except StopIteration:
         return True
+    except GeneratorExit as exc:
+        return exc is not thrown
     except BaseException:
         return False
     coro.close()  # suspended again
