@@ -158,7 +158,7 @@ def _handler_hazard(index: ScopeIndex, handler: cst.ExceptHandler | cst.ExceptSt
 def _raises_a_new_generator_exit(index: ScopeIndex, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
     """A ``raise`` of the handler may raise a ``GeneratorExit`` other than the one it
     handles: not bare, not its ``as`` name, not a class known not to be one (a builtin or
-    standard-library exception; a class of the program may derive from it)."""
+    standard-library exception, a class statement of the module deriving from those)."""
     caught = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) else None
     for node in walk(handler.body):
         if type(node) is not cst.Raise or node.exc is None:
@@ -167,9 +167,26 @@ def _raises_a_new_generator_exit(index: ScopeIndex, handler: cst.ExceptHandler |
         if caught is not None and type(exc) is cst.Name and exc.value == caught:
             continue
         raised = exc.func if type(exc) is cst.Call else exc
-        if unknown_types(index, raised) != ():
+        found = unknown_types(index, raised)
+        if found is None or not all(type(n) is cst.Name and _plain_exception_class(index, n) for n in found):
             return True
     return False
+
+
+def _plain_exception_class(index: ScopeIndex, name: cst.Name, depth: int = 0) -> bool:
+    """``name`` is the module's only binding of a class statement, undecorated, without
+    keywords (a metaclass), whose bases are builtin exceptions other than
+    ``BaseException`` and ``GeneratorExit`` or such classes: not a ``GeneratorExit``."""
+    if depth > 8 or not isinstance(index.use_scope(name), GlobalScope) or name.value not in index.globals_bound_once:
+        return False
+    node = next((s for s in index.module.body if type(s) is cst.ClassDef and s.name.value == name.value), None)
+    if node is None or node.decorators or any(arg.keyword is not None or arg.star for arg in node.bases):
+        return False
+    for base in node.bases:
+        found = unknown_types(index, base.value)
+        if found is None or not all(type(n) is cst.Name and _plain_exception_class(index, n, depth + 1) for n in found):
+            return False
+    return bool(node.bases)
 
 
 def _finally_hazard(node: cst.Try | cst.TryStar) -> CloseHazard | None:

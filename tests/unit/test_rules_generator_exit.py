@@ -51,6 +51,9 @@ class Local(Exception):
 class LocalBase(BaseException):
     pass
 
+class Stop(GeneratorExit):
+    pass
+
 Catch = BaseException
 
 def replace(cls):
@@ -109,6 +112,7 @@ ROWS = [
     Row("raises-a-new-generator-exit", "try:\n    await pause()\nexcept GeneratorExit:\n    raise GeneratorExit('closed')\nreturn 1", SWALLOWS),
     Row("raises-the-class", "try:\n    await pause()\nexcept BaseException:\n    raise GeneratorExit\nreturn 1", SWALLOWS),
     Row("raises-a-new-one-on-one-path", "try:\n    await pause()\nexcept BaseException as e:\n    if e is not None:\n        raise GeneratorExit(1) from e\n    raise\nreturn 1", SWALLOWS),
+    Row("raises-a-generator-exit-subclass-of-the-module", "try:\n    await pause()\nexcept GeneratorExit:\n    raise Stop()\nreturn 1", SWALLOWS),
     Row("await-in-a-later-with-item", "with contextlib.suppress(BaseException), contextlib.nullcontext(await pause()):\n    pass\nreturn -1", SWALLOWS),
     # -- clauses that cannot match it, or do not swallow it --------------------------------
     Row("exception", "try:\n    await pause()\nexcept Exception:\n    return -1\nreturn 1", INLINED),
@@ -119,6 +123,7 @@ ROWS = [
     Row("reraises", "try:\n    await pause()\nexcept BaseException:\n    print('cleanup')\n    raise\nreturn 1", INLINED),
     Row("reraises-its-name", "try:\n    await pause()\nexcept BaseException as e:\n    print('cleanup')\n    raise e\nreturn 1", INLINED),
     Row("raises-a-builtin", "try:\n    await pause()\nexcept GeneratorExit:\n    raise RuntimeError('closed')\nreturn 1", INLINED),
+    Row("raises-a-class-of-the-module", "try:\n    await pause()\nexcept BaseException as e:\n    raise Local('closed') from e\nreturn 1", INLINED),
     Row("raises-another", "try:\n    await pause()\nexcept BaseException as e:\n    raise ValueError('closed') from e\nreturn 1", INLINED),
     Row("no-suspension-in-the-try", "try:\n    x = 1\nexcept BaseException:\n    return -1\nawait pause()\nreturn x", INLINED),
     Row("await-in-the-else-block", "try:\n    x = 1\nexcept BaseException:\n    return -1\nelse:\n    await pause()\nreturn x", INLINED),
