@@ -68,6 +68,27 @@ def _by_call(name: str) -> bool:
     return name.startswith(("CALL", "PRECALL", "RAISE_VARARGS"))
 
 
+def _at_async_yield(tb: types.TracebackType) -> bool:
+    """The traceback entry is an async generator's frame stopped at one of its ``yield``
+    expressions (not at an ``await``). An exception thrown in there came from
+    ``aclose()``/``athrow()``: at a ``yield`` the generator is not running, so no
+    computation is suspended through it (review R3 f5). Where the thrown exception stops:
+    the ``YIELD_VALUE`` (3.10 awaits use ``YIELD_FROM``, stopping at the instruction
+    before it), or the ``RESUME`` after it (3.13); from 3.11 an await's ``YIELD_VALUE``
+    follows its ``SEND``."""
+    code = tb.tb_frame.f_code
+    if not code.co_flags & inspect.CO_ASYNC_GENERATOR:
+        return False
+    names: list[str] = []
+    for ins in dis.get_instructions(code):
+        if ins.offset > tb.tb_lasti:
+            break
+        names.append(ins.opname)
+    if names and names[-1] == "RESUME":
+        names.pop()
+    return len(names) >= 1 and names[-1] == "YIELD_VALUE" and (len(names) < 2 or names[-2] != "SEND")
+
+
 def _closing(frame: types.FrameType) -> bool:
     """``frame``'s computation is being closed (``close()``, or ``throw()`` of a
     ``GeneratorExit``): the exception in flight is a ``GeneratorExit``, or it was raised
@@ -79,8 +100,10 @@ def _closing(frame: types.FrameType) -> bool:
 
     Not closing: an ordinary exception raised while handling a ``GeneratorExit`` raised
     by a ``raise`` statement, or thrown into another generator by ``close()`` (a handler
-    after ``gen.close()`` failed, awaiting a runtime-async callee): those frames still
-    continue on their caller's context (A4, review V f1).
+    after ``gen.close()`` failed, awaiting a runtime-async callee), or into an async
+    generator by ``aclose()``/``athrow()`` (awaited, so its frame is entered at a
+    suspension point too; but thrown at its ``yield``, see :func:`_at_async_yield`):
+    those frames still continue on their caller's context (A4, review V f1, R3 f5).
     """
     exc = sys.exc_info()[1]
     if exc is None:
@@ -107,8 +130,9 @@ def _closing(frame: types.FrameType) -> bool:
             tb = link.__traceback__
             while tb is not None and tb.tb_next is not None:
                 tb = tb.tb_next
-            # thrown in (not raised) into this computation
-            return tb is not None and tb.tb_frame in awaited and not _by_call(_instruction(tb))
+            # thrown in (not raised) into this computation, not by aclose()/athrow() into an
+            # async generator it awaited (entered through an await too)
+            return tb is not None and tb.tb_frame in awaited and not _by_call(_instruction(tb)) and not _at_async_yield(tb)
         link = link.__context__
     return False
 

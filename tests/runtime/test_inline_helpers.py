@@ -513,3 +513,40 @@ def test_A4_I4_an_inlined_exit_in_the_handler_of_a_failed_close_still_switches_b
 
     rt(caller)
     assert rt.env.lines == [("caller", "ctx1", "ctx1")]
+
+
+def test_A4_I4_an_inlined_exit_with_a_failed_aclose_still_switches_back(rt):
+    """I4/A4 (review R3 f5): an inlined frame ending with the exception an async generator's
+    cleanup raised in ``await g.aclose()`` is not being closed (aclose() threw its
+    GeneratorExit into the generator at its ``yield``, entered through an await): it
+    switches back to the caller's context."""
+
+    class Failed(Exception):
+        pass
+
+    async def rows():
+        try:
+            yield 1
+        finally:
+            raise Failed("cleanup failed")
+
+    @async_method
+    async def caller():
+        SynchronizationContext.set_current(rt.env.ctx1)
+        local.value = "caller"
+        try:
+            s = _ai_rt.hooks.enter()
+            try:
+                local.value = "inlinee"
+                await PoolAwaiter()
+                g = rows()
+                await g.__anext__()
+                await g.aclose()
+            finally:
+                if _ai_rt.state() is not s and not _ai_rt.try_leave(s):
+                    await _ai_rt.leave(s)
+        except Failed:
+            rt.env.log(local.value, place(), sc_name())
+
+    rt(caller)
+    assert rt.env.lines == [("caller", "ctx1", "ctx1")]

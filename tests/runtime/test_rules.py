@@ -511,3 +511,53 @@ def test_A4_after_a_failed_generator_close_the_caller_still_continues_on_its_con
 
     rt(caller)
     assert rt.env.lines == [("after logger", "caller", "ctx1", "ctx1"), ("after callee", "caller", "ctx1", "ctx1")]
+
+
+class CleanupFailed(Exception):
+    pass
+
+
+async def _rows_failing_cleanup():
+    """An async generator whose cleanup (run by aclose() at its yield) raises."""
+    try:
+        yield 1
+    finally:
+        raise CleanupFailed("cleanup failed")
+
+
+def test_A4_a_callee_ending_with_a_failed_aclose_still_hands_back_its_callers_context(rt):
+    """A4 (review R3 f5): a resumed callee that ends with the exception an async generator's
+    cleanup raised in ``await g.aclose()`` (or ``async with contextlib.aclosing(g)``) is not
+    being closed: aclose() threw its GeneratorExit into the generator through an await, at
+    the generator's ``yield``, not into this computation. The exit took it for a close and
+    skipped the A4 step: the caller went on with the callee's EC on the pool."""
+    import contextlib
+
+    async def by_aclose(g):
+        await g.aclose()
+
+    async def by_aclosing(g):
+        async with contextlib.aclosing(g):
+            pass
+
+    @runtime.noinline
+    @async_method
+    async def callee(close):
+        local.value = "callee"
+        await PoolAwaiter()
+        g = _rows_failing_cleanup()
+        await g.__anext__()
+        await close(g)
+
+    @async_method
+    async def caller():
+        SynchronizationContext.set_current(rt.env.ctx1)
+        local.value = "caller"
+        for close in (by_aclose, by_aclosing):
+            try:
+                await callee(close)
+            except CleanupFailed:
+                rt.env.log(close.__name__, local.value, place(), sc_name())
+
+    rt(caller)
+    assert rt.env.lines == [("by_aclose", "caller", "ctx1", "ctx1"), ("by_aclosing", "caller", "ctx1", "ctx1")]
