@@ -122,10 +122,7 @@ def test_compile_time_warnings_are_issued_once_at_the_original_lines(site: Path)
     assert asyncio.run(module.main()) == (["1", "22", "333"], True, False)
     seen = [(w.category, str(w.message), w.filename, w.lineno) for w in caught]
     expected = _plain_warnings(ESCAPE, module.__file__)
-    assert [(str(message), line) for _, message, _, line in expected] == [
-        ("invalid escape sequence '\\d'", 5),
-        ('"is" with a literal. Did you mean "=="?', 9),
-    ]
+    assert [(message.split(" ")[0], line) for _, message, _, line in expected] == [("invalid", 5), ('"is"', 9)]  # 3.13: "with 'int' literal"
     assert seen == expected
 
 
