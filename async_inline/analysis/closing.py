@@ -20,6 +20,7 @@ suspend never sees it.
 
 from __future__ import annotations
 
+import builtins
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -156,37 +157,70 @@ def _handler_hazard(index: ScopeIndex, handler: cst.ExceptHandler | cst.ExceptSt
 
 
 def _raises_a_new_generator_exit(index: ScopeIndex, handler: cst.ExceptHandler | cst.ExceptStarHandler) -> bool:
-    """A ``raise`` of the handler may raise a ``GeneratorExit`` other than the one it
-    handles: not bare, not its ``as`` name, not a class known not to be one (a builtin or
-    standard-library exception, a class statement of the module deriving from those)."""
+    """The handler may hand on a ``GeneratorExit`` other than the one it caught, as it was
+    thrown in: a new one (any ``raise`` but a bare one, its unchanged ``as`` name, or a
+    class known not to derive from ``GeneratorExit``), or the caught one changed (its
+    attributes, notes or cause; rebound; reached through ``sys.exc_info()``). (A function
+    it passes the exception to may change it too: not looked for; docs/user-guide.md.)"""
     caught = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) else None
     for node in walk(handler.body):
-        if type(node) is not cst.Raise or node.exc is None:
-            continue
-        exc = node.exc
-        if caught is not None and type(exc) is cst.Name and exc.value == caught:
-            continue
-        raised = exc.func if type(exc) is cst.Call else exc
-        found = unknown_types(index, raised)
-        if found is None or not all(type(n) is cst.Name and _plain_exception_class(index, n) for n in found):
+        if isinstance(node, cst.Name) and node.value == caught:
+            parent = index.parent(node)
+            if index.role(node).binds or (type(parent) is cst.Attribute and parent.value is node):
+                return True
+        elif isinstance(node, cst.Call) and index.qualified_names(node.func) & {"sys.exc_info", "sys.exception"}:
             return True
+        elif isinstance(node, cst.Raise) and node.exc is not None:
+            exc = node.exc
+            if type(exc) is cst.Name and exc.value == caught:
+                if node.cause is not None:
+                    return True
+            elif not _not_a_generator_exit(index, exc.func if isinstance(exc, cst.Call) else exc, 0):
+                return True
     return False
 
 
-def _plain_exception_class(index: ScopeIndex, name: cst.Name, depth: int = 0) -> bool:
+def _not_a_generator_exit(index: ScopeIndex, raised: cst.BaseExpression, depth: int) -> bool:
+    """``raised`` names an exception class that is not ``GeneratorExit`` nor derives from
+    it: a builtin one, or a class statement of the module deriving from such."""
+    if type(raised) is not cst.Name:
+        return False
+    scope = index.use_scope(raised)
+    if isinstance(scope, BuiltinScope):
+        value = getattr(builtins, raised.value, None)
+        return isinstance(value, type) and issubclass(value, BaseException) and not issubclass(value, GeneratorExit)
+    return _plain_exception_class(index, raised, depth)
+
+
+def _plain_exception_class(index: ScopeIndex, name: cst.Name, depth: int) -> bool:
     """``name`` is the module's only binding of a class statement, undecorated, without
-    keywords (a metaclass), whose bases are builtin exceptions other than
-    ``BaseException`` and ``GeneratorExit`` or such classes: not a ``GeneratorExit``."""
+    keywords (a metaclass) or a ``__new__`` of its own, whose bases are builtin
+    exceptions other than ``GeneratorExit`` or such classes, in a module that assigns no
+    class's ``__bases__``: not a ``GeneratorExit``."""
     if depth > 8 or not isinstance(index.use_scope(name), GlobalScope) or name.value not in index.globals_bound_once:
         return False
     node = next((s for s in index.module.body if type(s) is cst.ClassDef and s.name.value == name.value), None)
-    if node is None or node.decorators or any(arg.keyword is not None or arg.star for arg in node.bases):
+    if node is None or node.decorators or any(arg.keyword is not None or arg.star for arg in node.bases) or not node.bases:
         return False
-    for base in node.bases:
-        found = unknown_types(index, base.value)
-        if found is None or not all(type(n) is cst.Name and _plain_exception_class(index, n, depth + 1) for n in found):
-            return False
-    return bool(node.bases)
+    if any(type(n) is cst.FunctionDef and n.name.value == "__new__" for n in walk(node.body)) or _assigns_bases(index):
+        return False
+    return all(_not_a_generator_exit(index, base.value, depth + 1) for base in node.bases)
+
+
+def _assigns_bases(index: ScopeIndex) -> bool:
+    """Somewhere in the module, ``X.__bases__ = ...`` (or ``__class__``): a class's bases
+    changed at run time."""
+    return any(
+        type(n) is cst.Attribute and n.attr.value in ("__bases__", "__class__") and _stored(index, n)
+        for n in walk(index.module)
+    )
+
+
+def _stored(index: ScopeIndex, node: cst.Attribute) -> bool:
+    parent = index.parent(node)
+    if type(parent) is cst.AssignTarget or type(parent) is cst.AugAssign:
+        return True
+    return type(parent) is cst.Element and type(index.parent(parent)) in (cst.Tuple, cst.List)
 
 
 def _finally_hazard(node: cst.Try | cst.TryStar) -> CloseHazard | None:

@@ -54,6 +54,12 @@ class LocalBase(BaseException):
 class Stop(GeneratorExit):
     pass
 
+class MadeByNew(Exception):
+    def __new__(cls, *args):
+        return GeneratorExit(*args)
+
+import copy
+
 Catch = BaseException
 
 def replace(cls):
@@ -113,6 +119,12 @@ ROWS = [
     Row("raises-the-class", "try:\n    await pause()\nexcept BaseException:\n    raise GeneratorExit\nreturn 1", SWALLOWS),
     Row("raises-a-new-one-on-one-path", "try:\n    await pause()\nexcept BaseException as e:\n    if e is not None:\n        raise GeneratorExit(1) from e\n    raise\nreturn 1", SWALLOWS),
     Row("raises-a-generator-exit-subclass-of-the-module", "try:\n    await pause()\nexcept GeneratorExit:\n    raise Stop()\nreturn 1", SWALLOWS),
+    Row("raises-a-copy", "try:\n    await pause()\nexcept GeneratorExit as e:\n    raise copy.copy(e)\nreturn 1", SWALLOWS),
+    Row("raises-its-name-rebound", "try:\n    await pause()\nexcept GeneratorExit as e:\n    e = GeneratorExit('new')\n    raise e\nreturn 1", SWALLOWS),
+    Row("reraises-from-none", "try:\n    await pause()\nexcept GeneratorExit as e:\n    raise e from None\nreturn 1", SWALLOWS),
+    Row("reraises-with-a-note", "try:\n    await pause()\nexcept GeneratorExit as e:\n    e.add_note('closing')\n    raise\nreturn 1", SWALLOWS, (3, 11)),
+    Row("reraises-through-exc-info", "import sys\ntry:\n    await pause()\nexcept GeneratorExit:\n    sys.exc_info()[1].args = ('x',)\n    raise\nreturn 1", SWALLOWS),
+    Row("raises-a-class-whose-new-makes-one", "try:\n    await pause()\nexcept GeneratorExit:\n    raise MadeByNew('x')\nreturn 1", SWALLOWS),
     Row("await-in-a-later-with-item", "with contextlib.suppress(BaseException), contextlib.nullcontext(await pause()):\n    pass\nreturn -1", SWALLOWS),
     # -- clauses that cannot match it, or do not swallow it --------------------------------
     Row("exception", "try:\n    await pause()\nexcept Exception:\n    return -1\nreturn 1", INLINED),
@@ -152,8 +164,8 @@ def decision(source: str) -> str:
 def swallows_in_cpython(source: str) -> bool:
     """Suspended at its first suspension point, does ``callee`` swallow a thrown
     GeneratorExit (return), suspend again or raise another GeneratorExit (which its own
-    close() would take for done, handing its caller a fresh one), rather than raise the
-    thrown one or another exception?"""
+    close() would take for done, handing its caller a fresh one) or the thrown one changed,
+    rather than raise the thrown one as it came or another exception?"""
     namespace: dict[str, object] = {"__name__": "rule_row"}
     exec(compile(source, "<row>", "exec"), namespace)
     coro = namespace["callee"]()  # type: ignore[operator]
@@ -163,8 +175,8 @@ def swallows_in_cpython(source: str) -> bool:
         coro.throw(thrown)
     except StopIteration:
         return True
-    except GeneratorExit as exc:
-        return exc is not thrown
+    except GeneratorExit as exc:  # the caller would see it: another one, or this one changed
+        return exc is not thrown or bool(exc.args or exc.__cause__ or exc.__suppress_context__ or getattr(exc, "__notes__", None))
     except BaseException:
         return False
     coro.close()  # suspended again
