@@ -28,6 +28,7 @@ def _launch(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProce
     return subprocess.run([sys.executable, "-m", "async_inline", *args], cwd=cwd, capture_output=True, text=True, timeout=600, env=environment)
 
 
+@pytest.mark.decisions  # the other file must be rewritten (a stress rewrite picks sites at random)
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_a_long_and_chain_is_an_input_error_and_the_run_goes_on(tmp_path: Path, jobs: str) -> None:
     """10,000 operands: LibCST's parser recursed past the 8 MB main stack (SIGSEGV, every

@@ -13,6 +13,9 @@ from cli_helpers import SAMPLE, make_tree
 
 from async_inline.cli import ExitCode
 
+#: The files must be rewritten (a stress rewrite picks sites at random).
+pytestmark = pytest.mark.decisions
+
 EDIT = "\nIMPORTANT = 'an edit made during the run'\n"
 
 

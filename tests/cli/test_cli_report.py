@@ -68,6 +68,7 @@ def test_report_is_written_in_every_mode(cli, tmp_path: Path) -> None:
         assert [f["path"] for f in document["files"]] == ["src/a.py"]
 
 
+@pytest.mark.decisions  # --check finds a change only where a site is inlined
 def test_report_to_stdout_with_a_dash(cli, tmp_path: Path) -> None:
     """``--report -`` prints the JSON on stdout (it used to make a file named "-"); with
     ``--diff``, whose output is stdout too, it is a usage error."""
