@@ -94,6 +94,8 @@ def test_a_file_python_cannot_compile_is_an_input_error(cli, tmp_path: Path, exp
     make_tree(tmp_path, {"deep.py": SAMPLE + f"\n\ndef f(a):\n    return {expression}\n", "ok.py": SAMPLE})
     result = cli("rewrite", ".", "--check")
     assert result.code == ExitCode.INPUT_ERROR, result.err
-    assert "deep.py: Python cannot compile it: RecursionError" in result.err
+    # Python 3.13's compiler takes the 5,000-term sum; the rewrite then reaches its own
+    # recursion limit: an input error too, worded as such.
+    assert "deep.py: Python cannot compile it: RecursionError" in result.err or "deep.py: nested too deeply" in result.err
     assert "internal" not in result.err
     assert "would rewrite ok.py" in result.err
