@@ -256,11 +256,11 @@ def options_from(args: argparse.Namespace, config: HookConfig | None = None) -> 
             raise ValueError("--guards contradicts --assume no-rebinding (the same switch: no-rebinding drops the guards)")
         changes["guards"] = False
     listed = [p for text in getattr(args, "noinline", None) or () for p in split_patterns(text)]
-    configured = set() if config is None else set(config.assume)
-    if "guards" in changes and config is not None and "no-rebinding" in configured:
-        configured.discard("no-rebinding")  # the flag decides
     options = Options(**changes)
     if config is not None:
+        # Where "guards" is decided (a flag, or the table's own guards), the table's
+        # no-rebinding is that decision's other spelling: the flag's wins.
+        configured = config.assume - {"no-rebinding"} if "guards" in changes else config.assume
         options = options.extended(noinline=config.noinline, assume=configured)
     return options.extended(noinline=listed, assume=assumed - {"no-rebinding"})
 
