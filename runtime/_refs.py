@@ -256,18 +256,22 @@ def _own_function(function: types.FunctionType) -> types.FunctionType:
     return function if own is None else own
 
 
-def defaults_of(function: Any, count: int) -> Any:
+def defaults_of(function: Any, count: int, same: tuple[tuple[int, Any], ...] = ()) -> Any:
     """``function.__defaults__`` if it is a tuple of ``count`` defaults (as many as the
-    source's ``def`` has), else ``NOT_FOUND``.
+    source's ``def`` has) holding at each index of ``same`` that very object, else
+    ``NOT_FOUND``. (Inlined code pastes such a default as its literal, ``None`` or a small
+    int, where the function holds this tuple; a decorator may have replaced it by one of
+    the same length.)
 
-    Inlined code reads a default as ``D[i] if REF.__defaults__ is D else <the exact read>``
-    with ``D`` this value and ``i`` counted from the front: while the function holds this
-    very tuple (tuples do not change), the call would fill its parameters from it, and
-    ``i`` is the call's index because the length is ``count``. A replaced tuple is another
-    object and takes the exact read. Only a real ``tuple``: a call reads a subclass's items
-    without its ``__getitem__``, which ``D[i]`` would run."""
+    Inlined code tests ``REF.__defaults__ is D``, ``D`` this value, and where it holds
+    reads a default as ``D[i]``, ``i`` counted from the front: while the function holds
+    this very tuple (tuples do not change), the call would fill its parameters from it,
+    and ``i`` is the call's index because the length is ``count``. A replaced tuple is
+    another object: the site makes the call (or, in an expression, reads the defaults
+    exactly). Only a real ``tuple``: a call reads a subclass's items without its
+    ``__getitem__``, which ``D[i]`` would run."""
     defaults = getattr(function, "__defaults__", None) if type(function) is types.FunctionType else None
-    if type(defaults) is tuple and len(defaults) == count:
+    if type(defaults) is tuple and len(defaults) == count and all(defaults[i] is value for i, value in same):
         return defaults
     return NOT_FOUND
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .callee import Parameter, ParamKind
+from .callee import CalleeInfo, Parameter, ParamKind
 from .refusals import Refusal, RefusalCode
 
 
@@ -79,3 +79,13 @@ def bind_arguments(args: Sequence[cst.Arg], params: Sequence[Parameter]) -> tupl
             return Refusal(RefusalCode.BINDING, f"missing argument '{p.name}' (TypeError at run time)")
         sources.append(ParamSource(p, slot.arg, tuple(slot.varargs), tuple(slot.varkw), default=missing))
     return tuple(sources)
+
+
+def tests_defaults_tuple(callee: CalleeInfo, binding: Sequence[ParamSource], frozen_defaults: bool) -> bool:
+    """Does a statement-form site of this binding read its defaults from the tuple the
+    module found, behind the test that the function still holds it (``frame_builder``'s
+    ``default_reads``)? Where it reads some default (one not folded under
+    ``frozen-defaults``), all of them positional: ``__kwdefaults__`` is a dict, which may
+    change in place, so an identity test says nothing about its items."""
+    read = [s.param for s in binding if s.default and not callee.folds_default(s.param, frozen_defaults)]
+    return bool(read) and all(isinstance(p.default, int) for p in read)

@@ -153,7 +153,8 @@ class CalleeInfo:
     #: Size measure for the limits: small statements plus compound statements.
     size: int = 0
     params: tuple[Parameter, ...] = ()
-    #: Callee locals, parameters first, then by first binding (CPython's co_varnames order).
+    #: Callee locals in CPython's co_varnames order: parameters first (positional,
+    #: keyword-only, ``*``, ``**``), then by first binding. A frame releases them in it.
     locals: tuple[str, ...] = ()
     #: Every Name node of the parameters and body that is a use of a callee local.
     local_uses: dict[cst.Name, str] = field(default_factory=dict)
@@ -236,6 +237,23 @@ class CalleeInfo:
         than read from ``__defaults__`` at call time)?"""
         return frozen_defaults and param.literal is not None and param.name not in self.literal_unsafe_locals
 
+    def identical_default(self, param: Parameter) -> cst.BaseExpression | None:
+        """The literal that *is* ``param``'s positional default object while the function
+        holds its ``def``'s tuple, where it can stand for it: one of the objects CPython
+        keeps a single copy of (``is_unique_literal``), not read where the compiler warns
+        about a literal."""
+        if not isinstance(param.default, int) or param.literal is None or param.name in self.literal_unsafe_locals:
+            return None
+        return param.literal if is_unique_literal(param.literal) else None
+
+    @property
+    def identical_defaults(self) -> tuple[tuple[int, cst.BaseExpression], ...]:
+        """Each positional default ``identical_default`` gives, with its index from the
+        front of ``__defaults__``: ``runtime.defaults_of`` checks them."""
+        count = self.positional_defaults
+        found = ((p, self.identical_default(p)) for p in self.params)
+        return tuple((count + p.default, literal) for p, literal in found if literal is not None and isinstance(p.default, int))
+
 
 def statement_count(stmts: Sequence[cst.CSTNode]) -> int:
     """Size measure for the inlining limit: small statements plus compound statements."""
@@ -266,6 +284,24 @@ def parameters(fdef: cst.FunctionDef) -> tuple[Parameter, ...]:
 def _literal(default: cst.BaseExpression | None) -> cst.BaseExpression | None:
     """``default`` when evaluating it again gives an equal immutable object."""
     return default if default is not None and is_immutable_literal(default) else None
+
+
+#: The ints CPython makes once and shares (``_PyLong_SMALL_INTS``, 3.10-3.13).
+SHARED_INTS = range(-5, 257)
+
+
+def is_unique_literal(node: cst.BaseExpression) -> bool:
+    """A literal whose value is one object in the whole interpreter: ``None``, ``True``,
+    ``False``, ``...``, or a small int. Pasted anywhere, it is identical to the object any
+    other code computed from the same literal, so nothing can tell the two apart."""
+    if isinstance(node, cst.Name):
+        return node.value in ("True", "False", "None")
+    if isinstance(node, cst.Ellipsis):
+        return True
+    sign = 1
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, (cst.Minus, cst.Plus)):
+        sign, node = (-1 if isinstance(node.operator, cst.Minus) else 1), node.expression
+    return isinstance(node, cst.Integer) and sign * int(node.evaluated_value) in SHARED_INTS
 
 
 def is_immutable_literal(node: cst.BaseExpression) -> bool:
@@ -527,7 +563,9 @@ def _classify_names(
     index: ScopeIndex, fdef: cst.FunctionDef, scope: Scope, params: Sequence[Parameter], owner: Owner | None
 ) -> _Names | Refusal:
     """Sort every variable of the body: a local of the callee, or a global or builtin."""
-    out = _Names(order={p.name: None for p in params})
+    # CPython's co_varnames: positional parameters, keyword-only ones, then ``*`` and ``**``.
+    by_kind = sorted(params, key=lambda p: (p.kind is ParamKind.VARARGS or p.kind is ParamKind.VARKW, p.kind is ParamKind.VARKW))
+    out = _Names(order={p.name: None for p in by_kind})
     param_names = {p.name for p in params}
     for param in _all_params(fdef):
         out.local_uses[param.name] = param.name.value

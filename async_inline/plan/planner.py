@@ -19,7 +19,7 @@ from typing import Any
 import libcst as cst
 from libcst.metadata import ComprehensionScope, Scope
 
-from ..analysis.binding import ParamSource
+from ..analysis.binding import ParamSource, tests_defaults_tuple
 from ..analysis.callee import CalleeInfo, ParamKind
 from ..analysis.caller import CallerInfo, analyze_caller
 from ..analysis.classes import ClassInfo, analyze_class
@@ -487,13 +487,16 @@ class Planner:
     def _constants(self, frame: _Frame, site: SiteCall, check: Inlinable) -> dict[str, cst.BaseExpression]:
         """Parameters that stand for a literal: bound to a literal argument (or to a
         parameter of the frame around that stands for one), or to a literal default under
-        the assumption ``frozen-defaults``, and never rebound by the body. Their uses read
+        the assumption ``frozen-defaults`` or to a default that is its literal's very object
+        where the site tests the defaults tuple (``CalleeInfo.identical_default``), and
+        never rebound by the body. Their uses read
         the literal itself; no variable holds them. (A string is not pasted into an
         f-string: its quotes could end the f-string's before Python 3.12, nor one written
         over lines or with a comment, ``_fits_an_fstring_field``; no literal is pasted
         where the compiler warns about one, ``CalleeInfo.literal_unsafe_locals``.)"""
         callee = check.target.callee
         frozen = "frozen-defaults" in self.options.assume
+        found_tuple = tests_defaults_tuple(callee, check.binding, frozen)
         out: dict[str, cst.BaseExpression] = {}
         for source in check.binding:
             param = source.param
@@ -505,6 +508,8 @@ class Planner:
                 value = arg if is_literal(arg) else self._constant_of(frame, arg)
             elif source.default and callee.folds_default(param, frozen):
                 value = param.literal
+            elif source.default and found_tuple:
+                value = callee.identical_default(param)
             if value is None or param.name in callee.literal_unsafe_locals:
                 continue
             if param.name in callee.fstring_locals and not _fits_an_fstring_field(value):

@@ -16,19 +16,21 @@ EXPR' being the callee's return expression with its parameters standing for the 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from ..analysis.binding import ParamSource
+from ..analysis.binding import ParamSource, tests_defaults_tuple
 from ..analysis.callee import CalleeInfo, Parameter, ParamKind, is_immutable_literal
 from ..analysis.evaluation import awaits_in
 from ..analysis.guards import Guard
+from ..analysis.release import is_silent, silent_locals, silent_temporaries
 from ..analysis.resolve import Lookup
 from ..analysis.scopes import Role
 from ..analysis.site import BUILTIN_NAMES, NEWER_BUILTIN_NAMES
 from ..analysis.stability import is_literal
 from ..plan.model import Form, Inlining, SitePlan
+from ..tree import walk
 from . import build as b
 from .breaks import without_breaks
 from .linearize import Emitted, EvaluatedCall
@@ -55,6 +57,11 @@ class DefaultReads:
     again: cst.Call
     temps: dict[str, str]
     direct: cst.BaseExpression | None = None
+    #: Statement form, positional defaults only: the test that the function still holds
+    #: the tuple its ``def`` made (``REF.__defaults__ is D``), and each default as read
+    #: from that tuple where it holds; where it does not, the site makes the call again.
+    unchanged: cst.BaseExpression | None = None
+    from_found: dict[str, cst.BaseExpression] = field(default_factory=dict)
 
     def binds_temps(self) -> list[str]:
         return [temp for temp, _ in self.binds]
@@ -67,9 +74,6 @@ class FrameBuilder:
         self._emit_body = emit_body
         #: Ids of the site plans emitted so far (``emit_module`` checks them against the plan).
         self.emitted: set[int] = set()
-        #: The ``:=`` temporaries of the expression-form frames built so far, for the
-        #: statement that holds them to release (``expression_temps``).
-        self.expression_temps: list[str] = []
 
     def _emitted(self, site: SitePlan) -> None:
         if id(site) in self.emitted:
@@ -96,6 +100,8 @@ class FrameBuilder:
                 assert param.literal is not None
                 return param.literal.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])  # one pair: ``()`` has one of its own
             assert defaults is not None and param.default is not None
+            if defaults.unchanged is not None:
+                return defaults.from_found[param.name]
             if defaults.direct is not None:
                 return defaults.direct
             if isinstance(param.default, int):  # counted from the end, as a call counts
@@ -109,18 +115,37 @@ class FrameBuilder:
         """Is the parameter bound to its default read from the function (not folded)?"""
         return source.default and not inlining.callee.folds_default(source.param, "frozen-defaults" in self.emission.options.assume)
 
-    def default_reads(self, inlining: Inlining, again: Callable[[], cst.Call]) -> DefaultReads | None:
-        """How the site reads the defaults of its function (None: it reads none): once
-        each attribute, then the test that they hold every default read. Both may have been
-        replaced since the ``def``, by a shorter tuple or None; a call then raises a
-        TypeError (a missing argument), which ``again()``, the call made again with the
-        evaluated arguments, raises. The tuple's end holds the last parameters' defaults."""
+    def default_reads(self, inlining: Inlining, again: Callable[[], cst.Call], statements: bool = False) -> DefaultReads | None:
+        """How the site reads the defaults of its function (None: it reads none).
+
+        In statements, where only positional defaults are read: from the tuple the module
+        found (``runtime.defaults_of``) while the function holds it, a tuple being
+        immutable; else by making the call again (``again()``, with the evaluated
+        arguments), which binds them as the original does. Its items are the ``def``'s
+        defaults, which that tuple keeps alive: their release is silent (``release.py``).
+
+        Otherwise once each attribute, then the test that they hold every default read.
+        Both may have been replaced since the ``def``, by a shorter tuple or None; a call
+        then raises a TypeError (a missing argument), which ``again()`` raises. The
+        tuple's end holds the last parameters' defaults."""
         read = [s.param for s in inlining.binding if self._reads_default(inlining, s)]
         if not read:
             return None
         ref = b.name(self.emission.ref_alias(inlining.body))
         last = [-p.default for p in read if isinstance(p.default, int)]
         keys = [p.default for p in read if isinstance(p.default, str)]
+        callee = inlining.callee
+        if statements and tests_defaults_tuple(callee, inlining.binding, "frozen-defaults" in self.emission.options.assume):
+            found = b.name(self.emission.defaults_alias(inlining.body))
+            from_found: dict[str, cst.BaseExpression] = {}
+            for p in read:
+                assert isinstance(p.default, int)
+                same = callee.identical_default(p)
+                from_found[p.name] = (
+                    same.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]) if same is not None else b.subscript(found, b.integer(callee.positional_defaults + p.default))
+                )
+            unchanged = b.is_(b.attr(ref, "__defaults__"), found)
+            return DefaultReads([], None, again(), {}, unchanged=unchanged, from_found=from_found)
         if last == [1] and not keys:
             # One read, no temporary, no statement. While the function holds the tuple the
             # module found (``runtime.defaults_of``), its last item, indexed from the front
@@ -204,6 +229,7 @@ class FrameBuilder:
         call = site.site.call
         binds: list[cst.BaseExpression] = []
         values: list[cst.BaseExpression] = []
+        temps: list[str] = []  # the frame's variables, released after its body
         for i, arg in enumerate(call.args):
             emitted = copy(arg.value, repl, parent.rename, self.emission.marks)
             if i in inlining.in_place_args:
@@ -212,11 +238,12 @@ class FrameBuilder:
                 temp = self.names.temp()
                 binds.append(_walrus(temp, b.element(emitted)))
                 values.append(b.name(temp))
-                self.expression_temps.append(temp)
+                if not is_silent(emitted):
+                    temps.append(temp)
         defaults = self.default_reads(inlining, lambda: self._call_again(b.name(self.emission.ref_alias(inlining.body)), None, call, values))
         if defaults is not None and defaults.held is not None:
             binds += [_walrus(temp, value) for temp, value in defaults.binds]
-            self.expression_temps += defaults.binds_temps()
+            temps += defaults.binds_temps()
             binds.append(b.parenthesize_always(cst.BooleanOperation(left=defaults.held, operator=cst.Or(), right=defaults.again)))
         subst: dict[str, cst.BaseExpression] = {}
         for source, (param, value) in zip(inlining.binding, self.bound_values(inlining, values, defaults), strict=True):
@@ -225,7 +252,7 @@ class FrameBuilder:
                 temp = self.names.temp()
                 binds.append(_walrus(temp, value))
                 value = b.name(temp)
-                self.expression_temps.append(temp)
+                temps.append(temp)
             subst[param.name] = value
         rename: dict[cst.Name, str | cst.BaseExpression] = {node: subst[local] for node, local in callee.local_uses.items()}
         rename.update(self._namespace_reads(inlining))
@@ -246,8 +273,9 @@ class FrameBuilder:
             # (unrecorded, the frame had no instruction, and no logical frame was listed).
             shown_body = b.element(body)
             marks.replaced(shown_body, body)
-            last = cst.SubscriptElement(slice=cst.Index(value=b.integer(-1)))
-            inlined = cst.Subscript(value=b.tuple_([*binds, shown_body]), slice=[last])
+            released = [_walrus(temp, b.NONE) for temp in self._in_release_order(callee, subst, temps)]
+            last = cst.SubscriptElement(slice=cst.Index(value=b.integer(-1 - len(released))))
+            inlined = cst.Subscript(value=b.tuple_([*binds, shown_body, *released]), slice=[last])
         parenthesized = b.parenthesize_always(inlined)
         marks.copied(parenthesized, inlined)
         if inlined is body:
@@ -266,6 +294,15 @@ class FrameBuilder:
             rpar=[cst.RightParen()],
         )
 
+    @staticmethod
+    def _in_release_order(callee: CalleeInfo, subst: dict[str, cst.BaseExpression], temps: list[str]) -> list[str]:
+        """An expression-form frame's variables, released right after its body (``(t :=
+        None)``), as the original frame releases its locals when the callee returns: those
+        standing for parameters in the order of the frame's locals, then the others."""
+        order = {local: i for i, local in enumerate(callee.locals)}
+        position = {value.value: order[name] for name, value in subst.items() if isinstance(value, cst.Name)}
+        return sorted(temps, key=lambda temp: position.get(temp, len(order)))
+
     # -- statement form -----------------------------------------------------------------
     def statement_frame(self, parent: Frame, site: SitePlan, call: EvaluatedCall) -> tuple[list[Emitted], str | None]:
         """The statements replacing ``await callee(args)``, the arguments already evaluated."""
@@ -276,7 +313,7 @@ class FrameBuilder:
         number = self.names.new_frame()
         result = call.into.value if call.into is not None else self.names.make(f"ai{number}_ret") if call.want_result else None
         returns = inlining.body.facts.return_plan(callee)
-        defaults = self.default_reads(inlining, lambda: self._again(inlining, call, site.site.call))
+        defaults = self.default_reads(inlining, lambda: self._again(inlining, call, site.site.call), statements=True)
         values = self.bound_values(inlining, call.args, defaults)
         constants = {param.name: _pasted(value) for param, value in values if param.name in inlining.constants}
         names = self._local_names(inlining, call.args, call.receiver)
@@ -327,7 +364,28 @@ class FrameBuilder:
             bindings.append(b.assign(names[callee.params[0].name], b.attr(call.fn, "__self__")))
         kept = inlining.aliased | inlining.constants  # no variable of their own
         bindings += [b.assign(names[param.name], value) for param, value in values if param.name not in kept]
-        frame_code = self._with_exits(inlining, names, kept, number, [*call.arg_code, *bindings], inner, call)
+        silent_params = {param.name for param, value in values if is_silent(value)}
+        if defaults is not None:
+            silent_params |= defaults.from_found.keys()
+        unreleased = {names[local] for local in silent_locals(callee, inlining.body.facts.index, silent_params)}
+        unreleased |= silent_temporaries(call.frame_temps, call.arg_code)
+        # A call moves its arguments into the new frame: a temporary whose value a parameter
+        # (or a ``*``/``**`` parameter's display) now holds lets go of it there, so that the
+        # value goes when the parameter does. So do the temporaries of the defaults read.
+        moved = list(dict.fromkeys(
+            node.value
+            for param, value in values
+            if param.name not in kept
+            for node in walk(value)
+            if isinstance(node, cst.Name) and node.value in call.frame_temps and node.value not in unreleased
+        ))
+        if moved:
+            bindings.append(b.assign_many(moved, b.NONE))
+            unreleased |= set(moved)
+        frame_code = self._with_exits(inlining, names, unreleased, number, bindings, inner, call)
+        if defaults is not None and defaults.unchanged is not None:
+            frame_code = [b.if_(defaults.unchanged, frame_code, self._call_instead(defaults.again, call.frame_temps, unreleased - set(moved), result, number))]
+        frame_code = [*call.arg_code, *frame_code]
         stmts: list[Emitted] = frame_code
         if inlining.guard is not Guard.NONE:
             func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename, marks)
@@ -346,6 +404,22 @@ class FrameBuilder:
         for stmt in stmts:
             marks.mark_tree(stmt, site.line)
         return stmts, result if call.into is None else None
+
+    def _call_instead(self, again: cst.Call, temps: Sequence[str], silent: Collection[str], result: str | None, number: int) -> list[Emitted]:
+        """The site's call, made with the evaluated arguments where the inlined body cannot
+        stand for it. Made in two steps, as the original call is: the call binds the
+        arguments into the coroutine's frame, and only that frame holds them while it runs,
+        so the temporaries let go of them before the await (their values go in the order
+        the frame releases its locals)."""
+        coroutine = self.names.make(f"ai{number}_call")
+        released = [temp for temp in temps if temp not in silent]
+        awaited = cst.Await(expression=b.name(coroutine))
+        return [
+            b.assign(coroutine, again),
+            *([b.assign_many(released, b.NONE)] if released else []),
+            b.assign(result, awaited) if result is not None else cst.Expr(awaited),
+            b.assign(coroutine, b.NONE),
+        ]
 
     def _again(self, inlining: Inlining, call: EvaluatedCall, original: cst.Call) -> cst.Call:
         """The call of a statement-form site with its evaluated arguments (and receiver)."""
@@ -455,7 +529,7 @@ class FrameBuilder:
         self,
         inlining: Inlining,
         names: dict[str, str],
-        kept: Collection[str],
+        unreleased: Collection[str],
         number: int,
         bindings: list[Emitted],
         inner: list[Emitted],
@@ -466,13 +540,27 @@ class FrameBuilder:
         A fresh frame on every run: locals a read may see unassigned are unbound on entry,
         after the bindings (an argument may run another inlined copy of the same callee).
         The normal exit releases the locals (the original frame is freed when the callee
-        returns); an exception leaves them as they are, for post-mortem debuggers, as the
+        returns), in its order, but for ``unreleased`` variables (silent ones, whose release
+        nobody can see, ``release.py``, and temporaries already let go of); an exception leaves them as they are, for post-mortem debuggers, as the
         original frame stays alive in the traceback. The runtime's exit check runs on
         every exit."""
         callee = inlining.callee
-        released = [names[local] for local in callee.locals if local not in kept] + call.frame_temps
-        # Parameters are bound on entry (some are the caller's own variables: never unbound).
         params = {p.name for p in callee.params}
+        # Each local's variable, in the order the original frame releases them: a parameter
+        # standing for a constant has none, one aliasing a caller's variable is the
+        # caller's, one aliasing an argument's temporary is that temporary.
+        temps = call.frame_temps
+
+        def variable(local: str) -> str | None:
+            if local in inlining.constants or (local in inlining.aliased and names[local] not in temps):
+                return None
+            return names[local]
+
+        held = {local: variable(local) for local in callee.locals}
+        frees = [(local, name) for local, name in held.items() if name is not None and name not in unreleased]
+        own = [name for local, name in frees if local not in params]
+        released = [name for local, name in frees if local in params or not callee.is_runtime_async]
+        released += [temp for temp in temps if temp not in held.values() and temp not in unreleased]  # (the I7 flag)
         unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned and local not in params]
         fresh: list[Emitted] = [b.assign_many(unbound, b.NONE), b.delete(unbound)] if unbound else []
         handlers = [self._stop_iteration_handler(number)] if call.observed else []
@@ -486,10 +574,9 @@ class FrameBuilder:
             # exit restores the caller's context (a finaliser sees the callee's values);
             # the wrapper holds the parameters, and the snapshot of the caller's context,
             # until after it.
-            own = [names[local] for local in callee.locals if local not in kept and local not in params]
             if own:
                 inner = [*inner, b.assign_many(own, b.NONE)]
-            released = [name for name in released if name not in own] + [snapshot]
+            released.append(snapshot)
         release: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
         if not (handlers or every_exit):
             return [*bindings, *fresh, *inner, *release]

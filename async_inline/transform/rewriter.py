@@ -194,7 +194,10 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None, def
 
 
 def _defaults_of(rt: cst.Name, function: cst.BaseExpression, callee: CalleeInfo) -> cst.Call:
-    return cst.Call(b.attr(rt, "defaults_of"), [cst.Arg(function), cst.Arg(b.integer(callee.positional_defaults))])
+    args = [cst.Arg(function), cst.Arg(b.integer(callee.positional_defaults))]
+    if callee.identical_defaults:  # pasted where the tuple is the one found: it must hold them
+        args.append(cst.Arg(b.tuple_([b.tuple_([b.integer(i), literal]) for i, literal in callee.identical_defaults])))
+    return cst.Call(b.attr(rt, "defaults_of"), args)
 
 
 def _file_keyword(namespace: Namespace | None) -> list[cst.Arg]:

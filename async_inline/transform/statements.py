@@ -47,9 +47,6 @@ class _StatementSites:
     repl: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
     #: Whether an exception from the statement could be observed in this function.
     observed: bool = False
-    #: The ``:=`` temporaries of the expression-form sites: released after the statement,
-    #: as the call's frame released the arguments when it returned.
-    temps: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.sites or self.repl)
@@ -174,7 +171,6 @@ class StatementRewriter(cst.CSTTransformer):
             if site.inlining is None:
                 continue
             if site.inlining.form is Form.EXPRESSION:
-                self.builder.expression_temps = found.temps
                 found.repl[node] = self.builder.expression_frame(frame, site, found.repl)
             else:
                 found.sites[node] = site
@@ -235,7 +231,6 @@ class StatementRewriter(cst.CSTTransformer):
             lin = self._linearizer(sites, original)
             residual = self._linearize_small(lin, original)
             stmts = list(lin.out)
-            lin.temps += sites.temps
         if frame.inlined and isinstance(original, cst.Return):
             value = residual.value if isinstance(residual, cst.Return) else None
             stmts += self._lower_return(original, value, lin.temps if lin is not None else [])

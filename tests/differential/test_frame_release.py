@@ -1,0 +1,249 @@
+"""What an inlined frame releases on its normal exit, and what it may leave (issue 12, item 4).
+
+The original frame releases its locals when the callee returns. The inlined frame leaves a
+variable holding its value only where every binding of it is *silent*
+(``analysis/release.py``): an object of an exact builtin type nobody can see go. Each case
+below binds a value that looks harmless but can be any object, whose ``__del__`` prints:
+the print must come where the original's does.
+"""
+
+import pytest
+
+from async_inline import Options, rewrite_source
+from tests.differential.harness import assert_same_behaviour
+
+NOISY = '''
+class Noisy:
+    def __init__(self, name):
+        self.name = name
+    def __del__(self):
+        print("freed", self.name)
+    def __add__(self, other):
+        return Noisy(self.name + "+")
+    def __lt__(self, other):
+        return Noisy(self.name + "<")
+    def __eq__(self, other):
+        return Noisy(self.name + "==")
+    def __neg__(self):
+        return Noisy("-" + self.name)
+    def __bool__(self):
+        return True
+    __hash__ = object.__hash__
+'''
+
+_NOT_SILENT = {
+    "operator_on_an_argument": "x = a + 1",
+    "comparison_of_an_argument": "x = a < 1",
+    "equality_of_an_argument": "x = a == 1",
+    "negated_argument": "x = -a",
+    "or_of_an_argument": "x = 0 or a",
+    "conditional_of_an_argument": "x = a if True else 0",
+    "tuple_holding_an_argument": "x = (1, a)",
+    "constant_then_an_argument": "x = 1\n    x = a + 1",
+    "augmented_by_an_argument": "x = 1\n    x += a",
+    "local_copied_from_an_argument": "y = a\n    x = y",
+    "walrus_of_an_argument": "print((x := a + 1) is not None)",
+    "loop_over_constants_holds_an_argument": "for x in (1, a):\n        pass",
+    "call_of_a_builtin": "x = list((a,))",
+}
+
+
+@pytest.mark.parametrize("statement", _NOT_SILENT.values(), ids=_NOT_SILENT.keys())
+def test_a_local_that_may_hold_any_object_is_released_on_return(statement):
+    """Rule 4 of the lean-code issue: the callee's locals go where its frame would."""
+    assert_same_behaviour(NOISY + f'''
+async def f(a):
+    {statement}
+    return 0
+
+async def main():
+    for tag in ("p", "q"):
+        print("got", await f(Noisy(tag)))
+        print("after", tag)
+''', inlined={"f"})
+
+
+def test_an_argument_temporary_holding_any_object_is_released_on_return():
+    assert_same_behaviour(NOISY + '''
+async def f(a):
+    return [a][0] and 0
+
+async def main():
+    for tag in ("p", "q"):
+        n = Noisy(tag)
+        print("got", await f(n + 1))
+        print("after", tag)
+''', inlined={"f"})
+
+
+_SILENT_CALLEE = '''
+async def f(a, b=3, c=None):
+    n = 1
+    n += 2
+    s = "x" * n
+    flag = not a
+    member = a in (1, 2)
+    same = a is c
+    t = (n, s, flag, -n, 2 ** n, n < 4)
+    return len(t) + b
+'''
+
+
+def test_silent_locals_keep_their_values_and_behave_the_same():
+    """Locals and temporaries bound only to literals, ``not``, ``in``, ``is``, operators on
+    those and tuples of them are not cleared on the normal exit (nothing can tell), nor is a
+    default read from the tuple the module holds; the program behaves the same."""
+    source = NOISY + _SILENT_CALLEE + '''
+async def main():
+    for tag in ("p", "q"):
+        print("got", await f(Noisy(tag)), await f("k" + "x"))
+        print("after", tag)
+'''
+    result = assert_same_behaviour(source, inlined={"f"})
+    assert _cleared(result.code).isdisjoint({"n", "s", "flag", "member", "same", "t", "b", "c"})
+
+
+def _cleared(code: str) -> set[str]:
+    """The variables the code of ``main`` sets to None."""
+    lines = [line.strip() for line in code.split("async def main", 1)[1].splitlines()]
+    return {name.strip() for line in lines if line.endswith("= None") for name in line.split("=")[:-1]}
+
+
+def test_only_the_variables_that_may_hold_any_object_are_cleared():
+    """The parameter holds an object whose ``__del__`` prints, and is released as the
+    original releases it, while the silent locals beside it are not cleared."""
+    result = rewrite_source(NOISY + _SILENT_CALLEE + '''
+async def main():
+    print(await f(Noisy("p")))
+''', options=Options(stress_seed=None))
+    cleared = _cleared(result.code)
+    assert "_ai_t2" in cleared, result.code  # the argument, a Noisy
+    assert cleared.isdisjoint({"n", "s", "flag", "member", "same", "t", "b", "c"}), result.code
+
+
+_ORDER = {
+    "keyword_only_before_star": '''
+async def f(a, *rest, k):
+    x = Noisy("x")
+    return 0
+
+async def main():
+    print(await f(Noisy("a"), Noisy("r"), k=Noisy("k")))
+''',
+    "rebound_parameter_lets_go_of_its_argument": '''
+async def f(a):
+    a = 1
+    print("rebound")
+    return a
+
+async def main():
+    print(await f(Noisy("a")))
+''',
+    "copied_parameter": '''
+async def f(a, b):
+    c = a
+    a = b
+    print("rebound")
+    return 0
+
+async def main():
+    print(await f(Noisy("a"), Noisy("b")))
+''',
+    "defaults_replaced_the_call_made_instead": '''
+async def f(a, b=5):
+    x = Noisy("x")
+    return b
+
+async def main():
+    f.__defaults__ = (6,)
+    print(await f(Noisy("a")))
+    print("after")
+''',
+    "keyword_defaults": '''
+async def f(a, *, b=5):
+    x = Noisy("x")
+    return b
+
+async def main():
+    print(await f(Noisy("a")))
+    f.__kwdefaults__ = {"b": Noisy("b")}
+    print(await f(Noisy("a2")) is not None)
+    f.__kwdefaults__ = None
+    print("after")
+''',
+}
+
+
+@pytest.mark.parametrize("source", _ORDER.values(), ids=_ORDER.keys())
+def test_the_frame_releases_its_variables_in_the_original_order(source):
+    """A frame releases its locals in the order of ``co_varnames`` (positional parameters,
+    keyword-only ones, ``*``, ``**``, then the others), and an argument goes with the
+    parameter holding it (a temporary that evaluated it lets go of it where the call
+    binds it), also where the site makes the call instead (the defaults were replaced)."""
+    assert_same_behaviour(NOISY + source, inlined={"f"})
+
+
+_IDENTICAL_DEFAULTS = {
+    "small_int_replaced_by_a_class_decorator_with_the_same_length": '''
+def other(cls):
+    cls.m.__defaults__ = (6,)
+    return cls
+
+@other
+class K:
+    async def m(self, a, b=5):
+        r = a, b
+        return r
+
+async def main():
+    return await K.m(K(), 1)
+''',
+    "large_int_is_the_tuples_object": '''
+async def f(a, b=100000):
+    return b is f.__defaults__[0], b
+
+async def main():
+    return await f(1)
+''',
+    "none_replaced_at_run_time": '''
+async def f(a, b=None):
+    r = a, b
+    return r
+
+async def main():
+    out = [await f(1)]
+    f.__defaults__ = (7,)
+    out.append(await f(1))
+    return out
+''',
+}
+
+
+@pytest.mark.parametrize("source", _IDENTICAL_DEFAULTS.values(), ids=_IDENTICAL_DEFAULTS.keys())
+def test_a_default_pasted_as_its_literal_is_the_tuples_object(source):
+    """Where the function holds its ``def``'s tuple, a default of ``None``, a bool or a
+    small int is pasted as its literal (the same object); another is read from the tuple.
+    A decorator replacing the tuple by one of the same length is caught when the module
+    finds the tuple (``runtime.defaults_of``)."""
+    assert_same_behaviour(source)
+
+
+def test_a_runtime_async_frame_releases_its_locals_then_its_parameters():
+    """I2: the body's own locals go when its coroutine returns, in their order; the
+    parameters, which the wrapper holds, after its exit (same program as above, with
+    ``@async_method``)."""
+    import runtime
+
+    assert_same_behaviour(NOISY + '''
+from runtime import async_method
+
+@async_method
+async def f(a, *rest, k):
+    x = Noisy("x")
+    y = Noisy("y")
+    return 0
+
+async def main():
+    print(await f(Noisy("a"), Noisy("r"), k=Noisy("k")))
+    print("after")
+''', inlined={"f"}, runner=runtime.run)
