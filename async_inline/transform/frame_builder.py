@@ -271,11 +271,20 @@ class FrameBuilder:
         if binds:
             # A tuple body is bracketed to be an element: the bracketed copy is the body
             # (unrecorded, the frame had no instruction, and no logical frame was listed).
-            shown_body = b.element(body)
-            marks.replaced(shown_body, body)
             released = [_walrus(temp, b.NONE) for temp in self._in_release_order(callee, subst, temps)]
-            last = cst.SubscriptElement(slice=cst.Index(value=b.integer(-1 - len(released))))
-            inlined = cst.Subscript(value=b.tuple_([*binds, shown_body, *released]), slice=[last])
+            if released:
+                # ``(BODY if (binds) else None, (t := None) ...)[0]``: the tuple of the binds,
+                # which holds the arguments too, goes once tested (a tuple that is not empty
+                # is true), before the body; the temporaries let go of them after it.
+                shown_body = b.parenthesize_always(body)
+                bound: cst.BaseExpression = cst.IfExp(test=b.tuple_(binds), body=shown_body, orelse=b.NONE)
+                first = cst.SubscriptElement(slice=cst.Index(value=b.integer(0)))
+                inlined = cst.Subscript(value=b.tuple_([bound, *released]), slice=[first])
+            else:
+                shown_body = b.element(body)
+                last = cst.SubscriptElement(slice=cst.Index(value=b.integer(-1)))
+                inlined = cst.Subscript(value=b.tuple_([*binds, shown_body]), slice=[last])
+            marks.replaced(shown_body, body)
         parenthesized = b.parenthesize_always(inlined)
         marks.copied(parenthesized, inlined)
         if inlined is body:

@@ -159,6 +159,15 @@ async def main():
     print(await f(Noisy("a")))
     print("after")
 ''',
+    "expression_form_arguments_in_parameter_order": '''
+async def f(a, b):
+    return a is not b
+
+async def main():
+    print(await f(Noisy("a"), Noisy("b")), "printed after both are freed")
+    if await f(Noisy("c"), b=Noisy("d")):
+        print("in the if")
+''',
     "keyword_defaults": '''
 async def f(a, *, b=5):
     x = Noisy("x")
