@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import types
 import unicodedata
 from collections.abc import Callable, Container, Iterator, Sequence
 from functools import cached_property
@@ -14,6 +15,7 @@ from libcst.metadata import BuiltinScope, ComprehensionScope, GlobalScope, Scope
 from libcst.metadata.scope_provider import AnnotationScope
 
 from ..options import noinline_matches
+from ..pyast import QUIET_FILE, compile_quietly
 from ..tree import future_features, statements_of, walk
 from .callee import CalleeInfo, Owner, analyze_callee, names_an_exception
 from .classes import UNKNOWN, ClassInfo, analyze_class, is_overload_stub, module_classes
@@ -84,6 +86,15 @@ class ModuleFacts:
         self._stable: dict[Scope, frozenset[str]] = {}
         self._local_bindings: dict[Scope, dict[str, list[cst.Name]]] = {}
         self._expression: dict[str, bool] = {}
+
+    @cached_property
+    def code(self) -> types.CodeType | None:
+        """The module as CPython compiles it (None where it does not): a function's code
+        object gives the order its frame releases its variables (``release.release_order``)."""
+        try:
+            return compile_quietly(self.index.module.code, QUIET_FILE)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
 
     def function(self, name: str) -> CalleeInfo | None:
         """The callee for module-level function ``name``, if the module defines one."""

@@ -27,12 +27,15 @@ by ``CalleeInfo.maybe_unassigned`` (such locals start unbound on every run).
 
 from __future__ import annotations
 
+import inspect
+import types
 from collections.abc import Callable, Collection, Iterable
 
 import libcst as cst
 
 from ..tree import walk
 from .callee import CalleeInfo
+from .module import ModuleFacts
 from .scopes import Role, ScopeIndex
 
 #: Operators whose result is a ``bool`` whatever the operands (``in`` converts).
@@ -121,3 +124,37 @@ def _bound_value(index: ScopeIndex, node: cst.Name) -> cst.BaseExpression | None
     if isinstance(parent, (cst.AnnAssign, cst.AugAssign, cst.NamedExpr)) and parent.target is node:
         return parent.value
     return None
+
+
+def release_order(facts: ModuleFacts, callee: CalleeInfo) -> tuple[str, ...]:
+    """The callee's locals in the order its frame releases them: CPython clears a frame's
+    variables in the order of its code object's ``co_varnames`` (parameters, then each
+    other name at its first occurrence in the compiled code, a read included), then its
+    cells (``co_cellvars``: names a closure captures, a ``:=`` target of a comprehension
+    before 3.12). Taken from the module compiled by the running interpreter; where the
+    function's code object cannot be told (two of the same name and parameters),
+    ``callee.locals``, the order of first binding."""
+    code = _code_of(facts, callee)
+    if code is None:
+        return callee.locals
+    place = {name: i for i, name in enumerate((*code.co_varnames, *code.co_cellvars)) if name}
+    known = sorted((local for local in callee.locals if local in place), key=place.__getitem__)
+    return (*known, *(local for local in callee.locals if local not in place))
+
+
+def _code_of(facts: ModuleFacts, callee: CalleeInfo) -> types.CodeType | None:
+    """The code object of the callee's function: the one of that name whose parameters are
+    the callee's, with the same locals."""
+    if facts.code is None:
+        return None
+    params = tuple(p.name for p in callee.params)
+    found: list[types.CodeType] = []
+    stack = [facts.code]
+    while stack:
+        code = stack.pop()
+        stack.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
+        arguments = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & inspect.CO_VARARGS) + bool(code.co_flags & inspect.CO_VARKEYWORDS)
+        if code.co_name == callee.name and sorted(code.co_varnames[:arguments]) == sorted(params):
+            found.append(code)
+    found = [code for code in found if set(callee.locals) <= {*code.co_varnames, *code.co_cellvars}] if len(found) > 1 else found
+    return found[0] if len(found) == 1 else None

@@ -24,7 +24,7 @@ from ..analysis.binding import ParamSource, tests_defaults_tuple
 from ..analysis.callee import CalleeInfo, Parameter, ParamKind, is_immutable_literal
 from ..analysis.evaluation import awaits_in
 from ..analysis.guards import Guard
-from ..analysis.release import is_silent, silent_locals, silent_temporaries
+from ..analysis.release import is_silent, release_order, silent_locals, silent_temporaries
 from ..analysis.resolve import Lookup
 from ..analysis.scopes import Role
 from ..analysis.site import BUILTIN_NAMES, NEWER_BUILTIN_NAMES
@@ -271,7 +271,7 @@ class FrameBuilder:
         if binds:
             # A tuple body is bracketed to be an element: the bracketed copy is the body
             # (unrecorded, the frame had no instruction, and no logical frame was listed).
-            released = [_walrus(temp, b.NONE) for temp in self._in_release_order(callee, subst, temps)]
+            released = [_walrus(temp, b.NONE) for temp in self._in_release_order(inlining, subst, temps)]
             if released:
                 # ``(BODY if (binds) else None, (t := None) ...)[0]``: the tuple of the binds,
                 # which holds the arguments too, goes once tested (a tuple that is not empty
@@ -304,11 +304,11 @@ class FrameBuilder:
         )
 
     @staticmethod
-    def _in_release_order(callee: CalleeInfo, subst: dict[str, cst.BaseExpression], temps: list[str]) -> list[str]:
+    def _in_release_order(inlining: Inlining, subst: dict[str, cst.BaseExpression], temps: list[str]) -> list[str]:
         """An expression-form frame's variables, released right after its body (``(t :=
         None)``), as the original frame releases its locals when the callee returns: those
         standing for parameters in the order of the frame's locals, then the others."""
-        order = {local: i for i, local in enumerate(callee.locals)}
+        order = {local: i for i, local in enumerate(release_order(inlining.body.facts, inlining.callee))}
         position = {value.value: order[name] for name, value in subst.items() if isinstance(value, cst.Name)}
         return sorted(temps, key=lambda temp: position.get(temp, len(order)))
 
@@ -365,12 +365,17 @@ class FrameBuilder:
             bindings += [b.assign(temp, value) for temp, value in defaults.binds]
             bindings.append(b.if_(b.not_(defaults.held), [cst.Expr(defaults.again)]))
             call = replace(call, frame_temps=[*call.frame_temps, *defaults.binds_temps()])
+        passed_on: list[str] = []  # temporaries of the lookup that ``self`` now holds
+        if call.receiver is None and inlining.target.lookup is not Lookup.BOUND:
+            call = replace(call, lookup_temps=[])  # a function read off a class or module: not passed on
         if call.receiver is not None:
             if callee.params[0].name not in inlining.aliased:
                 bindings.append(b.assign(names[callee.params[0].name], call.receiver))
+                passed_on = call.lookup_temps
         elif inlining.target.lookup is Lookup.BOUND:
             assert call.fn is not None
             bindings.append(b.assign(names[callee.params[0].name], b.attr(call.fn, "__self__")))
+            passed_on = call.lookup_temps
         kept = inlining.aliased | inlining.constants  # no variable of their own
         bindings += [b.assign(names[param.name], value) for param, value in values if param.name not in kept]
         silent_params = {param.name for param, value in values if is_silent(value)}
@@ -380,7 +385,8 @@ class FrameBuilder:
         unreleased |= silent_temporaries(call.frame_temps, call.arg_code)
         # A call moves its arguments into the new frame: a temporary whose value a parameter
         # (or a ``*``/``**`` parameter's display) now holds lets go of it there, so that the
-        # value goes when the parameter does. So do the temporaries of the defaults read.
+        # value goes when the parameter does. So do the temporaries of the defaults read,
+        # and those of a method's lookup, once ``self`` is bound.
         moved = list(dict.fromkeys(
             node.value
             for param, value in values
@@ -388,6 +394,7 @@ class FrameBuilder:
             for node in walk(value)
             if isinstance(node, cst.Name) and node.value in call.frame_temps and node.value not in unreleased
         ))
+        moved += passed_on
         if moved:
             bindings.append(b.assign_many(moved, b.NONE))
             unreleased |= set(moved)
@@ -558,14 +565,14 @@ class FrameBuilder:
         # Each local's variable, in the order the original frame releases them: a parameter
         # standing for a constant has none, one aliasing a caller's variable is the
         # caller's, one aliasing an argument's temporary is that temporary.
-        temps = call.frame_temps
+        temps = [*call.frame_temps, *call.lookup_temps]  # the receiver may stand for ``self``
 
         def variable(local: str) -> str | None:
             if local in inlining.constants or (local in inlining.aliased and names[local] not in temps):
                 return None
             return names[local]
 
-        held = {local: variable(local) for local in callee.locals}
+        held = {local: variable(local) for local in release_order(inlining.body.facts, callee)}
         frees = [(local, name) for local, name in held.items() if name is not None and name not in unreleased]
         own = [name for local, name in frees if local not in params]
         released = [name for local, name in frees if local in params or not callee.is_runtime_async]

@@ -47,6 +47,9 @@ class EvaluatedCall:
     #: For a method guarded on its class (``Guard.CLASS_ATTRIBUTE``): the receiver, a
     #: temporary or a stable name.
     receiver: cst.Name | None
+    #: Which of ``fn`` and ``receiver`` are temporaries of the statement: the inlined frame
+    #: lets go of them where the call would have passed them on (``self`` holds them).
+    lookup_temps: list[str]
     #: What the guard awaits when the name no longer holds the callee.
     fallback: cst.BaseExpression
     want_result: bool
@@ -287,6 +290,7 @@ class Linearizer:
             frame_temps=frame_temps,
             fn=fn,
             receiver=receiver,
+            lookup_temps=[name.value for name in (fn, receiver) if name is not None and name.value in self.temps],
             fallback=fallback,
             want_result=not discard,
             into=into,

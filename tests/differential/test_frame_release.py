@@ -256,3 +256,52 @@ async def main():
     print(await f(Noisy("a"), Noisy("r"), k=Noisy("k")))
     print("after")
 ''', inlined={"f"}, runner=runtime.run)
+
+
+_FOUND_BY_REVIEW_R5 = {
+    "first_occurrence_is_a_read": '''
+async def f(flag):
+    if flag:
+        print(y)
+    x = Noisy("x")
+    y = Noisy("y")
+    return 0
+
+async def main():
+    print(await f(False))
+''',
+    "comprehension_walrus_target_is_a_cell_before_3_12": '''
+async def f(xs):
+    r = [(w := v) for v in xs]
+    k = Noisy("k")
+    return len(r)
+
+async def main():
+    print(await f([Noisy("w")]))
+''',
+}
+
+
+@pytest.mark.parametrize("source", _FOUND_BY_REVIEW_R5.values(), ids=_FOUND_BY_REVIEW_R5.keys())
+def test_the_release_order_is_the_compiled_code_objects(source):
+    """Review R5 (f2, f3): a frame releases its variables in its code object's order,
+    ``co_varnames`` (a name's first occurrence, a read included) then ``co_cellvars``
+    (before 3.12 a ``:=`` target of a comprehension is a cell), not in order of binding."""
+    assert_same_behaviour(NOISY + source, inlined={"f"})
+
+
+@pytest.mark.parametrize("options", [Options(assume=frozenset({"class-methods"})), Options(costly_guards=True)], ids=["class-methods", "costly-guards"])
+def test_a_temporary_receiver_goes_with_self(options):
+    """Review R5 f4: ``await Obj("o").m(x)`` hands the receiver to the method as ``self``,
+    the first local its frame releases; the statement's temporary holding it (or its bound
+    method) lets go of it where ``self`` is bound."""
+    assert_same_behaviour(NOISY + '''
+class Obj(Noisy):
+    async def m(self, a):
+        x = Noisy("x")
+        return 0
+
+async def main():
+    print("got", await Obj("o").m(Noisy("a")))
+    print("after")
+''', options=options, inlined={"Obj.m"})
