@@ -335,7 +335,8 @@ def _rewrite_unpaused(
         except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
             raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
         new_module, report, marks = rewrite_module(
-            tree, path=filename, source=source, syntax=syntax, options=options, module_name=module, program=program, encoding=encoding
+            tree, path=filename, source=source, syntax=syntax, options=options, module_name=module, program=program, encoding=encoding,
+            code=input_code,
         )
         if marks is None:
             return new_module, report, None, None, source

@@ -45,8 +45,10 @@ class ModuleFacts:
         is_package: bool = False,
         path: str | None = None,
         encoding: str = "utf-8",
+        code: types.CodeType | None = None,
     ) -> None:
         self.index = index
+        self._code = code
         #: The encoding of the module's file (its coding declaration): what the rewritten
         #: file can hold, so what text of other modules may be inlined into it.
         self.encoding = encoding
@@ -90,7 +92,10 @@ class ModuleFacts:
     @cached_property
     def code(self) -> types.CodeType | None:
         """The module as CPython compiles it (None where it does not): a function's code
-        object gives the order its frame releases its variables (``release.release_order``)."""
+        object gives the order its frame releases its variables (``release.release_order``).
+        The rewritten module's is the one its check compiled; another's is compiled here."""
+        if self._code is not None:
+            return self._code
         try:
             return compile_quietly(self.index.module.code, QUIET_FILE)
         except (SyntaxError, ValueError, RecursionError, MemoryError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import types
 from collections.abc import Callable, Sequence
 from typing import TypeVar, cast
 
@@ -34,6 +35,7 @@ def rewrite_module(
     module_name: str | None = None,
     program: Program | None = None,
     encoding: str = "utf-8",
+    code: types.CodeType | None = None,
 ) -> tuple[cst.Module, FileReport, OriginMarks | None]:
     """Inline what the plan inlines.
 
@@ -45,7 +47,7 @@ def rewrite_module(
         index = ScopeIndex(module, source, syntax)
         program = program or Program(None, options.noinline)
         is_package = os.path.basename(path) == "__init__.py"
-        facts = ModuleFacts(index, module_name, options.noinline, program=program, is_package=is_package, path=path, encoding=encoding)
+        facts = ModuleFacts(index, module_name, options.noinline, program=program, is_package=is_package, path=path, encoding=encoding, code=code)
         program.add(facts)
         names = FreshNames(generated_like(source if source is not None else module.code))
         plan = Planner(facts, options, names, path).plan()
