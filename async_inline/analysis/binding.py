@@ -81,11 +81,15 @@ def bind_arguments(args: Sequence[cst.Arg], params: Sequence[Parameter]) -> tupl
     return tuple(sources)
 
 
-def tests_defaults_tuple(callee: CalleeInfo, binding: Sequence[ParamSource], frozen_defaults: bool) -> bool:
+def tests_defaults_tuple(callee: CalleeInfo, binding: Sequence[ParamSource], frozen_defaults: bool, configured: bool) -> bool:
     """Does a statement-form site of this binding read its defaults from the tuple the
     module found, behind the test that the function still holds it (``frame_builder``'s
     ``default_reads``)? Where it reads some default (one not folded under
     ``frozen-defaults``), all of them positional: ``__kwdefaults__`` is a dict, which may
-    change in place, so an identity test says nothing about its items."""
+    change in place, so an identity test says nothing about its items. Not where
+    ``configure_await`` wraps the call (``configured``): the call made where the test
+    fails would lose it."""
+    if configured:
+        return False
     read = [s.param for s in binding if s.default and not callee.folds_default(s.param, frozen_defaults)]
     return bool(read) and all(isinstance(p.default, int) for p in read)

@@ -131,9 +131,8 @@ def release_order(facts: ModuleFacts, callee: CalleeInfo) -> tuple[str, ...]:
     variables in the order of its code object's ``co_varnames`` (parameters, then each
     other name at its first occurrence in the compiled code, a read included), then its
     cells (``co_cellvars``: names a closure captures, a ``:=`` target of a comprehension
-    before 3.12). Taken from the module compiled by the running interpreter; where the
-    function's code object cannot be told (two of the same name and parameters),
-    ``callee.locals``, the order of first binding."""
+    before 3.12). Taken from the module compiled by the running interpreter; where it
+    does not compile, ``callee.locals``, the order of first binding."""
     code = _code_of(facts, callee)
     if code is None:
         return callee.locals
@@ -143,18 +142,19 @@ def release_order(facts: ModuleFacts, callee: CalleeInfo) -> tuple[str, ...]:
 
 
 def _code_of(facts: ModuleFacts, callee: CalleeInfo) -> types.CodeType | None:
-    """The code object of the callee's function: the one of that name whose parameters are
-    the callee's, with the same locals."""
+    """The code object of the callee's function: of that name and parameters, starting
+    where the ``def`` does (at its first decorator, if any: the nearest start at or above
+    the ``def``'s line; a function of the same name nested in it starts below)."""
     if facts.code is None:
         return None
-    params = tuple(p.name for p in callee.params)
+    params = sorted(p.name for p in callee.params)
+    line = facts.index.line(callee.node)
     found: list[types.CodeType] = []
     stack = [facts.code]
     while stack:
         code = stack.pop()
         stack.extend(const for const in code.co_consts if isinstance(const, types.CodeType))
         arguments = code.co_argcount + code.co_kwonlyargcount + bool(code.co_flags & inspect.CO_VARARGS) + bool(code.co_flags & inspect.CO_VARKEYWORDS)
-        if code.co_name == callee.name and sorted(code.co_varnames[:arguments]) == sorted(params):
+        if code.co_name == callee.name and sorted(code.co_varnames[:arguments]) == params and code.co_firstlineno <= line:
             found.append(code)
-    found = [code for code in found if set(callee.locals) <= {*code.co_varnames, *code.co_cellvars}] if len(found) > 1 else found
-    return found[0] if len(found) == 1 else None
+    return max(found, key=lambda code: code.co_firstlineno, default=None)

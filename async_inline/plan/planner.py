@@ -496,7 +496,7 @@ class Planner:
         where the compiler warns about one, ``CalleeInfo.literal_unsafe_locals``.)"""
         callee = check.target.callee
         frozen = "frozen-defaults" in self.options.assume
-        found_tuple = tests_defaults_tuple(callee, check.binding, frozen)
+        found_tuple = tests_defaults_tuple(callee, check.binding, frozen, configured=site.configure is not None)
         out: dict[str, cst.BaseExpression] = {}
         for source in check.binding:
             param = source.param

@@ -115,10 +115,11 @@ class FrameBuilder:
         """Is the parameter bound to its default read from the function (not folded)?"""
         return source.default and not inlining.callee.folds_default(source.param, "frozen-defaults" in self.emission.options.assume)
 
-    def default_reads(self, inlining: Inlining, again: Callable[[], cst.Call], statements: bool = False) -> DefaultReads | None:
+    def default_reads(self, inlining: Inlining, again: Callable[[], cst.Call], configured: bool | None = None) -> DefaultReads | None:
         """How the site reads the defaults of its function (None: it reads none).
 
-        In statements, where only positional defaults are read: from the tuple the module
+        In statements (``configured`` given: whether ``configure_await`` wraps the call),
+        where ``binding.tests_defaults_tuple`` says so: from the tuple the module
         found (``runtime.defaults_of``) while the function holds it, a tuple being
         immutable; else by making the call again (``again()``, with the evaluated
         arguments), which binds them as the original does. Its items are the ``def``'s
@@ -135,7 +136,8 @@ class FrameBuilder:
         last = [-p.default for p in read if isinstance(p.default, int)]
         keys = [p.default for p in read if isinstance(p.default, str)]
         callee = inlining.callee
-        if statements and tests_defaults_tuple(callee, inlining.binding, "frozen-defaults" in self.emission.options.assume):
+        frozen = "frozen-defaults" in self.emission.options.assume
+        if configured is not None and tests_defaults_tuple(callee, inlining.binding, frozen, configured):
             found = b.name(self.emission.defaults_alias(inlining.body))
             from_found: dict[str, cst.BaseExpression] = {}
             for p in read:
@@ -322,7 +324,7 @@ class FrameBuilder:
         number = self.names.new_frame()
         result = call.into.value if call.into is not None else self.names.make(f"ai{number}_ret") if call.want_result else None
         returns = inlining.body.facts.return_plan(callee)
-        defaults = self.default_reads(inlining, lambda: self._again(inlining, call, site.site.call), statements=True)
+        defaults = self.default_reads(inlining, lambda: self._again(inlining, call, site.site.call), configured=site.site.configure is not None)
         values = self.bound_values(inlining, call.args, defaults)
         constants = {param.name: _pasted(value) for param, value in values if param.name in inlining.constants}
         names = self._local_names(inlining, call.args, call.receiver)
@@ -365,17 +367,15 @@ class FrameBuilder:
             bindings += [b.assign(temp, value) for temp, value in defaults.binds]
             bindings.append(b.if_(b.not_(defaults.held), [cst.Expr(defaults.again)]))
             call = replace(call, frame_temps=[*call.frame_temps, *defaults.binds_temps()])
-        passed_on: list[str] = []  # temporaries of the lookup that ``self`` now holds
         if call.receiver is None and inlining.target.lookup is not Lookup.BOUND:
             call = replace(call, lookup_temps=[])  # a function read off a class or module: not passed on
+        first = callee.params[0].name if callee.params else None
         if call.receiver is not None:
-            if callee.params[0].name not in inlining.aliased:
+            if first not in inlining.aliased:
                 bindings.append(b.assign(names[callee.params[0].name], call.receiver))
-                passed_on = call.lookup_temps
         elif inlining.target.lookup is Lookup.BOUND:
             assert call.fn is not None
             bindings.append(b.assign(names[callee.params[0].name], b.attr(call.fn, "__self__")))
-            passed_on = call.lookup_temps
         kept = inlining.aliased | inlining.constants  # no variable of their own
         bindings += [b.assign(names[param.name], value) for param, value in values if param.name not in kept]
         silent_params = {param.name for param, value in values if is_silent(value)}
@@ -383,24 +383,21 @@ class FrameBuilder:
             silent_params |= defaults.from_found.keys()
         unreleased = {names[local] for local in silent_locals(callee, inlining.body.facts.index, silent_params)}
         unreleased |= silent_temporaries(call.frame_temps, call.arg_code)
-        # A call moves its arguments into the new frame: a temporary whose value a parameter
-        # (or a ``*``/``**`` parameter's display) now holds lets go of it there, so that the
-        # value goes when the parameter does. So do the temporaries of the defaults read,
-        # and those of a method's lookup, once ``self`` is bound.
-        moved = list(dict.fromkeys(
-            node.value
-            for param, value in values
-            if param.name not in kept
-            for node in walk(value)
-            if isinstance(node, cst.Name) and node.value in call.frame_temps and node.value not in unreleased
-        ))
-        moved += passed_on
-        if moved:
-            bindings.append(b.assign_many(moved, b.NONE))
-            unreleased |= set(moved)
-        frame_code = self._with_exits(inlining, names, unreleased, number, bindings, inner, call)
+        arguments = self._argument_temps(inlining, names, values, call, first, unreleased)
+        if not callee.is_runtime_async:
+            # A call moves its arguments into the new frame: a temporary whose value a
+            # parameter with a variable of its own (or a ``*``/``**`` parameter's display, or
+            # ``self``) now holds lets go of it there, so that the value goes when the
+            # parameter does. (A runtime-async function's wrapper keeps its own reference to
+            # its arguments until after its exit: ``_with_exits``.)
+            moved = [temp for param, temps in arguments.items() if param not in inlining.aliased for temp in temps]
+            if moved:
+                bindings.append(b.assign_many(moved, b.NONE))
+                unreleased |= set(moved)
+        frame_code = self._with_exits(inlining, names, unreleased, arguments, number, bindings, inner, call)
         if defaults is not None and defaults.unchanged is not None:
-            frame_code = [b.if_(defaults.unchanged, frame_code, self._call_instead(defaults.again, call.frame_temps, unreleased - set(moved), result, number))]
+            passed = [*call.frame_temps, *call.lookup_temps]
+            frame_code = [b.if_(defaults.unchanged, frame_code, self._call_instead(defaults.again, passed, unreleased, result, number))]
         frame_code = [*call.arg_code, *frame_code]
         stmts: list[Emitted] = frame_code
         if inlining.guard is not Guard.NONE:
@@ -420,6 +417,29 @@ class FrameBuilder:
         for stmt in stmts:
             marks.mark_tree(stmt, site.line)
         return stmts, result if call.into is None else None
+
+    @staticmethod
+    def _argument_temps(
+        inlining: Inlining,
+        names: dict[str, str],
+        values: list[tuple[Parameter, cst.BaseExpression]],
+        call: EvaluatedCall,
+        first: str | None,
+        unreleased: Collection[str],
+    ) -> dict[str, list[str]]:
+        """Each parameter's argument as the temporaries holding it (the value of a
+        parameter aliasing a temporary is that temporary; ``self``'s, the receiver or bound
+        method of the lookup): what the original call hands to the new frame."""
+        temps = {*call.frame_temps, *call.lookup_temps} - set(unreleased)
+        out: dict[str, list[str]] = {}
+        for param, value in values:
+            if param.name in inlining.aliased:
+                out[param.name] = [names[param.name]] if names[param.name] in temps else []
+            elif param.name not in inlining.constants:
+                out[param.name] = list(dict.fromkeys(n.value for n in walk(value) if isinstance(n, cst.Name) and n.value in temps))
+        if first is not None and first not in out:
+            out[first] = [temp for temp in call.lookup_temps if temp in temps]
+        return out
 
     def _call_instead(self, again: cst.Call, temps: Sequence[str], silent: Collection[str], result: str | None, number: int) -> list[Emitted]:
         """The site's call, made with the evaluated arguments where the inlined body cannot
@@ -546,6 +566,7 @@ class FrameBuilder:
         inlining: Inlining,
         names: dict[str, str],
         unreleased: Collection[str],
+        arguments: dict[str, list[str]],
         number: int,
         bindings: list[Emitted],
         inner: list[Emitted],
@@ -562,21 +583,17 @@ class FrameBuilder:
         every exit."""
         callee = inlining.callee
         params = {p.name for p in callee.params}
-        # Each local's variable, in the order the original frame releases them: a parameter
-        # standing for a constant has none, one aliasing a caller's variable is the
-        # caller's, one aliasing an argument's temporary is that temporary.
-        temps = [*call.frame_temps, *call.lookup_temps]  # the receiver may stand for ``self``
-
-        def variable(local: str) -> str | None:
-            if local in inlining.constants or (local in inlining.aliased and names[local] not in temps):
-                return None
-            return names[local]
-
-        held = {local: variable(local) for local in release_order(inlining.body.facts, callee)}
-        frees = [(local, name) for local, name in held.items() if name is not None and name not in unreleased]
-        own = [name for local, name in frees if local not in params]
-        released = [name for local, name in frees if local in params or not callee.is_runtime_async]
-        released += [temp for temp in temps if temp not in held.values() and temp not in unreleased]  # (the I7 flag)
+        order = release_order(inlining.body.facts, callee)
+        # The variables of the frame's locals (a parameter standing for a constant, or
+        # aliasing a caller's variable or an argument's temporary, has none of its own), and
+        # the temporaries holding each parameter's argument, in the frame's order.
+        own = {local: names[local] for local in order if local not in inlining.constants and local not in inlining.aliased}
+        own = {local: name for local, name in own.items() if name not in unreleased}
+        argument_temps = [temp for local in order if local in params for temp in arguments.get(local, ()) if temp not in unreleased]
+        temps = [*call.frame_temps, *call.lookup_temps]
+        others = [temp for temp in temps if temp not in argument_temps and temp not in own.values() and temp not in unreleased]  # (the I7 flag)
+        released = [name for local in order for name in ([own[local]] if local in own else [t for t in arguments.get(local, ()) if t not in unreleased])]
+        released += others
         unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned and local not in params]
         fresh: list[Emitted] = [b.assign_many(unbound, b.NONE), b.delete(unbound)] if unbound else []
         handlers = [self._stop_iteration_handler(number)] if call.observed else []
@@ -586,13 +603,13 @@ class FrameBuilder:
             snapshot, enter, exit_check = self._runtime_frame(callee, number, call.leave_flag)
             entry.append(enter)
             every_exit.append(exit_check)
-            # The body's own locals go when its coroutine returns, before the wrapper's
-            # exit restores the caller's context (a finaliser sees the callee's values);
-            # the wrapper holds the parameters, and the snapshot of the caller's context,
-            # until after it.
+            # The body's variables (its parameters' included) go when its coroutine returns,
+            # before the wrapper's exit restores the caller's context (a finaliser sees the
+            # callee's values); the wrapper holds the arguments, and the snapshot of the
+            # caller's context, until after it.
             if own:
-                inner = [*inner, b.assign_many(own, b.NONE)]
-            released.append(snapshot)
+                inner = [*inner, b.assign_many(list(own.values()), b.NONE)]
+            released = [*argument_temps, *others, snapshot]
         release: list[Emitted] = [b.assign_many(released, b.NONE)] if released else []
         if not (handlers or every_exit):
             return [*bindings, *fresh, *inner, *release]

@@ -305,3 +305,108 @@ async def main():
     print("got", await Obj("o").m(Noisy("a")))
     print("after")
 ''', options=options, inlined={"Obj.m"})
+
+
+def test_a_configured_await_keeps_configure_await_where_the_defaults_were_replaced():
+    """Review R6 f1 (I7): ``await configure_await(f(x), False)`` whose function's defaults
+    were replaced: the site's default reads stay exact reads (no call made instead, which
+    awaited the bare coroutine and lost I7: the caller continued on its captured context)."""
+    import runtime
+
+    assert_same_behaviour('''
+from runtime import async_method, configure_await, SynchronizationContext, QueueContext
+import runtime
+ctx = QueueContext("q")
+
+def where():
+    return "q" if SynchronizationContext.current() is ctx else "other"
+
+@async_method
+async def f(a, b=None):
+    await runtime.yield_()
+    return a, b
+
+@async_method
+async def main2():
+    SynchronizationContext.set_current(ctx)
+    print(await configure_await(f(1), False))
+    print("continues on", where())
+    SynchronizationContext.set_current(ctx)
+    f.__defaults__ = (5,)
+    print(await configure_await(f(1), False))
+    print("continues on", where())
+
+async def main():
+    await main2()
+''', runner=runtime.run, inlined={"f"})
+
+
+def test_a_runtime_async_frame_keeps_its_arguments_until_after_its_exit():
+    """Review R6 f2 (F2, I2): the wrapper of an ``@async_method`` function holds its
+    arguments until after its exit restores the caller's context, while the body's
+    variables, a rebound parameter's included, go when the body returns. A finaliser
+    printing an ``AsyncLocal`` sees which."""
+    import runtime
+
+    assert_same_behaviour('''
+from runtime import async_method, AsyncLocal
+loc = AsyncLocal()
+
+class Noisy:
+    def __init__(self, name): self.name = name
+    def __del__(self): print("freed", self.name, loc.value)
+
+@async_method
+async def f(a, b, c):
+    loc.value = "in-f"
+    a = Noisy("a-new")
+    del b
+    x = Noisy("x")
+    return 0
+
+async def main():
+    loc.value = "main"
+    print(await f(Noisy("a"), Noisy("b"), Noisy("c")))
+''', runner=runtime.run, inlined={"f"})
+
+
+def test_the_release_order_of_a_function_with_a_namesake():
+    """Review R6 f3: the function's code object is found by where it starts, also when
+    another function of the module has its name and parameters."""
+    assert_same_behaviour(NOISY + '''
+def outer():
+    async def f(flag):
+        if flag:
+            print(y)
+        x = 1
+        y = 2
+        return 0
+    return f
+
+async def f(flag):
+    if flag:
+        print(y)
+    x = Noisy("x")
+    y = Noisy("y")
+    return 0
+
+class A:
+    async def get(self, key):
+        if key:
+            print(v)
+        u = Noisy("u")
+        v = Noisy("v")
+        return 0
+
+class B:
+    async def get(self, key):
+        if key:
+            print(v)
+        u = 1
+        v = 2
+        return 1
+
+async def main():
+    print(await f(False), await outer()(False))
+    print(await A.get(A(), False))
+''', inlined={"f", "A.get"})
