@@ -17,8 +17,11 @@ A value is silent when the expression making it is:
 * an operator applied to silent values (``+``, ``-x``, ``and`` ...): between builtin
   numbers, strings, bytes and tuples of them the result is one of those, or an exception;
 * a conditional expression of silent values;
-* a variable of the frame that is itself silent, or a value the caller vouches for
-  (``vouched``: a default read from the tuple the module holds, which keeps it alive).
+* a variable of the frame that is itself silent (a parameter if its argument is).
+
+(A default read from the tuple the module holds is not silent, though the variable holding
+it need not be cleared: the tuple keeps it alive. Its value is any object, and an operator
+on it may make a new one: review N3's fuzzing.)
 
 Calls are never silent, builtins included: ``builtins.len`` may be replaced at run time.
 Whether the variable may be read unassigned on a later run is another question, answered

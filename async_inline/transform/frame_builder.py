@@ -379,10 +379,10 @@ class FrameBuilder:
         kept = inlining.aliased | inlining.constants  # no variable of their own
         bindings += [b.assign(names[param.name], value) for param, value in values if param.name not in kept]
         silent_params = {param.name for param, value in values if is_silent(value)}
-        if defaults is not None:
-            silent_params |= defaults.from_found.keys()
         unreleased = {names[local] for local in silent_locals(callee, inlining.body.facts.index, silent_params)}
         unreleased |= silent_temporaries(call.frame_temps, call.arg_code)
+        if defaults is not None:  # a default from the tuple the module holds, which keeps it alive
+            unreleased |= {names[p] for p in defaults.from_found if p not in callee.rebound_params and p not in kept}
         arguments = self._argument_temps(inlining, names, values, call, first, unreleased)
         if not callee.is_runtime_async:
             # A call moves its arguments into the new frame: a temporary whose value a

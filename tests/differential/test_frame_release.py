@@ -410,3 +410,27 @@ async def main():
     print(await f(False), await outer()(False))
     print(await A.get(A(), False))
 ''', inlined={"f", "A.get"})
+
+
+def test_an_operator_on_a_default_is_not_silent():
+    """Fuzz seed 14000249 (lifetime shapes): a default read from the tuple the module holds
+    need not be cleared (the tuple keeps it alive), but it is any object: ``c + c`` may make
+    a new one, which the frame must let go of when it returns."""
+    assert_same_behaviour('''
+class Noisy:
+    def __init__(self, name, loud=True):
+        self.name, self.loud = name, loud
+    def __del__(self):
+        if self.loud:
+            print("freed", self.name)
+    def __add__(self, other):
+        return Noisy(self.name + "+")
+
+async def f(a, c=Noisy("c", False)):
+    y = c + c
+    return 0
+
+async def main():
+    print("got", await f(1))
+    print("after")
+''', inlined={"f"})
