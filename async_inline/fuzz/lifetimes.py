@@ -272,7 +272,13 @@ class LifetimeShapes:
         lines = []
         for attr, fresh in swaps:  # the def's tuple (or dict) kept here, put back below
             lines += [f"{indent}old{attr} = {target}.{attr}", f"{indent}{target}.{attr} = {fresh}"]
-        lines.append(f"{indent}print('lt', {n}, await {self.call(callee, omit_defaults=True)})")
+        if callee.method:
+            # The site makes the call instead (the def's tuple is gone): a temporary holding
+            # the receiver lives to the statement's end (documented), a local does not matter.
+            lines += [f"{indent}o = TrackedSvc('{self.label('o')}')",
+                      f"{indent}print('lt', {n}, await o.m({self.arguments(callee, omit_defaults=True)}))", f"{indent}del o"]
+        else:
+            lines.append(f"{indent}print('lt', {n}, await {self.call(callee, omit_defaults=True)})")
         for attr, _ in swaps:
             lines += [f"{indent}{target}.{attr} = old{attr}", f"{indent}print('lt restored', {n})"]
         return lines
