@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from .lifetimes import LifetimeShapes
 from .prelude import prelude
 
 #: Local names, few on purpose: caller and callee locals clash, and the inliner must rename.
@@ -249,6 +250,10 @@ class ProgramGenerator:
         self.in_comprehension = False
         self.in_fstring = ""  # the quote of the f-string being generated
         self.level = 0  # block nesting, bounded below CPython's limit of 20
+        #: Callees whose frames hold objects that print when finalized, and ``lifetimes()``
+        #: awaiting them, which ``main`` awaits first (``lifetimes.py``; its own draws).
+        self.lifetimes = LifetimeShapes(seed, runtime_async, mutable_defaults)
+        self.lifetime_lines = self.lifetimes.source() if self.lifetimes.drawn() else []
 
     # -- helpers ------------------------------------------------------------------------
     def chance(self, p: float) -> bool:
@@ -1281,6 +1286,8 @@ class ProgramGenerator:
             lines.insert(0, f"_original_{target.name} = {target.name}")
             lines.insert(1, "")
             lines.insert(2, "")
+        if self.lifetime_lines:
+            lines += self.lifetimes.main_call()
         for n, call in enumerate(calls):
             lines += [
                 "    try:",
@@ -1304,6 +1311,7 @@ class ProgramGenerator:
         for fn in order:
             out += self.function_source(fn) + ["", ""]
         out += self.extra_callers()
+        out += self.lifetime_lines
         out += self.main_source()
         return "\n".join(out) + "\n"
 

@@ -55,7 +55,7 @@ PRELUDE_NAMES = (
     "ACM", "Boom", "Box", "CM", "Cond", "ConnMock", "EnterRaises", "ExitRaises", "Fake", "Fault", "Halt",
     "MetaLog", "MetaWatch", "MetaWrap", "Proxy", "Stop", "Traced", "chain", "cv", "drive", "exc_name",
     "fake_method", "log", "logged", "remade", "rewrap_static", "spy_getattr", "spy_super", "spy_type", "swap",
-    "t", "unswap", "wrapping",
+    "t", "Tracked", "unswap", "wrapping",
 )
 #: A def that an import then replaces (also written as a star import): calls of ``relay``
 #: reach the prelude's.
@@ -742,6 +742,8 @@ class ObjectProgramGenerator(ProgramGenerator):
         body: list[str] = []
         if self.runtime_async:
             body.append("    SynchronizationContext.set_current(CTX[0])")
+        if self.lifetime_lines:
+            body += self.lifetimes.main_call()
         calls = [f"await {self.call_text(f, 2)}" for f in self.callees() for _ in range(self.rng.randint(2, 3))]
         self.rng.shuffle(calls)
         calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits + self.conditional)]
@@ -850,6 +852,7 @@ class ObjectProgramGenerator(ProgramGenerator):
             lines += self.module_items(module)
             if module == 0:
                 self.module = 0
+                lines += self.lifetime_lines
                 lines += self.main_source()
             code[module] = lines
         if not self.package:

@@ -71,6 +71,39 @@ class Box:
         return "Box(" + repr(self.v) + ")"
 
 
+class Tracked:
+    """Prints when finalized (the lifetime shapes, ``lifetimes.py``): when and in what order
+    a frame lets go of its values is in the output. Never in a cycle, never a global; the
+    print spends no fuel (a finalizer must not raise). ``loud`` False for a def's defaults,
+    which the module keeps alive."""
+
+    def __init__(self, name, loud=True):
+        self.name, self.loud = name, loud
+
+    def __repr__(self):
+        return "Tracked(" + self.name + ")"
+
+    def __del__(self):
+        if self.loud:
+            print("freed", self.name)
+
+    def __add__(self, other):
+        return Tracked(self.name + "+")
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Tracked("-" + self.name)
+
+    def __lt__(self, other):
+        return Tracked(self.name + "<")
+
+    def __eq__(self, other):
+        return Tracked(self.name + "==")
+
+    __hash__ = object.__hash__
+
+
 class CM:
     def __init__(self, name, suppress=False):
         self.name, self.suppress = name, suppress

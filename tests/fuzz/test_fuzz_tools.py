@@ -123,6 +123,50 @@ def test_programs_contain_the_review_shapes():
                 assert ", Boom)" not in source and "closing: finally after" not in callee, seed
 
 
+LIFETIME_SHAPES = (
+    "log('lifetimes', await lifetimes())", "await TrackedSvc('o", "Tracked('a", "k=Tracked(", "q=Tracked(", "*rest", "**kw",
+    "(w := v)", "print('never',", "    del a\n", "    a = Tracked(", "    self = ", "=Tracked('lt0.b', False)", ".__defaults__ = (",
+    ".__kwdefaults__ = {", " is not ", "    r = None\n", "for i in range(2):",
+)
+
+
+def test_programs_contain_the_lifetime_shapes():
+    """Objects that print when finalized, in every place an inlined frame must let go of
+    them (``lifetimes.py``), in some of the first programs; the shapes never raise (an
+    exception keeps a real frame's locals in its traceback: a documented difference), and
+    what they make is finalized before ``lifetimes()`` returns, in the same order twice."""
+    import asyncio
+    import contextlib
+    import gc
+    import io
+
+    from async_inline.fuzz.lifetimes import LifetimeShapes
+    from async_inline.fuzz.prelude import prelude
+
+    sources = [generate(seed) for seed in range(60)]
+    assert 10 < sum("await lifetimes()" in s for s in sources) < 40
+    missing = [m for m in LIFETIME_SHAPES if not any(m in source for source in sources)]
+    assert not missing, missing
+    frozen = [generate(seed, mutable_defaults=False) for seed in range(60)]
+    assert not any("defaults__ = " in source for source in frozen)
+    for seed in range(60):
+        shapes = LifetimeShapes(seed, False, True)
+        source = prelude(False) + "\n".join(shapes.source()) + "\n"
+        outputs = []
+        for _ in range(2):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                namespace: dict[str, object] = {}
+                exec(compile(source, "<lifetimes>", "exec"), namespace)
+                asyncio.run(namespace["lifetimes"]())  # type: ignore[operator]
+                printed = out.getvalue()
+                namespace.clear()
+                gc.collect()
+            assert out.getvalue() == printed, seed  # nothing printed after lifetimes() returned
+            outputs.append(printed)
+        assert "freed" in outputs[0] and outputs[0] == outputs[1], seed
+
+
 def test_runtime_programs_inline_runtime_async_callees():
     from async_inline import rewrite_source
 
