@@ -191,11 +191,10 @@ class LifetimeShapes:
         for local, line in later:
             body.append(line)
             bind(local, True)
-        # Rebound or deleted parameters (``self`` too), ``*args`` and ``**kwargs``; not in a
-        # runtime-async callee, whose wrapper keeps its arguments until its exit while an
-        # inlined frame lets go of one at the rebinding (a finding of 2026-12-06, open:
-        # findings/runtime_async_rebound_parameter.py; drop the condition with its fix).
-        for param in [] if head else [*params, *(n for n in (star, starstar) if n)]:
+        # Rebound or deleted parameters (``self`` too), ``*args`` and ``**kwargs``; in a
+        # runtime-async callee the wrapper keeps the arguments until its exit (found by
+        # these shapes, fixed: test_a_runtime_async_frame_keeps_its_arguments_until_after_its_exit).
+        for param in [*params, *(n for n in (star, starstar) if n)]:
             r = self.rng.random()
             if r < 0.12:
                 body.append(f"    {param} = {self.rng.choice([self.silent(), self.tracked(param)])}")

@@ -197,6 +197,7 @@ def _capture(
     with contextlib.redirect_stdout(out), warnings.catch_warnings(), _recursion_limit(recursion_limit or limit):
         warnings.simplefilter("ignore")
         with time_limit(timeout):
+            value: object = None
             try:
                 module = load()
                 if runtime_async:
@@ -209,6 +210,7 @@ def _capture(
             except BaseException as exc:
                 error = describe_exception(exc)
             finally:
+                value = None  # what main() returned goes while the output is captured
                 gc.collect()  # coroutines abandoned in cycles print here, not in a later run
     rules = tuple(sorted(v.rule for v in violations))
     seconds = time.perf_counter() - started

@@ -436,7 +436,9 @@ class FrameBuilder:
             if param.name in inlining.aliased:
                 out[param.name] = [names[param.name]] if names[param.name] in temps else []
             elif param.name not in inlining.constants:
-                out[param.name] = list(dict.fromkeys(n.value for n in walk(value) if isinstance(n, cst.Name) and n.value in temps))
+                held = list(dict.fromkeys(n.value for n in walk(value) if isinstance(n, cst.Name) and n.value in temps))
+                # A tuple lets go of its items from the last (``*args``); a dict in order.
+                out[param.name] = held[::-1] if param.kind is ParamKind.VARARGS else held
         if first is not None and first not in out:
             out[first] = [temp for temp in call.lookup_temps if temp in temps]
         return out

@@ -434,3 +434,21 @@ async def main():
     print("got", await f(1))
     print("after")
 ''', inlined={"f"})
+
+
+def test_a_runtime_async_frame_lets_go_of_star_arguments_from_the_last():
+    """Fuzz seed 2014 (lifetime shapes): the wrapper's ``*rest`` tuple, which goes after
+    the exit, lets go of its items from the last, as any tuple does."""
+    import runtime
+
+    assert_same_behaviour(NOISY + '''
+from runtime import async_method
+
+@async_method
+async def f(a, *rest, **kw):
+    return 0
+
+async def main():
+    print(await f(Noisy("a"), Noisy("r1"), Noisy("r2"), k1=Noisy("k1"), k2=Noisy("k2")))
+    print("after")
+''', runner=runtime.run, inlined={"f"})
