@@ -384,6 +384,7 @@ class FrameBuilder:
         if defaults is not None:  # a default from the tuple the module holds, which keeps it alive
             unreleased |= {names[p] for p in defaults.from_found if p not in callee.rebound_params and p not in kept}
         arguments = self._argument_temps(inlining, names, values, call, first, unreleased)
+        silent = frozenset(unreleased)  # (the call made instead lets go of every other temporary)
         if not callee.is_runtime_async:
             # A call moves its arguments into the new frame: a temporary whose value a
             # parameter with a variable of its own (or a ``*``/``**`` parameter's display, or
@@ -397,7 +398,7 @@ class FrameBuilder:
         frame_code = self._with_exits(inlining, names, unreleased, arguments, number, bindings, inner, call)
         if defaults is not None and defaults.unchanged is not None:
             passed = [*call.frame_temps, *call.lookup_temps]
-            frame_code = [b.if_(defaults.unchanged, frame_code, self._call_instead(defaults.again, passed, unreleased, result, number))]
+            frame_code = [b.if_(defaults.unchanged, frame_code, self._call_instead(defaults.again, passed, silent, result, number))]
         frame_code = [*call.arg_code, *frame_code]
         stmts: list[Emitted] = frame_code
         if inlining.guard is not Guard.NONE:

@@ -452,3 +452,23 @@ async def main():
     print(await f(Noisy("a"), Noisy("r1"), Noisy("r2"), k1=Noisy("k1"), k2=Noisy("k2")))
     print("after")
 ''', runner=runtime.run, inlined={"f"})
+
+
+def test_the_call_made_instead_lets_go_of_a_rebound_argument():
+    """Fuzz seed 15000052 (lifetime shapes): where the defaults were replaced and the site
+    makes the call itself, the temporaries let go of the arguments before the await, also
+    an argument bound to a parameter the callee rebinds (whose temporary the inlined path
+    would clear after binding)."""
+    assert_same_behaviour(NOISY + '''
+async def f(a, b=None):
+    s = Noisy("s")
+    a = -3
+    print("body end")
+    return 0
+
+async def main():
+    print(await f(Noisy("a")))
+    f.__defaults__ = (Noisy("e"),)
+    print(await f(Noisy("a2")))
+    f.__defaults__ = (None,)
+''', inlined={"f"})
