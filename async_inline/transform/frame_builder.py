@@ -59,7 +59,7 @@ class DefaultReads:
     direct: cst.BaseExpression | None = None
     #: Statement form, positional defaults only: the test that the function still holds
     #: the tuple its ``def`` made (``REF.__defaults__ is D``), and each default as read
-    #: from that tuple where it holds; where it does not, the site makes the call again.
+    #: from that tuple where it holds; where it does not, the site makes the call itself.
     unchanged: cst.BaseExpression | None = None
     from_found: dict[str, cst.BaseExpression] = field(default_factory=dict)
 
@@ -123,7 +123,7 @@ class FrameBuilder:
         found (``runtime.defaults_of``) while the function holds it, a tuple being
         immutable; else by making the call again (``again()``, with the evaluated
         arguments), which binds them as the original does. Its items are the ``def``'s
-        defaults, which that tuple keeps alive: their release is silent (``release.py``).
+        defaults, which that tuple keeps alive: variables holding them need no clearing.
 
         Otherwise once each attribute, then the test that they hold every default read.
         Both may have been replaced since the ``def``, by a shorter tuple or None; a call
@@ -371,11 +371,12 @@ class FrameBuilder:
             call = replace(call, lookup_temps=[])  # a function read off a class or module: not passed on
         first = callee.params[0].name if callee.params else None
         if call.receiver is not None:
+            assert first is not None
             if first not in inlining.aliased:
-                bindings.append(b.assign(names[callee.params[0].name], call.receiver))
+                bindings.append(b.assign(names[first], call.receiver))
         elif inlining.target.lookup is Lookup.BOUND:
-            assert call.fn is not None
-            bindings.append(b.assign(names[callee.params[0].name], b.attr(call.fn, "__self__")))
+            assert call.fn is not None and first is not None
+            bindings.append(b.assign(names[first], b.attr(call.fn, "__self__")))
         kept = inlining.aliased | inlining.constants  # no variable of their own
         bindings += [b.assign(names[param.name], value) for param, value in values if param.name not in kept]
         silent_params = {param.name for param, value in values if is_silent(value)}
@@ -581,9 +582,9 @@ class FrameBuilder:
         after the bindings (an argument may run another inlined copy of the same callee).
         The normal exit releases the locals (the original frame is freed when the callee
         returns), in its order, but for ``unreleased`` variables (silent ones, whose release
-        nobody can see, ``release.py``, and temporaries already let go of); an exception leaves them as they are, for post-mortem debuggers, as the
-        original frame stays alive in the traceback. The runtime's exit check runs on
-        every exit."""
+        nobody can see, ``release.py``, and temporaries already let go of); an exception
+        leaves them as they are, for post-mortem debuggers, as the original frame stays
+        alive in the traceback. The runtime's exit check runs on every exit."""
         callee = inlining.callee
         params = {p.name for p in callee.params}
         order = release_order(inlining.body.facts, callee)
