@@ -261,7 +261,7 @@ def block_cost(parent: cst.CSTNode, child: cst.CSTNode) -> int:
     if isinstance(parent, (cst.For, cst.While)):
         return 0 if child is parent.orelse else 1
     if isinstance(parent, cst.With):
-        return 2
+        return len(parent.items) + 1  # a block per item (``with a, b:`` nests two), and the exit's
     if isinstance(parent, (cst.Try, cst.TryStar)):
         return 3 if isinstance(child, (cst.ExceptHandler, cst.ExceptStarHandler)) else 2
     return 0

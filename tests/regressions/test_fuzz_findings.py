@@ -841,3 +841,37 @@ def test_fuzz_seed_5000091_a_star_import_rebinds_a_function_under_no_rebinding()
     assert isinstance(program, dict) and not case.options.guards
     assert any("from .prelude import *" in text for text in program.values())
     _assert_case_agrees(case, program)
+
+
+MULTI_ITEM_WITH = '''\
+from runtime import async_method
+
+class CM:
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        return False
+
+@async_method
+async def f0(a, b):
+    with CM(), CM(), CM():
+        if a:
+            y = await f0(await f0(a - 1, b), b)
+        return b
+
+@async_method
+async def main():
+    return await f0(3, 4)
+'''
+
+
+def test_fuzz_seed_15200103_a_multi_item_with_counts_a_block_per_item():
+    """Seed 15200103 (classes, runtime): ``with a, b, c:`` nests three compiler blocks, not
+    one; the nesting budget counted two for any ``with``, and a recursive callee inlined
+    into itself made code CPython refuses (an internal error: the module left as written).
+    Sites that would exceed the limit are now kept as calls (``nesting``)."""
+    result = rewrite_source(MULTI_ITEM_WITH, options=Options(stress_seed=None))
+    assert result.report.inlined
+    assert "nesting" in {code for _, code in result.report.kept()}
+    verdict = compare(MULTI_ITEM_WITH, runtime_async=True, options=Options(stress_seed=None))
+    assert verdict.kind is None, verdict.detail
