@@ -88,6 +88,9 @@ class ModuleFacts:
         self._stable: dict[Scope, frozenset[str]] = {}
         self._local_bindings: dict[Scope, dict[str, list[cst.Name]]] = {}
         self._expression: dict[str, bool] = {}
+        #: The order each inlined function's frame releases its locals, by ``id`` of its
+        #: ``def`` node (``release.release_order``).
+        self.release_orders: dict[int, tuple[str, ...]] = {}
 
     @cached_property
     def code(self) -> types.CodeType | None:

@@ -135,7 +135,15 @@ def release_order(facts: ModuleFacts, callee: CalleeInfo) -> tuple[str, ...]:
     other name at its first occurrence in the compiled code, a read included), then its
     cells (``co_cellvars``: names a closure captures, a ``:=`` target of a comprehension
     before 3.12). Taken from the module compiled by the running interpreter; where it
-    does not compile, ``callee.locals``, the order of first binding."""
+    does not compile, ``callee.locals``, the order of first binding. Found once per
+    function (every inlined copy asks), and kept in ``facts.release_orders``."""
+    found = facts.release_orders.get(id(callee.node))
+    if found is None:
+        found = facts.release_orders[id(callee.node)] = _release_order(facts, callee)
+    return found
+
+
+def _release_order(facts: ModuleFacts, callee: CalleeInfo) -> tuple[str, ...]:
     code = _code_of(facts, callee)
     if code is None:
         return callee.locals
