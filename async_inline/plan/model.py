@@ -67,6 +67,9 @@ class Inlining:
     #: The site opens the body of the frame around it, whose guard tests its name too (a
     #: merged guard, see ``guards.takes_nested_guards``): it has no test of its own.
     merged_guard: bool = False
+    #: The defaults it reads come from the tuple the module found, behind the test that
+    #: the function still holds it (``binding.tests_defaults_tuple``).
+    tests_defaults: bool = False
 
     @property
     def callee(self) -> CalleeInfo:

@@ -374,7 +374,7 @@ class Planner:
         in_place = frozenset(i for i in range(len(site.call.args)) if pasted(i))
         inlining = Inlining(
             Form.EXPRESSION, check.target, check.binding, {}, frozenset(), in_place, child.frozen(), guard=check.guard,
-            merged_guard=self._merged(frame, site, check),
+            merged_guard=self._merged(frame, site, check), tests_defaults=self._tests_defaults(site, check),
         )
         line = frame.facts.index.line(site.await_node)
         local = frame.facts is self.facts
@@ -469,6 +469,7 @@ class Planner:
             frozenset(constants),
             guard,
             self._merged(frame, site, check),
+            self._tests_defaults(site, check),
         )
         local = frame.facts is self.facts
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))
@@ -496,7 +497,7 @@ class Planner:
         where the compiler warns about one, ``CalleeInfo.literal_unsafe_locals``.)"""
         callee = check.target.callee
         frozen = "frozen-defaults" in self.options.assume
-        found_tuple = tests_defaults_tuple(callee, check.binding, frozen, configured=site.configure is not None)
+        found_tuple = self._tests_defaults(site, check)
         out: dict[str, cst.BaseExpression] = {}
         for source in check.binding:
             param = source.param
@@ -516,6 +517,10 @@ class Planner:
                 continue
             out[param.name] = value
         return out
+
+    def _tests_defaults(self, site: SiteCall, check: Inlinable) -> bool:
+        frozen = "frozen-defaults" in self.options.assume
+        return tests_defaults_tuple(check.target.callee, check.binding, frozen, configured=site.configure is not None)
 
     @staticmethod
     def _constant_of(frame: _Frame, arg: cst.BaseExpression) -> cst.BaseExpression | None:

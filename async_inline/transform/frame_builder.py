@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
-from ..analysis.binding import ParamSource, tests_defaults_tuple
+from ..analysis.binding import ParamSource
 from ..analysis.callee import CalleeInfo, Parameter, ParamKind, is_immutable_literal
 from ..analysis.evaluation import awaits_in
 from ..analysis.guards import Guard
@@ -57,7 +57,7 @@ class DefaultReads:
     again: cst.Call
     temps: dict[str, str]
     direct: cst.BaseExpression | None = None
-    #: Statement form, positional defaults only: the test that the function still holds
+    #: Positional defaults only (``Inlining.tests_defaults``): the test that the function still holds
     #: the tuple its ``def`` made (``REF.__defaults__ is D``), and each default as read
     #: from that tuple where it holds; where it does not, the site makes the call itself.
     unchanged: cst.BaseExpression | None = None
@@ -115,11 +115,10 @@ class FrameBuilder:
         """Is the parameter bound to its default read from the function (not folded)?"""
         return source.default and not inlining.callee.folds_default(source.param, "frozen-defaults" in self.emission.options.assume)
 
-    def default_reads(self, inlining: Inlining, again: Callable[[], cst.Call], configured: bool | None = None) -> DefaultReads | None:
+    def default_reads(self, inlining: Inlining, again: Callable[[], cst.Call]) -> DefaultReads | None:
         """How the site reads the defaults of its function (None: it reads none).
 
-        In statements (``configured`` given: whether ``configure_await`` wraps the call),
-        where ``binding.tests_defaults_tuple`` says so: from the tuple the module
+        Where the planner chose it (``Inlining.tests_defaults``): from the tuple the module
         found (``runtime.defaults_of``) while the function holds it, a tuple being
         immutable; else by making the call again (``again()``, with the evaluated
         arguments), which binds them as the original does. Its items are the ``def``'s
@@ -136,8 +135,7 @@ class FrameBuilder:
         last = [-p.default for p in read if isinstance(p.default, int)]
         keys = [p.default for p in read if isinstance(p.default, str)]
         callee = inlining.callee
-        frozen = "frozen-defaults" in self.emission.options.assume
-        if configured is not None and tests_defaults_tuple(callee, inlining.binding, frozen, configured):
+        if inlining.tests_defaults:
             found = b.name(self.emission.defaults_alias(inlining.body))
             from_found: dict[str, cst.BaseExpression] = {}
             for p in read:
@@ -247,14 +245,17 @@ class FrameBuilder:
             binds += [_walrus(temp, value) for temp, value in defaults.binds]
             temps += defaults.binds_temps()
             binds.append(b.parenthesize_always(cst.BooleanOperation(left=defaults.held, operator=cst.Or(), right=defaults.again)))
+        unchanged = defaults.unchanged if defaults is not None else None
         subst: dict[str, cst.BaseExpression] = {}
         for source, (param, value) in zip(inlining.binding, self.bound_values(inlining, values, defaults), strict=True):
-            if self._reads_default(inlining, source):
-                # Read when the call binds it: code of the body may replace the defaults.
+            # Read when the call binds it (code of the body may replace the defaults), unless
+            # it is an item of the tuple tested (``unchanged``): the same object at every read.
+            if self._reads_default(inlining, source) and (unchanged is None or param.name in callee.rebound_params):
                 temp = self.names.temp()
                 binds.append(_walrus(temp, value))
                 value = b.name(temp)
-                temps.append(temp)
+                if unchanged is None:  # (an item of the tested tuple, which keeps it alive)
+                    temps.append(temp)
             subst[param.name] = value
         rename: dict[cst.Name, str | cst.BaseExpression] = {node: subst[local] for node, local in callee.local_uses.items()}
         rename.update(self._namespace_reads(inlining))
@@ -270,18 +271,29 @@ class FrameBuilder:
         body = copy(callee.return_expr, inner, child.rename, marks)
         marks.frame([body], child)
         inlined: cst.BaseExpression = body
-        if binds:
+        if binds or unchanged is not None:
             # A tuple body is bracketed to be an element: the bracketed copy is the body
             # (unrecorded, the frame had no instruction, and no logical frame was listed).
             released = [_walrus(temp, b.NONE) for temp in self._in_release_order(inlining, subst, temps)]
-            if released:
+            if released or unchanged is not None:
                 # ``(BODY if (binds) else None, (t := None) ...)[0]``: the tuple of the binds,
                 # which holds the arguments too, goes once tested (a tuple that is not empty
-                # is true), before the body; the temporaries let go of them after it.
+                # is true), before the body; the temporaries let go of them after it. Where
+                # the defaults come from the tuple the module found, the test that the
+                # function holds it follows the binds, and where it fails the site makes the
+                # call: ``await (CALL, (t := None) ...)[0]``, the temporaries letting go
+                # of the arguments once the call has bound them, as ``_call_instead`` does.
                 shown_body = b.parenthesize_always(body)
-                bound: cst.BaseExpression = cst.IfExp(test=b.tuple_(binds), body=shown_body, orelse=b.NONE)
+                test: cst.BaseExpression = b.tuple_(binds)
+                orelse: cst.BaseExpression = b.NONE
+                if unchanged is not None:
+                    assert defaults is not None
+                    test = cst.BooleanOperation(left=test, operator=cst.And(), right=unchanged) if binds else unchanged
+                    called = b.subscript(b.tuple_([defaults.again, *released]), b.integer(0)) if released else defaults.again
+                    orelse = cst.Await(expression=called)
+                bound: cst.BaseExpression = cst.IfExp(test=test, body=shown_body, orelse=orelse)
                 first = cst.SubscriptElement(slice=cst.Index(value=b.integer(0)))
-                inlined = cst.Subscript(value=b.tuple_([bound, *released]), slice=[first])
+                inlined = cst.Subscript(value=b.tuple_([bound, *released]), slice=[first]) if released else b.parenthesize_always(bound)
             else:
                 shown_body = b.element(body)
                 last = cst.SubscriptElement(slice=cst.Index(value=b.integer(-1)))
@@ -324,7 +336,7 @@ class FrameBuilder:
         number = self.names.new_frame()
         result = call.into.value if call.into is not None else self.names.make(f"ai{number}_ret") if call.want_result else None
         returns = inlining.body.facts.return_plan(callee)
-        defaults = self.default_reads(inlining, lambda: self._again(inlining, call, site.site.call), configured=site.site.configure is not None)
+        defaults = self.default_reads(inlining, lambda: self._again(inlining, call, site.site.call))
         values = self.bound_values(inlining, call.args, defaults)
         constants = {param.name: _pasted(value) for param, value in values if param.name in inlining.constants}
         names = self._local_names(inlining, call.args, call.receiver)

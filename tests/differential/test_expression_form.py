@@ -219,3 +219,73 @@ async def main():
         print("after statement", n, i)
     print("end")
 ''', inlined={"name"})
+
+
+_DEFAULTS_FROM_THE_TUPLE = {
+    "pasted_and_read_from_the_tuple": '''
+async def get(key, default=None, scale=2, box=[]):
+    return (key * scale if key else default, box is get.__defaults__[2])
+
+async def main():
+    return [await get(i) for i in range(3)], await get(4, 5), await get(1, box=[1])
+''',
+    "replaced_at_run_time_then_restored": '''
+async def get(key, default=None, scale=2):
+    return key, default, scale
+
+async def main():
+    out = [await get(1)]
+    saved = get.__defaults__
+    get.__defaults__ = ("d", 3)
+    out.append(await get(2))
+    get.__defaults__ = (4,)
+    out.append(await get(3, "own"))
+    get.__defaults__ = None
+    try:
+        await get(4)
+    except TypeError as e:
+        out.append(str(e))
+    get.__defaults__ = saved
+    out.append(await get(5))
+    return out
+''',
+    "replaced_by_an_argument_evaluated_before_the_call": '''
+async def get(key, scale=2):
+    return key * scale
+
+def replacing(v):
+    get.__defaults__ = (10,)
+    return v
+
+async def main():
+    return await get(replacing(3)), await get(1)
+''',
+    "arguments_released_where_the_call_is_made_instead": '''
+class R:
+    def __init__(self, i):
+        self.i = i
+
+    def __del__(self):
+        print("del R", self.i)
+
+async def name(o, suffix=None):
+    return type(o).__name__ + str(suffix)
+
+async def main():
+    for i in range(2):
+        print("got", await name(R(i)))
+        name.__defaults__ = ("!",)
+    print("end")
+''',
+}
+
+
+@pytest.mark.parametrize("source", _DEFAULTS_FROM_THE_TUPLE.values(), ids=_DEFAULTS_FROM_THE_TUPLE.keys())
+def test_expression_form_defaults_come_from_the_tuple_the_module_found(source):
+    """An expression-form site reading positional defaults tests once, after its
+    arguments, that the function holds the tuple its ``def`` made; then ``None``, bools and
+    small ints are pasted as their literals and the others read from that tuple, and where
+    the test fails the site makes the call itself with the evaluated arguments."""
+    result = assert_same_behaviour(source)
+    assert "__defaults__ is _ai_defs_" in result.code
+    assert "_ai_len" not in result.code  # no length test of a tuple read at call time
