@@ -63,7 +63,9 @@ def renamed(node: cst.Name, to: str | cst.BaseExpression) -> cst.BaseExpression:
         return node.with_changes(value=to)
     if not to.lpar and not isinstance(to, _BARE):
         to = to.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-    return to.with_changes(lpar=[*node.lpar, *to.lpar], rpar=[*to.rpar, *node.rpar]) if node.lpar else to
+    # A node of its own at every use (even unchanged): positions are recorded per node, and
+    # a shared one would give every use the position of the first (false line events).
+    return to.with_changes(lpar=[*node.lpar, *to.lpar], rpar=[*to.rpar, *node.rpar])
 
 
 def rename_import_alias(original: cst.ImportAlias, updated: cst.ImportAlias, rename: Rename) -> cst.ImportAlias:

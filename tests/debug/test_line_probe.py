@@ -27,6 +27,8 @@ PROGRAMS = [
     ("tests/debug/programs/issue13.py", "main"),
     # The runtime import after a multi-line docstring once ran at the docstring's last line.
     ("tests/debug/programs/docstring_then_runtime.py", "main"),
+    # A default pasted as its literal was one node at every use, placed at the first.
+    ("tests/debug/programs/pasted_defaults.py", "main"),
 ]
 
 
