@@ -21,8 +21,10 @@ its own logical frame.
 
 from __future__ import annotations
 
+import ast
 import linecache
 import pdb
+import re
 import sys
 import traceback
 import types
@@ -59,6 +61,9 @@ class LogicalFrame:
     local_names: tuple[tuple[str, str], ...] | None
     #: An inlined callee's parameters, in order.
     params: tuple[str, ...] = ()
+    #: Parameters no variable holds (the value is pasted where they are read): (name in
+    #: the source, the pasted code: a literal, or ``D[i]`` of the module's defaults tuple).
+    constants: tuple[tuple[str, str], ...] = ()
 
     @property
     def f_locals(self) -> dict[str, Any]:
@@ -66,13 +71,34 @@ class LogicalFrame:
         values = self.frame.f_locals
         if self.local_names is None:
             return dict(values)
-        return {name: values[emitted] for name, emitted in self.local_names if emitted in values}
+        out = {name: values[emitted] for name, emitted in self.local_names if emitted in values}
+        for name, code in self.constants:
+            found, value = _pasted_value(code, self.frame.f_globals)
+            if found:
+                out[name] = value
+        return out
 
     @property
     def line(self) -> str:
         # (the frame's globals find its module's source; another module's file is read by name)
         same_file = self.filename == self.frame.f_code.co_filename
         return linecache.getline(self.filename, self.lineno, self.frame.f_globals if same_file else None).strip()
+
+
+_ITEM = re.compile(r"\(*([A-Za-z_][A-Za-z_0-9]*)\[(\d+)\]\)*")
+
+
+def _pasted_value(code: str, namespace: dict[str, Any]) -> tuple[bool, Any]:
+    """The value of pasted code: a literal, or an item of a tuple the module holds."""
+    try:
+        return True, ast.literal_eval(code)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    item = _ITEM.fullmatch(code)
+    held = namespace.get(item.group(1)) if item is not None else None
+    if item is not None and type(held) is tuple and int(item.group(2)) < len(held):
+        return True, held[int(item.group(2))]
+    return False, None
 
 
 def _source_map(code: types.CodeType) -> tuple[Any, ...] | None:
@@ -110,18 +136,20 @@ def logical_frames(frame: types.FrameType, lasti: int | None = None, lineno: int
     params: tuple[str, ...] = ()
     owned: tuple[tuple[str, str], ...] = tuple((n, n) for n in source_map[3])
     path: str | None = None  # the file of a callee of another module
+    pasted: tuple[tuple[str, str], ...] = ()
     for index in chain:
         _, callee, callee_line, site, local_names, callee_params, *rest = table[index]
         if path is None:
-            out.append(LogicalFrame(name, code.co_filename, site[0], (site[0], site[2], site[1], site[3]), first_line, inlined, frame, owned, params))
+            out.append(LogicalFrame(name, code.co_filename, site[0], (site[0], site[2], site[1], site[3]), first_line, inlined, frame, owned, params, pasted))
         else:  # its lines are not known (its code runs at the line of the await in this file): its def's
-            out.append(LogicalFrame(name, path, first_line, None, first_line, inlined, frame, owned, params))
+            out.append(LogicalFrame(name, path, first_line, None, first_line, inlined, frame, owned, params, pasted))
         name, first_line, owned, inlined, params = callee, callee_line, local_names, True, callee_params
         path = rest[0] if rest else None
+        pasted = rest[1] if len(rest) > 1 else ()
     if path is None:
-        out.append(LogicalFrame(name, code.co_filename, lineno, here, first_line, True, frame, owned, params))
+        out.append(LogicalFrame(name, code.co_filename, lineno, here, first_line, True, frame, owned, params, pasted))
     else:
-        out.append(LogicalFrame(name, path, first_line, None, first_line, True, frame, owned, params))
+        out.append(LogicalFrame(name, path, first_line, None, first_line, True, frame, owned, params, pasted))
     return out
 
 

@@ -355,9 +355,10 @@ def _encode(
 ) -> tuple[object, ...]:
     """The constant: (MARKER, frames, runs, own locals), frames renumbered to those the runs
     need; a frame is (parent, name, def line, await site, (source name, emitted name)...,
-    parameters, file of a callee of another module or None).
-    Own locals: the function's own, neither an inlined callee's nor generated (generated
-    names are never identifiers of the module)."""
+    parameters, file of a callee of another module or None, (source name, pasted code)...).
+    Own locals: the function's own, neither an inlined callee's (a variable a parameter
+    aliases stays the frame's around too) nor generated (generated names are never
+    identifiers of the module)."""
     needed: set[int] = set()
     for _, _, frame in runs:
         while frame >= 0 and frame not in needed:
@@ -370,7 +371,7 @@ def _encode(
         entry = table[old]
         line, col, end, end_col = entry.site
         site = (line, text.to_bytes(line, col), end, text.to_bytes(end, end_col))
-        frames.append((number.get(entry.parent, -1), entry.name, entry.first_line, site, entry.local_names, entry.params, entry.path))
-    emitted = {name for entry in frames for _, name in entry[4]}
+        frames.append((number.get(entry.parent, -1), entry.name, entry.first_line, site, entry.local_names, entry.params, entry.path, entry.constants))
+    emitted = {name for old in order for _, name in table[old].local_names if name not in table[old].borrowed}
     own = tuple(n for n in (*code.co_varnames, *code.co_cellvars) if n in identifiers and n not in emitted)
     return (MARKER, tuple(frames), tuple((start, stop, number[frame]) for start, stop, frame in runs), own)

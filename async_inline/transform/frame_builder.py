@@ -230,9 +230,12 @@ class FrameBuilder:
         binds: list[cst.BaseExpression] = []
         values: list[cst.BaseExpression] = []
         temps: list[str] = []  # the frame's variables, released after its body
+        borrowed: set[str] = set()  # variables of the frames around, arguments used in place
         for i, arg in enumerate(call.args):
             emitted = copy(arg.value, repl, parent.rename, self.emission.marks)
             if i in inlining.in_place_args:
+                if isinstance(emitted, cst.Name):
+                    borrowed.add(emitted.value)
                 values.append(emitted if isinstance(emitted, cst.Name) else b.parenthesize_always(emitted))
             else:
                 temp = self.names.temp()
@@ -261,8 +264,8 @@ class FrameBuilder:
         rename.update(self._namespace_reads(inlining))
         child = Frame(plan=inlining.body, rename=rename)
         marks = self.emission.marks
-        shown = {name: value.value for name, value in subst.items() if isinstance(value, cst.Name)}
-        marks.open_frame(child, parent, callee, site.await_node, shown)
+        shown, pasted = _shown(subst)
+        marks.open_frame(child, parent, callee, site.await_node, shown, pasted, borrowed)
         inner: dict[cst.CSTNode, cst.CSTNode] = {}
         for node in reversed(awaits_in([callee.return_expr])):
             nested = child.plan.sites.get(node)
@@ -355,7 +358,8 @@ class FrameBuilder:
             visit=self.emission.body_visit(inlining.body, rename),
         )
         marks = self.emission.marks
-        marks.open_frame(child, parent, callee, site.await_node, names)
+        shown, pasted = _shown({local: constants.get(local) or b.name(name) for local, name in names.items()})
+        marks.open_frame(child, parent, callee, site.await_node, shown, pasted, {names[p] for p in inlining.aliased})
         body = self._emit_body(self, child)
         inner: list[Emitted] = []
         # Falling off the end makes the result None: set up front, unless a return's value
@@ -680,6 +684,17 @@ class FrameBuilder:
             exit_call = cst.Expr(cst.Call(func=b.attr(rt, "leave_sync"), args=[cst.Arg(b.name(snapshot))]))
         return snapshot, entry, b.if_(changed, [exit_call])
 
+
+
+def _shown(subst: dict[str, cst.BaseExpression]) -> tuple[dict[str, str], dict[str, cst.BaseExpression]]:
+    """What a debugger shows for each local of an inlined frame (``lines.InlinedFrame``):
+    the variable standing for it, or the value pasted where it is read (``None``, ``True``
+    and ``False`` are names, but no variable)."""
+    variables = {local: value.value for local, value in subst.items() if isinstance(value, cst.Name) and value.value not in _KEYWORDS}
+    return variables, {local: value for local, value in subst.items() if local not in variables}
+
+
+_KEYWORDS = frozenset({"None", "True", "False"})
 
 
 def _walrus(temp: str, value: cst.BaseExpression) -> cst.NamedExpr:

@@ -21,7 +21,7 @@ and logical frame. The import hook positions the compiled code from it (``hook/b
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -34,6 +34,8 @@ from ..tree import children, is_statement_level, is_statement_line
 
 if TYPE_CHECKING:
     from .session import Frame
+
+_EMPTY = cst.Module(body=[])
 
 
 class Kind(enum.IntEnum):
@@ -65,6 +67,12 @@ class InlinedFrame:
     params: tuple[str, ...] = ()
     #: The file of a callee of another module (None: this file).
     path: str | None = None
+    #: Parameters standing for a value pasted where they are read, no variable holding
+    #: them: (name in the source, the pasted expression's code, a literal or ``D[i]``).
+    constants: tuple[tuple[str, str], ...] = ()
+    #: Emitted names of ``local_names`` that are variables of a frame around (a parameter
+    #: aliasing its argument): that frame's as well.
+    borrowed: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -167,7 +175,14 @@ class OriginMarks:
         return entry[1] if entry is not None and entry[0] is frame else -1
 
     def open_frame(
-        self, frame: Frame, parent: Frame, callee: CalleeInfo, site: cst.CSTNode, local_names: dict[str, str]
+        self,
+        frame: Frame,
+        parent: Frame,
+        callee: CalleeInfo,
+        site: cst.CSTNode,
+        local_names: dict[str, str],
+        constants: dict[str, cst.BaseExpression],
+        borrowed: Collection[str],
     ) -> int:
         """Register the inlined frame ``frame`` (a callee inlined at ``site`` in ``parent``).
 
@@ -191,6 +206,8 @@ class OriginMarks:
                 local_names=tuple(sorted(local_names.items())),
                 params=tuple(p.name for p in callee.params),
                 path=code.path if frame.plan.foreign else None,
+                constants=tuple(sorted((name, _EMPTY.code_for_node(value)) for name, value in constants.items())),
+                borrowed=frozenset(borrowed),
             )
         )
         self._frame_ids[id(frame)] = (frame, index)

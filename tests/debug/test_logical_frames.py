@@ -101,7 +101,7 @@ def test_api_lists_logical_frames_with_the_callees_values(tmp_path: Path) -> Non
     # The exceptional exit keeps the callee's locals (post-mortem), under their own names.
     assert frames[2].f_locals == {"a": 6, "b": 0}
     assert frames[1].f_locals == {"x": 3, "y": 6}
-    assert frames[0].f_locals == {"total": 0}
+    assert frames[0].f_locals == {"n": 3, "total": 0}  # n, which run_handler's x aliases, is the caller's too (review R8 f4)
     assert frames[2].line == "q = a // b"
 
 
@@ -237,3 +237,61 @@ def test_pytest_shows_a_callee_of_another_module_in_its_file(tmp_path: Path) -> 
     assert "ai_xmod_core.py:7: in total [inlined into test_fails]\n" in out
     assert "ai_xmod_core.py:1: ValueError [inlined into test_fails]" in out
     assert ">   async def price(x):" in out
+
+
+PASTED = """\
+async def check(tok, limit=10, strict=True, label=None, sep=", "):
+    n = len(tok)
+    if strict and n > limit:
+        raise ValueError("too long")
+    return n
+
+
+async def scale(x, factor=3, box=[]):
+    return x * factor // (len(box) - len(box))
+
+
+async def main(items):
+    total = 0
+    for t in items:
+        total += await check(t)
+    return total
+
+
+async def literal_argument():
+    return await check("abc") + await check(None)
+
+
+async def expression_form(v):
+    return await scale(v)
+"""
+
+
+@pytest.mark.decisions
+def test_a_frame_lists_the_parameters_pasted_as_values_and_the_callers_aliased_variables(tmp_path: Path) -> None:
+    """Review R8 f2: a parameter standing for a pasted value (a literal argument, a default
+    pasted as its literal, in the expression form an item of the module's defaults tuple)
+    has no variable, and was missing from its logical frame's locals (``pytest -l``,
+    ``p limit`` in ``debug.Pdb``); ``None`` as an argument was looked up as a variable named
+    ``None``. F4: a variable of the caller that a parameter aliases (``t``) was listed in the
+    callee's frame only, and missing from the caller's."""
+    import asyncio
+
+    from async_inline import debug
+
+    module = _module(tmp_path, "ai_logical_pasted", PASTED)
+
+    def last_frames(coroutine) -> list[debug.LogicalFrame]:  # type: ignore[no-untyped-def]
+        with pytest.raises(Exception) as info:
+            asyncio.run(coroutine)
+        return [f for f in debug.logical_tb(info.value.__traceback__) if f.filename == module.__file__]
+
+    caller, callee = last_frames(module.main(["abc", "defghijklmnop"]))
+    assert caller.f_locals == {"items": ["abc", "defghijklmnop"], "t": "defghijklmnop", "total": 3}
+    assert callee.f_locals == {"tok": "defghijklmnop", "limit": 10, "strict": True, "label": None, "sep": ", ", "n": 13}
+    caller, callee = last_frames(module.literal_argument())
+    assert callee.f_locals["tok"] is None and callee.f_locals["limit"] == 10
+    caller, callee = last_frames(module.expression_form(2))
+    assert (caller.name, callee.name, callee.inlined) == ("expression_form", "scale", True)
+    assert callee.f_locals == {"x": 2, "factor": 3, "box": []}
+    assert caller.f_locals == {"v": 2}
