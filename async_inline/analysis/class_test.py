@@ -65,6 +65,8 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
       test the function while the call passes no instance; a ``staticmethod`` or
       ``classmethod`` stored on an object the analysis cannot tell is taken for such a
       store (it means nothing on an instance);
+    * a base of the order, or of a subclass, is one the analysis cannot resolve, and a
+      class of the code read customizes lookups: the base may be made from it;
     * a call may make a subclass the analysis does not see (``type("X", (K,), ns)``,
       ``types.new_class``, ``make_dataclass``, a metaclass called): its namespace may hold
       ``__getattribute__`` or a descriptor. Only ``type()`` with a dictionary display not
@@ -85,7 +87,15 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
             where = "" if module is modules[0] else f"{module.name}, "
             return f"'__getattribute__' is assigned at {where}line {module.index.line(stores[0].obj)}"
     related = [top, *(sub for module in seen for sub in module.subclasses.get(id(top), []))]
-    scan = _Scan(name, top, related, [order.classes, *(class_order(modules[0], sub).classes for sub in related[1:])], seen)
+    orders = [order.classes, *(class_order(modules[0], sub).classes for sub in related[1:])]
+    if any(UNKNOWN in classes for classes in orders):
+        # A base it cannot resolve (``A = remade(A)``, ``class B(make())``) may be made
+        # from any class of the code read (fuzz seed 16000138).
+        for module in seen:
+            for cls in module.every_class:
+                if cls.customizes_lookup:
+                    return f"a base the analysis cannot resolve may be made from class '{cls.qualname}', which customizes attribute lookup"
+    scan = _Scan(name, top, related, orders, seen)
     for module in seen:
         where = "" if module is modules[0] else f"{module.name}, "
         for store in module.attribute_stores.get(name, ()):

@@ -703,6 +703,48 @@ async def main():
         _keeps_the_exact_guard(program(made), "a call may make a subclass of 'Counter'", "X = ")
 
 
+@pytest.mark.parametrize(
+    "base",
+    ["remade(Watched)", "make()"],
+    ids=["class_rebuilt_from_a_customizing_class", "class_made_by_a_function"],
+)
+def test_a_base_the_analysis_cannot_resolve_where_a_class_customizes_lookup_keeps_the_exact_guard(base):
+    """Fuzz seed 16000138 (3.13): ``A = remade(A)`` rebuilt a class defining
+    ``__getattribute__``, and ``class B(A)`` had a base the analysis could not resolve, so
+    it saw no class customizing lookup and the class test skipped the ``__getattribute__``
+    the original lookup runs. A base it cannot resolve may be made from any class of the
+    code read: where one customizes lookup, the site keeps the exact guard."""
+    program = f'''
+def remade(cls):
+    ns = {{k: v for k, v in vars(cls).items() if k not in ("__dict__", "__weakref__")}}
+    return type(cls)(cls.__name__, cls.__bases__, ns)
+
+class Watched:
+    def __getattribute__(self, name):
+        if name == "get":
+            print("lookup", name)
+        return object.__getattribute__(self, name)
+
+def make():
+    return remade(Watched)
+
+class B({base}):
+    async def get(self):
+        return 6
+
+class C(B):
+    async def twice(self):
+        return await self.get() + await self.get()
+
+async def main():
+    return await C().twice()
+'''
+    result = rewrite_source(program, options=CLASS_METHODS.replace(stress_seed=None))
+    reasons = {s.reason.rsplit(": ", 1)[-1] for s in result.report.skipped if s.callee == "self.get"}
+    assert reasons == {"a base the analysis cannot resolve may be made from class 'Watched', which customizes attribute lookup"}
+    assert run_source(result.code, "main", None, "_cm_u") == run_source(program, "main", None, "_cm_u")
+
+
 def test_a_subclass_made_by_type_with_a_plain_namespace_keeps_the_class_test():
     assert_same_behaviour(COUNTER + '''
 X = type("X", (Counter, object), {"label": "x"})
