@@ -35,7 +35,8 @@ Output modes (exactly one):
                 from the inputs' common directory: a single file lands at
                 OUTDIR/<basename>, a single directory's contents directly under
                 OUTDIR. OUTDIR must not overlap the inputs. Existing files there are
-                replaced; other files there are left alone.
+                replaced; other files there are left alone. "-o -" prints the
+                rewritten code of a single input file on stdout instead.
   --in-place    replace the files that change; each one is written to a temporary
                 file next to it and renamed over it, keeping its permission bits (not
                 its hard links or extended attributes), so a failure never leaves a
@@ -290,8 +291,9 @@ def _not_a_directory(path: str) -> str | None:
 
 def _output_problem(args: argparse.Namespace, tasks: list[Task]) -> str | None:
     """Why the report or OUTDIR cannot be used (creating OUTDIR on the way), or None."""
-    if (args.diff or args.report == "-") and sys.stdout is None:  # started with stdout closed (>&-)
-        return f"{'--diff' if args.diff else '--report -'}: stdout is closed"
+    to_stdout = "--diff" if args.diff else "-o -" if args.output_dir == "-" else "--report -" if args.report == "-" else None
+    if to_stdout is not None and sys.stdout is None:  # started with stdout closed (>&-)
+        return f"{to_stdout}: stdout is closed"
     if args.report == "-":
         if args.diff:
             return "--report -: stdout carries the diff; give the report a file"
@@ -308,7 +310,7 @@ def _output_problem(args: argparse.Namespace, tasks: list[Task]) -> str | None:
         touched = {os.path.realpath(p) for t in tasks for p in (t.path, t.target) if p is not None}
         if os.path.realpath(args.report) in touched:
             return f"--report {args.report}: is one of the files being rewritten"
-    if args.output_dir is not None and tasks:
+    if args.output_dir not in (None, "-") and tasks:
         try:
             os.makedirs(args.output_dir, exist_ok=True)
         except OSError as exc:
@@ -334,8 +336,19 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(str(exc))
     if args.output_dir == "":
         return usage_error("-o/--output-dir: the directory name must not be empty")
+    printing = args.output_dir == "-"
+    if printing and args.report == "-":
+        return usage_error("-o - and --report - would both write to standard output; give the report a file name")
     mode = (
-        rf.Mode.MIRROR if args.output_dir is not None else rf.Mode.IN_PLACE if args.in_place else rf.Mode.DIFF if args.diff else rf.Mode.CHECK
+        rf.Mode.PRINT
+        if printing
+        else rf.Mode.MIRROR
+        if args.output_dir is not None
+        else rf.Mode.IN_PLACE
+        if args.in_place
+        else rf.Mode.DIFF
+        if args.diff
+        else rf.Mode.CHECK
     )
 
     not_followed: list[str] = []
@@ -350,8 +363,11 @@ def run(args: argparse.Namespace) -> int:
             f"{shadowing}: a module of the inputs is named 'runtime', like async_inline's runtime, which rewritten code "
             "imports by that name: it would import this module instead; rename it (nothing was rewritten)"
         )
+    if printing and len(files) + len(problems) != 1:
+        found = "no Python file" if not files else f"{len(files) + len(problems)} inputs"
+        return usage_error(f"-o - prints the rewritten code of one file on standard output; give exactly one file ({found} given)")
     try:
-        tasks = rf.plan(files, args.paths, mode=mode, options=options, outdir=args.output_dir)
+        tasks = rf.plan(files, args.paths, mode=mode, options=options, outdir=None if printing else args.output_dir)
     except rf.PlanError as exc:
         return usage_error(str(exc))
     unusable = _output_problem(args, tasks)
@@ -379,9 +395,9 @@ def run(args: argparse.Namespace) -> int:
             _show_decisions(console, outcome)
             if mode is rf.Mode.CHECK and outcome.changed:
                 console.info(f"would rewrite {outcome.path}")
-            if outcome.diff:
+            if outcome.stdout:
                 console.clear_progress()  # stdout and stderr are often the same terminal
-                _write_stdout(outcome.diff)
+                _write_stdout(outcome.stdout)
         console.progress(k, len(tasks))
 
     try:

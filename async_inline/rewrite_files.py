@@ -41,6 +41,8 @@ class Mode(str, Enum):
     IN_PLACE = "in-place"
     DIFF = "diff"
     CHECK = "check"
+    #: ``-o -``: one file's rewritten code on standard output.
+    PRINT = "print"
 
     @property
     def changed_word(self) -> str:
@@ -134,8 +136,9 @@ class Outcome:
     changed: bool = False
     already_rewritten: bool = False
     opted_out: bool = False
-    #: The unified diff (DIFF mode, changed files only).
-    diff: bytes | None = None
+    #: What the run prints on standard output: the unified diff (DIFF mode, changed files
+    #: only), the rewritten code (PRINT mode).
+    stdout: bytes | None = None
     problem: Problem | None = None
     #: IN_PLACE: the new contents, written once every file has been read (``process_all``).
     pending: bytes | None = None
@@ -287,9 +290,11 @@ def process_file(task: Task) -> Outcome:
         module = module_name_for_file(task.path, _program.roots)[0] if _program is not None else None
         result = rewrite_source(data, filename=task.path, options=task.options, module=module or None, sources=_sources())
         new_data = result.code.encode(result.encoding) if result.changed else data
-        diff = None
+        stdout = None
         if task.mode is Mode.DIFF and result.changed:
-            diff = unified_diff(data, new_data, task.path)
+            stdout = unified_diff(data, new_data, task.path)
+        elif task.mode is Mode.PRINT:
+            stdout = new_data
     except SourceError as exc:
         return Outcome(task.path, problem=Problem(task.path, exc.line, exc.message))
     except InternalError as exc:
@@ -300,7 +305,7 @@ def process_file(task: Task) -> Outcome:
     except Exception as exc:  # any other failure is a bug of ours too: report it, keep going
         return Outcome(task.path, problem=_internal(task.path, f"{type(exc).__name__}: {exc}"))
     outcome = Outcome(
-        task.path, result.report, changed=result.changed, already_rewritten=result.already_rewritten, opted_out=result.opted_out, diff=diff
+        task.path, result.report, changed=result.changed, already_rewritten=result.already_rewritten, opted_out=result.opted_out, stdout=stdout
     )
     if task.mode is Mode.IN_PLACE and result.changed:
         outcome.pending, outcome.read_digest = new_data, _digest(data)

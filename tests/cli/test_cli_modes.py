@@ -188,3 +188,22 @@ def test_verbose_names_the_links_a_directory_search_does_not_follow(cli, tmp_pat
     assert "src/gone.py: a broken symbolic link, skipped" in result.err
     assert "1 file processed" in result.err
     assert "linked" not in cli("rewrite", "src", "--check").err
+
+
+def test_output_dash_prints_one_files_rewritten_code_and_writes_nothing(cli, tmp_path: Path) -> None:
+    """``-o -`` made a directory named ``-`` (a user trying the conventional stdout); now it
+    prints the rewritten code of its single input file, the summary on stderr."""
+    make_tree(tmp_path, {"app.py": SAMPLE, "other.py": PLAIN})
+    before = snapshot(tmp_path)
+    result = cli("rewrite", "app.py", "-o", "-")
+    assert result.code == 0, result.err
+    assert "rewritten by async-inline" in result.out and "_ai_ref_" in result.out
+    assert "1 file processed" in result.err
+    assert snapshot(tmp_path) == before
+    unchanged = cli("rewrite", "other.py", "-o", "-")
+    assert (unchanged.code, unchanged.out) == (0, PLAIN)
+    several = cli("rewrite", "app.py", "other.py", "-o", "-")
+    assert several.code == ExitCode.USAGE and "give exactly one file (2 inputs given)" in several.err
+    both = cli("rewrite", "app.py", "-o", "-", "--report", "-")
+    assert both.code == ExitCode.USAGE and "both write to standard output" in both.err
+    assert snapshot(tmp_path) == before
