@@ -364,8 +364,8 @@ def run(args: argparse.Namespace) -> int:
             "imports by that name: it would import this module instead; rename it (nothing was rewritten)"
         )
     if printing and len(files) + len(problems) != 1:
-        found = "no Python file" if not files else f"{len(files) + len(problems)} inputs"
-        return usage_error(f"-o - prints the rewritten code of one file on standard output; give exactly one file ({found} given)")
+        given = "no Python file" if not files else f"{len(files) + len(problems)} inputs"
+        return usage_error(f"-o - prints the rewritten code of one file on standard output; give exactly one file ({given} given)")
     try:
         tasks = rf.plan(files, args.paths, mode=mode, options=options, outdir=None if printing else args.output_dir)
     except rf.PlanError as exc:
