@@ -43,6 +43,15 @@ async def loop_3(n):
         total += await level1(i)
     return total
 
+async def scaled(x, factor=3, offset=None):
+    return x * factor if offset is None else x + offset
+
+async def loop_defaults(n):
+    total = 0
+    for i in range(n):
+        total += await scaled(i)
+    return total
+
 
 def sync_level3(x):
     return x + 1
@@ -69,6 +78,15 @@ def sync_loop_3(n):
     total = 0
     for i in range(n):
         total += sync_level1(i)
+    return total
+
+def sync_scaled(x, factor=3, offset=None):
+    return x * factor if offset is None else x + offset
+
+def sync_loop_defaults(n):
+    total = 0
+    for i in range(n):
+        total += sync_scaled(i)
     return total
 '''
 
@@ -116,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     rewritten = load(result.code, "rewritten")
     print(f"inlined {len(result.report.inlined)} sites, skipped {len(result.report.skipped)}")
     print(f"Python {sys.version.split()[0]}, n={args.n}, best of {args.repeats}")
-    print(f"{'levels':>6} {'original':>12} {'inlined':>12} {'sync':>12} {'speedup':>9} {'vs sync':>8}")
-    for levels in (1, 2, 3):
+    print(f"{'levels':>8} {'original':>12} {'inlined':>12} {'sync':>12} {'speedup':>9} {'vs sync':>8}")
+    # ``defaults``: one level whose callee reads two defaults (the expression form's test of
+    # the defaults tuple, and the defaults pasted as literals).
+    for levels in ("1", "2", "3", "defaults"):
         expected = getattr(original, f"sync_loop_{levels}")(1000)
         for module in (original, rewritten):
             assert drive(getattr(module, f"loop_{levels}")(1000)) == expected
@@ -132,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         t_orig, t_new, t_sync = times["original"], times["inlined"], times["sync"]
         print(
-            f"{levels:>6} {t_orig * 1e9:>10.1f}ns {t_new * 1e9:>10.1f}ns {t_sync * 1e9:>10.1f}ns"
+            f"{levels:>8} {t_orig * 1e9:>10.1f}ns {t_new * 1e9:>10.1f}ns {t_sync * 1e9:>10.1f}ns"
             f" {t_orig / t_new:>8.2f}x {t_new / t_sync:>7.2f}x"
         )
     print("speedup = original / inlined; vs sync = inlined / hand-written synchronous code")
