@@ -19,6 +19,7 @@ from ..pyast import QUIET_FILE, compile_quietly
 from ..tree import future_features, statements_of, walk
 from .callee import CalleeInfo, Owner, analyze_callee, names_an_exception
 from .classes import UNKNOWN, ClassInfo, analyze_class, is_overload_stub, module_classes
+from .comprehensions import ComprehensionNames, comprehension_names
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .imports import ImportBinding, import_bindings, own_submodules
 from .refusals import Refusal, RefusalCode
@@ -85,6 +86,7 @@ class ModuleFacts:
             }
         )
         self._returns: dict[str, ReturnPlan] = {}
+        self._comprehension_names: dict[int, ComprehensionNames] = {}
         self._stable: dict[Scope, frozenset[str]] = {}
         self._local_bindings: dict[Scope, dict[str, list[cst.Name]]] = {}
         self._expression: dict[str, bool] = {}
@@ -282,6 +284,12 @@ class ModuleFacts:
     def qualified(self, qualname: str) -> str:
         """``pkg.mod.qualname``, or the bare qualname when the module's name is unknown."""
         return f"{self.name}.{qualname}" if self.name else qualname
+
+    def comprehension_names(self, fdef: cst.FunctionDef) -> ComprehensionNames:
+        found = self._comprehension_names.get(id(fdef))
+        if found is None:
+            found = self._comprehension_names[id(fdef)] = comprehension_names(self.index, fdef)
+        return found
 
     def return_plan(self, callee: CalleeInfo) -> ReturnPlan:
         if callee.key not in self._returns:

@@ -23,6 +23,7 @@ from ..analysis.binding import ParamSource, tests_defaults_tuple
 from ..analysis.callee import CalleeInfo, ParamKind
 from ..analysis.caller import CallerInfo, analyze_caller
 from ..analysis.classes import ClassInfo, analyze_class
+from ..analysis.comprehensions import ComprehensionNames
 from ..analysis.evaluation import FRAME_BLOCKS, awaits_in, blocks_around, evaluation_order, header_expressions, statement_position_problem
 from ..analysis.guards import Guard, GuardPolicy, opening_site, takes_nested_guards
 from ..analysis.module import ModuleFacts
@@ -137,6 +138,8 @@ class Planner:
         self._decided: list[SitePlan | None] = []
         self._growth: dict[cst.FunctionDef, int] = {}
         self._globals: dict[cst.FunctionDef, frozenset[str]] = {}
+        #: The comprehension names of each physical caller's code, inlined code included.
+        self._comprehensions: dict[cst.FunctionDef, ComprehensionNames] = {}
 
     def plan(self) -> ModulePlan:
         self._statements(self.index.module.body, None, ())
@@ -181,6 +184,7 @@ class Planner:
         )
         self._growth[fdef] = 0
         self._globals[fdef] = frozenset()
+        self._comprehensions[fdef] = self.facts.comprehension_names(fdef)
         self._statements(statements_of(fdef.body), frame, inner)
         self._callers[fdef] = CallerPlan(caller, frame.frozen(), self._globals[fdef])
 
@@ -261,9 +265,34 @@ class Planner:
             reason = "a function of another module that this module does not import at its top level"
             return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.UNKNOWN.value)
         check = check_site(self.facts, self.limits, ctx, site, target)
+        if isinstance(check, Inlinable):
+            refusal = self._comprehension_refusal(frame, check)
+            if refusal is not None:
+                return refusal
         if isinstance(check, Inlinable) and self.stress is not None and not self.stress.picks(ctx.depth):
             return Refusal(RefusalCode.STRESS, "not picked by the stress mode's random choice")
         return check
+
+    def _comprehension_refusal(self, frame: _Frame, check: Inlinable) -> Refusal | None:
+        """Would the callee's code, placed beside the physical caller's (and what is already
+        inlined there), make or undo a pair of comprehensions CPython resolves wrongly
+        (``analysis/comprehensions.py``)?"""
+        callee = check.target.callee
+        names = check.target.facts.comprehension_names(callee.node)
+        combined = self._comprehensions[frame.caller.node] | names
+        hit = sorted(combined.shared & names.mentioned)
+        if not hit:
+            return None
+        return Refusal(
+            RefusalCode.UNSUPPORTED,
+            f"'{hit[0]}' would be bound by one comprehension and read from outside the function by another in the same "
+            "function, which CPython 3.12+ compiles wrongly (UnboundLocalError; gh-118513, gh-156664)",
+        )
+
+    def _inlined(self, frame: _Frame, callee: CalleeInfo, facts: ModuleFacts) -> None:
+        """Record that ``callee``'s code now sits in the physical caller of ``frame``."""
+        caller = frame.caller.node
+        self._comprehensions[caller] = self._comprehensions[caller] | facts.comprehension_names(callee.node)
 
     @staticmethod
     def _around(frame: _Frame, node: cst.Await) -> frozenset[str]:
@@ -341,6 +370,7 @@ class Planner:
         assert callee.return_expr is not None
         slot = self._reserve()
         self._growth[frame.caller.node] += 1
+        self._inlined(frame, callee, check.target.facts)
         pasted = self._pasted(frame, site, check, walrus)
         args = site.call.args
         reads = {
@@ -440,6 +470,7 @@ class Planner:
         slot = self._reserve()
         caller = frame.caller.node
         self._growth[caller] += max(callee.size, 1)
+        self._inlined(frame, callee, check.target.facts)
         if check.target.facts is self.facts:  # another module's globals are written through its namespace
             self._globals[caller] |= callee.assigned_globals
         line = frame.facts.index.line(site.await_node)

@@ -1,0 +1,67 @@
+"""Names of inlined comprehensions that CPython resolves wrongly when two sit in one function.
+
+Since 3.12 (PEP 709) a list, set or dict comprehension is compiled into the function around
+it. Where one such comprehension binds a name as its target and another reads the same name
+as a global, a builtin or a free variable, CPython makes the name a local of the function and
+the read raises UnboundLocalError: gh-118513 for globals (3.12.0-3.12.3), gh-156664 for free
+variables (3.12 and later, open). A read of the name outside comprehensions keeps it global.
+Inlining puts a callee's comprehensions beside its caller's: it can make such a pair, or undo
+one, so the planner refuses a site whose callee mentions a name that a pair of the combined
+code shares (``Planner._comprehension_refusal``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import ComprehensionScope
+
+from .scopes import ScopeIndex
+
+
+@dataclass(frozen=True)
+class ComprehensionNames:
+    #: Bound as the target of a comprehension compiled into the function.
+    targets: frozenset[str] = frozenset()
+    #: Read in such a comprehension and resolved outside the function (global, builtin, free).
+    outer_reads: frozenset[str] = frozenset()
+    #: Every variable name of the function's code.
+    mentioned: frozenset[str] = frozenset()
+
+    def __or__(self, other: ComprehensionNames) -> ComprehensionNames:
+        return ComprehensionNames(self.targets | other.targets, self.outer_reads | other.outer_reads, self.mentioned | other.mentioned)
+
+    @property
+    def shared(self) -> frozenset[str]:
+        """Names bound by one comprehension and read from outside by another."""
+        return self.targets & self.outer_reads
+
+
+def comprehension_names(index: ScopeIndex, fdef: cst.FunctionDef) -> ComprehensionNames:
+    own = index.function_scope(fdef)
+    targets: set[str] = set()
+    reads: set[str] = set()
+    mentioned: set[str] = set()
+    for name in index.variables_in(fdef.body):
+        mentioned.add(name.value)
+        scope = index.scope_of(name)
+        if not (isinstance(scope, ComprehensionScope) and _inlined_into(scope, own)):
+            continue
+        role = index.role(name)
+        resolved = index.use_scope(name)
+        if role.binds and resolved is scope:
+            targets.add(name.value)
+        elif role.reads and resolved is not own and not isinstance(resolved, ComprehensionScope):
+            reads.add(name.value)
+    return ComprehensionNames(frozenset(targets), frozenset(reads), frozenset(mentioned))
+
+
+def _inlined_into(scope: object, own: object) -> bool:
+    """Is ``scope`` a comprehension compiled into the function of scope ``own`` (not a
+    generator expression, which keeps a code object of its own, nor inside one)?"""
+    while isinstance(scope, ComprehensionScope):
+        if isinstance(scope.node, cst.GeneratorExp):
+            return False
+        scope = scope.parent
+    return scope is own
