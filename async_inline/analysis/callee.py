@@ -749,17 +749,31 @@ def _names_in_fstrings(nodes: Sequence[cst.CSTNode]) -> dict[cst.Name, frozenset
 
 def _warns_for_a_constant(index: ScopeIndex, name: cst.Name) -> bool:
     """Would CPython's compiler warn if a constant stood where ``name`` is read: an operand
-    of ``is``/``is not``, called, subscripted, or an index?"""
-    parent = index.parent(name)
-    if type(parent) is cst.Call:
-        return parent.func is name
-    if type(parent) is cst.Subscript:
-        return parent.value is name
-    if type(parent) is cst.Index:
-        return True
-    if type(parent) is cst.ComparisonTarget:
-        parent = index.parent(parent)
-    return type(parent) is cst.Comparison and any(type(t.operator) in (cst.Is, cst.IsNot) for t in parent.comparisons)
+    of ``is``/``is not``, called, subscripted, or an index? Also where an operation the
+    compiler folds into a constant with it (``-d``, ``not d``, ``d + 1``, ``(d, 1)``) stands
+    there (review R9 f1: ``(-d)()`` warned once ``d`` was pasted)."""
+    node: cst.CSTNode = name
+    while True:
+        parent = index.parent(node)
+        if type(parent) is cst.Call:
+            return parent.func is node
+        if type(parent) is cst.Subscript:
+            return parent.value is node
+        if type(parent) is cst.Index:
+            return True
+        if type(parent) is cst.ComparisonTarget:
+            parent = index.parent(parent)
+        if type(parent) is cst.Comparison:
+            return any(type(t.operator) in (cst.Is, cst.IsNot) for t in parent.comparisons)
+        if type(parent) is cst.Element:
+            parent = index.parent(parent)
+        if parent is None or type(parent) not in _FOLDED:
+            return False
+        node = parent
+
+
+#: Operations CPython's compiler folds into a constant when their operands are constants.
+_FOLDED = frozenset({cst.UnaryOperation, cst.BinaryOperation, cst.Tuple})
 
 
 def mangle(class_name: str, name: str) -> str | None:

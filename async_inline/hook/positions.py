@@ -293,7 +293,10 @@ def _attach(
             if len(made) == 1:
                 consts[i] = made.pop()
         runs = [run for run in _runs(columns) if run[2] not in outer]
-        if runs:
+        # A function holding generated variables but no inlined instruction (before 3.12 the
+        # walrus temporaries of a site inside a comprehension are cells of the function
+        # around it) gets a map too: its own locals, without them (review R9 f4).
+        if runs or any(n.startswith("_ai") and n not in identifiers for n in (*code.co_varnames, *code.co_cellvars)):
             consts.append(_encode(code, runs, table, text, identifiers))
     return code.replace(co_consts=tuple(consts))
 

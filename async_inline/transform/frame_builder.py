@@ -249,15 +249,18 @@ class FrameBuilder:
             temps += defaults.binds_temps()
             binds.append(b.parenthesize_always(cst.BooleanOperation(left=defaults.held, operator=cst.Or(), right=defaults.again)))
         unchanged = defaults.unchanged if defaults is not None else None
+        late: list[cst.BaseExpression] = []  # bound once ``unchanged`` holds
         subst: dict[str, cst.BaseExpression] = {}
         for source, (param, value) in zip(inlining.binding, self.bound_values(inlining, values, defaults), strict=True):
-            # Read when the call binds it (code of the body may replace the defaults), unless
-            # it is an item of the tuple tested (``unchanged``): the same object at every read.
-            if self._reads_default(inlining, source) and (unchanged is None or param.name in callee.rebound_params):
+            # Read once, when the call binds it (code of the body may replace the defaults,
+            # or, run again, the module's own names); a literal the tested tuple holds is
+            # pasted where it is read. An item of that tuple, which keeps it alive, is not
+            # released.
+            if self._reads_default(inlining, source) and (unchanged is None or type(value) is cst.Subscript):
                 temp = self.names.temp()
-                binds.append(_walrus(temp, value))
+                (binds if unchanged is None else late).append(_walrus(temp, value))
                 value = b.name(temp)
-                if unchanged is None:  # (an item of the tested tuple, which keeps it alive)
+                if unchanged is None:
                     temps.append(temp)
             subst[param.name] = value
         rename: dict[cst.Name, str | cst.BaseExpression] = {node: subst[local] for node, local in callee.local_uses.items()}
@@ -291,6 +294,8 @@ class FrameBuilder:
                 orelse: cst.BaseExpression = b.NONE
                 if unchanged is not None:
                     assert defaults is not None
+                    if late:
+                        unchanged = cst.BooleanOperation(left=unchanged, operator=cst.And(), right=b.tuple_(late))
                     test = cst.BooleanOperation(left=test, operator=cst.And(), right=unchanged) if binds else unchanged
                     called = b.subscript(b.tuple_([defaults.again, *released]), b.integer(0)) if released else defaults.again
                     orelse = cst.Await(expression=called)

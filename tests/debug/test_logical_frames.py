@@ -295,3 +295,28 @@ def test_a_frame_lists_the_parameters_pasted_as_values_and_the_callers_aliased_v
     assert (caller.name, callee.name, callee.inlined) == ("expression_form", "scale", True)
     assert callee.f_locals == {"x": 2, "factor": 3, "box": []}
     assert caller.f_locals == {"v": 2}
+
+
+def test_a_callers_frame_lists_no_generated_names_of_a_site_in_a_comprehension(tmp_path: Path) -> None:
+    """Review R9 f4: before 3.12 a comprehension is a function of its own, and the ``:=``
+    temporaries of an expression-form site inside it are cells of the function around it,
+    which had no map (none of its own instructions is inlined): its logical frame listed
+    ``_ai_t1``."""
+    import asyncio
+
+    from async_inline import debug
+
+    module = _module(tmp_path, "ai_logical_comprehension", """\
+async def get(key, default=None):
+    return 1 // key[0]
+
+
+async def main():
+    v = 1
+    return [await get([i]) for i in range(3)]
+""")
+    with pytest.raises(ZeroDivisionError) as info:
+        asyncio.run(module.main())
+    frames = [f for f in debug.logical_tb(info.value.__traceback__) if f.filename == module.__file__]
+    assert frames[0].name == "main" and frames[0].f_locals == {"v": 1}
+    assert frames[-1].name == "get" and frames[-1].f_locals["key"] == [0]

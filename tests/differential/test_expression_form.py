@@ -289,3 +289,31 @@ def test_expression_form_defaults_come_from_the_tuple_the_module_found(source):
     result = assert_same_behaviour(source)
     assert "__defaults__ is _ai_defs_" in result.code
     assert "_ai_len" not in result.code  # no length test of a tuple read at call time
+
+
+def test_a_default_of_the_tuple_is_bound_once_when_the_call_binds_it():
+    """Review R9 f2: the expression form read a default that is not pasted as
+    ``_ai_defs_f[i]`` at each use; a module run again in its namespace (``importlib.reload``
+    of the same source) while a caller was suspended between two uses rebinds that name to
+    the new ``def``'s tuple, and the body saw the new default object. It is bound once,
+    after the test, as the call binds it."""
+    from tests.differential.package_harness import assert_same_package_behaviour
+
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/app.py": '''
+import asyncio, importlib, sys
+
+async def get(key, box=[]):
+    return (box.append(key), await asyncio.sleep(0), box)[2]
+
+async def reloader():
+    importlib.reload(sys.modules[__name__])
+
+async def main():
+    task = asyncio.ensure_future(reloader())
+    out = [await get(i) for i in range(2)]
+    await task
+    return out
+''',
+    }, inlined={"pkg.app.get"})

@@ -127,6 +127,28 @@ async def main():
         compile(result.code, "<rewritten>", "exec")
 
 
+@pytest.mark.parametrize("form", ["expression", "statements"])
+def test_a_constant_is_not_pasted_where_an_operation_folding_it_warns(form):
+    """Review R9 f1: a default pasted as its literal (``d=5``, ``n=None``, shared objects)
+    inside an operation the compiler folds into a constant where it warns: ``(-d)()``,
+    ``(not n)()``, ``(d + 1)[0]``, ``k is (d, 1)`` compiled with SyntaxWarnings (errors under
+    ``-W error``) the original does not have."""
+    body = "(-d)() if k else (not n)() if n else (d + 1)[0] if d else k is (d, 1)"
+    callee = f"    return {body}" if form == "expression" else f"    r = {body}\n    return r"
+    source = f"""
+async def f(k, d=5, n=None):
+{callee}
+
+async def main():
+    return await f(0), await f(False)
+"""
+    result = assert_same_behaviour(source, inlined={"f"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(source, "<original>", "exec")
+        compile(result.code, "<rewritten>", "exec")
+
+
 def test_an_empty_tuple_default_pasted_under_frozen_defaults():
     """``()`` folded under ``frozen-defaults`` in both forms: LibCST refuses a zero-length
     tuple without its own parentheses, and the rewrite of the module failed (review L)."""
