@@ -261,16 +261,16 @@ def plan(
                 raise PlanError(f"output '{target}' would overwrite the input '{clash}'")
             tasks.append(Task(f.path, mode, options, target))
         return tasks
-    if mode is Mode.IN_PLACE:
-        # Write through symbolic links, so that they stay links; each real file once.
-        tasks, seen = [], set()
-        for f in files:
-            real = os.path.realpath(f.path)
-            if real not in seen:
-                seen.add(real)
-                tasks.append(Task(f.path, mode, options, real))
-        return tasks
-    return [Task(f.path, mode, options) for f in files]
+    # Each real file once (a file reached through a linked directory named as an input
+    # too): a second diff of it would not apply, a second check would count it twice.
+    # In place, writes go through symbolic links, so that they stay links.
+    tasks, seen = [], set()
+    for f in files:
+        real = os.path.realpath(f.path)
+        if real not in seen:
+            seen.add(real)
+            tasks.append(Task(f.path, mode, options, real if mode is Mode.IN_PLACE else None))
+    return tasks
 
 
 # --------------------------------------------------------------------------- processing

@@ -255,3 +255,16 @@ def test_skipped_sites_are_reported_with_their_reason(cli, tmp_path: Path) -> No
     assert f"1 call site inlined, 1 skipped ({skipped['code']}: 1)" in result.err
     value, frame = run_sample((tmp_path / "out/s.py").read_text())
     assert value == 42 and frame.f_code.co_name == "frame"  # the skipped call really stayed a call
+
+
+def test_a_file_reached_twice_is_diffed_and_checked_once(cli, tmp_path: Path) -> None:
+    """``src src/link`` with ``link`` a symbolic link to a directory of ``src``: its files
+    were diffed twice (the second hunk does not apply once the first has) and counted twice
+    by ``--check``."""
+    make_tree(tmp_path, {"src/pkg/app.py": SAMPLE})
+    (tmp_path / "src/link").symlink_to("pkg")
+    diff = cli("rewrite", "src", "src/link", "--diff")
+    assert diff.code == 0, diff.err
+    assert diff.out.count("+++ ") == 1 and "1 file processed" in diff.err
+    check = cli("rewrite", "src", "src/link", "--check")
+    assert check.code == 1 and check.err.count("would rewrite") == 1
