@@ -348,6 +348,8 @@ def _first_call(
     for node in nodes:
         if type(node) is cst.Call:
             func = node.func
+            while isinstance(func, cst.Attribute) and func.attr.value == "__call__":  # ``locals.__call__()`` (review R10 f3)
+                func = func.value
             tail = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else None
             if tail in tails:  # asking the scopes is costly: only for names that could match
                 names = index.qualified_names(func)

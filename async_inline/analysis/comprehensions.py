@@ -5,9 +5,12 @@ it. Where one such comprehension binds a name as its target and another reads th
 as a global, a builtin or a free variable, CPython makes the name a local of the function and
 the read raises UnboundLocalError: gh-118513 for globals (3.12.0-3.12.3), gh-156664 for free
 variables (3.12 and later, open). A read of the name outside comprehensions keeps it global.
-Inlining puts a callee's comprehensions beside its caller's: it can make such a pair, or undo
-one, so the planner refuses a site whose callee mentions a name that a pair of the combined
-code shares (``Planner._comprehension_refusal``).
+Inlining puts a callee's comprehensions beside its caller's (and, in the expression form, any
+read of the callee inside a comprehension of the caller): it can make such a pair, or undo
+one; taking an await out of its statement changes the order in which the compiler meets the
+caller's own comprehensions, which decides which of two is the pair's first. So the planner
+keeps every site of a caller holding such a pair a call, and refuses a site whose callee
+mentions a name that a pair of the combined code shares (``Planner._comprehension_refusal``).
 """
 
 from __future__ import annotations
@@ -28,33 +31,47 @@ class ComprehensionNames:
     outer_reads: frozenset[str] = frozenset()
     #: Every variable name of the function's code.
     mentioned: frozenset[str] = frozenset()
+    #: Read anywhere in the function and resolved outside it.
+    reads: frozenset[str] = frozenset()
 
     def __or__(self, other: ComprehensionNames) -> ComprehensionNames:
-        return ComprehensionNames(self.targets | other.targets, self.outer_reads | other.outer_reads, self.mentioned | other.mentioned)
+        return ComprehensionNames(
+            self.targets | other.targets, self.outer_reads | other.outer_reads, self.mentioned | other.mentioned, self.reads | other.reads
+        )
 
     @property
     def shared(self) -> frozenset[str]:
         """Names bound by one comprehension and read from outside by another."""
         return self.targets & self.outer_reads
 
+    @property
+    def inlined(self) -> ComprehensionNames:
+        """The names of this function's code once inlined: any of its reads may land in a
+        comprehension of the caller (the expression form inside one)."""
+        return ComprehensionNames(self.targets, self.reads, self.mentioned, self.reads)
+
 
 def comprehension_names(index: ScopeIndex, fdef: cst.FunctionDef) -> ComprehensionNames:
     own = index.function_scope(fdef)
     targets: set[str] = set()
+    in_comprehensions: set[str] = set()
     reads: set[str] = set()
     mentioned: set[str] = set()
     for name in index.variables_in(fdef.body):
         mentioned.add(name.value)
+        role = index.role(name)
+        resolved = index.use_scope(name)
+        outer = role.reads and resolved is not own and not isinstance(resolved, ComprehensionScope)
+        if outer:
+            reads.add(name.value)
         scope = index.scope_of(name)
         if not (isinstance(scope, ComprehensionScope) and _inlined_into(scope, own)):
             continue
-        role = index.role(name)
-        resolved = index.use_scope(name)
         if role.binds and resolved is scope:
             targets.add(name.value)
-        elif role.reads and resolved is not own and not isinstance(resolved, ComprehensionScope):
-            reads.add(name.value)
-    return ComprehensionNames(frozenset(targets), frozenset(reads), frozenset(mentioned))
+        elif outer:
+            in_comprehensions.add(name.value)
+    return ComprehensionNames(frozenset(targets), frozenset(in_comprehensions), frozenset(mentioned), frozenset(reads))
 
 
 def _inlined_into(scope: object, own: object) -> bool:

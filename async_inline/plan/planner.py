@@ -277,8 +277,16 @@ class Planner:
         """Would the callee's code, placed beside the physical caller's (and what is already
         inlined there), make or undo a pair of comprehensions CPython resolves wrongly
         (``analysis/comprehensions.py``)?"""
+        own = self.facts.comprehension_names(frame.caller.node).shared
+        if own:
+            return Refusal(
+                RefusalCode.UNSUPPORTED,
+                f"'{sorted(own)[0]}' is bound by one comprehension of the caller and read from outside the function by "
+                "another, which CPython 3.12+ compiles by their order (UnboundLocalError; gh-118513, gh-156664): "
+                "the rewrite could change it",
+            )
         callee = check.target.callee
-        names = check.target.facts.comprehension_names(callee.node)
+        names = check.target.facts.comprehension_names(callee.node).inlined
         combined = self._comprehensions[frame.caller.node] | names
         hit = sorted(combined.shared & names.mentioned)
         if not hit:
@@ -292,7 +300,7 @@ class Planner:
     def _inlined(self, frame: _Frame, callee: CalleeInfo, facts: ModuleFacts) -> None:
         """Record that ``callee``'s code now sits in the physical caller of ``frame``."""
         caller = frame.caller.node
-        self._comprehensions[caller] = self._comprehensions[caller] | facts.comprehension_names(callee.node)
+        self._comprehensions[caller] = self._comprehensions[caller] | facts.comprehension_names(callee.node).inlined
 
     @staticmethod
     def _around(frame: _Frame, node: cst.Await) -> frozenset[str]:

@@ -375,6 +375,21 @@ async def f(x, lo=vars):
     y = x
     return sorted(lo())
 """),
+    "dunder_call_in_the_callee": ("frame-introspection", """
+import sys
+async def f(x):
+    y = x
+    return sorted(locals.__call__()), sorted(sys._getframe.__call__().f_locals)
+"""),
+    "dunder_call_in_the_caller": ("caller-introspection", """
+async def f(x):
+    y = x
+    return y
+async def main():
+    a = 1
+    await f(2)
+    return sorted(vars.__call__.__call__())
+"""),
     "import_as_in_the_caller": ("caller-introspection", """
 from builtins import locals as L
 async def f(x):
