@@ -110,11 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``--diff | head``): stop quietly, as other Unix tools do.
-        _silence_stdout()
+        silence_stdout()
         return 128 + 13  # like a process killed by SIGPIPE
 
 
-def _silence_stdout() -> None:
+def silence_stdout() -> None:
     """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)

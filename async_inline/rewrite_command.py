@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .cli import EXIT_CODES_HELP, ExitCode
+from .cli import EXIT_CODES_HELP, ExitCode, silence_stdout
 from .config import HookConfig, load_config
 from .options import Options
 from .runtime_name import names_runtime, runtime_beside
@@ -363,8 +363,9 @@ def run(args: argparse.Namespace) -> int:
             f"{shadowing}: a module of the inputs is named 'runtime', like async_inline's runtime, which rewritten code "
             "imports by that name: it would import this module instead; rename it (nothing was rewritten)"
         )
-    if printing and len(files) + len(problems) != 1:
-        given = "no Python file" if not files else f"{len(files) + len(problems)} inputs"
+    inputs = len({os.path.realpath(f.path) for f in files}) + len(problems)  # each real file once
+    if printing and inputs != 1:
+        given = "no Python file" if not files else f"{inputs} inputs"
         return usage_error(f"-o - prints the rewritten code of one file on standard output; give exactly one file ({given} given)")
     try:
         tasks = rf.plan(files, args.paths, mode=mode, options=options, outdir=None if printing else args.output_dir)
@@ -382,6 +383,8 @@ def run(args: argparse.Namespace) -> int:
     if not files and not problems:
         console.info("no Python files found; nothing to do")
 
+    unwritable: list[rf.Problem] = []  # standard output failed (a full disk, not a closed pipe)
+
     def show(k: int, outcome: rf.Outcome) -> None:
         if outcome.problem is not None:
             console.error(str(outcome.problem))
@@ -395,9 +398,16 @@ def run(args: argparse.Namespace) -> int:
             _show_decisions(console, outcome)
             if mode is rf.Mode.CHECK and outcome.changed:
                 console.info(f"would rewrite {outcome.path}")
-            if outcome.stdout:
+            if outcome.stdout and not unwritable:
                 console.clear_progress()  # stdout and stderr are often the same terminal
-                _write_stdout(outcome.stdout)
+                try:
+                    _write_stdout(outcome.stdout)
+                except BrokenPipeError:
+                    raise  # the reader went away: ``cli.main`` ends quietly
+                except OSError as exc:
+                    silence_stdout()
+                    unwritable.append(rf.Problem("standard output", None, f"cannot write: {exc.strerror or exc}"))
+                    console.error(str(unwritable[0]))
         console.progress(k, len(tasks))
 
     try:
@@ -410,7 +420,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         console.finish()
 
-    problems += [o.problem for o in outcomes if o.problem is not None]
+    problems += [o.problem for o in outcomes if o.problem is not None] + unwritable
     reports = rf.file_reports(outcomes)
     if args.report is not None:
         document = report_json(reports)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from cli_helpers import PLAIN, SAMPLE, make_tree, snapshot
 
 from async_inline.cli import ExitCode
@@ -207,3 +210,25 @@ def test_output_dash_prints_one_files_rewritten_code_and_writes_nothing(cli, tmp
     both = cli("rewrite", "app.py", "-o", "-", "--report", "-")
     assert both.code == ExitCode.USAGE and "both write to standard output" in both.err
     assert snapshot(tmp_path) == before
+
+
+def test_output_dash_counts_a_file_reached_twice_once(cli, tmp_path: Path) -> None:
+    """Review R11 f3: a directory holding one file and a link to it is one input."""
+    make_tree(tmp_path, {"src/app.py": SAMPLE})
+    (tmp_path / "src/alias.py").symlink_to("app.py")
+    result = cli("rewrite", "src", "-o", "-")
+    assert result.code == 0, result.err
+    assert result.out.count("rewritten by async-inline") == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.parametrize("mode", [["-o", "-"], ["--diff"]])
+def test_a_standard_output_that_cannot_be_written_is_an_error_not_a_traceback(tmp_path: Path, mode: list[str]) -> None:
+    """Review R11 f2: writing the code or the diff to a full device raised a traceback."""
+    make_tree(tmp_path, {"app.py": SAMPLE})
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "async_inline", "rewrite", "app.py", *mode], stdout=full, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+        )
+    assert done.returncode == ExitCode.INPUT_ERROR
+    assert "standard output: cannot write: No space left on device" in done.stderr and "Traceback" not in done.stderr
