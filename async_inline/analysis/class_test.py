@@ -90,11 +90,16 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     orders = [order.classes, *(class_order(modules[0], sub).classes for sub in related[1:])]
     if any(UNKNOWN in classes for classes in orders):
         # A base it cannot resolve (``A = remade(A)``, ``class B(make())``) may be made
-        # from any class of the code read (fuzz seed 16000138).
+        # from any class of the code read (fuzz seed 16000138), or by a call that makes
+        # classes (``type("Base", (), {"__getattribute__": ...})``, review R11 f4).
         for module in seen:
+            where = "" if module is modules[0] else f"{module.name}, "
             for cls in module.every_class:
                 if cls.customizes_lookup:
                     return f"a base the analysis cannot resolve may be made from class '{cls.qualname}', which customizes attribute lookup"
+            if module.class_calls:
+                line = module.index.line(module.class_calls[0])
+                return f"a base the analysis cannot resolve may be a class made by the call at {where}line {line}"
     scan = _Scan(name, top, related, orders, seen)
     for module in seen:
         where = "" if module is modules[0] else f"{module.name}, "

@@ -27,7 +27,9 @@ from .scopes import ScopeIndex
 class ComprehensionNames:
     #: Bound as the target of a comprehension compiled into the function.
     targets: frozenset[str] = frozenset()
-    #: Read in such a comprehension and resolved outside the function (global, builtin, free).
+    #: Read from outside the function (global, builtin, free) by code nested in it: such a
+    #: comprehension, or a lambda, generator expression, function or class inside it (a
+    #: free variable read there raises NameError once a comprehension binds it, review R11).
     outer_reads: frozenset[str] = frozenset()
     #: Every variable name of the function's code.
     mentioned: frozenset[str] = frozenset()
@@ -61,17 +63,27 @@ def comprehension_names(index: ScopeIndex, fdef: cst.FunctionDef) -> Comprehensi
         mentioned.add(name.value)
         role = index.role(name)
         resolved = index.use_scope(name)
-        outer = role.reads and resolved is not own and not isinstance(resolved, ComprehensionScope)
+        outer = role.reads and not _within(resolved, own)
         if outer:
             reads.add(name.value)
         scope = index.scope_of(name)
-        if not (isinstance(scope, ComprehensionScope) and _inlined_into(scope, own)):
-            continue
-        if role.binds and resolved is scope:
+        if scope is own:
+            continue  # read at the function's own level: the compiler keeps the name global
+        if role.binds and resolved is scope and isinstance(scope, ComprehensionScope) and _inlined_into(scope, own):
             targets.add(name.value)
         elif outer:
             in_comprehensions.add(name.value)
     return ComprehensionNames(frozenset(targets), frozenset(in_comprehensions), frozenset(mentioned), frozenset(reads))
+
+
+def _within(scope: object, own: object) -> bool:
+    """Is ``scope`` the function's own or one nested in it?"""
+    while scope is not None:
+        if scope is own:
+            return True
+        parent = getattr(scope, "parent", None)
+        scope = parent if parent is not scope else None  # (the builtins' scope is its own parent)
+    return False
 
 
 def _inlined_into(scope: object, own: object) -> bool:

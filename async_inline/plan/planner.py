@@ -282,7 +282,7 @@ class Planner:
             return Refusal(
                 RefusalCode.UNSUPPORTED,
                 f"'{sorted(own)[0]}' is bound by one comprehension of the caller and read from outside the function by "
-                "another, which CPython 3.12+ compiles by their order (UnboundLocalError; gh-118513, gh-156664): "
+                "another, which CPython 3.12+ compiles by their order (UnboundLocalError or NameError; gh-118513, gh-156664): "
                 "the rewrite could change it",
             )
         callee = check.target.callee
@@ -294,7 +294,7 @@ class Planner:
         return Refusal(
             RefusalCode.UNSUPPORTED,
             f"'{hit[0]}' would be bound by one comprehension and read from outside the function by another in the same "
-            "function, which CPython 3.12+ compiles wrongly (UnboundLocalError; gh-118513, gh-156664)",
+            "function, which CPython 3.12+ compiles wrongly (UnboundLocalError or NameError; gh-118513, gh-156664)",
         )
 
     def _inlined(self, frame: _Frame, callee: CalleeInfo, facts: ModuleFacts) -> None:

@@ -745,6 +745,33 @@ async def main():
     assert run_source(result.code, "main", None, "_cm_u") == run_source(program, "main", None, "_cm_u")
 
 
+def test_a_base_the_analysis_cannot_resolve_where_a_call_makes_classes_keeps_the_exact_guard():
+    """Review R11 f4: the base made by ``type()`` with ``__getattribute__`` in its namespace:
+    no class statement customizes lookups, but the call makes a class that does."""
+    program = '''
+def ga(self, name):
+    if name == "m":
+        async def other(x):
+            return ("other", x)
+        return other
+    return object.__getattribute__(self, name)
+
+Base = type("Base", (), {"__getattribute__": ga})
+
+class B(Base):
+    async def m(self, x):
+        return ("m", x)
+
+async def main():
+    b = B()
+    return await b.m(1)
+'''
+    result = rewrite_source(program, options=CLASS_METHODS.replace(stress_seed=None))
+    reasons = {s.reason.rsplit(": ", 1)[-1] for s in result.report.skipped if s.callee == "b.m"}
+    assert reasons == {"a base the analysis cannot resolve may be a class made by the call at line 9"}
+    assert run_source(result.code, "main", None, "_cm_u") == run_source(program, "main", None, "_cm_u")
+
+
 def test_a_subclass_made_by_type_with_a_plain_namespace_keeps_the_class_test():
     assert_same_behaviour(COUNTER + '''
 X = type("X", (Counter, object), {"label": "x"})

@@ -116,3 +116,32 @@ def test_pairs_the_rewrite_would_reorder_or_make_through_the_expression_form(sou
     report = rewrite_source(source).report
     codes = {s.code for s in report.skipped} | {code for i in report.inlined for _, code in i.other_copies}
     assert "unsupported" in codes  # (a copy inlined deeper counts with its source site)
+
+
+_FREE_READERS = {"lambda": "(lambda: x)()", "generator_expression": "list(x for _ in 'b')", "nested_def": "reader()"}
+
+
+@pytest.mark.decisions
+@pytest.mark.parametrize("read", _FREE_READERS.values(), ids=_FREE_READERS.keys())
+def test_a_free_variable_read_by_a_nested_scope_of_the_caller_counts(read):
+    """Review R11 f1: a lambda, generator expression or nested function of the caller reading
+    a variable of the function around it, and a callee whose comprehension binds that name:
+    inlined, CPython 3.12+ made it a local of the caller, and the read raised NameError."""
+    source = f'''
+async def f():
+    return [1 for x in "a"]
+
+def outer():
+    x = 3
+    async def inner():
+        def reader():
+            return x
+        r = await f()
+        return r, {read}
+    return inner
+
+async def main():
+    return await outer()()
+'''
+    assert_same_behaviour(source, min_inlined=0)
+    assert {s.callee: s.code for s in rewrite_source(source).report.skipped}.get("f") == "unsupported"
