@@ -2,9 +2,11 @@
 
 Since 3.12 (PEP 709) a list, set or dict comprehension is compiled into the function around
 it. Where one such comprehension binds a name as its target and another reads the same name
-as a global, a builtin or a free variable, CPython makes the name a local of the function and
-the read raises UnboundLocalError: gh-118513 for globals (3.12.0-3.12.3), gh-156664 for free
-variables (3.12 and later, open). A read of the name outside comprehensions keeps it global.
+as a global, a builtin or a free variable (or a lambda, generator expression or nested
+function of the function reads it as a free variable), CPython makes the name a local of the
+function and the read raises UnboundLocalError or NameError: gh-118513 for globals
+(3.12.0-3.12.3), gh-156664 for free variables (3.12 and later, open). A read of the name at
+the function's own level keeps it global.
 Inlining puts a callee's comprehensions beside its caller's (and, in the expression form, any
 read of the callee inside a comprehension of the caller): it can make such a pair, or undo
 one; taking an await out of its statement changes the order in which the compiler meets the
