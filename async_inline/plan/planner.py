@@ -266,14 +266,14 @@ class Planner:
             return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.UNKNOWN.value)
         check = check_site(self.facts, self.limits, ctx, site, target)
         if isinstance(check, Inlinable):
-            refusal = self._comprehension_refusal(frame, check)
+            refusal = self._comprehension_refusal(frame, check, site.await_node)
             if refusal is not None:
                 return refusal
         if isinstance(check, Inlinable) and self.stress is not None and not self.stress.picks(ctx.depth):
             return Refusal(RefusalCode.STRESS, "not picked by the stress mode's random choice")
         return check
 
-    def _comprehension_refusal(self, frame: _Frame, check: Inlinable) -> Refusal | None:
+    def _comprehension_refusal(self, frame: _Frame, check: Inlinable, node: cst.Await) -> Refusal | None:
         """Would the callee's code, placed beside the physical caller's (and what is already
         inlined there), make or undo a pair of comprehensions CPython resolves wrongly
         (``analysis/comprehensions.py``)?"""
@@ -285,8 +285,7 @@ class Planner:
                 "another, which CPython 3.12+ compiles by their order (UnboundLocalError or NameError; gh-118513, gh-156664): "
                 "the rewrite could change it",
             )
-        callee = check.target.callee
-        names = check.target.facts.comprehension_names(callee.node).inlined
+        names = self._callee_names(frame, check.target.callee, check.target.facts, node)
         combined = self._comprehensions[frame.caller.node] | names
         hit = sorted(combined.shared & names.mentioned)
         if not hit:
@@ -297,10 +296,18 @@ class Planner:
             "function, which CPython 3.12+ compiles wrongly (UnboundLocalError or NameError; gh-118513, gh-156664)",
         )
 
-    def _inlined(self, frame: _Frame, callee: CalleeInfo, facts: ModuleFacts) -> None:
+    @staticmethod
+    def _callee_names(frame: _Frame, callee: CalleeInfo, facts: ModuleFacts, node: cst.Await) -> ComprehensionNames:
+        """The callee's comprehension names as its code inlined at ``node`` has them: a site
+        inside a comprehension (the expression form) puts every read of the callee there."""
+        names = facts.comprehension_names(callee.node)
+        inside = bool(frame.around) or isinstance(frame.facts.index.scope_of(node), ComprehensionScope)
+        return names.inlined if inside else names
+
+    def _inlined(self, frame: _Frame, callee: CalleeInfo, facts: ModuleFacts, node: cst.Await) -> None:
         """Record that ``callee``'s code now sits in the physical caller of ``frame``."""
         caller = frame.caller.node
-        self._comprehensions[caller] = self._comprehensions[caller] | facts.comprehension_names(callee.node).inlined
+        self._comprehensions[caller] = self._comprehensions[caller] | self._callee_names(frame, callee, facts, node)
 
     @staticmethod
     def _around(frame: _Frame, node: cst.Await) -> frozenset[str]:
@@ -378,7 +385,7 @@ class Planner:
         assert callee.return_expr is not None
         slot = self._reserve()
         self._growth[frame.caller.node] += 1
-        self._inlined(frame, callee, check.target.facts)
+        self._inlined(frame, callee, check.target.facts, site.await_node)
         pasted = self._pasted(frame, site, check, walrus)
         args = site.call.args
         reads = {
@@ -478,7 +485,7 @@ class Planner:
         slot = self._reserve()
         caller = frame.caller.node
         self._growth[caller] += max(callee.size, 1)
-        self._inlined(frame, callee, check.target.facts)
+        self._inlined(frame, callee, check.target.facts, site.await_node)
         if check.target.facts is self.facts:  # another module's globals are written through its namespace
             self._globals[caller] |= callee.assigned_globals
         line = frame.facts.index.line(site.await_node)

@@ -145,3 +145,25 @@ async def main():
 '''
     assert_same_behaviour(source, min_inlined=0)
     assert {s.callee: s.code for s in rewrite_source(source).report.skipped}.get("f") == "unsupported"
+
+
+@pytest.mark.decisions
+def test_a_callees_own_level_read_beside_an_inlined_comprehension_target_is_inlined():
+    """anyio's ``connect_tcp``: ``getaddrinfo``'s comprehension binds ``type``, and
+    ``TLSStream.wrap``, inlined after it as statements, reads ``type(...)`` at its own level,
+    where the compiler keeps the name global: no pair, both inlined."""
+    assert_same_behaviour("""
+async def lookup(rows):
+    return [(family, type) for family, type in rows]
+
+async def kind(x):
+    k = type(x).__name__
+    return k
+
+async def connect():
+    found = await lookup([(1, 2)])
+    return found, await kind(found)
+
+async def main():
+    return await connect()
+""", inlined={"lookup", "kind", "connect"})
