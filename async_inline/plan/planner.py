@@ -269,6 +269,9 @@ class Planner:
             refusal = self._comprehension_refusal(frame, check, site.await_node)
             if refusal is not None:
                 return refusal
+            # Recorded now, not when the site is planned: the sites of one statement are all
+            # checked first (the last one first), and each must see the others' names (R12 f2).
+            self._inlined(frame, check.target.callee, check.target.facts, site.await_node)
         if isinstance(check, Inlinable) and self.stress is not None and not self.stress.picks(ctx.depth):
             return Refusal(RefusalCode.STRESS, "not picked by the stress mode's random choice")
         return check
@@ -301,11 +304,13 @@ class Planner:
         """The callee's comprehension names as its code inlined at ``node`` has them: a site
         inside a comprehension (the expression form) puts every read of the callee there."""
         names = facts.comprehension_names(callee.node)
-        inside = bool(frame.around) or isinstance(frame.facts.index.scope_of(node), ComprehensionScope)
+        # (An expression frame may itself stand inside a comprehension, whatever its target
+        # binds: ``for d[0] in`` binds no name, R12 f1.)
+        inside = frame.expression or isinstance(frame.facts.index.scope_of(node), ComprehensionScope)
         return names.inlined if inside else names
 
     def _inlined(self, frame: _Frame, callee: CalleeInfo, facts: ModuleFacts, node: cst.Await) -> None:
-        """Record that ``callee``'s code now sits in the physical caller of ``frame``."""
+        """Record that ``callee``'s code will sit in the physical caller of ``frame``."""
         caller = frame.caller.node
         self._comprehensions[caller] = self._comprehensions[caller] | self._callee_names(frame, callee, facts, node)
 
@@ -385,7 +390,6 @@ class Planner:
         assert callee.return_expr is not None
         slot = self._reserve()
         self._growth[frame.caller.node] += 1
-        self._inlined(frame, callee, check.target.facts, site.await_node)
         pasted = self._pasted(frame, site, check, walrus)
         args = site.call.args
         reads = {
@@ -485,7 +489,6 @@ class Planner:
         slot = self._reserve()
         caller = frame.caller.node
         self._growth[caller] += max(callee.size, 1)
-        self._inlined(frame, callee, check.target.facts, site.await_node)
         if check.target.facts is self.facts:  # another module's globals are written through its namespace
             self._globals[caller] |= callee.assigned_globals
         line = frame.facts.index.line(site.await_node)

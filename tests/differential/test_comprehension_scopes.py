@@ -127,7 +127,7 @@ def test_a_free_variable_read_by_a_nested_scope_of_the_caller_counts(read):
     """Review R11 f1: a lambda, generator expression or nested function of the caller reading
     a variable of the function around it, and a callee whose comprehension binds that name:
     inlined, CPython 3.12+ made it a local of the caller, and the read raised NameError."""
-    source = f'''
+    source = f"""
 async def f():
     return [1 for x in "a"]
 
@@ -142,7 +142,7 @@ def outer():
 
 async def main():
     return await outer()()
-'''
+"""
     assert_same_behaviour(source, min_inlined=0)
     assert {s.callee: s.code for s in rewrite_source(source).report.skipped}.get("f") == "unsupported"
 
@@ -152,7 +152,8 @@ def test_a_callees_own_level_read_beside_an_inlined_comprehension_target_is_inli
     """anyio's ``connect_tcp``: ``getaddrinfo``'s comprehension binds ``type``, and
     ``TLSStream.wrap``, inlined after it as statements, reads ``type(...)`` at its own level,
     where the compiler keeps the name global: no pair, both inlined."""
-    assert_same_behaviour("""
+    assert_same_behaviour(
+        """
 async def lookup(rows):
     return [(family, type) for family, type in rows]
 
@@ -166,4 +167,25 @@ async def connect():
 
 async def main():
     return await connect()
-""", inlined={"lookup", "kind", "connect"})
+""",
+        inlined={"lookup", "kind", "connect"},
+    )
+
+
+_REVIEW_R12 = {
+    "expression_chain_in_a_comprehension_whose_target_binds_no_name": '\nG = 5\n\nasync def inner():\n    return G\n\nasync def mid():\n    return await inner()\n\nasync def caller():\n    d = {}\n    s = [1 for G in "a"]\n    return s, [await mid() for d[0] in "b"]\n\nasync def main():\n    return await caller()\n',
+    "two_sites_of_one_statement": '\nasync def lookup(rows):\n    print("lookup")\n    return [(family, type) for family, type in rows]\n\nasync def kinds(xs):\n    print("kinds")\n    return [type(x).__name__ for x in xs]\n\nasync def connect():\n    found, names = await lookup([(1, 2)]), await kinds([1, "a"])\n    return found, names\n\nasync def main():\n    return await connect()\n',
+}
+
+
+@pytest.mark.decisions
+@pytest.mark.parametrize("source", _REVIEW_R12.values(), ids=_REVIEW_R12.keys())
+def test_pairs_made_by_a_chain_under_a_subscript_target_or_by_two_sites_of_one_statement(source):
+    """Review R12 (3.12.1): (f1) ``[await mid() for d[0] in "b"]`` with ``mid`` and ``inner``
+    inlined as expressions put ``inner``'s global read in the comprehension, which the rule
+    missed because the comprehension binds no name; (f2) the sites of one statement are
+    checked before any is planned, and the second did not see the first's names."""
+    assert_same_behaviour(source, min_inlined=0)
+    report = rewrite_source(source).report
+    codes = {s.code for s in report.skipped} | {code for i in report.inlined for _, code in i.other_copies}
+    assert "unsupported" in codes
