@@ -175,8 +175,11 @@ def test_report_into_a_fifo_and_a_pipe_is_written_to_them(cli, tmp_path: Path) -
         assert cli("rewrite", "src", "--check", "--report", "fifo").code == 0
     finally:
         if reader.is_alive():  # the report never came: unblock the reader
-            with open(tmp_path / "same-fifo", "wb"):
-                pass
+            # Without blocking: a reader that got the report and is just ending would leave
+            # no one at the other end, and a blocking open would wait for ever (CI, stress
+            # seed 3, 2026-12-06).
+            with contextlib.suppress(OSError):
+                os.close(os.open(tmp_path / "same-fifo", os.O_WRONLY | os.O_NONBLOCK))
         reader.join()
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
     check_report_schema(json.loads(received[0]))
