@@ -266,20 +266,22 @@ class Planner:
             return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.UNKNOWN.value)
         check = check_site(self.facts, self.limits, ctx, site, target)
         if isinstance(check, Inlinable):
-            refusal = self._comprehension_refusal(frame, check, site.await_node)
+            names = self._callee_names(frame, check, site.await_node)
+            refusal = self._comprehension_refusal(frame, names)
             if refusal is not None:
                 return refusal
-            # Recorded now, not when the site is planned: the sites of one statement are all
-            # checked first (the last one first), and each must see the others' names (R12 f2).
-            self._inlined(frame, check.target.callee, check.target.facts, site.await_node)
+            # The callee's code will sit in the physical caller: recorded now, not when the
+            # site is planned, since the sites of one statement are all checked first (the
+            # last one first), and each must see the others' names (R12 f2).
+            self._comprehensions[frame.caller.node] |= names
         if isinstance(check, Inlinable) and self.stress is not None and not self.stress.picks(ctx.depth):
             return Refusal(RefusalCode.STRESS, "not picked by the stress mode's random choice")
         return check
 
-    def _comprehension_refusal(self, frame: _Frame, check: Inlinable, node: cst.Await) -> Refusal | None:
-        """Would the callee's code, placed beside the physical caller's (and what is already
-        inlined there), make or undo a pair of comprehensions CPython resolves wrongly
-        (``analysis/comprehensions.py``)?"""
+    def _comprehension_refusal(self, frame: _Frame, names: ComprehensionNames) -> Refusal | None:
+        """Would the callee's code (``names``), placed beside the physical caller's (and what
+        is already inlined there), make or undo a pair of comprehensions CPython resolves
+        wrongly (``analysis/comprehensions.py``)?"""
         own = self.facts.comprehension_names(frame.caller.node).shared
         if own:
             return Refusal(
@@ -288,7 +290,6 @@ class Planner:
                 "another, which CPython 3.12+ compiles by their order (UnboundLocalError or NameError; gh-118513, gh-156664): "
                 "the rewrite could change it",
             )
-        names = self._callee_names(frame, check.target.callee, check.target.facts, node)
         combined = self._comprehensions[frame.caller.node] | names
         hit = sorted(combined.shared & names.mentioned)
         if not hit:
@@ -300,19 +301,14 @@ class Planner:
         )
 
     @staticmethod
-    def _callee_names(frame: _Frame, callee: CalleeInfo, facts: ModuleFacts, node: cst.Await) -> ComprehensionNames:
+    def _callee_names(frame: _Frame, check: Inlinable, node: cst.Await) -> ComprehensionNames:
         """The callee's comprehension names as its code inlined at ``node`` has them: a site
         inside a comprehension (the expression form) puts every read of the callee there."""
-        names = facts.comprehension_names(callee.node)
+        names = check.target.facts.comprehension_names(check.target.callee.node)
         # (An expression frame may itself stand inside a comprehension, whatever its target
         # binds: ``for d[0] in`` binds no name, R12 f1.)
         inside = frame.expression or isinstance(frame.facts.index.scope_of(node), ComprehensionScope)
         return names.inlined if inside else names
-
-    def _inlined(self, frame: _Frame, callee: CalleeInfo, facts: ModuleFacts, node: cst.Await) -> None:
-        """Record that ``callee``'s code will sit in the physical caller of ``frame``."""
-        caller = frame.caller.node
-        self._comprehensions[caller] = self._comprehensions[caller] | self._callee_names(frame, callee, facts, node)
 
     @staticmethod
     def _around(frame: _Frame, node: cst.Await) -> frozenset[str]:

@@ -28,7 +28,7 @@ from ..analysis.release import is_silent, release_order, silent_locals, silent_t
 from ..analysis.resolve import Lookup
 from ..analysis.scopes import Role
 from ..analysis.site import BUILTIN_NAMES, NEWER_BUILTIN_NAMES
-from ..analysis.stability import is_literal
+from ..analysis.stability import CONSTANT_NAMES, is_literal
 from ..plan.model import Form, Inlining, SitePlan
 from ..tree import walk
 from . import build as b
@@ -695,11 +695,8 @@ def _shown(subst: dict[str, cst.BaseExpression]) -> tuple[dict[str, str], dict[s
     """What a debugger shows for each local of an inlined frame (``lines.InlinedFrame``):
     the variable standing for it, or the value pasted where it is read (``None``, ``True``
     and ``False`` are names, but no variable)."""
-    variables = {local: value.value for local, value in subst.items() if isinstance(value, cst.Name) and value.value not in _KEYWORDS}
+    variables = {local: value.value for local, value in subst.items() if isinstance(value, cst.Name) and value.value not in CONSTANT_NAMES}
     return variables, {local: value for local, value in subst.items() if local not in variables}
-
-
-_KEYWORDS = frozenset({"None", "True", "False"})
 
 
 def _walrus(temp: str, value: cst.BaseExpression) -> cst.NamedExpr:

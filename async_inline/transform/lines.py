@@ -35,8 +35,6 @@ from ..tree import children, is_statement_level, is_statement_line
 if TYPE_CHECKING:
     from .session import Frame
 
-_EMPTY = cst.Module(body=[])
-
 
 class Kind(enum.IntEnum):
     #: Original code (possibly renamed, with holes replaced): positions map exactly.
@@ -206,7 +204,7 @@ class OriginMarks:
                 local_names=tuple(sorted(local_names.items())),
                 params=tuple(p.name for p in callee.params),
                 path=code.path if frame.plan.foreign else None,
-                constants=tuple(sorted((name, _EMPTY.code_for_node(value)) for name, value in constants.items())),
+                constants=tuple(sorted((name, cst.Module([]).code_for_node(value)) for name, value in constants.items())),
                 borrowed=frozenset(borrowed),
             )
         )
