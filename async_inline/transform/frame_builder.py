@@ -677,7 +677,7 @@ class FrameBuilder:
         )
         args = [cst.Arg(b.name(snapshot))] + ([cst.Arg(leave_flag)] if leave_flag is not None else [])
         changed: cst.BaseExpression = cst.Comparison(
-            left=cst.Call(func=b.attr(rt, "state")),
+            left=cst.Call(func=self.emission.state()),
             comparisons=[cst.ComparisonTarget(operator=cst.IsNot(), comparator=b.name(snapshot))],
         )
         exit_call: Emitted

@@ -97,6 +97,7 @@ class Emission:
         #: Builtin name -> its module-level alias (``builtin``).
         self.builtin_aliases: dict[str, str] = {}
         self.hooks_alias: str | None = None
+        self.state_alias: str | None = None
         self._module_visit: frozenset[cst.CSTNode] | None = None
         self._body_visit: dict[str, frozenset[cst.CSTNode]] = {}
 
@@ -162,6 +163,15 @@ class Emission:
             self.runtime()
             self.hooks_alias = self.names.make("ai_hooks")
         return self.hooks_alias
+
+    def state(self) -> cst.Name:
+        """The module-level alias of ``runtime.state`` (a frame's exit test): a global
+        read and a call, where ``_ai_rt.state()`` also reads the attribute (about 4 ns of
+        each exit; ``runtime.state`` is the state variable's ``get``, never switched)."""
+        if self.state_alias is None:
+            self.runtime()
+            self.state_alias = self.names.make("ai_state")
+        return cst.Name(self.state_alias)
 
     def method_type(self) -> str:
         """The module-level alias of ``types.MethodType`` (via runtime), for method guards."""

@@ -128,7 +128,7 @@ async def inlined(n):
                             try:
                                 _ai3_ret = i + 1
                             finally:
-                                if _ai_rt.state() is not _ai3_frame:
+                                if STATE() is not _ai3_frame:
                                     _ai_rt.leave_sync(_ai3_frame)
                         else:
                             _ai3_ret = await leaf(i)
@@ -147,16 +147,16 @@ async def inlined(n):
 """
 
 PROTOCOLS = {
-    1: ("_ai_rt.enter()", "if _ai_rt.state() is not {s}:\n{indent}    await _ai_rt.leave({s})"),
-    2: ("_ai_hooks.enter()", "if _ai_rt.state() is not {s} and not _ai_rt.try_leave({s}):\n{indent}    await _ai_rt.leave({s})"),
+    1: ("_ai_rt.enter()", "_ai_rt.state", "if _ai_rt.state() is not {s}:\n{indent}    await _ai_rt.leave({s})"),
+    2: ("_ai_hooks.enter()", "_ai_state", "if _ai_state() is not {s} and not _ai_rt.try_leave({s}):\n{indent}    await _ai_rt.leave({s})"),
 }
 
 
 def chain(protocol: int, write: bool) -> str:
     """The hand-inlined chain in one frame protocol, with or without the AsyncLocal write."""
-    enter, exit_shape = PROTOCOLS[protocol]
-    lines = ["from runtime import hooks as _ai_hooks"] if protocol == 2 else []
-    for line in CHAIN.replace("ENTER", enter).splitlines():
+    enter, state, exit_shape = PROTOCOLS[protocol]
+    lines = ["from runtime import hooks as _ai_hooks, state as _ai_state"] if protocol == 2 else []
+    for line in CHAIN.replace("ENTER", enter).replace("STATE", state).splitlines():
         stripped = line.strip()
         indent = line[: len(line) - len(line.lstrip())]
         if stripped.startswith("EXIT("):

@@ -31,6 +31,18 @@ def test_I6_fast_path_is_one_contextvar_get_for_entry_and_one_for_the_exit_test(
     contextvars.copy_context().run(body)
 
 
+def test_I2_the_exit_test_is_never_switched_so_generated_code_may_bind_it_once():
+    """Generated modules bind ``_ai_state = runtime.state`` at import; a trace started
+    later switches only the entries (``hooks.enter``), whose fresh snapshots make that
+    bound exit test fail, so exits are still recorded."""
+    bound = _ai_rt.state
+    with _ai_rt.trace():
+        assert _ai_rt.state is bound
+        s = _ai_rt.hooks.enter()
+        assert bound() is not s and bound() == s
+    assert _ai_rt.state is bound
+
+
 def test_I2_leave_sync_restores_the_entry_EC_and_SC_on_return_and_raise(rt):
     """I2/F2 for a never-suspending inlinee (I6), on the normal path and the exception path."""
 
