@@ -7,7 +7,7 @@ import types
 import unicodedata
 from collections.abc import Callable, Container, Iterator, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, cast, get_args
+from typing import TYPE_CHECKING, Any, TypeVar, cast, get_args
 
 import libcst as cst
 import libcst.matchers as m
@@ -25,6 +25,8 @@ from .imports import ImportBinding, import_bindings, own_submodules
 from .refusals import Refusal, RefusalCode
 from .returns import ReturnPlan, plan_returns
 from .scopes import Role, ScopeIndex
+
+_T = TypeVar("_T")
 
 if TYPE_CHECKING:
     from .program import Program
@@ -86,13 +88,10 @@ class ModuleFacts:
             }
         )
         self._returns: dict[str, ReturnPlan] = {}
-        self._comprehension_names: dict[int, ComprehensionNames] = {}
+        self._per_function: dict[tuple[str, int], Any] = {}
         self._stable: dict[Scope, frozenset[str]] = {}
         self._local_bindings: dict[Scope, dict[str, list[cst.Name]]] = {}
         self._expression: dict[str, bool] = {}
-        #: The order each inlined function's frame releases its locals, by ``id`` of its
-        #: ``def`` node (``release.release_order``).
-        self.release_orders: dict[int, tuple[str, ...]] = {}
 
     @cached_property
     def code(self) -> types.CodeType | None:
@@ -285,11 +284,16 @@ class ModuleFacts:
         """``pkg.mod.qualname``, or the bare qualname when the module's name is unknown."""
         return f"{self.name}.{qualname}" if self.name else qualname
 
+    def once_per_function(self, what: str, fdef: cst.FunctionDef, compute: Callable[[], _T]) -> _T:
+        """``compute()``, the fact ``what`` of ``fdef``, a function of this module, found
+        once: every inlined copy of a callee, and every site of a caller, asks again."""
+        key = (what, id(fdef))
+        if key not in self._per_function:
+            self._per_function[key] = compute()
+        return cast("_T", self._per_function[key])
+
     def comprehension_names(self, fdef: cst.FunctionDef) -> ComprehensionNames:
-        found = self._comprehension_names.get(id(fdef))
-        if found is None:
-            found = self._comprehension_names[id(fdef)] = comprehension_names(self.index, fdef)
-        return found
+        return self.once_per_function("comprehension names", fdef, lambda: comprehension_names(self.index, fdef))
 
     def return_plan(self, callee: CalleeInfo) -> ReturnPlan:
         if callee.key not in self._returns:

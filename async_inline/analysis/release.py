@@ -136,11 +136,8 @@ def release_order(facts: ModuleFacts, callee: CalleeInfo) -> tuple[str, ...]:
     cells (``co_cellvars``: names a closure captures, a ``:=`` target of a comprehension
     before 3.12). Taken from the module compiled by the running interpreter; where it
     does not compile, ``callee.locals``, the order of first binding. Found once per
-    function (every inlined copy asks), and kept in ``facts.release_orders``."""
-    found = facts.release_orders.get(id(callee.node))
-    if found is None:
-        found = facts.release_orders[id(callee.node)] = _release_order(facts, callee)
-    return found
+    function (``facts.once_per_function``)."""
+    return facts.once_per_function("release order", callee.node, lambda: _release_order(facts, callee))
 
 
 def _release_order(facts: ModuleFacts, callee: CalleeInfo) -> tuple[str, ...]:
