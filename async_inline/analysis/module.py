@@ -78,9 +78,10 @@ class ModuleFacts:
         self.own_submodules = own_submodules(module_level_statements(index.module.body), index, name, is_package)
         self._methods: dict[tuple[str, str], CalleeInfo] = {}
         #: Names code of this module reads as globals, builtins or type parameters of a
-        #: class: no callee local may take them (inlined code could read them). Generated
-        #: code reads builtins by aliases.
-        self.reserved_free = frozenset(
+        #: class, or declares ``global``: no callee local may take them (inlined code could
+        #: read them; a callee inlined beside it may declare the name global in the whole
+        #: caller, review R13 f1). Generated code reads builtins by aliases.
+        self.reserved_free = index.declared_global() | frozenset(
             {
                 n.value
                 for n, role in index.roles.items()

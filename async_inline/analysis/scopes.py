@@ -351,6 +351,10 @@ class ScopeIndex:
         """``"global"`` or ``"nonlocal"`` when ``scope`` declares ``name`` so, else None."""
         return self._declared.get(scope, {}).get(name)
 
+    def declared_global(self) -> frozenset[str]:
+        """Names some scope of the module declares ``global``."""
+        return frozenset(name for declared in self._declared.values() for name, kind in declared.items() if kind == "global")
+
     def declaration_line(self, scope: Scope, name: str) -> int | None:
         """Line of the last global/nonlocal declaration of ``name`` in ``scope``, if any."""
         return self._declared_line.get(scope, {}).get(name)

@@ -279,8 +279,10 @@ def _always_renamed(local: str) -> bool:
     names. Each inlined frame's locals become locals of the whole physical caller, and code
     inlined beside them may read that builtin as a plain name (a callee of this module, whose
     builtins the caller need not read itself): kept as ``abs``, a callee's ``abs = 9`` would
-    shadow its sibling's ``abs(x)``."""
-    return local.startswith(GENERATED_PREFIX) or local in BUILTIN_NAMES
+    shadow its sibling's ``abs(x)``. And ``__class__``: a method caller's zero-argument
+    ``super()`` reads its implicit cell of that name, which a local of the caller would
+    replace (review R13 f5)."""
+    return local.startswith(GENERATED_PREFIX) or local in BUILTIN_NAMES or local == "__class__"
 
 
 def _subscript_may_stand_for(index: ScopeIndex, name: cst.Name) -> bool:

@@ -1,12 +1,14 @@
 """Hygiene (no name ever reads the wrong binding) and guards (rebinding still calls the function)."""
 
 import sys
+import textwrap
 from unittest import mock
 
 import pytest
 
 from async_inline import Options, rewrite_source
 from tests.differential.harness import assert_same_behaviour, load_module, run_module
+from tests.differential.package_harness import assert_same_package_behaviour
 
 
 def test_callee_locals_do_not_clash_with_caller_names():
@@ -605,3 +607,104 @@ async def main():
     [skipped] = result.report.skipped
     assert skipped.code == "unsupported" and "which Python reads as 'x' (NFKC)" in skipped.reason
     assert result.code == source
+
+
+def test_a_callee_local_kept_where_a_sibling_callee_declares_it_global():
+    # Review R13 f1: `enable` only *writes* the global `level` (so `level` is not in reserved_free);
+    # inlining it adds `global level` to the caller, and `compute`'s local `level`, kept
+    # under its own name, becomes the module global: tasks overwrite each other's value.
+    assert_same_behaviour(textwrap.dedent('''
+        import asyncio
+
+        async def compute(v):
+            level = v * 2
+            await asyncio.sleep(0)
+            return level + 1
+
+        async def enable():
+            global level
+            level = 100
+
+        async def worker(v):
+            r = await compute(v)
+            await enable()
+            return r
+
+        async def main():
+            return await asyncio.gather(worker(1), worker(2))
+    '''), inlined={"compute", "enable"})
+
+
+def test_a_callee_local_kept_where_a_sibling_callee_declares_it_global_seen_by_the_module():
+    # Review R13 f1, sequential: the global the program reads (here through globals(), or another
+    # module's `mod.flag`) gets the sibling's local value.
+    assert_same_behaviour(textwrap.dedent('''
+        flag = 0
+
+        async def setflag():
+            global flag
+            flag = 7
+
+        async def compute(v):
+            flag = v * 2
+            return flag + 1
+
+        async def main():
+            await setflag()
+            r = await compute(5)
+            return r, globals()['flag']
+    '''), inlined={"setflag", "compute"})
+
+
+def test_a_callee_local_of_another_module_kept_where_a_callee_declares_it_global():
+    # Review R13 f1 across modules: the other module's callee local `level` lands in a caller that
+    # the same-module callee made declare `global level`.
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": '''
+            import asyncio
+
+            async def compute(v):
+                level = v * 2
+                await asyncio.sleep(0)
+                return level + 1
+        ''',
+        "pkg/app.py": '''
+            import asyncio
+            from .util import compute
+
+            async def enable():
+                global level
+                level = 100
+
+            async def worker(v):
+                r = await compute(v)
+                await enable()
+                return r
+
+            async def main():
+                return await asyncio.gather(worker(1), worker(2))
+        ''',
+    }, inlined={"pkg.util.compute", "pkg.app.enable"})
+
+
+def test_a_callee_local_named_class_keeps_the_callers_zero_argument_super():
+    # Review R13 f5: the caller's `super()` reads its implicit `__class__` cell; the callee's local
+    # `__class__`, kept under its name, makes `__class__` a plain local of the caller.
+    assert_same_behaviour(textwrap.dedent('''
+        async def describe(obj):
+            __class__ = type(obj)
+            return __class__.__name__
+
+        class Base:
+            async def run(self):
+                return "base"
+
+        class K(Base):
+            async def run(self):
+                name = await describe(self)
+                return name, await super().run()
+
+        async def main():
+            return await K().run()
+    '''), inlined={"describe"})
