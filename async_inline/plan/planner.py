@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import libcst as cst
@@ -24,7 +24,15 @@ from ..analysis.callee import CalleeInfo, ParamKind
 from ..analysis.caller import CallerInfo, analyze_caller
 from ..analysis.classes import ClassInfo, analyze_class
 from ..analysis.comprehensions import ComprehensionNames
-from ..analysis.evaluation import FRAME_BLOCKS, awaits_in, blocks_around, evaluation_order, header_expressions, statement_position_problem
+from ..analysis.evaluation import (
+    FRAME_BLOCKS,
+    awaits_in,
+    block_cost,
+    blocks_around,
+    evaluation_order,
+    header_expressions,
+    statement_position_problem,
+)
 from ..analysis.guards import Guard, GuardPolicy, opening_site, takes_nested_guards
 from ..analysis.module import ModuleFacts
 from ..analysis.references import brought_in_by, imports_transitively
@@ -207,14 +215,15 @@ class Planner:
         awaits = awaits_in([*first, *other])
         if not awaits:
             return
-        here = self._here(frame, stmt)
+        statement_here = self._here(frame, stmt)
         walrus = walrus_targets(stmt)
-        pending: dict[cst.Await, tuple[SiteCall, Inlinable]] = {}
+        pending: dict[cst.Await, tuple[SiteCall, Inlinable, _Here]] = {}
         # Inner awaits first: whether a site can be an expression depends on its arguments.
         for node in reversed(awaits):
             site = site_call(frame.facts.index, node)
             if site is None:
                 continue
+            here = _in_later_with_item(frame.facts.index, stmt, node, statement_here)
             check = self._check(frame, here, site)
             if isinstance(check, Inlinable) and isinstance(stmt, _HEADER_KEPT):
                 check = Refusal(RefusalCode.POSITION, statement_position_problem(stmt, node) or "")
@@ -227,10 +236,10 @@ class Planner:
             if isinstance(check, Refusal):
                 frame.sites[node] = self._refused(frame, here, site, check)
             else:
-                pending[node] = (site, check)
-        parts = {node: [*(a.value for a in site.call.args), *_configure(site)] for node, (site, _) in pending.items()}
+                pending[node] = (site, check, here)
+        parts = {node: [*(a.value for a in site.call.args), *_configure(site)] for node, (site, _, _) in pending.items()}
         for node in evaluation_order(first, parts):
-            site, check = pending[node]
+            site, check, here = pending[node]
             frame.sites[node] = self._statement_site(frame, here, site, check, stmt)
 
     def _here(self, frame: _Frame, stmt: cst.CSTNode) -> _Here:
@@ -343,7 +352,7 @@ class Planner:
         site: SiteCall,
         check: Inlinable,
         walrus: frozenset[str],
-        statement_sites: dict[cst.Await, tuple[SiteCall, Inlinable]],
+        statement_sites: Mapping[cst.Await, object],
     ) -> bool:
         """Can this site be replaced in place by ``(EXPR if f is ref else await f(...))``?
 
@@ -683,6 +692,21 @@ def _ends_as_plain_name(arg: cst.BaseExpression) -> bool:
     """Whether an argument reaches the inlined body as an unparenthesized name: a stable
     name, or a temporary holding its value; literals stay literals."""
     return not is_literal(arg) and not arg.lpar
+
+
+def _in_later_with_item(index: ScopeIndex, stmt: cst.CSTNode, node: cst.Await, here: _Here) -> _Here:
+    """The surroundings of a site of ``stmt``'s header: a site in a ``with``'s second item
+    or a later one runs inside the items before it (the rewrite nests its code in them), so
+    their exits see what it raises (a StopIteration must be converted first: review R13
+    b1) and their blocks count (R13 b2)."""
+    if not isinstance(stmt, cst.With):
+        return here
+    item: cst.CSTNode | None = node
+    while item is not None and not isinstance(item, cst.WithItem):
+        item = index.parent(item)
+    if item is None or item is stmt.items[0]:
+        return here
+    return replace(here, observed=True, blocks=here.blocks + block_cost(stmt, item))
 
 
 def _inside(index: ScopeIndex, stmt: cst.CSTNode, root: cst.FunctionDef, kinds: tuple[type, ...]) -> bool:

@@ -5,7 +5,8 @@ written without brackets (``return x, y``) relies on standing alone; a generator
 expression or a ``:=`` may stand bare as a call's only argument. Bound to a variable,
 hoisted before an await or placed in the expression form's ``(bind, body)[-1]``, each
 needs brackets of its own. Found on asyncssh 2.24.1 (``sftp.py``: a multi-line keyword
-argument) and while fixing it (a tuple result read as its last element).
+argument) and while fixing it (a tuple result read as its last element). A `with` whose
+later item holds a site is split, that item's site nested inside the earlier items.
 """
 
 from __future__ import annotations
@@ -163,3 +164,100 @@ async def tags2(name, extra=()):
 async def main():
     return await tags("a"), await tags2("b"), await tags("c", (1,))
 """, options=Options(assume=frozenset({"frozen-defaults"})), inlined={"tags", "tags2"})
+
+
+def test_stopiteration_from_callee_in_later_with_item_is_seen_by_earlier_exit():
+    """Review R13 b1: a site in a later `with` item runs inside the earlier items: their exits see the RuntimeError."""
+    # A StopIteration leaving the awaited callee is a RuntimeError at its await (PEP 479);
+    # the first item's __exit__ sees that RuntimeError. Inlined, no conversion is emitted
+    # (the site is not seen as "observed"), so suppress(StopIteration) swallows it.
+    assert_same_behaviour(
+        """
+import contextlib
+
+async def first(it):
+    return next(it)
+
+async def main():
+    with contextlib.suppress(StopIteration), open(await first(iter([]))):
+        print("body")
+    return "done"
+""",
+        inlined={"first"},
+    )
+
+
+def test_stopiteration_from_nested_callee_in_later_with_item_of_a_callee():
+    # Same cause one frame down: mid is inlined into main, leaf into mid's with header.
+    assert_same_behaviour(
+        """
+import contextlib
+
+async def leaf(it):
+    return next(it)
+
+async def mid(it):
+    with contextlib.suppress(StopIteration), contextlib.nullcontext(await leaf(it)):
+        print("body")
+    return "mid done"
+
+async def main():
+    return await mid(iter([]))
+""",
+        inlined={"mid", "leaf"},
+    )
+
+
+def test_stopiteration_statement_form_in_later_async_with_item():
+    assert_same_behaviour(
+        """
+import asyncio
+
+class CM:
+    async def __aenter__(self):
+        return self
+    async def __aexit__(self, t, v, tb):
+        print("exit sees", t.__name__ if t else None)
+        return t is StopIteration
+
+async def first(it):
+    await asyncio.sleep(0)
+    v = next(it)
+    return v
+
+async def main():
+    async with CM(), CM() if await first(iter([])) else CM():
+        print("body")
+    return "done"
+""",
+        inlined={"first"},
+    )
+
+
+ITEMS = ", ".join(["nullcontext()"] * 18)
+
+
+def test_site_in_last_item_of_a_long_with_does_not_crash_the_rewrite():
+    """Review R13 b2: the earlier items' blocks count toward CPython's nesting limit."""
+    # The inlined body goes inside the 18 earlier items' blocks, which the nesting
+    # estimate does not count: InternalError "too many statically nested blocks".
+    # (The same site as the first item is inlined fine.)
+    assert_same_behaviour(
+        f"""
+from contextlib import nullcontext
+
+async def f(x):
+    try:
+        for y in range(x):
+            if y == 2:
+                return y
+    except ValueError:
+        pass
+    return 0
+
+async def main():
+    with {ITEMS}, nullcontext(await f(3)) as v:
+        return v
+""",
+        min_inlined=0,
+    )
