@@ -196,6 +196,9 @@ class CalleeInfo:
     #: What an annotation in the body holds that ``from __future__ import annotations``
     #: makes a SyntaxError (``x: (y := int) = v``: ":=", "await", "yield"), if anything.
     annotation_syntax: str | None = None
+    #: The body holds an ``assert`` statement, whose message pytest's assertion rewriting
+    #: (applied per module) changes.
+    asserts: bool = False
     #: Locals read inside f-strings (a string literal cannot stand for them there before 3.12).
     fstring_locals: frozenset[str] = frozenset()
     #: Locals read where CPython's compiler warns about a constant (``x is 0.5``: "is" with
@@ -695,6 +698,7 @@ def analyze_callee(
             index, nodes, MODULE_INTROSPECTION, _MODULE_INTROSPECTION_TAILS, three_args=MODULE_INTROSPECTION_THREE_ARGS
         ),
         annotation_syntax=_annotation_syntax(nodes),
+        asserts=any(type(node) is cst.Assert for node in nodes),
         fstring_locals=frozenset(names.local_uses[n] for n in in_fstrings if n in names.local_uses),
         fstring_globals={n: quotes for n, quotes in in_fstrings.items() if n in names.global_uses},
         literal_unsafe_locals=frozenset(local for n, local in names.local_uses.items() if _warns_for_a_constant(index, n)),

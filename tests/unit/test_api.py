@@ -141,3 +141,43 @@ def test_origin_lines_map_inlined_statements_to_the_callee():
             assert origins[number - 1] == 2
         if text.strip() == "print(1)":
             assert origins[number - 1] == 7
+
+
+class _PytestLikeSources:
+    """Sources of a package whose module ``lib.checked`` pytest would assertion-rewrite."""
+
+    def __init__(self, files: dict[str, str], rewritten: set[str]) -> None:
+        from async_inline.sources import text_provider
+
+        self._find = text_provider(files)
+        self._rewritten = rewritten
+
+    def __call__(self, name: str):  # noqa: ANN204 - a SourceProvider
+        return self._find(name)
+
+    def rewrites_asserts(self, name: str) -> bool:
+        return name in self._rewritten
+
+
+@pytest.mark.parametrize("rewritten", [set(), {"lib.checked"}, {"lib.app"}, {"lib.app", "lib.checked"}])
+def test_an_assert_is_inlined_only_between_modules_whose_asserts_pytest_treats_alike(rewritten: set[str]) -> None:
+    """Review R13 c3: pytest rewrites asserts per module, after the hook inlined: an
+    ``assert`` inlined from a module it does not rewrite into one it does got pytest's
+    message, and the reverse lost it. A callee without an assert is inlined either way."""
+    from async_inline import rewrite_source
+
+    files = {
+        "lib/__init__.py": "",
+        "lib/checked.py": "async def check(x):\n    assert x > 0\n    return x\n\n\nasync def plain(x):\n    return x\n",
+    }
+    app = "from lib.checked import check, plain\n\n\nasync def main():\n    return await check(1) + await plain(2)\n"
+    files["lib/app.py"] = app
+    result = rewrite_source(app, filename="lib/app.py", module="lib.app", sources=_PytestLikeSources(files, rewritten))
+    assert result.report is not None
+    inlined = {site.callee for site in result.report.inlined}
+    skipped = {site.callee: site.reason for site in result.report.skipped}
+    alike = ("lib.app" in rewritten) == ("lib.checked" in rewritten)
+    assert "plain" in inlined
+    assert ("check" in inlined) is alike
+    if not alike:
+        assert "pytest rewrites the asserts" in skipped["check"]
