@@ -5,6 +5,7 @@ import codecs
 import pytest
 
 from async_inline import InternalError, Options, SourceError, rewrite_source
+from async_inline.analysis.program import ModuleSource
 from async_inline.api import HEADER_PREFIX
 
 SOURCE = '''
@@ -152,7 +153,7 @@ class _PytestLikeSources:
         self._find = text_provider(files)
         self._rewritten = rewritten
 
-    def __call__(self, name: str):  # noqa: ANN204 - a SourceProvider
+    def __call__(self, name: str) -> ModuleSource | None:
         return self._find(name)
 
     def rewrites_asserts(self, name: str) -> bool:
