@@ -9,9 +9,7 @@ importing anything).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib.machinery
-import importlib.util
 import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -20,6 +18,7 @@ from pathlib import Path
 from .analysis.program import ModuleSource, SourceProvider
 from .api import decode_source, has_header, has_skip_marker
 from .errors import SourceError
+from .hook.cache import changed_since_import
 
 
 def module_name_of(relative: str) -> tuple[str, bool]:
@@ -138,10 +137,12 @@ def spec_provider(packages: Iterable[str], on_changed: Callable[[str], None] | N
         if spec is not None and spec.name != name:
             # Another module put under this name (``sys.modules[__name__] = fast``): its
             # source is not this name's (its relative imports, its qualified names).
-            if not spec.origin or not os.path.isfile(spec.origin):
+            origin: str | None = spec.origin
+            data = _bytes(origin) if origin else None
+            if origin is None or data is None:
                 return None
             reason = f"which is module {spec.name} put in sys.modules under this name"
-            return ModuleSource(name, spec.origin, "", spec.submodule_search_locations is not None, reason)
+            return ModuleSource(name, origin, "", spec.submodule_search_locations is not None, reason, data)
         if spec is not None and spec.origin is None and spec.submodule_search_locations:
             return _namespace(name, next(iter(spec.submodule_search_locations)))
         if spec is None or not spec.origin or not spec.origin.endswith(".py"):
@@ -156,37 +157,13 @@ def spec_provider(packages: Iterable[str], on_changed: Callable[[str], None] | N
     return provide
 
 
-def changed_since_import(spec: importlib.machinery.ModuleSpec, data: bytes) -> bool:
-    """Whether ``data``, the bytes now in the file of an imported module, are known not to
-    be what the module was compiled from: the import hook's loader records a digest of
-    the source it compiled; for the standard source loader, the ``.pyc`` beside records the
-    source's modification time and size (a ``.pyc`` written from another version of the
-    file, that could not be rewritten, only makes this say "changed": refusing to inline is
-    safe). Without either, unknown: False (docs/import-hook.md, limitations)."""
-    digest = getattr(spec.loader, "source_digest", None)
-    if isinstance(digest, bytes):
-        return digest != hashlib.sha256(data).digest()
-    if not spec.cached or not spec.origin:
-        return False
-    try:
-        with open(spec.cached, "rb") as f:
-            header = f.read(16)
-        st = os.stat(spec.origin)
-    except OSError:
-        return False
-    if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER or int.from_bytes(header[4:8], "little") != 0:
-        return False  # none, or hash-based (checked against the source, or not at all)
-    mtime, size = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
-    return (mtime, size) != (int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF)
-
-
 def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
     """``PathFinder`` step by step down the packages: no parent package is imported."""
     path: list[str] | None = None
     spec = None
     parts = name.split(".")
     for i in range(len(parts)):
-        spec = importlib.machinery.PathFinder.find_spec(".".join(parts[: i + 1]), path)
+        spec = _path_finder_spec(".".join(parts[: i + 1]), path)
         if spec is None:
             return None
         if i + 1 < len(parts):
@@ -194,6 +171,23 @@ def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
                 return None
             path = list(spec.submodule_search_locations)
     return spec
+
+
+def _path_finder_spec(name: str, path: list[str] | None) -> importlib.machinery.ModuleSpec | None:
+    try:
+        return importlib.machinery.PathFinder.find_spec(name, path)
+    except KeyError:
+        # A namespace package in a namespace package: the ``_NamespacePath`` PathFinder
+        # makes reads ``sys.modules[parent]``, not imported. PathFinder found no module or
+        # regular package of that name on ``path`` (it returns those first): the portions
+        # are the directories of that name.
+        tail = name.rpartition(".")[2]
+        portions = [os.path.join(p, tail) for p in path or () if os.path.isdir(os.path.join(p, tail))]
+        if not portions:
+            return None
+        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = portions
+        return spec
 
 
 def _resolved(root: str) -> Path:
@@ -222,16 +216,25 @@ def _namespace_in_roots(name: str, roots: list[str]) -> str | None:
 def _namespace(name: str, directory: str) -> ModuleSource:
     """A namespace package: a package with no code, whose attributes are its submodules.
     (Its directory stands for the file: a cache entry depending on it depends on the
-    directory having no ``__init__.py``, ``hook.cache.dependencies``.)"""
+    directory having no ``__init__.py``, ``hook.cache.dependency``.)"""
     return ModuleSource(name, directory, "", True)
 
 
-def _read(name: str, path: str, is_package: bool) -> ModuleSource | None:
+def _bytes(path: str) -> bytes | None:
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            return f.read()
+    except OSError:
+        return None
+
+
+def _read(name: str, path: str, is_package: bool) -> ModuleSource | None:
+    data = _bytes(path)
+    if data is None:
+        return None
+    try:
         text, _ = decode_source(data, path)
-    except (OSError, SourceError):
+    except SourceError:
         return None
     return ModuleSource(name, path, text, is_package, _withheld(text, data), data)
 

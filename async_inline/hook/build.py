@@ -50,8 +50,6 @@ class Built:
     report: FileReport | None
     #: Why the module was imported unchanged although the rewriter was asked to run.
     failure: str | None = None
-    #: Files other than the module itself that the code depends on (see cache.py).
-    dependencies: tuple[str, ...] = ()
 
 
 def compile_original(source: bytes, path: str, transform: Transform | None = None, *, quiet: bool = False) -> types.CodeType:
@@ -112,12 +110,11 @@ def _build(
         failure = f"{type(exc).__name__}: {exc}"
         refused = exc if isinstance(exc, SourceError) else None
     else:
-        depends = tuple(result.dependencies.values())
         if not result.changed:
             if result.input_code is None:  # not compiled (the file carries the header)
-                return Built(compile_original(source, path, transform), result.report, dependencies=depends)
+                return Built(compile_original(source, path, transform), result.report)
             code = result.input_code if transform is None else compile_original(source, path, transform, quiet=True)
-            return Built(code, result.report, dependencies=depends)
+            return Built(code, result.report)
         try:
             tree = parse_quietly(result.code)
             original = _decoded(source, result.encoding)
@@ -129,7 +126,7 @@ def _build(
             code = compile_quietly(tree, path)
             if result.positions is not None and result.positions.frames:
                 code = attach_frames(code, tree, frames, result.positions.frames, original)
-            return Built(code, result.report, dependencies=depends)
+            return Built(code, result.report)
         except Exception as exc:  # the rewriter promised compilable code; fall back all the same
             failure = f"{type(exc).__name__}: {exc}"
     if refused is not None:

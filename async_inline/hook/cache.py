@@ -14,9 +14,12 @@ Invariants:
   files of the ``async_inline`` and ``runtime`` packages, so an edited rewriter invalidates old entries),
   the interpreter (bytecode magic, cache tag, ``-O`` level), the options and any extra
   transform (pytest's assertion rewriting), and the exact source bytes. Entries also list
-  *dependencies* ``(path, sha256)``, checked on every load: the files of the callees that
-  cross-module inlining read, so an edited callee invalidates its callers (and a file that
-  was absent, such as a namespace package's ``__init__.py``, invalidates them by appearing).
+  *dependencies* ``(path, sha256, module)``, checked on every load: the files of the
+  callees that cross-module inlining read, with the digest of the bytes it read, so an
+  edited callee invalidates its callers (and a file that was absent, such as a namespace
+  package's ``__init__.py``, invalidates them by appearing); and while such a module is
+  imported from other bytes than those (its file saved since its import), the entry is
+  not used either: a build now would not inline its file (``changed_since_import``).
   An entry found for a source at another path than it was built for (a project copied or
   moved with its ``__pycache__``) is used, re-pointed at the new path, only if it has no
   dependencies (those are the files beside the old path), or if both paths are one file
@@ -35,6 +38,7 @@ Invariants:
 from __future__ import annotations
 
 import hashlib
+import importlib.machinery
 import importlib.util
 import json
 import marshal
@@ -43,8 +47,8 @@ import struct
 import sys
 import threading
 import types
-from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 try:
     from _imp import _fix_co_filename  # type: ignore[attr-defined]  # private, as importlib uses it
@@ -54,9 +58,20 @@ except ImportError:  # pragma: no cover - not CPython
 #: A directory for the entries instead of ``__pycache__`` (written even with bytecode writing off).
 CACHE_DIR_ENV = "ASYNC_INLINE_CACHE_DIR"
 
-MAGIC = b"AIC\x01"
+#: Format version: the second lists each dependency's module.
+MAGIC = b"AIC\x02"
 _LENGTHS = struct.Struct("<II")
 _HEAD = len(MAGIC) + 32 + _LENGTHS.size
+
+
+class Dependency(NamedTuple):
+    """A file an entry was built from, besides its own source (cross-module inlining)."""
+
+    path: str
+    #: The sha256 of the bytes the rewrite read, or ``ABSENT``.
+    digest: str
+    #: The module read from it.
+    module: str
 
 
 @dataclass
@@ -64,7 +79,7 @@ class Entry:
     code: types.CodeType
     #: The FileReport of the rewrite, as JSON bytes (decoded only when someone asks).
     report: bytes
-    deps: tuple[tuple[str, str], ...] = ()
+    deps: tuple[Dependency, ...] = ()
 
 
 _fingerprint_lock = threading.Lock()
@@ -144,12 +159,16 @@ def writing_disabled() -> str | None:
     return None
 
 
-def file_digest(path: str) -> str | None:
+def _read(path: str) -> bytes | None:
     try:
         with open(path, "rb") as f:
-            return hashlib.sha256(f.read()).hexdigest()
+            return f.read()
     except OSError:
         return None
+
+
+def _digest(data: bytes | None) -> str:
+    return hashlib.sha256(data).hexdigest() if data is not None else ABSENT
 
 
 def load(path: str, key: bytes, source_path: str) -> Entry | None:
@@ -170,10 +189,9 @@ def load(path: str, key: bytes, source_path: str) -> Entry | None:
         at += report_len
         if len(deps_raw) != deps_len or len(report) != report_len:
             return None
-        deps = tuple((str(p), str(h)) for p, h in json.loads(deps_raw)) if deps_len else ()
-        for dep_path, dep_hash in deps:
-            if (file_digest(dep_path) or ABSENT) != dep_hash:
-                return None
+        deps = tuple(Dependency(str(p), str(h), str(m)) for p, h, m in json.loads(deps_raw)) if deps_len else ()
+        if not all(map(_holds, deps)):
+            return None
         code = marshal.loads(data[at:])
     except (ValueError, EOFError, TypeError, struct.error, UnicodeDecodeError):
         return None  # truncated or corrupted: a miss, rebuilt and overwritten
@@ -198,6 +216,45 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.samefile(a, b)
     except (OSError, ValueError):
         return False
+
+
+def _holds(dep: Dependency) -> bool:
+    """Whether code that inlined from ``dep`` may run now: the file has the bytes read, and
+    its module, if imported from that file, was compiled from them: what a build now would
+    inline (``sources.spec_provider``). A module imported from another file, or another
+    module under that name, fails the guards instead (they compare the file a function
+    was compiled from)."""
+    data = _read(dep.path)
+    if _digest(data) != dep.digest:
+        return False
+    spec = getattr(sys.modules.get(dep.module), "__spec__", None)
+    if data is None or spec is None or spec.name != dep.module or not spec.origin or os.path.abspath(spec.origin) != dep.path:
+        return True
+    return not changed_since_import(spec, data)
+
+
+def changed_since_import(spec: importlib.machinery.ModuleSpec, data: bytes) -> bool:
+    """Whether ``data``, the bytes now in the file of an imported module, are known not to
+    be what the module was compiled from: the import hook's loader records a digest of
+    the source it compiled; for the standard source loader, the ``.pyc`` beside records the
+    source's modification time and size (a ``.pyc`` written from another version of the
+    file, that could not be rewritten, only makes this say "changed": refusing to inline is
+    safe). Without either, unknown: False (docs/import-hook.md, limitations)."""
+    digest = getattr(spec.loader, "source_digest", None)
+    if isinstance(digest, bytes):
+        return digest != hashlib.sha256(data).digest()
+    if not spec.cached or not spec.origin:
+        return False
+    try:
+        with open(spec.cached, "rb") as f:
+            header = f.read(16)
+        st = os.stat(spec.origin)
+    except OSError:
+        return False
+    if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER or int.from_bytes(header[4:8], "little") != 0:
+        return False  # none, or hash-based (checked against the source, or not at all)
+    mtime, size = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
+    return (mtime, size) != (int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF)
 
 
 def store(path: str, key: bytes, entry: Entry, *, force: bool = False) -> bool:
@@ -233,15 +290,14 @@ def store(path: str, key: bytes, entry: Entry, *, force: bool = False) -> bool:
 ABSENT = "absent"
 
 
-def dependencies(paths: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """``(path, sha256)`` for each path an entry was built from: what it depends on.
+def dependency(module: str, path: str, data: bytes) -> Dependency:
+    """What an entry depends on for ``module``, read from ``path`` as ``data``: the digest
+    of those bytes, not of a later read (a file saved during the build would pair its new
+    digest with the old body).
 
     A directory is a namespace package, which stays one (its modules named as they were)
-    only while it has no ``__init__.py``: the entry depends on that file's absence. A file
-    that cannot be read is recorded as absent, so its appearance invalidates the entry."""
-    deps = []
-    for p in paths:
-        if os.path.isdir(p):
-            p = os.path.join(p, "__init__.py")
-        deps.append((os.path.abspath(p), file_digest(p) or ABSENT))
-    return tuple(deps)
+    only while it has no ``__init__.py``: the entry depends on that file's absence."""
+    if os.path.isdir(path):
+        init = os.path.join(path, "__init__.py")
+        return Dependency(os.path.abspath(init), _digest(_read(init)), module)
+    return Dependency(os.path.abspath(path), _digest(data), module)

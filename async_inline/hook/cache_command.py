@@ -22,6 +22,7 @@ import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 DESCRIPTION = """\
 Rewrite every *.py file of the packages (found through importlib, without importing
@@ -70,11 +71,25 @@ class Done:
     detail: str = ""
 
 
+def _is_path(target: str) -> bool:
+    return os.path.isdir(target) or target.endswith(".py")
+
+
+def _top_level(target: str, files: list[str]) -> list[str]:
+    """The top-level packages of a target: a package's own (``ns`` may be a namespace
+    package), a directory's files' regular packages."""
+    from ..sources import module_name_for_file
+
+    if not _is_path(target):
+        return [target.partition(".")[0]]
+    return [name.partition(".")[0] for name in (module_name_for_file(f)[0] for f in files) if name]
+
+
 def _files_of(target: str) -> tuple[list[str], str | None]:
     """The source files of a package, module or directory, or an error message."""
     from ..rewrite_files import discover
 
-    if os.path.isdir(target) or target.endswith(".py"):
+    if _is_path(target):
         inputs, problems = discover([target])
         return [os.path.abspath(f.path) for f in inputs], str(problems[0]) if problems else None
     if not all(part.isidentifier() for part in target.split(".")):
@@ -116,6 +131,7 @@ def _build(paths: list[str], packages: tuple[str, ...] = ()) -> list[Done]:
     if not packages:
         # The packages of the files: callees of other modules are inlined as the hook would.
         packages = tuple(sorted({name.partition(".")[0] for name in names.values() if name}))
+    names = {path: _in_packages(path, name, packages) for path, name in names.items()}
     state = HookState(
         Policy(packages), load_config().options(), warn=lambda message, path: problems.__setitem__(path, message), force_cache_write=True
     )
@@ -140,6 +156,27 @@ def _build(paths: list[str], packages: tuple[str, ...] = ()) -> list[Done]:
         reports = [r for r in state.reports() if r.path == path]
         results.append(Done(path, outcome, sum(len(r.inlined) for r in reports), problems.get(path, state.unchanged().get(path, ""))))
     return results
+
+
+def _in_packages(path: str, name: str, packages: tuple[str, ...]) -> str:
+    """The name the hook imports ``path`` (named ``name`` by its regular packages) under,
+    within ``packages``: extended through the directories above, namespace packages
+    (``ns/app.py`` is ``ns.app`` for packages ``ns``). The hook rewrites, and so looks up
+    entries for, the modules of its packages only: no other name's entry is ever used."""
+    def within(dotted: str) -> bool:
+        return any(dotted == p or dotted.startswith(p + ".") for p in packages)
+
+    if not name or within(name):
+        return name
+    directory = Path(path).resolve().parents[name.count(".") + (Path(path).name == "__init__.py")]
+    extended = name
+    for above in (directory, *directory.parents):
+        if not above.name.isidentifier():
+            break
+        extended = f"{above.name}.{extended}"
+        if within(extended):
+            return extended
+    return name
 
 
 def _chunks(paths: list[str], n: int) -> Iterator[list[str]]:
@@ -177,12 +214,15 @@ def _handle(args: argparse.Namespace) -> int:
         print(f"{args.prog}: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     paths: list[str] = []
+    tops: set[str] = set()
     for target in args.targets:
         files, error = _files_of(target)
         if error is not None:
             print(f"{args.prog}: error: {error}", file=sys.stderr)
             return ExitCode.USAGE
         paths += [f for f in files if f not in paths]
+        tops.update(_top_level(target, files))
+    packages = packages or tuple(sorted(tops))
     results = build(paths, cpu_count() if args.jobs == 0 else args.jobs, tuple(packages))
     status = ExitCode.OK
     for d in results:

@@ -48,5 +48,5 @@ class RewritingLoader(importlib.machinery.SourceFileLoader):
             # imported so cannot be rewritten" for a module another loader ran).
             module.__loader__ = self._stands_for
         if self._state.twins is not None:
-            self._state.twins.add(module, code, self.get_filename(module.__name__), source, self._transform)
+            code = self._state.twins.add(module, code, self.get_filename(module.__name__), source, self._transform)
         exec(code, module.__dict__)

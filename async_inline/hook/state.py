@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 import threading
 import types
@@ -26,7 +27,7 @@ from .build import Built, Transform, build, compile_original
 from .policy import Policy
 
 if TYPE_CHECKING:
-    from ..analysis.program import SourceProvider
+    from ..analysis.program import ModuleSource, SourceProvider
 
 #: Set while this thread runs the rewriter: imports it makes are never rewritten (no recursion).
 rewriting = threading.local()
@@ -53,6 +54,45 @@ def coverage_measuring() -> bool:
     coverage = sys.modules.get("coverage")
     current = getattr(getattr(coverage, "Coverage", None), "current", None)
     return callable(current) and current() is not None
+
+
+class _BuildSources:
+    """The callee sources of one build: it records those it hands out, with the bytes read
+    (the cache entry depends on them), and tells which modules pytest's assertion rewriting
+    (an adapter's transform) reaches: an ``assert`` is inlined only between modules it
+    treats alike (review R13 c3)."""
+
+    def __init__(self, provider: SourceProvider, module: str | None, transformed: bool, adapters: dict[type, Adapter]) -> None:
+        self._provider = provider
+        self._module = module
+        self._transformed = transformed
+        self._adapters = adapters
+        self.read: dict[str, ModuleSource] = {}
+
+    def __call__(self, name: str) -> ModuleSource | None:
+        found = self._provider(name)
+        if found is not None:
+            self.read[name] = found
+        return found
+
+    def rewrites_asserts(self, name: str) -> bool:
+        if name == self._module:
+            return self._transformed
+        if not self._adapters:
+            return False
+        imported = sys.modules.get(name)
+        if imported is not None:  # the hook's loader puts the adapted loader there too
+            return type(getattr(imported, "__loader__", None)) in self._adapters
+        source = self.read.get(name)
+        if source is None:
+            return False
+        # Asked as the import system would ask, one level up; pytest's finder is its loader.
+        where = os.path.dirname(os.path.dirname(source.path) if source.is_package else source.path)
+        for finder in sys.meta_path:
+            if type(finder) in self._adapters:
+                spec = finder.find_spec(name, [where])
+                return spec is not None and type(spec.loader) in self._adapters
+        return False
 
 
 class HookState:
@@ -127,11 +167,13 @@ class HookState:
                 self._count("hits")
                 return entry.code
         self._count("misses")
+        provide = _BuildSources(self._sources(policy), module, transform is not None, self.adapters)
+
         def build_here() -> tuple[Built, bool]:
             rewriting.active = True
             rewriting.stale_callee = False
             try:
-                return build(source, path, options, transform, module, self._sources(policy)), rewriting.stale_callee
+                return build(source, path, options, transform, module, provide), rewriting.stale_callee
             finally:
                 rewriting.active = False
 
@@ -145,7 +187,7 @@ class HookState:
             self.warn_once(path, f"async_inline could not rewrite this module, it runs unchanged: {built.failure}")
             return built.code
         report = _report_to_json(built.report) if built.report is not None else b""
-        entry = cache.Entry(built.code, report, cache.dependencies(built.dependencies))
+        entry = cache.Entry(built.code, report, tuple(cache.dependency(name, s.path, s.data) for name, s in provide.read.items()))
         if where is not None and not stale_callee and cache.store(where, key, entry, force=self.force_cache_write):
             self._count("writes")
         self._record(path, report, "rewritten")

@@ -6,10 +6,14 @@ function created from an inlined code object the code compiled from the original
 (``function.__code__``), and giving the inlined code back afterwards. Module state,
 fixtures and objects stay shared. Functions created while original code runs (closures,
 nested definitions) come from the original code's constants, so they are original too.
+A module first imported while original code runs makes its functions from their original
+code at once (the loader asks ``add``), so what its top level calls is original too; its
+functions get the inlined code when that run ends.
 
 The original source of a module is compiled the first time ``original()`` is used after
-its import; code objects are matched by qualified name (and first line, for a name defined
-twice), and the functions to swap are found through their code objects (``gc``).
+its import (at once when imported during ``original()``); code objects are matched by
+qualified name (and first line, for a name defined twice), and the functions to swap are
+found through their code objects (``gc``).
 """
 
 from __future__ import annotations
@@ -64,19 +68,53 @@ def _pairs(inlined: types.CodeType, original: types.CodeType) -> Iterator[tuple[
                 yield const, twin
 
 
+def _making_originals(code: types.CodeType, twins: dict[int, types.CodeType]) -> types.CodeType:
+    """``code`` whose functions are made from their original twins (``twins``: by id of
+    the inlined code; a twin with other free variables cannot be used), through class
+    bodies. The module's own code stays the inlined one: it defines the globals the
+    inlined code reads (the guards' references), and is otherwise the original's."""
+    consts = []
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            if not const.co_flags & inspect.CO_NEWLOCALS:  # a class body
+                const = _making_originals(const, twins)
+            elif id(const) in twins and twins[id(const)].co_freevars == const.co_freevars:
+                const = twins[id(const)]
+        consts.append(const)
+    return code.replace(co_consts=tuple(consts))
+
+
 class Twins:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pending: list[tuple[types.CodeType, str, bytes, Transform | None]] = []
         #: id(inlined code) -> (inlined code, original code), for every rewritten module.
         self._by_code: dict[int, tuple[types.CodeType, types.CodeType]] = {}
+        #: ``original()`` blocks entered and not left.
+        self._running = 0
+        #: id(original code) -> (original code, inlined code), for the modules imported
+        #: while original code runs: their functions get the inlined code when it ends.
+        self._imported_meanwhile: dict[int, tuple[types.CodeType, types.CodeType]] = {}
         #: Functions whose original code could not be installed (different closure), by name.
         self.unpaired: list[str] = []
 
-    def add(self, module: types.ModuleType, code: types.CodeType, path: str, source: bytes, transform: Transform | None) -> None:
-        """Remember a module about to execute ``code`` (compiled from ``source`` at ``path``)."""
+    def add(self, module: types.ModuleType, code: types.CodeType, path: str, source: bytes, transform: Transform | None) -> types.CodeType:
+        """Remember a module about to execute ``code`` (compiled from ``source`` at ``path``);
+        the code it executes: ``code``, or while ``original()`` runs, ``code`` making its
+        functions from their original code, as if each were swapped as it is made."""
         with self._lock:
+            if self._running:
+                try:
+                    original = compile_original(source, path, transform, quiet=True)
+                except SyntaxError:  # the rewriter compiled it: not expected
+                    pass
+                else:
+                    pairs = list(_pairs(code, original))
+                    self._by_code.update((id(inlined), (inlined, twin)) for inlined, twin in pairs)
+                    self._imported_meanwhile.update((id(twin), (twin, inlined)) for inlined, twin in pairs)
+                    return _making_originals(code, {id(inlined): twin for inlined, twin in pairs})
             self._pending.append((code, path, source, transform))
+            return code
 
     def _resolve(self) -> dict[int, tuple[types.CodeType, types.CodeType]]:
         """Compile the originals of the modules added since the last call; the full map."""
@@ -118,7 +156,10 @@ class Twins:
 
     @contextlib.contextmanager
     def original(self) -> Iterator[None]:
-        """Run the body with the original code in every function of the rewritten modules."""
+        """Run the body with the original code in every function of the rewritten modules,
+        those imported meanwhile included (``add``)."""
+        with self._lock:
+            self._running += 1
         pairs = self._functions()
         for function, _, original in pairs:
             function.__code__ = original
@@ -127,3 +168,21 @@ class Twins:
         finally:
             for function, inlined, _ in pairs:
                 function.__code__ = inlined
+            imported: dict[int, tuple[types.CodeType, types.CodeType]] = {}
+            with self._lock:
+                self._running -= 1
+                if not self._running:
+                    imported, self._imported_meanwhile = self._imported_meanwhile, {}
+            _back_to_inlined(imported)
+
+
+def _back_to_inlined(twins: dict[int, tuple[types.CodeType, types.CodeType]]) -> None:
+    """Give the functions made from these original code objects (by id) their inlined twin
+    (a closure whose twin has other free variables keeps its code: it cannot take it)."""
+    if not twins:
+        return
+    for obj in gc.get_referrers(*(original for original, _ in twins.values())):
+        if isinstance(obj, types.FunctionType) and id(obj.__code__) in twins:
+            original, inlined = twins[id(obj.__code__)]
+            if original is obj.__code__ and original.co_freevars == inlined.co_freevars:
+                obj.__code__ = inlined

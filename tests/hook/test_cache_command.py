@@ -100,3 +100,19 @@ def test_entries_are_keyed_by_the_packages_the_hook_inlines_from(site: Path, cap
     capsys.readouterr()
     assert inlined([app, lib]) == [f"{lib}.util.value"]
     assert installed_state().stats["misses"] == 0
+
+
+def test_entries_of_a_namespace_package_directory_are_keyed_by_its_modules_names(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Review R13 c6: ``cache build DIR`` named a file by its regular packages only, so
+    ``ns/app.py`` of the namespace package ``ns`` was keyed as module ``app``, not
+    ``ns.app``: the hook (configured with ``ns``) never used the entries."""
+    ns = unique("ains")
+    write_tree(site, {f"{ns}/app.py": SAMPLE, f"{ns}/inner/deep.py": SAMPLE})
+    assert main(["cache", "build", str(site / ns), "--packages", ns]) == 0
+    assert "2 files: 2 written" in capsys.readouterr().err
+    assert main(["cache", "build", ns]) == 0  # by name: the same entries
+    assert "2 files: 0 written, 2 up to date" in capsys.readouterr().err
+    async_inline.install([ns])
+    importlib.import_module(f"{ns}.app")
+    importlib.import_module(f"{ns}.inner.deep")
+    assert installed_state().stats == {"hits": 2, "misses": 0, "writes": 0}

@@ -30,6 +30,11 @@ def _import_fresh(name: str, packages: list[str] | None = None, options: Options
     return importlib.import_module(name)
 
 
+def _dependency(callee: Path) -> cache.Dependency:
+    """``callee.py`` as an entry records it, with its bytes now."""
+    return cache.dependency("callee", str(callee), callee.read_bytes())
+
+
 def _entries(site: Path) -> list[Path]:
     return sorted((site / "__pycache__").glob("*.async_inline-*.pyc"))
 
@@ -180,7 +185,7 @@ def test_dependencies_invalidate_an_entry(tmp_path: Path, monkeypatch: pytest.Mo
     code = compile("x = 1\n", "/m.py", "exec")
     key = cache.entry_key("config", b"x = 1\n")
     entry_path = str(tmp_path / "m.pyc")
-    assert cache.store(entry_path, key, cache.Entry(code, b"{}", cache.dependencies([str(callee)])))
+    assert cache.store(entry_path, key, cache.Entry(code, b"{}", (_dependency(callee),)))
     assert cache.load(entry_path, key, "/m.py") is not None
     callee.write_text("async def f():\n    return 2\n")
     assert cache.load(entry_path, key, "/m.py") is None
@@ -190,7 +195,8 @@ def test_dependencies_invalidate_an_entry(tmp_path: Path, monkeypatch: pytest.Mo
     # the directory is the dependency): the entry holds until the file appears.
     namespace = tmp_path / "ns"
     namespace.mkdir()
-    assert cache.store(entry_path, key, cache.Entry(code, b"{}", cache.dependencies([str(namespace), str(callee)])))
+    deps = (cache.dependency("ns", str(namespace), b""), cache.Dependency(str(callee), cache.ABSENT, "callee"))
+    assert cache.store(entry_path, key, cache.Entry(code, b"{}", deps))
     assert cache.load(entry_path, key, "/m.py") is not None
     (namespace / "__init__.py").write_text("")
     assert cache.load(entry_path, key, "/m.py") is None
@@ -224,7 +230,7 @@ def test_a_moved_entry_with_dependencies_is_a_miss(tmp_path: Path, monkeypatch: 
     code = compile("x = 1\n", "/old/m.py", "exec")
     key = cache.entry_key("config", b"x = 1\n")
     entry_path = str(tmp_path / "m.pyc")
-    assert cache.store(entry_path, key, cache.Entry(code, b"{}", cache.dependencies([str(callee)])))
+    assert cache.store(entry_path, key, cache.Entry(code, b"{}", (_dependency(callee),)))
     assert cache.load(entry_path, key, "/old/m.py") is not None
     assert cache.load(entry_path, key, "/new/m.py") is None
 
@@ -242,7 +248,7 @@ def test_an_entry_found_through_a_symlink_to_its_file_is_no_move(tmp_path: Path,
     code = compile("x = 1\n", str(real / "m.py"), "exec")
     key = cache.entry_key("config", b"x = 1\n")
     entry_path = str(tmp_path / "m.pyc")
-    assert cache.store(entry_path, key, cache.Entry(code, b"{}", cache.dependencies([str(callee)])))
+    assert cache.store(entry_path, key, cache.Entry(code, b"{}", (_dependency(callee),)))
     assert cache.load(entry_path, key, str(tmp_path / "link" / "m.py")) is not None
 
 

@@ -264,3 +264,86 @@ def test_a_callee_module_imported_before_the_hook_then_edited(site: Path) -> Non
     with pytest.warns(AsyncInlineWarning, match="imported before the import hook"):
         async_inline.install([app, lib])
     assert asyncio.run(importlib.import_module(app).main()) == "v1"
+
+
+def _forget(*packages: str) -> None:
+    """As a new process: the packages' modules not imported."""
+    for name in [m for m in sys.modules if any(m == p or m.startswith(p + ".") for p in packages)]:
+        del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def test_a_cached_caller_does_not_inline_a_callee_edited_since_its_import(site: Path) -> None:
+    """Review R13 c1: ``test_a_callee_module_edited_on_disk_after_its_import`` through the
+    cache. An earlier process cached the caller against the edited file; this process
+    imported the callee before the edit (v1 runs): the entry matched the file, and the
+    caller ran the edited body. An entry is not used while a module it inlined from is
+    imported from other bytes than those it read."""
+    lib, app = unique("ailib"), unique("aiapp")
+    util_py = site / lib / "util.py"
+    write_tree(site, {f"{lib}/__init__.py": "", f"{lib}/util.py": VERSIONED.format("v2"), f"{app}.py": USER.format(lib=lib)})
+    # "process 1": the file holds v2; the caller's entry records v2's digest.
+    async_inline.install([app, lib])
+    assert asyncio.run(importlib.import_module(app).main()) == "v2"
+    assert installed_state().stats["writes"] >= 1
+    _forget(app, lib)
+    # "process 2": v1 on disk, imported; then the file is saved as v2 (server running).
+    util_py.write_text(VERSIONED.format("v1"))
+    async_inline.install([app, lib])
+    util = importlib.import_module(f"{lib}.util")
+    util_py.write_text(VERSIONED.format("v2"))
+    assert asyncio.run(util.value()) == "v1"
+    # The original program: app.main() calls util.value(), which is v1's code.
+    assert asyncio.run(importlib.import_module(app).main()) == "v1"
+    [report] = [r for r in installed_state().reports() if r.path.endswith(f"{app}.py")]
+    assert report.inlined == []  # built again: the call is kept
+
+
+def test_a_callee_saved_while_the_caller_is_built_does_not_leave_a_stale_entry(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review R13 c2: the entry's dependency digests were taken after the build (the files
+    read again), not from the bytes the build read: a callee file saved while the caller
+    was being rewritten (an editor saving during a test watcher's run) was recorded with
+    its new digest beside code that inlined its old body."""
+    from async_inline.hook import state as state_module
+
+    lib, app = unique("ailib"), unique("aiapp")
+    util_py = site / lib / "util.py"
+    write_tree(site, {f"{lib}/__init__.py": "", f"{lib}/util.py": VERSIONED.format("v1"), f"{app}.py": USER.format(lib=lib)})
+    real_build = state_module.build
+
+    def build_then_save(source, path, *args, **kwargs):
+        built = real_build(source, path, *args, **kwargs)
+        if path.endswith(f"{app}.py"):
+            util_py.write_text(VERSIONED.format("v2"))  # the save lands during the build
+        return built
+
+    monkeypatch.setattr(state_module, "build", build_then_save)
+    async_inline.install([app, lib])
+    importlib.import_module(app)  # process 1: inlined v1; util not imported yet
+    monkeypatch.setattr(state_module, "build", real_build)
+    _forget(app, lib)
+    # process 2: the files are app.py and util.py (v2), unchanged since.
+    async_inline.install([app, lib])
+    module = importlib.import_module(app)
+    assert installed_state().stats["hits"] >= 1  # lib/__init__.py
+    assert asyncio.run(module.main()) == "v2"
+
+
+def test_a_caller_importing_from_a_nested_namespace_package_not_yet_imported(site: Path) -> None:
+    """Review R13 c5: the callee lookup walks down with ``PathFinder`` without importing;
+    a nested namespace package's locations (a ``_NamespacePath``) recompute themselves
+    from ``sys.modules[parent]`` when read, and raised KeyError when the parent was not
+    imported: the whole caller module ran unchanged, with a warning."""
+    ns, app = unique("ains"), unique("aiapp")
+    write_tree(site, {
+        f"{ns}/inner/lib.py": "async def val(x):\n    return x + 1\n",
+        f"{app}/__init__.py": "",
+        f"{app}/main.py": f"from {ns}.inner.lib import val\n\n\nasync def main():\n    return await val(10)\n",
+    })
+    async_inline.install([app, ns])
+    module = importlib.import_module(f"{app}.main")
+    assert ns not in sys.modules or module.val is sys.modules[f"{ns}.inner.lib"].val
+    assert asyncio.run(module.main()) == 11
+    assert installed_state().unchanged() == {}
+    [report] = [r for r in installed_state().reports() if r.path.endswith("main.py")]
+    assert [i.callee for i in report.inlined] == ["val"]

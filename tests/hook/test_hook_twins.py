@@ -134,3 +134,35 @@ def test_modules_added_later_are_paired_on_next_use(tmp_path) -> None:
             assert [m.plain() for m in modules] == ["original"] * (i + 1)
     assert [m.plain() for m in modules] == ["inlined", "inlined"]
     assert functools.reduce(lambda a, m: a and m.plain() == "inlined", modules, True)
+
+
+def test_a_module_imported_while_original_code_runs_runs_its_original_code(tmp_path) -> None:
+    """Review R13 c4: a module first imported inside ``original()`` (a lazy import in a
+    ``no_async_inline`` test, or in differential mode's original run) executed the inlined
+    code, and its functions were not swapped. It executes its original compilation, and
+    its functions get the inlined code when the original run ends."""
+    path = str(tmp_path / "lazy_sample.py")
+    module, code = _module(path)
+    twins = Twins()
+    with twins.original():
+        exec(twins.add(module, code, path, ORIGINAL, None), module.__dict__)
+        closure = module.make_closure(1)
+        assert (module.plain(), asyncio.run(module.coro()), closure()) == ("original", "original", ("original", 1))
+    assert (module.plain(), asyncio.run(module.coro()), closure()) == ("inlined", "inlined", ("inlined", 1))
+    with twins.original():
+        assert (module.plain(), module.Service().method()) == ("original", "original")
+    assert (module.plain(), module.Service().method()) == ("inlined", "inlined")
+
+
+def test_a_closure_made_meanwhile_whose_twin_has_other_free_variables_keeps_its_code(tmp_path) -> None:
+    """The way back of the review R13 c4 fix: a closure made by the original code of a
+    module imported during ``original()`` cannot take an inlined twin that needs a cell."""
+    path = str(tmp_path / "lazy_closure.py")
+    original = b"def outer():\n    x = 1\n    def f():\n        return 'original'\n    return f\n"
+    inlined = b"def outer():\n    x = 1\n    def f():\n        return ('inlined', x)\n    return f\n"
+    module = types.ModuleType("lazy_closure")
+    twins = Twins()
+    with twins.original():
+        exec(twins.add(module, compile(inlined, path, "exec", dont_inherit=True), path, original, None), module.__dict__)
+        f = module.outer()
+    assert (f(), module.outer()()) == ("original", ("inlined", 1))

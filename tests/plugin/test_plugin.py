@@ -324,6 +324,61 @@ def test_differential_runs_original_then_inlined_and_reports_differences(pyteste
     assert "call: original raised nothing, inlined raised LookupError: no frame" in text
 
 
+
+def _lazy_package(pytester: pytest.Pytester) -> None:
+    """``lazypkg.lazy``: FRAMES in a package module no test module imports at collection."""
+    pytester.makeini(INI.format(mode="auto"))
+    pytester.makepyfile(**{"lazypkg/__init__": "", "lazypkg/lazy": FRAMES})
+    pytester.syspathinsert()
+
+
+@pytest.mark.decisions
+def test_no_async_inline_runs_original_code_of_a_module_the_test_imports(pytester: pytest.Pytester) -> None:
+    """Review R13 c4: a package module first imported by a ``no_async_inline`` test itself
+    (a lazy import) ran inlined: the twins swapped the code of the modules imported before
+    the test started only. Its functions are inlined again afterwards."""
+    _lazy_package(pytester)
+    pytester.makepyfile(
+        test_marker=textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.no_async_inline
+            async def test_original():
+                import lazypkg.lazy
+                print("FRAME", await lazypkg.lazy.check_frames())
+
+            async def test_inlined_afterwards():
+                import lazypkg.lazy
+                print("FRAME", await lazypkg.lazy.check_frames())
+            """
+        )
+    )
+    plain = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess("-s", "-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=lazypkg")
+    frames = [line.split("FRAME ")[1].split()[0] for r in (plain, result) for line in r.outlines if "FRAME " in line]
+    assert frames == ["True", "True", "True", "False"]
+
+
+@pytest.mark.decisions
+def test_differential_original_run_is_original_for_a_module_the_test_imports(pytester: pytest.Pytester) -> None:
+    """Review R13 c4, differential mode: the "original" run imported the module (inlined),
+    so both runs ran inlined code and the difference was not seen."""
+    _lazy_package(pytester)
+    pytester.makepyfile(
+        test_diff=textwrap.dedent(
+            """
+            async def test_sees_frames():
+                import lazypkg.lazy
+                print(await lazypkg.lazy.check_frames())
+            """
+        )
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--async-inline-differential", "--async-inline-packages=lazypkg")
+    result.assert_outcomes(failed=1)
+    assert "call: stdout differs\n    original: 'True\\n'\n    inlined:  'False\\n'" in result.stdout.str()
+
+
 def test_bad_package_name_is_a_usage_error(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_a="def test_a():\n    pass\n")
     result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=not-a-name")
@@ -494,3 +549,59 @@ def test_register_assert_rewrite_package_is_inlined_then_assertion_rewritten(pyt
     [helpers] = [f for f in document["files"] if f["path"].endswith(os.path.join("helpers", "__init__.py"))]
     assert [(d["caller"], d["callee"]) for d in helpers["inlined"]] == [("check_size", "_size")]
     assert "PytestAssertRewriteWarning" not in result.stdout.str()
+
+
+_ASSERT_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+
+
+def test_an_assert_is_inlined_only_between_modules_pytest_rewrites_alike(pytester: pytest.Pytester, monkeypatch) -> None:
+    """Review R13 c3: pytest rewrites asserts per module, after the hook inlined. A package
+    callee's bare ``assert`` inlined into a test module got pytest's message ('' became
+    'assert -1 > 0'), and a ``register_assert_rewrite`` module's callee inlined into a plain
+    module lost it ('custom\\nassert 6 == 4' became 'custom'). Both stay calls now; a
+    callee without an assert is still inlined."""
+    monkeypatch.delenv("ASYNC_INLINE", raising=False)
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    pytester.makeini(_ASSERT_INI)
+    pytester.makepyfile(**{
+        "lib/__init__": "import pytest\n\npytest.register_assert_rewrite('lib.checks')\n",
+        "lib/core": "async def validate(x):\n    assert x > 0\n    return x\n\n\n"
+                    "async def validate_msg(x):\n    assert x > 0, 'must be positive'\n    return x\n\n\n"
+                    "async def double(x):\n    return 2 * x\n",
+        "lib/checks": "async def check(v):\n    assert v == 4, 'custom'\n    return v\n",
+        "lib/other": "from lib import checks\n\n\nasync def run(x):\n    return await checks.check(2 * x)\n",
+    })
+    pytester.makepyfile(
+        test_v=textwrap.dedent(
+            """
+            import pytest
+            from lib.core import double, validate, validate_msg
+            from lib.other import run
+
+            async def test_message():
+                with pytest.raises(AssertionError) as info:
+                    await validate(-1)
+                assert str(info.value) == ""
+
+            async def test_raises_match():
+                with pytest.raises(AssertionError, match="^must be positive$"):
+                    await validate_msg(-1)
+
+            async def test_explanation_kept():
+                with pytest.raises(AssertionError) as info:
+                    await run(3)
+                assert str(info.value).startswith("custom\\nassert 6 == 4")
+
+            async def test_no_assert():
+                assert await double(2) == 4
+            """
+        )
+    )
+    pytester.syspathinsert()
+    plain = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    plain.assert_outcomes(passed=4)
+    report = pytester.path / "report.json"
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=lib", f"--async-inline-report={report}")
+    result.assert_outcomes(passed=4)
+    text = report.read_text()
+    assert "pytest rewrites the asserts" in text and '"double"' in text
