@@ -108,17 +108,17 @@ def takes_nested_guards(
     The proof rule: between this frame's test and the opening site's reading of the name,
     the generated code only evaluates the arguments, all *stable* (``stability.py``:
     literals, and names every read of which finds them assigned: evaluating them neither
-    runs code nor raises), and stores and unbinds locals (parameters, the result, the
-    frame's fresh locals): none of it calls anything or raises, so nothing can rebind the
+    runs code nor raises), and stores no variable (the planner asks, ``Planner._opening``:
+    a store frees what the variable held, which an earlier run that raised may have left
+    there, and its ``__del__`` could rebind the name after the merged test: review R13
+    d1): none of it calls anything or raises, so nothing can rebind the
     name in between, reading it at this frame's test gives what the opening site would
     read, and an error of that read (a deleted function) is the one the original raises
     next. Where the combined test fails, the fallback calls this frame's callee, whose own
     code then makes the nested call as the original does. Excluded: an unguarded frame (no
     test to extend), a runtime-async callee (its frame entry runs the runtime first),
     ``*``/``**`` arguments (unpacking iterates), and a default read from the function
-    (``__defaults__`` fires an audit event, and audit hooks are Python code). A store of a
-    local can free the value it held, whose ``__del__`` then runs, but the code without
-    merged guards makes the same stores before its nested test."""
+    (``__defaults__`` fires an audit event, and audit hooks are Python code)."""
     if guard is Guard.NONE or callee.is_runtime_async:
         return False
     if any(arg.star or not stable(arg.value) for arg in args):

@@ -222,6 +222,8 @@ class ProgramGenerator:
         #: Comprehension variables named like what the code around reads, with a generator
         #: of their own as well (``comprehension``).
         self.hiding = random.Random(f"hiding comprehension variables {seed}")
+        #: Draws of awaits in a later item of a swallowing ``with`` (``swallowing_with``).
+        self.later_items = random.Random(f"sites in later with items {seed}")
         self.config = Config(
             runtime_async=runtime_async,
             functions=self.rng.randint(2, 5),
@@ -807,9 +809,9 @@ class ProgramGenerator:
 
     def swallowing_with(self, d: int, indent: str) -> list[str]:
         """A with of several items whose first manager swallows what a later one raises (its
-        exit, its enter) or what the store of an ``as`` target raises; a return inside, and a
-        read of the targets after it (review K: a return's value delivered though an exit
-        discarded it; targets taken as assigned after the with)."""
+        exit, its enter, a callee awaited in it) or what the store of an ``as`` target raises;
+        a return inside, and a read of the targets after it (review K: a return's value
+        delivered though an exit discarded it; targets taken as assigned after the with)."""
         inner = indent + "    "
         first = f"CM('s{self._tags}', True)"
         r = self.rng.random()
@@ -818,6 +820,16 @@ class ProgramGenerator:
             item = f"{first}, {self.pick(['ExitRaises', 'CM'])}('x{self._tags}'), ExitRaises('y{self._tags}')"
             if self.chance(0.5):
                 item = f"{first}, ExitRaises('x{self._tags}')"
+            callees = self.callees()
+            if callees and self.later_items.random() < 0.3:
+                # A site in a later item runs inside the first one, whose exit logs what it
+                # sees: PEP 479's RuntimeError, not the callee's StopIteration (review R13
+                # b1). Drawn from a stream of its own: the other programs stay as they were.
+                shapes, self.rng = self.rng, self.later_items
+                try:
+                    item = f"{first}, CM(await {self.call_text(self.pick(callees), 1)})"
+                finally:
+                    self.rng = shapes
         elif r < 0.7:
             a, b = self.pick(LOCALS), self.pick(LOCALS)
             if a == b:

@@ -411,7 +411,7 @@ class Planner:
             base_blocks=here.blocks,  # an expression adds no compiler block
             expression=True,
             reads=reads,
-            opening=self._opening(site, check, self._stable(frame, walrus)),
+            opening=self._opening(site, check, self._stable(frame, walrus), check.target.implicit_first or not all(map(pasted, range(len(args))))),
         )
         inner = self._here(child, callee.return_expr)
         for node in reversed(awaits_in([callee.return_expr])):
@@ -507,7 +507,7 @@ class Planner:
             base_blocks=here.blocks + FRAME_BLOCKS,
             constants=constants,
             reads=reads,
-            opening=self._opening(site, check, self._stable(frame, walrus_targets(stmt))),
+            opening=self._opening(site, check, self._stable(frame, walrus_targets(stmt)), self._stores_on_entry(check, constants, aliased)),
         )
         self._statements(callee.body, child, ())
         direct = self._direct_result(frame, stmt, site, check)
@@ -528,12 +528,31 @@ class Planner:
         local = frame.facts is self.facts
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))
 
-    def _opening(self, site: SiteCall, check: Inlinable, stable: Callable[[cst.CSTNode], bool]) -> cst.Await | None:
-        """The site of the callee's body whose guard this site's guard can make."""
+    def _opening(self, site: SiteCall, check: Inlinable, stable: Callable[[cst.CSTNode], bool], stores: bool) -> cst.Await | None:
+        """The site of the callee's body whose guard this site's guard can make. Not where the
+        frame's entry stores a variable (``stores``): the variable may still hold what an
+        earlier run that raised left there, whose ``__del__`` could rebind the name after a
+        merged test passed (review R13 d1)."""
+        if stores:
+            return None
         callee = check.target.callee
         frozen = "frozen-defaults" in self.options.assume
         merges = takes_nested_guards(check.guard, callee, check.binding, site.call.args, stable, frozen)
         return opening_site(callee.body) if merges else None
+
+    @staticmethod
+    def _stores_on_entry(check: Inlinable, constants: Mapping[str, cst.BaseExpression], aliased: frozenset[str]) -> bool:
+        """Whether a statement frame's entry stores a variable: a parameter that neither
+        stands for a literal nor aliases a name, the instance of a method, a local unbound
+        for a fresh frame (``FrameBuilder._with_exits``)."""
+        callee = check.target.callee
+        own = {p.name for p in callee.params}
+        first = callee.params[0] if callee.params else None
+        return (
+            any(source.param.name not in constants and source.param.name not in aliased for source in check.binding)
+            or (check.target.implicit_first and (first is None or first.name not in aliased))
+            or any(local in callee.maybe_unassigned and local not in own for local in callee.locals)
+        )
 
     @staticmethod
     def _merged(frame: _Frame, site: SiteCall, check: Inlinable) -> bool:

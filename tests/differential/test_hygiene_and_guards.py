@@ -708,3 +708,40 @@ def test_a_callee_local_named_class_keeps_the_callers_zero_argument_super():
         async def main():
             return await K().run()
     '''), inlined={"describe"})
+
+
+def test_merged_guard_sees_a_rebinding_made_by_the_frames_entry_stores():
+    """Review R13 d1: mid's body opens with ``await leaf(x)``, so mid's guard also tests ``leaf``. But the
+    frame's entry first unbinds ``z`` (maybe-unassigned): ``z = None; del z``. After the
+    first run raised, ``z`` still holds a Rebinder (documented: locals are kept after an
+    exception), and its ``__del__`` rebinds ``leaf`` at that store, after the merged test
+    has already passed. The original calls ``other``; the rewrite runs ``leaf``'s old body."""
+    assert_same_behaviour('''
+class Rebinder:
+    def __del__(self):
+        print("Rebinder freed: leaf rebound")
+        globals()["leaf"] = other
+
+async def leaf(x):
+    return x + 1
+
+async def other(x):
+    return -x
+
+async def mid(x, fail):
+    y = await leaf(x)
+    if fail:
+        z = Rebinder()
+        raise ValueError("fail")
+    try:
+        return y, z
+    except UnboundLocalError:
+        return y, None
+
+async def main():
+    try:
+        await mid(1, True)
+    except ValueError as e:
+        print("caught", e)
+    print("second:", await mid(2, False))
+''', inlined={"mid", "leaf"})
