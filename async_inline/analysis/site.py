@@ -269,7 +269,14 @@ def _limit_refusal(callee: CalleeInfo, ctx: SiteContext, limits: Limits) -> Refu
         )
     if ctx.blocks + FRAME_BLOCKS + callee.max_blocks > MAX_BLOCKS:
         return Refusal(RefusalCode.NESTING, f"the inlined code would nest more than {MAX_BLOCKS} blocks, CPython's limit")
-    if ctx.growth + max(callee.size, 1) > limits.max_caller_growth:
+    return budget_refusal(callee, ctx.growth, limits)
+
+
+def budget_refusal(callee: CalleeInfo, growth: int, limits: Limits) -> Refusal | None:
+    """The caller's growth budget, with ``growth`` statements inlined into it already.
+    Asked again when a site of a statement is planned, after the statement's other sites
+    (and what they inline) took their share (review R13 d2)."""
+    if growth + max(callee.size, 1) > limits.max_caller_growth:
         return Refusal(RefusalCode.BUDGET, f"the caller's inlining budget ({limits.max_caller_growth} statements) is spent")
     return None
 

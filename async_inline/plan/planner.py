@@ -39,7 +39,7 @@ from ..analysis.references import brought_in_by, imports_transitively
 from ..analysis.refusals import Refusal, RefusalCode
 from ..analysis.resolve import Lookup, MethodContext, SiteScope, Target, resolve
 from ..analysis.scopes import ScopeIndex
-from ..analysis.site import Inlinable, Limits, SiteCall, SiteContext, check_site, site_call
+from ..analysis.site import Inlinable, Limits, SiteCall, SiteContext, budget_refusal, check_site, site_call
 from ..analysis.stability import is_constant, is_literal, is_stable
 from ..analysis.unresolved import UnresolvedShape
 from ..options import Options
@@ -240,7 +240,8 @@ class Planner:
         parts = {node: [*(a.value for a in site.call.args), *_configure(site)] for node, (site, _, _) in pending.items()}
         for node in evaluation_order(first, parts):
             site, check, here = pending[node]
-            frame.sites[node] = self._statement_site(frame, here, site, check, stmt)
+            over = budget_refusal(check.target.callee, self._growth[frame.caller.node], self.limits)
+            frame.sites[node] = self._refused(frame, here, site, over) if over else self._statement_site(frame, here, site, check, stmt)
 
     def _here(self, frame: _Frame, stmt: cst.CSTNode) -> _Here:
         caller_observes = frame.depth == 0 and frame.caller.is_async_generator

@@ -149,3 +149,32 @@ class C:
         await g()
 ''')
     assert [s.code for s in result.report.skipped] == ["super", "super"]
+
+
+def test_growth_budget_holds_for_the_sites_of_one_statement():
+    """Review R13 d2: the sites of one statement were all checked against the growth from
+    before any of them was planned: with a budget of 3, four copies of a 3-statement
+    callee in one list display (a recursive fibonacci: twice the budget)."""
+    source = '''
+async def leaf(x):
+    a = x + 1
+    b = a * 2
+    return b
+
+async def wide(x):
+    return [await leaf(1), await leaf(2), await leaf(3), await leaf(4)]
+
+async def fib(n):
+    if n < 2:
+        return n
+    return await fib(n - 1) + await fib(n - 2)
+
+async def main():
+    return await wide(1), await fib(6)
+'''
+    result = assert_same_behaviour(source, options=Options(stress_seed=None, max_caller_growth=3, recursion_unroll=3))
+    assert result.report is not None
+    in_wide = [d for d in result.report.inlined if d.caller == "wide"]
+    assert len(in_wide) == 1
+    assert sum(d.callee == "fib" and d.caller == "fib" for d in result.report.inlined) <= 1
+    assert any(d.caller == "wide" and d.code == "budget" for d in result.report.skipped)
