@@ -40,21 +40,41 @@ class _NotFound:
 NOT_FOUND: Any = _NotFound()
 
 
-def function_at(obj: object, module: str, qualname: str, runtime_async: bool | None = None, file: str | None = None) -> Any:
+def function_at(
+    obj: object, module: str, qualname: str, runtime_async: bool | None = None, file: str | None = None, asserts: bool = False
+) -> Any:
     """``obj`` if it is the ``async def`` ``qualname`` of module ``module`` whose body was
     inlined, in the kind it was inlined as (``runtime_async``, see :func:`is_function`),
-    compiled from ``file`` when given (see :func:`compiled_from`), else ``NOT_FOUND`` (a
-    patch was active, or the name holds something else).
+    compiled from ``file`` when given (see :func:`compiled_from`), and, for a body with
+    ``asserts``, with them as the calling module has them (:func:`_asserts_alike`); else
+    ``NOT_FOUND`` (a patch was active, or the name holds something else).
 
     The module is the one whose globals the function has (a function's ``__module__`` is
     only a name: trio renames its public functions' to ``trio``, and any code may set it)."""
+    namespace = _namespace_of(module)
     if (
         is_function(obj, qualname, runtime_async)
-        and _own_function(obj).__globals__ is _namespace_of(module)  # type: ignore[arg-type]
+        and _own_function(obj).__globals__ is namespace  # type: ignore[arg-type]
         and compiled_from(obj, file)  # type: ignore[arg-type]
+        and (not asserts or _asserts_alike(namespace, sys._getframe(1).f_globals))
     ):
         return obj
     return NOT_FOUND
+
+
+#: A global pytest's assertion rewriting gives every module it rewrites (an import alias
+#: no source can spell).
+_PYTEST_REWRITTEN = "@pytest_ar"
+
+
+def _asserts_alike(callee: dict[str, Any] | None, caller: dict[str, Any]) -> bool:
+    """An inlined ``assert`` runs as its caller's module's asserts do: pytest rewrites the
+    asserts of the modules it chooses (test modules, conftest files, registered packages,
+    not those whose docstring says ``PYTEST_DONT_REWRITE``), module by module, when it
+    imports them, and its message then tells more. Only where it rewrote neither module
+    (``@pytest_ar`` in neither namespace) does the inlined ``assert`` fail as the call's
+    would: the module reading the reference and the function's have run by then."""
+    return callee is not None and _PYTEST_REWRITTEN not in callee and _PYTEST_REWRITTEN not in caller
 
 
 def _namespace_of(name: str) -> dict[str, Any] | None:
@@ -139,6 +159,7 @@ def function_of(
     namespace: dict[str, Any] | None = None,
     file: str | None = None,
     kind: str | None = None,
+    asserts: bool = False,
 ) -> Any:
     """The function ``cls`` holds under ``name`` (through ``classmethod`` and
     ``staticmethod``), if it is the ``async def`` named ``qualname`` whose body was inlined,
@@ -159,7 +180,8 @@ def function_of(
     classes at its top level): a class of the same qualified name from another module (a
     star import of an accelerated twin, ``client.Client = _fast.Client``), or a copy of the
     method given globals of its own, is another function. ``file``: the file the source
-    was read from, when given (see :func:`compiled_from`)."""
+    was read from, when given (see :func:`compiled_from`). ``asserts``: the body holds an
+    ``assert`` (see :func:`_asserts_alike`)."""
     caller = sys._getframe(1)
     if namespace is None:
         namespace = caller.f_globals
@@ -177,7 +199,7 @@ def function_of(
         attribute = cast(Any, attribute).__func__
     if not is_function(attribute, qualname, runtime_async) or _own_function(attribute).__globals__ is not namespace:
         return NOT_FOUND
-    if not compiled_from(attribute, file):
+    if not compiled_from(attribute, file) or (asserts and not _asserts_alike(namespace, caller.f_globals)):
         return NOT_FOUND
     if _NO_CODE_QUALNAMES and caller.f_code.co_name == "<module>" and namespace is caller.f_globals:
         # Before 3.11 a class decorator's function named alike and given the qualified

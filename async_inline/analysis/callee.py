@@ -197,7 +197,8 @@ class CalleeInfo:
     #: makes a SyntaxError (``x: (y := int) = v``: ":=", "await", "yield"), if anything.
     annotation_syntax: str | None = None
     #: The body holds an ``assert`` statement, whose message pytest's assertion rewriting
-    #: (applied per module) changes.
+    #: (applied per module) changes: a reference into another module says so
+    #: (``runtime.function_at(..., asserts=True)``).
     asserts: bool = False
     #: Locals read inside f-strings (a string literal cannot stand for them there before 3.12).
     fstring_locals: frozenset[str] = frozenset()

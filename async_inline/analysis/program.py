@@ -35,9 +35,7 @@ class ModuleSource:
 
 #: Finds the source of a module by dotted name; None when it has none the rewrite may use.
 #: A provider may also tell which names several files may answer to at run time (a
-#: ``claimants(name)`` method, as ``sources.FileSources``): those are never resolved; and
-#: which modules get pytest's assertion rewriting when imported (a ``rewrites_asserts(name)``
-#: method, the import hook's under pytest).
+#: ``claimants(name)`` method, as ``sources.FileSources``): those are never resolved.
 SourceProvider = Callable[[str], "ModuleSource | None"]
 
 
@@ -61,13 +59,6 @@ class Program:
         provider knows of more than one: its functions are then nobody's to inline."""
         claimants: Callable[[str], tuple[str, ...]] | None = getattr(self._provider, "claimants", None)
         return claimants(name) if claimants is not None else ()
-
-    def rewrites_asserts(self, name: str | None) -> bool:
-        """Whether module ``name``'s asserts are rewritten by pytest when it is imported
-        (then an inlined ``assert`` must land in a module whose asserts are too, and the
-        reverse). Without a provider that knows, nothing is."""
-        rewrites: Callable[[str], bool] | None = getattr(self._provider, "rewrites_asserts", None)
-        return rewrites is not None and name is not None and rewrites(name)
 
     def facts(self, name: str) -> ModuleFacts | None:
         """The analysis of module ``name``, if its source is available and parses."""

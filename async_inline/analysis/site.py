@@ -320,13 +320,6 @@ def _module_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
             f"an annotation of its body holds {callee.annotation_syntax!r}, which the caller's module "
             "(from __future__ import annotations) does not allow in annotations",
         )
-    program = facts.program
-    if callee.asserts and program is not None and program.rewrites_asserts(facts.name) != program.rewrites_asserts(target.facts.name):
-        return Refusal(
-            RefusalCode.UNSUPPORTED,
-            "it holds an assert, and pytest rewrites the asserts of one of its module and the caller's but not of the other "
-            "(an AssertionError's message would change: review R13 c3)",
-        )
     if "__builtins__" in target.facts.module_globals:
         return Refusal(
             RefusalCode.UNSUPPORTED, "its module binds __builtins__, where its code reads builtins: the inlined code would read the caller's"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import sys
 import threading
 import types
@@ -58,15 +57,10 @@ def coverage_measuring() -> bool:
 
 class _BuildSources:
     """The callee sources of one build: it records those it hands out, with the bytes read
-    (the cache entry depends on them), and tells which modules pytest's assertion rewriting
-    (an adapter's transform) reaches: an ``assert`` is inlined only between modules it
-    treats alike (review R13 c3)."""
+    (the cache entry depends on them)."""
 
-    def __init__(self, provider: SourceProvider, module: str | None, transformed: bool, adapters: dict[type, Adapter]) -> None:
+    def __init__(self, provider: SourceProvider) -> None:
         self._provider = provider
-        self._module = module
-        self._transformed = transformed
-        self._adapters = adapters
         self.read: dict[str, ModuleSource] = {}
 
     def __call__(self, name: str) -> ModuleSource | None:
@@ -74,25 +68,6 @@ class _BuildSources:
         if found is not None:
             self.read[name] = found
         return found
-
-    def rewrites_asserts(self, name: str) -> bool:
-        if name == self._module:
-            return self._transformed
-        if not self._adapters:
-            return False
-        imported = sys.modules.get(name)
-        if imported is not None:  # the hook's loader puts the adapted loader there too
-            return type(getattr(imported, "__loader__", None)) in self._adapters
-        source = self.read.get(name)
-        if source is None:
-            return False
-        # Asked as the import system would ask, one level up; pytest's finder is its loader.
-        where = os.path.dirname(os.path.dirname(source.path) if source.is_package else source.path)
-        for finder in sys.meta_path:
-            if type(finder) in self._adapters:
-                spec = finder.find_spec(name, [where])
-                return spec is not None and type(spec.loader) in self._adapters
-        return False
 
 
 class HookState:
@@ -167,7 +142,7 @@ class HookState:
                 self._count("hits")
                 return entry.code
         self._count("misses")
-        provide = _BuildSources(self._sources(policy), module, transform is not None, self.adapters)
+        provide = _BuildSources(self._sources(policy))
 
         def build_here() -> tuple[Built, bool]:
             rewriting.active = True

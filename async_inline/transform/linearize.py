@@ -83,13 +83,11 @@ class Linearizer:
         host: LinearizerHost,
         sites: Mapping[cst.Await, SitePlan],
         repl: Mapping[cst.CSTNode, cst.CSTNode],
-        observed: bool,
         stable_name: Callable[[cst.Name], bool],
     ) -> None:
         self.host = host
         #: Sites inlined as statements; sites inlined as expressions are already in ``repl``.
         self.sites = sites
-        self.observed = observed
         self.out: list[Emitted] = []
         self.repl: dict[cst.CSTNode, cst.CSTNode] = dict(repl)
         #: Temporaries to release once the statement is done (results, hoisted operands).
@@ -294,7 +292,7 @@ class Linearizer:
             fallback=fallback,
             want_result=not discard,
             into=into,
-            observed=self.observed,
+            observed=site.observed,  # per site: one in a later with item is inside the earlier items (review R13 e-a)
             leave_flag=flag,
         )
         stmts, result = self.host.inline(site, evaluated)

@@ -182,11 +182,11 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None, def
         # or ``__init_subclass__`` rewrapping it (``staticmethod(cls.m)``) changes what the
         # call passes, and the class test of ``class-methods`` cannot tell.
         args.append(b.keyword_arg("kind", b.string(callee.owner.kind.value)))
-        found = cst.Call(b.attr(rt, "function_of"), args + _file_keyword(namespace))
+        found = cst.Call(b.attr(rt, "function_of"), args + _file_keyword(namespace) + _asserts_keyword(namespace, callee))
     else:
         assert namespace is not None
         args = [cst.Arg(home), cst.Arg(b.string(namespace.module)), cst.Arg(b.string(callee.qualname)), kind]
-        found = cst.Call(b.attr(rt, "function_at"), args + _file_keyword(namespace))
+        found = cst.Call(b.attr(rt, "function_at"), args + _file_keyword(namespace) + _asserts_keyword(namespace, callee))
     stmts: list[cst.BaseStatement] = [b.line(b.assign(ref.alias, found))]
     if defaults is not None:
         stmts.append(b.line(b.assign(defaults, _defaults_of(rt, b.name(ref.alias), callee))))
@@ -200,6 +200,14 @@ def _defaults_of(rt: cst.Name, function: cst.BaseExpression, callee: CalleeInfo)
     if callee.identical_defaults:  # pasted where the tuple is the one found: it must hold them
         args.append(cst.Arg(b.tuple_([b.tuple_([b.integer(i), literal]) for i, literal in callee.identical_defaults])))
     return cst.Call(b.attr(rt, "defaults_of"), args)
+
+
+def _asserts_keyword(namespace: Namespace | None, callee: CalleeInfo) -> list[cst.Arg]:
+    """``asserts=True``: the body of another module holds an ``assert``, which pytest's
+    assertion rewriting, applied per module when it imports one, would treat as the
+    caller's module is treated: the reference is found only where it reached neither
+    module (review R13 c3, e-b, e-c, e-d)."""
+    return [b.keyword_arg("asserts", b.TRUE)] if namespace is not None and callee.asserts else []
 
 
 def _file_keyword(namespace: Namespace | None) -> list[cst.Arg]:

@@ -45,8 +45,6 @@ class _StatementSites:
     sites: dict[cst.Await, SitePlan] = field(default_factory=dict)
     #: Sites inlined in place, as expressions: await node -> its replacement.
     repl: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
-    #: Whether an exception from the statement could be observed in this function.
-    observed: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.sites or self.repl)
@@ -167,7 +165,6 @@ class StatementRewriter(cst.CSTTransformer):
             site = frame.plan.sites.get(node)
             if site is None:
                 continue
-            found.observed = site.observed
             if site.inlining is None:
                 continue
             if site.inlining.form is Form.EXPRESSION:
@@ -190,7 +187,7 @@ class StatementRewriter(cst.CSTTransformer):
             pasted = rename.get(name)
             return (pasted is not None and not isinstance(pasted, str) and is_literal(pasted)) or stable_local(name)
 
-        return Linearizer(self, sites.sites, sites.repl, sites.observed, stable_name)
+        return Linearizer(self, sites.sites, sites.repl, stable_name)
 
     # -- statements -------------------------------------------------------------------------
     def _line(self, original: cst.CSTNode) -> int:

@@ -261,3 +261,28 @@ async def main():
 """,
         min_inlined=0,
     )
+
+
+def test_stopiteration_in_a_later_with_item_when_the_first_item_holds_a_site_too():
+    """Review R13 e-a (R13 b1 incomplete): the planner marks the site of the third item observed (R13 b1's fix), but
+    StatementRewriter._sites keeps one `observed` per statement, the last one visited
+    (awaits are visited last-first, so the first item's site wins): no PEP 479 handler is
+    emitted and suppress(StopIteration) swallows the raw StopIteration."""
+    assert_same_behaviour(
+        """
+import contextlib
+
+async def f(x):
+    return x
+
+async def g(it):
+    v = next(it)
+    return v
+
+async def main():
+    with contextlib.nullcontext(await f(1)), contextlib.suppress(StopIteration), contextlib.nullcontext(await g(iter([]))):
+        print("body")
+    return "after"
+""",
+        inlined={"f", "g"},
+    )

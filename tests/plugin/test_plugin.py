@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -558,7 +559,8 @@ def test_an_assert_is_inlined_only_between_modules_pytest_rewrites_alike(pyteste
     """Review R13 c3: pytest rewrites asserts per module, after the hook inlined. A package
     callee's bare ``assert`` inlined into a test module got pytest's message ('' became
     'assert -1 > 0'), and a ``register_assert_rewrite`` module's callee inlined into a plain
-    module lost it ('custom\\nassert 6 == 4' became 'custom'). Both stay calls now; a
+    module lost it ('custom\\nassert 6 == 4' became 'custom'). Both are calls at run time
+    now (their references are not found: ``runtime.function_at(..., asserts=True)``); a
     callee without an assert is still inlined."""
     monkeypatch.delenv("ASYNC_INLINE", raising=False)
     monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
@@ -603,5 +605,97 @@ def test_an_assert_is_inlined_only_between_modules_pytest_rewrites_alike(pyteste
     report = pytester.path / "report.json"
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=lib", f"--async-inline-report={report}")
     result.assert_outcomes(passed=4)
-    text = report.read_text()
-    assert "pytest rewrites the asserts" in text and '"double"' in text
+    assert '"double"' in report.read_text()
+
+
+def test_an_assert_of_a_package_registered_in_its_init_is_not_inlined_into_a_plain_module(pytester: pytest.Pytester, monkeypatch) -> None:
+    """Review R13 e-b: lib/__init__ calls register_assert_rewrite('lib.checks'); when the hook rewrites
+    other/plain.py, lib is not imported yet, so pytest's finder does not know lib.checks
+    will be rewritten: a check at rewrite time said False for both modules and check's assert was
+    inlined into the plain module, losing pytest's explanation."""
+    monkeypatch.delenv("ASYNC_INLINE", raising=False)
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    pytester.makeini(_ASSERT_INI)
+    pytester.makepyfile(**{
+        "lib/__init__": "import pytest\n\npytest.register_assert_rewrite('lib.checks')\n",
+        "lib/checks": "async def check(v):\n    assert v == 4, 'custom'\n    return v\n",
+        "other/__init__": "",
+        "other/plain": "from lib import checks\n\n\nasync def run(x):\n    return await checks.check(2 * x)\n",
+    })
+    pytester.makepyfile(test_v=textwrap.dedent("""
+        import pytest
+        from other import plain
+
+        async def test_explanation_kept():
+            run = plain.run  # a call: other.plain's own (inlined) body runs
+            with pytest.raises(AssertionError) as info:
+                await run(3)
+            assert str(info.value) == "custom\\nassert 6 == 4"
+        """))
+    pytester.syspathinsert()
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=lib,other")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_test_module_saying_pytest_dont_rewrite_does_not_take_a_rewritten_assert(pytester: pytest.Pytester, monkeypatch) -> None:
+    """Review R13 e-c: PYTEST_DONT_REWRITE in a module docstring turns pytest's pass off for that
+    module; a check at rewrite time answered by the loader (imported module) or by the
+    transform being present (the module built), not by what the pass does. The
+    references now look for the pass's own mark in both modules' globals."""
+    monkeypatch.delenv("ASYNC_INLINE", raising=False)
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    pytester.makeini(_ASSERT_INI)
+    pytester.makepyfile(**{
+        "lib/__init__": "import pytest\n\npytest.register_assert_rewrite('lib.checks')\n",
+        "lib/checks": "async def check(v):\n    assert v == 4, 'custom'\n    return v\n",
+        "conftest": "import lib.checks\n",
+    })
+    pytester.makepyfile(test_w=textwrap.dedent('''
+        """PYTEST_DONT_REWRITE"""
+        import pytest
+        from lib.checks import check
+
+        async def test_message():
+            with pytest.raises(AssertionError) as info:
+                await check(3)
+            assert str(info.value) == "custom\\nassert 3 == 4"
+        '''))
+    pytester.syspathinsert()
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=lib")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_cache_entry_built_outside_pytest_is_not_used_where_pytest_rewrites_the_callee(pytester: pytest.Pytester, monkeypatch) -> None:
+    """Review R13 e-d: other/plain.py is not transformed by pytest, so its cache key is the same under
+    `cache build` / `run` and under pytest; the c3 decision (inline lib.checks' assert
+    or not) depends on whether pytest rewrites lib.checks, which the key does not hold."""
+    monkeypatch.delenv("ASYNC_INLINE", raising=False)
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    monkeypatch.setenv("ASYNC_INLINE_CACHE_DIR", str(pytester.path / "aicache"))
+    pytester.makeini(_ASSERT_INI)
+    pytester.makepyfile(**{
+        "lib/__init__": "import pytest\n\npytest.register_assert_rewrite('lib.checks')\n",
+        "lib/checks": "async def check(v):\n    assert v == 4, 'custom'\n    return v\n",
+        "other/__init__": "",
+        "other/plain": "from lib import checks\n\n\nasync def run(x):\n    return await checks.check(2 * x)\n",
+        "conftest": "import lib\n",  # lib registered first: a fresh pytest run keeps check a call
+    })
+    pytester.makepyfile(test_v=textwrap.dedent("""
+        import pytest
+        from other import plain
+
+        async def test_explanation_kept():
+            run = plain.run
+            with pytest.raises(AssertionError) as info:
+                await run(3)
+            assert str(info.value) == "custom\\nassert 6 == 4"
+        """))
+    pytester.syspathinsert()
+    args = ("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=lib,other")
+    pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)  # fresh cache: right
+    shutil.rmtree(pytester.path / "aicache")
+    subprocess.run([sys.executable, "-m", "async_inline", "cache", "build", "lib", "other", "--packages", "lib,other"],
+                   cwd=pytester.path, check=True)
+    pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)

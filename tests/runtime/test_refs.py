@@ -214,3 +214,37 @@ def test_a_method_is_found_only_in_the_kind_of_method_it_was_inlined_as() -> Non
     K.m = staticmethod(m)  # type: ignore[method-assign,assignment]
     assert function_of(K, "m", m.__qualname__, kind="instance") is NOT_FOUND
     assert function_of(K, "m", m.__qualname__) is m
+
+
+@pytest.mark.parametrize("rewritten", ["neither", "callee", "caller"])
+def test_a_body_with_asserts_is_found_only_where_pytest_rewrote_neither_module(rewritten: str) -> None:
+    """Review R13 c3, e-b..e-d: pytest's assertion rewriting marks the modules it rewrites
+    with an ``@pytest_ar`` global; an inlined ``assert`` fails as the call's would only
+    where neither the function's module nor the module reading the reference has it."""
+    import sys
+
+    name = f"_refs_asserts_{rewritten}"
+    callee = types.ModuleType(name)
+    callee.__file__ = f"<{name}>"
+    source = "class K:\n    async def m(self):\n        assert self\n\nasync def f(x):\n    assert x\n"
+    exec(compile(source, callee.__file__, "exec"), callee.__dict__)
+    if rewritten == "callee":
+        callee.__dict__["@pytest_ar"] = object()
+    caller: dict[str, Any] = {"__name__": "caller", "function_at": function_at, "function_of": function_of, "callee": callee}
+    if rewritten == "caller":
+        caller["@pytest_ar"] = object()
+    sys.modules[name] = callee
+    try:
+        code = (
+            f"plain_f = function_at(callee.f, {name!r}, 'f')\n"
+            f"asserting_f = function_at(callee.f, {name!r}, 'f', asserts=True)\n"
+            "plain_m = function_of(callee.K, 'm', 'K.m', namespace=callee.__dict__)\n"
+            "asserting_m = function_of(callee.K, 'm', 'K.m', namespace=callee.__dict__, asserts=True)\n"
+        )
+        exec(code, caller)
+    finally:
+        del sys.modules[name]
+    assert caller["plain_f"] is callee.f and caller["plain_m"] is callee.K.m
+    found = rewritten == "neither"
+    assert (caller["asserting_f"] is callee.f) is found and (caller["asserting_f"] is NOT_FOUND) is not found
+    assert (caller["asserting_m"] is callee.K.m) is found

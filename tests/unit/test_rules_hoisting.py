@@ -68,7 +68,7 @@ def linearize(statement: str) -> list[str]:
             sites[node] = SitePlan(call, "main", 2, 1, observed=False)
     facts = ModuleFacts(index)
     names = FreshNames(n.value for n in walk(index.module) if isinstance(n, cst.Name))
-    lin = Linearizer(_Host(index, names), sites, {}, False, facts.name_stability(index.function_scope(fdef), fdef, walrus_targets(stmt)))
+    lin = Linearizer(_Host(index, names), sites, {}, facts.name_stability(index.function_scope(fdef), fdef, walrus_targets(stmt)))
     if isinstance(stmt, cst.If):
         lin.lin(stmt.test)
         rest = f"if {cst.Module([]).code_for_node(lin.emit(stmt.test))}:"
