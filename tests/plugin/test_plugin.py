@@ -555,6 +555,34 @@ def test_register_assert_rewrite_package_is_inlined_then_assertion_rewritten(pyt
 _ASSERT_INI = "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
 
 
+def _checks_package(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, **files: str) -> None:
+    """A package whose ``lib.checks`` pytest assertion-rewrites (registered by ``lib``),
+    with ``files`` beside it."""
+    monkeypatch.delenv("ASYNC_INLINE", raising=False)
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    pytester.makeini(_ASSERT_INI)
+    pytester.makepyfile(**{
+        "lib/__init__": "import pytest\n\npytest.register_assert_rewrite('lib.checks')\n",
+        "lib/checks": "async def check(v):\n    assert v == 4, 'custom'\n    return v\n",
+        **files,
+    })
+    pytester.syspathinsert()
+
+
+#: A test of the explanation pytest gives ``lib.checks``' assert, reached through ``other.plain``.
+_EXPLANATION_TEST = textwrap.dedent("""
+    import pytest
+    from other import plain
+
+    async def test_explanation_kept():
+        with pytest.raises(AssertionError) as info:
+            await plain.run(3)
+        assert str(info.value) == "custom\\nassert 6 == 4"
+    """)
+
+_PLAIN = {"other/__init__": "", "other/plain": "from lib import checks\n\n\nasync def run(x):\n    return await checks.check(2 * x)\n"}
+
+
 def test_an_assert_is_inlined_only_between_modules_pytest_rewrites_alike(pytester: pytest.Pytester, monkeypatch) -> None:
     """Review R13 c3: pytest rewrites asserts per module, after the hook inlined. A package
     callee's bare ``assert`` inlined into a test module got pytest's message ('' became
@@ -562,17 +590,16 @@ def test_an_assert_is_inlined_only_between_modules_pytest_rewrites_alike(pyteste
     module lost it ('custom\\nassert 6 == 4' became 'custom'). Both are calls at run time
     now (their references are not found: ``runtime.function_at(..., asserts=True)``); a
     callee without an assert is still inlined."""
-    monkeypatch.delenv("ASYNC_INLINE", raising=False)
-    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
-    pytester.makeini(_ASSERT_INI)
-    pytester.makepyfile(**{
-        "lib/__init__": "import pytest\n\npytest.register_assert_rewrite('lib.checks')\n",
-        "lib/core": "async def validate(x):\n    assert x > 0\n    return x\n\n\n"
-                    "async def validate_msg(x):\n    assert x > 0, 'must be positive'\n    return x\n\n\n"
-                    "async def double(x):\n    return 2 * x\n",
-        "lib/checks": "async def check(v):\n    assert v == 4, 'custom'\n    return v\n",
-        "lib/other": "from lib import checks\n\n\nasync def run(x):\n    return await checks.check(2 * x)\n",
-    })
+    _checks_package(
+        pytester,
+        monkeypatch,
+        **{
+            "lib/core": "async def validate(x):\n    assert x > 0\n    return x\n\n\n"
+            "async def validate_msg(x):\n    assert x > 0, 'must be positive'\n    return x\n\n\n"
+            "async def double(x):\n    return 2 * x\n",
+            "lib/other": "from lib import checks\n\n\nasync def run(x):\n    return await checks.check(2 * x)\n",
+        },
+    )
     pytester.makepyfile(
         test_v=textwrap.dedent(
             """
@@ -599,7 +626,6 @@ def test_an_assert_is_inlined_only_between_modules_pytest_rewrites_alike(pyteste
             """
         )
     )
-    pytester.syspathinsert()
     plain = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     plain.assert_outcomes(passed=4)
     report = pytester.path / "report.json"
@@ -613,26 +639,8 @@ def test_an_assert_of_a_package_registered_in_its_init_is_not_inlined_into_a_pla
     other/plain.py, lib is not imported yet, so pytest's finder does not know lib.checks
     will be rewritten: a check at rewrite time said False for both modules and check's assert was
     inlined into the plain module, losing pytest's explanation."""
-    monkeypatch.delenv("ASYNC_INLINE", raising=False)
-    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
-    pytester.makeini(_ASSERT_INI)
-    pytester.makepyfile(**{
-        "lib/__init__": "import pytest\n\npytest.register_assert_rewrite('lib.checks')\n",
-        "lib/checks": "async def check(v):\n    assert v == 4, 'custom'\n    return v\n",
-        "other/__init__": "",
-        "other/plain": "from lib import checks\n\n\nasync def run(x):\n    return await checks.check(2 * x)\n",
-    })
-    pytester.makepyfile(test_v=textwrap.dedent("""
-        import pytest
-        from other import plain
-
-        async def test_explanation_kept():
-            run = plain.run  # a call: other.plain's own (inlined) body runs
-            with pytest.raises(AssertionError) as info:
-                await run(3)
-            assert str(info.value) == "custom\\nassert 6 == 4"
-        """))
-    pytester.syspathinsert()
+    _checks_package(pytester, monkeypatch, **_PLAIN)
+    pytester.makepyfile(test_v=_EXPLANATION_TEST)
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=lib,other")
     result.assert_outcomes(passed=1)
@@ -643,14 +651,7 @@ def test_a_test_module_saying_pytest_dont_rewrite_does_not_take_a_rewritten_asse
     module; a check at rewrite time answered by the loader (imported module) or by the
     transform being present (the module built), not by what the pass does. The
     references now look for the pass's own mark in both modules' globals."""
-    monkeypatch.delenv("ASYNC_INLINE", raising=False)
-    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
-    pytester.makeini(_ASSERT_INI)
-    pytester.makepyfile(**{
-        "lib/__init__": "import pytest\n\npytest.register_assert_rewrite('lib.checks')\n",
-        "lib/checks": "async def check(v):\n    assert v == 4, 'custom'\n    return v\n",
-        "conftest": "import lib.checks\n",
-    })
+    _checks_package(pytester, monkeypatch, conftest="import lib.checks\n")
     pytester.makepyfile(test_w=textwrap.dedent('''
         """PYTEST_DONT_REWRITE"""
         import pytest
@@ -661,7 +662,6 @@ def test_a_test_module_saying_pytest_dont_rewrite_does_not_take_a_rewritten_asse
                 await check(3)
             assert str(info.value) == "custom\\nassert 3 == 4"
         '''))
-    pytester.syspathinsert()
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=lib")
     result.assert_outcomes(passed=1)
@@ -671,28 +671,10 @@ def test_a_cache_entry_built_outside_pytest_is_not_used_where_pytest_rewrites_th
     """Review R13 e-d: other/plain.py is not transformed by pytest, so its cache key is the same under
     `cache build` / `run` and under pytest; the c3 decision (inline lib.checks' assert
     or not) depends on whether pytest rewrites lib.checks, which the key does not hold."""
-    monkeypatch.delenv("ASYNC_INLINE", raising=False)
-    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
     monkeypatch.setenv("ASYNC_INLINE_CACHE_DIR", str(pytester.path / "aicache"))
-    pytester.makeini(_ASSERT_INI)
-    pytester.makepyfile(**{
-        "lib/__init__": "import pytest\n\npytest.register_assert_rewrite('lib.checks')\n",
-        "lib/checks": "async def check(v):\n    assert v == 4, 'custom'\n    return v\n",
-        "other/__init__": "",
-        "other/plain": "from lib import checks\n\n\nasync def run(x):\n    return await checks.check(2 * x)\n",
-        "conftest": "import lib\n",  # lib registered first: a fresh pytest run keeps check a call
-    })
-    pytester.makepyfile(test_v=textwrap.dedent("""
-        import pytest
-        from other import plain
-
-        async def test_explanation_kept():
-            run = plain.run
-            with pytest.raises(AssertionError) as info:
-                await run(3)
-            assert str(info.value) == "custom\\nassert 6 == 4"
-        """))
-    pytester.syspathinsert()
+    # lib registered first: a fresh pytest run keeps check a call
+    _checks_package(pytester, monkeypatch, conftest="import lib\n", **_PLAIN)
+    pytester.makepyfile(test_v=_EXPLANATION_TEST)
     args = ("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=lib,other")
     pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)  # fresh cache: right
     shutil.rmtree(pytester.path / "aicache")
