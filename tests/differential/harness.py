@@ -59,20 +59,24 @@ def load_module(source: str, name: str | None = None) -> types.ModuleType:
 
 
 def run_module(module: types.ModuleType, entry: str = "main", runner: Callable[[Any], Any] | None = None) -> Outcome:
-    # Garbage earlier tests left in cycles is collected now, not by a ``gc.collect()`` of the
-    # program while its output is recorded (a finaliser printing "freed p" into one run only:
-    # CI, 3.13, 2026-12-06).
-    gc.collect()
     out = io.StringIO()
     result = error = None
-    with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as shown:
-        warnings.simplefilter("always")
-        try:
-            coro = getattr(module, entry)()
-            value = (runner or asyncio.run)(coro)
-            result = repr(value)
-        except BaseException as exc:
-            error = describe_exception(exc)
+    # What exists already (garbage earlier tests left in cycles) is frozen while the run is
+    # recorded: a ``gc.collect()`` of the program frees only its own (a finaliser printed
+    # "freed p" into one run only: CI, 3.13, 2026-12-06). Freezing costs nothing; a collection
+    # of the whole heap before each run made the suite half as slow again.
+    gc.freeze()
+    try:
+        with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as shown:
+            warnings.simplefilter("always")
+            try:
+                coro = getattr(module, entry)()
+                value = (runner or asyncio.run)(coro)
+                result = repr(value)
+            except BaseException as exc:
+                error = describe_exception(exc)
+    finally:
+        gc.unfreeze()
     return Outcome(out.getvalue(), result, error, tuple((w.category.__name__, str(w.message)) for w in shown))
 
 
