@@ -194,24 +194,30 @@ def _capture(
     violations: tuple[Any, ...] = ()
     started = time.perf_counter()
     limit = sys.getrecursionlimit()
-    with contextlib.redirect_stdout(out), warnings.catch_warnings(), _recursion_limit(recursion_limit or limit):
-        warnings.simplefilter("ignore")
-        with time_limit(timeout):
-            value: object = None
-            try:
-                module = load()
-                if runtime_async:
-                    value, posts, violations = contextvars.copy_context().run(_run_runtime, module, seed)
-                else:
-                    value = contextvars.copy_context().run(asyncio.run, module.main())
-                result = repr(value)
-            except (ProgramTimeout, KeyboardInterrupt):
-                raise
-            except BaseException as exc:
-                error = describe_exception(exc)
-            finally:
-                value = None  # what main() returned goes while the output is captured
-                gc.collect()  # coroutines abandoned in cycles print here, not in a later run
+    # What exists already (garbage of earlier programs or tests, in cycles) is frozen while the
+    # output is captured: the collection at the end frees this program's objects only.
+    gc.freeze()
+    try:
+        with contextlib.redirect_stdout(out), warnings.catch_warnings(), _recursion_limit(recursion_limit or limit):
+            warnings.simplefilter("ignore")
+            with time_limit(timeout):
+                value: object = None
+                try:
+                    module = load()
+                    if runtime_async:
+                        value, posts, violations = contextvars.copy_context().run(_run_runtime, module, seed)
+                    else:
+                        value = contextvars.copy_context().run(asyncio.run, module.main())
+                    result = repr(value)
+                except (ProgramTimeout, KeyboardInterrupt):
+                    raise
+                except BaseException as exc:
+                    error = describe_exception(exc)
+                finally:
+                    value = None  # what main() returned goes while the output is captured
+                    gc.collect()  # coroutines abandoned in cycles print here, not in a later run
+    finally:
+        gc.unfreeze()
     rules = tuple(sorted(v.rule for v in violations))
     seconds = time.perf_counter() - started
     return Outcome(out.getvalue(), result, error, posts, rules, tuple(str(v) for v in violations), seconds)
