@@ -155,13 +155,17 @@ def test_programs_contain_the_lifetime_shapes():
         outputs = []
         for _ in range(2):
             out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                namespace: dict[str, object] = {}
-                exec(compile(source, "<lifetimes>", "exec"), namespace)
-                asyncio.run(namespace["lifetimes"]())  # type: ignore[operator]
-                printed = out.getvalue()
-                namespace.clear()
-                gc.collect()
+            gc.freeze()  # garbage other tests left: its finalisers must not print in here
+            try:
+                with contextlib.redirect_stdout(out):
+                    namespace: dict[str, object] = {}
+                    exec(compile(source, "<lifetimes>", "exec"), namespace)
+                    asyncio.run(namespace["lifetimes"]())  # type: ignore[operator]
+                    printed = out.getvalue()
+                    namespace.clear()
+                    gc.collect()
+            finally:
+                gc.unfreeze()
             assert out.getvalue() == printed, seed  # nothing printed after lifetimes() returned
             outputs.append(printed)
         assert "freed" in outputs[0] and outputs[0] == outputs[1], seed
