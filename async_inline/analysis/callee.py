@@ -231,6 +231,13 @@ class CalleeInfo:
     refusal: Refusal | None = None
 
     @property
+    def unbound_on_entry(self) -> tuple[str, ...]:
+        """Locals, not parameters, that a read may see unassigned: every inlined frame
+        unbinds them on entry (a fresh frame), a store the planner must know of too."""
+        params = {p.name for p in self.params}
+        return tuple(local for local in self.locals if local in self.maybe_unassigned and local not in params)
+
+    @property
     def positional_defaults(self) -> int:
         """How many defaults the ``def`` gives positional parameters: ``len(__defaults__)``
         until the program replaces the tuple."""

@@ -547,12 +547,11 @@ class Planner:
         stands for a literal nor aliases a name, the instance of a method, a local unbound
         for a fresh frame (``FrameBuilder._with_exits``)."""
         callee = check.target.callee
-        own = {p.name for p in callee.params}
         first = callee.params[0] if callee.params else None
         return (
             any(source.param.name not in constants and source.param.name not in aliased for source in check.binding)
             or (check.target.implicit_first and (first is None or first.name not in aliased))
-            or any(local in callee.maybe_unassigned and local not in own for local in callee.locals)
+            or bool(callee.unbound_on_entry)
         )
 
     @staticmethod

@@ -619,7 +619,7 @@ class FrameBuilder:
         others = [temp for temp in temps if temp not in argument_temps and temp not in own.values() and temp not in unreleased]  # (the I7 flag)
         released = [name for local in order for name in ([own[local]] if local in own else [t for t in arguments.get(local, ()) if t not in unreleased])]
         released += others
-        unbound = [names[local] for local in callee.locals if local in callee.maybe_unassigned and local not in params]
+        unbound = [names[local] for local in callee.unbound_on_entry]
         fresh: list[Emitted] = [b.assign_many(unbound, b.NONE), b.delete(unbound)] if unbound else []
         handlers = [self._stop_iteration_handler(number)] if call.observed else []
         entry: list[Emitted] = []
