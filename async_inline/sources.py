@@ -18,7 +18,7 @@ from pathlib import Path
 from .analysis.program import ModuleSource, SourceProvider
 from .api import decode_source, has_header, has_skip_marker
 from .errors import SourceError
-from .hook.cache import changed_since_import
+from .hook.cache import changed_since_import, read_bytes
 
 
 def module_name_of(relative: str) -> tuple[str, bool]:
@@ -138,7 +138,7 @@ def spec_provider(packages: Iterable[str], on_changed: Callable[[str], None] | N
             # Another module put under this name (``sys.modules[__name__] = fast``): its
             # source is not this name's (its relative imports, its qualified names).
             origin: str | None = spec.origin
-            data = _bytes(origin) if origin else None
+            data = read_bytes(origin) if origin else None
             if origin is None or data is None:
                 return None
             reason = f"which is module {spec.name} put in sys.modules under this name"
@@ -220,16 +220,8 @@ def _namespace(name: str, directory: str) -> ModuleSource:
     return ModuleSource(name, directory, "", True)
 
 
-def _bytes(path: str) -> bytes | None:
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
 def _read(name: str, path: str, is_package: bool) -> ModuleSource | None:
-    data = _bytes(path)
+    data = read_bytes(path)
     if data is None:
         return None
     try:

@@ -194,33 +194,40 @@ def _capture(
     violations: tuple[Any, ...] = ()
     started = time.perf_counter()
     limit = sys.getrecursionlimit()
-    # What exists already (garbage of earlier programs or tests, in cycles) is frozen while the
-    # output is captured: the collection at the end frees this program's objects only.
-    gc.freeze()
-    try:
-        with contextlib.redirect_stdout(out), warnings.catch_warnings(), _recursion_limit(recursion_limit or limit):
-            warnings.simplefilter("ignore")
-            with time_limit(timeout):
-                value: object = None
-                try:
-                    module = load()
-                    if runtime_async:
-                        value, posts, violations = contextvars.copy_context().run(_run_runtime, module, seed)
-                    else:
-                        value = contextvars.copy_context().run(asyncio.run, module.main())
-                    result = repr(value)
-                except (ProgramTimeout, KeyboardInterrupt):
-                    raise
-                except BaseException as exc:
-                    error = describe_exception(exc)
-                finally:
-                    value = None  # what main() returned goes while the output is captured
-                    gc.collect()  # coroutines abandoned in cycles print here, not in a later run
-    finally:
-        gc.unfreeze()
+    with only_new_garbage(), contextlib.redirect_stdout(out), warnings.catch_warnings(), _recursion_limit(recursion_limit or limit):
+        warnings.simplefilter("ignore")
+        with time_limit(timeout):
+            value: object = None
+            try:
+                module = load()
+                if runtime_async:
+                    value, posts, violations = contextvars.copy_context().run(_run_runtime, module, seed)
+                else:
+                    value = contextvars.copy_context().run(asyncio.run, module.main())
+                result = repr(value)
+            except (ProgramTimeout, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                error = describe_exception(exc)
+            finally:
+                value = None  # what main() returned goes while the output is captured
+                gc.collect()  # coroutines abandoned in cycles print here, not in a later run
     rules = tuple(sorted(v.rule for v in violations))
     seconds = time.perf_counter() - started
     return Outcome(out.getvalue(), result, error, posts, rules, tuple(str(v) for v in violations), seconds)
+
+
+@contextlib.contextmanager
+def only_new_garbage() -> Iterator[None]:
+    """While a program's output is captured, what exists already (garbage earlier programs
+    or tests left in cycles) is frozen: a collection meanwhile frees the program's own
+    objects only, and no other finaliser prints into its output. Freezing costs nothing;
+    collecting the whole heap before each run made the test suite half as slow again."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextlib.contextmanager

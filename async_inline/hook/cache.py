@@ -159,7 +159,8 @@ def writing_disabled() -> str | None:
     return None
 
 
-def _read(path: str) -> bytes | None:
+def read_bytes(path: str) -> bytes | None:
+    """The bytes of the file at ``path``, or None if it cannot be read."""
     try:
         with open(path, "rb") as f:
             return f.read()
@@ -224,7 +225,7 @@ def _holds(dep: Dependency) -> bool:
     inline (``sources.spec_provider``). A module imported from another file, or another
     module under that name, fails the guards instead (they compare the file a function
     was compiled from)."""
-    data = _read(dep.path)
+    data = read_bytes(dep.path)
     if _digest(data) != dep.digest:
         return False
     spec = getattr(sys.modules.get(dep.module), "__spec__", None)
@@ -299,5 +300,5 @@ def dependency(module: str, path: str, data: bytes) -> Dependency:
     only while it has no ``__init__.py``: the entry depends on that file's absence."""
     if os.path.isdir(path):
         init = os.path.join(path, "__init__.py")
-        return Dependency(os.path.abspath(init), _digest(_read(init)), module)
+        return Dependency(os.path.abspath(init), _digest(read_bytes(init)), module)
     return Dependency(os.path.abspath(path), _digest(data), module)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import io
 import itertools
 import sys
@@ -24,6 +23,7 @@ from typing import Any
 
 import runtime
 from async_inline import Options, RewriteResult, rewrite_source
+from async_inline.fuzz.oracle import only_new_garbage
 
 _counter = itertools.count()
 
@@ -61,22 +61,15 @@ def load_module(source: str, name: str | None = None) -> types.ModuleType:
 def run_module(module: types.ModuleType, entry: str = "main", runner: Callable[[Any], Any] | None = None) -> Outcome:
     out = io.StringIO()
     result = error = None
-    # What exists already (garbage earlier tests left in cycles) is frozen while the run is
-    # recorded: a ``gc.collect()`` of the program frees only its own (a finaliser printed
-    # "freed p" into one run only: CI, 3.13, 2026-12-06). Freezing costs nothing; a collection
-    # of the whole heap before each run made the suite half as slow again.
-    gc.freeze()
-    try:
-        with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as shown:
-            warnings.simplefilter("always")
-            try:
-                coro = getattr(module, entry)()
-                value = (runner or asyncio.run)(coro)
-                result = repr(value)
-            except BaseException as exc:
-                error = describe_exception(exc)
-    finally:
-        gc.unfreeze()
+    # A finaliser of another test's object printed "freed p" into one run only (CI, 3.13).
+    with only_new_garbage(), contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        try:
+            coro = getattr(module, entry)()
+            value = (runner or asyncio.run)(coro)
+            result = repr(value)
+        except BaseException as exc:
+            error = describe_exception(exc)
     return Outcome(out.getvalue(), result, error, tuple((w.category.__name__, str(w.message)) for w in shown))
 
 

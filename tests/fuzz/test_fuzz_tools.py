@@ -17,7 +17,7 @@ from async_inline.fuzz import oracle
 from async_inline.fuzz.campaign import Case, Result, make_case, select_cases
 from async_inline.fuzz.findings import TEST_HEADER, options_source, program_file, regression_test
 from async_inline.fuzz.generator import generate
-from async_inline.fuzz.oracle import Verdict, compare, describe_exception, run_program
+from async_inline.fuzz.oracle import Verdict, compare, describe_exception, only_new_garbage, run_program
 from async_inline.fuzz.shrink import shrink
 
 NO_STRESS = Options(stress_seed=None)
@@ -155,17 +155,13 @@ def test_programs_contain_the_lifetime_shapes():
         outputs = []
         for _ in range(2):
             out = io.StringIO()
-            gc.freeze()  # garbage other tests left: its finalisers must not print in here
-            try:
-                with contextlib.redirect_stdout(out):
-                    namespace: dict[str, object] = {}
-                    exec(compile(source, "<lifetimes>", "exec"), namespace)
-                    asyncio.run(namespace["lifetimes"]())  # type: ignore[operator]
-                    printed = out.getvalue()
-                    namespace.clear()
-                    gc.collect()
-            finally:
-                gc.unfreeze()
+            with only_new_garbage(), contextlib.redirect_stdout(out):
+                namespace: dict[str, object] = {}
+                exec(compile(source, "<lifetimes>", "exec"), namespace)
+                asyncio.run(namespace["lifetimes"]())  # type: ignore[operator]
+                printed = out.getvalue()
+                namespace.clear()
+                gc.collect()
             assert out.getvalue() == printed, seed  # nothing printed after lifetimes() returned
             outputs.append(printed)
         assert "freed" in outputs[0] and outputs[0] == outputs[1], seed
