@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import io
 import itertools
 import sys
@@ -61,7 +62,8 @@ def load_module(source: str, name: str | None = None) -> types.ModuleType:
 def run_module(module: types.ModuleType, entry: str = "main", runner: Callable[[Any], Any] | None = None) -> Outcome:
     out = io.StringIO()
     result = error = None
-    # A finaliser of another test's object printed "freed p" into one run only (CI, 3.13).
+    # Each run frees its own garbage while its output is captured (a failed run's frames
+    # stay in cycles through asyncio's task and the traceback), and no garbage made before.
     with only_new_garbage(), contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as shown:
         warnings.simplefilter("always")
         try:
@@ -70,6 +72,9 @@ def run_module(module: types.ModuleType, entry: str = "main", runner: Callable[[
             result = repr(value)
         except BaseException as exc:
             error = describe_exception(exc)
+        finally:
+            coro = value = None
+            gc.collect()
     return Outcome(out.getvalue(), result, error, tuple((w.category.__name__, str(w.message)) for w in shown))
 
 
