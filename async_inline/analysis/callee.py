@@ -222,6 +222,8 @@ class CalleeInfo:
     #: The body has an ``except``, a ``finally`` or a ``with``: code that may raise while
     #: an exception of the callee's own is being handled (see ``site``, gh-108668).
     handles_exceptions: bool = False
+    #: The body has a ``raise`` with no exception (see ``site``: ``except*`` clauses).
+    bare_raise: bool = False
     #: What may swallow the ``GeneratorExit`` that ``close()`` raises where the body
     #: suspends (``except BaseException:``, a ``finally`` with ``return`` ...; ``closing``).
     close_hazards: tuple[CloseHazard, ...] = ()
@@ -717,6 +719,7 @@ def analyze_callee(
         return_expr=_single_return(body, params, locals_, names.rebound_params) if not names.class_cell_uses else None,
         may_suspend=_may_suspend(nodes),
         handles_exceptions=any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in nodes),
+        bare_raise=any(type(node) is cst.Raise and node.exc is None for node in nodes),
         close_hazards=close_hazards(index, fdef.body, nodes),
         cleanup_at_suspension=cleanup_at_suspension(index, fdef.body, nodes),
     )

@@ -108,6 +108,8 @@ class SiteContext:
     blocks: int
     #: The physical caller is handling an exception at the site.
     in_handler: bool
+    #: ... in an ``except*`` clause.
+    in_star_handler: bool
     #: Statements already inlined into the physical caller (its growth budget).
     growth: int
 
@@ -201,6 +203,15 @@ def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall, home:
         return Refusal(
             RefusalCode.CONFIGURE_AWAIT,
             "configure_await's flag is not a literal: its evaluation and truth test would move from before the callee's body to its exits",
+        )
+    if ctx.in_star_handler and callee.bare_raise:
+        # ``except*`` tells a re-raise of the group it split from a new exception by the
+        # traceback: a bare ``raise`` adds no entry in the frame it runs in, and an entry
+        # where it leaves the callee's frame. Inlined into the clause, it would re-raise.
+        return Refusal(
+            RefusalCode.UNSUPPORTED,
+            "awaited in an except* clause, and the callee has a bare `raise`: inlined into the clause it would be "
+            "a re-raise of the split group, not a new exception",
         )
     if ctx.in_handler and callee.may_suspend and (callee.handles_exceptions or callee.is_runtime_async):
         # CPython bug gh-108668: a coroutine resumed by throw() that raises while handling

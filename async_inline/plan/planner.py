@@ -100,6 +100,7 @@ class _Frame:
     observed: bool = False
     base_blocks: int = 0
     in_handler: bool = False
+    in_star_handler: bool = False
     #: An expression-form frame: its parameters stand for stable expressions.
     expression: bool = False
     #: Parameters of a statement-form frame that stand for a literal (see ``Inlining.constants``).
@@ -124,6 +125,7 @@ class _Here:
     placement_line: int
     blocks: int
     in_handler: bool
+    in_star_handler: bool
     observed: bool
 
 
@@ -250,6 +252,7 @@ class Planner:
             placement_line=index.line(stmt) if frame.depth == 0 else frame.placement_line,
             blocks=frame.base_blocks + blocks_around(stmt, frame.root.body, index.parent),
             in_handler=frame.in_handler or _inside(index, stmt, frame.root, _HANDLERS),
+            in_star_handler=frame.in_star_handler or _inside(index, stmt, frame.root, (cst.ExceptStarHandler,)),
             observed=frame.observed or caller_observes or _inside(index, stmt, frame.root, _OBSERVERS),
         )
 
@@ -262,6 +265,7 @@ class Planner:
             placement_line=here.placement_line,
             blocks=here.blocks,
             in_handler=here.in_handler,
+            in_star_handler=here.in_star_handler,
             growth=self._growth[frame.caller.node],
         )
         target = resolve(SiteScope(frame.facts, frame.root, frame.scope, frame.method), site.call)
@@ -674,6 +678,7 @@ class Planner:
             via=self._via(frame, target),
             observed=here.observed,
             in_handler=here.in_handler,
+            in_star_handler=here.in_star_handler,
             **where,
         )
 

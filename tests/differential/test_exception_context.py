@@ -9,6 +9,8 @@ kept as calls (code ``throw-context``); the others in handlers are still inlined
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from async_inline import RewriteResult
@@ -200,3 +202,37 @@ def test_a_runtime_async_callee_in_a_handler_has_the_finally_of_its_wrapper():
     site stays a call. Before, it was inlined and the chain went through ValueError."""
     result = assert_same_behaviour(RUNTIME_FRAME_IN_HANDLER, min_inlined=0)
     assert skipped_codes(result).get("callee") == "throw-context"
+
+
+_RERAISING = '''
+async def log_and_reraise():
+    print("logging")
+    raise
+
+async def middle():
+    await log_and_reraise()
+
+async def other():
+    return 1
+
+async def main():
+    try:
+        try:
+            raise ExceptionGroup("g", [ValueError(1), TypeError(2)])
+        except* ValueError:
+            await other()
+            await AWAITED()
+    except ExceptionGroup as eg:
+        return repr(eg), [repr(e) for e in eg.exceptions]
+'''
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="except* is Python 3.11 syntax")
+@pytest.mark.parametrize("awaited", ["log_and_reraise", "middle"], ids=["in_the_clause", "in_a_callee_inlined_there"])
+def test_a_bare_raise_awaited_in_an_except_star_clause_stays_a_new_exception(awaited):
+    """``except*`` counts what leaves its clause as a re-raise of the split group when the
+    traceback gained no entry: so a bare ``raise`` in the clause itself, not one in a callee
+    (the original nests it in a new group). Such callees stay calls at any depth (R14)."""
+    result = assert_same_behaviour(_RERAISING.replace("AWAITED", awaited), inlined={"other"})
+    in_main = {d.callee for d in result.report.inlined if d.caller == "main"}
+    assert "log_and_reraise" not in in_main and (awaited == "log_and_reraise" or "middle" in in_main), result.report
