@@ -51,11 +51,14 @@ LOCALS_WITHOUT_ARGS = frozenset({"builtins.vars", "builtins.dir"})
 #: Calls whose result depends on which module's code they run in: code of another module
 #: inlined into the caller would see the caller's module (its dictionary; its ``__future__``
 #: imports, which ``compile`` inherits; the ``__module__`` that the classes and type
-#: variables these make take from the calling frame, which pickling and reprs use).
+#: variables these make take from the calling frame, which pickling and reprs use; the
+#: module a warning is attributed to, which filters select by: ``-W error::UserWarning:pkg.lib``,
+#: and the default filters that show a DeprecationWarning only in ``__main__``).
 MODULE_INTROSPECTION = frozenset(
     {
         "builtins.globals",
         "builtins.compile",
+        "warnings.warn",
         "collections.namedtuple",
         "dataclasses.make_dataclass",
         *(f"enum.{name}" for name in ("Enum", "IntEnum", "Flag", "IntFlag", "StrEnum")),

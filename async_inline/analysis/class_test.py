@@ -20,7 +20,7 @@ import libcst.matchers as m
 
 from ..tree import statements_of, walk
 from .classes import UNKNOWN, ClassInfo, MethodKind, caller_method_kind, method_kind, small_targets
-from .module import AttributeStore, ModuleFacts, positional_argument
+from .module import ANY_ATTRIBUTE, AttributeStore, ModuleFacts, positional_argument
 from .references import ClassOrder, RefKind, class_order, facts_of, reference
 from .types import Known, TypeContext, instance_of
 
@@ -32,7 +32,7 @@ class ClassTest:
 
     order: ClassOrder
     name: str
-    #: The site's module first, then the method's.
+    #: The site's module first, then the method's, then the one the code is written into.
     modules: tuple[ModuleFacts, ...]
 
     @cached_property
@@ -86,7 +86,16 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
         if stores:
             where = "" if module is modules[0] else f"{module.name}, "
             return f"'__getattribute__' is assigned at {where}line {module.index.line(stores[0].obj)}"
-    related = [top, *(sub for module in seen for sub in module.subclasses.get(id(top), []))]
+    # Any instance whose class test may give the method: of the receiver's class or a
+    # subclass, of a subclass of the class defining it (``S.run(T())`` for a sibling ``T``),
+    # of a class whose base the analysis cannot resolve but may be one of those (``K[int]``,
+    # ``Base = K``).
+    owner = next((cls for cls in order.classes if cls is not UNKNOWN and cls.defines(name)), top)
+    related = [top]
+    for module in seen:
+        for cls in (*module.subclasses.get(id(top), []), *module.subclasses.get(id(owner), []), *_maybe_ours(module)):
+            if cls not in related:
+                related.append(cls)
     orders = [order.classes, *(class_order(modules[0], sub).classes for sub in related[1:])]
     if any(UNKNOWN in classes for classes in orders):
         # A base it cannot resolve (``A = remade(A)``, ``class B(make())``) may be made
@@ -103,8 +112,9 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     scan = _Scan(name, top, related, orders, seen)
     for module in seen:
         where = "" if module is modules[0] else f"{module.name}, "
-        for store in module.attribute_stores.get(name, ()):
-            why = scan.store(module, store)
+        named = module.attribute_stores.get(name, [])
+        for store in (*named, *module.attribute_stores.get(ANY_ATTRIBUTE, ())):
+            why = scan.store(module, store, named=store in named)
             if why is not None:
                 return f"{why} at {where}line {module.index.line(store.obj)}"
         for call in module.class_calls:
@@ -115,6 +125,13 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
             return f"subclass '{sub.qualname}' customizes attribute lookup"
         if sub.binds_otherwise_than_by_def(name):
             return f"subclass '{sub.qualname}' binds '{name}' to an object other than a function"
+    for module in seen:
+        for cls in module.every_class:
+            holder = scan.holder(class_order(module, cls).classes)
+            if holder is not None and any(c is not UNKNOWN and c.customizes_lookup for c in class_order(module, cls).classes):
+                # An instance passed where the receiver is expected (duck typing, or
+                # ``obj.__class__ = Proxy``) passes the class test; its lookup runs code.
+                return f"class '{cls.qualname}' may hold the method as '{name}' and customizes attribute lookup"
     return None
 
 
@@ -131,22 +148,27 @@ class _Scan:
     #: The modules read.
     seen: list[ModuleFacts]
 
-    def store(self, module: ModuleFacts, store: AttributeStore) -> str | None:
-        """Why ``store`` (of attribute ``name``) may make the class test differ."""
+    def store(self, module: ModuleFacts, store: AttributeStore, named: bool = True) -> str | None:
+        """Why ``store`` (of attribute ``name``, or, not ``named``, of one the source does
+        not show) may make the class test differ."""
         name = self.name
         known = _stored_on(module, store.obj)
         if known is not None:
             if _may_be_one_of(known, self.related, self.orders):
                 return f"an attribute '{name}' is assigned on an instance of '{known.cls.qualname}'"
-            holder = self._holder(class_order(known.facts, known.cls).classes)
+            holder = self.holder(class_order(known.facts, known.cls).classes)
             if holder is not None:
                 return f"an attribute '{name}' is assigned on an instance of '{known.cls.qualname}' (unrelated, but '{holder}' may hold the method as '{name}')"
             return None
-        classes = _classes_stored_on(module, store.obj)
+        classes = _classes_at(module, store.path) if store.path is not None else _classes_stored_on(module, store.obj)
         for cls in classes:
             if _may_be_one_of(cls, self.related, self.orders) and not _plain_function(module, store):
                 return f"'{name}' of class '{cls.cls.qualname}' is set to an object other than a function"
-        if not classes and store.value is not None and _wrapper_call(module, store.value):
+        # On an object the analysis cannot tell, under a name it cannot tell either (a class
+        # decorator rewrapping methods by name), the store is the user's promise, as a
+        # store of unknown code is; one made while the class statement runs is seen by
+        # the reference's own check (``function_of``'s kind).
+        if named and not classes and store.value is not None and _wrapper_call(module, store.value):
             return f"a staticmethod or classmethod is stored as '{name}' on an object the analysis cannot tell"
         return None
 
@@ -157,12 +179,12 @@ class _Scan:
         return {
             id(cls.cls)
             for module in self.seen
-            for store in module.attribute_stores.get(self.name, ())
+            for store in (*module.attribute_stores.get(self.name, ()), *module.attribute_stores.get(ANY_ATTRIBUTE, ()))
             if store.value is None or not _literal(store.value)
-            for cls in _classes_stored_on(module, store.obj)
+            for cls in (_classes_at(module, store.path) if store.path is not None else _classes_stored_on(module, store.obj))
         }
 
-    def _holder(self, order: list[ClassInfo | None]) -> str | None:
+    def holder(self, order: list[ClassInfo | None]) -> str | None:
         """The class of ``order`` that may hold the method under ``name``: one whose body
         binds it otherwise than by a ``def`` of its own (which is another function) and
         than to a literal (``m = K.m``, not ``m = None``), or that the code sets it on."""
@@ -216,6 +238,43 @@ class _Scan:
             and all(cls is UNKNOWN or not cls.customizes_lookup for o in orders for cls in o)
             and _plain_namespace(namespace.value, (self.name, "__getattribute__"))
         )
+
+
+def _maybe_ours(module: ModuleFacts) -> list[ClassInfo]:
+    """The classes of ``module`` with a base the analysis cannot resolve that may still be
+    a class of the program, or one made from it: ``K[int]``, an alias ``Base = K``, a call.
+    A base named by an import from outside the program, or a builtin, is not."""
+    found = []
+    for cls in module.every_class:
+        for known in class_order(module, cls).classes:
+            if known is UNKNOWN:
+                continue
+            home = facts_of(module, known)
+            if home is not None and any(_unresolved_but_maybe_ours(home, base) for base in known.bases):
+                found.append(cls)
+                break
+    return found
+
+
+def _unresolved_but_maybe_ours(module: ModuleFacts, base: cst.BaseExpression) -> bool:
+    if m.matches(base, m.Name("object")):
+        return False
+    ref = reference(module, base)
+    if ref is not None and ref.kind is RefKind.CLASS and ref.cls is not None and ref.cls.stable:
+        return False  # resolved
+    while type(base) is cst.Subscript:
+        base = base.value  # ``Generic[T]``: what is subscripted
+    names = module.index.qualified_names(base)
+    return not names or not all(_outside(module, name) for name in names)
+
+
+def _outside(module: ModuleFacts, qualified: str) -> bool:
+    """``qualified`` (``typing.Generic``) names an object of a module the program does not
+    hold, or a builtin."""
+    if qualified.startswith(("<local>.", ".")):
+        return False
+    top = qualified.partition(".")[0]
+    return top == "builtins" or module.program is None or module.program.facts(top) is None
 
 
 #: Functions of the standard library that make a class from bases (besides ``type``).
@@ -346,6 +405,15 @@ def _is_function(module: ModuleFacts, value: cst.BaseExpression, hops: int) -> b
         if not _is_function(module, assign.value, hops + 1):
             return False
     return True
+
+
+def _classes_at(module: ModuleFacts, path: str) -> list[Known]:
+    """The class a patch names by a string (``mock.patch("pkg.mod.K.m")``: ``pkg.mod.K``),
+    when it is a module-level class of a module of the program."""
+    module_name, _, class_name = path.rpartition(".")
+    home = module if module_name == module.name else module.program.facts(module_name) if module.program is not None and module_name else None
+    cls = home.classes.get(class_name) if home is not None else None
+    return [Known(cls, home, None)] if cls is not None and home is not None else []
 
 
 def _classes_stored_on(module: ModuleFacts, obj: cst.BaseExpression) -> list[Known]:

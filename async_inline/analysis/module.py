@@ -220,13 +220,16 @@ class ModuleFacts:
                     value = cast(cst.Assign | cst.AnnAssign, up).value
                 for obj, name in _attributes_of(target):
                     stores.setdefault(name, []).append(AttributeStore(obj, value))
+                if kind is cst.AugAssign and (mapping := _instance_dict_of(target)) is not None:  # x.__dict__ |= {...}
+                    for found in _dict_items(mapping, cast(cst.AugAssign, node).value):
+                        stores.setdefault(found[1], []).append(AttributeStore(found[0], found[2], found[3]))
             elif kind is cst.WithItem and (asname := cast(cst.WithItem, node).asname) is not None:
                 for obj, name in _attributes_of(asname.name):
                     stores.setdefault(name, []).append(AttributeStore(obj, None))
             elif kind is cst.Call:
                 call = cast(cst.Call, node)
                 for store in _named_attribute_sets(call):
-                    stores.setdefault(store[1], []).append(AttributeStore(store[0], store[2], store[3]))
+                    stores.setdefault(store[1], []).append(AttributeStore(store[0], store[2], store[3], store[4]))
                 if _may_make_class(call):
                     calls.append(call)
         return classes, stores, calls
@@ -397,10 +400,19 @@ class AttributeStore:
     value: cst.BaseExpression | None
     #: ``mock.patch.object(x, "name")`` without a new value: a mock is stored.
     mock: bool = False
+    #: For a target named by a string (``mock.patch("pkg.mod.K.m")``, ``obj`` is that
+    #: string): the dotted name of the object (``pkg.mod.K``).
+    path: str | None = None
 
 
-#: What ``_named_attribute_sets`` yields: the object, the name, the value, a mock.
-_NamedSet = tuple[cst.BaseExpression, str, "cst.BaseExpression | None", bool]
+#: The name under which ``attribute_stores`` keeps stores of attributes whose names the
+#: source does not show (``setattr(x, name, v)``, ``x.__dict__.update(pairs)``).
+ANY_ATTRIBUTE = "*"
+
+
+#: What ``_named_attribute_sets`` yields: the object, the name, the value, a mock, and
+#: the dotted name of an object a string names.
+_NamedSet = tuple[cst.BaseExpression, str, "cst.BaseExpression | None", bool, "str | None"]
 
 
 def _may_make_class(call: cst.Call) -> bool:
@@ -416,16 +428,20 @@ def _may_make_class(call: cst.Call) -> bool:
 
 
 def _named_attribute_sets(call: cst.Call) -> Iterator[_NamedSet]:
-    """``(x, "name", value, mock)`` for the calls that set attribute ``name`` of ``x``:
+    """``(x, "name", value, mock, path)`` for the calls that set attribute ``name`` of ``x``:
     ``setattr(x, "name", ...)`` and any ``setattr`` method (pytest's
-    ``monkeypatch.setattr(x, "name", ...)``), ``object.__setattr__(x, "name", ...)`` and
-    ``x.__setattr__("name", ...)`` (``super().__setattr__``), ``mock.patch.object(x, "name")``,
-    ``mock.patch.multiple(x, name=...)``, and updates of ``x.__dict__`` or ``vars(x)``."""
+    ``monkeypatch.setattr(x, "name", ...)`` and ``monkeypatch.setattr("pkg.mod.K.name",
+    ...)``), ``object.__setattr__(x, "name", ...)`` and ``x.__setattr__("name", ...)``
+    (``super().__setattr__``), ``mock.patch.object(x, "name")``, ``mock.patch("pkg.mod.K.name")``,
+    ``mock.patch.multiple(x, name=...)``, ``mock.patch.dict`` and updates of ``x.__dict__``
+    or ``vars(x)``. A name the source does not show is ``ANY_ATTRIBUTE``."""
     func = call.func
     args = call.args
     if type(func) is cst.Name:
         if func.value == "setattr" and len(args) >= 2:
             yield from _named(args[0].value, args[1].value, positional_argument(args, 2))
+        elif func.value == "patch" and args:
+            yield from _patched(args)
         return
     if type(func) is not cst.Attribute:
         return
@@ -435,25 +451,75 @@ def _named_attribute_sets(call: cst.Call) -> Iterator[_NamedSet]:
         yield from _named(func.value, args[0].value, positional_argument(args, 1))
     elif attr == "object" and on_patch and len(args) >= 2:
         # Without a new value (``new``, or made by ``new_callable``) the patch stores a mock.
-        new = positional_argument(args, 2) or next((a.value for a in args if a.keyword is not None and a.keyword.value == "new"), None)
-        mock = new is None and not any(a.keyword is not None and a.keyword.value == "new_callable" or a.star for a in args)
-        yield from _named(args[0].value, args[1].value, new, mock)
+        new = positional_argument(args, 2) or _keyword(args, "new")
+        yield from _named(args[0].value, args[1].value, new, _makes_a_mock(args, new))
+    elif attr == "patch" and args:
+        yield from _patched(args)
     elif attr in ("setattr", "__setattr__") and len(args) >= 2:
-        yield from _named(args[0].value, args[1].value, positional_argument(args, 2))
+        target = args[0].value
+        if len(args) == 2 and (dotted := _dotted_string(target)) is not None and "." in dotted:
+            owner, _, name = dotted.rpartition(".")  # monkeypatch.setattr("pkg.mod.K.m", value)
+            yield target, name, args[1].value, False, owner
+        else:
+            yield from _named(target, args[1].value, positional_argument(args, 2))
     elif attr == "multiple" and on_patch and args and args[0].keyword is None:
-        yield from ((args[0].value, arg.keyword.value, arg.value, False) for arg in args[1:] if arg.keyword is not None)
-    elif attr in ("update", "setdefault") and (obj := _instance_dict_of(func.value)) is not None:
+        target = args[0].value
+        yield from ((target, arg.keyword.value, arg.value, False, _dotted_string(target)) for arg in args[1:] if arg.keyword is not None)
+    elif attr == "dict" and on_patch and args and (obj := _instance_dict_of(args[0].value)) is not None:
+        # mock.patch.dict(x.__dict__, {"m": ...}, m=...)
+        yield from _dict_items(obj, positional_argument(args, 1), args[1:])
+    elif attr in ("update", "setdefault", "__setitem__", "__ior__") and (obj := _instance_dict_of(func.value)) is not None:
         # ``x.__dict__.update(m=...)``, ``vars(x).update({"m": ...})``, ``x.__dict__.setdefault("m", ...)``
-        for arg in args:
-            if arg.keyword is not None:
-                yield obj, arg.keyword.value, arg.value, False
-            elif isinstance(arg.value, cst.Dict):
-                for element in arg.value.elements:
-                    if isinstance(element, cst.DictElement):
-                        yield from _named(obj, element.key, element.value)
-            elif attr == "setdefault":
-                yield from _named(obj, arg.value, positional_argument(args, 1))
-                break
+        if attr in ("setdefault", "__setitem__"):
+            if args:
+                yield from _named(obj, args[0].value, positional_argument(args, 1))
+        else:
+            yield from _dict_items(obj, positional_argument(args, 0), args)
+
+
+def _dict_items(obj: cst.BaseExpression, mapping: cst.BaseExpression | None, args: Sequence[cst.Arg] = ()) -> Iterator[_NamedSet]:
+    """The attributes of ``obj`` that storing ``mapping`` (and keyword arguments ``args``)
+    into its ``__dict__`` sets; ``ANY_ATTRIBUTE`` where the source does not show them."""
+    if mapping is not None:
+        if type(mapping) is cst.Dict:
+            for element in mapping.elements:
+                if isinstance(element, cst.DictElement):
+                    yield from _named(obj, element.key, element.value)
+                else:
+                    yield obj, ANY_ATTRIBUTE, None, False, None  # **other
+        else:
+            yield obj, ANY_ATTRIBUTE, None, False, None  # pairs, dict(m=...), a variable
+    for arg in args:
+        if arg.keyword is not None:
+            yield obj, arg.keyword.value, arg.value, False, None
+        elif arg.star:
+            yield obj, ANY_ATTRIBUTE, None, False, None
+
+
+def _patched(args: Sequence[cst.Arg]) -> Iterator[_NamedSet]:
+    """``mock.patch("pkg.mod.K.m", new)``: attribute ``m`` of the object ``pkg.mod.K``."""
+    target = args[0].value if args[0].keyword is None else _keyword(args, "target")
+    path = _dotted_string(target) if target is not None else None
+    if target is None or path is None or "." not in path:
+        return
+    obj, _, name = path.rpartition(".")
+    new = positional_argument(args, 1) or _keyword(args, "new")
+    yield target, name, new, _makes_a_mock(args, new), obj
+
+
+def _keyword(args: Sequence[cst.Arg], name: str) -> cst.BaseExpression | None:
+    return next((a.value for a in args if a.keyword is not None and a.keyword.value == name), None)
+
+
+def _makes_a_mock(args: Sequence[cst.Arg], new: cst.BaseExpression | None) -> bool:
+    """A patch without a new value (``new``, or made by ``new_callable``) stores a mock."""
+    return new is None and not any(a.keyword is not None and a.keyword.value == "new_callable" or a.star for a in args)
+
+
+def _dotted_string(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)) and isinstance(value := expr.evaluated_value, str):
+        return value
+    return None
 
 
 def positional_argument(args: Sequence[cst.Arg], i: int) -> cst.BaseExpression | None:
@@ -464,8 +530,9 @@ def positional_argument(args: Sequence[cst.Arg], i: int) -> cst.BaseExpression |
 def _named(
     obj: cst.BaseExpression, name: cst.BaseExpression, stored: cst.BaseExpression | None, mock: bool = False
 ) -> Iterator[_NamedSet]:
-    if isinstance(name, (cst.SimpleString, cst.ConcatenatedString)) and isinstance(value := name.evaluated_value, str):
-        yield obj, value, stored, mock
+    """Attribute ``name`` of ``obj``: a string literal's, else ``ANY_ATTRIBUTE``."""
+    value = _dotted_string(name)
+    yield obj, ANY_ATTRIBUTE if value is None else value, stored, mock, None
 
 
 def _instance_dict_of(expr: cst.BaseExpression) -> cst.BaseExpression | None:

@@ -276,7 +276,7 @@ def _limit_refusal(callee: CalleeInfo, ctx: SiteContext, limits: Limits) -> Refu
     size_limit = limits.max_callee_size
     if size_limit is not None and callee.size > size_limit and not callee.inline_marker:
         return Refusal(
-            RefusalCode.SIZE, f"callee has {callee.size} statements, over the limit ({size_limit}); use @runtime.inline to force"
+            RefusalCode.SIZE, f"callee has {callee.size} statement{'' if callee.size == 1 else 's'}, over the limit ({size_limit}); use @runtime.inline to force"
         )
     if ctx.blocks + FRAME_BLOCKS + callee.max_blocks > MAX_BLOCKS:
         return Refusal(RefusalCode.NESTING, f"the inlined code would nest more than {MAX_BLOCKS} blocks, CPython's limit")

@@ -219,6 +219,7 @@ class Planner:
             return
         statement_here = self._here(frame, stmt)
         walrus = walrus_targets(stmt)
+        left_as_written = set(awaits_in(_left_as_written(stmt)))
         pending: dict[cst.Await, tuple[SiteCall, Inlinable, _Here]] = {}
         # Inner awaits first: whether a site can be an expression depends on its arguments.
         for node in reversed(awaits):
@@ -229,6 +230,8 @@ class Planner:
             check = self._check(frame, here, site)
             if isinstance(check, Inlinable) and isinstance(stmt, _HEADER_KEPT):
                 check = Refusal(RefusalCode.POSITION, statement_position_problem(stmt, node) or "")
+            if isinstance(check, Inlinable) and node in left_as_written:
+                check = Refusal(RefusalCode.POSITION, "in a `for` target or a `case` pattern or guard, which the rewrite leaves as written")
             if isinstance(check, Inlinable) and self._expression_ok(frame, here, stmt, site, check, walrus, pending):
                 frame.sites[node] = self._expression_site(frame, here, site, check, walrus)
                 continue
@@ -268,7 +271,7 @@ class Planner:
             in_star_handler=here.in_star_handler,
             growth=self._growth[frame.caller.node],
         )
-        target = resolve(SiteScope(frame.facts, frame.root, frame.scope, frame.method), site.call)
+        target = resolve(SiteScope(frame.facts, frame.root, frame.scope, frame.method, self.facts), site.call)
         if isinstance(target, Refusal):
             return target
         if target.facts is not self.facts and self._via(frame, target) is None:
@@ -731,6 +734,17 @@ def _in_later_with_item(index: ScopeIndex, stmt: cst.CSTNode, node: cst.Await, h
     if item is None or item is stmt.items[0]:
         return here
     return replace(here, observed=True, blocks=here.blocks + block_cost(stmt, item))
+
+
+def _left_as_written(stmt: cst.CSTNode) -> list[cst.CSTNode]:
+    """Parts of a header the emitter does not rewrite: each runs at a time of its own (a
+    ``for`` target per item, a ``case`` guard after its pattern matched), so an await
+    there is kept as a call."""
+    if isinstance(stmt, cst.For):
+        return [stmt.target]
+    if isinstance(stmt, cst.Match):
+        return [*(case.pattern for case in stmt.cases), *(case.guard for case in stmt.cases if case.guard is not None)]
+    return []
 
 
 def _inside(index: ScopeIndex, stmt: cst.CSTNode, root: cst.FunctionDef, kinds: tuple[type, ...]) -> bool:

@@ -1074,6 +1074,46 @@ def test_classes_and_type_variables_made_by_a_callee_of_another_module_keep_the_
     assert {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped} == {("make", "frame-introspection")}
 
 
+def test_a_warning_issued_by_a_callee_of_another_module_keeps_the_call():
+    """Review R14 i3: ``warnings.warn`` attributes a warning to the module of the frame it
+    runs in, and filters select by that module (``-W error::UserWarning:pkg.lib``; the
+    default filters show a DeprecationWarning only in ``__main__``). Inlined into another
+    module, the filter below stopped matching. A same-module callee is inlined as before."""
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/lib.py": '''
+            import warnings
+            from warnings import warn as complain
+
+            async def old(x):
+                warnings.warn("old is deprecated", UserWarning)
+                return x + 1
+
+            async def older(x):
+                complain("older is deprecated", UserWarning)
+                return x + 2
+
+            async def local_old(x):
+                return await old(x)
+        ''',
+        "pkg/app.py": '''
+            import warnings
+            from . import lib
+
+            async def main():
+                warnings.filterwarnings("error", category=UserWarning, module="pkg.lib")
+                for call in (lib.old, lib.older, lib.local_old):
+                    try:
+                        print("got", await call(1))
+                    except UserWarning as w:
+                        print("refused:", w)
+                print(await lib.old(1))
+        ''',
+    }, inlined={"pkg.lib.old"}, raises="UserWarning")
+    skipped = {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped}
+    assert ("lib.old", "frame-introspection") in skipped, skipped
+
+
 def test_a_class_maker_of_another_module_called_through_another_name_keeps_the_call():
     """``namedtuple`` imported with ``as`` (or assigned to another name) still takes its
     ``__module__`` from the calling frame."""

@@ -178,3 +178,40 @@ async def main():
     assert len(in_wide) == 1
     assert sum(d.callee == "fib" and d.caller == "fib" for d in result.report.inlined) <= 1
     assert any(d.caller == "wide" and d.code == "budget" for d in result.report.skipped)
+
+
+_LEFT_AS_WRITTEN = {
+    "for_target": '''
+    a = [0, 0]
+    for a[await k(1)] in range(2):
+        pass
+    return a, await other()
+''',
+    "async_for_target": '''
+    a = [0, 0]
+    async for a[await k(1)] in agen():
+        pass
+    return a, await other()
+''',
+    "case_guard": '''
+    out = []
+    for subject in (0, 2):
+        match subject:
+            case n if await k(n):
+                out.append(n)
+    return out, await other()
+''',
+}
+
+
+@pytest.mark.parametrize("body", _LEFT_AS_WRITTEN.values(), ids=_LEFT_AS_WRITTEN.keys())
+def test_an_await_in_a_header_part_left_as_written_is_reported_as_a_call(body):
+    """Review R14 l1: a ``for`` target or a ``case`` guard is emitted as written, so a
+    one-line callee there was reported inlined (with a reference made for nothing) while
+    the code kept the call. The report and the code must agree."""
+    result = assert_same_behaviour(
+        "async def k(v):\n    return v > 1\n\nasync def agen():\n    yield 1\n" + OTHER + "\nasync def main():" + body, inlined={"other"}
+    )
+    assert "k" not in {d.callee for d in result.report.inlined}, result.report
+    assert any(s.callee == "k" and s.code == "position" for s in result.report.skipped), result.report
+    assert "_ai_ref_k" not in result.code

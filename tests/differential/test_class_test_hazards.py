@@ -1,0 +1,349 @@
+"""What the class test of ``--assume class-methods`` must see in the code the rewrite reads
+(review R14, g): where that code shows that ``type(obj).m is REF`` could pass while the
+original lookup finds something else, or runs code the test skips, the site keeps the
+exact guard (docs/methods.md, "The class test"). Each program is compared under the
+assumption; each failed on the code before."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+
+from async_inline import Options, rewrite_source
+from async_inline.api import rewrite_program
+from tests.differential.harness import assert_same_behaviour, run_source
+from tests.differential.package_harness import run_package
+
+CLASS_METHODS = Options(assume=frozenset({"class-methods"}))
+
+
+def _class_tested(code: str) -> bool:
+    """A site of method ``m`` is guarded by the class test."""
+    return ").m is _ai_ref_" in code
+
+
+_SHADOW = '''
+from unittest import mock
+
+async def shadow(*args):
+    return "shadow"
+
+class K:
+    def __init__(self, flag=False):
+        if flag:
+            STORE
+    async def m(self):
+        return "K.m"
+    async def run(self):
+        return await self.m()
+
+async def main():
+    return [await K().run(), await K(True).run()]
+'''
+
+
+@pytest.mark.parametrize(
+    "store",
+    [
+        'self.__dict__ |= {"m": shadow}',
+        'self.__dict__.update([("m", shadow)])',
+        "self.__dict__.update(dict(m=shadow))",
+        'self.__dict__.__setitem__("m", shadow)',
+        'mock.patch.dict(self.__dict__, {"m": shadow}).start()',
+        "mock.patch.dict(vars(self), m=shadow).start()",
+        'setattr(self, "m" + "", shadow)',
+    ],
+)
+def test_updates_of_an_instance_dict_that_may_shadow_the_method_are_seen(store):
+    """Updates whose keys the source does not show count for every name."""
+    result = assert_same_behaviour(_SHADOW.replace("STORE", store), options=CLASS_METHODS, min_inlined=0)
+    assert not _class_tested(result.code), result.code
+
+
+@pytest.mark.parametrize("base", ["K[int]", "Base"], ids=["subscripted_base", "aliased_base"])
+@pytest.mark.parametrize("body", ["m = D()", "def __init__(self):\n        self.m = other"], ids=["descriptor", "instance_attribute"])
+def test_a_subclass_whose_base_the_analysis_cannot_resolve_may_be_one_of_the_receivers_class(base, body):
+    """``class T(K[int])``, the usual way to subclass a generic class, or ``Base = K;
+    class T(Base)``: T may be a subclass, so its descriptor and its instances' stores count."""
+    assert_same_behaviour(
+        f'''
+from typing import Generic, TypeVar
+X = TypeVar("X")
+
+async def other():
+    return "other"
+
+class D:
+    def __get__(self, obj, cls):
+        return K.m if obj is None else other
+
+class K(Generic[X]):
+    async def m(self):
+        return "K.m"
+    async def run(self):
+        return await self.m()
+
+Base = K
+
+class T({base}):
+    {body}
+
+async def main():
+    return [await K().run(), await T().run()]
+''',
+        options=CLASS_METHODS,
+        min_inlined=0,
+    )
+
+
+def test_a_base_named_by_an_import_from_outside_the_program_is_not_taken_for_one_of_its_classes():
+    """The other side of the rule above: ``Generic[X]`` and ``Exception`` are not classes of
+    the program, so a class deriving only from them leaves the class test in place."""
+    result = assert_same_behaviour(
+        '''
+from typing import Generic, TypeVar
+X = TypeVar("X")
+
+class Box(Generic[X]):
+    def __init__(self):
+        self.m = None
+
+class Oops(Exception):
+    m = staticmethod(print)
+
+class K:
+    async def m(self):
+        return "K.m"
+    async def run(self):
+        return await self.m()
+
+async def main():
+    return [await K().run(), Box().m]
+''',
+        options=CLASS_METHODS,
+        inlined={"K.m"},
+    )
+    assert _class_tested(result.code), result.code
+
+
+_HOLDERS = {
+    "getattribute": '''class Proxy:
+    m = K.m
+    def __getattribute__(self, name):
+        if name == "m":
+            return patched
+        return object.__getattribute__(self, name)''',
+    "metaclass": '''class LogMeta(type):
+    def __getattribute__(cls, name):
+        if name == "m":
+            print("class lookup of m")
+        return super().__getattribute__(name)
+class Proxy(metaclass=LogMeta):
+    m = K.m''',
+}
+
+
+@pytest.mark.parametrize("holder", _HOLDERS.values(), ids=_HOLDERS.keys())
+def test_an_unrelated_class_holding_the_method_and_customizing_lookup(holder):
+    """An instance of it passed where a K is expected (duck typing) passes the class test,
+    which skips its ``__getattribute__`` or runs its metaclass's."""
+    assert_same_behaviour(
+        f'''
+class K:
+    async def m(self):
+        return "K.m"
+
+async def patched():
+    return "redirected"
+
+{holder}
+
+async def use(k: K):
+    return await k.m()
+
+async def main():
+    call = use  # keeps ``use`` a call: its own site is the one compared
+    return [await call(K()), await call(Proxy())]
+''',
+        options=CLASS_METHODS,
+        min_inlined=0,
+    )
+
+
+def test_an_instance_whose_class_is_set_to_a_holder_customizing_lookup():
+    assert_same_behaviour(
+        '''
+class K:
+    async def m(self):
+        print("K.m")
+        return "K"
+    async def run(self):
+        return await self.m()
+
+class Proxy:
+    m = K.m
+    run = K.run
+    def __getattribute__(self, name):
+        print("Proxy lookup", name)
+        return object.__getattribute__(self, name)
+
+async def main():
+    k = K()
+    r1 = await k.run()
+    k.__class__ = Proxy
+    return [r1, await K.run(k)]
+''',
+        options=CLASS_METHODS,
+        min_inlined=0,
+    )
+
+
+def test_a_sibling_subclass_of_the_class_defining_the_method():
+    """The receiver's static class is ``S``; ``T``, another subclass of ``K``, binds ``m``
+    to a descriptor whose ``__get__(None, T)`` gives the function."""
+    assert_same_behaviour(
+        '''
+class D:
+    def __get__(self, obj, cls):
+        return K.m if obj is None else other
+
+async def other():
+    return "other"
+
+class K:
+    async def m(self):
+        return "K.m"
+
+class S(K):
+    async def run(self):
+        return await self.m()
+
+class T(K):
+    m = D()
+
+async def main():
+    return [await S().run(), await S.run(T())]
+''',
+        options=CLASS_METHODS,
+        min_inlined=0,
+    )
+
+
+def test_a_patch_naming_the_method_by_a_string():
+    """``mock.patch.object(K, "m", new=staticmethod(K.m))`` was seen; the string form names
+    the same attribute. The original call passes no instance: a TypeError."""
+    source = textwrap.dedent('''
+        from unittest import mock
+
+        class K:
+            async def m(self):
+                return "K.m"
+            async def run(self):
+                return await self.m()
+
+        async def main():
+            a = await K().run()
+            with mock.patch("app.K.m", new=staticmethod(K.m)):
+                try:
+                    b = await K().run()
+                except TypeError as e:
+                    b = str(e)
+            return [a, b]
+    ''')
+    result = rewrite_source(source, filename="app.py", options=CLASS_METHODS)
+    assert not _class_tested(result.code), result.code
+    try:
+        original = run_source(source, name="app")
+    finally:
+        sys.modules.pop("app", None)
+    try:
+        rewritten = run_source(result.code, name="app")
+    finally:
+        sys.modules.pop("app", None)
+    assert rewritten == original
+
+
+def test_the_module_an_inlined_methods_own_site_is_written_into_is_read():
+    """``K.run`` of ``pkg/k.py`` (a read-only source root: not rewritten) is inlined into
+    ``app.main``; its own ``self.m()`` site lands in ``app.py``, which stores ``k.m``."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/k.py": textwrap.dedent('''
+            class K:
+                async def m(self):
+                    return "K.m"
+
+                async def run(self):
+                    return await self.m()
+        '''),
+        "pkg/app.py": textwrap.dedent('''
+            from .k import K
+
+            async def other():
+                return "other"
+
+            async def main():
+                k = K()
+                k.m = other
+                return await k.run()
+        '''),
+    }
+    results = rewrite_program(files, options=CLASS_METHODS)
+    assert [(d.caller, d.callee) for d in results["pkg/app.py"].report.inlined] == [("main", "k.run")]
+    rewritten = {**files, "pkg/app.py": results["pkg/app.py"].code}
+    original, after = run_package(files, "pkg.app:main"), run_package(rewritten, "pkg.app:main")
+    original.pop("missing")
+    after.pop("missing")
+    assert after == original
+
+
+@pytest.mark.parametrize(
+    "patch",
+    ['mock.patch("pkg.app.K.m", new=D())', 'mock.patch.multiple("pkg.app.K", m=D())', 'monkeypatch.setattr("pkg.app.K.m", D())'],
+    ids=["patch", "patch_multiple", "monkeypatch"],
+)
+def test_a_patch_naming_the_class_by_a_string_is_a_store_on_that_class(patch):
+    """A descriptor patched in whose ``__get__(None, K)`` gives the function: the class test
+    passes, and the original lookup calls ``__get__(k, K)``."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/app.py": textwrap.dedent(f'''
+            import importlib
+            from unittest import mock
+
+            class Monkeypatch:  # pytest's, as far as its setattr with a string target goes
+                def setattr(self, target, value):
+                    path, _, name = target.rpartition(".")
+                    module, _, cls = path.rpartition(".")
+                    setattr(getattr(importlib.import_module(module), cls), name, value)
+
+            monkeypatch = Monkeypatch()
+
+            async def other():
+                return "other"
+
+            class D:
+                def __get__(self, obj, cls):
+                    return K.__dict__["m"] if obj is None else other
+
+            class K:
+                async def m(self):
+                    return "K.m"
+                async def run(self):
+                    return await self.m()
+
+            async def main():
+                a = await K().run()
+                patcher = {patch}
+                if patcher is not None:
+                    patcher.start()
+                return [a, await K().run()]
+        '''),
+    }
+    results = rewrite_program(files, options=CLASS_METHODS)
+    assert not _class_tested(results["pkg/app.py"].code), results["pkg/app.py"].code
+    rewritten = {**files, "pkg/app.py": results["pkg/app.py"].code}
+    original, after = run_package(files, "pkg.app:main"), run_package(rewritten, "pkg.app:main")
+    assert after == original
