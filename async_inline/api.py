@@ -29,9 +29,13 @@ if TYPE_CHECKING:
 
 HEADER_PREFIX = "# async_inline: rewritten by async-inline"
 HEADER = f"{HEADER_PREFIX} {__version__}; edit the original source, not this file\n"
-_HEADER_RE = re.compile(r"^# async_inline: rewritten by async-inline\b", re.MULTILINE)
+_HEADER_RE = re.compile(r"# async_inline: rewritten by async-inline\b")
 #: Only the first lines can hold the header (after a shebang and an encoding cookie).
 _HEADER_WINDOW = 3
+#: A line as Python's tokenizer counts them (``str.splitlines`` also breaks at form feeds,
+#: ``\x1c`` and ``\u2028``), with its end.
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 #: The stack of the thread a module is parsed and rewritten on. LibCST's native parser
@@ -200,16 +204,24 @@ def _check_compiles(source: str, path: str) -> tuple[ast.Module, types.CodeType]
         code = compile(source, path, "exec", dont_inherit=True)
         return pyast.parse_quietly(source), code  # parsing again beats converting the tree back
     except SyntaxError as exc:  # the cause: the interpreter's own error (the import hook raises it)
-        raise SourceError(path, exc.lineno, exc.msg) from exc
-    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
-        raise SourceError(path, None, str(exc)) from exc
+        raise SourceError(path, exc.lineno if exc.lineno is not None else _nul_line(source), exc.msg) from exc
+    except ValueError as exc:  # "source code string cannot contain null bytes" (3.10)
+        raise SourceError(path, _nul_line(source), str(exc)) from exc
     except (RecursionError, MemoryError) as exc:  # too deep for CPython's compiler: `python file.py` fails too
         raise SourceError(path, None, f"Python cannot compile it: {type(exc).__name__}: {exc}") from None
 
 
+def _nul_line(source: str) -> int | None:
+    """The line of the first null byte, which CPython refuses without saying where."""
+    at = source.find("\0")
+    return None if at < 0 else sum(1 for _ in _LINE_END.finditer(source, 0, at)) + 1
+
+
 def has_header(source: str) -> bool:
-    head = "".join(source.splitlines(keepends=True)[:_HEADER_WINDOW])
-    return bool(_HEADER_RE.search(head))
+    """True when one of the lines ``_insert_header`` may put the header on starts with it.
+    Lines are counted as Python counts them (``_LINE``): ``str.splitlines`` also breaks at
+    form feeds and U+2028, which pushed a header out of the window (review R14 k1)."""
+    return any(_HEADER_RE.match(source, line.start()) for line in itertools.islice(_LINE.finditer(source), _HEADER_WINDOW))
 
 
 #: The opt-out marker, in a comment (``# async_inline: skip-file``) or the module docstring:
@@ -238,9 +250,6 @@ def has_skip_marker(source: bytes) -> bool:
     return False
 
 
-#: A line as Python's tokenizer counts them (``str.splitlines`` also breaks at form feeds,
-#: ``\x1c`` and ``\u2028``), with its end.
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 #: PEP 263's encoding declaration, on line 1 or 2.
 _COOKIE = re.compile(r"^[ \t\f]*#.*?coding[:=]")
 
@@ -250,7 +259,8 @@ def _insert_header(code: str) -> tuple[str, int]:
     stay on lines 1-2 (a declaration on line 2 follows a comment or a blank line), and the
     header's line index."""
     first = [m.group() for m in itertools.islice(_LINE.finditer(code), 2)]
-    newline = "\r\n" if first and first[0].endswith("\r\n") else "\n"
+    # The file's own line end (CR-only too), so that the output does not mix them.
+    newline = next((end for end in ("\r\n", "\r", "\n") if first and first[0].endswith(end)), "\n")
     at = 1 if first and first[0].startswith("#!") else 0
     for i, line in enumerate(first):
         if _COOKIE.match(line):

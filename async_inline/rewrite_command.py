@@ -34,9 +34,10 @@ Output modes (exactly one):
                 complete rewritten copy of the Python files. The layout is mirrored
                 from the inputs' common directory: a single file lands at
                 OUTDIR/<basename>, a single directory's contents directly under
-                OUTDIR. OUTDIR must not overlap the inputs. Existing files there are
-                replaced; other files there are left alone. "-o -" prints the
-                rewritten code of a single input file on stdout instead.
+                OUTDIR. OUTDIR must not overlap the inputs, nor be or contain a
+                --source-root. Existing files there are replaced; other files
+                there are left alone. "-o -" prints the rewritten code of a single
+                input file on stdout instead.
   --in-place    replace the files that change; each one is written to a temporary
                 file next to it and renamed over it, keeping its permission bits (not
                 its hard links or extended attributes), so a failure never leaves a
@@ -160,7 +161,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     general = parser.add_argument_group("reporting and performance")
     general.add_argument(
-        "--report", metavar="FILE.json", help="write every decision (inlined and skipped sites) as JSON to FILE.json ('-': stdout)"
+        "--report",
+        metavar="FILE.json",
+        help="write every decision (inlined and skipped sites) as JSON to FILE.json ('-': stdout); "
+        "missing directories are created",
     )
     general.add_argument(
         "-j",
@@ -279,14 +283,32 @@ def project_config(paths: list[str]) -> HookConfig | None:
     return config if config.pyproject is not None else None
 
 
-def _not_a_directory(path: str) -> str | None:
-    """The nearest existing parent of ``path`` (of its target, for a link), if it is not a
-    directory: the report could not be written there, which is known before any work."""
-    target = os.path.realpath(path) if os.path.islink(path) else os.path.abspath(path)
-    parent = os.path.dirname(target)
-    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
-        parent = os.path.dirname(parent)
-    return None if os.path.isdir(parent) else parent
+def _unwritable_directory(path: str) -> str | None:
+    """Why the directory that will hold ``path`` (made with its missing parents, in the
+    nearest one that exists) cannot be written, or None: known before any work."""
+    from .rewrite_files import existing_ancestor
+
+    start = existing_ancestor(os.path.dirname(os.path.abspath(path)))
+    if not os.path.isdir(start):
+        return f"'{start}' is not a directory"
+    if not os.access(start, os.W_OK | os.X_OK):
+        return f"'{start}' is not writable"
+    return None
+
+
+def _report_problem(report: str, tasks: list[Task]) -> str | None:
+    """Why ``--report FILE`` cannot be written there, known before any work, or None."""
+    if os.path.isdir(report):
+        return "is a directory"
+    if report.endswith(("/", os.sep)):
+        return "names a directory; give the report a file name"
+    if os.path.exists(report) and not os.path.isfile(report):
+        return None  # a FIFO or a device: written to as it is (write_report)
+    touched = {os.path.realpath(p) for t in tasks for p in (t.path, t.target) if p is not None}
+    if os.path.realpath(report) in touched:
+        return "is one of the files being rewritten"
+    # A regular file is replaced through a temporary file beside it (a link's target).
+    return _unwritable_directory(os.path.realpath(report) if os.path.islink(report) else report)
 
 
 def _output_problem(args: argparse.Namespace, tasks: list[Task]) -> str | None:
@@ -297,24 +319,19 @@ def _output_problem(args: argparse.Namespace, tasks: list[Task]) -> str | None:
     if args.report == "-":
         if args.diff:
             return "--report -: stdout carries the diff; give the report a file"
+    elif args.report == "":
+        return "--report: the file name must not be empty"
     elif args.report is not None:
-        if args.report == "":
-            return "--report: the file name must not be empty"
-        if os.path.isdir(args.report):
-            return f"--report {args.report}: is a directory"
-        if args.report.endswith(("/", os.sep)):
-            return f"--report {args.report}: names a directory; give the report a file name"
-        blocked = _not_a_directory(args.report)
-        if blocked is not None:
-            return f"--report {args.report}: '{blocked}' is not a directory"
-        touched = {os.path.realpath(p) for t in tasks for p in (t.path, t.target) if p is not None}
-        if os.path.realpath(args.report) in touched:
-            return f"--report {args.report}: is one of the files being rewritten"
+        problem = _report_problem(args.report, tasks)
+        if problem is not None:
+            return f"--report {args.report}: {problem}"
     if args.output_dir not in (None, "-") and tasks:
         try:
             os.makedirs(args.output_dir, exist_ok=True)
         except OSError as exc:
             return f"cannot create output directory '{args.output_dir}': {exc.strerror or exc}"
+        if not os.access(args.output_dir, os.W_OK | os.X_OK):
+            return f"output directory '{args.output_dir}' is not writable"
     return None
 
 
@@ -336,6 +353,10 @@ def run(args: argparse.Namespace) -> int:
         return usage_error(str(exc))
     if args.output_dir == "":
         return usage_error("-o/--output-dir: the directory name must not be empty")
+    roots = tuple(args.source_root or ())
+    for root in roots:  # a typo would only show as fewer sites inlined (review R14 k4)
+        if not os.path.isdir(root):
+            return usage_error(f"--source-root {root}: {'not a directory' if os.path.exists(root) else 'no such directory'}")
     printing = args.output_dir == "-"
     if printing and args.report == "-":
         return usage_error("-o - and --report - would both write to standard output; give the report a file name")
@@ -368,7 +389,7 @@ def run(args: argparse.Namespace) -> int:
         given = "no Python file" if not files else f"{inputs} inputs"
         return usage_error(f"-o - prints the rewritten code of one file on standard output; give exactly one file ({given} given)")
     try:
-        tasks = rf.plan(files, args.paths, mode=mode, options=options, outdir=None if printing else args.output_dir)
+        tasks = rf.plan(files, args.paths, mode=mode, options=options, outdir=None if printing else args.output_dir, roots=roots)
     except rf.PlanError as exc:
         return usage_error(str(exc))
     unusable = _output_problem(args, tasks)
@@ -411,7 +432,7 @@ def run(args: argparse.Namespace) -> int:
         console.progress(k, len(tasks))
 
     try:
-        program = rf.ProgramFiles(tuple(f.path for f in files), tuple(args.source_root or ()))
+        program = rf.ProgramFiles(tuple(f.path for f in files), roots)
         jobs = rf.cpu_count() if args.jobs == 0 else args.jobs
         outcomes = rf.run_tasks(tasks, jobs=jobs, on_outcome=show, program=program)
     except BrokenProcessPool as exc:

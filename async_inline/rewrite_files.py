@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import difflib
+import errno
 import hashlib
 import multiprocessing
 import os
@@ -238,9 +239,16 @@ def _within(path: str, directory: str) -> bool:
 
 
 def plan(
-    files: Sequence[InputFile], paths: Sequence[str], *, mode: Mode, options: Options, outdir: str | None = None
+    files: Sequence[InputFile],
+    paths: Sequence[str],
+    *,
+    mode: Mode,
+    options: Options,
+    outdir: str | None = None,
+    roots: Sequence[str] = (),
 ) -> list[Task]:
-    """One task per file; raises PlanError when an output would land on or among the inputs."""
+    """One task per file; raises PlanError when an output would land on or among the
+    inputs, or on the modules of a source root (which are read, never written)."""
     if mode is Mode.MIRROR:
         assert outdir is not None
         real_outdir = os.path.realpath(outdir)
@@ -252,6 +260,15 @@ def plan(
                         f"output directory '{outdir}' overlaps input directory '{arg}'; "
                         "choose an output directory outside the inputs"
                     )
+        # A root inside OUTDIR would get outputs written over its modules, which later
+        # files of the run may read (review R14 k3). OUTDIR inside a root is fine
+        # (``--source-root . -o build``): outputs there are named build.*, which no input imports.
+        for root in roots:
+            if _within(os.path.realpath(root), real_outdir):
+                raise PlanError(
+                    f"output directory '{outdir}' is or contains the source root '{root}', whose modules are read, "
+                    "not rewritten; choose an output directory outside it"
+                )
         inputs = {os.path.realpath(f.path): f.path for f in files}
         tasks = []
         for f in files:
@@ -468,7 +485,7 @@ def write_atomically(
     On any failure ``path`` is left as it was and the temporary file is removed.
     """
     directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
+    make_directories(directory)
     fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
@@ -486,6 +503,22 @@ def write_atomically(
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def existing_ancestor(path: str) -> str:
+    """``path`` or its nearest parent that exists (as a link, too): where creating it starts."""
+    while not os.path.lexists(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return path
+
+
+def make_directories(directory: str) -> None:
+    """``os.makedirs``, naming the file that stands where a directory must go (it said
+    "File exists", review R14 k6)."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise NotADirectoryError(errno.ENOTDIR, f"'{existing_ancestor(directory)}' is not a directory") from exc
 
 
 def write_report(path: str, data: bytes) -> None:

@@ -23,6 +23,10 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..options import Options
 
 DESCRIPTION = """\
 Rewrite every *.py file of the packages (found through importlib, without importing
@@ -118,10 +122,9 @@ def _files_of(target: str) -> tuple[list[str], str | None]:
     return files, None
 
 
-def _build(paths: list[str], packages: tuple[str, ...] = ()) -> list[Done]:
+def _build(paths: list[str], packages: tuple[str, ...], options: Options) -> list[Done]:
     """Rewrite ``paths`` in this process and store their entries, as a hook configured
-    with ``packages`` would (default: the files' top-level packages)."""
-    from ..config import load_config
+    with ``packages`` and ``options`` would (default packages: the files' top-level ones)."""
     from ..sources import module_name_for_file
     from .policy import Policy
     from .state import HookState
@@ -133,7 +136,7 @@ def _build(paths: list[str], packages: tuple[str, ...] = ()) -> list[Done]:
         packages = tuple(sorted({name.partition(".")[0] for name in names.values() if name}))
     names = {path: _in_packages(path, name, packages) for path, name in names.items()}
     state = HookState(
-        Policy(packages), load_config().options(), warn=lambda message, path: problems.__setitem__(path, message), force_cache_write=True
+        Policy(packages), options, warn=lambda message, path: problems.__setitem__(path, message), force_cache_write=True
     )
     results = []
     for path in paths:
@@ -185,22 +188,22 @@ def _chunks(paths: list[str], n: int) -> Iterator[list[str]]:
             yield paths[i::n]
 
 
-def build(paths: list[str], jobs: int, packages: tuple[str, ...] = ()) -> list[Done]:
+def build(paths: list[str], jobs: int, packages: tuple[str, ...], options: Options) -> list[Done]:
     """Entries for ``paths``, in ``jobs`` worker processes; results in the order of ``paths``.
-    ``packages``: those the hook will be configured with (see ``_build``); the entries'
-    key names them."""
+    ``packages`` and ``options``: those the hook will be configured with (see ``_build``);
+    the entries' key names them."""
     if jobs <= 1 or len(paths) <= 1:
-        return _build(paths, packages)
+        return _build(paths, packages, options)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else None)
     with concurrent.futures.ProcessPoolExecutor(max_workers=min(jobs, len(paths)), mp_context=context) as pool:
-        done = {d.path: d for part in pool.map(functools.partial(_build, packages=packages), list(_chunks(paths, jobs))) for d in part}
+        done = {d.path: d for part in pool.map(functools.partial(_build, packages=packages, options=options), list(_chunks(paths, jobs))) for d in part}
     return [done[p] for p in paths]
 
 
 def _handle(args: argparse.Namespace) -> int:
     from ..cli import ExitCode
-    from ..config import ConfigError, load_config, split_names
+    from ..config import load_config, split_names
     from ..rewrite_files import cpu_count
     from .cache import cache_dir
 
@@ -208,9 +211,13 @@ def _handle(args: argparse.Namespace) -> int:
         print(f"{args.prog}: error: --jobs must be 0 or more", file=sys.stderr)
         return ExitCode.USAGE
     try:
+        # Read here, once: a bad [tool.async_inline] or ASYNC_INLINE_STRESS is a usage error,
+        # not a traceback from the rewrite (review R14 k2).
+        config = load_config()
+        options = config.options()
         # The hook's packages decide which modules it inlines from: entries are keyed by them.
-        packages = split_names(args.packages, where="--packages") if args.packages else load_config().packages
-    except ConfigError as exc:
+        packages = split_names(args.packages, where="--packages") if args.packages else config.packages
+    except ValueError as exc:  # ConfigError included: its message names the file and key
         print(f"{args.prog}: error: {exc}", file=sys.stderr)
         return ExitCode.USAGE
     paths: list[str] = []
@@ -223,7 +230,7 @@ def _handle(args: argparse.Namespace) -> int:
         paths += [f for f in files if f not in paths]
         tops.update(_top_level(target, files))
     packages = packages or tuple(sorted(tops))
-    results = build(paths, cpu_count() if args.jobs == 0 else args.jobs, tuple(packages))
+    results = build(paths, cpu_count() if args.jobs == 0 else args.jobs, tuple(packages), options)
     status = ExitCode.OK
     for d in results:
         opted_out = d.outcome == "unchanged" and "skip-file" in d.detail

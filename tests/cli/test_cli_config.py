@@ -119,3 +119,34 @@ def test_an_unreadable_pyproject_is_a_one_line_usage_error(cli, tmp_path: Path, 
     assert result.code == 2, result.err
     assert "pyproject.toml: cannot read: Permission denied" in result.err
     assert "Traceback" not in result.err
+
+
+def _package(tmp_path: Path, monkeypatch, name: str) -> None:
+    make_tree(tmp_path, {f"{name}/__init__.py": SAMPLE})
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_cache_build_with_a_bad_stress_variable_is_a_usage_error(cli, tmp_path: Path, monkeypatch, jobs) -> None:
+    """Review R14 k2: ``ASYNC_INLINE_STRESS=abc`` made ``cache build`` fail with a
+    ValueError traceback (exit 1), raised where the rewrite built its options (in each
+    worker with ``--jobs``); ``rewrite`` and ``run`` say it in one line, exit 2."""
+    _package(tmp_path, monkeypatch, "cb_pkg_a")
+    make_tree(tmp_path, {"cb_pkg_a/more.py": SAMPLE})
+    monkeypatch.setenv("ASYNC_INLINE_STRESS", "abc")
+    result = cli("cache", "build", "cb_pkg_a", "--jobs", jobs)
+    assert result.code == 2, result.err
+    assert "ASYNC_INLINE_STRESS must be a non-negative integer seed" in result.err
+    assert "Traceback" not in result.err
+    assert not list(tmp_path.rglob("__pycache__"))
+
+
+def test_cache_build_with_packages_reports_a_bad_pyproject(cli, tmp_path: Path, monkeypatch) -> None:
+    """Review R14 k2: with ``--packages`` the table was read first by the rewrite: a
+    ConfigError traceback (exit 1) instead of the one-line error given without it."""
+    _package(tmp_path, monkeypatch, "cb_pkg_b")
+    make_tree(tmp_path, {"pyproject.toml": '[tool.async_inline]\ndepth = "x"\n'})
+    result = cli("cache", "build", "cb_pkg_b", "--packages", "cb_pkg_b")
+    assert result.code == 2, result.err
+    assert "pyproject.toml: [tool.async_inline] depth must be a non-negative integer" in result.err
+    assert "Traceback" not in result.err

@@ -82,10 +82,12 @@ def test_broken_symlink_argument(cli, tmp_path: Path) -> None:
 
 
 def test_null_byte_is_a_source_error(cli, tmp_path: Path) -> None:
-    make_tree(tmp_path, {"nul.py": b"x = 1\0\n", "ok.py": PLAIN})
-    result = cli("rewrite", "nul.py", "ok.py", "-o", "out")
+    """Review R14 k6: the message had no line (CPython's says none); it is the first null byte's."""
+    make_tree(tmp_path, {"nul.py": b"x = 1\0\n", "nul2.py": b"x = 1\r\ny = 2\rz = 3\0\n", "ok.py": PLAIN})
+    result = cli("rewrite", "nul.py", "nul2.py", "ok.py", "-o", "out")
     assert result.code == ExitCode.INPUT_ERROR
-    assert result.err.startswith("nul.py")
+    assert result.err.startswith("nul.py:1: source code string cannot contain null bytes\n")
+    assert "nul2.py:3: source code string cannot contain null bytes\n" in result.err
     _no_traceback(result.err)
     assert snapshot(tmp_path / "out") == {"ok.py": PLAIN.encode()}
 
@@ -161,6 +163,71 @@ def test_unusable_outputs_are_usage_errors_and_nothing_is_processed(
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize(("outdir", "root"), [("lib", "lib"), ("out", "out/lib")])
+def test_an_output_directory_that_is_or_holds_a_source_root_is_refused(cli, tmp_path: Path, outdir: str, root: str) -> None:
+    """Review R14 k3: ``-o lib --source-root lib`` wrote the rewritten ``app/util.py``
+    over ``lib/util.py``, a module the docs say is read, not rewritten (exit 0); a later
+    file of the run could then read an output instead of the source."""
+    make_tree(tmp_path, {
+        f"{root}/util.py": "async def leaf(x):\n    return x + 1\n",
+        "app/util.py": "async def leaf(x):\n    return x + 100\n\nasync def mid(x):\n    return await leaf(x)\n",
+    })
+    before = snapshot(tmp_path)
+    result = cli("rewrite", "app", "-o", outdir, "--source-root", root, "-q")
+    assert result.code == ExitCode.USAGE, result.err
+    assert f"output directory '{outdir}' is or contains the source root '{root}'" in result.err
+    _no_traceback(result.err)
+    assert snapshot(tmp_path) == before
+
+
+def test_an_output_directory_inside_a_source_root_is_accepted(cli, tmp_path: Path) -> None:
+    """Review R14 k3, the usual layout: ``rewrite pkg -o build --source-root .`` names the
+    inputs from the project's root; the outputs (``build.pkg.*``) are no module they import."""
+    make_tree(tmp_path, {"pkg/__init__.py": "", "pkg/util.py": PLAIN})
+    result = cli("rewrite", "pkg", "-o", "build", "--source-root", ".")
+    assert result.code == ExitCode.OK, result.err
+    assert (tmp_path / "build/util.py").read_text() == PLAIN
+
+
+@pytest.mark.parametrize(("root", "message"), [("no_such_dir", "no such directory"), ("a.py", "not a directory")])
+def test_a_source_root_that_is_not_a_directory_is_a_usage_error(cli, tmp_path: Path, root: str, message: str) -> None:
+    """Review R14 k4: a missing ``--source-root`` (a typo), or a file, was accepted
+    silently; it only showed as fewer sites inlined."""
+    make_tree(tmp_path, {"a.py": SAMPLE})
+    result = cli("rewrite", "a.py", "--check", "--source-root", root)
+    assert result.code == ExitCode.USAGE
+    assert f"--source-root {root}: {message}" in result.err
+    _no_traceback(result.err)
+
+
+def _read_only(monkeypatch, name: str) -> None:
+    """As if the directory ``name`` were read-only for this user (root may write anything)."""
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: os.path.basename(path) != name and real_access(path, mode, **kw))
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--in-place", "--report", "ro/r.json"], "--report ro/r.json: '{ro}' is not writable"),
+        (["--in-place", "--report", "ro/new/sub/r.json"], "--report ro/new/sub/r.json: '{ro}' is not writable"),
+        (["-o", "ro"], "output directory 'ro' is not writable"),
+    ],
+)
+def test_an_unwritable_output_location_is_a_usage_error_before_any_file(cli, tmp_path: Path, monkeypatch, args, message) -> None:
+    """Review R14 k5: an existing report directory or OUTDIR without write permission was
+    found after the work (``--in-place`` had replaced the files; exit 3), where the exit
+    codes promise 2, "an unusable output location; nothing was processed"."""
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "ro/.keep": ""})
+    before = snapshot(tmp_path)
+    _read_only(monkeypatch, "ro")
+    result = cli("rewrite", "src", *args)
+    assert result.code == ExitCode.USAGE, result.err
+    assert message.format(ro=tmp_path / "ro") in result.err
+    _no_traceback(result.err)
+    assert snapshot(tmp_path) == before
+
+
 def test_output_dir_through_a_symlink_into_the_inputs_is_refused(cli, tmp_path: Path) -> None:
     make_tree(tmp_path, {"src/a.py": PLAIN})
     (tmp_path / "alias").symlink_to(tmp_path / "src")
@@ -176,6 +243,17 @@ def test_output_file_blocked_by_a_directory_is_an_error_for_that_file_only(cli, 
     assert "out/a.py: cannot write: Is a directory" in result.err
     assert (tmp_path / "out/b.py").read_text() == PLAIN
     assert snapshot(tmp_path / "out") == {"a.py/occupied": b"", "b.py": PLAIN.encode()}
+
+
+@pytest.mark.parametrize("relative", ["sub/y.py", "sub/deeper/y.py"])
+def test_output_directory_blocked_by_a_file_names_that_file(cli, tmp_path: Path, relative: str) -> None:
+    """Review R14 k6: ``OUT/sub`` a regular file where the output ``OUT/sub/y.py`` goes
+    was reported as "cannot write: File exists" (or "Not a directory")."""
+    make_tree(tmp_path, {f"src/{relative}": PLAIN, "src/b.py": PLAIN, "out/sub": "a file"})
+    result = cli("rewrite", "src", "-o", "out")
+    assert result.code == ExitCode.INPUT_ERROR
+    assert f"out/{relative}: cannot write: 'out/sub' is not a directory" in result.err
+    assert snapshot(tmp_path / "out") == {"sub": b"a file", "b.py": PLAIN.encode()}
 
 
 def _fail_on(name: str, exception: BaseException):

@@ -156,6 +156,22 @@ def test_rewriting_the_output_again_changes_nothing(cli, tmp_path: Path) -> None
     assert snapshot(tmp_path / "src") == first == snapshot(tmp_path / "once")
 
 
+def test_a_cr_only_file_rewritten_in_place_twice_is_rewritten_once(cli, tmp_path: Path) -> None:
+    """Review R14 k1: a CR-only output was not recognised as rewritten: each ``--in-place``
+    inlined again (the code grew), ``--check`` said "would rewrite" for ever, and another
+    module inlined its generated body instead of refusing it."""
+    source = ("#!/usr/bin/env python\n" + SAMPLE).replace("\n", "\r")
+    make_tree(tmp_path, {"src/a.py": source})
+    assert cli("rewrite", "src", "--in-place").code == ExitCode.OK
+    once = (tmp_path / "src/a.py").read_bytes()
+    assert b"\n" not in once and once.split(b"\r")[1].startswith(HEADER_PREFIX.encode())
+    again = cli("rewrite", "src", "--in-place", "-v")
+    assert again.code == ExitCode.OK and "already rewritten by async-inline, left as it is" in again.err
+    assert (tmp_path / "src/a.py").read_bytes() == once
+    assert cli("rewrite", "src", "--check").code == ExitCode.OK
+    assert run_sample(once.decode()) == 42
+
+
 def test_coding_cookie_round_trip_with_inlining(cli, tmp_path: Path) -> None:
     source = '# -*- coding: latin-1 -*-\nGREETING = "olé"\n' + SAMPLE
     make_tree(tmp_path, {"src/a.py": source.encode("latin-1")})

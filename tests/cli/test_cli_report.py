@@ -68,6 +68,14 @@ def test_report_is_written_in_every_mode(cli, tmp_path: Path) -> None:
         assert [f["path"] for f in document["files"]] == ["src/a.py"]
 
 
+def test_report_in_a_new_directory_creates_it(cli, tmp_path: Path) -> None:
+    """Review R14 k5: documented now (as pytest's --junitxml and coverage's reports do):
+    the report's missing parent directories are created, as OUTDIR is."""
+    make_tree(tmp_path, {"src/a.py": PLAIN})
+    assert cli("rewrite", "src", "--check", "--report", "reports/ci/r.json").code == 0
+    check_report_schema(json.loads((tmp_path / "reports/ci/r.json").read_text()))
+
+
 @pytest.mark.decisions  # --check finds a change only where a site is inlined
 def test_report_to_stdout_with_a_dash(cli, tmp_path: Path) -> None:
     """``--report -`` prints the JSON on stdout (it used to make a file named "-"); with

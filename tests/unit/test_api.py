@@ -61,6 +61,40 @@ def test_an_encoding_declaration_on_line_two_stays_there(first: str) -> None:
     assert rewritten["WORD"] == original["WORD"] == "Ã©café"
 
 
+_BODY = "async def f(x):\n    return x + 1\n\nasync def main():\n    return await f(1)\n"
+
+
+@pytest.mark.decisions
+@pytest.mark.parametrize(
+    "source",
+    [
+        "#!/usr/bin/env python\n" + _BODY,
+        ("#!/usr/bin/env python\n" + _BODY).replace("\n", "\r"),
+        ("# -*- coding: utf-8 -*-\n" + _BODY).replace("\n", "\r"),
+        ("#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n" + _BODY).replace("\n", "\r\n"),
+        "\x0c\n# -*- coding: utf-8 -*-\n" + _BODY,
+        "# comment \u2028 x\n# -*- coding: utf-8 -*-\n" + _BODY,
+        "#!/usr/bin/env python\x0c\n" + _BODY,
+    ],
+    ids=["lf-shebang", "cr-shebang", "cr-cookie", "crlf-shebang-cookie", "ff-cookie", "u2028-cookie", "ff-shebang"],
+)
+def test_rewriting_the_output_again_changes_nothing_whatever_the_line_ends(source: str) -> None:
+    """Review R14 k1: the header was looked for in ``str.splitlines`` lines (which also
+    break at form feeds and U+2028, pushing it out of the 3-line window) and only after a
+    ``\\n``, so a CR-only output was inlined again at each run (``--check`` after
+    ``--in-place`` never passed). The header line also ended with ``\\n`` in a CR-only file."""
+    once = rewrite_source(source.encode(), filename="m.py")
+    assert once.changed
+    again = rewrite_source(once.code.encode(once.encoding), filename="m.py")
+    assert again.already_rewritten, again.code
+    assert again.code == once.code
+    ends = {"\r\n" if "\r\n" in source else "\r" if "\r" in source else "\n"}
+    header_line = next(line for line in once.code.splitlines(keepends=True) if line.startswith(HEADER_PREFIX))
+    assert {header_line[len(header_line.rstrip("\r\n")) :]} == ends
+    if ends == {"\r"}:
+        assert "\n" not in once.code
+
+
 def test_nothing_to_inline_returns_the_source_unchanged():
     source = "import asyncio\n\nasync def main():\n    await asyncio.sleep(0)\n"
     result = rewrite_source(source)
@@ -77,7 +111,8 @@ def test_without_header_option():
         (b"async def f(:\n", "<string>:1: "),
         (b"x = 1\nreturn 2\n", "<string>:2: 'return' outside function"),
         (b"x = 1\ny = '\xff'\n", "<string>:2: cannot decode byte 0xff"),
-        (b"x = '\x00'\n", "<string>: source code"),
+        (b"x = '\x00'\n", "<string>:1: source code"),
+        (b"x = 1\r\ny = 2\rz = '\x00'\n", "<string>:3: source code"),
     ],
 )
 def test_bad_input_is_a_source_error_with_a_line(source, message):
