@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .cli import EXIT_CODES_HELP, ExitCode, silence_stdout
 from .config import HookConfig, load_config
 from .options import Options
-from .runtime_name import names_runtime, runtime_beside
+from .runtime_name import names_runtime, runtime_beside, runtime_in
 
 if TYPE_CHECKING:  # imported where used: `--help` need not load the file machinery
     from .report import FileReport
@@ -396,9 +396,10 @@ def run(args: argparse.Namespace) -> int:
     if unusable:
         return usage_error(unusable)
     beside = next((found for t in tasks if (found := runtime_beside(t.path, t.target)) is not None), None)
+    beside = beside or next((found for root in roots if (found := runtime_in(os.path.abspath(root))) is not None), None)
     if beside is not None:
         return usage_error(
-            f"{beside}: a module named 'runtime' is beside the rewritten files, where 'import runtime' finds it before "
+            f"{beside}: a module named 'runtime' is beside the rewritten files or in a --source-root, where 'import runtime' finds it before "
             "async_inline's runtime, which rewritten code imports by that name; rename it (nothing was rewritten)"
         )
     if not files and not problems:

@@ -4,7 +4,7 @@ Rewritten code starts with ``import runtime as _ai_rt``. A module of the program
 itself named ``runtime`` (a ``runtime.py`` beside a script, a top-level package) would be
 imported instead, and the rewritten module would fail as it runs. The command line refuses
 to rewrite such inputs, or files whose program finds such a module beside them
-(``runtime_beside``), and the import hook leaves modules as they are while ``import
+(``runtime_beside``) or in a source root (``runtime_in``), and the import hook leaves modules as they are while ``import
 runtime`` would not reach async_inline's runtime (``shadowing_runtime``).
 """
 
@@ -75,6 +75,12 @@ def runtime_beside(path: str, target: str | None = None) -> str | None:
         directory = os.path.dirname(os.path.abspath(target))
         for _ in range(levels):
             directory = os.path.dirname(directory)
+    return runtime_in(directory)
+
+
+def runtime_in(directory: str) -> str | None:
+    """The file ``import runtime`` loads from ``directory`` (a ``sys.path`` entry, such as
+    a ``--source-root``), when it is not async_inline's runtime."""
     try:
         spec = importlib.machinery.PathFinder.find_spec("runtime", [directory])
     except (ImportError, ValueError, OSError):

@@ -51,9 +51,11 @@ def module_name_for_file(path: str, roots: Iterable[str] = ()) -> tuple[str, boo
 
 def text_provider(files: Mapping[str, str]) -> SourceProvider:
     """Modules given as text, by relative path (``pkg/x.py`` -> source)."""
-    by_name = {}
+    by_name: dict[str, ModuleSource] = {}
     for relative, text in files.items():
         name, is_package = module_name_of(relative)
+        if name in by_name and by_name[name].is_package:
+            continue  # ``pkg/b/__init__.py`` beside ``pkg/b.py``: the import system finds the package
         by_name[name] = ModuleSource(name, relative, text, is_package, _withheld(text, text.encode()))
     return by_name.get
 
@@ -107,6 +109,13 @@ class FileSources:
         in_root = _in_roots(name, self._roots)
         if in_root is not None:
             claims.add(os.path.realpath(in_root[0]))
+        path, is_package = self._known[name]
+        if not is_package:
+            # A package directory beside the file (``b/__init__.py`` beside ``b.py``) is
+            # what the import system finds first (review R14 f3).
+            beside = _package_init(os.path.splitext(path)[0])
+            if beside is not None:
+                claims.add(os.path.realpath(beside))
         top = name.partition(".")[0]
         if top in sys.stdlib_module_names or top in sys.builtin_module_names:
             claims.add(f"the standard library's {top}")
@@ -203,6 +212,16 @@ def _in_roots(name: str, roots: list[str]) -> tuple[str, bool] | None:
         module = os.path.join(root, relative + ".py")
         if os.path.isfile(module):
             return module, False
+    return None
+
+
+def _package_init(directory: str) -> str | None:
+    """The ``__init__`` file that makes ``directory`` a regular package, if any (of any
+    suffix the import system loads: ``__init__.pyc`` without a source too)."""
+    for suffix in importlib.machinery.all_suffixes():
+        init = os.path.join(directory, "__init__" + suffix)
+        if os.path.isfile(init):
+            return init
     return None
 
 

@@ -8,6 +8,8 @@ original's lookup with them by identity (see docs/methods.md).
 from __future__ import annotations
 
 import builtins
+import importlib.machinery
+import importlib.util
 import inspect
 import os
 import sys
@@ -56,10 +58,38 @@ def function_at(
         is_function(obj, qualname, runtime_async)
         and _own_function(obj).__globals__ is namespace  # type: ignore[arg-type]
         and compiled_from(obj, file)  # type: ignore[arg-type]
+        and loaded_as_written(namespace)
         and (not asserts or _asserts_alike(namespace, sys._getframe(1).f_globals))
     ):
         return obj
     return NOT_FOUND
+
+
+#: Loaders whose code is the module's source as written, but for what inlined code
+#: accounts for: pytest's assertion rewriting (``_asserts_alike``); async_inline's own
+#: loader, whose inlined bodies keep what the program does, marks its class.
+_LOADERS_AS_WRITTEN = frozenset({"_pytest.assertion.rewrite.AssertionRewritingHook", "zipimport.zipimporter"})
+_STANDARD_LOADING = tuple(
+    getattr(importlib.machinery.SourceFileLoader, method) for method in ("get_code", "source_to_code", "exec_module")
+)
+
+
+def loaded_as_written(namespace: dict[str, Any]) -> bool:
+    """The module of ``namespace`` was compiled from its source file as written: by a
+    loader that does not transform the source it reads. typeguard's and beartype's import
+    hooks compile a module from an instrumented source, keeping its file and qualified
+    names; its functions then hold bodies other than the file's, which inlined code holds
+    (review R14 f2). A module without a loader (made by ``exec``) is taken as written."""
+    spec = namespace.get("__spec__")
+    loader = getattr(spec, "loader", None) if spec is not None else namespace.get("__loader__")
+    if isinstance(loader, importlib.util.LazyLoader):
+        loader = loader.loader  # type: ignore[attr-defined]
+    if loader is None:
+        return True
+    kind = type(loader)
+    if getattr(kind, "compiles_as_written", False) or f"{kind.__module__}.{kind.__qualname__}" in _LOADERS_AS_WRITTEN:
+        return True
+    return tuple(getattr(kind, method, None) for method in ("get_code", "source_to_code", "exec_module")) == _STANDARD_LOADING
 
 
 #: A global pytest's assertion rewriting gives every module it rewrites (an import alias
@@ -199,7 +229,9 @@ def function_of(
         attribute = cast(Any, attribute).__func__
     if not is_function(attribute, qualname, runtime_async) or _own_function(attribute).__globals__ is not namespace:
         return NOT_FOUND
-    if not compiled_from(attribute, file) or (asserts and not _asserts_alike(namespace, caller.f_globals)):
+    if not compiled_from(attribute, file) or not loaded_as_written(namespace):
+        return NOT_FOUND
+    if asserts and not _asserts_alike(namespace, caller.f_globals):
         return NOT_FOUND
     if _NO_CODE_QUALNAMES and caller.f_code.co_name == "<module>" and namespace is caller.f_globals:
         # Before 3.11 a class decorator's function named alike and given the qualified

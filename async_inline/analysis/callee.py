@@ -69,13 +69,18 @@ MODULE_INTROSPECTION = frozenset(
         ),
     }
 )
-_MODULE_INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in MODULE_INTROSPECTION | {"builtins.type"})
+#: Without arguments these find their calling module by its frame (Python 3.12+: the
+#: package ``files()`` reads the resources of).
+MODULE_INTROSPECTION_WITHOUT_ARGS = frozenset({"importlib.resources.files", "importlib_resources.files"})
+_MODULE_INTROSPECTION_TAILS = frozenset(
+    n.rpartition(".")[2] for n in MODULE_INTROSPECTION | MODULE_INTROSPECTION_WITHOUT_ARGS | {"builtins.type"}
+)
 
 _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS)
 #: With three arguments ``type`` makes a class, whose ``__module__`` it takes from the
 #: calling frame's globals, as the makers of ``MODULE_INTROSPECTION`` do.
 MODULE_INTROSPECTION_THREE_ARGS = frozenset({"builtins.type"})
-_WATCHED = FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS | MODULE_INTROSPECTION | MODULE_INTROSPECTION_THREE_ARGS
+_WATCHED = FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS | MODULE_INTROSPECTION | MODULE_INTROSPECTION_WITHOUT_ARGS | MODULE_INTROSPECTION_THREE_ARGS
 _ALIASES: weakref.WeakKeyDictionary[ScopeIndex, dict[str, str]] = weakref.WeakKeyDictionary()
 
 #: Every name the generated code makes starts with it (``plan.names``). A callee local of
@@ -708,7 +713,12 @@ def analyze_callee(
             if type(node) is cst.ImportFrom and node.relative
         ),
         module_introspection=_first_call(
-            index, nodes, MODULE_INTROSPECTION, _MODULE_INTROSPECTION_TAILS, three_args=MODULE_INTROSPECTION_THREE_ARGS
+            index,
+            nodes,
+            MODULE_INTROSPECTION,
+            _MODULE_INTROSPECTION_TAILS,
+            without_args=MODULE_INTROSPECTION_WITHOUT_ARGS,
+            three_args=MODULE_INTROSPECTION_THREE_ARGS,
         ),
         annotation_syntax=_annotation_syntax(nodes),
         asserts=any(type(node) is cst.Assert for node in nodes),

@@ -29,7 +29,18 @@ from .scopes import Role, ScopeIndex
 if TYPE_CHECKING:
     from .module import ModuleFacts
 
-BUILTIN_NAMES = frozenset(dir(builtins))
+#: The builtins every interpreter has: not the names ``site`` adds (``help``, ``exit``,
+#: ``license`` ...: output may run under ``python -S``), nor those a REPL, IPython or
+#: Jupyter put there (``_``, ``display``) when they ran the rewrite. Code inlined from
+#: another module reads a builtin name its module binds as ``ns.get(name, BUILTINS[name])``,
+#: a KeyError where the builtin is missing (review R14 f4).
+BUILTIN_NAMES = frozenset(
+    name
+    for name, value in vars(builtins).items()
+    if name.startswith("__")
+    or name in ("None", "True", "False", "Ellipsis", "NotImplemented", "open")  # (open's __module__ is io)
+    or (getattr(value, "__module__", None) == "builtins" and name != "_")
+)
 #: Builtins of this interpreter that Python 3.10, the oldest the output may run on, lacks.
 #: Output of the command line may run on another version than the rewriter: code inlined
 #: from another module reads these through ``runtime.global_value`` (NameError where the

@@ -17,6 +17,11 @@ from .state import HookState
 
 
 class RewritingLoader(importlib.machinery.SourceFileLoader):
+    #: What it compiles behaves as the source as written (inlined calls keep their
+    #: effects; asserts pytest rewrites are accounted for): references into its modules
+    #: are found (``runtime._refs.loaded_as_written``).
+    compiles_as_written = True
+
     def __init__(
         self, fullname: str, path: str, state: HookState, transform: Transform | None = None, stands_for: Any = None
     ) -> None:

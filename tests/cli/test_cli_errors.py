@@ -391,6 +391,17 @@ def test_a_runtime_module_beside_the_rewritten_files_is_a_usage_error(cli, tmp_p
     assert cli("rewrite", "proj/app.py", "-o", "out").code == 2
 
 
+def test_a_runtime_module_in_a_source_root_is_a_usage_error(cli, tmp_path: Path) -> None:
+    """Review R14 f5: a ``--source-root`` is searched like a ``sys.path`` entry, so the
+    program runs with it on the path, where ``import runtime`` finds its ``runtime.py``."""
+    make_tree(tmp_path / "vendor", {"runtime.py": "X = 1\n", "ext/__init__.py": "", "ext/b.py": "async def f():\n    return 1\n"})
+    make_tree(tmp_path / "app", {"main.py": "from ext.b import f\n\nasync def main():\n    return await f()\n"})
+    result = cli("rewrite", "app", "--source-root", "vendor", "-o", "out")
+    assert result.code == 2, result.err
+    assert f"{tmp_path / 'vendor' / 'runtime.py'}: a module named 'runtime'" in result.err
+    assert not (tmp_path / "out" / "main.py").exists()
+
+
 def test_a_runtime_package_beside_the_top_package_of_the_inputs(cli, tmp_path: Path) -> None:
     """``python -m pkg.app`` from the project puts the directory above ``pkg`` on sys.path."""
     make_tree(tmp_path / "proj", {"runtime/__init__.py": "", "pkg/__init__.py": "", "pkg/sub/__init__.py": "", "pkg/sub/app.py": SAMPLE})

@@ -1482,3 +1482,142 @@ def test_a_module_that_puts_another_in_its_place_in_sys_modules_is_not_inlined_f
     assert_same_package_behaviour(FILES, inlined=set(), not_found=frozenset({
         "pkg.app._ai_ref_K_make", "pkg.app._ai_ref_clip",
     }))
+
+
+def test_names_site_adds_to_builtins_are_read_as_the_callees_module_binds_them(tmp_path):
+    """Review R14 f4: ``help``, ``exit``, ``license`` ... are builtins only where ``site``
+    ran (and ``_`` or ``display`` where a REPL or IPython did). A callee of another module
+    whose module binds ``help`` read it as ``ns.get('help', builtins['help'])``, whose
+    default raised KeyError under ``python -S``, where the original prints b's own help."""
+    import os
+    import subprocess
+
+    from async_inline.api import rewrite_program
+
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/b.py": 'def help():\n    return "b\'s own help"\n\nasync def f():\n    return help()\n',
+        "pkg/app.py": "from .b import f\n\nasync def main():\n    return await f()\n",
+    }
+    results = rewrite_program(files)
+    assert "pkg.b.f" in {d.target for d in results["pkg/app.py"].report.inlined}
+    project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    outcomes = []
+    for tag, texts in (("original", files), ("rewritten", {path: r.code for path, r in results.items()})):
+        for path, text in texts.items():
+            target = tmp_path / tag / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+        run = [sys.executable, "-S", "-c", "import asyncio, pkg.app; print(asyncio.run(pkg.app.main()))"]
+        done = subprocess.run(run, cwd=tmp_path / tag, env={**os.environ, "PYTHONPATH": project}, capture_output=True, text=True)
+        outcomes.append((done.returncode, done.stdout, done.stderr.strip().splitlines()[-1:]))
+    assert outcomes[1] == outcomes[0] == (0, "b's own help\n", [])
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="files() takes no anchor before Python 3.12")
+def test_resources_of_the_calling_package_read_by_a_callee_of_another_package_keep_the_call():
+    """Review R14 f1: ``importlib.resources.files()`` without an anchor finds its calling
+    module from the stack; inlined, that is the caller's, so another package's data was
+    read. With an anchor it reads the anchor's, and the site is inlined."""
+    results = assert_same_package_behaviour({
+        "lib/__init__.py": "# lib's own package\n",
+        "lib/res.py": '''
+            from importlib.resources import files
+            import importlib.resources as resources
+
+            async def load(name):
+                return files().joinpath(name).read_text().strip()
+
+            async def load_from(name):
+                return resources.files("lib").joinpath(name).read_text().strip()
+        ''',
+        "app/__init__.py": "# the app's package\n",
+        "app/main.py": '''
+            from lib.res import load, load_from
+
+            async def main():
+                return await load("__init__.py"), await load_from("__init__.py")
+        ''',
+    }, entry="app.main:main", inlined={"lib.res.load_from"})
+    assert {(s.callee, s.code) for s in results["app/main.py"].report.skipped} == {("load", "frame-introspection")}
+
+
+def test_a_module_file_beside_a_package_of_the_same_name_is_not_the_module():
+    """Review R14 f3: the import system finds ``pkg/b/__init__.py`` before ``pkg/b.py``;
+    the program's text provider kept whichever path came last."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/b/__init__.py": '''
+            async def f(x):
+                return "package b/__init__.py", x
+        ''',
+        "pkg/b.py": '''
+            async def f(x):
+                return "module b.py (never imported)", x
+        ''',
+        "pkg/app.py": '''
+            from .b import f
+
+            async def main():
+                return await f(1)
+        ''',
+    }, inlined={"pkg.b.f"})
+
+
+def test_an_input_file_beside_a_package_directory_of_its_name_is_refused(tmp_path, monkeypatch, capsys):
+    """The same through the command line, the package not among its inputs: the site in
+    ``app`` keeps its call (two files answer to ``pkg.b``) instead of inlining ``b.py``."""
+    import json
+
+    from async_inline.cli import main
+
+    (tmp_path / "pkg" / "b").mkdir(parents=True)
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "b.py").write_text('async def f(x):\n    return "module", x\n')
+    (tmp_path / "pkg" / "b" / "__init__.py").write_text('async def f(x):\n    return "package", x\n')
+    (tmp_path / "pkg" / "app.py").write_text("from .b import f\n\nasync def main():\n    return await f(1)\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["rewrite", "pkg/app.py", "pkg/b.py", "--check", "-q", "--report", "r.json"]) == 0
+    report = json.loads((tmp_path / "r.json").read_text())
+    skipped = [s for f in report["files"] for s in f["skipped"]]
+    assert [(s["callee"], s.get("shape")) for s in skipped] == [("f", "ambiguous")], skipped
+
+
+def test_a_callee_module_compiled_from_a_transformed_source_keeps_the_call():
+    """Review R14 f2: typeguard's and beartype's import hooks compile a module from an
+    instrumented source, keeping its file and qualified names, so the guard accepted the
+    instrumented function and the inlined body was the file's, without the checks. A
+    reference into a module whose loader transforms its source is not found."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": '''
+            import importlib.abc, importlib.machinery, sys
+
+            class Checking(importlib.machinery.SourceFileLoader):
+                def source_to_code(self, data, path, *, _optimize=-1):
+                    text = data.decode().replace("    return ", "    assert isinstance(x, int), 'x must be int'\\n    return ")
+                    return compile(text, path, "exec", dont_inherit=True)
+
+            class Finder(importlib.abc.MetaPathFinder):
+                def find_spec(self, name, path, target=None):
+                    if name != "pkg.b":
+                        return None
+                    spec = importlib.machinery.PathFinder.find_spec(name, path)
+                    spec.loader = Checking(spec.loader.name, spec.loader.path)
+                    return spec
+
+            sys.meta_path.insert(0, Finder())
+        ''',
+        "pkg/b.py": '''
+            async def f(x):
+                return x * 2
+        ''',
+        "pkg/app.py": '''
+            from .b import f
+
+            async def main():
+                try:
+                    return await f("ab")
+                except AssertionError as e:
+                    return "rejected: " + str(e)
+        ''',
+    }, not_found=frozenset({"pkg.app._ai_ref_f"}))
