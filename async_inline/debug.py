@@ -34,7 +34,7 @@ from typing import Any
 
 from .hook.positions import MARKER, instruction_positions
 
-__all__ = ["LogicalFrame", "Pdb", "excepthook", "format_exception", "install_excepthook", "logical_frames", "logical_stack", "logical_tb", "post_mortem"]
+__all__ = ["LogicalFrame", "Pdb", "excepthook", "format_exception", "install_excepthook", "logical_frames", "logical_stack", "logical_tb", "post_mortem", "tb_entry_frames"]
 
 #: Name tag shown after an inlined frame's function name in printed tracebacks.
 INLINED_TAG = "[inlined]"
@@ -164,12 +164,137 @@ def logical_stack(frame: types.FrameType | None = None) -> list[LogicalFrame]:
     return [logical for f in reversed(physical) for logical in logical_frames(f)]
 
 
-def logical_tb(tb: types.TracebackType | None) -> list[LogicalFrame]:
-    """The logical frames of a traceback, outermost first (as ``traceback.extract_tb``)."""
+def logical_tb(tb: types.TracebackType | None, exc: BaseException | None = None) -> list[LogicalFrame]:
+    """The logical frames of a traceback, outermost first (as ``traceback.extract_tb``).
+
+    ``exc``, the exception of ``tb``, tells which ``except`` clauses caught it (see
+    :func:`tb_entry_frames`); without it every clause is taken to match."""
     out: list[LogicalFrame] = []
+    previous = None
     for entry in _walk_tb(tb):
-        out.extend(logical_frames(entry.tb_frame, entry.tb_lasti, entry.tb_lineno))
+        out.extend(tb_entry_frames(entry, previous, exc))
+        previous = entry
     return out
+
+
+def tb_entry_frames(
+    entry: types.TracebackType, previous: types.TracebackType | None, exc: BaseException | None = None
+) -> list[LogicalFrame]:
+    """The logical frames of traceback entry ``entry``; ``previous`` is the entry before it
+    in its traceback (None: it is the first).
+
+    A traceback begins in the frame where its exception was caught, and begins again at an
+    entry of the same frame as the one before it (``raise exc`` of an exception caught in
+    that frame). Python's traceback of the original program begins there in the logical
+    frame whose ``except`` caught it, not in the function the callee was inlined into: such
+    an entry starts at the innermost logical frame whose ``try`` around the raise has a
+    clause matching ``exc`` that does not end in a bare ``raise``; with none, the exception
+    left the physical frame (caught by C code, an asyncio task): all its frames (review R14
+    i F4)."""
+    frames = logical_frames(entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
+    if len(frames) > 1 and (previous is None or previous.tb_frame is entry.tb_frame):
+        trees: dict[str, ast.Module | None] = {}
+        for index in range(len(frames) - 1, -1, -1):
+            if _catches(frames[index], exc, trees):
+                return frames[index:]
+    return frames
+
+
+def _catches(logical: LogicalFrame, exc: BaseException | None, trees: dict[str, ast.Module | None]) -> bool:
+    """Whether a ``try`` of ``logical``'s function around its position catches ``exc``."""
+    if logical.positions is None or logical.positions[0] is None:
+        return False  # a callee of another module: its lines are not known
+    line, col = logical.positions[0], logical.positions[2]
+    function = _function_node(logical, trees)
+    if function is None:
+        return False
+    for node in _enclosing_tries(function, line, -1 if col is None else col):
+        for handler in node.handlers:
+            if _reraises(handler):
+                continue
+            if _matches(handler.type, exc, logical, not isinstance(node, ast.Try)):
+                return True
+    return False
+
+
+_TRIES: tuple[type[Any], ...] = tuple(t for t in (ast.Try, getattr(ast, "TryStar", None)) if t is not None)
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def _function_node(logical: LogicalFrame, trees: dict[str, ast.Module | None]) -> ast.AST | None:
+    """The ``def`` of ``logical``'s function in its source file (by name and first line)."""
+    if logical.filename not in trees:
+        source = "".join(linecache.getlines(logical.filename, logical.frame.f_globals))
+        try:
+            trees[logical.filename] = ast.parse(source)
+        except (SyntaxError, ValueError):
+            trees[logical.filename] = None
+    tree = trees[logical.filename]
+    if tree is None:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == logical.name:
+            if min([node.lineno, *(d.lineno for d in node.decorator_list)]) == logical.first_line:
+                return node
+    return None
+
+
+def _enclosing_tries(function: ast.AST, line: int, col: int) -> list[Any]:
+    """The ``try`` statements of ``function`` (not of functions inside it) whose body holds
+    the position, innermost first."""
+    out: list[Any] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, _SCOPES):
+                continue
+            if isinstance(child, _TRIES) and child.body:
+                first, last = child.body[0], child.body[-1]
+                after_start = (line, col) >= (first.lineno, first.col_offset if col >= 0 else -1)
+                before_end = last.end_lineno is None or (line, col) <= (last.end_lineno, last.end_col_offset or 0)
+                if after_start and before_end:
+                    out.append(child)
+            visit(child)
+
+    visit(function)
+    return out[::-1]
+
+
+def _reraises(handler: ast.ExceptHandler) -> bool:
+    """The clause ends in a bare ``raise``: the exception goes on to an outer handler."""
+    last = handler.body[-1] if handler.body else None
+    return isinstance(last, ast.Raise) and last.exc is None
+
+
+def _matches(expr: ast.expr | None, exc: BaseException | None, logical: LogicalFrame, star: bool) -> bool:
+    """Whether the clause ``except EXPR`` catches ``exc``; True when it cannot be told."""
+    if expr is None or exc is None:
+        return True
+    kinds = _evaluate(expr, logical)
+    if not (isinstance(kinds, type) or (isinstance(kinds, tuple) and all(isinstance(k, type) for k in kinds))):
+        return True
+    split = getattr(exc, "split", None)
+    if star and split is not None:  # a group: whether a part of it matches
+        return split(kinds)[0] is not None
+    return isinstance(exc, kinds)
+
+
+_UNKNOWN = object()
+
+
+def _evaluate(expr: ast.expr, logical: LogicalFrame) -> Any:
+    """The value of a name, dotted name or tuple of them in the frame; else ``_UNKNOWN``."""
+    if isinstance(expr, ast.Tuple):
+        items = tuple(_evaluate(item, logical) for item in expr.elts)
+        return _UNKNOWN if _UNKNOWN in items else items
+    if isinstance(expr, ast.Attribute):
+        base = _evaluate(expr.value, logical)
+        return _UNKNOWN if base is _UNKNOWN else getattr(base, expr.attr, _UNKNOWN)
+    if isinstance(expr, ast.Name):
+        for namespace in (logical.f_locals, logical.frame.f_globals, logical.frame.f_builtins):
+            if expr.id in namespace:
+                return namespace[expr.id]
+    return _UNKNOWN
 
 
 def _walk_tb(tb: types.TracebackType | None) -> Iterator[types.TracebackType]:
@@ -213,7 +338,7 @@ def _relist(formatted: traceback.TracebackException, exc: BaseException | None, 
     if exc is None or id(exc) in seen:
         return
     seen.add(id(exc))
-    formatted.stack = _summary(logical_tb(exc.__traceback__))
+    formatted.stack = _summary(logical_tb(exc.__traceback__, exc))
     _relist_chained(formatted.__cause__, exc.__cause__, seen)
     _relist_chained(formatted.__context__, exc.__context__, seen)
     for child, raw in zip(getattr(formatted, "exceptions", None) or (), getattr(exc, "exceptions", ()) or (), strict=False):

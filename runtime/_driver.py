@@ -176,7 +176,14 @@ class Task(Generic[T]):
         except BaseException as error:
             r.reg_thread = None
             if r.claim():
-                return (r.ec, _state.get_state()[SC], _state.next_epoch()), error
+                # Nothing will call back: the await fails where it is, on this thread
+                # with the SC its step left current (read in the task's Context, not
+                # this thread's), as a resumption in place (A3, A5; review R14 j1).
+                state = (r.ec, self._ctx.run(_state.get_state)[SC], _state.next_epoch())
+                rec = _recorder.active
+                if rec is not None:
+                    rec.resuming(self, r, state, "inline")
+                return state, error
             raise
         r.reg_thread = None
         ready, r.ready_state = r.ready_state, None

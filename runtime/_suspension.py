@@ -114,7 +114,15 @@ class Suspension:
             if self.claim():
                 loop.call_soon(wake, context=context)
         else:
-            self.wait(functools.partial(self._completed_under_asyncio, loop, wake, context))
+            try:
+                self.wait(functools.partial(self._completed_under_asyncio, loop, wake, context))
+            except BaseException as error:
+                if not self.claim():
+                    raise
+                # Nothing will call back: fail the await in place, as the runtime's driver
+                # does, instead of leaving the asyncio task waiting for ever (review R14 j1).
+                self._error = error
+                loop.call_soon(wake, context=context)
 
     def _completed_under_asyncio(
         self, loop: asyncio.AbstractEventLoop, wake: Callable[[], None], context: contextvars.Context | None

@@ -23,7 +23,7 @@ import pytest
 from _pytest._code.code import Code, ExceptionChainRepr, ExceptionInfo, Frame, Traceback, TracebackEntry
 from _pytest._code.source import Source
 
-from ..debug import LogicalFrame, logical_frames
+from ..debug import LogicalFrame, logical_frames, tb_entry_frames
 
 _RECORD = "_async_inline_logical_marks"
 
@@ -124,16 +124,30 @@ class LogicalEntry(TracebackEntry):
         return self._logical.positions[3] if self._logical.positions is not None else None
 
 
-def logical_traceback(traceback: Traceback, restyle: bool) -> tuple[Traceback, list[str | None]]:
+def logical_traceback(
+    traceback: Traceback, restyle: bool, excinfo: ExceptionInfo[BaseException] | None = None
+) -> tuple[Traceback, list[str | None]]:
     """``traceback`` with the entries of inlined code expanded; for each entry, the physical
     function it was inlined into (None: not inlined). ``restyle``: pytest's ``auto`` style,
-    long for the first and last entries, short between."""
+    long for the first and last entries, short between. ``excinfo``: the exception, whose
+    whole traceback (``traceback`` may be filtered) tells where it was caught
+    (``debug.tb_entry_frames``)."""
     entries: list[TracebackEntry] = []
     marks: list[str | None] = []
     expanded = False
+    previous: dict[int, Any] = {}
+    raw_entry = excinfo.tb if excinfo is not None else (traceback[0]._rawentry if len(traceback) else None)
+    before = None
+    while raw_entry is not None:
+        previous[id(raw_entry)] = before
+        before, raw_entry = raw_entry, raw_entry.tb_next
+    exc = excinfo.value if excinfo is not None else None
     for entry in traceback:
         raw = entry._rawentry
-        frames = logical_frames(raw.tb_frame, raw.tb_lasti, raw.tb_lineno)
+        if id(raw) in previous:
+            frames = tb_entry_frames(raw, previous[id(raw)], exc)
+        else:
+            frames = logical_frames(raw.tb_frame, raw.tb_lasti, raw.tb_lineno)
         if len(frames) == 1 and frames[0].local_names is None:
             entries.append(entry)
             marks.append(None)
@@ -141,7 +155,7 @@ def logical_traceback(traceback: Traceback, restyle: bool) -> tuple[Traceback, l
         expanded = expanded or len(frames) > 1
         for logical in frames:
             entries.append(LogicalEntry(raw, entry._repr_style, logical))
-            marks.append(frames[0].name if logical.inlined else None)
+            marks.append(raw.tb_frame.f_code.co_name if logical.inlined else None)
     if expanded and restyle and len(entries) > 2:
         entries = [entries[0], *(e.with_repr_style("short") for e in entries[1:-1]), entries[-1].with_repr_style(None)]
     return Traceback(entries), marks
@@ -155,7 +169,7 @@ def install(item: pytest.Item) -> None:
     restyle = item.config.getoption("tbstyle", "auto") == "auto"
 
     def logical_filter(excinfo: ExceptionInfo[BaseException]) -> Traceback:
-        traceback, marks = logical_traceback(original(excinfo), restyle)
+        traceback, marks = logical_traceback(original(excinfo), restyle, excinfo)
         getattr(item, _RECORD).append(marks)
         return traceback
 

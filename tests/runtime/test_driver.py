@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import queue
 import threading
@@ -10,8 +11,11 @@ import pytest
 
 import runtime
 from runtime import (
+    AsyncLocal,
     Awaiter,
     DeadlockError,
+    QueueContext,
+    SynchronizationContext,
     ThreadPool,
     async_method,
     inline,
@@ -158,6 +162,92 @@ def test_an_awaiter_whose_on_completed_raises_fails_the_await():
             return f"caught {error}"
 
     assert run(main(), timeout=TIMEOUT) == "caught cannot register"
+
+
+class FailsToRegister(Awaiter):
+    """A custom awaiter (A5) whose ``on_completed`` raises: nothing will ever call back."""
+
+    is_completed = False
+
+    def on_completed(self, continuation):
+        raise KeyError("reg")
+
+
+def test_awaiter_failing_to_register_keeps_the_sc_and_a_valid_trace():
+    """A3, A5 (review R14 j1): the await fails in place, on the SC the frame set (the code
+    never left), and the trace records its resumption. It used to read the driving
+    thread's SC (None) outside the task's Context, and the checker flagged A3."""
+    loc = AsyncLocal("unset")
+    q2 = QueueContext("q2")
+
+    @async_method
+    async def main():
+        loc.value = 1
+        SynchronizationContext.set_current(q2)
+        try:
+            await FailsToRegister()
+        except KeyError:
+            pass
+        return (loc.value, SynchronizationContext.current())
+
+    try:
+        with runtime.trace() as tr, runtime.deterministic():
+            r = runtime.run(main())
+    finally:
+        q2.close()
+    assert r == (1, q2)
+    assert tr.check() == []
+
+
+def test_awaiter_failing_to_register_in_a_callee_makes_no_post(rt):
+    """A4, A5 (review R14 j1): the callee resumed in place on its caller's SC, so its
+    exception reaches the caller with no switch back (no post), in every mode."""
+    q2 = rt.env.ctx("q2")
+
+    @async_method
+    async def callee():
+        await FailsToRegister()
+
+    @async_method
+    async def main():
+        SynchronizationContext.set_current(q2)
+        try:
+            await callee()
+        except KeyError as error:
+            return (str(error), SynchronizationContext.current() is q2)
+
+    out = rt(main)  # checks the trace
+    assert out.value == ("'reg'", True)
+    assert out.continuation_posts() == {}
+
+
+def test_awaiter_failing_to_register_under_asyncio_fails_the_await():
+    """A5 (review R14 j1): under an asyncio task too the await fails with the awaiter's
+    error, with the frame's SC; it used to leave the asyncio task waiting for ever."""
+    q2 = QueueContext("q2")
+
+    @async_method
+    async def main():
+        SynchronizationContext.set_current(q2)
+        try:
+            await FailsToRegister()
+        except KeyError as error:
+            return (str(error), SynchronizationContext.current() is q2)
+
+    async def outer():
+        task = asyncio.ensure_future(main())
+        done, _ = await asyncio.wait({task}, timeout=TIMEOUT)
+        assert done, "the asyncio task was left waiting"
+        return task.result()
+
+    loop = asyncio.new_event_loop()  # not asyncio.run: it would wait for a stuck task
+    try:
+        with runtime.trace() as tr:
+            assert loop.run_until_complete(outer()) == ("'reg'", True)
+    finally:
+        loop.close()
+        q2.close()
+    assert tr.check() == []
 
 
 def test_continuations_from_foreign_threads_run_in_real_mode():
