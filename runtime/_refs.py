@@ -69,16 +69,16 @@ def function_at(
 #: accounts for: pytest's assertion rewriting (``_asserts_alike``); async_inline's own
 #: loader, whose inlined bodies keep what the program does, marks its class.
 _LOADERS_AS_WRITTEN = frozenset({"_pytest.assertion.rewrite.AssertionRewritingHook", "zipimport.zipimporter"})
-_STANDARD_LOADING = tuple(
-    getattr(importlib.machinery.SourceFileLoader, method) for method in ("get_code", "source_to_code", "exec_module")
-)
+_LOADING_METHODS = ("get_data", "get_code", "source_to_code", "exec_module")
+_STANDARD_LOADING = tuple(getattr(importlib.machinery.SourceFileLoader, method) for method in _LOADING_METHODS)
 
 
 def loaded_as_written(namespace: dict[str, Any]) -> bool:
     """The module of ``namespace`` was compiled from its source file as written: by a
     loader that does not transform the source it reads. typeguard's and beartype's import
-    hooks compile a module from an instrumented source, keeping its file and qualified
-    names; its functions then hold bodies other than the file's, which inlined code holds
+    hooks compile a module from an instrumented source (a loader overriding how it reads,
+    compiles or runs it: ``get_data``, ``get_code``, ``source_to_code``, ``exec_module``),
+    keeping its file and qualified names; its functions then hold bodies other than the file's, which inlined code holds
     (review R14 f2). A module without a loader (made by ``exec``) is taken as written."""
     spec = namespace.get("__spec__")
     loader = getattr(spec, "loader", None) if spec is not None else namespace.get("__loader__")
@@ -89,7 +89,7 @@ def loaded_as_written(namespace: dict[str, Any]) -> bool:
     kind = type(loader)
     if getattr(kind, "compiles_as_written", False) or f"{kind.__module__}.{kind.__qualname__}" in _LOADERS_AS_WRITTEN:
         return True
-    return tuple(getattr(kind, method, None) for method in ("get_code", "source_to_code", "exec_module")) == _STANDARD_LOADING
+    return tuple(getattr(kind, method, None) for method in _LOADING_METHODS) == _STANDARD_LOADING
 
 
 #: A global pytest's assertion rewriting gives every module it rewrites (an import alias

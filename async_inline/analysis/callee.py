@@ -69,8 +69,8 @@ MODULE_INTROSPECTION = frozenset(
         ),
     }
 )
-#: Without arguments these find their calling module by its frame (Python 3.12+: the
-#: package ``files()`` reads the resources of).
+#: Without arguments (or with ``None`` for each) these find their calling module by its
+#: frame (Python 3.12+: the package ``files()`` reads the resources of).
 MODULE_INTROSPECTION_WITHOUT_ARGS = frozenset({"importlib.resources.files", "importlib_resources.files"})
 _MODULE_INTROSPECTION_TAILS = frozenset(
     n.rpartition(".")[2] for n in MODULE_INTROSPECTION | MODULE_INTROSPECTION_WITHOUT_ARGS | {"builtins.type"}
@@ -354,14 +354,14 @@ def _first_call(
     three_args: frozenset[str] = frozenset(),
 ) -> str | None:
     """The first call among ``nodes`` of a function named in ``calls`` (or in
-    ``without_args``, called without arguments; or in ``three_args``, with three or more,
+    ``without_args``, called without arguments or with ``None`` for each; or in ``three_args``, with three or more,
     or unpacked ones), shown as ``name()``; ``tails`` are the last parts of those names."""
     aliases = _aliases(index)
 
     def matches(names: Collection[str], call: cst.Call) -> bool:
         return any(
-            name in calls
-            or (name in without_args and not call.args)
+            (name in calls and not (name in _AT_ANOTHER_STACK_LEVEL and _stack_level_above_one(call)))
+            or (name in without_args and all(m.matches(arg, m.Arg(value=m.Name("None"), star="")) for arg in call.args))
             or (name in three_args and (len(call.args) >= 3 or any(arg.star for arg in call.args)))
             for name in names
         )
@@ -380,6 +380,20 @@ def _first_call(
             if aliased is not None and matches((aliased,), node):
                 return f"{tail}() ({aliased.removeprefix('builtins.')})"
     return None
+
+
+#: Calls that look at the frame ``stacklevel`` frames up: at 2 or more, a physical frame
+#: either way (documented), not the callee's module.
+_AT_ANOTHER_STACK_LEVEL = frozenset({"warnings.warn"})
+
+
+def _stack_level_above_one(call: cst.Call) -> bool:
+    """``warnings.warn(message, category, stacklevel)`` with a literal ``stacklevel`` of 2
+    or more (R15 m7: anyio's ``to_thread.run_sync`` warns so, and lost its sites)."""
+    level = next((arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "stacklevel"), None)
+    if level is None and len(call.args) >= 3 and all(arg.keyword is None and not arg.star for arg in call.args[:3]):
+        level = call.args[2].value
+    return isinstance(level, cst.Integer) and int(level.value, 0) >= 2
 
 
 def _aliases(index: ScopeIndex) -> dict[str, str]:

@@ -32,7 +32,8 @@ class ClassTest:
 
     order: ClassOrder
     name: str
-    #: The site's module first, then the method's, then the one the code is written into.
+    #: The site's module first, then the method's, then those of the code it is inlined
+    #: into (the physical caller's first).
     modules: tuple[ModuleFacts, ...]
 
     @cached_property

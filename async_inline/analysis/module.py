@@ -232,7 +232,29 @@ class ModuleFacts:
                     stores.setdefault(store[1], []).append(AttributeStore(store[0], store[2], store[3], store[4]))
                 if _may_make_class(call):
                     calls.append(call)
+                if self.index.qualified_names(call.func) & _UPDATING_AN_OBJECTS_DICT and call.args:
+                    stores.setdefault(ANY_ATTRIBUTE, []).append(AttributeStore(call.args[0].value, None))
+            if kind in (cst.Attribute, cst.Call) and (owner := _instance_dict_of(cast(cst.BaseExpression, node))) is not None:
+                if self._dict_escapes(node):
+                    stores.setdefault(ANY_ATTRIBUTE, []).append(AttributeStore(owner, None))
         return classes, stores, calls
+
+    def _dict_escapes(self, mapping: cst.CSTNode) -> bool:
+        """``x.__dict__`` (or ``vars(x)``) is replaced, or handed on where the code may
+        write it under names the source does not show: bound to a name (``d =
+        self.__dict__``), passed to a function (``operator.setitem(vars(self), ...)``,
+        ``exec(code, self.__dict__)``; not to a builtin that only reads it), returned,
+        yielded, put in a display (review R15 m3: ``self.__dict__ = self``, the AttrDict
+        idiom). Read in place (``x.__dict__["m"]``, ``"m" in vars(x)``, a method called on
+        it, which ``_named_attribute_sets`` reads) it is not."""
+        up = self.index.parent(mapping)
+        if isinstance(up, cst.Arg):
+            call = self.index.parent(up)
+            names = self.index.qualified_names(call.func) if isinstance(call, cst.Call) else set()
+            return not (names and all(n.startswith("builtins.") and n not in ("builtins.exec", "builtins.eval") for n in names))
+        return isinstance(
+            up, (cst.AssignTarget, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.Return, cst.Yield, cst.Element, cst.StarredElement, cst.DictElement)
+        )
 
     @cached_property
     def binding_names(self) -> dict[tuple[Scope, str], list[cst.Name]]:
@@ -535,11 +557,24 @@ def _named(
     yield obj, ANY_ATTRIBUTE if value is None else value, stored, mock, None
 
 
+#: Functions that update an object's ``__dict__`` from another's.
+_UPDATING_AN_OBJECTS_DICT = frozenset({"functools.update_wrapper"})
+
+
 def _instance_dict_of(expr: cst.BaseExpression) -> cst.BaseExpression | None:
-    """``x`` for ``x.__dict__`` and ``vars(x)``: an object's own attributes as a dict."""
+    """``x`` for ``x.__dict__``, ``vars(x)``, ``getattr(x, "__dict__")`` and
+    ``object.__getattribute__(x, "__dict__")``: an object's own attributes as a dict."""
     if isinstance(expr, cst.Attribute) and expr.attr.value == "__dict__":
         return expr.value
     if m.matches(expr, m.Call(func=m.Name("vars"), args=[m.Arg(keyword=None, star="")])):
+        return cast(cst.Call, expr).args[0].value
+    if m.matches(
+        expr,
+        m.Call(
+            func=m.Name("getattr") | m.Attribute(value=m.Name("object"), attr=m.Name("__getattribute__")),
+            args=[m.Arg(keyword=None, star=""), m.Arg(value=m.SimpleString(), keyword=None, star="")],
+        ),
+    ) and cast(cst.SimpleString, cast(cst.Call, expr).args[1].value).evaluated_value == "__dict__":
         return cast(cst.Call, expr).args[0].value
     return None
 

@@ -129,9 +129,9 @@ class SiteScope:
     root: cst.FunctionDef
     scope: Scope
     method: MethodContext | None
-    #: The module the inlined code is written into (``facts``'s own for a site of its
-    #: functions; the physical caller's for a site of an inlined body).
-    written_into: ModuleFacts
+    #: The modules of the code the site's code is inlined into, the physical caller's
+    #: first, and ``facts``: what the rewrite read to put the code there.
+    read_along: tuple[ModuleFacts, ...]
 
 
 def resolve(where: SiteScope, call: cst.Call) -> Target | Refusal:
@@ -167,7 +167,7 @@ def resolve(where: SiteScope, call: cst.Call) -> Target | Refusal:
         reason = f"'{cls.qualname}' is not a module-level class bound once"
         return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.NOT_FUNCTION.value)
     callee = owner_facts.method(cls, name)
-    test = ClassTest(order, name, (facts, owner_facts, where.written_into))
+    test = ClassTest(order, name, (facts, owner_facts, *where.read_along))
     return Target(callee, _lookup(found_def.kind, instance), shape, owner_facts, receiver_class, order.via(cls, via), test)
 
 

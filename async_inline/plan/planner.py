@@ -87,6 +87,9 @@ class _Frame:
     #: For code of another module: the top-level import statement of the module being
     #: rewritten after which that module's namespace can be read.
     via: cst.SimpleStatementLine | None = None
+    #: The modules of the frames around this one, the physical caller's first: the rewrite
+    #: read them to inline this code (``SiteScope.read_along``).
+    along: tuple[ModuleFacts, ...] = ()
     #: Emitted local names of this frame and the frames around it.
     active_names: frozenset[str] = frozenset()
     #: Names the comprehensions around this frame's code bind (in the frames around it): an
@@ -271,7 +274,7 @@ class Planner:
             in_star_handler=here.in_star_handler,
             growth=self._growth[frame.caller.node],
         )
-        target = resolve(SiteScope(frame.facts, frame.root, frame.scope, frame.method, self.facts), site.call)
+        target = resolve(SiteScope(frame.facts, frame.root, frame.scope, frame.method, (*frame.along, frame.facts)), site.call)
         if isinstance(target, Refusal):
             return target
         if target.facts is not self.facts and self._via(frame, target) is None:
@@ -515,7 +518,12 @@ class Planner:
             base_blocks=here.blocks + FRAME_BLOCKS,
             constants=constants,
             reads=reads,
-            opening=self._opening(site, check, self._stable(frame, walrus_targets(stmt)), self._stores_on_entry(check, constants, aliased)),
+            opening=self._opening(
+                site,
+                check,
+                self._stable(frame, walrus_targets(stmt)),
+                self._stores_on_entry(check, constants, aliased) or _result_set_up_front(stmt, site, check),
+            ),
         )
         self._statements(callee.body, child, ())
         direct = self._direct_result(frame, stmt, site, check)
@@ -539,8 +547,9 @@ class Planner:
     def _opening(self, site: SiteCall, check: Inlinable, stable: Callable[[cst.CSTNode], bool], stores: bool) -> cst.Await | None:
         """The site of the callee's body whose guard this site's guard can make. Not where the
         frame's entry stores a variable (``stores``): the variable may still hold what an
-        earlier run that raised left there, whose ``__del__`` could rebind the name after a
-        merged test passed (review R13 d1)."""
+        earlier run left there (one that raised, or a header's result, which lives until
+        the statement runs again), whose ``__del__`` could rebind the name after a merged
+        test passed (reviews R13 d1, R15 o1)."""
         if stores:
             return None
         callee = check.target.callee
@@ -679,6 +688,7 @@ class Planner:
             facts=target.facts,
             method=MethodContext.of_callee(target),
             via=self._via(frame, target),
+            along=(*frame.along, frame.facts),
             observed=here.observed,
             in_handler=here.in_handler,
             in_star_handler=here.in_star_handler,
@@ -734,6 +744,15 @@ def _in_later_with_item(index: ScopeIndex, stmt: cst.CSTNode, node: cst.Await, h
     if item is None or item is stmt.items[0]:
         return here
     return replace(here, observed=True, blocks=here.blocks + block_cost(stmt, item))
+
+
+def _result_set_up_front(stmt: cst.CSTNode, site: SiteCall, check: Inlinable) -> bool:
+    """The frame's entry sets its result to None (``FrameBuilder.statement_frame``: the
+    callee may fall off its end): a store, unless the result is discarded (``await f()``
+    as a statement). It may free what an earlier run left there (review R15 o1)."""
+    returns = check.target.facts.return_plan(check.target.callee)
+    discarded = isinstance(stmt, cst.Expr) and stmt.value is site.await_node
+    return returns.may_fall_off and not returns.swallowable and not discarded
 
 
 def _left_as_written(stmt: cst.CSTNode) -> list[cst.CSTNode]:

@@ -347,3 +347,91 @@ def test_a_patch_naming_the_class_by_a_string_is_a_store_on_that_class(patch):
     rewritten = {**files, "pkg/app.py": results["pkg/app.py"].code}
     original, after = run_package(files, "pkg.app:main"), run_package(rewritten, "pkg.app:main")
     assert after == original
+
+
+def test_a_module_between_the_site_and_the_physical_caller_is_read():
+    """Review R15 m4: ``app`` inlines ``mid.f``, which inlines ``lib.K.run``, whose own
+    ``self.m()`` site lands in ``app``; the store ``k.m = other`` is in ``mid``, which the
+    rewrite read to inline ``f`` and the class test's scan did not."""
+    from tests.differential.package_harness import assert_same_package_behaviour
+
+    results = assert_same_package_behaviour(
+        {
+            "pkg/__init__.py": "",
+            "pkg/lib.py": """
+                class K:
+                    async def m(self):
+                        return "K.m"
+                    async def run(self):
+                        return await self.m()
+            """,
+            "pkg/mid.py": """
+                from .lib import K
+
+                async def other():
+                    return "other"
+
+                async def f(flag):
+                    k = K()
+                    if flag:
+                        k.m = other
+                    return await k.run()
+            """,
+            "pkg/app.py": """
+                from . import mid
+
+                async def main():
+                    return [await mid.f(False), await mid.f(True)]
+            """,
+        },
+        options=CLASS_METHODS,
+        inlined={"pkg.mid.f"},
+    )
+    assert not _class_tested(results["pkg/app.py"].code), results["pkg/app.py"].code
+
+
+@pytest.mark.parametrize(
+    "store",
+    [
+        "self.__dict__ = {'m': shadow}",
+        "d = self.__dict__\n            d['m'] = shadow",
+        "d = vars(self)\n            d.update(m=shadow)",
+        "(d := self.__dict__).update(m=shadow)",
+        "operator.setitem(self.__dict__, 'm', shadow)",
+        "getattr(self, '__dict__')['m'] = shadow",
+        "functools.update_wrapper(self, Holder())",
+        "exec('m = shadow', globals(), self.__dict__)",
+    ],
+)
+def test_an_instance_dict_replaced_or_handed_on_counts_for_every_name(store):
+    """Review R15 m3: the instance dict replaced, bound to a name, or passed to a function
+    that may write it under names the source does not show."""
+    source = "import functools, operator\n\nclass Holder:\n    m = None\n\n" + _SHADOW.replace("STORE", store)
+    source = source.replace("class Holder:\n    m = None", "class Holder:\n    def __init__(self):\n        self.m = shadow")
+    result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
+    assert not _class_tested(result.code), result.code
+
+
+def test_an_instance_dict_replaced_by_the_instance_itself():
+    """The AttrDict idiom: every key of the mapping is an attribute."""
+    result = assert_same_behaviour(
+        """
+async def fetch_override():
+    return "override"
+
+class Config(dict):
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.__dict__ = self
+    async def fetch(self):
+        return "Config.fetch"
+    async def run(self):
+        return await self.fetch()
+
+async def main():
+    return [await Config().run(), await Config(fetch=fetch_override).run()]
+""",
+        options=CLASS_METHODS,
+        min_inlined=0,
+    )
+    assert ").fetch is _ai_ref_" not in result.code

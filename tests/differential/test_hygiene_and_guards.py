@@ -745,3 +745,57 @@ async def main():
         print("caught", e)
     print("second:", await mid(2, False))
 ''', inlined={"mid", "leaf"})
+
+
+_STALE_RESULT = {
+    # A header's result lives until the statement runs again (documented).
+    "header": '''
+async def mid(n):
+    r = await leaf()
+    if n:
+        return Token()
+
+async def main():
+    for i in (1, 0):
+        if await mid(i):
+            print("got token")
+''',
+    # So does the result of a statement that raised after the frame returned.
+    "raising_statement": '''
+async def mid(flag):
+    r = await leaf()
+    if flag:
+        return r, Token()
+
+async def main():
+    for flag in (True, False):
+        try:
+            a, b, c = await mid(flag)
+        except (ValueError, TypeError) as e:
+            print("caught", type(e).__name__)
+''',
+}
+
+
+@pytest.mark.parametrize("caller", _STALE_RESULT.values(), ids=_STALE_RESULT.keys())
+def test_merged_guard_sees_a_rebinding_made_by_the_frames_result_set_up_front(caller):
+    """Review R15 o1: ``mid`` may fall off its end, so its frame sets the result to None
+    before the body, where the result variable may still hold an earlier run's value
+    (whose freeing comes later than the original's: documented). Its ``__del__`` rebinds
+    ``leaf`` there, after the merged test of ``mid`` and ``leaf`` had passed: the rewrite
+    ran leaf's old body. The same rule as R13 d1: no merge where the entry stores."""
+    assert_same_behaviour('''
+import sys
+
+class Token:
+    def __del__(self):
+        sys.modules[__name__].leaf = leaf2
+
+async def leaf():
+    print("leaf1")
+    return 1
+
+async def leaf2():
+    print("leaf2")
+    return 2
+''' + caller, inlined={"mid", "leaf"})

@@ -1078,7 +1078,9 @@ def test_a_warning_issued_by_a_callee_of_another_module_keeps_the_call():
     """Review R14 i3: ``warnings.warn`` attributes a warning to the module of the frame it
     runs in, and filters select by that module (``-W error::UserWarning:pkg.lib``; the
     default filters show a DeprecationWarning only in ``__main__``). Inlined into another
-    module, the filter below stopped matching. A same-module callee is inlined as before."""
+    module, the filter below stopped matching. A same-module callee is inlined as before,
+    and so is one warning with ``stacklevel=2`` (its location is a physical frame either
+    way, documented; R15 m7: anyio's ``to_thread.run_sync`` lost its sites)."""
     results = assert_same_package_behaviour({
         "pkg/__init__.py": "",
         "pkg/lib.py": '''
@@ -1095,6 +1097,10 @@ def test_a_warning_issued_by_a_callee_of_another_module_keeps_the_call():
 
             async def local_old(x):
                 return await old(x)
+
+            async def deprecated(x):
+                warnings.warn("deprecated blames its caller", DeprecationWarning, stacklevel=2)
+                return x + 3
         ''',
         "pkg/app.py": '''
             import warnings
@@ -1107,9 +1113,12 @@ def test_a_warning_issued_by_a_callee_of_another_module_keeps_the_call():
                         print("got", await call(1))
                     except UserWarning as w:
                         print("refused:", w)
+                with warnings.catch_warnings(record=True) as seen:
+                    warnings.simplefilter("always")
+                    print(await lib.deprecated(1), [str(w.message) for w in seen])
                 print(await lib.old(1))
         ''',
-    }, inlined={"pkg.lib.old"}, raises="UserWarning")
+    }, inlined={"pkg.lib.old", "pkg.lib.deprecated"}, raises="UserWarning")
     skipped = {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped}
     assert ("lib.old", "frame-introspection") in skipped, skipped
 
@@ -1530,16 +1539,20 @@ def test_resources_of_the_calling_package_read_by_a_callee_of_another_package_ke
 
             async def load_from(name):
                 return resources.files("lib").joinpath(name).read_text().strip()
+
+            async def load_none(name):
+                return resources.files(anchor=None).joinpath(name).read_text().strip()
         ''',
         "app/__init__.py": "# the app's package\n",
         "app/main.py": '''
-            from lib.res import load, load_from
+            from lib.res import load, load_from, load_none
 
             async def main():
-                return await load("__init__.py"), await load_from("__init__.py")
+                return await load("__init__.py"), await load_from("__init__.py"), await load_none("__init__.py")
         ''',
     }, entry="app.main:main", inlined={"lib.res.load_from"})
-    assert {(s.callee, s.code) for s in results["app/main.py"].report.skipped} == {("load", "frame-introspection")}
+    skipped = {(s.callee, s.code) for s in results["app/main.py"].report.skipped}
+    assert skipped == {("load", "frame-introspection"), ("load_none", "frame-introspection")}
 
 
 def test_a_module_file_beside_a_package_of_the_same_name_is_not_the_module():
@@ -1583,19 +1596,33 @@ def test_an_input_file_beside_a_package_directory_of_its_name_is_refused(tmp_pat
     assert [(s["callee"], s.get("shape")) for s in skipped] == [("f", "ambiguous")], skipped
 
 
-def test_a_callee_module_compiled_from_a_transformed_source_keeps_the_call():
+_TRANSFORMING_LOADERS = {
+    "source_to_code": '''
+                def source_to_code(self, data, path, *, _optimize=-1):
+                    text = data.decode().replace("    return ", "    assert isinstance(x, int), 'x must be int'\\n    return ")
+                    return compile(text, path, "exec", dont_inherit=True)
+''',
+    "get_data": '''
+                def get_data(self, path):
+                    data = super().get_data(path)
+                    return data.replace(b"    return ", b"    assert isinstance(x, int), 'x must be int'\\n    return ")
+''',
+}
+
+
+@pytest.mark.parametrize("transform", _TRANSFORMING_LOADERS.values(), ids=_TRANSFORMING_LOADERS.keys())
+def test_a_callee_module_compiled_from_a_transformed_source_keeps_the_call(transform):
     """Review R14 f2: typeguard's and beartype's import hooks compile a module from an
     instrumented source, keeping its file and qualified names, so the guard accepted the
     instrumented function and the inlined body was the file's, without the checks. A
-    reference into a module whose loader transforms its source is not found."""
+    reference into a module whose loader transforms its source is not found (R15 m1: also
+    one that changes the bytes it reads)."""
     assert_same_package_behaviour({
         "pkg/__init__.py": '''
             import importlib.abc, importlib.machinery, sys
 
             class Checking(importlib.machinery.SourceFileLoader):
-                def source_to_code(self, data, path, *, _optimize=-1):
-                    text = data.decode().replace("    return ", "    assert isinstance(x, int), 'x must be int'\\n    return ")
-                    return compile(text, path, "exec", dont_inherit=True)
+''' + transform + '''
 
             class Finder(importlib.abc.MetaPathFinder):
                 def find_spec(self, name, path, target=None):
