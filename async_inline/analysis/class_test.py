@@ -113,9 +113,9 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     scan = _Scan(name, top, related, orders, seen)
     for module in seen:
         where = "" if module is modules[0] else f"{module.name}, "
-        named = module.attribute_stores.get(name, [])
-        for store in (*named, *module.attribute_stores.get(ANY_ATTRIBUTE, ())):
-            why = scan.store(module, store, named=store in named)
+        named = [(store, True) for store in module.attribute_stores.get(name, ())]
+        for store, is_named in (*named, *((store, False) for store in module.attribute_stores.get(ANY_ATTRIBUTE, ()))):
+            why = scan.store(module, store, named=is_named)
             if why is not None:
                 return f"{why} at {where}line {module.index.line(store.obj)}"
         for call in module.class_calls:
@@ -128,8 +128,8 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
             return f"subclass '{sub.qualname}' binds '{name}' to an object other than a function"
     for module in seen:
         for cls in module.every_class:
-            holder = scan.holder(class_order(module, cls).classes)
-            if holder is not None and any(c is not UNKNOWN and c.customizes_lookup for c in class_order(module, cls).classes):
+            classes = class_order(module, cls).classes
+            if scan.holder(classes) is not None and any(c is not UNKNOWN and c.customizes_lookup for c in classes):
                 # An instance passed where the receiver is expected (duck typing, or
                 # ``obj.__class__ = Proxy``) passes the class test; its lookup runs code.
                 return f"class '{cls.qualname}' may hold the method as '{name}' and customizes attribute lookup"

@@ -232,7 +232,12 @@ class ModuleFacts:
                     stores.setdefault(store[1], []).append(AttributeStore(store[0], store[2], store[3], store[4]))
                 if _may_make_class(call):
                     calls.append(call)
-                if self.index.qualified_names(call.func) & _UPDATING_AN_OBJECTS_DICT and call.args:
+                func = call.func
+                if (
+                    call.args
+                    and (func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else None) == "update_wrapper"
+                    and self.index.qualified_names(func) & _UPDATING_AN_OBJECTS_DICT
+                ):
                     stores.setdefault(ANY_ATTRIBUTE, []).append(AttributeStore(call.args[0].value, None))
             if kind in (cst.Attribute, cst.Call) and (owner := _instance_dict_of(cast(cst.BaseExpression, node))) is not None:
                 if self._dict_escapes(node):
@@ -479,14 +484,14 @@ def _named_attribute_sets(call: cst.Call) -> Iterator[_NamedSet]:
         yield from _patched(args)
     elif attr in ("setattr", "__setattr__") and len(args) >= 2:
         target = args[0].value
-        if len(args) == 2 and (dotted := _dotted_string(target)) is not None and "." in dotted:
+        if len(args) == 2 and (dotted := _string_value(target)) is not None and "." in dotted:
             owner, _, name = dotted.rpartition(".")  # monkeypatch.setattr("pkg.mod.K.m", value)
             yield target, name, args[1].value, False, owner
         else:
             yield from _named(target, args[1].value, positional_argument(args, 2))
     elif attr == "multiple" and on_patch and args and args[0].keyword is None:
         target = args[0].value
-        yield from ((target, arg.keyword.value, arg.value, False, _dotted_string(target)) for arg in args[1:] if arg.keyword is not None)
+        yield from ((target, arg.keyword.value, arg.value, False, _string_value(target)) for arg in args[1:] if arg.keyword is not None)
     elif attr == "dict" and on_patch and args and (obj := _instance_dict_of(args[0].value)) is not None:
         # mock.patch.dict(x.__dict__, {"m": ...}, m=...)
         yield from _dict_items(obj, positional_argument(args, 1), args[1:])
@@ -521,7 +526,7 @@ def _dict_items(obj: cst.BaseExpression, mapping: cst.BaseExpression | None, arg
 def _patched(args: Sequence[cst.Arg]) -> Iterator[_NamedSet]:
     """``mock.patch("pkg.mod.K.m", new)``: attribute ``m`` of the object ``pkg.mod.K``."""
     target = args[0].value if args[0].keyword is None else _keyword(args, "target")
-    path = _dotted_string(target) if target is not None else None
+    path = _string_value(target) if target is not None else None
     if target is None or path is None or "." not in path:
         return
     obj, _, name = path.rpartition(".")
@@ -538,7 +543,7 @@ def _makes_a_mock(args: Sequence[cst.Arg], new: cst.BaseExpression | None) -> bo
     return new is None and not any(a.keyword is not None and a.keyword.value == "new_callable" or a.star for a in args)
 
 
-def _dotted_string(expr: cst.BaseExpression) -> str | None:
+def _string_value(expr: cst.BaseExpression) -> str | None:
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)) and isinstance(value := expr.evaluated_value, str):
         return value
     return None
@@ -553,7 +558,7 @@ def _named(
     obj: cst.BaseExpression, name: cst.BaseExpression, stored: cst.BaseExpression | None, mock: bool = False
 ) -> Iterator[_NamedSet]:
     """Attribute ``name`` of ``obj``: a string literal's, else ``ANY_ATTRIBUTE``."""
-    value = _dotted_string(name)
+    value = _string_value(name)
     yield obj, ANY_ATTRIBUTE if value is None else value, stored, mock, None
 
 
