@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.differential.harness import stress_active
+
 pytestmark = pytest.mark.skipif(sys.version_info < (3, 11), reason="frame maps need co_positions")
 
 PROGRAMS = {
@@ -177,7 +179,7 @@ def test_run_prints_where_python_says_the_exception_was_caught(tmp_path: Path, n
     script.write_text(f"import asyncio\n\n\n{PROGRAMS[name]}\n\nasyncio.run(main())\n")
     plain = _stderr([sys.executable, str(script)], tmp_path)
     inlined = _stderr([sys.executable, "-m", "async_inline", "run", str(script)], tmp_path)
-    assert "[inlined]" in inlined
+    assert stress_active() or "[inlined]" in inlined  # a stress rewrite inlines some sites only
     assert inlined.replace(" [inlined]", "") == plain
 
 
