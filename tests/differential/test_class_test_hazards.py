@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from async_inline import Options
+from async_inline import Options, RewriteResult
 from async_inline.api import rewrite_program
 from tests.differential.harness import assert_same_behaviour
 from tests.differential.package_harness import run_package
@@ -21,6 +21,15 @@ CLASS_METHODS = Options(assume=frozenset({"class-methods"}))
 def _class_tested(code: str) -> bool:
     """A site of method ``m`` is guarded by the class test."""
     return ").m is _ai_ref_" in code
+
+
+def _run_rewritten(files: dict[str, str], read_only: frozenset[str] = frozenset()) -> tuple[dict[str, RewriteResult], dict, dict]:
+    """The rewrite of the package ``files`` under the assumption (not a stress one: these
+    tests look at its decisions), and the outcomes of running the original and the
+    rewritten program, ``read_only`` modules kept as written (``--source-root`` modules)."""
+    results = rewrite_program(files, options=CLASS_METHODS.replace(stress_seed=None))
+    rewritten = {path: text if path in read_only else results[path].code for path, text in files.items()}
+    return results, run_package(files, "pkg.app:main"), run_package(rewritten, "pkg.app:main")
 
 
 _SHADOW = '''
@@ -255,10 +264,8 @@ def test_the_module_an_inlined_methods_own_site_is_written_into_is_read():
                 return await k.run()
         '''),
     }
-    results = rewrite_program(files, options=CLASS_METHODS)
+    results, original, after = _run_rewritten(files, read_only=frozenset({"pkg/k.py"}))
     assert [(d.caller, d.callee) for d in results["pkg/app.py"].report.inlined] == [("main", "k.run")]
-    rewritten = {**files, "pkg/app.py": results["pkg/app.py"].code}
-    original, after = run_package(files, "pkg.app:main"), run_package(rewritten, "pkg.app:main")
     original.pop("missing")
     after.pop("missing")
     assert after == original
@@ -317,10 +324,8 @@ def test_a_patch_naming_the_class_by_a_string_is_a_store_on_that_class(patch):
                     return [a, str(e)]
         '''),
     }
-    results = rewrite_program(files, options=CLASS_METHODS)
+    results, original, after = _run_rewritten(files)
     assert not _class_tested(results["pkg/app.py"].code), results["pkg/app.py"].code
-    rewritten = {**files, "pkg/app.py": results["pkg/app.py"].code}
-    original, after = run_package(files, "pkg.app:main"), run_package(rewritten, "pkg.app:main")
     assert after == original
 
 
@@ -357,11 +362,9 @@ def test_a_module_between_the_site_and_the_physical_caller_is_read():
                 return [await mid.f(False), await mid.f(True)]
         """),
     }
-    results = rewrite_program(files, options=CLASS_METHODS.replace(stress_seed=None))
+    results, original, after = _run_rewritten(files, read_only=frozenset({"pkg/lib.py"}))
     assert [(d.caller, d.callee) for d in results["pkg/app.py"].report.inlined] == [("main", "mid.f"), ("main", "mid.f")]
     assert not _class_tested(results["pkg/app.py"].code), results["pkg/app.py"].code
-    rewritten = {**files, "pkg/app.py": results["pkg/app.py"].code, "pkg/mid.py": results["pkg/mid.py"].code}
-    original, after = run_package(files, "pkg.app:main"), run_package(rewritten, "pkg.app:main")
     original.pop("missing")
     after.pop("missing")
     assert after == original == {**original, "result": repr(["K.m", "other"])}
