@@ -4,8 +4,9 @@ Rewritten code starts with ``import runtime as _ai_rt``. A module of the program
 itself named ``runtime`` (a ``runtime.py`` beside a script, a top-level package) would be
 imported instead, and the rewritten module would fail as it runs. The command line refuses
 to rewrite such inputs, or files whose program finds such a module beside them
-(``runtime_beside``) or in a source root (``runtime_in``), and the import hook leaves modules as they are while ``import
-runtime`` would not reach async_inline's runtime (``shadowing_runtime``).
+(``runtime_beside``) or in a source root (``runtime_in``), and the import hook leaves
+modules as they are while ``import runtime`` would not reach async_inline's runtime
+(``shadowing_runtime``).
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ the function's own source, line, columns, arguments and locals (``-l``), and the
 location line of an inlined one says ``[inlined into CALLER]``.
 
 pytest has no hook for traceback entries, so this uses its internals, each pinned by
-tests/debug/test_logical_frames.py (and test_caught_tracebacks.py): ``TracebackEntry`` (subclassed), ``Code`` and
-``Frame`` (wrapped), the item's ``_traceback_filter`` (wrapped, per item, for every
-exception of a chain) and the ``ReprEntry``/``ReprFileLocation`` of the report (marked).
+tests/debug/test_logical_frames.py and test_caught_tracebacks.py: ``TracebackEntry``
+(subclassed), ``Code`` and ``Frame`` (wrapped), the item's ``_traceback_filter`` (wrapped,
+per item, for every exception of a chain) and the ``ReprEntry``/``ReprFileLocation`` of the
+report (marked).
 """
 
 from __future__ import annotations
