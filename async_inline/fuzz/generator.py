@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from .gaps import NUMERIC_LITERALS, GapShapes
 from .lifetimes import LifetimeShapes
 from .prelude import prelude
 
@@ -256,6 +257,12 @@ class ProgramGenerator:
         #: awaiting them, which ``main`` awaits first (``lifetimes.py``; its own draws).
         self.lifetimes = LifetimeShapes(seed, runtime_async, mutable_defaults)
         self.lifetime_lines = self.lifetimes.source() if self.lifetimes.drawn() else []
+        #: Shapes the rest never made (``gaps.py``): callees and ``gaps()``, which ``main``
+        #: awaits after ``lifetimes()``; and, from a generator of their own (``gap_draws``),
+        #: literal arguments and defaults, ``G += ...``, in the main draws' code.
+        self.gap_shapes = GapShapes(seed, runtime_async, mutable_defaults)
+        self.gap_lines = self.gap_shapes.source()
+        self.gap_draws = random.Random(f"gap draws {seed}")
 
     # -- helpers ------------------------------------------------------------------------
     def chance(self, p: float) -> bool:
@@ -473,6 +480,11 @@ class ProgramGenerator:
             return f"[{self.expr(d - 1)}]"
         if p.name == "box":
             return f"Box({self.expr(d - 1)})"
+        if not self.in_fstring and self.gap_draws.random() < 0.05:
+            # A literal other than 0-9, pasted where the callee computes with it (gap 1);
+            # the expression is made and left out, so that the main draws stay as they were.
+            self.expr(d - 1)
+            return self.gap_draws.choice(NUMERIC_LITERALS)
         if not self.in_fstring and self.chance(0.04):  # across lines, as only the call's brackets allow
             return f"{self.expr(d - 1)} or\n            {self.expr(d - 1)}"
         if positional and not (self.in_fstring or self.in_comprehension) and self.fn is not None and self.chance(0.03):
@@ -600,7 +612,10 @@ class ProgramGenerator:
         if r < 0.56 and self.uses("cv"):
             return [f"{indent}cv.set({self.expr(1)})"]
         if r < 0.58 and fn is not None and fn.uses_global:
-            return [f"{indent}G = (G + {self.expr(1)}) % 1000"]
+            value = self.expr(1)
+            if self.gap_draws.random() < 0.4:  # an augmented store of the global (gap 10)
+                return [f"{indent}G += {value}", f"{indent}G %= 1000"]
+            return [f"{indent}G = (G + {value}) % 1000"]
         if r < 0.60 and fn is not None and fn.has("acc"):
             return [f"{indent}acc.append({self.expr(1)})"]
         if r < 0.62 and fn is not None and fn.has("box"):
@@ -1022,11 +1037,11 @@ class ProgramGenerator:
             params.append(Param(name, "normal"))
         for name, default in (("d", str(self.rng.randint(0, 9))), ("acc", "[]"), ("box", "Box()")):
             if self.chance(0.3 if name == "d" else 0.15):
-                params.append(Param(name, "normal", default))
+                params.append(Param(name, "normal", self.odd_default(default) if name == "d" else default))
         if self.chance(0.1):
             params.append(Param("rest", "star"))
         if self.chance(0.25):
-            params.append(Param("k", "kwonly", self.pick([str(self.rng.randint(0, 9)), "G", "t('default', 4)"])))
+            params.append(Param("k", "kwonly", self.odd_default(self.pick([str(self.rng.randint(0, 9)), "G", "t('default', 4)"]))))
         if self.chance(0.1):
             params.append(Param("kr", "kwonly"))
         fn.recursive = self.chance(0.15)
@@ -1043,6 +1058,11 @@ class ProgramGenerator:
         if fn.uses_global:
             fn.shadows.discard("G")
         return fn
+
+    def odd_default(self, default: str) -> str:
+        """``default``, or now and then a literal of another type (gap 2: what
+        ``frozen-defaults`` folds), from ``gap_draws``."""
+        return self.gap_draws.choice(NUMERIC_LITERALS) if self.gap_draws.random() < 0.25 else default
 
     def function_source(self, fn: Function) -> list[str]:
         self.fn = fn
@@ -1300,6 +1320,7 @@ class ProgramGenerator:
             lines.insert(2, "")
         if self.lifetime_lines:
             lines += self.lifetimes.main_call()
+        lines += self.gap_shapes.main_call()
         for n, call in enumerate(calls):
             lines += [
                 "    try:",
@@ -1324,6 +1345,7 @@ class ProgramGenerator:
             out += self.function_source(fn) + ["", ""]
         out += self.extra_callers()
         out += self.lifetime_lines
+        out += self.gap_lines
         out += self.main_source()
         return "\n".join(out) + "\n"
 

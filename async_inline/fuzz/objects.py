@@ -744,6 +744,7 @@ class ObjectProgramGenerator(ProgramGenerator):
             body.append("    SynchronizationContext.set_current(CTX[0])")
         if self.lifetime_lines:
             body += self.lifetimes.main_call()
+        body += self.gap_shapes.main_call()
         calls = [f"await {self.call_text(f, 2)}" for f in self.callees() for _ in range(self.rng.randint(2, 3))]
         self.rng.shuffle(calls)
         calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits + self.conditional)]
@@ -853,6 +854,7 @@ class ObjectProgramGenerator(ProgramGenerator):
             if module == 0:
                 self.module = 0
                 lines += self.lifetime_lines
+                lines += self.gap_lines
                 lines += self.main_source()
             code[module] = lines
         if not self.package:
