@@ -29,6 +29,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -39,6 +40,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sdists import DEFAULT, VERSIONS, environment, fetch, log, package_dir
+
+#: The async_inline checkout this script belongs to.
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -514,7 +518,8 @@ def measure(name: str, work: Path, via: str, noinline: str = "", assume: str = "
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("libraries", nargs="*", metavar="LIBRARY", help=f"any of {', '.join(SUITES)} (default: {', '.join(DEFAULT)})")
-    parser.add_argument("--work", type=Path, default=Path("build/real"), help="work directory (default: build/real)")
+    default_work = Path(tempfile.gettempdir()) / "async_inline-suites"
+    parser.add_argument("--work", type=Path, default=default_work, help=f"work directory, outside this checkout (default: {default_work})")
     parser.add_argument("--via", choices=("run", "pytest"), default="run", help="how the plugin is started (default: run)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
@@ -526,6 +531,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.assume and args.via != "run":
         parser.error("--assume needs --via run (the plugin takes assumptions from run or [tool.async_inline])")
+    if args.work.resolve().is_relative_to(CHECKOUT):
+        # pytest would take this checkout's pyproject.toml (and its -p tests.stress_mode) as
+        # the configuration of a suite that has none of its own (review R16 s).
+        parser.error(f"--work {args.work} is inside {CHECKOUT}: give a directory outside it")
     unknown = sorted(set(args.libraries) - set(SUITES))
     if unknown:
         parser.error(f"unknown library {unknown[0]!r} (known: {', '.join(SUITES)})")
