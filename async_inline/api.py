@@ -204,17 +204,19 @@ def _check_compiles(source: str, path: str) -> tuple[ast.Module, types.CodeType]
         code = compile(source, path, "exec", dont_inherit=True)
         return pyast.parse_quietly(source), code  # parsing again beats converting the tree back
     except SyntaxError as exc:  # the cause: the interpreter's own error (the import hook raises it)
-        raise SourceError(path, exc.lineno if exc.lineno is not None else _nul_line(source), exc.msg) from exc
+        raise SourceError(path, exc.lineno if exc.lineno is not None else null_byte_line(source), exc.msg) from exc
     except ValueError as exc:  # "source code string cannot contain null bytes" (3.10)
-        raise SourceError(path, _nul_line(source), str(exc)) from exc
+        raise SourceError(path, null_byte_line(source), str(exc)) from exc
     except (RecursionError, MemoryError) as exc:  # too deep for CPython's compiler: `python file.py` fails too
         raise SourceError(path, None, f"Python cannot compile it: {type(exc).__name__}: {exc}") from None
 
 
-def _nul_line(source: str) -> int | None:
-    """The line of the first null byte, which CPython refuses without saying where."""
-    at = source.find("\0")
-    return None if at < 0 else sum(1 for _ in _LINE_END.finditer(source, 0, at)) + 1
+def null_byte_line(source: str | bytes) -> int | None:
+    """The line of the first null byte, which CPython refuses without saying where (bytes
+    are read as Latin-1: one character per byte, the line ends where they were)."""
+    text = source.decode("latin-1") if isinstance(source, bytes) else source
+    at = text.find("\0")
+    return None if at < 0 else sum(1 for _ in _LINE_END.finditer(text, 0, at)) + 1
 
 
 def has_header(source: str) -> bool:
@@ -234,20 +236,45 @@ def has_skip_marker(source: bytes) -> bool:
     """True when the module opts out with ``# async_inline: skip-file`` or its docstring says so."""
     if b"skip-file" not in source:  # fast path: almost every module
         return False
+    return any(_MARKER_RE.search(text) for _, text in _marker_places(source))
+
+
+#: Spellings close to the marker (``# async-inline: skip-file``, ``skip_file``, ``SKIPFILE``)
+#: that do not opt out: ``near_miss_marker`` finds them, so the command line can say so.
+_NEAR_MARKER = r"async[-_ ]?inline\s*:?\s*skip[-_ ]?file"
+_NEAR_MARKER_RE = re.compile(_NEAR_MARKER, re.IGNORECASE)
+_NEAR_MARKER_BYTES_RE = re.compile(_NEAR_MARKER.encode(), re.IGNORECASE)
+
+
+def near_miss_marker(source: bytes) -> int | None:
+    """The line of a comment or module docstring that spells the opt-out marker otherwise,
+    and so does not opt out; None when there is none, or the module opts out."""
+    if not _NEAR_MARKER_BYTES_RE.search(source):  # fast path: one scan of the bytes
+        return None
+    places = _marker_places(source)
+    if any(_MARKER_RE.search(text) for _, text in places):
+        return None
+    return next((line for line, text in places if _NEAR_MARKER_RE.search(text)), None)
+
+
+def _marker_places(source: bytes) -> list[tuple[int, str]]:
+    """(line, text) of the comments and of the module docstring: where the marker counts."""
     try:
         tokens = list(tokenize.tokenize(io.BytesIO(source).readline))
     except (tokenize.TokenError, SyntaxError, UnicodeDecodeError):
-        return False
+        return []
+    places = []
     docstring_possible = True
     for tok in tokens:
-        if tok.type == tokenize.COMMENT and _MARKER_RE.search(tok.string):
-            return True
-        if tok.type in (tokenize.ENCODING, tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
+        if tok.type == tokenize.COMMENT:
+            places.append((tok.start[0], tok.string))
             continue
-        if docstring_possible and tok.type == tokenize.STRING and _MARKER_RE.search(tok.string):
-            return True
+        if tok.type in (tokenize.ENCODING, tokenize.NL, tokenize.NEWLINE):
+            continue
+        if docstring_possible and tok.type == tokenize.STRING:
+            places.append((tok.start[0], tok.string))
         docstring_possible = False
-    return False
+    return places
 
 
 #: PEP 263's encoding declaration, on line 1 or 2.

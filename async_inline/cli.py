@@ -114,6 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 128 + 13  # like a process killed by SIGPIPE
 
 
+def plural(n: int, word: str) -> str:
+    """``1 file``, ``2 files``: the counts of the summary lines."""
+    return f"{n} {word if n == 1 else word + 's'}"
+
+
 def silence_stdout() -> None:
     """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
     try:

@@ -112,7 +112,10 @@ def _load_toml(path: Path) -> dict[str, Any] | None:
         document = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    table = document.get("tool", {}).get("async_inline")
+    tool = document.get("tool", {})
+    if not isinstance(tool, dict):  # `tool = "x"`: valid TOML, but not the [tool] table
+        raise ConfigError(f"{path}: 'tool' must be a table ([tool.async_inline] ...), got {type(tool).__name__} {tool!r}")
+    table = tool.get("async_inline")
     if table is None:
         return None
     if not isinstance(table, dict):
@@ -121,7 +124,13 @@ def _load_toml(path: Path) -> dict[str, Any] | None:
 
 
 def _string_list(value: Any, *, where: str) -> tuple[str, ...]:
+    """A list of strings; one string stands for a list of one. A string holding commas is
+    refused: it is the command line's spelling (``--noinline a.f,a.g``), which TOML would
+    keep as one name that matches nothing."""
     if isinstance(value, str):
+        if "," in value:
+            items = ", ".join(f'"{part.strip()}"' for part in value.split(",") if part.strip())
+            raise ConfigError(f"{where}: expected a list of strings, got the string {value!r}; write a list: [{items}]")
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: expected a list of strings, got {value!r}")

@@ -97,11 +97,33 @@ def _activate_early(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMan
 
 
 def _enabled(config: pytest.Config, namespace: Any) -> bool:
-    return bool(
-        getattr(namespace, "async_inline", False)
-        or getattr(namespace, "async_inline_differential", False)
-        or config.getini("async_inline")
-    )
+    return bool(getattr(namespace, "async_inline", False) or getattr(namespace, "async_inline_differential", False) or _ini_flag(config))
+
+
+def _ini_flag(config: pytest.Config) -> bool:
+    """The ini option ``async_inline``; a bad value is a usage error naming the key and the
+    file (pytest's own message names neither)."""
+    try:
+        return bool(config.getini("async_inline"))
+    except (ValueError, pytest.UsageError) as exc:  # pytest 9 turns its ValueError into a UsageError
+        raise pytest.UsageError(f"{config.inipath or 'the ini file'}: async_inline: {exc} (expected true or false)") from None
+
+
+#: The plugin's options that mean something only while it is active (see ``_check_inactive``).
+_NEEDS_ACTIVE = ("packages", "noinline", "assume", "report")
+
+
+def _check_inactive(namespace: Any) -> None:
+    """An ``--async-inline-*`` option given while the plugin is off is a usage error, not
+    ignored: under ``async-inline run -m pytest`` the hook inlines all the same, so an
+    ignored ``--async-inline-noinline`` would leave the function inlined without a word."""
+    given = [f"--async-inline-{name}" for name in _NEEDS_ACTIVE if getattr(namespace, f"async_inline_{name}", None) is not None]
+    if given:
+        raise pytest.UsageError(
+            f"{given[0]} is an option of the async_inline plugin, which is off: add --async-inline "
+            "(or --async-inline-differential, or the ini option async_inline = true); "
+            "under async-inline run, give run its own options for what it inlines (run --noinline, --assume, --packages)"
+        )
 
 
 def _activate(config: pytest.Config, namespace: Any) -> None:
@@ -122,6 +144,8 @@ def pytest_configure(config: pytest.Config) -> None:
     # Always declared, so a suite using the marker passes --strict-markers with the plugin off.
     config.addinivalue_line("markers", _MARKER)
     _activate(config, config.option)
+    if not config.pluginmanager.has_plugin(_ACTIVE):
+        _check_inactive(config.option)
 
 
 def _inlined_despite(reports: list[FileReport], patterns: tuple[str, ...]) -> list[str]:
@@ -163,6 +187,18 @@ def _packages(config: pytest.Config, namespace: Any) -> tuple[tuple[str, ...], s
     return discover_packages(config.rootpath, skip=testpaths), "found under the rootdir", project
 
 
+def _check_report(report: str | None, config: pytest.Config) -> None:
+    """A report that cannot be written is a usage error before any test runs, as for
+    ``rewrite --report`` (missing directories are created when it is written)."""
+    from .rewrite_files import report_path_problem
+
+    if report is None:
+        return
+    problem = "the file name must not be empty" if not report else report_path_problem(os.path.join(config.invocation_params.dir, report))
+    if problem is not None:
+        raise pytest.UsageError(f"--async-inline-report {report}: {problem}")
+
+
 class _Active:
     """Everything the plugin does once enabled."""
 
@@ -176,6 +212,7 @@ class _Active:
         self.config = config
         self.differential = bool(getattr(namespace, "async_inline_differential", False))
         self.report_path: str | None = getattr(namespace, "async_inline_report", None)
+        _check_report(self.report_path, config)
         self.packages, self.packages_from, project = _packages(config, namespace)
         self.test_files = TestFiles(config.getini("python_files"))
         noinline = getattr(namespace, "async_inline_noinline", None)
@@ -348,14 +385,16 @@ class _Active:
         document["modules"] = self._modules()
         document["unchanged"] = [{"path": p, "reason": r} for p, r in self.state.unchanged().items()]
         document["too_early"] = self.too_early
+        from .rewrite_files import write_report
+
         path = os.path.join(self.config.invocation_params.dir, self.report_path)
         try:
-            with open(path, "w", encoding="utf-8") as f:
-                json.dump(document, f, indent=2)
-                f.write("\n")
+            write_report(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
         except OSError as exc:
             # Not a warning: under filterwarnings = error it would turn into a failed session.
-            self._report_error = f"cannot write the report {path}: {exc.strerror}"
+            self._report_error = f"cannot write the report {path}: {exc.strerror or exc}"
+            if session.exitstatus == pytest.ExitCode.OK:  # a CI step reading the report fails here, not later
+                session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:
@@ -369,6 +408,7 @@ class _Active:
 
     def summary_lines(self) -> list[str]:
         """The terminal summary: sites, modules (each once), packages, what ran without inlining."""
+        from .cli import plural
         from .hook.cache import writing_disabled
         from .report import skip_reason_tally
 
@@ -380,7 +420,7 @@ class _Active:
         modules = self._modules()
         loaded = modules["rewritten"] + modules["cached"] + modules["unchanged"]
         line = (
-            f"async_inline: {inlined} sites inlined, {skipped} skipped{reasons} in {loaded} modules "
+            f"async_inline: {plural(inlined, 'site')} inlined, {skipped} skipped{reasons} in {plural(loaded, 'module')} "
             f"({modules['rewritten']} rewritten, {modules['cached']} from cache, {modules['unchanged']} unchanged)"
         )
         if self.differential:
@@ -395,7 +435,7 @@ class _Active:
         if self.too_early:
             from .hook import shown_names
 
-            count = f"{len(self.too_early)} module{'s' if len(self.too_early) != 1 else ''}"
+            count = plural(len(self.too_early), "module")
             lines.append(
                 f"async_inline: {count} imported before the hook could be installed "
                 f"ran without inlining: {shown_names(self.too_early)}; pytest imports -p plugins before any installed plugin can act: "

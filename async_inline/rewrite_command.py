@@ -13,7 +13,7 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .cli import EXIT_CODES_HELP, ExitCode, silence_stdout
+from .cli import EXIT_CODES_HELP, ExitCode, plural, silence_stdout
 from .config import HookConfig, load_config
 from .options import Options
 from .runtime_name import names_runtime, runtime_beside, runtime_in
@@ -156,7 +156,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=_count,
         metavar="SEED",
         help="stress mode: inline every eligible site regardless of size, choosing among "
-        "candidates with this random seed",
+        "candidates with this random seed (default: $ASYNC_INLINE_STRESS when set)",
     )
 
     general = parser.add_argument_group("reporting and performance")
@@ -235,10 +235,6 @@ def _write_stdout(data: bytes) -> None:
     sys.stdout.buffer.flush()
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word if n == 1 else word + 's'}"
-
-
 def options_from(args: argparse.Namespace, config: HookConfig | None = None) -> Options:
     """The library options: the flags given, else ``config`` (pyproject.toml), else the
     library's defaults."""
@@ -283,32 +279,14 @@ def project_config(paths: list[str]) -> HookConfig | None:
     return config if config.pyproject is not None else None
 
 
-def _unwritable_directory(path: str) -> str | None:
-    """Why the directory that will hold ``path`` (made with its missing parents, in the
-    nearest one that exists) cannot be written, or None: known before any work."""
-    from .rewrite_files import existing_ancestor
-
-    start = existing_ancestor(os.path.dirname(os.path.abspath(path)))
-    if not os.path.isdir(start):
-        return f"'{start}' is not a directory"
-    if not os.access(start, os.W_OK | os.X_OK):
-        return f"'{start}' is not writable"
-    return None
-
-
 def _report_problem(report: str, tasks: list[Task]) -> str | None:
     """Why ``--report FILE`` cannot be written there, known before any work, or None."""
-    if os.path.isdir(report):
-        return "is a directory"
-    if report.endswith(("/", os.sep)):
-        return "names a directory; give the report a file name"
-    if os.path.exists(report) and not os.path.isfile(report):
-        return None  # a FIFO or a device: written to as it is (write_report)
-    touched = {os.path.realpath(p) for t in tasks for p in (t.path, t.target) if p is not None}
-    if os.path.realpath(report) in touched:
+    from .rewrite_files import report_path_problem
+
+    problem = report_path_problem(report)
+    if problem is None and os.path.realpath(report) in {os.path.realpath(p) for t in tasks for p in (t.path, t.target) if p is not None}:
         return "is one of the files being rewritten"
-    # A regular file is replaced through a temporary file beside it (a link's target).
-    return _unwritable_directory(os.path.realpath(report) if os.path.islink(report) else report)
+    return problem
 
 
 def _output_problem(args: argparse.Namespace, tasks: list[Task]) -> str | None:
@@ -417,6 +395,11 @@ def run(args: argparse.Namespace) -> int:
                 console.detail(f"{outcome.path}: already rewritten by async-inline, left as it is")
             if outcome.opted_out:
                 console.detail(f"{outcome.path}: opts out (# async_inline: skip-file), left as it is")
+            if outcome.near_marker is not None:
+                console.info(
+                    f"{outcome.path}:{outcome.near_marker}: warning: not the opt-out marker, which is spelt exactly "
+                    "'# async_inline: skip-file' (a comment or the module docstring); the module is rewritten"
+                )
             _show_decisions(console, outcome)
             if mode is rf.Mode.CHECK and outcome.changed:
                 console.info(f"would rewrite {outcome.path}")
@@ -444,9 +427,12 @@ def run(args: argparse.Namespace) -> int:
 
     problems += [o.problem for o in outcomes if o.problem is not None] + unwritable
     reports = rf.file_reports(outcomes)
+    unmatched = _unmatched_noinline(args, outcomes, roots)
     if args.report is not None:
         document = report_json(reports)
         document["errors"] = [p.to_json() for p in problems]
+        if unmatched:
+            document["noinline_unmatched"] = unmatched
         try:
             # A file name that is not valid UTF-8 (``os.fsdecode``'s surrogates) is written
             # as JSON's escape of the same code point (``"\udcff"``): json.loads and
@@ -463,6 +449,11 @@ def run(args: argparse.Namespace) -> int:
     processed = [o for o in outcomes if o.problem is None]
     if tasks or problems:
         _summary(console, mode, processed, reports, problems, skip_reason_tally(reports))
+    for pattern in unmatched:
+        console.info(
+            f"warning: --noinline {pattern} matches no function defined in the inputs or the source roots "
+            "(patterns are qualified names: module.function, module.Class.method)"
+        )
     if any(p.internal for p in problems):
         return ExitCode.INTERNAL_ERROR
     if problems:
@@ -470,6 +461,18 @@ def run(args: argparse.Namespace) -> int:
     if mode is rf.Mode.CHECK and any(o.changed for o in processed):
         return ExitCode.WOULD_CHANGE
     return ExitCode.OK
+
+
+def _unmatched_noinline(args: argparse.Namespace, outcomes: list[Outcome], roots: tuple[str, ...]) -> list[str]:
+    """The command line's ``--noinline`` patterns that match no function of the inputs or
+    of the source roots: a mistake (``add_one`` for ``a.add_one``), else nothing to keep a
+    call. The table's patterns are left out: they are the whole project's."""
+    from .config import split_patterns
+    from .rewrite_files import root_matches
+
+    matched = {p for o in outcomes for p in o.noinline_matched}
+    given = dict.fromkeys(p for text in args.noinline or () for p in split_patterns(text))
+    return [p for p in given if p not in matched and not root_matches(p, roots)]
 
 
 def _show_decisions(console: Console, outcome: Outcome) -> None:
@@ -506,10 +509,10 @@ def _summary(
     parts = [f"{changed} {mode.changed_word}", f"{len(processed) - changed - already} unchanged"]
     if already:
         parts.append(f"{already} already rewritten")
-    console.info(f"{_plural(len(processed), 'file')} processed: {', '.join(parts)}")
+    console.info(f"{plural(len(processed), 'file')} processed: {', '.join(parts)}")
     inlined = sum(len(r.inlined) for r in reports)
     skipped = sum(len(r.skipped) for r in reports)
-    line = f"{_plural(inlined, 'call site')} inlined, {skipped} skipped"
+    line = f"{plural(inlined, 'call site')} inlined, {skipped} skipped"
     if tally:
         line += " (" + ", ".join(f"{code}: {n}" for code, n in tally.most_common(5)) + ")"
     console.info(line)
@@ -518,7 +521,7 @@ def _summary(
         console.info("unresolved: " + ", ".join(f"{n} {_SHAPE_HINTS.get(shape, shape)}" for shape, n in shapes.most_common()))
     if problems:
         internal = sum(p.internal for p in problems)
-        text = f"{_plural(len(problems), 'error')}"
+        text = f"{plural(len(problems), 'error')}"
         if internal:
             text += f", of which {internal} internal (a bug in async-inline: please report it)"
         console.info(text)

@@ -145,6 +145,10 @@ class Outcome:
     pending: bytes | None = None
     #: IN_PLACE: the digest of the bytes read, which the file must still hold when replaced.
     read_digest: bytes | None = None
+    #: The line of a comment that spells the opt-out marker otherwise (``api.near_miss_marker``).
+    near_marker: int | None = None
+    #: The ``noinline`` patterns that match a function defined in the file.
+    noinline_matched: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- discovery
@@ -295,7 +299,7 @@ def plan(
 
 def process_file(task: Task) -> Outcome:
     """Read, rewrite and (per ``task.mode``) write or diff one file. Never raises for a file's problems."""
-    from .api import InternalError, rewrite_source
+    from .api import InternalError, near_miss_marker, rewrite_source
     from .sources import module_name_for_file
 
     try:
@@ -324,11 +328,61 @@ def process_file(task: Task) -> Outcome:
     outcome = Outcome(
         task.path, result.report, changed=result.changed, already_rewritten=result.already_rewritten, opted_out=result.opted_out, stdout=stdout
     )
+    if not result.already_rewritten:
+        outcome.near_marker = near_miss_marker(data)
+        outcome.noinline_matched = defined_matches(data, module or "", task.options.noinline)
     if task.mode is Mode.IN_PLACE and result.changed:
         outcome.pending, outcome.read_digest = new_data, _digest(data)
     elif task.mode is Mode.MIRROR:
         _write(task, outcome, new_data)
     return outcome
+
+
+def defined_matches(source: bytes, module: str, patterns: Sequence[str]) -> tuple[str, ...]:
+    """The ``patterns`` (noinline's) that match the qualified name of a function or method
+    defined in ``source``, module ``module``: the others name nothing there."""
+    import ast
+
+    from .options import noinline_matches
+
+    if not patterns:
+        return ()
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return ()
+    names: list[str] = []
+    stack = [(node, module) for node in tree.body]
+    while stack:
+        node, prefix = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            name = f"{prefix}.{node.name}" if prefix else node.name
+            if isinstance(node, ast.ClassDef):
+                stack.extend((child, name) for child in node.body)
+            else:
+                names.append(name)
+        elif isinstance(node, (ast.If, ast.Try)):  # `if TYPE_CHECKING:`, `try: ... except ImportError:`
+            stack.extend((child, prefix) for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
+    return tuple(p for p in patterns if any(noinline_matches(name, (p,)) for name in names))
+
+
+def root_matches(pattern: str, roots: Sequence[str]) -> bool:
+    """Whether ``pattern`` (noinline's) names a function of a module under a source root,
+    or may (a pattern in its module part): the module is the longest dotted prefix found."""
+    parts = pattern.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:end])
+        if any(c in module for c in "*?["):
+            return True
+        for root in roots:
+            base = os.path.join(root, *parts[:end])
+            for path in (base + ".py", os.path.join(base, "__init__.py")):
+                try:
+                    with open(path, "rb") as f:
+                        return bool(defined_matches(f.read(), module, (pattern,)))
+                except OSError:
+                    continue
+    return False
 
 
 class ChangedDuringRun(OSError):
@@ -510,6 +564,25 @@ def existing_ancestor(path: str) -> str:
     while not os.path.lexists(path) and os.path.dirname(path) != path:
         path = os.path.dirname(path)
     return path
+
+
+def report_path_problem(report: str) -> str | None:
+    """Why a report cannot be written at ``report`` (missing directories above it are
+    created), known before any work, or None: ``rewrite --report`` and the pytest plugin's
+    ``--async-inline-report`` refuse the same paths."""
+    if os.path.isdir(report):
+        return "is a directory"
+    if report.endswith(("/", os.sep)):
+        return "names a directory; give the report a file name"
+    if os.path.exists(report) and not os.path.isfile(report):
+        return None  # a FIFO or a device: written to as it is (write_report)
+    # A regular file is replaced through a temporary file beside it (a link's target).
+    start = existing_ancestor(os.path.dirname(os.path.abspath(os.path.realpath(report) if os.path.islink(report) else report)))
+    if not os.path.isdir(start):
+        return f"'{start}' is not a directory"
+    if not os.access(start, os.W_OK | os.X_OK):
+        return f"'{start}' is not writable"
+    return None
 
 
 def make_directories(directory: str) -> None:

@@ -73,6 +73,30 @@ class Done:
     outcome: str
     inlined: int = 0
     detail: str = ""
+    #: The line of an "error", where known.
+    line: int | None = None
+
+    def message(self) -> str:
+        """The line printed for a file that could not be cached: ``path:line: message``,
+        as ``rewrite`` prints it (editors and CI problem matchers read that form)."""
+        from ..errors import SourceError
+
+        if self.outcome == "error":
+            return str(SourceError(self.path, self.line, self.detail))
+        return str(SourceError(self.path, None, f"{self.outcome}: {self.detail or 'the cache directory cannot be written'}"))
+
+
+def _error(path: str, exc: Exception, source: bytes | None) -> Done:
+    """Done for a file that could not be read or compiled, with the line of a syntax error
+    or of a null byte (which CPython refuses without saying where)."""
+    if isinstance(exc, OSError):
+        return Done(path, "error", detail=f"cannot read: {exc.strerror or exc}")
+    from ..api import null_byte_line
+
+    line = getattr(exc, "lineno", None)
+    if line is None and source is not None:
+        line = null_byte_line(source)
+    return Done(path, "error", detail=getattr(exc, "msg", None) or str(exc), line=line)
 
 
 def _is_path(target: str) -> bool:
@@ -141,12 +165,13 @@ def _build(paths: list[str], packages: tuple[str, ...], options: Options) -> lis
     results = []
     for path in paths:
         before = dict(state.stats)
+        source: bytes | None = None
         try:
             with open(path, "rb") as f:
                 source = f.read()
             state.code_for(path, source, module=names[path] or None)
         except (OSError, SyntaxError, ValueError) as exc:
-            results.append(Done(path, "error", detail=str(exc)))
+            results.append(_error(path, exc, source))
             continue
         if state.stats["hits"] > before["hits"]:
             outcome = "up to date"
@@ -202,7 +227,7 @@ def build(paths: list[str], jobs: int, packages: tuple[str, ...], options: Optio
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from ..cli import ExitCode
+    from ..cli import ExitCode, plural
     from ..config import load_config, split_names
     from ..rewrite_files import cpu_count
     from .cache import cache_dir
@@ -235,14 +260,14 @@ def _handle(args: argparse.Namespace) -> int:
     for d in results:
         opted_out = d.outcome == "unchanged" and "skip-file" in d.detail
         if d.outcome in ("error", "not written", "unchanged") and not opted_out:
-            print(f"{d.path}: {d.outcome}: {d.detail or 'the cache directory cannot be written'}", file=sys.stderr)
+            print(d.message(), file=sys.stderr)
             status = ExitCode.INPUT_ERROR
     if not args.quiet:
         tally = {k: sum(1 for d in results if d.outcome == k) for k in ("written", "up to date", "unchanged", "not written", "error")}
         where = f"in {cache_dir()}" if cache_dir() else "beside the sources (__pycache__)"
         print(
-            f"cache build: {len(results)} files: " + ", ".join(f"{n} {k}" for k, n in tally.items() if n or k == "written")
-            + f"; {sum(d.inlined for d in results)} sites inlined; entries {where}",
+            f"cache build: {plural(len(results), 'file')}: " + ", ".join(f"{n} {k}" for k, n in tally.items() if n or k == "written")
+            + f"; {plural(sum(d.inlined for d in results), 'site')} inlined; entries {where}",
             file=sys.stderr,
         )
     return status

@@ -187,8 +187,34 @@ def _run_script(script: str, argv: list[str], state: HookState) -> None:
     module.__dict__.update(__file__=path, __cached__=None, __loader__=loader, __package__=None, __spec__=None)
     module.__builtins__ = builtins  # type: ignore[attr-defined]
     sys.modules["__main__"] = module
-    code = loader.get_code("__main__")
+    try:
+        code = loader.get_code("__main__")
+    except (SyntaxError, ValueError) as exc:
+        located = _null_byte_error(exc, path)
+        if located is None:
+            raise
+        raise located from None
     exec(code, module.__dict__)
+
+
+def _null_byte_error(exc: Exception, path: str) -> SyntaxError | None:
+    """The error ``python SCRIPT`` gives for a script holding a null byte, with the file
+    and line (compiling the bytes, as the loader does, says neither), or None for ``exc``
+    of another kind."""
+    if "null bytes" not in str(exc) or getattr(exc, "lineno", None) is not None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            source = f.read()
+    except OSError:
+        return None
+    from ..api import null_byte_line
+
+    line = null_byte_line(source)
+    if line is None:
+        return None
+    text = source[: source.find(b"\0")].rsplit(b"\n", 1)[-1].decode("utf-8", "replace")  # shown as python shows it
+    return SyntaxError("source code cannot contain null bytes", (path, line, None, text))
 
 
 def _run_main_of(path: str, argv: list[str]) -> None:

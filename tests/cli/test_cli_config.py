@@ -3,6 +3,7 @@ as the import hook and the plugin do; flags win, ``--isolated`` ignores the file
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,64 @@ def test_cache_build_with_packages_reports_a_bad_pyproject(cli, tmp_path: Path, 
     assert result.code == 2, result.err
     assert "pyproject.toml: [tool.async_inline] depth must be a non-negative integer" in result.err
     assert "Traceback" not in result.err
+
+
+def test_a_pyproject_whose_tool_key_is_not_a_table_is_a_usage_error(cli, tmp_path: Path) -> None:
+    """Review R16 t5: ``tool = "x"`` (valid TOML, mentioning async_inline) gave an
+    AttributeError traceback and exit 1, which --check means "would change"."""
+    make_tree(tmp_path, {"pyproject.toml": 'tool = "x"  # async_inline\n', "a.py": SAMPLE})
+    result = cli("rewrite", "a.py", "--check")
+    assert result.code == 2, result.err
+    assert "pyproject.toml: 'tool' must be a table" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_noinline_string_holding_commas_is_refused(cli, tmp_path: Path) -> None:
+    """Review R16 t4: ``noinline = "a.add_one, a.main"`` (the flag's spelling) was taken as
+    the one pattern ``"a.add_one, a.main"``, which matches nothing. A string without a comma
+    stays a list of one."""
+    make_tree(tmp_path, {"pyproject.toml": '[tool.async_inline]\nnoinline = "a.add_one, a.main"\n', "a.py": SAMPLE})
+    result = cli("rewrite", "a.py", "--check")
+    assert result.code == 2, result.err
+    assert 'noinline: expected a list of strings' in result.err and '["a.add_one", "a.main"]' in result.err
+    make_tree(tmp_path, {"pyproject.toml": '[tool.async_inline]\nnoinline = "a.add_one"\n'})
+    result = cli("rewrite", "a.py", "--check", "-v")
+    assert result.code == 0, result.err
+    assert "[noinline]" in result.err
+
+
+@pytest.mark.parametrize("option", [["--noinline", "add_one"], ["--noinline", "a:add_one"]])
+def test_a_noinline_pattern_matching_no_function_is_reported(cli, tmp_path: Path, option: list[str]) -> None:
+    """Review R16 t4: a pattern naming no function (unqualified, or with a colon) did
+    nothing, without a hint; now a warning names it, and the report lists it."""
+    make_tree(tmp_path, {"a.py": SAMPLE})
+    result = cli("rewrite", "a.py", "--check", "--report", "r.json", *option)
+    assert f"warning: --noinline {option[1]} matches no function defined in the inputs" in result.err, result.err
+    assert json.loads((tmp_path / "r.json").read_text())["noinline_unmatched"] == [option[1]]
+    result = cli("rewrite", "a.py", "--check", "--report", "r.json", "--noinline", "a.add_one,a.*")
+    assert "matches no function" not in result.err
+    assert "noinline_unmatched" not in json.loads((tmp_path / "r.json").read_text())
+
+
+def test_a_noinline_pattern_naming_a_source_root_function_is_not_reported(cli, tmp_path: Path) -> None:
+    """Review R16 t4: the functions of --source-root modules count too."""
+    make_tree(tmp_path, {"lib/util.py": "async def helper():\n    return 1\n", "a.py": "import util\n\n\nasync def f():\n    return await util.helper()\n"})
+    result = cli("rewrite", "a.py", "--check", "--source-root", "lib", "--noinline", "util.helper,util.nothing")
+    assert "--noinline util.nothing matches no function" in result.err, result.err
+    assert "--noinline util.helper" not in result.err
+
+
+@pytest.mark.parametrize(
+    "marker", ["# async-inline: skip-file", "# async_inline: skip_file", "# async_inline: skipfile", "# ASYNC_INLINE: SKIP-FILE"]
+)
+def test_a_near_miss_opt_out_marker_is_warned_about(cli, tmp_path: Path, marker: str) -> None:
+    """Review R16 t3: close spellings of the marker were silently ignored and the module
+    rewritten; they still do not opt out (the marker is one exact spelling), but a warning
+    names the file and line."""
+    make_tree(tmp_path, {"a.py": "import os\n" + marker + "\n" + SAMPLE})
+    result = cli("rewrite", "a.py", "--check")
+    assert result.code == 1
+    assert "a.py:2: warning: not the opt-out marker, which is spelt exactly '# async_inline: skip-file'" in result.err, result.err
+    make_tree(tmp_path, {"a.py": "# async_inline: skip-file\n" + marker + "\n" + SAMPLE})
+    result = cli("rewrite", "a.py", "--check")
+    assert result.code == 0 and "warning" not in result.err

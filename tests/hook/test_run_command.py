@@ -167,6 +167,19 @@ def test_syntax_error_in_the_script_is_reported_as_python_does(tmp_path: Path) -
     _same(plain, ours)
 
 
+def test_run_names_the_script_holding_a_null_byte(tmp_path: Path) -> None:
+    """Review R16 t7: ``run nb.py`` said "SyntaxError: source code string cannot contain null
+    bytes" without the file (on 3.10: a ValueError traceback of async_inline); python 3.11+
+    names the file and line, and so does run, on every version."""
+    write_tree(tmp_path, {"nb.py": b"x = 1\n\ny = 2\0\n"})
+    ours = _python("-m", "async_inline", "run", "nb.py", cwd=tmp_path)
+    assert ours.returncode == 1
+    if sys.version_info >= (3, 11):  # 3.10's python runs the file up to the null byte
+        _same(_python("nb.py", cwd=tmp_path), ours)
+    assert f'File "{tmp_path / "nb.py"}", line 3' in ours.stderr, ours.stderr
+    assert ours.stderr.endswith("SyntaxError: source code cannot contain null bytes\n")
+
+
 def test_missing_script_and_module(tmp_path: Path) -> None:
     _same(_python("nope.py", cwd=tmp_path), _python("-m", "async_inline", "run", "nope.py", cwd=tmp_path))
     _same(_python("-m", "nope_mod", cwd=tmp_path), _python("-m", "async_inline", "run", "-m", "nope_mod", cwd=tmp_path))

@@ -196,6 +196,16 @@ def test_noinline_given_to_pytest_comes_too_late_for_what_run_rewrote_first(proj
     assert "came too late" not in done.stdout
 
 
+def test_a_plugin_option_under_run_without_the_plugin_is_a_usage_error(project: Path) -> None:
+    """Review R16 t1: ``run -m pytest --async-inline-noinline=...`` without ``--async-inline``
+    ran the suite with the function inlined by run's hook, and the option dropped without a
+    word; now it is a usage error saying what to add."""
+    done, _ = _run(project, "-m", "async_inline", "run", "-m", "pytest", "--async-inline-noinline=shop.price", plugin=False)
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "--async-inline-noinline is an option of the async_inline plugin, which is off: add --async-inline" in done.stderr
+    assert "run --noinline" in done.stderr
+
+
 def test_run_pytest_without_the_plugin_keeps_pytests_assertion_rewriting(project: Path) -> None:
     """The bridge alone: the -p plugin module is inlined (sites in shop.plugin) and still
     assertion-rewritten (its introspection test passes)."""

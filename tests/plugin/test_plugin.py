@@ -388,6 +388,45 @@ def test_bad_package_name_is_a_usage_error(pytester: pytest.Pytester) -> None:
     assert "Traceback" not in result.stderr.str()
 
 
+@pytest.mark.parametrize(
+    "option", ["--async-inline-assume=bogus", "--async-inline-packages=a-b", "--async-inline-noinline=shop.price", "--async-inline-report=r.json"]
+)
+def test_a_plugin_option_without_the_plugin_is_a_usage_error(pytester: pytest.Pytester, option: str) -> None:
+    """Review R16 t1: without ``--async-inline`` the plugin's options were dropped without a
+    word, bad values included (exit 0); under ``async-inline run -m pytest`` the hook then
+    inlined what ``--async-inline-noinline`` named."""
+    pytester.makepyfile(test_a="def test_a():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider", option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    name = option.partition("=")[0]
+    assert f"{name} is an option of the async_inline plugin, which is off: add --async-inline" in result.stderr.str()
+    assert pytester.runpytest("-p", "no:cacheprovider", "-o", "async_inline=true", "--async-inline-packages=shop").ret == 0
+
+
+def test_a_bad_ini_truth_value_names_the_key_and_the_file(pytester: pytest.Pytester) -> None:
+    """Review R16 t6: pytest's "invalid truth value 'maybe'" named neither."""
+    pytester.makeini(INI.format(mode="strict") + "async_inline = maybe\n")
+    pytester.makepyfile(test_a="def test_a():\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"{pytester.path / 'tox.ini'}: async_inline: invalid truth value 'maybe' (expected true or false)" in result.stderr.str()
+
+
+def test_the_report_creates_missing_directories_and_refuses_unusable_paths(pytester: pytest.Pytester) -> None:
+    """Review R16 t2: ``--async-inline-report=build/inline.json`` wrote nothing and exited 0
+    when build/ did not exist; as for ``rewrite --report``, missing directories are created,
+    and a path that cannot be written is a usage error before any test runs."""
+    _project(pytester)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-report=build/inline.json", "tests/test_shop.py::test_sync")
+    assert result.ret == 0
+    assert json.loads((pytester.path / "build" / "inline.json").read_text())["packages"] == ["shop"]
+    (pytester.path / "afile").write_text("")
+    for report, problem in (("build", "is a directory"), ("afile/r.json", "is not a directory"), ("", "the file name must not be empty")):
+        result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", f"--async-inline-report={report}", "tests/test_shop.py::test_sync")
+        assert result.ret == pytest.ExitCode.USAGE_ERROR, report
+        assert f"--async-inline-report {report}: " in result.stderr.str() and problem in result.stderr.str()
+
+
 @pytest.mark.decisions
 def test_importlib_import_mode(pytester: pytest.Pytester) -> None:
     _project(pytester)
