@@ -78,23 +78,30 @@ class FileSources:
         self._roots = [str(r) for r in roots]
         #: Packages above inputs that have no ``__init__.py``: namespace packages.
         self._namespaces: dict[str, str] = {}
+        #: Regular packages holding inputs, and their directories: the program imports
+        #: their submodules from there, whatever a root holds under the same names.
+        self._packages: dict[str, str] = {}
         for path in paths:
             name, is_package = module_name_for_file(path, self._roots)
             self._known.setdefault(name, (path, is_package))
             self._claims.setdefault(name, set()).add(os.path.realpath(path))
+            if is_package and name:
+                self._packages.setdefault(name, os.path.dirname(os.path.realpath(path)))
             parts = name.split(".")
             above = Path(path).resolve().parents[1 if is_package else 0 :]
             for length, directory in zip(range(len(parts) - 1, 0, -1), above, strict=False):
-                if not (directory / "__init__.py").is_file():  # (a package that is no input is read from a root)
-                    self._namespaces.setdefault(".".join(parts[:length]), str(directory))
+                known = self._packages if (directory / "__init__.py").is_file() else self._namespaces
+                known.setdefault(".".join(parts[:length]), str(directory))
         self._others: dict[str, tuple[str, ...]] = {}
 
     def __call__(self, name: str) -> ModuleSource | None:
+        if self.claimants(name):
+            return None
         found = self._known.get(name) or _in_roots(name, self._roots)
         if found is None:
             namespace = self._namespaces.get(name) or _namespace_in_roots(name, self._roots)
             return _namespace(name, namespace) if namespace is not None else None
-        return _read(name, *found) if not self.claimants(name) else None
+        return _read(name, *found)
 
     def claimants(self, name: str) -> tuple[str, ...]:
         """The files that may be module ``name`` at run time, when there is more than one."""
@@ -105,7 +112,7 @@ class FileSources:
     def _find_claimants(self, name: str) -> tuple[str, ...]:
         claims = set(self._claims.get(name, ()))
         if not claims:
-            return ()
+            return self._root_copy_claimants(name)
         in_root = _in_roots(name, self._roots)
         if in_root is not None:
             claims.add(os.path.realpath(in_root[0]))
@@ -125,6 +132,27 @@ class FileSources:
             if spec is not None:
                 claims.add(os.path.realpath(spec.origin) if spec.origin else f"a namespace package {name}")
         return tuple(sorted(claims)) if len(claims) > 1 else ()
+
+    def _root_copy_claimants(self, name: str) -> tuple[str, ...]:
+        """A module of no input, inside a regular package holding inputs (``pkg.b`` beside
+        the input ``pkg/a.py``): the program finds it in that package's directory, and a
+        root holding another copy of the package (an older install of the project in
+        site-packages) would have its copy read (review R17 u2)."""
+        parts = name.split(".")
+        end = next((end for end in range(len(parts), 0, -1) if ".".join(parts[:end]) in self._packages), 0)
+        if not end:
+            return ()
+        in_root = _in_roots(name, self._roots)
+        elsewhere = in_root[0] if in_root is not None else _namespace_in_roots(name, self._roots)
+        if elsewhere is None:
+            return ()
+        base = os.path.join(self._packages[".".join(parts[:end])], *parts[end:])
+        # As the import system looks in a package's directory: a package, a module, a
+        # directory without __init__.py (a namespace package), else nothing.
+        here = next((p for p in (os.path.join(base, "__init__.py"), base + ".py") if os.path.isfile(p)), base)
+        here = os.path.realpath(here) if os.path.exists(here) else f"no module {name} in {os.path.dirname(base)}"
+        there = os.path.realpath(elsewhere)
+        return tuple(sorted({here, there})) if here != there else ()
 
 
 def spec_provider(packages: Iterable[str], on_changed: Callable[[str], None] | None = None) -> SourceProvider:

@@ -609,6 +609,9 @@ def _classify_names(
     for name in index.variables_in(fdef.body):
         role = index.role(name)
         target = index.use_scope(name)
+        frame_bound = _frame_bound_class_name(index, name, role, target)
+        if frame_bound is not None:
+            return Refusal(RefusalCode.SUPER, frame_bound)
         if (name.value == "__class__" and target is not scope) or (
             name.value == "super" and isinstance(target, BuiltinScope) and _is_zero_arg_super(index, name)
         ):  # (a local or global called super is called like any other)
@@ -652,6 +655,10 @@ def _classify_names(
             out.type_parameters[name.value] = target
         elif target is not None and not _within(target, scope):
             return Refusal(RefusalCode.UNSUPPORTED, f"'{name.value}' resolves to an enclosing non-module scope")
+    if out.class_cell_uses and "__class__" in out.order:
+        # The method's own __class__ takes the cell's place: its zero-argument super()
+        # raises RuntimeError ("__class__ cell not found"), the explicit form reads an empty cell.
+        return Refusal(RefusalCode.SUPER, "uses zero-argument super() and binds __class__ itself")
     if out.class_cell_uses and params and params[0].name in out.unbound_locals:
         # Zero-argument super() then raises RuntimeError ("arg[0] deleted"); its explicit
         # form, an UnboundLocalError.
@@ -930,6 +937,23 @@ def _all_params(fdef: cst.FunctionDef) -> list[cst.Param]:
     if p.star_kwarg is not None:
         out.append(p.star_kwarg)
     return out
+
+
+def _frame_bound_class_name(index: ScopeIndex, name: cst.Name, role: Role, target: Scope | None) -> str | None:
+    """Why a use of ``super`` or ``__class__`` ties the body to its own frame beyond what
+    the explicit form emits (review R17 v1, v3), or None. Any mention of ``super`` gives a
+    method its ``__class__`` cell, and a zero-argument call of the builtin, under whatever
+    name, reads that cell and the frame's first argument: inlined, it would read the
+    caller's (``from builtins import super``, ``make = super; make()``). A call with
+    arguments depends on no frame."""
+    if name.value == "__class__" and role is Role.DECL:
+        return "declares __class__ global or nonlocal"
+    if name.value != "super" or role.binds:
+        return None
+    call = index.parent(name)
+    if isinstance(call, cst.Call) and call.func is name and (call.args or isinstance(target, BuiltinScope)):
+        return None  # explicit arguments, or the zero-argument builtin call emitted explicitly
+    return "refers to super otherwise than by calling the builtin: a zero-argument super() reads the frame it runs in"
 
 
 def _is_zero_arg_super(index: ScopeIndex, name: cst.Name) -> bool:

@@ -237,10 +237,14 @@ def _holds(dep: Dependency) -> bool:
 def changed_since_import(spec: importlib.machinery.ModuleSpec, data: bytes) -> bool:
     """Whether ``data``, the bytes now in the file of an imported module, are known not to
     be what the module was compiled from: the import hook's loader records a digest of
-    the source it compiled; for the standard source loader, the ``.pyc`` beside records the
-    source's modification time and size (a ``.pyc`` written from another version of the
-    file, that could not be rewritten, only makes this say "changed": refusing to inline is
-    safe). Without either, unknown: False (docs/import-hook.md, limitations)."""
+    the source it compiled; for the standard source loader, the ``.pyc`` beside records
+    the source's hash (hash-based ``.pyc``, the default under ``SOURCE_DATE_EPOCH``) or
+    its modification time, in seconds, and size. A file modified after the ``.pyc`` was
+    written counts as changed too: an edit within the same second, keeping the size,
+    leaves the recorded time and size as they were (review R17 u1). A ``.pyc`` written
+    from another version of the file, that could not be rewritten, only makes this say
+    "changed": refusing to inline is safe. Without either, unknown: False
+    (docs/import-hook.md, limitations)."""
     digest = getattr(spec.loader, "source_digest", None)
     if isinstance(digest, bytes):
         return digest != hashlib.sha256(data).digest()
@@ -249,13 +253,19 @@ def changed_since_import(spec: importlib.machinery.ModuleSpec, data: bytes) -> b
     try:
         with open(spec.cached, "rb") as f:
             header = f.read(16)
+            written = os.fstat(f.fileno()).st_mtime_ns
         st = os.stat(spec.origin)
     except OSError:
         return False
-    if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER or int.from_bytes(header[4:8], "little") != 0:
-        return False  # none, or hash-based (checked against the source, or not at all)
+    if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER:
+        return False
+    flags = int.from_bytes(header[4:8], "little")
+    if flags & 1:  # hash-based, checked against the source or not: the hash of the source compiled
+        return header[8:16] != importlib.util.source_hash(data)
+    if flags:
+        return False  # a layout this interpreter does not write
     mtime, size = int.from_bytes(header[8:12], "little"), int.from_bytes(header[12:16], "little")
-    return (mtime, size) != (int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF)
+    return (mtime, size) != (int(st.st_mtime) & 0xFFFFFFFF, st.st_size & 0xFFFFFFFF) or st.st_mtime_ns > written
 
 
 def store(path: str, key: bytes, entry: Entry, *, force: bool = False) -> bool:

@@ -67,6 +67,35 @@ def test_an_input_and_a_source_root_disagreeing_are_ambiguous(cli, tmp_path: Pat
     assert _run(tmp_path / "out/main.py") == "tools"
 
 
+def test_a_source_roots_copy_of_an_inputs_own_package_is_not_read(cli, tmp_path: Path) -> None:
+    """Review R17 u2: ``rewrite pk/a.py --source-root site``, where ``site`` holds an older
+    copy of ``pk`` (the project installed in site-packages). ``pk.utils``, no input, was
+    read from ``site/pk/utils.py``, and its body ran where the program imports
+    ``pk/utils.py`` beside ``a.py`` (``pk`` is a regular package: its ``__path__`` is its
+    own directory). A name inside an input's regular package is looked up there."""
+    main = "from . import utils\n\n\nasync def main():\n    return await utils.fetch()\n"
+    make_tree(tmp_path, {
+        "proj/pk/__init__.py": "",
+        "proj/pk/utils.py": UTILS.format("proj"),
+        "proj/pk/a.py": main,
+        "site/pk/__init__.py": "",
+        "site/pk/utils.py": UTILS.format("site"),
+        "site/pk/other.py": UTILS.format("site"),
+    })
+    result = cli("rewrite", "proj/pk/a.py", "--source-root", "site", "-o", "out/pk", "--report", "report.json")
+    assert result.code == 0, result.err
+    assert _sites(tmp_path / "report.json") == [("utils.fetch", "ambiguous")]
+    (tmp_path / "out/pk/__init__.py").write_text("")
+    (tmp_path / "out/pk/utils.py").write_text(UTILS.format("proj"))
+    run = "import asyncio, pk.a; print(asyncio.run(pk.a.main()))"
+    assert _python(tmp_path / "proj", "-c", run) == _python(tmp_path / "out", "-c", run) == "proj"
+
+    # The same file under both names (the root is the project's directory): inlined.
+    same = cli("rewrite", "proj/pk/a.py", "--source-root", "proj", "-o", "same/pk", "--report", "same.json")
+    assert same.code == 0, same.err
+    if Options().stress_seed is None:
+        assert _sites(tmp_path / "same.json") == [("utils.fetch", "inlined")]
+
 def test_a_module_outside_any_package_named_like_the_standard_librarys_is_ambiguous(cli, tmp_path: Path) -> None:
     """``tools/queue.py`` is ``queue`` only while ``tools`` comes before the standard
     library on sys.path."""

@@ -444,7 +444,9 @@ async def main():
 def test_a_callee_local_called_super_is_not_the_zero_argument_super():
     """A callee that binds ``super`` itself (a local) calls that; only the builtin's
     zero-argument call reads the class cell. Before, the inliner made every ``super()``
-    the builtin's explicit form."""
+    the builtin's explicit form. Since review R17 v1 such a callee stays a call: the
+    local may hold the builtin (``super = builtins.super``), whose zero-argument call
+    reads the frame it runs in."""
     result = assert_same_behaviour('''
 class Other:
     @classmethod
@@ -464,8 +466,9 @@ class B(A):
 
 async def main():
     print(await B.m())
-''', inlined={"B.m"})
+''', min_inlined=0)
     assert not re.search(r"super\w*\(_ai_cell", result.code)
+    assert {s.code for s in result.report.skipped if s.callee == "B.m"} == {"super"}
 
 
 def test_zero_argument_super_inside_an_inlined_classmethod_keeps_its_class_by_default():
@@ -966,3 +969,136 @@ def test_methods_of_attributes_locals_and_new_objects_whose_class_is_known():
     inlined = {(d.caller, d.callee) for d in report.inlined}
     assert {("Client.run", "self._conn.send"), ("Client.run", "self._own.send"), ("Client.run", "self.backup.send")} <= inlined
     assert {("main", "local.send"), ("main", 'Conn("new").send'), ("use", "conn.send")} <= inlined
+
+#: Review R17 v1-v3: ``super`` or ``__class__`` used in ways the explicit form does not
+#: carry. Each program's ``A.n`` must stay a call, and both runs print the same.
+SUPER_TIED_TO_ITS_FRAME = {
+    # `from builtins import super` (python-future's futurize): a global called with no
+    # arguments read the caller's cell and self (printed A where the original printed Base).
+    "super_a_global": """
+from builtins import super
+
+class Base:
+    def who(self):
+        return "Base"
+
+class A(Base):
+    def who(self):
+        return "A"
+
+    async def n(self):
+        return super().who()
+
+class B(A):
+    def who(self):
+        return "B"
+
+    async def run(self):
+        return await A.n(self)
+
+async def main():
+    print(await B().run())
+    try:
+        print(await A.n(A()))
+    except RuntimeError as e:
+        print("RuntimeError", e)
+""",
+    # Any mention of super gives the method its cell; `make()` is a zero-argument super().
+    "super_by_another_name": """
+class Base:
+    def who(self):
+        return "Base"
+
+class A(Base):
+    def who(self):
+        return "A"
+
+    async def n(self):
+        make = super
+        return make().who()
+
+class B(A):
+    def who(self):
+        return "B"
+
+    async def run(self):
+        return await A.n(self)
+
+async def main():
+    print(await B().run())
+""",
+    # A local __class__: no cell, the original raises RuntimeError (the rewrite: ValueError).
+    "class_bound_locally": """
+class Base:
+    def who(self):
+        return "Base"
+
+class A(Base):
+    async def n(self):
+        __class__ = Base
+        return super().who()
+
+class B(A):
+    async def run(self):
+        return await A.n(self)
+
+async def main():
+    try:
+        await B().run()
+    except RuntimeError as e:
+        print("RuntimeError", e)
+""",
+    # `global __class__`: the rewrite crashed (a cell expression in the global statement).
+    "class_declared_global": """
+__class__ = "the module's global"
+
+class A:
+    async def n(self):
+        global __class__
+        return __class__
+
+class B(A):
+    async def run(self):
+        return await A.n(self)
+
+async def main():
+    print(await B().run())
+""",
+}
+
+
+@pytest.mark.parametrize("program", SUPER_TIED_TO_ITS_FRAME.values(), ids=SUPER_TIED_TO_ITS_FRAME.keys())
+def test_super_or_class_used_beyond_the_explicit_form_keeps_the_call(program: str) -> None:
+    """Review R17 v1-v3: super (I3) and __class__ keep their meaning only where the body
+    calls the builtin super with no arguments, or reads the cell as such."""
+    result = assert_same_behaviour(program, min_inlined=0)
+    assert {s.code for s in result.report.skipped if s.callee == "A.n"} == {"super"}, result.report.skipped
+    assert not [d for d in result.report.inlined if d.target == "A.n"]
+
+
+def test_super_called_with_arguments_under_any_name_is_inlined() -> None:
+    """An explicit super(A, self) depends on no frame: inlined, as a global or a builtin."""
+    assert_same_behaviour(
+        """
+from builtins import super as sup
+
+class Base:
+    def who(self):
+        return "Base"
+
+class A(Base):
+    def who(self):
+        return "A"
+
+    async def n(self):
+        return super(A, self).who() + sup(A, self).who()
+
+class B(A):
+    async def run(self):
+        return await A.n(self)
+
+async def main():
+    print(await B().run())
+""",
+        inlined={"A.n"},
+    )

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import os
+import py_compile
 import sys
 import types
 from pathlib import Path
@@ -265,6 +267,38 @@ def test_a_callee_module_imported_before_the_hook_then_edited(site: Path) -> Non
         async_inline.install([app, lib])
     assert asyncio.run(importlib.import_module(app).main()) == "v1"
 
+
+def test_a_callee_module_imported_from_a_hash_based_pyc_then_edited(site: Path) -> None:
+    """Review R17 u1: a ``.pyc`` recording the source's hash (what ``compileall`` writes
+    under ``SOURCE_DATE_EPOCH``) made the check say "unknown", and the caller inlined the
+    edited file's body. The hash of the file now is compared with the ``.pyc``'s."""
+    lib, app = unique("ailib"), unique("aiapp")
+    write_tree(site, {f"{lib}/__init__.py": "", f"{lib}/util.py": VERSIONED.format("v1"), f"{app}.py": USER.format(lib=lib)})
+    util_py = site / lib / "util.py"
+    py_compile.compile(str(util_py), invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH)
+    util = importlib.import_module(f"{lib}.util")  # from the hash-based .pyc
+    util_py.write_text(VERSIONED.format("v2"))
+    with pytest.warns(AsyncInlineWarning, match="imported before the import hook"):
+        async_inline.install([app, lib])
+    assert asyncio.run(importlib.import_module(app).main()) == asyncio.run(util.value()) == "v1"
+
+
+def test_a_callee_module_edited_within_the_second_its_pyc_records(site: Path) -> None:
+    """Review R17 u1: a timestamp ``.pyc`` records the source's time in whole seconds; an
+    edit keeping the size within that second left time and size as recorded. A source
+    modified after the ``.pyc`` was written counts as changed."""
+    lib, app = unique("ailib"), unique("aiapp")
+    write_tree(site, {f"{lib}/__init__.py": "", f"{lib}/util.py": VERSIONED.format("v1"), f"{app}.py": USER.format(lib=lib)})
+    util = importlib.import_module(f"{lib}.util")  # plain, writes the .pyc
+    util_py = site / lib / "util.py"
+    second = int(util_py.stat().st_mtime)
+    util_py.write_text(VERSIONED.format("v2"))  # the same size
+    pyc = importlib.util.cache_from_source(str(util_py))
+    os.utime(pyc, (second + 0.2, second + 0.2))  # the .pyc written early in that second,
+    os.utime(util_py, (second + 0.6, second + 0.6))  # the edit later in it
+    with pytest.warns(AsyncInlineWarning, match="imported before the import hook"):
+        async_inline.install([app, lib])
+    assert asyncio.run(importlib.import_module(app).main()) == asyncio.run(util.value()) == "v1"
 
 def _forget(*packages: str) -> None:
     """As a new process: the packages' modules not imported."""
