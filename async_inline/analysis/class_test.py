@@ -61,7 +61,7 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
       (duck typing) passes the class test;
     * the code assigns ``name`` on such a class (``Sub.m = D(...)``, ``setattr(K, "m",
       ...)``, also on ``cls`` of a classmethod or ``__init_subclass__``, on a class
-      decorator's class) a value that may not be a plain function: a descriptor's
+      decorator's class, on the owner a descriptor's ``__set_name__`` is given) a value that may not be a plain function: a descriptor's
       ``__get__(None, cls)`` may have effects, and ``staticmethod(K.m)`` gives the class
       test the function while the call passes no instance; a ``staticmethod`` or
       ``classmethod`` stored on an object the analysis cannot tell is taken for such a
@@ -450,10 +450,17 @@ def _classes_stored_on(module: ModuleFacts, obj: cst.BaseExpression) -> list[Kno
             continue
         parameters = index.parent(parent)
         fdef = index.parent(parameters) if parameters is not None else None  # Param < Parameters < FunctionDef
-        if type(fdef) is not cst.FunctionDef or not _first_param(fdef, parent):
+        if type(fdef) is not cst.FunctionDef:
             continue
         up = index.parent(fdef)
         owner = index.parent(up) if type(up) is cst.IndentedBlock else None
+        if type(owner) is cst.ClassDef and fdef.name.value == "__set_name__" and _param_at(fdef, parent, 1):
+            # The class holding the descriptor, which may be any class of the module
+            # (``owner.m = staticmethod(K.m)``: review R17 v4).
+            found += [Known(c, module, None) for c in module.every_class]
+            continue
+        if not _param_at(fdef, parent, 0):
+            continue
         if type(owner) is cst.ClassDef:
             if caller_method_kind(fdef) is MethodKind.CLASS or _takes_class(fdef):
                 found += [Known(c, module, None) for c in module.every_class if c.node is owner]
@@ -471,9 +478,9 @@ def _takes_class(fdef: cst.FunctionDef) -> bool:
     return fdef.name.value in _IMPLICIT_CLASS_METHODS
 
 
-def _first_param(fdef: cst.FunctionDef, param: cst.CSTNode) -> bool:
+def _param_at(fdef: cst.FunctionDef, param: cst.CSTNode, position: int) -> bool:
     params = [*fdef.params.posonly_params, *fdef.params.params]
-    return bool(params) and params[0] is param
+    return len(params) > position and params[position] is param
 
 
 def _decorates(module: ModuleFacts, fdef: cst.FunctionDef, node: cst.ClassDef) -> bool:

@@ -415,3 +415,36 @@ async def main():
         min_inlined=0,
     )
     assert ").fetch is _ai_ref_" not in result.code
+
+
+def test_a_method_rewrapped_on_its_owner_by_a_descriptors_set_name_keeps_the_exact_guard() -> None:
+    """Review R17 v4: ``__set_name__(self, owner, name)`` storing ``owner.m =
+    static(K.m)`` (a helper making a ``staticmethod``) on a subclass: the class test got
+    the function and inlined the body with ``self=obj``, where the call passes no
+    instance. The owner may be any class of the module."""
+    result = assert_same_behaviour(
+        """
+def static(f):
+    return staticmethod(f)
+
+class Rewrap:
+    def __set_name__(self, owner, name):
+        owner.m = static(K.m)
+
+class K:
+    async def m(self, x=None):
+        return ("m", type(self).__name__, x)
+
+    async def run(self):
+        return await self.m("arg")
+
+class K2(K):
+    w = Rewrap()
+
+async def main():
+    print(await K().run(), await K2().run())
+""",
+        options=CLASS_METHODS,
+        min_inlined=0,
+    )
+    assert not _class_tested(result.code)
