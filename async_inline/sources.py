@@ -195,12 +195,21 @@ def spec_provider(packages: Iterable[str], on_changed: Callable[[str], None] | N
 
 
 def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
-    """``PathFinder`` step by step down the packages: no parent package is imported."""
+    """``PathFinder`` step by step down the packages: no parent package is imported. A
+    package already imported is searched through its ``__path__``, as the import system
+    does: another finder may have found it (setuptools' editable installs put one on
+    ``sys.meta_path``, and then ``sys.path`` does not lead to it: review R17 u4)."""
     path: list[str] | None = None
     spec = None
     parts = name.split(".")
     for i in range(len(parts)):
-        spec = _path_finder_spec(".".join(parts[: i + 1]), path)
+        prefix = ".".join(parts[: i + 1])
+        if i + 1 < len(parts):
+            search = _imported_path(prefix)
+            if search is not None:
+                path = search
+                continue
+        spec = _path_finder_spec(prefix, path)
         if spec is None:
             return None
         if i + 1 < len(parts):
@@ -208,6 +217,16 @@ def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
                 return None
             path = list(spec.submodule_search_locations)
     return spec
+
+
+def _imported_path(package: str) -> list[str] | None:
+    """The ``__path__`` of ``package`` if it is imported, as a list of directories."""
+    module = sys.modules.get(package)
+    search = getattr(module, "__path__", None) if module is not None else None
+    try:
+        return [p for p in search if isinstance(p, str)] if search is not None else None
+    except TypeError:  # not iterable: not a package the import system could search either
+        return None
 
 
 def _path_finder_spec(name: str, path: list[str] | None) -> importlib.machinery.ModuleSpec | None:

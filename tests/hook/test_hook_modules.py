@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.machinery
 import importlib.util
 import os
 import py_compile
@@ -299,6 +300,37 @@ def test_a_callee_module_edited_within_the_second_its_pyc_records(site: Path) ->
     with pytest.warns(AsyncInlineWarning, match="imported before the import hook"):
         async_inline.install([app, lib])
     assert asyncio.run(importlib.import_module(app).main()) == asyncio.run(util.value()) == "v1"
+
+class _EditableFinder:
+    """What setuptools' editable install of a flat layout puts on ``sys.meta_path``: the
+    package's directory is on no ``sys.path`` entry."""
+
+    def __init__(self, package: str, directory: Path) -> None:
+        self.package, self.directory = package, directory
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if fullname == self.package:
+            return importlib.util.spec_from_file_location(fullname, self.directory / "__init__.py")
+        return None
+
+
+def test_a_package_found_by_another_meta_path_finder_inlines_across_its_modules(site: Path, tmp_path: Path) -> None:
+    """Review R17 u4: the hook found the sibling modules of a package only on ``sys.path``,
+    so an editable install's package was rewritten but inlined nothing across its modules
+    (reported as "a module outside the program"). An imported package is searched through
+    its ``__path__``."""
+    package = unique()
+    project = tmp_path / "project"
+    write_tree(project, {f"{package}/__init__.py": "", f"{package}/util.py": CALLEE.format(factor=3), f"{package}/app.py": CALLER})
+    finder = _EditableFinder(package, project / package)
+    sys.meta_path.append(finder)
+    try:
+        app = _fresh(package)
+        assert asyncio.run(app.main()) == 21
+    finally:
+        sys.meta_path.remove(finder)
+    [report] = [r for r in installed_state().reports() if r.path.endswith(f"{package}/app.py")]
+    assert [(d.callee, d.target) for d in report.inlined] == [("scale", f"{package}.util.scale")], report.skipped
 
 def _forget(*packages: str) -> None:
     """As a new process: the packages' modules not imported."""
