@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import re
 import sys
@@ -131,3 +132,34 @@ def test_errors_are_path_line_message_and_counts_are_pluralised(site: Path, caps
     write_tree(site, {f"{other}.py": "async def f():\n    return 1\n\n\nasync def g():\n    return await f()\n"})
     assert main(["cache", "build", other]) == 0
     assert "cache build: 1 file: 1 written; 1 site inlined;" in capsys.readouterr().err
+
+
+def test_a_src_layout_directory_not_on_sys_path_inlines_across_its_modules(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Review R17 u3: ``cache build src/pkg`` where ``src`` is not on sys.path found no
+    sibling module, wrote entries with every cross-module site kept, and the hook (with
+    ``src`` on its path) used them. The directory a target's names start from is searched
+    during the build."""
+    name = unique()
+    src = tmp_path / "src"
+    write_tree(src, {
+        f"{name}/__init__.py": "",
+        f"{name}/impl.py": "async def fetch(x):\n    return x + 1\n",
+        f"{name}/app.py": "from .impl import fetch\n\n\nasync def main():\n    return await fetch(1)\n",
+    })
+    path = list(sys.path)
+    assert main(["cache", "build", str(src / name), "--packages", name, "--jobs", "1"]) == 0
+    assert sys.path == path
+    err = capsys.readouterr().err
+    assert "3 written" in err, err
+    stressed = async_inline.Options().stress_seed is not None  # (a stress rewrite picks sites at random)
+    assert stressed or " 0 sites inlined" not in err, err
+    sys.path.insert(0, str(src))
+    try:
+        async_inline.install([name])
+        app = importlib.import_module(f"{name}.app")
+    finally:
+        sys.path.remove(str(src))
+    assert installed_state().stats["hits"] == 3
+    [report] = [r for r in installed_state().reports() if r.path.endswith("app.py")]
+    assert stressed or [d.target for d in report.inlined] == [f"{name}.impl.fetch"], report.skipped
+    assert asyncio.run(app.main()) == 2
