@@ -21,9 +21,9 @@ from typing import TypeVar, cast
 import libcst as cst
 import libcst.matchers as m
 
+from ..analysis.callee import is_immutable_literal
 from ..analysis.evaluation import awaits_in, header_expressions
 from ..analysis.scopes import ScopeIndex
-from ..analysis.stability import is_literal
 from ..plan.model import Form, ModulePlan, SitePlan
 from ..tree import is_node, is_statement_line, starts_with_docstring, walrus_targets
 from . import build as b
@@ -183,9 +183,13 @@ class StatementRewriter(cst.CSTTransformer):
         rename = frame.rename
 
         def stable_name(name: cst.Name) -> bool:
-            # A parameter standing for a literal (Inlining.constants) is read as the literal.
+            # A parameter standing for a literal (Inlining.constants) is read as the literal:
+            # any the plan pastes, a frozen default's ``(True)``, ``-1`` or ``(1, 2)`` too,
+            # as the planner takes an argument naming it for that literal (fuzz seed 23000025:
+            # read in a comprehension, the parameter was no stable local, and its argument
+            # went into a temporary the nested frame's plan had not counted on).
             pasted = rename.get(name)
-            return (pasted is not None and not isinstance(pasted, str) and is_literal(pasted)) or stable_local(name)
+            return (pasted is not None and not isinstance(pasted, str) and is_immutable_literal(pasted)) or stable_local(name)
 
         return Linearizer(self, sites.sites, sites.repl, stable_name)
 

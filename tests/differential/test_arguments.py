@@ -321,3 +321,28 @@ def test_an_argument_is_not_pasted_where_a_callee_comprehension_binds_its_name(s
     reads (``[x + i for i in ...]`` called with ``i``) is bound to a variable of its own,
     not replaced by the argument, which the comprehension's variable would capture."""
     assert_same_behaviour(source, options=Options().extended(assume=["class-methods"]))
+
+
+@pytest.mark.parametrize("default", ["True", "False", "None", "-1", "(1, 2)", "'s'"])
+@pytest.mark.parametrize("assume", [frozenset(), frozenset({"frozen-defaults"})], ids=["default", "frozen-defaults"])
+def test_a_pasted_default_read_in_a_comprehension_passed_on_to_a_nested_callee(default: str, assume: frozenset[str]) -> None:
+    """Fuzz seeds 23000025, 23001595, 23001727 (the generator's new defaults, review R16 q):
+    a parameter standing for its default's literal and read in a comprehension is no
+    stable local, so the emitter evaluated the argument naming it into a temporary, while
+    the nested callee's plan pasted the literal: the rewrite failed ("the plan's constants
+    disagree with the arguments"). The emitter reads such a parameter as its literal."""
+    assert_same_behaviour(
+        f"""
+async def f1(p):  # (a body reading p kept the argument's name: no temporary)
+    print("f1")
+
+async def f0(d={default}):
+    seen = [d for q in (1, 2)]
+    return seen, await f1(d)
+
+async def main():
+    print(await f0(), await f0(3))
+""",
+        options=Options(assume=assume),
+        inlined={"f0", "f1"},
+    )
