@@ -480,17 +480,17 @@ class ProgramGenerator:
             return f"[{self.expr(d - 1)}]"
         if p.name == "box":
             return f"Box({self.expr(d - 1)})"
-        if not self.in_fstring and self.gap_draws.random() < 0.05:
-            # A literal other than 0-9, pasted where the callee computes with it (gap 1);
-            # the expression is made and left out, so that the main draws stay as they were.
-            self.expr(d - 1)
-            return self.gap_draws.choice(NUMERIC_LITERALS)
         if not self.in_fstring and self.chance(0.04):  # across lines, as only the call's brackets allow
             return f"{self.expr(d - 1)} or\n            {self.expr(d - 1)}"
         if positional and not (self.in_fstring or self.in_comprehension) and self.fn is not None and self.chance(0.03):
             # bare, as only a call's positional argument may be; not added to bound (short-circuits)
             return f"{self.pick(LOCALS)} := {self.expr(d - 1)}"
-        return self.expr(d - 1)
+        value = self.expr(d - 1)
+        if not self.in_fstring and self.gap_draws.random() < 0.05:
+            # A literal other than 0-9, pasted where the callee computes with it (gap 1); the
+            # expression is made and left out, so that the main draws stay as they were.
+            return self.gap_draws.choice(NUMERIC_LITERALS)
+        return value
 
     def call_text(self, callee: Function, d: int) -> str:
         """A call of ``callee`` (not awaited) as written here: its name, here."""

@@ -167,6 +167,44 @@ def test_programs_contain_the_lifetime_shapes():
         assert "freed" in outputs[0] and outputs[0] == outputs[1], seed
 
 
+GAP_SHAPES = (
+    "log('gaps', await gaps())", "async def lit0(x, y=", "async def dflt0(x, a=", "= await aug_val(", "await aug_in(t('b', box)",
+    "    global gnew\n    del gnew", "    GCOUNT ", "async def rec_odd(", "await rec_fib(", "    while i < n:", "    else:\n        if v > 4:",
+    "async for v in ret_items(", "async def m(this, x):", "async def cm(klass, x=", "await super().cm(x + 1)",
+)
+
+
+def test_programs_contain_the_gap_shapes():
+    """What a review found the generator never made (``gaps.py``) is in some of the first
+    programs; ``gaps()`` alone prints the same twice and ends (what it raises is caught)."""
+    import asyncio
+    import contextlib
+    import io
+
+    from async_inline.fuzz.gaps import GapShapes
+    from async_inline.fuzz.prelude import prelude
+
+    sources = [generate(seed) for seed in range(60)]
+    assert 15 < sum("await gaps()" in s for s in sources) < 45
+    missing = [m for m in GAP_SHAPES if not any(m in source for source in sources)]
+    assert not missing, missing
+    assert any("    G += " in generate(seed) for seed in range(200, 300))  # (rare: G = (G + ...) % 1000 is)
+    for seed in range(40):
+        shapes = GapShapes(seed, False, True)
+        if not shapes.drawn:
+            continue
+        source = prelude(False) + "\n".join(shapes.source()) + "\n"
+        outputs = []
+        for _ in range(2):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                namespace: dict[str, object] = {}
+                exec(compile(source, "<gaps>", "exec"), namespace)
+                assert asyncio.run(namespace["gaps"]()) == 0  # type: ignore[operator]
+            outputs.append(out.getvalue())
+        assert "gaps end" in outputs[0] and outputs[0] == outputs[1], seed
+
+
 def test_runtime_programs_inline_runtime_async_callees():
     from async_inline import rewrite_source
 
