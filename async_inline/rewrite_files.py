@@ -361,8 +361,11 @@ def defined_matches(source: bytes, module: str, patterns: Sequence[str]) -> tupl
                 stack.extend((child, name) for child in node.body)
             else:
                 names.append(name)
-        elif isinstance(node, (ast.If, ast.Try)):  # `if TYPE_CHECKING:`, `try: ... except ImportError:`
-            stack.extend((child, prefix) for child in ast.iter_child_nodes(node) if isinstance(child, ast.stmt))
+        elif not isinstance(node, ast.expr):
+            # Any block a definition may sit in (`if TYPE_CHECKING:`, the handler of `try:
+            # ... except ImportError:`, a `with`, a `match` case): the rewrite reads them all
+            # (review R18 w3: functions in a handler or a `with` were reported unmatched).
+            stack.extend((child, prefix) for child in ast.iter_child_nodes(node) if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)))
     return tuple(p for p in patterns if any(noinline_matches(name, (p,)) for name in names))
 
 

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from .analysis.program import ModuleSource, SourceProvider
 from .api import decode_source, has_header, has_skip_marker
@@ -170,7 +171,7 @@ def spec_provider(packages: Iterable[str], on_changed: Callable[[str], None] | N
         imported = sys.modules.get(name)
         # A module already imported is what an import of its name returns, wherever sys.path
         # now points.
-        spec = getattr(imported, "__spec__", None) if imported is not None else _find_spec(name)
+        spec = _attribute_of(imported, "__spec__") if imported is not None else _find_spec(name)
         if spec is not None and spec.name != name:
             # Another module put under this name (``sys.modules[__name__] = fast``): its
             # source is not this name's (its relative imports, its qualified names).
@@ -222,11 +223,22 @@ def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
 def _imported_path(package: str) -> list[str] | None:
     """The ``__path__`` of ``package`` if it is imported, as a list of directories."""
     module = sys.modules.get(package)
-    search = getattr(module, "__path__", None) if module is not None else None
+    search = _attribute_of(module, "__path__") if module is not None else None
     try:
         return [p for p in search if isinstance(p, str)] if search is not None else None
     except TypeError:  # not iterable: not a package the import system could search either
         return None
+
+
+def _attribute_of(module: object, name: str) -> Any:
+    """``module.name`` as its namespace holds it, without running code: reading an
+    attribute of a module ``importlib.util.LazyLoader`` made executes the module, which
+    the program does later, at its first use (review R18 w2)."""
+    try:
+        namespace = object.__getattribute__(module, "__dict__")
+    except AttributeError:
+        return getattr(module, name, None)
+    return namespace.get(name) if isinstance(namespace, dict) else None
 
 
 def _path_finder_spec(name: str, path: list[str] | None) -> importlib.machinery.ModuleSpec | None:

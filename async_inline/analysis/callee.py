@@ -80,7 +80,10 @@ _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTI
 #: With three arguments ``type`` makes a class, whose ``__module__`` it takes from the
 #: calling frame's globals, as the makers of ``MODULE_INTROSPECTION`` do.
 MODULE_INTROSPECTION_THREE_ARGS = frozenset({"builtins.type"})
-_WATCHED = FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS | MODULE_INTROSPECTION | MODULE_INTROSPECTION_WITHOUT_ARGS | MODULE_INTROSPECTION_THREE_ARGS
+_WATCHED = (
+    FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS | MODULE_INTROSPECTION | MODULE_INTROSPECTION_WITHOUT_ARGS | MODULE_INTROSPECTION_THREE_ARGS
+    | {"builtins.super"}
+)
 _ALIASES: weakref.WeakKeyDictionary[ScopeIndex, dict[str, str]] = weakref.WeakKeyDictionary()
 
 #: Every name the generated code makes starts with it (``plan.names``). A callee local of
@@ -557,7 +560,23 @@ def _body_refusal(index: ScopeIndex, fdef: cst.FunctionDef, nodes: Sequence[cst.
     introspection = calls_frame_introspection(index, nodes)
     if introspection:
         return Refusal(RefusalCode.FRAME_INTROSPECTION, f"calls {introspection}, which would see the caller's frame")
+    aliased_super = _calls_super_by_another_name(index, nodes)
+    if aliased_super:
+        return Refusal(RefusalCode.SUPER, f"calls {aliased_super} with no arguments, which reads the __class__ cell and first argument of the frame it runs in")
     return None
+
+
+def _calls_super_by_another_name(index: ScopeIndex, nodes: Iterable[cst.CSTNode]) -> str | None:
+    """A zero-argument call of the builtin ``super`` other than ``super()`` itself (which
+    the inliner emits explicitly): ``builtins.super()``, ``sup()`` after ``from builtins
+    import super as sup``, ``S()`` after ``S = super`` or with a default ``s=super``
+    (review R18 w1). Only the callee's: the caller's own ``super()`` keeps its frame."""
+
+    def emitted_explicitly(node: cst.CSTNode) -> bool:
+        func = node.func if type(node) is cst.Call else None
+        return type(func) is cst.Name and func.value == "super" and isinstance(index.use_scope(func), BuiltinScope)
+
+    return _first_call(index, (n for n in nodes if not emitted_explicitly(n)), frozenset(), frozenset({"super"}), frozenset({"builtins.super"}))
 
 
 #: What ``_body_refusal`` looks at (a test by type: isinstance on LibCST's classes is slow).

@@ -113,9 +113,8 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     scan = _Scan(name, top, related, orders, seen)
     for module in seen:
         where = "" if module is modules[0] else f"{module.name}, "
-        named = [(store, True) for store in module.attribute_stores.get(name, ())]
-        for store, is_named in (*named, *((store, False) for store in module.attribute_stores.get(ANY_ATTRIBUTE, ()))):
-            why = scan.store(module, store, named=is_named)
+        for store, named in _stores_of(module, name):
+            why = scan.store(module, store, named=named)
             if why is not None:
                 return f"{why} at {where}line {module.index.line(store.obj)}"
         for call in module.class_calls:
@@ -134,6 +133,15 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
                 # ``obj.__class__ = Proxy``) passes the class test; its lookup runs code.
                 return f"class '{cls.qualname}' may hold the method as '{name}' and customizes attribute lookup"
     return None
+
+
+def _stores_of(module: ModuleFacts, name: str) -> list[tuple[AttributeStore, bool]]:
+    """The stores of ``module`` that may set attribute ``name``: of that name (True), or
+    of a name the source does not show (False)."""
+    return [
+        *((store, True) for store in module.attribute_stores.get(name, ())),
+        *((store, False) for store in module.attribute_stores.get(ANY_ATTRIBUTE, ())),
+    ]
 
 
 @dataclass(frozen=True, eq=False)
@@ -161,7 +169,7 @@ class _Scan:
             if holder is not None:
                 return f"an attribute '{name}' is assigned on an instance of '{known.cls.qualname}' (unrelated, but '{holder}' may hold the method as '{name}')"
             return None
-        classes = _classes_at(module, store.path) if store.path is not None else _classes_stored_on(module, store.obj)
+        classes = _classes_at(module, store.path) if store.path is not None else _classes_stored_on(module, store.obj, named)
         for cls in classes:
             if _may_be_one_of(cls, self.related, self.orders) and not _plain_function(module, store):
                 return f"'{name}' of class '{cls.cls.qualname}' is set to an object other than a function"
@@ -180,9 +188,9 @@ class _Scan:
         return {
             id(cls.cls)
             for module in self.seen
-            for store in (*module.attribute_stores.get(self.name, ()), *module.attribute_stores.get(ANY_ATTRIBUTE, ()))
+            for store, named in _stores_of(module, self.name)
             if store.value is None or not _literal(store.value)
-            for cls in (_classes_at(module, store.path) if store.path is not None else _classes_stored_on(module, store.obj))
+            for cls in (_classes_at(module, store.path) if store.path is not None else _classes_stored_on(module, store.obj, named))
         }
 
     def holder(self, order: list[ClassInfo | None]) -> str | None:
@@ -417,12 +425,15 @@ def _classes_at(module: ModuleFacts, path: str) -> list[Known]:
     return [Known(cls, home, None)] if cls is not None and home is not None else []
 
 
-def _classes_stored_on(module: ModuleFacts, obj: cst.BaseExpression) -> list[Known]:
+def _classes_stored_on(module: ModuleFacts, obj: cst.BaseExpression, named: bool = True) -> list[Known]:
     """The classes ``obj`` may be, when it is a class (an instance of one of them is an
     instance of it or of a subclass): a class's name, ``type(x)`` or ``x.__class__`` of an
     object whose class the analysis knows, the first parameter of a classmethod (also the
     implicit ones, ``__init_subclass__`` and ``__class_getitem__``) or of a function the
-    module uses as a class decorator."""
+    module uses as a class decorator, and, for a store of a name the source shows
+    (``named``), the owner a descriptor's ``__set_name__`` is given: any class of the
+    module. (A name it computes, ``setattr(owner, "_" + name, ...)``, is most often the
+    descriptor's own: the user's promise, as before review R17 v4; review R18 w4.)"""
     instance = None
     if type(obj) is cst.Attribute and obj.attr.value == "__class__":
         instance = obj.value
@@ -457,7 +468,7 @@ def _classes_stored_on(module: ModuleFacts, obj: cst.BaseExpression) -> list[Kno
         if type(owner) is cst.ClassDef and fdef.name.value == "__set_name__" and _param_at(fdef, parent, 1):
             # The class holding the descriptor, which may be any class of the module
             # (``owner.m = staticmethod(K.m)``: review R17 v4).
-            found += [Known(c, module, None) for c in module.every_class]
+            found += [Known(c, module, None) for c in module.every_class] if named else []
             continue
         if not _param_at(fdef, parent, 0):
             continue

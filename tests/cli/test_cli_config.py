@@ -199,6 +199,20 @@ def test_a_noinline_pattern_naming_a_source_root_function_is_not_reported(cli, t
     assert "--noinline util.helper" not in result.err
 
 
+def test_a_noinline_pattern_naming_a_function_in_a_handler_or_a_with_block_is_matched(cli, tmp_path: Path) -> None:
+    """Review R18 w3: functions defined in an ``except`` handler (the usual fallback of an
+    optional import) or a module-level ``with`` were reported unmatched, though the
+    patterns took effect."""
+    source = (
+        "import contextlib\n\ntry:\n    import _no_such_accelerator\nexcept ImportError:\n    async def fetch():\n        return 1\n\n"
+        "with contextlib.suppress(Exception):\n    async def load():\n        return 2\n\n\nasync def main():\n    return await fetch() + await load()\n"
+    )
+    make_tree(tmp_path, {"mod.py": source})
+    result = cli("rewrite", "mod.py", "--check", "--report", "r.json", "--noinline", "mod.fetch,mod.load")
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert {s["callee"]: s["code"] for f in report["files"] for s in f["skipped"]} == {"fetch": "noinline", "load": "noinline"}
+    assert "noinline_unmatched" not in report and "matches no function" not in result.err, result.err
+
 @pytest.mark.parametrize(
     "marker", ["# async-inline: skip-file", "# async_inline: skip_file", "# async_inline: skipfile", "# ASYNC_INLINE: SKIP-FILE"]
 )

@@ -448,3 +448,34 @@ async def main():
         min_inlined=0,
     )
     assert not _class_tested(result.code)
+
+
+def test_a_descriptor_storing_a_computed_name_on_its_owner_leaves_the_class_test() -> None:
+    """Review R18 w4: the owner of ``__set_name__`` taken for any class of the module made
+    a field descriptor's ``setattr(owner, "_" + name + "_default", None)`` cost every
+    class-tested site of the module. A name the source does not show stays the user's
+    promise there, as on any object the analysis cannot tell."""
+    result = assert_same_behaviour(
+        """
+class Field:
+    def __set_name__(self, owner, name):
+        self.name = name
+        setattr(owner, "_" + name + "_default", None)
+
+class K:
+    async def m(self, x=None):
+        return ("m", type(self).__name__, x)
+
+    async def run(self):
+        return await self.m("arg")
+
+class Model:
+    f = Field()
+
+async def main():
+    print(await K().run(), Model._f_default)
+""",
+        options=CLASS_METHODS,
+        inlined={"K.m"},
+    )
+    assert _class_tested(result.code)

@@ -1102,3 +1102,90 @@ async def main():
 """,
         inlined={"A.n"},
     )
+
+
+_SUPER_TAIL = '''
+class B(A):
+    def who(self):
+        return "B"
+
+    async def run(self):
+        super()  # (any mention of super gives B.run its __class__ cell)
+        return await A.n(self)
+
+async def main():
+    print(await B().run())
+'''
+_SUPER_HEAD = '''
+class Base:
+    def who(self):
+        return "Base"
+
+class A(Base):
+    def who(self):
+        return "A"
+'''
+
+SUPER_BY_OTHER_NAMES = {
+    # original: "BaseBase"; rewritten: "BaseA" (B's cell, A's MRO step from B)
+    "builtins_attribute": "import builtins\n" + _SUPER_HEAD + '''
+    async def n(self):
+        return super(A, self).who() + builtins.super().who()
+''' + _SUPER_TAIL,
+    # the project's own test inlines `sup(A, self)`; `sup()` gets through as well
+    "imported_as_alias": "from builtins import super as sup\n" + _SUPER_HEAD + '''
+    async def n(self):
+        return super(A, self).who() + sup().who()
+''' + _SUPER_TAIL,
+    # original: "ABase"; rewritten: "AA"
+    "parameter_default": _SUPER_HEAD + '''
+    async def n(self, s=super):
+        return __class__.__name__ + s().who()
+''' + _SUPER_TAIL,
+    # original: "ABase"; rewritten: "AA"
+    "module_alias": "S = super\n" + _SUPER_HEAD + '''
+    async def n(self):
+        return __class__.__name__ + S().who()
+''' + _SUPER_TAIL,
+}
+
+
+@pytest.mark.parametrize("program", SUPER_BY_OTHER_NAMES.values(), ids=SUPER_BY_OTHER_NAMES.keys())
+def test_zero_argument_super_by_another_name_keeps_its_frame(program: str) -> None:
+    """Review R18 w1: the builtin super called with no arguments under another name
+    (``builtins.super()``, an import alias, a module alias, a parameter default) read the
+    caller's ``__class__`` cell and first argument once inlined: the call is kept (I3)."""
+    result = assert_same_behaviour(program, min_inlined=0)
+    assert {s.code for s in result.report.skipped if s.callee == "A.n"} == {"super"}, result.report.skipped
+
+
+def test_builtins_super_in_a_plain_function_inlined_into_a_method() -> None:
+    """Review R18 w1. Original: RuntimeError "super(): __class__ cell not found" (helper has no cell);
+    rewritten: the caller's cell and self, prints "Base"."""
+    assert_same_behaviour(
+        """
+import builtins
+
+class Base:
+    def who(self):
+        return "Base"
+
+async def helper(obj):
+    return builtins.super().who()
+
+class B(Base):
+    def who(self):
+        return "B"
+
+    async def run(self):
+        print(__class__.__name__)
+        return await helper(self)
+
+async def main():
+    try:
+        print(await B().run())
+    except RuntimeError as e:
+        print("RuntimeError", e)
+""",
+        min_inlined=0,
+    )

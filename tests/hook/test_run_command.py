@@ -242,3 +242,39 @@ def test_a_directorys_main_is_inlined(tmp_path: Path) -> None:
     write_tree(tmp_path, {"d/__main__.py": FRAMES})
     assert _python("-m", "async_inline", "run", "d", cwd=tmp_path).stdout == "False\n"
     assert _python("d", cwd=tmp_path).stdout == "True\n"
+
+
+LAZY_MAIN = """
+import asyncio, importlib.util, sys
+
+def lazy(name):
+    spec = importlib.util.find_spec(name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+pkg = lazy("lazypkg")
+print("lazy package set up")
+import lazyapp
+asyncio.run(lazyapp.main())
+"""
+
+
+def test_a_lazily_imported_package_runs_when_the_program_first_uses_it(tmp_path: Path) -> None:
+    """Review R18 w2: finding ``lazypkg.sub`` for ``lazyapp``'s rewrite read attributes of
+    the package ``importlib.util.LazyLoader`` had made, which executed its ``__init__``
+    before ``lazyapp``'s first line. Imported modules are read through their namespace."""
+    write_tree(tmp_path, {
+        "lazypkg/__init__.py": 'print("lazypkg/__init__ runs")\n',
+        "lazypkg/sub.py": "async def f():\n    return 1\n",
+        "lazyapp.py": 'print("lazyapp starts")\nfrom lazypkg.sub import f\n\n\nasync def main():\n    print("main", await f())\n',
+        "main.py": LAZY_MAIN,
+    })
+    env = {"PYTHONDONTWRITEBYTECODE": "1"}
+    plain = _python("main.py", cwd=tmp_path, env=env)
+    ours = _python("-m", "async_inline", "run", "--packages", "lazyapp,lazypkg", "main.py", cwd=tmp_path, env=env)
+    assert plain.returncode == ours.returncode == 0, ours.stderr
+    assert ours.stdout == plain.stdout == "lazy package set up\nlazyapp starts\nlazypkg/__init__ runs\nmain 1\n"
