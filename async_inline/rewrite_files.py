@@ -352,7 +352,7 @@ def defined_matches(source: bytes, module: str, patterns: Sequence[str]) -> tupl
     except (SyntaxError, ValueError):
         return ()
     names: list[str] = []
-    stack = [(node, module) for node in tree.body]
+    stack: list[tuple[ast.AST, str]] = [(node, module) for node in tree.body]
     while stack:
         node, prefix = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
