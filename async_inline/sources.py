@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .analysis.program import ModuleSource, SourceProvider
+from .analysis.stdlib import STDLIB_MODULE_NAMES
 from .api import decode_source, has_header, has_skip_marker
 from .errors import SourceError
 from .hook.cache import changed_since_import, read_bytes
@@ -125,7 +126,7 @@ class FileSources:
             if beside is not None:
                 claims.add(os.path.realpath(beside))
         top = name.partition(".")[0]
-        if top in sys.stdlib_module_names or top in sys.builtin_module_names:
+        if top in STDLIB_MODULE_NAMES or top in sys.builtin_module_names:
             claims.add(f"the standard library's {top}")
         elif "." not in name and not self._known[name][1]:
             # A module outside any package: its name assumes its directory is on sys.path.

@@ -286,6 +286,11 @@ def is_function(obj: object, qualname: str, runtime_async: bool | None = None) -
     code = own.__code__
     if getattr(code, "co_qualname", qualname) != qualname or code.co_name != qualname.rpartition(".")[2]:
         return False
+    if not code.co_flags & inspect.CO_COROUTINE:
+        # Not an ``async def``: a module of another Python under the same name, such as
+        # the standard library's ``imp.reload`` where the program's ``imp.py`` was read
+        # (review R18 y1).
+        return False
     return bool(code.co_filename == own.__globals__.get("__file__"))
 
 

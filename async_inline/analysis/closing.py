@@ -21,7 +21,6 @@ suspend never sees it.
 from __future__ import annotations
 
 import builtins
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -30,6 +29,7 @@ from libcst.metadata import BuiltinScope, GlobalScope
 
 from ..tree import children, statements_of, walk
 from .scopes import ScopeIndex
+from .stdlib import STDLIB_MODULE_NAMES
 
 #: The classes whose ``except`` clause matches ``GeneratorExit``: matching walks the MRO
 #: of the raised class (no ``__subclasscheck__``), ``GeneratorExit, BaseException,
@@ -287,7 +287,7 @@ def unknown_types(index: ScopeIndex, exc_type: cst.BaseExpression | None) -> tup
     if len(qualified) == 1:
         [name] = qualified
         top, last = name.partition(".")[0], name.rpartition(".")[2]
-        if top in sys.stdlib_module_names and top != "builtins":
+        if top in STDLIB_MODULE_NAMES and top != "builtins":
             # ``asyncio.CancelledError``, imported or reached through its module: no module
             # of the standard library binds BaseException or GeneratorExit to another name
             # (tests/unit/test_rules_generator_exit.py checks the interpreter's). A module of

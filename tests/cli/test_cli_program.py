@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cli_helpers import make_tree
 
 from async_inline import Options
@@ -105,6 +106,17 @@ def test_a_module_outside_any_package_named_like_the_standard_librarys_is_ambigu
     assert "the standard library's queue" in result.err
     assert _sites(tmp_path / "report.json") == [("queue.fetch", "ambiguous")]
 
+
+@pytest.mark.parametrize("name", ["imp", "tomllib"])
+def test_a_module_named_like_another_pythons_standard_library_module_is_ambiguous(cli, tmp_path: Path, name: str) -> None:
+    """Review R18 y1: output runs on any supported Python, whichever wrote it. ``imp``
+    (removed in 3.12) and ``tomllib`` (new in 3.11) are the standard library's on some of
+    them: rewritten by 3.12+, ``tools/imp.py``'s body was inlined and, run by 3.11 with the
+    standard library first, passed the guard of ``imp.fetch``'s name."""
+    make_tree(tmp_path, {f"tools/{name}.py": UTILS.format("tools"), "tools/main.py": MAIN.replace("utils", name)})
+    result = cli("rewrite", "tools", "-o", "out", "--report", "report.json")
+    assert result.code == 0, result.err
+    assert _sites(tmp_path / "report.json") == [(f"{name}.fetch", "ambiguous")]
 
 def test_modules_of_one_package_are_not_ambiguous(cli, tmp_path: Path) -> None:
     """Names that come from the package's ``__init__.py`` files, read from inputs that are

@@ -49,6 +49,15 @@ def test_the_function_itself_is_found() -> None:
     assert function_of(Derived, "c", "Derived.c") is vars(Derived)["c"].__func__
 
 
+def test_a_function_that_is_no_async_def_is_not_the_function() -> None:
+    """Review R18 y1: output rewritten by 3.12+ read the program's ``imp.py``, and on 3.11
+    the standard library's ``imp.reload``, a plain function of the module imported under
+    that name, passed the guard; the inlined body ran where the call raised TypeError."""
+    made: dict[str, Any] = {}
+    exec(compile("def plain():\n    return 1\n", __file__, "exec"), globals(), made)  # this module's, this file's
+    assert function_at(made["plain"], __name__, "plain") is NOT_FOUND
+    assert function_at(plain, __name__, "plain") is plain
+
 def test_a_functools_wraps_wrapper_is_not_the_function() -> None:
     """Same ``__qualname__``, same code name: on 3.10 only ``__wrapped__`` tells them apart."""
     wrapped = _wraps(plain)
