@@ -970,63 +970,66 @@ def test_methods_of_attributes_locals_and_new_objects_whose_class_is_known():
     assert {("Client.run", "self._conn.send"), ("Client.run", "self._own.send"), ("Client.run", "self.backup.send")} <= inlined
     assert {("main", "local.send"), ("main", 'Conn("new").send'), ("use", "conn.send")} <= inlined
 
-#: Review R17 v1-v3: ``super`` or ``__class__`` used in ways the explicit form does not
-#: carry. Each program's ``A.n`` must stay a call, and both runs print the same.
+
+#: The classes of the programs below (the method ``A.n`` between them).
+_SUPER_HEAD = '''
+class Base:
+    def who(self):
+        return "Base"
+
+class A(Base):
+    def who(self):
+        return "A"
+'''
+_SUPER_TAIL = '''
+class B(A):
+    def who(self):
+        return "B"
+
+    async def run(self):
+        super()  # (any mention of super gives B.run its __class__ cell)
+        return await A.n(self)
+
+async def main():
+    print(await B().run())
+'''
+
+#: Review R17 v1-v3, R18 w1: ``super`` or ``__class__`` used in ways the explicit form
+#: does not carry. Each program's ``A.n`` must stay a call, and both runs print the same.
 SUPER_TIED_TO_ITS_FRAME = {
     # `from builtins import super` (python-future's futurize): a global called with no
     # arguments read the caller's cell and self (printed A where the original printed Base).
-    "super_a_global": """
-from builtins import super
-
-class Base:
-    def who(self):
-        return "Base"
-
-class A(Base):
-    def who(self):
-        return "A"
-
+    "super_a_global": "from builtins import super\n" + _SUPER_HEAD + '''
     async def n(self):
         return super().who()
-
-class B(A):
-    def who(self):
-        return "B"
-
-    async def run(self):
-        return await A.n(self)
-
-async def main():
-    print(await B().run())
-    try:
-        print(await A.n(A()))
-    except RuntimeError as e:
-        print("RuntimeError", e)
-""",
+''' + _SUPER_TAIL,
     # Any mention of super gives the method its cell; `make()` is a zero-argument super().
-    "super_by_another_name": """
-class Base:
-    def who(self):
-        return "Base"
-
-class A(Base):
-    def who(self):
-        return "A"
-
+    "super_by_another_name": _SUPER_HEAD + '''
     async def n(self):
         make = super
         return make().who()
-
-class B(A):
-    def who(self):
-        return "B"
-
-    async def run(self):
-        return await A.n(self)
-
-async def main():
-    print(await B().run())
-""",
+''' + _SUPER_TAIL,
+    # Review R18 w1: the builtin called with no arguments under another name.
+    # original: "BaseBase"; rewritten: "BaseA" (B's cell, A's MRO step from B)
+    "builtins_attribute": "import builtins\n" + _SUPER_HEAD + '''
+    async def n(self):
+        return super(A, self).who() + builtins.super().who()
+''' + _SUPER_TAIL,
+    # `sup(A, self)` is inlined (below); `sup()` must not be
+    "imported_as_alias": "from builtins import super as sup\n" + _SUPER_HEAD + '''
+    async def n(self):
+        return super(A, self).who() + sup().who()
+''' + _SUPER_TAIL,
+    # original: "ABase"; rewritten: "AA"
+    "parameter_default": _SUPER_HEAD + '''
+    async def n(self, s=super):
+        return __class__.__name__ + s().who()
+''' + _SUPER_TAIL,
+    # original: "ABase"; rewritten: "AA"
+    "module_alias": "S = super\n" + _SUPER_HEAD + '''
+    async def n(self):
+        return __class__.__name__ + S().who()
+''' + _SUPER_TAIL,
     # A local __class__: no cell, the original raises RuntimeError (the rewrite: ValueError).
     "class_bound_locally": """
 class Base:
@@ -1069,8 +1072,8 @@ async def main():
 
 @pytest.mark.parametrize("program", SUPER_TIED_TO_ITS_FRAME.values(), ids=SUPER_TIED_TO_ITS_FRAME.keys())
 def test_super_or_class_used_beyond_the_explicit_form_keeps_the_call(program: str) -> None:
-    """Review R17 v1-v3: super (I3) and __class__ keep their meaning only where the body
-    calls the builtin super with no arguments, or reads the cell as such."""
+    """Review R17 v1-v3, R18 w1: super (I3) and __class__ keep their meaning only where
+    the body calls the builtin super with no arguments, or reads the cell as such."""
     result = assert_same_behaviour(program, min_inlined=0)
     assert {s.code for s in result.report.skipped if s.callee == "A.n"} == {"super"}, result.report.skipped
     assert not [d for d in result.report.inlined if d.target == "A.n"]
@@ -1078,85 +1081,11 @@ def test_super_or_class_used_beyond_the_explicit_form_keeps_the_call(program: st
 
 def test_super_called_with_arguments_under_any_name_is_inlined() -> None:
     """An explicit super(A, self) depends on no frame: inlined, as a global or a builtin."""
-    assert_same_behaviour(
-        """
-from builtins import super as sup
-
-class Base:
-    def who(self):
-        return "Base"
-
-class A(Base):
-    def who(self):
-        return "A"
-
+    program = "from builtins import super as sup\n" + _SUPER_HEAD + '''
     async def n(self):
         return super(A, self).who() + sup(A, self).who()
-
-class B(A):
-    async def run(self):
-        return await A.n(self)
-
-async def main():
-    print(await B().run())
-""",
-        inlined={"A.n"},
-    )
-
-
-_SUPER_TAIL = '''
-class B(A):
-    def who(self):
-        return "B"
-
-    async def run(self):
-        super()  # (any mention of super gives B.run its __class__ cell)
-        return await A.n(self)
-
-async def main():
-    print(await B().run())
-'''
-_SUPER_HEAD = '''
-class Base:
-    def who(self):
-        return "Base"
-
-class A(Base):
-    def who(self):
-        return "A"
-'''
-
-SUPER_BY_OTHER_NAMES = {
-    # original: "BaseBase"; rewritten: "BaseA" (B's cell, A's MRO step from B)
-    "builtins_attribute": "import builtins\n" + _SUPER_HEAD + '''
-    async def n(self):
-        return super(A, self).who() + builtins.super().who()
-''' + _SUPER_TAIL,
-    # the project's own test inlines `sup(A, self)`; `sup()` gets through as well
-    "imported_as_alias": "from builtins import super as sup\n" + _SUPER_HEAD + '''
-    async def n(self):
-        return super(A, self).who() + sup().who()
-''' + _SUPER_TAIL,
-    # original: "ABase"; rewritten: "AA"
-    "parameter_default": _SUPER_HEAD + '''
-    async def n(self, s=super):
-        return __class__.__name__ + s().who()
-''' + _SUPER_TAIL,
-    # original: "ABase"; rewritten: "AA"
-    "module_alias": "S = super\n" + _SUPER_HEAD + '''
-    async def n(self):
-        return __class__.__name__ + S().who()
-''' + _SUPER_TAIL,
-}
-
-
-@pytest.mark.parametrize("program", SUPER_BY_OTHER_NAMES.values(), ids=SUPER_BY_OTHER_NAMES.keys())
-def test_zero_argument_super_by_another_name_keeps_its_frame(program: str) -> None:
-    """Review R18 w1: the builtin super called with no arguments under another name
-    (``builtins.super()``, an import alias, a module alias, a parameter default) read the
-    caller's ``__class__`` cell and first argument once inlined: the call is kept (I3)."""
-    result = assert_same_behaviour(program, min_inlined=0)
-    assert {s.code for s in result.report.skipped if s.callee == "A.n"} == {"super"}, result.report.skipped
+''' + _SUPER_TAIL
+    assert_same_behaviour(program, inlined={"A.n"})
 
 
 def test_builtins_super_in_a_plain_function_inlined_into_a_method() -> None:
