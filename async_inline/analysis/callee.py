@@ -819,12 +819,14 @@ def _names_in_fstrings(nodes: Sequence[cst.CSTNode]) -> dict[cst.Name, frozenset
 
 def _warns_for_a_constant(index: ScopeIndex, name: cst.Name) -> bool:
     """Would CPython's compiler warn if a constant stood where ``name`` is read: an operand
-    of ``is``/``is not``, called, subscripted, or an index? Also where an operation the
+    of ``is``/``is not`` or of ``~``, called, subscripted, or an index? Also where an operation the
     compiler folds into a constant with it (``-d``, ``not d``, ``d + 1``, ``(d, 1)``) stands
     there (review R9 f1: ``(-d)()`` warned once ``d`` was pasted)."""
     node: cst.CSTNode = name
     while True:
         parent = index.parent(node)
+        if type(parent) is cst.UnaryOperation and type(parent.operator) is cst.BitInvert:
+            return True  # ``~True`` folded: 3.12+ warns (DeprecationWarning) where ``~d`` warned when run
         if type(parent) is cst.Call:
             return parent.func is node
         if type(parent) is cst.Subscript:

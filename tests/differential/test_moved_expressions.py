@@ -150,6 +150,24 @@ async def main():
         compile(result.code, "<rewritten>", "exec")
 
 
+@pytest.mark.parametrize("assume", [frozenset(), frozenset({"frozen-defaults"})], ids=["default", "frozen-defaults"])
+def test_a_constant_is_not_pasted_as_the_operand_of_an_inversion(assume):
+    """``~flag`` with ``True`` pasted is ``~(True)``, which Python 3.12+ folds with a
+    DeprecationWarning at compile time, where the original warns when it runs (under
+    ``-W error``: an exception at the call, not a module that does not compile). Found
+    in CI's 3.12 and 3.13 runs of the fuzzer's gap shapes (2026-12-07)."""
+    source = """
+async def inverted(flag=True, n=-1):
+    return ~flag, ~(-n)
+
+async def main():
+    return await inverted(True), await inverted(False, 3), await inverted()
+"""
+    result = assert_same_behaviour(source, options=Options(assume=assume), inlined={"inverted"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(result.code, "<rewritten>", "exec")
+
 def test_an_empty_tuple_default_pasted_under_frozen_defaults():
     """``()`` folded under ``frozen-defaults`` in both forms: LibCST refuses a zero-length
     tuple without its own parentheses, and the rewrite of the module failed (review L)."""
