@@ -131,7 +131,11 @@ def test_errors_are_path_line_message_and_counts_are_pluralised(site: Path, caps
     other = unique()
     write_tree(site, {f"{other}.py": "async def f():\n    return 1\n\n\nasync def g():\n    return await f()\n"})
     assert main(["cache", "build", other]) == 0
-    assert "cache build: 1 file: 1 written; 1 site inlined;" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    if async_inline.Options().stress_seed is None:  # (a stress rewrite picks sites at random: "0 sites")
+        assert "cache build: 1 file: 1 written; 1 site inlined;" in err, err
+    else:
+        assert re.search(r"cache build: 1 file: 1 written; (1 site|0 sites) inlined;", err), err
 
 
 def test_a_src_layout_directory_not_on_sys_path_inlines_across_its_modules(site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -205,7 +205,7 @@ def test_auto_mode_and_ini_options(pytester: pytest.Pytester) -> None:
     pytester.makeini(INI.format(mode="auto") + "async_inline = true\nasync_inline_packages = shop\n")
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=3, failed=2, xfailed=1)
-    assert re.match(r"async_inline: [1-9]\d* sites inlined, \d+ skipped .*in 3 modules", _summary_line(result))
+    assert re.match(r"async_inline: [1-9]\d* sites? inlined, \d+ skipped .*in 3 modules", _summary_line(result))
 
 
 def test_inactive_unless_asked(pytester: pytest.Pytester) -> None:
