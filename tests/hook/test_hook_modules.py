@@ -330,7 +330,9 @@ def test_a_package_found_by_another_meta_path_finder_inlines_across_its_modules(
     finally:
         sys.meta_path.remove(finder)
     [report] = [r for r in installed_state().reports() if r.path.endswith(f"{package}/app.py")]
-    assert [(d.callee, d.target) for d in report.inlined] == [("scale", f"{package}.util.scale")], report.skipped
+    if Options().stress_seed is None:  # (a stress rewrite picks sites at random)
+        assert [(d.callee, d.target) for d in report.inlined] == [("scale", f"{package}.util.scale")], report.skipped
+    assert not [s for s in report.skipped if s.shape == "external"], report.skipped
 
 def _forget(*packages: str) -> None:
     """As a new process: the packages' modules not imported."""
