@@ -372,19 +372,18 @@ def defined_matches(source: bytes, module: str, patterns: Sequence[str]) -> tupl
 def root_matches(pattern: str, roots: Sequence[str]) -> bool:
     """Whether ``pattern`` (noinline's) names a function of a module under a source root,
     or may (a pattern in its module part): the module is the longest dotted prefix found."""
+    from .hook.cache import read_bytes
+    from .sources import in_roots
+
     parts = pattern.split(".")
     for end in range(len(parts) - 1, 0, -1):
         module = ".".join(parts[:end])
         if any(c in module for c in "*?["):
             return True
-        for root in roots:
-            base = os.path.join(root, *parts[:end])
-            for path in (base + ".py", os.path.join(base, "__init__.py")):
-                try:
-                    with open(path, "rb") as f:
-                        return bool(defined_matches(f.read(), module, (pattern,)))
-                except OSError:
-                    continue
+        found = in_roots(module, list(roots))  # the file --source-root reads the module from
+        data = read_bytes(found[0]) if found is not None else None
+        if data is not None:
+            return bool(defined_matches(data, module, (pattern,)))
     return False
 
 

@@ -99,7 +99,7 @@ class FileSources:
     def __call__(self, name: str) -> ModuleSource | None:
         if self.claimants(name):
             return None
-        found = self._known.get(name) or _in_roots(name, self._roots)
+        found = self._known.get(name) or in_roots(name, self._roots)
         if found is None:
             namespace = self._namespaces.get(name) or _namespace_in_roots(name, self._roots)
             return _namespace(name, namespace) if namespace is not None else None
@@ -115,7 +115,7 @@ class FileSources:
         claims = set(self._claims.get(name, ()))
         if not claims:
             return self._root_copy_claimants(name)
-        in_root = _in_roots(name, self._roots)
+        in_root = in_roots(name, self._roots)
         if in_root is not None:
             claims.add(os.path.realpath(in_root[0]))
         path, is_package = self._known[name]
@@ -144,7 +144,7 @@ class FileSources:
         end = next((end for end in range(len(parts), 0, -1) if ".".join(parts[:end]) in self._packages), 0)
         if not end:
             return ()
-        in_root = _in_roots(name, self._roots)
+        in_root = in_roots(name, self._roots)
         elsewhere = in_root[0] if in_root is not None else _namespace_in_roots(name, self._roots)
         if elsewhere is None:
             return ()
@@ -263,7 +263,7 @@ def _resolved(root: str) -> Path:
     return Path(root).resolve()
 
 
-def _in_roots(name: str, roots: list[str]) -> tuple[str, bool] | None:
+def in_roots(name: str, roots: list[str]) -> tuple[str, bool] | None:
     relative = os.path.join(*name.split("."))
     for root in roots:
         package = os.path.join(root, relative, "__init__.py")
