@@ -14,6 +14,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 
 class ExitCode(enum.IntEnum):
@@ -93,6 +94,22 @@ def _first_positional(argv: Sequence[str]) -> str | None:
     return None
 
 
+#: Set when ``main`` caught an interrupt of the tool's own work (not of a program ``run`` runs).
+_interrupted = False
+
+
+def exit_process(status: int) -> NoReturn:
+    """``sys.exit``, but after an interrupt leave without the interpreter's finalisation:
+    a Ctrl-C landing in LibCST's native parser can make it abort (SIGABRT) or die by
+    SIGINT there instead of exiting 130. Every file is written and closed by then; the
+    program ``run`` runs is not concerned (its interrupt is its own, its atexit handlers run)."""
+    if _interrupted:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (see ``ExitCode``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -107,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except KeyboardInterrupt:
         print(f"{parser.prog}: interrupted", file=sys.stderr)
+        global _interrupted
+        _interrupted = True
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``--diff | head``): stop quietly, as other Unix tools do.

@@ -108,6 +108,9 @@ def _load_toml(path: Path) -> dict[str, Any] | None:
             raise ConfigError(
                 f"{path}: reading [{TABLE}] on Python 3.10 needs the 'tomli' package (pip install tomli)"
             ) from None
+    if not hasattr(tomllib, "loads"):  # `python -m` puts the working directory first on sys.path
+        where = getattr(tomllib, "__file__", None) or "another module"
+        raise ConfigError(f"{path}: cannot read TOML: {where} shadows the standard library's {tomllib.__name__} (rename it)")
     try:
         document = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

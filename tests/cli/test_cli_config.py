@@ -4,11 +4,15 @@ as the import hook and the plugin do; flags win, ``--isolated`` ignores the file
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from cli_helpers import SAMPLE, make_tree
 
+import async_inline
 import async_inline.api as api
 from async_inline import Options
 
@@ -36,7 +40,6 @@ def test_pyproject_sets_depth_and_guards(cli, tmp_path: Path, seen_options) -> N
 def test_pyproject_is_found_above_the_inputs_not_the_working_directory(cli, tmp_path: Path, seen_options) -> None:
     make_tree(tmp_path, {"project/pyproject.toml": "[tool.async_inline]\ndepth = 2\n", "project/src/a.py": SAMPLE})
     (tmp_path / "elsewhere").mkdir()
-    import os
 
     os.chdir(tmp_path / "elsewhere")
     cli("rewrite", "../project/src/a.py", "--check")
@@ -121,6 +124,20 @@ def test_an_unreadable_pyproject_is_a_one_line_usage_error(cli, tmp_path: Path, 
     assert result.code == 2, result.err
     assert "pyproject.toml: cannot read: Permission denied" in result.err
     assert "Traceback" not in result.err
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="3.10 reads TOML with tomli, not the standard library")
+def test_a_tomllib_module_in_the_working_directory_is_a_usage_error_not_a_traceback(tmp_path: Path) -> None:
+    """``python -m`` puts the working directory first on sys.path, so a project's own
+    ``tomllib.py`` shadows the standard library's: an AttributeError traceback before."""
+    make_tree(tmp_path, {"a.py": SAMPLE, "tomllib.py": "x = 1\n", "pyproject.toml": "[tool.async_inline]\ndepth = 2\n"})
+    environment = {**os.environ, "PYTHONPATH": str(Path(async_inline.__file__).parent.parent)}
+    result = subprocess.run(
+        [sys.executable, "-m", "async_inline", "rewrite", "a.py", "--check"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=environment,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "tomllib.py shadows the standard library's tomllib" in result.stderr and "Traceback" not in result.stderr
 
 
 def _package(tmp_path: Path, monkeypatch, name: str) -> None:

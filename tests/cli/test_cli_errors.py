@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from cli_helpers import PLAIN, SAMPLE, SYNTAX_ERROR, UNDECODABLE, make_tree, snapshot
 
+import async_inline
 from async_inline import InternalError
 from async_inline.cli import ExitCode
 
@@ -453,3 +455,32 @@ def test_output_on_a_closed_stdout_is_a_usage_error(cli, tmp_path: Path, monkeyp
     assert result.code == ExitCode.USAGE, result.err
     assert "stdout is closed" in result.err
     _no_traceback(result.err)
+
+
+def test_an_interrupted_rewrite_leaves_without_finalisation_but_run_finalises_its_program(tmp_path: Path) -> None:
+    """A Ctrl-C landing in LibCST's native parser could make the interpreter's
+    finalisation abort (SIGABRT) or die by SIGINT after "interrupted" was printed (3 runs
+    of 16): an interrupted rewrite now leaves with 130 at once. A program that ``run``
+    runs keeps its own interrupt: its atexit handlers run."""
+    make_tree(tmp_path, {"src/a.py": PLAIN, "prog.py": "import atexit\natexit.register(print, 'finalised')\nraise KeyboardInterrupt\n"})
+    tool = (
+        "import atexit, sys\n"
+        "import async_inline.api as api\n"
+        "from async_inline.cli import exit_process, main\n"
+        "def interrupt(*args, **kwargs):\n"
+        "    raise KeyboardInterrupt\n"
+        "if sys.argv[1] == 'rewrite':\n"
+        "    api.rewrite_source = interrupt\n"
+        "    atexit.register(print, 'finalised')\n"
+        "exit_process(main(sys.argv[1:]))\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(Path(async_inline.__file__).parent.parent)}
+
+    def tool_run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", tool, *args], cwd=tmp_path, capture_output=True, text=True, timeout=600, env=environment)
+
+    rewrite = tool_run("rewrite", "src", "-o", "out")
+    assert (rewrite.returncode, rewrite.stdout) == (ExitCode.INTERRUPTED, ""), rewrite
+    assert "interrupted" in rewrite.stderr and "Traceback" not in rewrite.stderr
+    run = tool_run("run", "prog.py")
+    assert (run.returncode, run.stdout) == (ExitCode.INTERRUPTED, "finalised\n"), run
