@@ -246,6 +246,13 @@ _NEAR_MARKER_RE = re.compile(_NEAR_MARKER, re.IGNORECASE)
 _NEAR_MARKER_BYTES_RE = re.compile(_NEAR_MARKER.encode(), re.IGNORECASE)
 
 
+#: What the command line and the hook say about such a spelling, after its ``path:line``.
+NEAR_MISS_WARNING = (
+    "not the opt-out marker, which is spelt exactly '# async_inline: skip-file' (a comment or the module docstring); "
+    "the module is rewritten"
+)
+
+
 def near_miss_marker(source: bytes) -> int | None:
     """The line of a comment or module docstring that spells the opt-out marker otherwise,
     and so does not opt out; None when there is none, or the module opts out."""

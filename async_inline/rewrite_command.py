@@ -317,6 +317,7 @@ def run(args: argparse.Namespace) -> int:
     from concurrent.futures.process import BrokenProcessPool
 
     from . import rewrite_files as rf
+    from .api import NEAR_MISS_WARNING
     from .report import report_json, skip_reason_tally
 
     console = Console(sys.stderr, quiet=args.quiet, verbose=args.verbose)
@@ -396,10 +397,7 @@ def run(args: argparse.Namespace) -> int:
             if outcome.opted_out:
                 console.detail(f"{outcome.path}: opts out (# async_inline: skip-file), left as it is")
             if outcome.near_marker is not None:
-                console.info(
-                    f"{outcome.path}:{outcome.near_marker}: warning: not the opt-out marker, which is spelt exactly "
-                    "'# async_inline: skip-file' (a comment or the module docstring); the module is rewritten"
-                )
+                console.info(f"{outcome.path}:{outcome.near_marker}: warning: {NEAR_MISS_WARNING}")
             _show_decisions(console, outcome)
             if mode is rf.Mode.CHECK and outcome.changed:
                 console.info(f"would rewrite {outcome.path}")

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..api import on_large_stack
+from ..api import NEAR_MISS_WARNING, near_miss_marker, on_large_stack
 from ..options import Options
 from ..report import FileReport, Inlined, Skipped
 from ..runtime_name import shadowing_runtime
@@ -124,6 +124,9 @@ class HookState:
             self._note_unchanged(path, f"not rewritten: {why}")
             self.warn_once(shadow, f"async_inline leaves modules unchanged: {why}; rename that module")
             return compile_original(source, path, transform)
+        marker_line = near_miss_marker(source)
+        if marker_line is not None:  # as `rewrite` warns: a typo must not opt in silently
+            self.warn_once(path, f"line {marker_line}: {NEAR_MISS_WARNING}")
         # The code depends on the module's name (relative imports, qualified names) and on
         # the packages it may inline from (``_sources``).
         policy = self.policy

@@ -189,6 +189,21 @@ def test_opt_out_marker_keeps_the_module_unchanged(site: Path, marker: str) -> N
     assert _state().unchanged() == {str(site / f"{name}.py"): "opted out with the skip-file marker"}
 
 
+def test_a_near_miss_of_the_opt_out_marker_warns_and_the_module_is_rewritten(site: Path) -> None:
+    """``rewrite`` warned about ``# async-inline: skip-file`` (review R16 t); the hook
+    rewrote such a module without a word."""
+    name = unique()
+    write_tree(site, {f"{name}.py": "import os\n# async-inline: skip-file\n" + SAMPLE})
+    async_inline.install([name], Options(stress_seed=None))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        module = importlib.import_module(name)
+    assert asyncio.run(module.main()) == 42
+    messages = [str(w.message) for w in caught if issubclass(w.category, AsyncInlineWarning)]
+    assert len(messages) == 1 and messages[0].startswith("line 2: not the opt-out marker"), messages
+    assert str(site / f"{name}.py") not in _state().unchanged()
+
+
 def test_noinline_decorator_keeps_that_callee_a_call(site: Path) -> None:
     name = unique()
     source = "import runtime\n\n\n@runtime.noinline\n" + SAMPLE
