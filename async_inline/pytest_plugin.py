@@ -38,6 +38,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption(
         "--async-inline-packages",
         metavar="PKG,...",
+        action="append",  # repeatable, as rewrite's options: each adds to the others
         default=None,
         help="the packages to rewrite (default: ini async_inline_packages, then ASYNC_INLINE / "
         "[tool.async_inline] packages, then the packages found under the rootdir and rootdir/src)",
@@ -45,6 +46,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption(
         "--async-inline-noinline",
         metavar="PATTERN,...",
+        action="append",  # repeatable, as rewrite's options: each adds to the others
         default=None,
         help="never inline these functions: qualified names or fnmatch patterns (pkg.mod.func, pkg.mod.*_socket), "
         "added to [tool.async_inline] noinline",
@@ -52,6 +54,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     group.addoption(
         "--async-inline-assume",
         metavar="NAME,...",
+        action="append",  # repeatable, as rewrite's options: each adds to the others
         default=None,
         help="opt-in assumptions (frozen-defaults, no-rebinding, class-methods), added to [tool.async_inline] assume",
     )
@@ -166,13 +169,19 @@ def _is_async_test(item: pytest.Item) -> bool:
     return function is not None and inspect.iscoroutinefunction(inspect.unwrap(function))
 
 
+def _given(namespace: Any, name: str) -> str | None:
+    """``--async-inline-NAME``'s values, given once or more, as one comma-separated list."""
+    values = getattr(namespace, f"async_inline_{name}", None)
+    return ",".join(values) if values else None
+
+
 def _packages(config: pytest.Config, namespace: Any) -> tuple[tuple[str, ...], str, HookConfig]:
     """The packages to rewrite, where that choice comes from, and the project configuration."""
     from .config import ENV_VAR, ConfigError, discover_packages, load_config, split_names
 
     try:
         project = load_config(config.rootpath)
-        option = getattr(namespace, "async_inline_packages", None)
+        option = _given(namespace, "packages")
         ini = config.getini("async_inline_packages")
         if option:
             return split_names(option, where="--async-inline-packages"), "--async-inline-packages", project
@@ -215,9 +224,9 @@ class _Active:
         _check_report(self.report_path, config)
         self.packages, self.packages_from, project = _packages(config, namespace)
         self.test_files = TestFiles(config.getini("python_files"))
-        noinline = getattr(namespace, "async_inline_noinline", None)
+        noinline = _given(namespace, "noinline")
         listed = split_patterns(noinline) if noinline else ()
-        assume = getattr(namespace, "async_inline_assume", None)
+        assume = _given(namespace, "assume")
         try:
             assumed = check_assumptions(assume.split(","), where="--async-inline-assume") if assume else frozenset()
             options = project.options().extended(noinline=listed, assume=assumed)

@@ -53,13 +53,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         usage="%(prog)s [--packages PKG,...] [--noinline PATTERN,...] [--assume NAME,...] (SCRIPT | -m MODULE) [ARGS ...]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--packages", metavar="PKG,...", help="also rewrite these packages (comma-separated)")
+    # Repeatable, as rewrite's --noinline and --assume are: each adds to the others.
+    parser.add_argument("--packages", metavar="PKG,...", action="append", help="also rewrite these packages (comma-separated)")
     parser.add_argument(
-        "--noinline", metavar="PATTERN,...", help="never inline these functions: qualified names or fnmatch patterns (pkg.mod.func, pkg.mod.*_socket)"
+        "--noinline", metavar="PATTERN,...", action="append", help="never inline these functions: qualified names or fnmatch patterns (pkg.mod.func, pkg.mod.*_socket)"
     )
     parser.add_argument(
         "--assume",
         metavar="NAME,...",
+        action="append",
         help="opt-in assumptions, as for 'rewrite --assume': frozen-defaults, no-rebinding, class-methods "
         "(added to [tool.async_inline] assume)",
     )
@@ -92,12 +94,13 @@ def _handle(args: argparse.Namespace) -> int:
         if not target:
             return _error(prog, "nothing to run: give a script (run SCRIPT [ARGS]) or a module (run -m MODULE [ARGS])")
         module, script, argv = None, target[0], target[1:]
+    packages_given, noinline_given, assume_given = (",".join(given or ()) for given in (args.packages, args.noinline, args.assume))
     try:
         config = load_config()
         packages = config.packages
-        if args.packages:
-            packages = (*packages, *split_names(args.packages, where="--packages"))
-        assumed = check_assumptions(args.assume.split(","), where="--assume") if args.assume else frozenset()
+        if packages_given:
+            packages = (*packages, *split_names(packages_given, where="--packages"))
+        assumed = check_assumptions(assume_given.split(","), where="--assume") if assume_given else frozenset()
     except ConfigError as exc:
         return _error(prog, str(exc))
     pytest = module in ("pytest", "py.test")
@@ -109,7 +112,7 @@ def _handle(args: argparse.Namespace) -> int:
 
     policy = Policy(packages, config.exclude, local_packages=(module,) if module else ())
     try:
-        options = config.options().extended(noinline=split_patterns(args.noinline) if args.noinline else (), assume=assumed)
+        options = config.options().extended(noinline=split_patterns(noinline_given), assume=assumed)
     except ValueError as exc:  # $ASYNC_INLINE_STRESS, read by Options()
         return _error(prog, str(exc))
     if module is not None:
@@ -122,7 +125,20 @@ def _handle(args: argparse.Namespace) -> int:
     if not os.path.isfile(script):
         print(f"{sys.executable}: can't open file {os.path.abspath(script)!r}: [Errno 2] No such file or directory", file=sys.stderr)
         return 2
-    return _run(lambda state: _run_script(script, argv, state), policy, options)
+    return _run(lambda state: _run_script(script, argv, state), policy, _script_named_as_rewrite_names_it(options, script))
+
+
+def _script_named_as_rewrite_names_it(options: Options, script: str) -> Options:
+    """A script runs as ``__main__``, while ``rewrite`` names it by its file (``app.py``:
+    ``app``; ``pkg/x.py``: ``pkg.x``): noinline patterns naming it so match its functions
+    under ``run`` too, so that one ``[tool.async_inline] noinline`` means the same to both
+    (review R19 z4: ``app.who`` kept ``who`` a call under ``rewrite``, not under ``run``)."""
+    from ..sources import module_name_for_file  # LibCST: the script is rewritten right after anyway
+
+    name = module_name_for_file(script)[0]
+    if not name or name == "__main__":
+        return options
+    return options.extended(noinline=("__main__" + p[len(name):] for p in options.noinline if p.startswith(name + ".")))
 
 
 def _run(body: Callable[[HookState], None], policy: Policy, options: Options, pytest: bool = False) -> int:

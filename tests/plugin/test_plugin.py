@@ -176,7 +176,8 @@ def test_suite_gives_the_same_results_with_and_without_the_plugin(pytester: pyte
 @pytest.mark.decisions
 def test_assume_option_reaches_the_rewriter(pytester: pytest.Pytester) -> None:
     """``--async-inline-assume class-methods`` inlines an instance-method site that stays a
-    call by default (guard-cost); an unknown name is a usage error."""
+    call by default (guard-cost), given alone or beside another (the option is repeatable,
+    as rewrite's); an unknown name is a usage error."""
     pytester.makeini(INI.format(mode="auto"))
     pytester.makepyfile(**{
         "counter/__init__": "class Counter:\n    n = 0\n\n    async def bump(self):\n        self.n += 1\n        return self.n\n\n"
@@ -185,7 +186,8 @@ def test_assume_option_reaches_the_rewriter(pytester: pytest.Pytester) -> None:
     })
     pytester.syspathinsert()
     sites = {}
-    for label, extra in (("default", ()), ("assumed", ("--async-inline-assume=class-methods",))):
+    repeated = ("--async-inline-assume=class-methods", "--async-inline-assume=frozen-defaults")  # review R19 z3: the last one won
+    for label, extra in (("default", ()), ("assumed", ("--async-inline-assume=class-methods",)), ("repeated", repeated)):
         result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=counter", f"--async-inline-report={label}.json", *extra)
         result.assert_outcomes(passed=1)
         document = json.loads((pytester.path / f"{label}.json").read_text())
@@ -194,6 +196,7 @@ def test_assume_option_reaches_the_rewriter(pytester: pytest.Pytester) -> None:
         )
     assert sites["default"] == [("self.bump", "guard-cost"), ("self.bump", "guard-cost")]
     assert ("self.bump", "inlined") in sites["assumed"] and ("self.bump", "guard-cost") not in sites["assumed"]
+    assert sites["repeated"] == sites["assumed"]
     wrong = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-assume=class-method")
     assert wrong.ret == pytest.ExitCode.USAGE_ERROR
     assert "unknown assumption 'class-method'" in wrong.stderr.str()
