@@ -46,6 +46,11 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     whose class's order is ``order``, as far as ``modules`` show (``modules[0]`` is the
     site's):
 
+    * a class of the order is a metaclass (derives from ``type``, ``abc.ABCMeta``, ``enum.EnumMeta``):
+      its instances are classes, and a class's own attributes, of any class of its order,
+      come before the metaclass's methods in a lookup on it (review R19 z2: a class made by
+      code not read defining the method's name, an everyday thing for a metaclass, passed
+      the class test);
     * a class of the order, or a subclass of the receiver's class, customizes lookups
       (``ClassInfo.customizes_lookup``), or the code assigns ``__getattribute__`` on any
       object (a class decorator or ``__init_subclass__`` installing one): the class test
@@ -75,6 +80,11 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     for cls in order.classes:
         if cls is not UNKNOWN and cls.customizes_lookup:
             return f"class '{cls.qualname}' customizes attribute lookup"
+        if cls is not UNKNOWN and _metaclass(facts_of(modules[0], cls), cls):
+            return (
+                f"class '{cls.qualname}' is a metaclass: its instances are classes, whose own attributes "
+                "come before its methods in a lookup"
+            )
     top = order.classes[0]
     if top is UNKNOWN:
         return None
@@ -284,6 +294,14 @@ def _outside(module: ModuleFacts, qualified: str) -> bool:
         return False
     top = qualified.partition(".")[0]
     return top == "builtins" or module.program is None or module.program.facts(top) is None
+
+
+#: Bases that make a class a metaclass (others of the program derive from these in turn).
+_METACLASS_BASES = frozenset({"builtins.type", "abc.ABCMeta", "enum.EnumMeta", "enum.EnumType"})
+
+
+def _metaclass(module: ModuleFacts | None, cls: ClassInfo) -> bool:
+    return module is not None and any(module.index.qualified_names(base) & _METACLASS_BASES for base in cls.bases)
 
 
 #: Functions of the standard library that make a class from bases (besides ``type``).
