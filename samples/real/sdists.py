@@ -71,6 +71,12 @@ VERSIONS = {
     "asgi-lifespan": "2.1.0",
     "openai": "3.63.0",
     "tornado": "6.6.1",
+    # Tried by hand in reviews R13 and R15, taken by name since review R19 x.
+    "aiotools": "2.2.4",
+    "aioconsole": "0.8.2",
+    "culsans": "0.11.0",
+    "aiologic": "0.17.1",
+    "aiodataloader": "0.4.3",
 }
 
 #: Import names of the libraries whose distribution is named otherwise.

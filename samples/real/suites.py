@@ -355,6 +355,17 @@ SUITES = {
         ("tornado/test", "-o", "python_files=*_test.py", "--log-disable=tornado.access"),
         env=(("TORNADO_EXTENSION", "0"),),
     ),
+    "aiotools": Suite(("pytest>=8.4.2", "pytest-asyncio>=1.2.0"), ("-o", "asyncio_default_fixture_loop_scope=function")),
+    # test_interact_traceback skips its first traceback entry by count (tb_next), which is
+    # one of the program's once aexec is inlined: --noinline aioconsole.execute.aexec
+    # (docs/pytest-plugin.md); the timeout makes its wait for the output fail, not hang.
+    "aioconsole": Suite(
+        ("pytest", "pytest-asyncio", "pytest-repeat", "pytest-timeout"),
+        ("--timeout=30", "-o", "addopts=--strict-markers --count 2", "-o", "asyncio_default_fixture_loop_scope=function"),
+    ),
+    "culsans": Suite(("pytest", "pytest-asyncio"), ("-o", "asyncio_default_fixture_loop_scope=function")),
+    "aiodataloader": Suite(("pytest", "pytest-asyncio", "mock"), ("-o", "asyncio_default_fixture_loop_scope=function")),
+    "aiologic": Suite(("pytest", "anyio", "trio", "pytest-timeout"), ("--timeout=120",)),
     "grpclib": Suite((), missing="the grpclib 0.4.9 sdist lacks its tests' helper modules (dummy_pb2, conn, stubs)"),
 }
 
