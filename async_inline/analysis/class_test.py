@@ -183,12 +183,16 @@ class _Scan:
         for cls in classes:
             if _may_be_one_of(cls, self.related, self.orders) and not _plain_function(module, store):
                 return f"'{name}' of class '{cls.cls.qualname}' is set to an object other than a function"
-        # On an object the analysis cannot tell, under a name it cannot tell either (a class
-        # decorator rewrapping methods by name), the store is the user's promise, as a
-        # store of unknown code is; one made while the class statement runs is seen by
-        # the reference's own check (``function_of``'s kind).
-        if named and not classes and store.value is not None and _wrapper_call(module, store.value):
-            return f"a staticmethod or classmethod is stored as '{name}' on an object the analysis cannot tell"
+        # On an object the analysis cannot tell, a staticmethod, a classmethod or an
+        # instance of a descriptor class of the program means something only on a class: a
+        # class decorator, or a helper ``__init_subclass__`` hands ``cls``, rewrapping
+        # methods, under this name or one it computes. The reference's own check
+        # (``function_of``'s kind) sees that only on the class defining the method, not on
+        # a subclass inheriting it (review R19 c1, c2). Other stores there remain the
+        # user's promise, as stores of unknown code are.
+        if not classes and store.value is not None and (_wrapper_call(module, store.value) or _makes_descriptor(module, store.value)):
+            shown = f"as '{name}'" if named else "under a name the source does not show"
+            return f"a staticmethod, classmethod or descriptor is stored {shown} on an object the analysis cannot tell"
         return None
 
     @cached_property
@@ -331,6 +335,17 @@ def _wrapper_call(module: ModuleFacts, value: cst.BaseExpression) -> bool:
     """``value`` is a call of the builtin ``staticmethod`` or ``classmethod``."""
     return type(value) is cst.Call and bool(
         module.index.qualified_names(value.func) & {"builtins.staticmethod", "builtins.classmethod"}
+    )
+
+
+def _makes_descriptor(module: ModuleFacts, value: cst.BaseExpression) -> bool:
+    """``value`` calls a class of the program defining ``__get__``: its ``__get__(None,
+    cls)``, which the class test runs, may have effects, and may give the function."""
+    if type(value) is not cst.Call:
+        return False
+    ref = reference(module, value.func)
+    return ref is not None and ref.kind is RefKind.CLASS and ref.cls is not None and any(
+        cls is not UNKNOWN and cls.defines("__get__") for cls in class_order(ref.facts, ref.cls).classes
     )
 
 

@@ -503,6 +503,8 @@ class FrameBuilder:
         which always take the statement form, have room for them. The flag is a bool: it
         keeps nothing alive."""
         assert isinstance(func, cst.Attribute) and receiver is not None
+        assert inlining.body.callee is not None
+        self.emission.class_tested.add(inlining.body.callee.key)
         flag = self.names.make(f"ai{number}_on_class")
         on_class = b.attr(cst.Call(func=self.emission.builtin("type"), args=[cst.Arg(receiver)]), func.attr.value)
         probe = cst.Try(

@@ -79,7 +79,8 @@ def _add_aliases(module: cst.Module, emission: Emission) -> cst.Module:
             stmts = after_import.setdefault(id(ref.namespace.via), [])
         else:
             stmts = after_definition.setdefault(ref.callee.owner.qualname if ref.callee.owner else ref.callee.name, [])
-        stmts += _ref_statements(ref, rt, emission.class_cells.get(ref.callee.key), emission.defaults.get(ref.callee.key))
+        key = ref.callee.key
+        stmts += _ref_statements(ref, rt, emission.class_cells.get(key), emission.defaults.get(key), key in emission.class_tested)
     body = _insert_after(module.body, after_definition, after_import, emission.marks.copied)
     assert not after_import, "an import statement that brought a callee's module in is not at the top level"
     assert not after_definition, "a definition inlined from is not at the module's top level"
@@ -145,7 +146,9 @@ def _in_blocks(
 _Node = TypeVar("_Node", bound=cst.CSTNode)
 
 
-def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None, defaults: str | None) -> list[cst.BaseStatement]:
+def _ref_statements(
+    ref: FunctionRef, runtime: str | None, cell: str | None, defaults: str | None, class_tested: bool = False
+) -> list[cst.BaseStatement]:
     callee, namespace = ref.callee, ref.namespace
     rt = b.name(runtime) if runtime is not None else None
     if namespace is None and callee.owner is None:
@@ -182,6 +185,8 @@ def _ref_statements(ref: FunctionRef, runtime: str | None, cell: str | None, def
         # or ``__init_subclass__`` rewrapping it (``staticmethod(cls.m)``) changes what the
         # call passes, and the class test of ``class-methods`` cannot tell.
         args.append(b.keyword_arg("kind", b.string(callee.owner.kind.value)))
+        if class_tested:  # a metaclass's method cannot be: only the run time tells all of them
+            args.append(b.keyword_arg("class_test", b.TRUE))
         found = cst.Call(b.attr(rt, "function_of"), args + _file_keyword(namespace) + _asserts_keyword(namespace, callee))
     else:
         assert namespace is not None

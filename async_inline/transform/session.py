@@ -96,6 +96,8 @@ class Emission:
         self.builtin_namespace_alias: str | None = None
         #: Builtin name -> its module-level alias (``builtin``).
         self.builtin_aliases: dict[str, str] = {}
+        #: Callees (by key) that some site guards with the class test of ``class-methods``.
+        self.class_tested: set[str] = set()
         self.hooks_alias: str | None = None
         self.state_alias: str | None = None
         self._module_visit: frozenset[cst.CSTNode] | None = None

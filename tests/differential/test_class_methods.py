@@ -638,7 +638,7 @@ async def main():
         _keeps_the_exact_guard(program(setup, run), f"'bump' of class '{on}' is set to an object other than a function", at)
     _keeps_the_exact_guard(
         program("def rewrap(obj):\n    obj.bump = staticmethod(obj.bump)", "rewrap(Sub)"),
-        "a staticmethod or classmethod is stored as 'bump' on an object the analysis cannot tell",
+        "a staticmethod, classmethod or descriptor is stored as 'bump' on an object the analysis cannot tell",
         "obj.bump =",
     )
 

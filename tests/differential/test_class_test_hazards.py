@@ -522,3 +522,128 @@ def test_a_metaclass_method_keeps_the_exact_guard(base: str) -> None:
     result = assert_same_behaviour(source, options=CLASS_METHODS, inlined={"Meta.other"})
     [skip] = [s for s in result.report.skipped if s.callee == "cls.describe"]
     assert skip.code == "guard-cost" and "'Meta' is a metaclass" in skip.reason, skip
+
+
+_REWRAPPED_ON_A_SUBCLASS = {
+    "a helper __init_subclass__ hands cls": '''
+def _staticify(c, names):
+    for n in names:
+        setattr(c, n, staticmethod(getattr(c, n)))
+
+class K:
+    static_names = ()
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        _staticify(cls, cls.static_names)
+CLASS_BODY
+
+class S(K):
+    static_names = ("m",)
+''',
+    "a class decorator factory": '''
+def static_all(*names):
+    def deco(cls):
+        for n in names:
+            setattr(cls, n, staticmethod(getattr(cls, n)))
+        return cls
+    return deco
+
+class K:
+CLASS_BODY
+
+@static_all("m")
+class S(K):
+    pass
+''',
+    "a factory installing a descriptor with effects": '''
+class logged:
+    def __init__(self, f):
+        self.f = f
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self.f
+        print("binding", self.f.__name__)
+        return self.f.__get__(obj, cls)
+
+def log_methods(*names):
+    def deco(cls):
+        for n in names:
+            setattr(cls, n, logged(getattr(cls, n)))
+        return cls
+    return deco
+
+class K:
+CLASS_BODY
+
+@log_methods("m")
+class S(K):
+    pass
+''',
+}
+
+_K_BODY = '''    async def m(self, x=1):
+        print("m self is", type(self).__name__, x)
+        return x
+    async def run(self):
+        return await self.m(2)
+'''
+
+
+@pytest.mark.parametrize("how", sorted(_REWRAPPED_ON_A_SUBCLASS))
+def test_a_method_rewrapped_on_a_subclass_while_its_class_statement_runs_keeps_the_exact_guard(how: str) -> None:
+    """Review R19 c1, c2: ``staticmethod(K.m)`` (or a descriptor whose ``__get__`` has
+    effects) set on a subclass under a name the source computes, by a decorator factory or
+    a helper ``__init_subclass__`` hands ``cls``. The reference's kind check sees such a
+    rewrap only on the class defining the method; on a subclass inheriting it the class
+    test passed and the body ran with the instance bound (``m self is S 2``, where the
+    original passes no instance: ``m self is int 1``), or without the descriptor's
+    effect."""
+    source = _REWRAPPED_ON_A_SUBCLASS[how].replace("CLASS_BODY", _K_BODY.rstrip("\n")) + "\nasync def main():\n    return [await K().run(), await S().run()]\n"
+    result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
+    [skip] = [s for s in result.report.skipped if s.callee == "self.m"]
+    assert skip.code == "guard-cost" and "stored under a name the source does not show" in skip.reason, skip
+
+
+_METACLASS_BY_ANOTHER_NAME = '''
+PRELUDE
+class Meta(BASE):
+    async def describe(cls):
+        return "Meta.describe"
+
+    async def run(cls):
+        return await cls.describe()
+
+ns = {}  # a class of the metaclass made by code the rewrite does not read
+exec("""
+class Model(metaclass=Meta):
+    @classmethod
+    async def describe(cls):
+        return "Model.describe"
+""", {"Meta": Meta}, ns)
+
+async def main():
+    return await Meta.run(ns["Model"])
+'''
+
+
+@pytest.mark.parametrize(
+    ("prelude", "base"),
+    [
+        ("T = type", "T"),  # an alias of type
+        ("class NS:\n    T = type", "NS.T"),
+        ("import abc\nA = abc.ABCMeta", "A"),
+        ("import typing", "typing.Type"),  # typing.Type's __mro_entries__ gives type
+        ("BASES = (type,)", "*BASES"),
+        ("def make():\n    return type", "make()"),
+        ("import builtins", "getattr(builtins, 'type')"),
+        ("from typing import _ProtocolMeta", "_ProtocolMeta"),  # a metaclass of code not read
+    ],
+)
+def test_a_metaclass_reaching_type_by_another_name_fails_the_class_test(prelude: str, base: str) -> None:
+    """Review R19 r1: the analysis tells a metaclass only by ``type``, ``ABCMeta`` or
+    ``EnumMeta`` among the bases it resolves; a base reaching ``type`` otherwise passed
+    the class test ('Meta.describe' where the original calls Model's own). The reference
+    taken for a class test is ``NOT_FOUND`` for a metaclass (``runtime.function_of``'s
+    ``class_test``), so the call is made."""
+    source = _METACLASS_BY_ANOTHER_NAME.replace("BASE", base).replace("PRELUDE", prelude)
+    assert_same_behaviour(source, options=CLASS_METHODS, not_found=frozenset({"_ai_ref_Meta_describe"}))
