@@ -66,7 +66,7 @@ class HookConfig:
 
 def split_names(text: str, *, where: str) -> tuple[str, ...]:
     """``"a, b.c,"`` -> ``("a", "b.c")``; ConfigError for something that is not a module name."""
-    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    names = tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))  # each once
     check_module_names(names, where=where)
     return names
 
@@ -110,7 +110,8 @@ def _load_toml(path: Path) -> dict[str, Any] | None:
             ) from None
     if not hasattr(tomllib, "loads"):  # `python -m` puts the working directory first on sys.path
         where = getattr(tomllib, "__file__", None) or "another module"
-        raise ConfigError(f"{path}: cannot read TOML: {where} shadows the standard library's {tomllib.__name__} (rename it)")
+        shadowed = "the standard library's tomllib" if tomllib.__name__ == "tomllib" else f"the installed {tomllib.__name__} package"
+        raise ConfigError(f"{path}: cannot read TOML: {where} shadows {shadowed} (rename it)")
     try:
         document = tomllib.loads(data.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

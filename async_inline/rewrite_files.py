@@ -341,16 +341,23 @@ def process_file(task: Task) -> Outcome:
 def defined_matches(source: bytes, module: str, patterns: Sequence[str]) -> tuple[str, ...]:
     """The ``patterns`` (noinline's) that match the qualified name of a function or method
     defined in ``source``, module ``module``: the others name nothing there."""
-    import ast
-
     from .options import noinline_matches
 
     if not patterns:
         return ()
+    names = defined_names(source, module)
+    return tuple(p for p in patterns if any(noinline_matches(name, (p,)) for name in names))
+
+
+def defined_names(source: bytes, module: str) -> list[str]:
+    """The qualified names (``module.f``, ``module.K.m``) of the functions and methods
+    defined in ``source``, in any block; none when it does not parse."""
+    import ast
+
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
-        return ()
+        return []
     names: list[str] = []
     stack: list[tuple[ast.AST, str]] = [(node, module) for node in tree.body]
     while stack:
@@ -366,7 +373,7 @@ def defined_matches(source: bytes, module: str, patterns: Sequence[str]) -> tupl
             # ... except ImportError:`, a `with`, a `match` case): the rewrite reads them all
             # (review R18 w3: functions in a handler or a `with` were reported unmatched).
             stack.extend((child, prefix) for child in ast.iter_child_nodes(node) if isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)))
-    return tuple(p for p in patterns if any(noinline_matches(name, (p,)) for name in names))
+    return names
 
 
 def root_matches(pattern: str, roots: Sequence[str]) -> bool:

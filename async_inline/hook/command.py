@@ -99,7 +99,7 @@ def _handle(args: argparse.Namespace) -> int:
         config = load_config()
         packages = config.packages
         if packages_given:
-            packages = (*packages, *split_names(packages_given, where="--packages"))
+            packages = tuple(dict.fromkeys((*packages, *split_names(packages_given, where="--packages"))))
         assumed = check_assumptions(assume_given.split(","), where="--assume") if assume_given else frozenset()
     except ConfigError as exc:
         return _error(prog, str(exc))
@@ -130,15 +130,23 @@ def _handle(args: argparse.Namespace) -> int:
 
 def _script_named_as_rewrite_names_it(options: Options, script: str) -> Options:
     """A script runs as ``__main__``, while ``rewrite`` names it by its file (``app.py``:
-    ``app``; ``pkg/x.py``: ``pkg.x``): noinline patterns naming it so match its functions
-    under ``run`` too, so that one ``[tool.async_inline] noinline`` means the same to both
-    (review R19 z4: ``app.who`` kept ``who`` a call under ``rewrite``, not under ``run``)."""
+    ``app``; ``pkg/x.py``: ``pkg.x``): each of its functions that a noinline pattern
+    matches under that name (``app.who``, ``app*``, ``pkg.*``) is kept a call under
+    ``run`` too, so that one ``[tool.async_inline] noinline`` means the same to both
+    (review R19 z4, r2)."""
+    from ..options import noinline_matches
+    from ..rewrite_files import defined_names
     from ..sources import module_name_for_file  # LibCST: the script is rewritten right after anyway
+    from .cache import read_bytes
 
     name = module_name_for_file(script)[0]
-    if not name or name == "__main__":
+    if not name or name == "__main__" or not options.noinline:
         return options
-    return options.extended(noinline=("__main__" + p[len(name):] for p in options.noinline if p.startswith(name + ".")))
+    source = read_bytes(script)
+    if source is None:  # running it says why
+        return options
+    matched = [qualname for qualname in defined_names(source, name) if noinline_matches(qualname, options.noinline)]
+    return options.extended(noinline=("__main__" + qualname[len(name):] for qualname in matched))
 
 
 def _run(body: Callable[[HookState], None], policy: Policy, options: Options, pytest: bool = False) -> int:

@@ -97,6 +97,9 @@ def test_run_noinline(package: str, tmp_path: Path) -> None:
         # The name rewrite gives the file (review R19 z4), and the flag given twice (z3: the last one won).
         ["--noinline", f"{package}.net.setup_unix_local_socket"],
         ["--noinline", "__main__.setup_unix_local_socket", "--noinline", f"{package}.net.nothing"],
+        # Wildcards over that name, the module part too (review R19 r2).
+        ["--noinline", f"{package}.*"],
+        ["--noinline", "*.net.setup_unix_local_socket"],
     ):
         done = subprocess.run([*command[:4], *flags, str(script)], capture_output=True, text=True, cwd=tmp_path, check=False)
         assert (done.returncode, done.stdout) == (0, "allowed\n"), (flags, done.stderr)
