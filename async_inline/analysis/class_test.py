@@ -190,7 +190,8 @@ class _Scan:
         # (``function_of``'s kind) sees that only on the class defining the method, not on
         # a subclass inheriting it (review R19 c1, c2). Other stores there remain the
         # user's promise, as stores of unknown code are.
-        if not classes and store.value is not None and (_wrapper_call(module, store.value) or _makes_descriptor(module, store.value)):
+        wrapper = store.value is not None and (_wrapper_call(module, store.value) or _makes_descriptor(module, store.value))
+        if wrapper and not classes and not _holds_a_class(module, store.obj):
             shown = f"as '{name}'" if named else "under a name the source does not show"
             return f"a staticmethod, classmethod or descriptor is stored {shown} on an object the analysis cannot tell"
         return None
@@ -508,9 +509,65 @@ def _classes_stored_on(module: ModuleFacts, obj: cst.BaseExpression, named: bool
         if type(owner) is cst.ClassDef:
             if caller_method_kind(fdef) is MethodKind.CLASS or _takes_class(fdef):
                 found += [Known(c, module, None) for c in module.every_class if c.node is owner]
-        elif up is index.module:
+        elif _class_decorator(module, fdef) is not None:
             found += [Known(c, module, None) for c in module.every_class if _decorates(module, fdef, c.node)]
     return found
+
+
+def _holds_a_class(module: ModuleFacts, obj: cst.BaseExpression) -> bool:
+    """``obj`` is the first parameter of a module-level class decorator, direct or made by a
+    factory (``_class_decorator``), whose name the module uses only so: the analysis tells
+    which classes it is (``_classes_stored_on``), none when it decorates no class. (A
+    function also called otherwise, ``_staticify(cls, ...)`` in an ``__init_subclass__``,
+    holds what its callers pass: review R19 c1.)"""
+    if type(obj) is not cst.Name:
+        return False
+    index = module.index
+    scope = index.use_scope(obj)
+    for binding in module.binding_names.get((scope, obj.value), []) if scope is not None else []:
+        parent = index.parent(binding)
+        if type(parent) is not cst.Param:
+            continue
+        parameters = index.parent(parent)
+        fdef = index.parent(parameters) if parameters is not None else None  # Param < Parameters < FunctionDef
+        named = _class_decorator(module, fdef) if type(fdef) is cst.FunctionDef and _param_at(fdef, parent, 0) else None
+        if named is not None and _used_only_to_decorate_classes(module, named, factory=named is not fdef):
+            return True
+    return False
+
+
+def _used_only_to_decorate_classes(module: ModuleFacts, fdef: cst.FunctionDef, factory: bool) -> bool:
+    """Every other ``Name`` spelling ``fdef``'s name is ``@name`` (``@name(...)`` for a
+    factory) on a class statement; any other use, a homonym included, may pass it anything."""
+    index = module.index
+    for node in walk(index.module):
+        if type(node) is not cst.Name or node.value != fdef.name.value or node is fdef.name:
+            continue
+        parent = index.parent(node)
+        if factory:
+            if type(parent) is not cst.Call or parent.func is not node:
+                return False
+            parent = index.parent(parent)
+        if type(parent) is not cst.Decorator or type(index.parent(parent)) is not cst.ClassDef:
+            return False
+    return True
+
+
+def _class_decorator(module: ModuleFacts, fdef: cst.FunctionDef) -> cst.FunctionDef | None:
+    """The module-level function whose name decorates classes for ``fdef``: ``fdef`` itself
+    (``@deco``), or a factory returning it (``def factory(*names): def deco(cls): ...;
+    return deco``, used as ``@factory("m")``)."""
+    index = module.index
+    up = index.parent(fdef)
+    if up is index.module:
+        return fdef
+    factory = index.parent(up) if type(up) is cst.IndentedBlock else None
+    if type(factory) is not cst.FunctionDef or index.parent(factory) is not index.module:
+        return None
+    returned = [
+        r.value for line in statements_of(factory.body) if type(line) is cst.SimpleStatementLine for r in line.body if type(r) is cst.Return
+    ]
+    return factory if any(type(v) is cst.Name and v.value == fdef.name.value for v in returned) else None
 
 
 #: Methods a class statement makes classmethods, or (``__new__``) a staticmethod taking the class.
@@ -528,13 +585,19 @@ def _param_at(fdef: cst.FunctionDef, param: cst.CSTNode, position: int) -> bool:
 
 
 def _decorates(module: ModuleFacts, fdef: cst.FunctionDef, node: cst.ClassDef) -> bool:
-    """``@f``, the module-level function ``fdef``, decorates the class statement ``node``."""
+    """``@f`` decorates the class statement ``node``, ``fdef`` being ``f`` (module level), or
+    the function the factory ``f`` returns (``@f(...)``)."""
     index = module.index
+    named = _class_decorator(module, fdef)
+    if named is None:
+        return False
     for decorator in node.decorators:
-        expr = decorator.decorator
-        if type(expr) is cst.Name and expr.value == fdef.name.value:
+        expr: cst.BaseExpression | None = decorator.decorator
+        if named is not fdef:  # the factory called: ``@rewrap("m")``
+            expr = expr.func if type(expr) is cst.Call else None
+        if type(expr) is cst.Name and expr.value == named.name.value:
             scope = index.use_scope(expr)
-            if scope is not None and fdef.name in module.binding_names.get((scope, expr.value), []):
+            if scope is not None and named.name in module.binding_names.get((scope, expr.value), []):
                 return True
     return False
 

@@ -559,8 +559,11 @@ class K(Static):
 async def main():
     return await K().go()
 '''
-    result = assert_same_behaviour(by_decorator + body, options=CLASS_METHODS, not_found=frozenset({"_ai_ref_K_m"}))
-    assert "_on_class = _ai_type(self).m is _ai_ref_K_m" in result.code
+    # Since review R19 c1 the scan knows the classes a decorator factory's function is
+    # applied to, and sees the store on K (what ``wrap`` makes it cannot tell: not visibly a
+    # function): the site keeps the exact guard, and the reference check stays the net.
+    result = assert_same_behaviour(by_decorator + body, options=CLASS_METHODS, min_inlined=0, not_found=frozenset({"_ai_ref_K_m"}))
+    assert "_ai_type(self).m is" not in result.code
     # Since review R14 the scan counts a store under a computed name on a class it knows
     # (``cls`` of ``__init_subclass__``) for every name: the site keeps the exact guard.
     result = assert_same_behaviour(by_init_subclass + body, options=CLASS_METHODS, min_inlined=0, not_found=frozenset({"_ai_ref_K_m"}))
