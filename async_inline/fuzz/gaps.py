@@ -21,6 +21,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+from .more_gaps import MoreGapShapes
+
 #: Of the programs, those that get the gap shapes; of those, each family's share.
 P_GAPS = 0.5
 P_FAMILY = 0.5
@@ -33,9 +35,12 @@ LITERALS = (
 )
 #: Literals generic arguments may be: numbers the generated bodies mostly compute with.
 NUMERIC_LITERALS = ("-1", "-9", "-3", "True", "False", "-1", "True", "1.5", "-0.5", "'ab'", "None", "2j")
+#: ``~`` of a parameter, never of a bool (``~True`` is deprecated from 3.12 and warns where
+#: the original runs; a constant is not pasted under ``~`` either way).
+INVERT = "(~@ if type(@) is not bool else 'bool')"
 #: Expressions of a parameter (``@``) where a pasted literal needs brackets or warns.
 OPERATIONS = (
-    "@.real", "@.imag", "@ ** 2", "2 ** @", "-@", "+@", "~@", "not @", "@[0]", "@[1:]", "@ is None",
+    "@.real", "@.imag", "@ ** 2", "2 ** @", "-@", "+@", INVERT, "not @", "@[0]", "@[1:]", "@ is None",
     "@ is not None", "@()", "(@, 1)[0]", "[@][0]", "@ * 2", "@ + @", "@ == 1", "@.__class__.__name__",
     "str(@)", "len(@)", "@ % 3", "@ if @ else 'no'", "f'{@!r}'", "(@,)", "abs(@)", "@ < 2", "[1, 2][@]",
 )
@@ -63,6 +68,8 @@ class GapShapes:
         self.families = [name for name in FAMILIES if self.rng.random() < P_FAMILY] if self.drawn else []
         if self.drawn and not self.families:
             self.families = [self.rng.choice(list(FAMILIES))]
+        #: Gaps 4, 5, 7, 8, 11, 16, 17 and 19 (``more_gaps.py``), from draws of their own.
+        self.more = MoreGapShapes(seed, runtime_async, mutable_defaults)
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
@@ -287,7 +294,11 @@ class GapShapes:
         return defs, sites
 
     def source(self) -> list[str]:
-        """The families' callees and ``gaps()``, which ``main`` awaits; empty when not drawn."""
+        """The families' callees, ``gaps()`` and ``more_gaps()``, which ``main`` awaits."""
+        return self.own_source() + self.more.source()
+
+    def own_source(self) -> list[str]:
+        """The families' callees and ``gaps()``; empty when not drawn."""
         if not self.drawn:
             return []
         defs: list[str] = []
@@ -299,11 +310,10 @@ class GapShapes:
         return defs + body + ["    print('gaps end')", "    return 0", "", ""]
 
     def main_call(self, indent: str = "    ") -> list[str]:
-        """``main``'s call of ``gaps()`` (none when not drawn)."""
-        if not self.drawn:
-            return []
-        return [f"{indent}try:", f"{indent}    log('gaps', await gaps())", f"{indent}except Exception as error:",
-                f"{indent}    log('gaps', chain(error))"]
+        """``main``'s calls of ``gaps()`` and ``more_gaps()`` (none of what is not drawn)."""
+        own = [f"{indent}try:", f"{indent}    log('gaps', await gaps())", f"{indent}except Exception as error:",
+               f"{indent}    log('gaps', chain(error))"] if self.drawn else []
+        return own + self.more.main_call(indent)
 
     # -- draws for the generic generator ------------------------------------------------------
     def numeric_literal(self) -> str:

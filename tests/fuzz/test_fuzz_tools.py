@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import warnings
 from collections import Counter
 
 import libcst as cst
@@ -197,12 +198,60 @@ def test_programs_contain_the_gap_shapes():
         outputs = []
         for _ in range(2):
             out = io.StringIO()
-            with contextlib.redirect_stdout(out):
+            with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 namespace: dict[str, object] = {}
                 exec(compile(source, "<gaps>", "exec"), namespace)
                 assert asyncio.run(namespace["gaps"]()) == 0  # type: ignore[operator]
+            assert not caught, (seed, [str(w.message) for w in caught])  # (~ on a bool warns from 3.12)
             outputs.append(out.getvalue())
         assert "gaps end" in outputs[0] and outputs[0] == outputs[1], seed
+
+
+#: What each family of ``more_gaps.py`` writes (gaps 4, 5, 7, 8, 11, 17, 19), as text.
+MORE_GAP_SHAPES = (
+    "log('more gaps', await more_gaps())", "a = b = await st_val(", "p, *q = await st_seq(", "a: int = await st_val(",
+    "a, b = b, await st_val(a)", ") from await st_exc(", ":await st_val(", "say('tgt', d)[say('key', 'k')] = say('v', ",
+    "unp_h(**um, x=await unp_val(", "{**um, 'x': await unp_val(", "unp_h(*uq, x=await unp_val(", "for j in await cmp_seq(i + ",
+    "sum(v for v in await cmp_seq(", "for i in range(x) for j in range(i)]", "return (y := x + 1) * y",
+    "any((hit := v) > 2 for v in xs)", "[(w := v) * 2 for v in xs]", "    except Boom as a:", "    with RebCM(b) as a:",
+    "    for a in range(b):", "(a, (b, c)) = b, (a, len(a))", "    async def hyg_inner(y):", "f = lambda: base + y",
+    "await use_twice(b=say('b', ", "await use_none(c=say('c', ",
+)
+
+
+def test_programs_contain_the_more_gap_shapes():
+    """The shapes of ``more_gaps.py`` are in some of the first programs (``configure_await(...,
+    True)`` in runtime-async ones); ``more_gaps()`` alone prints the same twice, ends, and
+    warns nowhere."""
+    import asyncio
+    import contextlib
+    import io
+
+    from async_inline.fuzz.more_gaps import MoreGapShapes
+    from async_inline.fuzz.prelude import prelude
+
+    sources = [generate(seed) for seed in range(60)]
+    assert 15 < sum("await more_gaps()" in s for s in sources) < 50
+    missing = [m for m in MORE_GAP_SHAPES if not any(m in source for source in sources)]
+    assert not missing, missing
+    assert any("await configure_await(cfg_" in s and "), True)" in s for s in (generate(seed, True) for seed in range(1, 60, 2)))
+    for seed in range(40):
+        shapes = MoreGapShapes(seed, False, True)
+        if not shapes.families:
+            continue
+        source = prelude(False) + "\n".join(shapes.source()) + "\n"
+        outputs = []
+        for _ in range(2):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                namespace: dict[str, object] = {}
+                exec(compile(source, "<more gaps>", "exec"), namespace)
+                assert asyncio.run(namespace["more_gaps"]()) == 0  # type: ignore[operator]
+            assert not caught, (seed, [str(w.message) for w in caught])
+            outputs.append(out.getvalue())
+        assert "more gaps end" in outputs[0] and outputs[0] == outputs[1], seed
 
 
 def test_runtime_programs_inline_runtime_async_callees():
