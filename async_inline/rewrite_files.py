@@ -356,7 +356,7 @@ def defined_names(source: bytes, module: str) -> list[str]:
 
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # too deep: the run or rewrite says so
         return []
     names: list[str] = []
     stack: list[tuple[ast.AST, str]] = [(node, module) for node in tree.body]

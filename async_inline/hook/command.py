@@ -134,13 +134,15 @@ def _script_named_as_rewrite_names_it(options: Options, script: str) -> Options:
     matches under that name (``app.who``, ``app*``, ``pkg.*``) is kept a call under
     ``run`` too, so that one ``[tool.async_inline] noinline`` means the same to both
     (review R19 z4, r2)."""
+    from ..module_names import module_name_for_file
     from ..options import noinline_matches
     from ..rewrite_files import defined_names
-    from ..sources import module_name_for_file  # LibCST: the script is rewritten right after anyway
     from .cache import read_bytes
 
+    if not options.noinline:
+        return options
     name = module_name_for_file(script)[0]
-    if not name or name == "__main__" or not options.noinline:
+    if not name or name == "__main__":
         return options
     source = read_bytes(script)
     if source is None:  # running it says why
