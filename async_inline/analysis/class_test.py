@@ -130,7 +130,11 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
         for call in module.class_calls:
             if scan.makes_subclass(module, call):
                 return f"a call may make a subclass of '{top.qualname}' at {where}line {module.index.line(call)}"
-    for sub in related[1:]:
+    for sub, classes in zip(related[1:], orders[1:], strict=True):
+        if any(c is not UNKNOWN and _metaclass(facts_of(modules[0], c), c) for c in classes):
+            # ``class Meta(Mixin, type)``: the mixin's method is a metaclass's there (review
+            # R19 s4); the reference's own check sees only that the mixin is no metaclass.
+            return f"subclass '{sub.qualname}' is a metaclass: its instances are classes, whose own attributes come first"
         if sub.customizes_lookup:
             return f"subclass '{sub.qualname}' customizes attribute lookup"
         if sub.binds_otherwise_than_by_def(name):

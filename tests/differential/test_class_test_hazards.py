@@ -675,3 +675,35 @@ async def main():
     # Other.helper, rewrapped, is never its reference (the kind check): those sites call.
     result = assert_same_behaviour(source, options=CLASS_METHODS, inlined={"K.m"}, not_found=frozenset({"_ai_ref_Other_helper"}))
     assert _class_tested(result.code)
+
+
+def test_a_metaclass_taking_its_method_from_a_mixin_keeps_the_exact_guard() -> None:
+    """Review R19 s4: ``class Meta(Mixin, type)``: ``Mixin.describe`` is a metaclass's
+    method for ``Meta``'s instances, classes whose own ``describe`` comes first; the
+    reference's check sees only that ``Mixin`` is no metaclass, and the scan looked for
+    one in the receiver's order alone. A subclass that is a metaclass is a hazard."""
+    source = '''
+class Mixin:
+    async def describe(self):
+        return "Mixin.describe"
+
+    async def run(self):
+        return await self.describe()
+
+class Meta(Mixin, type):
+    pass
+
+ns = {}  # a class of the metaclass made by code the rewrite does not read
+exec("""
+class Model(metaclass=Meta):
+    @classmethod
+    async def describe(cls):
+        return "Model.describe"
+""", {"Meta": Meta}, ns)
+
+async def main():
+    return [await Mixin().run(), await Meta.run(ns["Model"])]
+'''
+    result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
+    [skip] = [s for s in result.report.skipped if s.callee == "self.describe"]
+    assert skip.code == "guard-cost" and "subclass 'Meta' is a metaclass" in skip.reason, skip
