@@ -190,12 +190,12 @@ def _print_uncaught(exc: BaseException) -> None:
     """``sys.excepthook`` with the leading frames of async_inline itself removed.
 
     Kept whole when nothing else is left (an error of async_inline, not of the program),
-    except for a SyntaxError, which python reports without a traceback.
-    """
+    except for a SyntaxError, which python reports without a traceback, as it reports a
+    RecursionError or MemoryError of compiling the script (review R19 s5)."""
     tb = user_tb = exc.__traceback__
     while user_tb is not None and os.path.abspath(user_tb.tb_frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
         user_tb = user_tb.tb_next
-    if user_tb is not None or isinstance(exc, SyntaxError):
+    if user_tb is not None or isinstance(exc, SyntaxError) or getattr(exc, "async_inline_compiling", False):
         tb = exc.__traceback__ = user_tb
     sys.excepthook(type(exc), exc, tb)
 
@@ -220,6 +220,9 @@ def _run_script(script: str, argv: list[str], state: HookState) -> None:
         if located is None:
             raise
         raise located from None
+    except (RecursionError, MemoryError) as exc:  # compiling too deep a script: python shows no traceback
+        exc.async_inline_compiling = True  # type: ignore[union-attr]
+        raise
     exec(code, module.__dict__)
 
 

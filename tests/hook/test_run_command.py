@@ -167,6 +167,18 @@ def test_syntax_error_in_the_script_is_reported_as_python_does(tmp_path: Path) -
     _same(plain, ours)
 
 
+@pytest.mark.parametrize("flags", [(), ("--noinline", "deep.f")])
+def test_a_script_too_deep_to_compile_is_reported_as_python_does(tmp_path: Path, flags: tuple[str, ...]) -> None:
+    """Review R19 s5: python reports the RecursionError of compiling such a script without
+    a traceback; run showed async_inline's frames (and, with a noinline pattern, failed
+    before running it, in its own parse of the script)."""
+    write_tree(tmp_path, {"deep.py": "x = 1" + " + 1" * 100000 + "\n"})
+    plain = _python("deep.py", cwd=tmp_path)
+    ours = _python("-m", "async_inline", "run", *flags, "deep.py", cwd=tmp_path)
+    assert "RecursionError" in plain.stderr
+    _same(plain, ours)
+
+
 def test_run_names_the_script_holding_a_null_byte(tmp_path: Path) -> None:
     """Review R16 t7: ``run nb.py`` said "SyntaxError: source code string cannot contain null
     bytes" without the file (on 3.10: a ValueError traceback of async_inline); python 3.11+
