@@ -110,6 +110,11 @@ def exit_process(status: int) -> NoReturn:
     sys.exit(status)
 
 
+def entry() -> NoReturn:
+    """``async-inline`` and ``python -m async_inline``: run, then leave with the status."""
+    exit_process(main())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (see ``ExitCode``)."""
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -466,13 +466,13 @@ def test_an_interrupted_rewrite_leaves_without_finalisation_but_run_finalises_it
     tool = (
         "import atexit, sys\n"
         "import async_inline.api as api\n"
-        "from async_inline.cli import exit_process, main\n"
+        "from async_inline.cli import entry\n"
         "def interrupt(*args, **kwargs):\n"
         "    raise KeyboardInterrupt\n"
         "if sys.argv[1] == 'rewrite':\n"
         "    api.rewrite_source = interrupt\n"
         "    atexit.register(print, 'finalised')\n"
-        "exit_process(main(sys.argv[1:]))\n"
+        "entry()  # what async-inline and python -m async_inline run\n"
     )
     environment = {**os.environ, "PYTHONPATH": str(Path(async_inline.__file__).parent.parent)}
 
