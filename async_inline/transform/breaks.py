@@ -46,7 +46,7 @@ def _lower(block: list[Emitted], rest: list[Emitted], copies: list[int], replace
     """``block`` then ``rest``, with every break of ``block`` ending its path."""
     out: list[Emitted] = []
     for i, stmt in enumerate(block):
-        before_break = _before_break(stmt)
+        before_break = _before_break(stmt, replaced)
         if before_break is not None:
             return [*out, *before_break]  # what follows a break never runs
         if isinstance(stmt, cst.If) and _breaks(stmt):
@@ -93,10 +93,14 @@ def _statements(suite: cst.BaseSuite) -> list[Emitted]:
     return list(suite.body)
 
 
-def _before_break(stmt: Emitted) -> list[Emitted] | None:
-    """The small statements before a ``break`` ending ``stmt``, if ``stmt`` ends with one."""
-    if isinstance(stmt, cst.Break):
-        return []
+def _before_break(stmt: Emitted, replaced: Callable[[cst.CSTNode, cst.CSTNode], None]) -> list[Emitted] | None:
+    """The small statements before a ``break`` ending ``stmt``, if ``stmt`` ends with one. A
+    ``break`` alone (a bare ``return`` whose value nothing reads) becomes a ``pass`` on its
+    line: tracers, coverage and breakpoints see the return run (review R19 v1)."""
+    if isinstance(stmt, cst.Break) or (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Break)):
+        stand_in: Emitted = cst.Pass() if isinstance(stmt, cst.Break) else cst.SimpleStatementLine(body=[cst.Pass()])
+        replaced(stand_in, stmt)  # the marks are the statement's
+        return [stand_in]
     if isinstance(stmt, cst.SimpleStatementLine) and stmt.body and isinstance(stmt.body[-1], cst.Break):
         return [s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in stmt.body[:-1]]
     return None

@@ -320,7 +320,9 @@ class StatementRewriter(cst.CSTTransformer):
                 assert frame.done_flag is not None
                 out.append(b.assign(frame.done_flag, b.TRUE))
             out.append(cst.Break())
-        return out
+        # A return that needs no code (the value unused, the body's end) still has its
+        # line: tracers, coverage and breakpoints see it run (review R19 v1).
+        return out or [cst.Pass()]
 
     def _smalls(self, original: Line, updated: Line) -> list[Emitted] | None:
         """What the small statements of a line or suite become; None when none changed."""
@@ -410,7 +412,9 @@ class StatementRewriter(cst.CSTTransformer):
             return self._mark(new, original)
         parent = self.index.parent(original)
         if isinstance(parent, cst.If) and parent.orelse is original:  # an `elif`
-            return cst.Else(body=b.block([*before, new]))
+            # The `if` it becomes has the elif's line (review R19 v3: 3.10 and 3.11 put it
+            # at the outer `if`'s).
+            return cst.Else(body=b.block([*before, self._mark(new, original)]))
         return self._flatten([*before, new.with_changes(leading_lines=())], original)
 
     def _header(self, original: S, updated: S, expr: cst.BaseExpression, field: str) -> tuple[S, list[Emitted]]:

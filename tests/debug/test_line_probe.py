@@ -29,6 +29,9 @@ PROGRAMS = [
     ("tests/debug/programs/docstring_then_runtime.py", "main"),
     # A default pasted as its literal was one node at every use, placed at the first.
     ("tests/debug/programs/pasted_defaults.py", "main"),
+    # Returns that emitted no code (the caller discards the value), an elif's test
+    # inlined as statements placed at the outer if's line (3.10, 3.11).
+    ("tests/debug/programs/discarded_returns.py", "main"),
 ]
 
 
