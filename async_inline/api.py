@@ -170,6 +170,10 @@ def _undecodable(data: bytes, path: str, exc: UnicodeDecodeError, encoding: str)
     return SourceError(path, line, f"cannot decode byte 0x{data[exc.start]:02x} as {encoding}")
 
 
+#: Encodings that give back the bytes they decoded (checked for the others).
+_ROUND_TRIPPING = frozenset({"utf-8", "ascii", "latin-1", "iso-8859-1"})
+
+
 def decode_source(data: bytes, path: str) -> tuple[str, str]:
     """Decode ``data`` as Python source (PEP 263 cookie or BOM); SourceError with a line otherwise."""
     try:
@@ -190,6 +194,11 @@ def decode_source(data: bytes, path: str) -> tuple[str, str]:
     if text.startswith("\ufeff"):
         text = text[1:]
         encoding = "utf-8-sig"
+    elif encoding not in _ROUND_TRIPPING and text.encode(encoding, errors="replace") != data:
+        # raw_unicode_escape reads r"\u005cu0041" as r"\u0041", which it writes back as
+        # such; cp932 and euc_jp write some characters back with other bytes: the rewrite
+        # could not be written without changing text far from its sites (review R19 f1).
+        raise SourceError(path, 1, f"the encoding {encoding} does not give back the file's bytes once decoded: not supported")
     return text, encoding
 
 

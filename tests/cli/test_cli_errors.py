@@ -111,6 +111,26 @@ def test_bad_coding_cookie_is_a_source_error(cli, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "data",
+    [
+        # raw_unicode_escape decodes r"\u005cu0041" to r"\u0041", which it encodes as such:
+        # written back, S became 'A' (review R19 f1).
+        b'# -*- coding: raw_unicode_escape -*-\nS = r"\\u005cu0041"\n',
+        # cp932 writes U+2252 (from 0x87 0x90) back as 0x81 0xE0.
+        b"# -*- coding: cp932 -*-\nS = '\x87\x90'\n",
+    ],
+    ids=["raw_unicode_escape", "cp932"],
+)
+def test_an_encoding_that_does_not_give_back_the_bytes_is_refused(cli, tmp_path: Path, data: bytes) -> None:
+    make_tree(tmp_path, {"src/a.py": data + SAMPLE.encode()})
+    result = cli("rewrite", "src", "-o", "out")
+    assert result.code == ExitCode.INPUT_ERROR, result.err
+    assert "does not give back the file's bytes once decoded" in result.err
+    _no_traceback(result.err)
+    assert not (tmp_path / "out/a.py").exists()
+
+
+@pytest.mark.parametrize(
     "args, message",
     [
         (["rewrite", "src"], "one of the arguments -o/--output-dir --in-place --diff --check is required"),
