@@ -23,6 +23,8 @@ from .options import Options
 from .report import FileReport
 
 if TYPE_CHECKING:
+    import libcst as cst
+
     from .analysis.program import Program, SourceProvider
     from .layout import Layout
     from .transform.lines import OriginMarks, PositionMap
@@ -172,6 +174,23 @@ def _undecodable(data: bytes, path: str, exc: UnicodeDecodeError, encoding: str)
 
 #: Encodings that give back the bytes they decoded (checked for the others).
 _ROUND_TRIPPING = frozenset({"utf-8", "ascii", "latin-1", "iso-8859-1"})
+
+
+def _without_form_feed_in_default_indent(tree: cst.Module) -> cst.Module:
+    """The first indented line starts with a form feed: LibCST takes it for the default
+    indentation, which every block the rewrite makes would repeat, where CPython resets the
+    column (review R19 f2: the output did not compile). The file's own blocks keep it."""
+    import libcst as cst
+
+    old = tree.default_indent
+
+    class SpelledOut(cst.CSTTransformer):
+        def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+            return updated.with_changes(indent=old) if updated.indent is None else updated
+
+    kept = tree.visit(SpelledOut())
+    assert isinstance(kept, cst.Module)
+    return kept.with_changes(default_indent=old.replace("\f", "") or "    ")
 
 
 def decode_source(data: bytes, path: str) -> tuple[str, str]:
@@ -387,6 +406,8 @@ def _rewrite_unpaused(
             tree = cst.parse_module(source)
         except cst.ParserSyntaxError as exc:  # CPython accepted it; LibCST's grammar lags behind
             raise SourceError(filename, exc.raw_line, f"unsupported syntax: {exc.message}") from None
+        if "\f" in tree.default_indent:
+            tree = _without_form_feed_in_default_indent(tree)
         new_module, report, marks = rewrite_module(
             tree, path=filename, source=source, syntax=syntax, options=options, module_name=module, program=program, encoding=encoding,
             code=input_code,

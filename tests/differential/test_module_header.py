@@ -101,3 +101,21 @@ def test_future_features_agree_with_the_compiler(header):
     postponed = bool(compile(header + "\n", "<header>", "exec", dont_inherit=True).co_flags & __future__.annotations.compiler_flag)
     found = "annotations" in future_features(cst.parse_module(header + "\n").body)
     assert found == postponed or ("from ." in header and found and sys.version_info >= (3, 13))
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "async def g(x):\n\x0c    y = x + 1\n    return y * 2\n\nasync def main():\n    r = await g(3)\n    return r\n",
+        "def unrelated():\n\x0c    return 0\n\nasync def g(x):\n    y = x + 1\n    return y * 2\n\n"
+        "async def main():\n    r = await g(3)\n    return r\n",
+    ],
+    ids=["in the callee", "in an unrelated function"],
+)
+def test_a_form_feed_opening_the_first_indented_line(source: str) -> None:
+    """Review R19 f2: LibCST takes the module's first indentation, form feed included, for
+    the indentation of the blocks the rewrite makes, where CPython resets the column: the
+    output did not compile (an internal error). The file's own lines keep their form feed."""
+    compile(source, "<ff>", "exec")  # valid: a form feed at the start of a line is ignored
+    result = assert_same_behaviour(source, inlined={"g"})
+    assert "\x0c    " in result.code
