@@ -32,6 +32,7 @@ PROGRAMS = [
     # Returns that emitted no code (the caller discards the value), an elif's test
     # inlined as statements placed at the outer if's line (3.10, 3.11).
     ("tests/debug/programs/discarded_returns.py", "main"),
+    ("tests/debug/programs/returns_in_loops.py", "main"),
 ]
 
 
