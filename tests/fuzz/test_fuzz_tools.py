@@ -178,9 +178,6 @@ GAP_SHAPES = (
 def test_programs_contain_the_gap_shapes():
     """What a review found the generator never made (``gaps.py``) is in some of the first
     programs; ``gaps()`` alone prints the same twice and ends (what it raises is caught)."""
-    import asyncio
-    import contextlib
-    import io
 
     from async_inline.fuzz.gaps import GapShapes
     from async_inline.fuzz.prelude import prelude
@@ -194,18 +191,29 @@ def test_programs_contain_the_gap_shapes():
         shapes = GapShapes(seed, False, True)
         if not shapes.drawn:
             continue
-        source = prelude(False) + "\n".join(shapes.source()) + "\n"
-        outputs = []
-        for _ in range(2):
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                namespace: dict[str, object] = {}
-                exec(compile(source, "<gaps>", "exec"), namespace)
-                assert asyncio.run(namespace["gaps"]()) == 0  # type: ignore[operator]
-            assert not caught, (seed, [str(w.message) for w in caught])  # (~ on a bool warns from 3.12)
-            outputs.append(out.getvalue())
-        assert "gaps end" in outputs[0] and outputs[0] == outputs[1], seed
+        output = _runs_alike_twice(prelude(False) + "\n".join(shapes.source()) + "\n", "gaps", seed)
+        assert "gaps end" in output, seed
+
+
+def _runs_alike_twice(source: str, entry: str, seed: int) -> str:
+    """The output of ``entry()`` of ``source``, which returns 0, prints the same on a
+    second run and warns nowhere (``~`` on a bool warns from 3.12)."""
+    import asyncio
+    import contextlib
+    import io
+
+    outputs = []
+    for _ in range(2):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            namespace: dict[str, object] = {}
+            exec(compile(source, f"<{entry}>", "exec"), namespace)
+            assert asyncio.run(namespace[entry]()) == 0  # type: ignore[operator]
+        assert not caught, (seed, [str(w.message) for w in caught])
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1], seed
+    return outputs[0]
 
 
 #: What each family of ``more_gaps.py`` writes (gaps 4, 5, 7, 8, 11, 17, 19), as text.
@@ -224,9 +232,6 @@ def test_programs_contain_the_more_gap_shapes():
     """The shapes of ``more_gaps.py`` are in some of the first programs (``configure_await(...,
     True)`` in runtime-async ones); ``more_gaps()`` alone prints the same twice, ends, and
     warns nowhere."""
-    import asyncio
-    import contextlib
-    import io
 
     from async_inline.fuzz.more_gaps import MoreGapShapes
     from async_inline.fuzz.prelude import prelude
@@ -240,18 +245,8 @@ def test_programs_contain_the_more_gap_shapes():
         shapes = MoreGapShapes(seed, False, True)
         if not shapes.families:
             continue
-        source = prelude(False) + "\n".join(shapes.source()) + "\n"
-        outputs = []
-        for _ in range(2):
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out), warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                namespace: dict[str, object] = {}
-                exec(compile(source, "<more gaps>", "exec"), namespace)
-                assert asyncio.run(namespace["more_gaps"]()) == 0  # type: ignore[operator]
-            assert not caught, (seed, [str(w.message) for w in caught])
-            outputs.append(out.getvalue())
-        assert "more gaps end" in outputs[0] and outputs[0] == outputs[1], seed
+        output = _runs_alike_twice(prelude(False) + "\n".join(shapes.source()) + "\n", "more_gaps", seed)
+        assert "more gaps end" in output, seed
 
 
 def test_runtime_programs_inline_runtime_async_callees():
