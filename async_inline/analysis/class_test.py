@@ -495,11 +495,8 @@ def _classes_stored_on(module: ModuleFacts, obj: cst.BaseExpression, named: bool
         if type(parent) is cst.ClassDef and parent.name is binding:  # a class defined in a function
             found += [Known(c, module, None) for c in module.every_class if c.node is parent]
             continue
-        if type(parent) is not cst.Param:
-            continue
-        parameters = index.parent(parent)
-        fdef = index.parent(parameters) if parameters is not None else None  # Param < Parameters < FunctionDef
-        if type(fdef) is not cst.FunctionDef:
+        fdef = _function_of_param(module, parent)
+        if fdef is None:
             continue
         up = index.parent(fdef)
         owner = index.parent(up) if type(up) is cst.IndentedBlock else None
@@ -530,14 +527,20 @@ def _holds_a_class(module: ModuleFacts, obj: cst.BaseExpression) -> bool:
     scope = index.use_scope(obj)
     for binding in module.binding_names.get((scope, obj.value), []) if scope is not None else []:
         parent = index.parent(binding)
-        if type(parent) is not cst.Param:
-            continue
-        parameters = index.parent(parent)
-        fdef = index.parent(parameters) if parameters is not None else None  # Param < Parameters < FunctionDef
-        named = _class_decorator(module, fdef) if type(fdef) is cst.FunctionDef and _param_at(fdef, parent, 0) else None
+        fdef = _function_of_param(module, parent)
+        named = _class_decorator(module, fdef) if fdef is not None and _param_at(fdef, parent, 0) else None
         if named is not None and _used_only_to_decorate_classes(module, named, factory=named is not fdef):
             return True
     return False
+
+
+def _function_of_param(module: ModuleFacts, node: cst.CSTNode | None) -> cst.FunctionDef | None:
+    """The function whose parameter ``node`` is, if it is one (Param < Parameters < FunctionDef)."""
+    if type(node) is not cst.Param:
+        return None
+    parameters = module.index.parent(node)
+    fdef = module.index.parent(parameters) if parameters is not None else None
+    return fdef if type(fdef) is cst.FunctionDef else None
 
 
 def _used_only_to_decorate_classes(module: ModuleFacts, fdef: cst.FunctionDef, factory: bool) -> bool:
@@ -583,7 +586,7 @@ def _takes_class(fdef: cst.FunctionDef) -> bool:
     return fdef.name.value in _IMPLICIT_CLASS_METHODS
 
 
-def _param_at(fdef: cst.FunctionDef, param: cst.CSTNode, position: int) -> bool:
+def _param_at(fdef: cst.FunctionDef, param: cst.CSTNode | None, position: int) -> bool:
     params = [*fdef.params.posonly_params, *fdef.params.params]
     return len(params) > position and params[position] is param
 
