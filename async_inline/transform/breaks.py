@@ -21,36 +21,45 @@ more than once, the loop stays too (code size).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 import libcst as cst
 
 from ..tree import children
 from .linearize import Emitted
 
+
+class Marks(Protocol):
+    """What return lowering needs of the line marks (``lines.OriginMarks``)."""
+
+    def replaced(self, new: cst.CSTNode, old: cst.CSTNode) -> None: ...
+
+    def line_of(self, node: cst.CSTNode) -> int | None: ...
+
 #: Statements after an ``if`` copied into more than one of its branches, at the most.
 _MAX_COPIED = 3
 
 
-def without_breaks(body: Sequence[Emitted], replaced: Callable[[cst.CSTNode, cst.CSTNode], None]) -> list[Emitted] | None:
+def without_breaks(body: Sequence[Emitted], marks: Marks) -> list[Emitted] | None:
     """``body`` (what ``while True: body; break`` wraps) with no ``break`` leaving it, or
-    None. ``replaced(new, old)`` is told of each statement rebuilt (for the line marks)."""
+    None. ``marks.replaced(new, old)`` is told of each statement rebuilt."""
     copies: list[int] = []
-    lowered = _lower(list(body), [], copies, replaced)
+    lowered = _lower(list(body), [], copies, marks)
     if lowered is None or (len(copies) > 1 and max(copies) > _MAX_COPIED):
         return None
     return lowered
 
 
-def _lower(block: list[Emitted], rest: list[Emitted], copies: list[int], replaced: Callable[[cst.CSTNode, cst.CSTNode], None]) -> list[Emitted] | None:
+def _lower(block: list[Emitted], rest: list[Emitted], copies: list[int], marks: Marks) -> list[Emitted] | None:
     """``block`` then ``rest``, with every break of ``block`` ending its path."""
     out: list[Emitted] = []
     for i, stmt in enumerate(block):
-        before_break = _before_break(stmt, replaced)
+        before_break = _before_break(stmt, out[-1] if out else None, marks)
         if before_break is not None:
             return [*out, *before_break]  # what follows a break never runs
         if isinstance(stmt, cst.If) and _breaks(stmt):
-            lowered = _lower_if(stmt, [*block[i + 1 :], *rest], copies, replaced)
+            lowered = _lower_if(stmt, [*block[i + 1 :], *rest], copies, marks)
             return None if lowered is None else [*out, lowered]
         if _breaks(stmt):
             return None
@@ -58,26 +67,26 @@ def _lower(block: list[Emitted], rest: list[Emitted], copies: list[int], replace
     if not rest:
         return out
     copies.append(len(rest))
-    tail = _lower(rest, [], copies, replaced)  # what follows may break too
+    tail = _lower(rest, [], copies, marks)  # what follows may break too
     return None if tail is None else [*out, *tail]
 
 
-def _lower_if(node: cst.If, after: list[Emitted], copies: list[int], replaced: Callable[[cst.CSTNode, cst.CSTNode], None]) -> cst.If | None:
-    body = _lower(_statements(node.body), after, copies, replaced)
+def _lower_if(node: cst.If, after: list[Emitted], copies: list[int], marks: Marks) -> cst.If | None:
+    body = _lower(_statements(node.body), after, copies, marks)
     if body is None:
         return None
     orelse: cst.If | cst.Else | None
     if isinstance(node.orelse, cst.If):
-        orelse = _lower_if(node.orelse, after, copies, replaced)
+        orelse = _lower_if(node.orelse, after, copies, marks)
         if orelse is None:
             return None
     else:
-        branch = _lower(_statements(node.orelse.body) if node.orelse is not None else [], after, copies, replaced)
+        branch = _lower(_statements(node.orelse.body) if node.orelse is not None else [], after, copies, marks)
         if branch is None:
             return None
         orelse = (node.orelse or cst.Else(body=cst.IndentedBlock(body=[]))).with_changes(body=_block(node.orelse, branch)) if branch else None
     new = node.with_changes(body=_block(node, body), orelse=orelse)
-    replaced(new, node)
+    marks.replaced(new, node)
     return new
 
 
@@ -93,13 +102,17 @@ def _statements(suite: cst.BaseSuite) -> list[Emitted]:
     return list(suite.body)
 
 
-def _before_break(stmt: Emitted, replaced: Callable[[cst.CSTNode, cst.CSTNode], None]) -> list[Emitted] | None:
+def _before_break(stmt: Emitted, previous: Emitted | None, marks: Marks) -> list[Emitted] | None:
     """The small statements before a ``break`` ending ``stmt``, if ``stmt`` ends with one. A
     ``break`` alone (a bare ``return`` whose value nothing reads) becomes a ``pass`` on its
-    line: tracers, coverage and breakpoints see the return run (review R19 v1)."""
+    line: tracers, coverage and breakpoints see the return run (review R19 v1), unless the
+    simple statement just before it runs on that line already (``result = value``)."""
     if isinstance(stmt, cst.Break) or (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Break)):
+        line = marks.line_of(stmt)
+        if isinstance(previous, (cst.BaseSmallStatement, cst.SimpleStatementLine)) and line is not None and marks.line_of(previous) == line:
+            return []
         stand_in: Emitted = cst.Pass() if isinstance(stmt, cst.Break) else cst.SimpleStatementLine(body=[cst.Pass()])
-        replaced(stand_in, stmt)  # the marks are the statement's
+        marks.replaced(stand_in, stmt)  # the marks are the statement's
         return [stand_in]
     if isinstance(stmt, cst.SimpleStatementLine) and stmt.body and isinstance(stmt.body[-1], cst.Break):
         return [s.with_changes(semicolon=cst.MaybeSentinel.DEFAULT) for s in stmt.body[:-1]]

@@ -378,7 +378,7 @@ class FrameBuilder:
             assert returns.needs_wrapper, "swallowable returns leave by break"
             inner.append(b.while_true([*body, *falls_off, cst.Break()]))
         elif returns.needs_wrapper:
-            lowered = without_breaks(body, marks.replaced)
+            lowered = without_breaks(body, marks)
             inner += lowered if lowered is not None else [b.while_true([*body, cst.Break()])]
         else:
             inner += body

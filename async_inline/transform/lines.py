@@ -146,6 +146,11 @@ class OriginMarks:
         for current in _statements(node, lambda s: id(s) in self.origins and s is not node):
             self.mark(current, line)
 
+    def line_of(self, node: cst.CSTNode) -> int | None:
+        """The original line an emitted statement was marked with, if any."""
+        entry = self.origins.get(id(node))
+        return entry[1] if entry is not None and entry[0] is node else None
+
     def replaced(self, new: cst.CSTNode, old: cst.CSTNode) -> None:
         """``new`` is ``old`` rebuilt after the fact (return lowering): same marks."""
         for table in (self.origins, self.provenance, self.frame_marks):
