@@ -799,3 +799,37 @@ async def leaf2():
     print("leaf2")
     return 2
 ''' + caller, inlined={"mid", "leaf"})
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        # A literal argument inlined as an expression statement evaluated for nothing.
+        "async def one(x):\n    return x\n\nasync def caller():\n    await one('text')\n    return caller.__doc__\n",
+        # A callee's note after its docstring, first of the inlined statements.
+        'async def helper(x):\n    """Helper doc."""\n    "a note"\n    return x + 1\n\n'
+        "async def caller():\n    r = await helper(1)\n    return r, caller.__doc__\n",
+        # Both on one line with what follows.
+        "async def one(x):\n    return x\n\nasync def caller(): await one('text'); return caller.__doc__\n",
+    ],
+    ids=["literal-argument", "callee-note", "one-line-body"],
+)
+def test_inlined_code_never_becomes_the_callers_docstring(source):
+    """Without guards (``no-rebinding``) no ``if`` wraps the inlined code, and a string
+    statement first in the caller's body would be its docstring (review R20e F2)."""
+    assert_same_behaviour(source + "\n\nasync def main():\n    return await caller()\n", options=Options(guards=False), inlined={"one"} if "one" in source else {"helper"})
+
+
+def test_a_callers_own_docstring_stays_first_without_guards():
+    assert_same_behaviour('''
+async def one(x):
+    return x
+
+async def caller():
+    "Caller doc."
+    await one("text")
+    return caller.__doc__
+
+async def main():
+    return await caller()
+''', options=Options(guards=False), inlined={"one"})
