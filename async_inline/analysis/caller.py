@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import ClassScope, GlobalScope, Scope
 
-from ..tree import NEW_SCOPES, children, walk
+from ..tree import children, walk
 from .callee import calls_frame_introspection
 from .classes import ClassInfo, MethodKind, caller_method_kind
 from .scopes import ScopeIndex
@@ -69,12 +69,18 @@ def _mangling_class(scope: Scope) -> str | None:
 
 
 def _yields(fdef: cst.FunctionDef) -> bool:
-    """True when ``fdef`` itself (not a nested scope) contains a yield."""
+    """True when ``fdef`` itself contains a yield: in its body, outside nested scopes but
+    in their headers too (a default, an annotation, a decorator, a base class is evaluated
+    by ``fdef``: review R20a F1)."""
     stack = list(children(fdef.body))
     while stack:
         node = stack.pop()
         if type(node) is cst.Yield:
             return True
-        if type(node) not in NEW_SCOPES:
+        if isinstance(node, cst.Lambda):
+            stack.append(node.params)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            stack.extend(child for child in children(node) if child is not node.body)
+        else:
             stack.extend(children(node))
     return False

@@ -374,6 +374,12 @@ class Waiting:
     async def __aexit__(self, *exc):
         print("waiting exit", exc[0])
 
+async def src(fut):
+    try:
+        yield await fut
+    finally:
+        print("src cleanup")
+
 async def fetch(fut, n):
 CALLEE
 
@@ -428,6 +434,18 @@ CLEANUP_AT_SUSPENSION = {
     async with Opened(), Waiting(fut):
         return n
     """,
+    # The callee's close() closes the `asend` awaitable it awaits; from Python 3.13 that
+    # closes `src` ("src cleanup"); inlined, the awaitable was dropped (review R20a F2).
+    "async-for": """
+    async for v in src(fut):
+        return v + n
+    """,
+    "anext": """
+    return await anext(src(fut)) + n
+    """,
+    "async-comprehension": """
+    return [v + n async for v in src(fut)]
+    """,
 }
 
 
@@ -454,3 +472,58 @@ def test_an_async_generator_callee_without_cleanup_at_its_suspension_is_inlined(
     """
     source = ABANDONED_GENERATOR.replace("CALLEE", textwrap.indent(textwrap.dedent(callee).strip("\n"), "    "))
     assert_same_behaviour(source, inlined={"other", "fetch"})
+
+
+@pytest.mark.parametrize(
+    "hidden_yield",
+    [
+        "(lambda item=(yield x): item)",
+        "def keep(item=(yield x)):\n        return item",
+        "def keep(*, item=(yield x)):\n        return item",
+        "def keep(item: (yield x)):\n        return item",
+        "class Row((yield x) or object):\n        pass",
+        "@(yield x) or (lambda f: f)\n    def keep():\n        pass",
+    ],
+    ids=["lambda-default", "def-default", "kw-default", "annotation", "class-base", "decorator"],
+)
+def test_a_yield_in_a_nested_definitions_header_makes_the_caller_an_async_generator(hidden_yield: str) -> None:
+    """The enclosing function evaluates a nested definition's defaults, annotations,
+    decorators and bases: a ``yield`` there makes it an async generator, whose inlined
+    sites convert a callee's StopIteration as the callee would (review R20a F1)."""
+    source = """
+async def f(it):
+    return next(it)
+
+async def gen(it):
+    x = await f(it)
+    HIDDEN
+
+async def main():
+    out = []
+    try:
+        async for x in gen(iter([1])):
+            out.append(x)
+        async for x in gen(iter([])):
+            out.append(x)
+    except Exception as e:
+        return out, type(e).__name__, str(e), type(e.__cause__).__name__
+""".replace("HIDDEN", hidden_yield)
+    assert_same_behaviour(source, inlined={"f"})
+
+
+def test_an_async_generator_known_only_by_a_default_keeps_a_callee_with_cleanup_a_call() -> None:
+    """Review R20a F1: the rule for async generator callers applies to one whose only
+    ``yield`` is in a nested function's default."""
+    callee = """
+    try:
+        return await fut + n
+    finally:
+        print("fetch cleanup", n)
+    """
+    source = ABANDONED_GENERATOR.replace("CALLEE", textwrap.indent(textwrap.dedent(callee).strip("\n"), "    "))
+    source = source.replace(
+        "            yield await fetch(fut, i)\n",
+        "            v = await fetch(fut, i)\n            def keep(item=(yield v)):\n                return item\n",
+    )
+    result = assert_same_behaviour(source, inlined={"other"})
+    assert skipped_codes(result).get("fetch") == "generator-exit"
