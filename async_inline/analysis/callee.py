@@ -217,6 +217,9 @@ class CalleeInfo:
     #: a literal; ``x()``; ``x[i]``; ``s[x]``): no literal argument or default stands for
     #: them, or the rewrite would add SyntaxWarnings (errors under ``-W error``).
     literal_unsafe_locals: frozenset[str] = frozenset()
+    #: Of those, the locals read where even ``None``, ``True``, ``False`` or ``...`` warns
+    #: (all but a plain operand of ``is``/``is not``: ``x is None`` is the idiom).
+    singleton_unsafe_locals: frozenset[str] = frozenset()
     #: Globals read inside f-strings, with the quote characters of the f-strings around
     #: them: code reading them from another module's namespace quotes the key with another.
     fstring_globals: dict[cst.Name, frozenset[str]] = field(default_factory=dict)
@@ -256,17 +259,22 @@ class CalleeInfo:
         until the program replaces the tuple."""
         return sum(isinstance(p.default, int) for p in self.params)
 
+    def warns_for(self, local: str, constant: cst.BaseExpression) -> bool:
+        """Would CPython's compiler warn where ``local`` is read if ``constant`` stood there?"""
+        singleton = m.matches(constant, m.Name("None") | m.Name("True") | m.Name("False") | m.Ellipsis())
+        return local in (self.singleton_unsafe_locals if singleton else self.literal_unsafe_locals)
+
     def folds_default(self, param: Parameter, frozen_defaults: bool) -> bool:
         """Under ``frozen-defaults``, is ``param``'s default pasted as its literal (rather
         than read from ``__defaults__`` at call time)?"""
-        return frozen_defaults and param.literal is not None and param.name not in self.literal_unsafe_locals
+        return frozen_defaults and param.literal is not None and not self.warns_for(param.name, param.literal)
 
     def identical_default(self, param: Parameter) -> cst.BaseExpression | None:
         """The literal that *is* ``param``'s positional default object while the function
         holds its ``def``'s tuple, where it can stand for it: one of the objects CPython
         keeps a single copy of (``is_unique_literal``), not read where the compiler warns
         about a literal."""
-        if not isinstance(param.default, int) or param.literal is None or param.name in self.literal_unsafe_locals:
+        if not isinstance(param.default, int) or param.literal is None or self.warns_for(param.name, param.literal):
             return None
         return param.literal if is_unique_literal(param.literal) else None
 
@@ -765,6 +773,7 @@ def analyze_callee(
         fstring_locals=frozenset(names.local_uses[n] for n in in_fstrings if n in names.local_uses),
         fstring_globals={n: quotes for n, quotes in in_fstrings.items() if n in names.global_uses},
         literal_unsafe_locals=frozenset(local for n, local in names.local_uses.items() if _warns_for_a_constant(index, n)),
+        singleton_unsafe_locals=frozenset(local for n, local in names.local_uses.items() if _warns_for_a_constant(index, n, singleton=True)),
         max_blocks=max(
             (blocks_around(node, fdef.body, index.parent) for node in nodes if is_statement_line(node)),
             default=0,
@@ -817,11 +826,13 @@ def _names_in_fstrings(nodes: Sequence[cst.CSTNode]) -> dict[cst.Name, frozenset
     return out
 
 
-def _warns_for_a_constant(index: ScopeIndex, name: cst.Name) -> bool:
+def _warns_for_a_constant(index: ScopeIndex, name: cst.Name, singleton: bool = False) -> bool:
     """Would CPython's compiler warn if a constant stood where ``name`` is read: an operand
     of ``is``/``is not`` or of ``~``, called, subscripted, or an index? Also where an operation the
     compiler folds into a constant with it (``-d``, ``not d``, ``d + 1``, ``(d, 1)``) stands
-    there (review R9 f1: ``(-d)()`` warned once ``d`` was pasted)."""
+    there (review R9 f1: ``(-d)()`` warned once ``d`` was pasted). A ``singleton``
+    (``None``, ``True``, ``False``, ``...``) as a plain operand of ``is`` never warns
+    (review R20d F2)."""
     node: cst.CSTNode = name
     while True:
         parent = index.parent(node)
@@ -836,7 +847,7 @@ def _warns_for_a_constant(index: ScopeIndex, name: cst.Name) -> bool:
         if type(parent) is cst.ComparisonTarget:
             parent = index.parent(parent)
         if type(parent) is cst.Comparison:
-            return any(type(t.operator) in (cst.Is, cst.IsNot) for t in parent.comparisons)
+            return not (singleton and node is name) and any(type(t.operator) in (cst.Is, cst.IsNot) for t in parent.comparisons)
         if type(parent) is cst.Element:
             parent = index.parent(parent)
         if parent is None or type(parent) not in _FOLDED:

@@ -451,11 +451,18 @@ class Planner:
         one (``CalleeInfo.literal_unsafe_locals``); inside another expression frame a name
         may itself stand for a constant, so such parameters always get a ``:=`` there."""
         stable = self._stable(frame, walrus)
-        unsafe = check.target.callee.literal_unsafe_locals
-        warned = {s.arg for s in check.binding if s.arg is not None and s.param.name in unsafe}
-        captured = {i for source in check.binding for i in _arguments(source) if self._captured(frame, check, source, site.call.args[i].value)}
+        callee = check.target.callee
         args = site.call.args
-        return lambda i: stable(args[i].value) and i not in captured and not (i in warned and (frame.expression or is_constant(args[i].value)))
+        # Inside another expression frame a name may stand for any constant.
+        warned = {
+            s.arg
+            for s in check.binding
+            if s.arg is not None
+            and s.param.name in callee.literal_unsafe_locals
+            and (frame.expression or (is_constant(args[s.arg].value) and callee.warns_for(s.param.name, args[s.arg].value)))
+        }
+        captured = {i for source in check.binding for i in _arguments(source) if self._captured(frame, check, source, site.call.args[i].value)}
+        return lambda i: stable(args[i].value) and i not in captured and i not in warned
 
     @staticmethod
     def _reads(frame: _Frame, expr: cst.CSTNode) -> frozenset[str]:
@@ -487,7 +494,7 @@ class Planner:
             and source.param.name not in constants
             and _ends_as_plain_name(site.call.args[source.arg].value)
             and self._constant_of(frame, site.call.args[source.arg].value) is None  # emitted as a literal
-            and not (source.param.name in callee.literal_unsafe_locals and is_constant(site.call.args[source.arg].value))
+            and not (is_constant(site.call.args[source.arg].value) and callee.warns_for(source.param.name, site.call.args[source.arg].value))
             and not self._captured(frame, check, source, site.call.args[source.arg].value)
         )
         guard = check.guard
@@ -600,7 +607,7 @@ class Planner:
                 value = param.literal
             elif source.default and found_tuple:
                 value = callee.identical_default(param)
-            if value is None or param.name in callee.literal_unsafe_locals:
+            if value is None or callee.warns_for(param.name, value):
                 continue
             if param.name in callee.fstring_locals and not _fits_an_fstring_field(value):
                 continue

@@ -168,6 +168,34 @@ async def main():
         warnings.simplefilter("error")
         compile(result.code, "<rewritten>", "exec")
 
+@pytest.mark.parametrize("assume", [frozenset(), frozenset({"frozen-defaults"})], ids=["default", "frozen-defaults"])
+def test_a_singleton_is_pasted_as_a_plain_operand_of_is(assume):
+    """``x is None`` with ``None`` pasted is ``(None) is None``: CPython warns about a
+    literal operand of ``is`` but not about ``None``, ``True``, ``False`` or ``...``, so
+    the idiom of a ``None`` default gets its constant, as the benchmarks assume (review
+    R20d F2); a singleton folded by an operation first (``-flag is x``) still is not."""
+    source = """
+async def scaled(x, factor=2, offset=None):
+    return x * factor if offset is None else x * factor + offset
+
+async def pick(x, *, k=None, e=..., t=True):
+    return x if k is None else k, e is ..., t is not True
+
+async def negated(x, flag=True):
+    return -flag is x
+
+async def main():
+    return await scaled(3), await scaled(3, 2, None), await pick(1), await pick(1, k=None, e=..., t=False), await negated(1)
+"""
+    result = assert_same_behaviour(source, options=Options(assume=assume), inlined={"scaled", "pick", "negated"})
+    main = result.code[result.code.index("async def main") :]
+    assert "(None) is None" in main and "None is None" in main
+    assert "-(True)" not in main and "-True" not in main
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compile(result.code, "<rewritten>", "exec")
+
+
 def test_an_empty_tuple_default_pasted_under_frozen_defaults():
     """``()`` folded under ``frozen-defaults`` in both forms: LibCST refuses a zero-length
     tuple without its own parentheses, and the rewrite of the module failed (review L)."""
