@@ -235,7 +235,11 @@ class Planner:
                 check = Refusal(RefusalCode.POSITION, statement_position_problem(stmt, node) or "")
             if isinstance(check, Inlinable) and node in left_as_written:
                 check = Refusal(RefusalCode.POSITION, "in a `for` target or a `case` pattern or guard, which the rewrite leaves as written")
-            if isinstance(check, Inlinable) and self._expression_ok(frame, here, stmt, site, check, walrus, pending):
+            if (
+                isinstance(check, Inlinable)
+                and not self._binds_in_statements(frame, stmt, node, site, check, walrus)
+                and self._expression_ok(frame, here, stmt, site, check, walrus, pending)
+            ):
                 frame.sites[node] = self._expression_site(frame, here, site, check, walrus)
                 continue
             if isinstance(check, Inlinable):
@@ -400,6 +404,16 @@ class Planner:
         frozen = "frozen-defaults" in self.options.assume
         # A default read from the function is bound with ``:=`` too, when the call binds it.
         return not in_iterable or all(not s.default or target.callee.folds_default(s.param, frozen) for s in check.binding)
+
+    def _binds_in_statements(self, frame: _Frame, stmt: cst.CSTNode, node: cst.Await, site: SiteCall, check: Inlinable, walrus: frozenset[str]) -> bool:
+        """Should a one-line callee whose arguments cannot all be pasted take the statement
+        form where it can? The expression form binds them with ``:=`` in a tuple tested for
+        truth and returns its value through another tuple, so that it may clear them: more
+        than the call it replaces costs (review R20d F3); statements bind them plainly."""
+        if frame.expression or statement_position_problem(stmt, node) is not None:
+            return False
+        pasted = self._pasted(frame, site, check, walrus)
+        return not all(pasted(i) for i in range(len(site.call.args)))
 
     def _expression_site(self, frame: _Frame, here: _Here, site: SiteCall, check: Inlinable, walrus: frozenset[str]) -> SitePlan:
         callee = check.target.callee
