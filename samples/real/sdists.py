@@ -77,6 +77,16 @@ VERSIONS = {
     "culsans": "0.11.0",
     "aiologic": "0.17.1",
     "aiodataloader": "0.4.3",
+    # Review R20c (docs/real-code.md).
+    "gql": "4.4.0",
+    "limits": "5.8.0",
+    "aiocsv": "1.4.1",
+    "stamina": "26.1.0",
+    "aiorwlock": "1.5.1",
+    "respx": "0.23.1",
+    "backoff": "2.2.1",
+    "asyncache": "0.3.1",
+    "aiocron": "2.1",
 }
 
 #: Import names of the libraries whose distribution is named otherwise.

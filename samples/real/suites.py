@@ -366,6 +366,33 @@ SUITES = {
     "culsans": Suite(("pytest", "pytest-asyncio"), ("-o", "asyncio_default_fixture_loop_scope=function")),
     "aiodataloader": Suite(("pytest", "pytest-asyncio", "mock"), ("-o", "asyncio_default_fixture_loop_scope=function")),
     "aiologic": Suite(("pytest", "anyio", "trio", "pytest-timeout"), ("--timeout=120",)),
+    # Review R20c. gql: setup.py's tests_require and the transports' extras; the online
+    # tests skip without --run-online; the 3 [subprocess] console-script tests fail plain
+    # too (gql-cli is not on PATH).
+    "gql": Suite(
+        ("parse", "packaging", "pytest", "pytest-asyncio", "pytest-console-scripts", "pytest-cov", "vcrpy", "aiofiles"),
+        ("tests",),
+        extras="aiohttp,requests,httpx,websockets,botocore",
+    ),
+    # The test group without emcache and coverage; every storage extra (conftest imports
+    # the clients); only the tests that need no server; its filterwarnings=error trips on
+    # a PytestAssertRewriteWarning in plain runs too; its addopts measure coverage.
+    "limits": Suite(
+        (
+            "hiro", "flaky", "lovely-pytest-docker", "pytest<10", "pytest-asyncio", "pytest-benchmark[histogram]",
+            "pytest-cov", "pytest-lazy-fixtures", "pytest-mock", "PyYAML",
+        ),
+        (
+            "tests", "--no-cov", "-W", "ignore::pytest.PytestAssertRewriteWarning", "-o", "asyncio_default_fixture_loop_scope=function",
+            "-m", "not (redis or redis_sentinel or redis_cluster or mongodb or memcached or valkey or valkey_cluster or integration or benchmark)",
+        ),
+        extras="redis,memcached,mongodb,valkey,async-redis,async-memcached,async-mongodb,async-valkey",
+    ),
+    # The sdist lacks its 4 data files: 11 tests fail on them, plain and inlined alike.
+    "aiocsv": Suite(("pytest", "pytest-asyncio", "aiofiles")),
+    "stamina": Suite(("pytest>=9", "anyio", "dirty-equals", "trio", "prometheus-client", "structlog")),
+    "aiorwlock": Suite((), missing="the aiorwlock 1.5.1 sdist has no tests"),
+    "respx": Suite((), missing="the respx 0.23.1 sdist has no tests"),
     "grpclib": Suite((), missing="the grpclib 0.4.9 sdist lacks its tests' helper modules (dummy_pb2, conn, stubs)"),
 }
 
