@@ -104,10 +104,19 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     owner = next((cls for cls in order.classes if cls is not UNKNOWN and cls.defines(name)), top)
     related = [top]
     for module in seen:
-        for cls in (*module.subclasses.get(id(top), []), *module.subclasses.get(id(owner), []), *_maybe_ours(module)):
+        for cls in (
+            *module.subclasses.get(id(top), []),
+            *module.subclasses.get(id(owner), []),
+            *_maybe_ours(module),
+            *_past_an_unknown_base(module, (top, owner)),
+        ):
             if cls not in related:
                 related.append(cls)
-    orders = [order.classes, *(class_order(modules[0], sub).classes for sub in related[1:])]
+    # Past a base the analysis cannot resolve too (``class Job(Exception, Base)``).
+    orders = [
+        _beyond_unknown_bases(modules[0], order.classes),
+        *(_beyond_unknown_bases(modules[0], class_order(modules[0], sub).classes) for sub in related[1:]),
+    ]
     if any(UNKNOWN in classes for classes in orders):
         # A base it cannot resolve (``A = remade(A)``, ``class B(make())``) may be made
         # from any class of the code read (fuzz seed 16000138), or by a call that makes
@@ -139,6 +148,9 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
             return f"subclass '{sub.qualname}' customizes attribute lookup"
         if sub.binds_otherwise_than_by_def(name):
             return f"subclass '{sub.qualname}' binds '{name}' to an object other than a function"
+    why = _instance_fields(name, related, orders, seen, modules[0])
+    if why is not None:
+        return why
     for module in seen:
         for cls in module.every_class:
             classes = class_order(module, cls).classes
@@ -147,6 +159,110 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
                 # ``obj.__class__ = Proxy``) passes the class test; its lookup runs code.
                 return f"class '{cls.qualname}' may hold the method as '{name}' and customizes attribute lookup"
     return None
+
+
+def _instance_fields(
+    name: str, related: list[ClassInfo], orders: list[list[ClassInfo | None]], seen: list[ModuleFacts], site: ModuleFacts
+) -> str | None:
+    """Why an instance of a class of ``related`` (whose orders are ``orders``) may get an
+    attribute ``name`` from code the source shows only as a declaration, in any class of
+    those orders, a mixin too (review R20e F1): a field of a dataclass-like class
+    (``_field_maker``), which its generated ``__init__`` sets on the instance, or a base
+    ``types.SimpleNamespace`` whose ``__init__`` takes ``name=`` as a keyword the modules
+    read pass somewhere (``super().__init__(m=f)``). A subclass binding ``name`` in its body
+    is seen already (``binds_otherwise_than_by_def``)."""
+    done: set[int] = set()
+    keywords: bool | None = None
+    for sub, classes in zip(related, orders, strict=True):
+        for cls in classes:
+            if cls is UNKNOWN or id(cls) in done:
+                continue
+            done.add(id(cls))
+            home = facts_of(site, cls)
+            if home is None:
+                continue
+            maker = _field_maker(home, cls)
+            if maker is not None and _declares_field(home, cls, name):
+                shown = "" if cls is sub else f" (in the order of '{sub.qualname}')"
+                return f"class '{cls.qualname}'{shown} declares '{name}' a field of {maker}: instances hold it as an attribute"
+            if any(home.index.qualified_names(base) & _NAMESPACE_BASES for base in cls.bases):
+                if keywords is None:
+                    keywords = any(_passes_keyword(module, name) for module in seen)
+                if keywords:
+                    shown = "" if cls is sub else f" (in the order of '{sub.qualname}')"
+                    return f"class '{cls.qualname}'{shown} is a namespace whose '__init__' takes '{name}=' as an attribute, and the code passes it"
+    return None
+
+
+#: Class decorators making the annotations of a class body fields its generated
+#: ``__init__`` sets on instances (``@dataclass``, ``@dataclass(...)``, any spelling the
+#: imports tell).
+_FIELD_DECORATORS = frozenset(
+    {
+        "dataclasses.dataclass",
+        "pydantic.dataclasses.dataclass",
+        *(f"{package}.{name}" for package in ("attr", "attrs") for name in ("s", "attrs", "define", "mutable", "frozen", "dataclass")),
+    }
+)
+#: Bases whose subclasses' annotations are such fields (their order holding one).
+_FIELD_BASES = frozenset({"pydantic.BaseModel", "pydantic.main.BaseModel"})
+#: What ``attrs`` declares a field by without an annotation (``m = attr.ib()``).
+_FIELD_CALLS = frozenset({"attr.ib", "attr.attrib", "attr.field", "attrs.field"})
+#: Annotations that declare no field of an instance.
+_NOT_FIELDS = frozenset({"typing.ClassVar", "typing_extensions.ClassVar", "dataclasses.InitVar"})
+#: Bases whose ``__init__`` sets its keyword arguments as instance attributes.
+_NAMESPACE_BASES = frozenset({"types.SimpleNamespace", "argparse.Namespace"})
+
+
+def _field_maker(module: ModuleFacts, cls: ClassInfo) -> str | None:
+    """What makes the annotations of ``cls``'s body instance attributes, if anything: a
+    dataclass-like decorator of its own, or a model base in its order (pydantic)."""
+    index = module.index
+    for decorator in cls.node.decorators:
+        expr = decorator.decorator
+        names = index.qualified_names(expr.func if type(expr) is cst.Call else expr)
+        if names & _FIELD_DECORATORS:
+            return f"'@{min(names & _FIELD_DECORATORS)}'"
+    for known in class_order(module, cls).classes:
+        home = facts_of(module, known) if known is not UNKNOWN else None
+        if known is not UNKNOWN and home is not None and any(home.index.qualified_names(base) & _FIELD_BASES for base in known.bases):
+            return "a 'pydantic' model"
+    return None
+
+
+def _declares_field(module: ModuleFacts, cls: ClassInfo, name: str) -> bool:
+    """``cls``'s body annotates ``name`` (with or without a value: a dataclass's
+    ``__init__`` sets a field that has a default too), other than as a ``ClassVar`` or an
+    ``InitVar``, or assigns it an ``attrs`` field (``attr.ib()``)."""
+    if name not in cls.attributes:
+        return False
+    for stmt in statements_of(cls.node.body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if type(small) is cst.AnnAssign and m.matches(small.target, m.Name(name)):
+                if not _not_a_field(module, small.annotation.annotation):
+                    return True
+            elif type(small) is cst.Assign and type(small.value) is cst.Call and name in small_targets(small):
+                if module.index.qualified_names(small.value.func) & _FIELD_CALLS:
+                    return True
+    return False
+
+
+def _not_a_field(module: ModuleFacts, annotation: cst.BaseExpression) -> bool:
+    """``annotation`` is ``ClassVar[...]`` or ``InitVar[...]`` (bare too), also as a string."""
+    if isinstance(annotation, cst.SimpleString):
+        text = annotation.evaluated_value
+        head = (text if isinstance(text, str) else "").split("[")[0].strip()
+        return head.rpartition(".")[2] in ("ClassVar", "InitVar")
+    if type(annotation) is cst.Subscript:
+        annotation = annotation.value
+    return bool(module.index.qualified_names(annotation) & _NOT_FIELDS)
+
+
+def _passes_keyword(module: ModuleFacts, name: str) -> bool:
+    """A call of ``module`` passes a keyword argument ``name=``."""
+    return any(type(node) is cst.Arg and node.keyword is not None and node.keyword.value == name for node in walk(module.index.module))
 
 
 def _stores_of(module: ModuleFacts, name: str) -> list[tuple[AttributeStore, bool]]:
@@ -281,6 +397,42 @@ def _maybe_ours(module: ModuleFacts) -> list[ClassInfo]:
             if home is not None and any(_unresolved_but_maybe_ours(home, base) for base in known.bases):
                 found.append(cls)
                 break
+    return found
+
+
+def _beyond_unknown_bases(site: ModuleFacts, classes: list[ClassInfo | None]) -> list[ClassInfo | None]:
+    """``classes``, an order the analysis knows up to a base it cannot resolve, followed by
+    the known orders of the other bases of its classes (``class Job(types.SimpleNamespace,
+    Base)``: ``[Job, UNKNOWN, Base]``): classes an instance is an instance of, though where
+    they come in its real order is unknown (review R20e F1)."""
+    if UNKNOWN not in classes:
+        return classes
+    out = list(classes)
+    at = 0
+    while at < len(out):
+        cls = out[at]
+        at += 1
+        home = facts_of(site, cls) if cls is not UNKNOWN else None
+        if cls is UNKNOWN or home is None:
+            continue
+        for base in cls.bases:
+            ref = reference(home, base)
+            if ref is None or ref.kind is not RefKind.CLASS or ref.cls is None or not ref.cls.stable or ref.cls in out:
+                continue
+            out += [c for c in class_order(ref.facts, ref.cls).classes if c is not UNKNOWN and c not in out]
+    return out
+
+
+def _past_an_unknown_base(module: ModuleFacts, targets: tuple[ClassInfo, ...]) -> list[ClassInfo]:
+    """The classes of ``module`` deriving from one of ``targets`` through a base that comes
+    after one the analysis cannot resolve (``class Job(Exception, Base)``: the known part of
+    ``Job``'s order stops before ``Base``, and ``subclasses`` does not list it)."""
+    found = []
+    for cls in module.every_class:
+        classes = class_order(module, cls).classes
+        if UNKNOWN in classes and not any(t in classes for t in targets):
+            if any(t in _beyond_unknown_bases(module, classes) for t in targets):
+                found.append(cls)
     return found
 
 

@@ -707,3 +707,180 @@ async def main():
     result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
     [skip] = [s for s in result.report.skipped if s.callee == "self.describe"]
     assert skip.code == "guard-cost" and "subclass 'Meta' is a metaclass" in skip.reason, skip
+
+
+def test_a_dataclass_field_of_another_base_shadows_the_method_under_class_methods() -> None:
+    """Review R20e F1: ``Fields``' generated ``__init__`` sets ``self.fetch``, while
+    ``Job``'s class still gives ``Base.fetch``: the class test passed and the rewrite ran
+    ``Base.fetch`` where the original calls the instance attribute. ``Fields`` is no
+    subclass of ``Base``, only a class of the order of one: the scan now reads every
+    class of those orders."""
+    result = assert_same_behaviour(
+        """
+from dataclasses import dataclass
+
+class Base:
+    async def fetch(self):
+        return "base"
+
+    async def run(self):
+        return await self.fetch()
+
+async def custom():
+    return "custom"
+
+@dataclass
+class Fields:
+    fetch: object
+
+class Job(Fields, Base):
+    pass
+
+async def main():
+    pending = Job(custom).run()
+    return await pending
+""",
+        options=CLASS_METHODS,
+        min_inlined=0,
+    )
+    [skip] = [s for s in result.report.skipped if s.callee == "self.fetch"]
+    assert skip.code == "guard-cost" and "class 'Fields' (in the order of 'Job') declares 'fetch' a field" in skip.reason, skip
+
+
+def test_a_dataclass_subclass_inheriting_a_field_of_another_base_shadows_the_method_under_class_methods() -> None:
+    """Review R20e F1: ``field(default_factory=...)`` leaves nothing on the class;
+    ``Job``'s generated ``__init__`` (a dataclass inheriting ``Fields``' fields) sets it."""
+    result = assert_same_behaviour(
+        """
+from dataclasses import dataclass, field
+
+class Base:
+    async def fetch(self):
+        return "base"
+
+    async def run(self):
+        return await self.fetch()
+
+async def custom():
+    return "custom"
+
+@dataclass
+class Fields:
+    fetch: object = field(default_factory=lambda: custom)
+
+@dataclass
+class Job(Base, Fields):
+    pass
+
+async def main():
+    pending = Job().run()
+    return await pending
+""",
+        options=CLASS_METHODS,
+        min_inlined=0,
+    )
+    [skip] = [s for s in result.report.skipped if s.callee == "self.fetch"]
+    assert skip.code == "guard-cost" and "declares 'fetch' a field of '@dataclasses.dataclass'" in skip.reason, skip
+
+
+_FIELDS_OF_A_MIXIN = """
+import dataclasses
+import dataclasses as dc
+import numbers
+import types
+from dataclasses import dataclass, field, KW_ONLY
+
+class Base:
+    async def fetch(self):
+        return "base"
+
+    async def run(self):
+        return await self.fetch()
+
+async def custom():
+    return "custom"
+
+FIELDS
+
+async def main():
+    pending = Job(MAKE).run()  # not inlined into main, where Job's own order tells
+    return await pending
+"""
+
+
+@pytest.mark.parametrize(
+    ("fields", "make", "why"),
+    [
+        (
+            "@dc.dataclass(kw_only=True)\nclass Fields:\n    fetch: object\n\nclass Job(Fields, Base):\n    pass",
+            "fetch=custom",
+            "declares 'fetch' a field of '@dataclasses.dataclass'",
+        ),
+        (
+            "@dataclasses.dataclass\nclass Fields:\n    _: KW_ONLY\n    fetch: object = None\n\n@dataclass\nclass Job(Base, Fields):\n    pass",
+            "fetch=custom",
+            "declares 'fetch' a field",
+        ),
+        (
+            "@dataclass(frozen=True)\nclass Fields:\n    fetch: 'object' = field()\n\nclass Job(Fields, Base):\n    pass",
+            "custom",
+            "declares 'fetch' a field",
+        ),
+        (
+            "@dataclass\nclass Fields:\n    fetch: object\n\nclass Job(Fields, Base):\n    def __init__(self, f):\n        super().__init__(fetch=f)",
+            "custom",
+            "declares 'fetch' a field",
+        ),
+        (
+            "@dataclass\nclass Fields:\n    fetch: object\n\nclass Job(numbers.Number, Fields, Base):\n    pass",
+            "custom",
+            "class 'Fields' (in the order of 'Job') declares 'fetch' a field",
+        ),
+        (
+            "class Job(types.SimpleNamespace, Base):\n    def __init__(self, f):\n        super().__init__(fetch=f)",
+            "custom",
+            "class 'Job' is a namespace whose '__init__' takes 'fetch='",
+        ),
+        (
+            "class Job(Exception, Base):\n    def __init__(self, f):\n        self.fetch = f",
+            "custom",
+            "an attribute 'fetch' is assigned on an instance of 'Job'",
+        ),
+    ],
+    ids=["kw_only", "KW_ONLY_with_default", "field_string_annotation", "super_init", "after_an_outside_base", "simple_namespace", "store_after_an_outside_base"],
+)
+def test_an_instance_attribute_declared_by_a_mixin_keeps_the_exact_guard(fields: str, make: str, why: str) -> None:
+    """Review R20e F1, the other spellings: fields of a dataclass mixin (a default is set
+    on the instance too), and a ``types.SimpleNamespace`` base whose ``__init__`` is passed
+    ``fetch=`` in the code read. A base from outside the program before ``Base``
+    (``class Job(Exception, Base)``) ends the order the analysis knows, so ``Job`` was no
+    subclass of ``Base`` for the scan, and its stores passed too: the orders now go on
+    past such a base (``numbers.Number``, whose ``__init__`` is ``Fields``')."""
+    source = _FIELDS_OF_A_MIXIN.replace("FIELDS", fields).replace("MAKE", make)
+    result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
+    assert ").fetch is _ai_ref_" not in result.code, result.code
+    [skip] = [s for s in result.report.skipped if s.callee == "self.fetch"]
+    assert skip.code == "guard-cost" and why in skip.reason, skip
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        # A dataclass receiver whose fields are other names.
+        "@dataclass\nclass Job(Base):\n    name: str = 'job'\n    fetches: int = 0",
+        # A plain annotation outside a dataclass stores nothing.
+        "class Fields:\n    fetch: object\n\nclass Job(Fields, Base):\n    pass",
+        # A ClassVar or an InitVar of a dataclass mixin is no field of the instance.
+        "@dataclass\nclass Fields:\n    fetch: dataclasses.InitVar[object] = None\n    other: 'typing.ClassVar[int]' = 0\n\n"
+        "@dataclass\nclass Job(Base, Fields):\n    pass",
+        # A namespace base no call passes 'fetch=' to.
+        "class Job(types.SimpleNamespace, Base):\n    def __init__(self):\n        super().__init__(name='job')",
+    ],
+    ids=["dataclass_receiver", "plain_annotation", "initvar", "namespace_without_the_keyword"],
+)
+def test_fields_of_other_names_leave_the_class_test(fields: str) -> None:
+    """The other side of the rule above: a dataclass receiver, or mixin, declaring other
+    names is class-tested as before."""
+    source = _FIELDS_OF_A_MIXIN.replace("FIELDS", "import typing\n" + fields).replace("MAKE", "")
+    result = assert_same_behaviour(source, options=CLASS_METHODS, inlined={"Base.fetch"})
+    assert ").fetch is _ai_ref_" in result.code, result.code
