@@ -304,7 +304,7 @@ class _Active:
             original, inlined, second, errors = self._run_twice(item, nextitem, record)
             if not (record and any(isinstance(e, RuntimeError) and TRACE_CONFLICT in str(e) for e in errors)):
                 break  # else the test records a runtime trace itself: run again without ours
-        found = differences(original, inlined)
+        found = differences(original, inlined) + self.without_original()
         if found:
             _fail(second, found)
         for report in second:
@@ -339,6 +339,15 @@ class _Active:
             self._excinfo = {}
         return original, inlined, second, errors
 
+    def without_original(self) -> list[str]:
+        """Why runs meant to run the original code ran some inlined code: rewritten modules
+        whose original source did not compile when first needed (``Twins.uncompiled``).
+        Every such run says so (review R20f 2: they ran the inlined code silently)."""
+        return [
+            f"the original run ran the inlined code of {path}: its original source did not compile here ({error})"
+            for path, error in self.twins.uncompiled.items()
+        ]
+
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         from .hook.tracebacks import install
 
@@ -351,6 +360,10 @@ class _Active:
 
         report = yield
         mark(item, report)
+        if call.when == "call" and item.get_closest_marker("no_async_inline") is not None:
+            missing = self.without_original()
+            if missing:
+                _fail_original(report, missing)
         if self._observing is item:
             self._excinfo[call.when] = call.excinfo.value if call.excinfo is not None else None
         return report
@@ -491,6 +504,17 @@ def _fail(reports: list[pytest.TestReport], found: list[str]) -> None:
     )
     if report.failed and report.longrepr is not None:
         text += f"\n\nthe inlined run failed with:\n{report.longrepr}"
+    report.outcome = "failed"
+    report.longrepr = text
+    if hasattr(report, "wasxfail"):
+        del report.wasxfail
+
+
+def _fail_original(report: pytest.TestReport, missing: list[str]) -> None:
+    """Fail a ``no_async_inline`` test's call report: it did not run only original code."""
+    text = "async_inline: this no_async_inline test did not run only the original code\n" + "\n".join(f"  - {line}" for line in missing)
+    if report.failed and report.longrepr is not None:
+        text += f"\n\nthe test failed with:\n{report.longrepr}"
     report.outcome = "failed"
     report.longrepr = text
     if hasattr(report, "wasxfail"):

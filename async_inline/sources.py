@@ -12,6 +12,7 @@ import dataclasses
 import importlib.machinery
 import os
 import sys
+import zipimport
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -159,16 +160,47 @@ def spec_provider(packages: Iterable[str], on_changed: Callable[[str], None] | N
             return ModuleSource(name, origin, "", spec.submodule_search_locations is not None, reason, data)
         if spec is not None and spec.origin is None and spec.submodule_search_locations:
             return _namespace(name, next(iter(spec.submodule_search_locations)))
-        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
-            return None
+        unreadable = _unreadable(name, spec, imported)
+        if unreadable is not None:
+            return unreadable
+        assert spec is not None and spec.origin is not None
         source = _read(name, spec.origin, spec.submodule_search_locations is not None)
-        if source is not None and imported is not None and source.withheld is None and changed_since_import(spec, source.data):
+        if source is None:
+            return _withheld_unreadable(name, spec, f"its file {spec.origin} cannot be read or decoded")
+        if imported is not None and source.withheld is None and changed_since_import(spec, source.data):
             if on_changed is not None:
                 on_changed(name)
             return dataclasses.replace(source, withheld="whose file changed since the module was imported (it runs the code imported)")
         return source
 
     return provide
+
+
+#: How a configured module the hook cannot read is named in a skip reason (review R20f 4:
+#: it was "a module outside the program", whose documented fix is to configure it).
+_UNREADABLE = "a module of the configured packages whose source the hook cannot read: {why}"
+
+
+def _unreadable(name: str, spec: importlib.machinery.ModuleSpec | None, imported: object) -> ModuleSource | None:
+    """A withheld source for a configured module that has no ``.py`` file the hook reads
+    (``spec`` None: not found), saying why; None when it has one."""
+    loader: object = spec.loader if spec is not None else None
+    if spec is not None and spec.origin and spec.origin.endswith(".py") and not isinstance(loader, zipimport.zipimporter):
+        return None
+    if spec is None:
+        why = "it was imported without a module spec" if imported is not None else "not found on sys.path (nor by an editable install's finder)"
+        return _withheld_unreadable(name, spec, why)
+    if isinstance(loader, zipimport.zipimporter):
+        return _withheld_unreadable(name, spec, f"it is imported from the zip file {loader.archive}")
+    if not spec.origin or spec.origin in ("built-in", "frozen"):
+        return _withheld_unreadable(name, spec, "it has no source file")
+    return _withheld_unreadable(name, spec, f"it is imported from {spec.origin}, not from a .py file")
+
+
+def _withheld_unreadable(name: str, spec: importlib.machinery.ModuleSpec | None, why: str) -> ModuleSource:
+    """A source with nothing to read (no path: no cache entry depends on it)."""
+    is_package = spec is not None and spec.submodule_search_locations is not None
+    return ModuleSource(name, "", "", is_package, _UNREADABLE.format(why=why))
 
 
 def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
@@ -187,6 +219,8 @@ def _find_spec(name: str) -> importlib.machinery.ModuleSpec | None:
                 path = search
                 continue
         spec = _path_finder_spec(prefix, path)
+        if spec is None and path is None:
+            spec = _editable_spec(prefix)
         if spec is None:
             return None
         if i + 1 < len(parts):
@@ -215,6 +249,25 @@ def _attribute_of(module: object, name: str) -> Any:
     except AttributeError:
         return getattr(module, name, None)
     return namespace.get(name) if isinstance(namespace, dict) else None
+
+
+def _editable_spec(name: str) -> importlib.machinery.ModuleSpec | None:
+    """The spec of a top-level ``name`` from setuptools' editable finders on
+    ``sys.meta_path`` (``__editable___PROJECT_finder._EditableFinder``, which
+    ``pip install -e`` puts there and ``sys.path`` does not lead to). Only those: their
+    ``find_spec`` looks up a mapping and the files, importing nothing; other finders may
+    run anything (review R20f 4)."""
+    for finder in list(sys.meta_path):
+        kind = type(finder) if not isinstance(finder, type) else finder
+        if not (kind.__module__.startswith("__editable___") and kind.__module__.endswith("_finder")):
+            continue
+        try:
+            spec = finder.find_spec(name, None)
+        except Exception:  # a finder of another version: nothing found
+            continue
+        if isinstance(spec, importlib.machinery.ModuleSpec):
+            return spec
+    return None
 
 
 def _path_finder_spec(name: str, path: list[str] | None) -> importlib.machinery.ModuleSpec | None:

@@ -111,9 +111,41 @@ def _namespace_of(name: str) -> dict[str, Any] | None:
     """The namespace of the module imported as ``name``, if that module is the one of that
     name: a module may put another in its place in ``sys.modules`` (``sys.modules[__name__]
     = _fast``, an accelerated twin), whose functions have the names the source read and
-    other bodies."""
-    namespace = getattr(sys.modules.get(name), "__dict__", None)
-    return namespace if isinstance(namespace, dict) and namespace.get("__name__") == name else None
+    other bodies.
+
+    Read without running code (the header reads it when its module is imported, where the
+    original program runs none: review R20f 1): only a module object's namespace, read past
+    its class, and None for a module whose class looks its attributes up with code of its
+    own (``importlib.util.LazyLoader``'s module, which runs its module at the first
+    attribute read; the program runs it later, at its first use) and for any other object
+    standing in ``sys.modules`` (a wrapper delegating to the module with ``__getattr__``,
+    whose reads the program would not make). Its sites then stay calls."""
+    namespace = _module_namespace(sys.modules.get(name))
+    return namespace if namespace is not None and namespace.get("__name__") == name else None
+
+
+#: A module's own namespace and a type's MRO, read past any class's or metaclass's code.
+_MODULE_NAMESPACE = vars(types.ModuleType)["__dict__"]
+_TYPE_MRO = type.__dict__["__mro__"]
+
+
+def _module_namespace(module: object) -> dict[str, Any] | None:
+    """``module.__dict__`` if ``module`` is a module whose attributes are read without code
+    of its class (``type(module)`` is ``ModuleType`` or a subclass defining no
+    ``__getattribute__``), else None. Cheap: the runtime reads it once per reference, when
+    the module reading it is imported."""
+    kind = type(module)
+    if kind is not types.ModuleType:
+        mro = _TYPE_MRO.__get__(kind)
+        if types.ModuleType not in mro:
+            return None
+        for base in mro:
+            if base is types.ModuleType:
+                break
+            if "__getattribute__" in _CLASS_NAMESPACE.__get__(base):
+                return None
+    namespace = _MODULE_NAMESPACE.__get__(module)
+    return namespace if type(namespace) is dict else None
 
 
 def compiled_from(function: types.FunctionType, file: str | None) -> bool:
@@ -151,9 +183,8 @@ def module_globals(name: str) -> dict[str, Any]:
     an import cycle the caller may be imported while the callee's module is still running:
     it may have defined the function but not yet a global the function reads, which the
     original call reports as a NameError."""
-    module = sys.modules.get(name)
     namespace = _namespace_of(name)
-    if namespace is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
+    if namespace is None or getattr(namespace.get("__spec__"), "_initializing", False):
         return {}
     return namespace
 

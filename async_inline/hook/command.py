@@ -187,17 +187,35 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _print_uncaught(exc: BaseException) -> None:
-    """``sys.excepthook`` with the leading frames of async_inline itself removed.
+    """``sys.excepthook`` with the frames of async_inline itself removed, wherever they
+    are: leading ones (``run`` calling the program), and those between the program's
+    (runpy compiling the ``-m`` module or a directory's ``__main__.py`` through the hook's
+    loader: review R20f 5).
 
     Kept whole when nothing else is left (an error of async_inline, not of the program),
     except for a SyntaxError, which python reports without a traceback, as it reports a
     RecursionError or MemoryError of compiling the script (review R19 s5)."""
-    tb = user_tb = exc.__traceback__
-    while user_tb is not None and os.path.abspath(user_tb.tb_frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
-        user_tb = user_tb.tb_next
-    if user_tb is not None or isinstance(exc, SyntaxError) or getattr(exc, "async_inline_compiling", False):
-        tb = exc.__traceback__ = user_tb
+    tb = exc.__traceback__
+    kept = []
+    step = tb
+    while step is not None:
+        if not os.path.abspath(step.tb_frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+            kept.append(step)
+        step = step.tb_next
+    if kept or isinstance(exc, SyntaxError) or getattr(exc, "async_inline_compiling", False):
+        for i, step in enumerate(kept):
+            step.tb_next = kept[i + 1] if i + 1 < len(kept) else None
+        tb = exc.__traceback__ = kept[0] if kept else None
     sys.excepthook(type(exc), exc, tb)
+
+
+def _safe_path() -> bool:
+    """Python put no directory of its own first on ``sys.path`` (``-P``,
+    ``PYTHONSAFEPATH``, ``-I``): neither the current directory for ``-m async_inline``
+    nor a script's, and it puts a directory or zip run before the entries it keeps.
+    3.10 has no ``sys.flags.safe_path``; its ``-I`` adds no directory either (review
+    R20f 3); from 3.11 ``-I`` sets ``safe_path``."""
+    return bool(getattr(sys.flags, "safe_path", False) or sys.flags.isolated)
 
 
 def _run_script(script: str, argv: list[str], state: HookState) -> None:
@@ -206,7 +224,7 @@ def _run_script(script: str, argv: list[str], state: HookState) -> None:
     path = os.path.abspath(script)
     sys.argv[:] = [script, *argv]
     main_dir = os.path.dirname(os.path.realpath(path))
-    if sys.path and not getattr(sys.flags, "safe_path", False):  # python -P adds no directory
+    if sys.path and not _safe_path():  # python -P, -I add no directory
         sys.path[0] = main_dir  # was the current directory (-m async_inline) or the bin directory
     loader = RewritingLoader("__main__", path, state)
     module = types.ModuleType("__main__")
@@ -252,9 +270,9 @@ def _run_main_of(path: str, argv: list[str]) -> None:
     import runpy
 
     sys.argv[:] = [path, *argv]
-    if sys.path:
-        sys.path[0] = os.path.abspath(path)
-    else:
+    if sys.path and not _safe_path():
+        sys.path[0] = os.path.abspath(path)  # was the current directory (-m async_inline) or the bin directory
+    else:  # python -P, -I insert it before the entries they keep (review R20f 3)
         sys.path.insert(0, os.path.abspath(path))
     sys.modules["__main__"] = types.ModuleType("__main__")
     runpy._run_module_as_main("__main__", alter_argv=False)  # type: ignore[attr-defined]

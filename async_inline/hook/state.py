@@ -65,7 +65,7 @@ class _BuildSources:
 
     def __call__(self, name: str) -> ModuleSource | None:
         found = self._provider(name)
-        if found is not None:
+        if found is not None and found.path:  # no path: a configured module the hook cannot read
             self.read[name] = found
         return found
 

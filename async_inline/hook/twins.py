@@ -97,6 +97,10 @@ class Twins:
         self._imported_meanwhile: dict[int, tuple[types.CodeType, types.CodeType]] = {}
         #: Functions whose original code could not be installed (different closure), by name.
         self.unpaired: list[str] = []
+        #: Modules whose original source did not compile here (path -> the error): their
+        #: functions keep the inlined code in ``original()``, which the plugin reports
+        #: (a module is never dropped silently: review R20f 2).
+        self.uncompiled: dict[str, str] = {}
 
     def add(self, module: types.ModuleType, code: types.CodeType, path: str, source: bytes, transform: Transform | None) -> types.CodeType:
         """Remember a module about to execute ``code`` (compiled from ``source`` at ``path``);
@@ -106,8 +110,8 @@ class Twins:
             if self._running:
                 try:
                     original = compile_original(source, path, transform, quiet=True)
-                except SyntaxError:  # the rewriter compiled it: not expected
-                    pass
+                except (SyntaxError, ValueError) as exc:  # the rewriter compiled it: not expected
+                    self.uncompiled[path] = _describe(exc)
                 else:
                     pairs = list(_pairs(code, original))
                     self._by_code.update((id(inlined), (inlined, twin)) for inlined, twin in pairs)
@@ -121,15 +125,21 @@ class Twins:
         with self._lock:
             pending, self._pending = self._pending, []
         found = {}
+        failed = {}
         for code, path, source, transform in pending:
             try:
-                original = compile_original(source, path, transform)
-            except SyntaxError:
+                # Quiet: its compile-time warnings were issued when it was imported; issued
+                # again they would fall on the test running, or, under an error filter, make
+                # the compilation fail (review R20f 2).
+                original = compile_original(source, path, transform, quiet=True)
+            except (SyntaxError, ValueError) as exc:  # the module compiled when imported: not expected
+                failed[path] = _describe(exc)
                 continue
             for inlined, twin in _pairs(code, original):
                 found[id(inlined)] = (inlined, twin)
         with self._lock:
             self._by_code.update(found)
+            self.uncompiled.update(failed)
             return dict(self._by_code)
 
     def _functions(self) -> list[tuple[types.FunctionType, types.CodeType, types.CodeType]]:
@@ -174,6 +184,10 @@ class Twins:
                 if not self._running:
                     imported, self._imported_meanwhile = self._imported_meanwhile, {}
             _back_to_inlined(imported)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _back_to_inlined(twins: dict[int, tuple[types.CodeType, types.CodeType]]) -> None:

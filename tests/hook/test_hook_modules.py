@@ -334,6 +334,81 @@ def test_a_package_found_by_another_meta_path_finder_inlines_across_its_modules(
         assert [(d.callee, d.target) for d in report.inlined] == [("scale", f"{package}.util.scale")], report.skipped
     assert not [s for s in report.skipped if s.shape == "external"], report.skipped
 
+def test_a_configured_package_the_hook_cannot_read_is_named_so(site: Path, tmp_path: Path) -> None:
+    """Review R20f 4: a configured package imported from a zip file was "a module outside
+    the program (standard library or another package)", whose documented fix (configure
+    it) was done already. The reason says it is configured and why it cannot be read."""
+    import zipfile
+
+    zipped, app = unique("zipped"), unique("app")
+    archive = tmp_path / "lib.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr(f"{zipped}/__init__.py", "async def fetch(x):\n    return x + 1\n")
+    sys.path.insert(0, str(archive))
+    write_tree(site, {f"{app}.py": f"import {zipped}\n\nasync def main():\n    return await {zipped}.fetch(1)\n"})
+    async_inline.install([app, zipped])
+    module = importlib.import_module(app)
+    assert asyncio.run(module.main()) == 2
+    [report] = [r for r in installed_state().reports() if r.path.endswith(f"{app}.py")]
+    [skipped] = report.skipped
+    assert "outside the program" not in skipped.reason, skipped.reason
+    assert f"configured packages whose source the hook cannot read: it is imported from the zip file {archive}" in skipped.reason
+
+
+_SETUPTOOLS_FINDER = """
+import sys
+from importlib.machinery import all_suffixes as module_suffixes
+from importlib.util import spec_from_file_location
+from itertools import chain
+from pathlib import Path
+
+MAPPING = {mapping!r}
+
+
+class _EditableFinder:  # as setuptools' editable_wheel writes it (65+)
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        if fullname in MAPPING:
+            return cls._find_spec(fullname, Path(MAPPING[fullname]))
+        return None
+
+    @classmethod
+    def _find_spec(cls, fullname, candidate_path):
+        init = candidate_path / "__init__.py"
+        candidates = (candidate_path.with_suffix(x) for x in module_suffixes())
+        for candidate in chain([init], candidates):
+            if candidate.exists():
+                return spec_from_file_location(fullname, candidate)
+"""
+
+
+def test_a_top_level_module_of_an_editable_install_is_inlined_from(site: Path, tmp_path: Path) -> None:
+    """Review R20f 4: a top-level module found only by setuptools' editable finder (a
+    project's ``py_modules``, or a package not imported yet) was "outside the program";
+    the hook asks that finder (a mapping and file lookups, nothing imported)."""
+    lib, app = unique("edlib"), unique("edapp")
+    project = tmp_path / "project"
+    write_tree(project, {f"{lib}.py": "async def fetch(x):\n    return x + 1\n"})
+    finder_name = f"__editable___{lib}_0_1_finder"
+    write_tree(tmp_path / "finders", {f"{finder_name}.py": _SETUPTOOLS_FINDER.format(mapping={lib: str(project / lib)})})
+    sys.path.insert(0, str(tmp_path / "finders"))
+    finder_module = importlib.import_module(finder_name)
+    sys.path.remove(str(tmp_path / "finders"))
+    finder = finder_module._EditableFinder
+    sys.meta_path.append(finder)
+    try:
+        write_tree(site, {f"{app}.py": f"import {lib}\n\nasync def main():\n    return await {lib}.fetch(1)\n"})
+        async_inline.install([app, lib])
+        assert asyncio.run(importlib.import_module(app).main()) == 2
+    finally:
+        sys.meta_path.remove(finder)
+        sys.modules.pop(finder_name, None)
+    [report] = [r for r in installed_state().reports() if r.path.endswith(f"{app}.py")]
+    assert not report.skipped, report.skipped
+    if Options().stress_seed is None:  # (a stress rewrite picks sites at random)
+        assert [d.target for d in report.inlined] == [f"{lib}.fetch"]
+
+
 def _forget(*packages: str) -> None:
     """As a new process: the packages' modules not imported."""
     for name in [m for m in sys.modules if any(m == p or m.startswith(p + ".") for p in packages)]:

@@ -290,3 +290,49 @@ def test_a_lazily_imported_package_runs_when_the_program_first_uses_it(tmp_path:
     ours = _python("-m", "async_inline", "run", "--packages", "lazyapp,lazypkg", "main.py", cwd=tmp_path, env=env)
     assert plain.returncode == ours.returncode == 0, ours.stderr
     assert ours.stdout == plain.stdout == "lazy package set up\nlazyapp starts\nlazypkg/__init__ runs\nmain 1\n"
+
+
+_SHOW_PATH = "import sys\nprint(sys.path)\ntry:\n    import libmod\nexcept ImportError:\n    print('no libmod')\ntry:\n    import sibling\nexcept ImportError:\n    print('no sibling')\n"
+
+
+@pytest.mark.parametrize("target", ["d", "app.zip", "s/app.py"])
+@pytest.mark.parametrize("mode", ["PYTHONSAFEPATH", "-P", "-I"])
+def test_sys_path_under_safe_path_and_isolated_mode_is_pythons(tmp_path: Path, target: str, mode: str) -> None:
+    """Review R20f 3: under ``-P`` / ``PYTHONSAFEPATH`` python inserts a directory or zip
+    it runs before the entries it keeps; ``run`` replaced the first of them (a
+    ``PYTHONPATH`` entry, or under ``-I`` the standard library's zip). On 3.10, where
+    ``sys.flags`` has no ``safe_path``, ``-I`` puts no script directory first either;
+    ``run SCRIPT`` replaced the first entry by it."""
+    import zipfile
+
+    if mode != "-I" and sys.version_info < (3, 11):
+        pytest.skip("-P and PYTHONSAFEPATH are 3.11+")
+    write_tree(tmp_path, {"lib/libmod.py": "", "d/__main__.py": _SHOW_PATH, "s/app.py": _SHOW_PATH, "s/sibling.py": ""})
+    with zipfile.ZipFile(tmp_path / "app.zip", "w") as archive:
+        archive.writestr("__main__.py", _SHOW_PATH)
+    env = {"PYTHONPATH": str(tmp_path / "lib")}
+    flags: list[str] = ["-B"]
+    if mode == "PYTHONSAFEPATH":
+        env["PYTHONSAFEPATH"] = "1"
+    else:
+        flags.append(mode)
+    plain = _python(*flags, target, cwd=tmp_path, env=env)
+    ours = _python(*flags, "-m", "async_inline", "run", target, cwd=tmp_path, env=env)
+    _same(plain, ours)
+    assert ours.stdout == plain.stdout
+
+
+@pytest.mark.parametrize("how", [["-m", "pkg.bad"], ["d"]])
+def test_a_syntax_error_in_the_main_module_shows_no_async_inline_frames(tmp_path: Path, how: list[str]) -> None:
+    """Review R20f 5: runpy compiles the ``-m`` module or a directory's ``__main__.py``
+    through the hook's loader itself, so the loader's frames sat between runpy's and were
+    shown; only the leading frames of async_inline were removed."""
+    write_tree(tmp_path, {"pkg/__init__.py": "", "pkg/bad.py": "x = 1\ny = (\n", "d/__main__.py": "x = 1\ny = (\n"})
+    plain = _python(*how, cwd=tmp_path)
+    ours = _python("-m", "async_inline", "run", *how, cwd=tmp_path)
+    assert ours.returncode == 1 and "SyntaxError" in ours.stderr
+    assert "async_inline" not in ours.stderr, ours.stderr
+    # runpy's frames, then the error as python shows it (python's own loader adds frames
+    # of the frozen importlib between them, the hook's loader none).
+    assert ours.stderr.splitlines()[:3] == plain.stderr.splitlines()[:3]
+    assert ours.stderr.splitlines()[-4:] == plain.stderr.splitlines()[-4:]

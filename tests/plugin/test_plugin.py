@@ -726,3 +726,92 @@ def test_a_cache_entry_built_outside_pytest_is_not_used_where_pytest_rewrites_th
     subprocess.run([sys.executable, "-m", "async_inline", "cache", "build", "lib", "other", "--packages", "lib,other"],
                    cwd=pytester.path, check=True)
     pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)
+
+
+WARNING_CORE = '''
+import re, sys
+PAT = re.compile("\\d+")   # a compile-time warning: DeprecationWarning (3.10, 3.11), SyntaxWarning (3.12+)
+
+def who():
+    return sys._getframe(1).f_code.co_name
+
+async def leaf():
+    return who()
+
+async def caller():
+    return await leaf()
+'''
+
+WARNING_TESTS = '''
+import pytest
+import shop.core
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.no_async_inline
+async def test_original_code_runs():
+    assert await shop.core.caller() == "leaf"
+
+@pytest.mark.no_async_inline
+async def test_original_code_runs_again():
+    assert await shop.core.caller() == "leaf"
+'''
+
+
+def _warning_project(pytester: pytest.Pytester, tests: str = WARNING_TESTS) -> None:
+    pytester.makeini(INI.format(mode="auto"))
+    pytester.makepyfile(**{"shop/__init__": "", "shop/core": WARNING_CORE, "tests/test_shop": tests})
+    pytester.syspathinsert()
+
+
+def test_no_async_inline_runs_original_code_of_a_module_with_a_compile_warning_under_an_error_filter(pytester: pytest.Pytester) -> None:
+    """Review R20f 2: the original source was compiled with its warnings, inside the first
+    ``no_async_inline`` test: under its error filter the compilation failed, the module was
+    dropped for the session, and both tests ran the inlined code; without a filter the
+    module's warning was issued a second time, on the test."""
+    assert "\\d" in WARNING_CORE
+    _warning_project(pytester)
+    plain = pytester.runpytest("-p", "no:cacheprovider")
+    plain.assert_outcomes(passed=2, warnings=1)
+    inlined = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
+    inlined.assert_outcomes(passed=2, warnings=1)
+
+
+def test_differential_original_run_of_a_module_with_a_compile_warning_under_an_error_filter(pytester: pytest.Pytester) -> None:
+    """Review R20f 2, differential mode: the original run of the first test (error filter)
+    ran the inlined code (``who()`` named the test, not ``leaf``), so no run reported the
+    difference the inlined frames make; the second test's neither (the module was dropped)."""
+    tests = WARNING_TESTS.replace("@pytest.mark.no_async_inline\n", "").replace("assert await", "print(await").replace(' == "leaf"', ")")
+    _warning_project(pytester, tests)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline-differential", "--async-inline-packages=shop")
+    result.assert_outcomes(failed=2, warnings=1)
+    result.stdout.fnmatch_lines(["*call: stdout differs*", "*original: 'leaf\\n'*"] * 2)
+
+
+def test_a_module_whose_original_does_not_compile_fails_the_original_runs(pytester: pytest.Pytester) -> None:
+    """Review R20f 2: a module whose original source did not compile when the first
+    original run needed it was skipped silently; every later original run then ran its
+    inlined code (differential mode compared inlined with inlined). Each such run now fails
+    and names the module. (The compilation is made to fail here: the module compiled when
+    imported, so only an environment changing in between could make it fail.)"""
+    _warning_project(pytester, WARNING_TESTS.replace('@pytest.mark.filterwarnings("error")\n', ""))
+    pytester.makeconftest(
+        """
+        import async_inline.hook.twins as twins
+
+        def _refuse(source, path, transform=None, **kwargs):
+            raise SyntaxError("refused by the test")
+
+        def pytest_sessionstart(session):
+            session.config._saved_compile = twins.compile_original
+            twins.compile_original = _refuse
+
+        def pytest_sessionfinish(session):
+            twins.compile_original = session.config._saved_compile
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shop")
+    result.assert_outcomes(failed=2, warnings=1)
+    result.stdout.fnmatch_lines(["*this no_async_inline test did not run only the original code*", "*core.py: its original source did not compile here (SyntaxError: refused by the test*"])
+    differential = pytester.runpytest("-p", "no:cacheprovider", "--async-inline-differential", "--async-inline-packages=shop")
+    differential.assert_outcomes(failed=2, warnings=1)
+    differential.stdout.fnmatch_lines(["*the original run ran the inlined code of *core.py: its original source did not compile here*"])

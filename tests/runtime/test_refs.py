@@ -116,6 +116,46 @@ def test_module_missing_or_wrong_name() -> None:
     assert function_at(plain, "elsewhere", "plain") is NOT_FOUND
 
 
+def test_reading_a_modules_references_runs_no_code_of_the_module_object(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review R20f 1: ``module_globals`` and ``function_at`` read ``__dict__`` and
+    ``__spec__`` through the module object: a ``LazyLoader`` module ran then (its caller's
+    import, where the program runs it at its first use), a wrapper in ``sys.modules`` had
+    its ``__getattr__`` called. Neither is read now, and no reference into it is found."""
+    import importlib.util
+    import sys
+
+    from runtime import module_globals
+
+    (tmp_path / "lazy_callee_r20f.py").write_text("RAN = True\n\nasync def fetch():\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = importlib.util.find_spec("lazy_callee_r20f")
+    assert spec is not None and spec.loader is not None
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    lazy = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "lazy_callee_r20f", lazy)
+    spec.loader.exec_module(lazy)
+    assert module_globals("lazy_callee_r20f") == {}
+    assert function_at(plain, "lazy_callee_r20f", "plain") is NOT_FOUND
+    assert "RAN" not in object.__getattribute__(lazy, "__dict__")
+    assert lazy.RAN and module_globals("lazy_callee_r20f")["RAN"]  # once run, a plain module
+
+    reads: list[str] = []
+
+    class Shim:
+        __slots__ = ("module",)
+
+        def __init__(self, module: types.ModuleType) -> None:
+            self.module = module
+
+        def __getattr__(self, name: str) -> Any:
+            reads.append(name)
+            return getattr(self.module, name)
+
+    monkeypatch.setitem(sys.modules, __name__, Shim(sys.modules[__name__]))
+    assert module_globals(__name__) == {} and function_at(plain, __name__, "plain") is NOT_FOUND
+    assert reads == []
+
+
 def test_the_module_is_the_functions_globals_not_its_module_attribute() -> None:
     """trio sets its public functions' ``__module__`` to ``trio``: until 2026-12-06 no
     reference to one was ever found, so their inlined code never ran. A function of
