@@ -40,6 +40,7 @@ class RefusalCode(str, Enum):
     GENERATOR_EXIT = "generator-exit"
     NESTING = "nesting"
     GUARD_COST = "guard-cost"
+    NAMESPACE_COST = "namespace-cost"
     OTHER_MODULE = "other-module"
     # limits
     SIZE = "size"

@@ -6,11 +6,9 @@ planner asks, and records the answer; nothing here allocates names or emits code
 
 from __future__ import annotations
 
-import builtins
 import codecs
 import importlib.util
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,10 +16,12 @@ import libcst as cst
 from libcst.metadata import BuiltinScope, GlobalScope
 
 from .binding import ParamSource, bind_arguments
+from .builtin_names import BUILTIN_NAMES
 from .callee import GENERATED_PREFIX, CalleeInfo, ParamKind, is_immutable_literal, is_private_name, mangling_prefix, other_spelling
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .guards import Guard, GuardPolicy, choose_guard
+from .namespace_cost import namespace_cost_refusal
 from .references import RefKind, reference
 from .refusals import Refusal, RefusalCode
 from .resolve import Lookup, Target
@@ -30,34 +30,6 @@ from .scopes import Role, ScopeIndex
 if TYPE_CHECKING:
     from .module import ModuleFacts
 
-#: Names of the builtins module's own that are no objects of it (``__doc__``, ``None`` ...).
-_BUILTIN_DUNDERS_AND_CONSTANTS = frozenset(
-    """__build_class__ __debug__ __doc__ __import__ __loader__ __name__ __package__ __spec__
-    None True False Ellipsis NotImplemented open""".split()  # (open's __module__ is io)
-)
-
-
-def interpreter_builtins(namespace: Mapping[str, object]) -> frozenset[str]:
-    """The builtins every interpreter has, of ``namespace`` (the builtins'): not the names
-    ``site`` adds (``help``, ``exit``, ``license`` ...: output may run under ``python -S``),
-    nor those a REPL, IPython or Jupyter put there (``_``, ``display``, ``__IPYTHON__``)
-    when they ran the rewrite. Code inlined from another module reads a builtin name its
-    module binds as ``ns.get(name, BUILTINS[name])``, a KeyError where the builtin is
-    missing (reviews R14 f4, R15 m)."""
-    return frozenset(
-        name
-        for name, value in namespace.items()
-        if name in _BUILTIN_DUNDERS_AND_CONSTANTS or (getattr(value, "__module__", None) == "builtins" and not name.startswith("_"))
-    )
-
-
-BUILTIN_NAMES = interpreter_builtins(vars(builtins))
-#: Builtins of this interpreter that Python 3.10, the oldest the output may run on, lacks.
-#: Output of the command line may run on another version than the rewriter: code inlined
-#: from another module reads these through ``runtime.global_value`` (NameError where the
-#: builtin is missing), not as a builtin whose absence would be a KeyError. (3.13's
-#: ``_IncompleteInputError`` is no name of ``BUILTIN_NAMES``: private, read so anyway.)
-NEWER_BUILTIN_NAMES = BUILTIN_NAMES & {"BaseExceptionGroup", "ExceptionGroup", "PythonFinalizationError"}
 
 
 @dataclass(frozen=True)
@@ -196,6 +168,10 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
             )
         if local in callee.dotted_import_locals:
             return Refusal(RefusalCode.DOTTED_IMPORT, f"local '{local}' is bound by a dotted import and must be renamed here")
+    if foreign and not limits.guards.costly and not callee.is_runtime_async:
+        refusal = namespace_cost_refusal(target)
+        if refusal is not None:
+            return refusal
     return Inlinable(target, binding, clashing, guard)
 
 

@@ -24,10 +24,9 @@ from ..analysis.binding import ParamSource
 from ..analysis.callee import CalleeInfo, Parameter, ParamKind, is_immutable_literal
 from ..analysis.evaluation import awaits_in
 from ..analysis.guards import Guard
+from ..analysis.namespace_cost import NamespaceRead, namespace_read
 from ..analysis.release import is_silent, release_order, silent_locals, silent_temporaries
 from ..analysis.resolve import Lookup
-from ..analysis.scopes import Role
-from ..analysis.site import BUILTIN_NAMES, NEWER_BUILTIN_NAMES
 from ..analysis.stability import CONSTANT_NAMES, is_literal
 from ..plan.model import Form, Inlining, SitePlan
 from ..tree import walk
@@ -538,11 +537,10 @@ class FrameBuilder:
         reads: dict[cst.Name, cst.BaseExpression] = {}
         for node, name in callee.global_uses.items():
             text, quotes = callee.mangled.get(node, name), callee.fstring_globals.get(node, frozenset())
-            load = facts.index.role(node) is Role.LOAD
-            builtin_name = name in BUILTIN_NAMES and name not in NEWER_BUILTIN_NAMES
-            if (name in facts.always_bound and not (load and builtin_name)) or not load:
+            read = namespace_read(facts, node, name)  # (what the planner's namespace-cost rule weighs)
+            if read is NamespaceRead.ITEM:
                 reads[node] = b.subscript(b.name(namespace.alias), b.string(text, avoid=quotes))
-            elif builtin_name:  # (a node of its own for each use of the key; bound on every path or not, `del x.len` may unbind it)
+            elif read is NamespaceRead.BUILTIN:  # (a node of its own for each use of the key; bound on every path or not, `del x.len` may unbind it)
                 builtin = b.subscript(self.emission.builtin_namespace(), b.string(text, avoid=quotes))
                 reads[node] = cst.Call(b.attr(b.name(namespace.alias), "get"), [cst.Arg(b.string(text, avoid=quotes)), cst.Arg(builtin)])
             else:

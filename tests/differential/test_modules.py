@@ -14,6 +14,11 @@ import pytest
 from async_inline import Options
 from tests.differential.package_harness import assert_same_package_behaviour
 
+#: Every site inlined whatever it costs (``costly_guards``): the tests using it pin what
+#: inlined code of another module does, not whether inlining it pays (``namespace-cost``,
+#: tests/differential/test_namespace_cost.py).
+EVERY_SITE = Options(costly_guards=True)
+
 UTIL = '''
 import logging
 
@@ -84,7 +89,7 @@ def test_name_file_and_logger_are_the_callee_modules():
             async def main():
                 print(await who(), __name__)
         ''',
-    }, inlined={"pkg.names.who"})
+    }, options=EVERY_SITE, inlined={"pkg.names.who"})
 
 
 def test_patches_reach_the_original_binding_only():
@@ -467,7 +472,7 @@ def test_a_callee_local_named_like_a_builtin_does_not_shadow_a_sibling_frame():
                 a = await scaled(2)
                 return a, await magnitude(-3)
         ''',
-    }, inlined={"pkg.first.scaled", "pkg.second.magnitude"})
+    }, options=EVERY_SITE, inlined={"pkg.first.scaled", "pkg.second.magnitude"})
 
 
 def test_a_callee_local_named_like_generated_code_is_renamed():
@@ -597,7 +602,7 @@ def test_a_global_bound_on_one_branch_of_the_callees_module_falls_back_to_builti
             async def main():
                 return await serve(False), await serve(True)
         ''',
-    }, inlined={"pkg.run.serve"})
+    }, options=EVERY_SITE, inlined={"pkg.run.serve"})
     code = results["pkg/app.py"].code
     assert "global_value(_ai_g_pkg_run, 'BaseExceptionGroup')" in code  # no builtin on 3.10
     assert "_ai_g_pkg_run.get('ValueError', _ai_builtins['ValueError'])" in code
@@ -628,7 +633,7 @@ def test_a_global_the_callees_module_may_lack_raises_name_error_as_in_the_origin
                     print(type(exc).__name__, exc, exc.name)
                 await notify(2)
         ''',
-    }, inlined={"pkg.util.notify"}, raises="NameError")
+    }, options=EVERY_SITE, inlined={"pkg.util.notify"}, raises="NameError")
 
 
 def test_a_global_an_except_as_unbinds_raises_name_error_as_in_the_original():
@@ -675,7 +680,7 @@ def test_a_global_an_except_as_unbinds_raises_name_error_as_in_the_original():
                 print(await last())
                 print(await why())
         ''',
-    }, inlined={"pkg.util.why", "pkg.util.last"})
+    }, options=EVERY_SITE, inlined={"pkg.util.why", "pkg.util.last"})
 
 
 def test_identifiers_python_normalizes_keep_the_calls_out_of_their_module():
@@ -820,7 +825,7 @@ def test_a_global_bound_where_only_a_plain_name_may_stand_keeps_the_call(binding
                     print(exc)
                 print(await rebind(), await read())
         ''',
-    }, inlined={"pkg.util.read", "pkg.util.rebind"})
+    }, options=EVERY_SITE, inlined={"pkg.util.read", "pkg.util.rebind"})
     [skipped] = results["pkg/app.py"].report.skipped
     assert (skipped.callee, skipped.code) == ("bind", "unsupported") and "where only a plain name may stand" in skipped.reason
 
@@ -858,7 +863,7 @@ def test_builtins_are_read_in_the_callees_module_first():
                     print(await size([3]))
                 print(await size([]), len(None))
         ''',
-    }, inlined={"pkg.util.size"})
+    }, options=EVERY_SITE, inlined={"pkg.util.size"})
     code = results["pkg/app.py"].code
     assert "_ai_g_pkg_util.get('len', _ai_builtins['len'])" in code
 
@@ -963,7 +968,7 @@ def test_a_builtin_newer_than_python_3_10_read_by_code_of_another_module():
                         builtins.ExceptionGroup = removed
                 print(type(await grouped([ValueError(2)])).__name__ if removed else "none")
         ''',
-    }, inlined={"pkg.groups.grouped"})
+    }, options=EVERY_SITE, inlined={"pkg.groups.grouped"})
 
 
 def test_relative_imports_in_a_callee_of_another_package_keep_the_call():
@@ -1260,7 +1265,7 @@ def test_an_annotation_illegal_under_postponed_annotations_keeps_the_call():
             async def main():
                 print(await walrus(3), await awaits(4), await bare(5), await undefined(6), await run())
         ''',
-    }, inlined={"pkg.util.walrus", "pkg.postponed.undefined"})
+    }, options=EVERY_SITE, inlined={"pkg.util.walrus", "pkg.postponed.undefined"})
     skipped = {(s.callee, s.code) for s in results["pkg/app.py"].report.skipped}
     assert skipped == {("walrus", "unsupported"), ("awaits", "unsupported"), ("bare", "unsupported")}
     assert {d.callee for d in results["pkg/other.py"].report.inlined} == {"walrus", "undefined"}

@@ -5,7 +5,7 @@ every interpreter CI runs: a Python that adds a builtin fails it until the name 
 
 from __future__ import annotations
 
-from async_inline.analysis.site import BUILTIN_NAMES, NEWER_BUILTIN_NAMES
+from async_inline.analysis.builtin_names import BUILTIN_NAMES, NEWER_BUILTIN_NAMES
 
 #: ``dir(builtins)`` of CPython 3.10.13 run with ``-S`` (without the names ``site`` adds).
 PYTHON_3_10_BUILTINS = frozenset(
@@ -48,7 +48,7 @@ def test_names_site_a_repl_or_ipython_add_are_no_builtins():
     IPython that ran the rewrite (``__IPYTHON__``, ``display``, ``_``)."""
     import builtins
 
-    from async_inline.analysis.site import interpreter_builtins
+    from async_inline.analysis.builtin_names import interpreter_builtins
 
     def display(*objects: object) -> None: ...
 
