@@ -236,6 +236,9 @@ class CalleeInfo:
     #: The body has an ``except``, a ``finally`` or a ``with``: code that may raise while
     #: an exception of the callee's own is being handled (see ``site``, gh-108668).
     handles_exceptions: bool = False
+    #: The body may suspend somewhere other than in a sleep: awaiting a coroutine, which
+    #: may catch what ``throw()`` delivers and return (see ``site``, gh-108668).
+    awaits_beyond_sleeps: bool = True
     #: The body has a ``raise`` with no exception (see ``site``: ``except*`` clauses).
     bare_raise: bool = False
     #: What may swallow the ``GeneratorExit`` that ``close()`` raises where the body
@@ -780,6 +783,7 @@ def analyze_callee(
         ),
         return_expr=_single_return(body, params, locals_, names.rebound_params) if not names.class_cell_uses else None,
         may_suspend=_may_suspend(nodes),
+        awaits_beyond_sleeps=_awaits_beyond_sleeps(index, nodes),
         handles_exceptions=any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in nodes),
         bare_raise=any(type(node) is cst.Raise and node.exc is None for node in nodes),
         close_hazards=close_hazards(index, fdef.body, nodes),
@@ -811,6 +815,24 @@ def _may_suspend(nodes: Sequence[cst.CSTNode]) -> bool:
         isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None)
         for node in nodes
     )
+
+
+#: Coroutines that never catch what ``throw()`` delivers: the exception leaves them.
+_SLEEPS = frozenset({"asyncio.sleep", "asyncio.tasks.sleep", "anyio.sleep", "trio.sleep"})
+
+
+def _awaits_beyond_sleeps(index: ScopeIndex, nodes: Sequence[cst.CSTNode]) -> bool:
+    """``_may_suspend`` at a point other than ``await asyncio.sleep(...)`` (or anyio's,
+    trio's): any other coroutine may catch a cancellation or a timeout and return."""
+    for node in nodes:
+        if type(node) is cst.Await:
+            call = node.expression
+            names = index.qualified_names(call.func) if type(call) is cst.Call else set()
+            if not (names and names <= _SLEEPS):
+                return True
+        elif type(node) in (cst.For, cst.With, cst.CompFor) and node.asynchronous is not None:  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _names_in_fstrings(nodes: Sequence[cst.CSTNode]) -> dict[cst.Name, frozenset[str]]:

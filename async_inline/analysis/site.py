@@ -212,18 +212,22 @@ def _context_refusal(callee: CalleeInfo, ctx: SiteContext, site: SiteCall, home:
             "awaited in an except* clause, and the callee has a bare `raise`: inlined into the clause it would be "
             "a re-raise of the split group, not a new exception",
         )
-    if ctx.in_handler and callee.may_suspend and (callee.handles_exceptions or callee.is_runtime_async):
+    if ctx.in_handler and callee.may_suspend and (callee.handles_exceptions or callee.is_runtime_async or callee.awaits_beyond_sleeps):
         # CPython bug gh-108668: a coroutine resumed by throw() that raises while handling
         # an exception of its own gives the new exception the __context__ of the frame
         # awaiting it (the caller's handled exception) instead. Inlined, the chain would be
         # the correct one: an observable difference. A runtime-async callee's real call
         # always runs a handler: its wrapper's ``finally``, which awaits the exit protocol
-        # (switching back to the caller's synchronization context may raise there).
+        # (switching back to the caller's synchronization context may raise there). A
+        # callee resumed after a coroutine it awaits caught what throw() delivered runs
+        # without the caller's exception in its state (``sys.exc_info()``, a bare
+        # ``raise``), and an exception leaving it gets that one as __context__ (R20b 1).
         return Refusal(
             RefusalCode.THROW_CONTEXT,
             "awaited while the caller handles an exception, and the callee may be resumed by throw() "
-            "and raise inside its own except/finally/with (a runtime-async callee's wrapper has a finally): "
-            "as a separate coroutine, CPython gives that exception a different __context__ (gh-108668)",
+            "and raise inside its own except/finally/with (a runtime-async callee's wrapper has a finally), "
+            "or after a coroutine it awaits caught what throw() delivered: as a separate coroutine, CPython "
+            "runs it without the caller's exception and gives what it raises a different __context__ (gh-108668)",
         )
     hazard = next((h for h in callee.close_hazards if not h.names or not all(_is_made_class(home, n) for n in h.names)), None)
     if hazard is not None:

@@ -99,9 +99,12 @@ async def main():
     ids=["except", "finally", "handler-of-inlined-frame", "inlined-into-a-handler"],
 )
 def test_callee_resumed_by_throw_in_a_handler_keeps_its_exception_chain(source):
-    """The gh-108668 site stays a call, and the chain is the same (IndexError <- ValueError)."""
+    """The gh-108668 site stays a call, and the chain is the same (IndexError <- ValueError).
+    (``middle``, inlined into a handler, awaits a coroutine: since review R20b it stays a
+    call itself.)"""
     result = assert_same_behaviour(source, inlined={"other"})
-    assert skipped_codes(result).get("handles_after_throw") == "throw-context"
+    codes = skipped_codes(result)
+    assert codes.get("handles_after_throw") == "throw-context" or codes.get("middle") == "throw-context"
 
 
 def test_the_chain_this_guards_is_the_one_cpython_gives():
@@ -235,4 +238,91 @@ def test_a_bare_raise_awaited_in_an_except_star_clause_stays_a_new_exception(awa
     (the original nests it in a new group). Such callees stay calls at any depth (R14)."""
     result = assert_same_behaviour(_RERAISING.replace("AWAITED", awaited), inlined={"other"})
     in_main = {d.callee for d in result.report.inlined if d.caller == "main"}
-    assert "log_and_reraise" not in in_main and (awaited == "log_and_reraise" or "middle" in in_main), result.report
+    assert "log_and_reraise" not in in_main, result.report
+    # ``middle`` awaits a coroutine: in a handler it stays a call itself (R20b 1).
+    assert awaited == "log_and_reraise" or skipped_codes(result).get("middle") == "throw-context", result.report
+
+
+SWALLOWED_BELOW = {
+    # The exception leaving the callee: its __context__ is overwritten with the caller's.
+    "context-after-a-swallowed-throw": '''
+async def fetch_or_default():
+    try:
+        return await failed_soon()
+    except KeyError:
+        return None
+
+def parse(item):
+    try:
+        return int(item)
+    except TypeError:
+        raise ValueError(f"bad item {item!r}")
+
+async def next_value():
+    return parse(await fetch_or_default())
+
+async def main():
+    try:
+        raise LookupError("outer")
+    except LookupError:
+        try:
+            await next_value()
+        except ValueError as exc:
+            return repr(exc), repr(exc.__context__)
+''',
+    # A bare raise and sys.exc_info() in the callee see no handled exception.
+    "bare-raise-after-a-swallowed-throw": '''
+import sys
+import runtime
+
+@runtime.noinline
+async def fetch_or_default():
+    try:
+        return await failed_soon()
+    except KeyError:
+        return "default"
+
+async def log_and_reraise():
+    value = await fetch_or_default()
+    print("handling", repr(sys.exc_info()[1]), value)
+    raise
+
+async def main():
+    try:
+        raise ValueError("outer")
+    except ValueError:
+        await log_and_reraise()
+''',
+    "exc-info-in-a-finally-block": '''
+import sys
+import runtime
+
+@runtime.noinline
+async def fetch_or_default():
+    try:
+        return await failed_soon()
+    except KeyError:
+        return "default"
+
+async def report():
+    value = await fetch_or_default()
+    return repr(sys.exc_info()[1]), value
+
+async def main():
+    try:
+        raise ValueError("outer")
+    finally:
+        print(await report())
+''',
+}
+
+
+@pytest.mark.parametrize("source", SWALLOWED_BELOW.values(), ids=SWALLOWED_BELOW.keys())
+def test_a_callee_resumed_after_a_coroutine_below_swallowed_a_throw_stays_a_call(source):
+    """Review R20b 1: gh-108668 also shows in a callee without a handler of its own. A
+    coroutine it awaits (kept a call) catches the exception ``throw()`` delivers (a
+    timeout, a cancellation, a failed future) and returns: the callee then runs without
+    the caller's handled exception in its state, and an exception leaving it gets that
+    one as ``__context__``. Inlined, it would run in the caller's frame, handling it."""
+    result = assert_same_behaviour(PRELUDE + source, min_inlined=0)
+    assert "throw-context" in skipped_codes(result).values()
