@@ -40,6 +40,20 @@ class ClassTest:
     def hazard(self) -> str | None:
         return class_test_hazard(self.order, self.name, self.modules)
 
+    @cached_property
+    def overriding_subclass(self) -> ClassInfo | None:
+        """A subclass of the receiver's class, in the modules read, that defines the
+        method's name again: the guard fails for its instances (review R20d F4, F6)."""
+        top = self.order.classes[0]
+        if top is UNKNOWN:
+            return None
+        home = facts_of(self.modules[0], top)
+        for module in {id(module): module for module in (*self.modules, home) if module is not None}.values():
+            for sub in module.subclasses.get(id(top), []):
+                if sub.defines(self.name):
+                    return sub
+        return None
+
 
 def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, ...]) -> str | None:
     """Why the class test of ``name`` could differ from the original lookup, for a receiver
