@@ -19,6 +19,7 @@ import libcst as cst
 
 from ..tree import children
 from .builtin_names import BUILTIN_NAMES, NEWER_BUILTIN_NAMES
+from .guards import Guard
 from .refusals import Refusal, RefusalCode
 from .scopes import Role
 
@@ -61,6 +62,9 @@ _READ_WEIGHT = {NamespaceRead.ITEM: 1, NamespaceRead.BUILTIN: 2, NamespaceRead.L
 #: call's time, a builtin and a global 0.86-0.90x; 4 globals 0.94-0.99x, 2 builtins
 #: 0.98-1.11x).
 NAMESPACE_COST_LIMIT = 3
+#: The same where the guard makes a bound method (a classmethod of another module): it
+#: costs more, and the call saves about 30 ns (review R21b 1: 2-3 weighed 1.02-1.28x).
+BOUND_METHOD_COST_LIMIT = 1
 #: Comprehensions and lambdas: their parts (but a comprehension's first iterable) may run
 #: any number of times.
 _REPEATING = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.Lambda)
@@ -88,8 +92,15 @@ class _Cost:
             if repeated:
                 raise _InLoop(node)
             return _READ_WEIGHT[namespace_read(self.home, node, self.reads[node])]
-        if isinstance(node, cst.Raise) or self._warns(node):
-            return 0  # the raise, the warning cost far more than the reads
+        if isinstance(node, (cst.Raise, cst.ExceptHandler, cst.ExceptStarHandler)) or self._warns(node):
+            # A raise, a warning, an exception caught cost far more than a read or two;
+            # but a loop there may run on a path that is common (a cache miss: R21b 2).
+            for child in children(node):
+                if repeated:
+                    self.of(child, True)
+                else:
+                    self._loops_in(child)
+            return 0
         if isinstance(node, cst.Call) and type(node.func) is cst.Name and isinstance(self.home.index.parent(node), cst.Await):
             # The name of an awaited call: the nested frame's guard, or the call, replaces
             # it and costs far more (or saves a call of its own).
@@ -97,10 +108,6 @@ class _Cost:
         if isinstance(node, (cst.If, cst.IfExp)):
             orelse = node.orelse
             return self.of(node.test, repeated) + max(self.of(node.body, repeated), self.of(orelse, repeated) if orelse is not None else 0)
-        if isinstance(node, (cst.Try, cst.TryStar)):
-            # An except clause runs where an exception was raised: far dearer than its reads.
-            parts = (node.body, node.orelse, node.finalbody)
-            return sum(self.of(part, repeated) for part in parts if part is not None)
         if isinstance(node, (cst.For, cst.While)):
             once = [node.iter] if isinstance(node, cst.For) else []
             again = [node.body, node.target] if isinstance(node, cst.For) else [node.test, node.body]
@@ -110,6 +117,14 @@ class _Cost:
             first = node.for_in.iter if not isinstance(node, cst.Lambda) else None
             return sum(self.of(child, repeated) if child is first else self._again(child, first) for child in children(node))
         return sum(self.of(child, repeated) for child in children(node))
+
+    def _loops_in(self, node: cst.CSTNode) -> None:
+        """Raise ``_InLoop`` for a read in a loop in ``node``, whose other reads do not count."""
+        if isinstance(node, (cst.For, cst.While, *_REPEATING)):
+            self.of(node)
+            return
+        for child in children(node):
+            self._loops_in(child)
 
     def _again(self, node: cst.CSTNode, first: cst.CSTNode | None) -> int:
         """Every read of ``node`` (part of a comprehension, but its first iterable) repeats."""
@@ -133,21 +148,24 @@ def namespace_cost(home: ModuleFacts, callee: CalleeInfo) -> tuple[int, cst.Name
         return 0, found.node
 
 
-def namespace_cost_refusal(target: Target) -> Refusal | None:
+def namespace_cost_refusal(target: Target, guard: Guard) -> Refusal | None:
     """Where a callee of another module's namespace reads would cost more than the call
-    saves, the site stays a call (``namespace-cost``). A runtime-async callee is exempt:
-    its call costs far more (``guards.py``); so are sites where the options lift cost rules."""
+    saves, less its ``guard``, the site stays a call (``namespace-cost``). A runtime-async
+    callee is exempt: its call costs far more (``guards.py``); so are sites where the
+    options lift cost rules."""
     total, in_loop = namespace_cost(target.facts, target.callee)
+    limit = BOUND_METHOD_COST_LIMIT if guard is Guard.BOUND_METHOD else NAMESPACE_COST_LIMIT
     if in_loop is not None:
         return Refusal(
             RefusalCode.NAMESPACE_COST,
             f"a function of another module reading its module's '{in_loop.value}' in a loop: inlined, every read goes "
             "through that module's namespace (a dict read, dearer than the plain name's), paid on each iteration",
         )
-    if total > NAMESPACE_COST_LIMIT:
+    if total > limit:
+        kind = "a classmethod" if guard is Guard.BOUND_METHOD else "a function"
         return Refusal(
             RefusalCode.NAMESPACE_COST,
-            f"a function of another module whose reads of its module's globals and builtins would cost more inlined than the "
-            f"call saves (weight {total}, over {NAMESPACE_COST_LIMIT}: a global 1, a builtin 2, a global its module may lack 4)",
+            f"{kind} of another module whose reads of its module's globals and builtins would cost more inlined than the "
+            f"call saves (weight {total}, over {limit}: a global 1, a builtin 2, a global its module may lack 4)",
         )
     return None

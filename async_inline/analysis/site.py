@@ -169,7 +169,7 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
         if local in callee.dotted_import_locals:
             return Refusal(RefusalCode.DOTTED_IMPORT, f"local '{local}' is bound by a dotted import and must be renamed here")
     if foreign and not limits.guards.costly and not callee.is_runtime_async:
-        refusal = namespace_cost_refusal(target)
+        refusal = namespace_cost_refusal(target, guard)
         if refusal is not None:
             return refusal
     return Inlinable(target, binding, clashing, guard)

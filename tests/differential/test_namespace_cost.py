@@ -246,3 +246,73 @@ def test_patches_of_a_builtin_are_seen_by_inlined_code_of_another_module() -> No
         ''',
     }
     assert_same_package_behaviour(files, inlined={"pkg.xlib.one_builtin"})
+
+
+def test_a_classmethod_of_another_module_has_a_lower_limit() -> None:
+    """Its guard makes a bound method, and the call saves about 30 ns: one global read is
+    all it can afford (review R21b 1: three weighed 1.02-1.28x the original's time)."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/xlib.py": '''
+            SCALE = 3
+            OFFSET = 1
+
+            class C:
+                @classmethod
+                async def one(cls, x):
+                    return x * SCALE
+
+                @classmethod
+                async def three(cls, x):
+                    return x * SCALE + OFFSET - SCALE
+        ''',
+        "pkg/app.py": '''
+            from pkg.xlib import C
+
+            async def main():
+                t = 0
+                for i in range(3):
+                    t += await C.one(i)
+                    t += await C.three(i)
+                return t
+        ''',
+    }
+    results = assert_same_package_behaviour(files, inlined={"pkg.xlib.C.one"})
+    kept = {s.callee: (s.code, s.reason) for s in results["pkg/app.py"].report.skipped}
+    assert kept["C.three"][0] == "namespace-cost" and "a classmethod" in kept["C.three"][1] and "over 1" in kept["C.three"][1], kept
+
+
+def test_a_loop_in_an_except_clause_counts() -> None:
+    """An except clause's reads do not count (catching costs far more), but a loop there
+    may be the common path (a cache miss): a read in it keeps the site a call (R21b 2)."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/xlib.py": '''
+            CACHE = {}
+            SCALE = 3
+
+            async def cached(key):
+                try:
+                    return CACHE[key]
+                except KeyError:
+                    value = 0
+                    for i in range(key):
+                        value += i * SCALE
+                    return value
+
+            async def checked(key):
+                try:
+                    return CACHE[key]
+                except KeyError:
+                    return key * SCALE
+        ''',
+        "pkg/app.py": '''
+            from pkg import xlib
+
+            async def main():
+                return [await xlib.cached(5), await xlib.checked(5)]
+        ''',
+    }
+    results = assert_same_package_behaviour(files, inlined={"pkg.xlib.checked"})
+    kept = {s.callee: (s.code, s.reason) for s in results["pkg/app.py"].report.skipped}
+    assert kept["xlib.cached"][0] == "namespace-cost" and "in a loop" in kept["xlib.cached"][1], kept
