@@ -406,12 +406,17 @@ class Planner:
         return not in_iterable or all(not s.default or target.callee.folds_default(s.param, frozen) for s in check.binding)
 
     def _binds_in_statements(self, frame: _Frame, stmt: cst.CSTNode, node: cst.Await, site: SiteCall, check: Inlinable, walrus: frozenset[str]) -> bool:
-        """Should a one-line callee whose arguments cannot all be pasted take the statement
-        form where it can? The expression form binds them with ``:=`` in a tuple tested for
-        truth and returns its value through another tuple, so that it may clear them: more
-        than the call it replaces costs (review R20d F3); statements bind them plainly."""
+        """Should a one-line callee whose arguments cannot all be pasted, or that reads a
+        keyword-only default from the function, take the statement form where it can? The
+        expression form binds them with ``:=`` in a tuple tested for truth and returns its
+        value through another tuple, so that it may clear them: more than the call it
+        replaces costs (reviews R20d F3, R21b 3); statements bind them plainly."""
         if frame.expression or statement_position_problem(stmt, node) is not None:
             return False
+        callee = check.target.callee
+        frozen = "frozen-defaults" in self.options.assume
+        if any(s.default and s.param.kind is ParamKind.KWONLY and not callee.folds_default(s.param, frozen) for s in check.binding):
+            return True
         pasted = self._pasted(frame, site, check, walrus)
         return not all(pasted(i) for i in range(len(site.call.args)))
 

@@ -95,6 +95,19 @@ ROWS = [
         ("one: statements",),
     ),
     Row(
+        # Read from ``__kwdefaults__`` in a tuple, a keyword-only default costs the
+        # expression form more than the call (review R21b 3).
+        "keyword-only-default-read-in-statements",
+        "async def kw(x, *, k=3):\n    return x * k\n" + "async def main(x):\n    return await kw(x)\n",
+        ("kw: statements",),
+    ),
+    Row(
+        "keyword-only-default-pasted-under-frozen-defaults",
+        "async def kw(x, *, k=3):\n    return x * k\n" + "async def main(x):\n    return await kw(x)\n",
+        ("kw: expression",),
+        options=Options(stress_seed=None, assume=frozenset({"frozen-defaults"})),
+    ),
+    Row(
         "unstable-argument-bound-by-walrus-where-only-an-expression-goes",
         ONE + "async def main(g, xs):\n    return [await one(g(x)) for x in xs]\n",
         ("one: expression",),
