@@ -472,13 +472,17 @@ class Planner:
         stable = self._stable(frame, walrus)
         callee = check.target.callee
         args = site.call.args
-        # Inside another expression frame a name may stand for any constant.
+        # Inside another expression frame a name may stand for any constant; in a statement
+        # frame, for the literal it was given (``_constant_of``: review R21a F2).
+        def constant(value: cst.BaseExpression) -> cst.BaseExpression | None:
+            return value if is_constant(value) else self._constant_of(frame, value)
+
         warned = {
             s.arg
             for s in check.binding
             if s.arg is not None
             and s.param.name in callee.literal_unsafe_locals
-            and (frame.expression or (is_constant(args[s.arg].value) and callee.warns_for(s.param.name, args[s.arg].value)))
+            and (frame.expression or ((c := constant(args[s.arg].value)) is not None and callee.warns_for(s.param.name, c)))
         }
         captured = {i for source in check.binding for i in _arguments(source) if self._captured(frame, check, source, site.call.args[i].value)}
         return lambda i: stable(args[i].value) and i not in captured and i not in warned

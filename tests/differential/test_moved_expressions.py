@@ -332,3 +332,30 @@ async def main():
 """,
         inlined={"f", "g"},
     )
+
+
+def test_a_name_standing_for_a_literal_is_not_pasted_where_the_compiler_warns():
+    """Review R21a F2: in ``outer`` inlined with ``d`` standing for ``1`` (an argument, or
+    its default), ``inner``'s one line pasted ``d`` as the literal: ``((1)) is y``, a
+    SyntaxWarning (an error under ``-W error``) the original does not have."""
+    source = """
+y = object()
+
+async def inner(x):
+    return x is y
+
+async def outer(d):
+    print("outer")
+    return await inner(d)
+
+async def outer_default(d=1):
+    print("outer_default")
+    return await inner(d)
+
+async def main():
+    return await outer(1), await outer_default(), await outer(None)
+"""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = assert_same_behaviour(source, inlined={"outer", "inner"})
+        compile(result.code, "<rewritten>", "exec")
