@@ -82,7 +82,7 @@ _INTROSPECTION_TAILS = frozenset(n.rpartition(".")[2] for n in FRAME_INTROSPECTI
 MODULE_INTROSPECTION_THREE_ARGS = frozenset({"builtins.type"})
 _WATCHED = (
     FRAME_INTROSPECTION | LOCALS_WITHOUT_ARGS | MODULE_INTROSPECTION | MODULE_INTROSPECTION_WITHOUT_ARGS | MODULE_INTROSPECTION_THREE_ARGS
-    | {"builtins.super"}
+    | {"builtins.super", "builtins.anext"}
 )
 _ALIASES: weakref.WeakKeyDictionary[ScopeIndex, dict[str, str]] = weakref.WeakKeyDictionary()
 
@@ -787,7 +787,7 @@ def analyze_callee(
         handles_exceptions=any(isinstance(node, (cst.Try, cst.TryStar, cst.With)) for node in nodes),
         bare_raise=any(type(node) is cst.Raise and node.exc is None for node in nodes),
         close_hazards=close_hazards(index, fdef.body, nodes),
-        cleanup_at_suspension=cleanup_at_suspension(index, fdef.body, nodes),
+        cleanup_at_suspension=cleanup_at_suspension(index, fdef.body, nodes) or _async_iterator_step(index, fdef, nodes),
     )
 
 
@@ -815,6 +815,39 @@ def _may_suspend(nodes: Sequence[cst.CSTNode]) -> bool:
         isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None)
         for node in nodes
     )
+
+
+#: Methods whose awaitable steps an async iterator (an async generator's ``asend``).
+_STEP_METHODS = frozenset({"__anext__", "asend", "athrow"})
+
+
+def _async_iterator_step(index: ScopeIndex, fdef: cst.FunctionDef, nodes: Sequence[cst.CSTNode]) -> str | None:
+    """Where the body may suspend at an async iterator's step, what that step is: an
+    ``async for`` or async comprehension, ``anext`` by any name, ``.asend``, ``.athrow``,
+    ``.__anext__``, and what may hold one, an awaited value that is no call or a call of a
+    local. Closing the real callee closes the step's awaitable, which from Python 3.13
+    closes an async generator it steps (its ``finally`` runs); inlined into an async
+    generator that is abandoned, the awaitable is dropped (reviews R20a F2, R21a F1)."""
+    aliases = _aliases(index)
+    # Locals the body binds itself: what it awaits through them it may have made a step.
+    made_here = index.bindings(index.function_scope(fdef)) - {p.name.value for p in _all_params(fdef)}
+    for node in nodes:
+        if type(node) in (cst.For, cst.CompFor) and node.asynchronous is not None:  # type: ignore[attr-defined]
+            return "an async iterator's step (`async for`)"
+        if type(node) is not cst.Await:
+            continue
+        awaited = node.expression
+        func = awaited.func if type(awaited) is cst.Call else None
+        if isinstance(func, cst.Attribute) and func.attr.value in _STEP_METHODS:
+            return f"an async iterator's step (`.{func.attr.value}()`)"
+        if isinstance(func, (cst.Name, cst.Attribute)):
+            tail = func.attr.value if isinstance(func, cst.Attribute) else func.value
+            if "builtins.anext" in index.qualified_names(func) or aliases.get(tail) == "builtins.anext":
+                return "an async iterator's step (`anext`)"
+        held = func if func is not None else awaited
+        if type(held) is cst.Name and held.value in made_here:
+            return "a value the callee made, which may be an async iterator's step (`anext(...)`, `.asend` held)"
+    return None
 
 
 #: Coroutines that never catch what ``throw()`` delivers: the exception leaves them.

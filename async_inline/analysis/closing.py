@@ -25,7 +25,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import libcst as cst
-import libcst.matchers as m
 from libcst.metadata import BuiltinScope, GlobalScope
 
 from ..tree import children, statements_of, walk
@@ -93,18 +92,11 @@ def close_hazards(index: ScopeIndex, body: cst.BaseSuite, nodes: Iterable[cst.CS
     return tuple(out)
 
 
-#: ``await anext(it)``, ``await it.__anext__()``, ``await agen.asend(v)``, ``await agen.athrow(e)``.
-_AWAITED_ASYNC_ITERATOR_STEP = m.Await(
-    expression=m.Call(func=m.Name("anext") | m.Attribute(attr=m.Name("__anext__") | m.Name("asend") | m.Name("athrow")))
-)
-
-
 def cleanup_at_suspension(index: ScopeIndex, body: cst.BaseSuite, nodes: Iterable[cst.CSTNode]) -> str | None:
     """What cleanup of the function body ``body`` (``nodes``: all of it) encloses one of
     its suspension points, if any: a ``finally`` block, an ``except`` clause that may
     match ``GeneratorExit`` (even one that re-raises it), a ``with``/``async with`` exit
-    (the earlier items of a multi-item ``async with`` around a later item's ``__aenter__``),
-    or the suspension point is itself a step of an async iterator.
+    (the earlier items of a multi-item ``async with`` around a later item's ``__aenter__``).
 
     It matters where the caller is an async generator: one abandoned while suspended (the
     task running its ``asend`` garbage-collected while pending) may have its ``aclose()``
@@ -117,11 +109,6 @@ def cleanup_at_suspension(index: ScopeIndex, body: cst.BaseSuite, nodes: Iterabl
             continue
         if kind is cst.With and len(node.items) > 1:  # type: ignore[attr-defined]
             return "a multi-item `async with` block"
-        if kind in (cst.For, cst.CompFor) or m.matches(node, _AWAITED_ASYNC_ITERATOR_STEP):
-            # The separate coroutine's close() closes what it awaits: an async generator's
-            # pending `asend` awaitable, which from Python 3.13 closes that generator too
-            # (its `finally` runs); inlined, the awaitable is dropped (review R20a F2).
-            return "an async iterator's step (`async for`, `anext`, `asend`, `athrow`)"
         child, parent = node, index.parent(node)
         while parent is not None and child is not body:
             if isinstance(parent, (cst.Try, cst.TryStar)) and parent.finalbody is not None and child is not parent.finalbody:

@@ -527,3 +527,26 @@ def test_an_async_generator_known_only_by_a_default_keeps_a_callee_with_cleanup_
     )
     result = assert_same_behaviour(source, inlined={"other"})
     assert skipped_codes(result).get("fetch") == "generator-exit"
+
+
+_STEP_NAMES = """
+import builtins
+nx = anext
+"""
+
+STEPS_OTHERWISE_WRITTEN = {
+    "awaitable-bound-first": "step = anext(src(fut))\n    return await step + n",
+    "anext-through-builtins": "return await builtins.anext(src(fut)) + n",
+    "anext-alias": "return await nx(src(fut)) + n",
+    "asend-bound-method": "g = src(fut)\n    step = g.asend\n    return await step(None) + n",
+}
+
+
+@pytest.mark.parametrize("callee", STEPS_OTHERWISE_WRITTEN.values(), ids=STEPS_OTHERWISE_WRITTEN.keys())
+def test_an_async_iterator_step_written_otherwise_keeps_the_site_a_call(callee: str) -> None:
+    """Review R21a F1: the step bound to a variable first, ``anext`` by another name, a
+    bound ``asend``: closing the real callee closes it (from Python 3.13, ``src``'s
+    ``finally`` runs); inlined into the abandoned generator, it was dropped."""
+    source = ABANDONED_GENERATOR.replace("CALLEE", "    " + callee).replace("async def other", _STEP_NAMES + "\nasync def other")
+    result = assert_same_behaviour(source, inlined={"other"})
+    assert skipped_codes(result).get("fetch") == "generator-exit"
