@@ -186,21 +186,30 @@ def _run(body: Callable[[HookState], None], policy: Policy, options: Options, py
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+#: Where the import system's frames are (``<frozen importlib._bootstrap>``, ``..._external>``).
+_IMPORTLIB_FILES = frozenset({"<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>"})
+
+
 def _print_uncaught(exc: BaseException) -> None:
     """``sys.excepthook`` with the frames of async_inline itself removed, wherever they
     are: leading ones (``run`` calling the program), and those between the program's
     (runpy compiling the ``-m`` module or a directory's ``__main__.py`` through the hook's
-    loader: review R20f 5).
+    loader: review R20f 5), with the import system's frames that lead to the hook's loader.
 
     Kept whole when nothing else is left (an error of async_inline, not of the program),
     except for a SyntaxError, which python reports without a traceback, as it reports a
     RecursionError or MemoryError of compiling the script (review R19 s5)."""
     tb = exc.__traceback__
-    kept = []
+    kept: list[types.TracebackType] = []
     step = tb
     while step is not None:
         if not os.path.abspath(step.tb_frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
             kept.append(step)
+        else:
+            # The import system's frames before the hook's loader: python hides them (its
+            # own loaders exec through ``_call_with_frames_removed``: review R21c F3).
+            while kept and kept[-1].tb_frame.f_code.co_filename in _IMPORTLIB_FILES:
+                kept.pop()
         step = step.tb_next
     if kept or isinstance(exc, SyntaxError) or getattr(exc, "async_inline_compiling", False):
         for i, step in enumerate(kept):
@@ -270,10 +279,12 @@ def _run_main_of(path: str, argv: list[str]) -> None:
     import runpy
 
     sys.argv[:] = [path, *argv]
+    # Made absolute as python makes it, not normalised (``cwd/../x``: review R21c F5).
+    entry = os.path.join(os.getcwd(), path)
     if sys.path and not _safe_path():
-        sys.path[0] = os.path.abspath(path)  # was the current directory (-m async_inline) or the bin directory
+        sys.path[0] = entry  # was the current directory (-m async_inline) or the bin directory
     else:  # python -P, -I insert it before the entries they keep (review R20f 3)
-        sys.path.insert(0, os.path.abspath(path))
+        sys.path.insert(0, entry)
     sys.modules["__main__"] = types.ModuleType("__main__")
     runpy._run_module_as_main("__main__", alter_argv=False)  # type: ignore[attr-defined]
 

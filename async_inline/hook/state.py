@@ -141,6 +141,11 @@ class HookState:
         if where is not None:
             entry = cache.load(where, key, path)
             if entry is not None:
+                if module == "__main__":
+                    # Python compiles a script on every run (it caches modules only): its
+                    # compile-time warnings, or under ``-W error`` its SyntaxError, come
+                    # on every run too (review R21c F2).
+                    compile_original(source, path, transform)
                 self._record(path, entry.report, "cached")
                 self._count("hits")
                 return entry.code

@@ -336,3 +336,38 @@ def test_a_syntax_error_in_the_main_module_shows_no_async_inline_frames(tmp_path
     # of the frozen importlib between them, the hook's loader none).
     assert ours.stderr.splitlines()[:3] == plain.stderr.splitlines()[:3]
     assert ours.stderr.splitlines()[-4:] == plain.stderr.splitlines()[-4:]
+
+
+@pytest.mark.parametrize("raised", ["raise ValueError('boom')\n", "x = (\n"], ids=["runtime-error", "syntax-error"])
+def test_an_error_while_a_rewritten_module_is_imported_has_pythons_traceback(tmp_path: Path, raised: str) -> None:
+    """Review R21c F3: python hides the import system's frames that lead to its loader's
+    ``exec`` (``_call_with_frames_removed``); the hook's loader calls ``exec`` itself, and
+    those frames were shown around the removed frame of the loader."""
+    write_tree(tmp_path, {"pkg/__init__.py": "", "pkg/__main__.py": "import pkg.boom\n", "pkg/boom.py": raised})
+    plain = _python("-m", "pkg", cwd=tmp_path)
+    ours = _python("-m", "async_inline", "run", "-m", "pkg", cwd=tmp_path)
+    assert (ours.returncode, ours.stdout, ours.stderr) == (plain.returncode, plain.stdout, plain.stderr)
+
+
+def test_a_script_served_from_the_cache_warns_as_python_compiling_it(tmp_path: Path) -> None:
+    """Review R21c F2: python compiles a script on every run, so its compile-time warnings
+    come every time, and under ``-W error`` it fails every time; served from the cache
+    (written by an earlier run), the script ran quietly, and ran under ``-W error``."""
+    (tmp_path / "app.py").write_text('PATTERN = "\\d+"\nprint("ran")\n')
+    env = {"PYTHONDONTWRITEBYTECODE": ""}  # (the hook writes no cache entry under it)
+    assert _python("-m", "async_inline", "run", "app.py", cwd=tmp_path, env=env).returncode == 0  # the entry is written
+    assert list(tmp_path.rglob("*.py*")) != [tmp_path / "app.py"]
+    for flag in ("error", "always"):
+        plain = _python("-W", flag, "app.py", cwd=tmp_path, env=env)
+        ours = _python("-W", flag, "-m", "async_inline", "run", "app.py", cwd=tmp_path, env=env)
+        assert (ours.returncode, ours.stdout) == (plain.returncode, plain.stdout), ours.stderr
+        assert ("Warning" in ours.stderr or "SyntaxError" in ours.stderr) and ours.stderr.splitlines()[-1] == plain.stderr.splitlines()[-1]
+
+
+def test_a_directory_given_through_a_parent_path_is_named_as_python_names_it(tmp_path: Path) -> None:
+    """Review R21c F5: python makes ``../x`` absolute without normalising it
+    (``sys.path[0]`` and ``__file__`` hold ``cwd/../x``); run normalised it."""
+    write_tree(tmp_path, {"x/__main__.py": "import sys\nprint(sys.path[0], __file__)\n", "y/keep.txt": ""})
+    plain = _python("../x", cwd=tmp_path / "y")
+    ours = _python("-m", "async_inline", "run", "../x", cwd=tmp_path / "y")
+    assert (ours.returncode, ours.stdout, ours.stderr) == (plain.returncode, plain.stdout, plain.stderr)
