@@ -499,22 +499,19 @@ class _Exclusion:
 def _fail(reports: list[pytest.TestReport], found: list[str]) -> None:
     """Turn the inlined run's call report (or its last one) into a failure listing ``found``."""
     report = next((r for r in reports if r.when == "call"), reports[-1])
-    text = "async_inline differential: the inlined run differs from the original run\n" + "\n".join(
-        f"  - {line}" for line in found
-    )
-    if report.failed and report.longrepr is not None:
-        text += f"\n\nthe inlined run failed with:\n{report.longrepr}"
-    report.outcome = "failed"
-    report.longrepr = text
-    if hasattr(report, "wasxfail"):
-        del report.wasxfail
+    _fail_report(report, "async_inline differential: the inlined run differs from the original run", found, "the inlined run")
 
 
 def _fail_original(report: pytest.TestReport, missing: list[str]) -> None:
     """Fail a ``no_async_inline`` test's call report: it did not run only original code."""
-    text = "async_inline: this no_async_inline test did not run only the original code\n" + "\n".join(f"  - {line}" for line in missing)
+    _fail_report(report, "async_inline: this no_async_inline test did not run only the original code", missing, "the test")
+
+
+def _fail_report(report: pytest.TestReport, headline: str, lines: list[str], what: str) -> None:
+    """``report`` a failure: ``headline``, ``lines``, then how ``what`` failed if it did."""
+    text = headline + "\n" + "\n".join(f"  - {line}" for line in lines)
     if report.failed and report.longrepr is not None:
-        text += f"\n\nthe test failed with:\n{report.longrepr}"
+        text += f"\n\n{what} failed with:\n{report.longrepr}"
     report.outcome = "failed"
     report.longrepr = text
     if hasattr(report, "wasxfail"):

@@ -243,6 +243,16 @@ def test_a_bare_raise_awaited_in_an_except_star_clause_stays_a_new_exception(awa
     assert awaited == "log_and_reraise" or skipped_codes(result).get("middle") == "throw-context", result.report
 
 
+#: A coroutine, kept a call, that catches what throw() delivers and returns.
+_FETCH_OR_DEFAULT = '''
+@runtime.noinline
+async def fetch_or_default():
+    try:
+        return await failed_soon()
+    except KeyError:
+        return "default"
+'''
+
 SWALLOWED_BELOW = {
     # The exception leaving the callee: its __context__ is overwritten with the caller's.
     "context-after-a-swallowed-throw": '''
@@ -274,14 +284,7 @@ async def main():
     "bare-raise-after-a-swallowed-throw": '''
 import sys
 import runtime
-
-@runtime.noinline
-async def fetch_or_default():
-    try:
-        return await failed_soon()
-    except KeyError:
-        return "default"
-
+FETCH_OR_DEFAULT
 async def log_and_reraise():
     value = await fetch_or_default()
     print("handling", repr(sys.exc_info()[1]), value)
@@ -296,14 +299,7 @@ async def main():
     "exc-info-in-a-finally-block": '''
 import sys
 import runtime
-
-@runtime.noinline
-async def fetch_or_default():
-    try:
-        return await failed_soon()
-    except KeyError:
-        return "default"
-
+FETCH_OR_DEFAULT
 async def report():
     value = await fetch_or_default()
     return repr(sys.exc_info()[1]), value
@@ -324,5 +320,5 @@ def test_a_callee_resumed_after_a_coroutine_below_swallowed_a_throw_stays_a_call
     timeout, a cancellation, a failed future) and returns: the callee then runs without
     the caller's handled exception in its state, and an exception leaving it gets that
     one as ``__context__``. Inlined, it would run in the caller's frame, handling it."""
-    result = assert_same_behaviour(PRELUDE + source, min_inlined=0)
+    result = assert_same_behaviour(PRELUDE + source.replace("FETCH_OR_DEFAULT", _FETCH_OR_DEFAULT), min_inlined=0)
     assert "throw-context" in skipped_codes(result).values()
