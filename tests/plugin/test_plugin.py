@@ -776,6 +776,7 @@ def test_no_async_inline_runs_original_code_of_a_module_with_a_compile_warning_u
     inlined.assert_outcomes(passed=2, warnings=1)
 
 
+@pytest.mark.decisions
 def test_differential_original_run_of_a_module_with_a_compile_warning_under_an_error_filter(pytester: pytest.Pytester) -> None:
     """Review R20f 2, differential mode: the original run of the first test (error filter)
     ran the inlined code (``who()`` named the test, not ``leaf``), so no run reported the
