@@ -93,13 +93,11 @@ class _Cost:
                 raise _InLoop(node)
             return _READ_WEIGHT[namespace_read(self.home, node, self.reads[node])]
         if isinstance(node, (cst.Raise, cst.ExceptHandler, cst.ExceptStarHandler)) or self._warns(node):
-            # A raise, a warning, an exception caught cost far more than a read or two;
-            # but a loop there may run on a path that is common (a cache miss: R21b 2).
+            # A raise, a warning, an exception caught cost far more than a read or two,
+            # each time they run (in a loop too); but a loop of their own may run on a
+            # path that is common (a cache miss: R21b 2).
             for child in children(node):
-                if repeated:
-                    self.of(child, True)
-                else:
-                    self._loops_in(child)
+                self._loops_in(child)
             return 0
         if isinstance(node, cst.Call) and type(node.func) is cst.Name and isinstance(self.home.index.parent(node), cst.Await):
             # The name of an awaited call: the nested frame's guard, or the call, replaces
@@ -115,7 +113,7 @@ class _Cost:
             return cost + (self.of(node.orelse, repeated) if node.orelse is not None else 0)
         if isinstance(node, _REPEATING):
             first = node.for_in.iter if not isinstance(node, cst.Lambda) else None
-            return sum(self.of(child, repeated) if child is first else self._again(child, first) for child in children(node))
+            return sum(self._again(child, first, repeated) for child in children(node))
         return sum(self.of(child, repeated) for child in children(node))
 
     def _loops_in(self, node: cst.CSTNode) -> None:
@@ -126,12 +124,13 @@ class _Cost:
         for child in children(node):
             self._loops_in(child)
 
-    def _again(self, node: cst.CSTNode, first: cst.CSTNode | None) -> int:
-        """Every read of ``node`` (part of a comprehension, but its first iterable) repeats."""
+    def _again(self, node: cst.CSTNode, first: cst.CSTNode | None, repeated: bool) -> int:
+        """Every read of ``node`` (part of a comprehension, but its first iterable, which
+        runs as often as the comprehension) repeats."""
         if node is first:
-            return self.of(node)
+            return self.of(node, repeated)
         if isinstance(node, cst.CompFor):
-            return sum(self._again(child, first) for child in children(node))
+            return sum(self._again(child, first, repeated) for child in children(node))
         return self.of(node, True)
 
     def _warns(self, node: cst.CSTNode) -> bool:

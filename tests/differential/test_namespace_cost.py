@@ -316,3 +316,31 @@ def test_a_loop_in_an_except_clause_counts() -> None:
     results = assert_same_package_behaviour(files, inlined={"pkg.xlib.checked"})
     kept = {s.callee: (s.code, s.reason) for s in results["pkg/app.py"].report.skipped}
     assert kept["xlib.cached"][0] == "namespace-cost" and "in a loop" in kept["xlib.cached"][1], kept
+
+
+def test_a_raise_in_a_loop_does_not_make_its_reads_repeat() -> None:
+    """A raise leaves the loop: its reads run once at most, and cost far less than it."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/xlib.py": '''
+            async def first_positive(xs):
+                for x in xs:
+                    if x < 0:
+                        raise ValueError(f"negative: {x}")
+                    if x:
+                        return x
+                return 0
+        ''',
+        "pkg/app.py": '''
+            from pkg import xlib
+
+            async def main():
+                out = [await xlib.first_positive([0, 2])]
+                try:
+                    await xlib.first_positive([-1])
+                except ValueError as exc:
+                    out.append(str(exc))
+                return out
+        ''',
+    }
+    assert_same_package_behaviour(files, inlined={"pkg.xlib.first_positive"})
