@@ -382,6 +382,7 @@ class _EditableFinder:  # as setuptools' editable_wheel writes it (65+)
 """
 
 
+@pytest.mark.decisions
 def test_a_top_level_module_of_an_editable_install_is_inlined_from(site: Path, tmp_path: Path) -> None:
     """Review R20f 4: a top-level module found only by setuptools' editable finder (a
     project's ``py_modules``, or a package not imported yet) was "outside the program";
