@@ -18,7 +18,7 @@ from libcst.metadata.scope_provider import AnnotationScope
 
 from ..tree import import_top_name, is_statement, is_statement_line, starts_with_docstring, statements_of, walk
 from .classes import MethodKind
-from .closing import CloseHazard, cleanup_at_suspension, close_hazards, leaves_loop
+from .closing import CloseHazard, cleanup_at_suspension, close_hazards, is_suspension_point, leaves_loop
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
 from .evaluation import blocks_around
 from .refusals import Refusal, RefusalCode
@@ -811,10 +811,7 @@ def _may_suspend(nodes: Sequence[cst.CSTNode]) -> bool:
     (``[x async for x in g()]``: each step awaits ``__anext__``) anywhere in the body.
     An async generator expression suspends only where it is iterated, but counts too:
     erring towards "may suspend" costs an awaited exit, the other way a broken I6."""
-    return any(
-        isinstance(node, cst.Await) or (isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None)
-        for node in nodes
-    )
+    return any(is_suspension_point(node) for node in nodes)
 
 
 #: Methods whose awaitable steps an async iterator (an async generator's ``asend``).
@@ -857,15 +854,14 @@ _SLEEPS = frozenset({"asyncio.sleep", "asyncio.tasks.sleep", "anyio.sleep", "tri
 def _awaits_beyond_sleeps(index: ScopeIndex, nodes: Sequence[cst.CSTNode]) -> bool:
     """``_may_suspend`` at a point other than ``await asyncio.sleep(...)`` (or anyio's,
     trio's): any other coroutine may catch a cancellation or a timeout and return."""
-    for node in nodes:
-        if type(node) is cst.Await:
-            call = node.expression
-            names = index.qualified_names(call.func) if type(call) is cst.Call else set()
-            if not (names and names <= _SLEEPS):
-                return True
-        elif type(node) in (cst.For, cst.With, cst.CompFor) and node.asynchronous is not None:  # type: ignore[attr-defined]
-            return True
-    return False
+    return any(is_suspension_point(node) and not _sleeps(index, node) for node in nodes)
+
+
+def _sleeps(index: ScopeIndex, node: cst.CSTNode) -> bool:
+    """``node`` is ``await asyncio.sleep(...)`` (or anyio's, trio's)."""
+    call = node.expression if type(node) is cst.Await else None
+    names = index.qualified_names(call.func) if type(call) is cst.Call else set()
+    return bool(names) and names <= _SLEEPS
 
 
 def _names_in_fstrings(nodes: Sequence[cst.CSTNode]) -> dict[cst.Name, frozenset[str]]:

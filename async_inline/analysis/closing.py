@@ -104,10 +104,9 @@ def cleanup_at_suspension(index: ScopeIndex, body: cst.BaseSuite, nodes: Iterabl
     A separate callee coroutine is still closed when it is collected, which runs its own
     ``finally`` blocks and exits; inlined, they are the generator's and are skipped."""
     for node in nodes:
-        kind = type(node)
-        if not (kind is cst.Await or (kind in (cst.For, cst.With, cst.CompFor) and node.asynchronous is not None)):  # type: ignore[attr-defined]
+        if not is_suspension_point(node):
             continue
-        if kind is cst.With and len(node.items) > 1:  # type: ignore[attr-defined]
+        if type(node) is cst.With and len(node.items) > 1:
             return "a multi-item `async with` block"
         child, parent = node, index.parent(node)
         while parent is not None and child is not body:
@@ -234,12 +233,15 @@ def _finally_hazard(node: cst.Try | cst.TryStar) -> CloseHazard | None:
     return CloseHazard("a `finally` block may suspend while it propagates") if suspends(node.finalbody) else None
 
 
+def is_suspension_point(node: cst.CSTNode) -> bool:
+    """An ``await``, ``async for``, ``async with`` or async comprehension: where a
+    coroutine may suspend."""
+    return type(node) is cst.Await or (type(node) in (cst.For, cst.With, cst.CompFor) and node.asynchronous is not None)  # type: ignore[attr-defined]
+
+
 def suspends(root: cst.CSTNode) -> bool:
-    """``root`` holds an ``await``, ``async for``, ``async with`` or async comprehension."""
-    return any(
-        type(node) is cst.Await or (type(node) in (cst.For, cst.With, cst.CompFor) and node.asynchronous is not None)  # type: ignore[attr-defined]
-        for node in walk(root)
-    )
+    """``root`` holds a suspension point."""
+    return any(is_suspension_point(node) for node in walk(root))
 
 
 def _exit_hazard(index: ScopeIndex, item: cst.WithItem) -> CloseHazard | None:
