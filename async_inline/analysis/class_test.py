@@ -47,8 +47,7 @@ class ClassTest:
         top = self.order.classes[0]
         if top is UNKNOWN:
             return None
-        home = facts_of(self.modules[0], top)
-        for module in {id(module): module for module in (*self.modules, home) if module is not None}.values():
+        for module in _modules_read(self.modules, top):
             for sub in module.subclasses.get(id(top), []):
                 if sub.defines(self.name):
                     return sub
@@ -102,8 +101,7 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     top = order.classes[0]
     if top is UNKNOWN:
         return None
-    home = facts_of(modules[0], top)
-    seen = list({id(module): module for module in (*modules, home) if module is not None}.values())
+    seen = _modules_read(modules, top)
     for module in seen:
         # Installed after a class body (by a class decorator, ``__init_subclass__``, a
         # store on the class): on which class the analysis cannot always tell.
@@ -173,6 +171,12 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
                 # ``obj.__class__ = Proxy``) passes the class test; its lookup runs code.
                 return f"class '{cls.qualname}' may hold the method as '{name}' and customizes attribute lookup"
     return None
+
+
+def _modules_read(modules: tuple[ModuleFacts, ...], top: ClassInfo) -> list[ModuleFacts]:
+    """``modules`` and the module of the receiver's class ``top``, each once."""
+    home = facts_of(modules[0], top)
+    return list({id(module): module for module in (*modules, home) if module is not None}.values())
 
 
 def _instance_fields(
