@@ -127,7 +127,7 @@ class StatementRewriter(cst.CSTTransformer):
         caller = self._plan.callers.get(original) if self._plan is not None else None
         if caller is None:
             return updated
-        if not _docstring_line(original.body):
+        if original.get_docstring(clean=False) is None:
             updated = self._without_new_docstring(updated)
         if caller.required_globals:
             updated = _add_global_declaration(updated, sorted(caller.required_globals))
@@ -138,9 +138,10 @@ class StatementRewriter(cst.CSTTransformer):
         evaluated for nothing, a callee's note after its docstring: under ``no-rebinding``
         no guard's ``if`` is around them), that statement a ``pass``: as a docstring it
         would change the function's ``__doc__`` (review R20e F2). The line still runs."""
-        line = _docstring_line(fdef.body)
-        if line is None:
+        if fdef.get_docstring(clean=False) is None:
             return fdef
+        line = fdef.body.body[0] if isinstance(fdef.body, cst.IndentedBlock) else fdef.body
+        assert isinstance(line, (cst.SimpleStatementLine, cst.SimpleStatementSuite))
         expr = line.body[0]
         new_line = line.with_changes(body=[cst.Pass(semicolon=expr.semicolon), *line.body[1:]])
         self.emission.marks.replaced(new_line, line)
@@ -536,19 +537,6 @@ def _tuple_stays_a_tuple(item: cst.WithItem) -> cst.WithItem:
     if item.asname is not None or not isinstance(value, cst.Tuple) or not value.lpar:
         return item
     return item.with_changes(item=value.with_changes(lpar=[cst.LeftParen(), *value.lpar], rpar=[*value.rpar, cst.RightParen()]))
-
-
-def _docstring_line(body: cst.BaseSuite) -> cst.SimpleStatementLine | cst.SimpleStatementSuite | None:
-    """The line holding ``body``'s docstring: its first statement, a string (not bytes,
-    not an f-string) on a line of its own or before a ``;``."""
-    first = body.body[0] if isinstance(body, cst.IndentedBlock) and body.body else body
-    if not isinstance(first, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
-        return None
-    small = first.body[0]
-    if not m.matches(small, m.Expr(value=m.SimpleString() | m.ConcatenatedString())):
-        return None
-    assert isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString))
-    return first if isinstance(small.value.evaluated_value, str) else None
 
 
 def _add_global_declaration(fdef: cst.FunctionDef, names: list[str]) -> cst.FunctionDef:
