@@ -709,80 +709,6 @@ async def main():
     assert skip.code == "guard-cost" and "subclass 'Meta' is a metaclass" in skip.reason, skip
 
 
-def test_a_dataclass_field_of_another_base_shadows_the_method_under_class_methods() -> None:
-    """Review R20e F1: ``Fields``' generated ``__init__`` sets ``self.fetch``, while
-    ``Job``'s class still gives ``Base.fetch``: the class test passed and the rewrite ran
-    ``Base.fetch`` where the original calls the instance attribute. ``Fields`` is no
-    subclass of ``Base``, only a class of the order of one: the scan now reads every
-    class of those orders."""
-    result = assert_same_behaviour(
-        """
-from dataclasses import dataclass
-
-class Base:
-    async def fetch(self):
-        return "base"
-
-    async def run(self):
-        return await self.fetch()
-
-async def custom():
-    return "custom"
-
-@dataclass
-class Fields:
-    fetch: object
-
-class Job(Fields, Base):
-    pass
-
-async def main():
-    pending = Job(custom).run()
-    return await pending
-""",
-        options=CLASS_METHODS,
-        min_inlined=0,
-    )
-    [skip] = [s for s in result.report.skipped if s.callee == "self.fetch"]
-    assert skip.code == "guard-cost" and "class 'Fields' (in the order of 'Job') declares 'fetch' a field" in skip.reason, skip
-
-
-def test_a_dataclass_subclass_inheriting_a_field_of_another_base_shadows_the_method_under_class_methods() -> None:
-    """Review R20e F1: ``field(default_factory=...)`` leaves nothing on the class;
-    ``Job``'s generated ``__init__`` (a dataclass inheriting ``Fields``' fields) sets it."""
-    result = assert_same_behaviour(
-        """
-from dataclasses import dataclass, field
-
-class Base:
-    async def fetch(self):
-        return "base"
-
-    async def run(self):
-        return await self.fetch()
-
-async def custom():
-    return "custom"
-
-@dataclass
-class Fields:
-    fetch: object = field(default_factory=lambda: custom)
-
-@dataclass
-class Job(Base, Fields):
-    pass
-
-async def main():
-    pending = Job().run()
-    return await pending
-""",
-        options=CLASS_METHODS,
-        min_inlined=0,
-    )
-    [skip] = [s for s in result.report.skipped if s.callee == "self.fetch"]
-    assert skip.code == "guard-cost" and "declares 'fetch' a field of '@dataclasses.dataclass'" in skip.reason, skip
-
-
 _FIELDS_OF_A_MIXIN = """
 import dataclasses
 import dataclasses as dc
@@ -811,6 +737,20 @@ async def main():
 @pytest.mark.parametrize(
     ("fields", "make", "why"),
     [
+        # Fields' generated __init__ sets self.fetch, while Job's class still gives
+        # Base.fetch: Fields is no subclass of Base, only a class of the order of one.
+        (
+            "@dataclass\nclass Fields:\n    fetch: object\n\nclass Job(Fields, Base):\n    pass",
+            "custom",
+            "class 'Fields' (in the order of 'Job') declares 'fetch' a field",
+        ),
+        # field(default_factory=...) leaves nothing on the class; Job's generated __init__
+        # (a dataclass inheriting Fields' fields) sets it.
+        (
+            "@dataclass\nclass Fields:\n    fetch: object = field(default_factory=lambda: custom)\n\n@dataclass\nclass Job(Base, Fields):\n    pass",
+            "",
+            "declares 'fetch' a field of '@dataclasses.dataclass'",
+        ),
         (
             "@dc.dataclass(kw_only=True)\nclass Fields:\n    fetch: object\n\nclass Job(Fields, Base):\n    pass",
             "fetch=custom",
@@ -847,11 +787,13 @@ async def main():
             "an attribute 'fetch' is assigned on an instance of 'Job'",
         ),
     ],
-    ids=["kw_only", "KW_ONLY_with_default", "field_string_annotation", "super_init", "after_an_outside_base", "simple_namespace", "store_after_an_outside_base"],
+    ids=["mixin_field", "default_factory_field", "kw_only", "KW_ONLY_with_default", "field_string_annotation", "super_init", "after_an_outside_base", "simple_namespace", "store_after_an_outside_base"],
 )
 def test_an_instance_attribute_declared_by_a_mixin_keeps_the_exact_guard(fields: str, make: str, why: str) -> None:
-    """Review R20e F1, the other spellings: fields of a dataclass mixin (a default is set
-    on the instance too), and a ``types.SimpleNamespace`` base whose ``__init__`` is passed
+    """Review R20e F1: the class test passed and the rewrite ran ``Base.fetch`` where the
+    original calls the instance attribute; the scan now reads every class of the orders
+    of the related classes. Fields of a dataclass mixin (a default is set on the instance
+    too), and a ``types.SimpleNamespace`` base whose ``__init__`` is passed
     ``fetch=`` in the code read. A base from outside the program before ``Base``
     (``class Job(Exception, Base)``) ends the order the analysis knows, so ``Job`` was no
     subclass of ``Base`` for the scan, and its stores passed too: the orders now go on

@@ -27,6 +27,15 @@ LAZY_INIT = """
     globals()["core"] = _lazy(__name__ + ".core")
 """
 
+APP = """
+    from pkg import core
+    print("pkg.app imported")
+
+    async def main():
+        print("main starts")
+        return await core.fetch(1)
+"""
+
 CORE = """
     print("pkg.core runs")
 
@@ -42,14 +51,7 @@ def test_a_lazily_loaded_callee_module_runs_at_its_first_use() -> None:
     assert_same_package_behaviour({
         "pkg/__init__.py": LAZY_INIT,
         "pkg/core.py": CORE,
-        "pkg/app.py": """
-            from pkg import core
-            print("pkg.app imported")
-
-            async def main():
-                print("main starts")
-                return await core.fetch(1)
-        """,
+        "pkg/app.py": APP,
     }, inlined={"pkg.core.fetch"}, not_found=frozenset({"pkg.app._ai_ref_fetch"}))
 
 
@@ -58,14 +60,7 @@ def test_a_lazy_module_already_loaded_when_its_caller_is_imported_is_inlined_fro
     assert_same_package_behaviour({
         "pkg/__init__.py": LAZY_INIT + "\n    core.fetch  # the first use: pkg.core runs here\n",
         "pkg/core.py": CORE,
-        "pkg/app.py": """
-            from pkg import core
-            print("pkg.app imported")
-
-            async def main():
-                print("main starts")
-                return await core.fetch(1)
-        """,
+        "pkg/app.py": APP,
     }, inlined={"pkg.core.fetch"})
 
 
