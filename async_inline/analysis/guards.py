@@ -74,6 +74,10 @@ def choose_guard(target: Target, policy: GuardPolicy, unsure: bool) -> Guard | R
         return _unless_overridden(target, policy, Guard.BOUND_METHOD)
     if hazard is not None:
         reason = f"the class test of --assume class-methods would not be exact here: {hazard}"
+    elif policy.class_methods and target.shape is Shape.SUPER:
+        reason = "--assume class-methods tests the class of self.m(...), not of super().m(...)"
+    elif policy.class_methods:
+        reason = "--assume class-methods tests the class of an instance method only"
     else:
         reason = "--assume class-methods tests the class instead"
     return Refusal(
