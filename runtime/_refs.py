@@ -56,7 +56,7 @@ def function_at(
     namespace = _namespace_of(module)
     if (
         is_function(obj, qualname, runtime_async)
-        and _own_function(obj).__globals__ is namespace  # type: ignore[arg-type]
+        and _runs_in(obj, namespace)  # type: ignore[arg-type]
         and compiled_from(obj, file)  # type: ignore[arg-type]
         and loaded_as_written(namespace)
         and (not asserts or _asserts_alike(namespace, sys._getframe(1).f_globals))
@@ -264,7 +264,7 @@ def function_of(
         if type(attribute) is not _WRAPPERS.get(kind):
             return NOT_FOUND
         attribute = cast(Any, attribute).__func__
-    if not is_function(attribute, qualname, runtime_async) or _own_function(attribute).__globals__ is not namespace:
+    if not is_function(attribute, qualname, runtime_async) or not _runs_in(attribute, namespace):
         return NOT_FOUND
     if not compiled_from(attribute, file) or not loaded_as_written(namespace):
         return NOT_FOUND
@@ -344,6 +344,16 @@ def _binds_alike(wrapper: types.CodeType, code: types.CodeType) -> bool:
         == (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags & _BINDING_FLAGS)
         and wrapper.co_varnames[:count] == code.co_varnames[:count]
     )
+
+
+def _runs_in(function: types.FunctionType, namespace: dict[str, Any] | None) -> bool:
+    """``function`` reads its globals in ``namespace`` and its builtins in the
+    interpreter's, where inlined code of another module reads them (``BUILTIN_NAMESPACE``).
+    The code importing a module may run it with builtins of its own (a plugin loader's
+    sandbox sets ``module.__builtins__`` before ``exec_module``), which its functions then
+    read (review R22d F1): then a site stays a call."""
+    own = _own_function(function)
+    return own.__globals__ is namespace and own.__builtins__ is BUILTIN_NAMESPACE  # type: ignore[attr-defined]
 
 
 def _own_function(function: types.FunctionType) -> types.FunctionType:

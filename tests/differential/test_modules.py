@@ -339,6 +339,47 @@ def test_a_module_with_builtins_of_its_own_is_not_inlined_from():
         assert "binds __builtins__" in skipped.reason
 
 
+@pytest.mark.parametrize("callee", ["function", "method"])
+def test_a_module_its_importer_runs_with_builtins_of_its_own_is_not_inlined_from(callee):
+    """Review R22d F1: the package runs ``pkg.util`` with a ``__builtins__`` of its own (a
+    plugin loader's sandbox), which its functions read; inlined into ``pkg.app`` the body
+    read the interpreter's ``len`` and the sandbox's never ran. The reference is not found
+    (``runtime._refs._runs_in``): the site makes the call."""
+    call, inlined, ref = {
+        "function": ('util.size("abc")', "pkg.util.size", "pkg.app._ai_ref_size"),
+        "method": ('util.Sizer.size(util.Sizer(), "abc")', "pkg.util.Sizer.size", "pkg.app._ai_ref_Sizer_size"),
+    }[callee]
+    assert_same_package_behaviour({
+        "pkg/__init__.py": '''
+            import builtins, importlib.util, sys
+
+            def _loud_len(x):
+                print("sandboxed len")
+                return builtins.len(x)
+
+            _spec = importlib.util.find_spec("pkg.util")
+            _mod = importlib.util.module_from_spec(_spec)
+            _mod.__builtins__ = {**builtins.__dict__, "len": _loud_len}
+            sys.modules["pkg.util"] = _mod
+            _spec.loader.exec_module(_mod)
+        ''',
+        "pkg/util.py": '''
+            async def size(x):
+                return len(x)
+
+            class Sizer:
+                async def size(self, x):
+                    return len(x)
+        ''',
+        "pkg/app.py": f'''
+            from . import util
+
+            async def main():
+                return await {call}
+        ''',
+    }, inlined={inlined}, not_found=frozenset({ref}))
+
+
 def test_a_global_named_like_a_builtin_deleted_at_run_time_falls_back_to_the_builtin():
     """The callee's module binds ``len`` on every path, so inlined code read it as
     ``ns["len"]``: once deleted (``del x.len``, ``monkeypatch.delattr``) that raised
