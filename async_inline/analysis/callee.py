@@ -184,6 +184,10 @@ class CalleeInfo:
     #: with the name the method's class mangles it to: emitted mangled, so that no other
     #: class mangles them again.
     mangled: dict[cst.Name, str] = field(default_factory=dict)
+    #: Private variables of scopes nested in the body (a lambda's parameter, a
+    #: comprehension's variable): the class around the code mangles them, so they are
+    #: other variables (other keyword parameters) under another class.
+    nested_private_names: frozenset[str] = frozenset()
     #: Zero-argument ``super()`` calls and ``__class__`` reads of a method: emitted with
     #: the method's own class (``super(cls, first_param)``).
     class_cell_uses: tuple[cst.Name, ...] = ()
@@ -355,7 +359,12 @@ def is_immutable_literal(node: cst.BaseExpression) -> bool:
 
 def calls_frame_introspection(index: ScopeIndex, nodes: Iterable[cst.CSTNode]) -> str | None:
     """The first call among ``nodes`` (e.g. ``walk(body)``) that looks at the running
-    frame (``locals()`` ...), if any."""
+    frame (``locals()`` ...), if any. A read of ``__builtins__`` counts as one: a key or an
+    attribute of it (a dict in an imported module, the builtins module in a script) reaches
+    ``locals`` and ``vars`` (review R22c F5)."""
+    nodes = list(nodes)
+    if any(type(node) is cst.Name and node.value == "__builtins__" for node in nodes):
+        return "a builtin through __builtins__"
     return _first_call(index, nodes, FRAME_INTROSPECTION, _INTROSPECTION_TAILS, LOCALS_WITHOUT_ARGS)
 
 
@@ -608,6 +617,7 @@ class _Names:
     class_cell_uses: list[cst.Name] = field(default_factory=list)
     #: Name nodes of private globals.
     private_nodes: list[cst.Name] = field(default_factory=list)
+    nested_private_names: set[str] = field(default_factory=set)
     #: Type parameters of the method's class the body reads, with their scope.
     type_parameters: dict[str, Scope] = field(default_factory=dict)
     nested_bindings: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -673,11 +683,14 @@ def _classify_names(
             if around:
                 out.nested_bindings[name.value] = out.nested_bindings.get(name.value, frozenset()) | around
         elif isinstance(target, (GlobalScope, BuiltinScope)):
-            out.free_names.add(name.value)
+            # A method's private global is its class's mangled name in the module: checked,
+            # read and declared ``global`` under that spelling (review R22c F1, F2).
+            spelled = _as_mangled(owner, name.value)
+            out.free_names.add(spelled)
             if role is not Role.DECL:
-                out.global_uses[name] = name.value
+                out.global_uses[name] = spelled
             if role.binds and role is not Role.DECL:
-                out.assigned_globals.add(name.value)
+                out.assigned_globals.add(spelled)
             if is_private_name(name.value):
                 out.private_names.add(name.value)
                 out.private_nodes.append(name)
@@ -685,6 +698,8 @@ def _classify_names(
             out.type_parameters[name.value] = target
         elif target is not None and not _within(target, scope):
             return Refusal(RefusalCode.UNSUPPORTED, f"'{name.value}' resolves to an enclosing non-module scope")
+        elif is_private_name(name.value):
+            out.nested_private_names.add(name.value)
     if out.class_cell_uses and "__class__" in out.order:
         # The method's own __class__ takes the cell's place: its zero-argument super()
         # raises RuntimeError ("__class__ cell not found"), the explicit form reads an empty cell.
@@ -752,6 +767,7 @@ def analyze_callee(
         assigned_globals=frozenset(names.assigned_globals),
         private_names=frozenset() if owner is not None else frozenset(names.private_names | _private_attributes(nodes)),
         mangled=mangled,
+        nested_private_names=frozenset(names.nested_private_names),
         class_cell_uses=tuple(names.class_cell_uses),
         maybe_unassigned=frozenset(unassigned),
         rebound_params=frozenset(names.rebound_params),
@@ -921,6 +937,13 @@ def mangling_prefix(class_name: str | None) -> str | None:
     """What the body of class ``class_name`` puts before a private name (``_C`` of
     ``_C__x``); None where nothing is mangled."""
     return mangle(class_name, "") if class_name is not None else None
+
+
+def _as_mangled(owner: Owner | None, name: str) -> str:
+    """``name`` as the body of a method of ``owner`` spells it to the module."""
+    if owner is None or not is_private_name(name):
+        return name
+    return mangle(owner.class_name, name) or name
 
 
 def other_spelling(name: str, class_name: str | None) -> str | None:

@@ -43,6 +43,8 @@ class SiteCall:
     label: str
     #: The flag of ``await configure_await(call, flag)`` (rule I7), else None.
     configure: cst.BaseExpression | None = None
+    #: ``configure_await`` as the site spells it (I7), else None: the guard tests it too.
+    configure_func: cst.BaseExpression | None = None
 
 
 def site_call(index: ScopeIndex, await_node: cst.Await) -> SiteCall | None:
@@ -50,11 +52,12 @@ def site_call(index: ScopeIndex, await_node: cst.Await) -> SiteCall | None:
     call = await_node.expression
     if not isinstance(call, cst.Call):
         return None
-    configure = None
+    configure = configure_func = None
     inner = _configure_await_parts(index, call)
     if inner is not None:
+        configure_func = call.func
         call, configure = inner
-    return SiteCall(await_node, call, cst.Module([]).code_for_node(call.func), configure)
+    return SiteCall(await_node, call, cst.Module([]).code_for_node(call.func), configure, configure_func)
 
 
 def _configure_await_parts(index: ScopeIndex, call: cst.Call) -> tuple[cst.Call, cst.BaseExpression] | None:
@@ -433,6 +436,11 @@ def _names_refusal(
     own_class = callee.owner.class_name if callee.owner is not None else None
     if mangling_prefix(own_class) == mangling_prefix(caller.mangled_by):
         return None
+    if callee.nested_private_names:
+        shown = ", ".join(sorted(callee.nested_private_names))
+        return Refusal(
+            RefusalCode.PRIVATE_NAME, f"a scope nested in it binds {shown}, which the caller's class would mangle otherwise than the callee's"
+        )
     if callee.private_imports:
         shown = ", ".join(sorted(callee.private_imports))
         return Refusal(RefusalCode.PRIVATE_NAME, f"its imports name {shown}, which the caller's class would mangle otherwise than the callee's")

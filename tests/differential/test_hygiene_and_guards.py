@@ -383,6 +383,22 @@ async def f(x):
     y = x
     return sorted(locals.__call__()), sorted(sys._getframe.__call__().f_locals)
 """),
+    "dunder_builtins_in_the_callee": ("frame-introspection", """
+async def f(x):
+    y = x
+    b = __builtins__
+    return sorted((b["locals"] if isinstance(b, dict) else b.locals)())
+"""),
+    "dunder_builtins_in_the_caller": ("caller-introspection", """
+async def f(x):
+    y = x
+    return y
+async def main():
+    a = 1
+    await f(2)
+    b = __builtins__
+    return sorted((b["locals"] if isinstance(b, dict) else b.locals)())
+"""),
     "dunder_call_in_the_caller": ("caller-introspection", """
 async def f(x):
     y = x

@@ -1,0 +1,203 @@
+"""Class-private names of a callee landing under another class, or under none (review R22c).
+
+A class body's compiler mangles ``__x`` to ``_Class__x`` in all the code of the class,
+nested scopes included; pasted elsewhere, the same text names other variables. A method's
+private globals are emitted under its own class's spelling (``callee.mangled``), so they
+must also be checked, read from the module and declared ``global`` under it (F1, F2); the
+private variables of scopes nested in the callee cannot be spelled so (a lambda's keyword
+parameter), so such a callee stays a call under another class (F3, ``private-name``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from async_inline import Options
+from tests.differential.harness import assert_same_behaviour
+from tests.differential.package_harness import assert_same_package_behaviour
+from tests.differential.test_exception_context import skipped_codes
+
+
+def test_a_method_s_private_global_is_declared_under_its_class_s_spelling():
+    """F1: the body wrote ``_Store__last`` while the caller declared ``global __last``:
+    in a function outside the class ``_Store__last`` became its local, and the write was lost."""
+    assert_same_behaviour('''
+_Store__last = None
+
+class Store:
+    async def put(self, value):
+        global __last
+        __last = value
+
+    @staticmethod
+    def last():
+        return _Store__last
+
+async def main():
+    await Store.put(Store(), "new")
+    return Store.last()
+''', inlined={"Store.put"})
+
+
+def test_a_method_s_private_global_updated_in_place_outside_its_class():
+    """F1: ``__count += 1`` raised UnboundLocalError in the caller."""
+    assert_same_behaviour('''
+_Store__count = 0
+
+class Store:
+    async def bump(self):
+        global __count
+        __count += 1
+        return __count
+
+async def main():
+    s = Store()
+    return await Store.bump(s), await Store.bump(s), _Store__count
+''', inlined={"Store.bump"})
+
+
+def test_a_method_s_private_global_written_from_a_subclass_through_super():
+    """F1: declared ``global __G`` in ``Sub``, the caller declared ``_Sub__G``."""
+    assert_same_behaviour('''
+_Base__G = "global G"
+
+class Base:
+    async def m(self):
+        global __G
+        __G = "changed"
+        return "ok"
+
+class Sub(Base):
+    async def n(self):
+        return await super().m()
+
+def read():
+    return _Base__G
+
+async def main():
+    return await Sub().n(), read()
+''', options=Options(costly_guards=True), inlined={"Base.m"})
+
+
+def test_a_caller_local_spelled_like_a_method_s_mangled_global_shadows_it():
+    """F2: the check looked for a caller variable ``__limit``; the inlined read of
+    ``_Base__limit`` found the caller's local. Now the site stays a call (``shadowed``)."""
+    result = assert_same_behaviour('''
+_Base__limit = 10
+
+class Base:
+    async def clip(self, x):
+        return min(x, __limit)
+
+    async def twice(self, x):
+        return 2 * await self.clip(x)
+
+async def main():
+    _Base__limit = 1000
+    return await Base.clip(Base(), 50), _Base__limit, await Base.twice(Base(), 50)
+''', min_inlined=0)
+    if Options().stress_seed is None:
+        assert skipped_codes(result)["Base.clip"] == "shadowed", result.report.skipped
+
+
+def test_a_caller_local_spelled_like_the_source_of_a_method_s_global_no_longer_refuses():
+    """F2's other face: in ``Sub`` a local ``__limit`` is ``_Sub__limit``, no clash with
+    ``Base``'s ``_Base__limit``."""
+    assert_same_behaviour('''
+_Base__limit = 10
+
+class Base:
+    async def clip(self, x):
+        return min(x, __limit)
+
+class Sub(Base):
+    async def run(self):
+        __limit = 1000
+        return await super().clip(50), __limit
+''' + '''
+async def main():
+    return await Sub().run()
+''', options=Options(costly_guards=True), inlined={"Base.clip"})
+
+
+@pytest.mark.parametrize("module_binds", ["__limit = 10", "_Base__limit = 10"])
+def test_a_method_of_another_module_reads_its_private_global_under_the_mangled_key(module_binds):
+    """F2: whether the global is bound on every path was asked of ``__limit`` (which the
+    module binds: no class mangles its top level) while the code read ``_Base__limit``: a
+    KeyError where the original raises NameError. Bound under the mangled name, it is read."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/base.py": f"""
+            {module_binds}
+            class Base:
+                async def m(self, x):
+                    return min(x, __limit)
+
+                async def bump(self):
+                    global __limit
+                    __limit += 1
+                    return __limit
+        """,
+        "pkg/app.py": """
+            from .base import Base
+            async def main():
+                out = []
+                try:
+                    out.append(await Base.m(Base(), 50))
+                except (NameError, KeyError) as e:
+                    out.append((type(e).__name__, str(e)))
+                try:
+                    out.append(await Base.bump(Base()))
+                except (NameError, KeyError) as e:
+                    out.append((type(e).__name__, str(e)))
+                return out
+        """,
+    }, options=Options(costly_guards=True), inlined={"pkg.base.Base.m"})
+
+
+LAMBDA_IN_A_FUNCTION = '''
+async def helper():
+    f = lambda __a=5: __a
+    try:
+        return f(__a=3)
+    except TypeError:
+        return "TypeError"
+
+class K:
+    async def m(self):
+        return await helper()
+
+async def main():
+    return await K().m(), await helper()
+'''
+
+LAMBDA_IN_A_METHOD = '''
+import inspect
+
+class Base:
+    async def m(self):
+        f = lambda __a=5: __a
+        g = (x for __i in [1] for x in [__i])
+        try:
+            called = f(__a=3)
+        except TypeError:
+            called = "TypeError"
+        return called, str(inspect.signature(f)), f.__code__.co_varnames, g.gi_code.co_varnames
+
+class Sub(Base):
+    async def n(self):
+        return await Base.m(self)
+
+async def main():
+    return await Base.m(Base()), await Sub().n()
+'''
+
+
+@pytest.mark.decisions
+@pytest.mark.parametrize("source, callee", [(LAMBDA_IN_A_FUNCTION, "helper"), (LAMBDA_IN_A_METHOD, "Base.m")], ids=["function-into-class", "method-elsewhere"])
+def test_private_variables_of_a_nested_scope_keep_the_callee_a_call_under_another_class(source, callee):
+    """F3: a lambda's parameter ``__a`` (and a generator expression's ``__i``) is mangled by
+    the class the code is compiled in: ``f(__a=3)`` bound in one version and raised
+    TypeError in the other."""
+    result = assert_same_behaviour(source, min_inlined=0)
+    reasons = [s.reason for s in result.report.skipped if s.code == "private-name"]
+    assert reasons and all("a scope nested in it binds" in r for r in reasons), result.report.skipped
