@@ -86,6 +86,8 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
       store (it means nothing on an instance);
     * a base of the order, or of a subclass, is one the analysis cannot resolve, and a
       class of the code read customizes lookups: the base may be made from it;
+    * the code assigns ``__bases__`` or ``__class__`` on any object: the orders read are
+      not those the program runs with;
     * a call may make a subclass the analysis does not see (``type("X", (K,), ns)``,
       ``types.new_class``, ``make_dataclass``, a metaclass called): its namespace may hold
       ``__getattribute__`` or a descriptor. Only ``type()`` with a dictionary display not
@@ -105,10 +107,11 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     for module in seen:
         # Installed after a class body (by a class decorator, ``__init_subclass__``, a
         # store on the class): on which class the analysis cannot always tell.
-        stores = module.attribute_stores.get("__getattribute__")
-        if stores:
-            where = "" if module is modules[0] else f"{module.name}, "
-            return f"'__getattribute__' is assigned at {where}line {module.index.line(stores[0].obj)}"
+        for attribute in ("__getattribute__", *_REPARENTING):
+            stores = module.attribute_stores.get(attribute)
+            if stores:
+                where = "" if module is modules[0] else f"{module.name}, "
+                return f"'{attribute}' is assigned at {where}line {module.index.line(stores[0].obj)}"
     # Any instance whose class test may give the method: of the receiver's class or a
     # subclass, of a subclass of the class defining it (``S.run(T())`` for a sibling ``T``),
     # of a class whose base the analysis cannot resolve but may be one of those (``K[int]``,
@@ -171,6 +174,12 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
                 # ``obj.__class__ = Proxy``) passes the class test; its lookup runs code.
                 return f"class '{cls.qualname}' may hold the method as '{name}' and customizes attribute lookup"
     return None
+
+
+#: Stores that change, at run time, a class's bases or an object's class: the orders the
+#: scan below relies on (which classes are related, which customize lookup, which store
+#: the name on their instances) are then not the ones written (review R22d F2).
+_REPARENTING = ("__bases__", "__class__")
 
 
 def _modules_read(modules: tuple[ModuleFacts, ...], top: ClassInfo) -> list[ModuleFacts]:

@@ -826,3 +826,86 @@ def test_fields_of_other_names_leave_the_class_test(fields: str) -> None:
     source = _FIELDS_OF_A_MIXIN.replace("FIELDS", "import typing\n" + fields).replace("MAKE", "")
     result = assert_same_behaviour(source, options=CLASS_METHODS, inlined={"Base.fetch"})
     assert ").fetch is _ai_ref_" in result.code, result.code
+
+
+_REPARENTED = {
+    # ``Logged.__getattribute__`` runs on every lookup on ``K``'s instances once it is a base.
+    "bases_to_a_class_customizing_lookup": ('''
+class Logged:
+    def __getattribute__(self, name):
+        print("lookup", name)
+        return object.__getattribute__(self, name)
+
+class Base:
+    pass
+
+class K(Base):
+    async def m(self, x):
+        return ("K.m", x)
+
+    async def run(self):
+        return await self.m(1)
+
+async def main():
+    k = K()
+    r1 = await k.run()
+    K.__bases__ = (Logged,)
+    return r1, await k.run()
+''', "'__bases__' is assigned"),
+    # ``Fields.__init__`` stores ``self.m``: once a base, it is ``K``'s ``__init__``.
+    "bases_to_a_class_storing_the_name": ('''
+class Fields:
+    def __init__(self):
+        self.m = self.alt
+
+    async def alt(self):
+        return "alt"
+
+class Base:
+    pass
+
+class K(Base):
+    async def m(self):
+        return "K.m"
+
+    async def run(self):
+        return await self.m()
+
+async def main():
+    K.__bases__ = (Fields,)
+    return await K().run()
+''', "'__bases__' is assigned"),
+    # A ``Holder`` that stored ``self.m``, made a ``K``: its attribute shadows ``K.m``.
+    "class_of_an_instance_storing_the_name": ('''
+async def other(self):
+    return "other"
+
+class K:
+    async def m(self):
+        return "K.m"
+
+    async def run(self):
+        return await self.m()
+
+class Holder:
+    def __init__(self):
+        self.m = other.__get__(self)
+
+async def main():
+    h = Holder()
+    h.__class__ = K
+    return await h.run()
+''', "'__class__' is assigned"),
+}
+
+
+@pytest.mark.parametrize("source, why", _REPARENTED.values(), ids=_REPARENTED.keys())
+def test_a_class_s_bases_or_an_object_s_class_assigned_keeps_the_exact_guard(source: str, why: str) -> None:
+    """Review R22d F2: the scan's orders are the classes as written; ``K.__bases__ = ...``
+    or ``obj.__class__ = K`` in the code read makes another class part of the lookup (one
+    customizing it, or storing the name on its instances) and the class test passed where
+    the original found something else."""
+    result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
+    assert not _class_tested(result.code), result.code
+    [skip] = [s for s in result.report.skipped if s.callee == "self.m"]
+    assert skip.code == "guard-cost" and why in skip.reason, skip
