@@ -17,6 +17,7 @@ from ._markers import inline, noinline
 from ._refs import (
     BUILTIN_NAMESPACE,
     BUILTINS,
+    CONFIGURE_AWAIT,
     METHOD_TYPE,
     NOT_FOUND,
     class_cell,
@@ -71,6 +72,7 @@ __all__ = [
     "enter",
     "BUILTINS",
     "BUILTIN_NAMESPACE",
+    "CONFIGURE_AWAIT",
     "METHOD_TYPE",
     "NOT_FOUND",
     "function_of",

@@ -16,6 +16,7 @@ import sys
 import types
 from typing import Any, cast
 
+from ._awaiters import configure_await
 from ._frames import wrapped_function
 
 #: What an instance lookup of a method yields; the guard of an inlined method tests it.
@@ -28,6 +29,11 @@ BUILTINS = builtins
 #: that module's own namespace, where a star import or ``mock.patch("pkg.mod.open")`` may
 #: have put one of the same name.
 BUILTIN_NAMESPACE: dict[str, Any] = builtins.__dict__
+#: The function an inlined ``await configure_await(f(...), flag)`` stands for (rule I7):
+#: its guard also tests the name, so that a patched or rebound ``configure_await`` is still
+#: called (review R22a F1). Taken here, where no ``mock.patch("runtime.configure_await")``
+#: reaches it.
+CONFIGURE_AWAIT = configure_await
 
 
 class _NotFound:
@@ -55,7 +61,8 @@ def function_at(
     only a name: trio renames its public functions' to ``trio``, and any code may set it)."""
     namespace = _namespace_of(module)
     if (
-        is_function(obj, qualname, runtime_async)
+        namespace is not None
+        and is_function(obj, qualname, runtime_async)
         and _runs_in(obj, namespace)  # type: ignore[arg-type]
         and compiled_from(obj, file)  # type: ignore[arg-type]
         and loaded_as_written(namespace)

@@ -200,6 +200,16 @@ class FrameBuilder:
         ``class-methods`` test is made in statements: ``_class_attribute_probe``.)"""
         return self._with_merged(self._own_test(inlining, func), child)
 
+    def _configured(self, site: SitePlan, parent: Frame, test: cst.BaseExpression) -> cst.BaseExpression:
+        """``configure_await is REAL and TEST`` at an I7 site: the inlined frame's exits stand
+        for the call of ``configure_await``, which the original makes, patched or not
+        (review R22a F1). The name is read first, as the original reads it."""
+        written = site.site.configure_func
+        if written is None:
+            return test
+        func = copy(written, {}, parent.rename, self.emission.marks)
+        return cst.BooleanOperation(left=b.is_(func, self.emission.configure_await()), operator=cst.And(), right=test)
+
     @staticmethod
     def _with_merged(test: cst.BaseExpression, child: Frame) -> cst.BaseExpression:
         for merged in child.merged_guards:
@@ -425,14 +435,14 @@ class FrameBuilder:
         if inlining.guard is not Guard.NONE:
             func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename, marks)
             if inlining.merged_guard:  # (identity guards only: planner._merged)
-                self._merge(self.guard(inlining, child, func), parent)
+                self._merge(self._configured(site, parent, self.guard(inlining, child, func)), parent)
             else:
                 probe: list[Emitted] = []
                 if inlining.guard is Guard.CLASS_ATTRIBUTE:
                     probe, found = self._class_attribute_probe(inlining, func, call.receiver, number)
-                    test = self._with_merged(found, child)
+                    test = self._configured(site, parent, self._with_merged(found, child))
                 else:
-                    test = self.guard(inlining, child, func)
+                    test = self._configured(site, parent, self.guard(inlining, child, func))
                 awaited = cst.Await(expression=call.fallback)
                 call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
                 stmts = [*probe, b.if_(test, frame_code, [call_it])]

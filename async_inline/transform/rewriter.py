@@ -232,7 +232,13 @@ def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:
     assert alias is not None
     imported = cst.Import(names=[cst.ImportAlias(name=cst.Name("runtime"), asname=cst.AsName(name=cst.Name(alias)))])
     body.insert(at, b.line(imported))
-    aliases = ((emission.method_type_alias, "METHOD_TYPE"), (emission.hooks_alias, "hooks"), (emission.state_alias, "state"), (emission.builtin_namespace_alias, "BUILTIN_NAMESPACE"))
+    aliases = (
+        (emission.method_type_alias, "METHOD_TYPE"),
+        (emission.hooks_alias, "hooks"),
+        (emission.state_alias, "state"),
+        (emission.builtin_namespace_alias, "BUILTIN_NAMESPACE"),
+        (emission.configure_await_alias, "CONFIGURE_AWAIT"),
+    )
     for generated, attribute in aliases:
         if generated is not None:
             at += 1

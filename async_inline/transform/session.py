@@ -94,6 +94,7 @@ class Emission:
         self.runtime_alias: str | None = None
         self.method_type_alias: str | None = None
         self.builtin_namespace_alias: str | None = None
+        self.configure_await_alias: str | None = None
         #: Builtin name -> its module-level alias (``builtin``).
         self.builtin_aliases: dict[str, str] = {}
         #: Callees (by key) that some site guards with the class test of ``class-methods``.
@@ -181,6 +182,14 @@ class Emission:
             self.runtime()
             self.method_type_alias = self.names.make("ai_MethodType")
         return self.method_type_alias
+
+    def configure_await(self) -> cst.Name:
+        """The module-level alias of the real ``runtime.configure_await``, for the guards of
+        I7 sites."""
+        if self.configure_await_alias is None:
+            self.runtime()
+            self.configure_await_alias = self.names.make("ai_configure_await")
+        return cst.Name(self.configure_await_alias)
 
     def builtin_namespace(self) -> cst.Name:
         """The module-level alias of the builtins' namespace (via runtime), where code of

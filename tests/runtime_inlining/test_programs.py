@@ -178,6 +178,67 @@ async def main():
     assert not result.report.inlined
 
 
+CONFIGURE_AWAIT_PATCHED = '''
+from unittest import mock
+import runtime
+from runtime import async_method, configure_await, yield_, SynchronizationContext, QueueContext, ThreadPool
+
+ui = QueueContext("ui")
+calls = []
+
+
+def where():
+    w = runtime.running_on()
+    return "pool" if w is ThreadPool else getattr(w, "name", None)
+
+
+def keep_context(awaitable, flag):  # a double recording the flag and ignoring it
+    calls.append(flag)
+    return awaitable
+
+
+@async_method
+async def callee():
+    SynchronizationContext.set_current(None)
+    await yield_()
+    return 1
+
+
+async def main():
+    SynchronizationContext.set_current(ui)
+    await yield_()
+    for i in range(2):
+        r = await configure_await(callee(), False)
+        print("after", i, r, where(), calls)
+        SynchronizationContext.set_current(ui)
+        await yield_()
+    with mock.patch(f"{__name__}.configure_await", keep_context):
+        r = await configure_await(callee(), False)
+    print("after patch", r, where(), calls)
+    SynchronizationContext.set_current(ui)
+    await yield_()
+    with mock.patch("runtime.configure_await", keep_context):
+        r = await runtime.configure_await(callee(), False)
+    print("after runtime patch", r, where(), calls)
+    return ui.posts
+'''
+
+
+def _run_deterministic(coro):
+    with runtime.deterministic():
+        return runtime.run(coro)
+
+
+def test_I7_a_patched_configure_await_is_called():
+    """I7, review R22a F1: the guard tested only the callee, so the inlined exits stood for
+    a ``configure_await`` that ``mock.patch`` had replaced (at the name the module imported,
+    or on ``runtime``): the double was never called and the caller went on in the pool
+    where the original went on in ``ui``. The guard now also tests ``configure_await``."""
+    result = assert_same_behaviour(CONFIGURE_AWAIT_PATCHED, runner=_run_deterministic)
+    if Options().stress_seed is None:
+        assert "configure_await is _ai_configure_await" in result.code, result.code
+
+
 def _run_closing_contexts(coro):
     """``runtime.run``, then the program's queue contexts (``contexts``) are closed
     (``coro``: of a plain ``main``, whose globals are the program's)."""
