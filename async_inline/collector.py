@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
 
 
 @contextlib.contextmanager
 def paused() -> Iterator[None]:
-    """Leaves the collector off if it was off; harmless when threads rewrite at once (one
-    of them may turn it back on early, which only brings a pass forward)."""
-    if not gc.isenabled():
+    """Leaves the collector as it is if it is off, or if other threads run: the switch is
+    the process's, and the import hook rewrites inside the program, whose other threads
+    would see the collector off meanwhile, and whose ``gc.disable()`` then would be undone
+    when the rewrite ends (review R22a F2)."""
+    if not gc.isenabled() or threading.active_count() > 1:
         yield
         return
     gc.disable()

@@ -137,6 +137,7 @@ def test_the_collector_is_paused_during_a_rewrite_and_restored_after(monkeypatch
             yield
 
     monkeypatch.setattr(collector, "paused", __import__("contextlib").contextmanager(spying))
+    monkeypatch.setattr(collector.threading, "active_count", lambda: 1)  # (pytest-xdist's workers run threads)
     assert gc.isenabled()
     rewrite_source(SOURCE)
     with pytest.raises(SourceError):
@@ -148,6 +149,29 @@ def test_the_collector_is_paused_during_a_rewrite_and_restored_after(monkeypatch
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_the_collector_is_left_alone_while_other_threads_run():
+    """Review R22a F2: the switch is the process's. Paused while the import hook rewrote
+    in one thread, the collector was off for the program's other threads, and a
+    ``gc.disable()`` of theirs was undone when the rewrite ended."""
+    import gc
+    import threading
+
+    from async_inline import collector
+
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        with collector.paused():
+            assert gc.isenabled()
+            gc.disable()  # another thread turns it off meanwhile
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        release.set()
+        other.join()
 
 
 def test_options_are_validated():
