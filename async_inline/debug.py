@@ -26,6 +26,7 @@ import linecache
 import pdb
 import re
 import sys
+import threading
 import traceback
 import types
 from collections.abc import Iterator
@@ -34,7 +35,7 @@ from typing import Any
 
 from .hook.positions import MARKER, instruction_positions
 
-__all__ = ["LogicalFrame", "Pdb", "excepthook", "format_exception", "install_excepthook", "logical_frames", "logical_stack", "logical_tb", "post_mortem", "tb_entry_frames"]
+__all__ = ["LogicalFrame", "Pdb", "excepthook", "format_exception", "install_excepthook", "logical_frames", "logical_stack", "logical_tb", "post_mortem", "tb_entry_frames", "thread_excepthook"]
 
 #: Name tag shown after an inlined frame's function name in printed tracebacks.
 INLINED_TAG = "[inlined]"
@@ -362,10 +363,34 @@ def excepthook(kind: type[BaseException], value: BaseException, tb: types.Traceb
     sys.stderr.write(text)
 
 
+def thread_excepthook(args: threading.ExceptHookArgs) -> None:
+    """A ``threading.excepthook`` printing logical frames, as the default one prints
+    physical ones (review R22a F3: a thread's uncaught exception showed the callee's line
+    under the caller's name)."""
+    value = args.exc_value
+    stderr = sys.stderr if sys.stderr is not None else getattr(args.thread, "_stderr", None)
+    if args.exc_type is SystemExit or value is None or stderr is None:
+        threading.__excepthook__(args)
+        return
+    if value.__traceback__ is not args.exc_traceback:
+        value = value.with_traceback(args.exc_traceback)
+    try:
+        text = "".join(format_exception(value))
+    except Exception:  # never lose the user's traceback over ours
+        threading.__excepthook__(args)
+        return
+    name = args.thread.name if args.thread is not None else threading.get_ident()
+    stderr.write(f"Exception in thread {name}:\n{text}")
+    stderr.flush()
+
+
 def install_excepthook() -> None:
-    """Make ``excepthook`` the ``sys.excepthook``, unless the program set its own."""
+    """Make ``excepthook`` the ``sys.excepthook``, and ``thread_excepthook`` the
+    ``threading.excepthook``, unless the program set its own."""
     if sys.excepthook is sys.__excepthook__:
         sys.excepthook = excepthook
+    if threading.excepthook is threading.__excepthook__:
+        threading.excepthook = thread_excepthook
 
 
 # -- debugging --------------------------------------------------------------------------

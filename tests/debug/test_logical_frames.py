@@ -72,6 +72,21 @@ def test_run_tags_the_inlined_frames(tmp_path: Path) -> None:
     assert "in divide [inlined]" in inlined and "in run_handler [inlined]" in inlined and "in execute_strict\n" in inlined
 
 
+def test_run_prints_a_thread_s_traceback_as_python_prints_it(tmp_path: Path) -> None:
+    """Review R22a F3: ``run`` set ``sys.excepthook`` only; an exception a thread did not
+    catch showed the callee's line under the caller's name."""
+    script = tmp_path / "threaded.py"
+    script.write_text(THREE_LEVELS + "\n\nimport threading\nt = threading.Thread(target=asyncio.run, args=(execute_strict(3),), name='worker')\nt.start()\nt.join()\n")
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, check=False)
+    inlined = subprocess.run([sys.executable, "-m", "async_inline", "run", str(script)], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert plain.returncode == inlined.returncode == 0
+    expected = _entries(plain.stderr, script)
+    assert [name for name, _, _ in expected] == ["execute_strict", "run_handler", "divide"], plain.stderr
+    assert _entries(inlined.stderr, script) == expected, inlined.stderr
+    assert inlined.stderr.splitlines()[0] == plain.stderr.splitlines()[0] == "Exception in thread worker:"
+    assert plain.stderr.splitlines()[-1] == inlined.stderr.splitlines()[-1]
+
+
 def _module(tmp_path: Path, name: str, text: str):  # type: ignore[no-untyped-def]
     import importlib
 
