@@ -360,7 +360,7 @@ def _runs_in(function: types.FunctionType, namespace: dict[str, Any] | None) -> 
     sandbox sets ``module.__builtins__`` before ``exec_module``), which its functions then
     read (review R22d F1): then a site stays a call."""
     own = _own_function(function)
-    return own.__globals__ is namespace and own.__builtins__ is BUILTIN_NAMESPACE  # type: ignore[attr-defined]
+    return own.__globals__ is namespace and getattr(own, "__builtins__", None) is BUILTIN_NAMESPACE
 
 
 def _own_function(function: types.FunctionType) -> types.FunctionType:
