@@ -127,19 +127,41 @@ _OPERAND_FORMS = frozenset({
 
 def position_problem(root: cst.CSTNode, target: cst.CSTNode) -> str | None:
     """Why an await at ``target`` inside expression ``root`` cannot be linearized, or None."""
+    path = _path_ids(root, target)
     node = root
     while node is not target:
         ops = operands(node)
         for child in ops.opaque:
-            if contains(child, target):
+            if id(child) in path:
                 return f"the await is {ops.why_opaque}"
-        index = next((i for i, op in enumerate(ops.ordered) if contains(op.node, target)), None)
+        index = next((i for i, op in enumerate(ops.ordered) if id(op.node) in path), None)
         if index is None:
             return "the await is in a position whose evaluation order is not modelled"
         if any(op.starred for op in ops.ordered[:index]):
             return "an unpacking (* or **) is evaluated before the await"
         node = ops.ordered[index].node
     return None
+
+
+def _path_ids(root: cst.CSTNode, target: cst.CSTNode) -> frozenset[int]:
+    """The ids of the nodes from ``root`` down to ``target`` (empty if ``target`` is not in
+    it): one walk, where asking each level's operands whether they contain the target
+    walked the tree again at every level, cubic in a long chain of awaits (``await g(0) +
+    await g(1) + ...``: 200 terms took 5.5 s; review R22b F1)."""
+    parents: dict[int, cst.CSTNode] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is target:
+            path = {id(node)}
+            while node is not root:
+                node = parents[id(node)]
+                path.add(id(node))
+            return frozenset(path)
+        for child in children(node):
+            parents[id(child)] = node
+            stack.append(child)
+    return frozenset()
 
 
 def header_expressions(stmt: cst.CSTNode) -> tuple[Sequence[cst.CSTNode], Sequence[cst.CSTNode]]:
