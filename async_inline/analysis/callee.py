@@ -363,7 +363,7 @@ def calls_frame_introspection(index: ScopeIndex, nodes: Iterable[cst.CSTNode]) -
     attribute of it (a dict in an imported module, the builtins module in a script) reaches
     ``locals`` and ``vars`` (review R22c F5)."""
     nodes = list(nodes)
-    if any(type(node) is cst.Name and node.value == "__builtins__" for node in nodes):
+    if any(type(node) is cst.Name and node.value == "__builtins__" and index.role(node) is not Role.OTHER for node in nodes):
         return "a builtin through __builtins__"
     return _first_call(index, nodes, FRAME_INTROSPECTION, _INTROSPECTION_TAILS, LOCALS_WITHOUT_ARGS)
 
@@ -685,7 +685,7 @@ def _classify_names(
         elif isinstance(target, (GlobalScope, BuiltinScope)):
             # A method's private global is its class's mangled name in the module: checked,
             # read and declared ``global`` under that spelling (review R22c F1, F2).
-            spelled = _as_mangled(owner, name.value)
+            spelled = as_mangled(owner, name.value)
             out.free_names.add(spelled)
             if role is not Role.DECL:
                 out.global_uses[name] = spelled
@@ -939,7 +939,7 @@ def mangling_prefix(class_name: str | None) -> str | None:
     return mangle(class_name, "") if class_name is not None else None
 
 
-def _as_mangled(owner: Owner | None, name: str) -> str:
+def as_mangled(owner: Owner | None, name: str) -> str:
     """``name`` as the body of a method of ``owner`` spells it to the module."""
     if owner is None or not is_private_name(name):
         return name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import ClassScope, GlobalScope, Scope
+from libcst.metadata import Scope
 
 from ..tree import children, walk
 from .callee import calls_frame_introspection
@@ -48,7 +48,7 @@ def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str, key:
         qualname=qualname,
         scope=scope,
         identifiers=frozenset(n.value for n in walk(fdef) if type(n) is cst.Name),
-        mangled_by=_mangling_class(scope),
+        mangled_by=index.mangling_class(scope),
         introspection=calls_frame_introspection(index, walk(fdef.body)),
         key=key,
         owner=owner,
@@ -56,16 +56,6 @@ def analyze_caller(index: ScopeIndex, fdef: cst.FunctionDef, qualname: str, key:
         first_param=params[0].name.value if params and kind in (MethodKind.INSTANCE, MethodKind.CLASS) else None,
         is_async_generator=_yields(fdef),
     )
-
-
-def _mangling_class(scope: Scope) -> str | None:
-    current: Scope | None = scope
-    while current is not None and not isinstance(current, GlobalScope):
-        if isinstance(current, ClassScope):
-            assert isinstance(current.node, cst.ClassDef)
-            return current.node.name.value
-        current = current.parent
-    return None
 
 
 def _yields(fdef: cst.FunctionDef) -> bool:

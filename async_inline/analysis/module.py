@@ -17,7 +17,7 @@ from libcst.metadata.scope_provider import AnnotationScope
 from ..options import noinline_matches
 from ..pyast import QUIET_FILE, compile_quietly
 from ..tree import future_features, statements_of, walk
-from .callee import CalleeInfo, Owner, analyze_callee, names_an_exception
+from .callee import CalleeInfo, Owner, analyze_callee, is_private_name, mangle, names_an_exception
 from .classes import UNKNOWN, ClassInfo, analyze_class, is_overload_stub, module_classes
 from .comprehensions import ComprehensionNames, comprehension_names
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
@@ -35,6 +35,21 @@ if TYPE_CHECKING:
 #: The globals the import system sets in every module it runs (``__file__``,
 #: ``__cached__`` and ``__path__`` only in some).
 _ALWAYS_SET_DUNDERS = frozenset({"__name__", "__doc__", "__package__", "__spec__", "__loader__", "__builtins__"})
+
+
+def _global_spellings(index: ScopeIndex) -> Iterator[str]:
+    """The names code of the module reads as globals, builtins or type parameters, or
+    declares ``global``, as the module's namespace spells them: a private name in a class
+    also as the class mangles it (``__z`` in a method of ``A`` reads ``_A__z``, which a
+    callee's local of that spelling inlined beside it would shadow: review R23a F1)."""
+    for node, role in index.roles.items():
+        if role is Role.DECL or (role.reads and isinstance(index.use_scope(node), (GlobalScope, BuiltinScope, AnnotationScope))):
+            yield node.value
+            scope = index.scope_of(node) if is_private_name(node.value) else None
+            mangling = index.mangling_class(scope) if scope is not None else None
+            spelled = mangle(mangling, node.value) if mangling is not None else None
+            if spelled is not None:
+                yield spelled
 
 
 class ModuleFacts:
@@ -81,13 +96,7 @@ class ModuleFacts:
         #: class, or declares ``global``: no callee local may take them (inlined code could
         #: read them; a callee inlined beside it may declare the name global in the whole
         #: caller, review R13 f1). Generated code reads builtins by aliases.
-        self.reserved_free = index.declared_global() | frozenset(
-            {
-                n.value
-                for n, role in index.roles.items()
-                if role.reads and isinstance(index.use_scope(n), (GlobalScope, BuiltinScope, AnnotationScope))
-            }
-        )
+        self.reserved_free = index.declared_global() | frozenset(_global_spellings(index))
         self._returns: dict[str, ReturnPlan] = {}
         self._per_function: dict[tuple[str, int], Any] = {}
         self._stable: dict[Scope, frozenset[str]] = {}

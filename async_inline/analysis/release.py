@@ -37,7 +37,7 @@ from collections.abc import Callable, Collection, Iterable
 import libcst as cst
 
 from ..tree import walk
-from .callee import CalleeInfo
+from .callee import CalleeInfo, as_mangled
 from .module import ModuleFacts
 from .scopes import Role, ScopeIndex
 
@@ -145,8 +145,9 @@ def _release_order(facts: ModuleFacts, callee: CalleeInfo) -> tuple[str, ...]:
     if code is None:
         return callee.locals
     place = {name: i for i, name in enumerate((*code.co_varnames, *code.co_cellvars)) if name}
-    known = sorted((local for local in callee.locals if local in place), key=place.__getitem__)
-    return (*known, *(local for local in callee.locals if local not in place))
+    # A method's private local is its class's mangled name there (review R23a F3).
+    at = {local: i for local in callee.locals if (i := place.get(as_mangled(callee.owner, local))) is not None}
+    return (*sorted(at, key=at.__getitem__), *(local for local in callee.locals if local not in at))
 
 
 def _code_of(facts: ModuleFacts, callee: CalleeInfo) -> types.CodeType | None:

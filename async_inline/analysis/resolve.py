@@ -20,9 +20,9 @@ from enum import Enum
 
 import libcst as cst
 import libcst.matchers as m
-from libcst.metadata import BuiltinScope, Scope
+from libcst.metadata import BuiltinScope, GlobalScope, Scope
 
-from .callee import CalleeInfo
+from .callee import CalleeInfo, is_private_name
 from .caller import CallerInfo
 from .class_test import ClassTest
 from .classes import UNKNOWN, ClassInfo, MethodKind, find_method
@@ -139,6 +139,9 @@ def resolve(where: SiteScope, call: cst.Call) -> Target | Refusal:
     facts, method = where.facts, where.method
     func = call.func
     first = method.first_param if method is not None else None
+    mangled = _mangled_root(where, func)
+    if mangled is not None:
+        return mangled
     if isinstance(func, cst.Name):
         return _function(facts, func, first)
     if not isinstance(func, cst.Attribute):
@@ -169,6 +172,24 @@ def resolve(where: SiteScope, call: cst.Call) -> Target | Refusal:
     callee = owner_facts.method(cls, name)
     test = ClassTest(order, name, (facts, owner_facts, *where.read_along))
     return Target(callee, _lookup(found_def.kind, instance), shape, owner_facts, receiver_class, order.via(cls, via), test)
+
+
+def _mangled_root(where: SiteScope, func: cst.BaseExpression) -> Refusal | None:
+    """In a class, ``__helper`` (or ``__mod.f``) names ``_K__helper``: the module's
+    ``__helper`` is another object, and taking it for the callee ran its body under
+    ``no-rebinding`` (review R23a F2)."""
+    root = func
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name) or not is_private_name(root.value):
+        return None
+    index = where.facts.index
+    if not isinstance(index.use_scope(root), (GlobalScope, BuiltinScope)):
+        return None  # (a local: its every use is mangled alike)
+    mangling = index.mangling_class(where.scope)
+    if mangling is None:
+        return None
+    return Refusal(RefusalCode.PRIVATE_NAME, f"class {mangling} mangles '{root.value}', which names another variable there")
 
 
 def _function(facts: ModuleFacts, func: cst.Name, first: str | None) -> Target | Refusal:

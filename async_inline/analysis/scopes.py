@@ -351,6 +351,17 @@ class ScopeIndex:
         """``"global"`` or ``"nonlocal"`` when ``scope`` declares ``name`` so, else None."""
         return self._declared.get(scope, {}).get(name)
 
+    def mangling_class(self, scope: Scope) -> str | None:
+        """The name of the class whose body mangles the private names of code in ``scope``
+        (the innermost class around it), if any."""
+        current: Scope | None = scope
+        while current is not None and not isinstance(current, GlobalScope):
+            if isinstance(current, ClassScope):
+                assert isinstance(current.node, cst.ClassDef)
+                return current.node.name.value
+            current = current.parent
+        return None
+
     def declared_global(self) -> frozenset[str]:
         """Names some scope of the module declares ``global``."""
         return frozenset(name for declared in self._declared.values() for name, kind in declared.items() if kind == "global")

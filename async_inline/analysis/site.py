@@ -425,7 +425,9 @@ def _names_refusal(
             return Refusal(RefusalCode.UNSUPPORTED, f"reads '{name}', a type parameter of its class, which the caller does not see")
     guard_reads = {callee.name} if target.lookup is Lookup.NAME and not foreign else set()
     for used in sorted(plain | guard_reads):
-        declared = index.declaration_line(caller.scope, used)
+        # (The caller's class may spell a name the callee's class mangled, or the reverse.)
+        twin = other_spelling(used, caller.mangled_by)
+        declared = max((line for n in (used, twin) if n is not None and (line := index.declaration_line(caller.scope, n)) is not None), default=None)
         if declared is not None and declared >= ctx.placement_line:
             return Refusal(
                 RefusalCode.POSITION, f"the caller declares '{used}' global after this await, and the inlined code would use it first"

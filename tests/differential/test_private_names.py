@@ -201,3 +201,132 @@ def test_private_variables_of_a_nested_scope_keep_the_callee_a_call_under_anothe
     result = assert_same_behaviour(source, min_inlined=0)
     reasons = [s.reason for s in result.report.skipped if s.code == "private-name"]
     assert reasons and all("a scope nested in it binds" in r for r in reasons), result.report.skipped
+
+
+_LOCAL_SPELLED_LIKE_A_MANGLED_GLOBAL = '''
+_A__z = "global"
+
+class A:
+    async def get(self):
+        return __z
+
+async def h():
+    _A__z = "local of h"
+    return _A__z
+
+async def main():
+    FIRST
+    SECOND
+    return x, y
+'''
+
+
+@pytest.mark.parametrize("order", ["h first", "A.get first"])
+def test_a_callee_local_spelled_like_a_method_s_mangled_global_is_renamed(order):
+    """Review R23a F1: the names the module reads as globals were kept as written (``__z``),
+    not as ``A``'s code reads them (``_A__z``): ``h``'s local ``_A__z`` kept its name in
+    ``main``, and the inlined ``A.get`` read it (or raised UnboundLocalError)."""
+    first, second = "x = await h()", "y = await A.get(A())"
+    if order != "h first":
+        first, second = second, first
+    assert_same_behaviour(_LOCAL_SPELLED_LIKE_A_MANGLED_GLOBAL.replace("FIRST", first).replace("SECOND", second), inlined={"h", "A.get"})
+
+
+_DECLARED_AFTER_THE_SITE = {
+    # The caller, in the method's class, declares the global after the await.
+    "method_read": '''
+class A:
+    async def get(self):
+        return __last
+
+    async def run(self):
+        r = await A.get(self)
+        global __last
+        __last = 9
+        return r, __last
+''',
+    "method_write": '''
+class A:
+    async def put(self, v):
+        global __last
+        __last = v
+        return __last
+
+    async def run(self):
+        r = await A.put(self, 5)
+        global __last
+        __last += 1
+        return r, __last
+''',
+    # A function declaring the mangled spelling, awaited in the class that mangles to it.
+    "function_write": '''
+async def put(v):
+    global _A__last
+    _A__last = v
+    return v
+
+class A:
+    async def run(self):
+        r = await put(5)
+        global __last
+        __last += 1
+        return r, __last
+''',
+}
+
+
+@pytest.mark.parametrize("source", _DECLARED_AFTER_THE_SITE.values(), ids=_DECLARED_AFTER_THE_SITE.keys())
+def test_a_global_declared_after_the_site_under_the_other_spelling_keeps_the_call(source):
+    """Review R23a F5: the position check asked for the caller's ``global`` declaration of
+    one spelling while the caller declared the other: the site was inlined and the output
+    did not compile (``used prior to global declaration``). It stays a call (``position``)."""
+    result = assert_same_behaviour("_A__last = 0\n" + source + "\nasync def main():\n    return await A.run(A())\n", min_inlined=0)
+    if Options().stress_seed is None:
+        assert "position" in {s.code for s in result.report.skipped}, result.report.skipped
+
+
+def test_a_method_s_private_locals_are_released_in_its_frame_s_order():
+    """Review R23a F3: the release order looked a method's locals up in ``co_varnames`` as
+    written; ``__a`` is ``_A__a`` there, so it went last instead of first."""
+    assert_same_behaviour('''
+class D:
+    def __init__(self, n):
+        self.n = n
+    def __del__(self):
+        print("del", self.n)
+
+class A:
+    async def m(self):
+        __a = D("a")
+        b = D("b")
+        return 1
+
+async def main():
+    r = await A.m(A())
+    print("after")
+    return r
+''', inlined={"A.m"})
+
+
+@pytest.mark.decisions
+@pytest.mark.parametrize("options", [Options(), Options(assume=frozenset({"no-rebinding"}))], ids=["default", "no-rebinding"])
+def test_a_private_function_name_awaited_in_a_method_names_the_mangled_global(options):
+    """Review R23a F2: in a method of ``A``, ``__helper`` is ``_A__helper``; the resolver
+    took the module's ``__helper`` as written, whose body ran under ``no-rebinding`` (with
+    guards, a guard that always failed). It stays a call (``private-name``)."""
+    result = assert_same_behaviour('''
+async def __helper():
+    return "module __helper"
+
+async def _A__helper():
+    return "A helper"
+
+class A:
+    async def m(self):
+        return await __helper()
+
+async def main():
+    return await A().m(), await __helper()
+''', options=options, min_inlined=0)
+    [skip] = [s for s in result.report.skipped if s.callee == "__helper"]
+    assert skip.code == "private-name" and "class A mangles '__helper'" in skip.reason, skip
