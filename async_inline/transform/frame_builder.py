@@ -204,11 +204,14 @@ class FrameBuilder:
         """``configure_await is REAL and TEST`` at an I7 site: the inlined frame's exits stand
         for the call of ``configure_await``, which the original makes, patched or not
         (review R22a F1). The name is read first, as the original reads it."""
+        configured = self._configure_test(site, parent)
+        return test if configured is None else cst.BooleanOperation(left=configured, operator=cst.And(), right=test)
+
+    def _configure_test(self, site: SitePlan, parent: Frame) -> cst.BaseExpression | None:
         written = site.site.configure_func
         if written is None:
-            return test
-        func = copy(written, {}, parent.rename, self.emission.marks)
-        return cst.BooleanOperation(left=b.is_(func, self.emission.configure_await()), operator=cst.And(), right=test)
+            return None
+        return b.is_(copy(written, {}, parent.rename, self.emission.marks), self.emission.configure_await())
 
     @staticmethod
     def _with_merged(test: cst.BaseExpression, child: Frame) -> cst.BaseExpression:
@@ -432,20 +435,24 @@ class FrameBuilder:
             frame_code = [b.if_(defaults.unchanged, frame_code, self._call_instead(defaults.again, passed, silent, result, number))]
         frame_code = [*call.arg_code, *frame_code]
         stmts: list[Emitted] = frame_code
+        probe: list[Emitted] = []
+        test: cst.BaseExpression | None = None
         if inlining.guard is not Guard.NONE:
             func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename, marks)
             if inlining.merged_guard:  # (identity guards only: planner._merged)
                 self._merge(self._configured(site, parent, self.guard(inlining, child, func)), parent)
+            elif inlining.guard is Guard.CLASS_ATTRIBUTE:
+                probe, found = self._class_attribute_probe(inlining, func, call.receiver, number)
+                test = self._configured(site, parent, self._with_merged(found, child))
             else:
-                probe: list[Emitted] = []
-                if inlining.guard is Guard.CLASS_ATTRIBUTE:
-                    probe, found = self._class_attribute_probe(inlining, func, call.receiver, number)
-                    test = self._configured(site, parent, self._with_merged(found, child))
-                else:
-                    test = self._configured(site, parent, self.guard(inlining, child, func))
-                awaited = cst.Await(expression=call.fallback)
-                call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
-                stmts = [*probe, b.if_(test, frame_code, [call_it])]
+                test = self._configured(site, parent, self.guard(inlining, child, func))
+        elif site.site.configure_func is not None:
+            # No-rebinding promises the callee, not configure_await (review R23a F4).
+            test = self._configure_test(site, parent)
+        if test is not None:
+            awaited = cst.Await(expression=call.fallback)
+            call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)
+            stmts = [*probe, b.if_(test, frame_code, [call_it])]
         for stmt in stmts:
             marks.mark_tree(stmt, site.line)
         return stmts, result if call.into is None else None

@@ -229,12 +229,14 @@ def _run_deterministic(coro):
         return runtime.run(coro)
 
 
-def test_I7_a_patched_configure_await_is_called():
+@pytest.mark.parametrize("options", [Options(), Options(assume=frozenset({"no-rebinding"}))], ids=["default", "no-rebinding"])
+def test_I7_a_patched_configure_await_is_called(options):
     """I7, review R22a F1: the guard tested only the callee, so the inlined exits stood for
     a ``configure_await`` that ``mock.patch`` had replaced (at the name the module imported,
     or on ``runtime``): the double was never called and the caller went on in the pool
-    where the original went on in ``ui``. The guard now also tests ``configure_await``."""
-    result = assert_same_behaviour(CONFIGURE_AWAIT_PATCHED, runner=_run_deterministic)
+    where the original went on in ``ui``. The guard now also tests ``configure_await``, and
+    so does a site of ``no-rebinding``, which promises the callee only (review R23a F4)."""
+    result = assert_same_behaviour(CONFIGURE_AWAIT_PATCHED, options=options, runner=_run_deterministic)
     if Options().stress_seed is None:
         assert "configure_await is _ai_configure_await" in result.code, result.code
 
