@@ -421,6 +421,21 @@ async def main():
 }
 
 
+@pytest.mark.decisions
+def test_the_name_builtins_as_an_attribute_or_a_keyword_is_no_introspection():
+    """Review R23a O1: only a read of the variable ``__builtins__`` reaches ``locals``; an
+    attribute or a keyword of that name kept every site of the caller a call."""
+    result = assert_same_behaviour('''
+async def f(x):
+    return f.__builtins__ is not None, dict(__builtins__=x)
+
+async def main():
+    a = await f(2)
+    return a, main.__builtins__ is not None
+''', inlined={"f"})
+    assert not result.report.skipped, result.report.skipped
+
+
 @pytest.mark.parametrize("expected, source", _INTROSPECTION_ALIASES.values(), ids=_INTROSPECTION_ALIASES.keys())
 def test_frame_introspection_through_another_name_is_detected(expected, source):
     """``locals``, ``sys._getframe`` ... reached through another name (an import with
