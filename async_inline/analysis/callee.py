@@ -184,6 +184,9 @@ class CalleeInfo:
     #: with the name the method's class mangles it to: emitted mangled, so that no other
     #: class mangles them again.
     mangled: dict[cst.Name, str] = field(default_factory=dict)
+    #: The identifiers of the definition that start with an underscore: two of them may be
+    #: one variable in a class (``__y`` and ``_A__y`` in class ``A``).
+    underscored: frozenset[str] = frozenset()
     #: Private variables of scopes nested in the body (a lambda's parameter, a
     #: comprehension's variable): the class around the code mangles them, so they are
     #: other variables (other keyword parameters) under another class.
@@ -768,6 +771,7 @@ def analyze_callee(
         private_names=frozenset() if owner is not None else frozenset(names.private_names | _private_attributes(nodes)),
         mangled=mangled,
         nested_private_names=frozenset(names.nested_private_names),
+        underscored=frozenset(n.value for n in walk(fdef) if type(n) is cst.Name and n.value.startswith("_")),
         class_cell_uses=tuple(names.class_cell_uses),
         maybe_unassigned=frozenset(unassigned),
         rebound_params=frozenset(names.rebound_params),
@@ -944,6 +948,17 @@ def as_mangled(owner: Owner | None, name: str) -> str:
     if owner is None or not is_private_name(name):
         return name
     return mangle(owner.class_name, name) or name
+
+
+def spelled_twice(names: Iterable[str], class_name: str | None) -> str | None:
+    """A name of ``names`` whose other spelling in code of class ``class_name`` is among
+    them too (``__y`` and ``_A__y``: one variable there, two elsewhere), if any. The
+    analysis takes each spelling for a variable of its own, which holds where no class
+    mangles them (reviews R24a F2, F3)."""
+    if class_name is None:
+        return None
+    names = set(names)
+    return next((name for name in sorted(names) if is_private_name(name) and other_spelling(name, class_name) in names), None)
 
 
 def other_spelling(name: str, class_name: str | None) -> str | None:

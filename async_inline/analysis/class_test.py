@@ -19,6 +19,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from ..tree import statements_of, walk
+from .callee import is_private_name
 from .classes import UNKNOWN, ClassInfo, MethodKind, caller_method_kind, method_kind, small_targets
 from .module import ANY_ATTRIBUTE, AttributeStore, ModuleFacts, positional_argument
 from .references import ClassOrder, RefKind, class_order, facts_of, reference
@@ -59,6 +60,7 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     whose class's order is ``order``, as far as ``modules`` show (``modules[0]`` is the
     site's):
 
+    * the method is private (``__m``): code names its attribute ``_K__m``;
     * a class of the order is a metaclass (derives from ``type``, ``abc.ABCMeta``, ``enum.EnumMeta``):
       its instances are classes, and a class's own attributes, of any class of its order,
       come before the metaclass's methods in a lookup on it (review R19 z2: a class made by
@@ -92,6 +94,10 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
       ``types.new_class``, ``make_dataclass``, a metaclass called): its namespace may hold
       ``__getattribute__`` or a descriptor. Only ``type()`` with a dictionary display not
       binding either, on bases the analysis knows, is read."""
+    if is_private_name(name):
+        # Its attribute is the mangled name (``_K__m``), which stores, patches and bindings
+        # name that way while the scan below reads ``__m`` (review R24a F1).
+        return f"'{name}' is a private method, whose attribute other code names otherwise"
     for cls in order.classes:
         if cls is not UNKNOWN and cls.customizes_lookup:
             return f"class '{cls.qualname}' customizes attribute lookup"

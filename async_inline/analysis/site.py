@@ -17,7 +17,16 @@ from libcst.metadata import BuiltinScope, GlobalScope
 
 from .binding import ParamSource, bind_arguments
 from .builtin_names import BUILTIN_NAMES
-from .callee import GENERATED_PREFIX, CalleeInfo, ParamKind, is_immutable_literal, is_private_name, mangling_prefix, other_spelling
+from .callee import (
+    GENERATED_PREFIX,
+    CalleeInfo,
+    ParamKind,
+    is_immutable_literal,
+    is_private_name,
+    mangling_prefix,
+    other_spelling,
+    spelled_twice,
+)
 from .caller import CallerInfo
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .guards import Guard, GuardPolicy, choose_guard
@@ -432,6 +441,18 @@ def _names_refusal(
             return Refusal(
                 RefusalCode.POSITION, f"the caller declares '{used}' global after this await, and the inlined code would use it first"
             )
+    for class_name in dict.fromkeys((callee.owner.class_name if callee.owner is not None else None, caller.mangled_by)):
+        twice = spelled_twice(callee.underscored, class_name)
+        if twice is not None:
+            return Refusal(
+                RefusalCode.PRIVATE_NAME,
+                f"it names '{twice}' also as '{other_spelling(twice, class_name)}', one variable in class {class_name} and two elsewhere",
+            )
+    twice = spelled_twice((n for n in caller.identifiers if n.startswith("_")), caller.mangled_by)
+    if twice is not None:
+        return Refusal(
+            RefusalCode.PRIVATE_NAME, f"the caller names '{twice}' also as '{other_spelling(twice, caller.mangled_by)}', one variable in its class"
+        )
     if caller.mangled_by is not None and callee.private_names:
         shown = ", ".join(sorted(callee.private_names))
         return Refusal(RefusalCode.PRIVATE_NAME, f"the caller is in a class, which would mangle {shown}")

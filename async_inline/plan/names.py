@@ -12,7 +12,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from ..analysis.callee import GENERATED_PREFIX
+import libcst as cst
+
+from ..analysis.callee import GENERATED_PREFIX, is_private_name, mangling_prefix
+from ..tree import walk
 
 _WORD = re.compile(r"\w+")
 
@@ -24,6 +27,19 @@ def generated_like(text: str) -> set[str]:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
     return {word for word in _WORD.findall(text) if word.startswith(GENERATED_PREFIX)}
+
+
+def mangled_like_generated(module: cst.Module) -> set[str]:
+    """The names that private identifiers of a class whose mangling prefix looks generated
+    compile to (``__buf`` in class ``ai`` or ``_ai`` is ``_ai__buf``, which a renamed
+    ``_buf`` would be: review R24a F4)."""
+    out: set[str] = set()
+    for node in walk(module):
+        if isinstance(node, cst.ClassDef):
+            prefix = mangling_prefix(node.name.value)
+            if prefix is not None and prefix.startswith(GENERATED_PREFIX):
+                out.update(prefix + n.value for n in walk(node.body) if isinstance(n, cst.Name) and is_private_name(n.value))
+    return out
 
 
 class FreshNames:

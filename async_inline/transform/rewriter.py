@@ -15,7 +15,7 @@ from ..analysis.module import ModuleFacts
 from ..analysis.program import Program
 from ..analysis.scopes import ScopeIndex
 from ..options import Options
-from ..plan.names import FreshNames, generated_like
+from ..plan.names import FreshNames, generated_like, mangled_like_generated
 from ..plan.planner import Planner
 from ..report import FileReport
 from ..tree import children_cache, is_future_import
@@ -49,7 +49,7 @@ def rewrite_module(
         is_package = os.path.basename(path) == "__init__.py"
         facts = ModuleFacts(index, module_name, options.noinline, program=program, is_package=is_package, path=path, encoding=encoding, code=code)
         program.add(facts)
-        names = FreshNames(generated_like(source if source is not None else module.code))
+        names = FreshNames(generated_like(source if source is not None else module.code) | mangled_like_generated(module))
         plan = Planner(facts, options, names, path).plan()
         report = plan.report(path)
         if not plan.inlines_anything:

@@ -909,3 +909,54 @@ def test_a_class_s_bases_or_an_object_s_class_assigned_keeps_the_exact_guard(sou
     assert not _class_tested(result.code), result.code
     [skip] = [s for s in result.report.skipped if s.callee == "self.m"]
     assert skip.code == "guard-cost" and why in skip.reason, skip
+
+
+_PRIVATE_METHOD = {
+    # ``mock.patch.object`` on an instance, under the attribute's mangled name.
+    "patched_on_an_instance": '''
+from unittest import mock
+
+class Client:
+    async def __send(self, data):
+        return ("sent", data)
+
+    async def run(self, data):
+        return await self.__send(data)
+
+async def fake_send(data):
+    return ("faked", data)
+
+async def main():
+    c = Client()
+    a = await c.run(1)
+    with mock.patch.object(c, "_Client__send", fake_send):
+        b = await c.run(2)
+    return a, b
+''',
+    # A subclass binding the mangled name to a staticmethod of the function.
+    "rewrapped_by_a_subclass": '''
+class Client:
+    async def __send(self, *args):
+        return ("sent", args)
+
+    async def run(self, data):
+        return await self.__send(data)
+
+class Sub(Client):
+    _Client__send = staticmethod(Client._Client__send)
+
+async def main():
+    return await Client().run(1), await Sub().run(2)
+''',
+}
+
+
+@pytest.mark.parametrize("source", _PRIVATE_METHOD.values(), ids=_PRIVATE_METHOD.keys())
+def test_a_private_method_keeps_the_exact_guard(source: str) -> None:
+    """Review R24a F1: the scan read stores and bindings of ``__send`` while code names the
+    attribute ``_Client__send``: a patch on an instance, or a subclass's rewrap, passed
+    the class test."""
+    result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
+    assert not _class_tested(result.code), result.code
+    [skip] = [s for s in result.report.skipped if s.callee == "self.__send"]
+    assert skip.code == "guard-cost" and "is a private method" in skip.reason, skip

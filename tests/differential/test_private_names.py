@@ -330,3 +330,88 @@ async def main():
 ''', options=options, min_inlined=0)
     [skip] = [s for s in result.report.skipped if s.callee == "__helper"]
     assert skip.code == "private-name" and "class A mangles '__helper'" in skip.reason, skip
+
+
+_TWO_SPELLINGS = {
+    # In A, ``__y`` and ``_A__y`` are one local; the callee read the global ``_A__y``.
+    "method_local_read_mangled": ('''
+_A__y = "the global"
+
+class A:
+    async def m(self):
+        __y = "the local"
+        return _A__y
+''', "await A.m(A())", "A.m"),
+    # ``global _A__y`` then ``__y = v``: the write went to a local of the caller.
+    "method_global_mangled_written_private": ('''
+_A__y = 0
+
+class A:
+    async def put(self, v):
+        global _A__y
+        __y = v
+        return v, _A__y
+''', "await A.put(A(), 5), _A__y", "A.put"),
+    # A parameter ``_A__y`` read as ``__y``: taken for unused, and the global read.
+    "method_parameter_read_private": ('''
+_A__y = "the global"
+
+class A:
+    async def m(self, _A__y):
+        return __y
+''', '''await A.m(A(), "the argument")''', "A.m"),
+    # A function's locals ``__y`` and ``_K__y`` are two; inlined in class K, one.
+    "function_into_the_class_merging_them": ('''
+async def f():
+    __y = 1
+    _K__y = 2
+    return __y, _K__y
+
+class K:
+    async def m(self):
+        return await f()
+''', "await K().m(), await f()", "f"),
+    # In the caller's class, the argument ``__y`` is rebound by ``(_A__y := 2)``.
+    "caller_walrus_under_the_other_spelling": ('''
+async def pair(a, b):
+    return (a, b)
+
+class A:
+    async def run(self):
+        __y = 1
+        return await pair(__y, (_A__y := 2))
+''', "await A().run()", "pair"),
+}
+
+
+@pytest.mark.decisions
+@pytest.mark.parametrize("source, call, callee", _TWO_SPELLINGS.values(), ids=_TWO_SPELLINGS.keys())
+def test_one_variable_spelled_both_ways_in_a_class_keeps_the_call(source, call, callee):
+    """Review R24a F2, F3: the analysis takes ``__y`` and ``_A__y`` for two variables, which
+    they are only outside class ``A``: a method reading its local under the other spelling
+    read the global, a write went to a local, a parameter went unused, and a caller's
+    ``:=`` under the other spelling did not make an argument unstable. Such a callee (in
+    its class or the caller's) and such a caller keep their calls (``private-name``)."""
+    result = assert_same_behaviour(source + f"\nasync def main():\n    return {call}\n", min_inlined=0)
+    skipped = [s for s in result.report.skipped if s.callee.endswith(callee) or s.callee.startswith(callee.split(".")[0] + ".")]
+    assert skipped and all(s.code == "private-name" and "also as" in s.reason for s in skipped), result.report.skipped
+
+
+def test_a_renamed_callee_local_never_equals_a_private_name_of_a_class_named_like_generated_code():
+    """Review R24a F4: the callee's ``_buf`` was renamed ``_ai__buf``, which is how class
+    ``_ai`` compiles the caller's ``__buf``: the callee overwrote it."""
+    assert_same_behaviour('''
+async def f():
+    _buf = "callee"
+    return _buf + "!"
+
+class _ai:
+    async def run(self):
+        __buf = "caller private"
+        _buf = "caller"
+        r = await f()
+        return r, __buf, _buf
+
+async def main():
+    return await _ai().run()
+''', inlined={"f"})
