@@ -16,7 +16,7 @@ from libcst.metadata.scope_provider import AnnotationScope
 
 from ..options import noinline_matches
 from ..pyast import QUIET_FILE, compile_quietly
-from ..tree import future_features, statements_of, walk
+from ..tree import children, future_features, statements_of, walk
 from .callee import CalleeInfo, Owner, analyze_callee, is_private_name, mangle, names_an_exception
 from .classes import UNKNOWN, ClassInfo, analyze_class, is_overload_stub, module_classes
 from .comprehensions import ComprehensionNames, comprehension_names
@@ -291,6 +291,34 @@ class ModuleFacts:
             text = node.value
             if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
                 return text
+        return None
+
+    @cached_property
+    def private_spelled_twice(self) -> tuple[str, str] | None:
+        """``(__x, _C__x)`` where the module writes both a private identifier in the code of
+        class ``C`` (a variable or an attribute) and the name ``C`` mangles it to, or binds
+        ``__x`` at its top level while class code reads it (``_C__x`` there). One variable
+        or attribute then has two spellings, or two have one, and the analysis's scopes,
+        aliases, handlers and stores compare names as written: no site of such a module is
+        inlined, and nothing is inlined from it (reviews R24a, R25a)."""
+        written: set[str] = set()
+        private: dict[str, str] = {}
+        stack: list[tuple[cst.CSTNode, str | None]] = [(self.index.module, None)]
+        while stack:
+            node, cls = stack.pop()
+            if type(node) is cst.Name:
+                written.add(node.value)
+                spelled = mangle(cls, node.value) if cls is not None and is_private_name(node.value) else None
+                if spelled is not None:
+                    private.setdefault(spelled, node.value)
+            # Only a class's body is its code: its name, bases and decorators are the outer code's.
+            if isinstance(node, cst.ClassDef):
+                stack.extend((child, node.name.value if child is node.body else cls) for child in children(node))
+            else:
+                stack.extend((child, cls) for child in children(node))
+        for spelled, name in sorted(private.items()):
+            if spelled in written or name in self.module_globals:
+                return name, spelled
         return None
 
     @cached_property

@@ -199,6 +199,13 @@ def _spelling_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
                 RefusalCode.UNSUPPORTED,
                 f"{whose} spells the identifier {spelled!r}, which Python reads as {read!r} (NFKC): the inliner compares names as written",
             )
+        twice = module.private_spelled_twice
+        if twice is not None:
+            return Refusal(
+                RefusalCode.PRIVATE_NAME,
+                f"{whose} writes both {twice[0]!r} in a class and {twice[1]!r}, or a global {twice[0]!r}: one name for the class's code, "
+                "two for the inliner, which compares names as written",
+            )
     return None
 
 
@@ -441,17 +448,12 @@ def _names_refusal(
             return Refusal(
                 RefusalCode.POSITION, f"the caller declares '{used}' global after this await, and the inlined code would use it first"
             )
-    for class_name in dict.fromkeys((callee.owner.class_name if callee.owner is not None else None, caller.mangled_by)):
-        twice = spelled_twice(callee.underscored, class_name)
-        if twice is not None:
-            return Refusal(
-                RefusalCode.PRIVATE_NAME,
-                f"it names '{twice}' also as '{other_spelling(twice, class_name)}', one variable in class {class_name} and two elsewhere",
-            )
-    twice = spelled_twice((n for n in caller.identifiers if n.startswith("_")), caller.mangled_by)
+    # (Code of a class writing both spellings keeps its module out: ``_spelling_refusal``.)
+    twice = spelled_twice(callee.underscored, caller.mangled_by)
     if twice is not None:
         return Refusal(
-            RefusalCode.PRIVATE_NAME, f"the caller names '{twice}' also as '{other_spelling(twice, caller.mangled_by)}', one variable in its class"
+            RefusalCode.PRIVATE_NAME,
+            f"it names '{twice}' also as '{other_spelling(twice, caller.mangled_by)}', one variable in class {caller.mangled_by}",
         )
     if caller.mangled_by is not None and callee.private_names:
         shown = ", ".join(sorted(callee.private_names))

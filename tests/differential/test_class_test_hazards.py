@@ -959,4 +959,5 @@ def test_a_private_method_keeps_the_exact_guard(source: str) -> None:
     result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
     assert not _class_tested(result.code), result.code
     [skip] = [s for s in result.report.skipped if s.callee == "self.__send"]
-    assert skip.code == "guard-cost" and "is a private method" in skip.reason, skip
+    # (a subclass writing ``_Client__send`` keeps the whole module out: review R25a)
+    assert (skip.code, "is a private method" in skip.reason) in (("guard-cost", True), ("private-name", False)), skip

@@ -21,7 +21,7 @@ def test_a_method_s_private_global_is_declared_under_its_class_s_spelling():
     """F1: the body wrote ``_Store__last`` while the caller declared ``global __last``:
     in a function outside the class ``_Store__last`` became its local, and the write was lost."""
     assert_same_behaviour('''
-_Store__last = None
+globals()["_Store__last"] = None  # (not written as a name: see the last test)
 
 class Store:
     async def put(self, value):
@@ -30,7 +30,7 @@ class Store:
 
     @staticmethod
     def last():
-        return _Store__last
+        return globals()["_Store__last"]
 
 async def main():
     await Store.put(Store(), "new")
@@ -41,7 +41,7 @@ async def main():
 def test_a_method_s_private_global_updated_in_place_outside_its_class():
     """F1: ``__count += 1`` raised UnboundLocalError in the caller."""
     assert_same_behaviour('''
-_Store__count = 0
+globals()["_Store__count"] = 0
 
 class Store:
     async def bump(self):
@@ -51,14 +51,14 @@ class Store:
 
 async def main():
     s = Store()
-    return await Store.bump(s), await Store.bump(s), _Store__count
+    return await Store.bump(s), await Store.bump(s), globals()["_Store__count"]
 ''', inlined={"Store.bump"})
 
 
 def test_a_method_s_private_global_written_from_a_subclass_through_super():
     """F1: declared ``global __G`` in ``Sub``, the caller declared ``_Sub__G``."""
     assert_same_behaviour('''
-_Base__G = "global G"
+globals()["_Base__G"] = "global G"
 
 class Base:
     async def m(self):
@@ -71,7 +71,7 @@ class Sub(Base):
         return await super().m()
 
 def read():
-    return _Base__G
+    return globals()["_Base__G"]
 
 async def main():
     return await Sub().n(), read()
@@ -95,15 +95,15 @@ async def main():
     _Base__limit = 1000
     return await Base.clip(Base(), 50), _Base__limit, await Base.twice(Base(), 50)
 ''', min_inlined=0)
-    if Options().stress_seed is None:
-        assert skipped_codes(result)["Base.clip"] == "shadowed", result.report.skipped
+    if Options().stress_seed is None:  # (the module writes both spellings: R25a's rule comes first)
+        assert skipped_codes(result)["Base.clip"] in ("shadowed", "private-name"), result.report.skipped
 
 
 def test_a_caller_local_spelled_like_the_source_of_a_method_s_global_no_longer_refuses():
     """F2's other face: in ``Sub`` a local ``__limit`` is ``_Sub__limit``, no clash with
     ``Base``'s ``_Base__limit``."""
     assert_same_behaviour('''
-_Base__limit = 10
+globals()["_Base__limit"] = 10
 
 class Base:
     async def clip(self, x):
@@ -119,7 +119,7 @@ async def main():
 ''', options=Options(costly_guards=True), inlined={"Base.clip"})
 
 
-@pytest.mark.parametrize("module_binds", ["__limit = 10", "_Base__limit = 10"])
+@pytest.mark.parametrize("module_binds", ["__limit = 10", "_Base__limit = 10", 'globals()["_Base__limit"] = 10'])
 def test_a_method_of_another_module_reads_its_private_global_under_the_mangled_key(module_binds):
     """F2: whether the global is bound on every path was asked of ``__limit`` (which the
     module binds: no class mangles its top level) while the code read ``_Base__limit``: a
@@ -139,8 +139,12 @@ def test_a_method_of_another_module_reads_its_private_global_under_the_mangled_k
         """,
         "pkg/app.py": """
             from .base import Base
+
+            async def plain():
+                return 0
+
             async def main():
-                out = []
+                out = [await plain()]  # (R25a's rule keeps base.py's sites calls where it writes both spellings)
                 try:
                     out.append(await Base.m(Base(), 50))
                 except (NameError, KeyError) as e:
@@ -151,7 +155,7 @@ def test_a_method_of_another_module_reads_its_private_global_under_the_mangled_k
                     out.append((type(e).__name__, str(e)))
                 return out
         """,
-    }, options=Options(costly_guards=True), inlined={"pkg.base.Base.m"})
+    }, options=Options(costly_guards=True), inlined={"pkg.base.Base.m"} if "globals" in module_binds else None)
 
 
 LAMBDA_IN_A_FUNCTION = '''
@@ -229,7 +233,9 @@ def test_a_callee_local_spelled_like_a_method_s_mangled_global_is_renamed(order)
     first, second = "x = await h()", "y = await A.get(A())"
     if order != "h first":
         first, second = second, first
-    assert_same_behaviour(_LOCAL_SPELLED_LIKE_A_MANGLED_GLOBAL.replace("FIRST", first).replace("SECOND", second), inlined={"h", "A.get"})
+    source = _LOCAL_SPELLED_LIKE_A_MANGLED_GLOBAL.replace("FIRST", first).replace("SECOND", second)
+    assert_same_behaviour(source, min_inlined=0)  # (R25a: the module writes both spellings: kept calls)
+    assert_same_behaviour(source.replace('_A__z = "global"', 'globals()["_A__z"] = "global"').replace("_A__z = \"local of h\"\n    return _A__z", "_A__w = \"local of h\"\n    return _A__w"), inlined={"h", "A.get"})
 
 
 _DECLARED_AFTER_THE_SITE = {
@@ -280,9 +286,9 @@ def test_a_global_declared_after_the_site_under_the_other_spelling_keeps_the_cal
     """Review R23a F5: the position check asked for the caller's ``global`` declaration of
     one spelling while the caller declared the other: the site was inlined and the output
     did not compile (``used prior to global declaration``). It stays a call (``position``)."""
-    result = assert_same_behaviour("_A__last = 0\n" + source + "\nasync def main():\n    return await A.run(A())\n", min_inlined=0)
-    if Options().stress_seed is None:
-        assert "position" in {s.code for s in result.report.skipped}, result.report.skipped
+    result = assert_same_behaviour('globals()["_A__last"] = 0\n' + source + "\nasync def main():\n    return await A.run(A())\n", min_inlined=0)
+    if Options().stress_seed is None:  # (a function declaring ``_A__last``: the module writes both spellings)
+        assert {"position", "private-name"} & {s.code for s in result.report.skipped}, result.report.skipped
 
 
 def test_a_method_s_private_locals_are_released_in_its_frame_s_order():
@@ -328,8 +334,8 @@ class A:
 async def main():
     return await A().m(), await __helper()
 ''', options=options, min_inlined=0)
-    [skip] = [s for s in result.report.skipped if s.callee == "__helper"]
-    assert skip.code == "private-name" and "class A mangles '__helper'" in skip.reason, skip
+    [skip] = [s for s in result.report.skipped if s.callee == "__helper" and s.caller == "A.m"]
+    assert skip.code == "private-name", skip
 
 
 _TWO_SPELLINGS = {
@@ -394,7 +400,7 @@ def test_one_variable_spelled_both_ways_in_a_class_keeps_the_call(source, call, 
     its class or the caller's) and such a caller keep their calls (``private-name``)."""
     result = assert_same_behaviour(source + f"\nasync def main():\n    return {call}\n", min_inlined=0)
     skipped = [s for s in result.report.skipped if s.callee.endswith(callee) or s.callee.startswith(callee.split(".")[0] + ".")]
-    assert skipped and all(s.code == "private-name" and "also as" in s.reason for s in skipped), result.report.skipped
+    assert skipped and all(s.code == "private-name" for s in skipped), result.report.skipped
 
 
 def test_a_renamed_callee_local_never_equals_a_private_name_of_a_class_named_like_generated_code():
@@ -415,3 +421,167 @@ class _ai:
 async def main():
     return await _ai().run()
 ''', inlined={"f"})
+
+
+
+# Review R25a: programs writing a private name of a class's code and the name it is mangled
+# to (or a global of the private spelling read in a class), which the analysis's scopes,
+# aliases, handlers and stores compared as written.
+COMPREHENSION_FREE_VARIABLE = '''
+async def f():
+    return [_A__v for _A__v in range(2)]
+
+class A:
+    def make(self):
+        __v = "enclosing"
+        async def caller():
+            b = await f()
+            a = [__v for _ in range(1)]
+            return a, b
+        return caller
+
+async def main():
+    return await A().make()()
+'''
+
+COMPREHENSION_GLOBAL_CALLER_IN_CLASS = '''
+_A__G = "global"
+
+async def f():
+    return [_A__G for _A__G in range(2)]
+
+class A:
+    async def run(self):
+        b = await f()
+        a = [__G for _ in range(1)]
+        return a, b
+
+async def main():
+    return await A().run()
+'''
+
+COMPREHENSION_GLOBAL_CALLEE_IN_CLASS = '''
+_A__G = "global"
+
+class A:
+    async def get(self):
+        return [__G for _ in range(1)]
+
+async def run():
+    b = [_A__G for _A__G in range(2)]
+    a = await A.get(A())
+    return a, b
+
+async def main():
+    return await run()
+'''
+
+EXCEPT_PRIVATE_NAME = '''
+import asyncio
+
+class __Stop(Exception):
+    pass
+
+_A__Stop = BaseException
+
+class A:
+    async def step(self, fut):
+        try:
+            await fut
+        except __Stop:
+            print("step caught it")
+            return "swallowed"
+        return "done"
+
+    async def run(self, fut):
+        r = await A.step(self, fut)
+        print("after step", r)
+        return r
+
+async def main():
+    fut = asyncio.get_running_loop().create_future()
+    c = A().run(fut)
+    c.send(None)
+    try:
+        c.close()
+        print("closed")
+    except RuntimeError as e:
+        print("RuntimeError", e)
+'''
+
+INTROSPECTION_ALIAS_BOUND_IN_A_CLASS = '''
+import sys
+
+class A:
+    def install(self):
+        global __here
+        __here = sys._getframe
+
+async def where():
+    return _A__here().f_code.co_name
+
+async def main():
+    A().install()
+    return await where()
+'''
+
+INTROSPECTION_ALIAS_READ_IN_A_CLASS = '''
+import sys
+
+_A__here = sys._getframe
+
+class A:
+    async def where(self):
+        return __here().f_code.co_name
+
+async def main():
+    return await A.where(A())
+'''
+
+STORE_SPELLED_PRIVATELY = '''
+class A:
+    async def _A__m(self):
+        return "method"
+
+    async def other(self):
+        return "instance attribute"
+
+    def patch(self):
+        self.__m = self.other
+
+    async def run(self):
+        return await self._A__m()
+
+async def main():
+    a = A()
+    a.patch()
+    return await a.run()
+'''
+
+
+_SPELLED_TWICE_IN_THE_MODULE = {
+    # ``[__v for _ in ...]`` in A reads ``_A__v``, beside a callee's ``[... for _A__v in ...]``:
+    # a comprehension pair CPython 3.12+ compiles wrongly, not found (UnboundLocalError).
+    "comprehension_free_variable": (COMPREHENSION_FREE_VARIABLE, Options()),
+    "comprehension_global_caller_in_class": (COMPREHENSION_GLOBAL_CALLER_IN_CLASS, Options()),
+    "comprehension_global_callee_in_class": (COMPREHENSION_GLOBAL_CALLEE_IN_CLASS, Options()),
+    # ``except __Stop:`` in A catches ``_A__Stop`` (BaseException), not the module's
+    # ``class __Stop(Exception)``: the generator-exit rule let the callee in.
+    "except_private_name": (EXCEPT_PRIVATE_NAME, Options()),
+    # Aliases of ``sys._getframe`` followed under the written name only.
+    "introspection_alias_bound_in_a_class": (INTROSPECTION_ALIAS_BOUND_IN_A_CLASS, Options()),
+    "introspection_alias_read_in_a_class": (INTROSPECTION_ALIAS_READ_IN_A_CLASS, Options()),
+    # ``self.__m = ...`` in A stores ``_A__m``, the method's name: the class test passed.
+    "store_spelled_privately": (STORE_SPELLED_PRIVATELY, Options(assume=frozenset({"class-methods"}))),
+}
+
+
+@pytest.mark.decisions
+@pytest.mark.parametrize("source, options", _SPELLED_TWICE_IN_THE_MODULE.values(), ids=_SPELLED_TWICE_IN_THE_MODULE.keys())
+def test_a_module_writing_a_name_both_ways_is_not_inlined_into_or_from(source, options):
+    """Review R25a F1-F4: each program inlined a site that the original runs otherwise,
+    because some analysis compared ``__x`` in class ``A`` with ``_A__x`` as written. Such a
+    module is neither inlined into nor from (``ModuleFacts.private_spelled_twice``)."""
+    result = assert_same_behaviour(source, options=options, min_inlined=0)
+    assert not result.report.inlined, result.report.inlined
+    assert any(s.code == "private-name" and "writes both" in s.reason for s in result.report.skipped), result.report.skipped
