@@ -188,9 +188,11 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
 
 
 def _spelling_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:
-    """Names are compared as written, Python compares them in NFKC form: a module with an
-    identifier whose forms differ is neither inlined into nor inlined from
-    (``ModuleFacts.unnormalized_identifier``)."""
+    """Names are compared as written, Python compares them in NFKC form, and mangled in
+    class code: a module with an identifier whose forms differ
+    (``ModuleFacts.unnormalized_identifier``), or writing a private name of a class's code
+    and its mangled spelling (``ModuleFacts.private_spelled_twice``), is neither inlined
+    into nor inlined from."""
     for whose, module in (("the caller's module", facts), ("the callee's module", target.facts)):
         spelled = module.unnormalized_identifier
         if spelled is not None:
