@@ -299,12 +299,21 @@ def _passes_keyword(module: ModuleFacts, name: str) -> bool:
 
 
 def _stores_of(module: ModuleFacts, name: str) -> list[tuple[AttributeStore, bool]]:
-    """The stores of ``module`` that may set attribute ``name``: of that name (True), or
-    of a name the source does not show (False)."""
+    """The stores of ``module`` that may set attribute ``name``: of that name (True), of
+    the private name it may be mangled from (``self.__m`` in code of class ``A`` sets
+    ``_A__m``; stores are kept as written: review R26a F1), or of a name the source does
+    not show (False)."""
     return [
-        *((store, True) for store in module.attribute_stores.get(name, ())),
+        *((store, True) for spelled in (name, _unmangled(name)) if spelled is not None for store in module.attribute_stores.get(spelled, ())),
         *((store, False) for store in module.attribute_stores.get(ANY_ATTRIBUTE, ())),
     ]
+
+
+def _unmangled(name: str) -> str | None:
+    """``__m`` for ``_A__m`` (what class ``A`` mangles ``__m`` to), else None."""
+    at = name.find("__", 1)
+    rest = name[at:] if name.startswith("_") and at > 1 else ""
+    return rest if is_private_name(rest) else None
 
 
 @dataclass(frozen=True, eq=False)

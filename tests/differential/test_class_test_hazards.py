@@ -961,3 +961,35 @@ def test_a_private_method_keeps_the_exact_guard(source: str) -> None:
     [skip] = [s for s in result.report.skipped if s.callee == "self.__send"]
     # (a subclass writing ``_Client__send`` keeps the whole module out: review R25a)
     assert (skip.code, "is a private method" in skip.reason) in (("guard-cost", True), ("private-name", False)), skip
+
+
+def test_a_private_store_in_a_subclass_of_another_module_is_a_store_of_the_mangled_name() -> None:
+    """Review R26a F1: ``self.__m = other`` in class ``A``'s code stores ``_A__m``, which
+    shadows ``K._A__m``; the scan looked the stores up as written (``__m``). Neither module
+    writes both spellings, so the module rule (review R25a) did not keep them out."""
+    from tests.differential.package_harness import assert_same_package_behaviour
+
+    results = assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/k.py": """
+            class K:
+                async def _A__m(self):
+                    return "method"
+
+                async def run(self):
+                    return await self._A__m()
+        """,
+        "pkg/app.py": """
+            from .k import K
+
+            class A(K):
+                def __init__(self):
+                    async def other():
+                        return "instance attribute"
+                    self.__m = other
+
+            async def main():
+                return await K.run(A()), await K.run(K())
+        """,
+    }, options=CLASS_METHODS)
+    assert not any(_class_tested(r.code) for r in results.values())
