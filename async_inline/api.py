@@ -85,7 +85,7 @@ def on_large_stack(function: Callable[[], _T]) -> _T:
         except BaseException as exc:
             failure.append(exc)
 
-    thread: threading.Thread | None = threading.Thread(target=target, name="async-inline-rewrite", daemon=True)
+    thread: threading.Thread | None = threading.Thread(target=target, name=collector.REWRITER_THREAD, daemon=True)
     with _stack_size_lock:  # the size is process-wide: set for this thread's start only
         try:
             previous = threading.stack_size(LARGE_STACK)

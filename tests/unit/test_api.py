@@ -137,7 +137,7 @@ def test_the_collector_is_paused_during_a_rewrite_and_restored_after(monkeypatch
             yield
 
     monkeypatch.setattr(collector, "paused", __import__("contextlib").contextmanager(spying))
-    monkeypatch.setattr(collector.threading, "active_count", lambda: 1)  # (pytest-xdist's workers run threads)
+    monkeypatch.setattr(collector, "_program_threads", lambda: 1)  # (pytest-xdist's workers run threads)
     assert gc.isenabled()
     rewrite_source(SOURCE)
     with pytest.raises(SourceError):
@@ -172,6 +172,28 @@ def test_the_collector_is_left_alone_while_other_threads_run():
         gc.enable()
         release.set()
         other.join()
+
+
+def test_the_collector_is_paused_on_the_rewriter_s_own_thread(monkeypatch):
+    """Review R27a F2: the import hook builds on the rewriter's large-stack thread, while
+    the importing thread waits; counted as two threads of the program, no build was paused
+    (15-20% slower). Only the program's threads count."""
+    import gc
+    import threading
+
+    from async_inline import collector
+    from async_inline.api import on_large_stack
+
+    seen: list[bool] = []
+
+    def build() -> None:
+        with collector.paused():
+            seen.append(gc.isenabled())
+
+    others = [t for t in threading.enumerate() if t is not threading.current_thread() and t.name != collector.REWRITER_THREAD]
+    monkeypatch.setattr(collector.threading, "enumerate", lambda: [t for t in threading._enumerate() if t not in others])  # type: ignore[attr-defined]
+    on_large_stack(build)
+    assert seen == [False] and gc.isenabled()
 
 
 def test_options_are_validated():
