@@ -17,6 +17,7 @@ correctness: the run-time guard checks what the lookup yields (docs/methods.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
@@ -59,12 +60,12 @@ def instance_of(ctx: TypeContext, expr: cst.BaseExpression, depth: int = 0) -> K
     """The class of the object ``expr`` evaluates to, if the source tells."""
     if depth > _MAX_DEPTH:
         return None
-    if isinstance(expr, cst.Call):
-        return _constructed(ctx.facts, expr.func, None)
+    if isinstance(expr, (cst.Call, cst.Await)):
+        return _value_of(ctx, expr, depth)
     if isinstance(expr, cst.Name):
         if expr.value == ctx.self_param:
             return ctx.self_type
-        return _local(ctx, expr)
+        return _local(ctx, expr, depth)
     if isinstance(expr, cst.Attribute):
         owner = instance_of(ctx, expr.value, depth + 1)
         return attribute_type(owner, expr.attr.value) if owner is not None else None
@@ -79,17 +80,19 @@ def _constructed(facts: ModuleFacts, func: cst.BaseExpression, via: cst.SimpleSt
     return Known(found.cls, found.facts, via if via is not None else found.via)
 
 
-def _local(ctx: TypeContext, name: cst.Name) -> Known | None:
+def _local(ctx: TypeContext, name: cst.Name, depth: int) -> Known | None:
     """A local every binding of which says the same class: a constructor call, a parameter
     with a class annotation, a ``for`` over a collection annotated with the class of its
-    items (``for trace in traces`` three times in one function)."""
+    items (``for trace in traces`` three times in one function), a call of a function or
+    method of the program annotated to return the class, an ``async with`` whose
+    ``__aenter__`` is."""
     bindings = _bindings(ctx, name)
-    found = [_bound_to(ctx, binding) for binding in bindings]
+    found = [_bound_to(ctx, binding, depth) for binding in bindings]
     first = found[0] if found else None
     return first if first is not None and all(k is not None and k.cls is first.cls for k in found) else None
 
 
-def _bound_to(ctx: TypeContext, binding: cst.Name) -> Known | None:
+def _bound_to(ctx: TypeContext, binding: cst.Name, depth: int) -> Known | None:
     index = ctx.facts.index
     parent = index.parent(binding)
     annotation = _annotation(index.role(binding), parent)
@@ -101,9 +104,102 @@ def _bound_to(ctx: TypeContext, binding: cst.Name) -> Known | None:
         return _item_of(ctx.facts, declared) if declared is not None else None
     target = index.parent(parent) if parent is not None else None
     if isinstance(parent, cst.AssignTarget) and isinstance(target, cst.Assign) and len(target.targets) == 1:
-        value = target.value
-        return _constructed(ctx.facts, value.func, None) if isinstance(value, cst.Call) else None
+        return _value_of(ctx, target.value, depth)
+    if isinstance(parent, cst.AsName) and isinstance(target, cst.WithItem) and parent.name is binding:
+        statement = index.parent(target)
+        if isinstance(statement, cst.With) and statement.asynchronous is not None:
+            manager = instance_of(ctx, target.item, depth + 1)
+            hit = _method_result(manager, "__aenter__") if manager is not None else None
+            return _called(*hit, awaited=True) if hit is not None else None
     return None
+
+
+def _value_of(ctx: TypeContext, value: cst.BaseExpression, depth: int) -> Known | None:
+    """The class of a value: ``K(...)``; a call of a function or method annotated ``-> K``,
+    awaited if it is an ``async def``; an awaited ``K`` whose ``__await__`` is annotated
+    ``Generator[..., ..., K2]``."""
+    awaited = isinstance(value, cst.Await)
+    call = value.expression if isinstance(value, cst.Await) else value
+    if not isinstance(call, cst.Call):
+        return None
+    found = reference(ctx.facts, call.func)
+    if found is not None and found.kind is RefKind.CLASS:
+        built = _constructed(ctx.facts, call.func, None)
+        return _awaited(built) if awaited and built is not None else built
+    if found is not None and found.kind is RefKind.FUNCTION and found.callee is not None:
+        fdef = found.callee.node
+        result = annotated(found.facts, fdef.returns.annotation, found.via) if fdef.returns is not None else None
+        return _called(fdef, result, awaited)
+    if isinstance(call.func, cst.Attribute):
+        receiver = call.func.value
+        of_class = reference(ctx.facts, receiver)  # (``K.create(...)``)
+        owner = _constructed(ctx.facts, receiver, None) if of_class is not None else instance_of(ctx, receiver, depth + 1)
+        hit = _method_result(owner, call.func.attr.value) if owner is not None else None
+        return _called(*hit, awaited=awaited) if hit is not None else None
+    return None
+
+
+def _called(fdef: cst.FunctionDef, result: Known | None, awaited: bool) -> Known | None:
+    """What a call of ``fdef``, annotated to return a ``result``, gives (awaited or not)."""
+    if fdef.asynchronous is not None:
+        return result if awaited else None  # (not awaited: a coroutine)
+    return _awaited(result) if awaited and result is not None else result
+
+
+def _awaited(known: Known) -> Known | None:
+    """What awaiting an instance of ``known`` gives, as its ``__await__`` is annotated."""
+    hit = _method_result(known, "__await__", _generator_result)
+    return hit[1] if hit is not None else None
+
+
+def _generator_result(returns: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``K`` of ``Generator[Y, S, K]``."""
+    generic, _ = _unwrapped(returns)
+    if not isinstance(generic, cst.Subscript) or _generic_name(generic) != "Generator" or len(generic.slice) != 3:
+        return None
+    last = generic.slice[2].slice
+    return last.value if isinstance(last, cst.Index) else None
+
+
+def _method_result(
+    owner: Known, name: str, result: Callable[[cst.BaseExpression], cst.BaseExpression | None] = lambda returns: returns
+) -> tuple[cst.FunctionDef, Known | None] | None:
+    """The ``def`` a lookup of ``name`` on an instance of ``owner`` finds, and the class
+    it is annotated to return (``-> K``, ``-> "K"``, ``-> Self``; ``result`` picks it out
+    of the annotation)."""
+    order = class_order(owner.facts, owner.cls, owner.via)
+    hit = _definition(order.classes, name)
+    if hit is None:
+        return None
+    cls, fdef = hit
+    home = facts_of(owner.facts, cls)
+    annotation = result(fdef.returns.annotation) if fdef.returns is not None else None
+    if home is None or annotation is None:
+        return fdef, None
+    if _is_self(_unwrapped(annotation)[0]):
+        return fdef, owner
+    return fdef, annotated(home, annotation, order.via(cls, owner.via))
+
+
+def _definition(order: list[ClassInfo | None], name: str) -> tuple[ClassInfo, cst.FunctionDef] | None:
+    """The ``def`` (async or not) a lookup of ``name`` along ``order`` finds, when the
+    first class binding the name binds it once, by that ``def``."""
+    for cls in order:
+        if cls is None:
+            return None
+        if name in cls.methods:
+            return cls, cls.methods[name].node
+        if cls.defines(name):
+            defs = [s for s in statements_of(cls.node.body) if isinstance(s, cst.FunctionDef) and s.name.value == name]
+            return (cls, defs[0]) if len(defs) == 1 else None
+    return None
+
+
+def _is_self(annotation: cst.BaseExpression | None) -> bool:
+    """``Self``, ``typing.Self``, ``typing_extensions.Self``: the receiver's own class."""
+    if isinstance(annotation, cst.Attribute):
+        annotation = annotation.attr
+    return isinstance(annotation, cst.Name) and annotation.value == "Self"
 
 
 def _bindings(ctx: TypeContext, name: cst.Name) -> list[cst.Name]:

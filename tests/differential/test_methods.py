@@ -1119,3 +1119,98 @@ async def main():
 """,
         min_inlined=0,
     )
+
+
+RETURNED = '''
+from collections.abc import Generator
+from typing import Any, Optional
+from unittest import mock
+import asyncio
+
+class Conn:
+    def __init__(self, name):
+        self.name = name
+        self.log = []
+
+    async def send(self, data):
+        self.log.append(data)
+        return f"{self.name}:{data}:{len(self.log)}"
+
+    async def fresh(self) -> "Self":
+        return type(self)(self.name + "+")
+
+    @classmethod
+    def make(cls, name) -> "Conn":
+        return cls(name)
+
+    def later(self) -> "Pending":
+        return Pending(self)
+
+class Fast(Conn):
+    async def send(self, data):
+        return "fast"
+
+class Pool:
+    def __init__(self, kind=Conn):
+        self.kind = kind
+
+    async def __aenter__(self) -> "Conn":
+        return self.kind("pooled")
+
+    async def __aexit__(self, *exc) -> None:
+        print("released")
+
+class Pending:
+    def __init__(self, value):
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, Conn]:
+        yield from asyncio.sleep(0).__await__()
+        return self.value
+
+def connect(name, kind=Conn) -> Conn:
+    return kind(name)
+
+def pending(conn) -> "Pending":
+    return Pending(conn)
+
+async def open_conn(name, kind=Conn) -> Optional[Conn]:
+    return kind(name)
+
+def lying(name) -> Conn:
+    return "not a Conn at all: " + name
+
+async def main():
+    for kind in (Conn, Fast):
+        a = connect("a", kind)
+        b = await open_conn("b", kind)
+        c = await b.fresh()
+        d = await pending(kind("d"))
+        h = Conn.make("h")
+        i = await h.later()
+        j = Fast.make("j")          # annotated "Conn", made a Fast: the original call
+        print(await a.send(1), await b.send(2), await c.send(3), await d.send(4), await h.send(9), await i.send(10), await j.send(11))
+        async with Pool(kind) as e:
+            print(await e.send(5), await e.send(6))
+    f = connect("f")
+    f.send = mock.AsyncMock(return_value="mocked")
+    print(await f.send(7))
+    g = lying("g")
+    try:
+        await g.send(8)
+    except AttributeError as exc:
+        print("AttributeError", exc)
+'''
+
+
+@pytest.mark.parametrize("options", [EXACT, EXACT.replace(assume=frozenset({"class-methods"}))], ids=["exact", "class-methods"])
+def test_a_local_s_class_from_return_annotations_of_functions_methods_and_aenter(options: Options) -> None:
+    """A local bound to ``f(...)`` of a function annotated ``-> K``, to ``await g(...)`` or
+    ``await obj.m(...)`` of an ``async def`` annotated so (``-> "Self"``: the receiver's
+    class), to ``await p`` of an object whose ``__await__`` is annotated ``Generator[...,
+    ..., K]``, or by ``async with x as e`` whose ``__aenter__`` is annotated, is taken for a
+    ``K``. The annotation is a guess: a subclass that overrides the method, an instance
+    attribute, an object of another type altogether take the original call."""
+    result = assert_same_behaviour(RETURNED, options=options, inlined={"Conn.send"})
+    inlined = {d.callee for d in result.report.inlined if d.caller == "main"}
+    assert {"a.send", "b.send", "c.send", "d.send", "e.send", "f.send", "g.send", "h.send", "i.send", "j.send"} <= inlined

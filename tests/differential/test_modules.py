@@ -1694,3 +1694,63 @@ def test_a_callee_module_compiled_from_a_transformed_source_keeps_the_call(trans
                     return "rejected: " + str(e)
         ''',
     }, not_found=frozenset({"pkg.app._ai_ref_f"}))
+
+
+@pytest.mark.parametrize("options", [EVERY_SITE, EVERY_SITE.replace(assume=frozenset({"class-methods"}))], ids=["exact", "class-methods"])
+def test_a_local_typed_by_the_return_annotation_of_a_function_of_another_module(options: Options) -> None:
+    """aiosqlite's shape: ``async with pkg.connect() as db`` and ``db = await
+    pkg.connect()``, where ``connect`` (another module, re-exported by the package) is
+    annotated ``-> Connection``, whose ``__aenter__`` returns ``"Connection"`` and whose
+    ``__await__`` a ``Generator[Any, None, "Connection"]``. The class is read in the
+    module that annotates, after the import that brings it in; a subclass the factory
+    returns takes the original call."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "from .core import Connection, connect\n",
+        "pkg/core.py": '''
+            from collections.abc import Generator
+            from typing import Any
+
+            class Connection:
+                def __init__(self, tag):
+                    self.tag = tag
+                    self.done = []
+
+                async def _open(self) -> "Connection":
+                    return self
+
+                def __await__(self) -> Generator[Any, None, "Connection"]:
+                    return self._open().__await__()
+
+                async def __aenter__(self) -> "Connection":
+                    return await self
+
+                async def __aexit__(self, *exc):
+                    await self.close()
+
+                async def commit(self):
+                    self.done.append("commit")
+                    return self.tag + ":commit"
+
+                async def close(self):
+                    self.done.append("close")
+                    print("closed", self.tag, self.done)
+
+            class Logged(Connection):
+                async def commit(self):
+                    return "logged " + await super().commit()
+
+            def connect(tag, kind=Connection) -> Connection:
+                return kind(tag)
+        ''',
+        "pkg/app.py": '''
+            import pkg
+
+            async def main():
+                for kind in (pkg.Connection, pkg.core.Logged):
+                    async with pkg.connect("ctx", kind) as db:
+                        print(await db.commit())
+                    db = await pkg.connect("awaited", kind)
+                    print(await db.commit())
+                    await db.close()
+        ''',
+    }, options=options, inlined={"pkg.core.Connection.commit", "pkg.core.Connection.close"})
