@@ -54,6 +54,14 @@ class ClassTest:
                     return sub
         return None
 
+    def subclass_of(self, cls: ClassInfo) -> ClassInfo | None:
+        """A subclass of ``cls`` in the modules read, if any."""
+        for module in _modules_read(self.modules, cls):
+            found = module.subclasses.get(id(cls))
+            if found:
+                return found[0]
+        return None
+
 
 def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, ...]) -> str | None:
     """Why the class test of ``name`` could differ from the original lookup, for a receiver

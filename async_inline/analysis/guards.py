@@ -23,7 +23,7 @@ import libcst as cst
 
 from .binding import ParamSource
 from .callee import CalleeInfo
-from .classes import MethodKind
+from .classes import ClassInfo, MethodKind
 from .refusals import Refusal, RefusalCode
 from .resolve import Lookup, Shape, Target
 
@@ -38,6 +38,10 @@ class Guard(Enum):
     #: ``type(R).m is REF``, under the assumption ``class-methods``: no bound method is
     #: made; a class without the attribute fails the test.
     CLASS_ATTRIBUTE = "class-attribute"
+    #: ``super is SUPER and type(self) is __class__ and __class__.__mro__[1].m is REF``,
+    #: under ``class-methods``, for ``super().m()`` in the method's own code: what
+    #: ``super()`` reads, and the class test on the one class its lookup starts at.
+    SUPER_CLASS = "super-class"
 
 
 @dataclass(frozen=True)
@@ -52,7 +56,7 @@ class GuardPolicy:
     costly: bool = False
 
 
-def choose_guard(target: Target, policy: GuardPolicy, unsure: bool) -> Guard | Refusal:
+def choose_guard(target: Target, policy: GuardPolicy, unsure: bool, super_from: ClassInfo | str | None = None) -> Guard | Refusal:
     """The guard of an inlined site, or why the site stays a call. A method lookup is
     always guarded (an override or a metaclass is not a rebinding), and so is a function
     whose name may hold something else though nothing rebinds it (``unsure``): one of
@@ -61,21 +65,26 @@ def choose_guard(target: Target, policy: GuardPolicy, unsure: bool) -> Guard | R
     not run, or that a star import may rebind (``ModuleFacts.unsure_functions``). Then only
     the guard keeps the original call. An instance method of an instance is tested on the
     class under ``class-methods``, unless code the analysis reads shows that the class test
-    would not see what the lookup does (``ClassTest.hazard``)."""
+    would not see what the lookup does (``ClassTest.hazard``); so is ``super().m()`` in
+    the code of the method of class ``super_from`` (``_super_class_test``; a string: why
+    it cannot be)."""
     if target.lookup is not Lookup.BOUND:
         return Guard.NONE if not (target.dispatched or unsure or policy.names) else Guard.IDENTITY
     on_class = policy.class_methods and _on_class(target)
     hazard = target.class_test.hazard if on_class and target.class_test is not None else None
     if on_class and hazard is None:
         return _unless_overridden(target, policy, Guard.CLASS_ATTRIBUTE)
+    super_test = _super_class_test(target, policy, super_from) if policy.class_methods and target.shape is Shape.SUPER else None
+    if not isinstance(super_test, str) and super_test is not None:
+        return super_test
     if policy.costly or target.callee.is_runtime_async:
         return Guard.BOUND_METHOD
     if _binds_in_the_call(target):
         return _unless_overridden(target, policy, Guard.BOUND_METHOD)
     if hazard is not None:
         reason = f"the class test of --assume class-methods would not be exact here: {hazard}"
-    elif policy.class_methods and target.shape is Shape.SUPER:
-        reason = "--assume class-methods tests the class of self.m(...), not of super().m(...)"
+    elif super_test is not None:
+        reason = super_test
     elif policy.class_methods:
         reason = "--assume class-methods tests the class of an instance method only"
     else:
@@ -156,6 +165,39 @@ def _unless_overridden(target: Target, policy: GuardPolicy, guard: Guard) -> Gua
         f"subclass '{sub.qualname}' overrides '{target.class_test.name}': for its instances the guard would fail "
         "every time and add its cost to the call",
     )
+
+
+def _super_class_test(target: Target, policy: GuardPolicy, super_from: ClassInfo | str | None) -> Guard | Refusal | str:
+    """``Guard.SUPER_CLASS`` for ``super().m()``, or why not (a reason for the report).
+
+    Why it is exact: ``super()`` in a method of ``C`` reads the builtin ``super``, the
+    ``__class__`` cell and the first parameter, and looks ``m`` up along
+    ``type(self).__mro__`` after ``__class__``. Where ``type(self) is __class__``, that is
+    ``C.__mro__[1:]``, which for a class statement of one base ``B`` and a metaclass that
+    does not compute the order is ``B.__mro__``: the order ``B.m`` searches
+    (``site._starts_at_its_base``). The class test of ``B.m`` is then exact as ``type(obj).m`` is
+    (``class_test.py``; super's lookup skips the instance's dictionary, so no instance
+    attribute can shadow ``m`` here). The test reads the names super() reads, in the frame
+    super() reads them from: only in the method's own code (``super_from``: see
+    ``site._super_from``). A ``NameError`` (a deleted first parameter, an empty cell)
+    fails the test, and the call raises what ``super()`` raises. An instance of a subclass
+    of ``C`` fails it every time: where the code read shows one, the site stays a call."""
+    owner = target.callee.owner
+    if owner is None or owner.kind is not MethodKind.INSTANCE:
+        return "--assume class-methods tests the class of an instance method only"
+    if super_from is None or isinstance(super_from, str):
+        return super_from or "--assume class-methods tests super().m(...) only in the code of the method that calls it"
+    hazard = target.class_test.hazard if target.class_test is not None else "the class order is not known"
+    if hazard is not None:
+        return f"the class test of --assume class-methods would not be exact here: {hazard}"
+    sub = target.class_test.subclass_of(super_from) if target.class_test is not None else None
+    if sub is not None and not policy.costly and not target.callee.is_runtime_async:
+        return Refusal(
+            RefusalCode.GUARD_COST,
+            f"'{sub.qualname}' subclasses '{super_from.qualname}': for its instances the class test of super().m(...) "
+            "would fail every time and add its cost to the call",
+        )
+    return Guard.SUPER_CLASS
 
 
 def _binds_in_the_call(target: Target) -> bool:

@@ -28,12 +28,13 @@ from .callee import (
     spelled_twice,
 )
 from .caller import CallerInfo
+from .classes import ClassInfo, MethodKind
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
 from .guards import Guard, GuardPolicy, choose_guard
 from .namespace_cost import namespace_cost_refusal
 from .references import RefKind, reference
 from .refusals import Refusal, RefusalCode
-from .resolve import Lookup, Target
+from .resolve import Lookup, Shape, Target
 from .scopes import Role, ScopeIndex
 
 if TYPE_CHECKING:
@@ -129,6 +130,8 @@ class Inlinable:
     #: Callee locals whose names are taken at the site: they need fresh names.
     clashing: frozenset[str]
     guard: Guard = Guard.IDENTITY
+    #: ``Guard.SUPER_CLASS``: the calling method's first parameter (what ``super()`` binds).
+    receiver: str | None = None
 
 
 def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteCall, target: Target) -> Inlinable | Refusal:
@@ -148,7 +151,7 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
     if refusal is not None:
         return refusal
     unsure = foreign or (callee.owner is None and callee.name in target.facts.unsure_functions)
-    guard = choose_guard(target, limits.guards, unsure)
+    guard = choose_guard(target, limits.guards, unsure, _super_from(facts, ctx, target))
     if isinstance(guard, Refusal):
         return guard
     params = callee.params[1:] if target.implicit_first else callee.params
@@ -184,7 +187,49 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
         refusal = namespace_cost_refusal(target, guard)
         if refusal is not None:
             return refusal
-    return Inlinable(target, binding, clashing, guard)
+    return Inlinable(target, binding, clashing, guard, ctx.caller.first_param if guard is Guard.SUPER_CLASS else None)
+
+
+def _super_from(facts: ModuleFacts, ctx: SiteContext, target: Target) -> ClassInfo | str | None:
+    """For a ``super().m()`` site, the class of the method whose own code holds it, where
+    the test of ``Guard.SUPER_CLASS`` can read what ``super()`` reads, or why not: the name
+    of its first parameter, which nothing but the call binds (``super()`` reads the
+    variable, and a test reading another would not see it rebound), and the ``__class__``
+    cell, which the method does not name itself (a local ``__class__`` is not the cell).
+    The lookup must start at the class's base (``_starts_at_its_base``)."""
+    caller = ctx.caller
+    if target.shape is not Shape.SUPER:
+        return None
+    first = caller.first_param
+    if ctx.depth != 1 or caller.owner is None or caller.method_kind is not MethodKind.INSTANCE or first is None:
+        return "--assume class-methods tests super().m(...) only in the code of the method that calls it"
+    if "__class__" in caller.identifiers or len(facts.local_bindings(caller.scope, caller.node).get(first, [])) != 1:
+        return f"--assume class-methods tests super().m(...) only where the method binds '{first}' by its call alone and names no __class__"
+    if not _starts_at_its_base(facts, caller.owner, target.callee.name):
+        return f"--assume class-methods tests super().m(...) only in a class of one base (and Generic[...]), made by type: not '{caller.owner.qualname}'"
+    return caller.owner
+
+
+#: What ``typing.Generic``'s class dictionary holds (3.10-3.13).
+_GENERIC_NAMES = frozenset({"__class_getitem__", "__doc__", "__init_subclass__", "__module__", "__slots__", "_is_protocol"})
+
+
+def _starts_at_its_base(facts: ModuleFacts, cls: ClassInfo, name: str) -> bool:
+    """A lookup of ``name`` along ``cls.__mro__[1:]`` is one along ``cls.__mro__[1].__mro__``:
+    the class statement names one base ``B``, and a metaclass that could compute another
+    order is not one (C3 then makes ``B.__mro__`` the rest); or ``B`` and then
+    ``Generic[...]``, which C3 puts in that order just before ``object`` (unless ``B``'s
+    order holds it already), and whose dictionary has no ``name``."""
+    args = cls.node.bases
+    if not args or not cls.plain_metaclass or any(a.keyword is not None or a.star for a in args):
+        return False
+    if len(args) == 1:
+        return True
+    if len(args) != 2 or name in _GENERIC_NAMES:
+        return False
+    generic = args[1].value.value if isinstance(args[1].value, cst.Subscript) else args[1].value
+    names = facts.index.qualified_names(generic)
+    return bool(names) and names <= {"typing.Generic", "typing_extensions.Generic"}
 
 
 def _spelling_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:

@@ -109,34 +109,39 @@ def _bound_to(ctx: TypeContext, binding: cst.Name, depth: int) -> Known | None:
         statement = index.parent(target)
         if isinstance(statement, cst.With) and statement.asynchronous is not None:
             manager = instance_of(ctx, target.item, depth + 1)
-            hit = _method_result(manager, "__aenter__") if manager is not None else None
+            if manager is None:  # ``async with f(...) as x`` of an ``async def``: see ``_value_of``
+                return _value_of(ctx, target.item, depth, entered=True)
+            hit = _method_result(manager, "__aenter__")
             return _called(*hit, awaited=True) if hit is not None else None
     return None
 
 
-def _value_of(ctx: TypeContext, value: cst.BaseExpression, depth: int) -> Known | None:
+def _value_of(ctx: TypeContext, value: cst.BaseExpression, depth: int, entered: bool = False) -> Known | None:
     """The class of a value: ``K(...)``; a call of a function or method annotated ``-> K``,
     awaited if it is an ``async def``; an awaited ``K`` whose ``__await__`` is annotated
-    ``Generator[..., ..., K2]``."""
-    awaited = isinstance(value, cst.Await)
+    ``Generator[..., ..., K2]``. ``entered``: the value ``async with`` gets from a call of
+    an ``async def``, which only a decorator can have made a context manager (aiosqlite's
+    ``@contextmanager``): taken for what the function returns."""
+    awaited = isinstance(value, cst.Await) or entered
     call = value.expression if isinstance(value, cst.Await) else value
     if not isinstance(call, cst.Call):
         return None
     found = reference(ctx.facts, call.func)
     if found is not None and found.kind is RefKind.CLASS:
-        built = _constructed(ctx.facts, call.func, None)
+        built = None if entered else _constructed(ctx.facts, call.func, None)  # (entered: by its ``__aenter__``)
         return _awaited(built) if awaited and built is not None else built
+    hit: tuple[cst.FunctionDef, Known | None] | None = None
     if found is not None and found.kind is RefKind.FUNCTION and found.callee is not None:
         fdef = found.callee.node
-        result = annotated(found.facts, fdef.returns.annotation, found.via) if fdef.returns is not None else None
-        return _called(fdef, result, awaited)
-    if isinstance(call.func, cst.Attribute):
+        hit = fdef, annotated(found.facts, fdef.returns.annotation, found.via) if fdef.returns is not None else None
+    elif isinstance(call.func, cst.Attribute):
         receiver = call.func.value
         of_class = reference(ctx.facts, receiver)  # (``K.create(...)``)
         owner = _constructed(ctx.facts, receiver, None) if of_class is not None else instance_of(ctx, receiver, depth + 1)
         hit = _method_result(owner, call.func.attr.value) if owner is not None else None
-        return _called(*hit, awaited=awaited) if hit is not None else None
-    return None
+    if hit is None or (entered and hit[0].asynchronous is None):
+        return None
+    return _called(*hit, awaited=awaited)
 
 
 def _called(fdef: cst.FunctionDef, result: Known | None, awaited: bool) -> Known | None:

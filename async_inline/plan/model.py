@@ -70,6 +70,8 @@ class Inlining:
     #: The defaults it reads come from the tuple the module found, behind the test that
     #: the function still holds it (``binding.tests_defaults_tuple``).
     tests_defaults: bool = False
+    #: ``Guard.SUPER_CLASS``: the calling method's first parameter (what ``super()`` binds).
+    receiver: str | None = None
 
     @property
     def callee(self) -> CalleeInfo:

@@ -441,7 +441,7 @@ class FrameBuilder:
             func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename, marks)
             if inlining.merged_guard:  # (identity guards only: planner._merged)
                 self._merge(self._configured(site, parent, self.guard(inlining, child, func)), parent)
-            elif inlining.guard is Guard.CLASS_ATTRIBUTE:
+            elif inlining.guard in (Guard.CLASS_ATTRIBUTE, Guard.SUPER_CLASS):
                 probe, found = self._class_attribute_probe(inlining, func, call.receiver, number)
                 test = self._configured(site, parent, self._with_merged(found, child))
             else:
@@ -522,10 +522,24 @@ class FrameBuilder:
         assert inlining.body.callee is not None
         self.emission.class_tested.add(inlining.body.callee.key)
         flag = self.names.make(f"ai{number}_on_class")
-        on_class = b.attr(cst.Call(func=self.emission.builtin("type"), args=[cst.Arg(receiver)]), func.attr.value)
+        of_type = cst.Call(func=self.emission.builtin("type"), args=[cst.Arg(receiver)])
+        ref = b.name(self.emission.ref_alias(inlining.body))
+        caught: cst.BaseExpression = self.emission.builtin("AttributeError")
+        if inlining.guard is Guard.SUPER_CLASS:
+            # What ``super()`` reads (the builtin, the cell, the first parameter), then the
+            # class its lookup starts at (guards._super_class_test); a NameError is that of
+            # a deleted first parameter or an empty cell: the call raises super()'s error.
+            cell = b.name("__class__")
+            start = b.subscript(b.attr(cell, "__mro__"), b.integer(1))
+            test: cst.BaseExpression = b.is_(b.name("super"), self.emission.builtin("super"))
+            for more in (b.is_(of_type, cell), b.is_(b.attr(start, func.attr.value), ref)):
+                test = cst.BooleanOperation(left=test, operator=cst.And(), right=more)
+            caught = b.tuple_([caught, self.emission.builtin("NameError")])
+        else:
+            test = b.is_(b.attr(of_type, func.attr.value), ref)
         probe = cst.Try(
-            body=b.block([b.assign(flag, b.is_(on_class, b.name(self.emission.ref_alias(inlining.body))))]),
-            handlers=[cst.ExceptHandler(body=b.block([b.assign(flag, b.FALSE)]), type=self.emission.builtin("AttributeError"))],
+            body=b.block([b.assign(flag, test)]),
+            handlers=[cst.ExceptHandler(body=b.block([b.assign(flag, b.FALSE)]), type=caught)],
         )
         return [probe], b.name(flag)
 
@@ -570,7 +584,11 @@ class FrameBuilder:
         ``super()`` reads the class cell and the first parameter of the frame it runs in.
         The cell is read where they are, as the method reads it when it runs (it may have
         been pointed at another class since the class statement). ``super`` itself is
-        reached by its alias: the caller may bind the name."""
+        reached by its alias: the caller may bind the name. (So ``builtins.super`` patched
+        at run time, or a global ``super`` set by ``globals()``, is not called here: a known
+        difference, docs/user-guide.md. The explicit form must not call another ``super``,
+        which the original calls with no arguments, and a bare ``super`` read would give a
+        method caller a ``__class__`` cell of its own.)"""
         callee = inlining.callee
         if not callee.class_cell_uses:
             return {}

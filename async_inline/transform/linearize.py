@@ -45,7 +45,7 @@ class EvaluatedCall:
     #: (for a method guarded on its bound method: the value of its lookup).
     fn: cst.Name | None
     #: For a method guarded on its class (``Guard.CLASS_ATTRIBUTE``): the receiver, a
-    #: temporary or a stable name.
+    #: temporary or a stable name; for ``Guard.SUPER_CLASS``, the method's first parameter.
     receiver: cst.Name | None
     #: Which of ``fn`` and ``receiver`` are temporaries of the statement: the inlined frame
     #: lets go of them where the call would have passed them on (``self`` holds them).
@@ -267,7 +267,10 @@ class Linearizer:
         call = site.site.call
         fn: cst.Name | None = None
         receiver: cst.Name | None = None
-        if site.inlining is not None and site.inlining.guard is Guard.CLASS_ATTRIBUTE:
+        if site.inlining is not None and site.inlining.guard is Guard.SUPER_CLASS:
+            assert site.inlining.receiver is not None
+            receiver = cst.Name(site.inlining.receiver)  # (super() is not evaluated: its test reads what it reads)
+        elif site.inlining is not None and site.inlining.guard is Guard.CLASS_ATTRIBUTE:
             assert isinstance(call.func, cst.Attribute)
             emitted = self.emit(call.func.value)
             if isinstance(emitted, cst.Name) and self.is_stable(call.func.value):

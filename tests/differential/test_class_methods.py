@@ -907,3 +907,180 @@ def shadow(obj):                        # (of unknown class)
     original = run_package(files, "pkg.app:main")
     rewritten = run_package({path: r.code for path, r in results.items()}, "pkg.app:main")
     assert (rewritten == original) is (not assume)
+
+
+SUPER_CALLS = '''
+import asyncio, builtins
+from unittest import mock
+
+class Base:
+    def __init__(self):
+        self.log = []
+
+    async def prepare(self, x):
+        self.log.append(("Base.prepare", x))
+        return x + 1
+
+class Middle(Base):
+    async def helper(self):
+        return "middle"
+
+class Leaf(Middle):
+    async def prepare(self, x):
+        r = await super().prepare(x * 2)
+        return r + 100
+
+async def other(self, x):
+    return -x
+
+async def main():
+    leaf = Leaf()
+    print(await leaf.prepare(1))
+    print(await Leaf.prepare(leaf, 2))
+    Middle.prepare = other                   # super() finds Middle's now
+    print(await Leaf.prepare(leaf, 3))
+    del Middle.prepare
+    with mock.patch.object(Base, "prepare", mock.AsyncMock(return_value=1000)):
+        print(await Leaf.prepare(leaf, 4))
+    # (Called where no copy of Leaf.prepare is inlined: a copy calls the builtin super.)
+    real, prepare = builtins.super, getattr(Leaf, "prepare")
+    builtins.super = lambda *a: print("patched super", len(a)) or Middle()
+    try:
+        print(await prepare(leaf, 5))
+    finally:
+        builtins.super = real
+    globals()["super"] = lambda: Middle()    # a global shadowing the builtin
+    try:
+        print(await prepare(leaf, 6))
+    finally:
+        del globals()["super"]
+    print(await Leaf.prepare(leaf, 7), leaf.log)
+'''
+
+
+@pytest.mark.parametrize("costly", [False, True], ids=["default", "costly"])
+def test_super_method_sites_are_tested_on_the_class_super_starts_at(costly: bool) -> None:
+    """``super().m()`` in a method of a class of one base: ``super is SUPER and type(self)
+    is __class__ and __class__.__mro__[1].m is REF``. A method set on a class between, a
+    patch of the base, ``builtins.super`` patched or a global ``super`` take the original
+    call. (An instance attribute of the name, which ``super()`` skips, is still a hazard
+    of the class test, as for ``self.m()``.)"""
+    options = CLASS_METHODS.replace(costly_guards=costly)
+    result = assert_same_behaviour(SUPER_CALLS, options=options, inlined={"Base.prepare"})
+    assert [d.caller for d in result.report.inlined if d.callee == "super().prepare"] == ["Leaf.prepare"]
+    assert "__class__.__mro__[1].prepare is" in result.code
+
+
+SUPER_SUBCLASSED = '''
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+class Base:
+    async def m(self):
+        return "Base.m:" + type(self).__name__
+
+class A(Base):
+    async def m(self):
+        return "A.m/" + await super().m()
+
+class Sub(A):
+    pass
+
+class Other(Base, Generic[T]):
+    async def m(self):
+        return "Other.m/" + await super().m()
+
+class Mixed(A, Other):
+    pass
+
+async def main():
+    for obj in (A(), Sub(), Mixed()):       # Mixed: super() in A reaches Other.m
+        print(await obj.m())
+'''
+
+
+def test_super_sites_whose_class_test_would_fail_for_instances_in_sight_stay_calls() -> None:
+    """A subclass of the caller's class in the code read: for its instances ``type(self)
+    is __class__`` fails every time (``guard-cost``); with ``costly_guards`` inlined, and
+    the diamond ``Mixed`` (super() in ``A`` reaching ``Other.m``) takes the call. A
+    class of one base and ``Generic[T]`` is tested too (``Other``)."""
+    report = rewrite_source(SUPER_SUBCLASSED, options=CLASS_METHODS).report
+    skipped = {(d.caller, d.code) for d in report.skipped if d.callee == "super().m"}
+    assert ("A.m", "guard-cost") in skipped
+    assert any("'Sub' subclasses 'A'" in d.reason for d in report.skipped)
+    assert any("'Mixed' subclasses 'Other'" in d.reason for d in report.skipped)
+    result = assert_same_behaviour(SUPER_SUBCLASSED, options=CLASS_METHODS.replace(costly_guards=True), inlined={"Base.m"})
+    assert "__mro__[1]" in result.code
+
+
+@pytest.mark.parametrize(
+    ("program", "why"),
+    [
+        ("class A(Base, Extra):\n    async def m(self):\n        return await super().m()\n", "one base"),
+        ("class A(Base, metaclass=Meta):\n    async def m(self):\n        return await super().m()\n", "one base"),
+        ("class A(Generic[T], Base):\n    async def m(self):\n        return await super().m()\n", None),
+        ("class A(Base):\n    async def m(self):\n        self = Base()\n        return await super().m()\n", "by its call alone"),
+        ("class A(Base):\n    async def m(self):\n        __class__\n        return await super().m()\n", "names no __class__"),
+        ("class A(Base):\n    async def m(self):\n        async def inner():\n            return await super(A, self).m()\n        return await inner()\n", None),
+    ],
+    ids=["two-bases", "metaclass", "generic-first", "first-rebound", "names-class", "nested"],
+)
+def test_super_sites_the_class_test_cannot_see_keep_the_exact_guard(program: str, why: str | None) -> None:
+    """Two bases (the order after the class is not its base's), a metaclass (it may
+    compute the order), a first parameter bound again (``super()`` reads the variable) or
+    ``__class__`` named by the method: no class test; the program still runs the same."""
+    source = '''
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+class Meta(type):
+    pass
+
+class Base:
+    async def m(self):
+        return "Base.m:" + type(self).__name__
+
+class Extra:
+    async def m(self):
+        return "Extra.m"
+
+''' + program + '''
+async def main():
+    print(await A().m())
+'''
+    report = rewrite_source(source, options=CLASS_METHODS).report
+    skipped = [d for d in report.skipped if d.callee == "super().m"]
+    if why is not None:
+        assert skipped and why in skipped[0].reason, report.skipped
+    assert_same_behaviour(source, options=CLASS_METHODS.replace(costly_guards=True), min_inlined=0)
+    assert "__mro__" not in rewrite_source(source, options=CLASS_METHODS.replace(costly_guards=True)).code
+
+
+def test_a_super_site_run_from_init_subclass_while_the_class_statement_executes() -> None:
+    """``__init_subclass__`` runs the subclass's coroutine inside its class statement."""
+    assert_same_behaviour('''
+import asyncio
+
+class Base:
+    seen = []
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        loop = asyncio.new_event_loop()
+        try:
+            Base.seen.append(loop.run_until_complete(cls().m()))
+        finally:
+            loop.close()
+
+    async def m(self):
+        return "Base.m"
+
+class A(Base):
+    async def m(self):
+        return "A.m/" + await super().m()
+
+async def main():
+    print(Base.seen, await A().m())
+''', options=CLASS_METHODS, inlined={"Base.m"})

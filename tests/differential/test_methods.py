@@ -1127,10 +1127,32 @@ from typing import Any, Optional
 from unittest import mock
 import asyncio
 
+class Result:
+    def __init__(self, coro):
+        self.coro = coro
+
+    def __await__(self):
+        return self.coro.__await__()
+
+    async def __aenter__(self):
+        return await self.coro
+
+    async def __aexit__(self, *exc):
+        print("result exit")
+
+def contextmanager(function):           # aiosqlite's: an async def made a context manager
+    def wrapper(*args):
+        return Result(function(*args))
+    return wrapper
+
 class Conn:
     def __init__(self, name):
         self.name = name
         self.log = []
+
+    @contextmanager
+    async def cursor(self) -> "Conn":
+        return Conn(self.name + ".cursor")
 
     async def send(self, data):
         self.log.append(data)
@@ -1180,6 +1202,10 @@ async def open_conn(name, kind=Conn) -> Optional[Conn]:
 def lying(name) -> Conn:
     return "not a Conn at all: " + name
 
+@contextmanager
+async def opened(name, kind=Conn) -> Conn:
+    return kind(name)
+
 async def main():
     for kind in (Conn, Fast):
         a = connect("a", kind)
@@ -1192,6 +1218,9 @@ async def main():
         print(await a.send(1), await b.send(2), await c.send(3), await d.send(4), await h.send(9), await i.send(10), await j.send(11))
         async with Pool(kind) as e:
             print(await e.send(5), await e.send(6))
+        async with opened("k", kind) as k, a.cursor() as l:
+            m = await a.cursor()
+            print(await k.send(12), await l.send(13), await m.send(14))
     f = connect("f")
     f.send = mock.AsyncMock(return_value="mocked")
     print(await f.send(7))
@@ -1213,4 +1242,4 @@ def test_a_local_s_class_from_return_annotations_of_functions_methods_and_aenter
     attribute, an object of another type altogether take the original call."""
     result = assert_same_behaviour(RETURNED, options=options, inlined={"Conn.send"})
     inlined = {d.callee for d in result.report.inlined if d.caller == "main"}
-    assert {"a.send", "b.send", "c.send", "d.send", "e.send", "f.send", "g.send", "h.send", "i.send", "j.send"} <= inlined
+    assert {"a.send", "b.send", "c.send", "d.send", "e.send", "f.send", "g.send", "h.send", "i.send", "j.send", "k.send", "l.send", "m.send"} <= inlined
