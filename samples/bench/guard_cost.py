@@ -14,7 +14,10 @@ A classmethod row shows the method guard where the original call makes the same 
 method (``C.cm()``: CPython has no call shortcut past a classmethod's binding), which is
 why classmethods are inlined by default. Two more rows show the same guards on other
 lookups: ``C.m(self)`` (a function looked up on its class: ``_t is REF``, no bound method)
-and ``super().m()`` (the method guard after making the ``super`` object). And two guards the default design rejects for methods, measured
+and ``super().m()`` (the method guard after making the ``super`` object; under
+``class-methods``, the test of what ``super()`` reads and of the class its lookup starts
+at: ``super is SUPER and type(self) is __class__ and __class__.__mro__[1].m is REF``, in a
+``try``). And two guards the default design rejects for methods, measured
 so the docs can compare:
 
 * exact type: ``type(self) is C and C.m is REF and "m" not in self.__dict__`` (what a
@@ -192,6 +195,20 @@ class D(C):
                 t += await _t(i)
         return t
 
+    async def super_class_probe(self, n):
+        t = 0
+        for i in range(n):
+            try:
+                on_class = super is _SUPER and type(self) is __class__ and __class__.__mro__[1].m is REF_M
+            except (AttributeError, NameError):
+                on_class = False
+            if on_class:
+                s = self
+                t += i + s.k
+            else:
+                t += await super().m(i)
+        return t
+
     async def super_call(self, n):
         t = 0
         for i in range(n):
@@ -200,6 +217,7 @@ class D(C):
 
 
 REF_M = C.m
+_SUPER = super
 REF_CM = C.cm.__func__
 REF_F = f
 REF_MOD_F = mod.f
@@ -255,7 +273,12 @@ ROWS = [
     }),
     ("classmethod C.cm()", {"bare": "C().classmethod_bare", "guard": "C().classmethod_guard", "call": "C().classmethod_call"}),
     ("class lookup C.m(self)", {"bare": "C().method_bare", "guard": "C().class_guard", "call": "C().class_call"}),
-    ("super().m()", {"bare": "D().method_bare", "guard": "D().super_guard", "call": "D().super_call"}),
+    ("super().m()", {
+        "bare": "D().method_bare",
+        "guard": "D().super_guard",
+        "class-methods: in a try": "D().super_class_probe",
+        "call": "D().super_call",
+    }),
     ("function f()", {"bare": "function_bare", "guard": "function_guard", "call": "function_call"}),
     ("module attribute mod.f()", {"bare": "function_bare", "guard": "module_guard", "call": "module_call"}),
 ]
@@ -290,6 +313,11 @@ class D(C):
     on_class = rewrite_source("class C:\n    async def m(self, x):\n        return x\n\n    async def site(self, i):\n"
                               "        r = await self.m(i)\n        return r\n", options=Options(assume=frozenset({"class-methods"}))).code
     assert re.search(r"try:\n\s*(\w+) = _ai_type\w*\(self\)\.m is \w+\n\s*except _ai_AttributeError\w*:\n\s*\1 = False\n\s*if \1:\n", on_class), on_class
+    on_super = rewrite_source("class C:\n    async def m(self, x):\n        return x\n\nclass D(C):\n    async def site(self, i):\n"
+                              "        r = await super().m(i)\n        return r\n", options=Options(assume=frozenset({"class-methods"}))).code
+    assert re.search(
+        r"try:\n\s*(\w+) = super is \w+ and _ai_type\w*\(self\) is __class__ and __class__\.__mro__\[1\]\.m is \w+\n"
+        r"\s*except \(_ai_AttributeError\w*, _ai_NameError\w*\):\n\s*\1 = False\n\s*if \1:\n", on_super), on_super
     program = rewrite_program({
         "gcpkg/__init__.py": "",
         "gcpkg/callees.py": CALLEES,
