@@ -348,11 +348,14 @@ class _Scan:
             holder = self.holder(class_order(known.facts, known.cls).classes)
             if holder is not None:
                 return f"an attribute '{name}' is assigned on an instance of '{known.cls.qualname}' (unrelated, but '{holder}' may hold the method as '{name}')"
-            return None
+            if not known.guessed:
+                return None
         classes = _classes_at(module, store.path) if store.path is not None else _classes_stored_on(module, store.obj, named)
         for cls in classes:
             if _may_be_one_of(cls, self.related, self.orders) and not _plain_function(module, store):
                 return f"'{name}' of class '{cls.cls.qualname}' is set to an object other than a function"
+        # An annotation rules nothing out: the object may be of any class (review R28a F1).
+        classes = [cls for cls in classes if not cls.guessed]
         # On an object the analysis cannot tell, a staticmethod, a classmethod or an
         # instance of a descriptor class of the program means something only on a class: a
         # class decorator, or a helper ``__init_subclass__`` hands ``cls``, rewrapping

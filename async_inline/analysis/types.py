@@ -18,7 +18,7 @@ correctness: the run-time guard checks what the lookup yields (docs/methods.md).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 from libcst.metadata import Scope
@@ -38,6 +38,10 @@ class Known:
     facts: ModuleFacts
     #: The site module's import that makes ``cls``'s module reachable (None: the same module).
     via: cst.SimpleStatementLine | None
+    #: Taken from an annotation, which the program need not keep to (a ``Protocol``, a
+    #: lie): good enough to pick a callee, whose guard checks it, not to rule an object
+    #: out (``class_test``: a store on it may be a store on any object; review R28a F1).
+    guessed: bool = False
 
 
 #: Attribute chains followed at most (``self.a.b.c.m()``).
@@ -54,6 +58,9 @@ class TypeContext:
     scope: Scope
     self_param: str | None
     self_type: Known | None
+    #: Locals typed so far, by name and depth: a local rebound from itself (``q =
+    #: q.where(...)`` sixteen times) took time exponential in its bindings (review R28a F3).
+    known_locals: dict[tuple[str, int], Known | None] = field(default_factory=dict, compare=False)
 
 
 def instance_of(ctx: TypeContext, expr: cst.BaseExpression, depth: int = 0) -> Known | None:
@@ -86,10 +93,23 @@ def _local(ctx: TypeContext, name: cst.Name, depth: int) -> Known | None:
     items (``for trace in traces`` three times in one function), a call of a function or
     method of the program annotated to return the class, an ``async with`` whose
     ``__aenter__`` is."""
-    bindings = _bindings(ctx, name)
-    found = [_bound_to(ctx, binding, depth) for binding in bindings]
-    first = found[0] if found else None
-    return first if first is not None and all(k is not None and k.cls is first.cls for k in found) else None
+    key = (name.value, depth)
+    if key in ctx.known_locals:
+        return ctx.known_locals[key]
+    ctx.known_locals[key] = None
+    first: Known | None = None
+    for binding in _bindings(ctx, name):
+        found = _bound_to(ctx, binding, depth)
+        if found is None or (first is not None and found.cls is not first.cls):
+            return None
+        first = found if first is None else _guessed(first, found.guessed)
+    ctx.known_locals[key] = first
+    return first
+
+
+def _guessed(known: Known | None, guessed: bool = True) -> Known | None:
+    """``known``, a guess if it was or ``guessed``."""
+    return replace(known, guessed=True) if known is not None and guessed and not known.guessed else known
 
 
 def _bound_to(ctx: TypeContext, binding: cst.Name, depth: int) -> Known | None:
@@ -182,7 +202,7 @@ def _method_result(
     if home is None or annotation is None:
         return fdef, None
     if _is_self(_unwrapped(annotation)[0]):
-        return fdef, owner
+        return fdef, _guessed(owner)
     return fdef, annotated(home, annotation, order.via(cls, owner.via))
 
 
@@ -250,14 +270,22 @@ def _generic_name(subscript: cst.Subscript) -> str:
     return cst.Module([]).code_for_node(subscript.value).split(".")[-1]
 
 
+#: Longer string annotations are not parsed (LibCST's parser takes memory quadratic in
+#: nested brackets: 155 MB for 1,000 levels; review R28a).
+_LONGEST_ANNOTATION = 500
+
+
 def _unwrapped(annotation: cst.BaseExpression, parsed: bool = False) -> tuple[cst.BaseExpression | None, bool]:
     """``annotation`` out of a string, ``Optional[...]`` and ``... | None`` (None: it
     does not parse, or is a union of several things); ``parsed``: it came from a string,
     so the module's scopes do not know its names."""
     if isinstance(annotation, cst.SimpleString):
+        text = annotation.evaluated_value
+        if not isinstance(text, str) or len(text) > _LONGEST_ANNOTATION:  # bytes: parsed forever (review R28a F4)
+            return None, parsed
         try:
-            return _unwrapped(cst.parse_expression(str(annotation.evaluated_value)), True)
-        except cst.ParserSyntaxError:
+            return _unwrapped(cst.parse_expression(text), True)
+        except (cst.ParserSyntaxError, RecursionError):
             return None, parsed
     if isinstance(annotation, cst.Subscript) and _generic_name(annotation) == "Optional":
         inner = annotation.slice[0].slice if len(annotation.slice) == 1 else None
@@ -281,8 +309,8 @@ def annotated(facts: ModuleFacts, annotation: cst.BaseExpression, via: cst.Simpl
         found = member(facts, annotation.value, None) if isinstance(annotation, cst.Name) else None
         if found is None or found.kind is not RefKind.CLASS or found.cls is None:
             return None
-        return Known(found.cls, found.facts, via if via is not None else found.via)
-    return _constructed(facts, annotation, via)
+        return Known(found.cls, found.facts, via if via is not None else found.via, guessed=True)
+    return _guessed(_constructed(facts, annotation, via))
 
 
 def attribute_type(owner: Known, name: str) -> Known | None:
@@ -298,7 +326,7 @@ def attribute_type(owner: Known, name: str) -> Known | None:
         via = order.via(cls, owner.via)
         found = _declared(home, cls, name, via)
         if found is not None:
-            return found
+            return _guessed(found, owner.guessed)
     return None
 
 

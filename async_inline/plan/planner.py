@@ -249,7 +249,10 @@ class Planner:
                 frame.sites[node] = self._refused(frame, here, site, check)
             else:
                 pending[node] = (site, check, here)
-        parts = {node: [*(a.value for a in site.call.args), *_configure(site)] for node, (site, _, _) in pending.items()}
+        # A site's parts, in the order Python evaluates them: the callee (a method's receiver
+        # may hold a site: ``await (await db.execute(q)).fetchall()``, review R28a F2), then
+        # the arguments.
+        parts = {node: [site.call.func, *(a.value for a in site.call.args), *_configure(site)] for node, (site, _, _) in pending.items()}
         for node in evaluation_order(first, parts):
             site, check, here = pending[node]
             over = budget_refusal(check.target.callee, self._growth[frame.caller.node], self.limits)

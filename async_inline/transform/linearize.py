@@ -265,6 +265,7 @@ class Linearizer:
         evaluated in the inlined branch, the fallback makes the whole original call."""
         site = self.sites[node]
         call = site.site.call
+        self.lin(call.func)  # a site in the receiver runs first (``await (await f()).m()``)
         fn: cst.Name | None = None
         receiver: cst.Name | None = None
         if site.inlining is not None and site.inlining.guard is Guard.SUPER_CLASS:

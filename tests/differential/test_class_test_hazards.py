@@ -993,3 +993,54 @@ def test_a_private_store_in_a_subclass_of_another_module_is_a_store_of_the_mangl
         """,
     }, options=CLASS_METHODS)
     assert not any(_class_tested(r.code) for r in results.values())
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "x = connect()",           # the return annotation of a function
+        "x: Sender = K()",         # an annotated assignment
+        "x = await aconnect()",    # of an async def
+    ],
+    ids=["return-annotation", "annotated-assignment", "async-def"],
+)
+def test_a_store_on_an_object_whose_class_only_an_annotation_gives_may_be_on_any_class(typed: str) -> None:
+    """Review R28a F1: ``connect() -> Sender`` (a Protocol, which ``K`` matches without
+    deriving from it) typed ``x`` a ``Sender``, and ``type(x).send = staticmethod(...)``,
+    a store on an unrelated class, was dismissed: the class test passed for ``k.send`` and
+    the body ran with the instance bound (the original: TypeError). An annotation is a
+    guess (``Known.guessed``): what is stored on such an object counts as on one the
+    analysis cannot tell. The program must behave alike whatever the rewrite decides."""
+    source = '''
+from typing import Protocol
+
+class Sender(Protocol):
+    def ping(self) -> str: ...
+
+class K:
+    async def send(self, v):
+        return f"sent {v}"
+
+    def ping(self) -> str:
+        return "pong"
+
+def connect() -> Sender:
+    return K()
+
+async def aconnect() -> Sender:
+    return K()
+
+async def other():
+    return "other"
+
+async def main():
+    ''' + typed + '''
+    type(x).send = staticmethod(type(x).send)
+    k = K()
+    try:
+        return await other(), await k.send(1)
+    except TypeError as e:
+        return f"TypeError: {e}"
+'''
+    result = assert_same_behaviour(source, options=CLASS_METHODS)
+    assert ("main", "k.send") not in {(d.caller, d.callee) for d in result.report.inlined}

@@ -1243,3 +1243,66 @@ def test_a_local_s_class_from_return_annotations_of_functions_methods_and_aenter
     result = assert_same_behaviour(RETURNED, options=options, inlined={"Conn.send"})
     inlined = {d.callee for d in result.report.inlined if d.caller == "main"}
     assert {"a.send", "b.send", "c.send", "d.send", "e.send", "f.send", "g.send", "h.send", "i.send", "j.send", "k.send", "l.send", "m.send"} <= inlined
+
+
+AWAITED_RECEIVERS = '''
+class Cursor:
+    def __init__(self, sql):
+        self.sql = sql
+
+    async def fetchall(self):
+        return ["row of " + self.sql]
+
+    @classmethod
+    async def kind(cls, n):
+        return cls.__name__ * n
+
+class Conn:
+    async def execute(self, sql) -> Cursor:
+        print("execute", sql)
+        return Cursor(sql)
+
+async def execute(sql) -> Cursor:
+    print("execute", sql)
+    return Cursor(sql)
+
+async def main():
+    db = Conn()
+    rows = await (await db.execute("select")).fetchall()
+    return rows, await (await execute("c")).kind(2), await Cursor(await execute("d")).fetchall()
+'''
+
+
+@pytest.mark.parametrize("options", [Options(), EXACT, EXACT.replace(assume=frozenset({"class-methods"}))], ids=["default", "exact", "class-methods"])
+def test_a_method_site_whose_receiver_is_an_inlined_await(options: Options) -> None:
+    """Review R28a F2: ``await (await db.execute(sql)).fetchall()`` (aiosqlite's idiom),
+    the receiver typed by ``execute``'s ``-> Cursor``: the planner ordered a site's
+    arguments, not its receiver, and the rewrite stopped ("a site sits where evaluation
+    order is not modelled"); a classmethod's site crashed so by default. The receiver's
+    site now runs first, and the outer site's lookup reads its result."""
+    result = assert_same_behaviour(AWAITED_RECEIVERS, options=options, inlined={"execute", "Cursor.kind"})
+    inlined = {d.callee for d in result.report.inlined}
+    assert {'(await execute("c")).kind', "execute"} <= inlined
+    if options.costly_guards:
+        assert {'(await db.execute("select")).fetchall', "db.execute", 'Cursor(await execute("d")).fetchall'} <= inlined
+
+
+def test_string_annotations_that_do_not_name_a_class_are_no_class() -> None:
+    """Review R28a F4: ``-> "b'K'"`` was parsed into the bytes literal, whose text was
+    parsed again, until the interpreter's recursion limit (the rewrite failed, exit 3)."""
+    assert_same_behaviour('''
+class K:
+    async def send(self, v):
+        return f"K {v}"
+
+def make() -> "b'K'":
+    return K()
+
+def other_make(n: "''") -> "'K' if True else 'K'":
+    return K()
+
+async def main():
+    x = make()
+    y = other_make(1)
+    return await x.send(1), await y.send(2), await K().send(3)
+''', options=EXACT, inlined={"K.send"})
