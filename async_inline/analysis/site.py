@@ -218,14 +218,15 @@ def _starts_at_its_base(facts: ModuleFacts, cls: ClassInfo, name: str) -> bool:
     """A lookup of ``name`` along ``cls.__mro__[1:]`` is one along ``cls.__mro__[1].__mro__``:
     the class statement names one base ``B``, and a metaclass that could compute another
     order is not one (C3 then makes ``B.__mro__`` the rest); or ``B`` and then
-    ``Generic[...]``, which C3 puts in that order just before ``object`` (unless ``B``'s
-    order holds it already), and whose dictionary has no ``name``."""
+    ``Generic[...]`` (or type parameters, ``class C[T](B)``, which add it), which C3 puts
+    in that order just before ``object`` (unless ``B``'s order holds it already), and whose
+    dictionary has no ``name``."""
     args = cls.node.bases
-    if not args or not cls.plain_metaclass or any(a.keyword is not None or a.star for a in args):
+    if not args or name in _GENERIC_NAMES or not cls.plain_metaclass or any(a.keyword is not None or a.star for a in args):
         return False
     if len(args) == 1:
         return True
-    if len(args) != 2 or name in _GENERIC_NAMES:
+    if len(args) != 2:
         return False
     generic = args[1].value.value if isinstance(args[1].value, cst.Subscript) else args[1].value
     names = facts.index.qualified_names(generic)
