@@ -20,6 +20,7 @@ from ._refs import (
     CONFIGURE_AWAIT,
     METHOD_TYPE,
     NOT_FOUND,
+    SUPER,
     class_cell,
     defaults_of,
     function_at,
@@ -27,6 +28,7 @@ from ._refs import (
     global_value,
     method_cell,
     module_globals,
+    super_order,
 )
 from ._sched import DeadlockError, deterministic
 from ._state import ExecutionContext
@@ -75,11 +77,13 @@ __all__ = [
     "CONFIGURE_AWAIT",
     "METHOD_TYPE",
     "NOT_FOUND",
+    "SUPER",
     "function_of",
     "function_at",
     "global_value",
     "module_globals",
     "method_cell",
+    "super_order",
     "class_cell",
     "defaults_of",
 ]

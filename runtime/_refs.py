@@ -25,6 +25,11 @@ METHOD_TYPE = types.MethodType
 #: ...) from here, under names of its own, since the user's code may use those names for
 #: a parameter, a local or a global.
 BUILTINS = builtins
+#: The interpreter's own ``super`` (a static type, so among ``object``'s subclasses),
+#: whatever ``builtins.super`` holds when a rewritten module is imported: the explicit
+#: ``super(cls, obj)`` of an inlined method, and what a ``super().m()`` site's class test
+#: compares the name ``super`` with (review R28b F3).
+SUPER: type = next(c for c in object.__subclasses__() if c.__name__ == "super" and c.__module__ == "builtins")
 #: The builtins' namespace: code inlined from another module reads a builtin there, after
 #: that module's own namespace, where a star import or ``mock.patch("pkg.mod.open")`` may
 #: have put one of the same name.
@@ -389,6 +394,21 @@ def defaults_of(function: Any, count: int, same: tuple[tuple[int, Any], ...] = (
     return NOT_FOUND
 
 
+def super_order(cls: Any) -> tuple[type, ...]:
+    """``cls.__mro__``, the tuple itself, where a lookup along all of it but ``cls`` is one
+    along the order of its second class (``cls`` has one base, and its metaclass computes
+    no order of its own), and ``cls`` is not a metaclass (whose instances ``super()`` may
+    take for classes to start from); else an empty tuple. The class test of a
+    ``super().m()`` site in a method of ``cls`` compares the ``__class__`` cell's order
+    with it by identity, then looks ``m`` up on that second class: a cell pointed at
+    another class, or ``__bases__`` assigned anywhere (which makes the order again, a new
+    tuple), fails the test (review R28b F1, F2)."""
+    if not isinstance(cls, type) or issubclass(cls, type):
+        return ()
+    order = cls.__mro__
+    return order if len(order) > 1 and order[1:] == order[1].__mro__ else ()
+
+
 def method_cell(function: Any) -> Any:
     """The ``__class__`` cell of a method (for an ``@async_method`` method, of the function
     it wraps), the cell its zero-argument ``super()`` and ``__class__`` read each time they
@@ -417,4 +437,4 @@ def class_cell(function: Any) -> Any:
         return None
 
 
-__all__ = ["BUILTINS", "METHOD_TYPE", "NOT_FOUND", "class_cell", "compiled_from", "defaults_of", "function_at", "function_of", "is_function", "method_cell", "module_globals"]
+__all__ = ["BUILTINS", "METHOD_TYPE", "NOT_FOUND", "SUPER", "class_cell", "compiled_from", "defaults_of", "function_at", "function_of", "is_function", "method_cell", "module_globals", "super_order"]

@@ -38,10 +38,23 @@ class Guard(Enum):
     #: ``type(R).m is REF``, under the assumption ``class-methods``: no bound method is
     #: made; a class without the attribute fails the test.
     CLASS_ATTRIBUTE = "class-attribute"
-    #: ``super is SUPER and type(self) is __class__ and __class__.__mro__[1].m is REF``,
-    #: under ``class-methods``, for ``super().m()`` in the method's own code: what
-    #: ``super()`` reads, and the class test on the one class its lookup starts at.
+    #: ``super is SUPER and type(self) is __class__ and __class__.__mro__ is ORDER and
+    #: ORDER[1].m is REF``, under ``class-methods``, for ``super().m()`` in the method's
+    #: own code: what ``super()`` reads, and the class test on the one class its lookup
+    #: starts at.
     SUPER_CLASS = "super-class"
+
+
+@dataclass(frozen=True)
+class SuperSite:
+    """A ``super().m()`` site in the code of the method that calls it, which
+    ``Guard.SUPER_CLASS`` can test (``site._super_from``)."""
+
+    #: The method's first parameter: what ``super()`` binds.
+    first: str
+    #: The method's class, a module-level class bound once: its order is bound after it
+    #: (``runtime.super_order``), for the test to compare the cell's order with.
+    owner: ClassInfo
 
 
 @dataclass(frozen=True)
@@ -56,7 +69,7 @@ class GuardPolicy:
     costly: bool = False
 
 
-def choose_guard(target: Target, policy: GuardPolicy, unsure: bool, super_from: ClassInfo | str | None = None) -> Guard | Refusal:
+def choose_guard(target: Target, policy: GuardPolicy, unsure: bool, super_from: SuperSite | str | None = None) -> Guard | Refusal:
     """The guard of an inlined site, or why the site stays a call. A method lookup is
     always guarded (an override or a metaclass is not a rebinding), and so is a function
     whose name may hold something else though nothing rebinds it (``unsure``): one of
@@ -66,8 +79,8 @@ def choose_guard(target: Target, policy: GuardPolicy, unsure: bool, super_from: 
     the guard keeps the original call. An instance method of an instance is tested on the
     class under ``class-methods``, unless code the analysis reads shows that the class test
     would not see what the lookup does (``ClassTest.hazard``); so is ``super().m()`` in
-    the code of the method of class ``super_from`` (``_super_class_test``; a string: why
-    it cannot be)."""
+    the code of the method that calls it (``super_from``, ``_super_class_test``; a string:
+    why it cannot be)."""
     if target.lookup is not Lookup.BOUND:
         return Guard.NONE if not (target.dispatched or unsure or policy.names) else Guard.IDENTITY
     on_class = policy.class_methods and _on_class(target)
@@ -167,21 +180,24 @@ def _unless_overridden(target: Target, policy: GuardPolicy, guard: Guard) -> Gua
     )
 
 
-def _super_class_test(target: Target, policy: GuardPolicy, super_from: ClassInfo | str | None) -> Guard | Refusal | str:
+def _super_class_test(target: Target, policy: GuardPolicy, super_from: SuperSite | str | None) -> Guard | Refusal | str:
     """``Guard.SUPER_CLASS`` for ``super().m()``, or why not (a reason for the report).
 
     Why it is exact: ``super()`` in a method of ``C`` reads the builtin ``super``, the
     ``__class__`` cell and the first parameter, and looks ``m`` up along
-    ``type(self).__mro__`` after ``__class__``. Where ``type(self) is __class__``, that is
-    ``C.__mro__[1:]``, which for a class statement of one base ``B`` and a metaclass that
-    does not compute the order is ``B.__mro__``: the order ``B.m`` searches
-    (``site._starts_at_its_base``). The class test of ``B.m`` is then exact as ``type(obj).m`` is
-    (``class_test.py``; super's lookup skips the instance's dictionary, so no instance
-    attribute can shadow ``m`` here). The test reads the names super() reads, in the frame
-    super() reads them from: only in the method's own code (``super_from``: see
-    ``site._super_from``). A ``NameError`` (a deleted first parameter, an empty cell)
-    fails the test, and the call raises what ``super()`` raises. An instance of a subclass
-    of ``C`` fails it every time: where the code read shows one, the site stays a call."""
+    ``type(self).__mro__`` after ``__class__``, skipping the instance's dictionary (or,
+    where ``self`` is a subclass of ``__class__`` itself, along its own order). The test
+    reads the same three, in the frame ``super()`` reads them from (only in the method's
+    own code: ``site._super_from``), and compares ``super`` with the interpreter's. Where
+    ``type(self) is __class__`` and ``__class__.__mro__`` is the very tuple
+    ``runtime.super_order`` vouched for after the class statement (``C`` not a metaclass,
+    so ``self`` is no class; ``C.__mro__[1:]`` the order of ``C.__mro__[1]``; a cell
+    pointed at another class, or ``__bases__`` assigned anywhere, makes another tuple),
+    the lookup runs along the order ``ORDER[1].m`` searches, and the test of ``ORDER[1].m``
+    is exact as the class test is (``class_test.py``). A ``NameError`` (an empty cell,
+    while the class statement runs) fails the test, and the call raises what ``super()``
+    raises. An instance of a subclass of ``C`` fails ``type(self) is __class__`` on every
+    call: where the code read shows a subclass of ``C``, the site stays a call."""
     owner = target.callee.owner
     if owner is None or owner.kind is not MethodKind.INSTANCE:
         return "--assume class-methods tests the class of an instance method only"
@@ -190,11 +206,11 @@ def _super_class_test(target: Target, policy: GuardPolicy, super_from: ClassInfo
     hazard = target.class_test.hazard if target.class_test is not None else "the class order is not known"
     if hazard is not None:
         return f"the class test of --assume class-methods would not be exact here: {hazard}"
-    sub = target.class_test.subclass_of(super_from) if target.class_test is not None else None
+    sub = target.class_test.subclass_of(super_from.owner) if target.class_test is not None else None
     if sub is not None and not policy.costly and not target.callee.is_runtime_async:
         return Refusal(
             RefusalCode.GUARD_COST,
-            f"'{sub.qualname}' subclasses '{super_from.qualname}': for its instances the class test of super().m(...) "
+            f"'{sub.qualname}' subclasses '{super_from.owner.qualname}': for its instances the class test of super().m(...) "
             "would fail every time and add its cost to the call",
         )
     return Guard.SUPER_CLASS
@@ -212,4 +228,4 @@ def _on_class(target: Target) -> bool:
     return owner is not None and owner.kind is MethodKind.INSTANCE and target.shape is not Shape.SUPER
 
 
-__all__ = ["Guard", "GuardPolicy", "choose_guard", "opening_site", "takes_nested_guards"]
+__all__ = ["Guard", "GuardPolicy", "SuperSite", "choose_guard", "opening_site", "takes_nested_guards"]

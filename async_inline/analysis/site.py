@@ -30,7 +30,7 @@ from .callee import (
 from .caller import CallerInfo
 from .classes import ClassInfo, MethodKind
 from .evaluation import FRAME_BLOCKS, MAX_BLOCKS
-from .guards import Guard, GuardPolicy, choose_guard
+from .guards import Guard, GuardPolicy, SuperSite, choose_guard
 from .namespace_cost import namespace_cost_refusal
 from .references import RefKind, reference
 from .refusals import Refusal, RefusalCode
@@ -130,8 +130,8 @@ class Inlinable:
     #: Callee locals whose names are taken at the site: they need fresh names.
     clashing: frozenset[str]
     guard: Guard = Guard.IDENTITY
-    #: ``Guard.SUPER_CLASS``: the calling method's first parameter (what ``super()`` binds).
-    receiver: str | None = None
+    #: ``Guard.SUPER_CLASS``: the method that calls ``super()``.
+    super_site: SuperSite | None = None
 
 
 def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteCall, target: Target) -> Inlinable | Refusal:
@@ -151,7 +151,8 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
     if refusal is not None:
         return refusal
     unsure = foreign or (callee.owner is None and callee.name in target.facts.unsure_functions)
-    guard = choose_guard(target, limits.guards, unsure, _super_from(facts, ctx, target))
+    super_from = _super_from(facts, ctx, target)
+    guard = choose_guard(target, limits.guards, unsure, super_from)
     if isinstance(guard, Refusal):
         return guard
     params = callee.params[1:] if target.implicit_first else callee.params
@@ -187,50 +188,45 @@ def check_site(facts: ModuleFacts, limits: Limits, ctx: SiteContext, site: SiteC
         refusal = namespace_cost_refusal(target, guard)
         if refusal is not None:
             return refusal
-    return Inlinable(target, binding, clashing, guard, ctx.caller.first_param if guard is Guard.SUPER_CLASS else None)
+    return Inlinable(target, binding, clashing, guard, super_from if guard is Guard.SUPER_CLASS and isinstance(super_from, SuperSite) else None)
 
 
-def _super_from(facts: ModuleFacts, ctx: SiteContext, target: Target) -> ClassInfo | str | None:
-    """For a ``super().m()`` site, the class of the method whose own code holds it, where
-    the test of ``Guard.SUPER_CLASS`` can read what ``super()`` reads, or why not: the name
-    of its first parameter, which nothing but the call binds (``super()`` reads the
-    variable, and a test reading another would not see it rebound), and the ``__class__``
-    cell, which the method does not name itself (a local ``__class__`` is not the cell).
-    The lookup must start at the class's base (``_starts_at_its_base``)."""
+def _super_from(facts: ModuleFacts, ctx: SiteContext, target: Target) -> SuperSite | str | None:
+    """For a ``super().m()`` site, the method whose own code holds it, where the test of
+    ``Guard.SUPER_CLASS`` can read what ``super()`` reads, or why not: the name of its
+    first parameter, which nothing but the call binds (``super()`` reads the variable, and
+    a test reading another would not see it rebound), and the ``__class__`` cell, which
+    the method does not name itself (a local ``__class__`` is not the cell). Its class is
+    a module-level class of one base (``_starts_at_its_base``)."""
     caller = ctx.caller
     if target.shape is not Shape.SUPER:
         return None
-    first = caller.first_param
-    if ctx.depth != 1 or caller.owner is None or caller.method_kind is not MethodKind.INSTANCE or first is None:
+    first, owner = caller.first_param, caller.owner
+    if ctx.depth != 1 or owner is None or caller.method_kind is not MethodKind.INSTANCE or first is None:
         return "--assume class-methods tests super().m(...) only in the code of the method that calls it"
     if "__class__" in caller.identifiers or len(facts.local_bindings(caller.scope, caller.node).get(first, [])) != 1:
         return f"--assume class-methods tests super().m(...) only where the method binds '{first}' by its call alone and names no __class__"
-    if not _starts_at_its_base(facts, caller.owner, target.callee.name):
-        return f"--assume class-methods tests super().m(...) only in a class of one base (and Generic[...]), made by type: not '{caller.owner.qualname}'"
-    return caller.owner
+    if not owner.stable or "." in owner.qualname or not _starts_at_its_base(owner):
+        return (
+            "--assume class-methods tests super().m(...) only in a module-level class of one base whose metaclass "
+            f"computes no order of its own: not '{owner.qualname}'"
+        )
+    return SuperSite(first, owner)
 
 
-#: What ``typing.Generic``'s class dictionary holds (3.10-3.13).
-_GENERIC_NAMES = frozenset({"__class_getitem__", "__doc__", "__init_subclass__", "__module__", "__slots__", "_is_protocol"})
-
-
-def _starts_at_its_base(facts: ModuleFacts, cls: ClassInfo, name: str) -> bool:
-    """A lookup of ``name`` along ``cls.__mro__[1:]`` is one along ``cls.__mro__[1].__mro__``:
-    the class statement names one base ``B``, and a metaclass that could compute another
-    order is not one (C3 then makes ``B.__mro__`` the rest); or ``B`` and then
-    ``Generic[...]`` (or type parameters, ``class C[T](B)``, which add it), which C3 puts
-    in that order just before ``object`` (unless ``B``'s order holds it already), and whose
-    dictionary has no ``name``."""
+def _starts_at_its_base(cls: ClassInfo) -> bool:
+    """The class statement names one base ``B``, no type parameters (which add
+    ``Generic``) and a metaclass that computes no order of its own: C3 then makes
+    ``B.__mro__`` the rest of its order (checked again at run time:
+    ``runtime.super_order``)."""
     args = cls.node.bases
-    if not args or name in _GENERIC_NAMES or not cls.plain_metaclass or any(a.keyword is not None or a.star for a in args):
-        return False
-    if len(args) == 1:
-        return True
-    if len(args) != 2:
-        return False
-    generic = args[1].value.value if isinstance(args[1].value, cst.Subscript) else args[1].value
-    names = facts.index.qualified_names(generic)
-    return bool(names) and names <= {"typing.Generic", "typing_extensions.Generic"}
+    return (
+        len(args) == 1
+        and args[0].keyword is None
+        and not args[0].star
+        and cls.plain_metaclass
+        and getattr(cls.node, "type_parameters", None) is None
+    )
 
 
 def _spelling_refusal(facts: ModuleFacts, target: Target) -> Refusal | None:

@@ -22,7 +22,7 @@ import libcst as cst
 from ..analysis.binding import ParamSource
 from ..analysis.callee import CalleeInfo
 from ..analysis.caller import CallerInfo
-from ..analysis.guards import Guard
+from ..analysis.guards import Guard, SuperSite
 from ..analysis.module import ModuleFacts
 from ..analysis.refusals import Refusal
 from ..analysis.resolve import Target
@@ -70,8 +70,8 @@ class Inlining:
     #: The defaults it reads come from the tuple the module found, behind the test that
     #: the function still holds it (``binding.tests_defaults_tuple``).
     tests_defaults: bool = False
-    #: ``Guard.SUPER_CLASS``: the calling method's first parameter (what ``super()`` binds).
-    receiver: str | None = None
+    #: ``Guard.SUPER_CLASS``: the method that calls ``super()``.
+    super_site: SuperSite | None = None
 
     @property
     def callee(self) -> CalleeInfo:

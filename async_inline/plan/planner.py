@@ -573,7 +573,7 @@ class Planner:
             guard,
             self._merged(frame, site, check),
             self._tests_defaults(site, check),
-            check.receiver,
+            check.super_site,
         )
         local = frame.facts is self.facts
         return self._fill(slot, SitePlan(site, frame.caller.qualname, line, child.depth, here.observed, inlining, local=local))

@@ -528,11 +528,12 @@ class FrameBuilder:
         if inlining.guard is Guard.SUPER_CLASS:
             # What ``super()`` reads (the builtin, the cell, the first parameter), then the
             # class its lookup starts at (guards._super_class_test); a NameError is that of
-            # a deleted first parameter or an empty cell: the call raises super()'s error.
-            cell = b.name("__class__")
-            start = b.subscript(b.attr(cell, "__mro__"), b.integer(1))
+            # an empty cell: the call raises super()'s error.
+            assert inlining.super_site is not None
+            cell, order = b.name("__class__"), b.name(self.emission.super_order_alias(inlining.super_site.owner))
+            start = b.subscript(order, b.integer(1))
             test: cst.BaseExpression = b.is_(b.name("super"), self.emission.builtin("super"))
-            for more in (b.is_(of_type, cell), b.is_(b.attr(start, func.attr.value), ref)):
+            for more in (b.is_(of_type, cell), b.is_(b.attr(cell, "__mro__"), order), b.is_(b.attr(start, func.attr.value), ref)):
                 test = cst.BooleanOperation(left=test, operator=cst.And(), right=more)
             caught = b.tuple_([caught, self.emission.builtin("NameError")])
         else:

@@ -269,8 +269,8 @@ class Linearizer:
         fn: cst.Name | None = None
         receiver: cst.Name | None = None
         if site.inlining is not None and site.inlining.guard is Guard.SUPER_CLASS:
-            assert site.inlining.receiver is not None
-            receiver = cst.Name(site.inlining.receiver)  # (super() is not evaluated: its test reads what it reads)
+            assert site.inlining.super_site is not None
+            receiver = cst.Name(site.inlining.super_site.first)  # (super() is not evaluated: its test reads what it reads)
         elif site.inlining is not None and site.inlining.guard is Guard.CLASS_ATTRIBUTE:
             assert isinstance(call.func, cst.Attribute)
             emitted = self.emit(call.func.value)

@@ -65,7 +65,8 @@ def rewrite_module(
 def _add_aliases(module: cst.Module, emission: Emission) -> cst.Module:
     """The objects guards compare against, each bound right after the statement that
     makes it exist: ``_ai_ref_f = f`` after ``async def f``; after ``class K``, a method's
-    function (``function_of``) and, for a method using ``super()``, its ``__class__`` cell; after
+    function (``function_of``), for a method using ``super()``, its ``__class__`` cell, and
+    for a class whose methods' ``super().m()`` sites are tested on it, its order; after
     the import that brings another module in, its namespace and its functions."""
     rt = emission.runtime_alias
     after_definition: dict[str, list[cst.BaseStatement]] = {}
@@ -81,6 +82,10 @@ def _add_aliases(module: cst.Module, emission: Emission) -> cst.Module:
             stmts = after_definition.setdefault(ref.callee.owner.qualname if ref.callee.owner else ref.callee.name, [])
         key = ref.callee.key
         stmts += _ref_statements(ref, rt, emission.class_cells.get(key), emission.defaults.get(key), key in emission.class_tested)
+    for cls, order in emission.super_orders.items():
+        assert rt is not None
+        found = cst.Call(b.attr(b.name(rt), "super_order"), [cst.Arg(b.name(cls))])
+        after_definition.setdefault(cls, []).append(b.line(b.assign(order, found)))
     body = _insert_after(module.body, after_definition, after_import, emission.marks.copied)
     assert not after_import, "an import statement that brought a callee's module in is not at the top level"
     assert not after_definition, "a definition inlined from is not at the module's top level"
@@ -245,7 +250,12 @@ def _add_runtime_import(module: cst.Module, emission: Emission) -> cst.Module:
             body.insert(at, b.line(b.assign(generated, b.attr(b.name(alias), attribute))))
     for name, generated in emission.builtin_aliases.items():
         at += 1
-        body.insert(at, b.line(b.assign(generated, b.attr(b.attr(b.name(alias), "BUILTINS"), name))))
+        # (``super``: the interpreter's, whatever ``builtins.super`` holds now: review R28b F3)
+        value = b.attr(b.name(alias), "SUPER") if name == "super" else b.attr(b.attr(b.name(alias), "BUILTINS"), name)
+        body.insert(at, b.line(b.assign(generated, value)))
+    for generated in emission.super_orders.values():
+        at += 1
+        body.insert(at, b.line(b.assign(generated, b.tuple_([]))))
     # A reference exists before the statement that binds it: guards fail until then. It
     # may be bound in a block that does not run (a function defined under ``if``), and
     # code may run before the statement after its class or import: class decorators,

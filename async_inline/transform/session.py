@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ..analysis.callee import CalleeInfo
+from ..analysis.classes import ClassInfo
 from ..analysis.module import ModuleFacts
 from ..analysis.returns import ReturnPlan
 from ..analysis.scopes import ScopeIndex
@@ -91,6 +92,9 @@ class Emission:
         self.namespaces: dict[str, Namespace] = {}
         #: Callee key -> module-level alias of a method's ``__class__`` cell (``super()``).
         self.class_cells: dict[str, str] = {}
+        #: Module-level class name -> alias of its order as ``runtime.super_order`` vouches
+        #: for it (``Guard.SUPER_CLASS``).
+        self.super_orders: dict[str, str] = {}
         self.runtime_alias: str | None = None
         self.method_type_alias: str | None = None
         self.builtin_namespace_alias: str | None = None
@@ -158,6 +162,14 @@ class Emission:
             self.ref_alias(body)
             self.class_cells[callee.key] = self.names.make(f"ai_cell_{callee.qualname.replace('.', '_')}")
         return self.class_cells[callee.key]
+
+    def super_order_alias(self, cls: ClassInfo) -> str:
+        """The module-level alias of ``runtime.super_order(cls)``, bound after the class
+        statement (an empty tuple before: the test fails while the statement runs)."""
+        if cls.name not in self.super_orders:
+            self.runtime()
+            self.super_orders[cls.name] = self.names.make(f"ai_mro_{cls.name}")
+        return self.super_orders[cls.name]
 
     def hooks(self) -> str:
         """The module-level alias of ``runtime.hooks`` (frame entries read ``enter`` from it

@@ -16,7 +16,8 @@ why classmethods are inlined by default. Two more rows show the same guards on o
 lookups: ``C.m(self)`` (a function looked up on its class: ``_t is REF``, no bound method)
 and ``super().m()`` (the method guard after making the ``super`` object; under
 ``class-methods``, the test of what ``super()`` reads and of the class its lookup starts
-at: ``super is SUPER and type(self) is __class__ and __class__.__mro__[1].m is REF``, in a
+at: ``super is SUPER and type(self) is __class__ and __class__.__mro__ is ORDER and
+ORDER[1].m is REF``, in a
 ``try``). And two guards the default design rejects for methods, measured
 so the docs can compare:
 
@@ -199,7 +200,7 @@ class D(C):
         t = 0
         for i in range(n):
             try:
-                on_class = super is _SUPER and type(self) is __class__ and __class__.__mro__[1].m is REF_M
+                on_class = super is _SUPER and type(self) is __class__ and __class__.__mro__ is ORDER_D and ORDER_D[1].m is REF_M
             except (AttributeError, NameError):
                 on_class = False
             if on_class:
@@ -218,6 +219,7 @@ class D(C):
 
 REF_M = C.m
 _SUPER = super
+ORDER_D = D.__mro__
 REF_CM = C.cm.__func__
 REF_F = f
 REF_MOD_F = mod.f
@@ -316,7 +318,7 @@ class D(C):
     on_super = rewrite_source("class C:\n    async def m(self, x):\n        return x\n\nclass D(C):\n    async def site(self, i):\n"
                               "        r = await super().m(i)\n        return r\n", options=Options(assume=frozenset({"class-methods"}))).code
     assert re.search(
-        r"try:\n\s*(\w+) = super is \w+ and _ai_type\w*\(self\) is __class__ and __class__\.__mro__\[1\]\.m is \w+\n"
+        r"try:\n\s*(\w+) = super is \w+ and _ai_type\w*\(self\) is __class__ and __class__\.__mro__ is (\w+) and \2\[1\]\.m is \w+\n"
         r"\s*except \(_ai_AttributeError\w*, _ai_NameError\w*\):\n\s*\1 = False\n\s*if \1:\n", on_super), on_super
     program = rewrite_program({
         "gcpkg/__init__.py": "",

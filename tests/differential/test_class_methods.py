@@ -13,7 +13,7 @@ import pytest
 
 from async_inline import Options, rewrite_source
 from async_inline.api import rewrite_program
-from tests.differential.harness import assert_same_behaviour, run_source
+from tests.differential.harness import assert_same_behaviour, load_module, run_source
 from tests.differential.package_harness import run_package
 from tests.differential.test_methods import COUNTER
 
@@ -968,14 +968,10 @@ def test_super_method_sites_are_tested_on_the_class_super_starts_at(costly: bool
     options = CLASS_METHODS.replace(costly_guards=costly)
     result = assert_same_behaviour(SUPER_CALLS, options=options, inlined={"Base.prepare"})
     assert [d.caller for d in result.report.inlined if d.callee == "super().prepare"] == ["Leaf.prepare"]
-    assert "__class__.__mro__[1].prepare is" in result.code
+    assert "__class__.__mro__ is _ai_mro_Leaf and _ai_mro_Leaf[1].prepare is" in result.code
 
 
 SUPER_SUBCLASSED = '''
-from typing import Generic, TypeVar
-
-T = TypeVar("T")
-
 class Base:
     async def m(self):
         return "Base.m:" + type(self).__name__
@@ -987,7 +983,7 @@ class A(Base):
 class Sub(A):
     pass
 
-class Other(Base, Generic[T]):
+class Other(Base):
     async def m(self):
         return "Other.m/" + await super().m()
 
@@ -1003,15 +999,14 @@ async def main():
 def test_super_sites_whose_class_test_would_fail_for_instances_in_sight_stay_calls() -> None:
     """A subclass of the caller's class in the code read: for its instances ``type(self)
     is __class__`` fails every time (``guard-cost``); with ``costly_guards`` inlined, and
-    the diamond ``Mixed`` (super() in ``A`` reaching ``Other.m``) takes the call. A
-    class of one base and ``Generic[T]`` is tested too (``Other``)."""
+    the diamond ``Mixed`` (super() in ``A`` reaching ``Other.m``) takes the call."""
     report = rewrite_source(SUPER_SUBCLASSED, options=CLASS_METHODS).report
     skipped = {(d.caller, d.code) for d in report.skipped if d.callee == "super().m"}
     assert ("A.m", "guard-cost") in skipped
     assert any("'Sub' subclasses 'A'" in d.reason for d in report.skipped)
     assert any("'Mixed' subclasses 'Other'" in d.reason for d in report.skipped)
     result = assert_same_behaviour(SUPER_SUBCLASSED, options=CLASS_METHODS.replace(costly_guards=True), inlined={"Base.m"})
-    assert "__mro__[1]" in result.code
+    assert "_ai_mro_A[1].m is" in result.code
 
 
 @pytest.mark.parametrize(
@@ -1020,11 +1015,12 @@ def test_super_sites_whose_class_test_would_fail_for_instances_in_sight_stay_cal
         ("class A(Base, Extra):\n    async def m(self):\n        return await super().m()\n", "one base"),
         ("class A(Base, metaclass=Meta):\n    async def m(self):\n        return await super().m()\n", "one base"),
         ("class A(Generic[T], Base):\n    async def m(self):\n        return await super().m()\n", None),
+        ("class A(Base, Generic[T]):\n    async def m(self):\n        return await super().m()\n", "one base"),
         ("class A(Base):\n    async def m(self):\n        self = Base()\n        return await super().m()\n", "by its call alone"),
         ("class A(Base):\n    async def m(self):\n        __class__\n        return await super().m()\n", "names no __class__"),
         ("class A(Base):\n    async def m(self):\n        async def inner():\n            return await super(A, self).m()\n        return await inner()\n", None),
     ],
-    ids=["two-bases", "metaclass", "generic-first", "first-rebound", "names-class", "nested"],
+    ids=["two-bases", "metaclass", "generic-first", "generic-second", "first-rebound", "names-class", "nested"],
 )
 def test_super_sites_the_class_test_cannot_see_keep_the_exact_guard(program: str, why: str | None) -> None:
     """Two bases (the order after the class is not its base's), a metaclass (it may
@@ -1084,3 +1080,207 @@ class A(Base):
 async def main():
     print(Base.seen, await A().m())
 ''', options=CLASS_METHODS, inlined={"Base.m"})
+
+
+_TWO_BASES = '''
+class A:
+    async def m(self):
+        return "A.m"
+
+class X(A):
+    pass
+
+class Y(A):
+    async def m(self):
+        return "Y.m"
+
+class C(A):
+    async def go(self):
+        return "C/" + await super().m()
+
+    @staticmethod
+    def rebrand(cls):
+        def set_cell():
+            nonlocal __class__
+            __class__ = cls
+        set_cell()
+
+class D(X, Y):
+    pass
+'''
+
+
+@pytest.mark.parametrize(
+    "repoint",
+    ["C.go.__closure__[0].cell_contents = D   # as attrs does for the classes it remakes", "C.rebrand(D)   # nonlocal __class__ in a sibling"],
+    ids=["closure", "nonlocal"],
+)
+def test_a_super_site_whose_class_cell_holds_a_class_of_two_bases_takes_the_call(repoint: str) -> None:
+    """Review R28b F1a, F1b: the test looked ``m`` up on ``__class__.__mro__[1]``, which
+    is where ``super()`` looks only for a class of one base; with the cell pointed at
+    ``D(X, Y)``, ``super()`` reaches ``Y.m`` and the test passed for ``A.m``. The cell's
+    order must now be the tuple ``runtime.super_order`` vouched for after the class."""
+    assert_same_behaviour(_TWO_BASES + f'''
+async def main():
+    before = await C().go()
+    {repoint}
+    go = C.go
+    return before, await go(D())
+''', options=CLASS_METHODS, inlined={"A.m"})
+
+
+def _run_both(files: dict[str, str]) -> None:
+    files = {path: textwrap.dedent(text) for path, text in files.items()}
+    results = rewrite_program(files, options=CLASS_METHODS)
+    assert any(d.callee.startswith("super()") for r in results.values() for d in r.report.inlined)
+    original = run_package(files, "pkg.app:main")
+    assert original["error"] is None, original
+    assert run_package({path: r.code for path, r in results.items()}, "pkg.app:main") == original
+
+
+_INVOICE = '''
+    class Base:
+        async def save(self):
+            return "Base.save"
+
+    class Record(Base):
+        pass
+
+    class Audited(Base):
+        pass
+
+    {decorator}class Invoice(Record):
+        async def save(self):
+            return "Invoice/" + await super().save()
+'''
+_PATCHED_SAVE = '''
+    from unittest import mock
+    from . import {imported}
+    from .model import Invoice, Record
+
+    async def patched(self):
+        return "Record.save (patched)"
+
+    async def main():
+        save = Invoice().save
+        first = await save()
+        with mock.patch.object(Record, "save", patched, create=True):
+            return first, await save()
+'''
+
+
+def test_bases_assigned_in_a_module_the_rewrite_does_not_read_for_the_site_are_seen() -> None:
+    """Review R28b F1c: ``Invoice.__bases__ = (Audited, *Invoice.__bases__)`` in another
+    module of the program; the patch of ``Record``, between, was skipped (the test asked
+    ``Audited.save``). Assigning ``__bases__`` makes the order again: another tuple."""
+    _run_both({
+        "pkg/__init__.py": "",
+        "pkg/model.py": _INVOICE.format(decorator=""),
+        "pkg/audit.py": "from .model import Audited, Invoice\n\nInvoice.__bases__ = (Audited, *Invoice.__bases__)\n",
+        "pkg/app.py": _PATCHED_SAVE.format(imported="audit"),
+    })
+
+
+def test_a_class_decorator_of_another_module_remaking_the_class_with_a_mixin() -> None:
+    """Review R28b F1d: the decorator makes a class of two bases and points the methods'
+    cells at it; ``runtime.super_order`` refuses it (its order after it is not its first
+    base's)."""
+    _run_both({
+        "pkg/__init__.py": "",
+        "pkg/remake.py": '''
+            def with_mixin(mixin):
+                def decorate(cls):
+                    ns = {k: v for k, v in vars(cls).items() if k not in ("__dict__", "__weakref__")}
+                    new = type(cls)(cls.__name__, (mixin, *cls.__bases__), ns)
+                    for f in ns.values():
+                        for cell in getattr(f, "__closure__", None) or ():
+                            if cell.cell_contents is cls:
+                                cell.cell_contents = new
+                    return new
+                return decorate
+        ''',
+        "pkg/model.py": "    from .remake import with_mixin\n" + _INVOICE.format(decorator="@with_mixin(Audited)\n    "),
+        "pkg/app.py": _PATCHED_SAVE.format(imported="remake"),
+    })
+
+
+def test_super_in_a_metaclass_whose_instance_is_a_subclass_of_it() -> None:
+    """Review R28b F2a: ``self`` a class made by ``C`` and deriving from ``C``: ``super()``
+    starts at ``self`` and gives the function unbound (TypeError when called); the test
+    passed. ``runtime.super_order`` vouches for no metaclass (``C`` derives from a
+    metaclass the analysis cannot see: another package's)."""
+    load_module('''
+class LibMeta(type):
+    pass
+
+def derive(meta, *bases):
+    return meta("Derived", bases, {})
+''', "r28b_extmeta")
+    assert_same_behaviour('''
+from r28b_extmeta import LibMeta, derive
+
+class Describing:
+    async def describe(self):
+        return "Describing.describe of " + self.__name__
+
+class B(Describing, LibMeta):
+    pass
+
+class C(B):
+    async def describe(self):
+        return "C/" + await super().describe()
+
+async def main():
+    X = derive(C, C)
+    describe = C.describe
+    try:
+        return await describe(X)
+    except TypeError as e:
+        return "TypeError", str(e)
+''', options=CLASS_METHODS, inlined={"Describing.describe"})
+
+
+def test_builtins_super_replaced_before_the_module_is_imported_is_not_the_builtin() -> None:
+    """Review R28b F3: ``_ai_super`` was ``builtins.super`` when the module was imported;
+    replaced before that, the test compared the replacement with itself and never called
+    it. The alias is now the interpreter's own (``runtime.SUPER``)."""
+    _run_both({
+        "pkg/__init__.py": "",
+        "pkg/tracing.py": '''
+            import builtins, sys
+
+            _super = builtins.super
+            calls = []
+
+            class traced_super(_super):
+                def __init__(self, *args):
+                    frame = sys._getframe(1)
+                    if frame.f_globals.get("__name__") == "pkg.model":
+                        calls.append(frame.f_code.co_name)
+                    if not args:
+                        args = (frame.f_locals["__class__"], frame.f_locals[frame.f_code.co_varnames[0]])
+                    _super.__init__(self, *args)
+
+            builtins.super = traced_super
+        ''',
+        "pkg/model.py": '''
+            class Base:
+                async def save(self):
+                    return "Base.save"
+
+            class Invoice(Base):
+                async def save(self):
+                    return "Invoice/" + await super().save()
+        ''',
+        "pkg/app.py": '''
+            from . import tracing
+            from .model import Invoice
+
+            async def main():
+                save = Invoice().save
+                try:
+                    return await save(), tracing.calls
+                finally:
+                    tracing.builtins.super = tracing._super
+        ''',
+    })

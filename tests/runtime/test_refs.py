@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+import runtime
 from runtime import async_method, class_cell, defaults_of, function_at, function_of, method_cell
 from runtime._refs import NOT_FOUND
 
@@ -297,3 +298,41 @@ def test_a_body_with_asserts_is_found_only_where_pytest_rewrote_neither_module(r
     found = rewritten == "neither"
     assert (caller["asserting_f"] is callee.f) is found and (caller["asserting_f"] is NOT_FOUND) is not found
     assert (caller["asserting_m"] is callee.K.m) is found
+
+
+def test_super_is_the_interpreters_whatever_builtins_super_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review R28b F3: generated code's ``_ai_super`` is ``runtime.SUPER``."""
+    import builtins
+
+    real = builtins.super
+    monkeypatch.setattr(builtins, "super", type("traced_super", (real,), {}))
+    assert runtime.SUPER is real and runtime.SUPER is not builtins.super
+
+
+def test_super_order_vouches_only_for_an_order_whose_rest_is_its_second_classes() -> None:
+    """``runtime.super_order``: the class's ``__mro__`` itself where the lookup of
+    ``super()`` in its methods may start at ``__mro__[1]`` (review R28b F1, F2)."""
+
+    class A:
+        pass
+
+    class B(A):
+        pass
+
+    class X(A):
+        pass
+
+    class D(B, X):
+        pass
+
+    class Meta(type):
+        pass
+
+    assert runtime.super_order(B) is B.__mro__
+    assert runtime.super_order(D) == ()           # D.__mro__[1:] is (B, X, A, object); B's order lacks X
+    assert runtime.super_order(Meta) == ()        # a metaclass: super() may start at a class
+    assert runtime.super_order(runtime.NOT_FOUND) == ()
+    assert runtime.super_order(object) == ()
+    before = B.__mro__
+    B.__bases__ = (X,)                             # the order is made again: another tuple
+    assert B.__mro__ is not before and runtime.super_order(B) is B.__mro__
