@@ -327,28 +327,39 @@ else:  # pragma: no cover - no columns on 3.10
         return traceback.FrameSummary(filename, lineno, name)
 
 
-def format_exception(exc: BaseException) -> list[str]:
-    """``traceback.format_exception(exc)``, each traceback listing the logical frames."""
+def format_exception(exc: BaseException, *, last: int | None = None) -> list[str]:
+    """``traceback.format_exception(exc)``, each traceback listing the logical frames;
+    ``last``: only the last so many of them (none, and no header, for 0 or less), as the
+    interpreter's own hooks print a traceback under ``sys.tracebacklimit``."""
     formatted = traceback.TracebackException(type(exc), exc, exc.__traceback__, compact=True)
-    _relist(formatted, exc, set())
+    _relist(formatted, exc, set(), last)
     return list(formatted.format())
 
 
-def _relist(formatted: traceback.TracebackException, exc: BaseException | None, seen: set[int]) -> None:
+def _relist(formatted: traceback.TracebackException, exc: BaseException | None, seen: set[int], last: int | None) -> None:
     """Replace each stack of ``formatted`` (and of the exceptions it chains) by the logical one."""
     if exc is None or id(exc) in seen:
         return
     seen.add(id(exc))
-    formatted.stack = _summary(logical_tb(exc.__traceback__, exc))
-    _relist_chained(formatted.__cause__, exc.__cause__, seen)
-    _relist_chained(formatted.__context__, exc.__context__, seen)
+    frames = logical_tb(exc.__traceback__, exc)
+    if last is not None:
+        frames = frames[-last:] if last > 0 else []
+    formatted.stack = _summary(frames)
+    _relist_chained(formatted.__cause__, exc.__cause__, seen, last)
+    _relist_chained(formatted.__context__, exc.__context__, seen, last)
     for child, raw in zip(getattr(formatted, "exceptions", None) or (), getattr(exc, "exceptions", ()) or (), strict=False):
-        _relist(child, raw, seen)
+        _relist(child, raw, seen, last)
 
 
-def _relist_chained(formatted: traceback.TracebackException | None, exc: BaseException | None, seen: set[int]) -> None:
+def _relist_chained(formatted: traceback.TracebackException | None, exc: BaseException | None, seen: set[int], last: int | None) -> None:
     if formatted is not None:
-        _relist(formatted, exc, seen)
+        _relist(formatted, exc, seen, last)
+
+
+def _hook_limit() -> int | None:
+    """``sys.tracebacklimit``, as the interpreter's hooks read it: the last entries kept."""
+    limit = getattr(sys, "tracebacklimit", None)
+    return limit if isinstance(limit, int) else None
 
 
 def excepthook(kind: type[BaseException], value: BaseException, tb: types.TracebackType | None) -> None:
@@ -356,7 +367,7 @@ def excepthook(kind: type[BaseException], value: BaseException, tb: types.Traceb
     if value.__traceback__ is not tb:
         value = value.with_traceback(tb)
     try:
-        text = "".join(format_exception(value))
+        text = "".join(format_exception(value, last=_hook_limit()))
     except Exception:  # never lose the user's traceback over ours
         sys.__excepthook__(kind, value, tb)
         return
@@ -375,7 +386,7 @@ def thread_excepthook(args: threading.ExceptHookArgs) -> None:
     if value.__traceback__ is not args.exc_traceback:
         value = value.with_traceback(args.exc_traceback)
     try:
-        text = "".join(format_exception(value))
+        text = "".join(format_exception(value, last=_hook_limit()))
     except Exception:  # never lose the user's traceback over ours
         threading.__excepthook__(args)
         return

@@ -87,6 +87,25 @@ def test_run_prints_a_thread_s_traceback_as_python_prints_it(tmp_path: Path) -> 
     assert plain.stderr.splitlines()[-1] == inlined.stderr.splitlines()[-1]
 
 
+@pytest.mark.parametrize("limit", [0, 1, 2])
+@pytest.mark.parametrize("threaded", [False, True], ids=["main", "thread"])
+def test_run_honours_sys_tracebacklimit(tmp_path: Path, limit: int, threaded: bool) -> None:
+    """Review R27a F1: python prints only the last ``sys.tracebacklimit`` entries (none,
+    and no "Traceback" header, for 0); ``run``'s hooks printed them all."""
+    start = "asyncio.run(execute_strict(3))"
+    if threaded:
+        start = f"import threading\nt = threading.Thread(target=lambda: {start}, name='w')\nt.start()\nt.join()"
+    script = tmp_path / "limited.py"
+    script.write_text(THREE_LEVELS + f"\n\nimport sys\nsys.tracebacklimit = {limit}\n{start}\n")
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path, check=False)
+    inlined = subprocess.run([sys.executable, "-m", "async_inline", "run", str(script)], capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert inlined.returncode == plain.returncode
+    assert _entries(inlined.stderr, script) == _entries(plain.stderr, script), (plain.stderr, inlined.stderr)
+    assert len(_entries(plain.stderr, script)) == limit
+    assert ("Traceback (most recent call last):" in inlined.stderr) == ("Traceback (most recent call last):" in plain.stderr) == (limit > 0)
+    assert inlined.stderr.splitlines()[-1] == plain.stderr.splitlines()[-1]
+
+
 def _module(tmp_path: Path, name: str, text: str):  # type: ignore[no-untyped-def]
     import importlib
 
