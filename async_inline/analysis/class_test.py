@@ -11,7 +11,7 @@ keeps the exact guard, and the report says why (``ClassTest.hazard``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import cast
 
@@ -348,13 +348,13 @@ class _Scan:
             holder = self.holder(class_order(known.facts, known.cls).classes)
             if holder is not None:
                 return f"an attribute '{name}' is assigned on an instance of '{known.cls.qualname}' (unrelated, but '{holder}' may hold the method as '{name}')"
-            if not known.guessed:
-                return None
+            # An unrelated class rules nothing out below: a constructor's ``__new__``, a
+            # ``self`` given another object or rebound, an attribute assigned elsewhere,
+            # an annotation may all make the object another (review R28a F1, R29b F1).
         classes = _classes_at(module, store.path) if store.path is not None else _classes_stored_on(module, store.obj, named)
         for cls in classes:
             if _may_be_one_of(cls, self.related, self.orders) and not _plain_function(module, store):
                 return f"'{name}' of class '{cls.cls.qualname}' is set to an object other than a function"
-        # An annotation rules nothing out: the object may be of any class (review R28a F1).
         classes = [cls for cls in classes if not cls.guessed]
         # On an object the analysis cannot tell, a staticmethod, a classmethod or an
         # instance of a descriptor class of the program means something only on a class: a
@@ -685,7 +685,8 @@ def _classes_stored_on(module: ModuleFacts, obj: cst.BaseExpression, named: bool
     if instance is not None:
         made = reference(module, instance.func) if type(instance) is cst.Call else None  # type(K())
         known = Known(made.cls, made.facts, None) if made is not None and made.cls is not None else _stored_on(module, instance)
-        return [known] if known is not None else []
+        # The class of an object is what the analysis believes of it, no more (review R29b F1).
+        return [replace(known, guessed=True)] if known is not None else []
     ref = reference(module, obj)
     if ref is not None:
         return [Known(ref.cls, ref.facts, None)] if ref.kind is RefKind.CLASS and ref.cls is not None else []

@@ -1044,3 +1044,78 @@ async def main():
 '''
     result = assert_same_behaviour(source, options=CLASS_METHODS)
     assert ("main", "k.send") not in {(d.caller, d.callee) for d in result.report.inlined}
+
+
+_REWRAPPED = {
+    # a constructor whose class's __new__ returns an instance of another class
+    "new": '''
+class Sender:
+    def __new__(cls):
+        return K()
+
+async def main():
+    x = Sender()
+    type(x).send = staticmethod(type(x).send)
+''',
+    # self of a method called through the class with an unrelated instance
+    "self-unbound-call": '''
+class Sender:
+    def rewrap(self):
+        type(self).send = staticmethod(type(self).send)
+
+async def main():
+    Sender.rewrap(K())
+''',
+    # self rebound in the method
+    "self-rebound": '''
+class Sender:
+    def rewrap(self, other):
+        self = other
+        type(self).send = staticmethod(type(self).send)
+
+async def main():
+    Sender().rewrap(K())
+''',
+    # an attribute typed by __init__'s constructor call, reassigned elsewhere
+    "attribute-reassigned": '''
+class Sender:
+    pass
+
+class Holder:
+    def __init__(self):
+        self.s = Sender()
+
+    def rewrap(self):
+        type(self.s).send = staticmethod(type(self.s).send)
+
+async def main():
+    h = Holder()
+    h.s = K()
+    h.rewrap()
+''',
+}
+
+
+@pytest.mark.parametrize("case", list(_REWRAPPED))
+def test_a_staticmethod_stored_through_an_object_the_analysis_takes_for_another_class(case: str) -> None:
+    """Review R29b F1: ``type(x).send = staticmethod(...)`` where the analysis believes
+    ``x`` of an unrelated class (its constructor, ``self``, an attribute set in
+    ``__init__``) but the program made it a ``K``: the store was dismissed, the class test
+    passed and the body ran with the instance bound (the original: TypeError). What the
+    analysis believes of an object rules out no class for such a store."""
+    source = '''
+class K:
+    async def send(self, v):
+        return f"sent {v}"
+
+async def other():
+    return "other"
+''' + _REWRAPPED[case] + '''
+    k = K()
+    try:
+        return await other(), await k.send(1)
+    except TypeError as e:
+        return f"TypeError: {e}"
+'''
+    result = assert_same_behaviour(source, options=CLASS_METHODS)
+    assert ("main", "k.send") not in {(d.caller, d.callee) for d in result.report.inlined}
