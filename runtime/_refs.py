@@ -398,15 +398,22 @@ def super_order(cls: Any) -> tuple[type, ...]:
     """``cls.__mro__``, the tuple itself, where a lookup along all of it but ``cls`` is one
     along the order of its second class (``cls`` has one base, and its metaclass computes
     no order of its own), and ``cls`` is not a metaclass (whose instances ``super()`` may
-    take for classes to start from); else an empty tuple. The class test of a
-    ``super().m()`` site in a method of ``cls`` compares the ``__class__`` cell's order
-    with it by identity, then looks ``m`` up on that second class: a cell pointed at
-    another class, or ``__bases__`` assigned anywhere (which makes the order again, a new
-    tuple), fails the test (review R28b F1, F2)."""
+    take for classes to start from), and its metaclass's ``mro`` is ``type.mro`` (another
+    may hand back the same tuple after ``__bases__`` changes: review R29a F2); else an
+    empty tuple. The class test of a ``super().m()`` site in a method of ``cls`` compares
+    the ``__class__`` cell's order with it by identity, then looks ``m`` up on that second
+    class: a cell pointed at another class, or ``__bases__`` assigned anywhere (which makes
+    the order again, a new tuple), fails the test (review R28b F1, F2). Read past any
+    metaclass's code, as ``super()`` reads them."""
     if not isinstance(cls, type) or issubclass(cls, type):
         return ()
-    order = cls.__mro__
-    return order if len(order) > 1 and order[1:] == order[1].__mro__ else ()
+    for holder in _TYPE_MRO.__get__(type(cls)):
+        if "mro" in _CLASS_NAMESPACE.__get__(holder):
+            if holder is not type:
+                return ()
+            break
+    order: tuple[type, ...] = _TYPE_MRO.__get__(cls)
+    return order if len(order) > 1 and order[1:] == _TYPE_MRO.__get__(order[1]) else ()
 
 
 def method_cell(function: Any) -> Any:

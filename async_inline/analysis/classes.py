@@ -17,7 +17,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from ..tree import statements_of, walk
-from .scopes import ScopeIndex
+from .scopes import Role, ScopeIndex
 
 
 class MethodKind(Enum):
@@ -94,6 +94,23 @@ def module_classes(index: ScopeIndex, module: str | None) -> dict[str, ClassInfo
 _PLAIN_METACLASSES = frozenset({"builtins.type", "abc.ABCMeta"})
 
 
+def _plain_metaclass(index: ScopeIndex, metaclass: cst.BaseExpression) -> bool:
+    """``metaclass`` is ``type`` or ``abc.ABCMeta``, bound by nothing but its import, and
+    declared ``global`` by no function (whose store the scopes do not count as one of the
+    module's: review R29a F1b)."""
+    names = index.qualified_names(metaclass)
+    if not names or not names <= _PLAIN_METACLASSES:
+        return False
+    root = metaclass
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return False
+    if any(role is Role.DECL and name.value == root.value for name, role in index.roles.items()):
+        return False
+    return index.global_binding_counts.get(root.value, 0) == (0 if names == {"builtins.type"} else 1)
+
+
 def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str | None, index: ScopeIndex | None = None) -> ClassInfo:
     """(Without ``index`` a ``metaclass=`` is taken for one that runs code.)"""
     methods: dict[str, MethodDef] = {}
@@ -110,7 +127,8 @@ def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str |
     bases = tuple(a.value for a in node.bases if a.keyword is None and a.star == "")
     attributes = frozenset(other | {n for n, c in counts.items() if c > 1})
     metaclass = next((a.value for a in node.keywords if a.keyword is not None and a.keyword.value == "metaclass"), None)
-    plain = metaclass is None or (index is not None and 0 < len(names := index.qualified_names(metaclass)) and names <= _PLAIN_METACLASSES)
+    # (``**options`` may hold a metaclass: review R29a F1)
+    plain = not any(a.star == "**" for a in node.keywords) and (metaclass is None or (index is not None and _plain_metaclass(index, metaclass)))
     return ClassInfo(node.name.value, qualname, node, bases, methods, attributes, stable, module, plain)
 
 

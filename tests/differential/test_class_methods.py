@@ -1284,3 +1284,96 @@ def test_builtins_super_replaced_before_the_module_is_imported_is_not_the_builti
                     tracing.builtins.super = tracing._super
         ''',
     })
+
+
+def test_a_metaclass_keeping_a_class_order_across_bases_assigned() -> None:
+    """Review R29a F2: a metaclass (of another package, inherited through ``Root``) whose
+    ``mro()`` hands back the tuple it computed before keeps ``C.__mro__`` the same object
+    after ``X.__bases__ = (A,)``, while ``X.__mro__`` drops ``Y``: ``super()`` in ``C``
+    walks ``Y`` and finds ``Y.m``, the test asked ``X.m`` (``A.m``) and passed.
+    ``runtime.super_order`` vouches only for classes whose metaclass's ``mro`` is
+    ``type.mro``. (The program must behave alike whatever the rewrite decides.)"""
+    load_module('''
+class Meta(type):
+    orders = {}
+    def mro(cls):
+        if "pinned" in cls.__dict__ and cls in Meta.orders:
+            return Meta.orders[cls]
+        order = Meta.orders[cls] = tuple(type.mro(cls))
+        return order
+
+class Root(metaclass=Meta):
+    pass
+
+def rebase(cls, *bases):
+    cls.__bases__ = bases
+
+def install(cls, name, value):
+    setattr(cls, name, value)
+''', "r29a_ext")
+    assert_same_behaviour('''
+from r29a_ext import Root, rebase, install
+
+class A(Root):
+    async def m(self):
+        return "A.m"
+
+class Y(A):
+    pass
+
+class X(Y):
+    pass
+
+class C(X):
+    pinned = True
+    async def m(self):
+        return "C/" + await super().m()
+
+async def y_m(self):
+    return "Y.m"
+
+async def main():
+    first = await getattr(C(), "m")()
+    rebase(X, A)
+    install(Y, "m", y_m)
+    return first, await getattr(C(), "m")()
+''', options=CLASS_METHODS, min_inlined=0)
+
+
+@pytest.mark.parametrize(
+    "metaclass",
+    [
+        "options = {'metaclass': Loud}\n\nclass C(Base, **options):",
+        "def choose():\n    global type\n    type = Loud\n\nchoose()\n\nclass C(Base, metaclass=type):",
+    ],
+    ids=["keyword-mapping", "type-rebound-by-global"],
+)
+def test_a_metaclass_the_class_statement_does_not_spell_is_not_plain(metaclass: str) -> None:
+    """Review R29a F1: ``class C(Base, **options)`` with a metaclass in ``options``, or
+    ``metaclass=type`` where a function rebound the global ``type``, was taken for a plain
+    metaclass: the class tests read ``C.__mro__`` and ``C.m`` through ``Loud``, which the
+    original never runs."""
+    assert_same_behaviour('''
+class Loud(type):
+    def __getattribute__(cls, name):
+        if name in ("m", "__mro__"):
+            print("class lookup", cls.__name__, name)
+        return super().__getattribute__(name)
+
+class Base:
+    async def m(self):
+        return "Base.m"
+
+''' + metaclass + '''
+    async def m(self):
+        return "C/" + await super().m()
+
+async def other():
+    return 1
+
+async def main():
+    c = C()
+    m = getattr(c, "m")
+    print("start")
+    return await m(), await c.m(), await other()
+''', options=CLASS_METHODS)
