@@ -713,11 +713,13 @@ def _classes_stored_on(module: ModuleFacts, obj: cst.BaseExpression, named: bool
             continue
         if not _param_at(fdef, parent, 0):
             continue
+        # A first parameter may be given another class, or rebound (``cls = target``): what
+        # it is believed to be rules out no class (review R30a F1).
         if type(owner) is cst.ClassDef:
             if caller_method_kind(fdef) is MethodKind.CLASS or _takes_class(fdef):
-                found += [Known(c, module, None) for c in module.every_class if c.node is owner]
+                found += [Known(c, module, None, guessed=True) for c in module.every_class if c.node is owner]
         elif _class_decorator(module, fdef) is not None:
-            found += [Known(c, module, None) for c in module.every_class if _decorates(module, fdef, c.node)]
+            found += [Known(c, module, None, guessed=True) for c in module.every_class if _decorates(module, fdef, c.node)]
     return found
 
 

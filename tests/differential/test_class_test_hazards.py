@@ -1119,3 +1119,50 @@ async def other():
 '''
     result = assert_same_behaviour(source, options=CLASS_METHODS)
     assert ("main", "k.send") not in {(d.caller, d.callee) for d in result.report.inlined}
+
+
+_CLS_REBOUND = '''
+class K:
+    async def m(self):
+        return "K.m"
+
+class Middle(K):
+    pass
+
+class Leaf(Middle):
+    async def m(self):
+        return "Leaf/" + await super().m()
+
+class Registry:                      # unrelated to K
+    @classmethod
+    def wrap(cls, target):
+        WRAP
+        cls.m = staticmethod(cls.m)
+
+async def main():
+    s = Middle()
+    r = [await s.m()]
+    call = getattr(Leaf(), "m")      # Leaf.m's own super().m() site
+    r.append(await call())
+    CALL
+    for thunk in (lambda: s.m(), call):
+        try:
+            r.append(await thunk())
+        except TypeError as e:
+            r.append(str(e))
+    return r
+'''
+
+
+@pytest.mark.parametrize(
+    ("wrap", "call"),
+    [("cls = target", "Registry.wrap(Middle)"), ("pass", "Registry.wrap.__func__(Middle, None)")],
+    ids=["cls-rebound", "cls-given-another-class"],
+)
+def test_a_staticmethod_stored_through_a_classmethods_cls_that_is_another_class(wrap: str, call: str) -> None:
+    """Review R30a F1: a classmethod's ``cls`` (or a class decorator's parameter) was taken
+    for its class whatever the code made it: ``staticmethod(K.m)`` stored on ``Middle``
+    through an unrelated class's ``cls`` passed the class tests of ``s.m()`` and of
+    ``Leaf.m``'s ``super().m()`` (the originals: TypeError)."""
+    result = assert_same_behaviour(_CLS_REBOUND.replace("WRAP", wrap).replace("CALL", call), options=CLASS_METHODS, min_inlined=0)
+    assert not {(d.caller, d.callee) for d in result.report.inlined} & {("main", "s.m"), ("Leaf.m", "super().m")}
