@@ -6,13 +6,19 @@ Sources of knowledge, each a plain reading of the code:
 * a local every binding of which says the same class: such a call, a parameter annotated
   with a class (``conn: Connection``, ``Optional[Connection]``, ``"Connection | None"``),
   a ``for`` loop over a local or parameter annotated as a collection of a class (``for
-  trace in traces`` with ``traces: list[Trace]``, ``Sequence["Trace"] | None``);
+  trace in traces`` with ``traces: list[Trace]``, ``Sequence["Trace"] | None``), a call
+  of a function or method of the program annotated to return the class (``-> Conn``,
+  ``-> "Self"``; awaited if it is an ``async def``), an awaited object whose
+  ``__await__`` is annotated ``Generator[..., ..., Conn]``, ``async with`` by the
+  annotation of ``__aenter__`` (or of a decorated ``async def``);
 * an attribute of an instance: an annotation in the class body (``conn: Connection``), or
   an assignment in ``__init__`` (``self.conn = Connection(...)``, ``self.conn = conn`` of
   an annotated parameter), searched along the class's method-resolution order.
 
-A guess can be wrong (a subclass instance, a reassigned attribute); that costs speed, not
-correctness: the run-time guard checks what the lookup yields (docs/methods.md).
+A guess can be wrong (a subclass instance, a reassigned attribute, an annotation the
+program does not keep to); that costs speed, not correctness: the run-time guard checks
+what the lookup yields (docs/methods.md). It must not rule a class out, though
+(``Known.guessed``, ``class_test``).
 """
 
 from __future__ import annotations
@@ -38,9 +44,11 @@ class Known:
     facts: ModuleFacts
     #: The site module's import that makes ``cls``'s module reachable (None: the same module).
     via: cst.SimpleStatementLine | None
-    #: Taken from an annotation, which the program need not keep to (a ``Protocol``, a
-    #: lie): good enough to pick a callee, whose guard checks it, not to rule an object
-    #: out (``class_test``: a store on it may be a store on any object; review R28a F1).
+    #: A belief the program need not keep to: an annotation here (a ``Protocol``, a lie),
+    #: any class of an object in ``class_test`` (a constructor's ``__new__``, a ``self``
+    #: given another object). Good enough to pick a callee, whose guard checks it; a
+    #: wrapper stored through such an object may be stored on any class (reviews R28a F1,
+    #: R29b F1, R30a F1).
     guessed: bool = False
 
 
