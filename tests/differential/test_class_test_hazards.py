@@ -995,6 +995,19 @@ def test_a_private_store_in_a_subclass_of_another_module_is_a_store_of_the_mangl
     assert not any(_class_tested(r.code) for r in results.values())
 
 
+def _k_send_stays_a_call(source: str) -> None:
+    """``source`` (a ``main`` in the making) then ``await k.send(1)`` of a ``K()``, whose
+    method a store before may have made a staticmethod: ``k.send`` must stay a call."""
+    result = assert_same_behaviour(source + '''
+    k = K()
+    try:
+        return await other(), await k.send(1)
+    except TypeError as e:
+        return f"TypeError: {e}"
+''', options=CLASS_METHODS)
+    assert ("main", "k.send") not in {(d.caller, d.callee) for d in result.report.inlined}
+
+
 @pytest.mark.parametrize(
     "typed",
     [
@@ -1036,14 +1049,8 @@ async def other():
 async def main():
     ''' + typed + '''
     type(x).send = staticmethod(type(x).send)
-    k = K()
-    try:
-        return await other(), await k.send(1)
-    except TypeError as e:
-        return f"TypeError: {e}"
 '''
-    result = assert_same_behaviour(source, options=CLASS_METHODS)
-    assert ("main", "k.send") not in {(d.caller, d.callee) for d in result.report.inlined}
+    _k_send_stays_a_call(source)
 
 
 _REWRAPPED = {
@@ -1111,14 +1118,8 @@ class K:
 async def other():
     return "other"
 ''' + _REWRAPPED[case] + '''
-    k = K()
-    try:
-        return await other(), await k.send(1)
-    except TypeError as e:
-        return f"TypeError: {e}"
 '''
-    result = assert_same_behaviour(source, options=CLASS_METHODS)
-    assert ("main", "k.send") not in {(d.caller, d.callee) for d in result.report.inlined}
+    _k_send_stays_a_call(source)
 
 
 _CLS_REBOUND = '''
