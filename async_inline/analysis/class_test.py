@@ -11,6 +11,7 @@ keeps the exact guard, and the report says why (``ClassTest.hazard``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import cast
@@ -48,19 +49,12 @@ class ClassTest:
         top = self.order.classes[0]
         if top is UNKNOWN:
             return None
-        for module in _modules_read(self.modules, top):
-            for sub in module.subclasses.get(id(top), []):
-                if sub.defines(self.name):
-                    return sub
-        return None
+        return next((sub for sub in self.subclasses_of(top) if sub.defines(self.name)), None)
 
-    def subclass_of(self, cls: ClassInfo) -> ClassInfo | None:
-        """A subclass of ``cls`` in the modules read, if any."""
+    def subclasses_of(self, cls: ClassInfo) -> Iterator[ClassInfo]:
+        """The subclasses of ``cls`` in the modules read."""
         for module in _modules_read(self.modules, cls):
-            found = module.subclasses.get(id(cls))
-            if found:
-                return found[0]
-        return None
+            yield from module.subclasses.get(id(cls), [])
 
 
 def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, ...]) -> str | None:

@@ -203,10 +203,12 @@ def _super_class_test(target: Target, policy: GuardPolicy, super_from: SuperSite
         return "--assume class-methods tests the class of an instance method only"
     if super_from is None or isinstance(super_from, str):
         return super_from or "--assume class-methods tests super().m(...) only in the code of the method that calls it"
-    hazard = target.class_test.hazard if target.class_test is not None else "the class order is not known"
-    if hazard is not None:
-        return f"the class test of --assume class-methods would not be exact here: {hazard}"
-    sub = target.class_test.subclass_of(super_from.owner) if target.class_test is not None else None
+    test = target.class_test
+    if test is None:
+        return "--assume class-methods tests super().m(...) only along a class order the analysis knows"
+    if test.hazard is not None:
+        return f"the class test of --assume class-methods would not be exact here: {test.hazard}"
+    sub = next(test.subclasses_of(super_from.owner), None)
     if sub is not None and not policy.costly and not target.callee.is_runtime_async:
         return Refusal(
             RefusalCode.GUARD_COST,

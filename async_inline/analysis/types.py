@@ -32,7 +32,7 @@ from libcst.metadata import Scope
 from ..tree import statements_of, walk
 from .classes import ClassInfo
 from .module import ModuleFacts
-from .references import RefKind, class_order, facts_of, member, reference
+from .references import Ref, RefKind, class_order, facts_of, member, reference
 from .scopes import Role
 
 
@@ -90,7 +90,12 @@ def instance_of(ctx: TypeContext, expr: cst.BaseExpression, depth: int = 0) -> K
 def _constructed(facts: ModuleFacts, func: cst.BaseExpression, via: cst.SimpleStatementLine | None) -> Known | None:
     """``K`` of ``K(...)``, when it names a class (``via``: how ``facts`` is reachable)."""
     found = reference(facts, func)
-    if found is None or found.kind is not RefKind.CLASS or found.cls is None:
+    return _known_class(found, via) if found is not None else None
+
+
+def _known_class(found: Ref, via: cst.SimpleStatementLine | None = None) -> Known | None:
+    """An instance of the class ``found`` names, if it names one."""
+    if found.kind is not RefKind.CLASS or found.cls is None:
         return None
     return Known(found.cls, found.facts, via if via is not None else found.via)
 
@@ -156,7 +161,7 @@ def _value_of(ctx: TypeContext, value: cst.BaseExpression, depth: int, entered: 
         return None
     found = reference(ctx.facts, call.func)
     if found is not None and found.kind is RefKind.CLASS:
-        built = None if entered else _constructed(ctx.facts, call.func, None)  # (entered: by its ``__aenter__``)
+        built = None if entered else _known_class(found)  # (entered: by its ``__aenter__``)
         return _awaited(built) if awaited and built is not None else built
     hit: tuple[cst.FunctionDef, Known | None] | None = None
     if found is not None and found.kind is RefKind.FUNCTION and found.callee is not None:
@@ -165,7 +170,7 @@ def _value_of(ctx: TypeContext, value: cst.BaseExpression, depth: int, entered: 
     elif isinstance(call.func, cst.Attribute):
         receiver = call.func.value
         of_class = reference(ctx.facts, receiver)  # (``K.create(...)``)
-        owner = _constructed(ctx.facts, receiver, None) if of_class is not None else instance_of(ctx, receiver, depth + 1)
+        owner = _known_class(of_class) if of_class is not None else instance_of(ctx, receiver, depth + 1)
         hit = _method_result(owner, call.func.attr.value) if owner is not None else None
     if hit is None or (entered and hit[0].asynchronous is None):
         return None
