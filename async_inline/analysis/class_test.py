@@ -380,7 +380,7 @@ class _Scan:
         binds it otherwise than by a ``def`` of its own (which is another function) and
         than to a literal (``m = K.m``, not ``m = None``), or that the code sets it on."""
         for cls in order:
-            if cls is not UNKNOWN and (_may_hold_function(cls, self.name) or id(cls) in self._held):
+            if cls is not UNKNOWN and (_may_hold_function(cls, self.name, facts_of(self.seen[0], cls)) or id(cls) in self._held):
                 return cls.qualname
         return None
 
@@ -561,13 +561,16 @@ def _literal(value: cst.BaseExpression) -> bool:
     return type(value) is cst.Name and value.value in ("None", "True", "False")
 
 
-def _may_hold_function(cls: ClassInfo, name: str) -> bool:
+def _may_hold_function(cls: ClassInfo, name: str, module: ModuleFacts | None) -> bool:
     """``cls``'s body binds ``name`` otherwise than by a plain ``def`` (possibly made a
     classmethod or staticmethod), to what may be a function: not a literal, not a bare
-    annotation (which binds nothing)."""
+    annotation (which binds nothing), not a property (``module``: ``cls``'s, if read)."""
     if not cls.binds_otherwise_than_by_def(name):
         return False
+    properties = _property_defs(module, cls) if module is not None else set()
     for stmt in statements_of(cls.node.body):
+        if id(stmt) in properties:
+            continue
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if name not in small_targets(small):
@@ -586,6 +589,48 @@ def _may_hold_function(cls: ClassInfo, name: str) -> bool:
         elif any(isinstance(n, cst.Name) and n.value == name for n in walk(stmt)):
             return True  # bound under if/try/for, a nested class ...
     return False
+
+
+#: Decorators that make a descriptor, never a function: the class test never passes on it.
+_PROPERTY_MAKERS = frozenset({"builtins.property", "functools.cached_property"})
+#: What a property's ``@p.setter`` (and the like) returns: another property.
+_PROPERTY_COPIES = frozenset({"setter", "getter", "deleter"})
+
+
+def _property_defs(module: ModuleFacts, cls: ClassInfo) -> set[int]:
+    """The ``def`` statements of ``cls``'s body (by id) that bind a property: decorated
+    last by the builtin ``property`` or ``functools.cached_property``, or by ``p.setter``
+    (``getter``, ``deleter``) where the body bound ``p`` last by such a ``def``. httpx's
+    ``Response.request`` (a property and its setter) made ``Response`` a possible holder
+    of ``AsyncClient.request``, and kept ``self.request(...)`` a call."""
+    properties: set[str] = set()
+    found: set[int] = set()
+    for stmt in statements_of(cls.node.body):
+        if type(stmt) is cst.FunctionDef and stmt.decorators and _makes_property(module, stmt.decorators[0].decorator, properties):
+            properties.add(stmt.name.value)
+            found.add(id(stmt))
+            continue
+        properties.difference_update(_bound_by(stmt))
+    return found
+
+
+def _bound_by(stmt: cst.BaseStatement) -> set[str]:
+    """Names a class-body statement may bind (a compound one: any name it holds; any
+    statement: the targets of its ``:=``)."""
+    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        names = {stmt.name.value}
+    elif type(stmt) is cst.SimpleStatementLine:
+        names = {target for small in stmt.body for target in small_targets(small)}
+    else:
+        return {n.value for n in walk(stmt) if type(n) is cst.Name}
+    return names | {n.target.value for n in walk(stmt) if type(n) is cst.NamedExpr and type(n.target) is cst.Name}
+
+
+def _makes_property(module: ModuleFacts, decorator: cst.BaseExpression, properties: set[str]) -> bool:
+    if type(decorator) is cst.Attribute and decorator.attr.value in _PROPERTY_COPIES and type(decorator.value) is cst.Name:
+        return decorator.value.value in properties
+    names = module.index.qualified_names(decorator)
+    return bool(names) and names <= _PROPERTY_MAKERS
 
 
 #: Assignments of a name followed to its value at most (``original = K.m``, then ``K.m = original``).

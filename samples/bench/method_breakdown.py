@@ -7,7 +7,8 @@ minus exactly that construct):
 
 1. ``lookup``: the rewrite under the assumption ``class-methods``: the exact guard on the
    bound method (``_t = self._m``, ``type(_t) is MethodType and _t.__func__ is REF``, then
-   ``s = _t.__self__``) becomes ``type(self)._m is REF`` with ``self`` used directly: no
+   ``s = _t.__self__``) becomes ``type(self)._m is REF`` (in a ``try`` that catches
+   AttributeError, setting a flag the ``if`` tests) with ``self`` used directly: no
    bound method is made and no ``__self__`` is read;
 2. ``guard test``: that test is dropped (the inlined branch runs unconditionally);
 3. ``clean-up``: the ``a = b = ... = None`` statements that release the inlined frame's
@@ -68,15 +69,32 @@ def _name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+ON_CLASS = re.compile(r"_ai\d+_on_class$")
+
+
+def _class_test_flag(stmt: ast.stmt) -> str | None:
+    """The flag of ``try: _aiN_on_class = <test> except AttributeError: _aiN_on_class = False``."""
+    if not (isinstance(stmt, ast.Try) and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Assign)):
+        return None
+    flag = _name(stmt.body[0].targets[0]) or ""
+    return flag if ON_CLASS.match(flag) else None
+
+
 class NoGuard(BlockTransformer):
-    """``if <guard>: inlined else: call``  ->  ``inlined``."""
+    """``if <guard>: inlined else: call``  ->  ``inlined``; the class test's
+    ``try: _aiN_on_class = ... except ...: ...`` before such an ``if _aiN_on_class:`` goes too."""
 
     def block(self, body: list[ast.stmt]) -> list[ast.stmt]:
         out: list[ast.stmt] = []
         for stmt in body:
             test = stmt.test if isinstance(stmt, ast.If) else None
-            if isinstance(test, ast.Compare) and isinstance(test.ops[0], ast.Is) and (_name(test.comparators[0]) or "").startswith("_ai_ref_"):
+            identity = isinstance(test, ast.Compare) and isinstance(test.ops[0], ast.Is) and (_name(test.comparators[0]) or "").startswith("_ai_ref_")
+            flag = _name(test) if test is not None else None
+            on_class = flag is not None and bool(out) and _class_test_flag(out[-1]) == flag
+            if identity or on_class:
                 assert isinstance(stmt, ast.If)
+                if on_class:
+                    out.pop()
                 self.changed += 1
                 out.extend(stmt.body)
                 continue

@@ -824,6 +824,68 @@ async def main():
     _keeps_the_exact_guard(program("pass", "Other.bump = Counter.bump"), why, "self.bump = fake")
 
 
+@pytest.mark.decisions
+@pytest.mark.parametrize(
+    "binds",
+    [
+        "@property\n    def bump(self):\n        return self._bump\n\n    @bump.setter\n    def bump(self, value):\n        self._bump = value",
+        "@functools.cached_property\n    def bump(self):\n        return self._bump",
+    ],
+    ids=["property and setter", "cached_property"],
+)
+def test_an_unrelated_class_binding_the_name_to_a_property_holds_no_method(binds):
+    """A class whose body binds the method's name only by a property (and its setter), or
+    a ``functools.cached_property``, holds a descriptor the class test never passes on:
+    a store of the name on its instances shadows nothing a ``Counter`` looks up. httpx's
+    ``Response.request`` kept ``self.request(...)`` in ``AsyncClient`` a call."""
+    assert_same_behaviour(COUNTER + f'''
+import functools
+
+class Other:
+    def __init__(self):
+        self._bump = "unset"
+
+    {binds}
+
+async def main():
+    other = Other()
+    other.bump = "set"
+    return await Counter().twice(), other.bump
+''', options=CLASS_METHODS, inlined={"Counter.bump"})
+
+
+@pytest.mark.parametrize(
+    "binds",
+    [
+        "@property\n    def bump(self):\n        return self._bump\n\n    bump = Counter.bump",
+        "setter = property(lambda self: self._bump)\n\n    @setter.setter\n    def bump(self, value):\n        self._bump = value\n\n    bump = Counter.bump",
+        "bump = Counter.bump\n\n    @property\n    def other(self):\n        return self._bump",
+    ],
+    ids=["property rebound", "setter of another name, then the method", "method beside a property"],
+)
+def test_an_unrelated_class_binding_the_name_to_the_method_after_a_property_keeps_the_exact_guard(binds):
+    """Only the property defs count: the same name bound later to the method (or beside a
+    property of another name) still makes the class a possible holder."""
+    program = COUNTER + f'''
+class Other:
+    def __init__(self):
+        self.n = 0
+        self._bump = None
+
+    {binds}
+
+async def fake(by=1):
+    return "instance attribute"
+
+async def main():
+    other = Other()
+    other.bump = fake
+    return await Counter().twice(), await Counter.twice(other)
+'''
+    why = "an attribute 'bump' is assigned on an instance of 'Other' (unrelated, but 'Other' may hold the method as 'bump')"
+    _keeps_the_exact_guard(program, why, "other.bump = fake")
+
+
 def test_an_attribute_of_the_same_name_on_an_unrelated_class_keeps_the_class_test():
     """``self.bump = ...`` in a method of a class that is not in ``Counter``'s order, and
     whose order has neither ``Counter`` nor one of its visible subclasses (aiohttp's
