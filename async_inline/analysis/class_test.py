@@ -24,6 +24,7 @@ from .callee import is_private_name
 from .classes import UNKNOWN, ClassInfo, MethodKind, caller_method_kind, method_kind, small_targets
 from .module import ANY_ATTRIBUTE, AttributeStore, ModuleFacts, positional_argument
 from .references import ClassOrder, RefKind, class_order, facts_of, reference
+from .stdlib import STDLIB_MODULE_NAMES
 from .types import Known, TypeContext, instance_of
 
 
@@ -37,10 +38,13 @@ class ClassTest:
     #: The site's module first, then the method's, then those of the code it is inlined
     #: into (the physical caller's first).
     modules: tuple[ModuleFacts, ...]
+    #: A ``super()`` site's: ``runtime.super_order`` vouches at run time that no class of
+    #: the order is a metaclass, and the test admits no subclass.
+    vouched: bool = False
 
     @cached_property
     def hazard(self) -> str | None:
-        return class_test_hazard(self.order, self.name, self.modules)
+        return class_test_hazard(self.order, self.name, self.modules, self.vouched)
 
     @cached_property
     def overriding_subclass(self) -> ClassInfo | None:
@@ -57,7 +61,7 @@ class ClassTest:
             yield from module.subclasses.get(id(cls), [])
 
 
-def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, ...]) -> str | None:
+def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, ...], vouched: bool = False) -> str | None:
     """Why the class test of ``name`` could differ from the original lookup, for a receiver
     whose class's order is ``order``, as far as ``modules`` show (``modules[0]`` is the
     site's):
@@ -125,14 +129,18 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
     # of a class whose base the analysis cannot resolve but may be one of those (``K[int]``,
     # ``Base = K``).
     owner = next((cls for cls in order.classes if cls is not UNKNOWN and cls.defines(name)), top)
+    covered = _ancestry(modules[0], owner)
+    unread = _unread_bases(modules[0], order.classes, covered) if not vouched else None
+    if unread is not None:
+        cls, base = unread
+        return f"class '{cls.qualname}' derives from '{base}', which the rewrite does not read: it may be a metaclass"
     related = [top]
+    #: Those known to derive from the receiver's class or the method's (not merely maybe).
+    deriving: set[int] = set()
     for module in seen:
-        for cls in (
-            *module.subclasses.get(id(top), []),
-            *module.subclasses.get(id(owner), []),
-            *_maybe_ours(module),
-            *_past_an_unknown_base(module, (top, owner)),
-        ):
+        known = (*module.subclasses.get(id(top), []), *module.subclasses.get(id(owner), []), *_past_an_unknown_base(module, (top, owner)))
+        deriving.update(id(cls) for cls in known)
+        for cls in (*known, *_maybe_ours(module)):
             if cls not in related:
                 related.append(cls)
     # Past a base the analysis cannot resolve too (``class Job(Exception, Base)``).
@@ -167,6 +175,9 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
             # ``class Meta(Mixin, type)``: the mixin's method is a metaclass's there (review
             # R19 s4); the reference's own check sees only that the mixin is no metaclass.
             return f"subclass '{sub.qualname}' is a metaclass: its instances are classes, whose own attributes come first"
+        unread = _unread_bases(modules[0], classes, covered) if id(sub) in deriving and not vouched else None
+        if unread is not None:
+            return f"subclass '{sub.qualname}' derives from '{unread[1]}', which the rewrite does not read: it may be a metaclass"
         if sub.customizes_lookup:
             return f"subclass '{sub.qualname}' customizes attribute lookup"
         if sub.binds_otherwise_than_by_def(name):
@@ -510,6 +521,78 @@ _METACLASS_BASES = frozenset({"builtins.type", "abc.ABCMeta", "enum.EnumMeta", "
 
 def _metaclass(module: ModuleFacts | None, cls: ClassInfo) -> bool:
     return module is not None and any(module.index.qualified_names(base) & _METACLASS_BASES for base in cls.bases)
+
+
+#: The standard library's public metaclasses, under every public name of the modules of
+#: 3.10-3.13 (``typing.ABCMeta``, ``numbers.ABCMeta`` ...: found by importing every
+#: public module and looking for subclasses of ``type``).
+_STDLIB_METACLASSES = frozenset({"type", "ABCMeta", "EnumMeta", "EnumType", "NamedTupleMeta"})
+
+
+def _ancestry(site: ModuleFacts, owner: ClassInfo) -> frozenset[int]:
+    """The classes of the code read in the order of the class defining the method (by id).
+    One of them, or a base of theirs the rewrite does not read, being a metaclass makes
+    that class one, which the reference's own check refuses (``function_of``'s
+    ``class_test``), however it became one."""
+    home = facts_of(site, owner)
+    if home is None:
+        return frozenset({id(owner)})
+    return frozenset(id(cls) for cls in class_order(home, owner).classes if cls is not UNKNOWN)
+
+
+def _unread_bases(site: ModuleFacts, order: list[ClassInfo | None], covered: frozenset[int]) -> tuple[ClassInfo, str] | None:
+    """A class of ``order`` outside ``covered`` with a base that may be a metaclass the
+    analysis cannot see (``_unread_base``): ``class ModelMeta(Describing, LibMeta)``
+    makes ``Describing``'s methods a metaclass's there, which no check at run time sees
+    (review R28b F2b, R19 z2)."""
+    for cls in order:
+        if cls is not UNKNOWN and id(cls) not in covered:
+            base = _unread_base(facts_of(site, cls), cls, covered)
+            if base is not None:
+                return cls, base
+    return None
+
+
+def _unread_base(module: ModuleFacts | None, cls: ClassInfo, skip: frozenset[int]) -> str | None:
+    """A base of ``cls``, or of a class of the code read it derives from (also through
+    ``K[int]``) and not in ``skip``, that may be a metaclass the analysis cannot see: a
+    class of another package, or a private class of the standard library, as written. A
+    class of the standard library that is not one of its metaclasses, and a builtin other
+    than ``type``, are not."""
+    if module is None:
+        return "?"
+    for base in cls.bases:
+        named = base.value if type(base) is cst.Subscript else base
+        ref = reference(module, named)
+        if ref is not None and ref.kind is RefKind.CLASS and ref.cls is not None:
+            if id(ref.cls) not in skip:
+                if _metaclass(ref.facts, ref.cls):
+                    return cst.Module([]).code_for_node(base)
+                found = _unread_base(ref.facts, ref.cls, skip | {id(cls)})
+                if found is not None:
+                    return found
+            continue
+        if not _stdlib_class(module, named):
+            return cst.Module([]).code_for_node(base)
+    return None
+
+
+def _stdlib_class(module: ModuleFacts, base: cst.BaseExpression) -> bool:
+    """``base`` names a public class of the standard library (or a builtin) that is no metaclass."""
+    names = module.index.qualified_names(base)
+    if not names:
+        return False
+    for name in names:
+        parts = name.split(".")
+        if parts[-1] in _STDLIB_METACLASSES or any(part.startswith("_") for part in parts):
+            return False
+        if parts[0] != "builtins" and (parts[0] not in STDLIB_MODULE_NAMES or _of_the_program(module, parts[0])):
+            return False
+    return True
+
+
+def _of_the_program(module: ModuleFacts, top: str) -> bool:
+    return module.program is not None and module.program.facts(top) is not None
 
 
 #: Functions of the standard library that make a class from bases (besides ``type``).

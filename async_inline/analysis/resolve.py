@@ -170,7 +170,7 @@ def resolve(where: SiteScope, call: cst.Call) -> Target | Refusal:
         reason = f"'{cls.qualname}' is not a module-level class bound once"
         return Refusal(RefusalCode.UNRESOLVED, reason, UnresolvedShape.NOT_FUNCTION.value)
     callee = owner_facts.method(cls, name)
-    test = ClassTest(order, name, (facts, owner_facts, *where.read_along))
+    test = ClassTest(order, name, (facts, owner_facts, *where.read_along), vouched=shape is Shape.SUPER)
     return Target(callee, _lookup(found_def.kind, instance), shape, owner_facts, receiver_class, order.via(cls, via), test)
 
 

@@ -709,6 +709,88 @@ async def main():
     assert skip.code == "guard-cost" and "subclass 'Meta' is a metaclass" in skip.reason, skip
 
 
+#: A metaclass of another package: a module the rewrite does not read, made at run time.
+_LIBRARY_METACLASS = '''
+import sys
+import types
+
+_lib = types.ModuleType("extlib")
+exec("class LibMeta(type):\\n    pass\\n\\nclass LibBase:\\n    pass", _lib.__dict__)
+sys.modules["extlib"] = _lib
+from extlib import LibMeta, LibBase
+import asyncio
+
+class Mixin:
+    async def describe(self):
+        return "Mixin.describe"
+
+    async def run(self):
+        return await self.describe()
+
+class Meta(Mixin, BASE):
+    async def show(cls):
+        return await cls.describe()
+
+ns = {}  # made by code the rewrite does not read
+exec("""
+class Model(MODEL_BASE):
+    MODEL_BODY
+""", {"Meta": Meta}, ns)
+Model = ns["Model"]
+
+async def main():
+    found = [await Mixin().run()]
+    if BASE is LibMeta:
+        found += [await Meta.run(Model), await Meta.show(Model)]
+    else:
+        found += [await Model().run(), await Model().show()]
+    return found
+'''
+
+
+def test_a_metaclass_deriving_from_another_packages_keeps_the_exact_guard() -> None:
+    """Review R28b F2b, R19 z2: ``class Meta(Mixin, LibMeta)``, where ``LibMeta`` is a
+    metaclass of a package the rewrite does not read: ``Mixin``'s methods are a
+    metaclass's for ``Meta``'s instances, classes whose own ``describe`` comes first. The
+    scan told a metaclass only by ``type``, ``abc.ABCMeta`` or ``enum.EnumMeta`` among the
+    bases, and the reference's check sees only that ``Mixin`` is none: both sites (a
+    subclass's, and one in ``Meta``'s own code) ran ``Mixin.describe``'s body. A base
+    the rewrite does not read may be a metaclass, outside the order of the class
+    defining the method (a metaclass there makes that class one, which the reference
+    refuses)."""
+    body = "@classmethod\n    async def describe(cls):\n        return 'Model.describe'"
+    source = _LIBRARY_METACLASS.replace("MODEL_BASE", "metaclass=Meta").replace("MODEL_BODY", body).replace("BASE", "LibMeta")
+    result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
+    reasons = {s.callee: s.reason for s in result.report.skipped if s.code == "guard-cost"}
+    assert "subclass 'Meta' derives from 'LibMeta'" in reasons["self.describe"], reasons
+    assert "class 'Meta' derives from 'LibMeta'" in reasons["cls.describe"], reasons
+
+
+@pytest.mark.decisions
+def test_a_public_class_of_the_standard_library_is_no_metaclass() -> None:
+    """The counterpart: ``class Meta(Mixin, asyncio.Protocol)`` is no metaclass (the
+    standard library's public metaclasses are ``type``, ``ABCMeta``, ``EnumMeta`` or
+    ``EnumType`` and ``NamedTupleMeta``, under whatever module names them): the class
+    test stays. ``LibBase`` of the package the rewrite does not read could be one, and
+    is refused above like ``LibMeta``."""
+    source = _LIBRARY_METACLASS.replace("MODEL_BASE", "Meta").replace("MODEL_BODY", "pass").replace("BASE", "asyncio.Protocol")
+    assert_same_behaviour(source, options=CLASS_METHODS, inlined={"Mixin.describe"})
+
+
+@pytest.mark.decisions
+def test_a_base_the_rewrite_does_not_read_in_the_method_s_own_class_order_is_left_to_the_reference() -> None:
+    """A base of another package in the order of the class defining the method (``class
+    Mixin(LibMeta)``) makes that class a metaclass if it is one, which the reference's own
+    check refuses at run time (``function_of``'s ``class_test``): the site keeps the class
+    test, and the original call runs. Where it is no metaclass, the body is inlined."""
+    for base, runs in (("LibMeta", False), ("LibBase", True)):
+        source = _LIBRARY_METACLASS.replace("class Mixin:", "class Mixin(BASE):").replace("class Meta(Mixin, BASE):", "class Meta(Mixin):")
+        source = source.replace("MODEL_BASE", "metaclass=Meta" if base == "LibMeta" else "Meta").replace("MODEL_BODY", "pass").replace("BASE", base)
+        source = source.replace("found = [await Mixin().run()]", "found = []")
+        not_found = frozenset() if runs else frozenset({"_ai_ref_Mixin_describe"})
+        assert_same_behaviour(source, options=CLASS_METHODS, inlined={"Mixin.describe"}, not_found=not_found)
+
+
 _FIELDS_OF_A_MIXIN = """
 import dataclasses
 import dataclasses as dc
