@@ -21,7 +21,17 @@ import libcst.matchers as m
 
 from ..tree import statements_of, walk
 from .callee import is_private_name
-from .classes import UNKNOWN, ClassInfo, MethodKind, caller_method_kind, method_kind, small_targets
+from .classes import (
+    UNKNOWN,
+    ClassInfo,
+    MethodKind,
+    caller_method_kind,
+    class_scope_nodes,
+    class_scope_walrus_targets,
+    method_kind,
+    names_only_by_import,
+    small_targets,
+)
 from .module import ANY_ATTRIBUTE, AttributeStore, ModuleFacts, positional_argument
 from .references import ClassOrder, RefKind, class_order, facts_of, reference
 from .stdlib import STDLIB_MODULE_NAMES
@@ -175,7 +185,7 @@ def class_test_hazard(order: ClassOrder, name: str, modules: tuple[ModuleFacts, 
             # ``class Meta(Mixin, type)``: the mixin's method is a metaclass's there (review
             # R19 s4); the reference's own check sees only that the mixin is no metaclass.
             return f"subclass '{sub.qualname}' is a metaclass: its instances are classes, whose own attributes come first"
-        unread = _unread_bases(modules[0], classes, covered) if id(sub) in deriving and not vouched else None
+        unread = _unread_bases(modules[0], classes, covered, lenient=id(sub) not in deriving) if not vouched else None
         if unread is not None:
             return f"subclass '{sub.qualname}' derives from '{unread[1]}', which the rewrite does not read: it may be a metaclass"
         if sub.customizes_lookup:
@@ -423,19 +433,25 @@ class _Scan:
         if type(bases) is not cst.Tuple:
             return factory
         orders: list[list[ClassInfo | None]] = []
+        metaclass = False
         for element in bases.elements:
             ref = reference(module, element.value) if type(element) is cst.Element else None
             if ref is None or ref.kind is not RefKind.CLASS or ref.cls is None:
                 if factory and not _builtin(module, element):
                     return True
+                metaclass = metaclass or (type(element) is cst.Element and bool(module.index.qualified_names(element.value) & _METACLASS_BASES))
                 continue
             orders.append(class_order(ref.facts, ref.cls).classes)
         if not any(self.top in o for o in orders):
             return False
+        if not is_type or metaclass:
+            # Another factory's namespace is made otherwise (``types.new_class``'s
+            # ``exec_body``; its third argument is ``kwds``: review R31b F5); ``type`` among
+            # the bases makes a metaclass, whose instances are classes (R31b F4).
+            return True
         namespace = args[2]
         return not (
-            is_type
-            and namespace.keyword is None
+            namespace.keyword is None
             and not namespace.star
             and all(cls is UNKNOWN or not cls.customizes_lookup for o in orders for cls in o)
             and _plain_namespace(namespace.value, (self.name, "__getattribute__"))
@@ -501,6 +517,12 @@ def _unresolved_but_maybe_ours(module: ModuleFacts, base: cst.BaseExpression) ->
     if ref is not None and ref.kind is RefKind.CLASS and ref.cls is not None and ref.cls.stable:
         return False  # resolved
     while type(base) is cst.Subscript:
+        if module.index.qualified_names(base.value) & _ANNOTATED:
+            first = _first_element(base)  # ``Annotated[K, "doc"]`` is ``K`` (review R31b F2)
+            if first is None:
+                return True
+            ref = reference(module, first)
+            return (ref is not None and ref.kind is RefKind.CLASS) or _unresolved_but_maybe_ours(module, first)
         base = base.value  # ``Generic[T]``: what is subscripted
     names = module.index.qualified_names(base)
     return not names or not all(_outside(module, name) for name in names)
@@ -526,7 +548,8 @@ def _metaclass(module: ModuleFacts | None, cls: ClassInfo) -> bool:
 #: The standard library's public metaclasses, under every public name of the modules of
 #: 3.10-3.13 (``typing.ABCMeta``, ``numbers.ABCMeta`` ...: found by importing every
 #: public module and looking for subclasses of ``type``).
-_STDLIB_METACLASSES = frozenset({"type", "ABCMeta", "EnumMeta", "EnumType", "NamedTupleMeta"})
+#: ``typing.Type`` is none, but a base naming it makes ``type`` one (``__mro_entries__``).
+_STDLIB_METACLASSES = frozenset({"type", "ABCMeta", "EnumMeta", "EnumType", "NamedTupleMeta", "Type"})
 
 
 def _ancestry(site: ModuleFacts, owner: ClassInfo) -> frozenset[int]:
@@ -540,41 +563,70 @@ def _ancestry(site: ModuleFacts, owner: ClassInfo) -> frozenset[int]:
     return frozenset(id(cls) for cls in class_order(home, owner).classes if cls is not UNKNOWN)
 
 
-def _unread_bases(site: ModuleFacts, order: list[ClassInfo | None], covered: frozenset[int]) -> tuple[ClassInfo, str] | None:
+def _unread_bases(site: ModuleFacts, order: list[ClassInfo | None], covered: frozenset[int], lenient: bool = False) -> tuple[ClassInfo, str] | None:
     """A class of ``order`` outside ``covered`` with a base that may be a metaclass the
     analysis cannot see (``_unread_base``): ``class ModelMeta(Describing, LibMeta)``
     makes ``Describing``'s methods a metaclass's there, which no check at run time sees
-    (review R28b F2b, R19 z2)."""
+    (review R28b F2b, R19 z2). ``lenient``: for a class that may derive from the receiver's
+    class only through a base the analysis cannot resolve but may be the program's
+    (``_maybe_ours``), that base does not count (it is the unknown the other rules take);
+    a base of another package still does (review R31b F3)."""
     for cls in order:
         if cls is not UNKNOWN and id(cls) not in covered:
-            base = _unread_base(facts_of(site, cls), cls, covered)
+            base = _unread_base(facts_of(site, cls), cls, covered, lenient)
             if base is not None:
                 return cls, base
     return None
 
 
-def _unread_base(module: ModuleFacts | None, cls: ClassInfo, skip: frozenset[int]) -> str | None:
-    """A base of ``cls``, or of a class of the code read it derives from (also through
-    ``K[int]``) and not in ``skip``, that may be a metaclass the analysis cannot see: a
-    class of another package, or a private class of the standard library, as written. A
-    class of the standard library that is not one of its metaclasses, and a builtin other
-    than ``type``, are not."""
+def _unread_base(module: ModuleFacts | None, cls: ClassInfo, skip: frozenset[int], lenient: bool = False) -> str | None:
+    """A base of ``cls``, or of a class of the code read it derives from and not in
+    ``skip``, that may be a metaclass the analysis cannot see (``_unread_in``), as written."""
     if module is None:
         return "?"
     for base in cls.bases:
-        named = base.value if type(base) is cst.Subscript else base
-        ref = reference(module, named)
-        if ref is not None and ref.kind is RefKind.CLASS and ref.cls is not None:
-            if id(ref.cls) not in skip:
-                if _metaclass(ref.facts, ref.cls):
-                    return cst.Module([]).code_for_node(base)
-                found = _unread_base(ref.facts, ref.cls, skip | {id(cls)})
-                if found is not None:
-                    return found
-            continue
-        if not _stdlib_class(module, named):
-            return cst.Module([]).code_for_node(base)
+        found = _unread_in(module, base, skip | {id(cls)}, lenient)
+        if found is not None:
+            return found
     return None
+
+
+#: Subscripts whose first element is the base (``Annotated[K, "doc"]``'s ``__mro_entries__``).
+_ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+
+
+def _unread_in(module: ModuleFacts, base: cst.BaseExpression, skip: frozenset[int], lenient: bool) -> str | None:
+    """``base``, a base expression, as written, if it may be a metaclass the analysis
+    cannot see: a class of another package, a private class or a metaclass of the standard
+    library (``typing.Type``, whose ``__mro_entries__`` gives ``type``), what a class of
+    the program's ``__class_getitem__`` makes (``Pick[type]``), or such a base of a class
+    of the program it names (also through ``K[int]`` and ``Annotated[K, ...]``). A public
+    class of the standard library other than its metaclasses, and a builtin other than
+    ``type``, are not (review R31b F1)."""
+    shown = cst.Module([]).code_for_node(base)
+    named = base
+    if type(base) is cst.Subscript:
+        if module.index.qualified_names(base.value) & _ANNOTATED:
+            first = _first_element(base)
+            return _unread_in(module, first, skip, lenient) if first is not None else shown
+        named = base.value
+    ref = reference(module, named)
+    if ref is not None and ref.kind is RefKind.CLASS and ref.cls is not None:
+        if named is not base and any(c is not UNKNOWN and c.defines("__class_getitem__") for c in class_order(ref.facts, ref.cls).classes):
+            return shown
+        if id(ref.cls) in skip:
+            return None
+        if _metaclass(ref.facts, ref.cls):
+            return shown
+        return _unread_base(ref.facts, ref.cls, skip, lenient)
+    if lenient and _unresolved_but_maybe_ours(module, named):
+        return None
+    return None if _stdlib_class(module, named) else shown
+
+
+def _first_element(subscript: cst.Subscript) -> cst.BaseExpression | None:
+    first = subscript.slice[0].slice if subscript.slice else None
+    return first.value if type(first) is cst.Index else None
 
 
 def _stdlib_class(module: ModuleFacts, base: cst.BaseExpression) -> bool:
@@ -654,6 +706,8 @@ def _may_hold_function(cls: ClassInfo, name: str, module: ModuleFacts | None) ->
     for stmt in statements_of(cls.node.body):
         if id(stmt) in properties:
             continue
+        if name in class_scope_walrus_targets(stmt):
+            return True  # ``(m := K.m)`` (review R31a F1)
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if name not in small_targets(small):
@@ -685,9 +739,15 @@ def _property_defs(module: ModuleFacts, cls: ClassInfo) -> set[int]:
     last by the builtin ``property`` or ``functools.cached_property``, or by ``p.setter``
     (``getter``, ``deleter``) where the body bound ``p`` last by such a ``def``. httpx's
     ``Response.request`` (a property and its setter) made ``Response`` a possible holder
-    of ``AsyncClient.request``, and kept ``self.request(...)`` a call."""
+    of ``AsyncClient.request``, and kept ``self.request(...)`` a call.
+
+    None where the body's namespace may be written otherwise: a metaclass that is not
+    plain (its ``__prepare__`` or ``__new__``), or ``locals()``, ``vars()``, ``exec`` and
+    ``eval`` in the body (review R31a F4, F6)."""
     properties: set[str] = set()
     found: set[int] = set()
+    if not cls.plain_metaclass or _reaches_its_namespace(cls):
+        return found
     for stmt in statements_of(cls.node.body):
         if type(stmt) is cst.FunctionDef and stmt.decorators and _makes_property(module, stmt.decorators[0].decorator, properties):
             properties.add(stmt.name.value)
@@ -697,23 +757,33 @@ def _property_defs(module: ModuleFacts, cls: ClassInfo) -> set[int]:
     return found
 
 
+#: Builtins through which a class body can reach its own namespace.
+_NAMESPACE_BUILTINS = frozenset({"locals", "vars", "exec", "eval"})
+
+
+def _reaches_its_namespace(cls: ClassInfo) -> bool:
+    return any(type(n) is cst.Name and n.value in _NAMESPACE_BUILTINS for n in class_scope_nodes(cls.node.body))
+
+
 def _bound_by(stmt: cst.BaseStatement) -> set[str]:
     """Names a class-body statement may bind (a compound one: any name it holds; any
-    statement: the targets of its ``:=``)."""
+    statement: the targets of its ``:=``; an ``@overload`` stub too)."""
     if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         names = {stmt.name.value}
     elif type(stmt) is cst.SimpleStatementLine:
         names = {target for small in stmt.body for target in small_targets(small)}
     else:
         return {n.value for n in walk(stmt) if type(n) is cst.Name}
-    return names | {n.target.value for n in walk(stmt) if type(n) is cst.NamedExpr and type(n.target) is cst.Name}
+    return names | class_scope_walrus_targets(stmt)
 
 
 def _makes_property(module: ModuleFacts, decorator: cst.BaseExpression, properties: set[str]) -> bool:
+    """``decorator`` makes a property: the builtin ``property`` or ``functools.cached_property``,
+    bound by nothing but their import (review R31a F2, F3: a star import, a ``global
+    property``), or ``p.setter`` of a property ``p`` of the body."""
     if type(decorator) is cst.Attribute and decorator.attr.value in _PROPERTY_COPIES and type(decorator.value) is cst.Name:
         return decorator.value.value in properties
-    names = module.index.qualified_names(decorator)
-    return bool(names) and names <= _PROPERTY_MAKERS
+    return names_only_by_import(module.index, decorator, _PROPERTY_MAKERS)
 
 
 #: Assignments of a name followed to its value at most (``original = K.m``, then ``K.m = original``).

@@ -9,7 +9,7 @@ function inlined, so a wrong guess costs speed, never correctness.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -95,20 +95,44 @@ _PLAIN_METACLASSES = frozenset({"builtins.type", "abc.ABCMeta"})
 
 
 def _plain_metaclass(index: ScopeIndex, metaclass: cst.BaseExpression) -> bool:
-    """``metaclass`` is ``type`` or ``abc.ABCMeta``, bound by nothing but its import, and
-    declared ``global`` by no function (whose store the scopes do not count as one of the
-    module's: review R29a F1b)."""
-    names = index.qualified_names(metaclass)
-    if not names or not names <= _PLAIN_METACLASSES:
+    """``metaclass`` is ``type`` or ``abc.ABCMeta`` (review R29a F1b: a ``global type``)."""
+    return names_only_by_import(index, metaclass, _PLAIN_METACLASSES)
+
+
+def names_only_by_import(index: ScopeIndex, expr: cst.BaseExpression, allowed: frozenset[str]) -> bool:
+    """``expr`` names one of the qualified names ``allowed`` through a global bound by
+    nothing but its import (by nothing, for a builtin), declared ``global`` by no function
+    (whose store the scopes do not count as one of the module's) and in a module without a
+    star import (which may bind any name)."""
+    names = index.qualified_names(expr)
+    if not names or not names <= allowed or index.has_star_import:
         return False
-    root = metaclass
+    root = expr
     while isinstance(root, cst.Attribute):
         root = root.value
     if not isinstance(root, cst.Name):
         return False
     if any(role is Role.DECL and name.value == root.value for name, role in index.roles.items()):
         return False
-    return index.global_binding_counts.get(root.value, 0) == (0 if names == {"builtins.type"} else 1)
+    builtin = all(name.startswith("builtins.") for name in names)
+    return index.global_binding_counts.get(root.value, 0) == (0 if builtin else 1)
+
+
+def class_scope_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and the nodes under it in its own scope (a class body's): a nested
+    ``def``'s decorators and defaults, a nested class's bases and decorators, but not the
+    body of a function, lambda or class (scopes of their own)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        own_scope = current.body if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) else None
+        stack.extend(child for child in current.children if child is not own_scope)
+
+
+def class_scope_walrus_targets(node: cst.CSTNode) -> set[str]:
+    """The names ``:=`` in ``node`` binds in the scope ``node`` is in (a class body's)."""
+    return {n.target.value for n in class_scope_nodes(node) if type(n) is cst.NamedExpr and type(n.target) is cst.Name}
 
 
 def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str | None, index: ScopeIndex | None = None) -> ClassInfo:
@@ -135,16 +159,18 @@ def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str |
 def _bindings(stmt: cst.CSTNode) -> list[tuple[str, MethodDef | None]]:
     """Names a class-body statement binds, with the method when it is an ``async def``
     whose decorators keep it a function the class holds."""
+    walrus: list[tuple[str, MethodDef | None]] = [(name, None) for name in sorted(class_scope_walrus_targets(stmt))]
     if isinstance(stmt, cst.FunctionDef):
         if is_overload_stub(stmt):
-            return []  # replaced by the definition that follows it
+            return walrus  # the def is replaced by the definition that follows it
         kind = method_kind(stmt)
         method = MethodDef(stmt, kind) if kind is not None and stmt.asynchronous is not None else None
-        return [(stmt.name.value, method)]
+        return [(stmt.name.value, method), *walrus]
     if isinstance(stmt, cst.ClassDef):
-        return [(stmt.name.value, None)]
+        return [(stmt.name.value, None), *walrus]
     names: list[tuple[str, MethodDef | None]] = []
     if isinstance(stmt, cst.SimpleStatementLine):
+        names.extend(walrus)  # ``(m := K.m)`` in a class body binds ``m`` there (review R31a F1)
         for small in stmt.body:
             for target in small_targets(small):
                 names.append((target, None))

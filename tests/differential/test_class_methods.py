@@ -886,6 +886,82 @@ async def main():
     _keeps_the_exact_guard(program, why, "other.bump = fake")
 
 
+_HOLDER_AFTER_A_PROPERTY = {
+    "a := after the property": ("", "    (bump := Counter.bump)\n", ""),
+    "a := in another def's default": ("", "    def helper(self, x=(bump := Counter.bump)):\n        pass\n", ""),
+    "property rebound by a global statement": (
+        "def install():\n    global property\n    property = lambda f: Counter.bump\ninstall()\n", "", ""
+    ),
+    "property from a star import": (
+        "import sys, types\n_m = types.ModuleType('r31a_props')\n_m.property = lambda f: Counter.bump\n"
+        "sys.modules['r31a_props'] = _m\nfrom r31a_props import *\n",
+        "",
+        "",
+    ),
+    "a metaclass writing the namespace": (
+        "class Meta(type):\n    def __new__(mcls, name, bases, ns):\n        ns['bump'] = Counter.bump\n"
+        "        return super().__new__(mcls, name, bases, ns)\n",
+        "",
+        "(metaclass=Meta)",
+    ),
+    "locals() written in the body": ("", "    locals()['bump'] = Counter.bump\n", ""),
+}
+
+
+@pytest.mark.parametrize("case", list(_HOLDER_AFTER_A_PROPERTY))
+def test_a_property_def_whose_name_ends_up_holding_the_method_keeps_the_exact_guard(case):
+    """Review R31a F1-F4, F6: the class body's ``@property def bump`` does not make the
+    class hold a property where the name is bound again (a ``:=``, which the class scan
+    did not see at all, even without a property), where ``property`` may not be the
+    builtin (a ``global`` statement, a star import), or where the namespace is written
+    otherwise (a metaclass that is not plain, ``locals()``): ``Other`` holds
+    ``Counter.bump``, and ``Counter.twice(other)`` calls the instance attribute."""
+    prelude, after, bases = _HOLDER_AFTER_A_PROPERTY[case]
+    program = COUNTER + prelude + f'''
+class Other{bases}:
+    def __init__(self):
+        self.n = 0
+
+    @property
+    def bump(self):
+        return 1
+{after}
+async def fake(by=1):
+    return "instance attribute"
+
+async def main():
+    other = Other()
+    other.bump = fake
+    return await Counter().twice(), await Counter.twice(other)
+'''
+    result = rewrite_source(program, options=CLASS_METHODS.replace(stress_seed=None))
+    assert "_on_class = _ai_type(self).bump is" not in result.code
+    assert run_source(result.code, "main", None, "_cm_p") == run_source(program, "main", None, "_cm_p")
+
+
+def test_a_walrus_in_a_class_body_binding_the_method_makes_a_holder():
+    """Review R31a F1, without a property: ``(bump := Counter.bump)`` in ``Other``'s body
+    binds ``bump`` in its namespace; the class scan counted only assignments, imports,
+    ``def`` and ``class`` statements, so ``Other`` held the method unseen."""
+    program = COUNTER + '''
+class Other:
+    def __init__(self):
+        self.n = 0
+
+    (bump := Counter.bump)
+
+async def fake(by=1):
+    return "instance attribute"
+
+async def main():
+    other = Other()
+    other.bump = fake
+    return await Counter().twice(), await Counter.twice(other)
+'''
+    why = "an attribute 'bump' is assigned on an instance of 'Other' (unrelated, but 'Other' may hold the method as 'bump')"
+    _keeps_the_exact_guard(program, why, "other.bump = fake")
+
+
 def test_an_attribute_of_the_same_name_on_an_unrelated_class_keeps_the_class_test():
     """``self.bump = ...`` in a method of a class that is not in ``Counter``'s order, and
     whose order has neither ``Counter`` nor one of its visible subclasses (aiohttp's

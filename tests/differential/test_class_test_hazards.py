@@ -791,6 +791,86 @@ def test_a_base_the_rewrite_does_not_read_in_the_method_s_own_class_order_is_lef
         assert_same_behaviour(source, options=CLASS_METHODS, inlined={"Mixin.describe"}, not_found=not_found)
 
 
+_LIBMETA = """
+import sys, types
+_lib = types.ModuleType("extlib")
+exec("class LibMeta(type):\\n    pass", _lib.__dict__)
+sys.modules["extlib"] = _lib
+from extlib import LibMeta
+import typing
+from typing import Annotated
+"""
+
+#: ``Meta``, a metaclass taking ``Mixin``'s methods, in forms that hid it (review R31b).
+_HIDDEN_METACLASSES = {
+    "typing.Type": "class Meta(Mixin, typing.Type):\n    pass",
+    "typing.Type[int]": "class Meta(Mixin, typing.Type[int]):\n    pass",
+    "Annotated[type, 0]": "class Meta(Mixin, Annotated[type, 0]):\n    pass",
+    "Annotated[LibMeta, 0]": "class Meta(Mixin, Annotated[LibMeta, 0]):\n    pass",
+    "a __class_getitem__ of the program": "class Pick:\n    def __class_getitem__(cls, item):\n        return item\n\n"
+    "class Meta(Mixin, Pick[type]):\n    pass",
+    "Annotated[Mixin, ...] beside type": "class Meta(Annotated[Mixin, 'doc'], type):\n    pass",
+    "made by a factory": "def with_meta(base):\n    class M(base, LibMeta):\n        pass\n    return M\n\nMeta = with_meta(Mixin)",
+    "through an alias": "Base = Mixin\n\nclass Meta(Base, LibMeta):\n    pass",
+    "made by type()": "Meta = type('Meta', (Mixin, type), {})",
+}
+
+
+@pytest.mark.parametrize("case", list(_HIDDEN_METACLASSES))
+def test_a_metaclass_hidden_by_a_subscript_a_factory_or_a_call_keeps_the_exact_guard(case: str) -> None:
+    """Review R31b F1-F4: ``typing.Type`` and ``Annotated[type, ...]`` make ``type`` a base
+    (``__mro_entries__``), as may a program's ``__class_getitem__``; ``Annotated[Mixin,
+    ...]`` is ``Mixin``; a class a function makes, or one deriving from an alias, may
+    derive from ``Mixin`` and another package's metaclass; ``type(name, (Mixin, type),
+    ns)`` makes a metaclass. Each made ``Mixin.describe`` a metaclass's method unseen,
+    and the class test ran it for ``Model``, whose own ``describe`` comes first."""
+    source = _LIBMETA + '''
+class Mixin:
+    async def describe(self):
+        return "Mixin.describe"
+
+    async def run(self):
+        return await self.describe()
+
+''' + _HIDDEN_METACLASSES[case] + '''
+
+ns = {}  # a class of the metaclass, made by code the rewrite does not read
+exec("""
+class Model(metaclass=Meta):
+    @classmethod
+    async def describe(cls):
+        return "Model.describe"
+""", {"Meta": Meta}, ns)
+Model = ns["Model"]
+
+async def main():
+    return [await Mixin().run(), await Meta.run(Model)]
+'''
+    result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
+    assert not _class_tested(result.code), result.report
+
+
+@pytest.mark.parametrize("call", ["types.new_class('Sub', (K,))", "types.new_class('Sub', (K,), {})", "types.new_class('Sub', (K,), None, None)"])
+def test_types_new_class_without_a_namespace_argument_is_no_crash(call: str) -> None:
+    """Review R31b F5: ``types.new_class`` takes ``kwds`` third, and may take nothing more;
+    the scan read its third argument as a namespace, and crashed without one."""
+    assert_same_behaviour(f'''
+import types
+
+class K:
+    async def m(self):
+        return 1
+
+    async def run(self):
+        return await self.m()
+
+Sub = {call}
+
+async def main():
+    return [await K().run(), await Sub().run()]
+''', options=CLASS_METHODS, min_inlined=0)
+
+
 _FIELDS_OF_A_MIXIN = """
 import dataclasses
 import dataclasses as dc
