@@ -20,13 +20,12 @@ import libcst as cst
 import libcst.matchers as m
 
 from ..tree import statements_of, walk
-from .callee import is_private_name
+from .callee import calls_frame_introspection, is_private_name
 from .classes import (
     UNKNOWN,
     ClassInfo,
     MethodKind,
     caller_method_kind,
-    class_scope_nodes,
     class_scope_walrus_targets,
     method_kind,
     names_only_by_import,
@@ -405,6 +404,14 @@ class _Scan:
                 return cls.qualname
         return None
 
+    def _names_related(self, module: ModuleFacts, expr: cst.BaseExpression) -> bool:
+        """``expr`` names the receiver's class or one of its visible subclasses."""
+        for node in walk(expr):
+            ref = reference(module, node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+            if ref is not None and ref.kind is RefKind.CLASS and any(ref.cls is c for c in self.related):
+                return True
+        return False
+
     def makes_subclass(self, module: ModuleFacts, call: cst.Call) -> bool:
         """``call`` (one of ``ModuleFacts.class_calls``) may make a subclass of the
         receiver's class whose namespace or other bases change lookups. The class
@@ -414,24 +421,22 @@ class _Scan:
         args = call.args
         is_type = "builtins.type" in qualified
         factory = is_type or bool(qualified & _CLASS_FACTORIES)
-        if is_type:
-            if len(args) < 3:
-                return False
-            bases: cst.BaseExpression | None = args[1].value
-        elif factory:
-            if any(a.star for a in args):
-                return True
-            bases = next((a.value for a in args if a.keyword is not None and a.keyword.value == "bases"), None)
-            if bases is None and "types.new_class" in qualified:
-                bases = positional_argument(args, 1)
-        elif len(args) >= 3 and type(args[1].value) is cst.Tuple:
+        if any(a.star for a in args):
+            return True  # ``type(*spec)``: the bases cannot be told (review R32b F4)
+        bases = next((a.value for a in args if a.keyword is not None and a.keyword.value == "bases"), None)
+        if bases is not None:
+            pass  # ``Meta("X", bases=(K,), ns={})``, ``make_dataclass(..., bases=...)``
+        elif _new_method(call):
+            bases = positional_argument(args, 2)  # ``type.__new__(mcs, name, bases, ns)``
+        elif is_type or "types.new_class" in qualified:
+            bases = positional_argument(args, 1) if len(args) >= 3 or not is_type else None
+        elif not factory and len(args) >= 3 and type(args[1].value) is cst.Tuple:
             bases = args[1].value  # a metaclass, or any function taking a tuple
-        else:
-            return False
         if bases is None:
             return False
         if type(bases) is not cst.Tuple:
-            return factory
+            # ``(Mixin,) + bases`` in a metaclass's ``__new__`` (review R32b F4)
+            return factory or self._names_related(module, bases)
         orders: list[list[ClassInfo | None]] = []
         metaclass = False
         for element in bases.elements:
@@ -456,6 +461,10 @@ class _Scan:
             and all(cls is UNKNOWN or not cls.customizes_lookup for o in orders for cls in o)
             and _plain_namespace(namespace.value, (self.name, "__getattribute__"))
         )
+
+
+def _new_method(call: cst.Call) -> bool:
+    return type(call.func) is cst.Attribute and call.func.attr.value == "__new__"
 
 
 def _maybe_ours(module: ModuleFacts) -> list[ClassInfo]:
@@ -513,19 +522,20 @@ def _past_an_unknown_base(module: ModuleFacts, targets: tuple[ClassInfo, ...]) -
 def _unresolved_but_maybe_ours(module: ModuleFacts, base: cst.BaseExpression) -> bool:
     if m.matches(base, m.Name("object")):
         return False
-    ref = reference(module, base)
-    if ref is not None and ref.kind is RefKind.CLASS and ref.cls is not None and ref.cls.stable:
-        return False  # resolved
+    if _resolved(module, base):
+        return False
     while type(base) is cst.Subscript:
-        if module.index.qualified_names(base.value) & _ANNOTATED:
-            first = _first_element(base)  # ``Annotated[K, "doc"]`` is ``K`` (review R31b F2)
-            if first is None:
-                return True
-            ref = reference(module, first)
-            return (ref is not None and ref.kind is RefKind.CLASS) or _unresolved_but_maybe_ours(module, first)
+        inner = _passed_through(module, base)  # ``Annotated[K, "doc"]`` is ``K`` (reviews R31b F2, R32b F1)
+        if inner is not None:
+            return not inner or any(_resolved(module, e) or _unresolved_but_maybe_ours(module, e) for e in inner)
         base = base.value  # ``Generic[T]``: what is subscripted
     names = module.index.qualified_names(base)
     return not names or not all(_outside(module, name) for name in names)
+
+
+def _resolved(module: ModuleFacts, base: cst.BaseExpression) -> bool:
+    ref = reference(module, base)
+    return ref is not None and ref.kind is RefKind.CLASS and ref.cls is not None and ref.cls.stable
 
 
 def _outside(module: ModuleFacts, qualified: str) -> bool:
@@ -593,6 +603,8 @@ def _unread_base(module: ModuleFacts | None, cls: ClassInfo, skip: frozenset[int
 
 #: Subscripts whose first element is the base (``Annotated[K, "doc"]``'s ``__mro_entries__``).
 _ANNOTATED = frozenset({"typing.Annotated", "typing_extensions.Annotated"})
+#: Those, and ``Union``, whose subscript of one class is that class.
+_PASSED_THROUGH = _ANNOTATED | {"typing.Union", "typing_extensions.Union"}
 
 
 def _unread_in(module: ModuleFacts, base: cst.BaseExpression, skip: frozenset[int], lenient: bool) -> str | None:
@@ -606,27 +618,68 @@ def _unread_in(module: ModuleFacts, base: cst.BaseExpression, skip: frozenset[in
     shown = cst.Module([]).code_for_node(base)
     named = base
     if type(base) is cst.Subscript:
-        if module.index.qualified_names(base.value) & _ANNOTATED:
-            first = _first_element(base)
-            return _unread_in(module, first, skip, lenient) if first is not None else shown
+        inner = _passed_through(module, base)
+        if inner is not None:
+            if not inner:
+                return shown
+            for element in inner:
+                found = _unread_in(module, element, skip, lenient)
+                if found is not None:
+                    return found
+            return None
         named = base.value
     ref = reference(module, named)
     if ref is not None and ref.kind is RefKind.CLASS and ref.cls is not None:
-        if named is not base and any(c is not UNKNOWN and c.defines("__class_getitem__") for c in class_order(ref.facts, ref.cls).classes):
+        if named is not base and _may_get_item_otherwise(ref.facts, ref.cls, module):
             return shown
         if id(ref.cls) in skip:
             return None
         if _metaclass(ref.facts, ref.cls):
             return shown
         return _unread_base(ref.facts, ref.cls, skip, lenient)
-    if lenient and _unresolved_but_maybe_ours(module, named):
+    if lenient and _program_import(module, named):
         return None
     return None if _stdlib_class(module, named) else shown
 
 
-def _first_element(subscript: cst.Subscript) -> cst.BaseExpression | None:
-    first = subscript.slice[0].slice if subscript.slice else None
-    return first.value if type(first) is cst.Index else None
+def _passed_through(module: ModuleFacts, subscript: cst.Subscript) -> list[cst.BaseExpression] | None:
+    """The elements a base ``Annotated[K, "doc"]`` (its first) or ``Union[K]`` (each: a
+    union of one class is that class; review R32b F1) may stand for; None for another
+    subscript; an empty list where an element is not an expression."""
+    names = module.index.qualified_names(subscript.value)
+    if not names & _PASSED_THROUGH:
+        return None
+    elements = [e.slice.value if type(e.slice) is cst.Index else None for e in subscript.slice]
+    if names & _ANNOTATED:
+        elements = elements[:1]
+    return [e for e in elements if e is not None] if all(e is not None for e in elements) and elements else []
+
+
+def _may_get_item_otherwise(facts: ModuleFacts, cls: ClassInfo, site: ModuleFacts) -> bool:
+    """``K[...]`` may be something other than ``K`` as a base: a class of ``K``'s order
+    defines ``__class_getitem__``, the site's or ``K``'s module stores an attribute of that
+    name, or one the source does not show on what may be ``K`` (review R32b F3)."""
+    order = class_order(facts, cls).classes
+    if any(c is not UNKNOWN and c.defines("__class_getitem__") for c in order):
+        return True
+    for module in (facts, site):
+        if module.attribute_stores.get("__class_getitem__"):
+            return True
+        for store in module.attribute_stores.get(ANY_ATTRIBUTE, ()):
+            targets = _classes_at(module, store.path) if store.path is not None else _classes_stored_on(module, store.obj, False)
+            if any(any(known.cls is c for c in order) for known in targets):
+                return True
+    return False
+
+
+def _program_import(module: ModuleFacts, base: cst.BaseExpression) -> bool:
+    """``base`` names, by an import, a class of a module of the program the analysis could
+    not follow (a conditional or lazy import: anyio's ``abc.TaskStatus``): not an alias,
+    a parameter or an attribute of a class of its own (review R32b F2)."""
+    while type(base) is cst.Subscript:
+        base = base.value
+    names = module.index.qualified_names(base)
+    return bool(names) and all(name.startswith(".") or _of_the_program(module, name.partition(".")[0]) for name in names)
 
 
 def _stdlib_class(module: ModuleFacts, base: cst.BaseExpression) -> bool:
@@ -704,10 +757,10 @@ def _may_hold_function(cls: ClassInfo, name: str, module: ModuleFacts | None) ->
         return False
     properties = _property_defs(module, cls) if module is not None else set()
     for stmt in statements_of(cls.node.body):
+        if name in class_scope_walrus_targets(stmt):
+            return True  # ``(m := K.m)``, in a property's default too (reviews R31a F1, R32a F1)
         if id(stmt) in properties:
             continue
-        if name in class_scope_walrus_targets(stmt):
-            return True  # ``(m := K.m)`` (review R31a F1)
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if name not in small_targets(small):
@@ -741,15 +794,19 @@ def _property_defs(module: ModuleFacts, cls: ClassInfo) -> set[int]:
     ``Response.request`` (a property and its setter) made ``Response`` a possible holder
     of ``AsyncClient.request``, and kept ``self.request(...)`` a call.
 
-    None where the body's namespace may be written otherwise: a metaclass that is not
-    plain (its ``__prepare__`` or ``__new__``), or ``locals()``, ``vars()``, ``exec`` and
-    ``eval`` in the body (review R31a F4, F6)."""
+    None where the body's namespace may be written otherwise: by a metaclass that is not
+    plain (its ``__prepare__`` or ``__new__``; the class's own, or one of a class of its
+    order, or of a base the rewrite does not read other than a public class of the
+    standard library), or by code of the module that looks at frames (``locals()``,
+    ``sys._getframe(1).f_locals`` in a decorator, aliases of them; reviews R31a F4, F6,
+    R32a F2, F3)."""
     properties: set[str] = set()
     found: set[int] = set()
-    if not cls.plain_metaclass or _reaches_its_namespace(cls):
+    if not _namespace_as_written(module, cls):
         return found
     for stmt in statements_of(cls.node.body):
         if type(stmt) is cst.FunctionDef and stmt.decorators and _makes_property(module, stmt.decorators[0].decorator, properties):
+            properties.difference_update(class_scope_walrus_targets(stmt))
             properties.add(stmt.name.value)
             found.add(id(stmt))
             continue
@@ -757,12 +814,12 @@ def _property_defs(module: ModuleFacts, cls: ClassInfo) -> set[int]:
     return found
 
 
-#: Builtins through which a class body can reach its own namespace.
-_NAMESPACE_BUILTINS = frozenset({"locals", "vars", "exec", "eval"})
-
-
-def _reaches_its_namespace(cls: ClassInfo) -> bool:
-    return any(type(n) is cst.Name and n.value in _NAMESPACE_BUILTINS for n in class_scope_nodes(cls.node.body))
+def _namespace_as_written(module: ModuleFacts, cls: ClassInfo) -> bool:
+    """The class statement's namespace holds what its body binds (``_property_defs``)."""
+    order = class_order(module, cls).classes
+    if any(c is not UNKNOWN and not c.plain_metaclass for c in order) or _unread_base(module, cls, frozenset()) is not None:
+        return False
+    return calls_frame_introspection(module.index, walk(module.index.module)) is None
 
 
 def _bound_by(stmt: cst.BaseStatement) -> set[str]:

@@ -480,11 +480,16 @@ _NamedSet = tuple[cst.BaseExpression, str, "cst.BaseExpression | None", bool, "s
 
 
 def _may_make_class(call: cst.Call) -> bool:
-    """``call`` may make a class: ``type`` with three arguments, ``new_class``,
-    ``make_dataclass``, or anything called with a tuple second (``Meta(name, (B,), ns)``)."""
+    """``call`` may make a class: ``type`` with three arguments (or unpacked ones),
+    ``new_class``, ``make_dataclass``, a ``__new__`` given a name, bases and a namespace
+    (``type.__new__(type, name, bases, ns)``, a metaclass's ``super().__new__``), a call
+    given ``bases=``, or anything called with a tuple second (``Meta(name, (B,), ns)``;
+    review R32b F4)."""
     func, args = call.func, call.args
     last = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
-    if last in ("new_class", "make_dataclass"):
+    if last in ("new_class", "make_dataclass") or (last == "__new__" and len(args) >= 3):
+        return True
+    if any(a.keyword is not None and a.keyword.value == "bases" for a in args) or (last == "type" and any(a.star for a in args)):
         return True
     if len(args) < 3 or args[0].keyword is not None or args[1].keyword is not None or args[1].star:
         return False

@@ -905,17 +905,32 @@ _HOLDER_AFTER_A_PROPERTY = {
         "(metaclass=Meta)",
     ),
     "locals() written in the body": ("", "    locals()['bump'] = Counter.bump\n", ""),
+    "a := in another property's default": ("", "    @property\n    def helper(self, _=(bump := Counter.bump)):\n        return 2\n", ""),
+    "a metaclass inherited from a base": (
+        "class Meta(type):\n    def __new__(mcls, name, bases, ns):\n        ns['bump'] = Counter.bump\n"
+        "        return super().__new__(mcls, name, bases, ns)\n\nclass Base(metaclass=Meta):\n    pass\n",
+        "",
+        "(Base)",
+    ),
+    "a decorator writing through the caller's frame": (
+        "import sys\n\ndef keep(f):\n    sys._getframe(1).f_locals['bump'] = Counter.bump\n    return f\n",
+        "    @keep\n    def helper(self):\n        pass\n",
+        "",
+    ),
+    "an alias of locals": ("_ns = locals\n", "    _ns()['bump'] = Counter.bump\n", ""),
 }
 
 
 @pytest.mark.parametrize("case", list(_HOLDER_AFTER_A_PROPERTY))
 def test_a_property_def_whose_name_ends_up_holding_the_method_keeps_the_exact_guard(case):
-    """Review R31a F1-F4, F6: the class body's ``@property def bump`` does not make the
-    class hold a property where the name is bound again (a ``:=``, which the class scan
-    did not see at all, even without a property), where ``property`` may not be the
-    builtin (a ``global`` statement, a star import), or where the namespace is written
-    otherwise (a metaclass that is not plain, ``locals()``): ``Other`` holds
-    ``Counter.bump``, and ``Counter.twice(other)`` calls the instance attribute."""
+    """Reviews R31a F1-F4, F6 and R32a F1-F3: the class body's ``@property def bump`` does
+    not make the class hold a property where the name is bound again (a ``:=``, which the
+    class scan did not see at all, even without a property, nor in a property's default),
+    where ``property`` may not be the builtin (a ``global`` statement, a star import), or
+    where the namespace is written otherwise (a metaclass that is not plain, its own or
+    inherited; ``locals()``, an alias of it, a decorator writing its caller's frame):
+    ``Other`` holds ``Counter.bump``, and ``Counter.twice(other)`` calls the instance
+    attribute."""
     prelude, after, bases = _HOLDER_AFTER_A_PROPERTY[case]
     program = COUNTER + prelude + f'''
 class Other{bases}:

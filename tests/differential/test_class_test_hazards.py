@@ -813,17 +813,32 @@ _HIDDEN_METACLASSES = {
     "made by a factory": "def with_meta(base):\n    class M(base, LibMeta):\n        pass\n    return M\n\nMeta = with_meta(Mixin)",
     "through an alias": "Base = Mixin\n\nclass Meta(Base, LibMeta):\n    pass",
     "made by type()": "Meta = type('Meta', (Mixin, type), {})",
+    "Union[type]": "class Meta(Mixin, typing.Union[type]):\n    pass",
+    "Union[LibMeta]": "class Meta(Mixin, typing.Union[LibMeta]):\n    pass",
+    "aliases of type and of Mixin": "T = type\nBase = Mixin\n\nclass Meta(Base, T):\n    pass",
+    "a factory given the metaclass": "def with_meta(base, meta):\n    class M(base, meta):\n        pass\n    return M\n\nMeta = with_meta(Mixin, type)",
+    "a __class_getitem__ set later": "class Pick:\n    pass\n\nPick.__class_getitem__ = classmethod(lambda cls, item: item)\n\n"
+    "class Meta(Mixin, Pick[type]):\n    pass",
+    "type.__new__": "Meta = type.__new__(type, 'Meta', (Mixin, type), {})",
+    "type(*spec)": "spec = ('Meta', (Mixin, type), {})\nMeta = type(*spec)",
+    "a metaclass adding Mixin": "class AddMixin(type):\n    def __new__(mcs, name, bases, ns):\n"
+    "        return super().__new__(mcs, name, (Mixin,) + bases, ns)\n\nclass Meta(type, metaclass=AddMixin):\n    pass",
+    "bases= given by keyword": "class LM(type):\n    def __new__(mcs, name, bases, ns):\n        return super().__new__(mcs, name, bases, ns)\n\n"
+    "    def __init__(cls, name, bases, ns):\n        super().__init__(name, bases, ns)\n\n"
+    "Meta = LM('Meta', bases=(Mixin, type), ns={})",
 }
 
 
 @pytest.mark.parametrize("case", list(_HIDDEN_METACLASSES))
 def test_a_metaclass_hidden_by_a_subscript_a_factory_or_a_call_keeps_the_exact_guard(case: str) -> None:
-    """Review R31b F1-F4: ``typing.Type`` and ``Annotated[type, ...]`` make ``type`` a base
-    (``__mro_entries__``), as may a program's ``__class_getitem__``; ``Annotated[Mixin,
-    ...]`` is ``Mixin``; a class a function makes, or one deriving from an alias, may
-    derive from ``Mixin`` and another package's metaclass; ``type(name, (Mixin, type),
-    ns)`` makes a metaclass. Each made ``Mixin.describe`` a metaclass's method unseen,
-    and the class test ran it for ``Model``, whose own ``describe`` comes first."""
+    """Reviews R31b F1-F4, R32b F1-F4: ``typing.Type``, ``Annotated[type, ...]`` and
+    ``Union[type]`` make ``type`` a base (``__mro_entries__``, or a union of one), as may a
+    program's ``__class_getitem__`` (in its body or set later); ``Annotated[Mixin, ...]``
+    is ``Mixin``; a class a function makes, or one deriving from an alias, may derive from
+    ``Mixin`` and a metaclass; ``type(name, (Mixin, type), ns)``, ``type.__new__``,
+    ``type(*spec)``, a metaclass's ``__new__`` adding ``Mixin`` and a metaclass called with
+    ``bases=`` make one. Each made ``Mixin.describe`` a metaclass's method unseen, and the
+    class test ran it for ``Model``, whose own ``describe`` comes first."""
     source = _LIBMETA + '''
 class Mixin:
     async def describe(self):
