@@ -422,6 +422,12 @@ def _stack_level_above_one(call: cst.Call) -> bool:
     return isinstance(level, cst.Integer) and int(level.value, 0) >= 2
 
 
+def alias_of(index: ScopeIndex, name: str) -> str | None:
+    """What a name of the module is bound to among the functions watched for frame and
+    module introspection, ``type`` and ``super`` (``mk = type``), if anything."""
+    return _aliases(index).get(name)
+
+
 def _aliases(index: ScopeIndex) -> dict[str, str]:
     """Names the module binds anywhere to a function ``_first_call`` looks for, with the
     function: by an import (``from sys import _getframe as here``), or by a plain

@@ -20,7 +20,7 @@ import libcst as cst
 import libcst.matchers as m
 
 from ..tree import statements_of, walk
-from .callee import calls_frame_introspection, is_private_name
+from .callee import alias_of, calls_frame_introspection, is_private_name
 from .classes import (
     UNKNOWN,
     ClassInfo,
@@ -419,7 +419,7 @@ class _Scan:
         call counts when its second argument names such a subclass."""
         qualified = module.index.qualified_names(call.func)
         args = call.args
-        is_type = "builtins.type" in qualified
+        is_type = "builtins.type" in qualified or (type(call.func) is cst.Name and alias_of(module.index, call.func.value) == "builtins.type")
         factory = is_type or bool(qualified & _CLASS_FACTORIES)
         if any(a.star for a in args):
             return True  # ``type(*spec)``: the bases cannot be told (review R32b F4)
@@ -435,8 +435,11 @@ class _Scan:
         if bases is None:
             return False
         if type(bases) is not cst.Tuple:
-            # ``(Mixin,) + bases`` in a metaclass's ``__new__`` (review R32b F4)
-            return factory or self._names_related(module, bases)
+            # ``(Mixin,) + bases`` in a metaclass's ``__new__``, or ``bases`` rebound so
+            # first (reviews R32b F4, R33b F1): any bases but those the class statement gave
+            return factory or not (_new_method(call) and _given_bases(module, call, bases))
+        if any(type(e) is cst.StarredElement for e in bases.elements):
+            return True  # ``(*EXTRA, *bases)`` (review R33b F1)
         orders: list[list[ClassInfo | None]] = []
         metaclass = False
         for element in bases.elements:
@@ -464,7 +467,26 @@ class _Scan:
 
 
 def _new_method(call: cst.Call) -> bool:
-    return type(call.func) is cst.Attribute and call.func.attr.value == "__new__"
+    """``type.__new__(mcs, name, bases, ns)``, ``type.__call__(type, name, bases, ns)``."""
+    return type(call.func) is cst.Attribute and call.func.attr.value in ("__new__", "__call__")
+
+
+def _given_bases(module: ModuleFacts, call: cst.Call, bases: cst.BaseExpression) -> bool:
+    """``bases`` is the parameter of the metaclass ``__new__`` the call is in, never rebound
+    there: the class statement's own bases, which the analysis reads where it is written."""
+    if type(bases) is not cst.Name:
+        return False
+    function = module.index.parent(call)
+    while function is not None and type(function) is not cst.FunctionDef:
+        function = module.index.parent(function)
+    if function is None or function.name.value != "__new__":
+        return False
+    params = [*function.params.posonly_params, *function.params.params]
+    if len(params) < 3 or params[2].name.value != bases.value:
+        return False
+    return not any(
+        type(n) is cst.Name and n.value == bases.value and module.index.role(n).binds and n is not params[2].name for n in walk(function)
+    )
 
 
 def _maybe_ours(module: ModuleFacts) -> list[ClassInfo]:
@@ -529,6 +551,8 @@ def _unresolved_but_maybe_ours(module: ModuleFacts, base: cst.BaseExpression) ->
         if inner is not None:
             return not inner or any(_resolved(module, e) or _unresolved_but_maybe_ours(module, e) for e in inner)
         base = base.value  # ``Generic[T]``: what is subscripted
+    if not _dotted(base):
+        return True  # ``globals()["Mixin"]``: a call's names are its callee's (review R33b F3)
     names = module.index.qualified_names(base)
     return not names or not all(_outside(module, name) for name in names)
 
@@ -594,8 +618,13 @@ def _unread_base(module: ModuleFacts | None, cls: ClassInfo, skip: frozenset[int
     ``skip``, that may be a metaclass the analysis cannot see (``_unread_in``), as written."""
     if module is None:
         return "?"
+    excused = False
     for base in cls.bases:
-        found = _unread_in(module, base, skip | {id(cls)}, lenient)
+        # Leniency excuses the one base through which the class may derive from the
+        # receiver's, not a second (``class Meta(Base, MetaBase)``: review R33b F5).
+        excuse = lenient and not excused and _program_import(module, base) and not _resolved(module, base)
+        found = _unread_in(module, base, skip | {id(cls)}, lenient and not excused)
+        excused = excused or excuse
         if found is not None:
             return found
     return None
@@ -678,13 +707,15 @@ def _program_import(module: ModuleFacts, base: cst.BaseExpression) -> bool:
     a parameter or an attribute of a class of its own (review R32b F2)."""
     while type(base) is cst.Subscript:
         base = base.value
-    names = module.index.qualified_names(base)
+    names = module.index.qualified_names(base) if _dotted(base) else set()
     return bool(names) and all(name.startswith(".") or _of_the_program(module, name.partition(".")[0]) for name in names)
 
 
 def _stdlib_class(module: ModuleFacts, base: cst.BaseExpression) -> bool:
-    """``base`` names a public class of the standard library (or a builtin) that is no metaclass."""
-    names = module.index.qualified_names(base)
+    """``base`` names a public class of the standard library (or a builtin) that is no
+    metaclass: a name or a dotted name, not a call (whose names are its callee's:
+    ``typing.cast(type, LibMeta)``, review R33b F2)."""
+    names = module.index.qualified_names(base) if _dotted(base) else set()
     if not names:
         return False
     for name in names:
@@ -694,6 +725,14 @@ def _stdlib_class(module: ModuleFacts, base: cst.BaseExpression) -> bool:
         if parts[0] != "builtins" and (parts[0] not in STDLIB_MODULE_NAMES or _of_the_program(module, parts[0])):
             return False
     return True
+
+
+def _dotted(expr: cst.BaseExpression) -> bool:
+    """A name or a dotted name: what qualified names describe (a call's are its callee's,
+    ``importlib.import_module("lib").Meta``'s the call's; review R33b F2, F3)."""
+    while type(expr) is cst.Attribute:
+        expr = expr.value
+    return type(expr) is cst.Name
 
 
 def _of_the_program(module: ModuleFacts, top: str) -> bool:
@@ -819,7 +858,10 @@ def _namespace_as_written(module: ModuleFacts, cls: ClassInfo) -> bool:
     order = class_order(module, cls).classes
     if any(c is not UNKNOWN and not c.plain_metaclass for c in order) or _unread_base(module, cls, frozenset()) is not None:
         return False
-    return calls_frame_introspection(module.index, walk(module.index.module)) is None
+    nodes = list(walk(module.index.module))
+    if any(type(n) is cst.Attribute and n.attr.value == "f_locals" for n in nodes):
+        return False  # a frame's namespace, however the frame was found (``tb_frame``: review R33a F2)
+    return calls_frame_introspection(module.index, nodes) is None
 
 
 def _bound_by(stmt: cst.BaseStatement) -> set[str]:

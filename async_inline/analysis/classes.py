@@ -148,7 +148,9 @@ def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str |
             else:
                 other.add(name)
     methods = {n: m for n, m in methods.items() if counts[n] == 1}
-    bases = tuple(a.value for a in node.bases if a.keyword is None and a.star == "")
+    # ``*BASES`` stays as its expression: no class the analysis can resolve, so the order
+    # holds an unknown base there, not none (review R33a F1).
+    bases = tuple(a.value for a in node.bases if a.keyword is None)
     attributes = frozenset(other | {n for n, c in counts.items() if c > 1})
     metaclass = next((a.value for a in node.keywords if a.keyword is not None and a.keyword.value == "metaclass"), None)
     # (``**options`` may hold a metaclass: review R29a F1)

@@ -17,7 +17,7 @@ from libcst.metadata.scope_provider import AnnotationScope
 from ..options import noinline_matches
 from ..pyast import QUIET_FILE, compile_quietly
 from ..tree import children, future_features, statements_of, walk
-from .callee import CalleeInfo, Owner, analyze_callee, is_private_name, mangle, names_an_exception
+from .callee import CalleeInfo, Owner, alias_of, analyze_callee, is_private_name, mangle, names_an_exception
 from .classes import UNKNOWN, ClassInfo, analyze_class, is_overload_stub, module_classes
 from .comprehensions import ComprehensionNames, comprehension_names
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
@@ -239,7 +239,7 @@ class ModuleFacts:
                 call = cast(cst.Call, node)
                 for store in _named_attribute_sets(call):
                     stores.setdefault(store[1], []).append(AttributeStore(store[0], store[2], store[3], store[4]))
-                if _may_make_class(call):
+                if _may_make_class(call) or _calls_an_alias_of_type(self.index, call):
                     calls.append(call)
                 func = call.func
                 if (
@@ -479,15 +479,24 @@ ANY_ATTRIBUTE = "*"
 _NamedSet = tuple[cst.BaseExpression, str, "cst.BaseExpression | None", bool, "str | None"]
 
 
+def _calls_an_alias_of_type(index: ScopeIndex, call: cst.Call) -> bool:
+    """``mk(name, bases, ns)`` or ``mk(*spec)`` where ``mk = type`` (review R33b F4)."""
+    return (
+        type(call.func) is cst.Name
+        and (len(call.args) >= 3 or any(a.star for a in call.args))
+        and alias_of(index, call.func.value) == "builtins.type"
+    )
+
+
 def _may_make_class(call: cst.Call) -> bool:
     """``call`` may make a class: ``type`` with three arguments (or unpacked ones),
     ``new_class``, ``make_dataclass``, a ``__new__`` given a name, bases and a namespace
-    (``type.__new__(type, name, bases, ns)``, a metaclass's ``super().__new__``), a call
-    given ``bases=``, or anything called with a tuple second (``Meta(name, (B,), ns)``;
+    (``type.__new__(type, name, bases, ns)``, a metaclass's ``super().__new__``), a
+    ``__call__`` given four (``type.__call__(type, name, bases, ns)``), a call given ``bases=``, or anything called with a tuple second (``Meta(name, (B,), ns)``;
     review R32b F4)."""
     func, args = call.func, call.args
     last = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
-    if last in ("new_class", "make_dataclass") or (last == "__new__" and len(args) >= 3):
+    if last in ("new_class", "make_dataclass") or (last == "__new__" and len(args) >= 3) or (last == "__call__" and len(args) >= 4):
         return True
     if any(a.keyword is not None and a.keyword.value == "bases" for a in args) or (last == "type" and any(a.star for a in args)):
         return True

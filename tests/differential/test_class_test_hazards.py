@@ -826,12 +826,21 @@ _HIDDEN_METACLASSES = {
     "bases= given by keyword": "class LM(type):\n    def __new__(mcs, name, bases, ns):\n        return super().__new__(mcs, name, bases, ns)\n\n"
     "    def __init__(cls, name, bases, ns):\n        super().__init__(name, bases, ns)\n\n"
     "Meta = LM('Meta', bases=(Mixin, type), ns={})",
+    "a metaclass __new__ rebinding its bases first": "class AddMixin(type):\n    def __new__(mcs, name, bases, ns):\n"
+    "        bases = (Mixin,) + bases\n        return super().__new__(mcs, name, bases, ns)\n\nclass Meta(type, metaclass=AddMixin):\n    pass",
+    "a metaclass __new__ unpacking its bases": "EXTRA = (Mixin,)\n\nclass AddMixin(type):\n    def __new__(mcs, name, bases, ns):\n"
+    "        return super().__new__(mcs, name, (*EXTRA, *bases), ns)\n\nclass Meta(type, metaclass=AddMixin):\n    pass",
+    "a call of the standard library as a base": "class Meta(Mixin, typing.cast(type, LibMeta)):\n    pass",
+    "an attribute of a call as a base": "import importlib\n\nclass Meta(Mixin, importlib.import_module('extlib').LibMeta):\n    pass",
+    "globals()['Mixin'] as a base": "class Meta(globals()['Mixin'], type):\n    pass",
+    "type.__call__": "Meta = type.__call__(type, 'Meta', (Mixin, type), {})",
+    "an alias of type given a variable": "mk = type\nbases = (Mixin, type)\nMeta = mk('Meta', bases, {})",
 }
 
 
 @pytest.mark.parametrize("case", list(_HIDDEN_METACLASSES))
 def test_a_metaclass_hidden_by_a_subscript_a_factory_or_a_call_keeps_the_exact_guard(case: str) -> None:
-    """Reviews R31b F1-F4, R32b F1-F4: ``typing.Type``, ``Annotated[type, ...]`` and
+    """Reviews R31b F1-F4, R32b F1-F4, R33b F1-F4: ``typing.Type``, ``Annotated[type, ...]`` and
     ``Union[type]`` make ``type`` a base (``__mro_entries__``, or a union of one), as may a
     program's ``__class_getitem__`` (in its body or set later); ``Annotated[Mixin, ...]``
     is ``Mixin``; a class a function makes, or one deriving from an alias, may derive from
@@ -884,6 +893,37 @@ Sub = {call}
 async def main():
     return [await K().run(), await Sub().run()]
 ''', options=CLASS_METHODS, min_inlined=0)
+
+
+@pytest.mark.parametrize("bases", ["*(Loud,)", "*BASES"])
+def test_a_starred_base_is_a_base_the_analysis_cannot_resolve(bases: str) -> None:
+    """Review R33a F1: ``class Counter(*BASES)`` was read as a class without bases, its
+    order complete: the class test skipped ``Loud.__getattribute__``, which the original
+    lookup runs. A starred base is now a base the analysis cannot resolve."""
+    source = f'''
+class Loud:
+    def __getattribute__(self, name):
+        print("lookup", name)
+        return object.__getattribute__(self, name)
+
+BASES = (Loud,)
+
+class Counter({bases}):
+    def __init__(self):
+        self.n = 0
+
+    async def bump(self, by=1):
+        self.n = self.n + by
+        return self.n
+
+    async def twice(self):
+        return await self.bump(), await self.bump(2)
+
+async def main():
+    return await Counter().twice()
+'''
+    result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
+    assert not _class_tested(result.code)
 
 
 _FIELDS_OF_A_MIXIN = """
