@@ -11,6 +11,7 @@ keeps the exact guard, and the report says why (``ClassTest.hazard``).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -26,6 +27,7 @@ from .classes import (
     ClassInfo,
     MethodKind,
     caller_method_kind,
+    class_scope_nodes,
     class_scope_walrus_targets,
     method_kind,
     names_only_by_import,
@@ -33,6 +35,7 @@ from .classes import (
 )
 from .module import ANY_ATTRIBUTE, AttributeStore, ModuleFacts, positional_argument
 from .references import ClassOrder, RefKind, class_order, facts_of, reference
+from .scopes import ScopeIndex
 from .stdlib import STDLIB_MODULE_NAMES
 from .types import Known, TypeContext, instance_of
 
@@ -420,7 +423,10 @@ class _Scan:
         qualified = module.index.qualified_names(call.func)
         args = call.args
         is_type = "builtins.type" in qualified or (type(call.func) is cst.Name and alias_of(module.index, call.func.value) == "builtins.type")
-        factory = is_type or bool(qualified & _CLASS_FACTORIES)
+        # A metaclass called (``abc.ABCMeta(name, bases, ns)``, ``cls.__class__(...)``)
+        # makes a class as ``type`` does (review R34b F3, F4).
+        metaclass_call = bool(qualified & _METACLASS_BASES) or (type(call.func) is cst.Attribute and call.func.attr.value == "__class__")
+        factory = is_type or metaclass_call or bool(qualified & _CLASS_FACTORIES)
         if any(a.star for a in args):
             return True  # ``type(*spec)``: the bases cannot be told (review R32b F4)
         bases = next((a.value for a in args if a.keyword is not None and a.keyword.value == "bases"), None)
@@ -428,8 +434,8 @@ class _Scan:
             pass  # ``Meta("X", bases=(K,), ns={})``, ``make_dataclass(..., bases=...)``
         elif _new_method(call):
             bases = positional_argument(args, 2)  # ``type.__new__(mcs, name, bases, ns)``
-        elif is_type or "types.new_class" in qualified:
-            bases = positional_argument(args, 1) if len(args) >= 3 or not is_type else None
+        elif is_type or metaclass_call or "types.new_class" in qualified:
+            bases = positional_argument(args, 1) if len(args) >= 3 or not (is_type or metaclass_call) else None
         elif not factory and len(args) >= 3 and type(args[1].value) is cst.Tuple:
             bases = args[1].value  # a metaclass, or any function taking a tuple
         if bases is None:
@@ -853,15 +859,73 @@ def _property_defs(module: ModuleFacts, cls: ClassInfo) -> set[int]:
     return found
 
 
-def _namespace_as_written(module: ModuleFacts, cls: ClassInfo) -> bool:
-    """The class statement's namespace holds what its body binds (``_property_defs``)."""
-    order = class_order(module, cls).classes
-    if any(c is not UNKNOWN and not c.plain_metaclass for c in order) or _unread_base(module, cls, frozenset()) is not None:
+#: Decorators of a class body's ``def`` that run no code of the program's (and the
+#: property makers, checked apart).
+_PLAIN_DECORATORS = frozenset(
+    {
+        "builtins.staticmethod", "builtins.classmethod", "abc.abstractmethod", "typing.overload", "typing.final",
+        "typing.override", "typing_extensions.overload", "typing_extensions.final", "typing_extensions.override",
+    }
+)
+
+
+#: Class decorators that put no other class's function in the class.
+_PLAIN_CLASS_DECORATORS = frozenset(
+    {
+        "dataclasses.dataclass", "typing.final", "typing_extensions.final", "functools.total_ordering", "enum.unique",
+        "typing.runtime_checkable", "typing_extensions.runtime_checkable",
+    }
+)
+
+
+def _made_by_its_statement(module: ModuleFacts, cls: ClassInfo) -> bool:
+    """What the class holds is what its statement shows: no class decorator but plain
+    ones (a decorator may remake the class: ``six.add_metaclass``), plain metaclasses
+    along its order, and a module that looks at no frame (``locals()``, ``f_locals`` of a
+    frame found however: reviews R33a F2, R34b F1)."""
+    for decorator in cls.node.decorators:
+        expr = decorator.decorator.func if type(decorator.decorator) is cst.Call else decorator.decorator
+        if not names_only_by_import(module.index, expr, _PLAIN_CLASS_DECORATORS):
+            return False
+    if any(c is not UNKNOWN and not c.plain_metaclass for c in class_order(module, cls).classes):
         return False
-    nodes = list(walk(module.index.module))
-    if any(type(n) is cst.Attribute and n.attr.value == "f_locals" for n in nodes):
-        return False  # a frame's namespace, however the frame was found (``tb_frame``: review R33a F2)
-    return calls_frame_introspection(module.index, nodes) is None
+    return not _looks_at_frames(module.index)
+
+
+_FRAMES_SEEN: weakref.WeakKeyDictionary[ScopeIndex, bool] = weakref.WeakKeyDictionary()
+
+
+def _looks_at_frames(index: ScopeIndex) -> bool:
+    """The module calls what looks at frames, or reads a frame's ``f_locals`` (once per module)."""
+    found = _FRAMES_SEEN.get(index)
+    if found is None:
+        nodes = list(walk(index.module))
+        found = any(type(n) is cst.Attribute and n.attr.value == "f_locals" for n in nodes) or calls_frame_introspection(index, nodes) is not None
+        _FRAMES_SEEN[index] = found
+    return found
+
+
+def _namespace_as_written(module: ModuleFacts, cls: ClassInfo) -> bool:
+    """The class statement's namespace holds what its body binds (``_property_defs``): it
+    is made by its statement (``_made_by_its_statement``) and has no class decorator, no
+    call in the body's own scope and no decorator other than the plain ones and the
+    property makers (a function run there may write the namespace through its caller's
+    frame, found however: review R34b F1, F2), and bases of the program or public classes
+    of the standard library."""
+    if cls.node.decorators or not _made_by_its_statement(module, cls):
+        return False
+    for node in class_scope_nodes(cls.node.body):
+        if type(node) is cst.Call:
+            return False
+        if type(node) is cst.Decorator and not _plain_decorator(module, node.decorator):
+            return False
+    return _unread_base(module, cls, frozenset()) is None
+
+
+def _plain_decorator(module: ModuleFacts, decorator: cst.BaseExpression) -> bool:
+    if type(decorator) is cst.Attribute and decorator.attr.value in _PROPERTY_COPIES and type(decorator.value) is cst.Name:
+        return True  # ``p.setter`` of a name of the body: a property's, or else no property def
+    return names_only_by_import(module.index, decorator, _PROPERTY_MAKERS | _PLAIN_DECORATORS)
 
 
 def _bound_by(stmt: cst.BaseStatement) -> set[str]:

@@ -239,7 +239,7 @@ class ModuleFacts:
                 call = cast(cst.Call, node)
                 for store in _named_attribute_sets(call):
                     stores.setdefault(store[1], []).append(AttributeStore(store[0], store[2], store[3], store[4]))
-                if _may_make_class(call) or _calls_an_alias_of_type(self.index, call):
+                if _may_make_class(call) or _calls_an_alias_of_type(self.index, call) or _calls_a_metaclass(self.index, call):
                     calls.append(call)
                 func = call.func
                 if (
@@ -486,6 +486,21 @@ def _calls_an_alias_of_type(index: ScopeIndex, call: cst.Call) -> bool:
         and (len(call.args) >= 3 or any(a.star for a in call.args))
         and alias_of(index, call.func.value) == "builtins.type"
     )
+
+
+#: Metaclasses of the standard library (``abc.ABCMeta(name, BASES, ns)``: review R34b F3).
+_METACLASSES = frozenset({"builtins.type", "abc.ABCMeta", "enum.EnumMeta", "enum.EnumType"})
+
+
+def _calls_a_metaclass(index: ScopeIndex, call: cst.Call) -> bool:
+    func = call.func
+    tail = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
+    if tail not in _METACLASS_TAILS or not (len(call.args) >= 3 or any(a.star for a in call.args)):
+        return False  # asking the scopes is costly: only for names that could match
+    return bool(index.qualified_names(func) & _METACLASSES)
+
+
+_METACLASS_TAILS = frozenset(name.rpartition(".")[2] for name in _METACLASSES)
 
 
 def _may_make_class(call: cst.Call) -> bool:

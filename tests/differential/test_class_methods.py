@@ -918,6 +918,17 @@ _HOLDER_AFTER_A_PROPERTY = {
         "",
     ),
     "an alias of locals": ("_ns = locals\n", "    _ns()['bump'] = Counter.bump\n", ""),
+    "a class decorator replacing the class": (
+        "def deco(c):\n    class New:\n        bump = Counter.bump\n\n        def __init__(self):\n            self.n = 0\n    return New\n\n@deco\n",
+        "",
+        "",
+    ),
+    "a call in the body": (
+        "def plant():\n    try:\n        raise ValueError\n    except ValueError as e:\n"
+        "        getattr(e.__traceback__.tb_frame.f_back, 'f_loc' + 'als')['bump'] = Counter.bump\n",
+        "    plant()\n",
+        "",
+    ),
     "a traceback's frame written in the body": (
         "def plant(tb):\n    tb.tb_frame.f_locals['bu' + 'mp'] = Counter.bump\n",
         "    try:\n        raise ValueError\n    except ValueError as e:\n        plant(e.__traceback__)\n",
@@ -928,7 +939,7 @@ _HOLDER_AFTER_A_PROPERTY = {
 
 @pytest.mark.parametrize("case", list(_HOLDER_AFTER_A_PROPERTY))
 def test_a_property_def_whose_name_ends_up_holding_the_method_keeps_the_exact_guard(case):
-    """Reviews R31a F1-F4, F6, R32a F1-F3 and R33a F2: the class body's ``@property def bump`` does
+    """Reviews R31a F1-F4, F6, R32a F1-F3, R33a F2 and R34b F1, F2: the class body's ``@property def bump`` does
     not make the class hold a property where the name is bound again (a ``:=``, which the
     class scan did not see at all, even without a property, nor in a property's default),
     where ``property`` may not be the builtin (a ``global`` statement, a star import), or

@@ -835,12 +835,15 @@ _HIDDEN_METACLASSES = {
     "globals()['Mixin'] as a base": "class Meta(globals()['Mixin'], type):\n    pass",
     "type.__call__": "Meta = type.__call__(type, 'Meta', (Mixin, type), {})",
     "an alias of type given a variable": "mk = type\nbases = (Mixin, type)\nMeta = mk('Meta', bases, {})",
+    "abc.ABCMeta given a variable": "import abc\n\nBASES = (Mixin, type)\nMeta = abc.ABCMeta('Meta', BASES, {})",
+    "a class's own metaclass called by a decorator": "def metaify(cls):\n    return cls.__class__(cls.__name__, (cls, type), {})\n\n"
+    "@metaify\nclass Meta(Mixin):\n    pass",
 }
 
 
 @pytest.mark.parametrize("case", list(_HIDDEN_METACLASSES))
 def test_a_metaclass_hidden_by_a_subscript_a_factory_or_a_call_keeps_the_exact_guard(case: str) -> None:
-    """Reviews R31b F1-F4, R32b F1-F4, R33b F1-F4: ``typing.Type``, ``Annotated[type, ...]`` and
+    """Reviews R31b F1-F4, R32b F1-F4, R33b F1-F4, R34b F3, F4: ``typing.Type``, ``Annotated[type, ...]`` and
     ``Union[type]`` make ``type`` a base (``__mro_entries__``, or a union of one), as may a
     program's ``__class_getitem__`` (in its body or set later); ``Annotated[Mixin, ...]``
     is ``Mixin``; a class a function makes, or one deriving from an alias, may derive from
@@ -921,6 +924,40 @@ class Counter({bases}):
 
 async def main():
     return await Counter().twice()
+'''
+    result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
+    assert not _class_tested(result.code)
+
+
+def test_a_metaclass_called_with_a_parameter_among_the_bases_may_make_a_subclass() -> None:
+    """Review R34b F4: ``abc.ABCMeta(cls.__name__, (cls,), {"__getattribute__": loud})``
+    in a function makes a subclass of ``Counter`` whose lookups run ``loud``: a call of a
+    metaclass of the standard library is a class factory, as ``type`` is."""
+    source = '''
+import abc
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    async def bump(self, by=1):
+        self.n = self.n + by
+        return self.n
+
+    async def twice(self):
+        return await self.bump(), await self.bump(2)
+
+def loud(self, name):
+    print("lookup", name)
+    return object.__getattribute__(self, name)
+
+def loudify(cls):
+    return abc.ABCMeta(cls.__name__, (cls,), {"__getattribute__": loud})
+
+Loud = loudify(Counter)
+
+async def main():
+    return await Counter().twice(), await Loud().twice()
 '''
     result = assert_same_behaviour(source, options=CLASS_METHODS, min_inlined=0)
     assert not _class_tested(result.code)
