@@ -33,7 +33,7 @@ from .classes import (
     names_only_by_import,
     small_targets,
 )
-from .module import ANY_ATTRIBUTE, AttributeStore, ModuleFacts, positional_argument
+from .module import ANY_ATTRIBUTE, METACLASSES, AttributeStore, ModuleFacts, positional_argument
 from .references import ClassOrder, RefKind, class_order, facts_of, reference
 from .scopes import ScopeIndex
 from .stdlib import STDLIB_MODULE_NAMES
@@ -425,7 +425,7 @@ class _Scan:
         is_type = "builtins.type" in qualified or (type(call.func) is cst.Name and alias_of(module.index, call.func.value) == "builtins.type")
         # A metaclass called (``abc.ABCMeta(name, bases, ns)``, ``cls.__class__(...)``)
         # makes a class as ``type`` does (review R34b F3, F4).
-        metaclass_call = bool(qualified & _METACLASS_BASES) or (type(call.func) is cst.Attribute and call.func.attr.value == "__class__")
+        metaclass_call = bool(qualified & METACLASSES) or (type(call.func) is cst.Attribute and call.func.attr.value == "__class__")
         factory = is_type or metaclass_call or bool(qualified & _CLASS_FACTORIES)
         if any(a.star for a in args):
             return True  # ``type(*spec)``: the bases cannot be told (review R32b F4)
@@ -453,7 +453,7 @@ class _Scan:
             if ref is None or ref.kind is not RefKind.CLASS or ref.cls is None:
                 if factory and not _builtin(module, element):
                     return True
-                metaclass = metaclass or (type(element) is cst.Element and bool(module.index.qualified_names(element.value) & _METACLASS_BASES))
+                metaclass = metaclass or (type(element) is cst.Element and bool(module.index.qualified_names(element.value) & METACLASSES))
                 continue
             orders.append(class_order(ref.facts, ref.cls).classes)
         if not any(self.top in o for o in orders):
@@ -577,12 +577,10 @@ def _outside(module: ModuleFacts, qualified: str) -> bool:
     return top == "builtins" or module.program is None or module.program.facts(top) is None
 
 
-#: Bases that make a class a metaclass (others of the program derive from these in turn).
-_METACLASS_BASES = frozenset({"builtins.type", "abc.ABCMeta", "enum.EnumMeta", "enum.EnumType"})
 
 
 def _metaclass(module: ModuleFacts | None, cls: ClassInfo) -> bool:
-    return module is not None and any(module.index.qualified_names(base) & _METACLASS_BASES for base in cls.bases)
+    return module is not None and any(module.index.qualified_names(base) & METACLASSES for base in cls.bases)
 
 
 #: The standard library's public metaclasses, under every public name of the modules of

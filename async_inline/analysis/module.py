@@ -488,8 +488,9 @@ def _calls_an_alias_of_type(index: ScopeIndex, call: cst.Call) -> bool:
     )
 
 
-#: Metaclasses of the standard library (``abc.ABCMeta(name, BASES, ns)``: review R34b F3).
-_METACLASSES = frozenset({"builtins.type", "abc.ABCMeta", "enum.EnumMeta", "enum.EnumType"})
+#: Bases that make a class a metaclass (others of the program derive from these in turn);
+#: called, they make classes (``abc.ABCMeta(name, BASES, ns)``: review R34b F3).
+METACLASSES = frozenset({"builtins.type", "abc.ABCMeta", "enum.EnumMeta", "enum.EnumType"})
 
 
 def _calls_a_metaclass(index: ScopeIndex, call: cst.Call) -> bool:
@@ -497,10 +498,10 @@ def _calls_a_metaclass(index: ScopeIndex, call: cst.Call) -> bool:
     tail = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
     if tail not in _METACLASS_TAILS or not (len(call.args) >= 3 or any(a.star for a in call.args)):
         return False  # asking the scopes is costly: only for names that could match
-    return bool(index.qualified_names(func) & _METACLASSES)
+    return bool(index.qualified_names(func) & METACLASSES)
 
 
-_METACLASS_TAILS = frozenset(name.rpartition(".")[2] for name in _METACLASSES)
+_METACLASS_TAILS = frozenset(name.rpartition(".")[2] for name in METACLASSES)
 
 
 def _may_make_class(call: cst.Call) -> bool:

@@ -854,6 +854,31 @@ async def main():
 ''', options=CLASS_METHODS, inlined={"Counter.bump"})
 
 
+#: ``Other``, unrelated to ``Counter``, whose body is ``BODY``; ``main`` stores ``bump`` on an
+#: instance of it and passes it where a ``Counter`` is expected (duck typing).
+_OTHER_WITH_A_BUMP = '''
+PRELUDE
+class OtherBASES:
+    def __init__(self):
+        self.n = 0
+        self._bump = None
+
+BODY
+
+async def fake(by=1):
+    return "instance attribute"
+
+async def main():
+    other = Other()
+    other.bump = fake
+    return await Counter().twice(), await Counter.twice(other)
+'''
+
+
+def _other_with_a_bump(body: str, prelude: str = "", bases: str = "") -> str:
+    return COUNTER + _OTHER_WITH_A_BUMP.replace("PRELUDE", prelude).replace("BASES", bases).replace("BODY", body)
+
+
 @pytest.mark.parametrize(
     "binds",
     [
@@ -866,22 +891,7 @@ async def main():
 def test_an_unrelated_class_binding_the_name_to_the_method_after_a_property_keeps_the_exact_guard(binds):
     """Only the property defs count: the same name bound later to the method (or beside a
     property of another name) still makes the class a possible holder."""
-    program = COUNTER + f'''
-class Other:
-    def __init__(self):
-        self.n = 0
-        self._bump = None
-
-    {binds}
-
-async def fake(by=1):
-    return "instance attribute"
-
-async def main():
-    other = Other()
-    other.bump = fake
-    return await Counter().twice(), await Counter.twice(other)
-'''
+    program = _other_with_a_bump("    " + binds)
     why = "an attribute 'bump' is assigned on an instance of 'Other' (unrelated, but 'Other' may hold the method as 'bump')"
     _keeps_the_exact_guard(program, why, "other.bump = fake")
 
@@ -948,23 +958,7 @@ def test_a_property_def_whose_name_ends_up_holding_the_method_keeps_the_exact_gu
     ``Other`` holds ``Counter.bump``, and ``Counter.twice(other)`` calls the instance
     attribute."""
     prelude, after, bases = _HOLDER_AFTER_A_PROPERTY[case]
-    program = COUNTER + prelude + f'''
-class Other{bases}:
-    def __init__(self):
-        self.n = 0
-
-    @property
-    def bump(self):
-        return 1
-{after}
-async def fake(by=1):
-    return "instance attribute"
-
-async def main():
-    other = Other()
-    other.bump = fake
-    return await Counter().twice(), await Counter.twice(other)
-'''
+    program = _other_with_a_bump("    @property\n    def bump(self):\n        return 1\n" + after, prelude, bases)
     result = rewrite_source(program, options=CLASS_METHODS.replace(stress_seed=None))
     assert "_on_class = _ai_type(self).bump is" not in result.code
     assert run_source(result.code, "main", None, "_cm_p") == run_source(program, "main", None, "_cm_p")
@@ -974,21 +968,7 @@ def test_a_walrus_in_a_class_body_binding_the_method_makes_a_holder():
     """Review R31a F1, without a property: ``(bump := Counter.bump)`` in ``Other``'s body
     binds ``bump`` in its namespace; the class scan counted only assignments, imports,
     ``def`` and ``class`` statements, so ``Other`` held the method unseen."""
-    program = COUNTER + '''
-class Other:
-    def __init__(self):
-        self.n = 0
-
-    (bump := Counter.bump)
-
-async def fake(by=1):
-    return "instance attribute"
-
-async def main():
-    other = Other()
-    other.bump = fake
-    return await Counter().twice(), await Counter.twice(other)
-'''
+    program = _other_with_a_bump("    (bump := Counter.bump)")
     why = "an attribute 'bump' is assigned on an instance of 'Other' (unrelated, but 'Other' may hold the method as 'bump')"
     _keeps_the_exact_guard(program, why, "other.bump = fake")
 

@@ -898,20 +898,9 @@ async def main():
 ''', options=CLASS_METHODS, min_inlined=0)
 
 
-@pytest.mark.parametrize("bases", ["*(Loud,)", "*BASES"])
-def test_a_starred_base_is_a_base_the_analysis_cannot_resolve(bases: str) -> None:
-    """Review R33a F1: ``class Counter(*BASES)`` was read as a class without bases, its
-    order complete: the class test skipped ``Loud.__getattribute__``, which the original
-    lookup runs. A starred base is now a base the analysis cannot resolve."""
-    source = f'''
-class Loud:
-    def __getattribute__(self, name):
-        print("lookup", name)
-        return object.__getattribute__(self, name)
-
-BASES = (Loud,)
-
-class Counter({bases}):
+#: A counter whose bases are ``BASES``.
+_COUNTER = """
+class Counter(BASES):
     def __init__(self):
         self.n = 0
 
@@ -921,7 +910,22 @@ class Counter({bases}):
 
     async def twice(self):
         return await self.bump(), await self.bump(2)
+"""
 
+
+@pytest.mark.parametrize("bases", ["*(Loud,)", "*BASES"])
+def test_a_starred_base_is_a_base_the_analysis_cannot_resolve(bases: str) -> None:
+    """Review R33a F1: ``class Counter(*BASES)`` was read as a class without bases, its
+    order complete: the class test skipped ``Loud.__getattribute__``, which the original
+    lookup runs. A starred base is now a base the analysis cannot resolve."""
+    source = '''
+class Loud:
+    def __getattribute__(self, name):
+        print("lookup", name)
+        return object.__getattribute__(self, name)
+
+BASES = (Loud,)
+''' + _COUNTER.replace("BASES", bases) + '''
 async def main():
     return await Counter().twice()
 '''
@@ -933,20 +937,7 @@ def test_a_metaclass_called_with_a_parameter_among_the_bases_may_make_a_subclass
     """Review R34b F4: ``abc.ABCMeta(cls.__name__, (cls,), {"__getattribute__": loud})``
     in a function makes a subclass of ``Counter`` whose lookups run ``loud``: a call of a
     metaclass of the standard library is a class factory, as ``type`` is."""
-    source = '''
-import abc
-
-class Counter:
-    def __init__(self):
-        self.n = 0
-
-    async def bump(self, by=1):
-        self.n = self.n + by
-        return self.n
-
-    async def twice(self):
-        return await self.bump(), await self.bump(2)
-
+    source = "import abc\n" + _COUNTER.replace("BASES", "") + '''
 def loud(self, name):
     print("lookup", name)
     return object.__getattribute__(self, name)
