@@ -26,6 +26,7 @@ from .classes import (
     UNKNOWN,
     ClassInfo,
     MethodKind,
+    bound_names,
     caller_method_kind,
     class_scope_nodes,
     class_scope_walrus_targets,
@@ -434,8 +435,10 @@ class _Scan:
             pass  # ``Meta("X", bases=(K,), ns={})``, ``make_dataclass(..., bases=...)``
         elif _new_method(call):
             bases = positional_argument(args, 2)  # ``type.__new__(mcs, name, bases, ns)``
-        elif is_type or metaclass_call or "types.new_class" in qualified:
-            bases = positional_argument(args, 1) if len(args) >= 3 or not (is_type or metaclass_call) else None
+        elif is_type or metaclass_call:
+            bases = positional_argument(args, 1) if len(args) >= 3 else None  # not ``type(x)``
+        elif "types.new_class" in qualified:
+            bases = positional_argument(args, 1)
         elif not factory and len(args) >= 3 and type(args[1].value) is cst.Tuple:
             bases = args[1].value  # a metaclass, or any function taking a tuple
         if bases is None:
@@ -575,8 +578,6 @@ def _outside(module: ModuleFacts, qualified: str) -> bool:
         return False
     top = qualified.partition(".")[0]
     return top == "builtins" or module.program is None or module.program.facts(top) is None
-
-
 
 
 def _metaclass(module: ModuleFacts | None, cls: ClassInfo) -> bool:
@@ -835,14 +836,8 @@ def _property_defs(module: ModuleFacts, cls: ClassInfo) -> set[int]:
     last by the builtin ``property`` or ``functools.cached_property``, or by ``p.setter``
     (``getter``, ``deleter``) where the body bound ``p`` last by such a ``def``. httpx's
     ``Response.request`` (a property and its setter) made ``Response`` a possible holder
-    of ``AsyncClient.request``, and kept ``self.request(...)`` a call.
-
-    None where the body's namespace may be written otherwise: by a metaclass that is not
-    plain (its ``__prepare__`` or ``__new__``; the class's own, or one of a class of its
-    order, or of a base the rewrite does not read other than a public class of the
-    standard library), or by code of the module that looks at frames (``locals()``,
-    ``sys._getframe(1).f_locals`` in a decorator, aliases of them; reviews R31a F4, F6,
-    R32a F2, F3)."""
+    of ``AsyncClient.request``, and kept ``self.request(...)`` a call. None where the
+    namespace may hold something else (``_namespace_as_written``)."""
     properties: set[str] = set()
     found: set[int] = set()
     if not _namespace_as_written(module, cls):
@@ -853,7 +848,7 @@ def _property_defs(module: ModuleFacts, cls: ClassInfo) -> set[int]:
             properties.add(stmt.name.value)
             found.add(id(stmt))
             continue
-        properties.difference_update(_bound_by(stmt))
+        properties.difference_update(bound_names(stmt))
     return found
 
 
@@ -865,29 +860,6 @@ _PLAIN_DECORATORS = frozenset(
         "typing.override", "typing_extensions.overload", "typing_extensions.final", "typing_extensions.override",
     }
 )
-
-
-#: Class decorators that put no other class's function in the class.
-_PLAIN_CLASS_DECORATORS = frozenset(
-    {
-        "dataclasses.dataclass", "typing.final", "typing_extensions.final", "functools.total_ordering", "enum.unique",
-        "typing.runtime_checkable", "typing_extensions.runtime_checkable",
-    }
-)
-
-
-def _made_by_its_statement(module: ModuleFacts, cls: ClassInfo) -> bool:
-    """What the class holds is what its statement shows: no class decorator but plain
-    ones (a decorator may remake the class: ``six.add_metaclass``), plain metaclasses
-    along its order, and a module that looks at no frame (``locals()``, ``f_locals`` of a
-    frame found however: reviews R33a F2, R34b F1)."""
-    for decorator in cls.node.decorators:
-        expr = decorator.decorator.func if type(decorator.decorator) is cst.Call else decorator.decorator
-        if not names_only_by_import(module.index, expr, _PLAIN_CLASS_DECORATORS):
-            return False
-    if any(c is not UNKNOWN and not c.plain_metaclass for c in class_order(module, cls).classes):
-        return False
-    return not _looks_at_frames(module.index)
 
 
 _FRAMES_SEEN: weakref.WeakKeyDictionary[ScopeIndex, bool] = weakref.WeakKeyDictionary()
@@ -904,13 +876,17 @@ def _looks_at_frames(index: ScopeIndex) -> bool:
 
 
 def _namespace_as_written(module: ModuleFacts, cls: ClassInfo) -> bool:
-    """The class statement's namespace holds what its body binds (``_property_defs``): it
-    is made by its statement (``_made_by_its_statement``) and has no class decorator, no
-    call in the body's own scope and no decorator other than the plain ones and the
-    property makers (a function run there may write the namespace through its caller's
-    frame, found however: review R34b F1, F2), and bases of the program or public classes
-    of the standard library."""
-    if cls.node.decorators or not _made_by_its_statement(module, cls):
+    """The class statement's namespace holds what its body binds (``_property_defs``): no
+    class decorator (which may remake the class: ``six.add_metaclass``), plain metaclasses
+    along its order (their ``__prepare__`` or ``__new__``), a module that looks at no frame
+    (``locals()``, ``f_locals`` of a frame found however), no call in the body's own scope
+    and no decorator other than the plain ones and the property makers (a function run
+    there may write the namespace through its caller's frame), and bases of the program
+    or public classes of the standard library (reviews R31a F4, F6, R32a F2, F3, R33a F2,
+    R34b F1, F2)."""
+    if cls.node.decorators or _looks_at_frames(module.index):
+        return False
+    if any(c is not UNKNOWN and not c.plain_metaclass for c in class_order(module, cls).classes):
         return False
     for node in class_scope_nodes(cls.node.body):
         if type(node) is cst.Call:
@@ -921,29 +897,25 @@ def _namespace_as_written(module: ModuleFacts, cls: ClassInfo) -> bool:
 
 
 def _plain_decorator(module: ModuleFacts, decorator: cst.BaseExpression) -> bool:
-    if type(decorator) is cst.Attribute and decorator.attr.value in _PROPERTY_COPIES and type(decorator.value) is cst.Name:
+    if _setter_of(decorator) is not None:
         return True  # ``p.setter`` of a name of the body: a property's, or else no property def
     return names_only_by_import(module.index, decorator, _PROPERTY_MAKERS | _PLAIN_DECORATORS)
 
 
-def _bound_by(stmt: cst.BaseStatement) -> set[str]:
-    """Names a class-body statement may bind (a compound one: any name it holds; any
-    statement: the targets of its ``:=``; an ``@overload`` stub too)."""
-    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
-        names = {stmt.name.value}
-    elif type(stmt) is cst.SimpleStatementLine:
-        names = {target for small in stmt.body for target in small_targets(small)}
-    else:
-        return {n.value for n in walk(stmt) if type(n) is cst.Name}
-    return names | class_scope_walrus_targets(stmt)
+def _setter_of(decorator: cst.BaseExpression) -> str | None:
+    """``p`` of ``@p.setter`` (``getter``, ``deleter``)."""
+    if type(decorator) is cst.Attribute and decorator.attr.value in _PROPERTY_COPIES and type(decorator.value) is cst.Name:
+        return decorator.value.value
+    return None
 
 
 def _makes_property(module: ModuleFacts, decorator: cst.BaseExpression, properties: set[str]) -> bool:
     """``decorator`` makes a property: the builtin ``property`` or ``functools.cached_property``,
     bound by nothing but their import (review R31a F2, F3: a star import, a ``global
     property``), or ``p.setter`` of a property ``p`` of the body."""
-    if type(decorator) is cst.Attribute and decorator.attr.value in _PROPERTY_COPIES and type(decorator.value) is cst.Name:
-        return decorator.value.value in properties
+    copied = _setter_of(decorator)
+    if copied is not None:
+        return copied in properties
     return names_only_by_import(module.index, decorator, _PROPERTY_MAKERS)
 
 

@@ -158,9 +158,18 @@ def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str |
     return ClassInfo(node.name.value, qualname, node, bases, methods, attributes, stable, module, plain)
 
 
+def bound_names(stmt: cst.CSTNode) -> set[str]:
+    """Every name a class-body statement may bind, an ``@overload`` stub's too."""
+    names = {name for name, _ in _bindings(stmt)}
+    return names | {stmt.name.value} if isinstance(stmt, cst.FunctionDef) else names
+
+
 def _bindings(stmt: cst.CSTNode) -> list[tuple[str, MethodDef | None]]:
     """Names a class-body statement binds, with the method when it is an ``async def``
     whose decorators keep it a function the class holds."""
+    if isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        # Names bound under if/try/for in a class body: counted as attributes.
+        return [(node.value, None) for node in walk(stmt) if isinstance(node, cst.Name)]
     walrus: list[tuple[str, MethodDef | None]] = [(name, None) for name in sorted(class_scope_walrus_targets(stmt))]
     if isinstance(stmt, cst.FunctionDef):
         if is_overload_stub(stmt):
@@ -170,18 +179,10 @@ def _bindings(stmt: cst.CSTNode) -> list[tuple[str, MethodDef | None]]:
         return [(stmt.name.value, method), *walrus]
     if isinstance(stmt, cst.ClassDef):
         return [(stmt.name.value, None), *walrus]
-    names: list[tuple[str, MethodDef | None]] = []
     if isinstance(stmt, cst.SimpleStatementLine):
-        names.extend(walrus)  # ``(m := K.m)`` in a class body binds ``m`` there (review R31a F1)
-        for small in stmt.body:
-            for target in small_targets(small):
-                names.append((target, None))
-    elif isinstance(stmt, cst.BaseCompoundStatement):
-        # Names bound under if/try/for in a class body: counted as attributes.
-        for node in walk(stmt):
-            if isinstance(node, cst.Name):
-                names.append((node.value, None))
-    return names
+        # ``(m := K.m)`` in a class body binds ``m`` there (review R31a F1)
+        return [*walrus, *((target, None) for small in stmt.body for target in small_targets(small))]
+    return []
 
 
 def small_targets(small: cst.BaseSmallStatement) -> list[str]:

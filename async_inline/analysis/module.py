@@ -508,8 +508,9 @@ def _may_make_class(call: cst.Call) -> bool:
     """``call`` may make a class: ``type`` with three arguments (or unpacked ones),
     ``new_class``, ``make_dataclass``, a ``__new__`` given a name, bases and a namespace
     (``type.__new__(type, name, bases, ns)``, a metaclass's ``super().__new__``), a
-    ``__call__`` given four (``type.__call__(type, name, bases, ns)``), a call given ``bases=``, or anything called with a tuple second (``Meta(name, (B,), ns)``;
-    review R32b F4)."""
+    ``__call__`` given four (``type.__call__(type, name, bases, ns)``), a call given
+    ``bases=``, or anything called with a tuple second (``Meta(name, (B,), ns)``; reviews
+    R32b F4, R33b F4)."""
     func, args = call.func, call.args
     last = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
     if last in ("new_class", "make_dataclass") or (last == "__new__" and len(args) >= 3) or (last == "__call__" and len(args) >= 4):
