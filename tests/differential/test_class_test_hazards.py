@@ -677,19 +677,23 @@ async def main():
     assert _class_tested(result.code)
 
 
-def test_a_metaclass_taking_its_method_from_a_mixin_keeps_the_exact_guard() -> None:
-    """Review R19 s4: ``class Meta(Mixin, type)``: ``Mixin.describe`` is a metaclass's
-    method for ``Meta``'s instances, classes whose own ``describe`` comes first; the
-    reference's check sees only that ``Mixin`` is no metaclass, and the scan looked for
-    one in the receiver's order alone. A subclass that is a metaclass is a hazard."""
-    source = '''
+#: A class whose ``run`` awaits ``self.describe()``: the site the metaclass tests check.
+_MIXIN = '''
 class Mixin:
     async def describe(self):
         return "Mixin.describe"
 
     async def run(self):
         return await self.describe()
+'''
 
+
+def test_a_metaclass_taking_its_method_from_a_mixin_keeps_the_exact_guard() -> None:
+    """Review R19 s4: ``class Meta(Mixin, type)``: ``Mixin.describe`` is a metaclass's
+    method for ``Meta``'s instances, classes whose own ``describe`` comes first; the
+    reference's check sees only that ``Mixin`` is no metaclass, and the scan looked for
+    one in the receiver's order alone. A subclass that is a metaclass is a hazard."""
+    source = _MIXIN + '''
 class Meta(Mixin, type):
     pass
 
@@ -719,14 +723,7 @@ exec("class LibMeta(type):\\n    pass\\n\\nclass LibBase:\\n    pass", _lib.__di
 sys.modules["extlib"] = _lib
 from extlib import LibMeta, LibBase
 import asyncio
-
-class Mixin:
-    async def describe(self):
-        return "Mixin.describe"
-
-    async def run(self):
-        return await self.describe()
-
+''' + _MIXIN + '''
 class Meta(Mixin, BASE):
     async def show(cls):
         return await cls.describe()
@@ -851,14 +848,7 @@ def test_a_metaclass_hidden_by_a_subscript_a_factory_or_a_call_keeps_the_exact_g
     ``type(*spec)``, a metaclass's ``__new__`` adding ``Mixin`` and a metaclass called with
     ``bases=`` make one. Each made ``Mixin.describe`` a metaclass's method unseen, and the
     class test ran it for ``Model``, whose own ``describe`` comes first."""
-    source = _LIBMETA + '''
-class Mixin:
-    async def describe(self):
-        return "Mixin.describe"
-
-    async def run(self):
-        return await self.describe()
-
+    source = _LIBMETA + _MIXIN + '''
 ''' + _HIDDEN_METACLASSES[case] + '''
 
 ns = {}  # a class of the metaclass, made by code the rewrite does not read
