@@ -62,10 +62,12 @@ class ClassInfo:
         classmethod or staticmethod): an object whose ``__get__`` may run code."""
         if name not in self.attributes:
             return False
-        for stmt in statements_of(self.node.body):
+        body = statements_of(self.node.body)
+        replaced = replaced_stubs(body)
+        for stmt in body:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name and method_kind(stmt) is not None:
                 continue
-            if any(bound == name for bound, _ in _bindings(stmt)):
+            if any(bound == name for bound, _ in _bindings(stmt, replaced)):
                 return True
         return False
 
@@ -140,8 +142,10 @@ def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str |
     methods: dict[str, MethodDef] = {}
     other: set[str] = set()
     counts: dict[str, int] = {}
-    for stmt in statements_of(node.body):
-        for name, method in _bindings(stmt):
+    body = statements_of(node.body)
+    replaced = replaced_stubs(body)
+    for stmt in body:
+        for name, method in _bindings(stmt, replaced):
             counts[name] = counts.get(name, 0) + 1
             if method is not None:
                 methods[name] = method
@@ -160,20 +164,21 @@ def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str |
 
 def bound_names(stmt: cst.CSTNode) -> set[str]:
     """Every name a class-body statement may bind, an ``@overload`` stub's too."""
-    names = {name for name, _ in _bindings(stmt)}
+    names = {name for name, _ in _bindings(stmt, frozenset())}
     return names | {stmt.name.value} if isinstance(stmt, cst.FunctionDef) else names
 
 
-def _bindings(stmt: cst.CSTNode) -> list[tuple[str, MethodDef | None]]:
+def _bindings(stmt: cst.CSTNode, replaced: frozenset[int]) -> list[tuple[str, MethodDef | None]]:
     """Names a class-body statement binds, with the method when it is an ``async def``
-    whose decorators keep it a function the class holds."""
+    whose decorators keep it a function the class holds; nothing but ``:=`` targets for a
+    stub in ``replaced`` (``replaced_stubs``)."""
     if isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         # Names bound under if/try/for in a class body: counted as attributes.
         return [(node.value, None) for node in walk(stmt) if isinstance(node, cst.Name)]
     walrus: list[tuple[str, MethodDef | None]] = [(name, None) for name in sorted(class_scope_walrus_targets(stmt))]
     if isinstance(stmt, cst.FunctionDef):
-        if is_overload_stub(stmt):
-            return walrus  # the def is replaced by the definition that follows it
+        if id(stmt) in replaced:
+            return walrus
         kind = method_kind(stmt)
         method = MethodDef(stmt, kind) if kind is not None and stmt.asynchronous is not None else None
         return [(stmt.name.value, method), *walrus]
@@ -203,6 +208,22 @@ def small_targets(small: cst.BaseSmallStatement) -> list[str]:
 #: checked by qualified name in the callee analysis (``callee._markers``).
 _KIND_DECORATORS = {"classmethod": MethodKind.CLASS, "staticmethod": MethodKind.STATIC}
 _MARKERS = frozenset({"inline", "noinline", "async_method", "final", "override"})
+
+
+def replaced_stubs(body: list[cst.BaseStatement]) -> frozenset[int]:
+    """The ``@overload`` stubs of a class body (by id) that a later ``def`` of the same
+    name, no stub, replaces when the body runs: whatever the decorator is, they bind
+    nothing that lasts. A stub with no such ``def`` after it binds what its decorator
+    returned (review R32a F4: a function of the program named ``overload``)."""
+    later: set[str] = set()
+    out: set[int] = set()
+    for stmt in reversed(body):
+        if type(stmt) is cst.FunctionDef:
+            if not is_overload_stub(stmt):
+                later.add(stmt.name.value)
+            elif stmt.name.value in later:
+                out.add(id(stmt))
+    return frozenset(out)
 
 
 def is_overload_stub(fdef: cst.FunctionDef) -> bool:

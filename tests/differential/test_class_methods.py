@@ -973,6 +973,32 @@ def test_a_walrus_in_a_class_body_binding_the_method_makes_a_holder():
     _keeps_the_exact_guard(program, why, "other.bump = fake")
 
 
+def test_an_overload_stub_with_no_def_after_it_binds_what_its_decorator_returns():
+    """Review R32a F4: a function of the program named ``overload`` was taken for
+    ``typing.overload``, and its stub for a def replaced later: ``Other`` held
+    ``Counter.bump`` unseen. A stub binds nothing that lasts only where a later ``def`` of
+    its name, no stub, follows it in the same body."""
+    program = _other_with_a_bump("    @overload\n    def bump(self):\n        ...\n", "def overload(f):\n    return Counter.bump\n")
+    why = "an attribute 'bump' is assigned on an instance of 'Other' (unrelated, but 'Other' may hold the method as 'bump')"
+    _keeps_the_exact_guard(program, why, "other.bump = fake")
+
+
+def test_overload_stubs_followed_by_the_method_leave_it_a_method():
+    """``typing.overload`` stubs and then the ``async def``: the class holds the method
+    (the last definition), which the class test inlines."""
+    result = assert_same_behaviour(COUNTER.replace("    async def bump(", """    @overload
+    async def bump(self, by: int = 1) -> int: ...
+
+    @overload
+    async def bump(self, by: float) -> float: ...
+
+    async def bump(""") .replace("class Counter", "from typing import overload\n\n\nclass Counter", 1) + """
+async def main():
+    return await Counter().twice()
+""", options=CLASS_METHODS, inlined={"Counter.bump"})
+    assert "_ai_type(self).bump is" in result.code
+
+
 def test_an_attribute_of_the_same_name_on_an_unrelated_class_keeps_the_class_test():
     """``self.bump = ...`` in a method of a class that is not in ``Counter``'s order, and
     whose order has neither ``Counter`` nor one of its visible subclasses (aiohttp's
