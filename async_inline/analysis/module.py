@@ -339,8 +339,11 @@ class ModuleFacts:
         Others (``if sys.version_info < (3, 11): from exceptiongroup import
         BaseExceptionGroup``) may be missing there, and Python then reads the builtins or
         raises NameError (``runtime.global_value``). An ``except E as name`` deletes
-        ``name`` when its handler ends, at top level or under ``global name``, like ``del``."""
+        ``name`` when its handler ends, at top level or under ``global name``, like ``del``;
+        code holding the namespace as an object may delete any name (``_holds_its_namespace``)."""
         index = self.index
+        if _holds_its_namespace(index):
+            return _ALWAYS_SET_DUNDERS
         deleted = {
             n.value
             for n, role in index.roles.items()
@@ -502,6 +505,26 @@ def _calls_a_metaclass(index: ScopeIndex, call: cst.Call) -> bool:
 
 
 _METACLASS_TAILS = frozenset(name.rpartition(".")[2] for name in METACLASSES)
+
+
+#: Names and attributes that give a module's namespace as an object (or run code in it),
+#: through which the module's own code may delete a global as ``del NAME`` does:
+#: ``del globals()["X"]``, ``delattr(sys.modules[__name__], "X")``, ``exec("del X")``,
+#: ``f.__globals__.pop("X")`` (review R35a F1).
+_NAMESPACE_HANDLES = frozenset({"globals", "vars", "locals", "delattr", "exec", "eval"})
+_NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "modules", "f_globals", "__globals__"}) | _NAMESPACE_HANDLES
+
+
+def _holds_its_namespace(index: ScopeIndex) -> bool:
+    """The module's code names one of ``_NAMESPACE_HANDLES`` (or an attribute of the
+    names of either set), whatever it does with it."""
+    for node in walk(index.module):
+        kind = type(node)
+        if kind is cst.Name and cast(cst.Name, node).value in _NAMESPACE_HANDLES and index.role(node) is Role.LOAD:
+            return True
+        if kind is cst.Attribute and cast(cst.Attribute, node).attr.value in _NAMESPACE_ATTRIBUTES:
+            return True  # ``builtins.exec`` too
+    return False
 
 
 def _may_make_class(call: cst.Call) -> bool:

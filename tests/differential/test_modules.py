@@ -724,6 +724,49 @@ def test_a_global_an_except_as_unbinds_raises_name_error_as_in_the_original():
     }, options=EVERY_SITE, inlined={"pkg.util.why", "pkg.util.last"})
 
 
+@pytest.mark.parametrize(
+    "deletion",
+    [
+        'del globals()["LIMIT"]',
+        'delattr(sys.modules[__name__], "LIMIT")',
+        'exec("global LIMIT; del LIMIT")',
+        'disable.__globals__.pop("LIMIT")',
+        'import builtins; builtins.exec("global LIMIT; del LIMIT")',
+    ],
+    ids=["globals()", "delattr of the module", "exec", "__globals__", "builtins.exec"],
+)
+def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error(deletion):
+    """Review R35a F1: only ``del NAME`` and ``except ... as NAME`` counted as deletions, so
+    ``LIMIT`` was read by the namespace's key, and a KeyError escaped the callee's ``except
+    NameError``. A module whose code holds its namespace as an object reads every global
+    through ``global_value``."""
+    assert_same_package_behaviour({
+        "pkg/__init__.py": "",
+        "pkg/util.py": f'''
+            import sys
+
+            LIMIT = 10
+
+            def disable():
+                {deletion}
+
+            async def limit():
+                try:
+                    return LIMIT
+                except NameError:
+                    return "no limit"
+        ''',
+        "pkg/app.py": '''
+            from .util import disable, limit
+
+            async def main():
+                first = await limit()
+                disable()
+                return first, await limit()
+        ''',
+    }, options=EVERY_SITE, inlined={"pkg.util.limit"})
+
+
 def test_identifiers_python_normalizes_keep_the_calls_out_of_their_module():
     """Python reads identifiers in NFKC form: ``ﬁx`` is the global ``fix``, ``ﬁlter`` the
     builtin ``filter``. Inlined from its module, ``ﬁx`` was read by the key ``'ﬁx'``
