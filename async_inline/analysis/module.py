@@ -263,9 +263,7 @@ class ModuleFacts:
         it, which ``_named_attribute_sets`` reads) it is not."""
         up = self.index.parent(mapping)
         if isinstance(up, cst.Arg):
-            call = self.index.parent(up)
-            names = self.index.qualified_names(call.func) if isinstance(call, cst.Call) else set()
-            return not (names and all(n.startswith("builtins.") and n not in ("builtins.exec", "builtins.eval") for n in names))
+            return not _read_by_a_builtin(self.index, up)
         return isinstance(
             up, (cst.AssignTarget, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.Return, cst.Yield, cst.Element, cst.StarredElement, cst.DictElement)
         )
@@ -340,9 +338,9 @@ class ModuleFacts:
         BaseExceptionGroup``) may be missing there, and Python then reads the builtins or
         raises NameError (``runtime.global_value``). An ``except E as name`` deletes
         ``name`` when its handler ends, at top level or under ``global name``, like ``del``;
-        code holding the namespace as an object may delete any name (``_holds_its_namespace``)."""
+        code that may delete a global otherwise may delete any (``_may_delete_its_globals``)."""
         index = self.index
-        if _holds_its_namespace(index):
+        if _may_delete_its_globals(index, self.module_globals):
             return _ALWAYS_SET_DUNDERS
         deleted = {
             n.value
@@ -507,23 +505,71 @@ def _calls_a_metaclass(index: ScopeIndex, call: cst.Call) -> bool:
 _METACLASS_TAILS = frozenset(name.rpartition(".")[2] for name in METACLASSES)
 
 
-#: Names and attributes that give a module's namespace as an object (or run code in it),
-#: through which the module's own code may delete a global as ``del NAME`` does:
-#: ``del globals()["X"]``, ``delattr(sys.modules[__name__], "X")``, ``exec("del X")``,
-#: ``f.__globals__.pop("X")`` (review R35a F1).
-_NAMESPACE_HANDLES = frozenset({"globals", "vars", "locals", "delattr", "exec", "eval"})
-_NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "modules", "f_globals", "__globals__"}) | _NAMESPACE_HANDLES
+#: Names through which a module's own code may delete any of its globals, as ``del NAME``
+#: does: ``delattr(sys.modules[__name__], "X")``, ``exec("global X; del X")`` (review R35a F1).
+_DELETERS = frozenset({"delattr", "exec", "eval"})
+#: What gives a namespace as a mapping: ``globals()``, ``vars()``, ``locals()`` called, and
+#: the attributes ``__dict__``, ``f_globals``, ``__globals__``.
+_NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
+_NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "f_globals", "__globals__"})
+#: A mapping's methods that delete nothing.
+_KEEPING_METHODS = frozenset({"get", "keys", "items", "values", "copy", "update", "setdefault", "__contains__", "__getitem__"})
 
 
-def _holds_its_namespace(index: ScopeIndex) -> bool:
-    """The module's code names one of ``_NAMESPACE_HANDLES`` (or an attribute of the
-    names of either set), whatever it does with it."""
+def _may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool:
+    """The module's code may delete one of its globals otherwise than by ``del NAME``:
+    it names one of ``_DELETERS``; it uses a namespace mapping otherwise than by reading
+    or setting an item, a non-deleting method or ``in`` (``del globals()["X"]``,
+    ``f.__globals__.pop("X")``, ``clear(vars())``); or it deletes an attribute named like
+    one of its globals (``del sys.modules[__name__].X``)."""
     for node in walk(index.module):
         kind = type(node)
-        if kind is cst.Name and cast(cst.Name, node).value in _NAMESPACE_HANDLES and index.role(node) is Role.LOAD:
+        if kind is cst.Name:
+            if cast(cst.Name, node).value in _DELETERS and index.role(cast(cst.Name, node)) is Role.LOAD:
+                return True
+            continue
+        if kind is cst.Attribute:
+            attr = cast(cst.Attribute, node).attr.value
+            if attr in _DELETERS and m.matches(cast(cst.Attribute, node).value, m.Name("builtins") | m.Name("__builtins__")):
+                return True  # ``builtins.exec``
+            mapping = attr in _NAMESPACE_ATTRIBUTES
+        elif kind is cst.Call:
+            func = cast(cst.Call, node).func
+            name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
+            mapping = name in _NAMESPACE_CALLS
+        elif kind is cst.Del:
+            targets = [n for n in walk(cast(cst.Del, node).target) if type(n) is cst.Attribute and n.attr.value in globals_]
+            if targets:
+                return True
+            mapping = False
+        else:
+            continue
+        if mapping and not _keeps_every_item(index, node):
             return True
-        if kind is cst.Attribute and cast(cst.Attribute, node).attr.value in _NAMESPACE_ATTRIBUTES:
-            return True  # ``builtins.exec`` too
+    return False
+
+
+def _read_by_a_builtin(index: ScopeIndex, arg: cst.Arg) -> bool:
+    """``arg`` is passed to a builtin that runs no code on it (not ``exec`` or ``eval``)."""
+    call = index.parent(arg)
+    names = index.qualified_names(call.func) if isinstance(call, cst.Call) else set()
+    return bool(names) and all(n.startswith("builtins.") and n not in ("builtins.exec", "builtins.eval") for n in names)
+
+
+def _keeps_every_item(index: ScopeIndex, mapping: cst.CSTNode) -> bool:
+    parent = index.parent
+    up = parent(mapping)
+    if isinstance(up, cst.Arg):
+        return _read_by_a_builtin(index, up)  # ``dict(vars(args))``
+    if isinstance(up, cst.Subscript):
+        target = parent(up)
+        while isinstance(target, (cst.Element, cst.Tuple, cst.List)):  # ``del a, globals()["X"]``
+            target = parent(target)
+        return up.value is mapping and not isinstance(target, cst.Del)
+    if isinstance(up, cst.Attribute):
+        return up.attr.value in _KEEPING_METHODS
+    if isinstance(up, cst.ComparisonTarget):
+        return isinstance(up.operator, (cst.In, cst.NotIn))
     return False
 
 

@@ -12,6 +12,7 @@ import textwrap
 import pytest
 
 from async_inline import Options
+from async_inline.api import rewrite_program
 from tests.differential.package_harness import assert_same_package_behaviour
 
 #: Every site inlined whatever it costs (``costly_guards``): the tests using it pin what
@@ -728,12 +729,15 @@ def test_a_global_an_except_as_unbinds_raises_name_error_as_in_the_original():
     "deletion",
     [
         'del globals()["LIMIT"]',
+        'del LIMIT_TOO, globals()["LIMIT"]',
+        'm = sys.modules[__name__]; del m.LIMIT',
+        'g = globals(); g.pop("LIMIT")',
         'delattr(sys.modules[__name__], "LIMIT")',
         'exec("global LIMIT; del LIMIT")',
         'disable.__globals__.pop("LIMIT")',
         'import builtins; builtins.exec("global LIMIT; del LIMIT")',
     ],
-    ids=["globals()", "delattr of the module", "exec", "__globals__", "builtins.exec"],
+    ids=["globals()", "in a tuple", "del of an attribute", "globals() bound", "delattr of the module", "exec", "__globals__", "builtins.exec"],
 )
 def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error(deletion):
     """Review R35a F1: only ``del NAME`` and ``except ... as NAME`` counted as deletions, so
@@ -745,9 +749,10 @@ def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error
         "pkg/util.py": f'''
             import sys
 
-            LIMIT = 10
+            LIMIT = LIMIT_TOO = 10
 
             def disable():
+                global LIMIT_TOO
                 {deletion}
 
             async def limit():
@@ -765,6 +770,41 @@ def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error
                 return first, await limit()
         ''',
     }, options=EVERY_SITE, inlined={"pkg.util.limit"})
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "model.eval()",
+        "print(self.__dict__['a'], 'a' in self.__dict__, self.__dict__.get('b'))",
+        "print('x' in sys.modules, vars(sys)['path'], globals()['SCALE'])",
+        "print(dict(vars(self)))",
+        "globals()['EXTRA'] = 1",
+    ],
+)
+def test_a_module_reading_its_namespace_keeps_the_cheap_reads(use):
+    """Review R35c F2: the first fix of R35a F1 took any ``__dict__``, ``eval`` or
+    ``sys.modules`` for a deletion, and read every global of such a module through
+    ``global_value``, which made a one-global callee cost more than its call. Reading an
+    item, ``in`` and builtins that only read delete nothing."""
+    results = rewrite_program({
+        "pkg/__init__.py": "",
+        "pkg/util.py": textwrap.dedent(f'''
+            import sys
+
+            SCALE = 3
+
+            def infer(self, model):
+                {use}
+
+            async def scale(x):
+                return x * SCALE
+        '''),
+        "pkg/app.py": "from .util import scale\n\nasync def main():\n    return await scale(1)\n",
+    }, options=Options(stress_seed=None))
+    app = results["pkg/app.py"]
+    assert [d.callee for d in app.report.inlined] == ["scale"], app.report.skipped
+    assert "global_value" not in app.code
 
 
 def test_identifiers_python_normalizes_keep_the_calls_out_of_their_module():
@@ -1417,8 +1457,6 @@ def test_a_function_whose_module_attribute_was_renamed_is_still_its_modules(tmp_
     the function's globals. The program's behaviour is the same either way."""
     import subprocess
 
-    from async_inline.api import rewrite_program
-
     files = {
         "pkg/__init__.py": "from .util import clip\nclip.__module__ = 'pkg'\n",
         "pkg/util.py": "async def clip(x):\n    return min(x, 10)\n",
@@ -1589,8 +1627,6 @@ def test_names_site_adds_to_builtins_are_read_as_the_callees_module_binds_them(t
     default raised KeyError under ``python -S``, where the original prints b's own help."""
     import os
     import subprocess
-
-    from async_inline.api import rewrite_program
 
     files = {
         "pkg/__init__.py": "",
