@@ -200,18 +200,20 @@ class FrameBuilder:
         ``class-methods`` test is made in statements: ``_class_attribute_probe``.)"""
         return self._with_merged(self._own_test(inlining, func), child)
 
-    def _configured(self, site: SitePlan, parent: Frame, test: cst.BaseExpression) -> cst.BaseExpression:
+    def _configured(self, site: SitePlan, parent: Frame, call: EvaluatedCall, test: cst.BaseExpression) -> cst.BaseExpression:
         """``configure_await is REAL and TEST`` at an I7 site: the inlined frame's exits stand
         for the call of ``configure_await``, which the original makes, patched or not
-        (review R22a F1). The name is read first, as the original reads it."""
-        configured = self._configure_test(site, parent)
+        (review R22a F1). The name is read first, as the original reads it (before the
+        callee's lookup: ``call.configure``)."""
+        configured = self._configure_test(site, parent, call)
         return test if configured is None else cst.BooleanOperation(left=configured, operator=cst.And(), right=test)
 
-    def _configure_test(self, site: SitePlan, parent: Frame) -> cst.BaseExpression | None:
+    def _configure_test(self, site: SitePlan, parent: Frame, call: EvaluatedCall) -> cst.BaseExpression | None:
         written = site.site.configure_func
         if written is None:
             return None
-        return b.is_(copy(written, {}, parent.rename, self.emission.marks), self.emission.configure_await())
+        read = call.configure if call.configure is not None else copy(written, {}, parent.rename, self.emission.marks)
+        return b.is_(read, self.emission.configure_await())
 
     @staticmethod
     def _with_merged(test: cst.BaseExpression, child: Frame) -> cst.BaseExpression:
@@ -440,15 +442,15 @@ class FrameBuilder:
         if inlining.guard is not Guard.NONE:
             func = call.fn if call.fn is not None else copy(site.site.call.func, {}, parent.rename, marks)
             if inlining.merged_guard:  # (identity guards only: planner._merged)
-                self._merge(self._configured(site, parent, self.guard(inlining, child, func)), parent)
+                self._merge(self._configured(site, parent, call, self.guard(inlining, child, func)), parent)
             elif inlining.guard in (Guard.CLASS_ATTRIBUTE, Guard.SUPER_CLASS):
                 probe, found = self._class_attribute_probe(inlining, func, call.receiver, number)
-                test = self._configured(site, parent, self._with_merged(found, child))
+                test = self._configured(site, parent, call, self._with_merged(found, child))
             else:
-                test = self._configured(site, parent, self.guard(inlining, child, func))
+                test = self._configured(site, parent, call, self.guard(inlining, child, func))
         elif site.site.configure_func is not None:
             # No-rebinding promises the callee, not configure_await (review R23a F4).
-            test = self._configure_test(site, parent)
+            test = self._configure_test(site, parent, call)
         if test is not None:
             awaited = cst.Await(expression=call.fallback)
             call_it = b.assign(result, awaited) if result is not None else cst.Expr(awaited)

@@ -59,6 +59,9 @@ class EvaluatedCall:
     observed: bool
     #: The flag of an enclosing ``configure_await`` (rule I7).
     leave_flag: cst.BaseExpression | None
+    #: The temporary holding ``configure_await`` (rule I7), read before a callee whose
+    #: evaluation may run code; None where the guard reads the name itself.
+    configure: cst.Name | None = None
 
 
 class LinearizerHost(Protocol):
@@ -265,6 +268,15 @@ class Linearizer:
         evaluated in the inlined branch, the fallback makes the whole original call."""
         site = self.sites[node]
         call = site.site.call
+        configure = None
+        written = site.site.configure_func
+        if written is not None and not isinstance(call.func, cst.Name):
+            # Python reads ``configure_await`` before it evaluates a callee whose lookup or
+            # receiver may run code (review R35b F1); a name is read in the guard, in order.
+            configure = b.name(self.host.names.temp())
+            self.out.append(b.assign(configure.value, self.emit(written)))
+            self.repl[written] = configure
+            self.temps.append(configure.value)
         self.lin(call.func)  # a site in the receiver runs first (``await (await f()).m()``)
         fn: cst.Name | None = None
         receiver: cst.Name | None = None
@@ -309,6 +321,7 @@ class Linearizer:
             into=into,
             observed=site.observed,  # per site: one in a later with item is inside the earlier items (review R13 e-a)
             leave_flag=flag,
+            configure=configure,
         )
         stmts, result = self.host.inline(site, evaluated)
         self.out.extend(stmts)

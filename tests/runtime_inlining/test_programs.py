@@ -241,6 +241,80 @@ def test_I7_a_patched_configure_await_is_called(options):
         assert "configure_await is _ai_configure_await" in result.code, result.code
 
 
+CONFIGURE_AWAIT_READ_FIRST = '''
+import runtime
+from runtime import async_method, yield_, SynchronizationContext, QueueContext, ThreadPool
+
+ui = QueueContext("ui")
+
+
+def where():
+    w = runtime.running_on()
+    return "pool" if w is ThreadPool else getattr(w, "name", None)
+
+
+def keep_context(awaitable, flag):  # a double ignoring the flag
+    print("double called")
+    return awaitable
+
+
+class Conn:
+    def __init__(self, dsn):
+        self.dsn = dsn
+
+    @async_method
+    async def fetch(self):
+        await yield_()
+        return "row"
+
+
+@async_method
+async def connect():
+    runtime.configure_await = keep_context  # a fixture installing a double
+    return "db"
+
+
+class Gone:
+    @async_method
+    async def m(self):
+        await yield_()
+        return 1
+
+
+async def main():
+    SynchronizationContext.set_current(ui)
+    await yield_()
+    real = runtime.configure_await
+    try:
+        row = await runtime.configure_await(Conn(await connect()).fetch(), False)
+        print(row, where())
+    finally:
+        runtime.configure_await = real
+    SynchronizationContext.set_current(ui)
+    await yield_()
+    gone = Gone()
+    del runtime.configure_await, Gone.m  # which lookup fails first?
+    try:
+        await runtime.configure_await(gone.m(), False)
+    except AttributeError as e:
+        print(e)
+    finally:
+        runtime.configure_await = real
+    return where()
+'''
+
+
+def test_I7_configure_await_is_read_before_the_callee_s_receiver_and_lookup():
+    """I7, review R35b F1: a method site's receiver (holding an inlined await) and lookup
+    were evaluated before the guard read ``configure_await``, which Python reads first:
+    a double installed by the receiver's await was called with the flag, and with both
+    attributes deleted the other AttributeError was raised. The name is read into a
+    temporary first, and the guard and the fallback use it."""
+    result = assert_same_behaviour(CONFIGURE_AWAIT_READ_FIRST, runner=_run_deterministic)
+    if Options().stress_seed is None:
+        assert {d.callee for d in result.report.inlined} >= {"connect", "Conn(await connect()).fetch", "gone.m"}, result.report
+
+
 def _run_closing_contexts(coro):
     """``runtime.run``, then the program's queue contexts (``contexts``) are closed
     (``coro``: of a plain ``main``, whose globals are the program's)."""
