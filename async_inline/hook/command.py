@@ -235,6 +235,7 @@ def _run_script(script: str, argv: list[str], state: HookState) -> None:
     main_dir = os.path.dirname(os.path.realpath(path))
     if sys.path and not _safe_path():  # python -P, -I add no directory
         sys.path[0] = main_dir  # was the current directory (-m async_inline) or the bin directory
+        _warn_shadowed(main_dir)
     loader = RewritingLoader("__main__", path, state)
     module = types.ModuleType("__main__")
     module.__dict__.update(__file__=path, __cached__=None, __loader__=loader, __package__=None, __spec__=None)
@@ -251,6 +252,57 @@ def _run_script(script: str, argv: list[str], state: HookState) -> None:
         exc.async_inline_compiling = True  # type: ignore[union-attr]
         raise
     exec(code, module.__dict__)
+
+
+def _warn_shadowed(entry: str) -> None:
+    """Warn of the program's modules that python would import from ``entry`` (the
+    script's directory, or the directory or zip run) but that the program will not get:
+    a module of the same name that ``run`` itself imported (``cmd``, ``queue``, ``json``
+    ...) and python does not import before a program, is already in ``sys.modules``
+    (review R35c F1). The standard library's module stays: async_inline uses it."""
+    provided = _top_level_modules(entry)
+    candidates = sorted(name for name in provided if name in sys.modules)
+    if not candidates:
+        return
+    import subprocess
+
+    flags: list[str] = getattr(subprocess, "_args_from_interpreter_flags", list)()
+    try:
+        done = subprocess.run([sys.executable, *flags, "-c", "import sys; print(*sys.modules)"], capture_output=True, text=True, timeout=60)
+        preloaded = set(done.stdout.split())
+    except (OSError, subprocess.SubprocessError):
+        preloaded = set()
+    for name in candidates:
+        if name not in preloaded:
+            imported = getattr(sys.modules[name], "__file__", None) or "built in"
+            print(
+                f"async_inline run: warning: the program's {provided[name]} will not be imported as {name!r}: async_inline "
+                f"imported {name!r} ({imported}) before the program started, where python would import the program's own; "
+                "rename the program's module, or run the program with python",
+                file=sys.stderr,
+            )
+
+
+def _top_level_modules(entry: str) -> dict[str, str]:
+    """The modules and regular packages a path entry (a directory or a zip file) holds,
+    by name, with their paths."""
+    found: dict[str, str] = {}
+    if os.path.isdir(entry):
+        for item in os.listdir(entry):
+            path = os.path.join(entry, item)
+            if item.endswith(".py") and os.path.isfile(path):
+                found[item[:-3]] = path
+            elif os.path.isfile(os.path.join(path, "__init__.py")):
+                found[item] = path
+    elif zipfile.is_zipfile(entry):
+        with zipfile.ZipFile(entry) as archive:
+            for item in archive.namelist():
+                parts = item.split("/")
+                if len(parts) == 1 and item.endswith(".py"):
+                    found[item[:-3]] = os.path.join(entry, item)
+                elif len(parts) == 2 and parts[1] == "__init__.py":
+                    found[parts[0]] = os.path.join(entry, parts[0])
+    return {name: path for name, path in found.items() if name.isidentifier() and name != "__main__"}
 
 
 def _null_byte_error(exc: Exception, path: str) -> SyntaxError | None:
@@ -285,6 +337,7 @@ def _run_main_of(path: str, argv: list[str]) -> None:
         sys.path[0] = entry  # was the current directory (-m async_inline) or the bin directory
     else:  # python -P, -I insert it before the entries they keep (review R20f 3)
         sys.path.insert(0, entry)
+    _warn_shadowed(entry)
     sys.modules["__main__"] = types.ModuleType("__main__")
     runpy._run_module_as_main("__main__", alter_argv=False)  # type: ignore[attr-defined]
 
