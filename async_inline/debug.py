@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ast
 import linecache
-import pdb
 import re
 import sys
 import threading
@@ -35,7 +34,7 @@ from typing import Any
 
 from .hook.positions import MARKER, instruction_positions
 
-__all__ = ["LogicalFrame", "Pdb", "excepthook", "format_exception", "install_excepthook", "logical_frames", "logical_stack", "logical_tb", "post_mortem", "tb_entry_frames", "thread_excepthook"]
+__all__ = ["LogicalFrame", "excepthook", "format_exception", "install_excepthook", "logical_frames", "logical_stack", "logical_tb", "tb_entry_frames", "thread_excepthook"]
 
 #: Name tag shown after an inlined frame's function name in printed tracebacks.
 INLINED_TAG = "[inlined]"
@@ -102,7 +101,7 @@ def _pasted_value(code: str, namespace: dict[str, Any]) -> tuple[bool, Any]:
     return False, None
 
 
-def _source_map(code: types.CodeType) -> tuple[Any, ...] | None:
+def source_map(code: types.CodeType) -> tuple[Any, ...] | None:
     last = code.co_consts[-1] if code.co_consts else None
     return last if isinstance(last, tuple) and last[:1] == (MARKER,) else None
 
@@ -119,23 +118,23 @@ def logical_frames(frame: types.FrameType, lasti: int | None = None, lineno: int
     lasti = frame.f_lasti if lasti is None else lasti
     lineno = frame.f_lineno if lineno is None else lineno
     here = _positions(code, lasti)
-    source_map = _source_map(code)
+    found = source_map(code)
     chain: list[int] = []
-    if source_map is not None:
-        table, runs = source_map[1], source_map[2]
+    if found is not None:
+        table, runs = found[1], found[2]
         frame_index = next((f for start, stop, f in runs if start <= lasti < stop), -1)
         while frame_index >= 0:
             chain.append(frame_index)
             frame_index = table[frame_index][0]
         chain.reverse()
     if not chain:
-        own_names = tuple((n, n) for n in source_map[3]) if source_map is not None else None
+        own_names = tuple((n, n) for n in found[3]) if found is not None else None
         return [LogicalFrame(code.co_name, code.co_filename, lineno, here, code.co_firstlineno, False, frame, own_names)]
-    assert source_map is not None
+    assert found is not None
     out: list[LogicalFrame] = []
     name, first_line, inlined = code.co_name, code.co_firstlineno, False
     params: tuple[str, ...] = ()
-    owned: tuple[tuple[str, str], ...] = tuple((n, n) for n in source_map[3])
+    owned: tuple[tuple[str, str], ...] = tuple((n, n) for n in found[3])
     path: str | None = None  # the file of a callee of another module
     pasted: tuple[tuple[str, str], ...] = ()
     for index in chain:
@@ -404,55 +403,13 @@ def install_excepthook() -> None:
         threading.excepthook = thread_excepthook
 
 
-# -- debugging --------------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    """``Pdb`` and ``post_mortem`` live in ``debugger``, which imports pdb (and with it
+    ``cmd``, ``code``, ``bdb`` ...): ``run`` imports this module before the program, which
+    may have modules of those names (review R35c F1). ``async_inline.debug:Pdb`` (pytest's
+    ``--pdbcls``) still names it."""
+    if name in ("Pdb", "post_mortem"):
+        from . import debugger
 
-
-class Pdb(pdb.Pdb):
-    """pdb that sees inlined callees: expressions (``p a``) are evaluated with the locals of
-    the innermost logical frame under their source names, over the physical ones (reading
-    only: assign through the emitted names); the ``inlined`` command lists the logical
-    frames at the current line, innermost last, each with its locals.
-
-    ``pytest --pdb --pdbcls=async_inline.debug:Pdb`` uses it for post-mortems."""
-
-    # pdb evaluates in ``self.curframe_locals``, set by ``setup`` and ``_select_frame``
-    # (3.10 to 3.13); both are extended here.
-    def setup(self, f: types.FrameType | None, tb: types.TracebackType | None) -> None:
-        super().setup(f, tb)
-        self._add_logical_locals()
-
-    def _select_frame(self, number: int) -> None:
-        super()._select_frame(number)
-        self._add_logical_locals()
-
-    def _add_logical_locals(self) -> None:
-        frame = self.curframe
-        if frame is None or _source_map(frame.f_code) is None:
-            return
-        lineno = self.stack[self.curindex][1] if self.stack else frame.f_lineno
-        innermost = logical_frames(frame, frame.f_lasti, lineno)[-1]
-        self.curframe_locals = {**frame.f_locals, **innermost.f_locals}
-
-    def do_inlined(self, arg: str) -> None:
-        """inlined
-        List the inlined frames the current frame stands for, with their locals."""
-        frame = self.curframe
-        if frame is None:
-            return
-        lineno = self.stack[self.curindex][1] if self.stack else frame.f_lineno
-        for logical in logical_frames(frame, frame.f_lasti, lineno):
-            tag = f" {INLINED_TAG}" if logical.inlined else ""
-            self.message(f"{logical.filename}:{logical.lineno} in {logical.name}{tag}")
-            for name, value in logical.f_locals.items():
-                self.message(f"    {name} = {value!r}")
-
-
-def post_mortem(tb: types.TracebackType | None = None) -> None:
-    """``pdb.post_mortem`` with the ``inlined`` command."""
-    if tb is None:
-        tb = sys.exc_info()[2]
-    if tb is None:
-        raise ValueError("A valid traceback must be passed if no exception is being handled")
-    debugger = Pdb()
-    debugger.reset()
-    debugger.interaction(None, tb)
+        return getattr(debugger, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,7 +17,7 @@ import builtins
 import os
 import sys
 import types
-import zipfile
+import zipimport
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -117,7 +117,7 @@ def _handle(args: argparse.Namespace) -> int:
         return _error(prog, str(exc))
     if module is not None:
         return _run(lambda state: _run_module(module, argv), policy, options, pytest=pytest)
-    if os.path.isdir(script) or (os.path.isfile(script) and zipfile.is_zipfile(script)):
+    if os.path.isdir(script) or (os.path.isfile(script) and _is_zip(script)):
         # As python runs them: its __main__ module from there (a directory's __main__.py is
         # rewritten; code inside a zip file runs unchanged, as the hook leaves zip imports).
         policy = Policy(packages, config.exclude, local_packages=("__main__",))
@@ -128,19 +128,29 @@ def _handle(args: argparse.Namespace) -> int:
     return _run(lambda state: _run_script(script, argv, state), policy, _script_named_as_rewrite_names_it(options, script))
 
 
+def _is_zip(path: str) -> bool:
+    """A zip file python would run (through ``zipimport``, which it has loaded: ``zipfile``
+    would import ``shutil``, ``bz2``, ``lzma`` ... before the program; review R35c F1)."""
+    try:
+        zipimport.zipimporter(path)
+    except (zipimport.ZipImportError, OSError):
+        return False
+    return True
+
+
 def _script_named_as_rewrite_names_it(options: Options, script: str) -> Options:
     """A script runs as ``__main__``, while ``rewrite`` names it by its file (``app.py``:
     ``app``; ``pkg/x.py``: ``pkg.x``): each of its functions that a noinline pattern
     matches under that name (``app.who``, ``app*``, ``pkg.*``) is kept a call under
     ``run`` too, so that one ``[tool.async_inline] noinline`` means the same to both
     (review R19 z4, r2)."""
+    if not options.noinline:
+        return options
     from ..module_names import module_name_for_file
     from ..options import noinline_matches
     from ..rewrite_files import defined_names
     from .cache import read_bytes
 
-    if not options.noinline:
-        return options
     name = module_name_for_file(script)[0]
     if not name or name == "__main__":
         return options
@@ -294,7 +304,9 @@ def _top_level_modules(entry: str) -> dict[str, str]:
                 found[item[:-3]] = path
             elif os.path.isfile(os.path.join(path, "__init__.py")):
                 found[item] = path
-    elif zipfile.is_zipfile(entry):
+    elif _is_zip(entry):
+        import zipfile
+
         with zipfile.ZipFile(entry) as archive:
             for item in archive.namelist():
                 parts = item.split("/")

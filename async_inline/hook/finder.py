@@ -10,7 +10,6 @@ packages, other custom loaders) is left to the finder that found it.
 
 from __future__ import annotations
 
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
@@ -20,7 +19,11 @@ from .loader import RewritingLoader
 from .state import HookState, rewriting
 
 
-class Finder(importlib.abc.MetaPathFinder):
+class Finder:
+    """A meta path finder (``importlib.abc.MetaPathFinder``'s protocol: ``find_spec`` and
+    ``invalidate_caches``; not its subclass, whose module imports ``importlib.resources``,
+    ``tempfile``, ``random`` ... before the program ``run`` runs: review R35c F1)."""
+
     def __init__(self, state: HookState) -> None:
         self.state = state
 

@@ -122,24 +122,27 @@ def test_a_module_of_the_program_named_runtime_leaves_the_modules_unchanged(prog
 
 @pytest.mark.parametrize("kind", ["script", "directory"])
 def test_a_module_of_the_program_named_like_one_run_imported_is_warned_of(tmp_path: Path, kind: str) -> None:
-    """Review R35c F1: ``run`` imports modules python does not import before a program
-    (``cmd``, ``queue`` ...); a ``cmd.py`` beside the script is what python imports, while
-    under ``run`` the program silently got the standard library's. ``run`` says so, once
-    per module, naming the file; a module python imports itself (``os``) is not named."""
-    main = "import cmd\nprint(cmd.run('build'))\n"
+    """Review R35c F1: ``run`` imports modules python does not import before a program; a
+    ``cmd.py`` beside the script is what python imports, while under ``run`` the program
+    silently got the standard library's. ``run`` no longer imports ``cmd`` (pdb, zipfile
+    and importlib.abc are imported where they are used), and names in a warning, once, a
+    module it still imports first (``json``, for its cache); not one python imports
+    itself (``os``)."""
+    main = "import cmd, json\nprint(cmd.run('build'), json.dumps([1]))\n"
     write_tree(tmp_path, {
         "app/cmd.py": "def run(name):\n    return f'app command {name!r}'\n",
+        "app/json.py": "def dumps(value):\n    return 'mine'\n",
         "app/os.py": "",
         f"app/{'prog.py' if kind == 'script' else '__main__.py'}": main,
     })
     target = "app/prog.py" if kind == "script" else "app"
     plain = _python(target, cwd=tmp_path)
-    assert plain.stdout == "app command 'build'\n", plain.stderr
+    assert plain.stdout == "app command 'build' mine\n", plain.stderr
     ours = _python("-m", "async_inline", "run", target, cwd=tmp_path)
+    assert ours.stdout == "app command 'build' [1]\n", ours.stderr
     warned = [line for line in ours.stderr.splitlines() if line.startswith("async_inline run: warning:")]
     assert len(warned) == 1, ours.stderr
-    assert f"{tmp_path / 'app' / 'cmd.py'} will not be imported as 'cmd'" in warned[0]
-    assert "AttributeError" in ours.stderr  # the standard library's cmd has no run()
+    assert f"{tmp_path / 'app' / 'json.py'} will not be imported as 'json'" in warned[0]
 
 
 #: Prints whether the instance method ``m`` ran in a frame of its own.
