@@ -508,40 +508,53 @@ _METACLASS_TAILS = frozenset(name.rpartition(".")[2] for name in METACLASSES)
 #: Names through which a module's own code may delete any of its globals, as ``del NAME``
 #: does: ``delattr(sys.modules[__name__], "X")``, ``exec("global X; del X")`` (review R35a F1).
 _DELETERS = frozenset({"delattr", "exec", "eval"})
+#: Attributes that delete from what they are read on or given: ``mod.__delattr__("X")``,
+#: ``object.__delattr__(mod, "X")``, ``dict.__delitem__(globals(), "X")`` (review R36a F1).
+_DELETING_ATTRIBUTES = frozenset({"__delattr__", "__delitem__"})
 #: What gives a namespace as a mapping: ``globals()``, ``vars()``, ``locals()`` called, and
 #: the attributes ``__dict__``, ``f_globals``, ``__globals__``.
 _NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
 _NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "f_globals", "__globals__"})
 #: A mapping's methods that delete nothing.
 _KEEPING_METHODS = frozenset({"get", "keys", "items", "values", "copy", "update", "setdefault", "__contains__", "__getitem__"})
+_BUILTINS_MODULE = m.Name("builtins") | m.Name("__builtins__")
 
 
 def _may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool:
     """The module's code may delete one of its globals otherwise than by ``del NAME``:
-    it names one of ``_DELETERS``; it uses a namespace mapping otherwise than by reading
-    or setting an item, a non-deleting method or ``in`` (``del globals()["X"]``,
-    ``f.__globals__.pop("X")``, ``clear(vars())``); or it deletes an attribute named like
-    one of its globals (``del sys.modules[__name__].X``)."""
+    it names one of ``_DELETERS`` or ``_DELETING_ATTRIBUTES``, or ``globals``, ``vars`` or
+    ``locals`` otherwise than calling them (``G = globals``, an import of them: review
+    R36a F2); it uses the module's namespace as a mapping otherwise than by reading or
+    setting an item, a method that deletes nothing, ``in``, iterating or formatting it
+    (``del globals()["X"]``, ``f.__globals__.pop("X")``); or it deletes an attribute
+    named like one of its globals (``del sys.modules[__name__].X``)."""
     for node in walk(index.module):
         kind = type(node)
         if kind is cst.Name:
-            if cast(cst.Name, node).value in _DELETERS and index.role(cast(cst.Name, node)) is Role.LOAD:
+            name = cast(cst.Name, node).value
+            if name not in _DELETERS and name not in _NAMESPACE_CALLS:
+                continue
+            if index.role(cast(cst.Name, node)) is Role.OTHER:  # an attribute's name (``model.eval()``), an import's
+                if type(index.parent(node)) is cst.ImportAlias:
+                    return True  # ``from builtins import globals as g``
+                continue
+            if name in _DELETERS or not _called(index, node):
                 return True
             continue
         if kind is cst.Attribute:
-            attr = cast(cst.Attribute, node).attr.value
-            if attr in _DELETERS and m.matches(cast(cst.Attribute, node).value, m.Name("builtins") | m.Name("__builtins__")):
+            attribute = cast(cst.Attribute, node)
+            attr = attribute.attr.value
+            if attr in _DELETING_ATTRIBUTES:
+                return True
+            if m.matches(attribute.value, _BUILTINS_MODULE) and (attr in _DELETERS or (attr in _NAMESPACE_CALLS and not _called(index, node))):
                 return True  # ``builtins.exec``
             mapping = attr in _NAMESPACE_ATTRIBUTES
         elif kind is cst.Call:
-            func = cast(cst.Call, node).func
-            name = func.value if type(func) is cst.Name else func.attr.value if type(func) is cst.Attribute else None
-            mapping = name in _NAMESPACE_CALLS
+            mapping = _gives_a_module_namespace(index, cast(cst.Call, node))
         elif kind is cst.Del:
-            targets = [n for n in walk(cast(cst.Del, node).target) if type(n) is cst.Attribute and n.attr.value in globals_]
-            if targets:
+            if any(type(n) is cst.Attribute and n.attr.value in globals_ for n in walk(cast(cst.Del, node).target)):
                 return True
-            mapping = False
+            continue
         else:
             continue
         if mapping and not _keeps_every_item(index, node):
@@ -549,11 +562,33 @@ def _may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool
     return False
 
 
+def _called(index: ScopeIndex, func: cst.CSTNode) -> bool:
+    up = index.parent(func)
+    return isinstance(up, cst.Call) and up.func is func
+
+
+def _gives_a_module_namespace(index: ScopeIndex, call: cst.Call) -> bool:
+    """``globals()``; ``vars(x)`` (``x`` may be a module); ``vars()`` and ``locals()`` at
+    the module's top level (elsewhere a function's or a class body's namespace)."""
+    func = call.func
+    if type(func) is cst.Name:
+        name = func.value
+    elif type(func) is cst.Attribute and m.matches(func.value, _BUILTINS_MODULE):
+        name = func.attr.value
+    else:
+        return False
+    if name == "globals" or (name == "vars" and call.args):
+        return True
+    return name in _NAMESPACE_CALLS and index.scope_of(func) is index.global_scope
+
+
 def _read_by_a_builtin(index: ScopeIndex, arg: cst.Arg) -> bool:
     """``arg`` is passed to a builtin that runs no code on it (not ``exec`` or ``eval``)."""
     call = index.parent(arg)
     names = index.qualified_names(call.func) if isinstance(call, cst.Call) else set()
-    return bool(names) and all(n.startswith("builtins.") and n not in ("builtins.exec", "builtins.eval") for n in names)
+    # A builtin function, not a method of a builtin type (``dict.pop(globals(), "X")``:
+    # review R36a F1).
+    return bool(names) and all(n.startswith("builtins.") and n.count(".") == 1 and n not in ("builtins.exec", "builtins.eval") for n in names)
 
 
 def _keeps_every_item(index: ScopeIndex, mapping: cst.CSTNode) -> bool:
@@ -570,7 +605,9 @@ def _keeps_every_item(index: ScopeIndex, mapping: cst.CSTNode) -> bool:
         return up.attr.value in _KEEPING_METHODS
     if isinstance(up, cst.ComparisonTarget):
         return isinstance(up.operator, (cst.In, cst.NotIn))
-    return False
+    if isinstance(up, (cst.For, cst.CompFor)):
+        return up.iter is mapping
+    return isinstance(up, cst.FormattedStringExpression)
 
 
 def _may_make_class(call: cst.Call) -> bool:

@@ -358,6 +358,10 @@ def _run_module(name: str, argv: list[str]) -> None:
     import runpy
 
     sys.argv[:] = ["-m", *argv]  # runpy puts the module's path in sys.argv[0], as python -m does
+    if sys.path and not _safe_path():
+        # python -m puts the current directory first; the console script ``async-inline``
+        # has its bin directory there (review R36a).
+        sys.path[0] = os.getcwd()
     # _run_module_as_main runs the code in the __main__ module's namespace: give it a fresh
     # one (ours is async_inline.__main__). It is what ``python -m`` itself calls.
     sys.modules["__main__"] = types.ModuleType("__main__")

@@ -736,14 +736,23 @@ def test_a_global_an_except_as_unbinds_raises_name_error_as_in_the_original():
         'exec("global LIMIT; del LIMIT")',
         'disable.__globals__.pop("LIMIT")',
         'import builtins; builtins.exec("global LIMIT; del LIMIT")',
+        'sys.modules[__name__].__delattr__("LIMIT")',
+        'object.__delattr__(sys.modules[__name__], "LIMIT")',
+        'dict.pop(globals(), "LIMIT")',
+        'G = globals; G().pop("LIMIT")',
+        'from builtins import globals as g; g().pop("LIMIT")',
     ],
-    ids=["globals()", "in a tuple", "del of an attribute", "globals() bound", "delattr of the module", "exec", "__globals__", "builtins.exec"],
+    ids=[
+        "globals()", "in a tuple", "del of an attribute", "globals() bound", "delattr of the module", "exec", "__globals__",
+        "builtins.exec", "__delattr__", "object.__delattr__", "dict.pop", "an alias of globals", "globals imported",
+    ],
 )
 def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error(deletion):
     """Review R35a F1: only ``del NAME`` and ``except ... as NAME`` counted as deletions, so
     ``LIMIT`` was read by the namespace's key, and a KeyError escaped the callee's ``except
     NameError``. A module whose code holds its namespace as an object reads every global
-    through ``global_value``."""
+    through ``global_value``. Review R36a F1, F2: methods deleting (``__delattr__``, a
+    builtin type's ``pop`` given the namespace), ``globals`` under another name."""
     assert_same_package_behaviour({
         "pkg/__init__.py": "",
         "pkg/util.py": f'''
@@ -780,6 +789,7 @@ def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error
         "print('x' in sys.modules, vars(sys)['path'], globals()['SCALE'])",
         "print(dict(vars(self)))",
         "globals()['EXTRA'] = 1",
+        "print([k for k in self.__dict__], f'{globals()}', sorted(locals()))",
     ],
 )
 def test_a_module_reading_its_namespace_keeps_the_cheap_reads(use):

@@ -185,6 +185,19 @@ def test_module_behaves_as_under_python_m(program: Path) -> None:
         assert got["argv"][1:2] == ["-v"]
 
 
+def test_the_console_script_runs_a_module_of_the_current_directory(program: Path) -> None:
+    """``async-inline run -m app`` (the console script, whose directory python puts first
+    on ``sys.path``) finds the module where ``python -m app`` does: in the current
+    directory (review R36a)."""
+    script = Path(sys.executable).with_name("async-inline")
+    if not script.exists():
+        pytest.skip("the console script is not installed beside the interpreter")
+    write_tree(program, {"app/hello.py": "import sys\nprint('hello', sys.path[0] == __import__('os').getcwd())\n"})
+    environ = {k: v for k, v in os.environ.items() if k != "ASYNC_INLINE"}
+    done = subprocess.run([str(script), "run", "-m", "hello"], cwd=program / "app", capture_output=True, text=True, timeout=120, env=environ)
+    assert (done.returncode, done.stdout) == (0, "hello True\n"), done.stderr
+
+
 def test_syntax_error_in_the_script_is_reported_as_python_does(tmp_path: Path) -> None:
     write_tree(tmp_path, {"bad.py": "x = 1\ny = (\n"})
     plain = _python("bad.py", cwd=tmp_path)
