@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
-from . import collector, pyast
+from . import collector, pyast, unpatched
 from ._version import __version__
 from .errors import SourceError
 from .options import Options
@@ -85,7 +85,7 @@ def on_large_stack(function: Callable[[], _T]) -> _T:
         except BaseException as exc:
             failure.append(exc)
 
-    thread: threading.Thread | None = threading.Thread(target=target, name=collector.REWRITER_THREAD, daemon=True)
+    thread: threading.Thread | None = unpatched.Thread(target=target, name=collector.REWRITER_THREAD, daemon=True)
     with _stack_size_lock:  # the size is process-wide: set for this thread's start only
         try:
             previous = threading.stack_size(LARGE_STACK)

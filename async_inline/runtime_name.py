@@ -16,6 +16,8 @@ import importlib.util
 import os
 import sys
 
+from . import unpatched
+
 #: async_inline's runtime package (installed beside this package, also when editable).
 _SHIM = os.path.realpath(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "runtime"))
 
@@ -29,7 +31,7 @@ def is_runtime_file(path: str) -> bool:
     """Whether ``path`` is a file of async_inline's own runtime package."""
     found = _verdicts.get(path)
     if found is None:
-        found = _verdicts[path] = os.path.realpath(path).startswith(_SHIM + os.sep)
+        found = _verdicts[path] = unpatched.realpath(path).startswith(_SHIM + os.sep)
     return found
 
 
@@ -70,7 +72,7 @@ def runtime_beside(path: str, target: str | None = None) -> str | None:
     directory is then the one above the target as many levels up as above ``path``)."""
     directory = os.path.dirname(os.path.abspath(path))
     levels = 0
-    while os.path.isfile(os.path.join(directory, "__init__.py")):
+    while unpatched.isfile(os.path.join(directory, "__init__.py")):
         directory, levels = os.path.dirname(directory), levels + 1
     if target is not None:
         directory = os.path.dirname(os.path.abspath(target))
@@ -100,9 +102,9 @@ def _is_copy_of_the_runtime(origin: str) -> bool:
         return False
     copy = os.path.dirname(origin)
     try:
-        ours = sorted(name for name in os.listdir(_SHIM) if name.endswith(".py"))
+        ours = sorted(name for name in unpatched.listdir(_SHIM) if name.endswith(".py"))
         for name in ours:
-            with open(os.path.join(_SHIM, name), "rb") as mine, open(os.path.join(copy, name), "rb") as theirs:
+            with unpatched.open(os.path.join(_SHIM, name), "rb") as mine, unpatched.open(os.path.join(copy, name), "rb") as theirs:
                 if mine.read() != theirs.read():
                     return False
     except OSError:

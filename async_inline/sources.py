@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from . import unpatched
 from .analysis.program import ModuleSource, SourceProvider
 from .analysis.stdlib import STDLIB_MODULE_NAMES
 from .api import decode_source, has_header, has_skip_marker
@@ -62,9 +63,9 @@ class FileSources:
         for path in paths:
             name, is_package = module_name_for_file(path, self._roots)
             self._known.setdefault(name, (path, is_package))
-            self._claims.setdefault(name, set()).add(os.path.realpath(path))
+            self._claims.setdefault(name, set()).add(unpatched.realpath(path))
             if is_package and name:
-                self._packages.setdefault(name, os.path.dirname(os.path.realpath(path)))
+                self._packages.setdefault(name, os.path.dirname(unpatched.realpath(path)))
             parts = name.split(".")
             above = Path(path).resolve().parents[1 if is_package else 0 :]
             for length, directory in zip(range(len(parts) - 1, 0, -1), above, strict=False):
@@ -93,14 +94,14 @@ class FileSources:
             return self._root_copy_claimants(name)
         in_root = in_roots(name, self._roots)
         if in_root is not None:
-            claims.add(os.path.realpath(in_root[0]))
+            claims.add(unpatched.realpath(in_root[0]))
         path, is_package = self._known[name]
         if not is_package:
             # A package directory beside the file (``b/__init__.py`` beside ``b.py``) is
             # what the import system finds first (review R14 f3).
             beside = _package_init(os.path.splitext(path)[0])
             if beside is not None:
-                claims.add(os.path.realpath(beside))
+                claims.add(unpatched.realpath(beside))
         top = name.partition(".")[0]
         if top in STDLIB_MODULE_NAMES or top in sys.builtin_module_names:
             claims.add(f"the standard library's {top}")
@@ -108,7 +109,7 @@ class FileSources:
             # A module outside any package: its name assumes its directory is on sys.path.
             spec = importlib.machinery.PathFinder.find_spec(name)
             if spec is not None:
-                claims.add(os.path.realpath(spec.origin) if spec.origin else f"a namespace package {name}")
+                claims.add(unpatched.realpath(spec.origin) if spec.origin else f"a namespace package {name}")
         return tuple(sorted(claims)) if len(claims) > 1 else ()
 
     def _root_copy_claimants(self, name: str) -> tuple[str, ...]:
@@ -127,9 +128,9 @@ class FileSources:
         base = os.path.join(self._packages[".".join(parts[:end])], *parts[end:])
         # As the import system looks in a package's directory: a package, a module, a
         # directory without __init__.py (a namespace package), else nothing.
-        here = next((p for p in (os.path.join(base, "__init__.py"), base + ".py") if os.path.isfile(p)), base)
-        here = os.path.realpath(here) if os.path.exists(here) else f"no module {name} in {os.path.dirname(base)}"
-        there = os.path.realpath(elsewhere)
+        here = next((p for p in (os.path.join(base, "__init__.py"), base + ".py") if unpatched.isfile(p)), base)
+        here = unpatched.realpath(here) if unpatched.exists(here) else f"no module {name} in {os.path.dirname(base)}"
+        there = unpatched.realpath(elsewhere)
         return tuple(sorted({here, there})) if here != there else ()
 
 
@@ -279,7 +280,7 @@ def _path_finder_spec(name: str, path: list[str] | None) -> importlib.machinery.
         # regular package of that name on ``path`` (it returns those first): the portions
         # are the directories of that name.
         tail = name.rpartition(".")[2]
-        portions = [os.path.join(p, tail) for p in path or () if os.path.isdir(os.path.join(p, tail))]
+        portions = [os.path.join(p, tail) for p in path or () if unpatched.isdir(os.path.join(p, tail))]
         if not portions:
             return None
         spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
@@ -295,10 +296,10 @@ def in_roots(name: str, roots: list[str]) -> tuple[str, bool] | None:
     relative = os.path.join(*name.split("."))
     for root in roots:
         package = os.path.join(root, relative, "__init__.py")
-        if os.path.isfile(package):
+        if unpatched.isfile(package):
             return package, True
         module = os.path.join(root, relative + ".py")
-        if os.path.isfile(module):
+        if unpatched.isfile(module):
             return module, False
     return None
 
@@ -308,7 +309,7 @@ def _package_init(directory: str) -> str | None:
     suffix the import system loads: ``__init__.pyc`` without a source too)."""
     for suffix in importlib.machinery.all_suffixes():
         init = os.path.join(directory, "__init__" + suffix)
-        if os.path.isfile(init):
+        if unpatched.isfile(init):
             return init
     return None
 
@@ -317,7 +318,7 @@ def _namespace_in_roots(name: str, roots: list[str]) -> str | None:
     """A namespace package's first directory: ``roots`` have no module or regular package
     of that name (``_in_roots``: those come first, as on sys.path), but a directory."""
     relative = os.path.join(*name.split("."))
-    return next((os.path.join(r, relative) for r in roots if os.path.isdir(os.path.join(r, relative))), None)
+    return next((os.path.join(r, relative) for r in roots if unpatched.isdir(os.path.join(r, relative))), None)
 
 
 def _namespace(name: str, directory: str) -> ModuleSource:

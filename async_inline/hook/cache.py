@@ -50,6 +50,11 @@ import types
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .. import unpatched
+
+#: Bound once, as ``unpatched``'s functions: a test may patch ``json`` while a module is imported.
+_json_loads, _json_dumps = json.loads, json.dumps
+
 try:
     from _imp import _fix_co_filename  # type: ignore[attr-defined]  # private, as importlib uses it
 except ImportError:  # pragma: no cover - not CPython
@@ -99,15 +104,24 @@ def tool_fingerprint() -> str:
             digest = hashlib.sha256(__version__.encode())
             for root in (package, os.path.join(os.path.dirname(package), "runtime")):
                 digest.update(f"\0{os.path.basename(root)}\0".encode())
-                for directory, dirs, files in sorted(os.walk(root)):
-                    dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-                    for name in sorted(files):
-                        if name.endswith(".py"):
-                            st = os.stat(os.path.join(directory, name))
-                            rel = os.path.relpath(os.path.join(directory, name), root)
-                            digest.update(f"{rel}:{st.st_size}:{st.st_mtime_ns};".encode())
+                for path in _python_files(root):
+                    st = unpatched.stat(path)
+                    digest.update(f"{os.path.relpath(path, root)}:{st.st_size}:{st.st_mtime_ns};".encode())
             _fingerprint = digest.hexdigest()
         return _fingerprint
+
+
+def _python_files(root: str) -> list[str]:
+    """The ``.py`` files under ``root`` but in ``__pycache__``, in a fixed order."""
+    found: list[str] = []
+    for name in sorted(unpatched.listdir(root)):
+        path = os.path.join(root, name)
+        if unpatched.isdir(path):
+            if name != "__pycache__":
+                found.extend(_python_files(path))
+        elif name.endswith(".py"):
+            found.append(path)
+    return found
 
 
 def config_digest(options_key: str, salt: str = "") -> str:
@@ -128,10 +142,21 @@ def entry_key(config: str, source: bytes) -> bytes:
     return hashlib.sha256(config.encode() + b"\0" + hashlib.sha256(source).digest()).digest()
 
 
+#: ``ASYNC_INLINE_CACHE_DIR`` values made absolute where they were first read: a program
+#: changing its working directory (a test's ``monkeypatch.chdir``) does not move the cache
+#: into it (review R36b F6).
+_cache_dirs: dict[str, str] = {}
+
+
 def cache_dir() -> str | None:
     """The directory named by ``ASYNC_INLINE_CACHE_DIR`` (absolute), if set."""
     value = os.environ.get(CACHE_DIR_ENV, "").strip()
-    return os.path.abspath(value) if value else None
+    if not value:
+        return None
+    found = _cache_dirs.get(value)
+    if found is None:
+        found = _cache_dirs.setdefault(value, os.path.abspath(value))
+    return found
 
 
 def cache_path(source_path: str, config: str) -> str | None:
@@ -162,7 +187,7 @@ def writing_disabled() -> str | None:
 def read_bytes(path: str) -> bytes | None:
     """The bytes of the file at ``path``, or None if it cannot be read."""
     try:
-        with open(path, "rb") as f:
+        with unpatched.open(path, "rb") as f:
             return f.read()
     except OSError:
         return None
@@ -175,7 +200,7 @@ def _digest(data: bytes | None) -> str:
 def load(path: str, key: bytes, source_path: str) -> Entry | None:
     """The entry at ``path`` if it is complete, matches ``key`` and its dependencies; else None."""
     try:
-        with open(path, "rb") as f:
+        with unpatched.open(path, "rb") as f:
             data = f.read()
     except OSError:
         return None
@@ -190,7 +215,7 @@ def load(path: str, key: bytes, source_path: str) -> Entry | None:
         at += report_len
         if len(deps_raw) != deps_len or len(report) != report_len:
             return None
-        deps = tuple(Dependency(str(p), str(h), str(m)) for p, h, m in json.loads(deps_raw)) if deps_len else ()
+        deps = tuple(Dependency(str(p), str(h), str(m)) for p, h, m in _json_loads(deps_raw)) if deps_len else ()
         if not all(map(_holds, deps)):
             return None
         code = marshal.loads(data[at:])
@@ -214,7 +239,7 @@ def load(path: str, key: bytes, source_path: str) -> Entry | None:
 def _same_file(a: str, b: str) -> bool:
     """One file reached by two paths (a symlink), whose entries share one ``__pycache__``."""
     try:
-        return os.path.samefile(a, b)
+        return unpatched.samefile(a, b)
     except (OSError, ValueError):
         return False
 
@@ -251,10 +276,10 @@ def changed_since_import(spec: importlib.machinery.ModuleSpec, data: bytes) -> b
     if not spec.cached or not spec.origin:
         return False
     try:
-        with open(spec.cached, "rb") as f:
+        with unpatched.open(spec.cached, "rb") as f:
             header = f.read(16)
-            written = os.fstat(f.fileno()).st_mtime_ns
-        st = os.stat(spec.origin)
+            written = unpatched.fstat(f.fileno()).st_mtime_ns
+        st = unpatched.stat(spec.origin)
     except OSError:
         return False
     if len(header) < 16 or header[:4] != importlib.util.MAGIC_NUMBER:
@@ -273,22 +298,22 @@ def store(path: str, key: bytes, entry: Entry, *, force: bool = False) -> bool:
     not wanted (``writing_disabled``, unless ``force``)."""
     if not force and writing_disabled() is not None:
         return False
-    deps_raw = json.dumps([list(d) for d in entry.deps]).encode() if entry.deps else b""
+    deps_raw = _json_dumps([list(d) for d in entry.deps]).encode() if entry.deps else b""
     payload = b"".join(
         (MAGIC, key, _LENGTHS.pack(len(deps_raw), len(entry.report)), deps_raw, entry.report, marshal.dumps(entry.code))
     )
     directory = os.path.dirname(path)
     tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
     try:
-        os.makedirs(directory, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        unpatched.makedirs(directory)
+        fd = unpatched.os_open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         try:
-            with open(fd, "wb", closefd=True) as f:
+            with unpatched.open(fd, "wb", closefd=True) as f:
                 f.write(payload)
-            os.replace(tmp, path)
+            unpatched.replace(tmp, path)
         except BaseException:
             try:
-                os.unlink(tmp)
+                unpatched.unlink(tmp)
             except OSError:
                 pass
             raise
@@ -308,7 +333,7 @@ def dependency(module: str, path: str, data: bytes) -> Dependency:
 
     A directory is a namespace package, which stays one (its modules named as they were)
     only while it has no ``__init__.py``: the entry depends on that file's absence."""
-    if os.path.isdir(path):
+    if unpatched.isdir(path):
         init = os.path.join(path, "__init__.py")
         return Dependency(os.path.abspath(init), _digest(read_bytes(init)), module)
     return Dependency(os.path.abspath(path), _digest(data), module)

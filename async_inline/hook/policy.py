@@ -15,6 +15,8 @@ import os
 import sysconfig
 from collections.abc import Iterable
 
+from .. import unpatched
+
 #: Never rewritten, whatever the configuration: the rewriter must not rewrite itself.
 NEVER = ("async_inline", "libcst")
 
@@ -36,7 +38,7 @@ def _installed_dirs() -> tuple[str, ...]:
 
 
 def is_installed(path: str) -> bool:
-    return os.path.realpath(path).startswith(_installed_dirs())
+    return unpatched.realpath(path).startswith(_installed_dirs())
 
 
 class TestFiles:
@@ -65,7 +67,7 @@ class TestFiles:
         return any(fnmatch.fnmatch(last + ".py", p) for p in self.patterns)
 
     def matches(self, path: str) -> bool:
-        real = os.path.realpath(path)
+        real = unpatched.realpath(path)
         if real.startswith(self._installed):
             return False
         if os.path.basename(real) == "conftest.py" or real in self.initial_files:

@@ -176,8 +176,9 @@ class Twins:
         try:
             yield
         finally:
-            for function, inlined, _ in pairs:
-                function.__code__ = inlined
+            for function, inlined, original in pairs:
+                if function.__code__ is original:  # not one the test assigned (review R36b F5)
+                    function.__code__ = inlined
             imported: dict[int, tuple[types.CodeType, types.CodeType]] = {}
             with self._lock:
                 self._running -= 1

@@ -14,7 +14,7 @@ import pytest
 from hook_helpers import SAMPLE, installed_state, unique, write_tree
 
 import async_inline
-from async_inline import Options
+from async_inline import Options, unpatched
 from async_inline.hook import cache
 
 
@@ -291,8 +291,21 @@ def test_the_tool_fingerprint_covers_the_runtime_package(monkeypatch: pytest.Mon
 
     def edited(path, *args, **kwargs):  # _refs.py one byte longer
         st = real_stat(path, *args, **kwargs)
-        return types.SimpleNamespace(st_size=st.st_size + 1, st_mtime_ns=st.st_mtime_ns) if path == refs else st
+        return types.SimpleNamespace(st_mode=st.st_mode, st_size=st.st_size + 1, st_mtime_ns=st.st_mtime_ns) if path == refs else st
 
     monkeypatch.setattr(cache, "_fingerprint", None)
-    monkeypatch.setattr(os, "stat", edited)
+    monkeypatch.setattr(unpatched, "stat", edited)  # what the hook reads the disk with
     assert cache.tool_fingerprint() != before
+
+
+def test_a_relative_cache_directory_stays_where_it_was_first_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review R36b F6: a relative ``ASYNC_INLINE_CACHE_DIR`` was resolved against the
+    working directory of every lookup: a test's ``monkeypatch.chdir`` moved the cache into
+    its own directory."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ASYNC_INLINE_CACHE_DIR", f".aicache-{unique()}")
+    first = cache.cache_dir()
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert cache.cache_dir() == first
+    assert first is not None and Path(first).parent == tmp_path

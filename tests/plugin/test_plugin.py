@@ -280,6 +280,35 @@ def test_no_async_inline_marker_runs_the_original_code(pytester: pytest.Pytester
     plain.assert_outcomes(passed=2)  # the marker is declared even with the plugin off
 
 
+def test_no_async_inline_keeps_the_code_a_marked_test_assigned(pytester: pytest.Pytester) -> None:
+    """Review R36b F5: when a marked test ended, every function it ran with the original
+    code got its inlined code back, also one whose ``__code__`` the test had replaced (a
+    hot-reload test): the next test saw the assignment undone."""
+    pytester.makepyfile(
+        shopr='async def f():\n    return "f"\n\n\nasync def g():\n    return "g"\n\n\nasync def use():\n    return await f()\n',
+        test_reload="""
+            import asyncio
+
+            import pytest
+
+            import shopr
+
+
+            @pytest.mark.no_async_inline
+            def test_1_reload():
+                shopr.f.__code__ = shopr.g.__code__
+                assert asyncio.run(shopr.f()) == "g"
+
+
+            def test_2_still_reloaded():
+                assert asyncio.run(shopr.f()) == "g"
+            """,
+    )
+    pytester.syspathinsert()
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    pytester.runpytest("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=shopr").assert_outcomes(passed=2)
+
+
 def test_differential_passes_a_deterministic_suite_with_the_same_results(pytester: pytest.Pytester) -> None:
     _project(pytester)
     plain = pytester.runpytest("-p", "no:cacheprovider")
