@@ -24,6 +24,15 @@ its own); what changes is who calls whom, and through what:
   overrides out of ``Traced`` there: a module the analysis does not read may hold them),
   class attributes and module globals rebound, ``mock.patch``, ``mock.patch.object`` and
   ``AsyncMock``;
+* **holders** (one module, a third of the programs; ``holder_source``): a class ``U``
+  unrelated to the hierarchy, with the instance state its methods read, whose body binds a
+  method's name to the method (``m3 = A.m3``, ``(m3 := A.m3)``), makes it a ``@property``
+  (with a setter, or a getter only; ``functools.cached_property``), a property then
+  ``m3 = A.m3`` after it, or nothing; ``main`` makes ``u = U(4)``, sometimes stores a stand-in
+  as ``u.m3`` (through the property's setter where there is one), and awaits hierarchy
+  methods with ``u`` as ``self`` (``A.m2(u)``, whose body awaits ``self.m3()``): an instance
+  of a class that holds the method passes the class test of ``--assume class-methods``,
+  while its own attribute is what the original calls (``analysis/class_test.py``);
 * **packages** (``package=True``): modules ``fzpkg.mod1`` .. ``fzpkg.mod3`` beside ``fzpkg.main``
   and ``fzpkg.prelude``, each with its own state (``G`` written under ``global``, ``LIMIT``
   reassigned from other modules at run time, ``_SCALE`` and ``_helper`` defined in every
@@ -62,6 +71,10 @@ PRELUDE_NAMES = (
 SHADOWED_DEF = ["async def relay(x):", "    return x + 1", "", "", "from .prelude import relay  # noqa: E402, F811", "", ""]
 PLAIN_NAMES = ("Suspend",)
 RUNTIME_NAMES = ("CTX", "CtxAwaiter", "DoneAwaiter", "Flag", "PoolAwaiter", "al", "alt", "sc", "where")
+#: What the holder class ``U`` binds a method's name to (``holder_source``): the method,
+#: by ``=`` or ``:=`` (a holder), a property with a setter or a getter only, a property
+#: then the method after it (a holder), a ``functools.cached_property``, nothing.
+HOLDER_MODES = ("holder", "holder", "holder", "walrus", "setter", "setter", "getter", "property-then-holder", "cached", "nothing")
 RUNTIME_IMPORTS = "import runtime\nfrom runtime import SynchronizationContext, async_method, configure_await, yield_\n"
 
 
@@ -179,6 +192,15 @@ class ObjectProgramGenerator(ProgramGenerator):
         #: Package modules whose top level unbinds their global ``_gone`` (``except E as
         #: _gone``), which their functions read (review P: inlined elsewhere, KeyError).
         self.unbinding: set[int] = set()
+        #: The holder class ``U`` and ``main``'s calls with its instance as ``self``
+        #: (``holder_source``): in one module, drawn from a generator of its own, so that
+        #: seeds keep the rest of their programs.
+        self.holder_draws = random.Random(f"holder classes {seed}")
+        self.holder = not package and self.holder_draws.random() < 0.35
+        self.holder_main: list[str] = []
+        #: The names an instance method's own ``self.m()`` and ``type(self).m(self)`` sites
+        #: call, by (class, method): where ``A.m2(u)`` reaches ``u.m3``.
+        self.self_sites: dict[tuple[str, str], set[str]] = {}
 
     # -- the shape ----------------------------------------------------------------------------
     def make_classes(self) -> None:
@@ -442,6 +464,9 @@ class ObjectProgramGenerator(ProgramGenerator):
 
     def call_text(self, callee: Function, d: int) -> str:
         form = self.pick(self.forms(callee))
+        me = self.fn
+        if me is not None and me.kind == "method" and me.owner and callee.kind == "method" and form.text in (f"self.{callee.name}", f"type(self).{callee.name}"):
+            self.self_sites.setdefault((me.owner, me.name), set()).add(callee.name)
         target = form.text.replace("{ref}", self.ref(*form.target)) if form.target else form.text
         args = self.call_args(callee, d)
         if form.first:
@@ -745,6 +770,7 @@ class ObjectProgramGenerator(ProgramGenerator):
         if self.lifetime_lines:
             body += self.lifetimes.main_call()
         body += self.gap_shapes.main_call()
+        body += self.holder_main
         calls = [f"await {self.call_text(f, 2)}" for f in self.callees() for _ in range(self.rng.randint(2, 3))]
         self.rng.shuffle(calls)
         calls += [f"await {bait}({n})" for n, bait in enumerate(self.baits + self.conditional)]
@@ -795,6 +821,137 @@ class ObjectProgramGenerator(ProgramGenerator):
             self.rng = main_draws
         patched = _errors_logged([f"        with {patches}:", f"            log('builtins', await {call})"], "'builtins'")
         return patched + (_errors_logged(deleted, "'deleted'") if deleted else [])
+
+    # -- holders: an unrelated class passed as ``self`` ---------------------------------------------
+    def holder_source(self) -> list[str]:
+        """Class ``U``, unrelated to the hierarchy, after module 0's classes; and (in
+        ``holder_main``) ``main``'s lines that make ``u = U(...)``, store a stand-in as one of
+        its attributes now and then, and await hierarchy methods with ``u`` as ``self``,
+        each under a ``try`` that logs what it raised. ``U`` binds a method's name
+        (``HOLDER_MODES``): to the method (a holder, whose instances pass the class test
+        ``type(self).m3 is REF``, while an attribute of the instance's own is what the
+        original calls), by ``:=`` too, to a property (never a holder) or to nothing.
+        Everything is drawn from ``holder_draws``; the stores are on ``u``, a local of
+        ``main`` bound once from the constructor, in the module the rewrite reads: the
+        analysis knows its class (docs/user-guide.md, ``class-methods``)."""
+        if not self.holder:
+            return []
+        rng = self.holder_draws
+        # (class, caller, name): an instance method whose own def awaits ``self.name()``,
+        # and a class whose def of ``name`` U may hold.
+        sites = [
+            (cls, caller, name)
+            for (owner, caller), names in sorted(self.self_sites.items())
+            for cls in [self.class_named(owner)]
+            if cls is not None and caller in cls.own and cls.own[caller].kind == "method"
+            for name in sorted(names)
+            if self._held_from(cls, name) is not None
+        ]
+        if not sites:  # (then the calls may not reach the name: still a duck-typed self)
+            callers = [(cls, n) for cls in self.classes for n, f in cls.own.items() if f.kind == "method"]
+            names = [f.name for f in self.functions if f.kind == "method" and callers and self._held_from(callers[0][0], f.name)]
+            if not callers or not names:
+                return []
+            sites = [(*rng.choice(callers), rng.choice(names))]
+        cls, caller, name = rng.choice(sites)
+        chosen = [(cls, caller, name)]
+        others = [site for site in sites if site[2] != name]
+        if others and rng.random() < 0.3:
+            chosen.append(rng.choice(others))
+        modes = {n: rng.choice(HOLDER_MODES) for _, _, n in chosen}
+        # the class
+        init = ["def __init__(self, v=0):", "    self.v = v"]
+        conn, sub = self.class_named("Conn"), self.class_named("SubConn")
+        if conn is not None:  # (what ``self._conn.m()`` in A's family reads)
+            init.append(f"    self._conn = {rng.choice([conn, sub]).name if sub is not None else conn.name}(v)")
+        sections = [init, ["def __repr__(self):", "    return 'U(' + repr(self.v) + ')'"]]
+        for site_cls, _, n in chosen:
+            mode, held = modes[n], f"{n} = {self._held_from(site_cls, n)}.{n}"
+            getter = ["@property", f"def {n}(self):", f"    log('holder get', 'U.{n}')", f"    return self._{n}"]
+            setter = [f"@{n}.setter", f"def {n}(self, value):", f"    log('holder set', 'U.{n}')", f"    self._{n} = value"]
+            if mode in ("setter", "getter", "property-then-holder"):
+                init.append(f"    self._{n} = Fake('U.{n}')")
+            sections += {
+                "holder": [[held]],
+                "walrus": [[f"({held.replace(' = ', ' := ')})"]],
+                "setter": [getter, setter],
+                "getter": [getter],
+                "property-then-holder": [getter, setter, [held]],
+                "cached": [["@functools.cached_property", f"def {n}(self):", f"    log('holder cached', 'U.{n}')", f"    return Fake('U.{n} cached')"]],
+                "nothing": [],
+            }[mode]
+        head = ["", "", *(["import functools  # noqa: E402", "", ""] if "cached" in modes.values() else [])]
+        body = [line for section in sections for line in ["", *section]][1:]
+        lines = [*head, rng.choice(["class U:", "class U(object):"]), *("    " + line if line else "" for line in body), "", ""]
+        # main's lines
+        calls = [self._holder_call(site_cls, site_caller, n) for site_cls, site_caller, n in chosen]
+        main: list[str] = [f"    u = U({rng.randint(0, 9)})"]
+        count = 0
+
+        def call(text: str, indent: str = "        ") -> list[str]:
+            nonlocal count
+            count += 1
+            out = [f"{indent}log('holder', {count}, await {text})"]
+            if self.runtime_async:
+                out.append(f"{indent}log('holder ctx', {count}, al.value, sc(), where())")
+            return out
+
+        if rng.random() < 0.3:
+            main += _errors_logged(call(rng.choice(calls)), f"'holder', {count}")
+        # (no stand-in where the rewrite drops its guards: programs then rebind nothing)
+        stored = rng.random() < 0.65 and self.config.rebinding
+        how = rng.choice(["attr", "attr", "attr", "setattr", "patch"]) if stored else ""
+        stand_in = rng.choice([f"Fake('u.{name}')", f"mock.AsyncMock(return_value={rng.randint(0, 9)})", f"fake_method('u.{name}')"])
+        later = list(calls)
+        if rng.random() < 0.4:
+            later.append(f"{self._held_from(cls, name)}.{name}(u{self._holder_args(self._member(name), ', ')})")
+        if rng.random() < 0.25:
+            later.append(f"u.{name}({self._holder_args(self._member(name))})")
+        rng.shuffle(later)
+        if how == "patch":
+            inner = [line for text in later for line in call(text, "            ")]
+            main += _errors_logged([f"        with mock.patch.object(u, '{name}', {stand_in}):", *inner], "'holder', 'patched'")
+        else:
+            if how:
+                store = f"u.{name} = {stand_in}" if how == "attr" else f"setattr(u, '{name}', {stand_in})"
+                main += _errors_logged([f"        {store}"], "'holder', 'store'")
+            for text in later:
+                main += _errors_logged(call(text), f"'holder', {count}")
+            if how and rng.random() < 0.3:
+                main += _errors_logged([f"        del u.{name}"], "'holder', 'del'")
+                main += _errors_logged(call(calls[0]), f"'holder', {count}")
+        self.holder_main = main
+        return lines
+
+    def _held_from(self, cls: ClassSpec, name: str) -> str | None:
+        """The class whose def of the instance method ``name`` U holds: the one the site's
+        static target is in (``cls``'s order), or another class defining it."""
+        target = next((c for c in cls.mro if c.defines(name)), None)
+        if target is not None and name in target.own and target.own[name].kind == "method":
+            return target.name
+        others = [c.name for c in self.classes if name in c.own and c.own[name].kind == "method"]
+        return others[0] if others else None
+
+    def _member(self, name: str) -> Function:
+        return next(f for f in self.functions if f.name == name)
+
+    def _holder_call(self, cls: ClassSpec, caller: str, name: str) -> str:
+        """``cls.caller(u, ...)``, or the same def through a subclass inheriting it."""
+        heirs = [c for c in self.classes if next((k for k in c.mro if k.defines(caller)), None) is cls]
+        owner = self.holder_draws.choice(heirs) if self.holder_draws.random() < 0.3 else cls
+        return f"{owner.name}.{caller}(u{self._holder_args(cls.own[caller], ', ')})"
+
+    def _holder_args(self, fn: Function, before: str = "") -> str:
+        """Literal arguments that bind to ``fn`` (its defaults left out), after ``before``."""
+        rng, out = self.holder_draws, []
+        for p in fn.params:
+            if p.kind in ("posonly", "normal") and p.default is None:
+                out.append(str(rng.randint(0, 9)))
+            elif p.kind == "kwonly" and p.default is None:
+                out.append(f"{p.name}={rng.randint(0, 9)}")
+            elif p.name == "depth" and rng.random() < 0.5:
+                out.append(f"depth={rng.randint(0, 2)}")
+        return before + ", ".join(out) if out else ""
 
     def module_items(self, module: int) -> list[str]:
         """Classes and functions of ``module``: bases before subclasses, functions anywhere."""
@@ -853,6 +1010,7 @@ class ObjectProgramGenerator(ProgramGenerator):
             lines += self.module_items(module)
             if module == 0:
                 self.module = 0
+                lines += self.holder_source()
                 lines += self.lifetime_lines
                 lines += self.gap_lines
                 lines += self.main_source()

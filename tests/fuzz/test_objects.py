@@ -228,6 +228,54 @@ def test_one_module_class_methods_cases_show_the_analysis_what_the_class_test_wo
     assert class_tested >= 4, class_tested
 
 
+#: What the holder class ``U`` of one-module class programs binds a method's name to, and
+#: how ``main`` uses its instance (``ObjectProgramGenerator.holder_source``).
+HOLDER_FEATURES = {
+    "U holding a method": r"^class U(\(object\))?:\n(    .*\n|\n)*?    (m\d+) = [A-D]\.\3\n",
+    "U holding a method by :=": r"^    \((m\d+) := [A-D]\.\1\)$",
+    "U's property": r"^    @property\n    def (m\d+)\(self\):\n        log\('holder get', 'U\.\1'\)$",
+    "U's property with a setter": r"^    @(m\d+)\.setter\n    def \1\(self, value\):$",
+    "U's property then the method": r"^    @(m\d+)\.setter\n    def \1\(self, value\):\n.*\n.*\n\n    \1 = [A-D]\.\1$",
+    "U's cached_property": r"^    @functools\.cached_property$",
+    "U's __init__ sets the state methods read": r"^class U(\(object\))?:\n    def __init__\(self, v=0\):\n        self\.v = v$",
+    "an instance store on u": r"^        u\.m\d+ = (Fake|mock\.AsyncMock|fake_method)\(",
+    "setattr on u": r"^        setattr\(u, 'm\d+', ",
+    "mock.patch.object on u": r"^        with mock\.patch\.object\(u, 'm\d+', ",
+    "u as self of a hierarchy method": r"await [A-D]\.m\d+\(u[,)]",
+    "a method of u": r"await u\.m\d+\(",
+}
+
+
+def test_class_programs_pass_an_unrelated_holder_as_self():
+    """A third of the one-module class programs define a class ``U`` unrelated to the
+    hierarchy that holds a method under its name (``m3 = A.m3``, ``(m3 := A.m3)``), makes
+    it a property, or neither, and call hierarchy methods with its instance as ``self``,
+    after a stand-in is stored on it now and then; never in packages, and without stores
+    when the rewrite drops its guards."""
+    programs = [generate_objects(seed, seed % 2 == 1) for seed in range(200)]
+    text = "\n".join(str(p) for p in programs)
+    missing = [name for name, pattern in HOLDER_FEATURES.items() if not re.search(pattern, text, re.MULTILINE)]
+    assert not missing, missing
+    held = sum(bool(re.search(r"^class U(\(object\))?:", str(p), re.MULTILINE)) for p in programs)
+    assert 40 <= held <= 100, held
+    assert not any(re.search(r"^class U(\(object\))?:", t, re.MULTILINE) for seed in range(30) for t in generate_objects(seed, package=True).values())
+    unguarded = "\n".join(str(generate_objects(seed, rebinding=False)) for seed in range(60))
+    assert "u = U(" in unguarded and not re.search(r"^        (u\.m\d+ = |setattr\(u|with mock)", unguarded, re.MULTILINE)
+
+
+def test_class_methods_cases_show_the_analysis_a_holder_shadowed():
+    """Under ``class-methods`` the analysis sees the store on an instance of the holder
+    class and keeps the exact guard for that name; other cases with ``U`` are class-tested."""
+    reasons: Counter[str] = Counter()
+    for case in select_cases(44000000, 30, "classes", False, "class-methods"):
+        program = case.program()
+        assert isinstance(program, str)
+        if "\n    u = U(" in program:
+            for skipped in rewrite_source(program, options=case.options).report.skipped:
+                reasons["holder"] += "(unrelated, but 'U' may hold the method as" in skipped.reason
+    assert reasons["holder"] >= 1, reasons
+
+
 # -- the package oracle -------------------------------------------------------------------------
 #: A package whose ``twice`` a broken rewrite changes, with statements a shrinker drops.
 SMALL_PACKAGE = {
