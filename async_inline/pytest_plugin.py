@@ -10,7 +10,6 @@ pytest lets a plugin act (see ``_activate_early``), and removes it when the sess
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import os
 import shlex
@@ -354,18 +353,6 @@ class _Active:
 
         for item in items:
             install(item)  # failure tracebacks list the inlined frames
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtestloop(self, session: pytest.Session) -> None:
-        """Import the runtime rewritten code imports, once ``sys.path`` is what the tests
-        see, before they run: else the first rewritten module a test imports lazily
-        imports it inside the test's patches (pytest's assertion rewriter reads its files
-        with ``open``: a test's ``mock_open`` counted those calls; review R36b F3). Not
-        where ``import runtime`` reaches a module of the project (``shadowing_runtime``)."""
-        from .runtime_name import shadowing_runtime
-
-        if "runtime" not in sys.modules and shadowing_runtime() is None:
-            importlib.import_module("runtime")
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:

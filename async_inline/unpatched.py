@@ -6,20 +6,23 @@ program imports a module: possibly inside a test's ``mock.patch("builtins.open",
 system binds its functions at startup and never sees such patches; the hook must not
 either (review R36b F1-F4: a callee read through ``mock_open`` was inlined, a patched
 ``isdir`` recorded a wrong cache dependency, a patched ``Thread`` crashed the rewrite, and
-the tests' mocks counted the hook's calls). Only what reaches the disk or starts a thread
-is bound here; path arithmetic (``os.path.join``) is left as it is.
+the tests' mocks counted the hook's calls; R37a F2, F3: ``json.dumps`` and
+``spec_from_file_location``). Only what reaches the disk, starts a thread or makes what
+the import returns is bound here; path arithmetic (``os.path.join``) is left as it is.
 """
 
 from __future__ import annotations
 
 import builtins
+import importlib.util
+import json
 import os
 import stat as _stat
 import threading
 
 __all__ = [
-    "Thread", "exists", "fstat", "isdir", "isfile", "listdir", "makedirs", "open", "os_open", "realpath", "replace",
-    "samefile", "stat", "unlink",
+    "Thread", "abspath", "exists", "fstat", "getpid", "isdir", "isfile", "json_dumps", "json_loads", "listdir", "makedirs",
+    "open", "os_open", "realpath", "replace", "samefile", "spec_from_file_location", "stat", "unlink",
 ]
 
 open = builtins.open
@@ -31,9 +34,17 @@ replace = os.replace
 unlink = os.unlink
 _mkdir = os.mkdir
 _samestat = os.path.samestat
-#: Reads ``os.lstat`` and ``os.readlink`` when called: a test patching those is not covered.
+getpid = os.getpid
+#: These read ``os.getcwd``, ``os.lstat`` and ``os.readlink`` when called: a test patching
+#: those is not covered.
+abspath = os.path.abspath
 realpath = os.path.realpath
+#: Makes its locks and events with ``threading``'s names when started: where a test
+#: patches those, the rewrite runs on the importing thread (``api.on_large_stack``).
 Thread = threading.Thread
+json_dumps = json.dumps
+json_loads = json.loads
+spec_from_file_location = importlib.util.spec_from_file_location
 
 
 def _mode(path: str) -> int | None:

@@ -509,12 +509,17 @@ _METACLASS_TAILS = frozenset(name.rpartition(".")[2] for name in METACLASSES)
 #: does: ``delattr(sys.modules[__name__], "X")``, ``exec("global X; del X")`` (review R35a F1).
 _DELETERS = frozenset({"delattr", "exec", "eval"})
 #: Attributes that delete from what they are read on or given: ``mod.__delattr__("X")``,
-#: ``object.__delattr__(mod, "X")``, ``dict.__delitem__(globals(), "X")`` (review R36a F1).
-_DELETING_ATTRIBUTES = frozenset({"__delattr__", "__delitem__"})
+#: ``object.__delattr__(mod, "X")``, ``dict.__delitem__(globals(), "X")`` (review R36a F1),
+#: a method named ``delattr`` (pytest's ``monkeypatch.delattr(mod, "X")``: R37a F1).
+_DELETING_ATTRIBUTES = frozenset({"__delattr__", "__delitem__", "delattr"})
 #: What gives a namespace as a mapping: ``globals()``, ``vars()``, ``locals()`` called, and
-#: the attributes ``__dict__``, ``f_globals``, ``__globals__``.
+#: the attributes ``__dict__``, ``f_globals``, ``f_locals`` (a module frame's is its
+#: globals), ``__globals__``.
 _NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
-_NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "f_globals", "__globals__"})
+_NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "f_globals", "f_locals", "__globals__"})
+#: Strings naming such attributes give them to ``getattr``, ``operator.attrgetter``,
+#: ``mock.patch.dict("pkg.mod.__dict__")`` ... (R37a F1).
+_NAMESPACE_WORDS = ("__dict__", "f_globals", "f_locals", "__globals__", "__delattr__", "__delitem__", "delattr")
 #: A mapping's methods that delete nothing.
 _KEEPING_METHODS = frozenset({"get", "keys", "items", "values", "copy", "update", "setdefault", "__contains__", "__getitem__"})
 _BUILTINS_MODULE = m.Name("builtins") | m.Name("__builtins__")
@@ -532,6 +537,8 @@ def _may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool
         kind = type(node)
         if kind is cst.Name:
             name = cast(cst.Name, node).value
+            if name == "__import__" and index.role(cast(cst.Name, node)) is Role.LOAD:
+                return True  # ``__import__("builtins").delattr(...)``
             if name not in _DELETERS and name not in _NAMESPACE_CALLS:
                 continue
             if index.role(cast(cst.Name, node)) is Role.OTHER:  # an attribute's name (``model.eval()``), an import's
@@ -546,11 +553,15 @@ def _may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool
             attr = attribute.attr.value
             if attr in _DELETING_ATTRIBUTES:
                 return True
-            if m.matches(attribute.value, _BUILTINS_MODULE) and (attr in _DELETERS or (attr in _NAMESPACE_CALLS and not _called(index, node))):
-                return True  # ``builtins.exec``
+            if (attr in _DELETERS or (attr in _NAMESPACE_CALLS and not _called(index, node))) and _of_builtins(index, attribute):
+                return True  # ``builtins.exec``, ``import builtins as b; b.exec``
             mapping = attr in _NAMESPACE_ATTRIBUTES
         elif kind is cst.Call:
             mapping = _gives_a_module_namespace(index, cast(cst.Call, node))
+        elif kind is cst.SimpleString:
+            if type(index.parent(node)) is not cst.Expr and any(w in cast(cst.SimpleString, node).value for w in _NAMESPACE_WORDS):
+                return True  # (not a docstring)
+            continue
         elif kind is cst.Del:
             if any(type(n) is cst.Attribute and n.attr.value in globals_ for n in walk(cast(cst.Del, node).target)):
                 return True
@@ -560,6 +571,13 @@ def _may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool
         if mapping and not _keeps_every_item(index, node):
             return True
     return False
+
+
+def _of_builtins(index: ScopeIndex, attribute: cst.Attribute) -> bool:
+    """``builtins.NAME``, through whatever name the module binds ``builtins`` to."""
+    if m.matches(attribute.value, _BUILTINS_MODULE):
+        return True
+    return any(name == f"builtins.{attribute.attr.value}" for name in index.qualified_names(attribute))
 
 
 def _called(index: ScopeIndex, func: cst.CSTNode) -> bool:

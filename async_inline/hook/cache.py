@@ -40,7 +40,6 @@ from __future__ import annotations
 import hashlib
 import importlib.machinery
 import importlib.util
-import json
 import marshal
 import os
 import struct
@@ -51,9 +50,6 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .. import unpatched
-
-#: Bound once, as ``unpatched``'s functions: a test may patch ``json`` while a module is imported.
-_json_loads, _json_dumps = json.loads, json.dumps
 
 try:
     from _imp import _fix_co_filename  # type: ignore[attr-defined]  # private, as importlib uses it
@@ -155,7 +151,7 @@ def cache_dir() -> str | None:
         return None
     found = _cache_dirs.get(value)
     if found is None:
-        found = _cache_dirs.setdefault(value, os.path.abspath(value))
+        found = _cache_dirs.setdefault(value, unpatched.abspath(value))
     return found
 
 
@@ -166,7 +162,7 @@ def cache_path(source_path: str, config: str) -> str | None:
         return None
     root = cache_dir()
     if root is not None:
-        directory, name = os.path.split(os.path.abspath(source_path))
+        directory, name = os.path.split(unpatched.abspath(source_path))
         stem = name.rpartition(".")[0] or name
         mirrored = os.path.splitdrive(directory)[1].lstrip(os.sep)
         return os.path.join(root, mirrored, f"{stem}.{tag}.async_inline-{config[:16]}.pyc")
@@ -215,7 +211,7 @@ def load(path: str, key: bytes, source_path: str) -> Entry | None:
         at += report_len
         if len(deps_raw) != deps_len or len(report) != report_len:
             return None
-        deps = tuple(Dependency(str(p), str(h), str(m)) for p, h, m in _json_loads(deps_raw)) if deps_len else ()
+        deps = tuple(Dependency(str(p), str(h), str(m)) for p, h, m in unpatched.json_loads(deps_raw)) if deps_len else ()
         if not all(map(_holds, deps)):
             return None
         code = marshal.loads(data[at:])
@@ -254,7 +250,7 @@ def _holds(dep: Dependency) -> bool:
     if _digest(data) != dep.digest:
         return False
     spec = getattr(sys.modules.get(dep.module), "__spec__", None)
-    if data is None or spec is None or spec.name != dep.module or not spec.origin or os.path.abspath(spec.origin) != dep.path:
+    if data is None or spec is None or spec.name != dep.module or not spec.origin or unpatched.abspath(spec.origin) != dep.path:
         return True
     return not changed_since_import(spec, data)
 
@@ -298,12 +294,12 @@ def store(path: str, key: bytes, entry: Entry, *, force: bool = False) -> bool:
     not wanted (``writing_disabled``, unless ``force``)."""
     if not force and writing_disabled() is not None:
         return False
-    deps_raw = _json_dumps([list(d) for d in entry.deps]).encode() if entry.deps else b""
+    deps_raw = unpatched.json_dumps([list(d) for d in entry.deps]).encode() if entry.deps else b""
     payload = b"".join(
         (MAGIC, key, _LENGTHS.pack(len(deps_raw), len(entry.report)), deps_raw, entry.report, marshal.dumps(entry.code))
     )
     directory = os.path.dirname(path)
-    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    tmp = f"{path}.{unpatched.getpid()}.{threading.get_ident()}.tmp"
     try:
         unpatched.makedirs(directory)
         fd = unpatched.os_open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
@@ -335,5 +331,5 @@ def dependency(module: str, path: str, data: bytes) -> Dependency:
     only while it has no ``__init__.py``: the entry depends on that file's absence."""
     if unpatched.isdir(path):
         init = os.path.join(path, "__init__.py")
-        return Dependency(os.path.abspath(init), _digest(read_bytes(init)), module)
-    return Dependency(os.path.abspath(path), _digest(data), module)
+        return Dependency(unpatched.abspath(init), _digest(read_bytes(init)), module)
+    return Dependency(unpatched.abspath(path), _digest(data), module)

@@ -9,7 +9,6 @@ All mutation happens under one lock, because imports can run in several threads 
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 import threading
 import types
@@ -17,6 +16,7 @@ import warnings
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .. import unpatched
 from ..api import NEAR_MISS_WARNING, near_miss_marker, on_large_stack
 from ..options import Options
 from ..report import FileReport, Inlined, Skipped
@@ -263,7 +263,7 @@ _OUTCOME_RANK = ("unchanged", "rewritten", "cached")
 
 
 def _report_to_json(report: FileReport) -> bytes:
-    return json.dumps(
+    return unpatched.json_dumps(
         {
             "inlined": [dataclasses.asdict(d) for d in report.inlined],
             "skipped": [dataclasses.asdict(d) for d in report.skipped],
@@ -273,7 +273,7 @@ def _report_to_json(report: FileReport) -> bytes:
 
 def _report_from_json(data: bytes, path: str) -> FileReport | None:
     try:
-        raw = json.loads(data)
+        raw = unpatched.json_loads(data)
         return FileReport(
             path,
             [Inlined(**d) for d in raw["inlined"]],

@@ -741,10 +741,15 @@ def test_a_global_an_except_as_unbinds_raises_name_error_as_in_the_original():
         'dict.pop(globals(), "LIMIT")',
         'G = globals; G().pop("LIMIT")',
         'from builtins import globals as g; g().pop("LIMIT")',
+        'from _pytest.monkeypatch import MonkeyPatch; MonkeyPatch().delattr(sys.modules[__name__], "LIMIT")',
+        'getattr(sys.modules[__name__], "__dict__").pop("LIMIT")',
+        'import builtins as b; b.exec("global LIMIT; del LIMIT")',
+        '__import__("builtins").delattr(sys.modules[__name__], "LIMIT")',
     ],
     ids=[
         "globals()", "in a tuple", "del of an attribute", "globals() bound", "delattr of the module", "exec", "__globals__",
         "builtins.exec", "__delattr__", "object.__delattr__", "dict.pop", "an alias of globals", "globals imported",
+        "a method named delattr", "getattr of __dict__", "builtins under another name", "__import__",
     ],
 )
 def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error(deletion):
@@ -752,7 +757,9 @@ def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error
     ``LIMIT`` was read by the namespace's key, and a KeyError escaped the callee's ``except
     NameError``. A module whose code holds its namespace as an object reads every global
     through ``global_value``. Review R36a F1, F2: methods deleting (``__delattr__``, a
-    builtin type's ``pop`` given the namespace), ``globals`` under another name."""
+    builtin type's ``pop`` given the namespace), ``globals`` under another name; R37a F1:
+    a method named ``delattr``, ``__dict__`` named by a string, ``builtins`` under another
+    name, ``__import__``."""
     assert_same_package_behaviour({
         "pkg/__init__.py": "",
         "pkg/util.py": f'''

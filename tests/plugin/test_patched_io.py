@@ -76,3 +76,26 @@ def test_patches_around_an_import_are_not_seen_by_the_hook(pytester: pytest.Pyte
     (pytester.path / "lazy" / "core.py").write_text(CORE.replace("1", "2"))
     (pytester.path / "tests" / "test_lazy.py").write_text(EDITED)
     pytester.runpytest(*args).assert_outcomes(passed=1)
+
+
+def test_a_tests_own_runtime_module_is_what_it_imports(pytester: pytest.Pytester) -> None:
+    """Review R37a F4: importing async_inline's runtime before the tests ran (to keep its
+    first import out of the tests' patches) gave a test putting its own ``runtime.py`` on
+    ``sys.path`` async_inline's module. The hook's finder now loads the runtime, when
+    rewritten code imports it, past pytest's assertion rewriter."""
+    pytester.makepyfile(
+        **{
+            "fixtures/runtime": "MINE = True\n",
+            "tests/test_own": """
+                def test_own_runtime(monkeypatch):
+                    monkeypatch.syspath_prepend(str(__import__("pathlib").Path(__file__).parent.parent / "fixtures"))
+                    import runtime
+                    assert getattr(runtime, "MINE", False)
+            """,
+            "lazy/__init__": "",
+            "lazy/core": CORE,
+        }
+    )
+    # In subprocesses: this process has imported async_inline's runtime already.
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=lazy").assert_outcomes(passed=1)
