@@ -168,8 +168,11 @@ class RewriteResult:
 
 
 def _undecodable(data: bytes, path: str, exc: UnicodeDecodeError, encoding: str) -> SourceError:
-    line = data.count(b"\n", 0, exc.start) + 1
-    return SourceError(path, line, f"cannot decode byte 0x{data[exc.start]:02x} as {encoding}")
+    """The line Python names (any line end counted) and the byte, at ``exc.start`` in the
+    bytes the codec read (``utf-8-sig`` reads them without the BOM: review R37b F6)."""
+    text = exc.object[: exc.start].decode("latin-1")
+    line = sum(1 for _ in _LINE_END.finditer(text)) + 1
+    return SourceError(path, line, f"cannot decode byte 0x{exc.object[exc.start]:02x} as {encoding}")
 
 
 #: Encodings that give back the bytes they decoded (checked for the others).
@@ -204,21 +207,35 @@ def decode_source(data: bytes, path: str) -> tuple[str, str]:
             data.decode("utf-8")
         except UnicodeDecodeError as bad:
             raise _undecodable(data, path, bad, "utf-8 (and there is no coding declaration)") from None
-        cookie_line = next((i for i, text in enumerate(data.splitlines()[:2], 1) if b"coding" in text), 1)
-        raise SourceError(path, cookie_line, str(exc).split(" for ")[0] if " for " in str(exc) else str(exc)) from None
+        raise SourceError(path, _cookie_line(data), str(exc).split(" for ")[0] if " for " in str(exc) else str(exc)) from None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise _undecodable(data, path, exc, encoding) from None
+    except (UnicodeError, LookupError) as exc:  # ``rot13``, ``hex``: no text encoding; ``undefined`` (review R37b F1)
+        raise SourceError(path, _cookie_line(data), f"the encoding {encoding} cannot decode source: {exc}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
         encoding = "utf-8-sig"
-    elif encoding not in _ROUND_TRIPPING and text.encode(encoding, errors="replace") != data:
+    elif encoding not in _ROUND_TRIPPING and _encoded(text, encoding) != data:
         # raw_unicode_escape reads r"\u005cu0041" as r"\u0041", which it writes back as
         # such; cp932 and euc_jp write some characters back with other bytes: the rewrite
         # could not be written without changing text far from its sites (review R19 f1).
         raise SourceError(path, 1, f"the encoding {encoding} does not give back the file's bytes once decoded: not supported")
     return text, encoding
+
+
+def _cookie_line(data: bytes) -> int:
+    return next((i for i, text in enumerate(data.splitlines()[:2], 1) if b"coding" in text), 1)
+
+
+def _encoded(text: str, encoding: str) -> bytes | None:
+    """``text`` in ``encoding``, unwritable characters replaced; None where the codec
+    takes no ``replace`` handler (``idna``)."""
+    try:
+        return text.encode(encoding, errors="replace")
+    except (UnicodeError, LookupError):
+        return None
 
 
 def _check_compiles(source: str, path: str) -> tuple[ast.Module, types.CodeType]:

@@ -257,13 +257,15 @@ def plan(
         assert outdir is not None
         real_outdir = os.path.realpath(outdir)
         for arg in paths:
+            real_arg = os.path.realpath(arg)
             if os.path.isdir(arg):
-                real_arg = os.path.realpath(arg)
                 if _within(real_outdir, real_arg) or _within(real_arg, real_outdir):
                     raise PlanError(
                         f"output directory '{outdir}' overlaps input directory '{arg}'; "
                         "choose an output directory outside the inputs"
                     )
+            elif real_arg != real_outdir and _within(real_arg, real_outdir):  # outputs among the sources (review R37b F3)
+                raise PlanError(f"output directory '{outdir}' contains the input '{arg}'; choose an output directory outside the inputs")
         # A root inside OUTDIR would get outputs written over its modules, which later
         # files of the run may read (review R14 k3). OUTDIR inside a root is fine
         # (``--source-root . -o build``): outputs there are named build.*, which no input imports.

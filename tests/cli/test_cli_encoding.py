@@ -59,3 +59,37 @@ def test_code_of_another_module_is_inlined_only_where_the_callers_encoding_can_h
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(("olé", "€ price", "café"))
+
+
+def test_codecs_that_are_no_text_encodings_are_input_errors(cli, tmp_path: Path) -> None:
+    """Review R37b F1: a cookie naming a codec ``tokenize`` accepts but that cannot decode
+    text (``rot13``, ``hex``), that fails otherwise (``undefined``) or that takes no
+    ``replace`` handler (``idna``, a file Python runs) was an internal error (exit 4):
+    it is the file's error, with its line (exit 3), and the other files are rewritten."""
+    body = b"async def g():\n    return 1\n\n\nasync def h():\n    return await g()\n"
+    files = {f"{name}.py": f"# coding: {name}\n".encode() + body for name in ("rot13", "hex", "undefined", "idna")}
+    make_tree(tmp_path / "src", {**files, "fine.py": body})
+    result = cli("rewrite", "src", "--check")
+    assert result.code == 3, result.err
+    assert "internal" not in result.err
+    for name in files:
+        assert f"src/{name}:1: the encoding" in result.err, result.err
+    assert "1 file processed: 1 would be rewritten" in result.err
+
+
+@pytest.mark.parametrize(
+    ("data", "where"),
+    [
+        (b"\xef\xbb\xbfx = 1\n\xff = 2\n", "bad.py:2: cannot decode byte 0xff as utf-8-sig"),
+        (b'\xef\xbb\xbfx = 1\nz = "\xff"\n', "bad.py:2: cannot decode byte 0xff as utf-8-sig"),
+        (b'x = 1\ry = 2\rz = "\xff"\r', "bad.py:3: cannot decode byte 0xff as utf-8"),
+    ],
+    ids=["after a BOM, first on its line", "after a BOM", "carriage returns"],
+)
+def test_an_undecodable_byte_is_named_with_the_line_python_names(cli, tmp_path: Path, data: bytes, where: str) -> None:
+    """Review R37b F6: after a BOM the byte and the line were taken three bytes early (the
+    codec's offsets leave the BOM out), and only ``\\n`` ended a line."""
+    make_tree(tmp_path, {"bad.py": data})
+    result = cli("rewrite", "bad.py", "--check")
+    assert result.code == 3
+    assert where in result.err, result.err

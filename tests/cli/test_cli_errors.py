@@ -164,7 +164,8 @@ def test_usage_errors_exit_2_without_traceback(cli, tmp_path: Path, args: list[s
         (["src", "-o", "src"], "overlaps input directory 'src'"),
         (["src", "-o", "src/build"], "overlaps input directory 'src'"),
         (["src/pkg", "-o", "src"], "overlaps input directory 'src/pkg'"),
-        (["src/a.py", "-o", "src"], "output 'src/a.py' would overwrite the input 'src/a.py'"),
+        (["src/a.py", "-o", "src"], "output directory 'src' contains the input 'src/a.py'"),
+        (["src/pkg/b.py", "-o", "src"], "output directory 'src' contains the input 'src/pkg/b.py'"),  # review R37b F3
         (["src/a.py", "-o", "src/a.py"], "cannot create output directory 'src/a.py'"),
         (["src", "-o", "src/a.py/x"], "overlaps input directory"),
         (["src/a.py", "-o", "src/a.py/x"], "cannot create output directory 'src/a.py/x'"),
