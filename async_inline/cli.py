@@ -119,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (see ``ExitCode``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     command = _first_positional(argv)
+    if sys.stderr is None and command != "run":  # ``run``'s program sees what python gives it
+        # Python gives ``None`` for a closed standard error, and ``print(file=None)`` writes
+        # to standard output: into a --diff or the code of ``-o -`` (review R37b F7).
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     known = {name for name, _ in SUBCOMMANDS}
     parser = build_parser(only=command if command in known else None)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -476,6 +477,23 @@ def test_output_on_a_closed_stdout_is_a_usage_error(cli, tmp_path: Path, monkeyp
     assert result.code == ExitCode.USAGE, result.err
     assert "stdout is closed" in result.err
     _no_traceback(result.err)
+
+
+@pytest.mark.parametrize("args", [["--diff"], ["--check"], ["-o", "-"]])
+def test_a_closed_stderr_keeps_messages_out_of_the_output(tmp_path: Path, args: list[str]) -> None:
+    """Review R37b F7: with standard error closed (``2>&-``; Python gives ``sys.stderr =
+    None``) the messages and the summary went to standard output, into the diff or the
+    code, and the run died at its end with status 1. Now they go nowhere: the output and
+    the status are those of a run whose standard error is open."""
+    make_tree(tmp_path, {"src/a.py": SAMPLE, "src/bad.py": "def (\n"} if args[0] != "-o" else {"src/a.py": SAMPLE})
+    target = "src/a.py" if args[0] == "-o" else "src"
+    command = [sys.executable, "-m", "async_inline", "rewrite", target, *args]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH")]))}
+    opened = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    closed = subprocess.run(
+        ["sh", "-c", " ".join(map(shlex.quote, command)) + " 2>&-"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env
+    )
+    assert (closed.returncode, closed.stdout) == (opened.returncode, opened.stdout), closed.stdout
 
 
 def test_an_interrupted_rewrite_leaves_without_finalisation_but_run_finalises_its_program(tmp_path: Path) -> None:
