@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -97,7 +98,7 @@ def _load_toml(path: Path) -> dict[str, Any] | None:
         data = path.read_bytes()
     except OSError as exc:  # another user's 0600 file, say: a one-line error, not a traceback
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if b"async_inline" not in data:  # cheap: no table, no need for a TOML parser
+    if not re.search(rb"(?i)async[-_]inline", data):  # cheap: no table, no need for a TOML parser
         return None
     if sys.version_info >= (3, 11):
         import tomllib
@@ -121,6 +122,10 @@ def _load_toml(path: Path) -> dict[str, Any] | None:
         raise ConfigError(f"{path}: 'tool' must be a table ([tool.async_inline] ...), got {type(tool).__name__} {tool!r}")
     table = tool.get("async_inline")
     if table is None:
+        # ``[tool.async-inline]``, the command's own spelling, would be ignored silently (review R37b F5).
+        near = next((key for key in tool if key.replace("-", "_").lower() == "async_inline"), None)
+        if near is not None:
+            raise ConfigError(f"{path}: [tool.{near}] is not read: the table is [{TABLE}]")
         return None
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [{TABLE}] must be a table")

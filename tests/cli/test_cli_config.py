@@ -244,3 +244,13 @@ def test_a_near_miss_opt_out_marker_is_warned_about(cli, tmp_path: Path, marker:
     make_tree(tmp_path, {"a.py": "# async_inline: skip-file\n" + marker + "\n" + SAMPLE})
     result = cli("rewrite", "a.py", "--check")
     assert result.code == 0 and "warning" not in result.err
+
+
+@pytest.mark.parametrize("spelled", ["async-inline", "Async_Inline"])
+def test_a_misspelt_table_is_a_usage_error(cli, tmp_path: Path, spelled: str) -> None:
+    """Review R37b F5: ``[tool.async-inline]`` (the command's own spelling) was ignored
+    without a word; its settings never applied."""
+    make_tree(tmp_path, {"pyproject.toml": f"[tool.{spelled}]\ndepth = 0\n", "a.py": SAMPLE})
+    result = cli("rewrite", "a.py", "--check")
+    assert result.code == 2, result.err
+    assert f"pyproject.toml: [tool.{spelled}] is not read: the table is [tool.async_inline]" in result.err
