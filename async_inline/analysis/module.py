@@ -517,9 +517,15 @@ _DELETING_ATTRIBUTES = frozenset({"__delattr__", "__delitem__", "delattr"})
 #: globals), ``__globals__``.
 _NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
 _NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "f_globals", "f_locals", "__globals__"})
-#: Strings naming such attributes give them to ``getattr``, ``operator.attrgetter``,
-#: ``mock.patch.dict("pkg.mod.__dict__")`` ... (R37a F1).
-_NAMESPACE_WORDS = ("__dict__", "f_globals", "f_locals", "__globals__", "__delattr__", "__delitem__", "delattr")
+#: Strings naming these give them to ``getattr``, ``operator.attrgetter``, ``import_module``,
+#: ``sys.modules[...]``, ``mock.patch.dict("pkg.mod.__dict__")`` ... (reviews R37a F1, R38a
+#: F1): a string that is one of them, or a dotted path ending in one.
+_NAMESPACE_WORDS = frozenset(
+    {
+        "__dict__", "f_globals", "f_locals", "__globals__", "__delattr__", "__delitem__", "delattr", "exec", "eval",
+        "globals", "vars", "locals", "builtins", "__builtins__",
+    }
+)
 #: A mapping's methods that delete nothing.
 _KEEPING_METHODS = frozenset({"get", "keys", "items", "values", "copy", "update", "setdefault", "__contains__", "__getitem__"})
 _BUILTINS_MODULE = m.Name("builtins") | m.Name("__builtins__")
@@ -537,7 +543,7 @@ def _may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool
         kind = type(node)
         if kind is cst.Name:
             name = cast(cst.Name, node).value
-            if name == "__import__" and index.role(cast(cst.Name, node)) is Role.LOAD:
+            if name == "__import__" and index.role(cast(cst.Name, node)) is Role.LOAD and not _imports_a_named_module(index, node):
                 return True  # ``__import__("builtins").delattr(...)``
             if name not in _DELETERS and name not in _NAMESPACE_CALLS:
                 continue
@@ -559,8 +565,8 @@ def _may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool
         elif kind is cst.Call:
             mapping = _gives_a_module_namespace(index, cast(cst.Call, node))
         elif kind is cst.SimpleString:
-            if type(index.parent(node)) is not cst.Expr and any(w in cast(cst.SimpleString, node).value for w in _NAMESPACE_WORDS):
-                return True  # (not a docstring)
+            if _text_of(cast(cst.SimpleString, node)).rpartition(".")[2] in _NAMESPACE_WORDS and not _names_nothing_it_reaches(index, node):
+                return True
             continue
         elif kind is cst.Del:
             if any(type(n) is cst.Attribute and n.attr.value in globals_ for n in walk(cast(cst.Del, node).target)):
@@ -580,6 +586,36 @@ def _of_builtins(index: ScopeIndex, attribute: cst.Attribute) -> bool:
     return any(name == f"builtins.{attribute.attr.value}" for name in index.qualified_names(attribute))
 
 
+def _text_of(string: cst.SimpleString) -> str:
+    """The text between the quotes as written: ``evaluated_value`` compiles the literal,
+    which warns of an invalid escape (an error under ``-W error``) where the module's own
+    compilation already did."""
+    raw = string.value.lstrip("rRbBuUfF")
+    quote = 3 if raw[:3] in ('"""', "'''") else 1
+    return raw[quote:-quote]
+
+
+def _names_nothing_it_reaches(index: ScopeIndex, string: cst.CSTNode) -> bool:
+    """A docstring, ``hasattr(x, "__dict__")``, or an item of ``__slots__`` (R38a S1)."""
+    up = index.parent(string)
+    if type(up) is cst.Expr:
+        return True
+    if isinstance(up, cst.Arg):
+        call = index.parent(up)
+        return isinstance(call, cst.Call) and m.matches(call.func, m.Name("hasattr"))
+    while isinstance(up, (cst.Element, cst.Tuple, cst.List)):
+        up = index.parent(up)
+    return isinstance(up, cst.Assign) and any(m.matches(t.target, m.Name("__slots__")) for t in up.targets)
+
+
+def _imports_a_named_module(index: ScopeIndex, name: cst.CSTNode) -> bool:
+    """``__import__("os")``: a module named by a literal, not ``builtins`` (review R38a S1)."""
+    call = index.parent(name)
+    if not (isinstance(call, cst.Call) and call.func is name and call.args and isinstance(call.args[0].value, cst.SimpleString)):
+        return False
+    return _text_of(call.args[0].value) not in ("builtins", "__builtin__")
+
+
 def _called(index: ScopeIndex, func: cst.CSTNode) -> bool:
     up = index.parent(func)
     return isinstance(up, cst.Call) and up.func is func
@@ -591,7 +627,7 @@ def _gives_a_module_namespace(index: ScopeIndex, call: cst.Call) -> bool:
     func = call.func
     if type(func) is cst.Name:
         name = func.value
-    elif type(func) is cst.Attribute and m.matches(func.value, _BUILTINS_MODULE):
+    elif type(func) is cst.Attribute and _of_builtins(index, func):  # ``import builtins as b; b.globals()`` (R38a F1)
         name = func.attr.value
     else:
         return False

@@ -456,7 +456,7 @@ def _names_refusal(
             if role in (Role.AUGSTORE, Role.DEL) and name not in facts.always_bound:
                 verb = "deletes" if role is Role.DEL else "updates"
                 return Refusal(
-                    RefusalCode.UNSUPPORTED, f"{verb} its module's global '{name}', which may be unbound there (a NameError the namespace would not raise)"
+                    RefusalCode.UNSUPPORTED, f"{verb} its module's global '{name}', which may be unbound there (not bound on every path, or deleted by its module's code: a NameError the namespace would not raise)"
                 )
             if role in (Role.STORE, Role.WALRUS) and not _subscript_may_stand_for(facts.index, node):
                 return Refusal(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 
@@ -32,8 +33,8 @@ class Finder:
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: object = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname == "runtime" or fullname.startswith("runtime."):
-            return _runtime_spec(fullname, path)
+        if fullname.partition(".")[0] in _OWN_PACKAGES:
+            return _own_spec(fullname, path)
         state = self.state
         if not state.policy.may_rewrite(fullname) or getattr(rewriting, "active", False):
             return None
@@ -76,15 +77,21 @@ class Finder:
         pass
 
 
-def _runtime_spec(fullname: str, path: Sequence[str] | None) -> importlib.machinery.ModuleSpec | None:
-    """async_inline's runtime (what rewritten code imports), as Python's path finder loads
-    it, where that is the module ``import runtime`` reaches; else None, and the finders
-    after this one decide. pytest's assertion rewriter, a finder after this one, would
-    take it as a module of a plugin's distribution and read its files with the
-    ``builtins.open`` a test may have patched around the import of the first rewritten
-    module (review R36b F3; importing it before the tests instead hid a test's own
-    ``runtime`` module: R37a F4)."""
+#: async_inline's packages: what rewritten code imports, and the rewriter's own modules,
+#: imported lazily by the first rewrite.
+_OWN_PACKAGES = frozenset({"runtime", "async_inline"})
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _own_spec(fullname: str, path: Sequence[str] | None) -> importlib.machinery.ModuleSpec | None:
+    """A module of async_inline's own packages as Python's path finder loads it, where
+    that finds this installation's file; else None, and the finders after this one decide
+    (a program's own ``runtime``). pytest's assertion rewriter, a finder after this one,
+    takes them for modules of a plugin's distribution and reads their files with the
+    ``builtins.open`` a test may have patched around the first rewritten module it imports
+    (reviews R36b F3, R38a F2)."""
     spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-    if spec is None or spec.origin is None or not is_runtime_file(spec.origin):
+    if spec is None or spec.origin is None:
         return None
-    return spec
+    ours = is_runtime_file(spec.origin) or unpatched.realpath(spec.origin).startswith(_PACKAGE_DIR + os.sep)
+    return spec if ours else None

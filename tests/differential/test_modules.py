@@ -745,11 +745,15 @@ def test_a_global_an_except_as_unbinds_raises_name_error_as_in_the_original():
         'getattr(sys.modules[__name__], "__dict__").pop("LIMIT")',
         'import builtins as b; b.exec("global LIMIT; del LIMIT")',
         '__import__("builtins").delattr(sys.modules[__name__], "LIMIT")',
+        'import builtins as b; b.globals().pop("LIMIT")',
+        'import builtins; getattr(builtins, "exec")("global LIMIT; del LIMIT")',
+        'import importlib; importlib.import_module("builtins").exec("global LIMIT; del LIMIT")',
     ],
     ids=[
         "globals()", "in a tuple", "del of an attribute", "globals() bound", "delattr of the module", "exec", "__globals__",
         "builtins.exec", "__delattr__", "object.__delattr__", "dict.pop", "an alias of globals", "globals imported",
         "a method named delattr", "getattr of __dict__", "builtins under another name", "__import__",
+        "globals of builtins under another name", "exec named by a string", "builtins named by a string",
     ],
 )
 def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error(deletion):
@@ -759,7 +763,8 @@ def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error
     through ``global_value``. Review R36a F1, F2: methods deleting (``__delattr__``, a
     builtin type's ``pop`` given the namespace), ``globals`` under another name; R37a F1:
     a method named ``delattr``, ``__dict__`` named by a string, ``builtins`` under another
-    name, ``__import__``."""
+    name, ``__import__``; R38a F1: ``globals`` of ``builtins`` under another name,
+    ``exec`` or ``builtins`` named by a string."""
     assert_same_package_behaviour({
         "pkg/__init__.py": "",
         "pkg/util.py": f'''
@@ -797,6 +802,7 @@ def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error
         "print(dict(vars(self)))",
         "globals()['EXTRA'] = 1",
         "print([k for k in self.__dict__], f'{globals()}', sorted(locals()))",
+        "print(hasattr(self, '__dict__'), 'cannot delattr here', __import__('os').sep)",
     ],
 )
 def test_a_module_reading_its_namespace_keeps_the_cheap_reads(use):

@@ -78,22 +78,29 @@ def test_patches_around_an_import_are_not_seen_by_the_hook(pytester: pytest.Pyte
     pytester.runpytest(*args).assert_outcomes(passed=1)
 
 
-def test_a_tests_own_runtime_module_is_what_it_imports(pytester: pytest.Pytester) -> None:
-    """Review R37a F4: importing async_inline's runtime before the tests ran (to keep its
-    first import out of the tests' patches) gave a test putting its own ``runtime.py`` on
-    ``sys.path`` async_inline's module. The hook's finder now loads the runtime, when
-    rewritten code imports it, past pytest's assertion rewriter."""
+def test_the_runtime_is_not_imported_under_a_tests_patches(pytester: pytest.Pytester) -> None:
+    """Review R38a F3: the runtime rewritten code imports was first imported by the first
+    rewritten module a test imported, inside the test's patches: with ``threading.Lock``
+    patched, the runtime's module-level locks were the test's mocks for the rest of the
+    session. The plugin imports it before the tests run."""
     pytester.makepyfile(
         **{
-            "fixtures/runtime": "MINE = True\n",
-            "tests/test_own": """
-                def test_own_runtime(monkeypatch):
-                    monkeypatch.syspath_prepend(str(__import__("pathlib").Path(__file__).parent.parent / "fixtures"))
-                    import runtime
-                    assert getattr(runtime, "MINE", False)
+            "tests/test_locks": """
+                import asyncio
+                import sys
+                from unittest import mock
+
+
+                def test_lock_patched_around_a_lazy_import():
+                    with mock.patch("threading.Lock"):
+                        import lazy.cart
+                    assert asyncio.run(lazy.cart.total()) == 1
+                    runtime = [m for name, m in list(sys.modules.items()) if name.partition(".")[0] == "runtime"]
+                    assert not [v for m in runtime for v in vars(m).values() if isinstance(v, mock.Mock)]
             """,
             "lazy/__init__": "",
             "lazy/core": CORE,
+            "lazy/cart": CART,
         }
     )
     # In subprocesses: this process has imported async_inline's runtime already.
