@@ -21,6 +21,7 @@ from .callee import CalleeInfo, Owner, alias_of, analyze_callee, is_private_name
 from .classes import UNKNOWN, ClassInfo, analyze_class, is_overload_stub, module_classes
 from .comprehensions import ComprehensionNames, comprehension_names
 from .definite_assignment import UnsupportedStatement, maybe_unassigned_locals
+from .deletions import may_delete_its_globals, read_by_a_builtin
 from .imports import ImportBinding, import_bindings, own_submodules
 from .refusals import Refusal, RefusalCode
 from .returns import ReturnPlan, plan_returns
@@ -263,7 +264,7 @@ class ModuleFacts:
         it, which ``_named_attribute_sets`` reads) it is not."""
         up = self.index.parent(mapping)
         if isinstance(up, cst.Arg):
-            return not _read_by_a_builtin(self.index, up)
+            return not read_by_a_builtin(self.index, up)
         return isinstance(
             up, (cst.AssignTarget, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.Return, cst.Yield, cst.Element, cst.StarredElement, cst.DictElement)
         )
@@ -338,9 +339,9 @@ class ModuleFacts:
         BaseExceptionGroup``) may be missing there, and Python then reads the builtins or
         raises NameError (``runtime.global_value``). An ``except E as name`` deletes
         ``name`` when its handler ends, at top level or under ``global name``, like ``del``;
-        code that may delete a global otherwise may delete any (``_may_delete_its_globals``)."""
+        code that may delete a global otherwise may delete any (``deletions.may_delete_its_globals``)."""
         index = self.index
-        if _may_delete_its_globals(index, self.module_globals):
+        if may_delete_its_globals(index, self.module_globals):
             return _ALWAYS_SET_DUNDERS
         deleted = {
             n.value
@@ -503,165 +504,6 @@ def _calls_a_metaclass(index: ScopeIndex, call: cst.Call) -> bool:
 
 
 _METACLASS_TAILS = frozenset(name.rpartition(".")[2] for name in METACLASSES)
-
-
-#: Names through which a module's own code may delete any of its globals, as ``del NAME``
-#: does: ``delattr(sys.modules[__name__], "X")``, ``exec("global X; del X")`` (review R35a F1).
-_DELETERS = frozenset({"delattr", "exec", "eval"})
-#: Attributes that delete from what they are read on or given: ``mod.__delattr__("X")``,
-#: ``object.__delattr__(mod, "X")``, ``dict.__delitem__(globals(), "X")`` (review R36a F1),
-#: a method named ``delattr`` (pytest's ``monkeypatch.delattr(mod, "X")``: R37a F1).
-_DELETING_ATTRIBUTES = frozenset({"__delattr__", "__delitem__", "delattr"})
-#: What gives a namespace as a mapping: ``globals()``, ``vars()``, ``locals()`` called, and
-#: the attributes ``__dict__``, ``f_globals``, ``f_locals`` (a module frame's is its
-#: globals), ``__globals__``.
-_NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
-_NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "f_globals", "f_locals", "__globals__"})
-#: Strings naming these give them to ``getattr``, ``operator.attrgetter``, ``import_module``,
-#: ``sys.modules[...]``, ``mock.patch.dict("pkg.mod.__dict__")`` ... (reviews R37a F1, R38a
-#: F1): a string that is one of them, or a dotted path ending in one.
-_NAMESPACE_WORDS = frozenset(
-    {
-        "__dict__", "f_globals", "f_locals", "__globals__", "__delattr__", "__delitem__", "delattr", "exec", "eval",
-        "globals", "vars", "locals", "builtins", "__builtins__",
-    }
-)
-#: A mapping's methods that delete nothing.
-_KEEPING_METHODS = frozenset({"get", "keys", "items", "values", "copy", "update", "setdefault", "__contains__", "__getitem__"})
-_BUILTINS_MODULE = m.Name("builtins") | m.Name("__builtins__")
-
-
-def _may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool:
-    """The module's code may delete one of its globals otherwise than by ``del NAME``:
-    it names one of ``_DELETERS`` or ``_DELETING_ATTRIBUTES``, or ``globals``, ``vars`` or
-    ``locals`` otherwise than calling them (``G = globals``, an import of them: review
-    R36a F2); it uses the module's namespace as a mapping otherwise than by reading or
-    setting an item, a method that deletes nothing, ``in``, iterating or formatting it
-    (``del globals()["X"]``, ``f.__globals__.pop("X")``); or it deletes an attribute
-    named like one of its globals (``del sys.modules[__name__].X``)."""
-    for node in walk(index.module):
-        kind = type(node)
-        if kind is cst.Name:
-            name = cast(cst.Name, node).value
-            if name == "__import__" and index.role(cast(cst.Name, node)) is Role.LOAD and not _imports_a_named_module(index, node):
-                return True  # ``__import__("builtins").delattr(...)``
-            if name not in _DELETERS and name not in _NAMESPACE_CALLS:
-                continue
-            if index.role(cast(cst.Name, node)) is Role.OTHER:  # an attribute's name (``model.eval()``), an import's
-                if type(index.parent(node)) is cst.ImportAlias:
-                    return True  # ``from builtins import globals as g``
-                continue
-            if name in _DELETERS or not _called(index, node):
-                return True
-            continue
-        if kind is cst.Attribute:
-            attribute = cast(cst.Attribute, node)
-            attr = attribute.attr.value
-            if attr in _DELETING_ATTRIBUTES:
-                return True
-            if (attr in _DELETERS or (attr in _NAMESPACE_CALLS and not _called(index, node))) and _of_builtins(index, attribute):
-                return True  # ``builtins.exec``, ``import builtins as b; b.exec``
-            mapping = attr in _NAMESPACE_ATTRIBUTES
-        elif kind is cst.Call:
-            mapping = _gives_a_module_namespace(index, cast(cst.Call, node))
-        elif kind is cst.SimpleString:
-            if _text_of(cast(cst.SimpleString, node)).rpartition(".")[2] in _NAMESPACE_WORDS and not _names_nothing_it_reaches(index, node):
-                return True
-            continue
-        elif kind is cst.Del:
-            if any(type(n) is cst.Attribute and n.attr.value in globals_ for n in walk(cast(cst.Del, node).target)):
-                return True
-            continue
-        else:
-            continue
-        if mapping and not _keeps_every_item(index, node):
-            return True
-    return False
-
-
-def _of_builtins(index: ScopeIndex, attribute: cst.Attribute) -> bool:
-    """``builtins.NAME``, through whatever name the module binds ``builtins`` to."""
-    if m.matches(attribute.value, _BUILTINS_MODULE):
-        return True
-    return any(name == f"builtins.{attribute.attr.value}" for name in index.qualified_names(attribute))
-
-
-def _text_of(string: cst.SimpleString) -> str:
-    """The text between the quotes as written: ``evaluated_value`` compiles the literal,
-    which warns of an invalid escape (an error under ``-W error``) where the module's own
-    compilation already did."""
-    raw = string.value.lstrip("rRbBuUfF")
-    quote = 3 if raw[:3] in ('"""', "'''") else 1
-    return raw[quote:-quote]
-
-
-def _names_nothing_it_reaches(index: ScopeIndex, string: cst.CSTNode) -> bool:
-    """A docstring, ``hasattr(x, "__dict__")``, or an item of ``__slots__`` (R38a S1)."""
-    up = index.parent(string)
-    if type(up) is cst.Expr:
-        return True
-    if isinstance(up, cst.Arg):
-        call = index.parent(up)
-        return isinstance(call, cst.Call) and m.matches(call.func, m.Name("hasattr"))
-    while isinstance(up, (cst.Element, cst.Tuple, cst.List)):
-        up = index.parent(up)
-    return isinstance(up, cst.Assign) and any(m.matches(t.target, m.Name("__slots__")) for t in up.targets)
-
-
-def _imports_a_named_module(index: ScopeIndex, name: cst.CSTNode) -> bool:
-    """``__import__("os")``: a module named by a literal, not ``builtins`` (review R38a S1)."""
-    call = index.parent(name)
-    if not (isinstance(call, cst.Call) and call.func is name and call.args and isinstance(call.args[0].value, cst.SimpleString)):
-        return False
-    return _text_of(call.args[0].value) not in ("builtins", "__builtin__")
-
-
-def _called(index: ScopeIndex, func: cst.CSTNode) -> bool:
-    up = index.parent(func)
-    return isinstance(up, cst.Call) and up.func is func
-
-
-def _gives_a_module_namespace(index: ScopeIndex, call: cst.Call) -> bool:
-    """``globals()``; ``vars(x)`` (``x`` may be a module); ``vars()`` and ``locals()`` at
-    the module's top level (elsewhere a function's or a class body's namespace)."""
-    func = call.func
-    if type(func) is cst.Name:
-        name = func.value
-    elif type(func) is cst.Attribute and _of_builtins(index, func):  # ``import builtins as b; b.globals()`` (R38a F1)
-        name = func.attr.value
-    else:
-        return False
-    if name == "globals" or (name == "vars" and call.args):
-        return True
-    return name in _NAMESPACE_CALLS and index.scope_of(func) is index.global_scope
-
-
-def _read_by_a_builtin(index: ScopeIndex, arg: cst.Arg) -> bool:
-    """``arg`` is passed to a builtin that runs no code on it (not ``exec`` or ``eval``)."""
-    call = index.parent(arg)
-    names = index.qualified_names(call.func) if isinstance(call, cst.Call) else set()
-    # A builtin function, not a method of a builtin type (``dict.pop(globals(), "X")``:
-    # review R36a F1).
-    return bool(names) and all(n.startswith("builtins.") and n.count(".") == 1 and n not in ("builtins.exec", "builtins.eval") for n in names)
-
-
-def _keeps_every_item(index: ScopeIndex, mapping: cst.CSTNode) -> bool:
-    parent = index.parent
-    up = parent(mapping)
-    if isinstance(up, cst.Arg):
-        return _read_by_a_builtin(index, up)  # ``dict(vars(args))``
-    if isinstance(up, cst.Subscript):
-        target = parent(up)
-        while isinstance(target, (cst.Element, cst.Tuple, cst.List)):  # ``del a, globals()["X"]``
-            target = parent(target)
-        return up.value is mapping and not isinstance(target, cst.Del)
-    if isinstance(up, cst.Attribute):
-        return up.attr.value in _KEEPING_METHODS
-    if isinstance(up, cst.ComparisonTarget):
-        return isinstance(up.operator, (cst.In, cst.NotIn))
-    if isinstance(up, (cst.For, cst.CompFor)):
-        return up.iter is mapping
-    return isinstance(up, cst.FormattedStringExpression)
 
 
 def _may_make_class(call: cst.Call) -> bool:
