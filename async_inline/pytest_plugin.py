@@ -10,7 +10,6 @@ pytest lets a plugin act (see ``_activate_early``), and removes it when the sess
 
 from __future__ import annotations
 
-import importlib
 import inspect
 import os
 import shlex
@@ -357,16 +356,9 @@ class _Active:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
-        """Import the runtime rewritten code imports before the tests run, once
-        ``sys.path`` is what they see, where ``import runtime`` reaches it: else the first
-        rewritten module a test imports lazily imports it inside the test's patches, and
-        its module-level locks are the test's ``threading.Lock`` mocks for the rest of the
-        session (review R38a F3). A test that puts a module named ``runtime`` on
-        ``sys.path`` later gets async_inline's (R37a F4; docs/pytest-plugin.md)."""
-        from .runtime_name import shadowing_runtime
+        from .runtime_name import import_the_runtime
 
-        if "runtime" not in sys.modules and shadowing_runtime() is None:
-            importlib.import_module("runtime")
+        import_the_runtime()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:

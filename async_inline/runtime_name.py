@@ -110,3 +110,14 @@ def _is_copy_of_the_runtime(origin: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def import_the_runtime() -> None:
+    """Import the runtime rewritten code imports, where ``import runtime`` reaches it, now:
+    before a test suite runs (``pytest_runtestloop``), else the first rewritten module a
+    test imports lazily imports it inside the test's patches, and its module-level locks
+    are the test's ``threading.Lock`` mocks for the rest of the session (review R38a F3).
+    A test that puts a module named ``runtime`` on ``sys.path`` later gets async_inline's
+    (R37a F4; docs/pytest-plugin.md)."""
+    if "runtime" not in sys.modules and shadowing_runtime() is None:
+        importlib.import_module("runtime")

@@ -11,6 +11,7 @@ difference (docs/methods.md, review R16).
 
 from __future__ import annotations
 
+import re
 from typing import cast
 
 import libcst as cst
@@ -31,15 +32,18 @@ _DELETING_ATTRIBUTES = frozenset({"__delattr__", "__delitem__", "delattr"})
 #: globals), ``__globals__``.
 _NAMESPACE_CALLS = frozenset({"globals", "vars", "locals"})
 _NAMESPACE_ATTRIBUTES = frozenset({"__dict__", "f_globals", "f_locals", "__globals__"})
-#: Strings naming these give them to ``getattr``, ``operator.attrgetter``, ``import_module``,
-#: ``sys.modules[...]``, ``mock.patch.dict("pkg.mod.__dict__")`` ... (reviews R37a F1, R38a
-#: F1): a string that is one of them, or a dotted path ending in one.
-_NAMESPACE_WORDS = frozenset(
-    {
-        "__dict__", "f_globals", "f_locals", "__globals__", "__delattr__", "__delitem__", "delattr", "exec", "eval",
-        "globals", "vars", "locals", "builtins", "__builtins__",
-    }
-)
+#: Strings naming these attributes give them to ``getattr``, ``operator.attrgetter``,
+#: ``mock.patch.dict("pkg.mod.__dict__")``, ``pkgutil.resolve_name("pkg.mod:__dict__")``
+#: ... (reviews R37a F1, R38a F1, R39a F3): a string that is one of them, or a dotted path
+#: ending in one.
+_NAMESPACE_WORDS = frozenset({"__dict__", "f_globals", "f_locals", "__globals__", "__delattr__", "__delitem__"})
+#: Names of builtins that delete, or give a namespace, where a string is looked up:
+#: ``getattr(builtins, "exec")``, ``__builtins__["vars"]``, ``sys.modules["builtins"]``,
+#: ``import_module("builtins")``, ``resolve_name("builtins:exec")``. Elsewhere (a mode of
+#: ``compile``, a logger's name) they name nothing the module reaches (R39a S1).
+_CODE_WORDS = frozenset({"delattr", "exec", "eval", "globals", "vars", "locals", "builtins", "__builtins__"})
+#: The callables that look a string up.
+_LOOKUPS = frozenset({"getattr", "attrgetter", "methodcaller", "import_module", "__import__", "resolve_name", "EntryPoint", "get"})
 #: A mapping's methods that delete nothing.
 _KEEPING_METHODS = frozenset({"get", "keys", "items", "values", "copy", "update", "setdefault", "__contains__", "__getitem__"})
 _BUILTINS_MODULE = m.Name("builtins") | m.Name("__builtins__")
@@ -50,7 +54,8 @@ def may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool:
     it names one of ``_DELETERS`` or ``_DELETING_ATTRIBUTES``, ``__import__`` (but of a
     module named by a literal), ``builtins`` under any name, or ``globals``, ``vars`` or
     ``locals`` otherwise than calling them (``G = globals``, an import of them: review
-    R36a F2); a string names one of ``_NAMESPACE_WORDS``; it uses the module's namespace
+    R36a F2); a string names one of ``_NAMESPACE_WORDS``, or one of ``_CODE_WORDS`` where it
+    is looked up; it uses the module's namespace
     as a mapping otherwise than by reading or setting an item, a method that deletes
     nothing, ``in``, iterating or formatting it (``del globals()["X"]``,
     ``f.__globals__.pop("X")``); or it deletes an attribute named like one of its globals
@@ -61,6 +66,8 @@ def may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool:
             name = cast(cst.Name, node).value
             if name == "__import__" and index.role(cast(cst.Name, node)) is Role.LOAD and not _imports_a_named_module(index, node):
                 return True  # ``__import__("builtins").delattr(...)``
+            if name in ("builtins", "__builtins__") and index.role(cast(cst.Name, node)) is Role.LOAD and not _read_from(index, node):
+                return True  # ``B = builtins``, ``getattr(builtins, name)`` (R39a F3)
             if name not in _DELETERS and name not in _NAMESPACE_CALLS:
                 continue
             if index.role(cast(cst.Name, node)) is Role.OTHER:  # an attribute's name (``model.eval()``), an import's
@@ -81,7 +88,12 @@ def may_delete_its_globals(index: ScopeIndex, globals_: frozenset[str]) -> bool:
         elif kind is cst.Call:
             mapping = _gives_a_module_namespace(index, cast(cst.Call, node))
         elif kind is cst.SimpleString:
-            if _text_of(cast(cst.SimpleString, node)).rpartition(".")[2] in _NAMESPACE_WORDS and not _names_nothing_it_reaches(index, node):
+            if _string_may_reach(index, node, _text_of(cast(cst.SimpleString, node))):
+                return True
+            continue
+        elif kind is cst.FormattedStringText:  # ``f"{__name__}.__dict__"``
+            up = index.parent(node)
+            if up is not None and _string_may_reach(index, up, cast(cst.FormattedStringText, node).value):
                 return True
             continue
         elif kind is cst.Del:
@@ -109,6 +121,36 @@ def _text_of(string: cst.SimpleString) -> str:
     raw = string.value.lstrip("rRbBuUfF")
     quote = 3 if raw[:3] in ('"""', "'''") else 1
     return raw[quote:-quote]
+
+
+def _read_from(index: ScopeIndex, name: cst.CSTNode) -> bool:
+    """``name.attr``: an attribute read from it (which the scan checks by its name)."""
+    up = index.parent(name)
+    return isinstance(up, cst.Attribute) and up.value is name
+
+
+def _string_may_reach(index: ScopeIndex, string: cst.CSTNode, text: str) -> bool:
+    """``text`` (of the string expression ``string``) names a namespace attribute, or, where
+    it is looked up, a builtin that deletes or gives a namespace."""
+    last = re.split(r"[.:]", text)[-1]
+    if last in _NAMESPACE_WORDS:
+        return not _names_nothing_it_reaches(index, string)
+    return last in _CODE_WORDS and _looked_up(index, string)
+
+
+def _looked_up(index: ScopeIndex, string: cst.CSTNode) -> bool:
+    """A string given to one of ``_LOOKUPS`` or used as an index."""
+    up = index.parent(string)
+    if isinstance(up, cst.Index):
+        return True
+    if not isinstance(up, cst.Arg):
+        return False
+    call = index.parent(up)
+    if not isinstance(call, cst.Call):
+        return False
+    func = call.func
+    last = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+    return last in _LOOKUPS
 
 
 def _names_nothing_it_reaches(index: ScopeIndex, string: cst.CSTNode) -> bool:

@@ -80,7 +80,7 @@ class Finder:
 #: async_inline's packages: what rewritten code imports, and the rewriter's own modules,
 #: imported lazily by the first rewrite.
 _OWN_PACKAGES = frozenset({"runtime", "async_inline"})
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PACKAGE_DIR = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # compared with real paths (R39a F1)
 
 
 def _own_spec(fullname: str, path: Sequence[str] | None) -> importlib.machinery.ModuleSpec | None:

@@ -84,6 +84,18 @@ def put_first(finder: Finder) -> None:
     sys.meta_path.insert(0, finder)
 
 
+class _RuntimeFirst:
+    """Under ``run -m pytest``, with or without the plugin's ``--async-inline``: the
+    runtime imported before the tests run (``runtime_name.import_the_runtime``; review
+    R39a F2)."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        from ..runtime_name import import_the_runtime
+
+        import_the_runtime()
+
+
 def bridge_pytest(finder: Finder) -> None:
     """Keep ``finder`` first when pytest installs its assertion rewriting finder, and apply
     pytest's rewriting to the modules pytest claims (``async-inline run -m pytest``).
@@ -106,6 +118,7 @@ def bridge_pytest(finder: Finder) -> None:
             state.adapters[adapter[0]] = adapter[1]
         if finder in sys.meta_path:
             put_first(finder)
+        config.pluginmanager.register(_RuntimeFirst(), "async_inline-runtime-first")
         return hook
 
     install_importhook._async_inline_bridge = True  # type: ignore[attr-defined]

@@ -748,12 +748,16 @@ def test_a_global_an_except_as_unbinds_raises_name_error_as_in_the_original():
         'import builtins as b; b.globals().pop("LIMIT")',
         'import builtins; getattr(builtins, "exec")("global LIMIT; del LIMIT")',
         'import importlib; importlib.import_module("builtins").exec("global LIMIT; del LIMIT")',
+        'import pkgutil; pkgutil.resolve_name(__name__ + ":__dict__").pop("LIMIT")',
+        'import builtins; B = builtins; B.exec("global LIMIT; del LIMIT")',
+        'import operator; operator.attrgetter(f"{__name__}.__dict__".rpartition(".")[2])(sys.modules[__name__]).pop("LIMIT")',
     ],
     ids=[
         "globals()", "in a tuple", "del of an attribute", "globals() bound", "delattr of the module", "exec", "__globals__",
         "builtins.exec", "__delattr__", "object.__delattr__", "dict.pop", "an alias of globals", "globals imported",
         "a method named delattr", "getattr of __dict__", "builtins under another name", "__import__",
         "globals of builtins under another name", "exec named by a string", "builtins named by a string",
+        "a colon path", "builtins assigned", "an f-string",
     ],
 )
 def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error(deletion):
@@ -764,7 +768,8 @@ def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error
     builtin type's ``pop`` given the namespace), ``globals`` under another name; R37a F1:
     a method named ``delattr``, ``__dict__`` named by a string, ``builtins`` under another
     name, ``__import__``; R38a F1: ``globals`` of ``builtins`` under another name,
-    ``exec`` or ``builtins`` named by a string."""
+    ``exec`` or ``builtins`` named by a string; R39a F3: a ``module:attribute`` path,
+    ``builtins`` assigned to another name, an f-string."""
     assert_same_package_behaviour({
         "pkg/__init__.py": "",
         "pkg/util.py": f'''
@@ -803,6 +808,7 @@ def test_a_global_its_own_module_deletes_through_its_namespace_raises_name_error
         "globals()['EXTRA'] = 1",
         "print([k for k in self.__dict__], f'{globals()}', sorted(locals()))",
         "print(hasattr(self, '__dict__'), 'cannot delattr here', __import__('os').sep)",
+        "print(compile('1', '<s>', 'eval'), {'mode': 'exec'}, __import__('logging').getLogger('builtins'))",
     ],
 )
 def test_a_module_reading_its_namespace_keeps_the_cheap_reads(use):

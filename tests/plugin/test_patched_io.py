@@ -82,7 +82,8 @@ def test_the_runtime_is_not_imported_under_a_tests_patches(pytester: pytest.Pyte
     """Review R38a F3: the runtime rewritten code imports was first imported by the first
     rewritten module a test imported, inside the test's patches: with ``threading.Lock``
     patched, the runtime's module-level locks were the test's mocks for the rest of the
-    session. The plugin imports it before the tests run."""
+    session. The plugin imports it before the tests run, and so does ``run -m pytest``
+    without the plugin's option (R39a F2)."""
     pytester.makepyfile(
         **{
             "tests/test_locks": """
@@ -106,3 +107,6 @@ def test_the_runtime_is_not_imported_under_a_tests_patches(pytester: pytest.Pyte
     # In subprocesses: this process has imported async_inline's runtime already.
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
     pytester.runpytest_subprocess("-p", "no:cacheprovider", "--async-inline", "--async-inline-packages=lazy").assert_outcomes(passed=1)
+    # ``run -m pytest`` inlines without the plugin's option too (review R39a F2).
+    done = pytester.run(sys.executable, "-m", "async_inline", "run", "--packages", "lazy", "-m", "pytest", "-p", "no:cacheprovider", "tests")
+    done.assert_outcomes(passed=1)
