@@ -167,7 +167,7 @@ class RewriteResult:
         return bool(self.report.inlined)
 
 
-def _undecodable(data: bytes, path: str, exc: UnicodeDecodeError, encoding: str) -> SourceError:
+def _undecodable(path: str, exc: UnicodeDecodeError, encoding: str) -> SourceError:
     """The line Python names (any line end counted) and the byte, at ``exc.start`` in the
     bytes the codec read (``utf-8-sig`` reads them without the BOM: review R37b F6)."""
     text = exc.object[: exc.start].decode("latin-1")
@@ -206,12 +206,12 @@ def decode_source(data: bytes, path: str) -> tuple[str, str]:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as bad:
-            raise _undecodable(data, path, bad, "utf-8 (and there is no coding declaration)") from None
+            raise _undecodable(path, bad, "utf-8 (and there is no coding declaration)") from None
         raise SourceError(path, _cookie_line(data), str(exc).split(" for ")[0] if " for " in str(exc) else str(exc)) from None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise _undecodable(data, path, exc, encoding) from None
+        raise _undecodable(path, exc, encoding) from None
     except (UnicodeError, LookupError) as exc:  # ``rot13``, ``hex``: no text encoding; ``undefined`` (review R37b F1)
         raise SourceError(path, _cookie_line(data), f"the encoding {encoding} cannot decode source: {exc}") from None
     if text.startswith("\ufeff"):

@@ -133,8 +133,11 @@ def _activate(config: pytest.Config, namespace: Any) -> None:
     if config.pluginmanager.has_plugin(_ACTIVE) or not _enabled(config, namespace):
         return
     active = _Active(config, namespace)
+    from .hook.pytest_bridge import import_the_runtime_first
+
     config.pluginmanager.register(active, _ACTIVE)
     config.pluginmanager.register(_Exclusion(active), _ACTIVE + "-exclusion")
+    import_the_runtime_first(config.pluginmanager)
     config.add_cleanup(active.uninstall)
 
 
@@ -353,12 +356,6 @@ class _Active:
 
         for item in items:
             install(item)  # failure tracebacks list the inlined frames
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtestloop(self, session: pytest.Session) -> None:
-        from .runtime_name import import_the_runtime
-
-        import_the_runtime()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Any:

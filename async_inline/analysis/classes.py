@@ -63,7 +63,7 @@ class ClassInfo:
         if name not in self.attributes:
             return False
         body = statements_of(self.node.body)
-        replaced = replaced_stubs(body)
+        replaced = _replaced_stubs(body)
         for stmt in body:
             if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name and method_kind(stmt) is not None:
                 continue
@@ -143,7 +143,7 @@ def analyze_class(node: cst.ClassDef, qualname: str, stable: bool, module: str |
     other: set[str] = set()
     counts: dict[str, int] = {}
     body = statements_of(node.body)
-    replaced = replaced_stubs(body)
+    replaced = _replaced_stubs(body)
     for stmt in body:
         for name, method in _bindings(stmt, replaced):
             counts[name] = counts.get(name, 0) + 1
@@ -171,7 +171,7 @@ def bound_names(stmt: cst.CSTNode) -> set[str]:
 def _bindings(stmt: cst.CSTNode, replaced: frozenset[int]) -> list[tuple[str, MethodDef | None]]:
     """Names a class-body statement binds, with the method when it is an ``async def``
     whose decorators keep it a function the class holds; nothing but ``:=`` targets for a
-    stub in ``replaced`` (``replaced_stubs``)."""
+    stub in ``replaced`` (``_replaced_stubs``)."""
     if isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
         # Names bound under if/try/for in a class body: counted as attributes.
         return [(node.value, None) for node in walk(stmt) if isinstance(node, cst.Name)]
@@ -210,7 +210,7 @@ _KIND_DECORATORS = {"classmethod": MethodKind.CLASS, "staticmethod": MethodKind.
 _MARKERS = frozenset({"inline", "noinline", "async_method", "final", "override"})
 
 
-def replaced_stubs(body: list[cst.BaseStatement]) -> frozenset[int]:
+def _replaced_stubs(body: list[cst.BaseStatement]) -> frozenset[int]:
     """The ``@overload`` stubs of a class body (by id) that a later ``def`` of the same
     name, no stub, replaces when the body runs: whatever the decorator is, they bind
     nothing that lasts. A stub with no such ``def`` after it binds what its decorator

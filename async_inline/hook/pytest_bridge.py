@@ -85,15 +85,23 @@ def put_first(finder: Finder) -> None:
 
 
 class _RuntimeFirst:
-    """Under ``run -m pytest``, with or without the plugin's ``--async-inline``: the
-    runtime imported before the tests run (``runtime_name.import_the_runtime``; review
-    R39a F2)."""
+    """The runtime imported before the tests run (``runtime_name.import_the_runtime``)."""
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> None:
         from ..runtime_name import import_the_runtime
 
         import_the_runtime()
+
+
+_RUNTIME_FIRST = "async_inline-runtime-first"
+
+
+def import_the_runtime_first(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Register ``_RuntimeFirst`` once: by the plugin's ``--async-inline``, and by ``run -m
+    pytest`` without it too (review R39a F2)."""
+    if not pluginmanager.has_plugin(_RUNTIME_FIRST):
+        pluginmanager.register(_RuntimeFirst(), _RUNTIME_FIRST)
 
 
 def bridge_pytest(finder: Finder) -> None:
@@ -118,7 +126,7 @@ def bridge_pytest(finder: Finder) -> None:
             state.adapters[adapter[0]] = adapter[1]
         if finder in sys.meta_path:
             put_first(finder)
-        config.pluginmanager.register(_RuntimeFirst(), "async_inline-runtime-first")
+        import_the_runtime_first(config.pluginmanager)
         return hook
 
     install_importhook._async_inline_bridge = True  # type: ignore[attr-defined]
